@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Set up everything gptanim needs, checking before installing so a second run takes seconds.
+#
+#   scripts/setup.sh          install what is missing (Debian packages when root, the venv, reveal.js)
+#   scripts/setup.sh --check  only report what is missing; change nothing (exit 1 if anything is)
+#
+# GPTANIM_APT_PACKAGES overrides the Debian package list (the tests use it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHECK=0
+[ "${1:-}" = "--check" ] && CHECK=1
+
+APT_PACKAGES=${GPTANIM_APT_PACKAGES:-"libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm fonts-wqy-microhei fonts-symbola chromium"}
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+REVEAL_VERSION=6.0.1
+REVEAL_DIR=third_party/reveal.js
+STAMP=$VENV/.gptanim-installed
+missing=0
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# 1. Debian packages ------------------------------------------------------------
+need_apt=()
+for pkg in $APT_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    line="apt-get install -y --no-install-recommends ${need_apt[*]}"
+    if [ "$CHECK" = 1 ]; then
+        say "missing Debian packages: ${need_apt[*]} (install with: $line)"
+        missing=1
+    elif [ "$(id -u)" = 0 ]; then
+        say "installing Debian packages: ${need_apt[*]}"
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $line
+    else
+        say "missing Debian packages: ${need_apt[*]}"
+        say "run as root:  sudo apt-get update && sudo $line"
+        exit 1
+    fi
+else
+    say "Debian packages: ok"
+fi
+
+# 2. Python environment -------------------------------------------------------------
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+    say "Python environment $VENV: ok"
+elif [ "$CHECK" = 1 ]; then
+    say "Python environment $VENV: missing or out of date (run scripts/setup.sh)"
+    missing=1
+else
+    "$PYTHON" -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), sys.version' 2>/dev/null || {
+        say "gptanim needs Python 3.11 or 3.12 as $PYTHON"; exit 1; }
+    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+    say "installing Python packages into $VENV (pinned in constraints.txt)"
+    # torch first and alone, exactly pinned, so that nothing can pull a CUDA build.
+    "$VENV/bin/pip" install -q --disable-pip-version-check "torch==$(grep '^torch==' constraints.txt | cut -d= -f3)"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+    echo "$want" > "$STAMP"
+fi
+
+# 3. reveal.js for offline slide decks ---------------------------------------------
+if [ -f "$REVEAL_DIR/dist/reveal.js" ]; then
+    say "reveal.js $REVEAL_VERSION: ok"
+elif [ "$CHECK" = 1 ]; then
+    say "reveal.js: missing (slides will need it; run scripts/setup.sh)"
+    missing=1
+else
+    say "fetching reveal.js $REVEAL_VERSION from the npm registry"
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && npm pack -q "reveal.js@$REVEAL_VERSION" >/dev/null 2>&1); then
+        mkdir -p "$REVEAL_DIR"
+        tar -xzf "$tmp"/reveal.js-*.tgz -C "$REVEAL_DIR" --strip-components=1
+    else
+        say "warning: could not fetch reveal.js (offline?); slide decks will not work offline"
+    fi
+    rm -rf "$tmp"
+fi
+
+if [ "$CHECK" = 1 ] && [ "$missing" = 1 ]; then
+    exit 1
+fi
+say "ready"
