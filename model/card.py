@@ -1,0 +1,96 @@
+"""MODEL_CARD.md for a trained model: how it was made, how good it is, what its embeddings show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from model import geometry
+from model.loading import load, weights_hash
+from model.run import generate
+
+CARD_PROMPTS = ["Once upon a time", "The king said to his daughter", "In the middle of the forest"]
+
+
+def write_model_card(folder: Path) -> Path:
+    folder = Path(folder)
+    stats = json.loads((folder / "training_stats.json").read_text())
+    loaded = load(str(folder))
+    tok = loaded.tokenizer
+    geo = geometry.analyse(loaded.model.transformer.wte.weight.detach().numpy(), tok)
+    cfg = stats["config"]
+    minutes = stats["train_seconds"] / 60
+    lines = [
+        "# fairytale-gpt",
+        "",
+        "A small GPT-2-architecture language model trained by `gptanim train` on public-domain fairy tales and",
+        "children's books, shipped with gptanim so that every number in the lecture comes from a real model that",
+        "runs offline. It writes fairy-tale-flavoured English, badly: it is a teaching model, not a useful one.",
+        "",
+        "## Model",
+        "",
+        "| | |",
+        "|---|---|",
+        "| architecture | GPT-2 (`GPT2LMHeadModel`), tied input and output embeddings |",
+        f"| layers / heads / d_model / context | {cfg['n_layer']} / {cfg['n_head']} / {cfg['n_embd']} / {cfg['n_ctx']} |",
+        f"| vocabulary | {len(tok):,} byte-level BPE tokens (`<|endoftext|>` included) |",
+        f"| parameters | {stats['parameters']:,} |",
+        "| weights | `model.safetensors`, float16 |",
+        f"| weights sha256 | `{weights_hash(folder)}` |",
+        "",
+        "## Training",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| stories (train / held out) | {stats['train_stories']:,} / {stats['val_stories']:,} (whole stories held out) |",
+        f"| tokens (train / validation) | {stats['train_tokens']:,} / {stats['val_tokens']:,} |",
+        f"| steps | {stats['steps']:,} (best checkpoint at step {stats['best_step']:,}) |",
+        f"| batch | {cfg['batch_size']} × {cfg['n_ctx']} tokens |",
+        f"| tokens seen | {stats['tokens_seen']:,} |",
+        f"| optimiser | AdamW (β 0.9, 0.95; weight decay {cfg['weight_decay']}), peak lr {cfg['lr']}, "
+        f"{cfg['warmup_steps']} warm-up steps, cosine to {cfg['min_lr_ratio']} × peak |",
+        f"| dropout | {cfg['dropout']} |",
+        f"| precision | {'bfloat16 autocast' if cfg['bf16'] else 'float32'} on the CPU, seed {cfg['seed']} |",
+        f"| training time | {minutes:.1f} minutes on {cfg['threads']} CPU cores |",
+        f"| train loss (smoothed, last step) | {stats['train_loss']:.3f} |",
+        f"| validation loss (best) | **{stats['best_val_loss']:.3f}** |",
+        "",
+        "## Samples",
+        "",
+    ]
+    for prompt in CARD_PROMPTS:
+        ids = tok.encode(prompt, add_special_tokens=False)
+        greedy = generate(loaded, ids, 24, 0.0, None, None, 0)
+        sampled = generate(loaded, ids, 24, 0.8, None, None, 0)
+        lines += [
+            f"- **{prompt}** … greedy (T = 0): “{greedy['text'].strip()}”",
+            f"  - sampled (T = 0.8, seed 0): “{sampled['text'].strip()}”",
+        ]
+    lines += ["", "## Embedding geometry", "", "On the mean-centred embedding matrix (W_E minus its mean row).", ""]
+    for word, near in geo["neighbours"].items():
+        lines.append(f"- nearest to **{word}**: " + ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in near))
+    lines.append("")
+    for a in geo["analogies"]:
+        top = ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in a["nearest"][:5])
+        lines.append(f"- {a['expression']}: “{a['target']}” ranks **{a['target_rank']}**; nearest: {top}")
+    lines.append("")
+    for name, key in (("gender", "gender"), ("plurality", "plural")):
+        d = geo[key]
+        acc = "n/a" if d["held_out_accuracy"] is None else f"{d['held_out_accuracy'] * 100:.0f}%"
+        lines.append(
+            f"- {name} direction (mean difference of {d['n_fit']} pairs): held-out accuracy **{acc}** "
+            f"on {d['n_held_out']} pairs"
+        )
+    if geo["skipped_words"]:
+        lines.append(f"- words that are not single tokens, skipped: {', '.join(geo['skipped_words'])}")
+    lines += ["", "## Training corpus", "", "| file | bytes | sha256 |", "|---|---|---|"]
+    lines += [f"| {f['name']} | {f['bytes']:,} | `{f['sha256']}` |" for f in stats["corpus_files"]]
+    lines += [
+        "",
+        "All texts are public domain in the USA (Project Gutenberg e-texts; provenance in the corpus's `SOURCES.md`).",
+        "The model and this card are released with gptanim.",
+        "",
+    ]
+    card = folder / "MODEL_CARD.md"
+    card.write_text("\n".join(lines))
+    return card

@@ -1,0 +1,254 @@
+"""Train the embedded GPT: a byte-level BPE tokenizer and a small GPT-2 on a folder of text.
+
+The result is a plain Hugging Face folder (config.json, model.safetensors in fp16,
+tokenizer.json and its config) plus MODEL_CARD.md and training_stats.json.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tqdm import tqdm
+from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+from model.corpus import Corpus, read_corpus
+from model.errors import GptanimError
+
+EOS = "<|endoftext|>"
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of a training run; the defaults train the shipped model."""
+
+    corpus: Path
+    out: Path
+    minutes: float = 60.0
+    steps: int | None = None  # a fixed number of steps instead of a time budget
+    vocab_size: int = 8192
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 256
+    n_ctx: int = 256
+    batch_size: int = 32
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 200
+    weight_decay: float = 0.1
+    dropout: float = 0.1
+    eval_every: int = 250
+    val_fraction: float = 0.05
+    seed: int = 0
+    bf16: bool = True
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
+    """Byte-level BPE, as GPT-2 uses: every byte is in the alphabet, so any Unicode text round-trips."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[EOS],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        min_frequency=2,
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, bos_token=EOS, eos_token=EOS, unk_token=EOS, clean_up_tokenization_spaces=False
+    )
+
+
+def encode_stories(tokenizer: PreTrainedTokenizerFast, stories: list[str]) -> np.ndarray:
+    """All stories as one stream of token ids, each story closed by <|endoftext|>."""
+    eos = tokenizer.eos_token_id
+    ids: list[int] = []
+    for enc in tokenizer(stories, add_special_tokens=False)["input_ids"]:
+        ids.extend(enc)
+        ids.append(eos)
+    return np.asarray(ids, dtype=np.int64)
+
+
+def build_model(cfg: TrainConfig, vocab_size: int, eos_id: int) -> GPT2LMHeadModel:
+    config = GPT2Config(
+        vocab_size=vocab_size,
+        n_positions=cfg.n_ctx,
+        n_embd=cfg.n_embd,
+        n_layer=cfg.n_layer,
+        n_head=cfg.n_head,
+        resid_pdrop=cfg.dropout,
+        embd_pdrop=cfg.dropout,
+        attn_pdrop=cfg.dropout,
+        bos_token_id=eos_id,
+        eos_token_id=eos_id,
+        tie_word_embeddings=True,
+    )
+    return GPT2LMHeadModel(config)
+
+
+def lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
+    """Linear warm-up over `warmup_steps`, then cosine decay to `min_lr_ratio` as progress goes 0 → 1."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
+
+
+def lm_loss(model: GPT2LMHeadModel, batch: torch.Tensor) -> torch.Tensor:
+    """Mean next-token cross-entropy of a batch of windows (B, T+1)."""
+    x, y = batch[:, :-1], batch[:, 1:]
+    logits = model(input_ids=x).logits  # (B, T, V)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), y.reshape(-1))
+
+
+@torch.no_grad()
+def evaluate(model: GPT2LMHeadModel, windows: torch.Tensor, cfg: TrainConfig) -> float:
+    """Mean loss over every validation window (non-overlapping, so each token counts once)."""
+    model.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(windows), cfg.batch_size):
+        batch = windows[start : start + cfg.batch_size]
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = lm_loss(model, batch)
+        total += loss.item() * len(batch)
+        count += len(batch)
+    model.train()
+    return total / max(count, 1)
+
+
+def val_windows(ids: np.ndarray, n_ctx: int) -> torch.Tensor:
+    n = (len(ids) - 1) // n_ctx
+    if n < 1:
+        raise GptanimError("the validation stories are shorter than one context window; use a larger corpus")
+    return torch.stack([torch.from_numpy(ids[i * n_ctx : i * n_ctx + n_ctx + 1]) for i in range(n)])
+
+
+def save_checkpoint(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, out: Path) -> None:
+    """Write the Hugging Face folder in fp16 to a temporary name, then move it into place."""
+    tmp = out.with_name(out.name + ".saving")
+    shutil.rmtree(tmp, ignore_errors=True)
+    half = copy.deepcopy(model).half().eval()
+    half.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    for extra in ("MODEL_CARD.md", "training_stats.json"):
+        if (out / extra).exists():
+            shutil.copy2(out / extra, tmp / extra)
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def train(cfg: TrainConfig, quiet: bool = False) -> dict:
+    """Run a whole training; return the statistics written to training_stats.json."""
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    started = time.time()
+    corpus: Corpus = read_corpus(cfg.corpus, cfg.val_fraction, cfg.seed)
+    tokenizer = train_tokenizer(corpus.train_stories, cfg.vocab_size)
+    train_ids = encode_stories(tokenizer, corpus.train_stories)
+    val_ids = encode_stories(tokenizer, corpus.val_stories)
+    if len(train_ids) <= cfg.n_ctx + 1:
+        raise GptanimError("the corpus is shorter than one context window; use a larger corpus or --n-ctx")
+    val = val_windows(val_ids, cfg.n_ctx)
+    model = build_model(cfg, len(tokenizer), tokenizer.eos_token_id)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+    )
+    gen = torch.Generator().manual_seed(cfg.seed)
+    data = torch.from_numpy(train_ids)
+    offsets = torch.arange(cfg.n_ctx + 1)
+
+    budget = cfg.minutes * 60.0
+    total = cfg.steps if cfg.steps is not None else None
+    bar = tqdm(total=total or int(budget), unit="step" if total else "s", disable=quiet, dynamic_ncols=True)
+    best_val, best_step, train_loss_ema, step, interrupted = float("inf"), 0, None, 0, False
+    history: list[dict] = []
+    loop_start = time.time()
+
+    def progress() -> float:
+        return step / total if total else (time.time() - loop_start) / budget
+
+    def checkpoint() -> None:
+        nonlocal best_val, best_step
+        v = evaluate(model, val, cfg)
+        history.append({"step": step, "train_loss": train_loss_ema, "val_loss": v})
+        if v < best_val:
+            best_val, best_step = v, step
+            save_checkpoint(model, tokenizer, cfg.out)
+            write_stats()
+        bar.set_postfix(loss=f"{train_loss_ema:.3f}", val=f"{v:.3f}", best=f"{best_val:.3f}")
+
+    def write_stats() -> dict:
+        stats = {
+            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+            "corpus_files": [asdict(f) for f in corpus.files],
+            "train_stories": len(corpus.train_stories),
+            "val_stories": len(corpus.val_stories),
+            "train_tokens": int(len(train_ids)),
+            "val_tokens": int(len(val_ids)),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "steps": step,
+            "best_step": best_step,
+            "tokens_seen": step * cfg.batch_size * cfg.n_ctx,
+            "train_seconds": round(time.time() - started, 1),
+            "train_loss": train_loss_ema,
+            "best_val_loss": best_val,
+            "interrupted": interrupted,
+            "history": history,
+        }
+        cfg.out.mkdir(parents=True, exist_ok=True)
+        (cfg.out / "training_stats.json").write_text(json.dumps(stats, indent=2))
+        return stats
+
+    model.train()
+    try:
+        while progress() < 1.0:
+            for group in opt.param_groups:
+                group["lr"] = lr_at(cfg, step, progress())
+            starts = torch.randint(0, len(data) - cfg.n_ctx - 1, (cfg.batch_size,), generator=gen)
+            batch = data[starts[:, None] + offsets]  # (B, T+1)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                loss = lm_loss(model, batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            value = loss.item()
+            train_loss_ema = value if train_loss_ema is None else 0.98 * train_loss_ema + 0.02 * value
+            if total:
+                bar.update(1)
+            else:
+                bar.n = min(int(time.time() - loop_start), int(budget))
+                bar.refresh()
+            bar.set_postfix(step=step, loss=f"{train_loss_ema:.3f}", best=f"{best_val:.3f}")
+            if step % cfg.eval_every == 0:
+                checkpoint()
+    except KeyboardInterrupt:
+        interrupted = True
+        if not quiet:
+            print("\ninterrupted: saving what there is", flush=True)
+    if step and (not history or history[-1]["step"] != step):
+        checkpoint()
+    bar.close()
+    return write_stats()
