@@ -1,0 +1,184 @@
+"""Geometry of a model's own token embedding matrix W_E: directions that carry meaning.
+
+Everything here works on the *mean-centred* matrix (W_E minus its mean row): the
+raw rows of a small GPT share a large common component that swamps cosine
+similarity. Pure numpy; a tokenizer is used only to turn words into token ids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Words for the 3D picture: people in pairs, plurals, colours, numbers, time.
+WORDS_3D = [
+    "king", "queen", "man", "woman", "prince", "princess", "boy", "girl", "father", "mother",
+    "son", "daughter", "brother", "sister", "husband", "wife",
+    "cat", "cats", "dog", "dogs", "bird", "birds", "tree", "trees", "house", "houses", "horse", "horses",
+    "red", "green", "blue", "white", "black", "one", "two", "three", "four",
+    "day", "night", "sun", "moon", "gold", "silver",
+]  # fmt: skip
+# (male, female): the first half defines the direction, the second half tests it.
+GENDER_PAIRS = [
+    ("man", "woman"), ("king", "queen"), ("boy", "girl"), ("father", "mother"), ("brother", "sister"),
+    ("he", "she"), ("son", "daughter"), ("husband", "wife"),
+    ("prince", "princess"), ("uncle", "aunt"), ("his", "her"), ("lord", "lady"), ("sir", "madam"),
+    ("nephew", "niece"), ("gentleman", "lady"), ("him", "her"), ("sons", "daughters"), ("kings", "queens"),
+]  # fmt: skip
+# (singular, plural), split the same way.
+PLURAL_PAIRS = [
+    ("cat", "cats"), ("dog", "dogs"), ("bird", "birds"), ("tree", "trees"), ("house", "houses"),
+    ("horse", "horses"), ("hand", "hands"), ("eye", "eyes"), ("day", "days"),
+    ("king", "kings"), ("boy", "boys"), ("girl", "girls"), ("flower", "flowers"), ("apple", "apples"),
+    ("sister", "sisters"), ("brother", "brothers"), ("year", "years"), ("thing", "things"), ("star", "stars"),
+    ("river", "rivers"), ("stone", "stones"), ("child", "children"), ("wolf", "wolves"), ("foot", "feet"),
+]  # fmt: skip
+ANALOGIES = [("man", "king", "woman", "queen"), ("boy", "prince", "girl", "princess"),
+             ("man", "father", "woman", "mother"), ("boy", "brother", "girl", "sister")]  # fmt: skip
+NEIGHBOUR_WORDS = ["king", "queen", "man", "woman"]
+DOT_REFERENCE = "king"
+
+
+def resolve_word(tok, word: str) -> int | None:
+    """The single token for a word as it appears mid-sentence (' king'), else at the start ('king')."""
+    for form in (" " + word, word):
+        ids = tok.encode(form, add_special_tokens=False)
+        if len(ids) == 1:
+            return int(ids[0])
+    return None
+
+
+def centred(W: np.ndarray) -> np.ndarray:
+    return (W - W.mean(axis=0, keepdims=True)).astype(np.float64)
+
+
+def unit_rows(W: np.ndarray) -> np.ndarray:
+    return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+
+
+def nearest(Wc: np.ndarray, Wn: np.ndarray, vector: np.ndarray, exclude: set[int], k: int) -> list[tuple[int, float]]:
+    """The k rows most cosine-similar to `vector`, leaving out `exclude`."""
+    cos = Wn @ (vector / max(np.linalg.norm(vector), 1e-12))
+    order = np.argsort(-cos, kind="stable")
+    return [(int(i), float(cos[i])) for i in order if int(i) not in exclude][:k]
+
+
+def rank_of(Wn: np.ndarray, vector: np.ndarray, target: int, exclude: set[int]) -> int:
+    cos = Wn @ (vector / max(np.linalg.norm(vector), 1e-12))
+    better = np.sum(cos > cos[target]) - sum(1 for i in exclude if cos[i] > cos[target])
+    return int(better) + 1
+
+
+def direction_test(Wc: np.ndarray, pairs: list[tuple[int, int]]) -> dict:
+    """Mean difference over the first half of the pairs; accuracy on the held-out second half."""
+    half = max(1, len(pairs) // 2)
+    fit, held = pairs[:half], pairs[half:]
+    if not fit:
+        return {"n_fit": 0, "n_held_out": 0, "held_out_accuracy": None, "projections": [], "direction": None}
+    direction = np.mean([Wc[b] - Wc[a] for a, b in fit], axis=0)
+    direction /= max(np.linalg.norm(direction), 1e-12)
+    proj = [(float(Wc[a] @ direction), float(Wc[b] @ direction)) for a, b in pairs]
+    correct = [proj[half + j][1] > proj[half + j][0] for j in range(len(held))]
+    return {
+        "n_fit": len(fit),
+        "n_held_out": len(held),
+        "held_out_accuracy": float(np.mean(correct)) if correct else None,
+        "projections": proj,  # (first word, second word) onto the unit direction, for every pair
+        "direction": direction,
+    }
+
+
+def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
+    """Every embedding-geometry figure the scenes and the model card use, as JSON values."""
+    Wc = centred(W_E)
+    Wn = unit_rows(Wc)
+    ids: dict[str, int] = {}
+    skipped: list[str] = []
+    wanted = dict.fromkeys(
+        [*words_3d, *(w for p in GENDER_PAIRS + PLURAL_PAIRS for w in p), *(w for a in ANALOGIES for w in a)]
+    )
+    for word in wanted:
+        token = resolve_word(tok, word)
+        if token is None:
+            skipped.append(word)
+        else:
+            ids[word] = token
+
+    def label(i: int) -> str:
+        return tok.decode([i]).strip() or tok.decode([i])
+
+    shown = [w for w in words_3d if w in ids]
+    coords, explained = pca3(Wc[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [])
+
+    analogies = []
+    for a, b, c, target in ANALOGIES:
+        if not all(w in ids for w in (a, b, c, target)):
+            continue
+        vector = Wc[ids[b]] - Wc[ids[a]] + Wc[ids[c]]
+        exclude = {ids[a], ids[b], ids[c]}
+        analogies.append(
+            {
+                "expression": f"{b} − {a} + {c}",
+                "words": [a, b, c, target],
+                "target": target,
+                "target_rank": rank_of(Wn, vector, ids[target], exclude),
+                "target_cosine": float(Wn[ids[target]] @ (vector / np.linalg.norm(vector))),
+                "nearest": [
+                    {"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(Wc, Wn, vector, exclude, 8)
+                ],
+                "offset_cosine": cosine(Wc[ids[c]] - Wc[ids[a]], Wc[ids[target]] - Wc[ids[b]]),
+            }
+        )
+
+    def pairs_result(pairs):
+        usable = [(a, b) for a, b in pairs if a in ids and b in ids]
+        result = direction_test(Wc, [(ids[a], ids[b]) for a, b in usable])
+        result.pop("direction")
+        result["pairs"] = usable
+        return result
+
+    neighbours = {
+        w: [{"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(Wc, Wn, Wc[ids[w]], {ids[w]}, 8)]
+        for w in NEIGHBOUR_WORDS
+        if w in ids
+    }
+    dots = []
+    if DOT_REFERENCE in ids:
+        ref = ids[DOT_REFERENCE]
+        for w in shown:
+            if w != DOT_REFERENCE:
+                dots.append(
+                    {
+                        "a": DOT_REFERENCE,
+                        "b": w,
+                        "dot": float(Wc[ref] @ Wc[ids[w]]),
+                        "cosine": float(Wn[ref] @ Wn[ids[w]]),
+                    }
+                )
+    return {
+        "centred": True,
+        "word_ids": ids,
+        "skipped_words": skipped,
+        "pca_words": shown,
+        "pca_coords": coords.tolist(),
+        "pca_explained": explained,
+        "analogies": analogies,
+        "gender": pairs_result(GENDER_PAIRS),
+        "plural": pairs_result(PLURAL_PAIRS),
+        "neighbours": neighbours,
+        "dots": dots,
+    }
+
+
+def cosine(u: np.ndarray, v: np.ndarray) -> float:
+    return float(u @ v / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-12))
+
+
+def pca3(X: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """Coordinates of the rows of X on their first three principal axes, and each axis's share of variance."""
+    Xc = X - X.mean(axis=0, keepdims=True)
+    _, s, vt = np.linalg.svd(Xc, full_matrices=False)
+    coords = Xc @ vt[:3].T
+    # Fix each axis's sign (largest |loading| positive) so the picture does not flip between runs.
+    signs = np.sign(vt[:3][np.arange(3), np.argmax(np.abs(vt[:3]), axis=1)])
+    variance = s**2
+    return coords * signs, [float(v) for v in (variance[:3] / variance.sum())]

@@ -1,0 +1,138 @@
+"""Loading a GPT: the embedded model, a local Hugging Face folder, or a cached hub name.
+
+Safetensors only (never a pickle), never remote code, always eager attention
+(transformers 5 returns no attention weights under sdpa).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import GptanimError
+
+ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_NAME = "fairytale-gpt"
+EMBEDDED_PATH = ROOT / "assets" / EMBEDDED_NAME
+SUPPORTED = {"gpt2"}
+PICKLES = ("pytorch_model.bin", "model.ckpt", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    path: Path
+    model: object  # transformers.PreTrainedModel, float32, eval mode
+    tokenizer: object
+    weights_hash: str
+
+
+def resolve(name: str | None) -> tuple[str, Path]:
+    """Where a model's files are: the embedded one, a local folder, or the Hugging Face cache."""
+    if name in (None, "", "embedded", EMBEDDED_NAME):
+        if not (EMBEDDED_PATH / "config.json").exists():
+            raise GptanimError(f"the embedded model is missing from {EMBEDDED_PATH}; run `gptanim train` to rebuild it")
+        return EMBEDDED_NAME, EMBEDDED_PATH
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve().name, path.resolve()
+    if path.exists():
+        raise GptanimError(f"--model {name}: expected a folder of Hugging Face files or a hub name, got a file")
+    if name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise GptanimError(f"--model {name}: no such folder")
+    return name, _from_hub(name)
+
+
+def _from_hub(name: str) -> Path:
+    """A hub name, from the local cache; downloads only when the hub answers within seconds."""
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.safetensors", "*.txt", "*.model", "merges.txt", "vocab.json"]
+    try:
+        return Path(snapshot_download(name, allow_patterns=patterns, local_files_only=True))
+    except Exception:
+        pass
+    hint = f"on a machine with network: `hf download {name}`, or pass --model PATH to a local folder"
+    if os.environ.get("HF_HUB_OFFLINE") or not _hub_reachable():
+        raise GptanimError(f"model {name!r} is not in the local Hugging Face cache and the hub is unreachable; {hint}")
+    try:
+        return Path(snapshot_download(name, allow_patterns=patterns))
+    except Exception as exc:
+        raise GptanimError(f"could not get model {name!r} from the hub ({exc.__class__.__name__}); {hint}") from None
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def check_folder(path: Path) -> dict:
+    """The folder's config, after checking it holds safetensors weights of a supported architecture."""
+    config_file = path / "config.json"
+    if not config_file.exists():
+        raise GptanimError(f"{path} has no config.json: not a Hugging Face model folder")
+    try:
+        config = json.loads(config_file.read_text())
+    except json.JSONDecodeError:
+        raise GptanimError(f"{config_file} is not valid JSON") from None
+    kind = config.get("model_type")
+    if kind not in SUPPORTED:
+        raise GptanimError(f"unsupported architecture {kind!r} in {path}; gptanim draws GPT-2-family models (gpt2)")
+    if not weight_files(path):
+        pickles = [p for p in PICKLES if (path / p).exists()]
+        if pickles:
+            raise GptanimError(
+                f"{path} only has a pickle checkpoint ({pickles[0]}); gptanim never unpickles weights: "
+                "convert it to model.safetensors first"
+            )
+        raise GptanimError(f"{path} has no model.safetensors weights")
+    return config
+
+
+def weight_files(path: Path) -> list[Path]:
+    return sorted(path.glob("*.safetensors"))
+
+
+def weights_hash(path: Path) -> str:
+    """sha256 over the safetensors files, in name order: the identity of the weights."""
+    digest = hashlib.sha256()
+    for file in weight_files(path):
+        digest.update(file.name.encode())
+        with file.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load(name: str | None = None) -> LoadedModel:
+    """Load a GPT-2-family model in float32 for tracing."""
+    shown, path = resolve(name)
+    check_folder(path)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            path,
+            attn_implementation="eager",
+            dtype=torch.float32,
+            use_safetensors=True,
+            local_files_only=True,
+            trust_remote_code=False,
+        )
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    except Exception as exc:  # corrupt files raise many kinds (SafetensorError, OSError, ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise GptanimError(f"could not load the model in {path}: {first}") from None
+    model.eval()
+    return LoadedModel(shown, path, model, tokenizer, weights_hash(path))

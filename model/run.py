@@ -1,0 +1,327 @@
+"""Running a GPT on a prompt and recording every number the scenes may show, as a Trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model import geometry, tally
+from model.errors import GptanimError
+from model.loading import LoadedModel, load
+from model.sampling import (
+    check_temperature,
+    check_top_k,
+    check_top_p,
+    next_token_distribution,
+    sample,
+    softmax,
+    top_entries,
+)
+from model.tokens_text import byte_level_bytes, display_token
+from model.trace_data import FORMAT_VERSION, Trace
+
+TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
+VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
+EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
+
+
+@dataclass
+class TraceSettings:
+    """What the user asked for; together with the weights hash it names the Trace in the cache."""
+
+    prompt: str
+    model: str | None = None
+    temperature: float = 1.0  # of the continuation
+    seed: int = 0
+    generate: int = 12
+    top_k: int | None = None
+    top_p: float | None = None
+    temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
+    compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
+    truncate: bool = False
+
+    def validate(self) -> TraceSettings:
+        if not self.prompt or not self.prompt.strip():
+            raise GptanimError('the prompt is empty: give some text, e.g. --prompt "Once upon a time"')
+        check_temperature(self.temperature)
+        for t in [*self.temperatures, *self.compare_temperatures]:
+            check_temperature(t)
+        check_top_k(self.top_k)
+        check_top_p(self.top_p)
+        if int(self.generate) < 0:
+            raise GptanimError(f"the number of tokens to generate must be ≥ 0, got {self.generate}")
+        if 1.0 not in self.temperatures:
+            self.temperatures = sorted({*self.temperatures, 1.0})
+        return self
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "traces"
+
+
+def cache_key(settings: TraceSettings, weights: str) -> str:
+    doc = json.dumps({"v": FORMAT_VERSION, "weights": weights, **asdict(settings)}, sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()[:24]
+
+
+def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
+    """The Trace for these settings, from the disk cache when it is there, else computed and stored."""
+    settings.validate()
+    loaded = loaded or load(settings.model)
+    path = cache_dir() / f"{cache_key(settings, loaded.weights_hash)}.npz"
+    if path.exists():
+        try:
+            return Trace.load(path)
+        except GptanimError:
+            path.unlink(missing_ok=True)
+    result = trace(settings, loaded)
+    result.save(path)
+    return result
+
+
+def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
+    """Run the model once on the prompt (plus the continuations) and record everything."""
+    settings.validate()
+    loaded = loaded or load(settings.model)
+    model, tok = loaded.model, loaded.tokenizer
+    cfg = model.config
+    n_ctx = int(cfg.n_positions)
+
+    enc = tok(settings.prompt, return_offsets_mapping=True, add_special_tokens=False)
+    ids, offsets = list(enc["input_ids"]), [list(o) for o in enc["offset_mapping"]]
+    if len(ids) > n_ctx:
+        if not settings.truncate:
+            raise GptanimError(
+                f"the prompt is {len(ids)} tokens, longer than the model's context of {n_ctx}; "
+                "shorten it or pass --truncate to keep its end"
+            )
+        ids, offsets = ids[-n_ctx:], offsets[-n_ctx:]
+    if len(ids) + int(settings.generate) > n_ctx:
+        raise GptanimError(
+            f"{len(ids)} prompt tokens + {settings.generate} generated exceed the context of {n_ctx}; generate fewer"
+        )
+
+    arrays = forward_arrays(model, ids)
+    logits = arrays["logits"]
+    arrays["probs"] = np.stack([softmax(logits, t) for t in settings.temperatures]).astype(np.float32)
+    lens_ids, lens_probs = logit_lens(model, arrays)
+    arrays["logit_lens.top_ids"], arrays["logit_lens.top_probs"] = lens_ids, lens_probs
+
+    W_E = model.transformer.wte.weight.detach().numpy()
+    slice_ids = embedding_slice_ids(ids, W_E.shape[0])
+    arrays["weights.W_E_slice"] = W_E[slice_ids].copy()
+    arrays.update(first_layer_query_weights(model))
+
+    continuation = generate(
+        loaded, ids, settings.generate, settings.temperature, settings.top_k, settings.top_p, settings.seed
+    )
+    comparisons = [
+        generate(loaded, ids, settings.generate, t, settings.top_k, settings.top_p, settings.seed)
+        for t in settings.compare_temperatures
+    ]
+    top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]
+    low_logit_ids = [int(i) for i in np.argsort(logits, kind="stable")[:4]]
+    shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(slice_ids) | set(lens_ids.ravel().tolist())
+    for run in [continuation, *comparisons]:
+        for step in run["steps"]:
+            shown_ids |= {step["chosen_id"], *(e["id"] for e in step["top"])}
+
+    geo = geometry.analyse(W_E, tok)
+    info = {
+        "tokens": {
+            "ids": ids,
+            "display": [token_display(tok, i) for i in ids],
+            "text": [tok.decode([i]) for i in ids],
+            "offsets": offsets,
+        },
+        "vocab_display": {str(i): token_display(tok, i) for i in sorted(shown_ids)},
+        "lowest_logit_ids": low_logit_ids,
+        "embedding_slice_ids": slice_ids,
+        "continuation": continuation,
+        "comparisons": comparisons,
+        "geometry": geo,
+        "tally": tally.tally_model(model),
+        "gpt3": tally.gpt3_reference(),
+    }
+    meta = {
+        "model": loaded.name,
+        "model_path": str(loaded.path),
+        "weights_hash": loaded.weights_hash,
+        "architecture": cfg.model_type,
+        "n_layer": int(cfg.n_layer),
+        "n_head": int(cfg.n_head),
+        "d_model": int(cfg.n_embd),
+        "d_head": int(cfg.n_embd) // int(cfg.n_head),
+        "d_mlp": int(cfg.n_inner or 4 * cfg.n_embd),
+        "vocab_size": int(cfg.vocab_size),
+        "n_ctx": n_ctx,
+        "n_params": int(sum(p.numel() for p in model.parameters())),
+        "tied_embeddings": bool(model.lm_head.weight.data_ptr() == model.transformer.wte.weight.data_ptr()),
+        "temperatures": list(settings.temperatures),
+        "settings": asdict(settings),
+    }
+    # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.
+    return Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
+
+
+def token_display(tok, token_id: int) -> str:
+    text = tok.decode([token_id])
+    raw = byte_level_bytes(tok.convert_ids_to_tokens(token_id)) if "\ufffd" in text else None
+    return display_token(text, raw)
+
+
+@torch.no_grad()
+def forward_arrays(model, ids: list[int]) -> dict[str, np.ndarray]:
+    """One forward pass with hooks on every sub-module whose output a scene may show."""
+    cfg = model.config
+    n_head, d_model = int(cfg.n_head), int(cfg.n_embd)
+    d_head = d_model // n_head
+    captured: dict[str, torch.Tensor] = {}
+    handles = []
+
+    def keep(name):
+        def hook(_module, _inputs, output):
+            captured[name] = (output[0] if isinstance(output, tuple) else output)[0].detach()
+
+        return hook
+
+    tr = model.transformer
+    for i, block in enumerate(tr.h):
+        for name, module in [
+            (f"blocks.{i}.ln1.hook_normalized", block.ln_1),
+            (f"blocks.{i}.attn.qkv", block.attn.c_attn),
+            (f"blocks.{i}.hook_attn_out", block.attn),
+            (f"blocks.{i}.ln2.hook_normalized", block.ln_2),
+            (f"blocks.{i}.mlp.hook_pre", block.mlp.c_fc),
+            (f"blocks.{i}.mlp.hook_post", block.mlp.act),
+            (f"blocks.{i}.hook_mlp_out", block.mlp),
+            (f"blocks.{i}.hook_resid_post", block),
+        ]:
+            handles.append(module.register_forward_hook(keep(name)))
+    handles.append(tr.ln_f.register_forward_hook(keep("ln_final.hook_normalized")))
+    try:
+        input_ids = torch.tensor([ids])
+        out = model(input_ids=input_ids, output_attentions=True, output_hidden_states=True, use_cache=False)
+    finally:
+        for h in handles:
+            h.remove()
+
+    T = len(ids)
+    positions = torch.arange(T)
+    arrays: dict[str, np.ndarray] = {
+        "hook_embed": tr.wte(input_ids)[0].numpy(),
+        "hook_pos_embed": tr.wpe(positions).numpy(),
+    }
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    for i in range(len(tr.h)):
+        q, k, v = captured.pop(f"blocks.{i}.attn.qkv").split(d_model, dim=-1)
+        q, k, v = (x.reshape(T, n_head, d_head) for x in (q, k, v))  # (pos, head, d_head)
+        scale = math.sqrt(d_head) if cfg.scale_attn_weights else 1.0
+        if cfg.scale_attn_by_inverse_layer_idx:
+            scale *= i + 1
+        scores = torch.einsum("qhd,khd->hqk", q, k) / scale  # (head, query, key)
+        scores = scores.masked_fill(~causal, float("-inf"))
+        pattern = out.attentions[i][0]  # (head, query, key), as transformers computed it
+        resid_pre = out.hidden_states[i][0]
+        attn_out = captured[f"blocks.{i}.hook_attn_out"]
+        arrays.update(
+            {
+                f"blocks.{i}.hook_resid_pre": resid_pre.numpy(),
+                f"blocks.{i}.attn.hook_q": q.numpy(),
+                f"blocks.{i}.attn.hook_k": k.numpy(),
+                f"blocks.{i}.attn.hook_v": v.numpy(),
+                f"blocks.{i}.attn.hook_attn_scores": scores.numpy(),
+                f"blocks.{i}.attn.hook_pattern": pattern.numpy(),
+                f"blocks.{i}.attn.hook_z": torch.einsum("hqk,khd->qhd", pattern, v).numpy(),
+                f"blocks.{i}.hook_resid_mid": (resid_pre + attn_out).numpy(),
+            }
+        )
+    arrays.update({name: t.numpy() for name, t in captured.items()})
+    arrays["logits"] = out.logits[0, -1].numpy()
+    return arrays
+
+
+@torch.no_grad()
+def logit_lens(model, arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each layer's last-position residual through the final LayerNorm and the unembedding."""
+    n_layer = int(model.config.n_layer)
+    stream = [arrays[f"blocks.{i}.hook_resid_pre"][-1] for i in range(n_layer)]
+    stream.append(arrays[f"blocks.{n_layer - 1}.hook_resid_post"][-1])
+    logits = model.lm_head(model.transformer.ln_f(torch.from_numpy(np.stack(stream)))).numpy()
+    probs = softmax(logits, 1.0)
+    top = np.argsort(-probs, axis=-1, kind="stable")[:, :TOP_K_SHOWN]
+    return top.astype(np.int64), np.take_along_axis(probs, top, axis=-1).astype(np.float32)
+
+
+def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
+    """W_E rows for the matrix picture: the prompt's tokens, then evenly spread ids for the rest."""
+    ids = list(dict.fromkeys(prompt_ids))[:EMBED_SLICE_TOKENS]
+    spread = np.linspace(0, vocab_size - 1, EMBED_SLICE_TOKENS + 2).astype(int)[1:-1]
+    ids += [int(i) for i in spread if int(i) not in ids]
+    return ids
+
+
+def first_layer_query_weights(model) -> dict[str, np.ndarray]:
+    """Layer 0's query weights per head, as used in the matrix-vector product picture."""
+    cfg = model.config
+    d_model, n_head = int(cfg.n_embd), int(cfg.n_head)
+    d_head = d_model // n_head
+    c_attn = model.transformer.h[0].attn.c_attn  # Conv1D: y = x @ W + b, W (d_model, 3 d_model)
+    W_Q = c_attn.weight.detach()[:, :d_model].reshape(d_model, n_head, d_head).permute(1, 0, 2)
+    b_Q = c_attn.bias.detach()[:d_model].reshape(n_head, d_head)
+    return {"weights.blocks.0.attn.W_Q": W_Q.numpy().copy(), "weights.blocks.0.attn.b_Q": b_Q.numpy().copy()}
+
+
+@torch.no_grad()
+def generate(
+    loaded: LoadedModel,
+    prompt_ids: list[int],
+    n: int,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    seed: int,
+) -> dict:
+    """Autoregressive continuation with the KV cache: each step feeds one new token."""
+    model, tok = loaded.model, loaded.tokenizer
+    rng = np.random.default_rng(seed)
+    steps, context = [], list(prompt_ids)
+    past, feed = None, torch.tensor([prompt_ids])
+    for _ in range(int(n)):
+        out = model(input_ids=feed, past_key_values=past, use_cache=True)
+        past = out.past_key_values
+        logits = out.logits[0, -1].double().numpy()
+        probs = next_token_distribution(logits, temperature, top_k, top_p)
+        chosen = sample(probs, rng)
+        ranked = np.argsort(-probs, kind="stable")
+        steps.append(
+            {
+                "context_len": len(context),
+                "top": [
+                    {"id": i, "prob": p, "display": token_display(tok, i)} for i, p in top_entries(probs, TOP_K_SHOWN)
+                ],
+                "chosen_id": chosen,
+                "chosen_prob": float(probs[chosen]),
+                "chosen_rank": int(np.nonzero(ranked == chosen)[0][0]) + 1,
+                "chosen_display": token_display(tok, chosen),
+            }
+        )
+        context.append(chosen)
+        feed = torch.tensor([[chosen]])
+    generated = context[len(prompt_ids) :]
+    return {
+        "temperature": temperature,
+        "top_k": top_k,
+        "top_p": top_p,
+        "seed": seed,
+        "ids": generated,
+        "text": tok.decode(generated),
+        "steps": steps,
+    }

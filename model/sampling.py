@@ -1,0 +1,96 @@
+"""Turning logits into a distribution and picking a token: pure numpy, one definition.
+
+The model side uses these to generate; scenes use them to redraw a distribution at
+another temperature from the Trace's logits, so both always agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from model.errors import GptanimError
+
+
+def check_temperature(temperature: float) -> float:
+    t = float(temperature)
+    if math.isnan(t) or math.isinf(t) or t < 0:
+        raise GptanimError(f"temperature must be a finite number ≥ 0, got {temperature!r}")
+    return t
+
+
+def check_top_k(top_k: int | None) -> int | None:
+    if top_k is not None and int(top_k) < 1:
+        raise GptanimError(f"top-k must be at least 1, got {top_k!r}")
+    return None if top_k is None else int(top_k)
+
+
+def check_top_p(top_p: float | None) -> float | None:
+    if top_p is None:
+        return None
+    p = float(top_p)
+    if math.isnan(p) or not 0.0 < p <= 1.0:
+        raise GptanimError(f"top-p must be in (0, 1], got {top_p!r}")
+    return p
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """softmax(logits / T) along the last axis, in float64; T = 0 puts all mass on the argmax (first one on ties)."""
+    t = check_temperature(temperature)
+    z = np.asarray(logits, dtype=np.float64)
+    if t == 0.0:
+        out = np.zeros_like(z)
+        np.put_along_axis(out, np.argmax(z, axis=-1)[..., None], 1.0, axis=-1)
+        return out
+    z = z / t
+    z = z - np.max(z, axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def truncate_top_k(probs: np.ndarray, k: int | None) -> np.ndarray:
+    """Keep the k most likely tokens (ties broken by lower id) and renormalise."""
+    k = check_top_k(k)
+    p = np.asarray(probs, dtype=np.float64)
+    if k is None or k >= p.shape[-1]:
+        return p / p.sum()
+    keep = np.argsort(-p, kind="stable")[:k]
+    out = np.zeros_like(p)
+    out[keep] = p[keep]
+    return out / out.sum()
+
+
+def truncate_top_p(probs: np.ndarray, top_p: float | None) -> np.ndarray:
+    """Nucleus: keep the smallest set of most likely tokens whose mass reaches top_p, renormalised."""
+    top_p = check_top_p(top_p)
+    p = np.asarray(probs, dtype=np.float64)
+    if top_p is None or top_p >= 1.0:
+        return p / p.sum()
+    order = np.argsort(-p, kind="stable")
+    cumulative = np.cumsum(p[order])
+    n_keep = int(np.searchsorted(cumulative, top_p * cumulative[-1], side="left")) + 1
+    out = np.zeros_like(p)
+    kept = order[:n_keep]
+    out[kept] = p[kept]
+    return out / out.sum()
+
+
+def next_token_distribution(
+    logits: np.ndarray, temperature: float, top_k: int | None = None, top_p: float | None = None
+) -> np.ndarray:
+    """The distribution a token is actually drawn from: temperature, then top-k, then top-p."""
+    return truncate_top_p(truncate_top_k(softmax(logits, temperature), top_k), top_p)
+
+
+def sample(probs: np.ndarray, rng: np.random.Generator) -> int:
+    """Draw one id by inverse CDF with one uniform number from a seeded generator."""
+    cumulative = np.cumsum(probs)
+    u = rng.random() * cumulative[-1]
+    return int(min(np.searchsorted(cumulative, u, side="right"), len(probs) - 1))
+
+
+def top_entries(probs: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k most likely ids with their probabilities, most likely first (ties by lower id)."""
+    order = np.argsort(-np.asarray(probs), kind="stable")[:k]
+    return [(int(i), float(probs[i])) for i in order]

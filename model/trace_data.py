@@ -1,0 +1,144 @@
+"""The Trace: every number a scene may show, as numpy arrays and plain Python values.
+
+This module needs only numpy, so scenes can read a Trace without torch.
+
+Array names follow TransformerLens, so a number on screen can be followed back
+to where it lives in the model (shapes in brackets; pos = prompt position):
+
+    hook_embed                       [pos, d_model]   token embeddings, rows of W_E
+    hook_pos_embed                   [pos, d_model]   position embeddings, rows of W_pos
+    blocks.{i}.hook_resid_pre        [pos, d_model]
+    blocks.{i}.ln1.hook_normalized   [pos, d_model]   LayerNorm output, γ and β applied (raw HF numerics)
+    blocks.{i}.attn.hook_q/k/v       [pos, head, d_head]
+    blocks.{i}.attn.hook_attn_scores [head, query, key]  q·k/√d_head, −inf above the diagonal
+    blocks.{i}.attn.hook_pattern     [head, query, key]  softmax of the scores; rows sum to 1
+    blocks.{i}.attn.hook_z           [pos, head, d_head] pattern-weighted values
+    blocks.{i}.hook_attn_out         [pos, d_model]
+    blocks.{i}.hook_resid_mid        [pos, d_model]
+    blocks.{i}.ln2.hook_normalized   [pos, d_model]
+    blocks.{i}.mlp.hook_pre          [pos, d_mlp]     before GELU
+    blocks.{i}.mlp.hook_post         [pos, d_mlp]     after GELU
+    blocks.{i}.hook_mlp_out          [pos, d_model]
+    blocks.{i}.hook_resid_post       [pos, d_model]
+    ln_final.hook_normalized         [pos, d_model]
+    logits                           [vocab]          at the last position
+    probs                            [n_temperatures, vocab]  softmax(logits / T) for meta temperatures
+    logit_lens.top_ids / top_probs   [n_layer + 1, k] residual before each block and after the last
+    weights.W_E_slice                [n_slice_tokens, d_model]  rows of W_E (ids in info['embedding_slice_ids'])
+    weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import GptanimError
+from model.sampling import softmax, top_entries
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Trace:
+    """One forward pass (and generation) of one model on one prompt."""
+
+    meta: dict  # model facts and the settings used
+    arrays: dict[str, np.ndarray]
+    info: dict = field(default_factory=dict)  # tokens, generation, geometry, tally: JSON values
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.arrays[name]
+        except KeyError:
+            raise KeyError(f"the Trace has no array named {name!r}") from None
+
+    # Convenience views, each a plain read of a stored field.
+    @property
+    def n_layer(self) -> int:
+        return int(self.meta["n_layer"])
+
+    @property
+    def n_head(self) -> int:
+        return int(self.meta["n_head"])
+
+    @property
+    def prompt(self) -> str:
+        return self.meta["settings"]["prompt"]
+
+    @property
+    def token_ids(self) -> list[int]:
+        return self.info["tokens"]["ids"]
+
+    @property
+    def token_display(self) -> list[str]:
+        return self.info["tokens"]["display"]
+
+    def pattern(self, layer: int, head: int) -> np.ndarray:
+        return self[f"blocks.{layer}.attn.hook_pattern"][head]
+
+    def probs_at(self, temperature: float) -> np.ndarray:
+        """Stored probabilities at a temperature the Trace was made with."""
+        temps = self.meta["temperatures"]
+        for i, t in enumerate(temps):
+            if t == temperature:
+                return self["probs"][i]
+        raise KeyError(f"temperature {temperature} is not in the Trace (it has {temps})")
+
+    def top_next(self, k: int, temperature: float = 1.0) -> list[dict]:
+        """The k most likely next tokens at T, from the stored logits, with their text."""
+        probs = softmax(self["logits"], temperature)
+        vocab = self.info["vocab_display"]
+        return [
+            {"id": i, "display": vocab[str(i)], "prob": p, "logit": float(self["logits"][i])}
+            for i, p in top_entries(probs, k)
+        ]
+
+    # Saving: one .npz file, the JSON part stored as bytes inside it (no pickle).
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = json.dumps({"format": FORMAT_VERSION, "meta": self.meta, "info": self.info}, ensure_ascii=False)
+        buffer = io.BytesIO()
+        np.savez(buffer, __json__=np.frombuffer(doc.encode("utf-8"), dtype=np.uint8), **self.arrays)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Trace:
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                doc = json.loads(bytes(data["__json__"]).decode("utf-8"))
+                arrays = {k: data[k] for k in data.files if k != "__json__"}
+        except FileNotFoundError:
+            raise GptanimError(f"no Trace file at {path}") from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise GptanimError(f"{path} is not a gptanim Trace file ({exc.__class__.__name__})") from None
+        if doc.get("format") != FORMAT_VERSION:
+            raise GptanimError(f"{path} is a Trace of format {doc.get('format')}, this gptanim reads {FORMAT_VERSION}")
+        return cls(doc["meta"], arrays, doc["info"])
+
+
+def lookup(trace: Trace, path: str):
+    """The value a path names: 'hook_embed[3,5]' (an array entry), 'info.a.0.b' or 'meta.n_params'.
+
+    Scenes tag every number they draw with such a path; tests look it up here and
+    compare it with what the scene shows.
+    """
+    if path.startswith(("info.", "meta.")):
+        node = trace.info if path.startswith("info.") else trace.meta
+        for part in path.split(".")[1:]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
+    name, _, index = path.partition("[")
+    array = trace[name]
+    if not index:
+        return array
+    return array[tuple(int(i) for i in index.rstrip("]").split(","))].item()
