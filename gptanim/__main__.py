@@ -1,0 +1,5 @@
+import sys
+
+from gptanim.cli import main
+
+sys.exit(main())

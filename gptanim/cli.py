@@ -1,0 +1,211 @@
+"""The `gptanim` command: trace a prompt, render the lecture, train the embedded model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from model.errors import GptanimError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text}")
+    return value
+
+
+def number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def add_trace_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--prompt", default="Once upon a time, a little girl", help="the text the model continues")
+    p.add_argument("--model", default=None, help="embedded (default), a local folder, or a cached hub name (gpt2)")
+    p.add_argument("--temperature", type=number, default=1.0, help="temperature of the continuation (0 = greedy)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling")
+    p.add_argument("--generate", type=non_negative_int, default=12, help="tokens to generate")
+    p.add_argument("--top-k", type=int, default=None, help="sample only among the k most likely tokens")
+    p.add_argument("--top-p", type=number, default=None, help="sample only within the top-p probability mass")
+    p.add_argument("--truncate", action="store_true", help="keep the end of a prompt longer than the context")
+
+
+def settings_from(args):
+    from model.run import TraceSettings
+
+    return TraceSettings(
+        prompt=args.prompt,
+        model=args.model,
+        temperature=args.temperature,
+        seed=args.seed,
+        generate=args.generate,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        truncate=args.truncate,
+    ).validate()
+
+
+def cmd_trace(args) -> int:
+    from model.run import cached_trace
+
+    result = cached_trace(settings_from(args))
+    if args.out:
+        out = Path(args.out)
+        try:
+            result.save(out)
+        except OSError as exc:
+            raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
+    if not args.quiet:
+        print(summary(result))
+        if args.out:
+            print(f"\nTrace written to {args.out}")
+    return 0
+
+
+def summary(trace) -> str:
+    m = trace.meta
+    lines = [
+        f"model     {m['model']}  ({m['n_layer']} layers, {m['n_head']} heads, d_model {m['d_model']}, "
+        f"vocabulary {m['vocab_size']:,}, context {m['n_ctx']}, {m['n_params']:,} parameters)",
+        f"prompt    {trace.prompt!r}",
+        f"tokens    {len(trace.token_ids)}: "
+        + " ".join(f"{d}|{i}" for d, i in zip(trace.token_display, trace.token_ids)),
+        "next token (T = 1):",
+    ]
+    for entry in trace.top_next(8):
+        lines.append(f"  {entry['prob'] * 100:6.2f}%  {entry['display']}")
+    cont = trace.info["continuation"]
+    lines.append(f"continuation (T = {cont['temperature']}, seed {cont['seed']}): {cont['text']!r}")
+    return "\n".join(lines)
+
+
+def cmd_train(args) -> int:
+    from model.card import write_model_card
+    from model.train import TrainConfig, train
+
+    if not Path(args.corpus).is_dir():
+        raise GptanimError(f"--corpus {args.corpus}: no such folder")
+    cfg = TrainConfig(
+        corpus=Path(args.corpus),
+        out=Path(args.out),
+        minutes=args.minutes,
+        steps=args.steps,
+        vocab_size=args.vocab_size,
+        n_layer=args.n_layer,
+        n_head=args.n_head,
+        n_embd=args.d_model,
+        n_ctx=args.n_ctx,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+    )
+    if cfg.n_embd % cfg.n_head:
+        raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
+    stats = train(cfg)
+    card = write_model_card(cfg.out)
+    print(f"best validation loss {stats['best_val_loss']:.3f} after {stats['steps']} steps; card: {card}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from scenes.catalog import SCENES
+
+    width = max(len(s.name) for s in SCENES)
+    for s in SCENES:
+        print(f"{s.name:<{width}}  {s.summary}")
+    return 0
+
+
+def not_yet(issue: int, what: str):
+    def run(args) -> int:
+        print(
+            f"gptanim {args.command}: not available yet ({what} is issue #{issue}). "
+            "Render one scene meanwhile with: manim -ql scenes/opening.py PredictSampleRepeat",
+            file=sys.stderr,
+        )
+        return 1
+
+    return run
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show")
+    add_trace_options(p)
+    p.add_argument("--out", help="write the Trace (.npz) here")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(run=cmd_trace)
+
+    p = sub.add_parser("render", help="render the lecture's scenes to videos")
+    p.set_defaults(run=not_yet(10, "the lecture renderer"))
+    p = sub.add_parser("preview", help="last frame of every scene plus a contact sheet")
+    p.set_defaults(run=not_yet(10, "preview"))
+    p = sub.add_parser("slides", help="build an offline HTML slide deck with speaker notes")
+    p.set_defaults(run=not_yet(10, "the slide deck"))
+    p = sub.add_parser("present", help="present the slides live")
+    p.set_defaults(run=not_yet(10, "presenting"))
+
+    p = sub.add_parser("train", help="train the embedded GPT (tokenizer and model) on a folder of text")
+    p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
+    p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
+    p.add_argument("--minutes", type=number, default=60.0, help="training time budget")
+    p.add_argument("--steps", type=positive_int, default=None, help="a fixed number of steps instead of --minutes")
+    p.add_argument("--vocab-size", type=positive_int, default=8192)
+    p.add_argument("--n-layer", type=positive_int, default=4)
+    p.add_argument("--n-head", type=positive_int, default=4)
+    p.add_argument("--d-model", type=positive_int, default=256)
+    p.add_argument("--n-ctx", type=positive_int, default=256)
+    p.add_argument("--batch-size", type=positive_int, default=16)
+    p.add_argument("--lr", type=number, default=1.5e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser("list", help="list the scenes with what each shows")
+    p.set_defaults(run=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except GptanimError as exc:
+        print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"gptanim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
