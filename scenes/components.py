@@ -1,0 +1,345 @@
+"""Reusable pictures built from Trace data: data in, Mobject out.
+
+Every number a component draws is a `Text` tagged with the Trace paths it came
+from and the formatter used (`gptanim_numbers`), every token with the path of its
+display text (`gptanim_tokens`), so tests can look the paths up in the Trace and
+compare them with the text on screen. Text whose other digits are not model numbers
+(a layer index, a heading) is tagged `gptanim_static`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Line,
+    Rectangle,
+    RoundedRectangle,
+    Square,
+    Text,
+    VGroup,
+)
+
+from scenes import style
+from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
+
+FORMATTERS: dict[str, Callable] = {
+    "value": fmt_value,
+    "percent": fmt_percent,
+    "int": lambda v: f"{int(v)}",
+    "comma": lambda v: f"{int(v):,}",
+    "float": lambda v: f"{float(v):g}",
+    "text": str,
+    "len": lambda v: str(len(v)),
+    "cut40": lambda v: cut(str(v), 40),
+}
+
+
+def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw) -> Text:
+    """Words that are not model numbers (headings, explanations)."""
+    t = Text(text, font=font, font_size=size, color=color, **kw)
+    t.gptanim_static, t.gptanim_text = True, text
+    return t
+
+
+def number(value, path: str, fmt: str = "value", size: float = 20, color=style.TEXT, font: str = MONO) -> Text:
+    """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`."""
+    t = Text(FORMATTERS[fmt](value), font=font, font_size=size, color=color)
+    t.gptanim_numbers, t.gptanim_text = [(path, fmt)], FORMATTERS[fmt](value)
+    return t
+
+
+def sentence(template: str, size: float = 24, color=style.TEXT, static: bool = False, **fields) -> Text:
+    """One line of text with Trace numbers in it: fields are (value, path, fmt) triples.
+
+    `sentence("{n} parameters", n=(trace.meta["n_params"], "meta.n_params", "comma"))`
+    """
+    text = template.format(**{k: FORMATTERS[f](v) for k, (v, _, f) in fields.items()})
+    t = Text(text, font=FONT, font_size=size, color=color)
+    t.gptanim_numbers, t.gptanim_text = [(p, f) for _, p, f in fields.values()], text
+    t.gptanim_static = static
+    return t
+
+
+def token_text(display: str, path: str, size: float = 22, color=style.TEXT, limit: int = 12) -> Text:
+    """A token's visible text (from the Trace at `path`), cut with an ellipsis when long."""
+    t = Text(cut(display, limit), font=FONT, font_size=size, color=color)
+    t.gptanim_tokens, t.gptanim_text = [(path, limit)], cut(display, limit)
+    return t
+
+
+class TokenBox(VGroup):
+    """One token: its text in a translucent box of its own hue."""
+
+    def __init__(self, display: str, path: str, hue, size: float = 22, limit: int = 12):
+        super().__init__()
+        self.text = token_text(display, path, size=size, limit=limit)
+        self.box = RoundedRectangle(
+            corner_radius=0.06,
+            width=self.text.width + 0.2,
+            height=max(self.text.height, size / 48) + 0.22,
+            stroke_color=hue,
+            stroke_width=1.5,
+            fill_color=hue,
+            fill_opacity=0.22,
+        )
+        self.text.move_to(self.box)
+        self.add(self.box, self.text)
+
+
+class TokenRow(VGroup):
+    """The prompt's tokens as boxes, left to right, wrapped onto new lines within `max_width`."""
+
+    def __init__(
+        self,
+        displays: Sequence[str],
+        paths: Sequence[str],
+        max_width: float = 12.5,
+        size: float = 22,
+        gap: float = 0.08,
+        first_hue: int = 0,
+    ):
+        super().__init__()
+        self.boxes = [
+            TokenBox(d, p, style.token_hue(first_hue + i), size=size) for i, (d, p) in enumerate(zip(displays, paths))
+        ]
+        lines, line, width = [], [], 0.0
+        for box in self.boxes:
+            if line and width + gap + box.width > max_width:
+                lines.append(line)
+                line, width = [], 0.0
+            line.append(box)
+            width += box.width + (gap if len(line) > 1 else 0)
+        if line:
+            lines.append(line)
+        rows = [VGroup(*ln).arrange(RIGHT, buff=gap) for ln in lines]
+        for row in rows:
+            self.add(row)
+        self.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+
+
+class VectorColumn(VGroup):
+    """The first entries of a real vector in brackets, an ellipsis row, and its length written below."""
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        path_of: Callable[[int], str],
+        shown: int = 6,
+        size: float = 18,
+        scale: float | None = None,
+        dim_path: str | None = "meta.d_model",
+    ):
+        super().__init__()
+        values = np.asarray(values)
+        scale = scale or float(np.max(np.abs(values))) or 1.0
+        self.entries = VGroup(
+            *(
+                number(float(values[i]), path_of(i), size=size, color=style.data_color(float(values[i]), scale))
+                for i in range(min(shown, len(values)))
+            )
+        ).arrange(DOWN, buff=0.1, aligned_edge=RIGHT)
+        body = VGroup(self.entries)
+        if len(values) > shown:
+            body.add(label("⋮", size=size, color=style.MUTED))
+            body.arrange(DOWN, buff=0.1)
+        h = body.height + 0.2
+        self.add(
+            _bracket(h, LEFT).next_to(body, LEFT, buff=0.08), body, _bracket(h, RIGHT).next_to(body, RIGHT, buff=0.08)
+        )
+        if dim_path:
+            self.size_label = number(len(values), dim_path, "int", size=size - 4, color=style.MUTED)
+            self.add(self.size_label.next_to(self, DOWN, buff=0.12))
+
+
+def _bracket(height: float, side) -> VGroup:
+    sign = -1 if side is LEFT else 1
+    top, bottom = UP * height / 2, DOWN * height / 2
+    tick = RIGHT * 0.08 * -sign
+    return VGroup(Line(top, bottom), Line(top, top + tick), Line(bottom, bottom + tick)).set_stroke(style.MUTED, 2)
+
+
+class WeightMatrix(VGroup):
+    """A slice of a real weight matrix, entries coloured by sign and size, with ellipses for the rest."""
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        path_of: Callable[[int, int], str],
+        rows: int,
+        cols: int,
+        size: float = 16,
+        more_rows: bool = True,
+        more_cols: bool = True,
+    ):
+        super().__init__()
+        values = np.asarray(values)
+        scale = float(np.max(np.abs(values[:rows, :cols]))) or 1.0
+        grid = VGroup()
+        for r in range(rows):
+            row = VGroup(
+                *(
+                    number(
+                        float(values[r, c]),
+                        path_of(r, c),
+                        size=size,
+                        color=style.weight_color(float(values[r, c]), scale),
+                    )
+                    for c in range(cols)
+                )
+            )
+            if more_cols:
+                row.add(label("⋯", size=size, color=style.MUTED))
+            grid.add(row.arrange(RIGHT, buff=0.22))
+        if more_rows:
+            dots = VGroup(*(label("⋮", size=size, color=style.MUTED) for _ in range(cols)))
+            grid.add(dots)
+        grid.arrange(DOWN, buff=0.14)
+        for r in range(rows):  # columns aligned on the first row
+            for c in range(cols):
+                grid[r][c].set_x(grid[0][c].get_x())
+        if more_rows:
+            for c in range(cols):
+                grid[-1][c].set_x(grid[0][c].get_x())
+        self.grid = grid
+        h = grid.height + 0.25
+        self.add(
+            _bracket(h, LEFT).next_to(grid, LEFT, buff=0.1), grid, _bracket(h, RIGHT).next_to(grid, RIGHT, buff=0.1)
+        )
+
+
+class ProbabilityBars(VGroup):
+    """Sorted next-token probabilities: token on the left, a bar, the percentage on the right, ⋮ below."""
+
+    def __init__(
+        self,
+        entries: Sequence[dict],
+        bar_width: float = 4.0,
+        size: float = 22,
+        row_height: float = 0.42,
+        ellipsis: bool = True,
+        scale_to: float | None = None,
+    ):
+        """`entries`: dicts with display, prob, token_path and prob_path, most likely first."""
+        super().__init__()
+        top = scale_to if scale_to is not None else max((e["prob"] for e in entries), default=1.0) or 1.0
+        self.rows = VGroup()
+        for i, e in enumerate(entries):
+            name = token_text(e["display"], e["token_path"], size=size)
+            bar = Rectangle(
+                width=max(bar_width * e["prob"] / top, 0.02),
+                height=row_height * 0.62,
+                stroke_width=0,
+                fill_color=style.BAR,
+                fill_opacity=0.9,
+            )
+            pct = number(e["prob"], e["prob_path"], "percent", size=size - 2)
+            y = -i * row_height
+            name.move_to([-0.15 - name.width / 2, y, 0])
+            bar.move_to([bar.width / 2, y, 0])
+            pct.move_to([bar.get_right()[0] + 0.12 + pct.width / 2, y, 0])
+            row = VGroup(name, bar, pct)
+            row.name, row.bar, row.pct = name, bar, pct
+            self.rows.add(row)
+        self.add(self.rows)
+        if ellipsis and entries:
+            self.dots = label("⋮", size=size, color=style.MUTED).next_to(self.rows[-1][0], DOWN, buff=0.12)
+            self.add(self.dots)
+
+
+class AttentionGrid(VGroup):
+    """An attention pattern [query, key]: a square per pair, brighter for more weight; rows are queries."""
+
+    def __init__(
+        self,
+        pattern: np.ndarray,
+        displays: Sequence[str],
+        path: str,
+        cell: float = 0.45,
+        show_values: bool = False,
+        token_paths: Sequence[str] | None = None,
+    ):
+        super().__init__()
+        n = len(displays)
+        self.cells = VGroup()
+        for q in range(n):
+            for k in range(n):
+                w = float(pattern[q, k])
+                sq = Square(
+                    cell,
+                    stroke_width=0.6,
+                    stroke_color=style.MUTED,
+                    fill_color=style.QUERY if k <= q else style.BACKGROUND,
+                    fill_opacity=w if k <= q else 0.0,
+                )
+                sq.move_to([k * cell, -q * cell, 0])
+                sq.weight_path = f"{path}[{q},{k}]"
+                self.cells.add(sq)
+                if show_values and k <= q:
+                    self.add(number(w, f"{path}[{q},{k}]", "value", size=cell * 18).move_to(sq))
+        self.add(self.cells)
+        size = min(20, cell * 40)
+        paths = token_paths or [""] * n
+        self.row_labels = VGroup(
+            *(
+                token_text(d, p, size=size, color=style.token_hue(i), limit=8)
+                for i, (d, p) in enumerate(zip(displays, paths))
+            )
+        )
+        for q, t in enumerate(self.row_labels):
+            t.next_to(self.cells[q * n], LEFT, buff=0.12)
+        self.col_labels = VGroup(
+            *(
+                token_text(d, p, size=size, color=style.token_hue(i), limit=8).rotate(np.pi / 2)
+                for i, (d, p) in enumerate(zip(displays, paths))
+            )
+        )
+        for k, t in enumerate(self.col_labels):
+            t.next_to(self.cells[k], UP, buff=0.12)
+        self.add(self.row_labels, self.col_labels)
+
+
+class TransformerStack(VGroup):
+    """Attention and MLP blocks alternating, one pair per layer, left to right."""
+
+    def __init__(self, n_layer: int, max_width: float = 11.0, height: float = 1.6):
+        super().__init__()
+        gap = 0.12
+        block_w = min(0.9, (max_width - gap * (2 * n_layer - 1)) / (2 * n_layer))
+        # One type size for both kinds: as large as fits "Attention" along the block.
+        probe = label("Attention", size=20)
+        size = 20 * min(1.0, (height - 0.15) / probe.width, (block_w - 0.12) / probe.height)
+        self.blocks = VGroup()
+        for i in range(n_layer):
+            for kind, color in (("Attention", style.BLOCK_ATTENTION), ("MLP", style.BLOCK_MLP)):
+                box = RoundedRectangle(
+                    corner_radius=0.08,
+                    width=block_w,
+                    height=height,
+                    stroke_color=color,
+                    stroke_width=2,
+                    fill_color=color,
+                    fill_opacity=0.18,
+                )
+                text = label(kind, size=size, color=color).rotate(np.pi / 2)
+                block = VGroup(box, text.move_to(box))
+                block.kind, block.layer = kind, i
+                self.blocks.add(block)
+        self.blocks.arrange(RIGHT, buff=gap)
+        self.add(self.blocks)
+
+    def block(self, layer: int, kind: str) -> VGroup:
+        return self.blocks[2 * layer + (0 if kind == "Attention" else 1)]
+
+
+def flow_arrow(start, end, weight: float, color=style.QUERY) -> Arrow:
+    """An arrow whose opacity and width follow a real attention weight."""
+    return Arrow(
+        start, end, buff=0.05, stroke_width=1 + 5 * weight, color=color, max_tip_length_to_length_ratio=0.12
+    ).set_opacity(0.15 + 0.85 * weight)

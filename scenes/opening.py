@@ -1,0 +1,436 @@
+"""The opening chapter: what a GPT is, how it writes (predict, sample, repeat), and what is inside."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    DashedVMobject,
+    FadeIn,
+    FadeOut,
+    GrowFromEdge,
+    Indicate,
+    LaggedStart,
+    ReplacementTransform,
+    RoundedRectangle,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    Write,
+)
+
+from scenes import style
+from scenes.base import TraceScene
+from scenes.components import (
+    ProbabilityBars,
+    TokenBox,
+    TokenRow,
+    TransformerStack,
+    VectorColumn,
+    flow_arrow,
+    label,
+    sentence,
+    token_text,
+)
+
+ROAD_MAP = [
+    "Predict, sample, repeat",
+    "Inside a transformer",
+    "Tokens and embeddings",
+    "Weights and data",
+    "Attention",
+    "The MLP",
+    "Unembedding and softmax",
+    "Temperature and sampling",
+]
+
+
+class Title(TraceScene):
+    """What G, P and T stand for, and the road map of the lecture."""
+
+    def construct(self):
+        self.show_letters()
+        self.spell_out()
+        self.road_map()
+
+    def show_letters(self):
+        self.gpt = label("GPT", size=140, color=style.TEXT)
+        self.play(Write(self.gpt), run_time=1.5)
+        self.wait(0.5)
+
+    def spell_out(self):
+        words = [
+            ("Generative", "it writes new text, one token at a time"),
+            ("Pre-trained", "its weights were learned from a lot of text first"),
+            ("Transformer", "the kind of neural network inside"),
+        ]
+        rows = VGroup()
+        for word, meaning in words:
+            head = label(word, size=44, color=style.TEXT, t2c={"[0:1]": style.NEXT_SLOT})
+            rest = label(meaning, size=26, color=style.MUTED)
+            rows.add(VGroup(head, rest).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.45).move_to(0.3 * UP)
+        self.play(self.gpt.animate.scale(0.4).to_edge(UP, buff=0.5))
+        self.beat("GPT", "GPT stands for Generative Pre-trained Transformer.")
+        for row in rows:
+            self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=0.8)
+        self.wait(1)
+        self.words = rows
+
+    def road_map(self):
+        heading = label("Generative Pre-trained Transformer", size=40).to_edge(UP, buff=0.5)
+        items = VGroup(*(label(f"{i + 1}.  {name}", size=28) for i, name in enumerate(ROAD_MAP)))
+        half = (len(items) + 1) // 2
+        for i, item in enumerate(items):  # a fixed line pitch, so descenders do not shift rows
+            item.move_to([0, -0.62 * (i % half), 0], aligned_edge=UP + LEFT).shift(6.0 * RIGHT * (i // half))
+        chapters = items.move_to(ORIGIN).next_to(heading, DOWN, buff=0.7)
+        meta = self.trace.meta
+        footer = sentence(
+            "Every number ahead comes from {model} ({n} parameters) running on “{prompt}”.",
+            size=22,
+            model=(meta["model"], "meta.model", "text"),
+            n=(meta["n_params"], "meta.n_params", "comma"),
+            prompt=(self.trace.prompt, "meta.settings.prompt", "cut40"),
+        )
+        self.fit_width(footer).next_to(chapters, DOWN, buff=0.7)
+        self.play(FadeOut(self.words), ReplacementTransform(self.gpt, heading))
+        self.beat("Road map", "The road map: from a prompt to the next token, and everything in between.")
+        self.play(LaggedStart(*(FadeIn(i, shift=0.2 * UP) for i in items), lag_ratio=0.15), run_time=2)
+        self.play(FadeIn(footer))
+        self.wait(1.5)
+
+
+class PredictSampleRepeat(TraceScene):
+    """The prompt, the model, the real next-token distribution, a seeded sample, appended, repeated."""
+
+    FULL_STEPS = 3  # steps shown slowly; the rest go by faster
+    BARS = 8
+
+    def construct(self):
+        self.show_prompt()
+        self.show_model()
+        for i in range(len(self.steps)):
+            self.predict_and_sample(i, full=i < self.FULL_STEPS)
+        self.wrap_up()
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.trace.info["continuation"]["steps"]
+
+    def show_prompt(self):
+        t = self.trace
+        n_prompt = len(t.token_ids)
+        displays = t.token_display + [s["chosen_display"] for s in self.steps]
+        paths = [f"info.tokens.display.{i}" for i in range(n_prompt)]
+        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
+        row = TokenRow(displays, paths, max_width=12.4, size=22)
+        if row.height > 2.0:
+            row.scale_to_fit_height(2.0)
+        row.to_corner(UP + LEFT, buff=0.45)
+        self.boxes = row.boxes
+        self.n_prompt = n_prompt
+        self.beat(
+            "The prompt",
+            "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
+            n=(t.token_ids, "info.tokens.ids", "len"),
+        )
+        self.play(
+            LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05), run_time=1.5
+        )
+        self.context_bottom = row.get_bottom()[1]
+
+    def show_model(self):
+        meta = self.trace.meta
+        box = RoundedRectangle(
+            corner_radius=0.15,
+            width=3.2,
+            height=1.6,
+            stroke_color=style.TEXT,
+            fill_color=style.BLOCK_ATTENTION,
+            fill_opacity=0.12,
+        )
+        name = token_text(meta["model"], "meta.model", size=24, limit=22)
+        facts = sentence(
+            "{L} layers · {d} dims",
+            size=18,
+            color=style.MUTED,
+            L=(meta["n_layer"], "meta.n_layer", "int"),
+            d=(meta["d_model"], "meta.d_model", "int"),
+        )
+        inner = VGroup(name, facts).arrange(DOWN, buff=0.15)
+        if inner.width > box.width - 0.3:
+            inner.scale_to_fit_width(box.width - 0.3)
+        self.bars_top = self.context_bottom - 0.95
+        self.model_box = VGroup(box, inner.move_to(box)).move_to([-4.6, self.bars_top - 1.7, 0])
+        self.into_model = Arrow(
+            [-4.6, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1, color=style.MUTED, stroke_width=3
+        )
+        self.play(FadeIn(self.model_box), Create(self.into_model))
+        self.bars = None
+        self.bars_title = None
+
+    def bars_for(self, i: int) -> ProbabilityBars:
+        step = self.steps[i]
+        entries = [
+            {
+                "display": e["display"],
+                "prob": e["prob"],
+                "token_path": f"info.continuation.steps.{i}.top.{j}.display",
+                "prob_path": f"info.continuation.steps.{i}.top.{j}.prob",
+            }
+            for j, e in enumerate(step["top"][: self.BARS])
+        ]
+        bars = ProbabilityBars(entries, bar_width=3.6, size=20, row_height=0.4)
+        bars.shift([-0.4 - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
+        return bars
+
+    def predict_and_sample(self, i: int, full: bool):
+        step = self.steps[i]
+        cont = self.trace.info["continuation"]
+        bars = self.bars_for(i)
+        title = sentence(
+            "next token, T = {T}",
+            size=22,
+            color=style.TEXT,
+            T=(cont["temperature"], "info.continuation.temperature", "float"),
+        )
+        title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        slot = self.boxes[self.n_prompt + i]
+        slot_mark = DashedVMobject(SurroundingRectangle(slot, buff=0.04, color=style.NEXT_SLOT), num_dashes=24)
+        out_arrow = Arrow(
+            self.model_box.get_right(), bars.get_left() + 0.15 * LEFT, buff=0.15, color=style.MUTED, stroke_width=3
+        )
+        run = 1.0 if full else 0.35
+        if full and i == 0:
+            self.beat(
+                "Predict",
+                "The model gives every one of its {V} tokens a probability of coming next.",
+                V=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+            )
+        if self.bars is None:
+            self.play(Create(slot_mark), Create(out_arrow), FadeIn(title), run_time=run)
+            self.play(
+                LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
+                FadeIn(bars.dots),
+                run_time=1.5 * run,
+            )
+        else:
+            self.play(
+                Transform(self.slot_mark, slot_mark),
+                ReplacementTransform(self.bars, bars),
+                ReplacementTransform(self.bars_title, title),
+                FadeOut(self.pick),
+                run_time=run,
+            )
+            self.remove(self.slot_mark)
+            out_arrow = self.out_arrow
+        self.slot_mark, self.bars, self.bars_title, self.out_arrow = slot_mark, bars, title, out_arrow
+        if self.slot_mark not in self.mobjects:
+            self.add(self.slot_mark)
+        self.sample(i, step, full, run)
+
+    def sample(self, i: int, step: dict, full: bool, run: float):
+        rank = step["chosen_rank"]
+        if rank <= self.BARS:
+            source = self.bars.rows[rank - 1]
+            self.pick = SurroundingRectangle(source, buff=0.06, color=style.NEXT_SLOT)
+        else:
+            note = sentence(
+                "drawn: “{tok}”, {p}, rank {r}",
+                size=20,
+                color=style.NEXT_SLOT,
+                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
+                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
+                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
+            )
+            note.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
+            source = note
+            self.pick = note
+        if full:
+            seed = self.trace.info["continuation"]["seed"]
+            self.beat(
+                "Sample",
+                "Then one token is drawn at random, in proportion to its probability (seed {s}).",
+                s=(seed, "info.continuation.seed", "int"),
+            )
+        self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)
+        if full and rank > 1:
+            self.beat(
+                "Not the favourite",
+                "It need not be the likeliest token: drawing by probability is what "
+                "keeps the text varied instead of repetitive.",
+            )
+        box = self.boxes[self.n_prompt + i]
+        self.play(ReplacementTransform(source.copy(), box), run_time=run)
+        if full and i == self.FULL_STEPS - 1:
+            self.beat("Repeat", "Append the token and repeat: the new, longer context goes back into the model.")
+
+    def wrap_up(self):
+        self.play(FadeOut(self.slot_mark), run_time=0.3)
+        self.beat(
+            "Repeat",
+            "{n} tokens later: that is all a GPT does, one token at a time.",
+            n=(self.trace.info["continuation"]["ids"], "info.continuation.ids", "len"),
+        )
+        self.wait(1.5)
+
+
+class InsideTransformer(TraceScene):
+    """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
+
+    SHOWN_TOKENS = 7
+    SHOWN_ENTRIES = 5
+    HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
+
+    def construct(self):
+        self.show_stack()
+        self.embed_tokens()
+        for layer in range(self.trace.n_layer):
+            self.attention(layer, full=layer == 0)
+            self.mlp(layer, full=layer == 0)
+        self.unembed()
+
+    def show_stack(self):
+        self.stack = TransformerStack(self.trace.n_layer, max_width=11.5, height=0.95).to_edge(UP, buff=0.3)
+        self.play(FadeIn(self.stack))
+        self.marker = None
+
+    def embed_tokens(self):
+        t = self.trace
+        n = len(t.token_ids)
+        self.positions = list(range(max(0, n - self.SHOWN_TOKENS), n))
+        xs = np.linspace(-5.6, 5.6, len(self.positions)) if len(self.positions) > 1 else [0.0]
+        self.xs = xs
+        self.tokens = VGroup()
+        for x, pos in zip(xs, self.positions):
+            box = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=20, limit=9)
+            self.tokens.add(box.move_to([x, 1.75, 0]))
+        self.columns = VGroup(
+            *(self.column("blocks.0.hook_resid_pre", pos).move_to([x, -0.45, 0]) for x, pos in zip(xs, self.positions))
+        )
+        if n > len(self.positions):
+            self.beat(
+                "Tokens",
+                "The prompt has {n} tokens; the picture follows the last few.",
+                n=(t.token_ids, "info.tokens.ids", "len"),
+            )
+        self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
+        self.beat(
+            "Embedding",
+            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers).",
+            d=(t.meta["d_model"], "meta.d_model", "int"),
+        )
+        self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.columns), lag_ratio=0.1), run_time=1.5)
+
+    def column(self, name: str, pos: int) -> VectorColumn:
+        values = self.trace[name][pos]
+        return VectorColumn(
+            values,
+            lambda i: f"{name}[{pos},{i}]",
+            shown=self.SHOWN_ENTRIES,
+            size=16,
+            scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
+        )
+
+    def highlight(self, layer: int, kind: str, run: float):
+        target = SurroundingRectangle(self.stack.block(layer, kind), buff=0.05, color=style.NEXT_SLOT)
+        if self.marker is None:
+            self.marker = target
+            self.play(Create(target), run_time=run)
+        else:
+            self.play(Transform(self.marker, target), run_time=run)
+
+    def update_columns(self, name: str, run: float):
+        new = VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
+        self.play(*(ReplacementTransform(o, nw) for o, nw in zip(self.columns, new)), run_time=run)
+        self.columns = new
+
+    def attention(self, layer: int, full: bool):
+        run = 1.0 if full else 0.5
+        self.highlight(layer, "Attention", run)
+        if full:
+            self.beat(
+                "Attention",
+                f"Attention: vectors pass information across positions. Arrows: how much the "
+                f"last token reads from each one (head {self.HEAD + 1}).",
+                static=True,
+            )
+        pattern = self.trace.pattern(layer, self.HEAD)
+        last = self.positions[-1]
+        arrows = VGroup()
+        for pos in self.positions:
+            w = float(pattern[last, pos])
+            if pos == last:
+                continue
+            arrow = flow_arrow(
+                self.tokens[self.positions.index(pos)].get_bottom(), self.tokens[-1].get_bottom() + 0.05 * LEFT, w
+            ).set_z_index(-1)
+            arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
+            arrows.add(arrow)
+        if arrows:  # a one-token prompt has nothing earlier to attend to
+            self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
+        self.update_columns(f"blocks.{layer}.hook_resid_mid", run)
+        if arrows:
+            self.play(FadeOut(arrows), run_time=0.4 * run)
+
+    def mlp(self, layer: int, full: bool):
+        run = 1.0 if full else 0.5
+        self.highlight(layer, "MLP", run)
+        if full:
+            self.beat("MLP", "The MLP: each vector is changed on its own, with no talk across positions.")
+        self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
+        self.update_columns(f"blocks.{layer}.hook_resid_post", run)
+
+    def unembed(self):
+        t = self.trace
+        last = self.positions[-1]
+        self.play(FadeOut(self.marker), *(FadeOut(m) for m in [*self.columns[:-1], *self.tokens[:-1]]))
+        column_top = -0.45 + self.columns[-1].height / 2
+        self.play(
+            self.tokens[-1].animate.move_to([-5.2, column_top + 0.4, 0]),
+            self.columns[-1].animate.move_to([-5.2, -0.45, 0]),
+        )
+        final = self.column("ln_final.hook_normalized", last).move_to([-2.9, -0.45, 0])
+        ln = label("final LayerNorm", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
+        self.beat(
+            "Unembedding",
+            "Only the last vector predicts: after a final LayerNorm it is multiplied by the "
+            "unembedding matrix, one score per token.",
+        )
+        self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
+        step = t.info["continuation"]["steps"][0]
+        cont = t.info["continuation"]
+        entries = [
+            {
+                "display": e["display"],
+                "prob": e["prob"],
+                "token_path": f"info.continuation.steps.0.top.{j}.display",
+                "prob_path": f"info.continuation.steps.0.top.{j}.prob",
+            }
+            for j, e in enumerate(step["top"][:8])
+        ]
+        bars = ProbabilityBars(entries, bar_width=3.0, size=19, row_height=0.38)
+        bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
+        title = sentence(
+            "softmax → probabilities, T = {T}",
+            size=20,
+            T=(cont["temperature"], "info.continuation.temperature", "float"),
+        )
+        title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
+        wu = label("× W_U", size=20, color=style.MUTED).next_to(arrow, UP, buff=0.1)
+        self.play(Create(arrow), FadeIn(wu))
+        self.play(
+            FadeIn(title),
+            LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
+            FadeIn(bars.dots),
+            run_time=1.5,
+        )
+        self.beat("Same numbers", "These are the same probabilities the model used to write its next token.")
+        self.wait(1.5)
