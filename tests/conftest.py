@@ -1,0 +1,66 @@
+"""Shared fixtures: the embedded model, small GPT-2 models built here, and Traces of them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+SAMPLE_TEXT = (
+    "Once upon a time there lived a king and a queen who had a daughter. The little girl loved the forest, "
+    "and every day she walked with her brother to the river. 'Good morning,' said the wolf to the boy.\n"
+) * 20
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Traces are cached in a temporary folder, never in the user's cache."""
+    os.environ["GPTANIM_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+def build_local_gpt2(
+    folder: Path, n_layer: int = 2, n_embd: int = 32, n_head: int = 2, n_ctx: int = 64, seed: int = 0
+) -> Path:
+    """A GPT-2 with random weights and a small tokenizer, written as a Hugging Face folder (no download)."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from model.train import train_tokenizer
+
+    tok = train_tokenizer([SAMPLE_TEXT], 300)
+    torch.manual_seed(seed)
+    config = GPT2Config(
+        vocab_size=len(tok),
+        n_positions=n_ctx,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_head=n_head,
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
+    model = GPT2LMHeadModel(config)
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def local_gpt2(tmp_path_factory) -> Path:
+    return build_local_gpt2(tmp_path_factory.mktemp("local-gpt2"))
+
+
+@pytest.fixture(scope="session")
+def deep_gpt2(tmp_path_factory) -> Path:
+    """Twelve layers, like GPT-2 small, so the pictures must still fit."""
+    return build_local_gpt2(tmp_path_factory.mktemp("deep-gpt2"), n_layer=12, n_embd=48, n_head=12, n_ctx=128)
+
+
+@pytest.fixture(scope="session")
+def embedded():
+    from model.loading import load
+
+    return load(None)

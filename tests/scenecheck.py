@@ -1,0 +1,100 @@
+"""Rendering a scene in this process and checking what it shows against its Trace."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from manim import Text, config, tempconfig
+
+from model.trace_data import lookup
+from scenes.components import FORMATTERS
+from scenes.style import BACKGROUND, cut
+
+EDGE = 0.05  # how close to the frame's edge a text may come
+
+
+def render(scene_cls, trace_path: Path, media: Path):
+    """Render to the last frame at low quality; return the scene (its mobjects stay inspectable)."""
+    os.environ["GPTANIM_TRACE"] = str(trace_path)
+    options = {
+        "quality": "low_quality",
+        "media_dir": str(media),
+        "save_last_frame": True,
+        "write_to_movie": False,
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        "background_color": BACKGROUND,
+    }
+    with tempconfig(options):
+        scene = scene_cls()
+        scene.render()
+        scene.last_frame = np.array(scene.renderer.get_frame())
+        scene.frame_size = (config.frame_width, config.frame_height)
+    return scene
+
+
+def texts(scene) -> list[Text]:
+    seen, out = set(), []
+    for mob in scene.mobjects:
+        for m in mob.get_family():
+            if isinstance(m, Text) and id(m) not in seen and m.get_fill_opacity() > 0:
+                seen.add(id(m))
+                out.append(m)
+    return out
+
+
+def check_numbers(scene, trace) -> dict[str, int]:
+    """Every number and token on screen equals its Trace value; untagged digits only in static labels.
+
+    Returns how many tagged numbers and tokens were checked.
+    """
+    counts = {"numbers": 0, "tokens": 0}
+    for t in texts(scene):
+        remaining = shown_text(t)
+        for path, limit in getattr(t, "gptanim_tokens", []):
+            expected = cut(lookup(trace, path), limit)
+            assert shown_text(t) == expected, f"token text {shown_text(t)!r} != Trace {path} {expected!r}"
+            remaining = ""
+            counts["tokens"] += 1
+        for path, fmt in getattr(t, "gptanim_numbers", []):
+            shown = FORMATTERS[fmt](lookup(trace, path))
+            assert shown in remaining, f"{shown_text(t)!r} does not show {path} as {shown!r}"
+            remaining = remaining.replace(shown, "", 1)
+            counts["numbers"] += 1
+        if re.search(r"\d", remaining):
+            assert getattr(t, "gptanim_static", False), f"untraced number on screen: {shown_text(t)!r}"
+    return counts
+
+
+def shown_text(t: Text) -> str:
+    """The string a Text draws (manim's own `.text` drops the spaces)."""
+    return getattr(t, "gptanim_text", t.text)
+
+
+def check_layout(scene) -> None:
+    """No text leaves the frame, no two texts overlap."""
+    w, h = scene.frame_size
+    boxes = []
+    for t in texts(scene):
+        left, bottom = t.get_corner(np.array([-1, -1, 0]))[:2]
+        right, top = t.get_corner(np.array([1, 1, 0]))[:2]
+        assert left >= -w / 2 + EDGE and right <= w / 2 - EDGE, f"{shown_text(t)!r} runs off the frame sideways"
+        assert bottom >= -h / 2 + EDGE and top <= h / 2 - EDGE, f"{shown_text(t)!r} runs off the frame vertically"
+        boxes.append((t, left, right, bottom, top))
+    for i, (a, al, ar, ab, at) in enumerate(boxes):
+        for b, bl, br, bb, bt in boxes[i + 1 :]:
+            dx = min(ar, br) - max(al, bl)
+            dy = min(at, bt) - max(ab, bb)
+            assert dx <= 0.02 or dy <= 0.02, f"{shown_text(a)!r} overlaps {shown_text(b)!r}"
+
+
+def shown_paths(scene) -> set[str]:
+    paths = set()
+    for t in texts(scene):
+        paths |= {p for p, _ in getattr(t, "gptanim_numbers", [])}
+        paths |= {p for p, _ in getattr(t, "gptanim_tokens", [])}
+    return paths

@@ -1,0 +1,194 @@
+"""The Trace equals what transformers computes, and its derived numbers are right."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from model.loading import load
+from model.run import TraceSettings, cached_trace, trace
+from model.sampling import softmax
+from model.trace_data import Trace, lookup
+
+PROMPT = "Once upon a time, the king and the queen"
+
+
+@pytest.fixture(scope="module", params=["embedded", "local"])
+def case(request, local_gpt2):
+    loaded = load(None) if request.param == "embedded" else load(str(local_gpt2))
+    return loaded, trace(TraceSettings(prompt=PROMPT, generate=8, seed=3), loaded)
+
+
+def test_matches_a_direct_transformers_forward_pass(case):
+    loaded, tr = case
+    ids = torch.tensor([tr.token_ids])
+    with torch.no_grad():
+        out = loaded.model(input_ids=ids, output_attentions=True, output_hidden_states=True)
+    np.testing.assert_allclose(tr["logits"], out.logits[0, -1].numpy(), atol=1e-5, rtol=0)
+    for i in range(tr.n_layer):
+        np.testing.assert_allclose(tr[f"blocks.{i}.attn.hook_pattern"], out.attentions[i][0].numpy(), atol=1e-6)
+        np.testing.assert_allclose(tr[f"blocks.{i}.hook_resid_pre"], out.hidden_states[i][0].numpy(), atol=1e-5)
+    # transformers' last hidden state is after the final LayerNorm
+    np.testing.assert_allclose(tr["ln_final.hook_normalized"], out.hidden_states[-1][0].numpy(), atol=1e-5)
+
+
+def test_residual_stream_adds_up(case):
+    _, tr = case
+    np.testing.assert_allclose(tr["blocks.0.hook_resid_pre"], tr["hook_embed"] + tr["hook_pos_embed"], atol=1e-6)
+    for i in range(tr.n_layer):
+        mid = tr[f"blocks.{i}.hook_resid_pre"] + tr[f"blocks.{i}.hook_attn_out"]
+        np.testing.assert_allclose(tr[f"blocks.{i}.hook_resid_mid"], mid, atol=1e-5)
+        post = tr[f"blocks.{i}.hook_resid_mid"] + tr[f"blocks.{i}.hook_mlp_out"]
+        np.testing.assert_allclose(tr[f"blocks.{i}.hook_resid_post"], post, atol=1e-5)
+
+
+def test_attention_is_causal_and_rows_sum_to_one(case):
+    _, tr = case
+    T = len(tr.token_ids)
+    above = np.triu(np.ones((T, T), dtype=bool), k=1)
+    for i in range(tr.n_layer):
+        pattern = tr[f"blocks.{i}.attn.hook_pattern"]
+        assert pattern.shape == (tr.n_head, T, T)
+        np.testing.assert_allclose(pattern.sum(-1), 1.0, atol=1e-5)
+        assert np.all(pattern[:, above] == 0)
+        scores = tr[f"blocks.{i}.attn.hook_attn_scores"]
+        assert np.all(np.isneginf(scores[:, above]))
+        np.testing.assert_allclose(softmax(scores), pattern, atol=1e-5)
+
+
+def test_scores_are_scaled_dot_products_of_q_and_k(case):
+    _, tr = case
+    q, k = tr["blocks.0.attn.hook_q"], tr["blocks.0.attn.hook_k"]
+    d_head = tr.meta["d_head"]
+    last = len(tr.token_ids) - 1
+    for head in range(tr.n_head):
+        expected = q[last, head] @ k[0, head] / np.sqrt(d_head)
+        assert tr["blocks.0.attn.hook_attn_scores"][head, last, 0] == pytest.approx(expected, abs=1e-4)
+
+
+def test_query_weights_reproduce_the_query(case):
+    _, tr = case
+    x = tr["blocks.0.ln1.hook_normalized"][0]
+    q = x @ tr["weights.blocks.0.attn.W_Q"][0] + tr["weights.blocks.0.attn.b_Q"][0]
+    np.testing.assert_allclose(q, tr["blocks.0.attn.hook_q"][0, 0], atol=1e-4)
+
+
+def test_probabilities_at_temperatures(case):
+    _, tr = case
+    logits = tr["logits"].astype(np.float64)
+    for i, t in enumerate(tr.meta["temperatures"]):
+        probs = tr["probs"][i]
+        assert probs.sum() == pytest.approx(1.0, abs=1e-5)
+        if t == 0:
+            assert probs[np.argmax(logits)] == 1.0 and np.count_nonzero(probs) == 1
+        else:
+            by_hand = np.exp(logits / t - np.max(logits / t))
+            np.testing.assert_allclose(probs, by_hand / by_hand.sum(), atol=1e-6)
+
+
+def test_logit_lens_last_layer_is_the_output(case):
+    _, tr = case
+    assert tr["logit_lens.top_ids"].shape[0] == tr.n_layer + 1
+    assert tr["logit_lens.top_ids"][-1, 0] == int(np.argmax(tr["logits"]))
+    assert tr["logit_lens.top_probs"][-1, 0] == pytest.approx(float(softmax(tr["logits"]).max()), abs=1e-5)
+
+
+def test_continuation_records_the_sampled_distribution(case):
+    loaded, tr = case
+    cont = tr.info["continuation"]
+    assert len(cont["ids"]) == len(cont["steps"]) == 8
+    context = list(tr.token_ids)
+    for step, chosen in zip(cont["steps"], cont["ids"]):
+        with torch.no_grad():
+            logits = loaded.model(input_ids=torch.tensor([context])).logits[0, -1].double().numpy()
+        probs = softmax(logits, cont["temperature"])
+        assert step["chosen_id"] == chosen
+        assert step["chosen_prob"] == pytest.approx(probs[chosen], abs=1e-5)
+        assert step["top"][0]["prob"] == pytest.approx(probs.max(), abs=1e-5)
+        context.append(chosen)
+
+
+def test_greedy_continuation_with_cache_equals_argmax_without(case):
+    loaded, tr = case
+    greedy = next(c for c in tr.info["comparisons"] if c["temperature"] == 0.0)
+    context = list(tr.token_ids)
+    with torch.no_grad():
+        for chosen in greedy["ids"]:
+            logits = loaded.model(input_ids=torch.tensor([context])).logits[0, -1]
+            assert int(torch.argmax(logits)) == chosen
+            context.append(chosen)
+
+
+def test_same_seed_same_text_other_seed_differs(embedded):
+    a = trace(TraceSettings(prompt=PROMPT, generate=12, seed=1, temperature=1.5), embedded)
+    b = trace(TraceSettings(prompt=PROMPT, generate=12, seed=1, temperature=1.5), embedded)
+    others = [trace(TraceSettings(prompt=PROMPT, generate=12, seed=s, temperature=1.5), embedded) for s in (2, 3)]
+    assert a.info["continuation"]["ids"] == b.info["continuation"]["ids"]
+    assert any(o.info["continuation"]["ids"] != a.info["continuation"]["ids"] for o in others)
+
+
+def test_save_load_round_trip_is_exact(case, tmp_path):
+    _, tr = case
+    back = Trace.load(tr.save(tmp_path / "t.npz"))
+    assert back.meta == tr.meta and back.info == tr.info
+    assert back.arrays.keys() == tr.arrays.keys()
+    for name, array in tr.arrays.items():
+        assert back[name].dtype == array.dtype
+        assert np.array_equal(back[name], array), name
+
+
+def test_cache_returns_the_stored_trace(embedded):
+    s = TraceSettings(prompt="The wolf", generate=3)
+    first = cached_trace(s, embedded)
+    again = cached_trace(TraceSettings(prompt="The wolf", generate=3), embedded)
+    assert again.info == first.info
+    assert cached_trace(TraceSettings(prompt="The wolf", generate=3, seed=9), embedded).meta["settings"]["seed"] == 9
+
+
+def test_tally_adds_up_to_the_parameter_count(case):
+    loaded, tr = case
+    tally = tr.info["tally"]
+    assert tally["total"] == tally["actual"] == sum(p.numel() for p in loaded.model.parameters())
+    assert tally["tied"] is True
+    assert tally["families"][-1]["counted"] == 0
+
+
+def test_gpt3_reference_is_derived():
+    from model.tally import gpt3_reference
+
+    ref = gpt3_reference()
+    assert ref["total"] == 175_181_291_520
+    assert ref["matrices"] == 27_938
+
+
+def test_lookup_follows_paths(case):
+    _, tr = case
+    assert lookup(tr, "hook_embed[0,1]") == pytest.approx(float(tr["hook_embed"][0, 1]))
+    assert lookup(tr, "info.tokens.display.0") == tr.token_display[0]
+    assert lookup(tr, "meta.n_layer") == tr.n_layer
+
+
+def test_geometry_resolves_words_to_single_tokens(embedded):
+    from model import geometry
+
+    tok = embedded.tokenizer
+    result = geometry.analyse(
+        embedded.model.transformer.wte.weight.detach().numpy(), tok, ["king", "queen", "man", "woman", "boy", "zqxj"]
+    )
+    assert "zqxj" in result["skipped_words"]
+    for word, token_id in result["word_ids"].items():
+        assert tok.decode([token_id]).strip() == word
+    assert result["centred"] is True
+    assert len(result["pca_coords"]) == len(result["pca_words"])
+
+
+def test_trace_is_plain_numpy_and_json():
+    import json
+
+    from model.run import trace as run_trace
+
+    tr = run_trace(TraceSettings(prompt="A bird", generate=2))
+    json.dumps(tr.info)
+    json.dumps(tr.meta)
+    assert all(isinstance(a, np.ndarray) for a in tr.arrays.values())
