@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from model.errors import GptanimError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Parser(argparse.ArgumentParser):
@@ -103,6 +106,21 @@ def summary(trace) -> str:
     return "\n".join(lines)
 
 
+def cmd_render(args) -> int:
+    from gptanim.render import QUALITIES, pick_scenes, render_lecture
+    from model.run import cache_dir, cache_key, cached_trace
+
+    if args.quality not in QUALITIES:
+        raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
+    scenes = pick_scenes(args.scenes)
+    settings = settings_from(args)
+    trace = cached_trace(settings)
+    trace_file = cache_dir() / f"{cache_key(settings, trace.meta['weights_hash'])}.npz"
+    result = render_lecture(trace, trace_file, Path(args.out), args.quality, scenes, args.jobs)
+    print(f"{len(result['videos'])} scenes ({result['rendered']} rendered now) in {result['folder']}")
+    return 0
+
+
 def cmd_train(args) -> int:
     from model.card import write_model_card
     from model.train import TrainConfig, train
@@ -162,8 +180,13 @@ def build_parser() -> Parser:
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(run=cmd_trace)
 
-    p = sub.add_parser("render", help="render the lecture's scenes to videos")
-    p.set_defaults(run=not_yet(10, "the lecture renderer"))
+    p = sub.add_parser("render", help="render the lecture's scenes to videos and stills under renders/")
+    add_trace_options(p)
+    p.add_argument("-q", "--quality", default="l", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
+    p.add_argument("--scenes", default=None, help="comma-separated scene names (default: all; see gptanim list)")
+    p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+    p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
+    p.set_defaults(run=cmd_render)
     p = sub.add_parser("preview", help="last frame of every scene plus a contact sheet")
     p.set_defaults(run=not_yet(10, "preview"))
     p = sub.add_parser("slides", help="build an offline HTML slide deck with speaker notes")
