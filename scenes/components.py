@@ -83,7 +83,7 @@ class TokenBox(VGroup):
         self.box = RoundedRectangle(
             corner_radius=0.06,
             width=self.text.width + 0.2,
-            height=max(self.text.height, size / 48) + 0.22,
+            height=max(self.text.height + 0.1, size / 40) + 0.12,  # one height per size, so rows line up
             stroke_color=hue,
             stroke_width=1.5,
             fill_color=hue,

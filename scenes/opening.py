@@ -238,8 +238,8 @@ class PredictSampleRepeat(TraceScene):
     def sample(self, i: int, step: dict, full: bool, run: float):
         rank = step["chosen_rank"]
         if rank <= self.BARS:
-            source = self.bars.rows[rank - 1]
-            self.pick = SurroundingRectangle(source, buff=0.06, color=style.NEXT_SLOT)
+            self.pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            source = self.bars.rows[rank - 1].name
         else:
             note = sentence(
                 "drawn: “{tok}”, {p}, rank {r}",
