@@ -66,8 +66,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "traces"
 
 
+def code_hash() -> str:
+    """The code that computes a Trace: when it changes, cached Traces are stale."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name not in ("train.py", "card.py", "corpus.py"):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_key(settings: TraceSettings, weights: str) -> str:
-    doc = json.dumps({"v": FORMAT_VERSION, "weights": weights, **asdict(settings)}, sort_keys=True)
+    doc = json.dumps({"v": FORMAT_VERSION, "code": code_hash(), "weights": weights, **asdict(settings)}, sort_keys=True)
     return hashlib.sha256(doc.encode()).hexdigest()[:24]
 
 
@@ -118,6 +127,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
     slice_ids = embedding_slice_ids(ids, W_E.shape[0])
     arrays["weights.W_E_slice"] = W_E[slice_ids].copy()
     arrays.update(first_layer_query_weights(model))
+    arrays.update(query_matvec(arrays))
 
     continuation = generate(
         loaded, ids, settings.generate, settings.temperature, settings.top_k, settings.top_p, settings.seed
@@ -150,6 +160,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         "tally": tally.tally_model(model),
         "gpt3": tally.gpt3_reference(),
     }
+    info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
     meta = {
         "model": loaded.name,
         "model_path": str(loaded.path),
@@ -277,6 +288,17 @@ def first_layer_query_weights(model) -> dict[str, np.ndarray]:
     W_Q = c_attn.weight.detach()[:, :d_model].reshape(d_model, n_head, d_head).permute(1, 0, 2)
     b_Q = c_attn.bias.detach()[:d_model].reshape(n_head, d_head)
     return {"weights.blocks.0.attn.W_Q": W_Q.numpy().copy(), "weights.blocks.0.attn.b_Q": b_Q.numpy().copy()}
+
+
+def query_matvec(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One real matrix-vector product, term by term: head 0's first query entry for the first token.
+
+    q[0, 0, 0] = Σ_i x_i · W_Q[0, i, 0] + b_Q[0, 0], with x the first token's LayerNorm output.
+    """
+    x = arrays["blocks.0.ln1.hook_normalized"][0].astype(np.float64)
+    w = arrays["weights.blocks.0.attn.W_Q"][0, :, 0].astype(np.float64)
+    products = x * w
+    return {"matvec.products": products, "matvec.partial_sums": np.cumsum(products)}
 
 
 @torch.no_grad()

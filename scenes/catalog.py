@@ -26,6 +26,16 @@ SCENES = [
         "opening",
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
     ),
+    SceneEntry(
+        "WeightsAndData",
+        "weights",
+        "Weights versus data, and one real query entry summed term by term.",
+    ),
+    SceneEntry(
+        "ParameterTally",
+        "weights",
+        "The eight families of weights of the loaded model, the rest, and GPT-3 beside them.",
+    ),
 ]
 
 BY_NAME = {entry.name: entry for entry in SCENES}

@@ -31,6 +31,8 @@ from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
 
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
+    "value3": lambda v: fmt_value(v, 3),
+    "round": lambda v: f"{round(float(v)):,}",
     "percent": fmt_percent,
     "int": lambda v: f"{int(v)}",
     "comma": lambda v: f"{int(v):,}",
@@ -41,10 +43,20 @@ FORMATTERS: dict[str, Callable] = {
 }
 
 
+def struck(text: str, **kw) -> Text:
+    """Text with an invisible bar at each end, so every line has the same height (ascender to
+    descender) and texts in a row or table line up, whatever letters they hold."""
+    t = Text(f"|{text}|", **kw)
+    for bar in (t[0], t[-1]):
+        bar.set_fill(opacity=0).set_stroke(opacity=0)
+    t.gptanim_text = text
+    return t
+
+
 def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw) -> Text:
     """Words that are not model numbers (headings, explanations)."""
-    t = Text(text, font=font, font_size=size, color=color, **kw)
-    t.gptanim_static, t.gptanim_text = True, text
+    t = struck(text, font=font, font_size=size, color=color, **kw)
+    t.gptanim_static = True
     return t
 
 
@@ -61,16 +73,16 @@ def sentence(template: str, size: float = 24, color=style.TEXT, static: bool = F
     `sentence("{n} parameters", n=(trace.meta["n_params"], "meta.n_params", "comma"))`
     """
     text = template.format(**{k: FORMATTERS[f](v) for k, (v, _, f) in fields.items()})
-    t = Text(text, font=FONT, font_size=size, color=color)
-    t.gptanim_numbers, t.gptanim_text = [(p, f) for _, p, f in fields.values()], text
+    t = struck(text, font=FONT, font_size=size, color=color)
+    t.gptanim_numbers = [(p, f) for _, p, f in fields.values()]
     t.gptanim_static = static
     return t
 
 
 def token_text(display: str, path: str, size: float = 22, color=style.TEXT, limit: int = 12) -> Text:
     """A token's visible text (from the Trace at `path`), cut with an ellipsis when long."""
-    t = Text(cut(display, limit), font=FONT, font_size=size, color=color)
-    t.gptanim_tokens, t.gptanim_text = [(path, limit)], cut(display, limit)
+    t = struck(cut(display, limit), font=FONT, font_size=size, color=color)
+    t.gptanim_tokens = [(path, limit)]
     return t
 
 
@@ -82,7 +94,7 @@ class TokenBox(VGroup):
         self.text = token_text(display, path, size=size, limit=limit)
         self.box = RoundedRectangle(
             corner_radius=0.06,
-            width=self.text.width + 0.2,
+            width=self.text.width + 0.06,  # the invisible end bars already pad the text
             height=max(self.text.height + 0.1, size / 40) + 0.12,  # one height per size, so rows line up
             stroke_color=hue,
             stroke_width=1.5,

@@ -72,7 +72,7 @@ class Title(TraceScene):
         ]
         rows = VGroup()
         for word, meaning in words:
-            head = label(word, size=44, color=style.TEXT, t2c={"[0:1]": style.NEXT_SLOT})
+            head = label(word, size=44, color=style.TEXT, t2c={"[1:2]": style.NEXT_SLOT})
             rest = label(meaning, size=26, color=style.MUTED)
             rows.add(VGroup(head, rest).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.45).move_to(0.3 * UP)

@@ -64,3 +64,26 @@ def embedded():
     from model.loading import load
 
     return load(None)
+
+
+PROMPTS = {
+    "default": "Once upon a time, a little girl",
+    "one-token": "The",
+    "unicode": "Crème brûlée 🍮 für 王子 and the 🐺",
+    "long": " ".join(["the old king walked into the dark forest and"] * 6),  # about 60 tokens
+}
+
+
+@pytest.fixture(scope="session")
+def scene_traces(tmp_path_factory, embedded, deep_gpt2) -> dict[str, Path]:
+    """Trace files for the scene tests: several prompts with the embedded model, and a 12-layer model."""
+    from model.loading import load
+    from model.run import TraceSettings, trace
+
+    folder = tmp_path_factory.mktemp("traces")
+    paths = {}
+    for name, prompt in PROMPTS.items():
+        paths[name] = trace(TraceSettings(prompt=prompt, generate=6, seed=0), embedded).save(folder / f"{name}.npz")
+    deep = load(str(deep_gpt2))
+    paths["12-layer"] = trace(TraceSettings(prompt=PROMPTS["default"], generate=4), deep).save(folder / "deep.npz")
+    return paths

@@ -98,3 +98,9 @@ def shown_paths(scene) -> set[str]:
         paths |= {p for p, _ in getattr(t, "gptanim_numbers", [])}
         paths |= {p for p, _ in getattr(t, "gptanim_tokens", [])}
     return paths
+
+
+def loaded_trace(path):
+    from model.trace_data import Trace
+
+    return Trace.load(path)

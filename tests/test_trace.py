@@ -74,6 +74,15 @@ def test_query_weights_reproduce_the_query(case):
     np.testing.assert_allclose(q, tr["blocks.0.attn.hook_q"][0, 0], atol=1e-4)
 
 
+def test_matvec_partial_sums_end_at_the_query(case):
+    _, tr = case
+    sums = tr["matvec.partial_sums"]
+    assert sums.shape == (tr.meta["d_model"],)
+    np.testing.assert_allclose(np.diff(sums), tr["matvec.products"][1:], atol=1e-12)
+    q = sums[-1] + tr["weights.blocks.0.attn.b_Q"][0, 0]
+    assert q == pytest.approx(float(tr["blocks.0.attn.hook_q"][0, 0, 0]), abs=1e-4)
+
+
 def test_probabilities_at_temperatures(case):
     _, tr = case
     logits = tr["logits"].astype(np.float64)

@@ -1,0 +1,289 @@
+"""Weights and data: one real matrix-vector product, and where every weight of the model lives."""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Line,
+    SurroundingRectangle,
+    VGroup,
+)
+
+from scenes import style
+from scenes.base import TraceScene
+from scenes.components import VectorColumn, WeightMatrix, label, number, sentence
+
+TERMS = 5  # products shown one by one before jumping to the full sum
+
+
+class WeightsAndData(TraceScene):
+    """Weights (coloured by sign) times data (grey): a real query entry, summed term by term."""
+
+    ROWS, COLS = 4, 8
+
+    def construct(self):
+        self.show_product()
+        self.sum_one_row()
+        self.training_note()
+
+    def show_product(self):
+        t = self.trace
+        W = t["weights.blocks.0.attn.W_Q"][0].T  # (d_head, d_model): row j makes query entry j
+        self.matrix = WeightMatrix(
+            W, lambda r, c: f"weights.blocks.0.attn.W_Q[0,{c},{r}]", self.ROWS, self.COLS, size=15
+        )
+        x = t["blocks.0.ln1.hook_normalized"][0]
+        self.vector = VectorColumn(
+            x, lambda i: f"blocks.0.ln1.hook_normalized[0,{i}]", shown=self.COLS, size=15, dim_path="meta.d_model"
+        )
+        q = t["blocks.0.attn.hook_q"][0, 0]
+        self.result = VectorColumn(
+            q, lambda i: f"blocks.0.attn.hook_q[0,0,{i}]", shown=self.ROWS, size=15, dim_path="meta.d_head"
+        )
+        times, equals = label("×", size=30), label("=", size=30)
+        product = VGroup(self.matrix, times, self.vector, equals, self.result).arrange(RIGHT, buff=0.3)
+        product.move_to(0.5 * UP)
+        titles = VGroup(
+            label("weights W_Q, layer 1, head 1", size=18, color=style.POSITIVE),
+            label("data", size=18, color=style.MUTED),
+            label("query", size=18, color=style.QUERY),
+        )
+        top = max(part.get_top()[1] for part in (self.matrix, self.vector, self.result)) + 0.3
+        for title, part in zip(titles, (self.matrix, self.vector, self.result)):
+            title.move_to([part.get_x(), top, 0])
+        self.titles = titles
+        self.beat(
+            "Weights and data",
+            "Weights are the model's fixed numbers (blue +, red −); data flows through them (grey).",
+        )
+        self.play(FadeIn(self.matrix), FadeIn(titles[0]))
+        self.play(FadeIn(self.vector), FadeIn(titles[1]), FadeIn(times))
+        self.beat(
+            "Matrix times vector",
+            "Almost everything a GPT computes is a weighted sum: a matrix times a vector.",
+        )
+        self.play(FadeIn(equals), FadeIn(self.result), FadeIn(titles[2]))
+        self.product = VGroup(product, titles)
+
+    def sum_one_row(self):
+        t = self.trace
+        d = t.meta["d_model"]
+        row = SurroundingRectangle(self.matrix.grid[0], buff=0.08, color=style.QUERY)
+        self.play(Create(row))
+        self.beat(
+            "One entry",
+            "One query entry is the sum of {d} products, weight × data, plus a bias:",
+            d=(d, "meta.d_model", "int"),
+        )
+        self.play(VGroup(self.product, row).animate.scale(0.7).to_edge(UP, buff=0.25))
+        table = VGroup()
+        head = VGroup(
+            label("weight", size=18, color=style.MUTED),
+            label("data", size=18, color=style.MUTED),
+            label("product", size=18, color=style.MUTED),
+            label("running sum", size=18, color=style.MUTED),
+        )
+        table.add(head)
+        W, x = t["weights.blocks.0.attn.W_Q"][0], t["blocks.0.ln1.hook_normalized"][0]
+        products, sums = t["matvec.products"], t["matvec.partial_sums"]
+        w_scale = float(abs(W[:TERMS, 0]).max()) or 1.0
+        for i in range(TERMS):
+            table.add(
+                VGroup(
+                    number(
+                        float(W[i, 0]),
+                        f"weights.blocks.0.attn.W_Q[0,{i},0]",
+                        "value3",
+                        size=18,
+                        color=style.weight_color(float(W[i, 0]), w_scale),
+                    ),  # fmt: skip
+                    number(float(x[i]), f"blocks.0.ln1.hook_normalized[0,{i}]", "value3", size=18),
+                    number(float(products[i]), f"matvec.products[{i}]", "value3", size=18),
+                    number(float(sums[i]), f"matvec.partial_sums[{i}]", "value3", size=18),
+                )
+            )
+        rest = VGroup(
+            sentence("… up to term {d}", size=18, color=style.MUTED, d=(d, "meta.d_model", "int")),
+            number(float(sums[-1]), f"matvec.partial_sums[{d - 1}]", "value3", size=18),
+        )
+        bias = VGroup(
+            label("+ bias", size=18, color=style.MUTED),
+            number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
+        )
+        total = VGroup(
+            label("= query entry", size=18, color=style.QUERY),
+            number(
+                float(t["blocks.0.attn.hook_q"][0, 0, 0]),
+                "blocks.0.attn.hook_q[0,0,0]",
+                "value3",
+                size=18,
+                color=style.QUERY,
+            ),  # fmt: skip
+        )
+        xs = [-3.6, -1.6, 0.4, 2.8]
+        top = self.product.get_bottom()[1] - 0.35
+        for r, line in enumerate(table):
+            for c, cell in enumerate(line):
+                cell.move_to([xs[c], top - 0.36 * r, 0])
+        for r, line in enumerate((rest, bias, total)):
+            y = top - 0.36 * (TERMS + 1 + r) - 0.05
+            line[0].move_to([xs[0], y, 0], aligned_edge=LEFT).shift(0.55 * LEFT)
+            line[1].move_to([xs[3], y, 0])
+        rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
+        rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
+        self.play(FadeIn(head))
+        self.play(LaggedStart(*(FadeIn(line, shift=0.1 * DOWN) for line in table[1:]), lag_ratio=0.3), run_time=2.5)
+        self.play(FadeIn(rest))
+        self.play(FadeIn(bias), Create(rule))
+        self.play(FadeIn(total))
+        self.play(FadeOut(row))
+        self.table = VGroup(table, rest, bias, total, rule)
+
+    def training_note(self):
+        self.beat(
+            "Training",
+            "Training tunes the weights so the model predicts text well; the data changes with every prompt.",
+        )
+        self.wait(1.5)
+
+
+class ParameterTally(TraceScene):
+    """The eight families of weights with real shapes and counts, the rest, and GPT-3 beside them."""
+
+    def construct(self):
+        self.show_heading()
+        self.show_families()
+        self.show_rest_and_total()
+        self.compare_gpt3()
+
+    def show_heading(self):
+        meta = self.trace.meta
+        self.heading = sentence(
+            "Where the {n} weights of {model} are",
+            size=30,
+            n=(meta["n_params"], "meta.n_params", "comma"),
+            model=(meta["model"], "meta.model", "text"),
+        )
+        self.fit_width(self.heading).to_edge(UP, buff=0.35)
+        self.play(FadeIn(self.heading))
+        self.xs = [-6.4, -2.9, -0.9, 1.1, 4.3]  # family, shape, matrices, this model, GPT-3 (right edges 2-4)
+        self.y = 2.55
+        head = VGroup(
+            label("family", size=18, color=style.MUTED),
+            label("shape", size=18, color=style.MUTED),
+            label("matrices", size=18, color=style.MUTED),
+            label("weights", size=18, color=style.MUTED),
+        )
+        self.place(head, 0)
+        self.head = head
+        self.play(FadeIn(head))
+
+    def place(self, row: VGroup, index: int) -> VGroup:
+        y = self.y - 0.4 * index
+        for c, cell in enumerate(row):
+            if c == 0:
+                cell.move_to([self.xs[0], y, 0], aligned_edge=LEFT)
+            elif c == 1:
+                cell.move_to([self.xs[1], y, 0])
+            else:
+                cell.move_to([self.xs[c] + 0.9, y, 0], aligned_edge=RIGHT)
+        return row
+
+    def show_families(self):
+        tally = self.trace.info["tally"]
+        self.beat("Eight families", "A GPT's weights come in eight families of matrices:")
+        rows = []
+        for j, fam in enumerate(tally["families"]):
+            p = f"info.tally.families.{j}"
+            shape = sentence(
+                "{a} × {b}",
+                size=18,
+                a=(fam["shape"][0], f"{p}.shape.0", "comma"),
+                b=(fam["shape"][1], f"{p}.shape.1", "comma"),
+            )
+            if fam.get("shared_with"):
+                count = label("(tied)", size=18, color=style.MUTED)
+            else:
+                count = number(fam["params"], f"{p}.params", "comma", size=18)
+            row = VGroup(
+                label(fam["family"], size=18, color=style.POSITIVE),
+                shape,
+                number(fam["matrices"], f"{p}.matrices", "comma", size=18),
+                count,
+            )
+            rows.append(self.place(row, j + 1))
+        self.play(LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in rows), lag_ratio=0.15), run_time=2.5)
+        self.rows = rows
+        if tally["tied"]:
+            self.beat("Tied", "Here the unembedding reuses the embedding matrix (tied), so it adds no weights.")
+
+    def show_rest_and_total(self):
+        tally = self.trace.info["tally"]
+        n_fam = len(tally["families"])
+        extra = []
+        for j, part in enumerate(tally["rest"]):
+            p = f"info.tally.rest.{j}"
+            shape = sentence(
+                "{a} × {b}",
+                size=18,
+                a=(part["shape"][0], f"{p}.shape.0", "comma"),
+                b=(part["shape"][-1], f"{p}.shape.{len(part['shape']) - 1}", "comma"),
+            )
+            row = VGroup(
+                label(part["family"], size=18, color=style.MUTED),
+                shape,
+                label("", size=18),
+                number(part["params"], f"{p}.params", "comma", size=18),
+            )
+            extra.append(self.place(row, n_fam + 1 + j))
+        self.beat("The rest", "Plus small ones: position embeddings, LayerNorm scales and shifts, biases.")
+        self.play(LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
+        index = n_fam + 1 + len(extra)
+        total = self.place(
+            VGroup(
+                label("total", size=20),
+                label("", size=18),
+                number(tally["matrices"], "info.tally.matrices", "comma", size=20),
+                number(tally["total"], "info.tally.total", "comma", size=20, color=style.NEXT_SLOT),
+            ),
+            index,
+        )
+        rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.95, 0, 0], stroke_width=1, color=style.MUTED)
+        rule.set_y(self.y - 0.4 * index + 0.22)
+        self.beat(
+            "Total",
+            "Together: exactly the model's {n} parameters.",
+            n=(self.trace.meta["n_params"], "meta.n_params", "comma"),
+        )
+        self.play(Create(rule), FadeIn(total))
+        self.total_index = index
+
+    def compare_gpt3(self):
+        gpt3 = self.trace.info["gpt3"]
+        head = label("GPT-3", size=18, color=style.NEXT_SLOT)
+        head.gptanim_static = True
+        head.move_to([self.xs[4] + 0.9, self.y, 0], aligned_edge=RIGHT)
+        cells = [
+            number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=18).move_to(
+                [self.xs[4] + 0.9, self.y - 0.4 * (j + 1), 0], aligned_edge=RIGHT
+            )
+            for j, fam in enumerate(gpt3["families"])
+        ]
+        total = number(gpt3["total"], "info.gpt3.total", "comma", size=20, color=style.NEXT_SLOT)
+        total.move_to([self.xs[4] + 0.9, self.y - 0.4 * self.total_index, 0], aligned_edge=RIGHT)
+        self.beat(
+            "GPT-3",
+            "GPT-3 (reference: derived from its published sizes) has {m} such matrices and about {x} times more weights.",
+            static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
+            m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
+            x=(gpt3["times_larger"], "info.gpt3.times_larger", "round"),
+        )
+        self.play(FadeIn(head), LaggedStart(*(FadeIn(c) for c in cells), lag_ratio=0.1), FadeIn(total), run_time=2)
+        self.wait(2)
