@@ -1,0 +1,378 @@
+"""The end of the pipeline: unembedding, softmax, temperature, and truncated sampling."""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Create,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Line,
+    MathTex,
+    SurroundingRectangle,
+    ValueTracker,
+    VGroup,
+    always_redraw,
+)
+
+from model.sampling import softmax, top_entries
+from scenes import style
+from scenes.base import TraceScene
+from scenes.components import (
+    ProbabilityBars,
+    TokenRow,
+    VectorColumn,
+    WeightMatrix,
+    label,
+    number,
+    sentence,
+    token_text,
+)
+
+BARS = 8
+
+
+def vocab_path(token_id: int) -> str:
+    return f"info.vocab_display.{token_id}"
+
+
+class Unembedding(TraceScene):
+    """The last vector times the unembedding matrix: one logit per token of the vocabulary."""
+
+    ROWS, COLS = 6, 6
+
+    def construct(self):
+        self.show_last_vector()
+        self.multiply()
+        self.lowest_logits()
+        self.why_last()
+
+    def show_last_vector(self):
+        t = self.trace
+        self.last = len(t.token_ids) - 1
+        x = t["ln_final.hook_normalized"][self.last]
+        self.vector = VectorColumn(
+            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=16
+        ).move_to([1.7, 0.3, 0])
+        title = label("last vector, after the final LayerNorm", size=18, color=style.MUTED)
+        self.vector_title = title.next_to(self.vector, UP, buff=0.3)
+        self.beat(
+            "The last vector", "After the last layer, the vector at the last position goes through a final LayerNorm."
+        )
+        self.play(FadeIn(self.vector), FadeIn(title))
+
+    def multiply(self):
+        t = self.trace
+        ids = t.info["unembed_ids"][: self.ROWS]
+        W = t["weights.W_U_rows"]
+        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{r},{c}]", self.ROWS, self.COLS, size=15)
+        matrix.next_to(self.vector, LEFT, buff=0.7)
+        times = label("×", size=28).move_to((matrix.get_right() + self.vector.get_left()) / 2)
+        rows = VGroup(
+            *(
+                token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
+                .next_to(matrix.grid[r], LEFT, buff=0.35)
+                .set_y(matrix.grid[r].get_y())
+                for r, i in enumerate(ids)
+            )
+        )
+        logits = VGroup(
+            *(
+                number(float(t["logits"][i]), f"logits[{i}]", size=18).move_to([4.6, matrix.grid[r].get_y(), 0])
+                for r, i in enumerate(ids)
+            )
+        )
+        equals = label("=", size=28).move_to([3.55, self.vector.get_y(), 0])
+        head = label("W_U (unembedding)", size=18, color=style.POSITIVE).next_to(matrix, UP, buff=0.3)
+        head.align_to(self.vector_title, DOWN)
+        logit_head = label("logits", size=18, color=style.MUTED).move_to([4.6, self.vector_title.get_y(), 0])
+        count = sentence(
+            "{v} logits, one per token",
+            size=16,
+            color=style.MUTED,
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+        ).next_to(logits, DOWN, buff=0.5)
+        count.set_x(4.6)
+        dims = sentence(
+            "{v} × {d}",
+            size=16,
+            color=style.MUTED,
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            d=(t.meta["d_model"], "meta.d_model", "int"),
+        ).next_to(matrix, DOWN, buff=0.2)
+        self.beat(
+            "Unembedding",
+            "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
+        )
+        self.play(FadeIn(matrix), FadeIn(rows), FadeIn(head), FadeIn(times), FadeIn(dims))
+        self.play(FadeIn(equals), LaggedStart(*(FadeIn(n) for n in logits), lag_ratio=0.1), FadeIn(logit_head))
+        self.play(FadeIn(count))
+        self.count = count
+
+    def lowest_logits(self):
+        t = self.trace
+        low = t.info["lowest_logit_ids"][:3]
+        fields = {}
+        parts = []
+        for k, i in enumerate(low):
+            fields[f"t{k}"] = (t.info["vocab_display"][str(i)], vocab_path(i), "text")
+            fields[f"x{k}"] = (float(t["logits"][i]), f"logits[{i}]", "value")
+            parts.append(f"“{{t{k}}}” {{x{k}}}")
+        line = sentence("lowest: " + ",  ".join(parts), size=18, color=style.MUTED, **fields)
+        self.fit_width(line).move_to([0, -2.75, 0])
+        self.beat(
+            "Highest and lowest", "The highest logits are the likeliest next tokens; the lowest, the least likely."
+        )
+        self.play(FadeIn(line))
+
+    def why_last(self):
+        self.beat(
+            "Why the last",
+            "In training every position predicts its own next token; to continue the text only the last one counts.",
+        )
+        self.wait(1.5)
+
+
+class Softmax(TraceScene):
+    """Logits to probabilities: exponentiate, add up over the whole vocabulary, divide."""
+
+    def construct(self):
+        self.show_formula()
+        self.show_table()
+        self.show_others()
+
+    def show_formula(self):
+        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=44).to_edge(UP, buff=0.3)
+        self.beat("Softmax", "Softmax turns any list of scores into probabilities: positive, and adding up to 1.")
+        self.play(FadeIn(self.formula))
+
+    def show_table(self):
+        sm = self.trace.info["softmax"]
+        self.xs = [-5.6, -3.0, -0.6, 1.9, 4.6]
+        self.top = 1.6
+        head = VGroup(
+            label("token", size=18, color=style.MUTED),
+            label("logit x", size=18, color=style.MUTED),
+            label("e^(x − max)", size=18, color=style.MUTED),
+            label("÷ sum", size=18, color=style.MUTED),
+            label("probability", size=18, color=style.MUTED),
+        )
+        self.place(head, -1)
+        rows = []
+        for r, i in enumerate(sm["ids"]):
+            p = "info.softmax"
+            rows.append(
+                self.place(
+                    VGroup(
+                        token_text(self.trace.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10),
+                        number(sm["logits"][r], f"{p}.logits.{r}", size=18),
+                        number(sm["exp_shifted"][r], f"{p}.exp_shifted.{r}", "exp", size=18),
+                        number(sm["sum_exp_shifted"], f"{p}.sum_exp_shifted", "exp", size=18, color=style.MUTED),
+                        number(sm["probs"][r], f"{p}.probs.{r}", "percent", size=18),
+                    ),
+                    r,
+                )
+            )
+        self.beat(
+            "Exponentiate",
+            "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
+            m=(sm["shift"], "info.softmax.shift", "value"),
+        )
+        self.play(FadeIn(head), LaggedStart(*(FadeIn(VGroup(*row[:3])) for row in rows), lag_ratio=0.1))
+        self.beat(
+            "Normalise",
+            "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
+            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+        )
+        self.play(LaggedStart(*(FadeIn(VGroup(*row[3:])) for row in rows), lag_ratio=0.1))
+        self.rows = rows
+
+    def place(self, row: VGroup, r: int) -> VGroup:
+        y = self.top - 0.38 * r
+        row[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
+        for c in range(1, len(row)):
+            row[c].move_to([self.xs[c] + 0.8, y, 0], aligned_edge=RIGHT)
+        return row
+
+    def show_others(self):
+        sm = self.trace.info["softmax"]
+        n = len(sm["ids"])
+        others = self.place(
+            VGroup(
+                label("all other tokens", size=18, color=style.MUTED),
+                label("", size=18),
+                label("", size=18),
+                label("", size=18),
+                number(sm["others"], "info.softmax.others", "percent", size=18, color=style.MUTED),
+            ),
+            n,
+        )
+        rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.85, 0, 0], stroke_width=1, color=style.MUTED)
+        rule.set_y(self.top - 0.38 * n + 0.2)
+        total = self.place(
+            VGroup(
+                label("total", size=18),
+                label("", size=18),
+                label("", size=18),
+                label("", size=18),
+                label("100%", size=18),
+            ),  # fmt: skip
+            n + 1,
+        )
+        self.beat("The rest", "The shown tokens and all the others together: 100%.", static=True)
+        self.play(FadeIn(others), Create(rule), FadeIn(total))
+        self.wait(1.5)
+
+
+class Temperature(TraceScene):
+    """Divide the logits by T before softmax: high T flattens, low T sharpens, T = 0 is the argmax."""
+
+    SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
+
+    def construct(self):
+        self.show_formula()
+        self.sweep()
+        self.zero()
+        self.three_continuations()
+
+    def show_formula(self):
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=44).to_edge(UP, buff=0.3)
+        self.formula.set_color_by_tex("T", style.TEMPERATURE)
+        self.beat("Temperature", "Temperature T divides every logit before the softmax.")
+        self.play(FadeIn(self.formula))
+
+    def top_ids(self) -> list[int]:
+        return [i for i, _ in top_entries(self.trace["logits"], BARS)]
+
+    def bars_at(self, temperature: float) -> VGroup:
+        """The bars of softmax(logits / T), computed with the shared helper from the Trace's logits."""
+        probs = softmax(self.trace["logits"], temperature)
+        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
+        entries = []
+        for i in self.top_ids():
+            path = f"probs[{stored[0]},{i}]" if stored else f"softmax(logits/{temperature:g})[{i}]"
+            entries.append({"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
+                            "token_path": vocab_path(i), "prob_path": path})  # fmt: skip
+        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0)
+        bars.shift([-1.5 - bars.rows[0].bar.get_left()[0], 1.5 - bars.get_top()[1], 0])
+        t_label = label(f"T = {temperature:g}", size=26, color=style.TEMPERATURE).move_to([-4.8, 0.0, 0])
+        return VGroup(bars, t_label)
+
+    def sweep(self):
+        tracker = ValueTracker(1.0)
+        self.bars = always_redraw(lambda: self.bars_at(round(tracker.get_value(), 2)))
+        self.beat("T = 1", "At T = 1 these are the model's own probabilities.")
+        self.play(FadeIn(self.bars))
+        self.beat("Low and high T", "Lower T sharpens the distribution; higher T flattens it towards uniform.")
+        for target, seconds in self.SWEEP[1:]:
+            self.play(tracker.animate.set_value(target), run_time=seconds)
+        self.bars.clear_updaters()
+        self.tracker = tracker
+
+    def zero(self):
+        zero = self.bars_at(0.0)
+        self.beat("T = 0", "T = 0 means: always the most likely token (the argmax).")
+        self.play(FadeOut(self.bars), FadeIn(zero))
+        self.wait(1)
+        self.play(FadeOut(zero))
+
+    def three_continuations(self):
+        t = self.trace
+        columns = VGroup()
+        for c, run in enumerate(t.info["comparisons"]):
+            head = sentence(
+                "T = {T}",
+                size=24,
+                color=style.TEMPERATURE,
+                T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"),
+            )
+            displays = [s["chosen_display"] for s in run["steps"]]
+            paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
+            row = TokenRow(displays, paths, max_width=4.0, size=17, first_hue=len(t.token_ids))
+            columns.add(VGroup(head, row).arrange(DOWN, buff=0.3, aligned_edge=LEFT))
+        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP).move_to([0, 0.2, 0])
+        self.fit_width(columns)
+        prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        prompt.next_to(columns, UP, buff=0.5)
+        self.beat(
+            "Three temperatures",
+            "The same prompt continued at three temperatures (seed {s}): repetitive, natural, nonsense.",
+            s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
+        )
+        self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col) for col in columns), lag_ratio=0.4), run_time=2.5)
+        self.wait(2)
+
+
+class TopKTopP(TraceScene):
+    """Keep only the k likeliest tokens, or the smallest set holding p of the probability; renormalise; draw."""
+
+    SHOWN = 6
+
+    def construct(self):
+        self.heading()
+        self.panel("top_k", -3.6)
+        self.panel("top_p", 3.4)
+        self.wait(1.5)
+
+    def heading(self):
+        self.beat("Truncation", "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.")
+
+    def panel(self, kind: str, x: float):
+        t = self.trace
+        demo = t.info["truncation"]
+        part = demo[kind]
+        base = f"info.truncation.{kind}"
+        if kind == "top_k":
+            title = sentence("top-k, k = {k}", size=26, k=(demo["k"], "info.truncation.k", "int"))
+            note = sentence("keeps {n} tokens", size=18, color=style.MUTED, n=(part["kept"], f"{base}.kept", "int"))
+        else:
+            title = sentence("top-p, p = {p}", size=26, p=(demo["p"], "info.truncation.p", "float"))
+            note = sentence(
+                "keeps {n} tokens holding {m}",
+                size=18,
+                color=style.MUTED,
+                n=(part["kept"], f"{base}.kept", "comma"),
+                m=(part["kept_mass"], f"{base}.kept_mass", "percent"),
+            )
+        entries = [
+            {
+                "display": t.info["vocab_display"][str(i)],
+                "prob": p,
+                "token_path": vocab_path(i),
+                "prob_path": f"{base}.top.{j}.1",
+            }  # fmt: skip
+            for j, (i, p) in enumerate(part["top"][: self.SHOWN])
+        ]
+        bars = ProbabilityBars(entries, bar_width=2.6, size=18, row_height=0.38, ellipsis=part["kept"] > self.SHOWN)
+        title.move_to([x, 2.9, 0])
+        note.next_to(title, DOWN, buff=0.2)
+        bars.shift([x - 1.2 - bars.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - bars.get_top()[1], 0])
+        chosen = part["chosen_id"]
+        drawn = sentence(
+            "drawn: “{tok}”",
+            size=20,
+            color=style.NEXT_SLOT,
+            tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
+        ).next_to(bars, DOWN, buff=0.35)
+        drawn.set_x(x)
+        self.beat(
+            "Renormalise" if kind == "top_k" else "Nucleus",
+            "Top-k keeps a fixed number of tokens."
+            if kind == "top_k"
+            else "Top-p keeps the fewest tokens that hold p of the probability.",
+        )
+        self.play(FadeIn(title), FadeIn(note))
+        self.play(
+            LaggedStart(*(FadeIn(r) for r in bars.rows), lag_ratio=0.1),
+            *([FadeIn(bars.dots)] if part["kept"] > self.SHOWN else []),
+        )
+        marks = [
+            SurroundingRectangle(r, buff=0.05, color=style.NEXT_SLOT)
+            for j, r in enumerate(bars.rows)
+            if entries[j]["token_path"] == vocab_path(chosen)
+        ]
+        self.play(FadeIn(drawn), *(Create(m) for m in marks))
