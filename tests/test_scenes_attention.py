@@ -1,0 +1,72 @@
+"""Attention and MLP scenes: patterns and scores from the Trace, rows sum to 1, masked cells are 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.trace_data import lookup
+from scenes import style
+from scenes.attention import AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
+from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+
+
+@pytest.mark.parametrize("scene_cls", [AttentionPattern, AttentionFlow, MLPBlock])
+@pytest.mark.parametrize("case", ["default", "long", "unicode", "12-layer"])
+def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path):
+    scene = render(scene_cls, scene_traces[case], tmp_path)
+    counts = check_numbers(scene, loaded_trace(scene_traces[case]))
+    assert counts["numbers"] + counts["tokens"] > 0
+    check_layout(scene)
+
+
+def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
+    tr = loaded_trace(scene_traces["default"])
+    att = tr.info["attention"]
+    ex, L, H = att["example"], att["layer"], att["head"]
+    q = tr[f"blocks.{L}.attn.hook_q"][ex["query"], H].astype(np.float64)
+    k = tr[f"blocks.{L}.attn.hook_k"][ex["key"], H].astype(np.float64)
+    score = lookup(tr, f"blocks.{L}.attn.hook_attn_scores[{H},{ex['query']},{ex['key']}]")
+    assert score == pytest.approx(q @ k / np.sqrt(tr.meta["d_head"]), abs=1e-4)
+
+
+def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
+    tr = loaded_trace(scene_traces["long"])
+    scene = AttentionPattern()
+    scene.trace = tr
+    scene.beats, scene.caption = [], None
+    scene.play = lambda *a, **k: None  # build the grid without animating it
+    scene.wait = lambda *a, **k: None
+    scene.show_grid()
+    positions = shown_positions(tr)
+    assert len(positions) == 16 < len(tr.token_ids)  # long prompts show their last 16 tokens
+    for sq, (q, k) in zip(scene.grid.cells, ((q, k) for q in positions for k in positions)):
+        w = lookup(tr, sq.weight_path)
+        if k > q:
+            assert w == 0.0 and sq.get_fill_opacity() == 0.0  # masked: zero weight, drawn empty
+        else:
+            assert sq.get_fill_opacity() == pytest.approx(w, abs=1e-6)
+    rows = tr.pattern(scene.layer, scene.head)
+    np.testing.assert_allclose(rows.sum(-1), 1.0, atol=1e-5)
+
+
+def test_small_multiples_are_every_pattern(scene_traces):
+    tr = loaded_trace(scene_traces["12-layer"])
+    positions = shown_positions(tr)
+    image = pattern_image(tr, positions)
+    n = len(positions)
+    yellow = np.array(style.QUERY.to_int_rgb())
+    for layer, head in [(0, 0), (5, 7), (11, 11)]:
+        block = image[layer * (n + 1) : layer * (n + 1) + n, head * (n + 1) : head * (n + 1) + n, :3]
+        expected = np.round(tr.pattern(layer, head)[np.ix_(positions, positions)][..., None] * yellow)
+        np.testing.assert_array_equal(block, expected)
+
+
+def test_mlp_shows_the_most_active_neurons(scene_traces, tmp_path):
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    paths = shown_paths(scene)
+    L, last = tr.info["mlp"]["layer"], len(tr.token_ids) - 1
+    for n in tr.info["mlp"]["top_neurons"][:6]:
+        assert f"blocks.{L}.mlp.hook_post[{last},{n}]" in paths and f"blocks.{L}.mlp.hook_pre[{last},{n}]" in paths
+    assert {"meta.d_mlp", "meta.d_model"} <= paths
