@@ -35,7 +35,6 @@ PLURAL_PAIRS = [
 ANALOGIES = [("man", "king", "woman", "queen"), ("boy", "prince", "girl", "princess"),
              ("man", "father", "woman", "mother"), ("boy", "brother", "girl", "sister")]  # fmt: skip
 NEIGHBOUR_WORDS = ["king", "queen", "man", "woman"]
-DOT_REFERENCE = "king"
 
 
 def resolve_word(tok, word: str) -> int | None:
@@ -142,18 +141,17 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         if w in ids
     }
     dots = []
-    if DOT_REFERENCE in ids:
-        ref = ids[DOT_REFERENCE]
-        for w in shown:
-            if w != DOT_REFERENCE:
-                dots.append(
-                    {
-                        "a": DOT_REFERENCE,
-                        "b": w,
-                        "dot": float(Wc[ref] @ Wc[ids[w]]),
-                        "cosine": float(Wn[ref] @ Wn[ids[w]]),
-                    }
-                )
+    if len(shown) >= 2:
+        # The most aligned, the most nearly orthogonal and the most opposed pair of the 3D words.
+        pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]]
+        values = np.array([Wc[ids[a]] @ Wc[ids[b]] for a, b in pairs])
+        picks = [("aligned", int(np.argmax(values))), ("unrelated", int(np.argmin(np.abs(values))))]
+        picks.append(("opposed" if values.min() < 0 else "least aligned", int(np.argmin(values))))
+        for kind, j in picks:
+            a, b = pairs[j]
+            dots.append(
+                {"kind": kind, "a": a, "b": b, "dot": float(values[j]), "cosine": float(Wn[ids[a]] @ Wn[ids[b]])}
+            )
     return {
         "centred": True,
         "word_ids": ids,

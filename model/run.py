@@ -23,6 +23,8 @@ from model.sampling import (
     sample,
     softmax,
     top_entries,
+    truncate_top_k,
+    truncate_top_p,
 )
 from model.tokens_text import byte_level_bytes, display_token
 from model.trace_data import FORMAT_VERSION, Trace
@@ -30,6 +32,8 @@ from model.trace_data import FORMAT_VERSION, Trace
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
 EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
+SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
+TRUNCATE_K, TRUNCATE_P = 5, 0.9  # the top-k and top-p shown in the sampling chapter
 
 
 @dataclass
@@ -136,9 +140,14 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         generate(loaded, ids, settings.generate, t, settings.top_k, settings.top_p, settings.seed)
         for t in settings.compare_temperatures
     ]
+    truncation = truncation_demo(logits, settings.seed)
     top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]
     low_logit_ids = [int(i) for i in np.argsort(logits, kind="stable")[:4]]
+    unembed_ids = top_logit_ids[:SOFTMAX_TOP] + low_logit_ids[:3]
+    arrays["weights.W_U_rows"] = model.lm_head.weight.detach().numpy()[unembed_ids].copy()
     shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(slice_ids) | set(lens_ids.ravel().tolist())
+    shown_ids |= {i for i, _ in top_entries(softmax(logits, 1.0), 10)}
+    shown_ids |= {info_part["chosen_id"] for info_part in (truncation["top_k"], truncation["top_p"])}
     for run in [continuation, *comparisons]:
         for step in run["steps"]:
             shown_ids |= {step["chosen_id"], *(e["id"] for e in step["top"])}
@@ -154,6 +163,13 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         "vocab_display": {str(i): token_display(tok, i) for i in sorted(shown_ids)},
         "lowest_logit_ids": low_logit_ids,
         "embedding_slice_ids": slice_ids,
+        "unembed_ids": unembed_ids,
+        "softmax": softmax_steps(logits, top_logit_ids[:SOFTMAX_TOP]),
+        "truncation": truncation,
+        "attention": attention_summary(arrays, int(cfg.n_layer)),
+        "split_words": split_words(tok, settings.prompt),
+        "context_pair": context_pair(model, tok, ids, arrays),
+        "mlp": mlp_summary(arrays, int(cfg.n_layer)),
         "continuation": continuation,
         "comparisons": comparisons,
         "geometry": geo,
@@ -288,6 +304,121 @@ def first_layer_query_weights(model) -> dict[str, np.ndarray]:
     W_Q = c_attn.weight.detach()[:, :d_model].reshape(d_model, n_head, d_head).permute(1, 0, 2)
     b_Q = c_attn.bias.detach()[:d_model].reshape(n_head, d_head)
     return {"weights.blocks.0.attn.W_Q": W_Q.numpy().copy(), "weights.blocks.0.attn.b_Q": b_Q.numpy().copy()}
+
+
+def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
+    """Softmax worked out for a few tokens: e^logit, the sum over the whole vocabulary, the quotient."""
+    z = logits.astype(np.float64)
+    shift = float(z.max())  # e^(logit − max) avoids overflow; the quotients are the same
+    exp_all = np.exp(z - shift)
+    total = float(exp_all.sum())
+    probs = [float(exp_all[i] / total) for i in ids]
+    return {
+        "ids": ids,
+        "logits": [float(z[i]) for i in ids],
+        "exp_shifted": [float(exp_all[i]) for i in ids],
+        "shift": shift,
+        "sum_exp_shifted": total,
+        "probs": probs,
+        "others": 1.0 - sum(probs),
+    }
+
+
+SPLIT_EXAMPLES = ["grandmother", "Cinderella", "unbelievable", "dragonfly", "Rumpelstiltskin", "strawberries"]
+CONTEXT_PREFIX = "Far away, over the cold grey mountains, there lived a"
+
+
+def split_words(tok, prompt: str) -> dict:
+    """Words of the prompt that the tokenizer cuts into several pieces; fixed examples when none are."""
+
+    def pieces(word: str) -> list[dict]:
+        return [{"id": i, "display": token_display(tok, i)} for i in tok.encode(" " + word, add_special_tokens=False)]
+
+    found = []
+    for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in prompt.split()):
+        if word and len(pieces(word)) > 1:
+            found.append({"word": word, "pieces": pieces(word)})
+    examples = [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES]
+    return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
+
+
+def context_pair(model, tok, ids: list[int], arrays: dict[str, np.ndarray]) -> dict:
+    """The prompt's last token again after another context: its vector, layer by layer, in both.
+
+    Both start from the same row of W_E (cosine 1); attention mixes in each context,
+    and the vectors drift apart. Cosine similarity per stage: token embedding, then
+    the residual stream after each layer.
+    """
+    other_ids = tok.encode(CONTEXT_PREFIX, add_special_tokens=False) + [ids[-1]]
+    other = forward_arrays(model, other_ids)
+    n_layer = int(model.config.n_layer)
+    stages = ["hook_embed"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
+    cosines = []
+    for name in stages:
+        a, b = arrays[name][-1].astype(np.float64), other[name][-1].astype(np.float64)
+        cosines.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
+    return {
+        "token_id": ids[-1],
+        "other_prompt": CONTEXT_PREFIX,
+        "other_display": [token_display(tok, i) for i in other_ids],
+        "stages": stages,
+        "cosines": cosines,
+        "other_embed_first": other["hook_embed"][-1][:8].tolist(),
+        "other_final_first": other[f"blocks.{n_layer - 1}.hook_resid_post"][-1][:8].tolist(),
+    }
+
+
+def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
+    """Per head: mean weight on the previous token and mean row entropy; the head the scenes show.
+
+    The rule: the head whose queries put the most weight on the previous token (first
+    layer wins ties). Its strongest key for the last query gives the worked q·k example.
+    """
+    pattern0 = arrays["blocks.0.attn.hook_pattern"]
+    T = pattern0.shape[-1]
+    prev, entropy = [], []
+    for layer in range(n_layer):
+        P = arrays[f"blocks.{layer}.attn.hook_pattern"].astype(np.float64)  # (head, query, key)
+        logs = np.log(np.where(P > 0, P, 1.0))
+        entropy.append((-(P * logs).sum(-1)).mean(-1).tolist())
+        prev.append([float(np.mean([P[h, q, q - 1] for q in range(1, T)])) if T > 1 else 0.0 for h in range(len(P))])
+    flat = int(np.argmax(np.asarray(prev)))
+    layer, head = divmod(flat, len(prev[0]))
+    last = T - 1
+    row = arrays[f"blocks.{layer}.attn.hook_pattern"][head, last]
+    key = int(np.argmax(row))
+    q = arrays[f"blocks.{layer}.attn.hook_q"][last, head].astype(np.float64)
+    k = arrays[f"blocks.{layer}.attn.hook_k"][key, head].astype(np.float64)
+    return {
+        "rule": "strongest previous-token attention",
+        "layer": layer,
+        "head": head,
+        "previous_token_weight": prev,
+        "mean_entropy": entropy,
+        "example": {"query": last, "key": key, "dot": float(q @ k), "scale": float(np.sqrt(len(q)))},
+    }
+
+
+def mlp_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
+    """The last layer's MLP neurons that fire most for the last token (largest GELU output)."""
+    layer = n_layer - 1
+    post = arrays[f"blocks.{layer}.mlp.hook_post"][-1]
+    return {"layer": layer, "top_neurons": [int(i) for i in np.argsort(-post, kind="stable")[:8]]}
+
+
+def truncation_demo(logits: np.ndarray, seed: int) -> dict:
+    """Top-k and top-p on the T = 1 distribution, renormalised, each with a token drawn from it."""
+    base = softmax(logits, 1.0)
+    out = {"k": TRUNCATE_K, "p": TRUNCATE_P, "base_top": top_entries(base, 10)}
+    for name, probs in (("top_k", truncate_top_k(base, TRUNCATE_K)), ("top_p", truncate_top_p(base, TRUNCATE_P))):
+        kept = int(np.count_nonzero(probs))
+        out[name] = {
+            "kept": kept,
+            "kept_mass": float(base[probs > 0].sum()),
+            "top": top_entries(probs, min(kept, 10)),
+            "chosen_id": sample(probs, np.random.default_rng(seed)),
+        }
+    return out
 
 
 def query_matvec(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -27,6 +27,7 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     weights.W_E_slice                [n_slice_tokens, d_model]  rows of W_E (ids in info['embedding_slice_ids'])
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
+    weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
 """
 
 from __future__ import annotations

@@ -31,11 +31,15 @@ class TraceScene(Scene):
         if new.width > max_w:
             new.scale_to_fit_width(max_w)
         new.to_edge(DOWN, buff=0.35)
+        self.pin(new)
         if self.caption is not None:
             self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
         else:
             self.play(FadeIn(new), run_time=0.5)
         self.caption = new
+
+    def pin(self, *mobjects) -> None:
+        """Keep mobjects fixed in the frame (a 3D scene overrides this; a 2D frame never moves)."""
 
     def fit_width(self, mob, width: float | None = None):
         """Shrink a mobject (never enlarge) to fit the frame's safe width."""

@@ -27,6 +27,20 @@ SCENES = [
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
     ),
     SceneEntry(
+        "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
+    ),
+    SceneEntry("EmbeddingMatrix", "embeddings", "W_E as a real slice; each prompt token picks its column."),
+    SceneEntry(
+        "EmbeddingSpace",
+        "embeddings",
+        "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products.",
+    ),
+    SceneEntry(
+        "ContextEmbedding",
+        "embeddings",
+        "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer.",
+    ),
+    SceneEntry(
         "WeightsAndData",
         "weights",
         "Weights versus data, and one real query entry summed term by term.",
@@ -35,6 +49,23 @@ SCENES = [
         "ParameterTally",
         "weights",
         "The eight families of weights of the loaded model, the rest, and GPT-3 beside them.",
+    ),
+    SceneEntry(
+        "AttentionPattern",
+        "attention",
+        "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples.",
+    ),
+    SceneEntry("AttentionFlow", "attention", "The last token's attention as arcs from the tokens it reads."),
+    SceneEntry("MLPBlock", "attention", "Up-projection, GELU, down-projection on one token, added to the residual."),
+    SceneEntry("Unembedding", "unembedding", "The last vector times the unembedding matrix gives one logit per token."),
+    SceneEntry("Softmax", "unembedding", "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."),
+    SceneEntry(
+        "Temperature",
+        "unembedding",
+        "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures.",
+    ),
+    SceneEntry(
+        "TopKTopP", "unembedding", "Top-k and top-p truncation of the real distribution, renormalised, sampled."
     ),
 ]
 

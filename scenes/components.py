@@ -32,6 +32,10 @@ from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
     "value3": lambda v: fmt_value(v, 3),
+    "exp": lambda v: f"{float(v):.4f}",
+    "plus1": lambda v: str(int(v) + 1),  # a 0-based index shown counting from 1
+    "lastindex": lambda v: str(len(v) - 1),
+    "percent0": lambda v: f"{float(v) * 100:.0f}%",
     "round": lambda v: f"{round(float(v)):,}",
     "percent": fmt_percent,
     "int": lambda v: f"{int(v)}",
@@ -105,35 +109,30 @@ class TokenBox(VGroup):
         self.add(self.box, self.text)
 
 
+def flow(items: Sequence, max_width: float, gap: float = 0.08, line_gap: float = 0.12) -> VGroup:
+    """Items placed left to right, wrapped onto new lines within `max_width` (top-aligned lines)."""
+    lines, line, width = [], [], 0.0
+    for item in items:
+        if line and width + gap + item.width > max_width:
+            lines.append(line)
+            line, width = [], 0.0
+        line.append(item)
+        width += item.width + (gap if len(line) > 1 else 0)
+    if line:
+        lines.append(line)
+    rows = VGroup(*(VGroup(*ln).arrange(RIGHT, buff=gap, aligned_edge=UP) for ln in lines))
+    return rows.arrange(DOWN, aligned_edge=LEFT, buff=line_gap)
+
+
 class TokenRow(VGroup):
     """The prompt's tokens as boxes, left to right, wrapped onto new lines within `max_width`."""
 
-    def __init__(
-        self,
-        displays: Sequence[str],
-        paths: Sequence[str],
-        max_width: float = 12.5,
-        size: float = 22,
-        gap: float = 0.08,
-        first_hue: int = 0,
-    ):
+    def __init__(self, displays: Sequence[str], paths: Sequence[str], max_width: float = 12.5, size: float = 22,
+                 gap: float = 0.08, first_hue: int = 0):  # fmt: skip
         super().__init__()
-        self.boxes = [
-            TokenBox(d, p, style.token_hue(first_hue + i), size=size) for i, (d, p) in enumerate(zip(displays, paths))
-        ]
-        lines, line, width = [], [], 0.0
-        for box in self.boxes:
-            if line and width + gap + box.width > max_width:
-                lines.append(line)
-                line, width = [], 0.0
-            line.append(box)
-            width += box.width + (gap if len(line) > 1 else 0)
-        if line:
-            lines.append(line)
-        rows = [VGroup(*ln).arrange(RIGHT, buff=gap) for ln in lines]
-        for row in rows:
-            self.add(row)
-        self.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        self.boxes = [TokenBox(d, p, style.token_hue(first_hue + i), size=size) for i, (d, p) in
+                      enumerate(zip(displays, paths))]  # fmt: skip
+        self.add(*flow(self.boxes, max_width, gap))
 
 
 class VectorColumn(VGroup):
@@ -162,12 +161,16 @@ class VectorColumn(VGroup):
             body.add(label("⋮", size=size, color=style.MUTED))
             body.arrange(DOWN, buff=0.1)
         h = body.height + 0.2
-        self.add(
-            _bracket(h, LEFT).next_to(body, LEFT, buff=0.08), body, _bracket(h, RIGHT).next_to(body, RIGHT, buff=0.08)
+        left, right = (
+            _bracket(h, LEFT).next_to(body, LEFT, buff=0.08),
+            _bracket(h, RIGHT).next_to(body, RIGHT, buff=0.08),
         )
+        self.add(left, body, right)
+        self.decor = VGroup(left, right, *body[1:])  # everything but the entries
         if dim_path:
             self.size_label = number(len(values), dim_path, "int", size=size - 4, color=style.MUTED)
             self.add(self.size_label.next_to(self, DOWN, buff=0.12))
+            self.decor.add(self.size_label)
 
 
 def _bracket(height: float, side) -> VGroup:

@@ -80,6 +80,8 @@ def check_layout(scene) -> None:
     w, h = scene.frame_size
     boxes = []
     for t in texts(scene):
+        if getattr(t, "gptanim_3d", False):
+            continue  # placed in 3D and turned to the camera: its frame position depends on the camera
         left, bottom = t.get_corner(np.array([-1, -1, 0]))[:2]
         right, top = t.get_corner(np.array([1, 1, 0]))[:2]
         assert left >= -w / 2 + EDGE and right <= w / 2 - EDGE, f"{shown_text(t)!r} runs off the frame sideways"

@@ -83,6 +83,76 @@ def test_matvec_partial_sums_end_at_the_query(case):
     assert q == pytest.approx(float(tr["blocks.0.attn.hook_q"][0, 0, 0]), abs=1e-4)
 
 
+def test_unembedding_rows_give_the_logits(case):
+    _, tr = case
+    x = tr["ln_final.hook_normalized"][-1]
+    np.testing.assert_allclose(tr["weights.W_U_rows"] @ x, tr["logits"][tr.info["unembed_ids"]], atol=1e-4)
+
+
+def test_softmax_steps_add_up(case):
+    _, tr = case
+    sm = tr.info["softmax"]
+    probs = softmax(tr["logits"])
+    np.testing.assert_allclose(sm["probs"], probs[sm["ids"]], atol=1e-9)
+    np.testing.assert_allclose(np.array(sm["exp_shifted"]) / sm["sum_exp_shifted"], sm["probs"], rtol=1e-12)
+    assert sum(sm["probs"]) + sm["others"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_truncation_renormalises(case):
+    _, tr = case
+    demo = tr.info["truncation"]
+    probs = softmax(tr["logits"])
+    k = demo["top_k"]
+    assert k["kept"] == demo["k"]
+    assert sum(p for _, p in k["top"]) == pytest.approx(1.0, abs=1e-9)
+    for (i, p), (j, q) in zip(k["top"], demo["base_top"]):
+        assert i == j and p == pytest.approx(q / k["kept_mass"], rel=1e-9)
+    p = demo["top_p"]
+    assert p["kept_mass"] >= demo["p"] - 1e-9
+    assert p["kept_mass"] - probs[p["top"][p["kept"] - 1][0]] < demo["p"] if p["kept"] <= 10 else True
+    assert k["chosen_id"] in [i for i, _ in k["top"]]
+
+
+def test_attention_example_is_q_dot_k_scaled(case):
+    _, tr = case
+    att = tr.info["attention"]
+    ex = att["example"]
+    L, H = att["layer"], att["head"]
+    q, k = tr[f"blocks.{L}.attn.hook_q"][ex["query"], H], tr[f"blocks.{L}.attn.hook_k"][ex["key"], H]
+    assert ex["dot"] == pytest.approx(float(q.astype(np.float64) @ k), rel=1e-6)
+    assert ex["scale"] == pytest.approx(np.sqrt(tr.meta["d_head"]))
+    score = tr[f"blocks.{L}.attn.hook_attn_scores"][H, ex["query"], ex["key"]]
+    assert ex["dot"] / ex["scale"] == pytest.approx(float(score), abs=1e-4)
+    prev = np.asarray(att["previous_token_weight"])
+    assert prev.shape == (tr.n_layer, tr.n_head) and prev[L, H] == prev.max()
+
+
+def test_mlp_top_neurons_are_the_most_active(case):
+    _, tr = case
+    mlp = tr.info["mlp"]
+    post = tr[f"blocks.{mlp['layer']}.mlp.hook_post"][-1]
+    assert post.shape == (tr.meta["d_mlp"],)
+    assert [float(post[i]) for i in mlp["top_neurons"]] == sorted(post, reverse=True)[:8]
+
+
+def test_context_pair_starts_identical_and_drifts(case):
+    loaded, tr = case
+    pair = tr.info["context_pair"]
+    assert pair["cosines"][0] == pytest.approx(1.0, abs=1e-6)
+    assert len(pair["cosines"]) == tr.n_layer + 1
+    np.testing.assert_allclose(pair["other_embed_first"], tr["hook_embed"][-1][:8], atol=1e-7)
+    assert min(pair["cosines"][1:]) < 0.999
+
+
+def test_split_words_are_really_split(case):
+    loaded, tr = case
+    split = tr.info["split_words"]
+    for entry in split["from_prompt"] + split["examples"]:
+        ids = [p["id"] for p in entry["pieces"]]
+        assert len(ids) > 1
+        assert loaded.tokenizer.decode(ids) == " " + entry["word"]
+
+
 def test_probabilities_at_temperatures(case):
     _, tr = case
     logits = tr["logits"].astype(np.float64)

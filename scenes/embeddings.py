@@ -1,0 +1,453 @@
+"""Tokens and embeddings: text into tokens, tokens into vectors, and what the vectors' directions mean."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DEGREES,
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow3D,
+    Create,
+    Dot3D,
+    FadeIn,
+    FadeOut,
+    LaggedStart,
+    Line,
+    SurroundingRectangle,
+    ThreeDScene,
+    TransformFromCopy,
+    VGroup,
+)
+
+from scenes import style
+from scenes.base import TraceScene
+from scenes.components import TokenBox, VectorColumn, WeightMatrix, flow, label, number, sentence, token_text
+
+
+class Tokenization(TraceScene):
+    """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
+
+    MAX_TOKENS = 40
+
+    def construct(self):
+        self.show_pieces()
+        self.split_words()
+        self.vocabulary()
+
+    def show_pieces(self):
+        t = self.trace
+        n = min(len(t.token_ids), self.MAX_TOKENS)
+        items = []
+        for i in range(n):
+            box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=22)
+            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=14, color=style.MUTED)
+            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
+        row = flow(items, 12.6, gap=0.12, line_gap=0.2)
+        if row.height > 3.0:
+            row.scale_to_fit_height(3.0)
+        self.row = row.to_edge(UP, buff=0.45).to_edge(LEFT, buff=0.5)
+        self.beat(
+            "Tokens",
+            "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
+            n=(t.token_ids, "info.tokens.ids", "len"),
+        )
+        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items), lag_ratio=0.05), run_time=2)
+        if len(t.token_ids) > n:
+            self.beat("More", "The prompt goes on; the picture shows its beginning.")
+
+    def split_words(self):
+        t = self.trace
+        split = t.info["split_words"]
+        source, key = ("from_prompt", "prompt") if split["from_prompt"] else ("examples", "examples")
+        entries = split[source][:3]
+        lines = VGroup()
+        for e_index, entry in enumerate(entries):
+            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "text"))
+            arrow = label("→", size=22, color=style.MUTED)
+            pieces = VGroup(
+                *(
+                    TokenBox(
+                        p["display"],
+                        f"info.split_words.{source}.{e_index}.pieces.{j}.display",
+                        style.token_hue(j),
+                        size=20,
+                    )
+                    for j, p in enumerate(entry["pieces"])
+                )
+            ).arrange(RIGHT, buff=0.08)
+            lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        lines.next_to(self.row, DOWN, buff=0.6).to_edge(LEFT, buff=0.8)
+        text = (
+            "Some words of the prompt are cut into several pieces:"
+            if key == "prompt"
+            else "Every word of this prompt is one token; longer or rarer words are cut into pieces:"
+        )
+        self.beat("Pieces", text)
+        self.play(LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3))
+        self.lines = lines
+
+    def vocabulary(self):
+        t = self.trace
+        note = sentence(
+            "Vocabulary: {v} tokens. “Tokens are words” is a convenient simplification.",
+            size=22,
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+        )
+        self.fit_width(note).next_to(self.lines, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
+        self.beat("Vocabulary", "Common words are single tokens; rare ones, names and other languages are split.")
+        self.play(FadeIn(note))
+        self.wait(1.5)
+
+
+class EmbeddingMatrix(TraceScene):
+    """W_E as a real slice, one column per token; each prompt token picks its column, which becomes its vector."""
+
+    COLS, ROWS = 7, 7
+
+    def construct(self):
+        self.show_matrix()
+        self.pick_columns()
+
+    def show_matrix(self):
+        t = self.trace
+        ids = t.info["embedding_slice_ids"][: self.COLS]
+        W = t["weights.W_E_slice"][: self.COLS].T  # (d_model, tokens): vocabulary across, dimensions down
+        self.ids = ids
+        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=15)
+        self.matrix.move_to([-1.2, -0.35, 0])
+        heads = VGroup(
+            *(
+                token_text(
+                    t.info["vocab_display"][str(i)],
+                    f"info.vocab_display.{i}",
+                    size=16,
+                    color=style.token_hue(c),
+                    limit=8,
+                )
+                .rotate(np.pi / 4)
+                .next_to(self.matrix.grid[0][c], UP, buff=0.25)
+                for c, i in enumerate(ids)
+            )
+        )
+        self.heads = heads
+        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.3)
+        size = sentence(
+            "{d} rows × {v} columns, one column per token of the vocabulary",
+            size=18,
+            color=style.MUTED,
+            d=(t.meta["d_model"], "meta.d_model", "int"),
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+        ).next_to(self.matrix, DOWN, buff=0.25)
+        self.beat("Embedding matrix", "The embedding matrix holds one column of learned numbers for every token.")
+        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(heads), FadeIn(size))
+        self.title, self.size_note = title, size
+
+    def pick_columns(self):
+        t = self.trace
+        pos = 0
+        token_id = t.token_ids[pos]
+        col = self.ids.index(token_id)
+        column_mark = SurroundingRectangle(VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS])), buff=0.08,
+                                           color=style.token_hue(col))  # fmt: skip
+        vector = VectorColumn(t["hook_embed"][pos], lambda i: f"hook_embed[{pos},{i}]", shown=self.ROWS, size=15)
+        vector.move_to([4.9, self.matrix.get_y(), 0])
+        vlabel = sentence("vector of “{tok}”", size=18, tok=(t.token_display[pos], "info.tokens.display.0", "text"))
+        vlabel.next_to(vector, UP, buff=0.3)
+        picked = VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+        self.beat(
+            "Look up",
+            "Each token of the prompt picks its column: that column is the token's first vector.",
+        )
+        self.play(Create(column_mark))
+        self.play(TransformFromCopy(picked, vector.entries), FadeIn(vector.decor), FadeIn(vlabel), run_time=1.5)
+        self.beat("Learned", "These numbers were learned in training; nobody chose them by hand.")
+        self.wait(1.5)
+
+
+class ContextEmbedding(TraceScene):
+    """Position vectors added to token vectors; the same token in two contexts drifting apart; the logit lens."""
+
+    def construct(self):
+        self.add_position()
+        self.two_contexts()
+        self.logit_lens()
+
+    def add_position(self):
+        t = self.trace
+        p = len(t.token_ids) - 1
+        cols = VGroup(
+            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=15),
+            label("+", size=26),
+            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=15),
+            label("=", size=26),
+            VectorColumn(
+                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=15
+            ),
+        ).arrange(RIGHT, buff=0.3)
+        self.fit_width(cols)
+        cols.move_to([0, 0.2, 0])
+        names = VGroup(
+            sentence(
+                "token “{tok}”",
+                size=16,
+                color=style.MUTED,
+                tok=(t.token_display[p], f"info.tokens.display.{p}", "text"),
+            ),
+            sentence("position {n}", size=16, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            label("first vector", size=16, color=style.MUTED),
+        )
+        for name, col in zip(names, (cols[0], cols[2], cols[4])):
+            name.next_to(col, UP, buff=0.25)
+        top = max(n.get_y() for n in names)
+        for name in names:
+            name.set_y(top)
+        self.beat("Position", "A vector for the token's position is added, so the model knows the order of the words.")
+        self.play(FadeIn(cols), FadeIn(names))
+        self.wait(1)
+        self.play(FadeOut(cols), FadeOut(names))
+
+    def two_contexts(self):
+        t = self.trace
+        pair = t.info["context_pair"]
+        p = len(t.token_ids) - 1
+        tok = t.token_display[p]
+        first = sentence("“…{a}”", size=20, a=(t.prompt, "meta.settings.prompt", "cut40"))
+        second = sentence("“…{b}” + “{tok}”", size=20, b=(pair["other_prompt"], "info.context_pair.other_prompt", "cut40"),
+                          tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
+        contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.2).to_edge(UP, buff=0.4)
+        self.fit_width(contexts)
+        stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
+        rows = VGroup()
+        bar_w = 4.0
+        for s, name in enumerate(stages):
+            cos = pair["cosines"][s]
+            bar = Line([0, 0, 0], [bar_w * max(cos, 0.0), 0, 0], stroke_width=10, color=style.KEY)
+            row = VGroup(
+                label(name, size=16, color=style.MUTED),
+                bar,
+                number(cos, f"info.context_pair.cosines.{s}", "value3", size=16),
+            )
+            rows.add(row)
+        step = min(0.4, 4.2 / len(stages))
+        for s, row in enumerate(rows):
+            y = 1.9 - 0.45 - s * step
+            row[0].move_to([-2.6, y, 0], aligned_edge=RIGHT)
+            row[1].put_start_and_end_on([-2.4, y, 0], [-2.4 + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
+            row[2].move_to([-2.4 + bar_w + 0.7, y, 0])
+        heading = sentence("cosine similarity of the two “{tok}” vectors", size=18,
+                           tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
+        self.beat(
+            "Context",
+            "The same token after two different texts: identical at first, then each layer mixes in its context.",
+        )
+        self.play(FadeIn(contexts))
+        self.play(FadeIn(heading), LaggedStart(*(FadeIn(r) for r in rows), lag_ratio=0.2), run_time=2)
+        self.wait(1)
+        self.play(FadeOut(contexts), FadeOut(rows), FadeOut(heading))
+
+    def logit_lens(self):
+        t = self.trace
+        ids, probs = t["logit_lens.top_ids"], t["logit_lens.top_probs"]
+        stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
+        title = label("If the model stopped here, it would predict…", size=24).to_edge(UP, buff=0.4)
+        table = VGroup()
+        step = min(0.55, 5.0 / len(stages))
+        for s, name in enumerate(stages):
+            row = VGroup(label(name, size=18, color=style.MUTED))
+            for j in range(3):
+                i = int(ids[s, j])
+                row.add(
+                    token_text(t.info["vocab_display"][str(i)], f"info.vocab_display.{i}", size=20, limit=10),
+                    number(float(probs[s, j]), f"logit_lens.top_probs[{s},{j}]", "percent", size=16, color=style.MUTED),
+                )
+            y = 2.6 - s * step
+            row[0].move_to([-3.6, y, 0], aligned_edge=RIGHT)
+            for j in range(3):
+                row[1 + 2 * j].move_to([-2.6 + 3.1 * j, y, 0], aligned_edge=LEFT)
+                row[2 + 2 * j].move_to([-0.4 + 3.1 * j, y, 0], aligned_edge=RIGHT)
+            table.add(row)
+        self.beat(
+            "Logit lens",
+            "The logit lens: each layer's last vector through the final LayerNorm and unembedding.",
+        )
+        self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
+        self.wait(1.5)
+
+
+class EmbeddingSpace(TraceScene, ThreeDScene):
+    """Word tokens of W_E in 3D (PCA of the centred matrix), meaningful directions, analogies, dot products."""
+
+    LABELLED = ["king", "queen", "man", "woman", "dogs", "night"]  # the rest are unlabelled dots
+    RADIUS = 3.0
+
+    def pin(self, *mobjects):
+        self.add_fixed_in_frame_mobjects(*mobjects)
+
+    def construct(self):
+        self.set_camera_orientation(phi=70 * DEGREES, theta=-60 * DEGREES)
+        self.show_cloud()
+        self.gender_arrows()
+        self.analogy()
+        self.plurality()
+        self.dot_products()
+        self.stop_ambient_camera_rotation()
+        self.wait(0.5)
+
+    def point(self, word: str) -> np.ndarray:
+        return self.coords[self.geo["pca_words"].index(word)]
+
+    def show_cloud(self):
+        t = self.trace
+        self.geo = geo = t.info["geometry"]
+        coords = np.asarray(geo["pca_coords"], dtype=float)
+        self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS
+        dots = VGroup(*(Dot3D(p, radius=0.05, color=style.MUTED) for p in self.coords))
+        labels = VGroup()
+        for j, word in enumerate(geo["pca_words"]):
+            if word in self.LABELLED:
+                text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
+                text.gptanim_3d = True  # drawn facing the camera; its position is in 3D
+                labels.add(text.move_to(self.coords[j] + np.array([0, 0, 0.22])))
+                dots[j].set_color(style.TEXT)
+        self.add_fixed_orientation_mobjects(*labels)
+        self.skipped_note = sentence(
+            "{n} single-token words of W_E, centred, in their first 3 principal directions",
+            size=18,
+            color=style.MUTED,
+            static=True,
+            n=(geo["pca_words"], "info.geometry.pca_words", "len"),
+        ).to_edge(UP, buff=0.3)
+        self.pin(self.skipped_note)
+        self.beat("Embedding space", "Each token's vector is a point in a space of many dimensions; here, 3 of them.")
+        self.play(FadeIn(self.skipped_note), LaggedStart(*(FadeIn(d) for d in dots), lag_ratio=0.02), FadeIn(labels))
+        self.begin_ambient_camera_rotation(rate=0.12)
+        self.wait(1)
+
+    def gender_arrows(self):
+        words = self.geo["pca_words"]
+        arrows = VGroup()
+        for a, b in (("man", "woman"), ("king", "queen")):
+            if a in words and b in words:
+                arrows.add(Arrow3D(self.point(a), self.point(b), color=style.VALUE, thickness=0.01))
+        self.beat(
+            "Directions", "Directions can carry meaning: woman − man and queen − king point roughly the same way."
+        )
+        if arrows:
+            self.play(*(Create(a) for a in arrows), run_time=1.5)
+        self.wait(1)
+
+    def analogy(self):
+        geo = self.geo
+        if not geo["analogies"]:
+            self.beat("Analogy", "This model's vocabulary lacks the words for the analogy.")
+            return
+        a = geo["analogies"][0]
+        lines = [
+            sentence(
+                "{b} − {a} + {c} ≈",
+                size=20,
+                b=(a["words"][1], "info.geometry.analogies.0.words.1", "text"),
+                a=(a["words"][0], "info.geometry.analogies.0.words.0", "text"),
+                c=(a["words"][2], "info.geometry.analogies.0.words.2", "text"),
+            )
+        ]
+        for j, near in enumerate(a["nearest"][:5]):
+            lines.append(
+                sentence(
+                    f"{j + 1}. {{w}}  {{c}}",
+                    size=18,
+                    color=style.NEXT_SLOT if near["word"] == a["target"] else style.TEXT,
+                    static=True,
+                    w=(near["word"], f"info.geometry.analogies.0.nearest.{j}.word", "text"),
+                    c=(near["cosine"], f"info.geometry.analogies.0.nearest.{j}.cosine", "value"),
+                )
+            )
+        lines.append(
+            sentence(
+                "“{t}” ranks {r}",
+                size=18,
+                color=style.MUTED,
+                t=(a["target"], "info.geometry.analogies.0.target", "text"),
+                r=(a["target_rank"], "info.geometry.analogies.0.target_rank", "int"),
+            )
+        )
+        panel = (
+            VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
+        )
+        self.pin(panel)
+        self.beat(
+            "Analogy",
+            "King − man + woman, among all the model's tokens, by cosine similarity (real ranks, no adjustments):",
+        )
+        self.play(FadeIn(panel))
+        self.wait(1)
+
+    def plurality(self):
+        plural = self.geo["plural"]
+        lines = [
+            sentence(
+                "plural direction: {a} right on {n} held-out pairs",
+                size=18,
+                a=(plural["held_out_accuracy"] or 0.0, "info.geometry.plural.held_out_accuracy", "percent0"),
+                n=(plural["n_held_out"], "info.geometry.plural.n_held_out", "int"),
+            )
+        ]
+        start = plural["n_fit"]
+        for j in range(start, min(start + 4, len(plural["pairs"]))):
+            one, many = plural["pairs"][j]
+            lines.append(
+                sentence(
+                    "{a} {x}  →  {b} {y}",
+                    size=18,
+                    a=(one, f"info.geometry.plural.pairs.{j}.0", "text"),
+                    x=(plural["projections"][j][0], f"info.geometry.plural.projections.{j}.0", "value"),
+                    b=(many, f"info.geometry.plural.pairs.{j}.1", "text"),
+                    y=(plural["projections"][j][1], f"info.geometry.plural.projections.{j}.1", "value"),
+                )
+            )
+        panel = (
+            VGroup(*lines)
+            .arrange(DOWN, aligned_edge=RIGHT, buff=0.16)
+            .to_corner(RIGHT + UP, buff=0.4)
+            .shift(0.6 * DOWN)
+        )
+        self.pin(panel)
+        self.beat("Plurality", "Along a plural direction (from other pairs), plurals score higher than singulars:")
+        self.play(FadeIn(panel))
+        self.wait(1)
+
+    def dot_products(self):
+        dots = self.geo["dots"]
+        if not dots:
+            return
+        lines = []
+        for j, d in enumerate(dots):
+            if j and (d["a"], d["b"]) == (dots[j - 1]["a"], dots[j - 1]["b"]):
+                continue  # the least aligned pair is also the most nearly orthogonal one
+            lines.append(
+                sentence(
+                    "{a} · {b} = {v}  ({kind})",
+                    size=18,
+                    a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
+                    b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
+                    v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
+                    kind=(d["kind"], f"info.geometry.dots.{j}.kind", "text"),
+                )
+            )
+        panel = (
+            VGroup(*lines)
+            .arrange(DOWN, aligned_edge=RIGHT, buff=0.16)
+            .to_corner(RIGHT + DOWN, buff=0.4)
+            .shift(0.6 * UP)
+        )
+        self.pin(panel)
+        if any(d["dot"] < 0 for d in dots):
+            self.beat("Dot product", "The dot product measures alignment: positive, near zero, or negative.")
+        else:
+            self.beat("Dot product", "The dot product measures alignment; none of these words points the opposite way.")
+        self.play(FadeIn(panel))
+        self.wait(1.5)

@@ -1,0 +1,59 @@
+"""Tokens and embeddings scenes show the Trace's tokens, ids, W_E columns, cosines and logit lens."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization
+from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+
+
+@pytest.mark.parametrize("scene_cls", [Tokenization, EmbeddingMatrix, ContextEmbedding, EmbeddingSpace])
+@pytest.mark.parametrize("case", ["default", "long", "unicode", "12-layer"])
+def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path):
+    scene = render(scene_cls, scene_traces[case], tmp_path)
+    counts = check_numbers(scene, loaded_trace(scene_traces[case]))
+    assert counts["numbers"] + counts["tokens"] > 3
+    check_layout(scene)
+
+
+def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
+    scene = render(Tokenization, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    paths = shown_paths(scene)
+    for i in range(len(tr.token_ids)):
+        assert f"info.tokens.ids.{i}" in paths and f"info.tokens.display.{i}" in paths
+    assert "meta.vocab_size" in paths
+    split = tr.info["split_words"]
+    source = "from_prompt" if split["from_prompt"] else "examples"
+    assert f"info.split_words.{source}.0.pieces.1.display" in paths
+
+
+def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
+    scene = render(EmbeddingMatrix, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    paths = shown_paths(scene)
+    col = tr.info["embedding_slice_ids"].index(tr.token_ids[0])
+    for i in range(7):
+        assert f"weights.W_E_slice[{col},{i}]" in paths and f"hook_embed[0,{i}]" in paths
+        assert tr["weights.W_E_slice"][col, i] == tr["hook_embed"][0, i]
+
+
+def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
+    scene = render(ContextEmbedding, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    paths = shown_paths(scene)
+    for s in range(tr.n_layer + 1):
+        assert f"logit_lens.top_probs[{s},0]" in paths
+
+
+def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp_path):
+    scene = render(EmbeddingSpace, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    paths = shown_paths(scene)
+    geo = tr.info["geometry"]
+    assert geo["analogies"][0]["expression"] == "king − man + woman"
+    assert {"info.geometry.analogies.0.target_rank", "info.geometry.plural.held_out_accuracy"} <= paths
+    for j in range(5):
+        assert f"info.geometry.analogies.0.nearest.{j}.cosine" in paths
+    assert "info.geometry.dots.0.dot" in paths
