@@ -3,6 +3,7 @@
 
 lecture: setup
 	.venv/bin/gptanim render
+	.venv/bin/gptanim slides
 
 test: setup
 	.venv/bin/python -m pytest -q

@@ -46,28 +46,48 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+DEFAULTS = {"prompt": "Once upon a time, a little girl", "model": None, "temperature": 1.0, "seed": 0,
+            "generate": 12, "top_k": None, "top_p": None, "quality": "l"}  # fmt: skip
+
+
 def add_trace_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--prompt", default="Once upon a time, a little girl", help="the text the model continues")
-    p.add_argument("--model", default=None, help="embedded (default), a local folder, or a cached hub name (gpt2)")
-    p.add_argument("--temperature", type=number, default=1.0, help="temperature of the continuation (0 = greedy)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling")
-    p.add_argument("--generate", type=non_negative_int, default=12, help="tokens to generate")
-    p.add_argument("--top-k", type=int, default=None, help="sample only among the k most likely tokens")
-    p.add_argument("--top-p", type=number, default=None, help="sample only within the top-p probability mass")
+    """Options shared by trace, render and preview; unset ones come from the lecture file, then DEFAULTS."""
+    p.add_argument("--prompt", help=f"the text the model continues (default {DEFAULTS['prompt']!r})")
+    p.add_argument("--model", help="embedded (default), a local folder, or a cached hub name (gpt2)")
+    p.add_argument("--temperature", type=number, help="temperature of the continuation (0 = greedy; default 1)")
+    p.add_argument("--seed", type=int, help="seed of the sampling (default 0)")
+    p.add_argument("--generate", type=non_negative_int, help="tokens to generate (default 12)")
+    p.add_argument("--top-k", type=int, help="sample only among the k most likely tokens")
+    p.add_argument("--top-p", type=number, help="sample only within the top-p probability mass")
     p.add_argument("--truncate", action="store_true", help="keep the end of a prompt longer than the context")
 
 
-def settings_from(args):
+def resolved(args, lecture=None) -> dict:
+    """Each setting from the command line if given, else the lecture file, else the default."""
+    settings = dict(DEFAULTS)
+    if lecture is not None:
+        settings.update(lecture.settings)
+    for key in DEFAULTS:
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
+    if settings["model"] == "embedded":
+        settings["model"] = None
+    return settings
+
+
+def settings_from(args, lecture=None):
     from model.run import TraceSettings
 
+    s = resolved(args, lecture)
     return TraceSettings(
-        prompt=args.prompt,
-        model=args.model,
-        temperature=args.temperature,
-        seed=args.seed,
-        generate=args.generate,
-        top_k=args.top_k,
-        top_p=args.top_p,
+        prompt=s["prompt"],
+        model=s["model"],
+        temperature=s["temperature"],
+        seed=s["seed"],
+        generate=s["generate"],
+        top_k=s["top_k"],
+        top_p=s["top_p"],
         truncate=args.truncate,
     ).validate()
 
@@ -106,19 +126,75 @@ def summary(trace) -> str:
     return "\n".join(lines)
 
 
-def cmd_render(args) -> int:
-    from gptanim.render import QUALITIES, pick_scenes, render_lecture
+def lecture_trace(args):
+    """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
+    from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from model.run import cache_dir, cache_key, cached_trace
 
-    if args.quality not in QUALITIES:
-        raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
-    scenes = pick_scenes(args.scenes)
-    settings = settings_from(args)
+    lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
+    settings = settings_from(args, lecture)
     trace = cached_trace(settings)
-    trace_file = cache_dir() / f"{cache_key(settings, trace.meta['weights_hash'])}.npz"
-    result = render_lecture(trace, trace_file, Path(args.out), args.quality, scenes, args.jobs)
-    print(f"{len(result['videos'])} scenes ({result['rendered']} rendered now) in {result['folder']}")
+    return lecture, trace, cache_dir() / f"{cache_key(settings, trace.meta['weights_hash'])}.npz"
+
+
+def render_from(args):
+    """Render the lecture the arguments describe (reusing what is there); return the lecture and the result."""
+    from gptanim.render import QUALITIES, pick_scenes, render_lecture
+
+    if args.quality and args.quality not in QUALITIES:  # checked before the model runs
+        raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
+    scenes_arg = args.scenes
+    if scenes_arg:
+        pick_scenes(scenes_arg)  # an unknown name fails before the model runs
+    lecture, trace, trace_file = lecture_trace(args)
+    quality = args.quality or lecture.settings.get("quality", "l")
+    if quality not in QUALITIES:
+        raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
+    scenes = pick_scenes(scenes_arg or lecture.scenes)
+    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs)
+
+
+def cmd_render(args) -> int:
+    _, result = render_from(args)
+    print(f"{len(result['videos'])} scenes ({result['rendered']} rendered now), lecture.mp4 and lecture.srt "
+          f"in {result['folder']}")  # fmt: skip
     return 0
+
+
+def cmd_preview(args) -> int:
+    from gptanim.render import pick_scenes, preview, slug
+
+    lecture, trace, trace_file = lecture_trace(args)
+    scenes = pick_scenes(args.scenes or lecture.scenes)
+    sheet = preview(trace_file, Path(args.out) / slug(trace) / "preview", scenes, args.jobs)
+    print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
+    return 0
+
+
+def cmd_slides(args) -> int:
+    from gptanim.slides import build_deck
+
+    lecture, result = render_from(args)
+    deck = build_deck(result["slides"], [v.stem.split("-", 1)[1] for v in result["videos"]], lecture.title)
+    print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
+    return 0
+
+
+def cmd_present(args) -> int:
+    import subprocess
+
+    from gptanim.render import pick_scenes, slug
+
+    lecture, trace, _ = lecture_trace(args)
+    scenes = pick_scenes(args.scenes or lecture.scenes)
+    slides_dir = Path(args.out) / slug(trace) / "deck" / "slides"
+    missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
+    if missing:
+        raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
+    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *(s.name for s in scenes)]
+    return subprocess.call(cmd)
 
 
 def cmd_train(args) -> int:
@@ -158,18 +234,6 @@ def cmd_list(args) -> int:
     return 0
 
 
-def not_yet(issue: int, what: str):
-    def run(args) -> int:
-        print(
-            f"gptanim {args.command}: not available yet ({what} is issue #{issue}). "
-            "Render one scene meanwhile with: manim -ql scenes/opening.py PredictSampleRepeat",
-            file=sys.stderr,
-        )
-        return 1
-
-    return run
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -180,19 +244,33 @@ def build_parser() -> Parser:
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(run=cmd_trace)
 
-    p = sub.add_parser("render", help="render the lecture's scenes to videos and stills under renders/")
+    for name, run, helptext in (
+        ("render", cmd_render, "render the lecture: a video and a still per scene, lecture.mp4, subtitles"),
+        ("preview", cmd_preview, "the last frame of every scene plus a contact sheet, in seconds"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        add_trace_options(p)
+        p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+        if name == "render":
+            p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
+        p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
+        p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+        p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
+        p.set_defaults(run=run)
+    p = sub.add_parser("slides", help="a slide deck: a slide per beat with notes; offline HTML, PPTX, PDF handout")
     add_trace_options(p)
-    p.add_argument("-q", "--quality", default="l", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
-    p.add_argument("--scenes", default=None, help="comma-separated scene names (default: all; see gptanim list)")
+    p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+    p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
+    p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's)")
     p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
     p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
-    p.set_defaults(run=cmd_render)
-    p = sub.add_parser("preview", help="last frame of every scene plus a contact sheet")
-    p.set_defaults(run=not_yet(10, "preview"))
-    p = sub.add_parser("slides", help="build an offline HTML slide deck with speaker notes")
-    p.set_defaults(run=not_yet(10, "the slide deck"))
-    p = sub.add_parser("present", help="present the slides live")
-    p.set_defaults(run=not_yet(10, "presenting"))
+    p.set_defaults(run=cmd_slides)
+    p = sub.add_parser("present", help="present the deck built by `gptanim slides` (needs a display)")
+    add_trace_options(p)
+    p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+    p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's)")
+    p.add_argument("--out", default=str(ROOT / "renders"), help="folder the deck was written to")
+    p.set_defaults(run=cmd_present)
 
     p = sub.add_parser("train", help="train the embedded GPT (tokenizer and model) on a folder of text")
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")

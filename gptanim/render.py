@@ -1,4 +1,8 @@
-"""Rendering the lecture's scenes from one Trace, in parallel processes, reusing what is already there."""
+"""Rendering the lecture's scenes from one Trace, in parallel processes, reusing what is already there.
+
+Everything is written to a temporary name and moved into place when complete, so an
+interrupted render never leaves a broken file where a good one was; rerunning resumes.
+"""
 
 from __future__ import annotations
 
@@ -13,34 +17,55 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+import numpy as np
+
 from model.errors import GptanimError
+from model.trace_data import Trace
 from scenes.catalog import BY_NAME, SCENES, SceneEntry, scene_file
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 
 
-def pick_scenes(names: str | None) -> list[SceneEntry]:
+def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
     if not names:
         return list(SCENES)
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
     chosen = []
-    for name in (n.strip() for n in names.split(",") if n.strip()):
+    for name in names:
         if name not in BY_NAME:
             raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)}")
         chosen.append(BY_NAME[name])
     return chosen
 
 
-def slug(trace) -> str:
+def slug(trace: Trace) -> str:
     """A readable folder name: model, start of the prompt, temperature and seed."""
     s = trace.meta["settings"]
     words = re.sub(r"[^A-Za-z0-9]+", "-", trace.prompt).strip("-").lower()[:32].strip("-") or "prompt"
     return f"{trace.meta['model']}-{words}-T{s['temperature']:g}-seed{s['seed']}"
 
 
-def scene_key(entry: SceneEntry, trace_file: Path, quality: str) -> str:
-    """What a scene's video depends on: its Trace, its code and the quality."""
-    digest = hashlib.sha256(trace_file.read_bytes())
+def fingerprint(trace: Trace, with_temperature: bool) -> str:
+    """A hash of what a scene can show; without the continuation and its temperature for scenes that don't."""
+    meta = json.loads(json.dumps(trace.meta))
+    info = dict(trace.info)
+    if not with_temperature:
+        meta["settings"].pop("temperature", None)
+        info.pop("continuation", None)
+        # Token texts are a function of the tokenizer; the continuation's tokens only add entries here.
+        info.pop("vocab_display", None)
+    digest = hashlib.sha256(json.dumps([meta, info], sort_keys=True).encode())
+    for name in sorted(trace.arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(trace.arrays[name]).tobytes())
+    return digest.hexdigest()
+
+
+def scene_key(entry: SceneEntry, trace: Trace, quality: str) -> str:
+    """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality."""
+    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     digest.update(f"{entry.name}:{quality}".encode())
@@ -58,22 +83,71 @@ def prepare_output(folder: Path) -> Path:
     return folder
 
 
-def render_scene(entry: SceneEntry, index: int, trace_file: Path, out: Path, quality: str) -> Path:
-    """Render one scene in its own process; move its video into place only when it is complete."""
-    final = out / f"{index:02d}-{entry.name}.mp4"
+def run_manim(
+    entry: SceneEntry, trace_file: Path, quality: str, workdir: Path, still: bool
+) -> subprocess.CompletedProcess:
+    """One scene in its own process. A video render is also a manim-slides render (slides in workdir/slides)."""
+    cmd = [sys.executable, "-m", "manim", f"-q{quality}", "--media_dir", str(workdir), "--progress_bar", "none",
+           "-v", "WARNING", "-o", entry.name, *(["-s"] if still else []), scene_file(entry), entry.name]  # fmt: skip
+    env = {**os.environ, "GPTANIM_TRACE": str(trace_file), "GPTANIM_BEATS_OUT": str(workdir / "beats.json")}
+    if not still:
+        env["GPTANIM_SLIDES"] = str(workdir / "slides")
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise GptanimError(f"scene {entry.name} failed to render: {last[0]}")
+    return done
+
+
+def copy_slides(source: Path, dest: Path, name: str) -> None:
+    """A scene's manim-slides output (NAME.json and files/NAME/) copied into the folder `dest`, paths rewritten.
+
+    The files go in first under a temporary name, the JSON that points at them last.
+    """
+    files = dest / "files" / name
+    partial = files.with_name(name + ".part")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source / "files" / name, partial)
+    doc = json.loads((source / f"{name}.json").read_text())
+    for slide in doc["slides"]:
+        for key in ("file", "rev_file"):
+            if slide.get(key):
+                slide[key] = str(files / Path(slide[key]).name)
+    shutil.rmtree(files, ignore_errors=True)
+    partial.rename(files)
+    write_text(dest / f"{name}.json", json.dumps(doc, indent=1))
+
+
+def move_into_place(source: Path, final: Path) -> None:
+    partial = final.with_name(final.name + ".part")
+    shutil.copyfile(source, partial)
+    os.replace(partial, final)
+
+
+def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str) -> Path:
+    """Render one scene in its own process: video, last-frame still and beats, each moved in when complete."""
     with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
-        cmd = [sys.executable, "-m", "manim", f"-q{quality}", "--media_dir", tmp, "--progress_bar", "none",
-               "-v", "WARNING", "-o", entry.name, scene_file(entry), entry.name]  # fmt: skip
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "GPTANIM_TRACE": str(trace_file)})  # fmt: skip
+        run_manim(entry, trace_file, quality, Path(tmp), still=False)
         videos = list(Path(tmp).rglob(f"{entry.name}.mp4"))
-        if done.returncode != 0 or not videos:
-            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise GptanimError(f"scene {entry.name} failed to render: {last[0]}")
-        partial = final.with_name(final.name + ".part")
-        shutil.copyfile(videos[0], partial)
-        os.replace(partial, final)
-    save_last_frame(final, final.with_suffix(".png"))
+        if not videos:
+            raise GptanimError(f"scene {entry.name} wrote no video")
+        move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
+        save_last_frame(videos[0], final.with_suffix(".png"))
+        copy_slides(Path(tmp) / "slides", final.with_suffix(".slides"), entry.name)
+        move_into_place(videos[0], final)  # last: a video in place means the scene is complete
+    return final
+
+
+def render_still(entry: SceneEntry, index: int, trace_file: Path, out: Path) -> Path:
+    """The scene's last frame only, at low quality (for a quick preview)."""
+    final = out / f"{index:02d}-{entry.name}.png"
+    with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
+        run_manim(entry, trace_file, "l", Path(tmp), still=True)
+        images = list(Path(tmp).rglob(f"{entry.name}*.png"))
+        if not images:
+            raise GptanimError(f"scene {entry.name} wrote no still")
+        move_into_place(images[0], final)
     return final
 
 
@@ -91,38 +165,134 @@ def save_last_frame(video: Path, png: Path) -> None:
         os.replace(partial, png)
 
 
-def render_lecture(trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry], jobs: int,
-                   progress=True) -> dict:  # fmt: skip
-    """Render every scene whose video is missing or stale; return {scene: video path}."""
+def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     from tqdm import tqdm
 
+    results = []
+    with tqdm(total=len(work), unit="scene", disable=not progress, desc=desc) as bar:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(run, *item): item for item in work}
+            for future in as_completed(futures):
+                results.append((futures[future], future.result()))
+                bar.update(1)
+    return results
+
+
+def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
+                   jobs: int, progress: bool = True) -> dict:  # fmt: skip
+    """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
+
+    Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
+    render with another temperature reuses every scene that does not show it.
+    """
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
     out = prepare_output(out_root / slug(trace))
+    store = prepare_output(out_root / ".scenes")
     kept_trace = out / "trace.npz"
-    if not kept_trace.exists() or kept_trace.read_bytes() != trace_file.read_bytes():
-        shutil.copyfile(trace_file, kept_trace)
-    manifest_file = out / "manifest.json"
-    manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
-    todo, results = [], {}
+    if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
+        move_into_place(Path(trace_file), kept_trace)
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality)}.mp4" for e in scenes}
+    todo = [(e, kept_trace, stored[e.name], quality) for e in scenes if not stored[e.name].exists()]
+    parallel(jobs, todo, render_scene, progress, "rendering")
+    videos = []
     for entry in scenes:
-        index = SCENES.index(entry) + 1
-        key = scene_key(entry, kept_trace, quality)
-        video = out / f"{index:02d}-{entry.name}.mp4"
-        if manifest.get(entry.name) == key and video.exists():
-            results[entry.name] = video
-        else:
-            todo.append((entry, index, key))
-    bar = tqdm(total=len(scenes), initial=len(results), unit="scene", disable=not progress, desc="rendering")
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(render_scene, e, i, kept_trace, out, quality): (e, k) for e, i, k in todo}
-        for future in as_completed(futures):
-            entry, key = futures[future]
-            results[entry.name] = future.result()
-            manifest[entry.name] = key
-            tmp = manifest_file.with_name("manifest.json.part")
-            tmp.write_text(json.dumps(manifest, indent=2))
-            os.replace(tmp, manifest_file)
-            bar.update(1)
-    bar.close()
-    return {"folder": out, "videos": results, "rendered": len(todo)}
+        video = out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.mp4"
+        for suffix in (".beats.json", ".png", ".mp4"):
+            move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
+        copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
+        videos.append(video)
+    assemble(videos, out)
+    return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
+
+
+def assemble(videos: list[Path], out: Path) -> None:
+    """The whole lecture as one video, its chapters and its subtitles (SRT) from the scenes' beats."""
+    beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in videos]
+    durations = concat_videos(videos, out / "lecture.mp4")
+    srt, chapters, offset, n = [], [], 0.0, 0
+    for doc, duration in zip(beats, durations):
+        chapters.append(f"{timestamp(offset, '.')} {doc['scene']}")
+        for i, beat in enumerate(doc["beats"]):
+            start = offset + beat["time"]
+            end = offset + (doc["beats"][i + 1]["time"] if i + 1 < len(doc["beats"]) else duration)
+            if end - start < 0.05:
+                continue
+            n += 1
+            srt.append(f"{n}\n{timestamp(start)} --> {timestamp(end)}\n{beat['text']}\n")
+        offset += duration
+    write_text(out / "lecture.srt", "\n".join(srt))
+    write_text(out / "lecture.chapters.txt", "\n".join(chapters) + "\n")
+
+
+def timestamp(seconds: float, sep: str = ",") -> str:
+    ms = int(round(seconds * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def write_text(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def concat_videos(videos: list[Path], out: Path) -> list[float]:
+    """Join scene videos without re-encoding (they share codec and frame rate); return each one's duration."""
+    import av
+
+    partial = out.with_name(out.name + ".part.mp4")
+    durations = []
+    with av.open(str(partial), "w") as dst:
+        with av.open(str(videos[0])) as first:
+            stream = dst.add_stream_from_template(first.streams.video[0])
+        offset = 0.0
+        for video in videos:
+            with av.open(str(video)) as src:
+                source = src.streams.video[0]
+                end = 0.0
+                for packet in src.demux(source):
+                    if packet.dts is None:
+                        continue
+                    tb = source.time_base
+                    packet_end = float((packet.pts + (packet.duration or 0)) * tb)
+                    end = max(end, packet_end)
+                    shift = int(round(offset / tb))
+                    packet.pts += shift
+                    packet.dts += shift
+                    packet.stream = stream
+                    dst.mux(packet)
+                durations.append(end)
+                offset += end
+    os.replace(partial, out)
+    return durations
+
+
+def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True) -> Path:
+    """Every scene's last frame at low quality, and a contact sheet of them all."""
+    folder = prepare_output(out)
+    work = [(e, SCENES.index(e) + 1, trace_file, folder) for e in scenes]
+    results = parallel(jobs, work, render_still, progress, "preview")
+    stills = sorted(path for _, path in results)
+    return contact_sheet(stills, folder / "contact-sheet.png")
+
+
+def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 480) -> Path:
+    from PIL import Image, ImageDraw
+
+    images = [Image.open(p).convert("RGB") for p in stills]
+    height = int(width * images[0].height / images[0].width)
+    rows = (len(images) + columns - 1) // columns
+    label_h = 22
+    sheet = Image.new("RGB", (columns * width, rows * (height + label_h)), (14, 17, 22))
+    draw = ImageDraw.Draw(sheet)
+    for i, (path, image) in enumerate(zip(stills, images)):
+        x, y = (i % columns) * width, (i // columns) * (height + label_h)
+        sheet.paste(image.resize((width, height)), (x, y + label_h))
+        draw.text((x + 6, y + 4), path.stem, fill=(200, 200, 200))
+    partial = out.with_name(out.name + ".part.png")
+    sheet.save(partial)
+    os.replace(partial, out)
+    return out

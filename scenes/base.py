@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from manim import DOWN, FadeIn, FadeOut, Scene, config
+import json
+import os
+from pathlib import Path
+
+from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, config
 
 from scenes import style
 from scenes.components import sentence
 from scenes.source import scene_trace
 
+# With GPTANIM_SLIDES=<folder>, every scene is a manim-slides Slide: each beat starts a slide whose
+# speaker notes are the beat's explanation, written to that folder.
+SLIDES_DIR = os.environ.get("GPTANIM_SLIDES")
+if SLIDES_DIR:
+    from manim_slides import Slide as SceneBase
+    from manim_slides import ThreeDSlide as ThreeDSceneBase
+else:
+    SceneBase, ThreeDSceneBase = Scene, ThreeDScene
 
-class TraceScene(Scene):
+
+class TraceScene(SceneBase):
     """A scene that draws one Trace. Subclasses write `construct` as a list of beats."""
 
     caption = None
+
+    def __init__(self, *args, **kwargs):
+        if SLIDES_DIR:
+            kwargs.setdefault("output_folder", Path(SLIDES_DIR))
+        super().__init__(*args, **kwargs)
 
     def setup(self):
         self.trace = scene_trace()
@@ -24,7 +42,9 @@ class TraceScene(Scene):
         `fields` are Trace numbers in the explanation, as for `components.sentence`.
         """
         new = sentence(explanation, size=22, color=style.MUTED, static=static, **fields)
-        self.beats.append({"time": self.time, "title": title, "text": new.text})
+        self.beats.append({"time": self.time, "title": title, "text": new.gptanim_text})
+        if SLIDES_DIR:  # each beat starts a slide whose notes are its explanation
+            self.next_slide(notes=new.gptanim_text)
         if not show:
             return
         max_w = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
@@ -37,6 +57,13 @@ class TraceScene(Scene):
         else:
             self.play(FadeIn(new), run_time=0.5)
         self.caption = new
+
+    def tear_down(self):
+        """Leave the beats beside the video when the renderer asks (GPTANIM_BEATS_OUT): notes and subtitles."""
+        out = os.environ.get("GPTANIM_BEATS_OUT")
+        if out:
+            doc = {"scene": type(self).__name__, "duration": self.time, "beats": self.beats}
+            Path(out).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def pin(self, *mobjects) -> None:
         """Keep mobjects fixed in the frame (a 3D scene overrides this; a 2D frame never moves)."""

@@ -25,6 +25,7 @@ SCENES = [
         "InsideTransformer",
         "opening",
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
+        uses_temperature=True,
     ),
     SceneEntry(
         "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."

@@ -1,0 +1,60 @@
+"""Render timings for the default lecture (prints figures; asserts nothing).
+
+    .venv/bin/python bench/render_bench.py [-q l] [--scenes A,B]
+
+Renders into a temporary folder: the lecture with 1 job, then with 2 jobs (fresh each
+time), an unchanged re-render, and the preview. Ratios are render seconds per second
+of video.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from gptanim.lecture import DEFAULT_LECTURE, load_lecture
+from gptanim.render import pick_scenes, preview, render_lecture
+from model.run import TraceSettings, trace
+
+
+def video_seconds(folder: Path) -> float:
+    return sum(json.loads(p.read_text())["duration"] for p in folder.glob("*.beats.json"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-q", default="l")
+    parser.add_argument("--scenes", default=None)
+    args = parser.parse_args()
+    lecture = load_lecture(DEFAULT_LECTURE)
+    s = lecture.settings
+    tr = trace(TraceSettings(prompt=s["prompt"], temperature=s["temperature"], seed=s["seed"], generate=s["generate"]))
+    scenes = pick_scenes(args.scenes or lecture.scenes)
+    with tempfile.TemporaryDirectory() as tmp:
+        trace_file = tr.save(Path(tmp) / "trace.npz")
+        timings = {}
+        for jobs in (1, 2):
+            out = Path(tmp) / f"jobs{jobs}"
+            start = time.perf_counter()
+            result = render_lecture(tr, trace_file, out, args.q, scenes, jobs, progress=False)
+            timings[jobs] = time.perf_counter() - start
+        seconds = video_seconds(result["folder"])
+        start = time.perf_counter()
+        render_lecture(tr, trace_file, Path(tmp) / "jobs2", args.q, scenes, 2, progress=False)
+        unchanged = time.perf_counter() - start
+        start = time.perf_counter()
+        preview(trace_file, Path(tmp) / "preview", scenes, 2, progress=False)
+        preview_time = time.perf_counter() - start
+    print(f"{len(scenes)} scenes, {seconds:.1f} s of video at quality {args.q}")
+    for jobs, t in timings.items():
+        print(f"render, {jobs} job(s): {t:7.1f} s   {t / seconds:.2f} render s per video s")
+    print(f"speedup with 2 jobs: {timings[1] / timings[2]:.2f}x")
+    print(f"unchanged re-render: {unchanged:.1f} s")
+    print(f"preview (last frames + contact sheet): {preview_time:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

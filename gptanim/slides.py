@@ -1,0 +1,65 @@
+"""A manim-slides deck of the lecture: a slide per beat, speaker notes, an offline HTML deck, PPTX and PDF."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from gptanim.render import write_text
+from model.errors import GptanimError
+
+ROOT = Path(__file__).resolve().parent.parent
+REVEAL = ROOT / "third_party" / "reveal.js"
+URL = re.compile(r"https?://", re.I)
+
+
+def convert(slides_dir: Path, names: list[str], dest: Path, to: str, *options: str) -> Path:
+    partial = dest.with_name(dest.stem + ".part" + dest.suffix)
+    cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides_dir), *names, str(partial),
+           "--to", to, *options]  # fmt: skip
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0 or not partial.exists():
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise GptanimError(f"manim-slides could not write the {to} deck: {last[0]}")
+    os.replace(partial, dest)
+    assets = partial.with_name(partial.stem + "_assets")
+    if assets.exists():  # the HTML deck's videos, named after the file
+        final_assets = dest.with_name(dest.stem + "_assets")
+        shutil.rmtree(final_assets, ignore_errors=True)
+        assets.rename(final_assets)
+        html = dest.read_text(encoding="utf-8").replace(assets.name, final_assets.name)
+        write_text(dest, html)
+    return dest
+
+
+def make_offline(html: Path) -> None:
+    """Point the deck at the local reveal.js and drop every web address, so it works with no network."""
+    if not (REVEAL / "dist" / "reveal.js").exists():
+        raise GptanimError("reveal.js is missing from third_party/; run scripts/setup.sh (it fetches it from npm)")
+    target = html.parent / "reveal.js"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(REVEAL / "dist", target / "dist")
+    text = html.read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # comments carry links to the docs
+    text = "\n".join(line for line in text.splitlines() if not (URL.search(line) and line.strip().startswith("//")))
+    if URL.search(text):
+        raise GptanimError(f"{html.name} still refers to a web address: {URL.search(text).group(0)}…")
+    write_text(html, text)
+
+
+def build_deck(slides_dir: Path, names: list[str], title: str) -> dict:
+    """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides."""
+    missing = [n for n in names if not (slides_dir / f"{n}.json").exists()]
+    if missing:
+        raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
+    out = slides_dir.parent
+    html = convert(slides_dir, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={title}",
+                   "-creveal_theme=black")  # fmt: skip
+    make_offline(html)
+    pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
+    pdf = convert(slides_dir, names, out / "handout.pdf", "pdf")
+    return {"folder": out, "html": html, "pptx": pptx, "pdf": pdf, "slides": slides_dir}

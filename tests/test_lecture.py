@@ -1,0 +1,123 @@
+"""Lecture files, rendering, reuse, subtitles, preview, and safe outputs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from gptanim.cli import main
+from gptanim.lecture import DEFAULT_LECTURE, load_lecture
+from gptanim.render import render_lecture, render_scene
+from model.errors import GptanimError
+from model.run import TraceSettings, trace
+from model.trace_data import Trace
+from scenes.catalog import BY_NAME, SCENES
+
+
+def test_default_lecture_names_every_scene_in_the_catalog():
+    lecture = load_lecture(DEFAULT_LECTURE)
+    assert sorted(lecture.scenes) == sorted(s.name for s in SCENES)
+    assert lecture.settings["prompt"]
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('colour = "red"', "unknown key 'colour'"),
+        ('scenes = ["Title", "Nope"]', "unknown scene 'Nope'"),
+        ('[settings]\ntemperature = "hot"', "must be a number"),
+        ("[settings]\nseed = 1.5", "must be a whole number"),
+        ("[settings]\nvolume = 3", "unknown setting 'volume'"),
+        ("scenes = [", "not valid TOML"),
+    ],
+)
+def test_bad_lecture_files_are_one_line_exit_2(text, needle, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert main(["render", "--lecture", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--scenes", "Title,Nope"], "valid scenes: Title"),
+        (["-q", "x"], "invalid quality 'x'"),
+    ],
+)
+def test_bad_render_flags(args, needle, tmp_path, capsys):
+    assert main(["render", *args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["render", "--scenes", "Title", "--out", str(blocker / "renders")]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, embedded):
+    out = tmp_path_factory.mktemp("renders")
+    settings = TraceSettings(prompt="The wolf said", generate=3)
+    tr = trace(settings, embedded)
+    trace_file = tr.save(out / "t.npz")
+    scenes = [BY_NAME["Title"], BY_NAME["Softmax"], BY_NAME["InsideTransformer"]]
+    result = render_lecture(tr, trace_file, out, "l", scenes, jobs=2, progress=False)
+    return out, tr, scenes, result, embedded
+
+
+def test_render_writes_videos_stills_lecture_and_subtitles(rendered):
+    _, tr, scenes, result, _ = rendered
+    folder = result["folder"]
+    assert result["rendered"] == 3
+    for video in result["videos"]:
+        assert video.stat().st_size > 10_000
+        assert video.with_suffix(".png").exists()
+    assert (folder / "lecture.mp4").stat().st_size > sum(v.stat().st_size for v in result["videos"]) * 0.9
+    srt = (folder / "lecture.srt").read_text()
+    beats = json.loads(result["videos"][0].with_suffix(".beats.json").read_text())
+    assert beats["beats"][0]["text"] in srt and " --> " in srt
+    chapters = (folder / "lecture.chapters.txt").read_text().splitlines()
+    assert [c.split()[1] for c in chapters] == [s.name for s in scenes]
+    assert Trace.load(folder / "trace.npz").info == tr.info
+
+
+def test_unchanged_render_is_reused(rendered):
+    out, tr, scenes, result, _ = rendered
+    start = time.perf_counter()
+    again = render_lecture(tr, result["folder"] / "trace.npz", out, "l", scenes, jobs=2, progress=False)
+    assert again["rendered"] == 0
+    assert time.perf_counter() - start < 60  # no scene rendered again; only the lecture is re-joined
+
+
+def test_changing_only_the_temperature_rerenders_only_its_scenes(rendered, tmp_path):
+    out, _, scenes, _, embedded = rendered
+    hot = trace(TraceSettings(prompt="The wolf said", generate=3, temperature=1.7), embedded)
+    again = render_lecture(hot, hot.save(tmp_path / "hot.npz"), out, "l", scenes, jobs=2, progress=False)
+    assert again["rendered"] == sum(s.uses_temperature for s in scenes) == 1
+    assert again["folder"] != rendered[3]["folder"]
+
+
+def test_a_failed_render_leaves_the_good_video_in_place(rendered, tmp_path):
+    _, _, scenes, result, _ = rendered
+    video = result["videos"][0]
+    before = video.read_bytes()
+    bogus = tmp_path / "bogus.npz"
+    bogus.write_bytes(b"not a trace")
+    with pytest.raises(GptanimError):
+        render_scene(scenes[0], bogus, video, "l")
+    assert video.read_bytes() == before
+    assert not list(video.parent.glob("*.part*"))
+
+
+def test_preview_writes_stills_and_a_contact_sheet(tmp_path, capsys):
+    assert main(["preview", "--scenes", "Title,Softmax", "--prompt", "The wolf said", "--out", str(tmp_path)]) == 0
+    sheets = list(tmp_path.rglob("contact-sheet.png"))
+    assert len(sheets) == 1
+    assert len(list(sheets[0].parent.glob("*-*.png"))) == 3  # two stills and the sheet
