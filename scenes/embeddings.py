@@ -17,13 +17,12 @@ from manim import (
     LaggedStart,
     Line,
     SurroundingRectangle,
-    ThreeDScene,
     TransformFromCopy,
     VGroup,
 )
 
 from scenes import style
-from scenes.base import TraceScene
+from scenes.base import ThreeDSceneBase, TraceScene
 from scenes.components import TokenBox, VectorColumn, WeightMatrix, flow, label, number, sentence, token_text
 
 
@@ -278,7 +277,7 @@ class ContextEmbedding(TraceScene):
         self.wait(1.5)
 
 
-class EmbeddingSpace(TraceScene, ThreeDScene):
+class EmbeddingSpace(TraceScene, ThreeDSceneBase):
     """Word tokens of W_E in 3D (PCA of the centred matrix), meaningful directions, analogies, dot products."""
 
     LABELLED = ["king", "queen", "man", "woman", "dogs", "night"]  # the rest are unlabelled dots
@@ -303,6 +302,10 @@ class EmbeddingSpace(TraceScene, ThreeDScene):
     def show_cloud(self):
         t = self.trace
         self.geo = geo = t.info["geometry"]
+        if len(geo["pca_words"]) < 4:
+            self.coords = np.zeros((0, 3))
+            self.beat("Embedding space", "This model's vocabulary has too few whole-word tokens for the 3D picture.")
+            return
         coords = np.asarray(geo["pca_coords"], dtype=float)
         self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS
         dots = VGroup(*(Dot3D(p, radius=0.05, color=style.MUTED) for p in self.coords))
@@ -388,11 +391,14 @@ class EmbeddingSpace(TraceScene, ThreeDScene):
 
     def plurality(self):
         plural = self.geo["plural"]
+        if not plural["n_held_out"]:
+            self.beat("Plurality", "This model's vocabulary has too few singular and plural pairs to test a direction.")
+            return
         lines = [
             sentence(
                 "plural direction: {a} right on {n} held-out pairs",
                 size=18,
-                a=(plural["held_out_accuracy"] or 0.0, "info.geometry.plural.held_out_accuracy", "percent0"),
+                a=(plural["held_out_accuracy"], "info.geometry.plural.held_out_accuracy", "percent0"),
                 n=(plural["n_held_out"], "info.geometry.plural.n_held_out", "int"),
             )
         ]

@@ -60,6 +60,16 @@ class Title(TraceScene):
         self.road_map()
 
     def show_letters(self):
+        meta = self.trace.meta
+        footer = sentence(
+            "Every number ahead comes from {model} ({n} parameters) running on “{prompt}”.",
+            size=22,
+            color=style.MUTED,
+            model=(meta["model"], "meta.model", "text"),
+            n=(meta["n_params"], "meta.n_params", "comma"),
+            prompt=(self.trace.prompt, "meta.settings.prompt", "cut40"),
+        )
+        self.add(self.fit_width(footer).move_to([0, -2.75, 0]))  # on screen from the first frame
         self.gpt = label("GPT", size=140, color=style.TEXT)
         self.play(Write(self.gpt), run_time=1.5)
         self.wait(0.5)
@@ -89,20 +99,10 @@ class Title(TraceScene):
         half = (len(items) + 1) // 2
         for i, item in enumerate(items):  # a fixed line pitch, so descenders do not shift rows
             item.move_to([0, -0.62 * (i % half), 0], aligned_edge=UP + LEFT).shift(6.0 * RIGHT * (i // half))
-        chapters = items.move_to(ORIGIN).next_to(heading, DOWN, buff=0.7)
-        meta = self.trace.meta
-        footer = sentence(
-            "Every number ahead comes from {model} ({n} parameters) running on “{prompt}”.",
-            size=22,
-            model=(meta["model"], "meta.model", "text"),
-            n=(meta["n_params"], "meta.n_params", "comma"),
-            prompt=(self.trace.prompt, "meta.settings.prompt", "cut40"),
-        )
-        self.fit_width(footer).next_to(chapters, DOWN, buff=0.7)
+        items.move_to(ORIGIN).next_to(heading, DOWN, buff=0.7)
         self.play(FadeOut(self.words), ReplacementTransform(self.gpt, heading))
         self.beat("Road map", "The road map: from a prompt to the next token, and everything in between.")
         self.play(LaggedStart(*(FadeIn(i, shift=0.2 * UP) for i in items), lag_ratio=0.15), run_time=2)
-        self.play(FadeIn(footer))
         self.wait(1.5)
 
 
