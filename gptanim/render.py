@@ -209,7 +209,7 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
 def assemble(videos: list[Path], out: Path) -> None:
     """The whole lecture as one video, its chapters and its subtitles (SRT) from the scenes' beats."""
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in videos]
-    durations = concat_videos(videos, out / "lecture.mp4")
+    durations = concat_videos(videos, out / "lecture.mp4", [doc["scene"] for doc in beats])
     srt, chapters, offset, n = [], [], 0.0, 0
     for doc, duration in zip(beats, durations):
         chapters.append(f"{timestamp(offset, '.')} {doc['scene']}")
@@ -239,33 +239,58 @@ def write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def concat_videos(videos: list[Path], out: Path) -> list[float]:
-    """Join scene videos without re-encoding (they share codec and frame rate); return each one's duration."""
+def video_duration(video: Path) -> float:
+    """Seconds from the first packet to the end of the last, read without decoding."""
     import av
 
+    with av.open(str(video)) as src:
+        stream = src.streams.video[0]
+        end = 0.0
+        for packet in src.demux(stream):
+            if packet.pts is not None:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base))
+    return end
+
+
+def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None) -> list[float]:
+    """Join scene videos without re-encoding (they share codec and frame rate), one chapter per scene.
+
+    Returns each video's duration in seconds.
+    """
+    from fractions import Fraction
+
+    import av
+
+    durations = [video_duration(v) for v in videos]
+    titles = titles or [v.stem for v in videos]
     partial = out.with_name(out.name + ".part.mp4")
-    durations = []
     with av.open(str(partial), "w") as dst:
         with av.open(str(videos[0])) as first:
             stream = dst.add_stream_from_template(first.streams.video[0])
-        offset = 0.0
-        for video in videos:
+        starts = np.concatenate([[0.0], np.cumsum(durations)])
+        dst.set_chapters(
+            [
+                {
+                    "id": i + 1,
+                    "start": int(starts[i] * 1000),
+                    "end": int(starts[i + 1] * 1000),
+                    "time_base": Fraction(1, 1000),
+                    "metadata": {"title": title},
+                }  # fmt: skip
+                for i, title in enumerate(titles)
+            ]
+        )
+        for video, offset in zip(videos, starts):
             with av.open(str(video)) as src:
                 source = src.streams.video[0]
-                end = 0.0
+                shift = int(round(offset / source.time_base))
                 for packet in src.demux(source):
                     if packet.dts is None:
                         continue
-                    tb = source.time_base
-                    packet_end = float((packet.pts + (packet.duration or 0)) * tb)
-                    end = max(end, packet_end)
-                    shift = int(round(offset / tb))
                     packet.pts += shift
                     packet.dts += shift
                     packet.stream = stream
                     dst.mux(packet)
-                durations.append(end)
-                offset += end
     os.replace(partial, out)
     return durations
 

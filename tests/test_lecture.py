@@ -85,6 +85,17 @@ def test_render_writes_videos_stills_lecture_and_subtitles(rendered):
     assert beats["beats"][0]["text"] in srt and " --> " in srt
     chapters = (folder / "lecture.chapters.txt").read_text().splitlines()
     assert [c.split()[1] for c in chapters] == [s.name for s in scenes]
+    import av
+
+    with av.open(str(folder / "lecture.mp4")) as lecture:
+        marks = lecture.chapters()
+        assert [m["metadata"]["title"] for m in marks] == [s.name for s in scenes]
+        frames = sum(1 for _ in lecture.decode(video=0))
+    per_scene = 0
+    for video in result["videos"]:
+        with av.open(str(video)) as one:
+            per_scene += sum(1 for _ in one.decode(video=0))
+    assert frames == per_scene  # every frame of every scene, once
     assert Trace.load(folder / "trace.npz").info == tr.info
 
 
