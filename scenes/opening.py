@@ -51,6 +51,21 @@ ROAD_MAP = [
 ]
 
 
+def step_entries(trace, i: int, n: int) -> list[dict]:
+    """Bars for generation step i: the top n of the distribution the token was drawn from."""
+    top = trace.info["continuation"]["steps"][i]["top"][:n]
+    base = f"info.continuation.steps.{i}.top"
+    return [
+        {
+            "display": e["display"],
+            "prob": e["prob"],
+            "token_path": f"{base}.{j}.display",
+            "prob_path": f"{base}.{j}.prob",
+        }
+        for j, e in enumerate(top)
+    ]
+
+
 class Title(TraceScene):
     """What G, P and T stand for, and the road map of the lecture."""
 
@@ -176,17 +191,7 @@ class PredictSampleRepeat(TraceScene):
         self.bars_title = None
 
     def bars_for(self, i: int) -> ProbabilityBars:
-        step = self.steps[i]
-        entries = [
-            {
-                "display": e["display"],
-                "prob": e["prob"],
-                "token_path": f"info.continuation.steps.{i}.top.{j}.display",
-                "prob_path": f"info.continuation.steps.{i}.top.{j}.prob",
-            }
-            for j, e in enumerate(step["top"][: self.BARS])
-        ]
-        bars = ProbabilityBars(entries, bar_width=3.6, size=20, row_height=0.4)
+        bars = ProbabilityBars(step_entries(self.trace, i, self.BARS), bar_width=3.6, size=20, row_height=0.4)
         bars.shift([-0.4 - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
         return bars
 
@@ -404,18 +409,8 @@ class InsideTransformer(TraceScene):
             "unembedding matrix, one score per token.",
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
-        step = t.info["continuation"]["steps"][0]
         cont = t.info["continuation"]
-        entries = [
-            {
-                "display": e["display"],
-                "prob": e["prob"],
-                "token_path": f"info.continuation.steps.0.top.{j}.display",
-                "prob_path": f"info.continuation.steps.0.top.{j}.prob",
-            }
-            for j, e in enumerate(step["top"][:8])
-        ]
-        bars = ProbabilityBars(entries, bar_width=3.0, size=19, row_height=0.38)
+        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
         bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
         title = sentence(
             "softmax → probabilities, T = {T}",
