@@ -139,16 +139,24 @@ def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str)
     return final
 
 
-def render_still(entry: SceneEntry, index: int, trace_file: Path, out: Path) -> Path:
-    """The scene's last frame only, at low quality (for a quick preview)."""
-    final = out / f"{index:02d}-{entry.name}.png"
+def render_stills(entries: list[SceneEntry], trace_file: Path, out: Path) -> list[Path]:
+    """The last frames of scenes of one module, at low quality, in one process (manim is imported once)."""
+    finals = []
     with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
-        run_manim(entry, trace_file, "l", Path(tmp), still=True)
-        images = list(Path(tmp).rglob(f"{entry.name}*.png"))
-        if not images:
-            raise GptanimError(f"scene {entry.name} wrote no still")
-        move_into_place(images[0], final)
-    return final
+        cmd = [sys.executable, "-m", "manim", "-ql", "-s", "--media_dir", tmp, "--progress_bar", "none",
+               "-v", "WARNING", scene_file(entries[0]), *(e.name for e in entries)]  # fmt: skip
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "GPTANIM_TRACE": str(trace_file)})  # fmt: skip
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise GptanimError(f"preview of {entries[0].module} failed: {last[0]}")
+        for entry in entries:
+            images = list(Path(tmp).rglob(f"{entry.name}_*.png"))
+            if not images:
+                raise GptanimError(f"scene {entry.name} wrote no still")
+            finals.append(out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.png")
+            move_into_place(images[0], finals[-1])
+    return finals
 
 
 def save_last_frame(video: Path, png: Path) -> None:
@@ -298,9 +306,12 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True) -> Path:
     """Every scene's last frame at low quality, and a contact sheet of them all."""
     folder = prepare_output(out)
-    work = [(e, SCENES.index(e) + 1, trace_file, folder) for e in scenes]
-    results = parallel(jobs, work, render_still, progress, "preview")
-    stills = sorted(path for _, path in results)
+    modules: dict[str, list[SceneEntry]] = {}
+    for entry in scenes:
+        modules.setdefault(entry.module, []).append(entry)
+    work = sorted(([group, trace_file, folder] for group in modules.values()), key=lambda w: -len(w[0]))
+    results = parallel(jobs, work, render_stills, progress, "preview")
+    stills = sorted(path for _, paths in results for path in paths)
     return contact_sheet(stills, folder / "contact-sheet.png")
 
 
