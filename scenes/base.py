@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, config
 
+from model.errors import GptanimError
 from scenes import style
 from scenes.components import sentence
 from scenes.source import scene_trace
@@ -33,7 +35,11 @@ class TraceScene(SceneBase):
         super().__init__(*args, **kwargs)
 
     def setup(self):
-        self.trace = scene_trace()
+        try:
+            self.trace = scene_trace()
+        except GptanimError as exc:  # plain `manim` would print a traceback: say it in one line instead
+            print(f"gptanim: error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         self.beats: list[dict] = []  # (time, title, explanation): slide breaks, notes and subtitles
 
     def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, **fields) -> None:

@@ -45,8 +45,7 @@ def scene_trace() -> Trace:
             out = Path(tmp) / "trace.npz"
             done = subprocess.run([*args, "--out", str(out)], capture_output=True, text=True)
             if done.returncode != 0:
-                raise GptanimError(
-                    done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "gptanim trace failed"
-                )
+                last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "gptanim trace failed"
+                raise GptanimError(last.removeprefix("gptanim trace: error: "))
             _loaded[key] = Trace.load(out)
     return _loaded[key]
