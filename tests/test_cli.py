@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,27 @@ def test_unwritable_output_is_one_line(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["trace", "--prompt", "hi", "--generate", "1", "--out", str(blocker / "t.npz")]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def test_plain_manim_with_bad_settings_is_one_line_exit_2(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "manim",
+            "-ql",
+            "-s",
+            "--media_dir",
+            str(tmp_path),
+            "scenes/weights.py",
+            "ParameterTally",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "GPTANIM_TRACE"}, "GPTANIM_PROMPT": "   "},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        'gptanim: error: the prompt is empty: give some text, e.g. --prompt "Once upon a time"'
+    ]
