@@ -12,6 +12,10 @@ from model.run import generate
 CARD_PROMPTS = ["Once upon a time", "The king said to his daughter", "In the middle of the forest"]
 
 
+def one_line(text: str) -> str:
+    return text.strip().replace("\n", " ↵ ")
+
+
 def write_model_card(folder: Path) -> Path:
     folder = Path(folder)
     stats = json.loads((folder / "training_stats.json").read_text())
@@ -63,8 +67,8 @@ def write_model_card(folder: Path) -> Path:
         greedy = generate(loaded, ids, 24, 0.0, None, None, 0)
         sampled = generate(loaded, ids, 24, 0.8, None, None, 0)
         lines += [
-            f"- **{prompt}** … greedy (T = 0): “{greedy['text'].strip()}”",
-            f"  - sampled (T = 0.8, seed 0): “{sampled['text'].strip()}”",
+            f"- **{prompt}** … greedy (T = 0): “{one_line(greedy['text'])}”",
+            f"  - sampled (T = 0.8, seed 0): “{one_line(sampled['text'])}”",
         ]
     lines += ["", "## Embedding geometry", "", "On the mean-centred embedding matrix (W_E minus its mean row).", ""]
     for word, near in geo["neighbours"].items():
