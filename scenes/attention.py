@@ -200,6 +200,16 @@ class AttentionPattern(TraceScene):
         self.wait(1.5)
 
 
+def overlaps(a, b, gap: float = 0.05) -> bool:
+    """Whether two mobjects' boxes come closer than `gap`."""
+    return (
+        a.get_left()[0] < b.get_right()[0] + gap
+        and b.get_left()[0] < a.get_right()[0] + gap
+        and a.get_bottom()[1] < b.get_top()[1] + gap
+        and b.get_bottom()[1] < a.get_top()[1] + gap
+    )
+
+
 class AttentionFlow(TraceScene):
     """The last token's attention as arcs from the tokens it reads, opacity by the real weight."""
 
@@ -253,6 +263,8 @@ class AttentionFlow(TraceScene):
                     color=style.KEY,
                 ).next_to(self.boxes[j], UP, buff=0.15)  # fmt: skip
             )
+            while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
+                numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
