@@ -57,7 +57,7 @@ def unit_rows(W: np.ndarray) -> np.ndarray:
 def nearest(Wc: np.ndarray, Wn: np.ndarray, vector: np.ndarray, exclude: set[int], k: int) -> list[tuple[int, float]]:
     """The k rows most cosine-similar to `vector`, leaving out `exclude`."""
     cos = Wn @ (vector / max(np.linalg.norm(vector), 1e-12))
-    order = np.argsort(-cos, kind="stable")
+    order = np.argsort(-cos, kind="stable")[: k + len(exclude)]
     return [(int(i), float(cos[i])) for i in order if int(i) not in exclude][:k]
 
 

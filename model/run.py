@@ -152,7 +152,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         for step in run["steps"]:
             shown_ids |= {step["chosen_id"], *(e["id"] for e in step["top"])}
 
-    geo = geometry.analyse(W_E, tok)
+    geo = model_geometry(loaded, W_E)
     info = {
         "tokens": {
             "ids": ids,
@@ -196,6 +196,22 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
     }
     # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.
     return Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
+
+
+def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
+    """Embedding geometry depends on the weights alone: computed once per model, kept on disk by weights hash."""
+    path = cache_dir().parent / "geometry" / f"{loaded.weights_hash}-{code_hash()}.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            pass
+    geo = json.loads(json.dumps(geometry.analyse(W_E, loaded.tokenizer)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(geo))
+    partial.replace(path)
+    return geo
 
 
 def token_display(tok, token_id: int) -> str:
@@ -350,12 +366,12 @@ def context_pair(model, tok, ids: list[int], arrays: dict[str, np.ndarray]) -> d
     the residual stream after each layer.
     """
     other_ids = tok.encode(CONTEXT_PREFIX, add_special_tokens=False) + [ids[-1]]
-    other = forward_arrays(model, other_ids)
     n_layer = int(model.config.n_layer)
+    other = last_position_stream(model, other_ids)  # (n_layer + 1, d_model): embedding, then after each layer
     stages = ["hook_embed"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
     cosines = []
-    for name in stages:
-        a, b = arrays[name][-1].astype(np.float64), other[name][-1].astype(np.float64)
+    for name, b in zip(stages, other.astype(np.float64)):
+        a = arrays[name][-1].astype(np.float64)
         cosines.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
     return {
         "token_id": ids[-1],
@@ -363,9 +379,25 @@ def context_pair(model, tok, ids: list[int], arrays: dict[str, np.ndarray]) -> d
         "other_display": [token_display(tok, i) for i in other_ids],
         "stages": stages,
         "cosines": cosines,
-        "other_embed_first": other["hook_embed"][-1][:8].tolist(),
-        "other_final_first": other[f"blocks.{n_layer - 1}.hook_resid_post"][-1][:8].tolist(),
+        "other_embed_first": other[0][:8].tolist(),
+        "other_final_first": other[-1][:8].tolist(),
     }
+
+
+@torch.no_grad()
+def last_position_stream(model, ids: list[int]) -> np.ndarray:
+    """The last position's token embedding and residual stream after each block, from one plain forward pass."""
+    outputs = []
+    handles = [b.register_forward_hook(lambda _m, _i, out: outputs.append(out[0] if isinstance(out, tuple) else out))
+               for b in model.transformer.h]  # fmt: skip
+    try:
+        input_ids = torch.tensor([ids])
+        model.transformer(input_ids=input_ids, use_cache=False)
+    finally:
+        for h in handles:
+            h.remove()
+    embed = model.transformer.wte(input_ids)[0, -1]
+    return torch.stack([embed, *(o[0, -1] for o in outputs)]).numpy()
 
 
 def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
