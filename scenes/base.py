@@ -28,6 +28,7 @@ class TraceScene(SceneBase):
     """A scene that draws one Trace. Subclasses write `construct` as a list of beats."""
 
     caption = None
+    skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
         if SLIDES_DIR:
