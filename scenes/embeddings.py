@@ -280,8 +280,8 @@ class ContextEmbedding(TraceScene):
 class EmbeddingSpace(TraceScene, ThreeDSceneBase):
     """Word tokens of W_E in 3D (PCA of the centred matrix), meaningful directions, analogies, dot products."""
 
-    LABELLED = ["king", "queen", "man", "woman", "dogs", "night"]  # the rest are unlabelled dots
-    RADIUS = 3.0
+    LABELLED = ["king", "queen", "man", "woman", "dogs", "red"]  # the rest are unlabelled dots
+    RADIUS = 2.5
 
     def pin(self, *mobjects):
         self.add_fixed_in_frame_mobjects(*mobjects)
@@ -307,14 +307,16 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             self.beat("Embedding space", "This model's vocabulary has too few whole-word tokens for the 3D picture.")
             return
         coords = np.asarray(geo["pca_coords"], dtype=float)
-        self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS
+        self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS - np.array([0, 0, 0.6])  # below the panels
         dots = VGroup(*(Dot3D(p, radius=0.05, color=style.MUTED) for p in self.coords))
         labels = VGroup()
         for j, word in enumerate(geo["pca_words"]):
             if word in self.LABELLED:
                 text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
                 text.gptanim_3d = True  # drawn facing the camera; its position is in 3D
-                labels.add(text.move_to(self.coords[j] + np.array([0, 0, 0.22])))
+                outward = self.coords[j] - self.coords.mean(axis=0)  # push labels away from the cloud's centre
+                outward = outward / (np.linalg.norm(outward) or 1.0)
+                labels.add(text.move_to(self.coords[j] + 0.45 * outward + np.array([0, 0, 0.15])))
                 dots[j].set_color(style.TEXT)
         self.add_fixed_orientation_mobjects(*labels)
         self.skipped_note = sentence(
