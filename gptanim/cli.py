@@ -242,33 +242,23 @@ def build_parser() -> Parser:
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(run=cmd_trace)
 
-    for name, run, helptext in (
-        ("render", cmd_render, "render the lecture: a video and a still per scene, lecture.mp4, subtitles"),
-        ("preview", cmd_preview, "the last frame of every scene plus a contact sheet, in seconds"),
-    ):
+    lecture_commands = [  # name, run, help, takes --quality and --jobs
+        ("render", cmd_render, "render the lecture: a video and a still per scene, lecture.mp4, subtitles", True),
+        ("preview", cmd_preview, "the last frame of every scene plus a contact sheet", False),
+        ("slides", cmd_slides, "a slide deck: a slide per beat with notes; offline HTML, PPTX, PDF handout", True),
+        ("present", cmd_present, "present the deck built by `gptanim slides` (needs a display)", False),
+    ]
+    for name, run, helptext, renders in lecture_commands:
         p = sub.add_parser(name, help=helptext)
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
-        if name == "render":
+        if renders:
             p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
-        p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+        if name != "present":
+            p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         p.set_defaults(run=run)
-    p = sub.add_parser("slides", help="a slide deck: a slide per beat with notes; offline HTML, PPTX, PDF handout")
-    add_trace_options(p)
-    p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
-    p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
-    p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's)")
-    p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
-    p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
-    p.set_defaults(run=cmd_slides)
-    p = sub.add_parser("present", help="present the deck built by `gptanim slides` (needs a display)")
-    add_trace_options(p)
-    p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
-    p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's)")
-    p.add_argument("--out", default=str(ROOT / "renders"), help="folder the deck was written to")
-    p.set_defaults(run=cmd_present)
 
     p = sub.add_parser("train", help="train the embedded GPT (tokenizer and model) on a folder of text")
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
