@@ -83,14 +83,6 @@ class Trace:
     def pattern(self, layer: int, head: int) -> np.ndarray:
         return self[f"blocks.{layer}.attn.hook_pattern"][head]
 
-    def probs_at(self, temperature: float) -> np.ndarray:
-        """Stored probabilities at a temperature the Trace was made with."""
-        temps = self.meta["temperatures"]
-        for i, t in enumerate(temps):
-            if t == temperature:
-                return self["probs"][i]
-        raise KeyError(f"temperature {temperature} is not in the Trace (it has {temps})")
-
     def top_next(self, k: int, temperature: float = 1.0) -> list[dict]:
         """The k most likely next tokens at T, from the stored logits, with their text."""
         probs = softmax(self["logits"], temperature)

@@ -154,6 +154,14 @@ class WeightsAndData(TraceScene):
         self.wait(1.5)
 
 
+def shape_text(shape: list[int], path: str):
+    """“rows × columns” of a tally row (its first and last dimension), from the Trace at `path`.shape."""
+    last = len(shape) - 1
+    return sentence(
+        "{a} × {b}", size=18, a=(shape[0], f"{path}.shape.0", "comma"), b=(shape[last], f"{path}.shape.{last}", "comma")
+    )
+
+
 class ParameterTally(TraceScene):
     """The eight families of weights with real shapes and counts, the rest, and GPT-3 beside them."""
 
@@ -202,12 +210,7 @@ class ParameterTally(TraceScene):
         rows = []
         for j, fam in enumerate(tally["families"]):
             p = f"info.tally.families.{j}"
-            shape = sentence(
-                "{a} × {b}",
-                size=18,
-                a=(fam["shape"][0], f"{p}.shape.0", "comma"),
-                b=(fam["shape"][1], f"{p}.shape.1", "comma"),
-            )
+            shape = shape_text(fam["shape"], p)
             if fam.get("shared_with"):
                 count = label("(tied)", size=18, color=style.MUTED)
             else:
@@ -230,12 +233,7 @@ class ParameterTally(TraceScene):
         extra = []
         for j, part in enumerate(tally["rest"]):
             p = f"info.tally.rest.{j}"
-            shape = sentence(
-                "{a} × {b}",
-                size=18,
-                a=(part["shape"][0], f"{p}.shape.0", "comma"),
-                b=(part["shape"][-1], f"{p}.shape.{len(part['shape']) - 1}", "comma"),
-            )
+            shape = shape_text(part["shape"], p)
             row = VGroup(
                 label(part["family"], size=18, color=style.MUTED),
                 shape,
