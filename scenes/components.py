@@ -47,10 +47,31 @@ FORMATTERS: dict[str, Callable] = {
 }
 
 
+_TEXTS: dict[tuple, Text] = {}
+
+
+def make_text(text: str, **kw) -> Text:
+    """`Text(text, **kw)`, built once per process and copied after that.
+
+    Building a Text (Pango, then parsing its SVG) costs about 25 ms. Each glyph keeps the parsed
+    SVG path it was built from, which makes every copy (and every animation copies) five times
+    slower; the points are already made, so the path is dropped. A copy then costs about 2 ms.
+    Scenes that redraw every frame (always_redraw) ask for the same texts again and again.
+    """
+    key = (text, tuple(sorted((k, str(v)) for k, v in kw.items())))
+    if key not in _TEXTS:
+        template = Text(text, **kw)
+        for glyph in template.get_family():
+            if hasattr(glyph, "path_obj"):
+                glyph.path_obj = None
+        _TEXTS[key] = template
+    return _TEXTS[key].copy()
+
+
 def struck(text: str, **kw) -> Text:
     """Text with an invisible bar at each end, so every line has the same height (ascender to
     descender) and texts in a row or table line up, whatever letters they hold."""
-    t = Text(f"|{text}|", **kw)
+    t = make_text(f"|{text}|", **kw)
     for bar in (t[0], t[-1]):
         bar.set_fill(opacity=0).set_stroke(opacity=0)
     t.gptanim_text = text
@@ -66,7 +87,7 @@ def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw)
 
 def number(value, path: str, fmt: str = "value", size: float = 20, color=style.TEXT, font: str = MONO) -> Text:
     """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`."""
-    t = Text(FORMATTERS[fmt](value), font=font, font_size=size, color=color)
+    t = make_text(FORMATTERS[fmt](value), font=font, font_size=size, color=color)
     t.gptanim_numbers, t.gptanim_text = [(path, fmt)], FORMATTERS[fmt](value)
     return t
 
