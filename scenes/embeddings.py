@@ -9,16 +9,18 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    Arrow3D,
+    Arrow,
     Create,
-    Dot3D,
+    Dot,
     FadeIn,
     FadeOut,
     LaggedStart,
     Line,
     SurroundingRectangle,
     TransformFromCopy,
+    ValueTracker,
     VGroup,
+    always_redraw,
 )
 
 from scenes import style
@@ -308,7 +310,8 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             return
         coords = np.asarray(geo["pca_coords"], dtype=float)
         self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS - np.array([0, 0, 0.6])  # below the panels
-        dots = VGroup(*(Dot3D(p, radius=0.05, color=style.MUTED) for p in self.coords))
+        # Flat dots that face the camera: a sphere (Dot3D) is 64 faces to shade and sort every frame.
+        dots = VGroup(*(Dot(p, radius=0.05, color=style.MUTED) for p in self.coords))
         labels = VGroup()
         for j, word in enumerate(geo["pca_words"]):
             if word in self.LABELLED:
@@ -318,7 +321,7 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                 outward = outward / (np.linalg.norm(outward) or 1.0)
                 labels.add(text.move_to(self.coords[j] + 0.45 * outward + np.array([0, 0, 0.15])))
                 dots[j].set_color(style.TEXT)
-        self.add_fixed_orientation_mobjects(*labels)
+        self.add_fixed_orientation_mobjects(*dots, *labels)
         self.skipped_note = sentence(
             "{n} single-token words of W_E, centred, in their first 3 principal directions",
             size=18,
@@ -332,17 +335,31 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.begin_ambient_camera_rotation(rate=0.12)
         self.wait(1)
 
+    def flat_arrow(self, start: np.ndarray, end: np.ndarray, grown: ValueTracker) -> Arrow:
+        """An arrow between two points of the cloud, drawn flat where the camera sees them, so its tip
+        always faces the viewer (a 3D cone and cylinder, Arrow3D, are hundreds of faces to shade a frame)."""
+        camera = self.renderer.camera
+
+        def draw():
+            a, b = (camera.project_point(p) * [1, 1, 0] for p in (start, end))
+            return Arrow(a, a + (b - a) * grown.get_value(), buff=0.06, color=style.VALUE, stroke_width=3,
+                         tip_length=0.14, max_tip_length_to_length_ratio=0.35)  # fmt: skip
+
+        arrow = always_redraw(draw)
+        self.add_fixed_in_frame_mobjects(arrow)
+        return arrow
+
     def gender_arrows(self):
         words = self.geo["pca_words"]
-        arrows = VGroup()
-        for a, b in (("man", "woman"), ("king", "queen")):
-            if a in words and b in words:
-                arrows.add(Arrow3D(self.point(a), self.point(b), color=style.VALUE, thickness=0.01))
+        grown = ValueTracker(0.05)
+        pairs = [(a, b) for a, b in (("man", "woman"), ("king", "queen")) if a in words and b in words]
         self.beat(
             "Directions", "Directions can carry meaning: woman − man and queen − king point roughly the same way."
         )
-        if arrows:
-            self.play(*(Create(a) for a in arrows), run_time=1.5)
+        for a, b in pairs:
+            self.flat_arrow(self.point(a), self.point(b), grown)
+        if pairs:
+            self.play(grown.animate.set_value(1.0), run_time=1.5)
         self.wait(1)
 
     def analogy(self):
