@@ -28,6 +28,7 @@ from manim import (
 
 from scenes import style
 from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
+from scenes.text import make_text
 
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
@@ -45,27 +46,6 @@ FORMATTERS: dict[str, Callable] = {
     "len": lambda v: str(len(v)),
     "cut40": lambda v: cut(str(v), 40),
 }
-
-
-_TEXTS: dict[tuple, Text] = {}
-
-
-def make_text(text: str, **kw) -> Text:
-    """`Text(text, **kw)`, built once per process and copied after that.
-
-    Building a Text (Pango, then parsing its SVG) costs about 25 ms. Each glyph keeps the parsed
-    SVG path it was built from, which makes every copy (and every animation copies) five times
-    slower; the points are already made, so the path is dropped. A copy then costs about 2 ms.
-    Scenes that redraw every frame (always_redraw) ask for the same texts again and again.
-    """
-    key = (text, tuple(sorted((k, str(v)) for k, v in kw.items())))
-    if key not in _TEXTS:
-        template = Text(text, **kw)
-        for glyph in template.get_family():
-            if hasattr(glyph, "path_obj"):
-                glyph.path_obj = None
-        _TEXTS[key] = template
-    return _TEXTS[key].copy()
 
 
 def struck(text: str, **kw) -> Text:
