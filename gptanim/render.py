@@ -9,19 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from model.errors import GptanimError
 from model.trace_data import Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry, scene_file
+from scenes.catalog import BY_NAME, SCENES, SceneEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
@@ -83,20 +86,62 @@ def prepare_output(folder: Path) -> Path:
     return folder
 
 
-def run_manim(
-    entry: SceneEntry, trace_file: Path, quality: str, workdir: Path, still: bool
-) -> subprocess.CompletedProcess:
-    """One scene in its own process. A video render is also a manim-slides render (slides in workdir/slides)."""
-    cmd = [sys.executable, "-m", "manim", f"-q{quality}", "--media_dir", str(workdir), "--progress_bar", "none",
-           "-v", "WARNING", "-o", entry.name, *(["-s"] if still else []), scene_file(entry), entry.name]  # fmt: skip
-    env = {**os.environ, "GPTANIM_TRACE": str(trace_file), "GPTANIM_BEATS_OUT": str(workdir / "beats.json")}
-    if not still:
-        env["GPTANIM_SLIDES"] = str(workdir / "slides")
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise GptanimError(f"scene {entry.name} failed to render: {last[0]}")
-    return done
+class ScenePool:
+    """Up to `jobs` worker processes (`gptanim.worker`) that render scenes, each started when first needed.
+
+    `run` may be called from several threads at once: each call takes an idle worker or starts one.
+    """
+
+    def __init__(self, still: bool = False):
+        self.mode = "still" if still else "video"
+        self.idle: queue.SimpleQueue = queue.SimpleQueue()
+        self.workers: list[tuple[subprocess.Popen, IO]] = []
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> ScenePool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for proc, log in self.workers:
+            if proc.stdin:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+    def start(self) -> tuple[subprocess.Popen, IO]:
+        log = tempfile.TemporaryFile(mode="w+", prefix="gptanim-worker-")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("GPTANIM_SLIDES", None)
+        proc = subprocess.Popen([sys.executable, "-m", "gptanim.worker", self.mode], cwd=ROOT, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
+        with self.lock:
+            self.workers.append((proc, log))
+        return proc, log
+
+    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str) -> dict:
+        try:
+            proc, log = self.idle.get_nowait()
+        except queue.Empty:
+            proc, log = self.start()
+        job = {"scene": entry.name, "trace": str(trace_file), "workdir": str(workdir), "quality": quality}
+        try:
+            proc.stdin.write(json.dumps(job) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if not line:  # the worker died: say what it last said
+            log.seek(0)
+            said = [ln for ln in log.read().splitlines() if ln.strip()] or ["the render process stopped"]
+            raise GptanimError(f"scene {entry.name} failed to render: {said[-1]}")
+        self.idle.put((proc, log))
+        reply = json.loads(line)
+        if not reply["ok"]:
+            raise GptanimError(f"scene {entry.name} failed to render: {reply['error']}")
+        return reply
 
 
 def copy_slides(source: Path, dest: Path, name: str) -> None:
@@ -125,52 +170,26 @@ def move_into_place(source: Path, final: Path) -> None:
     os.replace(partial, final)
 
 
-def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str) -> Path:
-    """Render one scene in its own process: video, last-frame still and beats, each moved in when complete."""
+def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None) -> Path:
+    """Render one scene: video, last-frame still, beats and slides, each moved in when complete."""
+    if pool is None:
+        with ScenePool() as own:
+            return render_scene(entry, trace_file, final, quality, own)
     with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
-        run_manim(entry, trace_file, quality, Path(tmp), still=False)
-        videos = list(Path(tmp).rglob(f"{entry.name}.mp4"))
-        if not videos:
-            raise GptanimError(f"scene {entry.name} wrote no video")
+        reply = pool.run(entry, trace_file, Path(tmp), quality)
         move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
-        save_last_frame(videos[0], final.with_suffix(".png"))
+        move_into_place(Path(reply["still"]), final.with_suffix(".png"))
         copy_slides(Path(tmp) / "slides", final.with_suffix(".slides"), entry.name)
-        move_into_place(videos[0], final)  # last: a video in place means the scene is complete
+        move_into_place(Path(reply["video"]), final)  # last: a video in place means the scene is complete
     return final
 
 
-def render_stills(entries: list[SceneEntry], trace_file: Path, out: Path) -> list[Path]:
-    """The last frames of scenes of one module, at low quality, in one process (manim is imported once)."""
-    finals = []
+def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePool) -> Path:
+    """A scene's last frame at low quality, without its animations."""
     with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
-        cmd = [sys.executable, "-m", "manim", "-ql", "-s", "--media_dir", tmp, "--progress_bar", "none",
-               "-v", "WARNING", scene_file(entries[0]), *(e.name for e in entries)]  # fmt: skip
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "GPTANIM_TRACE": str(trace_file)})  # fmt: skip
-        if done.returncode != 0:
-            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise GptanimError(f"preview of {entries[0].module} failed: {last[0]}")
-        for entry in entries:
-            images = list(Path(tmp).rglob(f"{entry.name}_*.png"))
-            if not images:
-                raise GptanimError(f"scene {entry.name} wrote no still")
-            finals.append(out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.png")
-            move_into_place(images[0], finals[-1])
-    return finals
-
-
-def save_last_frame(video: Path, png: Path) -> None:
-    """The video's last frame as a still, written to a temporary name first."""
-    import av
-
-    last = None
-    with av.open(str(video)) as container:
-        for frame in container.decode(video=0):
-            last = frame
-    if last is not None:
-        partial = png.with_name(png.name + ".part.png")
-        last.to_image().save(partial)
-        os.replace(partial, png)
+        reply = pool.run(entry, trace_file, Path(tmp), "l")
+        move_into_place(Path(reply["still"]), final)
+    return final
 
 
 def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
@@ -201,8 +220,11 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
     stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality)}.mp4" for e in scenes}
-    todo = [(e, kept_trace, stored[e.name], quality) for e in scenes if not stored[e.name].exists()]
-    parallel(jobs, todo, render_scene, progress, "rendering")
+    todo = [e for e in scenes if not stored[e.name].exists()]
+    todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
+    with ScenePool() as pool:
+        work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
+        parallel(jobs, work, render_scene, progress, "rendering")
     videos = []
     for entry in scenes:
         video = out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.mp4"
@@ -306,12 +328,11 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True) -> Path:
     """Every scene's last frame at low quality, and a contact sheet of them all."""
     folder = prepare_output(out)
-    modules: dict[str, list[SceneEntry]] = {}
-    for entry in scenes:
-        modules.setdefault(entry.module, []).append(entry)
-    work = sorted(([group, trace_file, folder] for group in modules.values()), key=lambda w: -len(w[0]))
-    results = parallel(jobs, work, render_stills, progress, "preview")
-    stills = sorted(path for _, paths in results for path in paths)
+    ordered = sorted(scenes, key=lambda e: -e.render_weight)
+    with ScenePool(still=True) as pool:
+        work = [(e, trace_file, folder / f"{SCENES.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
+        results = parallel(jobs, work, render_still, progress, "preview")
+    stills = sorted(path for _, path in results)
     return contact_sheet(stills, folder / "contact-sheet.png")
 
 

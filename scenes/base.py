@@ -14,10 +14,11 @@ from scenes import style
 from scenes.components import sentence
 from scenes.source import scene_trace
 
-# With GPTANIM_SLIDES=<folder>, every scene is a manim-slides Slide: each beat starts a slide whose
-# speaker notes are the beat's explanation, written to that folder.
-SLIDES_DIR = os.environ.get("GPTANIM_SLIDES")
-if SLIDES_DIR:
+# With GPTANIM_SLIDES=<folder> when the scenes are imported, every scene is a manim-slides Slide:
+# each beat starts a slide whose speaker notes are the beat's explanation, written to the folder
+# GPTANIM_SLIDES names when the scene is made (a render worker sets it anew for each scene).
+SLIDES = bool(os.environ.get("GPTANIM_SLIDES"))
+if SLIDES:
     from manim_slides import Slide as SceneBase
     from manim_slides import ThreeDSlide as ThreeDSceneBase
 else:
@@ -31,8 +32,8 @@ class TraceScene(SceneBase):
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
-        if SLIDES_DIR:
-            kwargs.setdefault("output_folder", Path(SLIDES_DIR))
+        if SLIDES:
+            kwargs.setdefault("output_folder", Path(os.environ["GPTANIM_SLIDES"]))
         super().__init__(*args, **kwargs)
 
     def setup(self):
@@ -50,7 +51,7 @@ class TraceScene(SceneBase):
         """
         new = sentence(explanation, size=22, color=style.MUTED, static=static, **fields)
         self.beats.append({"time": self.time, "title": title, "text": new.gptanim_text})
-        if SLIDES_DIR:  # each beat starts a slide whose notes are its explanation
+        if SLIDES:  # each beat starts a slide whose notes are its explanation
             self.next_slide(notes=new.gptanim_text)
         if not show:
             return

@@ -11,6 +11,9 @@ class SceneEntry:
     module: str  # file under scenes/, without .py
     summary: str
     uses_temperature: bool = False  # re-rendered when only the temperature changes
+    # Rough seconds to render at 480p15 (bench/render_bench.py, default lecture). Only orders the
+    # work: long scenes start first, so that the workers finish together.
+    render_weight: float = 6.0
 
 
 SCENES = [
@@ -20,12 +23,14 @@ SCENES = [
         "opening",
         "Predict a distribution over the next token, sample one, append it, repeat.",
         uses_temperature=True,
+        render_weight=14,
     ),
     SceneEntry(
         "InsideTransformer",
         "opening",
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
         uses_temperature=True,
+        render_weight=23,
     ),
     SceneEntry(
         "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
@@ -35,6 +40,7 @@ SCENES = [
         "EmbeddingSpace",
         "embeddings",
         "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products.",
+        render_weight=14,
     ),
     SceneEntry(
         "ContextEmbedding",
@@ -45,6 +51,7 @@ SCENES = [
         "WeightsAndData",
         "weights",
         "Weights versus data, and one real query entry summed term by term.",
+        render_weight=10,
     ),
     SceneEntry(
         "ParameterTally",
@@ -64,6 +71,7 @@ SCENES = [
         "Temperature",
         "unembedding",
         "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures.",
+        render_weight=22,
     ),
     SceneEntry(
         "TopKTopP", "unembedding", "Top-k and top-p truncation of the real distribution, renormalised, sampled."

@@ -1,0 +1,93 @@
+"""A long-lived render process: one JSON job per line on stdin, one JSON reply per line on stdout.
+
+    python -m gptanim.worker video|still
+
+Manim and the scene modules are imported once per process instead of once per scene
+(about 1.5 s each), and the texts one scene builds are reused by the next. With `video`
+every scene is also a manim-slides Slide; with `still` only its last frame is drawn.
+A job: {"scene", "trace", "workdir", "quality"}. A reply: {"ok": true, "video", "still"}
+or {"ok": false, "error": "<one line>"}. Started by `gptanim.render.ScenePool`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from contextlib import redirect_stderr
+from pathlib import Path
+
+QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
+
+
+def render_job(job: dict, still: bool, text_dir: str) -> dict:
+    """Render one scene into job["workdir"]: its video (unless still), slides, beats and last frame."""
+    from manim import tempconfig
+    from PIL import Image
+
+    from scenes.catalog import BY_NAME, scene_file
+
+    entry = BY_NAME[job["scene"]]
+    work = Path(job["workdir"])
+    os.environ["GPTANIM_TRACE"] = job["trace"]
+    os.environ["GPTANIM_BEATS_OUT"] = str(work / "beats.json")
+    if not still:
+        os.environ["GPTANIM_SLIDES"] = str(work / "slides")
+    scene_cls = getattr(importlib.import_module(f"scenes.{entry.module}"), entry.name)
+    options = {
+        "quality": QUALITY_NAMES[job["quality"]],
+        "media_dir": str(work),
+        "input_file": scene_file(entry),
+        "output_file": entry.name,
+        "write_to_movie": not still,
+        "save_last_frame": still,
+        "text_dir": text_dir,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+    }
+    with tempconfig(options):
+        scene = scene_cls()
+        scene.render()
+        png = work / "last.png"
+        Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(png)
+        video = None if still else str(scene.renderer.file_writer.movie_file_path)
+    return {"ok": True, "video": video, "still": str(png)}
+
+
+def serve(mode: str) -> None:
+    replies = sys.stdout
+    sys.stdout = sys.stderr  # whatever a scene or manim prints must not mix with the replies
+    if mode == "video":
+        os.environ["GPTANIM_SLIDES"] = "pending"  # scenes are imported as manim-slides Slides
+    # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
+    # each other's. A text costs as much with its SVG on disk as without, so each has its own.
+    text_dir = tempfile.mkdtemp(prefix="gptanim-texts-")
+    for line in sys.stdin:
+        job = json.loads(line)
+        caught = io.StringIO()
+        try:
+            with redirect_stderr(caught):
+                reply = render_job(job, mode == "still", text_dir)
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a one-line reply
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            said = [ln for ln in caught.getvalue().splitlines() if ln.strip()]
+            if isinstance(exc, SystemExit) and said:  # a scene's own one-line error (bad Trace file)
+                error = said[-1].removeprefix("gptanim: error: ")
+            else:
+                traceback.print_exc(file=sys.stderr)
+                error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            reply = {"ok": False, "error": error}
+        sys.stderr.write(caught.getvalue())
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    shutil.rmtree(text_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1] if len(sys.argv) > 1 else "video")
