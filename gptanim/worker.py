@@ -23,6 +23,28 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
+X264_PRESET = "veryfast"
+
+
+def faster_encoding() -> None:
+    """Encode scene videos with x264's `veryfast` preset instead of its default (`medium`).
+
+    Manim (0.21.0, pinned) opens each partial movie with only `crf 23`; the codec reads its
+    options when the first frame arrives, so the preset is added just after. Measured on
+    Softmax at 1080p60: 13.1 s -> 10.5 s to render, and a smaller file (404 KB, was 483 KB)
+    for these flat, mostly still frames.
+    """
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    opened = SceneFileWriter.open_partial_movie_stream
+
+    def open_with_preset(self, *args, **kwargs):
+        opened(self, *args, **kwargs)
+        codec = self._current_encode_job.stream.codec_context
+        if codec.name == "libx264":
+            codec.options = {**codec.options, "preset": X264_PRESET}
+
+    SceneFileWriter.open_partial_movie_stream = open_with_preset
 
 
 def render_job(job: dict, still: bool, text_dir: str) -> dict:
@@ -64,6 +86,7 @@ def serve(mode: str) -> None:
     sys.stdout = sys.stderr  # whatever a scene or manim prints must not mix with the replies
     if mode == "video":
         os.environ["GPTANIM_SLIDES"] = "pending"  # scenes are imported as manim-slides Slides
+        faster_encoding()
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-")
