@@ -87,9 +87,10 @@ def prepare_output(folder: Path) -> Path:
 
 
 class ScenePool:
-    """Up to `jobs` worker processes (`gptanim.worker`) that render scenes, each started when first needed.
+    """Worker processes (`gptanim.worker`) that render scenes, each started when first needed.
 
-    `run` may be called from several threads at once: each call takes an idle worker or starts one.
+    `run` may be called from several threads at once: each call takes an idle worker or starts
+    one, so there are as many workers as scenes rendered at once (the caller's `--jobs`).
     """
 
     def __init__(self, still: bool = False):
@@ -193,15 +194,24 @@ def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePo
 
 
 def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
+    """`run(*item)` for every item of `work` (each starting with its SceneEntry), `jobs` at a time.
+
+    The progress bar counts the scenes' render weights, so its estimate of the time left
+    does not jump when a long scene finishes.
+    """
     from tqdm import tqdm
 
-    results = []
-    with tqdm(total=len(work), unit="scene", disable=not progress, desc=desc) as bar:
+    results, done = [], 0
+    layout = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
+    total = sum(item[0].render_weight for item in work)
+    with tqdm(total=total, disable=not progress, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(run, *item): item for item in work}
             for future in as_completed(futures):
                 results.append((futures[future], future.result()))
-                bar.update(1)
+                done += 1
+                bar.set_description_str(f"{desc} {done}/{len(work)} scenes", refresh=False)
+                bar.update(futures[future][0].render_weight)
     return results
 
 
