@@ -28,7 +28,7 @@ from manim import (
 
 from scenes import style
 from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
-from scenes.text import make_text
+from scenes.text import make_text, struck
 
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
@@ -48,16 +48,6 @@ FORMATTERS: dict[str, Callable] = {
 }
 
 
-def struck(text: str, **kw) -> Text:
-    """Text with an invisible bar at each end, so every line has the same height (ascender to
-    descender) and texts in a row or table line up, whatever letters they hold."""
-    t = make_text(f"|{text}|", **kw)
-    for bar in (t[0], t[-1]):
-        bar.set_fill(opacity=0).set_stroke(opacity=0)
-    t.gptanim_text = text
-    return t
-
-
 def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw) -> Text:
     """Words that are not model numbers (headings, explanations)."""
     t = struck(text, font=font, font_size=size, color=color, **kw)
@@ -66,8 +56,12 @@ def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw)
 
 
 def number(value, path: str, fmt: str = "value", size: float = 20, color=style.TEXT, font: str = MONO) -> Text:
-    """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`."""
-    t = make_text(FORMATTERS[fmt](value), font=font, font_size=size, color=color)
+    """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`.
+
+    It is as tall as a struck text (an invisible strut), so a number and a word placed at the
+    same height share a baseline.
+    """
+    t = make_text(FORMATTERS[fmt](value), strut=True, font=font, font_size=size, color=color)
     t.gptanim_numbers, t.gptanim_text = [(path, fmt)], FORMATTERS[fmt](value)
     return t
 

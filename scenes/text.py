@@ -11,6 +11,9 @@ every character in a cell of the same width, without kerning, so a number can be
 from glyphs drawn once each: the glyph of `c` as it sits in the middle cell of "|c|",
 moved to its own cell. The result has the same points as the Text Pango would have made
 (tests/test_text.py compares them) and costs under 2 ms.
+
+Texts placed side by side line up by their centres, so they carry the same height:
+words get invisible end bars (`struck`), numbers an invisible strut as tall as those bars.
 """
 
 from __future__ import annotations
@@ -29,17 +32,31 @@ _TEXTS: dict[tuple, Text] = {}
 _GLYPHS: dict[tuple, tuple[VMobject, np.ndarray, float] | None] = {}
 
 
-def make_text(text: str, **kw) -> Text:
-    """`Text(text, **kw)`, made once per process and copied after that."""
-    key = (text, tuple(sorted((k, str(v)) for k, v in kw.items())))
+def make_text(text: str, strut: bool = False, **kw) -> Text:
+    """`Text(text, **kw)`, made once per process and copied after that.
+
+    With `strut`, the text also holds an invisible line of no width at its left edge, as tall
+    as a struck text's bars: its centre is then where a struck text's is, on the same baseline.
+    """
+    key = (text, strut, tuple(sorted((k, str(v)) for k, v in kw.items())))
     if key not in _TEXTS:
         template = None
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
-            template = set_in_cells(text, kw)
+            template = set_in_cells(text, kw, strut)
         if template is None:
-            template = without_svg_paths(Text(text, **kw))
+            template = struck(text, **kw) if strut else without_svg_paths(Text(text, **kw))
         _TEXTS[key] = template
     return _TEXTS[key].copy()
+
+
+def struck(text: str, **kw) -> Text:
+    """Text with an invisible bar at each end, so every line has the same height (ascender to
+    descender) and texts in a row or table line up, whatever letters they hold."""
+    t = make_text(f"|{text}|", **kw)
+    for bar in (t[0], t[-1]):
+        bar.set_fill(opacity=0).set_stroke(opacity=0)
+    t.gptanim_text = text
+    return t
 
 
 def without_svg_paths(text: Text) -> Text:
@@ -53,11 +70,13 @@ def without_svg_paths(text: Text) -> Text:
     return text
 
 
-def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float] | None:
-    """The glyph of `char`, its lower-left corner's offset within its cell, and the cell width.
+def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float, float] | None:
+    """The glyph of `char`, its lower-left corner's offset within its cell, the cell width and
+    the bars' height.
 
     Measured in "|c|": the bars sit in cells 0 and 2, so the cell width is half the distance
-    between them and the glyph's cell starts one cell after the first bar's.
+    between them and the glyph's cell starts one cell after the first bar's. Offsets are from
+    the first bar's lower-left corner, so a bar's bottom is at height 0.
     """
     key = (char, tuple(sorted((k, str(v)) for k, v in kw.items())))
     if key not in _GLYPHS:
@@ -67,11 +86,12 @@ def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float] | None
         else:
             bar, glyph, end = drawn.submobjects
             cell = (end.get_corner(DL)[0] - bar.get_corner(DL)[0]) / 2
-            _GLYPHS[key] = (glyph, glyph.get_corner(DL) - bar.get_corner(DL) - np.array([cell, 0, 0]), cell)
+            offset = glyph.get_corner(DL) - bar.get_corner(DL) - np.array([cell, 0, 0])
+            _GLYPHS[key] = (glyph, offset, cell, bar.height)
     return _GLYPHS[key]
 
 
-def set_in_cells(text: str, kw: dict) -> Text | None:
+def set_in_cells(text: str, kw: dict, strut: bool = False) -> Text | None:
     """A monospace Text assembled from one glyph per character; None when a character is not one glyph.
 
     Glyphs are drawn once per font and size, in white, and coloured here: numbers are often
@@ -88,7 +108,7 @@ def set_in_cells(text: str, kw: dict) -> Text | None:
         found = cell_glyph(char, kw)
         if found is None:
             return None
-        glyph, offset, cell = found
+        glyph, offset, cell, bar_height = found
         placed = glyph.copy()
         placed.shift(np.array([k * cell, 0, 0]) + offset - placed.get_corner(DL))
         glyphs.append(placed)
@@ -100,4 +120,8 @@ def set_in_cells(text: str, kw: dict) -> Text | None:
     if color is not None:
         for glyph in glyphs:
             glyph.set_fill(color)
+    if strut:
+        left = glyphs[0].get_left()[0]
+        shell.add(VMobject(stroke_width=0, stroke_opacity=0, fill_opacity=0).set_points_as_corners(
+            [[left, 0, 0], [left, bar_height, 0]]))  # fmt: skip
     return shell.move_to(ORIGIN)

@@ -26,13 +26,33 @@ NUMBERS = [
 def test_a_number_set_glyph_by_glyph_is_pangos_text(fmt, value, size):
     shown = FORMATTERS[fmt](value)
     assert set(shown) <= MONO_CHARS
-    ours = number(value, "x", fmt=fmt, size=size, color=style.VALUE)
+    ours = make_text(shown, font=style.MONO, font_size=size, color=style.VALUE)
     pango = Text(shown, font=style.MONO, font_size=size, color=style.VALUE)
     assert len(ours.submobjects) == len(pango.submobjects)
     assert np.abs(outline(ours) - outline(pango)).max() < 1e-6
     for a, b in zip(ours.submobjects, pango.submobjects):
         assert np.array_equal(a.fill_rgbas, b.fill_rgbas) and np.array_equal(a.stroke_rgbas, b.stroke_rgbas)
     assert ours.text == pango.text
+
+
+@pytest.mark.parametrize("fmt,value", NUMBERS)
+def test_a_number_sits_on_the_baseline_of_words_beside_it(fmt, value):
+    """number() adds an invisible strut: centred at one height, a number and a struck word share
+    their baseline, and the number's glyphs are still exactly Pango's."""
+    shown = FORMATTERS[fmt](value)
+    ours = number(value, "x", fmt=fmt, size=18).move_to([2, 1, 0])
+    word = struck("·who", font=style.FONT, font_size=18).move_to([-2, 1, 0])
+    pango_row = Text(f"|·who {shown}|", font=style.MONO, font_size=18)  # one line: one baseline
+    strut = ours.submobjects[-1]
+    assert strut.stroke_width == 0 and strut.get_fill_opacity() == 0
+    assert abs(ours.height - word.height) < 1e-6 and abs(ours.get_center()[1] - word.get_center()[1]) < 1e-6
+    glyphs, row_glyphs = ours.submobjects[:-1], pango_row.submobjects[-1 - len(ours.submobjects[:-1]) : -1]
+    lift = glyphs[0].get_bottom()[1] - word[0].get_bottom()[1]  # first glyph above the bar's foot
+    row_lift = row_glyphs[0].get_bottom()[1] - pango_row[0].get_bottom()[1]
+    assert abs(lift - row_lift) < 1e-6
+    shift = glyphs[0].get_corner([-1, -1, 0]) - row_glyphs[0].get_corner([-1, -1, 0])
+    for a, b in zip(glyphs, row_glyphs):
+        assert np.abs(a.points - shift - b.points).max() < 1e-6
 
 
 def test_spaces_and_struck_bars_keep_their_cells():
