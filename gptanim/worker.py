@@ -47,6 +47,20 @@ def faster_encoding() -> None:
     SceneFileWriter.open_partial_movie_stream = open_with_preset
 
 
+def draw_only_the_last_frame() -> None:
+    """For stills: manim skips each animation but still draws the scene twice per animation;
+    drawing waits until `renderer.draw_now` is set, for the last frame (see `render_job`)."""
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    draw = CairoRenderer.update_frame
+
+    def update_frame(self, scene, *args, **kwargs):
+        if not self.skip_animations or getattr(self, "draw_now", False):
+            draw(self, scene, *args, **kwargs)
+
+    CairoRenderer.update_frame = update_frame
+
+
 def render_job(job: dict, still: bool, text_dir: str) -> dict:
     """Render one scene into job["workdir"]: its video (unless still), slides, beats and last frame."""
     from manim import tempconfig
@@ -75,6 +89,9 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     with tempconfig(options):
         scene = scene_cls()
         scene.render()
+        if still:  # the frame, drawn from scratch with everything on screen
+            scene.renderer.draw_now, scene.renderer.static_image = True, None
+            scene.renderer.update_frame(scene)
         png = work / "last.png"
         Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(png)
         video = None if still else str(scene.renderer.file_writer.movie_file_path)
@@ -87,6 +104,8 @@ def serve(mode: str) -> None:
     if mode == "video":
         os.environ["GPTANIM_SLIDES"] = "pending"  # scenes are imported as manim-slides Slides
         faster_encoding()
+    else:
+        draw_only_the_last_frame()
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-")

@@ -341,6 +341,7 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         camera = self.renderer.camera
 
         def draw():
+            camera.reset_rotation_matrix()  # where the camera is now, not where it was last drawn
             a, b = (camera.project_point(p) * [1, 1, 0] for p in (start, end))
             return Arrow(a, a + (b - a) * grown.get_value(), buff=0.06, color=style.VALUE, stroke_width=3,
                          tip_length=0.14, max_tip_length_to_length_ratio=0.35)  # fmt: skip
