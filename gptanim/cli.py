@@ -75,7 +75,7 @@ def resolved(args, lecture=None) -> dict:
 
 
 def settings_from(args, lecture=None):
-    from model.run import TraceSettings
+    from model.cache import TraceSettings
 
     s = resolved(args, lecture)
     return TraceSettings(
@@ -91,7 +91,7 @@ def settings_from(args, lecture=None):
 
 
 def cmd_trace(args) -> int:
-    from model.run import cached_trace
+    from model.cache import cached_trace
 
     result = cached_trace(settings_from(args))
     if args.out:
@@ -127,12 +127,12 @@ def summary(trace) -> str:
 def lecture_trace(args):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from model.run import cache_dir, cache_key, cached_trace
+    from model.cache import cached_path, cached_trace
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     settings = settings_from(args, lecture)
     trace = cached_trace(settings)
-    return lecture, trace, cache_dir() / f"{cache_key(settings, trace.meta['weights_hash'])}.npz"
+    return lecture, trace, cached_path(settings)
 
 
 def render_from(args):

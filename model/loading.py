@@ -111,10 +111,16 @@ def weights_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load(name: str | None = None) -> LoadedModel:
-    """Load a GPT-2-family model in float32 for tracing."""
+def identify(name: str | None = None) -> tuple[str, Path, str]:
+    """A model's shown name, folder and weights hash, checked but not loaded."""
     shown, path = resolve(name)
     check_folder(path)
+    return shown, path, weights_hash(path)
+
+
+def load(name: str | None = None) -> LoadedModel:
+    """Load a GPT-2-family model in float32 for tracing."""
+    shown, path, digest = identify(name)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -135,4 +141,4 @@ def load(name: str | None = None) -> LoadedModel:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise GptanimError(f"could not load the model in {path}: {first}") from None
     model.eval()
-    return LoadedModel(shown, path, model, tokenizer, weights_hash(path))
+    return LoadedModel(shown, path, model, tokenizer, digest)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict
 
 import numpy as np
 import torch
 
 from model import geometry, tally
+from model.cache import TraceSettings, cache_dir, code_hash
 from model.errors import GptanimError
 from model.loading import LoadedModel, load
 from model.sampling import (
-    check_temperature,
-    check_top_k,
-    check_top_p,
     next_token_distribution,
     sample,
     softmax,
@@ -27,76 +22,13 @@ from model.sampling import (
     truncate_top_p,
 )
 from model.tokens_text import byte_level_bytes, display_token
-from model.trace_data import FORMAT_VERSION, Trace
+from model.trace_data import Trace
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
 EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
 SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
 TRUNCATE_K, TRUNCATE_P = 5, 0.9  # the top-k and top-p shown in the sampling chapter
-
-
-@dataclass
-class TraceSettings:
-    """What the user asked for; together with the weights hash it names the Trace in the cache."""
-
-    prompt: str
-    model: str | None = None
-    temperature: float = 1.0  # of the continuation
-    seed: int = 0
-    generate: int = 12
-    top_k: int | None = None
-    top_p: float | None = None
-    temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
-    compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
-    truncate: bool = False
-
-    def validate(self) -> TraceSettings:
-        if not self.prompt or not self.prompt.strip():
-            raise GptanimError('the prompt is empty: give some text, e.g. --prompt "Once upon a time"')
-        check_temperature(self.temperature)
-        for t in [*self.temperatures, *self.compare_temperatures]:
-            check_temperature(t)
-        check_top_k(self.top_k)
-        check_top_p(self.top_p)
-        if int(self.generate) < 0:
-            raise GptanimError(f"the number of tokens to generate must be ≥ 0, got {self.generate}")
-        if 1.0 not in self.temperatures:
-            self.temperatures = sorted({*self.temperatures, 1.0})
-        return self
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "traces"
-
-
-def code_hash() -> str:
-    """The code that computes a Trace: when it changes, cached Traces are stale."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name not in ("train.py", "card.py", "corpus.py"):
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def cache_key(settings: TraceSettings, weights: str) -> str:
-    doc = json.dumps({"v": FORMAT_VERSION, "code": code_hash(), "weights": weights, **asdict(settings)}, sort_keys=True)
-    return hashlib.sha256(doc.encode()).hexdigest()[:24]
-
-
-def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
-    """The Trace for these settings, from the disk cache when it is there, else computed and stored."""
-    settings.validate()
-    loaded = loaded or load(settings.model)
-    path = cache_dir() / f"{cache_key(settings, loaded.weights_hash)}.npz"
-    if path.exists():
-        try:
-            return Trace.load(path)
-        except GptanimError:
-            path.unlink(missing_ok=True)
-    result = trace(settings, loaded)
-    result.save(path)
-    return result
 
 
 def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:

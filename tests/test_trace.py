@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
+from model.cache import cached_trace
 from model.loading import load
-from model.run import TraceSettings, cached_trace, trace
+from model.run import TraceSettings, trace
 from model.sampling import softmax
 from model.trace_data import Trace, lookup
 
@@ -223,6 +228,17 @@ def test_cache_returns_the_stored_trace(embedded):
     again = cached_trace(TraceSettings(prompt="The wolf", generate=3), embedded)
     assert again.info == first.info
     assert cached_trace(TraceSettings(prompt="The wolf", generate=3, seed=9), embedded).meta["settings"]["seed"] == 9
+
+
+def test_a_cached_trace_is_read_without_torch(embedded):
+    stored = cached_trace(TraceSettings(prompt="The wolf", generate=3), embedded)
+    check = (
+        "import sys; from model.cache import TraceSettings, cached_trace; "
+        "t = cached_trace(TraceSettings(prompt='The wolf', generate=3)); "
+        "print('torch' in sys.modules, t.meta['weights_hash'])"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True, env=os.environ)
+    assert done.stdout.split() == ["False", stored.meta["weights_hash"]]
 
 
 def test_tally_adds_up_to_the_parameter_count(case):
