@@ -317,6 +317,7 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             if word in self.LABELLED:
                 text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
                 text.gptanim_3d = True  # drawn facing the camera; its position is in 3D
+                text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
                 outward = self.coords[j] - self.coords.mean(axis=0)  # push labels away from the cloud's centre
                 outward = outward / (np.linalg.norm(outward) or 1.0)
                 labels.add(text.move_to(self.coords[j] + 0.45 * outward + np.array([0, 0, 0.15])))
