@@ -29,7 +29,11 @@ from scenes.style import MONO
 MONO_CHARS = frozenset(string.ascii_letters + string.digits + string.punctuation + " −×·…")
 
 _TEXTS: dict[tuple, Text] = {}
-_GLYPHS: dict[tuple, tuple[VMobject, np.ndarray, float] | None] = {}
+_GLYPHS: dict[tuple, tuple[VMobject, np.ndarray, float, float] | None] = {}
+
+
+def options_key(kw: dict) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in kw.items()))
 
 
 def make_text(text: str, strut: bool = False, **kw) -> Text:
@@ -38,7 +42,7 @@ def make_text(text: str, strut: bool = False, **kw) -> Text:
     With `strut`, the text also holds an invisible line of no width at its left edge, as tall
     as a struck text's bars: its centre is then where a struck text's is, on the same baseline.
     """
-    key = (text, strut, tuple(sorted((k, str(v)) for k, v in kw.items())))
+    key = (text, strut, options_key(kw))
     if key not in _TEXTS:
         template = None
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
@@ -78,7 +82,7 @@ def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float, float]
     between them and the glyph's cell starts one cell after the first bar's. Offsets are from
     the first bar's lower-left corner, so a bar's bottom is at height 0.
     """
-    key = (char, tuple(sorted((k, str(v)) for k, v in kw.items())))
+    key = (char, options_key(kw))
     if key not in _GLYPHS:
         drawn = without_svg_paths(Text(f"|{char}|", **kw))
         if len(drawn.submobjects) != 3:
@@ -91,13 +95,23 @@ def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float, float]
     return _GLYPHS[key]
 
 
+def empty_text(kw: dict) -> Text:
+    """A Text with no glyphs, to hold glyphs set one by one (made from "0", its glyph removed)."""
+    key = ("", "empty", options_key(kw))
+    if key not in _TEXTS:
+        shell = without_svg_paths(Text("0", **kw))
+        shell.submobjects, shell.chars = [], VGroup()
+        _TEXTS[key] = shell
+    return _TEXTS[key].copy()
+
+
 def set_in_cells(text: str, kw: dict, strut: bool = False) -> Text | None:
     """A monospace Text assembled from one glyph per character; None when a character is not one glyph.
 
     Glyphs are drawn once per font and size, in white, and coloured here: numbers are often
     coloured by their value, so one drawing per colour would be one per number.
     """
-    if not text.strip() or text == "0":  # nothing to set; or the shell itself, below
+    if not text.strip():
         return None
     color = kw.get("color")
     kw = {k: v for k, v in kw.items() if k != "color"}
@@ -112,8 +126,7 @@ def set_in_cells(text: str, kw: dict, strut: bool = False) -> Text | None:
         placed = glyph.copy()
         placed.shift(np.array([k * cell, 0, 0]) + offset - placed.get_corner(DL))
         glyphs.append(placed)
-    shell = make_text("0", **kw)  # a Text to hold the glyphs, its own one removed
-    shell.submobjects = []
+    shell = empty_text(kw)
     shell.add(*glyphs)
     shell.chars = VGroup(*glyphs)
     shell.original_text, shell.text = text, "".join(text.split())

@@ -17,7 +17,7 @@ def outline(text: Text) -> np.ndarray:
 
 NUMBERS = [
     ("value", -1.2549), ("value", 0.7312), ("value3", 0.000123), ("exp", 2.718281828), ("percent", 0.123456),
-    ("percent", 0.00004), ("comma", 175181291520), ("round", 4.5), ("float", 1e-05), ("percent0", 1.0),
+    ("percent", 0.00004), ("comma", 175181291520), ("round", 4.5), ("float", 1e-05), ("percent0", 1.0), ("int", 0),
 ]  # fmt: skip
 
 
