@@ -102,6 +102,12 @@ def cmd_trace(args) -> int:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     if not args.quiet:
         print(summary(result))
+        if args.claims:
+            from model.claims import statements
+
+            print("\nstatements (what the scenes say about these numbers, with the evidence):")
+            for found in statements(result).values():
+                print(found.describe())
         if args.out:
             print(f"\nTrace written to {args.out}")
     return 0
@@ -240,6 +246,7 @@ def build_parser() -> Parser:
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
     p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.add_argument("--claims", action="store_true", help="also print every statement the scenes make, with evidence")
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [  # name, run, help, takes --quality and --jobs

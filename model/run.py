@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict
 
 import numpy as np
@@ -99,7 +100,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         "softmax": softmax_steps(logits, top_logit_ids[:SOFTMAX_TOP]),
         "truncation": truncation,
         "attention": attention_summary(arrays, int(cfg.n_layer)),
-        "split_words": split_words(tok, settings.prompt),
+        "split_words": split_words(tok, settings.prompt, ids, offsets),
         "context_pair": context_pair(model, tok, ids, arrays),
         "mlp": mlp_summary(arrays, int(cfg.n_layer)),
         "continuation": continuation,
@@ -276,16 +277,31 @@ SPLIT_EXAMPLES = ["grandmother", "Cinderella", "unbelievable", "dragonfly", "Rum
 CONTEXT_PREFIX = "Far away, over the cold grey mountains, there lived a"
 
 
-def split_words(tok, prompt: str) -> dict:
-    """Words of the prompt that the tokenizer cuts into several pieces; fixed examples when none are."""
+def split_words(tok, prompt: str, ids: list[int], offsets: list[list[int]]) -> dict:
+    """Words of the prompt that the tokenizer cut into several pieces, shown as the prompt's own tokens
+    (a first word is not re-encoded with a space); fixed examples, encoded mid-sentence, when none are."""
 
     def pieces(word: str) -> list[dict]:
         return [{"id": i, "display": token_display(tok, i)} for i in tok.encode(" " + word, add_special_tokens=False)]
 
-    found = []
-    for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in prompt.split()):
-        if word and len(pieces(word)) > 1:
-            found.append({"word": word, "pieces": pieces(word)})
+    # Each token's own characters, without the whitespace it starts with.
+    cores = []
+    for start, end in offsets:
+        while start < end and prompt[start].isspace():
+            start += 1
+        cores.append((start, end))
+    found, seen = [], set()
+    for match in re.finditer(r"\S+", prompt):
+        word = match.group().strip(".,;:!?\"'()")
+        if not word or word in seen:
+            continue
+        start = match.start() + match.group().index(word)
+        end = start + len(word)
+        positions = [p for p, (a, b) in enumerate(cores) if a < end and b > start]
+        if len(positions) > 1:
+            seen.add(word)
+            found.append({"word": word, "positions": positions,
+                          "pieces": [{"id": ids[p], "display": token_display(tok, ids[p])} for p in positions]})  # fmt: skip
     examples = [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES]
     return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
 

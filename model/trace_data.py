@@ -121,11 +121,16 @@ class Trace:
 
 
 def lookup(trace: Trace, path: str):
-    """The value a path names: 'hook_embed[3,5]' (an array entry), 'info.a.0.b' or 'meta.n_params'.
+    """The value a path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b',
+    'meta.n_params' or 'claims.<key>' (a statement of model/claims.py, made from this Trace).
 
     Scenes tag every number they draw with such a path; tests look it up here and
     compare it with what the scene shows.
     """
+    if path.startswith("claims."):
+        from model.claims import statements
+
+        return statements(trace)[path.removeprefix("claims.")]
     if path.startswith(("info.", "meta.")):
         node = trace.info if path.startswith("info.") else trace.meta
         for part in path.split(".")[1:]:
@@ -135,4 +140,5 @@ def lookup(trace: Trace, path: str):
     array = trace[name]
     if not index:
         return array
-    return array[tuple(int(i) for i in index.rstrip("]").split(","))].item()
+    value = array[tuple(int(i) for i in index.rstrip("]").split(","))]
+    return value.item() if np.ndim(value) == 0 else value

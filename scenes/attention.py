@@ -21,9 +21,10 @@ from manim import (
     VGroup,
 )
 
+from model.claims import FLOW_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import AttentionGrid, TokenBox, VectorColumn, label, number, sentence
+from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
 
 MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
 
@@ -184,7 +185,11 @@ class AttentionPattern(TraceScene):
             H=(t.n_head, "meta.n_head", "int"),
             L=(t.n_layer, "meta.n_layer", "int"),
         ).to_edge(UP, buff=0.3)
-        self.beat("Every head", "Every head of every layer has its own pattern: each looks for something different.")
+        self.beat(
+            "Every head",
+            "Every head of every layer computes its own pattern; {c}.",
+            c=claim(statements(t)["attention.heads"]),
+        )
         self.play(FadeOut(self.grid), FadeOut(self.example), FadeOut(self.heading), FadeOut(self.cell_mark))
         self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
         cell_w = multiples.width / t.n_head
@@ -219,7 +224,7 @@ class AttentionFlow(TraceScene):
 
     def show_tokens(self):
         t = self.trace
-        self.positions = shown_positions(t, 12)
+        self.positions = shown_positions(t, FLOW_TOKENS)
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
         self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
@@ -265,6 +270,11 @@ class AttentionFlow(TraceScene):
             )
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
+        hidden = statements(t).get("attention.flow.hidden")
+        if hidden is not None:  # a longer prompt: say what the picture leaves out
+            note = statement(hidden, size=18, color=style.MUTED)
+            self.fit_width(note).move_to([0, -2.3, 0])  # below the lowest arc
+            numbers.add(note)
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",

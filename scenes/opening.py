@@ -25,6 +25,7 @@ from manim import (
     Write,
 )
 
+from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -33,6 +34,7 @@ from scenes.components import (
     TokenRow,
     TransformerStack,
     VectorColumn,
+    claim,
     flow_arrow,
     label,
     sentence,
@@ -197,13 +199,9 @@ class PredictSampleRepeat(TraceScene):
 
     def predict_and_sample(self, i: int, full: bool):
         step = self.steps[i]
-        cont = self.trace.info["continuation"]
         bars = self.bars_for(i)
         title = sentence(
-            "next token, T = {T}",
-            size=22,
-            color=style.TEXT,
-            T=(cont["temperature"], "info.continuation.temperature", "float"),
+            "next token: {d}", size=22, color=style.TEXT, d=claim(statements(self.trace)["continuation.distribution"])
         )
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
         slot = self.boxes[self.n_prompt + i]
@@ -268,8 +266,9 @@ class PredictSampleRepeat(TraceScene):
         if full and rank > 1:
             self.beat(
                 "Not the favourite",
-                "It need not be the likeliest token: drawing by probability is what "
-                "keeps the text varied instead of repetitive.",
+                "It need not be the likeliest token (this one ranks {r}): drawing by probability "
+                "lets less likely tokens in too.",
+                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
             )
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
@@ -409,14 +408,9 @@ class InsideTransformer(TraceScene):
             "unembedding matrix, one score per token.",
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
-        cont = t.info["continuation"]
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
         bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
-        title = sentence(
-            "softmax → probabilities, T = {T}",
-            size=20,
-            T=(cont["temperature"], "info.continuation.temperature", "float"),
-        )
+        title = sentence("probabilities: {d}", size=20, d=claim(statements(t)["continuation.distribution"]))
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
         wu = label("× W_U", size=20, color=style.MUTED).next_to(arrow, UP, buff=0.1)
