@@ -135,9 +135,14 @@ def picture_directions(man: list, woman: list, king: list, queen: list, explaine
 ANALOGY_TOP = 5  # an analogy holds when its target is among the 5 nearest tokens (inputs left out)
 
 
-@rule("the target's rank by cosine among all tokens, leaving out the three input words, and counting them")
-def analogy_rank(target: str, rank: int, rank_with_inputs: int, inputs: list) -> str:
-    return f"“{target}” ranks {rank:,}; {rank_with_inputs:,} counting {', '.join(inputs)}"
+@rule("the target's rank by cosine among all tokens, the three input words left out")
+def analogy_rank(target: str, rank: int) -> str:
+    return f"“{target}” ranks {rank:,} (inputs left out)"
+
+
+@rule("the target's rank by cosine among all tokens, the three input words counted")
+def analogy_rank_with_inputs(rank_with_inputs: int, inputs: list) -> str:
+    return f"ranks {rank_with_inputs:,} counting {', '.join(inputs)}"
 
 
 @rule(f"the analogy holds when its target is among the {ANALOGY_TOP} nearest tokens, input words left out")
@@ -182,7 +187,7 @@ def shown_share(probs: list, kept: int) -> str:
     total = sum(shown_percent(p) for p in probs)
     rest = kept - len(probs)
     if rest <= 0:
-        return rounded_total(probs, float(np.sum(probs)))
+        return f"these {len(probs)} add to {rounded_total(probs, float(np.sum(probs)))}"
     return f"these {len(probs)}: {total:.1f}%; the other {rest:,} kept: {fmt_percent(1.0 - float(np.sum(probs)))}"
 
 
@@ -376,8 +381,9 @@ def geometry_statements(trace: Trace) -> list[Statement]:
     for j, a in enumerate(geo["analogies"]):
         base = f"{g}.analogies.{j}"
         out.append(make(trace, f"geometry.analogies.{j}.rank", "analogy_rank",
-                        {"target": f"{base}.target", "rank": f"{base}.target_rank",
-                         "rank_with_inputs": f"{base}.target_rank_with_inputs",
+                        {"target": f"{base}.target", "rank": f"{base}.target_rank"}))  # fmt: skip
+        out.append(make(trace, f"geometry.analogies.{j}.rank_with_inputs", "analogy_rank_with_inputs",
+                        {"rank_with_inputs": f"{base}.target_rank_with_inputs",
                          "inputs": [f"{base}.words.{w}" for w in (1, 0, 2)]}))  # fmt: skip
         out.append(make(trace, f"geometry.analogies.{j}.verdict", "analogy_verdict",
                         {"target": f"{base}.target", "rank": f"{base}.target_rank", "n_tokens": f"{base}.n_tokens"}))  # fmt: skip

@@ -416,7 +416,8 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                 )
             )
         found = statements(self.trace)
-        lines.append(statement(found["geometry.analogies.0.rank"], size=18, color=style.MUTED))
+        for part in ("rank", "rank_with_inputs"):
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=16, color=style.MUTED))
         panel = (
             VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
         )

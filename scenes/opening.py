@@ -23,6 +23,7 @@ from manim import (
     Transform,
     VGroup,
     Write,
+    config,
 )
 
 from model.claims import statements
@@ -204,6 +205,9 @@ class PredictSampleRepeat(TraceScene):
             "next token: {d}", size=22, color=style.TEXT, d=claim(statements(self.trace)["continuation.distribution"])
         )
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
+        if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
+            title.scale_to_fit_width(room, about_edge=LEFT)
         slot = self.boxes[self.n_prompt + i]
         slot_mark = DashedVMobject(SurroundingRectangle(slot, buff=0.04, color=style.NEXT_SLOT), num_dashes=24)
         out_arrow = Arrow(
@@ -412,6 +416,9 @@ class InsideTransformer(TraceScene):
         bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
         title = sentence("probabilities: {d}", size=20, d=claim(statements(t)["continuation.distribution"]))
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
+        if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
+            title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
         wu = label("× W_U", size=20, color=style.MUTED).next_to(arrow, UP, buff=0.1)
         self.play(Create(arrow), FadeIn(wu))
