@@ -23,6 +23,8 @@ from model.trace_data import Trace, lookup
 
 # What some scenes show of a longer prompt (the statements say what is left out).
 FLOW_TOKENS = 12  # AttentionFlow: the last 12 tokens
+GRID_TOKENS = 16  # AttentionPattern: the last 16 queries and keys
+INSIDE_TOKENS, INSIDE_HEAD = 7, 0  # InsideTransformer: the last 7 tokens, arrows from head 1 of each layer
 BARS = 8  # Temperature: the 8 highest logits
 
 RULES: dict[str, Callable[..., str]] = {}
@@ -182,13 +184,13 @@ def rounded_total(probs: list, exact_total: float) -> str:
     return f"{total:.1f}% (rounded shares; unrounded, {exact})"
 
 
-@rule("the shares of the bars as shown (rounded to 0.1%) and the share of the tokens not shown")
+@rule("the sum of the shares of the bars as shown (rounded to 0.1%); how many kept tokens are not shown")
 def shown_share(probs: list, kept: int) -> str:
     total = sum(shown_percent(p) for p in probs)
     rest = kept - len(probs)
     if rest <= 0:
         return f"these {len(probs)} add to {rounded_total(probs, float(np.sum(probs)))}"
-    return f"these {len(probs)}: {total:.1f}%; the other {rest:,} kept: {fmt_percent(1.0 - float(np.sum(probs)))}"
+    return f"these {len(probs)} hold {total:.1f}%; {rest:,} more kept tokens hold the rest"
 
 
 @rule("the bars' percentages as shown plus the rest's (1 − their sum), added up; the exact sum is 1")
@@ -408,9 +410,13 @@ def attention_statements(trace: Trace) -> list[Statement]:
     patterns = [trace[f"blocks.{layer}.attn.hook_pattern"] for layer in range(trace.n_layer)]
     out = [make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns))]
     n = len(trace.token_ids)
-    if n > FLOW_TOKENS:
-        row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
-        out.append(make(trace, "attention.flow.hidden", "hidden_attention", {"row": row}, shown=FLOW_TOKENS))
+    row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
+    for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
+        if n > shown:
+            out.append(make(trace, f"attention.{name}.hidden", "hidden_attention", {"row": row}, shown=shown))
+    for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
+        row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
+        out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))
     return out
 
 

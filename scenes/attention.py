@@ -21,12 +21,12 @@ from manim import (
     VGroup,
 )
 
-from model.claims import FLOW_TOKENS, statements
+from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
 
-MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
+MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -91,8 +91,9 @@ class AttentionPattern(TraceScene):
         if n < len(t.token_ids):
             self.beat(
                 "Last part",
-                "The prompt has {n} tokens; the grid shows the last few.",
+                "The prompt has {n} tokens; the grid shows the last few. In its last row, {c}.",
                 n=(t.token_ids, "info.tokens.ids", "len"),
+                c=claim(statements(t)["attention.grid.hidden"]),
             )
         self.beat("Pattern", "Each row is a query token; the brighter a cell, the more it reads from that key token.")
         self.play(FadeIn(self.grid.row_labels), FadeIn(self.grid.col_labels))

@@ -26,7 +26,7 @@ from manim import (
     config,
 )
 
-from model.claims import statements
+from model.claims import INSIDE_HEAD, INSIDE_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -39,6 +39,7 @@ from scenes.components import (
     flow_arrow,
     label,
     sentence,
+    statement,
     token_text,
 )
 
@@ -292,9 +293,9 @@ class PredictSampleRepeat(TraceScene):
 class InsideTransformer(TraceScene):
     """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
 
-    SHOWN_TOKENS = 7
+    SHOWN_TOKENS = INSIDE_TOKENS
     SHOWN_ENTRIES = 5
-    HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
+    HEAD = INSIDE_HEAD  # the head whose pattern draws the arrows (stated on screen)
 
     def construct(self):
         self.show_stack()
@@ -381,6 +382,9 @@ class InsideTransformer(TraceScene):
             ).set_z_index(-1)
             arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
             arrows.add(arrow)
+        hidden = statements(self.trace).get(f"inside.hidden.{layer}")
+        if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
+            arrows.add(statement(hidden, size=14, color=style.MUTED).move_to([0, 2.38, 0]))
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_mid", run)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from model.claims import ANALOGY_TOP, FLOW_TOKENS, ClaimError, statements, verify
-from model.formats import shown_percent
+from model.claims import ANALOGY_TOP, FLOW_TOKENS, GRID_TOKENS, ClaimError, statements, verify
+from model.formats import fmt_percent, shown_percent
 
 PROMPTS = [
     "The",
@@ -82,17 +82,20 @@ def test_distribution_title_names_truncation(traces):
 
 def test_hidden_attention_is_the_weight_of_the_tokens_not_drawn(traces):
     """Finding 8: a prompt longer than the picture says how much attention the hidden tokens hold."""
-    long = [tr for tr in traces if len(tr.token_ids) > FLOW_TOKENS]
-    assert long
+    assert any(len(tr.token_ids) > GRID_TOKENS for tr in traces)
     for tr in traces:
         found = statements(tr)
-        assert ("attention.flow.hidden" in found) == (len(tr.token_ids) > FLOW_TOKENS)
-    for tr in long:
         att = tr.info["attention"]
         row = tr.pattern(att["layer"], att["head"])[-1].astype(np.float64)
-        hidden = len(tr.token_ids) - FLOW_TOKENS
-        text = statements(tr)["attention.flow.hidden"].text
-        assert text.startswith(f"{hidden:,} earlier tokens") and f"{row[:hidden].sum() * 100:.1f}%" in text
+        for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
+            assert (f"attention.{name}.hidden" in found) == (len(tr.token_ids) > shown)
+            if len(tr.token_ids) > shown:
+                hidden = len(tr.token_ids) - shown
+                text = found[f"attention.{name}.hidden"].text
+                assert (
+                    text
+                    == f"{hidden:,} earlier tokens, not drawn, hold {fmt_percent(row[:hidden].sum())} of this attention"
+                )
 
 
 def test_rounded_shares_show_their_sum(traces):
