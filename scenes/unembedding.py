@@ -302,10 +302,14 @@ class Temperature(TraceScene):
             row = TokenRow(displays, paths, max_width=4.0, size=17, first_hue=len(t.token_ids))
             judged = statement(statements(t)[f"comparisons.{c}"], size=15, color=style.MUTED)
             columns.add(VGroup(head, judged, row).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
-        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP).move_to([0, 0.2, 0])
+        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP)
         self.fit_width(columns)
         prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(columns, UP, buff=0.5)
+        prompt.next_to(self.formula, DOWN, buff=0.35)  # under the formula, which stays on screen
+        room = prompt.get_bottom()[1] - 0.4 - (-2.9)  # down to the caption's band
+        if columns.height > room:
+            columns.scale_to_fit_height(room)
+        columns.next_to(prompt, DOWN, buff=0.4)
         self.beat(
             "Three temperatures",
             "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
