@@ -275,6 +275,16 @@ def lens_embedding(tied: bool, top_id: int, token_id: int) -> str:
     return f"The unembedding is its own matrix (not tied); the embedding's top guess is {guess}."
 
 
+@rule("whether the rounded terms as shown (3 decimals) add up to the rounded result as shown")
+def rounded_terms(terms: list, result: float) -> str:
+    def shown(x: float) -> float:
+        return float(fmt_value(x, 3).replace("−", "-"))
+
+    if abs(sum(shown(x) for x in terms) - shown(result)) < 5e-4:
+        return "= query entry"
+    return "= query entry (each term rounded)"
+
+
 @rule("the tally's sum against the model's own parameter count")
 def tally_total(total: int, actual: int) -> str:
     if total == actual:
@@ -326,6 +336,10 @@ def build(trace: Trace) -> list[Statement]:
         ),  # fmt: skip
         make(trace, "tally.total", "tally_total", {"total": "info.tally.total", "actual": "meta.n_params"}),
     ]
+    d = trace.meta["d_model"]
+    out.append(make(trace, "matvec.total", "rounded_terms",
+                    {"terms": [f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]"],
+                     "result": "blocks.0.attn.hook_q[0,0,0]"}))  # fmt: skip
     out += distribution_statements(trace)
     out += geometry_statements(trace)
     out += attention_statements(trace)

@@ -19,7 +19,7 @@ from manim import (
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import VectorColumn, WeightMatrix, claim, label, number, sentence
+from scenes.components import VectorColumn, WeightMatrix, claim, label, number, sentence, statement
 
 TERMS = 5  # products shown one by one before jumping to the full sum
 
@@ -119,7 +119,7 @@ class WeightsAndData(TraceScene):
             number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
         )
         total = VGroup(
-            label("= query entry", size=18, color=style.QUERY),
+            statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
             number(
                 float(t["blocks.0.attn.hook_q"][0, 0, 0]),
                 "blocks.0.attn.hook_q[0,0,0]",
