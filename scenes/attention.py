@@ -95,6 +95,7 @@ class AttentionPattern(TraceScene):
                 n=(t.token_ids, "info.tokens.ids", "len"),
                 c=claim(statements(t)["attention.grid.hidden"]),
             )
+            self.wait(2.5)  # time to read what the grid leaves out
         self.beat("Pattern", "Each row is a query token; the brighter a cell, the more it reads from that key token.")
         self.play(FadeIn(self.grid.row_labels), FadeIn(self.grid.col_labels))
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
