@@ -256,12 +256,16 @@ class Temperature(TraceScene):
             entries.append({"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
                             "token_path": vocab_path(i), "prob_path": path})  # fmt: skip
         shown = [e["prob"] for e in entries]
+        rest = {"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0)}
         if stored:
-            tail, total = (statements(self.trace)[f"temperature.{part}.{stored[0]}"] for part in ("tail", "total"))
-        else:  # between the stored temperatures, during the sweep: the same rules, from these bars
-            tail, total = (Statement(f"temperature.{part}.T{temperature:g}", part_rule, RULES[part_rule](shown),
-                                     {"probs": shown}) for part, part_rule in (("tail", "tail_mass"), ("total", "bars_total")))  # fmt: skip
-        entries.append({"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0), "statement": tail})
+            found = statements(self.trace)
+            rest["statement"] = found[f"temperature.tail.{stored[0]}"]
+            total = found[f"temperature.total.{stored[0]}"]
+        else:  # between the stored temperatures, during the sweep: the same rule, from these bars
+            rest["prob_path"] = f"1 − sum of the bars above, softmax(logits/{temperature:g})"
+            total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
+                              {"probs": shown})  # fmt: skip
+        entries.append(rest)
         bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0, ellipsis=False)
         bars.shift([-1.5 - bars.rows[0].bar.get_left()[0], 1.5 - bars.get_top()[1], 0])
         t_label = label(f"T = {temperature:g}", size=26, color=style.TEMPERATURE).move_to([-4.8, 0.0, 0])

@@ -46,7 +46,7 @@ def traces(embedded):
     from model.run import trace
 
     return [
-        trace(TraceSettings(prompt=p, generate=4, seed=i, **SETTINGS[i % len(SETTINGS)]), embedded)
+        trace(TraceSettings(prompt=p, generate=3, seed=i, **SETTINGS[i % len(SETTINGS)]), embedded)
         for i, p in enumerate(PROMPTS)
     ]
 
