@@ -53,7 +53,7 @@ def add_trace_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt", help=f"the text the model continues (default {DEFAULTS['prompt']!r})")
     p.add_argument("--model", help="embedded (default), a local folder, or a cached hub name (gpt2)")
     p.add_argument("--temperature", type=number, help="temperature of the continuation (0 = greedy; default 1)")
-    p.add_argument("--seed", type=int, help="seed of the sampling (default 0)")
+    p.add_argument("--seed", type=non_negative_int, help="seed of the sampling (default 0)")
     p.add_argument("--generate", type=non_negative_int, help="tokens to generate (default 12)")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely tokens")
     p.add_argument("--top-p", type=number, help="sample only within the top-p probability mass")
@@ -142,13 +142,13 @@ def render_from(args):
     if args.quality and args.quality not in QUALITIES:  # checked before the model runs
         raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
     scenes_arg = args.scenes
-    if scenes_arg:
+    if scenes_arg is not None:
         pick_scenes(scenes_arg)  # an unknown name fails before the model runs
     lecture, trace, trace_file = lecture_trace(args)
     quality = args.quality or lecture.settings.get("quality", "l")
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
-    scenes = pick_scenes(scenes_arg or lecture.scenes)
+    scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
     return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs)
 
 

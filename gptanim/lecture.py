@@ -39,6 +39,12 @@ def load_lecture(path: Path) -> Lecture:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise GptanimError(f"lecture file not found: {path}") from None
+    except IsADirectoryError:
+        raise GptanimError(f"--lecture {path} is a folder; give a lecture file (.toml)") from None
+    except UnicodeDecodeError as exc:
+        raise GptanimError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise GptanimError(f"cannot read the lecture file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
     unknown = set(doc) - {"title", "scenes", "settings"}

@@ -31,10 +31,12 @@ QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 
 
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
-    if not names:
+    if names is None or names == []:
         return list(SCENES)
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
+        if not names:
+            raise GptanimError("--scenes names no scene; give comma-separated names (see gptanim list)")
     chosen = []
     for name in names:
         if name not in BY_NAME:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ class TraceSettings:
     def validate(self) -> TraceSettings:
         if not self.prompt or not self.prompt.strip():
             raise GptanimError('the prompt is empty: give some text, e.g. --prompt "Once upon a time"')
+        if "\x00" in self.prompt:
+            raise GptanimError("the prompt contains a NUL character (\\0); remove it")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise GptanimError(f"the seed must be a whole number ≥ 0, got {self.seed!r}")
         check_temperature(self.temperature)
         for t in [*self.temperatures, *self.compare_temperatures]:
             check_temperature(t)
@@ -82,7 +87,8 @@ def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> 
     if path.exists():
         try:
             return Trace.load(path)
-        except GptanimError:
+        except GptanimError as exc:
+            print(f"gptanim: the cached Trace was damaged ({exc}); computing it again", file=sys.stderr)
             path.unlink(missing_ok=True)
     from model.run import trace  # torch and transformers: only when the model must run
 

@@ -41,13 +41,17 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
 
     enc = tok(settings.prompt, return_offsets_mapping=True, add_special_tokens=False)
     ids, offsets = list(enc["input_ids"]), [list(o) for o in enc["offset_mapping"]]
+    if not ids:
+        raise GptanimError(f"the tokenizer of {loaded.name} turns the prompt into no tokens at all")
     if len(ids) > n_ctx:
         if not settings.truncate:
             raise GptanimError(
                 f"the prompt is {len(ids)} tokens, longer than the model's context of {n_ctx}; "
                 "shorten it or pass --truncate to keep its end"
             )
-        ids, offsets = ids[-n_ctx:], offsets[-n_ctx:]
+    if settings.truncate and len(ids) + int(settings.generate) > n_ctx:
+        keep = max(1, n_ctx - int(settings.generate))  # room for the tokens to generate
+        ids, offsets = ids[-keep:], offsets[-keep:]
     if len(ids) + int(settings.generate) > n_ctx:
         raise GptanimError(
             f"{len(ids)} prompt tokens + {settings.generate} generated exceed the context of {n_ctx}; generate fewer"
