@@ -14,15 +14,21 @@ moved to its own cell. The result has the same points as the Text Pango would ha
 
 Texts placed side by side line up by their centres, so they carry the same height:
 words get invisible end bars (`struck`), numbers an invisible strut as tall as those bars.
+
+Whatever a user typed is drawn as it reads (`drawable`): control characters are spelled out
+(`‹1b›`), a struck text stays on one line (`↵`), and a text with right-to-left letters (Hebrew, Arabic) is set in a left-to-right
+paragraph, so its end bars stay at its ends and mixed-direction text keeps its order.
 """
 
 from __future__ import annotations
 
 import string
+import unicodedata
 
 import numpy as np
 from manim import DL, ORIGIN, Text, VGroup, VMobject
 
+from model.tokens_text import NEWLINE, TAB, escape_controls
 from scenes.style import MONO
 
 # Characters set glyph by glyph: those DejaVu Sans Mono draws itself (no fallback font, one cell each).
@@ -30,6 +36,28 @@ MONO_CHARS = frozenset(string.ascii_letters + string.digits + string.punctuation
 
 _TEXTS: dict[tuple, Text] = {}
 _GLYPHS: dict[tuple, tuple[VMobject, np.ndarray, float, float] | None] = {}
+
+
+LEFT_TO_RIGHT_MARK = "\u200e"
+DOTTED_CIRCLE = "◌"  # the base a combining mark is shown on when it has none (Unicode's convention)
+
+
+def drawable(text: str, one_line: bool = False) -> str:
+    """`text` as Pango should set it: tabs, line and paragraph separators and control characters made
+    visible (newlines stay unless `one_line`: they break lines), and a left-to-right start when it holds
+    right-to-left letters.
+
+    Pango gives a paragraph the direction of its first letter; a right-to-left one moved a struck text's
+    bars and, for some texts, left manim with no glyphs at all.
+    """
+    for breaking in ("\u2028", "\u2029", "\r\n", "\n") if one_line else ("\u2028", "\u2029"):
+        text = text.replace(breaking, NEWLINE)
+    text = escape_controls(text.replace("\t", TAB), keep="\n")
+    if text and unicodedata.category(text[0]).startswith("M"):
+        text = DOTTED_CIRCLE + text
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        text = LEFT_TO_RIGHT_MARK + text
+    return text
 
 
 def options_key(kw: dict) -> tuple:
@@ -48,7 +76,7 @@ def make_text(text: str, strut: bool = False, **kw) -> Text:
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
             template = set_in_cells(text, kw, strut)
         if template is None:
-            template = struck(text, **kw) if strut else without_svg_paths(Text(text, **kw))
+            template = struck(text, **kw) if strut else without_svg_paths(Text(drawable(text), **kw))
         _TEXTS[key] = template
     return _TEXTS[key].copy()
 
@@ -56,7 +84,13 @@ def make_text(text: str, strut: bool = False, **kw) -> Text:
 def struck(text: str, **kw) -> Text:
     """Text with an invisible bar at each end, so every line has the same height (ascender to
     descender) and texts in a row or table line up, whatever letters they hold."""
-    t = make_text(f"|{text}|", **kw)
+    t = make_text(f"|{drawable(text, one_line=True)}|", **kw)
+    # The bars are the leftmost and rightmost glyphs; Pango may draw others first (a missing glyph's box).
+    parts = t.submobjects
+    left = min(parts, key=lambda m: m.get_left()[0])
+    right = max(parts, key=lambda m: m.get_right()[0])
+    if (parts[0], parts[-1]) != (left, right):
+        t.submobjects = [left, *(m for m in parts if m is not left and m is not right), right]
     for bar in (t[0], t[-1]):
         bar.set_fill(opacity=0).set_stroke(opacity=0)
     t.gptanim_text = text

@@ -79,6 +79,13 @@ def test_truncate_leaves_room_for_the_default_generation(capsys):
     assert "·end" in out and "continuation" in out
 
 
+def test_trace_prints_control_characters_as_escapes(capsys):
+    assert main(["trace", "--prompt", "a\x1b[31mred\rb\x7f", "--generate", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "‹1b›" in out and "‹0d›" in out and "‹7f›" in out
+    assert not [ch for ch in out if ord(ch) < 32 and ch != "\n" or ord(ch) == 127]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Broken model folders: a copy of a small local GPT-2, changed by one function each.
 
@@ -196,3 +203,38 @@ def test_trace_out_to_a_folder_is_one_line_and_leaves_no_temporary_file(tmp_path
     folder.mkdir()
     one_line_error(capsys, ["trace", "--prompt", "hi", "--generate", "1", "--out", str(folder)], "cannot write")
     assert os.listdir(tmp_path) == ["dir"] and os.listdir(folder) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prompts that broke a scene: right-to-left and mixed text, control characters, wide pieces. Each is drawn
+# (last frame, in-process) and must show the Trace's tokens, fit the frame, and keep struck texts on one line.
+
+HARD_PROMPTS = [
+    ("Tokenization", "היה היה פעם"),
+    ("Tokenization", "The king said שלום to مرحبا"),
+    ("Tokenization", "从前有一个小女孩住在森林里她的奶奶很爱她"),
+    ("Tokenization", "🐺🐺🍮👑👑 the wolf 🐺"),
+    ("Tokenization", "e\u0301\u0301\u0301 a\u0308\u0308 zalgo"),
+    ("Tokenization", "a\x1bb\x7fc\rd\te"),
+    ("Title", "a\x1bb\x7fc\rd\te\nf"),
+]
+
+
+@pytest.mark.parametrize("scene_name, prompt", HARD_PROMPTS, ids=[f"{s}-{p[:8]!r}" for s, p in HARD_PROMPTS])
+def test_hard_prompts_are_drawn(scene_name, prompt, embedded, tmp_path):
+    import importlib
+
+    from model.run import TraceSettings, trace
+    from scenes.catalog import BY_NAME
+    from tests.scenecheck import check_layout, check_numbers, render, texts
+
+    tr = trace(TraceSettings(prompt=prompt, generate=2), embedded)
+    scene_cls = getattr(importlib.import_module(f"scenes.{BY_NAME[scene_name].module}"), scene_name)
+    scene = render(scene_cls, tr.save(tmp_path / "t.npz"), tmp_path)
+    assert check_numbers(scene, tr)["tokens"] + check_numbers(scene, tr)["numbers"] > 0
+    check_layout(scene)
+    struck = [t for t in texts(scene) if t[0].get_fill_opacity() == 0]  # words, between invisible bars
+    assert len(struck) > 5
+    for t in struck:  # the other bar at the other end, on the same line
+        assert t[-1].get_fill_opacity() == 0 and abs(t[0].get_center()[1] - t[-1].get_center()[1]) < 1e-3, t.text
+        assert t[0].get_center()[0] < t[-1].get_center()[0]
