@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -280,6 +281,15 @@ def build_parser() -> Parser:
     return parser
 
 
+def output_lock(args):
+    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
+    if args.command not in ("render", "preview", "slides"):
+        return contextlib.nullcontext()
+    from gptanim.render import output_lock as lock
+
+    return lock(Path(args.out))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -287,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        with output_lock(args):
+            return args.run(args)
     except GptanimError as exc:
         print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -52,8 +52,15 @@ class TraceSettings:
         return self
 
 
+def cache_root() -> Path:
+    """The user's cache folder for gptanim: $GPTANIM_CACHE, else ~/.cache/gptanim (XDG_CACHE_HOME respected)."""
+    if os.environ.get("GPTANIM_CACHE"):
+        return Path(os.environ["GPTANIM_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gptanim"
+
+
 def cache_dir() -> Path:
-    return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "traces"
+    return cache_root() / "traces"
 
 
 def code_hash() -> str:
@@ -90,6 +97,8 @@ def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> 
         except GptanimError as exc:
             print(f"gptanim: the cached Trace was damaged ({exc}); computing it again", file=sys.stderr)
             path.unlink(missing_ok=True)
+    # torch keeps a compiler cache in the system's temporary folder unless told otherwise: keep it with ours
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_root() / "torch"))
     from model.run import trace  # torch and transformers: only when the model must run
 
     result = trace(settings, loaded)

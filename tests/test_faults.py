@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
+import signal
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -238,3 +242,196 @@ def test_hard_prompts_are_drawn(scene_name, prompt, embedded, tmp_path):
     for t in struck:  # the other bar at the other end, on the same line
         assert t[-1].get_fill_opacity() == 0 and abs(t[0].get_center()[1] - t[-1].get_center()[1]) < 1e-3, t.text
         assert t[0].get_center()[0] < t[-1].get_center()[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Renders: damaged stored files, Ctrl-C, kill -9 at a random moment, two renders into one folder.
+# One small lecture (Title, and Softmax for its LaTeX) is rendered once at -q l; faults are applied to it.
+
+LECTURE = ["--scenes", "Title,Softmax", "--prompt", "The wolf knocked", "--generate", "2", "-q", "l"]
+
+
+def gptanim(*args: str, tmpdir: Path, **popen):
+    """`gptanim` in a process of its own (its own group, so a signal reaches its workers as Ctrl-C would)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "gptanim", *args], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)  # fmt: skip
+
+
+def everything_opens(out: Path) -> Path:
+    """Every file of every lecture folder in `out` opens, and no temporary file is left; returns the folder."""
+    import av
+    from PIL import Image
+
+    from gptanim.render import TEMPORARY
+    from model.trace_data import Trace
+
+    folders = [p.parent for p in out.glob("*/lecture.mp4")]
+    assert folders, f"no lecture in {out}"
+    for folder in folders:
+        for video in folder.rglob("*.mp4"):
+            with av.open(str(video)) as src:
+                assert sum(1 for _ in src.decode(video=0)) > 0, video
+        for still in folder.rglob("*.png"):
+            Image.open(still).load()
+        for doc in folder.rglob("*.json"):
+            json.loads(doc.read_text(encoding="utf-8"))
+        Trace.load(folder / "trace.npz")
+        assert " --> " in (folder / "lecture.srt").read_text(encoding="utf-8")
+    left = [p for p in out.rglob(".*") if TEMPORARY.match(p.name)]
+    assert not left, left
+    return folders[0]
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lecture")
+    assert main(["render", *LECTURE, "--out", str(out), "--jobs", "2"]) == 0
+    return out
+
+
+def stored(out: Path, scene: str, suffix: str) -> Path:
+    (video,) = (out / ".scenes").glob(f"{scene}-*.mp4")
+    if suffix == "slides.json":
+        return video.with_suffix(".slides") / f"{scene}.json"
+    return video.with_suffix(suffix)
+
+
+DAMAGED_STORE = [  # which file of a stored scene, and what happens to it
+    (".mp4", lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])),
+    (".mp4", lambda p: p.unlink()),
+    (".png", lambda p: p.write_bytes(b"")),
+    (".beats.json", lambda p: p.write_text('{"scene": "Title", "beats": [')),
+    ("slides.json", lambda p: p.unlink()),
+    ("slides.json", lambda p: p.write_text(p.read_text().replace('"notes"', '"nodes"'))),
+    (".slides", lambda p: shutil.rmtree(p)),
+    (".manifest.json", lambda p: p.write_text("{")),
+]
+
+
+@pytest.mark.parametrize("suffix, damage", DAMAGED_STORE, ids=[f"{s}-{i}" for i, (s, _) in enumerate(DAMAGED_STORE)])
+def test_a_damaged_stored_scene_is_incomplete(suffix, damage, lecture, tmp_path):
+    from gptanim.render import complete
+
+    video = stored(lecture, "Title", ".mp4")
+    backup = tmp_path / "backup"
+    shutil.copytree(lecture / ".scenes", backup)
+    assert complete(video)
+    try:
+        damage(stored(lecture, "Title", suffix))
+        assert not complete(video)
+    finally:
+        shutil.rmtree(lecture / ".scenes")
+        shutil.copytree(backup, lecture / ".scenes")
+    assert complete(video)
+
+
+def test_damaged_files_are_rendered_again_and_everything_opens(lecture, capsys):
+    """A scene without its slides, a cut video, a cut LaTeX drawing and a damaged cached Trace, all at once."""
+    from model.cache import cache_root
+
+    shutil.rmtree(stored(lecture, "Title", ".slides"))
+    video = stored(lecture, "Softmax", ".mp4")
+    video.write_bytes(video.read_bytes()[:5000])
+    drawings = sorted((cache_root() / "tex").glob("*.svg"))
+    assert drawings, "Softmax's formula is cached as LaTeX drawings"
+    for svg in drawings:
+        svg.write_bytes(svg.read_bytes()[:200])
+    for trace_file in (cache_root() / "traces").glob("*.npz"):
+        trace_file.write_bytes(trace_file.read_bytes()[:300])
+    capsys.readouterr()
+    assert main(["render", *LECTURE, "--out", str(lecture), "--jobs", "2"]) == 0
+    said = capsys.readouterr()
+    assert "computing it again" in said.err and "(2 rendered now)" in said.out
+    everything_opens(lecture)
+    for svg in drawings:  # drawn again
+        ElementTree.parse(svg)
+
+
+def test_ctrl_c_stops_a_render_within_seconds_and_keeps_finished_scenes(tmp_path):
+    from gptanim.render import complete
+
+    out, tmpdir = tmp_path / "out", tmp_path / "tmp"
+    tmpdir.mkdir()
+    scenes = "Title,ParameterTally,Tokenization,AttentionFlow"
+    proc = gptanim("render", *LECTURE, "--scenes", scenes, "--jobs", "1", "--out", str(out), tmpdir=tmpdir)
+    deadline = time.monotonic() + 240
+    while not list(out.glob(".scenes/*.manifest.json")):  # wait for the first finished scene
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    finished = [p.with_suffix("").with_suffix(".mp4") for p in out.glob(".scenes/*.manifest.json")]
+    start = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    stopped = time.monotonic() - start
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "gptanim render: interrupted", err
+    assert stopped < 3, f"{stopped:.1f} s after Ctrl-C"
+    assert all(complete(video) for video in finished)
+    assert len(list(out.glob(".scenes/*.manifest.json"))) < 4  # it did not go on rendering the rest
+    assert os.listdir(tmpdir) == []  # no temporary file left in the system's temporary folder
+
+
+EVIL = "</title><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("command", ["render", "slides"])
+def test_kill_9_at_a_random_moment_then_two_reruns_complete(command, tmp_path):
+    """The slides' lecture title and prompt (in the Title's notes) carry HTML, which must stay text."""
+    out, tmpdir = tmp_path / "out", tmp_path / "tmp"
+    tmpdir.mkdir()
+    lecture_file = tmp_path / "evil.toml"
+    lecture_file.write_text(f'title = "{EVIL}"\n[settings]\nprompt = "The <b>wolf</b> {EVIL}"\n', encoding="utf-8")
+    args = [command, *LECTURE, "--scenes", "Title", "--jobs", "1", "--out", str(out)]
+    if command == "slides":
+        args[args.index("--prompt") : args.index("--prompt") + 2] = ["--lecture", str(lecture_file)]
+    moment = random.uniform(1.0, 12.0)
+    proc = gptanim(*args, tmpdir=tmpdir)
+    try:
+        proc.wait(timeout=moment)
+    except Exception:  # still running: kill it and its workers, as a crash or the OOM killer would
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    reruns = [gptanim(*args, tmpdir=tmpdir) for _ in range(2)]  # at once, into the same folder
+    for rerun in reruns:
+        _, err = rerun.communicate(timeout=300)
+        assert rerun.returncode == 0, f"killed at {moment:.1f} s: {err}"
+    folder = everything_opens(out)
+    if command == "slides":
+        deck = folder / "deck"
+        page = (deck / "deck.html").read_text(encoding="utf-8")
+        assert "<section" in page and "<script>alert" not in page and "<b>wolf" not in page
+        assert "&lt;/title&gt;&lt;script&gt;alert(1)" in page
+        assert (deck / "handout.pdf").read_bytes()[:4] == b"%PDF" and (deck / "deck.pptx").stat().st_size > 10_000
+    assert os.listdir(tmpdir) == []
+
+
+def test_concurrent_writers_of_one_trace_never_collide(embedded, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from model.run import TraceSettings, trace
+    from model.trace_data import Trace
+
+    result = trace(TraceSettings(prompt="The wolf", generate=1), embedded)
+    target = tmp_path / "t.npz"
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: result.save(target), range(16)))
+    assert Trace.load(target).info == result.info and os.listdir(tmp_path) == ["t.npz"]
+
+
+def test_output_folders_are_unique_per_settings():
+    from gptanim.render import slug
+    from model.trace_data import Trace
+
+    def named(prompt: str, **changed) -> str:
+        settings = {"prompt": prompt, "temperature": 1.0, "seed": 0, "generate": 12, "top_k": None, "top_p": None}
+        meta = {"model": "fairytale-gpt", "weights_hash": "ab", "settings": {**settings, **changed}}
+        return slug(Trace(meta, {}, {}))
+
+    names = [named("从前"), named("很久以前"), named("从前", top_k=5), named("从前", top_p=0.9),
+             named("从前", generate=3), named("Crème brûlée"), named("Creme brulee")]  # fmt: skip
+    assert len(set(names)) == len(names)
+    assert named("从前") == named("从前")
+    assert named("Crème brûlée!").startswith("fairytale-gpt-creme-brulee-T1-seed0-")
