@@ -26,6 +26,9 @@ def controls(text: str, keep: str = "") -> list[str]:
     return [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in keep]
 
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
 @pytest.fixture(scope="module")
 def model():
     from model.loading import load
