@@ -144,9 +144,10 @@ def alive(pid: int) -> bool:
 
 
 def sweep(folder: Path) -> None:
-    """Remove the temporary files and folders in `folder` of processes that no longer run (killed, crashed)."""
-    for path in folder.glob(".*"):
-        found = TEMPORARY.match(path.name)
+    """Remove the temporary files and folders in `folder`, at any depth, of processes that no longer run
+    (killed, crashed)."""
+    left = [(path, TEMPORARY.match(path.name)) for path in folder.rglob(".*")]
+    for path, found in left:
         if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)

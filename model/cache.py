@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -103,4 +104,17 @@ def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> 
 
     result = trace(settings, loaded)
     result.save(path)
+    sweep_stale(path.parent)
     return result
+
+
+def sweep_stale(folder: Path, age: float = 3600) -> None:
+    """Remove temporary files that writers killed mid-write left (`Trace.save`'s `.NAME.*.tmp`); an hour is
+    far longer than any write, so no file being written now is touched."""
+    now = time.time()
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > age:
+                tmp.unlink()
+        except OSError:
+            pass

@@ -22,7 +22,7 @@ from model.sampling import (
     truncate_top_p,
 )
 from model.tokens_text import byte_level_bytes, display_token
-from model.trace_data import Trace
+from model.trace_data import Trace, write_atomically
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
@@ -144,9 +144,7 @@ def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
             pass
     geo = json.loads(json.dumps(geometry.analyse(W_E, loaded.tokenizer)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(geo))
-    partial.replace(path)
+    write_atomically(path, json.dumps(geo).encode())
     return geo
 
 

@@ -434,3 +434,36 @@ def test_output_folders_are_unique_per_settings():
     assert len(set(names)) == len(names)
     assert named("从前") == named("从前")
     assert named("Crème brûlée!").startswith("fairytale-gpt-creme-brulee-T1-seed0-")
+
+
+def test_a_trace_writer_killed_mid_write_leaves_nothing_for_long(embedded):
+    from model.cache import cache_dir, cached_trace
+    from model.run import TraceSettings
+
+    left = cache_dir() / ".abc.npz.x1y2.tmp"
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"half a Trace")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    cached_trace(TraceSettings(prompt="The wolf slept", generate=1), embedded)
+    assert not left.exists()
+
+
+def test_what_a_killed_process_left_is_swept_and_a_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from gptanim.render import prepare_output, scratch_folder, temporary_name
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    deep = tmp_path / "deck" / "slides" / "files"
+    deep.mkdir(parents=True)
+    mine = [temporary_name(deep / "Title"), scratch_folder(tmp_path)]
+    mine[0].write_text("being written")
+    theirs = [deep / f".Title.{dead}-ab12cd34.part", tmp_path / f".lecture.mp4.{dead}-0badf00d.part",
+              tmp_path / "deck" / f".deck.html.{dead}-1234abcd.part.html", tmp_path / f".scratch.{dead}-x_y.part"]  # fmt: skip
+    for path in theirs[:-1]:
+        path.write_text("left by a killed process")
+    theirs[-1].mkdir()
+    prepare_output(tmp_path)
+    assert all(p.exists() for p in mine) and not any(p.exists() for p in theirs)
