@@ -52,8 +52,8 @@ def load_lecture(path: Path) -> Lecture:
         raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings)")
     lecture = Lecture()
     if "title" in doc:
-        if not isinstance(doc["title"], str):
-            raise GptanimError(f"{path}: title must be a string")
+        if not isinstance(doc["title"], str) or "\x00" in doc["title"]:
+            raise GptanimError(f"{path}: title must be a string (without NUL characters)")
         lecture.title = doc["title"]
     if "scenes" in doc:
         scenes = doc["scenes"]

@@ -43,6 +43,7 @@ FILES = {
     "latin1.toml": 'title = "Caf\xe9"\n'.encode("latin-1"),
     "folder": None,  # a folder
     "empty.npz": b"",
+    "nul-title.toml": b'title = "a\\u0000b"\n',
 }
 
 BAD_INPUT = [
@@ -52,6 +53,7 @@ BAD_INPUT = [
     (["render", "--scenes", " , "], "no scene"),
     (["render", "--lecture", "{file:latin1.toml}"], "not UTF-8"),
     (["render", "--lecture", "{file:folder}"], "is a folder"),
+    (["slides", "--lecture", "{file:nul-title.toml}"], "without NUL"),
     (["trace", "--top-k", "-3"], "top-k"),
     (["trace", "--generate", "300", "--truncate"], "exceed the context"),
 ]
@@ -73,7 +75,7 @@ def scratch_files(tmp_path) -> dict[str, str]:
 @pytest.mark.parametrize("args, needle", BAD_INPUT, ids=[" ".join(a)[:40] for a, _ in BAD_INPUT])
 def test_bad_input_is_one_line_exit_2(args, needle, scratch_files, tmp_path, capsys):
     args = [scratch_files[a[6:-1]] if a.startswith("{file:") else a for a in args]
-    if args[0] == "render":
+    if args[0] in ("render", "slides"):
         args += ["--out", str(tmp_path / "renders")]
     one_line_error(capsys, args, needle)
 
