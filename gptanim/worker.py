@@ -22,7 +22,6 @@ import shutil
 import sys
 import tempfile
 import traceback
-import xml.etree.ElementTree as ET
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -71,23 +70,6 @@ def tex_dir() -> Path:
     return cache_root() / "tex"
 
 
-def discard_damaged(folder: Path) -> int:
-    """Remove the cached drawings in `folder` that do not parse (a process killed while writing one), and
-    the LaTeX sources and DVI files whose drawing is not there: manim trusts any file it finds. Returns how many."""
-    removed = 0
-    for svg in folder.glob("*.svg"):
-        try:
-            ET.parse(svg)
-        except (ET.ParseError, OSError):
-            svg.unlink(missing_ok=True)
-            removed += 1
-    for other in [*folder.glob("*.tex"), *folder.glob("*.dvi"), *folder.glob("*.xdv")]:
-        if not other.with_suffix(".svg").exists():
-            other.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
 def render_job(job: dict, still: bool, text_dir: str) -> dict:
     """Render one scene into job["workdir"]: its video (unless still), slides, beats and last frame."""
     from manim import tempconfig
@@ -128,10 +110,12 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
 
 def render_or_retry(job: dict, still: bool, text_dir: str) -> dict:
     """Render; if that fails and a cached drawing was damaged, remove it and render once more."""
+    from scenes.text import discard_damaged
+
     try:
         return render_job(job, still, text_dir)
     except Exception:
-        if not sum(discard_damaged(folder) for folder in (tex_dir(), Path(text_dir)) if folder.is_dir()):
+        if not sum(discard_damaged(folder) for folder in (tex_dir(), Path(text_dir))):
             raise
         print("gptanim: removed damaged LaTeX or text drawings from the cache; rendering again", file=sys.stderr)
         return render_job(job, still, text_dir)

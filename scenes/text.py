@@ -23,10 +23,13 @@ paragraph, so its end bars stay at its ends and mixed-direction text keeps its o
 from __future__ import annotations
 
 import string
+import sys
 import unicodedata
+from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
-from manim import DL, ORIGIN, Text, VGroup, VMobject
+from manim import DL, ORIGIN, Text, VGroup, VMobject, config
 
 from model.tokens_text import NEWLINE, TAB, escape_controls
 from scenes.style import MONO
@@ -76,9 +79,38 @@ def make_text(text: str, strut: bool = False, **kw) -> Text:
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
             template = set_in_cells(text, kw, strut)
         if template is None:
-            template = struck(text, **kw) if strut else without_svg_paths(Text(drawable(text), **kw))
+            template = struck(text, **kw) if strut else without_svg_paths(pango_text(drawable(text), **kw))
         _TEXTS[key] = template
     return _TEXTS[key].copy()
+
+
+def pango_text(text: str, **kw) -> Text:
+    """`Text(text, **kw)`; if manim's cached drawing of it was damaged (a process killed while writing it),
+    the damaged drawings are removed and the text drawn again."""
+    try:
+        return Text(text, **kw)
+    except Exception:
+        if not discard_damaged(Path(config.text_dir)):
+            raise
+        print("gptanim: removed damaged text drawings from the cache; drawing again", file=sys.stderr)
+        return Text(text, **kw)
+
+
+def discard_damaged(folder: Path) -> int:
+    """Remove the cached drawings in `folder` (texts, LaTeX) that do not parse, and the LaTeX sources and DVI
+    files whose drawing is not there: manim trusts any file it finds. Returns how many were removed."""
+    removed = 0
+    for svg in folder.glob("*.svg") if folder.is_dir() else []:
+        try:
+            ElementTree.parse(svg)
+        except (ElementTree.ParseError, OSError):
+            svg.unlink(missing_ok=True)
+            removed += 1
+    for other in [*folder.glob("*.tex"), *folder.glob("*.dvi"), *folder.glob("*.xdv")] if folder.is_dir() else []:
+        if not other.with_suffix(".svg").exists():
+            other.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def struck(text: str, **kw) -> Text:
@@ -118,7 +150,7 @@ def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float, float]
     """
     key = (char, options_key(kw))
     if key not in _GLYPHS:
-        drawn = without_svg_paths(Text(f"|{char}|", **kw))
+        drawn = without_svg_paths(pango_text(f"|{char}|", **kw))
         if len(drawn.submobjects) != 3:
             _GLYPHS[key] = None  # not one glyph: leave this text to Pango
         else:
@@ -133,7 +165,7 @@ def empty_text(kw: dict) -> Text:
     """A Text with no glyphs, to hold glyphs set one by one (made from "0", its glyph removed)."""
     key = ("", "empty", options_key(kw))
     if key not in _TEXTS:
-        shell = without_svg_paths(Text("0", **kw))
+        shell = without_svg_paths(pango_text("0", **kw))
         shell.submobjects, shell.chars = [], VGroup()
         _TEXTS[key] = shell
     return _TEXTS[key].copy()

@@ -469,3 +469,18 @@ def test_what_a_killed_process_left_is_swept_and_a_live_ones_kept(tmp_path):
     theirs[-1].mkdir()
     prepare_output(tmp_path)
     assert all(p.exists() for p in mine) and not any(p.exists() for p in theirs)
+
+
+def test_a_damaged_text_drawing_is_drawn_again(tmp_path, capsys):
+    """Plain manim keeps text drawings in its text folder; one cut short by a killed process is drawn again."""
+    from manim import tempconfig
+
+    from scenes import text
+
+    with tempconfig({"text_dir": str(tmp_path)}):
+        first = text.pango_text("Once upon a damaged time", font="DejaVu Sans")
+        (drawing,) = tmp_path.glob("*.svg")
+        drawing.write_bytes(drawing.read_bytes()[:150])
+        again = text.pango_text("Once upon a damaged time", font="DejaVu Sans")
+    assert len(again.submobjects) == len(first.submobjects) and "drawing again" in capsys.readouterr().err
+    ElementTree.parse(drawing)
