@@ -67,19 +67,21 @@ def options_key(kw: dict) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in kw.items()))
 
 
-def make_text(text: str, strut: bool = False, **kw) -> Text:
+def make_text(text: str, strut: bool = False, bars: bool = False, **kw) -> Text:
     """`Text(text, **kw)`, made once per process and copied after that.
 
     With `strut`, the text also holds an invisible line of no width at its left edge, as tall
     as a struck text's bars: its centre is then where a struck text's is, on the same baseline.
     """
-    key = (text, strut, options_key(kw))
+    key = (text, strut, bars, options_key(kw))
     if key not in _TEXTS:
         template = None
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
             template = set_in_cells(text, kw, strut)
         if template is None:
             template = struck(text, **kw) if strut else without_svg_paths(pango_text(drawable(text), **kw))
+        if bars:
+            bars_first_and_last(template)
         _TEXTS[key] = template
     return _TEXTS[key].copy()
 
@@ -113,16 +115,20 @@ def discard_damaged(folder: Path) -> int:
     return removed
 
 
-def struck(text: str, **kw) -> Text:
-    """Text with an invisible bar at each end, so every line has the same height (ascender to
-    descender) and texts in a row or table line up, whatever letters they hold."""
-    t = make_text(f"|{drawable(text, one_line=True)}|", **kw)
-    # The bars are the leftmost and rightmost glyphs; Pango may draw others first (a missing glyph's box).
+def bars_first_and_last(t: Text) -> None:
+    """Put a struck text's bars, its leftmost and rightmost glyphs, first and last among its parts:
+    Pango may draw others first (the box of a glyph no font has)."""
     parts = t.submobjects
     left = min(parts, key=lambda m: m.get_left()[0])
     right = max(parts, key=lambda m: m.get_right()[0])
     if (parts[0], parts[-1]) != (left, right):
         t.submobjects = [left, *(m for m in parts if m is not left and m is not right), right]
+
+
+def struck(text: str, **kw) -> Text:
+    """Text with an invisible bar at each end, so every line has the same height (ascender to
+    descender) and texts in a row or table line up, whatever letters they hold."""
+    t = make_text(f"|{drawable(text, one_line=True)}|", bars=True, **kw)
     for bar in (t[0], t[-1]):
         bar.set_fill(opacity=0).set_stroke(opacity=0)
     t.gptanim_text = text
