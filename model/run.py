@@ -23,7 +23,7 @@ from model.sampling import (
     truncate_top_p,
 )
 from model.tokens_text import byte_level_bytes, display_token
-from model.trace_data import Trace
+from model.trace_data import Trace, write_atomically
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
@@ -42,13 +42,17 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
 
     enc = tok(settings.prompt, return_offsets_mapping=True, add_special_tokens=False)
     ids, offsets = list(enc["input_ids"]), [list(o) for o in enc["offset_mapping"]]
+    if not ids:
+        raise GptanimError(f"the tokenizer of {loaded.name} turns the prompt into no tokens at all")
     if len(ids) > n_ctx:
         if not settings.truncate:
             raise GptanimError(
                 f"the prompt is {len(ids)} tokens, longer than the model's context of {n_ctx}; "
                 "shorten it or pass --truncate to keep its end"
             )
-        ids, offsets = ids[-n_ctx:], offsets[-n_ctx:]
+    if settings.truncate and len(ids) + int(settings.generate) > n_ctx:
+        keep = max(1, n_ctx - int(settings.generate))  # room for the tokens to generate
+        ids, offsets = ids[-keep:], offsets[-keep:]
     if len(ids) + int(settings.generate) > n_ctx:
         raise GptanimError(
             f"{len(ids)} prompt tokens + {settings.generate} generated exceed the context of {n_ctx}; generate fewer"
@@ -141,9 +145,7 @@ def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
             pass
     geo = json.loads(json.dumps(geometry.analyse(W_E, loaded.tokenizer)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(geo))
-    partial.replace(path)
+    write_atomically(path, json.dumps(geo).encode())
     return geo
 
 

@@ -44,6 +44,7 @@ FORMATTERS: dict[str, Callable] = {
     "float": lambda v: f"{float(v):g}",
     "text": str,
     "len": lambda v: str(len(v)),
+    "cut16": lambda v: cut(str(v), 16),
     "cut40": lambda v: cut(str(v), 40),
     "claim": lambda v: v.text,  # a model.claims.Statement: its words
 }

@@ -21,6 +21,7 @@ from manim import (
     ValueTracker,
     VGroup,
     always_redraw,
+    config,
 )
 
 from model.claims import statements
@@ -44,6 +45,7 @@ class Tokenization(TraceScene):
     """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
 
     MAX_TOKENS = 40
+    MAX_PIECES = 9  # of a word split into pieces
 
     def construct(self):
         self.show_pieces()
@@ -78,7 +80,7 @@ class Tokenization(TraceScene):
         entries = split[source][:3]
         lines = VGroup()
         for e_index, entry in enumerate(entries):
-            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "text"))
+            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
             arrow = label("→", size=22, color=style.MUTED)
             pieces = VGroup(
                 *(
@@ -88,11 +90,16 @@ class Tokenization(TraceScene):
                         style.token_hue(j),
                         size=20,
                     )
-                    for j, p in enumerate(entry["pieces"])
+                    for j, p in enumerate(entry["pieces"][: self.MAX_PIECES])
                 )
-            ).arrange(RIGHT, buff=0.08)
+            )
+            if len(entry["pieces"]) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
+                path = f"info.split_words.{source}.{e_index}.pieces"
+                pieces.add(sentence("… {n} in all", size=20, color=style.MUTED, n=(entry["pieces"], path, "len")))
+            pieces.arrange(RIGHT, buff=0.08)
             lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        self.fit_width(lines, config.frame_width - 0.8 - style.FRAME_MARGIN - 0.1)  # many byte pieces (CJK, emoji)
         lines.next_to(self.row, DOWN, buff=0.6).to_edge(LEFT, buff=0.8)
         text = (
             "Some words of the prompt are cut into several pieces:"

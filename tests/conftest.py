@@ -22,6 +22,18 @@ def _isolated_cache(tmp_path_factory):
     os.environ["HF_HUB_OFFLINE"] = "1"
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The models run in this process on one thread: on busy cores torch's threads wait for each other
+    (a Trace of the embedded model took 20× longer with two threads beside two busy processes)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def build_local_gpt2(
     folder: Path,
     n_layer: int = 2,
