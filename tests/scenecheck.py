@@ -12,6 +12,7 @@ from manim import Text, config, tempconfig
 from model.trace_data import lookup
 from scenes.components import FORMATTERS
 from scenes.style import BACKGROUND, cut
+from scenes.voice import reading_time
 
 EDGE = 0.05  # how close to the frame's edge a text may come
 
@@ -32,9 +33,19 @@ def render(scene_cls, trace_path: Path, media: Path):
     with tempconfig(options):
         scene = scene_cls()
         scene.render()
+        check_pacing(scene)
         scene.last_frame = np.array(scene.renderer.get_frame())
         scene.frame_size = (config.frame_width, config.frame_height)
     return scene
+
+
+def check_pacing(scene) -> None:
+    """Every beat is narrated, in words a person would say, and stays up at least its caption's reading time."""
+    ends = [b["time"] for b in scene.beats[1:]] + [scene.time]
+    for beat, end in zip(scene.beats, ends):
+        assert beat["say"], f"beat {beat['title']!r} has no narration"
+        assert not re.search(r"\d\.\d{3}|‹|\\x", beat["say"]), beat["say"]  # no raw decimals, no bytes
+        assert end - beat["time"] >= reading_time(beat["text"]) - 1e-6, beat
 
 
 def texts(scene) -> list[Text]:
