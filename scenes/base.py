@@ -33,7 +33,7 @@ class TraceScene(SceneBase):
     caption = None
     voice: Voice = Voice()  # silent until `setup` reads GPTANIM_VOICE
     hold_until = 0.0  # the current beat lasts at least until then (its narration, its caption's reading)
-    opening = True  # the first picture appears whole: no fade in from an empty, near-black frame
+    shown = False  # whether a picture is on screen yet: until then, and until the first beat, nothing fades in
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
@@ -49,7 +49,7 @@ class TraceScene(SceneBase):
             print(f"gptanim: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
-        self.hold_until, self.opening = 0.0, True
+        self.hold_until, self.shown = 0.0, False
 
     def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, say: str = "",
              **fields) -> None:  # fmt: skip
@@ -78,7 +78,9 @@ class TraceScene(SceneBase):
             new.scale_to_fit_width(max_w)
         new.to_edge(DOWN, buff=0.35)
         self.pin(new)
-        if self.opening:  # the caption is there from the first frame, with the content
+        if not self.shown:  # the caption is there from the first frame, with the content
+            if self.caption is not None:
+                self.remove(self.caption)
             self.add(new)
         elif self.caption is not None:
             self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
@@ -93,8 +95,9 @@ class TraceScene(SceneBase):
             self.wait(frames / config.frame_rate)
 
     def play(self, *args, **kwargs):
-        if self.opening and not all(isinstance(a, Wait) for a in args):  # the first picture appears finished
-            self.opening = False
+        opening = not self.shown or not self.beats
+        if opening and not all(isinstance(a, Wait) for a in args):  # the opening picture appears finished, at once
+            self.shown = True
             kwargs.update(run_time=1 / config.frame_rate, rate_func=lambda t: 1.0)
         super().play(*args, **kwargs)
 

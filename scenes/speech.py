@@ -104,6 +104,7 @@ def listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+SAID_AS = {"×": " times ", "≈": "about ", "W_E": "W E", "W_U": "W U", "LayerNorm": "layer norm", "-gpt": " G P T"}
 NUMBER = re.compile(r"((?<!\w)[−-])?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%| (?:million|billion|trillion))?")
 QUOTED = re.compile(r"“([^”]*)”")
 
@@ -128,6 +129,7 @@ def speakable(text: str) -> str:
         return inner if re.search(r"[A-Za-z0-9]", inner) else "this token"
 
     text = QUOTED.sub(token, text)
-    text = text.replace("×", " times ").replace("≈", "about ").replace("W_E", "W E").replace("W_U", "W U")
+    for written, said in SAID_AS.items():
+        text = text.replace(written, said)
     text = NUMBER.sub(_say_number, text)
     return re.sub(r"\s+", " ", text).strip()

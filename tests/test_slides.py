@@ -32,7 +32,7 @@ def test_a_slide_per_beat_with_the_narration_as_notes(deck):
     notes = [s["notes"] for s in softmax["slides"]]
     assert len(notes) >= 4
     assert any(n.startswith("Logits can be any numbers") for n in notes)  # the talking points, not the caption
-    assert any(n.startswith("Step two: add these up over all 8,192 tokens") for n in notes)
+    assert any(n.startswith("Step two: add them up over all 8,192 tokens") for n in notes)
 
 
 def test_html_deck_has_no_web_address_and_local_reveal(deck):

@@ -11,9 +11,10 @@ from manim import FadeIn, Square, tempconfig
 
 from gptanim.cli import main
 from gptanim.subtitles import CPS, LINE, LINES, lecture_cues
+from model.errors import GptanimError
 from scenes.base import TraceScene
 from scenes.speech import pct, speakable, spoken_token
-from scenes.voice import BREATH, RATE, decode, reading_time
+from scenes.voice import BREATH, RATE, TARGET_RMS_DB, decode, reading_time, voice_from, write_wav
 
 
 def test_numbers_and_tokens_are_said_as_a_person_would():
@@ -109,3 +110,17 @@ def test_a_missing_voice_package_is_one_line_and_writes_nothing(tmp_path, capsys
     assert not out.exists()
     assert main(["render", "--voice", "robot", "--out", str(out)]) == 2
     assert "unknown voice 'robot'" in capsys.readouterr().err and not out.exists()
+
+
+def test_recordings_in_a_folder_speak_for_their_beats(tmp_path):
+    tone = 0.05 * np.sin(np.linspace(0, 2000 * np.pi, RATE)).astype(np.float32)  # 1 s, quiet
+    write_wav(tmp_path / "Title-01.wav", tone)
+    narrator = voice_from(f"folder:{tmp_path}")
+    line = narrator.speak("Anything.", "Title-01")
+    assert line.duration == pytest.approx(1.0, abs=0.01) and line.timings == [("Anything.", 0.0, line.duration)]
+    loud = decode(line.path)
+    loud = loud[np.abs(loud) > 0.02]  # the level is measured over the sound, not its silences
+    assert 20 * np.log10(np.sqrt(np.mean(loud**2))) == pytest.approx(TARGET_RMS_DB, abs=1.0)  # brought to level
+    assert narrator.speak("Anything.", "Title-02") is None  # no file: a silent beat
+    with pytest.raises(GptanimError, match="not a folder"):
+        voice_from(f"folder:{tmp_path / 'nope'}").check()
