@@ -68,11 +68,14 @@ class TraceScene(SceneBase):
         self.beats.append({"time": self.time, "title": title, "text": new.gptanim_text, "say": say, "id": beat_id,
                            "audio": line.duration if line else 0.0, "timings": line.timings if line else []})  # fmt: skip
         needed = max(reading_time(new.gptanim_text) if show else 0.0, line.duration + BREATH if line else 0.0)
-        self.hold_until = self.time + needed
+        start = self.time
         if SLIDES:  # each beat starts a slide whose notes are its narration (the caption if it has none)
             self.next_slide(notes=say or new.gptanim_text)
-        if not show:
-            return
+        if show:
+            self.show_caption(new)
+        self.hold_until = start + needed  # set last: the caption's own fade must not wait for this beat
+
+    def show_caption(self, new) -> None:
         max_w = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
         if new.width > max_w:
             new.scale_to_fit_width(max_w)
@@ -95,6 +98,8 @@ class TraceScene(SceneBase):
             self.wait(frames / config.frame_rate)
 
     def play(self, *args, **kwargs):
+        if any(isinstance(a, FadeOut) for a in args):  # nothing leaves the screen while its beat is still said
+            self.hold()
         opening = not self.shown or not self.beats
         if opening and not all(isinstance(a, Wait) for a in args):  # the opening picture appears finished, at once
             self.shown = True

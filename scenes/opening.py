@@ -295,7 +295,9 @@ class PredictSampleRepeat(TraceScene):
                 "It need not be the likeliest token: drawing by probability is what "
                 "keeps the text varied instead of repetitive.",
                 say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A less likely token "
-                "sometimes wins, so the same prompt can continue in different ways.",
+                "sometimes wins, so the same prompt can continue in different ways."
+                if not any(b["title"] == "Not the favourite" for b in self.beats)
+                else "Again, not the favourite.",
             )
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
@@ -309,11 +311,11 @@ class PredictSampleRepeat(TraceScene):
     def sample_words(self, i: int, step: dict) -> str:
         """What the narrator says about the draw at step i: the token, its chance, its rank."""
         seed = self.trace.info["continuation"]["seed"]
-        words = (f"Then one token is drawn, like a roll of a weighted die; seed {seed} makes it repeatable. "
-                 if i == 0 else "Another draw: ")  # fmt: skip
+        words = (f"Then one token is drawn, like a roll of a weighted die; seed {seed} makes it repeatable. Out "
+                 if i == 0 else "Another draw: out ")  # fmt: skip
         rank = step["chosen_rank"]
         place = "the likeliest" if rank == 1 else f"number {rank} on the list"
-        return words + f"out comes {spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
+        return words + f"comes {spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
 
     def wrap_up(self):
         self.play(FadeOut(self.slot_mark), run_time=0.3)

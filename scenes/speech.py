@@ -61,8 +61,10 @@ def big(n: int) -> str:
 
 
 def dec(x: float, digits: int = 1) -> str:
-    """A measured value rounded for speech: '7.2', '−0.4'."""
+    """A measured value rounded for speech: '7.2', '−0.4', '1' (no trailing zeros)."""
     s = f"{float(x):.{digits}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")  # 1.00 is said "one", 0.70 "zero point seven"
     return s.replace("-", "−") if float(s) != 0 else s.lstrip("-")
 
 
