@@ -248,7 +248,12 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    assemble(videos, out)
+    joined = hashlib.sha256(" ".join(stored[e.name].name for e in scenes).encode()).hexdigest()
+    stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
+    done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.chapters.txt", "lecture.narration.txt")]
+    if not (stamp.exists() and stamp.read_text() == joined and all(p.exists() for p in done)):
+        assemble(videos, out)
+        write_text(stamp, joined)
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
 

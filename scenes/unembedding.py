@@ -382,7 +382,7 @@ class TopKTopP(TraceScene):
     def heading(self):
         """The untruncated distribution first: what the two cuts start from."""
         t = self.trace
-        top = t.info["truncation"]["base_top"][:8]
+        top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
         self.base = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.4, ellipsis=True)
@@ -390,8 +390,8 @@ class TopKTopP(TraceScene):
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
-            say="Below these bars, thousands of tokens each have a tiny chance. Many systems cut off that tail "
-            "before drawing.",
+            say=f"Below these {len(top)} bars, the other {big(t.meta['vocab_size'] - len(top))} tokens share "
+            f"{pct(t.info['softmax']['others'])}. Many systems cut off that tail before drawing.",
         )
         self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1), FadeIn(self.base.dots))
 
