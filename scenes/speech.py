@@ -93,10 +93,11 @@ def _token(display: str) -> str:
     return f"“{bare.replace(NEWLINE, ' ')}”"
 
 
-def plain_quote(text: str, otherwise: str) -> str:
-    """Text in quotes if a narrator can read it out (letters, digits, spaces, common punctuation), else `otherwise`."""
+def plain_quote(text: str, otherwise: str, limit: int = 80) -> str:
+    """Text in quotes if a narrator can read it out (letters, digits, spaces, common punctuation; at most
+    `limit` characters), else `otherwise`."""
     text = " ".join(text.split())
-    if text and re.fullmatch(r"[A-Za-z0-9 ,.;:!?'’\-]+", text):
+    if text and len(text) <= limit and re.fullmatch(r"[A-Za-z0-9 ,.;:!?'’\-]+", text):
         return f"“{text}”"
     return otherwise
 

@@ -34,7 +34,7 @@ class Spoken(TraceScene):
 
     def construct(self):
         self.beat("One", "A short caption.", say="The model reads the prompt. Then it predicts.")
-        self.play(FadeIn(Square()), run_time=0.5)
+        self.play(FadeIn(Square(fill_opacity=1)), run_time=0.5)
         self.beat("Two", "A long caption, which takes a viewer longer to read than its narration takes to say.",
                   say="Short.")  # fmt: skip
 
@@ -124,3 +124,13 @@ def test_recordings_in_a_folder_speak_for_their_beats(tmp_path):
     assert narrator.speak("Anything.", "Title-02") is None  # no file: a silent beat
     with pytest.raises(GptanimError, match="not a folder"):
         voice_from(f"folder:{tmp_path / 'nope'}").check()
+
+
+def test_the_scene_opens_on_its_first_picture(spoken):
+    import av
+
+    _, video = spoken
+    with av.open(str(video)) as src:
+        first = next(src.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    lit = np.abs(first - first[0, 0]).sum(-1) > 60  # pixels unlike the background
+    assert lit.mean() > 0.02  # the square and the caption are there in the very first frame, not faded in
