@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
-from gptanim.render import write_text
+from gptanim.render import scratch_folder, sweep, temporary_name, write_text
 from model.errors import GptanimError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,10 +20,14 @@ URL = re.compile(r"https?://", re.I)
 
 
 def convert(slides_dir: Path, names: list[str], dest: Path, to: str, *options: str) -> Path:
-    partial = dest.with_name(dest.stem + ".part" + dest.suffix)
+    partial = temporary_name(dest).with_suffix(".part" + dest.suffix)  # manim-slides wants the suffix
     cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides_dir), *names, str(partial),
            "--to", to, *options]  # fmt: skip
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    scratch = scratch_folder(dest.parent)  # for manim-slides' own temporary files
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if done.returncode != 0 or not partial.exists():
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise GptanimError(f"manim-slides could not write the {to} deck: {last[0]}")
@@ -57,9 +63,26 @@ def build_deck(slides_dir: Path, names: list[str], title: str) -> dict:
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
     out = slides_dir.parent
-    html = convert(slides_dir, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={title}",
-                   "-creveal_theme=black")  # fmt: skip
-    make_offline(html)
+    sweep(out)
+    escaped = escaped_slides(slides_dir, names, scratch_folder(out))
+    try:
+        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js",
+                       f"-ctitle={escape(title)}", "-creveal_theme=black")  # fmt: skip
+    finally:
+        shutil.rmtree(escaped, ignore_errors=True)
+    make_offline(deck)
     pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
     pdf = convert(slides_dir, names, out / "handout.pdf", "pdf")
-    return {"folder": out, "html": html, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
+    return {"folder": out, "html": deck, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
+
+
+def escaped_slides(slides_dir: Path, names: list[str], folder: Path) -> Path:
+    """The scenes' slide files in `folder` with their notes escaped for HTML, which manim-slides inserts as
+    they are: a prompt's `<script>` is then shown, never run. The slides' videos stay where they are."""
+    for name in names:
+        doc = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))
+        for slide in doc["slides"]:
+            if slide.get("notes"):
+                slide["notes"] = escape(slide["notes"])
+        (folder / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return folder

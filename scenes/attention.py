@@ -21,12 +21,13 @@ from manim import (
     VGroup,
 )
 
+from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import AttentionGrid, TokenBox, VectorColumn, label, number, sentence
+from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
 from scenes.speech import big, dec, pct, spoken_token
 
-MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
+MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -91,10 +92,13 @@ class AttentionPattern(TraceScene):
         if n < len(t.token_ids):
             self.beat(
                 "Last part",
-                "The prompt has {n} tokens; the grid shows the last few.",
+                "The prompt has {n} tokens; the grid shows the last few. In its last row, {c}.",
                 n=(t.token_ids, "info.tokens.ids", "len"),
-                say=f"The prompt has {len(t.token_ids)} tokens; the grid shows the last {n}.",
+                c=claim(statements(t)["attention.grid.hidden"]),
+                say=f"The prompt has {len(t.token_ids)} tokens; the grid shows the last {n}. In its last row, "
+                f"{statements(t)['attention.grid.hidden'].text}.",
             )
+            self.wait(2.5)  # time to read what the grid leaves out
         self.beat(
             "Pattern",
             "Each row is a query token; the brighter a cell, the more it reads from that key token.",
@@ -199,9 +203,10 @@ class AttentionPattern(TraceScene):
         ).to_edge(UP, buff=0.3)
         self.beat(
             "Every head",
-            "Every head of every layer has its own pattern: each looks for something different.",
+            "Every head of every layer computes its own pattern; {c}.",
+            c=claim(statements(t)["attention.heads"]),
             say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, each with its own query and key "
-            "matrices, so its own pattern.",
+            f"matrices, so its own pattern; {statements(t)['attention.heads'].text}.",
         )
         self.play(FadeOut(self.grid), FadeOut(self.example), FadeOut(self.heading), FadeOut(self.cell_mark))
         self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
@@ -237,7 +242,7 @@ class AttentionFlow(TraceScene):
 
     def show_tokens(self):
         t = self.trace
-        self.positions = shown_positions(t, 12)
+        self.positions = shown_positions(t, FLOW_TOKENS)
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
         self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
@@ -283,6 +288,11 @@ class AttentionFlow(TraceScene):
             )
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
+        hidden = statements(t).get("attention.flow.hidden")
+        if hidden is not None:  # a longer prompt: say what the picture leaves out
+            note = statement(hidden, size=18, color=style.MUTED)
+            self.fit_width(note).move_to([0, -2.3, 0])  # below the lowest arc
+            numbers.add(note)
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",

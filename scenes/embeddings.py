@@ -21,11 +21,24 @@ from manim import (
     ValueTracker,
     VGroup,
     always_redraw,
+    config,
 )
 
+from model.claims import statements
 from scenes import style
 from scenes.base import ThreeDSceneBase, TraceScene
-from scenes.components import TokenBox, VectorColumn, WeightMatrix, flow, label, number, sentence, token_text
+from scenes.components import (
+    TokenBox,
+    VectorColumn,
+    WeightMatrix,
+    claim,
+    flow,
+    label,
+    number,
+    sentence,
+    statement,
+    token_text,
+)
 from scenes.speech import big, dec, listing, pct, spoken_token
 
 
@@ -33,6 +46,7 @@ class Tokenization(TraceScene):
     """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
 
     MAX_TOKENS = 40
+    MAX_PIECES = 9  # of a word split into pieces
 
     def construct(self):
         self.show_pieces()
@@ -74,7 +88,7 @@ class Tokenization(TraceScene):
         entries = split[source][:3]
         lines = VGroup()
         for e_index, entry in enumerate(entries):
-            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "text"))
+            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
             arrow = label("→", size=22, color=style.MUTED)
             pieces = VGroup(
                 *(
@@ -84,11 +98,16 @@ class Tokenization(TraceScene):
                         style.token_hue(j),
                         size=20,
                     )
-                    for j, p in enumerate(entry["pieces"])
+                    for j, p in enumerate(entry["pieces"][: self.MAX_PIECES])
                 )
-            ).arrange(RIGHT, buff=0.08)
+            )
+            if len(entry["pieces"]) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
+                path = f"info.split_words.{source}.{e_index}.pieces"
+                pieces.add(sentence("… {n} in all", size=20, color=style.MUTED, n=(entry["pieces"], path, "len")))
+            pieces.arrange(RIGHT, buff=0.08)
             lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        self.fit_width(lines, config.frame_width - 0.8 - style.FRAME_MARGIN - 0.1)  # many byte pieces (CJK, emoji)
         lines.next_to(self.row, DOWN, buff=0.6).to_edge(LEFT, buff=0.8)
         text = (
             "Some words of the prompt are cut into several pieces:"
@@ -317,6 +336,8 @@ class ContextEmbedding(TraceScene):
                 row[1 + 2 * j].move_to([-2.6 + 3.1 * j, y, 0], aligned_edge=LEFT)
                 row[2 + 2 * j].move_to([-0.4 + 3.1 * j, y, 0], aligned_edge=RIGHT)
             table.add(row)
+        note = statement(statements(t)["lens.embedding"], size=18, color=style.MUTED)
+        self.fit_width(note).next_to(table, DOWN, buff=0.35).set_x(0)
         self.beat(
             "Logit lens",
             "The logit lens: each layer's last vector through the final LayerNorm and unembedding.",
@@ -325,6 +346,7 @@ class ContextEmbedding(TraceScene):
             f"{pct(probs[t.n_layer, 0])}.",
         )
         self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
+        self.play(FadeIn(note))
         self.wait(1.5)
 
 
@@ -409,25 +431,29 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.add_fixed_in_frame_mobjects(arrow)
         return arrow
 
-    def direction_words(self) -> str:
-        analogies = self.geo["analogies"]
-        if not analogies:
-            return "Directions between words can carry meaning."
-        return (
-            "Directions can carry meaning. In the full space, the cosine between the arrow from “man” to “woman” "
-            f"and the arrow from “king” to “queen” is {dec(analogies[0]['offset_cosine'], 2)}; 1 would be the same "
-            "direction."
-        )
-
     def gender_arrows(self):
         words = self.geo["pca_words"]
         grown = ValueTracker(0.05)
         pairs = [(a, b) for a, b in (("man", "woman"), ("king", "queen")) if a in words and b in words]
-        self.beat(
-            "Directions",
-            "Directions can carry meaning: woman − man and queen − king point roughly the same way.",
-            say=self.direction_words(),
-        )
+        found = statements(self.trace)
+        if "geometry.gender.directions" in found:
+            self.beat(
+                "Directions",
+                "woman − man and queen − king: {c}.",
+                c=claim(found["geometry.gender.directions"]),
+                say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
+                f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
+            )
+        else:
+            self.beat(
+                "Directions",
+                "Directions can carry meaning; this vocabulary lacks the words to test one.",
+                say="Directions between words can carry meaning, but this vocabulary lacks the words to test one.",
+            )
+        if "geometry.gender.picture" in found:
+            picture = statement(found["geometry.gender.picture"], size=16, color=style.MUTED)
+            self.pin(picture.next_to(self.skipped_note, DOWN, buff=0.12))
+            self.play(FadeIn(picture), run_time=0.5)
         for a, b in pairs:
             self.flat_arrow(self.point(a), self.point(b), grown)
         if pairs:
@@ -464,25 +490,21 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                     c=(near["cosine"], f"info.geometry.analogies.0.nearest.{j}.cosine", "value"),
                 )
             )
-        lines.append(
-            sentence(
-                "“{t}” ranks {r}",
-                size=18,
-                color=style.MUTED,
-                t=(a["target"], "info.geometry.analogies.0.target", "text"),
-                r=(a["target_rank"], "info.geometry.analogies.0.target_rank", "int"),
-            )
-        )
+        found = statements(self.trace)
+        for part in ("rank", "rank_with_inputs"):
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=16, color=style.MUTED))
         panel = (
             VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
         )
         self.pin(panel)
         self.beat(
             "Analogy",
-            "King − man + woman, among all the model's tokens, by cosine similarity (real ranks, no adjustments):",
+            "{e}, by cosine (input words left out): {v}.",
+            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            v=claim(found["geometry.analogies.0.verdict"]),
             say=f"Take “{a['words'][1]}”, subtract “{a['words'][0]}”, add “{a['words'][2]}”, and search all "
-            f"{big(self.trace.meta['vocab_size'])} tokens: “{a['target']}” comes out "
-            f"{'first' if a['target_rank'] == 1 else 'at rank ' + str(a['target_rank'])}. Nobody taught it that.",
+            f"{big(self.trace.meta['vocab_size'])} tokens but those three: "
+            f"{found['geometry.analogies.0.verdict'].text}.",
         )
         self.play(FadeIn(panel))
         self.wait(1)
@@ -526,9 +548,10 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.pin(panel)
         self.beat(
             "Plurality",
-            "Along a plural direction (from other pairs), plurals score higher than singulars:",
-            say=f"A plural direction, found from {plural['n_fit']} pairs, is tested on {plural['n_held_out']} others: "
-            f"the plural scores higher in {pct(plural['held_out_accuracy'])} of them.",
+            "Along a plural direction found from other pairs, {c}:",
+            c=claim(statements(self.trace)["geometry.plural"]),
+            say=f"A plural direction, found from {plural['n_fit']} pairs, is tested on the others: "
+            f"{statements(self.trace)['geometry.plural'].text}.",
         )
         self.play(FadeIn(panel))
         self.wait(1)
@@ -537,18 +560,17 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         dots = self.geo["dots"]
         if not dots:
             return
+        found = statements(self.trace)
         lines = []
         for j, d in enumerate(dots):
-            if j and (d["a"], d["b"]) == (dots[j - 1]["a"], dots[j - 1]["b"]):
-                continue  # the least aligned pair is also the most nearly orthogonal one
             lines.append(
                 sentence(
-                    "{a} · {b} = {v}  ({kind})",
+                    "{a} · {b} = {v}, {kind}",
                     size=18,
                     a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
                     b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
                     v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
-                    kind=(d["kind"], f"info.geometry.dots.{j}.kind", "text"),
+                    kind=claim(found[f"geometry.dots.{j}"]),
                 )
             )
         panel = (
@@ -558,18 +580,12 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             .shift(0.6 * UP)
         )
         self.pin(panel)
-        first = dots[0]
-        say = (
-            "The dot product measures how far two vectors point the same way: multiply entry by entry, add up. "
-            f"“{first['a']}” and “{first['b']}” give {dec(first['dot'], 2)}. Attention is built on it."
+        self.beat(
+            "Dot product",
+            "The dot product measures alignment; here {c}.",
+            c=claim(found["geometry.pairs"]),
+            say="The dot product measures how far two vectors point the same way: multiply entry by entry, add up. "
+            f"Here {found['geometry.pairs'].text}. Attention is built on it.",
         )
-        if any(d["dot"] < 0 for d in dots):
-            self.beat("Dot product", "The dot product measures alignment: positive, near zero, or negative.", say=say)
-        else:
-            self.beat(
-                "Dot product",
-                "The dot product measures alignment; none of these words points the opposite way.",
-                say=say,
-            )
         self.play(FadeIn(panel))
         self.wait(1.5)
