@@ -374,11 +374,12 @@ class Temperature(TraceScene):
         self.wait(2)
 
     def comparison_words(self) -> str:
-        runs = self.trace.info["comparisons"]
-        temps = [f"{r['temperature']:g}" for r in runs]
+        runs, found = self.trace.info["comparisons"], statements(self.trace)
+        judged = [f"at {run['temperature']:g}, {found[f'comparisons.{c}'].text}" for c, run in enumerate(runs)]
         return (
-            f"The same prompt and seed at temperatures {', '.join(temps[:-1])} and {temps[-1]}. The higher the "
-            "temperature, the more often the unlikely tail gets its chance. Compare them."
+            "The same prompt and seed at three temperatures, each judged by how the model ranked the tokens drawn: "
+            + "; ".join(judged)
+            + "."
         )
 
 
