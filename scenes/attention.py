@@ -15,10 +15,14 @@ from manim import (
     FadeOut,
     ImageMobject,
     LaggedStart,
+    Line,
     Rectangle,
+    ReplacementTransform,
     RoundedRectangle,
     SurroundingRectangle,
+    UpdateFromAlphaFunc,
     VGroup,
+    config,
 )
 
 from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
@@ -233,12 +237,37 @@ def overlaps(a, b, gap: float = 0.05) -> bool:
     )
 
 
+def travel(mob, path, end_scale: float) -> UpdateFromAlphaFunc:
+    """Move `mob` along `path` while it scales to `end_scale`: a value vector carried by its attention weight."""
+    start = mob.copy()
+
+    def update(m, alpha):
+        m.become(start)
+        m.scale(1 + (end_scale - 1) * alpha)
+        m.move_to(path.point_from_proportion(alpha))
+
+    return UpdateFromAlphaFunc(mob, update)
+
+
+ARC_MIN_OPACITY = 0.6  # the faintest arc still stands 3:1 against the background (tests check it)
+
+
+def arc_stroke(arc, weight: float):
+    """An arc as wide as its weight, never fainter than ARC_MIN_OPACITY."""
+    return arc.set_stroke(style.KEY, width=1.5 + 10 * weight, opacity=ARC_MIN_OPACITY + (1 - ARC_MIN_OPACITY) * weight)
+
+
 class AttentionFlow(TraceScene):
-    """The last token's attention as arcs from the tokens it reads, opacity by the real weight."""
+    """The last token's attention as arcs from the tokens it reads, width by the real weight; the value
+    vectors travel along them, scaled by the weight, and add up to the head's output for the last token."""
+
+    VALUES = 3  # tokens whose value vectors travel (the largest weights)
+    ENTRIES = 3  # entries of each value vector shown
 
     def construct(self):
         self.show_tokens()
         self.draw_flow()
+        self.carry_values()
 
     def show_tokens(self):
         t = self.trace
@@ -252,9 +281,11 @@ class AttentionFlow(TraceScene):
                 TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=20, limit=8)
                 for p in self.positions
             )
-        ).arrange(RIGHT, buff=0.18)
+        )
+        spare = 11.5 - sum(b.width for b in boxes)  # a short prompt spreads over the frame's width
+        boxes.arrange(RIGHT, buff=min(1.2, max(0.18, spare / max(1, len(boxes) - 1))))
         self.fit_width(boxes, 12.8)
-        self.boxes = boxes.move_to([0, 1.4, 0])
+        self.boxes = boxes.move_to([0, 0.55, 0])
         self.play(FadeIn(self.heading), LaggedStart(*(FadeIn(b) for b in boxes), lag_ratio=0.05))
 
     def draw_flow(self):
@@ -262,53 +293,117 @@ class AttentionFlow(TraceScene):
         last = self.positions[-1]
         weights = t.pattern(self.layer, self.head)[last]
         target = self.boxes[-1].get_bottom() + 0.05 * DOWN
-        arcs = VGroup()
+        self.arcs = VGroup()
         for box, pos in zip(self.boxes, self.positions):
-            w = float(weights[pos])
             start = box.get_bottom() + 0.05 * DOWN
-            if pos == last:
-                continue
-            arc = ArcBetweenPoints(start, target, angle=1.4).set_stroke(
-                style.KEY, width=1 + 10 * w, opacity=0.1 + 0.9 * w
-            )
+            if pos == last:  # the token reads itself too: a loop under its own box
+                half = min(0.2, box.width / 2 - 0.02) * RIGHT
+                arc = ArcBetweenPoints(target - half, target + half, angle=1.6 * np.pi)
+            else:
+                arc = ArcBetweenPoints(start, target, angle=1.4)
+            arc_stroke(arc, float(weights[pos]))
             arc.gptanim_weight_path = f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]"
-            arcs.add(arc)
-        order = np.argsort(-weights[self.positions], kind="stable")[:3]
+            self.arcs.add(arc)
+        self.order = [int(j) for j in np.argsort(-weights[self.positions], kind="stable")[: self.VALUES]]
         numbers = VGroup()
-        for j in order:
+        for j in self.order:
             pos = self.positions[j]
             numbers.add(
                 number(
                     float(weights[pos]),
                     f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]",
                     "percent",
-                    size=16,
+                    size=18,
                     color=style.KEY,
-                ).next_to(self.boxes[j], UP, buff=0.15)  # fmt: skip
+                ).next_to(self.boxes[j], UP, buff=0.12)  # fmt: skip
             )
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
+        self.numbers = numbers
         hidden = statements(t).get("attention.flow.hidden")
+        self.note = VGroup()
         if hidden is not None:  # a longer prompt: say what the picture leaves out
-            note = statement(hidden, size=18, color=style.MUTED)
-            self.fit_width(note).move_to([0, -2.3, 0])  # below the lowest arc
-            numbers.add(note)
+            self.note = statement(hidden, size=18, color=style.MUTED)
+            self.fit_width(self.note, 9.0)
+            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # below the lowest arc, left of the sum
+        first = self.positions[self.order[0]]
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
-            say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as strong as its "
-            f"weight. The strongest, {pct(weights[self.positions[order[0]]])}, comes from "
-            f"{spoken_token(t.token_display[self.positions[order[0]]])}.",
+            say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as wide as its "
+            f"weight. The strongest, {pct(weights[first])}, comes from {spoken_token(t.token_display[first])}.",
         )
-        if arcs:
-            self.play(LaggedStart(*(Create(a) for a in arcs), lag_ratio=0.1), run_time=2)
-        self.play(FadeIn(numbers))
+        self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), run_time=2)
+        self.play(FadeIn(numbers), FadeIn(self.note))
+
+    def carry_values(self):
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        weights = t.pattern(L, H)[last]
+        v = t[f"blocks.{L}.attn.hook_v"]
+        columns = []
+        for j in self.order:
+            pos = self.positions[j]
+            col = VectorColumn(v[pos, H], lambda i, pos=pos: f"blocks.{L}.attn.hook_v[{pos},{H},{i}]",
+                               shown=self.ENTRIES, size=18, dim_path=None)  # fmt: skip
+            columns.append(col)
+        # Side by side above their tokens, pushed apart where tokens are close, inside the frame.
+        top = max(n.get_top()[1] for n in self.numbers) + 0.15
+        order_x = sorted(range(len(columns)), key=lambda c: self.boxes[self.order[c]].get_x())
+        right = -np.inf
+        for c in order_x:
+            col = columns[c]
+            col.move_to([self.boxes[self.order[c]].get_x(), top + col.height / 2, 0])
+            if col.get_left()[0] < right + 0.25:
+                col.shift((right + 0.25 - col.get_left()[0]) * RIGHT)
+            right = col.get_right()[0]
+        spill = max(c.get_right()[0] for c in columns) - (config.frame_width / 2 - 0.4)
+        if spill > 0:
+            for col in columns:
+                col.shift(spill * LEFT)
+        tag = sentence(
+            "value vectors ({d} numbers)", size=18, color=style.VALUE, d=(t.meta["d_head"], "meta.d_head", "int")
+        )
+        tag.next_to(VGroup(*columns), LEFT, buff=0.3)
+        if tag.get_left()[0] < -config.frame_width / 2 + 0.4:
+            tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
+        z = VectorColumn(t[f"blocks.{L}.attn.hook_z"][last, H], lambda i: f"blocks.{L}.attn.hook_z[{last},{H},{i}]",
+                         shown=self.ENTRIES, size=18, dim_path=None)  # fmt: skip
+        z.move_to([self.boxes[-1].get_x(), -2.35, 0])
+        if z.get_right()[0] > config.frame_width / 2 - 0.4:
+            z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
+        z_tag = label("their weighted sum", size=18, color=style.VALUE).next_to(z, LEFT, buff=0.3)
         self.beat(
             "Values",
-            "What flows along each arc is that token's value vector, scaled by the weight.",
-            say="Along each arc travels the token's value vector, scaled by the weight; their sum is added to the "
-            "last token's vector.",
+            "Each token also offers a value vector (its first entries shown).",
+            say=f"Each token also offers a value vector: {self.trace.meta['d_head']} numbers in this head. "
+            "Here are the first few, for the tokens with the largest weights.",
         )
+        self.play(*(FadeIn(c, shift=0.2 * UP) for c in columns), FadeIn(tag))
+        self.beat(
+            "Weighted sum",
+            "Each value travels along its arc, scaled by the weight, and they add into the last token's vector.",
+            say="Along each arc travels the token's value vector, shrunk or kept by its weight; at the last token "
+            f"they add up. In this head, the sum's first entry is {dec(t[f'blocks.{L}.attn.hook_z'][last, H, 0], 2)}.",
+        )
+        paths = []
+        for c, j in enumerate(self.order):
+            arc = self.arcs[j]
+            path = Line(columns[c].get_center(), arc.get_start())
+            path.append_points(arc.points)
+            paths.append(path)
+        self.play(
+            FadeOut(tag),
+            LaggedStart(
+                *(
+                    travel(col, path, 0.35 + 0.65 * float(weights[self.positions[j]]))
+                    for col, path, j in zip(columns, paths, self.order)
+                ),
+                lag_ratio=0.25,
+            ),  # fmt: skip
+            run_time=4.5,
+        )
+        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag))
         self.wait(1.5)
 
 

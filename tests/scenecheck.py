@@ -148,3 +148,58 @@ def loaded_trace(path):
     from model.trace_data import Trace
 
     return Trace.load(path)
+
+
+CAP_HEIGHT = 0.73  # DejaVu's capital height, as a share of the invisible bar every struck text and number carries
+MIN_CAP_PX = 10  # at 854×480
+
+
+def check_text_size(scene, min_px: float = MIN_CAP_PX, height_px: int = 480) -> None:
+    """Every text on screen has a capital height of at least `min_px` pixels at 854×480 (rotated or not:
+    measured along its invisible end bar, which is as tall as the font's line)."""
+    px_per_unit = height_px / scene.frame_size[1]
+    for t in texts(scene):
+        bar = t.submobjects[-1] if t.submobjects else None
+        if bar is None or bar.get_fill_opacity() > 0 or getattr(t, "gptanim_3d", False):
+            continue  # no invisible bar to measure by
+        cap = CAP_HEIGHT * max(bar.width, bar.height) * px_per_unit
+        assert cap >= min_px - 0.05, f"{shown_text(t)!r}: capitals {cap:.1f} px high, under {min_px} px"
+
+
+def box(m) -> tuple[float, float, float, float]:
+    (left, bottom), (right, top) = m.get_corner(np.array([-1, -1, 0]))[:2], m.get_corner(np.array([1, 1, 0]))[:2]
+    return left, right, bottom, top
+
+
+def check_caption_clear(scene, gap: float = 0.05) -> None:
+    """The caption has its own band: no drawn shape (grid cell, arc, image, text) comes within `gap` of it."""
+    caption = getattr(scene, "caption", None)
+    if caption is None or caption not in scene.mobjects:
+        return
+    cl, cr, cb, ct = box(caption)
+    own = {id(m) for m in caption.get_family()}
+    for mob in scene.mobjects:
+        for m in mob.get_family():
+            if id(m) in own or m.submobjects or len(m.points) == 0:
+                continue  # the caption itself, a group (its parts are checked), nothing drawn
+            if hasattr(m, "get_stroke_opacity") and max(m.get_fill_opacity(), m.get_stroke_opacity()) == 0:
+                continue  # invisible: a text's end bars
+            left, right, bottom, top = box(m)
+            clear = left > cr + gap or right < cl - gap or bottom > ct + gap or top < cb - gap
+            assert clear, f"{type(m).__name__} at ({left:.2f}..{right:.2f}, {bottom:.2f}..{top:.2f}) under the caption"
+
+
+def luminance(rgb) -> float:
+    c = np.asarray(rgb, dtype=float)
+    c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def contrast(color, opacity: float, background=BACKGROUND) -> float:
+    """WCAG contrast of a stroke of `color` drawn at `opacity` over the background."""
+    from manim import ManimColor
+
+    bg = np.array(ManimColor(background).to_rgb())
+    fg = opacity * np.array(ManimColor(color).to_rgb()) + (1 - opacity) * bg
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

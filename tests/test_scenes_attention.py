@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model.claims import FLOW_TOKENS
 from model.trace_data import lookup
 from scenes import style
 from scenes.attention import AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from tests.scenecheck import (
+    check_caption_clear,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    contrast,
+    loaded_trace,
+    render,
+    shown_paths,
+)
 
 
 @pytest.mark.parametrize("scene_cls", [AttentionPattern, AttentionFlow, MLPBlock])
@@ -18,6 +28,15 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
+    if scene_cls in (AttentionFlow,):
+        check_text_size(scene)
+        check_caption_clear(scene)
+    if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
+        arcs = {id(m): m for mob in scene.mobjects for m in mob.get_family() if hasattr(m, "gptanim_weight_path")}
+        arcs = list(arcs.values())
+        assert len(arcs) == len(shown_positions(scene.trace, FLOW_TOKENS))
+        for arc in arcs:
+            assert contrast(arc.get_stroke_color(), arc.get_stroke_opacity()) >= 3.0, arc.gptanim_weight_path
 
 
 def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
