@@ -20,15 +20,27 @@ from manim import (
     ReplacementTransform,
     RoundedRectangle,
     SurroundingRectangle,
+    TransformFromCopy,
     UpdateFromAlphaFunc,
     VGroup,
+    Write,
     config,
 )
 
 from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
+from scenes.components import (
+    AttentionGrid,
+    TokenBox,
+    VectorColumn,
+    claim,
+    label,
+    number,
+    sentence,
+    statement,
+    token_text,
+)
 from scenes.speech import big, dec, pct, spoken_token
 
 MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
@@ -67,62 +79,93 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
 
 
 class AttentionPattern(TraceScene):
-    """One real head's pattern with its causal mask, one score worked out, then every head as small multiples."""
+    """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
+    out, the last row's scores become weights through softmax, then every head as small multiples."""
+
+    LABEL = 18  # type size of the grid's token labels
 
     def construct(self):
         self.show_grid()
         self.explain_mask()
         self.work_out_one_score()
+        self.softmax_row()
         self.all_heads()
 
     def show_grid(self):
         t = self.trace
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
+        L, H = self.layer, self.head
         self.positions = shown_positions(t)
         n = len(self.positions)
-        pattern = t.pattern(self.layer, self.head)[np.ix_(self.positions, self.positions)]
-        cell = min(0.5, 5.2 / n)
+        idx = np.ix_(self.positions, self.positions)
+        pattern = t.pattern(L, H)[idx]
+        cell = min(0.6, 4.4 / n)
         displays = [t.token_display[p] for p in self.positions]
         paths = [f"info.tokens.display.{p}" for p in self.positions]
-        self.grid = AttentionGrid(pattern, displays, f"blocks.{self.layer}.attn.hook_pattern[{self.head}]", cell=cell,
+        self.grid = AttentionGrid(pattern, displays, f"blocks.{L}.attn.hook_pattern[{H}]", cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
+        for labels, side in ((self.grid.row_labels, LEFT), (self.grid.col_labels, UP)):  # legible at any length
+            for j, text in enumerate(labels):
+                text.scale(self.LABEL / min(20, cell * 40))
+                text.next_to(self.grid.cells[j * n if side is LEFT else j], side, buff=0.1)
         for sq, (q, k) in zip(self.grid.cells, ((q, k) for q in self.positions for k in self.positions)):
-            sq.weight_path = f"blocks.{self.layer}.attn.hook_pattern[{self.head},{q},{k}]"
-        self.grid.move_to([-2.6, -0.45, 0])
+            sq.weight_path = f"blocks.{L}.attn.hook_pattern[{H},{q},{k}]"
+        self.grid.move_to([-3.2, 0, 0]).align_to([0, 3.0, 0], UP)
         self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
+        # Before softmax: each cell coloured by its raw score q·k/√d (blue +, red −), masked cells empty.
+        scores = t[f"blocks.{L}.attn.hook_attn_scores"][H][idx]
+        seen = scores[np.isfinite(scores)]
+        scale = float(np.max(np.abs(seen))) if seen.size else 1.0
+        self.weights_fill = [(sq.get_fill_color(), sq.get_fill_opacity()) for sq in self.grid.cells]
+        for sq, s in zip(self.grid.cells, scores.ravel()):
+            if np.isfinite(s):
+                sq.set_fill(style.weight_color(float(s), scale), opacity=0.9)
+        masked = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
+        probe = label("−∞", size=self.LABEL, color=style.NEGATIVE)
+        if VGroup(*probe[1:-1]).width < cell - 0.06:  # room in each masked cell: −∞ written in it
+            self.minus_inf = VGroup(*(probe.copy().move_to(sq) for sq in masked))
+        elif masked:  # small cells: one large −∞ in the masked triangle
+            self.minus_inf = label("−∞", size=30, color=style.NEGATIVE)
+            corner = self.grid.cells[n - 1].get_corner(UP + RIGHT)
+            self.minus_inf.move_to(corner + np.array([-0.3 * n * cell, -0.3 * n * cell, 0]))
+        else:
+            self.minus_inf = VGroup()
         self.play(FadeIn(self.heading))
+        self.hidden_note = VGroup()
         if n < len(t.token_ids):
+            self.hidden_note = sentence("In the last row, {c}.", size=18, color=style.MUTED,
+                                        c=claim(statements(t)["attention.grid.hidden"]))  # fmt: skip
+            self.fit_width(self.hidden_note, 6.2 - self.grid.get_right()[0])
+            self.hidden_note.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
             self.beat(
                 "Last part",
-                "The prompt has {n} tokens; the grid shows the last few. In its last row, {c}.",
+                f"The prompt has {{n}} tokens; the grid shows the last {n}.",
+                static=True,  # the grid's size is the scene's choice, not a model number
                 n=(t.token_ids, "info.tokens.ids", "len"),
-                c=claim(statements(t)["attention.grid.hidden"]),
                 say=f"The prompt has {len(t.token_ids)} tokens; the grid shows the last {n}. In its last row, "
                 f"{statements(t)['attention.grid.hidden'].text}.",
             )
-            self.wait(2.5)  # time to read what the grid leaves out
+            self.play(FadeIn(self.hidden_note))
         self.beat(
             "Pattern",
-            "Each row is a query token; the brighter a cell, the more it reads from that key token.",
+            "Each row is a query token, each column a key token; every cell is a score.",
             say=f"Attention, up close: of {t.n_head * t.n_layer} heads, the one that puts most weight on the "
-            "previous token. Each row is a token reading, each column a token being read; brighter means more.",
+            "previous token. Each row is a token reading, with its query; each column a token being read, with "
+            "its key. Where they meet, the query times the key gives a score: blue above zero, red below.",
         )
-        self.play(FadeIn(self.grid.row_labels), FadeIn(self.grid.col_labels))
+        self.play(FadeIn(self.grid.row_labels, shift=0.2 * RIGHT), FadeIn(self.grid.col_labels, shift=0.2 * DOWN))
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
 
     def explain_mask(self):
         self.beat(
             "Causal mask",
-            "Above the diagonal the scores are −∞ (no peeking ahead), so those weights are 0; each row sums to 1.",
-            say="Above the diagonal, all is dark: a token may not look ahead. Those scores are minus infinity, their "
-            "weights zero, and each row adds up to one.",
+            "A token may not look ahead: its scores for later tokens are −∞.",
+            say="Above the diagonal, a token would read tokens that come after it. It may not look ahead, so those "
+            "scores are set to minus infinity.",
         )
-        n = len(self.positions)
-        upper = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
-        if upper:
-            self.play(LaggedStart(*(c.animate.set_stroke(style.NEGATIVE, opacity=0.6) for c in upper), lag_ratio=0.002))
+        self.play(LaggedStart(*(Write(m) for m in self.minus_inf), lag_ratio=0.01), run_time=1.5)
 
     def work_out_one_score(self):
         t = self.trace
@@ -134,7 +177,7 @@ class AttentionPattern(TraceScene):
         if q in self.positions and k in self.positions:
             cell = self.grid.cells[self.positions.index(q) * n + self.positions.index(k)]
             self.cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.TEXT, stroke_width=3)
-            self.play(Create(self.cell_mark))
+        self.score_path = f"blocks.{L}.attn.hook_attn_scores[{H},{q},{k}]"
         lines = VGroup(
             sentence(
                 "query “{a}” · key “{b}”",
@@ -147,35 +190,81 @@ class AttentionPattern(TraceScene):
                 "÷ √{dh} = {s}",
                 size=20,
                 dh=(t.meta["d_head"], "meta.d_head", "int"),
-                s=(
-                    float(t[f"blocks.{L}.attn.hook_attn_scores"][H, q, k]),
-                    f"blocks.{L}.attn.hook_attn_scores[{H},{q},{k}]",
-                    "value",
-                ),
+                s=(float(t[f"blocks.{L}.attn.hook_attn_scores"][H, q, k]), self.score_path, "value"),
             ),
-            sentence(
-                "softmax of the row → {w}",
-                size=20,
-                color=style.KEY,
-                w=(
-                    float(t[f"blocks.{L}.attn.hook_pattern"][H, q, k]),
-                    f"blocks.{L}.attn.hook_pattern[{H},{q},{k}]",
-                    "percent",
-                ),
-            ),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        lines.move_to([3.9, 0.2, 0])
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        self.fit_width(lines, 6.4 - self.grid.get_right()[0])
+        lines.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
         self.beat(
             "One score",
-            "A score is the dot product of a query and a key, divided by the square root of the head size.",
+            "A score is a query times a key, divided by the square root of the head size.",
             say=f"One cell: the query of {spoken_token(t.token_display[q])} dotted with the key of "
             f"{spoken_token(t.token_display[k])} gives {dec(ex['dot'])}, divided by {dec(ex['scale'], 0)}, the "
-            f"square root of the head size. A softmax over the row makes it "
-            f"{pct(t[f'blocks.{L}.attn.hook_pattern'][H, q, k])}.",
+            "square root of the head size.",
         )
-        self.play(LaggedStart(*(FadeIn(x, shift=0.1 * RIGHT) for x in lines), lag_ratio=0.5), run_time=3)
-        self.wait(1)
+        self.play(Create(self.cell_mark), FadeOut(self.hidden_note))
+        self.play(LaggedStart(*(FadeIn(x, shift=0.1 * RIGHT) for x in lines), lag_ratio=0.5), run_time=2.5)
         self.example = lines
+
+    def softmax_row(self):
+        """The last query's row: its real scores, then softmax turns them into weights, and the grid's
+        scores into the pattern."""
+        t = self.trace
+        L, H = self.layer, self.head
+        n, last = len(self.positions), self.positions[-1]
+        scores = t[f"blocks.{L}.attn.hook_attn_scores"][H, last]
+        weights = t.pattern(L, H)[last]
+        top = 2.85
+        step = min(0.34, (top + 3.15) / (n + 1))
+        x0 = self.grid.get_right()[0] + 0.5
+        xs = [x0, x0 + 1.9, x0 + 3.6]
+        head = VGroup(
+            label("key", size=18, color=style.KEY),
+            label("score", size=18, color=style.MUTED),
+            label("weight", size=18, color=style.QUERY),
+        )
+        rows, score_cells, weight_cells = VGroup(), VGroup(), VGroup()
+        for j, p in enumerate(self.positions):
+            y = top - step * (j + 1)
+            key = token_text(t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(j), limit=8)
+            s = number(float(scores[p]), f"blocks.{L}.attn.hook_attn_scores[{H},{last},{p}]", size=18)
+            w = number(float(weights[p]), f"blocks.{L}.attn.hook_pattern[{H},{last},{p}]", "percent", size=18,
+                       color=style.QUERY)  # fmt: skip
+            key.move_to([xs[0], y, 0], aligned_edge=LEFT)
+            s.move_to([xs[1] + 0.6, y, 0], aligned_edge=RIGHT)
+            w.move_to([xs[2] + 0.7, y, 0], aligned_edge=RIGHT)
+            rows.add(key)
+            score_cells.add(s)
+            weight_cells.add(w)
+        for c, h in enumerate(head):
+            h.move_to(
+                [[xs[0], 0, 0], [xs[1] + 0.6, 0, 0], [xs[2] + 0.7, 0, 0]][c], aligned_edge=LEFT if c == 0 else RIGHT
+            )
+            h.set_y(top)
+        row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
+                                        stroke_width=2.5)  # fmt: skip
+        self.beat(
+            "Softmax",
+            "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
+            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}. Softmax raises e to each "
+            f"score and divides by their sum: the scores become weights, positive and adding up to one. "
+            f"The largest score, {dec(scores[self.positions].max(), 2)}, becomes {pct(weights[self.positions].max())}.",
+        )
+        self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark))
+        self.play(FadeIn(head), LaggedStart(*(TransformFromCopy(sq, s) for sq, s in
+                                              zip(self.grid.cells[(n - 1) * n :], score_cells)), lag_ratio=0.05),
+                  FadeIn(rows), run_time=2)  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(s, w) for s, w in zip(score_cells, weight_cells)), lag_ratio=0.05),
+                  run_time=2)  # fmt: skip
+        # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
+        self.play(
+            LaggedStart(*(sq.animate.set_fill(color, opacity=op) for sq, (color, op) in
+                          zip(self.grid.cells, self.weights_fill)), lag_ratio=0.002),
+            FadeOut(self.minus_inf),
+            run_time=2,
+        )  # fmt: skip
+        self.row = VGroup(head, rows, score_cells, weight_cells, row_mark)
+        self.wait(1)
 
     def all_heads(self):
         t = self.trace
@@ -189,9 +278,9 @@ class AttentionPattern(TraceScene):
         self.multiples = multiples
         rows = VGroup(
             *(
-                label(f"layer {layer + 1}", size=14, color=style.MUTED).move_to(
+                label(f"layer {layer + 1}", size=18, color=style.MUTED).move_to(
                     [
-                        multiples.get_left()[0] - 0.6,
+                        multiples.get_left()[0] - 0.55,
                         multiples.get_top()[1] - (layer + 0.5) * multiples.height / t.n_layer,
                         0,
                     ]
@@ -205,15 +294,16 @@ class AttentionPattern(TraceScene):
             H=(t.n_head, "meta.n_head", "int"),
             L=(t.n_layer, "meta.n_layer", "int"),
         ).to_edge(UP, buff=0.3)
+        spread = statement(statements(t)["attention.heads"], size=18, color=style.MUTED)
+        self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         self.beat(
             "Every head",
-            "Every head of every layer computes its own pattern; {c}.",
-            c=claim(statements(t)["attention.heads"]),
+            "Every head of every layer computes its own pattern.",
             say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, each with its own query and key "
             f"matrices, so its own pattern; {statements(t)['attention.heads'].text}.",
         )
-        self.play(FadeOut(self.grid), FadeOut(self.example), FadeOut(self.heading), FadeOut(self.cell_mark))
-        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
+        self.play(FadeOut(self.grid), FadeOut(self.row), FadeOut(self.heading))
+        self.play(FadeIn(heading), FadeIn(spread), FadeIn(multiples), FadeIn(rows))
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
         mark = Rectangle(width=cell_w, height=cell_h, color=style.TEXT, stroke_width=2).move_to(

@@ -28,7 +28,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
-    if scene_cls in (AttentionFlow,):
+    if scene_cls in (AttentionFlow, AttentionPattern):
         check_text_size(scene)
         check_caption_clear(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
@@ -59,12 +59,18 @@ def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
     scene.show_grid()
     positions = shown_positions(tr)
     assert len(positions) == 16 < len(tr.token_ids)  # long prompts show their last 16 tokens
-    for sq, (q, k) in zip(scene.grid.cells, ((q, k) for q in positions for k in positions)):
+    scores = tr[f"blocks.{scene.layer}.attn.hook_attn_scores"][scene.head]
+    for sq, (_, after), (q, k) in zip(
+        scene.grid.cells, scene.weights_fill, ((q, k) for q in positions for k in positions)
+    ):
         w = lookup(tr, sq.weight_path)
-        if k > q:
-            assert w == 0.0 and sq.get_fill_opacity() == 0.0  # masked: zero weight, drawn empty
-        else:
-            assert sq.get_fill_opacity() == pytest.approx(w, abs=1e-6)
+        if k > q:  # masked: a score of −∞, drawn empty, then zero weight
+            assert w == 0.0 and np.isneginf(scores[q, k]) and sq.get_fill_opacity() == 0.0 and after == 0.0
+        else:  # first the raw score's colour (blue +, red −), then, after softmax, the weight as brightness
+            blue = sq.get_fill_color().to_rgb()[2] > sq.get_fill_color().to_rgb()[0]
+            assert blue == (scores[q, k] >= 0)
+            assert after == pytest.approx(w, abs=1e-6)
+    assert len(scene.minus_inf) > 0
     rows = tr.pattern(scene.layer, scene.head)
     np.testing.assert_allclose(rows.sum(-1), 1.0, atol=1e-5)
 
