@@ -5,12 +5,15 @@ from __future__ import annotations
 import numpy as np
 from manim import (
     DOWN,
+    DR,
     LEFT,
     RIGHT,
     UP,
     ArcBetweenPoints,
     Arrow,
+    Axes,
     Create,
+    Dot,
     FadeIn,
     FadeOut,
     ImageMobject,
@@ -497,8 +500,20 @@ class AttentionFlow(TraceScene):
         self.wait(1.5)
 
 
+ACTIVATION = "GELU"  # the MLP's activation function (GPT-2's tanh form below)
+
+
+def gelu(x):
+    """GPT-2's GELU (tanh form), to draw its curve; the dots on it are the Trace's own values."""
+    x = np.asarray(x, dtype=np.float64)
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+
+
 class MLPBlock(TraceScene):
-    """The MLP on one token: up-projection, GELU, down-projection, added back to the residual stream."""
+    """The MLP on one token: up-projection, GELU (its curve, with this token's real pre-activations on it),
+    down-projection, added back to the residual stream."""
+
+    SHOWN = 4  # entries of each vector shown
 
     def construct(self):
         self.show_input()
@@ -515,8 +530,8 @@ class MLPBlock(TraceScene):
                            tok=(t.token_display[p], f"info.tokens.display.{p}", "text"))  # fmt: skip
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.3)
         self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
-                              shown=5, size=16).move_to([-5.6, 0.6, 0])  # fmt: skip
-        x_label = label("input (after LayerNorm)", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
+                              shown=self.SHOWN, size=18, dim_path=None).move_to([-6.1, 1.2, 0])  # fmt: skip
+        x_label = label("input", size=18, color=style.MUTED).next_to(self.x, UP, buff=0.2)
         self.beat(
             "One token at a time",
             "The MLP works on each token's vector alone; here, the last token's.",
@@ -525,76 +540,121 @@ class MLPBlock(TraceScene):
         self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
 
     def block(self, text: str, fields: dict, at) -> VGroup:
-        box = RoundedRectangle(corner_radius=0.1, width=2.3, height=1.0, stroke_color=style.BLOCK_MLP,
+        box = RoundedRectangle(corner_radius=0.1, width=1.9, height=1.0, stroke_color=style.BLOCK_MLP,
                                fill_color=style.BLOCK_MLP, fill_opacity=0.15)  # fmt: skip
-        inner = sentence(text, size=16, color=style.TEXT, **fields)
-        if inner.width > 2.1:
-            inner.scale_to_fit_width(2.1)
+        inner = sentence(text, size=18, color=style.TEXT, **fields)
+        if inner.width > 1.8:  # two lines rather than small type
+            name, _, dims = text.partition(": ")
+            inner = VGroup(label(name, size=18), sentence(dims, size=18, **fields)).arrange(DOWN, buff=0.08)
         return VGroup(box, inner.move_to(box)).move_to(at)
+
+    def neurons(self) -> list[tuple[int, str | None]]:
+        """The neurons shown: the most active ones (from the Trace's summary) and the most negative before
+        the activation, so both sides of the curve are seen."""
+        t = self.trace
+        pre = t[f"blocks.{self.layer}.mlp.hook_pre"][self.last]
+        top = [(n, f"info.mlp.top_neurons.{j}") for j, n in enumerate(t.info["mlp"]["top_neurons"][:3])]
+        taken = {n for n, _ in top}
+        low = [(int(n), None) for n in np.argsort(pre, kind="stable") if int(n) not in taken][:3]
+        return top + low
 
     def up_and_gelu(self):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
-        up = self.block("up: {d} → {m}", dims, [-3.2, 0.6, 0])
+        up = self.block("up: {d} → {m}", dims, [-3.9, 1.2, 0])
+        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
+        chosen = self.neurons()
         head = VGroup(
-            label("neuron", size=16, color=style.MUTED),
-            label("before GELU", size=16, color=style.MUTED),
-            label("after", size=16, color=style.MUTED),
+            label("neuron", size=18, color=style.MUTED),
+            label("before", size=18, color=style.MUTED),
+            label("after", size=18, color=style.MUTED),
         )
-        rows = [head]
-        for n in t.info["mlp"]["top_neurons"][:6]:
-            rows.append(
-                VGroup(
-                    number(n, f"info.mlp.top_neurons.{len(rows) - 1}", "int", size=16, color=style.MUTED),
-                    number(float(t[f"blocks.{L}.mlp.hook_pre"][p, n]), f"blocks.{L}.mlp.hook_pre[{p},{n}]", size=16),
-                    number(
-                        float(t[f"blocks.{L}.mlp.hook_post"][p, n]),
-                        f"blocks.{L}.mlp.hook_post[{p},{n}]",
-                        size=16,
-                        color=style.NEXT_SLOT,
-                    ),  # fmt: skip
-                )
+        rows, befores, afters = [head], VGroup(), VGroup()
+        for n, path in chosen:
+            ident = (
+                number(n, path, "int", size=18, color=style.MUTED)
+                if path
+                else label(str(n), size=18, color=style.MUTED)
             )
-        xs = [-1.2, 0.5, 2.0]
+            b = number(float(pre[n]), f"blocks.{L}.mlp.hook_pre[{p},{n}]", size=18)
+            a = number(float(post[n]), f"blocks.{L}.mlp.hook_post[{p},{n}]", size=18, color=style.NEXT_SLOT)
+            rows.append(VGroup(ident, b, a))
+            befores.add(b)
+            afters.add(a)
+        xs = [3.3, 4.75, 6.2]
         for r, row in enumerate(rows):
             for c, cell in enumerate(row):
-                cell.move_to([xs[c], 2.35 - 0.34 * r, 0])
-        self.table = VGroup(*rows)
-        note = sentence("the most active of {m} neurons", size=16, color=style.MUTED,
-                        m=(t.meta["d_mlp"], "meta.d_mlp", "comma")).next_to(self.table, DOWN, buff=0.2)  # fmt: skip
-        note.set_x(xs[1])
-        top = t.info["mlp"]["top_neurons"][0]
+                cell.move_to([xs[c], 2.75 - 0.34 * r, 0])
+        self.table = VGroup(*(row for row in rows))
+        # The activation's curve over the range of the shown neurons, each placed on it at its real values.
+        values = np.array([pre[n] for n, _ in chosen], dtype=np.float64)
+        lo, hi = min(-2.0, float(values.min()) - 0.3), max(2.0, float(values.max()) + 0.3)
+        ys = np.array([post[n] for n, _ in chosen], dtype=np.float64)
+        top_y = max(1.0, float(ys.max()) + 0.3)
+        axes = Axes(x_range=[lo, hi, 1], y_range=[-0.5, top_y, 1], x_length=4.1, y_length=2.6, tips=False,
+                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
+        axes.move_to([0.1, 1.35, 0])
+        curve = axes.plot(lambda v: float(gelu(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
+        name = label(ACTIVATION, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
+        dots = VGroup(
+            *(
+                Dot(axes.c2p(float(pre[n]), 0), radius=0.07, color=style.NEXT_SLOT if pre[n] > 0 else style.NEGATIVE)
+                for n, _ in chosen
+            )
+        )
+        note = VGroup(
+            sentence(f"{len(chosen)} of {{m}} neurons:", size=18, color=style.MUTED, static=True,
+                     m=(t.meta["d_mlp"], "meta.d_mlp", "comma")),
+            label("most active, most negative", size=18, color=style.MUTED),
+        ).arrange(DOWN, buff=0.08)  # fmt: skip
+        note.next_to(self.table, DOWN, buff=0.2).set_x(xs[1])
+        if note.get_right()[0] > config.frame_width / 2 - 0.3:
+            note.shift((note.get_right()[0] - config.frame_width / 2 + 0.3) * LEFT)
         self.beat(
-            "Up and GELU",
-            "Up-projection to many more numbers, then GELU: negatives squashed to about 0.",
-            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons, then GELU "
-            f"squashes negative values towards zero. Neuron {top} goes from "
-            f"{dec(t[f'blocks.{L}.mlp.hook_pre'][p, top], 2)} to {dec(t[f'blocks.{L}.mlp.hook_post'][p, top], 2)}.",
+            "Up",
+            "Up-projection: the vector is spread into many more numbers, one per neuron.",
+            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
+            "the three most active, and the three most negative.",
         )
         self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
-        self.play(FadeIn(self.table), FadeIn(note))
-        self.up, self.note = up, note
+        self.play(FadeIn(VGroup(head, *(r[0] for r in rows[1:]))), FadeIn(note),
+                  LaggedStart(*(TransformFromCopy(up, b) for b in befores), lag_ratio=0.15), run_time=1.5)  # fmt: skip
+        top = chosen[0][0]
+        self.beat(
+            "Up and GELU",
+            f"Then {ACTIVATION}: each neuron's value goes through this curve; negatives end near 0.",
+            say=f"Then each neuron goes through {ACTIVATION}, this curve. Neuron {top} goes from "
+            f"{dec(pre[top], 2)} to {dec(post[top], 2)}; neuron {chosen[3][0]}, at {dec(pre[chosen[3][0]], 2)}, "
+            f"ends at {dec(post[chosen[3][0]], 2)}.",
+        )
+        self.play(Create(axes), Create(curve), FadeIn(name))
+        self.play(LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.5)
+        self.play(*(d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, (n, _) in zip(dots, chosen)),
+                  run_time=1.5)  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(d, a) for d, a in zip(dots, afters)), lag_ratio=0.1), run_time=1.5)
+        self.up, self.note, self.dots = up, note, dots
 
     def down_and_add(self):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"m": (t.meta["d_mlp"], "meta.d_mlp", "comma"), "d": (t.meta["d_model"], "meta.d_model", "int")}
-        y = -2.0
-        down = self.block("down: {m} → {d}", dims, [-5.1, y, 0])
+        y = -1.9
+        down = self.block("down: {m} → {d}", dims, [-5.3, y, 0])
 
         def column(name: str, x: float) -> VectorColumn:
-            return VectorColumn(t[name][p], lambda i: f"{name}[{p},{i}]", shown=5, size=16).move_to([x, y, 0])
+            return VectorColumn(t[name][p], lambda i: f"{name}[{p},{i}]", shown=self.SHOWN, size=18,
+                                dim_path=None).move_to([x, y, 0])  # fmt: skip
 
-        out = column(f"blocks.{L}.hook_mlp_out", -2.3)
+        out = column(f"blocks.{L}.hook_mlp_out", -2.4)
         mid = column(f"blocks.{L}.hook_resid_mid", 0.6)
         post = column(f"blocks.{L}.hook_resid_post", 3.6)
-        plus = label("+", size=28).move_to([-0.85, y, 0])
+        plus = label("+", size=28).move_to([-0.9, y, 0])
         equals = label("=", size=28).move_to([2.1, y, 0])
         labels = VGroup(
-            label("MLP output", size=16, color=style.MUTED).next_to(out, UP, buff=0.15),
-            label("residual", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15),
-            label("new residual", size=16, color=style.MUTED).next_to(post, UP, buff=0.15),
+            label("MLP output", size=18, color=style.MUTED).next_to(out, UP, buff=0.15),
+            label("residual", size=18, color=style.MUTED).next_to(mid, UP, buff=0.15),
+            label("new residual", size=18, color=style.MUTED).next_to(post, UP, buff=0.15),
         )
         self.beat(
             "Down and add",
@@ -603,9 +663,11 @@ class MLPBlock(TraceScene):
             "vector. This running sum is the residual stream.",
         )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
-        end = down.get_corner(UP + RIGHT) + 0.3 * LEFT
-        self.play(Create(Arrow(start, end, buff=0.1, color=style.MUTED)), FadeIn(down))
-        self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)))
-        self.play(FadeIn(out), FadeIn(labels[0]))
-        self.play(FadeIn(plus), FadeIn(mid), FadeIn(labels[1]), FadeIn(equals), FadeIn(post), FadeIn(labels[2]))
+        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down))
+        self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)),
+                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]))  # fmt: skip
+        self.play(FadeIn(plus), FadeIn(mid), FadeIn(labels[1]))
+        self.play(FadeIn(equals), FadeIn(post.decor), FadeIn(labels[2]),
+                  *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, post.entries)),
+                  run_time=1.5)  # fmt: skip
         self.wait(1.5)

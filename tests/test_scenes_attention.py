@@ -28,9 +28,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
-    if scene_cls in (AttentionFlow, AttentionPattern):
-        check_text_size(scene)
-        check_caption_clear(scene)
+    check_text_size(scene)
+    check_caption_clear(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
         arcs = {id(m): m for mob in scene.mobjects for m in mob.get_family() if hasattr(m, "gptanim_weight_path")}
         arcs = list(arcs.values())
@@ -92,6 +91,9 @@ def test_mlp_shows_the_most_active_neurons(scene_traces, tmp_path):
     tr = loaded_trace(scene_traces["default"])
     paths = shown_paths(scene)
     L, last = tr.info["mlp"]["layer"], len(tr.token_ids) - 1
-    for n in tr.info["mlp"]["top_neurons"][:6]:
+    pre = tr[f"blocks.{L}.mlp.hook_pre"][last]
+    lowest = [int(n) for n in np.argsort(pre)[:3]]  # the curve's negative side, with real values too
+    for n in tr.info["mlp"]["top_neurons"][:3] + lowest:
         assert f"blocks.{L}.mlp.hook_post[{last},{n}]" in paths and f"blocks.{L}.mlp.hook_pre[{last},{n}]" in paths
+    assert all(pre[n] < 0 for n in lowest)
     assert {"meta.d_mlp", "meta.d_model"} <= paths
