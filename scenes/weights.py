@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from manim import (
-    DOWN,
     LEFT,
     RIGHT,
     UP,
@@ -13,6 +12,7 @@ from manim import (
     LaggedStart,
     Line,
     SurroundingRectangle,
+    TransformFromCopy,
     VGroup,
 )
 
@@ -28,7 +28,7 @@ TERMS = 5  # products shown one by one before jumping to the full sum
 class WeightsAndData(TraceScene):
     """Weights (coloured by sign) times data (grey): a real query entry, summed term by term."""
 
-    ROWS, COLS = 4, 8
+    ROWS, COLS = 4, 6
 
     def construct(self):
         self.show_product()
@@ -39,25 +39,25 @@ class WeightsAndData(TraceScene):
         t = self.trace
         W = t["weights.blocks.0.attn.W_Q"][0].T  # (d_head, d_model): row j makes query entry j
         self.matrix = WeightMatrix(
-            W, lambda r, c: f"weights.blocks.0.attn.W_Q[0,{c},{r}]", self.ROWS, self.COLS, size=15
+            W, lambda r, c: f"weights.blocks.0.attn.W_Q[0,{c},{r}]", self.ROWS, self.COLS, size=18
         )
         x = t["blocks.0.ln1.hook_normalized"][0]
         self.vector = VectorColumn(
-            x, lambda i: f"blocks.0.ln1.hook_normalized[0,{i}]", shown=self.COLS, size=15, dim_path="meta.d_model"
+            x, lambda i: f"blocks.0.ln1.hook_normalized[0,{i}]", shown=self.COLS, size=18, dim_path=None
         )
         q = t["blocks.0.attn.hook_q"][0, 0]
         self.result = VectorColumn(
-            q, lambda i: f"blocks.0.attn.hook_q[0,0,{i}]", shown=self.ROWS, size=15, dim_path="meta.d_head"
+            q, lambda i: f"blocks.0.attn.hook_q[0,0,{i}]", shown=self.ROWS, size=18, dim_path=None
         )
         times, equals = label("×", size=30), label("=", size=30)
-        product = VGroup(self.matrix, times, self.vector, equals, self.result).arrange(RIGHT, buff=0.3)
-        product.move_to(0.5 * UP)
+        product = VGroup(self.matrix, times, self.vector, equals, self.result)
+        product.arrange(RIGHT, buff=0.3).move_to([0, 1.45, 0])
         titles = VGroup(
             label("weights W_Q, layer 1, head 1", size=18, color=style.POSITIVE),
             label("data", size=18, color=style.MUTED),
             label("query", size=18, color=style.QUERY),
         )
-        top = max(part.get_top()[1] for part in (self.matrix, self.vector, self.result)) + 0.3
+        top = max(part.get_top()[1] for part in (self.matrix, self.vector, self.result)) + 0.25
         for title, part in zip(titles, (self.matrix, self.vector, self.result)):
             title.move_to([part.get_x(), top, 0])
         self.titles = titles
@@ -90,7 +90,6 @@ class WeightsAndData(TraceScene):
             say=f"One row: each weight times the matching data entry, {d} products added up, plus a bias. The "
             f"result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
         )
-        self.play(VGroup(self.product, row).animate.scale(0.7).to_edge(UP, buff=0.25))
         table = VGroup()
         head = VGroup(
             label("weight", size=18, color=style.MUTED),
@@ -136,18 +135,34 @@ class WeightsAndData(TraceScene):
             ),  # fmt: skip
         )
         xs = [-3.6, -1.6, 0.4, 2.8]
-        top = self.product.get_bottom()[1] - 0.35
+        top = self.product.get_bottom()[1] - 0.3
         for r, line in enumerate(table):
             for c, cell in enumerate(line):
-                cell.move_to([xs[c], top - 0.36 * r, 0])
+                cell.move_to([xs[c], top - 0.32 * r, 0])
         for r, line in enumerate((rest, bias, total)):
-            y = top - 0.36 * (TERMS + 1 + r) - 0.05
+            y = top - 0.32 * (TERMS + 1 + r) - 0.05
             line[0].move_to([xs[0], y, 0], aligned_edge=LEFT).shift(0.55 * LEFT)
             line[1].move_to([xs[3], y, 0])
         rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
         rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
         self.play(FadeIn(head))
-        self.play(LaggedStart(*(FadeIn(line, shift=0.1 * DOWN) for line in table[1:]), lag_ratio=0.3), run_time=2.5)
+        # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
+        # then the running sum.
+        lines = table[1:]
+        self.play(
+            LaggedStart(*(TransformFromCopy(self.matrix.grid[0][i], line[0]) for i, line in enumerate(lines)), lag_ratio=0.15),
+            LaggedStart(*(TransformFromCopy(self.vector.entries[i], line[1]) for i, line in enumerate(lines)), lag_ratio=0.15),
+            run_time=2.5,
+        )  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(VGroup(line[0], line[1]), line[2]) for line in lines), lag_ratio=0.2),
+                  run_time=2)  # fmt: skip
+        self.play(
+            LaggedStart(
+                *(TransformFromCopy(line[2], line[3]) for line in lines),  # each product joins the sum
+                lag_ratio=0.3,
+            ),
+            run_time=2.5,
+        )  # fmt: skip
         self.play(FadeIn(rest))
         self.play(FadeIn(bias), Create(rule))
         self.play(FadeIn(total))
@@ -302,7 +317,7 @@ class ParameterTally(TraceScene):
         total.move_to([self.xs[4] + 0.9, self.y - 0.4 * self.total_index, 0], aligned_edge=RIGHT)
         self.beat(
             "GPT-3",
-            "GPT-3 (reference: derived from its published sizes) has {m} such matrices and about {x} times more weights.",
+            "GPT-3 (from its published sizes): {m} such matrices, about {x} times the weights.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
             x=(gpt3["times_larger"], "info.gpt3.times_larger", "round"),

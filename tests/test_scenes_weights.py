@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from tests.scenecheck import (
+    check_caption_clear,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+)
 
 
 @pytest.mark.parametrize("scene_cls", [WeightsAndData, ParameterTally])
@@ -16,6 +24,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] > 10
     check_layout(scene)
+    check_text_size(scene)
+    check_caption_clear(scene)
 
 
 def test_partial_sums_end_at_the_query_value(scene_traces, tmp_path):
