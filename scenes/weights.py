@@ -185,6 +185,18 @@ def shape_text(shape: list[int], path: str):
     return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=18, **fields)
 
 
+DEFINITIONS = {  # one line per family, said as it is named (the lecture has not taught attention yet)
+    "embedding": "embedding: one vector per token of the vocabulary",
+    "key": "key: what a token offers, for others to match against",
+    "query": "query: what a token looks for in the others",
+    "value": "value: what a token passes on to those that read it",
+    "output": "output: mixes the heads' results back into the vector",
+    "up-projection": "up-projection: spreads the vector into the MLP's neurons",
+    "down-projection": "down-projection: brings the neurons back to the vector's size",
+    "unembedding": "unembedding: a score for every token of the vocabulary",
+}
+
+
 class ParameterTally(TraceScene):
     """The eight families of weights with real shapes and counts, the rest, and GPT-3 beside them."""
 
@@ -252,7 +264,19 @@ class ParameterTally(TraceScene):
                 count,
             )
             rows.append(self.place(row, j + 1))
-        self.play(LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in rows), lag_ratio=0.15), run_time=2.5)
+        shown = None  # each family appears with its one-line definition below the table
+        for fam, row in zip(tally["families"], rows):
+            words = DEFINITIONS.get(fam["family"])
+            line = label(words, size=18, color=style.MUTED).move_to([0, -2.85, 0]) if words else None
+            parts = [FadeIn(row, shift=0.1 * RIGHT)]
+            if shown is not None:
+                parts.append(FadeOut(shown))
+            if line is not None:
+                parts.append(FadeIn(line))
+            self.play(*parts, run_time=0.8)
+            self.wait(0.4)
+            shown = line
+        self.definition = shown
         self.rows = rows
         if tally["tied"]:
             self.beat(
@@ -280,7 +304,8 @@ class ParameterTally(TraceScene):
             "Plus small ones: position embeddings, LayerNorm scales and shifts, biases.",
             say="Then small ones: position embeddings, LayerNorm scales and shifts, and biases.",
         )
-        self.play(LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
+        fades = [FadeOut(self.definition)] if self.definition is not None else []
+        self.play(*fades, LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
         index = n_fam + 1 + len(extra)
         total = self.place(
             VGroup(
@@ -299,7 +324,9 @@ class ParameterTally(TraceScene):
             n=claim(statements(self.trace)["tally.total"]),
             say=f"Together: {statements(self.trace)['tally.total'].text}.",
         )
-        self.play(Create(rule), FadeIn(total))
+        counts = [r[3] for r in self.rows + extra if not getattr(r[3], "gptanim_static", False)]
+        self.play(Create(rule), FadeIn(VGroup(*total[:3])))
+        self.play(TransformFromCopy(VGroup(*counts), total[3]), run_time=1.5)  # the counts add up
         self.total_index = index
 
     def compare_gpt3(self):
