@@ -69,7 +69,7 @@ def bad_folder(tmp_path: Path, local_gpt2: Path, kind: str) -> Path:
     elif kind == "corrupt":
         (folder / "model.safetensors").write_bytes(b"not a safetensors file at all")
     elif kind == "other-arch":
-        cfg = (folder / "config.json").read_text().replace('"model_type": "gpt2"', '"model_type": "llama"')
+        cfg = (folder / "config.json").read_text().replace('"model_type": "gpt2"', '"model_type": "bert"')
         (folder / "config.json").write_text(cfg)
     return folder
 
