@@ -87,6 +87,7 @@ def model_meta(loaded: LoadedModel, sizes) -> dict:
     """The model's facts and its family's words for its parts (what the scenes say: RMSNorm, SwiGLU, rotary...)."""
     model, fam = loaded.model, loaded.family
     cfg = model.config
+    query_bias = fam.qkv_weights(part(fam.layers(model)[0], fam.attn), sizes)[0][1]
     return {
         "model": loaded.name,
         "model_path": str(loaded.path),
@@ -101,7 +102,7 @@ def model_meta(loaded: LoadedModel, sizes) -> dict:
         "n_ctx": sizes.n_ctx,
         "n_params": int(sum(p.numel() for p in model.parameters())),
         "tied_embeddings": tied(loaded),
-        "words": fam.words(cfg, sizes),
+        "words": fam.words(cfg, sizes) | {"query_bias": query_bias is not None},
     }
 
 

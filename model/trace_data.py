@@ -46,6 +46,9 @@ from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 
 FORMAT_VERSION = 1
+# What a Trace saved before the family adapters (always GPT-2) says about its parts.
+GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
+              "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip
 
 
 @dataclass
@@ -70,6 +73,11 @@ class Trace:
     @property
     def n_head(self) -> int:
         return int(self.meta["n_head"])
+
+    @property
+    def words(self) -> dict:
+        """The model family's words for its parts (`model/families.py`): norm, activation, positions, ..."""
+        return {**GPT2_WORDS, **self.meta.get("words", {})}
 
     @property
     def prompt(self) -> str:

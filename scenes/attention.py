@@ -289,7 +289,8 @@ class AttentionFlow(TraceScene):
 
 
 class MLPBlock(TraceScene):
-    """The MLP on one token: up-projection, GELU, down-projection, added back to the residual stream."""
+    """The MLP on one token: up-projection, its activation (GELU, or a gated SwiGLU), down-projection, added back
+    to the residual stream (beside attention's output, in a model with a parallel residual)."""
 
     def construct(self):
         self.show_input()
@@ -307,7 +308,7 @@ class MLPBlock(TraceScene):
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.3)
         self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
                               shown=5, size=16).move_to([-5.6, 0.6, 0])  # fmt: skip
-        x_label = label("input (after LayerNorm)", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
+        x_label = label(f"input (after {t.words['norm']})", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
         self.beat("One token at a time", "The MLP works on each token's vector alone; here, the last token's.")
         self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
 
@@ -326,7 +327,11 @@ class MLPBlock(TraceScene):
         up = self.block("up: {d} → {m}", dims, [-3.2, 0.6, 0])
         head = VGroup(
             label("neuron", size=16, color=style.MUTED),
-            label("before GELU", size=16, color=style.MUTED),
+            label(
+                ("gate, " if t.words["mlp_gated"] else "") + f"before {t.words['activation']}",
+                size=16,
+                color=style.MUTED,
+            ),  # fmt: skip
             label("after", size=16, color=style.MUTED),
         )
         rows = [head]
@@ -351,7 +356,14 @@ class MLPBlock(TraceScene):
         note = sentence("the most active of {m} neurons", size=16, color=style.MUTED,
                         m=(t.meta["d_mlp"], "meta.d_mlp", "comma")).next_to(self.table, DOWN, buff=0.2)  # fmt: skip
         note.set_x(xs[1])
-        self.beat("Up and GELU", "Up-projection to many more numbers, then GELU: negatives squashed to about 0.")
+        act = t.words["activation"]
+        if t.words["mlp_gated"]:
+            self.beat(f"Up and {act}", f"Two projections to many more numbers, a gate and an up; {act} squashes the "
+                      "gate's negatives to about 0 and multiplies the result by the up-projection.")  # fmt: skip
+        else:
+            self.beat(
+                f"Up and {act}", f"Up-projection to many more numbers, then {act}: negatives squashed to about 0."
+            )
         self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
         self.play(FadeIn(self.table), FadeIn(note))
         self.up, self.note = up, note
@@ -376,7 +388,12 @@ class MLPBlock(TraceScene):
             label("residual", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15),
             label("new residual", size=16, color=style.MUTED).next_to(post, UP, buff=0.15),
         )
-        self.beat("Down and add", "Down-projection back to the vector's size, then added to the residual stream.")
+        if t.words["parallel_residual"]:
+            labels[1].become(label("residual + attention", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15))
+            self.beat("Down and add", "Down-projection back to the vector's size. In this model the MLP read the "
+                      "same vector as attention (parallel residual): both outputs are added to the residual stream.")  # fmt: skip
+        else:
+            self.beat("Down and add", "Down-projection back to the vector's size, then added to the residual stream.")
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
         end = down.get_corner(UP + RIGHT) + 0.3 * LEFT
         self.play(Create(Arrow(start, end, buff=0.1, color=style.MUTED)), FadeIn(down))

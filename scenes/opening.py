@@ -332,7 +332,10 @@ class InsideTransformer(TraceScene):
         self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
         self.beat(
             "Embedding",
-            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers).",
+            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers)."
+            if t.words["positions"] == "learned"
+            else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); its position enters "
+            "later, as a turn of queries and keys (rotary).",
             d=(t.meta["d_model"], "meta.d_model", "int"),
         )
         self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.columns), lag_ratio=0.1), run_time=1.5)
@@ -409,10 +412,10 @@ class InsideTransformer(TraceScene):
             self.columns[-1].animate.move_to([-5.2, -0.45, 0]),
         )
         final = self.column("ln_final.hook_normalized", last).move_to([-2.9, -0.45, 0])
-        ln = label("final LayerNorm", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
+        ln = label(f"final {t.words['norm']}", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
         self.beat(
             "Unembedding",
-            "Only the last vector predicts: after a final LayerNorm it is multiplied by the "
+            f"Only the last vector predicts: after a final {t.words['norm']} it is multiplied by the "
             "unembedding matrix, one score per token.",
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))

@@ -119,6 +119,17 @@ def family_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def family_traces(tmp_path_factory, family_models) -> dict[str, Path]:
+    """Trace files of the Llama and GPT-NeoX tiny models, for the scene tests."""
+    from model.loading import load
+    from model.run import TraceSettings, trace
+
+    folder = tmp_path_factory.mktemp("family-traces")
+    settings = TraceSettings(prompt=PROMPTS["default"], generate=4)
+    return {k: trace(settings, load(str(family_models[k]))).save(folder / f"{k}.npz") for k in ("llama", "gpt_neox")}
+
+
+@pytest.fixture(scope="session")
 def local_gpt2(tmp_path_factory) -> Path:
     return build_local_gpt2(tmp_path_factory.mktemp("local-gpt2"))
 
