@@ -324,14 +324,10 @@ class MLPBlock(TraceScene):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
-        up = self.block("up: {d} → {m}", dims, [-3.2, 0.6, 0])
+        up = self.block(("gate, up" if t.words["mlp_gated"] else "up") + ": {d} → {m}", dims, [-3.2, 0.6, 0])
         head = VGroup(
             label("neuron", size=16, color=style.MUTED),
-            label(
-                ("gate, " if t.words["mlp_gated"] else "") + f"before {t.words['activation']}",
-                size=16,
-                color=style.MUTED,
-            ),  # fmt: skip
+            label("gate" if t.words["mlp_gated"] else f"before {t.words['activation']}", size=16, color=style.MUTED),
             label("after", size=16, color=style.MUTED),
         )
         rows = [head]
@@ -390,8 +386,9 @@ class MLPBlock(TraceScene):
         )
         if t.words["parallel_residual"]:
             labels[1].become(label("residual + attention", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15))
-            self.beat("Down and add", "Down-projection back to the vector's size. In this model the MLP read the "
-                      "same vector as attention (parallel residual): both outputs are added to the residual stream.")  # fmt: skip
+            self.beat(
+                "Down and add", "Back down, then added: here MLP and attention run side by side (parallel residual)."
+            )
         else:
             self.beat("Down and add", "Down-projection back to the vector's size, then added to the residual stream.")
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]

@@ -249,13 +249,13 @@ class ContextEmbedding(TraceScene):
             column("blocks.0.attn.hook_q", (p, 0)),
             label("→", size=26),
             column("blocks.0.attn.hook_rot_q", (p, 0)),
-        ).arrange(RIGHT, buff=0.3)
+        ).arrange(RIGHT, buff=0.6)
         self.fit_width(cols)
         cols.move_to([0, 0.2, 0])
         names = VGroup(
             sentence("token “{tok}”", size=16, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
             label("first vector", size=16, color=style.MUTED),
-            label("query (head 0)", size=16, color=style.QUERY),
+            label("query, head 0", size=16, color=style.QUERY),
             sentence("turned for position {n}", size=16, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
         )  # fmt: skip
         for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
@@ -263,16 +263,19 @@ class ContextEmbedding(TraceScene):
         top = max(n.get_y() for n in names)
         for name in names:
             name.set_y(top)
-        self.beat(
-            "Position",
-            "No position vector is added here: in each layer, queries and keys are turned by angles set by their "
-            "position (rotary), {r} of the {d} numbers of each head.",
+        turned = sentence(
+            "{r} of the {d} numbers of each head turn",
+            size=16,
+            color=style.MUTED,
             r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
             d=(t.meta["d_head"], "meta.d_head", "comma"),
-        )
+        ).next_to(VGroup(cols[4], cols[6]), DOWN, buff=0.45)
+        self.beat("No position vector", "No position vector is added: the token's row of the embedding matrix goes in.")
         self.play(FadeIn(cols[:3]), FadeIn(names[:2]))
+        self.beat("Rotary", "Position enters in every layer: queries and keys are turned by angles set by it (rotary).")
         self.play(FadeIn(cols[4]), FadeIn(names[2]))
-        self.play(TransformFromCopy(cols[4], cols[6]), FadeIn(cols[5]), FadeIn(names[3]), run_time=1.5)
+        self.play(TransformFromCopy(cols[4], cols[6]), FadeIn(cols[5]), FadeIn(names[3]), FadeIn(turned), run_time=1.5)
+        names.add(turned)
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
