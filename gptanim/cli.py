@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.settings import DEFAULTS, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,19 +46,17 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-DEFAULTS = {"prompt": "Once upon a time, a little girl", "model": None, "temperature": 1.0, "seed": 0,
-            "generate": 12, "top_k": None, "top_p": None, "quality": "l"}  # fmt: skip
+ARG_TYPES = {"text": str, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by trace, render and preview; unset ones come from the lecture file, then DEFAULTS."""
-    p.add_argument("--prompt", help=f"the text the model continues (default {DEFAULTS['prompt']!r})")
-    p.add_argument("--model", help="embedded (default), a local folder, or a cached hub name (gpt2)")
-    p.add_argument("--temperature", type=number, help="temperature of the continuation (0 = greedy; default 1)")
-    p.add_argument("--seed", type=non_negative_int, help="seed of the sampling (default 0)")
-    p.add_argument("--generate", type=non_negative_int, help="tokens to generate (default 12)")
-    p.add_argument("--top-k", type=int, help="sample only among the k most likely tokens")
-    p.add_argument("--top-p", type=number, help="sample only within the top-p probability mass")
+    """Options shared by trace, render and preview (model/settings.py's table, the one place a setting is
+    named); unset ones come from the lecture file, then the table's defaults."""
+    for s in SETTINGS:
+        if s.traced:
+            shown = f" (default {s.default!r})" if s.default is not None and s.kind == "text" else ""
+            shown = f" (default {s.default})" if s.default is not None and s.kind != "text" else shown
+            p.add_argument(s.flag, type=ARG_TYPES[s.kind], help=s.help + shown)
     p.add_argument("--truncate", action="store_true", help="keep the end of a prompt longer than the context")
 
 
@@ -76,19 +75,11 @@ def resolved(args, lecture=None) -> dict:
 
 
 def settings_from(args, lecture=None):
-    from model.cache import TraceSettings
+    from model.settings import TraceSettings
 
     s = resolved(args, lecture)
-    return TraceSettings(
-        prompt=s["prompt"],
-        model=s["model"],
-        temperature=s["temperature"],
-        seed=s["seed"],
-        generate=s["generate"],
-        top_k=s["top_k"],
-        top_p=s["top_p"],
-        truncate=args.truncate,
-    ).validate()
+    traced = {setting.name: s[setting.name] for setting in SETTINGS if setting.traced}
+    return TraceSettings(**traced, truncate=args.truncate).validate()
 
 
 def cmd_trace(args) -> int:
@@ -261,7 +252,7 @@ def build_parser() -> Parser:
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         if renders:
-            p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
+            p.add_argument("-q", "--quality", help=next(s.help for s in SETTINGS if s.name == "quality"))
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
         if name != "present":
             p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")

@@ -7,22 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.settings import SETTINGS
 from scenes.catalog import BY_NAME, SCENES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
 
-# key: (accepted types, description for the error)
-SETTING_TYPES = {
-    "prompt": ((str,), "a string"),
-    "model": ((str,), "a string"),
-    "temperature": ((int, float), "a number"),
-    "seed": ((int,), "a whole number"),
-    "generate": ((int,), "a whole number"),
-    "top_k": ((int,), "a whole number"),
-    "top_p": ((int, float), "a number"),
+# Setting.kind: (accepted types, description for the error); the settings themselves are model/settings.py's
+KIND_TYPES = {
+    "text": ((str,), "a string"),
+    "number": ((int, float), "a number"),
+    "count": ((int,), "a whole number"),
+    "int": ((int,), "a whole number"),
     "quality": ((str,), "one of l, m, h, k"),
 }
+SETTING_TYPES = {s.name: KIND_TYPES[s.kind] for s in SETTINGS}
 
 
 @dataclass

@@ -15,17 +15,50 @@ from model.errors import GptanimError
 from model.sampling import check_temperature, check_top_k, check_top_p
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting the user gives: on the command line (`--name`), in a lecture file's [settings], or to a scene
+    run with plain manim (`GPTANIM_NAME`). Its default is here and nowhere else."""
+
+    name: str
+    kind: str  # "text", "number", "count" (whole number ≥ 0), "int" (whole number) or "quality"
+    default: object
+    help: str
+    traced: bool = True  # a field of TraceSettings (quality only changes the video)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "GPTANIM_" + self.name.upper()
+
+
+SETTINGS = [
+    Setting("prompt", "text", "Once upon a time, a little girl", "the text the model continues"),
+    Setting("model", "text", None, "embedded (default), a local folder, or a cached hub name (gpt2)"),
+    Setting("temperature", "number", 1.0, "temperature of the continuation (0 = greedy)"),
+    Setting("seed", "count", 0, "seed of the sampling"),
+    Setting("generate", "count", 12, "tokens to generate"),
+    Setting("top_k", "int", None, "sample only among the k most likely tokens"),
+    Setting("top_p", "number", None, "sample only within the top-p probability mass"),
+    Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
+]
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
 @dataclass
 class TraceSettings:
     """What the user asked for; together with the weights hash it names the Trace in the cache."""
 
     prompt: str
-    model: str | None = None
-    temperature: float = 1.0  # of the continuation
-    seed: int = 0
-    generate: int = 12
-    top_k: int | None = None
-    top_p: float | None = None
+    model: str | None = DEFAULTS["model"]
+    temperature: float = DEFAULTS["temperature"]  # of the continuation
+    seed: int = DEFAULTS["seed"]
+    generate: int = DEFAULTS["generate"]
+    top_k: int | None = DEFAULTS["top_k"]
+    top_p: float | None = DEFAULTS["top_p"]
     temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
     compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
     truncate: bool = False

@@ -152,16 +152,14 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def lookup(trace: Trace, path: str):
-    """The value a path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b',
-    'meta.n_params' or 'claims.<key>' (a statement of model/claims.py, made from this Trace).
+    """The value a stored path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b'
+    or 'meta.n_params'. (`model.claims.lookup` also reads 'claims.<key>', a statement made from this Trace.)
 
-    Scenes tag every number they draw with such a path; tests look it up here and
+    Scenes tag every number they draw with such a path; tests look it up and
     compare it with what the scene shows.
     """
     if path.startswith("claims."):
-        from model.claims import statements
-
-        return statements(trace)[path.removeprefix("claims.")]
+        raise KeyError(f"{path} is a statement: read it with model.claims.lookup")
     if path.startswith(("info.", "meta.")):
         node = trace.info if path.startswith("info.") else trace.meta
         for part in path.split(".")[1:]:

@@ -10,8 +10,7 @@ import numpy as np
 from manim import Text, config, tempconfig
 
 import scenes.base
-from model.claims import verify
-from model.trace_data import lookup
+from model.claims import lookup, verify
 from scenes.components import FORMATTERS
 from scenes.style import BACKGROUND, cut
 

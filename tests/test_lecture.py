@@ -19,7 +19,16 @@ from scenes.catalog import BY_NAME, SCENES
 def test_default_lecture_names_every_scene_in_the_catalog():
     lecture = load_lecture(DEFAULT_LECTURE)
     assert sorted(lecture.scenes) == sorted(s.name for s in SCENES)
-    assert lecture.settings["prompt"]
+    assert lecture.settings == {}  # the defaults, from model/settings.py
+
+
+def test_the_default_lecture_uses_the_one_table_of_defaults():
+    from gptanim.cli import resolved
+    from model.settings import DEFAULTS, TraceSettings
+
+    args = type("Args", (), {})()
+    assert resolved(args, load_lecture(DEFAULT_LECTURE)) == DEFAULTS
+    assert TraceSettings(prompt=DEFAULTS["prompt"]).generate == DEFAULTS["generate"]
 
 
 @pytest.mark.parametrize(
