@@ -105,11 +105,28 @@ def cmd_trace(args) -> int:
     return 0
 
 
+def family_line(w: dict, meta: dict) -> str:
+    """The family's words: 'Llama: RMSNorm, SwiGLU MLP, rotary positions (16 of 16 per head), 2 key/value heads'."""
+    parts = [w["norm"], f"{w['activation']} MLP"]
+    if w["positions"] == "rotary":
+        parts.append(f"rotary positions ({w['rotary_dim']} of {meta['d_head']} per head)")
+    else:
+        parts.append("learned positions")
+    if w.get("n_kv_head", meta["n_head"]) != meta["n_head"]:
+        parts.append(f"{w['n_kv_head']} key/value heads")
+    if w["parallel_residual"]:
+        parts.append("parallel residual")
+    if not w["query_bias"]:
+        parts.append("no attention biases")
+    return f"{w['family']}: " + ", ".join(parts)
+
+
 def summary(trace) -> str:
     m = trace.meta
     lines = [
         f"model     {m['model']}  ({m['n_layer']} layers, {m['n_head']} heads, d_model {m['d_model']}, "
         f"vocabulary {m['vocab_size']:,}, context {m['n_ctx']}, {m['n_params']:,} parameters)",
+        f"family    {family_line(trace.words, m)}",
         f"prompt    {trace.prompt!r}",
         f"tokens    {len(trace.token_ids)}: "
         + " ".join(f"{d}|{i}" for d, i in zip(trace.token_display, trace.token_ids)),

@@ -6,21 +6,23 @@ Array names follow TransformerLens, so a number on screen can be followed back
 to where it lives in the model (shapes in brackets; pos = prompt position):
 
     hook_embed                       [pos, d_model]   token embeddings, rows of W_E
-    hook_pos_embed                   [pos, d_model]   position embeddings, rows of W_pos
+    hook_pos_embed                   [pos, d_model]   position embeddings, rows of W_pos (learned positions only)
     blocks.{i}.hook_resid_pre        [pos, d_model]
     blocks.{i}.ln1.hook_normalized   [pos, d_model]   LayerNorm output, γ and β applied (raw HF numerics)
-    blocks.{i}.attn.hook_q/k/v       [pos, head, d_head]
-    blocks.{i}.attn.hook_attn_scores [head, query, key]  q·k/√d_head, −inf above the diagonal
+    blocks.{i}.attn.hook_q/k/v       [pos, head, d_head]  keys/values repeated per query head (grouped-query)
+    blocks.{i}.attn.hook_rot_q/k     [pos, head, d_head]  rotary models: q and k turned by position
+    blocks.{i}.attn.hook_attn_scores [head, query, key]  q·k/√d_head (turned q, k if rotary), −inf above the diagonal
     blocks.{i}.attn.hook_pattern     [head, query, key]  softmax of the scores; rows sum to 1
     blocks.{i}.attn.hook_z           [pos, head, d_head] pattern-weighted values
     blocks.{i}.hook_attn_out         [pos, d_model]
     blocks.{i}.hook_resid_mid        [pos, d_model]
     blocks.{i}.ln2.hook_normalized   [pos, d_model]
-    blocks.{i}.mlp.hook_pre          [pos, d_mlp]     before GELU
-    blocks.{i}.mlp.hook_post         [pos, d_mlp]     after GELU
+    blocks.{i}.mlp.hook_pre          [pos, d_mlp]     before the activation (the gate, in a gated MLP)
+    blocks.{i}.mlp.hook_pre_linear   [pos, d_mlp]     gated MLPs (SwiGLU): the up-projection
+    blocks.{i}.mlp.hook_post         [pos, d_mlp]     the down-projection's input (GELU(pre), or SiLU(gate)·up)
     blocks.{i}.hook_mlp_out          [pos, d_model]
     blocks.{i}.hook_resid_post       [pos, d_model]
-    ln_final.hook_normalized         [pos, d_model]
+    ln_final.hook_normalized         [pos, d_model]   after the final norm (LayerNorm or RMSNorm: meta['words'])
     logits                           [vocab]          at the last position
     probs                            [n_temperatures, vocab]  softmax(logits / T) for meta temperatures
     logit_lens.top_ids / top_probs   [n_layer + 1, k] residual before each block and after the last
