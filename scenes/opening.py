@@ -398,7 +398,12 @@ class InsideTransformer(TraceScene):
         run = 1.0 if full else 0.5
         self.highlight(layer, "MLP", run)
         if full:
-            self.beat("MLP", "The MLP: each vector is changed on its own, with no talk across positions.")
+            if self.trace.words["parallel_residual"]:
+                self.beat(
+                    "MLP", "The MLP changes each vector alone; here it runs beside attention (parallel residual)."
+                )
+            else:
+                self.beat("MLP", "The MLP: each vector is changed on its own, with no talk across positions.")
         self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_post", run)
 
