@@ -145,6 +145,10 @@ def lecture_trace(args):
     from model.cache import cached_path, cached_trace
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
+    if hasattr(args, "voice"):  # a missing voice package fails before the model runs
+        from scenes.voice import voice_from
+
+        voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
     trace = cached_trace(settings)
     return lecture, trace, cached_path(settings)
@@ -164,7 +168,8 @@ def render_from(args):
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
-    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs)
+    voice = resolved(args, lecture)["voice"]
+    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, voice=voice)
 
 
 def cmd_render(args) -> int:
@@ -271,6 +276,9 @@ def build_parser() -> Parser:
         if renders:
             p.add_argument("-q", "--quality", help=next(s.help for s in SETTINGS if s.name == "quality"))
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
+        if name != "present":
+            p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
+                           "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name != "present":
             p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")

@@ -20,6 +20,7 @@ KIND_TYPES = {
     "count": ((int,), "a whole number"),
     "int": ((int,), "a whole number"),
     "quality": ((str,), "one of l, m, h, k"),
+    "voice": ((str,), "joe, none or folder:PATH"),
 }
 SETTING_TYPES = {s.name: KIND_TYPES[s.kind] for s in SETTINGS}
 

@@ -44,6 +44,9 @@ SETTINGS = [
     Setting("top_k", "int", None, "sample only among the k most likely tokens"),
     Setting("top_p", "number", None, "sample only within the top-p probability mass"),
     Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
+    Setting(
+        "voice", "voice", "joe", "narration: joe (offline neural voice), none (silent), or folder:PATH", traced=False
+    ),
 ]
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 
