@@ -94,8 +94,9 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none"
     return digest.hexdigest()[:20]
 
 
-def prepare_output(folder: Path) -> Path:
-    """The folder, made if needed and checked writable; what interrupted renders left in it is removed."""
+def prepare_output(folder: Path, clean: bool = True) -> Path:
+    """The folder, made if needed and checked writable; what interrupted renders left in it is removed
+    (`clean`: only by the process that holds the folder's lock, so that two never sweep at once)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = temporary_name(folder / "write-test")
@@ -103,14 +104,15 @@ def prepare_output(folder: Path) -> Path:
         probe.unlink()
     except OSError as exc:
         raise GptanimError(f"cannot write to the output folder {folder}: {exc.strerror}") from None
-    sweep(folder)
+    if clean:
+        sweep(folder)
     return folder
 
 
 @contextmanager
 def output_lock(out_root: Path):
     """One gptanim at a time writes into an output folder; another one waits for it, saying so."""
-    prepare_output(out_root)
+    prepare_output(out_root, clean=False)
     fd = os.open(out_root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -118,6 +120,7 @@ def output_lock(out_root: Path):
         except BlockingIOError:
             print(f"gptanim: another gptanim is writing into {out_root}; waiting for it to finish", file=sys.stderr)
             fcntl.flock(fd, fcntl.LOCK_EX)
+        sweep(out_root)
         yield
     finally:
         os.close(fd)
@@ -149,8 +152,9 @@ def alive(pid: int) -> bool:
 def sweep(folder: Path) -> None:
     """Remove the temporary files and folders in `folder`, at any depth, of processes that no longer run
     (killed, crashed)."""
-    left = [(path, TEMPORARY.match(path.name)) for path in folder.rglob(".*")]
-    for path, found in left:
+    # os.walk passes over a folder that vanishes while it walks (a plain `manim` run cleaning up its own)
+    names = [Path(top) / name for top, dirs, files in os.walk(folder) for name in dirs + files if name[0] == "."]
+    for path, found in ((path, TEMPORARY.match(path.name)) for path in names):
         if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
