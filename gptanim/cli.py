@@ -178,6 +178,34 @@ def cmd_slides(args) -> int:
     return 0
 
 
+def presenter_options(args, scenes) -> list[str]:
+    """The presenter flags of `gptanim present`, in manim-slides' spelling."""
+    options = []
+    if args.fullscreen:
+        options.append("--fullscreen")
+    if args.screen is not None:
+        options += ["--screen", str(args.screen)]
+    if args.hide_mouse:
+        options.append("--hide-mouse")
+    if args.info_window:
+        options.append("--show-info-window")
+    if args.start_at:
+        names = [s.name for s in scenes]
+        if args.start_at not in names:
+            raise GptanimError(f"--start-at {args.start_at}: not a scene of this lecture ({', '.join(names)})")
+        options += ["--start-at-scene-number", str(names.index(args.start_at))]
+    return options
+
+
+def qt_binding_missing() -> str | None:
+    """Why the presenter cannot start (no Qt binding, or Qt's libraries missing), else None."""
+    try:
+        from qtpy import QtMultimedia  # noqa: F401 - what manim-slides' player needs
+    except Exception as exc:  # noqa: BLE001 - qtpy raises its own error types, or ImportError
+        return f"the presenter needs Qt for Python ({type(exc).__name__}); run scripts/setup.sh"
+    return None
+
+
 def cmd_present(args) -> int:
     import subprocess
 
@@ -189,10 +217,17 @@ def cmd_present(args) -> int:
     missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
+    options = presenter_options(args, scenes)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
-    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *(s.name for s in scenes)]
-    return subprocess.call(cmd)
+    problem = qt_binding_missing()
+    if problem:
+        raise GptanimError(problem)
+    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *options,
+           *(s.name for s in scenes)]  # fmt: skip
+    # Qt's multimedia back end lists every optional library it did not find; keep its real warnings only.
+    env = {**os.environ, "QT_LOGGING_RULES": "qt.multimedia.*.warning=false;qt.multimedia.*.info=false"}
+    return subprocess.call(cmd, env=env)
 
 
 def cmd_train(args) -> int:
@@ -257,6 +292,12 @@ def build_parser() -> Parser:
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
         if name != "present":
             p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+        else:
+            p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
+            p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")
+            p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
+            p.add_argument("--info-window", action="store_true", help="also show the notes and the next slide")
+            p.add_argument("--start-at", metavar="SCENE", help="start at this scene of the lecture")
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         p.set_defaults(run=run)
 
