@@ -149,7 +149,8 @@ def render_from(args):
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(scenes_arg or lecture.scenes)
-    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs)
+    titles = [lecture.title_of(s.name) for s in scenes]
+    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, titles=titles)
 
 
 def cmd_render(args) -> int:
@@ -173,7 +174,8 @@ def cmd_slides(args) -> int:
     from gptanim.slides import build_deck
 
     lecture, result = render_from(args)
-    deck = build_deck(result["slides"], [v.stem.split("-", 1)[1] for v in result["videos"]], lecture.title)
+    names = [v.stem.split("-", 1)[1] for v in result["videos"]]
+    deck = build_deck(result["slides"], names, lecture.title, [lecture.title_of(n) for n in names])
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from model.errors import GptanimError
 from model.trace_data import Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry
+from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
@@ -37,8 +37,12 @@ def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
         names = [n.strip() for n in names.split(",") if n.strip()]
     chosen = []
     for name in names:
+        if is_custom(name):  # path/to/file.py:ClassName, a scene of your own
+            chosen.append(custom_scene(name))
+            continue
         if name not in BY_NAME:
-            raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)}")
+            raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)} "
+                              "or path/to/file.py:ClassName")  # fmt: skip
         chosen.append(BY_NAME[name])
     return chosen
 
@@ -71,6 +75,8 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str) -> str:
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
+    if entry.file:  # a scene of your own
+        digest.update(Path(entry.file).read_bytes())
     digest.update(f"{entry.name}:{quality}".encode())
     return digest.hexdigest()[:20]
 
@@ -127,7 +133,8 @@ class ScenePool:
             proc, log = self.idle.get_nowait()
         except queue.Empty:
             proc, log = self.start()
-        job = {"scene": entry.name, "trace": str(trace_file), "workdir": str(workdir), "quality": quality}
+        job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
+               "quality": quality}  # fmt: skip
         try:
             proc.stdin.write(json.dumps(job) + "\n")
             proc.stdin.flush()
@@ -216,11 +223,12 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
 
 
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
-                   jobs: int, progress: bool = True) -> dict:  # fmt: skip
+                   jobs: int, progress: bool = True, titles: list[str] | None = None) -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
-    render with another temperature reuses every scene that does not show it.
+    render with another temperature reuses every scene that does not show it. `titles` name
+    the chapters (default: the catalog's titles).
     """
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
@@ -236,23 +244,23 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
         work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
         parallel(jobs, work, render_scene, progress, "rendering")
     videos = []
-    for entry in scenes:
-        video = out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.mp4"
+    for number, entry in enumerate(scenes, start=1):
+        video = out / f"{number:02d}-{entry.name}.mp4"
         for suffix in (".beats.json", ".png", ".mp4"):
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    assemble(videos, out)
+    assemble(videos, out, titles or [readable_title(e.name) for e in scenes])
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
 
-def assemble(videos: list[Path], out: Path) -> None:
+def assemble(videos: list[Path], out: Path, titles: list[str]) -> None:
     """The whole lecture as one video, its chapters and its subtitles (SRT) from the scenes' beats."""
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in videos]
-    durations = concat_videos(videos, out / "lecture.mp4", [doc["scene"] for doc in beats])
+    durations = concat_videos(videos, out / "lecture.mp4", titles)
     srt, chapters, offset, n = [], [], 0.0, 0
-    for doc, duration in zip(beats, durations):
-        chapters.append(f"{timestamp(offset, '.')} {doc['scene']}")
+    for doc, duration, title in zip(beats, durations, titles):
+        chapters.append(f"{chapter_time(offset)} {title}")
         for i, beat in enumerate(doc["beats"]):
             start = offset + beat["time"]
             end = offset + (doc["beats"][i + 1]["time"] if i + 1 < len(doc["beats"]) else duration)
@@ -263,6 +271,13 @@ def assemble(videos: list[Path], out: Path) -> None:
         offset += duration
     write_text(out / "lecture.srt", "\n".join(srt))
     write_text(out / "lecture.chapters.txt", "\n".join(chapters) + "\n")
+
+
+def chapter_time(seconds: float) -> str:
+    """A chapter's start as video sites read it in a description: 0:00, 0:11, 12:05, 1:02:03."""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def timestamp(seconds: float, sep: str = ",") -> str:
@@ -340,7 +355,7 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
     folder = prepare_output(out)
     ordered = sorted(scenes, key=lambda e: -e.render_weight)
     with ScenePool(still=True) as pool:
-        work = [(e, trace_file, folder / f"{SCENES.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
+        work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
         results = parallel(jobs, work, render_still, progress, "preview")
     stills = sorted(path for _, path in results)
     return contact_sheet(stills, folder / "contact-sheet.png")
