@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -90,20 +91,33 @@ def settings_from(args, lecture=None):
     ).validate()
 
 
-def cmd_trace(args) -> int:
-    from model.cache import cached_trace
+def say(args, text: str) -> None:
+    """One line about the phase a command is in, on stderr; nothing with --quiet."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
 
-    result = cached_trace(settings_from(args))
+
+def traced(args, settings):
+    """The Trace for `settings`, from the cache, else by running the model (saying so: it takes seconds)."""
+    from model.cache import cached_path, cached_trace
+
+    if not cached_path(settings).exists():
+        model = settings.model or "the embedded model"
+        say(args, f"running {model} on the prompt (first time with these settings; torch takes a few seconds to load)")
+    return cached_trace(settings)
+
+
+def cmd_trace(args) -> int:
+    result = traced(args, settings_from(args))
     if args.out:
         out = Path(args.out)
         try:
             result.save(out)
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
-    if not args.quiet:
-        print(summary(result))
-        if args.out:
-            print(f"\nTrace written to {args.out}")
+    print(summary(result))
+    if args.out:
+        print(f"\nTrace written to {args.out}")
     return 0
 
 
@@ -127,11 +141,11 @@ def summary(trace) -> str:
 def lecture_trace(args):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from model.cache import cached_path, cached_trace
+    from model.cache import cached_path
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     settings = settings_from(args, lecture)
-    trace = cached_trace(settings)
+    trace = traced(args, settings)
     return lecture, trace, cached_path(settings)
 
 
@@ -150,7 +164,9 @@ def render_from(args):
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(scenes_arg or lecture.scenes)
     titles = [lecture.title_of(s.name) for s in scenes]
-    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, titles=titles)
+    result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
+                            titles=titles)  # fmt: skip
+    return lecture, result
 
 
 def cmd_render(args) -> int:
@@ -165,7 +181,7 @@ def cmd_preview(args) -> int:
 
     lecture, trace, trace_file = lecture_trace(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    sheet = preview(trace_file, Path(args.out) / slug(trace) / "preview", scenes, args.jobs)
+    sheet = preview(trace_file, Path(args.out) / slug(trace) / "preview", scenes, args.jobs, progress=not args.quiet)
     print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
     return 0
 
@@ -175,7 +191,8 @@ def cmd_slides(args) -> int:
 
     lecture, result = render_from(args)
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
-    deck = build_deck(result["slides"], names, lecture.title, [lecture.title_of(n) for n in names])
+    headings = [lecture.title_of(n) for n in names]
+    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text))
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
 
@@ -254,7 +271,8 @@ def cmd_train(args) -> int:
     )
     if cfg.n_embd % cfg.n_head:
         raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
-    stats = train(cfg)
+    say(args, f"training on {cfg.corpus} into {cfg.out}")
+    stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)
     print(f"best validation loss {stats['best_val_loss']:.3f} after {stats['steps']} steps; card: {card}")
     return 0
@@ -269,14 +287,30 @@ def cmd_list(args) -> int:
     return 0
 
 
+def version_line() -> str:
+    """gptanim's version and the versions of what renders (from the installed packages' metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return f"gptanim {of('gptanim')} (manim {of('manim')}, manim-slides {of('manim-slides')})"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-Q", "--quiet", action="store_true", help="print nothing but errors")
 
-    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show")
+    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show",
+                       parents=[common])  # fmt: skip
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
-    p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [  # name, run, help, takes --quality and --jobs
@@ -286,7 +320,7 @@ def build_parser() -> Parser:
         ("present", cmd_present, "present the deck built by `gptanim slides` (needs a display)", False),
     ]
     for name, run, helptext, renders in lecture_commands:
-        p = sub.add_parser(name, help=helptext)
+        p = sub.add_parser(name, help=helptext, parents=[common])
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         if renders:
@@ -303,7 +337,9 @@ def build_parser() -> Parser:
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         p.set_defaults(run=run)
 
-    p = sub.add_parser("train", help="train the embedded GPT (tokenizer and model) on a folder of text")
+    p = sub.add_parser(
+        "train", help="train the embedded GPT (tokenizer and model) on a folder of text", parents=[common]
+    )
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
     p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
     p.add_argument("--minutes", type=number, default=60.0, help="training time budget")
@@ -318,7 +354,7 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("list", help="list the scenes with what each shows")
+    p = sub.add_parser("list", help="list the scenes with what each shows", parents=[common])
     p.set_defaults(run=cmd_list)
     return parser
 
@@ -330,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.quiet:
+            with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+                return args.run(args)
         return args.run(args)
     except GptanimError as exc:
         print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)

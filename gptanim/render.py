@@ -200,18 +200,26 @@ def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePo
     return final
 
 
+def report(progress: bool, text: str) -> None:
+    """One line about the phase the render is in, on stderr (when `progress`)."""
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
 def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     """`run(*item)` for every item of `work` (each starting with its SceneEntry), `jobs` at a time.
 
-    The progress bar counts the scenes' render weights, so its estimate of the time left
-    does not jump when a long scene finishes.
+    On a terminal a progress bar counts the scenes' render weights, so its estimate of the time
+    left does not jump when a long scene finishes; otherwise (a log file) each finished scene is
+    one plain line.
     """
     from tqdm import tqdm
 
     results, done = [], 0
+    on_terminal = progress and sys.stderr.isatty()
     layout = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
     total = sum(item[0].render_weight for item in work)
-    with tqdm(total=total, disable=not progress, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
+    with tqdm(total=total, disable=not on_terminal, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(run, *item): item for item in work}
             for future in as_completed(futures):
@@ -219,6 +227,8 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
                 done += 1
                 bar.set_description_str(f"{desc} {done}/{len(work)} scenes", refresh=False)
                 bar.update(futures[future][0].render_weight)
+                if progress and not on_terminal:
+                    report(progress, f"{desc} {done}/{len(work)} scenes: {futures[future][0].name} done")
     return results
 
 
@@ -240,9 +250,14 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality)}.mp4" for e in scenes}
     todo = [e for e in scenes if not stored[e.name].exists()]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
-    with ScenePool() as pool:
-        work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
-        parallel(jobs, work, render_scene, progress, "rendering")
+    if todo:
+        reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
+        report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
+        with ScenePool() as pool:
+            work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
+            parallel(jobs, work, render_scene, progress, "rendering")
+    else:
+        report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
     videos = []
     for number, entry in enumerate(scenes, start=1):
         video = out / f"{number:02d}-{entry.name}.mp4"
@@ -250,6 +265,7 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
+    report(progress, "joining lecture.mp4 with its chapters and subtitles")
     assemble(videos, out, titles or [readable_title(e.name) for e in scenes])
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
@@ -354,6 +370,7 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
     """Every scene's last frame at low quality, and a contact sheet of them all."""
     folder = prepare_output(out)
     ordered = sorted(scenes, key=lambda e: -e.render_weight)
+    report(progress, f"drawing the last frame of {len(scenes)} scenes")
     with ScenePool(still=True) as pool:
         work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
         results = parallel(jobs, work, render_still, progress, "preview")

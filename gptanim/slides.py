@@ -68,18 +68,24 @@ def make_offline(html: Path) -> None:
     write_text(html, text.replace("</head>", UNMUTE_ON_FIRST_KEY + "</head>", 1))
 
 
-def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[str] | None = None) -> dict:
+def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[str] | None = None,
+               report=None) -> dict:  # fmt: skip
     """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides.
 
-    `headings` are the scenes' titles in the handout (default: the catalog's).
+    `headings` are the scenes' titles in the handout (default: the catalog's); `report(text)` is
+    told each file before it is written.
     """
+    report = report or (lambda text: None)
     missing = [n for n in names if not (slides_dir / f"{n}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
     out = slides_dir.parent
+    report("writing deck.html (offline, reveal.js beside it)")
     html = convert(slides_dir, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={title}",
                    "-creveal_theme=black")  # fmt: skip
     make_offline(html)
+    report("writing deck.pptx")
     pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
+    report("writing handout.pdf")
     pdf = write_handout(slides_dir, names, headings or [readable_title(n) for n in names], title, out / "handout.pdf")
     return {"folder": out, "html": html, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
