@@ -46,7 +46,7 @@ def number(text: str) -> float:
 
 
 DEFAULTS = {"prompt": "Once upon a time, a little girl", "model": None, "temperature": 1.0, "seed": 0,
-            "generate": 12, "top_k": None, "top_p": None, "quality": "l"}  # fmt: skip
+            "generate": 12, "top_k": None, "top_p": None, "quality": "l", "theme": "dark"}  # fmt: skip
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
@@ -149,6 +149,16 @@ def lecture_trace(args):
     return lecture, trace, cached_path(settings)
 
 
+def theme_of(args, lecture) -> str:
+    """--theme, else the lecture file's, else dark."""
+    from gptanim.render import THEMES
+
+    theme = resolved(args, lecture)["theme"]
+    if theme not in THEMES:
+        raise GptanimError(f"invalid theme {theme!r} in the lecture file; choose {' or '.join(THEMES)}")
+    return theme
+
+
 def render_from(args):
     """Render the lecture the arguments describe (reusing what is there); return the lecture and the result."""
     from gptanim.render import QUALITIES, pick_scenes, render_lecture
@@ -165,7 +175,7 @@ def render_from(args):
     scenes = pick_scenes(scenes_arg or lecture.scenes)
     titles = [lecture.title_of(s.name) for s in scenes]
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
-                            titles=titles)  # fmt: skip
+                            titles=titles, theme=theme_of(args, lecture))  # fmt: skip
     return lecture, result
 
 
@@ -181,7 +191,9 @@ def cmd_preview(args) -> int:
 
     lecture, trace, trace_file = lecture_trace(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    sheet = preview(trace_file, Path(args.out) / slug(trace) / "preview", scenes, args.jobs, progress=not args.quiet)
+    theme = theme_of(args, lecture)
+    folder = Path(args.out) / slug(trace, theme) / "preview"
+    sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme)
     print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
     return 0
 
@@ -192,7 +204,8 @@ def cmd_slides(args) -> int:
     lecture, result = render_from(args)
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
     headings = [lecture.title_of(n) for n in names]
-    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text))
+    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
+                      theme=theme_of(args, lecture))  # fmt: skip
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
 
@@ -232,7 +245,7 @@ def cmd_present(args) -> int:
 
     lecture, trace, _ = lecture_trace(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    slides_dir = Path(args.out) / slug(trace) / "deck" / "slides"
+    slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
     missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
@@ -323,6 +336,7 @@ def build_parser() -> Parser:
         p = sub.add_parser(name, help=helptext, parents=[common])
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+        p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
         if renders:
             p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")

@@ -38,10 +38,13 @@ def for_paper(frame: Image.Image) -> Image.Image:
     """The frame with its luma turned over and its chroma kept: dark on light, same hues.
 
     The background (the frame's most common luma) becomes white: Y -> 1 - (Y - Y_background).
+    A frame of the light theme is already dark on light, and stays as it is.
     """
     rgb = np.asarray(frame.convert("RGB"), dtype=float) / 255
     yiq = rgb @ YIQ.T
     background = np.median(yiq[..., 0])
+    if background > 0.5:
+        return frame.convert("RGB")
     yiq[..., 0] = 1 - (yiq[..., 0] - background)
     out = np.clip(yiq @ RGB.T, 0, 1)
     return Image.fromarray((out * 255 + 0.5).astype(np.uint8))

@@ -22,6 +22,7 @@ SETTING_TYPES = {
     "top_k": ((int,), "a whole number"),
     "top_p": ((int, float), "a number"),
     "quality": ((str,), "one of l, m, h, k"),
+    "theme": ((str,), "dark or light"),
 }
 
 

@@ -28,6 +28,7 @@ from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom,
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEME in the render processes
 
 
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
@@ -47,11 +48,13 @@ def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
     return chosen
 
 
-def slug(trace: Trace) -> str:
-    """A readable folder name: model, start of the prompt, temperature and seed."""
+def slug(trace: Trace, theme: str = "dark") -> str:
+    """A readable folder name: model, start of the prompt, temperature and seed (and the theme if not dark)."""
     s = trace.meta["settings"]
     words = re.sub(r"[^A-Za-z0-9]+", "-", trace.prompt).strip("-").lower()[:32].strip("-") or "prompt"
-    return f"{trace.meta['model']}-{words}-T{s['temperature']:g}-seed{s['seed']}"
+    return f"{trace.meta['model']}-{words}-T{s['temperature']:g}-seed{s['seed']}" + (
+        "" if theme == "dark" else f"-{theme}"
+    )
 
 
 def fingerprint(trace: Trace, with_temperature: bool) -> str:
@@ -70,14 +73,15 @@ def fingerprint(trace: Trace, with_temperature: bool) -> str:
     return digest.hexdigest()
 
 
-def scene_key(entry: SceneEntry, trace: Trace, quality: str) -> str:
-    """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality."""
+def scene_key(entry: SceneEntry, trace: Trace, quality: str, theme: str = "dark") -> str:
+    """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
+    the theme."""
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     if entry.file:  # a scene of your own
         digest.update(Path(entry.file).read_bytes())
-    digest.update(f"{entry.name}:{quality}".encode())
+    digest.update(f"{entry.name}:{quality}".encode() + (b"" if theme == "dark" else f":{theme}".encode()))
     return digest.hexdigest()[:20]
 
 
@@ -99,8 +103,9 @@ class ScenePool:
     one, so there are as many workers as scenes rendered at once (the caller's `--jobs`).
     """
 
-    def __init__(self, still: bool = False):
+    def __init__(self, still: bool = False, theme: str = "dark"):
         self.mode = "still" if still else "video"
+        self.theme = theme
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.workers: list[tuple[subprocess.Popen, IO]] = []
         self.lock = threading.Lock()
@@ -122,6 +127,7 @@ class ScenePool:
         log = tempfile.TemporaryFile(mode="w+", prefix="gptanim-worker-")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("GPTANIM_SLIDES", None)
+        env["GPTANIM_THEME"] = self.theme
         proc = subprocess.Popen([sys.executable, "-m", "gptanim.worker", self.mode], cwd=ROOT, env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
         with self.lock:
@@ -233,7 +239,8 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
 
 
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
-                   jobs: int, progress: bool = True, titles: list[str] | None = None) -> dict:  # fmt: skip
+                   jobs: int, progress: bool = True, titles: list[str] | None = None,
+                   theme: str = "dark") -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
@@ -242,18 +249,20 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     """
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
-    out = prepare_output(out_root / slug(trace))
+    if theme not in THEMES:
+        raise GptanimError(f"invalid theme {theme!r}; choose {' or '.join(THEMES)}")
+    out = prepare_output(out_root / slug(trace, theme))
     store = prepare_output(out_root / ".scenes")
     kept_trace = out / "trace.npz"
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality)}.mp4" for e in scenes}
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, theme)}.mp4" for e in scenes}
     todo = [e for e in scenes if not stored[e.name].exists()]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
     if todo:
         reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
         report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
-        with ScenePool() as pool:
+        with ScenePool(theme=theme) as pool:
             work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
             parallel(jobs, work, render_scene, progress, "rendering")
     else:
@@ -366,12 +375,13 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
     return durations
 
 
-def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True) -> Path:
+def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
+            theme: str = "dark") -> Path:  # fmt: skip
     """Every scene's last frame at low quality, and a contact sheet of them all."""
     folder = prepare_output(out)
     ordered = sorted(scenes, key=lambda e: -e.render_weight)
     report(progress, f"drawing the last frame of {len(scenes)} scenes")
-    with ScenePool(still=True) as pool:
+    with ScenePool(still=True, theme=theme) as pool:
         work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
         results = parallel(jobs, work, render_still, progress, "preview")
     stills = sorted(path for _, path in results)
@@ -385,12 +395,14 @@ def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 
     height = int(width * images[0].height / images[0].width)
     rows = (len(images) + columns - 1) // columns
     label_h = 22
-    sheet = Image.new("RGB", (columns * width, rows * (height + label_h)), (14, 17, 22))
+    background = images[0].getpixel((0, 0))  # the theme's background
+    ink = (40, 40, 40) if sum(background) > 3 * 128 else (200, 200, 200)
+    sheet = Image.new("RGB", (columns * width, rows * (height + label_h)), background)
     draw = ImageDraw.Draw(sheet)
     for i, (path, image) in enumerate(zip(stills, images)):
         x, y = (i % columns) * width, (i // columns) * (height + label_h)
         sheet.paste(image.resize((width, height)), (x, y + label_h))
-        draw.text((x + 6, y + 4), path.stem, fill=(200, 200, 200))
+        draw.text((x + 6, y + 4), path.stem, fill=ink)
     partial = out.with_name(out.name + ".part.png")
     sheet.save(partial)
     os.replace(partial, out)

@@ -69,7 +69,7 @@ def make_offline(html: Path) -> None:
 
 
 def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[str] | None = None,
-               report=None) -> dict:  # fmt: skip
+               report=None, theme: str = "dark") -> dict:  # fmt: skip
     """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides.
 
     `headings` are the scenes' titles in the handout (default: the catalog's); `report(text)` is
@@ -82,7 +82,7 @@ def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[st
     out = slides_dir.parent
     report("writing deck.html (offline, reveal.js beside it)")
     html = convert(slides_dir, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={title}",
-                   "-creveal_theme=black")  # fmt: skip
+                   f"-creveal_theme={'white' if theme == 'light' else 'black'}")  # fmt: skip
     make_offline(html)
     report("writing deck.pptx")
     pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
