@@ -230,11 +230,24 @@ def presenter_options(args, scenes) -> list[str]:
 
 
 def qt_binding_missing() -> str | None:
-    """Why the presenter cannot start (no Qt binding, or Qt's libraries missing), else None."""
+    """Why the presenter cannot start (no Qt binding, or Qt's X11 libraries missing), else None."""
+    import subprocess
+
     try:
         from qtpy import QtMultimedia  # noqa: F401 - what manim-slides' player needs
     except Exception as exc:  # noqa: BLE001 - qtpy raises its own error types, or ImportError
         return f"the presenter needs Qt for Python ({type(exc).__name__}); run scripts/setup.sh"
+    if sys.platform != "linux" or not os.environ.get("DISPLAY"):
+        return None
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return None
+    linked = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
+    missing = sorted({line.split()[0] for line in linked.splitlines() if "not found" in line})
+    if missing:
+        return f"Qt cannot open a window without {', '.join(missing)}; run scripts/setup.sh as root (it installs them)"
     return None
 
 

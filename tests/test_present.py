@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gptanim.cli import build_parser, presenter_options
+from gptanim.cli import build_parser, presenter_options, qt_binding_missing
 from gptanim.render import pick_scenes, render_lecture
 from model.cache import TraceSettings, cached_path, cached_trace
 
@@ -88,6 +88,11 @@ def test_presenter_opens_advances_and_quits(one_scene_lecture, display):
     lit = np.mean(second > 60)  # the slide's text against the dark background
     assert lit > 0.01, f"the presenter's window looks blank ({lit:.4f} lit)\n{said}"
     assert np.mean(np.abs(second - first) > 40) > 0.005, "→ did not change the slide"
+
+
+def test_setup_gave_qt_everything_it_links_to(display, monkeypatch):
+    monkeypatch.setenv("DISPLAY", display)
+    assert qt_binding_missing() is None
 
 
 def test_presenter_flags_are_passed_through():
