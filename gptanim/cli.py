@@ -229,10 +229,15 @@ def presenter_options(args, scenes) -> list[str]:
     return options
 
 
+# Qt's multimedia back end lists every optional library it did not find (PipeWire, VA-API); not its errors.
+QT_QUIET = "qt.multimedia.*.warning=false;qt.multimedia.*.info=false"
+
+
 def qt_binding_missing() -> str | None:
     """Why the presenter cannot start (no Qt binding, or Qt's X11 libraries missing), else None."""
     import subprocess
 
+    os.environ.setdefault("QT_LOGGING_RULES", QT_QUIET)
     try:
         from qtpy import QtMultimedia  # noqa: F401 - what manim-slides' player needs
     except Exception as exc:  # noqa: BLE001 - qtpy raises its own error types, or ImportError
@@ -270,9 +275,14 @@ def cmd_present(args) -> int:
         raise GptanimError(problem)
     cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *options,
            *(s.name for s in scenes)]  # fmt: skip
-    # Qt's multimedia back end lists every optional library it did not find; keep its real warnings only.
-    env = {**os.environ, "QT_LOGGING_RULES": "qt.multimedia.*.warning=false;qt.multimedia.*.info=false"}
-    return subprocess.call(cmd, env=env)
+    env = {**os.environ, "QT_LOGGING_RULES": QT_QUIET}
+    if not args.quiet:
+        return subprocess.call(cmd, env=env)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:  # --quiet: only the presenter's last word, when it failed
+        said = [line for line in done.stderr.splitlines() if line.strip()] or ["the presenter stopped"]
+        raise GptanimError(f"manim-slides present failed ({done.returncode}): {said[-1]}")
+    return 0
 
 
 def cmd_train(args) -> int:
