@@ -85,5 +85,7 @@ def load_lecture(path: Path) -> Lecture:
         types, what = SETTING_TYPES[key]
         if isinstance(value, bool) or not isinstance(value, types):
             raise GptanimError(f"{path}: setting {key!r} must be {what}, got {value!r}")
+    if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
+        raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
     lecture.settings = dict(settings)
     return lecture
