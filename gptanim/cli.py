@@ -54,7 +54,7 @@ def add_trace_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompt", help=f"the text the model continues (default {DEFAULTS['prompt']!r})")
     p.add_argument("--model", help="embedded (default), a local folder, or a cached hub name (gpt2)")
     p.add_argument("--temperature", type=number, help="temperature of the continuation (0 = greedy; default 1)")
-    p.add_argument("--seed", type=int, help="seed of the sampling (default 0)")
+    p.add_argument("--seed", type=non_negative_int, help="seed of the sampling (default 0)")
     p.add_argument("--generate", type=non_negative_int, help="tokens to generate (default 12)")
     p.add_argument("--top-k", type=int, help="sample only among the k most likely tokens")
     p.add_argument("--top-p", type=number, help="sample only within the top-p probability mass")
@@ -116,6 +116,12 @@ def cmd_trace(args) -> int:
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     print(summary(result))
+    if args.claims:
+        from model.claims import statements
+
+        print("\nstatements (what the scenes say about these numbers, with the evidence):")
+        for found in statements(result).values():
+            print(found.describe())
     if args.out:
         print(f"\nTrace written to {args.out}")
     return 0
@@ -166,13 +172,13 @@ def render_from(args):
     if args.quality and args.quality not in QUALITIES:  # checked before the model runs
         raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
     scenes_arg = args.scenes
-    if scenes_arg:
+    if scenes_arg is not None:
         pick_scenes(scenes_arg)  # an unknown name fails before the model runs
     lecture, trace, trace_file = lecture_trace(args)
     quality = args.quality or lecture.settings.get("quality", "l")
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
-    scenes = pick_scenes(scenes_arg or lecture.scenes)
+    scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
     titles = [lecture.title_of(s.name) for s in scenes]
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
                             titles=titles, theme=theme_of(args, lecture))  # fmt: skip
@@ -347,6 +353,7 @@ def build_parser() -> Parser:
                        parents=[common])  # fmt: skip
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
+    p.add_argument("--claims", action="store_true", help="also print every statement the scenes make, with evidence")
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [  # name, run, help, takes --quality and --jobs
@@ -396,6 +403,15 @@ def build_parser() -> Parser:
     return parser
 
 
+def output_lock(args):
+    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
+    if args.command not in ("render", "preview", "slides"):
+        return contextlib.nullcontext()
+    from gptanim.render import output_lock as lock
+
+    return lock(Path(args.out))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -403,10 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        if args.quiet:
-            with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
-                return args.run(args)
-        return args.run(args)
+        with output_lock(args):
+            if args.quiet:
+                with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+                    return args.run(args)
+            return args.run(args)
     except GptanimError as exc:
         print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)
         return 2

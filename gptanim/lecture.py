@@ -44,6 +44,12 @@ def load_lecture(path: Path) -> Lecture:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise GptanimError(f"lecture file not found: {path}") from None
+    except IsADirectoryError:
+        raise GptanimError(f"--lecture {path} is a folder; give a lecture file (.toml)") from None
+    except UnicodeDecodeError as exc:
+        raise GptanimError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise GptanimError(f"cannot read the lecture file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
     unknown = set(doc) - {"title", "scenes", "settings", "titles"}
@@ -51,8 +57,8 @@ def load_lecture(path: Path) -> Lecture:
         raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings, titles)")
     lecture = Lecture()
     if "title" in doc:
-        if not isinstance(doc["title"], str):
-            raise GptanimError(f"{path}: title must be a string")
+        if not isinstance(doc["title"], str) or "\x00" in doc["title"]:
+            raise GptanimError(f"{path}: title must be a string (without NUL characters)")
         lecture.title = doc["title"]
     if "scenes" in doc:
         scenes = doc["scenes"]

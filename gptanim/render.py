@@ -2,21 +2,28 @@
 
 Everything is written to a temporary name and moved into place when complete, so an
 interrupted render never leaves a broken file where a good one was; rerunning resumes.
+Temporary names carry the process id (`.NAME.PID-RANDOM.part`): two renders never share
+one, and what a killed process left is removed by the next render (`sweep`). A stored
+scene is complete when its manifest, written last, matches every file of it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -32,10 +39,12 @@ THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEM
 
 
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
-    if not names:
+    if names is None or names == []:
         return list(SCENES)
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
+        if not names:
+            raise GptanimError("--scenes names no scene; give comma-separated names (see gptanim list)")
     chosen = []
     for name in names:
         if is_custom(name):  # path/to/file.py:ClassName, a scene of your own
@@ -49,12 +58,19 @@ def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
 
 
 def slug(trace: Trace, theme: str = "dark") -> str:
-    """A readable folder name: model, start of the prompt, temperature and seed (and the theme if not dark)."""
+    """A folder name: readable (model, start of the prompt, temperature, seed), and unique to the settings
+    and weights by a short hash of them all (a prompt in another script has no readable words here); a theme
+    other than dark is added at the end."""
     s = trace.meta["settings"]
-    words = re.sub(r"[^A-Za-z0-9]+", "-", trace.prompt).strip("-").lower()[:32].strip("-") or "prompt"
-    return f"{trace.meta['model']}-{words}-T{s['temperature']:g}-seed{s['seed']}" + (
-        "" if theme == "dark" else f"-{theme}"
-    )
+    digest = hashlib.sha256(json.dumps([s, trace.meta["weights_hash"]], sort_keys=True).encode()).hexdigest()[:8]
+    name = f"{ascii_words(trace.meta['model'], 24)}-{ascii_words(trace.prompt)}-T{s['temperature']:g}-seed{s['seed']}-{digest}"
+    return name if theme == "dark" else f"{name}-{theme}"
+
+
+def ascii_words(text: str, limit: int = 32) -> str:
+    """Letters and digits of `text`, accents dropped, joined by hyphens: 'Crème brûlée!' → 'creme-brulee'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:limit].strip("-") or "prompt"
 
 
 def fingerprint(trace: Trace, with_temperature: bool) -> str:
@@ -86,14 +102,67 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, theme: str = "dark"
 
 
 def prepare_output(folder: Path) -> Path:
+    """The folder, made if needed and checked writable; what interrupted renders left in it is removed."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".write-test"
+        probe = temporary_name(folder / "write-test")
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
         raise GptanimError(f"cannot write to the output folder {folder}: {exc.strerror}") from None
+    sweep(folder)
     return folder
+
+
+@contextmanager
+def output_lock(out_root: Path):
+    """One gptanim at a time writes into an output folder; another one waits for it, saying so."""
+    prepare_output(out_root)
+    fd = os.open(out_root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"gptanim: another gptanim is writing into {out_root}; waiting for it to finish", file=sys.stderr)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-z_]*\.part(\.\w+|_assets)?$")  # and a deck's `.deck.PID-R.part.html`
+
+
+def temporary_name(final: Path) -> Path:
+    """A name beside `final` for writing it, unique to this process and call: `.NAME.PID-RANDOM.part`."""
+    return final.with_name(f".{final.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+
+
+def scratch_folder(parent: Path) -> Path:
+    """A new temporary folder in `parent`, named like `temporary_name`'s files (so `sweep` knows it)."""
+    return Path(tempfile.mkdtemp(prefix=f".scratch.{os.getpid()}-", suffix=".part", dir=parent))
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep(folder: Path) -> None:
+    """Remove the temporary files and folders in `folder`, at any depth, of processes that no longer run
+    (killed, crashed)."""
+    left = [(path, TEMPORARY.match(path.name)) for path in folder.rglob(".*")]
+    for path, found in left:
+        if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 class ScenePool:
@@ -101,35 +170,47 @@ class ScenePool:
 
     `run` may be called from several threads at once: each call takes an idle worker or starts
     one, so there are as many workers as scenes rendered at once (the caller's `--jobs`).
+    Their scratch files (each scene's work folder, the texts they draw) are in one temporary
+    folder in `parent`, removed on exit; on an exception (Ctrl-C) the workers are stopped at once.
     """
 
-    def __init__(self, still: bool = False, theme: str = "dark"):
+    def __init__(self, parent: Path, still: bool = False, theme: str = "dark"):
         self.mode = "still" if still else "video"
         self.theme = theme
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.workers: list[tuple[subprocess.Popen, IO]] = []
         self.lock = threading.Lock()
+        self.scratch = scratch_folder(parent)
 
     def __enter__(self) -> ScenePool:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *exc) -> None:
         for proc, log in self.workers:
+            if kind is not None:  # interrupted or failed: a scene being rendered is not waited for
+                proc.kill()
             if proc.stdin:
-                proc.stdin.close()
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
             log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def start(self) -> tuple[subprocess.Popen, IO]:
-        log = tempfile.TemporaryFile(mode="w+", prefix="gptanim-worker-")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        log = tempfile.TemporaryFile(mode="w+", prefix="gptanim-worker-", dir=self.scratch)
+        # The libraries' own temporary files (manim-slides leaves some when killed) go to the scratch folder too.
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.scratch)}
         env.pop("GPTANIM_SLIDES", None)
         env["GPTANIM_THEME"] = self.theme
-        proc = subprocess.Popen([sys.executable, "-m", "gptanim.worker", self.mode], cwd=ROOT, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)  # fmt: skip
+        cmd = [sys.executable, "-m", "gptanim.worker", self.mode, str(self.scratch)]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                text=True)  # fmt: skip
         with self.lock:
             self.workers.append((proc, log))
         return proc, log
@@ -164,43 +245,99 @@ def copy_slides(source: Path, dest: Path, name: str) -> None:
     The files go in first under a temporary name, the JSON that points at them last.
     """
     files = dest / "files" / name
-    partial = files.with_name(name + ".part")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source / "files" / name, partial)
-    doc = json.loads((source / f"{name}.json").read_text())
-    for slide in doc["slides"]:
-        for key in ("file", "rev_file"):
-            if slide.get(key):
-                slide[key] = str(files / Path(slide[key]).name)
-    shutil.rmtree(files, ignore_errors=True)
-    partial.rename(files)
+    files.parent.mkdir(parents=True, exist_ok=True)
+    partial, old = temporary_name(files), temporary_name(files)
+    try:
+        shutil.copytree(source / "files" / name, partial)
+        doc = json.loads((source / f"{name}.json").read_text(encoding="utf-8"))
+        for slide in doc["slides"]:
+            for key in ("file", "rev_file"):
+                if slide.get(key):
+                    slide[key] = str(files / Path(slide[key]).name)
+        if files.exists():
+            files.rename(old)
+        partial.rename(files)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     write_text(dest / f"{name}.json", json.dumps(doc, indent=1))
 
 
 def move_into_place(source: Path, final: Path) -> None:
-    partial = final.with_name(final.name + ".part")
-    shutil.copyfile(source, partial)
-    os.replace(partial, final)
+    """A copy of `source` at `final`, complete or not at all."""
+    partial = temporary_name(final)
+    try:
+        shutil.copyfile(source, partial)
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None) -> Path:
-    """Render one scene: video, last-frame still, beats and slides, each moved in when complete."""
+    """Render one scene: video, last-frame still, beats and slides, each moved in when complete,
+    then its manifest (`complete` checks it)."""
     if pool is None:
-        with ScenePool() as own:
+        with ScenePool(final.parent) as own:
             return render_scene(entry, trace_file, final, quality, own)
-    with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
+    manifest_file(final).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(dir=pool.scratch) as tmp:
         reply = pool.run(entry, trace_file, Path(tmp), quality)
         move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
         move_into_place(Path(reply["still"]), final.with_suffix(".png"))
         copy_slides(Path(tmp) / "slides", final.with_suffix(".slides"), entry.name)
-        move_into_place(Path(reply["video"]), final)  # last: a video in place means the scene is complete
+        move_into_place(Path(reply["video"]), final)
+    write_text(manifest_file(final), json.dumps(manifest(final), indent=1))  # last: the scene is complete
     return final
+
+
+def scene_files(video: Path) -> list[Path]:
+    """Every file of a stored scene: video, still, beats, and its slides (JSON and the slides' videos)."""
+    slides = video.with_suffix(".slides")
+    files = [video, video.with_suffix(".png"), video.with_suffix(".beats.json")]
+    if slides.is_dir():
+        files += sorted(p for p in slides.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return files
+
+
+def manifest_file(video: Path) -> Path:
+    return video.with_suffix(".manifest.json")
+
+
+def manifest(video: Path) -> dict:
+    """Each file's size and sha256, by its path relative to the store."""
+    return {str(p.relative_to(video.parent)): [p.stat().st_size, file_hash(p)] for p in scene_files(video)}
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def complete(video: Path) -> bool:
+    """Whether a stored scene is whole: its manifest is there and every file it lists is, unchanged,
+    with the slides' JSON among them. A scene lacking a part, or with one cut short or changed, is rendered again."""
+    try:
+        listed = json.loads(manifest_file(video).read_text(encoding="utf-8"))
+        slides_json = str(
+            video.with_suffix(".slides").relative_to(video.parent) / f"{video.stem.rsplit('-', 1)[0]}.json"
+        )
+        if not isinstance(listed, dict) or slides_json not in listed:
+            return False
+        for name, (size, digest) in listed.items():
+            path = video.parent / name
+            if path.stat().st_size != size or file_hash(path) != digest:
+                return False
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
 
 
 def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePool) -> Path:
     """A scene's last frame at low quality, without its animations."""
-    with tempfile.TemporaryDirectory(prefix="gptanim-") as tmp:
+    with tempfile.TemporaryDirectory(dir=pool.scratch) as tmp:
         reply = pool.run(entry, trace_file, Path(tmp), "l")
         move_into_place(Path(reply["still"]), final)
     return final
@@ -226,7 +363,8 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     layout = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
     total = sum(item[0].render_weight for item in work)
     with tqdm(total=total, disable=not on_terminal, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             futures = {pool.submit(run, *item): item for item in work}
             for future in as_completed(futures):
                 results.append((futures[future], future.result()))
@@ -235,6 +373,10 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
                 bar.update(futures[future][0].render_weight)
                 if progress and not on_terminal:
                     report(progress, f"{desc} {done}/{len(work)} scenes: {futures[future][0].name} done")
+        except BaseException:  # Ctrl-C or a failed scene: start no other; the caller stops the running ones
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return results
 
 
@@ -257,12 +399,12 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
     stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, theme)}.mp4" for e in scenes}
-    todo = [e for e in scenes if not stored[e.name].exists()]
+    todo = [e for e in scenes if not complete(stored[e.name])]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
     if todo:
         reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
         report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
-        with ScenePool(theme=theme) as pool:
+        with ScenePool(store, theme=theme) as pool:
             work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
             parallel(jobs, work, render_scene, progress, "rendering")
     else:
@@ -314,9 +456,12 @@ def timestamp(seconds: float, sep: str = ",") -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    partial = temporary_name(path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def video_duration(video: Path) -> float:
@@ -343,8 +488,8 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
 
     durations = [video_duration(v) for v in videos]
     titles = titles or [v.stem for v in videos]
-    partial = out.with_name(out.name + ".part.mp4")
-    with av.open(str(partial), "w") as dst:
+    partial = temporary_name(out)  # left only if this process dies; the next render sweeps it
+    with av.open(str(partial), "w", format="mp4") as dst:
         with av.open(str(videos[0])) as first:
             stream = dst.add_stream_from_template(first.streams.video[0])
         starts = np.concatenate([[0.0], np.cumsum(durations)])
@@ -381,7 +526,7 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
     folder = prepare_output(out)
     ordered = sorted(scenes, key=lambda e: -e.render_weight)
     report(progress, f"drawing the last frame of {len(scenes)} scenes")
-    with ScenePool(still=True, theme=theme) as pool:
+    with ScenePool(folder, still=True, theme=theme) as pool:
         work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
         results = parallel(jobs, work, render_still, progress, "preview")
     stills = sorted(path for _, path in results)
@@ -403,7 +548,10 @@ def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 
         x, y = (i % columns) * width, (i // columns) * (height + label_h)
         sheet.paste(image.resize((width, height)), (x, y + label_h))
         draw.text((x + 6, y + 4), path.stem, fill=ink)
-    partial = out.with_name(out.name + ".part.png")
-    sheet.save(partial)
-    os.replace(partial, out)
+    partial = temporary_name(out)
+    try:
+        sheet.save(partial, format="PNG")
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
     return out

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 from gptanim.handout import write_handout
-from gptanim.render import write_text
+from gptanim.render import scratch_folder, sweep, temporary_name, write_text
 from model.errors import GptanimError
 from scenes.catalog import readable_title
 
@@ -20,10 +22,14 @@ URL = re.compile(r"https?://", re.I)
 
 
 def convert(slides_dir: Path, names: list[str], dest: Path, to: str, *options: str) -> Path:
-    partial = dest.with_name(dest.stem + ".part" + dest.suffix)
+    partial = temporary_name(dest).with_suffix(".part" + dest.suffix)  # manim-slides wants the suffix
     cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides_dir), *names, str(partial),
            "--to", to, *options]  # fmt: skip
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    scratch = scratch_folder(dest.parent)  # for manim-slides' own temporary files
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     if done.returncode != 0 or not partial.exists():
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise GptanimError(f"manim-slides could not write the {to} deck: {last[0]}")
@@ -80,12 +86,29 @@ def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[st
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
     out = slides_dir.parent
+    sweep(out)
+    escaped = escaped_slides(slides_dir, names, scratch_folder(out))
     report("writing deck.html (offline, reveal.js beside it)")
-    html = convert(slides_dir, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={title}",
-                   f"-creveal_theme={'white' if theme == 'light' else 'black'}")  # fmt: skip
-    make_offline(html)
+    try:
+        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={escape(title)}",
+                       f"-creveal_theme={'white' if theme == 'light' else 'black'}")  # fmt: skip
+    finally:
+        shutil.rmtree(escaped, ignore_errors=True)
+    make_offline(deck)
     report("writing deck.pptx")
     pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
     report("writing handout.pdf")
     pdf = write_handout(slides_dir, names, headings or [readable_title(n) for n in names], title, out / "handout.pdf")
-    return {"folder": out, "html": html, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
+    return {"folder": out, "html": deck, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
+
+
+def escaped_slides(slides_dir: Path, names: list[str], folder: Path) -> Path:
+    """The scenes' slide files in `folder` with their notes escaped for HTML, which manim-slides inserts as
+    they are: a prompt's `<script>` is then shown, never run. The slides' videos stay where they are."""
+    for name in names:
+        doc = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))
+        for slide in doc["slides"]:
+            if slide.get("notes"):
+                slide["notes"] = escape(slide["notes"])
+        (folder / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return folder

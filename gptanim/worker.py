@@ -1,12 +1,15 @@
 """A long-lived render process: one JSON job per line on stdin, one JSON reply per line on stdout.
 
-    python -m gptanim.worker video|still
+    python -m gptanim.worker video|still [SCRATCH]
 
 Manim and the scene modules are imported once per process instead of once per scene
 (about 1.5 s each), and the texts one scene builds are reused by the next. With `video`
 every scene is also a manim-slides Slide; with `still` only its last frame is drawn.
 A job: {"scene", "trace", "workdir", "quality"}. A reply: {"ok": true, "video", "still"}
-or {"ok": false, "error": "<one line>"}. Started by `gptanim.render.ScenePool`.
+or {"ok": false, "error": "<one line>"}. Started by `gptanim.render.ScenePool`, which passes the
+folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
+(`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
+rendered again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import tempfile
 import traceback
 from contextlib import redirect_stderr
 from pathlib import Path
+
+from model.cache import cache_root
 
 QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 X264_PRESET = "veryfast"
@@ -77,6 +82,10 @@ def user_module(path: str):
     return sys.modules[name]
 
 
+def tex_dir() -> Path:
+    return cache_root() / "tex"
+
+
 def render_job(job: dict, still: bool, text_dir: str) -> dict:
     """Render one scene into job["workdir"]: its video (unless still), slides, beats and last frame."""
     from manim import tempconfig
@@ -100,6 +109,7 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
         "write_to_movie": not still,
         "save_last_frame": still,
         "text_dir": text_dir,
+        "tex_dir": str(tex_dir()),
         "progress_bar": "none",
         "verbosity": "WARNING",
     }
@@ -115,7 +125,20 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     return {"ok": True, "video": video, "still": str(png)}
 
 
-def serve(mode: str) -> None:
+def render_or_retry(job: dict, still: bool, text_dir: str) -> dict:
+    """Render; if that fails and a cached drawing was damaged, remove it and render once more."""
+    from scenes.text import discard_damaged
+
+    try:
+        return render_job(job, still, text_dir)
+    except Exception:
+        if not sum(discard_damaged(folder) for folder in (tex_dir(), Path(text_dir))):
+            raise
+        print("gptanim: removed damaged LaTeX or text drawings from the cache; rendering again", file=sys.stderr)
+        return render_job(job, still, text_dir)
+
+
+def serve(mode: str, scratch: str | None = None) -> None:
     replies = sys.stdout
     sys.stdout = sys.stderr  # whatever a scene or manim prints must not mix with the replies
     if mode == "video":
@@ -125,13 +148,20 @@ def serve(mode: str) -> None:
         draw_only_the_last_frame()
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
-    text_dir = tempfile.mkdtemp(prefix="gptanim-texts-")
-    for line in sys.stdin:
+    text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)
+    try:
+        answer(sys.stdin, replies, mode, text_dir)
+    finally:
+        shutil.rmtree(text_dir, ignore_errors=True)
+
+
+def answer(jobs, replies, mode: str, text_dir: str) -> None:
+    for line in jobs:
         job = json.loads(line)
         caught = io.StringIO()
         try:
             with redirect_stderr(caught):
-                reply = render_job(job, mode == "still", text_dir)
+                reply = render_or_retry(job, mode == "still", text_dir)
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a one-line reply
             if isinstance(exc, KeyboardInterrupt):
                 raise
@@ -145,8 +175,7 @@ def serve(mode: str) -> None:
         sys.stderr.write(caught.getvalue())
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
-    shutil.rmtree(text_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1] if len(sys.argv) > 1 else "video")
+    serve(sys.argv[1] if len(sys.argv) > 1 else "video", sys.argv[2] if len(sys.argv) > 2 else None)

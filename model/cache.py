@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,10 @@ class TraceSettings:
     def validate(self) -> TraceSettings:
         if not self.prompt or not self.prompt.strip():
             raise GptanimError('the prompt is empty: give some text, e.g. --prompt "Once upon a time"')
+        if "\x00" in self.prompt:
+            raise GptanimError("the prompt contains a NUL character (\\0); remove it")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise GptanimError(f"the seed must be a whole number ≥ 0, got {self.seed!r}")
         check_temperature(self.temperature)
         for t in [*self.temperatures, *self.compare_temperatures]:
             check_temperature(t)
@@ -47,8 +53,15 @@ class TraceSettings:
         return self
 
 
+def cache_root() -> Path:
+    """The user's cache folder for gptanim: $GPTANIM_CACHE, else ~/.cache/gptanim (XDG_CACHE_HOME respected)."""
+    if os.environ.get("GPTANIM_CACHE"):
+        return Path(os.environ["GPTANIM_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gptanim"
+
+
 def cache_dir() -> Path:
-    return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "traces"
+    return cache_root() / "traces"
 
 
 def code_hash() -> str:
@@ -82,10 +95,26 @@ def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> 
     if path.exists():
         try:
             return Trace.load(path)
-        except GptanimError:
+        except GptanimError as exc:
+            print(f"gptanim: the cached Trace was damaged ({exc}); computing it again", file=sys.stderr)
             path.unlink(missing_ok=True)
+    # torch keeps a compiler cache in the system's temporary folder unless told otherwise: keep it with ours
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_root() / "torch"))
     from model.run import trace  # torch and transformers: only when the model must run
 
     result = trace(settings, loaded)
     result.save(path)
+    sweep_stale(path.parent)
     return result
+
+
+def sweep_stale(folder: Path, age: float = 3600) -> None:
+    """Remove temporary files that writers killed mid-write left (`Trace.save`'s `.NAME.*.tmp`); an hour is
+    far longer than any write, so no file being written now is touched."""
+    now = time.time()
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > age:
+                tmp.unlink()
+        except OSError:
+            pass

@@ -76,7 +76,10 @@ def write_model_card(folder: Path) -> Path:
     lines.append("")
     for a in geo["analogies"]:
         top = ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in a["nearest"][:5])
-        lines.append(f"- {a['expression']}: “{a['target']}” ranks **{a['target_rank']}**; nearest: {top}")
+        lines.append(
+            f"- {a['expression']}: “{a['target']}” ranks **{a['target_rank']}** leaving out the three input words "
+            f"({a.get('target_rank_with_inputs', '?')} counting them); nearest: {top}"
+        )
     lines.append("")
     for name, key in (("gender", "gender"), ("plurality", "plural")):
         d = geo[key]

@@ -120,6 +120,8 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
                 "words": [a, b, c, target],
                 "target": target,
                 "target_rank": rank_of(Wn, vector, ids[target], exclude),
+                "target_rank_with_inputs": rank_of(Wn, vector, ids[target], set()),
+                "n_tokens": int(W_E.shape[0]),
                 "target_cosine": float(Wn[ids[target]] @ (vector / np.linalg.norm(vector))),
                 "nearest": [
                     {"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(Wc, Wn, vector, exclude, 8)
@@ -140,18 +142,17 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         for w in NEIGHBOUR_WORDS
         if w in ids
     }
-    dots = []
+    dots, cosines = [], {}
     if len(shown) >= 2:
-        # The most aligned, the most nearly orthogonal and the most opposed pair of the 3D words.
+        # The most aligned, the most nearly orthogonal and the most opposed pair of the 3D words, by
+        # cosine; the words that characterise them are model/claims.py's, from these cosines.
         pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]]
-        values = np.array([Wc[ids[a]] @ Wc[ids[b]] for a, b in pairs])
-        picks = [("aligned", int(np.argmax(values))), ("unrelated", int(np.argmin(np.abs(values))))]
-        picks.append(("opposed" if values.min() < 0 else "least aligned", int(np.argmin(values))))
-        for kind, j in picks:
+        values = np.array([Wn[ids[a]] @ Wn[ids[b]] for a, b in pairs])
+        picks = [int(np.argmax(values)), int(np.argmin(np.abs(values))), int(np.argmin(values))]
+        for j in dict.fromkeys(picks):
             a, b = pairs[j]
-            dots.append(
-                {"kind": kind, "a": a, "b": b, "dot": float(values[j]), "cosine": float(Wn[ids[a]] @ Wn[ids[b]])}
-            )
+            dots.append({"a": a, "b": b, "dot": float(Wc[ids[a]] @ Wc[ids[b]]), "cosine": float(values[j])})
+        cosines = {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max())}
     return {
         "centred": True,
         "word_ids": ids,
@@ -164,6 +165,7 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         "plural": pairs_result(PLURAL_PAIRS),
         "neighbours": neighbours,
         "dots": dots,
+        "pair_cosines": cosines,
     }
 
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_NAME = "fairytale-gpt"
 EMBEDDED_PATH = ROOT / "assets" / EMBEDDED_NAME
 SUPPORTED = {"gpt2"}
+TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model")
 PICKLES = ("pytorch_model.bin", "model.ckpt", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
 
 
@@ -93,6 +94,8 @@ def check_folder(path: Path) -> dict:
                 "convert it to model.safetensors first"
             )
         raise GptanimError(f"{path} has no model.safetensors weights")
+    if not any((path / name).exists() for name in TOKENIZER_FILES):
+        raise GptanimError(f"{path} has no tokenizer (tokenizer.json, or vocab.json and merges.txt)")
     return config
 
 
@@ -127,6 +130,7 @@ def load(name: str | None = None) -> LoadedModel:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    check_weights(path)
     try:
         model = AutoModelForCausalLM.from_pretrained(
             path,
@@ -137,8 +141,89 @@ def load(name: str | None = None) -> LoadedModel:
             trust_remote_code=False,
         )
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    except GptanimError:
+        raise
     except Exception as exc:  # corrupt files raise many kinds (SafetensorError, OSError, ...)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise GptanimError(f"could not load the model in {path}: {first}") from None
     model.eval()
+    check_tokenizer(path, tokenizer, int(model.config.vocab_size))
     return LoadedModel(shown, path, model, tokenizer, digest)
+
+
+def stored_shapes(path: Path) -> dict[str, list[int]]:
+    """Every tensor's name and shape in the folder's safetensors files, read from their headers alone.
+
+    A safetensors file starts with the length of its JSON header (8 bytes, little-endian), then the header.
+    """
+    shapes = {}
+    for file in weight_files(path):
+        try:
+            with file.open("rb") as fh:
+                size = int.from_bytes(fh.read(8), "little")
+                if not 2 <= size <= min(file.stat().st_size - 8, 100_000_000):
+                    raise ValueError("bad header length")
+                header = json.loads(fh.read(size))
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise GptanimError(f"could not load the model in {path}: {file.name} is not a safetensors file") from None
+        shapes.update({name: list(entry.get("shape", [])) for name, entry in header.items() if name != "__metadata__"})
+    return shapes
+
+
+def without_prefix(name: str) -> str:
+    """A tensor name as GPT-2 checkpoints write it with or without the model's `transformer.` prefix."""
+    return name.removeprefix("transformer.")
+
+
+def needed_shapes(config) -> dict[str, list[int]]:
+    """Every weight the architecture the config describes holds, with its shape (a model built without memory)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    with torch.device("meta"):
+        skeleton = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
+    tied = set()
+    if getattr(config, "tie_word_embeddings", True):
+        tied = {without_prefix(name) for name in getattr(skeleton, "_tied_weights_keys", None) or ["lm_head.weight"]}
+    return {
+        without_prefix(name): list(tensor.shape)
+        for name, tensor in skeleton.state_dict().items()
+        if without_prefix(name) not in tied
+    }
+
+
+def check_weights(path: Path) -> None:
+    """Refuse a folder whose weights lack a tensor the architecture needs, or hold one of another shape.
+
+    transformers would fill a missing weight with random values: the lecture would show invented numbers.
+    """
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    except Exception as exc:
+        raise GptanimError(f"could not read the config in {path}: {str(exc).strip().splitlines()[0]}") from None
+    stored = {without_prefix(name): shape for name, shape in stored_shapes(path).items()}
+    needed = needed_shapes(config)
+    missing = [name for name in needed if name not in stored]
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        raise GptanimError(
+            f"{path} lacks {len(missing)} of the {len(needed)} weights its {config.model_type} config needs: {shown}"
+        )
+    wrong = [name for name, shape in needed.items() if stored[name] != shape]
+    if wrong:
+        name = wrong[0]
+        raise GptanimError(
+            f"{path}: weight {name} has shape {stored[name]}, its config needs {needed[name]}"
+            + (f" ({len(wrong) - 1} more differ)" if len(wrong) > 1 else "")
+        )
+
+
+def check_tokenizer(path: Path, tokenizer, vocab_size: int) -> None:
+    """The tokenizer's ids must all be rows of the model's embedding."""
+    if len(tokenizer) > vocab_size:
+        raise GptanimError(
+            f"{path}: the tokenizer has {len(tokenizer):,} tokens but the model's vocabulary only {vocab_size:,}; "
+            "they do not belong together"
+        )

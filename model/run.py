@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict
 
 import numpy as np
@@ -22,7 +23,7 @@ from model.sampling import (
     truncate_top_p,
 )
 from model.tokens_text import byte_level_bytes, display_token
-from model.trace_data import Trace
+from model.trace_data import Trace, write_atomically
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
@@ -41,13 +42,17 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
 
     enc = tok(settings.prompt, return_offsets_mapping=True, add_special_tokens=False)
     ids, offsets = list(enc["input_ids"]), [list(o) for o in enc["offset_mapping"]]
+    if not ids:
+        raise GptanimError(f"the tokenizer of {loaded.name} turns the prompt into no tokens at all")
     if len(ids) > n_ctx:
         if not settings.truncate:
             raise GptanimError(
                 f"the prompt is {len(ids)} tokens, longer than the model's context of {n_ctx}; "
                 "shorten it or pass --truncate to keep its end"
             )
-        ids, offsets = ids[-n_ctx:], offsets[-n_ctx:]
+    if settings.truncate and len(ids) + int(settings.generate) > n_ctx:
+        keep = max(1, n_ctx - int(settings.generate))  # room for the tokens to generate
+        ids, offsets = ids[-keep:], offsets[-keep:]
     if len(ids) + int(settings.generate) > n_ctx:
         raise GptanimError(
             f"{len(ids)} prompt tokens + {settings.generate} generated exceed the context of {n_ctx}; generate fewer"
@@ -99,7 +104,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
         "softmax": softmax_steps(logits, top_logit_ids[:SOFTMAX_TOP]),
         "truncation": truncation,
         "attention": attention_summary(arrays, int(cfg.n_layer)),
-        "split_words": split_words(tok, settings.prompt),
+        "split_words": split_words(tok, settings.prompt, ids, offsets),
         "context_pair": context_pair(model, tok, ids, arrays),
         "mlp": mlp_summary(arrays, int(cfg.n_layer)),
         "continuation": continuation,
@@ -140,9 +145,7 @@ def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
             pass
     geo = json.loads(json.dumps(geometry.analyse(W_E, loaded.tokenizer)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(json.dumps(geo))
-    partial.replace(path)
+    write_atomically(path, json.dumps(geo).encode())
     return geo
 
 
@@ -276,16 +279,31 @@ SPLIT_EXAMPLES = ["grandmother", "Cinderella", "unbelievable", "dragonfly", "Rum
 CONTEXT_PREFIX = "Far away, over the cold grey mountains, there lived a"
 
 
-def split_words(tok, prompt: str) -> dict:
-    """Words of the prompt that the tokenizer cuts into several pieces; fixed examples when none are."""
+def split_words(tok, prompt: str, ids: list[int], offsets: list[list[int]]) -> dict:
+    """Words of the prompt that the tokenizer cut into several pieces, shown as the prompt's own tokens
+    (a first word is not re-encoded with a space); fixed examples, encoded mid-sentence, when none are."""
 
     def pieces(word: str) -> list[dict]:
         return [{"id": i, "display": token_display(tok, i)} for i in tok.encode(" " + word, add_special_tokens=False)]
 
-    found = []
-    for word in dict.fromkeys(w.strip(".,;:!?\"'()") for w in prompt.split()):
-        if word and len(pieces(word)) > 1:
-            found.append({"word": word, "pieces": pieces(word)})
+    # Each token's own characters, without the whitespace it starts with.
+    cores = []
+    for start, end in offsets:
+        while start < end and prompt[start].isspace():
+            start += 1
+        cores.append((start, end))
+    found, seen = [], set()
+    for match in re.finditer(r"\S+", prompt):
+        word = match.group().strip(".,;:!?\"'()")
+        if not word or word in seen:
+            continue
+        start = match.start() + match.group().index(word)
+        end = start + len(word)
+        positions = [p for p, (a, b) in enumerate(cores) if a < end and b > start]
+        if len(positions) > 1:
+            seen.add(word)
+            found.append({"word": word, "positions": positions,
+                          "pieces": [{"id": ids[p], "display": token_display(tok, ids[p])} for p in positions]})  # fmt: skip
     examples = [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES]
     return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 SPACE = "·"
 NEWLINE = "↵"
 TAB = "→"
@@ -15,7 +17,15 @@ def display_token(text: str, raw_bytes: bytes | None = None) -> str:
     """
     if "\ufffd" in text and raw_bytes is not None:
         return "‹" + " ".join(f"{b:02x}" for b in raw_bytes) + "›"
-    return text.replace(" ", SPACE).replace("\n", NEWLINE).replace("\t", TAB).replace("\r", "")
+    return escape_controls(text.replace(" ", SPACE).replace("\n", NEWLINE).replace("\t", TAB))
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """Control characters (ESC, DEL, a carriage return, NUL…) spelled out like bytes, e.g. `‹1b›`; `keep` stays.
+
+    A terminal would act on them and a font draws nothing, or a box, for them.
+    """
+    return "".join(ch if ch in keep or unicodedata.category(ch) != "Cc" else f"‹{ord(ch):02x}›" for ch in text)
 
 
 def byte_level_bytes(token: str) -> bytes:

@@ -34,6 +34,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,9 +102,7 @@ class Trace:
         doc = json.dumps({"format": FORMAT_VERSION, "meta": self.meta, "info": self.info}, ensure_ascii=False)
         buffer = io.BytesIO()
         np.savez(buffer, __json__=np.frombuffer(doc.encode("utf-8"), dtype=np.uint8), **self.arrays)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(buffer.getvalue())
-        tmp.replace(path)
+        write_atomically(path, buffer.getvalue())
         return path
 
     @classmethod
@@ -113,19 +114,46 @@ class Trace:
                 arrays = {k: data[k] for k in data.files if k != "__json__"}
         except FileNotFoundError:
             raise GptanimError(f"no Trace file at {path}") from None
-        except (OSError, ValueError, KeyError) as exc:
+        except IsADirectoryError:
+            raise GptanimError(f"{path} is a folder, not a Trace file") from None
+        # A damaged file fails in many ways: zip (bad CRC, truncated), npy header, JSON, UTF-8.
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise GptanimError(f"{path} is not a gptanim Trace file ({exc.__class__.__name__})") from None
-        if doc.get("format") != FORMAT_VERSION:
-            raise GptanimError(f"{path} is a Trace of format {doc.get('format')}, this gptanim reads {FORMAT_VERSION}")
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT_VERSION:
+            found = doc.get("format") if isinstance(doc, dict) else None
+            raise GptanimError(f"{path} is a Trace of format {found}, this gptanim reads {FORMAT_VERSION}")
+        if not isinstance(doc.get("meta"), dict) or not isinstance(doc.get("info"), dict) or not arrays:
+            raise GptanimError(f"{path} is not a gptanim Trace file (incomplete)")
         return cls(doc["meta"], arrays, doc["info"])
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """`data` written to a temporary file of a unique name beside `path`, then moved onto it.
+
+    Another process never sees a half-written file, two writers never share a temporary file,
+    and the temporary file is removed whatever goes wrong (a folder in the way, a full disk).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def lookup(trace: Trace, path: str):
-    """The value a path names: 'hook_embed[3,5]' (an array entry), 'info.a.0.b' or 'meta.n_params'.
+    """The value a path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b',
+    'meta.n_params' or 'claims.<key>' (a statement of model/claims.py, made from this Trace).
 
     Scenes tag every number they draw with such a path; tests look it up here and
     compare it with what the scene shows.
     """
+    if path.startswith("claims."):
+        from model.claims import statements
+
+        return statements(trace)[path.removeprefix("claims.")]
     if path.startswith(("info.", "meta.")):
         node = trace.info if path.startswith("info.") else trace.meta
         for part in path.split(".")[1:]:
@@ -135,4 +163,5 @@ def lookup(trace: Trace, path: str):
     array = trace[name]
     if not index:
         return array
-    return array[tuple(int(i) for i in index.rstrip("]").split(","))].item()
+    value = array[tuple(int(i) for i in index.rstrip("]").split(","))]
+    return value.item() if np.ndim(value) == 0 else value

@@ -21,11 +21,12 @@ from manim import (
     VGroup,
 )
 
+from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import AttentionGrid, TokenBox, VectorColumn, label, number, sentence
+from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
 
-MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
+MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -91,9 +92,11 @@ class AttentionPattern(TraceScene):
         if n < len(t.token_ids):
             self.beat(
                 "Last part",
-                "The prompt has {n} tokens; the grid shows the last few.",
+                "The prompt has {n} tokens; the grid shows the last few. In its last row, {c}.",
                 n=(t.token_ids, "info.tokens.ids", "len"),
+                c=claim(statements(t)["attention.grid.hidden"]),
             )
+            self.wait(2.5)  # time to read what the grid leaves out
         self.beat("Pattern", "Each row is a query token; the brighter a cell, the more it reads from that key token.")
         self.play(FadeIn(self.grid.row_labels), FadeIn(self.grid.col_labels))
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
@@ -185,7 +188,11 @@ class AttentionPattern(TraceScene):
             H=(t.n_head, "meta.n_head", "int"),
             L=(t.n_layer, "meta.n_layer", "int"),
         ).to_edge(UP, buff=0.3)
-        self.beat("Every head", "Every head of every layer has its own pattern: each looks for something different.")
+        self.beat(
+            "Every head",
+            "Every head of every layer computes its own pattern; {c}.",
+            c=claim(statements(t)["attention.heads"]),
+        )
         self.play(FadeOut(self.grid), FadeOut(self.example), FadeOut(self.heading), FadeOut(self.cell_mark))
         self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
         cell_w = multiples.width / t.n_head
@@ -220,7 +227,7 @@ class AttentionFlow(TraceScene):
 
     def show_tokens(self):
         t = self.trace
-        self.positions = shown_positions(t, 12)
+        self.positions = shown_positions(t, FLOW_TOKENS)
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
         self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
@@ -266,6 +273,11 @@ class AttentionFlow(TraceScene):
             )
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
+        hidden = statements(t).get("attention.flow.hidden")
+        if hidden is not None:  # a longer prompt: say what the picture leaves out
+            note = statement(hidden, size=18, color=style.MUTED)
+            self.fit_width(note).move_to([0, -2.3, 0])  # below the lowest arc
+            numbers.add(note)
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",

@@ -44,7 +44,9 @@ FORMATTERS: dict[str, Callable] = {
     "float": lambda v: f"{float(v):g}",
     "text": str,
     "len": lambda v: str(len(v)),
+    "cut16": lambda v: cut(str(v), 16),
     "cut40": lambda v: cut(str(v), 40),
+    "claim": lambda v: v.text,  # a model.claims.Statement: its words
 }
 
 
@@ -74,8 +76,19 @@ def sentence(template: str, size: float = 24, color=style.TEXT, static: bool = F
     text = template.format(**{k: FORMATTERS[f](v) for k, (v, _, f) in fields.items()})
     t = struck(text, font=FONT, font_size=size, color=color)
     t.gptanim_numbers = [(p, f) for _, p, f in fields.values()]
+    t.gptanim_claims = [v for v, _, f in fields.values() if f == "claim"]
     t.gptanim_static = static
     return t
+
+
+def claim(stmt) -> tuple:
+    """A statement as a field of `sentence` (or of a beat's explanation): `{w}` with `w=claim(stmt)`."""
+    return (stmt, f"claims.{stmt.key}", "claim")
+
+
+def statement(stmt, size: float = 18, color=style.TEXT) -> Text:
+    """A statement of model/claims.py on its own line: words computed from the Trace, with evidence."""
+    return sentence("{s}", size=size, color=color, s=claim(stmt))
 
 
 def token_text(display: str, path: str, size: float = 22, color=style.TEXT, limit: int = 12) -> Text:
@@ -236,20 +249,27 @@ class ProbabilityBars(VGroup):
         ellipsis: bool = True,
         scale_to: float | None = None,
     ):
-        """`entries`: dicts with display, prob, token_path and prob_path, most likely first."""
+        """`entries`: dicts with display, prob, token_path and prob_path, most likely first. A row for the
+        rest has a `name` instead of a token and its share as a `statement` (model/claims.py)."""
         super().__init__()
         top = scale_to if scale_to is not None else max((e["prob"] for e in entries), default=1.0) or 1.0
         self.rows = VGroup()
         for i, e in enumerate(entries):
-            name = token_text(e["display"], e["token_path"], size=size)
+            if "name" in e:
+                name = label(e["name"], size=size, color=style.MUTED)
+            else:
+                name = token_text(e["display"], e["token_path"], size=size)
             bar = Rectangle(
                 width=max(bar_width * e["prob"] / top, 0.02),
                 height=row_height * 0.62,
                 stroke_width=0,
-                fill_color=style.BAR,
+                fill_color=style.MUTED if "name" in e else style.BAR,
                 fill_opacity=0.9,
             )
-            pct = number(e["prob"], e["prob_path"], "percent", size=size - 2)
+            if "statement" in e:
+                pct = statement(e["statement"], size=size - 2)
+            else:
+                pct = number(e["prob"], e["prob_path"], "percent", size=size - 2)
             y = -i * row_height
             name.move_to([-0.15 - name.width / 2, y, 0])
             bar.move_to([bar.width / 2, y, 0])

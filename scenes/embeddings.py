@@ -21,17 +21,31 @@ from manim import (
     ValueTracker,
     VGroup,
     always_redraw,
+    config,
 )
 
+from model.claims import statements
 from scenes import style
 from scenes.base import ThreeDSceneBase, TraceScene
-from scenes.components import TokenBox, VectorColumn, WeightMatrix, flow, label, number, sentence, token_text
+from scenes.components import (
+    TokenBox,
+    VectorColumn,
+    WeightMatrix,
+    claim,
+    flow,
+    label,
+    number,
+    sentence,
+    statement,
+    token_text,
+)
 
 
 class Tokenization(TraceScene):
     """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
 
     MAX_TOKENS = 40
+    MAX_PIECES = 9  # of a word split into pieces
 
     def construct(self):
         self.show_pieces()
@@ -66,7 +80,7 @@ class Tokenization(TraceScene):
         entries = split[source][:3]
         lines = VGroup()
         for e_index, entry in enumerate(entries):
-            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "text"))
+            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
             arrow = label("→", size=22, color=style.MUTED)
             pieces = VGroup(
                 *(
@@ -76,11 +90,16 @@ class Tokenization(TraceScene):
                         style.token_hue(j),
                         size=20,
                     )
-                    for j, p in enumerate(entry["pieces"])
+                    for j, p in enumerate(entry["pieces"][: self.MAX_PIECES])
                 )
-            ).arrange(RIGHT, buff=0.08)
+            )
+            if len(entry["pieces"]) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
+                path = f"info.split_words.{source}.{e_index}.pieces"
+                pieces.add(sentence("… {n} in all", size=20, color=style.MUTED, n=(entry["pieces"], path, "len")))
+            pieces.arrange(RIGHT, buff=0.08)
             lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        self.fit_width(lines, config.frame_width - 0.8 - style.FRAME_MARGIN - 0.1)  # many byte pieces (CJK, emoji)
         lines.next_to(self.row, DOWN, buff=0.6).to_edge(LEFT, buff=0.8)
         text = (
             "Some words of the prompt are cut into several pieces:"
@@ -271,11 +290,14 @@ class ContextEmbedding(TraceScene):
                 row[1 + 2 * j].move_to([-2.6 + 3.1 * j, y, 0], aligned_edge=LEFT)
                 row[2 + 2 * j].move_to([-0.4 + 3.1 * j, y, 0], aligned_edge=RIGHT)
             table.add(row)
+        note = statement(statements(t)["lens.embedding"], size=18, color=style.MUTED)
+        self.fit_width(note).next_to(table, DOWN, buff=0.35).set_x(0)
         self.beat(
             "Logit lens",
             "The logit lens: each layer's last vector through the final LayerNorm and unembedding.",
         )
         self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
+        self.play(FadeIn(note))
         self.wait(1.5)
 
 
@@ -355,9 +377,19 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         words = self.geo["pca_words"]
         grown = ValueTracker(0.05)
         pairs = [(a, b) for a, b in (("man", "woman"), ("king", "queen")) if a in words and b in words]
-        self.beat(
-            "Directions", "Directions can carry meaning: woman − man and queen − king point roughly the same way."
-        )
+        found = statements(self.trace)
+        if "geometry.gender.directions" in found:
+            self.beat(
+                "Directions",
+                "woman − man and queen − king: {c}.",
+                c=claim(found["geometry.gender.directions"]),
+            )
+        else:
+            self.beat("Directions", "Directions can carry meaning; this vocabulary lacks the words to test one.")
+        if "geometry.gender.picture" in found:
+            picture = statement(found["geometry.gender.picture"], size=16, color=style.MUTED)
+            self.pin(picture.next_to(self.skipped_note, DOWN, buff=0.12))
+            self.play(FadeIn(picture), run_time=0.5)
         for a, b in pairs:
             self.flat_arrow(self.point(a), self.point(b), grown)
         if pairs:
@@ -390,22 +422,18 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                     c=(near["cosine"], f"info.geometry.analogies.0.nearest.{j}.cosine", "value"),
                 )
             )
-        lines.append(
-            sentence(
-                "“{t}” ranks {r}",
-                size=18,
-                color=style.MUTED,
-                t=(a["target"], "info.geometry.analogies.0.target", "text"),
-                r=(a["target_rank"], "info.geometry.analogies.0.target_rank", "int"),
-            )
-        )
+        found = statements(self.trace)
+        for part in ("rank", "rank_with_inputs"):
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=16, color=style.MUTED))
         panel = (
             VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
         )
         self.pin(panel)
         self.beat(
             "Analogy",
-            "King − man + woman, among all the model's tokens, by cosine similarity (real ranks, no adjustments):",
+            "{e}, by cosine (input words left out): {v}.",
+            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            v=claim(found["geometry.analogies.0.verdict"]),
         )
         self.play(FadeIn(panel))
         self.wait(1)
@@ -443,7 +471,11 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             .shift(0.6 * DOWN)
         )
         self.pin(panel)
-        self.beat("Plurality", "Along a plural direction (from other pairs), plurals score higher than singulars:")
+        self.beat(
+            "Plurality",
+            "Along a plural direction found from other pairs, {c}:",
+            c=claim(statements(self.trace)["geometry.plural"]),
+        )
         self.play(FadeIn(panel))
         self.wait(1)
 
@@ -451,18 +483,17 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         dots = self.geo["dots"]
         if not dots:
             return
+        found = statements(self.trace)
         lines = []
         for j, d in enumerate(dots):
-            if j and (d["a"], d["b"]) == (dots[j - 1]["a"], dots[j - 1]["b"]):
-                continue  # the least aligned pair is also the most nearly orthogonal one
             lines.append(
                 sentence(
-                    "{a} · {b} = {v}  ({kind})",
+                    "{a} · {b} = {v}, {kind}",
                     size=18,
                     a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
                     b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
                     v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
-                    kind=(d["kind"], f"info.geometry.dots.{j}.kind", "text"),
+                    kind=claim(found[f"geometry.dots.{j}"]),
                 )
             )
         panel = (
@@ -472,9 +503,10 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             .shift(0.6 * UP)
         )
         self.pin(panel)
-        if any(d["dot"] < 0 for d in dots):
-            self.beat("Dot product", "The dot product measures alignment: positive, near zero, or negative.")
-        else:
-            self.beat("Dot product", "The dot product measures alignment; none of these words points the opposite way.")
+        self.beat(
+            "Dot product",
+            "The dot product measures alignment; here {c}.",
+            c=claim(found["geometry.pairs"]),
+        )
         self.play(FadeIn(panel))
         self.wait(1.5)

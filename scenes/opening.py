@@ -23,8 +23,10 @@ from manim import (
     Transform,
     VGroup,
     Write,
+    config,
 )
 
+from model.claims import INSIDE_HEAD, INSIDE_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -33,9 +35,11 @@ from scenes.components import (
     TokenRow,
     TransformerStack,
     VectorColumn,
+    claim,
     flow_arrow,
     label,
     sentence,
+    statement,
     token_text,
 )
 
@@ -197,15 +201,14 @@ class PredictSampleRepeat(TraceScene):
 
     def predict_and_sample(self, i: int, full: bool):
         step = self.steps[i]
-        cont = self.trace.info["continuation"]
         bars = self.bars_for(i)
         title = sentence(
-            "next token, T = {T}",
-            size=22,
-            color=style.TEXT,
-            T=(cont["temperature"], "info.continuation.temperature", "float"),
+            "next token: {d}", size=22, color=style.TEXT, d=claim(statements(self.trace)["continuation.distribution"])
         )
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
+        if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
+            title.scale_to_fit_width(room, about_edge=LEFT)
         slot = self.boxes[self.n_prompt + i]
         slot_mark = DashedVMobject(SurroundingRectangle(slot, buff=0.04, color=style.NEXT_SLOT), num_dashes=24)
         out_arrow = Arrow(
@@ -268,8 +271,9 @@ class PredictSampleRepeat(TraceScene):
         if full and rank > 1:
             self.beat(
                 "Not the favourite",
-                "It need not be the likeliest token: drawing by probability is what "
-                "keeps the text varied instead of repetitive.",
+                "It need not be the likeliest token (this one ranks {r}): drawing by probability "
+                "lets less likely tokens in too.",
+                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
             )
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
@@ -289,9 +293,9 @@ class PredictSampleRepeat(TraceScene):
 class InsideTransformer(TraceScene):
     """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
 
-    SHOWN_TOKENS = 7
+    SHOWN_TOKENS = INSIDE_TOKENS
     SHOWN_ENTRIES = 5
-    HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
+    HEAD = INSIDE_HEAD  # the head whose pattern draws the arrows (stated on screen)
 
     def construct(self):
         self.show_stack()
@@ -378,6 +382,9 @@ class InsideTransformer(TraceScene):
             ).set_z_index(-1)
             arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
             arrows.add(arrow)
+        hidden = statements(self.trace).get(f"inside.hidden.{layer}")
+        if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
+            arrows.add(statement(hidden, size=14, color=style.MUTED).move_to([0, 2.38, 0]))
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_mid", run)
@@ -409,15 +416,13 @@ class InsideTransformer(TraceScene):
             "unembedding matrix, one score per token.",
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
-        cont = t.info["continuation"]
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
         bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
-        title = sentence(
-            "softmax → probabilities, T = {T}",
-            size=20,
-            T=(cont["temperature"], "info.continuation.temperature", "float"),
-        )
+        title = sentence("probabilities: {d}", size=20, d=claim(statements(t)["continuation.distribution"]))
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
+        if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
+            title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
         wu = label("× W_U", size=20, color=style.MUTED).next_to(arrow, UP, buff=0.1)
         self.play(Create(arrow), FadeIn(wu))

@@ -37,7 +37,7 @@ def scene_trace() -> Trace:
         return _loaded[path]
     args = [sys.executable, "-m", "gptanim", "trace", "--quiet"]
     for var, flag in SETTING_FLAGS.items():
-        if os.environ.get(var):
+        if var in os.environ:  # set but empty is an error to report, not the default
             args += [flag, os.environ[var]]
     key = " ".join(args)
     if key not in _loaded:

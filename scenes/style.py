@@ -8,6 +8,8 @@ import sys
 
 from manim import ManimColor, MathTex, Tex, interpolate_color
 
+from model.formats import fmt_percent, fmt_value  # noqa: F401 - one definition, used by the scenes too
+
 FONT = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
 # Two themes: dark for screens (the default), light for projectors in lit rooms and for paper. Chosen by
@@ -76,20 +78,6 @@ def data_color(value: float, scale: float) -> ManimColor:
     """Grey for small entries of a data vector, white for large ones."""
     t = min(abs(value) / scale, 1.0) if scale > 0 else 0.0
     return interpolate_color(DATA_LOW, DATA_HIGH, t)
-
-
-def fmt_value(value: float, digits: int = 2) -> str:
-    """A vector or weight entry as shown: fixed decimals with a real minus sign."""
-    text = f"{value:+.{digits}f}"
-    if text.startswith("-"):
-        return "−" + text[1:]
-    return text
-
-
-def fmt_percent(prob: float) -> str:
-    """A probability as shown beside its bar."""
-    pct = prob * 100
-    return f"{pct:.1f}%" if pct >= 0.05 else "<0.1%" if pct > 0 else "0.0%"
 
 
 def cut(text: str, limit: int = 12) -> str:

@@ -14,15 +14,24 @@ moved to its own cell. The result has the same points as the Text Pango would ha
 
 Texts placed side by side line up by their centres, so they carry the same height:
 words get invisible end bars (`struck`), numbers an invisible strut as tall as those bars.
+
+Whatever a user typed is drawn as it reads (`drawable`): control characters are spelled out
+(`‹1b›`), a struck text stays on one line (`↵`), and a text with right-to-left letters (Hebrew, Arabic) is set in a left-to-right
+paragraph, so its end bars stay at its ends and mixed-direction text keeps its order.
 """
 
 from __future__ import annotations
 
 import string
+import sys
+import unicodedata
+from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
-from manim import DL, ORIGIN, Text, VGroup, VMobject
+from manim import DL, ORIGIN, Text, VGroup, VMobject, config
 
+from model.tokens_text import NEWLINE, TAB, escape_controls
 from scenes.style import MONO
 
 # Characters set glyph by glyph: those DejaVu Sans Mono draws itself (no fallback font, one cell each).
@@ -32,31 +41,94 @@ _TEXTS: dict[tuple, Text] = {}
 _GLYPHS: dict[tuple, tuple[VMobject, np.ndarray, float, float] | None] = {}
 
 
+LEFT_TO_RIGHT_MARK = "\u200e"
+DOTTED_CIRCLE = "◌"  # the base a combining mark is shown on when it has none (Unicode's convention)
+
+
+def drawable(text: str, one_line: bool = False) -> str:
+    """`text` as Pango should set it: tabs, line and paragraph separators and control characters made
+    visible (newlines stay unless `one_line`: they break lines), and a left-to-right start when it holds
+    right-to-left letters.
+
+    Pango gives a paragraph the direction of its first letter; a right-to-left one moved a struck text's
+    bars and, for some texts, left manim with no glyphs at all.
+    """
+    for breaking in ("\u2028", "\u2029", "\r\n", "\n") if one_line else ("\u2028", "\u2029"):
+        text = text.replace(breaking, NEWLINE)
+    text = escape_controls(text.replace("\t", TAB), keep="\n")
+    if text and unicodedata.category(text[0]).startswith("M"):
+        text = DOTTED_CIRCLE + text
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        text = LEFT_TO_RIGHT_MARK + text
+    return text
+
+
 def options_key(kw: dict) -> tuple:
     return tuple(sorted((k, str(v)) for k, v in kw.items()))
 
 
-def make_text(text: str, strut: bool = False, **kw) -> Text:
+def make_text(text: str, strut: bool = False, bars: bool = False, **kw) -> Text:
     """`Text(text, **kw)`, made once per process and copied after that.
 
     With `strut`, the text also holds an invisible line of no width at its left edge, as tall
     as a struck text's bars: its centre is then where a struck text's is, on the same baseline.
     """
-    key = (text, strut, options_key(kw))
+    key = (text, strut, bars, options_key(kw))
     if key not in _TEXTS:
         template = None
         if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
             template = set_in_cells(text, kw, strut)
         if template is None:
-            template = struck(text, **kw) if strut else without_svg_paths(Text(text, **kw))
+            template = struck(text, **kw) if strut else without_svg_paths(pango_text(drawable(text), **kw))
+        if bars:
+            bars_first_and_last(template)
         _TEXTS[key] = template
     return _TEXTS[key].copy()
+
+
+def pango_text(text: str, **kw) -> Text:
+    """`Text(text, **kw)`; if manim's cached drawing of it was damaged (a process killed while writing it),
+    the damaged drawings are removed and the text drawn again."""
+    try:
+        return Text(text, **kw)
+    except Exception:
+        if not discard_damaged(Path(config.text_dir)):
+            raise
+        print("gptanim: removed damaged text drawings from the cache; drawing again", file=sys.stderr)
+        return Text(text, **kw)
+
+
+def discard_damaged(folder: Path) -> int:
+    """Remove the cached drawings in `folder` (texts, LaTeX) that do not parse, and the LaTeX sources and DVI
+    files whose drawing is not there: manim trusts any file it finds. Returns how many were removed."""
+    removed = 0
+    for svg in folder.glob("*.svg") if folder.is_dir() else []:
+        try:
+            ElementTree.parse(svg)
+        except (ElementTree.ParseError, OSError):
+            svg.unlink(missing_ok=True)
+            removed += 1
+    for other in [*folder.glob("*.tex"), *folder.glob("*.dvi"), *folder.glob("*.xdv")] if folder.is_dir() else []:
+        if not other.with_suffix(".svg").exists():
+            other.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def bars_first_and_last(t: Text) -> None:
+    """Put a struck text's bars, its leftmost and rightmost glyphs, first and last among its parts:
+    Pango may draw others first (the box of a glyph no font has)."""
+    parts = t.submobjects
+    left = min(parts, key=lambda m: m.get_left()[0])
+    right = max(parts, key=lambda m: m.get_right()[0])
+    if (parts[0], parts[-1]) != (left, right):
+        t.submobjects = [left, *(m for m in parts if m is not left and m is not right), right]
 
 
 def struck(text: str, **kw) -> Text:
     """Text with an invisible bar at each end, so every line has the same height (ascender to
     descender) and texts in a row or table line up, whatever letters they hold."""
-    t = make_text(f"|{text}|", **kw)
+    t = make_text(f"|{drawable(text, one_line=True)}|", bars=True, **kw)
     for bar in (t[0], t[-1]):
         bar.set_fill(opacity=0).set_stroke(opacity=0)
     t.gptanim_text = text
@@ -84,7 +156,7 @@ def cell_glyph(char: str, kw: dict) -> tuple[VMobject, np.ndarray, float, float]
     """
     key = (char, options_key(kw))
     if key not in _GLYPHS:
-        drawn = without_svg_paths(Text(f"|{char}|", **kw))
+        drawn = without_svg_paths(pango_text(f"|{char}|", **kw))
         if len(drawn.submobjects) != 3:
             _GLYPHS[key] = None  # not one glyph: leave this text to Pango
         else:
@@ -99,7 +171,7 @@ def empty_text(kw: dict) -> Text:
     """A Text with no glyphs, to hold glyphs set one by one (made from "0", its glyph removed)."""
     key = ("", "empty", options_key(kw))
     if key not in _TEXTS:
-        shell = without_svg_paths(Text("0", **kw))
+        shell = without_svg_paths(pango_text("0", **kw))
         shell.submobjects, shell.chars = [], VGroup()
         _TEXTS[key] = shell
     return _TEXTS[key].copy()

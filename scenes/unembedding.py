@@ -19,6 +19,7 @@ from manim import (
     always_redraw,
 )
 
+from model.claims import RULES, Statement, statements
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -27,9 +28,11 @@ from scenes.components import (
     TokenRow,
     VectorColumn,
     WeightMatrix,
+    claim,
     label,
     number,
     sentence,
+    statement,
     token_text,
 )
 
@@ -213,17 +216,11 @@ class Softmax(TraceScene):
         )
         rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.85, 0, 0], stroke_width=1, color=style.MUTED)
         rule.set_y(self.top - 0.38 * n + 0.2)
-        total = self.place(
-            VGroup(
-                label("total", size=18),
-                label("", size=18),
-                label("", size=18),
-                label("", size=18),
-                label("100%", size=18),
-            ),  # fmt: skip
-            n + 1,
-        )
-        self.beat("The rest", "The shown tokens and all the others together: 100%.", static=True)
+        total = VGroup(label("total", size=18), statement(statements(self.trace)["softmax.total"], size=18))
+        y = self.top - 0.38 * (n + 1)
+        total[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
+        total[1].move_to([self.xs[4] + 0.8, y, 0], aligned_edge=RIGHT)  # under the probabilities
+        self.beat("The rest", "The shown tokens and all the others together: the whole distribution.")
         self.play(FadeIn(others), Create(rule), FadeIn(total))
         self.wait(1.5)
 
@@ -249,7 +246,8 @@ class Temperature(TraceScene):
         return [i for i, _ in top_entries(self.trace["logits"], BARS)]
 
     def bars_at(self, temperature: float) -> VGroup:
-        """The bars of softmax(logits / T), computed with the shared helper from the Trace's logits."""
+        """The bars of softmax(logits / T), computed with the shared helper from the Trace's logits, then
+        one bar for all other tokens (the mass that high T moves into the tail) and the shares' sum."""
         probs = softmax(self.trace["logits"], temperature)
         stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
         entries = []
@@ -257,10 +255,23 @@ class Temperature(TraceScene):
             path = f"probs[{stored[0]},{i}]" if stored else f"softmax(logits/{temperature:g})[{i}]"
             entries.append({"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
                             "token_path": vocab_path(i), "prob_path": path})  # fmt: skip
-        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0)
+        shown = [e["prob"] for e in entries]
+        rest = {"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0)}
+        if stored:
+            found = statements(self.trace)
+            rest["statement"] = found[f"temperature.tail.{stored[0]}"]
+            total = found[f"temperature.total.{stored[0]}"]
+        else:  # between the stored temperatures, during the sweep: the same rule, from these bars
+            rest["prob_path"] = f"1 − sum of the bars above, softmax(logits/{temperature:g})"
+            total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
+                              {"probs": shown})  # fmt: skip
+        entries.append(rest)
+        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0, ellipsis=False)
         bars.shift([-1.5 - bars.rows[0].bar.get_left()[0], 1.5 - bars.get_top()[1], 0])
         t_label = label(f"T = {temperature:g}", size=26, color=style.TEMPERATURE).move_to([-4.8, 0.0, 0])
-        return VGroup(bars, t_label)
+        total_line = sentence("total {t}", size=18, color=style.MUTED, t=claim(total))
+        total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
+        return VGroup(bars, t_label, total_line)
 
     def sweep(self):
         tracker = ValueTracker(1.0)
@@ -293,14 +304,19 @@ class Temperature(TraceScene):
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
             row = TokenRow(displays, paths, max_width=4.0, size=17, first_hue=len(t.token_ids))
-            columns.add(VGroup(head, row).arrange(DOWN, buff=0.3, aligned_edge=LEFT))
-        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP).move_to([0, 0.2, 0])
+            judged = statement(statements(t)[f"comparisons.{c}"], size=15, color=style.MUTED)
+            columns.add(VGroup(head, judged, row).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
+        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP)
         self.fit_width(columns)
         prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(columns, UP, buff=0.5)
+        prompt.next_to(self.formula, DOWN, buff=0.35)  # under the formula, which stays on screen
+        room = prompt.get_bottom()[1] - 0.4 - (-2.9)  # down to the caption's band
+        if columns.height > room:
+            columns.scale_to_fit_height(room)
+        columns.next_to(prompt, DOWN, buff=0.4)
         self.beat(
             "Three temperatures",
-            "The same prompt continued at three temperatures (seed {s}): repetitive, natural, nonsense.",
+            "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
         )
         self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col) for col in columns), lag_ratio=0.4), run_time=2.5)
@@ -359,6 +375,11 @@ class TopKTopP(TraceScene):
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
         ).next_to(bars, DOWN, buff=0.35)
         drawn.set_x(x)
+        share = statement(statements(t)[f"truncation.{kind}.shown"], size=16, color=style.MUTED)
+        if share.width > 6.4:
+            share.scale_to_fit_width(6.4)
+        share.next_to(bars, DOWN, buff=0.3).set_x(x)
+        drawn.next_to(share, DOWN, buff=0.25).set_x(x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -375,4 +396,5 @@ class TopKTopP(TraceScene):
             for j, r in enumerate(bars.rows)
             if entries[j]["token_path"] == vocab_path(chosen)
         ]
+        self.play(FadeIn(share))
         self.play(FadeIn(drawn), *(Create(m) for m in marks))

@@ -16,9 +16,10 @@ from manim import (
     VGroup,
 )
 
+from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import VectorColumn, WeightMatrix, label, number, sentence
+from scenes.components import VectorColumn, WeightMatrix, claim, label, number, sentence, statement
 
 TERMS = 5  # products shown one by one before jumping to the full sum
 
@@ -118,7 +119,7 @@ class WeightsAndData(TraceScene):
             number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
         )
         total = VGroup(
-            label("= query entry", size=18, color=style.QUERY),
+            statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
             number(
                 float(t["blocks.0.attn.hook_q"][0, 0, 0]),
                 "blocks.0.attn.hook_q[0,0,0]",
@@ -155,11 +156,9 @@ class WeightsAndData(TraceScene):
 
 
 def shape_text(shape: list[int], path: str):
-    """“rows × columns” of a tally row (its first and last dimension), from the Trace at `path`.shape."""
-    last = len(shape) - 1
-    return sentence(
-        "{a} × {b}", size=18, a=(shape[0], f"{path}.shape.0", "comma"), b=(shape[last], f"{path}.shape.{last}", "comma")
-    )
+    """A tally row's shape, every dimension (“9 × 2 × 256”), from the Trace at `path`.shape."""
+    fields = {f"s{k}": (n, f"{path}.shape.{k}", "comma") for k, n in enumerate(shape)}
+    return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=18, **fields)
 
 
 class ParameterTally(TraceScene):
@@ -257,8 +256,8 @@ class ParameterTally(TraceScene):
         rule.set_y(self.y - 0.4 * index + 0.22)
         self.beat(
             "Total",
-            "Together: exactly the model's {n} parameters.",
-            n=(self.trace.meta["n_params"], "meta.n_params", "comma"),
+            "Together: {n}.",
+            n=claim(statements(self.trace)["tally.total"]),
         )
         self.play(Create(rule), FadeIn(total))
         self.total_index = index

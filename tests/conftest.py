@@ -22,16 +22,38 @@ def _isolated_cache(tmp_path_factory):
     os.environ["HF_HUB_OFFLINE"] = "1"
 
 
-def build_local_gpt2(
-    folder: Path, n_layer: int = 2, n_embd: int = 32, n_head: int = 2, n_ctx: int = 64, seed: int = 0
-) -> Path:
-    """A GPT-2 with random weights and a small tokenizer, written as a Hugging Face folder (no download)."""
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The models run in this process on one thread: on busy cores torch's threads wait for each other
+    (a Trace of the embedded model took 20× longer with two threads beside two busy processes)."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def build_local_gpt2(
+    folder: Path,
+    n_layer: int = 2,
+    n_embd: int = 32,
+    n_head: int = 2,
+    n_ctx: int = 64,
+    seed: int = 0,
+    embedded_tokenizer: bool = False,
+) -> Path:
+    """A GPT-2 with random weights and a small tokenizer (or the embedded model's), written as a
+    Hugging Face folder (no download)."""
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
     from model.train import train_tokenizer
 
-    tok = train_tokenizer([SAMPLE_TEXT], 300)
+    if embedded_tokenizer:
+        tok = AutoTokenizer.from_pretrained(ROOT / "assets" / "fairytale-gpt")
+    else:
+        tok = train_tokenizer([SAMPLE_TEXT], 300)
     torch.manual_seed(seed)
     config = GPT2Config(
         vocab_size=len(tok),
@@ -57,6 +79,13 @@ def local_gpt2(tmp_path_factory) -> Path:
 def deep_gpt2(tmp_path_factory) -> Path:
     """Twelve layers, like GPT-2 small, so the pictures must still fit."""
     return build_local_gpt2(tmp_path_factory.mktemp("deep-gpt2"), n_layer=12, n_embd=48, n_head=12, n_ctx=128)
+
+
+@pytest.fixture(scope="session")
+def random_gpt2(tmp_path_factory) -> Path:
+    """Twelve random layers with the embedded model's vocabulary: its words exist, nothing it says is meaningful."""
+    folder = tmp_path_factory.mktemp("random-gpt2")
+    return build_local_gpt2(folder, n_layer=12, n_embd=64, n_head=4, n_ctx=128, embedded_tokenizer=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,20 @@ from pathlib import Path
 import numpy as np
 from manim import ManimColor, Text, VMobject, config, tempconfig
 
+import scenes.base
+from model.claims import verify
 from model.trace_data import lookup
 from scenes.components import FORMATTERS
 from scenes.style import BACKGROUND, cut
 
 EDGE = 0.05  # how close to the frame's edge a text may come
+# Words that characterise numbers: on screen only inside a statement of model/claims.py.
+CHARACTERISING = re.compile(
+    r"\b(aligned|unaligned|unrelated|opposed|orthogonal|repetitive|repeats|repeating|natural|fluent|nonsense|"
+    r"gibberish|improbable|dominant|dominates|roughly|same way|look alike|something different|differ|analogy holds|does not hold|"
+    r"score higher|near-uniform|confident|uncertain)\b",
+    re.IGNORECASE,
+)
 
 
 def render(scene_cls, trace_path: Path, media: Path):
@@ -29,12 +38,23 @@ def render(scene_cls, trace_path: Path, media: Path):
         "verbosity": "WARNING",
         "background_color": BACKGROUND,
     }
-    with tempconfig(options):
-        scene = scene_cls()
-        scene.render()
-        scene.last_frame = np.array(scene.renderer.get_frame())
-        scene.frame_size = (config.frame_width, config.frame_height)
-        scene.background = ManimColor(config.background_color)  # the theme's (set by TraceScene)
+    captions, make_caption = [], scenes.base.sentence  # every beat's caption, checked like the last frame
+
+    def recorded(*args, **kwargs):
+        captions.append(make_caption(*args, **kwargs))
+        return captions[-1]
+
+    scenes.base.sentence = recorded
+    try:
+        with tempconfig(options):
+            scene = scene_cls()
+            scene.render()
+            scene.captions = captions
+            scene.last_frame = np.array(scene.renderer.get_frame())
+            scene.frame_size = (config.frame_width, config.frame_height)
+            scene.background = ManimColor(config.background_color)  # the theme's (set by TraceScene)
+    finally:
+        scenes.base.sentence = make_caption
     return scene
 
 
@@ -49,13 +69,20 @@ def texts(scene) -> list[Text]:
 
 
 def check_numbers(scene, trace) -> dict[str, int]:
-    """Every number and token on screen equals its Trace value; untagged digits only in static labels.
+    """Every number, token and statement on screen equals its Trace value; untagged digits only in
+    static labels; characterising words only inside statements, whose evidence must hold.
 
-    Returns how many tagged numbers and tokens were checked.
+    Returns how many tagged numbers, tokens and statements were checked.
     """
-    counts = {"numbers": 0, "tokens": 0}
-    for t in texts(scene):
+    counts = {"numbers": 0, "tokens": 0, "claims": 0}
+    on_screen = texts(scene)
+    shown_ids = {id(t) for t in on_screen}
+    earlier = [c for c in getattr(scene, "captions", []) if id(c) not in shown_ids]  # captions of earlier beats
+    for t in on_screen + earlier:
         remaining = shown_text(t)
+        for stmt in getattr(t, "gptanim_claims", []):
+            verify(stmt, trace)  # its evidence is this Trace's and its words follow from it
+            counts["claims"] += 1
         for path, limit in getattr(t, "gptanim_tokens", []):
             expected = cut(lookup(trace, path), limit)
             assert shown_text(t) == expected, f"token text {shown_text(t)!r} != Trace {path} {expected!r}"
@@ -66,8 +93,12 @@ def check_numbers(scene, trace) -> dict[str, int]:
             assert shown in remaining, f"{shown_text(t)!r} does not show {path} as {shown!r}"
             remaining = remaining.replace(shown, "", 1)
             counts["numbers"] += 1
-        if re.search(r"\d", remaining):
+        if re.search(r"\d", remaining) and t not in earlier:  # (a caption's definitions may hold digits: "T = 0")
             assert getattr(t, "gptanim_static", False), f"untraced number on screen: {shown_text(t)!r}"
+        typed = CHARACTERISING.search(remaining)
+        assert typed is None, (
+            f"typed characterising word {typed and typed.group()!r} without a statement: {shown_text(t)!r}"
+        )
     return counts
 
 

@@ -57,7 +57,8 @@ def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp
     paths = shown_paths(scene)
     geo = tr.info["geometry"]
     assert geo["analogies"][0]["expression"] == "king − man + woman"
-    assert {"info.geometry.analogies.0.target_rank", "info.geometry.plural.held_out_accuracy"} <= paths
+    assert {"claims.geometry.analogies.0.rank", "info.geometry.plural.held_out_accuracy"} <= paths
+    assert {"claims.geometry.gender.picture", "claims.geometry.pairs", "claims.geometry.dots.0"} <= paths
     for j in range(5):
         assert f"info.geometry.analogies.0.nearest.{j}.cosine" in paths
     assert "info.geometry.dots.0.dot" in paths

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData
@@ -40,3 +41,7 @@ def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
             assert f"info.tally.families.{j}.params" in paths
     assert tr.info["tally"]["total"] == tr.meta["n_params"]
     assert tr.info["gpt3"]["total"] == 175_181_291_520
+    for j, part in enumerate(tr.info["tally"]["rest"]):  # every dimension shown, and they multiply to the count
+        assert {f"info.tally.rest.{j}.shape.{k}" for k in range(len(part["shape"]))} <= paths
+        assert int(np.prod(part["shape"])) == part["params"]
+    assert tr.info["tally"]["rest"][1]["shape"] == [2 * tr.n_layer + 1, 2, tr.meta["d_model"]]  # LayerNorm γ, β

@@ -152,10 +152,14 @@ def test_context_pair_starts_identical_and_drifts(case):
 def test_split_words_are_really_split(case):
     loaded, tr = case
     split = tr.info["split_words"]
-    for entry in split["from_prompt"] + split["examples"]:
+    for entry in split["examples"]:
         ids = [p["id"] for p in entry["pieces"]]
         assert len(ids) > 1
         assert loaded.tokenizer.decode(ids) == " " + entry["word"]
+    for entry in split["from_prompt"]:  # the prompt's own tokens, as it was cut (a first word has no space)
+        ids = [p["id"] for p in entry["pieces"]]
+        assert len(ids) > 1 and ids == [tr.token_ids[i] for i in entry["positions"]]
+        assert entry["word"] in loaded.tokenizer.decode(ids)
 
 
 def test_probabilities_at_temperatures(case):

@@ -1,0 +1,447 @@
+"""Statements about a Trace: every word on screen that characterises a number is made here.
+
+A number on screen is checked against the Trace path it came from. A word such as
+"aligned", "repeats itself" or "no analogy holds" is a judgement about numbers, so it is
+made here, by a rule whose threshold is written once, beside the rule, and it carries
+its evidence: the numbers it was judged from (with the Trace paths they were read from)
+and the thresholds. `verify` re-reads the evidence from the Trace and makes the words
+again from it; `statements(trace)` lists every statement of a Trace (`gptanim trace --claims`).
+
+Numpy only: scenes and the command line use it without torch or manim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.formats import fmt_percent, fmt_value, shown_percent
+from model.sampling import softmax, top_entries
+from model.trace_data import Trace, lookup
+
+# What some scenes show of a longer prompt (the statements say what is left out).
+FLOW_TOKENS = 12  # AttentionFlow: the last 12 tokens
+GRID_TOKENS = 16  # AttentionPattern: the last 16 queries and keys
+INSIDE_TOKENS, INSIDE_HEAD = 7, 0  # InsideTransformer: the last 7 tokens, arrows from head 1 of each layer
+BARS = 8  # Temperature: the 8 highest logits
+
+RULES: dict[str, Callable[..., str]] = {}
+DEFINITIONS: dict[str, str] = {}
+
+
+class ClaimError(AssertionError):
+    """A statement whose words do not follow from its evidence, or whose evidence is not the Trace's."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    key: str  # its name, e.g. "geometry.dots.1"; scenes tag its text with "claims.<key>"
+    rule: str  # the rule in RULES that made `text` from `evidence`
+    text: str  # the words shown
+    evidence: dict  # name → value: the numbers judged and the thresholds
+    paths: dict = field(default_factory=dict)  # evidence name → Trace path (or list of paths) it was read from
+
+    @property
+    def definition(self) -> str:
+        return DEFINITIONS[self.rule]
+
+    def describe(self) -> str:
+        """The statement, its rule and its evidence, for a person to re-check."""
+        lines = [f"{self.key}: {self.text}", f"    rule: {self.definition}"]
+        for name, value in self.evidence.items():
+            where = self.paths.get(name)
+            if isinstance(where, list):
+                where = ", ".join(where) if len(where) <= 3 else f"{where[0]} … {where[-1]} ({len(where)} paths)"
+            source = f"   ← {where}" if where else ""
+            lines.append(f"    {name} = {short(value)}{source}")
+        return "\n".join(lines)
+
+
+def short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list) and len(value) > 12:
+        return "[" + ", ".join(short(v) for v in value[:12]) + f", … ({len(value)} values)]"
+    if isinstance(value, list):
+        return "[" + ", ".join(short(v) for v in value) + "]"
+    return repr(value)
+
+
+def rule(definition: str):
+    """Register a rule: a function from evidence to words, with its definition in words."""
+
+    def register(fn):
+        RULES[fn.__name__] = fn
+        DEFINITIONS[fn.__name__] = definition
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules. Each threshold is defined here, once.
+
+ALIGNED, UNRELATED = 0.5, 0.2  # cosine ≥ 0.5 aligned, |cosine| < 0.2 unrelated, ≤ −0.5 opposed
+
+
+def alignment_word(cosine: float) -> str:
+    if cosine >= ALIGNED:
+        return "aligned"
+    if cosine > UNRELATED:
+        return "weakly aligned"
+    if cosine > -UNRELATED:
+        return "unrelated"
+    if cosine > -ALIGNED:
+        return "weakly opposed"
+    return "opposed"
+
+
+@rule(f"cosine ≥ {ALIGNED}: aligned; ≥ {UNRELATED}: weakly aligned; |cosine| < {UNRELATED}: unrelated; "
+      f"≤ −{UNRELATED}: weakly opposed; ≤ −{ALIGNED}: opposed")  # fmt: skip
+def alignment(cosine: float) -> str:
+    return f"cos {fmt_value(cosine)}: {alignment_word(cosine)}"
+
+
+@rule(f"a pair is opposed when its cosine is below −{UNRELATED}")
+def pair_range(low: float, high: float, n_pairs: int) -> str:
+    verdict = "none is opposed" if low > -UNRELATED else "some are opposed"
+    return f"the {n_pairs:,} pairs' cosines run from {fmt_value(low)} to {fmt_value(high)}: {verdict}"
+
+
+SAME_WAY, PARTLY = 0.5, 0.2  # two directions: cosine ≥ 0.5 the same way, ≥ 0.2 partly
+
+
+@rule(f"cosine ≥ {SAME_WAY}: point the same way; ≥ {PARTLY}: partly; below: not the same way")
+def directions(cosine: float, d_model: int) -> str:
+    word = (
+        "point the same way"
+        if cosine >= SAME_WAY
+        else "point partly the same way"
+        if cosine >= PARTLY
+        else "do not point the same way"
+    )
+    return f"in all {d_model} dimensions they {word} (cosine {fmt_value(cosine)})"
+
+
+@rule("the cosine of woman − man and queen − king between their 3-D points; the share of the "
+      "words' variance the 3 axes hold")  # fmt: skip
+def picture_directions(man: list, woman: list, king: list, queen: list, explained: list) -> str:
+    u, v = np.subtract(woman, man), np.subtract(queen, king)
+    cos = float(u @ v / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-12))
+    share = sum(explained)
+    return f"in this 3-D picture: cosine {fmt_value(cos)}; its 3 axes hold {share * 100:.1f}% of the words' variance"
+
+
+ANALOGY_TOP = 5  # an analogy holds when its target is among the 5 nearest tokens (inputs left out)
+
+
+@rule("the target's rank by cosine among all tokens, the three input words left out")
+def analogy_rank(target: str, rank: int) -> str:
+    return f"“{target}” ranks {rank:,} (inputs left out)"
+
+
+@rule("the target's rank by cosine among all tokens, the three input words counted")
+def analogy_rank_with_inputs(rank_with_inputs: int, inputs: list) -> str:
+    return f"ranks {rank_with_inputs:,} counting {', '.join(inputs)}"
+
+
+@rule(f"the analogy holds when its target is among the {ANALOGY_TOP} nearest tokens, input words left out")
+def analogy_verdict(target: str, rank: int, n_tokens: int) -> str:
+    if rank <= ANALOGY_TOP:
+        return f"the analogy holds: “{target}” is among the {ANALOGY_TOP} nearest of {n_tokens:,}"
+    return f"the analogy does not hold in this model: “{target}” ranks {rank:,} of {n_tokens:,}"
+
+
+@rule(f"how many analogies hold (target among the {ANALOGY_TOP} nearest tokens, input words left out)")
+def analogies_summary(ranks: list) -> str:
+    held = sum(r <= ANALOGY_TOP for r in ranks)
+    if not ranks:
+        return "the vocabulary lacks the words for an analogy"
+    if not held:
+        return "no analogy holds in this model"
+    return f"{held} of {len(ranks)} analogies hold"
+
+
+PLURAL_HOLDS = 0.75  # a direction separates plurals when it is right on ≥ 75% of held-out pairs
+
+
+@rule(f"the plural direction separates plurals when it ranks them higher on ≥ {PLURAL_HOLDS:.0%} of held-out pairs")
+def plural_verdict(accuracy: float | None, n_held_out: int) -> str:
+    if accuracy is not None and accuracy >= PLURAL_HOLDS:
+        return f"plurals score higher on {accuracy:.0%} of {n_held_out} held-out pairs"
+    share = "none" if accuracy is None else f"{accuracy:.0%}"
+    return f"it does not separate plurals in this model ({share} of {n_held_out} held-out pairs)"
+
+
+@rule("the sum of the percentages as shown (each rounded to 0.1%), and the exact sum")
+def rounded_total(probs: list, exact_total: float) -> str:
+    total = sum(shown_percent(p) for p in probs)
+    exact = "exactly 100%" if abs(exact_total - 1.0) < 1e-6 else f"{exact_total * 100:.4f}%"
+    if abs(total - 100.0) < 0.05 and exact == "exactly 100%":
+        return f"{total:.1f}%"
+    return f"{total:.1f}% (rounded shares; unrounded, {exact})"
+
+
+@rule("the sum of the shares of the bars as shown (rounded to 0.1%); how many kept tokens are not shown")
+def shown_share(probs: list, kept: int) -> str:
+    total = sum(shown_percent(p) for p in probs)
+    rest = kept - len(probs)
+    if rest <= 0:
+        return f"these {len(probs)} add to {rounded_total(probs, float(np.sum(probs)))}"
+    return f"these {len(probs)} hold {total:.1f}%; {rest:,} more kept tokens hold the rest"
+
+
+@rule("the bars' percentages as shown plus the rest's (1 − their sum), added up; the exact sum is 1")
+def bars_total(probs: list) -> str:
+    return rounded_total([*probs, max(1.0 - float(np.sum(probs)), 0.0)], 1.0)
+
+
+@rule("1 − the sum of the shown bars' probabilities")
+def tail_mass(probs: list) -> str:
+    return fmt_percent(max(1.0 - float(np.sum(probs)), 0.0))
+
+
+@rule("the sampling distribution's settings, as the continuation was drawn")
+def distribution_title(temperature: float, top_k: int | None, top_p: float | None) -> str:
+    text = f"softmax at T = {temperature:g}"
+    cuts = ([f"top-k {top_k}"] if top_k else []) + ([f"top-p {top_p:g}"] if top_p else [])
+    return text + (f", {', '.join(cuts)}, renormalised" if cuts else "")
+
+
+@rule("the attention weights of the tokens left out of the picture, summed")
+def hidden_attention(row: list, shown: int) -> str:
+    hidden = len(row) - shown
+    weight = float(np.sum(row[:hidden]))
+    return f"{hidden:,} earlier tokens, not drawn, hold {fmt_percent(weight)} of this attention"
+
+
+HEADS_DIFFER = 0.1  # heads differ when two heads place ≥ 10% of a row's weight differently, on average
+
+
+def head_distance(patterns: list[np.ndarray]) -> float:
+    """The mean, over pairs of heads (all layers), of the total-variation distance between their
+    attention rows (queries after the first): the share of a row's weight one head places elsewhere."""
+    P = np.concatenate([np.asarray(p, dtype=np.float64) for p in patterns])[:, 1:, :]  # (heads, query, key)
+    if len(P) < 2 or P.shape[1] == 0:
+        return 0.0
+    a, b = np.triu_indices(len(P), k=1)
+    return float((0.5 * np.abs(P[a] - P[b]).sum(-1)).mean())
+
+
+@rule(f"the mean total-variation distance between two heads' attention rows; ≥ {HEADS_DIFFER:.0%}: they differ")
+def heads_spread(distance: float) -> str:
+    measure = f"two heads place {fmt_percent(distance)} of their weight differently, on average"
+    if distance >= HEADS_DIFFER:
+        return f"they differ ({measure})"
+    return f"in this model they look alike ({measure})"
+
+
+NEAR_UNIFORM = 0.9  # a distribution whose entropy is ≥ 90% of the uniform one's prefers no token
+FLUENT_RANK, IMPROBABLE_RANK = 3, 20  # median rank of the drawn tokens: ≤ 3 fluent, > 20 improbable
+
+
+@rule(f"entropy ≥ {NEAR_UNIFORM:.0%} of the uniform distribution's: near-uniform")
+def model_preference(entropy: float, uniform_entropy: float) -> str:
+    ratio = entropy / uniform_entropy if uniform_entropy > 0 else 1.0
+    if ratio >= NEAR_UNIFORM:
+        return f"near-uniform: the next token's entropy is {ratio:.0%} of the uniform one's, so it prefers no token"
+    return f"the next token's entropy is {ratio:.0%} of the uniform one's"
+
+
+@rule(f"repeats itself: a pair of tokens occurs twice; by the model's own ranks (median): ≤ {FLUENT_RANK} fluent, "
+      f"> {IMPROBABLE_RANK} improbable, else mixed; a near-uniform model prefers no token")  # fmt: skip
+def continuation_character(ids: list, ranks: list, near_uniform: bool) -> str:
+    pairs = list(zip(ids, ids[1:]))
+    repeats = "repeats itself" if len(set(pairs)) < len(pairs) else "no repeats"
+    if not ranks:
+        return "nothing generated"
+    median = float(np.median(ranks))
+    if near_uniform:
+        return f"{repeats}; the model prefers no token"
+    word = "fluent" if median <= FLUENT_RANK else "improbable" if median > IMPROBABLE_RANK else "mixed"
+    return f"{repeats}; {word} (median rank {median:g})"
+
+
+@rule("whether the unembedding is the embedding matrix (tied), and whether the embedding's top guess is the token")
+def lens_embedding(tied: bool, top_id: int, token_id: int) -> str:
+    own = top_id == token_id
+    if tied and own:
+        return "At the embedding the top guess is the token itself: the unembedding is the embedding matrix (tied)."
+    if tied:
+        return "The unembedding is the embedding matrix (tied), yet the embedding's top guess is another token."
+    guess = "the token itself" if own else "another token"
+    return f"The unembedding is its own matrix (not tied); the embedding's top guess is {guess}."
+
+
+@rule("whether the rounded terms as shown (3 decimals) add up to the rounded result as shown")
+def rounded_terms(terms: list, result: float) -> str:
+    def shown(x: float) -> float:
+        return float(fmt_value(x, 3).replace("−", "-"))
+
+    if abs(sum(shown(x) for x in terms) - shown(result)) < 5e-4:
+        return "= query entry"
+    return "= query entry (each term rounded)"
+
+
+@rule("the tally's sum against the model's own parameter count")
+def tally_total(total: int, actual: int) -> str:
+    if total == actual:
+        return f"exactly the model's {actual:,} parameters"
+    return f"{total:,}, while the model has {actual:,} parameters"
+
+
+# ---------------------------------------------------------------------------------------------
+# The statements of a Trace.
+
+
+def make(trace: Trace, key: str, rule_name: str, paths: dict | None = None, **derived) -> Statement:
+    """A statement whose evidence is read from the Trace at `paths` (plus `derived` values, computed
+    from the Trace here) and whose words the rule makes from that evidence."""
+    paths = paths or {}
+    evidence = {name: read(trace, where) for name, where in paths.items()} | derived
+    return Statement(key, rule_name, RULES[rule_name](**evidence), evidence, paths)
+
+
+def read(trace: Trace, where):
+    return [read(trace, w) for w in where] if isinstance(where, list) else plain(lookup(trace, where))
+
+
+def plain(value):
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+def statements(trace: Trace) -> dict[str, Statement]:
+    """Every statement about this Trace, by key (computed once per Trace)."""
+    cached = trace.__dict__.get("_statements")
+    if cached is None:
+        cached = {s.key: s for s in build(trace)}
+        trace.__dict__["_statements"] = cached
+    return cached
+
+
+def build(trace: Trace) -> list[Statement]:
+    info = trace.info
+    out = [
+        make(
+            trace,
+            "continuation.distribution",
+            "distribution_title",
+            {
+                "temperature": "info.continuation.temperature",
+                "top_k": "info.continuation.top_k",
+                "top_p": "info.continuation.top_p",
+            },
+        ),  # fmt: skip
+        make(trace, "tally.total", "tally_total", {"total": "info.tally.total", "actual": "meta.n_params"}),
+    ]
+    d = trace.meta["d_model"]
+    out.append(make(trace, "matvec.total", "rounded_terms",
+                    {"terms": [f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]"],
+                     "result": "blocks.0.attn.hook_q[0,0,0]"}))  # fmt: skip
+    out += distribution_statements(trace)
+    out += geometry_statements(trace)
+    out += attention_statements(trace)
+    out.append(make(trace, "lens.embedding", "lens_embedding", {"tied": "meta.tied_embeddings",
+                    "top_id": "logit_lens.top_ids[0,0]", "token_id": "info.tokens.ids.-1"}))  # fmt: skip
+    preference = next(s for s in out if s.key == "model.preference")
+    uniform = preference.evidence["entropy"] >= NEAR_UNIFORM * preference.evidence["uniform_entropy"]
+    for c, run in enumerate(info["comparisons"]):
+        base = f"info.comparisons.{c}"
+        out.append(make(trace, f"comparisons.{c}", "continuation_character",
+                        {"ids": f"{base}.ids", "ranks": [f"{base}.steps.{i}.chosen_rank" for i in range(len(run["steps"]))]},
+                        near_uniform=bool(uniform)))  # fmt: skip
+    return out
+
+
+def distribution_statements(trace: Trace) -> list[Statement]:
+    """The next-token distribution: how much it prefers any token; rounded shares and their sums."""
+    out = []
+    p = softmax(trace["logits"], 1.0)
+    entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+    out.append(make(trace, "model.preference", "model_preference", entropy=entropy,
+                    uniform_entropy=float(np.log(len(p)))))  # fmt: skip
+    sm = trace.info["softmax"]
+    n = len(sm["ids"])
+    out.append(make(trace, "softmax.total", "rounded_total",
+                    {"probs": [f"info.softmax.probs.{r}" for r in range(n)] + ["info.softmax.others"]},
+                    exact_total=float(sum(sm["probs"]) + sm["others"])))  # fmt: skip
+    for kind in ("top_k", "top_p"):
+        part = trace.info["truncation"][kind]
+        shown = min(len(part["top"]), 6)
+        out.append(make(trace, f"truncation.{kind}.shown", "shown_share",
+                        {"probs": [f"info.truncation.{kind}.top.{j}.1" for j in range(shown)],
+                         "kept": f"info.truncation.{kind}.kept"}))  # fmt: skip
+    top = [i for i, _ in top_entries(trace["logits"], BARS)]
+    for k, _t in enumerate(trace.meta["temperatures"]):
+        out.append(make(trace, f"temperature.tail.{k}", "tail_mass", {"probs": [f"probs[{k},{i}]" for i in top]}))
+        out.append(make(trace, f"temperature.total.{k}", "bars_total", {"probs": [f"probs[{k},{i}]" for i in top]}))
+    return out
+
+
+def temperature_bars(trace: Trace, k: int) -> tuple[Statement, Statement]:
+    """The tail and the total of the Temperature bars at the stored temperature k."""
+    found = statements(trace)
+    return found[f"temperature.tail.{k}"], found[f"temperature.total.{k}"]
+
+
+def geometry_statements(trace: Trace) -> list[Statement]:
+    geo, out = trace.info["geometry"], []
+    g = "info.geometry"
+    for j, _d in enumerate(geo["dots"]):
+        out.append(make(trace, f"geometry.dots.{j}", "alignment", {"cosine": f"{g}.dots.{j}.cosine"}))
+    if geo.get("pair_cosines"):
+        out.append(make(trace, "geometry.pairs", "pair_range", {"low": f"{g}.pair_cosines.min",
+                        "high": f"{g}.pair_cosines.max", "n_pairs": f"{g}.pair_cosines.n_pairs"}))  # fmt: skip
+    for j, a in enumerate(geo["analogies"]):
+        base = f"{g}.analogies.{j}"
+        out.append(make(trace, f"geometry.analogies.{j}.rank", "analogy_rank",
+                        {"target": f"{base}.target", "rank": f"{base}.target_rank"}))  # fmt: skip
+        out.append(make(trace, f"geometry.analogies.{j}.rank_with_inputs", "analogy_rank_with_inputs",
+                        {"rank_with_inputs": f"{base}.target_rank_with_inputs",
+                         "inputs": [f"{base}.words.{w}" for w in (1, 0, 2)]}))  # fmt: skip
+        out.append(make(trace, f"geometry.analogies.{j}.verdict", "analogy_verdict",
+                        {"target": f"{base}.target", "rank": f"{base}.target_rank", "n_tokens": f"{base}.n_tokens"}))  # fmt: skip
+        if a["words"] == ["man", "king", "woman", "queen"]:
+            out.append(make(trace, "geometry.gender.directions", "directions",
+                            {"cosine": f"{base}.offset_cosine", "d_model": "meta.d_model"}))  # fmt: skip
+            words = geo["pca_words"]
+            if all(w in words for w in a["words"]):
+                out.append(make(trace, "geometry.gender.picture", "picture_directions",
+                                {w: f"{g}.pca_coords.{words.index(w)}" for w in ("man", "woman", "king", "queen")}
+                                | {"explained": f"{g}.pca_explained"}))  # fmt: skip
+    out.append(make(trace, "geometry.analogies", "analogies_summary",
+                    {"ranks": [f"{g}.analogies.{j}.target_rank" for j in range(len(geo["analogies"]))]}))  # fmt: skip
+    if geo["plural"]["n_held_out"]:
+        out.append(make(trace, "geometry.plural", "plural_verdict", {"accuracy": f"{g}.plural.held_out_accuracy",
+                        "n_held_out": f"{g}.plural.n_held_out"}))  # fmt: skip
+    return out
+
+
+def attention_statements(trace: Trace) -> list[Statement]:
+    att = trace.info["attention"]
+    patterns = [trace[f"blocks.{layer}.attn.hook_pattern"] for layer in range(trace.n_layer)]
+    out = [make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns))]
+    n = len(trace.token_ids)
+    row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
+    for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
+        if n > shown:
+            out.append(make(trace, f"attention.{name}.hidden", "hidden_attention", {"row": row}, shown=shown))
+    for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
+        row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
+        out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))
+    return out
+
+
+def verify(statement: Statement, trace: Trace) -> None:
+    """Raise ClaimError unless the evidence is the Trace's and the words follow from it by the rule."""
+    for name, where in statement.paths.items():
+        if read(trace, where) != statement.evidence[name]:
+            raise ClaimError(f"{statement.key}: evidence {name} is not the Trace's value at {where}")
+    again = RULES[statement.rule](**statement.evidence)
+    if again != statement.text:
+        raise ClaimError(f"{statement.key}: the evidence gives {again!r}, the statement says {statement.text!r}")
+    current = statements(trace).get(statement.key)
+    if current is None or current.text != statement.text:
+        raise ClaimError(f"{statement.key}: this Trace states {getattr(current, 'text', None)!r}")

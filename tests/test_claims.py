@@ -1,0 +1,269 @@
+"""Statements (model/claims.py): true for many prompts, honest on a random model, re-checked on screen."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from model.claims import ANALOGY_TOP, FLOW_TOKENS, GRID_TOKENS, ClaimError, statements, verify
+from model.formats import fmt_percent, shown_percent
+
+PROMPTS = [
+    "The",
+    "Hi",
+    "Once upon a time, a little girl",
+    "The old fisherman looked at the grey sea and said",
+    "Der König sprach zu seiner Tochter: »Geh in den Wald.«",
+    "王子は森へ行きました。",
+    "🐺🐺🐺 the wolf 🌲 and 🏰",
+    "In 1812 there were 3 brothers, 12 geese and 1,000 gold coins.",
+    "'Where are you going?' asked the fox.\n'To the mill,' said the miller's son.",
+    "Dialogue:\nA: Good morning!\nB: Good morning to you.\nA:",
+    "and and and and and and and and",
+    "Rumpelstiltskin",
+    "THE KING IS DEAD. LONG LIVE THE QUEEN!",
+    "   spaces   before and after   ",
+    "Crème brûlée für die Prinzessin",
+    "The queen looked into her mirror and asked who was the fairest of them all, and the mirror answered "
+    "that the young girl who lived with the seven dwarfs beyond the seven mountains was a thousand times fairer",
+    "x = 3.14159 * r ** 2",
+    "Il était une fois une princesse",
+    "Сказка о рыбаке и рыбке",
+    "The cat sat on the mat. The cat sat on the mat. The cat sat on the",
+    "She said",
+    "https://example.org/tales?id=42",
+]
+SETTINGS = [{}, {"top_k": 5}, {"top_p": 0.8, "temperature": 1.3}]
+
+
+@pytest.fixture(scope="module")
+def traces(embedded):
+    """One Trace per prompt (a millisecond model: the whole set takes seconds), varied sampling settings."""
+    from model.cache import TraceSettings
+    from model.run import trace
+
+    return [
+        trace(TraceSettings(prompt=p, generate=3, seed=i, **SETTINGS[i % len(SETTINGS)]), embedded)
+        for i, p in enumerate(PROMPTS)
+    ]
+
+
+def test_every_statement_of_every_prompt_follows_from_its_evidence(traces):
+    for tr in traces:
+        found = statements(tr)
+        assert len(found) > 20
+        for s in found.values():
+            verify(s, tr)
+            assert s.text and s.definition
+
+
+def test_first_words_are_shown_as_the_prompts_own_tokens(traces):
+    """Finding 7: a word's pieces are the prompt's tokens, not the word encoded again after a space."""
+    german = traces[4]
+    assert german.info["split_words"]["from_prompt"][0]["word"] == "Der"
+    for tr in traces:
+        for entry in tr.info["split_words"]["from_prompt"]:
+            assert [p["id"] for p in entry["pieces"]] == [tr.token_ids[i] for i in entry["positions"]]
+            assert [p["display"] for p in entry["pieces"]] == [tr.token_display[i] for i in entry["positions"]]
+
+
+def test_distribution_title_names_truncation(traces):
+    """Finding 1: the bars' title says when the drawn-from distribution is cut and renormalised."""
+    for tr in traces:
+        text = statements(tr)["continuation.distribution"].text
+        cont = tr.info["continuation"]
+        assert f"T = {cont['temperature']:g}" in text
+        assert ("top-k" in text) == bool(cont["top_k"]) and ("top-p" in text) == bool(cont["top_p"])
+        assert ("renormalised" in text) == bool(cont["top_k"] or cont["top_p"])
+
+
+def test_hidden_attention_is_the_weight_of_the_tokens_not_drawn(traces):
+    """Finding 8: a prompt longer than the picture says how much attention the hidden tokens hold."""
+    assert any(len(tr.token_ids) > GRID_TOKENS for tr in traces)
+    for tr in traces:
+        found = statements(tr)
+        att = tr.info["attention"]
+        row = tr.pattern(att["layer"], att["head"])[-1].astype(np.float64)
+        for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
+            assert (f"attention.{name}.hidden" in found) == (len(tr.token_ids) > shown)
+            if len(tr.token_ids) > shown:
+                hidden = len(tr.token_ids) - shown
+                text = found[f"attention.{name}.hidden"].text
+                assert (
+                    text
+                    == f"{hidden:,} earlier tokens, not drawn, hold {fmt_percent(row[:hidden].sum())} of this attention"
+                )
+
+
+def test_rounded_shares_show_their_sum(traces):
+    """Findings 6 and 11: shown shares add up to what the total says; the tail holds the rest."""
+    for tr in traces:
+        found = statements(tr)
+        sm = tr.info["softmax"]
+        as_shown = sum(shown_percent(p) for p in [*sm["probs"], sm["others"]])
+        assert found["softmax.total"].text.startswith(f"{as_shown:.1f}%")
+        assert ("rounded" in found["softmax.total"].text) == (abs(as_shown - 100) >= 0.05)
+        top = np.argsort(-tr["logits"], kind="stable")[:8]
+        for k, _t in enumerate(tr.meta["temperatures"]):
+            tail = 1.0 - tr["probs"][k, top].astype(np.float64).sum()
+            assert found[f"temperature.tail.{k}"].text == f"{max(tail, 0) * 100:.1f}%" or tail < 0.0005
+        hot = tr.meta["temperatures"].index(2.0)
+        assert shown_percent(1.0 - tr["probs"][hot, top].sum()) > 1.0  # at high T the tail holds real mass
+
+
+def test_analogy_rank_says_what_is_left_out(traces):
+    """Finding 3: the rank leaves out the input words and says so, with the rank counting them."""
+    tr = traces[0]
+    a = tr.info["geometry"]["analogies"][0]
+    assert a["target_rank_with_inputs"] >= a["target_rank"]
+    found = statements(tr)
+    assert found["geometry.analogies.0.rank"].text == f"“queen” ranks {a['target_rank']} (inputs left out)"
+    assert found["geometry.analogies.0.rank_with_inputs"].text == (
+        f"ranks {a['target_rank_with_inputs']} counting king, man, woman"
+    )
+
+
+def test_alignment_words_follow_the_measured_cosines(traces):
+    """Finding 4: "unrelated" only for a cosine near 0; the least aligned pair is named by its cosine."""
+    geo = traces[0].info["geometry"]
+    found = statements(traces[0])
+    for j, d in enumerate(geo["dots"]):
+        word = found[f"geometry.dots.{j}"].text.split(": ")[1]
+        assert (word == "unrelated") == (abs(d["cosine"]) < 0.2)
+        assert geo["pair_cosines"]["min"] <= d["cosine"] <= geo["pair_cosines"]["max"]
+    if geo["pair_cosines"]["min"] > -0.2:
+        assert "none is opposed" in found["geometry.pairs"].text
+
+
+def test_gender_directions_in_all_dimensions_and_in_the_picture(traces):
+    """Finding 5: the full-dimension cosine and what the 3-D picture keeps, both measured."""
+    tr = traces[0]
+    found = statements(tr)
+    a = tr.info["geometry"]["analogies"][0]
+    assert f"all {tr.meta['d_model']} dimensions" in found["geometry.gender.directions"].text
+    assert f"{a['offset_cosine']:+.2f}".replace("-", "−") in found["geometry.gender.directions"].text
+    share = sum(tr.info["geometry"]["pca_explained"]) * 100
+    assert f"{share:.1f}% of the words' variance" in found["geometry.gender.picture"].text
+
+
+def test_continuations_are_judged_by_their_own_ranks(traces):
+    """Finding 9: the words under each temperature follow the drawn tokens' ranks and repeats."""
+    for tr in traces:
+        for c, run in enumerate(tr.info["comparisons"]):
+            text = statements(tr)[f"comparisons.{c}"].text
+            ids = run["ids"]
+            repeated = len(set(zip(ids, ids[1:]))) < len(ids) - 1
+            assert text.startswith("repeats itself" if repeated else "no repeats")
+            median = float(np.median([s["chosen_rank"] for s in run["steps"]]))
+            if run["temperature"] == 0:
+                assert median == 1 and "fluent" in text
+            assert f"median rank {median:g}" in text
+
+
+def test_logit_lens_says_why_the_embedding_predicts_itself(traces):
+    """Finding 10: the tied unembedding is named when the embedding's top guess is the token itself."""
+    for tr in traces:
+        text = statements(tr)["lens.embedding"].text
+        own = int(tr["logit_lens.top_ids"][0, 0]) == tr.token_ids[-1]
+        assert tr.meta["tied_embeddings"] and "(tied)" in text
+        assert text.startswith("At the embedding the top guess is the token itself") == own
+
+
+def test_rounded_terms_say_when_they_do_not_add_up(traces):
+    """The matrix-vector sum: −0.572 + 0.131 shown beside −0.440 says the terms are rounded."""
+
+    def shown(x):
+        return round(float(x), 3)
+
+    for tr in traces:
+        d = tr.meta["d_model"]
+        terms = [tr["matvec.partial_sums"][d - 1], tr["weights.blocks.0.attn.b_Q"][0, 0]]
+        adds_up = abs(sum(shown(x) for x in terms) - shown(tr["blocks.0.attn.hook_q"][0, 0, 0])) < 5e-4
+        assert ("rounded" in statements(tr)["matvec.total"].text) != adds_up
+
+
+def test_tampered_evidence_is_caught(traces):
+    tr = traces[0]
+    dot = statements(tr)["geometry.dots.0"]
+    with pytest.raises(ClaimError, match="not the Trace's value"):
+        verify(dataclasses.replace(dot, evidence={"cosine": -0.9}), tr)
+    with pytest.raises(ClaimError, match="the evidence gives"):
+        verify(dataclasses.replace(dot, text="cos +0.90: unrelated"), tr)
+    other = statements(traces[3])["softmax.total"]
+    if other.text != statements(tr)["softmax.total"].text:
+        with pytest.raises(ClaimError):
+            verify(other, tr)  # another prompt's statement is not this Trace's
+
+
+def test_random_model_states_that_nothing_holds(random_gpt2):
+    """Twelve random layers with real words: every judgement says honestly that nothing holds."""
+    from model.cache import TraceSettings
+    from model.loading import load
+    from model.run import trace
+
+    tr = trace(TraceSettings(prompt="The old king said to the queen", generate=8), load(str(random_gpt2)))
+    assert tr.n_layer == 12
+    found = statements(tr)
+    for s in found.values():
+        verify(s, tr)
+    assert found["geometry.analogies"].text == "no analogy holds in this model"
+    for j, a in enumerate(tr.info["geometry"]["analogies"]):
+        assert a["target_rank"] > ANALOGY_TOP
+        assert found[f"geometry.analogies.{j}.verdict"].text.startswith("the analogy does not hold in this model")
+    assert found["geometry.plural"].text.startswith("it does not separate plurals in this model")
+    assert found["attention.heads"].text.startswith("in this model they look alike")
+    assert found["model.preference"].text.startswith("near-uniform")
+    for c in range(len(tr.info["comparisons"])):
+        assert found[f"comparisons.{c}"].text.endswith("the model prefers no token")
+    assert "point the same way" not in found["geometry.gender.directions"].text.replace("not point", "")
+    assert math.isclose(sum(tr.info["geometry"]["pca_explained"]), float(found["geometry.gender.picture"].text
+                        .split("hold ")[1].split("%")[0]) / 100, abs_tol=5e-4)  # fmt: skip
+
+
+def test_a_typed_characterising_word_is_caught(traces):
+    """A label that judges a number without a statement fails the scene check; the statement passes."""
+    from types import SimpleNamespace
+
+    from scenes.components import label, statement
+    from tests.scenecheck import check_numbers
+
+    tr = traces[0]
+    typed = SimpleNamespace(mobjects=[label("cats · houses (unrelated)")])
+    with pytest.raises(AssertionError, match="typed characterising word 'unrelated'"):
+        check_numbers(typed, tr)
+    stated = SimpleNamespace(mobjects=[statement(statements(tr)["geometry.dots.0"])])
+    assert check_numbers(stated, tr)["claims"] == 1
+    wrong = SimpleNamespace(mobjects=[statement(statements(traces[1])["comparisons.2"])])
+    if statements(traces[1])["comparisons.2"].text != statements(tr)["comparisons.2"].text:
+        with pytest.raises(AssertionError):
+            check_numbers(wrong, tr)
+
+
+def test_temperature_bars_show_the_tail_and_the_total(traces):
+    """Finding 11: at every stored T an "all other tokens" bar and the shares' sum, both statements."""
+    from types import SimpleNamespace
+
+    from scenes.unembedding import Temperature
+    from tests.scenecheck import check_numbers, shown_text
+
+    tr = traces[3]
+    scene = Temperature()
+    scene.trace = tr
+    for k, t in enumerate(tr.meta["temperatures"]):
+        bars, _t_label, total = scene.bars_at(t)
+        assert shown_text(bars.rows[-1].name) == "all other tokens"
+        assert shown_text(bars.rows[-1].pct) == statements(tr)[f"temperature.tail.{k}"].text
+        assert check_numbers(SimpleNamespace(mobjects=[bars, total]), tr)["claims"] == 2
+
+
+def test_trace_claims_prints_every_statement_with_evidence(capsys, embedded):
+    from gptanim.cli import main
+
+    assert main(["trace", "--prompt", "The old fisherman said", "--generate", "3", "--claims"]) == 0
+    out = capsys.readouterr().out
+    assert "geometry.analogies.0.rank: “queen” ranks" in out
+    assert "rule: cosine ≥ 0.5: aligned" in out and "← info.geometry.dots.0.cosine" in out
+    assert out.count("    rule: ") >= 20
