@@ -46,7 +46,7 @@ def number(text: str) -> float:
 
 
 DEFAULTS = {"prompt": "Once upon a time, a little girl", "model": None, "temperature": 1.0, "seed": 0,
-            "generate": 12, "top_k": None, "top_p": None, "quality": "l", "theme": "dark"}  # fmt: skip
+            "generate": 12, "top_k": None, "top_p": None, "quality": "l", "theme": "dark", "voice": "joe"}  # fmt: skip
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
@@ -150,6 +150,10 @@ def lecture_trace(args):
     from model.cache import cached_path
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
+    if hasattr(args, "voice"):  # a missing voice package fails before the model runs
+        from scenes.voice import voice_from
+
+        voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
     trace = traced(args, settings)
     return lecture, trace, cached_path(settings)
@@ -180,8 +184,9 @@ def render_from(args):
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
     titles = [lecture.title_of(s.name) for s in scenes]
+    voice = resolved(args, lecture)["voice"]
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
-                            titles=titles, theme=theme_of(args, lecture))  # fmt: skip
+                            titles=titles, theme=theme_of(args, lecture), voice=voice)  # fmt: skip
     return lecture, result
 
 
@@ -370,6 +375,9 @@ def build_parser() -> Parser:
         if renders:
             p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
+        if name != "present":
+            p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
+                           "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name != "present":
             p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
         else:

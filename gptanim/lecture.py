@@ -23,6 +23,7 @@ SETTING_TYPES = {
     "top_p": ((int, float), "a number"),
     "quality": ((str,), "one of l, m, h, k"),
     "theme": ((str,), "dark or light"),
+    "voice": ((str,), "joe, none or folder:PATH"),
 }
 
 

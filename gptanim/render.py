@@ -29,9 +29,11 @@ from typing import IO
 
 import numpy as np
 
+from gptanim.subtitles import lecture_cues, srt
 from model.errors import GptanimError
 from model.trace_data import Trace
 from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
+from scenes.voice import RATE, decode, voice_from
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
@@ -89,20 +91,23 @@ def fingerprint(trace: Trace, with_temperature: bool) -> str:
     return digest.hexdigest()
 
 
-def scene_key(entry: SceneEntry, trace: Trace, quality: str, theme: str = "dark") -> str:
+def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark") -> str:
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
-    the theme."""
+    the voice and the theme."""
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     if entry.file:  # a scene of your own
         digest.update(Path(entry.file).read_bytes())
-    digest.update(f"{entry.name}:{quality}".encode() + (b"" if theme == "dark" else f":{theme}".encode()))
+    digest.update(f"{entry.name}:{quality}:{voice_from(voice).key()}".encode())
+    if theme != "dark":
+        digest.update(f":{theme}".encode())
     return digest.hexdigest()[:20]
 
 
-def prepare_output(folder: Path) -> Path:
-    """The folder, made if needed and checked writable; what interrupted renders left in it is removed."""
+def prepare_output(folder: Path, clean: bool = True) -> Path:
+    """The folder, made if needed and checked writable; what interrupted renders left in it is removed
+    (`clean`: only by the process that holds the folder's lock, so that two never sweep at once)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = temporary_name(folder / "write-test")
@@ -110,14 +115,15 @@ def prepare_output(folder: Path) -> Path:
         probe.unlink()
     except OSError as exc:
         raise GptanimError(f"cannot write to the output folder {folder}: {exc.strerror}") from None
-    sweep(folder)
+    if clean:
+        sweep(folder)
     return folder
 
 
 @contextmanager
 def output_lock(out_root: Path):
     """One gptanim at a time writes into an output folder; another one waits for it, saying so."""
-    prepare_output(out_root)
+    prepare_output(out_root, clean=False)
     fd = os.open(out_root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -125,6 +131,7 @@ def output_lock(out_root: Path):
         except BlockingIOError:
             print(f"gptanim: another gptanim is writing into {out_root}; waiting for it to finish", file=sys.stderr)
             fcntl.flock(fd, fcntl.LOCK_EX)
+        sweep(out_root)
         yield
     finally:
         os.close(fd)
@@ -156,8 +163,9 @@ def alive(pid: int) -> bool:
 def sweep(folder: Path) -> None:
     """Remove the temporary files and folders in `folder`, at any depth, of processes that no longer run
     (killed, crashed)."""
-    left = [(path, TEMPORARY.match(path.name)) for path in folder.rglob(".*")]
-    for path, found in left:
+    # os.walk passes over a folder that vanishes while it walks (a plain `manim` run cleaning up its own)
+    names = [Path(top) / name for top, dirs, files in os.walk(folder) for name in dirs + files if name[0] == "."]
+    for path, found in ((path, TEMPORARY.match(path.name)) for path in names):
         if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
@@ -215,13 +223,13 @@ class ScenePool:
             self.workers.append((proc, log))
         return proc, log
 
-    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str) -> dict:
+    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
         try:
             proc, log = self.idle.get_nowait()
         except queue.Empty:
             proc, log = self.start()
         job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
-               "quality": quality}  # fmt: skip
+               "quality": quality, "voice": voice}  # fmt: skip
         try:
             proc.stdin.write(json.dumps(job) + "\n")
             proc.stdin.flush()
@@ -273,15 +281,16 @@ def move_into_place(source: Path, final: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None) -> Path:
+def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None,
+                 voice: str = "none") -> Path:  # fmt: skip
     """Render one scene: video, last-frame still, beats and slides, each moved in when complete,
     then its manifest (`complete` checks it)."""
     if pool is None:
         with ScenePool(final.parent) as own:
-            return render_scene(entry, trace_file, final, quality, own)
+            return render_scene(entry, trace_file, final, quality, own, voice)
     manifest_file(final).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(dir=pool.scratch) as tmp:
-        reply = pool.run(entry, trace_file, Path(tmp), quality)
+        reply = pool.run(entry, trace_file, Path(tmp), quality, voice)
         move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
         move_into_place(Path(reply["still"]), final.with_suffix(".png"))
         copy_slides(Path(tmp) / "slides", final.with_suffix(".slides"), entry.name)
@@ -381,8 +390,8 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
 
 
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
-                   jobs: int, progress: bool = True, titles: list[str] | None = None,
-                   theme: str = "dark") -> dict:  # fmt: skip
+                   jobs: int, progress: bool = True, titles: list[str] | None = None, theme: str = "dark",
+                   voice: str = "none") -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
@@ -393,19 +402,20 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
     if theme not in THEMES:
         raise GptanimError(f"invalid theme {theme!r}; choose {' or '.join(THEMES)}")
+    voice_from(voice).check()  # a missing voice package fails before anything is written
     out = prepare_output(out_root / slug(trace, theme))
     store = prepare_output(out_root / ".scenes")
     kept_trace = out / "trace.npz"
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, theme)}.mp4" for e in scenes}
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme)}.mp4" for e in scenes}
     todo = [e for e in scenes if not complete(stored[e.name])]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
     if todo:
         reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
         report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
         with ScenePool(store, theme=theme) as pool:
-            work = [(e, kept_trace, stored[e.name], quality, pool) for e in todo]
+            work = [(e, kept_trace, stored[e.name], quality, pool, voice) for e in todo]
             parallel(jobs, work, render_scene, progress, "rendering")
     else:
         report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
@@ -416,28 +426,27 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    report(progress, "joining lecture.mp4 with its chapters and subtitles")
-    assemble(videos, out, titles or [readable_title(e.name) for e in scenes])
+    titles = titles or [readable_title(e.name) for e in scenes]
+    joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
+    stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
+    done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.chapters.txt", "lecture.narration.txt")]
+    if not (stamp.exists() and stamp.read_text() == joined and all(p.exists() for p in done)):
+        report(progress, "joining lecture.mp4 with its chapters and subtitles")
+        assemble(videos, out, titles)
+        write_text(stamp, joined)
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
 
 def assemble(videos: list[Path], out: Path, titles: list[str]) -> None:
-    """The whole lecture as one video, its chapters and its subtitles (SRT) from the scenes' beats."""
+    """The whole lecture as one video, its chapters, its subtitles (SRT) and its narration script."""
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in videos]
     durations = concat_videos(videos, out / "lecture.mp4", titles)
-    srt, chapters, offset, n = [], [], 0.0, 0
-    for doc, duration, title in zip(beats, durations, titles):
-        chapters.append(f"{chapter_time(offset)} {title}")
-        for i, beat in enumerate(doc["beats"]):
-            start = offset + beat["time"]
-            end = offset + (doc["beats"][i + 1]["time"] if i + 1 < len(doc["beats"]) else duration)
-            if end - start < 0.05:
-                continue
-            n += 1
-            srt.append(f"{n}\n{timestamp(start)} --> {timestamp(end)}\n{beat['text']}\n")
-        offset += duration
-    write_text(out / "lecture.srt", "\n".join(srt))
+    starts = np.concatenate([[0.0], np.cumsum(durations)])
+    chapters = [f"{chapter_time(start)} {title}" for title, start in zip(titles, starts)]
+    write_text(out / "lecture.srt", srt(lecture_cues(beats, durations)))
     write_text(out / "lecture.chapters.txt", "\n".join(chapters) + "\n")
+    script = [f"{b.get('id', doc['scene'])}\t{b.get('say') or b['text']}" for doc in beats for b in doc["beats"]]
+    write_text(out / "lecture.narration.txt", "\n".join(script) + "\n")
 
 
 def chapter_time(seconds: float) -> str:
@@ -445,14 +454,6 @@ def chapter_time(seconds: float) -> str:
     h, rest = divmod(int(seconds), 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def timestamp(seconds: float, sep: str = ",") -> str:
-    ms = int(round(seconds * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
 def write_text(path: Path, text: str) -> None:
@@ -478,7 +479,8 @@ def video_duration(video: Path) -> float:
 
 
 def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None) -> list[float]:
-    """Join scene videos without re-encoding (they share codec and frame rate), one chapter per scene.
+    """Join scene videos without re-encoding (they share codec and frame rate), one chapter per scene,
+    and their narration as one AAC track, each scene's sound at the scene's start.
 
     Returns each video's duration in seconds.
     """
@@ -489,10 +491,12 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
     durations = [video_duration(v) for v in videos]
     titles = titles or [v.stem for v in videos]
     partial = temporary_name(out)  # left only if this process dies; the next render sweeps it
+    starts = np.concatenate([[0.0], np.cumsum(durations)])
+    sound = lecture_sound(videos, starts)
     with av.open(str(partial), "w", format="mp4") as dst:
         with av.open(str(videos[0])) as first:
             stream = dst.add_stream_from_template(first.streams.video[0])
-        starts = np.concatenate([[0.0], np.cumsum(durations)])
+        audio = dst.add_stream("aac", rate=RATE, layout="mono") if sound is not None else None
         dst.set_chapters(
             [
                 {
@@ -516,8 +520,41 @@ def concat_videos(videos: list[Path], out: Path, titles: list[str] | None = None
                     packet.dts += shift
                     packet.stream = stream
                     dst.mux(packet)
+        if audio is not None:
+            encode_audio(dst, audio, sound)
     os.replace(partial, out)
     return durations
+
+
+def lecture_sound(videos: list[Path], starts: np.ndarray) -> np.ndarray | None:
+    """The scenes' sound tracks laid end to end (mono, RATE), or None if no scene has sound."""
+    import av
+
+    track, any_sound = np.zeros(int(np.ceil(starts[-1] * RATE)), np.float32), False
+    for video, start in zip(videos, starts):
+        with av.open(str(video)) as src:
+            if not src.streams.audio:
+                continue
+        samples = decode(video)
+        at = int(round(start * RATE))
+        samples = samples[: max(0, len(track) - at)]
+        track[at : at + len(samples)] += samples
+        any_sound = True
+    return track if any_sound else None
+
+
+def encode_audio(dst, stream, samples: np.ndarray, frame: int = 1024) -> None:
+    """Encode mono float samples into an open output's audio stream."""
+    import av
+
+    for i in range(0, len(samples), frame):
+        chunk = av.AudioFrame.from_ndarray(samples[None, i : i + frame].astype(np.float32), format="fltp",
+                                           layout="mono")  # fmt: skip
+        chunk.sample_rate, chunk.pts = RATE, i
+        for packet in stream.encode(chunk):
+            dst.mux(packet)
+    for packet in stream.encode(None):
+        dst.mux(packet)
 
 
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,

@@ -5,7 +5,7 @@
 Manim and the scene modules are imported once per process instead of once per scene
 (about 1.5 s each), and the texts one scene builds are reused by the next. With `video`
 every scene is also a manim-slides Slide; with `still` only its last frame is drawn.
-A job: {"scene", "trace", "workdir", "quality"}. A reply: {"ok": true, "video", "still"}
+A job: {"scene", "trace", "workdir", "quality", "voice"}. A reply: {"ok": true, "video", "still"}
 or {"ok": false, "error": "<one line>"}. Started by `gptanim.render.ScenePool`, which passes the
 folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
 (`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
@@ -97,6 +97,7 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     work = Path(job["workdir"])
     os.environ["GPTANIM_TRACE"] = job["trace"]
     os.environ["GPTANIM_BEATS_OUT"] = str(work / "beats.json")
+    os.environ["GPTANIM_VOICE"] = job.get("voice", "none")
     if not still:
         os.environ["GPTANIM_SLIDES"] = str(work / "slides")
     scene_cls = getattr(user_module(entry.file) if entry.file else importlib.import_module(f"scenes.{entry.module}"),

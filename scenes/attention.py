@@ -25,6 +25,7 @@ from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import AttentionGrid, TokenBox, VectorColumn, claim, label, number, sentence, statement
+from scenes.speech import big, dec, pct, spoken_token
 
 MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
 
@@ -95,9 +96,16 @@ class AttentionPattern(TraceScene):
                 "The prompt has {n} tokens; the grid shows the last few. In its last row, {c}.",
                 n=(t.token_ids, "info.tokens.ids", "len"),
                 c=claim(statements(t)["attention.grid.hidden"]),
+                say=f"The prompt has {len(t.token_ids)} tokens; the grid shows the last {n}. In its last row, "
+                f"{statements(t)['attention.grid.hidden'].text}.",
             )
             self.wait(2.5)  # time to read what the grid leaves out
-        self.beat("Pattern", "Each row is a query token; the brighter a cell, the more it reads from that key token.")
+        self.beat(
+            "Pattern",
+            "Each row is a query token; the brighter a cell, the more it reads from that key token.",
+            say=f"Attention, up close: of {t.n_head * t.n_layer} heads, the one that puts most weight on the "
+            "previous token. Each row is a token reading, each column a token being read; brighter means more.",
+        )
         self.play(FadeIn(self.grid.row_labels), FadeIn(self.grid.col_labels))
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
 
@@ -105,6 +113,8 @@ class AttentionPattern(TraceScene):
         self.beat(
             "Causal mask",
             "Above the diagonal the scores are −∞ (no peeking ahead), so those weights are 0; each row sums to 1.",
+            say="Above the diagonal, all is dark: a token may not look ahead. Those scores are minus infinity, their "
+            "weights zero, and each row adds up to one.",
         )
         n = len(self.positions)
         upper = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
@@ -155,6 +165,10 @@ class AttentionPattern(TraceScene):
         self.beat(
             "One score",
             "A score is the dot product of a query and a key, divided by the square root of the head size.",
+            say=f"One cell: the query of {spoken_token(t.token_display[q])} dotted with the key of "
+            f"{spoken_token(t.token_display[k])} gives {dec(ex['dot'])}, divided by {dec(ex['scale'], 0)}, the "
+            f"square root of the head size. A softmax over the row makes it "
+            f"{pct(t[f'blocks.{L}.attn.hook_pattern'][H, q, k])}.",
         )
         self.play(LaggedStart(*(FadeIn(x, shift=0.1 * RIGHT) for x in lines), lag_ratio=0.5), run_time=3)
         self.wait(1)
@@ -192,6 +206,8 @@ class AttentionPattern(TraceScene):
             "Every head",
             "Every head of every layer computes its own pattern; {c}.",
             c=claim(statements(t)["attention.heads"]),
+            say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, each with its own query and key "
+            f"matrices, so its own pattern; {statements(t)['attention.heads'].text}.",
         )
         self.play(FadeOut(self.grid), FadeOut(self.example), FadeOut(self.heading), FadeOut(self.cell_mark))
         self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
@@ -281,11 +297,19 @@ class AttentionFlow(TraceScene):
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
+            say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as strong as its "
+            f"weight. The strongest, {pct(weights[self.positions[order[0]]])}, comes from "
+            f"{spoken_token(t.token_display[self.positions[order[0]]])}.",
         )
         if arcs:
             self.play(LaggedStart(*(Create(a) for a in arcs), lag_ratio=0.1), run_time=2)
         self.play(FadeIn(numbers))
-        self.beat("Values", "What flows along each arc is that token's value vector, scaled by the weight.")
+        self.beat(
+            "Values",
+            "What flows along each arc is that token's value vector, scaled by the weight.",
+            say="Along each arc travels the token's value vector, scaled by the weight; their sum is added to the "
+            "last token's vector.",
+        )
         self.wait(1.5)
 
 
@@ -309,7 +333,11 @@ class MLPBlock(TraceScene):
         self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
                               shown=5, size=16).move_to([-5.6, 0.6, 0])  # fmt: skip
         x_label = label("input (after LayerNorm)", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
-        self.beat("One token at a time", "The MLP works on each token's vector alone; here, the last token's.")
+        self.beat(
+            "One token at a time",
+            "The MLP works on each token's vector alone; here, the last token's.",
+            say=f"The MLP works on each vector alone. Here, {spoken_token(t.token_display[p])} in layer {L + 1}.",
+        )
         self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
 
     def block(self, text: str, fields: dict, at) -> VGroup:
@@ -352,7 +380,14 @@ class MLPBlock(TraceScene):
         note = sentence("the most active of {m} neurons", size=16, color=style.MUTED,
                         m=(t.meta["d_mlp"], "meta.d_mlp", "comma")).next_to(self.table, DOWN, buff=0.2)  # fmt: skip
         note.set_x(xs[1])
-        self.beat("Up and GELU", "Up-projection to many more numbers, then GELU: negatives squashed to about 0.")
+        top = t.info["mlp"]["top_neurons"][0]
+        self.beat(
+            "Up and GELU",
+            "Up-projection to many more numbers, then GELU: negatives squashed to about 0.",
+            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons, then GELU "
+            f"squashes negative values towards zero. Neuron {top} goes from "
+            f"{dec(t[f'blocks.{L}.mlp.hook_pre'][p, top], 2)} to {dec(t[f'blocks.{L}.mlp.hook_post'][p, top], 2)}.",
+        )
         self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
         self.play(FadeIn(self.table), FadeIn(note))
         self.up, self.note = up, note
@@ -377,7 +412,12 @@ class MLPBlock(TraceScene):
             label("residual", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15),
             label("new residual", size=16, color=style.MUTED).next_to(post, UP, buff=0.15),
         )
-        self.beat("Down and add", "Down-projection back to the vector's size, then added to the residual stream.")
+        self.beat(
+            "Down and add",
+            "Down-projection back to the vector's size, then added to the residual stream.",
+            say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
+            "vector. This running sum is the residual stream.",
+        )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
         end = down.get_corner(UP + RIGHT) + 0.3 * LEFT
         self.play(Create(Arrow(start, end, buff=0.1, color=style.MUTED)), FadeIn(down))

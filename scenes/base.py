@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
-from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, config
+from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, Wait, config
 
 from model.errors import GptanimError
 from scenes import style
 from scenes.components import sentence
 from scenes.source import scene_trace
+from scenes.voice import BREATH, Voice, reading_time, scene_voice
 
 # With GPTANIM_SLIDES=<folder> when the scenes are imported, every scene is a manim-slides Slide:
 # each beat starts a slide whose speaker notes are the beat's explanation, written to the folder
@@ -29,6 +31,9 @@ class TraceScene(SceneBase):
     """A scene that draws one Trace. Subclasses write `construct` as a list of beats."""
 
     caption = None
+    voice: Voice = Voice()  # silent until `setup` reads GPTANIM_VOICE
+    hold_until = 0.0  # the current beat lasts at least until then (its narration, its caption's reading)
+    shown = False  # whether a picture is on screen yet: until then, and until the first beat, nothing fades in
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
@@ -40,35 +45,71 @@ class TraceScene(SceneBase):
     def setup(self):
         try:
             self.trace = scene_trace()
+            self.voice = scene_voice()
         except GptanimError as exc:  # plain `manim` would print a traceback: say it in one line instead
             print(f"gptanim: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
-        self.beats: list[dict] = []  # (time, title, explanation): slide breaks, notes and subtitles
+        self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
+        self.hold_until, self.shown = 0.0, False
 
-    def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, **fields) -> None:
-        """Start a beat: record it and show its explanation as a caption at the bottom.
+    def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, say: str = "",
+             **fields) -> None:  # fmt: skip
+        """Start a beat: hold the previous one long enough, show the caption at the bottom, speak `say`.
 
-        `fields` are Trace numbers in the explanation, as for `components.sentence`.
+        `fields` are Trace numbers in the explanation, as for `components.sentence`. `say` is the
+        narration (one to four sentences, numbers as a person says them: see `scenes.speech`); the
+        beat lasts at least as long as its audio plus a breath, and its caption's reading time.
         """
+        self.hold()
         new = sentence(explanation, size=22, color=style.MUTED, static=static, **fields)
-        self.beats.append({"time": self.time, "title": title, "text": new.gptanim_text})
-        if SLIDES:  # each beat starts a slide whose notes are its explanation
-            self.next_slide(notes=new.gptanim_text)
-        if not show:
-            return
+        beat_id = f"{type(self).__name__}-{len(self.beats) + 1:02d}"
+        line = self.voice.speak(say, beat_id) if say and config.write_to_movie else None
+        if line is not None:
+            self.add_sound(str(line.path))
+        self.beats.append({"time": self.time, "title": title, "text": new.gptanim_text, "say": say, "id": beat_id,
+                           "audio": line.duration if line else 0.0, "timings": line.timings if line else []})  # fmt: skip
+        needed = max(reading_time(new.gptanim_text) if show else 0.0, line.duration + BREATH if line else 0.0)
+        start = self.time
+        if SLIDES:  # each beat starts a slide whose notes are its narration (the caption if it has none)
+            self.next_slide(notes=say or new.gptanim_text)
+        if show:
+            self.show_caption(new)
+        self.hold_until = start + needed  # set last: the caption's own fade must not wait for this beat
+
+    def show_caption(self, new) -> None:
         max_w = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
         if new.width > max_w:
             new.scale_to_fit_width(max_w)
         new.to_edge(DOWN, buff=0.35)
         self.pin(new)
-        if self.caption is not None:
+        if not self.shown:  # the caption is there from the first frame, with the content
+            if self.caption is not None:
+                self.remove(self.caption)
+            self.add(new)
+        elif self.caption is not None:
             self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
         else:
             self.play(FadeIn(new), run_time=0.5)
         self.caption = new
 
+    def hold(self) -> None:
+        """Hold the picture until the current beat has been said and its caption read."""
+        frames = math.ceil((self.hold_until - self.time) * config.frame_rate - 1e-6)  # whole frames, never short
+        if frames > 0:
+            self.wait(frames / config.frame_rate)
+
+    def play(self, *args, **kwargs):
+        if any(isinstance(a, FadeOut) for a in args):  # nothing leaves the screen while its beat is still said
+            self.hold()
+        opening = not self.shown or not self.beats
+        if opening and not all(isinstance(a, Wait) for a in args):  # the opening picture appears finished, at once
+            self.shown = True
+            kwargs.update(run_time=1 / config.frame_rate, rate_func=lambda t: 1.0)
+        super().play(*args, **kwargs)
+
     def tear_down(self):
-        """Leave the beats beside the video when the renderer asks (GPTANIM_BEATS_OUT): notes and subtitles."""
+        """Hold the last beat; leave the beats beside the video when asked (GPTANIM_BEATS_OUT): notes, subtitles."""
+        self.hold()
         out = os.environ.get("GPTANIM_BEATS_OUT")
         if out:
             doc = {"scene": type(self).__name__, "duration": self.time, "beats": self.beats}

@@ -39,6 +39,7 @@ from scenes.components import (
     statement,
     token_text,
 )
+from scenes.speech import big, dec, listing, pct, spoken_token
 
 
 class Tokenization(TraceScene):
@@ -68,10 +69,17 @@ class Tokenization(TraceScene):
             "Tokens",
             "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
             n=(t.token_ids, "info.tokens.ids", "len"),
+            say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, and "
+            f"each is just a number: {spoken_token(t.token_display[0])} is number {t.token_ids[0]:,}. "
+            "A dot marks a space.",
         )
         self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items), lag_ratio=0.05), run_time=2)
         if len(t.token_ids) > n:
-            self.beat("More", "The prompt goes on; the picture shows its beginning.")
+            self.beat(
+                "More",
+                "The prompt goes on; the picture shows its beginning.",
+                say=f"The prompt goes on for {len(t.token_ids)} tokens in all; the picture shows the first {n}.",
+            )
 
     def split_words(self):
         t = self.trace
@@ -106,7 +114,17 @@ class Tokenization(TraceScene):
             if key == "prompt"
             else "Every word of this prompt is one token; longer or rarer words are cut into pieces:"
         )
-        self.beat("Pieces", text)
+        example = entries[0]
+        say = (
+            "Some words of the prompt are cut into pieces. "
+            if key == "prompt"
+            else "Every word of this prompt is a single token, but rarer words are cut into pieces. "
+        )
+        say += (
+            f"“{example['word']}” becomes {len(example['pieces'])}: "
+            f"{listing([spoken_token(p['display']) for p in example['pieces']])}."
+        )
+        self.beat("Pieces", text, say=say)
         self.play(LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3))
         self.lines = lines
 
@@ -118,7 +136,12 @@ class Tokenization(TraceScene):
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
         )
         self.fit_width(note).next_to(self.lines, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
-        self.beat("Vocabulary", "Common words are single tokens; rare ones, names and other languages are split.")
+        self.beat(
+            "Vocabulary",
+            "Common words are single tokens; rare ones, names and other languages are split.",
+            say=f"The vocabulary has {big(t.meta['vocab_size'])} tokens, learned from the training text. So "
+            "“tokens are words” is only a handy simplification.",
+        )
         self.play(FadeIn(note))
         self.wait(1.5)
 
@@ -162,7 +185,12 @@ class EmbeddingMatrix(TraceScene):
             d=(t.meta["d_model"], "meta.d_model", "int"),
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
         ).next_to(self.matrix, DOWN, buff=0.25)
-        self.beat("Embedding matrix", "The embedding matrix holds one column of learned numbers for every token.")
+        self.beat(
+            "Embedding matrix",
+            "The embedding matrix holds one column of learned numbers for every token.",
+            say=f"Next, each token is looked up in the embedding matrix: {big(t.meta['vocab_size'])} columns, one "
+            f"per token, of {t.meta['d_model']} numbers each. Here is a small slice.",
+        )
         self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(heads), FadeIn(size))
         self.title, self.size_note = title, size
 
@@ -181,10 +209,17 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Look up",
             "Each token of the prompt picks its column: that column is the token's first vector.",
+            say=f"The first token, {spoken_token(t.token_display[pos])}, picks its column, and those numbers become "
+            "its vector.",
         )
         self.play(Create(column_mark))
         self.play(TransformFromCopy(picked, vector.entries), FadeIn(vector.decor), FadeIn(vlabel), run_time=1.5)
-        self.beat("Learned", "These numbers were learned in training; nobody chose them by hand.")
+        self.beat(
+            "Learned",
+            "These numbers were learned in training; nobody chose them by hand.",
+            say="Nobody chose these numbers. They started random and were nudged in training towards whatever "
+            "predicted text well.",
+        )
         self.wait(1.5)
 
 
@@ -225,7 +260,12 @@ class ContextEmbedding(TraceScene):
         top = max(n.get_y() for n in names)
         for name in names:
             name.set_y(top)
-        self.beat("Position", "A vector for the token's position is added, so the model knows the order of the words.")
+        self.beat(
+            "Position",
+            "A vector for the token's position is added, so the model knows the order of the words.",
+            say=f"A token's vector says nothing about where it stands, so a learned vector for its position is "
+            f"added. Here for {spoken_token(t.token_display[p])}, at position {p}.",
+        )
         self.play(FadeIn(cols), FadeIn(names))
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
@@ -263,11 +303,17 @@ class ContextEmbedding(TraceScene):
         self.beat(
             "Context",
             "The same token after two different texts: identical at first, then each layer mixes in its context.",
+            say=f"Now {spoken_token(tok)} after two different texts. The bars show the cosine similarity of its "
+            f"two vectors, 1 meaning the same direction: {dec(pair['cosines'][0], 2)} at first, "
+            f"{dec(pair['cosines'][-1], 2)} after the last layer, as each layer mixes in context.",
         )
         self.play(FadeIn(contexts))
         self.play(FadeIn(heading), LaggedStart(*(FadeIn(r) for r in rows), lag_ratio=0.2), run_time=2)
         self.wait(1)
         self.play(FadeOut(contexts), FadeOut(rows), FadeOut(heading))
+
+    def lens_token(self, stage: int) -> str:
+        return spoken_token(self.trace.info["vocab_display"][str(int(self.trace["logit_lens.top_ids"][stage, 0]))])
 
     def logit_lens(self):
         t = self.trace
@@ -295,6 +341,9 @@ class ContextEmbedding(TraceScene):
         self.beat(
             "Logit lens",
             "The logit lens: each layer's last vector through the final LayerNorm and unembedding.",
+            say=f"What would the model predict if it stopped early? From the embedding alone: {self.lens_token(0)}, "
+            f"at {pct(probs[0, 0])}. After the last layer: {self.lens_token(t.n_layer)}, at "
+            f"{pct(probs[t.n_layer, 0])}.",
         )
         self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
         self.play(FadeIn(note))
@@ -328,7 +377,11 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.geo = geo = t.info["geometry"]
         if len(geo["pca_words"]) < 4:
             self.coords = np.zeros((0, 3))
-            self.beat("Embedding space", "This model's vocabulary has too few whole-word tokens for the 3D picture.")
+            self.beat(
+                "Embedding space",
+                "This model's vocabulary has too few whole-word tokens for the 3D picture.",
+                say="This model's vocabulary has too few whole-word tokens to draw its embedding space.",
+            )
             return
         coords = np.asarray(geo["pca_coords"], dtype=float)
         self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS - np.array([0, 0, 0.6])  # below the panels
@@ -353,7 +406,12 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             n=(geo["pca_words"], "info.geometry.pca_words", "len"),
         ).to_edge(UP, buff=0.3)
         self.pin(self.skipped_note)
-        self.beat("Embedding space", "Each token's vector is a point in a space of many dimensions; here, 3 of them.")
+        self.beat(
+            "Embedding space",
+            "Each token's vector is a point in a space of many dimensions; here, 3 of them.",
+            say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are "
+            f"{len(geo['pca_words'])} word tokens, seen along the three directions in which they vary most.",
+        )
         self.play(FadeIn(self.skipped_note), LaggedStart(*(FadeIn(d) for d in dots), lag_ratio=0.02), FadeIn(labels))
         self.begin_ambient_camera_rotation(rate=0.12)
         self.wait(1)
@@ -383,9 +441,15 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                 "Directions",
                 "woman − man and queen − king: {c}.",
                 c=claim(found["geometry.gender.directions"]),
+                say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
+                f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
             )
         else:
-            self.beat("Directions", "Directions can carry meaning; this vocabulary lacks the words to test one.")
+            self.beat(
+                "Directions",
+                "Directions can carry meaning; this vocabulary lacks the words to test one.",
+                say="Directions between words can carry meaning, but this vocabulary lacks the words to test one.",
+            )
         if "geometry.gender.picture" in found:
             picture = statement(found["geometry.gender.picture"], size=16, color=style.MUTED)
             self.pin(picture.next_to(self.skipped_note, DOWN, buff=0.12))
@@ -399,7 +463,11 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
     def analogy(self):
         geo = self.geo
         if not geo["analogies"]:
-            self.beat("Analogy", "This model's vocabulary lacks the words for the analogy.")
+            self.beat(
+                "Analogy",
+                "This model's vocabulary lacks the words for the analogy.",
+                say="This model's vocabulary lacks the words for the classic analogy.",
+            )
             return
         a = geo["analogies"][0]
         lines = [
@@ -434,6 +502,9 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             "{e}, by cosine (input words left out): {v}.",
             e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
             v=claim(found["geometry.analogies.0.verdict"]),
+            say=f"Take “{a['words'][1]}”, subtract “{a['words'][0]}”, add “{a['words'][2]}”, and search all "
+            f"{big(self.trace.meta['vocab_size'])} tokens but those three: "
+            f"{found['geometry.analogies.0.verdict'].text}.",
         )
         self.play(FadeIn(panel))
         self.wait(1)
@@ -441,7 +512,11 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
     def plurality(self):
         plural = self.geo["plural"]
         if not plural["n_held_out"]:
-            self.beat("Plurality", "This model's vocabulary has too few singular and plural pairs to test a direction.")
+            self.beat(
+                "Plurality",
+                "This model's vocabulary has too few singular and plural pairs to test a direction.",
+                say="This model's vocabulary has too few singular and plural pairs to test a plural direction.",
+            )
             return
         lines = [
             sentence(
@@ -475,6 +550,8 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             "Plurality",
             "Along a plural direction found from other pairs, {c}:",
             c=claim(statements(self.trace)["geometry.plural"]),
+            say=f"A plural direction, found from {plural['n_fit']} pairs, is tested on the others: "
+            f"{statements(self.trace)['geometry.plural'].text}.",
         )
         self.play(FadeIn(panel))
         self.wait(1)
@@ -507,6 +584,8 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             "Dot product",
             "The dot product measures alignment; here {c}.",
             c=claim(found["geometry.pairs"]),
+            say="The dot product measures how far two vectors point the same way: multiply entry by entry, add up. "
+            f"Here {found['geometry.pairs'].text}. Attention is built on it.",
         )
         self.play(FadeIn(panel))
         self.wait(1.5)

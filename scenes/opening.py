@@ -42,6 +42,7 @@ from scenes.components import (
     statement,
     token_text,
 )
+from scenes.speech import big, pct, plain_quote, spoken_token
 
 ROAD_MAP = [
     "Predict, sample, repeat",
@@ -90,6 +91,12 @@ class Title(TraceScene):
         )
         self.add(self.fit_width(footer).move_to([0, -2.75, 0]))  # on screen from the first frame
         self.gpt = label("GPT", size=140, color=style.TEXT)
+        self.beat(
+            "Title",
+            "How a GPT works, with its own numbers",
+            say=f"This lecture takes apart a real GPT, {meta['model']}, with {big(meta['n_params'])} parameters, "
+            f"as it reads {plain_quote(self.trace.prompt, 'our prompt')}. Every number on screen comes from that run.",
+        )
         self.play(Write(self.gpt), run_time=1.5)
         self.wait(0.5)
 
@@ -106,7 +113,12 @@ class Title(TraceScene):
             rows.add(VGroup(head, rest).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.45).move_to(0.3 * UP)
         self.play(self.gpt.animate.scale(0.4).to_edge(UP, buff=0.5))
-        self.beat("GPT", "GPT stands for Generative Pre-trained Transformer.")
+        self.beat(
+            "GPT",
+            "GPT stands for Generative Pre-trained Transformer.",
+            say="Generative: it writes new text. Pre-trained: it learned from a lot of text first. "
+            "Transformer: the kind of neural network inside.",
+        )
         for row in rows:
             self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=0.8)
         self.wait(1)
@@ -120,7 +132,12 @@ class Title(TraceScene):
             item.move_to([0, -0.62 * (i % half), 0], aligned_edge=UP + LEFT).shift(6.0 * RIGHT * (i // half))
         items.move_to(ORIGIN).next_to(heading, DOWN, buff=0.7)
         self.play(FadeOut(self.words), ReplacementTransform(self.gpt, heading))
-        self.beat("Road map", "The road map: from a prompt to the next token, and everything in between.")
+        self.beat(
+            "Road map",
+            "The road map: from a prompt to the next token, and everything in between.",
+            say="First, what the model does from the outside. Then we open it up: tokens and vectors, attention "
+            "and the MLP, and finally the probabilities of the next token.",
+        )
         self.play(LaggedStart(*(FadeIn(i, shift=0.2 * UP) for i in items), lag_ratio=0.15), run_time=2)
         self.wait(1.5)
 
@@ -158,6 +175,8 @@ class PredictSampleRepeat(TraceScene):
             "The prompt",
             "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
             n=(t.token_ids, "info.tokens.ids", "len"),
+            say=f"A GPT does one thing: given some text, it guesses what comes next. It reads the text as tokens, "
+            f"pieces from a fixed vocabulary; our prompt is {len(t.token_ids)} of them.",
         )
         self.play(
             LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05), run_time=1.5
@@ -220,6 +239,10 @@ class PredictSampleRepeat(TraceScene):
                 "Predict",
                 "The model gives every one of its {V} tokens a probability of coming next.",
                 V=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+                say=f"It answers with a probability for each of its {big(self.trace.meta['vocab_size'])} tokens. "
+                f"Here are the likeliest: {spoken_token(step['top'][0]['display'])} gets "
+                f"{pct(step['top'][0]['prob'])}, {spoken_token(step['top'][1]['display'])} "
+                f"{pct(step['top'][1]['prob'])}.",
             )
         if self.bars is None:
             self.play(Create(slot_mark), Create(out_arrow), FadeIn(title), run_time=run)
@@ -266,6 +289,7 @@ class PredictSampleRepeat(TraceScene):
                 "Sample",
                 "Then one token is drawn at random, in proportion to its probability (seed {s}).",
                 s=(seed, "info.continuation.seed", "int"),
+                say=self.sample_words(i, step),
             )
         self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)
         if full and rank > 1:
@@ -274,11 +298,28 @@ class PredictSampleRepeat(TraceScene):
                 "It need not be the likeliest token (this one ranks {r}): drawing by probability "
                 "lets less likely tokens in too.",
                 r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
+                say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A less likely token "
+                "sometimes wins, so the same prompt can continue in different ways."
+                if not any(b["title"] == "Not the favourite" for b in self.beats)
+                else "Again, not the favourite.",
             )
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
         if full and i == self.FULL_STEPS - 1:
-            self.beat("Repeat", "Append the token and repeat: the new, longer context goes back into the model.")
+            self.beat(
+                "Repeat",
+                "Append the token and repeat: the new, longer context goes back into the model.",
+                say="Each chosen token is appended, and the longer text goes back in. From here, the loop runs faster.",
+            )
+
+    def sample_words(self, i: int, step: dict) -> str:
+        """What the narrator says about the draw at step i: the token, its chance, its rank."""
+        seed = self.trace.info["continuation"]["seed"]
+        words = (f"Then one token is drawn, like a roll of a weighted die; seed {seed} makes it repeatable. Out "
+                 if i == 0 else "Another draw: out ")  # fmt: skip
+        rank = step["chosen_rank"]
+        place = "the likeliest" if rank == 1 else f"number {rank} on the list"
+        return words + f"comes {spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
 
     def wrap_up(self):
         self.play(FadeOut(self.slot_mark), run_time=0.3)
@@ -286,6 +327,9 @@ class PredictSampleRepeat(TraceScene):
             "Repeat",
             "{n} tokens later: that is all a GPT does, one token at a time.",
             n=(self.trace.info["continuation"]["ids"], "info.continuation.ids", "len"),
+            say=f"{len(self.steps)} tokens later, the model has written "
+            f"{plain_quote(self.trace.info['continuation']['text'], 'the text you see')}. Predict, sample, repeat: "
+            "that is all a GPT does when it writes. The rest of this lecture opens up the prediction.",
         )
         self.wait(1.5)
 
@@ -328,12 +372,15 @@ class InsideTransformer(TraceScene):
                 "Tokens",
                 "The prompt has {n} tokens; the picture follows the last few.",
                 n=(t.token_ids, "info.tokens.ids", "len"),
+                say=f"Now, inside. We follow the last {len(self.positions)} of the {len(t.token_ids)} tokens.",
             )
         self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
         self.beat(
             "Embedding",
             "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers).",
             d=(t.meta["d_model"], "meta.d_model", "int"),
+            say=f"Each token becomes a vector of {t.meta['d_model']} numbers: one learned for the token, plus one "
+            "for its position. You see the first few.",
         )
         self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.columns), lag_ratio=0.1), run_time=1.5)
 
@@ -369,6 +416,9 @@ class InsideTransformer(TraceScene):
                 f"Attention: vectors pass information across positions. Arrows: how much the "
                 f"last token reads from each one (head {self.HEAD + 1}).",
                 static=True,
+                say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First attention, where "
+                "vectors take in information from earlier tokens. The arrows show how much the last token reads from "
+                f"each, in head {self.HEAD + 1}.",
             )
         pattern = self.trace.pattern(layer, self.HEAD)
         last = self.positions[-1]
@@ -395,7 +445,11 @@ class InsideTransformer(TraceScene):
         run = 1.0 if full else 0.5
         self.highlight(layer, "MLP", run)
         if full:
-            self.beat("MLP", "The MLP: each vector is changed on its own, with no talk across positions.")
+            self.beat(
+                "MLP",
+                "The MLP: each vector is changed on its own, with no talk across positions.",
+                say="Then the MLP, a small network applied to each vector on its own. The next layer repeats both.",
+            )
         self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_post", run)
 
@@ -414,6 +468,8 @@ class InsideTransformer(TraceScene):
             "Unembedding",
             "Only the last vector predicts: after a final LayerNorm it is multiplied by the "
             "unembedding matrix, one score per token.",
+            say="At the end, only the last vector predicts. Normalised and multiplied by the unembedding matrix, "
+            "it gives one score per token.",
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
@@ -432,5 +488,11 @@ class InsideTransformer(TraceScene):
             FadeIn(bars.dots),
             run_time=1.5,
         )
-        self.beat("Same numbers", "These are the same probabilities the model used to write its next token.")
+        top = step_entries(t, 0, 1)[0]
+        self.beat(
+            "Same numbers",
+            "These are the same probabilities the model used to write its next token.",
+            say=f"A softmax turns the scores into probabilities: {spoken_token(top['display'])} at "
+            f"{pct(top['prob'])}, the very numbers the model drew from.",
+        )
         self.wait(1.5)

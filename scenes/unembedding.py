@@ -10,6 +10,7 @@ from manim import (
     Create,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     Line,
     MathTex,
@@ -35,6 +36,7 @@ from scenes.components import (
     statement,
     token_text,
 )
+from scenes.speech import big, dec, pct, spoken_token
 
 BARS = 8
 
@@ -64,7 +66,11 @@ class Unembedding(TraceScene):
         title = label("last vector, after the final LayerNorm", size=18, color=style.MUTED)
         self.vector_title = title.next_to(self.vector, UP, buff=0.3)
         self.beat(
-            "The last vector", "After the last layer, the vector at the last position goes through a final LayerNorm."
+            "The last vector",
+            "After the last layer, the vector at the last position goes through a final LayerNorm.",
+            say=f"At the end of the network, the last position's vector, for "
+            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final LayerNorm. It alone predicts the "
+            "next token.",
         )
         self.play(FadeIn(self.vector), FadeIn(title))
 
@@ -110,6 +116,9 @@ class Unembedding(TraceScene):
         self.beat(
             "Unembedding",
             "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
+            say=f"The unembedding matrix has a row per token. Each row's dot product with the vector is that token's "
+            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores "
+            f"{dec(t['logits'][ids[0]])}.",
         )
         self.play(FadeIn(matrix), FadeIn(rows), FadeIn(head), FadeIn(times), FadeIn(dims))
         self.play(FadeIn(equals), LaggedStart(*(FadeIn(n) for n in logits), lag_ratio=0.1), FadeIn(logit_head))
@@ -128,7 +137,10 @@ class Unembedding(TraceScene):
         line = sentence("lowest: " + ",  ".join(parts), size=18, color=style.MUTED, **fields)
         self.fit_width(line).move_to([0, -2.75, 0])
         self.beat(
-            "Highest and lowest", "The highest logits are the likeliest next tokens; the lowest, the least likely."
+            "Highest and lowest",
+            "The highest logits are the likeliest next tokens; the lowest, the least likely.",
+            say=f"High scores become likely tokens, low ones unlikely. Lowest of all: "
+            f"{spoken_token(t.info['vocab_display'][str(low[0])])}, at {dec(t['logits'][low[0]])}.",
         )
         self.play(FadeIn(line))
 
@@ -136,6 +148,8 @@ class Unembedding(TraceScene):
         self.beat(
             "Why the last",
             "In training every position predicts its own next token; to continue the text only the last one counts.",
+            say="Every position predicts its own next token, and training scores them all. To continue the text, "
+            "only the last one is new.",
         )
         self.wait(1.5)
 
@@ -150,7 +164,12 @@ class Softmax(TraceScene):
 
     def show_formula(self):
         self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=44).to_edge(UP, buff=0.3)
-        self.beat("Softmax", "Softmax turns any list of scores into probabilities: positive, and adding up to 1.")
+        self.beat(
+            "Softmax",
+            "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
+            say="Logits can be any numbers. Softmax turns them into probabilities, positive and adding up to one. "
+            "Let's do it by hand.",
+        )
         self.play(FadeIn(self.formula))
 
     def show_table(self):
@@ -184,12 +203,18 @@ class Softmax(TraceScene):
             "Exponentiate",
             "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
             m=(sm["shift"], "info.softmax.shift", "value"),
+            say=f"Step one: subtract the largest logit, {dec(sm['shift'])}, which changes no probability, and raise "
+            f"e to each. The top token gets one, the next {dec(sm['exp_shifted'][1], 2)}.",
         )
         self.play(FadeIn(head), LaggedStart(*(FadeIn(VGroup(*row[:3])) for row in rows), lag_ratio=0.1))
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
             v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+            say=f"Step two: add them up over all {big(self.trace.meta['vocab_size'])} tokens, "
+            f"{dec(sm['sum_exp_shifted'], 2)}, and divide. "
+            f"{spoken_token(self.trace.info['vocab_display'][str(sm['ids'][0])], start=True)} gets "
+            f"{pct(sm['probs'][0])}.",
         )
         self.play(LaggedStart(*(FadeIn(VGroup(*row[3:])) for row in rows), lag_ratio=0.1))
         self.rows = rows
@@ -220,7 +245,12 @@ class Softmax(TraceScene):
         y = self.top - 0.38 * (n + 1)
         total[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
         total[1].move_to([self.xs[4] + 0.8, y, 0], aligned_edge=RIGHT)  # under the probabilities
-        self.beat("The rest", "The shown tokens and all the others together: the whole distribution.")
+        self.beat(
+            "The rest",
+            "The shown tokens and all the others together: the whole distribution.",
+            say=f"All the other tokens together share {pct(sm['others'])}. With the {n} shown, that is the whole "
+            "distribution: the probabilities add up to one.",
+        )
         self.play(FadeIn(others), Create(rule), FadeIn(total))
         self.wait(1.5)
 
@@ -239,7 +269,11 @@ class Temperature(TraceScene):
     def show_formula(self):
         self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=44).to_edge(UP, buff=0.3)
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
-        self.beat("Temperature", "Temperature T divides every logit before the softmax.")
+        self.beat(
+            "Temperature",
+            "Temperature T divides every logit before the softmax.",
+            say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
+        )
         self.play(FadeIn(self.formula))
 
     def top_ids(self) -> list[int]:
@@ -276,9 +310,21 @@ class Temperature(TraceScene):
     def sweep(self):
         tracker = ValueTracker(1.0)
         self.bars = always_redraw(lambda: self.bars_at(round(tracker.get_value(), 2)))
-        self.beat("T = 1", "At T = 1 these are the model's own probabilities.")
+        top = self.top_ids()[0]
+        display = spoken_token(self.trace.info["vocab_display"][str(top)])
+        self.beat(
+            "T = 1",
+            "At T = 1 these are the model's own probabilities.",
+            say=f"At T equal to one, nothing changes: {display} has {pct(softmax(self.trace['logits'], 1.0)[top])}.",
+        )
         self.play(FadeIn(self.bars))
-        self.beat("Low and high T", "Lower T sharpens the distribution; higher T flattens it towards uniform.")
+        self.beat(
+            "Low and high T",
+            "Lower T sharpens the distribution; higher T flattens it towards uniform.",
+            say=f"Turn it down, and gaps between logits grow: at 0.2, {display} takes "
+            f"{pct(softmax(self.trace['logits'], 0.2)[top])}. Turn it up to 5, and it drops to "
+            f"{pct(softmax(self.trace['logits'], 5.0)[top])}.",
+        )
         for target, seconds in self.SWEEP[1:]:
             self.play(tracker.animate.set_value(target), run_time=seconds)
         self.bars.clear_updaters()
@@ -286,7 +332,11 @@ class Temperature(TraceScene):
 
     def zero(self):
         zero = self.bars_at(0.0)
-        self.beat("T = 0", "T = 0 means: always the most likely token (the argmax).")
+        self.beat(
+            "T = 0",
+            "T = 0 means: always the most likely token (the argmax).",
+            say="T equal to zero means the limit: all probability on the likeliest token, picked every time.",
+        )
         self.play(FadeOut(self.bars), FadeIn(zero))
         self.wait(1)
         self.play(FadeOut(zero))
@@ -318,9 +368,19 @@ class Temperature(TraceScene):
             "Three temperatures",
             "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
+            say=self.comparison_words(),
         )
         self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col) for col in columns), lag_ratio=0.4), run_time=2.5)
         self.wait(2)
+
+    def comparison_words(self) -> str:
+        runs, found = self.trace.info["comparisons"], statements(self.trace)
+        judged = [f"at {run['temperature']:g}, {found[f'comparisons.{c}'].text}" for c, run in enumerate(runs)]
+        return (
+            "The same prompt and seed at three temperatures, each judged by how the model ranked the tokens drawn: "
+            + "; ".join(judged)
+            + "."
+        )
 
 
 class TopKTopP(TraceScene):
@@ -330,12 +390,41 @@ class TopKTopP(TraceScene):
 
     def construct(self):
         self.heading()
+        self.play(FadeOut(self.base))
         self.panel("top_k", -3.6)
         self.panel("top_p", 3.4)
         self.wait(1.5)
 
     def heading(self):
-        self.beat("Truncation", "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.")
+        """The untruncated distribution first: what the two cuts start from."""
+        t = self.trace
+        top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
+        entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
+                    "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
+        self.base = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.4, ellipsis=True)
+        self.base.move_to([0, 0.5, 0])
+        self.beat(
+            "Truncation",
+            "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
+            say=f"Below these {len(top)} bars, the other {big(t.meta['vocab_size'] - len(top))} tokens share "
+            f"{pct(t.info['softmax']['others'])}. Many systems cut off that tail before drawing.",
+        )
+        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1), FadeIn(self.base.dots))
+
+    def panel_words(self, kind: str) -> str:
+        demo = self.trace.info["truncation"]
+        part = demo[kind]
+        drawn = spoken_token(self.trace.info["vocab_display"][str(part["chosen_id"])])
+        first = spoken_token(self.trace.info["vocab_display"][str(part["top"][0][0])])
+        if kind == "top_k":
+            return (
+                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; scaled up, {first} has "
+                f"{pct(part['top'][0][1])}. The draw: {drawn}."
+            )
+        return (
+            f"Top-p keeps the fewest tokens holding {pct(demo['p'])} of the probability: here {part['kept']}. "
+            f"The draw: {drawn}."
+        )
 
     def panel(self, kind: str, x: float):
         t = self.trace
@@ -385,6 +474,7 @@ class TopKTopP(TraceScene):
             "Top-k keeps a fixed number of tokens."
             if kind == "top_k"
             else "Top-p keeps the fewest tokens that hold p of the probability.",
+            say=self.panel_words(kind),
         )
         self.play(FadeIn(title), FadeIn(note))
         self.play(

@@ -20,6 +20,7 @@ from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import VectorColumn, WeightMatrix, claim, label, number, sentence, statement
+from scenes.speech import big, dec
 
 TERMS = 5  # products shown one by one before jumping to the full sum
 
@@ -63,12 +64,16 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Weights and data",
             "Weights are the model's fixed numbers (blue +, red −); data flows through them (grey).",
+            say="One distinction runs through everything. Weights, in blue and red, are learned and fixed. "
+            "Data, in grey, is the current token's vector, and changes with every prompt.",
         )
         self.play(FadeIn(self.matrix), FadeIn(titles[0]))
         self.play(FadeIn(self.vector), FadeIn(titles[1]), FadeIn(times))
         self.beat(
             "Matrix times vector",
             "Almost everything a GPT computes is a weighted sum: a matrix times a vector.",
+            say="They meet in a matrix times a vector; this one makes a query in the first attention head. "
+            "Almost everything a GPT computes looks like this.",
         )
         self.play(FadeIn(equals), FadeIn(self.result), FadeIn(titles[2]))
         self.product = VGroup(product, titles)
@@ -82,6 +87,8 @@ class WeightsAndData(TraceScene):
             "One entry",
             "One query entry is the sum of {d} products, weight × data, plus a bias:",
             d=(d, "meta.d_model", "int"),
+            say=f"One row: each weight times the matching data entry, {d} products added up, plus a bias. The "
+            f"result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
         )
         self.play(VGroup(self.product, row).animate.scale(0.7).to_edge(UP, buff=0.25))
         table = VGroup()
@@ -151,6 +158,8 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Training",
             "Training tunes the weights so the model predicts text well; the data changes with every prompt.",
+            say="Training sets the weights, a little at a time, so the model predicts real text better. After that, "
+            "only the data changes.",
         )
         self.wait(1.5)
 
@@ -205,7 +214,14 @@ class ParameterTally(TraceScene):
 
     def show_families(self):
         tally = self.trace.info["tally"]
-        self.beat("Eight families", "A GPT's weights come in eight families of matrices:")
+        meta = self.trace.meta
+        self.beat(
+            "Eight families",
+            "A GPT's weights come in eight families of matrices:",
+            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? In eight families of "
+            "matrices: embedding; key, query, value and output in attention; up and down in the MLP; and "
+            "unembedding.",
+        )
         rows = []
         for j, fam in enumerate(tally["families"]):
             p = f"info.tally.families.{j}"
@@ -224,7 +240,11 @@ class ParameterTally(TraceScene):
         self.play(LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in rows), lag_ratio=0.15), run_time=2.5)
         self.rows = rows
         if tally["tied"]:
-            self.beat("Tied", "Here the unembedding reuses the embedding matrix (tied), so it adds no weights.")
+            self.beat(
+                "Tied",
+                "Here the unembedding reuses the embedding matrix (tied), so it adds no weights.",
+                say="Here the unembedding reuses the embedding matrix, so it adds nothing.",
+            )
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
@@ -240,7 +260,11 @@ class ParameterTally(TraceScene):
                 number(part["params"], f"{p}.params", "comma", size=18),
             )
             extra.append(self.place(row, n_fam + 1 + j))
-        self.beat("The rest", "Plus small ones: position embeddings, LayerNorm scales and shifts, biases.")
+        self.beat(
+            "The rest",
+            "Plus small ones: position embeddings, LayerNorm scales and shifts, biases.",
+            say="Then small ones: position embeddings, LayerNorm scales and shifts, and biases.",
+        )
         self.play(LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
         index = n_fam + 1 + len(extra)
         total = self.place(
@@ -258,6 +282,7 @@ class ParameterTally(TraceScene):
             "Total",
             "Together: {n}.",
             n=claim(statements(self.trace)["tally.total"]),
+            say=f"Together: {statements(self.trace)['tally.total'].text}.",
         )
         self.play(Create(rule), FadeIn(total))
         self.total_index = index
@@ -281,6 +306,8 @@ class ParameterTally(TraceScene):
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
             x=(gpt3["times_larger"], "info.gpt3.times_larger", "round"),
+            say=f"GPT-3, from its published sizes: {big(gpt3['total'])} weights, about "
+            f"{round(gpt3['times_larger']):,} times as many. Same families, just bigger.",
         )
         self.play(FadeIn(head), LaggedStart(*(FadeIn(c) for c in cells), lag_ratio=0.1), FadeIn(total), run_time=2)
         self.wait(2)

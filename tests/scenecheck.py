@@ -14,6 +14,7 @@ from model.claims import verify
 from model.trace_data import lookup
 from scenes.components import FORMATTERS
 from scenes.style import BACKGROUND, cut
+from scenes.voice import reading_time
 
 EDGE = 0.05  # how close to the frame's edge a text may come
 # Words that characterise numbers: on screen only inside a statement of model/claims.py.
@@ -49,6 +50,7 @@ def render(scene_cls, trace_path: Path, media: Path):
         with tempconfig(options):
             scene = scene_cls()
             scene.render()
+            check_pacing(scene)
             scene.captions = captions
             scene.last_frame = np.array(scene.renderer.get_frame())
             scene.frame_size = (config.frame_width, config.frame_height)
@@ -56,6 +58,15 @@ def render(scene_cls, trace_path: Path, media: Path):
     finally:
         scenes.base.sentence = make_caption
     return scene
+
+
+def check_pacing(scene) -> None:
+    """Every beat is narrated, in words a person would say, and stays up at least its caption's reading time."""
+    ends = [b["time"] for b in scene.beats[1:]] + [scene.time]
+    for beat, end in zip(scene.beats, ends):
+        assert beat["say"], f"beat {beat['title']!r} has no narration"
+        assert not re.search(r"\d\.\d{3}|‹|\\x", beat["say"]), beat["say"]  # no raw decimals, no bytes
+        assert end - beat["time"] >= reading_time(beat["text"]) - 1e-6, beat
 
 
 def texts(scene) -> list[Text]:

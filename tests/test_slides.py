@@ -27,12 +27,12 @@ def deck(tmp_path_factory, embedded):
     return build_deck(result["slides"], [s.name for s in scenes], "Test lecture")
 
 
-def test_a_slide_per_beat_with_the_beats_as_notes(deck):
+def test_a_slide_per_beat_with_the_narration_as_notes(deck):
     softmax = json.loads((deck["slides"] / "Softmax.json").read_text())
     notes = [s["notes"] for s in softmax["slides"]]
     assert len(notes) >= 4
-    assert any(n.startswith("Softmax turns any list of scores") for n in notes)
-    assert any("Divide by the sum over all" in n for n in notes)
+    assert any(n.startswith("Logits can be any numbers") for n in notes)  # the talking points, not the caption
+    assert any(n.startswith("Step two: add them up over all 8,192 tokens") for n in notes)
 
 
 def test_html_deck_has_no_web_address_and_local_reveal(deck):

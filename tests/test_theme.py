@@ -49,7 +49,9 @@ def test_theme_names_its_own_folder_and_scene_videos(scene_traces):
     tr = loaded_trace(scene_traces["default"])
     assert slug(tr, "light") == slug(tr) + "-light"
     entry = BY_NAME["Softmax"]
-    assert scene_key(entry, tr, "l", "light") != scene_key(entry, tr, "l") == scene_key(entry, tr, "l", "dark")
+    assert (
+        scene_key(entry, tr, "l", theme="light") != scene_key(entry, tr, "l") == scene_key(entry, tr, "l", theme="dark")
+    )
 
 
 def test_bad_theme_is_one_line_exit_2(tmp_path, capsys):
