@@ -15,7 +15,8 @@ class NextTokenGuess(TraceScene):
 
     def show_tokens(self):
         t = self.trace  # every number below comes from it, tagged with its path in the Trace
-        self.beat("Tokens", "The prompt as the model reads it: {n} tokens.", n=(t.token_ids, "info.tokens.ids", "len"))
+        self.beat("Tokens", "The prompt as the model reads it: {n} tokens.", n=(t.token_ids, "info.tokens.ids", "len"),
+                  say="Here is the prompt, cut into the tokens the model reads.")  # fmt: skip
         paths = [f"info.tokens.display.{i}" for i in range(len(t.token_display))]
         self.tokens = TokenRow(t.token_display, paths, max_width=11).to_edge(UP, buff=0.7)
         self.play(LaggedStart(*(FadeIn(box) for box in self.tokens.boxes), lag_ratio=0.1))
@@ -31,6 +32,7 @@ class NextTokenGuess(TraceScene):
             "Guesses",
             "At temperature {T}, the five most likely next tokens.",
             T=(self.trace.info["continuation"]["temperature"], "info.continuation.temperature", "float"),
+            say="These are the five tokens the model finds most likely to come next.",
         )
         self.play(FadeIn(heading), LaggedStart(*(GrowFromEdge(row.bar, LEFT) for row in bars.rows), lag_ratio=0.15),
                   *(FadeIn(row.name) for row in bars.rows), *(FadeIn(row.pct) for row in bars.rows))  # fmt: skip

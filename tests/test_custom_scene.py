@@ -44,7 +44,7 @@ def test_own_scene_renders_inside_a_lecture(tmp_path, embedded, capsys):
     folder = next(tmp_path.glob("fairytale-gpt-the-wolf-said-*"))
     assert (folder / "01-NextTokenGuess.mp4").stat().st_size > 10_000
     assert (folder / "lecture.chapters.txt").read_text() == "0:00 What comes next?\n"
-    assert "five most likely next tokens" in " ".join((folder / "lecture.srt").read_text().split())
+    assert "five tokens the model finds most likely" in " ".join((folder / "lecture.srt").read_text().split())
 
     spec = importlib.util.spec_from_file_location("my_scene", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
