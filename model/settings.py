@@ -21,7 +21,7 @@ class Setting:
     run with plain manim (`GPTANIM_NAME`). Its default is here and nowhere else."""
 
     name: str
-    kind: str  # "text", "number", "count" (whole number ≥ 0), "int" (whole number) or "quality"
+    kind: str  # "text", "number", "count" (whole number ≥ 0), "int" (whole number), "quality", "theme" or "voice"
     default: object
     help: str
     traced: bool = True  # a field of TraceSettings (quality only changes the video)
@@ -44,6 +44,7 @@ SETTINGS = [
     Setting("top_k", "int", None, "sample only among the k most likely tokens"),
     Setting("top_p", "number", None, "sample only within the top-p probability mass"),
     Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
+    Setting("theme", "theme", "dark", "dark or light, for projectors in lit rooms and for paper", traced=False),
     Setting(
         "voice", "voice", "joe", "narration: joe (offline neural voice), none (silent), or folder:PATH", traced=False
     ),

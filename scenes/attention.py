@@ -49,8 +49,9 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     """All heads of all layers as one RGB image: a block per (layer, head), a pixel per (query, key)."""
     n, gap = len(positions), 1
     L, H = trace.n_layer, trace.n_head
+    zero = np.array(style.PATTERN_ZERO.to_int_rgb(), dtype=np.float64)
     image = np.zeros((L * (n + gap), H * (n + gap), 4), dtype=np.uint8)
-    image[..., 3] = 255
+    image[..., :3], image[..., 3] = zero, 255
     yellow = np.array(style.QUERY.to_int_rgb(), dtype=np.float64)
     idx = np.ix_(positions, positions)
     for layer in range(L):
@@ -58,7 +59,7 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
         for head in range(H):
             block = P[head][idx]
             y, x = layer * (n + gap), head * (n + gap)
-            image[y : y + n, x : x + n, :3] = np.round(block[..., None] * yellow).astype(np.uint8)
+            image[y : y + n, x : x + n, :3] = np.round(zero + block[..., None] * (yellow - zero)).astype(np.uint8)
     return image
 
 
