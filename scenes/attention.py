@@ -68,8 +68,9 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     """All heads of all layers as one RGB image: a block per (layer, head), a pixel per (query, key)."""
     n, gap = len(positions), 1
     L, H = trace.n_layer, trace.n_head
+    zero = np.array(style.PATTERN_ZERO.to_int_rgb(), dtype=np.float64)
     image = np.zeros((L * (n + gap), H * (n + gap), 4), dtype=np.uint8)
-    image[..., 3] = 255
+    image[..., :3], image[..., 3] = zero, 255
     yellow = np.array(style.QUERY.to_int_rgb(), dtype=np.float64)
     idx = np.ix_(positions, positions)
     for layer in range(L):
@@ -77,7 +78,7 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
         for head in range(H):
             block = P[head][idx]
             y, x = layer * (n + gap), head * (n + gap)
-            image[y : y + n, x : x + n, :3] = np.round(block[..., None] * yellow).astype(np.uint8)
+            image[y : y + n, x : x + n, :3] = np.round(zero + block[..., None] * (yellow - zero)).astype(np.uint8)
     return image
 
 
@@ -500,18 +501,19 @@ class AttentionFlow(TraceScene):
         self.wait(1.5)
 
 
-ACTIVATION = "GELU"  # the MLP's activation function (GPT-2's tanh form below)
-
-
 def gelu(x):
     """GPT-2's GELU (tanh form), to draw its curve; the dots on it are the Trace's own values."""
     x = np.asarray(x, dtype=np.float64)
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
 
 
+CURVES = {"GELU": gelu}  # activations drawn as a curve, by the Trace's word for them
+
+
 class MLPBlock(TraceScene):
-    """The MLP on one token: up-projection, GELU (its curve, with this token's real pre-activations on it),
-    down-projection, added back to the residual stream."""
+    """The MLP on one token: up-projection, its activation (its curve, with this token's real pre-activations on
+    it; or a gated SwiGLU), down-projection, added back to the residual stream (beside attention's output, in a
+    model with a parallel residual)."""
 
     SHOWN = 4  # entries of each vector shown
 
@@ -531,7 +533,8 @@ class MLPBlock(TraceScene):
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.3)
         self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
                               shown=self.SHOWN, size=18, dim_path=None).move_to([-6.1, 1.2, 0])  # fmt: skip
-        x_label = label("input", size=18, color=style.MUTED).next_to(self.x, UP, buff=0.2)
+        x_label = label(f"input (after {t.words['norm']})", size=18, color=style.MUTED)
+        x_label.next_to(self.x, UP, buff=0.2).align_to(self.x, LEFT)
         self.beat(
             "One token at a time",
             "The MLP works on each token's vector alone; here, the last token's.",
@@ -562,12 +565,13 @@ class MLPBlock(TraceScene):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
-        up = self.block("up: {d} → {m}", dims, [-3.9, 1.2, 0])
+        up = self.block(("gate, up" if t.words["mlp_gated"] else "up") + ": {d} → {m}", dims, [-3.9, 1.2, 0])
         pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
         chosen = self.neurons()
+        act, gated = t.words["activation"], t.words["mlp_gated"]
         head = VGroup(
             label("neuron", size=18, color=style.MUTED),
-            label("before", size=18, color=style.MUTED),
+            label("gate" if gated else "before", size=18, color=style.MUTED),
             label("after", size=18, color=style.MUTED),
         )
         rows, befores, afters = [head], VGroup(), VGroup()
@@ -595,8 +599,13 @@ class MLPBlock(TraceScene):
         axes = Axes(x_range=[lo, hi, 1], y_range=[-0.5, top_y, 1], x_length=4.1, y_length=2.6, tips=False,
                     axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
         axes.move_to([0.1, 1.35, 0])
-        curve = axes.plot(lambda v: float(gelu(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
-        name = label(ACTIVATION, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
+        shape = CURVES.get(act) if not gated else None  # a gated MLP's output is not a curve of one number
+        curve = (
+            axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
+            if shape
+            else VGroup()
+        )
+        name = label(act, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
         dots = VGroup(
             *(
                 Dot(axes.c2p(float(pre[n]), 0), radius=0.07, color=style.NEXT_SLOT if pre[n] > 0 else style.NEGATIVE)
@@ -620,19 +629,32 @@ class MLPBlock(TraceScene):
         self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
         self.play(FadeIn(VGroup(head, *(r[0] for r in rows[1:]))), FadeIn(note),
                   LaggedStart(*(TransformFromCopy(up, b) for b in befores), lag_ratio=0.15), run_time=1.5)  # fmt: skip
-        top = chosen[0][0]
-        self.beat(
-            "Up and GELU",
-            f"Then {ACTIVATION}: each neuron's value goes through this curve; negatives end near 0.",
-            say=f"Then each neuron goes through {ACTIVATION}, this curve. Neuron {top} goes from "
-            f"{dec(pre[top], 2)} to {dec(post[top], 2)}; neuron {chosen[3][0]}, at {dec(pre[chosen[3][0]], 2)}, "
-            f"ends at {dec(post[chosen[3][0]], 2)}.",
-        )
-        self.play(Create(axes), Create(curve), FadeIn(name))
-        self.play(LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.5)
-        self.play(*(d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, (n, _) in zip(dots, chosen)),
-                  run_time=1.5)  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(d, a) for d, a in zip(dots, afters)), lag_ratio=0.1), run_time=1.5)
+        top, low = chosen[0][0], chosen[3][0]
+        if shape is None:  # gated: the gate and the result, as numbers
+            self.beat(
+                f"Up and {act}",
+                f"A gate and an up-projection; {act} squashes the gate's negatives and multiplies by the up.",
+                say=f"A second matrix makes the up-projection; {act} squashes the gate's negative values towards zero "
+                f"and multiplies by the up. Neuron {top} has gate {dec(pre[top], 2)} and ends at {dec(post[top], 2)}.",
+            )
+            self.play(LaggedStart(*(TransformFromCopy(b, a) for b, a in zip(befores, afters)), lag_ratio=0.1))
+            dots = afters
+        else:
+            self.beat(
+                f"Up and {act}",
+                f"Then {act}: each neuron's value goes through this curve; negatives end near 0.",
+                say=f"Then each neuron goes through {act}, this curve. Neuron {top} goes from {dec(pre[top], 2)} to "
+                f"{dec(post[top], 2)}; neuron {low}, at {dec(pre[low], 2)}, ends at {dec(post[low], 2)}.",
+            )
+            self.play(Create(axes), Create(curve), FadeIn(name))
+            self.play(
+                LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.5
+            )
+            self.play(*(d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, (n, _) in zip(dots, chosen)),
+                      run_time=1.5)  # fmt: skip
+            self.play(
+                LaggedStart(*(TransformFromCopy(d, a) for d, a in zip(dots, afters)), lag_ratio=0.1), run_time=1.5
+            )
         self.up, self.note, self.dots = up, note, dots
 
     def down_and_add(self):
@@ -656,12 +678,21 @@ class MLPBlock(TraceScene):
             label("residual", size=18, color=style.MUTED).next_to(mid, UP, buff=0.15),
             label("new residual", size=18, color=style.MUTED).next_to(post, UP, buff=0.15),
         )
-        self.beat(
-            "Down and add",
-            "Down-projection back to the vector's size, then added to the residual stream.",
-            say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
-            "vector. This running sum is the residual stream.",
-        )
+        if t.words["parallel_residual"]:
+            labels[1].become(label("residual + attention", size=18, color=style.MUTED).next_to(mid, UP, buff=0.15))
+            self.beat(
+                "Down and add",
+                "Back down, then added: here MLP and attention run side by side (parallel residual).",
+                say=f"A second matrix brings them back to {t.meta['d_model']} numbers. In this model the MLP read the "
+                "same vector as attention, side by side, and both outputs are added to the residual stream.",
+            )
+        else:
+            self.beat(
+                "Down and add",
+                "Down-projection back to the vector's size, then added to the residual stream.",
+                say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
+                "vector. This running sum is the residual stream.",
+            )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
         self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down))
         self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)),

@@ -14,10 +14,10 @@ from tests.scenecheck import (
     check_layout,
     check_numbers,
     check_text_size,
-    contrast,
     loaded_trace,
     render,
     shown_paths,
+    stroke_contrast,
 )
 
 
@@ -35,7 +35,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         arcs = list(arcs.values())
         assert len(arcs) == len(shown_positions(scene.trace, FLOW_TOKENS))
         for arc in arcs:
-            assert contrast(arc.get_stroke_color(), arc.get_stroke_opacity()) >= 3.0, arc.gptanim_weight_path
+            assert stroke_contrast(scene, arc) >= 3.0, arc.gptanim_weight_path
 
 
 def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
