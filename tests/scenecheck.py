@@ -214,7 +214,7 @@ def check_caption_clear(scene, gap: float = 0.05) -> None:
         for m in mob.get_family():
             if id(m) in own or m.submobjects or len(m.points) == 0:
                 continue  # the caption itself, a group (its parts are checked), nothing drawn
-            if hasattr(m, "get_stroke_opacity") and max(m.get_fill_opacity(), m.get_stroke_opacity()) == 0:
+            if isinstance(m, VMobject) and max(m.get_fill_opacity(), m.get_stroke_opacity()) == 0:
                 continue  # invisible: a text's end bars
             left, right, bottom, top = box(m)
             clear = left > cr + gap or right < cl - gap or bottom > ct + gap or top < cb - gap
