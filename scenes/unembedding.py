@@ -7,14 +7,20 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Arrow,
     Create,
+    DashedLine,
     FadeIn,
     FadeOut,
+    GrowArrow,
     GrowFromEdge,
     LaggedStart,
-    Line,
     MathTex,
+    Rectangle,
+    ReplacementTransform,
     SurroundingRectangle,
+    Transform,
+    TransformFromCopy,
     ValueTracker,
     VGroup,
     always_redraw,
@@ -26,6 +32,7 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
     ProbabilityBars,
+    TokenBox,
     TokenRow,
     VectorColumn,
     WeightMatrix,
@@ -154,104 +161,186 @@ class Unembedding(TraceScene):
         self.wait(1.5)
 
 
+class BarRows(VGroup):
+    """Rows of token | bar | value, the bars growing right from one edge and the values in one column: the look
+    logits have in Unembedding and Softmax, so that one set of bars can turn into the next (`bars`, `values`)."""
+
+    def __init__(self, names, widths, values, colors, x0: float = -4.2, top: float = 2.6, row_height: float = 0.46,
+                 value_x: float = 1.75):  # fmt: skip
+        super().__init__()
+        self.x0, self.top, self.row_height, self.value_x = x0, top, row_height, value_x
+        self.rows = VGroup()
+        for r, (name, bar, value) in enumerate(zip(names, self.bars(widths, colors), self.values(values))):
+            name.move_to([x0 - 0.15 - name.width / 2, self.y(r), 0])
+            row = VGroup(name, bar, value)
+            row.name, row.bar, row.value = name, bar, value
+            self.rows.add(row)
+        self.add(self.rows)
+
+    def y(self, r: int) -> float:
+        return self.top - r * self.row_height
+
+    def bars(self, widths, colors, first: int = 0) -> list[Rectangle]:
+        out = []
+        for r, (w, c) in enumerate(zip(widths, colors)):
+            bar = Rectangle(width=max(w, 0.02), height=self.row_height * 0.6, stroke_width=0, fill_color=c,
+                            fill_opacity=0.9)  # fmt: skip
+            out.append(bar.move_to([self.x0 + bar.width / 2, self.y(first + r), 0]))
+        return out
+
+    def values(self, texts, first: int = 0) -> list:
+        for r, t in enumerate(texts):
+            t.move_to([self.value_x - t.width / 2, self.y(first + r), 0])
+        return list(texts)
+
+
+def logit_widths(logits, width: float) -> tuple[list[float], list]:
+    """Bars as long as the logits (relative to the largest size shown), red where a logit is negative."""
+    top = max(abs(float(x)) for x in logits) or 1.0
+    return [width * abs(float(x)) / top for x in logits], [style.BAR if x >= 0 else style.NEGATIVE for x in logits]
+
+
 class Softmax(TraceScene):
-    """Logits to probabilities: exponentiate, add up over the whole vocabulary, divide."""
+    """Logits to probabilities: the bars exponentiated, added up over the whole vocabulary, divided."""
+
+    WIDTH = 4.6  # a bar of this length is 100% once divided
 
     def construct(self):
-        self.show_formula()
-        self.show_table()
+        self.show_logits()
+        self.exponentiate()
+        self.normalise()
         self.show_others()
 
-    def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=44).to_edge(UP, buff=0.3)
+    def show_logits(self):
+        t, sm = self.trace, self.trace.info["softmax"]
+        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10) for i in sm["ids"]]
+        names.append(label("all other tokens", size=18, color=style.MUTED))
+        widths, colors = logit_widths(sm["logits"], self.WIDTH)
+        values = [number(x, f"info.softmax.logits.{r}", size=18) for r, x in enumerate(sm["logits"])]
+        self.table = BarRows(names[:-1], widths, values, colors)
+        self.stages = [values]  # each set of numbers the bars take, in turn
+        self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
+        self.head = label("logit x", size=18, color=style.MUTED)
+        self.place_head(self.head)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).move_to([4.4, 2.4, 0])
+        self.steps = VGroup()
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
-            say="Logits can be any numbers. Softmax turns them into probabilities, positive and adding up to one. "
-            "Let's do it by hand.",
+            say="Here are the highest logits from the unembedding. Logits can be any numbers. Softmax turns them "
+            "into probabilities, positive and adding up to one. Watch the bars.",
         )
-        self.play(FadeIn(self.formula))
+        self.play(FadeIn(self.table), FadeIn(self.head), FadeIn(self.formula))
 
-    def show_table(self):
+    def place_head(self, head):
+        return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
+
+    def step(self, text: str, **fields):
+        """One line of the worked steps, on the right under the formula."""
+        line = sentence(text, size=18, color=style.TEXT, static=True, **fields)  # the step numbers are static
+        line.next_to(self.steps if len(self.steps) else self.formula, DOWN, buff=0.35)
+        line.set_x(2.3 + line.width / 2)
+        self.steps.add(line)
+        return line
+
+    def exponentiate(self):
         sm = self.trace.info["softmax"]
-        self.xs = [-5.6, -3.0, -0.6, 1.9, 4.6]
-        self.top = 1.6
-        head = VGroup(
-            label("token", size=18, color=style.MUTED),
-            label("logit x", size=18, color=style.MUTED),
-            label("e^(x − max)", size=18, color=style.MUTED),
-            label("÷ sum", size=18, color=style.MUTED),
-            label("probability", size=18, color=style.MUTED),
+        exps = sm["exp_shifted"]
+        self.others_exp = sm["sum_exp_shifted"] - sum(exps)  # e^(x − max) of every token not shown, added up
+        scale = self.WIDTH / max(max(exps), self.others_exp)
+        bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
+        values = self.table.values(
+            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=18) for r, e in enumerate(exps)]
         )
-        self.place(head, -1)
-        rows = []
-        for r, i in enumerate(sm["ids"]):
-            p = "info.softmax"
-            rows.append(
-                self.place(
-                    VGroup(
-                        token_text(self.trace.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10),
-                        number(sm["logits"][r], f"{p}.logits.{r}", size=18),
-                        number(sm["exp_shifted"][r], f"{p}.exp_shifted.{r}", "exp", size=18),
-                        number(sm["sum_exp_shifted"], f"{p}.sum_exp_shifted", "exp", size=18, color=style.MUTED),
-                        number(sm["probs"][r], f"{p}.probs.{r}", "percent", size=18),
-                    ),
-                    r,
-                )
-            )
+        others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
+        head = self.place_head(label("e^(x − max)", size=18, color=style.MUTED))
+        line = self.step("1. e^(x − max), max = {m}", m=(sm["shift"], "info.softmax.shift", "value"))
         self.beat(
             "Exponentiate",
             "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
             m=(sm["shift"], "info.softmax.shift", "value"),
             say=f"Step one: subtract the largest logit, {dec(sm['shift'])}, which changes no probability, and raise "
-            f"e to each. The top token gets one, the next {dec(sm['exp_shifted'][1], 2)}.",
+            f"e to each. The top token gets one, the next {dec(exps[1], 2)}. Every other token of the vocabulary "
+            "gets its own small amount: together, the grey bar.",
         )
-        self.play(FadeIn(head), LaggedStart(*(FadeIn(VGroup(*row[:3])) for row in rows), lag_ratio=0.1))
+        self.play(FadeIn(line), ReplacementTransform(self.head, head))
+        self.play(
+            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
+            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            run_time=2,
+        )
+        for row, v in zip(self.table.rows, values):
+            row.value = v
+        self.stages.append(values)
+        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT))
+        self.head, self.others_bar = head, others_bar
+
+    def normalise(self):
+        t, sm = self.trace, self.trace.info["softmax"]
+        n = len(sm["ids"])
+        # The sum, laid end to end on one bar of length WIDTH: each piece is its token's share.
+        pieces = [self.WIDTH * p for p in sm["probs"]] + [self.WIDTH * sm["others"]]
+        x, segments = self.table.x0, VGroup()
+        y = self.table.y(n + 1) - 0.15
+        for k, w in enumerate(pieces):
+            seg = Rectangle(width=max(w, 0.005), height=0.3, stroke_width=1, stroke_color=style.BACKGROUND,
+                            fill_color=style.MUTED if k == n else style.BAR, fill_opacity=0.9)  # fmt: skip
+            segments.add(seg.move_to([x + seg.width / 2, y, 0]))
+            x += w
+        total_name = sentence("sum of all {v}", size=18, color=style.MUTED,
+                              v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
+        total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
+        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=18, color=style.MUTED)
+        self.table.values([total], first=n + 1)
+        total.set_y(y)
+        line2 = self.step("2. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp"))
+        line3 = self.step("3. divide each by the sum")
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
-            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
-            say=f"Step two: add them up over all {big(self.trace.meta['vocab_size'])} tokens, "
-            f"{dec(sm['sum_exp_shifted'], 2)}, and divide. "
-            f"{spoken_token(self.trace.info['vocab_display'][str(sm['ids'][0])], start=True)} gets "
-            f"{pct(sm['probs'][0])}.",
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            say=f"Step two: add them up over all {big(t.meta['vocab_size'])} tokens, "
+            f"{dec(sm['sum_exp_shifted'], 2)}. Laid end to end, they make one bar. Step three: divide each by the "
+            f"sum, and every bar shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
+            f"gets {pct(sm['probs'][0])}.",
         )
-        self.play(LaggedStart(*(FadeIn(VGroup(*row[3:])) for row in rows), lag_ratio=0.1))
-        self.rows = rows
-
-    def place(self, row: VGroup, r: int) -> VGroup:
-        y = self.top - 0.38 * r
-        row[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
-        for c in range(1, len(row)):
-            row[c].move_to([self.xs[c] + 0.8, y, 0], aligned_edge=RIGHT)
-        return row
+        sources = [row.bar for row in self.table.rows] + [self.others_bar]
+        self.play(FadeIn(line2), FadeIn(total_name))
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total), run_time=2)
+        probs = list(sm["probs"])
+        bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
+        others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
+        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=18)
+                                    for r, p in enumerate(probs)])  # fmt: skip
+        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=18,
+                                                      color=style.MUTED)], first=n)[0]  # fmt: skip
+        head = self.place_head(label("probability", size=18, color=style.MUTED))
+        self.play(FadeIn(line3), ReplacementTransform(self.head, head))
+        self.play(
+            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
+            Transform(self.others_bar, others_bar),
+            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            FadeIn(self.others_value),
+            run_time=2,
+        )
+        self.segments, self.sum_label = segments, VGroup(total_name, total)
+        self.stages.append(values)
 
     def show_others(self):
         sm = self.trace.info["softmax"]
         n = len(sm["ids"])
-        others = self.place(
-            VGroup(
-                label("all other tokens", size=18, color=style.MUTED),
-                label("", size=18),
-                label("", size=18),
-                label("", size=18),
-                number(sm["others"], "info.softmax.others", "percent", size=18, color=style.MUTED),
-            ),
-            n,
-        )
-        rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.85, 0, 0], stroke_width=1, color=style.MUTED)
-        rule.set_y(self.top - 0.38 * n + 0.2)
-        total = VGroup(label("total", size=18), statement(statements(self.trace)["softmax.total"], size=18))
-        y = self.top - 0.38 * (n + 1)
-        total[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
-        total[1].move_to([self.xs[4] + 0.8, y, 0], aligned_edge=RIGHT)  # under the probabilities
+        found = statements(self.trace)["softmax.total"]
+        total = sentence("shown + all others: {t}", size=18, color=style.TEXT, t=claim(found))
+        total.next_to(self.sum_label, DOWN, buff=0.3).set_x(self.table.x0 + total.width / 2 - 2.4)
+        mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
+                                    color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
             "The rest",
             "The shown tokens and all the others together: the whole distribution.",
-            say=f"All the other tokens together share {pct(sm['others'])}. With the {n} shown, that is the whole "
-            "distribution: the probabilities add up to one.",
+            say=f"All the other tokens together take {pct(sm['others'])}: the grey piece of the bar. With the {n} "
+            "shown, that is the whole distribution: the probabilities add up to one.",
         )
-        self.play(FadeIn(others), Create(rule), FadeIn(total))
+        self.play(Create(mark), FadeIn(total))
         self.wait(1.5)
 
 
@@ -390,9 +479,8 @@ class TopKTopP(TraceScene):
 
     def construct(self):
         self.heading()
-        self.play(FadeOut(self.base))
-        self.panel("top_k", -3.6)
-        self.panel("top_p", 3.4)
+        self.panel("top_k", -3.55)
+        self.panel("top_p", 3.55)
         self.wait(1.5)
 
     def heading(self):
@@ -418,13 +506,19 @@ class TopKTopP(TraceScene):
         first = spoken_token(self.trace.info["vocab_display"][str(part["top"][0][0])])
         if kind == "top_k":
             return (
-                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; scaled up, {first} has "
-                f"{pct(part['top'][0][1])}. The draw: {drawn}."
+                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; the rest is cut, "
+                f"and the kept bars grow to fill one hundred percent: {first} now has {pct(part['top'][0][1])}. "
+                f"The draw: {drawn}."
             )
         return (
             f"Top-p keeps the fewest tokens holding {pct(demo['p'])} of the probability: here {part['kept']}. "
-            f"The draw: {drawn}."
+            f"They grow the same way. The draw: {drawn}."
         )
+
+    def entries(self, pairs, path: str) -> list[dict]:
+        t = self.trace
+        return [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
+                 "prob_path": f"{path}.{j}.1"} for j, (i, p) in enumerate(pairs)]  # fmt: skip
 
     def panel(self, kind: str, x: float):
         t = self.trace
@@ -443,32 +537,30 @@ class TopKTopP(TraceScene):
                 n=(part["kept"], f"{base}.kept", "comma"),
                 m=(part["kept_mass"], f"{base}.kept_mass", "percent"),
             )
-        entries = [
-            {
-                "display": t.info["vocab_display"][str(i)],
-                "prob": p,
-                "token_path": vocab_path(i),
-                "prob_path": f"{base}.top.{j}.1",
-            }  # fmt: skip
-            for j, (i, p) in enumerate(part["top"][: self.SHOWN])
-        ]
-        bars = ProbabilityBars(entries, bar_width=2.6, size=18, row_height=0.38, ellipsis=part["kept"] > self.SHOWN)
+        kept = min(part["kept"], self.SHOWN)
+        before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
+        after = self.entries(part["top"][:kept], f"{base}.top")
+        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        old = ProbabilityBars(before, bar_width=3.0, size=20, row_height=0.44, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=3.0, size=20, row_height=0.44, ellipsis=part["kept"] > kept,
+                              scale_to=scale)  # fmt: skip
         title.move_to([x, 2.9, 0])
         note.next_to(title, DOWN, buff=0.2)
-        bars.shift([x - 1.2 - bars.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - bars.get_top()[1], 0])
+        shift = [x - 1.2 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
+        old.shift(shift)
+        new.shift(shift)
         chosen = part["chosen_id"]
+        share = statement(statements(t)[f"truncation.{kind}.shown"], size=18, color=style.MUTED)
+        if share.width > 6.7:
+            share.scale_to_fit_width(6.7)
+        share.next_to(old, DOWN, buff=0.3).set_x(x)
         drawn = sentence(
             "drawn: “{tok}”",
-            size=20,
+            size=22,
             color=style.NEXT_SLOT,
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
-        ).next_to(bars, DOWN, buff=0.35)
-        drawn.set_x(x)
-        share = statement(statements(t)[f"truncation.{kind}.shown"], size=16, color=style.MUTED)
-        if share.width > 6.4:
-            share.scale_to_fit_width(6.4)
-        share.next_to(bars, DOWN, buff=0.3).set_x(x)
-        drawn.next_to(share, DOWN, buff=0.25).set_x(x)
+        )
+        drawn.next_to(share, DOWN, buff=0.3).set_x(x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -476,15 +568,114 @@ class TopKTopP(TraceScene):
             else "Top-p keeps the fewest tokens that hold p of the probability.",
             say=self.panel_words(kind),
         )
-        self.play(FadeIn(title), FadeIn(note))
+        if kind == "top_k":  # the full distribution moves into the first panel
+            self.play(FadeIn(title), FadeIn(note), ReplacementTransform(self.base, old))
+        else:
+            self.play(FadeIn(title), FadeIn(note), FadeIn(old))
+        # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
+        edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
+        cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
+                         color=style.NEGATIVE, stroke_width=3)  # fmt: skip
+        self.play(Create(cut))
+        self.play(cut.animate.set_y(edge), run_time=1.2)
+        gone = [old.rows[j] for j in range(kept, len(old.rows))] + ([old.dots] if part["kept"] <= self.SHOWN else [])
+        if gone:
+            self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=1)
+            self.remove(*gone)
+        # The kept bars grow: each divided by the mass that was kept.
         self.play(
-            LaggedStart(*(FadeIn(r) for r in bars.rows), lag_ratio=0.1),
-            *([FadeIn(bars.dots)] if part["kept"] > self.SHOWN else []),
+            *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
+            *(ReplacementTransform(old.rows[j].pct, new.rows[j].pct) for j in range(kept)),
+            *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
+            *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
+            FadeOut(cut),
+            run_time=1.5,
         )
-        marks = [
-            SurroundingRectangle(r, buff=0.05, color=style.NEXT_SLOT)
-            for j, r in enumerate(bars.rows)
-            if entries[j]["token_path"] == vocab_path(chosen)
-        ]
+        self.remove(*(old.rows[j].bar for j in range(kept)))
+        self.add(*(new.rows[j].bar for j in range(kept)))
         self.play(FadeIn(share))
-        self.play(FadeIn(drawn), *(Create(m) for m in marks))
+        hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
+        if hit:  # the drawn token is among the bars shown: marked, and its name carried down
+            self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)))
+            self.play(TransformFromCopy(new.rows[hit[0]].name, drawn))
+        else:
+            self.play(FadeIn(drawn))
+
+
+class Recap(TraceScene):
+    """The lecture's ending: the whole road from this prompt to its drawn token, with its own numbers, and what
+    comes next."""
+
+    def construct(self):
+        t = self.trace
+        last = len(t.token_ids) - 1
+        step = t.info["continuation"]["steps"][0]
+        sm = t.info["softmax"]
+        top = sm["ids"][0]
+        tokens = TokenRow(t.token_display, [f"info.tokens.display.{i}" for i in range(len(t.token_ids))],
+                          max_width=8.0, size=18)  # fmt: skip
+        if len(tokens) > 1:  # a long prompt: its tokens on one line, smaller, never under the type minimum
+            tokens = TokenRow(t.token_display[:8], [f"info.tokens.display.{i}" for i in range(8)], max_width=99,
+                              size=18)  # fmt: skip
+            tokens.add(label("…", size=18, color=style.MUTED).next_to(tokens, RIGHT, buff=0.1))
+        x = t["ln_final.hook_normalized"][last]
+        entries = {f"x{i}": (float(x[i]), f"ln_final.hook_normalized[{last},{i}]", "value") for i in range(3)}
+        stages = [
+            ("prompt", sentence("“{p}”", size=20, p=(t.prompt, "meta.settings.prompt", "cut40"))),
+            ("tokens", tokens),
+            ("vectors", sentence("{n} vectors of {d} numbers", size=20, n=(t.token_ids, "info.tokens.ids", "len"),
+                                 d=(t.meta["d_model"], "meta.d_model", "int"))),  # fmt: skip
+            ("attention, MLP", sentence("{L} layers: attention mixes the tokens, the MLP works on each", size=20,
+                                        L=(t.meta["n_layer"], "meta.n_layer", "int"))),  # fmt: skip
+            ("last vector", sentence("[{x0}, {x1}, {x2}, …]", size=20, **entries)),
+            ("probabilities", sentence("“{tok}” {p}, … over {v} tokens", size=20,
+                                       tok=(t.info["vocab_display"][str(top)], vocab_path(top), "text"),
+                                       p=(sm["probs"][0], "info.softmax.probs.0", "percent"),
+                                       v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))),  # fmt: skip
+            ("drawn token", sentence("“{tok}”, with {p} of the probability", size=20, color=style.NEXT_SLOT,
+                                     tok=(step["chosen_display"], "info.continuation.steps.0.chosen_display", "text"),
+                                     p=(step["chosen_prob"], "info.continuation.steps.0.chosen_prob", "percent"))),
+        ]  # fmt: skip
+        rows = VGroup()
+        for k, (name, what) in enumerate(stages):
+            y = 2.85 - k * 0.62
+            head = label(name, size=18, color=style.MUTED)
+            head.move_to([-2.5 - head.width / 2, y, 0])
+            what.move_to([-1.9 + what.width / 2, y, 0])
+            rows.add(VGroup(head, what))
+        self.fit_width(rows)
+        arrows = VGroup(*(Arrow([-2.2, rows[k].get_y() + 0.05, 0], [-2.2, rows[k + 1].get_y() - 0.05, 0], buff=0,
+                                stroke_width=2, color=style.MUTED, max_tip_length_to_length_ratio=0.25)
+                          for k in range(len(rows) - 1)))  # fmt: skip
+        self.beat(
+            "The whole road",
+            "From the prompt to the next token: every step, with this prompt's numbers.",
+            say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens, and each token a vector of "
+            f"{t.meta['d_model']} numbers. {t.meta['n_layer']} layers of attention and MLP reworked them. The last "
+            f"vector scored every token of the vocabulary; softmax made that {pct(sm['probs'][0])} for "
+            f"{spoken_token(t.info['vocab_display'][str(top)])}; and the draw gave "
+            f"{spoken_token(step['chosen_display'])}.",
+        )
+        self.play(FadeIn(rows[0]))
+        for k in range(1, len(rows)):
+            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2), run_time=0.8)
+        nxt = VGroup(
+            label("Next: attention in depth", size=26),
+            label("how a head decides where to look:", size=18, color=style.MUTED),
+            label("queries, keys and values, head by head", size=18, color=style.MUTED),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
+        VGroup(nxt, box).to_edge(RIGHT, buff=0.5).set_y(-2.0)
+        # The drawn token joins the prompt's tokens: the road runs again from there.
+        appended = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT,
+                            size=18)  # fmt: skip
+        appended.next_to(tokens, RIGHT, buff=0.08)
+        self.beat(
+            "Next",
+            "Next time: attention in depth.",
+            say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
+            "decides where to look, with queries, keys and values.",
+        )
+        self.play(TransformFromCopy(rows[-1][1], appended), run_time=1.5)
+        self.play(Create(box), FadeIn(nxt))
+        self.wait(1.5)
