@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -15,6 +18,7 @@ from manim import (
     GrowArrow,
     GrowFromEdge,
     LaggedStart,
+    Line,
     MathTex,
     Rectangle,
     ReplacementTransform,
@@ -52,15 +56,27 @@ def vocab_path(token_id: int) -> str:
     return f"info.vocab_display.{token_id}"
 
 
+def byte_note(display: str) -> str | None:
+    """What a token shown as ‹xx› is: bytes of a character the tokenizer split, or a control character."""
+    found = re.findall(r"‹([0-9a-f ]+)›", display)
+    if not found:
+        return None
+    codes = [int(b, 16) for part in found for b in part.split()]
+    if all(c >= 0x80 for c in codes):
+        return "{b}: a raw byte, part of a character that takes several bytes"
+    return "{b}: a control character, written as its code"
+
+
 class Unembedding(TraceScene):
     """The last vector times the unembedding matrix: one logit per token of the vocabulary."""
 
-    ROWS, COLS = 6, 6
+    ROWS, COLS = 6, 5
+    BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
 
     def construct(self):
         self.show_last_vector()
         self.multiply()
-        self.lowest_logits()
+        self.whole_vocabulary()
         self.why_last()
 
     def show_last_vector(self):
@@ -68,10 +84,11 @@ class Unembedding(TraceScene):
         self.last = len(t.token_ids) - 1
         x = t["ln_final.hook_normalized"][self.last]
         self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=16
-        ).move_to([1.7, 0.3, 0])
-        title = label("last vector, after the final LayerNorm", size=18, color=style.MUTED)
-        self.vector_title = title.next_to(self.vector, UP, buff=0.3)
+            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=18
+        ).move_to([0.75, 1.05, 0])
+        self.vector.size_label.scale(18 / 14).next_to(self.vector[:-1], DOWN, buff=0.12)  # at the type minimum
+        title = label("last vector", size=18, color=style.MUTED)
+        self.vector_title = title.move_to([0.75, 3.25, 0])
         self.beat(
             "The last vector",
             "After the last layer, the vector at the last position goes through a final LayerNorm.",
@@ -83,73 +100,115 @@ class Unembedding(TraceScene):
 
     def multiply(self):
         t = self.trace
-        ids = t.info["unembed_ids"][: self.ROWS]
-        W = t["weights.W_U_rows"]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{r},{c}]", self.ROWS, self.COLS, size=15)
-        matrix.next_to(self.vector, LEFT, buff=0.7)
+        order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
+        ids = [t.info["unembed_ids"][r] for r in order]
+        W = t["weights.W_U_rows"][order]
+        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=18)
+        matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
         times = label("×", size=28).move_to((matrix.get_right() + self.vector.get_left()) / 2)
-        rows = VGroup(
-            *(
-                token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
-                .next_to(matrix.grid[r], LEFT, buff=0.35)
-                .set_y(matrix.grid[r].get_y())
-                for r, i in enumerate(ids)
-            )
+        names = [
+            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
+            .next_to(matrix.grid[r], LEFT, buff=0.35)
+            .set_y(matrix.grid[r].get_y())
+            for r, i in enumerate(ids)
+        ]
+        logits = [float(t["logits"][i]) for i in ids]
+        widths, colors = logit_widths(logits, self.BAR_W)
+        values = [number(x, f"logits[{i}]", size=18) for x, i in zip(logits, ids)]
+        self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
+                             top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
+                             value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
+        equals = label("=", size=28).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
+        head = label("W_U, one row per token", size=18, color=style.POSITIVE).move_to(
+            [matrix.get_x(), self.vector_title.get_y(), 0]
         )
-        logits = VGroup(
-            *(
-                number(float(t["logits"][i]), f"logits[{i}]", size=18).move_to([4.6, matrix.grid[r].get_y(), 0])
-                for r, i in enumerate(ids)
-            )
+        logit_head = label("logits", size=18, color=style.MUTED).move_to(
+            [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
         )
-        equals = label("=", size=28).move_to([3.55, self.vector.get_y(), 0])
-        head = label("W_U (unembedding)", size=18, color=style.POSITIVE).next_to(matrix, UP, buff=0.3)
-        head.align_to(self.vector_title, DOWN)
-        logit_head = label("logits", size=18, color=style.MUTED).move_to([4.6, self.vector_title.get_y(), 0])
-        count = sentence(
-            "{v} logits, one per token",
-            size=16,
-            color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-        ).next_to(logits, DOWN, buff=0.5)
-        count.set_x(4.6)
         dims = sentence(
-            "{v} × {d}",
-            size=16,
+            "{v} rows × {d}",
+            size=18,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
             d=(t.meta["d_model"], "meta.d_model", "int"),
-        ).next_to(matrix, DOWN, buff=0.2)
+        ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
             "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
             say=f"The unembedding matrix has a row per token. Each row's dot product with the vector is that token's "
-            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores "
-            f"{dec(t['logits'][ids[0]])}.",
+            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores {dec(logits[0])}.",
         )
-        self.play(FadeIn(matrix), FadeIn(rows), FadeIn(head), FadeIn(times), FadeIn(dims))
-        self.play(FadeIn(equals), LaggedStart(*(FadeIn(n) for n in logits), lag_ratio=0.1), FadeIn(logit_head))
-        self.play(FadeIn(count))
-        self.count = count
+        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims))
+        self.play(FadeIn(equals), FadeIn(logit_head))
+        mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(mark), run_time=0.5)
+        for r, row in enumerate(self.table.rows):  # one row after another meets the vector and becomes a bar
+            if r:
+                target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
+                self.play(mark.animate.become(target), run_time=0.3)
+            meet = matrix.grid[r][: self.COLS].copy()
+            self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=0.6 if r else 1.0)
+            self.play(
+                ReplacementTransform(meet, row.value),
+                TransformFromCopy(names[r], row.name),
+                GrowFromEdge(row.bar, LEFT),
+                run_time=0.6 if r else 1.0,
+            )
+        self.play(FadeOut(mark), run_time=0.3)
+        self.names, self.matrix, self.logits = names, matrix, logits
 
-    def lowest_logits(self):
+    def whole_vocabulary(self):
+        """The bars sorted, then every logit of the vocabulary at once: how they spread, how many there are."""
         t = self.trace
-        low = t.info["lowest_logit_ids"][:3]
-        fields = {}
-        parts = []
-        for k, i in enumerate(low):
-            fields[f"t{k}"] = (t.info["vocab_display"][str(i)], vocab_path(i), "text")
-            fields[f"x{k}"] = (float(t["logits"][i]), f"logits[{i}]", "value")
-            parts.append(f"“{{t{k}}}” {{x{k}}}")
-        line = sentence("lowest: " + ",  ".join(parts), size=18, color=style.MUTED, **fields)
-        self.fit_width(line).move_to([0, -2.75, 0])
+        logits = t["logits"].astype(np.float64)
+        rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
+        moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
+        counts, edges = np.histogram(logits, bins=48)
+        width, height, x0, base = 11.0, 1.0, -5.5, -2.45
+        lo, hi = float(edges[0]), float(edges[-1])
+        bars = VGroup()
+        for c, left, right in zip(counts, edges[:-1], edges[1:]):
+            h = max(height * c / counts.max(), 0.01)
+            bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
+                            fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
+            bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
+        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=1.5, color=style.MUTED)
+        low, high = int(np.argmin(logits)), int(np.argmax(logits))
+        ends = []
+        for i, side in ((low, LEFT), (high, RIGHT)):
+            end = sentence("“{tok}” {x}", size=18, color=style.MUTED,
+                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "text"),
+                           x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
+            ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
+        count = sentence(
+            "all {v} logits: how many fall at each value",
+            size=18,
+            color=style.MUTED,
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+        ).next_to(axis, DOWN, buff=0.1)
+        notes = VGroup()
+        for i in (low, high):
+            words = byte_note(t.info["vocab_display"][str(i)])
+            if words:
+                notes.add(sentence(words, size=18, color=style.MUTED,
+                                   b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
-            say=f"High scores become likely tokens, low ones unlikely. Lowest of all: "
-            f"{spoken_token(t.info['vocab_display'][str(low[0])])}, at {dec(t['logits'][low[0]])}.",
+            say=f"Sorted, the highest scores are the likeliest tokens. Every one of the "
+            f"{big(t.meta['vocab_size'])} tokens gets a score: most sit in the middle, a few stand out. Highest: "
+            f"{spoken_token(t.info['vocab_display'][str(high)])}, at {dec(logits[high])}; lowest, "
+            f"{spoken_token(t.info['vocab_display'][str(low)])}, at {dec(logits[low])}.",
         )
-        self.play(FadeIn(line))
+        self.play(*moves, run_time=1.2)
+        self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), run_time=2)
+        self.play(*(FadeIn(e) for e in ends), FadeIn(count))
+        if len(notes):
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(bars, UP, buff=0.15).align_to(axis, LEFT)
+            if notes.get_top()[1] > self.matrix.get_bottom()[1] - 0.45:  # the histogram's low end is free
+                notes.next_to(axis, UP, buff=0.15).align_to(axis, LEFT).shift(UP * 0.2)
+            self.play(FadeIn(notes))
+        self.ends, self.notes = ends, notes
 
     def why_last(self):
         self.beat(
