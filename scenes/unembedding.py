@@ -8,6 +8,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
     Arrow,
@@ -25,6 +26,7 @@ from manim import (
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
+    Triangle,
     ValueTracker,
     VGroup,
     always_redraw,
@@ -407,6 +409,22 @@ class Temperature(TraceScene):
     """Divide the logits by T before softmax: high T flattens, low T sharpens, T = 0 is the argmax."""
 
     SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
+    DIAL_X, DIAL_BOTTOM, DIAL_STEP = 4.9, -2.1, 0.8  # the T scale on the right: x, where T = 0 is, height per 1
+
+    def dial_y(self, temperature: float) -> float:
+        return self.DIAL_BOTTOM + temperature * self.DIAL_STEP
+
+    def dial(self) -> VGroup:
+        """The knob: a scale of T from 0 to 5 on the right, along which the current T moves."""
+        axis = Line([self.DIAL_X, self.dial_y(0), 0], [self.DIAL_X, self.dial_y(5), 0], color=style.MUTED,
+                    stroke_width=2)  # fmt: skip
+        ticks = VGroup()
+        for v in range(6):
+            ticks.add(Line([self.DIAL_X - 0.08, self.dial_y(v), 0], [self.DIAL_X + 0.08, self.dial_y(v), 0],
+                           color=style.MUTED, stroke_width=2))  # fmt: skip
+            ticks.add(label(str(v), size=18, color=style.MUTED).next_to(ticks[-1], LEFT, buff=0.1))
+        name = label("temperature", size=18, color=style.TEMPERATURE).next_to(axis, UP, buff=0.2)
+        return VGroup(axis, ticks, name)
 
     def construct(self):
         self.show_formula()
@@ -422,7 +440,8 @@ class Temperature(TraceScene):
             "Temperature T divides every logit before the softmax.",
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
-        self.play(FadeIn(self.formula))
+        self.dial_mob = self.dial()
+        self.play(FadeIn(self.formula), FadeIn(self.dial_mob))
 
     def top_ids(self) -> list[int]:
         return [i for i, _ in top_entries(self.trace["logits"], BARS)]
@@ -448,9 +467,12 @@ class Temperature(TraceScene):
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                               {"probs": shown})  # fmt: skip
         entries.append(rest)
-        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0, ellipsis=False)
-        bars.shift([-1.5 - bars.rows[0].bar.get_left()[0], 1.5 - bars.get_top()[1], 0])
-        t_label = label(f"T = {temperature:g}", size=26, color=style.TEMPERATURE).move_to([-4.8, 0.0, 0])
+        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.44, scale_to=1.0, ellipsis=False)
+        bars.shift([-2.6 - bars.rows[0].bar.get_left()[0], 1.75 - bars.get_top()[1], 0])
+        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.1).rotate(PI / 2)
+        marker.move_to([self.DIAL_X + 0.18, self.dial_y(min(temperature, 5.0)), 0])
+        t_label = VGroup(marker, label(f"T = {temperature:g}", size=24, color=style.TEMPERATURE))
+        t_label[1].next_to(marker, RIGHT, buff=0.1)
         total_line = sentence("total {t}", size=18, color=style.MUTED, t=claim(total))
         total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
         return VGroup(bars, t_label, total_line)
@@ -480,14 +502,26 @@ class Temperature(TraceScene):
 
     def zero(self):
         zero = self.bars_at(0.0)
+        top = self.top_ids()[0]
+        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
+        argmax = sentence(
+            "argmax: “{tok}”, the largest logit ({x}), every time",
+            size=20,
+            color=style.NEXT_SLOT,
+            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
+            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
+        ).next_to(zero[2], DOWN, buff=0.3)
+        argmax.align_to(zero[0].rows[0].bar, LEFT)
         self.beat(
             "T = 0",
             "T = 0 means: always the most likely token (the argmax).",
-            say="T equal to zero means the limit: all probability on the likeliest token, picked every time.",
+            say=f"T equal to zero means the limit: all probability on the likeliest token, "
+            f"{spoken_token(self.trace.info['vocab_display'][str(top)])}, picked every time.",
         )
-        self.play(FadeOut(self.bars), FadeIn(zero))
+        self.play(ReplacementTransform(self.bars, zero), run_time=1.5)
+        self.play(Create(pick), FadeIn(argmax))
         self.wait(1)
-        self.play(FadeOut(zero))
+        self.play(FadeOut(zero), FadeOut(pick), FadeOut(argmax), FadeOut(self.dial_mob))
 
     def three_continuations(self):
         t = self.trace
@@ -501,17 +535,18 @@ class Temperature(TraceScene):
             )
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=4.0, size=17, first_hue=len(t.token_ids))
-            judged = statement(statements(t)[f"comparisons.{c}"], size=15, color=style.MUTED)
-            columns.add(VGroup(head, judged, row).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
-        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP)
+            row = TokenRow(displays, paths, max_width=11.0, size=18, first_hue=len(t.token_ids))
+            judged = statement(statements(t)[f"comparisons.{c}"], size=18, color=style.MUTED)
+            body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+            columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
+        columns.arrange(DOWN, buff=0.3, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
         prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(self.formula, DOWN, buff=0.35)  # under the formula, which stays on screen
-        room = prompt.get_bottom()[1] - 0.4 - (-2.9)  # down to the caption's band
+        prompt.next_to(self.formula, DOWN, buff=0.3)  # under the formula, which stays on screen
+        room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
-        columns.next_to(prompt, DOWN, buff=0.4)
+        columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
         self.beat(
             "Three temperatures",
             "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
