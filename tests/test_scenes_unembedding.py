@@ -105,3 +105,19 @@ def test_three_continuations_are_the_traces(scene_traces, tmp_path):
         assert f"info.comparisons.{c}.temperature" in paths
         for i in range(len(run["steps"])):
             assert f"info.comparisons.{c}.steps.{i}.chosen_display" in paths
+
+
+def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_shares(scene_traces, tmp_path):
+    scene = render(TopKTopP, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    demo, paths = tr.info["truncation"], shown_paths(scene)
+    for kind in ("top_k", "top_p"):
+        part = demo[kind]
+        kept = min(part["kept"], TopKTopP.SHOWN)
+        base = dict(demo["base_top"])
+        for j, (i, p) in enumerate(part["top"][:kept]):  # each kept share is the untruncated one over the kept mass
+            assert p == pytest.approx(base[i] / part["kept_mass"], rel=1e-6)
+            assert f"info.truncation.{kind}.top.{j}.1" in paths
+        assert not {f"info.truncation.{kind}.top.{j}.1" for j in range(kept, 10)} & paths
+        assert f"info.vocab_display.{part['chosen_id']}" in paths
+    assert "info.truncation.base_top.0.1" not in paths  # the untruncated bars were cut and renormalised
