@@ -198,7 +198,7 @@ class Unembedding(TraceScene):
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
             say=f"Sorted, the highest scores are the likeliest tokens. Every one of the "
-            f"{big(t.meta['vocab_size'])} tokens gets a score: most sit in the middle, a few stand out. Highest: "
+            f"{big(t.meta['vocab_size'])} tokens gets a score; the histogram counts how many fall at each value. Highest: "
             f"{spoken_token(t.info['vocab_display'][str(high)])}, at {dec(logits[high])}; lowest, "
             f"{spoken_token(t.info['vocab_display'][str(low)])}, at {dec(logits[low])}.",
         )
