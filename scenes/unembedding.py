@@ -288,8 +288,8 @@ class Softmax(TraceScene):
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
-            say="Here are the highest logits from the unembedding. Logits can be any numbers. Softmax turns them "
-            "into probabilities, positive and adding up to one. Watch the bars.",
+            say="Logits can be any numbers: here are the highest, from the unembedding. Softmax turns them into "
+            "probabilities, positive and adding up to one. Watch the bars.",
         )
         self.play(FadeIn(self.table), FadeIn(self.head), FadeIn(self.formula))
 
@@ -670,11 +670,11 @@ class TopKTopP(TraceScene):
         edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
         cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
-        self.play(Create(cut))
-        self.play(cut.animate.set_y(edge), run_time=1.2)
+        self.play(Create(cut), run_time=0.5)
+        self.play(cut.animate.set_y(edge), run_time=1)
         gone = [old.rows[j] for j in range(kept, len(old.rows))] + ([old.dots] if part["kept"] <= self.SHOWN else [])
         if gone:
-            self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=1)
+            self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)
             self.remove(*gone)
         # The kept bars grow: each divided by the mass that was kept.
         self.play(
@@ -683,15 +683,15 @@ class TopKTopP(TraceScene):
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
             FadeOut(cut),
-            run_time=1.5,
+            run_time=1.2,
         )
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
-        self.play(FadeIn(share))
+        self.play(FadeIn(share), run_time=0.5)
         hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
-            self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)))
-            self.play(TransformFromCopy(new.rows[hit[0]].name, drawn))
+            self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)), run_time=0.5)
+            self.play(TransformFromCopy(new.rows[hit[0]].name, drawn), run_time=0.8)
         else:
             self.play(FadeIn(drawn))
 
