@@ -89,13 +89,14 @@ class Unembedding(TraceScene):
             x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=18
         ).move_to([0.75, 1.05, 0])
         self.vector.size_label.scale(18 / 14).next_to(self.vector[:-1], DOWN, buff=0.12)  # at the type minimum
+        norm = self.trace.words["norm"]
         title = label("last vector", size=18, color=style.MUTED)
         self.vector_title = title.move_to([0.75, 3.25, 0])
         self.beat(
             "The last vector",
-            "After the last layer, the vector at the last position goes through a final LayerNorm.",
+            f"After the last layer, the vector at the last position goes through a final {norm}.",
             say=f"At the end of the network, the last position's vector, for "
-            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final LayerNorm. It alone predicts the "
+            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final {norm}. It alone predicts the "
             "next token.",
         )
         self.play(FadeIn(self.vector), FadeIn(title))
