@@ -82,6 +82,11 @@ SCENES = [
     SceneEntry(
         "TopKTopP", "unembedding", "Top-k and top-p truncation of the real distribution, renormalised, sampled."
     ),
+    SceneEntry(
+        "Recap",
+        "unembedding",
+        "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next.",
+    ),
 ]
 
 BY_NAME = {entry.name: entry for entry in SCENES}

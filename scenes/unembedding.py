@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    PI,
     RIGHT,
     UP,
+    Arrow,
     Create,
+    DashedLine,
     FadeIn,
     FadeOut,
+    GrowArrow,
     GrowFromEdge,
     LaggedStart,
     Line,
     MathTex,
+    Rectangle,
+    ReplacementTransform,
     SurroundingRectangle,
+    Transform,
+    TransformFromCopy,
+    Triangle,
     ValueTracker,
     VGroup,
     always_redraw,
@@ -26,6 +38,7 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
     ProbabilityBars,
+    TokenBox,
     TokenRow,
     VectorColumn,
     WeightMatrix,
@@ -45,15 +58,27 @@ def vocab_path(token_id: int) -> str:
     return f"info.vocab_display.{token_id}"
 
 
+def byte_note(display: str) -> str | None:
+    """What a token shown as ‹xx› is: bytes of a character the tokenizer split, or a control character."""
+    found = re.findall(r"‹([0-9a-f ]+)›", display)
+    if not found:
+        return None
+    codes = [int(b, 16) for part in found for b in part.split()]
+    if all(c >= 0x80 for c in codes):
+        return "{b}: a raw byte, part of a character that takes several bytes"
+    return "{b}: a control character, written as its code"
+
+
 class Unembedding(TraceScene):
     """The last vector times the unembedding matrix: one logit per token of the vocabulary."""
 
-    ROWS, COLS = 6, 6
+    ROWS, COLS = 6, 5
+    BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
 
     def construct(self):
         self.show_last_vector()
         self.multiply()
-        self.lowest_logits()
+        self.whole_vocabulary()
         self.why_last()
 
     def show_last_vector(self):
@@ -61,11 +86,12 @@ class Unembedding(TraceScene):
         self.last = len(t.token_ids) - 1
         x = t["ln_final.hook_normalized"][self.last]
         self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=16
-        ).move_to([1.7, 0.3, 0])
+            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=18
+        ).move_to([0.75, 1.05, 0])
+        self.vector.size_label.scale(18 / 14).next_to(self.vector[:-1], DOWN, buff=0.12)  # at the type minimum
         norm = self.trace.words["norm"]
-        title = label(f"last vector, after the final {norm}", size=18, color=style.MUTED)
-        self.vector_title = title.next_to(self.vector, UP, buff=0.3)
+        title = label("last vector", size=18, color=style.MUTED)
+        self.vector_title = title.move_to([0.75, 3.25, 0])
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -77,73 +103,115 @@ class Unembedding(TraceScene):
 
     def multiply(self):
         t = self.trace
-        ids = t.info["unembed_ids"][: self.ROWS]
-        W = t["weights.W_U_rows"]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{r},{c}]", self.ROWS, self.COLS, size=15)
-        matrix.next_to(self.vector, LEFT, buff=0.7)
+        order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
+        ids = [t.info["unembed_ids"][r] for r in order]
+        W = t["weights.W_U_rows"][order]
+        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=18)
+        matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
         times = label("×", size=28).move_to((matrix.get_right() + self.vector.get_left()) / 2)
-        rows = VGroup(
-            *(
-                token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
-                .next_to(matrix.grid[r], LEFT, buff=0.35)
-                .set_y(matrix.grid[r].get_y())
-                for r, i in enumerate(ids)
-            )
+        names = [
+            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
+            .next_to(matrix.grid[r], LEFT, buff=0.35)
+            .set_y(matrix.grid[r].get_y())
+            for r, i in enumerate(ids)
+        ]
+        logits = [float(t["logits"][i]) for i in ids]
+        widths, colors = logit_widths(logits, self.BAR_W)
+        values = [number(x, f"logits[{i}]", size=18) for x, i in zip(logits, ids)]
+        self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
+                             top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
+                             value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
+        equals = label("=", size=28).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
+        head = label("W_U, one row per token", size=18, color=style.POSITIVE).move_to(
+            [matrix.get_x(), self.vector_title.get_y(), 0]
         )
-        logits = VGroup(
-            *(
-                number(float(t["logits"][i]), f"logits[{i}]", size=18).move_to([4.6, matrix.grid[r].get_y(), 0])
-                for r, i in enumerate(ids)
-            )
+        logit_head = label("logits", size=18, color=style.MUTED).move_to(
+            [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
         )
-        equals = label("=", size=28).move_to([3.55, self.vector.get_y(), 0])
-        head = label("W_U (unembedding)", size=18, color=style.POSITIVE).next_to(matrix, UP, buff=0.3)
-        head.align_to(self.vector_title, DOWN)
-        logit_head = label("logits", size=18, color=style.MUTED).move_to([4.6, self.vector_title.get_y(), 0])
-        count = sentence(
-            "{v} logits, one per token",
-            size=16,
-            color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-        ).next_to(logits, DOWN, buff=0.5)
-        count.set_x(4.6)
         dims = sentence(
-            "{v} × {d}",
-            size=16,
+            "{v} rows × {d}",
+            size=18,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
             d=(t.meta["d_model"], "meta.d_model", "int"),
-        ).next_to(matrix, DOWN, buff=0.2)
+        ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
             "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
             say=f"The unembedding matrix has a row per token. Each row's dot product with the vector is that token's "
-            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores "
-            f"{dec(t['logits'][ids[0]])}.",
+            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores {dec(logits[0])}.",
         )
-        self.play(FadeIn(matrix), FadeIn(rows), FadeIn(head), FadeIn(times), FadeIn(dims))
-        self.play(FadeIn(equals), LaggedStart(*(FadeIn(n) for n in logits), lag_ratio=0.1), FadeIn(logit_head))
-        self.play(FadeIn(count))
-        self.count = count
+        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims))
+        self.play(FadeIn(equals), FadeIn(logit_head))
+        mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(mark), run_time=0.5)
+        for r, row in enumerate(self.table.rows):  # one row after another meets the vector and becomes a bar
+            if r:
+                target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
+                self.play(mark.animate.become(target), run_time=0.3)
+            meet = matrix.grid[r][: self.COLS].copy()
+            self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=0.6 if r else 1.0)
+            self.play(
+                ReplacementTransform(meet, row.value),
+                TransformFromCopy(names[r], row.name),
+                GrowFromEdge(row.bar, LEFT),
+                run_time=0.6 if r else 1.0,
+            )
+        self.play(FadeOut(mark), run_time=0.3)
+        self.names, self.matrix, self.logits = names, matrix, logits
 
-    def lowest_logits(self):
+    def whole_vocabulary(self):
+        """The bars sorted, then every logit of the vocabulary at once: how they spread, how many there are."""
         t = self.trace
-        low = t.info["lowest_logit_ids"][:3]
-        fields = {}
-        parts = []
-        for k, i in enumerate(low):
-            fields[f"t{k}"] = (t.info["vocab_display"][str(i)], vocab_path(i), "text")
-            fields[f"x{k}"] = (float(t["logits"][i]), f"logits[{i}]", "value")
-            parts.append(f"“{{t{k}}}” {{x{k}}}")
-        line = sentence("lowest: " + ",  ".join(parts), size=18, color=style.MUTED, **fields)
-        self.fit_width(line).move_to([0, -2.75, 0])
+        logits = t["logits"].astype(np.float64)
+        rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
+        moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
+        counts, edges = np.histogram(logits, bins=48)
+        width, height, x0, base = 11.0, 1.0, -5.5, -2.45
+        lo, hi = float(edges[0]), float(edges[-1])
+        bars = VGroup()
+        for c, left, right in zip(counts, edges[:-1], edges[1:]):
+            h = max(height * c / counts.max(), 0.01)
+            bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
+                            fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
+            bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
+        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=1.5, color=style.MUTED)
+        low, high = int(np.argmin(logits)), int(np.argmax(logits))
+        ends = []
+        for i, side in ((low, LEFT), (high, RIGHT)):
+            end = sentence("“{tok}” {x}", size=18, color=style.MUTED,
+                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "text"),
+                           x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
+            ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
+        count = sentence(
+            "all {v} logits: how many fall at each value",
+            size=18,
+            color=style.MUTED,
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+        ).next_to(axis, DOWN, buff=0.1)
+        notes = VGroup()
+        for i in (low, high):
+            words = byte_note(t.info["vocab_display"][str(i)])
+            if words:
+                notes.add(sentence(words, size=18, color=style.MUTED,
+                                   b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
-            say=f"High scores become likely tokens, low ones unlikely. Lowest of all: "
-            f"{spoken_token(t.info['vocab_display'][str(low[0])])}, at {dec(t['logits'][low[0]])}.",
+            say=f"Sorted, the highest scores are the likeliest tokens. Every one of the "
+            f"{big(t.meta['vocab_size'])} tokens gets a score; the histogram counts how many fall at each value. Highest: "
+            f"{spoken_token(t.info['vocab_display'][str(high)])}, at {dec(logits[high])}; lowest, "
+            f"{spoken_token(t.info['vocab_display'][str(low)])}, at {dec(logits[low])}.",
         )
-        self.play(FadeIn(line))
+        self.play(*moves, run_time=1.2)
+        self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), run_time=2)
+        self.play(*(FadeIn(e) for e in ends), FadeIn(count))
+        if len(notes):
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(bars, UP, buff=0.15).align_to(axis, LEFT)
+            if notes.get_top()[1] > self.matrix.get_bottom()[1] - 0.45:  # the histogram's low end is free
+                notes.next_to(axis, UP, buff=0.15).align_to(axis, LEFT).shift(UP * 0.2)
+            self.play(FadeIn(notes))
+        self.ends, self.notes = ends, notes
 
     def why_last(self):
         self.beat(
@@ -155,104 +223,186 @@ class Unembedding(TraceScene):
         self.wait(1.5)
 
 
+class BarRows(VGroup):
+    """Rows of token | bar | value, the bars growing right from one edge and the values in one column: the look
+    logits have in Unembedding and Softmax, so that one set of bars can turn into the next (`bars`, `values`)."""
+
+    def __init__(self, names, widths, values, colors, x0: float = -4.2, top: float = 2.6, row_height: float = 0.46,
+                 value_x: float = 1.75):  # fmt: skip
+        super().__init__()
+        self.x0, self.top, self.row_height, self.value_x = x0, top, row_height, value_x
+        self.rows = VGroup()
+        for r, (name, bar, value) in enumerate(zip(names, self.bars(widths, colors), self.values(values))):
+            name.move_to([x0 - 0.15 - name.width / 2, self.y(r), 0])
+            row = VGroup(name, bar, value)
+            row.name, row.bar, row.value = name, bar, value
+            self.rows.add(row)
+        self.add(self.rows)
+
+    def y(self, r: int) -> float:
+        return self.top - r * self.row_height
+
+    def bars(self, widths, colors, first: int = 0) -> list[Rectangle]:
+        out = []
+        for r, (w, c) in enumerate(zip(widths, colors)):
+            bar = Rectangle(width=max(w, 0.02), height=self.row_height * 0.6, stroke_width=0, fill_color=c,
+                            fill_opacity=0.9)  # fmt: skip
+            out.append(bar.move_to([self.x0 + bar.width / 2, self.y(first + r), 0]))
+        return out
+
+    def values(self, texts, first: int = 0) -> list:
+        for r, t in enumerate(texts):
+            t.move_to([self.value_x - t.width / 2, self.y(first + r), 0])
+        return list(texts)
+
+
+def logit_widths(logits, width: float) -> tuple[list[float], list]:
+    """Bars as long as the logits (relative to the largest size shown), red where a logit is negative."""
+    top = max(abs(float(x)) for x in logits) or 1.0
+    return [width * abs(float(x)) / top for x in logits], [style.BAR if x >= 0 else style.NEGATIVE for x in logits]
+
+
 class Softmax(TraceScene):
-    """Logits to probabilities: exponentiate, add up over the whole vocabulary, divide."""
+    """Logits to probabilities: the bars exponentiated, added up over the whole vocabulary, divided."""
+
+    WIDTH = 4.6  # a bar of this length is 100% once divided
 
     def construct(self):
-        self.show_formula()
-        self.show_table()
+        self.show_logits()
+        self.exponentiate()
+        self.normalise()
         self.show_others()
 
-    def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=44).to_edge(UP, buff=0.3)
+    def show_logits(self):
+        t, sm = self.trace, self.trace.info["softmax"]
+        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10) for i in sm["ids"]]
+        names.append(label("all other tokens", size=18, color=style.MUTED))
+        widths, colors = logit_widths(sm["logits"], self.WIDTH)
+        values = [number(x, f"info.softmax.logits.{r}", size=18) for r, x in enumerate(sm["logits"])]
+        self.table = BarRows(names[:-1], widths, values, colors)
+        self.stages = [values]  # each set of numbers the bars take, in turn
+        self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
+        self.head = label("logit x", size=18, color=style.MUTED)
+        self.place_head(self.head)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).move_to([4.4, 2.4, 0])
+        self.steps = VGroup()
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
-            say="Logits can be any numbers. Softmax turns them into probabilities, positive and adding up to one. "
-            "Let's do it by hand.",
+            say="Logits can be any numbers: here are the highest, from the unembedding. Softmax turns them into "
+            "probabilities, positive and adding up to one. Watch the bars.",
         )
-        self.play(FadeIn(self.formula))
+        self.play(FadeIn(self.table), FadeIn(self.head), FadeIn(self.formula))
 
-    def show_table(self):
+    def place_head(self, head):
+        return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
+
+    def step(self, text: str, **fields):
+        """One line of the worked steps, on the right under the formula."""
+        line = sentence(text, size=18, color=style.TEXT, static=True, **fields)  # the step numbers are static
+        line.next_to(self.steps if len(self.steps) else self.formula, DOWN, buff=0.35)
+        line.set_x(2.3 + line.width / 2)
+        self.steps.add(line)
+        return line
+
+    def exponentiate(self):
         sm = self.trace.info["softmax"]
-        self.xs = [-5.6, -3.0, -0.6, 1.9, 4.6]
-        self.top = 1.6
-        head = VGroup(
-            label("token", size=18, color=style.MUTED),
-            label("logit x", size=18, color=style.MUTED),
-            label("e^(x − max)", size=18, color=style.MUTED),
-            label("÷ sum", size=18, color=style.MUTED),
-            label("probability", size=18, color=style.MUTED),
+        exps = sm["exp_shifted"]
+        self.others_exp = sm["sum_exp_shifted"] - sum(exps)  # e^(x − max) of every token not shown, added up
+        scale = self.WIDTH / max(max(exps), self.others_exp)
+        bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
+        values = self.table.values(
+            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=18) for r, e in enumerate(exps)]
         )
-        self.place(head, -1)
-        rows = []
-        for r, i in enumerate(sm["ids"]):
-            p = "info.softmax"
-            rows.append(
-                self.place(
-                    VGroup(
-                        token_text(self.trace.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10),
-                        number(sm["logits"][r], f"{p}.logits.{r}", size=18),
-                        number(sm["exp_shifted"][r], f"{p}.exp_shifted.{r}", "exp", size=18),
-                        number(sm["sum_exp_shifted"], f"{p}.sum_exp_shifted", "exp", size=18, color=style.MUTED),
-                        number(sm["probs"][r], f"{p}.probs.{r}", "percent", size=18),
-                    ),
-                    r,
-                )
-            )
+        others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
+        head = self.place_head(label("e^(x − max)", size=18, color=style.MUTED))
+        line = self.step("1. e^(x − max), max = {m}", m=(sm["shift"], "info.softmax.shift", "value"))
         self.beat(
             "Exponentiate",
             "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
             m=(sm["shift"], "info.softmax.shift", "value"),
             say=f"Step one: subtract the largest logit, {dec(sm['shift'])}, which changes no probability, and raise "
-            f"e to each. The top token gets one, the next {dec(sm['exp_shifted'][1], 2)}.",
+            f"e to each. The top token gets one, the next {dec(exps[1], 2)}. Every other token of the vocabulary "
+            "gets its own small amount: together, the grey bar.",
         )
-        self.play(FadeIn(head), LaggedStart(*(FadeIn(VGroup(*row[:3])) for row in rows), lag_ratio=0.1))
+        self.play(FadeIn(line), ReplacementTransform(self.head, head))
+        self.play(
+            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
+            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            run_time=2,
+        )
+        for row, v in zip(self.table.rows, values):
+            row.value = v
+        self.stages.append(values)
+        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT))
+        self.head, self.others_bar = head, others_bar
+
+    def normalise(self):
+        t, sm = self.trace, self.trace.info["softmax"]
+        n = len(sm["ids"])
+        # The sum, laid end to end on one bar of length WIDTH: each piece is its token's share.
+        pieces = [self.WIDTH * p for p in sm["probs"]] + [self.WIDTH * sm["others"]]
+        x, segments = self.table.x0, VGroup()
+        y = self.table.y(n + 1) - 0.15
+        for k, w in enumerate(pieces):
+            seg = Rectangle(width=max(w, 0.005), height=0.3, stroke_width=1, stroke_color=style.BACKGROUND,
+                            fill_color=style.MUTED if k == n else style.BAR, fill_opacity=0.9)  # fmt: skip
+            segments.add(seg.move_to([x + seg.width / 2, y, 0]))
+            x += w
+        total_name = sentence("sum of all {v}", size=18, color=style.MUTED,
+                              v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
+        total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
+        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=18, color=style.MUTED)
+        self.table.values([total], first=n + 1)
+        total.set_y(y)
+        line2 = self.step("2. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp"))
+        line3 = self.step("3. divide each by the sum")
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
-            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
-            say=f"Step two: add them up over all {big(self.trace.meta['vocab_size'])} tokens, "
-            f"{dec(sm['sum_exp_shifted'], 2)}, and divide. "
-            f"{spoken_token(self.trace.info['vocab_display'][str(sm['ids'][0])], start=True)} gets "
-            f"{pct(sm['probs'][0])}.",
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            say=f"Step two: add them up over all {big(t.meta['vocab_size'])} tokens, "
+            f"{dec(sm['sum_exp_shifted'], 2)}. Laid end to end, they make one bar. Step three: divide each by the "
+            f"sum, and every bar shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
+            f"gets {pct(sm['probs'][0])}.",
         )
-        self.play(LaggedStart(*(FadeIn(VGroup(*row[3:])) for row in rows), lag_ratio=0.1))
-        self.rows = rows
-
-    def place(self, row: VGroup, r: int) -> VGroup:
-        y = self.top - 0.38 * r
-        row[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
-        for c in range(1, len(row)):
-            row[c].move_to([self.xs[c] + 0.8, y, 0], aligned_edge=RIGHT)
-        return row
+        sources = [row.bar for row in self.table.rows] + [self.others_bar]
+        self.play(FadeIn(line2), FadeIn(total_name))
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total), run_time=2)
+        probs = list(sm["probs"])
+        bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
+        others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
+        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=18)
+                                    for r, p in enumerate(probs)])  # fmt: skip
+        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=18,
+                                                      color=style.MUTED)], first=n)[0]  # fmt: skip
+        head = self.place_head(label("probability", size=18, color=style.MUTED))
+        self.play(FadeIn(line3), ReplacementTransform(self.head, head))
+        self.play(
+            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
+            Transform(self.others_bar, others_bar),
+            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            FadeIn(self.others_value),
+            run_time=2,
+        )
+        self.segments, self.sum_label = segments, VGroup(total_name, total)
+        self.stages.append(values)
 
     def show_others(self):
         sm = self.trace.info["softmax"]
         n = len(sm["ids"])
-        others = self.place(
-            VGroup(
-                label("all other tokens", size=18, color=style.MUTED),
-                label("", size=18),
-                label("", size=18),
-                label("", size=18),
-                number(sm["others"], "info.softmax.others", "percent", size=18, color=style.MUTED),
-            ),
-            n,
-        )
-        rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.85, 0, 0], stroke_width=1, color=style.MUTED)
-        rule.set_y(self.top - 0.38 * n + 0.2)
-        total = VGroup(label("total", size=18), statement(statements(self.trace)["softmax.total"], size=18))
-        y = self.top - 0.38 * (n + 1)
-        total[0].move_to([self.xs[0], y, 0], aligned_edge=LEFT)
-        total[1].move_to([self.xs[4] + 0.8, y, 0], aligned_edge=RIGHT)  # under the probabilities
+        found = statements(self.trace)["softmax.total"]
+        total = sentence("shown + all others: {t}", size=18, color=style.TEXT, t=claim(found))
+        total.next_to(self.sum_label, DOWN, buff=0.3).set_x(self.table.x0 + total.width / 2 - 2.4)
+        mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
+                                    color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
             "The rest",
             "The shown tokens and all the others together: the whole distribution.",
-            say=f"All the other tokens together share {pct(sm['others'])}. With the {n} shown, that is the whole "
-            "distribution: the probabilities add up to one.",
+            say=f"All the other tokens together take {pct(sm['others'])}: the grey piece of the bar. With the {n} "
+            "shown, that is the whole distribution: the probabilities add up to one.",
         )
-        self.play(FadeIn(others), Create(rule), FadeIn(total))
+        self.play(Create(mark), FadeIn(total))
         self.wait(1.5)
 
 
@@ -260,6 +410,22 @@ class Temperature(TraceScene):
     """Divide the logits by T before softmax: high T flattens, low T sharpens, T = 0 is the argmax."""
 
     SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
+    DIAL_X, DIAL_BOTTOM, DIAL_STEP = 4.9, -2.1, 0.8  # the T scale on the right: x, where T = 0 is, height per 1
+
+    def dial_y(self, temperature: float) -> float:
+        return self.DIAL_BOTTOM + temperature * self.DIAL_STEP
+
+    def dial(self) -> VGroup:
+        """The knob: a scale of T from 0 to 5 on the right, along which the current T moves."""
+        axis = Line([self.DIAL_X, self.dial_y(0), 0], [self.DIAL_X, self.dial_y(5), 0], color=style.MUTED,
+                    stroke_width=2)  # fmt: skip
+        ticks = VGroup()
+        for v in range(6):
+            ticks.add(Line([self.DIAL_X - 0.08, self.dial_y(v), 0], [self.DIAL_X + 0.08, self.dial_y(v), 0],
+                           color=style.MUTED, stroke_width=2))  # fmt: skip
+            ticks.add(label(str(v), size=18, color=style.MUTED).next_to(ticks[-1], LEFT, buff=0.1))
+        name = label("temperature", size=18, color=style.TEMPERATURE).next_to(axis, UP, buff=0.2)
+        return VGroup(axis, ticks, name)
 
     def construct(self):
         self.show_formula()
@@ -275,7 +441,8 @@ class Temperature(TraceScene):
             "Temperature T divides every logit before the softmax.",
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
-        self.play(FadeIn(self.formula))
+        self.dial_mob = self.dial()
+        self.play(FadeIn(self.formula), FadeIn(self.dial_mob))
 
     def top_ids(self) -> list[int]:
         return [i for i, _ in top_entries(self.trace["logits"], BARS)]
@@ -301,9 +468,12 @@ class Temperature(TraceScene):
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                               {"probs": shown})  # fmt: skip
         entries.append(rest)
-        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.4, scale_to=1.0, ellipsis=False)
-        bars.shift([-1.5 - bars.rows[0].bar.get_left()[0], 1.5 - bars.get_top()[1], 0])
-        t_label = label(f"T = {temperature:g}", size=26, color=style.TEMPERATURE).move_to([-4.8, 0.0, 0])
+        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.44, scale_to=1.0, ellipsis=False)
+        bars.shift([-2.6 - bars.rows[0].bar.get_left()[0], 1.75 - bars.get_top()[1], 0])
+        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.1).rotate(PI / 2)
+        marker.move_to([self.DIAL_X + 0.18, self.dial_y(min(temperature, 5.0)), 0])
+        t_label = VGroup(marker, label(f"T = {temperature:g}", size=24, color=style.TEMPERATURE))
+        t_label[1].next_to(marker, RIGHT, buff=0.1)
         total_line = sentence("total {t}", size=18, color=style.MUTED, t=claim(total))
         total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
         return VGroup(bars, t_label, total_line)
@@ -333,14 +503,26 @@ class Temperature(TraceScene):
 
     def zero(self):
         zero = self.bars_at(0.0)
+        top = self.top_ids()[0]
+        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
+        argmax = sentence(
+            "argmax: “{tok}”, the largest logit ({x}), every time",
+            size=20,
+            color=style.NEXT_SLOT,
+            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
+            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
+        ).next_to(zero[2], DOWN, buff=0.3)
+        argmax.align_to(zero[0].rows[0].bar, LEFT)
         self.beat(
             "T = 0",
             "T = 0 means: always the most likely token (the argmax).",
-            say="T equal to zero means the limit: all probability on the likeliest token, picked every time.",
+            say=f"T equal to zero means the limit: all probability on the likeliest token, "
+            f"{spoken_token(self.trace.info['vocab_display'][str(top)])}, picked every time.",
         )
-        self.play(FadeOut(self.bars), FadeIn(zero))
+        self.play(ReplacementTransform(self.bars, zero), run_time=1.5)
+        self.play(Create(pick), FadeIn(argmax))
         self.wait(1)
-        self.play(FadeOut(zero))
+        self.play(FadeOut(zero), FadeOut(pick), FadeOut(argmax), FadeOut(self.dial_mob))
 
     def three_continuations(self):
         t = self.trace
@@ -354,17 +536,18 @@ class Temperature(TraceScene):
             )
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=4.0, size=17, first_hue=len(t.token_ids))
-            judged = statement(statements(t)[f"comparisons.{c}"], size=15, color=style.MUTED)
-            columns.add(VGroup(head, judged, row).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
-        columns.arrange(RIGHT, buff=0.45, aligned_edge=UP)
+            row = TokenRow(displays, paths, max_width=11.0, size=18, first_hue=len(t.token_ids))
+            judged = statement(statements(t)[f"comparisons.{c}"], size=18, color=style.MUTED)
+            body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+            columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
+        columns.arrange(DOWN, buff=0.3, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
         prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(self.formula, DOWN, buff=0.35)  # under the formula, which stays on screen
-        room = prompt.get_bottom()[1] - 0.4 - (-2.9)  # down to the caption's band
+        prompt.next_to(self.formula, DOWN, buff=0.3)  # under the formula, which stays on screen
+        room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
-        columns.next_to(prompt, DOWN, buff=0.4)
+        columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
         self.beat(
             "Three temperatures",
             "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
@@ -391,9 +574,8 @@ class TopKTopP(TraceScene):
 
     def construct(self):
         self.heading()
-        self.play(FadeOut(self.base))
-        self.panel("top_k", -3.6)
-        self.panel("top_p", 3.4)
+        self.panel("top_k", -3.55)
+        self.panel("top_p", 3.55)
         self.wait(1.5)
 
     def heading(self):
@@ -419,13 +601,19 @@ class TopKTopP(TraceScene):
         first = spoken_token(self.trace.info["vocab_display"][str(part["top"][0][0])])
         if kind == "top_k":
             return (
-                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; scaled up, {first} has "
-                f"{pct(part['top'][0][1])}. The draw: {drawn}."
+                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; the rest is cut, "
+                f"and the kept bars grow to fill one hundred percent: {first} now has {pct(part['top'][0][1])}. "
+                f"The draw: {drawn}."
             )
         return (
             f"Top-p keeps the fewest tokens holding {pct(demo['p'])} of the probability: here {part['kept']}. "
-            f"The draw: {drawn}."
+            f"They grow the same way. The draw: {drawn}."
         )
+
+    def entries(self, pairs, path: str) -> list[dict]:
+        t = self.trace
+        return [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
+                 "prob_path": f"{path}.{j}.1"} for j, (i, p) in enumerate(pairs)]  # fmt: skip
 
     def panel(self, kind: str, x: float):
         t = self.trace
@@ -444,32 +632,30 @@ class TopKTopP(TraceScene):
                 n=(part["kept"], f"{base}.kept", "comma"),
                 m=(part["kept_mass"], f"{base}.kept_mass", "percent"),
             )
-        entries = [
-            {
-                "display": t.info["vocab_display"][str(i)],
-                "prob": p,
-                "token_path": vocab_path(i),
-                "prob_path": f"{base}.top.{j}.1",
-            }  # fmt: skip
-            for j, (i, p) in enumerate(part["top"][: self.SHOWN])
-        ]
-        bars = ProbabilityBars(entries, bar_width=2.6, size=18, row_height=0.38, ellipsis=part["kept"] > self.SHOWN)
+        kept = min(part["kept"], self.SHOWN)
+        before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
+        after = self.entries(part["top"][:kept], f"{base}.top")
+        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        old = ProbabilityBars(before, bar_width=3.0, size=20, row_height=0.44, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=3.0, size=20, row_height=0.44, ellipsis=part["kept"] > kept,
+                              scale_to=scale)  # fmt: skip
         title.move_to([x, 2.9, 0])
         note.next_to(title, DOWN, buff=0.2)
-        bars.shift([x - 1.2 - bars.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - bars.get_top()[1], 0])
+        shift = [x - 1.2 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
+        old.shift(shift)
+        new.shift(shift)
         chosen = part["chosen_id"]
+        share = statement(statements(t)[f"truncation.{kind}.shown"], size=18, color=style.MUTED)
+        if share.width > 6.7:
+            share.scale_to_fit_width(6.7)
+        share.next_to(old, DOWN, buff=0.3).set_x(x)
         drawn = sentence(
             "drawn: “{tok}”",
-            size=20,
+            size=22,
             color=style.NEXT_SLOT,
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
-        ).next_to(bars, DOWN, buff=0.35)
-        drawn.set_x(x)
-        share = statement(statements(t)[f"truncation.{kind}.shown"], size=16, color=style.MUTED)
-        if share.width > 6.4:
-            share.scale_to_fit_width(6.4)
-        share.next_to(bars, DOWN, buff=0.3).set_x(x)
-        drawn.next_to(share, DOWN, buff=0.25).set_x(x)
+        )
+        drawn.next_to(share, DOWN, buff=0.3).set_x(x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -477,15 +663,114 @@ class TopKTopP(TraceScene):
             else "Top-p keeps the fewest tokens that hold p of the probability.",
             say=self.panel_words(kind),
         )
-        self.play(FadeIn(title), FadeIn(note))
+        if kind == "top_k":  # the full distribution moves into the first panel
+            self.play(FadeIn(title), FadeIn(note), ReplacementTransform(self.base, old))
+        else:
+            self.play(FadeIn(title), FadeIn(note), FadeIn(old))
+        # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
+        edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
+        cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
+                         color=style.NEGATIVE, stroke_width=3)  # fmt: skip
+        self.play(Create(cut), run_time=0.5)
+        self.play(cut.animate.set_y(edge), run_time=1)
+        gone = [old.rows[j] for j in range(kept, len(old.rows))] + ([old.dots] if part["kept"] <= self.SHOWN else [])
+        if gone:
+            self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)
+            self.remove(*gone)
+        # The kept bars grow: each divided by the mass that was kept.
         self.play(
-            LaggedStart(*(FadeIn(r) for r in bars.rows), lag_ratio=0.1),
-            *([FadeIn(bars.dots)] if part["kept"] > self.SHOWN else []),
+            *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
+            *(ReplacementTransform(old.rows[j].pct, new.rows[j].pct) for j in range(kept)),
+            *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
+            *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
+            FadeOut(cut),
+            run_time=1.2,
         )
-        marks = [
-            SurroundingRectangle(r, buff=0.05, color=style.NEXT_SLOT)
-            for j, r in enumerate(bars.rows)
-            if entries[j]["token_path"] == vocab_path(chosen)
-        ]
-        self.play(FadeIn(share))
-        self.play(FadeIn(drawn), *(Create(m) for m in marks))
+        self.remove(*(old.rows[j].bar for j in range(kept)))
+        self.add(*(new.rows[j].bar for j in range(kept)))
+        self.play(FadeIn(share), run_time=0.5)
+        hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
+        if hit:  # the drawn token is among the bars shown: marked, and its name carried down
+            self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)), run_time=0.5)
+            self.play(TransformFromCopy(new.rows[hit[0]].name, drawn), run_time=0.8)
+        else:
+            self.play(FadeIn(drawn))
+
+
+class Recap(TraceScene):
+    """The lecture's ending: the whole road from this prompt to its drawn token, with its own numbers, and what
+    comes next."""
+
+    def construct(self):
+        t = self.trace
+        last = len(t.token_ids) - 1
+        step = t.info["continuation"]["steps"][0]
+        sm = t.info["softmax"]
+        top = sm["ids"][0]
+        tokens = TokenRow(t.token_display, [f"info.tokens.display.{i}" for i in range(len(t.token_ids))],
+                          max_width=8.0, size=18)  # fmt: skip
+        if len(tokens) > 1:  # a long prompt: its tokens on one line, smaller, never under the type minimum
+            tokens = TokenRow(t.token_display[:8], [f"info.tokens.display.{i}" for i in range(8)], max_width=99,
+                              size=18)  # fmt: skip
+            tokens.add(label("…", size=18, color=style.MUTED).next_to(tokens, RIGHT, buff=0.1))
+        x = t["ln_final.hook_normalized"][last]
+        entries = {f"x{i}": (float(x[i]), f"ln_final.hook_normalized[{last},{i}]", "value") for i in range(3)}
+        stages = [
+            ("prompt", sentence("“{p}”", size=20, p=(t.prompt, "meta.settings.prompt", "cut40"))),
+            ("tokens", tokens),
+            ("vectors", sentence("{n} vectors of {d} numbers", size=20, n=(t.token_ids, "info.tokens.ids", "len"),
+                                 d=(t.meta["d_model"], "meta.d_model", "int"))),  # fmt: skip
+            ("attention, MLP", sentence("{L} layers: attention mixes the tokens, the MLP works on each", size=20,
+                                        L=(t.meta["n_layer"], "meta.n_layer", "int"))),  # fmt: skip
+            ("last vector", sentence("[{x0}, {x1}, {x2}, …]", size=20, **entries)),
+            ("probabilities", sentence("“{tok}” {p}, … over {v} tokens", size=20,
+                                       tok=(t.info["vocab_display"][str(top)], vocab_path(top), "text"),
+                                       p=(sm["probs"][0], "info.softmax.probs.0", "percent"),
+                                       v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))),  # fmt: skip
+            ("drawn token", sentence("“{tok}”, with {p} of the probability", size=20, color=style.NEXT_SLOT,
+                                     tok=(step["chosen_display"], "info.continuation.steps.0.chosen_display", "text"),
+                                     p=(step["chosen_prob"], "info.continuation.steps.0.chosen_prob", "percent"))),
+        ]  # fmt: skip
+        rows = VGroup()
+        for k, (name, what) in enumerate(stages):
+            y = 2.85 - k * 0.62
+            head = label(name, size=18, color=style.MUTED)
+            head.move_to([-2.5 - head.width / 2, y, 0])
+            what.move_to([-1.9 + what.width / 2, y, 0])
+            rows.add(VGroup(head, what))
+        self.fit_width(rows)
+        arrows = VGroup(*(Arrow([-2.2, rows[k].get_y() + 0.05, 0], [-2.2, rows[k + 1].get_y() - 0.05, 0], buff=0,
+                                stroke_width=2, color=style.MUTED, max_tip_length_to_length_ratio=0.25)
+                          for k in range(len(rows) - 1)))  # fmt: skip
+        self.beat(
+            "The whole road",
+            "From the prompt to the next token: every step, with this prompt's numbers.",
+            say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens, and each token a vector of "
+            f"{t.meta['d_model']} numbers. {t.meta['n_layer']} layers of attention and MLP reworked them. The last "
+            f"vector scored every token of the vocabulary; softmax made that {pct(sm['probs'][0])} for "
+            f"{spoken_token(t.info['vocab_display'][str(top)])}; and the draw gave "
+            f"{spoken_token(step['chosen_display'])}.",
+        )
+        self.play(FadeIn(rows[0]))
+        for k in range(1, len(rows)):
+            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2), run_time=0.8)
+        nxt = VGroup(
+            label("Next: attention in depth", size=26),
+            label("how a head decides where to look:", size=18, color=style.MUTED),
+            label("queries, keys and values, head by head", size=18, color=style.MUTED),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
+        VGroup(nxt, box).to_edge(RIGHT, buff=0.5).set_y(-2.0)
+        # The drawn token joins the prompt's tokens: the road runs again from there.
+        appended = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT,
+                            size=18)  # fmt: skip
+        appended.next_to(tokens, RIGHT, buff=0.08)
+        self.beat(
+            "Next",
+            "Next time: attention in depth.",
+            say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
+            "decides where to look, with queries, keys and values.",
+        )
+        self.play(TransformFromCopy(rows[-1][1], appended), run_time=1.5)
+        self.play(Create(box), FadeIn(nxt))
+        self.wait(1.5)

@@ -7,18 +7,45 @@ import re
 import numpy as np
 import pytest
 
-from scenes.components import FORMATTERS
-from scenes.unembedding import BARS, Softmax, Temperature, TopKTopP, Unembedding
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text
+from scenes.components import FORMATTERS, number
+from scenes.unembedding import BARS, Recap, Softmax, Temperature, TopKTopP, Unembedding
+from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text, texts
+
+MIN_CAP_PX = 10  # the smallest cap height a text may have at 854×480
+CAP = 0.6  # a capital's height in DejaVu Sans, measured in units of font size at 480 px (size 17 → 10.2 px)
 
 
-@pytest.mark.parametrize("scene_cls", [Unembedding, Softmax, Temperature, TopKTopP])
+def font_size(t) -> float:
+    """The size a text is drawn at now: a number's strut makes it taller than its letters, so its size is read
+    against a fresh number's."""
+    if hasattr(t, "gptanim_numbers") and not hasattr(t, "gptanim_static"):  # components.number
+        return t.font_size / (number(0.0, "x", size=20).font_size / 20)
+    return t.font_size
+
+
+def check_text_size(scene) -> None:
+    """Every text on screen, and every caption, is at least MIN_CAP_PX high in capitals at 854×480."""
+    for t in [*texts(scene), *scene.captions]:
+        assert font_size(t) * CAP >= MIN_CAP_PX, f"{shown_text(t)!r} is {font_size(t) * CAP:.1f} px"
+
+
+def check_captions_clear(scene) -> None:
+    """The caption's band holds only the caption: no other text reaches down into it."""
+    band = scene.caption.get_top()[1] + 0.05
+    for t in texts(scene):
+        if t is not scene.caption:
+            assert t.get_bottom()[1] > band, f"{shown_text(t)!r} reaches into the caption's band"
+
+
+@pytest.mark.parametrize("scene_cls", [Unembedding, Softmax, Temperature, TopKTopP, Recap])
 @pytest.mark.parametrize("case", ["default", "unicode", "12-layer"])
 def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path):
     scene = render(scene_cls, scene_traces[case], tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 5
     check_layout(scene)
+    check_text_size(scene)
+    check_captions_clear(scene)
 
 
 def test_softmax_shows_top_probabilities_and_the_rest_adding_to_one(scene_traces, tmp_path):
@@ -26,12 +53,22 @@ def test_softmax_shows_top_probabilities_and_the_rest_adding_to_one(scene_traces
     tr = loaded_trace(scene_traces["default"])
     paths = shown_paths(scene)
     sm = tr.info["softmax"]
-    for r in range(len(sm["ids"])):
-        assert {f"info.softmax.logits.{r}", f"info.softmax.exp_shifted.{r}", f"info.softmax.probs.{r}"} <= paths
-    assert "info.softmax.others" in paths
+    for stage, field in zip(scene.stages, ["logits", "exp_shifted", "probs"]):  # each set of values the bars took
+        for r, text in enumerate(stage):
+            ((path, fmt),) = text.gptanim_numbers
+            assert path == f"info.softmax.{field}.{r}"
+            assert shown_text(text) == FORMATTERS[fmt](sm[field][r])
+    assert {f"info.softmax.probs.{r}" for r in range(len(sm["ids"]))} <= paths
+    assert {"info.softmax.others", "info.softmax.sum_exp_shifted", "claims.softmax.total"} <= paths
     assert sum(sm["probs"]) + sm["others"] == pytest.approx(1.0)
     by_hand = np.exp(tr["logits"].astype(np.float64))
     np.testing.assert_allclose(sm["probs"], (by_hand / by_hand.sum())[sm["ids"]], rtol=1e-9)
+    # The bars are the probabilities: the shown ones and the others bar fill exactly one bar's length (100%).
+    bars = [row.bar.width for row in scene.table.rows] + [scene.others_bar.width]
+    assert sum(bars) == pytest.approx(Softmax.WIDTH, abs=0.02 * len(bars))
+    assert sum(s.width for s in scene.segments) == pytest.approx(Softmax.WIDTH, abs=0.01)
+    for row, p in zip(scene.table.rows, sm["probs"]):
+        assert row.bar.width == pytest.approx(max(Softmax.WIDTH * p, 0.02))
 
 
 @pytest.mark.parametrize("temperature", [0.2, 0.5, 1.0, 2.0, 5.0])
@@ -68,3 +105,19 @@ def test_three_continuations_are_the_traces(scene_traces, tmp_path):
         assert f"info.comparisons.{c}.temperature" in paths
         for i in range(len(run["steps"])):
             assert f"info.comparisons.{c}.steps.{i}.chosen_display" in paths
+
+
+def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_shares(scene_traces, tmp_path):
+    scene = render(TopKTopP, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    demo, paths = tr.info["truncation"], shown_paths(scene)
+    for kind in ("top_k", "top_p"):
+        part = demo[kind]
+        kept = min(part["kept"], TopKTopP.SHOWN)
+        base = dict(demo["base_top"])
+        for j, (i, p) in enumerate(part["top"][:kept]):  # each kept share is the untruncated one over the kept mass
+            assert p == pytest.approx(base[i] / part["kept_mass"], rel=1e-6)
+            assert f"info.truncation.{kind}.top.{j}.1" in paths
+        assert not {f"info.truncation.{kind}.top.{j}.1" for j in range(kept, 10)} & paths
+        assert f"info.vocab_display.{part['chosen_id']}" in paths
+    assert "info.truncation.base_top.0.1" not in paths  # the untruncated bars were cut and renormalised
