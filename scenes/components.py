@@ -41,6 +41,7 @@ FORMATTERS: dict[str, Callable] = {
     "percent": fmt_percent,
     "int": lambda v: f"{int(v)}",
     "comma": lambda v: f"{int(v):,}",
+    "comma_less1": lambda v: f"{int(v) - 1:,}",  # all but one of a count
     "float": lambda v: f"{float(v):g}",
     "text": str,
     "len": lambda v: str(len(v)),

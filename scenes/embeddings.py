@@ -147,12 +147,15 @@ class Tokenization(TraceScene):
 
 
 class EmbeddingMatrix(TraceScene):
-    """W_E as a real slice, one column per token; each prompt token picks its column, which becomes its vector."""
+    """W_E as a real slice, one column per token; a one-hot vector times W_E picks a column; each prompt
+    token's column leaves the matrix and becomes that token's vector."""
 
     COLS, ROWS = 7, 7
+    MAX_LOOKUPS = 5  # prompt tokens whose column flies out (those among the first COLS columns)
 
     def construct(self):
         self.show_matrix()
+        self.one_hot()
         self.pick_columns()
 
     def show_matrix(self):
@@ -160,60 +163,127 @@ class EmbeddingMatrix(TraceScene):
         ids = t.info["embedding_slice_ids"][: self.COLS]
         W = t["weights.W_E_slice"][: self.COLS].T  # (d_model, tokens): vocabulary across, dimensions down
         self.ids = ids
-        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=15)
-        self.matrix.move_to([-1.2, -0.35, 0])
-        heads = VGroup(
+        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=18)
+        self.matrix.move_to([-3.2, -0.55, 0])
+        self.heads = VGroup(
             *(
                 token_text(
                     t.info["vocab_display"][str(i)],
                     f"info.vocab_display.{i}",
-                    size=16,
+                    size=18,
                     color=style.token_hue(c),
                     limit=8,
                 )
                 .rotate(np.pi / 4)
-                .next_to(self.matrix.grid[0][c], UP, buff=0.25)
+                .next_to(self.matrix.grid[0][c], UP, buff=0.62)
+                .align_to(self.matrix.grid[0][c], LEFT)
                 for c, i in enumerate(ids)
             )
         )
-        self.heads = heads
-        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.3)
+        top = min(h.get_bottom()[1] for h in self.heads)
+        for h in self.heads:
+            h.align_to([0, top, 0], DOWN)
+        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.25).to_edge(LEFT, buff=0.6)
         size = sentence(
-            "{d} rows × {v} columns, one column per token of the vocabulary",
+            "{d} rows × {v} columns, one per token",
             size=18,
             color=style.MUTED,
             d=(t.meta["d_model"], "meta.d_model", "int"),
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-        ).next_to(self.matrix, DOWN, buff=0.25)
+        ).next_to(self.matrix, DOWN, buff=0.2)
         self.beat(
             "Embedding matrix",
             "The embedding matrix holds one column of learned numbers for every token.",
             say=f"Next, each token is looked up in the embedding matrix: {big(t.meta['vocab_size'])} columns, one "
             f"per token, of {t.meta['d_model']} numbers each. Here is a small slice.",
         )
-        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(heads), FadeIn(size))
+        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(self.heads), FadeIn(size))
         self.title, self.size_note = title, size
+
+    def column_cells(self, col: int) -> VGroup:
+        return VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+
+    def one_hot(self):
+        """The first token as a one-hot vector (1 at its id): laid over the columns, times W_E, it keeps one."""
+        t = self.trace
+        token_id = t.token_ids[0]
+        col = self.ids.index(token_id)
+        bits = VGroup(*(label("1" if i == token_id else "0", size=18, color=style.KEY if i == token_id else style.MUTED)
+                        for i in self.ids))  # fmt: skip
+        vec = VGroup(*bits, label("⋮", size=18, color=style.MUTED)).arrange(DOWN, buff=0.12)
+        vec.move_to([1.3, self.matrix.get_y(), 0])
+        name = VGroup(
+            sentence("one-hot “{tok}”:", size=18, tok=(t.token_display[0], "info.tokens.display.0", "text")),
+            sentence("1 at id {id},", size=18, id=(token_id, "info.tokens.ids.0", "int")),
+            sentence("0 at the other {rest}", size=18, rest=(t.meta["vocab_size"], "meta.vocab_size", "comma_less1")),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        self.fit_width(name, 4.0).next_to(vec, RIGHT, buff=1.2).align_to(vec, UP)
+        ids = VGroup(
+            *(
+                number(i, f"info.embedding_slice_ids.{c}", "int", size=16, color=style.MUTED).next_to(
+                    bits[c], RIGHT, buff=0.3
+                )
+                for c, i in enumerate(self.ids)
+            )
+        )
+        self.beat(
+            "One-hot",
+            "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            say=f"Is there a one-hot step before the embedding? In effect, yes. {spoken_token(t.token_display[0])} "
+            f"is token {token_id:,}: a vector of {big(t.meta['vocab_size'])} zeros with a single 1 at that place.",
+        )
+        self.play(FadeIn(vec), FadeIn(ids), FadeIn(name))
+        # Laid along the columns: each entry above the column of its id, then multiplied in.
+        targets = [self.matrix.grid[0][c].get_top() + 0.28 * UP for c in range(self.COLS)]
+        self.beat(
+            "Times W_E",
+            "W_E times the one-hot vector: every column times zero but one; the product is column {id}.",
+            id=(token_id, "info.tokens.ids.0", "int"),
+            say="Multiply the matrix by it. Each column is scaled by its entry: zero wipes out every column but one, "
+            "so the product is just the token's column. Real models skip the multiplication and read the column.",
+        )
+        self.play(FadeOut(ids), FadeOut(vec[-1]), *(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=1.2)
+        others = [self.column_cells(c) for c in range(self.COLS) if c != col]
+        self.play(*(cells.animate.set_opacity(0.2) for cells in others), run_time=1.0)
+        self.wait(0.5)
+        self.play(FadeOut(bits), FadeOut(name), *(cells.animate.set_opacity(1) for cells in others), run_time=0.6)
 
     def pick_columns(self):
         t = self.trace
-        pos = 0
-        token_id = t.token_ids[pos]
-        col = self.ids.index(token_id)
-        column_mark = SurroundingRectangle(VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS])), buff=0.08,
-                                           color=style.token_hue(col))  # fmt: skip
-        vector = VectorColumn(t["hook_embed"][pos], lambda i: f"hook_embed[{pos},{i}]", shown=self.ROWS, size=15)
-        vector.move_to([4.9, self.matrix.get_y(), 0])
-        vlabel = sentence("vector of “{tok}”", size=18, tok=(t.token_display[pos], "info.tokens.display.0", "text"))
-        vlabel.next_to(vector, UP, buff=0.3)
-        picked = VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+        positions = [p for p in range(len(t.token_ids)) if t.token_ids[p] in self.ids][: self.MAX_LOOKUPS]
+        vectors, marks, labels = VGroup(), VGroup(), VGroup()
+        x0 = 0.9
+        step = min(1.25, (6.6 - x0) / max(len(positions), 1))
+        for k, p in enumerate(positions):
+            col = self.ids.index(t.token_ids[p])
+            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=18)
+            vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
+            vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
+            name = token_text(
+                t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(col), limit=6
+            )
+            self.fit_width(name, step - 0.1).next_to(vector, UP, buff=0.2)
+            mark = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
+            vectors.add(vector)
+            labels.add(name)
+            marks.add(mark)
         self.beat(
             "Look up",
             "Each token of the prompt picks its column: that column is the token's first vector.",
-            say=f"The first token, {spoken_token(t.token_display[pos])}, picks its column, and those numbers become "
-            "its vector.",
+            say=f"So each token of the prompt simply picks its column. The first, {spoken_token(t.token_display[0])}, "
+            "goes first, and those numbers become its vector; then the next tokens, each its own column.",
         )
-        self.play(Create(column_mark))
-        self.play(TransformFromCopy(picked, vector.entries), FadeIn(vector.decor), FadeIn(vlabel), run_time=1.5)
+        for k, p in enumerate(positions):
+            col = self.ids.index(t.token_ids[p])
+            run = 1.4 if k == 0 else 0.8
+            self.play(Create(marks[k]), FadeIn(labels[k]), run_time=0.4 if k else 0.6)
+            self.play(
+                TransformFromCopy(self.column_cells(col), vectors[k].entries),
+                FadeIn(vectors[k].decor),
+                FadeOut(marks[k]),
+                run_time=run,
+            )
         self.beat(
             "Learned",
             "These numbers were learned in training; nobody chose them by hand.",

@@ -41,6 +41,15 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     for i in range(7):
         assert f"weights.W_E_slice[{col},{i}]" in paths and f"hook_embed[0,{i}]" in paths
         assert tr["weights.W_E_slice"][col, i] == tr["hook_embed"][0, i]
+    looked_up = [p for p in range(len(tr.token_ids)) if tr.token_ids[p] in tr.info["embedding_slice_ids"][:7]]
+    assert len(looked_up) > 1  # the lookup happens for several of the prompt's tokens, not one
+    for p in looked_up[: EmbeddingMatrix.MAX_LOOKUPS]:
+        assert f"hook_embed[{p},0]" in paths and f"info.tokens.display.{p}" in paths
+    # The one-hot beat names the token's real id and the vocabulary's size.
+    one_hot = [c for c in scene.captions if "Is there a one-hot step" in c.gptanim_text]
+    assert one_hot and ("meta.vocab_size", "comma") in one_hot[0].gptanim_numbers
+    product = [c for c in scene.captions if "one-hot vector" in c.gptanim_text]
+    assert product and str(tr.token_ids[0]) in product[0].gptanim_text
 
 
 def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
