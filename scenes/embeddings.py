@@ -14,9 +14,12 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     Line,
+    ReplacementTransform,
     SurroundingRectangle,
+    Transform,
     TransformFromCopy,
     ValueTracker,
     VGroup,
@@ -257,7 +260,7 @@ class EmbeddingMatrix(TraceScene):
         step = min(1.25, (6.6 - x0) / max(len(positions), 1))
         for k, p in enumerate(positions):
             col = self.ids.index(t.token_ids[p])
-            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=18)
+            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=20)
             vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
             vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
             name = token_text(
@@ -294,36 +297,51 @@ class EmbeddingMatrix(TraceScene):
 
 
 class ContextEmbedding(TraceScene):
-    """Position vectors added to token vectors; the same token in two contexts drifting apart; the logit lens."""
+    """One shot: token vector + position vector add into the residual; the context size; the same token in
+    two contexts drifting apart; the logit lens."""
+
+    SHOWN_TOKENS = 8  # the prompt's last tokens drawn with their positions
+    ROWS_X = -0.3  # where the cosine bars start (the summed vector stays on their left)
 
     def construct(self):
         self.add_position()
+        self.context_size()
         self.two_contexts()
         self.logit_lens()
 
     def add_position(self):
         t = self.trace
         p = len(t.token_ids) - 1
+        first = max(0, p + 1 - self.SHOWN_TOKENS)
+        boxes = [
+            TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=20)
+            for i in range(first, p + 1)
+        ]
+        row = VGroup(*boxes).arrange(RIGHT, buff=0.1)
+        self.fit_width(row, 11.0).to_edge(UP, buff=0.35)
+        places = VGroup(*(label(str(i), size=16, color=style.MUTED).next_to(b, DOWN, buff=0.1)
+                          for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
+        places[-1].become(number(t.token_ids, "info.tokens.ids", "lastindex", size=16, color=style.MUTED)
+                          .move_to(places[-1]))  # fmt: skip
         cols = VGroup(
-            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=15),
-            label("+", size=26),
-            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=15),
-            label("=", size=26),
+            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=20),
+            label("+", size=28),
+            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=20),
+            label("=", size=28),
             VectorColumn(
-                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=15
+                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=20
             ),
-        ).arrange(RIGHT, buff=0.3)
-        self.fit_width(cols)
-        cols.move_to([0, 0.2, 0])
+        ).arrange(RIGHT, buff=0.5)
+        cols.move_to([0, -0.1, 0])
         names = VGroup(
             sentence(
                 "token “{tok}”",
-                size=16,
+                size=18,
                 color=style.MUTED,
                 tok=(t.token_display[p], f"info.tokens.display.{p}", "text"),
-            ),
-            sentence("position {n}", size=16, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
-            label("first vector", size=16, color=style.MUTED),
+            ),  # fmt: skip
+            sentence("position {n}", size=18, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            label("into the residual stream", size=18, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -336,9 +354,54 @@ class ContextEmbedding(TraceScene):
             say=f"A token's vector says nothing about where it stands, so a learned vector for its position is "
             f"added. Here for {spoken_token(t.token_display[p])}, at position {p}.",
         )
-        self.play(FadeIn(cols), FadeIn(names))
+        self.play(FadeIn(row), FadeIn(places))
+        tok, plus, pos, eq, total = cols
+        self.play(
+            TransformFromCopy(boxes[-1], tok.entries),
+            FadeIn(tok.decor),
+            FadeIn(names[0]),
+            TransformFromCopy(places[-1], pos.entries),
+            FadeIn(pos.decor),
+            FadeIn(names[1]),
+            FadeIn(plus),
+            run_time=1.5,
+        )
+        a, b = tok.entries.copy(), pos.entries.copy()
+        self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
+                  Transform(a, total.entries), Transform(b, total.entries), run_time=1.5)  # fmt: skip
+        self.remove(a, b)
+        self.add(total.entries)
+        self.row, self.places, self.cols, self.names = row, places, cols, names
+
+    def context_size(self):
+        t = self.trace
+        n, n_ctx = len(t.token_ids), t.meta["n_ctx"]
+        width = 10.0
+        left = np.array([-width / 2, -2.45, 0])
+        track = Line(left, left + width * RIGHT, stroke_width=8, color=style.MUTED).set_opacity(0.35)
+        used = Line(left, left + max(width * n / n_ctx, 0.06) * RIGHT, stroke_width=8, color=style.KEY)
+        ends = VGroup(
+            label("0", size=16, color=style.MUTED).next_to(track, LEFT, buff=0.15),
+            number(n_ctx, "meta.n_ctx", "comma", size=16, color=style.MUTED).next_to(track, RIGHT, buff=0.15),
+        )
+        note = sentence(
+            "context: {c} positions, {n} used here; GPT-3 (reference figure): {g}",
+            size=18,
+            c=(n_ctx, "meta.n_ctx", "comma"),
+            n=(t.token_ids, "info.tokens.ids", "len"),
+            g=(t.info["gpt3"]["dims"]["n_ctx"], "info.gpt3.dims.n_ctx", "comma"),
+        ).next_to(track, UP, buff=0.2)
+        self.beat(
+            "Context size",
+            "One position vector per place: the model reads at most {c} tokens at once.",
+            c=(n_ctx, "meta.n_ctx", "comma"),
+            say=f"There is one learned position vector per place, {big(n_ctx)} of them, so this model reads at most "
+            f"{big(n_ctx)} tokens at once; the prompt uses {n}. GPT-3 has {big(t.info['gpt3']['dims']['n_ctx'])}.",
+        )
+        self.play(Create(track), FadeIn(ends), FadeIn(note))
+        self.play(GrowFromEdge(used, LEFT), run_time=1.0)
         self.wait(1)
-        self.play(FadeOut(cols), FadeOut(names))
+        self.size_group = VGroup(track, used, ends, note)
 
     def two_contexts(self):
         t = self.trace
@@ -365,9 +428,10 @@ class ContextEmbedding(TraceScene):
         step = min(0.4, 4.2 / len(stages))
         for s, row in enumerate(rows):
             y = 1.9 - 0.45 - s * step
-            row[0].move_to([-2.6, y, 0], aligned_edge=RIGHT)
-            row[1].put_start_and_end_on([-2.4, y, 0], [-2.4 + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
-            row[2].move_to([-2.4 + bar_w + 0.7, y, 0])
+            x = self.ROWS_X
+            row[0].move_to([x - 0.2, y, 0], aligned_edge=RIGHT)
+            row[1].put_start_and_end_on([x, y, 0], [x + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
+            row[2].move_to([x + bar_w + 0.7, y, 0])
         heading = sentence("cosine similarity of the two “{tok}” vectors", size=18,
                            tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
         self.beat(
@@ -377,10 +441,21 @@ class ContextEmbedding(TraceScene):
             f"two vectors, 1 meaning the same direction: {dec(pair['cosines'][0], 2)} at first, "
             f"{dec(pair['cosines'][-1], 2)} after the last layer, as each layer mixes in context.",
         )
-        self.play(FadeIn(contexts))
-        self.play(FadeIn(heading), LaggedStart(*(FadeIn(r) for r in rows), lag_ratio=0.2), run_time=2)
+        # The summed vector stays: it is the "embedding" row's vector; the rest makes room.
+        self.play(
+            FadeOut(self.row), FadeOut(self.places), FadeOut(self.size_group),
+            FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
+            VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
+            FadeIn(contexts),
+        )  # fmt: skip
+        self.play(
+            FadeIn(heading),
+            LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows), lag_ratio=0.2),
+            LaggedStart(*(FadeIn(VGroup(r[0], r[2])) for r in rows), lag_ratio=0.2),
+            run_time=2,
+        )
         self.wait(1)
-        self.play(FadeOut(contexts), FadeOut(rows), FadeOut(heading))
+        self.contexts, self.cos_rows, self.heading = contexts, rows, heading
 
     def lens_token(self, stage: int) -> str:
         return spoken_token(self.trace.info["vocab_display"][str(int(self.trace["logit_lens.top_ids"][stage, 0]))])
@@ -415,7 +490,14 @@ class ContextEmbedding(TraceScene):
             f"at {pct(probs[0, 0])}. After the last layer: {self.lens_token(t.n_layer)}, at "
             f"{pct(probs[t.n_layer, 0])}.",
         )
-        self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
+        # The stage names move from the cosine rows into the table; the rest gives way to the predictions.
+        self.play(
+            FadeOut(self.contexts), FadeOut(self.heading), FadeOut(VGroup(self.cols[4], self.names[2])),
+            *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
+            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)),
+            FadeIn(title),
+        )  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(VGroup(*row[1:])) for row in table), lag_ratio=0.2), run_time=2)
         self.play(FadeIn(note))
         self.wait(1.5)
 

@@ -148,3 +148,37 @@ def loaded_trace(path):
     from model.trace_data import Trace
 
     return Trace.load(path)
+
+
+CAP_HEIGHT = 0.486 / 48  # a capital's height per unit of font size (DejaVu Sans), in frame units
+MIN_CAP_PX = 9.5  # "about 10 px" of cap height at 854×480
+
+
+def cap_height_px(t: Text, frame_height: float, pixel_height: int = 480) -> float:
+    """How tall a capital of this text is drawn at 854×480 (for a rotated text its box's scale is an upper bound)."""
+    return t.font_size * CAP_HEIGHT * pixel_height / frame_height
+
+
+def check_text_size(scene) -> None:
+    """Every text on the last frame is legible at 854×480: at least about 10 px of cap height."""
+    for t in texts(scene):
+        px = cap_height_px(t, scene.frame_size[1])
+        assert px >= MIN_CAP_PX, f"{shown_text(t)!r} is {px:.1f} px tall at 480p"
+
+
+def check_caption_band(scene) -> None:
+    """Nothing drawn on the last frame reaches into the caption's band at the bottom."""
+    caption = getattr(scene, "caption", None)
+    if caption is None:
+        return
+    band_top = caption.get_top()[1]
+    own = {id(m) for m in caption.get_family()}
+    for mob in scene.mobjects:
+        for m in mob.get_family():
+            if id(m) in own or m.get_family() != [m] or not len(m.points):
+                continue
+            if m.get_fill_opacity() == 0 and m.get_stroke_opacity() == 0:
+                continue
+            assert m.get_bottom()[1] > band_top, (
+                f"{type(m).__name__} {shown_text(m) if isinstance(m, Text) else ''} reaches into the caption"
+            )

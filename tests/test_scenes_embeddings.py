@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from tests.scenecheck import (
+    check_caption_band,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+)
 
 
 @pytest.mark.parametrize("scene_cls", [Tokenization, EmbeddingMatrix, ContextEmbedding, EmbeddingSpace])
@@ -19,6 +27,9 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
+    if scene_cls in (EmbeddingMatrix, ContextEmbedding):  # the reworked scenes: legible, captions over nothing
+        check_text_size(scene)
+        check_caption_band(scene)
 
 
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
@@ -58,6 +69,10 @@ def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
     paths = shown_paths(scene)
     for s in range(tr.n_layer + 1):
         assert f"logit_lens.top_probs[{s},0]" in paths
+    # The context size, with GPT-3's beside it as a reference figure, was drawn (it gives way to the lens).
+    note = scene.size_group[-1]
+    assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for p, _ in note.gptanim_numbers}
+    assert f"{tr.meta['n_ctx']:,} positions" in note.gptanim_text and "2,048" in note.gptanim_text
 
 
 def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp_path):
