@@ -81,15 +81,20 @@ class Title(TraceScene):
 
     def show_letters(self):
         meta = self.trace.meta
-        footer = sentence(
-            "Every number ahead comes from {model} ({n} parameters) running on “{prompt}”.",
-            size=22,
-            color=style.MUTED,
-            model=(meta["model"], "meta.model", "text"),
-            n=(meta["n_params"], "meta.n_params", "comma"),
-            prompt=(self.trace.prompt, "meta.settings.prompt", "cut40"),
-        )
-        self.add(self.fit_width(footer).move_to([0, -2.75, 0]))  # on screen from the first frame
+        footer = VGroup(
+            sentence(
+                "Every number ahead comes from {model} ({n} parameters) running on",
+                size=22,
+                color=style.MUTED,
+                model=(meta["model"], "meta.model", "text"),
+                n=(meta["n_params"], "meta.n_params", "comma"),
+            ),
+            # The prompt on its own line, its end kept (a long one loses its middle, not its last words).
+            sentence("“{prompt}”", size=26, prompt=(self.trace.prompt, "meta.settings.prompt", "ends64")),
+        ).arrange(DOWN, buff=0.18)
+        for line in footer:
+            self.fit_width(line)
+        self.add(footer.move_to([0, -2.55, 0]))  # on screen from the first frame
         self.gpt = label("GPT", size=140, color=style.TEXT)
         self.beat(
             "Title",
@@ -283,12 +288,22 @@ class PredictSampleRepeat(TraceScene):
             note.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
             source = note
             self.pick = note
-        if full:
+        if full and i == 0:
             seed = self.trace.info["continuation"]["seed"]
             self.beat(
                 "Sample",
                 "Then one token is drawn at random, in proportion to its probability (seed {s}).",
                 s=(seed, "info.continuation.seed", "int"),
+                say=self.sample_words(i, step),
+            )
+        elif full:  # a later draw: its own caption, with its own numbers
+            self.beat(
+                "Sample",
+                f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
+                static=True,
+                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
+                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
+                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
                 say=self.sample_words(i, step),
             )
         self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)

@@ -8,7 +8,7 @@ import pytest
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
 from tests.conftest import PROMPTS
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text, texts
 
 CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt only in its footer
 CASES += [(cls, case) for cls in (PredictSampleRepeat, InsideTransformer) for case in [*PROMPTS, "12-layer"]]
@@ -21,6 +21,11 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, tr)
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
+    said = [b["text"] for b in scene.beats]
+    assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
+    if scene_cls is Title:  # the prompt's end is on screen, however long it is
+        prompt = [t for t in texts(scene) if ("meta.settings.prompt", "ends64") in getattr(t, "gptanim_numbers", [])]
+        assert prompt and shown_text(prompt[0]).rstrip("”").endswith(tr.prompt[-20:])
 
 
 def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribution(scene_traces, tmp_path):
