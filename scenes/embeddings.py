@@ -62,11 +62,12 @@ class Tokenization(TraceScene):
         items = []
         for i in range(n):
             box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=22)
-            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=14, color=style.MUTED)
-            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
+            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=17, color=style.MUTED)
+            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.08)))
         row = flow(items, 12.6, gap=0.12, line_gap=0.2)
-        if row.height > 3.0:
-            row.scale_to_fit_height(3.0)
+        while len(row) > 1 and row.height > 3.0:  # whole lines that fit, at a legible size (not shrunk)
+            row.remove(row[-1])
+        n = sum(len(line) for line in row)
         self.row = row.to_edge(UP, buff=0.45).to_edge(LEFT, buff=0.5)
         self.beat(
             "Tokens",
@@ -76,7 +77,7 @@ class Tokenization(TraceScene):
             f"each is just a number: {spoken_token(t.token_display[0])} is number {t.token_ids[0]:,}. "
             "A dot marks a space.",
         )
-        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items), lag_ratio=0.05), run_time=2)
+        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items[:n]), lag_ratio=0.05), run_time=2)
         if len(t.token_ids) > n:
             self.beat(
                 "More",

@@ -27,7 +27,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
-    if scene_cls in (EmbeddingMatrix, ContextEmbedding):  # the reworked scenes: legible, captions over nothing
+    if scene_cls in (Tokenization, EmbeddingMatrix, ContextEmbedding):  # reworked: legible, captions over nothing
         check_text_size(scene)
         check_caption_band(scene)
 
