@@ -503,6 +503,14 @@ class ContextEmbedding(TraceScene):
         self.wait(1.5)
 
 
+def boxes_meet(a, b, margin: float = 0.0) -> bool:
+    """Whether two mobjects' frame boxes overlap (with `margin` to spare)."""
+    return (
+        min(a.get_right()[0], b.get_right()[0]) - max(a.get_left()[0], b.get_left()[0]) > -margin
+        and min(a.get_top()[1], b.get_top()[1]) - max(a.get_bottom()[1], b.get_bottom()[1]) > -margin
+    )
+
+
 class EmbeddingSpace(TraceScene, ThreeDSceneBase):
     """Word tokens of W_E in 3D (PCA of the centred matrix), meaningful directions, analogies, dot products."""
 
@@ -544,13 +552,17 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         for j, word in enumerate(geo["pca_words"]):
             if word in self.LABELLED:
                 text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
-                text.gptanim_3d = True  # drawn facing the camera; its position is in 3D
                 text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
-                outward = self.coords[j] - self.coords.mean(axis=0)  # push labels away from the cloud's centre
-                outward = outward / (np.linalg.norm(outward) or 1.0)
-                labels.add(text.move_to(self.coords[j] + 0.45 * outward + np.array([0, 0, 0.15])))
+                text.anchor = self.coords[j]
+                labels.add(text)
                 dots[j].set_color(style.TEXT)
-        self.add_fixed_orientation_mobjects(*dots, *labels)
+        self.add_fixed_orientation_mobjects(*dots)
+        # Labels are placed in the frame where the camera sees their words, then pushed apart: they never
+        # collide in the projected picture, whatever the camera's angle.
+        self.word_labels = labels
+        self.place_labels()
+        self.add_fixed_in_frame_mobjects(*labels)
+        self.add_updater(lambda dt: self.place_labels())
         self.skipped_note = sentence(
             "{n} single-token words of W_E, centred, in their first 3 principal directions",
             size=18,
@@ -568,6 +580,24 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.play(FadeIn(self.skipped_note), LaggedStart(*(FadeIn(d) for d in dots), lag_ratio=0.02), FadeIn(labels))
         self.begin_ambient_camera_rotation(rate=0.12)
         self.wait(1)
+
+    def place_labels(self) -> None:
+        """Each word's label just above where its point is drawn now, nudged down or up off earlier labels."""
+        camera = self.renderer.camera
+        camera.reset_rotation_matrix()  # where the camera is now
+        placed = []
+        for text in self.word_labels:
+            x, y = (camera.project_point(text.anchor) * [1, 1, 0])[:2]
+            text.move_to([x, y + 0.25, 0])
+            up = None  # pushed one way only: it then passes each earlier label at most once, and ends clear
+            for _ in range(len(placed) + 1):
+                hit = next((o for o in placed if boxes_meet(text, o, 0.05)), None)
+                if hit is None:
+                    break
+                up = text.get_y() >= hit.get_y() if up is None else up
+                gap = (hit.get_top()[1] - text.get_bottom()[1]) if up else (text.get_top()[1] - hit.get_bottom()[1])
+                text.shift((gap + 0.06) * (UP if up else DOWN))
+            placed.append(text)
 
     def flat_arrow(self, start: np.ndarray, end: np.ndarray, grown: ValueTracker) -> Arrow:
         """An arrow between two points of the cloud, drawn flat where the camera sees them, so its tip

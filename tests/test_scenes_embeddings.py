@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization
+from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization, boxes_meet
 from tests.scenecheck import (
     check_caption_band,
     check_layout,
@@ -86,3 +87,15 @@ def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp
     for j in range(5):
         assert f"info.geometry.analogies.0.nearest.{j}.cosine" in paths
     assert "info.geometry.dots.0.dot" in paths
+    # The word labels, placed where the camera projects their points, never collide as the camera turns.
+    camera = scene.renderer.camera
+    for theta in np.linspace(0, 2 * np.pi, 9)[:-1]:
+        for phi in (60, 75):
+            camera.set_theta(theta)
+            camera.set_phi(phi * np.pi / 180)
+            scene.place_labels()
+            words = list(scene.word_labels)
+            assert len(words) >= 4
+            for i, a in enumerate(words):
+                for b in words[i + 1 :]:
+                    assert not boxes_meet(a, b), f"{a.text} and {b.text} collide at theta {theta:.2f}, phi {phi}"
