@@ -275,8 +275,8 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Look up",
             "Each token of the prompt picks its column: that column is the token's first vector.",
-            say=f"So each token of the prompt simply picks its column. The first, {spoken_token(t.token_display[0])}, "
-            "goes first, and those numbers become its vector; then the next tokens, each its own column.",
+            say=f"So each token of the prompt simply picks its column: {spoken_token(t.token_display[0])} first, "
+            "then the next ones, and those numbers become their vectors.",
         )
         for k, p in enumerate(positions):
             col = self.ids.index(t.token_ids[p])
