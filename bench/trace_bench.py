@@ -39,10 +39,10 @@ def main() -> None:
         with torch.no_grad():
             loaded.model(input_ids=input_ids, output_attentions=True, output_hidden_states=True)
 
-    bare(), forward_arrays(loaded.model, ids)  # warm up
+    bare(), forward_arrays(loaded, ids)  # warm up
     t_bare = best_of(bare)
     t_attn = best_of(bare_with_attentions)
-    t_forward = best_of(lambda: forward_arrays(loaded.model, ids))
+    t_forward = best_of(lambda: forward_arrays(loaded, ids))
     t_trace = best_of(lambda: trace(TraceSettings(prompt=prompt, generate=0, compare_temperatures=[]), loaded), 3)
     print(
         f"prompt: {len(ids)} tokens, model {loaded.name} ({sum(p.numel() for p in loaded.model.parameters()):,} parameters)"

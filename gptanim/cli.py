@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.settings import DEFAULTS, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,19 +46,17 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-DEFAULTS = {"prompt": "Once upon a time, a little girl", "model": None, "temperature": 1.0, "seed": 0,
-            "generate": 12, "top_k": None, "top_p": None, "quality": "l", "voice": "joe"}  # fmt: skip
+ARG_TYPES = {"text": str, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by trace, render and preview; unset ones come from the lecture file, then DEFAULTS."""
-    p.add_argument("--prompt", help=f"the text the model continues (default {DEFAULTS['prompt']!r})")
-    p.add_argument("--model", help="embedded (default), a local folder, or a cached hub name (gpt2)")
-    p.add_argument("--temperature", type=number, help="temperature of the continuation (0 = greedy; default 1)")
-    p.add_argument("--seed", type=non_negative_int, help="seed of the sampling (default 0)")
-    p.add_argument("--generate", type=non_negative_int, help="tokens to generate (default 12)")
-    p.add_argument("--top-k", type=int, help="sample only among the k most likely tokens")
-    p.add_argument("--top-p", type=number, help="sample only within the top-p probability mass")
+    """Options shared by trace, render and preview (model/settings.py's table, the one place a setting is
+    named); unset ones come from the lecture file, then the table's defaults."""
+    for s in SETTINGS:
+        if s.traced:
+            shown = f" (default {s.default!r})" if s.default is not None and s.kind == "text" else ""
+            shown = f" (default {s.default})" if s.default is not None and s.kind != "text" else shown
+            p.add_argument(s.flag, type=ARG_TYPES[s.kind], help=s.help + shown)
     p.add_argument("--truncate", action="store_true", help="keep the end of a prompt longer than the context")
 
 
@@ -76,42 +75,63 @@ def resolved(args, lecture=None) -> dict:
 
 
 def settings_from(args, lecture=None):
-    from model.cache import TraceSettings
+    from model.settings import TraceSettings
 
     s = resolved(args, lecture)
-    return TraceSettings(
-        prompt=s["prompt"],
-        model=s["model"],
-        temperature=s["temperature"],
-        seed=s["seed"],
-        generate=s["generate"],
-        top_k=s["top_k"],
-        top_p=s["top_p"],
-        truncate=args.truncate,
-    ).validate()
+    traced = {setting.name: s[setting.name] for setting in SETTINGS if setting.traced}
+    return TraceSettings(**traced, truncate=args.truncate).validate()
+
+
+def say(args, text: str) -> None:
+    """One line about the phase a command is in, on stderr; nothing with --quiet."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
+
+
+def traced(args, settings):
+    """The Trace for `settings`, from the cache, else by running the model (saying so: it takes seconds)."""
+    from model.cache import cached_path, cached_trace
+
+    if not cached_path(settings).exists():
+        model = settings.model or "the embedded model"
+        say(args, f"running {model} on the prompt (first time with these settings; torch takes a few seconds to load)")
+    return cached_trace(settings)
 
 
 def cmd_trace(args) -> int:
-    from model.cache import cached_trace
-
-    result = cached_trace(settings_from(args))
+    result = traced(args, settings_from(args))
     if args.out:
         out = Path(args.out)
         try:
             result.save(out)
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
-    if not args.quiet:
-        print(summary(result))
-        if args.claims:
-            from model.claims import statements
+    print(summary(result))
+    if args.claims:
+        from model.claims import statements
 
-            print("\nstatements (what the scenes say about these numbers, with the evidence):")
-            for found in statements(result).values():
-                print(found.describe())
-        if args.out:
-            print(f"\nTrace written to {args.out}")
+        print("\nstatements (what the scenes say about these numbers, with the evidence):")
+        for found in statements(result).values():
+            print(found.describe())
+    if args.out:
+        print(f"\nTrace written to {args.out}")
     return 0
+
+
+def family_line(w: dict, meta: dict) -> str:
+    """The family's words: 'Llama: RMSNorm, SwiGLU MLP, rotary positions (16 of 16 per head), 2 key/value heads'."""
+    parts = [w["norm"], f"{w['activation']} MLP"]
+    if w["positions"] == "rotary":
+        parts.append(f"rotary positions ({w['rotary_dim']} of {meta['d_head']} per head)")
+    else:
+        parts.append("learned positions")
+    if w.get("n_kv_head", meta["n_head"]) != meta["n_head"]:
+        parts.append(f"{w['n_kv_head']} key/value heads")
+    if w["parallel_residual"]:
+        parts.append("parallel residual")
+    if not w["query_bias"]:
+        parts.append("no attention biases")
+    return f"{w['family']}: " + ", ".join(parts)
 
 
 def summary(trace) -> str:
@@ -119,6 +139,7 @@ def summary(trace) -> str:
     lines = [
         f"model     {m['model']}  ({m['n_layer']} layers, {m['n_head']} heads, d_model {m['d_model']}, "
         f"vocabulary {m['vocab_size']:,}, context {m['n_ctx']}, {m['n_params']:,} parameters)",
+        f"family    {family_line(trace.words, m)}",
         f"prompt    {trace.prompt!r}",
         f"tokens    {len(trace.token_ids)}: "
         + " ".join(f"{d}|{i}" for d, i in zip(trace.token_display, trace.token_ids)),
@@ -134,7 +155,7 @@ def summary(trace) -> str:
 def lecture_trace(args):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from model.cache import cached_path, cached_trace
+    from model.cache import cached_path
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
@@ -142,8 +163,18 @@ def lecture_trace(args):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
-    trace = cached_trace(settings)
+    trace = traced(args, settings)
     return lecture, trace, cached_path(settings)
+
+
+def theme_of(args, lecture) -> str:
+    """--theme, else the lecture file's, else dark."""
+    from gptanim.render import THEMES
+
+    theme = resolved(args, lecture)["theme"]
+    if theme not in THEMES:
+        raise GptanimError(f"invalid theme {theme!r} in the lecture file; choose {' or '.join(THEMES)}")
+    return theme
 
 
 def render_from(args):
@@ -160,8 +191,11 @@ def render_from(args):
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
+    titles = [lecture.title_of(s.name) for s in scenes]
     voice = resolved(args, lecture)["voice"]
-    return lecture, render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, voice=voice)
+    result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
+                            titles=titles, theme=theme_of(args, lecture), voice=voice)  # fmt: skip
+    return lecture, result
 
 
 def cmd_render(args) -> int:
@@ -176,7 +210,9 @@ def cmd_preview(args) -> int:
 
     lecture, trace, trace_file = lecture_trace(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    sheet = preview(trace_file, Path(args.out) / slug(trace) / "preview", scenes, args.jobs)
+    theme = theme_of(args, lecture)
+    folder = Path(args.out) / slug(trace, theme) / "preview"
+    sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme)
     print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
     return 0
 
@@ -185,9 +221,58 @@ def cmd_slides(args) -> int:
     from gptanim.slides import build_deck
 
     lecture, result = render_from(args)
-    deck = build_deck(result["slides"], [v.stem.split("-", 1)[1] for v in result["videos"]], lecture.title)
+    names = [v.stem.split("-", 1)[1] for v in result["videos"]]
+    headings = [lecture.title_of(n) for n in names]
+    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
+                      theme=theme_of(args, lecture))  # fmt: skip
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
+
+
+def presenter_options(args, scenes) -> list[str]:
+    """The presenter flags of `gptanim present`, in manim-slides' spelling."""
+    options = []
+    if args.fullscreen:
+        options.append("--fullscreen")
+    if args.screen is not None:
+        options += ["--screen", str(args.screen)]
+    if args.hide_mouse:
+        options.append("--hide-mouse")
+    if args.info_window:
+        options.append("--show-info-window")
+    if args.start_at:
+        names = [s.name for s in scenes]
+        if args.start_at not in names:
+            raise GptanimError(f"--start-at {args.start_at}: not a scene of this lecture ({', '.join(names)})")
+        options += ["--start-at-scene-number", str(names.index(args.start_at))]
+    return options
+
+
+# Qt's multimedia back end lists every optional library it did not find (PipeWire, VA-API); not its errors.
+QT_QUIET = "qt.multimedia.*.warning=false;qt.multimedia.*.info=false"
+
+
+def qt_binding_missing() -> str | None:
+    """Why the presenter cannot start (no Qt binding, or Qt's X11 libraries missing), else None."""
+    import subprocess
+
+    os.environ.setdefault("QT_LOGGING_RULES", QT_QUIET)
+    try:
+        from qtpy import QtMultimedia  # noqa: F401 - what manim-slides' player needs
+    except Exception as exc:  # noqa: BLE001 - qtpy raises its own error types, or ImportError
+        return f"the presenter needs Qt for Python ({type(exc).__name__}); run scripts/setup.sh"
+    if sys.platform != "linux" or not os.environ.get("DISPLAY"):
+        return None
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return None
+    linked = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout
+    missing = sorted({line.split()[0] for line in linked.splitlines() if "not found" in line})
+    if missing:
+        return f"Qt cannot open a window without {', '.join(missing)}; run scripts/setup.sh as root (it installs them)"
+    return None
 
 
 def cmd_present(args) -> int:
@@ -197,14 +282,26 @@ def cmd_present(args) -> int:
 
     lecture, trace, _ = lecture_trace(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    slides_dir = Path(args.out) / slug(trace) / "deck" / "slides"
+    slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
     missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
+    options = presenter_options(args, scenes)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
-    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *(s.name for s in scenes)]
-    return subprocess.call(cmd)
+    problem = qt_binding_missing()
+    if problem:
+        raise GptanimError(problem)
+    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *options,
+           *(s.name for s in scenes)]  # fmt: skip
+    env = {**os.environ, "QT_LOGGING_RULES": QT_QUIET}
+    if not args.quiet:
+        return subprocess.call(cmd, env=env)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:  # --quiet: only the presenter's last word, when it failed
+        said = [line for line in done.stderr.splitlines() if line.strip()] or ["the presenter stopped"]
+        raise GptanimError(f"manim-slides present failed ({done.returncode}): {said[-1]}")
+    return 0
 
 
 def cmd_train(args) -> int:
@@ -229,7 +326,8 @@ def cmd_train(args) -> int:
     )
     if cfg.n_embd % cfg.n_head:
         raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
-    stats = train(cfg)
+    say(args, f"training on {cfg.corpus} into {cfg.out}")
+    stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)
     print(f"best validation loss {stats['best_val_loss']:.3f} after {stats['steps']} steps; card: {card}")
     return 0
@@ -244,14 +342,30 @@ def cmd_list(args) -> int:
     return 0
 
 
+def version_line() -> str:
+    """gptanim's version and the versions of what renders (from the installed packages' metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return f"gptanim {of('gptanim')} (manim {of('manim')}, manim-slides {of('manim-slides')})"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-Q", "--quiet", action="store_true", help="print nothing but errors")
 
-    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show")
+    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show",
+                       parents=[common])  # fmt: skip
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
-    p.add_argument("--quiet", action="store_true", help="print nothing")
     p.add_argument("--claims", action="store_true", help="also print every statement the scenes make, with evidence")
     p.set_defaults(run=cmd_trace)
 
@@ -262,21 +376,30 @@ def build_parser() -> Parser:
         ("present", cmd_present, "present the deck built by `gptanim slides` (needs a display)", False),
     ]
     for name, run, helptext, renders in lecture_commands:
-        p = sub.add_parser(name, help=helptext)
+        p = sub.add_parser(name, help=helptext, parents=[common])
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+        p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
         if renders:
-            p.add_argument("-q", "--quality", help="l (480p15), m (720p30), h (1080p60) or k (2160p60)")
+            p.add_argument("-q", "--quality", help=next(s.help for s in SETTINGS if s.name == "quality"))
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
         if name != "present":
             p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
                            "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name != "present":
             p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+        else:
+            p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
+            p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")
+            p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
+            p.add_argument("--info-window", action="store_true", help="also show the notes and the next slide")
+            p.add_argument("--start-at", metavar="SCENE", help="start at this scene of the lecture")
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         p.set_defaults(run=run)
 
-    p = sub.add_parser("train", help="train the embedded GPT (tokenizer and model) on a folder of text")
+    p = sub.add_parser(
+        "train", help="train the embedded GPT (tokenizer and model) on a folder of text", parents=[common]
+    )
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
     p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
     p.add_argument("--minutes", type=number, default=60.0, help="training time budget")
@@ -291,7 +414,7 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("list", help="list the scenes with what each shows")
+    p = sub.add_parser("list", help="list the scenes with what each shows", parents=[common])
     p.set_defaults(run=cmd_list)
     return parser
 
@@ -313,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         with output_lock(args):
+            if args.quiet:
+                with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+                    return args.run(args)
             return args.run(args)
     except GptanimError as exc:
         print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)

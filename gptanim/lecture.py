@@ -7,23 +7,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import GptanimError
-from scenes.catalog import BY_NAME, SCENES
+from model.settings import SETTINGS
+from scenes.catalog import BY_NAME, SCENES, custom_scene, is_custom, readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
 
-# key: (accepted types, description for the error)
-SETTING_TYPES = {
-    "prompt": ((str,), "a string"),
-    "model": ((str,), "a string"),
-    "temperature": ((int, float), "a number"),
-    "seed": ((int,), "a whole number"),
-    "generate": ((int,), "a whole number"),
-    "top_k": ((int,), "a whole number"),
-    "top_p": ((int, float), "a number"),
+# Setting.kind: (accepted types, description for the error); the settings themselves are model/settings.py's
+KIND_TYPES = {
+    "text": ((str,), "a string"),
+    "number": ((int, float), "a number"),
+    "count": ((int,), "a whole number"),
+    "int": ((int,), "a whole number"),
     "quality": ((str,), "one of l, m, h, k"),
+    "theme": ((str,), "dark or light"),
     "voice": ((str,), "joe, none or folder:PATH"),
 }
+SETTING_TYPES = {s.name: KIND_TYPES[s.kind] for s in SETTINGS}
 
 
 @dataclass
@@ -31,6 +31,10 @@ class Lecture:
     title: str = "gptanim lecture"
     scenes: list[str] = field(default_factory=lambda: [s.name for s in SCENES])
     settings: dict = field(default_factory=dict)
+    titles: dict = field(default_factory=dict)  # scene name -> title, over the catalog's
+
+    def title_of(self, name: str) -> str:
+        return self.titles.get(name) or readable_title(name)
 
 
 def load_lecture(path: Path) -> Lecture:
@@ -48,9 +52,9 @@ def load_lecture(path: Path) -> Lecture:
         raise GptanimError(f"cannot read the lecture file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
-    unknown = set(doc) - {"title", "scenes", "settings"}
+    unknown = set(doc) - {"title", "scenes", "settings", "titles"}
     if unknown:
-        raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings)")
+        raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings, titles)")
     lecture = Lecture()
     if "title" in doc:
         if not isinstance(doc["title"], str) or "\x00" in doc["title"]:
@@ -60,10 +64,24 @@ def load_lecture(path: Path) -> Lecture:
         scenes = doc["scenes"]
         if not isinstance(scenes, list) or not all(isinstance(s, str) for s in scenes) or not scenes:
             raise GptanimError(f"{path}: scenes must be a non-empty list of scene names")
+        resolved = []
         for name in scenes:
-            if name not in BY_NAME:
-                raise GptanimError(f"{path}: unknown scene {name!r}; valid scenes: {', '.join(BY_NAME)}")
-        lecture.scenes = scenes
+            if is_custom(name):  # a scene of your own, its file relative to the lecture file
+                try:
+                    entry = custom_scene(name, base=path.resolve().parent)
+                except GptanimError as exc:
+                    raise GptanimError(f"{path}: {exc}") from None
+                resolved.append(f"{entry.file}:{entry.name}")
+            elif name not in BY_NAME:
+                raise GptanimError(f"{path}: unknown scene {name!r}; valid scenes: {', '.join(BY_NAME)} "
+                                   "or path/to/file.py:ClassName")  # fmt: skip
+            else:
+                resolved.append(name)
+        lecture.scenes = resolved
+    titles = doc.get("titles", {})
+    if not isinstance(titles, dict) or not all(isinstance(t, str) for t in titles.values()):
+        raise GptanimError(f"{path}: [titles] must be a table of scene names to titles (strings)")
+    lecture.titles = dict(titles)
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):
         raise GptanimError(f"{path}: [settings] must be a table")
@@ -73,5 +91,7 @@ def load_lecture(path: Path) -> Lecture:
         types, what = SETTING_TYPES[key]
         if isinstance(value, bool) or not isinstance(value, types):
             raise GptanimError(f"{path}: setting {key!r} must be {what}, got {value!r}")
+    if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
+        raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
     lecture.settings = dict(settings)
     return lecture

@@ -29,14 +29,15 @@ from typing import IO
 
 import numpy as np
 
-from gptanim.subtitles import lecture_cues, srt, timestamp
+from gptanim.subtitles import lecture_cues, srt
 from model.errors import GptanimError
 from model.trace_data import Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry
+from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
 from scenes.voice import RATE, decode, voice_from
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEME in the render processes
 
 
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
@@ -48,18 +49,24 @@ def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
             raise GptanimError("--scenes names no scene; give comma-separated names (see gptanim list)")
     chosen = []
     for name in names:
+        if is_custom(name):  # path/to/file.py:ClassName, a scene of your own
+            chosen.append(custom_scene(name))
+            continue
         if name not in BY_NAME:
-            raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)}")
+            raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)} "
+                              "or path/to/file.py:ClassName")  # fmt: skip
         chosen.append(BY_NAME[name])
     return chosen
 
 
-def slug(trace: Trace) -> str:
+def slug(trace: Trace, theme: str = "dark") -> str:
     """A folder name: readable (model, start of the prompt, temperature, seed), and unique to the settings
-    and weights by a short hash of them all (a prompt in another script has no readable words here)."""
+    and weights by a short hash of them all (a prompt in another script has no readable words here); a theme
+    other than dark is added at the end."""
     s = trace.meta["settings"]
     digest = hashlib.sha256(json.dumps([s, trace.meta["weights_hash"]], sort_keys=True).encode()).hexdigest()[:8]
-    return f"{ascii_words(trace.meta['model'], 24)}-{ascii_words(trace.prompt)}-T{s['temperature']:g}-seed{s['seed']}-{digest}"
+    name = f"{ascii_words(trace.meta['model'], 24)}-{ascii_words(trace.prompt)}-T{s['temperature']:g}-seed{s['seed']}-{digest}"
+    return name if theme == "dark" else f"{name}-{theme}"
 
 
 def ascii_words(text: str, limit: int = 32) -> str:
@@ -84,13 +91,17 @@ def fingerprint(trace: Trace, with_temperature: bool) -> str:
     return digest.hexdigest()
 
 
-def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none") -> str:
+def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark") -> str:
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
-    the voice."""
+    the voice and the theme."""
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
+    if entry.file:  # a scene of your own
+        digest.update(Path(entry.file).read_bytes())
     digest.update(f"{entry.name}:{quality}:{voice_from(voice).key()}".encode())
+    if theme != "dark":
+        digest.update(f":{theme}".encode())
     return digest.hexdigest()[:20]
 
 
@@ -171,8 +182,9 @@ class ScenePool:
     folder in `parent`, removed on exit; on an exception (Ctrl-C) the workers are stopped at once.
     """
 
-    def __init__(self, parent: Path, still: bool = False):
+    def __init__(self, parent: Path, still: bool = False, theme: str = "dark"):
         self.mode = "still" if still else "video"
+        self.theme = theme
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.workers: list[tuple[subprocess.Popen, IO]] = []
         self.lock = threading.Lock()
@@ -203,6 +215,7 @@ class ScenePool:
         # The libraries' own temporary files (manim-slides leaves some when killed) go to the scratch folder too.
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.scratch)}
         env.pop("GPTANIM_SLIDES", None)
+        env["GPTANIM_THEME"] = self.theme
         cmd = [sys.executable, "-m", "gptanim.worker", self.mode, str(self.scratch)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                 text=True)  # fmt: skip
@@ -215,8 +228,8 @@ class ScenePool:
             proc, log = self.idle.get_nowait()
         except queue.Empty:
             proc, log = self.start()
-        job = {"scene": entry.name, "trace": str(trace_file), "workdir": str(workdir), "quality": quality,
-               "voice": voice}  # fmt: skip
+        job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
+               "quality": quality, "voice": voice}  # fmt: skip
         try:
             proc.stdin.write(json.dumps(job) + "\n")
             proc.stdin.flush()
@@ -339,18 +352,26 @@ def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePo
     return final
 
 
+def report(progress: bool, text: str) -> None:
+    """One line about the phase the render is in, on stderr (when `progress`)."""
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
 def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     """`run(*item)` for every item of `work` (each starting with its SceneEntry), `jobs` at a time.
 
-    The progress bar counts the scenes' render weights, so its estimate of the time left
-    does not jump when a long scene finishes.
+    On a terminal a progress bar counts the scenes' render weights, so its estimate of the time
+    left does not jump when a long scene finishes; otherwise (a log file) each finished scene is
+    one plain line.
     """
     from tqdm import tqdm
 
     results, done = [], 0
+    on_terminal = progress and sys.stderr.isatty()
     layout = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
     total = sum(item[0].render_weight for item in work)
-    with tqdm(total=total, disable=not progress, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
+    with tqdm(total=total, disable=not on_terminal, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {pool.submit(run, *item): item for item in work}
@@ -359,6 +380,8 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
                 done += 1
                 bar.set_description_str(f"{desc} {done}/{len(work)} scenes", refresh=False)
                 bar.update(futures[future][0].render_weight)
+                if progress and not on_terminal:
+                    report(progress, f"{desc} {done}/{len(work)} scenes: {futures[future][0].name} done")
         except BaseException:  # Ctrl-C or a failed scene: start no other; the caller stops the running ones
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -367,52 +390,70 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
 
 
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
-                   jobs: int, progress: bool = True, voice: str = "none") -> dict:  # fmt: skip
+                   jobs: int, progress: bool = True, titles: list[str] | None = None, theme: str = "dark",
+                   voice: str = "none") -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
-    render with another temperature reuses every scene that does not show it.
+    render with another temperature reuses every scene that does not show it. `titles` name
+    the chapters (default: the catalog's titles).
     """
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
+    if theme not in THEMES:
+        raise GptanimError(f"invalid theme {theme!r}; choose {' or '.join(THEMES)}")
     voice_from(voice).check()  # a missing voice package fails before anything is written
-    out = prepare_output(out_root / slug(trace))
+    out = prepare_output(out_root / slug(trace, theme))
     store = prepare_output(out_root / ".scenes")
     kept_trace = out / "trace.npz"
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice)}.mp4" for e in scenes}
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme)}.mp4" for e in scenes}
     todo = [e for e in scenes if not complete(stored[e.name])]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
-    with ScenePool(store) as pool:
-        work = [(e, kept_trace, stored[e.name], quality, pool, voice) for e in todo]
-        parallel(jobs, work, render_scene, progress, "rendering")
+    if todo:
+        reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
+        report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
+        with ScenePool(store, theme=theme) as pool:
+            work = [(e, kept_trace, stored[e.name], quality, pool, voice) for e in todo]
+            parallel(jobs, work, render_scene, progress, "rendering")
+    else:
+        report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
     videos = []
-    for entry in scenes:
-        video = out / f"{SCENES.index(entry) + 1:02d}-{entry.name}.mp4"
+    for number, entry in enumerate(scenes, start=1):
+        video = out / f"{number:02d}-{entry.name}.mp4"
         for suffix in (".beats.json", ".png", ".mp4"):
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    joined = hashlib.sha256(" ".join(stored[e.name].name for e in scenes).encode()).hexdigest()
+    titles = titles or [readable_title(e.name) for e in scenes]
+    joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
     done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.chapters.txt", "lecture.narration.txt")]
     if not (stamp.exists() and stamp.read_text() == joined and all(p.exists() for p in done)):
-        assemble(videos, out)
+        report(progress, "joining lecture.mp4 with its chapters and subtitles")
+        assemble(videos, out, titles)
         write_text(stamp, joined)
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
 
-def assemble(videos: list[Path], out: Path) -> None:
+def assemble(videos: list[Path], out: Path, titles: list[str]) -> None:
     """The whole lecture as one video, its chapters, its subtitles (SRT) and its narration script."""
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in videos]
-    durations = concat_videos(videos, out / "lecture.mp4", [doc["scene"] for doc in beats])
+    durations = concat_videos(videos, out / "lecture.mp4", titles)
     starts = np.concatenate([[0.0], np.cumsum(durations)])
-    chapters = [f"{timestamp(start, '.')} {doc['scene']}" for doc, start in zip(beats, starts)]
+    chapters = [f"{chapter_time(start)} {title}" for title, start in zip(titles, starts)]
     write_text(out / "lecture.srt", srt(lecture_cues(beats, durations)))
     write_text(out / "lecture.chapters.txt", "\n".join(chapters) + "\n")
     script = [f"{b.get('id', doc['scene'])}\t{b.get('say') or b['text']}" for doc in beats for b in doc["beats"]]
     write_text(out / "lecture.narration.txt", "\n".join(script) + "\n")
+
+
+def chapter_time(seconds: float) -> str:
+    """A chapter's start as video sites read it in a description: 0:00, 0:11, 12:05, 1:02:03."""
+    h, rest = divmod(int(seconds), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def write_text(path: Path, text: str) -> None:
@@ -516,12 +557,14 @@ def encode_audio(dst, stream, samples: np.ndarray, frame: int = 1024) -> None:
         dst.mux(packet)
 
 
-def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True) -> Path:
+def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
+            theme: str = "dark") -> Path:  # fmt: skip
     """Every scene's last frame at low quality, and a contact sheet of them all."""
     folder = prepare_output(out)
     ordered = sorted(scenes, key=lambda e: -e.render_weight)
-    with ScenePool(folder, still=True) as pool:
-        work = [(e, trace_file, folder / f"{SCENES.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
+    report(progress, f"drawing the last frame of {len(scenes)} scenes")
+    with ScenePool(folder, still=True, theme=theme) as pool:
+        work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
         results = parallel(jobs, work, render_still, progress, "preview")
     stills = sorted(path for _, path in results)
     return contact_sheet(stills, folder / "contact-sheet.png")
@@ -534,12 +577,14 @@ def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 
     height = int(width * images[0].height / images[0].width)
     rows = (len(images) + columns - 1) // columns
     label_h = 22
-    sheet = Image.new("RGB", (columns * width, rows * (height + label_h)), (14, 17, 22))
+    background = images[0].getpixel((0, 0))  # the theme's background
+    ink = (40, 40, 40) if sum(background) > 3 * 128 else (200, 200, 200)
+    sheet = Image.new("RGB", (columns * width, rows * (height + label_h)), background)
     draw = ImageDraw.Draw(sheet)
     for i, (path, image) in enumerate(zip(stills, images)):
         x, y = (i % columns) * width, (i // columns) * (height + label_h)
         sheet.paste(image.resize((width, height)), (x, y + label_h))
-        draw.text((x + 6, y + 4), path.stem, fill=(200, 200, 200))
+        draw.text((x + 6, y + 4), path.stem, fill=ink)
     partial = temporary_name(out)
     try:
         sheet.save(partial, format="PNG")

@@ -11,8 +11,10 @@ import sys
 from html import escape
 from pathlib import Path
 
+from gptanim.handout import write_handout
 from gptanim.render import scratch_folder, sweep, temporary_name, write_text
 from model.errors import GptanimError
+from scenes.catalog import readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 REVEAL = ROOT / "third_party" / "reveal.js"
@@ -42,6 +44,21 @@ def convert(slides_dir: Path, names: list[str], dest: Path, to: str, *options: s
     return dest
 
 
+# reveal.js puts an "Unmute video" button over the slide's bottom-left corner when the browser holds back a
+# video's sound until the user has pressed something. The button is hidden, and the lecturer's first key press
+# or click (which is that permission) turns the sound of the muted video on; later slides play with sound.
+UNMUTE_ON_FIRST_KEY = """<style>.reveal .r-media-play-button { display: none !important; }</style>
+<script>
+["keydown", "pointerdown"].forEach((type) => document.addEventListener(type, () => {
+  document.querySelectorAll("video[data-muted-by-reveal]").forEach((video) => {
+    video.muted = false;
+    video.removeAttribute("data-muted-by-reveal");
+  });
+}, { capture: true }));
+</script>
+"""
+
+
 def make_offline(html: Path) -> None:
     """Point the deck at the local reveal.js and drop every web address, so it works with no network."""
     if not (REVEAL / "dist" / "reveal.js").exists():
@@ -54,25 +71,34 @@ def make_offline(html: Path) -> None:
     text = "\n".join(line for line in text.splitlines() if not (URL.search(line) and line.strip().startswith("//")))
     if URL.search(text):
         raise GptanimError(f"{html.name} still refers to a web address: {URL.search(text).group(0)}…")
-    write_text(html, text)
+    write_text(html, text.replace("</head>", UNMUTE_ON_FIRST_KEY + "</head>", 1))
 
 
-def build_deck(slides_dir: Path, names: list[str], title: str) -> dict:
-    """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides."""
+def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[str] | None = None,
+               report=None, theme: str = "dark") -> dict:  # fmt: skip
+    """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides.
+
+    `headings` are the scenes' titles in the handout (default: the catalog's); `report(text)` is
+    told each file before it is written.
+    """
+    report = report or (lambda text: None)
     missing = [n for n in names if not (slides_dir / f"{n}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
     out = slides_dir.parent
     sweep(out)
     escaped = escaped_slides(slides_dir, names, scratch_folder(out))
+    report("writing deck.html (offline, reveal.js beside it)")
     try:
-        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js",
-                       f"-ctitle={escape(title)}", "-creveal_theme=black")  # fmt: skip
+        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={escape(title)}",
+                       f"-creveal_theme={'white' if theme == 'light' else 'black'}")  # fmt: skip
     finally:
         shutil.rmtree(escaped, ignore_errors=True)
     make_offline(deck)
+    report("writing deck.pptx")
     pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
-    pdf = convert(slides_dir, names, out / "handout.pdf", "pdf")
+    report("writing handout.pdf")
+    pdf = write_handout(slides_dir, names, headings or [readable_title(n) for n in names], title, out / "handout.pdf")
     return {"folder": out, "html": deck, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
 
 

@@ -66,6 +66,22 @@ def draw_only_the_last_frame() -> None:
     CairoRenderer.update_frame = update_frame
 
 
+def user_module(path: str):
+    """A scene file of your own, imported by path (again when it changed), its folder on sys.path."""
+    import importlib.util
+
+    folder = str(Path(path).parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = f"gptanim_user_{abs(hash((path, os.stat(path).st_mtime_ns)))}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def tex_dir() -> Path:
     return cache_root() / "tex"
 
@@ -75,16 +91,17 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     from manim import tempconfig
     from PIL import Image
 
-    from scenes.catalog import BY_NAME, scene_file
+    from scenes.catalog import BY_NAME, SceneEntry, scene_file
 
-    entry = BY_NAME[job["scene"]]
+    entry = SceneEntry(job["scene"], "", "", file=job["file"]) if job.get("file") else BY_NAME[job["scene"]]
     work = Path(job["workdir"])
     os.environ["GPTANIM_TRACE"] = job["trace"]
     os.environ["GPTANIM_BEATS_OUT"] = str(work / "beats.json")
     os.environ["GPTANIM_VOICE"] = job.get("voice", "none")
     if not still:
         os.environ["GPTANIM_SLIDES"] = str(work / "slides")
-    scene_cls = getattr(importlib.import_module(f"scenes.{entry.module}"), entry.name)
+    scene_cls = getattr(user_module(entry.file) if entry.file else importlib.import_module(f"scenes.{entry.module}"),
+                        entry.name)  # fmt: skip
     options = {
         "quality": QUALITY_NAMES[job["quality"]],
         "media_dir": str(work),

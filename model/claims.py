@@ -19,7 +19,8 @@ import numpy as np
 
 from model.formats import fmt_percent, fmt_value, shown_percent
 from model.sampling import softmax, top_entries
-from model.trace_data import Trace, lookup
+from model.trace_data import Trace
+from model.trace_data import lookup as stored_value
 
 # What some scenes show of a longer prompt (the statements say what is left out).
 FLOW_TOKENS = 12  # AttentionFlow: the last 12 tokens
@@ -306,6 +307,13 @@ def make(trace: Trace, key: str, rule_name: str, paths: dict | None = None, **de
 
 def read(trace: Trace, where):
     return [read(trace, w) for w in where] if isinstance(where, list) else plain(lookup(trace, where))
+
+
+def lookup(trace: Trace, path: str):
+    """The value a path names: a statement's words for 'claims.<key>', else the Trace's stored value."""
+    if path.startswith("claims."):
+        return statements(trace)[path.removeprefix("claims.")]
+    return stored_value(trace, path)
 
 
 def plain(value):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.families import SUPPORTED, Family, family_of
 
 ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_NAME = "fairytale-gpt"
 EMBEDDED_PATH = ROOT / "assets" / EMBEDDED_NAME
-SUPPORTED = {"gpt2"}
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model")
 PICKLES = ("pytorch_model.bin", "model.ckpt", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
 
@@ -30,6 +30,7 @@ class LoadedModel:
     model: object  # transformers.PreTrainedModel, float32, eval mode
     tokenizer: object
     weights_hash: str
+    family: Family
 
 
 def resolve(name: str | None) -> tuple[str, Path]:
@@ -85,7 +86,8 @@ def check_folder(path: Path) -> dict:
         raise GptanimError(f"{config_file} is not valid JSON") from None
     kind = config.get("model_type")
     if kind not in SUPPORTED:
-        raise GptanimError(f"unsupported architecture {kind!r} in {path}; gptanim draws GPT-2-family models (gpt2)")
+        names = ", ".join(sorted(SUPPORTED))
+        raise GptanimError(f"unsupported architecture {kind!r} in {path}; gptanim draws these model types: {names}")
     if not weight_files(path):
         pickles = [p for p in PICKLES if (path / p).exists()]
         if pickles:
@@ -122,7 +124,7 @@ def identify(name: str | None = None) -> tuple[str, Path, str]:
 
 
 def load(name: str | None = None) -> LoadedModel:
-    """Load a GPT-2-family model in float32 for tracing."""
+    """Load a model of a supported family (`model/families.py`) in float32 for tracing."""
     shown, path, digest = identify(name)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -148,7 +150,7 @@ def load(name: str | None = None) -> LoadedModel:
         raise GptanimError(f"could not load the model in {path}: {first}") from None
     model.eval()
     check_tokenizer(path, tokenizer, int(model.config.vocab_size))
-    return LoadedModel(shown, path, model, tokenizer, digest)
+    return LoadedModel(shown, path, model, tokenizer, digest, family_of(model.config.model_type))
 
 
 def stored_shapes(path: Path) -> dict[str, list[int]]:
@@ -170,11 +172,6 @@ def stored_shapes(path: Path) -> dict[str, list[int]]:
     return shapes
 
 
-def without_prefix(name: str) -> str:
-    """A tensor name as GPT-2 checkpoints write it with or without the model's `transformer.` prefix."""
-    return name.removeprefix("transformer.")
-
-
 def needed_shapes(config) -> dict[str, list[int]]:
     """Every weight the architecture the config describes holds, with its shape (a model built without memory)."""
     import torch
@@ -182,13 +179,15 @@ def needed_shapes(config) -> dict[str, list[int]]:
 
     with torch.device("meta"):
         skeleton = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
+    family = family_of(config.model_type)
     tied = set()
     if getattr(config, "tie_word_embeddings", True):
-        tied = {without_prefix(name) for name in getattr(skeleton, "_tied_weights_keys", None) or ["lm_head.weight"]}
+        keys = getattr(skeleton, "_tied_weights_keys", None) or ["lm_head.weight"]
+        tied = {family.model_name(name) for name in keys}
     return {
-        without_prefix(name): list(tensor.shape)
+        family.model_name(name): list(tensor.shape)
         for name, tensor in skeleton.state_dict().items()
-        if without_prefix(name) not in tied
+        if family.model_name(name) not in tied
     }
 
 
@@ -203,7 +202,8 @@ def check_weights(path: Path) -> None:
         config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
     except Exception as exc:
         raise GptanimError(f"could not read the config in {path}: {str(exc).strip().splitlines()[0]}") from None
-    stored = {without_prefix(name): shape for name, shape in stored_shapes(path).items()}
+    family = family_of(config.model_type)
+    stored = {family.model_name(name): shape for name, shape in stored_shapes(path).items()}
     needed = needed_shapes(config)
     missing = [name for name in needed if name not in stored]
     if missing:

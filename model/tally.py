@@ -1,4 +1,4 @@
-"""Counting weights in the eight families of the lecture, for the loaded model and for GPT-3.
+"""Counting weights in the families of the lecture (eight; nine with a gated MLP), for the loaded model and GPT-3.
 
 Keys, queries and values are counted per head (one d_model × d_head matrix each),
 the output, up- and down-projections once per layer, as in 3Blue1Brown's tally.
@@ -12,18 +12,34 @@ FAMILIES = ["embedding", "key", "query", "value", "output", "up-projection", "do
 GPT3_DIMS = {"d_model": 12288, "n_layer": 96, "n_head": 96, "vocab_size": 50257, "n_ctx": 2048}
 
 
-def families(d_model: int, n_layer: int, n_head: int, vocab: int, d_mlp: int | None = None) -> list[dict]:
-    """The eight weight families with shapes, matrix counts and parameter counts, from the dimensions."""
+def families(
+    d_model: int,
+    n_layer: int,
+    n_head: int,
+    vocab: int,
+    d_mlp: int | None = None,
+    n_kv_head: int | None = None,
+    d_head: int | None = None,
+    gated: bool = False,
+) -> list[dict]:
+    """The weight families with shapes, matrix counts and parameter counts, from the dimensions.
+
+    Grouped-query attention has fewer key and value heads than query heads; a gated MLP (SwiGLU) has a
+    gate-projection beside the up-projection.
+    """
     d_mlp = d_mlp or 4 * d_model
-    d_head = d_model // n_head
-    per_head = {"shape": [d_model, d_head], "matrices": n_layer * n_head}
+    d_head = d_head or d_model // n_head
+    n_kv_head = n_kv_head or n_head
+    kv = {"shape": [d_model, d_head], "matrices": n_layer * n_kv_head}
+    mlp_in = {"shape": [d_model, d_mlp], "matrices": n_layer}
     rows = [
         {"family": "embedding", "shape": [vocab, d_model], "matrices": 1},
-        {"family": "key", **per_head},
-        {"family": "query", **per_head},
-        {"family": "value", **per_head},
-        {"family": "output", "shape": [d_model, d_model], "matrices": n_layer},
-        {"family": "up-projection", "shape": [d_model, d_mlp], "matrices": n_layer},
+        {"family": "key", **kv},
+        {"family": "query", "shape": [d_model, d_head], "matrices": n_layer * n_head},
+        {"family": "value", **kv},
+        {"family": "output", "shape": [n_head * d_head, d_model], "matrices": n_layer},
+        *([{"family": "gate-projection", **mlp_in}] if gated else []),
+        {"family": "up-projection", **mlp_in},
         {"family": "down-projection", "shape": [d_mlp, d_model], "matrices": n_layer},
         {"family": "unembedding", "shape": [vocab, d_model], "matrices": 1},
     ]
@@ -43,25 +59,45 @@ def gpt3_reference() -> dict:
     }
 
 
-def tally_model(model) -> dict:
-    """The loaded model's families plus the rest, adding up exactly to its own parameter count."""
-    cfg = model.config
-    d, L, H, V = int(cfg.n_embd), int(cfg.n_layer), int(cfg.n_head), int(cfg.vocab_size)
-    d_mlp = int(cfg.n_inner or 4 * d)
-    tied = model.lm_head.weight.data_ptr() == model.transformer.wte.weight.data_ptr()
-    rows = families(d, L, H, V, d_mlp)
+def tally_model(model, family) -> dict:
+    """The loaded model's families plus the rest, adding up exactly to its own parameter count.
+
+    The matrices come from the family's sizes; the rest (position table, norm weights, biases) is read
+    from the model's own tensors, so a family without a position table or biases shows none.
+    """
+    from model.families import part
+
+    sizes = family.sizes(model.config)
+    d, L = sizes.d_model, sizes.n_layer
+    embed, unembed = part(model, family.embed).weight, part(model, family.unembed).weight
+    tied = unembed.data_ptr() == embed.data_ptr()
+    rows = families(d, L, sizes.n_head, sizes.vocab, sizes.d_mlp, sizes.n_kv_head, sizes.d_head,
+                    gated=family.mlp_pre_linear is not None)  # fmt: skip
     if tied:
         rows[-1]["shared_with"] = "embedding"
         rows[-1]["counted"] = 0
     for row in rows:
         row.setdefault("counted", row["params"])
-    rest = [
-        {"family": "position embedding", "shape": [int(cfg.n_positions), d], "params": int(cfg.n_positions) * d},
-        {"family": "LayerNorm γ and β", "shape": [2 * L + 1, 2, d], "params": (2 * L + 1) * 2 * d},
-        {"family": "biases", "shape": [L, 3 * d + d + d_mlp + d], "params": L * (3 * d + d + d_mlp + d)},
-    ]
+    blocks = family.layers(model)
+    norms = [part(b, family.ln1) for b in blocks] + [part(b, family.ln2) for b in blocks]
+    norms.append(part(model, family.final_norm))
+    per_norm = len(list(norms[0].parameters()))  # γ, and β for LayerNorm
+    norm_params = sum(p.numel() for n in norms for p in n.parameters())
+    norm_ids = {id(p) for n in norms for p in n.parameters()}
+    bias_per_layer = sum(
+        p.numel() for name, p in blocks[0].named_parameters() if name.endswith("bias") and id(p) not in norm_ids
+    )
+    rest = []
+    if family.pos_embed:
+        table = part(model, family.pos_embed).weight
+        rest.append({"family": "position embedding", "shape": list(table.shape), "params": table.numel()})
+    norm_shape = [len(norms), per_norm, d] if per_norm > 1 else [len(norms), d]
+    names = {"LayerNorm": "LayerNorm γ and β" if per_norm > 1 else "LayerNorm γ", "RMSNorm": "RMSNorm γ"}
+    rest.append({"family": names.get(family.norm, family.norm), "shape": norm_shape, "params": norm_params})
+    if bias_per_layer:
+        rest.append({"family": "biases", "shape": [L, bias_per_layer], "params": L * bias_per_layer})
     for row in rest:
-        row["counted"] = row["params"]
+        row["counted"] = row["params"] = int(row["params"])
     total = sum(r["counted"] for r in rows + rest)
     actual = int(sum(p.numel() for p in model.parameters()))
     return {

@@ -6,21 +6,23 @@ Array names follow TransformerLens, so a number on screen can be followed back
 to where it lives in the model (shapes in brackets; pos = prompt position):
 
     hook_embed                       [pos, d_model]   token embeddings, rows of W_E
-    hook_pos_embed                   [pos, d_model]   position embeddings, rows of W_pos
+    hook_pos_embed                   [pos, d_model]   position embeddings, rows of W_pos (learned positions only)
     blocks.{i}.hook_resid_pre        [pos, d_model]
     blocks.{i}.ln1.hook_normalized   [pos, d_model]   LayerNorm output, γ and β applied (raw HF numerics)
-    blocks.{i}.attn.hook_q/k/v       [pos, head, d_head]
-    blocks.{i}.attn.hook_attn_scores [head, query, key]  q·k/√d_head, −inf above the diagonal
+    blocks.{i}.attn.hook_q/k/v       [pos, head, d_head]  keys/values repeated per query head (grouped-query)
+    blocks.{i}.attn.hook_rot_q/k     [pos, head, d_head]  rotary models: q and k turned by position
+    blocks.{i}.attn.hook_attn_scores [head, query, key]  q·k/√d_head (turned q, k if rotary), −inf above the diagonal
     blocks.{i}.attn.hook_pattern     [head, query, key]  softmax of the scores; rows sum to 1
     blocks.{i}.attn.hook_z           [pos, head, d_head] pattern-weighted values
     blocks.{i}.hook_attn_out         [pos, d_model]
     blocks.{i}.hook_resid_mid        [pos, d_model]
     blocks.{i}.ln2.hook_normalized   [pos, d_model]
-    blocks.{i}.mlp.hook_pre          [pos, d_mlp]     before GELU
-    blocks.{i}.mlp.hook_post         [pos, d_mlp]     after GELU
+    blocks.{i}.mlp.hook_pre          [pos, d_mlp]     before the activation (the gate, in a gated MLP)
+    blocks.{i}.mlp.hook_pre_linear   [pos, d_mlp]     gated MLPs (SwiGLU): the up-projection
+    blocks.{i}.mlp.hook_post         [pos, d_mlp]     the down-projection's input (GELU(pre), or SiLU(gate)·up)
     blocks.{i}.hook_mlp_out          [pos, d_model]
     blocks.{i}.hook_resid_post       [pos, d_model]
-    ln_final.hook_normalized         [pos, d_model]
+    ln_final.hook_normalized         [pos, d_model]   after the final norm (LayerNorm or RMSNorm: meta['words'])
     logits                           [vocab]          at the last position
     probs                            [n_temperatures, vocab]  softmax(logits / T) for meta temperatures
     logit_lens.top_ids / top_probs   [n_layer + 1, k] residual before each block and after the last
@@ -46,6 +48,9 @@ from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 
 FORMAT_VERSION = 1
+# What a Trace saved before the family adapters (always GPT-2) says about its parts.
+GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
+              "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip
 
 
 @dataclass
@@ -70,6 +75,11 @@ class Trace:
     @property
     def n_head(self) -> int:
         return int(self.meta["n_head"])
+
+    @property
+    def words(self) -> dict:
+        """The model family's words for its parts (`model/families.py`): norm, activation, positions, ..."""
+        return {**GPT2_WORDS, **self.meta.get("words", {})}
 
     @property
     def prompt(self) -> str:
@@ -144,16 +154,14 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def lookup(trace: Trace, path: str):
-    """The value a path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b',
-    'meta.n_params' or 'claims.<key>' (a statement of model/claims.py, made from this Trace).
+    """The value a stored path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b'
+    or 'meta.n_params'. (`model.claims.lookup` also reads 'claims.<key>', a statement made from this Trace.)
 
-    Scenes tag every number they draw with such a path; tests look it up here and
+    Scenes tag every number they draw with such a path; tests look it up and
     compare it with what the scene shows.
     """
     if path.startswith("claims."):
-        from model.claims import statements
-
-        return statements(trace)[path.removeprefix("claims.")]
+        raise KeyError(f"{path} is a statement: read it with model.claims.lookup")
     if path.startswith(("info.", "meta.")):
         node = trace.info if path.startswith("info.") else trace.meta
         for part in path.split(".")[1:]:

@@ -49,8 +49,9 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     """All heads of all layers as one RGB image: a block per (layer, head), a pixel per (query, key)."""
     n, gap = len(positions), 1
     L, H = trace.n_layer, trace.n_head
+    zero = np.array(style.PATTERN_ZERO.to_int_rgb(), dtype=np.float64)
     image = np.zeros((L * (n + gap), H * (n + gap), 4), dtype=np.uint8)
-    image[..., 3] = 255
+    image[..., :3], image[..., 3] = zero, 255
     yellow = np.array(style.QUERY.to_int_rgb(), dtype=np.float64)
     idx = np.ix_(positions, positions)
     for layer in range(L):
@@ -58,7 +59,7 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
         for head in range(H):
             block = P[head][idx]
             y, x = layer * (n + gap), head * (n + gap)
-            image[y : y + n, x : x + n, :3] = np.round(block[..., None] * yellow).astype(np.uint8)
+            image[y : y + n, x : x + n, :3] = np.round(zero + block[..., None] * (yellow - zero)).astype(np.uint8)
     return image
 
 
@@ -313,7 +314,8 @@ class AttentionFlow(TraceScene):
 
 
 class MLPBlock(TraceScene):
-    """The MLP on one token: up-projection, GELU, down-projection, added back to the residual stream."""
+    """The MLP on one token: up-projection, its activation (GELU, or a gated SwiGLU), down-projection, added back
+    to the residual stream (beside attention's output, in a model with a parallel residual)."""
 
     def construct(self):
         self.show_input()
@@ -331,7 +333,7 @@ class MLPBlock(TraceScene):
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.3)
         self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
                               shown=5, size=16).move_to([-5.6, 0.6, 0])  # fmt: skip
-        x_label = label("input (after LayerNorm)", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
+        x_label = label(f"input (after {t.words['norm']})", size=16, color=style.MUTED).next_to(self.x, UP, buff=0.25)
         self.beat(
             "One token at a time",
             "The MLP works on each token's vector alone; here, the last token's.",
@@ -351,10 +353,10 @@ class MLPBlock(TraceScene):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
-        up = self.block("up: {d} → {m}", dims, [-3.2, 0.6, 0])
+        up = self.block(("gate, up" if t.words["mlp_gated"] else "up") + ": {d} → {m}", dims, [-3.2, 0.6, 0])
         head = VGroup(
             label("neuron", size=16, color=style.MUTED),
-            label("before GELU", size=16, color=style.MUTED),
+            label("gate" if t.words["mlp_gated"] else f"before {t.words['activation']}", size=16, color=style.MUTED),
             label("after", size=16, color=style.MUTED),
         )
         rows = [head]
@@ -380,13 +382,25 @@ class MLPBlock(TraceScene):
                         m=(t.meta["d_mlp"], "meta.d_mlp", "comma")).next_to(self.table, DOWN, buff=0.2)  # fmt: skip
         note.set_x(xs[1])
         top = t.info["mlp"]["top_neurons"][0]
-        self.beat(
-            "Up and GELU",
-            "Up-projection to many more numbers, then GELU: negatives squashed to about 0.",
-            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons, then GELU "
-            f"squashes negative values towards zero. Neuron {top} goes from "
-            f"{dec(t[f'blocks.{L}.mlp.hook_pre'][p, top], 2)} to {dec(t[f'blocks.{L}.mlp.hook_post'][p, top], 2)}.",
-        )
+        act = t.words["activation"]
+        change = (f"Neuron {top} goes from {dec(t[f'blocks.{L}.mlp.hook_pre'][p, top], 2)} to "
+                  f"{dec(t[f'blocks.{L}.mlp.hook_post'][p, top], 2)}.")  # fmt: skip
+        if t.words["mlp_gated"]:
+            self.beat(
+                f"Up and {act}",
+                f"Two projections to many more numbers, a gate and an up; {act} squashes the gate's negatives to "
+                "about 0 and multiplies the result by the up-projection.",
+                say=f"Two matrices spread the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons, a gate "
+                f"and an up; {act} squashes the gate's negative values towards zero and multiplies by the up. "
+                + change.replace("goes from", "has gate"),
+            )
+        else:
+            self.beat(
+                f"Up and {act}",
+                f"Up-projection to many more numbers, then {act}: negatives squashed to about 0.",
+                say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons, then {act} "
+                "squashes negative values towards zero. " + change,
+            )
         self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
         self.play(FadeIn(self.table), FadeIn(note))
         self.up, self.note = up, note
@@ -411,12 +425,21 @@ class MLPBlock(TraceScene):
             label("residual", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15),
             label("new residual", size=16, color=style.MUTED).next_to(post, UP, buff=0.15),
         )
-        self.beat(
-            "Down and add",
-            "Down-projection back to the vector's size, then added to the residual stream.",
-            say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
-            "vector. This running sum is the residual stream.",
-        )
+        if t.words["parallel_residual"]:
+            labels[1].become(label("residual + attention", size=16, color=style.MUTED).next_to(mid, UP, buff=0.15))
+            self.beat(
+                "Down and add",
+                "Back down, then added: here MLP and attention run side by side (parallel residual).",
+                say=f"A second matrix brings them back to {t.meta['d_model']} numbers. In this model the MLP read the "
+                "same vector as attention, side by side, and both outputs are added to the residual stream.",
+            )
+        else:
+            self.beat(
+                "Down and add",
+                "Down-projection back to the vector's size, then added to the residual stream.",
+                say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
+                "vector. This running sum is the residual stream.",
+            )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
         end = down.get_corner(UP + RIGHT) + 0.3 * LEFT
         self.play(Create(Arrow(start, end, buff=0.1, color=style.MUTED)), FadeIn(down))

@@ -37,6 +37,7 @@ class TraceScene(SceneBase):
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
+        config.background_color = style.BACKGROUND  # the theme's (GPTANIM_THEME)
         if SLIDES:
             kwargs.setdefault("output_folder", Path(os.environ["GPTANIM_SLIDES"]))
         super().__init__(*args, **kwargs)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from model.errors import GptanimError
 
 
 @dataclass(frozen=True)
@@ -14,6 +19,7 @@ class SceneEntry:
     # Rough seconds to render at 480p15 (bench/render_bench.py, default lecture). Only orders the
     # work: long scenes start first, so that the workers finish together.
     render_weight: float = 6.0
+    file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
 
 
 SCENES = [
@@ -82,4 +88,63 @@ BY_NAME = {entry.name: entry for entry in SCENES}
 
 
 def scene_file(entry: SceneEntry) -> str:
-    return f"scenes/{entry.module}.py"
+    return entry.file or f"scenes/{entry.module}.py"
+
+
+def is_custom(spec: str) -> bool:
+    """A scene of your own is named `path/to/file.py:ClassName`."""
+    return ".py:" in spec
+
+
+def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
+    """The entry of a scene of your own, `path/to/file.py:ClassName` (a relative path from `base`).
+
+    The file is read, not imported, so a wrong name fails at once: it must define the class.
+    """
+    file, _, name = spec.rpartition(":")
+    path = Path(file).expanduser()
+    if not path.is_absolute():
+        path = (base or Path.cwd()) / path
+    if not path.is_file():
+        raise GptanimError(f"scene {spec!r}: no such file {path}")
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        raise GptanimError(f"scene {spec!r}: {path.name} is not valid Python ({exc})") from None
+    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    if name not in classes:
+        raise GptanimError(
+            f"scene {spec!r}: {path.name} defines no class {name!r} (it defines: {', '.join(classes) or 'none'})"
+        )
+    # Unknown code may show anything: render it again whenever the Trace changes at all.
+    return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, file=str(path.resolve()))
+
+
+# Each scene's title as a viewer reads it: chapters of lecture.mp4, headings of the handout.
+# A lecture file's [titles] table overrides them.
+TITLES = {
+    "Title": "What GPT stands for",
+    "PredictSampleRepeat": "Predict, sample, repeat",
+    "InsideTransformer": "Inside a transformer",
+    "Tokenization": "Tokens",
+    "EmbeddingMatrix": "The embedding matrix",
+    "EmbeddingSpace": "The embedding space",
+    "ContextEmbedding": "Position and context",
+    "WeightsAndData": "Weights and data",
+    "ParameterTally": "Counting the parameters",
+    "AttentionPattern": "An attention pattern",
+    "AttentionFlow": "Where the last token looks",
+    "MLPBlock": "The MLP block",
+    "Unembedding": "Unembedding",
+    "Softmax": "Softmax",
+    "Temperature": "Temperature",
+    "TopKTopP": "Top-k and top-p",
+}
+
+
+def readable_title(name: str) -> str:
+    """A scene's title: from TITLES, else its class name split into words ("MyScene" -> "My scene")."""
+    if name in TITLES:
+        return TITLES[name]
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
+    return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])

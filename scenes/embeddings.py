@@ -311,6 +311,8 @@ class ContextEmbedding(TraceScene):
         self.logit_lens()
 
     def add_position(self):
+        if self.trace.words["positions"] == "rotary":
+            return self.turn_by_position()
         t = self.trace
         p = len(t.token_ids) - 1
         first = max(0, p + 1 - self.SHOWN_TOKENS)
@@ -404,6 +406,63 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.size_group = VGroup(track, used, ends, note)
 
+    def turn_by_position(self):
+        """Rotary models add no position vector: the token's vector enters as it is, and queries and keys are
+        turned by angles set by their position (shown: layer 0, head 0, the last token)."""
+        t = self.trace
+        p = len(t.token_ids) - 1
+
+        def column(name, index):
+            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=15)
+
+        cols = VGroup(
+            column("hook_embed", (p,)),
+            label("=", size=26),
+            column("blocks.0.hook_resid_pre", (p,)),
+            label("  ", size=26),
+            column("blocks.0.attn.hook_q", (p, 0)),
+            label("→", size=26),
+            column("blocks.0.attn.hook_rot_q", (p, 0)),
+        ).arrange(RIGHT, buff=0.6)
+        self.fit_width(cols)
+        cols.move_to([0, 0.2, 0])
+        names = VGroup(
+            sentence("token “{tok}”", size=16, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
+            label("first vector", size=16, color=style.MUTED),
+            label("query, head 0", size=16, color=style.QUERY),
+            sentence("turned for position {n}", size=16, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+        )  # fmt: skip
+        for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
+            name.next_to(col, UP, buff=0.25)
+        top = max(n.get_y() for n in names)
+        for name in names:
+            name.set_y(top)
+        turned = sentence(
+            "{r} of the {d} numbers of each head turn",
+            size=16,
+            color=style.MUTED,
+            r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
+            d=(t.meta["d_head"], "meta.d_head", "comma"),
+        ).next_to(VGroup(cols[4], cols[6]), DOWN, buff=0.45)
+        self.beat(
+            "No position vector",
+            "No position vector is added: the token's row of the embedding matrix goes in.",
+            say="This model adds no position vector: the token's row of the embedding matrix goes in as it is.",
+        )
+        self.play(FadeIn(cols[:3]), FadeIn(names[:2]))
+        self.beat(
+            "Rotary",
+            "Position enters in every layer: queries and keys are turned by angles set by it (rotary).",
+            say=f"Position enters in every layer instead: each query and key is turned by angles set by its "
+            f"position. This is called rotary. Here {t.words['rotary_dim']} of the {t.meta['d_head']} numbers of "
+            "each head turn.",
+        )
+        self.play(FadeIn(cols[4]), FadeIn(names[2]))
+        self.play(TransformFromCopy(cols[4], cols[6]), FadeIn(cols[5]), FadeIn(names[3]), FadeIn(turned), run_time=1.5)
+        names.add(turned)
+        self.wait(1)
+        self.play(FadeOut(cols), FadeOut(names))
+
     def two_contexts(self):
         t = self.trace
         pair = t.info["context_pair"]
@@ -481,12 +540,15 @@ class ContextEmbedding(TraceScene):
             for j in range(3):
                 row[1 + 2 * j].move_to([-2.6 + 3.1 * j, y, 0], aligned_edge=LEFT)
                 row[2 + 2 * j].move_to([-0.4 + 3.1 * j, y, 0], aligned_edge=RIGHT)
+                room = row[2 + 2 * j].get_left()[0] - 0.12 - row[1 + 2 * j].get_left()[0]
+                if row[1 + 2 * j].width > room:  # a wide token beside a wide "<0.1%": the token gives way
+                    row[1 + 2 * j].scale_to_fit_width(room, about_edge=LEFT)
             table.add(row)
         note = statement(statements(t)["lens.embedding"], size=18, color=style.MUTED)
         self.fit_width(note).next_to(table, DOWN, buff=0.35).set_x(0)
         self.beat(
             "Logit lens",
-            "The logit lens: each layer's last vector through the final LayerNorm and unembedding.",
+            f"The logit lens: each layer's last vector through the final {t.words['norm']} and unembedding.",
             say=f"What would the model predict if it stopped early? From the embedding alone: {self.lens_token(0)}, "
             f"at {pct(probs[0, 0])}. After the last layer: {self.lens_token(t.n_layer)}, at "
             f"{pct(probs[t.n_layer, 0])}.",

@@ -398,10 +398,14 @@ class InsideTransformer(TraceScene):
         self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
         self.beat(
             "Embedding",
-            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers).",
+            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers)."
+            if t.words["positions"] == "learned"
+            else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); its position enters "
+            "later, as a turn of queries and keys (rotary).",
             d=(t.meta["d_model"], "meta.d_model", "int"),
-            say=f"Each token becomes a vector of {t.meta['d_model']} numbers: one learned for the token, plus one "
-            "for its position. You see the first few.",
+            say=f"Each token becomes a vector of {t.meta['d_model']} numbers: one learned for the token, "
+            + ("plus one for its position." if t.words["positions"] == "learned" else "its position comes later.")
+            + " You see the first few.",
         )
         self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.columns), lag_ratio=0.1), run_time=1.5)
 
@@ -486,11 +490,19 @@ class InsideTransformer(TraceScene):
         run = 1.0 if full else 0.5
         self.highlight(layer, "MLP", run)
         if full:
-            self.beat(
-                "MLP",
-                "The MLP: each vector is changed on its own, with no talk across positions.",
-                say="Then the MLP, a small network applied to each vector on its own. The next layer repeats both.",
-            )
+            if self.trace.words["parallel_residual"]:
+                self.beat(
+                    "MLP",
+                    "The MLP changes each vector alone; here it runs beside attention (parallel residual).",
+                    say="Then the MLP, a small network applied to each vector on its own, here side by side with "
+                    "attention. The next layer repeats both.",
+                )
+            else:
+                self.beat(
+                    "MLP",
+                    "The MLP: each vector is changed on its own, with no talk across positions.",
+                    say="Then the MLP, a small network applied to each vector on its own. The next layer repeats both.",
+                )
         self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_post", run)
 
@@ -504,10 +516,10 @@ class InsideTransformer(TraceScene):
             self.columns[-1].animate.move_to([-5.2, self.COLUMN_Y, 0]),
         )
         final = self.column("ln_final.hook_normalized", last).move_to([-2.9, self.COLUMN_Y, 0])
-        ln = label("final LayerNorm", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
+        ln = label(f"final {t.words['norm']}", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
         self.beat(
             "Unembedding",
-            "Only the last vector predicts: after a final LayerNorm it is multiplied by the "
+            f"Only the last vector predicts: after a final {t.words['norm']} it is multiplied by the "
             "unembedding matrix, one score per token.",
             say="At the end, only the last vector predicts. Normalised and multiplied by the unembedding matrix, "
             "it gives one score per token.",

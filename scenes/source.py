@@ -1,8 +1,8 @@
 """Where a scene gets its Trace: never from a model, always from a Trace file.
 
 `gptanim` passes the file in GPTANIM_TRACE. Run with plain `manim`, a scene reads
-GPTANIM_PROMPT, GPTANIM_MODEL, GPTANIM_TEMPERATURE, GPTANIM_SEED and GPTANIM_GENERATE
-(defaults: the default lecture's) and asks `gptanim trace` for the file in a
+GPTANIM_PROMPT, GPTANIM_MODEL, GPTANIM_TEMPERATURE, GPTANIM_SEED, GPTANIM_GENERATE, GPTANIM_TOP_K and
+GPTANIM_TOP_P (model/settings.py's table: every setting and its default) and asks `gptanim trace` for the file in a
 separate process, so that the scene itself never imports torch.
 """
 
@@ -15,15 +15,10 @@ import tempfile
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.settings import SETTINGS
 from model.trace_data import Trace
 
-SETTING_FLAGS = {
-    "GPTANIM_PROMPT": "--prompt",
-    "GPTANIM_MODEL": "--model",
-    "GPTANIM_TEMPERATURE": "--temperature",
-    "GPTANIM_SEED": "--seed",
-    "GPTANIM_GENERATE": "--generate",
-}
+SETTING_FLAGS = {s.env: s.flag for s in SETTINGS if s.traced}  # GPTANIM_PROMPT: --prompt, ...
 
 _loaded: dict[str, Trace] = {}
 

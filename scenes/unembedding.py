@@ -63,13 +63,14 @@ class Unembedding(TraceScene):
         self.vector = VectorColumn(
             x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=16
         ).move_to([1.7, 0.3, 0])
-        title = label("last vector, after the final LayerNorm", size=18, color=style.MUTED)
+        norm = self.trace.words["norm"]
+        title = label(f"last vector, after the final {norm}", size=18, color=style.MUTED)
         self.vector_title = title.next_to(self.vector, UP, buff=0.3)
         self.beat(
             "The last vector",
-            "After the last layer, the vector at the last position goes through a final LayerNorm.",
+            f"After the last layer, the vector at the last position goes through a final {norm}.",
             say=f"At the end of the network, the last position's vector, for "
-            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final LayerNorm. It alone predicts the "
+            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final {norm}. It alone predicts the "
             "next token.",
         )
         self.play(FadeIn(self.vector), FadeIn(title))

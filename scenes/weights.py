@@ -85,10 +85,12 @@ class WeightsAndData(TraceScene):
         self.play(Create(row))
         self.beat(
             "One entry",
-            "One query entry is the sum of {d} products, weight × data, plus a bias:",
+            "One query entry is the sum of {d} products, weight × data, "
+            + ("plus a bias:" if t.words["query_bias"] else "and no bias (this model has none):"),
             d=(d, "meta.d_model", "int"),
-            say=f"One row: each weight times the matching data entry, {d} products added up, plus a bias. The "
-            f"result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
+            say=f"One row: each weight times the matching data entry, {d} products added up, "
+            + ("plus a bias. The " if t.words["query_bias"] else "and no bias. The ")
+            + f"result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
         )
         self.play(VGroup(self.product, row).animate.scale(0.7).to_edge(UP, buff=0.25))
         table = VGroup()
@@ -122,7 +124,7 @@ class WeightsAndData(TraceScene):
             number(float(sums[-1]), f"matvec.partial_sums[{d - 1}]", "value3", size=18),
         )
         bias = VGroup(
-            label("+ bias", size=18, color=style.MUTED),
+            label("+ bias" if self.trace.words["query_bias"] else "+ no bias", size=18, color=style.MUTED),
             number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
         )
         total = VGroup(
@@ -216,11 +218,11 @@ class ParameterTally(TraceScene):
         tally = self.trace.info["tally"]
         meta = self.trace.meta
         self.beat(
-            "Eight families",
-            "A GPT's weights come in eight families of matrices:",
-            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? In eight families of "
-            "matrices: embedding; key, query, value and output in attention; up and down in the MLP; and "
-            "unembedding.",
+            "Families",
+            "This model's weights come in {n} families of matrices:",
+            n=(tally["families"], "info.tally.families", "len"),
+            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? In {len(tally['families'])} "
+            "families of matrices: " + ", ".join(fam["family"] for fam in tally["families"]) + ".",
         )
         rows = []
         for j, fam in enumerate(tally["families"]):
@@ -260,11 +262,8 @@ class ParameterTally(TraceScene):
                 number(part["params"], f"{p}.params", "comma", size=18),
             )
             extra.append(self.place(row, n_fam + 1 + j))
-        self.beat(
-            "The rest",
-            "Plus small ones: position embeddings, LayerNorm scales and shifts, biases.",
-            say="Then small ones: position embeddings, LayerNorm scales and shifts, and biases.",
-        )
+        rest = ", ".join(part["family"] for part in tally["rest"])
+        self.beat("The rest", f"Plus small ones: {rest}.", say=f"Then small ones: {rest}.")
         self.play(LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
         index = n_fam + 1 + len(extra)
         total = self.place(
@@ -292,9 +291,10 @@ class ParameterTally(TraceScene):
         head = label("GPT-3", size=18, color=style.NEXT_SLOT)
         head.gptanim_static = True
         head.move_to([self.xs[4] + 0.9, self.y, 0], aligned_edge=RIGHT)
+        ours = [fam["family"] for fam in self.trace.info["tally"]["families"]]  # GPT-3 has no gate-projection
         cells = [
             number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=18).move_to(
-                [self.xs[4] + 0.9, self.y - 0.4 * (j + 1), 0], aligned_edge=RIGHT
+                [self.xs[4] + 0.9, self.y - 0.4 * (ours.index(fam["family"]) + 1), 0], aligned_edge=RIGHT
             )
             for j, fam in enumerate(gpt3["families"])
         ]

@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 CHECK=0
 [ "${1:-}" = "--check" ] && CHECK=1
 
-APT_PACKAGES=${GPTANIM_APT_PACKAGES:-"libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm fonts-wqy-microhei fonts-symbola chromium"}
+# The presenter (Qt for Python, in the venv) needs Qt's X11 (xcb), OpenGL and sound libraries; the tests
+# run it under Xvfb, press keys with xdotool and read the handout with pdftotext (poppler-utils).
+QT_PACKAGES="libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libpulse0 libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxrandr2"
+APT_PACKAGES=${GPTANIM_APT_PACKAGES:-"libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm fonts-wqy-microhei fonts-symbola chromium $QT_PACKAGES xvfb xdotool poppler-utils"}
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 REVEAL_VERSION=6.0.1
@@ -81,7 +84,24 @@ else
     rm -rf "$tmp"
 fi
 
-if [ "$CHECK" = 1 ] && [ "$missing" = 1 ]; then
+# 4. the presenter: Qt's X11 platform plugin must find every library it links to ---------------
+qxcb=$(ls "$VENV"/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null | head -n1 || true)
+if [ -z "$qxcb" ]; then
+    if [ -x "$VENV/bin/python" ]; then
+        say "presenter: Qt for Python is missing from $VENV (run scripts/setup.sh)"
+        missing=1
+    fi
+else
+    unresolved=$(ldd "$qxcb" "$(dirname "$qxcb")"/../../lib/libQt6XcbQpa.so.6 2>/dev/null | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
+    if [ -n "$unresolved" ]; then
+        say "presenter: Qt cannot open a window, libraries not found: $unresolved(see QT_PACKAGES in scripts/setup.sh)"
+        missing=1
+    else
+        say "presenter (Qt): ok"
+    fi
+fi
+
+if [ "$missing" = 1 ]; then
     exit 1
 fi
 say "ready"

@@ -70,6 +70,65 @@ def build_local_gpt2(
     return folder
 
 
+# Tiny models of the other families, random weights, the embedded model's tokenizer; one config each.
+FAMILY_CONFIGS = {
+    "gpt_neox": {  # Pythia-style: parallel residual, rotary on a quarter of each head, untied unembedding
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 256,
+        "max_position_embeddings": 128, "rotary_pct": 0.25, "use_parallel_residual": True,
+        "tie_word_embeddings": False,
+    },
+    "llama": {  # SmolLM-style: RMSNorm, rotary, SwiGLU, grouped-query attention (2 key/value heads), tied
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "intermediate_size": 160, "max_position_embeddings": 128, "tie_word_embeddings": True,
+    },
+    "mistral": {  # Mistral-style: as Llama, untied
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "intermediate_size": 128, "max_position_embeddings": 128, "tie_word_embeddings": False,
+    },
+    "qwen2": {  # Qwen2-style: as Llama, plus query/key/value biases, untied
+        "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1,
+        "intermediate_size": 128, "max_position_embeddings": 128, "tie_word_embeddings": False,
+    },
+}  # fmt: skip
+
+
+def build_family_model(folder: Path, model_type: str, seed: int = 0) -> Path:
+    """A model of `model_type` with random weights, built from its transformers config, saved as safetensors."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(ROOT / "assets" / "fairytale-gpt")
+    config = AutoConfig.for_model(
+        model_type, vocab_size=len(tok), bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id,
+        **FAMILY_CONFIGS[model_type],
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_config(config)
+    with torch.no_grad():  # RMSNorm and LayerNorm start at γ = 1, β = 0: random ones test that they are applied
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.add_(0.1 * torch.randn_like(p))
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def family_models(tmp_path_factory) -> dict[str, Path]:
+    return {kind: build_family_model(tmp_path_factory.mktemp(kind), kind) for kind in FAMILY_CONFIGS}
+
+
+@pytest.fixture(scope="session")
+def family_traces(tmp_path_factory, family_models) -> dict[str, Path]:
+    """Trace files of the Llama and GPT-NeoX tiny models, for the scene tests."""
+    from model.loading import load
+    from model.run import TraceSettings, trace
+
+    folder = tmp_path_factory.mktemp("family-traces")
+    settings = TraceSettings(prompt=PROMPTS["default"], generate=4)
+    return {k: trace(settings, load(str(family_models[k]))).save(folder / f"{k}.npz") for k in ("llama", "gpt_neox")}
+
+
 @pytest.fixture(scope="session")
 def local_gpt2(tmp_path_factory) -> Path:
     return build_local_gpt2(tmp_path_factory.mktemp("local-gpt2"))

@@ -35,3 +35,30 @@ def test_importing_every_scene_module_loads_no_torch():
 def test_scenes_draw_no_random_values():
     rx = re.compile(r"\b(np\.random|random\.(random|uniform|randint|choice|gauss))")
     assert [str(p) for p in (ROOT / "scenes").glob("*.py") if rx.search(p.read_text())] == []
+
+
+def test_the_project_import_graph_has_no_circle():
+    """Every import between the project's modules, lazy ones inside functions included, forms no cycle."""
+    import ast
+
+    graph = {}
+    for folder in ("model", "scenes", "gptanim"):
+        for path in (ROOT / folder).glob("*.py"):
+            deps = set()
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                deps |= {n for n in names if (ROOT / (n.replace(".", "/") + ".py")).exists()}
+            graph[f"{folder}.{path.stem}"] = deps - {f"{folder}.{path.stem}"}
+
+    def visit(node, stack):
+        assert node not in stack, "import circle: " + " → ".join([*stack[stack.index(node) :], node])
+        for dep in graph.get(node, ()):
+            visit(dep, [*stack, node])
+
+    for module in graph:
+        visit(module, [])

@@ -31,6 +31,9 @@ def one_line_error(capsys, args: list[str], needle: str) -> str:
         code = exc.code
     assert code == 2
     err = capsys.readouterr().err.strip()
+    lines = err.splitlines()
+    if len(lines) == 2 and lines[0].startswith("running "):  # the phase line said before the model loads
+        err = lines[1]
     assert len(err.splitlines()) == 1, err
     assert needle in err, err
     return err

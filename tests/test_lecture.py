@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
 
 from gptanim.cli import main
 from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-from gptanim.render import render_lecture, render_scene
+from gptanim.render import chapter_time, render_lecture, render_scene
 from model.errors import GptanimError
 from model.run import TraceSettings, trace
 from model.trace_data import Trace
-from scenes.catalog import BY_NAME, SCENES
+from scenes.catalog import BY_NAME, SCENES, readable_title
 
 
 def test_default_lecture_names_every_scene_in_the_catalog():
     lecture = load_lecture(DEFAULT_LECTURE)
     assert sorted(lecture.scenes) == sorted(s.name for s in SCENES)
-    assert lecture.settings["prompt"]
+    assert lecture.settings == {}  # the defaults, from model/settings.py
+
+
+def test_the_default_lecture_uses_the_one_table_of_defaults():
+    from gptanim.cli import resolved
+    from model.settings import DEFAULTS, TraceSettings
+
+    args = type("Args", (), {})()
+    assert resolved(args, load_lecture(DEFAULT_LECTURE)) == DEFAULTS
+    assert TraceSettings(prompt=DEFAULTS["prompt"]).generate == DEFAULTS["generate"]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +45,37 @@ def test_default_lecture_names_every_scene_in_the_catalog():
 )
 def test_bad_lecture_files_are_one_line_exit_2(text, needle, tmp_path, capsys):
     bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert main(["render", "--lecture", str(bad), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and needle in err
+
+
+def test_chapter_times_read_as_on_video_sites():
+    assert [chapter_time(t) for t in (0, 11.9, 605, 3723.5)] == ["0:00", "0:11", "10:05", "1:02:03"]
+
+
+def test_lecture_file_titles_and_scenes_of_your_own(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "extra.py").write_text("class MyScene:\n    pass\n")
+    lecture = tmp_path / "l.toml"
+    lecture.write_text('scenes = ["Title", "mine/extra.py:MyScene"]\n[titles]\nTitle = "Welcome"\n')
+    loaded = load_lecture(lecture)
+    assert loaded.scenes == ["Title", f"{(tmp_path / 'mine' / 'extra.py').resolve()}:MyScene"]
+    assert [loaded.title_of(n) for n in ("Title", "MyScene", "Softmax")] == ["Welcome", "My scene", "Softmax"]
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ('scenes = ["nowhere.py:Scene"]', "no such file"),
+        ('scenes = ["l.toml.py:Nope"]', "defines no class 'Nope'"),
+        ("[titles]\nTitle = 3", "[titles] must be a table"),
+    ],
+)
+def test_bad_scenes_of_your_own_are_one_line(text, needle, tmp_path, capsys):
+    (tmp_path / "l.toml.py").write_text("class Other:\n    pass\n")
+    bad = tmp_path / "l.toml"
     bad.write_text(text)
     assert main(["render", "--lecture", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -84,12 +125,17 @@ def test_render_writes_videos_stills_lecture_and_subtitles(rendered):
     beats = json.loads(result["videos"][0].with_suffix(".beats.json").read_text())
     assert beats["beats"][0]["text"] in srt and " --> " in srt
     chapters = (folder / "lecture.chapters.txt").read_text().splitlines()
-    assert [c.split()[1] for c in chapters] == [s.name for s in scenes]
+    titles = [readable_title(s.name) for s in scenes]
+    assert chapters[0] == "0:00 What GPT stands for"  # as video sites read chapters in a description
+    assert [c.split(" ", 1)[1] for c in chapters] == titles
+    assert all(re.fullmatch(r"\d+:\d\d .+", c) for c in chapters)
     import av
 
     with av.open(str(folder / "lecture.mp4")) as lecture:
         marks = lecture.chapters()
-        assert [m["metadata"]["title"] for m in marks] == [s.name for s in scenes]
+        assert [m["metadata"]["title"] for m in marks] == titles
+        starts = [m["start"] * m["time_base"] for m in marks]
+        assert [c.split()[0] for c in chapters] == [chapter_time(float(t)) for t in starts]
         frames = sum(1 for _ in lecture.decode(video=0))
     per_scene = 0
     for video in result["videos"]:

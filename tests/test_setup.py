@@ -16,7 +16,7 @@ def check(**env) -> subprocess.CompletedProcess:
 def test_check_reports_everything_in_place():
     done = check()
     assert done.returncode == 0, done.stdout + done.stderr
-    for part in ("Debian packages: ok", "Python environment .venv: ok", "reveal.js 6.0.1: ok"):
+    for part in ("Debian packages: ok", "Python environment .venv: ok", "reveal.js 6.0.1: ok", "presenter (Qt): ok"):
         assert part in done.stdout
 
 

@@ -43,9 +43,30 @@ def test_html_deck_has_no_web_address_and_local_reveal(deck):
     assert deck["pptx"].stat().st_size > 10_000 and deck["pdf"].read_bytes()[:4] == b"%PDF"
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
-def test_headless_chromium_shows_the_first_slide_offline(deck, tmp_path):
-    shot = tmp_path / "shot.png"
+def test_handout_is_light_paper_with_the_notes_as_text(deck, tmp_path):
+    pdf = deck["pdf"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title:\s+Test lecture$", info, re.M), info
+    pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    notes = [
+        s["notes"]
+        for name in ("Title", "Softmax")
+        for s in json.loads((deck["slides"] / f"{name}.json").read_text())["slides"]
+    ]
+    notes = [" ".join(n.split()) for n in notes if n.strip()]
+    assert len(notes) >= 6 and all(n in flat for n in notes), "a speaker note is missing from the handout's text"
+    assert "1. What GPT stands for" in flat and "2. Softmax" in flat  # the scenes' headings
+    assert pages < len(notes), "several slides a page"
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    page = np.asarray(Image.open(next(tmp_path.glob("page*.png"))).convert("L"), dtype=float)
+    assert np.median(page) > 235, "the page is not light"
+    assert np.mean(page < 120) > 0.003, "the page has no dark ink (text, drawn numbers)"
+
+
+def chromium_screenshot(url: str, shot) -> np.ndarray:
+    """The page as headless Chromium shows it, with no network at all, in grey levels."""
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
@@ -63,12 +84,30 @@ def test_headless_chromium_shows_the_first_slide_offline(deck, tmp_path):
                 "--virtual-time-budget=8000",
                 "--window-size=1280,720",
                 f"--screenshot={shot}",
-                deck["html"].resolve().as_uri(),
+                url,
             ],  # fmt: skip
             capture_output=True,
             timeout=120,
         )
-    image = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    return np.asarray(Image.open(shot).convert("L"), dtype=float)
+
+
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+
+
+@needs_chromium
+def test_headless_chromium_shows_the_first_slide_offline(deck, tmp_path):
+    image = chromium_screenshot(deck["html"].resolve().as_uri(), tmp_path / "shot.png")
     background = np.median(image)
     lit = np.mean(np.abs(image - background) > 40)
     assert lit > 0.002, "the first slide looks blank"  # the Title's first frame shows its footer line
+
+
+@needs_chromium
+def test_no_unmute_button_over_a_later_slide(deck, tmp_path):
+    html = deck["html"].read_text()
+    assert "data-background-video-muted" not in html.split("<section", 2)[2], "later videos keep their sound"
+    image = chromium_screenshot(deck["html"].resolve().as_uri() + "#/1", tmp_path / "second.png")
+    assert np.mean(image > 60) > 0.01, "the second slide looks blank"
+    corner = image[650:710, 10:150]  # where reveal.js puts its white-on-black "Unmute video" button
+    assert corner.max() < 200, "a button covers the slide's bottom-left corner"

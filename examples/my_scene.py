@@ -1,0 +1,40 @@
+"""A scene of your own: the prompt's tokens, then the tokens the model finds most likely next."""
+
+from manim import DOWN, LEFT, UP, FadeIn, GrowFromEdge, LaggedStart
+
+from scenes.base import TraceScene
+from scenes.components import ProbabilityBars, TokenRow, label
+
+
+class NextTokenGuess(TraceScene):
+    """The prompt as tokens, and the five most likely next tokens with their probabilities."""
+
+    def construct(self):
+        self.show_tokens()
+        self.show_guesses()
+
+    def show_tokens(self):
+        t = self.trace  # every number below comes from it, tagged with its path in the Trace
+        self.beat("Tokens", "The prompt as the model reads it: {n} tokens.", n=(t.token_ids, "info.tokens.ids", "len"),
+                  say="Here is the prompt, cut into the tokens the model reads.")  # fmt: skip
+        paths = [f"info.tokens.display.{i}" for i in range(len(t.token_display))]
+        self.tokens = TokenRow(t.token_display, paths, max_width=11).to_edge(UP, buff=0.7)
+        self.play(LaggedStart(*(FadeIn(box) for box in self.tokens.boxes), lag_ratio=0.1))
+
+    def show_guesses(self):
+        step = "info.continuation.steps.0"
+        top = self.trace.info["continuation"]["steps"][0]["top"][:5]
+        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"{step}.top.{j}.display",
+                    "prob_path": f"{step}.top.{j}.prob"} for j, e in enumerate(top)]  # fmt: skip
+        bars = ProbabilityBars(entries, bar_width=4.5).next_to(self.tokens, DOWN, buff=0.8)
+        heading = label("next token", size=22).next_to(bars, UP, buff=0.25)
+        self.beat(
+            "Guesses",
+            "At temperature {T}, the five most likely next tokens.",
+            T=(self.trace.info["continuation"]["temperature"], "info.continuation.temperature", "float"),
+            say="These are the five tokens the model finds most likely to come next.",
+        )
+        self.play(FadeIn(heading), LaggedStart(*(GrowFromEdge(row.bar, LEFT) for row in bars.rows), lag_ratio=0.15),
+                  *(FadeIn(row.name) for row in bars.rows), *(FadeIn(row.pct) for row in bars.rows))  # fmt: skip
+        self.play(FadeIn(bars.dots))
+        self.wait(1)

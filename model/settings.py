@@ -1,0 +1,106 @@
+"""What the user asks for (the settings of a Trace) and where gptanim keeps its files.
+
+Imported by both the cache (`model/cache.py`) and the model run (`model/run.py`), so neither imports the other
+at module level: the cache asks `run.trace` for a Trace it lacks, the run never reads the cache's index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import GptanimError
+from model.sampling import check_temperature, check_top_k, check_top_p
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting the user gives: on the command line (`--name`), in a lecture file's [settings], or to a scene
+    run with plain manim (`GPTANIM_NAME`). Its default is here and nowhere else."""
+
+    name: str
+    kind: str  # "text", "number", "count" (whole number ≥ 0), "int" (whole number), "quality", "theme" or "voice"
+    default: object
+    help: str
+    traced: bool = True  # a field of TraceSettings (quality only changes the video)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "GPTANIM_" + self.name.upper()
+
+
+SETTINGS = [
+    Setting("prompt", "text", "Once upon a time, a little girl", "the text the model continues"),
+    Setting("model", "text", None, "embedded (default), a local folder, or a cached hub name (gpt2)"),
+    Setting("temperature", "number", 1.0, "temperature of the continuation (0 = greedy)"),
+    Setting("seed", "count", 0, "seed of the sampling"),
+    Setting("generate", "count", 12, "tokens to generate"),
+    Setting("top_k", "int", None, "sample only among the k most likely tokens"),
+    Setting("top_p", "number", None, "sample only within the top-p probability mass"),
+    Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
+    Setting("theme", "theme", "dark", "dark or light, for projectors in lit rooms and for paper", traced=False),
+    Setting(
+        "voice", "voice", "joe", "narration: joe (offline neural voice), none (silent), or folder:PATH", traced=False
+    ),
+]
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+@dataclass
+class TraceSettings:
+    """What the user asked for; together with the weights hash it names the Trace in the cache."""
+
+    prompt: str
+    model: str | None = DEFAULTS["model"]
+    temperature: float = DEFAULTS["temperature"]  # of the continuation
+    seed: int = DEFAULTS["seed"]
+    generate: int = DEFAULTS["generate"]
+    top_k: int | None = DEFAULTS["top_k"]
+    top_p: float | None = DEFAULTS["top_p"]
+    temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
+    compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
+    truncate: bool = False
+
+    def validate(self) -> TraceSettings:
+        if not self.prompt or not self.prompt.strip():
+            raise GptanimError('the prompt is empty: give some text, e.g. --prompt "Once upon a time"')
+        if "\x00" in self.prompt:
+            raise GptanimError("the prompt contains a NUL character (\\0); remove it")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise GptanimError(f"the seed must be a whole number ≥ 0, got {self.seed!r}")
+        check_temperature(self.temperature)
+        for t in [*self.temperatures, *self.compare_temperatures]:
+            check_temperature(t)
+        check_top_k(self.top_k)
+        check_top_p(self.top_p)
+        if int(self.generate) < 0:
+            raise GptanimError(f"the number of tokens to generate must be ≥ 0, got {self.generate}")
+        if 1.0 not in self.temperatures:
+            self.temperatures = sorted({*self.temperatures, 1.0})
+        return self
+
+
+def cache_root() -> Path:
+    """The user's cache folder for gptanim: $GPTANIM_CACHE, else ~/.cache/gptanim (XDG_CACHE_HOME respected)."""
+    if os.environ.get("GPTANIM_CACHE"):
+        return Path(os.environ["GPTANIM_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gptanim"
+
+
+def cache_dir() -> Path:
+    return cache_root() / "traces"
+
+
+def code_hash() -> str:
+    """The code that computes a Trace: when it changes, cached Traces are stale."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name not in ("train.py", "card.py", "corpus.py"):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,202 @@
+"""Per-scene summaries of a model run, with numpy and the tokenizer only (no torch): each reads the arrays
+`model/run.py` recorded and keeps what one scene shows (the softmax worked out, the head shown, ...)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from model.sampling import sample, softmax, top_entries, truncate_top_k, truncate_top_p
+from model.tokens_text import byte_level_bytes, display_token
+
+TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
+VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
+EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
+SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
+TRUNCATE_K, TRUNCATE_P = 5, 0.9  # the top-k and top-p shown in the sampling chapter
+
+
+def token_display(tok, token_id: int) -> str:
+    text = tok.decode([token_id])
+    raw = token_bytes(tok.convert_ids_to_tokens(token_id)) if "\ufffd" in text else None
+    return display_token(text, raw)
+
+
+def token_bytes(piece: str) -> bytes:
+    """A token's bytes: SentencePiece byte-fallback pieces (Llama) are written `<0xE4>`, byte-level BPE (GPT-2,
+    NeoX) maps each byte to a printable character."""
+    if re.fullmatch(r"<0x[0-9A-Fa-f]{2}>", piece):
+        return bytes([int(piece[3:5], 16)])
+    return byte_level_bytes(piece)
+
+
+def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
+    """W_E rows for the matrix picture: the prompt's tokens, then evenly spread ids for the rest."""
+    ids = list(dict.fromkeys(prompt_ids))[:EMBED_SLICE_TOKENS]
+    spread = np.linspace(0, vocab_size - 1, EMBED_SLICE_TOKENS + 2).astype(int)[1:-1]
+    ids += [int(i) for i in spread if int(i) not in ids]
+    return ids
+
+
+def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
+    """Softmax worked out for a few tokens: e^logit, the sum over the whole vocabulary, the quotient."""
+    z = logits.astype(np.float64)
+    shift = float(z.max())  # e^(logit − max) avoids overflow; the quotients are the same
+    exp_all = np.exp(z - shift)
+    total = float(exp_all.sum())
+    probs = [float(exp_all[i] / total) for i in ids]
+    return {
+        "ids": ids,
+        "logits": [float(z[i]) for i in ids],
+        "exp_shifted": [float(exp_all[i]) for i in ids],
+        "shift": shift,
+        "sum_exp_shifted": total,
+        "probs": probs,
+        "others": 1.0 - sum(probs),
+    }
+
+
+SPLIT_EXAMPLES = ["grandmother", "Cinderella", "unbelievable", "dragonfly", "Rumpelstiltskin", "strawberries"]
+
+
+def split_words(tok, prompt: str, ids: list[int], offsets: list[list[int]]) -> dict:
+    """Words of the prompt that the tokenizer cut into several pieces, shown as the prompt's own tokens
+    (a first word is not re-encoded with a space); fixed examples, encoded mid-sentence, when none are."""
+
+    def pieces(word: str) -> list[dict]:
+        return [{"id": i, "display": token_display(tok, i)} for i in tok.encode(" " + word, add_special_tokens=False)]
+
+    # Each token's own characters, without the whitespace it starts with.
+    cores = []
+    for start, end in offsets:
+        while start < end and prompt[start].isspace():
+            start += 1
+        cores.append((start, end))
+    found, seen = [], set()
+    for match in re.finditer(r"\S+", prompt):
+        word = match.group().strip(".,;:!?\"'()")
+        if not word or word in seen:
+            continue
+        start = match.start() + match.group().index(word)
+        end = start + len(word)
+        positions = [p for p, (a, b) in enumerate(cores) if a < end and b > start]
+        if len(positions) > 1:
+            seen.add(word)
+            found.append({"word": word, "positions": positions,
+                          "pieces": [{"id": ids[p], "display": token_display(tok, ids[p])} for p in positions]})  # fmt: skip
+    examples = [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES]
+    return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
+
+
+def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
+    """Per head: mean weight on the previous token and mean row entropy; the head the scenes show.
+
+    The rule: the head whose queries put the most weight on the previous token (first
+    layer wins ties). Its strongest key for the last query gives the worked q·k example.
+    """
+    pattern0 = arrays["blocks.0.attn.hook_pattern"]
+    T = pattern0.shape[-1]
+    prev, entropy = [], []
+    for layer in range(n_layer):
+        P = arrays[f"blocks.{layer}.attn.hook_pattern"].astype(np.float64)  # (head, query, key)
+        logs = np.log(np.where(P > 0, P, 1.0))
+        entropy.append((-(P * logs).sum(-1)).mean(-1).tolist())
+        prev.append([float(np.mean([P[h, q, q - 1] for q in range(1, T)])) if T > 1 else 0.0 for h in range(len(P))])
+    flat = int(np.argmax(np.asarray(prev)))
+    layer, head = divmod(flat, len(prev[0]))
+    last = T - 1
+    row = arrays[f"blocks.{layer}.attn.hook_pattern"][head, last]
+    key = int(np.argmax(row))
+    turned = "rot_" if f"blocks.{layer}.attn.hook_rot_q" in arrays else ""  # rotary: q and k after turning
+    q = arrays[f"blocks.{layer}.attn.hook_{turned}q"][last, head].astype(np.float64)
+    k = arrays[f"blocks.{layer}.attn.hook_{turned}k"][key, head].astype(np.float64)
+    return {
+        "rule": "strongest previous-token attention",
+        "layer": layer,
+        "head": head,
+        "previous_token_weight": prev,
+        "mean_entropy": entropy,
+        "example": {"query": last, "key": key, "dot": float(q @ k), "scale": float(np.sqrt(len(q)))},
+    }
+
+
+def mlp_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
+    """The last layer's MLP neurons that fire most for the last token (largest GELU output)."""
+    layer = n_layer - 1
+    post = arrays[f"blocks.{layer}.mlp.hook_post"][-1]
+    return {"layer": layer, "top_neurons": [int(i) for i in np.argsort(-post, kind="stable")[:8]]}
+
+
+def truncation_demo(logits: np.ndarray, seed: int) -> dict:
+    """Top-k and top-p on the T = 1 distribution, renormalised, each with a token drawn from it."""
+    base = softmax(logits, 1.0)
+    out = {"k": TRUNCATE_K, "p": TRUNCATE_P, "base_top": top_entries(base, 10)}
+    for name, probs in (("top_k", truncate_top_k(base, TRUNCATE_K)), ("top_p", truncate_top_p(base, TRUNCATE_P))):
+        kept = int(np.count_nonzero(probs))
+        out[name] = {
+            "kept": kept,
+            "kept_mass": float(base[probs > 0].sum()),
+            "top": top_entries(probs, min(kept, 10)),
+            "chosen_id": sample(probs, np.random.default_rng(seed)),
+        }
+    return out
+
+
+def query_matvec(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One real matrix-vector product, term by term: head 0's first query entry for the first token.
+
+    q[0, 0, 0] = Σ_i x_i · W_Q[0, i, 0] + b_Q[0, 0], with x the first token's LayerNorm output.
+    """
+    x = arrays["blocks.0.ln1.hook_normalized"][0].astype(np.float64)
+    w = arrays["weights.blocks.0.attn.W_Q"][0, :, 0].astype(np.float64)
+    products = x * w
+    return {"matvec.products": products, "matvec.partial_sums": np.cumsum(products)}
+
+
+def lowest_logit_ids(logits: np.ndarray) -> list[int]:
+    return [int(i) for i in np.argsort(logits, kind="stable")[:4]]
+
+
+def unembed_ids(logits: np.ndarray) -> list[int]:
+    """Unembedding rows the Trace keeps: the top logits' and the lowest ones'."""
+    return [i for i, _ in top_entries(logits, SOFTMAX_TOP)] + lowest_logit_ids(logits)[:3]
+
+
+def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: dict, runs: dict, n_layer: int) -> dict:
+    """The Trace's `info`: the tokens, each scene's summary of the arrays, and the model run's other results
+    (`runs`: the generations, the second context, geometry, tally), with the text of every token shown."""
+    logits = arrays["logits"]
+    top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]
+    low_logit_ids = lowest_logit_ids(logits)
+    truncation = truncation_demo(logits, settings.seed)
+    shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"])
+    shown_ids |= set(arrays["logit_lens.top_ids"].ravel().tolist())
+    shown_ids |= {i for i, _ in top_entries(softmax(logits, 1.0), 10)}
+    shown_ids |= {truncation[name]["chosen_id"] for name in ("top_k", "top_p")}
+    for run in [runs["continuation"], *runs["comparisons"]]:
+        for step in run["steps"]:
+            shown_ids |= {step["chosen_id"], *(e["id"] for e in step["top"])}
+    return {
+        "tokens": {
+            "ids": ids,
+            "display": [token_display(tok, i) for i in ids],
+            "text": [tok.decode([i]) for i in ids],
+            "offsets": offsets,
+        },
+        "vocab_display": {str(i): token_display(tok, i) for i in sorted(shown_ids)},
+        "lowest_logit_ids": low_logit_ids,
+        "embedding_slice_ids": runs["embedding_slice_ids"],
+        "unembed_ids": runs["unembed_ids"],
+        "softmax": softmax_steps(logits, top_logit_ids[:SOFTMAX_TOP]),
+        "truncation": truncation,
+        "attention": attention_summary(arrays, n_layer),
+        "split_words": split_words(tok, settings.prompt, ids, offsets),
+        "context_pair": runs["context_pair"],
+        "mlp": mlp_summary(arrays, n_layer),
+        "continuation": runs["continuation"],
+        "comparisons": runs["comparisons"],
+        "geometry": runs["geometry"],
+        "tally": runs["tally"],
+        "gpt3": runs["gpt3"],
+    }
