@@ -41,11 +41,13 @@ FORMATTERS: dict[str, Callable] = {
     "percent": fmt_percent,
     "int": lambda v: f"{int(v)}",
     "comma": lambda v: f"{int(v):,}",
+    "comma_less1": lambda v: f"{int(v) - 1:,}",  # all but one of a count
     "float": lambda v: f"{float(v):g}",
     "text": str,
     "len": lambda v: str(len(v)),
     "cut16": lambda v: cut(str(v), 16),
     "cut40": lambda v: cut(str(v), 40),
+    "ends64": lambda v: str(v) if len(str(v)) <= 64 else f"{str(v)[:30]} … {str(v)[-30:]}",  # keeps both ends
     "claim": lambda v: v.text,  # a model.claims.Statement: its words
 }
 
@@ -338,10 +340,15 @@ class AttentionGrid(VGroup):
 class TransformerStack(VGroup):
     """Attention and MLP blocks alternating, one pair per layer, left to right."""
 
-    def __init__(self, n_layer: int, max_width: float = 11.0, height: float = 1.6):
+    def __init__(self, n_layer: int, max_width: float = 11.0, height: float = 1.6, upright: bool = False):
+        """`upright`: labels read left to right, "Attention" and "MLP" where they fit at a legible size, else
+        their initials "A" and "M" (then `self.legend` says which is which)."""
         super().__init__()
         gap = 0.12
-        block_w = min(0.9, (max_width - gap * (2 * n_layer - 1)) / (2 * n_layer))
+        block_w = min(1.35 if upright else 0.9, (max_width - gap * (2 * n_layer - 1)) / (2 * n_layer))
+        if upright:
+            self._upright(n_layer, block_w, height, gap)
+            return
         # One type size for both kinds: as large as fits "Attention" along the block.
         probe = label("Attention", size=20)
         size = 20 * min(1.0, (height - 0.15) / probe.width, (block_w - 0.12) / probe.height)
@@ -364,8 +371,46 @@ class TransformerStack(VGroup):
         self.blocks.arrange(RIGHT, buff=gap)
         self.add(self.blocks)
 
+    UPRIGHT_MIN_SIZE = 16  # the smallest legible type at 854×480
+
+    def _upright(self, n_layer: int, block_w: float, height: float, gap: float) -> None:
+        probe = label("Attention", size=20)
+        size = 20 * min(1.0, (block_w - 0.12) / probe.width)
+        names = {"Attention": "Attention", "MLP": "MLP"}
+        if size < self.UPRIGHT_MIN_SIZE:
+            names, size = {"Attention": "A", "MLP": "M"}, self.UPRIGHT_MIN_SIZE
+        self.blocks = VGroup()
+        for i in range(n_layer):
+            for kind, color in (("Attention", style.BLOCK_ATTENTION), ("MLP", style.BLOCK_MLP)):
+                box = RoundedRectangle(corner_radius=0.08, width=block_w, height=height, stroke_color=color,
+                                       stroke_width=2, fill_color=color, fill_opacity=0.18)  # fmt: skip
+                block = VGroup(box, label(names[kind], size=size, color=color).move_to(box))
+                block.kind, block.layer = kind, i
+                self.blocks.add(block)
+        self.blocks.arrange(RIGHT, buff=gap)
+        self.add(self.blocks)
+        self.legend = None
+        if names["MLP"] == "M":
+            self.legend = label("A: attention · M: MLP", size=size, color=style.MUTED)
+            self.add(self.legend.next_to(self.blocks, DOWN, buff=0.1).align_to(self.blocks, LEFT))
+
     def block(self, layer: int, kind: str) -> VGroup:
         return self.blocks[2 * layer + (0 if kind == "Attention" else 1)]
+
+
+def fan_arrow(start, end, weight: float, depth: float, color=style.QUERY) -> Arrow:
+    """An arrow like `flow_arrow`, bowed by `depth` (frame units, positive sags below the chord), so arrows
+    from several tokens to one fan out instead of lying on one line."""
+    chord = float(np.linalg.norm(np.asarray(end) - np.asarray(start))) or 1.0
+    angle = 4 * np.arctan(2 * depth / chord) * (1 if end[0] >= start[0] else -1)
+    arrow = Arrow(
+        start, end, buff=0.05, path_arc=angle, stroke_width=1 + 5 * weight, color=color, tip_length=0.16,
+        max_tip_length_to_length_ratio=0.2,
+    )  # fmt: skip
+    opacity = 0.45 + 0.55 * weight  # the faintest still about 3.5:1 against the dark background
+    arrow.set_fill(opacity=0).set_stroke(opacity=opacity)  # an arc's path is open: nothing to fill
+    arrow.tip.set_fill(color, opacity=opacity)
+    return arrow
 
 
 def flow_arrow(start, end, weight: float, color=style.QUERY) -> Arrow:

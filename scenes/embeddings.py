@@ -14,9 +14,12 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     Line,
+    ReplacementTransform,
     SurroundingRectangle,
+    Transform,
     TransformFromCopy,
     ValueTracker,
     VGroup,
@@ -59,11 +62,12 @@ class Tokenization(TraceScene):
         items = []
         for i in range(n):
             box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=22)
-            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=14, color=style.MUTED)
-            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
+            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=17, color=style.MUTED)
+            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.08)))
         row = flow(items, 12.6, gap=0.12, line_gap=0.2)
-        if row.height > 3.0:
-            row.scale_to_fit_height(3.0)
+        while len(row) > 1 and row.height > 3.0:  # whole lines that fit, at a legible size (not shrunk)
+            row.remove(row[-1])
+        n = sum(len(line) for line in row)
         self.row = row.to_edge(UP, buff=0.45).to_edge(LEFT, buff=0.5)
         self.beat(
             "Tokens",
@@ -73,7 +77,7 @@ class Tokenization(TraceScene):
             f"each is just a number: {spoken_token(t.token_display[0])} is number {t.token_ids[0]:,}. "
             "A dot marks a space.",
         )
-        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items), lag_ratio=0.05), run_time=2)
+        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items[:n]), lag_ratio=0.05), run_time=2)
         if len(t.token_ids) > n:
             self.beat(
                 "More",
@@ -147,12 +151,15 @@ class Tokenization(TraceScene):
 
 
 class EmbeddingMatrix(TraceScene):
-    """W_E as a real slice, one column per token; each prompt token picks its column, which becomes its vector."""
+    """W_E as a real slice, one column per token; a one-hot vector times W_E picks a column; each prompt
+    token's column leaves the matrix and becomes that token's vector."""
 
     COLS, ROWS = 7, 7
+    MAX_LOOKUPS = 5  # prompt tokens whose column flies out (those among the first COLS columns)
 
     def construct(self):
         self.show_matrix()
+        self.one_hot()
         self.pick_columns()
 
     def show_matrix(self):
@@ -160,60 +167,127 @@ class EmbeddingMatrix(TraceScene):
         ids = t.info["embedding_slice_ids"][: self.COLS]
         W = t["weights.W_E_slice"][: self.COLS].T  # (d_model, tokens): vocabulary across, dimensions down
         self.ids = ids
-        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=15)
-        self.matrix.move_to([-1.2, -0.35, 0])
-        heads = VGroup(
+        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=18)
+        self.matrix.move_to([-3.2, -0.55, 0])
+        self.heads = VGroup(
             *(
                 token_text(
                     t.info["vocab_display"][str(i)],
                     f"info.vocab_display.{i}",
-                    size=16,
+                    size=18,
                     color=style.token_hue(c),
                     limit=8,
                 )
                 .rotate(np.pi / 4)
-                .next_to(self.matrix.grid[0][c], UP, buff=0.25)
+                .next_to(self.matrix.grid[0][c], UP, buff=0.62)
+                .align_to(self.matrix.grid[0][c], LEFT)
                 for c, i in enumerate(ids)
             )
         )
-        self.heads = heads
-        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.3)
+        top = min(h.get_bottom()[1] for h in self.heads)
+        for h in self.heads:
+            h.align_to([0, top, 0], DOWN)
+        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.25).to_edge(LEFT, buff=0.6)
         size = sentence(
-            "{d} rows × {v} columns, one column per token of the vocabulary",
+            "{d} rows × {v} columns, one per token",
             size=18,
             color=style.MUTED,
             d=(t.meta["d_model"], "meta.d_model", "int"),
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-        ).next_to(self.matrix, DOWN, buff=0.25)
+        ).next_to(self.matrix, DOWN, buff=0.2)
         self.beat(
             "Embedding matrix",
             "The embedding matrix holds one column of learned numbers for every token.",
             say=f"Next, each token is looked up in the embedding matrix: {big(t.meta['vocab_size'])} columns, one "
             f"per token, of {t.meta['d_model']} numbers each. Here is a small slice.",
         )
-        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(heads), FadeIn(size))
+        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(self.heads), FadeIn(size))
         self.title, self.size_note = title, size
+
+    def column_cells(self, col: int) -> VGroup:
+        return VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+
+    def one_hot(self):
+        """The first token as a one-hot vector (1 at its id): laid over the columns, times W_E, it keeps one."""
+        t = self.trace
+        token_id = t.token_ids[0]
+        col = self.ids.index(token_id)
+        bits = VGroup(*(label("1" if i == token_id else "0", size=18, color=style.KEY if i == token_id else style.MUTED)
+                        for i in self.ids))  # fmt: skip
+        vec = VGroup(*bits, label("⋮", size=18, color=style.MUTED)).arrange(DOWN, buff=0.12)
+        vec.move_to([1.3, self.matrix.get_y(), 0])
+        name = VGroup(
+            sentence("one-hot “{tok}”:", size=18, tok=(t.token_display[0], "info.tokens.display.0", "text")),
+            sentence("1 at id {id},", size=18, id=(token_id, "info.tokens.ids.0", "int")),
+            sentence("0 at the other {rest}", size=18, rest=(t.meta["vocab_size"], "meta.vocab_size", "comma_less1")),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        self.fit_width(name, 4.0).next_to(vec, RIGHT, buff=1.2).align_to(vec, UP)
+        ids = VGroup(
+            *(
+                number(i, f"info.embedding_slice_ids.{c}", "int", size=17, color=style.MUTED).next_to(
+                    bits[c], RIGHT, buff=0.3
+                )
+                for c, i in enumerate(self.ids)
+            )
+        )
+        self.beat(
+            "One-hot",
+            "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
+            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            say=f"Is there a one-hot step before the embedding? In effect, yes. {spoken_token(t.token_display[0])} "
+            f"is token {token_id:,}: a vector of {big(t.meta['vocab_size'])} zeros with a single 1 at that place.",
+        )
+        self.play(FadeIn(vec), FadeIn(ids), FadeIn(name))
+        # Laid along the columns: each entry above the column of its id, then multiplied in.
+        targets = [self.matrix.grid[0][c].get_top() + 0.28 * UP for c in range(self.COLS)]
+        self.beat(
+            "Times W_E",
+            "W_E times the one-hot vector: every column times zero but one; the product is column {id}.",
+            id=(token_id, "info.tokens.ids.0", "int"),
+            say="Multiply the matrix by it. Each column is scaled by its entry: zero wipes out every column but one, "
+            "so the product is just the token's column. Real models skip the multiplication and read the column.",
+        )
+        self.play(FadeOut(ids), FadeOut(vec[-1]), *(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=1.2)
+        others = [self.column_cells(c) for c in range(self.COLS) if c != col]
+        self.play(*(cells.animate.set_opacity(0.2) for cells in others), run_time=1.0)
+        self.wait(0.5)
+        self.play(FadeOut(bits), FadeOut(name), *(cells.animate.set_opacity(1) for cells in others), run_time=0.6)
 
     def pick_columns(self):
         t = self.trace
-        pos = 0
-        token_id = t.token_ids[pos]
-        col = self.ids.index(token_id)
-        column_mark = SurroundingRectangle(VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS])), buff=0.08,
-                                           color=style.token_hue(col))  # fmt: skip
-        vector = VectorColumn(t["hook_embed"][pos], lambda i: f"hook_embed[{pos},{i}]", shown=self.ROWS, size=15)
-        vector.move_to([4.9, self.matrix.get_y(), 0])
-        vlabel = sentence("vector of “{tok}”", size=18, tok=(t.token_display[pos], "info.tokens.display.0", "text"))
-        vlabel.next_to(vector, UP, buff=0.3)
-        picked = VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+        positions = [p for p in range(len(t.token_ids)) if t.token_ids[p] in self.ids][: self.MAX_LOOKUPS]
+        vectors, marks, labels = VGroup(), VGroup(), VGroup()
+        x0 = 0.9
+        step = min(1.25, (6.6 - x0) / max(len(positions), 1))
+        for k, p in enumerate(positions):
+            col = self.ids.index(t.token_ids[p])
+            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=20)
+            vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
+            vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
+            name = token_text(
+                t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(col), limit=6
+            )
+            self.fit_width(name, step - 0.1).next_to(vector, UP, buff=0.2)
+            mark = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
+            vectors.add(vector)
+            labels.add(name)
+            marks.add(mark)
         self.beat(
             "Look up",
             "Each token of the prompt picks its column: that column is the token's first vector.",
-            say=f"The first token, {spoken_token(t.token_display[pos])}, picks its column, and those numbers become "
-            "its vector.",
+            say=f"So each token of the prompt simply picks its column: {spoken_token(t.token_display[0])} first, "
+            "then the next ones, and those numbers become their vectors.",
         )
-        self.play(Create(column_mark))
-        self.play(TransformFromCopy(picked, vector.entries), FadeIn(vector.decor), FadeIn(vlabel), run_time=1.5)
+        for k, p in enumerate(positions):
+            col = self.ids.index(t.token_ids[p])
+            run = 1.4 if k == 0 else 0.8
+            self.play(Create(marks[k]), FadeIn(labels[k]), run_time=0.4 if k else 0.6)
+            self.play(
+                TransformFromCopy(self.column_cells(col), vectors[k].entries),
+                FadeIn(vectors[k].decor),
+                FadeOut(marks[k]),
+                run_time=run,
+            )
         self.beat(
             "Learned",
             "These numbers were learned in training; nobody chose them by hand.",
@@ -224,10 +298,15 @@ class EmbeddingMatrix(TraceScene):
 
 
 class ContextEmbedding(TraceScene):
-    """Position vectors added to token vectors; the same token in two contexts drifting apart; the logit lens."""
+    """One shot: token vector + position vector add into the residual; the context size; the same token in
+    two contexts drifting apart; the logit lens."""
+
+    SHOWN_TOKENS = 8  # the prompt's last tokens drawn with their positions
+    ROWS_X = -0.3  # where the cosine bars start (the summed vector stays on their left)
 
     def construct(self):
         self.add_position()
+        self.context_size()
         self.two_contexts()
         self.logit_lens()
 
@@ -236,26 +315,36 @@ class ContextEmbedding(TraceScene):
             return self.turn_by_position()
         t = self.trace
         p = len(t.token_ids) - 1
+        first = max(0, p + 1 - self.SHOWN_TOKENS)
+        boxes = [
+            TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=20)
+            for i in range(first, p + 1)
+        ]
+        row = VGroup(*boxes).arrange(RIGHT, buff=0.1)
+        self.fit_width(row, 11.0).to_edge(UP, buff=0.35)
+        places = VGroup(*(label(str(i), size=17, color=style.MUTED).next_to(b, DOWN, buff=0.1)
+                          for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
+        places[-1].become(number(t.token_ids, "info.tokens.ids", "lastindex", size=17, color=style.MUTED)
+                          .move_to(places[-1]))  # fmt: skip
         cols = VGroup(
-            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=15),
-            label("+", size=26),
-            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=15),
-            label("=", size=26),
+            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=20),
+            label("+", size=28),
+            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=20),
+            label("=", size=28),
             VectorColumn(
-                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=15
+                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=20
             ),
-        ).arrange(RIGHT, buff=0.3)
-        self.fit_width(cols)
-        cols.move_to([0, 0.2, 0])
+        ).arrange(RIGHT, buff=0.5)
+        cols.move_to([0, -0.1, 0])
         names = VGroup(
             sentence(
                 "token “{tok}”",
-                size=16,
+                size=18,
                 color=style.MUTED,
                 tok=(t.token_display[p], f"info.tokens.display.{p}", "text"),
-            ),
-            sentence("position {n}", size=16, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
-            label("first vector", size=16, color=style.MUTED),
+            ),  # fmt: skip
+            sentence("position {n}", size=18, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            label("into the residual stream", size=18, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -268,9 +357,54 @@ class ContextEmbedding(TraceScene):
             say=f"A token's vector says nothing about where it stands, so a learned vector for its position is "
             f"added. Here for {spoken_token(t.token_display[p])}, at position {p}.",
         )
-        self.play(FadeIn(cols), FadeIn(names))
+        self.play(FadeIn(row), FadeIn(places))
+        tok, plus, pos, eq, total = cols
+        self.play(
+            TransformFromCopy(boxes[-1], tok.entries),
+            FadeIn(tok.decor),
+            FadeIn(names[0]),
+            TransformFromCopy(places[-1], pos.entries),
+            FadeIn(pos.decor),
+            FadeIn(names[1]),
+            FadeIn(plus),
+            run_time=1.5,
+        )
+        a, b = tok.entries.copy(), pos.entries.copy()
+        self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
+                  Transform(a, total.entries), Transform(b, total.entries), run_time=1.5)  # fmt: skip
+        self.remove(a, b)
+        self.add(total.entries)
+        self.row, self.places, self.cols, self.names = row, places, cols, names
+
+    def context_size(self):
+        t = self.trace
+        n, n_ctx = len(t.token_ids), t.meta["n_ctx"]
+        width = 10.0
+        left = np.array([-width / 2, -2.45, 0])
+        track = Line(left, left + width * RIGHT, stroke_width=8, color=style.MUTED).set_opacity(0.35)
+        used = Line(left, left + max(width * n / n_ctx, 0.06) * RIGHT, stroke_width=8, color=style.KEY)
+        ends = VGroup(
+            label("0", size=17, color=style.MUTED).next_to(track, LEFT, buff=0.15),
+            number(n_ctx, "meta.n_ctx", "comma", size=17, color=style.MUTED).next_to(track, RIGHT, buff=0.15),
+        )
+        note = sentence(
+            "context: {c} positions, {n} used here; GPT-3 (reference figure): {g}",
+            size=18,
+            c=(n_ctx, "meta.n_ctx", "comma"),
+            n=(t.token_ids, "info.tokens.ids", "len"),
+            g=(t.info["gpt3"]["dims"]["n_ctx"], "info.gpt3.dims.n_ctx", "comma"),
+        ).next_to(track, UP, buff=0.2)
+        self.beat(
+            "Context size",
+            "One position vector per place: the model reads at most {c} tokens at once.",
+            c=(n_ctx, "meta.n_ctx", "comma"),
+            say=f"There is one learned position vector per place, {big(n_ctx)} of them, so this model reads at most "
+            f"{big(n_ctx)} tokens at once; the prompt uses {n}. GPT-3 has {big(t.info['gpt3']['dims']['n_ctx'])}.",
+        )
+        self.play(Create(track), FadeIn(ends), FadeIn(note))
+        self.play(GrowFromEdge(used, LEFT), run_time=1.0)
         self.wait(1)
-        self.play(FadeOut(cols), FadeOut(names))
+        self.size_group = VGroup(track, used, ends, note)
 
     def turn_by_position(self):
         """Rotary models add no position vector: the token's vector enters as it is, and queries and keys are
@@ -293,10 +427,10 @@ class ContextEmbedding(TraceScene):
         self.fit_width(cols)
         cols.move_to([0, 0.2, 0])
         names = VGroup(
-            sentence("token “{tok}”", size=16, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
-            label("first vector", size=16, color=style.MUTED),
-            label("query, head 0", size=16, color=style.QUERY),
-            sentence("turned for position {n}", size=16, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            sentence("token “{tok}”", size=17, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
+            label("first vector", size=17, color=style.MUTED),
+            label("query, head 0", size=17, color=style.QUERY),
+            sentence("turned for position {n}", size=17, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
         )  # fmt: skip
         for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
             name.next_to(col, UP, buff=0.25)
@@ -305,7 +439,7 @@ class ContextEmbedding(TraceScene):
             name.set_y(top)
         turned = sentence(
             "{r} of the {d} numbers of each head turn",
-            size=16,
+            size=17,
             color=style.MUTED,
             r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
             d=(t.meta["d_head"], "meta.d_head", "comma"),
@@ -346,17 +480,18 @@ class ContextEmbedding(TraceScene):
             cos = pair["cosines"][s]
             bar = Line([0, 0, 0], [bar_w * max(cos, 0.0), 0, 0], stroke_width=10, color=style.KEY)
             row = VGroup(
-                label(name, size=16, color=style.MUTED),
+                label(name, size=17, color=style.MUTED),
                 bar,
-                number(cos, f"info.context_pair.cosines.{s}", "value3", size=16),
+                number(cos, f"info.context_pair.cosines.{s}", "value3", size=17),
             )
             rows.add(row)
         step = min(0.4, 4.2 / len(stages))
         for s, row in enumerate(rows):
             y = 1.9 - 0.45 - s * step
-            row[0].move_to([-2.6, y, 0], aligned_edge=RIGHT)
-            row[1].put_start_and_end_on([-2.4, y, 0], [-2.4 + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
-            row[2].move_to([-2.4 + bar_w + 0.7, y, 0])
+            x = self.ROWS_X
+            row[0].move_to([x - 0.2, y, 0], aligned_edge=RIGHT)
+            row[1].put_start_and_end_on([x, y, 0], [x + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
+            row[2].move_to([x + bar_w + 0.7, y, 0])
         heading = sentence("cosine similarity of the two “{tok}” vectors", size=18,
                            tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
         self.beat(
@@ -366,10 +501,21 @@ class ContextEmbedding(TraceScene):
             f"two vectors, 1 meaning the same direction: {dec(pair['cosines'][0], 2)} at first, "
             f"{dec(pair['cosines'][-1], 2)} after the last layer, as each layer mixes in context.",
         )
-        self.play(FadeIn(contexts))
-        self.play(FadeIn(heading), LaggedStart(*(FadeIn(r) for r in rows), lag_ratio=0.2), run_time=2)
+        # The summed vector stays: it is the "embedding" row's vector; the rest makes room.
+        self.play(
+            FadeOut(self.row), FadeOut(self.places), FadeOut(self.size_group),
+            FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
+            VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
+            FadeIn(contexts),
+        )  # fmt: skip
+        self.play(
+            FadeIn(heading),
+            LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows), lag_ratio=0.2),
+            LaggedStart(*(FadeIn(VGroup(r[0], r[2])) for r in rows), lag_ratio=0.2),
+            run_time=2,
+        )
         self.wait(1)
-        self.play(FadeOut(contexts), FadeOut(rows), FadeOut(heading))
+        self.contexts, self.cos_rows, self.heading = contexts, rows, heading
 
     def lens_token(self, stage: int) -> str:
         return spoken_token(self.trace.info["vocab_display"][str(int(self.trace["logit_lens.top_ids"][stage, 0]))])
@@ -387,7 +533,7 @@ class ContextEmbedding(TraceScene):
                 i = int(ids[s, j])
                 row.add(
                     token_text(t.info["vocab_display"][str(i)], f"info.vocab_display.{i}", size=20, limit=10),
-                    number(float(probs[s, j]), f"logit_lens.top_probs[{s},{j}]", "percent", size=16, color=style.MUTED),
+                    number(float(probs[s, j]), f"logit_lens.top_probs[{s},{j}]", "percent", size=17, color=style.MUTED),
                 )
             y = 2.6 - s * step
             row[0].move_to([-3.6, y, 0], aligned_edge=RIGHT)
@@ -407,9 +553,24 @@ class ContextEmbedding(TraceScene):
             f"at {pct(probs[0, 0])}. After the last layer: {self.lens_token(t.n_layer)}, at "
             f"{pct(probs[t.n_layer, 0])}.",
         )
-        self.play(FadeIn(title), LaggedStart(*(FadeIn(r) for r in table), lag_ratio=0.2), run_time=2)
+        # The stage names move from the cosine rows into the table; the rest gives way to the predictions.
+        self.play(
+            FadeOut(self.contexts), FadeOut(self.heading), FadeOut(VGroup(self.cols[4], self.names[2])),
+            *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
+            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)),
+            FadeIn(title),
+        )  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(VGroup(*row[1:])) for row in table), lag_ratio=0.2), run_time=2)
         self.play(FadeIn(note))
         self.wait(1.5)
+
+
+def boxes_meet(a, b, margin: float = 0.0) -> bool:
+    """Whether two mobjects' frame boxes overlap (with `margin` to spare)."""
+    return (
+        min(a.get_right()[0], b.get_right()[0]) - max(a.get_left()[0], b.get_left()[0]) > -margin
+        and min(a.get_top()[1], b.get_top()[1]) - max(a.get_bottom()[1], b.get_bottom()[1]) > -margin
+    )
 
 
 class EmbeddingSpace(TraceScene, ThreeDSceneBase):
@@ -453,13 +614,17 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         for j, word in enumerate(geo["pca_words"]):
             if word in self.LABELLED:
                 text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
-                text.gptanim_3d = True  # drawn facing the camera; its position is in 3D
                 text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
-                outward = self.coords[j] - self.coords.mean(axis=0)  # push labels away from the cloud's centre
-                outward = outward / (np.linalg.norm(outward) or 1.0)
-                labels.add(text.move_to(self.coords[j] + 0.45 * outward + np.array([0, 0, 0.15])))
+                text.anchor = self.coords[j]
+                labels.add(text)
                 dots[j].set_color(style.TEXT)
-        self.add_fixed_orientation_mobjects(*dots, *labels)
+        self.add_fixed_orientation_mobjects(*dots)
+        # Labels are placed in the frame where the camera sees their words, then pushed apart: they never
+        # collide in the projected picture, whatever the camera's angle.
+        self.word_labels = labels
+        self.place_labels()
+        self.add_fixed_in_frame_mobjects(*labels)
+        self.add_updater(lambda dt: self.place_labels())
         self.skipped_note = sentence(
             "{n} single-token words of W_E, centred, in their first 3 principal directions",
             size=18,
@@ -477,6 +642,24 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
         self.play(FadeIn(self.skipped_note), LaggedStart(*(FadeIn(d) for d in dots), lag_ratio=0.02), FadeIn(labels))
         self.begin_ambient_camera_rotation(rate=0.12)
         self.wait(1)
+
+    def place_labels(self) -> None:
+        """Each word's label just above where its point is drawn now, nudged down or up off earlier labels."""
+        camera = self.renderer.camera
+        camera.reset_rotation_matrix()  # where the camera is now
+        placed = []
+        for text in self.word_labels:
+            x, y = (camera.project_point(text.anchor) * [1, 1, 0])[:2]
+            text.move_to([x, y + 0.25, 0])
+            up = None  # pushed one way only: it then passes each earlier label at most once, and ends clear
+            for _ in range(len(placed) + 1):
+                hit = next((o for o in placed if boxes_meet(text, o, 0.05)), None)
+                if hit is None:
+                    break
+                up = text.get_y() >= hit.get_y() if up is None else up
+                gap = (hit.get_top()[1] - text.get_bottom()[1]) if up else (text.get_top()[1] - hit.get_bottom()[1])
+                text.shift((gap + 0.06) * (UP if up else DOWN))
+            placed.append(text)
 
     def flat_arrow(self, start: np.ndarray, end: np.ndarray, grown: ValueTracker) -> Arrow:
         """An arrow between two points of the cloud, drawn flat where the camera sees them, so its tip
@@ -513,7 +696,7 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
                 say="Directions between words can carry meaning, but this vocabulary lacks the words to test one.",
             )
         if "geometry.gender.picture" in found:
-            picture = statement(found["geometry.gender.picture"], size=16, color=style.MUTED)
+            picture = statement(found["geometry.gender.picture"], size=17, color=style.MUTED)
             self.pin(picture.next_to(self.skipped_note, DOWN, buff=0.12))
             self.play(FadeIn(picture), run_time=0.5)
         for a, b in pairs:
@@ -554,7 +737,7 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             )
         found = statements(self.trace)
         for part in ("rank", "rank_with_inputs"):
-            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=16, color=style.MUTED))
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=17, color=style.MUTED))
         panel = (
             VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
         )

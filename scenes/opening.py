@@ -36,7 +36,7 @@ from scenes.components import (
     TransformerStack,
     VectorColumn,
     claim,
-    flow_arrow,
+    fan_arrow,
     label,
     sentence,
     statement,
@@ -81,15 +81,20 @@ class Title(TraceScene):
 
     def show_letters(self):
         meta = self.trace.meta
-        footer = sentence(
-            "Every number ahead comes from {model} ({n} parameters) running on “{prompt}”.",
-            size=22,
-            color=style.MUTED,
-            model=(meta["model"], "meta.model", "text"),
-            n=(meta["n_params"], "meta.n_params", "comma"),
-            prompt=(self.trace.prompt, "meta.settings.prompt", "cut40"),
-        )
-        self.add(self.fit_width(footer).move_to([0, -2.75, 0]))  # on screen from the first frame
+        footer = VGroup(
+            sentence(
+                "Every number ahead comes from {model} ({n} parameters) running on",
+                size=22,
+                color=style.MUTED,
+                model=(meta["model"], "meta.model", "text"),
+                n=(meta["n_params"], "meta.n_params", "comma"),
+            ),
+            # The prompt on its own line, its end kept (a long one loses its middle, not its last words).
+            sentence("“{prompt}”", size=26, prompt=(self.trace.prompt, "meta.settings.prompt", "ends64")),
+        ).arrange(DOWN, buff=0.18)
+        for line in footer:
+            self.fit_width(line)
+        self.add(footer.move_to([0, -2.55, 0]))  # on screen from the first frame
         self.gpt = label("GPT", size=140, color=style.TEXT)
         self.beat(
             "Title",
@@ -283,12 +288,22 @@ class PredictSampleRepeat(TraceScene):
             note.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
             source = note
             self.pick = note
-        if full:
+        if full and i == 0:
             seed = self.trace.info["continuation"]["seed"]
             self.beat(
                 "Sample",
                 "Then one token is drawn at random, in proportion to its probability (seed {s}).",
                 s=(seed, "info.continuation.seed", "int"),
+                say=self.sample_words(i, step),
+            )
+        elif full:  # a later draw: its own caption, with its own numbers
+            self.beat(
+                "Sample",
+                f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
+                static=True,
+                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
+                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
+                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
                 say=self.sample_words(i, step),
             )
         self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)
@@ -339,6 +354,7 @@ class InsideTransformer(TraceScene):
 
     SHOWN_TOKENS = INSIDE_TOKENS
     SHOWN_ENTRIES = 5
+    COLUMN_Y = -0.95  # the vectors sit low enough for the attention arrows to bow above them
     HEAD = INSIDE_HEAD  # the head whose pattern draws the arrows (stated on screen)
 
     def construct(self):
@@ -350,7 +366,9 @@ class InsideTransformer(TraceScene):
         self.unembed()
 
     def show_stack(self):
-        self.stack = TransformerStack(self.trace.n_layer, max_width=11.5, height=0.95).to_edge(UP, buff=0.3)
+        self.stack = TransformerStack(self.trace.n_layer, max_width=11.5, height=0.7, upright=True).to_edge(
+            UP, buff=0.3
+        )
         self.play(FadeIn(self.stack))
         self.marker = None
 
@@ -365,7 +383,10 @@ class InsideTransformer(TraceScene):
             box = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=20, limit=9)
             self.tokens.add(box.move_to([x, 1.75, 0]))
         self.columns = VGroup(
-            *(self.column("blocks.0.hook_resid_pre", pos).move_to([x, -0.45, 0]) for x, pos in zip(xs, self.positions))
+            *(
+                self.column("blocks.0.hook_resid_pre", pos).move_to([x, self.COLUMN_Y, 0])
+                for x, pos in zip(xs, self.positions)
+            )
         )
         if n > len(self.positions):
             self.beat(
@@ -427,23 +448,43 @@ class InsideTransformer(TraceScene):
         pattern = self.trace.pattern(layer, self.HEAD)
         last = self.positions[-1]
         arrows = VGroup()
+        reach = max(self.xs[-1] - self.xs[0], 1e-6)
         for pos in self.positions:
             w = float(pattern[last, pos])
             if pos == last:
                 continue
-            arrow = flow_arrow(
-                self.tokens[self.positions.index(pos)].get_bottom(), self.tokens[-1].get_bottom() + 0.05 * LEFT, w
-            ).set_z_index(-1)
+            start = self.tokens[self.positions.index(pos)].get_bottom()
+            depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
+            arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
             arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
             arrows.add(arrow)
         hidden = statements(self.trace).get(f"inside.hidden.{layer}")
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
-            arrows.add(statement(hidden, size=14, color=style.MUTED).move_to([0, 2.38, 0]))
+            note = statement(hidden, size=16, color=style.MUTED)
+            arrows.add(self.fit_width(note, 7.5).move_to([0, 2.38, 0]).to_edge(RIGHT, buff=0.4))
+        if not full:
+            self.layer_beat(layer, pattern)
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_mid", run)
         if arrows:
             self.play(FadeOut(arrows), run_time=0.4 * run)
+
+    def layer_beat(self, layer: int, pattern: np.ndarray):
+        """A later layer's own caption: where the last token reads most, in the head the arrows draw."""
+        t, last = self.trace, self.positions[-1]
+        src = int(np.argmax(pattern[last, : last + 1]))
+        w = float(pattern[last, src])
+        self.beat(
+            "Layer",
+            f"Layer {layer + 1}, head {self.HEAD + 1}: “{{a}}” reads most from “{{b}}” ({{w}}), then its MLP.",
+            static=True,
+            a=(t.token_display[last], f"info.tokens.display.{last}", "text"),
+            b=(t.token_display[src], f"info.tokens.display.{src}", "text"),
+            w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
+            say=f"Layer {layer + 1}: {spoken_token(t.token_display[last])} reads most from "
+            f"{spoken_token(t.token_display[src])}, {pct(w)}; then its MLP.",
+        )
 
     def mlp(self, layer: int, full: bool):
         run = 1.0 if full else 0.5
@@ -469,12 +510,12 @@ class InsideTransformer(TraceScene):
         t = self.trace
         last = self.positions[-1]
         self.play(FadeOut(self.marker), *(FadeOut(m) for m in [*self.columns[:-1], *self.tokens[:-1]]))
-        column_top = -0.45 + self.columns[-1].height / 2
+        column_top = self.COLUMN_Y + self.columns[-1].height / 2
         self.play(
             self.tokens[-1].animate.move_to([-5.2, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-5.2, -0.45, 0]),
+            self.columns[-1].animate.move_to([-5.2, self.COLUMN_Y, 0]),
         )
-        final = self.column("ln_final.hook_normalized", last).move_to([-2.9, -0.45, 0])
+        final = self.column("ln_final.hook_normalized", last).move_to([-2.9, self.COLUMN_Y, 0])
         ln = label(f"final {t.words['norm']}", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
         self.beat(
             "Unembedding",

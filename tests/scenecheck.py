@@ -194,7 +194,7 @@ def check_text_size(scene, min_px: float = MIN_CAP_PX, height_px: int = 480) -> 
         bar = t.submobjects[-1] if t.submobjects else None
         if bar is None or bar.get_fill_opacity() > 0 or getattr(t, "gptanim_3d", False):
             continue  # no invisible bar to measure by
-        cap = CAP_HEIGHT * max(bar.width, bar.height) * px_per_unit
+        cap = CAP_HEIGHT * np.hypot(bar.width, bar.height) * px_per_unit  # a thin bar: its length, turned or not
         assert cap >= min_px - 0.05, f"{shown_text(t)!r}: capitals {cap:.1f} px high, under {min_px} px"
 
 

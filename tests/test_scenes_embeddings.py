@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from scenes.embeddings import ContextEmbedding, EmbeddingMatrix, EmbeddingSpace, Tokenization, boxes_meet
+from tests.scenecheck import (
+    check_caption_clear,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+)
 
 
 @pytest.mark.parametrize("scene_cls", [Tokenization, EmbeddingMatrix, ContextEmbedding, EmbeddingSpace])
@@ -19,6 +28,9 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
+    if scene_cls in (Tokenization, EmbeddingMatrix, ContextEmbedding):  # reworked: legible, captions over nothing
+        check_text_size(scene)
+        check_caption_clear(scene)
 
 
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
@@ -41,6 +53,15 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     for i in range(7):
         assert f"weights.W_E_slice[{col},{i}]" in paths and f"hook_embed[0,{i}]" in paths
         assert tr["weights.W_E_slice"][col, i] == tr["hook_embed"][0, i]
+    looked_up = [p for p in range(len(tr.token_ids)) if tr.token_ids[p] in tr.info["embedding_slice_ids"][:7]]
+    assert len(looked_up) > 1  # the lookup happens for several of the prompt's tokens, not one
+    for p in looked_up[: EmbeddingMatrix.MAX_LOOKUPS]:
+        assert f"hook_embed[{p},0]" in paths and f"info.tokens.display.{p}" in paths
+    # The one-hot beat names the token's real id and the vocabulary's size.
+    one_hot = [c for c in scene.captions if "Is there a one-hot step" in c.gptanim_text]
+    assert one_hot and ("meta.vocab_size", "comma") in one_hot[0].gptanim_numbers
+    product = [c for c in scene.captions if "one-hot vector" in c.gptanim_text]
+    assert product and str(tr.token_ids[0]) in product[0].gptanim_text
 
 
 def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
@@ -49,6 +70,10 @@ def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
     paths = shown_paths(scene)
     for s in range(tr.n_layer + 1):
         assert f"logit_lens.top_probs[{s},0]" in paths
+    # The context size, with GPT-3's beside it as a reference figure, was drawn (it gives way to the lens).
+    note = scene.size_group[-1]
+    assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for p, _ in note.gptanim_numbers}
+    assert f"{tr.meta['n_ctx']:,} positions" in note.gptanim_text and "2,048" in note.gptanim_text
 
 
 def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp_path):
@@ -62,3 +87,15 @@ def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp
     for j in range(5):
         assert f"info.geometry.analogies.0.nearest.{j}.cosine" in paths
     assert "info.geometry.dots.0.dot" in paths
+    # The word labels, placed where the camera projects their points, never collide as the camera turns.
+    camera = scene.renderer.camera
+    for theta in np.linspace(0, 2 * np.pi, 9)[:-1]:
+        for phi in (60, 75):
+            camera.set_theta(theta)
+            camera.set_phi(phi * np.pi / 180)
+            scene.place_labels()
+            words = list(scene.word_labels)
+            assert len(words) >= 4
+            for i, a in enumerate(words):
+                for b in words[i + 1 :]:
+                    assert not boxes_meet(a, b), f"{a.text} and {b.text} collide at theta {theta:.2f}, phi {phi}"

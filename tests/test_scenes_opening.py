@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
 from tests.conftest import PROMPTS
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths
+from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text, texts
 
 CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt only in its footer
 CASES += [(cls, case) for cls in (PredictSampleRepeat, InsideTransformer) for case in [*PROMPTS, "12-layer"]]
@@ -20,6 +21,11 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, tr)
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
+    said = [b["text"] for b in scene.beats]
+    assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
+    if scene_cls is Title:  # the prompt's end is on screen, however long it is
+        prompt = [t for t in texts(scene) if ("meta.settings.prompt", "ends64") in getattr(t, "gptanim_numbers", [])]
+        assert prompt and shown_text(prompt[0]).rstrip("”").endswith(tr.prompt[-20:])
 
 
 def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribution(scene_traces, tmp_path):
@@ -47,6 +53,27 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
     for i in range(5):
         assert f"ln_final.hook_normalized[{last},{i}]" in paths
         assert f"blocks.{tr.n_layer - 1}.hook_resid_post[{last},{i}]" in paths
+    # One caption per layer: the later layers each say where the last token reads most.
+    titles = [b["title"] for b in scene.beats]
+    assert titles.count("Layer") == tr.n_layer - 1 and titles.count("Attention") == titles.count("MLP") == 1
+    for layer in range(1, tr.n_layer):
+        head = InsideTransformer.HEAD
+        src = int(np.argmax(tr.pattern(layer, head)[last, : last + 1]))
+        assert f"blocks.{layer}.attn.hook_pattern[{head},{last},{src}]" in {
+            p for c in scene.captions for p, _ in c.gptanim_numbers
+        }
+
+
+def test_attention_arrows_fan_and_block_labels_stand_upright():
+    ends = [fan_arrow([x, 0, 0], [5, 0, 0], 0.5, depth=0.15 + 0.1 * (5 - x)) for x in (-5, -2, 1, 3)]
+    lowest = [a.get_bottom()[1] for a in ends]
+    assert all(b - a > 0.1 for a, b in zip(lowest, lowest[1:]))  # each arc its own depth: no shared baseline
+    for n_layer, word in ((4, "Attention"), (12, "A")):
+        stack = TransformerStack(n_layer, max_width=11.5, height=0.7, upright=True)
+        text = stack.blocks[0][1]
+        assert text.text.strip("|") == word and text.width > text.height  # reads left to right
+        assert text.font_size >= TransformerStack.UPRIGHT_MIN_SIZE
+        assert (stack.legend is None) == (word == "Attention")
 
 
 def test_inside_transformer_draws_one_block_pair_per_layer(scene_traces, tmp_path):
