@@ -10,6 +10,7 @@ from manim import (
     RIGHT,
     UP,
     Arrow,
+    BackgroundRectangle,
     Create,
     Dot,
     FadeIn,
@@ -248,10 +249,16 @@ class EmbeddingMatrix(TraceScene):
             "so the product is just the token's column. Real models skip the multiplication and read the column.",
         )
         self.play(FadeOut(ids), FadeOut(vec[-1]), *(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=1.2)
-        others = [self.column_cells(c) for c in range(self.COLS) if c != col]
-        self.play(*(cells.animate.set_opacity(0.2) for cells in others), run_time=1.0)
+        shades = VGroup(
+            *(
+                BackgroundRectangle(self.column_cells(c), color=style.BACKGROUND, fill_opacity=0.8, buff=0.04)
+                for c in range(self.COLS)
+                if c != col
+            )
+        )
+        self.play(FadeIn(shades), run_time=1.0)
         self.wait(0.5)
-        self.play(FadeOut(bits), FadeOut(name), *(cells.animate.set_opacity(1) for cells in others), run_time=0.6)
+        self.play(FadeOut(bits), FadeOut(name), FadeOut(shades), run_time=0.6)
 
     def pick_columns(self):
         t = self.trace
@@ -502,12 +509,17 @@ class ContextEmbedding(TraceScene):
             f"{dec(pair['cosines'][-1], 2)} after the last layer, as each layer mixes in context.",
         )
         # The summed vector stays: it is the "embedding" row's vector; the rest makes room.
-        self.play(
-            FadeOut(self.row), FadeOut(self.places), FadeOut(self.size_group),
-            FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
-            VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
-            FadeIn(contexts),
-        )  # fmt: skip
+        if hasattr(self, "cols"):  # learned positions: the summed vector stays, the rest makes room
+            self.play(
+                FadeOut(self.row),
+                FadeOut(self.places),
+                FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
+                VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
+                FadeOut(self.size_group),
+                FadeIn(contexts),
+            )
+        else:
+            self.play(FadeOut(self.size_group), FadeIn(contexts))  # fmt: skip
         self.play(
             FadeIn(heading),
             LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows), lag_ratio=0.2),
@@ -555,7 +567,7 @@ class ContextEmbedding(TraceScene):
         )
         # The stage names move from the cosine rows into the table; the rest gives way to the predictions.
         self.play(
-            FadeOut(self.contexts), FadeOut(self.heading), FadeOut(VGroup(self.cols[4], self.names[2])),
+            FadeOut(self.contexts), FadeOut(self.heading), *([FadeOut(VGroup(self.cols[4], self.names[2]))] if hasattr(self, "cols") else []),
             *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
             *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)),
             FadeIn(title),
