@@ -268,7 +268,7 @@ class EmbeddingMatrix(TraceScene):
         step = min(1.25, (6.6 - x0) / max(len(positions), 1))
         for k, p in enumerate(positions):
             col = self.ids.index(t.token_ids[p])
-            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=20)
+            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=21)
             vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
             vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
             name = token_text(

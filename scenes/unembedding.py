@@ -30,6 +30,7 @@ from manim import (
     ValueTracker,
     VGroup,
     always_redraw,
+    config,
 )
 
 from model.claims import RULES, Statement, statements
@@ -115,6 +116,10 @@ class Unembedding(TraceScene):
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
         ]
+        edge = -config.frame_width / 2 + 0.08  # as near the edge as the layout check allows
+        for name in names:  # a wide matrix (many digits) leaves less room: a long token gives way
+            if name.get_left()[0] < edge:
+                name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
         logits = [float(t["logits"][i]) for i in ids]
         widths, colors = logit_widths(logits, self.BAR_W)
         values = [number(x, f"logits[{i}]", size=18) for x, i in zip(logits, ids)]
