@@ -271,14 +271,21 @@ def copy_slides(source: Path, dest: Path, name: str) -> None:
     write_text(dest / f"{name}.json", json.dumps(doc, indent=1))
 
 
-def move_into_place(source: Path, final: Path) -> None:
-    """A copy of `source` at `final`, complete or not at all."""
+@contextmanager
+def written(final: Path):
+    """A temporary name to write `final` under; moved into place if the block completes, else removed."""
     partial = temporary_name(final)
     try:
-        shutil.copyfile(source, partial)
+        yield partial
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def move_into_place(source: Path, final: Path) -> None:
+    """A copy of `source` at `final`, complete or not at all."""
+    with written(final) as partial:
+        shutil.copyfile(source, partial)
 
 
 def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None,
@@ -457,12 +464,8 @@ def chapter_time(seconds: float) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    partial = temporary_name(path)
-    try:
+    with written(path) as partial:
         partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def video_duration(video: Path) -> float:
@@ -585,10 +588,6 @@ def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 
         x, y = (i % columns) * width, (i // columns) * (height + label_h)
         sheet.paste(image.resize((width, height)), (x, y + label_h))
         draw.text((x + 6, y + 4), path.stem, fill=ink)
-    partial = temporary_name(out)
-    try:
+    with written(out) as partial:
         sheet.save(partial, format="PNG")
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
     return out
