@@ -39,6 +39,11 @@ def whole_number(minimum: int):
 positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 
+def step_list(text: str) -> list[int]:
+    """An argparse type: comma-separated whole numbers ≥ 1 (an empty text is no steps)."""
+    return sorted({positive_int(part.strip()) for part in text.split(",") if part.strip()})
+
+
 def number(text: str) -> float:
     try:
         return float(text)
@@ -314,7 +319,7 @@ def cmd_train(args) -> int:
         corpus=Path(args.corpus),
         out=Path(args.out),
         minutes=args.minutes,
-        steps=args.steps,
+        steps=None if args.minutes is not None else args.steps,
         vocab_size=args.vocab_size,
         n_layer=args.n_layer,
         n_head=args.n_head,
@@ -323,6 +328,8 @@ def cmd_train(args) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
+        eval_every=args.eval_every,
+        snapshot_steps=tuple(args.snapshots),
     )
     if cfg.n_embd % cfg.n_head:
         raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
@@ -402,8 +409,8 @@ def build_parser() -> Parser:
     )
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
     p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
-    p.add_argument("--minutes", type=number, default=60.0, help="training time budget")
-    p.add_argument("--steps", type=positive_int, default=None, help="a fixed number of steps instead of --minutes")
+    p.add_argument("--steps", type=positive_int, default=4000, help="number of training steps (reproducible)")
+    p.add_argument("--minutes", type=number, default=None, help="a time budget instead of --steps (not reproducible)")
     p.add_argument("--vocab-size", type=positive_int, default=8192)
     p.add_argument("--n-layer", type=positive_int, default=4)
     p.add_argument("--n-head", type=positive_int, default=4)
@@ -412,6 +419,9 @@ def build_parser() -> Parser:
     p.add_argument("--batch-size", type=positive_int, default=16)
     p.add_argument("--lr", type=number, default=1.5e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-every", type=positive_int, default=250, help="steps between validation losses")
+    p.add_argument("--snapshots", type=step_list, default=[30, 100, 300, 1000],
+                   help="comma-separated steps whose weights are kept in snapshots/ (int8), e.g. 30,100,300,1000")  # fmt: skip
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("list", help="list the scenes with what each shows", parents=[common])

@@ -22,6 +22,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from tqdm import tqdm
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
+from model import snapshots
 from model.corpus import Corpus, read_corpus
 from model.errors import GptanimError
 
@@ -34,20 +35,21 @@ class TrainConfig:
 
     corpus: Path
     out: Path
-    minutes: float = 60.0
-    steps: int | None = None  # a fixed number of steps instead of a time budget
+    minutes: float | None = None  # a time budget instead of a fixed number of steps
+    steps: int | None = 4000
     vocab_size: int = 8192
     n_layer: int = 4
     n_head: int = 4
     n_embd: int = 256
     n_ctx: int = 256
-    batch_size: int = 32
-    lr: float = 2e-3
+    batch_size: int = 16
+    lr: float = 1.5e-3
     min_lr_ratio: float = 0.1
     warmup_steps: int = 200
     weight_decay: float = 0.1
     dropout: float = 0.1
     eval_every: int = 250
+    snapshot_steps: tuple[int, ...] = (30, 100, 300, 1000)  # kept small in snapshots/ (see model/snapshots.py)
     val_fraction: float = 0.05
     seed: int = 0
     bf16: bool = True
@@ -136,6 +138,11 @@ def val_windows(ids: np.ndarray, n_ctx: int) -> torch.Tensor:
     return torch.stack([torch.from_numpy(ids[i * n_ctx : i * n_ctx + n_ctx + 1]) for i in range(n)])
 
 
+def model_state(model: GPT2LMHeadModel) -> dict[str, np.ndarray]:
+    """Every parameter once (the tied output matrix is the embedding), as float32 numpy arrays."""
+    return {name: p.detach().float().numpy().copy() for name, p in model.named_parameters()}
+
+
 def save_checkpoint(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, out: Path) -> None:
     """Write the Hugging Face folder in fp16 to a temporary name, then move it into place."""
     tmp = out.with_name(out.name + ".saving")
@@ -146,6 +153,8 @@ def save_checkpoint(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, 
     for extra in ("MODEL_CARD.md", "training_stats.json"):
         if (out / extra).exists():
             shutil.copy2(out / extra, tmp / extra)
+    if (out / snapshots.FOLDER).is_dir():
+        shutil.copytree(out / snapshots.FOLDER, tmp / snapshots.FOLDER)
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():
@@ -167,6 +176,7 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
         raise GptanimError("the corpus is shorter than one context window; use a larger corpus or --n-ctx")
     val = val_windows(val_ids, cfg.n_ctx)
     model = build_model(cfg, len(tokenizer), tokenizer.eos_token_id)
+    init_hash = snapshots.state_hash(model_state(model))  # step 0: rebuilt from the seed, checked by this hash
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -178,11 +188,14 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
     data = torch.from_numpy(train_ids)
     offsets = torch.arange(cfg.n_ctx + 1)
 
-    budget = cfg.minutes * 60.0
+    if cfg.steps is None and cfg.minutes is None:
+        raise GptanimError("give a number of steps or a time budget in minutes")
+    budget = (cfg.minutes or 0.0) * 60.0
     total = cfg.steps if cfg.steps is not None else None
     bar = tqdm(total=total or int(budget), unit="step" if total else "s", disable=quiet, dynamic_ncols=True)
     best_val, best_step, train_loss_ema, step, interrupted = float("inf"), 0, None, 0, False
     history: list[dict] = []
+    kept: list[dict] = []
     loop_start = time.time()
 
     def progress() -> float:
@@ -197,6 +210,12 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
             save_checkpoint(model, tokenizer, cfg.out)
             write_stats()
         bar.set_postfix(loss=f"{train_loss_ema:.3f}", val=f"{v:.3f}", best=f"{best_val:.3f}")
+
+    def snapshot() -> None:
+        path = snapshots.snapshot_path(cfg.out, step)
+        digest = snapshots.save(model_state(model), path, step)
+        kept.append({"step": step, "val_loss": evaluate(model, val, cfg), "file": str(path.relative_to(cfg.out)),
+                     "sha256": digest})  # fmt: skip
 
     def write_stats() -> dict:
         stats = {
@@ -215,6 +234,8 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
             "best_val_loss": best_val,
             "interrupted": interrupted,
             "history": history,
+            "init_hash": init_hash,
+            "snapshots": kept,
         }
         cfg.out.mkdir(parents=True, exist_ok=True)
         (cfg.out / "training_stats.json").write_text(json.dumps(stats, indent=2))
@@ -242,6 +263,8 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
                 bar.n = min(int(time.time() - loop_start), int(budget))
                 bar.refresh()
             bar.set_postfix(step=step, loss=f"{train_loss_ema:.3f}", best=f"{best_val:.3f}")
+            if step in cfg.snapshot_steps:
+                snapshot()
             if step % cfg.eval_every == 0:
                 checkpoint()
     except KeyboardInterrupt:

@@ -81,6 +81,7 @@ def test_a_few_training_steps_lower_the_loss(tmp_path):
             batch_size=8,
             warmup_steps=5,
             eval_every=20,
+            snapshot_steps=(10, 30),
             val_fraction=0.3,
         ),
         quiet=True,
@@ -89,3 +90,23 @@ def test_a_few_training_steps_lower_the_loss(tmp_path):
     assert history[-1]["val_loss"] < history[0]["val_loss"]
     assert np.isfinite(stats["best_val_loss"])
     assert (tmp_path / "out" / "model.safetensors").exists()
+    # the snapshots survive the checkpoints that replace the folder, and are listed with their hashes
+    from model import snapshots
+
+    kept = snapshots.listed(tmp_path / "out")
+    assert [step for step, _ in kept] == [s["step"] for s in stats["snapshots"]] == [10, 30]
+    for (_, file), entry in zip(kept, stats["snapshots"], strict=True):
+        assert snapshots.file_hash(file) == entry["sha256"]
+
+
+def test_snapshot_quantisation_keeps_each_row_within_half_a_step():
+    from model import snapshots
+
+    rng = np.random.default_rng(0)
+    state = {"w": rng.normal(size=(64, 16)).astype(np.float32), "b": rng.normal(size=16).astype(np.float32)}
+    stored = snapshots.quantise(state)
+    assert stored["w"].dtype == np.int8 and stored["b"].dtype == np.float16
+    back = snapshots.dequantise(stored)
+    step = np.abs(state["w"]).max(axis=1, keepdims=True) / 127
+    assert np.all(np.abs(back["w"] - state["w"]) <= step / 2 + 1e-7)
+    assert np.allclose(back["b"], state["b"], atol=1e-2)
