@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from model import snapshots
 from model.errors import GptanimError
 from model.loading import LoadedModel, identify
 from model.settings import TraceSettings, cache_dir, cache_root, code_hash  # noqa: F401 (re-exported)
@@ -26,9 +27,10 @@ def cache_key(settings: TraceSettings, weights: str) -> str:
 
 def cached_path(settings: TraceSettings, loaded: LoadedModel | None = None) -> Path:
     """Where the Trace for these settings is kept: named by the hash of the loaded model's weights,
-    or of the files of `settings.model`, read without loading them."""
+    or of the files of `settings.model`, read without loading them (and by its training record, if any)."""
     settings.validate()
-    weights = loaded.weights_hash if loaded else identify(settings.model)[2]
+    folder, weights = (loaded.path, loaded.weights_hash) if loaded else identify(settings.model)[1:]
+    weights += snapshots.record_id(folder)  # the learning record reads the training snapshots too
     return cache_dir() / f"{cache_key(settings, weights)}.npz"
 
 

@@ -293,6 +293,45 @@ def tally_total(total: int, actual: int) -> str:
     return f"{total:,}, while the model has {actual:,} parameters"
 
 
+@rule("a stage of training named by what it is: step 0 the weights drawn at random from the seed (checked "
+      "against the recorded hash), the last the weights shipped")  # fmt: skip
+def training_stage(kind: str, step: int, seed: int | None) -> str:
+    if kind == "start":
+        return f"step 0: random weights (seed {seed})"
+    if kind == "final":
+        return f"step {step:,}: the shipped weights"
+    return f"step {step:,}"
+
+
+@rule(f"the next-token distribution's entropy as a share of the uniform distribution's; ≥ {NEAR_UNIFORM:.0%}: "
+      "near-uniform")  # fmt: skip
+def guess_spread(entropy: float, uniform_entropy: float) -> str:
+    ratio = entropy / uniform_entropy if uniform_entropy > 0 else 1.0
+    return f"entropy {ratio:.0%} of uniform" + (": near-uniform" if ratio >= NEAR_UNIFORM else "")
+
+
+LOSS_BETTER = 0.01  # a validation loss lower by at least 0.01 nats predicts held-out text better
+
+
+@rule(f"the validation loss (lower predicts held-out text better) fell when it is lower by ≥ {LOSS_BETTER}")
+def loss_trend(first: float, last: float, first_step: int, last_step: int) -> str:
+    change = "better" if last <= first - LOSS_BETTER else "no better"
+    return f"loss {first:.2f} at step {first_step:,} → {last:.2f} at step {last_step:,}: {change}"
+
+
+@rule(f"repeats itself: a token follows itself or a pair of tokens occurs twice; by the shipped model's ranks of "
+      f"its tokens (median): ≤ {FLUENT_RANK} fluent, > {IMPROBABLE_RANK} improbable, else mixed")  # fmt: skip
+def judged_continuation(ids: list, final_ranks: list) -> str:
+    pairs = list(zip(ids, ids[1:]))
+    again = len(set(pairs)) < len(pairs) or any(a == b for a, b in pairs)
+    repeats = "repeats itself" if again else "no repeats"
+    if not final_ranks:
+        return "nothing generated"
+    median = float(np.median(final_ranks))
+    word = "fluent" if median <= FLUENT_RANK else "improbable" if median > IMPROBABLE_RANK else "mixed"
+    return f"{repeats}; to the shipped model {word} (median rank {median:,g})"
+
+
 # ---------------------------------------------------------------------------------------------
 # The statements of a Trace.
 
@@ -351,6 +390,7 @@ def build(trace: Trace) -> list[Statement]:
     out += distribution_statements(trace)
     out += geometry_statements(trace)
     out += attention_statements(trace)
+    out += learning_statements(trace)
     out.append(make(trace, "lens.embedding", "lens_embedding", {"tied": "meta.tied_embeddings",
                     "top_id": "logit_lens.top_ids[0,0]", "token_id": "info.tokens.ids.-1"}))  # fmt: skip
     preference = next(s for s in out if s.key == "model.preference")
@@ -439,6 +479,31 @@ def attention_statements(trace: Trace) -> list[Statement]:
     for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
         row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
         out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))
+    return out
+
+
+def learning_statements(trace: Trace) -> list[Statement]:
+    """The learning record (model/learning.py): each stage named, its next-token distribution's preference,
+    its greedy continuation judged by the shipped model, queen's analogy rank; the loss from first to last."""
+    learn = trace.info.get("learning") or {}
+    out, base = [], "info.learning"
+    for k, stage in enumerate(learn.get("stages", [])):
+        p = f"{base}.stages.{k}"
+        out.append(make(trace, f"learning.{k}.stage", "training_stage",
+                        {"kind": f"{p}.kind", "step": f"{p}.step", "seed": f"{base}.seed"}))  # fmt: skip
+        out.append(make(trace, f"learning.{k}.spread", "guess_spread",
+                        {"entropy": f"{p}.entropy", "uniform_entropy": f"{base}.uniform_loss"}))  # fmt: skip
+        out.append(make(trace, f"learning.{k}.greedy", "judged_continuation",
+                        {"ids": f"{p}.greedy.ids", "final_ranks": f"{p}.greedy.final_ranks"}))  # fmt: skip
+        if learn.get("analogy") and stage["queen_rank"] is not None:
+            out.append(make(trace, f"learning.{k}.analogy", "analogy_verdict",
+                            {"target": f"{base}.analogy.target", "rank": f"{p}.queen_rank",
+                             "n_tokens": f"{base}.vocab_size"}))  # fmt: skip
+    measured = [k for k, stage in enumerate(learn.get("stages", [])) if stage["val_loss"] is not None]
+    if len(measured) >= 2:
+        a, b = (f"{base}.stages.{measured[0]}", f"{base}.stages.{measured[-1]}")
+        out.append(make(trace, "learning.loss", "loss_trend", {"first": f"{a}.val_loss", "last": f"{b}.val_loss",
+                        "first_step": f"{a}.step", "last_step": f"{b}.step"}))  # fmt: skip
     return out
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from model import geometry, summaries, tally
+from model import geometry, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
@@ -28,6 +28,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
     info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
+    info["learning"] = learning.record(loaded, ids)  # the model at its training snapshots, on this prompt
     # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.
     return Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
 

@@ -99,3 +99,17 @@ def state_hash(state: dict[str, np.ndarray]) -> str:
         digest.update(name.encode())
         digest.update(np.ascontiguousarray(state[name], dtype=np.float32).tobytes())
     return digest.hexdigest()
+
+
+def record_id(folder: Path) -> str:
+    """What a Trace's learning record depends on besides the weights: the training record (which holds each
+    snapshot's sha256) and the snapshot files present, by name and size; "" for a model without snapshots."""
+    found = listed(folder)
+    if not found:
+        return ""
+    digest = hashlib.sha256()
+    stats = Path(folder) / "training_stats.json"
+    digest.update(stats.read_bytes() if stats.exists() else b"")
+    for step, file in found:
+        digest.update(f"{step}:{file.stat().st_size};".encode())
+    return digest.hexdigest()[:16]

@@ -30,6 +30,21 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
+
+info['learning'] (model/learning.py): the model at its training snapshots, run on the same prompt.
+    available, reason                a model without snapshots: False and why (the scene says so)
+    notes                            stages left out and why (step 0 whose rebuild misses init_hash, ...)
+    stages.{k}                       in step order: the random start (rebuilt from the seed, checked against
+                                     init_hash), each snapshot (int8, dequantised), the shipped weights
+        step, kind, val_loss, bytes  kind: start / snapshot / final; val_loss None for step 0; bytes: its file
+        top.{j}.id/display/prob      the 5 most likely next tokens at the last position (T = 1)
+        final_top_prob               the probability this stage gives the shipped model's top token
+        entropy                      of this stage's next-token distribution (nats)
+        greedy.ids/display/text      6 tokens, each the most likely after the ones before
+        greedy.final_ranks           the rank the shipped model gives each of those tokens
+        queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
+    curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
+    steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
 """
 
 from __future__ import annotations
