@@ -65,6 +65,12 @@ SCENES = [
         "The eight families of weights of the loaded model, the rest, and GPT-3 beside them.",
     ),
     SceneEntry(
+        "Learning",
+        "learning",
+        "Random weights tuned by backpropagation: the loss curve, and this prompt at each training snapshot.",
+        render_weight=16,
+    ),
+    SceneEntry(
         "AttentionPattern",
         "attention",
         "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples.",
@@ -137,6 +143,7 @@ TITLES = {
     "ContextEmbedding": "Position and context",
     "WeightsAndData": "Weights and data",
     "ParameterTally": "Counting the parameters",
+    "Learning": "How the weights were learned",
     "AttentionPattern": "An attention pattern",
     "AttentionFlow": "Where the last token looks",
     "MLPBlock": "The MLP block",

@@ -43,6 +43,8 @@ FORMATTERS: dict[str, Callable] = {
     "comma": lambda v: f"{int(v):,}",
     "comma_less1": lambda v: f"{int(v) - 1:,}",  # all but one of a count
     "float": lambda v: f"{float(v):g}",
+    "fixed2": lambda v: f"{float(v):.2f}",  # a loss, 2 decimals, no sign
+    "billion": lambda v: f"{float(v) / 1e9:,.0f} B",  # a count in billions (“175 B”)
     "text": str,
     "len": lambda v: str(len(v)),
     "cut16": lambda v: cut(str(v), 16),
