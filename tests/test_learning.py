@@ -1,0 +1,218 @@
+"""The learning record: the shipped snapshots' numbers recomputed here, straight from the files with torch and
+transformers, and compared with the Trace; the random start rebuilt from the seed; the Learning scene.
+
+The model is the embedded one (assets/fairytale-gpt); GPTANIM_LEARNING_MODEL=/path points the tests at
+another folder trained by `gptanim train` (one with snapshots)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.loading import EMBEDDED_PATH
+from scenes.learning import Learning
+from tests.conftest import PROMPTS
+from tests.scenecheck import (
+    check_caption_clear,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+    shown_text,
+    texts,
+)
+
+MODEL = Path(os.environ.get("GPTANIM_LEARNING_MODEL") or EMBEDDED_PATH)
+CASES = {"default": PROMPTS["default"], "other": "The old witch laughed and"}  # a prompt no other test uses
+
+
+@pytest.fixture(scope="module")
+def stats() -> dict:
+    return json.loads((MODEL / "training_stats.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def learning_traces(tmp_path_factory, one_torch_thread) -> dict[str, Path]:
+    from model.loading import load
+    from model.run import TraceSettings, trace
+
+    loaded = load(str(MODEL))
+    folder = tmp_path_factory.mktemp("learning-traces")
+    return {
+        name: trace(TraceSettings(prompt=prompt, model=str(MODEL), generate=6), loaded).save(folder / f"{name}.npz")
+        for name, prompt in CASES.items()
+    }
+
+
+def hf_model(state: dict, config_folder: Path):
+    """A transformers model of the folder's config holding `state` (numpy float32 by parameter name)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(config_folder)
+    model = AutoModelForCausalLM.from_config(config, attn_implementation="eager", dtype=torch.float32)
+    missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
+    assert not unexpected and set(missing) <= {"lm_head.weight"}
+    model.tie_weights()
+    return model.eval()
+
+
+def snapshot_state(file: Path) -> dict:
+    """int8 rows × their float32 scales, vectors from float16: read straight from the safetensors file."""
+    from safetensors.numpy import load_file
+
+    raw = load_file(str(file))
+    out = {}
+    for name, value in raw.items():
+        if name.endswith(".scale"):
+            continue
+        if value.dtype == np.int8:
+            out[name] = (value.reshape(len(value), -1).astype(np.float32) * raw[name + ".scale"][:, None]).reshape(
+                value.shape
+            )
+        else:
+            out[name] = value.astype(np.float32)
+    return out
+
+
+def expected_numbers(model, tok, prompt: str) -> dict:
+    import torch
+
+    ids = tok.encode(prompt, add_special_tokens=False)
+    with torch.no_grad():
+        logits = model(torch.tensor([ids])).logits[0, -1].double()
+        probs = torch.softmax(logits, -1).numpy()
+        greedy = model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0)[0, len(ids) :]
+    W = model.get_input_embeddings().weight.detach().numpy()
+    # mean-centred (the mean taken in float32, as model/geometry.py does: near ties at an early step are decided by
+    # the last bits), the analogy's vector from the centred rows, its cosine to every row
+    W = (W - W.mean(0)).astype(np.float64)
+    word = {w: tok.encode(" " + w, add_special_tokens=False)[0] for w in ("man", "king", "woman", "queen")}
+    v = W[word["king"]] - W[word["man"]] + W[word["woman"]]
+    cos = (W / np.linalg.norm(W, axis=1, keepdims=True)) @ (v / np.linalg.norm(v))
+    cos[[word["king"], word["man"], word["woman"]]] = -np.inf
+    return {
+        "top": np.argsort(-probs, kind="stable")[:5].tolist(),
+        "probs": probs,
+        "greedy": greedy.tolist(),
+        "queen_rank": int((cos > cos[word["queen"]]).sum()) + 1,
+    }
+
+
+def stage_matches(stage: dict, expected: dict, final_top: int) -> None:
+    assert [e["id"] for e in stage["top"]] == expected["top"]
+    for e in stage["top"]:
+        assert e["prob"] == pytest.approx(expected["probs"][e["id"]], rel=1e-3, abs=1e-6)
+    assert stage["final_top_prob"] == pytest.approx(expected["probs"][final_top], rel=1e-3, abs=1e-6)
+    assert stage["greedy"]["ids"] == expected["greedy"]
+    assert stage["queen_rank"] == expected["queen_rank"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_snapshot_recomputed_from_its_file(case, learning_traces, stats):
+    from transformers import AutoTokenizer
+
+    learn = loaded_trace(learning_traces[case]).info["learning"]
+    assert learn["available"] and not learn["notes"], learn["notes"]
+    tok = AutoTokenizer.from_pretrained(MODEL)
+    by_step = {s["step"]: s for s in learn["stages"] if s["kind"] == "snapshot"}
+    recorded = stats["snapshots"]
+    assert sorted(by_step) == [s["step"] for s in recorded] and len(recorded) >= 2
+    final_top = learn["final_top"]["id"]
+    for entry in recorded:
+        file = MODEL / entry["file"]
+        stage = by_step[entry["step"]]
+        assert stage["val_loss"] == entry["val_loss"] and stage["bytes"] == file.stat().st_size
+        stage_matches(stage, expected_numbers(hf_model(snapshot_state(file), MODEL), tok, CASES[case]), final_top)
+    # the shipped weights, loaded by transformers itself
+    from transformers import AutoModelForCausalLM
+
+    shipped = AutoModelForCausalLM.from_pretrained(MODEL, attn_implementation="eager").float().eval()
+    final = learn["stages"][-1]
+    assert final["kind"] == "final" and final["step"] == stats["best_step"]
+    stage_matches(final, expected_numbers(shipped, tok, CASES[case]), final_top)
+    assert final["val_loss"] == stats["best_val_loss"]
+    # the curve is the training record's: every evaluation and every snapshot's loss, in step order
+    points = {h["step"]: h["val_loss"] for h in stats["history"]} | {s["step"]: s["val_loss"] for s in recorded}
+    assert learn["curve"] == [{"step": s, "val_loss": v} for s, v in sorted(points.items())]
+
+
+def test_random_start_is_rebuilt_from_the_seed(learning_traces, stats):
+    import torch
+    from transformers import AutoTokenizer
+
+    from model import snapshots, train
+
+    tok = AutoTokenizer.from_pretrained(MODEL)
+    cfg = train.TrainConfig(**{k: v for k, v in stats["config"].items() if k in train.TrainConfig.__dataclass_fields__})
+    torch.manual_seed(stats["config"]["seed"])
+    model = train.build_model(cfg, len(tok), tok.eos_token_id).eval()
+    assert snapshots.state_hash(train.model_state(model)) == stats["init_hash"]
+    learn = loaded_trace(learning_traces["default"]).info["learning"]
+    start = learn["stages"][0]
+    assert start["kind"] == "start" and start["step"] == 0 and start["val_loss"] is None
+    stage_matches(start, expected_numbers(model, tok, CASES["default"]), learn["final_top"]["id"])
+
+
+def test_a_wrong_seed_leaves_the_start_out_and_says_why(tmp_path, one_torch_thread):
+    """A training record whose random start cannot be rebuilt: step 0 is left out, with the reason."""
+    import shutil
+
+    from model.learning import record
+    from model.loading import load
+
+    folder = tmp_path / "model"
+    shutil.copytree(MODEL, folder)
+    doc = json.loads((folder / "training_stats.json").read_text())
+    doc["init_hash"] = "0" * 64
+    (folder / "training_stats.json").write_text(json.dumps(doc))
+    loaded = load(str(folder))
+    learn = record(loaded, loaded.tokenizer.encode("Once upon a time", add_special_tokens=False))
+    assert learn["available"] and learn["stages"][0]["kind"] == "snapshot"
+    assert any("step 0 left out" in note and "init_hash" in note for note in learn["notes"])
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
+    scene = render(Learning, learning_traces[case], tmp_path)
+    tr = loaded_trace(learning_traces[case])
+    counts = check_numbers(scene, tr)
+    assert counts["numbers"] >= 5 and counts["claims"] >= 2
+    check_layout(scene)
+    check_text_size(scene)
+    check_caption_clear(scene)
+    paths = shown_paths(scene)
+    last = len(tr.info["learning"]["stages"]) - 1
+    assert {f"info.learning.stages.{last}.val_loss", "meta.n_params", "info.gpt3.total"} <= paths
+    # the greedy continuation of the shipped weights stays on screen, token by token
+    n = len(tr.info["learning"]["stages"][last]["greedy"]["ids"])
+    assert {f"info.learning.stages.{last}.greedy.display.{j}" for j in range(n)} <= paths
+    # every stage was narrated, with its own caption
+    said = " ".join(b["say"] for b in scene.beats)
+    assert "backpropagation" in said.lower() and "GPT-3" in said
+    assert len(scene.beats) >= len(tr.info["learning"]["stages"]) + 2
+
+
+def test_a_model_without_snapshots_gets_the_fallback(scene_traces, local_gpt2, tmp_path, one_torch_thread):
+    from model.loading import load
+    from model.run import TraceSettings, trace
+
+    tr = trace(TraceSettings(prompt="Once upon a time", model=str(local_gpt2), generate=2), load(str(local_gpt2)))
+    learn = tr.info["learning"]
+    assert learn == {"available": False, "reason": f"{local_gpt2.name} ships no training snapshots",
+                     "stages": [], "curve": [], "notes": []}  # fmt: skip
+    path = tr.save(tmp_path / "plain.npz")
+    scene = render(Learning, path, tmp_path / "media")
+    check_numbers(scene, tr)
+    check_layout(scene)
+    check_text_size(scene)
+    check_caption_clear(scene)
+    shown = " ".join(shown_text(t) for t in texts(scene))
+    assert "ships no training snapshots" in shown and "GPT-3" in shown
+    assert "ships no training record" in " ".join(c.gptanim_text for c in scene.captions)
