@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from model import geometry
-from model.loading import load, weights_hash
+from model import geometry, snapshots
+from model.loading import ROOT, LoadedModel, load, weights_hash
 from model.run import generate
 
 CARD_PROMPTS = ["Once upon a time", "The king said to his daughter", "In the middle of the forest"]
@@ -16,7 +17,62 @@ def one_line(text: str) -> str:
     return text.strip().replace("\n", " ↵ ")
 
 
-def write_model_card(folder: Path) -> Path:
+def quantisation_loss(loaded: LoadedModel, stats: dict, corpus: Path | None) -> dict | None:
+    """The validation loss of the shipped (fp16) weights and of the same weights stored as a snapshot is
+    (int8 rows, `model/snapshots.py`), both in float32 on the held-out stories; None without the corpus."""
+    from model import train
+    from model.corpus import read_corpus
+    from model.learning import with_weights
+
+    cfg_fields = {k: v for k, v in stats["config"].items() if k in train.TrainConfig.__dataclass_fields__}
+    cfg = replace(train.TrainConfig(**cfg_fields), bf16=False)
+    found = [Path(p) for p in (corpus, cfg.corpus, ROOT.parent / "shared" / "corpus") if p]
+    folder = next((p for p in found if p.is_dir()), None)
+    if folder is None:
+        return None
+    stories = read_corpus(folder, cfg.val_fraction, cfg.seed).val_stories
+    val = train.val_windows(train.encode_stories(loaded.tokenizer, stories), cfg.n_ctx)
+    state = snapshots.dequantise(snapshots.quantise(train.model_state(loaded.model)))
+    fp16 = train.evaluate(loaded.model, val, cfg)
+    int8 = train.evaluate(with_weights(loaded, state).model, val, cfg)
+    return {"fp16": fp16, "int8": int8, "windows": len(val)}
+
+
+def snapshot_table(folder: Path, stats: dict, loaded: LoadedModel, corpus: Path | None) -> list[str]:
+    """The training snapshots shipped in snapshots/: step, validation loss, file size; the cost of int8."""
+    kept = stats.get("snapshots") or []
+    if not kept:
+        return []
+    lines = [
+        "## Training snapshots",
+        "",
+        "The weights at a few steps of the training, for the lecture's Learning scene (`snapshots/`: every matrix",
+        "in int8 with a float32 scale per row, vectors in float16, the tied output matrix not stored twice). Step 0,",
+        f"the random start, is rebuilt from seed {stats['config']['seed']} and checked against `init_hash` "
+        "in training_stats.json.",
+        "",
+        "| step | validation loss | file |",
+        "|---|---|---|",
+    ]
+    for entry in kept:
+        size = (folder / entry["file"]).stat().st_size
+        lines.append(f"| {entry['step']:,} | {entry['val_loss']:.3f} | `{entry['file']}`, {size / 1e6:.1f} MB |")
+    lines.append(f"| {stats['best_step']:,} (shipped) | {stats['best_val_loss']:.3f} | `model.safetensors`, "
+                 f"{sum(f.stat().st_size for f in folder.glob('*.safetensors')) / 1e6:.1f} MB (float16) |")  # fmt: skip
+    q = quantisation_loss(loaded, stats, corpus)
+    lines.append("")
+    if q is None:
+        lines.append("The int8 snapshot format's cost was not measured: the training corpus was not found.")
+    else:
+        lines.append(
+            f"Stored the same way, the shipped weights lose {q['int8'] - q['fp16']:+.4f} in validation loss "
+            f"({q['fp16']:.4f} in float16, {q['int8']:.4f} in int8 rows; float32 arithmetic, {q['windows']:,} "
+            "held-out windows)."
+        )
+    return lines + [""]
+
+
+def write_model_card(folder: Path, corpus: Path | None = None) -> Path:
     folder = Path(folder)
     stats = json.loads((folder / "training_stats.json").read_text())
     loaded = load(str(folder))
@@ -90,7 +146,8 @@ def write_model_card(folder: Path) -> Path:
         )
     if geo["skipped_words"]:
         lines.append(f"- words that are not single tokens, skipped: {', '.join(geo['skipped_words'])}")
-    lines += ["", "## Training corpus", "", "| file | bytes | sha256 |", "|---|---|---|"]
+    lines += ["", *snapshot_table(folder, stats, loaded, corpus)]
+    lines += ["## Training corpus", "", "| file | bytes | sha256 |", "|---|---|---|"]
     lines += [f"| {f['name']} | {f['bytes']:,} | `{f['sha256']}` |" for f in stats["corpus_files"]]
     lines += [
         "",

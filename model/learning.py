@@ -52,7 +52,7 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         return empty(f"{loaded.name} has snapshots but no readable training_stats.json")
     notes: list[str] = []
     recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
-    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model, snapshot entry)
+    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or its weights, snapshot entry)
     start = random_start(loaded, stats)
     if isinstance(start, str):
         notes.append(start)
@@ -69,7 +69,7 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         if wrong:
             notes.append(f"step {step} left out: its weights do not fit this model ({wrong[0]})")
             continue
-        models.append((step, "snapshot", with_weights(loaded, state).model, entry | {"bytes": file.stat().st_size}))
+        models.append((step, "snapshot", state, entry | {"bytes": file.stat().st_size}))
     final_step = int(stats.get("best_step", stats.get("steps", 0)))
     models.append((final_step, "final", loaded.model, {"val_loss": stats.get("best_val_loss")}))
 
@@ -78,6 +78,8 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
     final_top = int(np.argmax(greedy_run(loaded.model, ids, 0)[0]))
     stages = []
     for step, kind, model, entry in models:
+        if isinstance(model, dict):  # a snapshot's weights, in a copy of the model, one at a time
+            model = with_weights(loaded, model).model
         logits, greedy = greedy_run(model, ids, min(GREEDY, max(0, n_ctx(loaded) - len(ids))))
         probs = softmax(logits, 1.0)
         W_E = part(model, loaded.family.embed).weight.detach().numpy()

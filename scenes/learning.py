@@ -141,7 +141,7 @@ class Learning(TraceScene):
         uniform_label = sentence("uniform guess: ln {V} = {u}", size=18, color=style.MUTED,
                                  V=(learn["vocab_size"], "info.learning.vocab_size", "comma"),
                                  u=(learn["uniform_loss"], "info.learning.uniform_loss", "fixed2"))  # fmt: skip
-        uniform_label.next_to(uniform, DOWN, buff=0.08).align_to(uniform, RIGHT)
+        uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)
         self.curve = VMobject(color=style.KEY, stroke_width=3)
         self.curve.set_points_as_corners([self.axes.c2p(c["step"], c["val_loss"]) for c in curve])
         self.chart = VGroup(self.axes, ticks, names, uniform, uniform_label)

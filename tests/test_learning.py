@@ -38,15 +38,18 @@ def stats() -> dict:
 
 
 @pytest.fixture(scope="module")
-def learning_traces(tmp_path_factory, one_torch_thread) -> dict[str, Path]:
+def learning_traces(request, tmp_path_factory, one_torch_thread) -> dict[str, Path]:
+    """Traces of the default prompt and another; the embedded model's default one is the scene tests' own."""
     from model.loading import load
     from model.run import TraceSettings, trace
 
+    shared = {"default": request.getfixturevalue("scene_traces")["default"]} if MODEL == EMBEDDED_PATH else {}
     loaded = load(str(MODEL))
     folder = tmp_path_factory.mktemp("learning-traces")
-    return {
+    return shared | {
         name: trace(TraceSettings(prompt=prompt, model=str(MODEL), generate=6), loaded).save(folder / f"{name}.npz")
         for name, prompt in CASES.items()
+        if name not in shared
     }
 
 
@@ -216,3 +219,31 @@ def test_a_model_without_snapshots_gets_the_fallback(scene_traces, local_gpt2, t
     shown = " ".join(shown_text(t) for t in texts(scene))
     assert "ships no training snapshots" in shown and "GPT-3" in shown
     assert "ships no training record" in " ".join(c.gptanim_text for c in scene.captions)
+
+
+def test_a_small_training_run_records_its_learning_and_card(tmp_path, one_torch_thread):
+    """Independent of the shipped model: a tiny run with snapshots gets every stage, and its card the snapshot
+    table with the measured cost of storing the weights in int8."""
+    from model.card import snapshot_table
+    from model.learning import record
+    from model.loading import load
+    from model.train import TrainConfig, train
+    from tests.conftest import SAMPLE_TEXT
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("\n\n".join([SAMPLE_TEXT] * 4))
+    (corpus / "b.txt").write_text(SAMPLE_TEXT.upper() + "\n\n" + SAMPLE_TEXT)
+    cfg = TrainConfig(corpus=corpus, out=tmp_path / "out", steps=30, vocab_size=300, n_layer=1, n_head=2, n_embd=32,
+                      n_ctx=32, batch_size=8, warmup_steps=5, eval_every=10, snapshot_steps=(5, 20), val_fraction=0.3)  # fmt: skip
+    stats = train(cfg, quiet=True)
+    loaded = load(str(cfg.out))
+    learn = record(loaded, loaded.tokenizer.encode("Once upon a time", add_special_tokens=False))
+    assert [(s["step"], s["kind"]) for s in learn["stages"]] == [(0, "start"), (5, "snapshot"), (20, "snapshot"),
+                                                                  (stats["best_step"], "final")]  # fmt: skip
+    assert learn["notes"] == [] and learn["stages"][-1]["val_loss"] == stats["best_val_loss"]
+    assert learn["curve"][0] == {"step": 5, "val_loss": stats["snapshots"][0]["val_loss"]}
+    lines = snapshot_table(cfg.out, stats, loaded, corpus)
+    assert any(line.startswith("| 5 | ") for line in lines) and any(line.startswith("| 20 | ") for line in lines)
+    measured = next(line for line in lines if line.startswith("Stored the same way"))
+    assert "in int8 rows" in measured
