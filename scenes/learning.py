@@ -224,7 +224,7 @@ class Learning(TraceScene):
         queen = f" Queen now ranks {big(stage['queen_rank'])}." if stage["queen_rank"] is not None else ""
         self.beat(
             words.capitalize(),
-            "At {s}: the same prompt, the same question.",
+            "Now at {s}; the same prompt, the same question.",
             s=claim(statements(t)[f"learning.{k}.stage"]),
             say=f"At {words}.{loss} The likeliest next token is {spoken_token(top['display'])}, at {pct(top['prob'])}; "
             f"greedily it writes {plain_quote(stage['greedy']['text'], 'these tokens')}.{queen}",
@@ -309,8 +309,9 @@ class Learning(TraceScene):
             "GPT-3, in 2020, a hundred and seventy-five billion, trained on about three hundred billion tokens. Same "
             "recipe: random weights, tuned by backpropagation. More parameters and more training write far better text.",
         )
-        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "spread_line",
-                                                              "queen_head", "ranks")) if m is not None]  # fmt: skip
+        # the stage's bars and words give way to the table; queen's ranks and the continuation stay
+        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "spread_line"))
+               if m is not None]  # fmt: skip
         if old:
             self.play(*(FadeOut(m) for m in old))
         self.play(FadeIn(group, shift=0.1 * DOWN), run_time=1.5)
