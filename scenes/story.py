@@ -404,6 +404,15 @@ class Chat(TraceScene):
     def reply_step(self, i: int, full: bool):
         step = self.steps[i]
         run = 1.0 if full else 0.35
+        if i == self.FULL_STEPS:
+            self.beat(
+                "Faster",
+                "The loop goes on, faster: it stops at the closing quote, a new line, or {n} tokens.",
+                n=(self.chat["max_tokens"], "info.chat.max_tokens", "int"),
+                say="Each token drawn is appended to the script, and the script goes back in. From here the loop "
+                "runs faster, until the owl's quote is closed, the line ends, or the reply reaches "
+                f"{self.chat['max_tokens']} tokens.",
+            )
         bars = self.alternatives(i)
         right = config.frame_width / 2 - style.FRAME_MARGIN
         title = VGroup(label("next token", size=18, color=style.MUTED),
@@ -434,8 +443,9 @@ class Chat(TraceScene):
                                  tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
                                  p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
                                  r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
-            self.fit_width(self.pick, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
-            self.pick.next_to(bars, DOWN, buff=0.2).align_to(bars, LEFT)
+            right = config.frame_width / 2 - style.FRAME_MARGIN
+            self.fit_width(self.pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
+            self.pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - self.pick.width / 2)
             source = self.pick
         if full:
             self.beat(
@@ -447,7 +457,10 @@ class Chat(TraceScene):
                 say=("Drawn at random, in proportion to those chances: " if i == 0 else "Another draw: ")
                 + f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
             )
-        self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)
+        if rank <= self.BARS:
+            self.play(Create(self.pick), run_time=run)
+        else:
+            self.play(FadeOut(bars.dots), FadeIn(self.pick), run_time=run)
         cell = self.cells[i]
         mark = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
         self.play(Create(mark), run_time=0.5 * run)

@@ -125,3 +125,14 @@ def test_a_trace_without_a_chat_fails_cleanly_and_makes_no_chat_statements(scene
     assert exc.value.code == 2
     a, b = TraceSettings(prompt="x"), TraceSettings(prompt="x", chat_user="y")
     assert cache_key(a, "w") != cache_key(b, "w")  # the chat's settings name the cached Trace
+
+
+def test_only_the_chat_scene_depends_on_the_chat(scene_traces):
+    from gptanim.render import fingerprint
+
+    tr = loaded_trace(scene_traces["default"])
+    other = loaded_trace(scene_traces["default"])
+    other.info["chat"]["reply"]["steps"] = other.info["chat"]["reply"]["steps"][:1]  # another reply
+    other.meta["settings"]["chat_user"] = "Where is the key?"
+    assert fingerprint(tr, False) == fingerprint(other, False)  # scenes without the chat are not drawn again
+    assert fingerprint(tr, True) != fingerprint(other, True)
