@@ -281,6 +281,7 @@ class Chat(TraceScene):
     WIDTH = 8.6  # the system and user lines' width; the alternatives take the right of the frame
     LEFT_X = -6.8
     ASSISTANT_Y = 0.45  # the assistant's line starts at most this high, below the alternatives
+    LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
 
     def setup(self):
@@ -332,6 +333,13 @@ class Chat(TraceScene):
                 self.cells = [self.reply_cell(i) for i in range(len(self.steps))]
                 items = [heading, *boxes, *self.cells]
                 body = flow(items, width, gap=0.08, line_gap=0.1)
+                room, applied = y - self.LOWEST, 1.0
+                for k in (0.9, 0.8, 0.7, 0.6, 0.5):  # a reply of many long tokens: smaller, above the caption
+                    if body.height <= room:
+                        break
+                    for item in items:
+                        item.scale(1 / applied)
+                    body, applied = flow(items, width / k, gap=0.08, line_gap=0.1).scale(k), k
             else:
                 dots = label("…", size=20, color=style.MUTED)
                 items = [heading, *boxes]
