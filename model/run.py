@@ -8,7 +8,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from model import geometry, learning, summaries, tally
+from model import chat, geometry, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
@@ -26,6 +26,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
     ids, offsets = prompt_tokens(settings, loaded, sizes.n_ctx)
     arrays, runs = model_run(settings, loaded, ids)
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
+    info["chat"] = chat.converse(settings, loaded, generate)  # the script a chatbot continues, and its reply
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
     info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
     info["learning"] = learning.record(loaded, ids)  # the model at its training snapshots, on this prompt

@@ -31,20 +31,30 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
 
-info['learning'] (model/learning.py): the model at its training snapshots, run on the same prompt.
-    available, reason                a model without snapshots: False and why (the scene says so)
-    notes                            stages left out and why (step 0 whose rebuild misses init_hash, ...)
-    stages.{k}                       in step order: the random start (rebuilt from the seed, checked against
-                                     init_hash), each snapshot (int8, dequantised), the shipped weights
-        step, kind, val_loss, bytes  kind: start / snapshot / final; val_loss None for step 0; bytes: its file
-        top.{j}.id/display/prob      the 5 most likely next tokens at the last position (T = 1)
-        final_top_prob               the probability this stage gives the shipped model's top token
-        entropy                      of this stage's next-token distribution (nats)
-        greedy.ids/display/text      6 tokens, each the most likely after the ones before
-        greedy.final_ranks           the rank the shipped model gives each of those tokens
-        queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
-    curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
-    steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
+`info` holds the JSON values; among them (a Trace saved before a field was added lacks it):
+
+    chat        (model/chat.py) the script a chatbot continues and the reply the model wrote to it:
+                lines [system, user, assistant] as text; ids, display and part (0, 1, 2: index in roles)
+                of each script token; user_from ('prompt' or 'chat_user'); user_cut (its start cut to fit
+                the context); max_tokens; closing (the quote that ends a reply); reply: as 'continuation'
+                (temperature, top_k, top_p, seed, ids, text, steps: top, chosen_id, chosen_prob,
+                chosen_rank, chosen_display), cut after its first token that holds the closing quote or a
+                newline, and stop: 'quote', 'newline' or 'length'
+
+    learning    (model/learning.py) the model at its training snapshots, run on the same prompt:
+        available, reason                a model without snapshots: False and why (the scene says so)
+        notes                            stages left out and why (step 0 whose rebuild misses init_hash, ...)
+        stages.{k}                       in step order: the random start (rebuilt from the seed, checked against
+                                         init_hash), each snapshot (int8, dequantised), the shipped weights
+            step, kind, val_loss, bytes  kind: start / snapshot / final; val_loss None for step 0; bytes: its file
+            top.{j}.id/display/prob      the 5 most likely next tokens at the last position (T = 1)
+            final_top_prob               the probability this stage gives the shipped model's top token
+            entropy                      of this stage's next-token distribution (nats)
+            greedy.ids/display/text      6 tokens, each the most likely after the ones before
+            greedy.final_ranks           the rank the shipped model gives each of those tokens
+            queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
+        curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
+        steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
 """
 
 from __future__ import annotations
