@@ -72,6 +72,11 @@ SCENES = [
     SceneEntry("AttentionFlow", "attention", "The last token's attention as arcs from the tokens it reads."),
     SceneEntry("MLPBlock", "attention", "Up-projection, GELU, down-projection on one token, added to the residual."),
     SceneEntry("Unembedding", "unembedding", "The last vector times the unembedding matrix gives one logit per token."),
+    SceneEntry(
+        "LastPosition",
+        "positions",
+        "Every position predicts the token after it (training scores them all); the next token is the last one's.",
+    ),
     SceneEntry("Softmax", "unembedding", "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."),
     SceneEntry(
         "Temperature",
@@ -141,6 +146,7 @@ TITLES = {
     "AttentionFlow": "Where the last token looks",
     "MLPBlock": "The MLP block",
     "Unembedding": "Unembedding",
+    "LastPosition": "Which position predicts",
     "Softmax": "Softmax",
     "Temperature": "Temperature",
     "TopKTopP": "Top-k and top-p",
