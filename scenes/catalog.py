@@ -96,6 +96,22 @@ SCENES = [
 
 BY_NAME = {entry.name: entry for entry in SCENES}
 
+# The lecture's story in parts, as the Title scene draws its road map: each part's heading and its scenes, in
+# the order of SCENES and of lectures/default.toml. A name not in the catalog is left out of the drawing.
+ROAD_MAP = [
+    ("What a GPT does", ["TransformersEverywhere", "PredictSampleRepeat", "Chat", "InsideTransformer"]),
+    ("Tokens become vectors", ["Tokenization", "EmbeddingMatrix", "EmbeddingSpace", "ContextEmbedding"]),
+    ("The weights", ["WeightsAndData", "ParameterTally", "Learning"]),
+    ("Attention and the MLP", ["AttentionPattern", "AttentionFlow", "MLPBlock"]),
+    ("From vector to next token", ["Unembedding", "LastPosition", "Softmax", "Temperature", "TopKTopP", "Recap"]),
+]
+
+
+def road_map() -> list[tuple[str, list[str]]]:
+    """The road map's parts with the scenes of the catalog in each (a part left without any is dropped)."""
+    parts = [(part, [name for name in names if name in BY_NAME]) for part, names in ROAD_MAP]
+    return [(part, names) for part, names in parts if names]
+
 
 def scene_file(entry: SceneEntry) -> str:
     return entry.file or f"scenes/{entry.module}.py"
@@ -150,6 +166,7 @@ TITLES = {
     "Softmax": "Softmax",
     "Temperature": "Temperature",
     "TopKTopP": "Top-k and top-p",
+    "Recap": "Recap, and what comes next",
 }
 
 
