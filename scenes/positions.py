@@ -38,7 +38,7 @@ class LastPosition(TraceScene):
     # Heights of the rows: the prompt's next token and its probability, the top guess and its probability,
     # the final vector, the token.
     NEXT_Y, NEXT_P_Y, GUESS_Y, GUESS_P_Y, VECTOR_Y, TOKEN_Y = 2.3, 1.88, 1.05, 0.63, -1.05, -2.45
-    BARS = 6
+    BARS, BAR_X = 6, -0.2  # the distribution's bars shown, and where they start
 
     def construct(self):
         self.show_columns()
@@ -113,7 +113,6 @@ class LastPosition(TraceScene):
         self.play(FadeIn(how), LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), run_time=1.2)
         self.play(FadeIn(self.row_labels[2:4]), LaggedStart(*(TransformFromCopy(v.entries, g) for v, g in
                   zip(self.vectors, self.guesses)), lag_ratio=0.12), run_time=2)  # fmt: skip
-        self.how = how
 
     # Training knows the text: each position is scored against the token that really follows it.
     def score_in_training(self):
@@ -179,9 +178,8 @@ class LastPosition(TraceScene):
                    for r, (i, p) in enumerate(zip(sm["ids"][: self.BARS], sm["probs"]))]  # fmt: skip
         bars = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.46)
         column = VGroup(self.boxes[-1], self.vectors[-1], self.arrows[-1], self.guesses[-1], self.nexts[-1], self.mark)
-        target_x = self.LEFT_X + 0.9
-        bars.shift([target_x + 1.0 + self.pitch / 2 + 1.7 - bars.rows[0].bar.get_left()[0],
-                    self.GUESS_Y - bars.rows[0].get_y(), 0])  # fmt: skip
+        target_x = self.LEFT_X + 0.9  # the last column moves beside its row labels
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.GUESS_Y - bars.rows[0].get_y(), 0])
         head = sentence("the last position’s distribution, over all {v} tokens", size=18, color=style.MUTED,
                         v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
         head.next_to(bars, UP, buff=0.3).align_to(bars.rows[0].bar, LEFT)
