@@ -105,7 +105,7 @@ class LastPosition(TraceScene):
         first, p0 = self.positions[0], int(top[self.positions[0]])
         self.beat(
             "Each predicts",
-            "The same unembedding and softmax turn each position's vector into a guess at the token after it.",
+            "The same unembedding and softmax turn each final vector into a guess at the token after it.",
             say=f"Each of them goes through the same unembedding and softmax, and predicts the token after it. "
             f"After {spoken_token(t.token_display[first])}, the top guess is "
             f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {pct(prob[first])}.",
