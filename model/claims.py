@@ -300,9 +300,8 @@ def top_guess_hits(ranks: list) -> str:
 @rule("the positions the forward pass predicts from (its final vectors) against the prompt's tokens")
 def position_count(tokens: list, positions: list) -> str:
     n, m = len(tokens), len(positions)
-    if m == n:
-        return f"{n} tokens, {m} positions: no extra position"
-    return f"{n} tokens, {m} positions"
+    counts = f"{n} token{'s' * (n != 1)}, {m} position{'s' * (m != 1)}"
+    return f"{counts}: no extra position" if m == n else counts
 
 
 @rule("the tally's sum against the model's own parameter count")

@@ -74,14 +74,19 @@ class LastPosition(TraceScene):
             self.fit_width(name, self.LEFT_X + config.frame_width / 2 - 0.45)
             self.row_labels.add(name.move_to([self.LEFT_X - 0.15 - name.width / 2, y, 0]))
         drawn = f"; the last {len(self.positions)} drawn" if len(self.positions) < n else ""
-        self.heading = sentence("the final vectors of all {n} positions" + drawn, size=24, static=bool(drawn),
+        whole = "the final vectors of all {n} positions" if n > 1 else "the final vector of its {n} position"
+        self.heading = sentence(whole + drawn, size=24, static=bool(drawn),
                                 n=(t["positions.top_ids"], "positions.top_ids", "len"))  # fmt: skip
         self.heading.to_corner(UP + LEFT, buff=0.35)
         self.beat(
             "Every position",
             "After the last layer every position has a final vector, not only the last one.",
-            say=f"Back to the end of the network. After the last layer, every position has its own final vector, "
-            f"not only the last: the {len(t.token_ids)} tokens of the prompt give {n} of them.",
+            say="Back to the end of the network. After the last layer, every position has its own final vector, "
+            + (
+                f"not only the last: the {len(t.token_ids)} tokens of the prompt give {n} of them."
+                if n > 1
+                else "not only the last; this prompt is one token, so there is one."
+            ),
         )
         self.play(FadeIn(self.heading), FadeIn(self.boxes), FadeIn(self.row_labels[-1]))
         self.play(FadeIn(self.row_labels[-2]), LaggedStart(*(TransformFromCopy(b, v) for b, v in
@@ -155,16 +160,16 @@ class LastPosition(TraceScene):
         last = self.positions[-1]
         column = VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1], self.nexts[-1])
         self.mark = SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT, corner_radius=0.08)
-        count = statement(statements(t)["positions.count"], size=18, color=style.NEXT_SLOT)
+        found = statements(t)["positions.count"]
+        count = statement(found, size=18, color=style.NEXT_SLOT)
         self.fit_width(count).next_to(self.heading, DOWN, buff=0.15).align_to(self.heading, LEFT)
         top = int(t["positions.top_ids"][last])
         self.beat(
             "The last position",
             "The next token is read from the last position: there is no extra position for it.",
-            say=f"So where does the next token come from? From the last position. There is no extra slot: "
-            f"{len(t.token_ids)} tokens, {len(t['positions.top_ids'])} final vectors, and the last one's guess, "
-            f"{spoken_token(t.info['vocab_display'][str(top)])} at {pct(t['positions.top_probs'][last])}, is "
-            "the prediction we sample from.",
+            say=f"So where does the next token come from? From the last position: {found.text}. Its guess, "
+            f"{spoken_token(t.info['vocab_display'][str(top)])} at {pct(t['positions.top_probs'][last])}, heads "
+            "the distribution we sample from.",
         )
         self.play(Create(self.mark), ReplacementTransform(self.verdict, count), run_time=1.2)
         self.count = count
