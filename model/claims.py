@@ -303,6 +303,24 @@ def rounded_terms(terms: list, result: float) -> str:
     return "= query entry (each term rounded)"
 
 
+TOP_GUESS = 1  # a position guessed the prompt's next token when that token was its rank-1 prediction
+
+
+@rule(f"how many positions ranked the prompt's own next token {TOP_GUESS} (their top guess), of those that have one")
+def top_guess_hits(ranks: list) -> str:
+    if not ranks:
+        return "a one-token prompt: no position has a next prompt token to check"
+    hits = sum(r <= TOP_GUESS for r in ranks)
+    return f"the prompt's next token was the top guess at {hits} of {len(ranks)} positions"
+
+
+@rule("the positions the forward pass predicts from (its final vectors) against the prompt's tokens")
+def position_count(tokens: list, positions: list) -> str:
+    n, m = len(tokens), len(positions)
+    counts = f"{n} token{'s' * (n != 1)}, {m} position{'s' * (m != 1)}"
+    return f"{counts}: no extra position" if m == n else counts
+
+
 @rule("the tally's sum against the model's own parameter count")
 def tally_total(total: int, actual: int) -> str:
     if total == actual:
@@ -410,6 +428,11 @@ def build(trace: Trace) -> list[Statement]:
     out += learning_statements(trace)
     out.append(make(trace, "lens.embedding", "lens_embedding", {"tied": "meta.tied_embeddings",
                     "top_id": "logit_lens.top_ids[0,0]", "token_id": "info.tokens.ids.-1"}))  # fmt: skip
+    if "positions.top_ids" in trace.arrays:  # (a Trace saved before the per-position predictions lacks them)
+        ranks = [f"positions.next_ranks[{p}]" for p in range(len(trace.token_ids) - 1)]
+        out.append(make(trace, "positions.hits", "top_guess_hits", {"ranks": ranks}))
+        out.append(make(trace, "positions.count", "position_count",
+                        {"tokens": "info.tokens.ids", "positions": "positions.top_ids"}))  # fmt: skip
     preference = next(s for s in out if s.key == "model.preference")
     uniform = preference.evidence["entropy"] >= NEAR_UNIFORM * preference.evidence["uniform_entropy"]
     for c, run in enumerate(info["comparisons"]):

@@ -239,6 +239,7 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
             arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
     arrays.update({name: t.numpy() for name, t in captured.items()})
     arrays["logits"] = out.logits[0, -1].numpy()
+    arrays.update(summaries.position_predictions(out.logits[0].numpy(), ids))
     return arrays
 
 

@@ -154,6 +154,23 @@ def query_matvec(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"matvec.products": products, "matvec.partial_sums": np.cumsum(products)}
 
 
+def position_predictions(logits: np.ndarray, ids: list[int]) -> dict[str, np.ndarray]:
+    """What every position predicts (logits [pos, vocab], all positions of the forward pass): its top token
+    and that token's probability, and the probability and rank (1 = the top guess) it gave the prompt's own
+    next token. Training scores all positions at once; generation samples from the last one's."""
+    probs = softmax(logits, 1.0)  # (pos, vocab), float64, as the last position's distribution elsewhere
+    top = np.argsort(-probs, axis=-1, kind="stable")[:, 0]
+    actual = np.asarray(ids[1:], dtype=np.int64)  # the token after each position but the last
+    given = probs[np.arange(len(actual)), actual]
+    ranks = (probs[: len(actual)] > given[:, None]).sum(-1) + 1
+    return {
+        "positions.top_ids": top.astype(np.int64),
+        "positions.top_probs": probs[np.arange(len(top)), top],
+        "positions.next_probs": given,
+        "positions.next_ranks": ranks.astype(np.int64),
+    }
+
+
 def lowest_logit_ids(logits: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(logits, kind="stable")[:4]]
 
@@ -172,6 +189,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
     truncation = truncation_demo(logits, settings.seed)
     shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"])
     shown_ids |= set(arrays["logit_lens.top_ids"].ravel().tolist())
+    shown_ids |= set(arrays["positions.top_ids"].tolist())
     shown_ids |= {i for i, _ in top_entries(softmax(logits, 1.0), 10)}
     shown_ids |= {truncation[name]["chosen_id"] for name in ("top_k", "top_p")}
     for run in [runs["continuation"], *runs["comparisons"]]:

@@ -24,6 +24,9 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     blocks.{i}.hook_resid_post       [pos, d_model]
     ln_final.hook_normalized         [pos, d_model]   after the final norm (LayerNorm or RMSNorm: meta['words'])
     logits                           [vocab]          at the last position
+    positions.top_ids / top_probs    [pos]            every position's top next-token guess (T = 1) and its probability
+    positions.next_probs / next_ranks [pos - 1]       the probability and rank (1 = top) each position gave the
+                                                      prompt's own next token (what training scores)
     probs                            [n_temperatures, vocab]  softmax(logits / T) for meta temperatures
     logit_lens.top_ids / top_probs   [n_layer + 1, k] residual before each block and after the last
     weights.W_E_slice                [n_slice_tokens, d_model]  rows of W_E (ids in info['embedding_slice_ids'])

@@ -90,6 +90,11 @@ SCENES = [
     SceneEntry("AttentionFlow", "attention", "The last token's attention as arcs from the tokens it reads."),
     SceneEntry("MLPBlock", "attention", "Up-projection, GELU, down-projection on one token, added to the residual."),
     SceneEntry("Unembedding", "unembedding", "The last vector times the unembedding matrix gives one logit per token."),
+    SceneEntry(
+        "LastPosition",
+        "positions",
+        "Every position predicts the token after it (training scores them all); the next token is the last one's.",
+    ),
     SceneEntry("Softmax", "unembedding", "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."),
     SceneEntry(
         "Temperature",
@@ -108,6 +113,22 @@ SCENES = [
 ]
 
 BY_NAME = {entry.name: entry for entry in SCENES}
+
+# The lecture's story in parts, as the Title scene draws its road map: each part's heading and its scenes, in
+# the order of SCENES and of lectures/default.toml. A name not in the catalog is left out of the drawing.
+ROAD_MAP = [
+    ("What a GPT does", ["TransformersEverywhere", "PredictSampleRepeat", "Chat", "InsideTransformer"]),
+    ("Tokens become vectors", ["Tokenization", "EmbeddingMatrix", "EmbeddingSpace", "ContextEmbedding"]),
+    ("The weights", ["WeightsAndData", "ParameterTally", "Learning"]),
+    ("Attention and the MLP", ["AttentionPattern", "AttentionFlow", "MLPBlock"]),
+    ("From vector to next token", ["Unembedding", "LastPosition", "Softmax", "Temperature", "TopKTopP", "Recap"]),
+]
+
+
+def road_map() -> list[tuple[str, list[str]]]:
+    """The road map's parts with the scenes of the catalog in each (a part left without any is dropped)."""
+    parts = [(part, [name for name in names if name in BY_NAME]) for part, names in ROAD_MAP]
+    return [(part, names) for part, names in parts if names]
 
 
 def scene_file(entry: SceneEntry) -> str:
@@ -162,9 +183,11 @@ TITLES = {
     "AttentionFlow": "Where the last token looks",
     "MLPBlock": "The MLP block",
     "Unembedding": "Unembedding",
+    "LastPosition": "Which position predicts",
     "Softmax": "Softmax",
     "Temperature": "Temperature",
     "TopKTopP": "Top-k and top-p",
+    "Recap": "Recap, and what comes next",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 from manim import (
     DOWN,
@@ -29,6 +31,7 @@ from manim import (
 from model.claims import INSIDE_HEAD, INSIDE_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
+from scenes.catalog import readable_title, road_map
 from scenes.components import (
     ProbabilityBars,
     TokenBox,
@@ -43,17 +46,6 @@ from scenes.components import (
     token_text,
 )
 from scenes.speech import big, pct, plain_quote, spoken_token
-
-ROAD_MAP = [
-    "Predict, sample, repeat",
-    "Inside a transformer",
-    "Tokens and embeddings",
-    "Weights and data",
-    "Attention",
-    "The MLP",
-    "Unembedding and softmax",
-    "Temperature and sampling",
-]
 
 
 def step_entries(trace, i: int, n: int) -> list[dict]:
@@ -73,6 +65,8 @@ def step_entries(trace, i: int, n: int) -> list[dict]:
 
 class Title(TraceScene):
     """What G, P and T stand for, and the road map of the lecture."""
+
+    ROAD_COLUMNS = 3
 
     def construct(self):
         self.show_letters()
@@ -95,6 +89,7 @@ class Title(TraceScene):
         for line in footer:
             self.fit_width(line)
         self.add(footer.move_to([0, -2.55, 0]))  # on screen from the first frame
+        self.footer = footer
         self.gpt = label("GPT", size=140, color=style.TEXT)
         self.beat(
             "Title",
@@ -130,21 +125,53 @@ class Title(TraceScene):
         self.words = rows
 
     def road_map(self):
-        heading = label("Generative Pre-trained Transformer", size=40).to_edge(UP, buff=0.5)
-        items = VGroup(*(label(f"{i + 1}.  {name}", size=28) for i, name in enumerate(ROAD_MAP)))
-        half = (len(items) + 1) // 2
-        for i, item in enumerate(items):  # a fixed line pitch, so descenders do not shift rows
-            item.move_to([0, -0.62 * (i % half), 0], aligned_edge=UP + LEFT).shift(6.0 * RIGHT * (i // half))
-        items.move_to(ORIGIN).next_to(heading, DOWN, buff=0.7)
+        """The lecture's chapters in their parts (scenes/catalog.py), numbered, in columns of about equal height."""
+        heading = label("Generative Pre-trained Transformer", size=32).to_edge(UP, buff=0.3)
+        parts, number = VGroup(), 1
+        for k, (name, scenes) in enumerate(road_map()):
+            head = label(name, size=22, color=style.token_hue(2 * k)).move_to(ORIGIN, aligned_edge=UP + LEFT)
+            items = VGroup()
+            for i, scene in enumerate(scenes):  # a fixed line pitch, so descenders do not shift rows
+                y = -0.48 - 0.41 * i
+                chapter = label(f"{number + i}.", size=18, color=style.MUTED).move_to(
+                    [0.6, y, 0], aligned_edge=UP + RIGHT
+                )
+                title = label(readable_title(scene), size=18).move_to([0.75, y, 0], aligned_edge=UP + LEFT)
+                items.add(VGroup(chapter, title))
+            number += len(scenes)
+            part = VGroup(head, items)
+            part.head, part.items = head, items
+            parts.add(part)
+        columns = VGroup(*(VGroup(*group).arrange(DOWN, aligned_edge=LEFT, buff=0.3) for group in
+                           balanced(list(parts), self.ROAD_COLUMNS)))  # fmt: skip
+        columns.arrange(RIGHT, aligned_edge=UP, buff=0.5)
+        self.fit_width(columns).next_to(heading, DOWN, buff=0.35)
+        room = columns.get_top()[1] - self.footer.get_top()[1] - 0.2  # down to the model and prompt, which stay
+        if columns.height > room:
+            columns.scale_to_fit_height(room, about_edge=UP)
+        self.parts, self.chapters = parts, [item[1] for part in parts for item in part.items]
         self.play(FadeOut(self.words), ReplacementTransform(self.gpt, heading))
+        names = [name for name, _ in road_map()]
         self.beat(
             "Road map",
             "The road map: from a prompt to the next token, and everything in between.",
-            say="First, what the model does from the outside. Then we open it up: tokens and vectors, attention "
-            "and the MLP, and finally the probabilities of the next token.",
+            say=f"The lecture has {len(names)} parts: {'; '.join(n[0].lower() + n[1:] for n in names[:-1])}; and "
+            f"finally, {names[-1][0].lower() + names[-1][1:]}.",
         )
-        self.play(LaggedStart(*(FadeIn(i, shift=0.2 * UP) for i in items), lag_ratio=0.15), run_time=2)
+        self.play(LaggedStart(*(LaggedStart(FadeIn(part.head, shift=0.2 * RIGHT), *(FadeIn(i, shift=0.1 * UP) for i
+                  in part.items), lag_ratio=0.2) for part in parts), lag_ratio=0.35), run_time=3.5)  # fmt: skip
         self.wait(1.5)
+
+
+def balanced(items: list, n: int) -> list[list]:
+    """Items cut, in order, into at most n runs whose heights are as even as they can be (the tallest is least)."""
+    best = [items]
+    for cuts in combinations(range(1, len(items)), min(n, len(items)) - 1):
+        runs = [items[a:b] for a, b in zip((0, *cuts), (*cuts, len(items)))]
+        height = lambda run: sum(m.height for m in run)  # noqa: E731
+        if max(map(height, runs)) < max(map(height, best)):
+            best = runs
+    return best
 
 
 class PredictSampleRepeat(TraceScene):

@@ -765,7 +765,7 @@ class Recap(TraceScene):
             label("queries, keys and values, head by head", size=18, color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).to_edge(RIGHT, buff=0.5).set_y(-2.0)
+        VGroup(nxt, box).move_to([0, -2.2, 0])  # the closing card, centred under the road
         # The drawn token joins the prompt's tokens: the road runs again from there.
         appended = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT,
                             size=18)  # fmt: skip

@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scenes.catalog import readable_title, road_map
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
 from tests.conftest import PROMPTS
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text, texts
+from tests.scenecheck import (
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+    shown_text,
+    texts,
+)
 
 CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt only in its footer
 CASES += [(cls, case) for cls in (PredictSampleRepeat, InsideTransformer) for case in [*PROMPTS, "12-layer"]]
@@ -26,6 +36,10 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     if scene_cls is Title:  # the prompt's end is on screen, however long it is
         prompt = [t for t in texts(scene) if ("meta.settings.prompt", "ends64") in getattr(t, "gptanim_numbers", [])]
         assert prompt and shown_text(prompt[0]).rstrip("”").endswith(tr.prompt[-20:])
+        # The road map: every chapter of the lecture after the title, in order, legible at 480p.
+        assert [shown_text(c) for c in scene.chapters] == [readable_title(n) for _, ns in road_map() for n in ns]
+        assert all(c in texts(scene) for c in scene.chapters)
+        check_text_size(scene)
 
 
 def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribution(scene_traces, tmp_path):

@@ -14,9 +14,10 @@ from gptanim.render import scene_key, slug
 from scenes.catalog import BY_NAME, SCENES
 from tests.scenecheck import check_layout, check_numbers, loaded_trace, render
 
-# The modules whose colours are read when they are imported, in the order they import each other.
-THEMED = ["scenes.style", "scenes.text", "scenes.components", "scenes.base", "scenes.opening", "scenes.embeddings",
-          "scenes.weights", "scenes.learning", "scenes.attention", "scenes.unembedding", "scenes.story"]  # fmt: skip
+# The modules whose colours are read when they are imported, in the order they import each other (the scene
+# modules in the catalog's order: a later one may import an earlier one).
+THEMED = ["scenes.style", "scenes.text", "scenes.components", "scenes.base",
+          *dict.fromkeys(f"scenes.{s.module}" for s in SCENES)]  # fmt: skip
 
 
 def import_theme(theme: str | None) -> dict:

@@ -1,0 +1,65 @@
+"""LastPosition: every position's prediction is the model's own, and the next token is the last position's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.claims import statements
+from scenes.positions import LastPosition
+from tests.conftest import PROMPTS
+from tests.scenecheck import (
+    check_caption_clear,
+    check_layout,
+    check_numbers,
+    check_text_size,
+    loaded_trace,
+    render,
+    shown_paths,
+)
+
+
+@pytest.mark.parametrize("case", ["default", "one-token", "long", "12-layer"])
+def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
+    scene = render(LastPosition, scene_traces[case], tmp_path)
+    tr = loaded_trace(scene_traces[case])
+    counts = check_numbers(scene, tr)
+    assert counts["numbers"] + counts["tokens"] > 5 and counts["claims"] >= 1
+    check_layout(scene)
+    check_text_size(scene)
+    check_caption_clear(scene)
+    n = len(tr.token_ids)
+    paths = shown_paths(scene)
+    # The last column stays: its guess is the top of the distribution drawn from, which is the Trace's softmax.
+    assert {f"positions.top_probs[{n - 1}]", "info.softmax.probs.0", "claims.positions.count"} <= paths
+    assert scene.positions == list(range(max(0, n - LastPosition.COLUMNS), n))
+    assert len(scene.bars.rows) == min(LastPosition.BARS, len(tr.info["softmax"]["ids"]))
+
+
+@pytest.mark.parametrize("case", ["default", "other"])
+def test_every_position_predicts_as_the_model_does(case, embedded, one_torch_thread, tmp_path):
+    """Each position's top guess, and the share it gives the prompt's next token, recomputed from the model's
+    own forward pass; the last position's distribution is the one the next token is drawn from."""
+    import torch
+
+    from model.run import TraceSettings, trace
+
+    prompt = PROMPTS["default"] if case == "default" else "The old fisherman looked at the grey sea and said"
+    tr = trace(TraceSettings(prompt=prompt, generate=2), embedded)
+    ids = tr.token_ids
+    with torch.no_grad():
+        logits = embedded.model(input_ids=torch.tensor([ids])).logits[0].double()
+    probs = torch.softmax(logits, -1).numpy()  # (pos, vocab)
+    assert len(tr["positions.top_ids"]) == len(probs) == len(ids)  # one position per token, none extra
+    np.testing.assert_array_equal(tr["positions.top_ids"], probs.argmax(-1))
+    np.testing.assert_allclose(tr["positions.top_probs"], probs.max(-1), rtol=1e-5)
+    given = probs[np.arange(len(ids) - 1), ids[1:]]
+    np.testing.assert_allclose(tr["positions.next_probs"], given, rtol=1e-5)
+    np.testing.assert_array_equal(tr["positions.next_ranks"], (probs[:-1] > given[:, None]).sum(-1) + 1)
+    # The last position is the one sampled from: its top guess heads the distribution of the next token.
+    assert int(tr["positions.top_ids"][-1]) == tr.info["softmax"]["ids"][0]
+    assert tr["positions.top_probs"][-1] == pytest.approx(tr.info["softmax"]["probs"][0], rel=1e-12)
+    found = statements(tr)
+    hits = int((tr["positions.next_ranks"] == 1).sum())
+    assert found["positions.hits"].text.endswith(f"at {hits} of {len(ids) - 1} positions")
+    assert found["positions.count"].text == f"{len(ids)} tokens, {len(ids)} positions: no extra position"
