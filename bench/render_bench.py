@@ -138,6 +138,23 @@ def preview_command(prompt: str, scenes: list[str], out: Path) -> tuple[float, f
     return time.perf_counter() - start, cpu_seconds() - cpu
 
 
+class Lines(list):
+    """The report, each line printed as soon as it is measured (a long run may be cut short)."""
+
+    def __init__(self, first: list[str]):
+        super().__init__()
+        self += first
+
+    def __iadd__(self, more):
+        for line in more:
+            self.append(line)
+        return self
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def verdict(value: float, target: float) -> str:
     return f"target <= {target:g}: {'met' if value <= target else 'NOT met'}"
 
@@ -160,7 +177,9 @@ def main() -> None:
     scenes = pick_scenes(args.scenes or lecture.scenes)
     settings = settings_from(flags, lecture)
     trace, trace_file = cached_trace(settings), cached_path(settings)
-    lines = [f"{len(scenes)} scenes, voice {voice}, {args.jobs} jobs, load average {os.getloadavg()[0]:.1f} at start"]
+    lines = Lines(
+        [f"{len(scenes)} scenes, voice {voice}, {args.jobs} jobs, load average {os.getloadavg()[0]:.1f} at start"]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.one_job:
@@ -208,7 +227,6 @@ def main() -> None:
             lines.append(f"voice: load {load:.1f} s; synthesis {spent:.1f} s for {spoken:.1f} s of speech, "
                          f"{spent / spoken:.2f} s per s of audio")  # fmt: skip
     lines.append(f"load average {os.getloadavg()[0]:.1f} at the end")
-    print("\n".join(lines))
 
 
 def voice_speed(folder: Path, cache: Path, beats: int = 12) -> tuple[float, float, float]:
