@@ -84,6 +84,9 @@ def fingerprint(trace: Trace, with_temperature: bool) -> str:
         info.pop("continuation", None)
         # Token texts are a function of the tokenizer; the continuation's tokens only add entries here.
         info.pop("vocab_display", None)
+        info.pop("chat", None)  # the chatbot's reply is drawn at the temperature too, and only by Chat
+        for name in ("chat_system", "chat_user"):
+            meta["settings"].pop(name, None)
     digest = hashlib.sha256(json.dumps([meta, info], sort_keys=True).encode())
     for name in sorted(trace.arrays):
         digest.update(name.encode())

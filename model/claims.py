@@ -19,6 +19,7 @@ import numpy as np
 
 from model.formats import fmt_percent, fmt_value, shown_percent
 from model.sampling import softmax, top_entries
+from model.tokens_text import NEWLINE
 from model.trace_data import Trace
 from model.trace_data import lookup as stored_value
 
@@ -265,6 +266,22 @@ def continuation_character(ids: list, ranks: list, near_uniform: bool) -> str:
     return f"{repeats}; {word} (median rank {median:g})"
 
 
+@rule("how the chatbot's reply ends: its last token holds the closing quote (it closes the quote) or a newline "
+      "(it ends the line), or the reply reached the most tokens it may take")  # fmt: skip
+def reply_ending(displays: list, closing: str, max_tokens: int) -> str:
+    n = len(displays)
+    if not n:
+        return "it writes nothing: the script fills the model's context"
+    tokens = f"{n} token" + ("s" if n > 1 else "")
+    if closing in displays[-1]:
+        return f"it closes the quote after {tokens}"
+    if NEWLINE in displays[-1]:
+        return f"it ends the line after {tokens}, the quote left open"
+    if n >= max_tokens:
+        return f"after {tokens}, the most it may write here, the quote is still open"
+    return f"it stops after {tokens}, the quote left open"
+
+
 @rule("whether the unembedding is the embedding matrix (tied), and whether the embedding's top guess is the token")
 def lens_embedding(tied: bool, top_id: int, token_id: int) -> str:
     own = top_id == token_id
@@ -360,7 +377,33 @@ def build(trace: Trace) -> list[Statement]:
         out.append(make(trace, f"comparisons.{c}", "continuation_character",
                         {"ids": f"{base}.ids", "ranks": [f"{base}.steps.{i}.chosen_rank" for i in range(len(run["steps"]))]},
                         near_uniform=bool(uniform)))  # fmt: skip
+    if "chat" in info:  # a Trace saved before the chat has none
+        out += chat_statements(trace, bool(uniform))
     return out
+
+
+def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:
+    """The chatbot's reply (model/chat.py): how it ends, and whether it repeats, by the model's own ranks."""
+    steps = [f"info.chat.reply.steps.{i}" for i in range(len(trace.info["chat"]["reply"]["steps"]))]
+    return [
+        make(
+            trace,
+            "chat.ending",
+            "reply_ending",
+            {
+                "displays": [f"{s}.chosen_display" for s in steps],
+                "closing": "info.chat.closing",
+                "max_tokens": "info.chat.max_tokens",
+            },
+        ),
+        make(
+            trace,
+            "chat.reply",
+            "continuation_character",
+            {"ids": "info.chat.reply.ids", "ranks": [f"{s}.chosen_rank" for s in steps]},
+            near_uniform=near_uniform,
+        ),
+    ]
 
 
 def distribution_statements(trace: Trace) -> list[Statement]:

@@ -15,7 +15,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from model import geometry, summaries, tally
+from model import chat, geometry, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
@@ -33,6 +33,7 @@ def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
     ids, offsets = prompt_tokens(settings, loaded, sizes.n_ctx)
     arrays, runs = model_run(settings, loaded, ids)
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
+    info["chat"] = chat.converse(settings, loaded, generate)  # the script a chatbot continues, and its reply
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
     info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
     # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.

@@ -43,6 +43,13 @@ SETTINGS = [
     Setting("generate", "count", 12, "tokens to generate"),
     Setting("top_k", "int", None, "sample only among the k most likely tokens"),
     Setting("top_p", "number", None, "sample only within the top-p probability mass"),
+    Setting(
+        "chat_system",
+        "text",
+        "The wise old owl answered every question kindly.",
+        "the chatbot's system line (the Chat scene's script)",
+    ),
+    Setting("chat_user", "text", None, "what the user says to the chatbot (default: the prompt)"),
     Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
     Setting("theme", "theme", "dark", "dark or light, for projectors in lit rooms and for paper", traced=False),
     Setting(
@@ -63,6 +70,8 @@ class TraceSettings:
     generate: int = DEFAULTS["generate"]
     top_k: int | None = DEFAULTS["top_k"]
     top_p: float | None = DEFAULTS["top_p"]
+    chat_system: str = DEFAULTS["chat_system"]
+    chat_user: str | None = DEFAULTS["chat_user"]  # None: the prompt
     temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
     compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
     truncate: bool = False
@@ -74,6 +83,10 @@ class TraceSettings:
             raise GptanimError("the prompt contains a NUL character (\\0); remove it")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise GptanimError(f"the seed must be a whole number ≥ 0, got {self.seed!r}")
+        for name in ("chat_system", "chat_user"):
+            text = getattr(self, name)
+            if text is not None and (not text.strip() or "\x00" in text):
+                raise GptanimError(f"--{name.replace('_', '-')} must be some text without NUL characters, got {text!r}")
         check_temperature(self.temperature)
         for t in [*self.temperatures, *self.compare_temperatures]:
             check_temperature(t)

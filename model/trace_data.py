@@ -30,6 +30,16 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
+
+`info` holds the JSON values; among them (a Trace saved before a field was added lacks it):
+
+    chat        (model/chat.py) the script a chatbot continues and the reply the model wrote to it:
+                lines [system, user, assistant] as text; ids, display and part (0, 1, 2: index in roles)
+                of each script token; user_from ('prompt' or 'chat_user'); user_cut (its start cut to fit
+                the context); max_tokens; closing (the quote that ends a reply); reply: as 'continuation'
+                (temperature, top_k, top_p, seed, ids, text, steps: top, chosen_id, chosen_prob,
+                chosen_rank, chosen_display), cut after its first token that holds the closing quote or a
+                newline, and stop: 'quote', 'newline' or 'length'
 """
 
 from __future__ import annotations

@@ -25,11 +25,23 @@ class SceneEntry:
 SCENES = [
     SceneEntry("Title", "opening", "What G, P and T stand for, and the road map of the lecture."),
     SceneEntry(
+        "TransformersEverywhere",
+        "story",
+        "Transformers translate, transcribe, speak and draw; a GPT reads text and gives next-token probabilities.",
+    ),
+    SceneEntry(
         "PredictSampleRepeat",
         "opening",
         "Predict a distribution over the next token, sample one, append it, repeat.",
         uses_temperature=True,
         render_weight=14,
+    ),
+    SceneEntry(
+        "Chat",
+        "story",
+        "A chatbot is a GPT continuing a script: the real model writes the assistant's reply token by token.",
+        uses_temperature=True,
+        render_weight=12,
     ),
     SceneEntry(
         "InsideTransformer",
@@ -129,7 +141,9 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
 # A lecture file's [titles] table overrides them.
 TITLES = {
     "Title": "What GPT stands for",
+    "TransformersEverywhere": "Transformers everywhere",
     "PredictSampleRepeat": "Predict, sample, repeat",
+    "Chat": "A chatbot continues a script",
     "InsideTransformer": "Inside a transformer",
     "Tokenization": "Tokens",
     "EmbeddingMatrix": "The embedding matrix",

@@ -59,6 +59,8 @@ BAD_INPUT = [
     (["slides", "--lecture", "{file:nul-title.toml}"], "without NUL"),
     (["trace", "--top-k", "-3"], "top-k"),
     (["trace", "--generate", "300", "--truncate"], "exceed the context"),
+    (["trace", "--chat-user", " "], "--chat-user must be some text"),
+    (["trace", "--chat-system", "a\x00b"], "--chat-system must be some text"),
 ]
 
 

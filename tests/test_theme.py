@@ -16,7 +16,7 @@ from tests.scenecheck import check_layout, check_numbers, loaded_trace, render
 
 # The modules whose colours are read when they are imported, in the order they import each other.
 THEMED = ["scenes.style", "scenes.text", "scenes.components", "scenes.base", "scenes.opening", "scenes.embeddings",
-          "scenes.weights", "scenes.attention", "scenes.unembedding"]  # fmt: skip
+          "scenes.weights", "scenes.attention", "scenes.unembedding", "scenes.story"]  # fmt: skip
 
 
 def import_theme(theme: str | None) -> dict:

@@ -1,0 +1,81 @@
+"""A chatbot is a GPT continuing a script: a system line, the user's words, and the start of the assistant's line.
+
+The script is dialogue as the fairy tales write it (one paragraph per line, double quotes), so the model
+continues it as it would continue a story; the reply is the text it writes until it closes the quote,
+ends the line, or reaches `REPLY_TOKENS` tokens. Numpy and the tokenizer only: `model/run.py` runs the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from model.summaries import token_display
+
+REPLY_TOKENS = 20  # the reply stops here at the latest
+USER_LINE = 'The girl asked, "{}"'  # the user's words, as a line of the story
+ASSISTANT_LINE = 'The owl said, "'  # the assistant's line, opened: the model writes the rest
+CLOSING = '"'  # a reply ends with the token that closes the quote, or with a newline
+ROLES = ["system", "user", "assistant"]
+
+
+def script_lines(system: str, user: str) -> list[str]:
+    """The script's three parts as text; each later part starts with the newline that begins its line."""
+    return [system, "\n" + USER_LINE.format(user), "\n" + ASSISTANT_LINE]
+
+
+def script(settings, tok, n_ctx: int) -> dict:
+    """The script's tokens, each with its part (0 system, 1 user, 2 assistant), and how many tokens the reply may
+    take. A user line too long for the context keeps its end (as --truncate keeps the prompt's)."""
+    user = settings.chat_user if settings.chat_user is not None else settings.prompt
+    user_ids = tok.encode(user, add_special_tokens=False)
+    kept = len(user_ids)
+    while True:
+        lines = script_lines(settings.chat_system, user)
+        text = "".join(lines)
+        enc = tok(text, return_offsets_mapping=True, add_special_tokens=False)
+        ids = list(enc["input_ids"])
+        over = len(ids) + REPLY_TOKENS - n_ctx
+        if over <= 0 or kept <= 1:
+            break
+        kept = max(1, kept - over)
+        user = tok.decode(user_ids[-kept:])
+    ends = [sum(len(line) for line in lines[: i + 1]) for i in range(len(lines))]
+    roles = []
+    for start, end in enc["offset_mapping"]:
+        while start < end - 1 and text[start].isspace():  # a token's part is where its first visible character is
+            start += 1
+        roles.append(next((i for i, e in enumerate(ends) if start < e), len(ends) - 1))
+    return {
+        "roles": ROLES,
+        "lines": lines,
+        "user_from": "chat_user" if settings.chat_user is not None else "prompt",
+        "user_cut": kept < len(user_ids),
+        "ids": ids,
+        "display": [token_display(tok, i) for i in ids],
+        "part": roles,
+        "max_tokens": max(0, min(REPLY_TOKENS, n_ctx - len(ids))),
+        "closing": CLOSING,
+    }
+
+
+def cut_reply(run: dict, tok) -> dict:
+    """The generation up to and including its first token that closes the quote or holds a newline."""
+    steps = run["steps"]
+    stop, n = "length", len(steps)
+    for i, step in enumerate(steps):
+        text = tok.decode([step["chosen_id"]])
+        if CLOSING in text or "\n" in text:
+            stop, n = ("quote" if CLOSING in text else "newline"), i + 1
+            break
+    ids = run["ids"][:n]
+    return run | {"ids": ids, "text": tok.decode(ids), "steps": steps[:n], "stop": stop}
+
+
+def converse(settings, loaded, generate: Callable) -> dict:
+    """The script and the reply the model writes to it, token by token, at the Trace's temperature, top-k,
+    top-p and seed (`generate` is model/run.py's: the same sampling as the continuation)."""
+    sizes = loaded.family.sizes(loaded.model.config)
+    doc = script(settings, loaded.tokenizer, sizes.n_ctx)
+    options = (settings.temperature, settings.top_k, settings.top_p, settings.seed)
+    run = generate(loaded, doc["ids"], doc["max_tokens"], *options)
+    return doc | {"reply": cut_reply(run, loaded.tokenizer)}

@@ -1,0 +1,497 @@
+"""The story around the GPT: transformers everywhere (the GPT is one kind), and a chatbot as a GPT continuing a script."""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    Create,
+    DashedVMobject,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    GrowFromEdge,
+    LaggedStart,
+    Line,
+    Rectangle,
+    ReplacementTransform,
+    RoundedRectangle,
+    Square,
+    SurroundingRectangle,
+    Transform,
+    VGroup,
+    config,
+)
+
+from model.claims import statements
+from scenes import style
+from scenes.base import TraceScene
+from scenes.components import ProbabilityBars, TokenBox, claim, flow, label, number, sentence, statement, token_text
+from scenes.speech import pct, plain_quote, spoken_token
+
+# ---------------------------------------------------------------------------------------------------------
+# Transformers everywhere: reference facts about other transformers, drawn; then this Trace's GPT.
+
+APPLE = [  # an 8 × 8 picture: r red, g green (the stem and leaf), . empty
+    "...gg...",
+    "....g...",
+    ".rr.grr.",
+    "rrrrrrrr",
+    "rrrrrrrr",
+    "rrrrrrrr",
+    ".rrrrrr.",
+    "..rr.rr.",
+]
+LEAF = "#3fb950"
+
+
+def waveform(width: float = 1.7, height: float = 0.8, n: int = 26) -> VGroup:
+    """A drawn sound wave: vertical strokes whose heights rise and fall like speech (a picture, not data)."""
+    xs = np.linspace(-width / 2, width / 2, n)
+    t = np.linspace(0, 1, n)
+    heights = height * (0.15 + 0.85 * np.abs(np.sin(7.3 * t) * np.sin(2.1 * t + 0.4)))
+    return VGroup(*(Line([x, -h / 2, 0], [x, h / 2, 0]) for x, h in zip(xs, heights))).set_stroke(style.KEY, 3)
+
+
+def pixel_image(size: float = 0.85) -> VGroup:
+    """A small pixel grid: an apple, one square per pixel."""
+    cell = size / len(APPLE)
+    colors = {"r": style.VALUE, "g": LEAF}
+    grid = VGroup()
+    for r, row in enumerate(APPLE):
+        for c, ch in enumerate(row):
+            sq = Square(cell, stroke_width=0.5, stroke_color=style.MUTED)
+            sq.set_fill(colors.get(ch, style.WEIGHT_ZERO), opacity=0.95 if ch in colors else 0.25)
+            grid.add(sq.move_to([c * cell, -r * cell, 0]))
+    return grid.move_to([0, 0, 0])
+
+
+def words(text: str, size: float = 20) -> VGroup:
+    """Reference words (not model tokens), one Text per word so they can travel one by one; `|` breaks a line."""
+    lines = [VGroup(*(label(w, size=size) for w in line.split())).arrange(RIGHT, buff=0.12) for line in text.split("|")]
+    VGroup(*lines).arrange(DOWN, buff=0.06)
+    return VGroup(*(w for line in lines for w in line))
+
+
+def transformer_box(name: str = "transformer", width: float = 1.6, height: float = 0.8, size: float = 18):
+    box = RoundedRectangle(corner_radius=0.12, width=width, height=height, stroke_color=style.BLOCK_ATTENTION,
+                           stroke_width=2.5, fill_color=style.BLOCK_ATTENTION, fill_opacity=0.15)  # fmt: skip
+    return VGroup(box, label(name, size=size, color=style.BLOCK_ATTENTION).move_to(box))
+
+
+class TaskPanel(VGroup):
+    """One kind of transformer: a title and a reference line above input → transformer → output."""
+
+    def __init__(self, title: str, reference: str, source, target, gap: float = 0.4):
+        super().__init__()
+        self.source, self.target = source, target
+        self.box = transformer_box()
+        self.box.move_to([0, 0, 0])
+        source.next_to(self.box, LEFT, buff=gap + 0.2)
+        target.next_to(self.box, RIGHT, buff=gap + 0.2)
+        self.arrows = VGroup(
+            Arrow(source.get_right(), self.box.get_left(), buff=0.08, color=style.MUTED, stroke_width=3),
+            Arrow(self.box.get_right(), target.get_left(), buff=0.08, color=style.MUTED, stroke_width=3),
+        )
+        row = VGroup(source, self.arrows, self.box, target)
+        self.title = label(title, size=22)
+        self.reference = VGroup(*(label(line, size=18, color=style.MUTED) for line in reference.split("\n")))
+        self.reference.arrange(DOWN, buff=0.06)
+        VGroup(self.title, self.reference).arrange(DOWN, buff=0.1).next_to(row, UP, buff=0.25)
+        self.add(self.title, self.reference, row)
+
+    def build(self):
+        """The box, then the arrows growing from it, then the input and output."""
+        return [
+            FadeIn(self.title),
+            FadeIn(self.reference),
+            Create(self.box[0]),
+            FadeIn(self.box[1]),
+            *(GrowArrow(a) for a in self.arrows),
+        ]
+
+
+class TransformersEverywhere(TraceScene):
+    """Transformers translate, transcribe, speak and draw; a GPT is the kind that gives next-token probabilities."""
+
+    BARS = 5
+    SHOWN_TOKENS = 8  # the prompt's last tokens, fed into the GPT
+    CELLS = [[-3.5, 1.45, 0], [3.5, 1.45, 0], [-3.5, -1.35, 0], [3.5, -1.35, 0]]  # the four kinds, 2 × 2
+    KINDS = [
+        ("Speech → text", "e.g. Whisper\n(OpenAI, 2022)", "speech", "Once upon|a time"),
+        ("Text → speech", "e.g. Transformer TTS\n(Li et al., 2019)", "Once upon|a time", "speech"),
+        ("Text → image", "e.g. DALL·E\n(OpenAI, 2021)", "a red|apple", "image"),
+    ]
+    SHORT = ["Translation", "Speech → text", "Text → speech", "Text → image"]
+
+    def construct(self):
+        self.translation()
+        self.other_kinds()
+        self.gpt_kind()
+        self.zoom_in()
+
+    def translation(self):
+        self.heading = label("Transformers everywhere", size=30).to_edge(UP, buff=0.3)
+        panel = TaskPanel("Translation: English → German", "“Attention Is All You Need”\nVaswani et al., Google, 2017",
+                          words("Once upon|a time"), words("Es war|einmal"))  # fmt: skip
+        panel.move_to([0, 0.3, 0])
+        self.add(self.heading)
+        self.beat(
+            "Translation",
+            "The first transformer (Google, 2017) translated text, English to German.",
+            static=True,
+            say="Transformers were invented at Google in 2017, in a paper called Attention Is All You Need, to "
+            "translate text, for example from English to German.",
+        )
+        self.play(*panel.build(), run_time=1.5)
+        self.beat(
+            "Words through",
+            "The English words go in; the German words come out.",
+            say="The English words go in, and the German words come out, one after another.",
+        )
+        english, german = panel.source, panel.target
+        self.play(LaggedStart(*(FadeIn(w, shift=0.2 * RIGHT) for w in english), lag_ratio=0.3), run_time=1.2)
+        centre = panel.box.get_center()
+        travelling = english.copy()
+        self.play(LaggedStart(*(w.animate.move_to(centre).scale(0.3).set_opacity(0) for w in travelling),
+                              lag_ratio=0.25), run_time=1.5)  # fmt: skip
+        self.remove(travelling)
+        self.play(LaggedStart(*(FadeIn(w, shift=0.8 * RIGHT) for w in german), lag_ratio=0.3), run_time=1.2)
+        self.regroup(panel)
+        self.panels = [panel]
+
+    def regroup(self, group):
+        """Its parts, added one by one, on screen as one group again (so it moves as one)."""
+        self.remove(*group.get_family())
+        self.add(group)
+
+    def other_kinds(self):
+        said = [
+            "Today the same design hears: it turns speech into text.",
+            "It speaks: text into speech.",
+            "And it draws: text into pictures.",
+        ]
+        pictures = {"speech": waveform, "image": pixel_image}
+        self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
+        for (title, ref, src, dst), cell, say in zip(self.KINDS, self.CELLS[1:], said):
+            source, target = (pictures[x]() if x in pictures else words(x) for x in (src, dst))
+            panel = TaskPanel(title, ref, source, target).move_to(cell)
+            self.beat(title, f"{title}: another transformer.", static=True, say=say)
+            self.play(*panel.build(), FadeIn(source), run_time=1.0)
+            self.play(out_of_box(panel), run_time=1.0)
+            self.regroup(panel)
+            self.panels.append(panel)
+
+    def gpt_kind(self):
+        t = self.trace
+        k = t.meta["temperatures"].index(1.0)
+        top = t.top_next(self.BARS)
+        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"info.vocab_display.{e['id']}",
+                    "prob_path": f"probs[{k},{e['id']}]"} for e in top]  # fmt: skip
+        n = len(t.token_ids)
+        shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
+        boxes = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=20) for i in shown]
+        prompt = flow(boxes, max_width=3.6)
+        if len(shown) < n:  # a longer prompt: its start is left out
+            prompt = VGroup(label("…", size=20, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
+        gpt = VGroup(transformer_box("GPT", width=2.0, height=1.2, size=30))
+        name = token_text(t.meta["model"], "meta.model", size=18, color=style.MUTED, limit=22)
+        gpt.add(name.next_to(gpt[0], DOWN, buff=0.12))
+        bars = ProbabilityBars(entries, bar_width=2.0, size=20, row_height=0.4)
+        out_title = label("next token", size=20, color=style.MUTED)
+        gpt.move_to([0, -0.75, 0])
+        prompt.next_to(gpt[0], LEFT, buff=1.0)
+        bars.next_to(gpt[0], RIGHT, buff=1.0 + bars.rows[0].name.width + 0.15)
+        bars.shift((gpt[0].get_y() - bars.rows.get_y()) * UP)
+        out_title.next_to(bars, UP, buff=0.2).align_to(bars, LEFT)
+        in_title = label("text in", size=20, color=style.MUTED).next_to(prompt, UP, buff=0.2).align_to(prompt, LEFT)
+        arrows = VGroup(
+            Arrow(prompt.get_right(), gpt[0].get_left(), buff=0.1, color=style.MUTED, stroke_width=3),
+            Arrow(gpt[0].get_right(), [bars.get_left()[0], gpt[0].get_y(), 0], buff=0.1, color=style.MUTED,
+                  stroke_width=3),
+        )  # fmt: skip
+        self.gpt_panel = VGroup(in_title, prompt, arrows, gpt, bars, out_title)
+        self.fit_width(self.gpt_panel)
+        # The four kinds make room: each becomes a small tag in a row at the top.
+        chips = VGroup()
+        for short in self.SHORT:
+            text = label(short, size=18, color=style.BLOCK_ATTENTION)
+            frame = RoundedRectangle(corner_radius=0.1, width=text.width + 0.4, height=0.5, stroke_width=1.5,
+                                     stroke_color=style.BLOCK_ATTENTION, fill_color=style.BLOCK_ATTENTION,
+                                     fill_opacity=0.12)  # fmt: skip
+            chips.add(VGroup(frame, text.move_to(frame)))
+        chips.arrange(RIGHT, buff=0.3).next_to(self.heading, DOWN, buff=0.3)
+        self.play(*(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), run_time=1.2)
+        small = chips
+        self.small = small
+        top1 = top[0]
+        self.beat(
+            "The GPT kind",
+            "A GPT is the kind that reads text and gives a probability to every possible next token.",
+            say="A GPT is one more kind. Text goes in, here our prompt. What comes out is not a sentence but a "
+            f"probability for every possible next token: {spoken_token(top1['display'])} gets {pct(top1['prob'])}.",
+        )
+        self.play(FadeIn(in_title), *([FadeIn(prompt[0])] if len(shown) < n else []),
+                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=1.0)  # fmt: skip
+        self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=1.0)
+        fed = [b.copy() for b in boxes]
+        self.play(*(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed), run_time=1.0)
+        self.remove(*fed)
+        self.play(
+            GrowArrow(arrows[1]),
+            FadeIn(out_title),
+            LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
+            FadeIn(bars.dots),
+            run_time=1.5,
+        )
+
+    def zoom_in(self):
+        self.beat(
+            "Zoom in",
+            "This lecture opens up the GPT kind, with its real numbers.",
+            say="This is the kind we open up in this lecture: a GPT, with the real numbers of this run.",
+        )
+        target = self.gpt_panel.copy().scale(1.25).move_to([0, 0.2, 0])
+        self.fit_width(target)
+        self.play(FadeOut(self.small, shift=UP), Transform(self.gpt_panel, target), run_time=1.5)
+        self.wait(1)
+
+
+def out_of_box(panel: TaskPanel):
+    """The output of a panel appears out of its transformer box."""
+    return ReplacementTransform(panel.box[0].copy().set_fill(opacity=0), panel.target)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Chat: the script, and the real model's reply token by token (model/chat.py).
+
+ROLE_NAMES = {"system": "system prompt", "user": "user", "assistant": "assistant"}
+
+
+class Chat(TraceScene):
+    """A chatbot is a GPT continuing a script: a system line, the user's line, the assistant's line opened."""
+
+    FULL_STEPS = 3  # steps shown slowly; the rest go by faster
+    BARS = 5
+    PART_LINES = 2  # lines shown of a long system or user line (its end)
+    WIDTH = 8.6  # the system and user lines' width; the alternatives take the right of the frame
+    LEFT_X = -6.8
+    ASSISTANT_Y = 0.45  # the assistant's line starts at most this high, below the alternatives
+    LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
+    BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
+
+    def setup(self):
+        super().setup()
+        if "chat" not in self.trace.info:  # a Trace saved by an earlier gptanim
+            import sys
+
+            print("gptanim: error: this Trace has no chat (saved by an earlier gptanim); make it again with "
+                  "`gptanim trace`", file=sys.stderr)  # fmt: skip
+            raise SystemExit(2)
+
+    @property
+    def chat(self) -> dict:
+        return self.trace.info["chat"]
+
+    @property
+    def steps(self) -> list[dict]:
+        return self.chat["reply"]["steps"]
+
+    def construct(self):
+        self.show_script()
+        for i in range(len(self.steps)):
+            self.reply_step(i, full=i < self.FULL_STEPS)
+        self.verdict()
+
+    def role_color(self, role: str):
+        return {"system": style.MUTED, "user": style.KEY, "assistant": style.NEXT_SLOT}[role]
+
+    def part_boxes(self, part: int) -> list:
+        chat = self.chat
+        hue = self.role_color(chat["roles"][part])
+        return [TokenBox(chat["display"][i], f"info.chat.display.{i}", hue, size=20)
+                for i, p in enumerate(chat["part"]) if p == part]  # fmt: skip
+
+    def show_script(self):
+        """The script's three parts, each a line of token boxes led by its role's name; a system or user line
+        longer than PART_LINES lines keeps its end, after an ellipsis."""
+        chat = self.chat
+        y = 3.75
+        self.rows = []
+        for part, role in enumerate(chat["roles"]):
+            heading = label(ROLE_NAMES[role] + ":", size=18, color=self.role_color(role))
+            boxes = self.part_boxes(part)
+            width = self.WIDTH
+            if role == "assistant":  # below the alternatives, across the frame
+                y = min(y, self.ASSISTANT_Y)
+                width = config.frame_width - 2 * style.FRAME_MARGIN
+                self.opener = boxes
+                self.cells = [self.reply_cell(i) for i in range(len(self.steps))]
+                items = [heading, *boxes, *self.cells]
+                body = flow(items, width, gap=0.08, line_gap=0.1)
+                room, applied = y - self.LOWEST, 1.0
+                for k in (0.9, 0.8, 0.7, 0.6, 0.5):  # a reply of many long tokens: smaller, above the caption
+                    if body.height <= room:
+                        break
+                    for item in items:
+                        item.scale(1 / applied)
+                    body, applied = flow(items, width / k, gap=0.08, line_gap=0.1).scale(k), k
+            else:
+                dots = label("…", size=20, color=style.MUTED)
+                items = [heading, *boxes]
+                while len(body := flow(items, width, gap=0.08, line_gap=0.1)) > self.PART_LINES:
+                    boxes = boxes[1:]
+                    items = [heading, dots, *boxes]
+            body.move_to([self.LEFT_X, y, 0], aligned_edge=UP + LEFT)
+            heading.match_y(boxes[0] if boxes else heading)
+            self.rows.append((heading, boxes, items))
+            y = body.get_bottom()[1] - 0.14
+        self.bottom = y
+        self.beat(
+            "A script",
+            "A chatbot is a GPT continuing a script: a system prompt, the user's words, the assistant's turn.",
+            say="A chatbot is a GPT like this one, continuing a script. The script starts with a system prompt "
+            "that sets the scene, then come the user's words, then the start of the assistant's turn.",
+        )
+        self.show_row(0)
+        source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
+        self.beat(
+            "User",
+            "The user's words: here, " + source + ".",
+            static=True,
+            say="The user's words come next, written as a line of the story; here the girl asks with "
+            + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
+        )
+        self.show_row(1)
+        self.beat(
+            "Assistant",
+            "The assistant's turn is opened; the model writes the rest, one token at a time.",
+            say="Then the assistant's turn is opened, and left for the model to finish, "
+            "one token at a time, exactly as it continues any text.",
+        )
+        self.show_row(2)
+        self.bars = self.bars_title = self.pick = None
+
+    def show_row(self, k: int):
+        heading, boxes, items = self.rows[k]
+        dots = [m for m in items[1:2] if m not in boxes]  # the "…" of a long line
+        self.play(FadeIn(heading), *(FadeIn(d) for d in dots),
+                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.05))  # fmt: skip
+
+    def reply_cell(self, i: int) -> VGroup:
+        """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
+        step = self.steps[i]
+        path = f"info.chat.reply.steps.{i}"
+        box = TokenBox(step["chosen_display"], f"{path}.chosen_display", style.NEXT_SLOT, size=20)
+        height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
+        bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
+                               fill_opacity=0.9)  # fmt: skip
+        percent = number(step["chosen_prob"], f"{path}.chosen_prob", "percent", size=17, color=style.MUTED)
+        track = Rectangle(width=0.3, height=self.BAR_HEIGHT, stroke_color=style.MUTED, stroke_width=1)
+        track.next_to(box, DOWN, buff=0.06)
+        bar.align_to(track, DOWN).match_x(track)
+        percent.next_to(track, DOWN, buff=0.05)
+        cell = VGroup(box, track, bar, percent)
+        cell.box, cell.bar, cell.percent = box, bar, percent
+        return cell
+
+    def alternatives(self, i: int) -> ProbabilityBars:
+        top = self.steps[i]["top"][: self.BARS]
+        base = f"info.chat.reply.steps.{i}.top"
+        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"{base}.{j}.display",
+                    "prob_path": f"{base}.{j}.prob"} for j, e in enumerate(top)]  # fmt: skip
+        bars = ProbabilityBars(entries, bar_width=1.9, size=20, row_height=0.4)
+        right = config.frame_width / 2 - style.FRAME_MARGIN - 0.85  # room for the percentages
+        bars.shift([right - 1.9 - bars.rows[0].bar.get_left()[0], 2.95 - bars.get_top()[1], 0])
+        return bars
+
+    def reply_step(self, i: int, full: bool):
+        step = self.steps[i]
+        run = 1.0 if full else 0.35
+        if i == self.FULL_STEPS:
+            self.beat(
+                "Faster",
+                "The loop goes on, faster: it stops at the closing quote, a new line, or {n} tokens.",
+                n=(self.chat["max_tokens"], "info.chat.max_tokens", "int"),
+                say="Each token drawn is appended to the script, and the script goes back in. From here the loop "
+                "runs faster, until the owl's quote is closed, the line ends, or the reply reaches "
+                f"{self.chat['max_tokens']} tokens.",
+            )
+        bars = self.alternatives(i)
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        title = VGroup(label("next token", size=18, color=style.MUTED),
+                       statement(statements(self.trace)["continuation.distribution"], size=18))  # fmt: skip
+        for line in title:
+            self.fit_width(line, right - 1.9)  # clear of the script (only a long top-k and top-p title shrinks)
+        title.arrange(DOWN, buff=0.08, aligned_edge=RIGHT).next_to(bars, UP, buff=0.2).set_x(right - title.width / 2)
+        if i == 0:
+            self.beat(
+                "Predict",
+                "Its probabilities for the reply's first token.",
+                say=f"The model gives every token a probability of opening the reply. "
+                f"{spoken_token(step['top'][0]['display'], start=True)} leads with {pct(step['top'][0]['prob'])}.",
+            )
+            self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
+                      FadeIn(bars.dots), run_time=1.5 * run)  # fmt: skip
+        else:
+            self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+                      FadeOut(self.pick), run_time=run)  # fmt: skip
+        self.bars, self.bars_title = bars, title
+        rank = step["chosen_rank"]
+        path = f"info.chat.reply.steps.{i}"
+        if rank <= self.BARS:
+            self.pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            source = bars.rows[rank - 1].name
+        else:
+            self.pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=18, color=style.NEXT_SLOT,
+                                 tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
+                                 p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
+                                 r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
+            right = config.frame_width / 2 - style.FRAME_MARGIN
+            self.fit_width(self.pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
+            self.pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - self.pick.width / 2)
+            source = self.pick
+        if full:
+            self.beat(
+                "Reply",
+                f"Token {i + 1} of the reply: “{{tok}}”, drawn at {{p}}.",
+                static=True,
+                tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
+                p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
+                say=("Drawn at random, in proportion to those chances: " if i == 0 else "Another draw: ")
+                + f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
+            )
+        if rank <= self.BARS:
+            self.play(Create(self.pick), run_time=run)
+        else:
+            self.play(FadeOut(bars.dots), FadeIn(self.pick), run_time=run)
+        cell = self.cells[i]
+        mark = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
+        self.play(Create(mark), run_time=0.5 * run)
+        self.play(ReplacementTransform(source.copy(), cell.box), FadeOut(mark), run_time=run)
+        self.play(FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN), FadeIn(cell.percent), run_time=0.6 * run)
+
+    def verdict(self):
+        found = statements(self.trace)
+        ending, reply = found["chat.ending"], found["chat.reply"]
+        lines = VGroup(statement(ending, size=18), label("·", size=18, color=style.MUTED),
+                       statement(reply, size=18, color=style.MUTED)).arrange(RIGHT, buff=0.15)  # fmt: skip
+        self.fit_width(lines)
+        lines.move_to([self.LEFT_X, self.bottom - 0.05, 0], aligned_edge=UP + LEFT)
+        if self.bars is not None:
+            self.play(FadeOut(self.pick), run_time=0.3)
+        quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "")
+        self.beat(
+            "The reply",
+            "The model continues the script, for better or worse: {e}.",
+            e=claim(ending),
+            say="That is the whole trick: the model continued the script, for better or worse. "
+            + (f"It wrote {quoted}; " if quoted else "")
+            + f"{ending.text}. A large chatbot does the same, with a far better model trained on dialogue.",
+        )
+        self.play(FadeIn(lines, shift=0.1 * UP))
+        self.wait(1.5)
