@@ -211,13 +211,23 @@ def cmd_render(args) -> int:
 
 
 def cmd_preview(args) -> int:
-    from gptanim.render import pick_scenes, preview, slug
+    """The stills are drawn by render workers started first: they load manim while the model runs (when the
+    Trace is not cached), and each still is kept by what it shows, so a prompt previewed again draws nothing."""
+    from gptanim.lecture import DEFAULT_LECTURE, load_lecture
+    from gptanim.render import ScenePool, pick_scenes, preview, slug
+    from model.cache import cached_path
 
-    lecture, trace, trace_file = lecture_trace(args)
+    lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     scenes = pick_scenes(args.scenes or lecture.scenes)
     theme = theme_of(args, lecture)
-    folder = Path(args.out) / slug(trace, theme) / "preview"
-    sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme)
+    out = Path(args.out)
+    with ScenePool(out, still=True, theme=theme) as pool:
+        if not cached_path(settings_from(args, lecture)).exists():
+            pool.warm(min(args.jobs, len(scenes)))
+        lecture, trace, trace_file = lecture_trace(args)
+        folder = out / slug(trace, theme) / "preview"
+        sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,
+                        store=out / ".stills", pool=pool)  # fmt: skip
     print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
     return 0
 

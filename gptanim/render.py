@@ -226,6 +226,12 @@ class ScenePool:
             self.workers.append((proc, log))
         return proc, log
 
+    def warm(self, n: int) -> None:
+        """Start `n` workers now, so that they import manim and the scenes while the caller does other work
+        (runs the model); `run` takes them when it needs them."""
+        for _ in range(n):
+            self.idle.put(self.start())
+
     def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
         try:
             proc, log = self.idle.get_nowait()
@@ -564,16 +570,31 @@ def encode_audio(dst, stream, samples: np.ndarray, frame: int = 1024) -> None:
 
 
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
-            theme: str = "dark") -> Path:  # fmt: skip
-    """Every scene's last frame at low quality, and a contact sheet of them all."""
+            theme: str = "dark", store: Path | None = None, pool: ScenePool | None = None) -> Path:  # fmt: skip
+    """Every scene's last frame at low quality, and a contact sheet of them all.
+
+    With `store`, each still is kept there by a key of what it shows (as `render_lecture` keeps videos)
+    and reused: previewing a prompt again draws nothing. `pool` may be one already started (`warm`).
+    """
     folder = prepare_output(out)
-    ordered = sorted(scenes, key=lambda e: -e.render_weight)
-    report(progress, f"drawing the last frame of {len(scenes)} scenes")
-    with ScenePool(folder, still=True, theme=theme) as pool:
-        work = [(e, trace_file, folder / f"{scenes.index(e) + 1:02d}-{e.name}.png", pool) for e in ordered]
-        results = parallel(jobs, work, render_still, progress, "preview")
-    stills = sorted(path for _, path in results)
-    return contact_sheet(stills, folder / "contact-sheet.png")
+    if pool is None:
+        with ScenePool(folder, still=True, theme=theme) as own:
+            return preview(trace_file, out, scenes, jobs, progress, theme, store, own)
+    finals = {e.name: folder / f"{n:02d}-{e.name}.png" for n, e in enumerate(scenes, start=1)}
+    stored = {}
+    if store is not None:
+        trace = Trace.load(trace_file)
+        prepare_output(store)
+        stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png" for e in scenes}
+    todo = sorted((e for e in scenes if not (e.name in stored and stored[e.name].exists())),
+                  key=lambda e: -e.render_weight)  # fmt: skip
+    reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
+    report(progress, f"drawing the last frame of {len(todo)} of {len(scenes)} scenes{reused}")
+    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool) for e in todo]
+    parallel(jobs, work, render_still, progress, "preview")
+    for name, path in stored.items():
+        move_into_place(path, finals[name])
+    return contact_sheet(list(finals.values()), folder / "contact-sheet.png")
 
 
 def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 480) -> Path:

@@ -147,6 +147,10 @@ def serve(mode: str, scratch: str | None = None) -> None:
         faster_encoding()
     else:
         draw_only_the_last_frame()
+        from scenes.catalog import SCENES
+
+        for module in dict.fromkeys(entry.module for entry in SCENES):  # while the caller still runs the model
+            importlib.import_module(f"scenes.{module}")
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 
 import numpy as np
-import torch
+
+# torch's OpenMP threads wait for work by spinning: on a busy machine (2 cores, other jobs) they took the CPU
+# from each other and a Trace took 37-54 s instead of 2.2 s (5-7.6 CPU s instead of 0.2). Waiting asleep
+# changes nothing in the numbers (the same threads split the same work). Read when torch loads OpenMP.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
 
 from model import chat, geometry, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
-from model.sampling import next_token_distribution, sample, softmax, top_entries
+from model.sampling import next_token_distribution, rank_of, sample, softmax, top_entries, top_ids
 from model.settings import TraceSettings, cache_dir, code_hash
 from model.summaries import TOP_K_SHOWN, token_display
 from model.trace_data import Trace, write_atomically
@@ -78,8 +85,8 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
         "embedding_slice_ids": slice_ids,
         "unembed_ids": unembed_ids,
         "context_pair": context_pair(loaded, ids, arrays),
-        "geometry": model_geometry(loaded, W_E),
-        "tally": tally.tally_model(loaded.model, fam),
+        "geometry": per_weights(loaded, "geometry", lambda: model_geometry(loaded, W_E)),
+        "tally": per_weights(loaded, "tally", lambda: tally.tally_model(loaded.model, fam)),
         "gpt3": tally.gpt3_reference(),
     }
     return arrays, runs
@@ -102,7 +109,7 @@ def model_meta(loaded: LoadedModel, sizes) -> dict:
         "d_mlp": sizes.d_mlp,
         "vocab_size": sizes.vocab,
         "n_ctx": sizes.n_ctx,
-        "n_params": int(sum(p.numel() for p in model.parameters())),
+        "n_params": per_weights(loaded, "n_params", lambda: int(sum(p.numel() for p in model.parameters()))),
         "tied_embeddings": tied(loaded),
         "words": fam.words(cfg, sizes) | {"query_bias": query_bias is not None},
     }
@@ -111,6 +118,18 @@ def model_meta(loaded: LoadedModel, sizes) -> dict:
 def tied(loaded: LoadedModel) -> bool:
     fam = loaded.family
     return part(loaded.model, fam.unembed).weight.data_ptr() == part(loaded.model, fam.embed).weight.data_ptr()
+
+
+_PER_WEIGHTS: dict[tuple[str, str], str] = {}
+
+
+def per_weights(loaded: LoadedModel, name: str, compute):
+    """What depends on the weights alone (geometry, tally, parameter count), computed once per process and
+    model: every Trace after the first gets a fresh copy."""
+    key = (loaded.weights_hash, name)
+    if key not in _PER_WEIGHTS:
+        _PER_WEIGHTS[key] = json.dumps(compute())
+    return json.loads(_PER_WEIGHTS[key])
 
 
 def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
@@ -199,7 +218,9 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
     handles.append(part(model, fam.final_norm).register_forward_hook(output_of(captured, "ln_final.hook_normalized")))
     try:
         input_ids = torch.tensor([ids])
-        out = model(input_ids=input_ids, output_attentions=True, output_hidden_states=True, use_cache=False)
+        # The body alone; the unembedding follows below.
+        out = getattr(model, fam.base)(input_ids=input_ids, output_attentions=True, output_hidden_states=True,
+                                       use_cache=False)  # fmt: skip
     finally:
         for h in handles:
             h.remove()
@@ -238,8 +259,10 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
         if sizes.rotary_dim and rotary:
             arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
     arrays.update({name: t.numpy() for name, t in captured.items()})
-    arrays["logits"] = out.logits[0, -1].numpy()
-    arrays.update(summaries.position_predictions(out.logits[0].numpy(), ids))
+    # every position's logits: LastPosition shows what each position predicts (positions.*)
+    every = part(model, fam.unembed)(out.last_hidden_state[0]).numpy()
+    arrays["logits"] = every[-1]
+    arrays.update(summaries.position_predictions(every, ids))
     return arrays
 
 
@@ -253,7 +276,7 @@ def logit_lens(loaded: LoadedModel, arrays: dict[str, np.ndarray]) -> tuple[np.n
     normed = part(model, fam.final_norm)(torch.from_numpy(np.stack(stream)))
     logits = part(model, fam.unembed)(normed).numpy()
     probs = softmax(logits, 1.0)
-    top = np.argsort(-probs, axis=-1, kind="stable")[:, :TOP_K_SHOWN]
+    top = np.stack([top_ids(row, TOP_K_SHOWN) for row in probs])
     return top.astype(np.int64), np.take_along_axis(probs, top, axis=-1).astype(np.float32)
 
 
@@ -336,7 +359,6 @@ def generate(
         logits = out.logits[0, -1].double().numpy()
         probs = next_token_distribution(logits, temperature, top_k, top_p)
         chosen = sample(probs, rng)
-        ranked = np.argsort(-probs, kind="stable")
         steps.append(
             {
                 "context_len": len(context),
@@ -345,7 +367,7 @@ def generate(
                 ],
                 "chosen_id": chosen,
                 "chosen_prob": float(probs[chosen]),
-                "chosen_rank": int(np.nonzero(ranked == chosen)[0][0]) + 1,
+                "chosen_rank": rank_of(probs, chosen),
                 "chosen_display": token_display(tok, chosen),
             }
         )

@@ -90,7 +90,25 @@ def sample(probs: np.ndarray, rng: np.random.Generator) -> int:
     return int(min(np.searchsorted(cumulative, u, side="right"), len(probs) - 1))
 
 
+def top_ids(values: np.ndarray, k: int) -> np.ndarray:
+    """The ids of the k largest values, largest first, ties by lower id: `np.argsort(-values, kind="stable")[:k]`,
+    without sorting the whole vocabulary (the k-th largest value bounds the candidates, ties included)."""
+    values = np.asarray(values)
+    k = min(int(k), len(values))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    negated = -values
+    bound = np.partition(negated, k - 1)[k - 1]
+    candidates = np.flatnonzero(negated <= bound)  # in id order, so the stable sort breaks ties by lower id
+    return candidates[np.argsort(negated[candidates], kind="stable")][:k]
+
+
+def rank_of(values: np.ndarray, i: int) -> int:
+    """Where id i stands in `top_ids`' order, from 1: the ids above it, counted without sorting."""
+    values = np.asarray(values)
+    return int(np.count_nonzero(values > values[i]) + np.count_nonzero(values[:i] == values[i])) + 1
+
+
 def top_entries(probs: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The k most likely ids with their probabilities, most likely first (ties by lower id)."""
-    order = np.argsort(-np.asarray(probs), kind="stable")[:k]
-    return [(int(i), float(probs[i])) for i in order]
+    return [(int(i), float(probs[i])) for i in top_ids(probs, k)]

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from model.sampling import sample, softmax, top_entries, truncate_top_k, truncate_top_p
+from model.sampling import sample, softmax, top_entries, top_ids, truncate_top_k, truncate_top_p
 from model.tokens_text import byte_level_bytes, display_token
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
@@ -172,7 +172,7 @@ def position_predictions(logits: np.ndarray, ids: list[int]) -> dict[str, np.nda
 
 
 def lowest_logit_ids(logits: np.ndarray) -> list[int]:
-    return [int(i) for i in np.argsort(logits, kind="stable")[:4]]
+    return [int(i) for i in top_ids(-np.asarray(logits), 4)]  # the lowest, ties by lower id
 
 
 def unembed_ids(logits: np.ndarray) -> list[int]:

@@ -23,17 +23,12 @@ def test_default_lecture_names_every_scene_in_the_catalog():
     assert lecture.settings == {}  # the defaults, from model/settings.py
 
 
-# Scenes of other branches of issue 20 that the road map already names: the lead adds them to
-# lectures/default.toml when their catalog entries are merged, and empties this set.
-PENDING = {"TransformersEverywhere", "Chat", "Learning"}
-
-
 def test_the_road_map_is_the_default_lecture_in_parts():
     lecture = load_lecture(DEFAULT_LECTURE)
     assert lecture.scenes == [s.name for s in SCENES]  # the lecture in the catalog's order (`gptanim list`)
     assert lecture.scenes[0] == "Title" and lecture.scenes[-1] == "Recap"
     named = [name for _, names in ROAD_MAP for name in names]
-    assert len(named) == len(set(named)) and set(named) - set(BY_NAME) <= PENDING
+    assert len(named) == len(set(named)) and set(named) <= set(BY_NAME)
     assert [name for _, names in road_map() for name in names] == lecture.scenes[1:]
     readme = (DEFAULT_LECTURE.parent.parent / "README.md").read_text(encoding="utf-8")
     assert all(f"| {part} |" in readme for part, _ in ROAD_MAP) and all(name in readme for name in named)
