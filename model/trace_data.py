@@ -30,6 +30,19 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
+
+Some of `info` (JSON values; model/geometry.py and model/summaries.py say how each is computed):
+
+    geometry.pca_words / pca_coords / pca_explained   the pictured words, their 3-D points, each axis's share
+    geometry.plural.in_view          [3]  the unit plural direction's part along the 3 picture axes
+    geometry.plural.numbers          one…four's projections onto the plural direction (numbers_missing: not
+                                     single tokens)
+    geometry.neighbours.{word}       the 8 nearest tokens by cosine (all dimensions), with their cosines
+    geometry.pair_cosines.lowest     the pictured words' pair of lowest cosine, with its dot product
+    other_languages                  one sentence in English, German and Japanese, cut into the tokenizer's pieces
+
+Format 2 added `geometry.plural.in_view`/`numbers`, `geometry.pair_cosines.lowest` and `other_languages`:
+a Trace file of format 1 is refused with a one-line error (run `gptanim trace` again).
 """
 
 from __future__ import annotations
@@ -47,7 +60,7 @@ import numpy as np
 from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # What a Trace saved before the family adapters (always GPT-2) says about its parts.
 GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
               "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip
