@@ -136,7 +136,7 @@ class Tokenization(TraceScene):
         )
         self.beat("Pieces", text, say=say)
         self.play(LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3))
-        self.lines = lines
+        self.lines = self.split_lines = lines  # (they give way to the other languages; tests read them here)
 
     def other_languages(self):
         """One sentence in English, German and Japanese cut by the same tokenizer: the others in more pieces."""
@@ -631,6 +631,18 @@ def boxes_meet(a, b, margin: float = 0.0) -> bool:
     )
 
 
+def clear_of(placed: list, x: float, y: float, w: float, h: float, up: bool | None) -> float:
+    """The height at which a box (centre x, y; half sizes w, h) meets none of the `placed` boxes, pushed one way
+    only (up, down, or, if None, away from the first it meets): it passes each box at most once and ends clear."""
+    for _ in range(len(placed) + 1):
+        hit = next((o for o in placed if abs(x - o[0]) < w + o[2] + 0.05 and abs(y - o[1]) < h + o[3] + 0.05), None)
+        if hit is None:
+            break
+        up = y >= hit[1] if up is None else up
+        y = hit[1] + hit[3] + h + 0.06 if up else hit[1] - hit[3] - h - 0.06
+    return y
+
+
 class Orbit:
     """The embedding view's camera: 3-D points turned by `theta` about the vertical axis, tilted by `phi` and
     drawn flat around `center` in a light perspective. Everything in the view is placed through `project`,
@@ -825,15 +837,10 @@ class EmbeddingSpace(TraceScene):
             x, y = self.orbit.project(text.anchor(), theta)[:2]
             x = float(np.clip(x, left + w, right - w))
             y = float(np.clip(y + 0.22, bottom + h, top - h))
-            up = None  # pushed one way only: it then passes each earlier label at most once, and ends clear
-            for _ in range(len(placed) + 1):
-                hit = next((o for o in placed if abs(x - o[0]) < w + o[2] + 0.05 and abs(y - o[1]) < h + o[3] + 0.05),
-                           None)  # fmt: skip
-                if hit is None:
-                    break
-                if up is None:
-                    up = y >= hit[1] and hit[1] + hit[3] + 2 * h + 0.06 <= top  # no room above: below instead
-                y = hit[1] + hit[3] + h + 0.06 if up else hit[1] - hit[3] - h - 0.06
+            first = clear_of(placed, x, y, w, h, None)
+            if first + h > top:  # pushed above the view: below instead
+                first = clear_of(placed, x, y, w, h, False)
+            y = first
             placed.append((x, y, w, h))
             text.move_to([x, y, 0])
 
@@ -1040,9 +1047,10 @@ class EmbeddingSpace(TraceScene):
             numbers.append(number(v, path, "value", size=18, color=style.KEY))
         self.add(lines)
         self.play(grown.animate.set_value(1.0), run_time=1.2)
-        for n, v in zip(numbers, values):  # at their feet, placed clear of the labels and of each other
-            n.anchor, n.half_size = (lambda v=v: along(v)), (n.width / 2, n.height / 2)
-        self.place_labels(self.labels + numbers)
+        for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
+            n.anchor = lambda v=v: along(v)
+        self.add_labels(*numbers)
+        self.place_labels()
         return lines, numbers
 
     def drop_into_panel(self, words, values, paths, rows, head=()) -> tuple[list, VGroup]:
@@ -1053,6 +1061,8 @@ class EmbeddingSpace(TraceScene):
         self.play(FadeIn(VGroup(*texts)), run_time=0.6)
         lines, numbers = self.drop(words, values, paths)
         self.add(*numbers)
+        self.wait(0.5)
+        self.drop_labels(*numbers)  # no longer placed: they move into the panel
         per = len(numbers) // max(len(rows), 1)
         sources = [None] * len(head) + [VGroup(*numbers[per * k : per * (k + 1)]) for k in range(len(rows))]
         self.show_panel(VGroup(*head, *rows), sources=sources)
@@ -1076,7 +1086,6 @@ class EmbeddingSpace(TraceScene):
         u, along = self.plural_axis()
         grown = ValueTracker(0.05)
         reach = self.RADIUS * 1.05
-        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
         name = label("plural direction", size=18, color=style.KEY)
         name.anchor = lambda: reach * 1.05 * u
         self.beat(
@@ -1086,7 +1095,9 @@ class EmbeddingSpace(TraceScene):
             say=f"A plural direction is found from {plural['n_fit']} singular and plural pairs, and tested on the "
             f"others: {found['geometry.plural'].text}. Each word drops onto it where its projection lies.",
         )
-        self.play(FadeOut(VGroup(*self.gender_names)), grown.animate.set_value(1.0), run_time=1.2)
+        self.play(FadeOut(VGroup(*self.gender_names)), run_time=0.5)
+        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
+        self.play(grown.animate.set_value(1.0), run_time=1.2)
         self.drop_labels(*self.gender_names)
         self.add_labels(name)
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip

@@ -43,7 +43,9 @@ def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
     assert "meta.vocab_size" in paths
     split = tr.info["split_words"]
     source = "from_prompt" if split["from_prompt"] else "examples"
-    assert f"info.split_words.{source}.0.pieces.1.display" in paths
+    split_lines = SimpleNamespace(mobjects=[scene.split_lines])  # drawn, then given way to other languages
+    check_numbers(split_lines, tr)
+    assert f"info.split_words.{source}.0.pieces.1.display" in shown_paths(split_lines)
     # One sentence in other languages, cut by the same tokenizer, with the statement comparing the counts.
     for j in range(len(tr.info["other_languages"])):
         assert f"info.other_languages.{j}.language" in paths and f"info.other_languages.{j}.pieces.0.display" in paths
