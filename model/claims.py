@@ -203,10 +203,10 @@ def plural_verdict(accuracy: float | None, n_held_out: int) -> str:
 @rule("the sum of the percentages as shown (each rounded to 0.1%), and the exact sum")
 def rounded_total(probs: list, exact_total: float) -> str:
     total = sum(shown_percent(p) for p in probs)
-    exact = "exactly 100%" if abs(exact_total - 1.0) < 1e-6 else f"{exact_total * 100:.4f}%"
-    if abs(total - 100.0) < 0.05 and exact == "exactly 100%":
+    exact = "100%" if abs(exact_total - 1.0) < 1e-6 else f"{exact_total * 100:.4f}%"
+    if abs(total - 100.0) < 0.05 and exact == "100%":
         return f"{total:.1f}%"
-    return f"{total:.1f}% (rounded shares; unrounded, {exact})"
+    return f"{total:.1f}% (rounding; exact sum {exact})"
 
 
 @rule("the sum of the shares of the bars as shown (rounded to 0.1%); how many kept tokens are not shown")

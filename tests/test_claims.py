@@ -105,7 +105,7 @@ def test_rounded_shares_show_their_sum(traces):
         sm = tr.info["softmax"]
         as_shown = sum(shown_percent(p) for p in [*sm["probs"], sm["others"]])
         assert found["softmax.total"].text.startswith(f"{as_shown:.1f}%")
-        assert ("rounded" in found["softmax.total"].text) == (abs(as_shown - 100) >= 0.05)
+        assert ("rounding" in found["softmax.total"].text) == (abs(as_shown - 100) >= 0.05)
         top = np.argsort(-tr["logits"], kind="stable")[:8]
         for k, _t in enumerate(tr.meta["temperatures"]):
             tail = 1.0 - tr["probs"][k, top].astype(np.float64).sum()
