@@ -136,6 +136,30 @@ def picture_directions(man: list, woman: list, king: list, queen: list, explaine
     return f"in this 3-D picture: cosine {fmt_value(cos)}; its 3 axes hold {share * 100:.1f}% of the words' variance"
 
 
+@rule("the lowest cosine among all pairs of the pictured words: negative when below 0")
+def negative_pair(a: str, b: str, dot: float, cosine: float, n_pairs: int) -> str:
+    if cosine < 0:
+        return f"{a} · {b} = {fmt_value(dot)} is negative: they point apart (cosine {fmt_value(cosine)})"
+    return f"none of the {n_pairs:,} pairs is negative; the lowest, {a} · {b}, is {fmt_value(dot)} (cosine {fmt_value(cosine)})"
+
+
+@rule("the projections of one, two, three, four onto the plural direction: whether each is above the one before")
+def numbers_order(words: list, projections: list, missing: list) -> str:
+    if len(projections) < 2:
+        return f"{', '.join(missing)}: not single tokens in this vocabulary, so not shown"
+    rising = all(b > a for a, b in zip(projections, projections[1:]))
+    text = f"{words[0]} to {words[-1]}: " + ("each further along than the last" if rising else "not in order along it")
+    return text + (f" ({', '.join(missing)}: not single tokens)" if missing else "")
+
+
+@rule("a line's pieces against the English line's (the same sentence): more, fewer or as many; characters a piece")
+def language_pieces(language: str, pieces: list, n_chars: int, english_pieces: list, english_chars: int) -> str:
+    n, m = len(pieces), len(english_pieces)
+    word = "more" if n > m else "fewer" if n < m else "as many"
+    return (f"{language}: {n} pieces, {word} than English's {m}; {n_chars / max(n, 1):.1f} characters a piece "
+            f"(English {english_chars / max(m, 1):.1f})")  # fmt: skip
+
+
 ANALOGY_TOP = 5  # an analogy holds when its target is among the 5 nearest tokens (inputs left out)
 
 
@@ -424,6 +448,7 @@ def build(trace: Trace) -> list[Statement]:
                      "result": "blocks.0.attn.hook_q[0,0,0]"}))  # fmt: skip
     out += distribution_statements(trace)
     out += geometry_statements(trace)
+    out += language_statements(trace)
     out += attention_statements(trace)
     out += learning_statements(trace)
     out.append(make(trace, "lens.embedding", "lens_embedding", {"tied": "meta.tied_embeddings",
@@ -530,6 +555,27 @@ def geometry_statements(trace: Trace) -> list[Statement]:
     if geo["plural"]["n_held_out"]:
         out.append(make(trace, "geometry.plural", "plural_verdict", {"accuracy": f"{g}.plural.held_out_accuracy",
                         "n_held_out": f"{g}.plural.n_held_out"}))  # fmt: skip
+    if "numbers" in geo["plural"]:
+        numbers = geo["plural"]["numbers"]
+        out.append(make(trace, "geometry.plural.numbers", "numbers_order",
+                        {"words": [f"{g}.plural.numbers.{j}.word" for j in range(len(numbers))],
+                         "projections": [f"{g}.plural.numbers.{j}.projection" for j in range(len(numbers))],
+                         "missing": f"{g}.plural.numbers_missing"}))  # fmt: skip
+    if "lowest" in geo.get("pair_cosines", {}):
+        low = f"{g}.pair_cosines.lowest"
+        out.append(make(trace, "geometry.negative", "negative_pair",
+                        {k: f"{low}.{k}" for k in ("a", "b", "dot", "cosine")} | {"n_pairs": f"{g}.pair_cosines.n_pairs"}))  # fmt: skip
+    return out
+
+
+def language_statements(trace: Trace) -> list[Statement]:
+    """Each other language's line against the English one (the same sentence)."""
+    lines, out = trace.info.get("other_languages", []), []
+    for j in range(1, len(lines)):
+        base, ref = f"info.other_languages.{j}", "info.other_languages.0"
+        out.append(make(trace, f"languages.{j}", "language_pieces",
+                        {"language": f"{base}.language", "pieces": f"{base}.pieces", "n_chars": f"{base}.n_chars",
+                         "english_pieces": f"{ref}.pieces", "english_chars": f"{ref}.n_chars"}))  # fmt: skip
     return out
 
 

@@ -35,6 +35,7 @@ PLURAL_PAIRS = [
 ANALOGIES = [("man", "king", "woman", "queen"), ("boy", "prince", "girl", "princess"),
              ("man", "father", "woman", "mother"), ("boy", "brother", "girl", "sister")]  # fmt: skip
 NEIGHBOUR_WORDS = ["king", "queen", "man", "woman"]
+NUMBER_WORDS = ["one", "two", "three", "four"]  # projected onto the plural direction (3Blue1Brown's "more-ness")
 
 
 def resolve_word(tok, word: str) -> int | None:
@@ -106,7 +107,7 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         return tok.decode([i]).strip() or tok.decode([i])
 
     shown = [w for w in words_3d if w in ids]
-    coords, explained = pca3(Wc[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [])
+    coords, explained, axes = pca3(Wc[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [], None)
 
     analogies = []
     for a, b, c, target in ANALOGIES:
@@ -130,11 +131,18 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
             }
         )
 
-    def pairs_result(pairs):
+    def pairs_result(pairs, numbers: bool = False):
         usable = [(a, b) for a, b in pairs if a in ids and b in ids]
         result = direction_test(Wc, [(ids[a], ids[b]) for a, b in usable])
-        result.pop("direction")
+        direction = result.pop("direction")
         result["pairs"] = usable
+        if direction is not None and axes is not None:
+            # The unit direction's part along the picture's 3 axes (its length: the share of it the picture shows).
+            result["in_view"] = (axes @ direction).tolist()
+        if direction is not None and numbers:  # 3Blue1Brown's "more-ness": one, two, three, four along it
+            result["numbers"] = [{"word": w, "projection": float(Wc[ids[w]] @ direction)}
+                                 for w in NUMBER_WORDS if w in ids]  # fmt: skip
+            result["numbers_missing"] = [w for w in NUMBER_WORDS if w not in ids]
         return result
 
     neighbours = {
@@ -152,7 +160,9 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         for j in dict.fromkeys(picks):
             a, b = pairs[j]
             dots.append({"a": a, "b": b, "dot": float(Wc[ids[a]] @ Wc[ids[b]]), "cosine": float(values[j])})
-        cosines = {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max())}
+        a, b = pairs[int(np.argmin(values))]  # the lowest pair: negative when any pair is
+        lowest = {"a": a, "b": b, "dot": float(Wc[ids[a]] @ Wc[ids[b]]), "cosine": float(values.min())}
+        cosines = {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max()), "lowest": lowest}
     return {
         "centred": True,
         "word_ids": ids,
@@ -162,7 +172,7 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         "pca_explained": explained,
         "analogies": analogies,
         "gender": pairs_result(GENDER_PAIRS),
-        "plural": pairs_result(PLURAL_PAIRS),
+        "plural": pairs_result(PLURAL_PAIRS, numbers=True),
         "neighbours": neighbours,
         "dots": dots,
         "pair_cosines": cosines,
@@ -173,12 +183,13 @@ def cosine(u: np.ndarray, v: np.ndarray) -> float:
     return float(u @ v / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-12))
 
 
-def pca3(X: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """Coordinates of the rows of X on their first three principal axes, and each axis's share of variance."""
+def pca3(X: np.ndarray) -> tuple[np.ndarray, list[float], np.ndarray]:
+    """Coordinates of the rows of X on their first three principal axes, each axis's share of variance, and
+    the axes themselves (3, d_model: unit rows)."""
     Xc = X - X.mean(axis=0, keepdims=True)
     _, s, vt = np.linalg.svd(Xc, full_matrices=False)
     coords = Xc @ vt[:3].T
     # Fix each axis's sign (largest |loading| positive) so the picture does not flip between runs.
     signs = np.sign(vt[:3][np.arange(3), np.argmax(np.abs(vt[:3]), axis=1)])
     variance = s**2
-    return coords * signs, [float(v) for v in (variance[:3] / variance.sum())]
+    return coords * signs, [float(v) for v in (variance[:3] / variance.sum())], vt[:3] * signs[:, None]

@@ -89,6 +89,24 @@ def split_words(tok, prompt: str, ids: list[int], offsets: list[list[int]]) -> d
     return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
 
 
+# One sentence in three languages, each tokenized by the model's tokenizer (English first: the reference).
+OTHER_LANGUAGES = [
+    ("English", "Once upon a time there was a little girl"),
+    ("German", "Es war einmal ein kleines Mädchen"),
+    ("Japanese", "昔々、小さな女の子がいました"),
+]
+
+
+def other_languages(tok) -> list[dict]:
+    """The same sentence in English, German and Japanese cut into the tokenizer's pieces."""
+    out = []
+    for language, text in OTHER_LANGUAGES:
+        ids = tok.encode(text, add_special_tokens=False)
+        pieces = [{"id": int(i), "display": token_display(tok, int(i))} for i in ids]
+        out.append({"language": language, "text": text, "n_chars": len(text), "pieces": pieces})
+    return out
+
+
 def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
     """Per head: mean weight on the previous token and mean row entropy; the head the scenes show.
 
@@ -210,6 +228,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
         "truncation": truncation,
         "attention": attention_summary(arrays, n_layer),
         "split_words": split_words(tok, settings.prompt, ids, offsets),
+        "other_languages": other_languages(tok),
         "context_pair": runs["context_pair"],
         "mlp": mlp_summary(arrays, n_layer),
         "continuation": runs["continuation"],

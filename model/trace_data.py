@@ -58,6 +58,19 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
             queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
         curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
         steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
+
+Some of `info` (JSON values; model/geometry.py and model/summaries.py say how each is computed):
+
+    geometry.pca_words / pca_coords / pca_explained   the pictured words, their 3-D points, each axis's share
+    geometry.plural.in_view          [3]  the unit plural direction's part along the 3 picture axes
+    geometry.plural.numbers          one…four's projections onto the plural direction (numbers_missing: not
+                                     single tokens)
+    geometry.neighbours.{word}       the 8 nearest tokens by cosine (all dimensions), with their cosines
+    geometry.pair_cosines.lowest     the pictured words' pair of lowest cosine, with its dot product
+    other_languages                  one sentence in English, German and Japanese, cut into the tokenizer's pieces
+
+Format 2 added `geometry.plural.in_view`/`numbers`, `geometry.pair_cosines.lowest` and `other_languages`:
+a Trace file of format 1 is refused with a one-line error (run `gptanim trace` again).
 """
 
 from __future__ import annotations
@@ -75,7 +88,7 @@ import numpy as np
 from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # What a Trace saved before the family adapters (always GPT-2) says about its parts.
 GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
               "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip

@@ -37,6 +37,7 @@ FORMATTERS: dict[str, Callable] = {
     "plus1": lambda v: str(int(v) + 1),  # a 0-based index shown counting from 1
     "lastindex": lambda v: str(len(v) - 1),
     "percent0": lambda v: f"{float(v) * 100:.0f}%",
+    "length_percent": lambda v: f"{float(np.linalg.norm(v)) * 100:.0f}%",  # a vector's length, as a share of 1
     "round": lambda v: f"{round(float(v)):,}",
     "percent": fmt_percent,
     "int": lambda v: f"{int(v)}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from manim import (
     DEGREES,
@@ -12,6 +14,7 @@ from manim import (
     Arrow,
     BackgroundRectangle,
     Create,
+    DashedLine,
     Dot,
     FadeIn,
     FadeOut,
@@ -20,6 +23,7 @@ from manim import (
     Line,
     ReplacementTransform,
     SurroundingRectangle,
+    Text,
     Transform,
     TransformFromCopy,
     ValueTracker,
@@ -30,7 +34,7 @@ from manim import (
 
 from model.claims import statements
 from scenes import style
-from scenes.base import ThreeDSceneBase, TraceScene
+from scenes.base import TraceScene
 from scenes.components import (
     TokenBox,
     VectorColumn,
@@ -55,6 +59,7 @@ class Tokenization(TraceScene):
     def construct(self):
         self.show_pieces()
         self.split_words()
+        self.other_languages()
         self.vocabulary()
 
     def show_pieces(self):
@@ -131,7 +136,48 @@ class Tokenization(TraceScene):
         )
         self.beat("Pieces", text, say=say)
         self.play(LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3))
-        self.lines = lines
+        self.lines = self.split_lines = lines  # (they give way to the other languages; tests read them here)
+
+    def other_languages(self):
+        """One sentence in English, German and Japanese cut by the same tokenizer: the others in more pieces."""
+        t = self.trace
+        entries = t.info["other_languages"]
+        found = statements(t)
+        block, notes = VGroup(), []
+        width = config.frame_width - 1.6
+        for j, entry in enumerate(entries):
+            base = f"info.other_languages.{j}"
+            name = sentence("{l}:", size=18, color=style.MUTED, l=(entry["language"], f"{base}.language", "text"))
+            if any("‹" in p["display"] for p in entry["pieces"]):  # byte pieces do not spell the text: say it
+                name = sentence("{l} ({x}):", size=18, color=style.MUTED, l=(entry["language"], f"{base}.language",
+                                "text"), x=(entry["text"], f"{base}.text", "text"))  # fmt: skip
+            boxes = [TokenBox(p["display"], f"{base}.pieces.{k}.display", style.token_hue(k), size=18, limit=8)
+                     for k, p in enumerate(entry["pieces"])]  # fmt: skip
+            more = sentence("… {n} in all", size=18, color=style.MUTED, n=(entry["pieces"], f"{base}.pieces", "len"))
+            room, kept = width - name.width - 0.25, []
+            for box in boxes:  # whole boxes on one line; the count says how many there are
+                used = sum(b.width + 0.06 for b in kept) + box.width
+                if used + (more.width + 0.1 if len(kept) + 1 < len(boxes) else 0) > room:
+                    break
+                kept.append(box)
+            pieces = VGroup(*kept, *([more] if len(kept) < len(boxes) else [])).arrange(RIGHT, buff=0.06)
+            row = VGroup(name, pieces).arrange(RIGHT, buff=0.25)
+            block.add(row)
+            if j:
+                notes.append(statement(found[f"languages.{j}"], size=18, color=style.MUTED))
+                block.add(notes[-1])
+        block.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+        for note in notes:  # under its pieces, indented
+            note.shift(0.3 * RIGHT)
+        block.next_to(self.row, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
+        self.beat(
+            "Other languages",
+            "One sentence in three languages, cut by the same tokenizer.",
+            say="Here is one sentence in three languages, cut by the same tokenizer. "
+            + " ".join(f"{found[f'languages.{j}'].text}." for j in range(1, len(entries))),
+        )
+        self.play(FadeOut(self.lines), LaggedStart(*(FadeIn(item) for item in block), lag_ratio=0.25), run_time=2)
+        self.lines = block
 
     def vocabulary(self):
         t = self.trace
@@ -585,31 +631,82 @@ def boxes_meet(a, b, margin: float = 0.0) -> bool:
     )
 
 
-class EmbeddingSpace(TraceScene, ThreeDSceneBase):
-    """Word tokens of W_E in 3D (PCA of the centred matrix), meaningful directions, analogies, dot products."""
+def clear_of(placed: list, x: float, y: float, w: float, h: float, up: bool | None) -> float:
+    """The height at which a box (centre x, y; half sizes w, h) meets none of the `placed` boxes, pushed one way
+    only (up, down, or, if None, away from the first it meets): it passes each box at most once and ends clear."""
+    for _ in range(len(placed) + 1):
+        hit = next((o for o in placed if abs(x - o[0]) < w + o[2] + 0.05 and abs(y - o[1]) < h + o[3] + 0.05), None)
+        if hit is None:
+            break
+        up = y >= hit[1] if up is None else up
+        y = hit[1] + hit[3] + h + 0.06 if up else hit[1] - hit[3] - h - 0.06
+    return y
 
-    LABELLED = ["king", "queen", "man", "woman", "dogs", "red"]  # the rest are unlabelled dots
-    RADIUS = 2.5
 
-    def pin(self, *mobjects):
-        self.add_fixed_in_frame_mobjects(*mobjects)
+class Orbit:
+    """The embedding view's camera: 3-D points turned by `theta` about the vertical axis, tilted by `phi` and
+    drawn flat around `center` in a light perspective. Everything in the view is placed through `project`,
+    so its labels can be checked where the viewer sees them, at any angle of the turn."""
+
+    FOCAL = 20.0  # a point this far towards the viewer would be at infinity
+
+    def __init__(self, center, phi: float = 70 * DEGREES, theta: float = -60 * DEGREES):
+        self.x = ValueTracker(center[0])  # the view slides aside when a panel needs the room
+        self.y = center[1]
+        self.phi = phi
+        self.theta = ValueTracker(theta)
+
+    @property
+    def center(self) -> np.ndarray:
+        return np.array([self.x.get_value(), self.y, 0.0])
+
+    def axes(self, theta: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The screen's right and up directions and the direction towards the viewer, in 3-D."""
+        th, ph = self.theta.get_value() if theta is None else theta, self.phi
+        right = np.array([-np.sin(th), np.cos(th), 0.0])
+        up = np.array([-np.cos(ph) * np.cos(th), -np.cos(ph) * np.sin(th), np.sin(ph)])
+        toward = np.array([np.sin(ph) * np.cos(th), np.sin(ph) * np.sin(th), np.cos(ph)])
+        return right, up, toward
+
+    def scale(self, point, theta: float | None = None) -> float:
+        """How much nearer (> 1) or further (< 1) than the centre a point looks."""
+        return self.FOCAL / (self.FOCAL - float(np.asarray(point) @ self.axes(theta)[2]))
+
+    def project(self, point, theta: float | None = None) -> np.ndarray:
+        right, up, _ = self.axes(theta)
+        f = self.scale(point, theta)
+        return self.center + f * np.array([point @ right, point @ up, 0.0])
+
+
+class EmbeddingSpace(TraceScene):
+    """Word tokens of W_E in 3-D (PCA of the centred matrix) with their axes; directions between words as
+    arrows; a word's nearest neighbours; the plural direction with words dropped onto it; dot products."""
+
+    ANCHORS = ["king", "queen", "man", "woman"]  # labelled throughout; other words only in their beat
+    RADIUS = 2.6  # the farthest word from the centre, in frame units
+    HALF_WIDTH, BOTTOM, TOP = 4.2, -2.9, 2.75  # where the view's labels stay, about its centre's x
+    PANEL_LEFT = 1.95  # the right panel's texts start here (the view then slides left to make room)
+    TURN = 0.1  # radians a second: the camera's slow turn
 
     def construct(self):
-        self.set_camera_orientation(phi=70 * DEGREES, theta=-60 * DEGREES)
-        self.show_cloud()
+        self.show_space()
         self.gender_arrows()
+        self.neighbours()
         self.analogy()
         self.plurality()
+        self.numbers()
         self.dot_products()
-        self.stop_ambient_camera_rotation()
-        self.wait(0.5)
+
+    # -- the view ---------------------------------------------------------------------------------------
 
     def point(self, word: str) -> np.ndarray:
         return self.coords[self.geo["pca_words"].index(word)]
 
-    def show_cloud(self):
+    def show_space(self):
         t = self.trace
         self.geo = geo = t.info["geometry"]
+        self.labels, self.label_sets, self.panel = [], [], VGroup()
+        self.drawn = []  # every panel, statement and label drawn, for the tests (most leave before the end)
         if len(geo["pca_words"]) < 4:
             self.coords = np.zeros((0, 3))
             self.beat(
@@ -619,102 +716,252 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             )
             return
         coords = np.asarray(geo["pca_coords"], dtype=float)
-        self.coords = coords / (np.abs(coords).max() or 1.0) * self.RADIUS - np.array([0, 0, 0.6])  # below the panels
-        # Flat dots that face the camera: a sphere (Dot3D) is 64 faces to shade and sort every frame.
-        dots = VGroup(*(Dot(p, radius=0.05, color=style.MUTED) for p in self.coords))
-        labels = VGroup()
-        for j, word in enumerate(geo["pca_words"]):
-            if word in self.LABELLED:
-                text = sentence("{w}", size=18, w=(word, f"info.geometry.pca_words.{j}", "text"))
-                text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
-                text.anchor = self.coords[j]
-                labels.add(text)
-                dots[j].set_color(style.TEXT)
-        self.add_fixed_orientation_mobjects(*dots)
-        # Labels are placed in the frame where the camera sees their words, then pushed apart: they never
-        # collide in the projected picture, whatever the camera's angle.
-        self.word_labels = labels
-        self.place_labels()
-        self.add_fixed_in_frame_mobjects(*labels)
-        self.add_updater(lambda dt: self.place_labels())
-        self.skipped_note = sentence(
-            "{n} single-token words of W_E, centred, in their first 3 principal directions",
+        self.coords = coords / (np.linalg.norm(coords, axis=1).max() or 1.0) * self.RADIUS
+        self.orbit = Orbit([0.0, (self.BOTTOM + self.TOP) / 2 - 0.1])
+        heading = sentence(
+            "{n} single-token words of W_E (centred), along the 3 directions in which they vary most",
             size=18,
             color=style.MUTED,
             static=True,
             n=(geo["pca_words"], "info.geometry.pca_words", "len"),
-        ).to_edge(UP, buff=0.3)
-        self.pin(self.skipped_note)
+        )
+        self.heading = self.fit_width(heading).to_edge(UP, buff=0.22)
+        self.add(self.orbit.theta, self.orbit.x)
+        axes = self.draw_axes()
+        # Words fly in from in front of the viewer and settle at their points.
+        self.arrival = ValueTracker(0.0)
+        toward = self.orbit.axes()[2]
+        n = len(self.coords)
+        lag = np.linspace(0, 0.6, n)
+
+        def position(j: int) -> np.ndarray:
+            p = float(np.clip((self.arrival.get_value() - lag[j]) / 0.4, 0, 1))
+            p = p * p * (3 - 2 * p)  # smooth
+            return self.coords[j] + (1 - p) * 7.0 * toward
+
+        self.position = position
+        dots = VGroup(*(Dot(radius=0.05, color=style.MUTED) for _ in range(n)))
+        for j, word in enumerate(geo["pca_words"]):
+            if word in self.ANCHORS:
+                dots[j].set_color(style.TEXT)
+
+        def move_dots(group):
+            for j, dot in enumerate(group):
+                p = position(j)
+                dot.move_to(self.orbit.project(p)).set(width=0.1 * min(self.orbit.scale(p), 3.0))
+
+        dots.add_updater(move_dots)
+        move_dots(dots)
+        self.dots = dots
+        words = [self.word_label(w) for w in self.ANCHORS if w in geo["pca_words"]]
+        self.add_labels(*words, *axes.labels)
+        self.add_updater(lambda dt: self.place_labels())
         self.beat(
             "Embedding space",
-            "Each token's vector is a point in a space of many dimensions; here, 3 of them.",
-            say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are "
-            f"{len(geo['pca_words'])} word tokens, seen along the three directions in which they vary most.",
+            "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
+            d=(t.meta["d_model"], "meta.d_model", "int"),
+            say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
+            "seen along the three directions in which they vary most. Each axis says how much of their spread it "
+            "shows.",
         )
-        self.play(FadeIn(self.skipped_note), LaggedStart(*(FadeIn(d) for d in dots), lag_ratio=0.02), FadeIn(labels))
-        self.begin_ambient_camera_rotation(rate=0.12)
+        self.play(FadeIn(self.heading), FadeIn(axes), FadeIn(VGroup(*axes.labels)))
+        self.add(dots, *words)
+        self.place_labels()
+        self.play(self.arrival.animate.set_value(1.0), run_time=2.5, rate_func=lambda x: x)
+        self.orbit.theta.add_updater(lambda m, dt: m.increment_value(self.TURN * dt))
         self.wait(1)
 
-    def place_labels(self) -> None:
-        """Each word's label just above where its point is drawn now, nudged down or up off earlier labels."""
-        camera = self.renderer.camera
-        camera.reset_rotation_matrix()  # where the camera is now
-        placed = []
-        for text in self.word_labels:
-            x, y = (camera.project_point(text.anchor) * [1, 1, 0])[:2]
-            text.move_to([x, y + 0.25, 0])
-            up = None  # pushed one way only: it then passes each earlier label at most once, and ends clear
-            for _ in range(len(placed) + 1):
-                hit = next((o for o in placed if boxes_meet(text, o, 0.05)), None)
-                if hit is None:
-                    break
-                up = text.get_y() >= hit.get_y() if up is None else up
-                gap = (hit.get_top()[1] - text.get_bottom()[1]) if up else (text.get_top()[1] - hit.get_bottom()[1])
-                text.shift((gap + 0.06) * (UP if up else DOWN))
-            placed.append(text)
-
-    def flat_arrow(self, start: np.ndarray, end: np.ndarray, grown: ValueTracker) -> Arrow:
-        """An arrow between two points of the cloud, drawn flat where the camera sees them, so its tip
-        always faces the viewer (a 3D cone and cylinder, Arrow3D, are hundreds of faces to shade a frame)."""
-        camera = self.renderer.camera
+    def draw_axes(self) -> VGroup:
+        """Three axes through the words' mean, each labelled with its share of the words' variance."""
+        length = self.RADIUS * 1.1
+        explained = self.geo["pca_explained"]
 
         def draw():
-            camera.reset_rotation_matrix()  # where the camera is now, not where it was last drawn
-            a, b = (camera.project_point(p) * [1, 1, 0] for p in (start, end))
-            return Arrow(a, a + (b - a) * grown.get_value(), buff=0.06, color=style.VALUE, stroke_width=3,
+            return VGroup(
+                *(
+                    Arrow(
+                        self.orbit.project(-length * e),
+                        self.orbit.project(length * e),
+                        buff=0,
+                        stroke_width=2,
+                        color=style.MUTED,
+                        tip_length=0.14,
+                        max_tip_length_to_length_ratio=0.1,
+                    )  # fmt: skip
+                    for e in np.eye(3)
+                )
+            )
+
+        axes = always_redraw(draw)
+        axes.labels = []
+        for i in range(3):
+            text = sentence(
+                f"PC {i + 1} · {{p}}",
+                size=18,
+                color=style.MUTED,
+                static=True,
+                p=(explained[i], f"info.geometry.pca_explained.{i}", "percent"),
+            )
+            text.anchor = lambda i=i: length * 1.08 * np.eye(3)[i]
+            axes.labels.append(text)
+        return axes
+
+    def word_label(self, word: str, color=style.TEXT) -> Text:
+        j = self.geo["pca_words"].index(word)
+        text = sentence("{w}", size=18, color=color, w=(word, f"info.geometry.pca_words.{j}", "text"))
+        text.anchor = lambda j=j: self.position(j)
+        return text
+
+    def add_labels(self, *texts) -> None:
+        for text in texts:
+            text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
+            text.half_size = (text.width / 2, text.height / 2)
+            self.labels.append(text)
+        self.label_sets.append(list(self.labels))
+        self.drawn.append(VGroup(*texts))
+
+    def drop_labels(self, *texts) -> None:
+        for text in texts:
+            self.labels.remove(text)
+        self.label_sets.append(list(self.labels))
+
+    def place_labels(self, labels=None, theta: float | None = None) -> None:
+        """Each label just above where the camera sees its anchor, kept inside the view, nudged down or up off
+        the labels placed before it: none collides in the projected picture, whatever the camera's angle.
+        (Boxes as plain numbers: this runs every frame.)"""
+        cx = self.orbit.x.get_value()
+        left, right, bottom, top = cx - self.HALF_WIDTH, cx + self.HALF_WIDTH, self.BOTTOM, self.TOP
+        placed = []  # (x, y, half width, half height)
+        for text in self.labels if labels is None else labels:
+            w, h = text.half_size
+            x, y = self.orbit.project(text.anchor(), theta)[:2]
+            x = float(np.clip(x, left + w, right - w))
+            y = float(np.clip(y + 0.22, bottom + h, top - h))
+            first = clear_of(placed, x, y, w, h, None)
+            if first + h > top:  # pushed above the view: below instead
+                first = clear_of(placed, x, y, w, h, False)
+            y = first
+            placed.append((x, y, w, h))
+            text.move_to([x, y, 0])
+
+    def flat_arrow(self, start, end, grown: ValueTracker, color=style.VALUE) -> Arrow:
+        """An arrow between two 3-D points, drawn flat where the camera sees them."""
+
+        def draw():
+            a, b = self.orbit.project(start()), self.orbit.project(end())
+            return Arrow(a, a + (b - a) * grown.get_value(), buff=0.06, color=color, stroke_width=3,
                          tip_length=0.14, max_tip_length_to_length_ratio=0.35)  # fmt: skip
 
-        arrow = always_redraw(draw)
-        self.add_fixed_in_frame_mobjects(arrow)
-        return arrow
+        return always_redraw(draw)
+
+    def show_panel(self, lines: VGroup, sources: list | None = None) -> None:
+        """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
+        becomes line i (a number at its place in the picture moves into the panel)."""
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        self.fit_width(lines, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
+        lines.move_to([0, 0.3, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
+        sources = (sources or []) + [None] * len(lines)
+        anims = [FadeOut(self.panel)] if len(self.panel) else []
+        aside = self.PANEL_LEFT - 0.45 - self.HALF_WIDTH  # the view's centre beside the panel
+        if self.orbit.x.get_value() > aside:
+            self.play(self.orbit.x.animate.set_value(aside), run_time=1.0)
+        anims += [ReplacementTransform(src, line) if src is not None else FadeIn(line)
+                  for line, src in zip(lines, sources)]  # fmt: skip
+        self.play(*anims, run_time=1.2)
+        self.panel = lines
+        self.drawn.append(lines)
+
+    def show_statement(self, stmt) -> None:
+        """A statement of the beat under the heading, replacing the previous one."""
+        new = self.fit_width(statement(stmt, size=18, color=style.MUTED)).next_to(self.heading, DOWN, buff=0.12)
+        old = getattr(self, "top_statement", None)
+        self.play(*([FadeOut(old)] if old else []), FadeIn(new), run_time=0.6)
+        self.top_statement = new
+        self.drawn.append(new)
+
+    def here(self, word: str) -> np.ndarray:
+        """Where the camera sees a word now."""
+        return self.orbit.project(self.point(word))
+
+    # -- the beats --------------------------------------------------------------------------------------
 
     def gender_arrows(self):
+        if not len(self.coords):
+            return
         words = self.geo["pca_words"]
-        grown = ValueTracker(0.05)
-        pairs = [(a, b) for a, b in (("man", "woman"), ("king", "queen")) if a in words and b in words]
         found = statements(self.trace)
-        if "geometry.gender.directions" in found:
-            self.beat(
-                "Directions",
-                "woman − man and queen − king: {c}.",
-                c=claim(found["geometry.gender.directions"]),
-                say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
-                f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
-            )
-        else:
+        pairs = [(a, b) for a, b in (("man", "woman"), ("king", "queen")) if a in words and b in words]
+        if "geometry.gender.directions" not in found or len(pairs) < 2:
             self.beat(
                 "Directions",
                 "Directions can carry meaning; this vocabulary lacks the words to test one.",
                 say="Directions between words can carry meaning, but this vocabulary lacks the words to test one.",
             )
-        if "geometry.gender.picture" in found:
-            picture = statement(found["geometry.gender.picture"], size=17, color=style.MUTED)
-            self.pin(picture.next_to(self.skipped_note, DOWN, buff=0.12))
-            self.play(FadeIn(picture), run_time=0.5)
+            return
+        words_of = self.geo["analogies"][0]["words"]  # man, king, woman, queen
+        self.beat(
+            "Directions",
+            "woman − man and queen − king: {c}.",
+            c=claim(found["geometry.gender.directions"]),
+            say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
+            f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
+        )
+        grown = ValueTracker(0.05)
+        names = []
         for a, b in pairs:
-            self.flat_arrow(self.point(a), self.point(b), grown)
-        if pairs:
-            self.play(grown.animate.set_value(1.0), run_time=1.5)
+            i, k = words_of.index(a), words_of.index(b)
+            self.add(self.flat_arrow(lambda a=a: self.point(a), lambda b=b: self.point(b), grown))
+            name = sentence(
+                "{b} − {a}",
+                size=18,
+                color=style.VALUE,
+                b=(b, f"info.geometry.analogies.0.words.{k}", "text"),  # (checked in this order)
+                a=(a, f"info.geometry.analogies.0.words.{i}", "text"),
+            )
+            name.anchor = lambda a=a, b=b: (self.point(a) + self.point(b)) / 2
+            names.append(name)
+        self.play(grown.animate.set_value(1.0), run_time=1.5)
+        self.add_labels(*names)
+        self.play(FadeIn(VGroup(*names)), run_time=0.6)
+        self.gender_names = names
+        self.show_statement(found["geometry.gender.picture"])
+        self.wait(1)
+
+    def neighbours(self):
+        geo = self.geo
+        word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
+        if word is None or not len(self.coords):
+            return
+        near = geo["neighbours"][word][:5]
+        base = f"info.geometry.neighbours.{word}"
+        title = sentence(
+            "nearest to “{w}” of all {v} tokens,",
+            size=18,
+            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
+            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+        )
+        sub = sentence(
+            "by cosine in all {d} dimensions:", size=18, d=(self.trace.meta["d_model"], "meta.d_model", "int")
+        )
+        rows = [
+            sentence(
+                f"{j + 1}. {{w}}  {{c}}",
+                size=18,
+                static=True,
+                w=(n["word"], f"{base}.{j}.word", "text"),
+                c=(n["cosine"], f"{base}.{j}.cosine", "value"),
+            )
+            for j, n in enumerate(near)
+        ]
+        self.beat(
+            "Neighbours",
+            "The words nearest to “{w}” by cosine, over the whole vocabulary.",
+            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
+            say=f"Which tokens lie nearest to “{word}”? Measured by the angle between vectors, in all "
+            f"{self.trace.meta['d_model']} dimensions: {listing([n['word'] for n in near])}.",
+        )
+        source = next(text for text in self.labels if text.anchor() is not None and text.gptanim_text == word)
+        self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [source.copy() for _ in rows])
         self.wait(1)
 
     def analogy(self):
@@ -749,100 +996,204 @@ class EmbeddingSpace(TraceScene, ThreeDSceneBase):
             )
         found = statements(self.trace)
         for part in ("rank", "rank_with_inputs"):
-            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=17, color=style.MUTED))
-        panel = (
-            VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.16).to_corner(LEFT + UP, buff=0.4).shift(0.6 * DOWN)
-        )
-        self.pin(panel)
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=18, color=style.MUTED))
         self.beat(
             "Analogy",
-            "{e}, by cosine (input words left out): {v}.",
+            "{e}: {v}.",
             e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
             v=claim(found["geometry.analogies.0.verdict"]),
             say=f"Take “{a['words'][1]}”, subtract “{a['words'][0]}”, add “{a['words'][2]}”, and search all "
             f"{big(self.trace.meta['vocab_size'])} tokens but those three: "
             f"{found['geometry.analogies.0.verdict'].text}.",
         )
-        self.play(FadeIn(panel))
+        in_view = all(w in geo["pca_words"] for w in a["words"])
+        if in_view:  # the sum drawn in the picture: from king, along woman − man
+            man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
+            grown = ValueTracker(0.05)
+            self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
+            self.play(grown.animate.set_value(1.0), run_time=1.2)
+        self.show_panel(VGroup(*lines))
         self.wait(1)
 
-    def plurality(self):
+    def plural_axis(self) -> tuple[np.ndarray, Callable]:
+        """The plural direction in the picture (unit, 3-D), and where a projection value lies along it."""
         plural = self.geo["plural"]
-        if not plural["n_held_out"]:
+        u = np.asarray(plural["in_view"], dtype=float)
+        u = u / (np.linalg.norm(u) or 1.0)
+        values = [v for pair in plural["projections"] for v in pair] + [n["projection"] for n in plural["numbers"]]
+        lo, hi = min(values), max(values)
+        reach = self.RADIUS * 0.95
+
+        def along(value: float) -> np.ndarray:
+            return u * (-reach + 2 * reach * (value - lo) / ((hi - lo) or 1.0))
+
+        return u, along
+
+    def drop(self, words: list[str], values: list[float], paths: list[str]) -> tuple[VGroup, list]:
+        """Dashed lines from words' points down onto the plural arrow, where their projections lie; the
+        projections written at the feet (to move into the panel)."""
+        _, along = self.plural_axis()
+        grown = ValueTracker(0.0)
+        lines = VGroup()
+        numbers = []
+        for w, v, path in zip(words, values, paths):
+
+            def draw(w=w, v=v):
+                a, b = self.here(w), self.orbit.project(along(v))
+                return DashedLine(a, a + (b - a) * max(grown.get_value(), 0.01), dash_length=0.06,
+                                  stroke_width=2, color=style.KEY)  # fmt: skip
+
+            lines.add(always_redraw(draw))
+            numbers.append(number(v, path, "value", size=18, color=style.KEY))
+        self.add(lines)
+        self.play(grown.animate.set_value(1.0), run_time=1.2)
+        for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
+            n.anchor = lambda v=v: along(v)
+        self.add_labels(*numbers)
+        self.place_labels()
+        return lines, numbers
+
+    def drop_into_panel(self, words, values, paths, rows, head=()) -> tuple[list, VGroup]:
+        """Words labelled, dropped onto the plural arrow, their projections moving into the panel's rows
+        (each row takes the next projections: one, or a singular and its plural)."""
+        texts = [self.word_label(w, color=style.KEY) for w in words]
+        self.add_labels(*texts)
+        self.play(FadeIn(VGroup(*texts)), run_time=0.6)
+        lines, numbers = self.drop(words, values, paths)
+        self.add(*numbers)
+        self.wait(0.5)
+        self.drop_labels(*numbers)  # no longer placed: they move into the panel
+        per = len(numbers) // max(len(rows), 1)
+        sources = [None] * len(head) + [VGroup(*numbers[per * k : per * (k + 1)]) for k in range(len(rows))]
+        self.show_panel(VGroup(*head, *rows), sources=sources)
+        return texts, lines
+
+    def clear_drops(self, texts: list, lines: VGroup) -> None:
+        self.drop_labels(*texts)
+        lines.clear_updaters()  # (redrawn, a dashed line changes its dashes: frozen, it can fade)
+        self.play(FadeOut(lines), FadeOut(VGroup(*texts)), run_time=0.6)
+
+    def plurality(self):
+        plural, geo = self.geo["plural"], self.geo
+        if not plural["n_held_out"] or "in_view" not in plural:
             self.beat(
                 "Plurality",
                 "This model's vocabulary has too few singular and plural pairs to test a direction.",
                 say="This model's vocabulary has too few singular and plural pairs to test a plural direction.",
             )
             return
-        lines = [
-            sentence(
-                "plural direction: {a} right on {n} held-out pairs",
-                size=18,
-                a=(plural["held_out_accuracy"], "info.geometry.plural.held_out_accuracy", "percent0"),
-                n=(plural["n_held_out"], "info.geometry.plural.n_held_out", "int"),
-            )
-        ]
-        start = plural["n_fit"]
-        for j in range(start, min(start + 4, len(plural["pairs"]))):
-            one, many = plural["pairs"][j]
-            lines.append(
-                sentence(
-                    "{a} {x}  →  {b} {y}",
-                    size=18,
-                    a=(one, f"info.geometry.plural.pairs.{j}.0", "text"),
-                    x=(plural["projections"][j][0], f"info.geometry.plural.projections.{j}.0", "value"),
-                    b=(many, f"info.geometry.plural.pairs.{j}.1", "text"),
-                    y=(plural["projections"][j][1], f"info.geometry.plural.projections.{j}.1", "value"),
-                )
-            )
-        panel = (
-            VGroup(*lines)
-            .arrange(DOWN, aligned_edge=RIGHT, buff=0.16)
-            .to_corner(RIGHT + UP, buff=0.4)
-            .shift(0.6 * DOWN)
-        )
-        self.pin(panel)
+        found = statements(self.trace)
+        u, along = self.plural_axis()
+        grown = ValueTracker(0.05)
+        reach = self.RADIUS * 1.05
+        name = label("plural direction", size=18, color=style.KEY)
+        name.anchor = lambda: reach * 1.05 * u
         self.beat(
             "Plurality",
-            "Along a plural direction found from other pairs, {c}:",
-            c=claim(statements(self.trace)["geometry.plural"]),
-            say=f"A plural direction, found from {plural['n_fit']} pairs, is tested on the others: "
-            f"{statements(self.trace)['geometry.plural'].text}.",
+            "A plural direction, found from other pairs: {c}.",
+            c=claim(found["geometry.plural"]),
+            say=f"A plural direction is found from {plural['n_fit']} singular and plural pairs, and tested on the "
+            f"others: {found['geometry.plural'].text}. Each word drops onto it where its projection lies.",
         )
-        self.play(FadeIn(panel))
+        self.play(FadeOut(VGroup(*self.gender_names)), run_time=0.5)
+        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
+        self.play(grown.animate.set_value(1.0), run_time=1.2)
+        self.drop_labels(*self.gender_names)
+        self.add_labels(name)
+        shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
+        words = [w for _, a, b in shown for w in (a, b)]
+        values = [plural["projections"][j][k] for j, _, _ in shown for k in (0, 1)]
+        paths = [f"info.geometry.plural.projections.{j}.{k}" for j, _, _ in shown for k in (0, 1)]
+        self.play(FadeIn(name), run_time=0.4)
+        rows = [
+            sentence(
+                "{a} {x}  →  {b} {y}",
+                size=18,
+                a=(a, f"info.geometry.plural.pairs.{j}.0", "text"),
+                x=(plural["projections"][j][0], f"info.geometry.plural.projections.{j}.0", "value"),
+                b=(b, f"info.geometry.plural.pairs.{j}.1", "text"),
+                y=(plural["projections"][j][1], f"info.geometry.plural.projections.{j}.1", "value"),
+            )
+            for j, a, b in shown
+        ]
+        head = [
+            sentence(
+                "along it ({s} of its length",
+                size=18,
+                color=style.MUTED,
+                s=(plural["in_view"], "info.geometry.plural.in_view", "length_percent"),
+            ),
+            label("lies in this view):", size=18, color=style.MUTED),
+        ]
+        dropped = self.drop_into_panel(words, values, paths, rows, head)
         self.wait(1)
+        self.clear_drops(*dropped)
+
+    def numbers(self):
+        plural = self.geo["plural"]
+        if not plural["n_held_out"] or "in_view" not in plural:
+            return
+        found = statements(self.trace)
+        stmt = found["geometry.plural.numbers"]
+        shown = plural["numbers"]  # (number words are among the pictured ones)
+        self.beat(
+            "One, two, three, four",
+            "The number words along the plural direction: {c}.",
+            c=claim(stmt),
+            say=f"And the number words? Dropped onto the same direction: {stmt.text}.",
+        )
+        if len(shown) < 2:
+            self.show_statement(stmt)
+            return
+        words = [n["word"] for n in shown]
+        values = [n["projection"] for n in shown]
+        paths = [f"info.geometry.plural.numbers.{j}.projection" for j in range(len(shown))]
+        rows = [
+            sentence(
+                "{w}  {x}",
+                size=18,
+                w=(n["word"], f"info.geometry.plural.numbers.{j}.word", "text"),
+                x=(n["projection"], f"info.geometry.plural.numbers.{j}.projection", "value"),
+            )
+            for j, n in enumerate(shown)
+        ]
+        dropped = self.drop_into_panel(words, values, paths, rows)
+        self.show_statement(stmt)
+        self.wait(1)
+        self.clear_drops(*dropped)
 
     def dot_products(self):
         dots = self.geo["dots"]
-        if not dots:
-            return
         found = statements(self.trace)
-        lines = []
+        if not dots or "geometry.negative" not in found:
+            return
+        low = self.geo["pair_cosines"]["lowest"]
+        stmt = found["geometry.negative"]
+        rows = []
         for j, d in enumerate(dots):
-            lines.append(
+            rows.append(
                 sentence(
-                    "{a} · {b} = {v}, {kind}",
+                    "{a} · {b} = {v}",
                     size=18,
                     a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
                     b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
                     v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
-                    kind=claim(found[f"geometry.dots.{j}"]),
                 )
             )
-        panel = (
-            VGroup(*lines)
-            .arrange(DOWN, aligned_edge=RIGHT, buff=0.16)
-            .to_corner(RIGHT + DOWN, buff=0.4)
-            .shift(0.6 * UP)
-        )
-        self.pin(panel)
+            rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))
         self.beat(
             "Dot product",
-            "The dot product measures alignment; here {c}.",
+            "Dot products: {c}.",
             c=claim(found["geometry.pairs"]),
             say="The dot product measures how far two vectors point the same way: multiply entry by entry, add up. "
-            f"Here {found['geometry.pairs'].text}. Attention is built on it.",
+            f"Among these words, {stmt.text}. Attention is built on it.",
         )
-        self.play(FadeIn(panel))
+        pair = [w for w in (low["a"], low["b"]) if w not in self.ANCHORS]
+        texts = [self.word_label(w, color=style.VALUE) for w in pair]
+        self.add_labels(*texts)
+        grown = ValueTracker(0.05)
+        self.add(self.flat_arrow(lambda: self.point(low["a"]), lambda: self.point(low["b"]), grown))
+        self.play(FadeIn(VGroup(*texts)), grown.animate.set_value(1.0), run_time=1.0)
+        self.show_statement(stmt)
+        self.show_panel(VGroup(*rows))
         self.wait(1.5)

@@ -149,6 +149,27 @@ def test_gender_directions_in_all_dimensions_and_in_the_picture(traces):
     assert f"{share:.1f}% of the words' variance" in found["geometry.gender.picture"].text
 
 
+def test_negative_pair_numbers_and_languages_follow_the_trace(traces):
+    """The lowest pair is the minimum of all pairs (negative only below 0); one…four are judged by their own
+    projections; another language's pieces are compared with the English line's count."""
+    tr = traces[0]
+    found, geo = statements(tr), tr.info["geometry"]
+    low = geo["pair_cosines"]["lowest"]
+    assert low["cosine"] == geo["pair_cosines"]["min"] and {low["a"], low["b"]} <= set(geo["pca_words"])
+    assert found["geometry.negative"].text.startswith("none of") == (low["cosine"] >= 0)
+    numbers = geo["plural"]["numbers"]
+    values = [n["projection"] for n in numbers]
+    rising = all(b > a for a, b in zip(values, values[1:]))
+    assert ("each further along" in found["geometry.plural.numbers"].text) == (len(values) > 1 and rising)
+    assert len(geo["plural"]["in_view"]) == 3 and np.linalg.norm(geo["plural"]["in_view"]) <= 1 + 1e-9
+    lines = tr.info["other_languages"]
+    assert lines[0]["language"] == "English"
+    for j in range(1, len(lines)):
+        n, m = len(lines[j]["pieces"]), len(lines[0]["pieces"])
+        word = "more" if n > m else "fewer" if n < m else "as many"
+        assert f"{n} pieces, {word} than English's {m}" in found[f"languages.{j}"].text
+
+
 def test_continuations_are_judged_by_their_own_ranks(traces):
     """Finding 9: the words under each temperature follow the drawn tokens' ranks and repeats."""
     for tr in traces:

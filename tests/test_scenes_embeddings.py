@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -28,9 +30,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
-    if scene_cls in (Tokenization, EmbeddingMatrix, ContextEmbedding):  # reworked: legible, captions over nothing
-        check_text_size(scene)
-        check_caption_clear(scene)
+    check_text_size(scene)  # legible, captions over nothing
+    check_caption_clear(scene)
 
 
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
@@ -42,7 +43,14 @@ def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
     assert "meta.vocab_size" in paths
     split = tr.info["split_words"]
     source = "from_prompt" if split["from_prompt"] else "examples"
-    assert f"info.split_words.{source}.0.pieces.1.display" in paths
+    split_lines = SimpleNamespace(mobjects=[scene.split_lines])  # drawn, then given way to other languages
+    check_numbers(split_lines, tr)
+    assert f"info.split_words.{source}.0.pieces.1.display" in shown_paths(split_lines)
+    # One sentence in other languages, cut by the same tokenizer, with the statement comparing the counts.
+    for j in range(len(tr.info["other_languages"])):
+        assert f"info.other_languages.{j}.language" in paths and f"info.other_languages.{j}.pieces.0.display" in paths
+        if j:
+            assert f"claims.languages.{j}" in paths
 
 
 def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
@@ -82,20 +90,39 @@ def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp
     paths = shown_paths(scene)
     geo = tr.info["geometry"]
     assert geo["analogies"][0]["expression"] == "king − man + woman"
-    assert {"claims.geometry.analogies.0.rank", "info.geometry.plural.held_out_accuracy"} <= paths
-    assert {"claims.geometry.gender.picture", "claims.geometry.pairs", "claims.geometry.dots.0"} <= paths
-    for j in range(5):
-        assert f"info.geometry.analogies.0.nearest.{j}.cosine" in paths
+    assert {"claims.geometry.negative", "claims.geometry.pairs", "claims.geometry.dots.0"} <= paths
     assert "info.geometry.dots.0.dot" in paths
-    # The word labels, placed where the camera projects their points, never collide as the camera turns.
-    camera = scene.renderer.camera
-    for theta in np.linspace(0, 2 * np.pi, 9)[:-1]:
-        for phi in (60, 75):
-            camera.set_theta(theta)
-            camera.set_phi(phi * np.pi / 180)
-            scene.place_labels()
-            words = list(scene.word_labels)
-            assert len(words) >= 4
-            for i, a in enumerate(words):
-                for b in words[i + 1 :]:
-                    assert not boxes_meet(a, b), f"{a.text} and {b.text} collide at theta {theta:.2f}, phi {phi}"
+    # Every beat's words were drawn and checked: the axes' shares, the arrows' names, the neighbours, the
+    # analogy, the plural direction and one…four along it (earlier panels are among the captions' checks).
+    for group in scene.drawn:  # each checked against the Trace as the last frame is
+        check_numbers(SimpleNamespace(mobjects=[group]), tr)
+    drawn = {p for group in scene.drawn for p in shown_paths(SimpleNamespace(mobjects=[group]))}
+    for i in range(3):
+        assert f"info.geometry.pca_explained.{i}" in drawn
+    assert {"claims.geometry.gender.picture", "claims.geometry.analogies.0.rank", "info.geometry.plural.in_view",
+            "claims.geometry.plural.numbers"} <= drawn  # fmt: skip
+    for j in range(5):
+        assert f"info.geometry.neighbours.king.{j}.cosine" in drawn
+        assert f"info.geometry.analogies.0.nearest.{j}.cosine" in drawn
+    for j in range(len(geo["plural"]["numbers"])):
+        assert f"info.geometry.plural.numbers.{j}.projection" in drawn
+    # Every set of labels the scene shows, placed where the camera projects their 3-D anchors, at the angles of
+    # the turn as rendered and all round: no two labels' boxes meet, none leaves the frame or enters the panel.
+    orbit = scene.orbit
+    start, end = -60 * np.pi / 180, orbit.theta.get_value()
+    assert end > start + 0.5  # the camera really turned
+    angles = [*np.linspace(start, end, 12), *np.linspace(0, 2 * np.pi, 13)[:-1]]
+    half_w, half_h = scene.frame_size[0] / 2, scene.frame_size[1] / 2
+    assert len(scene.label_sets) >= 4 and max(len(s) for s in scene.label_sets) >= 7
+    for labels in scene.label_sets:
+        for x in (0.0, scene.PANEL_LEFT - 0.45 - scene.HALF_WIDTH):  # centred, then beside the panel
+            orbit.x.set_value(x)
+            for theta in angles:
+                scene.place_labels(labels, theta)
+                for i, a in enumerate(labels):
+                    assert -half_w < a.get_left()[0] and a.get_right()[0] < half_w
+                    assert -half_h < a.get_bottom()[1] and a.get_top()[1] < half_h
+                    if x < 0:
+                        assert a.get_right()[0] < scene.PANEL_LEFT
+                    for b in labels[i + 1 :]:
+                        assert not boxes_meet(a, b), f"{a.text} and {b.text} collide at theta {theta:.2f}"
