@@ -146,7 +146,10 @@ def serve(mode: str, scratch: str | None = None) -> None:
         os.environ["GPTANIM_SLIDES"] = "pending"  # scenes are imported as manim-slides Slides
         faster_encoding()
     else:
+        from gptanim import stills
+
         draw_only_the_last_frame()
+        stills.apply()
         from scenes.catalog import SCENES
 
         for module in dict.fromkeys(entry.module for entry in SCENES):  # while the caller still runs the model
