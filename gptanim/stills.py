@@ -7,15 +7,16 @@ that, this sets it directly, the same state manim's `finish` leaves on screen:
 
 - a mobject brought in (FadeIn, Create, Write, Grow…) ends as it is, added to the scene; one taken out
   (FadeOut) ends as it is, removed (manim restores it after the fade);
+- Indicate ends as it began (its rate goes there and back);
 - ReplacementTransform(a, b) ends with b, untouched, in a's place; TransformFromCopy(a, b) with b as it is;
 - `mobject.animate.…` ends with the methods applied to the mobject itself (as manim's own finish does);
-- Transform(a, b) ends with a's pieces holding b's points and style, when a and b have the same pieces.
+- Transform(a, b) ends with a's pieces holding b's points and style (when their pieces differ, matched up
+  as Transform matches them: `become`, with a copy of b, which Transform leaves untouched too).
 
-Anything else (Indicate, MoveAlongPath, UpdateFromAlphaFunc, a rate function that does not end at 1,
-a Transform between different shapes) is played as manim plays it. Updaters run as manim runs them
-when it skips: the animated mobjects' own are held during the play and run once (dt = 0) after it, the
-others once with the play's whole duration. `tests/test_stills.py` draws stills both ways and compares
-the pictures.
+Anything else (MoveAlongPath, UpdateFromAlphaFunc, a rate function that does not end at 1) is played
+as manim plays it. Updaters run as manim runs them when it skips: the animated mobjects' own are held
+during the play and run once (dt = 0) after it, the others once with the play's whole duration.
+`tests/test_speedups.py` draws stills both ways and compares the pictures.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from manim import (
     GrowFromCenter,
     GrowFromEdge,
     GrowFromPoint,
+    Indicate,
     ReplacementTransform,
     Transform,
     TransformFromCopy,
@@ -59,13 +61,13 @@ def same_pieces(a, b) -> bool:
 def knows_end(anim) -> bool:
     """Whether this animation's final state is one of those set directly (see the module's text)."""
     kind = type(anim)
+    if kind is Indicate:  # there and back: it ends as it began
+        return anim.rate_func(1.0) == 0.0
     if anim.rate_func(1.0) != 1.0:
         return False
     if kind in UNCHANGED or kind in (ReplacementTransform, TransformFromCopy, _MethodAnimation):
         return True
-    return kind is Transform and not anim.replace_mobject_with_target_in_scene and same_pieces(
-        anim.mobject, anim.target_mobject
-    )  # fmt: skip
+    return kind is Transform and not anim.replace_mobject_with_target_in_scene
 
 
 def set_end(anim) -> None:
@@ -73,6 +75,8 @@ def set_end(anim) -> None:
     if kind is _MethodAnimation:
         for item in anim.methods:
             item.method.__func__(anim.mobject, *item.args, **item.kwargs)
+    elif kind is Transform and not same_pieces(anim.mobject, anim.target_mobject):
+        anim.mobject.become(anim.target_mobject.copy())  # pieces matched up as Transform matches them
     elif kind is Transform:
         pieces = zip(anim.mobject.family_members_with_points(), anim.target_mobject.family_members_with_points(),
                      strict=True)  # fmt: skip
