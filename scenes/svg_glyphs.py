@@ -1,7 +1,8 @@
 """Reading the SVG Pango writes for a Text glyph by glyph, instead of parsing all of it.
 
 Pango (through cairo) writes a text as glyph outlines, each once, as `<symbol id="glyph…"><path d="…"/>`
-in `<defs>`, and places them with `<use xlink:href="#glyph…" x="…" y="…"/>` inside `<g style="fill:…">`.
+in `<defs>`, and places them with `<use xlink:href="#glyph…" x="…" y="…"/>` inside `<g style="fill:…">`
+(and a character no font has as a `<path>` drawn in place: a box, its code point in it).
 manim parses the whole file with svgelements, every placed copy of every glyph again, and builds a VGroup
 for every element: about 85% of the time of a `Text`.
 
@@ -173,7 +174,7 @@ def read_symbols(defs: ElementTree.Element, symbols: dict[str, dict]) -> bool:
 
 
 def place(svg, group, outer: tuple[dict, ...], root_style: dict, symbols: dict, parts: list) -> bool:
-    """Add to `parts` a moved copy of each glyph `<use>`d in `group` (and in groups inside it)."""
+    """Add to `parts` a moved copy of each glyph `<use>`d in `group` (and in groups inside it), and its paths."""
     if set(group.attrib) - {"id", "style"}:
         return False
     groups = (*outer, {k: v for k, v in group.attrib.items() if k == "style"})
@@ -182,16 +183,20 @@ def place(svg, group, outer: tuple[dict, ...], root_style: dict, symbols: dict, 
             if not place(svg, child, groups, root_style, symbols, parts):
                 return False
             continue
-        if child.tag != f"{SVG}use" or len(child) or set(child.attrib) != {XLINK_HREF, "x", "y"}:
+        if child.tag == f"{SVG}path" and not len(child) and not set(child.attrib) - {"style", "d"}:
+            path, x, y = child.attrib, 0.0, 0.0  # drawn where it is (the box of a character no font has)
+        elif child.tag == f"{SVG}use" and not len(child) and set(child.attrib) == {XLINK_HREF, "x", "y"}:
+            path = symbols.get(child.attrib[XLINK_HREF].removeprefix("#"))
+            x, y = float(child.attrib["x"]), float(child.attrib["y"])
+        else:
             return False
-        path = symbols.get(child.attrib[XLINK_HREF].removeprefix("#"))
         if path is None:
             return False
         shape = outline(path.get("d", ""))
         style = styled(svg, root_style, groups, {k: v for k, v in path.items() if k == "style"})
         if shape is None or style is None:
             return False
-        points = shape.points_at(float(child.attrib["x"]), float(child.attrib["y"]))
+        points = shape.points_at(x, y)
         if len(points):  # manim keeps no part without points (a space's glyph)
             parts.append(fresh_copy(style, points))
     return True

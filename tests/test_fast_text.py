@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from manim import BOLD, ITALIC, Mobject, Text, tempconfig
 
 from scenes import style
@@ -27,6 +29,7 @@ CORPUS = [
     (drawable("مرحبا بالعالم"), {"font": style.FONT, "font_size": 24, "color": style.TEXT}),
     (drawable("mixed שלום and مرحبا 12"), {"font": style.MONO, "font_size": 20}),
     ("🙂 emoji 🚀 ★", {"font": style.FONT, "font_size": 24, "color": style.TEXT}),
+    ("𦽎 𗣻 no font has them", {"font": style.FONT, "font_size": 24, "color": style.TEXT}),
     (drawable("\u0301e\u0301 n\u0303 combining"), {"font": style.FONT, "font_size": 24, "color": style.TEXT}),
     ("ﬁ ligature fi ffl", {"font": style.MONO, "font_size": 18, "color": style.TEXT}),
     (f"|{drawable('·who ↵ tab→ ‹1b›', one_line=True)}|", {"font": style.FONT, "font_size": 22, "color": "#ff0000"}),
@@ -79,6 +82,20 @@ def test_a_text_from_glyphs_is_manims_text(text, kw):
     assert ours.id_to_vgroup_dict == {} and manims.id_to_vgroup_dict  # ours was read glyph by glyph
     assert_same_text(ours, manims)
     assert "generate_mobject" not in vars(Text)  # manim's own again outside the block
+
+
+# Letters of every script, combining marks, digits, punctuation, symbols (emoji), spaces, format characters.
+ANY_TEXT = st.text(st.characters(categories=("Lu", "Ll", "Lo", "Lm", "Mn", "Mc", "Nd", "No", "Pd", "Ps", "Pe", "Po",
+                                              "Sm", "Sc", "So", "Zs", "Cf")), min_size=1, max_size=12)  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(text=ANY_TEXT, mono=st.booleans())
+def test_any_text_from_glyphs_is_manims_text(text, mono):
+    kw = {"font": style.MONO if mono else style.FONT, "font_size": 22, "color": style.TEXT}
+    shown = drawable(text)
+    assert_same_text(fast(shown, **kw), Text(shown, **kw))
 
 
 @pytest.mark.parametrize("size", [14, 18, 22, 31])
