@@ -8,7 +8,8 @@ are already made) and hands out copies.
 Every Text built here (`pango_text`) reads Pango's SVG glyph by glyph (`scenes.svg_glyphs`): each
 glyph's outline is taken apart once per process and its placed copies are moved into place, with
 manim's own arithmetic, so the Text is the one manim would build (tests/test_fast_text.py compares
-every attribute of every part), several times sooner; a drawing holding anything else is left to manim.
+every attribute of every part), about 5x sooner (bench/text_bench.py); a drawing holding anything else
+is left to manim.
 
 The numbers on screen are in a monospace font, and most of them appear once (a new
 activation, a new percentage each frame of a sweep). In a monospace font Pango puts
