@@ -50,9 +50,82 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         return empty(f"{loaded.name} ships no training snapshots")
     if stats is None or "history" not in stats:
         return empty(f"{loaded.name} has snapshots but no readable training_stats.json")
+    notes, models = weight_stages(loaded, stats, listed)
+    tok = loaded.tokenizer
+    words = [geometry.resolve_word(tok, w) for w in ANALOGY]
+    final_top = int(np.argmax(greedy_run(loaded.model, ids, 0)[0]))
+    stages = []
+    for step, kind, model, entry, queen_rank in models:
+        model = loaded.model if model is None else model
+        logits, greedy = greedy_run(model, ids, min(GREEDY, max(0, n_ctx(loaded) - len(ids))))
+        probs = softmax(logits, 1.0)
+        stages.append(
+            {
+                "step": step,
+                "kind": kind,  # start (rebuilt from the seed), snapshot, final (the shipped weights)
+                "val_loss": entry.get("val_loss"),
+                "bytes": entry.get("bytes"),
+                "top": [{"id": i, "display": token_display(tok, i), "prob": p} for i, p in top_entries(probs, TOP)],
+                "final_top_prob": float(probs[final_top]),
+                "entropy": entropy(probs),
+                "greedy": {
+                    "ids": greedy,
+                    "display": [token_display(tok, i) for i in greedy],
+                    "text": tok.decode(greedy),
+                    "final_ranks": final_ranks(loaded.model, ids, greedy),  # how the shipped model ranks each
+                },
+                "queen_rank": queen_rank,
+            }
+        )
+    curve = {int(h["step"]): float(h["val_loss"]) for h in stats["history"]}
+    curve |= {int(s["step"]): float(s["val_loss"]) for s in stats.get("snapshots", [])}
+    config = stats.get("config", {})
+    vocab = int(loaded.model.config.vocab_size)
+    return {
+        "available": True,
+        "reason": "",
+        "notes": notes,  # stages left out, and why
+        "stages": stages,
+        "curve": [{"step": s, "val_loss": v} for s, v in sorted(curve.items())],
+        "steps": int(stats.get("steps", stages[-1]["step"])),
+        "final_top": {"id": final_top, "display": token_display(tok, final_top)},
+        "uniform_loss": math.log(vocab),  # the loss of a guess that gives every token the same probability
+        "vocab_size": vocab,
+        "seed": config.get("seed"),
+        "batch_tokens": int(config.get("batch_size", 0)) * int(config.get("n_ctx", 0)),
+        "tokens_seen": stats.get("tokens_seen"),
+        "train_tokens": stats.get("train_tokens"),
+        "analogy": {
+            "words": list(ANALOGY),
+            "expression": f"{ANALOGY[1]} − {ANALOGY[0]} + {ANALOGY[2]}",
+            "target": ANALOGY[3],
+        }
+        if None not in words
+        else None,  # fmt: skip
+    }
+
+
+_STAGES: dict[tuple, tuple[list[str], list[tuple]]] = {}
+
+
+def weight_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]) -> tuple[list[str], list[tuple]]:
+    """The stages of the training that the weights alone decide, and the notes on those left out: each stage as
+    (step, kind, model, its training_stats entry, queen's rank), the shipped model as None (it is `loaded.model`).
+    Rebuilding the start, checking and loading the snapshots and ranking queen depend on the files alone, so it is
+    done once per process and model folder (named by the weights' hash, the training record, the snapshots' sizes
+    and times); every Trace after the first reuses it."""
+    folder = Path(loaded.path)
+    times = tuple(file.stat().st_mtime_ns for _, file in listed)
+    key = (str(folder.resolve()), loaded.weights_hash, snapshots.record_id(folder), times)
+    if key not in _STAGES:
+        _STAGES[key] = build_stages(loaded, stats, listed)
+    return _STAGES[key]
+
+
+def build_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]) -> tuple[list[str], list[tuple]]:
     notes: list[str] = []
     recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
-    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or its weights, snapshot entry)
+    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or None for the shipped one, entry)
     start = random_start(loaded, stats)
     if isinstance(start, str):
         notes.append(start)
@@ -69,64 +142,15 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         if wrong:
             notes.append(f"step {step} left out: its weights do not fit this model ({wrong[0]})")
             continue
-        models.append((step, "snapshot", state, entry | {"bytes": file.stat().st_size}))
+        models.append((step, "snapshot", with_weights(loaded, state).model, entry | {"bytes": file.stat().st_size}))
     final_step = int(stats.get("best_step", stats.get("steps", 0)))
-    models.append((final_step, "final", loaded.model, {"val_loss": stats.get("best_val_loss")}))
-
-    tok = loaded.tokenizer
-    words = [geometry.resolve_word(tok, w) for w in ANALOGY]
-    final_top = int(np.argmax(greedy_run(loaded.model, ids, 0)[0]))
+    models.append((final_step, "final", None, {"val_loss": stats.get("best_val_loss")}))
+    words = [geometry.resolve_word(loaded.tokenizer, w) for w in ANALOGY]
     stages = []
     for step, kind, model, entry in models:
-        if isinstance(model, dict):  # a snapshot's weights, in a copy of the model, one at a time
-            model = with_weights(loaded, model).model
-        logits, greedy = greedy_run(model, ids, min(GREEDY, max(0, n_ctx(loaded) - len(ids))))
-        probs = softmax(logits, 1.0)
-        W_E = part(model, loaded.family.embed).weight.detach().numpy()
-        stages.append(
-            {
-                "step": step,
-                "kind": kind,  # start (rebuilt from the seed), snapshot, final (the shipped weights)
-                "val_loss": entry.get("val_loss"),
-                "bytes": entry.get("bytes"),
-                "top": [{"id": i, "display": token_display(tok, i), "prob": p} for i, p in top_entries(probs, TOP)],
-                "final_top_prob": float(probs[final_top]),
-                "entropy": entropy(probs),
-                "greedy": {
-                    "ids": greedy,
-                    "display": [token_display(tok, i) for i in greedy],
-                    "text": tok.decode(greedy),
-                    "final_ranks": final_ranks(loaded.model, ids, greedy),  # how the shipped model ranks each
-                },
-                "queen_rank": analogy_rank(W_E, words) if None not in words else None,
-            }
-        )
-    curve = {int(h["step"]): float(h["val_loss"]) for h in stats["history"]}
-    curve |= {int(s["step"]): float(s["val_loss"]) for s in stats.get("snapshots", [])}
-    config = stats.get("config", {})
-    vocab = int(loaded.model.config.vocab_size)
-    return {
-        "available": True,
-        "reason": "",
-        "notes": notes,  # stages left out, and why
-        "stages": stages,
-        "curve": [{"step": s, "val_loss": v} for s, v in sorted(curve.items())],
-        "steps": int(stats.get("steps", final_step)),
-        "final_top": {"id": final_top, "display": token_display(tok, final_top)},
-        "uniform_loss": math.log(vocab),  # the loss of a guess that gives every token the same probability
-        "vocab_size": vocab,
-        "seed": config.get("seed"),
-        "batch_tokens": int(config.get("batch_size", 0)) * int(config.get("n_ctx", 0)),
-        "tokens_seen": stats.get("tokens_seen"),
-        "train_tokens": stats.get("train_tokens"),
-        "analogy": {
-            "words": list(ANALOGY),
-            "expression": f"{ANALOGY[1]} − {ANALOGY[0]} + {ANALOGY[2]}",
-            "target": ANALOGY[3],
-        }
-        if None not in words
-        else None,  # fmt: skip
-    }
+        W_E = part(loaded.model if model is None else model, loaded.family.embed).weight.detach().numpy()
+        stages.append((step, kind, model, entry, analogy_rank(W_E, words) if None not in words else None))
+    return notes, stages
 
 
 def random_start(loaded: LoadedModel, stats: dict):

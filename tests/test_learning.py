@@ -181,6 +181,21 @@ def test_a_wrong_seed_leaves_the_start_out_and_says_why(tmp_path, one_torch_thre
     assert any("step 0 left out" in note and "init_hash" in note for note in learn["notes"])
 
 
+def test_the_weights_stages_are_built_once_and_change_nothing(one_torch_thread):
+    """The start, the snapshots and queen's ranks are kept per process: a record built from scratch and one from
+    the kept stages are equal, number for number."""
+    from model import learning
+    from model.loading import load
+
+    loaded = load(str(MODEL))
+    ids = loaded.tokenizer.encode(CASES["other"], add_special_tokens=False)
+    learning._STAGES.clear()
+    fresh = learning.record(loaded, ids)
+    assert len(learning._STAGES) == 1
+    kept = learning.record(loaded, ids)
+    assert len(learning._STAGES) == 1 and kept == fresh and fresh["available"]
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     scene = render(Learning, learning_traces[case], tmp_path)
