@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model import geometry, snapshots
+from model import fast, geometry, snapshots
 from model.families import part
 from model.loading import LoadedModel
 from model.sampling import softmax, top_entries
@@ -50,14 +50,22 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         return empty(f"{loaded.name} ships no training snapshots")
     if stats is None or "history" not in stats:
         return empty(f"{loaded.name} has snapshots but no readable training_stats.json")
-    notes, models = weight_stages(loaded, stats, listed)
+    notes, models, batch = weight_stages(loaded, stats, listed)
     tok = loaded.tokenizer
     words = [geometry.resolve_word(tok, w) for w in ANALOGY]
-    final_top = int(np.argmax(greedy_run(loaded.model, ids, 0)[0]))
+    n = min(GREEDY, max(0, n_ctx(loaded) - len(ids)))
+    if batch is not None:  # GPT-2 written out (model/fast.py); the shipped model ranks every continuation at once
+        runs = [fast.greedy(weights, ids, n) for weights in batch]
+        firsts, greedy_ids = [r[0].double().numpy() for r in runs], [r[1] for r in runs]
+        first, _, cache = runs[-1]  # the shipped model is the last stage
+        ranks = fast.ranks(fast.weights_of(loaded.model), first, cache, greedy_ids)
+    else:
+        runs = [greedy_run(loaded.model if model is None else model, ids, n) for _, _, model, _, _ in models]
+        firsts, greedy_ids = [r[0] for r in runs], [r[1] for r in runs]
+        ranks = [final_ranks(loaded.model, ids, g) for g in greedy_ids]
+    final_top = int(np.argmax(firsts[-1]))  # the shipped model's most likely next token
     stages = []
-    for step, kind, model, entry, queen_rank in models:
-        model = loaded.model if model is None else model
-        logits, greedy = greedy_run(model, ids, min(GREEDY, max(0, n_ctx(loaded) - len(ids))))
+    for (step, kind, _, entry, queen_rank), logits, greedy, final_rank in zip(models, firsts, greedy_ids, ranks):
         probs = softmax(logits, 1.0)
         stages.append(
             {
@@ -72,7 +80,7 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
                     "ids": greedy,
                     "display": [token_display(tok, i) for i in greedy],
                     "text": tok.decode(greedy),
-                    "final_ranks": final_ranks(loaded.model, ids, greedy),  # how the shipped model ranks each
+                    "final_ranks": final_rank,  # how the shipped model ranks each
                 },
                 "queen_rank": queen_rank,
             }
@@ -105,12 +113,15 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
     }
 
 
-_STAGES: dict[tuple, tuple[list[str], list[tuple]]] = {}
+_STAGES: dict[tuple, tuple[list[str], list[tuple], object]] = {}
 
 
-def weight_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]) -> tuple[list[str], list[tuple]]:
+def weight_stages(
+    loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]
+) -> tuple[list[str], list[tuple], object]:
     """The stages of the training that the weights alone decide, and the notes on those left out: each stage as
-    (step, kind, model, its training_stats entry, queen's rank), the shipped model as None (it is `loaded.model`).
+    (step, kind, model, its training_stats entry, queen's rank), the shipped model as None (it is `loaded.model`),
+    and every stage's weights for `model/fast.py` (then the models are not kept), or None where it does not apply.
     Rebuilding the start, checking and loading the snapshots and ranking queen depend on the files alone, so it is
     done once per process and model folder (named by the weights' hash, the training record, the snapshots' sizes
     and times); every Trace after the first reuses it."""
@@ -122,7 +133,9 @@ def weight_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path
     return _STAGES[key]
 
 
-def build_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]) -> tuple[list[str], list[tuple]]:
+def build_stages(
+    loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]
+) -> tuple[list[str], list[tuple], object]:
     notes: list[str] = []
     recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
     models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or None for the shipped one, entry)
@@ -150,7 +163,12 @@ def build_stages(loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]
     for step, kind, model, entry in models:
         W_E = part(loaded.model if model is None else model, loaded.family.embed).weight.detach().numpy()
         stages.append((step, kind, model, entry, analogy_rank(W_E, words) if None not in words else None))
-    return notes, stages
+    batch = None
+    if fast.weights_of(loaded.model) is not None:
+        cfg = loaded.model.config
+        batch = [fast.gather(fast.model_state(loaded.model if s[2] is None else s[2]), cfg) for s in stages]
+        stages = [(step, kind, None, entry, rank) for step, kind, _, entry, rank in stages]
+    return notes, stages, batch
 
 
 def random_start(loaded: LoadedModel, stats: dict):
