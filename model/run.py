@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
@@ -370,8 +371,10 @@ def generate(
     top_k: int | None,
     top_p: float | None,
     seed: int,
+    stop: Callable[[int], object] | None = None,
 ) -> dict:
-    """Autoregressive continuation with the KV cache: each step feeds one new token."""
+    """Autoregressive continuation with the KV cache: each step feeds one new token; n tokens, or fewer when
+    `stop` says yes to a chosen token (it is kept)."""
     model, tok = loaded.model, loaded.tokenizer
     rng = np.random.default_rng(seed)
     steps, context = [], list(prompt_ids)
@@ -400,6 +403,8 @@ def generate(
             }
         )
         context.append(chosen)
+        if stop is not None and stop(chosen):
+            break
         feed = torch.tensor([[chosen]])
     generated = context[len(prompt_ids) :]
     return {

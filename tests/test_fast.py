@@ -115,6 +115,22 @@ def test_generation_matches_the_transformers_path(embedded, monkeypatch, one_tor
         assert a["chosen_prob"] == pytest.approx(b["chosen_prob"], rel=1e-5)
 
 
+def test_the_chat_reply_stops_where_it_is_cut(embedded, one_torch_thread):
+    """The reply's generation stops at the token that ends it: the same reply as generating every token and cutting."""
+    from model import chat
+    from model.run import TraceSettings, generate
+
+    settings = TraceSettings(prompt=PROMPTS["default"])
+    calls = []
+
+    def full(*args, stop=None):
+        calls.append(stop)
+        return generate(*args)
+
+    assert chat.converse(settings, embedded, generate) == chat.converse(settings, embedded, full)
+    assert calls and calls[0] is not None
+
+
 def test_other_configurations_take_transformers_path(tmp_path, one_torch_thread):
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
