@@ -23,7 +23,9 @@ from model import fast, geometry, snapshots
 from model.families import part
 from model.loading import LoadedModel
 from model.sampling import softmax, top_entries
+from model.settings import cache_root, code_hash
 from model.summaries import token_display
+from model.trace_data import write_atomically
 
 TOP = 5  # tokens of each stage's next-token distribution kept
 GREEDY = 6  # tokens of each stage's greedy continuation
@@ -138,12 +140,12 @@ def build_stages(
 ) -> tuple[list[str], list[tuple], object]:
     notes: list[str] = []
     recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
-    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or None for the shipped one, entry)
+    found: list[tuple[int, str, object, dict]] = []  # (step, kind, model, or a snapshot's weights, or None, entry)
     start = random_start(loaded, stats)
     if isinstance(start, str):
         notes.append(start)
     else:
-        models.append((0, "start", start, {}))
+        found.append((0, "start", start, {}))
     names = {name: tuple(p.shape) for name, p in loaded.model.named_parameters()}
     for step, file in listed:
         entry = recorded.get(step)
@@ -155,20 +157,44 @@ def build_stages(
         if wrong:
             notes.append(f"step {step} left out: its weights do not fit this model ({wrong[0]})")
             continue
-        models.append((step, "snapshot", with_weights(loaded, state).model, entry | {"bytes": file.stat().st_size}))
+        found.append((step, "snapshot", state, entry | {"bytes": file.stat().st_size}))
     final_step = int(stats.get("best_step", stats.get("steps", 0)))
-    models.append((final_step, "final", None, {"val_loss": stats.get("best_val_loss")}))
-    words = [geometry.resolve_word(loaded.tokenizer, w) for w in ANALOGY]
-    stages = []
-    for step, kind, model, entry in models:
-        W_E = part(loaded.model if model is None else model, loaded.family.embed).weight.detach().numpy()
-        stages.append((step, kind, model, entry, analogy_rank(W_E, words) if None not in words else None))
-    batch = None
-    if fast.weights_of(loaded.model) is not None:
+    found.append((final_step, "final", None, {"val_loss": stats.get("best_val_loss")}))
+    ranks = queen_ranks(loaded, [(step, weights) for step, _, weights, _ in found])
+    if fast.weights_of(loaded.model) is not None:  # the weights as model/fast.py reads them; no model kept
         cfg = loaded.model.config
-        batch = [fast.gather(fast.model_state(loaded.model if s[2] is None else s[2]), cfg) for s in stages]
-        stages = [(step, kind, None, entry, rank) for step, kind, _, entry, rank in stages]
-    return notes, stages, batch
+        batch = [fast.gather(fast.model_state(w) if isinstance(w, torch.nn.Module) else w, cfg)
+                 for w in (loaded.model if w is None else w for _, _, w, _ in found)]  # fmt: skip
+        return notes, [(step, kind, None, entry, ranks[step]) for step, kind, _, entry in found], batch
+    models = [with_weights(loaded, w).model if isinstance(w, dict) else w for _, _, w, _ in found]
+    return notes, [(step, kind, m, entry, ranks[step]) for (step, kind, _, entry), m in zip(found, models)], None
+
+
+def queen_ranks(loaded: LoadedModel, stages: list[tuple[int, object]]) -> dict[int, int | None]:
+    """Queen's rank for king − man + woman at each stage (step: its model, its weights by name, or None for the
+    shipped model): the embedding alone decides it, so it is kept on disk by the weights' hash, the training record
+    and the code, like the embedding geometry."""
+    embed = loaded.family.embed + ".weight"
+    path = (
+        cache_root() / "learning" / f"{loaded.weights_hash}-{snapshots.record_id(Path(loaded.path))}-{code_hash()}.json"
+    )
+    try:
+        kept = {int(step): rank for step, rank in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        kept = {}
+    if all(step in kept for step, _ in stages):
+        return kept
+    words = [geometry.resolve_word(loaded.tokenizer, w) for w in ANALOGY]
+    ranks = {}
+    for step, weights in stages:
+        if isinstance(weights, dict):
+            W_E = weights[embed]
+        else:
+            W_E = part(loaded.model if weights is None else weights, loaded.family.embed).weight.detach().numpy()
+        ranks[step] = analogy_rank(W_E, words) if None not in words else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(ranks).encode())
+    return ranks
 
 
 def random_start(loaded: LoadedModel, stats: dict):
