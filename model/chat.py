@@ -58,14 +58,20 @@ def script(settings, tok, n_ctx: int) -> dict:
     }
 
 
+def ending(tok, token_id: int) -> str | None:
+    """How a reply ending with this token ends ("quote" or "newline"), or None when the reply goes on."""
+    text = tok.decode([token_id])
+    return "quote" if CLOSING in text else "newline" if "\n" in text else None
+
+
 def cut_reply(run: dict, tok) -> dict:
     """The generation up to and including its first token that closes the quote or holds a newline."""
     steps = run["steps"]
     stop, n = "length", len(steps)
     for i, step in enumerate(steps):
-        text = tok.decode([step["chosen_id"]])
-        if CLOSING in text or "\n" in text:
-            stop, n = ("quote" if CLOSING in text else "newline"), i + 1
+        end = ending(tok, step["chosen_id"])
+        if end:
+            stop, n = end, i + 1
             break
     ids = run["ids"][:n]
     return run | {"ids": ids, "text": tok.decode(ids), "steps": steps[:n], "stop": stop}
@@ -73,9 +79,10 @@ def cut_reply(run: dict, tok) -> dict:
 
 def converse(settings, loaded, generate: Callable) -> dict:
     """The script and the reply the model writes to it, token by token, at the Trace's temperature, top-k,
-    top-p and seed (`generate` is model/run.py's: the same sampling as the continuation)."""
+    top-p and seed (`generate` is model/run.py's: the same sampling as the continuation). The generation stops at
+    the token that ends the reply: what would follow it is cut anyway."""
     sizes = loaded.family.sizes(loaded.model.config)
     doc = script(settings, loaded.tokenizer, sizes.n_ctx)
     options = (settings.temperature, settings.top_k, settings.top_p, settings.seed)
-    run = generate(loaded, doc["ids"], doc["max_tokens"], *options)
+    run = generate(loaded, doc["ids"], doc["max_tokens"], *options, stop=lambda i: ending(loaded.tokenizer, i))
     return doc | {"reply": cut_reply(run, loaded.tokenizer)}

@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model import geometry, snapshots
+from model import fast, geometry, snapshots
 from model.families import part
 from model.loading import LoadedModel
 from model.sampling import softmax, top_entries
+from model.settings import cache_root, code_hash
 from model.summaries import token_display
+from model.trace_data import write_atomically
 
 TOP = 5  # tokens of each stage's next-token distribution kept
 GREEDY = 6  # tokens of each stage's greedy continuation
@@ -50,39 +52,23 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         return empty(f"{loaded.name} ships no training snapshots")
     if stats is None or "history" not in stats:
         return empty(f"{loaded.name} has snapshots but no readable training_stats.json")
-    notes: list[str] = []
-    recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
-    models: list[tuple[int, str, object, dict]] = []  # (step, kind, model or its weights, snapshot entry)
-    start = random_start(loaded, stats)
-    if isinstance(start, str):
-        notes.append(start)
-    else:
-        models.append((0, "start", start, {}))
-    names = {name: tuple(p.shape) for name, p in loaded.model.named_parameters()}
-    for step, file in listed:
-        entry = recorded.get(step)
-        if entry is None or snapshots.file_hash(file) != entry.get("sha256"):
-            notes.append(f"step {step} left out: {file.name} is not the snapshot training_stats.json records")
-            continue
-        state = snapshots.load(file)
-        wrong = sorted(set(state) ^ set(names)) or [n for n in state if tuple(state[n].shape) != names[n]]
-        if wrong:
-            notes.append(f"step {step} left out: its weights do not fit this model ({wrong[0]})")
-            continue
-        models.append((step, "snapshot", state, entry | {"bytes": file.stat().st_size}))
-    final_step = int(stats.get("best_step", stats.get("steps", 0)))
-    models.append((final_step, "final", loaded.model, {"val_loss": stats.get("best_val_loss")}))
-
+    notes, models, batch = weight_stages(loaded, stats, listed)
     tok = loaded.tokenizer
     words = [geometry.resolve_word(tok, w) for w in ANALOGY]
-    final_top = int(np.argmax(greedy_run(loaded.model, ids, 0)[0]))
+    n = min(GREEDY, max(0, n_ctx(loaded) - len(ids)))
+    if batch is not None:  # GPT-2 written out (model/fast.py); the shipped model ranks every continuation at once
+        runs = [fast.greedy(weights, ids, n) for weights in batch]
+        firsts, greedy_ids = [r[0].double().numpy() for r in runs], [r[1] for r in runs]
+        first, _, cache = runs[-1]  # the shipped model is the last stage
+        ranks = fast.ranks(fast.weights_of(loaded.model), first, cache, greedy_ids)
+    else:
+        runs = [greedy_run(loaded.model if model is None else model, ids, n) for _, _, model, _, _ in models]
+        firsts, greedy_ids = [r[0] for r in runs], [r[1] for r in runs]
+        ranks = [final_ranks(loaded.model, ids, g) for g in greedy_ids]
+    final_top = int(np.argmax(firsts[-1]))  # the shipped model's most likely next token
     stages = []
-    for step, kind, model, entry in models:
-        if isinstance(model, dict):  # a snapshot's weights, in a copy of the model, one at a time
-            model = with_weights(loaded, model).model
-        logits, greedy = greedy_run(model, ids, min(GREEDY, max(0, n_ctx(loaded) - len(ids))))
+    for (step, kind, _, entry, queen_rank), logits, greedy, final_rank in zip(models, firsts, greedy_ids, ranks):
         probs = softmax(logits, 1.0)
-        W_E = part(model, loaded.family.embed).weight.detach().numpy()
         stages.append(
             {
                 "step": step,
@@ -96,9 +82,9 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
                     "ids": greedy,
                     "display": [token_display(tok, i) for i in greedy],
                     "text": tok.decode(greedy),
-                    "final_ranks": final_ranks(loaded.model, ids, greedy),  # how the shipped model ranks each
+                    "final_ranks": final_rank,  # how the shipped model ranks each
                 },
-                "queen_rank": analogy_rank(W_E, words) if None not in words else None,
+                "queen_rank": queen_rank,
             }
         )
     curve = {int(h["step"]): float(h["val_loss"]) for h in stats["history"]}
@@ -111,7 +97,7 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         "notes": notes,  # stages left out, and why
         "stages": stages,
         "curve": [{"step": s, "val_loss": v} for s, v in sorted(curve.items())],
-        "steps": int(stats.get("steps", final_step)),
+        "steps": int(stats.get("steps", stages[-1]["step"])),
         "final_top": {"id": final_top, "display": token_display(tok, final_top)},
         "uniform_loss": math.log(vocab),  # the loss of a guess that gives every token the same probability
         "vocab_size": vocab,
@@ -127,6 +113,88 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
         if None not in words
         else None,  # fmt: skip
     }
+
+
+_STAGES: dict[tuple, tuple[list[str], list[tuple], object]] = {}
+
+
+def weight_stages(
+    loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]
+) -> tuple[list[str], list[tuple], object]:
+    """The stages of the training that the weights alone decide, and the notes on those left out: each stage as
+    (step, kind, model, its training_stats entry, queen's rank), the shipped model as None (it is `loaded.model`),
+    and every stage's weights for `model/fast.py` (then the models are not kept), or None where it does not apply.
+    Rebuilding the start, checking and loading the snapshots and ranking queen depend on the files alone, so it is
+    done once per process and model folder (named by the weights' hash, the training record, the snapshots' sizes
+    and times); every Trace after the first reuses it."""
+    folder = Path(loaded.path)
+    times = tuple(file.stat().st_mtime_ns for _, file in listed)
+    key = (str(folder.resolve()), loaded.weights_hash, snapshots.record_id(folder), times)
+    if key not in _STAGES:
+        _STAGES[key] = build_stages(loaded, stats, listed)
+    return _STAGES[key]
+
+
+def build_stages(
+    loaded: LoadedModel, stats: dict, listed: list[tuple[int, Path]]
+) -> tuple[list[str], list[tuple], object]:
+    notes: list[str] = []
+    recorded = {int(s["step"]): s for s in stats.get("snapshots", [])}
+    found: list[tuple[int, str, object, dict]] = []  # (step, kind, model, or a snapshot's weights, or None, entry)
+    start = random_start(loaded, stats)
+    if isinstance(start, str):
+        notes.append(start)
+    else:
+        found.append((0, "start", start, {}))
+    names = {name: tuple(p.shape) for name, p in loaded.model.named_parameters()}
+    for step, file in listed:
+        entry = recorded.get(step)
+        if entry is None or snapshots.file_hash(file) != entry.get("sha256"):
+            notes.append(f"step {step} left out: {file.name} is not the snapshot training_stats.json records")
+            continue
+        state = snapshots.load(file)
+        wrong = sorted(set(state) ^ set(names)) or [n for n in state if tuple(state[n].shape) != names[n]]
+        if wrong:
+            notes.append(f"step {step} left out: its weights do not fit this model ({wrong[0]})")
+            continue
+        found.append((step, "snapshot", state, entry | {"bytes": file.stat().st_size}))
+    final_step = int(stats.get("best_step", stats.get("steps", 0)))
+    found.append((final_step, "final", None, {"val_loss": stats.get("best_val_loss")}))
+    ranks = queen_ranks(loaded, [(step, weights) for step, _, weights, _ in found])
+    if fast.weights_of(loaded.model) is not None:  # the weights as model/fast.py reads them; no model kept
+        cfg = loaded.model.config
+        batch = [fast.gather(fast.model_state(w) if isinstance(w, torch.nn.Module) else w, cfg)
+                 for w in (loaded.model if w is None else w for _, _, w, _ in found)]  # fmt: skip
+        return notes, [(step, kind, None, entry, ranks[step]) for step, kind, _, entry in found], batch
+    models = [with_weights(loaded, w).model if isinstance(w, dict) else w for _, _, w, _ in found]
+    return notes, [(step, kind, m, entry, ranks[step]) for (step, kind, _, entry), m in zip(found, models)], None
+
+
+def queen_ranks(loaded: LoadedModel, stages: list[tuple[int, object]]) -> dict[int, int | None]:
+    """Queen's rank for king − man + woman at each stage (step: its model, its weights by name, or None for the
+    shipped model): the embedding alone decides it, so it is kept on disk by the weights' hash, the training record
+    and the code, like the embedding geometry."""
+    embed = loaded.family.embed + ".weight"
+    path = (
+        cache_root() / "learning" / f"{loaded.weights_hash}-{snapshots.record_id(Path(loaded.path))}-{code_hash()}.json"
+    )
+    try:
+        kept = {int(step): rank for step, rank in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        kept = {}
+    if all(step in kept for step, _ in stages):
+        return kept
+    words = [geometry.resolve_word(loaded.tokenizer, w) for w in ANALOGY]
+    ranks = {}
+    for step, weights in stages:
+        if isinstance(weights, dict):
+            W_E = weights[embed]
+        else:
+            W_E = part(loaded.model if weights is None else weights, loaded.family.embed).weight.detach().numpy()
+        ranks[step] = analogy_rank(W_E, words) if None not in words else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(ranks).encode())
+    return ranks
 
 
 def random_start(loaded: LoadedModel, stats: dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
@@ -15,7 +16,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from model import chat, geometry, learning, summaries, tally
+from model import chat, fast, geometry, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
@@ -191,39 +192,25 @@ def project(family, attn, x: torch.Tensor, sizes) -> tuple[torch.Tensor, ...]:
 
 @torch.no_grad()
 def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]:
-    """One forward pass with hooks on every sub-module whose output a scene may show."""
+    """One forward pass recording every sub-module's output a scene may show: written out for GPT-2
+    (`model/fast.py`, the same numbers), through hooks on transformers' modules for the other families."""
     model, fam = loaded.model, loaded.family
     cfg = model.config
     sizes = fam.sizes(cfg)
-    captured: dict[str, torch.Tensor] = {}
-    handles = []
     blocks = fam.layers(model)
-    for i, block in enumerate(blocks):
-        watched = [
-            (f"blocks.{i}.ln1.hook_normalized", fam.ln1),
-            (f"blocks.{i}.hook_attn_out", fam.attn),
-            (f"blocks.{i}.ln2.hook_normalized", fam.ln2),
-            (f"blocks.{i}.mlp.hook_pre", fam.mlp_pre),
-            (f"blocks.{i}.hook_mlp_out", fam.mlp),
-        ]
-        if fam.mlp_pre_linear:
-            watched.append((f"blocks.{i}.mlp.hook_pre_linear", fam.mlp_pre_linear))
-        for name, path in watched:
-            handles.append(part(block, path).register_forward_hook(output_of(captured, name)))
-        handles.append(block.register_forward_hook(output_of(captured, f"blocks.{i}.hook_resid_post")))
-        down = part(block, fam.mlp_down)
-        handles.append(down.register_forward_pre_hook(input_of(captured, f"blocks.{i}.mlp.hook_post")))
-        attn = part(block, fam.attn)
-        handles.append(attn.register_forward_pre_hook(rotary_of(captured, f"blocks.{i}.rotary"), with_kwargs=True))
-    handles.append(part(model, fam.final_norm).register_forward_hook(output_of(captured, "ln_final.hook_normalized")))
-    try:
-        input_ids = torch.tensor([ids])
-        # The body alone; the unembedding follows below.
-        out = getattr(model, fam.base)(input_ids=input_ids, output_attentions=True, output_hidden_states=True,
-                                       use_cache=False)  # fmt: skip
-    finally:
-        for h in handles:
-            h.remove()
+    input_ids = torch.tensor([ids])
+    weights = fast.weights_of(model)
+    if weights is not None:  # GPT-2: written out in model/fast.py, the same numbers without hooks
+        captured: dict[str, torch.Tensor] = {}
+        last_hidden = fast.body(weights, input_ids, capture=captured)[0][0]
+        captured["ln_final.hook_normalized"] = last_hidden
+        patterns = [captured.pop(f"blocks.{i}.attn.hook_pattern") for i in range(len(blocks))]
+        resid_pres = [captured.pop(f"blocks.{i}.hook_resid_pre") for i in range(len(blocks))]
+    else:
+        captured, out = hooked_forward(model, fam, input_ids)
+        last_hidden = out.last_hidden_state[0]
+        patterns = [a[0] for a in out.attentions]  # (head, query, key), as transformers computed it
+        resid_pres = [h[0] for h in out.hidden_states[: len(blocks)]]
 
     T = len(ids)
     arrays: dict[str, np.ndarray] = {"hook_embed": part(model, fam.embed)(input_ids)[0].numpy()}
@@ -240,8 +227,7 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
         qr, kr = (rotate(q, *rotary), rotate(k, *rotary)) if sizes.rotary_dim and rotary else (q, k)
         scores = torch.einsum("qhd,khd->hqk", qr, kr) / fam.scale(cfg, i, sizes)  # (head, query, key)
         scores = scores.masked_fill(~causal, float("-inf"))
-        pattern = out.attentions[i][0]  # (head, query, key), as transformers computed it
-        resid_pre = out.hidden_states[i][0]
+        pattern, resid_pre = patterns[i], resid_pres[i]
         attn_out = captured[f"blocks.{i}.hook_attn_out"]
         arrays.update(
             {
@@ -260,10 +246,42 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
             arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
     arrays.update({name: t.numpy() for name, t in captured.items()})
     # every position's logits: LastPosition shows what each position predicts (positions.*)
-    every = part(model, fam.unembed)(out.last_hidden_state[0]).numpy()
+    every = part(model, fam.unembed)(last_hidden).numpy()
     arrays["logits"] = every[-1]
     arrays.update(summaries.position_predictions(every, ids))
     return arrays
+
+
+def hooked_forward(model, fam, input_ids: torch.Tensor) -> tuple[dict[str, torch.Tensor], object]:
+    """transformers' forward pass of the body, with hooks on every sub-module whose output a scene may show."""
+    captured: dict[str, torch.Tensor] = {}
+    handles = []
+    for i, block in enumerate(fam.layers(model)):
+        watched = [
+            (f"blocks.{i}.ln1.hook_normalized", fam.ln1),
+            (f"blocks.{i}.hook_attn_out", fam.attn),
+            (f"blocks.{i}.ln2.hook_normalized", fam.ln2),
+            (f"blocks.{i}.mlp.hook_pre", fam.mlp_pre),
+            (f"blocks.{i}.hook_mlp_out", fam.mlp),
+        ]
+        if fam.mlp_pre_linear:
+            watched.append((f"blocks.{i}.mlp.hook_pre_linear", fam.mlp_pre_linear))
+        for name, path in watched:
+            handles.append(part(block, path).register_forward_hook(output_of(captured, name)))
+        handles.append(block.register_forward_hook(output_of(captured, f"blocks.{i}.hook_resid_post")))
+        down = part(block, fam.mlp_down)
+        handles.append(down.register_forward_pre_hook(input_of(captured, f"blocks.{i}.mlp.hook_post")))
+        attn = part(block, fam.attn)
+        handles.append(attn.register_forward_pre_hook(rotary_of(captured, f"blocks.{i}.rotary"), with_kwargs=True))
+    handles.append(part(model, fam.final_norm).register_forward_hook(output_of(captured, "ln_final.hook_normalized")))
+    try:
+        # The body alone; the unembedding follows below.
+        out = getattr(model, fam.base)(input_ids=input_ids, output_attentions=True, output_hidden_states=True,
+                                       use_cache=False)  # fmt: skip
+    finally:
+        for h in handles:
+            h.remove()
+    return captured, out
 
 
 @torch.no_grad()
@@ -325,16 +343,22 @@ def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarr
 def last_position_stream(loaded: LoadedModel, ids: list[int]) -> np.ndarray:
     """The last position's token embedding and residual stream after each block, from one plain forward pass."""
     model, fam = loaded.model, loaded.family
+    input_ids = torch.tensor([ids])
+    embed = part(model, fam.embed)(input_ids)[0, -1]
+    weights = fast.weights_of(model)
+    if weights is not None:
+        captured: dict[str, torch.Tensor] = {}
+        fast.body(weights, input_ids, capture=captured)
+        n_layer = len(weights.layers)
+        return torch.stack([embed, *(captured[f"blocks.{i}.hook_resid_post"][-1] for i in range(n_layer))]).numpy()
     outputs = []
     handles = [b.register_forward_hook(lambda _m, _i, out: outputs.append(out[0] if isinstance(out, tuple) else out))
                for b in fam.layers(model)]  # fmt: skip
     try:
-        input_ids = torch.tensor([ids])
         getattr(model, fam.base)(input_ids=input_ids, use_cache=False)
     finally:
         for h in handles:
             h.remove()
-    embed = part(model, fam.embed)(input_ids)[0, -1]
     return torch.stack([embed, *(o[0, -1] for o in outputs)]).numpy()
 
 
@@ -347,16 +371,23 @@ def generate(
     top_k: int | None,
     top_p: float | None,
     seed: int,
+    stop: Callable[[int], object] | None = None,
 ) -> dict:
-    """Autoregressive continuation with the KV cache: each step feeds one new token."""
+    """Autoregressive continuation with the KV cache: each step feeds one new token; n tokens, or fewer when
+    `stop` says yes to a chosen token (it is kept)."""
     model, tok = loaded.model, loaded.tokenizer
     rng = np.random.default_rng(seed)
     steps, context = [], list(prompt_ids)
     past, feed = None, torch.tensor([prompt_ids])
+    weights = fast.weights_of(model)
     for _ in range(int(n)):
-        out = model(input_ids=feed, past_key_values=past, use_cache=True)
-        past = out.past_key_values
-        logits = out.logits[0, -1].double().numpy()
+        if weights is not None:  # GPT-2 written out (model/fast.py): the logits of the last position only
+            hidden, past = fast.body(weights, feed, past)
+            logits = fast.unembed(weights, hidden[:, -1:])[0, -1].double().numpy()
+        else:
+            out = model(input_ids=feed, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+            logits = out.logits[0, -1].double().numpy()
         probs = next_token_distribution(logits, temperature, top_k, top_p)
         chosen = sample(probs, rng)
         steps.append(
@@ -372,6 +403,8 @@ def generate(
             }
         )
         context.append(chosen)
+        if stop is not None and stop(chosen):
+            break
         feed = torch.tensor([[chosen]])
     generated = context[len(prompt_ids) :]
     return {

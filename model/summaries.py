@@ -177,7 +177,7 @@ def position_predictions(logits: np.ndarray, ids: list[int]) -> dict[str, np.nda
     and that token's probability, and the probability and rank (1 = the top guess) it gave the prompt's own
     next token. Training scores all positions at once; generation samples from the last one's."""
     probs = softmax(logits, 1.0)  # (pos, vocab), float64, as the last position's distribution elsewhere
-    top = np.argsort(-probs, axis=-1, kind="stable")[:, 0]
+    top = np.argmax(probs, axis=-1)  # the first of equals: the lowest id, as a stable sort puts first
     actual = np.asarray(ids[1:], dtype=np.int64)  # the token after each position but the last
     given = probs[np.arange(len(actual)), actual]
     ranks = (probs[: len(actual)] > given[:, None]).sum(-1) + 1

@@ -181,6 +181,50 @@ def test_a_wrong_seed_leaves_the_start_out_and_says_why(tmp_path, one_torch_thre
     assert any("step 0 left out" in note and "init_hash" in note for note in learn["notes"])
 
 
+def test_the_weights_stages_are_built_once_and_change_nothing(one_torch_thread):
+    """The start, the snapshots and queen's ranks are kept per process, the ranks on disk too: a record built from
+    scratch, one from the kept stages and one in a new process (the ranks read from disk) are equal, number for
+    number."""
+    import shutil
+
+    from model import learning
+    from model.loading import load
+    from model.settings import cache_root
+
+    loaded = load(str(MODEL))
+    ids = loaded.tokenizer.encode(CASES["other"], add_special_tokens=False)
+    shutil.rmtree(cache_root() / "learning", ignore_errors=True)
+    learning._STAGES.clear()
+    fresh = learning.record(loaded, ids)
+    assert len(learning._STAGES) == 1 and len(list((cache_root() / "learning").iterdir())) == 1
+    kept = learning.record(loaded, ids)
+    assert len(learning._STAGES) == 1 and kept == fresh and fresh["available"]
+    learning._STAGES.clear()  # as a new process finds it: the ranks on disk
+    assert learning.record(loaded, ids) == fresh
+
+
+def test_the_transformers_path_gives_the_same_record(monkeypatch, one_torch_thread):
+    """Every stage run by transformers (as for the families model/fast.py leaves alone) and written out: the same
+    choices and ranks, the same probabilities up to rounding."""
+    from model import fast, learning
+    from model.loading import load
+
+    loaded = load(str(MODEL))
+    ids = loaded.tokenizer.encode(CASES["default"], add_special_tokens=False)
+    learning._STAGES.clear()
+    quick = learning.record(loaded, ids)
+    learning._STAGES.clear()
+    monkeypatch.setattr(fast, "weights_of", lambda model: None)
+    slow = learning.record(loaded, ids)
+    learning._STAGES.clear()
+    assert quick["notes"] == slow["notes"] and len(quick["stages"]) == len(slow["stages"]) > 2
+    for a, b in zip(quick["stages"], slow["stages"]):
+        assert a["greedy"] == b["greedy"] and a["queen_rank"] == b["queen_rank"]
+        assert [e["id"] for e in a["top"]] == [e["id"] for e in b["top"]]
+        assert [e["prob"] for e in a["top"]] == pytest.approx([e["prob"] for e in b["top"]], rel=1e-5)
+        assert a["entropy"] == pytest.approx(b["entropy"], rel=1e-6)
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     scene = render(Learning, learning_traces[case], tmp_path)
