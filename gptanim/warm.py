@@ -184,6 +184,18 @@ def stop_all(report) -> int:
     return 0
 
 
+def server_pids() -> list[int]:
+    """The warm preview processes of this cache folder that are running (each log starts with its pid)."""
+    pids = []
+    for log in sorted(warm_dir().glob("*.log")):
+        first = log.read_text(errors="replace").split("\n", 1)[0]
+        if first.startswith("warm preview ") and first.rsplit(" ", 1)[-1].isdigit():
+            pid = int(first.rsplit(" ", 1)[-1])
+            if running(pid):
+                pids.append(pid)
+    return pids
+
+
 def running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
