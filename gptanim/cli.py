@@ -241,8 +241,8 @@ def preview_here(args, pools=None, loader=None) -> int:
     out = Path(args.out)
     own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
     with own as pool:
-        if pools is None and not cached_path(settings_from(args, lecture)).exists():
-            pool.warm(min(args.jobs, len(scenes)))
+        if not cached_path(settings_from(args, lecture)).exists():  # a warm preview's pool has its workers
+            pool.warm(max(0, min(args.jobs, len(scenes)) - len(pool.workers)))
         lecture, trace, trace_file = lecture_trace(args, loader)
         folder = out / slug(trace, theme) / "preview"
         sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,

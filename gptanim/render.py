@@ -236,11 +236,15 @@ class ScenePool:
         for _ in range(n):
             self.idle.put(self.start())
 
-    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
+    def take(self, entry: SceneEntry) -> tuple[subprocess.Popen, IO]:
+        """An idle worker for `entry`, else a new one."""
         try:
-            proc, log = self.idle.get_nowait()
+            return self.idle.get_nowait()
         except queue.Empty:
-            proc, log = self.start()
+            return self.start()
+
+    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
+        proc, log = self.take(entry)
         job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
                "quality": quality, "voice": voice}  # fmt: skip
         try:

@@ -78,9 +78,10 @@ def source_key(root: Path = ROOT) -> str:
 
 
 def warm_dir() -> Path:
+    """The warm preview's sockets, logs and locks, and its workers' scratch: only the user's."""
     folder = cache_root() / "warm"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise Unusable(f"cannot write to {folder}: {exc.strerror}") from None
     return folder
@@ -168,11 +169,14 @@ def stop_server(path: Path) -> int | None:
 def stop_all(report) -> int:
     """`gptanim preview --stop`: every warm preview of this cache folder stopped, and waited for."""
     stopped = []
-    with starting():
-        for path in sorted(warm_dir().glob("*.sock")):
-            pid = stop_server(path)
-            if pid:
-                stopped.append(pid)
+    try:
+        with starting():
+            for path in sorted(warm_dir().glob("*.sock")):
+                pid = stop_server(path)
+                if pid:
+                    stopped.append(pid)
+    except Unusable as exc:
+        raise GptanimError(f"cannot stop the warm preview: {exc}") from None
     for pid in stopped:
         deadline = time.monotonic() + SILENCE_SECONDS
         while running(pid) and time.monotonic() < deadline:

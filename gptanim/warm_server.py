@@ -23,29 +23,51 @@ import fcntl
 import io
 import json
 import os
+import queue
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
 import traceback
+from typing import IO
 
 from gptanim.cli import preview_here
 from gptanim.render import ScenePool, WorkerDied, sweep
 from gptanim.warm import idle_seconds, socket_path, warm_dir
 from model.errors import GptanimError
 from model.settings import cache_root
+from scenes.catalog import SceneEntry
 
 TICK_SECONDS = 5.0
 
 
 class WarmPool(ScenePool):
-    """A ScenePool kept between previews, whose scenes not yet started can be cancelled."""
+    """A ScenePool kept between previews, whose scenes not yet started can be cancelled. A scene goes to
+    an idle worker that drew it before, when there is one: that worker has its texts cached."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cancel = threading.Event()
         self.busy, self.settled = 0, threading.Condition()
+        self.choosing, self.drew = threading.Lock(), {}  # worker's pid -> names of the scenes it drew
+
+    def take(self, entry: SceneEntry) -> tuple[subprocess.Popen, IO]:
+        with self.choosing:
+            idle = []
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    idle.append(self.idle.get_nowait())
+            if not idle:
+                chosen = self.start()
+            else:
+                chosen = next((w for w in idle if entry.name in self.drew.get(w[0].pid, ())), idle[0])
+                for worker in idle:
+                    if worker is not chosen:
+                        self.idle.put(worker)
+            self.drew.setdefault(chosen[0].pid, set()).add(entry.name)
+            return chosen
 
     def run(self, *args, **kwargs) -> dict:
         if self.cancel.is_set():
@@ -153,7 +175,11 @@ class Server:
         sweep(warm_dir())  # what a killed server left: its workers' scratch folders
         self.path.unlink(missing_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(str(self.path))
+        umask = os.umask(0o177)  # only the user may connect: a request says where to write
+        try:
+            listener.bind(str(self.path))
+        finally:
+            os.umask(umask)
         listener.listen(16)
         listener.settimeout(1.0)
         print(f"warm preview {self.key} listening, pid {os.getpid()}", file=self.log, flush=True)
