@@ -58,7 +58,9 @@ class WarmPool(ScenePool):
             idle = []
             with contextlib.suppress(queue.Empty):
                 while True:
-                    idle.append(self.idle.get_nowait())
+                    worker = self.idle.get_nowait()
+                    if worker[0].poll() is None:  # one that died while idle is left out
+                        idle.append(worker)
             if not idle:
                 chosen = self.start()
             else:

@@ -170,6 +170,34 @@ def test_a_server_killed_mid_preview_is_replaced_by_this_process(warm, tmp_path)
     assert len(servers(warm)) == 1 and pictures(tmp_path / "again") == pictures(tmp_path / "here")
 
 
+def test_a_render_worker_killed_mid_preview_is_replaced_by_this_process(warm, tmp_path):
+    gptanim(warm, "--warm")
+    [server] = servers(warm)
+    prompt = new_prompt("lynx")
+    cmd = [sys.executable, "-m", "gptanim", "preview", *preview_args(prompt, tmp_path / "cut")]
+    proc = subprocess.Popen(cmd, env=warm, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if line.startswith("drawing the last frame"):  # both workers are drawing a scene
+            workers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and parent(p) == server]
+            os.kill(int(workers[0].name), signal.SIGKILL)
+            break
+    _, rest = proc.communicate(timeout=600)
+    assert proc.returncode == 0, rest
+    assert "a render worker stopped" in rest and "previewing in this process" in rest
+    assert gptanim(warm, *preview_args(prompt, tmp_path / "here"), extra={"GPTANIM_WARM": "0"}).returncode == 0
+    assert pictures(tmp_path / "cut") == pictures(tmp_path / "here") and len(pictures(tmp_path / "here")) == 3
+    assert servers(warm) == [server]  # it carries on, with a new worker
+    again = gptanim(warm, *preview_args(new_prompt("mole"), tmp_path / "again"))
+    assert again.returncode == 0 and "could not be used" not in again.stderr, again.stderr
+
+
+def parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def test_ctrl_c_in_the_command_keeps_the_server_and_what_it_drew(warm, tmp_path):
     gptanim(warm, "--warm")
     [server] = servers(warm)
@@ -194,7 +222,7 @@ def test_ctrl_c_in_the_command_keeps_the_server_and_what_it_drew(warm, tmp_path)
 def test_other_code_or_settings_replace_the_server(warm, tmp_path):
     gptanim(warm, "--warm")
     [old] = servers(warm)
-    done = gptanim(warm, *preview_args(new_prompt("deer"), tmp_path), extra={"GPTANIM_THEME_TEST": "1"})
+    done = gptanim(warm, *preview_args(new_prompt("deer"), tmp_path), extra={"GPTANIM_KEY_TEST": "1"})
     assert done.returncode == 0 and "could not be used" not in done.stderr
     deadline = time.monotonic() + 60
     while alive(old) and time.monotonic() < deadline:
