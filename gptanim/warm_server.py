@@ -268,15 +268,16 @@ class Server:
         sys.stdout = Stream(channel, "out")
         sys.stderr = Stream(channel, "err", bool(message.get("tty")), message.get("columns"))
         try:
-            os.chdir(message["cwd"])
+            try:
+                os.chdir(message["cwd"])  # the requester's: relative paths in its options are read from there
+            except OSError as exc:
+                raise GptanimError(f"cannot work in the current folder {message['cwd']}: {exc.strerror}") from None
             code = preview_here(args, self.pool, self.load)
             reply = {"done": code}
         except WorkerDied as exc:
             reply = {"fault": f"a render worker stopped: {exc}"}
         except GptanimError as exc:
             reply = {"error": str(exc)}
-        except FileNotFoundError as exc:
-            reply = {"error": f"the folder {message['cwd']} is gone: {exc.strerror}"}
         except Exception as exc:  # noqa: BLE001 - a fault of the server: the command previews in-process
             traceback.print_exc(file=streams[1])
             reply = {"fault": f"{type(exc).__name__}: {exc}".splitlines()[0]}
