@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from gptanim.render import fingerprint
 from gptanim.warm import source_key
+from model.trace_data import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = "Title,Tokenization"  # two quick stills: the prompt's tokens, and a scene that does not show it
@@ -102,14 +104,18 @@ def test_a_warm_preview_draws_what_the_command_draws_without_torch_here(warm, tm
     assert served.returncode == 0, served.stderr
     assert served.stderr.splitlines()[-1] == "torch not imported"
     assert servers(warm) == [server]
-    here = gptanim(warm, *preview_args(prompt, tmp_path / "here"), extra={"GPTANIM_WARM": "0"})
+    # The same preview in the command's own process, with a cache of its own: it computes its own Trace.
+    fresh = {"GPTANIM_WARM": "0", "GPTANIM_CACHE": str(tmp_path / "cache")}
+    here = gptanim(warm, *preview_args(prompt, tmp_path / "here"), extra=fresh)
     assert here.returncode == 0, here.stderr
+    assert here.stderr.splitlines()[-1] == "torch imported"
     assert served.stdout.replace(str(tmp_path / "warm"), "OUT") == here.stdout.replace(str(tmp_path / "here"), "OUT")
-    said = sorted(served.stderr.splitlines()[:-1])  # the scenes finish in any order
-    assert said[-1].startswith("running the embedded model on the prompt")  # the Trace computed by the server
-    assert said[:-1] == sorted(here.stderr.splitlines()[:-1])  # here it is cached
+    assert sorted(served.stderr.splitlines()[:-1]) == sorted(here.stderr.splitlines()[:-1])  # in any order
     drawn = pictures(tmp_path / "warm")
     assert len(drawn) == 3 and drawn == pictures(tmp_path / "here")
+    [made_here] = (tmp_path / "cache" / "traces").glob("*.npz")  # named by the settings, code and weights
+    made_warm = Trace.load(Path(warm["GPTANIM_CACHE"]) / "traces" / made_here.name)
+    assert fingerprint(made_warm, True) == fingerprint(Trace.load(made_here), True)
     assert gptanim(warm, *preview_args(prompt, tmp_path / "here"), "--no-warm").returncode == 0
     assert servers(warm) == [server]
 
