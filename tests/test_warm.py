@@ -138,7 +138,15 @@ def test_bad_input_through_the_server_is_one_line_exit_2(warm, tmp_path, args, n
     assert len(servers(warm)) == 1  # the server is still there
 
 
+def test_a_bad_idle_time_is_one_line_exit_2(warm, tmp_path):
+    done = gptanim(warm, "--prompt", "hi", "--out", str(tmp_path), extra={"GPTANIM_WARM_IDLE": "soon"})
+    assert done.returncode == 2
+    said = "gptanim preview: error: GPTANIM_WARM_IDLE must be a number of seconds, got 'soon'"
+    assert done.stderr.splitlines()[0] == said
+
+
 def test_two_previews_at_once_are_both_drawn(warm, tmp_path):
+    gptanim(warm, "--stop")  # both start at once with no server: one starts it, the other waits for it
     prompts = [new_prompt("owl"), new_prompt("hare")]
     cmds = [[sys.executable, "-m", "gptanim", "preview", *preview_args(p, tmp_path / str(i), "Tokenization")]
             for i, p in enumerate(prompts)]  # fmt: skip
