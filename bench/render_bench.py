@@ -15,7 +15,10 @@ an unchanged re-render at most 10 s. The Trace's own target is `bench/trace_benc
 Scene videos go to a temporary folder (always rendered afresh); the narration's audio is kept in the
 caller's cache ($GPTANIM_CACHE/voice), so that the renders time rendering: the bench says how many
 beats it had to synthesise, and in which pass. The preview runs `gptanim preview` as a user would: for
-a prompt made up for this run (its Trace is computed: torch starts) and then once more (cached).
+a prompt made up for this run (its Trace is computed: torch starts) and then once more (cached), first
+without the warm preview (GPTANIM_WARM=0), then once starting it, then twice with it running (a new
+prompt, the same again); the warm preview's CPU (its process and workers) is counted in those, and it is
+stopped before and after.
 Peak memory is the resident memory of the whole process tree (the bench and its render workers,
 sampled from /proc every 0.1 s) during each 2-job render.
 """
@@ -41,6 +44,7 @@ from gptanim.lecture import DEFAULT_LECTURE, load_lecture  # noqa: E402
 from gptanim.render import QUALITIES, pick_scenes, render_lecture  # noqa: E402
 from model.cache import cached_path, cached_trace  # noqa: E402
 from model.settings import cache_root  # noqa: E402
+from scenes.catalog import SceneEntry  # noqa: E402
 
 ANCHOR = Path(__file__).resolve().parent / "anchor.py"
 ANCHOR_SECONDS = 10.0
@@ -129,13 +133,65 @@ def timed_render(trace, trace_file, out, quality, scenes, jobs, voice) -> tuple[
     return spent, result, memory
 
 
-def preview_command(prompt: str, scenes: list[str], out: Path) -> tuple[float, float]:
-    """Wall seconds and CPU seconds of `gptanim preview` for `prompt`, as a user runs it."""
+def tree_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) spent so far by the processes `pids` and their running descendants."""
+    parents, ticks = {}, {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)], ticks[int(entry.name)] = int(fields[1]), int(fields[11]) + int(fields[12])
+            except (OSError, ValueError, IndexError):
+                pass
+    tree, grew = set(pids) & set(ticks), True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(ticks[pid] for pid in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def preview_command(prompt: str, scenes: list[str], out: Path, warm: bool = False, *flags: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of `gptanim preview` for `prompt`, as a user runs it; with `warm`, the
+    warm preview's CPU (server and workers) is counted too."""
+    from gptanim.warm import server_pids
+
     cmd = [str(Path(sys.executable).parent / "gptanim"), "preview", "--quiet", "--prompt", prompt,
-           "--scenes", ",".join(scenes), "--out", str(out)]  # fmt: skip
+           "--scenes", ",".join(scenes), "--out", str(out), *flags]  # fmt: skip
+    env = {**os.environ, "GPTANIM_WARM": "1" if warm else "0"}
+    before = tree_cpu(server_pids())
     start, cpu = time.perf_counter(), cpu_seconds()
-    subprocess.run(cmd, cwd=ROOT, check=True)
-    return time.perf_counter() - start, cpu_seconds() - cpu
+    subprocess.run(cmd, cwd=ROOT, check=True, env=env)
+    spent, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    return spent, cpu + (tree_cpu(server_pids()) - before if warm else 0.0)
+
+
+def preview_lines(scenes: list[SceneEntry], out: Path, lines: Lines) -> None:
+    """`gptanim preview` without the warm preview (cold), the first one that starts it, and with it running;
+    each for a prompt made up for this run (its Trace is computed) and then once more (cached)."""
+    names = [s.file + ":" + s.name if s.file else s.name for s in scenes]
+    run = iter(range(100))
+
+    def prompt() -> str:  # a prompt this cache has not seen
+        return f"The wolf counted {time.time_ns() % 10**6 + next(run)} stones"
+
+    stop = [str(Path(sys.executable).parent / "gptanim"), "preview", "--stop", "--quiet"]
+    subprocess.run(stop, cwd=ROOT, check=True)
+    try:
+        cold, warm = prompt(), prompt()
+        runs = [
+            ("cold (no warm preview), new prompt", cold, False, TARGET_PREVIEW_NEW),
+            ("cold, cached prompt", cold, False, TARGET_PREVIEW_CACHED),
+            ("new prompt, starting the warm preview", prompt(), True, TARGET_PREVIEW_NEW),
+            ("warm, new prompt", warm, True, TARGET_PREVIEW_NEW),
+            ("warm, cached prompt", warm, True, TARGET_PREVIEW_CACHED),
+        ]
+        for label, text, use_warm, target in runs:
+            spent, cpu = preview_command(text, names, out, use_warm)
+            lines.append(f"preview, {label}: {spent:.1f} s wall, {cpu:.1f} CPU s ({verdict(spent, target)}); "
+                         f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    finally:
+        subprocess.run(stop, cwd=ROOT, check=True)
 
 
 class Lines(list):
@@ -213,15 +269,7 @@ def main() -> None:
             unchanged = time.perf_counter() - start
             lines.append(f"unchanged re-render: {unchanged:.1f} s ({verdict(unchanged, TARGET_UNCHANGED)})")
         if "preview" not in skip:
-            prompt = f"The wolf counted {time.time_ns() % 10**6} stones"  # a prompt this cache has not seen
-            names = [s.file + ":" + s.name if s.file else s.name for s in scenes]
-            new = preview_command(prompt, names, tmp / "preview")
-            cached = preview_command(prompt, names, tmp / "preview")
-            lines += [
-                f"preview, new prompt: {new[0]:.1f} s wall, {new[1]:.1f} CPU s ({verdict(new[0], TARGET_PREVIEW_NEW)})",
-                f"preview, cached prompt: {cached[0]:.1f} s wall, {cached[1]:.1f} CPU s "
-                f"({verdict(cached[0], TARGET_PREVIEW_CACHED)})",
-            ]
+            preview_lines(scenes, tmp / "preview", lines)
         if args.voice_speed and voice == "joe":
             load, spent, spoken = voice_speed(result["folder"], tmp / "fresh")
             lines.append(f"voice: load {load:.1f} s; synthesis {spent:.1f} s for {spoken:.1f} s of speech, "

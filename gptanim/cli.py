@@ -93,13 +93,15 @@ def say(args, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def traced(args, settings):
-    """The Trace for `settings`, from the cache, else by running the model (saying so: it takes seconds)."""
+def traced(args, settings, loader=None):
+    """The Trace for `settings`, from the cache, else by running the model (saying so: it takes seconds).
+    `loader(name)` gives the loaded model when it must run (the warm preview keeps it loaded)."""
     from model.cache import cached_path, cached_trace
 
     if not cached_path(settings).exists():
         model = settings.model or "the embedded model"
         say(args, f"running {model} on the prompt (first time with these settings; torch takes a few seconds to load)")
+        return cached_trace(settings, loader(settings.model) if loader else None)
     return cached_trace(settings)
 
 
@@ -157,7 +159,7 @@ def summary(trace) -> str:
     return "\n".join(lines)
 
 
-def lecture_trace(args):
+def lecture_trace(args, loader=None):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from model.cache import cached_path
@@ -168,7 +170,7 @@ def lecture_trace(args):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
-    trace = traced(args, settings)
+    trace = traced(args, settings, loader)
     return lecture, trace, cached_path(settings)
 
 
@@ -211,8 +213,24 @@ def cmd_render(args) -> int:
 
 
 def cmd_preview(args) -> int:
+    """A warm preview process (`gptanim.warm`) draws the stills when one can be used; else this process does."""
+    from gptanim import warm
+
+    if args.stop:
+        return warm.stop_all(report=lambda text: say(args, text))
+    if args.warm:
+        return warm.start_only(report=lambda text: say(args, text))
+    if warm.enabled(args):
+        done = warm.preview_remotely(args)
+        if done is not None:
+            return done
+    return preview_here(args)
+
+
+def preview_here(args, pools=None, loader=None) -> int:
     """The stills are drawn by render workers started first: they load manim while the model runs (when the
-    Trace is not cached), and each still is kept by what it shows, so a prompt previewed again draws nothing."""
+    Trace is not cached), and each still is kept by what it shows, so a prompt previewed again draws nothing.
+    The warm preview passes its own workers (`pools(theme)`, kept running) and model `loader`."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import ScenePool, pick_scenes, preview, slug
     from model.cache import cached_path
@@ -221,10 +239,11 @@ def cmd_preview(args) -> int:
     scenes = pick_scenes(args.scenes or lecture.scenes)
     theme = theme_of(args, lecture)
     out = Path(args.out)
-    with ScenePool(out, still=True, theme=theme) as pool:
-        if not cached_path(settings_from(args, lecture)).exists():
-            pool.warm(min(args.jobs, len(scenes)))
-        lecture, trace, trace_file = lecture_trace(args)
+    own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
+    with own as pool:
+        if not cached_path(settings_from(args, lecture)).exists():  # a warm preview's pool has its workers
+            pool.warm(max(0, min(args.jobs, len(scenes)) - len(pool.workers)))
+        lecture, trace, trace_file = lecture_trace(args, loader)
         folder = out / slug(trace, theme) / "preview"
         sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,
                         store=out / ".stills", pool=pool)  # fmt: skip
@@ -372,6 +391,22 @@ def version_line() -> str:
     return f"gptanim {of('gptanim')} (manim {of('manim')}, manim-slides {of('manim-slides')})"
 
 
+WARM_HELP = """A warm preview: the first preview starts a process that stays in the background (torch and the model
+loaded, the render workers warm) and draws the later previews, so that a new prompt takes seconds. It listens
+on a socket in the cache folder ($GPTANIM_CACHE/warm), stops by itself after GPTANIM_WARM_IDLE seconds
+without a preview (default 900) or with --stop, and is replaced when gptanim's code, Python or the embedded
+model change. GPTANIM_WARM=0 (or --no-warm) previews in this process only."""
+
+
+def add_warm_options(p: argparse.ArgumentParser) -> None:
+    p.epilog = WARM_HELP
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--no-warm", action="store_true", help="preview in this process, without the warm preview")
+    group.add_argument("--warm", action="store_true", help="start the warm preview (if not running) and wait for it")
+    group.add_argument("--stop", action="store_true", help="stop the warm preview")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
     parser.add_argument("--version", action="version", version=version_line())
@@ -412,6 +447,8 @@ def build_parser() -> Parser:
             p.add_argument("--info-window", action="store_true", help="also show the notes and the next slide")
             p.add_argument("--start-at", metavar="SCENE", help="start at this scene of the lecture")
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
+        if name == "preview":
+            add_warm_options(p)
         p.set_defaults(run=run)
 
     p = sub.add_parser(
@@ -441,7 +478,8 @@ def build_parser() -> Parser:
 
 def output_lock(args):
     """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
-    if args.command not in ("render", "preview", "slides"):
+    only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
+    if args.command not in ("render", "preview", "slides") or only_the_server:
         return contextlib.nullcontext()
     from gptanim.render import output_lock as lock
 

@@ -40,6 +40,10 @@ QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEME in the render processes
 
 
+class WorkerDied(GptanimError):
+    """A render process stopped without answering (killed, crashed): not the scene's own error."""
+
+
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
     if names is None or names == []:
         return list(SCENES)
@@ -232,11 +236,15 @@ class ScenePool:
         for _ in range(n):
             self.idle.put(self.start())
 
-    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
+    def take(self, entry: SceneEntry) -> tuple[subprocess.Popen, IO]:
+        """An idle worker for `entry`, else a new one."""
         try:
-            proc, log = self.idle.get_nowait()
+            return self.idle.get_nowait()
         except queue.Empty:
-            proc, log = self.start()
+            return self.start()
+
+    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
+        proc, log = self.take(entry)
         job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
                "quality": quality, "voice": voice}  # fmt: skip
         try:
@@ -248,7 +256,7 @@ class ScenePool:
         if not line:  # the worker died: say what it last said
             log.seek(0)
             said = [ln for ln in log.read().splitlines() if ln.strip()] or ["the render process stopped"]
-            raise GptanimError(f"scene {entry.name} failed to render: {said[-1]}")
+            raise WorkerDied(f"scene {entry.name} failed to render: {said[-1]}")
         self.idle.put((proc, log))
         reply = json.loads(line)
         if not reply["ok"]:
@@ -387,7 +395,9 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     on_terminal = progress and sys.stderr.isatty()
     layout = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]"
     total = sum(item[0].render_weight for item in work)
-    with tqdm(total=total, disable=not on_terminal, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout) as bar:
+    width = getattr(sys.stderr, "columns", None)  # a warm preview's stream says the client's terminal width
+    with tqdm(total=total, disable=not on_terminal, desc=f"{desc} 0/{len(work)} scenes", bar_format=layout,
+              ncols=width) as bar:  # fmt: skip
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
             futures = {pool.submit(run, *item): item for item in work}

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+os.environ["GPTANIM_WARM"] = "0"  # previews in the test's own processes; tests/test_warm.py starts its servers
 SAMPLE_TEXT = (
     "Once upon a time there lived a king and a queen who had a daughter. The little girl loved the forest, "
     "and every day she walked with her brother to the river. 'Good morning,' said the wolf to the boy.\n"
