@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from model.errors import GptanimError
@@ -16,11 +16,38 @@ class SceneEntry:
     module: str  # file under scenes/, without .py
     summary: str
     uses_temperature: bool = False  # re-rendered when only the temperature changes
-    # Rough seconds to render at 480p15 (bench/render_bench.py, default lecture). Only orders the
-    # work: long scenes start first, so that the workers finish together.
-    render_weight: float = 6.0
+    # CPU seconds to render at 480p15, narrated (RENDER_SECONDS). Only orders the work: long scenes
+    # start first, so that the workers finish together.
+    render_weight: float = 8.0
     file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
 
+
+# Each scene's CPU seconds to render at 480p15 with the narration, default prompt, measured one after
+# another in one render worker (2026-11-29, after issue 23's speedups; the whole lecture 276 s).
+# EmbeddingSpace turns its view all the time: every frame is drawn anew.
+RENDER_SECONDS = {
+    "Title": 6,
+    "TransformersEverywhere": 10,
+    "PredictSampleRepeat": 13,
+    "Chat": 15,
+    "InsideTransformer": 18,
+    "Tokenization": 7,
+    "EmbeddingMatrix": 8,
+    "EmbeddingSpace": 83,
+    "ContextEmbedding": 8,
+    "WeightsAndData": 8,
+    "ParameterTally": 8,
+    "Learning": 19,
+    "AttentionPattern": 9,
+    "AttentionFlow": 5,
+    "MLPBlock": 10,
+    "Unembedding": 7,
+    "LastPosition": 10,
+    "Softmax": 7,
+    "Temperature": 18,
+    "TopKTopP": 5,
+    "Recap": 4,
+}
 
 SCENES = [
     SceneEntry("Title", "opening", "What G, P and T stand for, and the road map of the lecture."),
@@ -34,21 +61,18 @@ SCENES = [
         "opening",
         "Predict a distribution over the next token, sample one, append it, repeat.",
         uses_temperature=True,
-        render_weight=14,
     ),
     SceneEntry(
         "Chat",
         "story",
         "A chatbot is a GPT continuing a script: the real model writes the assistant's reply token by token.",
         uses_temperature=True,
-        render_weight=12,
     ),
     SceneEntry(
         "InsideTransformer",
         "opening",
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
         uses_temperature=True,
-        render_weight=23,
     ),
     SceneEntry(
         "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
@@ -58,7 +82,6 @@ SCENES = [
         "EmbeddingSpace",
         "embeddings",
         "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products.",
-        render_weight=14,
     ),
     SceneEntry(
         "ContextEmbedding",
@@ -69,7 +92,6 @@ SCENES = [
         "WeightsAndData",
         "weights",
         "Weights versus data, and one real query entry summed term by term.",
-        render_weight=10,
     ),
     SceneEntry(
         "ParameterTally",
@@ -80,7 +102,6 @@ SCENES = [
         "Learning",
         "learning",
         "Random weights tuned by backpropagation: the loss curve, and this prompt at each training snapshot.",
-        render_weight=16,
     ),
     SceneEntry(
         "AttentionPattern",
@@ -100,7 +121,6 @@ SCENES = [
         "Temperature",
         "unembedding",
         "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures.",
-        render_weight=22,
     ),
     SceneEntry(
         "TopKTopP", "unembedding", "Top-k and top-p truncation of the real distribution, renormalised, sampled."
@@ -111,6 +131,7 @@ SCENES = [
         "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next.",
     ),
 ]
+SCENES = [replace(entry, render_weight=RENDER_SECONDS.get(entry.name, entry.render_weight)) for entry in SCENES]
 
 BY_NAME = {entry.name: entry for entry in SCENES}
 
