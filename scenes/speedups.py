@@ -7,11 +7,15 @@ Manim is pinned (0.21.0), so each replacement is checked against the version it 
 from __future__ import annotations
 
 import copy
+import weakref
 
 import av
 import numpy as np
 from manim import ManimColor
+from manim.camera.camera import Camera
 from manim.constants import CapStyleType, LineJointType
+from manim.mobject.geometry.arc import TipableVMobject
+from manim.mobject.geometry.tips import ArrowTriangleFilledTip
 from manim.mobject.mobject import Mobject
 from manim.mobject.types.vectorized_mobject import VMobject
 from manim.scene.scene_file_writer import _PartialMovieEncodeJob
@@ -102,6 +106,73 @@ def mobject_copy(self, memo: dict):
     return result
 
 
+PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # VMobject -> (points, their path, last drawn)
+NEAR = 1e-9  # frame units (a pixel at 4K is 0.004): points this close to a moved copy are that copy
+
+
+def cairo_path(self, ctx, vmobject):
+    """`Camera.set_cairo_context_path` that hands Cairo a path it has already built when a VMobject is drawn
+    again with the same points (the same picture), or with the same points moved (moved by Cairo: the same
+    picture within Cairo's own curve tolerance, a tenth of a pixel). A caption fading in, a label following
+    the turning view, a column of numbers sliding: the same glyph outlines are drawn every frame, each curve
+    one Python call. A path is kept from a mobject's second drawing on (the arrows redrawn every frame,
+    drawn once each, cost only the copy of their points); a moved mobject drawn twice at its new place
+    gets its path built there again, so a picture at rest is always drawn exactly."""
+    points = self.transform_points_pre_display(vmobject, vmobject.points)
+    seen = PATHS.get(vmobject)
+    if seen is None or not len(points):  # a first drawing: only its points are kept
+        cairo_path.original(self, ctx, vmobject)
+        if len(points):
+            PATHS[vmobject] = (points.copy(), None, points.copy())
+        return self
+    drawn, path, last = seen
+    if path is not None and drawn.shape == points.shape:
+        if np.array_equal(points, drawn):
+            ctx.new_path()
+            ctx.append_path(path)
+            return self
+        offset = points[0] - drawn[0]
+        if not np.array_equal(points, last) and np.abs(points - offset - drawn).max() <= NEAR:
+            ctx.new_path()
+            ctx.save()
+            ctx.translate(offset[0], offset[1])
+            ctx.append_path(path)
+            ctx.restore()  # the path stays: it is not part of Cairo's saved state
+            PATHS[vmobject] = (drawn, path, points.copy())
+            return self
+    # No path yet, a new shape, or at rest at a new place: built here, and kept.
+    cairo_path.original(self, ctx, vmobject)
+    PATHS[vmobject] = (points.copy(), ctx.copy_path(), points.copy())
+    return self
+
+
+TIPS: dict[tuple, VMobject] = {}
+
+
+def style_key(value):
+    return tuple(value.to_rgba()) if isinstance(value, ManimColor) else (type(value).__name__, repr(value))
+
+
+def unpositioned_tip(self, tip_shape=None, tip_length=None, tip_width=None):
+    """`TipableVMobject.get_unpositioned_tip`: a copy of the tip made once per shape, size and style, instead
+    of a new one built each time (an arrow redrawn every frame builds one every frame; most of its cost).
+    The same arguments reach the tip's class as in manim's own, so the copy is what it would have built."""
+    shape = tip_shape or ArrowTriangleFilledTip
+    style = {}
+    if shape is ArrowTriangleFilledTip:
+        style["width"] = self.get_default_tip_length() if tip_width is None else tip_width
+    length = self.get_default_tip_length() if tip_length is None else tip_length
+    color = self.get_color()
+    style.update({"fill_color": color, "stroke_color": color}, **self.tip_style)
+    key = (shape, length, tuple(sorted((k, style_key(v)) for k, v in style.items())))
+    if key not in TIPS:
+        TIPS[key] = shape(length=length, **style)
+    tip = TIPS[key].copy()
+    for part in tip.get_family():
+        del part.original_id  # a copy's mark, which a tip built anew does not have
+    return tip
+
+
 def apply() -> None:
     if getattr(VMobject, "gptanim_speedups", False):
         return
@@ -109,6 +180,10 @@ def apply() -> None:
     family.original, mobject_copy.original = Mobject.get_family, Mobject.__deepcopy__
     Mobject.get_family = family
     Mobject.__deepcopy__ = mobject_copy
+    unpositioned_tip.original = TipableVMobject.get_unpositioned_tip
+    TipableVMobject.get_unpositioned_tip = unpositioned_tip
+    cairo_path.original = Camera.set_cairo_context_path
+    Camera.set_cairo_context_path = cairo_path
     encode_frame.original = _PartialMovieEncodeJob._encode_and_write_frame
     _PartialMovieEncodeJob._encode_and_write_frame = encode_frame
     VMobject.gptanim_speedups = True

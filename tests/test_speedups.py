@@ -8,7 +8,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from manim import Arrow, Axes, DecimalNumber, Dot, Mobject, Rectangle, VGroup
+from manim import (
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    Arrow,
+    Axes,
+    DecimalNumber,
+    Dot,
+    DoubleArrow,
+    Line,
+    Mobject,
+    Rectangle,
+    VGroup,
+)
+from manim.camera.camera import Camera
+from manim.mobject.geometry.arc import TipableVMobject
 from PIL import Image
 
 from scenes import base, speedups  # noqa: F401 - importing scenes.base applies the speedups
@@ -131,3 +147,57 @@ def test_a_still_finished_at_once_is_manims_last_frame(scene_name, scene_traces,
     fast, played = still_both_ways(scene_name, scene_traces["default"])
     difference = np.abs(fast - played).max(axis=-1)
     assert difference.max() <= 16 and (difference > 8).sum() <= 5
+
+
+ARROWS = [
+    lambda: Arrow(
+        ORIGIN, [1.0, 2.0, 0.0], buff=0, color="#ff8800", tip_length=0.14, max_tip_length_to_length_ratio=0.1
+    ),
+    lambda: Arrow(
+        ORIGIN, [0.2, 0.1, 0.0], buff=0.06, stroke_width=3, tip_length=0.14, max_tip_length_to_length_ratio=0.35
+    ),
+    lambda: DoubleArrow(ORIGIN, [3.0, 0.0, 0.0]),
+    lambda: Line(ORIGIN, RIGHT).add_tip(tip_length=0.2),
+]
+
+
+@pytest.mark.parametrize("k", range(len(ARROWS)))
+def test_an_arrow_with_a_kept_tip_is_manims_arrow(k):
+    ours = [ARROWS[k]() for _ in range(2)]  # the second takes the kept tip
+    faster = TipableVMobject.get_unpositioned_tip
+    TipableVMobject.get_unpositioned_tip = speedups.unpositioned_tip.original
+    try:
+        manims = [ARROWS[k]() for _ in range(2)]
+    finally:
+        TipableVMobject.get_unpositioned_tip = faster
+    for a, b in zip(ours, manims, strict=True):
+        twin_pairs(a, b, {})
+
+
+def drawn(mobs, builder) -> np.ndarray:
+    faster = Camera.set_cairo_context_path
+    Camera.set_cairo_context_path = builder
+    try:
+        camera = Camera(pixel_width=640, pixel_height=360)
+        camera.capture_mobjects(mobs)
+        return camera.pixel_array.astype(int)
+    finally:
+        Camera.set_cairo_context_path = faster
+
+
+def test_a_kept_path_draws_manims_picture():
+    """Drawn again unchanged, a kept path gives the same pixels; moved, the same within Cairo's own curve
+    tolerance (a tenth of a pixel: edge pixels may differ a little)."""
+    word = make_text("Queen − king", font_size=40)
+    arrow = Arrow(LEFT, RIGHT + UP)
+    for _ in range(4):  # kept from the second drawing on
+        ours = drawn([word, arrow], speedups.cairo_path)
+        assert np.array_equal(ours, drawn([word, arrow], speedups.cairo_path.original))
+    for shift in ([0.37, -0.21, 0.0], [1e-3, 2e-3, 0.0], [-2.0, 1.0, 0.0]):
+        word.shift(shift)
+        arrow.shift(shift)
+        ours, manims = drawn([word, arrow], speedups.cairo_path), drawn([word, arrow], speedups.cairo_path.original)
+        difference = np.abs(ours - manims).max(axis=-1)
+        assert difference.max() <= 32 and (difference > 8).sum() <= 20
+    word.set_opacity(0.5)  # a fade changes no point: the kept path is drawn in the new colour
+    assert np.array_equal(drawn([word], speedups.cairo_path), drawn([word], speedups.cairo_path.original))
