@@ -66,10 +66,30 @@ def main() -> None:
         with torch.no_grad():
             loaded.model(input_ids=input_ids)
 
+    from model import chat, learning
+
+    parts = {"learning": [], "chat": []}  # seconds of each call, to tell the Trace's parts apart
+
+    def clocked(module, name, key):
+        inner = getattr(module, name)
+
+        def call(*a, **kw):
+            start = time.perf_counter()
+            try:
+                return inner(*a, **kw)
+            finally:
+                parts[key].append(time.perf_counter() - start)
+
+        setattr(module, name, call)
+
+    clocked(learning, "record", "learning")
+    clocked(chat, "converse", "chat")
     bare_only = TraceSettings(prompt=prompt, generate=0, compare_temperatures=[])
     default = TraceSettings(prompt=prompt)
     bare(), trace(bare_only, loaded), trace(default, loaded)  # warm up (geometry cached on disk by weights)
     rounds = {"bare": [], "trace": [], "default": [], "bare cpu": [], "trace cpu": []}
+    for calls in parts.values():
+        calls.clear()
     for _ in range(args.rounds):
         rounds["bare"].append(timed(bare))
         rounds["trace"].append(timed(lambda: trace(bare_only, loaded)))
@@ -78,6 +98,7 @@ def main() -> None:
         if len(rounds["default"]) < 3:
             rounds["default"].append(timed(lambda: trace(default, loaded)))
     t_bare, t_trace, t_default, c_bare, c_trace = (statistics.median(v) for v in rounds.values())
+    t_learning, t_chat = (statistics.median(v) for v in parts.values())
     ratio = t_trace / t_bare
     print(f"prompt: {len(ids)} tokens, model {loaded.name} ({loaded.model.num_parameters():,} parameters), "
           f"torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -86,6 +107,12 @@ def main() -> None:
     print(f"bare forward pass                         {t_bare * 1e3:8.2f} ms")
     print(f"Trace compute, no generation              {t_trace * 1e3:8.2f} ms   ({ratio:.2f}x bare; "
           f"target <= {TARGET:g}x: {'met' if ratio <= TARGET else 'NOT met'})")  # fmt: skip
+    rest = t_trace - t_learning - t_chat
+    print(f"  of which the learning record           {t_learning * 1e3:8.2f} ms   ({t_learning / t_bare:.2f}x bare: the prompt "
+          f"on every stage's weights, each with a greedy continuation)")  # fmt: skip
+    print(f"  of which the chat script and its reply {t_chat * 1e3:8.2f} ms   ({t_chat / t_bare:.2f}x bare)")
+    print(f"  the rest (the prompt's own passes, every array, logit lens, weights, geometry, tally) "
+          f"{rest * 1e3:.2f} ms ({rest / t_bare:.2f}x bare)")  # fmt: skip
     print(f"the same in CPU time: bare {c_bare * 1e3:.2f} ms, Trace {c_trace * 1e3:.2f} ms ({c_trace / c_bare:.2f}x; "
           f"target <= {TARGET:g}x: {'met' if c_trace / c_bare <= TARGET else 'NOT met'})")  # fmt: skip
     print(f"Trace compute, default settings           {t_default * 1e3:8.2f} ms   ({t_default / t_bare:.2f}x bare; "
