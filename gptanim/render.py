@@ -30,6 +30,7 @@ from typing import IO
 import numpy as np
 
 from gptanim.subtitles import lecture_cues, srt
+from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
 from model.trace_data import Trace
 from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
@@ -155,16 +156,6 @@ def temporary_name(final: Path) -> Path:
 def scratch_folder(parent: Path) -> Path:
     """A new temporary folder in `parent`, named like `temporary_name`'s files (so `sweep` knows it)."""
     return Path(tempfile.mkdtemp(prefix=f".scratch.{os.getpid()}-", suffix=".part", dir=parent))
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def sweep(folder: Path) -> None:

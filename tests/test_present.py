@@ -86,8 +86,8 @@ def test_presenter_opens_advances_and_quits(one_scene_lecture, display):
             presenter.kill()
     said = presenter.stdout.read()
     assert said == "", said  # --quiet: not even Qt's and FFmpeg's chatter
-    lit = np.mean(second > 60)  # the slide's text against the dark background
-    assert lit > 0.01, f"the presenter's window looks blank ({lit:.4f} lit)"
+    lit = np.mean(second > 60)  # the slide's text against the dark background: about 1% of the window
+    assert lit > 0.005, f"the presenter's window looks blank ({lit:.4f} lit)"
     assert np.mean(np.abs(second - first) > 40) > 0.005, "→ did not change the slide"
 
 
