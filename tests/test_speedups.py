@@ -109,12 +109,16 @@ def test_a_copy_is_manims_copy(k):
 
 
 @pytest.fixture
-def still_worker():
+def still_worker(monkeypatch):
     """This process drawing stills as a still worker does; manim's own drawing back afterwards (the scene
-    tests read every frame)."""
+    tests read every frame), and the environment a render job sets (where its beats go) as it was."""
     from manim.renderer.cairo_renderer import CairoRenderer
 
     from gptanim import stills, worker
+
+    for name in ("GPTANIM_TRACE", "GPTANIM_BEATS_OUT", "GPTANIM_VOICE", "GPTANIM_SLIDES"):
+        monkeypatch.setenv(name, "")  # recorded now (set or not), restored after the test
+        monkeypatch.delenv(name)
 
     play, update_frame = CairoRenderer.play, CairoRenderer.update_frame
     worker.draw_only_the_last_frame()
