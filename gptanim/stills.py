@@ -140,13 +140,12 @@ def apply() -> None:
         self.skip_animations = self._original_skipping_status
         self.update_skipping_status()  # skipping, since only the last frame is saved
         scene.compile_animation_data(*args, **kwargs)
-        if finish_at_once(scene):
-            self.time += scene.duration
-            self.file_writer.add_partial_movie_file(None)
-            self.animations_hashes.append(None)
-            self.static_image = None
-        else:
+        self.time += scene.duration
+        self.file_writer.add_partial_movie_file(None)  # nothing is written: the play is skipped
+        self.animations_hashes.append(None)
+        if not finish_at_once(scene):
             play_compiled(self, scene)
+        self.static_image = None
         self.num_plays += 1
 
     CairoRenderer.play = play_for_still
@@ -154,10 +153,7 @@ def apply() -> None:
 
 
 def play_compiled(renderer, scene) -> None:
-    """The rest of manim's `CairoRenderer.play` when skipping, after `compile_animation_data`."""
-    renderer.time += scene.duration
-    renderer.file_writer.add_partial_movie_file(None)
-    renderer.animations_hashes.append(None)
+    """The rest of manim's `CairoRenderer.play` when skipping, after its bookkeeping (`play_for_still`)."""
     renderer.file_writer.begin_animation(False)
     scene.begin_animations()
     renderer.save_static_frame_data(scene, scene.static_mobjects)

@@ -1,4 +1,5 @@
-"""Faster versions of manim internals the lecture leans on; each gives exactly the same result as the original.
+"""Faster versions of manim internals the lecture leans on, each giving the original's result (a moved Cairo
+path: the same picture within Cairo's curve tolerance, see `cairo_path`).
 
 Applied once, when `scenes.base` is imported (every scene, plain `manim` runs and render workers alike).
 Manim is pinned (0.21.0), so each replacement is checked against the version it was written for.
