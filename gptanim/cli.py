@@ -93,20 +93,25 @@ def say(args, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def traced(args, settings, loader=None):
-    """The Trace for `settings`, from the cache, else by running the model (saying so: it takes seconds).
-    `loader(name)` gives the loaded model when it must run (the warm preview keeps it loaded)."""
-    from model.cache import cached_path, cached_trace
+def traced(args, settings, loader=None, sections=()):
+    """The Trace for `settings` with `sections` (trace_data.SECTIONS), from the cache, else by running the model
+    (saying so: it takes seconds). `loader(name)` gives the loaded model when it must run (the warm preview keeps
+    it loaded)."""
+    from model.cache import cached_path, cached_trace, is_cached
 
-    if not cached_path(settings).exists():
+    if not is_cached(settings, sections):
         model = settings.model or "the embedded model"
-        say(args, f"running {model} on the prompt (first time with these settings; torch takes a few seconds to load)")
-        return cached_trace(settings, loader(settings.model) if loader else None)
-    return cached_trace(settings)
+        first = "" if cached_path(settings).exists() else "first time with these settings; "
+        say(args, f"running {model} on the prompt ({first}torch takes a few seconds to load)")
+        return cached_trace(settings, loader(settings.model) if loader else None, sections)
+    return cached_trace(settings, sections=sections)
 
 
 def cmd_trace(args) -> int:
-    result = traced(args, settings_from(args))
+    from model.trace_data import SECTIONS
+
+    # The sections only Learning and Chat show are computed for them (render, preview), or with --all.
+    result = traced(args, settings_from(args), sections=SECTIONS if args.all or args.claims else ())
     if args.out:
         out = Path(args.out)
         try:
@@ -159,10 +164,13 @@ def summary(trace) -> str:
     return "\n".join(lines)
 
 
-def lecture_trace(args, loader=None):
-    """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in."""
+def lecture_trace(args, loader=None, names=None, sections=None):
+    """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in. The Trace has
+    the sections (trace_data.SECTIONS) that the scenes `names` (default: the lecture's) show, or `sections`."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
+    from gptanim.render import pick_scenes
     from model.cache import cached_path
+    from scenes.catalog import sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
@@ -170,7 +178,9 @@ def lecture_trace(args, loader=None):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
-    trace = traced(args, settings, loader)
+    if sections is None:
+        sections = sections_for(pick_scenes(lecture.scenes if names is None else names))
+    trace = traced(args, settings, loader, sections)
     return lecture, trace, cached_path(settings)
 
 
@@ -193,7 +203,7 @@ def render_from(args):
     scenes_arg = args.scenes
     if scenes_arg is not None:
         pick_scenes(scenes_arg)  # an unknown name fails before the model runs
-    lecture, trace, trace_file = lecture_trace(args)
+    lecture, trace, trace_file = lecture_trace(args, names=scenes_arg)
     quality = args.quality or lecture.settings.get("quality", "l")
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
@@ -233,7 +243,8 @@ def preview_here(args, pools=None, loader=None) -> int:
     The warm preview passes its own workers (`pools(theme)`, kept running) and model `loader`."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import ScenePool, pick_scenes, preview, slug
-    from model.cache import cached_path
+    from model.cache import is_cached
+    from scenes.catalog import sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     scenes = pick_scenes(args.scenes or lecture.scenes)
@@ -241,9 +252,9 @@ def preview_here(args, pools=None, loader=None) -> int:
     out = Path(args.out)
     own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
     with own as pool:
-        if not cached_path(settings_from(args, lecture)).exists():  # a warm preview's pool has its workers
+        if not is_cached(settings_from(args, lecture), sections_for(scenes)):  # a warm preview's pool has its workers
             pool.warm(max(0, min(args.jobs, len(scenes)) - len(pool.workers)))
-        lecture, trace, trace_file = lecture_trace(args, loader)
+        lecture, trace, trace_file = lecture_trace(args, loader, args.scenes or None)
         folder = out / slug(trace, theme) / "preview"
         sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,
                         store=out / ".stills", pool=pool)  # fmt: skip
@@ -314,7 +325,7 @@ def cmd_present(args) -> int:
 
     from gptanim.render import pick_scenes, slug
 
-    lecture, trace, _ = lecture_trace(args)
+    lecture, trace, _ = lecture_trace(args, sections=())  # only its name: the slides are drawn
     scenes = pick_scenes(args.scenes or lecture.scenes)
     slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
     missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
@@ -414,11 +425,13 @@ def build_parser() -> Parser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-Q", "--quiet", action="store_true", help="print nothing but errors")
 
-    p = sub.add_parser("trace", help="run the model on a prompt and save every number the scenes show",
+    p = sub.add_parser("trace", help="run the model on a prompt and save the numbers the scenes show",
                        parents=[common])  # fmt: skip
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
     p.add_argument("--claims", action="store_true", help="also print every statement the scenes make, with evidence")
+    p.add_argument("--all", action="store_true", help="also the chatbot's reply and the learning record, which only "
+                   "Chat and Learning show (render and preview compute them when the lecture has those scenes)")  # fmt: skip
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [  # name, run, help, takes --quality and --jobs

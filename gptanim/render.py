@@ -32,7 +32,7 @@ import numpy as np
 from gptanim.subtitles import lecture_cues, srt
 from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
-from model.trace_data import Trace
+from model.trace_data import SECTIONS, Trace
 from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
 from scenes.voice import RATE, decode, voice_from
 
@@ -80,16 +80,17 @@ def ascii_words(text: str, limit: int = 32) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:limit].strip("-") or "prompt"
 
 
-def fingerprint(trace: Trace, with_temperature: bool) -> str:
-    """A hash of what a scene can show; without the continuation and its temperature for scenes that don't."""
+def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS) -> str:
+    """A hash of what a scene can show: without the continuation and its temperature for scenes that don't, and
+    without the Trace sections it does not show (computed or not, they change nothing in its picture)."""
     meta = json.loads(json.dumps(trace.meta))
-    info = dict(trace.info)
+    info = {k: v for k, v in trace.info.items() if k not in SECTIONS or k in sections}
     if not with_temperature:
         meta["settings"].pop("temperature", None)
         info.pop("continuation", None)
         # Token texts are a function of the tokenizer; the continuation's tokens only add entries here.
         info.pop("vocab_display", None)
-        info.pop("chat", None)  # the chatbot's reply is drawn at the temperature too, and only by Chat
+    if "chat" not in sections:  # only Chat draws the chatbot's script and reply
         for name in ("chat_system", "chat_user"):
             meta["settings"].pop(name, None)
     digest = hashlib.sha256(json.dumps([meta, info], sort_keys=True).encode())
@@ -102,7 +103,7 @@ def fingerprint(trace: Trace, with_temperature: bool) -> str:
 def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark") -> str:
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
     the voice and the theme."""
-    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature).encode())
+    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     if entry.file:  # a scene of your own

@@ -10,14 +10,17 @@ import json
 import os
 import sys
 import time
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from model import snapshots
 from model.errors import GptanimError
-from model.loading import LoadedModel, identify
+from model.loading import LoadedModel, identify, load
 from model.settings import TraceSettings, cache_dir, cache_root, code_hash  # noqa: F401 (re-exported)
-from model.trace_data import FORMAT_VERSION, Trace
+from model.trace_data import FORMAT_VERSION, SECTIONS, Trace
 
 
 def cache_key(settings: TraceSettings, weights: str) -> str:
@@ -34,26 +37,47 @@ def cached_path(settings: TraceSettings, loaded: LoadedModel | None = None) -> P
     return cache_dir() / f"{cache_key(settings, weights)}.npz"
 
 
-def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
-    """The Trace for these settings, from the disk cache when it is there, else computed and stored.
+def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None, sections=SECTIONS) -> Trace:
+    """The Trace for these settings with `sections` (trace_data.SECTIONS: what only some scenes show), from the
+    disk cache when it is there, else computed and stored. A cached Trace that lacks a section asked for gets it
+    computed and added (the rest is not computed again).
 
-    A Trace found in the cache needs neither torch nor the model: only a hash of the weights' files.
+    A Trace found in the cache with its sections needs neither torch nor the model: only a hash of the weights'
+    files.
     """
     path = cached_path(settings, loaded)
+    found = None
     if path.exists():
         try:
-            return Trace.load(path)
+            found = Trace.load(path)
         except GptanimError as exc:
             print(f"gptanim: the cached Trace was damaged ({exc}); computing it again", file=sys.stderr)
             path.unlink(missing_ok=True)
+        if found is not None and all(name in found.info for name in sections):
+            return found
     # torch keeps a compiler cache in the system's temporary folder unless told otherwise: keep it with ours
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_root() / "torch"))
-    from model.run import trace  # torch and transformers: only when the model must run
+    from model.run import add_sections, trace  # torch and transformers: only when the model must run
 
-    result = trace(settings, loaded)
+    if found is None:
+        result = trace(settings, loaded, sections)
+    else:
+        result = add_sections(found, settings, loaded or load(settings.model), sections)
     result.save(path)
     sweep_stale(path.parent)
     return result
+
+
+def is_cached(settings: TraceSettings, sections=SECTIONS) -> bool:
+    """Whether the cache holds the Trace for these settings with all of `sections` (read from the file's JSON part
+    alone; a damaged file counts as missing)."""
+    path = cached_path(settings)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            info = json.loads(bytes(data["__json__"]).decode("utf-8"))["info"]
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):  # missing, or damaged
+        return False
+    return all(name in info for name in sections)
 
 
 def sweep_stale(folder: Path, age: float = 3600) -> None:

@@ -23,23 +23,36 @@ from model.loading import LoadedModel, load
 from model.sampling import next_token_distribution, rank_of, sample, softmax, top_entries, top_ids
 from model.settings import TraceSettings, cache_dir, code_hash
 from model.summaries import TOP_K_SHOWN, token_display
-from model.trace_data import Trace, write_atomically
+from model.trace_data import SECTIONS, Trace, write_atomically
 
 
-def trace(settings: TraceSettings, loaded: LoadedModel | None = None) -> Trace:
-    """Run the model once on the prompt (plus the continuations) and record everything."""
+def trace(settings: TraceSettings, loaded: LoadedModel | None = None, sections=SECTIONS) -> Trace:
+    """Run the model once on the prompt (plus the continuations) and record everything, with the `sections`
+    named (`add_sections`: only the scenes that show them need them)."""
     settings.validate()
     loaded = loaded or load(settings.model)
     sizes = loaded.family.sizes(loaded.model.config)
     ids, offsets = prompt_tokens(settings, loaded, sizes.n_ctx)
     arrays, runs = model_run(settings, loaded, ids)
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
-    info["chat"] = chat.converse(settings, loaded, generate)  # the script a chatbot continues, and its reply
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
     info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
-    info["learning"] = learning.record(loaded, ids)  # the model at its training snapshots, on this prompt
     # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.
-    return Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
+    result = Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
+    return add_sections(result, settings, loaded, sections)
+
+
+def add_sections(result: Trace, settings: TraceSettings, loaded: LoadedModel, sections) -> Trace:
+    """The Trace with each of `sections` (trace_data.SECTIONS) it lacks computed and added: the script a chatbot
+    continues and its reply (`chat`), the model at its training snapshots on this prompt (`learning`)."""
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        raise GptanimError(f"unknown Trace sections {sorted(unknown)}; the sections are {', '.join(SECTIONS)}")
+    if "chat" in sections and "chat" not in result.info:
+        result.info["chat"] = json.loads(json.dumps(chat.converse(settings, loaded, generate)))
+    if "learning" in sections and "learning" not in result.info:
+        result.info["learning"] = json.loads(json.dumps(learning.record(loaded, result.token_ids)))
+    return result
 
 
 def prompt_tokens(settings: TraceSettings, loaded: LoadedModel, n_ctx: int) -> tuple[list[int], list[list[int]]]:

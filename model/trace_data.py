@@ -34,7 +34,9 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
 
-`info` holds the JSON values; among them (a Trace saved before a field was added lacks it):
+`info` holds the JSON values; among them (a Trace saved before a field was added lacks it). Two of them are
+sections (SECTIONS): each is computed only when a scene that shows it is rendered (or `gptanim trace --all`), and
+added to the cached Trace then; a Trace without one has not computed it:
 
     chat        (model/chat.py) the script a chatbot continues and the reply the model wrote to it:
                 lines [system, user, assistant] as text; ids, display and part (0, 1, 2: index in roles)
@@ -89,6 +91,9 @@ from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 
 FORMAT_VERSION = 2
+# Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
+# and the model at its training snapshots (Learning). Computed on demand (model/run.py `add_sections`).
+SECTIONS = ("learning", "chat")
 # What a Trace saved before the family adapters (always GPT-2) says about its parts.
 GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
               "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip

@@ -53,6 +53,15 @@ class TraceScene(SceneBase):
         self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
         self.hold_until, self.shown = 0.0, False
 
+    def section(self, name: str) -> dict:
+        """The Trace's section `name` (trace_data.SECTIONS: computed for the scenes that show it); a Trace made
+        without it (`gptanim trace` without --all, or by an earlier gptanim) stops the scene in one line."""
+        if name not in self.trace.info:
+            print(f"gptanim: error: this Trace has no {name} section; make it with `gptanim trace --all` (render "
+                  "and preview compute it for the scenes that show it)", file=sys.stderr)  # fmt: skip
+            raise SystemExit(2)
+        return self.trace.info[name]
+
     def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, say: str = "",
              **fields) -> None:  # fmt: skip
         """Start a beat: hold the previous one long enough, show the caption at the bottom, speak `say`.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.trace_data import SECTIONS
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class SceneEntry:
     module: str  # file under scenes/, without .py
     summary: str
     uses_temperature: bool = False  # re-rendered when only the temperature changes
+    sections: tuple[str, ...] = ()  # the Trace sections it shows (trace_data.SECTIONS), computed for it
     # CPU seconds to render at 480p15, narrated (RENDER_SECONDS). Only orders the work: long scenes
     # start first, so that the workers finish together.
     render_weight: float = 8.0
@@ -67,6 +69,7 @@ SCENES = [
         "story",
         "A chatbot is a GPT continuing a script: the real model writes the assistant's reply token by token.",
         uses_temperature=True,
+        sections=("chat",),
     ),
     SceneEntry(
         "InsideTransformer",
@@ -102,6 +105,7 @@ SCENES = [
         "Learning",
         "learning",
         "Random weights tuned by backpropagation: the loss curve, and this prompt at each training snapshot.",
+        sections=("learning",),
     ),
     SceneEntry(
         "AttentionPattern",
@@ -182,7 +186,13 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
             f"scene {spec!r}: {path.name} defines no class {name!r} (it defines: {', '.join(classes) or 'none'})"
         )
     # Unknown code may show anything: render it again whenever the Trace changes at all.
-    return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, file=str(path.resolve()))
+    return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, sections=SECTIONS,
+                      file=str(path.resolve()))  # fmt: skip
+
+
+def sections_for(scenes: list[SceneEntry]) -> tuple[str, ...]:
+    """The Trace sections these scenes show, in SECTIONS' order: what their Trace must have computed."""
+    return tuple(name for name in SECTIONS if any(name in entry.sections for entry in scenes))
 
 
 # Each scene's title as a viewer reads it: chapters of lecture.mp4, headings of the handout.

@@ -40,7 +40,7 @@ class Learning(TraceScene):
     the next-token bars, a greedy continuation and queen's analogy rank at each training snapshot."""
 
     def construct(self):
-        self.learn = self.trace.info.get("learning") or {}
+        self.learn = self.section("learning")
         self.show_heading()
         if not self.learn.get("available"):
             self.no_record()

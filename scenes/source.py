@@ -30,7 +30,7 @@ def scene_trace() -> Trace:
         if path not in _loaded:
             _loaded[path] = Trace.load(Path(path))
         return _loaded[path]
-    args = [sys.executable, "-m", "gptanim", "trace", "--quiet"]
+    args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all"]  # --all: Chat and Learning's sections too
     for var, flag in SETTING_FLAGS.items():
         if var in os.environ:  # set but empty is an error to report, not the default
             args += [flag, os.environ[var]]

@@ -286,12 +286,7 @@ class Chat(TraceScene):
 
     def setup(self):
         super().setup()
-        if "chat" not in self.trace.info:  # a Trace saved by an earlier gptanim
-            import sys
-
-            print("gptanim: error: this Trace has no chat (saved by an earlier gptanim); make it again with "
-                  "`gptanim trace`", file=sys.stderr)  # fmt: skip
-            raise SystemExit(2)
+        self.section("chat")
 
     @property
     def chat(self) -> dict:

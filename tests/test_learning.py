@@ -291,3 +291,15 @@ def test_a_small_training_run_records_its_learning_and_card(tmp_path, one_torch_
     assert any(line.startswith("| 5 | ") for line in lines) and any(line.startswith("| 20 | ") for line in lines)
     measured = next(line for line in lines if line.startswith("Stored the same way"))
     assert "in int8 rows" in measured
+
+
+def test_a_trace_without_the_learning_section_stops_in_one_line(scene_traces, tmp_path, capsys):
+    tr = loaded_trace(scene_traces["default"])
+    del tr.info["learning"]  # as `gptanim trace` leaves it without --all
+    with pytest.raises(SystemExit) as exc:
+        render(Learning, tr.save(tmp_path / "core.npz"), tmp_path / "media")
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "gptanim: error: this Trace has no learning section; make it with `gptanim trace --all` (render and "
+        "preview compute it for the scenes that show it)"
+    ]

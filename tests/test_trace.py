@@ -234,6 +234,34 @@ def test_cache_returns_the_stored_trace(embedded):
     assert cached_trace(TraceSettings(prompt="The wolf", generate=3, seed=9), embedded).meta["settings"]["seed"] == 9
 
 
+def test_sections_are_computed_for_what_shows_them_and_added_to_the_cached_trace(embedded, monkeypatch, capsys):
+    import model.run
+    from gptanim.cli import main
+    from gptanim.render import scene_key
+    from model.cache import is_cached
+    from model.trace_data import SECTIONS
+    from scenes.catalog import BY_NAME, sections_for
+
+    s = TraceSettings(prompt="The wolf ran home", generate=2)
+    assert main(["trace", "--quiet", "--prompt", s.prompt, "--generate", "2"]) == 0  # what `gptanim trace` computes
+    core = cached_trace(s, embedded, sections=())
+    assert not set(SECTIONS) & core.info.keys() and is_cached(s, ()) and not is_cached(s, ("chat",))
+    monkeypatch.setattr(model.run, "model_run", None)  # a section added to a cached Trace runs nothing else
+    assert sections_for([BY_NAME["Chat"], BY_NAME["Title"]]) == ("chat",)
+    with_chat = cached_trace(s, embedded, sections=("chat",))
+    assert "chat" in with_chat.info and "learning" not in with_chat.info and is_cached(s, ("chat",))
+    assert main(["trace", "--quiet", "--all", "--prompt", s.prompt, "--generate", "2"]) == 0
+    monkeypatch.undo()
+    full = cached_trace(s, embedded)
+    assert capsys.readouterr().out == ""
+    fresh = trace(s, embedded)  # all at once: the same sections
+    assert full.info == fresh.info and all(np.array_equal(full[k], core[k]) for k in core.arrays)
+    for entry in (BY_NAME["Title"], BY_NAME["Softmax"], BY_NAME["PredictSampleRepeat"]):
+        assert scene_key(entry, core, "l") == scene_key(entry, full, "l")  # computing a section redraws nothing
+    fresh.info["learning"]["stages"][0]["entropy"] += 1.0
+    assert scene_key(BY_NAME["Learning"], fresh, "l") != scene_key(BY_NAME["Learning"], full, "l")
+
+
 def test_a_cached_trace_is_read_without_torch(embedded):
     stored = cached_trace(TraceSettings(prompt="The wolf", generate=3), embedded)
     check = (
