@@ -136,14 +136,16 @@ Cache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys and values (B
 
 
 @torch.no_grad()
-def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict | None = None):
+def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict | None = None,
+         streams: list | None = None):  # fmt: skip
     """The blocks and the final norm on ids (B, T), after `past` (the keys and values of the tokens before):
     (normalised last hidden state (B, T, d_model), the cache including these tokens). With a dict as `capture`,
-    every intermediate of batch row 0 is put in it under the names `model/run.py` records."""
+    every intermediate of batch row 0 is put in it under the names `model/run.py` records; with a list as
+    `streams`, the residual stream after each block (B, T, d_model) is appended to it."""
     B, T = ids.shape
     start = past[0][0].shape[2] if past else 0
     x = F.embedding(ids, w.wte) + F.embedding(torch.arange(start, start + T)[None], w.wpe)
-    mask = None
+    mask = allowed = None
     if T > 1:  # what transformers adds for the causal mask: 0 where a query may look, the lowest float where not
         allowed = torch.ones(T, start + T, dtype=torch.bool).tril(diagonal=start)
         mask = torch.zeros(T, start + T).masked_fill(~allowed, torch.finfo(torch.float32).min)
@@ -157,10 +159,16 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
             k, v = torch.cat([past[i][0], k], dim=-2), torch.cat([past[i][1], v], dim=-2)
         cache.append((k, v))
         scores = torch.matmul(q, k.transpose(-1, -2)) * w.scalings[i]
+        if capture is not None:  # (pos, head, d_head) each; the scores as shown: −inf where a query may not look
+            shown = scores[0] if allowed is None else scores[0].masked_fill(~allowed, float("-inf"))
+            capture.update({f"blocks.{i}.attn.hook_{name}": t[0].transpose(0, 1).contiguous()
+                            for name, t in (("q", q), ("k", k), ("v", v))})  # fmt: skip
+            capture[f"blocks.{i}.attn.hook_attn_scores"] = shown
         if mask is not None:
             scores = scores + mask
         pattern = F.softmax(scores, dim=-1)
-        z = torch.matmul(pattern, v).transpose(1, 2).reshape(B, T, -1).contiguous()
+        heads = torch.matmul(pattern, v).transpose(1, 2)  # (B, T, head, d_head)
+        z = heads.reshape(B, T, -1).contiguous()
         attn_out = linear(z, L.proj_W, L.proj_b)
         resid_mid = attn_out + x
         h2 = F.layer_norm(resid_mid, x.shape[-1:], L.ln2_w, L.ln2_b, w.eps)
@@ -174,6 +182,7 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
                     f"blocks.{i}.ln1.hook_normalized": h[0],
                     f"blocks.{i}.hook_attn_out": attn_out[0],
                     f"blocks.{i}.attn.hook_pattern": pattern[0],
+                    f"blocks.{i}.attn.hook_z": heads[0].contiguous(),
                     f"blocks.{i}.ln2.hook_normalized": h2[0],
                     f"blocks.{i}.mlp.hook_pre": pre[0],
                     f"blocks.{i}.mlp.hook_post": post[0],
@@ -183,6 +192,8 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
         x = resid_mid + mlp_out
         if capture is not None:
             capture[f"blocks.{i}.hook_resid_post"] = x[0]
+        if streams is not None:
+            streams.append(x)
     return F.layer_norm(x, x.shape[-1:], w.lnf_w, w.lnf_b, w.eps), cache
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -25,21 +27,55 @@ from model.settings import TraceSettings, cache_dir, code_hash
 from model.summaries import TOP_K_SHOWN, token_display
 from model.trace_data import SECTIONS, Trace, write_atomically
 
+# A model this small runs faster on one thread: its matrices are too small to share out, and waking the other
+# thread for each operation costs more than it gains (embedded model, 5.3 M parameters, 2 cores: a forward pass
+# 6.6 ms on one thread against 9.5 ms on two, a one-token step 3.5 against 4.3; at 34 M two threads win the
+# forward pass). The numbers are the same but for the last bit of a few logit-lens probabilities.
+ONE_THREAD_BELOW = 20_000_000  # parameters
+
+
+_SMALL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → whether it has under ONE_THREAD_BELOW
+
+
+@contextlib.contextmanager
+def threads_for(loaded: LoadedModel):
+    """torch on one thread while a model under ONE_THREAD_BELOW parameters runs; as it was afterwards."""
+    before = torch.get_num_threads()
+    if loaded.model not in _SMALL:
+        _SMALL[loaded.model] = sum(p.numel() for p in loaded.model.parameters()) < ONE_THREAD_BELOW
+    small = _SMALL[loaded.model]
+    if small:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if small:
+            torch.set_num_threads(before)
+
 
 def trace(settings: TraceSettings, loaded: LoadedModel | None = None, sections=SECTIONS) -> Trace:
     """Run the model once on the prompt (plus the continuations) and record everything, with the `sections`
     named (`add_sections`: only the scenes that show them need them)."""
     settings.validate()
     loaded = loaded or load(settings.model)
+    with threads_for(loaded):
+        with torch.inference_mode():  # no autograd bookkeeping at all (about 5% of the time here)
+            result = compute(settings, loaded)
+        return add_sections(result, settings, loaded, sections)
+
+
+def compute(settings: TraceSettings, loaded: LoadedModel) -> Trace:
+    """`trace` on the loaded model without the sections, at the thread count `threads_for` chose."""
     sizes = loaded.family.sizes(loaded.model.config)
     ids, offsets = prompt_tokens(settings, loaded, sizes.n_ctx)
     arrays, runs = model_run(settings, loaded, ids)
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
     info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
-    # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one.
-    result = Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)))
-    return add_sections(result, settings, loaded, sections)
+    # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one; what depends on
+    # the weights alone comes from `per_weights` as fresh JSON values already.
+    kept = {name: info.pop(name) for name in ("geometry", "tally")}
+    return Trace(json.loads(json.dumps(meta)), arrays, json.loads(json.dumps(info)) | kept)
 
 
 def add_sections(result: Trace, settings: TraceSettings, loaded: LoadedModel, sections) -> Trace:
@@ -48,10 +84,11 @@ def add_sections(result: Trace, settings: TraceSettings, loaded: LoadedModel, se
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         raise GptanimError(f"unknown Trace sections {sorted(unknown)}; the sections are {', '.join(SECTIONS)}")
-    if "chat" in sections and "chat" not in result.info:
-        result.info["chat"] = json.loads(json.dumps(chat.converse(settings, loaded, generate)))
-    if "learning" in sections and "learning" not in result.info:
-        result.info["learning"] = json.loads(json.dumps(learning.record(loaded, result.token_ids)))
+    with threads_for(loaded):
+        if "chat" in sections and "chat" not in result.info:
+            result.info["chat"] = json.loads(json.dumps(chat.converse(settings, loaded, generate)))
+        if "learning" in sections and "learning" not in result.info:
+            result.info["learning"] = json.loads(json.dumps(learning.record(loaded, result.token_ids)))
     return result
 
 
@@ -81,10 +118,11 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
     """Everything that needs torch: the forward pass's arrays, the weights shown, the generations,
     the second context and the embedding geometry; `summaries.summarise` reads them with numpy."""
     fam = loaded.family
+    # The second context's pass first: the prompt's pass then finds the weights in the processor's cache.
+    other = last_position_stream(loaded, prefix_ids(loaded.tokenizer) + [ids[-1]])
     arrays = forward_arrays(loaded, ids)
     logits = arrays["logits"]
     arrays["probs"] = np.stack([softmax(logits, t) for t in settings.temperatures]).astype(np.float32)
-    arrays["logit_lens.top_ids"], arrays["logit_lens.top_probs"] = logit_lens(loaded, arrays)
     W_E = part(loaded.model, fam.embed).weight.detach().numpy()
     slice_ids = summaries.embedding_slice_ids(ids, W_E.shape[0])
     arrays["weights.W_E_slice"] = W_E[slice_ids].copy()
@@ -98,7 +136,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
         "comparisons": [generate(loaded, ids, settings.generate, t, *options) for t in settings.compare_temperatures],
         "embedding_slice_ids": slice_ids,
         "unembed_ids": unembed_ids,
-        "context_pair": context_pair(loaded, ids, arrays),
+        "context_pair": context_pair(loaded, ids, arrays, other),
         "geometry": per_weights(loaded, "geometry", lambda: model_geometry(loaded, W_E)),
         "tally": per_weights(loaded, "tally", lambda: tally.tally_model(loaded.model, fam)),
         "gpt3": tally.gpt3_reference(),
@@ -232,6 +270,13 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
     causal = torch.ones(T, T, dtype=torch.bool).tril()
     group = sizes.n_head // sizes.n_kv_head
     for i, block in enumerate(blocks):
+        if weights is not None:  # model/fast.py recorded q, k, v, the scores and z as it computed them
+            resid_pre = resid_pres[i]
+            attn_out = captured[f"blocks.{i}.hook_attn_out"]
+            arrays[f"blocks.{i}.hook_resid_pre"] = resid_pre.numpy()
+            arrays[f"blocks.{i}.attn.hook_pattern"] = patterns[i].numpy()
+            arrays[f"blocks.{i}.hook_resid_mid"] = (resid_pre + attn_out).numpy()
+            continue
         x = captured[f"blocks.{i}.ln1.hook_normalized"]
         q, k, v = project(fam, part(block, fam.attn), x, sizes)  # (pos, head, d_head)
         # Grouped-query attention: each key/value head serves `group` query heads; kept per query head.
@@ -258,10 +303,16 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
         if sizes.rotary_dim and rotary:
             arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
     arrays.update({name: t.numpy() for name, t in captured.items()})
-    # every position's logits: LastPosition shows what each position predicts (positions.*)
-    every = part(model, fam.unembed)(last_hidden).numpy()
-    arrays["logits"] = every[-1]
-    arrays.update(summaries.position_predictions(every, ids))
+    # In one product with the unembedding: every position's logits (LastPosition shows what each position predicts:
+    # positions.*) and the logit lens's, each block's input at the last position through the final norm; after
+    # the last block the lens reads the model's own logits.
+    lens = part(model, fam.final_norm)(torch.stack([resid[-1] for resid in resid_pres]))
+    every = part(model, fam.unembed)(torch.cat([last_hidden, lens])).numpy()
+    arrays["logits"] = every[T - 1]
+    arrays.update(summaries.position_predictions(every[:T], ids))
+    arrays["logit_lens.top_ids"], arrays["logit_lens.top_probs"] = lens_top(
+        np.concatenate([every[T:], every[T - 1 : T]])
+    )
     return arrays
 
 
@@ -297,15 +348,8 @@ def hooked_forward(model, fam, input_ids: torch.Tensor) -> tuple[dict[str, torch
     return captured, out
 
 
-@torch.no_grad()
-def logit_lens(loaded: LoadedModel, arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each layer's last-position residual through the final norm and the unembedding."""
-    model, fam = loaded.model, loaded.family
-    n_layer = fam.sizes(model.config).n_layer
-    stream = [arrays[f"blocks.{i}.hook_resid_pre"][-1] for i in range(n_layer)]
-    stream.append(arrays[f"blocks.{n_layer - 1}.hook_resid_post"][-1])
-    normed = part(model, fam.final_norm)(torch.from_numpy(np.stack(stream)))
-    logits = part(model, fam.unembed)(normed).numpy()
+def lens_top(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The logit lens's rows (n_layer + 1, vocab): each row's most likely tokens and their probabilities."""
     probs = softmax(logits, 1.0)
     top = np.stack([top_ids(row, TOP_K_SHOWN) for row in probs])
     return top.astype(np.int64), np.take_along_axis(probs, top, axis=-1).astype(np.float32)
@@ -325,17 +369,17 @@ def first_layer_query_weights(loaded: LoadedModel) -> dict[str, np.ndarray]:
 CONTEXT_PREFIX = "Far away, over the cold grey mountains, there lived a"
 
 
-def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarray]) -> dict:
+def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarray], other: np.ndarray) -> dict:
     """The prompt's last token again after another context: its vector, layer by layer, in both.
 
     Both start from the same row of W_E (cosine 1); attention mixes in each context,
     and the vectors drift apart. Cosine similarity per stage: token embedding, then
-    the residual stream after each layer.
+    the residual stream after each layer. `other`: `last_position_stream` of the other context (n_layer + 1,
+    d_model): the embedding, then after each layer.
     """
     tok = loaded.tokenizer
-    other_ids = tok.encode(CONTEXT_PREFIX, add_special_tokens=False) + [ids[-1]]
+    other_ids = prefix_ids(tok) + [ids[-1]]
     n_layer = loaded.family.sizes(loaded.model.config).n_layer
-    other = last_position_stream(loaded, other_ids)  # (n_layer + 1, d_model): embedding, then after each layer
     stages = ["hook_embed"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
     cosines = []
     for name, b in zip(stages, other.astype(np.float64)):
@@ -352,18 +396,38 @@ def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarr
     }
 
 
+_PREFIX_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → CONTEXT_PREFIX's ids
+_PREFIX_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → {ids: their keys and values}
+
+
+def prefix_ids(tok) -> list[int]:
+    if tok not in _PREFIX_IDS:
+        _PREFIX_IDS[tok] = tok.encode(CONTEXT_PREFIX, add_special_tokens=False)
+    return list(_PREFIX_IDS[tok])
+
+
+def prefix_cache(model, weights: fast.Weights, ids: list[int]) -> fast.Cache:
+    """The keys and values of `ids` (a fixed text: CONTEXT_PREFIX), computed once per model object: a token after
+    them sees the same keys and values, whatever prompt it came from (the model object's weights never change:
+    learning.with_weights makes a copy)."""
+    kept = _PREFIX_CACHES.setdefault(model, {})
+    if tuple(ids) not in kept:
+        kept[tuple(ids)] = fast.body(weights, torch.tensor([ids]))[1]
+    return kept[tuple(ids)]
+
+
 @torch.no_grad()
 def last_position_stream(loaded: LoadedModel, ids: list[int]) -> np.ndarray:
-    """The last position's token embedding and residual stream after each block, from one plain forward pass."""
+    """The last position's token embedding and residual stream after each block: for GPT-2 (model/fast.py) the
+    last token run after the cached keys and values of the ones before, else one plain forward pass."""
     model, fam = loaded.model, loaded.family
     input_ids = torch.tensor([ids])
     embed = part(model, fam.embed)(input_ids)[0, -1]
     weights = fast.weights_of(model)
-    if weights is not None:
-        captured: dict[str, torch.Tensor] = {}
-        fast.body(weights, input_ids, capture=captured)
-        n_layer = len(weights.layers)
-        return torch.stack([embed, *(captured[f"blocks.{i}.hook_resid_post"][-1] for i in range(n_layer))]).numpy()
+    if weights is not None and len(ids) > 1:
+        streams: list[torch.Tensor] = []
+        fast.body(weights, input_ids[:, -1:], prefix_cache(model, weights, ids[:-1]), streams=streams)
+        return torch.stack([embed, *(x[0, -1] for x in streams)]).numpy()
     outputs = []
     handles = [b.register_forward_hook(lambda _m, _i, out: outputs.append(out[0] if isinstance(out, tuple) else out))
                for b in fam.layers(model)]  # fmt: skip

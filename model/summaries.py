@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
+import json
 import re
+import weakref
 
 import numpy as np
 
-from model.sampling import sample, softmax, top_entries, top_ids, truncate_top_k, truncate_top_p
+from model.sampling import (
+    most_likely_first,
+    sample,
+    softmax,
+    top_entries,
+    top_ids,
+    truncate_top_k,
+    truncate_top_p,
+)
 from model.tokens_text import byte_level_bytes, display_token
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
@@ -17,10 +27,18 @@ SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
 TRUNCATE_K, TRUNCATE_P = 5, 0.9  # the top-k and top-p shown in the sampling chapter
 
 
+_DISPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → {token id: its display}
+
+
 def token_display(tok, token_id: int) -> str:
-    text = tok.decode([token_id])
-    raw = token_bytes(tok.convert_ids_to_tokens(token_id)) if "\ufffd" in text else None
-    return display_token(text, raw)
+    """A token's text as the scenes draw it (tokens_text.display_token), kept per tokenizer once worked out."""
+    known = _DISPLAYS.setdefault(tok, {})
+    token_id = int(token_id)
+    if token_id not in known:
+        text = tok.decode([token_id])
+        raw = token_bytes(tok.convert_ids_to_tokens(token_id)) if "\ufffd" in text else None
+        known[token_id] = display_token(text, raw)
+    return known[token_id]
 
 
 def token_bytes(piece: str) -> bytes:
@@ -85,7 +103,7 @@ def split_words(tok, prompt: str, ids: list[int], offsets: list[list[int]]) -> d
             seen.add(word)
             found.append({"word": word, "positions": positions,
                           "pieces": [{"id": ids[p], "display": token_display(tok, ids[p])} for p in positions]})  # fmt: skip
-    examples = [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES]
+    examples = per_tokenizer(tok, "split_examples", lambda: [{"word": w, "pieces": pieces(w)} for w in SPLIT_EXAMPLES])
     return {"from_prompt": found[:4], "examples": [e for e in examples if len(e["pieces"]) > 1][:4]}
 
 
@@ -95,6 +113,17 @@ OTHER_LANGUAGES = [
     ("German", "Es war einmal ein kleines Mädchen"),
     ("Japanese", "昔々、小さな女の子がいました"),
 ]
+
+
+_PER_TOKENIZER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → {name: JSON text}
+
+
+def per_tokenizer(tok, name: str, compute):
+    """What depends on the tokenizer alone, worked out once per tokenizer object: a fresh copy each time."""
+    kept = _PER_TOKENIZER.setdefault(tok, {})
+    if name not in kept:
+        kept[name] = json.dumps(compute())
+    return json.loads(kept[name])
 
 
 def other_languages(tok) -> list[dict]:
@@ -149,8 +178,10 @@ def mlp_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
 def truncation_demo(logits: np.ndarray, seed: int) -> dict:
     """Top-k and top-p on the T = 1 distribution, renormalised, each with a token drawn from it."""
     base = softmax(logits, 1.0)
+    order = most_likely_first(base)  # sorted once for both
     out = {"k": TRUNCATE_K, "p": TRUNCATE_P, "base_top": top_entries(base, 10)}
-    for name, probs in (("top_k", truncate_top_k(base, TRUNCATE_K)), ("top_p", truncate_top_p(base, TRUNCATE_P))):
+    truncated = (truncate_top_k(base, TRUNCATE_K, order), truncate_top_p(base, TRUNCATE_P, order))
+    for name, probs in zip(("top_k", "top_p"), truncated):
         kept = int(np.count_nonzero(probs))
         out[name] = {
             "kept": kept,
@@ -202,13 +233,12 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
     """The Trace's `info`: the tokens, each scene's summary of the arrays, and the model run's other results
     (`runs`: the generations, the second context, geometry, tally), with the text of every token shown."""
     logits = arrays["logits"]
-    top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]
+    top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]  # the most likely tokens too, at any T > 0
     low_logit_ids = lowest_logit_ids(logits)
     truncation = truncation_demo(logits, settings.seed)
     shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"])
     shown_ids |= set(arrays["logit_lens.top_ids"].ravel().tolist())
     shown_ids |= set(arrays["positions.top_ids"].tolist())
-    shown_ids |= {i for i, _ in top_entries(softmax(logits, 1.0), 10)}
     shown_ids |= {truncation[name]["chosen_id"] for name in ("top_k", "top_p")}
     for run in [runs["continuation"], *runs["comparisons"]]:
         for step in run["steps"]:
@@ -228,7 +258,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
         "truncation": truncation,
         "attention": attention_summary(arrays, n_layer),
         "split_words": split_words(tok, settings.prompt, ids, offsets),
-        "other_languages": other_languages(tok),
+        "other_languages": per_tokenizer(tok, "other_languages", lambda: other_languages(tok)),
         "context_pair": runs["context_pair"],
         "mlp": mlp_summary(arrays, n_layer),
         "continuation": runs["continuation"],

@@ -5,6 +5,7 @@ import pytest
 
 from model.errors import GptanimError
 from model.sampling import (
+    most_likely_first,
     next_token_distribution,
     sample,
     softmax,
@@ -70,3 +71,14 @@ def test_sampling_is_seeded_and_follows_the_distribution():
 def test_top_entries_sorted():
     p = softmax(LOGITS)
     assert [i for i, _ in top_entries(p, 3)] == [4, 0, 1]
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_most_likely_first_is_the_stable_descending_order(ties):
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        p = rng.random(3000)
+        if ties:  # equal probabilities, as a flat tail or repeated logits give them
+            p[rng.integers(0, len(p), 600)] = p[7]
+            p[rng.integers(0, len(p), 50)] = 0.0
+        assert np.array_equal(most_likely_first(p), np.argsort(-p, kind="stable"))
