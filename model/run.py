@@ -305,7 +305,8 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
     arrays.update({name: t.numpy() for name, t in captured.items()})
     # In one product with the unembedding: every position's logits (LastPosition shows what each position predicts:
     # positions.*) and the logit lens's, each block's input at the last position through the final norm; after
-    # the last block the lens reads the model's own logits.
+    # the last block the lens reads the model's own logits. (With the lens's rows in the product, a prompt of under
+    # four tokens may get logits that differ from transformers' own in the last bits: float32 rounding.)
     lens = part(model, fam.final_norm)(torch.stack([resid[-1] for resid in resid_pres]))
     every = part(model, fam.unembed)(torch.cat([last_hidden, lens])).numpy()
     arrays["logits"] = every[T - 1]
