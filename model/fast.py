@@ -137,14 +137,23 @@ Cache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys and values (B
 
 @torch.no_grad()
 def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict | None = None,
-         streams: list | None = None):  # fmt: skip
+         streams: list | None = None, extra: tuple[int, Cache] | None = None):  # fmt: skip
     """The blocks and the final norm on ids (B, T), after `past` (the keys and values of the tokens before):
     (normalised last hidden state (B, T, d_model), the cache including these tokens). With a dict as `capture`,
     every intermediate of batch row 0 is put in it under the names `model/run.py` records; with a list as
-    `streams`, the residual stream after each block (B, T, d_model) is appended to it."""
+    `streams`, the residual stream after each block (B, T, d_model) is appended to it.
+
+    `extra` (batch 1 only): (a token of another text, the keys and values of that text's tokens before it). It
+    runs in the same matrix products as ids, attending to its own text only, and comes last in `streams` (B, T + 1,
+    d_model); the result, the cache and `capture` are those of ids alone."""
     B, T = ids.shape
     start = past[0][0].shape[2] if past else 0
     x = F.embedding(ids, w.wte) + F.embedding(torch.arange(start, start + T)[None], w.wpe)
+    if extra is not None:
+        token, extra_past = extra
+        at = extra_past[0][0].shape[2]  # its position: after its own text
+        x = torch.cat([x, F.embedding(torch.tensor([[token]]), w.wte) + F.embedding(torch.tensor([[at]]), w.wpe)], 1)
+    n = x.shape[1]  # the rows of every product: ids, and the extra token
     mask = allowed = None
     if T > 1:  # what transformers adds for the causal mask: 0 where a query may look, the lowest float where not
         allowed = torch.ones(T, start + T, dtype=torch.bool).tril(diagonal=start)
@@ -154,7 +163,9 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
     for i, L in enumerate(w.layers):
         h = F.layer_norm(x, x.shape[-1:], L.ln1_w, L.ln1_b, w.eps)
         q, k, v = linear(h, L.qkv_W, L.qkv_b).split(x.shape[-1], dim=2)
-        q, k, v = (t.view(B, T, w.n_head, -1).transpose(1, 2) for t in (q, k, v))  # (B, head, T, d_head)
+        q, k, v = (t.view(B, n, w.n_head, -1).transpose(1, 2) for t in (q, k, v))  # (B, head, n, d_head)
+        if extra is not None:
+            (q, q_e), (k, k_e), (v, v_e) = (t.split([T, 1], dim=2) for t in (q, k, v))
         if past:
             k, v = torch.cat([past[i][0], k], dim=-2), torch.cat([past[i][1], v], dim=-2)
         cache.append((k, v))
@@ -168,7 +179,11 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
             scores = scores + mask
         pattern = F.softmax(scores, dim=-1)
         heads = torch.matmul(pattern, v).transpose(1, 2)  # (B, T, head, d_head)
-        z = heads.reshape(B, T, -1).contiguous()
+        if extra is not None:  # the extra token looks at its own text's keys and values, and its own
+            k_e, v_e = torch.cat([extra_past[i][0], k_e], dim=-2), torch.cat([extra_past[i][1], v_e], dim=-2)
+            looks = F.softmax(torch.matmul(q_e, k_e.transpose(-1, -2)) * w.scalings[i], dim=-1)
+            heads = torch.cat([heads, torch.matmul(looks, v_e).transpose(1, 2)], dim=1)
+        z = heads.reshape(B, n, -1).contiguous()
         attn_out = linear(z, L.proj_W, L.proj_b)
         resid_mid = attn_out + x
         h2 = F.layer_norm(resid_mid, x.shape[-1:], L.ln2_w, L.ln2_b, w.eps)
@@ -178,23 +193,23 @@ def body(w: Weights, ids: torch.Tensor, past: Cache | None = None, capture: dict
         if capture is not None:
             capture.update(
                 {
-                    f"blocks.{i}.hook_resid_pre": x[0],
-                    f"blocks.{i}.ln1.hook_normalized": h[0],
-                    f"blocks.{i}.hook_attn_out": attn_out[0],
+                    f"blocks.{i}.hook_resid_pre": x[0, :T],
+                    f"blocks.{i}.ln1.hook_normalized": h[0, :T],
+                    f"blocks.{i}.hook_attn_out": attn_out[0, :T],
                     f"blocks.{i}.attn.hook_pattern": pattern[0],
-                    f"blocks.{i}.attn.hook_z": heads[0].contiguous(),
-                    f"blocks.{i}.ln2.hook_normalized": h2[0],
-                    f"blocks.{i}.mlp.hook_pre": pre[0],
-                    f"blocks.{i}.mlp.hook_post": post[0],
-                    f"blocks.{i}.hook_mlp_out": mlp_out[0],
+                    f"blocks.{i}.attn.hook_z": heads[0, :T].contiguous(),
+                    f"blocks.{i}.ln2.hook_normalized": h2[0, :T],
+                    f"blocks.{i}.mlp.hook_pre": pre[0, :T],
+                    f"blocks.{i}.mlp.hook_post": post[0, :T],
+                    f"blocks.{i}.hook_mlp_out": mlp_out[0, :T],
                 }
             )
         x = resid_mid + mlp_out
         if capture is not None:
-            capture[f"blocks.{i}.hook_resid_post"] = x[0]
+            capture[f"blocks.{i}.hook_resid_post"] = x[0, :T]
         if streams is not None:
             streams.append(x)
-    return F.layer_norm(x, x.shape[-1:], w.lnf_w, w.lnf_b, w.eps), cache
+    return F.layer_norm(x[:, :T], x.shape[-1:], w.lnf_w, w.lnf_b, w.eps), cache
 
 
 def unembed(w: Weights, h: torch.Tensor) -> torch.Tensor:

@@ -118,9 +118,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
     """Everything that needs torch: the forward pass's arrays, the weights shown, the generations,
     the second context and the embedding geometry; `summaries.summarise` reads them with numpy."""
     fam = loaded.family
-    # The second context's pass first: the prompt's pass then finds the weights in the processor's cache.
-    other = last_position_stream(loaded, prefix_ids(loaded.tokenizer) + [ids[-1]])
-    arrays = forward_arrays(loaded, ids)
+    arrays, other = forward_arrays(loaded, ids, prefix_ids(loaded.tokenizer) + [ids[-1]])
     logits = arrays["logits"]
     arrays["probs"] = np.stack([softmax(logits, t) for t in settings.temperatures]).astype(np.float32)
     W_E = part(loaded.model, fam.embed).weight.detach().numpy()
@@ -242,9 +240,13 @@ def project(family, attn, x: torch.Tensor, sizes) -> tuple[torch.Tensor, ...]:
 
 
 @torch.no_grad()
-def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]:
+def forward_arrays(
+    loaded: LoadedModel, ids: list[int], other_ids: list[int]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One forward pass recording every sub-module's output a scene may show: written out for GPT-2
-    (`model/fast.py`, the same numbers), through hooks on transformers' modules for the other families."""
+    (`model/fast.py`, the same numbers), through hooks on transformers' modules for the other families. With it,
+    `last_position_stream` of other_ids (the second context): for GPT-2 its last token in the same matrix
+    products, after the cached keys and values of the tokens before it."""
     model, fam = loaded.model, loaded.family
     cfg = model.config
     sizes = fam.sizes(cfg)
@@ -253,7 +255,11 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
     weights = fast.weights_of(model)
     if weights is not None:  # GPT-2: written out in model/fast.py, the same numbers without hooks
         captured: dict[str, torch.Tensor] = {}
-        last_hidden = fast.body(weights, input_ids, capture=captured)[0][0]
+        streams: list[torch.Tensor] = []
+        extra = (other_ids[-1], prefix_cache(model, weights, other_ids[:-1]))
+        last_hidden = fast.body(weights, input_ids, capture=captured, streams=streams, extra=extra)[0][0]
+        embed = part(model, fam.embed)(torch.tensor(other_ids[-1:]))[0]
+        other = torch.stack([embed, *(x[0, -1] for x in streams)]).numpy()
         captured["ln_final.hook_normalized"] = last_hidden
         patterns = [captured.pop(f"blocks.{i}.attn.hook_pattern") for i in range(len(blocks))]
         resid_pres = [captured.pop(f"blocks.{i}.hook_resid_pre") for i in range(len(blocks))]
@@ -262,6 +268,7 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
         last_hidden = out.last_hidden_state[0]
         patterns = [a[0] for a in out.attentions]  # (head, query, key), as transformers computed it
         resid_pres = [h[0] for h in out.hidden_states[: len(blocks)]]
+        other = last_position_stream(loaded, other_ids)
 
     T = len(ids)
     arrays: dict[str, np.ndarray] = {"hook_embed": part(model, fam.embed)(input_ids)[0].numpy()}
@@ -314,7 +321,7 @@ def forward_arrays(loaded: LoadedModel, ids: list[int]) -> dict[str, np.ndarray]
     arrays["logit_lens.top_ids"], arrays["logit_lens.top_probs"] = lens_top(
         np.concatenate([every[T:], every[T - 1 : T]])
     )
-    return arrays
+    return arrays, other
 
 
 def hooked_forward(model, fam, input_ids: torch.Tensor) -> tuple[dict[str, torch.Tensor], object]:
@@ -419,16 +426,11 @@ def prefix_cache(model, weights: fast.Weights, ids: list[int]) -> fast.Cache:
 
 @torch.no_grad()
 def last_position_stream(loaded: LoadedModel, ids: list[int]) -> np.ndarray:
-    """The last position's token embedding and residual stream after each block: for GPT-2 (model/fast.py) the
-    last token run after the cached keys and values of the ones before, else one plain forward pass."""
+    """The last position's token embedding and residual stream after each block, from one plain forward pass
+    through transformers (GPT-2 runs it within forward_arrays)."""
     model, fam = loaded.model, loaded.family
     input_ids = torch.tensor([ids])
     embed = part(model, fam.embed)(input_ids)[0, -1]
-    weights = fast.weights_of(model)
-    if weights is not None and len(ids) > 1:
-        streams: list[torch.Tensor] = []
-        fast.body(weights, input_ids[:, -1:], prefix_cache(model, weights, ids[:-1]), streams=streams)
-        return torch.stack([embed, *(x[0, -1] for x in streams)]).numpy()
     outputs = []
     handles = [b.register_forward_hook(lambda _m, _i, out: outputs.append(out[0] if isinstance(out, tuple) else out))
                for b in fam.layers(model)]  # fmt: skip
