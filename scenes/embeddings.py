@@ -934,9 +934,9 @@ class EmbeddingSpace(TraceScene):
                 cost += 1.5 * segments_meet_boxes(seg_a, seg_b, boxes).sum(axis=1)
             if placed:
                 other = np.array(placed)
-                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.05) & (
+                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.15) & (
                     np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + 0.05
-                )
+                )  # (a word apart sideways: "one" and "−0.45" beside it must not read as "one −0.45")
                 cost[meets.any(axis=1)] = np.inf
             last = getattr(text, "slot", None)
             if last is not None and np.isfinite(cost[last]):
@@ -966,7 +966,9 @@ class EmbeddingSpace(TraceScene):
                          max_tip_length_to_length_ratio=0.35)  # fmt: skip
 
         self.segments.append(ends)  # (labels keep off it)
-        return always_redraw(draw)
+        arrow = always_redraw(draw)
+        arrow.ends = ends
+        return arrow
 
     def show_panel(self, lines: VGroup, sources: list | None = None) -> None:
         """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
@@ -1053,8 +1055,22 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*names)
         self.play(FadeIn(VGroup(*names)), run_time=0.6)
         self.gender_names = names
+        self.side_by_side(*pairs)
         self.show_statement(found["geometry.gender.picture"])
         self.wait(1)
+        self.play(self.slide.animate.set_value(0.0), run_time=1.0)
+        self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
+
+    def side_by_side(self, first: tuple[str, str], second: tuple[str, str]) -> None:
+        """A copy of the second arrow slides to start where the first starts: the two from one point."""
+        (a, _), (c, d) = first, second
+        self.slide = slide = ValueTracker(0.0)
+        tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
+        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0))
+        self.segments.remove(copy.ends)  # (a moment's visit: labels stay where they are)
+        self.add(copy)
+        self.play(slide.animate.set_value(1.0), run_time=1.5)
+        self.slide_copy = copy
 
     def neighbours(self):
         geo = self.geo
