@@ -920,7 +920,7 @@ class EmbeddingSpace(TraceScene):
             xy[:, 0] = np.clip(xy[:, 0], left + w, right - w)
             xy[:, 1] = np.clip(xy[:, 1], bottom + h, top - h)
             boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
-            cost = np.arange(len(slots)) * 0.01 + rings  # the nearer the better
+            cost = np.arange(len(slots)) * 0.01 + 2 * rings  # the nearer the better
             if len(points):
                 pad = 0.04
                 covered = (
@@ -940,7 +940,7 @@ class EmbeddingSpace(TraceScene):
                 cost[meets.any(axis=1)] = np.inf
             last = getattr(text, "slot", None)
             if last is not None and np.isfinite(cost[last]):
-                cost[last] -= 0.5  # keep the slot unless another is clearly better
+                cost[last] -= 0.5  # keep the slot unless another is clearly better (a ring nearer, or clear)
             k = int(np.argmin(cost))
             if np.isfinite(cost[k]):
                 x, y = xy[k]
@@ -970,9 +970,10 @@ class EmbeddingSpace(TraceScene):
         arrow.ends = ends
         return arrow
 
-    def show_panel(self, lines: VGroup, sources: list | None = None) -> None:
+    def show_panel(self, lines: VGroup, sources: list | None = None, leaving=()) -> None:
         """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
-        becomes line i (a number at its place in the picture moves into the panel)."""
+        becomes line i (a number at its place in the picture moves into the panel); `leaving`: labels placed
+        in the picture until then."""
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         self.fit_width(lines, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
         lines.move_to([0, 0.3, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
@@ -983,6 +984,10 @@ class EmbeddingSpace(TraceScene):
             self.play(self.orbit.x.animate.set_value(aside), run_time=1.0)
         anims += [ReplacementTransform(src, line) if src is not None else FadeIn(line)
                   for line, src in zip(lines, sources)]  # fmt: skip
+        if leaving:
+            if len(self.panel):
+                self.hold()  # (the old panel's fade waits for the beat's words: the labels are placed till then)
+            self.drop_labels(*leaving)  # no longer placed: they move into the panel
         self.play(*anims, run_time=1.2)
         self.panel = lines
         self.drawn.append(lines)
@@ -1213,10 +1218,9 @@ class EmbeddingSpace(TraceScene):
         lines, numbers = self.drop(words, values, paths)
         self.add(*numbers)
         self.wait(0.5)
-        self.drop_labels(*numbers)  # no longer placed: they move into the panel
         per = len(numbers) // max(len(rows), 1)
         sources = [None] * len(head) + [VGroup(*numbers[per * k : per * (k + 1)]) for k in range(len(rows))]
-        self.show_panel(VGroup(*head, *rows), sources=sources)
+        self.show_panel(VGroup(*head, *rows), sources=sources, leaving=numbers)
         return texts, lines
 
     def clear_drops(self, texts: list, lines: VGroup) -> None:
