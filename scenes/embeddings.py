@@ -1060,19 +1060,21 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*names)
         self.play(FadeIn(VGroup(*names)), run_time=0.6)
         self.gender_names = names
-        self.side_by_side(*pairs)
+        self.side_by_side(*pairs, names[1])
         self.show_statement(found["geometry.gender.picture"])
         self.wait(1)
         self.play(self.slide.animate.set_value(0.0), run_time=1.0)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
+        self.segments.remove(self.slide_copy.ends)
 
-    def side_by_side(self, first: tuple[str, str], second: tuple[str, str]) -> None:
-        """A copy of the second arrow slides to start where the first starts: the two from one point."""
+    def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name) -> None:
+        """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
+        point (then back: `slide`)."""
         (a, _), (c, d) = first, second
         self.slide = slide = ValueTracker(0.0)
         tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
         copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0))
-        self.segments.remove(copy.ends)  # (a moment's visit: labels stay where they are)
+        name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
         self.add(copy)
         self.play(slide.animate.set_value(1.0), run_time=1.5)
         self.slide_copy = copy
