@@ -646,7 +646,8 @@ def clear_of(placed: list, x: float, y: float, w: float, h: float, up: bool | No
 class Orbit:
     """The embedding view's camera: 3-D points turned by `theta` about the vertical axis, tilted by `phi` and
     drawn flat around `center` in a light perspective. Everything in the view is placed through `project`,
-    so its labels can be checked where the viewer sees them, at any angle of the turn."""
+    so its labels can be checked where the viewer sees them, at any angle of the turn. `near` moves the
+    camera towards `focus` (0: the whole cloud; 1: `focus` at the centre, magnified `reach` times)."""
 
     FOCAL = 20.0  # a point this far towards the viewer would be at infinity
 
@@ -655,10 +656,17 @@ class Orbit:
         self.y = center[1]
         self.phi = phi
         self.theta = ValueTracker(theta)
+        self.near = ValueTracker(0.0)
+        self.focus, self.reach = np.zeros(3), 1.0
 
     @property
     def center(self) -> np.ndarray:
         return np.array([self.x.get_value(), self.y, 0.0])
+
+    def zoom(self) -> tuple[np.ndarray, float]:
+        """The point the view is centred on, and the magnification."""
+        s = self.near.get_value()
+        return s * self.focus, self.reach**s
 
     def axes(self, theta: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The screen's right and up directions and the direction towards the viewer, in 3-D."""
@@ -670,12 +678,45 @@ class Orbit:
 
     def scale(self, point, theta: float | None = None) -> float:
         """How much nearer (> 1) or further (< 1) than the centre a point looks."""
-        return self.FOCAL / (self.FOCAL - float(np.asarray(point) @ self.axes(theta)[2]))
+        return self.FOCAL / (self.FOCAL - float((np.asarray(point) - self.zoom()[0]) @ self.axes(theta)[2]))
 
     def project(self, point, theta: float | None = None) -> np.ndarray:
-        right, up, _ = self.axes(theta)
-        f = self.scale(point, theta)
-        return self.center + f * np.array([point @ right, point @ up, 0.0])
+        return np.array([*self.project_all(np.asarray(point, dtype=float)[None], theta)[0], 0.0])
+
+    def project_all(self, points: np.ndarray, theta: float | None = None) -> np.ndarray:
+        """Where the camera sees 3-D points (n, 3): their screen x, y (n, 2)."""
+        right, up, toward = self.axes(theta)
+        focus, reach = self.zoom()
+        q = points - focus
+        f = reach * self.FOCAL / (self.FOCAL - q @ toward)
+        return self.center[:2] + f[:, None] * np.stack([q @ right, q @ up], axis=1)
+
+
+def segments_meet_boxes(a: np.ndarray, b: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Which of the segments a[k]..b[k] (2-D, (n, 2)) cross which boxes (m, 4: left, right, bottom, top): (m, n)."""
+    lo, hi = boxes[:, None, [0, 2]], boxes[:, None, [1, 3]]  # (m, 1, 2)
+    d = (b - a)[None]
+    flat = np.abs(d) < 1e-9  # parallel to a side: inside its slab or not at all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - a[None]) / np.where(flat, 1.0, d), (hi - a[None]) / np.where(flat, 1.0, d)
+    inside = (a[None] >= lo) & (a[None] <= hi)
+    enter = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(t1, t2)).max(axis=2)
+    leave = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(t1, t2)).min(axis=2)
+    return (enter <= leave) & (leave >= 0) & (enter <= 1)
+
+
+def clip_to_box(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float]:
+    """The part of the segment a..b (2-D) inside the box, as fractions t0 <= t1 of its length (t0 > t1: none)."""
+    t0, t1 = 0.0, 1.0
+    for k, (lo, hi) in enumerate(((box[0], box[1]), (box[2], box[3]))):
+        d = b[k] - a[k]
+        if abs(d) < 1e-9:
+            if not lo <= a[k] <= hi:
+                return 1.0, 0.0
+            continue
+        u, v = sorted(((lo - a[k]) / d, (hi - a[k]) / d))
+        t0, t1 = max(t0, u), min(t1, v)
+    return t0, t1
 
 
 class EmbeddingSpace(TraceScene):
@@ -687,6 +728,7 @@ class EmbeddingSpace(TraceScene):
     HALF_WIDTH, BOTTOM, TOP = 4.2, -2.9, 2.75  # where the view's labels stay, about its centre's x
     PANEL_LEFT = 1.95  # the right panel's texts start here (the view then slides left to make room)
     TURN = 0.1  # radians a second: the camera's slow turn
+    CLOSE_UP = 2.1  # moved in on a few words, the farthest of them is this far from the view's centre
 
     def construct(self):
         self.show_space()
@@ -706,6 +748,7 @@ class EmbeddingSpace(TraceScene):
         t = self.trace
         self.geo = geo = t.info["geometry"]
         self.labels, self.label_sets, self.panel = [], [], VGroup()
+        self.segments = []  # what labels keep off besides the words' points: lines and arrows, drawn flat
         self.drawn = []  # every panel, statement and label drawn, for the tests (most leave before the end)
         if len(geo["pca_words"]) < 4:
             self.coords = np.zeros((0, 3))
@@ -726,7 +769,7 @@ class EmbeddingSpace(TraceScene):
             n=(geo["pca_words"], "info.geometry.pca_words", "len"),
         )
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.22)
-        self.add(self.orbit.theta, self.orbit.x)
+        self.add(self.orbit.theta, self.orbit.x, self.orbit.near)
         axes = self.draw_axes()
         # Words fly in from in front of the viewer and settle at their points.
         self.arrival = ValueTracker(0.0)
@@ -734,21 +777,28 @@ class EmbeddingSpace(TraceScene):
         n = len(self.coords)
         lag = np.linspace(0, 0.6, n)
 
-        def position(j: int) -> np.ndarray:
-            p = float(np.clip((self.arrival.get_value() - lag[j]) / 0.4, 0, 1))
+        def positions() -> np.ndarray:  # (n, 3)
+            p = np.clip((self.arrival.get_value() - lag) / 0.4, 0, 1)
             p = p * p * (3 - 2 * p)  # smooth
-            return self.coords[j] + (1 - p) * 7.0 * toward
+            return self.coords + (1 - p)[:, None] * 7.0 * toward
 
-        self.position = position
+        self.positions = positions
+        self.position = lambda j: positions()[j]
         dots = VGroup(*(Dot(radius=0.05, color=style.MUTED) for _ in range(n)))
         for j, word in enumerate(geo["pca_words"]):
             if word in self.ANCHORS:
                 dots[j].set_color(style.TEXT)
 
         def move_dots(group):
-            for j, dot in enumerate(group):
-                p = position(j)
-                dot.move_to(self.orbit.project(p)).set(width=0.1 * min(self.orbit.scale(p), 3.0))
+            points = positions()
+            seen = self.orbit.project_all(points)
+            right, up, toward = self.orbit.axes()
+            near = self.orbit.FOCAL / (self.orbit.FOCAL - (points - self.orbit.zoom()[0]) @ toward)
+            left, right, bottom, top = self.view_box()
+            outside = np.maximum.reduce([left - seen[:, 0], seen[:, 0] - right, bottom - seen[:, 1], seen[:, 1] - top])
+            for j, dot in enumerate(group):  # a word the camera moved out of the view fades at its edge
+                dot.move_to([*seen[j], 0]).set(width=0.1 * min(near[j], 3.0))
+                dot.set_opacity(float(np.clip(1 - outside[j] / 0.3, 0, 1)))
 
         dots.add_updater(move_dots)
         move_dots(dots)
@@ -776,23 +826,32 @@ class EmbeddingSpace(TraceScene):
         length = self.RADIUS * 1.1
         explained = self.geo["pca_explained"]
 
+        def ends(i: int, theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+            """Axis i's part inside the view (all of it, unless the camera has moved in)."""
+            a, b = self.orbit.project_all(np.array([-length, length])[:, None] * np.eye(3)[i], theta)
+            left, right, bottom, top = self.view_box()
+            t0, t1 = clip_to_box(a, b, (left - 0.1, right + 0.1, bottom - 0.1, top + 0.1))
+            t1 = max(t1, t0 + 1e-3)
+            return a + (b - a) * t0, a + (b - a) * t1
+
         def draw():
             return VGroup(
                 *(
                     Arrow(
-                        self.orbit.project(-length * e),
-                        self.orbit.project(length * e),
+                        [*a, 0],
+                        [*b, 0],
                         buff=0,
                         stroke_width=2,
                         color=style.MUTED,
                         tip_length=0.14,
                         max_tip_length_to_length_ratio=0.1,
                     )  # fmt: skip
-                    for e in np.eye(3)
+                    for a, b in (ends(i) for i in range(3))
                 )
             )
 
         axes = always_redraw(draw)
+        self.segments += [lambda theta, i=i: ends(i, theta) for i in range(3)]
         axes.labels = []
         for i in range(3):
             text = sentence(
@@ -802,7 +861,8 @@ class EmbeddingSpace(TraceScene):
                 static=True,
                 p=(explained[i], f"info.geometry.pca_explained.{i}", "percent"),
             )
-            text.anchor = lambda i=i: length * 1.08 * np.eye(3)[i]
+            text.anchor = lambda i=i: length * np.eye(3)[i]
+            text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
             axes.labels.append(text)
         return axes
 
@@ -825,38 +885,95 @@ class EmbeddingSpace(TraceScene):
             self.labels.remove(text)
         self.label_sets.append(list(self.labels))
 
-    def place_labels(self, labels=None, theta: float | None = None) -> None:
-        """Each label just above where the camera sees its anchor, kept inside the view, nudged down or up off
-        the labels placed before it: none collides in the projected picture, whatever the camera's angle.
-        (Boxes as plain numbers: this runs every frame.)"""
+    def view_box(self) -> tuple[float, float, float, float]:
+        """Where the view's words and labels stay: left, right, bottom, top."""
         cx = self.orbit.x.get_value()
-        left, right, bottom, top = cx - self.HALF_WIDTH, cx + self.HALF_WIDTH, self.BOTTOM, self.TOP
+        return cx - self.HALF_WIDTH, cx + self.HALF_WIDTH, self.BOTTOM, self.TOP
+
+    # Where a label may sit about its anchor, in order of preference: above, beside, below, at the corners;
+    # then the same, further off. (dx, dy): the side of the anchor its box is on.
+    SLOTS = np.array([(0, 1), (1, 0), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)], dtype=float)
+    RINGS = np.array([0.0, 0.35, 0.75])  # how much further off than next to the anchor the slots lie
+    GAP = 0.07  # between a label's box and its anchor, a point or a line
+
+    def place_labels(self, labels=None, theta: float | None = None) -> None:
+        """Each label beside where the camera sees its anchor, inside the view: at the first of the SLOTS
+        that covers no point, line or arrow (or the one covering fewest), never on a label placed before it.
+        A label keeps its slot while it stays clear, so labels do not flicker as the camera turns.
+        (Boxes as plain numbers, all slots at once: this runs every frame.)"""
+        left, right, bottom, top = self.view_box()
+        points = self.orbit.project_all(self.positions(), theta) if len(self.coords) else np.zeros((0, 2))
+        inside = (points[:, 0] > left) & (points[:, 0] < right) & (points[:, 1] > bottom) & (points[:, 1] < top)
+        points = points[inside]
+        ends = [segment(theta) for segment in self.segments]
+        seg_a = np.array([e[0] for e in ends]).reshape(-1, 2)
+        seg_b = np.array([e[1] for e in ends]).reshape(-1, 2)
+        rings = np.repeat(self.RINGS, len(self.SLOTS))
+        slots = np.tile(self.SLOTS, (len(self.RINGS), 1))
+        further = rings[:, None] * slots / np.linalg.norm(slots, axis=1)[:, None]
         placed = []  # (x, y, half width, half height)
         for text in self.labels if labels is None else labels:
             w, h = text.half_size
-            x, y = self.orbit.project(text.anchor(), theta)[:2]
-            x = float(np.clip(x, left + w, right - w))
-            y = float(np.clip(y + 0.22, bottom + h, top - h))
-            first = clear_of(placed, x, y, w, h, None)
-            if first + h > top:  # pushed above the view: below instead
-                first = clear_of(placed, x, y, w, h, False)
-            y = first
-            placed.append((x, y, w, h))
+            screen = getattr(text, "screen", None)
+            anchor = screen(theta) if screen else self.orbit.project(text.anchor(), theta)[:2]
+            xy = anchor + slots * (np.array([w, h]) + self.GAP) + further
+            xy[:, 0] = np.clip(xy[:, 0], left + w, right - w)
+            xy[:, 1] = np.clip(xy[:, 1], bottom + h, top - h)
+            boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
+            cost = np.arange(len(slots)) * 0.01 + 2 * rings  # the nearer the better
+            if len(points):
+                pad = 0.04
+                covered = (
+                    (points[None, :, 0] > boxes[:, None, 0] - pad)
+                    & (points[None, :, 0] < boxes[:, None, 1] + pad)
+                    & (points[None, :, 1] > boxes[:, None, 2] - pad)
+                    & (points[None, :, 1] < boxes[:, None, 3] + pad)
+                )
+                cost += covered.sum(axis=1)
+            if len(seg_a):
+                cost += 1.5 * segments_meet_boxes(seg_a, seg_b, boxes).sum(axis=1)
+            if placed:
+                other = np.array(placed)
+                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.15) & (
+                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + 0.05
+                )  # (a word apart sideways: "one" and "−0.45" beside it must not read as "one −0.45")
+                cost[meets.any(axis=1)] = np.inf
+            last = getattr(text, "slot", None)
+            if last is not None and np.isfinite(cost[last]):
+                cost[last] -= 0.5  # keep the slot unless another is clearly better (a ring nearer, or clear)
+            k = int(np.argmin(cost))
+            if np.isfinite(cost[k]):
+                x, y = xy[k]
+                text.slot = k
+            else:  # every slot meets a label: above, pushed off them
+                x, y = xy[0]
+                first = clear_of(placed, x, y, w, h, None)
+                y = first if first + h <= top else clear_of(placed, x, y, w, h, False)
+                text.slot = None
+            placed.append((float(x), float(y), w, h))
             text.move_to([x, y, 0])
 
     def flat_arrow(self, start, end, grown: ValueTracker, color=style.VALUE) -> Arrow:
         """An arrow between two 3-D points, drawn flat where the camera sees them."""
 
+        def ends(theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+            a, b = self.orbit.project_all(np.array([start(), end()]), theta)
+            return a, a + (b - a) * grown.get_value()
+
         def draw():
-            a, b = self.orbit.project(start()), self.orbit.project(end())
-            return Arrow(a, a + (b - a) * grown.get_value(), buff=0.06, color=color, stroke_width=3,
-                         tip_length=0.14, max_tip_length_to_length_ratio=0.35)  # fmt: skip
+            a, b = ends()
+            return Arrow([*a, 0], [*b, 0], buff=0.06, color=color, stroke_width=3, tip_length=0.14,
+                         max_tip_length_to_length_ratio=0.35)  # fmt: skip
 
-        return always_redraw(draw)
+        self.segments.append(ends)  # (labels keep off it)
+        arrow = always_redraw(draw)
+        arrow.ends = ends
+        return arrow
 
-    def show_panel(self, lines: VGroup, sources: list | None = None) -> None:
+    def show_panel(self, lines: VGroup, sources: list | None = None, leaving=()) -> None:
         """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
-        becomes line i (a number at its place in the picture moves into the panel)."""
+        becomes line i (a number at its place in the picture moves into the panel); `leaving`: labels placed
+        in the picture until then."""
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
         self.fit_width(lines, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
         lines.move_to([0, 0.3, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
@@ -867,6 +984,10 @@ class EmbeddingSpace(TraceScene):
             self.play(self.orbit.x.animate.set_value(aside), run_time=1.0)
         anims += [ReplacementTransform(src, line) if src is not None else FadeIn(line)
                   for line, src in zip(lines, sources)]  # fmt: skip
+        if leaving:
+            if len(self.panel):
+                self.hold()  # (the old panel's fade waits for the beat's words: the labels are placed till then)
+            self.drop_labels(*leaving)  # no longer placed: they move into the panel
         self.play(*anims, run_time=1.2)
         self.panel = lines
         self.drawn.append(lines)
@@ -878,6 +999,20 @@ class EmbeddingSpace(TraceScene):
         self.play(*([FadeOut(old)] if old else []), FadeIn(new), run_time=0.6)
         self.top_statement = new
         self.drawn.append(new)
+
+    def move_in(self, words: list[str]) -> None:
+        """The camera moves in on some words (and on where the analogy's sum lands, if it is in the view) until
+        they fill the view: the arrows between them become long enough to compare."""
+        points = [self.point(w) for w in words if w in self.geo["pca_words"]]
+        analogy = self.geo["analogies"][0]["words"] if self.geo["analogies"] else []
+        if len(analogy) >= 3 and all(w in self.geo["pca_words"] for w in analogy[:3]):
+            man, king, woman = (self.point(w) for w in analogy[:3])
+            points.append(king - man + woman)
+        focus = np.mean(points, axis=0)
+        spread = max(float(np.linalg.norm(p - focus)) for p in points)
+        self.orbit.focus = focus
+        self.orbit.reach = float(np.clip(self.CLOSE_UP / (spread or 1.0), 1.0, 6.0))
+        self.play(self.orbit.near.animate.set_value(1.0), run_time=2.0)
 
     def here(self, word: str) -> np.ndarray:
         """Where the camera sees a word now."""
@@ -906,6 +1041,7 @@ class EmbeddingSpace(TraceScene):
             say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
             f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
         )
+        self.move_in(words_of)
         grown = ValueTracker(0.05)
         names = []
         for a, b in pairs:
@@ -924,8 +1060,24 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*names)
         self.play(FadeIn(VGroup(*names)), run_time=0.6)
         self.gender_names = names
+        self.side_by_side(*pairs, names[1])
         self.show_statement(found["geometry.gender.picture"])
         self.wait(1)
+        self.play(self.slide.animate.set_value(0.0), run_time=1.0)
+        self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
+        self.segments.remove(self.slide_copy.ends)
+
+    def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name) -> None:
+        """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
+        point (then back: `slide`)."""
+        (a, _), (c, d) = first, second
+        self.slide = slide = ValueTracker(0.0)
+        tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
+        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0))
+        name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
+        self.add(copy)
+        self.play(slide.animate.set_value(1.0), run_time=1.5)
+        self.slide_copy = copy
 
     def neighbours(self):
         geo = self.geo
@@ -1043,7 +1195,13 @@ class EmbeddingSpace(TraceScene):
                 return DashedLine(a, a + (b - a) * max(grown.get_value(), 0.01), dash_length=0.06,
                                   stroke_width=2, color=style.KEY)  # fmt: skip
 
+            def ends(theta=None, w=w, v=v):
+                a, b = self.orbit.project_all(np.array([self.point(w), along(v)]), theta)
+                return a, a + (b - a) * grown.get_value()
+
             lines.add(always_redraw(draw))
+            lines[-1].ends = ends
+            self.segments.append(ends)  # (labels keep off it)
             numbers.append(number(v, path, "value", size=18, color=style.KEY))
         self.add(lines)
         self.play(grown.animate.set_value(1.0), run_time=1.2)
@@ -1062,15 +1220,16 @@ class EmbeddingSpace(TraceScene):
         lines, numbers = self.drop(words, values, paths)
         self.add(*numbers)
         self.wait(0.5)
-        self.drop_labels(*numbers)  # no longer placed: they move into the panel
         per = len(numbers) // max(len(rows), 1)
         sources = [None] * len(head) + [VGroup(*numbers[per * k : per * (k + 1)]) for k in range(len(rows))]
-        self.show_panel(VGroup(*head, *rows), sources=sources)
+        self.show_panel(VGroup(*head, *rows), sources=sources, leaving=numbers)
         return texts, lines
 
     def clear_drops(self, texts: list, lines: VGroup) -> None:
         self.drop_labels(*texts)
         lines.clear_updaters()  # (redrawn, a dashed line changes its dashes: frozen, it can fade)
+        for line in lines:
+            self.segments.remove(line.ends)
         self.play(FadeOut(lines), FadeOut(VGroup(*texts)), run_time=0.6)
 
     def plurality(self):
@@ -1095,10 +1254,11 @@ class EmbeddingSpace(TraceScene):
             say=f"A plural direction is found from {plural['n_fit']} singular and plural pairs, and tested on the "
             f"others: {found['geometry.plural'].text}. Each word drops onto it where its projection lies.",
         )
-        self.play(FadeOut(VGroup(*self.gender_names)), run_time=0.5)
+        self.play(self.orbit.near.animate.set_value(0.0), run_time=1.5)  # back to the whole cloud
+        self.play(FadeOut(VGroup(*getattr(self, "gender_names", []))), run_time=0.5)
         self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
         self.play(grown.animate.set_value(1.0), run_time=1.2)
-        self.drop_labels(*self.gender_names)
+        self.drop_labels(*getattr(self, "gender_names", []))
         self.add_labels(name)
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
         words = [w for _, a, b in shown for w in (a, b)]
