@@ -792,8 +792,8 @@ class EmbeddingSpace(TraceScene):
         def move_dots(group):
             points = positions()
             seen = self.orbit.project_all(points)
-            right, up, toward = self.orbit.axes()
-            near = self.orbit.FOCAL / (self.orbit.FOCAL - (points - self.orbit.zoom()[0]) @ toward)
+            toward = self.orbit.axes()[2]
+            near = self.orbit.FOCAL / (self.orbit.FOCAL - (points - self.orbit.zoom()[0]) @ toward)  # as `scale`
             left, right, bottom, top = self.view_box()
             outside = np.maximum.reduce([left - seen[:, 0], seen[:, 0] - right, bottom - seen[:, 1], seen[:, 1] - top])
             for j, dot in enumerate(group):  # a word the camera moved out of the view fades at its edge
