@@ -200,6 +200,16 @@ def test_a_full_or_read_only_cache_is_one_line_naming_it(small_disk, monkeypatch
     one_line_error(capsys, ["preview", "--scenes", "Title", *out], "cannot write to the cache folder")
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a folder of mode 500 (see the test above)")
+def test_a_cache_folder_without_write_permission_is_one_line_naming_it(cache, tmp_path, capsys):
+    cache.mkdir(mode=0o500)
+    try:
+        out = ["--out", str(tmp_path / "o"), "--voice", "joe"]
+        one_line_error(capsys, ["preview", "--scenes", "Title", *out], "cache folder")
+    finally:
+        cache.chmod(0o700)
+
+
 def test_a_disk_filling_while_slides_are_copied_is_one_line(tmp_path, monkeypatch):
     from gptanim import render
 
