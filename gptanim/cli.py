@@ -54,7 +54,7 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-def text(given: str) -> str:
+def utf8_text(given: str) -> str:
     """An argparse type: text that is UTF-8 (the command line's bytes that are not arrive as lone surrogates)."""
     try:
         given.encode("utf-8")
@@ -65,7 +65,7 @@ def text(given: str) -> str:
     return given
 
 
-ARG_TYPES = {"text": text, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
+ARG_TYPES = {"text": utf8_text, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
