@@ -532,16 +532,6 @@ def build_parser() -> Parser:
     return parser
 
 
-def output_lock(args):
-    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
-    only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
-    if args.command not in ("render", "preview", "slides") or only_the_server:
-        return contextlib.nullcontext()
-    from gptanim.render import output_lock as lock
-
-    return lock(Path(args.out))
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM (as `kill` and `timeout` send it): the command stops as on Ctrl-C, its render workers and
     converters stopped and its temporary files removed, and exits with 143."""
@@ -565,6 +555,16 @@ def terminated_as_interrupted():
 
 
 WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG)
+
+
+def output_lock(args):
+    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
+    only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
+    if args.command not in ("render", "preview", "slides") or only_the_server:
+        return contextlib.nullcontext()
+    from gptanim.render import output_lock as lock
+
+    return lock(Path(args.out))
 
 
 def main(argv: list[str] | None = None) -> int:
