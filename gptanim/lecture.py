@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def load_lecture(path: Path) -> Lecture:
     """Read and check a lecture file; every problem is one line naming the file and the key."""
     path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors save, is skipped
     except FileNotFoundError:
         raise GptanimError(f"lecture file not found: {path}") from None
     except IsADirectoryError:
@@ -77,10 +78,16 @@ def load_lecture(path: Path) -> Lecture:
                                    "or path/to/file.py:ClassName")  # fmt: skip
             else:
                 resolved.append(name)
+        twice = next((name for i, name in enumerate(resolved) if name in resolved[:i]), None)
+        if twice is not None:
+            raise GptanimError(f"{path}: scene {twice!r} is listed twice; a lecture shows each scene once")
         lecture.scenes = resolved
     titles = doc.get("titles", {})
     if not isinstance(titles, dict) or not all(isinstance(t, str) for t in titles.values()):
         raise GptanimError(f"{path}: [titles] must be a table of scene names to titles (strings)")
+    for name, title in titles.items():  # a title is one line of lecture.chapters.txt and of the video's chapters
+        if any(unicodedata.category(ch) == "Cc" for ch in title):
+            raise GptanimError(f"{path}: the title of {name!r} must be one line without control characters")
     lecture.titles = dict(titles)
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):

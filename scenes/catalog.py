@@ -185,6 +185,8 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         raise GptanimError(
             f"scene {spec!r}: {path.name} defines no class {name!r} (it defines: {', '.join(classes) or 'none'})"
         )
+    if name in BY_NAME:  # its video, still and slides would be taken for the built-in scene's, or replace them
+        raise GptanimError(f"scene {spec!r}: {name} is the name of a built-in scene; give your class another name")
     # Unknown code may show anything: render it again whenever the Trace changes at all.
     return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, sections=SECTIONS,
                       file=str(path.resolve()))  # fmt: skip
