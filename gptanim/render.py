@@ -650,7 +650,7 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
                   key=lambda e: -e.render_weight)  # fmt: skip
     reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
     report(progress, f"drawing the last frame of {len(todo)} of {len(scenes)} scenes{reused}")
-    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool) for e in todo]
+    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool, e.name in stored) for e in todo]  # beats kept
     parallel(jobs, work, render_still, progress, "preview")
     for name, path in stored.items():
         move_into_place(path, finals[name])

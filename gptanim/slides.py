@@ -164,8 +164,6 @@ def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lect
     its video, the narration as notes, and the beat's last frame as the picture shown until the video plays,
     in a thumbnail, a print or a viewer without video: each slide rests on its result. The video starts on
     entering the slide."""
-    import tempfile
-
     from manim_slides.convert import _auto_play_pptx_media  # manim-slides' own (pinned below 5.8)
     from pptx import Presentation
     from pptx.dml.color import RGBColor
@@ -179,7 +177,8 @@ def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lect
     prs.core_properties.title = lecture_title
     prs.slide_width, prs.slide_height = Emu(1280 * px), Emu((720 + BAND) * px)
     layout = prs.slide_layouts[5]  # "Title Only"
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".posters.") as tmp:
+    tmp = scratch_folder(out.parent)  # the posters; what a killed process left is swept by the next
+    try:
         for name, scene_titles in zip(names, titles):
             slides = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))["slides"]
             for n, (slide_doc, heading) in enumerate(zip(slides, scene_titles)):
@@ -203,6 +202,8 @@ def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lect
                     slide.notes_slide.notes_text_frame.text = slide_doc["notes"]
         with written(out) as partial:
             prs.save(str(partial))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
