@@ -503,6 +503,21 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from gptanim.render import write_text
+    from gptanim.tracedoc import PAGE, trace_page
+
+    page = trace_page()
+    current = PAGE.exists() and PAGE.read_text(encoding="utf-8") == page
+    if args.check:
+        print(f"docs/trace.md is {'current' if current else 'out of date: run gptanim docs'}")
+        return 0 if current else 1
+    if not current:
+        write_text(PAGE, page)
+    print(f"docs/trace.md {'is current' if current else 'written'}")
+    return 0
+
+
 def version_line() -> str:
     """gptanim's version and the versions of what renders (from the installed packages' metadata)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -584,6 +599,11 @@ COMMANDS = {
         "weights along the way (the Learning scene shows them), and write a Hugging Face model folder.",
     ),
     "list": ("list the scenes with what each shows", "List the built-in scenes, each with what it shows."),
+    "docs": (
+        "write docs/trace.md, what a scene finds in its Trace",
+        "Write docs/trace.md: every key of the Trace a scene reads (self.trace), its shape and its meaning,\n"
+        "from model/trace_data.py and the code that computes it (the embedded model on the default prompt).",
+    ),
 }
 
 
@@ -664,6 +684,10 @@ def build_parser() -> Parser:
 
     p = add_command(sub, "list", [common])
     p.set_defaults(run=cmd_list)
+
+    p = add_command(sub, "docs", [common])
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/trace.md is not current")
+    p.set_defaults(run=cmd_docs)
 
     return parser
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -208,7 +209,7 @@ def test_present_a_rendered_folder_as_it_is(lecture, display):  # noqa: F811 - t
 def test_every_command_and_flag_has_help_and_shows_its_default():
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert set(commands) >= {"trace", "render", "preview", "slides", "present", "script", "train", "list"}
+    assert set(commands) >= {"trace", "render", "preview", "slides", "present", "script", "train", "list", "docs"}
     for name, sub in commands.items():
         assert sub.description and len(sub.description) > 30, name
         text = " ".join(sub.format_help().split())
@@ -216,7 +217,33 @@ def test_every_command_and_flag_has_help_and_shows_its_default():
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"
             if action.default not in (None, False) and action.option_strings and action.dest != "help":
                 assert "default" in (sub._get_formatter()._get_help_string(action)), (name, action.dest)
-        assert "--out OUT folder for the renders (default" in text or name in ("trace", "train", "list")
+        assert "--out OUT folder for the renders (default" in text or name in ("trace", "train", "list", "docs")
     train = " ".join(commands["train"].format_help().split())
     assert "--lr LR peak learning rate (AdamW) (default 0.0015)" in train
     assert "--jobs JOBS scenes rendered at once (default" in " ".join(commands["render"].format_help().split())
+
+
+def test_the_trace_page_is_current(embedded):
+    from gptanim.tracedoc import PAGE, trace_page
+    from model.settings import DEFAULTS
+    from model.trace_data import SECTIONS
+
+    trace = cached_trace(TraceSettings(prompt=DEFAULTS["prompt"]), embedded, sections=SECTIONS)
+    page = trace_page(trace)
+    assert PAGE.read_text(encoding="utf-8") == page, "docs/trace.md is out of date: run gptanim docs"
+    for name in trace.arrays:  # every array, with its axes and meaning from model/trace_data.py
+        key = re.sub(r"(^|\.)blocks\.\d+\.", r"\1blocks.{i}.", name)
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{key}` |"))
+        assert row.count("| [") == 1 and not row.endswith("|  |"), row
+    for key in trace.info:
+        assert f"### `{key}`\n\n" in page and f"### `{key}`\n\n (" not in page, key
+
+
+def test_the_scene_guide_shows_the_example_that_renders(lecture):
+    guide = (ROOT / "docs" / "writing-a-scene.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", guide, re.S).group(1)
+    assert code == EXAMPLE.read_text(encoding="utf-8")
+    assert lecture["slides"].returncode == 0  # the lecture the fixture rendered has the example in it
+    beats = json.loads((lecture["folder"] / "02-NextTokenGuess.beats.json").read_text())
+    assert [b["id"] for b in beats["beats"]] == ["NextTokenGuess-01", "NextTokenGuess-02"]
+    assert (lecture["folder"] / "02-NextTokenGuess.mp4").stat().st_size > 10_000
