@@ -552,7 +552,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text:
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS  # 0 is a value
+        if not unset and "default" not in text:
             shown = ",".join(map(str, action.default)) if isinstance(action.default, list) else action.default
             text += f" (default {shown})"
         return text
@@ -652,7 +653,9 @@ def build_parser() -> Parser:
             p.add_argument("--stills", action="store_true", help="also write each beat's last frame as a PNG, "
                            "stills/<Scene>-NN.png in the lecture's folder")  # fmt: skip
         if name != "present":
-            p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+            cores = os.cpu_count() or 1
+            p.add_argument("--jobs", type=positive_int, default=cores,
+                           help=f"scenes rendered at once (default one per CPU core: {cores} here)")  # fmt: skip
         else:
             p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
             p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")

@@ -215,12 +215,15 @@ def test_every_command_and_flag_has_help_and_shows_its_default():
         text = " ".join(sub.format_help().split())
         for action in sub._actions:
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"
-            if action.default not in (None, False) and action.option_strings and action.dest != "help":
+            if action.default is not None and action.default is not False and action.dest != "help":
                 assert "default" in (sub._get_formatter()._get_help_string(action)), (name, action.dest)
         assert "--out OUT folder for the renders (default" in text or name in ("trace", "train", "list", "docs")
     train = " ".join(commands["train"].format_help().split())
     assert "--lr LR peak learning rate (AdamW) (default 0.0015)" in train
-    assert "--jobs JOBS scenes rendered at once (default" in " ".join(commands["render"].format_help().split())
+    assert "--seed SEED seed of the weights' initialisation and the batches (default 0)" in train
+    assert "--jobs JOBS scenes rendered at once (default one per CPU core" in " ".join(
+        commands["render"].format_help().split()
+    )
 
 
 def test_the_trace_page_is_current(embedded):
