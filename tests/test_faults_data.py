@@ -1,0 +1,228 @@
+"""The fault matrix, continued: what gptanim reads and writes. Training never deletes what it did not write;
+relative paths work from any folder; the weights checked are the weights loaded; FIFOs, devices, symbolic link
+loops, absurd configs and non-finite weights are one line and exit code 2, never a hang or a traceback.
+
+Today's faults hung (a FIFO, /dev/zero, a training without end): each such case runs under `within`, which
+fails it instead of waiting forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gptanim.cli import main
+from tests.test_faults import drop_layer, one_line_error
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+class Hung(BaseException):
+    """Raised by `within` (a BaseException, so that no `except Exception` turns it into a clean error)."""
+
+
+@contextlib.contextmanager
+def within(seconds: int):
+    """Fail what is still running after `seconds` (a read waiting on a FIFO, a loop without end)."""
+
+    def expired(*_):
+        raise Hung(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Weights: exactly the files the loader reads are checked.
+
+
+def move_layer_to_adapter(folder: Path) -> None:
+    """Layer 1's weights in a second file that transformers does not load."""
+    from safetensors.numpy import load_file, save_file
+
+    weights = load_file(folder / "model.safetensors")
+    drop_layer(folder)
+    save_file({k: v for k, v in weights.items() if ".h.1." in k}, folder / "adapter.safetensors")
+
+
+def shard(folder: Path, leave_out: str = "") -> None:
+    """The weights in two shards and their index (as large models are stored); `leave_out`: tensors whose name
+    holds it are put in a third file the index does not list."""
+    from safetensors.numpy import load_file, save_file
+
+    weights = load_file(folder / "model.safetensors")
+    (folder / "model.safetensors").unlink()
+    names = sorted(weights)
+    parts = {"model-00001-of-00002.safetensors": names[::2], "model-00002-of-00002.safetensors": names[1::2]}
+    weight_map = {}
+    for file, part in parts.items():
+        save_file({k: weights[k] for k in part if not (leave_out and leave_out in k)}, folder / file)
+        weight_map.update({k: file for k in part})
+    if leave_out:
+        save_file({k: v for k, v in weights.items() if leave_out in k}, folder / "extra.safetensors")
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+
+
+def test_missing_tensors_are_not_hidden_by_another_weights_file(local_gpt2, tmp_path, capsys):
+    from model.loading import identify
+
+    folder = tmp_path / "model"
+    shutil.copytree(local_gpt2, folder)
+    hash_before = identify(str(folder))[2]
+    move_layer_to_adapter(folder)
+    one_line_error(capsys, ["trace", "--model", str(folder), "--prompt", "the king"], "lacks 12 of the")
+    sharded = tmp_path / "sharded"
+    shutil.copytree(local_gpt2, sharded)
+    shard(sharded, leave_out=".h.1.")
+    one_line_error(capsys, ["trace", "--model", str(sharded), "--prompt", "the king"], "lacks 12 of the")
+    whole = tmp_path / "whole"
+    shutil.copytree(local_gpt2, whole)
+    shard(whole)
+    (whole / "adapter.safetensors").write_bytes((local_gpt2 / "model.safetensors").read_bytes())
+    assert main(["trace", "--model", str(whole), "--prompt", "the king", "--generate", "1"]) == 0
+    assert identify(str(folder))[2] != hash_before and identify(str(whole))[2] != hash_before
+    shutil.copytree(local_gpt2, tmp_path / "with-adapter")
+    (tmp_path / "with-adapter" / "adapter.safetensors").write_bytes(b"not loaded")
+    assert identify(str(tmp_path / "with-adapter"))[2] == hash_before  # the identity of the loaded weights only
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Model folders with absurd configs, unreadable or endless files, non-finite weights.
+
+
+def edit_config(**changes):
+    def change(folder: Path) -> None:
+        config = json.loads((folder / "config.json").read_text())
+        config.update(changes)
+        (folder / "config.json").write_text(json.dumps(config))
+
+    change.__name__ = "config-" + "-".join(f"{k}={v}" for k, v in changes.items())
+    return change
+
+
+def config_bytes(data: bytes):
+    def change(folder: Path) -> None:
+        (folder / "config.json").write_bytes(data)
+
+    change.__name__ = f"config-{data[:8]!r}"
+    return change
+
+
+def replace_with(name: str, make):
+    def change(folder: Path) -> None:
+        (folder / name).unlink()
+        make(folder / name)
+
+    change.__name__ = f"{name}-{make.__name__}"
+    return change
+
+
+def loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+def fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def zeros(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def unreadable(path: Path) -> None:  # a regular file whose reading fails (EIO), as for root a mode 000 one cannot
+    path.symlink_to("/proc/self/mem")
+
+
+def poison(value: float, name: str):
+    def change(folder: Path) -> None:
+        from safetensors.numpy import load_file, save_file
+
+        weights = load_file(folder / "model.safetensors")
+        weights[name].reshape(-1)[3] = value
+        save_file(weights, folder / "model.safetensors")
+
+    change.__name__ = f"{value}-in-{name}"
+    return change
+
+
+ABSURD_MODELS = [
+    (edit_config(n_layer=100_000), "lacks 99,998 layers of the weights its gpt2 config needs (100,000 layers"),
+    (edit_config(n_layer=0), "the number of layers must be a whole number ≥ 1, got 0"),
+    (edit_config(n_layer=-2), "the number of layers must be a whole number ≥ 1, got -2"),
+    (edit_config(n_head=0), "the number of heads must be a whole number ≥ 1, got 0"),
+    (edit_config(n_head=3), "its 3 heads do not divide its width 32"),
+    (edit_config(n_positions=-5), "the context length must be a whole number ≥ 1, got -5"),
+    (config_bytes(b"[1, 2]"), "is not a JSON object"),
+    (config_bytes('{"model_type": "gpt2", "x": "Caf\xe9"}'.encode("latin-1")), "is not UTF-8"),
+    (replace_with("model.safetensors", loop), "Too many levels of symbolic links"),
+    (replace_with("model.safetensors", fifo), "is a FIFO, not a regular file"),
+    (replace_with("model.safetensors", zeros), "is a device, not a regular file"),
+    (replace_with("config.json", unreadable), "cannot read model config"),
+    (replace_with("tokenizer.json", fifo), "is a FIFO, not a regular file"),
+    (poison(float("nan"), "transformer.h.1.mlp.c_fc.weight"), "transformer.h.1.mlp.c_fc.weight holds NaN or infinite"),
+    (poison(float("inf"), "transformer.ln_f.bias"), "transformer.ln_f.bias holds NaN or infinite"),
+]
+
+
+@pytest.mark.parametrize("change, needle", ABSURD_MODELS, ids=[c.__name__ for c, _ in ABSURD_MODELS])
+def test_absurd_or_endless_model_folders_are_refused_at_once(change, needle, local_gpt2, tmp_path, capsys):
+    folder = tmp_path / "model"
+    shutil.copytree(local_gpt2, folder)
+    change(folder)
+    start = time.monotonic()
+    with within(20):
+        one_line_error(capsys, ["trace", "--model", str(folder), "--prompt", "the king"], needle)
+    assert time.monotonic() - start < 10
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lecture files that never end, are too large or nest too deeply.
+
+LECTURES = [
+    ("fifo", "is a FIFO, not a regular file"),
+    ("deep", "nests arrays or tables too deeply"),
+    ("large", "holds more than 1 MB"),
+]
+
+
+@pytest.mark.parametrize("kind, needle", LECTURES)
+def test_endless_or_huge_lecture_files_are_one_line(kind, needle, tmp_path, capsys):
+    lecture = tmp_path / "lecture.toml"
+    if kind == "fifo":
+        os.mkfifo(lecture)
+    elif kind == "deep":
+        lecture.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    else:
+        lecture.write_text(f'title = "{"x" * 1_100_000}"\n')
+    with within(20):
+        one_line_error(capsys, ["render", "--lecture", str(lecture), "--out", str(tmp_path / "out")], needle)
+
+
+def test_a_lecture_file_that_is_dev_zero_is_refused_without_reading_it(tmp_path):
+    """In a process of its own, its memory bounded: reading /dev/zero would take it all."""
+    import resource
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run([sys.executable, "-m", "gptanim", "render", "--lecture", "/dev/zero", "--out",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          preexec_fn=bounded)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "gptanim render: error: lecture file /dev/zero is a device, not a regular file"
+    ), done.stderr
