@@ -127,9 +127,11 @@ def cmd_trace(args) -> int:
     # The sections only Learning and Chat show are computed for them (render, preview), or with --all.
     result = traced(args, settings_from(args), sections=SECTIONS if args.all or args.claims else ())
     if args.out:
+        from model.files import writable_target
+
         out = Path(args.out)
         try:
-            result.save(out)
+            result.save(writable_target(out, "the Trace"))  # never a device, a FIFO or a link replaced
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     print(summary(result))

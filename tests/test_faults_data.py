@@ -102,6 +102,28 @@ def test_missing_tensors_are_not_hidden_by_another_weights_file(local_gpt2, tmp_
 
 
 # ---------------------------------------------------------------------------------------------------------
+# trace --out onto what is not a regular file.
+
+
+def test_trace_out_never_replaces_a_device_a_fifo_or_a_link(tmp_path, capsys):
+    from model.trace_data import Trace
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    device = tmp_path / "null"
+    device.symlink_to("/dev/null")
+    trace = ["trace", "--prompt", "hi", "--generate", "1", "--out"]
+    for target, kind in ((fifo, "a FIFO"), (device, "a device")):
+        one_line_error(capsys, [*trace, str(target)], f"it is {kind}, not a regular file")
+    assert fifo.is_fifo() and device.is_symlink() and os.readlink(device) == "/dev/null"
+    kept, link = tmp_path / "kept.npz", tmp_path / "link.npz"
+    kept.write_text("old")
+    link.symlink_to(kept.name)
+    assert main([*trace, str(link)]) == 0
+    assert link.is_symlink() and Trace.load(kept).prompt == "hi"  # written through the link, which stays
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Model folders with absurd configs, unreadable or endless files, non-finite weights.
 
 
