@@ -416,8 +416,7 @@ def cmd_train(args) -> int:
         eval_every=args.eval_every,
         snapshot_steps=tuple(args.snapshots),
     )
-    if cfg.n_embd % cfg.n_head:
-        raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
+    cfg.check()
     say(args, f"training on {cfg.corpus} into {cfg.out}")
     stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)

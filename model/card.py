@@ -118,10 +118,12 @@ def write_model_card(folder: Path, corpus: Path | None = None) -> Path:
         "## Samples",
         "",
     ]
+    n_ctx = int(loaded.model.config.max_position_embeddings)
     for prompt in CARD_PROMPTS:
-        ids = tok.encode(prompt, add_special_tokens=False)
-        greedy = generate(loaded, ids, 24, 0.0, None, None, 0)
-        sampled = generate(loaded, ids, 24, 0.8, None, None, 0)
+        ids = tok.encode(prompt, add_special_tokens=False)[-max(1, n_ctx - 1) :]
+        steps = min(24, n_ctx - len(ids))  # a model trained with a short context continues less
+        greedy = generate(loaded, ids, steps, 0.0, None, None, 0)
+        sampled = generate(loaded, ids, steps, 0.8, None, None, 0)
         lines += [
             f"- **{prompt}** … greedy (T = 0): “{one_line(greedy['text'])}”",
             f"  - sampled (T = 0.8, seed 0): “{one_line(sampled['text'])}”",

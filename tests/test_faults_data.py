@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from gptanim.cli import main
+from tests.conftest import SAMPLE_TEXT
 from tests.test_faults import drop_layer, one_line_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,71 @@ def within(seconds: int):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Training: never into a folder that holds what it did not write; bad knobs before it starts.
+
+TINY = ["--steps", "4", "--vocab-size", "300", "--n-layer", "1", "--n-head", "2", "--d-model", "32", "--n-ctx", "32",
+        "--batch-size", "4", "--eval-every", "2", "--snapshots", "2", "-Q"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    (folder / "a.txt").write_text("\n\n".join([SAMPLE_TEXT] * 4))
+    (folder / "b.txt").write_text(SAMPLE_TEXT.upper() + "\n\n" + SAMPLE_TEXT)
+    return folder
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_training_writes_only_its_own_files_and_refuses_folders_it_did_not_write(corpus, tmp_path, monkeypatch,
+                                                                                capsys):  # fmt: skip
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # training's threads: one, as the other tests here run
+    assert main(["train", "--corpus", str(corpus), "--out", ".", *TINY]) == 0  # the current folder, empty
+    assert {"model.safetensors", "tokenizer.json", "MODEL_CARD.md", "snapshots"} <= set(os.listdir(here))
+    assert main(["train", "--corpus", str(corpus), "--out", ".", *TINY, "--seed", "1"]) == 0  # its own: again
+    (here / "notes.txt").write_text("mine")
+    before = contents(here)
+    capsys.readouterr()
+    one_line_error(capsys, ["train", "--corpus", str(corpus), "--out", ".", *TINY], "'notes.txt'")
+    (here / "snapshots" / "mine.txt").write_text("also mine")
+    (here / "notes.txt").unlink()
+    one_line_error(capsys, ["train", "--corpus", str(corpus), "--out", str(here), *TINY], "'snapshots/mine.txt'")
+    (here / "notes.txt").write_text("mine")
+    assert contents(here) == {**before, "snapshots/mine.txt": b"also mine"}  # nothing replaced, nothing removed
+    a_file = tmp_path / "model.txt"
+    a_file.write_text("a file")
+    one_line_error(capsys, ["train", "--corpus", str(corpus), "--out", str(a_file), *TINY], "is not a folder")
+    assert a_file.read_text() == "a file"
+
+
+BAD_TRAINING = [
+    (["--minutes", "nan"], "--minutes must be a positive number"),
+    (["--minutes", "0"], "--minutes must be a positive number"),
+    (["--minutes", "-1"], "--minutes must be a positive number"),  # trained forever
+    (["--lr", "nan"], "--lr must be a positive number"),
+    (["--lr", "-0.001"], "--lr must be a positive number"),
+    (["--corpus", "{one story}"], "has 1 story; training needs several"),
+]
+
+
+@pytest.mark.parametrize("extra, needle", BAD_TRAINING, ids=[" ".join(e) for e, _ in BAD_TRAINING])
+def test_bad_training_knobs_are_one_line_before_training(extra, needle, corpus, tmp_path, capsys):
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "a.txt").write_text("The wolf ate the girl.\n")
+    extra = [str(one) if e == "{one story}" else e for e in extra]
+    with within(20):
+        one_line_error(capsys, ["train", "--corpus", str(corpus), "--out", str(tmp_path / "out"), *TINY, *extra],
+                       needle)  # fmt: skip
+    assert not (tmp_path / "out").exists()
 
 
 # ---------------------------------------------------------------------------------------------------------
