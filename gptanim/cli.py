@@ -568,6 +568,21 @@ def output_lock(args):
     return lock(Path(args.out))
 
 
+def from_here(args) -> None:
+    """The paths the user gave, made absolute against the current folder before they cross a process boundary:
+    render workers and the warm preview run in other folders. The cache folder too, which they all read.
+    (Training runs here, and records its folders as given.)"""
+    for name in ("out", "lecture"):
+        if getattr(args, name, None) and args.command != "train":
+            setattr(args, name, str(Path(getattr(args, name)).absolute()))
+    voice = (getattr(args, "voice", None) or "").strip()
+    if voice.startswith("folder:") and voice[7:]:
+        args.voice = f"folder:{Path(voice[7:]).expanduser().absolute()}"
+    for var in ("GPTANIM_CACHE", "XDG_CACHE_HOME"):
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().absolute())
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a character the terminal's encoding lacks is shown as its escape
         with contextlib.suppress(AttributeError, ValueError):
@@ -577,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from_here(args)
     try:
         with terminated_as_interrupted(), output_lock(args):  # SIGTERM while waiting for the lock too
             if args.quiet:

@@ -100,4 +100,7 @@ def load_lecture(path: Path) -> Lecture:
     if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
         raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
     lecture.settings = dict(settings)
+    voice = settings.get("voice", "").strip()
+    if voice.startswith("folder:") and voice[7:]:  # recordings, relative to the lecture file as its scenes are
+        lecture.settings["voice"] = f"folder:{path.resolve().parent / Path(voice[7:]).expanduser()}"
     return lecture

@@ -114,6 +114,41 @@ def test_bad_training_knobs_are_one_line_before_training(extra, needle, corpus, 
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Relative paths, given in a folder that is not the checkout: workers run in the checkout.
+
+
+def test_a_relative_out_and_cache_work_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GPTANIM_CACHE", "cache")
+    args = ["preview", "--scenes", "Title", "--out", "renders", "--prompt", "The fox", "--generate", "1", "--jobs", "1"]
+    assert main([*args, "-Q"]) == 0
+    assert list((tmp_path / "renders").glob("*/preview/01-Title.png"))
+    assert list((tmp_path / "cache" / "traces").glob("*.npz"))
+    assert not (ROOT / "renders" / "renders").exists() and not (ROOT / "cache").exists()
+
+
+def test_a_relative_voice_folder_reaches_the_renderer_whole(tmp_path, monkeypatch, capsys):
+    """`--voice folder:rec` from the current folder, `voice = "folder:rec"` from the lecture file's."""
+    import gptanim.render
+
+    given = []
+
+    def renderer(*args, voice, **kwargs):
+        given.append(voice)
+        raise gptanim.render.GptanimError("stopped before rendering")
+
+    monkeypatch.setattr(gptanim.render, "render_lecture", renderer)
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "talk" / "rec").mkdir(parents=True)
+    (tmp_path / "talk" / "l.toml").write_text('scenes = ["Title"]\n[settings]\nvoice = "folder:rec"\n')
+    monkeypatch.chdir(tmp_path)
+    common = ["render", "--generate", "1", "--out", "out"]
+    one_line_error(capsys, [*common, "--voice", "folder:rec", "--scenes", "Title"], "stopped before rendering")
+    one_line_error(capsys, [*common, "--lecture", "talk/l.toml"], "stopped before rendering")
+    assert given == [f"folder:{tmp_path / 'rec'}", f"folder:{tmp_path / 'talk' / 'rec'}"]
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Weights: exactly the files the loader reads are checked.
 
 
