@@ -290,16 +290,14 @@ def head_choice(weights: list, layer: int, head: int, n_tokens: int) -> str:
 READ_TIE = 0.01  # two attention weights within 1 percentage point of each other are level
 
 
-@rule(f"the key the last query weights most; a second key within {READ_TIE * 100:g} percentage point of it is "
-      f"level with it (the first of equals is drawn as the strongest)")  # fmt: skip
-def strongest_key(row: list, displays: list) -> str:
-    order = sorted(range(len(row)), key=lambda j: (-row[j], j))
-    first = order[0]
-    if len(order) > 1 and row[first] - row[order[1]] < READ_TIE:
-        second = order[1]
-        return (f"“{displays[first]}” and “{displays[second]}” are level, at {fmt_percent(row[first])} and "
-                f"{fmt_percent(row[second])}")  # fmt: skip
-    return f"the strongest, {fmt_percent(row[first])}, comes from “{displays[first]}”"
+@rule(f"the weight of the key the last query weights most against the next one; within {READ_TIE * 100:g} "
+      f"percentage point: level (the first of equals is drawn as the strongest)")  # fmt: skip
+def strongest_key(row: list) -> str:
+    if len(row) < 2:
+        return "the only token it can read"
+    first, second = sorted(row, reverse=True)[:2]
+    word = "level with" if first - second < READ_TIE else "ahead of"
+    return f"{word} the next strongest, at {fmt_percent(second)}"
 
 
 HEADS_DIFFER = 0.1  # heads differ when two heads place ≥ 10% of a row's weight differently, on average
@@ -739,14 +737,27 @@ def attention_statements(trace: Trace) -> list[Statement]:
     n = len(trace.token_ids)
     row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
     drawn = range(max(0, n - FLOW_TOKENS), n)  # the keys AttentionFlow draws
-    out = [make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns), n_tokens=n),
-           make(trace, "attention.choice", "head_choice", {"weights": "info.attention.previous_token_weight",
-                "layer": "info.attention.layer", "head": "info.attention.head"}, n_tokens=n),
-           make(trace, "attention.flow.top", "strongest_key", {"row": [f"{row[:-1]},{k}]" for k in drawn],
-                "displays": [f"info.tokens.display.{k}" for k in drawn]})]  # fmt: skip
+    out = [
+        make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns), n_tokens=n),
+        make(
+            trace,
+            "attention.choice",
+            "head_choice",
+            {
+                "weights": "info.attention.previous_token_weight",
+                "layer": "info.attention.layer",
+                "head": "info.attention.head",
+            },
+            n_tokens=n,
+        ),
+        make(trace, "attention.flow.top", "strongest_key", {"row": [f"{row[:-1]},{k}]" for k in drawn]}),
+    ]
     for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
         if n > shown:
             out.append(make(trace, f"attention.{name}.hidden", "hidden_attention", {"row": row}, shown=shown))
+    for layer in range(trace.n_layer):  # InsideTransformer: where the last token reads most, in each layer
+        keys = [f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1},{k}]" for k in range(n)]
+        out.append(make(trace, f"inside.top.{layer}", "strongest_key", {"row": keys}))
     for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
         row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
         out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))

@@ -423,11 +423,13 @@ class AttentionFlow(TraceScene):
             self.note = statement(hidden, size=18, color=style.MUTED)
             self.fit_width(self.note, 9.0)
             self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # below the lowest arc, left of the sum
+        first = self.positions[self.order[0]]
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
             say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as wide as its "
-            f"weight; {statements(t)['attention.flow.top'].text}.",
+            f"weight. The strongest, {pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
+            f"{statements(t)['attention.flow.top'].text}.",
         )
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), run_time=2)
         self.play(FadeIn(numbers), FadeIn(self.note))

@@ -14,7 +14,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from model.claims import HEAD_TIE, LEVEL, TOP_RANKS, head_choice, numbers_order, statements, verify
+from model.claims import (
+    HEAD_TIE,
+    INSIDE_HEAD,
+    LEVEL,
+    READ_TIE,
+    TOP_RANKS,
+    head_choice,
+    numbers_order,
+    statements,
+    strongest_key,
+    verify,
+)
 from model.settings import TraceSettings
 from scenes.catalog import SCENES
 from tests.test_speedups import still_worker  # noqa: F401 (a fixture: this process draws stills)
@@ -55,6 +66,11 @@ def check_statements(tr) -> None:
             elif worst > 1:
                 assert f"its one token the model's {worst:,}" in text
             assert (f"top-k {run['top_k']}" in text) == bool(run["top_k"])
+    for layer in range(tr.n_layer):  # where the last token reads most: level with the next when within READ_TIE
+        row = np.sort(tr.pattern(layer, INSIDE_HEAD)[-1])[::-1]
+        text = found[f"inside.top.{layer}"].text
+        expected = "the only token" if len(row) == 1 else "level with" if row[0] - row[1] < READ_TIE else "ahead of"
+        assert text.startswith(expected)
     att, choice = tr.info["attention"], found["attention.choice"].text
     if len(tr.token_ids) == 1:  # no previous token: the rule picks nothing, and the words say so
         assert "no previous token" in choice and (att["layer"], att["head"]) == (0, 0)
@@ -115,6 +131,12 @@ def test_head_choice_says_a_tie_and_a_rule_that_picked_nothing():
     assert "no previous token" in head_choice([[0.0, 0.0]], 0, 0, 1)
     assert head_choice([[0.5, 0.3]], 0, 0, 4) == "the head with the strongest previous-token attention"
     assert head_choice([[0.5, 0.5 - HEAD_TIE / 2]], 0, 0, 4).startswith("tied with 1 other head")
+
+
+def test_the_strongest_key_says_a_near_tie():
+    assert strongest_key([1.0]) == "the only token it can read"
+    assert strongest_key([0.3, 0.3 - READ_TIE / 2, 0.1]).startswith("level with the next strongest")
+    assert strongest_key([0.2, 0.5, 0.3]) == "ahead of the next strongest, at 30.0%"
 
 
 def test_geometry_is_the_rows_own(embedded):
