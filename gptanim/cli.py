@@ -186,7 +186,7 @@ def lecture_trace(args, loader=None, names=None, sections=None):
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import pick_scenes
     from model.cache import cached_path
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
@@ -194,8 +194,10 @@ def lecture_trace(args, loader=None, names=None, sections=None):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
+    scenes = pick_scenes(lecture.scenes if names is None else names)
+    check_continuation(scenes, settings.generate)  # before the model runs
     if sections is None:
-        sections = sections_for(pick_scenes(lecture.scenes if names is None else names))
+        sections = sections_for(scenes)
     trace = traced(args, settings, loader, sections)
     return lecture, trace, cached_path(settings)
 
@@ -260,10 +262,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import ScenePool, pick_scenes, preview, slug
     from model.cache import is_cached
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     scenes = pick_scenes(args.scenes or lecture.scenes)
+    check_continuation(scenes, settings_from(args, lecture).generate)  # before any worker starts
     theme = theme_of(args, lecture)
     out = Path(args.out)
     own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
