@@ -128,9 +128,11 @@ def cmd_trace(args) -> int:
     # The sections only Learning and Chat show are computed for them (render, preview), or with --all.
     result = traced(args, settings_from(args), sections=SECTIONS if args.all or args.claims else ())
     if args.out:
+        from model.files import writable_target
+
         out = Path(args.out)
         try:
-            result.save(out)
+            result.save(writable_target(out, "the Trace"))  # never a device, a FIFO or a link replaced
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     print(summary(result))
@@ -185,7 +187,7 @@ def lecture_trace(args, loader=None, names=None, sections=None):
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import pick_scenes
     from model.cache import cached_path
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
@@ -193,8 +195,10 @@ def lecture_trace(args, loader=None, names=None, sections=None):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
+    scenes = pick_scenes(lecture.scenes if names is None else names)
+    check_continuation(scenes, settings.generate)  # before the model runs
     if sections is None:
-        sections = sections_for(pick_scenes(lecture.scenes if names is None else names))
+        sections = sections_for(scenes)
     trace = traced(args, settings, loader, sections)
     return lecture, trace, cached_path(settings)
 
@@ -296,10 +300,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import ScenePool, pick_scenes, preview, slug
     from model.cache import is_cached
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     scenes = pick_scenes(args.scenes or lecture.scenes)
+    check_continuation(scenes, settings_from(args, lecture).generate)  # before any worker starts
     theme = theme_of(args, lecture)
     out = Path(args.out)
     own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
@@ -485,8 +490,7 @@ def cmd_train(args) -> int:
         eval_every=args.eval_every,
         snapshot_steps=tuple(args.snapshots),
     )
-    if cfg.n_embd % cfg.n_head:
-        raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
+    cfg.check()
     say(args, f"training on {cfg.corpus} into {cfg.out}")
     stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)
@@ -731,6 +735,21 @@ def output_lock(args):
     return lock(Path(args.out))
 
 
+def from_here(args) -> None:
+    """The paths the user gave, made absolute against the current folder before they cross a process boundary:
+    render workers and the warm preview run in other folders. The cache folder too, which they all read.
+    (Training runs here, and records its folders as given.)"""
+    for name in ("out", "lecture"):
+        if getattr(args, name, None) and args.command != "train":
+            setattr(args, name, str(Path(getattr(args, name)).absolute()))
+    voice = (getattr(args, "voice", None) or "").strip()
+    if voice.startswith("folder:") and voice[7:]:
+        args.voice = f"folder:{Path(voice[7:]).expanduser().absolute()}"
+    for var in ("GPTANIM_CACHE", "XDG_CACHE_HOME"):
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().absolute())
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a character the terminal's encoding lacks is shown as its escape
         with contextlib.suppress(AttributeError, ValueError):
@@ -740,6 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    from_here(args)
     try:
         with terminated_as_interrupted(), output_lock(args):  # SIGTERM while waiting for the lock too
             if args.quiet and args.command not in PRINTS_ITS_PRODUCT:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from gptanim.narration import checked_table
 from model.errors import GptanimError
+from model.files import read_limited
 from model.settings import SETTINGS
 from scenes.catalog import BY_NAME, SCENES, custom_scene, is_custom, readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
+MAX_BYTES = 1_000_000  # a lecture file is a few hundred lines
 
 # Setting.kind: (accepted types, description for the error); the settings themselves are model/settings.py's
 KIND_TYPES = {
@@ -44,18 +46,15 @@ class Lecture:
 def load_lecture(path: Path) -> Lecture:
     """Read and check a lecture file; every problem is one line naming the file and the key."""
     path = Path(path)
+    data = read_limited(path, "lecture file", MAX_BYTES)  # a FIFO or /dev/zero is refused, not read
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors save, is skipped
-    except FileNotFoundError:
-        raise GptanimError(f"lecture file not found: {path}") from None
-    except IsADirectoryError:
-        raise GptanimError(f"--lecture {path} is a folder; give a lecture file (.toml)") from None
+        doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark, as some editors save, is skipped
     except UnicodeDecodeError as exc:
         raise GptanimError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise GptanimError(f"cannot read the lecture file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise GptanimError(f"{path} nests arrays or tables too deeply to be a lecture file") from None
     unknown = set(doc) - set(KEYS)
     if unknown:
         raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(KEYS)})")
@@ -104,6 +103,9 @@ def load_lecture(path: Path) -> Lecture:
     if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
         raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
     lecture.settings = dict(settings)
+    voice = settings.get("voice", "").strip()
+    if voice.startswith("folder:") and voice[7:]:  # recordings, relative to the lecture file as its scenes are
+        lecture.settings["voice"] = f"folder:{path.resolve().parent / Path(voice[7:]).expanduser()}"
     names = [name.rpartition(":")[2] for name in lecture.scenes]  # a scene of your own by its class name
     lecture.narration = checked_table(doc.get("narration", {}), names, str(path))
     return lecture

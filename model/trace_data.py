@@ -57,7 +57,7 @@ added to the cached Trace then; a Trace without one has not computed it:
             entropy                      of this stage's next-token distribution (nats)
             greedy.ids/display/text      6 tokens, each the most likely after the ones before
             greedy.final_ranks           the rank the shipped model gives each of those tokens
-            queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
+            queen_rank                   king − man + woman: queen's rank by cosine (W_E's rows, inputs left out)
         curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
         steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
 

@@ -449,10 +449,10 @@ class ContextEmbedding(TraceScene):
         ).next_to(track, UP, buff=0.2)
         self.beat(
             "Context size",
-            "One position vector per place: the model reads at most {c} tokens at once.",
-            c=(n_ctx, "meta.n_ctx", "comma"),
-            say=f"There is one learned position vector per place, {big(n_ctx)} of them, so this model reads at most "
-            f"{big(n_ctx)} tokens at once; the prompt uses {n}. GPT-3 has {big(t.info['gpt3']['dims']['n_ctx'])}.",
+            "Context: {p}.",
+            p=claim(statements(t)["family.positions"]),
+            say=f"This model has {statements(t)['family.positions'].text}; the prompt uses {n}. "
+            f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
         self.play(Create(track), FadeIn(ends), FadeIn(note))
         self.play(GrowFromEdge(used, LEFT), run_time=1.0)

@@ -510,7 +510,8 @@ class InsideTransformer(TraceScene):
             b=(t.token_display[src], f"info.tokens.display.{src}", "text"),
             w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
             say=f"Layer {layer + 1}: {spoken_token(t.token_display[last])} reads most from "
-            f"{spoken_token(t.token_display[src])}, {pct(w)}; then its MLP.",
+            f"{spoken_token(t.token_display[src])}, {pct(w)}, {statements(t)[f'inside.top.{layer}'].text}; "
+            "then its MLP.",
         )
 
     def mlp(self, layer: int, full: bool):
