@@ -35,6 +35,7 @@ class TraceScene(SceneBase):
     voice: Voice = Voice()  # silent until `setup` reads GPTANIM_VOICE
     hold_until = 0.0  # the current beat lasts at least until then (its narration, its caption's reading)
     shown = False  # whether a picture is on screen yet: until then, and until the first beat, nothing fades in
+    opening = False  # the current beat has played nothing of its own yet (only its caption, or clearing)
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
 
     def __init__(self, *args, **kwargs):
@@ -51,7 +52,7 @@ class TraceScene(SceneBase):
             print(f"gptanim: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
-        self.hold_until, self.shown = 0.0, False
+        self.hold_until, self.shown, self.opening = 0.0, False, False
 
     def section(self, name: str) -> dict:
         """The Trace's section `name` (trace_data.SECTIONS: computed for the scenes that show it); a Trace made
@@ -65,6 +66,11 @@ class TraceScene(SceneBase):
     def beat(self, title: str, explanation: str, show: bool = True, static: bool = False, say: str = "",
              **fields) -> None:  # fmt: skip
         """Start a beat: hold the previous one long enough, show the caption at the bottom, speak `say`.
+
+        The beat's own animations, the ones after this call, run while its narration plays, clearing the
+        previous picture among them; a clear that comes after the beat has shown something of its own (at
+        the end of its method, before the next beat) waits for the narration to end (see `play`). The
+        beat ends when both its picture and its voice are done.
 
         `fields` are Trace numbers in the explanation, as for `components.sentence`. `say` is the
         narration (one to four sentences, numbers as a person says them: see `scenes.speech`); the
@@ -85,6 +91,7 @@ class TraceScene(SceneBase):
         if show:
             self.show_caption(new)
         self.hold_until = start + needed  # set last: the caption's own fade must not wait for this beat
+        self.opening = True
 
     def show_caption(self, new) -> None:
         max_w = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
@@ -109,10 +116,15 @@ class TraceScene(SceneBase):
             self.wait(frames / config.frame_rate)
 
     def play(self, *args, **kwargs):
-        if any(isinstance(a, FadeOut) for a in args):  # nothing leaves the screen while its beat is still said
+        """Play at once, except what removes something once the beat has shown something of its own: that
+        waits until the beat has been said (nothing of a beat leaves the screen while it is still said).
+        While the beat has only cleared, its clearing is part of its own change and runs with its words."""
+        if any(removes(a) for a in args) and not self.opening:
             self.hold()
-        opening = not self.shown or not self.beats
-        if opening and not all(isinstance(a, Wait) for a in args):  # the opening picture appears finished, at once
+        if not all(removes(a) or isinstance(a, Wait) for a in args):
+            self.opening = False
+        first = not self.shown or not self.beats
+        if first and not all(isinstance(a, Wait) for a in args):  # the opening picture appears finished, at once
             self.shown = True
             kwargs.update(run_time=1 / config.frame_rate, rate_func=lambda t: 1.0)
         super().play(*args, **kwargs)
@@ -134,3 +146,10 @@ class TraceScene(SceneBase):
         if mob.width > width:
             mob.scale_to_fit_width(width)
         return mob
+
+
+def removes(animation) -> bool:
+    """Whether an animation takes something off the screen (a FadeOut, an Uncreate, or a group with one)."""
+    if getattr(animation, "remover", False):
+        return True
+    return any(removes(a) for a in getattr(animation, "animations", ()))

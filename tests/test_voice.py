@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from manim import FadeIn, Square, tempconfig
+from manim import UP, Circle, FadeIn, FadeOut, LaggedStart, Square, tempconfig
 
 from gptanim.cli import main
 from gptanim.subtitles import CPS, LINE, LINES, lecture_cues
@@ -134,3 +134,35 @@ def test_the_scene_opens_on_its_first_picture(spoken):
         first = next(src.decode(video=0)).to_ndarray(format="rgb24").astype(int)
     lit = np.abs(first - first[0, 0]).sum(-1) > 60  # pixels unlike the background
     assert lit.mean() > 0.02  # the square and the caption are there in the very first frame, not faded in
+
+
+class Clears(TraceScene):
+    """Beat two clears beat one's square as it starts, moves its circle, and clears it at its end."""
+
+    TWO = "The square makes way for a circle, which stays up while this caption is read."
+
+    def construct(self):
+        self.beat("One", "A square.", say="A square.")
+        square = Square()
+        self.play(FadeIn(square), run_time=0.5)
+        self.beat("Two", self.TWO, say="A circle.")
+        circle = Circle()
+        self.play(FadeOut(square), FadeIn(circle), run_time=1)
+        self.cleared = self.time - 1
+        self.play(circle.animate.shift(UP), run_time=1)
+        self.moved = self.time - 1
+        self.play(LaggedStart(FadeOut(circle)), run_time=0.5)
+        self.ended = self.time - 0.5
+        self.beat("Three", "Done.", say="Done.")
+
+
+def test_a_beat_clears_the_old_picture_while_it_is_said_and_its_own_only_after(scene_traces, tmp_path, monkeypatch):
+    from tests.scenecheck import render
+
+    monkeypatch.setenv("GPTANIM_VOICE", "none")
+    scene = render(Clears, scene_traces["default"], tmp_path)
+    two, three = scene.beats[1]["time"], scene.beats[2]["time"]
+    assert scene.cleared == pytest.approx(two + 0.5)  # right after the caption's fade, not after its reading time
+    assert scene.moved == pytest.approx(two + 1.5)  # the beat's own motion follows at once
+    assert scene.ended >= two + reading_time(Clears.TWO) - 1e-6  # its own circle leaves only once it has been read
+    assert three == pytest.approx(scene.ended + 0.5)
