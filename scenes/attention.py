@@ -591,6 +591,9 @@ class MLPBlock(TraceScene):
             f"in layer {L + 1}.",
         )
         self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
+        cue(self, 1)
+        self.play(Create(mark := SurroundingRectangle(self.x, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
+        self.x_mark = mark
 
     def block(self, text: str, fields: dict, at) -> VGroup:
         box = RoundedRectangle(corner_radius=0.1, width=1.9, height=1.0, stroke_color=style.BLOCK_MLP,
@@ -676,9 +679,14 @@ class MLPBlock(TraceScene):
             say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
             "the three most active, and the three most negative.",
         )
-        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
-        self.play(FadeIn(VGroup(head, *(r[0] for r in rows[1:]))), FadeIn(note),
-                  LaggedStart(*(TransformFromCopy(up, b) for b in befores), lag_ratio=0.15), run_time=1.5)  # fmt: skip
+        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up),
+                  dim(self.x_mark))  # fmt: skip
+        for sentence_k, part in ((0, slice(1, 4)), (1, slice(4, None))):  # the most active, then the most negative
+            cue(self, sentence_k)
+            new = [head, note] if sentence_k == 0 else []
+            self.play(FadeIn(VGroup(*new, *(r[0] for r in rows[part]))),
+                      LaggedStart(*(TransformFromCopy(up, r[1]) for r in rows[part]), lag_ratio=0.15),
+                      run_time=1.5)  # fmt: skip
         top, low = chosen[0][0], chosen[3][0]
         if shape is None:  # gated: the gate and the result, as numbers
             self.beat(

@@ -158,22 +158,19 @@ class Unembedding(TraceScene):
         cue(self, 1)
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), FadeIn(equals), FadeIn(logit_head), run_time=0.6)
-        for r, row in enumerate(self.table.rows):  # one row after another meets the vector and becomes a bar
-            if r == 1:
-                cue(self, 4)
-            if r:
-                target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
-                self.play(mark.animate.become(target), run_time=0.3)
-            meet = matrix.grid[r][: self.COLS].copy()
-            self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=0.6 if r else 1.2)
-            if not r:
-                cue(self, 2)
-            self.play(
-                ReplacementTransform(meet, row.value),
-                TransformFromCopy(names[r], row.name),
-                GrowFromEdge(row.bar, LEFT),
-                run_time=0.6 if r else 1.2,
-            )
+        first = self.table.rows[0]  # the first row meets the vector and becomes a bar, slowly, as it is said
+        meet = matrix.grid[0][: self.COLS].copy()
+        self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=1.2)
+        cue(self, 2)
+        self.play(ReplacementTransform(meet, first.value), TransformFromCopy(names[0], first.name),
+                  GrowFromEdge(first.bar, LEFT), run_time=1.2)  # fmt: skip
+        cue(self, 3)
+        self.play(mark.animate.become(SurroundingRectangle(first, buff=0.06, color=style.NEXT_SLOT)), run_time=0.6)
+        cue(self, 4)
+        for r, row in list(enumerate(self.table.rows))[1:]:  # then row after row, quickly
+            target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
+            self.play(mark.animate.become(target), TransformFromCopy(matrix.grid[r][: self.COLS], row.value),
+                      TransformFromCopy(names[r], row.name), GrowFromEdge(row.bar, LEFT), run_time=0.6)  # fmt: skip
         self.play(dim(mark), run_time=0.3)
         self.names, self.matrix, self.logits = names, matrix, logits
 

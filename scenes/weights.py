@@ -96,6 +96,10 @@ class WeightsAndData(TraceScene):
                               lag_ratio=0.2), FadeIn(self.result.decor), run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
         self.play(FadeIn(titles[2], shift=0.1 * DOWN))
+        cue(self, 2)  # "almost everything looks like this": the whole product, weights times data
+        whole = SurroundingRectangle(product, buff=0.15, color=style.MUTED)
+        self.play(Create(whole), run_time=said_by(self, 2, 1.0) * 0.7)
+        self.play(dim(whole), run_time=0.5)
         self.product = VGroup(product, titles)
 
     def sum_one_row(self):
@@ -317,7 +321,7 @@ class ParameterTally(TraceScene):
             box = SurroundingRectangle(row, buff=0.05, color=style.NEXT_SLOT)
             parts = [] if row is rows[0] else [FadeIn(row, shift=0.1 * RIGHT)]
             parts.append(Create(box) if mark is None else mark.animate.become(box))
-            self.play(*parts, run_time=0.8)
+            self.play(*parts, run_time=max(0.8, 0.6 * said_by(self)))  # the mark travels while the job is said
             mark = mark or box
         self.mark, self.rows = mark, rows
 
