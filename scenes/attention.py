@@ -161,6 +161,10 @@ class AttentionPattern(TraceScene):
             "token that reads, through its query. Each column is a token being read, through its key. Where they "
             "meet, query times key gives a score, blue above zero and red below.",
         )
+        # the empty grid is drawn while the head is introduced; its cells fill with scores later
+        outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
+        self.grid.add_to_back(outline)
+        self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
                   run_time=said_by(self, 1, 1.0))  # fmt: skip

@@ -180,10 +180,9 @@ class Learning(TraceScene):
         said = plain_quote(stage["greedy"]["text"], "this")
         if stage["kind"] == "start":
             first = "Every weight of this model began as a random number."
-            second = "Asked what comes next, the random model has no real favourite."
         else:
             first = f"The training record starts at step {stage['step']}."
-            second = "Asked what comes next, the model barely prefers one token."
+        second = "Asked what comes next, it gives every token some probability."
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
                   say=f"{first} {second} Its top guess, {spoken_token(top['display'])}, gets {pct(top['prob'])}. "
                   f"Picking its top guess again and again, it writes {said}.")  # fmt: skip
@@ -209,7 +208,7 @@ class Learning(TraceScene):
                 static=True,  # the analogy's words are the lecture's, the rank is checked against the Trace
                 say="We also follow the analogy from the embeddings: king minus man plus woman. Sort every token by "
                 f"how near it lands to that point, and queen comes in at number {big(stage['queen_rank'])}. Number "
-                "one would mean the analogy holds exactly.",
+                "one would mean queen is the very nearest.",
             )
             self.play(FadeIn(self.queen_head, shift=0.1 * RIGHT))
             cue(self, 1)
@@ -272,7 +271,10 @@ class Learning(TraceScene):
         before = self.stages[k - 1]
         top, was = stage["top"][0], before["top"][0]
         when = "Now the shipped weights." if stage["kind"] == "final" else f"After {stage['step']:,} steps."
-        loss = f"The loss is down to {dec(stage['val_loss'], 2)}." if stage["val_loss"] is not None else ""
+        loss = ""
+        if stage["val_loss"] is not None:
+            fell = before["val_loss"] is None or stage["val_loss"] < before["val_loss"]
+            loss = f"The loss is {'down to' if fell else 'now'} {dec(stage['val_loss'], 2)}."
         if top["display"] == was["display"]:
             guess = f"{spoken_token(top['display'], start=True)} now gets {pct(top['prob'])}."
         else:

@@ -150,7 +150,7 @@ class Unembedding(TraceScene):
             "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
             say="The unembedding matrix has one row for every token of the vocabulary. Each row meets the "
             "vector in a dot product. The result is that token's score, its logit. "
-            f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0])}. Row after "
+            f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
             "row, every token gets one.",
         )
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
@@ -349,7 +349,7 @@ class Softmax(TraceScene):
             "Exponentiate",
             "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
             m=(sm["shift"], "info.softmax.shift", "value"),
-            say=f"Step one: subtract the largest logit, {dec(sm['shift'])}, from every logit. That changes no "
+            say=f"Step one: subtract the largest logit, {dec(sm['shift'], 2)}, from every logit. That changes no "
             "probability, and keeps the numbers small. Then raise e to each. The top token now gets exactly one. "
             "All the other tokens of the vocabulary add up to the grey bar.",
         )
@@ -821,7 +821,7 @@ class Recap(TraceScene):
             "The whole road",
             "From the prompt to the next token: every step, with this prompt's numbers.",
             say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens. Each token became a vector of "
-            f"{t.meta['d_model']} numbers. {t.meta['n_layer']} layers of attention and MLP reworked those vectors. "
+            f"{t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of attention and MLP reworked those vectors. "
             "The last vector then scored every token of the vocabulary. Softmax gave "
             f"{spoken_token(t.info['vocab_display'][str(top)])} {pct(sm['probs'][0])}. And the draw picked "
             f"{spoken_token(step['chosen_display'])}.",

@@ -340,7 +340,7 @@ class ParameterTally(TraceScene):
             )
             extra.append(self.place(row, n_fam + 1 + j))
         rest = ", ".join(part["family"] for part in tally["rest"])
-        self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones, with far fewer weights.")
+        self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones.")
         fades = [FadeOut(self.mark)] if self.mark is not None else []
         self.play(*fades, LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in extra), lag_ratio=0.3),
                   run_time=said_by(self, -1, 1.0))  # fmt: skip
