@@ -761,11 +761,12 @@ class MLPBlock(TraceScene):
                 "vector. This running sum is the residual stream.",
             )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
-        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down))
+        step = max(1.0, said_by(self, 0, 3.0) / 3)  # the first sentence: down, out, and beside the residual
+        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down), run_time=step)
         self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)),
-                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]))  # fmt: skip
-        self.play(FadeIn(plus), FadeIn(mid), FadeIn(labels[1]))
+                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]), run_time=step)  # fmt: skip
+        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(labels[1]), run_time=step)
+        cue(self, 1)  # the sum, as the residual stream is named
         self.play(FadeIn(equals), FadeIn(post.decor), FadeIn(labels[2]),
                   *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, post.entries)),
-                  run_time=1.5)  # fmt: skip
-        self.wait(1.5)
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip

@@ -14,6 +14,7 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
+    Dot,
     FadeIn,
     FadeOut,
     GrowArrow,
@@ -21,6 +22,7 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    MoveAlongPath,
     Rectangle,
     ReplacementTransform,
     SurroundingRectangle,
@@ -31,6 +33,7 @@ from manim import (
     VGroup,
     always_redraw,
     config,
+    linear,
 )
 
 from model.claims import RULES, Statement, statements
@@ -829,7 +832,8 @@ class Recap(TraceScene):
         self.play(FadeIn(rows[0]))
         for k in range(1, len(rows)):  # each step of the road as it is said
             cue(self, k)
-            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2), run_time=0.8)
+            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2),
+                      run_time=max(0.8, 0.6 * said_by(self, k)))  # fmt: skip
         nxt = VGroup(
             label("Next: attention in depth", size=26),
             label("how a head decides where to look:", size=18, color=style.MUTED),
@@ -847,6 +851,10 @@ class Recap(TraceScene):
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        self.play(TransformFromCopy(rows[-1][1], appended), run_time=said_by(self, 0, 1.5))
+        self.play(TransformFromCopy(rows[-1][1], appended), run_time=1.5)
+        runner = Dot(arrows[0].get_start(), radius=0.08, color=style.NEXT_SLOT)  # the road, run again from the top
+        road = Line(arrows[0].get_start(), arrows[-1].get_end())
+        self.play(MoveAlongPath(runner, road), run_time=max(1.0, said_by(self, 0) - 0.3), rate_func=linear)
+        self.remove(runner)
         cue(self, 1)
         self.play(Create(box), FadeIn(nxt))
