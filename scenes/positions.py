@@ -192,6 +192,9 @@ class LastPosition(TraceScene):
         self.play(Create(self.mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(ReplacementTransform(self.verdict, count), run_time=1.2)
+        cue(self, 2)  # its guess: the mark closes in on it
+        self.play(self.mark.animate.become(SurroundingRectangle(self.guesses[-1], buff=0.08, color=style.NEXT_SLOT)),
+                  run_time=max(1.0, 0.5 * said_by(self, 2)))  # fmt: skip
         self.count = count
 
     # The last column's guess travels into the distribution the next scenes work with.

@@ -761,11 +761,16 @@ class TopKTopP(TraceScene):
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
             dim(cut),
-            run_time=1.5,
+            run_time=max(1.5, 0.6 * said_by(self, 2)),
         )
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
         self.play(FadeIn(share), run_time=0.5)
+        if kind == "top_k":  # the first kept share, as it is said
+            cue(self, 3)
+            top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)
+            self.play(Create(top), run_time=0.8)
+            self.play(dim(top), run_time=0.5)
         cue(self, 4 if kind == "top_k" else 3)  # the draw
         hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
