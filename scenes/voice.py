@@ -223,18 +223,22 @@ class FolderNarrator(Voice):
         return Line(wav, duration, [(text, 0.0, duration)])
 
 
-def decode(path: Path) -> np.ndarray:
-    """Any audio file as mono float samples at RATE."""
+def decode(path: Path, rate: int = RATE, layout: str = "mono") -> np.ndarray:
+    """Any audio file (or a video's sound) as float samples at `rate`: mono, one row; else (channels, samples)."""
     import av
 
     try:
         with av.open(str(path)) as src:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
             frames = [f for frame in src.decode(audio=0) for f in resampler.resample(frame)]
             frames += resampler.resample(None)
     except (av.error.FFmpegError, IndexError) as exc:
         raise GptanimError(f"cannot read the recording {path}: {exc}") from None
-    return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]) if frames else np.zeros(0, np.float32)
+    channels = av.AudioLayout(layout).nb_channels
+    samples = (
+        np.concatenate([f.to_ndarray() for f in frames], axis=1) if frames else np.zeros((channels, 0), np.float32)
+    )
+    return samples[0] if layout == "mono" else samples
 
 
 def voice_from(spec: str | None) -> Voice:
