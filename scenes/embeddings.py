@@ -601,7 +601,13 @@ class ContextEmbedding(TraceScene):
             row[2].move_to([x + bar_w + 0.7, y, 0])
         heading = sentence("cosine similarity of the two “{tok}” vectors", size=18,
                            tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
-        # The summed vector stays: it is the "embedding" row's vector; the rest makes room.
+        self.beat(
+            "Context",
+            "The same token after two different texts, compared layer by layer.",
+            say=f"Now take {spoken_token(tok)} after two different texts. The bars compare its two vectors. "
+            "A cosine similarity of 1 would mean they point the same way.",
+        )
+        # The summed vector stays: it is the "embedding" row's vector; the rest makes room as the beat begins.
         if hasattr(self, "cols"):  # learned positions: the summed vector stays, the rest makes room
             self.play(
                 FadeOut(self.row),
@@ -609,16 +615,10 @@ class ContextEmbedding(TraceScene):
                 FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
                 VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
                 FadeOut(self.size_group),
+                FadeIn(contexts, shift=0.1 * DOWN),
             )
         else:
-            self.play(FadeOut(self.size_group))
-        self.beat(
-            "Context",
-            "The same token after two different texts, compared layer by layer.",
-            say=f"Now take {spoken_token(tok)} after two different texts. The bars compare its two vectors. "
-            "A cosine similarity of 1 would mean they point the same way.",
-        )
-        self.play(FadeIn(contexts, shift=0.1 * DOWN), run_time=1.0)
+            self.play(FadeOut(self.size_group), FadeIn(contexts, shift=0.1 * DOWN))
         self.play(FadeIn(heading), GrowFromEdge(rows[0][1], LEFT), FadeIn(VGroup(rows[0][0], rows[0][2])),
                   run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
         self.beat(
@@ -663,18 +663,18 @@ class ContextEmbedding(TraceScene):
             table.add(row)
         note = statement(statements(t)["lens.embedding"], size=18, color=style.MUTED)
         self.fit_width(note).next_to(table, DOWN, buff=0.35).set_x(0)
-        # The stage names stay for the table; the rest gives way to the predictions.
-        self.play(
-            FadeOut(self.contexts), FadeOut(self.heading), *([FadeOut(VGroup(self.cols[4], self.names[2]))] if hasattr(self, "cols") else []),
-            *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
-        )  # fmt: skip
         self.beat(
             "Logit lens",
             f"The logit lens: each layer's last vector through the final {t.words['norm']} and unembedding.",
             say="What would the model predict if it stopped early? Each row asks that, one layer further on. "
             f"From the embedding alone, its best guess is {self.lens_token(0)}, at {pct(probs[0, 0])}.",
         )
-        self.play(*(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title))
+        # The stage names stay for the table; the rest gives way to the predictions as the beat begins.
+        self.play(
+            FadeOut(self.contexts), FadeOut(self.heading), *([FadeOut(VGroup(self.cols[4], self.names[2]))] if hasattr(self, "cols") else []),
+            *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
+            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title),
+        )  # fmt: skip
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 2
         mark = travel(self, [row[0] for row in table], part)  # one row a layer further on
         self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)),
@@ -1436,24 +1436,36 @@ class EmbeddingSpace(TraceScene):
             rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))
         self.beat(
             "Dot product",
+            "The dot product of two vectors: multiply them entry by entry, then add up.",
+            say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
+            "then add up. Attention is built on this product.",
+        )
+        gone = self.clearing()
+        if gone:
+            self.play(*gone, run_time=0.6)
+        self.show_panel(VGroup(*rows))
+        self.beat(
+            "Lowest pair",
             "Dot products: {c}.",
             c=claim(found["geometry.pairs"]),
-            say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
-            f"then add up. {self.lowest_words(low, stmt)} Attention is built on this product.",
+            say=self.lowest_words(low, stmt),
         )
         pair = [w for w in (low["a"], low["b"]) if w not in self.ANCHORS]
         texts = [self.word_label(w, color=style.VALUE) for w in pair]
         self.add_labels(*texts)
         grown = ValueTracker(0.05)
         self.add(self.flat_arrow(lambda: self.point(low["a"]), lambda: self.point(low["b"]), grown))
-        self.play(FadeIn(VGroup(*texts)), grown.animate.set_value(1.0), *self.clearing(), run_time=1.0)
+        self.play(FadeIn(VGroup(*texts)), grown.animate.set_value(1.0), run_time=1.0)
         self.show_statement(stmt)
-        self.show_panel(VGroup(*rows))
         self.wait(1.5)
 
     @staticmethod
     def lowest_words(low: dict, stmt) -> str:
-        """The pair of lowest cosine, as said: named first, then the statement's verdict on it (its words after
-        the equation, which is on screen)."""
-        verdict = stmt.text.split(": ", 1)[1] if ": " in stmt.text else stmt.text
-        return f"Take the pair that points least alike here, “{low['a']}” and “{low['b']}”. {aloud(verdict)}"
+        """The pair of lowest cosine among the pictured words, as said: named, then the statement's verdict on
+        it (its words after the equation, which is on screen); a statement that names the pair itself is said
+        as it is."""
+        if ": " not in stmt.text:
+            return aloud(stmt.text)
+        return f"Take the pair with the lowest cosine here, “{low['a']}” and “{low['b']}”. " + aloud(
+            stmt.text.split(": ", 1)[1]
+        )

@@ -311,6 +311,7 @@ class PredictSampleRepeat(TraceScene):
                 r=(step["chosen_rank"], f"info.continuation.steps.{i}.chosen_rank", "int"),
                 say=self.sample_words(i, step),
             )
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         if self.bars is None:
             out_arrow = Arrow(
                 self.model_box.get_right(), bars.get_left() + 0.15 * LEFT, buff=0.15, color=style.MUTED, stroke_width=3
@@ -359,6 +360,7 @@ class PredictSampleRepeat(TraceScene):
                 s=(seed, "info.continuation.seed", "int"),
                 say=self.sample_words(i, step),
             )
+            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
         if self.pick is None:
             self.play(Create(pick) if rank <= self.BARS else FadeIn(pick), run_time=run)
         else:  # the mark moves to the token drawn
@@ -373,6 +375,7 @@ class PredictSampleRepeat(TraceScene):
                 say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A less likely token "
                 "sometimes wins, so the same prompt can go on in different ways.",
             )
+            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
 

@@ -180,11 +180,12 @@ class TransformersEverywhere(TraceScene):
             "And it draws: text into pictures.",
         ]
         pictures = {"speech": waveform, "image": pixel_image}
-        self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
-        for (title, ref, src, dst), cell, say in zip(self.KINDS, self.CELLS[1:], said):
+        for k, ((title, ref, src, dst), cell, say) in enumerate(zip(self.KINDS, self.CELLS[1:], said)):
             source, target = (pictures[x]() if x in pictures else words(x) for x in (src, dst))
             panel = TaskPanel(title, ref, source, target).move_to(cell)
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
+            if k == 0:  # translation makes room as the next kind is named
+                self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
             self.play(*panel.build(), FadeIn(source), run_time=1.0)
             self.play(out_of_box(panel), run_time=1.0)
             self.regroup(panel)
@@ -359,6 +360,9 @@ class Chat(TraceScene):
             "The script opens with a system prompt, which sets the scene.",
         )
         self.show_row(0)
+        if self.rows[0][1]:  # the opening picture comes at once: the eye then reads the system prompt along
+            mark = travel(self, self.rows[0][1], paced(self.beats[-1]["audio"], 1.0, 0.6))
+            self.play(FadeOut(mark), run_time=0.3)
         source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
         self.beat(
             "User",
@@ -473,6 +477,7 @@ class Chat(TraceScene):
                 else f"The longer script goes back in, and the chances change. This time {who} is drawn, at "
                 f"{pct(step['chosen_prob'])}.",
             )
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         cell = self.cells[i]
         slot = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
         if i:  # the new chances replace the old (a note of a token drawn beyond them takes the ⋮'s place)
