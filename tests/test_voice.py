@@ -166,3 +166,17 @@ def test_a_beat_clears_the_old_picture_while_it_is_said_and_its_own_only_after(s
     assert scene.moved == pytest.approx(two + 1.5)  # the beat's own motion follows at once
     assert scene.ended >= two + reading_time(Clears.TWO) - 1e-6  # its own circle leaves only once it has been read
     assert three == pytest.approx(scene.ended + 0.5)
+
+
+def test_the_narrator_speaks_at_a_teachers_pace():
+    """140-165 words a minute while speaking, measured as the lecture report measures it, on narration like the
+    lecture's (the earlier pace, 1.05 and 0.25 s between sentences, said this at 166)."""
+    from bench.lecture_report import VOICED_WINDOW, loud, spoken_words
+
+    text = ("Each token becomes a vector of 256 numbers: one learned for the token, plus one for its position. "
+            "The vectors pass through 4 layers of two parts. First attention, where vectors take in information from "
+            "earlier tokens. Then the MLP, a small network applied to each vector on its own.")  # fmt: skip
+    audio = decode(voice_from("joe").speak(text, "Pace-01").path)
+    voiced = np.flatnonzero(loud(audio, VOICED_WINDOW, len(audio) / RATE))
+    wpm = 60 * spoken_words(text) / ((voiced[-1] + 1 - voiced[0]) * VOICED_WINDOW)
+    assert 140 <= wpm <= 165
