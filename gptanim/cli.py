@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from model.errors import GptanimError
@@ -51,7 +54,18 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-ARG_TYPES = {"text": str, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
+def utf8_text(given: str) -> str:
+    """An argparse type: text that is UTF-8 (the command line's bytes that are not arrive as lone surrogates)."""
+    try:
+        given.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(given[exc.start]) - 0xDC00
+        shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"character {exc.start + 1}"
+        raise argparse.ArgumentTypeError(f"not UTF-8 text ({shown}); give the text in UTF-8") from None
+    return given
+
+
+ARG_TYPES = {"text": utf8_text, "number": number, "count": non_negative_int, "int": int}  # by Setting.kind
 
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
@@ -113,9 +127,11 @@ def cmd_trace(args) -> int:
     # The sections only Learning and Chat show are computed for them (render, preview), or with --all.
     result = traced(args, settings_from(args), sections=SECTIONS if args.all or args.claims else ())
     if args.out:
+        from model.files import writable_target
+
         out = Path(args.out)
         try:
-            result.save(out)
+            result.save(writable_target(out, "the Trace"))  # never a device, a FIFO or a link replaced
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     print(summary(result))
@@ -170,7 +186,7 @@ def lecture_trace(args, loader=None, names=None, sections=None):
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import pick_scenes
     from model.cache import cached_path
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
@@ -178,8 +194,10 @@ def lecture_trace(args, loader=None, names=None, sections=None):
 
         voice_from(resolved(args, lecture)["voice"]).check()
     settings = settings_from(args, lecture)
+    scenes = pick_scenes(lecture.scenes if names is None else names)
+    check_continuation(scenes, settings.generate)  # before the model runs
     if sections is None:
-        sections = sections_for(pick_scenes(lecture.scenes if names is None else names))
+        sections = sections_for(scenes)
     trace = traced(args, settings, loader, sections)
     return lecture, trace, cached_path(settings)
 
@@ -244,10 +262,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.render import ScenePool, pick_scenes, preview, slug
     from model.cache import is_cached
-    from scenes.catalog import sections_for
+    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     scenes = pick_scenes(args.scenes or lecture.scenes)
+    check_continuation(scenes, settings_from(args, lecture).generate)  # before any worker starts
     theme = theme_of(args, lecture)
     out = Path(args.out)
     own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
@@ -320,11 +339,42 @@ def qt_binding_missing() -> str | None:
     return None
 
 
+def x_display_unreachable() -> str | None:
+    """Why the X server DISPLAY names cannot be reached (nothing listens there), else None; Qt would end with
+    exit code 250 and lines of its own. Not checked under Wayland, nor a display named otherwise than
+    [host]:number[.screen]."""
+    import socket
+
+    display = os.environ.get("DISPLAY", "")
+    host, _, number = display.rpartition(":")
+    number = number.split(".")[0]
+    if os.environ.get("WAYLAND_DISPLAY") or not number.isdigit() or "/" in host.removeprefix("unix"):
+        return None
+    if host in ("", "unix"):  # a local server: its socket in /tmp/.X11-unix, or the same name in the abstract space
+        addresses = [(socket.AF_UNIX, f"/tmp/.X11-unix/X{number}"), (socket.AF_UNIX, f"\0/tmp/.X11-unix/X{number}")]
+    else:
+        addresses = [(socket.AF_INET6 if ":" in host else socket.AF_INET, (host.strip("[]"), 6000 + int(number)))]
+    for family, address in addresses:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.settimeout(3)
+            try:
+                probe.connect(address)
+                return None
+            except OSError:
+                continue
+    return f"no X display answers at DISPLAY={display}"
+
+
 def cmd_present(args) -> int:
     import subprocess
 
     from gptanim.render import pick_scenes, slug
 
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
+    problem = x_display_unreachable()
+    if problem:
+        raise GptanimError(f"{problem}; open deck/deck.html in a browser instead")
     lecture, trace, _ = lecture_trace(args, sections=())  # only its name: the slides are drawn
     scenes = pick_scenes(args.scenes or lecture.scenes)
     slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
@@ -332,8 +382,6 @@ def cmd_present(args) -> int:
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
     options = presenter_options(args, scenes)
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
     problem = qt_binding_missing()
     if problem:
         raise GptanimError(problem)
@@ -371,8 +419,7 @@ def cmd_train(args) -> int:
         eval_every=args.eval_every,
         snapshot_steps=tuple(args.snapshots),
     )
-    if cfg.n_embd % cfg.n_head:
-        raise GptanimError(f"--d-model {cfg.n_embd} must be a multiple of --n-head {cfg.n_head}")
+    cfg.check()
     say(args, f"training on {cfg.corpus} into {cfg.out}")
     stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)
@@ -489,6 +536,31 @@ def build_parser() -> Parser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (as `kill` and `timeout` send it): the command stops as on Ctrl-C, its render workers and
+    converters stopped and its temporary files removed, and exits with 143."""
+
+
+@contextlib.contextmanager
+def terminated_as_interrupted():
+    """While the command runs, SIGTERM raises Terminated (in the main thread, where signals are handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG)
+
+
 def output_lock(args):
     """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
     only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
@@ -499,14 +571,33 @@ def output_lock(args):
     return lock(Path(args.out))
 
 
+def from_here(args) -> None:
+    """The paths the user gave, made absolute against the current folder before they cross a process boundary:
+    render workers and the warm preview run in other folders. The cache folder too, which they all read.
+    (Training runs here, and records its folders as given.)"""
+    for name in ("out", "lecture"):
+        if getattr(args, name, None) and args.command != "train":
+            setattr(args, name, str(Path(getattr(args, name)).absolute()))
+    voice = (getattr(args, "voice", None) or "").strip()
+    if voice.startswith("folder:") and voice[7:]:
+        args.voice = f"folder:{Path(voice[7:]).expanduser().absolute()}"
+    for var in ("GPTANIM_CACHE", "XDG_CACHE_HOME"):
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().absolute())
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a character the terminal's encoding lacks is shown as its escape
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
+    from_here(args)
     try:
-        with output_lock(args):
+        with terminated_as_interrupted(), output_lock(args):  # SIGTERM while waiting for the lock too
             if args.quiet:
                 with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
                     return args.run(args)
@@ -514,9 +605,16 @@ def main(argv: list[str] | None = None) -> int:
     except GptanimError as exc:
         print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"gptanim {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        how = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)
+        print(f"gptanim {args.command}: {how[0]}", file=sys.stderr)
+        return how[1]
+    except OSError as exc:  # the disk full, a read-only or forbidden folder: what gptanim wrote so far is kept
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"gptanim {args.command}: error: {exc.strerror}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ Sans, the scenes' font, so they can be selected, searched and read aloud.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from fpdf import FPDF
 from PIL import Image
+
+from gptanim.render import written
 
 FONTS = Path("/usr/share/fonts/truetype")
 SANS = FONTS / "dejavu" / "DejaVuSans.ttf"
@@ -139,7 +140,6 @@ def write_handout(slides_dir: Path, names: list[str], headings: list[str], title
             pdf.set_text_color(*INK)
             pdf.multi_cell(notes_w, 5, notes, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.set_y(top + row_h + ROW_GAP)
-    partial = out.with_name(out.name + ".part")
-    pdf.output(str(partial))
-    os.replace(partial, out)
+    with written(out) as partial:  # removed if interrupted
+        pdf.output(str(partial))
     return out

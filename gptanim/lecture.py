@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.files import read_limited
 from model.settings import SETTINGS
 from scenes.catalog import BY_NAME, SCENES, custom_scene, is_custom, readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
+MAX_BYTES = 1_000_000  # a lecture file is a few hundred lines
 
 # Setting.kind: (accepted types, description for the error); the settings themselves are model/settings.py's
 KIND_TYPES = {
@@ -40,18 +43,15 @@ class Lecture:
 def load_lecture(path: Path) -> Lecture:
     """Read and check a lecture file; every problem is one line naming the file and the key."""
     path = Path(path)
+    data = read_limited(path, "lecture file", MAX_BYTES)  # a FIFO or /dev/zero is refused, not read
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GptanimError(f"lecture file not found: {path}") from None
-    except IsADirectoryError:
-        raise GptanimError(f"--lecture {path} is a folder; give a lecture file (.toml)") from None
+        doc = tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark, as some editors save, is skipped
     except UnicodeDecodeError as exc:
         raise GptanimError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise GptanimError(f"cannot read the lecture file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise GptanimError(f"{path} nests arrays or tables too deeply to be a lecture file") from None
     unknown = set(doc) - {"title", "scenes", "settings", "titles"}
     if unknown:
         raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings, titles)")
@@ -77,10 +77,16 @@ def load_lecture(path: Path) -> Lecture:
                                    "or path/to/file.py:ClassName")  # fmt: skip
             else:
                 resolved.append(name)
+        twice = next((name for i, name in enumerate(resolved) if name in resolved[:i]), None)
+        if twice is not None:
+            raise GptanimError(f"{path}: scene {twice!r} is listed twice; a lecture shows each scene once")
         lecture.scenes = resolved
     titles = doc.get("titles", {})
     if not isinstance(titles, dict) or not all(isinstance(t, str) for t in titles.values()):
         raise GptanimError(f"{path}: [titles] must be a table of scene names to titles (strings)")
+    for name, title in titles.items():  # a title is one line of lecture.chapters.txt and of the video's chapters
+        if any(unicodedata.category(ch) == "Cc" for ch in title):
+            raise GptanimError(f"{path}: the title of {name!r} must be one line without control characters")
     lecture.titles = dict(titles)
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):
@@ -94,4 +100,7 @@ def load_lecture(path: Path) -> Lecture:
     if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
         raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
     lecture.settings = dict(settings)
+    voice = settings.get("voice", "").strip()
+    if voice.startswith("folder:") and voice[7:]:  # recordings, relative to the lecture file as its scenes are
+        lecture.settings["voice"] = f"folder:{path.resolve().parent / Path(voice[7:]).expanduser()}"
     return lecture

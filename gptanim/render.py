@@ -65,6 +65,10 @@ def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
             raise GptanimError(f"unknown scene {name!r}; valid scenes: {', '.join(s.name for s in SCENES)} "
                               "or path/to/file.py:ClassName")  # fmt: skip
         chosen.append(BY_NAME[name])
+    names = [entry.name for entry in chosen]  # a scene's files and slides are named after it: one of each name
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        raise GptanimError(f"scene {twice!r} is named twice; a lecture shows each scene once")
     return chosen
 
 
@@ -197,21 +201,29 @@ class ScenePool:
         return self
 
     def __exit__(self, kind, *exc) -> None:
-        for proc, log in self.workers:
-            if kind is not None:  # interrupted or failed: a scene being rendered is not waited for
-                proc.kill()
-            if proc.stdin:
+        try:
+            for proc, _ in self.workers:
+                if kind is not None:  # interrupted or failed: a scene being rendered is not waited for
+                    proc.kill()
+                if proc.stdin:
+                    try:
+                        proc.stdin.close()
+                    except OSError:
+                        pass
                 try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) while waiting for them: they are stopped at once
+            for proc, _ in self.workers:
                 proc.kill()
                 proc.wait()
-            log.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
+        finally:
+            for _, log in self.workers:
+                log.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def start(self) -> tuple[subprocess.Popen, IO]:
         log = tempfile.TemporaryFile(mode="w+", prefix="gptanim-worker-", dir=self.scratch)
@@ -269,7 +281,7 @@ def copy_slides(source: Path, dest: Path, name: str) -> None:
     files.parent.mkdir(parents=True, exist_ok=True)
     partial, old = temporary_name(files), temporary_name(files)
     try:
-        shutil.copytree(source / "files" / name, partial)
+        copy_tree(source / "files" / name, partial)
         doc = json.loads((source / f"{name}.json").read_text(encoding="utf-8"))
         for slide in doc["slides"]:
             for key in ("file", "rev_file"):
@@ -282,6 +294,15 @@ def copy_slides(source: Path, dest: Path, name: str) -> None:
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     write_text(dest / f"{name}.json", json.dumps(doc, indent=1))
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """A folder copied; a failure (a full disk) is one line, the first file that could not be copied."""
+    try:
+        shutil.copytree(source, dest)
+    except shutil.Error as exc:  # it lists every file that failed, as (source, destination, why)
+        _, failed, why = exc.args[0][0]
+        raise GptanimError(f"cannot copy {failed}: {why}") from None
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 
 from gptanim.handout import write_handout
-from gptanim.render import scratch_folder, sweep, temporary_name, write_text
+from gptanim.render import copy_tree, scratch_folder, sweep, temporary_name, write_text
 from model.errors import GptanimError
 from scenes.catalog import readable_title
 
@@ -25,16 +25,20 @@ def convert(slides_dir: Path, names: list[str], dest: Path, to: str, *options: s
     partial = temporary_name(dest).with_suffix(".part" + dest.suffix)  # manim-slides wants the suffix
     cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides_dir), *names, str(partial),
            "--to", to, *options]  # fmt: skip
+    assets = partial.with_name(partial.stem + "_assets")
     scratch = scratch_folder(dest.parent)  # for manim-slides' own temporary files
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+        if done.returncode != 0 or not partial.exists():
+            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise GptanimError(f"manim-slides could not write the {to} deck: {last[0]}")
+    except BaseException:  # interrupted (manim-slides is stopped with it) or failed: what it began is removed
+        partial.unlink(missing_ok=True)
+        shutil.rmtree(assets, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if done.returncode != 0 or not partial.exists():
-        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise GptanimError(f"manim-slides could not write the {to} deck: {last[0]}")
     os.replace(partial, dest)
-    assets = partial.with_name(partial.stem + "_assets")
     if assets.exists():  # the HTML deck's videos, named after the file
         final_assets = dest.with_name(dest.stem + "_assets")
         shutil.rmtree(final_assets, ignore_errors=True)
@@ -65,7 +69,7 @@ def make_offline(html: Path) -> None:
         raise GptanimError("reveal.js is missing from third_party/; run scripts/setup.sh (it fetches it from npm)")
     target = html.parent / "reveal.js"
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(REVEAL / "dist", target / "dist")
+    copy_tree(REVEAL / "dist", target / "dist")
     text = html.read_text(encoding="utf-8")
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)  # comments carry links to the docs
     text = "\n".join(line for line in text.splitlines() if not (URL.search(line) and line.strip().startswith("//")))
@@ -87,10 +91,11 @@ def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[st
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; render the lecture first")
     out = slides_dir.parent
     sweep(out)
-    escaped = escaped_slides(slides_dir, names, scratch_folder(out))
-    report("writing deck.html (offline, reveal.js beside it)")
+    escaped = scratch_folder(out)
     try:
-        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={escape(title)}",
+        escaped_slides(slides_dir, names, escaped)
+        report("writing deck.html (offline, reveal.js beside it)")
+        deck = convert(escaped, names, out / "deck.html", "html", "-ccdn_url=reveal.js", f"-ctitle={html_text(title)}",
                        f"-creveal_theme={'white' if theme == 'light' else 'black'}")  # fmt: skip
     finally:
         shutil.rmtree(escaped, ignore_errors=True)
@@ -102,13 +107,28 @@ def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[st
     return {"folder": out, "html": deck, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
 
 
+def html_text(text: str) -> str:
+    """`text` escaped for HTML, "=" too: manim-slides splits its `-ckey=value` options at every "="."""
+    return escape(text).replace("=", "&#61;")
+
+
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def plain_markdown(text: str) -> str:
+    """`text` with its markdown punctuation escaped: the speaker view renders notes as markdown, where a
+    narration's `[here](javascript:…)` would be a link; escaped, it reads as written."""
+    return MARKDOWN.sub(r"\\\1", text)
+
+
 def escaped_slides(slides_dir: Path, names: list[str], folder: Path) -> Path:
     """The scenes' slide files in `folder` with their notes escaped for HTML, which manim-slides inserts as
-    they are: a prompt's `<script>` is then shown, never run. The slides' videos stay where they are."""
+    they are, and for markdown, which the speaker view renders: a prompt's `<script>` or a link is then shown,
+    never run. The slides' videos stay where they are."""
     for name in names:
         doc = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))
         for slide in doc["slides"]:
             if slide.get("notes"):
-                slide["notes"] = escape(slide["notes"])
+                slide["notes"] = html_text(plain_markdown(slide["notes"]))
         (folder / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
     return folder

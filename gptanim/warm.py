@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import shutil
 import socket
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from model.errors import GptanimError
+from model.folders import cache_folder, open_log
 from model.settings import cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,11 +51,14 @@ def enabled(args) -> bool:
 
 
 def idle_seconds() -> float:
+    given = os.environ.get("GPTANIM_WARM_IDLE", str(IDLE_SECONDS))
     try:
-        return max(1.0, float(os.environ.get("GPTANIM_WARM_IDLE", IDLE_SECONDS)))
+        seconds = float(given)
     except ValueError:
-        given = os.environ["GPTANIM_WARM_IDLE"]
-        raise GptanimError(f"GPTANIM_WARM_IDLE must be a number of seconds, got {given!r}") from None
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise GptanimError(f"GPTANIM_WARM_IDLE must be a positive number of seconds, got {given!r}")
+    return max(1.0, seconds)
 
 
 def source_key(root: Path = ROOT) -> str:
@@ -79,12 +84,7 @@ def source_key(root: Path = ROOT) -> str:
 
 def warm_dir() -> Path:
     """The warm preview's sockets, logs and locks, and its workers' scratch: only the user's."""
-    folder = cache_root() / "warm"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Unusable(f"cannot write to {folder}: {exc.strerror}") from None
-    return folder
+    return cache_folder("warm", private=True)  # another user's socket there would read the prompts, forge answers
 
 
 def socket_path(key: str) -> Path:
@@ -111,7 +111,7 @@ def connect(path: Path) -> socket.socket | None:
 @contextlib.contextmanager
 def starting():
     """One command at a time starts a server or removes a stale socket."""
-    fd = os.open(warm_dir() / "start.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(warm_dir() / "start.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -132,7 +132,7 @@ def server(key: str) -> socket.socket:
         path.unlink(missing_ok=True)  # a stale socket: its server was killed
         for other in warm_dir().glob("*.sock"):
             stop_server(other)  # another version of the code, the model or the environment
-        log = open(warm_dir() / f"{key}.log", "w")
+        log = open_log(warm_dir() / f"{key}.log")
         env = {**os.environ, "GPTANIM_CACHE": str(cache_root().resolve())}  # it works in other folders
         proc = subprocess.Popen([sys.executable, "-m", "gptanim.warm_server", key], cwd=ROOT, env=env,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)  # fmt: skip
@@ -223,7 +223,7 @@ def start_only(report) -> int:
         raise GptanimError(f"the warm preview could not start: {exc}") from None
     if "ready" not in reply:
         raise GptanimError("the warm preview stopped as it started")
-    minutes = idle_seconds() / 60
+    minutes = float(reply.get("idle", idle_seconds())) / 60  # the server's setting: it may have started earlier
     report(f"the warm preview is ready (pid {reply['ready']}); it stops after {minutes:g} min without a preview, "
            "or with gptanim preview --stop")  # fmt: skip
     return 0

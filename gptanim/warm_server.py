@@ -41,6 +41,7 @@ from model.settings import cache_root
 from scenes.catalog import SceneEntry
 
 TICK_SECONDS = 5.0
+REQUEST_SECONDS = 10.0  # a connection's request must arrive within this long (the command sends it at once)
 
 
 class WarmPool(ScenePool):
@@ -172,7 +173,7 @@ class Server:
             self.ready.set()
 
     def serve(self) -> None:
-        lock = os.open(warm_dir() / f"{self.key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        lock = os.open(warm_dir() / f"{self.key}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         fcntl.flock(lock, fcntl.LOCK_EX)  # a server of this key still finishing its last preview: after it
         sweep(warm_dir())  # what a killed server left: its workers' scratch folders
         self.path.unlink(missing_ok=True)
@@ -211,15 +212,19 @@ class Server:
         try:
             with conn:
                 channel, requests = Channel(conn), conn.makefile("r", encoding="utf-8")
+                conn.settimeout(REQUEST_SECONDS)  # a connection that never sends must not keep the server up
                 message = json.loads(requests.readline() or "{}")
+                conn.settimeout(None)
                 if message.get("op") == "stop":
                     self.stopping.set()
                     channel.send({"stopping": os.getpid()})
                 elif message.get("op") == "ready":
                     self.ready.wait()
-                    channel.send({"ready": os.getpid()})
+                    channel.send({"ready": os.getpid(), "idle": self.idle})
                 elif message.get("op") == "preview":
                     self.preview(channel, message, requests)
+        except TimeoutError:
+            print(f"warm preview: a connection sent no request within {REQUEST_SECONDS:g} s; closed it", file=self.log)
         except Exception:  # noqa: BLE001 - a bad request ends its connection, not the server
             traceback.print_exc(file=self.log)
         finally:

@@ -18,6 +18,7 @@ import numpy as np
 
 from model import snapshots
 from model.errors import GptanimError
+from model.folders import cache_folder
 from model.loading import LoadedModel, identify, load
 from model.settings import TraceSettings, cache_dir, cache_root, code_hash  # noqa: F401 (re-exported)
 from model.trace_data import FORMAT_VERSION, SECTIONS, Trace
@@ -34,7 +35,7 @@ def cached_path(settings: TraceSettings, loaded: LoadedModel | None = None) -> P
     settings.validate()
     folder, weights = (loaded.path, loaded.weights_hash) if loaded else identify(settings.model)[1:]
     weights += snapshots.record_id(folder)  # the learning record reads the training snapshots too
-    return cache_dir() / f"{cache_key(settings, weights)}.npz"
+    return cache_folder(cache_dir().name) / f"{cache_key(settings, weights)}.npz"  # a folder of the user's own
 
 
 def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None, sections=SECTIONS) -> Trace:
@@ -63,7 +64,10 @@ def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None, sec
         result = trace(settings, loaded, sections)
     else:
         result = add_sections(found, settings, loaded or load(settings.model), sections)
-    result.save(path)
+    try:
+        result.save(path)
+    except OSError as exc:  # a full disk: the command cannot go on without the Trace's file
+        raise GptanimError(f"cannot write the Trace into the cache folder {path.parent}: {exc.strerror}") from None
     sweep_stale(path.parent)
     return result
 

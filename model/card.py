@@ -72,6 +72,36 @@ def snapshot_table(folder: Path, stats: dict, loaded: LoadedModel, corpus: Path 
     return lines + [""]
 
 
+def geometry_section(geo: dict) -> list[str]:
+    """The card's embedding-geometry section, from `geometry.analyse`."""
+    lines = [
+        "## Embedding geometry",
+        "",
+        "On the rows of the embedding matrix W_E as the model holds them (not centred).",
+        "",
+    ]
+    for word, near in geo["neighbours"].items():
+        lines.append(f"- nearest to **{word}**: " + ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in near))
+    lines.append("")
+    for a in geo["analogies"]:
+        top = ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in a["nearest"][:5])
+        lines.append(
+            f"- {a['expression']}: “{a['target']}” ranks **{a['target_rank']}** leaving out the three input words "
+            f"({a.get('target_rank_with_inputs', '?')} counting them); nearest: {top}"
+        )
+    lines.append("")
+    for name, key in (("gender", "gender"), ("plurality", "plural")):
+        d = geo[key]
+        acc = "n/a" if d["held_out_accuracy"] is None else f"{d['held_out_accuracy'] * 100:.0f}%"
+        lines.append(
+            f"- {name} direction (mean difference of {d['n_fit']} pairs): held-out accuracy **{acc}** "
+            f"on {d['n_held_out']} pairs"
+        )
+    if geo["skipped_words"]:
+        lines.append(f"- words that are not single tokens, skipped: {', '.join(geo['skipped_words'])}")
+    return lines
+
+
 def write_model_card(folder: Path, corpus: Path | None = None) -> Path:
     folder = Path(folder)
     stats = json.loads((folder / "training_stats.json").read_text())
@@ -118,34 +148,17 @@ def write_model_card(folder: Path, corpus: Path | None = None) -> Path:
         "## Samples",
         "",
     ]
+    n_ctx = int(loaded.model.config.max_position_embeddings)
     for prompt in CARD_PROMPTS:
-        ids = tok.encode(prompt, add_special_tokens=False)
-        greedy = generate(loaded, ids, 24, 0.0, None, None, 0)
-        sampled = generate(loaded, ids, 24, 0.8, None, None, 0)
+        ids = tok.encode(prompt, add_special_tokens=False)[-max(1, n_ctx - 1) :]
+        steps = min(24, n_ctx - len(ids))  # a model trained with a short context continues less
+        greedy = generate(loaded, ids, steps, 0.0, None, None, 0)
+        sampled = generate(loaded, ids, steps, 0.8, None, None, 0)
         lines += [
             f"- **{prompt}** … greedy (T = 0): “{one_line(greedy['text'])}”",
             f"  - sampled (T = 0.8, seed 0): “{one_line(sampled['text'])}”",
         ]
-    lines += ["", "## Embedding geometry", "", "On the mean-centred embedding matrix (W_E minus its mean row).", ""]
-    for word, near in geo["neighbours"].items():
-        lines.append(f"- nearest to **{word}**: " + ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in near))
-    lines.append("")
-    for a in geo["analogies"]:
-        top = ", ".join(f"{n['word']} ({n['cosine']:.2f})" for n in a["nearest"][:5])
-        lines.append(
-            f"- {a['expression']}: “{a['target']}” ranks **{a['target_rank']}** leaving out the three input words "
-            f"({a.get('target_rank_with_inputs', '?')} counting them); nearest: {top}"
-        )
-    lines.append("")
-    for name, key in (("gender", "gender"), ("plurality", "plural")):
-        d = geo[key]
-        acc = "n/a" if d["held_out_accuracy"] is None else f"{d['held_out_accuracy'] * 100:.0f}%"
-        lines.append(
-            f"- {name} direction (mean difference of {d['n_fit']} pairs): held-out accuracy **{acc}** "
-            f"on {d['n_held_out']} pairs"
-        )
-    if geo["skipped_words"]:
-        lines.append(f"- words that are not single tokens, skipped: {', '.join(geo['skipped_words'])}")
+    lines += ["", *geometry_section(geo)]
     lines += ["", *snapshot_table(folder, stats, loaded, corpus)]
     lines += ["## Training corpus", "", "| file | bytes | sha256 |", "|---|---|---|"]
     lines += [f"| {f['name']} | {f['bytes']:,} | `{f['sha256']}` |" for f in stats["corpus_files"]]

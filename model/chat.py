@@ -7,6 +7,7 @@ ends the line, or reaches `REPLY_TOKENS` tokens. Numpy and the tokenizer only: `
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from model.summaries import token_display
@@ -25,20 +26,27 @@ def script_lines(system: str, user: str) -> list[str]:
 
 def script(settings, tok, n_ctx: int) -> dict:
     """The script's tokens, each with its part (0 system, 1 user, 2 assistant), and how many tokens the reply may
-    take. A user line too long for the context keeps its end (as --truncate keeps the prompt's)."""
+    take. A script too long for the context is cut, the longer of the system and user lines first, each keeping
+    its end (as --truncate keeps the prompt's): the words nearest the reply are those that matter."""
     user = settings.chat_user if settings.chat_user is not None else settings.prompt
     user_ids = tok.encode(user, add_special_tokens=False)
-    kept = len(user_ids)
+    system_ids = tok.encode(settings.chat_system, add_special_tokens=False)
+    kept, system_kept = len(user_ids), min(len(system_ids), n_ctx)  # never more than the context: tokenised fast
+    system = tok.decode(system_ids[-system_kept:]) if system_kept < len(system_ids) else settings.chat_system
     while True:
-        lines = script_lines(settings.chat_system, user)
+        lines = script_lines(system, user)
         text = "".join(lines)
         enc = tok(text, return_offsets_mapping=True, add_special_tokens=False)
         ids = list(enc["input_ids"])
         over = len(ids) + REPLY_TOKENS - n_ctx
-        if over <= 0 or kept <= 1:
+        if over <= 0 or (kept <= 1 and system_kept == 0):
             break
-        kept = max(1, kept - over)
-        user = tok.decode(user_ids[-kept:])
+        if system_kept >= kept or kept <= 1:
+            system_kept = max(0, system_kept - over)
+            system = tok.decode(system_ids[-system_kept:]) if system_kept else ""
+        else:
+            kept = max(1, kept - over)
+            user = tok.decode(user_ids[-kept:])
     ends = [sum(len(line) for line in lines[: i + 1]) for i in range(len(lines))]
     roles = []
     for start, end in enc["offset_mapping"]:
@@ -50,6 +58,7 @@ def script(settings, tok, n_ctx: int) -> dict:
         "lines": lines,
         "user_from": "chat_user" if settings.chat_user is not None else "prompt",
         "user_cut": kept < len(user_ids),
+        "system_cut": system_kept < len(system_ids),
         "ids": ids,
         "display": [token_display(tok, i) for i in ids],
         "part": roles,
@@ -83,6 +92,10 @@ def converse(settings, loaded, generate: Callable) -> dict:
     the token that ends the reply: what would follow it is cut anyway."""
     sizes = loaded.family.sizes(loaded.model.config)
     doc = script(settings, loaded.tokenizer, sizes.n_ctx)
+    cut = [line for line, was in (("system", doc["system_cut"]), ("user", doc["user_cut"])) if was]
+    if cut:
+        print(f"gptanim: the chat script is longer than the model's context ({sizes.n_ctx} tokens); the start of "
+              f"its {' and '.join(cut)} line is cut, the end kept", file=sys.stderr)  # fmt: skip
     options = (settings.temperature, settings.top_k, settings.top_p, settings.seed)
     run = generate(loaded, doc["ids"], doc["max_tokens"], *options, stop=lambda i: ending(loaded.tokenizer, i))
     return doc | {"reply": cut_reply(run, loaded.tokenizer)}

@@ -106,9 +106,10 @@ def alignment(cosine: float) -> str:
     return f"cos {fmt_value(cosine)}: {alignment_word(cosine)}"
 
 
-@rule(f"a pair is opposed when its cosine is below −{UNRELATED}")
+@rule(f"none is opposed when the lowest cosine is above −{UNRELATED}; else the lowest is named by the alignment "
+      f"words (≤ −{UNRELATED}: weakly opposed; ≤ −{ALIGNED}: opposed)")  # fmt: skip
 def pair_range(low: float, high: float, n_pairs: int) -> str:
-    verdict = "none is opposed" if low > -UNRELATED else "some are opposed"
+    verdict = "none is opposed" if low > -UNRELATED else f"the lowest is {alignment_word(low)}"
     return f"the {n_pairs:,} pairs' cosines run from {fmt_value(low)} to {fmt_value(high)}: {verdict}"
 
 
@@ -143,12 +144,38 @@ def negative_pair(a: str, b: str, dot: float, cosine: float, n_pairs: int) -> st
     return f"none of the {n_pairs:,} pairs is negative; the lowest, {a} · {b}, is {fmt_value(dot)} (cosine {fmt_value(cosine)})"
 
 
-@rule("the projections of one, two, three, four onto the plural direction: whether each is above the one before")
+LEVEL = 0.05  # two neighbours along a direction are level when closer than 5% of the spread from lowest to highest
+
+
+def level_pairs(words: list, values: list) -> list[tuple[str, str, float]]:
+    """Neighbouring (word, word, gap as a share of the spread) whose values differ by less than LEVEL of the
+    values' spread (lowest to highest)."""
+    spread = max(values) - min(values)
+    gaps = [abs(y - x) / spread if spread else 0.0 for x, y in zip(values, values[1:])]
+    return [(words[j], words[j + 1], gap) for j, gap in enumerate(gaps) if gap < LEVEL]
+
+
+@rule(f"the projections of one, two, three, four onto the plural direction: each above the one before; two "
+      f"neighbours closer than {LEVEL:.0%} of the spread from lowest to highest are level, not in order")  # fmt: skip
 def numbers_order(words: list, projections: list, missing: list) -> str:
     if len(projections) < 2:
         return f"{', '.join(missing)}: not single tokens in this vocabulary, so not shown"
-    rising = all(b > a for a, b in zip(projections, projections[1:]))
-    text = f"{words[0]} to {words[-1]}: " + ("each further along than the last" if rising else "not in order along it")
+    level = level_pairs(words, projections)
+    tied = {(a, b) for a, b, _ in level}
+    steps = zip(words, words[1:], projections, projections[1:])
+    rising = all(y > x or (a, b) in tied for a, b, x, y in steps)
+    if rising and not level:
+        verdict = "each further along than the last"
+    elif len(level) == len(words) - 1:
+        verdict = "all level along it"
+    elif rising:
+        ties = "; ".join(
+            f"{a} and {b} are level ({np.floor(gap * 1000) / 10:.1f}% of the spread apart)" for a, b, gap in level
+        )  # fmt: skip (rounded down: a level gap never reads as LEVEL)
+        verdict = f"rising, except that {ties}"
+    else:
+        verdict = "not in order along it"
+    text = f"{words[0]} to {words[-1]}: {verdict}"
     return text + (f" ({', '.join(missing)}: not single tokens)" if missing else "")
 
 
@@ -243,6 +270,36 @@ def hidden_attention(row: list, shown: int) -> str:
     return f"{hidden:,} earlier tokens, not drawn, hold {fmt_percent(weight)} of this attention"
 
 
+HEAD_TIE = 0.005  # heads whose mean previous-token weights differ by < 0.5 percentage points are tied
+
+
+@rule(f"the head shown: its queries put the most weight on the previous token, on average over the queries "
+      f"that have one (the first wins ties); heads within {HEAD_TIE * 100:g} percentage points of it are tied with "
+      f"it; a one-token prompt has no previous token, so the rule picks nothing and the first head is shown")  # fmt: skip
+def head_choice(weights: list, layer: int, head: int, n_tokens: int) -> str:
+    if n_tokens < 2:
+        return "the first head (one token: there is no previous token to attend to)"
+    best = weights[layer][head]
+    tied = sum(best - w < HEAD_TIE for row in weights for w in row) - 1
+    if tied:
+        return (f"tied with {tied} other head{'s' * (tied > 1)} for the strongest previous-token attention "
+                f"({fmt_percent(best)} on average)")  # fmt: skip
+    return "the head with the strongest previous-token attention"
+
+
+READ_TIE = 0.01  # two attention weights within 1 percentage point of each other are level
+
+
+@rule(f"the weight of the key the last query weights most against the next one; within {READ_TIE * 100:g} "
+      f"percentage point: level (the first of equals is drawn as the strongest)")  # fmt: skip
+def strongest_key(row: list) -> str:
+    if len(row) < 2:
+        return "the only token it can read"
+    first, second = sorted(row, reverse=True)[:2]
+    word = "level with" if first - second < READ_TIE else "ahead of"
+    return f"{word} the next strongest, at {fmt_percent(second)}"
+
+
 HEADS_DIFFER = 0.1  # heads differ when two heads place ≥ 10% of a row's weight differently, on average
 
 
@@ -256,8 +313,12 @@ def head_distance(patterns: list[np.ndarray]) -> float:
     return float((0.5 * np.abs(P[a] - P[b]).sum(-1)).mean())
 
 
-@rule(f"the mean total-variation distance between two heads' attention rows; ≥ {HEADS_DIFFER:.0%}: they differ")
-def heads_spread(distance: float) -> str:
+@rule(f"the mean total-variation distance between two heads' attention rows (queries after the first); "
+      f"≥ {HEADS_DIFFER:.0%}: they differ; a one-token prompt has no such row: every head puts all its weight on "
+      f"the one token")  # fmt: skip
+def heads_spread(distance: float, n_tokens: int = 2) -> str:
+    if n_tokens < 2:
+        return "with one token, every head puts all its weight on it, so none can differ on this prompt"
     measure = f"two heads place {fmt_percent(distance)} of their weight differently, on average"
     if distance >= HEADS_DIFFER:
         return f"they differ ({measure})"
@@ -265,7 +326,7 @@ def heads_spread(distance: float) -> str:
 
 
 NEAR_UNIFORM = 0.9  # a distribution whose entropy is ≥ 90% of the uniform one's prefers no token
-FLUENT_RANK, IMPROBABLE_RANK = 3, 20  # median rank of the drawn tokens: ≤ 3 fluent, > 20 improbable
+TOP_RANKS = 10  # drawn tokens are counted among the model's 10 likeliest at their step (rank ≤ 10)
 
 
 @rule(f"entropy ≥ {NEAR_UNIFORM:.0%} of the uniform distribution's: near-uniform")
@@ -276,18 +337,46 @@ def model_preference(entropy: float, uniform_entropy: float) -> str:
     return f"the next token's entropy is {ratio:.0%} of the uniform one's"
 
 
-@rule(f"repeats itself: a pair of tokens occurs twice; by the model's own ranks (median): ≤ {FLUENT_RANK} fluent, "
-      f"> {IMPROBABLE_RANK} improbable, else mixed; a near-uniform model prefers no token")  # fmt: skip
-def continuation_character(ids: list, ranks: list, near_uniform: bool) -> str:
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def repeats_word(ids: list, self_follow: bool = False) -> str:
+    """'repeats itself' when a pair of tokens occurs twice (or, with `self_follow`, a token follows itself)."""
     pairs = list(zip(ids, ids[1:]))
-    repeats = "repeats itself" if len(set(pairs)) < len(pairs) else "no repeats"
+    again = len(set(pairs)) < len(pairs) or (self_follow and any(a == b for a, b in pairs))
+    return "repeats itself" if again else "no repeats"
+
+
+def ranks_words(ranks: list, whose: str, top_k: int | None = None) -> str:
+    """What the ranks are, in words a viewer can check: how many drawn tokens were among the model's
+    TOP_RANKS likeliest, and the lowest rank drawn. No judgement of the text's quality: a rank says how
+    the model itself ordered the token, not whether the text reads well."""
+    n, worst = len(ranks), max(ranks)
+    if worst == 1:
+        text = f"its one token {whose} top pick" if n == 1 else f"all {n} tokens {whose} top pick"
+    elif n == 1:
+        text = f"its one token {whose} {ordinal(worst)} pick"
+    else:
+        inside = sum(r <= TOP_RANKS for r in ranks)
+        count = f"all {n}" if inside == n else f"{inside} of {n}"
+        text = f"{count} tokens among {whose} top {TOP_RANKS}, the lowest ranked {ordinal(worst)}"
+    if top_k and top_k <= TOP_RANKS:
+        text += f" (top-k {top_k}: none below {ordinal(top_k)} could be drawn)"
+    return text
+
+
+@rule(f"repeats itself: a pair of tokens occurs twice; then the ranks the model gave the drawn tokens (1 = its "
+      f"likeliest): how many are among its {TOP_RANKS} likeliest, and the lowest (no verdict on the text's quality); "
+      f"a near-uniform model prefers no token")  # fmt: skip
+def continuation_character(ids: list, ranks: list, near_uniform: bool, top_k: int | None = None) -> str:
     if not ranks:
         return "nothing generated"
-    median = float(np.median(ranks))
+    repeats = repeats_word(ids)
     if near_uniform:
         return f"{repeats}; the model prefers no token"
-    word = "fluent" if median <= FLUENT_RANK else "improbable" if median > IMPROBABLE_RANK else "mixed"
-    return f"{repeats}; {word} (median rank {median:g})"
+    return repeats + "; " + ranks_words(ranks, "the model's", top_k)
 
 
 @rule("how the chatbot's reply ends: its last token holds the closing quote (it closes the quote) or a newline "
@@ -352,6 +441,62 @@ def tally_total(total: int, actual: int) -> str:
     return f"{total:,}, while the model has {actual:,} parameters"
 
 
+GPT3_COUNTING = (
+    "the same parts counted: each family at its full size, the unembedding too where it is the "
+    "embedding's (GPT-3's tally counts it); position tables, norms and biases in neither"
+)
+
+
+@rule(f"GPT-3's weight families (from its published sizes) against this model's, {GPT3_COUNTING}; the ratio to 3 "
+      f"significant figures")  # fmt: skip
+def gpt3_ratio(gpt3_total: int, matrix_params: int) -> str:
+    ratio = gpt3_total / matrix_params
+    rounded = round(ratio, 2 - int(np.floor(np.log10(ratio)))) if ratio >= 1 else ratio
+    times = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.2g}"
+    return f"about {times} times this model's weights in the same families"
+
+
+@rule(f"this model's weights in its families, {GPT3_COUNTING}")
+def family_count(matrix_params: int, n_families: int, tied: bool) -> str:
+    counted = ", its tied unembedding counted as GPT-3's is" if tied else ""
+    return f"{matrix_params:,} in this model's {n_families} families{counted}"
+
+
+# The family's own parts, from its adapter's words (model/families.py, stored in the Trace's meta.words).
+
+
+@rule("how the family tells positions (its adapter's word) and how many it reads: learned, one vector per place "
+      "up to the context; rotary, no position vectors (queries and keys are turned by the position instead)")  # fmt: skip
+def position_scheme(positions: str, n_ctx: int) -> str:
+    if positions == "learned":
+        return f"one learned position vector per place, {n_ctx:,} of them: it reads at most {n_ctx:,} tokens at once"
+    return f"no position vectors (rotary); it was made to read at most {n_ctx:,} tokens at once"
+
+
+@rule("whether every head has its own key and value matrices (as many key/value heads as query heads), or query "
+      "heads share them (grouped-query attention; one shared pair: multi-query attention)")  # fmt: skip
+def head_sharing(n_head: int, n_kv_head: int) -> str:
+    if n_kv_head >= n_head:
+        return "each with its own query, key and value matrices"
+    if n_kv_head == 1:
+        return (f"each with its own query matrix; in each layer its {n_head} query heads share one key and one value "
+                "matrix (multi-query attention)")  # fmt: skip
+    return (f"each with its own query matrix; in each layer {n_kv_head} key and value heads each serve "
+            f"{n_head // n_kv_head} of its {n_head} query heads (grouped-query attention)")  # fmt: skip
+
+
+def family_statements(trace: Trace) -> list[Statement]:
+    return [
+        make(
+            trace,
+            "family.positions",
+            "position_scheme",
+            {"positions": "meta.words.positions", "n_ctx": "meta.n_ctx"},
+        ),
+        make(trace, "family.heads", "head_sharing", {"n_head": "meta.n_head", "n_kv_head": "meta.words.n_kv_head"}),
+    ]
+
+
 @rule("a stage of training named by what it is: step 0 the weights drawn at random from the seed (checked "
       "against the recorded hash), the last the weights shipped")  # fmt: skip
 def training_stage(kind: str, step: int, seed: int | None) -> str:
@@ -378,17 +523,13 @@ def loss_trend(first: float, last: float, first_step: int, last_step: int) -> st
     return f"loss {first:.2f} at step {first_step:,} → {last:.2f} at step {last_step:,}: {change}"
 
 
-@rule(f"repeats itself: a token follows itself or a pair of tokens occurs twice; by the shipped model's ranks of "
-      f"its tokens (median): ≤ {FLUENT_RANK} fluent, > {IMPROBABLE_RANK} improbable, else mixed")  # fmt: skip
+@rule(f"repeats itself: a token follows itself or a pair of tokens occurs twice; then the ranks the shipped model "
+      f"gives its tokens (1 = its likeliest): how many are among its {TOP_RANKS} likeliest, and the lowest (no "
+      f"verdict on the text's quality)")  # fmt: skip
 def judged_continuation(ids: list, final_ranks: list) -> str:
-    pairs = list(zip(ids, ids[1:]))
-    again = len(set(pairs)) < len(pairs) or any(a == b for a, b in pairs)
-    repeats = "repeats itself" if again else "no repeats"
     if not final_ranks:
         return "nothing generated"
-    median = float(np.median(final_ranks))
-    word = "fluent" if median <= FLUENT_RANK else "improbable" if median > IMPROBABLE_RANK else "mixed"
-    return f"{repeats}; to the shipped model {word} (median rank {median:,g})"
+    return repeats_word(ids, self_follow=True) + "; " + ranks_words(final_ranks, "the shipped model's")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,10 +583,16 @@ def build(trace: Trace) -> list[Statement]:
         ),  # fmt: skip
         make(trace, "tally.total", "tally_total", {"total": "info.tally.total", "actual": "meta.n_params"}),
     ]
+    if "matrix_params" in info["tally"]:  # (a Trace saved before it lacks the families' own count)
+        out.append(make(trace, "tally.gpt3", "gpt3_ratio", {"gpt3_total": "info.gpt3.total",
+                        "matrix_params": "info.tally.matrix_params"}))  # fmt: skip
+        out.append(make(trace, "tally.families", "family_count", {"matrix_params": "info.tally.matrix_params",
+                        "tied": "info.tally.tied"}, n_families=len(info["tally"]["families"])))  # fmt: skip
     d = trace.meta["d_model"]
     out.append(make(trace, "matvec.total", "rounded_terms",
                     {"terms": [f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]"],
                      "result": "blocks.0.attn.hook_q[0,0,0]"}))  # fmt: skip
+    out += family_statements(trace)
     out += distribution_statements(trace)
     out += geometry_statements(trace)
     out += language_statements(trace)
@@ -463,7 +610,8 @@ def build(trace: Trace) -> list[Statement]:
     for c, run in enumerate(info["comparisons"]):
         base = f"info.comparisons.{c}"
         out.append(make(trace, f"comparisons.{c}", "continuation_character",
-                        {"ids": f"{base}.ids", "ranks": [f"{base}.steps.{i}.chosen_rank" for i in range(len(run["steps"]))]},
+                        {"ids": f"{base}.ids", "ranks": [f"{base}.steps.{i}.chosen_rank" for i in range(len(run["steps"]))],
+                         "top_k": f"{base}.top_k"},
                         near_uniform=bool(uniform)))  # fmt: skip
     if "chat" in info:  # a Trace saved before the chat has none
         out += chat_statements(trace, bool(uniform))
@@ -488,7 +636,11 @@ def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:
             trace,
             "chat.reply",
             "continuation_character",
-            {"ids": "info.chat.reply.ids", "ranks": [f"{s}.chosen_rank" for s in steps]},
+            {
+                "ids": "info.chat.reply.ids",
+                "ranks": [f"{s}.chosen_rank" for s in steps],
+                "top_k": "info.chat.reply.top_k",
+            },
             near_uniform=near_uniform,
         ),
     ]
@@ -582,12 +734,30 @@ def language_statements(trace: Trace) -> list[Statement]:
 def attention_statements(trace: Trace) -> list[Statement]:
     att = trace.info["attention"]
     patterns = [trace[f"blocks.{layer}.attn.hook_pattern"] for layer in range(trace.n_layer)]
-    out = [make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns))]
     n = len(trace.token_ids)
     row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
+    drawn = range(max(0, n - FLOW_TOKENS), n)  # the keys AttentionFlow draws
+    out = [
+        make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns), n_tokens=n),
+        make(
+            trace,
+            "attention.choice",
+            "head_choice",
+            {
+                "weights": "info.attention.previous_token_weight",
+                "layer": "info.attention.layer",
+                "head": "info.attention.head",
+            },
+            n_tokens=n,
+        ),
+        make(trace, "attention.flow.top", "strongest_key", {"row": [f"{row[:-1]},{k}]" for k in drawn]}),
+    ]
     for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
         if n > shown:
             out.append(make(trace, f"attention.{name}.hidden", "hidden_attention", {"row": row}, shown=shown))
+    for layer in range(trace.n_layer):  # InsideTransformer: where the last token reads most, in each layer
+        keys = [f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1},{k}]" for k in range(n)]
+        out.append(make(trace, f"inside.top.{layer}", "strongest_key", {"row": keys}))
     for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
         row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
         out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))

@@ -1,8 +1,11 @@
 """Geometry of a model's own token embedding matrix W_E: directions that carry meaning.
 
-Everything here works on the *mean-centred* matrix (W_E minus its mean row): the
-raw rows of a small GPT share a large common component that swamps cosine
-similarity. Pure numpy; a tokenizer is used only to turn words into token ids.
+Everything here works on the rows of W_E as the model holds them, each token's own vector: the
+cosines, dot products, nearest tokens, analogies and directions are those of the vectors the
+lecture shows and names. Only the 3-D picture is centred, on the pictured words' own mean, as
+a picture of the directions in which they vary most (principal components) must be; differences
+between words, and so the arrows drawn in it, are the same either way.
+Pure numpy; a tokenizer is used only to turn words into token ids.
 """
 
 from __future__ import annotations
@@ -47,15 +50,16 @@ def resolve_word(tok, word: str) -> int | None:
     return None
 
 
-def centred(W: np.ndarray) -> np.ndarray:
-    return (W - W.mean(axis=0, keepdims=True)).astype(np.float64)
+def rows(W: np.ndarray) -> np.ndarray:
+    """The token vectors as the model holds them, in float64 for the cosines."""
+    return np.asarray(W, dtype=np.float64)
 
 
 def unit_rows(W: np.ndarray) -> np.ndarray:
     return W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
 
 
-def nearest(Wc: np.ndarray, Wn: np.ndarray, vector: np.ndarray, exclude: set[int], k: int) -> list[tuple[int, float]]:
+def nearest(W: np.ndarray, Wn: np.ndarray, vector: np.ndarray, exclude: set[int], k: int) -> list[tuple[int, float]]:
     """The k rows most cosine-similar to `vector`, leaving out `exclude`."""
     cos = Wn @ (vector / max(np.linalg.norm(vector), 1e-12))
     order = np.argsort(-cos, kind="stable")[: k + len(exclude)]
@@ -68,15 +72,15 @@ def rank_of(Wn: np.ndarray, vector: np.ndarray, target: int, exclude: set[int]) 
     return int(better) + 1
 
 
-def direction_test(Wc: np.ndarray, pairs: list[tuple[int, int]]) -> dict:
+def direction_test(W: np.ndarray, pairs: list[tuple[int, int]]) -> dict:
     """Mean difference over the first half of the pairs; accuracy on the held-out second half."""
     half = max(1, len(pairs) // 2)
     fit, held = pairs[:half], pairs[half:]
     if not fit:
         return {"n_fit": 0, "n_held_out": 0, "held_out_accuracy": None, "projections": [], "direction": None}
-    direction = np.mean([Wc[b] - Wc[a] for a, b in fit], axis=0)
+    direction = np.mean([W[b] - W[a] for a, b in fit], axis=0)
     direction /= max(np.linalg.norm(direction), 1e-12)
-    proj = [(float(Wc[a] @ direction), float(Wc[b] @ direction)) for a, b in pairs]
+    proj = [(float(W[a] @ direction), float(W[b] @ direction)) for a, b in pairs]
     correct = [proj[half + j][1] > proj[half + j][0] for j in range(len(held))]
     return {
         "n_fit": len(fit),
@@ -89,8 +93,8 @@ def direction_test(Wc: np.ndarray, pairs: list[tuple[int, int]]) -> dict:
 
 def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
     """Every embedding-geometry figure the scenes and the model card use, as JSON values."""
-    Wc = centred(W_E)
-    Wn = unit_rows(Wc)
+    W = rows(W_E)  # the actual rows (not centred): every figure is about the vectors as the model holds them
+    Wn = unit_rows(W)
     ids: dict[str, int] = {}
     skipped: list[str] = []
     wanted = dict.fromkeys(
@@ -107,13 +111,13 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         return tok.decode([i]).strip() or tok.decode([i])
 
     shown = [w for w in words_3d if w in ids]
-    coords, explained, axes = pca3(Wc[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [], None)
+    coords, explained, axes = pca3(W[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [], None)
 
     analogies = []
     for a, b, c, target in ANALOGIES:
         if not all(w in ids for w in (a, b, c, target)):
             continue
-        vector = Wc[ids[b]] - Wc[ids[a]] + Wc[ids[c]]
+        vector = W[ids[b]] - W[ids[a]] + W[ids[c]]
         exclude = {ids[a], ids[b], ids[c]}
         analogies.append(
             {
@@ -125,28 +129,28 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
                 "n_tokens": int(W_E.shape[0]),
                 "target_cosine": float(Wn[ids[target]] @ (vector / np.linalg.norm(vector))),
                 "nearest": [
-                    {"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(Wc, Wn, vector, exclude, 8)
+                    {"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(W, Wn, vector, exclude, 8)
                 ],
-                "offset_cosine": cosine(Wc[ids[c]] - Wc[ids[a]], Wc[ids[target]] - Wc[ids[b]]),
+                "offset_cosine": cosine(W[ids[c]] - W[ids[a]], W[ids[target]] - W[ids[b]]),
             }
         )
 
     def pairs_result(pairs, numbers: bool = False):
         usable = [(a, b) for a, b in pairs if a in ids and b in ids]
-        result = direction_test(Wc, [(ids[a], ids[b]) for a, b in usable])
+        result = direction_test(W, [(ids[a], ids[b]) for a, b in usable])
         direction = result.pop("direction")
         result["pairs"] = usable
         if direction is not None and axes is not None:
             # The unit direction's part along the picture's 3 axes (its length: the share of it the picture shows).
             result["in_view"] = (axes @ direction).tolist()
         if direction is not None and numbers:  # 3Blue1Brown's "more-ness": one, two, three, four along it
-            result["numbers"] = [{"word": w, "projection": float(Wc[ids[w]] @ direction)}
+            result["numbers"] = [{"word": w, "projection": float(W[ids[w]] @ direction)}
                                  for w in NUMBER_WORDS if w in ids]  # fmt: skip
             result["numbers_missing"] = [w for w in NUMBER_WORDS if w not in ids]
         return result
 
     neighbours = {
-        w: [{"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(Wc, Wn, Wc[ids[w]], {ids[w]}, 8)]
+        w: [{"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(W, Wn, W[ids[w]], {ids[w]}, 8)]
         for w in NEIGHBOUR_WORDS
         if w in ids
     }
@@ -159,12 +163,12 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         picks = [int(np.argmax(values)), int(np.argmin(np.abs(values))), int(np.argmin(values))]
         for j in dict.fromkeys(picks):
             a, b = pairs[j]
-            dots.append({"a": a, "b": b, "dot": float(Wc[ids[a]] @ Wc[ids[b]]), "cosine": float(values[j])})
+            dots.append({"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values[j])})
         a, b = pairs[int(np.argmin(values))]  # the lowest pair: negative when any pair is
-        lowest = {"a": a, "b": b, "dot": float(Wc[ids[a]] @ Wc[ids[b]]), "cosine": float(values.min())}
+        lowest = {"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values.min())}
         cosines = {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max()), "lowest": lowest}
     return {
-        "centred": True,
+        "centred": False,  # the figures are the actual rows'; only the 3-D picture centres its words
         "word_ids": ids,
         "skipped_words": skipped,
         "pca_words": shown,

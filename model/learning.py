@@ -4,7 +4,7 @@ A model trained by `gptanim train` keeps a few snapshots of its weights (`model/
 training record (`training_stats.json`). Step 0, the random start, is rebuilt from the training seed and
 kept only when it hashes to the recorded `init_hash`. For each stage (the random start, each snapshot, the
 shipped weights) this records, on the prompt: the next-token distribution at the last position, a short
-greedy continuation, and king − man + woman's rank for queen in the mean-centred embedding
+greedy continuation, and king − man + woman's rank for queen among the embedding's rows
 (`model/geometry.py`). A model without snapshots gets an empty record with the reason.
 """
 
@@ -253,11 +253,11 @@ def entropy(probs: np.ndarray) -> float:
 
 
 def analogy_rank(W_E: np.ndarray, ids: list[int]) -> int:
-    """Target's rank for b − a + c by cosine in the mean-centred embedding, the input words left out
+    """Target's rank for b − a + c by cosine among the embedding's rows, the input words left out
     (as `geometry.analyse` ranks it)."""
     a, b, c, target = ids
-    Wc = geometry.centred(W_E)
-    return geometry.rank_of(geometry.unit_rows(Wc), Wc[b] - Wc[a] + Wc[c], target, {a, b, c})
+    W = geometry.rows(W_E)
+    return geometry.rank_of(geometry.unit_rows(W), W[b] - W[a] + W[c], target, {a, b, c})
 
 
 def with_weights(loaded: LoadedModel, state: dict[str, np.ndarray]) -> LoadedModel:

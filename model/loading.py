@@ -9,18 +9,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import GptanimError
 from model.families import SUPPORTED, Family, family_of
+from model.files import read_limited, regular_file
 
 ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_NAME = "fairytale-gpt"
 EMBEDDED_PATH = ROOT / "assets" / EMBEDDED_NAME
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model")
 PICKLES = ("pytorch_model.bin", "model.ckpt", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack")
+# The other files transformers reads from a folder: each must be a regular file (a FIFO would hang the load).
+READ_FILES = ("tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "merges.txt",
+              "added_tokens.json", "chat_template.jinja", "training_stats.json")  # fmt: skip
+WEIGHTS, INDEX, INDEX_SUFFIX = "model.safetensors", "model.safetensors.index.json", ".safetensors.index.json"
+MAX_JSON = 64_000_000  # a config or a shard index is kilobytes
 
 
 @dataclass
@@ -75,20 +82,30 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
+def read_json(file: Path, what: str) -> dict:
+    """A JSON object from a model folder's file (a regular file, not too large, UTF-8)."""
+    try:
+        doc = json.loads(read_limited(file, what, MAX_JSON).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise GptanimError(f"{file} is not UTF-8 text (byte {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise GptanimError(f"{file} is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise GptanimError(f"{file} is not a JSON object (it holds a {type(doc).__name__})")
+    return doc
+
+
 def check_folder(path: Path) -> dict:
     """The folder's config, after checking it holds safetensors weights of a supported architecture."""
     config_file = path / "config.json"
-    if not config_file.exists():
+    if not present(config_file):
         raise GptanimError(f"{path} has no config.json: not a Hugging Face model folder")
-    try:
-        config = json.loads(config_file.read_text())
-    except json.JSONDecodeError:
-        raise GptanimError(f"{config_file} is not valid JSON") from None
+    config = read_json(config_file, "model config")
     kind = config.get("model_type")
     if kind not in SUPPORTED:
         names = ", ".join(sorted(SUPPORTED))
         raise GptanimError(f"unsupported architecture {kind!r} in {path}; gptanim draws these model types: {names}")
-    if not weight_files(path):
+    if not weight_files(path, config):
         pickles = [p for p in PICKLES if (path / p).exists()]
         if pickles:
             raise GptanimError(
@@ -96,17 +113,51 @@ def check_folder(path: Path) -> dict:
                 "convert it to model.safetensors first"
             )
         raise GptanimError(f"{path} has no model.safetensors weights")
-    if not any((path / name).exists() for name in TOKENIZER_FILES):
+    if not any(present(path / name) for name in TOKENIZER_FILES):
         raise GptanimError(f"{path} has no tokenizer (tokenizer.json, or vocab.json and merges.txt)")
+    for name in TOKENIZER_FILES + READ_FILES:
+        if present(path / name):
+            regular_file(path / name, "model file")
     return config
 
 
-def weight_files(path: Path) -> list[Path]:
-    return sorted(path.glob("*.safetensors"))
+def weight_files(path: Path, config: dict | None = None) -> list[Path]:
+    """The safetensors files transformers loads from the folder, each checked to be a regular file: the file
+    its config names (`transformers_weights`), else model.safetensors, else the shards its index lists.
+    Other .safetensors files there (an adapter, snapshots) are not the model's weights."""
+    config = read_json(path / "config.json", "model config") if config is None else config
+    named = config.get("transformers_weights")
+    if named is not None and not (isinstance(named, str) and named.endswith((".safetensors", INDEX_SUFFIX))):
+        raise GptanimError(f"{path}/config.json: transformers_weights must name a .safetensors file, got {named!r}")
+    chosen = path / (named or WEIGHTS)
+    if named is None and not present(chosen):
+        chosen = path / INDEX
+    if not present(chosen):
+        return []
+    if not chosen.name.endswith(INDEX_SUFFIX):
+        return [inside(path, chosen)]
+    index = read_json(inside(path, chosen), "shard index")
+    shards = index.get("weight_map")
+    if not isinstance(shards, dict) or not shards or not all(isinstance(f, str) for f in shards.values()):
+        raise GptanimError(f"{chosen} has no weight_map of tensor names to shard files")
+    return [inside(path, path / name) for name in sorted(set(shards.values()))]
+
+
+def present(file: Path) -> bool:
+    """A name in the folder, whatever it is (a symbolic link loop or a FIFO too: they are refused by name)."""
+    return file.exists() or file.is_symlink()
+
+
+def inside(path: Path, file: Path) -> Path:
+    """`file`, checked to lie in the model folder and to be a regular file that can be read."""
+    if os.path.commonpath([os.path.abspath(path), os.path.abspath(file)]) != os.path.abspath(path):
+        raise GptanimError(f"{path}: the weights file {file} lies outside the model folder")
+    regular_file(file, "weights file")
+    return file
 
 
 def weights_hash(path: Path) -> str:
-    """sha256 over the safetensors files, in name order: the identity of the weights."""
+    """sha256 over the safetensors files the model loads, in name order: the identity of the weights."""
     digest = hashlib.sha256()
     for file in weight_files(path):
         digest.update(file.name.encode())
@@ -149,6 +200,7 @@ def load(name: str | None = None) -> LoadedModel:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise GptanimError(f"could not load the model in {path}: {first}") from None
     model.eval()
+    check_finite(path, model)
     check_tokenizer(path, tokenizer, int(model.config.vocab_size))
     return LoadedModel(shown, path, model, tokenizer, digest, family_of(model.config.model_type))
 
@@ -204,6 +256,7 @@ def check_weights(path: Path) -> None:
         raise GptanimError(f"could not read the config in {path}: {str(exc).strip().splitlines()[0]}") from None
     family = family_of(config.model_type)
     stored = {family.model_name(name): shape for name, shape in stored_shapes(path).items()}
+    check_sizes(path, config, family, stored)
     needed = needed_shapes(config)
     missing = [name for name in needed if name not in stored]
     if missing:
@@ -218,6 +271,48 @@ def check_weights(path: Path) -> None:
             f"{path}: weight {name} has shape {stored[name]}, its config needs {needed[name]}"
             + (f" ({len(wrong) - 1} more differ)" if len(wrong) > 1 else "")
         )
+
+
+def check_sizes(path: Path, config, family: Family, stored: dict[str, list[int]]) -> None:
+    """Refuse a config whose sizes are not whole numbers ≥ 1, whose heads do not divide the width, or that has
+    layers its weights do not hold, before a model is built from it: even without weights, a skeleton of
+    100,000 layers takes minutes and gigabytes. (One layer more than the weights hold is built, so that its
+    missing weights are named.)"""
+    sizes = {
+        "the number of layers": config.num_hidden_layers,
+        "the number of heads": config.num_attention_heads,
+        "the width": config.hidden_size,
+        "the context length": config.max_position_embeddings,
+        "the vocabulary size": config.vocab_size,
+        "the number of key/value heads": getattr(config, "num_key_value_heads", None) or config.num_attention_heads,
+    }
+    try:
+        sizes["the MLP width"] = family.d_mlp(config)
+    except (TypeError, ValueError):
+        sizes["the MLP width"] = None
+    for what, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise GptanimError(f"{path}/config.json: {what} must be a whole number ≥ 1, got {value!r}")
+    layers, heads, kv_heads, width = (config.num_hidden_layers, config.num_attention_heads,
+                                      sizes["the number of key/value heads"], config.hidden_size)  # fmt: skip
+    if not getattr(config, "head_dim", None) and width % heads:
+        raise GptanimError(f"{path}/config.json: its {heads} heads do not divide its width {width}")
+    if heads % kv_heads:
+        raise GptanimError(f"{path}/config.json: its {kv_heads} key/value heads do not divide its {heads} heads")
+    blocks = re.compile(re.escape(family.model_name(family.blocks + ".")) + r"(\d+)\.")
+    held = {int(found[1]) for found in map(blocks.match, stored) if found}
+    if layers > len(held) + 1:
+        raise GptanimError(f"{path} lacks {layers - len(held):,} layers of the weights its {config.model_type} "
+                           f"config needs ({layers:,} layers; the weights hold {len(held)})")  # fmt: skip
+
+
+def check_finite(path: Path, model) -> None:
+    """Refuse weights holding NaN or infinity: every number drawn from them would be NaN."""
+    import torch
+
+    for name, weight in model.named_parameters():
+        if not bool(torch.isfinite(weight).all()):
+            raise GptanimError(f"{path}: weight {name} holds NaN or infinite values")
 
 
 def check_tokenizer(path: Path, tokenizer, vocab_size: int) -> None:

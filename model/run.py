@@ -71,7 +71,7 @@ def compute(settings: TraceSettings, loaded: LoadedModel) -> Trace:
     arrays, runs = model_run(settings, loaded, ids)
     info = summaries.summarise(settings, loaded.tokenizer, ids, offsets, arrays, runs, sizes.n_layer)
     meta = model_meta(loaded, sizes) | {"temperatures": list(settings.temperatures), "settings": asdict(settings)}
-    info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["total"]
+    info["gpt3"]["times_larger"] = info["gpt3"]["total"] / info["tally"]["matrix_params"]  # the same parts counted
     # Normalise to what JSON keeps (tuples become lists), so a loaded Trace equals a fresh one; what depends on
     # the weights alone comes from `per_weights` as fresh JSON values already.
     kept = {name: info.pop(name) for name in ("geometry", "tally")}

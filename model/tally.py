@@ -107,4 +107,6 @@ def tally_model(model, family) -> dict:
         "actual": actual,
         "tied": bool(tied),
         "matrices": sum(r["matrices"] for r in rows),
+        # The families counted as GPT-3's are (`gpt3_reference`): each at its full size, a tied unembedding too.
+        "matrix_params": sum(r["params"] for r in rows),
     }

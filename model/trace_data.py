@@ -40,11 +40,11 @@ added to the cached Trace then; a Trace without one has not computed it:
 
     chat        (model/chat.py) the script a chatbot continues and the reply the model wrote to it:
                 lines [system, user, assistant] as text; ids, display and part (0, 1, 2: index in roles)
-                of each script token; user_from ('prompt' or 'chat_user'); user_cut (its start cut to fit
-                the context); max_tokens; closing (the quote that ends a reply); reply: as 'continuation'
-                (temperature, top_k, top_p, seed, ids, text, steps: top, chosen_id, chosen_prob,
-                chosen_rank, chosen_display), cut after its first token that holds the closing quote or a
-                newline, and stop: 'quote', 'newline' or 'length'
+                of each script token; user_from ('prompt' or 'chat_user'); user_cut and system_cut (the
+                line's start cut to fit the context); max_tokens; closing (the quote that ends a reply);
+                reply: as 'continuation' (temperature, top_k, top_p, seed, ids, text, steps: top,
+                chosen_id, chosen_prob, chosen_rank, chosen_display), cut after its first token that
+                holds the closing quote or a newline, and stop: 'quote', 'newline' or 'length'
 
     learning    (model/learning.py) the model at its training snapshots, run on the same prompt:
         available, reason                a model without snapshots: False and why (the scene says so)
@@ -57,7 +57,7 @@ added to the cached Trace then; a Trace without one has not computed it:
             entropy                      of this stage's next-token distribution (nats)
             greedy.ids/display/text      6 tokens, each the most likely after the ones before
             greedy.final_ranks           the rank the shipped model gives each of those tokens
-            queen_rank                   king − man + woman: queen's rank by cosine (mean-centred W_E, inputs left out)
+            queen_rank                   king − man + woman: queen's rank by cosine (W_E's rows, inputs left out)
         curve.{i}.step/val_loss          validation loss from training_stats.json (every eval and every snapshot)
         steps, final_top, uniform_loss, vocab_size, seed, batch_tokens, tokens_seen, train_tokens, analogy
 
@@ -180,7 +180,14 @@ class Trace:
             raise GptanimError(f"{path} is a Trace of format {found}, this gptanim reads {FORMAT_VERSION}")
         if not isinstance(doc.get("meta"), dict) or not isinstance(doc.get("info"), dict) or not arrays:
             raise GptanimError(f"{path} is not a gptanim Trace file (incomplete)")
+        lacking = [k for k in REQUIRED_META if k not in doc["meta"]] + [k for k in ("tokens",) if k not in doc["info"]]
+        if lacking or not isinstance(doc["meta"]["settings"], dict) or "prompt" not in doc["meta"]["settings"]:
+            raise GptanimError(f"{path} is not a gptanim Trace file (incomplete: no {(lacking or ['prompt'])[0]})")
         return cls(doc["meta"], arrays, doc["info"])
+
+
+# What every Trace's meta holds (model/run.py's model_meta and the settings): a file without one is not read.
+REQUIRED_META = ("model", "weights_hash", "settings", "n_layer", "n_head", "d_model", "d_head", "vocab_size", "n_ctx")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from tqdm import tqdm
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+from transformers.utils import logging as hf_logging
 
 from model import snapshots
 from model.corpus import Corpus, read_corpus
@@ -54,6 +56,46 @@ class TrainConfig:
     seed: int = 0
     bf16: bool = True
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def check(self) -> TrainConfig:
+        """Refuse knobs that would train forever, on NaN, or not at all, before anything is read."""
+        if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
+            raise GptanimError(f"--minutes must be a positive number of minutes, got {self.minutes}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise GptanimError(f"--lr must be a positive number, got {self.lr}")
+        if self.n_embd % self.n_head:
+            raise GptanimError(f"--d-model {self.n_embd} must be a multiple of --n-head {self.n_head}")
+        return self
+
+
+# What training writes into its output folder (the Hugging Face files, the card, the record, the snapshots):
+# an existing folder may be trained into again only if it holds nothing else, and only these are replaced.
+WRITTEN = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+           "special_tokens_map.json", "MODEL_CARD.md", "training_stats.json", snapshots.FOLDER}  # fmt: skip
+SAVING = ".saving-"  # the temporary folder a checkpoint is written to, inside the output folder
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that is not a folder or holds anything training did not write (it is never
+    deleted or replaced); a new folder is made when the first checkpoint is saved."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir():
+        raise GptanimError(f"--out {out} exists and is not a folder; give a new folder, or one trained into before")
+    try:
+        names = sorted(os.listdir(out))
+        kept = out / snapshots.FOLDER
+        inner = sorted(os.listdir(kept)) if kept.is_dir() else []
+    except OSError as exc:
+        raise GptanimError(f"cannot read --out {out}: {exc.strerror}") from None
+    foreign = [n for n in names if n not in WRITTEN and not n.startswith(SAVING)]
+    if (out / snapshots.FOLDER).exists() and not kept.is_dir():
+        foreign.append(snapshots.FOLDER)
+    foreign += [f"{snapshots.FOLDER}/{n}" for n in inner if not snapshots.NAME.search(n.removesuffix(".saving"))]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise GptanimError(f"--out {out} holds {foreign[0]!r}{more}, which training did not write; give a new or "
+                           "empty folder (training never deletes what it did not write)")  # fmt: skip
 
 
 def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
@@ -144,37 +186,44 @@ def model_state(model: GPT2LMHeadModel) -> dict[str, np.ndarray]:
 
 
 def save_checkpoint(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, out: Path) -> None:
-    """Write the Hugging Face folder in fp16 to a temporary name, then move it into place."""
-    tmp = out.with_name(out.name + ".saving")
-    shutil.rmtree(tmp, ignore_errors=True)
-    half = copy.deepcopy(model).half().eval()
-    half.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    for extra in ("MODEL_CARD.md", "training_stats.json"):
-        if (out / extra).exists():
-            shutil.copy2(out / extra, tmp / extra)
-    if (out / snapshots.FOLDER).is_dir():
-        shutil.copytree(out / snapshots.FOLDER, tmp / snapshots.FOLDER)
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    """Write the Hugging Face files in fp16 to a temporary folder inside `out`, then move each into place, the
+    weights last; nothing else in `out` is touched (the card, the record and the snapshots stay)."""
+    tmp = Path(tempfile.mkdtemp(prefix=SAVING, dir=out))
+    try:
+        half = copy.deepcopy(model).half().eval()
+        half.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        for file in sorted(tmp.iterdir(), key=lambda f: (f.name == "model.safetensors", f.name)):
+            os.replace(file, out / file.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def train(cfg: TrainConfig, quiet: bool = False) -> dict:
     """Run a whole training; return the statistics written to training_stats.json."""
+    cfg.check()
+    check_out(cfg.out)
+    hf_logging.disable_progress_bar()  # transformers' bar for writing the weights, at each checkpoint
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     started = time.time()
     corpus: Corpus = read_corpus(cfg.corpus, cfg.val_fraction, cfg.seed)
+    if not corpus.val_stories or not corpus.train_stories:
+        n = len(corpus.train_stories) + len(corpus.val_stories)
+        raise GptanimError(f"the corpus in {cfg.corpus} has {n} {'story' if n == 1 else 'stories'}; training needs "
+                           "several, a blank line between them (some are held out to validate)")  # fmt: skip
     tokenizer = train_tokenizer(corpus.train_stories, cfg.vocab_size)
     train_ids = encode_stories(tokenizer, corpus.train_stories)
     val_ids = encode_stories(tokenizer, corpus.val_stories)
     if len(train_ids) <= cfg.n_ctx + 1:
         raise GptanimError("the corpus is shorter than one context window; use a larger corpus or --n-ctx")
     val = val_windows(val_ids, cfg.n_ctx)
+    try:
+        cfg.out.mkdir(parents=True, exist_ok=True)
+        for left in cfg.out.glob(SAVING + "*"):  # what a killed run left
+            shutil.rmtree(left, ignore_errors=True)
+    except OSError as exc:
+        raise GptanimError(f"cannot write to --out {cfg.out}: {exc.strerror}") from None
     model = build_model(cfg, len(tokenizer), tokenizer.eos_token_id)
     init_hash = snapshots.state_hash(model_state(model))  # step 0: rebuilt from the seed, checked by this hash
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -237,7 +286,6 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
             "init_hash": init_hash,
             "snapshots": kept,
         }
-        cfg.out.mkdir(parents=True, exist_ok=True)
         (cfg.out / "training_stats.json").write_text(json.dumps(stats, indent=2))
         return stats
 

@@ -52,10 +52,11 @@ MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
     att = trace.info["attention"]
     return sentence(
-        prefix + ": the head with the strongest previous-token attention",
+        prefix + ": {why}",
         size=size,
         L=(att["layer"], "info.attention.layer", "plus1"),
         H=(att["head"], "info.attention.head", "plus1"),
+        why=claim(statements(trace)["attention.choice"]),
     )
 
 
@@ -155,14 +156,16 @@ class AttentionPattern(TraceScene):
         self.beat(
             "Pattern",
             "Each row is a query token, each column a key token; every cell is a score.",
-            say=f"Attention, up close: of {t.n_head * t.n_layer} heads, the one that puts most weight on the "
-            "previous token. Each row is a token reading, with its query; each column a token being read, with "
+            say=f"Attention, up close: of {t.n_head * t.n_layer} heads, {statements(t)['attention.choice'].text}. "
+            "Each row is a token reading, with its query; each column a token being read, with "
             "its key. Where they meet, the query times the key gives a score: blue above zero, red below.",
         )
         self.play(FadeIn(self.grid.row_labels, shift=0.2 * RIGHT), FadeIn(self.grid.col_labels, shift=0.2 * DOWN))
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
 
     def explain_mask(self):
+        if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
+            return
         self.beat(
             "Causal mask",
             "A token may not look ahead: its scores for later tokens are −∞.",
@@ -303,8 +306,8 @@ class AttentionPattern(TraceScene):
         self.beat(
             "Every head",
             "Every head of every layer computes its own pattern.",
-            say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, each with its own query and key "
-            f"matrices, so its own pattern; {statements(t)['attention.heads'].text}.",
+            say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, {statements(t)['family.heads'].text}. "
+            f"Each computes its own pattern; {statements(t)['attention.heads'].text}.",
         )
         self.play(FadeOut(self.grid), FadeOut(self.row), FadeOut(self.heading))
         self.play(FadeIn(heading), FadeIn(spread), FadeIn(multiples), FadeIn(rows))
@@ -425,7 +428,8 @@ class AttentionFlow(TraceScene):
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
             say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as wide as its "
-            f"weight. The strongest, {pct(weights[first])}, comes from {spoken_token(t.token_display[first])}.",
+            f"weight. The strongest, {pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
+            f"{statements(t)['attention.flow.top'].text}.",
         )
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), run_time=2)
         self.play(FadeIn(numbers), FadeIn(self.note))

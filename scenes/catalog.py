@@ -22,6 +22,7 @@ class SceneEntry:
     # start first, so that the workers finish together.
     render_weight: float = 8.0
     file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
+    needs_continuation: bool = False  # it draws the generated tokens: nothing to draw with --generate 0
 
 
 # Each scene's CPU seconds to render at 480p15 with the narration, default prompt, measured one after
@@ -63,6 +64,7 @@ SCENES = [
         "opening",
         "Predict a distribution over the next token, sample one, append it, repeat.",
         uses_temperature=True,
+        needs_continuation=True,
     ),
     SceneEntry(
         "Chat",
@@ -76,6 +78,7 @@ SCENES = [
         "opening",
         "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
         uses_temperature=True,
+        needs_continuation=True,
     ),
     SceneEntry(
         "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
@@ -133,6 +136,7 @@ SCENES = [
         "Recap",
         "unembedding",
         "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next.",
+        needs_continuation=True,
     ),
 ]
 SCENES = [replace(entry, render_weight=RENDER_SECONDS.get(entry.name, entry.render_weight)) for entry in SCENES]
@@ -185,9 +189,19 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         raise GptanimError(
             f"scene {spec!r}: {path.name} defines no class {name!r} (it defines: {', '.join(classes) or 'none'})"
         )
+    if name in BY_NAME:  # its video, still and slides would be taken for the built-in scene's, or replace them
+        raise GptanimError(f"scene {spec!r}: {name} is the name of a built-in scene; give your class another name")
     # Unknown code may show anything: render it again whenever the Trace changes at all.
     return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, sections=SECTIONS,
                       file=str(path.resolve()))  # fmt: skip
+
+
+def check_continuation(scenes: list[SceneEntry], generate: int) -> None:
+    """Refuse, before anything is drawn, to draw scenes that show the continuation when there is none."""
+    needing = [entry.name for entry in scenes if entry.needs_continuation]
+    if int(generate) == 0 and needing:
+        raise GptanimError(f"--generate 0 leaves no continuation for {', '.join(needing)} to draw; "
+                           "generate at least 1 token, or leave these scenes out with --scenes")  # fmt: skip
 
 
 def sections_for(scenes: list[SceneEntry]) -> tuple[str, ...]:

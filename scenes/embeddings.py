@@ -50,7 +50,7 @@ from scenes.components import (
     token_text,
 )
 from scenes.pacing import paced, travel
-from scenes.speech import aloud, big, dec, pct, spoken_token
+from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
 
 
 class Tokenization(TraceScene):
@@ -498,10 +498,10 @@ class ContextEmbedding(TraceScene):
         ).next_to(track, UP, buff=0.2)
         self.beat(
             "Context size",
-            "One position vector per place: the model reads at most {c} tokens at once.",
-            c=(n_ctx, "meta.n_ctx", "comma"),
-            say=f"There is one position vector per place, {big(n_ctx)} of them. So this model reads at most "
-            f"{big(n_ctx)} tokens at once. Our prompt uses {n}. GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
+            "Context: {p}.",
+            p=claim(statements(t)["family.positions"]),
+            say=f"This model has {lower_first(aloud(statements(t)['family.positions'].text))} Our prompt uses {n}. "
+            f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.85) / 4
         self.play(Create(track), FadeIn(ends), run_time=2 * part)  # the places, as many as the model has

@@ -550,7 +550,8 @@ class InsideTransformer(TraceScene):
             w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
             say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from "
             + (spoken_token(t.token_display[src]) if src in self.positions else "an earlier token, not drawn")
-            + f", at {pct(w)}. Then the MLP changes each vector again.",
+            + f", at {pct(w)}. That is {statements(t)[f'inside.top.{layer}'].text}. Then the MLP changes each "
+            "vector again.",
         )
 
     def mlp(self, layer: int, full: bool):

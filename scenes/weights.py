@@ -345,12 +345,13 @@ class ParameterTally(TraceScene):
         total.move_to([self.xs[4] + 0.9, self.y - 0.4 * self.total_index, 0], aligned_edge=RIGHT)
         self.beat(
             "GPT-3",
-            "GPT-3 (from its published sizes): {m} such matrices, about {x} times the weights.",
+            "GPT-3 (published sizes): {m} such matrices, {x}.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
-            x=(gpt3["times_larger"], "info.gpt3.times_larger", "round"),
-            say=f"GPT-3, from its published sizes: {big(gpt3['total'])} weights, about "
-            f"{round(gpt3['times_larger']):,} times as many. Same families, just bigger.",
+            x=claim(statements(self.trace)["tally.gpt3"]),
+            say=f"GPT-3, from its published sizes: {big(gpt3['total'])} weights, "
+            f"{statements(self.trace)['tally.gpt3'].text}: {statements(self.trace)['tally.families'].text}. "
+            "Same families, just bigger.",
         )
         self.play(FadeIn(head), LaggedStart(*(FadeIn(c) for c in cells), lag_ratio=0.1), FadeIn(total), run_time=2)
         self.wait(2)

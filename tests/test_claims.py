@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
 
-from model.claims import ANALOGY_TOP, FLOW_TOKENS, GRID_TOKENS, ClaimError, statements, verify
+from model.claims import ANALOGY_TOP, FLOW_TOKENS, GRID_TOKENS, LEVEL, TOP_RANKS, ClaimError, statements, verify
 from model.formats import fmt_percent, shown_percent
 
 PROMPTS = [
@@ -160,7 +161,8 @@ def test_negative_pair_numbers_and_languages_follow_the_trace(traces):
     numbers = geo["plural"]["numbers"]
     values = [n["projection"] for n in numbers]
     rising = all(b > a for a, b in zip(values, values[1:]))
-    assert ("each further along" in found["geometry.plural.numbers"].text) == (len(values) > 1 and rising)
+    apart = all(abs(b - a) >= LEVEL * (max(values) - min(values)) for a, b in zip(values, values[1:]))
+    assert ("each further along" in found["geometry.plural.numbers"].text) == (len(values) > 1 and rising and apart)
     assert len(geo["plural"]["in_view"]) == 3 and np.linalg.norm(geo["plural"]["in_view"]) <= 1 + 1e-9
     lines = tr.info["other_languages"]
     assert lines[0]["language"] == "English"
@@ -170,18 +172,27 @@ def test_negative_pair_numbers_and_languages_follow_the_trace(traces):
         assert f"{n} pieces, {word} than English's {m}" in found[f"languages.{j}"].text
 
 
-def test_continuations_are_judged_by_their_own_ranks(traces):
-    """Finding 9: the words under each temperature follow the drawn tokens' ranks and repeats."""
+def test_continuations_say_their_ranks_not_a_verdict(traces):
+    """Finding 9, then issue 31: the words under each temperature are the drawn tokens' repeats and ranks (how many
+    among the model's top 10, the lowest), never a judgement of the text such as "fluent"."""
     for tr in traces:
         for c, run in enumerate(tr.info["comparisons"]):
             text = statements(tr)[f"comparisons.{c}"].text
             ids = run["ids"]
             repeated = len(set(zip(ids, ids[1:]))) < len(ids) - 1
             assert text.startswith("repeats itself" if repeated else "no repeats")
-            median = float(np.median([s["chosen_rank"] for s in run["steps"]]))
+            ranks = [s["chosen_rank"] for s in run["steps"]]
             if run["temperature"] == 0:
-                assert median == 1 and "fluent" in text
-            assert f"median rank {median:g}" in text
+                assert set(ranks) == {1} and f"all {len(ranks)} tokens the model's top pick" in text
+            elif max(ranks) > 1:
+                assert (
+                    f"the lowest ranked {max(ranks):,}" in text or f"its one token the model's {max(ranks):,}" in text
+                )
+                inside = sum(r <= TOP_RANKS for r in ranks)
+                assert (
+                    f"all {len(ranks)} tokens" if inside == len(ranks) else f"{inside} of {len(ranks)} tokens"
+                ) in text
+            assert not re.search(r"fluent|natural|nonsense|improbable|median", text)
 
 
 def test_logit_lens_says_why_the_embedding_predicts_itself(traces):

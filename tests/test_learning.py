@@ -93,9 +93,8 @@ def expected_numbers(model, tok, prompt: str) -> dict:
         probs = torch.softmax(logits, -1).numpy()
         greedy = model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0)[0, len(ids) :]
     W = model.get_input_embeddings().weight.detach().numpy()
-    # mean-centred (the mean taken in float32, as model/geometry.py does: near ties at an early step are decided by
-    # the last bits), the analogy's vector from the centred rows, its cosine to every row
-    W = (W - W.mean(0)).astype(np.float64)
+    # the actual rows, as model/geometry.py takes them: the analogy's vector from the rows, its cosine to every row
+    W = W.astype(np.float64)
     word = {w: tok.encode(" " + w, add_special_tokens=False)[0] for w in ("man", "king", "woman", "queen")}
     v = W[word["king"]] - W[word["man"]] + W[word["woman"]]
     cos = (W / np.linalg.norm(W, axis=1, keepdims=True)) @ (v / np.linalg.norm(v))

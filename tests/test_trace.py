@@ -306,7 +306,7 @@ def test_geometry_resolves_words_to_single_tokens(embedded):
     assert "zqxj" in result["skipped_words"]
     for word, token_id in result["word_ids"].items():
         assert tok.decode([token_id]).strip() == word
-    assert result["centred"] is True
+    assert result["centred"] is False  # every figure is the actual rows'
     assert len(result["pca_coords"]) == len(result["pca_words"])
 
 

@@ -141,7 +141,7 @@ def test_bad_input_through_the_server_is_one_line_exit_2(warm, tmp_path, args, n
 def test_a_bad_idle_time_is_one_line_exit_2(warm, tmp_path):
     done = gptanim(warm, "--prompt", "hi", "--out", str(tmp_path), extra={"GPTANIM_WARM_IDLE": "soon"})
     assert done.returncode == 2
-    said = "gptanim preview: error: GPTANIM_WARM_IDLE must be a number of seconds, got 'soon'"
+    said = "gptanim preview: error: GPTANIM_WARM_IDLE must be a positive number of seconds, got 'soon'"
     assert done.stderr.splitlines()[0] == said
 
 
