@@ -175,9 +175,9 @@ class TransformersEverywhere(TraceScene):
 
     def other_kinds(self):
         said = [
-            "Today the same design hears: it turns speech into text.",
-            "It speaks: text into speech.",
-            "And it draws: text into pictures.",
+            "Today the same design also hears. Speech goes in, and text comes out.",
+            "It also speaks. Here text goes in, and speech comes out.",
+            "And it draws. A few words go in, and a picture comes out.",
         ]
         pictures = {"speech": waveform, "image": pixel_image}
         for k, ((title, ref, src, dst), cell, say) in enumerate(zip(self.KINDS, self.CELLS[1:], said)):
