@@ -526,8 +526,9 @@ class AttentionFlow(TraceScene):
         )
         self.play(FadeIn(tag), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
-                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        if len(columns) > 1:  # (a one-token prompt has one value only)
+            self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
+                      run_time=said_by(self, 1, 1.0))  # fmt: skip
         first = t[f"blocks.{L}.attn.hook_z"][last, H, 0]
         self.beat(
             "Weighted sum",
