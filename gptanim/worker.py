@@ -171,17 +171,23 @@ def serve(mode: str, scratch: str | None = None) -> None:
 
 def where_it_failed(exc: BaseException, job: dict) -> str:
     """'my_scene.py, line 23, in show_guesses: ' for the innermost line of the scene's own file (a scene of your
-    own) or of scenes/ that the exception passed through; a syntax error's own place; else nothing."""
+    own, or a built-in scene's module) that the exception passed through, else of scenes/ (a built-in's shared
+    code); a syntax error's own place; else nothing."""
     from scenes.catalog import BY_NAME, scene_file
 
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{shown_path(exc.filename)}, line {exc.lineno}: "
-    own = Path(job["file"]).resolve() if job.get("file") else None
-    scenes = (Path(__file__).resolve().parent.parent / scene_file(BY_NAME[job["scene"]])).parent if not own else None
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = Path(frame.filename).resolve()
-        if path == own or (scenes is not None and path.parent == scenes):
-            return f"{shown_path(frame.filename)}, line {frame.lineno}, in {frame.name}: "
+    if job.get("file"):
+        places = [Path(job["file"]).resolve()]
+    else:
+        module = (Path(__file__).resolve().parent.parent / scene_file(BY_NAME[job["scene"]])).resolve()
+        places = [module, module.parent]
+    frames = list(reversed(traceback.extract_tb(exc.__traceback__)))
+    for place in places:
+        for frame in frames:
+            path = Path(frame.filename).resolve()
+            if path == place or path.parent == place:
+                return f"{shown_path(frame.filename)}, line {frame.lineno}, in {frame.name}: "
     return ""
 
 

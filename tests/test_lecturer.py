@@ -188,6 +188,20 @@ def test_a_failing_scene_names_its_file_and_line(tmp_path, lecture):
     assert f'File "{broken}", line 6, in construct' in done.stderr
 
 
+def test_a_built_in_scene_failing_in_shared_code_names_its_own_line(monkeypatch):
+    """An error raised in scenes/base.py while a built-in scene plays names the scene module's line that called it."""
+    from gptanim.worker import where_it_failed
+
+    root = Path(__file__).resolve().parent.parent
+    shared, ns = {}, {}
+    exec(compile("def play():\n    raise ValueError('empty')\n", str(root / "scenes/base.py"), "exec"), shared)
+    exec(compile("def carry_values(play):\n    x = 1\n    play()\n", str(root / "scenes/attention.py"), "exec"), ns)
+    monkeypatch.setenv("GPTANIM_CALLER_CWD", str(root))
+    with pytest.raises(ValueError) as caught:
+        ns["carry_values"](shared["play"])
+    assert where_it_failed(caught.value, {"scene": "AttentionFlow"}) == "scenes/attention.py, line 3, in carry_values: "
+
+
 def test_present_a_rendered_folder_as_it_is(lecture, display):  # noqa: F811 - the fixture
     assert main(["present", str(lecture["folder"]), "--prompt", "other"]) == 2  # its settings are the folder's
     assert main(["present", str(lecture["tmp"])]) == 2  # not a rendered lecture
