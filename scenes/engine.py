@@ -52,7 +52,6 @@ from manim import (
     Write,
     config,
 )
-from manim.animation.transform import _MethodAnimation
 from manim.camera.camera import Camera
 from manim.constants import CapStyleType, LineJointType
 from manim.mobject.geometry.arc import TipableVMobject
@@ -60,9 +59,15 @@ from manim.mobject.geometry.tips import ArrowTriangleFilledTip
 from manim.mobject.mobject import Mobject
 from manim.mobject.types.vectorized_mobject import VMobject
 from manim.renderer.cairo_renderer import CairoRenderer
-from manim.scene.scene_file_writer import SceneFileWriter, _PartialMovieEncodeJob
+from manim.scene.scene_file_writer import SceneFileWriter
 
 from scenes import svg_glyphs
+
+try:  # manim's private classes: another manim may have none of them (then `apply` leaves it as it is)
+    from manim.animation.transform import _MethodAnimation
+    from manim.scene.scene_file_writer import _PartialMovieEncodeJob
+except ImportError:
+    _MethodAnimation = _PartialMovieEncodeJob = None
 
 WRITTEN_FOR = "0.21.0"  # the manim these replacements were written against (constraints.txt pins it)
 SETS = {"scene": ("scene",), "video": ("scene", "video"), "still": ("scene", "still")}
@@ -86,8 +91,9 @@ def replaces(owner: type, name: str, group: str):
     as the function's `original` (what the replacement falls back on, and what the tests compare with)."""
 
     def register(new):
-        new.original = getattr(owner, name)
-        PATCHES.append(Patch(owner, name, new, group, name in vars(owner)))
+        new.original = getattr(owner, name, None)
+        if new.original is not None:  # (another manim may not have it: `apply` then replaces nothing)
+            PATCHES.append(Patch(owner, name, new, group, name in vars(owner)))
         return new
 
     return register
