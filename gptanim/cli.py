@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import json
 import os
 import signal
 import sys
@@ -228,9 +229,46 @@ def render_from(args):
     scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
     titles = [lecture.title_of(s.name) for s in scenes]
     voice = resolved(args, lecture)["voice"]
+    narration = checked_narration(args, lecture, scenes, trace_file)
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
-                            titles=titles, theme=theme_of(args, lecture), voice=voice)  # fmt: skip
+                            titles=titles, theme=theme_of(args, lecture), voice=voice, narration=narration,
+                            title=lecture.title)  # fmt: skip
+    if args.stills:
+        from gptanim.slides import beat_stills
+
+        folder = beat_stills(result["slides"], result["videos"], result["folder"] / "stills")
+        say(args, f"each beat's last frame in {folder}")
     return lecture, result
+
+
+def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
+    """The lecture file's [narration] for the scenes being rendered, each id checked against the scenes' beats
+    (known from their stills, drawn once and kept) before any video is rendered."""
+    from gptanim.narration import check_ids, for_scene
+    from gptanim.render import scene_beats
+
+    narration = {k: v for s in scenes for k, v in for_scene(lecture.narration, s.name).items()}
+    if narration:
+        named = [s for s in scenes if for_scene(narration, s.name)]
+        check_ids(narration, scene_beats(trace_file, Path(args.out), named, args.jobs, progress=not args.quiet,
+                                         theme=theme_of(args, lecture)))  # fmt: skip
+    return narration
+
+
+def cmd_script(args) -> int:
+    """The lecture's narration as a [narration] table: each scene run once without its animations (kept)."""
+    from gptanim.narration import check_ids, script_table
+    from gptanim.render import pick_scenes, scene_beats
+
+    if args.scenes is not None:
+        pick_scenes(args.scenes)  # an unknown name fails before the model runs
+    lecture, trace, trace_file = lecture_trace(args, names=args.scenes)
+    scenes = pick_scenes(lecture.scenes if args.scenes is None else args.scenes)
+    beats = scene_beats(trace_file, Path(args.out), scenes, args.jobs, progress=not args.quiet,
+                        theme=theme_of(args, lecture))  # fmt: skip
+    print(script_table(lecture.title, [lecture.title_of(s.name) for s in scenes], beats, lecture.narration), end="")
+    check_ids(lecture.narration, beats)  # after the table: it lists the beats there are
+    return 0
 
 
 def cmd_render(args) -> int:
@@ -287,14 +325,16 @@ def cmd_slides(args) -> int:
     lecture, result = render_from(args)
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
     headings = [lecture.title_of(n) for n in names]
+    beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in result["videos"]]
     deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
-                      theme=theme_of(args, lecture))  # fmt: skip
+                      theme=theme_of(args, lecture), beats=beats)  # fmt: skip
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
 
 
-def presenter_options(args, scenes) -> list[str]:
-    """The presenter flags of `gptanim present`, in manim-slides' spelling."""
+def presenter_options(args, scenes: list) -> list[str]:
+    """The presenter flags of `gptanim present`, in manim-slides' spelling (`scenes`: names or SceneEntries)."""
+    names = [getattr(scene, "name", scene) for scene in scenes]
     options = []
     if args.fullscreen:
         options.append("--fullscreen")
@@ -305,7 +345,6 @@ def presenter_options(args, scenes) -> list[str]:
     if args.info_window:
         options.append("--show-info-window")
     if args.start_at:
-        names = [s.name for s in scenes]
         if args.start_at not in names:
             raise GptanimError(f"--start-at {args.start_at}: not a scene of this lecture ({', '.join(names)})")
         options += ["--start-at-scene-number", str(names.index(args.start_at))]
@@ -375,18 +414,20 @@ def cmd_present(args) -> int:
     problem = x_display_unreachable()
     if problem:
         raise GptanimError(f"{problem}; open deck/deck.html in a browser instead")
-    lecture, trace, _ = lecture_trace(args, sections=())  # only its name: the slides are drawn
-    scenes = pick_scenes(args.scenes or lecture.scenes)
-    slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
-    missing = [s.name for s in scenes if not (slides_dir / f"{s.name}.json").exists()]
+    if args.folder is not None:
+        slides_dir, names = rendered_folder(args)
+    else:
+        lecture, trace, _ = lecture_trace(args, sections=())  # only its name: the slides are drawn
+        names = [s.name for s in pick_scenes(args.scenes or lecture.scenes)]
+        slides_dir = Path(args.out) / slug(trace, theme_of(args, lecture)) / "deck" / "slides"
+    missing = [name for name in names if not (slides_dir / f"{name}.json").exists()]
     if missing:
         raise GptanimError(f"no slides for {missing[0]} in {slides_dir}; run `gptanim slides` with the same settings")
-    options = presenter_options(args, scenes)
+    options = presenter_options(args, names)
     problem = qt_binding_missing()
     if problem:
         raise GptanimError(problem)
-    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *options,
-           *(s.name for s in scenes)]  # fmt: skip
+    cmd = [sys.executable, "-m", "manim_slides", "present", "--folder", str(slides_dir), *options, *names]
     env = {**os.environ, "QT_LOGGING_RULES": QT_QUIET}
     if not args.quiet:
         return subprocess.call(cmd, env=env)
@@ -395,6 +436,36 @@ def cmd_present(args) -> int:
         said = [line for line in done.stderr.splitlines() if line.strip()] or ["the presenter stopped"]
         raise GptanimError(f"manim-slides present failed ({done.returncode}): {said[-1]}")
     return 0
+
+
+def rendered_folder(args) -> tuple[Path, list[str]]:
+    """The slides folder and the scenes, in order, of a rendered lecture folder (its lecture.json), or of its
+    deck/ or deck/slides/ folder; --scenes picks some of them. The folder is shown as it is: the settings,
+    which would name another folder, are refused with it."""
+    given = [s.flag for s in SETTINGS if s.traced and getattr(args, s.name, None) is not None]
+    given += [flag for flag, on in (("--lecture", args.lecture), ("--theme", args.theme), ("--truncate", args.truncate))
+              if on]  # fmt: skip
+    if given:
+        raise GptanimError(f"{given[0]} with a FOLDER: a rendered folder is presented as it is; give either")
+    folder = Path(args.folder)
+    for candidate in (folder, folder.parent, folder.parent.parent):
+        if (candidate / "lecture.json").is_file():
+            folder = candidate
+            break
+    else:
+        raise GptanimError(f"{args.folder} is not a rendered lecture (no lecture.json); give the folder that "
+                           "`gptanim render` or `gptanim slides` wrote, or present by the settings")  # fmt: skip
+    try:
+        names = json.loads((folder / "lecture.json").read_text(encoding="utf-8"))["scenes"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GptanimError(f"cannot read {folder / 'lecture.json'}: {exc}") from None
+    if args.scenes:
+        chosen = [n.strip() for n in args.scenes.split(",") if n.strip()]
+        unknown = [n for n in chosen if n not in names]
+        if unknown or not chosen:
+            raise GptanimError(f"--scenes {args.scenes}: not scenes of {folder} ({', '.join(names)})")
+        names = chosen
+    return folder / "deck" / "slides", names
 
 
 def cmd_train(args) -> int:
@@ -436,6 +507,21 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from gptanim.render import write_text
+    from gptanim.tracedoc import PAGE, trace_page
+
+    page = trace_page()
+    current = PAGE.exists() and PAGE.read_text(encoding="utf-8") == page
+    if args.check:
+        print(f"docs/trace.md is {'current' if current else 'out of date: run gptanim docs'}")
+        return 0 if current else 1
+    if not current:
+        write_text(PAGE, page)
+    print(f"docs/trace.md {'is current' if current else 'written'}")
+    return 0
+
+
 def version_line() -> str:
     """gptanim's version and the versions of what renders (from the installed packages' metadata)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -458,22 +544,90 @@ model change. GPTANIM_WARM=0 (or --no-warm) previews in this process only."""
 
 def add_warm_options(p: argparse.ArgumentParser) -> None:
     p.epilog = WARM_HELP
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
     group = p.add_mutually_exclusive_group()
     group.add_argument("--no-warm", action="store_true", help="preview in this process, without the warm preview")
     group.add_argument("--warm", action="store_true", help="start the warm preview (if not running) and wait for it")
     group.add_argument("--stop", action="store_true", help="stop the warm preview")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help that shows each option's default (when it has one its help does not already say), and keeps the
+    line breaks of descriptions and epilogs."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == argparse.SUPPRESS  # 0 is a value
+        if not unset and "default" not in text:
+            shown = ",".join(map(str, action.default)) if isinstance(action.default, list) else action.default
+            text += f" (default {shown})"
+        return text
+
+
+# Each command: (its one-line help in `gptanim --help`, the description atop `gptanim COMMAND --help`)
+COMMANDS = {
+    "trace": (
+        "run the model on a prompt and save the numbers the scenes show",
+        "Run the model on the prompt and print what the scenes will show: the tokens, the next-token\n"
+        "probabilities and the continuation. The Trace is cached: render, preview and slides reuse it.",
+    ),
+    "render": (
+        "render the lecture: a video and a still per scene, lecture.mp4, subtitles",
+        "Render the lecture file's scenes into one folder per prompt and settings: a video, a still and\n"
+        "the beats of each scene, lecture.mp4 with chapters, lecture.srt and lecture.vtt (subtitles),\n"
+        "the narration script and lecture.json. Scenes already rendered for what they show are reused.",
+    ),
+    "preview": (
+        "the last frame of every scene plus a contact sheet",
+        "Draw the last frame of every scene, without the animations, and a contact sheet of them all:\n"
+        "a quick look at a prompt before rendering it.",
+    ),
+    "slides": (
+        "a slide deck: a slide per beat with notes; offline HTML, PPTX, PDF handout",
+        "Render the lecture (as `render` does), then build its deck: a slide per beat with the narration\n"
+        "as speaker notes, as an offline HTML deck, a PowerPoint file (each slide titled by its beat and\n"
+        "showing its last frame until played) and a PDF handout.",
+    ),
+    "present": (
+        "present the deck built by `gptanim slides` (needs a display)",
+        "Present a lecture's slides full screen with manim-slides' presenter: a rendered lecture FOLDER\n"
+        "as it is, or the folder that the settings (prompt, model, lecture file…) name.",
+    ),
+    "script": (
+        "print the lecture's narration as a [narration] table to edit",
+        "Print every beat's narration of the lecture as a TOML [narration] table, each beat's id, title\n"
+        "and caption as comments. Copy the beats you want to change into the lecture file: render and\n"
+        "slides speak, subtitle and note your words instead (only the changed beats are voiced again).",
+    ),
+    "train": (
+        "train the embedded GPT (tokenizer and model) on a folder of text",
+        "Train a small GPT and its tokenizer from scratch on a folder of stories, with snapshots of its\n"
+        "weights along the way (the Learning scene shows them), and write a Hugging Face model folder.",
+    ),
+    "list": ("list the scenes with what each shows", "List the built-in scenes, each with what it shows."),
+    "docs": (
+        "write docs/trace.md, what a scene finds in its Trace",
+        "Write docs/trace.md: every key of the Trace a scene reads (self.trace), its shape and its meaning,\n"
+        "from model/trace_data.py and the code that computes it (the embedded model on the default prompt).",
+    ),
+}
+
+
+def add_command(sub, name: str, parents) -> argparse.ArgumentParser:
+    helptext, description = COMMANDS[name]
+    return sub.add_parser(name, help=helptext, description=description, parents=parents,
+                          formatter_class=HelpFormatter)  # fmt: skip
+
+
 def build_parser() -> Parser:
-    parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.")
+    parser = Parser(prog="gptanim", description="Explain a GPT with its own numbers: trace a prompt, render scenes.",
+                    formatter_class=HelpFormatter)  # fmt: skip
     parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-Q", "--quiet", action="store_true", help="print nothing but errors")
+    common.add_argument("--debug", action="store_true", help="with an error, also print its whole traceback")
 
-    p = sub.add_parser("trace", help="run the model on a prompt and save the numbers the scenes show",
-                       parents=[common])  # fmt: skip
+    p = add_command(sub, "trace", [common])
     add_trace_options(p)
     p.add_argument("--out", help="write the Trace (.npz) here")
     p.add_argument("--claims", action="store_true", help="also print every statement the scenes make, with evidence")
@@ -481,25 +635,31 @@ def build_parser() -> Parser:
                    "Chat and Learning show (render and preview compute them when the lecture has those scenes)")  # fmt: skip
     p.set_defaults(run=cmd_trace)
 
-    lecture_commands = [  # name, run, help, takes --quality and --jobs
-        ("render", cmd_render, "render the lecture: a video and a still per scene, lecture.mp4, subtitles", True),
-        ("preview", cmd_preview, "the last frame of every scene plus a contact sheet", False),
-        ("slides", cmd_slides, "a slide deck: a slide per beat with notes; offline HTML, PPTX, PDF handout", True),
-        ("present", cmd_present, "present the deck built by `gptanim slides` (needs a display)", False),
-    ]
-    for name, run, helptext, renders in lecture_commands:
-        p = sub.add_parser(name, help=helptext, parents=[common])
+    lecture_commands = [("render", cmd_render), ("preview", cmd_preview), ("slides", cmd_slides),
+                        ("present", cmd_present), ("script", cmd_script)]  # fmt: skip
+    quality = next(s for s in SETTINGS if s.name == "quality")
+    for name, run in lecture_commands:
+        p = add_command(sub, name, [common])
+        if name == "present":
+            p.add_argument("folder", nargs="?", metavar="FOLDER",
+                           help="a rendered lecture folder (with lecture.json), presented as it is; without it, "
+                           "the folder the settings below name")  # fmt: skip
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
-        if renders:
-            p.add_argument("-q", "--quality", help=next(s.help for s in SETTINGS if s.name == "quality"))
+        if name in ("render", "slides"):
+            p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
-        if name != "present":
+        if name in ("render", "preview", "slides"):
             p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
                            "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
+        if name in ("render", "slides"):
+            p.add_argument("--stills", action="store_true", help="also write each beat's last frame as a PNG, "
+                           "stills/<Scene>-NN.png in the lecture's folder")  # fmt: skip
         if name != "present":
-            p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="scenes rendered at once")
+            cores = os.cpu_count() or 1
+            p.add_argument("--jobs", type=positive_int, default=cores,
+                           help=f"scenes rendered at once (default one per CPU core: {cores} here)")  # fmt: skip
         else:
             p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
             p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")
@@ -511,28 +671,31 @@ def build_parser() -> Parser:
             add_warm_options(p)
         p.set_defaults(run=run)
 
-    p = sub.add_parser(
-        "train", help="train the embedded GPT (tokenizer and model) on a folder of text", parents=[common]
-    )
+    p = add_command(sub, "train", [common])
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
     p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
     p.add_argument("--steps", type=positive_int, default=4000, help="number of training steps (reproducible)")
     p.add_argument("--minutes", type=number, default=None, help="a time budget instead of --steps (not reproducible)")
-    p.add_argument("--vocab-size", type=positive_int, default=8192)
-    p.add_argument("--n-layer", type=positive_int, default=4)
-    p.add_argument("--n-head", type=positive_int, default=4)
-    p.add_argument("--d-model", type=positive_int, default=256)
-    p.add_argument("--n-ctx", type=positive_int, default=256)
-    p.add_argument("--batch-size", type=positive_int, default=16)
-    p.add_argument("--lr", type=number, default=1.5e-3)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vocab-size", type=positive_int, default=8192, help="tokens in the tokenizer's vocabulary")
+    p.add_argument("--n-layer", type=positive_int, default=4, help="transformer blocks")
+    p.add_argument("--n-head", type=positive_int, default=4, help="attention heads per block")
+    p.add_argument("--d-model", type=positive_int, default=256, help="width of the vectors (a multiple of --n-head)")
+    p.add_argument("--n-ctx", type=positive_int, default=256, help="context length, in tokens")
+    p.add_argument("--batch-size", type=positive_int, default=16, help="sequences per training step")
+    p.add_argument("--lr", type=number, default=1.5e-3, help="peak learning rate (AdamW)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights' initialisation and the batches")
     p.add_argument("--eval-every", type=positive_int, default=250, help="steps between validation losses")
     p.add_argument("--snapshots", type=step_list, default=[30, 100, 300, 1000],
                    help="comma-separated steps whose weights are kept in snapshots/ (int8), e.g. 30,100,300,1000")  # fmt: skip
     p.set_defaults(run=cmd_train)
 
-    p = sub.add_parser("list", help="list the scenes with what each shows", parents=[common])
+    p = add_command(sub, "list", [common])
     p.set_defaults(run=cmd_list)
+
+    p = add_command(sub, "docs", [common])
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if docs/trace.md is not current")
+    p.set_defaults(run=cmd_docs)
+
     return parser
 
 
@@ -558,6 +721,7 @@ def terminated_as_interrupted():
         signal.signal(signal.SIGTERM, before)
 
 
+PRINTS_ITS_PRODUCT = ("script",)  # commands whose output is what they make: --quiet keeps it
 WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG)
 
 
@@ -598,12 +762,16 @@ def main(argv: list[str] | None = None) -> int:
     from_here(args)
     try:
         with terminated_as_interrupted(), output_lock(args):  # SIGTERM while waiting for the lock too
-            if args.quiet:
+            if args.quiet and args.command not in PRINTS_ITS_PRODUCT:
                 with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
                     return args.run(args)
             return args.run(args)
     except GptanimError as exc:
-        print(f"gptanim {args.command}: error: {exc}", file=sys.stderr)
+        details = getattr(exc, "details", "")  # a scene's traceback
+        if details and args.debug:
+            print(details.rstrip(), file=sys.stderr)
+        hint = " (--debug shows the traceback)" if details and not args.debug else ""
+        print(f"gptanim {args.command}: error: {exc}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         how = ("terminated", 143) if isinstance(exc, Terminated) else ("interrupted", 130)

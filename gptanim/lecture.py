@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gptanim.narration import checked_table
 from model.errors import GptanimError
 from model.files import read_limited
 from model.settings import SETTINGS
@@ -27,6 +28,7 @@ KIND_TYPES = {
     "voice": ((str,), "joe, none or folder:PATH"),
 }
 SETTING_TYPES = {s.name: KIND_TYPES[s.kind] for s in SETTINGS}
+KEYS = ("title", "scenes", "settings", "titles", "narration")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Lecture:
     scenes: list[str] = field(default_factory=lambda: [s.name for s in SCENES])
     settings: dict = field(default_factory=dict)
     titles: dict = field(default_factory=dict)  # scene name -> title, over the catalog's
+    narration: dict = field(default_factory=dict)  # beat id -> the lecturer's words (gptanim.narration)
 
     def title_of(self, name: str) -> str:
         return self.titles.get(name) or readable_title(name)
@@ -52,9 +55,9 @@ def load_lecture(path: Path) -> Lecture:
         raise GptanimError(f"{path} is not valid TOML: {exc}") from None
     except RecursionError:
         raise GptanimError(f"{path} nests arrays or tables too deeply to be a lecture file") from None
-    unknown = set(doc) - {"title", "scenes", "settings", "titles"}
+    unknown = set(doc) - set(KEYS)
     if unknown:
-        raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: title, scenes, settings, titles)")
+        raise GptanimError(f"{path}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(KEYS)})")
     lecture = Lecture()
     if "title" in doc:
         if not isinstance(doc["title"], str) or "\x00" in doc["title"]:
@@ -103,4 +106,6 @@ def load_lecture(path: Path) -> Lecture:
     voice = settings.get("voice", "").strip()
     if voice.startswith("folder:") and voice[7:]:  # recordings, relative to the lecture file as its scenes are
         lecture.settings["voice"] = f"folder:{path.resolve().parent / Path(voice[7:]).expanduser()}"
+    names = [name.rpartition(":")[2] for name in lecture.scenes]  # a scene of your own by its class name
+    lecture.narration = checked_table(doc.get("narration", {}), names, str(path))
     return lecture

@@ -30,7 +30,7 @@ from typing import IO
 
 import numpy as np
 
-from gptanim.subtitles import lecture_cues, srt
+from gptanim.subtitles import lecture_cues, srt, vtt
 from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
 from model.trace_data import SECTIONS, Trace
@@ -47,6 +47,17 @@ X264 = {"crf": "23", "preset": "ultrafast"}  # as the render workers encode scen
 
 class WorkerDied(GptanimError):
     """A render process stopped without answering (killed, crashed): not the scene's own error."""
+
+
+class SceneFailed(GptanimError):
+    """A scene raised: one line (its file, line and exception); `details` is the whole traceback (--debug)."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+
+SHORT_CHAPTER = 10.0  # seconds: video sites (YouTube) ignore the chapters of a video with a shorter one
 
 
 def pick_scenes(names: str | list[str] | None) -> list[SceneEntry]:
@@ -108,9 +119,10 @@ def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS) -> str:
     return digest.hexdigest()
 
 
-def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark") -> str:
+def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark",
+              narration: dict | None = None) -> str:  # fmt: skip
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
-    the voice and the theme."""
+    the voice, the theme and the lecture file's narration of its beats (`gptanim.narration`)."""
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
@@ -119,6 +131,8 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none"
     digest.update(f"{entry.name}:{quality}:{voice_from(voice).key()}".encode())
     if theme != "dark":
         digest.update(f":{theme}".encode())
+    if narration:
+        digest.update(json.dumps(narration, sort_keys=True).encode())
     return digest.hexdigest()[:20]
 
 
@@ -231,6 +245,7 @@ class ScenePool:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.scratch)}
         env.pop("GPTANIM_SLIDES", None)
         env["GPTANIM_THEME"] = self.theme
+        env["GPTANIM_CALLER_CWD"] = os.getcwd()  # a failing scene's file is named from here
         cmd = [sys.executable, "-m", "gptanim.worker", self.mode, str(self.scratch)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                 text=True)  # fmt: skip
@@ -251,10 +266,11 @@ class ScenePool:
         except queue.Empty:
             return self.start()
 
-    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none") -> dict:
+    def run(self, entry: SceneEntry, trace_file: Path, workdir: Path, quality: str, voice: str = "none",
+            narration: dict | None = None) -> dict:  # fmt: skip
         proc, log = self.take(entry)
         job = {"scene": entry.name, "file": entry.file, "trace": str(trace_file), "workdir": str(workdir),
-               "quality": quality, "voice": voice}  # fmt: skip
+               "quality": quality, "voice": voice, "narration": narration or {}}  # fmt: skip
         try:
             proc.stdin.write(json.dumps(job) + "\n")
             proc.stdin.flush()
@@ -268,7 +284,7 @@ class ScenePool:
         self.idle.put((proc, log))
         reply = json.loads(line)
         if not reply["ok"]:
-            raise GptanimError(f"scene {entry.name} failed to render: {reply['error']}")
+            raise SceneFailed(f"scene {entry.name} failed to render: {reply['error']}", reply.get("traceback", ""))
         return reply
 
 
@@ -323,15 +339,15 @@ def move_into_place(source: Path, final: Path) -> None:
 
 
 def render_scene(entry: SceneEntry, trace_file: Path, final: Path, quality: str, pool: ScenePool | None = None,
-                 voice: str = "none") -> Path:  # fmt: skip
+                 voice: str = "none", narration: dict | None = None) -> Path:  # fmt: skip
     """Render one scene: video, last-frame still, beats and slides, each moved in when complete,
     then its manifest (`complete` checks it)."""
     if pool is None:
         with ScenePool(final.parent) as own:
-            return render_scene(entry, trace_file, final, quality, own, voice)
+            return render_scene(entry, trace_file, final, quality, own, voice, narration)
     manifest_file(final).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(dir=pool.scratch) as tmp:
-        reply = pool.run(entry, trace_file, Path(tmp), quality, voice)
+        reply = pool.run(entry, trace_file, Path(tmp), quality, voice, narration)
         move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
         move_into_place(Path(reply["still"]), final.with_suffix(".png"))
         copy_slides(Path(tmp) / "slides", final.with_suffix(".slides"), entry.name)
@@ -385,10 +401,13 @@ def complete(video: Path) -> bool:
     return True
 
 
-def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePool) -> Path:
-    """A scene's last frame at low quality, without its animations."""
+def render_still(entry: SceneEntry, trace_file: Path, final: Path, pool: ScenePool, beats: bool = False) -> Path:
+    """A scene's last frame at low quality, without its animations; with `beats`, its beats too (the captions
+    and narration, as `.beats.json` beside it; `gptanim script` reads them)."""
     with tempfile.TemporaryDirectory(dir=pool.scratch) as tmp:
         reply = pool.run(entry, trace_file, Path(tmp), "l")
+        if beats:
+            move_into_place(Path(tmp) / "beats.json", final.with_suffix(".beats.json"))
         move_into_place(Path(reply["still"]), final)
     return final
 
@@ -434,13 +453,18 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
 
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
                    jobs: int, progress: bool = True, titles: list[str] | None = None, theme: str = "dark",
-                   voice: str = "none") -> dict:  # fmt: skip
+                   voice: str = "none", narration: dict | None = None, title: str = "") -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
     render with another temperature reuses every scene that does not show it. `titles` name
-    the chapters (default: the catalog's titles).
+    the chapters (default: the catalog's titles); `narration` overrides beats' words by beat id
+    (`gptanim.narration`): only the scenes whose words changed are rendered again. `lecture.json`
+    says what the folder holds (`gptanim present FOLDER` reads it).
     """
+    from gptanim.narration import for_scene
+
+    narration = narration or {}
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
     if theme not in THEMES:
@@ -451,14 +475,15 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     kept_trace = out / "trace.npz"
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme)}.mp4" for e in scenes}
+    own = {e.name: for_scene(narration, e.name) for e in scenes}
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme, own[e.name])}.mp4" for e in scenes}
     todo = [e for e in scenes if not complete(stored[e.name])]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
     if todo:
         reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
         report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
         with ScenePool(store, theme=theme) as pool:
-            work = [(e, kept_trace, stored[e.name], quality, pool, voice) for e in todo]
+            work = [(e, kept_trace, stored[e.name], quality, pool, voice, own[e.name]) for e in todo]
             parallel(jobs, work, render_scene, progress, "rendering")
     else:
         report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
@@ -472,11 +497,21 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     titles = titles or [readable_title(e.name) for e in scenes]
     joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
-    done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.chapters.txt", "lecture.narration.txt")]
+    done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.vtt", "lecture.chapters.txt",
+                              "lecture.narration.txt")]  # fmt: skip
     if not (stamp.exists() and stamp.read_text() == joined and all(p.exists() for p in done)):
         report(progress, "joining lecture.mp4 with its chapters and subtitles")
         assemble(videos, out, titles)
         write_text(stamp, joined)
+    durations = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8"))["duration"] for v in videos]
+    contents = {"title": title, "scenes": [e.name for e in scenes], "titles": titles, "durations": durations,
+                "videos": [v.name for v in videos], "quality": quality, "theme": theme}  # fmt: skip
+    write_text(out / "lecture.json", json.dumps(contents, ensure_ascii=False, indent=1))
+    if len(videos) > 1:  # one scene alone has no chapters
+        for name, seconds in zip(titles, durations):
+            if seconds < SHORT_CHAPTER:
+                report(progress, f"warning: the chapter {name!r} lasts {seconds:.1f} s; video sites such as YouTube "
+                       f"show no chapters when one is under {SHORT_CHAPTER:g} s")  # fmt: skip
     return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
 
 
@@ -486,7 +521,9 @@ def assemble(videos: list[Path], out: Path, titles: list[str]) -> None:
     durations = concat_videos(videos, out / "lecture.mp4", titles)
     starts = np.concatenate([[0.0], np.cumsum(durations)])
     chapters = [f"{chapter_time(start)} {title}" for title, start in zip(titles, starts)]
-    write_text(out / "lecture.srt", srt(lecture_cues(beats, durations)))
+    cues = lecture_cues(beats, durations)
+    write_text(out / "lecture.srt", srt(cues))
+    write_text(out / "lecture.vtt", vtt(cues))
     write_text(out / "lecture.chapters.txt", "\n".join(chapters) + "\n")
     script = [f"{b.get('id', doc['scene'])}\t{b.get('say') or b['text']}" for doc in beats for b in doc["beats"]]
     write_text(out / "lecture.narration.txt", "\n".join(script) + "\n")
@@ -673,11 +710,27 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
                   key=lambda e: -e.render_weight)  # fmt: skip
     reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
     report(progress, f"drawing the last frame of {len(todo)} of {len(scenes)} scenes{reused}")
-    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool) for e in todo]
+    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool, e.name in stored) for e in todo]  # beats kept
     parallel(jobs, work, render_still, progress, "preview")
     for name, path in stored.items():
         move_into_place(path, finals[name])
     return contact_sheet(list(finals.values()), folder / "contact-sheet.png")
+
+
+def scene_beats(trace_file: Path, out_root: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
+                theme: str = "dark") -> dict[str, dict]:  # fmt: skip
+    """Each scene's beats (its `.beats.json`: titles, captions, built-in narration), from its still: drawn
+    without the animations and kept in `out_root/.stills` by what it shows, as `preview` keeps them."""
+    trace = Trace.load(trace_file)
+    store = prepare_output(out_root / ".stills")
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png" for e in scenes}
+    todo = [e for e in scenes if not stored[e.name].with_suffix(".beats.json").exists()]
+    if todo:
+        report(progress, f"running {len(todo)} of {len(scenes)} scenes without their animations for their beats")
+        with ScenePool(store, still=True, theme=theme) as pool:
+            work = [(e, trace_file, stored[e.name], pool, True) for e in todo]
+            parallel(jobs, work, render_still, progress, "beats")
+    return {e.name: json.loads(stored[e.name].with_suffix(".beats.json").read_text(encoding="utf-8")) for e in scenes}
 
 
 def contact_sheet(stills: list[Path], out: Path, columns: int = 4, width: int = 480) -> Path:

@@ -79,11 +79,12 @@ def make_offline(html: Path) -> None:
 
 
 def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[str] | None = None,
-               report=None, theme: str = "dark") -> dict:  # fmt: skip
+               report=None, theme: str = "dark", beats: list[dict] | None = None) -> dict:  # fmt: skip
     """deck.html (offline), deck.pptx and handout.pdf beside `slides_dir`, from the scenes' slides.
 
-    `headings` are the scenes' titles in the handout (default: the catalog's); `report(text)` is
-    told each file before it is written.
+    `headings` are the scenes' titles in the handout (default: the catalog's); `beats` the scenes'
+    `.beats.json` documents, whose titles title the PPTX's slides (default: the headings); `report(text)`
+    is told each file before it is written.
     """
     report = report or (lambda text: None)
     missing = [n for n in names if not (slides_dir / f"{n}.json").exists()]
@@ -101,9 +102,10 @@ def build_deck(slides_dir: Path, names: list[str], title: str, headings: list[st
         shutil.rmtree(escaped, ignore_errors=True)
     make_offline(deck)
     report("writing deck.pptx")
-    pptx = convert(slides_dir, names, out / "deck.pptx", "pptx")
+    headings = headings or [readable_title(n) for n in names]
+    pptx = write_pptx(slides_dir, names, slide_titles(slides_dir, names, headings, beats), title, out / "deck.pptx")
     report("writing handout.pdf")
-    pdf = write_handout(slides_dir, names, headings or [readable_title(n) for n in names], title, out / "handout.pdf")
+    pdf = write_handout(slides_dir, names, headings, title, out / "handout.pdf")
     return {"folder": out, "html": deck, "pptx": pptx, "pdf": pdf, "slides": slides_dir}
 
 
@@ -131,4 +133,91 @@ def escaped_slides(slides_dir: Path, names: list[str], folder: Path) -> Path:
             if slide.get("notes"):
                 slide["notes"] = html_text(plain_markdown(slide["notes"]))
         (folder / f"{name}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return folder
+
+
+def beat_slides(slides_dir: Path, name: str, n_beats: int) -> list[dict]:
+    """A scene's slides, the last `n_beats` of them one per beat (each beat starts a slide; a picture shown
+    before the first beat is a slide of its own, without notes)."""
+    slides = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))["slides"]
+    return slides[len(slides) - n_beats :] if n_beats else []
+
+
+def slide_titles(slides_dir: Path, names: list[str], headings: list[str], beats: list[dict] | None) -> list[list[str]]:
+    """Each scene's slides' titles: its beat's title after the scene's heading ("Softmax: Normalise"), the
+    heading alone on a slide before the first beat."""
+    titled = []
+    for i, (name, heading) in enumerate(zip(names, headings)):
+        slides = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))["slides"]
+        own = [b.get("title") or "" for b in beats[i]["beats"]] if beats else []
+        own = own[-len(slides) :] if len(own) > len(slides) else own
+        lead = [heading] * (len(slides) - len(own))
+        titled.append(lead + [f"{heading}: {t}" if t and t != heading else heading for t in own])
+    return titled
+
+
+BAND = 80  # pixels above the 1280×720 video for the slide's title
+
+
+def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lecture_title: str, out: Path) -> Path:
+    """deck.pptx: a slide per beat, its title (a real title, for the outline and screen readers) in a band above
+    its video, the narration as notes, and the beat's last frame as the picture shown until the video plays,
+    in a thumbnail, a print or a viewer without video: each slide rests on its result. The video starts on
+    entering the slide."""
+    from manim_slides.convert import _auto_play_pptx_media  # manim-slides' own (pinned below 5.8)
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Pt
+
+    from gptanim.handout import last_frame
+    from gptanim.render import written
+
+    px = 9525  # EMU per pixel at 96 dpi
+    prs = Presentation()
+    prs.core_properties.title = lecture_title
+    prs.slide_width, prs.slide_height = Emu(1280 * px), Emu((720 + BAND) * px)
+    layout = prs.slide_layouts[5]  # "Title Only"
+    tmp = scratch_folder(out.parent)  # the posters; what a killed process left is swept by the next
+    try:
+        for name, scene_titles in zip(names, titles):
+            slides = json.loads((slides_dir / f"{name}.json").read_text(encoding="utf-8"))["slides"]
+            for n, (slide_doc, heading) in enumerate(zip(slides, scene_titles)):
+                frame = last_frame(Path(slide_doc["file"]))
+                background = frame.getpixel((0, 0))  # the theme's; its text is light on dark, dark on light
+                slide = prs.slides.add_slide(layout)
+                slide.background.fill.solid()
+                slide.background.fill.fore_color.rgb = RGBColor(*background[:3])
+                head = slide.shapes.title
+                head.left, head.top, head.width, head.height = Emu(24 * px), Emu(8 * px), Emu(1232 * px), Emu(64 * px)
+                head.text = heading
+                font = head.text_frame.paragraphs[0].runs[0].font
+                ink = (0x1F, 0x23, 0x28) if sum(background[:3]) > 3 * 128 else (0xE8, 0xE8, 0xE8)
+                font.size, font.color.rgb = Pt(26), RGBColor(*ink)
+                poster = Path(tmp) / f"{name}-{n}.png"
+                frame.save(poster)
+                movie = slide.shapes.add_movie(slide_doc["file"], 0, Emu(BAND * px), Emu(1280 * px), Emu(720 * px),
+                                               poster_frame_image=str(poster), mime_type="video/mp4")  # fmt: skip
+                _auto_play_pptx_media(movie, loop=bool(slide_doc.get("loop")))
+                if slide_doc.get("notes"):
+                    slide.notes_slide.notes_text_frame.text = slide_doc["notes"]
+        with written(out) as partial:
+            prs.save(str(partial))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def beat_stills(slides_dir: Path, videos: list[Path], folder: Path) -> Path:
+    """Each beat's last frame as a PNG, `folder/<Scene>-NN.png` (NN as the beat's id), from its slide."""
+    from gptanim.handout import last_frame
+    from gptanim.narration import beat_id
+    from gptanim.render import written
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for video in videos:
+        doc = json.loads(video.with_suffix(".beats.json").read_text(encoding="utf-8"))
+        name = doc["scene"]
+        for n, slide in enumerate(beat_slides(slides_dir, name, len(doc["beats"])), start=1):
+            with written(folder / f"{beat_id(name, n)}.png") as partial:
+                last_frame(Path(slide["file"])).save(partial, format="PNG")
     return folder

@@ -7,6 +7,7 @@ a silent beat's caption is cut the same way over the beat's time.
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 from dataclasses import dataclass
@@ -113,3 +114,13 @@ def timestamp(seconds: float, sep: str = ",") -> str:
 
 def srt(cues: list[Cue]) -> str:
     return "\n".join(f"{n}\n{timestamp(c.start)} --> {timestamp(c.end)}\n{c.text}\n" for n, c in enumerate(cues, 1))
+
+
+def vtt(cues: list[Cue]) -> str:
+    """The cues as WebVTT (browsers' <track> and most learning platforms read it). A cue's text is markup in
+    WebVTT: `&`, `<` and `>` are escaped, so a prompt's `<b>` is shown as written."""
+    import webvtt
+
+    captions = [webvtt.Caption(timestamp(c.start, "."), timestamp(c.end, "."), html.escape(c.text, quote=False))
+                for c in cues]  # fmt: skip
+    return webvtt.WebVTT(captions=captions).content

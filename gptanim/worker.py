@@ -6,9 +6,11 @@ Manim and the scene modules are imported once per process instead of once per sc
 (about 1.5 s each), and the texts one scene builds are reused by the next. Manim's internals are
 made faster here, and only in these processes (`scenes.engine`). With `video` every scene is also a
 manim-slides Slide; with `still` only its last frame is drawn.
-A job: {"scene", "trace", "workdir", "quality", "voice"}. A reply: {"ok": true, "video", "still"}
-or {"ok": false, "error": "<one line>"}, with "warning": "<one line>" when manim is not the version
-the engine was written for (drawn by manim as it is). Started by `gptanim.render.ScenePool`, which passes the
+A job: {"scene", "trace", "workdir", "quality", "voice", "narration"} (narration: the lecture file's
+overrides of this scene's beats, `gptanim.narration`). A reply: {"ok": true, "video", "still"} or
+{"ok": false, "error": "<one line: where in the scene's file, and the exception>", "traceback"}, with
+"warning": "<one line>" when manim is not the version the engine was written for (drawn by manim as it
+is). Started by `gptanim.render.ScenePool`, which passes the
 folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
 (`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
 rendered again.
@@ -27,6 +29,7 @@ import traceback
 from contextlib import redirect_stderr
 from pathlib import Path
 
+from gptanim import narration
 from model.cache import cache_root
 
 QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
@@ -64,6 +67,7 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     os.environ["GPTANIM_TRACE"] = job["trace"]
     os.environ["GPTANIM_BEATS_OUT"] = str(work / "beats.json")
     os.environ["GPTANIM_VOICE"] = job.get("voice", "none")
+    narration.OVERRIDES = dict(job.get("narration") or {})
     if not still:
         os.environ["GPTANIM_SLIDES"] = str(work / "slides")
     scene_cls = getattr(user_module(entry.file) if entry.file else importlib.import_module(f"scenes.{entry.module}"),
@@ -121,6 +125,7 @@ def serve(mode: str, scratch: str | None = None) -> None:
 
         for module in dict.fromkeys(entry.module for entry in SCENES):  # while the caller still runs the model
             importlib.import_module(f"scenes.{module}")
+    narration.apply()
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)
@@ -128,6 +133,31 @@ def serve(mode: str, scratch: str | None = None) -> None:
         answer(sys.stdin, replies, mode, text_dir, warning.getvalue().strip())
     finally:
         shutil.rmtree(text_dir, ignore_errors=True)
+
+
+def where_it_failed(exc: BaseException, job: dict) -> str:
+    """'my_scene.py, line 23, in show_guesses: ' for the innermost line of the scene's own file (a scene of your
+    own) or of scenes/ that the exception passed through; a syntax error's own place; else nothing."""
+    from scenes.catalog import BY_NAME, scene_file
+
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{shown_path(exc.filename)}, line {exc.lineno}: "
+    own = Path(job["file"]).resolve() if job.get("file") else None
+    scenes = (Path(__file__).resolve().parent.parent / scene_file(BY_NAME[job["scene"]])).parent if not own else None
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path == own or (scenes is not None and path.parent == scenes):
+            return f"{shown_path(frame.filename)}, line {frame.lineno}, in {frame.name}: "
+    return ""
+
+
+def shown_path(filename: str) -> str:
+    """A file's path as the user would type it: relative to the working folder when under it."""
+    path = Path(filename).resolve()
+    try:
+        return str(path.relative_to(Path(os.environ.get("GPTANIM_CALLER_CWD") or Path.cwd()).resolve()))
+    except ValueError:
+        return str(path)
 
 
 def answer(jobs, replies, mode: str, text_dir: str, warning: str = "") -> None:
@@ -141,12 +171,13 @@ def answer(jobs, replies, mode: str, text_dir: str, warning: str = "") -> None:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             said = [ln for ln in caught.getvalue().splitlines() if ln.strip()]
+            told = "".join(traceback.format_exception(exc))
             if isinstance(exc, SystemExit) and said:  # a scene's own one-line error (bad Trace file)
                 error = said[-1].removeprefix("gptanim: error: ")
             else:
-                traceback.print_exc(file=sys.stderr)
-                error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            reply = {"ok": False, "error": error}
+                sys.stderr.write(told)
+                error = where_it_failed(exc, job) + f"{type(exc).__name__}: {exc}".splitlines()[0]
+            reply = {"ok": False, "error": error, "traceback": told}
         if warning:
             reply["warning"] = warning
         sys.stderr.write(caught.getvalue())

@@ -44,6 +44,7 @@ from scenes.components import (
     statement,
     token_text,
 )
+from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, pct, spoken_token
 
 MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
@@ -149,30 +150,47 @@ class AttentionPattern(TraceScene):
                 f"The prompt has {{n}} tokens; the grid shows the last {n}.",
                 static=True,  # the grid's size is the scene's choice, not a model number
                 n=(t.token_ids, "info.tokens.ids", "len"),
-                say=f"The prompt has {len(t.token_ids)} tokens; the grid shows the last {n}. In its last row, "
-                f"{statements(t)['attention.grid.hidden'].text}.",
+                say=f"This prompt has {len(t.token_ids)} tokens, so the grid shows only the last {n}. In its last "
+                f"row, {statements(t)['attention.grid.hidden'].text}.",
             )
+            cue(self, 1)
             self.play(FadeIn(self.hidden_note))
         self.beat(
             "Pattern",
             "Each row is a query token, each column a key token; every cell is a score.",
-            say=f"Attention, up close: of {t.n_head * t.n_layer} heads, {statements(t)['attention.choice'].text}. "
-            "Each row is a token reading, with its query; each column a token being read, with "
-            "its key. Where they meet, the query times the key gives a score: blue above zero, red below.",
+            say=f"Here is attention up close, in {statements(t)['attention.choice'].text}. Each row is a token "
+            "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
+            "query times key gives a score, blue above zero and red below.",
         )
-        self.play(FadeIn(self.grid.row_labels, shift=0.2 * RIGHT), FadeIn(self.grid.col_labels, shift=0.2 * DOWN))
-        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.002), run_time=2)
+        # the empty grid is drawn while the head is introduced; its cells fill with scores later
+        outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
+        self.grid.add_to_back(outline)
+        self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
+        cue(self, 1)
+        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)
+        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)
+        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), run_time=said_by(self, 3, 2.0))
 
     def explain_mask(self):
         if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
             return
+        cells, n = self.grid.cells, len(self.positions)
+        diagonal = Line(cells[0].get_corner(UP + LEFT), cells[n * n - 1].get_corner(DOWN + RIGHT), color=style.TEXT,
+                        stroke_width=3)  # fmt: skip
         self.beat(
             "Causal mask",
             "A token may not look ahead: its scores for later tokens are −∞.",
             say="Above the diagonal, a token would read tokens that come after it. It may not look ahead, so those "
             "scores are set to minus infinity.",
         )
-        self.play(LaggedStart(*(Write(m) for m in self.minus_inf), lag_ratio=0.01), run_time=1.5)
+        self.play(Create(diagonal), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(LaggedStart(*(Write(m) for m in self.minus_inf), lag_ratio=0.01), dim(diagonal),
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
 
     def work_out_one_score(self):
         t = self.trace
@@ -202,15 +220,23 @@ class AttentionPattern(TraceScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         self.fit_width(lines, 6.4 - self.grid.get_right()[0])
         lines.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
+        score = float(t[f"blocks.{L}.attn.hook_attn_scores"][H, q, k])
         self.beat(
             "One score",
             "A score is a query times a key, divided by the square root of the head size.",
-            say=f"One cell: the query of {spoken_token(t.token_display[q])} dotted with the key of "
-            f"{spoken_token(t.token_display[k])} gives {dec(ex['dot'])}, divided by {dec(ex['scale'], 0)}, the "
-            "square root of the head size.",
+            say=f"Take one cell, where the query of {spoken_token(t.token_display[q])} meets the key of "
+            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'])}. It is divided by the square "
+            f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
         )
-        self.play(Create(self.cell_mark), FadeOut(self.hidden_note))
-        self.play(LaggedStart(*(FadeIn(x, shift=0.1 * RIGHT) for x in lines), lag_ratio=0.5), run_time=2.5)
+        self.play(Create(self.cell_mark), FadeOut(self.hidden_note), FadeIn(lines[0], shift=0.1 * RIGHT))
+        for j in (1, 2):
+            cue(self, j)
+            self.play(FadeIn(lines[j], shift=0.1 * RIGHT), run_time=1.0)
+        cue(self, 3)
+        into = lines[2].copy()  # the score goes into its cell
+        self.play(into.animate.move_to(self.cell_mark).scale_to_fit_width(self.cell_mark.width).set_opacity(0),
+                  run_time=1.2)  # fmt: skip
+        self.remove(into)
         self.example = lines
 
     def softmax_row(self):
@@ -250,28 +276,33 @@ class AttentionPattern(TraceScene):
             h.set_y(top)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
+        best = int(np.argmax(weights[self.positions]))
         self.beat(
             "Softmax",
             "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
             say=f"Now the last row, the query of {spoken_token(t.token_display[last])}. Softmax raises e to each "
-            f"score and divides by their sum: the scores become weights, positive and adding up to one. "
-            f"The largest score, {dec(scores[self.positions].max(), 2)}, becomes {pct(weights[self.positions].max())}.",
+            "score, then divides by their sum. The scores become weights, positive and adding up to one. The "
+            f"largest score takes {pct(weights[self.positions].max())} of the weight. Every row goes through the "
+            "same softmax, and minus infinity becomes zero.",
         )
-        self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark))
-        self.play(FadeIn(head), LaggedStart(*(TransformFromCopy(sq, s) for sq, s in
-                                              zip(self.grid.cells[(n - 1) * n :], score_cells)), lag_ratio=0.05),
-                  FadeIn(rows), run_time=2)  # fmt: skip
+        self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark), FadeIn(head), FadeIn(rows),
+                  LaggedStart(*(TransformFromCopy(sq, s) for sq, s in zip(self.grid.cells[(n - 1) * n :], score_cells)),
+                              lag_ratio=0.05), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        cue(self, 1)
         self.play(LaggedStart(*(TransformFromCopy(s, w) for s, w in zip(score_cells, weight_cells)), lag_ratio=0.05),
-                  run_time=2)  # fmt: skip
+                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        cue(self, 3)
+        top_mark = SurroundingRectangle(VGroup(rows[best], weight_cells[best]), buff=0.05, color=style.QUERY)
+        self.play(Create(top_mark), run_time=0.8)
+        cue(self, 4)
         # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
         self.play(
             LaggedStart(*(sq.animate.set_fill(color, opacity=op) for sq, (color, op) in
-                          zip(self.grid.cells, self.weights_fill)), lag_ratio=0.002),
-            FadeOut(self.minus_inf),
-            run_time=2,
+                          zip(self.grid.cells, self.weights_fill)), lag_ratio=0.01),
+            dim(self.minus_inf), dim(top_mark),  # −∞ becomes a weight of 0
+            run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
         self.row = VGroup(head, rows, score_cells, weight_cells, row_mark)
-        self.wait(1)
 
     def all_heads(self):
         t = self.trace
@@ -303,25 +334,32 @@ class AttentionPattern(TraceScene):
         ).to_edge(UP, buff=0.3)
         spread = statement(statements(t)["attention.heads"], size=18, color=style.MUTED)
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
+        heads = statements(t)["attention.heads"].text
         self.beat(
             "Every head",
             "Every head of every layer computes its own pattern.",
-            say=f"Here are all {t.n_head * t.n_layer} heads on the same prompt, {statements(t)['family.heads'].text}. "
-            f"Each computes its own pattern; {statements(t)['attention.heads'].text}.",
+            say=f"Here is every head of every layer, on the same prompt, {statements(t)['family.heads'].text}. "
+            f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
         )
-        self.play(FadeOut(self.grid), FadeOut(self.row), FadeOut(self.heading))
-        self.play(FadeIn(heading), FadeIn(spread), FadeIn(multiples), FadeIn(rows))
+        self.play(FadeOut(self.grid), FadeOut(self.row), FadeOut(self.heading), run_time=0.6)
+        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
-        mark = Rectangle(width=cell_w, height=cell_h, color=style.TEXT, stroke_width=2).move_to(
-            [
-                multiples.get_left()[0] + (self.head + 0.5) * cell_w,
-                multiples.get_top()[1] - (self.layer + 0.5) * cell_h,
-                0,
-            ]
-        )
-        self.play(Create(mark))
-        self.wait(1.5)
+
+        def block(layer: int, head: int) -> Rectangle:
+            return Rectangle(width=cell_w, height=cell_h, color=style.TEXT, stroke_width=2).move_to(
+                [multiples.get_left()[0] + (head + 0.5) * cell_w, multiples.get_top()[1] - (layer + 0.5) * cell_h, 0]
+            )
+
+        cue(self, 1)  # a frame walks along the first layer's heads, one pattern after another
+        mark = block(0, 0)
+        self.play(Create(mark), run_time=0.5)
+        for head in range(1, t.n_head):
+            self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
+        cue(self, 2)
+        self.play(mark.animate.move_to(block(self.layer, self.head)), run_time=1.0)
+        cue(self, 3)
+        self.play(FadeIn(spread, shift=0.1 * DOWN))
 
 
 def overlaps(a, b, gap: float = 0.05) -> bool:
@@ -427,12 +465,21 @@ class AttentionFlow(TraceScene):
         self.beat(
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
-            say=f"The last token, {spoken_token(t.token_display[last])}, in the same head: each arc as wide as its "
-            f"weight. The strongest, {pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
+            say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
+            "brings it attention from one token, and is as wide as that token's weight. The widest, "
+            f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
             f"{statements(t)['attention.flow.top'].text}.",
         )
-        self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), run_time=2)
-        self.play(FadeIn(numbers), FadeIn(self.note))
+        mark = SurroundingRectangle(self.boxes[-1], buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), dim(mark),
+                  run_time=said_by(self, 1, 2.0))  # fmt: skip
+        cue(self, 2)
+        self.play(FadeIn(numbers[0], shift=0.1 * UP), self.arcs[self.order[0]].animate.set_stroke(style.NEXT_SLOT),
+                  run_time=1.0)  # fmt: skip
+        self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(style.KEY),
+                  run_time=1.0)  # fmt: skip
 
     def carry_values(self):
         t = self.trace
@@ -474,15 +521,19 @@ class AttentionFlow(TraceScene):
         self.beat(
             "Values",
             "Each token also offers a value vector (its first entries shown).",
-            say=f"Each token also offers a value vector: {self.trace.meta['d_head']} numbers in this head. "
-            "Here are the first few, for the tokens with the largest weights.",
+            say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. Here are "
+            "the first few entries, for the tokens that weigh most.",
         )
-        self.play(*(FadeIn(c, shift=0.2 * UP) for c in columns), FadeIn(tag))
+        self.play(FadeIn(tag), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        first = t[f"blocks.{L}.attn.hook_z"][last, H, 0]
         self.beat(
             "Weighted sum",
             "Each value travels along its arc, scaled by the weight, and they add into the last token's vector.",
-            say="Along each arc travels the token's value vector, shrunk or kept by its weight; at the last token "
-            f"they add up. In this head, the sum's first entry is {dec(t[f'blocks.{L}.attn.hook_z'][last, H, 0], 2)}.",
+            say="Along each arc a value vector travels to the last token, shrunk or kept by its weight. There they "
+            f"add up. In this head, the sum's first entry is {dec(first, 2)}.",
         )
         paths = []
         for c, j in enumerate(self.order):
@@ -499,10 +550,12 @@ class AttentionFlow(TraceScene):
                 ),
                 lag_ratio=0.25,
             ),  # fmt: skip
-            run_time=4.5,
+            run_time=said_by(self, 0, 3.0),
         )
-        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag))
-        self.wait(1.5)
+        cue(self, 1)
+        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
+        cue(self, 2)
+        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)), run_time=0.8)
 
 
 def gelu(x):
@@ -542,9 +595,13 @@ class MLPBlock(TraceScene):
         self.beat(
             "One token at a time",
             "The MLP works on each token's vector alone; here, the last token's.",
-            say=f"The MLP works on each vector alone. Here, {spoken_token(t.token_display[p])} in layer {L + 1}.",
+            say=f"The MLP works on each token's vector on its own. Here, the vector of {spoken_token(t.token_display[p])}, "
+            f"in layer {L + 1}.",
         )
         self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
+        cue(self, 1)
+        self.play(Create(mark := SurroundingRectangle(self.x, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
+        self.x_mark = mark
 
     def block(self, text: str, fields: dict, at) -> VGroup:
         box = RoundedRectangle(corner_radius=0.1, width=1.9, height=1.0, stroke_color=style.BLOCK_MLP,
@@ -630,9 +687,14 @@ class MLPBlock(TraceScene):
             say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
             "the three most active, and the three most negative.",
         )
-        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up))
-        self.play(FadeIn(VGroup(head, *(r[0] for r in rows[1:]))), FadeIn(note),
-                  LaggedStart(*(TransformFromCopy(up, b) for b in befores), lag_ratio=0.15), run_time=1.5)  # fmt: skip
+        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up),
+                  dim(self.x_mark))  # fmt: skip
+        for sentence_k, part in ((0, slice(1, 4)), (1, slice(4, None))):  # the most active, then the most negative
+            cue(self, sentence_k)
+            new = [head, note] if sentence_k == 0 else []
+            self.play(FadeIn(VGroup(*new, *(r[0] for r in rows[part]))),
+                      LaggedStart(*(TransformFromCopy(up, r[1]) for r in rows[part]), lag_ratio=0.15),
+                      run_time=1.5)  # fmt: skip
         top, low = chosen[0][0], chosen[3][0]
         if shape is None:  # gated: the gate and the result, as numbers
             self.beat(
@@ -647,18 +709,23 @@ class MLPBlock(TraceScene):
             self.beat(
                 f"Up and {act}",
                 f"Then {act}: each neuron's value goes through this curve; negatives end near 0.",
-                say=f"Then each neuron goes through {act}, this curve. Neuron {top} goes from {dec(pre[top], 2)} to "
-                f"{dec(post[top], 2)}; neuron {low}, at {dec(pre[low], 2)}, ends at {dec(post[low], 2)}.",
+                say=f"Then each neuron goes through {act}, this curve. Positive values pass almost unchanged: neuron "
+                f"{top} ends at {dec(post[top], 2)}. Negative values are squashed towards zero: neuron {low} ends at "
+                f"{dec(post[low], 2)}.",
             )
-            self.play(Create(axes), Create(curve), FadeIn(name))
+            self.play(Create(axes), Create(curve), FadeIn(name), run_time=said_by(self, 0, 1.5))
             self.play(
-                LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.5
+                LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.2
             )
-            self.play(*(d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, (n, _) in zip(dots, chosen)),
-                      run_time=1.5)  # fmt: skip
-            self.play(
-                LaggedStart(*(TransformFromCopy(d, a) for d, a in zip(dots, afters)), lag_ratio=0.1), run_time=1.5
-            )
+            cue(self, 1)
+            positive = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] > 0]
+            negative = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] <= 0]
+            for group, sentence_k in ((positive, 1), (negative, 2)):  # each side moves onto the curve as it is said
+                cue(self, sentence_k)
+                moves = [d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, n in group]
+                moves += [TransformFromCopy(d, afters[list(dots).index(d)]) for d, _ in group]
+                if moves:
+                    self.play(*moves, run_time=1.5)
         self.up, self.note, self.dots = up, note, dots
 
     def down_and_add(self):
@@ -698,11 +765,12 @@ class MLPBlock(TraceScene):
                 "vector. This running sum is the residual stream.",
             )
         start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
-        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down))
+        step = max(1.0, said_by(self, 0, 3.0) / 3)  # the first sentence: down, out, and beside the residual
+        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down), run_time=step)
         self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)),
-                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]))  # fmt: skip
-        self.play(FadeIn(plus), FadeIn(mid), FadeIn(labels[1]))
+                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]), run_time=step)  # fmt: skip
+        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(labels[1]), run_time=step)
+        cue(self, 1)  # the sum, as the residual stream is named
         self.play(FadeIn(equals), FadeIn(post.decor), FadeIn(labels[2]),
                   *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, post.entries)),
-                  run_time=1.5)  # fmt: skip
-        self.wait(1.5)
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip

@@ -9,6 +9,7 @@ compare them with the text on screen. Text whose other digits are not model numb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -19,6 +20,7 @@ from manim import (
     UP,
     Arrow,
     Line,
+    MathTex,
     Rectangle,
     RoundedRectangle,
     Square,
@@ -421,3 +423,24 @@ def flow_arrow(start, end, weight: float, color=style.QUERY) -> Arrow:
     return Arrow(
         start, end, buff=0.05, stroke_width=1 + 5 * weight, color=color, max_tip_length_to_length_ratio=0.12
     ).set_opacity(0.15 + 0.85 * weight)
+
+
+def with_symbols(template: str, size: float = 18, color=style.TEXT) -> VGroup:
+    """A label with fixed math symbols in it, the symbols set in LaTeX: `with_symbols("weights $W_Q$ of layer 1")`.
+    Only the lecture's own symbols go between the dollars, never user text."""
+    parts = VGroup()
+    for k, part in enumerate(re.split(r"(\$[^$]+\$)", template)):
+        if k % 2:
+            mob = MathTex(part[1:-1], font_size=size * 1.35, color=color)
+        elif part.strip():
+            mob = label(part.strip(), size=size, color=color)
+        else:
+            continue
+        if len(parts):  # words that follow a symbol at once ("$W_U$, one row") keep close to it
+            mob.next_to(parts[-1], RIGHT, buff=0.1 if k % 2 or part[:1].isspace() else 0.04)
+        parts.add(mob)
+    words = [p for p in parts if not isinstance(p, MathTex)]
+    for p in parts:  # a symbol's capital stands on the words' baseline
+        if isinstance(p, MathTex) and words:
+            p.shift((words[0].get_center()[1] - p[0][0].get_center()[1]) * UP)
+    return parts

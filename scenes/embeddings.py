@@ -21,6 +21,7 @@ from manim import (
     GrowFromEdge,
     LaggedStart,
     Line,
+    MathTex,
     ReplacementTransform,
     SurroundingRectangle,
     Text,
@@ -28,6 +29,7 @@ from manim import (
     TransformFromCopy,
     ValueTracker,
     VGroup,
+    Write,
     always_redraw,
     config,
 )
@@ -47,7 +49,8 @@ from scenes.components import (
     statement,
     token_text,
 )
-from scenes.speech import big, dec, listing, pct, spoken_token
+from scenes.pacing import paced, travel
+from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
 
 
 class Tokenization(TraceScene):
@@ -79,16 +82,27 @@ class Tokenization(TraceScene):
             "Tokens",
             "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
             n=(t.token_ids, "info.tokens.ids", "len"),
-            say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, and "
-            f"each is just a number: {spoken_token(t.token_display[0])} is number {t.token_ids[0]:,}. "
-            "A dot marks a space.",
+            say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, "
+            "called tokens.",
         )
-        self.play(LaggedStart(*(FadeIn(item, shift=0.1 * DOWN) for item in items[:n]), lag_ratio=0.05), run_time=2)
+        boxes, ids = [item[0] for item in items[:n]], [item[1] for item in items[:n]]
+        self.play(LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.05), run_time=2)
+        mark = travel(self, boxes, paced(self.beats[-1]["audio"], 1.0, 0.6))  # the eye counts the pieces
+        self.beat(
+            "Ids",
+            "Each token is a number: its place in the vocabulary. A dot · marks a space.",
+            say="Each token is just a number, its place in the vocabulary. "
+            f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}. "
+            "The small dot stands for a space.",
+        )
+        self.play(FadeOut(mark), LaggedStart(*(FadeIn(i, shift=0.2 * DOWN) for i in ids), lag_ratio=0.15),
+                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.6))  # fmt: skip
         if len(t.token_ids) > n:
             self.beat(
                 "More",
-                "The prompt goes on; the picture shows its beginning.",
-                say=f"The prompt goes on for {len(t.token_ids)} tokens in all; the picture shows the first {n}.",
+                "The prompt goes on for {n} tokens; the picture shows its beginning.",
+                n=(t.token_ids, "info.tokens.ids", "len"),
+                say=f"The prompt goes on for {len(t.token_ids)} tokens in all. Here are its first lines.",
             )
 
     def split_words(self):
@@ -126,16 +140,17 @@ class Tokenization(TraceScene):
         )
         example = entries[0]
         say = (
-            "Some words of the prompt are cut into pieces. "
+            "Some words of the prompt are cut into several pieces. "
             if key == "prompt"
-            else "Every word of this prompt is a single token, but rarer words are cut into pieces. "
+            else "Every word of this prompt is a single token. Longer or rarer words are cut into pieces. "
         )
-        say += (
-            f"“{example['word']}” becomes {len(example['pieces'])}: "
-            f"{listing([spoken_token(p['display']) for p in example['pieces']])}."
-        )
+        say += f"“{example['word']}” becomes {len(example['pieces'])} of them."
         self.beat("Pieces", text, say=say)
-        self.play(LaggedStart(*(FadeIn(line) for line in lines), lag_ratio=0.3))
+        each = paced(self.beats[-1]["audio"], 1.2, 0.8) / max(len(lines), 1)
+        for word, arrow, pieces in lines:  # each word, then its pieces coming out of it
+            self.play(FadeIn(word), FadeIn(arrow), run_time=0.35 * each)
+            self.play(LaggedStart(*(TransformFromCopy(word, piece) for piece in pieces), lag_ratio=0.25),
+                      run_time=0.65 * each)  # fmt: skip
         self.lines = self.split_lines = lines  # (they give way to the other languages; tests read them here)
 
     def other_languages(self):
@@ -143,7 +158,7 @@ class Tokenization(TraceScene):
         t = self.trace
         entries = t.info["other_languages"]
         found = statements(t)
-        block, notes = VGroup(), []
+        block, rows, notes = VGroup(), [], {}
         width = config.frame_width - 1.6
         for j, entry in enumerate(entries):
             base = f"info.other_languages.{j}"
@@ -163,21 +178,36 @@ class Tokenization(TraceScene):
             pieces = VGroup(*kept, *([more] if len(kept) < len(boxes) else [])).arrange(RIGHT, buff=0.06)
             row = VGroup(name, pieces).arrange(RIGHT, buff=0.25)
             block.add(row)
+            rows.append(row)
             if j:
-                notes.append(statement(found[f"languages.{j}"], size=18, color=style.MUTED))
-                block.add(notes[-1])
+                notes[j] = statement(found[f"languages.{j}"], size=18, color=style.MUTED)
+                block.add(notes[j])
         block.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-        for note in notes:  # under its pieces, indented
+        for note in notes.values():  # under its pieces, indented
             note.shift(0.3 * RIGHT)
         block.next_to(self.row, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
-        self.beat(
-            "Other languages",
-            "One sentence in three languages, cut by the same tokenizer.",
-            say="Here is one sentence in three languages, cut by the same tokenizer. "
-            + " ".join(f"{found[f'languages.{j}'].text}." for j in range(1, len(entries))),
-        )
-        self.play(FadeOut(self.lines), LaggedStart(*(FadeIn(item) for item in block), lag_ratio=0.25), run_time=2)
+        self.play(FadeOut(self.lines), run_time=0.5)  # (the split words leave before the next words begin)
         self.lines = block
+        for j, (entry, row) in enumerate(zip(entries, rows)):  # one language a beat, its pieces as it is named
+            if j == 0:
+                self.beat(
+                    "Other languages",
+                    "One sentence in three languages, cut by the same tokenizer.",
+                    say="Here is one sentence in several languages, cut by the same tokenizer. English comes first.",
+                )
+            else:
+                said = found[f"languages.{j}"].text.split(";")[0].replace(": ", " takes ", 1)
+                self.beat(
+                    "Other languages",
+                    "The same sentence in {l}, cut by the same tokenizer.",
+                    l=(entry["language"], f"info.other_languages.{j}.language", "text"),
+                    say=f"{said}.",
+                )
+            name, pieces = row
+            self.play(FadeIn(name), LaggedStart(*(FadeIn(p, shift=0.1 * RIGHT) for p in pieces), lag_ratio=0.1),
+                      run_time=paced(self.beats[-1]["audio"], 1.2, 0.6))  # fmt: skip
+            if j:
+                self.play(FadeIn(notes[j], shift=0.1 * UP), run_time=0.6)
 
     def vocabulary(self):
         t = self.trace
@@ -193,7 +223,7 @@ class Tokenization(TraceScene):
             say=f"The vocabulary has {big(t.meta['vocab_size'])} tokens, learned from the training text. So "
             "“tokens are words” is only a handy simplification.",
         )
-        self.play(FadeIn(note))
+        self.play(Write(note), run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))
         self.wait(1.5)
 
 
@@ -234,7 +264,8 @@ class EmbeddingMatrix(TraceScene):
         top = min(h.get_bottom()[1] for h in self.heads)
         for h in self.heads:
             h.align_to([0, top, 0], DOWN)
-        title = label("W_E: the embedding matrix", size=26).to_edge(UP, buff=0.25).to_edge(LEFT, buff=0.6)
+        title = VGroup(MathTex("W_E", font_size=34), label(": the embedding matrix", size=26))
+        title.arrange(RIGHT, buff=0.08, aligned_edge=DOWN).to_edge(UP, buff=0.25).to_edge(LEFT, buff=0.6)
         size = sentence(
             "{d} rows × {v} columns, one per token",
             size=18,
@@ -245,11 +276,18 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Embedding matrix",
             "The embedding matrix holds one column of learned numbers for every token.",
-            say=f"Next, each token is looked up in the embedding matrix: {big(t.meta['vocab_size'])} columns, one "
-            f"per token, of {t.meta['d_model']} numbers each. Here is a small slice.",
+            say="Next, each token is looked up in the embedding matrix. It has one column for each of the "
+            f"{big(t.meta['vocab_size'])} tokens. Each column holds {t.meta['d_model']} numbers. "
+            "Here is a small slice.",
         )
-        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(self.heads), FadeIn(size))
-        self.title, self.size_note = title, size
+        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(self.heads))
+        # The eye goes along the columns, one per token, then down one column, as the narrator says them.
+        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
+        mark = travel(self, self.heads, part, buff=0.05)
+        self.play(mark.animate.become(SurroundingRectangle(self.column_cells(len(self.heads) - 1), buff=0.06,
+                                                           color=style.NEXT_SLOT)), run_time=part)  # fmt: skip
+        self.play(FadeIn(size, shift=0.1 * UP), run_time=part)
+        self.title, self.size_note, self.mark = title, size, mark
 
     def column_cells(self, col: int) -> VGroup:
         return VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
@@ -277,24 +315,30 @@ class EmbeddingMatrix(TraceScene):
                 for c, i in enumerate(self.ids)
             )
         )
+        self.play(FadeOut(self.mark), run_time=0.4)
         self.beat(
             "One-hot",
             "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-            say=f"Is there a one-hot step before the embedding? In effect, yes. {spoken_token(t.token_display[0])} "
-            f"is token {token_id:,}: a vector of {big(t.meta['vocab_size'])} zeros with a single 1 at that place.",
+            say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
+            f"is token {token_id:,}. Picture a long column of zeros, with a single 1 at that place.",
         )
-        self.play(FadeIn(vec), FadeIn(ids), FadeIn(name))
+        self.play(FadeIn(name[0]), run_time=0.6)
+        self.play(LaggedStart(*(FadeIn(VGroup(b, i), shift=0.1 * LEFT) for b, i in zip(bits, ids)), lag_ratio=0.3),
+                  FadeIn(vec[-1]), FadeIn(name[1:]), run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
+        self.play(FadeOut(ids), FadeOut(vec[-1]), run_time=0.5)  # (the ids give way once the beat is said)
         # Laid along the columns: each entry above the column of its id, then multiplied in.
         targets = [self.matrix.grid[0][c].get_top() + 0.28 * UP for c in range(self.COLS)]
         self.beat(
-            "Times W_E",
-            "W_E times the one-hot vector: every column times zero but one; the product is column {id}.",
+            "Times the matrix",
+            "The matrix times the one-hot vector: every column times zero but one; the product is column {id}.",
             id=(token_id, "info.tokens.ids.0", "int"),
-            say="Multiply the matrix by it. Each column is scaled by its entry: zero wipes out every column but one, "
-            "so the product is just the token's column. Real models skip the multiplication and read the column.",
+            say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
+            "but one, so the product is just the token's column. Real models skip the multiplication and read the "
+            "column directly.",
         )
-        self.play(FadeOut(ids), FadeOut(vec[-1]), *(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=1.2)
+        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
+        self.play(*(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=part)
         shades = VGroup(
             *(
                 BackgroundRectangle(self.column_cells(c), color=style.BACKGROUND, fill_opacity=0.8, buff=0.04)
@@ -302,9 +346,10 @@ class EmbeddingMatrix(TraceScene):
                 if c != col
             )
         )
-        self.play(FadeIn(shades), run_time=1.0)
-        self.wait(0.5)
-        self.play(FadeOut(bits), FadeOut(name), FadeOut(shades), run_time=0.6)
+        self.play(LaggedStart(*(FadeIn(shade) for shade in shades), lag_ratio=0.2), run_time=part)
+        kept = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
+        self.play(Create(kept), run_time=part)
+        self.play(FadeOut(bits), FadeOut(name), FadeOut(shades), FadeOut(kept), run_time=0.6)
 
     def pick_columns(self):
         t = self.trace
@@ -328,25 +373,28 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Look up",
             "Each token of the prompt picks its column: that column is the token's first vector.",
-            say=f"So each token of the prompt simply picks its column: {spoken_token(t.token_display[0])} first, "
-            "then the next ones, and those numbers become their vectors.",
+            say="So each token of the prompt simply picks its column. "
+            f"{spoken_token(t.token_display[0], start=True)} goes first, and those numbers become its vector.",
         )
-        for k, p in enumerate(positions):
+        each = paced(self.beats[-1]["audio"], 1.4, 0.9) / max(len(positions), 1)
+        mark = None
+        for k, p in enumerate(positions):  # one mark travels from column to column
             col = self.ids.index(t.token_ids[p])
-            run = 1.4 if k == 0 else 0.8
-            self.play(Create(marks[k]), FadeIn(labels[k]), run_time=0.4 if k else 0.6)
-            self.play(
-                TransformFromCopy(self.column_cells(col), vectors[k].entries),
-                FadeIn(vectors[k].decor),
-                FadeOut(marks[k]),
-                run_time=run,
-            )
+            if mark is None:
+                mark = marks[k]
+                self.play(Create(mark), FadeIn(labels[k]), run_time=0.3 * each)
+            else:
+                self.play(Transform(mark, marks[k]), FadeIn(labels[k]), run_time=0.3 * each)
+            self.play(TransformFromCopy(self.column_cells(col), vectors[k].entries), FadeIn(vectors[k].decor),
+                      run_time=0.7 * each)  # fmt: skip
         self.beat(
             "Learned",
             "These numbers were learned in training; nobody chose them by hand.",
-            say="Nobody chose these numbers. They started random and were nudged in training towards whatever "
-            "predicted text well.",
+            say="Nobody chose these numbers by hand. They started random, and training nudged them towards "
+            "whatever predicted text well.",
         )
+        if mark is not None:
+            self.play(FadeOut(mark), run_time=0.5)
         self.wait(1.5)
 
 
@@ -407,11 +455,12 @@ class ContextEmbedding(TraceScene):
         self.beat(
             "Position",
             "A vector for the token's position is added, so the model knows the order of the words.",
-            say=f"A token's vector says nothing about where it stands, so a learned vector for its position is "
+            say="A token's vector says nothing about where it stands. So a learned vector for its position is "
             f"added. Here for {spoken_token(t.token_display[p])}, at position {p}.",
         )
         self.play(FadeIn(row), FadeIn(places))
         tok, plus, pos, eq, total = cols
+        part = paced(self.beats[-1]["audio"], 1.5, 0.8) / 2
         self.play(
             TransformFromCopy(boxes[-1], tok.entries),
             FadeIn(tok.decor),
@@ -420,11 +469,11 @@ class ContextEmbedding(TraceScene):
             FadeIn(pos.decor),
             FadeIn(names[1]),
             FadeIn(plus),
-            run_time=1.5,
+            run_time=part,
         )
         a, b = tok.entries.copy(), pos.entries.copy()
         self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
-                  Transform(a, total.entries), Transform(b, total.entries), run_time=1.5)  # fmt: skip
+                  Transform(a, total.entries), Transform(b, total.entries), run_time=part)  # fmt: skip
         self.remove(a, b)
         self.add(total.entries)
         self.row, self.places, self.cols, self.names = row, places, cols, names
@@ -451,12 +500,17 @@ class ContextEmbedding(TraceScene):
             "Context size",
             "Context: {p}.",
             p=claim(statements(t)["family.positions"]),
-            say=f"This model has {statements(t)['family.positions'].text}; the prompt uses {n}. "
+            say=f"This model has {lower_first(aloud(statements(t)['family.positions'].text))} Our prompt uses {n}. "
             f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        self.play(Create(track), FadeIn(ends), FadeIn(note))
-        self.play(GrowFromEdge(used, LEFT), run_time=1.0)
-        self.wait(1)
+        part = paced(self.beats[-1]["audio"], 1.0, 0.85) / 4
+        self.play(Create(track), FadeIn(ends), run_time=2 * part)  # the places, as many as the model has
+        if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
+            mark = travel(self, self.places, part, color=style.KEY)
+            self.play(ReplacementTransform(mark, used), run_time=0.5)
+        else:
+            self.play(GrowFromEdge(used, LEFT), run_time=part)
+        self.play(FadeIn(note, shift=0.1 * UP), run_time=part)
         self.size_group = VGroup(track, used, ends, note)
 
     def turn_by_position(self):
@@ -549,12 +603,11 @@ class ContextEmbedding(TraceScene):
                            tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
         self.beat(
             "Context",
-            "The same token after two different texts: identical at first, then each layer mixes in its context.",
-            say=f"Now {spoken_token(tok)} after two different texts. The bars show the cosine similarity of its "
-            f"two vectors, 1 meaning the same direction: {dec(pair['cosines'][0], 2)} at first, "
-            f"{dec(pair['cosines'][-1], 2)} after the last layer, as each layer mixes in context.",
+            "The same token after two different texts, compared layer by layer.",
+            say=f"Now take {spoken_token(tok)} after two different texts. The bars compare its two vectors. "
+            "A cosine similarity of 1 would mean they point the same way.",
         )
-        # The summed vector stays: it is the "embedding" row's vector; the rest makes room.
+        # The summed vector stays: it is the "embedding" row's vector; the rest makes room as the beat begins.
         if hasattr(self, "cols"):  # learned positions: the summed vector stays, the rest makes room
             self.play(
                 FadeOut(self.row),
@@ -562,17 +615,23 @@ class ContextEmbedding(TraceScene):
                 FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
                 VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
                 FadeOut(self.size_group),
-                FadeIn(contexts),
+                FadeIn(contexts, shift=0.1 * DOWN),
             )
         else:
-            self.play(FadeOut(self.size_group), FadeIn(contexts))  # fmt: skip
-        self.play(
-            FadeIn(heading),
-            LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows), lag_ratio=0.2),
-            LaggedStart(*(FadeIn(VGroup(r[0], r[2])) for r in rows), lag_ratio=0.2),
-            run_time=2,
+            self.play(FadeOut(self.size_group), FadeIn(contexts, shift=0.1 * DOWN))
+        self.play(FadeIn(heading), GrowFromEdge(rows[0][1], LEFT), FadeIn(VGroup(rows[0][0], rows[0][2])),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+        self.beat(
+            "Layers",
+            "Each layer mixes the text before it into the token's vector.",
+            say=f"At the embedding the similarity is {dec(pair['cosines'][0], 2)}. Then each layer mixes in "
+            f"context, and after the last it is {dec(pair['cosines'][-1], 2)}.",
         )
-        self.wait(1)
+        self.play(
+            LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows[1:]), lag_ratio=0.3),
+            LaggedStart(*(FadeIn(VGroup(r[0], r[2])) for r in rows[1:]), lag_ratio=0.3),
+            run_time=paced(self.beats[-1]["audio"], 2.0, 0.8),
+        )
         self.contexts, self.cos_rows, self.heading = contexts, rows, heading
 
     def lens_token(self, stage: int) -> str:
@@ -607,19 +666,30 @@ class ContextEmbedding(TraceScene):
         self.beat(
             "Logit lens",
             f"The logit lens: each layer's last vector through the final {t.words['norm']} and unembedding.",
-            say=f"What would the model predict if it stopped early? From the embedding alone: {self.lens_token(0)}, "
-            f"at {pct(probs[0, 0])}. After the last layer: {self.lens_token(t.n_layer)}, at "
-            f"{pct(probs[t.n_layer, 0])}.",
+            say="What would the model predict if it stopped early? Each row asks that, one layer further on. "
+            f"From the embedding alone, its best guess is {self.lens_token(0)}, at {pct(probs[0, 0])}.",
         )
-        # The stage names move from the cosine rows into the table; the rest gives way to the predictions.
+        # The stage names stay for the table; the rest gives way to the predictions as the beat begins.
         self.play(
             FadeOut(self.contexts), FadeOut(self.heading), *([FadeOut(VGroup(self.cols[4], self.names[2]))] if hasattr(self, "cols") else []),
             *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
-            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)),
-            FadeIn(title),
+            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title),
         )  # fmt: skip
-        self.play(LaggedStart(*(FadeIn(VGroup(*row[1:])) for row in table), lag_ratio=0.2), run_time=2)
-        self.play(FadeIn(note))
+        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 2
+        mark = travel(self, [row[0] for row in table], part)  # one row a layer further on
+        self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)),
+                  FadeIn(VGroup(*table[0][1:])), run_time=part)  # fmt: skip
+        self.beat(
+            "Last layer",
+            "After the last layer, the lens gives the model's real prediction.",
+            say=f"After the last layer, the guess is {self.lens_token(t.n_layer)}, at {pct(probs[t.n_layer, 0])}. "
+            "That is the model's real prediction.",
+        )
+        part = paced(self.beats[-1]["audio"], 1.5, 0.8) / len(table[1:])
+        for row in table[1:]:  # the mark goes down the layers as their guesses appear
+            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT)),
+                      FadeIn(VGroup(*row[1:])), run_time=part)  # fmt: skip
+        self.play(FadeOut(mark), FadeIn(note))
         self.wait(1.5)
 
 
@@ -762,7 +832,7 @@ class EmbeddingSpace(TraceScene):
         self.coords = coords / (np.linalg.norm(coords, axis=1).max() or 1.0) * self.RADIUS
         self.orbit = Orbit([0.0, (self.BOTTOM + self.TOP) / 2 - 0.1])
         heading = sentence(
-            "{n} single-token words of W_E (centred), along the 3 directions in which they vary most",
+            "{n} single-token words of the embedding matrix (centred), along the 3 directions in which they vary most",
             size=18,
             color=style.MUTED,
             static=True,
@@ -992,6 +1062,13 @@ class EmbeddingSpace(TraceScene):
         self.panel = lines
         self.drawn.append(lines)
 
+    def clearing(self) -> list:
+        """The right panel and the statement under the heading leaving: for a beat's first animation, so that a
+        beat's new picture comes while it is said (what leaves later in a beat waits for its words)."""
+        old = [m for m in (self.panel, getattr(self, "top_statement", None)) if m is not None and len(m)]
+        self.panel, self.top_statement = VGroup(), None
+        return [FadeOut(m) for m in old]
+
     def show_statement(self, stmt) -> None:
         """A statement of the beat under the heading, replacing the previous one."""
         new = self.fit_width(statement(stmt, size=18, color=style.MUTED)).next_to(self.heading, DOWN, buff=0.12)
@@ -1036,10 +1113,9 @@ class EmbeddingSpace(TraceScene):
         words_of = self.geo["analogies"][0]["words"]  # man, king, woman, queen
         self.beat(
             "Directions",
-            "woman − man and queen − king: {c}.",
-            c=claim(found["geometry.gender.directions"]),
-            say="Directions can carry meaning. Compare the arrow from “man” to “woman” with the arrow from "
-            f"“king” to “queen”: {found['geometry.gender.directions'].text}.",
+            "Directions between words can carry meaning: woman − man beside queen − king.",
+            say="Directions can carry meaning. Let us move in, and draw an arrow from “man” to “woman”, and one "
+            "from “king” to “queen”.",
         )
         self.move_in(words_of)
         grown = ValueTracker(0.05)
@@ -1060,6 +1136,12 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*names)
         self.play(FadeIn(VGroup(*names)), run_time=0.6)
         self.gender_names = names
+        self.beat(
+            "Side by side",
+            "woman − man and queen − king: {c}.",
+            c=claim(found["geometry.gender.directions"]),
+            say="Slide one arrow onto the other to compare them. " + aloud(found["geometry.gender.directions"].text),
+        )
         self.side_by_side(*pairs, names[1])
         self.show_statement(found["geometry.gender.picture"])
         self.wait(1)
@@ -1109,12 +1191,11 @@ class EmbeddingSpace(TraceScene):
             "Neighbours",
             "The words nearest to “{w}” by cosine, over the whole vocabulary.",
             w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
-            say=f"Which tokens lie nearest to “{word}”? Measured by the angle between vectors, in all "
-            f"{self.trace.meta['d_model']} dimensions: {listing([n['word'] for n in near])}.",
+            say=f"Which tokens lie nearest to “{word}”? Nearness here is the angle between two vectors, in all "
+            f"{self.trace.meta['d_model']} dimensions. The nearest come up on the right, with their cosines.",
         )
         source = next(text for text in self.labels if text.anchor() is not None and text.gptanim_text == word)
         self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [source.copy() for _ in rows])
-        self.wait(1)
 
     def analogy(self):
         geo = self.geo
@@ -1149,23 +1230,28 @@ class EmbeddingSpace(TraceScene):
         found = statements(self.trace)
         for part in ("rank", "rank_with_inputs"):
             lines.append(statement(found[f"geometry.analogies.0.{part}"], size=18, color=style.MUTED))
+        in_view = all(w in geo["pca_words"] for w in a["words"])
         self.beat(
             "Analogy",
-            "{e}: {v}.",
+            "The classic analogy: {e}.",
             e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
-            v=claim(found["geometry.analogies.0.verdict"]),
-            say=f"Take “{a['words'][1]}”, subtract “{a['words'][0]}”, add “{a['words'][2]}”, and search all "
-            f"{big(self.trace.meta['vocab_size'])} tokens but those three: "
-            f"{found['geometry.analogies.0.verdict'].text}.",
+            say=f"Now the classic analogy. Start at “{a['words'][1]}”, subtract “{a['words'][0]}”, and add "
+            f"“{a['words'][2]}”." + (" The yellow arrow shows where that lands." if in_view else ""),
         )
-        in_view = all(w in geo["pca_words"] for w in a["words"])
         if in_view:  # the sum drawn in the picture: from king, along woman − man
             man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
             grown = ValueTracker(0.05)
             self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
-            self.play(grown.animate.set_value(1.0), run_time=1.2)
+            self.play(*self.clearing(), grown.animate.set_value(1.0), run_time=paced(self.beats[-1]["audio"], 1.2, 0.6))
+        self.beat(
+            "Nearest to the sum",
+            "{e}: {v}.",
+            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            v=claim(found["geometry.analogies.0.verdict"]),
+            say=f"Then search all {big(self.trace.meta['vocab_size'])} tokens, except those three, for the one "
+            f"nearest to where it lands. {aloud(found['geometry.analogies.0.verdict'].text)}",
+        )
         self.show_panel(VGroup(*lines))
-        self.wait(1)
 
     def plural_axis(self) -> tuple[np.ndarray, Callable]:
         """The plural direction in the picture (unit, 3-D), and where a projection value lies along it."""
@@ -1211,12 +1297,13 @@ class EmbeddingSpace(TraceScene):
         self.place_labels()
         return lines, numbers
 
-    def drop_into_panel(self, words, values, paths, rows, head=()) -> tuple[list, VGroup]:
+    def drop_into_panel(self, words, values, paths, rows, head=(), first=()) -> tuple[list, VGroup]:
         """Words labelled, dropped onto the plural arrow, their projections moving into the panel's rows
-        (each row takes the next projections: one, or a singular and its plural)."""
+        (each row takes the next projections: one, or a singular and its plural). `first`: animations to play
+        with the labels' entrance."""
         texts = [self.word_label(w, color=style.KEY) for w in words]
         self.add_labels(*texts)
-        self.play(FadeIn(VGroup(*texts)), run_time=0.6)
+        self.play(FadeIn(VGroup(*texts)), *first, run_time=0.6)
         lines, numbers = self.drop(words, values, paths)
         self.add(*numbers)
         self.wait(0.5)
@@ -1251,11 +1338,11 @@ class EmbeddingSpace(TraceScene):
             "Plurality",
             "A plural direction, found from other pairs: {c}.",
             c=claim(found["geometry.plural"]),
-            say=f"A plural direction is found from {plural['n_fit']} singular and plural pairs, and tested on the "
-            f"others: {found['geometry.plural'].text}. Each word drops onto it where its projection lies.",
+            say=f"A plural direction can be found the same way, from {plural['n_fit']} pairs of singular and plural "
+            f"words. Then it is tested on pairs it has not seen. {aloud(found['geometry.plural'].text)}",
         )
-        self.play(self.orbit.near.animate.set_value(0.0), run_time=1.5)  # back to the whole cloud
-        self.play(FadeOut(VGroup(*getattr(self, "gender_names", []))), run_time=0.5)
+        self.play(self.orbit.near.animate.set_value(0.0), FadeOut(VGroup(*getattr(self, "gender_names", []))),
+                  *self.clearing(), run_time=1.5)  # back to the whole cloud  # fmt: skip
         self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
         self.play(grown.animate.set_value(1.0), run_time=1.2)
         self.drop_labels(*getattr(self, "gender_names", []))
@@ -1285,6 +1372,12 @@ class EmbeddingSpace(TraceScene):
             ),
             label("lies in this view):", size=18, color=style.MUTED),
         ]
+        self.beat(
+            "Along it",
+            "Each word dropped onto the plural direction, where its projection lies.",
+            say="Each word now drops onto the arrow. Where it lands is its projection, one number for how far it "
+            "goes along that direction.",
+        )
         dropped = self.drop_into_panel(words, values, paths, rows, head)
         self.wait(1)
         self.clear_drops(*dropped)
@@ -1300,7 +1393,7 @@ class EmbeddingSpace(TraceScene):
             "One, two, three, four",
             "The number words along the plural direction: {c}.",
             c=claim(stmt),
-            say=f"And the number words? Dropped onto the same direction: {stmt.text}.",
+            say=f"And the number words? They drop onto the same direction. {aloud(stmt.text)}",
         )
         if len(shown) < 2:
             self.show_statement(stmt)
@@ -1317,7 +1410,7 @@ class EmbeddingSpace(TraceScene):
             )
             for j, n in enumerate(shown)
         ]
-        dropped = self.drop_into_panel(words, values, paths, rows)
+        dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
         self.show_statement(stmt)
         self.wait(1)
         self.clear_drops(*dropped)
@@ -1343,10 +1436,19 @@ class EmbeddingSpace(TraceScene):
             rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))
         self.beat(
             "Dot product",
+            "The dot product of two vectors: multiply them entry by entry, then add up.",
+            say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
+            "then add up. Attention is built on this product.",
+        )
+        gone = self.clearing()
+        if gone:
+            self.play(*gone, run_time=0.6)
+        self.show_panel(VGroup(*rows))
+        self.beat(
+            "Lowest pair",
             "Dot products: {c}.",
             c=claim(found["geometry.pairs"]),
-            say="The dot product measures how far two vectors point the same way: multiply entry by entry, add up. "
-            f"Among these words, {stmt.text}. Attention is built on it.",
+            say=self.lowest_words(low, stmt),
         )
         pair = [w for w in (low["a"], low["b"]) if w not in self.ANCHORS]
         texts = [self.word_label(w, color=style.VALUE) for w in pair]
@@ -1355,5 +1457,15 @@ class EmbeddingSpace(TraceScene):
         self.add(self.flat_arrow(lambda: self.point(low["a"]), lambda: self.point(low["b"]), grown))
         self.play(FadeIn(VGroup(*texts)), grown.animate.set_value(1.0), run_time=1.0)
         self.show_statement(stmt)
-        self.show_panel(VGroup(*rows))
         self.wait(1.5)
+
+    @staticmethod
+    def lowest_words(low: dict, stmt) -> str:
+        """The pair of lowest cosine among the pictured words, as said: named, then the statement's verdict on
+        it (its words after the equation, which is on screen); a statement that names the pair itself is said
+        as it is."""
+        if ": " not in stmt.text:
+            return aloud(stmt.text)
+        return f"Take the pair with the lowest cosine here, “{low['a']}” and “{low['b']}”. " + aloud(
+            stmt.text.split(": ", 1)[1]
+        )

@@ -14,17 +14,25 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromCenter,
+    GrowFromEdge,
+    LaggedStart,
     MoveAlongPath,
     ReplacementTransform,
+    ShowPassingFlash,
+    Succession,
+    SurroundingRectangle,
     TransformFromCopy,
     VGroup,
     VMobject,
+    Wait,
+    linear,
 )
 
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import ProbabilityBars, TokenBox, claim, label, number, sentence, statement
+from scenes.pacing import cue, dim, said_by, spoken
 from scenes.speech import big, dec, pct, plain_quote, spoken_token
 from scenes.style import FONT
 
@@ -85,10 +93,6 @@ class Learning(TraceScene):
         ).arrange(RIGHT, buff=0.12)
         return row.move_to([RIGHT_X, 0.25, 0], aligned_edge=LEFT)
 
-    def spread(self, k: int):
-        line = statement(statements(self.trace)[f"learning.{k}.spread"], size=18, color=style.MUTED)
-        return line.move_to([RIGHT_X, -0.2, 0], aligned_edge=LEFT)
-
     def greedy(self, k: int) -> VGroup:
         """The prompt's last tokens, then this stage's greedy continuation in the next-token colour."""
         t = self.trace
@@ -129,6 +133,7 @@ class Learning(TraceScene):
         ticks = VGroup()
         for x in range(0, steps + 1, tick):
             ticks.add(label(f"{x:,}", size=18, color=style.MUTED).next_to(self.axes.c2p(x, low), DOWN, buff=0.1))
+        self.step_ticks = ticks[:]
         for y in range(high, low, -2 if high - low > 5 else -1):  # (none at the corner, where step 0 is)
             ticks.add(label(f"{y}", size=18, color=style.MUTED).next_to(self.axes.c2p(0, y), LEFT, buff=0.1))
         names = VGroup(
@@ -159,39 +164,58 @@ class Learning(TraceScene):
         path.set_points_as_corners(points if len(points) > 1 else points * 2)
         return path
 
-    # The beats.
+    # The beats. Each sentence of a beat brings in what it names (scenes.pacing): the picture changes as it is said.
     def show_start(self):
         self.build_axes()
-        stage = self.stages[0]
+        stage, learn = self.stages[0], self.learn
         self.title, self.bar_group = self.stage_title(0), self.bars(0)
-        self.share, self.spread_line = self.final_share(0), self.spread(0)
-        self.queen_head = label("king − man + woman: “queen” ranks", size=18, color=style.MUTED)
+        self.share = self.final_share(0)
+        self.queen_head = label(f"{learn['analogy']['expression']}: “{learn['analogy']['target']}” ranks"
+                                if learn.get("analogy") else "king − man + woman: “queen” ranks",
+                                size=18, color=style.MUTED)  # fmt: skip
         self.queen_head.move_to([RIGHT_X, -0.75, 0], aligned_edge=LEFT)
         self.ranks = VGroup()
         self.greedy_row, self.judged_line = self.greedy(0), self.judged(0)
         top = stage["top"][0]
+        said = plain_quote(stage["greedy"]["text"], "this")
         if stage["kind"] == "start":
-            say = (f"Before training, every weight of the model is drawn at random, from seed {self.learn['seed']}. "
-                   f"Asked for the next token, it barely prefers any: the likeliest, {spoken_token(top['display'])}, "
-                   f"gets {pct(top['prob'])}. Run greedily, it writes "
-                   f"{plain_quote(stage['greedy']['text'], 'tokens no sentence would hold')}.")  # fmt: skip
+            first = "Every weight of this model began as a random number."
         else:
-            say = (f"The training record starts at step {stage['step']}. There the likeliest next token, "
-                   f"{spoken_token(top['display'])}, gets {pct(top['prob'])}.")  # fmt: skip
-        self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]), say=say)
-        parts = [self.heading, self.chart, self.title, self.bar_group, self.share, self.spread_line,
-                 self.greedy_row, self.judged_line]  # fmt: skip
+            first = f"The training record starts at step {stage['step']}."
+        second = "Asked what comes next, it gives every token some probability."
+        self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
+                  say=f"{first} {second} Its top guess, {spoken_token(top['display'])}, gets {pct(top['prob'])}. "
+                  f"Picking its top guess again and again, it writes {said}.")  # fmt: skip
+        self.play(FadeIn(VGroup(self.heading, self.axes, self.chart[1], self.chart[2], self.title)))
+        cue(self, 1)
+        rows = self.bar_group.rows
+        self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in rows), lag_ratio=0.15),
+                  *(FadeIn(r.name) for r in rows), *(FadeIn(r.pct) for r in rows), run_time=1.5)  # fmt: skip
+        cue(self, 2)
+        self.top_mark = SurroundingRectangle(rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.play(Create(self.top_mark), FadeIn(self.share, shift=0.1 * DOWN))
+        cue(self, 3)
+        self.play(dim(self.top_mark), LaggedStart(*(FadeIn(p, shift=0.1 * RIGHT) for p in self.greedy_row),
+                                                      lag_ratio=0.15), run_time=said_by(self, 3, 1.0) * 0.8)  # fmt: skip
+        self.play(FadeIn(self.judged_line))
+        self.dot, self.tag = None, None
         if stage["queen_rank"] is not None:
             self.ranks.add(self.queen(0))
             self.place_ranks()
-            parts += [self.queen_head, self.ranks]
-        self.play(*(FadeIn(p) for p in parts))
-        self.dot, self.tag = None, None
-        if stage["val_loss"] is not None:
-            self.play(Create(self.curve), run_time=1.5)
-            self.dot = Dot(self.axes.c2p(stage["step"], stage["val_loss"]), radius=0.08, color=style.NEXT_SLOT)
-            self.tag = self.loss_tag(0)
-            self.play(GrowFromCenter(self.dot), FadeIn(self.tag))
+            self.beat(
+                "An analogy",
+                "Every token sorted by how near it lands to king − man + woman: where does “queen” come?",
+                static=True,  # the analogy's words are the lecture's, the rank is checked against the Trace
+                say="We also follow the analogy from the embeddings: king minus man plus woman. Sort every token by "
+                f"how near it lands to that point, and queen comes in at number {big(stage['queen_rank'])}. Number "
+                "one would mean queen is the very nearest.",
+            )
+            self.play(FadeIn(self.queen_head, shift=0.1 * RIGHT))
+            cue(self, 1)
+            self.play(FadeIn(self.ranks, shift=0.1 * UP))
+            cue(self, 2)
+            self.rank_mark = SurroundingRectangle(self.ranks[0], buff=0.06, color=style.NEXT_SLOT)
+            self.play(Create(self.rank_mark), run_time=0.8)
 
     def place_ranks(self):
         self.ranks.arrange(RIGHT, buff=0.12).move_to([RIGHT_X, -1.2, 0], aligned_edge=LEFT)
@@ -203,39 +227,73 @@ class Learning(TraceScene):
             mob.scale_to_fit_width(room, about_edge=LEFT)
 
     def show_training(self):
-        learn = self.learn
+        learn, stage = self.learn, self.stages[0]
+        batch = sentence("one step: a batch of {b} tokens", size=18, color=style.MUTED,
+                         b=(learn["batch_tokens"], "info.learning.batch_tokens", "comma"))  # fmt: skip
+        batch.next_to(self.axes, DOWN, buff=0.5).align_to(self.axes, LEFT)
+        uniform, uniform_label = self.chart[3], self.chart[4]
+        self.beat(
+            "The loss",
+            "The loss: how surprised the model is by each real next token; lower is better.",
+            say=f"Training shows the model a batch of fairy tales, {big(learn['batch_tokens'])} tokens at a time. The "
+            "loss measures how surprised it is by each real next token. Guessing every token equally likely would "
+            "score this dashed line.",
+        )
+        old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
+        self.play(FadeIn(batch, shift=0.1 * UP), *(FadeOut(m) for m in old))
+        cue(self, 1)
+        name = SurroundingRectangle(self.chart[2][0], buff=0.06, color=style.KEY)
+        self.play(Create(name))
+        cue(self, 2)
+        self.play(dim(name), Create(uniform), FadeIn(uniform_label), run_time=1.2)
+        if stage["val_loss"] is not None:
+            self.dot = Dot(self.axes.c2p(stage["step"], stage["val_loss"]), radius=0.08, color=style.NEXT_SLOT)
+            self.tag = self.loss_tag(0)
+            self.play(GrowFromCenter(self.dot), FadeIn(self.tag))
         self.beat(
             "Training",
             "Backpropagation nudges every weight to lower the loss on a batch of text, step after step.",
-            say=f"Training shows the model a batch of the fairy tales, {big(learn['batch_tokens'])} tokens, and measures "
-            "the loss: how surprised it is by each real next token. Backpropagation works out how each weight "
-            f"should change to lower it, and nudges them all. That is one step; this model took {big(learn['steps'])}.",
+            say="Backpropagation works out how every weight should change to lower the loss, and nudges them all a "
+            f"little. That is one step, and this model took {big(learn['steps'])}. On stories kept aside, which it "
+            "never trains on, the loss fell like this.",
         )
-        if self.dot is None:
-            self.play(Create(self.curve), run_time=2)
-        else:
-            self.wait(0.5)
+        # the curve is drawn as the steps go by; the last step's tick is marked as their number is said
+        start = spoken(self)[1][0] - self.time if len(spoken(self)) > 1 else 0.0
+        mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
+        self.play(
+            Create(self.curve, run_time=said_by(self, -1, 2.0), rate_func=linear),
+            Succession(Wait(max(start, 0.1)), Create(mark, run_time=0.6), Wait(1.2), FadeOut(mark, run_time=0.5)),
+        )
+        self.batch = batch
 
     def advance(self, k: int):
         stage, t = self.stages[k], self.trace
-        top = stage["top"][0]
-        words = "the shipped weights" if stage["kind"] == "final" else f"step {stage['step']:,}"
-        loss = f" The validation loss is {dec(stage['val_loss'], 2)}." if stage["val_loss"] is not None else ""
-        queen = f" Queen now ranks {big(stage['queen_rank'])}." if stage["queen_rank"] is not None else ""
+        before = self.stages[k - 1]
+        top, was = stage["top"][0], before["top"][0]
+        when = "Now the shipped weights." if stage["kind"] == "final" else f"After {stage['step']:,} steps."
+        loss = ""
+        if stage["val_loss"] is not None:
+            fell = before["val_loss"] is None or stage["val_loss"] < before["val_loss"]
+            loss = f"The loss is {'down to' if fell else 'now'} {dec(stage['val_loss'], 2)}."
+        if top["display"] == was["display"]:
+            guess = f"{spoken_token(top['display'], start=True)} now gets {pct(top['prob'])}."
+        else:
+            guess = f"Its top guess is now {spoken_token(top['display'])}, with {pct(top['prob'])}."
+        writes = f"On its own it writes {plain_quote(stage['greedy']['text'], 'this')}."
+        queen = ""
+        if stage["queen_rank"] is not None and before["queen_rank"] is not None:
+            rank, old = stage["queen_rank"], before["queen_rank"]
+            move = "climbs to" if rank < old else "stays at" if rank == old else "slips to"
+            queen = f"Queen {move} number {big(rank)}."
         self.beat(
-            words.capitalize(),
+            "The shipped weights" if stage["kind"] == "final" else f"Step {stage['step']:,}",
             "Now at {s}; the same prompt, the same question.",
             s=claim(statements(t)[f"learning.{k}.stage"]),
-            say=f"At {words}.{loss} The likeliest next token is {spoken_token(top['display'])}, at {pct(top['prob'])}; "
-            f"greedily it writes {plain_quote(stage['greedy']['text'], 'these tokens')}.{queen}",
+            say=" ".join(s for s in (when, loss, guess, writes, queen) if s),
         )
-        # Every picture of stage k - 1 becomes stage k's: the bars and their numbers, the continuation, the words.
-        moves = []
-        for name, make in (("bar_group", self.bars), ("title", self.stage_title), ("share", self.final_share),
-                           ("spread_line", self.spread), ("greedy_row", self.greedy), ("judged_line", self.judged)):  # fmt: skip
-            new = make(k)
-            moves.append(ReplacementTransform(getattr(self, name), new))
-            setattr(self, name, new)
+        n = 0  # the sentence said next
+        moves = [ReplacementTransform(self.title, new := self.stage_title(k))]
+        self.title = new
         if stage["val_loss"] is not None:
             tag = self.loss_tag(k)
             if self.dot is None:
@@ -244,34 +302,61 @@ class Learning(TraceScene):
             else:
                 moves += [MoveAlongPath(self.dot, self.segment(k - 1, k)), ReplacementTransform(self.tag, tag)]
             self.tag = tag
-        if stage["queen_rank"] is not None and len(self.ranks):
+            n += 1
+        self.play(*moves, run_time=said_by(self, n, 1.0))
+        cue(self, n + 1)
+        # stage k - 1's bars and share become stage k's, then its continuation and the words on it
+        bars, share = self.bars(k), self.final_share(k)
+        self.play(ReplacementTransform(self.bar_group, bars), ReplacementTransform(self.share, share), run_time=1.5)
+        self.bar_group, self.share = bars, share
+        cue(self, n + 2)
+        row, judged = self.greedy(k), self.judged(k)
+        self.play(ReplacementTransform(self.greedy_row, row), ReplacementTransform(self.judged_line, judged),
+                  run_time=1.5)  # fmt: skip
+        self.greedy_row, self.judged_line = row, judged
+        if queen and len(self.ranks):
+            cue(self, n + 3)
             arrow, rank = label("→", size=20, color=style.MUTED), self.queen(k)
             old = self.ranks[-1]
             self.ranks.add(arrow, rank)
             self.place_ranks()
-            moves += [TransformFromCopy(old, rank), FadeIn(arrow)]
-        self.play(*moves, run_time=2)
+            self.play(TransformFromCopy(old, rank), FadeIn(arrow), run_time=1.2)
 
     def sum_up(self):
         found = statements(self.trace)
         last = len(self.stages) - 1
         if "learning.loss" in found:
+            ev = found["learning.loss"].evidence
             self.beat(
                 "Lower loss",
                 "{s}",
                 s=claim(found["learning.loss"]),
-                say=f"Over training the validation loss, measured on stories the model never trained on, went from "
-                f"{dec(found['learning.loss'].evidence['first'], 1)} to {dec(found['learning.loss'].evidence['last'], 1)}.",
+                say=f"So on stories it never saw, the loss fell from {dec(ev['first'], 1)} to {dec(ev['last'], 1)}. "
+                "Every point of this curve is the same model, only with better tuned weights.",
             )
-        if f"learning.{last}.analogy" in found:
+            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6)
+            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=said_by(self, 0, 1.5))
+            cue(self, 1)  # a point travels the whole curve: the same model at every step, its weights better tuned
+            walker = Dot(self.curve.get_start(), radius=0.06, color=style.NEXT_SLOT)
+            self.play(MoveAlongPath(walker, self.curve), run_time=said_by(self, 1, 1.5))
+            self.remove(walker)
+        if f"learning.{last}.analogy" in found and len(self.ranks):
             verdict = found[f"learning.{last}.analogy"]
             self.beat(
                 "Queen",
                 "In the shipped weights {s}",
                 s=claim(verdict),
-                say="Nobody wrote the analogy in: king minus man plus woman lands near queen only because training "
-                f"moved the embeddings. In the shipped weights queen ranks {big(verdict.evidence['rank'])}.",
+                say="Nobody wrote that analogy in. Training moved the embeddings until king minus man plus woman "
+                f"landed near queen. In the shipped weights, queen is number {big(verdict.evidence['rank'])}.",
             )
+            ranks = self.ranks[::2]  # queen's rank at each stage (arrows between them)
+            mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
+            self.play(Create(mark), run_time=0.6)
+            for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage
+                self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)),
+                          run_time=max(0.4, said_by(self, 1, 1.0) / max(1, len(ranks) - 1)))  # fmt: skip
+            cue(self, 2)
+            self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
     def scale_up(self):
         """GPT-2 and GPT-3 beside this model: the same recipe with far more parameters and text."""
@@ -305,17 +390,22 @@ class Learning(TraceScene):
             "GPT-2 and GPT-3",
             "GPT-2, GPT-3: far more parameters and training text, far better text (published).",
             static=True,
-            say=f"This model has {big(t.meta['n_params'])} weights. GPT-2, in 2019, had one and a half billion; "
-            "GPT-3, in 2020, a hundred and seventy-five billion, trained on about three hundred billion tokens. Same "
-            "recipe: random weights, tuned by backpropagation. More parameters and more training write far better text.",
+            say=f"This model has {big(t.meta['n_params'])} weights. GPT-2, in 2019, had one and a half billion. "
+            "GPT-3, a year later, had a hundred and seventy-five billion, and trained on about three hundred billion "
+            "tokens. The recipe is the same: random weights, tuned by backpropagation. Scaled up, it writes far "
+            "better text.",
         )
         # the stage's bars and words give way to the table; queen's ranks and the continuation stay
-        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "spread_line"))
-               if m is not None]  # fmt: skip
+        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share")) if m is not None]
         if old:
-            self.play(*(FadeOut(m) for m in old))
-        self.play(FadeIn(group, shift=0.1 * DOWN), run_time=1.5)
-        self.wait(1)
+            self.play(*(FadeOut(m) for m in old), run_time=0.6)
+        self.play(FadeIn(VGroup(table[0], table[1]), shift=0.1 * DOWN), run_time=1)
+        cue(self, 1)
+        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
+        cue(self, 2)
+        self.play(FadeIn(table[3], shift=0.1 * DOWN), run_time=1)
+        cue(self, 3)
+        self.play(FadeIn(note, shift=0.1 * DOWN), run_time=1)
 
     def no_record(self):
         learn, t = self.learn, self.trace

@@ -19,10 +19,12 @@ from manim import (
     GrowFromEdge,
     Indicate,
     LaggedStart,
+    MathTex,
     ReplacementTransform,
     RoundedRectangle,
     SurroundingRectangle,
     Transform,
+    TransformFromCopy,
     VGroup,
     Write,
     config,
@@ -45,6 +47,7 @@ from scenes.components import (
     statement,
     token_text,
 )
+from scenes.pacing import paced, travel
 from scenes.speech import big, pct, plain_quote, spoken_token
 
 
@@ -88,17 +91,26 @@ class Title(TraceScene):
         ).arrange(DOWN, buff=0.18)
         for line in footer:
             self.fit_width(line)
-        self.add(footer.move_to([0, -2.55, 0]))  # on screen from the first frame
+        footer.move_to([0, -2.55, 0])
+        self.add(footer[0])  # on screen from the first frame; the prompt comes with its words
         self.footer = footer
         self.gpt = label("GPT", size=140, color=style.TEXT)
         self.beat(
             "Title",
             "How a GPT works, with its own numbers",
-            say=f"This lecture takes apart a real GPT, {meta['model']}, with {big(meta['n_params'])} parameters, "
-            f"as it reads {plain_quote(self.trace.prompt, 'our prompt')}. Every number on screen comes from that run.",
+            say=f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
+            f"{big(meta['n_params'])} parameters.",
         )
         self.play(Write(self.gpt), run_time=1.5)
-        self.wait(0.5)
+        self.play(Indicate(footer[0], color=style.NEXT_SLOT, scale_factor=1.05),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))  # fmt: skip
+        self.beat(
+            "Prompt",
+            "Every number ahead comes from one run of the model on one prompt.",
+            say=f"We watch it read {plain_quote(self.trace.prompt, 'one prompt')}. "
+            "Every number on screen comes from that run.",
+        )
+        self.play(Write(footer[1]), run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))
 
     def spell_out(self):
         words = [
@@ -116,12 +128,12 @@ class Title(TraceScene):
         self.beat(
             "GPT",
             "GPT stands for Generative Pre-trained Transformer.",
-            say="Generative: it writes new text. Pre-trained: it learned from a lot of text first. "
-            "Transformer: the kind of neural network inside.",
+            say="G is for generative. It writes new text. P is for pre-trained. It learned from a lot of text "
+            "first. And T is for transformer, the kind of neural network inside.",
         )
+        each = paced(self.beats[-1]["audio"], 2.4, 0.85) / len(rows)
         for row in rows:
-            self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=0.8)
-        self.wait(1)
+            self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=each)
         self.words = rows
 
     def road_map(self):
@@ -155,11 +167,12 @@ class Title(TraceScene):
         self.beat(
             "Road map",
             "The road map: from a prompt to the next token, and everything in between.",
-            say=f"The lecture has {len(names)} parts: {'; '.join(n[0].lower() + n[1:] for n in names[:-1])}; and "
-            f"finally, {names[-1][0].lower() + names[-1][1:]}.",
+            say=f"The lecture has {len(names)} parts. Each one opens up a piece of what the model does, "
+            "from the prompt to the next token.",
         )
         self.play(LaggedStart(*(LaggedStart(FadeIn(part.head, shift=0.2 * RIGHT), *(FadeIn(i, shift=0.1 * UP) for i
-                  in part.items), lag_ratio=0.2) for part in parts), lag_ratio=0.35), run_time=3.5)  # fmt: skip
+                  in part.items), lag_ratio=0.2) for part in parts), lag_ratio=0.35),
+                  run_time=paced(self.beats[-1]["audio"], 3.5, 0.85))  # fmt: skip
         self.wait(1.5)
 
 
@@ -207,13 +220,15 @@ class PredictSampleRepeat(TraceScene):
             "The prompt",
             "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
             n=(t.token_ids, "info.tokens.ids", "len"),
-            say=f"A GPT does one thing: given some text, it guesses what comes next. It reads the text as tokens, "
-            f"pieces from a fixed vocabulary; our prompt is {len(t.token_ids)} of them.",
+            say="A GPT does one thing. Given some text, it guesses what comes next. It reads the text as tokens, "
+            f"pieces from a fixed vocabulary, and our prompt is {len(t.token_ids)} of them.",
         )
         self.play(
             LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05), run_time=1.5
         )
         self.context_bottom = row.get_bottom()[1]
+        # The eye follows the prompt, token by token, as the narrator counts it.
+        self.sweep = travel(self, self.boxes[:n_prompt], paced(self.beats[-1]["audio"], 1.5, 0.45))
 
     def show_model(self):
         meta = self.trace.meta
@@ -241,14 +256,24 @@ class PredictSampleRepeat(TraceScene):
         self.into_model = Arrow(
             [-4.6, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1, color=style.MUTED, stroke_width=3
         )
-        self.play(FadeIn(self.model_box), Create(self.into_model))
+        # The prompt goes into the model: the sweep leaves the last token for the model's box.
+        self.play(FadeIn(self.model_box), ReplacementTransform(self.sweep, self.into_model))
         self.bars = None
         self.bars_title = None
+        self.pick = None
 
     def bars_for(self, i: int) -> ProbabilityBars:
         bars = ProbabilityBars(step_entries(self.trace, i, self.BARS), bar_width=3.6, size=20, row_height=0.4)
         bars.shift([-0.4 - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
         return bars
+
+    # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
+    FAST_WORDS = {  # step: (caption, narration)
+        0: ("Append the token and repeat: the new, longer context goes back into the model.",
+            "Each chosen token is appended, and the longer text goes back in. From here, the loop runs faster."),
+        4: ("Each step: the whole text so far in, new probabilities out.",
+            "At every step the chances change, because the text they follow has grown."),
+    }  # fmt: skip
 
     def predict_and_sample(self, i: int, full: bool):
         step = self.steps[i]
@@ -262,38 +287,51 @@ class PredictSampleRepeat(TraceScene):
             title.scale_to_fit_width(room, about_edge=LEFT)
         slot = self.boxes[self.n_prompt + i]
         slot_mark = DashedVMobject(SurroundingRectangle(slot, buff=0.04, color=style.NEXT_SLOT), num_dashes=24)
-        out_arrow = Arrow(
-            self.model_box.get_right(), bars.get_left() + 0.15 * LEFT, buff=0.15, color=style.MUTED, stroke_width=3
-        )
         run = 1.0 if full else 0.35
+        fast = i - self.FULL_STEPS
+        if fast in self.FAST_WORDS:
+            caption, said = self.FAST_WORDS[fast]
+            self.beat("Repeat", caption, say=said)
         if full and i == 0:
+            top = step["top"]
             self.beat(
                 "Predict",
                 "The model gives every one of its {V} tokens a probability of coming next.",
                 V=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
                 say=f"It answers with a probability for each of its {big(self.trace.meta['vocab_size'])} tokens. "
-                f"Here are the likeliest: {spoken_token(step['top'][0]['display'])} gets "
-                f"{pct(step['top'][0]['prob'])}, {spoken_token(step['top'][1]['display'])} "
-                f"{pct(step['top'][1]['prob'])}.",
+                f"The likeliest is {spoken_token(top[0]['display'])}, at {pct(top[0]['prob'])}.",
             )
+        elif full:
+            self.beat(
+                "Sample",
+                f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
+                static=True,
+                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
+                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
+                r=(step["chosen_rank"], f"info.continuation.steps.{i}.chosen_rank", "int"),
+                say=self.sample_words(i, step),
+            )
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         if self.bars is None:
+            out_arrow = Arrow(
+                self.model_box.get_right(), bars.get_left() + 0.15 * LEFT, buff=0.15, color=style.MUTED, stroke_width=3
+            )
             self.play(Create(slot_mark), Create(out_arrow), FadeIn(title), run_time=run)
             self.play(
                 LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
                 FadeIn(bars.dots),
-                run_time=1.5 * run,
+                run_time=paced(self.beats[-1]["audio"], 1.5 * run, 0.5),
             )
-        else:
+            self.out_arrow = out_arrow
+        else:  # the longer text's chances replace the last ones; the slot moves on
             self.play(
                 Transform(self.slot_mark, slot_mark),
                 ReplacementTransform(self.bars, bars),
                 ReplacementTransform(self.bars_title, title),
-                FadeOut(self.pick),
                 run_time=run,
             )
             self.remove(self.slot_mark)
-            out_arrow = self.out_arrow
-        self.slot_mark, self.bars, self.bars_title, self.out_arrow = slot_mark, bars, title, out_arrow
+        self.slot_mark, self.bars, self.bars_title = slot_mark, bars, title
         if self.slot_mark not in self.mobjects:
             self.add(self.slot_mark)
         self.sample(i, step, full, run)
@@ -301,10 +339,10 @@ class PredictSampleRepeat(TraceScene):
     def sample(self, i: int, step: dict, full: bool, run: float):
         rank = step["chosen_rank"]
         if rank <= self.BARS:
-            self.pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
             source = self.bars.rows[rank - 1].name
         else:
-            note = sentence(
+            pick = sentence(
                 "drawn: “{tok}”, {p}, rank {r}",
                 size=20,
                 color=style.NEXT_SLOT,
@@ -312,9 +350,8 @@ class PredictSampleRepeat(TraceScene):
                 p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
                 r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
             )
-            note.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
-            source = note
-            self.pick = note
+            pick.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
+            source = pick
         if full and i == 0:
             seed = self.trace.info["continuation"]["seed"]
             self.beat(
@@ -323,56 +360,54 @@ class PredictSampleRepeat(TraceScene):
                 s=(seed, "info.continuation.seed", "int"),
                 say=self.sample_words(i, step),
             )
-        elif full:  # a later draw: its own caption, with its own numbers
-            self.beat(
-                "Sample",
-                f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
-                static=True,
-                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
-                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
-                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
-                say=self.sample_words(i, step),
-            )
-        self.play(Create(self.pick) if rank <= self.BARS else FadeIn(self.pick), run_time=run)
-        if full and rank > 1:
+            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
+        if self.pick is None:
+            self.play(Create(pick) if rank <= self.BARS else FadeIn(pick), run_time=run)
+        else:  # the mark moves to the token drawn
+            self.play(ReplacementTransform(self.pick, pick), run_time=run)
+        self.pick = pick
+        if full and rank > 1 and not any(b["title"] == "Not the favourite" for b in self.beats):
             self.beat(
                 "Not the favourite",
                 "It need not be the likeliest token (this one ranks {r}): drawing by probability "
                 "lets less likely tokens in too.",
                 r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
                 say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A less likely token "
-                "sometimes wins, so the same prompt can continue in different ways."
-                if not any(b["title"] == "Not the favourite" for b in self.beats)
-                else "Again, not the favourite.",
+                "sometimes wins, so the same prompt can go on in different ways.",
             )
+            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
         box = self.boxes[self.n_prompt + i]
         self.play(ReplacementTransform(source.copy(), box), run_time=run)
-        if full and i == self.FULL_STEPS - 1:
-            self.beat(
-                "Repeat",
-                "Append the token and repeat: the new, longer context goes back into the model.",
-                say="Each chosen token is appended, and the longer text goes back in. From here, the loop runs faster.",
-            )
 
     def sample_words(self, i: int, step: dict) -> str:
         """What the narrator says about the draw at step i: the token, its chance, its rank."""
-        seed = self.trace.info["continuation"]["seed"]
-        words = (f"Then one token is drawn, like a roll of a weighted die; seed {seed} makes it repeatable. Out "
-                 if i == 0 else "Another draw: out ")  # fmt: skip
         rank = step["chosen_rank"]
         place = "the likeliest" if rank == 1 else f"number {rank} on the list"
-        return words + f"comes {spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
+        said = f"{spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
+        if i == 0:
+            return f"Then one token is drawn at random, like a roll of a weighted die. Out comes {said}"
+        return f"The longer text goes back in, and new chances come out. This time the draw gives {said}"
 
     def wrap_up(self):
-        self.play(FadeOut(self.slot_mark), run_time=0.3)
+        self.play(FadeOut(self.slot_mark), FadeOut(self.pick), run_time=0.3)
+        written = self.boxes[self.n_prompt :]
         self.beat(
-            "Repeat",
+            "Written",
             "{n} tokens later: that is all a GPT does, one token at a time.",
             n=(self.trace.info["continuation"]["ids"], "info.continuation.ids", "len"),
             say=f"{len(self.steps)} tokens later, the model has written "
-            f"{plain_quote(self.trace.info['continuation']['text'], 'the text you see')}. Predict, sample, repeat: "
-            "that is all a GPT does when it writes. The rest of this lecture opens up the prediction.",
+            f"{plain_quote(self.trace.info['continuation']['text'], 'the text you see')}.",
         )
+        if len(written):  # the eye follows what was written as it is read out
+            sweep = travel(self, written, paced(self.beats[-1]["audio"], 1.5, 0.7))
+            self.play(FadeOut(sweep), run_time=0.3)
+        self.beat(
+            "Repeat",
+            "Predict, sample, repeat: that is all a GPT does when it writes.",
+            say="Predict, sample, repeat. That is all a GPT does when it writes. "
+            "The rest of this lecture opens up the prediction.",
+        )
+        self.play(Create(SurroundingRectangle(self.model_box, buff=0.1, color=style.NEXT_SLOT)), run_time=1.5)
         self.wait(1.5)
 
 
@@ -397,7 +432,7 @@ class InsideTransformer(TraceScene):
             UP, buff=0.3
         )
         self.play(FadeIn(self.stack))
-        self.marker = None
+        self.marker, self.arrows = None, VGroup()
 
     def embed_tokens(self):
         t = self.trace
@@ -430,11 +465,13 @@ class InsideTransformer(TraceScene):
             else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); its position enters "
             "later, as a turn of queries and keys (rotary).",
             d=(t.meta["d_model"], "meta.d_model", "int"),
-            say=f"Each token becomes a vector of {t.meta['d_model']} numbers: one learned for the token, "
-            + ("plus one for its position." if t.words["positions"] == "learned" else "its position comes later.")
-            + " You see the first few.",
+            say=f"Each token becomes a vector of {t.meta['d_model']} numbers. One part is learned for the token, "
+            + ("and one for its position." if t.words["positions"] == "learned" else "and its position comes later.")
+            + " You see the first few of them.",
         )
-        self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.columns), lag_ratio=0.1), run_time=1.5)
+        # Each vector comes down out of its token.
+        self.play(LaggedStart(*(TransformFromCopy(b, c) for b, c in zip(self.tokens, self.columns)), lag_ratio=0.15),
+                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.7))  # fmt: skip
 
     def column(self, name: str, pos: int) -> VectorColumn:
         values = self.trace[name][pos]
@@ -446,13 +483,13 @@ class InsideTransformer(TraceScene):
             scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
         )
 
-    def highlight(self, layer: int, kind: str, run: float):
+    def highlight(self, layer: int, kind: str, run: float, *also):
         target = SurroundingRectangle(self.stack.block(layer, kind), buff=0.05, color=style.NEXT_SLOT)
         if self.marker is None:
             self.marker = target
-            self.play(Create(target), run_time=run)
+            self.play(Create(target), *also, run_time=run)
         else:
-            self.play(Transform(self.marker, target), run_time=run)
+            self.play(Transform(self.marker, target), *also, run_time=run)
 
     def update_columns(self, name: str, run: float):
         new = VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
@@ -460,19 +497,24 @@ class InsideTransformer(TraceScene):
         self.columns = new
 
     def attention(self, layer: int, full: bool):
-        run = 1.0 if full else 0.5
-        self.highlight(layer, "Attention", run)
+        """The layer's beat first, then its picture while it is said: the last layer's arrows leave, the block
+        lights up, this layer's arrows grow from every earlier token to the last, and the vectors change."""
+        pattern = self.trace.pattern(layer, self.HEAD)
         if full:
             self.beat(
                 "Attention",
                 f"Attention: vectors pass information across positions. Arrows: how much the "
                 f"last token reads from each one (head {self.HEAD + 1}).",
                 static=True,
-                say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First attention, where "
-                "vectors take in information from earlier tokens. The arrows show how much the last token reads from "
-                f"each, in head {self.HEAD + 1}.",
+                say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First comes attention, "
+                "where vectors take in information from earlier tokens. The arrows show how much the last token "
+                f"reads from each one, in head {self.HEAD + 1}.",
             )
-        pattern = self.trace.pattern(layer, self.HEAD)
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
+        else:  # one beat for the whole layer: attention, then the MLP (six steps)
+            self.layer_beat(layer, pattern)
+            run = paced(self.beats[-1]["audio"], 3.0, 0.85) / 6
+        self.highlight(layer, "Attention", run, *([FadeOut(self.arrows)] if len(self.arrows) else []))
         last = self.positions[-1]
         arrows = VGroup()
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
@@ -489,13 +531,10 @@ class InsideTransformer(TraceScene):
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
             note = statement(hidden, size=16, color=style.MUTED)
             arrows.add(self.fit_width(note, 7.5).move_to([0, 2.38, 0]).to_edge(RIGHT, buff=0.4))
-        if not full:
-            self.layer_beat(layer, pattern)
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_mid", run)
-        if arrows:
-            self.play(FadeOut(arrows), run_time=0.4 * run)
+        self.arrows, self.run = arrows, run  # (the arrows stay through the MLP; the next layer's beat clears them)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
         """A later layer's own caption: where the last token reads most, in the head the arrows draw."""
@@ -509,21 +548,21 @@ class InsideTransformer(TraceScene):
             a=(t.token_display[last], f"info.tokens.display.{last}", "text"),
             b=(t.token_display[src], f"info.tokens.display.{src}", "text"),
             w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
-            say=f"Layer {layer + 1}: {spoken_token(t.token_display[last])} reads most from "
-            f"{spoken_token(t.token_display[src])}, {pct(w)}, {statements(t)[f'inside.top.{layer}'].text}; "
-            "then its MLP.",
+            say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from "
+            + (spoken_token(t.token_display[src]) if src in self.positions else "an earlier token, not drawn")
+            + f", at {pct(w)}. That is {statements(t)[f'inside.top.{layer}'].text}. Then the MLP changes each "
+            "vector again.",
         )
 
     def mlp(self, layer: int, full: bool):
-        run = 1.0 if full else 0.5
-        self.highlight(layer, "MLP", run)
+        run = self.run
         if full:
             if self.trace.words["parallel_residual"]:
                 self.beat(
                     "MLP",
                     "The MLP changes each vector alone; here it runs beside attention (parallel residual).",
-                    say="Then the MLP, a small network applied to each vector on its own, here side by side with "
-                    "attention. The next layer repeats both.",
+                    say="Then the MLP, a small network applied to each vector on its own. Here it runs side by side "
+                    "with attention. The next layer repeats both.",
                 )
             else:
                 self.beat(
@@ -531,28 +570,33 @@ class InsideTransformer(TraceScene):
                     "The MLP: each vector is changed on its own, with no talk across positions.",
                     say="Then the MLP, a small network applied to each vector on its own. The next layer repeats both.",
                 )
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
+        self.highlight(layer, "MLP", run)
         self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
         self.update_columns(f"blocks.{layer}.hook_resid_post", run)
 
     def unembed(self):
         t = self.trace
         last = self.positions[-1]
-        self.play(FadeOut(self.marker), *(FadeOut(m) for m in [*self.columns[:-1], *self.tokens[:-1]]))
+        gone = [self.marker, *([self.arrows] if len(self.arrows) else []), *self.columns[:-1], *self.tokens[:-1]]
+        self.play(*(FadeOut(m) for m in gone))
         column_top = self.COLUMN_Y + self.columns[-1].height / 2
-        self.play(
-            self.tokens[-1].animate.move_to([-5.2, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-5.2, self.COLUMN_Y, 0]),
-        )
         final = self.column("ln_final.hook_normalized", last).move_to([-2.9, self.COLUMN_Y, 0])
         ln = label(f"final {t.words['norm']}", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
         self.beat(
             "Unembedding",
             f"Only the last vector predicts: after a final {t.words['norm']} it is multiplied by the "
             "unembedding matrix, one score per token.",
-            say="At the end, only the last vector predicts. Normalised and multiplied by the unembedding matrix, "
-            "it gives one score per token.",
+            say="At the end, only the last vector predicts. It is normalised, then multiplied by the unembedding "
+            "matrix, which gives one score per token.",
         )
-        self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln))
+        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 4
+        self.play(
+            self.tokens[-1].animate.move_to([-5.2, column_top + 0.4, 0]),
+            self.columns[-1].animate.move_to([-5.2, self.COLUMN_Y, 0]),
+            run_time=part,
+        )
+        self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln), run_time=part)
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
         bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
         title = sentence("probabilities: {d}", size=20, d=claim(statements(t)["continuation.distribution"]))
@@ -561,19 +605,21 @@ class InsideTransformer(TraceScene):
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
-        wu = label("× W_U", size=20, color=style.MUTED).next_to(arrow, UP, buff=0.1)
-        self.play(Create(arrow), FadeIn(wu))
+        wu = MathTex(r"\times W_U", font_size=28, color=style.MUTED).next_to(arrow, UP, buff=0.1)
+        self.play(Create(arrow), FadeIn(wu), run_time=part)
         self.play(
             FadeIn(title),
             LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
             FadeIn(bars.dots),
-            run_time=1.5,
+            run_time=max(part, 1.5),
         )
         top = step_entries(t, 0, 1)[0]
         self.beat(
             "Same numbers",
             "These are the same probabilities the model used to write its next token.",
-            say=f"A softmax turns the scores into probabilities: {spoken_token(top['display'])} at "
-            f"{pct(top['prob'])}, the very numbers the model drew from.",
+            say=f"A softmax turns the scores into probabilities. {spoken_token(top['display'], start=True)} gets "
+            f"{pct(top['prob'])}. These are the very numbers the model drew from.",
         )
+        self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
         self.wait(1.5)

@@ -23,7 +23,18 @@ from manim import (
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import ProbabilityBars, TokenBox, VectorColumn, label, number, sentence, statement, token_text
+from scenes.components import (
+    ProbabilityBars,
+    TokenBox,
+    VectorColumn,
+    label,
+    number,
+    sentence,
+    statement,
+    token_text,
+    with_symbols,
+)
+from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, pct, spoken_token
 from scenes.unembedding import vocab_path
 
@@ -82,15 +93,17 @@ class LastPosition(TraceScene):
             "Every position",
             "After the last layer every position has a final vector, not only the last one.",
             say="Back to the end of the network. After the last layer, every position has its own final vector, "
+            "not only the last. "
             + (
-                f"not only the last: the {len(t.token_ids)} tokens of the prompt give {n} of them."
+                f"The {len(t.token_ids)} tokens of this prompt give {n} of them."
                 if n > 1
-                else "not only the last; this prompt is one token, so there is one."
+                else "This prompt is a single token, so there is one."
             ),
         )
         self.play(FadeIn(self.heading), FadeIn(self.boxes), FadeIn(self.row_labels[-1]))
+        cue(self, 1)
         self.play(FadeIn(self.row_labels[-2]), LaggedStart(*(TransformFromCopy(b, v) for b, v in
-                  zip(self.boxes, self.vectors)), lag_ratio=0.12), run_time=1.6)  # fmt: skip
+                  zip(self.boxes, self.vectors)), lag_ratio=0.12), run_time=said_by(self, 2, 1.6))  # fmt: skip
 
     # Each final vector through the unembedding and softmax: a top guess rises from each column.
     def predict_everywhere(self):
@@ -105,19 +118,22 @@ class LastPosition(TraceScene):
             self.guesses.add(VGroup(name.move_to([x, self.GUESS_Y, 0]), share.move_to([x, self.GUESS_P_Y, 0])))
             self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_P_Y - 0.25, 0], buff=0,
                                   stroke_width=2, color=style.MUTED, max_tip_length_to_length_ratio=0.3))  # fmt: skip
-        how = label("× W_U, softmax", size=17, color=style.MUTED)
+        how = with_symbols("× $W_U$, softmax", size=17, color=style.MUTED)
         how.move_to([self.LEFT_X - 0.15 - how.width / 2, self.arrows[0].get_y(), 0])
         first, p0 = self.positions[0], int(top[self.positions[0]])
         self.beat(
             "Each predicts",
             "The same unembedding and softmax turn each final vector into a guess at the token after it.",
-            say=f"Each of them goes through the same unembedding and softmax, and predicts the token after it. "
+            say="Each one goes through the same unembedding and softmax, and guesses the token after it. "
             f"After {spoken_token(t.token_display[first])}, the top guess is "
             f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {pct(prob[first])}.",
         )
         self.play(FadeIn(how), LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), run_time=1.2)
         self.play(FadeIn(self.row_labels[2:4]), LaggedStart(*(TransformFromCopy(v.entries, g) for v, g in
-                  zip(self.vectors, self.guesses)), lag_ratio=0.12), run_time=2)  # fmt: skip
+                  zip(self.vectors, self.guesses)), lag_ratio=0.12), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        cue(self, 1)
+        self.first_mark = SurroundingRectangle(VGroup(self.boxes[0], self.guesses[0]), buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(self.first_mark), run_time=0.8)
 
     # Training knows the text: each position is scored against the token that really follows it.
     def score_in_training(self):
@@ -144,14 +160,17 @@ class LastPosition(TraceScene):
         self.beat(
             "Scored at once",
             "In training the text is known: every position is scored on the token that really follows it.",
-            say="In training, the text is known, so every position is scored at once on the token that really "
+            say="In training the text is known, so every position is scored at once on the token that really "
+            "follows it. "
             + (
-                f"follows it: one passage of {n} tokens gives {n - 1} lesson{'s' * (n > 2)}. Here, {hits.text}."
+                f"One passage gives a lesson at every position. Here, {hits.text}."
                 if n > 1
-                else "follows it. This prompt is a single token, so nothing in it follows."
+                else "This prompt is a single token, so nothing in it follows."
             ),
         )
-        self.play(FadeIn(self.row_labels[:2]), *([LaggedStart(*moves, lag_ratio=0.1)] if moves else []), run_time=2.2)
+        self.play(FadeIn(self.row_labels[:2]), dim(self.first_mark), *([LaggedStart(*moves, lag_ratio=0.1)] if moves else []),
+                  run_time=said_by(self, 0, 2.2))  # fmt: skip
+        cue(self, 2)
         self.play(FadeIn(self.verdict), FadeIn(self.nexts[-1]))
 
     # Generating, only the last position's guess is new: it is the one sampled from.
@@ -167,11 +186,15 @@ class LastPosition(TraceScene):
         self.beat(
             "The last position",
             "The next token is read from the last position: there is no extra position for it.",
-            say=f"So where does the next token come from? From the last position: {found.text}. Its guess, "
-            f"{spoken_token(t.info['vocab_display'][str(top)])} at {pct(t['positions.top_probs'][last])}, heads "
-            "the distribution we sample from.",
+            say="So where does the next token come from? From the last position, and there is no extra one. Its "
+            f"guess, {spoken_token(t.info['vocab_display'][str(top)])}, heads the distribution we draw from.",
         )
-        self.play(Create(self.mark), ReplacementTransform(self.verdict, count), run_time=1.2)
+        self.play(Create(self.mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(ReplacementTransform(self.verdict, count), run_time=1.2)
+        cue(self, 2)  # its guess: the mark closes in on it
+        self.play(self.mark.animate.become(SurroundingRectangle(self.guesses[-1], buff=0.08, color=style.NEXT_SLOT)),
+                  run_time=max(1.0, 0.5 * said_by(self, 2)))  # fmt: skip
         self.count = count
 
     # The last column's guess travels into the distribution the next scenes work with.
@@ -193,13 +216,13 @@ class LastPosition(TraceScene):
             head.shift(LEFT * (head.get_right()[0] - config.frame_width / 2 + 0.3))
         others = [m for k in range(len(self.positions) - 1) for m in
                   (self.boxes[k], self.vectors[k], self.arrows[k], self.guesses[k], self.nexts[k])]  # fmt: skip
-        self.play(*(FadeOut(m) for m in others), FadeOut(self.row_labels[:2]), run_time=0.8)
         self.beat(
             "Sampled from",
             "Its distribution over the whole vocabulary is the one the next token is drawn from.",
-            say=f"That last distribution, over all {big(t.meta['vocab_size'])} tokens, is the one the next scenes "
-            "work with: softmax, temperature, and the draw.",
+            say=f"That last distribution, over all {big(t.meta['vocab_size'])} tokens, is what the next scenes work "
+            "with. The next token is drawn from it.",
         )
+        self.play(*(FadeOut(m) for m in others), FadeOut(self.row_labels[:2]), run_time=0.8)
         self.play(column.animate.set_x(target_x), run_time=1.0)
         first = bars.rows[0]
         guess = self.guesses[-1]
@@ -209,4 +232,3 @@ class LastPosition(TraceScene):
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in rest), lag_ratio=0.12),
                   *(FadeIn(r.name) for r in rest), *(FadeIn(r.pct) for r in rest), FadeIn(bars.dots), run_time=1.5)  # fmt: skip
         self.bars = bars
-        self.wait(1)

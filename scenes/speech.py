@@ -102,12 +102,40 @@ def plain_quote(text: str, otherwise: str, limit: int = 80) -> str:
     return otherwise
 
 
+def opening(text: str) -> str:
+    """A clause (a statement's words, say) that starts a spoken sentence: its first letter capitalised."""
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """A sentence that goes on after other words: its first letter in lower case ('One learned…' → 'one learned…')."""
+    return text[:1].lower() + text[1:]
+
+
+def aloud(text: str) -> str:
+    """Written words (a statement's, say) as sentences to speak: a bracketed remark becomes a clause after a
+    comma, so does a sentence's first colon, a semicolon ends a sentence, and each sentence starts with a capital
+    and ends with a full stop: 'plurals score higher (90% of 10 pairs); one to four: in order' → 'Plurals score
+    higher, 90% of 10 pairs. One to four, in order.'"""
+    text = re.sub(r"\s*\(([^()]*)\)", r", \1", text.strip())
+    parts = [opening(part.strip().replace(": ", ", ", 1)) for part in text.split(";") if part.strip()]
+    return " ".join(part if part[-1] in ".!?" else part + "." for part in parts)
+
+
 def listing(items: list[str]) -> str:
     """'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-SAID_AS = {"×": " times ", "≈": "about ", "W_E": "W E", "W_U": "W U", "LayerNorm": "layer norm", "-gpt": " G P T"}
+SAID_AS = {
+    "×": " times ",
+    "≈": "about ",
+    " · ": " dot ",
+    "W_E": "W E",
+    "W_U": "W U",
+    "LayerNorm": "layer norm",
+    "-gpt": " G P T",
+}
 NUMBER = re.compile(r"((?<!\w)[−-])?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%| (?:million|billion|trillion))?")
 QUOTED = re.compile(r"“([^”]*)”")
 
@@ -129,7 +157,9 @@ def speakable(text: str) -> str:
 
     def token(m: re.Match) -> str:
         inner = m.group(1)
-        return inner if re.search(r"[A-Za-z0-9]", inner) else "this token"
+        if not re.search(r"[A-Za-z0-9]", inner):
+            return "this token"
+        return re.sub(r"(?<=\w)[^\w\s'’]+(?=\w)", " ", inner)  # "feet.cause" is said "feet cause", not "feet dot cause"
 
     text = QUOTED.sub(token, text)
     text = re.sub(r"(?<![\w.])\+(?=\d)", "", text)  # a sign shown on a positive value is not said

@@ -31,7 +31,8 @@ from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import ProbabilityBars, TokenBox, claim, flow, label, number, sentence, statement, token_text
-from scenes.speech import pct, plain_quote, spoken_token
+from scenes.pacing import paced, travel
+from scenes.speech import aloud, pct, plain_quote, spoken_token
 
 # ---------------------------------------------------------------------------------------------------------
 # Transformers everywhere: reference facts about other transformers, drawn; then this Trace's GPT.
@@ -144,10 +145,13 @@ class TransformersEverywhere(TraceScene):
             "Translation",
             "The first transformer (Google, 2017) translated text, English to German.",
             static=True,
-            say="Transformers were invented at Google in 2017, in a paper called Attention Is All You Need, to "
-            "translate text, for example from English to German.",
+            say="Transformers were invented at Google in 2017, to translate text, for example from English to "
+            "German. The paper was called Attention Is All You Need.",
         )
         self.play(*panel.build(), run_time=1.5)
+        # The eye goes from the task to the paper as the narrator names them.
+        mark = travel(self, [panel.title, panel.reference], paced(self.beats[-1]["audio"], 1.0, 0.7), buff=0.08)
+        self.play(FadeOut(mark), run_time=0.4)
         self.beat(
             "Words through",
             "The English words go in; the German words come out.",
@@ -171,16 +175,17 @@ class TransformersEverywhere(TraceScene):
 
     def other_kinds(self):
         said = [
-            "Today the same design hears: it turns speech into text.",
-            "It speaks: text into speech.",
-            "And it draws: text into pictures.",
+            "Today the same design also hears. Speech goes in, and text comes out.",
+            "It also speaks. Here text goes in, and speech comes out.",
+            "And it draws. A few words go in, and a picture comes out.",
         ]
         pictures = {"speech": waveform, "image": pixel_image}
-        self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
-        for (title, ref, src, dst), cell, say in zip(self.KINDS, self.CELLS[1:], said):
+        for k, ((title, ref, src, dst), cell, say) in enumerate(zip(self.KINDS, self.CELLS[1:], said)):
             source, target = (pictures[x]() if x in pictures else words(x) for x in (src, dst))
             panel = TaskPanel(title, ref, source, target).move_to(cell)
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
+            if k == 0:  # translation makes room as the next kind is named
+                self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
             self.play(*panel.build(), FadeIn(source), run_time=1.0)
             self.play(out_of_box(panel), run_time=1.0)
             self.regroup(panel)
@@ -232,28 +237,30 @@ class TransformersEverywhere(TraceScene):
         self.beat(
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
-            say="A GPT is one more kind. Text goes in, here our prompt. What comes out is not a sentence but a "
-            f"probability for every possible next token: {spoken_token(top1['display'])} gets {pct(top1['prob'])}.",
+            say="A GPT is one more kind. Text goes in, here our prompt. What comes out is not a sentence, but a "
+            f"probability for every possible next token. {spoken_token(top1['display'], start=True)} gets "
+            f"{pct(top1['prob'])}.",
         )
+        part = paced(self.beats[-1]["audio"], 4.5, 0.85) / 4.5  # the picture follows the sentence, part by part
         self.play(FadeIn(in_title), *([FadeIn(prompt[0])] if len(shown) < n else []),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=1.0)  # fmt: skip
-        self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=1.0)
+                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=part)  # fmt: skip
+        self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=part)
         fed = [b.copy() for b in boxes]
-        self.play(*(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed), run_time=1.0)
+        self.play(*(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed), run_time=part)
         self.remove(*fed)
         self.play(
             GrowArrow(arrows[1]),
             FadeIn(out_title),
             LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
             FadeIn(bars.dots),
-            run_time=1.5,
+            run_time=1.5 * part,
         )
 
     def zoom_in(self):
         self.beat(
             "Zoom in",
             "This lecture opens up the GPT kind, with its real numbers.",
-            say="This is the kind we open up in this lecture: a GPT, with the real numbers of this run.",
+            say="This is the kind we open up in this lecture. A GPT, with the real numbers of this run.",
         )
         target = self.gpt_panel.copy().scale(1.25).move_to([0, 0.2, 0])
         self.fit_width(target)
@@ -349,33 +356,38 @@ class Chat(TraceScene):
         self.beat(
             "A script",
             "A chatbot is a GPT continuing a script: a system prompt, the user's words, the assistant's turn.",
-            say="A chatbot is a GPT like this one, continuing a script. The script starts with a system prompt "
-            "that sets the scene, then come the user's words, then the start of the assistant's turn.",
+            say="A chatbot is a GPT like this one, continuing a script. "
+            "The script opens with a system prompt, which sets the scene.",
         )
         self.show_row(0)
+        if self.rows[0][1]:  # the opening picture comes at once: the eye then reads the system prompt along
+            mark = travel(self, self.rows[0][1], paced(self.beats[-1]["audio"], 1.0, 0.6))
+            self.play(FadeOut(mark), run_time=0.3)
         source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
         self.beat(
             "User",
             "The user's words: here, " + source + ".",
             static=True,
-            say="The user's words come next, written as a line of the story; here the girl asks with "
+            say="Then come the user's words, written as a line of the story. Here the girl asks with "
             + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
         )
         self.show_row(1)
         self.beat(
             "Assistant",
             "The assistant's turn is opened; the model writes the rest, one token at a time.",
-            say="Then the assistant's turn is opened, and left for the model to finish, "
-            "one token at a time, exactly as it continues any text.",
+            say="Then the assistant's turn is opened. The model finishes it one token at a time, "
+            "just as it continues any text.",
         )
         self.show_row(2)
         self.bars = self.bars_title = self.pick = None
 
     def show_row(self, k: int):
+        """A part of the script, its tokens written in one by one while the narrator introduces it."""
         heading, boxes, items = self.rows[k]
         dots = [m for m in items[1:2] if m not in boxes]  # the "…" of a long line
         self.play(FadeIn(heading), *(FadeIn(d) for d in dots),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.05))  # fmt: skip
+                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.05),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
 
     def reply_cell(self, i: int) -> VGroup:
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
@@ -404,18 +416,24 @@ class Chat(TraceScene):
         bars.shift([right - 1.9 - bars.rows[0].bar.get_left()[0], 2.95 - bars.get_top()[1], 0])
         return bars
 
+    # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
+    FAST_WORDS = {  # step: (caption, narration)
+        0: ("The loop goes on, faster: each token drawn joins the script.",
+            "Each drawn token joins the script, and the longer script goes back in. From here the loop runs faster."),
+        6: ("It stops at the closing quote, a new line, or {n} tokens.",
+            "It stops when the owl's quote is closed, when the line ends, or after {n} tokens."),
+        12: ("Under each reply token: its probability when it was drawn.",
+             "Under each token of the reply, a bar shows the chance it had when it was drawn."),
+    }  # fmt: skip
+
     def reply_step(self, i: int, full: bool):
         step = self.steps[i]
-        run = 1.0 if full else 0.35
-        if i == self.FULL_STEPS:
-            self.beat(
-                "Faster",
-                "The loop goes on, faster: it stops at the closing quote, a new line, or {n} tokens.",
-                n=(self.chat["max_tokens"], "info.chat.max_tokens", "int"),
-                say="Each token drawn is appended to the script, and the script goes back in. From here the loop "
-                "runs faster, until the owl's quote is closed, the line ends, or the reply reaches "
-                f"{self.chat['max_tokens']} tokens.",
-            )
+        run = 1.0 if full else 0.3
+        fast = i - self.FULL_STEPS
+        if fast in self.FAST_WORDS:
+            n, (caption, said) = self.chat["max_tokens"], self.FAST_WORDS[fast]
+            fields = {"n": (n, "info.chat.max_tokens", "int")} if "{n}" in caption else {}
+            self.beat("Faster", caption, say=said.format(n=n), **fields)
         bars = self.alternatives(i)
         right = config.frame_width / 2 - style.FRAME_MARGIN
         title = VGroup(label("next token", size=18, color=style.MUTED),
@@ -423,33 +441,29 @@ class Chat(TraceScene):
         for line in title:
             self.fit_width(line, right - 1.9)  # clear of the script (only a long top-k and top-p title shrinks)
         title.arrange(DOWN, buff=0.08, aligned_edge=RIGHT).next_to(bars, UP, buff=0.2).set_x(right - title.width / 2)
+        rank = step["chosen_rank"]
+        path = f"info.chat.reply.steps.{i}"
+        if rank <= self.BARS:
+            pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            source = bars.rows[rank - 1].name
+        else:
+            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=18, color=style.NEXT_SLOT,
+                            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
+                            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
+                            r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
+            self.fit_width(pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
+            pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - pick.width / 2)
+            source = pick
+        who = spoken_token(step["chosen_display"])
         if i == 0:
             self.beat(
                 "Predict",
                 "Its probabilities for the reply's first token.",
-                say=f"The model gives every token a probability of opening the reply. "
+                say="The model gives every token a chance of opening the reply. "
                 f"{spoken_token(step['top'][0]['display'], start=True)} leads with {pct(step['top'][0]['prob'])}.",
             )
             self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
-                      FadeIn(bars.dots), run_time=1.5 * run)  # fmt: skip
-        else:
-            self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
-                      FadeOut(self.pick), run_time=run)  # fmt: skip
-        self.bars, self.bars_title = bars, title
-        rank = step["chosen_rank"]
-        path = f"info.chat.reply.steps.{i}"
-        if rank <= self.BARS:
-            self.pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
-            source = bars.rows[rank - 1].name
-        else:
-            self.pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=18, color=style.NEXT_SLOT,
-                                 tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-                                 p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                                 r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
-            right = config.frame_width / 2 - style.FRAME_MARGIN
-            self.fit_width(self.pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
-            self.pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - self.pick.width / 2)
-            source = self.pick
+                      FadeIn(bars.dots), run_time=paced(self.beats[-1]["audio"], 1.5, 0.5))  # fmt: skip
         if full:
             self.beat(
                 "Reply",
@@ -457,18 +471,31 @@ class Chat(TraceScene):
                 static=True,
                 tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
                 p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                say=("Drawn at random, in proportion to those chances: " if i == 0 else "Another draw: ")
-                + f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
+                say=f"One token is drawn at random, in proportion to those chances. Out comes {who}, at "
+                f"{pct(step['chosen_prob'])}."
+                if i == 0
+                else f"The longer script goes back in, and the chances change. This time {who} is drawn, at "
+                f"{pct(step['chosen_prob'])}.",
             )
-        if rank <= self.BARS:
-            self.play(Create(self.pick), run_time=run)
-        else:
-            self.play(FadeOut(bars.dots), FadeIn(self.pick), run_time=run)
+            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         cell = self.cells[i]
-        mark = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
-        self.play(Create(mark), run_time=0.5 * run)
-        self.play(ReplacementTransform(source.copy(), cell.box), FadeOut(mark), run_time=run)
-        self.play(FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN), FadeIn(cell.percent), run_time=0.6 * run)
+        slot = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
+        if i:  # the new chances replace the old (a note of a token drawn beyond them takes the ⋮'s place)
+            if rank > self.BARS:
+                bars.dots.set_opacity(0)
+            self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+                      Transform(self.slot, slot), run_time=run)  # fmt: skip
+            self.remove(self.slot)
+            self.add(slot)
+        else:
+            self.play(Create(slot), *([FadeOut(bars.dots)] if rank > self.BARS else []), run_time=0.5)
+        if self.pick is None:
+            self.play(Create(pick) if rank <= self.BARS else FadeIn(pick), run_time=run)
+        else:  # the mark moves to the token drawn
+            self.play(ReplacementTransform(self.pick, pick), run_time=run)
+        self.bars, self.bars_title, self.pick, self.slot = bars, title, pick, slot
+        self.play(ReplacementTransform(source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
+                  FadeIn(cell.percent), run_time=run)  # fmt: skip
 
     def verdict(self):
         found = statements(self.trace)
@@ -480,15 +507,25 @@ class Chat(TraceScene):
         self.fit_width(lines)
         lines.move_to([self.LEFT_X, self.bottom - 0.05, 0], aligned_edge=UP + LEFT)
         if self.bars is not None:
-            self.play(FadeOut(self.pick), run_time=0.3)
-        quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "")
+            self.play(FadeOut(self.pick), FadeOut(self.slot), run_time=0.3)
+        quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
             "The model continues the script, for better or worse: {e}.",
             e=claim(ending),
-            say="That is the whole trick: the model continued the script, for better or worse. "
-            + (f"It wrote {quoted}; " if quoted else "")
-            + f"{ending.text}. A large chatbot does the same, with a far better model trained on dialogue.",
+            say="That is the whole trick. The model continued the script, for better or worse. "
+            + (f"It wrote {quoted}. " if quoted else "Its reply is the row of tokens you see. ")
+            + aloud(ending.text),
         )
-        self.play(FadeIn(lines, shift=0.1 * UP))
+        cells = [c.box for c in self.cells] or self.opener
+        if cells:  # the eye follows the reply, token by token, as it is read
+            sweep = travel(self, cells, paced(self.beats[-1]["audio"], 1.5, 0.6))
+            self.play(FadeOut(sweep), FadeIn(lines, shift=0.1 * UP))
+        else:
+            self.play(FadeIn(lines, shift=0.1 * UP))
+        self.beat(
+            "Larger models",
+            "A large chatbot does the same, with a larger model trained on dialogue.",
+            say="A large chatbot does just the same, with a far larger model, trained on dialogue.",
+        )
         self.wait(1.5)

@@ -14,6 +14,7 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
+    Dot,
     FadeIn,
     FadeOut,
     GrowArrow,
@@ -21,6 +22,7 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    MoveAlongPath,
     Rectangle,
     ReplacementTransform,
     SurroundingRectangle,
@@ -31,6 +33,7 @@ from manim import (
     VGroup,
     always_redraw,
     config,
+    linear,
 )
 
 from model.claims import RULES, Statement, statements
@@ -49,7 +52,9 @@ from scenes.components import (
     sentence,
     statement,
     token_text,
+    with_symbols,
 )
+from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, pct, spoken_token
 
 BARS = 8
@@ -96,11 +101,14 @@ class Unembedding(TraceScene):
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
-            say=f"At the end of the network, the last position's vector, for "
-            f"{spoken_token(t.token_display[self.last])}, is rescaled by a final {norm}. It alone predicts the "
-            "next token.",
+            say="At the end of the network sits the vector of the last position, for "
+            f"{spoken_token(t.token_display[self.last])}. A final {norm} rescales it. This one vector now predicts "
+            "the next token.",
         )
         self.play(FadeIn(self.vector), FadeIn(title))
+        cue(self, 1)
+        self.vector_mark = SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)
+        self.play(Create(self.vector_mark), run_time=0.8)
 
     def multiply(self):
         t = self.trace
@@ -127,7 +135,7 @@ class Unembedding(TraceScene):
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
         equals = label("=", size=28).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
-        head = label("W_U, one row per token", size=18, color=style.POSITIVE).move_to(
+        head = with_symbols("$W_U$, one row per token", size=18, color=style.POSITIVE).move_to(
             [matrix.get_x(), self.vector_title.get_y(), 0]
         )
         logit_head = label("logits", size=18, color=style.MUTED).move_to(
@@ -143,26 +151,30 @@ class Unembedding(TraceScene):
         self.beat(
             "Unembedding",
             "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
-            say=f"The unembedding matrix has a row per token. Each row's dot product with the vector is that token's "
-            f"score, its logit: {spoken_token(t.info['vocab_display'][str(ids[0])])} scores {dec(logits[0])}.",
+            say="The unembedding matrix has one row for every token of the vocabulary. Each row meets the "
+            "vector in a dot product. The result is that token's score, its logit. "
+            f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
+            "row, every token gets one.",
         )
-        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims))
-        self.play(FadeIn(equals), FadeIn(logit_head))
+        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
+                  dim(self.vector_mark), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        cue(self, 1)
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(mark), run_time=0.5)
-        for r, row in enumerate(self.table.rows):  # one row after another meets the vector and becomes a bar
-            if r:
-                target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
-                self.play(mark.animate.become(target), run_time=0.3)
-            meet = matrix.grid[r][: self.COLS].copy()
-            self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=0.6 if r else 1.0)
-            self.play(
-                ReplacementTransform(meet, row.value),
-                TransformFromCopy(names[r], row.name),
-                GrowFromEdge(row.bar, LEFT),
-                run_time=0.6 if r else 1.0,
-            )
-        self.play(FadeOut(mark), run_time=0.3)
+        self.play(Create(mark), FadeIn(equals), FadeIn(logit_head), run_time=0.6)
+        first = self.table.rows[0]  # the first row meets the vector and becomes a bar, slowly, as it is said
+        meet = matrix.grid[0][: self.COLS].copy()
+        self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=1.2)
+        cue(self, 2)
+        self.play(ReplacementTransform(meet, first.value), TransformFromCopy(names[0], first.name),
+                  GrowFromEdge(first.bar, LEFT), run_time=1.2)  # fmt: skip
+        cue(self, 3)
+        self.play(mark.animate.become(SurroundingRectangle(first, buff=0.06, color=style.NEXT_SLOT)), run_time=0.6)
+        cue(self, 4)
+        for r, row in list(enumerate(self.table.rows))[1:]:  # then row after row, quickly
+            target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
+            self.play(mark.animate.become(target), TransformFromCopy(matrix.grid[r][: self.COLS], row.value),
+                      TransformFromCopy(names[r], row.name), GrowFromEdge(row.bar, LEFT), run_time=0.6)  # fmt: skip
+        self.play(dim(mark), run_time=0.3)
         self.names, self.matrix, self.logits = names, matrix, logits
 
     def whole_vocabulary(self):
@@ -203,14 +215,19 @@ class Unembedding(TraceScene):
         self.beat(
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
-            say=f"Sorted, the highest scores are the likeliest tokens. Every one of the "
-            f"{big(t.meta['vocab_size'])} tokens gets a score; the histogram counts how many fall at each value. Highest: "
-            f"{spoken_token(t.info['vocab_display'][str(high)])}, at {dec(logits[high])}; lowest, "
-            f"{spoken_token(t.info['vocab_display'][str(low)])}, at {dec(logits[low])}.",
+            say="Sorted, the highest scores belong to the likeliest tokens. In fact every one of the "
+            f"{big(t.meta['vocab_size'])} tokens gets a score. This histogram counts how many scores fall at each "
+            f"value. At the top end sits {spoken_token(t.info['vocab_display'][str(high)])}. At the bottom, "
+            f"{spoken_token(t.info['vocab_display'][str(low)])}.",
         )
-        self.play(*moves, run_time=1.2)
-        self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), run_time=2)
-        self.play(*(FadeIn(e) for e in ends), FadeIn(count))
+        self.play(*moves, run_time=said_by(self, 0, 1.2))
+        cue(self, 1)
+        self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), FadeIn(count),
+                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        cue(self, 3)
+        self.play(FadeIn(ends[1], shift=0.1 * UP))
+        cue(self, 4)
+        self.play(FadeIn(ends[0], shift=0.1 * UP))
         if len(notes):
             notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(bars, UP, buff=0.15).align_to(axis, LEFT)
             if notes.get_top()[1] > self.matrix.get_bottom()[1] - 0.45:  # the histogram's low end is free
@@ -222,10 +239,13 @@ class Unembedding(TraceScene):
         self.beat(
             "Why the last",
             "In training every position predicts its own next token; to continue the text only the last one counts.",
-            say="Every position predicts its own next token, and training scores them all. To continue the text, "
-            "only the last one is new.",
+            say="Every position gets scores like these, and training uses them all. To continue the text, only the "
+            "last one counts.",
         )
-        self.wait(1.5)
+        self.play(Create(mark := SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        cue(self, 1)
+        self.play(mark.animate.set_stroke(width=7), run_time=0.8)
 
 
 class BarRows(VGroup):
@@ -294,10 +314,16 @@ class Softmax(TraceScene):
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
-            say="Logits can be any numbers: here are the highest, from the unembedding. Softmax turns them into "
-            "probabilities, positive and adding up to one. Watch the bars.",
+            say="Logits can be any numbers, even negative ones. Here are the highest, from the unembedding. Softmax "
+            "turns them into probabilities, positive and adding up to one.",
         )
         self.play(FadeIn(self.table), FadeIn(self.head), FadeIn(self.formula))
+        cue(self, 1)
+        mark = SurroundingRectangle(VGroup(*(row.bar for row in self.table.rows)), buff=0.08, color=style.NEXT_SLOT)
+        self.play(Create(mark), run_time=0.8)
+        cue(self, 2)
+        self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)))
+        self.mark = mark
 
     def place_head(self, head):
         return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
@@ -326,20 +352,27 @@ class Softmax(TraceScene):
             "Exponentiate",
             "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
             m=(sm["shift"], "info.softmax.shift", "value"),
-            say=f"Step one: subtract the largest logit, {dec(sm['shift'])}, which changes no probability, and raise "
-            f"e to each. The top token gets one, the next {dec(exps[1], 2)}. Every other token of the vocabulary "
-            "gets its own small amount: together, the grey bar.",
+            say=f"Step one: subtract the largest logit, {dec(sm['shift'], 2)}, from every logit. That changes no "
+            "probability, and keeps the numbers small. Then raise e to each. The top token now gets exactly one. "
+            "All the other tokens of the vocabulary add up to the grey bar.",
         )
-        self.play(FadeIn(line), ReplacementTransform(self.head, head))
+        self.play(FadeIn(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(ReplacementTransform(self.head, head))
+        cue(self, 2)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
-            run_time=2,
+            run_time=said_by(self, 2, 1.5),
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
         self.stages.append(values)
-        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT))
+        cue(self, 3)
+        top = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.play(Create(top), run_time=0.8)
+        cue(self, 4)
+        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), dim(top), run_time=said_by(self, 4, 1.0))
         self.head, self.others_bar = head, others_bar
 
     def normalise(self):
@@ -366,14 +399,17 @@ class Softmax(TraceScene):
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-            say=f"Step two: add them up over all {big(t.meta['vocab_size'])} tokens, "
-            f"{dec(sm['sum_exp_shifted'], 2)}. Laid end to end, they make one bar. Step three: divide each by the "
-            f"sum, and every bar shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
-            f"gets {pct(sm['probs'][0])}.",
+            say=f"Step two: add them all up, over every token. Laid end to end, they make one long bar, "
+            f"{dec(sm['sum_exp_shifted'], 2)} in total. Step three: divide each by the sum. Every bar shrinks by the "
+            f"same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} gets "
+            f"{pct(sm['probs'][0])}.",
         )
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(FadeIn(line2), FadeIn(total_name))
-        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total), run_time=2)
+        self.play(FadeIn(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
+                  run_time=said_by(self, 1, 2.0))  # fmt: skip
+        cue(self, 2)
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
         others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
@@ -383,13 +419,17 @@ class Softmax(TraceScene):
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=18, color=style.MUTED))
         self.play(FadeIn(line3), ReplacementTransform(self.head, head))
+        cue(self, 3)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             Transform(self.others_bar, others_bar),
             *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeIn(self.others_value),
-            run_time=2,
+            run_time=said_by(self, 3, 1.5),
         )
+        cue(self, 4)
+        self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.play(Create(self.top_mark), run_time=0.8)
         self.segments, self.sum_label = segments, VGroup(total_name, total)
         self.stages.append(values)
 
@@ -404,11 +444,12 @@ class Softmax(TraceScene):
         self.beat(
             "The rest",
             "The shown tokens and all the others together: the whole distribution.",
-            say=f"All the other tokens together take {pct(sm['others'])}: the grey piece of the bar. With the {n} "
-            "shown, that is the whole distribution: the probabilities add up to one.",
+            say=f"All the other tokens together take {pct(sm['others'])}, the grey piece of the bar. With the {n} "
+            "shown, that is the whole distribution, and the probabilities add up to one.",
         )
-        self.play(Create(mark), FadeIn(total))
-        self.wait(1.5)
+        self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(FadeIn(total, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.5)
 
 
 class Temperature(TraceScene):
@@ -448,6 +489,10 @@ class Temperature(TraceScene):
         )
         self.dial_mob = self.dial()
         self.play(FadeIn(self.formula), FadeIn(self.dial_mob))
+        cue(self, 1)
+        mark = SurroundingRectangle(self.formula, buff=0.12, color=style.TEMPERATURE)
+        self.play(Create(mark), run_time=0.8)
+        self.mark = mark
 
     def top_ids(self) -> list[int]:
         return [i for i, _ in top_entries(self.trace["logits"], BARS)]
@@ -487,22 +532,30 @@ class Temperature(TraceScene):
         tracker = ValueTracker(1.0)
         self.bars = always_redraw(lambda: self.bars_at(round(tracker.get_value(), 2)))
         top = self.top_ids()[0]
-        display = spoken_token(self.trace.info["vocab_display"][str(top)])
+        name = self.trace.info["vocab_display"][str(top)]
+        display = spoken_token(name)
         self.beat(
             "T = 1",
             "At T = 1 these are the model's own probabilities.",
-            say=f"At T equal to one, nothing changes: {display} has {pct(softmax(self.trace['logits'], 1.0)[top])}.",
+            say=f"At a temperature of one, nothing changes. {spoken_token(name, True)} keeps its "
+            f"{pct(softmax(self.trace['logits'], 1.0)[top])}.",
         )
-        self.play(FadeIn(self.bars))
+        self.play(FadeIn(self.bars), dim(self.mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(Create(first := SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)),
+                  run_time=0.8)  # fmt: skip
+        (low, _), (high, _), (end, last) = self.SWEEP[1:]
         self.beat(
             "Low and high T",
             "Lower T sharpens the distribution; higher T flattens it towards uniform.",
-            say=f"Turn it down, and gaps between logits grow: at 0.2, {display} takes "
-            f"{pct(softmax(self.trace['logits'], 0.2)[top])}. Turn it up to 5, and it drops to "
-            f"{pct(softmax(self.trace['logits'], 5.0)[top])}.",
+            say=f"Turn it down, and the gaps between logits grow. At {low:g}, {display} takes "
+            f"{pct(softmax(self.trace['logits'], low)[top])}. Turn it up, and the bars even out. At {high:g}, it "
+            f"drops to {pct(softmax(self.trace['logits'], high)[top])}.",
         )
-        for target, seconds in self.SWEEP[1:]:
-            self.play(tracker.animate.set_value(target), run_time=seconds)
+        self.play(dim(first), tracker.animate.set_value(low), run_time=said_by(self, 1, 2.0))
+        cue(self, 2)
+        self.play(tracker.animate.set_value(high), run_time=said_by(self, 3, 2.5))
+        self.play(tracker.animate.set_value(end), run_time=last)
         self.bars.clear_updaters()
         self.tracker = tracker
 
@@ -521,13 +574,13 @@ class Temperature(TraceScene):
         self.beat(
             "T = 0",
             "T = 0 means: always the most likely token (the argmax).",
-            say=f"T equal to zero means the limit: all probability on the likeliest token, "
-            f"{spoken_token(self.trace.info['vocab_display'][str(top)])}, picked every time.",
+            say="At a temperature of zero, all the probability goes to the likeliest token. "
+            f"{spoken_token(self.trace.info['vocab_display'][str(top)], start=True)} is picked every time.",
         )
-        self.play(ReplacementTransform(self.bars, zero), run_time=1.5)
+        self.play(ReplacementTransform(self.bars, zero), run_time=said_by(self, 0, 1.5))
+        cue(self, 1)
         self.play(Create(pick), FadeIn(argmax))
-        self.wait(1)
-        self.play(FadeOut(zero), FadeOut(pick), FadeOut(argmax), FadeOut(self.dial_mob))
+        self.zero_parts = [zero, pick, argmax, self.dial_mob]
 
     def three_continuations(self):
         t = self.trace
@@ -559,17 +612,30 @@ class Temperature(TraceScene):
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
             say=self.comparison_words(),
         )
-        self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col) for col in columns), lag_ratio=0.4), run_time=2.5)
-        self.wait(2)
+        self.play(*(FadeOut(m) for m in self.zero_parts), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
+        for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
+            cue(self, c + 1)
+            self.play(FadeIn(col, shift=0.1 * DOWN), run_time=1.0)
+        cue(self, len(columns) + 1)
+        self.play(*(col[1][0].animate.set_color(style.TEXT) for col in columns), run_time=1.0)
 
     def comparison_words(self) -> str:
-        runs, found = self.trace.info["comparisons"], statements(self.trace)
-        judged = [f"at {run['temperature']:g}, {found[f'comparisons.{c}'].text}" for c, run in enumerate(runs)]
-        return (
-            "The same prompt and seed at three temperatures, each judged by how the model ranked the tokens drawn: "
-            + "; ".join(judged)
-            + "."
-        )
+        """The same prompt at each temperature, one sentence each: what that temperature does to the choice (the
+        judging words stay on screen, from the claims)."""
+        runs = self.trace.info["comparisons"]
+        said = ["Here is the same prompt, continued with the same seed at different temperatures."]
+        for run in runs:
+            T = run["temperature"]
+            if T == 0:
+                said.append("At zero it takes the likeliest token every time.")
+            elif T == 1:
+                said.append("At one it draws from the model's own probabilities.")
+            elif T > 1:
+                said.append(f"At {T:g} the distribution is flatter, so less likely tokens are drawn more often.")
+            else:
+                said.append(f"At {T:g} the distribution is sharper, so the likeliest tokens win more often.")
+        said.append("Under each row, a line says how the model itself ranks the tokens drawn.")
+        return " ".join(said)
 
 
 class TopKTopP(TraceScene):
@@ -581,7 +647,6 @@ class TopKTopP(TraceScene):
         self.heading()
         self.panel("top_k", -3.55)
         self.panel("top_p", 3.55)
-        self.wait(1.5)
 
     def heading(self):
         """The untruncated distribution first: what the two cuts start from."""
@@ -591,28 +656,37 @@ class TopKTopP(TraceScene):
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
         self.base = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.4, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
+        others = sentence("all other tokens: {p}", size=18, color=style.MUTED,
+                          p=(t.info["softmax"]["others"], "info.softmax.others", "percent"))  # fmt: skip
+        others.next_to(self.base.dots, RIGHT, buff=0.3)
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
-            say=f"Below these {len(top)} bars, the other {big(t.meta['vocab_size'] - len(top))} tokens share "
-            f"{pct(t.info['softmax']['others'])}. Many systems cut off that tail before drawing.",
+            say=f"Here again are the likeliest next tokens. All the others below them share "
+            f"{pct(t.info['softmax']['others'])}. Many systems cut off that long tail before drawing.",
         )
-        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1), FadeIn(self.base.dots))
+        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT))
+        cue(self, 2)
+        self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE))
+        self.others = others
 
     def panel_words(self, kind: str) -> str:
         demo = self.trace.info["truncation"]
         part = demo[kind]
         drawn = spoken_token(self.trace.info["vocab_display"][str(part["chosen_id"])])
-        first = spoken_token(self.trace.info["vocab_display"][str(part["top"][0][0])])
+        first = spoken_token(self.trace.info["vocab_display"][str(part["top"][0][0])], start=True)
         if kind == "top_k":
             return (
-                f"Top-k keeps the {demo['k']} likeliest, which held {pct(part['kept_mass'])}; the rest is cut, "
-                f"and the kept bars grow to fill one hundred percent: {first} now has {pct(part['top'][0][1])}. "
-                f"The draw: {drawn}."
+                f"Top-k keeps only the {demo['k']} likeliest tokens. Everything below them is cut. Together they "
+                f"held {pct(part['kept_mass'])}, so each is divided by that, and they grow to fill the whole. "
+                f"{first} now has {pct(part['top'][0][1])}. The draw gives {drawn}."
             )
         return (
-            f"Top-p keeps the fewest tokens holding {pct(demo['p'])} of the probability: here {part['kept']}. "
-            f"They grow the same way. The draw: {drawn}."
+            f"Top-p keeps the fewest tokens that together hold {pct(demo['p'])} of the probability. Here that takes "
+            f"{part['kept']} tokens. They grow the same way. The draw gives {drawn}."
         )
 
     def entries(self, pairs, path: str) -> list[dict]:
@@ -627,16 +701,11 @@ class TopKTopP(TraceScene):
         base = f"info.truncation.{kind}"
         if kind == "top_k":
             title = sentence("top-k, k = {k}", size=26, k=(demo["k"], "info.truncation.k", "int"))
-            note = sentence("keeps {n} tokens", size=18, color=style.MUTED, n=(part["kept"], f"{base}.kept", "int"))
         else:
             title = sentence("top-p, p = {p}", size=26, p=(demo["p"], "info.truncation.p", "float"))
-            note = sentence(
-                "keeps {n} tokens holding {m}",
-                size=18,
-                color=style.MUTED,
-                n=(part["kept"], f"{base}.kept", "comma"),
-                m=(part["kept_mass"], f"{base}.kept_mass", "percent"),
-            )
+        note = sentence("keeps {n} tokens, which held {m}", size=18, color=style.MUTED,
+                        n=(part["kept"], f"{base}.kept", "comma"),
+                        m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
         after = self.entries(part["top"][:kept], f"{base}.top")
@@ -669,31 +738,40 @@ class TopKTopP(TraceScene):
             say=self.panel_words(kind),
         )
         if kind == "top_k":  # the full distribution moves into the first panel
-            self.play(FadeIn(title), FadeIn(note), ReplacementTransform(self.base, old))
+            self.play(FadeIn(title), FadeOut(self.others), ReplacementTransform(self.base, old), run_time=1.2)
         else:
-            self.play(FadeIn(title), FadeIn(note), FadeIn(old))
+            self.play(FadeIn(title), FadeIn(old), run_time=1.2)
         # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
         edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
         cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
         self.play(Create(cut), run_time=0.5)
-        self.play(cut.animate.set_y(edge), run_time=1)
+        self.play(cut.animate.set_y(edge), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
         gone = [old.rows[j] for j in range(kept, len(old.rows))] + ([old.dots] if part["kept"] <= self.SHOWN else [])
         if gone:
             self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)
             self.remove(*gone)
+        cue(self, 2)
+        self.play(FadeIn(note, shift=0.1 * DOWN), run_time=0.8)
         # The kept bars grow: each divided by the mass that was kept.
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
             *(ReplacementTransform(old.rows[j].pct, new.rows[j].pct) for j in range(kept)),
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
-            FadeOut(cut),
-            run_time=1.2,
+            dim(cut),
+            run_time=max(1.5, 0.6 * said_by(self, 2)),
         )
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
         self.play(FadeIn(share), run_time=0.5)
+        if kind == "top_k":  # the first kept share, as it is said
+            cue(self, 3)
+            top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)
+            self.play(Create(top), run_time=0.8)
+            self.play(dim(top), run_time=0.5)
+        cue(self, 4 if kind == "top_k" else 3)  # the draw
         hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
             self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)), run_time=0.5)
@@ -750,15 +828,17 @@ class Recap(TraceScene):
         self.beat(
             "The whole road",
             "From the prompt to the next token: every step, with this prompt's numbers.",
-            say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens, and each token a vector of "
-            f"{t.meta['d_model']} numbers. {t.meta['n_layer']} layers of attention and MLP reworked them. The last "
-            f"vector scored every token of the vocabulary; softmax made that {pct(sm['probs'][0])} for "
-            f"{spoken_token(t.info['vocab_display'][str(top)])}; and the draw gave "
+            say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens. Each token became a vector of "
+            f"{t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of attention and MLP reworked those vectors. "
+            "The last vector then scored every token of the vocabulary. Softmax gave "
+            f"{spoken_token(t.info['vocab_display'][str(top)])} {pct(sm['probs'][0])}. And the draw picked "
             f"{spoken_token(step['chosen_display'])}.",
         )
         self.play(FadeIn(rows[0]))
-        for k in range(1, len(rows)):
-            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2), run_time=0.8)
+        for k in range(1, len(rows)):  # each step of the road as it is said
+            cue(self, k)
+            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2),
+                      run_time=max(0.8, 0.6 * said_by(self, k)))  # fmt: skip
         nxt = VGroup(
             label("Next: attention in depth", size=26),
             label("how a head decides where to look:", size=18, color=style.MUTED),
@@ -777,5 +857,9 @@ class Recap(TraceScene):
             "decides where to look, with queries, keys and values.",
         )
         self.play(TransformFromCopy(rows[-1][1], appended), run_time=1.5)
+        runner = Dot(arrows[0].get_start(), radius=0.08, color=style.NEXT_SLOT)  # the road, run again from the top
+        road = Line(arrows[0].get_start(), arrows[-1].get_end())
+        self.play(MoveAlongPath(runner, road), run_time=max(1.0, said_by(self, 0) - 0.3), rate_func=linear)
+        self.remove(runner)
+        cue(self, 1)
         self.play(Create(box), FadeIn(nxt))
-        self.wait(1.5)

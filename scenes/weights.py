@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from manim import (
+    DOWN,
     LEFT,
     RIGHT,
     UP,
@@ -19,7 +20,17 @@ from manim import (
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import VectorColumn, WeightMatrix, claim, label, number, sentence, statement
+from scenes.components import (
+    VectorColumn,
+    WeightMatrix,
+    claim,
+    label,
+    number,
+    sentence,
+    statement,
+    with_symbols,
+)
+from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec
 
 TERMS = 5  # products shown one by one before jumping to the full sum
@@ -53,7 +64,7 @@ class WeightsAndData(TraceScene):
         product = VGroup(self.matrix, times, self.vector, equals, self.result)
         product.arrange(RIGHT, buff=0.3).move_to([0, 1.45, 0])
         titles = VGroup(
-            label("weights W_Q, layer 1, head 1", size=18, color=style.POSITIVE),
+            with_symbols("weights $W_Q$ of layer 1, head 1", size=18, color=style.POSITIVE),
             label("data", size=18, color=style.MUTED),
             label("query", size=18, color=style.QUERY),
         )
@@ -64,34 +75,49 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Weights and data",
             "Weights are the model's fixed numbers (blue +, red −); data flows through them (grey).",
-            say="One distinction runs through everything. Weights, in blue and red, are learned and fixed. "
-            "Data, in grey, is the current token's vector, and changes with every prompt.",
+            say="One distinction runs through everything. Weights, in blue and red, are learned once and then fixed. "
+            "Data, in grey, is the current token's vector, and it changes with every prompt.",
         )
         self.play(FadeIn(self.matrix), FadeIn(titles[0]))
-        self.play(FadeIn(self.vector), FadeIn(titles[1]), FadeIn(times))
+        cue(self, 1)
+        mark = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
+        self.play(Create(mark), run_time=0.8)
+        cue(self, 2)
+        self.play(FadeIn(self.vector, shift=0.3 * LEFT), FadeIn(titles[1]), FadeIn(times),
+                  mark.animate.become(SurroundingRectangle(self.vector, buff=0.1, color=style.MUTED)))  # fmt: skip
         self.beat(
             "Matrix times vector",
             "Almost everything a GPT computes is a weighted sum: a matrix times a vector.",
-            say="They meet in a matrix times a vector; this one makes a query in the first attention head. "
+            say="They meet in a matrix times a vector. This one makes a query, for the first head of the first layer. "
             "Almost everything a GPT computes looks like this.",
         )
-        self.play(FadeIn(equals), FadeIn(self.result), FadeIn(titles[2]))
+        self.play(FadeOut(mark), FadeIn(equals),
+                  LaggedStart(*(TransformFromCopy(self.matrix.grid[r], self.result.entries[r]) for r in range(self.ROWS)),
+                              lag_ratio=0.2), FadeIn(self.result.decor), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(titles[2], shift=0.1 * DOWN))
+        cue(self, 2)  # "almost everything looks like this": the whole product, weights times data
+        whole = SurroundingRectangle(product, buff=0.15, color=style.MUTED)
+        self.play(Create(whole), run_time=said_by(self, 2, 1.0) * 0.7)
+        self.play(dim(whole), run_time=0.5)
         self.product = VGroup(product, titles)
 
     def sum_one_row(self):
         t = self.trace
         d = t.meta["d_model"]
         row = SurroundingRectangle(self.matrix.grid[0], buff=0.08, color=style.QUERY)
-        self.play(Create(row))
         self.beat(
             "One entry",
             "One query entry is the sum of {d} products, weight × data, "
             + ("plus a bias:" if t.words["query_bias"] else "and no bias (this model has none):"),
             d=(d, "meta.d_model", "int"),
-            say=f"One row: each weight times the matching data entry, {d} products added up, "
-            + ("plus a bias. The " if t.words["query_bias"] else "and no bias. The ")
-            + f"result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
+            say=f"Take one row of weights. Each weight is multiplied by the matching data entry. Then all {d} "
+            "products are added up, "
+            + ("plus a bias. " if t.words["query_bias"] else "with no bias in this model. ")
+            + f"The result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
         )
+        self.play(Create(row), run_time=said_by(self, 0, 0.8))
+        cue(self, 1)
         table = VGroup()
         head = VGroup(
             label("weight", size=18, color=style.MUTED),
@@ -147,38 +173,42 @@ class WeightsAndData(TraceScene):
             line[1].move_to([xs[3], y, 0])
         rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
         rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
-        self.play(FadeIn(head))
+        self.play(FadeIn(head), run_time=0.5)
         # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
         # then the running sum.
         lines = table[1:]
         self.play(
             LaggedStart(*(TransformFromCopy(self.matrix.grid[0][i], line[0]) for i, line in enumerate(lines)), lag_ratio=0.15),
             LaggedStart(*(TransformFromCopy(self.vector.entries[i], line[1]) for i, line in enumerate(lines)), lag_ratio=0.15),
-            run_time=2.5,
+            run_time=2,
         )  # fmt: skip
         self.play(LaggedStart(*(TransformFromCopy(VGroup(line[0], line[1]), line[2]) for line in lines), lag_ratio=0.2),
-                  run_time=2)  # fmt: skip
+                  run_time=1.5)  # fmt: skip
+        cue(self, 2)
         self.play(
             LaggedStart(
                 *(TransformFromCopy(line[2], line[3]) for line in lines),  # each product joins the sum
                 lag_ratio=0.3,
             ),
-            run_time=2.5,
+            run_time=2,
         )  # fmt: skip
-        self.play(FadeIn(rest))
-        self.play(FadeIn(bias), Create(rule))
-        self.play(FadeIn(total))
-        self.play(FadeOut(row))
+        self.play(FadeIn(rest), run_time=0.6)
+        self.play(FadeIn(bias), Create(rule), run_time=0.6)
+        cue(self, 3)
+        self.play(FadeIn(total), dim(row))
         self.table = VGroup(table, rest, bias, total, rule)
 
     def training_note(self):
         self.beat(
             "Training",
             "Training tunes the weights so the model predicts text well; the data changes with every prompt.",
-            say="Training sets the weights, a little at a time, so the model predicts real text better. After that, "
-            "only the data changes.",
+            say="Training sets the weights, a little at a time, so that the model predicts real text better. After "
+            "that, only the data changes.",
         )
-        self.wait(1.5)
+        mark = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
+        self.play(Create(mark), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(mark.animate.become(SurroundingRectangle(self.vector, buff=0.1, color=style.MUTED)), run_time=1.0)
 
 
 def shape_text(shape: list[int], path: str):
@@ -187,7 +217,7 @@ def shape_text(shape: list[int], path: str):
     return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=18, **fields)
 
 
-DEFINITIONS = {  # one line per family, said as it is named (the lecture has not taught attention yet)
+DEFINITIONS = {  # one line per family, shown as it is named (the lecture has not taught attention yet)
     "embedding": "embedding: one vector per token of the vocabulary",
     "key": "key: what a token offers, for others to match against",
     "query": "query: what a token looks for in the others",
@@ -197,6 +227,17 @@ DEFINITIONS = {  # one line per family, said as it is named (the lecture has not
     "down-projection": "down-projection: brings the neurons back to the vector's size",
     "gate-projection": "gate-projection: how much of each neuron passes",
     "unembedding": "unembedding: a score for every token of the vocabulary",
+}
+SAID = {  # ... and said as a sentence while its row comes in
+    "embedding": "The embedding holds one vector for every token of the vocabulary.",
+    "key": "The key matrices make what a token offers, for others to match against.",
+    "query": "The query matrices make what a token looks for in the others.",
+    "value": "The value matrices make what a token passes on to those that read it.",
+    "output": "The output matrices mix the heads' results back into the vector.",
+    "up-projection": "The up-projections spread the vector into the neurons of the MLP.",
+    "down-projection": "The down-projections bring the neurons back to the vector's size.",
+    "gate-projection": "The gate decides how much of each neuron passes.",
+    "unembedding": "The unembedding gives a score to every token of the vocabulary.",
 }
 
 
@@ -247,10 +288,10 @@ class ParameterTally(TraceScene):
         meta = self.trace.meta
         self.beat(
             "Families",
-            "This model's weights come in {n} families of matrices:",
+            "This model's weights come in {n} families of matrices.",
             n=(tally["families"], "info.tally.families", "len"),
-            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? In {len(tally['families'])} "
-            "families of matrices: " + ", ".join(fam["family"] for fam in tally["families"]) + ".",
+            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? They come in "
+            f"{len(tally['families'])} families of matrices, each with its own job.",
         )
         rows = []
         for j, fam in enumerate(tally["families"]):
@@ -267,26 +308,22 @@ class ParameterTally(TraceScene):
                 count,
             )
             rows.append(self.place(row, j + 1))
-        shown = None  # each family appears with its one-line definition below the table
+        self.play(FadeIn(rows[0], shift=0.1 * RIGHT), run_time=said_by(self, -1, 1.0))
+        # each family then gets a beat: its row is marked while its job is said (its definition the caption)
+        mark = None
         for fam, row in zip(tally["families"], rows):
-            words = DEFINITIONS.get(fam["family"])
-            line = label(words, size=18, color=style.MUTED).move_to([0, -2.85, 0]) if words else None
-            parts = [FadeIn(row, shift=0.1 * RIGHT)]
-            if shown is not None:
-                parts.append(FadeOut(shown))
-            if line is not None:
-                parts.append(FadeIn(line))
-            self.play(*parts, run_time=0.8)
-            self.wait(0.4)
-            shown = line
-        self.definition = shown
-        self.rows = rows
-        if tally["tied"]:
-            self.beat(
-                "Tied",
-                "Here the unembedding reuses the embedding matrix (tied), so it adds no weights.",
-                say="Here the unembedding reuses the embedding matrix, so it adds nothing.",
-            )
+            words = DEFINITIONS.get(fam["family"], fam["family"])
+            said = SAID.get(fam["family"], f"Then the {fam['family']}.")
+            if fam["family"] == "unembedding" and tally["tied"]:
+                said += " Here it reuses the embedding matrix, so it adds no weights."
+                words += " (tied: the embedding matrix again)"
+            self.beat(fam["family"].capitalize(), words, static=True, say=said)
+            box = SurroundingRectangle(row, buff=0.05, color=style.NEXT_SLOT)
+            parts = [] if row is rows[0] else [FadeIn(row, shift=0.1 * RIGHT)]
+            parts.append(Create(box) if mark is None else mark.animate.become(box))
+            self.play(*parts, run_time=max(0.8, 0.6 * said_by(self)))  # the mark travels while the job is said
+            mark = mark or box
+        self.mark, self.rows = mark, rows
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
@@ -303,9 +340,10 @@ class ParameterTally(TraceScene):
             )
             extra.append(self.place(row, n_fam + 1 + j))
         rest = ", ".join(part["family"] for part in tally["rest"])
-        self.beat("The rest", f"Plus small ones: {rest}.", say=f"Then small ones: {rest}.")
-        fades = [FadeOut(self.definition)] if self.definition is not None else []
-        self.play(*fades, LaggedStart(*(FadeIn(r) for r in extra), lag_ratio=0.2))
+        self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones.")
+        fades = [FadeOut(self.mark)] if self.mark is not None else []
+        self.play(*fades, LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in extra), lag_ratio=0.3),
+                  run_time=said_by(self, -1, 1.0))  # fmt: skip
         index = n_fam + 1 + len(extra)
         total = self.place(
             VGroup(
@@ -322,12 +360,12 @@ class ParameterTally(TraceScene):
             "Total",
             "Together: {n}.",
             n=claim(statements(self.trace)["tally.total"]),
-            say=f"Together: {statements(self.trace)['tally.total'].text}.",
+            say=f"Added up, that is {statements(self.trace)['tally.total'].text}.",
         )
         counts = [r[3] for r in self.rows + extra if not getattr(r[3], "gptanim_static", False)]
-        self.play(Create(rule), FadeIn(VGroup(*total[:3])))
-        self.play(TransformFromCopy(VGroup(*counts), total[3]), run_time=1.5)  # the counts add up
-        self.total_index = index
+        self.play(Create(rule), FadeIn(VGroup(*total[:3])), run_time=0.8)
+        self.play(TransformFromCopy(VGroup(*counts), total[3]), run_time=said_by(self, -1, 1.5))  # the counts add up
+        self.total_index, self.total = index, total[3]
 
     def compare_gpt3(self):
         gpt3 = self.trace.info["gpt3"]
@@ -349,9 +387,13 @@ class ParameterTally(TraceScene):
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
             x=claim(statements(self.trace)["tally.gpt3"]),
-            say=f"GPT-3, from its published sizes: {big(gpt3['total'])} weights, "
-            f"{statements(self.trace)['tally.gpt3'].text}: {statements(self.trace)['tally.families'].text}. "
-            "Same families, just bigger.",
+            say=f"GPT-3 has the same families, only far bigger. From its published sizes, that makes "
+            f"{big(gpt3['total'])} weights. That is {statements(self.trace)['tally.gpt3'].text}.",
         )
-        self.play(FadeIn(head), LaggedStart(*(FadeIn(c) for c in cells), lag_ratio=0.1), FadeIn(total), run_time=2)
-        self.wait(2)
+        self.play(FadeIn(head), LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in cells), lag_ratio=0.2),
+                  run_time=said_by(self, 0, 2.0))  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        cue(self, 2)
+        self.play(*(Create(SurroundingRectangle(m, buff=0.06, color=style.NEXT_SLOT)) for m in (self.total, total)),
+                  run_time=0.8)  # the two totals side by side  # fmt: skip

@@ -12,8 +12,9 @@ from manim import ManimColor, Text, VMobject, config, tempconfig
 import scenes.base
 from model.claims import lookup, verify
 from scenes.components import FORMATTERS
+from scenes.speech import NUMBER, QUOTED
 from scenes.style import BACKGROUND, cut
-from scenes.voice import reading_time
+from scenes.voice import reading_time, sentences
 
 EDGE = 0.05  # how close to the frame's edge a text may come
 # Words that characterise numbers: on screen only inside a statement of model/claims.py.
@@ -66,6 +67,21 @@ def check_pacing(scene) -> None:
         assert beat["say"], f"beat {beat['title']!r} has no narration"
         assert not re.search(r"\d\.\d{3}|‹|\\x", beat["say"]), beat["say"]  # no raw decimals, no bytes
         assert end - beat["time"] >= reading_time(beat["text"]) - 1e-6, beat
+
+
+MOST_NUMBERS, MOST_WORDS = 2, 30  # a narrated sentence: one idea, about one number (two at most), a breath long
+
+
+def check_narration(scene) -> None:
+    """Narration as a teacher speaks: short sentences, at most MOST_NUMBERS numbers each (a token's name and a
+    model's, GPT-3, are not numbers), no lists strung with semicolons, no double colons, no symbol spelled out."""
+    for beat in scene.beats:
+        for said in sentences(beat["say"]):
+            bare = re.sub(r"GPT-\d", "GPT", QUOTED.sub("token", said))
+            numbers = [m.group(0) for m in NUMBER.finditer(bare)]
+            assert len(numbers) <= MOST_NUMBERS, (said, numbers)
+            assert len(said.split()) <= MOST_WORDS, said
+            assert ";" not in said and said.count(":") <= 1 and "W_" not in said, said
 
 
 def texts(scene) -> list[Text]:

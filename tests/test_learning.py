@@ -19,6 +19,7 @@ from tests.conftest import PROMPTS
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
+    check_narration,
     check_numbers,
     check_text_size,
     loaded_trace,
@@ -233,6 +234,7 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
+    check_narration(scene)
     paths = shown_paths(scene)
     last = len(tr.info["learning"]["stages"]) - 1
     assert {f"info.learning.stages.{last}.val_loss", "meta.n_params", "info.gpt3.total"} <= paths

@@ -12,6 +12,7 @@ from scenes.attention import AttentionFlow, AttentionPattern, MLPBlock, pattern_
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
+    check_narration,
     check_numbers,
     check_text_size,
     loaded_trace,
@@ -30,6 +31,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
+    check_narration(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
         arcs = {id(m): m for mob in scene.mobjects for m in mob.get_family() if hasattr(m, "gptanim_weight_path")}
         arcs = list(arcs.values())

@@ -24,6 +24,7 @@ from tests.scenecheck import (
     render,
     shown_paths,
 )
+from tests.test_speech import check_narration
 
 
 @pytest.mark.parametrize("scene_cls", [Tokenization, EmbeddingMatrix, ContextEmbedding, EmbeddingSpace])
@@ -39,6 +40,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_layout(scene)
     check_text_size(scene)  # legible, captions over nothing
     check_caption_clear(scene)
+    check_narration(scene)  # said as a teacher says it
 
 
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):

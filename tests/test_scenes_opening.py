@@ -19,6 +19,7 @@ from tests.scenecheck import (
     shown_text,
     texts,
 )
+from tests.test_speech import check_narration
 
 CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt only in its footer
 CASES += [(cls, case) for cls in (PredictSampleRepeat, InsideTransformer) for case in [*PROMPTS, "12-layer"]]
@@ -31,6 +32,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, tr)
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
+    check_narration(scene)  # said as a teacher says it
     said = [b["text"] for b in scene.beats]
     assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
     if scene_cls is Title:  # the prompt's end is on screen, however long it is

@@ -11,6 +11,7 @@ from tests.conftest import PROMPTS
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
+    check_narration,
     check_numbers,
     check_text_size,
     loaded_trace,
@@ -28,6 +29,7 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
+    check_narration(scene)
     n = len(tr.token_ids)
     paths = shown_paths(scene)
     # The last column stays: its guess is the top of the distribution drawn from, which is the Trace's softmax.

@@ -20,6 +20,7 @@ from tests.scenecheck import (
     render,
     shown_paths,
 )
+from tests.test_speech import check_narration
 
 NEW_PROMPT = "The old fisherman looked at the grey sea and said"  # used by no other test
 
@@ -44,6 +45,7 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
+    check_narration(scene)  # said as a teacher says it
     paths = shown_paths(scene)
     if scene_cls is TransformersEverywhere:  # the GPT's real distribution at T = 1, and the prompt's end
         k = tr.meta["temperatures"].index(1.0)

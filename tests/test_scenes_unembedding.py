@@ -9,7 +9,16 @@ import pytest
 
 from scenes.components import FORMATTERS, number
 from scenes.unembedding import BARS, Recap, Softmax, Temperature, TopKTopP, Unembedding
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render, shown_paths, shown_text, texts
+from tests.scenecheck import (
+    check_layout,
+    check_narration,
+    check_numbers,
+    loaded_trace,
+    render,
+    shown_paths,
+    shown_text,
+    texts,
+)
 
 MIN_CAP_PX = 10  # the smallest cap height a text may have at 854×480
 CAP = 0.6  # a capital's height in DejaVu Sans, measured in units of font size at 480 px (size 17 → 10.2 px)
@@ -46,6 +55,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_layout(scene)
     check_text_size(scene)
     check_captions_clear(scene)
+    check_narration(scene)
 
 
 def test_softmax_shows_top_probabilities_and_the_rest_adding_to_one(scene_traces, tmp_path):

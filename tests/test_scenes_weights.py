@@ -9,6 +9,7 @@ from scenes.weights import TERMS, ParameterTally, WeightsAndData
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
+    check_narration,
     check_numbers,
     check_text_size,
     loaded_trace,
@@ -26,6 +27,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
+    check_narration(scene)
 
 
 def test_partial_sums_end_at_the_query_value(scene_traces, tmp_path):
