@@ -96,7 +96,8 @@ def test_a_worker_says_so_in_every_reply(tmp_path):
     from gptanim import worker
 
     replies = io.StringIO()
-    job = {"scene": "NoSuchScene", "trace": str(tmp_path / "t.npz"), "workdir": str(tmp_path), "quality": "l"}
+    job = {"scene": "Mine", "file": str(tmp_path / "gone.py"), "trace": str(tmp_path / "t.npz"),
+           "workdir": str(tmp_path), "quality": "l"}  # fmt: skip
     worker.answer([json.dumps(job)], replies, "still", str(tmp_path), "gptanim: manim 0.22.0 is not …")
     reply = json.loads(replies.getvalue())
     assert reply["ok"] is False and reply["warning"] == "gptanim: manim 0.22.0 is not …"
