@@ -56,10 +56,11 @@ def render_stills(names: list[str], trace: str, way: str) -> dict:
     seconds of render_job, wall and CPU."""
     import scenes.text
     from gptanim import worker
+    from scenes import engine
 
     if way == "manim":
         scenes.text.glyphs_from_svg = contextlib.nullcontext  # manim's own reading, for comparison
-    worker.draw_only_the_last_frame()
+    engine.apply("still")  # as a still worker draws
     with tempfile.TemporaryDirectory() as scratch:
         jobs = [{"scene": name, "trace": trace, "workdir": f"{scratch}/{name}", "quality": "l", "voice": "none"}
                 for name in names]  # fmt: skip
@@ -101,6 +102,7 @@ def main() -> None:
         raise SystemExit(2)
     from manim import Text, config
 
+    from scenes import engine
     from scenes.svg_glyphs import glyphs_from_svg
 
     def manims(text, kw):
@@ -113,7 +115,7 @@ def main() -> None:
             Text(text, **kw)
 
     texts = captions(args.texts)
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, engine.only(engine.text_parts):
         folders = {"manim": a, "ours": b}
         Text("warm up", font="DejaVu Sans")  # fonts loaded once, outside the figures
         for round_name in ("new texts (Pango draws each)", "drawings on disk"):

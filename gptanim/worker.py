@@ -3,11 +3,14 @@
     python -m gptanim.worker video|still [SCRATCH]
 
 Manim and the scene modules are imported once per process instead of once per scene
-(about 1.5 s each), and the texts one scene builds are reused by the next. With `video`
-every scene is also a manim-slides Slide; with `still` only its last frame is drawn.
+(about 1.5 s each), and the texts one scene builds are reused by the next. Manim's internals are
+made faster here, and only in these processes (`scenes.engine`). With `video` every scene is also a
+manim-slides Slide; with `still` only its last frame is drawn.
 A job: {"scene", "trace", "workdir", "quality", "voice", "narration"} (narration: the lecture file's
 overrides of this scene's beats, `gptanim.narration`). A reply: {"ok": true, "video", "still"} or
-{"ok": false, "error": "<one line: where in the scene's file, and the exception>", "traceback"}. Started by `gptanim.render.ScenePool`, which passes the
+{"ok": false, "error": "<one line: where in the scene's file, and the exception>", "traceback"}, with
+"warning": "<one line>" when manim is not the version the engine was written for (drawn by manim as it
+is). Started by `gptanim.render.ScenePool`, which passes the
 folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
 (`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
 rendered again.
@@ -30,44 +33,6 @@ from gptanim import narration
 from model.cache import cache_root
 
 QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
-X264_PRESET = "ultrafast"
-
-
-def faster_encoding() -> None:
-    """Encode scene videos with x264's `ultrafast` preset instead of its default (`medium`).
-
-    Manim (0.21.0, pinned) opens each partial movie with only `crf 23`; the codec reads its
-    options when the first frame arrives, so the preset is added just after. Measured on
-    Softmax at 1080p60: 13.1 s -> 10.5 s to render with `veryfast`; then, narrated, `ultrafast`
-    took 34.5 CPU s against `veryfast`'s 50 (the encoder is what the drawing waits for at 1080p60),
-    for a larger file (4.7 MB for 54 s, was 2.0 MB: 0.7 Mbit/s). The picture is as good: the last
-    frame of TopKTopP at 1080p is 39.8 dB from the drawn one (`veryfast`: 37.9 dB).
-    """
-    from manim.scene.scene_file_writer import SceneFileWriter
-
-    opened = SceneFileWriter.open_partial_movie_stream
-
-    def open_with_preset(self, *args, **kwargs):
-        opened(self, *args, **kwargs)
-        codec = self._current_encode_job.stream.codec_context
-        if codec.name == "libx264":
-            codec.options = {**codec.options, "preset": X264_PRESET}
-
-    SceneFileWriter.open_partial_movie_stream = open_with_preset
-
-
-def draw_only_the_last_frame() -> None:
-    """For stills: manim skips each animation but still draws the scene twice per animation;
-    drawing waits until `renderer.draw_now` is set, for the last frame (see `render_job`)."""
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    draw = CairoRenderer.update_frame
-
-    def update_frame(self, scene, *args, **kwargs):
-        if not self.skip_animations or getattr(self, "draw_now", False):
-            draw(self, scene, *args, **kwargs)
-
-    CairoRenderer.update_frame = update_frame
 
 
 def user_module(path: str):
@@ -147,14 +112,15 @@ def render_or_retry(job: dict, still: bool, text_dir: str) -> dict:
 def serve(mode: str, scratch: str | None = None) -> None:
     replies = sys.stdout
     sys.stdout = sys.stderr  # whatever a scene or manim prints must not mix with the replies
+    from scenes import engine
+
+    warning = io.StringIO()
+    with redirect_stderr(warning):
+        engine.apply(mode)  # manim's internals made faster (the same pictures), if manim is the version expected
+    sys.stderr.write(warning.getvalue())
     if mode == "video":
         os.environ["GPTANIM_SLIDES"] = "pending"  # scenes are imported as manim-slides Slides
-        faster_encoding()
     else:
-        from gptanim import stills
-
-        draw_only_the_last_frame()
-        stills.apply()
         from scenes.catalog import SCENES
 
         for module in dict.fromkeys(entry.module for entry in SCENES):  # while the caller still runs the model
@@ -164,7 +130,7 @@ def serve(mode: str, scratch: str | None = None) -> None:
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)
     try:
-        answer(sys.stdin, replies, mode, text_dir)
+        answer(sys.stdin, replies, mode, text_dir, warning.getvalue().strip())
     finally:
         shutil.rmtree(text_dir, ignore_errors=True)
 
@@ -200,7 +166,7 @@ def shown_path(filename: str) -> str:
         return str(path)
 
 
-def answer(jobs, replies, mode: str, text_dir: str) -> None:
+def answer(jobs, replies, mode: str, text_dir: str, warning: str = "") -> None:
     for line in jobs:
         job = json.loads(line)
         caught = io.StringIO()
@@ -218,6 +184,8 @@ def answer(jobs, replies, mode: str, text_dir: str) -> None:
                 sys.stderr.write(told)
                 error = where_it_failed(exc, job) + f"{type(exc).__name__}: {exc}".splitlines()[0]
             reply = {"ok": False, "error": error, "traceback": told}
+        if warning:
+            reply["warning"] = warning
         sys.stderr.write(caught.getvalue())
         replies.write(json.dumps(reply) + "\n")
         replies.flush()

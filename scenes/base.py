@@ -11,7 +11,7 @@ from pathlib import Path
 from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, Wait, config
 
 from model.errors import GptanimError
-from scenes import speedups, style
+from scenes import engine, style
 from scenes.components import sentence
 from scenes.source import scene_trace
 from scenes.voice import BREATH, Voice, reading_time, scene_voice
@@ -20,7 +20,7 @@ from scenes.voice import BREATH, Voice, reading_time, scene_voice
 # each beat starts a slide whose speaker notes are the beat's explanation, written to the folder
 # GPTANIM_SLIDES names when the scene is made (a render worker sets it anew for each scene).
 SLIDES = bool(os.environ.get("GPTANIM_SLIDES"))
-speedups.apply()
+engine.apply_if_asked()  # manim as it is, unless GPTANIM_ENGINE=1 (render workers apply it themselves)
 if SLIDES:
     from manim_slides import Slide as SceneBase
     from manim_slides import ThreeDSlide as ThreeDSceneBase

@@ -21,7 +21,9 @@ when the reading fails in any way. What manim then does to the Text (flip, centr
 curve, scaling) is manim's own. Unlike manim, the Text keeps no parsed SVG paths nor SVG groups by id
 (`id_to_vgroup_dict`): only Tex looks them up, and `scenes.text` drops them anyway.
 
-`glyphs_from_svg()` makes `Text` build its parts this way while it is active (scenes.text's `pango_text`).
+`glyphs_from_svg()` asks that the Texts built while it is active (scenes.text's `pango_text`) be read this
+way; the render engine (`scenes.engine.text_parts`, in render workers) does it, manim as it is does not.
+This module changes nothing of manim's.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import svgelements as se
-from manim import RIGHT, RendererType, SVGMobject, Text, VMobject, config
+from manim import RendererType, SVGMobject, VMobject, config
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -218,28 +220,19 @@ def fresh_copy(style: VMobject, points: np.ndarray) -> VMobject:
     return part
 
 
-def generate_from_glyphs(self: SVGMobject) -> SVGMobject:
-    """`SVGMobject.generate_mobject`, with the parts placed from glyphs read once (manim's own otherwise)."""
-    try:
-        parts = placed_glyphs(self, self.get_file_path())
-    except Exception:  # noqa: BLE001 - whatever goes wrong, manim's own reading (which reports a damaged file)
-        parts = None
-    if parts is None:
-        return SVGMobject.generate_mobject(self)
-    self.add(*parts)
-    self.id_to_vgroup_dict = {}
-    self.flip(RIGHT)  # as manim: SVG's y points down
-    return self
+ASKED = [0]  # how many `glyphs_from_svg` blocks are open
+
+
+def asked() -> bool:
+    return ASKED[0] > 0
 
 
 @contextmanager
 def glyphs_from_svg() -> Iterator[None]:
-    """While active, every `Text` built reads its SVG with `placed_glyphs`."""
-    if "generate_mobject" in vars(Text):  # already active (nested)
-        yield
-        return
-    Text.generate_mobject = generate_from_glyphs
+    """While active, every `Text` built is read with `placed_glyphs`, when the render engine is applied
+    (`scenes.engine.text_parts`); with manim as it is, manim reads it."""
+    ASKED[0] += 1
     try:
         yield
     finally:
-        del Text.generate_mobject
+        ASKED[0] -= 1

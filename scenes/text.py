@@ -5,11 +5,11 @@ it keeps parts of the parsed SVG that make every copy, and so every animation, m
 times slower. `make_text` builds each distinct text once, drops those parts (the points
 are already made) and hands out copies.
 
-Every Text built here (`pango_text`) reads Pango's SVG glyph by glyph (`scenes.svg_glyphs`): each
-glyph's outline is taken apart once per process and its placed copies are moved into place, with
-manim's own arithmetic, so the Text is the one manim would build (tests/test_fast_text.py compares
-every attribute of every part), about 5x sooner (bench/text_bench.py); a drawing holding anything else
-is left to manim.
+In a render worker (`scenes.engine` applied), every Text built here (`pango_text`) reads Pango's SVG
+glyph by glyph (`scenes.svg_glyphs`): each glyph's outline is taken apart once per process and its
+placed copies are moved into place, with manim's own arithmetic, so the Text is the one manim would
+build (tests/test_fast_text.py compares every attribute of every part), about 5x sooner
+(bench/text_bench.py); a drawing holding anything else is left to manim.
 
 The numbers on screen are in a monospace font, and most of them appear once (a new
 activation, a new percentage each frame of a sweep). In a monospace font Pango puts

@@ -1,4 +1,5 @@
-"""Texts built from glyphs read once (`scenes.svg_glyphs`) are manim's own Texts, to the last bit."""
+"""Texts built from glyphs read once (`scenes.svg_glyphs`, through the engine's `text_parts`) are manim's own
+Texts, to the last bit."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from manim import BOLD, ITALIC, Mobject, Text, tempconfig
 
-from scenes import style
+from scenes import engine, style
 from scenes.svg_glyphs import glyphs_from_svg
 from scenes.text import drawable, struck
 
@@ -46,7 +47,7 @@ def own_text_dir(tmp_path):
 
 
 def fast(text: str, **kw) -> Text:
-    with glyphs_from_svg():
+    with engine.only(engine.text_parts), glyphs_from_svg():
         return Text(text, **kw)
 
 
@@ -82,6 +83,15 @@ def test_a_text_from_glyphs_is_manims_text(text, kw):
     assert ours.id_to_vgroup_dict == {} and manims.id_to_vgroup_dict  # ours was read glyph by glyph
     assert_same_text(ours, manims)
     assert "generate_mobject" not in vars(Text)  # manim's own again outside the block
+
+
+def test_a_text_is_read_glyph_by_glyph_only_when_asked_and_applied():
+    kw = {"font": style.FONT, "font_size": 24, "color": style.TEXT}
+    with glyphs_from_svg():  # asked, but manim as it is
+        assert Text("Once", **kw).id_to_vgroup_dict
+    with engine.only(engine.text_parts):  # applied, but not asked (a Text of a scene of your own)
+        assert Text("Once", **kw).id_to_vgroup_dict
+    assert fast("Once", **kw).id_to_vgroup_dict == {}
 
 
 # Letters of every script, combining marks, digits, punctuation, symbols (emoji), spaces, format characters.

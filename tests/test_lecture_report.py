@@ -46,14 +46,10 @@ class InStep(TraceScene):
 def lecture(tmp_path_factory):
     """The two scenes rendered at 480p15 with the joe voice, encoded as the render workers encode, laid out as a
     rendered lecture's folder."""
-    from manim.scene.scene_file_writer import SceneFileWriter
-
-    from gptanim.worker import faster_encoding
+    from scenes import engine
 
     folder = tmp_path_factory.mktemp("lecture")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(SceneFileWriter, "open_partial_movie_stream", SceneFileWriter.open_partial_movie_stream)
-        faster_encoding()  # (undone with the patch above)
+    with pytest.MonkeyPatch.context() as mp, engine.only(engine.open_with_preset):
         mp.setattr("scenes.base.scene_trace", lambda: None)  # they draw no Trace
         mp.setenv("GPTANIM_VOICE", "joe")
         for number, scene_cls in enumerate((Late, InStep), start=1):

@@ -1,4 +1,5 @@
-"""The faster manim internals (`scenes/speedups.py`, `gptanim/stills.py`) give what manim's own give."""
+"""The engine's replacements of manim's internals (`scenes/engine.py`) give what manim's own give: families,
+copies, arrow tips, Cairo paths, stills (`tests/test_engine.py`: the rest)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,9 @@ from manim import (
     VGroup,
 )
 from manim.camera.camera import Camera
-from manim.mobject.geometry.arc import TipableVMobject
 from PIL import Image
 
-from scenes import base, speedups  # noqa: F401 - importing scenes.base applies the speedups
+from scenes import engine
 from scenes.components import sentence
 from scenes.text import make_text
 
@@ -48,7 +48,7 @@ def random_family(rng: random.Random, n: int = 40) -> Mobject:
 def test_family_is_manims_family(seed):
     root = random_family(random.Random(seed))
     for mob in [root, *root.submobjects]:
-        assert speedups.family(mob) == speedups.family.original(mob)
+        assert engine.family(mob) == engine.family.original(mob)
 
 
 def twin_pairs(a, b, pairs: dict) -> None:
@@ -80,14 +80,9 @@ def twin_pairs(a, b, pairs: dict) -> None:
 
 
 def copied_both_ways(mob):
-    ours = mob.copy()
-    faster = Mobject.__deepcopy__
-    Mobject.__deepcopy__ = speedups.mobject_copy.original
-    try:
-        manims = mob.copy()
-    finally:
-        Mobject.__deepcopy__ = faster
-    return ours, manims
+    with engine.only(engine.mobject_copy):
+        ours = mob.copy()
+    return ours, mob.copy()
 
 
 def samples():
@@ -110,45 +105,35 @@ def test_a_copy_is_manims_copy(k):
 
 @pytest.fixture
 def still_worker(monkeypatch):
-    """This process drawing stills as a still worker does; manim's own drawing back afterwards (the scene
-    tests read every frame), and the environment a render job sets (where its beats go) as it was."""
-    from manim.renderer.cairo_renderer import CairoRenderer
-
-    from gptanim import stills, worker
-
+    """This process drawing stills as a still worker does (the engine's still set); manim as it is again
+    afterwards (the scene tests read every frame), and the environment a render job sets (where its beats
+    go) as it was."""
     for name in ("GPTANIM_TRACE", "GPTANIM_BEATS_OUT", "GPTANIM_VOICE", "GPTANIM_SLIDES"):
         monkeypatch.setenv(name, "")  # recorded now (set or not), restored after the test
         monkeypatch.delenv(name)
-
-    play, update_frame = CairoRenderer.play, CairoRenderer.update_frame
-    worker.draw_only_the_last_frame()
-    stills.apply()
+    assert engine.apply("still")
     yield
-    CairoRenderer.play, CairoRenderer.update_frame = play, update_frame
-    del CairoRenderer.gptanim_stills
+    engine.restore()
 
 
-def still_both_ways(scene_name: str, trace: Path) -> tuple[np.ndarray, np.ndarray]:
-    from gptanim import stills, worker
+def still(scene_name: str, trace: Path) -> np.ndarray:
+    from gptanim import worker
 
-    pictures = []
-    for fast in (True, False):
-        stills.ENABLED = fast
-        try:
-            with tempfile.TemporaryDirectory() as work:
-                job = {"scene": scene_name, "trace": str(trace), "workdir": work, "quality": "l"}
-                done = worker.render_job(job, True, str(Path(work) / "texts"))
-                pictures.append(np.asarray(Image.open(done["still"])).astype(int))
-        finally:
-            stills.ENABLED = True
-    return pictures[0], pictures[1]
+    with tempfile.TemporaryDirectory() as work:
+        job = {"scene": scene_name, "trace": str(trace), "workdir": work, "quality": "l"}
+        done = worker.render_job(job, True, str(Path(work) / "texts"))
+        return np.asarray(Image.open(done["still"])).astype(int)
 
 
 @pytest.mark.parametrize("scene_name", ["WeightsAndData", "TopKTopP", "Recap"])
 def test_a_still_finished_at_once_is_manims_last_frame(scene_name, scene_traces, still_worker):
-    """Transforms end on the same points, met in another order of curves: a few pixels of the edges of
-    glyphs may differ by a little (measured: at most 9 of 255 in one pixel of the 21 stills)."""
-    fast, played = still_both_ways(scene_name, scene_traces["default"])
+    """A still worker's still (plays finished at once, drawn once, with every replacement of the engine)
+    against manim's own, every play played. Transforms end on the same points, met in another order of
+    curves: a few pixels of the edges of glyphs may differ by a little (measured: at most 9 of 255 in one
+    pixel of the 21 stills)."""
+    fast = still(scene_name, scene_traces["default"])
+    with engine.only():
+        played = still(scene_name, scene_traces["default"])
     difference = np.abs(fast - played).max(axis=-1)
     assert difference.max() <= 16 and (difference > 8).sum() <= 5
 
@@ -167,26 +152,22 @@ ARROWS = [
 
 @pytest.mark.parametrize("k", range(len(ARROWS)))
 def test_an_arrow_with_a_kept_tip_is_manims_arrow(k):
-    ours = [ARROWS[k]() for _ in range(2)]  # the second takes the kept tip
-    faster = TipableVMobject.get_unpositioned_tip
-    TipableVMobject.get_unpositioned_tip = speedups.unpositioned_tip.original
-    try:
-        manims = [ARROWS[k]() for _ in range(2)]
-    finally:
-        TipableVMobject.get_unpositioned_tip = faster
+    with engine.only(engine.unpositioned_tip):
+        ours = [ARROWS[k]() for _ in range(2)]  # the second takes the kept tip
+    manims = [ARROWS[k]() for _ in range(2)]
     for a, b in zip(ours, manims, strict=True):
         twin_pairs(a, b, {})
 
 
 def drawn(mobs, builder) -> np.ndarray:
-    faster = Camera.set_cairo_context_path
+    kept = Camera.set_cairo_context_path
     Camera.set_cairo_context_path = builder
     try:
         camera = Camera(pixel_width=640, pixel_height=360)
         camera.capture_mobjects(mobs)
         return camera.pixel_array.astype(int)
     finally:
-        Camera.set_cairo_context_path = faster
+        Camera.set_cairo_context_path = kept
 
 
 def test_a_kept_path_draws_manims_picture():
@@ -195,13 +176,13 @@ def test_a_kept_path_draws_manims_picture():
     word = make_text("Queen − king", font_size=40)
     arrow = Arrow(LEFT, RIGHT + UP)
     for _ in range(4):  # kept from the second drawing on
-        ours = drawn([word, arrow], speedups.cairo_path)
-        assert np.array_equal(ours, drawn([word, arrow], speedups.cairo_path.original))
+        ours = drawn([word, arrow], engine.cairo_path)
+        assert np.array_equal(ours, drawn([word, arrow], engine.cairo_path.original))
     for shift in ([0.37, -0.21, 0.0], [1e-3, 2e-3, 0.0], [-2.0, 1.0, 0.0]):
         word.shift(shift)
         arrow.shift(shift)
-        ours, manims = drawn([word, arrow], speedups.cairo_path), drawn([word, arrow], speedups.cairo_path.original)
+        ours, manims = drawn([word, arrow], engine.cairo_path), drawn([word, arrow], engine.cairo_path.original)
         difference = np.abs(ours - manims).max(axis=-1)
         assert difference.max() <= 32 and (difference > 8).sum() <= 20
     word.set_opacity(0.5)  # a fade changes no point: the kept path is drawn in the new colour
-    assert np.array_equal(drawn([word], speedups.cairo_path), drawn([word], speedups.cairo_path.original))
+    assert np.array_equal(drawn([word], engine.cairo_path), drawn([word], engine.cairo_path.original))

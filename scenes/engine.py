@@ -1,0 +1,502 @@
+"""Every change this project makes to manim's internals, in one place, applied in render workers only.
+
+Each replacement below gives what manim's own gives (`tests/test_engine.py` and the tests it names compare
+them: pictures, points, copies); it is only sooner. They are written against one version of manim
+(`WRITTEN_FOR`, the version `constraints.txt` pins): `apply` checks the version it finds and, when it
+differs, leaves manim as it is and says so in one line.
+
+Who applies them: the render workers (`gptanim.worker`: `apply("video")` or `apply("still")`), which the
+lecture's renders and the previews (warm or not) use. A plain `manim` render of a lecture scene or of a
+scene of your own runs on manim as it is, unless `GPTANIM_ENGINE=1` is set (`apply_if_asked`, at the import
+of `scenes.base`: the video set). Nothing else patches manim.
+
+The replacements, by set:
+- every render ("scene"): a mobject's family walked once, copies that do not ask `deepcopy` about plain
+  values, a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow tips copied
+  from one made once per style, and the Texts of `scenes.text` read glyph by glyph (`scenes.svg_glyphs`);
+- videos ("video"): a held frame converted for the encoder once, and x264's `ultrafast` preset;
+- stills ("still"): a scene drawn only for its last frame, and each animation whose end is known put
+  straight into its final state instead of played.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import av
+import manim
+import numpy as np
+from manim import (
+    RIGHT,
+    AnimationGroup,
+    Create,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    GrowFromCenter,
+    GrowFromEdge,
+    GrowFromPoint,
+    Indicate,
+    ManimColor,
+    ReplacementTransform,
+    Text,
+    Transform,
+    TransformFromCopy,
+    Wait,
+    Write,
+    config,
+)
+from manim.camera.camera import Camera
+from manim.constants import CapStyleType, LineJointType
+from manim.mobject.geometry.arc import TipableVMobject
+from manim.mobject.geometry.tips import ArrowTriangleFilledTip
+from manim.mobject.mobject import Mobject
+from manim.mobject.types.vectorized_mobject import VMobject
+from manim.renderer.cairo_renderer import CairoRenderer
+from manim.scene.scene_file_writer import SceneFileWriter
+
+from scenes import svg_glyphs
+
+try:  # manim's private classes: another manim may have none of them (then `apply` leaves it as it is)
+    from manim.animation.transform import _MethodAnimation
+    from manim.scene.scene_file_writer import _PartialMovieEncodeJob
+except ImportError:
+    _MethodAnimation = _PartialMovieEncodeJob = None
+
+WRITTEN_FOR = "0.21.0"  # the manim these replacements were written against (constraints.txt pins it)
+SETS = {"scene": ("scene",), "video": ("scene", "video"), "still": ("scene", "still")}
+
+
+@dataclass(frozen=True)
+class Patch:
+    owner: type
+    name: str
+    new: Callable
+    group: str  # "scene", "video" or "still"
+    own: bool  # whether manim's own is the owner's (else inherited: restored by removing ours)
+
+
+PATCHES: list[Patch] = []
+APPLIED: list[Patch] = []
+
+
+def replaces(owner: type, name: str, group: str):
+    """Register the decorated function as the replacement of `owner.name` in `group`; manim's own is kept
+    as the function's `original` (what the replacement falls back on, and what the tests compare with)."""
+
+    def register(new):
+        new.original = getattr(owner, name, None)
+        if new.original is not None:  # (another manim may not have it: `apply` then replaces nothing)
+            PATCHES.append(Patch(owner, name, new, group, name in vars(owner)))
+        return new
+
+    return register
+
+
+# Every render: drawing, copying, texts.
+
+
+@replaces(VMobject, "get_subpaths_from_points", "scene")
+def subpaths_from_points(self, points):
+    """`VMobject.get_subpaths_from_points` with the anchors compared all at once (manim's own vectorised
+    `get_subpath_split_indices_from_points`, which its camera already uses) instead of one `np.allclose`
+    per curve: the same subpaths, the same tolerance. Transforms align the points of every text glyph
+    this way when they begin; in the Temperature scene's last-frame render this was 12% of the time."""
+    nppcc = self.n_points_per_cubic_curve
+    return [points[i1:i2] for i1, i2 in self.get_subpath_split_indices_from_points(points) if i2 - i1 >= nppcc]
+
+
+@replaces(Mobject, "get_family", "scene")
+def family(self, recurse: bool = True) -> list:
+    """`Mobject.get_family`: the mobject and everything under it, in the same order (depth first, each kept
+    at its last place), walked once instead of once per level. Manim lists each level's family again and
+    removes repeats at every level; the walk is the same list with repeats removed once. The camera asks for
+    the family of everything on screen every frame: 2.3 million calls for the 21 stills."""
+    order, todo = [], [self]
+    while todo:
+        mob = todo.pop()
+        order.append(mob)
+        if mob.submobjects:
+            todo.extend(reversed(mob.submobjects))
+    if len(order) == 1:
+        return order
+    return list(reversed(dict.fromkeys(reversed(order))))
+
+
+KEPT = {int, float, bool, str, complex, bytes, type(None), np.float64, np.float32, np.int64, np.bool_}
+KEPT |= {LineJointType, CapStyleType}  # enums: deepcopy hands back the member itself
+
+
+def copied(value, memo: dict, make):
+    """`make(value)`, once per value however often it is referred to, as `copy.deepcopy` keeps it."""
+    done = memo.get(id(value))
+    if done is None:
+        done = memo[id(value)] = make(value)
+        memo.setdefault(id(memo), []).append(value)  # kept alive while copying, as deepcopy does
+    return done
+
+
+def color_copy(color: ManimColor) -> ManimColor:
+    clone = ManimColor.__new__(ManimColor)
+    clone.__dict__ = {k: v.copy() if type(v) is np.ndarray else copy.deepcopy(v) for k, v in color.__dict__.items()}
+    return clone
+
+
+@replaces(Mobject, "__deepcopy__", "scene")
+def mobject_copy(self, memo: dict):
+    """`Mobject.__deepcopy__` with the attributes that `copy.deepcopy` would hand back as they are (numbers,
+    strings, None, enum members) kept without asking it, and arrays of numbers, colours and empty lists
+    copied directly (arrays as `ndarray.__deepcopy__` does: same layout; each value copied once however
+    often it is referred to). Everything else goes to `copy.deepcopy` as before. A mobject has some forty attributes, most of them such values; every
+    animation and every text handed out copies whole families of them."""
+    cls = self.__class__
+    result = cls.__new__(cls)
+    memo[id(self)] = result
+    for name, value in self.__dict__.items():
+        kind = type(value)
+        if kind in KEPT:
+            setattr(result, name, value)
+        elif kind is np.ndarray and value.dtype != object:
+            setattr(result, name, copied(value, memo, lambda v: v.copy(order="K")))
+        elif kind is ManimColor:
+            setattr(result, name, copied(value, memo, color_copy))
+        elif kind is list and not value:
+            setattr(result, name, copied(value, memo, lambda v: []))
+        else:
+            setattr(result, name, copy.deepcopy(value, memo))
+    result.original_id = str(id(self))
+    return result
+
+
+PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # VMobject -> (points, their path, last drawn)
+NEAR = 1e-9  # frame units (a pixel at 4K is 0.004): points this close to a moved copy are that copy
+
+
+@replaces(Camera, "set_cairo_context_path", "scene")
+def cairo_path(self, ctx, vmobject):
+    """`Camera.set_cairo_context_path` that hands Cairo a path it has already built when a VMobject is drawn
+    again with the same points (the same picture), or with the same points moved (moved by Cairo: the same
+    picture within Cairo's own curve tolerance, a tenth of a pixel). A caption fading in, a label following
+    the turning view, a column of numbers sliding: the same glyph outlines are drawn every frame, each curve
+    one Python call. A path is kept from a mobject's second drawing on (the arrows redrawn every frame,
+    drawn once each, cost only the copy of their points); a moved mobject drawn twice at its new place
+    gets its path built there again, so a picture at rest is always drawn exactly."""
+    points = self.transform_points_pre_display(vmobject, vmobject.points)
+    seen = PATHS.get(vmobject)
+    if seen is None or not len(points):  # a first drawing: only its points are kept
+        cairo_path.original(self, ctx, vmobject)
+        if len(points):
+            PATHS[vmobject] = (points.copy(), None, points.copy())
+        return self
+    drawn, path, last = seen
+    if path is not None and drawn.shape == points.shape:
+        if np.array_equal(points, drawn):
+            ctx.new_path()
+            ctx.append_path(path)
+            return self
+        offset = points[0] - drawn[0]
+        if not np.array_equal(points, last) and np.abs(points - offset - drawn).max() <= NEAR:
+            ctx.new_path()
+            ctx.save()
+            ctx.translate(offset[0], offset[1])
+            ctx.append_path(path)
+            ctx.restore()  # the path stays: it is not part of Cairo's saved state
+            PATHS[vmobject] = (drawn, path, points.copy())
+            return self
+    # No path yet, a new shape, or at rest at a new place: built here, and kept.
+    cairo_path.original(self, ctx, vmobject)
+    PATHS[vmobject] = (points.copy(), ctx.copy_path(), points.copy())
+    return self
+
+
+TIPS: dict[tuple, VMobject] = {}
+
+
+def style_key(value):
+    return tuple(value.to_rgba()) if isinstance(value, ManimColor) else (type(value).__name__, repr(value))
+
+
+@replaces(TipableVMobject, "get_unpositioned_tip", "scene")
+def unpositioned_tip(self, tip_shape=None, tip_length=None, tip_width=None):
+    """`TipableVMobject.get_unpositioned_tip`: a copy of the tip made once per shape, size and style, instead
+    of a new one built each time (an arrow redrawn every frame builds one every frame; most of its cost).
+    The same arguments reach the tip's class as in manim's own, so the copy is what it would have built."""
+    shape = tip_shape or ArrowTriangleFilledTip
+    style = {}
+    if shape is ArrowTriangleFilledTip:
+        style["width"] = self.get_default_tip_length() if tip_width is None else tip_width
+    length = self.get_default_tip_length() if tip_length is None else tip_length
+    color = self.get_color()
+    style.update({"fill_color": color, "stroke_color": color}, **self.tip_style)
+    key = (shape, length, tuple(sorted((k, style_key(v)) for k, v in style.items())))
+    if key not in TIPS:
+        TIPS[key] = shape(length=length, **style)
+    tip = TIPS[key].copy()
+    for part in tip.get_family():
+        del part.original_id  # a copy's mark, which a tip built anew does not have
+    return tip
+
+
+@replaces(Text, "generate_mobject", "scene")
+def text_parts(self: Text) -> Text:
+    """`Text.generate_mobject` (SVGMobject's), with a Text built inside `svg_glyphs.glyphs_from_svg()` (every
+    Text of `scenes.text`) made of the parts `svg_glyphs.placed_glyphs` reads glyph by glyph; manim's own
+    reading for any other Text, and for whatever that reading does not understand."""
+    if not svg_glyphs.asked():
+        return text_parts.original(self)
+    try:
+        parts = svg_glyphs.placed_glyphs(self, self.get_file_path())
+    except Exception:  # noqa: BLE001 - whatever goes wrong, manim's own reading (which reports a damaged file)
+        parts = None
+    if parts is None:
+        return text_parts.original(self)
+    self.add(*parts)
+    self.id_to_vgroup_dict = {}
+    self.flip(RIGHT)  # as manim: SVG's y points down
+    return self
+
+
+# Videos: encoding.
+
+
+@replaces(_PartialMovieEncodeJob, "_encode_and_write_frame", "video")
+def encode_frame(self, frame, num_frames: int) -> None:
+    """`_PartialMovieEncodeJob._encode_and_write_frame` with a held frame (a wait over a picture that does not
+    change: manim hands it over once with the number of frames) converted to the codec's pixel format once,
+    not once per frame. The encoder gets the same pictures: the decoded frames are identical. Measured on
+    120 frames of a 1080p picture: 44-50 s against 75-131 s on a very busy machine (1.7-2.6x)."""
+    if num_frames == 1:
+        return encode_frame.original(self, frame, num_frames)
+    codec = self.stream.codec_context
+    held = av.VideoFrame.from_ndarray(frame, format="rgba").reformat(format=codec.pix_fmt, width=codec.width,
+                                                                     height=codec.height)  # fmt: skip
+    for _ in range(num_frames):
+        held.pts = None  # the encoder numbers each frame, as it does a new one
+        for packet in self.stream.encode(held):
+            self.container.mux(packet)
+
+
+X264_PRESET = "ultrafast"
+
+
+@replaces(SceneFileWriter, "open_partial_movie_stream", "video")
+def open_with_preset(self, *args, **kwargs) -> None:
+    """`SceneFileWriter.open_partial_movie_stream` with x264's `ultrafast` preset instead of its default
+    (`medium`). Manim opens each partial movie with only `crf 23`; the codec reads its options when the first
+    frame arrives, so the preset is added just after. Measured on Softmax at 1080p60: 13.1 s -> 10.5 s to
+    render with `veryfast`; then, narrated, `ultrafast` took 34.5 CPU s against `veryfast`'s 50 (the encoder
+    is what the drawing waits for at 1080p60), for a larger file (4.7 MB for 54 s, was 2.0 MB: 0.7 Mbit/s).
+    The picture is as good: the last frame of TopKTopP at 1080p is 39.8 dB from the drawn one (`veryfast`:
+    37.9 dB)."""
+    open_with_preset.original(self, *args, **kwargs)
+    codec = self._current_encode_job.stream.codec_context
+    if codec.name == "libx264":
+        codec.options = {**codec.options, "preset": X264_PRESET}
+
+
+# Stills: only the last frame, each animation whose end is known put straight into it.
+#
+# A still (`gptanim preview`, `render_still`) is a scene's last frame. Manim, skipping animations, still
+# begins each one (copies of the mobject and its target, points aligned between them) only to finish it at
+# once; for the 21 scenes that was two thirds of a still's cost. Where the final state is known without
+# that, it is set directly, the same state manim's `finish` leaves on screen:
+# - a mobject brought in (FadeIn, Create, Write, Grow…) ends as it is, added to the scene; one taken out
+#   (FadeOut) ends as it is, removed (manim restores it after the fade);
+# - Indicate ends as it began (its rate goes there and back);
+# - ReplacementTransform(a, b) ends with b, untouched, in a's place; TransformFromCopy(a, b) with b as it is;
+# - `mobject.animate.…` ends with the methods applied to the mobject itself (as manim's own finish does);
+# - Transform(a, b) ends with a's pieces holding b's points and style (when their pieces differ, matched up
+#   as Transform matches them: `become`, with a copy of b, which Transform leaves untouched too).
+# Anything else (MoveAlongPath, UpdateFromAlphaFunc, a rate function that does not end at 1) is played as
+# manim plays it. Updaters run as manim runs them when it skips: the animated mobjects' own are held during
+# the play and run once (dt = 0) after it, the others once with the play's whole duration.
+
+
+@replaces(CairoRenderer, "update_frame", "still")
+def update_frame_last_only(self, scene, *args, **kwargs) -> None:
+    """`CairoRenderer.update_frame` drawing nothing while animations are skipped until `draw_now` is set (the
+    render worker sets it for the last frame): manim, skipping, still draws the scene twice per animation."""
+    if not self.skip_animations or getattr(self, "draw_now", False):
+        update_frame_last_only.original(self, scene, *args, **kwargs)
+
+
+UNCHANGED = (FadeIn, FadeOut, Create, Write, GrowFromEdge, GrowArrow, GrowFromCenter, GrowFromPoint)
+
+
+def leaves(animations) -> list:
+    """The animations of a play, groups opened (LaggedStart and Succession are AnimationGroups)."""
+    out = []
+    for anim in animations:
+        out.extend(leaves(anim.animations) if isinstance(anim, AnimationGroup) else [anim])
+    return out
+
+
+def same_pieces(a, b) -> bool:
+    pa, pb = a.family_members_with_points(), b.family_members_with_points()
+    return len(pa) == len(pb) and all(x.points.shape == y.points.shape for x, y in zip(pa, pb, strict=True))
+
+
+def knows_end(anim) -> bool:
+    """Whether this animation's final state is one of those set directly (see the module's text)."""
+    kind = type(anim)
+    if kind is Indicate:  # there and back: it ends as it began
+        return anim.rate_func(1.0) == 0.0
+    if anim.rate_func(1.0) != 1.0:
+        return False
+    if kind in UNCHANGED or kind in (ReplacementTransform, TransformFromCopy, _MethodAnimation):
+        return True
+    return kind is Transform and not anim.replace_mobject_with_target_in_scene
+
+
+def set_end(anim) -> None:
+    kind = type(anim)
+    if kind is _MethodAnimation:
+        for item in anim.methods:
+            item.method.__func__(anim.mobject, *item.args, **item.kwargs)
+    elif kind is Transform and not same_pieces(anim.mobject, anim.target_mobject):
+        anim.mobject.become(anim.target_mobject.copy())  # pieces matched up as Transform matches them
+    elif kind is Transform:
+        pieces = zip(anim.mobject.family_members_with_points(), anim.target_mobject.family_members_with_points(),
+                     strict=True)  # fmt: skip
+        for piece, target in pieces:
+            piece.points = target.points.copy()
+            piece.interpolate_color(piece, target, 1.0)
+
+
+def clean_up(anim, scene, remover: bool = False) -> None:
+    """`clean_up_from_scene` without what undoes a played animation (there was none)."""
+    if isinstance(anim, AnimationGroup):
+        anim._on_finish(scene)
+        for inner in anim.animations:
+            clean_up(inner, scene, remover or anim.remover)
+        return
+    anim._on_finish(scene)
+    if remover or anim.is_remover():
+        scene.remove(anim.mobject)
+    if isinstance(anim, Transform) and anim.replace_mobject_with_target_in_scene:
+        scene.replace(anim.mobject, anim.target_mobject)
+
+
+def finish_at_once(scene) -> bool:
+    """Put the compiled play (`scene.animations`) in its final state, if every part of it is known; else
+    leave everything as it was and return False."""
+    parts = leaves(scene.animations)
+    if len(parts) == 1 and isinstance(parts[0], Wait) and parts[0].is_static_wait:
+        return True  # nothing moves, nothing updates: only the time goes on
+    if not parts or not all(knows_end(a) for a in parts):
+        return False
+    on_screen = set(scene.get_mobject_family_members())  # introduced once: manim looks this up per animation
+    for anim in parts:
+        if anim.is_introducer() and anim.mobject not in on_screen:
+            scene.add(anim.mobject)
+            on_screen.update(anim.mobject.get_family())
+    held = [a.mobject for a in parts if a.suspend_mobject_updating and a.mobject is not None]
+    for mob in held:
+        mob.suspend_updating()
+    for anim in parts:
+        set_end(anim)
+    dt = scene.duration
+    scene.update_mobjects(dt)
+    scene.update_meshes(dt)
+    scene.update_self(dt)
+    for mob in held:
+        mob.resume_updating()
+    for anim in scene.animations:
+        clean_up(anim, scene)
+    return True
+
+
+@replaces(CairoRenderer, "play", "still")
+def play_for_still(self, scene, *args, **kwargs) -> None:
+    """`CairoRenderer.play` for a still: a play whose end is known is finished at once (`finish_at_once`);
+    the rest as manim plays it when skipping (`play_compiled`). A video is played as manim plays it."""
+    if not config.save_last_frame:
+        return play_for_still.original(self, scene, *args, **kwargs)
+    self.skip_animations = self._original_skipping_status
+    self.update_skipping_status()  # skipping, since only the last frame is saved
+    scene.compile_animation_data(*args, **kwargs)
+    self.time += scene.duration
+    self.file_writer.add_partial_movie_file(None)  # nothing is written: the play is skipped
+    self.animations_hashes.append(None)
+    if not finish_at_once(scene):
+        play_compiled(self, scene)
+    self.static_image = None
+    self.num_plays += 1
+
+
+def play_compiled(renderer, scene) -> None:
+    """The rest of manim's `CairoRenderer.play` when skipping, after its bookkeeping (`play_for_still`)."""
+    renderer.file_writer.begin_animation(False)
+    scene.begin_animations()
+    renderer.save_static_frame_data(scene, scene.static_mobjects)
+    if scene.is_current_animation_frozen_frame():
+        renderer.update_frame(scene, mobjects=scene.moving_mobjects)
+        renderer.freeze_current_frame(scene.duration)
+    else:
+        scene.play_internal()
+    renderer.file_writer.end_animation(False)
+
+
+# Applying.
+
+
+def manim_version() -> str:
+    return manim.__version__
+
+
+def apply(kind: str) -> bool:
+    """Put the replacements of `kind` ("scene", "video" or "still": see the module's text) in manim's place;
+    False, with a one-line warning and manim left as it is, when manim is not the version they were written
+    for. Applying again (any kind) changes nothing."""
+    if APPLIED:
+        return True
+    if manim_version() != WRITTEN_FOR:
+        print(f"gptanim: manim {manim_version()} is not {WRITTEN_FOR}, which its render speedups were written for: "
+              "rendering with manim's own code (slower)", file=sys.stderr)  # fmt: skip
+        return False
+    install([patch for patch in PATCHES if patch.group in SETS[kind]])
+    return True
+
+
+def install(patches: list[Patch]) -> None:
+    for patch in patches:
+        setattr(patch.owner, patch.name, patch.new)
+        APPLIED.append(patch)
+
+
+def restore() -> None:
+    """Manim's own again, as before `apply` (the tests compare both in one process)."""
+    while APPLIED:
+        patch = APPLIED.pop()
+        if patch.own:
+            setattr(patch.owner, patch.name, patch.new.original)
+        else:
+            delattr(patch.owner, patch.name)
+
+
+@contextmanager
+def only(*replacements: Callable) -> Iterator[None]:
+    """While active, these replacements and no other (none: manim's own); then what was applied before."""
+    was = list(APPLIED)
+    chosen = [patch for patch in PATCHES if patch.new in replacements]
+    if len(chosen) != len(replacements):
+        raise ValueError("not a replacement of the engine")
+    restore()
+    try:
+        install(chosen)
+        yield
+    finally:
+        restore()
+        install(was)
+
+
+def apply_if_asked() -> None:
+    """A plain `manim` render uses the engine when `GPTANIM_ENGINE=1` (the set a video worker uses)."""
+    if os.environ.get("GPTANIM_ENGINE") == "1":
+        apply("video")
