@@ -623,6 +623,9 @@ class Temperature(TraceScene):
         """The same prompt at each temperature, one sentence each: what that temperature does to the choice (the
         judging words stay on screen, from the claims)."""
         runs = self.trace.info["comparisons"]
+        if not any(run["steps"] for run in runs):  # --generate 0: the rows are empty, and say so
+            return ("This lecture generates no tokens, so there is nothing to continue. Each temperature's row says "
+                    f"so: {statements(self.trace)['comparisons.0'].text}.")  # fmt: skip
         said = ["Here is the same prompt, continued with the same seed at different temperatures."]
         for run in runs:
             T = run["temperature"]
