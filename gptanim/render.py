@@ -42,7 +42,7 @@ QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEME in the render processes
 RATE, LAYOUT = 48000, "stereo"  # the lecture's sound, as each scene's (manim writes 48 kHz stereo)
 DISSOLVE = 0.5  # seconds: each scene's end dissolves into the next scene's first picture (its silent breath)
-X264 = {"crf": "23", "preset": "ultrafast"}  # as the render workers encode scenes (gptanim/worker.py)
+X264 = {"crf": "23", "preset": "ultrafast"}  # as the render workers encode scenes (scenes/engine.py)
 
 
 class WorkerDied(GptanimError):
@@ -210,6 +210,7 @@ class ScenePool:
         self.workers: list[tuple[subprocess.Popen, IO]] = []
         self.lock = threading.Lock()
         self.scratch = scratch_folder(parent)
+        self.warned = False  # whether a worker's warning (manim not the engine's version) has been printed
 
     def __enter__(self) -> ScenePool:
         return self
@@ -283,6 +284,9 @@ class ScenePool:
             raise WorkerDied(f"scene {entry.name} failed to render: {said[-1]}")
         self.idle.put((proc, log))
         reply = json.loads(line)
+        if reply.get("warning") and not self.warned:  # manim is not the engine's version: said once per pool
+            self.warned = True
+            print(reply["warning"], file=sys.stderr)
         if not reply["ok"]:
             raise SceneFailed(f"scene {entry.name} failed to render: {reply['error']}", reply.get("traceback", ""))
         return reply

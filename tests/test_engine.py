@@ -247,3 +247,19 @@ def test_only_puts_back_what_was_applied_before():
         assert manims_attributes() == before
     finally:
         engine.restore()
+
+
+def test_a_worker_warning_is_printed_once_per_render(tmp_path, capsys):
+    """The workers' one-line warning (manim not the engine's version) reaches the user once, not once a scene."""
+    from gptanim.render import ScenePool
+    from scenes.catalog import BY_NAME
+
+    class Worker:  # answers every job as a worker on another manim would
+        stdin = io.StringIO()
+        stdout = io.StringIO((json.dumps({"ok": True, "warning": "gptanim: manim 0.22.0 is not …"}) + "\n") * 2)
+
+    pool = ScenePool(tmp_path)
+    pool.take = lambda entry: (Worker, None)
+    for name in ("Softmax", "Recap"):
+        assert pool.run(BY_NAME[name], tmp_path / "t.npz", tmp_path, "l")["ok"]
+    assert capsys.readouterr().err == "gptanim: manim 0.22.0 is not …\n"
