@@ -230,9 +230,7 @@ class TransformersEverywhere(TraceScene):
                                      fill_opacity=0.12)  # fmt: skip
             chips.add(VGroup(frame, text.move_to(frame)))
         chips.arrange(RIGHT, buff=0.3).next_to(self.heading, DOWN, buff=0.3)
-        self.play(*(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), run_time=1.2)
-        small = chips
-        self.small = small
+        self.small = chips
         top1 = top[0]
         self.beat(
             "The GPT kind",
@@ -241,7 +239,8 @@ class TransformersEverywhere(TraceScene):
             f"probability for every possible next token. {spoken_token(top1['display'], start=True)} gets "
             f"{pct(top1['prob'])}.",
         )
-        part = paced(self.beats[-1]["audio"], 4.5, 0.85) / 4.5  # the picture follows the sentence, part by part
+        part = paced(self.beats[-1]["audio"], 5.5, 0.85) / 5.5  # the picture follows the sentence, part by part
+        self.play(*(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), run_time=part)  # "one more kind"
         self.play(FadeIn(in_title), *([FadeIn(prompt[0])] if len(shown) < n else []),
                   LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=part)  # fmt: skip
         self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=part)

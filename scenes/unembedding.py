@@ -773,14 +773,14 @@ class TopKTopP(TraceScene):
             cue(self, 3)
             top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)
             self.play(Create(top), run_time=0.8)
-            self.play(dim(top), run_time=0.5)
-        cue(self, 4 if kind == "top_k" else 3)  # the draw
+        cue(self, 4 if kind == "top_k" else 3)  # the draw, in one short move: its sentence is short
         hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
+        done = [dim(top)] if kind == "top_k" else []
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
-            self.play(Create(SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)), run_time=0.5)
-            self.play(TransformFromCopy(new.rows[hit[0]].name, drawn), run_time=0.8)
+            mark = SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)
+            self.play(Create(mark), TransformFromCopy(new.rows[hit[0]].name, drawn), *done, run_time=0.7)
         else:
-            self.play(FadeIn(drawn))
+            self.play(FadeIn(drawn), *done, run_time=0.7)
 
 
 class Recap(TraceScene):

@@ -388,12 +388,19 @@ class ParameterTally(TraceScene):
             m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
             x=claim(statements(self.trace)["tally.gpt3"]),
             say=f"GPT-3 has the same families, only far bigger. From its published sizes, that makes "
-            f"{big(gpt3['total'])} weights. That is {statements(self.trace)['tally.gpt3'].text}.",
+            f"{big(gpt3['total'])} weights. Counted the way GPT-3 is counted, this model's families hold "
+            f"{big(self.trace.info['tally']['matrix_params'])}. So GPT-3 has "
+            f"{statements(self.trace)['tally.gpt3'].text}.",
         )
+        # GPT-3's total counts its eight families only: this model's count beside it is of the same families
+        same = statement(statements(self.trace)["tally.families"], size=18, color=style.MUTED)
+        self.fit_width(same).next_to(total, DOWN, buff=0.35).align_to(total, RIGHT)
         self.play(FadeIn(head), LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in cells), lag_ratio=0.2),
                   run_time=said_by(self, 0, 2.0))  # fmt: skip
         cue(self, 1)
         self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
         cue(self, 2)
-        self.play(*(Create(SurroundingRectangle(m, buff=0.06, color=style.NEXT_SLOT)) for m in (self.total, total)),
-                  run_time=0.8)  # the two totals side by side  # fmt: skip
+        self.play(FadeIn(same, shift=0.1 * UP), run_time=1.0)
+        cue(self, 3)
+        self.play(*(Create(SurroundingRectangle(m, buff=0.06, color=style.NEXT_SLOT)) for m in (same, total)),
+                  run_time=0.8)  # the two counts of the same families side by side  # fmt: skip
