@@ -19,6 +19,7 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
     MathTex,
@@ -49,7 +50,7 @@ from scenes.components import (
     statement,
     token_text,
 )
-from scenes.pacing import paced, travel
+from scenes.pacing import cue, paced, said_by, travel
 from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
 
 
@@ -675,20 +676,24 @@ class ContextEmbedding(TraceScene):
             *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
             *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title),
         )  # fmt: skip
-        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 2
-        mark = travel(self, [row[0] for row in table], part)  # one row a layer further on
+        cue(self, 1)
+        each = said_by(self, 1, 1.0) / len(table)
+        mark = SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(mark), FadeIn(VGroup(*table[0][1:])), run_time=each)
+        for row in table[1:-1]:  # one row a layer further on, each with its guesses; the last layer's waits
+            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT)),
+                      FadeIn(VGroup(*row[1:])), run_time=each)  # fmt: skip
+        cue(self, 2)  # back to the embedding's own guess as it is said
         self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)),
-                  FadeIn(VGroup(*table[0][1:])), run_time=part)  # fmt: skip
+                  Indicate(VGroup(*table[0][1:3]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.beat(
             "Last layer",
             "After the last layer, the lens gives the model's real prediction.",
             say=f"After the last layer, the guess is {self.lens_token(t.n_layer)}, at {pct(probs[t.n_layer, 0])}. "
             "That is the model's real prediction.",
         )
-        part = paced(self.beats[-1]["audio"], 1.5, 0.8) / len(table[1:])
-        for row in table[1:]:  # the mark goes down the layers as their guesses appear
-            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT)),
-                      FadeIn(VGroup(*row[1:])), run_time=part)  # fmt: skip
+        self.play(mark.animate.become(SurroundingRectangle(table[-1], buff=0.06, color=style.NEXT_SLOT)),
+                  FadeIn(VGroup(*table[-1][1:])), run_time=paced(self.beats[-1]["audio"], 1.5, 0.4))  # fmt: skip
         self.play(FadeOut(mark), FadeIn(note))
         self.wait(1.5)
 
