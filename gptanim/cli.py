@@ -123,16 +123,17 @@ def traced(args, settings, loader=None, sections=()):
 
 
 def cmd_trace(args) -> int:
+    from model.files import writable_target
     from model.trace_data import SECTIONS
 
+    out = Path(args.out) if args.out else None
+    if out is not None:  # refused before the model runs: never a device, a FIFO or a link replaced
+        writable_target(out, "the Trace")
     # The sections only Learning and Chat show are computed for them (render, preview), or with --all.
     result = traced(args, settings_from(args), sections=SECTIONS if args.all or args.claims else ())
-    if args.out:
-        from model.files import writable_target
-
-        out = Path(args.out)
+    if out is not None:
         try:
-            result.save(writable_target(out, "the Trace"))  # never a device, a FIFO or a link replaced
+            result.save(writable_target(out, "the Trace"))
         except OSError as exc:
             raise GptanimError(f"cannot write {out}: {exc.strerror}") from None
     print(summary(result))

@@ -24,15 +24,17 @@ def deck(tmp_path_factory, embedded):
     tr = trace(TraceSettings(prompt="The wolf said", generate=3), embedded)
     scenes = [BY_NAME["Title"], BY_NAME["Softmax"]]
     result = render_lecture(tr, tr.save(out / "t.npz"), out, "l", scenes, 2, progress=False)
-    return build_deck(result["slides"], [s.name for s in scenes], "Test lecture")
+    return {**build_deck(result["slides"], [s.name for s in scenes], "Test lecture"), "videos": result["videos"]}
 
 
 def test_a_slide_per_beat_with_the_narration_as_notes(deck):
     softmax = json.loads((deck["slides"] / "Softmax.json").read_text())
     notes = [s["notes"] for s in softmax["slides"]]
+    beats = json.loads(deck["videos"][1].with_suffix(".beats.json").read_text())["beats"]
     assert len(notes) >= 4
-    assert any(n.startswith("Logits can be any numbers") for n in notes)  # the talking points, not the caption
-    assert any(n.startswith("Step two: add them up over all 8,192 tokens") for n in notes)
+    said = [b["say"] for b in beats]
+    assert all(said) and said != [b["text"] for b in beats]  # the talking points, not the captions
+    assert [n for n in notes if n] == said  # each beat's slide, in order, with its narration as notes
 
 
 def test_html_deck_has_no_web_address_and_local_reveal(deck):
