@@ -4,16 +4,14 @@
     "Softmax-01" = "Now we turn scores into probabilities."
 
 A beat's id is `<Scene>-NN`, NN its number in the scene from 01 (as `scenes.base.TraceScene.beat` names it,
-and as recordings for `--voice folder:` are named). The render worker passes a scene its overrides: `apply`
-wraps `beat` so that an overridden beat is spoken, subtitled and noted with the lecturer's words, without a
-change to any scene. The voice caches audio by its words, so only changed beats are voiced again.
+and as recordings for `--voice folder:` are named). The render worker passes a scene its overrides
+(`TraceScene.narration_overrides`), so that an overridden beat is spoken, subtitled and noted with the
+lecturer's words. The voice caches audio by its words, so only changed beats are voiced again.
 `gptanim script` prints a lecture's narration as such a table (`script_table`).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import re
 import unicodedata
@@ -21,34 +19,11 @@ import unicodedata
 from model.errors import GptanimError
 
 BEAT_ID = re.compile(r"^(?P<scene>[A-Za-z_][A-Za-z0-9_]*)-(?P<number>\d+)$")
-OVERRIDES: dict[str, str] = {}  # in a render worker: the overrides of the scene it renders (set per job)
 
 
 def beat_id(scene_name: str, number: int) -> str:
     """The id of a scene's `number`th beat (from 1): what `TraceScene.beat` records as the beat's id."""
     return f"{scene_name}-{number:02d}"
-
-
-def apply() -> None:
-    """In a render worker: every beat whose id is in OVERRIDES says the override instead of its own words."""
-    from scenes.base import TraceScene
-
-    original = TraceScene.beat
-    if getattr(original, "narration_overridable", False):
-        return
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def beat(self, *args, **kwargs):
-        own = OVERRIDES.get(beat_id(type(self).__name__, len(self.beats) + 1))
-        if own is None:
-            return original(self, *args, **kwargs)
-        bound = signature.bind(self, *args, **kwargs)
-        bound.arguments["say"] = own
-        return original(*bound.args, **bound.kwargs)
-
-    beat.narration_overridable = True
-    TraceScene.beat = beat
 
 
 def checked_table(table, scene_names: list[str], where: str) -> dict[str, str]:

@@ -29,7 +29,6 @@ import traceback
 from contextlib import redirect_stderr
 from pathlib import Path
 
-from gptanim import narration
 from model.cache import cache_root
 
 QUALITY_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
@@ -67,11 +66,13 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     os.environ["GPTANIM_TRACE"] = job["trace"]
     os.environ["GPTANIM_BEATS_OUT"] = str(work / "beats.json")
     os.environ["GPTANIM_VOICE"] = job.get("voice", "none")
-    narration.OVERRIDES = dict(job.get("narration") or {})
     if not still:
         os.environ["GPTANIM_SLIDES"] = str(work / "slides")
     scene_cls = getattr(user_module(entry.file) if entry.file else importlib.import_module(f"scenes.{entry.module}"),
                         entry.name)  # fmt: skip
+    from scenes.base import TraceScene
+
+    TraceScene.narration_overrides = dict(job.get("narration") or {})  # this scene's beats' own words, if any
     options = {
         "quality": QUALITY_NAMES[job["quality"]],
         "media_dir": str(work),
@@ -125,7 +126,6 @@ def serve(mode: str, scratch: str | None = None) -> None:
 
         for module in dict.fromkeys(entry.module for entry in SCENES):  # while the caller still runs the model
             importlib.import_module(f"scenes.{module}")
-    narration.apply()
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)

@@ -37,6 +37,9 @@ class TraceScene(SceneBase):
     shown = False  # whether a picture is on screen yet: until then, and until the first beat, nothing fades in
     opening = False  # the current beat has played nothing of its own yet (only its caption, or clearing)
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
+    # A lecture file's [narration] words by beat id (`<Scene>-NN`, as `beat` names it), set by the render worker
+    # for the scene it renders (gptanim.narration): spoken, subtitled and noted instead of the scene's own.
+    narration_overrides: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         config.background_color = style.BACKGROUND  # the theme's (GPTANIM_THEME)
@@ -79,6 +82,7 @@ class TraceScene(SceneBase):
         self.hold()
         new = sentence(explanation, size=22, color=style.MUTED, static=static, **fields)
         beat_id = f"{type(self).__name__}-{len(self.beats) + 1:02d}"
+        say = self.narration_overrides.get(beat_id, say)  # a lecturer's own words for this beat, if given
         line = self.voice.speak(say, beat_id) if say and config.write_to_movie else None
         if line is not None:
             self.add_sound(str(line.path))
