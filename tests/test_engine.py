@@ -36,6 +36,7 @@ from manim import (
     Write,
     tempconfig,
 )
+from manim.scene.scene_file_writer import SceneFileWriter
 
 from scenes import engine
 from scenes.text import make_text
@@ -155,10 +156,19 @@ class Held(Scene):
 
 
 def video_frames(tmp_path: Path, name: str) -> tuple[list[np.ndarray], bytes]:
-    """Held rendered to a video at 480p15: its decoded frames, and the file (x264 writes its options in it)."""
+    """Held rendered to a video at 480p15: its decoded frames, and the file (x264 writes its options in it).
+    x264 encodes on one thread here, both ways: on busy cores its threads made two encodings of the same
+    frames differ now and then, whichever code handed the frames over."""
     options = {"quality": "low_quality", "media_dir": str(tmp_path / name), "disable_caching": True,
                "progress_bar": "none", "verbosity": "WARNING", "output_file": name}  # fmt: skip
-    with tempconfig(options):
+    opened = SceneFileWriter.open_partial_movie_stream
+
+    def one_thread(writer, *args, **kwargs):
+        opened(writer, *args, **kwargs)
+        writer._current_encode_job.stream.codec_context.thread_count = 1
+
+    with tempconfig(options), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SceneFileWriter, "open_partial_movie_stream", one_thread)
         scene = Held()
         scene.render()
         path = Path(scene.renderer.file_writer.movie_file_path)
