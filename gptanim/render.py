@@ -34,7 +34,7 @@ from gptanim.subtitles import lecture_cues, srt, vtt
 from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
 from model.trace_data import SECTIONS, Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
+from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom
 from scenes.voice import decode, voice_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -498,7 +498,7 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    titles = titles or [readable_title(e.name) for e in scenes]
+    titles = titles or [e.title for e in scenes]
     joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
     done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.vtt", "lecture.chapters.txt",

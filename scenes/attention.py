@@ -88,6 +88,11 @@ class AttentionPattern(TraceScene):
     """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
     out, the last row's scores become weights through softmax, then every head as small multiples."""
 
+    TITLE = "An attention pattern"
+    PART = "Attention and the MLP"
+    SUMMARY = "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples."
+    RENDER_SECONDS = 9
+
     LABEL = 18  # type size of the grid's token labels
 
     def construct(self):
@@ -396,6 +401,11 @@ class AttentionFlow(TraceScene):
     """The last token's attention as arcs from the tokens it reads, width by the real weight; the value
     vectors travel along them, scaled by the weight, and add up to the head's output for the last token."""
 
+    TITLE = "Where the last token looks"
+    PART = "Attention and the MLP"
+    SUMMARY = "The last token's attention as arcs from the tokens it reads."
+    RENDER_SECONDS = 5
+
     VALUES = 3  # tokens whose value vectors travel (the largest weights)
     ENTRIES = 3  # entries of each value vector shown
 
@@ -572,6 +582,11 @@ class MLPBlock(TraceScene):
     """The MLP on one token: up-projection, its activation (its curve, with this token's real pre-activations on
     it; or a gated SwiGLU), down-projection, added back to the residual stream (beside attention's output, in a
     model with a parallel residual)."""
+
+    TITLE = "The MLP block"
+    PART = "Attention and the MLP"
+    SUMMARY = "Up-projection, GELU, down-projection on one token, added to the residual."
+    RENDER_SECONDS = 10
 
     SHOWN = 4  # entries of each vector shown
 

@@ -69,6 +69,10 @@ def step_entries(trace, i: int, n: int) -> list[dict]:
 class Title(TraceScene):
     """What G, P and T stand for, and the road map of the lecture."""
 
+    TITLE = "What GPT stands for"
+    SUMMARY = "What G, P and T stand for, and the road map of the lecture."
+    RENDER_SECONDS = 6
+
     ROAD_COLUMNS = 3
 
     def construct(self):
@@ -189,6 +193,13 @@ def balanced(items: list, n: int) -> list[list]:
 
 class PredictSampleRepeat(TraceScene):
     """The prompt, the model, the real next-token distribution, a seeded sample, appended, repeated."""
+
+    TITLE = "Predict, sample, repeat"
+    PART = "What a GPT does"
+    SUMMARY = "Predict a distribution over the next token, sample one, append it, repeat."
+    USES_TEMPERATURE = True
+    NEEDS_CONTINUATION = True
+    RENDER_SECONDS = 13
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 8
@@ -413,6 +424,13 @@ class PredictSampleRepeat(TraceScene):
 
 class InsideTransformer(TraceScene):
     """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
+
+    TITLE = "Inside a transformer"
+    PART = "What a GPT does"
+    SUMMARY = "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities."
+    USES_TEMPERATURE = True
+    NEEDS_CONTINUATION = True
+    RENDER_SECONDS = 18
 
     SHOWN_TOKENS = INSIDE_TOKENS
     SHOWN_ENTRIES = 5
