@@ -135,3 +135,30 @@ def test_a_scene_of_your_own_is_read_the_same_way(tmp_path):
     assert helper.summary == "your scene from extra.py"
     example = custom_scene(str(ROOT / "examples" / "my_scene.py:NextTokenGuess"))
     assert (example.title, example.sections, example.uses_temperature) == ("What comes next", (), True)
+
+
+def test_a_scene_is_drawn_again_only_when_a_part_it_reads_changes():
+    import inspect as inspecting
+
+    import numpy as np
+
+    from gptanim.render import fingerprint
+    from model.trace_data import PARTS, Trace
+
+    source = inspecting.getsource(fingerprint)
+    assert not [name for name in [*BY_NAME, *(f'"{s}"' for s in SECTIONS)] if name in source]  # names no scene
+    settings = {"prompt": "Once", "temperature": 1.0, "chat_system": "Owl.", "chat_user": "Hi?"}
+    info = {"tokens": {"ids": [1]}, "continuation": {"ids": [2]}, "vocab_display": {"2": "a"}, "chat": {"ids": [3]},
+            "learning": {"steps": 4}}  # fmt: skip
+    base = Trace({"settings": settings}, {"logits": np.zeros(3)}, info)
+    for part, reads in PARTS.items():
+        changed = Trace({"settings": dict(settings)}, base.arrays, dict(info))
+        for setting in reads["settings"]:
+            changed.meta["settings"][setting] = "other"
+        for key in reads["info"]:
+            changed.info[key] = {"other": True}
+        for temperature, sections in [(True, SECTIONS), (False, ()), (True, ()), (False, SECTIONS)]:
+            reading = temperature if part == "continuation" else part in sections
+            same = fingerprint(changed, temperature, sections) == fingerprint(base, temperature, sections)
+            assert same != reading, (part, temperature, sections)
+    assert fingerprint(base, False, ()) != fingerprint(Trace(base.meta, {"logits": np.ones(3)}, info), False, ())
