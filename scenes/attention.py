@@ -30,7 +30,7 @@ from manim import (
     config,
 )
 
-from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
+from model.claims import hidden_read, statements, strongest_read
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -47,7 +47,8 @@ from scenes.components import (
 from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, pct, spoken_token
 
-MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
+MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
+FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -147,7 +148,7 @@ class AttentionPattern(TraceScene):
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
             self.hidden_note = sentence("In the last row, {c}.", size=18, color=style.MUTED,
-                                        c=claim(statements(t)["attention.grid.hidden"]))  # fmt: skip
+                                        c=claim(hidden_read(t, L, H, MAX_GRID)))  # fmt: skip
             self.fit_width(self.hidden_note, 6.2 - self.grid.get_right()[0])
             self.hidden_note.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
             self.beat(
@@ -156,7 +157,7 @@ class AttentionPattern(TraceScene):
                 static=True,  # the grid's size is the scene's choice, not a model number
                 n=(t.token_ids, "info.tokens.ids", "len"),
                 say=f"This prompt has {len(t.token_ids)} tokens, so the grid shows only the last {n}. In its last "
-                f"row, {statements(t)['attention.grid.hidden'].text}.",
+                f"row, {hidden_read(t, L, H, MAX_GRID).text}.",
             )
             cue(self, 1)
             self.play(FadeIn(self.hidden_note))
@@ -465,7 +466,7 @@ class AttentionFlow(TraceScene):
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
         self.numbers = numbers
-        hidden = statements(t).get("attention.flow.hidden")
+        hidden = hidden_read(t, self.layer, self.head, FLOW_TOKENS)
         self.note = VGroup()
         if hidden is not None:  # a longer prompt: say what the picture leaves out
             self.note = statement(hidden, size=18, color=style.MUTED)
@@ -478,7 +479,7 @@ class AttentionFlow(TraceScene):
             say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
             "brings it attention from one token, and is as wide as that token's weight. The widest, "
             f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
-            f"{statements(t)['attention.flow.top'].text}.",
+            f"{strongest_read(t, self.layer, self.head, FLOW_TOKENS).text}.",
         )
         mark = SurroundingRectangle(self.boxes[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), run_time=said_by(self, 0, 1.0))

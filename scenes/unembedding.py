@@ -36,7 +36,7 @@ from manim import (
     linear,
 )
 
-from model.claims import RULES, Statement, statements
+from model.claims import RULES, Statement, statements, temperature_bars, truncation_share
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -525,9 +525,7 @@ class Temperature(TraceScene):
         shown = [e["prob"] for e in entries]
         rest = {"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0)}
         if stored:
-            found = statements(self.trace)
-            rest["statement"] = found[f"temperature.tail.{stored[0]}"]
-            total = found[f"temperature.total.{stored[0]}"]
+            rest["statement"], total = temperature_bars(self.trace, stored[0], BARS)
         else:  # between the stored temperatures, during the sweep: the same rule, from these bars
             rest["prob_path"] = f"1 − sum of the bars above, softmax(logits/{temperature:g})"
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
@@ -742,7 +740,7 @@ class TopKTopP(TraceScene):
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
-        share = statement(statements(t)[f"truncation.{kind}.shown"], size=18, color=style.MUTED)
+        share = statement(truncation_share(t, kind, self.SHOWN), size=18, color=style.MUTED)
         if share.width > 6.7:
             share.scale_to_fit_width(6.7)
         share.next_to(old, DOWN, buff=0.3).set_x(x)
