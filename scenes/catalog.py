@@ -116,9 +116,15 @@ def class_heads(text: str, filename: str) -> list[ast.ClassDef]:
 
 
 def lecture_names(lecture: Path = DEFAULT_LECTURE) -> list[str]:
-    """The built-in scenes a lecture file names (by default lectures/default.toml), in its order."""
-    with lecture.open("rb") as fh:
-        return [name for name in tomllib.load(fh).get("scenes", []) if not is_custom(name)]
+    """The built-in scenes a lecture file names (by default lectures/default.toml), in its order; none when it cannot
+    be read (the lecture's reader says why in one line, `gptanim.lecture`)."""
+    try:
+        scenes = tomllib.loads(lecture.read_text(encoding="utf-8-sig")).get("scenes", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return []
+    return (
+        [name for name in scenes if isinstance(name, str) and not is_custom(name)] if isinstance(scenes, list) else []
+    )
 
 
 SCENES = builtin_scenes()

@@ -93,6 +93,12 @@ def test_a_new_scene_is_its_file_and_a_line_in_the_lecture(tmp_path):
     assert circle.name == "Circle" and circle.module == "old" and circle.title == "A circle"
     lecture.write_text('scenes = ["Circle"]\n')  # a scene the lecture leaves out comes after its scenes
     assert [e.name for e in builtin_scenes(tmp_path, lecture)] == ["Circle", "Arrow"]
+    for broken in ("scenes = [", 'scenes = "Arrow"', "scenes = [1, 2]"):  # its reader says what is wrong with it
+        lecture.write_text(broken)
+        assert lecture_names(lecture) == [] and [e.name for e in builtin_scenes(tmp_path, lecture)] == [
+            "Arrow",
+            "Circle",
+        ]
 
 
 def test_class_heads_are_the_classes_of_the_whole_module():
