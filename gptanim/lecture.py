@@ -11,7 +11,7 @@ from gptanim.narration import checked_table
 from model.errors import GptanimError
 from model.files import read_limited
 from model.settings import SETTINGS
-from scenes.catalog import BY_NAME, SCENES, custom_scene, is_custom, readable_title
+from scenes.catalog import BY_NAME, DEFAULT_TITLE, SCENES, custom_scene, is_custom, readable_title
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
@@ -33,7 +33,7 @@ KEYS = ("title", "scenes", "settings", "titles", "narration")
 
 @dataclass
 class Lecture:
-    title: str = "gptanim lecture"
+    title: str = DEFAULT_TITLE  # the default lecture's, when a lecture file gives none
     scenes: list[str] = field(default_factory=lambda: [s.name for s in SCENES])
     settings: dict = field(default_factory=dict)
     titles: dict = field(default_factory=dict)  # scene name -> title, over the catalog's

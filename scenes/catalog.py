@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +25,7 @@ class SceneEntry:
     render_weight: float = 8.0
     file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
     needs_continuation: bool = False  # it draws the generated tokens: nothing to draw with --generate 0
+    reads_lecture: bool = False  # it draws the lecture's own title and scenes (GPTANIM_LECTURE): rendered anew with them
 
 
 # Each scene's CPU seconds to render at 480p15 with the narration, default prompt, measured one after
@@ -53,7 +56,8 @@ RENDER_SECONDS = {
 }
 
 SCENES = [
-    SceneEntry("Title", "opening", "What G, P and T stand for, and the road map of the lecture."),
+    SceneEntry("Title", "opening", "The lecture's title, what G, P and T stand for, and its road map as a picture.",
+               reads_lecture=True),
     SceneEntry(
         "TransformersEverywhere",
         "story",
@@ -160,6 +164,41 @@ def road_map() -> list[tuple[str, list[str]]]:
     return [(part, names) for part, names in parts if names]
 
 
+# The default lecture's title (lectures/default.toml's), shown when a scene is rendered without a lecture.
+DEFAULT_TITLE = "How a GPT works, with its own numbers"
+
+
+def lecture_plan(title: str, names: list[str], titles: list[str]) -> dict:
+    """What a scene may know of the lecture it is in: its title and its scenes with their titles, in order (the
+    render workers pass it as GPTANIM_LECTURE, in JSON)."""
+    return {"title": title, "chapters": [[name, heading] for name, heading in zip(names, titles)]}
+
+
+def current_plan() -> dict:
+    """The lecture being rendered (GPTANIM_LECTURE), else the default one: every scene of the catalog."""
+    given = os.environ.get("GPTANIM_LECTURE")
+    if given:
+        return json.loads(given)
+    return lecture_plan(DEFAULT_TITLE, [e.name for e in SCENES], [readable_title(e.name) for e in SCENES])
+
+
+def lecture_parts(chapters: list[list[str]]) -> list[tuple[str, list[str], bool]]:
+    """A lecture's chapters after its Title as the road map draws them: (heading, the chapters' titles, whether
+    it is a part of ROAD_MAP). Consecutive built-in scenes of one ROAD_MAP part make one part under its heading;
+    a scene of your own is a part of its own, under its title."""
+    part_of = {name: part for part, names in ROAD_MAP for name in names}
+    parts: list[tuple[str, list[str], bool]] = []
+    for name, heading in chapters:
+        if name == "Title":
+            continue
+        part = part_of.get(name)
+        if part is not None and parts and parts[-1][0] == part and parts[-1][2]:
+            parts[-1][1].append(heading)
+        else:
+            parts.append((part or heading, [heading], part is not None))
+    return parts
+
+
 def scene_file(entry: SceneEntry) -> str:
     return entry.file or f"scenes/{entry.module}.py"
 
@@ -193,7 +232,7 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         raise GptanimError(f"scene {spec!r}: {name} is the name of a built-in scene; give your class another name")
     # Unknown code may show anything: render it again whenever the Trace changes at all.
     return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, sections=SECTIONS,
-                      file=str(path.resolve()))  # fmt: skip
+                      file=str(path.resolve()), reads_lecture=True)  # fmt: skip
 
 
 def check_continuation(scenes: list[SceneEntry], generate: int) -> None:
