@@ -105,7 +105,7 @@ class Title(TraceScene):
         self.model_box = VGroup(box, inner.move_to(box)).move_to([0.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
         with self.narrate(f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
                           f"{big(meta['n_params'])} parameters.", title="Title",
-                          caption="A real GPT, and every number ahead is its own.") as n:  # fmt: skip
+                          caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
             self.play(Write(self.heading), run_time=1.0)
             self.play(GrowFromEdge(box, DOWN), run_time=max(0.6, n.left(0) - 0.2))  # "a real GPT"
             n.wait_for(1)
