@@ -33,7 +33,7 @@ from manim import (
 from model.claims import INSIDE_HEAD, INSIDE_TOKENS, statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.catalog import current_plan, lecture_parts
+from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
 from scenes.components import (
     ProbabilityBars,
     TokenBox,
@@ -95,7 +95,7 @@ class Title(TraceScene):
 
     def show_title(self):
         meta = self.trace.meta
-        self.heading = self.title_text(self.plan["title"]).move_to([0, 3.25, 0])
+        self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.25, 0])
         box = RoundedRectangle(corner_radius=0.15, width=3.6, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(meta["model"], "meta.model", size=30, limit=22)
@@ -132,8 +132,8 @@ class Title(TraceScene):
         chips.arrange(DOWN, buff=0.15, aligned_edge=RIGHT)
         if chips.height > self.TOP_Y - self.BOTTOM_Y:
             chips.scale_to_fit_height(self.TOP_Y - self.BOTTOM_Y)
-        self.chips = chips.move_to([-5.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0]).align_to([-4.25, 0, 0], RIGHT)
-        self.into = Arrow([-4.15, self.model_box.get_y(), 0], self.model_box.get_left(), buff=0.1, color=style.MUTED)
+        self.chips = chips.move_to([-5.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0]).align_to([-4.35, 0, 0], RIGHT)
+        self.into = Arrow([-4.25, self.model_box.get_y(), 0], self.model_box.get_left(), buff=0.1, color=style.MUTED)
         self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.3, size=24, row_height=0.62)
         self.bars.shift([4.25 - self.bars.rows[0].bar.get_left()[0], self.model_box.get_y() - self.bars.rows.get_y(), 0])
         self.out = Arrow(self.model_box.get_right(), [self.bars.get_left()[0] - 0.05, self.model_box.get_y(), 0],
@@ -196,7 +196,8 @@ class Title(TraceScene):
         stations = {"tokens": self.chips, "vectors": self.vectors, "blocks": self.stack, "bars": self.bars}
         cards = self.cards()
         count = len(self.parts)
-        said = [f"This lecture has {words(count)} part{'s' if count != 1 else ''} after this one."]
+        said = [f"This lecture has {words(count)} part{'s' if count != 1 else ''} after this one." if count else
+                "This opening is the whole lecture."]  # fmt: skip
         for k, (heading, _, built_in) in enumerate(self.parts):
             named = lower_first(heading) if built_in else plain_quote(heading, "a scene of your own")
             said.append(f"{('First, ' if k == 0 else 'And last, ' if k == count - 1 else 'Then, ') if count > 1 else ''}"
