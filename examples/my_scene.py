@@ -1,6 +1,6 @@
 """A scene of your own: the prompt's tokens, then the tokens the model finds most likely next."""
 
-from manim import DOWN, LEFT, UP, FadeIn, GrowFromEdge, LaggedStart
+from manim import DOWN, LEFT, UP, FadeIn, GrowFromEdge, Indicate, LaggedStart
 
 from scenes.base import TraceScene
 from scenes.components import ProbabilityBars, TokenRow, label
@@ -21,11 +21,13 @@ class NextTokenGuess(TraceScene):
 
     def show_tokens(self):
         t = self.trace  # every number below comes from it, tagged with its path in the Trace
-        self.beat("Tokens", "The prompt as the model reads it: {n} tokens.", n=(t.token_ids, "info.tokens.ids", "len"),
-                  say="Here is the prompt, cut into the tokens the model reads.")  # fmt: skip
         paths = [f"info.tokens.display.{i}" for i in range(len(t.token_display))]
         self.tokens = TokenRow(t.token_display, paths, max_width=11).to_edge(UP, buff=0.7)
-        self.play(LaggedStart(*(FadeIn(box) for box in self.tokens.boxes), lag_ratio=0.1))
+        with self.narrate("Here is the prompt, cut into the tokens the model reads.", title="Tokens",
+                          caption="The prompt as the model reads it: {n} tokens.",
+                          n=(t.token_ids, "info.tokens.ids", "len")) as n:  # fmt: skip
+            # The tokens come in one by one for as long as the sentence lasts.
+            self.play(LaggedStart(*(FadeIn(box) for box in self.tokens.boxes), lag_ratio=0.3), run_time=n.duration)
 
     def show_guesses(self):
         step = "info.continuation.steps.0"
@@ -34,13 +36,14 @@ class NextTokenGuess(TraceScene):
                     "prob_path": f"{step}.top.{j}.prob"} for j, e in enumerate(top)]  # fmt: skip
         bars = ProbabilityBars(entries, bar_width=4.5).next_to(self.tokens, DOWN, buff=0.8)
         heading = label("next token", size=22).next_to(bars, UP, buff=0.25)
-        self.beat(
-            "Guesses",
-            "At temperature {T}, the five most likely next tokens.",
-            T=(self.trace.info["continuation"]["temperature"], "info.continuation.temperature", "float"),
-            say="These are the five tokens the model finds most likely to come next.",
-        )
-        self.play(FadeIn(heading), LaggedStart(*(GrowFromEdge(row.bar, LEFT) for row in bars.rows), lag_ratio=0.15),
-                  *(FadeIn(row.name) for row in bars.rows), *(FadeIn(row.pct) for row in bars.rows))  # fmt: skip
-        self.play(FadeIn(bars.dots))
+        with self.narrate("These are the five tokens the model finds most likely to come next. The first one is "
+                          "its best guess.", title="Guesses", caption="At temperature {T}, the five most likely "
+                          "next tokens.", T=(self.trace.info["continuation"]["temperature"],
+                                             "info.continuation.temperature", "float")) as n:  # fmt: skip
+            # The bars grow over the first sentence; the best guess is marked as the second one is said.
+            self.play(FadeIn(heading), LaggedStart(*(GrowFromEdge(row.bar, LEFT) for row in bars.rows),
+                      lag_ratio=0.15), *(FadeIn(row.name) for row in bars.rows),
+                      *(FadeIn(row.pct) for row in bars.rows), FadeIn(bars.dots), run_time=n.left(0))  # fmt: skip
+            n.wait_for(1)
+            self.play(Indicate(bars.rows[0], scale_factor=1.1), run_time=n.left(1))
         self.wait(1)

@@ -242,6 +242,13 @@ def render_from(args):
     return lecture, result
 
 
+def plan_of(lecture, scenes) -> dict:
+    """The lecture's title and scenes with their titles, as the scenes that draw them read it."""
+    from scenes.catalog import lecture_plan
+
+    return lecture_plan(lecture.title, [s.name for s in scenes], [lecture.title_of(s) for s in scenes])
+
+
 def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
     """The lecture file's [narration] for the scenes being rendered, each id checked against the scenes' beats
     (known from their stills, drawn once and kept) before any video is rendered."""
@@ -252,7 +259,7 @@ def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
     if narration:
         named = [s for s in scenes if for_scene(narration, s.name)]
         check_ids(narration, scene_beats(trace_file, Path(args.out), named, args.jobs, progress=not args.quiet,
-                                         theme=theme_of(args, lecture)))  # fmt: skip
+                                         theme=theme_of(args, lecture), lecture=plan_of(lecture, scenes)))  # fmt: skip
     return narration
 
 
@@ -266,7 +273,7 @@ def cmd_script(args) -> int:
     lecture, trace, trace_file = lecture_trace(args, names=args.scenes)
     scenes = pick_scenes(lecture.scenes if args.scenes is None else args.scenes)
     beats = scene_beats(trace_file, Path(args.out), scenes, args.jobs, progress=not args.quiet,
-                        theme=theme_of(args, lecture))  # fmt: skip
+                        theme=theme_of(args, lecture), lecture=plan_of(lecture, scenes))  # fmt: skip
     print(script_table(lecture.title, [lecture.title_of(s) for s in scenes], beats, lecture.narration), end="")
     check_ids(lecture.narration, beats)  # after the table: it lists the beats there are
     return 0

@@ -11,7 +11,7 @@ from gptanim.narration import checked_table
 from model.errors import GptanimError
 from model.files import read_limited
 from model.settings import SETTINGS
-from scenes.catalog import BY_NAME, DEFAULT_LECTURE, SCENES, SceneEntry, custom_scene, is_custom  # noqa: F401 (DEFAULT_LECTURE: read from here too)
+from scenes.catalog import BY_NAME, DEFAULT_LECTURE, DEFAULT_TITLE, SCENES, SceneEntry, custom_scene, is_custom  # noqa: F401 (DEFAULT_LECTURE: read from here too)
 
 MAX_BYTES = 1_000_000  # a lecture file is a few hundred lines
 
@@ -31,7 +31,7 @@ KEYS = ("title", "scenes", "settings", "titles", "narration")
 
 @dataclass
 class Lecture:
-    title: str = "gptanim lecture"
+    title: str = DEFAULT_TITLE  # the default lecture's, when a lecture file gives none
     scenes: list[str] = field(default_factory=lambda: [s.name for s in SCENES])
     settings: dict = field(default_factory=dict)
     titles: dict = field(default_factory=dict)  # scene name -> title, over the catalog's

@@ -34,7 +34,7 @@ from gptanim.subtitles import lecture_cues, srt, vtt
 from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
 from model.trace_data import PARTS, SECTIONS, Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom
+from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, lecture_plan
 from scenes.voice import decode, voice_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,9 +118,10 @@ def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS) -> str:
 
 
 def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none", theme: str = "dark",
-              narration: dict | None = None) -> str:  # fmt: skip
+              narration: dict | None = None, lecture: dict | None = None) -> str:  # fmt: skip
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
-    the voice, the theme and the lecture file's narration of its beats (`gptanim.narration`)."""
+    the voice, the theme, the lecture file's narration of its beats (`gptanim.narration`) and, for a scene that
+    draws it, the lecture's title and scenes (`catalog.lecture_plan`)."""
     digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
@@ -131,6 +132,8 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none"
         digest.update(f":{theme}".encode())
     if narration:
         digest.update(json.dumps(narration, sort_keys=True).encode())
+    if lecture and entry.reads_lecture:
+        digest.update(json.dumps(lecture, sort_keys=True).encode())
     return digest.hexdigest()[:20]
 
 
@@ -201,9 +204,10 @@ class ScenePool:
     folder in `parent`, removed on exit; on an exception (Ctrl-C) the workers are stopped at once.
     """
 
-    def __init__(self, parent: Path, still: bool = False, theme: str = "dark"):
+    def __init__(self, parent: Path, still: bool = False, theme: str = "dark", lecture: dict | None = None):
         self.mode = "still" if still else "video"
         self.theme = theme
+        self.lecture = lecture  # the lecture's title and scenes, for the scenes that draw them (GPTANIM_LECTURE)
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.workers: list[tuple[subprocess.Popen, IO]] = []
         self.lock = threading.Lock()
@@ -244,6 +248,9 @@ class ScenePool:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(self.scratch)}
         env.pop("GPTANIM_SLIDES", None)
         env["GPTANIM_THEME"] = self.theme
+        env.pop("GPTANIM_LECTURE", None)
+        if self.lecture:
+            env["GPTANIM_LECTURE"] = json.dumps(self.lecture)
         env["GPTANIM_CALLER_CWD"] = os.getcwd()  # a failing scene's file is named from here
         cmd = [sys.executable, "-m", "gptanim.worker", self.mode, str(self.scratch)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
@@ -478,13 +485,16 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     if not kept_trace.exists() or kept_trace.read_bytes() != Path(trace_file).read_bytes():
         move_into_place(Path(trace_file), kept_trace)
     own = {e.name: for_scene(narration, e.name) for e in scenes}
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme, own[e.name])}.mp4" for e in scenes}
+    titles = titles or [e.title for e in scenes]
+    plan = lecture_plan(title, [e.name for e in scenes], titles)
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme, own[e.name], plan)}.mp4"
+              for e in scenes}  # fmt: skip
     todo = [e for e in scenes if not complete(stored[e.name])]
     todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
     if todo:
         reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
         report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
-        with ScenePool(store, theme=theme) as pool:
+        with ScenePool(store, theme=theme, lecture=plan) as pool:
             work = [(e, kept_trace, stored[e.name], quality, pool, voice, own[e.name]) for e in todo]
             parallel(jobs, work, render_scene, progress, "rendering")
     else:
@@ -496,7 +506,6 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    titles = titles or [e.title for e in scenes]
     joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
     done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.vtt", "lecture.chapters.txt",
@@ -720,16 +729,18 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
 
 
 def scene_beats(trace_file: Path, out_root: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
-                theme: str = "dark") -> dict[str, dict]:  # fmt: skip
+                theme: str = "dark", lecture: dict | None = None) -> dict[str, dict]:  # fmt: skip
     """Each scene's beats (its `.beats.json`: titles, captions, built-in narration), from its still: drawn
-    without the animations and kept in `out_root/.stills` by what it shows, as `preview` keeps them."""
+    without the animations and kept in `out_root/.stills` by what it shows, as `preview` keeps them.
+    `lecture` is the lecture they are in (`catalog.lecture_plan`), for the scenes that draw it."""
     trace = Trace.load(trace_file)
     store = prepare_output(out_root / ".stills")
-    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png" for e in scenes}
+    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme, lecture=lecture)}.png"
+              for e in scenes}  # fmt: skip
     todo = [e for e in scenes if not stored[e.name].with_suffix(".beats.json").exists()]
     if todo:
         report(progress, f"running {len(todo)} of {len(scenes)} scenes without their animations for their beats")
-        with ScenePool(store, still=True, theme=theme) as pool:
+        with ScenePool(store, still=True, theme=theme, lecture=lecture) as pool:
             work = [(e, trace_file, stored[e.name], pool, True) for e in todo]
             parallel(jobs, work, render_still, progress, "beats")
     return {e.name: json.loads(stored[e.name].with_suffix(".beats.json").read_text(encoding="utf-8")) for e in scenes}

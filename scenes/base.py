@@ -6,12 +6,13 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, Wait, config
 
 from model.errors import GptanimError
-from scenes import engine, style
+from scenes import engine, pacing, style
 from scenes.components import sentence
 from scenes.source import scene_trace
 from scenes.voice import BREATH, Voice, reading_time, scene_voice
@@ -36,6 +37,8 @@ class TraceScene(SceneBase):
     hold_until = 0.0  # the current beat lasts at least until then (its narration, its caption's reading)
     shown = False  # whether a picture is on screen yet: until then, and until the first beat, nothing fades in
     opening = False  # the current beat has played nothing of its own yet (only its caption, or clearing)
+    captioning = False  # the caption is being changed (not the picture)
+    slide_open = False  # the next beat's slide has begun, at the clearing of the current beat's picture
     skip_reversing = True  # manim-slides: no reversed copy of every slide (halves the encoding)
     # A lecture file's [narration] words by beat id (`<Scene>-NN`, as `beat` names it), set by the render worker
     # for the scene it renders (gptanim.narration): spoken, subtitled and noted instead of the scene's own.
@@ -55,7 +58,10 @@ class TraceScene(SceneBase):
             print(f"gptanim: error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
         self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
-        self.hold_until, self.shown, self.opening = 0.0, False, False
+        self.hold_until, self.shown, self.opening, self.slide_open = 0.0, False, False, False
+        # Each animation's slide (counted from 0 whether or not slides are made) and whether it cleared the picture
+        # after its beat had shown something: no slide may end on such a clearing (tests/scenecheck.py).
+        self.slide, self.plays = 0, []
 
     def section(self, name: str) -> dict:
         """The Trace's section `name` (trace_data.SECTIONS: computed for the scenes that show it); a Trace made
@@ -90,12 +96,34 @@ class TraceScene(SceneBase):
                            "audio": line.duration if line else 0.0, "timings": line.timings if line else []})  # fmt: skip
         needed = max(reading_time(new.gptanim_text) if show else 0.0, line.duration + BREATH if line else 0.0)
         start = self.time
-        if SLIDES:  # each beat starts a slide whose notes are its narration (the caption if it has none)
-            self.next_slide(notes=say or new.gptanim_text)
+        if self.slide_open:  # its slide began as the last beat's picture was cleared: the notes are this beat's
+            self.slide_open = False
+            if SLIDES:
+                self._base_slide_config = self._base_slide_config.model_copy(update={"notes": say or new.gptanim_text})
+        else:  # each beat starts a slide whose notes are its narration (the caption if it has none)
+            self.break_slide(say or new.gptanim_text)
         if show:
+            self.captioning = True  # the old caption's leaving is no clearing of the picture
             self.show_caption(new)
+            self.captioning = False
         self.hold_until = start + needed  # set last: the caption's own fade must not wait for this beat
         self.opening = True
+
+    @contextmanager
+    def narrate(self, say: str, title: str = "", caption: str = "", **fields):
+        """A beat as a block, like manim-voiceover's `with self.voiceover(text=...) as tracker:`.
+
+            with self.narrate("Here are the tokens. They are the model's input.", title="Tokens") as n:
+                self.play(FadeIn(row), run_time=n.duration)  # the picture moves as long as the words last
+                n.wait_for(1)  # until "They are the model's input." begins
+                self.play(Indicate(row), run_time=n.left(1))  # over that sentence
+
+        It is `beat(title, caption or say, say=say, **fields)`: the same beat id, lecture-file words, subtitles and
+        slide. When the block ends, the picture holds until the words have been said.
+        """
+        self.beat(title or caption or say, caption or say, say=say, **fields)
+        yield Narration(self)
+        self.hold()
 
     def show_caption(self, new) -> None:
         max_w = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
@@ -119,12 +147,25 @@ class TraceScene(SceneBase):
         if frames > 0:
             self.wait(frames / config.frame_rate)
 
+    def break_slide(self, notes: str = "") -> None:
+        """End the current slide with the frame on screen now and start the next (with `notes`, when slides are
+        made: manim-slides' next_slide). The video is the same, frame for frame."""
+        self.slide += 1
+        if SLIDES:
+            self.next_slide(notes=notes)
+
     def play(self, *args, **kwargs):
         """Play at once, except what removes something once the beat has shown something of its own: that
-        waits until the beat has been said (nothing of a beat leaves the screen while it is still said).
+        waits until the beat has been said (nothing of a beat leaves the screen while it is still said), and
+        starts the next beat's slide, so that the beat's slide rests on its result, not on a cleared picture.
         While the beat has only cleared, its clearing is part of its own change and runs with its words."""
-        if any(removes(a) for a in args) and not self.opening:
+        clears = any(removes(a) for a in args) and not self.opening and not self.captioning
+        if clears:
             self.hold()
+            if self.beats and not self.slide_open:
+                self.break_slide()  # its notes are set by the beat that follows
+                self.slide_open = True
+        self.plays.append((self.slide, clears))
         if not all(removes(a) or isinstance(a, Wait) for a in args):
             self.opening = False
         first = not self.shown or not self.beats
@@ -157,3 +198,31 @@ def removes(animation) -> bool:
     if getattr(animation, "remover", False):
         return True
     return any(removes(a) for a in getattr(animation, "animations", ()))
+
+
+class Narration:
+    """The words of the beat `TraceScene.narrate` began, and when they are said (in seconds; without a voice, the
+    caption's reading time shared among the sentences by their length, as `scenes.pacing` does)."""
+
+    def __init__(self, scene: TraceScene):
+        self.scene, self.id, self.say = scene, scene.beats[-1]["id"], scene.beats[-1]["say"]
+        self.start = scene.beats[-1]["time"]
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the beat's start until its words end (the narration as it will be said)."""
+        times = pacing.spoken(self.scene)
+        return times[-1][1] - self.start if times else 0.0
+
+    def sentence(self, k: int) -> tuple[float, float]:
+        """When sentence k (from 0) starts and ends, in seconds from the beat's start."""
+        start, end = pacing.spoken(self.scene)[k]
+        return start - self.start, end - self.start
+
+    def wait_for(self, k: int) -> None:
+        """Hold the picture until sentence k begins (at once if it has)."""
+        pacing.cue(self.scene, k)
+
+    def left(self, k: int = -1, least: float = 0.5) -> float:
+        """Seconds from now until sentence k ends (the last by default): a run time for an animation over it."""
+        return pacing.said_by(self.scene, k, least)

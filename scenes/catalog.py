@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ class SceneEntry:
     needs_continuation: bool = False  # nothing to draw with --generate 0
     title: str = ""  # when not given: the class name in words
     part: str = ""
+    reads_lecture: bool = (
+        False  # it draws the lecture's own title and scenes (GPTANIM_LECTURE): rendered anew with them
+    )
 
     def __post_init__(self):
         if not self.title:
@@ -44,6 +49,7 @@ METADATA = {
     # CPU seconds to render it at 480p15 with the narration, default prompt, measured one after another in one
     # render worker. Only orders the work: long scenes start first, so that the workers finish together.
     "RENDER_SECONDS": ("render_weight", (int, float)),
+    "READS_LECTURE": ("reads_lecture", bool),  # it draws the lecture's title and scenes: rendered anew with them
 }
 SCENE_DIR = Path(__file__).resolve().parent
 DEFAULT_LECTURE = SCENE_DIR.parent / "lectures" / "default.toml"
@@ -148,6 +154,41 @@ def road_map_table() -> str:
     return "\n".join(["| Part | Scenes |", "|---|---|", *rows]) + "\n"
 
 
+# The default lecture's title (lectures/default.toml's), shown when a scene is rendered without a lecture.
+DEFAULT_TITLE = "How a GPT works, with its own numbers"
+
+
+def lecture_plan(title: str, names: list[str], titles: list[str]) -> dict:
+    """What a scene may know of the lecture it is in: its title and its scenes with their titles, in order (the
+    render workers pass it as GPTANIM_LECTURE, in JSON)."""
+    return {"title": title, "chapters": [[name, heading] for name, heading in zip(names, titles)]}
+
+
+def current_plan() -> dict:
+    """The lecture being rendered (GPTANIM_LECTURE), else the default one: every scene of the catalog."""
+    given = os.environ.get("GPTANIM_LECTURE")
+    if given:
+        return json.loads(given)
+    return lecture_plan(DEFAULT_TITLE, [e.name for e in SCENES], [e.title for e in SCENES])
+
+
+def lecture_parts(chapters: list[list[str]]) -> list[tuple[str, list[str], bool]]:
+    """A lecture's chapters after its Title as the road map draws them: (heading, the chapters' titles, whether
+    it is a built-in scene's PART). Consecutive built-in scenes of one part make one part under its heading; a
+    scene of your own (or one without a PART) is a part of its own, under its title."""
+    parts: list[tuple[str, list[str], bool]] = []
+    for name, heading in chapters:
+        if name == "Title":
+            continue
+        entry = BY_NAME.get(name)
+        part = entry.part if entry is not None and entry.part else None
+        if part is not None and parts and parts[-1][0] == part and parts[-1][2]:
+            parts[-1][1].append(heading)
+        else:
+            parts.append((part or heading, [heading], part is not None))
+    return parts
+
+
 def scene_file(entry: SceneEntry) -> str:
     return entry.file or f"scenes/{entry.module}.py"
 
@@ -180,7 +221,13 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         raise GptanimError(f"scene {spec!r}: {exc}") from None
     # What its block does not say: unknown code may show anything, so it is rendered again whenever the Trace
     # changes at all.
-    fields = {"summary": f"your scene from {path.name}", "uses_temperature": True, "sections": SECTIONS, **fields}
+    fields = {
+        "summary": f"your scene from {path.name}",
+        "uses_temperature": True,
+        "sections": SECTIONS,
+        "reads_lecture": True,
+        **fields,
+    }
     return SceneEntry(name, "", file=str(path.resolve()), **fields)
 
 

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    ORIGIN,
     RIGHT,
     UP,
     Arrow,
     Create,
     DashedVMobject,
+    Dot,
     FadeIn,
     FadeOut,
+    GrowArrow,
     GrowFromEdge,
     Indicate,
     LaggedStart,
     MathTex,
     ReplacementTransform,
     RoundedRectangle,
+    Square,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
@@ -33,7 +33,7 @@ from manim import (
 from model.claims import hidden_read, statements, strongest_read
 from scenes import style
 from scenes.base import TraceScene
-from scenes.catalog import readable_title, road_map
+from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
 from scenes.components import (
     ProbabilityBars,
     TokenBox,
@@ -47,8 +47,8 @@ from scenes.components import (
     statement,
     token_text,
 )
-from scenes.pacing import paced, travel
-from scenes.speech import big, pct, plain_quote, spoken_token
+from scenes.pacing import dim, paced, travel
+from scenes.speech import big, lower_first, pct, plain_quote, spoken_token, words
 
 
 def step_entries(trace, i: int, n: int) -> list[dict]:
@@ -67,128 +67,205 @@ def step_entries(trace, i: int, n: int) -> list[dict]:
 
 
 class Title(TraceScene):
-    """What G, P and T stand for, and the road map of the lecture."""
+    """The lecture's own title over a real GPT reading the prompt, what G, P and T stand for, and the road map: a
+    picture of the pipeline the lecture walks (token chips, vectors, attention and MLP blocks, probability bars),
+    each of the lecture's parts lighting up its stations as it is named."""
 
     TITLE = "What GPT stands for"
-    SUMMARY = "What G, P and T stand for, and the road map of the lecture."
+    SUMMARY = "The lecture's title, what G, P and T stand for, and its road map as a picture."
     RENDER_SECONDS = 6
+    READS_LECTURE = True
 
-    ROAD_COLUMNS = 3
+    SHOWN_TOKENS = 3  # the prompt's last tokens, as chips
+    CELLS = 6  # entries of each token's vector, as coloured cells
+    BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
+    TOP_Y, BOTTOM_Y = 1.95, -0.5  # the pipeline's band
+    # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
+    # of your own lights none (its card alone).
+    STATIONS = {
+        "What a GPT does": ("tokens", "vectors", "blocks", "bars"),
+        "Tokens become vectors": ("tokens", "vectors"),
+        "The weights": ("blocks",),
+        "Attention and the MLP": ("blocks",),
+        "From vector to next token": ("bars",),
+    }
 
     def construct(self):
-        self.show_letters()
+        self.plan = current_plan()
+        self.parts = lecture_parts(self.plan["chapters"])
+        self.show_title()
+        self.read_prompt()
         self.spell_out()
         self.road_map()
 
-    def show_letters(self):
+    def show_title(self):
         meta = self.trace.meta
-        footer = VGroup(
-            sentence(
-                "Every number ahead comes from {model} ({n} parameters) running on",
-                size=22,
-                color=style.MUTED,
-                model=(meta["model"], "meta.model", "text"),
-                n=(meta["n_params"], "meta.n_params", "comma"),
-            ),
-            # The prompt on its own line, its end kept (a long one loses its middle, not its last words).
-            sentence("“{prompt}”", size=26, prompt=(self.trace.prompt, "meta.settings.prompt", "ends64")),
-        ).arrange(DOWN, buff=0.18)
-        for line in footer:
-            self.fit_width(line)
-        footer.move_to([0, -2.55, 0])
-        self.add(footer[0])  # on screen from the first frame; the prompt comes with its words
-        self.footer = footer
-        self.gpt = label("GPT", size=140, color=style.TEXT)
-        self.beat(
-            "Title",
-            "How a GPT works, with its own numbers",
-            say=f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
-            f"{big(meta['n_params'])} parameters.",
+        self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.25, 0])
+        box = RoundedRectangle(corner_radius=0.15, width=3.6, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
+                               fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
+        name = token_text(meta["model"], "meta.model", size=30, limit=22)
+        size = sentence("{n} parameters", size=22, color=style.MUTED, n=(meta["n_params"], "meta.n_params", "comma"))
+        inner = VGroup(name, size).arrange(DOWN, buff=0.2)
+        self.fit_width(inner, box.width - 0.4)
+        self.model_box = VGroup(box, inner.move_to(box)).move_to([0.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
+        with self.narrate(f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
+                          f"{big(meta['n_params'])} parameters.", title="Title",
+                          caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
+            self.play(Write(self.heading), run_time=1.0)
+            self.play(GrowFromEdge(box, DOWN), run_time=max(0.6, n.left(0) - 0.2))  # "a real GPT"
+            n.wait_for(1)
+            self.play(FadeIn(name, shift=0.2 * UP), run_time=0.6)
+            self.play(FadeIn(size, shift=0.2 * UP), run_time=max(0.5, n.left(1) - 0.6))
+
+    def title_text(self, title: str) -> VGroup:
+        """The lecture's title, large, on one line or two (cut at the space nearest its middle)."""
+        width = config.frame_width - 2 * style.FRAME_MARGIN - 0.4
+        line = label(title, size=40)
+        if line.width > width and " " in title:
+            cut_at = min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - len(title) / 2))
+            line = VGroup(label(title[:cut_at], size=34), label(title[cut_at + 1 :], size=34)).arrange(DOWN, buff=0.12)
+        return self.fit_width(line, width)
+
+    def read_prompt(self):
+        t = self.trace
+        prompt = sentence("“{prompt}”", size=26, prompt=(t.prompt, "meta.settings.prompt", "ends64"))
+        self.prompt = self.fit_width(prompt).move_to([0, -1.3, 0])
+        n = len(t.token_ids)
+        self.positions = list(range(max(0, n - self.SHOWN_TOKENS), n))
+        chips = VGroup(*(TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=24,
+                                  limit=8) for pos in self.positions))  # fmt: skip
+        chips.arrange(DOWN, buff=0.15, aligned_edge=RIGHT)
+        if chips.height > self.TOP_Y - self.BOTTOM_Y:
+            chips.scale_to_fit_height(self.TOP_Y - self.BOTTOM_Y)
+        self.chips = chips.move_to([-5.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0]).align_to([-4.35, 0, 0], RIGHT)
+        self.into = Arrow([-4.25, self.model_box.get_y(), 0], self.model_box.get_left(), buff=0.1, color=style.MUTED)
+        self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.3, size=24, row_height=0.62)
+        self.bars.shift(
+            [4.25 - self.bars.rows[0].bar.get_left()[0], self.model_box.get_y() - self.bars.rows.get_y(), 0]
         )
-        self.play(Write(self.gpt), run_time=1.5)
-        self.play(Indicate(footer[0], color=style.NEXT_SLOT, scale_factor=1.05),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))  # fmt: skip
-        self.beat(
-            "Prompt",
-            "Every number ahead comes from one run of the model on one prompt.",
-            say=f"We watch it read {plain_quote(self.trace.prompt, 'one prompt')}. "
-            "Every number on screen comes from that run.",
-        )
-        self.play(Write(footer[1]), run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))
+        self.out = Arrow(self.model_box.get_right(), [self.bars.get_left()[0] - 0.05, self.model_box.get_y(), 0],
+                         buff=0.1, color=style.MUTED)  # fmt: skip
+        top = step_entries(t, 0, 1)[0]
+        with self.narrate(f"We watch it read {plain_quote(t.prompt, 'one prompt')}. Its next token is likely "
+                          f"{spoken_token(top['display'])}, at {pct(top['prob'])}.", title="Prompt",
+                          caption="Every number ahead comes from one run of the model on one prompt.") as n:  # fmt: skip
+            self.play(Write(self.prompt), run_time=min(1.2, n.left(0)))
+            self.play(LaggedStart(*(TransformFromCopy(self.prompt, chip) for chip in self.chips), lag_ratio=0.2),
+                      run_time=max(0.8, n.left(0) - 0.6))  # fmt: skip
+            self.play(GrowArrow(self.into), run_time=0.5)
+            n.wait_for(1)
+            self.play(GrowArrow(self.out), run_time=0.4)
+            self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.bars.rows), lag_ratio=0.2), FadeIn(self.bars.dots),
+                      run_time=max(0.8, n.left(1) - 0.4))  # fmt: skip
 
     def spell_out(self):
-        words = [
-            ("Generative", "it writes new text, one token at a time"),
-            ("Pre-trained", "its weights were learned from a lot of text first"),
-            ("Transformer", "the kind of neural network inside"),
-        ]
-        rows = VGroup()
-        for word, meaning in words:
-            head = label(word, size=44, color=style.TEXT, t2c={"[1:2]": style.NEXT_SLOT})
-            rest = label(meaning, size=26, color=style.MUTED)
-            rows.add(VGroup(head, rest).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.45).move_to(0.3 * UP)
-        self.play(self.gpt.animate.scale(0.4).to_edge(UP, buff=0.5))
-        self.beat(
-            "GPT",
-            "GPT stands for Generative Pre-trained Transformer.",
-            say="G is for generative. It writes new text. P is for pre-trained. It learned from a lot of text "
-            "first. And T is for transformer, the kind of neural network inside.",
-        )
-        each = paced(self.beats[-1]["audio"], 2.4, 0.85) / len(rows)
-        for row in rows:
-            self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=each)
-        self.words = rows
+        """G, P and T, each named under the part of the picture it is about; T opens the model into its blocks."""
+        t = self.trace
+        y = self.BOTTOM_Y - 0.55
+        names = [label(word, size=30, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
+                                                                                    "Transformer")]  # fmt: skip
+        names[0].move_to([self.bars.get_x(), y, 0])
+        names[1].move_to([-3.4, y, 0])
+        names[2].move_to([self.model_box.get_x() + 0.6, y, 0])
+        vectors = VGroup(*(self.vector(pos).move_to([-3.25, chip.get_y(), 0]) for pos, chip in
+                           zip(self.positions, self.chips)))  # fmt: skip
+        stack = TransformerStack(t.n_layer, max_width=self.model_box.width - 0.3, height=self.model_box.height - 0.2)
+        for block in stack.blocks:
+            block.remove(block[1])  # shapes without words: their colours say attention and MLP
+        stack.move_to(self.model_box)
+        self.stack, self.vectors = stack, vectors
+        with self.narrate(
+            "G is for generative, because it writes new text. P is for pre-trained, because it "
+            "learned from a lot of text first. And T is for transformer, the kind of neural network "
+            "inside.",
+            title="GPT",
+            caption="GPT stands for Generative Pre-trained Transformer.",
+        ) as n:
+            self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP),
+                      Indicate(self.bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=1.0)  # fmt: skip
+            n.wait_for(1)
+            self.play(FadeIn(names[1], shift=0.2 * UP), run_time=0.6)
+            self.play(LaggedStart(*(TransformFromCopy(c, v) for c, v in zip(self.chips, vectors)), lag_ratio=0.15),
+                      self.into.animate.put_start_and_end_on([-2.2, self.model_box.get_y(), 0],
+                                                             self.model_box.get_left() + 0.05 * LEFT),
+                      run_time=max(0.6, n.left(1) - 0.6))  # fmt: skip
+            n.wait_for(2)
+            self.play(FadeIn(names[2], shift=0.2 * UP), ReplacementTransform(self.model_box, stack),
+                      run_time=max(0.8, n.left(2)))  # fmt: skip
+        self.words = VGroup(*names)
+
+    def vector(self, pos: int) -> VGroup:
+        """A token's vector entering the first layer, as a row of cells coloured by its first entries."""
+        values = self.trace["blocks.0.hook_resid_pre"][pos][: self.CELLS]
+        scale = float(np.max(np.abs(values))) or 1.0
+        cells = VGroup(*(Square(0.3, stroke_color=style.MUTED, stroke_width=1, fill_opacity=1,
+                                fill_color=style.data_color(float(v), scale)) for v in values))  # fmt: skip
+        return cells.arrange(RIGHT, buff=0.04)
 
     def road_map(self):
-        """The lecture's chapters in their parts (scenes/catalog.py), numbered, in columns of about equal height."""
-        heading = label("Generative Pre-trained Transformer", size=32).to_edge(UP, buff=0.3)
-        parts, number = VGroup(), 1
-        for k, (name, scenes) in enumerate(road_map()):
-            head = label(name, size=22, color=style.token_hue(2 * k)).move_to(ORIGIN, aligned_edge=UP + LEFT)
-            items = VGroup()
-            for i, scene in enumerate(scenes):  # a fixed line pitch, so descenders do not shift rows
-                y = -0.48 - 0.41 * i
-                chapter = label(f"{number + i}.", size=18, color=style.MUTED).move_to(
-                    [0.6, y, 0], aligned_edge=UP + RIGHT
-                )
-                title = label(readable_title(scene), size=18).move_to([0.75, y, 0], aligned_edge=UP + LEFT)
-                items.add(VGroup(chapter, title))
-            number += len(scenes)
-            part = VGroup(head, items)
-            part.head, part.items = head, items
-            parts.add(part)
-        columns = VGroup(*(VGroup(*group).arrange(DOWN, aligned_edge=LEFT, buff=0.3) for group in
-                           balanced(list(parts), self.ROAD_COLUMNS)))  # fmt: skip
-        columns.arrange(RIGHT, aligned_edge=UP, buff=0.5)
-        self.fit_width(columns).next_to(heading, DOWN, buff=0.35)
-        room = columns.get_top()[1] - self.footer.get_top()[1] - 0.2  # down to the model and prompt, which stay
-        if columns.height > room:
-            columns.scale_to_fit_height(room, about_edge=UP)
-        self.parts, self.chapters = parts, [item[1] for part in parts for item in part.items]
-        self.play(FadeOut(self.words), ReplacementTransform(self.gpt, heading))
-        names = [name for name, _ in road_map()]
-        self.beat(
-            "Road map",
-            "The road map: from a prompt to the next token, and everything in between.",
-            say=f"The lecture has {len(names)} parts. Each one opens up a piece of what the model does, "
-            "from the prompt to the next token.",
+        """The lecture's parts as cards under the pipeline, each lighting its stations as the narrator names it."""
+        stations = {"tokens": self.chips, "vectors": self.vectors, "blocks": self.stack, "bars": self.bars}
+        cards = self.cards()
+        count = len(self.parts)
+        said = [f"This lecture has {words(count)} part{'s' if count != 1 else ''} after this one." if count else
+                "This opening is the whole lecture."]  # fmt: skip
+        for k, (heading, _, built_in) in enumerate(self.parts):
+            named = lower_first(heading) if built_in else plain_quote(heading, "a scene of your own")
+            said.append(
+                f"{('First, ' if k == 0 else 'And last, ' if k == count - 1 else 'Then, ') if count > 1 else ''}"
+                f"{named}."
+            )
+        with self.narrate(" ".join(said), title="Road map", caption="The road map of this lecture.") as n:  # fmt: skip
+            self.play(FadeOut(self.words), run_time=0.5)
+            mark = None
+            for k, ((heading, _, _), card) in enumerate(zip(self.parts, cards)):
+                n.wait_for(k + 1)
+                lit = [stations[s] for s in self.STATIONS.get(heading, ())] if self.parts[k][2] else []
+                target = SurroundingRectangle(VGroup(*lit) if lit else card, buff=0.12, color=card.hue)
+                move = Create(target) if mark is None else Transform(mark, target)
+                mark = mark or target
+                self.play(FadeIn(card, shift=0.2 * UP), move, run_time=min(0.8, n.left(k + 1)))
+            if mark is not None:
+                self.play(dim(mark), run_time=0.5)
+        self.cards_shown = cards
+
+    def cards(self) -> VGroup:
+        """A card per part, in rows of at most six under the pipeline: its heading, and a dot per chapter."""
+        per_row = min(len(self.parts), 6) or 1
+        width = (config.frame_width - 2 * style.FRAME_MARGIN - 0.2 * (per_row - 1)) / per_row
+        cards = VGroup()
+        for k, (heading, chapters, _) in enumerate(self.parts):
+            hue = style.token_hue(2 * k)
+            text = wrapped(heading, width - 0.25, size=22)
+            dots = VGroup(*(Dot(radius=0.06, color=hue) for _ in chapters)).arrange(RIGHT, buff=0.1)
+            inside = VGroup(text, dots).arrange(DOWN, buff=0.15)
+            frame = RoundedRectangle(corner_radius=0.1, width=width, height=1.5, stroke_color=hue, stroke_width=2,
+                                     fill_color=hue, fill_opacity=0.12)  # fmt: skip
+            card = VGroup(frame, inside.move_to(frame))
+            card.hue, card.heading = hue, text
+            cards.add(card)
+        rows = VGroup(
+            *(VGroup(*cards[i : i + per_row]).arrange(RIGHT, buff=0.2) for i in range(0, len(cards), per_row))
         )
-        self.play(LaggedStart(*(LaggedStart(FadeIn(part.head, shift=0.2 * RIGHT), *(FadeIn(i, shift=0.1 * UP) for i
-                  in part.items), lag_ratio=0.2) for part in parts), lag_ratio=0.35),
-                  run_time=paced(self.beats[-1]["audio"], 3.5, 0.85))  # fmt: skip
-        self.wait(1.5)
+        rows.arrange(DOWN, buff=0.15).next_to([0, self.BOTTOM_Y, 0], DOWN, buff=0.55)
+        room = self.BOTTOM_Y - 0.55 - (-3.15)  # down to the caption's band
+        if rows.height > room:
+            rows.scale_to_fit_height(room, about_edge=UP)
+        return cards
 
 
-def balanced(items: list, n: int) -> list[list]:
-    """Items cut, in order, into at most n runs whose heights are as even as they can be (the tallest is least)."""
-    best = [items]
-    for cuts in combinations(range(1, len(items)), min(n, len(items)) - 1):
-        runs = [items[a:b] for a, b in zip((0, *cuts), (*cuts, len(items)))]
-        height = lambda run: sum(m.height for m in run)  # noqa: E731
-        if max(map(height, runs)) < max(map(height, best)):
-            best = runs
-    return best
+def wrapped(text: str, width: float, size: float) -> VGroup:
+    """Words on at most two lines within `width` (cut at the space that best balances them), smaller if need be."""
+    one = label(text, size=size)
+    if one.width <= width or " " not in text:
+        lines = VGroup(one)
+    else:
+        spaces = [i for i, ch in enumerate(text) if ch == " "]
+        cut_at = min(spaces, key=lambda i: max(len(text[:i]), len(text[i + 1 :])))
+        lines = VGroup(label(text[:cut_at], size=size), label(text[cut_at + 1 :], size=size)).arrange(DOWN, buff=0.08)
+    if lines.width > width:
+        lines.scale_to_fit_width(width)
+    return lines
 
 
 class PredictSampleRepeat(TraceScene):

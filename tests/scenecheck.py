@@ -51,6 +51,7 @@ def render(scene_cls, trace_path: Path, media: Path):
             scene = scene_cls()
             scene.render()
             check_pacing(scene)
+            check_slides_rest(scene)
             scene.captions = captions
             scene.last_frame = np.array(scene.renderer.get_frame())
             scene.frame_size = (config.frame_width, config.frame_height)
@@ -67,6 +68,16 @@ def check_pacing(scene) -> None:
         assert beat["say"], f"beat {beat['title']!r} has no narration"
         assert not re.search(r"\d\.\d{3}|‹|\\x", beat["say"]), beat["say"]  # no raw decimals, no bytes
         assert end - beat["time"] >= reading_time(beat["text"]) - 1e-6, beat
+
+
+def check_slides_rest(scene) -> None:
+    """Every slide (presenter, deck, PPTX, handout) ends on its beat's result: the last animation of no slide is
+    one that cleared the picture after its beat had shown it (that clearing starts the next beat's slide)."""
+    last = {}
+    for slide, clears in scene.plays:
+        last[slide] = clears
+    ending = [slide for slide, clears in last.items() if clears]
+    assert not ending, f"{type(scene).__name__}: slides {ending} end on a cleared picture"
 
 
 MOST_NUMBERS, MOST_WORDS = 2, 30  # a narrated sentence: one idea, about one number (two at most), a breath long

@@ -9,12 +9,21 @@ import time
 import pytest
 
 from gptanim.cli import main
-from gptanim.lecture import DEFAULT_LECTURE, load_lecture
+from gptanim.lecture import DEFAULT_LECTURE, Lecture, load_lecture
 from gptanim.render import chapter_time, render_lecture, render_scene
 from model.errors import GptanimError
 from model.run import TraceSettings, trace
 from model.trace_data import Trace
-from scenes.catalog import BY_NAME, SCENES, custom_scene, readable_title, road_map, road_map_table
+from scenes.catalog import (
+    BY_NAME,
+    DEFAULT_TITLE,
+    SCENES,
+    custom_scene,
+    lecture_parts,
+    readable_title,
+    road_map,
+    road_map_table,
+)
 
 
 def test_default_lecture_names_every_scene_in_the_catalog():
@@ -31,6 +40,15 @@ def test_the_road_map_is_the_default_lecture_in_parts():
     assert [part for part, _ in road_map()][0] == "What a GPT does" and len(road_map()) == 5
     readme = (DEFAULT_LECTURE.parent.parent / "README.md").read_text(encoding="utf-8")
     assert road_map_table() in readme, f"README.md's table of the lecture is not the catalog's:\n{road_map_table()}"
+
+
+def test_a_lecture_is_drawn_in_parts_by_its_own_scenes():
+    """The Title's road map: runs of built-in scenes of one part, a scene of your own a part under its title; a
+    lecture file without a title has the default lecture's (the title a scene shows without a lecture)."""
+    chapters = [["Title", "Hello"], ["Softmax", "Softmax"], ["Mine", "My own"], ["Temperature", "T"], ["Recap", "R"]]
+    assert lecture_parts(chapters) == [("From vector to next token", ["Softmax"], True), ("My own", ["My own"], False),
+                                       ("From vector to next token", ["T", "R"], True)]  # fmt: skip
+    assert load_lecture(DEFAULT_LECTURE).title == DEFAULT_TITLE == Lecture().title
 
 
 def test_the_default_lecture_uses_the_one_table_of_defaults():

@@ -80,7 +80,9 @@ def test_script_prints_the_narration_as_a_table_to_copy(lecture):
     table = tomllib.loads(done.stdout)["narration"]  # the printed text is itself a lecture file's table
     assert list(table) == ["Softmax-01", "Softmax-02", "Softmax-03", "Softmax-04", "NextTokenGuess-01",
                            "NextTokenGuess-02"]  # fmt: skip
-    assert table["NextTokenGuess-02"] == "These are the five tokens the model finds most likely to come next."
+    assert table["NextTokenGuess-02"] == (
+        "These are the five tokens the model finds most likely to come next. The first one is its best guess."
+    )
     beats = json.loads((lecture["folder"] / "01-Softmax.beats.json").read_text())["beats"]
     assert table["Softmax-02"] == beats[1]["say"]  # the words the render speaks, numbers of this prompt included
     assert (
@@ -169,7 +171,7 @@ def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_wa
 
     stills = sorted(p.name for p in (folder / "stills").iterdir())
     assert stills == [f"NextTokenGuess-0{n}.png" for n in (1, 2)] + [f"Softmax-0{n}.png" for n in range(1, 5)]
-    assert "warning: the chapter 'What comes next' lasts 7.0 s" in lecture["slides"].stderr
+    assert "warning: the chapter 'What comes next' lasts 7.3 s" in lecture["slides"].stderr
     contents = json.loads((folder / "lecture.json").read_text())
     assert contents["scenes"] == ["Softmax", "NextTokenGuess"] and contents["title"] == "A lecture of my own"
 

@@ -47,3 +47,46 @@ def test_a_scene_without_beats_is_never_held():
     clock.beats = []
     cue(clock, 2)
     assert clock.time == 0.0 and spoken(clock) == [] and said_by(clock, least=0.7) == 0.7
+
+
+def test_narrate_is_a_beat_whose_block_knows_when_each_sentence_is_said(tmp_path, monkeypatch):
+    """`with self.narrate(...) as n:` starts the same beat `beat` would (id, the lecture file's words, caption), gives
+    the words' duration and each sentence's times, and holds the picture on leaving until the words are said."""
+    from manim import Circle, FadeIn, Square, tempconfig
+
+    from scenes.base import TraceScene
+
+    seen = {}
+
+    class Paced(TraceScene):
+        def construct(self):
+            self.play(FadeIn(Circle()))  # the opening picture (shown at once)
+            with self.narrate("A square comes in. It stays while this longer sentence is read.", title="Square",
+                              caption="A square, which stays on screen for as long as it takes to read this caption through.") as n:  # fmt: skip
+                self.play(FadeIn(Square()), run_time=n.left(0))
+                seen["after first"] = self.time
+                n.wait_for(1)
+                seen.update(id=n.id, duration=n.duration, first=n.sentence(0), second=n.sentence(1),
+                            at_second=self.time)  # fmt: skip
+            seen["end"] = self.time
+
+    monkeypatch.setattr("scenes.base.scene_trace", lambda: None)  # it draws no Trace
+    monkeypatch.setattr(
+        Paced, "narration_overrides", {"Paced-01": "A square comes in. It is the lecturer's own square."}
+    )
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "write_to_movie": False,
+                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):  # fmt: skip
+        scene = Paced()
+        scene.render()
+    beat = scene.beats[0]
+    assert seen["id"] == beat["id"] == "Paced-01" and beat["title"] == "Square"
+    assert (
+        beat["say"] == "A square comes in. It is the lecturer's own square."
+    )  # the lecture file's words are the ones paced
+    (a0, a1), (b0, b1) = seen["first"], seen["second"]
+    assert a0 == 0.0 and a1 == pytest.approx(b0) and b1 == pytest.approx(seen["duration"])
+    assert b1 > 5  # silent: the caption's reading time, shared by the sentences
+    start, frame = beat["time"], 1 / 15  # 480p15
+    assert seen["after first"] - start == pytest.approx(a1, abs=frame)
+    assert seen["at_second"] - start == pytest.approx(b0, abs=frame)
+    assert seen["end"] - start >= seen["duration"] - 1e-6  # the block ends when the words have been said

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from scenes.catalog import readable_title, road_map
+from scenes.catalog import DEFAULT_TITLE, lecture_plan, road_map
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
 from tests.conftest import PROMPTS
@@ -21,7 +23,7 @@ from tests.scenecheck import (
 )
 from tests.test_speech import check_narration
 
-CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt only in its footer
+CASES = [(Title, "default"), (Title, "long")]  # the title shows the prompt's last tokens
 CASES += [(cls, case) for cls in (PredictSampleRepeat, InsideTransformer) for case in [*PROMPTS, "12-layer"]]
 
 
@@ -36,12 +38,35 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     said = [b["text"] for b in scene.beats]
     assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
     if scene_cls is Title:  # the prompt's end is on screen, however long it is
-        prompt = [t for t in texts(scene) if ("meta.settings.prompt", "ends64") in getattr(t, "gptanim_numbers", [])]
-        assert prompt and shown_text(prompt[0]).rstrip("”").endswith(tr.prompt[-20:])
-        # The road map: every chapter of the lecture after the title, in order, legible at 480p.
-        assert [shown_text(c) for c in scene.chapters] == [readable_title(n) for _, ns in road_map() for n in ns]
-        assert all(c in texts(scene) for c in scene.chapters)
-        check_text_size(scene)
+        assert ("meta.settings.prompt", "ends64") in scene.prompt.gptanim_numbers  # read before it became tokens
+        assert shown_text(scene.prompt).rstrip("”").endswith(tr.prompt[-20:])
+        # The road map: the default lecture's parts as cards, a dot per chapter, legible at 480p in large type.
+        assert card_headings(scene) == [part for part, _ in road_map()]
+        assert [len(card[1][1]) for card in scene.cards_shown] == [len(names) for _, names in road_map()]
+        assert shown_text(scene.heading) == DEFAULT_TITLE
+        check_text_size(scene, min_px=12)
+        shown = " ".join(shown_text(t) for t in texts(scene) if t is not scene.caption).split()
+        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 33  # words and numbers: a takeaway
+
+
+def card_headings(scene) -> list[str]:
+    return [" ".join(shown_text(line) for line in card.heading) for card in scene.cards_shown]
+
+
+def test_title_reads_its_lecture(scene_traces, tmp_path, monkeypatch):
+    """The lecture's own title, its road map drawn from its own scenes (one of your own among them, by its title),
+    and its narration counting the parts there are."""
+    chapters = ["Title", "Tokenization", "EmbeddingMatrix", "NextTokenGuess", "Softmax"]
+    titles = ["Welcome", "Tokens", "The embedding matrix", "The model's five guesses", "Softmax"]
+    monkeypatch.setenv("GPTANIM_LECTURE", json.dumps(lecture_plan("A lecture of my own", chapters, titles)))
+    scene = render(Title, scene_traces["default"], tmp_path)
+    assert shown_text(scene.heading) == "A lecture of my own"
+    assert card_headings(scene) == ["Tokens become vectors", "The model's five guesses", "From vector to next token"]
+    assert [len(card[1][1]) for card in scene.cards_shown] == [2, 1, 1]  # a dot per chapter
+    road = scene.beats[-1]["say"]
+    assert road.startswith("This lecture has three parts after this one.") and "“The model's five guesses”" in road
+    check_layout(scene)
+    check_text_size(scene, min_px=12)
 
 
 def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribution(scene_traces, tmp_path):

@@ -113,3 +113,24 @@ def test_no_unmute_button_over_a_later_slide(deck, tmp_path):
     assert np.mean(image > 60) > 0.01, "the second slide looks blank"
     corner = image[650:710, 10:150]  # where reveal.js puts its white-on-black "Unmute video" button
     assert corner.max() < 200, "a button covers the slide's bottom-left corner"
+
+
+def ink(frame) -> float:
+    """The share of a frame's pixels that stand out from its background (its median grey)."""
+    grey = frame.to_ndarray(format="gray").astype(float)
+    return float(np.mean(np.abs(grey - np.median(grey)) > 40))
+
+
+def test_every_slide_rests_on_its_result(deck):
+    """A slide's last frame, the one the presenter, the PPTX and the handout rest on, is not emptier than the
+    picture a second before: the clearing of a beat's picture starts the next slide instead of ending
+    this one (the video itself is cut the same way, frame for frame)."""
+    import av
+
+    for name in ("Title", "Softmax"):
+        slides = json.loads((deck["slides"] / f"{name}.json").read_text())["slides"]
+        for n, slide in enumerate(slides):
+            with av.open(slide["file"]) as video:
+                inks = [ink(frame) for frame in video.decode(video=0)]
+            second_before = inks[max(0, len(inks) - 16)]  # 480p15: a beat's clearing takes at most a second
+            assert inks[-1] >= 0.9 * second_before, f"{name} slide {n} ends emptier than it was: {inks[-16:]}"
