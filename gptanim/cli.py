@@ -185,8 +185,8 @@ def summary(trace) -> str:
 def lecture_trace(args, loader=None, names=None, sections=None):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in. The Trace has
     the sections (trace_data.SECTIONS) that the scenes `names` (default: the lecture's) show, or `sections`."""
+    from gptanim.choose import pick_scenes
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from gptanim.render import pick_scenes
     from model.cache import cached_path
     from scenes.catalog import check_continuation, sections_for
 
@@ -216,7 +216,8 @@ def theme_of(args, lecture) -> str:
 
 def render_from(args):
     """Render the lecture the arguments describe (reusing what is there); return the lecture and the result."""
-    from gptanim.render import QUALITIES, pick_scenes, render_lecture
+    from gptanim.choose import pick_scenes
+    from gptanim.render import QUALITIES, render_lecture
 
     if args.quality and args.quality not in QUALITIES:  # checked before the model runs
         raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
@@ -258,8 +259,9 @@ def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
 
 def cmd_script(args) -> int:
     """The lecture's narration as a [narration] table: each scene run once without its animations (kept)."""
+    from gptanim.choose import pick_scenes
     from gptanim.narration import check_ids, script_table
-    from gptanim.render import pick_scenes, scene_beats
+    from gptanim.render import scene_beats
 
     if args.scenes is not None:
         pick_scenes(args.scenes)  # an unknown name fails before the model runs
@@ -298,8 +300,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     """The stills are drawn by render workers started first: they load manim while the model runs (when the
     Trace is not cached), and each still is kept by what it shows, so a prompt previewed again draws nothing.
     The warm preview passes its own workers (`pools(theme)`, kept running) and model `loader`."""
+    from gptanim.choose import pick_scenes
+    from gptanim.keys import slug
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from gptanim.render import ScenePool, pick_scenes, preview, slug
+    from gptanim.pool import ScenePool
+    from gptanim.render import preview
     from model.cache import is_cached
     from scenes.catalog import check_continuation, sections_for
 
@@ -408,7 +413,8 @@ def x_display_unreachable() -> str | None:
 def cmd_present(args) -> int:
     import subprocess
 
-    from gptanim.render import pick_scenes, slug
+    from gptanim.choose import pick_scenes
+    from gptanim.keys import slug
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
@@ -509,7 +515,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from gptanim.render import write_text
+    from gptanim.atomic import write_text
     from gptanim.tracedoc import PAGE, trace_page
 
     page = trace_page()
@@ -727,11 +733,11 @@ WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 
 def output_lock(args):
-    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
+    """Commands that write renders hold their output folder's lock (see gptanim.atomic.output_lock)."""
     only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
     if args.command not in ("render", "preview", "slides") or only_the_server:
         return contextlib.nullcontext()
-    from gptanim.render import output_lock as lock
+    from gptanim.atomic import output_lock as lock
 
     return lock(Path(args.out))
 

@@ -10,7 +10,7 @@ A job: {"scene", "trace", "workdir", "quality", "voice", "narration"} (narration
 overrides of this scene's beats, `gptanim.narration`). A reply: {"ok": true, "video", "still"} or
 {"ok": false, "error": "<one line: where in the scene's file, and the exception>", "traceback"}, with
 "warning": "<one line>" when manim is not the version the engine was written for (drawn by manim as it
-is). Started by `gptanim.render.ScenePool`, which passes the
+is). Started by `gptanim.pool.ScenePool`, which passes the
 folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
 (`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
 rendered again.
