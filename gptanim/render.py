@@ -12,6 +12,8 @@ import json
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from gptanim.atomic import move_into_place, prepare_output, sweep, write_text
@@ -104,17 +106,55 @@ def parallel(jobs: int, work: list, run, progress: bool, desc: str) -> list:
     return results
 
 
+@dataclass
+class LecturePlan:
+    """A lecture about to be rendered: its folder, each scene's place in the store, and those not stored yet."""
+
+    scenes: list[SceneEntry]
+    out: Path
+    trace_file: Path  # the Trace kept in the lecture's folder, which the scenes are rendered from
+    stored: dict[str, Path]  # scene name -> its video in the store
+    todo: list[SceneEntry]
+    own: dict[str, dict]  # scene name -> the lecture file's narration of its beats
+    quality: str
+    voice: str
+    theme: str
+    titles: list[str]
+    title: str
+
+
+def in_flight(pool) -> int:
+    """How many scenes a pool takes at once beyond --jobs: a cluster's (`ClusterPool.jobs`), all of them."""
+    return getattr(pool, "jobs", 0)
+
+
 def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
                    jobs: int, progress: bool = True, titles: list[str] | None = None, theme: str = "dark",
-                   voice: str = "none", narration: dict | None = None, title: str = "") -> dict:  # fmt: skip
+                   voice: str = "none", narration: dict | None = None, title: str = "",
+                   pools=None) -> dict:  # fmt: skip
     """Render every scene not already rendered for what it shows, then the whole lecture and its subtitles.
 
     Scene videos are kept in `out_root/.scenes/` by a key of what they depend on, so a
     render with another temperature reuses every scene that does not show it. `titles` name
     the chapters (default: the catalog's titles); `narration` overrides beats' words by beat id
     (`gptanim.narration`): only the scenes whose words changed are rendered again. `lecture.json`
-    says what the folder holds (`gptanim present FOLDER` reads it).
+    says what the folder holds (`gptanim present FOLDER` reads it). `pools(parent, theme)` makes the
+    render pool (default: `ScenePool`, processes on this machine; `gptanim.cluster.ClusterPool`).
     """
+    plan = plan_lecture(trace, trace_file, out_root, quality, scenes, titles, theme, voice, narration, title)
+    if plan.todo:
+        reused = f" ({len(scenes) - len(plan.todo)} unchanged, reused)" if len(plan.todo) < len(scenes) else ""
+        report(progress, f"rendering {len(plan.todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
+        render_plans([plan], out_root, jobs, progress, pools)
+    else:
+        report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
+    return finish_lecture(plan, progress)
+
+
+def plan_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str, scenes: list[SceneEntry],
+                 titles: list[str] | None = None, theme: str = "dark", voice: str = "none",
+                 narration: dict | None = None, title: str = "") -> LecturePlan:  # fmt: skip
+    """The lecture's folder made and its Trace kept there; which scenes the store has and which it lacks."""
     from gptanim.narration import for_scene
 
     narration = narration or {}
@@ -131,15 +171,33 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
     own = {e.name: for_scene(narration, e.name) for e in scenes}
     stored = {e.name: store / f"{e.name}-{scene_key(e, trace, quality, voice, theme, own[e.name])}.mp4" for e in scenes}
     todo = [e for e in scenes if not complete(stored[e.name])]
-    todo.sort(key=lambda e: -e.render_weight)  # long scenes first: the last to finish are short ones
-    if todo:
-        reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
-        report(progress, f"rendering {len(todo)} of {len(scenes)} scenes at {QUALITIES[quality]}{reused}")
-        with ScenePool(store, theme=theme) as pool:
-            work = [(e, kept_trace, stored[e.name], quality, pool, voice, own[e.name]) for e in todo]
-            parallel(jobs, work, render_scene, progress, "rendering")
-    else:
-        report(progress, f"all {len(scenes)} scenes unchanged" if len(scenes) > 1 else "the scene is unchanged")
+    titles = titles or [readable_title(e.name) for e in scenes]
+    return LecturePlan(scenes, out, kept_trace, stored, todo, own, quality, voice, theme, titles, title)
+
+
+def render_plans(plans: list[LecturePlan], out_root: Path, jobs: int, progress: bool = True, pools=None) -> int:
+    """Render the scenes that the plans' lectures lack, each once (two lectures may share a scene), with one
+    progress bar over them all; long scenes first, so that the last to finish are short ones. Returns how many."""
+    store = out_root / ".scenes"
+    work = {}
+    for plan in plans:
+        for e in plan.todo:
+            work.setdefault(plan.stored[e.name], (e, plan.trace_file, plan.stored[e.name], plan.quality, plan.theme,
+                                                  plan.voice, plan.own[e.name]))  # fmt: skip
+    items = sorted(work.values(), key=lambda item: -item[0].render_weight)
+    pools = pools or (lambda parent, theme: ScenePool(parent, theme=theme))
+    with ExitStack() as stack:
+        by_theme = {theme: stack.enter_context(pools(store, theme)) for theme in dict.fromkeys(i[4] for i in items)}
+        work = [(e, trace, final, quality, by_theme[theme], voice, own) for e, trace, final, quality, theme, voice, own
+                in items]  # fmt: skip
+        parallel(max([jobs, *map(in_flight, by_theme.values())]), work, render_scene, progress, "rendering")
+    return len(items)
+
+
+def finish_lecture(plan: LecturePlan, progress: bool = True) -> dict:
+    """The lecture's folder filled from the store: each scene's files, lecture.mp4 joined (unless it was from
+    these same videos), its subtitles, lecture.json."""
+    out, scenes, stored, titles = plan.out, plan.scenes, plan.stored, plan.titles
     videos = []
     for number, entry in enumerate(scenes, start=1):
         video = out / f"{number:02d}-{entry.name}.mp4"
@@ -147,7 +205,6 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    titles = titles or [readable_title(e.name) for e in scenes]
     joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
     done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.vtt", "lecture.chapters.txt",
@@ -157,15 +214,15 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
         assemble(videos, out, titles)
         write_text(stamp, joined)
     durations = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8"))["duration"] for v in videos]
-    contents = {"title": title, "scenes": [e.name for e in scenes], "titles": titles, "durations": durations,
-                "videos": [v.name for v in videos], "quality": quality, "theme": theme}  # fmt: skip
+    contents = {"title": plan.title, "scenes": [e.name for e in scenes], "titles": titles, "durations": durations,
+                "videos": [v.name for v in videos], "quality": plan.quality, "theme": plan.theme}  # fmt: skip
     write_text(out / "lecture.json", json.dumps(contents, ensure_ascii=False, indent=1))
     if len(videos) > 1:  # one scene alone has no chapters
         for name, seconds in zip(titles, durations):
             if seconds < SHORT_CHAPTER:
                 report(progress, f"warning: the chapter {name!r} lasts {seconds:.1f} s; video sites such as YouTube "
                        f"show no chapters when one is under {SHORT_CHAPTER:g} s")  # fmt: skip
-    return {"folder": out, "videos": videos, "rendered": len(todo), "slides": out / "deck" / "slides"}
+    return {"folder": out, "videos": videos, "rendered": len(plan.todo), "slides": out / "deck" / "slides"}
 
 
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
@@ -190,7 +247,7 @@ def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, pr
     reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
     report(progress, f"drawing the last frame of {len(todo)} of {len(scenes)} scenes{reused}")
     work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool, e.name in stored) for e in todo]  # beats kept
-    parallel(jobs, work, render_still, progress, "preview")
+    parallel(max(jobs, in_flight(pool)), work, render_still, progress, "preview")
     for name, path in stored.items():
         move_into_place(path, finals[name])
     return contact_sheet(list(finals.values()), folder / "contact-sheet.png")
