@@ -103,14 +103,19 @@ def local_render(tmp_path_factory, embedded):
 
 
 def test_scenes_rendered_on_the_cluster_equal_a_local_render_byte_for_byte(cluster, local_render, tmp_path):
+    """Through a shared store (--store): the workers put the files there, the client reads them."""
     address, client, _ = cluster
-    done = gptanim("render", "--scenes", SCENES, "--voice", "none", "--cluster", address, "--out", str(tmp_path))
+    shared = tmp_path / "shared"
+    done = gptanim("render", "--scenes", SCENES, "--voice", "none", "--cluster", address, "--store",
+                   f"file://{shared}", "--out", str(tmp_path / "out"))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "rendering 4 of 4 scenes" in done.stderr
-    here, there = scene_files(local_render), scene_files(tmp_path)
+    assert len(list(shared.glob("*/files.txt"))) == 4
+    here, there = scene_files(local_render), scene_files(tmp_path / "out")
     assert len(here) >= 4 * 3 + 4 and here.keys() == there.keys()
     assert [name for name in here if here[name] != there[name]] == []
-    again = gptanim("render", "--scenes", SCENES, "--voice", "none", "--cluster", address, "--out", str(tmp_path))
+    again = gptanim("render", "--scenes", SCENES, "--voice", "none", "--cluster", address, "--out",
+                    str(tmp_path / "out"))  # fmt: skip
     assert again.returncode == 0 and "all 4 scenes unchanged" in again.stderr  # a stored scene is never sent
 
 
