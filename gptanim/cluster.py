@@ -211,7 +211,23 @@ class ClusterPool:
             self.__exit__(None, None, None)
             raise GptanimError(f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
         self.client_id = (version(), code_hash())
+        self.check_workers()
         return self
+
+    def check_workers(self) -> None:
+        """Refuse the cluster if one of its workers has no `gptanim.cluster` (an older gptanim: it could not even
+        read a task, and Dask would stop it); the others check their version and code with each task. Asked
+        with a function of Python's own library, which every worker can read."""
+        import pkgutil
+
+        answers = self.client.run(pkgutil.resolve_name, f"{__name__}:render_task", on_error="return")
+        for worker, answer in sorted(answers.items()):
+            if isinstance(answer, BaseException):
+                self.__exit__(None, None, None)
+                raise WorkerMismatch(f"the worker {worker} cannot render for this gptanim ({type(answer).__name__}: "
+                                     f"{answer}); install the client's gptanim on every worker")  # fmt: skip
+        if not answers:
+            print(f"gptanim: no worker at {self.address} yet; the scenes wait for one", file=sys.stderr)
 
     def __exit__(self, kind, *exc) -> None:
         import shutil
@@ -252,7 +268,13 @@ class ClusterPool:
                                     key=f"gptanim-{self.mode}-{key}", pure=False)  # fmt: skip
         with self.lock:
             self.futures.append(future)
-        reply = future.result()
+        try:
+            reply = future.result()
+        except GptanimError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a worker without gptanim.cluster, one killed too often (KilledWorker)…
+            said = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise GptanimError(f"scene {entry.name} failed on the cluster: {said}") from None
         if reply.get("warning") and not self.warned:
             self.warned = True
             print(reply["warning"], file=sys.stderr)
