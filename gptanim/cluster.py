@@ -265,7 +265,8 @@ class ClusterPool:
         job = {"scene": entry.name, "file": entry.file, "quality": quality, "voice": voice,
                "narration": narration or {}, "key": key}  # fmt: skip
         future = self.client.submit(render_task, job, sent, self.mode, self.theme, self.client_id, self.store,
-                                    key=f"gptanim-{self.mode}-{key}", pure=False)  # fmt: skip
+                                    key=f"gptanim-{self.mode}-{key}", pure=False,
+                                    priority=round(entry.render_weight))  # long scenes first  # fmt: skip
         with self.lock:
             self.futures.append(future)
         try:
