@@ -41,6 +41,16 @@ def start_worker(address: str, log: Path) -> subprocess.Popen:
     return start("distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", log=log)
 
 
+def times_sent(client, prefix: str) -> int:
+    """How many times the scheduler gave a task whose key starts with `prefix` to a worker."""
+
+    def count(dask_scheduler=None) -> int:  # (a function of no module: sent to the scheduler whole)
+        return sum(1 for key, _, finish, *_ in dask_scheduler.transition_log
+                   if str(key).startswith(prefix) and finish == "processing")  # fmt: skip
+
+    return client.run_on_scheduler(count)
+
+
 def stop(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -123,6 +133,7 @@ def test_a_worker_killed_mid_render_loses_nothing(cluster, local_render, tmp_pat
     """The worker rendering the scene is killed with its render process; the scheduler gives the task to the
     other worker, and the scene is the same."""
     address, client, procs = cluster
+    before = times_sent(client, "gptanim-video-Title")  # (earlier tests may have rendered it)
     render = subprocess.Popen([sys.executable, "-m", "gptanim", "render", "--scenes", "Title", "--voice", "none",
                                "--cluster", address, "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -134,12 +145,13 @@ def test_a_worker_killed_mid_render_loses_nothing(cluster, local_render, tmp_pat
         victim = busy[0] if busy else None
         time.sleep(0.2)
     assert victim is not None, "the scene never reached a worker"
-    time.sleep(1.5)  # mid-render
+    time.sleep(0.5)  # mid-render
     proc = next(p for p in procs if p.pid == pids[victim])
     stop(proc)
     out, err = render.communicate(timeout=300)
     assert render.returncode == 0, err
     assert stored(tmp_path, "Title") == stored(local_render, "Title")
+    assert times_sent(client, "gptanim-video-Title") >= before + 2  # and again on the other
     procs.append(start_worker(address, tmp_path / "worker.log"))  # the next tests have two workers again
     client.wait_for_workers(2, timeout=120)
 
