@@ -39,9 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gptanim.choose import pick_scenes  # noqa: E402
 from gptanim.cli import resolved, settings_from  # noqa: E402
 from gptanim.lecture import DEFAULT_LECTURE, load_lecture  # noqa: E402
-from gptanim.render import QUALITIES, pick_scenes, render_lecture  # noqa: E402
+from gptanim.render import QUALITIES, render_lecture  # noqa: E402
 from model.cache import cached_path, cached_trace  # noqa: E402
 from model.settings import cache_root  # noqa: E402
 from scenes.catalog import SceneEntry  # noqa: E402

@@ -185,8 +185,8 @@ def summary(trace) -> str:
 def lecture_trace(args, loader=None, names=None, sections=None):
     """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in. The Trace has
     the sections (trace_data.SECTIONS) that the scenes `names` (default: the lecture's) show, or `sections`."""
+    from gptanim.choose import pick_scenes
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from gptanim.render import pick_scenes
     from model.cache import cached_path
     from scenes.catalog import check_continuation, sections_for
 
@@ -216,10 +216,12 @@ def theme_of(args, lecture) -> str:
 
 def render_from(args):
     """Render the lecture the arguments describe (reusing what is there); return the lecture and the result."""
-    from gptanim.render import QUALITIES, pick_scenes, render_lecture
+    from gptanim.choose import pick_scenes
+    from gptanim.render import QUALITIES, render_lecture
 
     if args.quality and args.quality not in QUALITIES:  # checked before the model runs
         raise GptanimError(f"invalid quality {args.quality!r}; choose one of {', '.join(QUALITIES)}")
+    pools = cluster_pools(args)  # a bad --cluster fails before the model runs
     scenes_arg = args.scenes
     if scenes_arg is not None:
         pick_scenes(scenes_arg)  # an unknown name fails before the model runs
@@ -233,7 +235,7 @@ def render_from(args):
     narration = checked_narration(args, lecture, scenes, trace_file)
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
                             titles=titles, theme=theme_of(args, lecture), voice=voice, narration=narration,
-                            title=lecture.title)  # fmt: skip
+                            title=lecture.title, pools=pools)  # fmt: skip
     if args.stills:
         from gptanim.slides import beat_stills
 
@@ -247,6 +249,27 @@ def plan_of(lecture, scenes) -> dict:
     from scenes.catalog import lecture_plan
 
     return lecture_plan(lecture.title, [s.name for s in scenes], [lecture.title_of(s) for s in scenes])
+
+
+def cluster_pools(args, still: bool = False):
+    """`pools(parent, theme)` making the Dask cluster's render pools for --cluster (and --store); None without."""
+    if getattr(args, "store", None) and not args.cluster:
+        raise GptanimError("--store is where the cluster's workers put the scenes; give --cluster too")
+    if not getattr(args, "cluster", None):
+        return None
+    from gptanim.cluster import ClusterPool, import_dask, parse_address
+
+    parse_address(args.cluster)
+    import_dask()
+    return lambda parent, theme: ClusterPool(args.cluster, parent, still=still, theme=theme, store=args.store)
+
+
+def cmd_batch(args) -> int:
+    from gptanim.batch import run_batch
+
+    results = run_batch(args, cluster_pools(args))
+    print(f"{len(results)} lectures and index.html in {args.out}")
+    return 0
 
 
 def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
@@ -265,8 +288,9 @@ def checked_narration(args, lecture, scenes, trace_file) -> dict[str, str]:
 
 def cmd_script(args) -> int:
     """The lecture's narration as a [narration] table: each scene run once without its animations (kept)."""
+    from gptanim.choose import pick_scenes
     from gptanim.narration import check_ids, script_table
-    from gptanim.render import pick_scenes, scene_beats
+    from gptanim.render import scene_beats
 
     if args.scenes is not None:
         pick_scenes(args.scenes)  # an unknown name fails before the model runs
@@ -294,7 +318,7 @@ def cmd_preview(args) -> int:
         return warm.stop_all(report=lambda text: say(args, text))
     if args.warm:
         return warm.start_only(report=lambda text: say(args, text))
-    if warm.enabled(args):
+    if warm.enabled(args) and not args.cluster:  # (the warm preview's workers are on this machine)
         done = warm.preview_remotely(args)
         if done is not None:
             return done
@@ -305,8 +329,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     """The stills are drawn by render workers started first: they load manim while the model runs (when the
     Trace is not cached), and each still is kept by what it shows, so a prompt previewed again draws nothing.
     The warm preview passes its own workers (`pools(theme)`, kept running) and model `loader`."""
+    from gptanim.choose import pick_scenes
+    from gptanim.keys import slug
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from gptanim.render import ScenePool, pick_scenes, preview, slug
+    from gptanim.pool import ScenePool
+    from gptanim.render import preview
     from model.cache import is_cached
     from scenes.catalog import check_continuation, sections_for
 
@@ -315,7 +342,11 @@ def preview_here(args, pools=None, loader=None) -> int:
     check_continuation(scenes, settings_from(args, lecture).generate)  # before any worker starts
     theme = theme_of(args, lecture)
     out = Path(args.out)
-    own = ScenePool(out, still=True, theme=theme) if pools is None else contextlib.nullcontext(pools(theme))
+    if pools is None:  # the cluster's (--cluster), else processes on this machine
+        make = cluster_pools(args, still=True) or (lambda parent, theme: ScenePool(parent, still=True, theme=theme))
+        own = make(out, theme)
+    else:
+        own = contextlib.nullcontext(pools(theme))
     with own as pool:
         if not is_cached(settings_from(args, lecture), sections_for(scenes)):  # a warm preview's pool has its workers
             pool.warm(max(0, min(args.jobs, len(scenes)) - len(pool.workers)))
@@ -328,7 +359,7 @@ def preview_here(args, pools=None, loader=None) -> int:
 
 
 def cmd_slides(args) -> int:
-    from gptanim.render import pick_scenes
+    from gptanim.choose import pick_scenes
     from gptanim.slides import build_deck
 
     lecture, result = render_from(args)
@@ -416,7 +447,8 @@ def x_display_unreachable() -> str | None:
 def cmd_present(args) -> int:
     import subprocess
 
-    from gptanim.render import pick_scenes, slug
+    from gptanim.choose import pick_scenes
+    from gptanim.keys import slug
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise GptanimError("presenting needs a display; open deck/deck.html in a browser instead")
@@ -517,7 +549,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from gptanim.render import write_text
+    from gptanim.atomic import write_text
     from gptanim.tracedoc import PAGE, trace_page
 
     page = trace_page()
@@ -607,6 +639,12 @@ COMMANDS = {
         "and caption as comments. Copy the beats you want to change into the lecture file: render and\n"
         "slides speak, subtitle and note your words instead (only the changed beats are voiced again).",
     ),
+    "batch": (
+        "a lecture per prompt of a file (a class's prompts), locally or on a Dask cluster; index.html",
+        "Render a lecture per prompt of PROMPTS (one prompt a line, or a TOML list with each prompt's\n"
+        "settings) with one progress bar over all their scenes, each scene rendered once and what is\n"
+        "stored reused, then each lecture's deck and handout, and index.html linking them all.",
+    ),
     "train": (
         "train the embedded GPT (tokenizer and model) on a folder of text",
         "Train a small GPT and its tokenizer from scratch on a folder of stories, with snapshots of its\n"
@@ -645,7 +683,7 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [("render", cmd_render), ("preview", cmd_preview), ("slides", cmd_slides),
-                        ("present", cmd_present), ("script", cmd_script)]  # fmt: skip
+                        ("present", cmd_present), ("script", cmd_script), ("batch", cmd_batch)]  # fmt: skip
     quality = next(s for s in SETTINGS if s.name == "quality")
     for name, run in lecture_commands:
         p = add_command(sub, name, [common])
@@ -653,13 +691,22 @@ def build_parser() -> Parser:
             p.add_argument("folder", nargs="?", metavar="FOLDER",
                            help="a rendered lecture folder (with lecture.json), presented as it is; without it, "
                            "the folder the settings below name")  # fmt: skip
+        if name == "batch":
+            p.add_argument("prompts", metavar="PROMPTS", help="a text file, one prompt a line, or a TOML file: "
+                           "prompts = [\"…\", {prompt = \"…\", temperature = 0.7}, …] (its settings win)")  # fmt: skip
+            p.add_argument("--no-deck", action="store_true",
+                           help="no deck and handout per lecture (index.html links the videos only)")  # fmt: skip
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
-        if name in ("render", "slides"):
+        if name in ("render", "slides", "batch"):
             p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
-        if name in ("render", "preview", "slides"):
+        if name in ("render", "preview", "slides", "batch"):
+            p.add_argument("--cluster", metavar="ADDRESS", help="render each scene as a task on this Dask cluster: "
+                           "its scheduler (tcp://HOST:8786), or local:N for N workers on this machine")  # fmt: skip
+            p.add_argument("--store", metavar="URL", help="with --cluster, where the workers put the scenes' "
+                           "files (an fsspec URL the client reads too: a shared folder, s3://…); default: sent back")  # fmt: skip
             p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
                            "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name in ("render", "slides"):
@@ -735,11 +782,11 @@ WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 
 def output_lock(args):
-    """Commands that write renders hold their output folder's lock (see gptanim.render.output_lock)."""
+    """Commands that write renders hold their output folder's lock (see gptanim.atomic.output_lock)."""
     only_the_server = getattr(args, "stop", False) or getattr(args, "warm", False)  # preview --stop, --warm
-    if args.command not in ("render", "preview", "slides") or only_the_server:
+    if args.command not in ("render", "preview", "slides", "batch") or only_the_server:
         return contextlib.nullcontext()
-    from gptanim.render import output_lock as lock
+    from gptanim.atomic import output_lock as lock
 
     return lock(Path(args.out))
 

@@ -15,7 +15,7 @@ import numpy as np
 from fpdf import FPDF
 from PIL import Image
 
-from gptanim.render import written
+from gptanim.atomic import written
 
 FONTS = Path("/usr/share/fonts/truetype")
 SANS = FONTS / "dejavu" / "DejaVuSans.ttf"

@@ -11,8 +11,8 @@ import sys
 from html import escape
 from pathlib import Path
 
+from gptanim.atomic import copy_tree, scratch_folder, sweep, temporary_name, write_text
 from gptanim.handout import write_handout
-from gptanim.render import copy_tree, scratch_folder, sweep, temporary_name, write_text
 from model.errors import GptanimError
 from scenes.catalog import readable_title
 
@@ -169,8 +169,8 @@ def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lect
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Pt
 
+    from gptanim.atomic import written
     from gptanim.handout import last_frame
-    from gptanim.render import written
 
     px = 9525  # EMU per pixel at 96 dpi
     prs = Presentation()
@@ -209,9 +209,9 @@ def write_pptx(slides_dir: Path, names: list[str], titles: list[list[str]], lect
 
 def beat_stills(slides_dir: Path, videos: list[Path], folder: Path) -> Path:
     """Each beat's last frame as a PNG, `folder/<Scene>-NN.png` (NN as the beat's id), from its slide."""
+    from gptanim.atomic import written
     from gptanim.handout import last_frame
     from gptanim.narration import beat_id
-    from gptanim.render import written
 
     folder.mkdir(parents=True, exist_ok=True)
     for video in videos:

@@ -6,11 +6,12 @@ Manim and the scene modules are imported once per process instead of once per sc
 (about 1.5 s each), and the texts one scene builds are reused by the next. Manim's internals are
 made faster here, and only in these processes (`scenes.engine`). With `video` every scene is also a
 manim-slides Slide; with `still` only its last frame is drawn.
-A job: {"scene", "trace", "workdir", "quality", "voice", "narration"} (narration: the lecture file's
+A job: {"scene", "trace", "workdir", "quality", "voice", "narration", "lecture"} (lecture: its title and scenes,
+`catalog.lecture_plan`; narration: the lecture file's
 overrides of this scene's beats, `gptanim.narration`). A reply: {"ok": true, "video", "still"} or
 {"ok": false, "error": "<one line: where in the scene's file, and the exception>", "traceback"}, with
 "warning": "<one line>" when manim is not the version the engine was written for (drawn by manim as it
-is). Started by `gptanim.render.ScenePool`, which passes the
+is). Started by `gptanim.pool.ScenePool`, which passes the
 folder for its scratch files (SCRATCH) and removes it. LaTeX is cached in the user's cache folder
 (`~/.cache/gptanim/tex`, or under $GPTANIM_CACHE); a damaged entry there is removed and the scene
 rendered again.
@@ -73,6 +74,9 @@ def render_job(job: dict, still: bool, text_dir: str) -> dict:
     from scenes.base import TraceScene
 
     TraceScene.narration_overrides = dict(job.get("narration") or {})  # this scene's beats' own words, if any
+    os.environ.pop("GPTANIM_LECTURE", None)  # the lecture it is in, for a scene that draws it (catalog.current_plan)
+    if job.get("lecture"):
+        os.environ["GPTANIM_LECTURE"] = json.dumps(job["lecture"])
     options = {
         "quality": QUALITY_NAMES[job["quality"]],
         "media_dir": str(work),

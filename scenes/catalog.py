@@ -28,9 +28,7 @@ class SceneEntry:
     needs_continuation: bool = False  # nothing to draw with --generate 0
     title: str = ""  # when not given: the class name in words
     part: str = ""
-    reads_lecture: bool = (
-        False  # it draws the lecture's own title and scenes (GPTANIM_LECTURE): rendered anew with them
-    )
+    reads_lecture: bool = False  # it draws the lecture's title and scenes (GPTANIM_LECTURE)
 
     def __post_init__(self):
         if not self.title:

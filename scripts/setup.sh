@@ -62,7 +62,7 @@ else
     say "installing Python packages into $VENV (pinned in constraints.txt)"
     # torch first and alone, exactly pinned, so that nothing can pull a CUDA build.
     "$VENV/bin/pip" install -q --disable-pip-version-check "torch==$(grep '^torch==' constraints.txt | cut -d= -f3)"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -e ".[dev,voice]"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -c constraints.txt -e ".[dev,voice,cluster]"
     echo "$want" > "$STAMP"
 fi
 

@@ -148,7 +148,7 @@ def test_a_scene_is_drawn_again_only_when_a_part_it_reads_changes():
 
     import numpy as np
 
-    from gptanim.render import fingerprint
+    from gptanim.keys import fingerprint
     from model.trace_data import PARTS, Trace
 
     source = inspecting.getsource(fingerprint)

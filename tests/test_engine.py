@@ -261,7 +261,7 @@ def test_only_puts_back_what_was_applied_before():
 
 def test_a_worker_warning_is_printed_once_per_render(tmp_path, capsys):
     """The workers' one-line warning (manim not the engine's version) reaches the user once, not once a scene."""
-    from gptanim.render import ScenePool
+    from gptanim.pool import ScenePool
     from scenes.catalog import BY_NAME
 
     class Worker:  # answers every job as a worker on another manim would

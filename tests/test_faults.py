@@ -273,7 +273,7 @@ def everything_opens(out: Path) -> Path:
     import av
     from PIL import Image
 
-    from gptanim.render import TEMPORARY
+    from gptanim.atomic import TEMPORARY
     from model.trace_data import Trace
 
     folders = [p.parent for p in out.glob("*/lecture.mp4")]
@@ -321,7 +321,7 @@ DAMAGED_STORE = [  # which file of a stored scene, and what happens to it
 
 @pytest.mark.parametrize("suffix, damage", DAMAGED_STORE, ids=[f"{s}-{i}" for i, (s, _) in enumerate(DAMAGED_STORE)])
 def test_a_damaged_stored_scene_is_incomplete(suffix, damage, lecture, tmp_path):
-    from gptanim.render import complete
+    from gptanim.store import complete
 
     video = stored(lecture, "Title", ".mp4")
     backup = tmp_path / "backup"
@@ -359,7 +359,7 @@ def test_damaged_files_are_rendered_again_and_everything_opens(lecture, capsys):
 
 
 def test_ctrl_c_stops_a_render_within_seconds_and_keeps_finished_scenes(tmp_path):
-    from gptanim.render import complete
+    from gptanim.store import complete
 
     out, tmpdir = tmp_path / "out", tmp_path / "tmp"
     tmpdir.mkdir()
@@ -430,7 +430,7 @@ def test_concurrent_writers_of_one_trace_never_collide(embedded, tmp_path):
 
 
 def test_output_folders_are_unique_per_settings():
-    from gptanim.render import slug
+    from gptanim.keys import slug
     from model.trace_data import Trace
 
     def named(prompt: str, **changed) -> str:
@@ -461,7 +461,7 @@ def test_what_a_killed_process_left_is_swept_and_a_live_ones_kept(tmp_path):
     import subprocess
     import sys
 
-    from gptanim.render import prepare_output, scratch_folder, temporary_name
+    from gptanim.atomic import prepare_output, scratch_folder, temporary_name
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(gone.stdout)

@@ -211,7 +211,7 @@ def test_a_cache_folder_without_write_permission_is_one_line_naming_it(cache, tm
 
 
 def test_a_disk_filling_while_slides_are_copied_is_one_line(tmp_path, monkeypatch):
-    from gptanim import render
+    from gptanim import store
 
     source = tmp_path / "stored"
     (source / "files" / "Title").mkdir(parents=True)
@@ -223,7 +223,7 @@ def test_a_disk_filling_while_slides_are_copied_is_one_line(tmp_path, monkeypatc
 
     monkeypatch.setattr(shutil, "copyfile", full)
     with pytest.raises(GptanimError, match="No space left on device") as caught:
-        render.copy_slides(source, tmp_path / "deck", "Title")
+        store.copy_slides(source, tmp_path / "deck", "Title")
     assert "\n" not in str(caught.value) and not list((tmp_path / "deck").rglob("*.part"))
 
 
@@ -262,7 +262,7 @@ def group_alive(pgid: int) -> bool:
 
 
 def test_sigterm_stops_the_render_and_its_workers_and_leaves_no_temporary_file(tmp_path):
-    from gptanim.render import TEMPORARY
+    from gptanim.atomic import TEMPORARY
 
     out, tmpdir = tmp_path / "out", tmp_path / "tmp"
     tmpdir.mkdir()
@@ -285,7 +285,7 @@ def test_sigterm_stops_the_render_and_its_workers_and_leaves_no_temporary_file(t
 
 
 def test_workers_and_scratch_are_removed_when_interrupted_while_waiting_for_them(tmp_path):
-    from gptanim.render import ScenePool
+    from gptanim.pool import ScenePool
 
     pool = ScenePool(tmp_path, still=True)
     pool.warm(1)

@@ -9,8 +9,9 @@ import time
 import pytest
 
 from gptanim.cli import main
+from gptanim.join import chapter_time
 from gptanim.lecture import DEFAULT_LECTURE, Lecture, load_lecture
-from gptanim.render import chapter_time, render_lecture, render_scene
+from gptanim.render import render_lecture, render_scene
 from model.errors import GptanimError
 from model.run import TraceSettings, trace
 from model.trace_data import Trace

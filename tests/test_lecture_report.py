@@ -11,7 +11,7 @@ import pytest
 from manim import Circle, FadeIn, FadeOut, Rotate, Square, tempconfig
 
 from bench import lecture_report
-from gptanim.render import DISSOLVE, concat_videos
+from gptanim.join import DISSOLVE, concat_videos
 from scenes.base import TraceScene
 
 FROZEN = 7.0  # seconds Late ends on, the picture still and the narrator silent (longer than its narration)

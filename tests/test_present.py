@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gptanim.choose import pick_scenes
 from gptanim.cli import build_parser, presenter_options, qt_binding_missing
-from gptanim.render import pick_scenes, render_lecture
+from gptanim.render import render_lecture
 from model.cache import TraceSettings, cached_path, cached_trace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -130,7 +130,7 @@ def test_a_trace_without_a_chat_fails_cleanly_and_makes_no_chat_statements(scene
 
 
 def test_only_the_chat_scene_depends_on_the_chat(scene_traces):
-    from gptanim.render import fingerprint
+    from gptanim.keys import fingerprint
 
     tr = loaded_trace(scene_traces["default"])
     other = loaded_trace(scene_traces["default"])

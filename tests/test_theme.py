@@ -10,7 +10,7 @@ from PIL import Image
 
 from gptanim.cli import main
 from gptanim.handout import for_paper
-from gptanim.render import scene_key, slug
+from gptanim.keys import scene_key, slug
 from scenes.catalog import BY_NAME, SCENES
 from tests.scenecheck import check_layout, check_numbers, loaded_trace, render
 

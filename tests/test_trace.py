@@ -237,7 +237,7 @@ def test_cache_returns_the_stored_trace(embedded):
 def test_sections_are_computed_for_what_shows_them_and_added_to_the_cached_trace(embedded, monkeypatch, capsys):
     import model.run
     from gptanim.cli import main
-    from gptanim.render import scene_key
+    from gptanim.keys import scene_key
     from model.cache import is_cached
     from model.trace_data import SECTIONS
     from scenes.catalog import BY_NAME, sections_for

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gptanim.render import fingerprint
+from gptanim.keys import fingerprint
 from gptanim.warm import source_key
 from model.trace_data import Trace
 
