@@ -43,7 +43,7 @@ from scenes.components import (
     sentence,
     statement,
 )
-from scenes.pacing import cue, dim, said_by, spoken
+from scenes.pacing import cue, dim, said_by, spoken, travel
 from scenes.speech import big, dec, pct, plain_quote, spoken_token
 from scenes.style import FONT
 
@@ -422,10 +422,14 @@ class Learning(TraceScene):
         self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
         cue(self, 2)
         self.play(FadeIn(table[3], shift=0.1 * DOWN), run_time=1)
-        if learn.get("available"):  # the recipe is the same: the curve this model learned along is marked again
+        mark = travel(self, table[3][1:], max(1.0, said_by(self, 2) - 0.5))  # its weights, then its training text
+        self.play(dim(mark), run_time=0.4)
+        if learn.get("available"):  # the recipe is the same: a dot runs the curve this model learned along
             cue(self, 3)
-            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6, opacity=1)
-            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=1.5)
+            runner = Dot(self.curve.get_start(), radius=0.09, color=style.NEXT_SLOT)
+            self.play(MoveAlongPath(runner, self.curve), run_time=said_by(self, 3, 1.5))
+            cue(self, 4)  # ... and what it writes now is marked
+            self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.08, color=style.NEXT_SLOT)), run_time=1.0)
 
     def no_record(self):
         learn, t = self.learn, self.trace

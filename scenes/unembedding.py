@@ -817,13 +817,17 @@ class Recap(TraceScene):
         top = sm["ids"][0]
         self.prompt = sentence("“{p}”", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
         self.fit_width(self.prompt).to_edge(UP, buff=0.3)
-        chips = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=NUMBER, limit=10)
-                 for i in range(first, n)]  # fmt: skip
         lo, hi = RECAP_LEFT
-        self.chips = VGroup(*chips).arrange(RIGHT, buff=0.12)
-        if first:
-            self.chips.add_to_back(label("…", size=NUMBER, color=style.MUTED))
+        while True:  # the last tokens that fit the road's width at full size (an ellipsis for those before)
+            chips = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=NUMBER,
+                              limit=10) for i in range(first, n)]  # fmt: skip
+            self.chips = VGroup(*chips)
+            if first:
+                self.chips.add_to_back(label("…", size=NUMBER, color=style.MUTED))
             self.chips.arrange(RIGHT, buff=0.12)
+            if self.chips.width <= hi - lo or first == n - 1:
+                break
+            first += 1
         self.fit_width(self.chips, hi - lo)
         self.chips.move_to([(lo + hi) / 2, 2.45, 0])
         embed, final = t["hook_embed"], t["ln_final.hook_normalized"]
