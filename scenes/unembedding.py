@@ -791,7 +791,7 @@ RECAP_ENTRIES = 8  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
 RECAP_LEFT = (-6.8, 1.2)  # the frame's x range where tokens, vectors and blocks flow downward
 CELL = 0.2  # a vector entry's cell
-RECAP_WIDTH, RECAP_GROW = 10.6, 1.35  # at the end the road grows to this width, by at most this factor
+RECAP_WIDTH, RECAP_GROW = 10.6, 1.25  # at the end the road grows to this width, by at most this factor
 
 
 class Recap(TraceScene):
@@ -895,7 +895,7 @@ class Recap(TraceScene):
             label("queries, keys and values, head by head", size=LABEL, color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).move_to([0, -1.45, 0])  # the closing card, under the road
+        VGroup(nxt, box).move_to([0, -1.6, 0])  # the closing card, under the road
         self.beat(
             "Next",
             "Next time: attention in depth.",
