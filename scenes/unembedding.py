@@ -843,7 +843,7 @@ class Recap(TraceScene):
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
                     "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=NUMBER, row_height=0.48, ellipsis=False)
-        self.bars.move_to([4.6, -1.45, 0])
+        self.bars.set_y(-1.45).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1)
         lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left() + 0.2 * LEFT, buff=0.1, stroke_width=3,
                      color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.1)  # fmt: skip
         self.drawn = VGroup(label("drawn", size=SMALLEST, color=style.MUTED),
