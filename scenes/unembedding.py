@@ -836,14 +836,14 @@ class Recap(TraceScene):
         self.stack = TransformerStack(t.meta["n_layer"], max_width=hi - lo, height=0.75, upright=True)
         self.stack.blocks.move_to([(lo + hi) / 2, -0.3, 0])
         if self.stack.legend is not None:
-            self.stack.legend.next_to(self.stack.blocks, RIGHT, buff=0.3).shift(0.15 * UP)
+            self.stack.legend.next_to(self.stack.blocks, RIGHT, buff=0.3).shift(0.45 * UP)
         self.outputs = VGroup(
             *(self.cells(final[i], c.get_x(), -0.85, scale_out) for i, c in zip(range(first, n), chips))
         )
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
                     "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=NUMBER, row_height=0.48, ellipsis=False)
-        self.bars.set_y(-1.45).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1)
+        self.bars.set_y(-1.05).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1)
         lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left() + 0.2 * LEFT, buff=0.1, stroke_width=3,
                      color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.1)  # fmt: skip
         self.drawn = VGroup(label("drawn", size=SMALLEST, color=style.MUTED),
