@@ -320,17 +320,28 @@ def preview_here(args, pools=None, loader=None) -> int:
     return 0
 
 
-def cmd_slides(args) -> int:
+def slides_from(args) -> dict:
+    """Render the lecture the arguments describe, then build its deck; return build_deck's result."""
     from gptanim.slides import build_deck
 
     lecture, result = render_from(args)
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
     headings = [lecture.title_of(n) for n in names]
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in result["videos"]]
-    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
+    return build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
                       theme=theme_of(args, lecture), beats=beats)  # fmt: skip
+
+
+def cmd_slides(args) -> int:
+    deck = slides_from(args)
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
+
+
+def cmd_studio(args) -> int:
+    from gptanim.studio import serve
+
+    return serve(args)
 
 
 def presenter_options(args, scenes: list) -> list[str]:
@@ -599,6 +610,13 @@ COMMANDS = {
         "and caption as comments. Copy the beats you want to change into the lecture file: render and\n"
         "slides speak, subtitle and note your words instead (only the changed beats are voiced again).",
     ),
+    "studio": (
+        "a local web page: type a prompt, see every scene, play one with its narration",
+        "Start a local web server and open its page: type a prompt and see every scene's still as it is\n"
+        "drawn, click a scene to watch its narrated video with subtitles, change the temperature and see\n"
+        "the scenes that show it redrawn, read the claims, and render the lecture, deck and handout.\n"
+        "It listens on 127.0.0.1; --host opens it to a network (with a token in the printed address).",
+    ),
     "train": (
         "train the embedded GPT (tokenizer and model) on a folder of text",
         "Train a small GPT and its tokenizer from scratch on a folder of stories, with snapshots of its\n"
@@ -637,7 +655,7 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [("render", cmd_render), ("preview", cmd_preview), ("slides", cmd_slides),
-                        ("present", cmd_present), ("script", cmd_script)]  # fmt: skip
+                        ("present", cmd_present), ("script", cmd_script), ("studio", cmd_studio)]  # fmt: skip
     quality = next(s for s in SETTINGS if s.name == "quality")
     for name, run in lecture_commands:
         p = add_command(sub, name, [common])
@@ -648,10 +666,10 @@ def build_parser() -> Parser:
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
-        if name in ("render", "slides"):
+        if name in ("render", "slides", "studio"):
             p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
-        if name in ("render", "preview", "slides"):
+        if name in ("render", "preview", "slides", "studio"):
             p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
                            "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name in ("render", "slides"):
@@ -670,6 +688,11 @@ def build_parser() -> Parser:
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         if name == "preview":
             add_warm_options(p)
+        if name == "studio":
+            p.add_argument("--port", type=non_negative_int, default=8765, help="port to listen on (0: any free one)")
+            p.add_argument("--host", default="127.0.0.1", help="address to listen on; another than 127.0.0.1 "
+                           "opens the studio to that network, with a token in its address")  # fmt: skip
+            p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
         p.set_defaults(run=run)
 
     p = add_command(sub, "train", [common])
