@@ -316,32 +316,40 @@ class Studio:
 
     def stills(self, job: Job) -> None:
         """The run of the prompt, then every scene's still, each told to the browser as soon as it is there:
-        those kept from before at once, the others as they are drawn (a light one first)."""
+        those kept from before at once, the others as they are drawn (a light one first). The scenes that show
+        a section of the Trace (the chatbot's reply, the learning record: each many passes of the model) are
+        drawn after it is added, while the others are drawn."""
         from gptanim.cli import lecture_trace, theme_of
         from gptanim.render import prepare_output, scene_key
 
         request, started = job.request, time.monotonic()
-        theme = theme_of(request, self.lecture)
+        theme, names = theme_of(request, self.lecture), [e.name for e in self.scenes]
         self.send(job.client, {"type": "plan", "job": job.id, "scenes": self.options()["scenes"]})
-        _, trace, trace_file = lecture_trace(request, self.warm.load, [e.name for e in self.scenes])
-        store = prepare_output(self.out / ".stills")
-        stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png" for e in self.scenes}
-        todo = sorted((e for e in self.scenes if not stored[e.name].exists()), key=lambda e: -e.render_weight)
-        todo = todo[-1:] + todo[:-1]  # the lightest first: the page has a picture soon; then the longest
-        for entry in self.scenes:
-            if stored[entry.name].exists():
-                self.show(job, entry.name, stored[entry.name])
-        pool = self.warm.pool(theme)
+        store, pool = prepare_output(self.out / ".stills"), self.warm.pool(theme)
+        futures, drawn = {}, 0
         with ThreadPoolExecutor(max_workers=request.jobs) as drawers:
-            futures = {drawers.submit(self.draw, job, e, trace_file, stored[e.name], pool): e for e in todo}
             try:
+                for sections in ((), None):  # None: those the lecture's scenes show
+                    entries = [e for e in self.scenes if bool(e.sections) == (sections is None)]
+                    if not entries:
+                        continue
+                    _, trace, trace_file = lecture_trace(request, self.warm.load, names, sections)
+                    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png"
+                              for e in entries}  # fmt: skip
+                    todo = sorted((e for e in entries if not stored[e.name].exists()), key=lambda e: -e.render_weight)
+                    for entry in entries:
+                        if stored[entry.name].exists():
+                            self.show(job, entry.name, stored[entry.name])
+                    for entry in todo[-1:] + todo[:-1]:  # the lightest first: a picture soon; then the longest
+                        futures[drawers.submit(self.draw, job, entry, trace_file, stored[entry.name], pool)] = entry
+                    drawn += len(todo)
                 for future in as_completed(futures):
                     self.show(job, futures[future].name, future.result())
             except BaseException:
                 self.warm.cancel()
                 raise
-        self.send(job.client, {"type": "done", "job": job.id, "trace": self.offer(trace_file),
-                               "drawn": len(todo), "seconds": round(time.monotonic() - started, 2)})  # fmt: skip
+        self.send(job.client, {"type": "done", "job": job.id, "trace": self.offer(trace_file), "drawn": drawn,
+                               "seconds": round(time.monotonic() - started, 2)})  # fmt: skip
 
     def draw(self, job: Job, entry, trace_file: Path, final: Path, pool) -> Path:
         from gptanim.render import render_still
