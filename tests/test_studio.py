@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from gptanim.studio import MAX_BODY, MAX_PROMPT, FairQueue, Guard, Job
+import gptanim.studio
+from gptanim.studio import MAX_BODY, MAX_PROMPT, FairQueue, Guard, Job, Studio
 from gptanim.warm import PreviewRequest
 from model.errors import GptanimError
 from scenes.catalog import BY_NAME
@@ -166,6 +167,32 @@ def test_browsers_take_turns_in_the_queue():
     assert queue.take(0) is None
     queue.put(jobs[1])
     assert queue.drop("a" * 8) == [jobs[1]] and queue.order() == []
+
+
+def test_a_browser_gone_cancels_its_work_and_one_back_in_time_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(gptanim.studio, "GRACE", 0.05)
+    request = PreviewRequest.from_json({"prompt": "x", "out": str(tmp_path)})
+    studio = Studio(request, [])
+    a, b = "a" * 8, "b" * 8
+    running, waiting, other = Job(b, "stills", request), Job(a, "video", request), Job(b, "video", request)
+    studio.running = running
+    studio.queue.put(waiting)
+    studio.queue.put(other)
+
+    async def reload(client: str) -> None:  # its stream closes, and another opens at once
+        closing = asyncio.create_task(studio.closed(client))
+        studio.opened(client)
+        await closing
+
+    studio.opened(a)
+    asyncio.run(reload(a))
+    assert not waiting.cancelled.is_set() and studio.queue.order() == [waiting, other]
+    asyncio.run(studio.closed(a))
+    assert waiting.cancelled.is_set() and studio.queue.order() == [other]
+    assert not running.cancelled.is_set()
+    studio.opened(b)
+    asyncio.run(studio.closed(b))
+    assert running.cancelled.is_set() and other.cancelled.is_set() and studio.queue.order() == []
 
 
 def test_a_request_is_checked_as_the_command_line_checks_it():
