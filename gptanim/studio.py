@@ -63,6 +63,10 @@ class Job:
     id: str = dataclasses.field(default_factory=lambda: secrets.token_hex(6))
     cancelled: threading.Event = dataclasses.field(default_factory=threading.Event)
 
+    def about(self) -> dict:
+        """What an event about it says of it: its id, its kind and, for a build, what it builds."""
+        return {"job": self.id, "kind": self.kind, "build": self.what.get("kind")}
+
 
 class FairQueue:
     """Jobs taken in turn from each browser (round robin), each browser's in the order it sent them."""
@@ -104,15 +108,15 @@ class FairQueue:
 class Said(io.TextIOBase):
     """What a job prints (its phases, a warning), told to its browser a line at a time."""
 
-    def __init__(self, studio: Studio, client: str):
+    def __init__(self, studio: Studio, job: Job):
         super().__init__()
-        self.studio, self.client, self.partial = studio, client, ""
+        self.studio, self.job, self.partial = studio, job, ""
 
     def write(self, text: str) -> int:
         lines = (self.partial + text).replace("\r", "\n").split("\n")
         self.partial = lines.pop()
         for line in filter(str.strip, lines):
-            self.studio.send(self.client, {"type": "log", "text": line.strip()})
+            self.studio.send(self.job.client, {**self.job.about(), "type": "log", "text": line.strip()})
         return len(text)
 
     def isatty(self) -> bool:
@@ -295,19 +299,19 @@ class Studio:
                 continue
             self.running = job
             self.tell_places()
-            said = Said(self, job.client)
+            said = Said(self, job)
             self.warm.cancel(False)
             try:
                 with routed(said, said, drawing=True), output_lock(self.out):
                     getattr(self, job.kind)(job)
             except GptanimError as exc:
                 text = "cancelled" if job.cancelled.is_set() else str(exc)
-                self.send(job.client, {"type": "error", "job": job.id, "kind": job.kind, "text": text})
+                self.send(job.client, {**job.about(), "type": "error", "text": text})
             except Exception as exc:  # noqa: BLE001 - the studio's fault: said in one line, kept in its log
                 import traceback
 
                 traceback.print_exc(file=sys.__stderr__)
-                self.send(job.client, {"type": "error", "job": job.id, "kind": job.kind,
+                self.send(job.client, {**job.about(), "type": "error",
                                        "text": f"{type(exc).__name__}: {exc}".splitlines()[0]})  # fmt: skip
             finally:
                 self.warm.settle()

@@ -106,6 +106,8 @@ async function submit(event) {
   showError("");
   const chosen = settings();
   const link = new URLSearchParams(chosen);
+  const token = new URLSearchParams(location.search).get("token");
+  if (token) link.set("token", token); // a classroom's studio: the link to share opens it
   history.replaceState(null, "", `?${link}`);
   try {
     const answer = await post("/api/stills", { settings: chosen });
@@ -221,13 +223,14 @@ const handlers = {
     else if (event.kind === "video") $("player-status").textContent = text;
   },
   log(event) {
-    if ($("player").hidden || !playing) say(event.text);
-    else $("player-status").textContent = event.text;
+    if (event.kind === "stills") say(event.text);
+    else if (event.kind === "video") $("player-status").textContent = event.text;
+    else { const item = buildItem(event.build); if (item) item.textContent = `${event.build}: ${event.text}`; }
   },
   error(event) {
     if (event.kind === "stills") { showError(event.text); say(""); }
     else if (event.kind === "video") { clearInterval(progressTimer); $("player-status").textContent = event.text; }
-    else { const item = buildItem(event.kind) || $("downloads"); item.textContent = event.text; }
+    else { const item = buildItem(event.build); if (item) item.textContent = `${event.build}: ${event.text}`; }
   },
   rendering(event) {
     if (event.name !== playing) return;
