@@ -324,13 +324,13 @@ class Studio:
         a section of the Trace (the chatbot's reply, the learning record: each many passes of the model) are
         drawn after it is added, while the others are drawn."""
         from gptanim.cli import lecture_trace, theme_of
-        from gptanim.render import prepare_output, scene_key
+        from gptanim.render import move_into_place, prepare_output, scene_key
 
         request, started = job.request, time.monotonic()
         theme, names = theme_of(request, self.lecture), [e.name for e in self.scenes]
         self.send(job.client, {"type": "plan", "job": job.id, "scenes": self.options()["scenes"]})
         store, pool = prepare_output(self.out / ".stills"), self.warm.pool(theme)
-        futures, drawn = {}, 0
+        futures, drawn, before = {}, 0, None
         with ThreadPoolExecutor(max_workers=request.jobs) as drawers:
             try:
                 for sections in ((), None):  # None: those the lecture's scenes show
@@ -338,6 +338,12 @@ class Studio:
                     if not entries:
                         continue
                     _, trace, trace_file = lecture_trace(request, self.warm.load, names, sections)
+                    if sections == () and len(entries) < len(self.scenes):
+                        # A render worker reads a Trace file once (scenes/source.py): the scenes drawn before the
+                        # sections are added read a copy, and the file itself is read with them.
+                        before = self.made / f"{trace_file.stem}.before-sections.npz"
+                        move_into_place(trace_file, before)
+                        trace_file = before
                     stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png"
                               for e in entries}  # fmt: skip
                     todo = sorted((e for e in entries if not stored[e.name].exists()), key=lambda e: -e.render_weight)
@@ -352,6 +358,10 @@ class Studio:
             except BaseException:
                 self.warm.cancel()
                 raise
+            finally:
+                drawers.shutdown()  # the scenes being drawn finished before the copy goes
+                if before is not None:
+                    before.unlink(missing_ok=True)
         self.send(job.client, {"type": "done", "job": job.id, "trace": self.offer(trace_file), "drawn": drawn,
                                "seconds": round(time.monotonic() - started, 2)})  # fmt: skip
 
