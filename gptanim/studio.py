@@ -137,15 +137,19 @@ class Studio:
     workers and model; the files made, by id; each browser's events."""
 
     def __init__(self, base: PreviewRequest, models: list[str]):
-        from gptanim.cli import resolved
+        from gptanim.cli import resolved, settings_from, theme_of
         from gptanim.lecture import DEFAULT_LECTURE, load_lecture
         from gptanim.render import pick_scenes, prepare_output
         from gptanim.warm_server import Warm
+        from scenes.voice import voice_from
 
         self.base, self.models = base, models  # the studio's command line: what a page does not choose
         self.lecture = load_lecture(Path(base.lecture) if base.lecture else DEFAULT_LECTURE)
         self.scenes = pick_scenes(base.scenes or self.lecture.scenes)
         self.defaults = resolved(base, self.lecture)
+        settings_from(base, self.lecture)  # the prompt, temperature… of its command line, before it listens
+        theme_of(base, self.lecture)
+        voice_from(self.defaults["voice"]).check()
         self.out = Path(base.out)
         self.made = prepare_output(self.out / ".studio")  # subtitles and archives the studio writes itself
         self.warm, self.queue = Warm(), FairQueue()
@@ -654,14 +658,15 @@ def serve(args) -> int:
     """`gptanim studio`: listen, print the address (and open it), serve until Ctrl-C."""
     import uvicorn
 
-    base = PreviewRequest.from_args(args)
+    base = PreviewRequest.from_json(PreviewRequest.from_args(args).to_json())  # checked as a page's request is
     models = sorted({*local_models(), *([args.model] if args.model and args.model != "embedded" else [])})
     studio = Studio(base, models)  # a bad lecture file or setting: one line, before anything listens
     try:
         listener = socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host
                                         else socket.AF_INET)  # fmt: skip
     except OSError as exc:
-        raise GptanimError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+        why = (exc.strerror or str(exc)).split(" (while")[0]  # Python adds the address it tried, said here already
+        raise GptanimError(f"cannot listen on {args.host}:{args.port}: {why}") from None
     port = listener.getsockname()[1]
     token = None if args.host in LOOPBACK else secrets.token_urlsafe(16)
     shown = f"[{args.host}]" if ":" in args.host else args.host

@@ -121,6 +121,22 @@ def test_settings_are_checked_as_on_the_command_line(studio, settings, needle):
     assert status == 400 and needle in error and "\n" not in error
 
 
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--temperature", "-1"], "temperature must be a finite number ≥ 0"),
+        (["-q", "z"], "invalid quality 'z'"),
+        (["--prompt", " "], "the prompt is empty"),
+        (["--lecture", "/no/such/lecture.toml"], "lecture file not found"),
+    ],
+)
+def test_bad_flags_are_one_line_and_exit_2_before_it_listens(flags, needle):
+    done = subprocess.run([sys.executable, "-m", "gptanim", "studio", "--no-browser", "--port", "0", *flags],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and needle in done.stderr, done.stderr
+    assert "http://" not in done.stderr
+
+
 def test_a_token_is_required_when_open_to_a_network():
     """With --host, a request without the token (in its address, or the cookie that address sets) is refused;
     listening on every interface, a Host that is an address is the studio's, a name only if it is its own."""
