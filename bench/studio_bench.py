@@ -164,6 +164,9 @@ def main() -> None:
     share = options.clients * new["all"]
     firsts = ", ".join(f"{r['first']:.0f}" for r in complete)
     gb = 2**30
+    print(
+        f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores"
+    )
     print(f"plain Manim anchor, 10 s at 480p15: {anchor_before:.2f} s before, {anchor_after:.2f} s after")
     print(
         f"new prompt, first still: {new['first']:.2f} s (target {TARGET_FIRST:g} s: {verdict(new['first'], TARGET_FIRST)})"
