@@ -309,8 +309,8 @@ class Studio:
                 with routed(said, said, drawing=True), output_lock(self.out):
                     getattr(self, job.kind)(job)
             except GptanimError as exc:
-                text = "cancelled" if job.cancelled.is_set() else str(exc)
-                self.send(job.client, {**job.about(), "type": "error", "text": text})
+                if not job.cancelled.is_set():  # cancelled: its browser asked for another, or is gone
+                    self.send(job.client, {**job.about(), "type": "error", "text": str(exc)})
             except Exception as exc:  # noqa: BLE001 - the studio's fault: said in one line, kept in its log
                 import traceback
 

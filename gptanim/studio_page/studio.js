@@ -228,7 +228,7 @@ const handlers = {
     else { const item = buildItem(event.build); if (item) item.textContent = `${event.build}: ${event.text}`; }
   },
   error(event) {
-    if (event.kind === "stills") { showError(event.text); say(""); }
+    if (event.kind === "stills") { if (event.job === stillJob) { showError(event.text); say(""); } }
     else if (event.kind === "video") { clearInterval(progressTimer); $("player-status").textContent = event.text; }
     else { const item = buildItem(event.build); if (item) item.textContent = `${event.build}: ${event.text}`; }
   },
