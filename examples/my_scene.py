@@ -9,6 +9,12 @@ from scenes.components import ProbabilityBars, TokenRow, label
 class NextTokenGuess(TraceScene):
     """The prompt as tokens, and the five most likely next tokens with their probabilities."""
 
+    # Its metadata, read from this file without running it (all optional; a lecture's [titles] overrides TITLE):
+    TITLE = "What comes next"  # the chapter's title in lecture.mp4 and the handout
+    SUMMARY = "The prompt's tokens and the five likeliest next tokens."
+    USES_TEMPERATURE = True  # it shows the continuation, sampled at T: drawn again when T changes
+    SECTIONS = ()  # it shows neither the chatbot's reply nor the learning record (not given: both are made)
+
     def construct(self):
         self.show_tokens()
         self.show_guesses()

@@ -228,7 +228,7 @@ def render_from(args):
     if quality not in QUALITIES:
         raise GptanimError(f"invalid quality {quality!r} in the lecture file; choose one of {', '.join(QUALITIES)}")
     scenes = pick_scenes(lecture.scenes if scenes_arg is None else scenes_arg)
-    titles = [lecture.title_of(s.name) for s in scenes]
+    titles = [lecture.title_of(s) for s in scenes]
     voice = resolved(args, lecture)["voice"]
     narration = checked_narration(args, lecture, scenes, trace_file)
     result = render_lecture(trace, trace_file, Path(args.out), quality, scenes, args.jobs, progress=not args.quiet,
@@ -267,7 +267,7 @@ def cmd_script(args) -> int:
     scenes = pick_scenes(lecture.scenes if args.scenes is None else args.scenes)
     beats = scene_beats(trace_file, Path(args.out), scenes, args.jobs, progress=not args.quiet,
                         theme=theme_of(args, lecture))  # fmt: skip
-    print(script_table(lecture.title, [lecture.title_of(s.name) for s in scenes], beats, lecture.narration), end="")
+    print(script_table(lecture.title, [lecture.title_of(s) for s in scenes], beats, lecture.narration), end="")
     check_ids(lecture.narration, beats)  # after the table: it lists the beats there are
     return 0
 
@@ -322,11 +322,12 @@ def preview_here(args, pools=None, loader=None) -> int:
 
 def slides_from(args) -> dict:
     """Render the lecture the arguments describe, then build its deck; return build_deck's result."""
+    from gptanim.render import pick_scenes
     from gptanim.slides import build_deck
 
     lecture, result = render_from(args)
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
-    headings = [lecture.title_of(n) for n in names]
+    headings = [lecture.title_of(s) for s in pick_scenes(lecture.scenes if args.scenes is None else args.scenes)]
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in result["videos"]]
     return build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
                       theme=theme_of(args, lecture), beats=beats)  # fmt: skip

@@ -11,10 +11,8 @@ from gptanim.narration import checked_table
 from model.errors import GptanimError
 from model.files import read_limited
 from model.settings import SETTINGS
-from scenes.catalog import BY_NAME, SCENES, custom_scene, is_custom, readable_title
+from scenes.catalog import BY_NAME, DEFAULT_LECTURE, SCENES, SceneEntry, custom_scene, is_custom  # noqa: F401 (DEFAULT_LECTURE: read from here too)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LECTURE = ROOT / "lectures" / "default.toml"
 MAX_BYTES = 1_000_000  # a lecture file is a few hundred lines
 
 # Setting.kind: (accepted types, description for the error); the settings themselves are model/settings.py's
@@ -39,8 +37,9 @@ class Lecture:
     titles: dict = field(default_factory=dict)  # scene name -> title, over the catalog's
     narration: dict = field(default_factory=dict)  # beat id -> the lecturer's words (gptanim.narration)
 
-    def title_of(self, name: str) -> str:
-        return self.titles.get(name) or readable_title(name)
+    def title_of(self, entry: SceneEntry) -> str:
+        """The scene's title in this lecture: the lecture's [titles] entry, else the scene's own TITLE."""
+        return self.titles.get(entry.name) or entry.title
 
 
 def load_lecture(path: Path) -> Lecture:

@@ -33,8 +33,8 @@ import numpy as np
 from gptanim.subtitles import lecture_cues, srt, vtt
 from gptanim.warm import running as alive  # a pid that still runs (a lock's owner)
 from model.errors import GptanimError
-from model.trace_data import SECTIONS, Trace
-from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom, readable_title
+from model.trace_data import PARTS, SECTIONS, Trace
+from scenes.catalog import BY_NAME, SCENES, SceneEntry, custom_scene, is_custom
 from scenes.voice import decode, voice_from
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,18 +100,16 @@ def ascii_words(text: str, limit: int = 32) -> str:
 
 
 def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS) -> str:
-    """A hash of what a scene can show: without the continuation and its temperature for scenes that don't, and
-    without the Trace sections it does not show (computed or not, they change nothing in its picture)."""
+    """A hash of the Trace parts a scene reads (trace_data.PARTS): all of it but the sections it does not show, and
+    the continuation and its temperature for a scene that does not show them (its metadata says which)."""
+    left_out = [name for name in SECTIONS if name not in sections] + ([] if with_temperature else ["continuation"])
     meta = json.loads(json.dumps(trace.meta))
-    info = {k: v for k, v in trace.info.items() if k not in SECTIONS or k in sections}
-    if not with_temperature:
-        meta["settings"].pop("temperature", None)
-        info.pop("continuation", None)
-        # Token texts are a function of the tokenizer; the continuation's tokens only add entries here.
-        info.pop("vocab_display", None)
-    if "chat" not in sections:  # only Chat draws the chatbot's script and reply
-        for name in ("chat_system", "chat_user"):
-            meta["settings"].pop(name, None)
+    info = dict(trace.info)
+    for name in left_out:
+        for setting in PARTS[name]["settings"]:
+            meta["settings"].pop(setting, None)
+        for key in PARTS[name]["info"]:
+            info.pop(key, None)
     digest = hashlib.sha256(json.dumps([meta, info], sort_keys=True).encode())
     for name in sorted(trace.arrays):
         digest.update(name.encode())
@@ -498,7 +496,7 @@ def render_lecture(trace: Trace, trace_file: Path, out_root: Path, quality: str,
             move_into_place(stored[entry.name].with_suffix(suffix), video.with_suffix(suffix))
         copy_slides(stored[entry.name].with_suffix(".slides"), out / "deck" / "slides", entry.name)
         videos.append(video)
-    titles = titles or [readable_title(e.name) for e in scenes]
+    titles = titles or [e.title for e in scenes]
     joined = hashlib.sha256(json.dumps([[stored[e.name].name for e in scenes], titles]).encode()).hexdigest()
     stamp = out / ".lecture-key"  # the scene videos lecture.mp4 was joined from: unchanged, it is not joined again
     done = [out / n for n in ("lecture.mp4", "lecture.srt", "lecture.vtt", "lecture.chapters.txt",

@@ -273,14 +273,12 @@ class Studio:
     def options(self) -> dict:
         """What the page offers: the settings with their defaults, the models, the scenes in lecture order."""
         from gptanim.render import QUALITIES
-        from scenes.catalog import road_map
 
-        parts = {name: part for part, names in road_map() for name in names}
         shown = {s.name: self.defaults[s.name] for s in SETTINGS if s.name in FROM_PAGE}
         shown["model"] = shown["model"] or "embedded"
         return {"settings": shown, "models": ["embedded", *self.models], "qualities": QUALITIES,
                 "quality": self.defaults["quality"], "title": self.lecture.title, "max_prompt": MAX_PROMPT,
-                "scenes": [{"name": e.name, "title": self.lecture.title_of(e.name), "part": parts.get(e.name, ""),
+                "scenes": [{"name": e.name, "title": self.lecture.title_of(e), "part": e.part,
                             "temperature": e.uses_temperature} for e in self.scenes]}  # fmt: skip
 
     def claims(self, file_id: str) -> list[dict]:

@@ -5,13 +5,16 @@ A number on screen is checked against the Trace path it came from. A word such a
 made here, by a rule whose threshold is written once, beside the rule, and it carries
 its evidence: the numbers it was judged from (with the Trace paths they were read from)
 and the thresholds. `verify` re-reads the evidence from the Trace and makes the words
-again from it; `statements(trace)` lists every statement of a Trace (`gptanim trace --claims`).
+again from it; `statements(trace)` lists every statement of a Trace (`gptanim trace --claims`). A statement about
+what a scene chose to draw (a head, the last n tokens, the top n bars) has that choice in its key and is made
+from the key when asked (`stated`): the scene's layout stays in the scene.
 
 Numpy only: scenes and the command line use it without torch or manim.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,12 +25,6 @@ from model.sampling import softmax, top_entries
 from model.tokens_text import NEWLINE
 from model.trace_data import Trace
 from model.trace_data import lookup as stored_value
-
-# What some scenes show of a longer prompt (the statements say what is left out).
-FLOW_TOKENS = 12  # AttentionFlow: the last 12 tokens
-GRID_TOKENS = 16  # AttentionPattern: the last 16 queries and keys
-INSIDE_TOKENS, INSIDE_HEAD = 7, 0  # InsideTransformer: the last 7 tokens, arrows from head 1 of each layer
-BARS = 8  # Temperature: the 8 highest logits
 
 RULES: dict[str, Callable[..., str]] = {}
 DEFINITIONS: dict[str, str] = {}
@@ -551,7 +548,10 @@ def read(trace: Trace, where):
 def lookup(trace: Trace, path: str):
     """The value a path names: a statement's words for 'claims.<key>', else the Trace's stored value."""
     if path.startswith("claims."):
-        return statements(trace)[path.removeprefix("claims.")]
+        found = stated(trace, path.removeprefix("claims."))
+        if found is None:
+            raise KeyError(f"this Trace makes no statement {path}")
+        return found
     return stored_value(trace, path)
 
 
@@ -566,6 +566,90 @@ def statements(trace: Trace) -> dict[str, Statement]:
         cached = {s.key: s for s in build(trace)}
         trace.__dict__["_statements"] = cached
     return cached
+
+
+def stated(trace: Trace, key: str) -> Statement | None:
+    """The statement of this key: one of `statements`, or one about a scene's view made from its key (VIEWS);
+    None when the Trace makes no such statement."""
+    found = statements(trace).get(key)
+    if found is not None:
+        return found
+    views = trace.__dict__.setdefault("_views", {})
+    if key not in views:
+        views[key] = next((make_view(trace, *(int(g) if g.isdigit() else g for g in m.groups()))
+                           for pattern, make_view in VIEWS if (m := pattern.fullmatch(key))), None)  # fmt: skip
+    return views[key]
+
+
+def strongest_read(trace: Trace, layer: int, head: int, last: int) -> Statement | None:
+    """How far the key the last query weights most leads, among the last `last` keys (a scene's drawn tokens)."""
+    return stated(trace, f"attention.L{layer}H{head}.top.last{last}")
+
+
+def hidden_read(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    """The weight the last query gives the tokens before the `shown` last ones; None when none are hidden."""
+    return stated(trace, f"attention.L{layer}H{head}.hidden.last{shown}")
+
+
+def temperature_bars(trace: Trace, k: int, bars: int) -> tuple[Statement, Statement]:
+    """At the stored temperature k, with the `bars` highest logits drawn: the rest's share, and the sum as shown."""
+    return stated(trace, f"temperature.tail.{k}.top{bars}"), stated(trace, f"temperature.total.{k}.top{bars}")
+
+
+def truncation_share(trace: Trace, kind: str, bars: int) -> Statement | None:
+    """What the first `bars` bars of a truncated distribution (kind: top_k or top_p) hold of it."""
+    return stated(trace, f"truncation.{kind}.shown.top{bars}")
+
+
+def attention_row(trace: Trace, layer: int, head: int) -> str | None:
+    """The path of the last query's attention row in a head, if the model has that head."""
+    if not (0 <= layer < trace.n_layer and 0 <= head < trace.n_head):
+        return None
+    return f"blocks.{layer}.attn.hook_pattern[{head},{len(trace.token_ids) - 1}]"
+
+
+def top_view(trace: Trace, layer: int, head: int, last: int) -> Statement | None:
+    row, n = attention_row(trace, layer, head), len(trace.token_ids)
+    drawn = [f"{row[:-1]},{k}]" for k in range(max(0, n - last), n)] if row and last > 0 else []
+    return make(trace, f"attention.L{layer}H{head}.top.last{last}", "strongest_key", {"row": drawn}) if drawn else None
+
+
+def hidden_view(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    row = attention_row(trace, layer, head)
+    if row is None or len(trace.token_ids) <= shown:
+        return None
+    return make(trace, f"attention.L{layer}H{head}.hidden.last{shown}", "hidden_attention", {"row": row}, shown=shown)
+
+
+def bars_view(name: str, rule_name: str) -> Callable[[Trace, int, int], Statement | None]:
+    """The statement `name` about the bars of the `bars` highest logits at the stored temperature k."""
+
+    def view(trace: Trace, k: int, bars: int) -> Statement | None:
+        if not (0 <= k < len(trace.meta["temperatures"])) or bars < 1:
+            return None
+        top = [i for i, _ in top_entries(trace["logits"], bars)]
+        return make(trace, f"temperature.{name}.{k}.top{bars}", rule_name, {"probs": [f"probs[{k},{i}]" for i in top]})
+
+    return view
+
+
+def share_view(trace: Trace, kind: str, bars: int) -> Statement | None:
+    if bars < 1:
+        return None
+    shown = min(len(trace.info["truncation"][kind]["top"]), bars)
+    return make(trace, f"truncation.{kind}.shown.top{bars}", "shown_share",
+                {"probs": [f"info.truncation.{kind}.top.{j}.1" for j in range(shown)],
+                 "kept": f"info.truncation.{kind}.kept"})  # fmt: skip
+
+
+# Statements about a scene's view, by the form of their key: the view's numbers are in the key.
+VIEWS = [
+    (re.compile(r"truncation\.(top_k|top_p)\.shown\.top(\d+)"), share_view),
+    (re.compile(r"attention\.L(\d+)H(\d+)\.top\.last(\d+)"), top_view),
+    (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
+    (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
+    (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
+]
 
 
 def build(trace: Trace) -> list[Statement]:
@@ -658,23 +742,7 @@ def distribution_statements(trace: Trace) -> list[Statement]:
     out.append(make(trace, "softmax.total", "rounded_total",
                     {"probs": [f"info.softmax.probs.{r}" for r in range(n)] + ["info.softmax.others"]},
                     exact_total=float(sum(sm["probs"]) + sm["others"])))  # fmt: skip
-    for kind in ("top_k", "top_p"):
-        part = trace.info["truncation"][kind]
-        shown = min(len(part["top"]), 6)
-        out.append(make(trace, f"truncation.{kind}.shown", "shown_share",
-                        {"probs": [f"info.truncation.{kind}.top.{j}.1" for j in range(shown)],
-                         "kept": f"info.truncation.{kind}.kept"}))  # fmt: skip
-    top = [i for i, _ in top_entries(trace["logits"], BARS)]
-    for k, _t in enumerate(trace.meta["temperatures"]):
-        out.append(make(trace, f"temperature.tail.{k}", "tail_mass", {"probs": [f"probs[{k},{i}]" for i in top]}))
-        out.append(make(trace, f"temperature.total.{k}", "bars_total", {"probs": [f"probs[{k},{i}]" for i in top]}))
     return out
-
-
-def temperature_bars(trace: Trace, k: int) -> tuple[Statement, Statement]:
-    """The tail and the total of the Temperature bars at the stored temperature k."""
-    found = statements(trace)
-    return found[f"temperature.tail.{k}"], found[f"temperature.total.{k}"]
 
 
 def geometry_statements(trace: Trace) -> list[Statement]:
@@ -732,12 +800,9 @@ def language_statements(trace: Trace) -> list[Statement]:
 
 
 def attention_statements(trace: Trace) -> list[Statement]:
-    att = trace.info["attention"]
     patterns = [trace[f"blocks.{layer}.attn.hook_pattern"] for layer in range(trace.n_layer)]
     n = len(trace.token_ids)
-    row = f"blocks.{att['layer']}.attn.hook_pattern[{att['head']},{n - 1}]"
-    drawn = range(max(0, n - FLOW_TOKENS), n)  # the keys AttentionFlow draws
-    out = [
+    return [
         make(trace, "attention.heads", "heads_spread", distance=head_distance(patterns), n_tokens=n),
         make(
             trace,
@@ -750,18 +815,7 @@ def attention_statements(trace: Trace) -> list[Statement]:
             },
             n_tokens=n,
         ),
-        make(trace, "attention.flow.top", "strongest_key", {"row": [f"{row[:-1]},{k}]" for k in drawn]}),
     ]
-    for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
-        if n > shown:
-            out.append(make(trace, f"attention.{name}.hidden", "hidden_attention", {"row": row}, shown=shown))
-    for layer in range(trace.n_layer):  # InsideTransformer: where the last token reads most, in each layer
-        keys = [f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1},{k}]" for k in range(n)]
-        out.append(make(trace, f"inside.top.{layer}", "strongest_key", {"row": keys}))
-    for layer in range(trace.n_layer) if n > INSIDE_TOKENS else []:
-        row = f"blocks.{layer}.attn.hook_pattern[{INSIDE_HEAD},{n - 1}]"
-        out.append(make(trace, f"inside.hidden.{layer}", "hidden_attention", {"row": row}, shown=INSIDE_TOKENS))
-    return out
 
 
 def learning_statements(trace: Trace) -> list[Statement]:
@@ -797,6 +851,6 @@ def verify(statement: Statement, trace: Trace) -> None:
     again = RULES[statement.rule](**statement.evidence)
     if again != statement.text:
         raise ClaimError(f"{statement.key}: the evidence gives {again!r}, the statement says {statement.text!r}")
-    current = statements(trace).get(statement.key)
+    current = stated(trace, statement.key)
     if current is None or current.text != statement.text:
         raise ClaimError(f"{statement.key}: this Trace states {getattr(current, 'text', None)!r}")

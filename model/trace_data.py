@@ -94,6 +94,14 @@ FORMAT_VERSION = 2
 # Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
 # and the model at its training snapshots (Learning). Computed on demand (model/run.py `add_sections`).
 SECTIONS = ("learning", "chat")
+# The parts of a Trace a scene may leave out of what it reads (its metadata: SECTIONS, USES_TEMPERATURE), each with
+# the settings it is made from and its keys in `info`: a scene that does not read a part is drawn alike without it.
+# The continuation's tokens only add entries to vocab_display (token texts are a function of the tokenizer).
+PARTS = {
+    "learning": {"settings": (), "info": ("learning",)},
+    "chat": {"settings": ("chat_system", "chat_user"), "info": ("chat",)},
+    "continuation": {"settings": ("temperature",), "info": ("continuation", "vocab_display")},
+}
 # What a Trace saved before the family adapters (always GPT-2) says about its parts.
 GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
               "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip

@@ -30,7 +30,7 @@ from manim import (
     config,
 )
 
-from model.claims import FLOW_TOKENS, GRID_TOKENS, statements
+from model.claims import hidden_read, statements, strongest_read
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -47,7 +47,8 @@ from scenes.components import (
 from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, pct, spoken_token
 
-MAX_GRID = GRID_TOKENS  # tokens in the big grid; longer prompts show their last 16
+MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
+FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -87,6 +88,11 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
 class AttentionPattern(TraceScene):
     """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
     out, the last row's scores become weights through softmax, then every head as small multiples."""
+
+    TITLE = "An attention pattern"
+    PART = "Attention and the MLP"
+    SUMMARY = "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples."
+    RENDER_SECONDS = 9
 
     LABEL = 18  # type size of the grid's token labels
 
@@ -142,7 +148,7 @@ class AttentionPattern(TraceScene):
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
             self.hidden_note = sentence("In the last row, {c}.", size=18, color=style.MUTED,
-                                        c=claim(statements(t)["attention.grid.hidden"]))  # fmt: skip
+                                        c=claim(hidden_read(t, L, H, MAX_GRID)))  # fmt: skip
             self.fit_width(self.hidden_note, 6.2 - self.grid.get_right()[0])
             self.hidden_note.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
             self.beat(
@@ -151,7 +157,7 @@ class AttentionPattern(TraceScene):
                 static=True,  # the grid's size is the scene's choice, not a model number
                 n=(t.token_ids, "info.tokens.ids", "len"),
                 say=f"This prompt has {len(t.token_ids)} tokens, so the grid shows only the last {n}. In its last "
-                f"row, {statements(t)['attention.grid.hidden'].text}.",
+                f"row, {hidden_read(t, L, H, MAX_GRID).text}.",
             )
             cue(self, 1)
             self.play(FadeIn(self.hidden_note))
@@ -396,6 +402,11 @@ class AttentionFlow(TraceScene):
     """The last token's attention as arcs from the tokens it reads, width by the real weight; the value
     vectors travel along them, scaled by the weight, and add up to the head's output for the last token."""
 
+    TITLE = "Where the last token looks"
+    PART = "Attention and the MLP"
+    SUMMARY = "The last token's attention as arcs from the tokens it reads."
+    RENDER_SECONDS = 5
+
     VALUES = 3  # tokens whose value vectors travel (the largest weights)
     ENTRIES = 3  # entries of each value vector shown
 
@@ -455,7 +466,7 @@ class AttentionFlow(TraceScene):
             while any(overlaps(numbers[-1], other) for other in numbers[:-1]):
                 numbers[-1].shift(0.3 * UP)  # over a narrow token: stack above its neighbour's number
         self.numbers = numbers
-        hidden = statements(t).get("attention.flow.hidden")
+        hidden = hidden_read(t, self.layer, self.head, FLOW_TOKENS)
         self.note = VGroup()
         if hidden is not None:  # a longer prompt: say what the picture leaves out
             self.note = statement(hidden, size=18, color=style.MUTED)
@@ -468,7 +479,7 @@ class AttentionFlow(TraceScene):
             say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
             "brings it attention from one token, and is as wide as that token's weight. The widest, "
             f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
-            f"{statements(t)['attention.flow.top'].text}.",
+            f"{strongest_read(t, self.layer, self.head, FLOW_TOKENS).text}.",
         )
         mark = SurroundingRectangle(self.boxes[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), run_time=said_by(self, 0, 1.0))
@@ -572,6 +583,11 @@ class MLPBlock(TraceScene):
     """The MLP on one token: up-projection, its activation (its curve, with this token's real pre-activations on
     it; or a gated SwiGLU), down-projection, added back to the residual stream (beside attention's output, in a
     model with a parallel residual)."""
+
+    TITLE = "The MLP block"
+    PART = "Attention and the MLP"
+    SUMMARY = "Up-projection, GELU, down-projection on one token, added to the residual."
+    RENDER_SECONDS = 10
 
     SHOWN = 4  # entries of each vector shown
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import GptanimError
@@ -13,160 +14,142 @@ from model.trace_data import SECTIONS
 
 @dataclass(frozen=True)
 class SceneEntry:
+    """A scene as its class's metadata block describes it (METADATA: what each field means)."""
+
     name: str
     module: str  # file under scenes/, without .py
-    summary: str
+    summary: str = ""
     uses_temperature: bool = False  # re-rendered when only the temperature changes
-    sections: tuple[str, ...] = ()  # the Trace sections it shows (trace_data.SECTIONS), computed for it
-    # CPU seconds to render at 480p15, narrated (RENDER_SECONDS). Only orders the work: long scenes
-    # start first, so that the workers finish together.
+    sections: tuple[str, ...] = ()
     render_weight: float = 8.0
     file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
-    needs_continuation: bool = False  # it draws the generated tokens: nothing to draw with --generate 0
+    needs_continuation: bool = False  # nothing to draw with --generate 0
+    title: str = ""  # when not given: the class name in words
+    part: str = ""
+
+    def __post_init__(self):
+        if not self.title:
+            object.__setattr__(self, "title", words_of(self.name))
 
 
-# Each scene's CPU seconds to render at 480p15 with the narration, default prompt, measured one after
-# another in one render worker (2026-11-29, after issue 23's speedups; the whole lecture 276 s).
-# EmbeddingSpace turns its view all the time: every frame is drawn anew.
-RENDER_SECONDS = {
-    "Title": 6,
-    "TransformersEverywhere": 10,
-    "PredictSampleRepeat": 13,
-    "Chat": 15,
-    "InsideTransformer": 18,
-    "Tokenization": 7,
-    "EmbeddingMatrix": 8,
-    "EmbeddingSpace": 83,
-    "ContextEmbedding": 8,
-    "WeightsAndData": 8,
-    "ParameterTally": 8,
-    "Learning": 19,
-    "AttentionPattern": 9,
-    "AttentionFlow": 5,
-    "MLPBlock": 10,
-    "Unembedding": 7,
-    "LastPosition": 10,
-    "Softmax": 7,
-    "Temperature": 18,
-    "TopKTopP": 5,
-    "Recap": 4,
+# A scene's metadata: the block of class attributes at the top of its class, read here from the file's text (the
+# catalog never imports manim). Attribute: (SceneEntry field, what its value must be).
+METADATA = {
+    "TITLE": ("title", str),  # the chapter's title in lecture.mp4 and the handout (a lecture's [titles] overrides it)
+    "PART": ("part", str),  # the road map's part the Title scene puts it in ("": none)
+    "SUMMARY": ("summary", str),  # one line on what it shows (`gptanim list`)
+    "SECTIONS": ("sections", tuple),  # the Trace sections it shows (trace_data.SECTIONS), computed for it
+    "USES_TEMPERATURE": ("uses_temperature", bool),  # it shows the continuation or anything sampled at T
+    "NEEDS_CONTINUATION": ("needs_continuation", bool),  # it draws the generated tokens
+    # CPU seconds to render it at 480p15 with the narration, default prompt, measured one after another in one
+    # render worker. Only orders the work: long scenes start first, so that the workers finish together.
+    "RENDER_SECONDS": ("render_weight", (int, float)),
 }
-
-SCENES = [
-    SceneEntry("Title", "opening", "What G, P and T stand for, and the road map of the lecture."),
-    SceneEntry(
-        "TransformersEverywhere",
-        "story",
-        "Transformers translate, transcribe, speak and draw; a GPT reads text and gives next-token probabilities.",
-    ),
-    SceneEntry(
-        "PredictSampleRepeat",
-        "opening",
-        "Predict a distribution over the next token, sample one, append it, repeat.",
-        uses_temperature=True,
-        needs_continuation=True,
-    ),
-    SceneEntry(
-        "Chat",
-        "story",
-        "A chatbot is a GPT continuing a script: the real model writes the assistant's reply token by token.",
-        uses_temperature=True,
-        sections=("chat",),
-    ),
-    SceneEntry(
-        "InsideTransformer",
-        "opening",
-        "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities.",
-        uses_temperature=True,
-        needs_continuation=True,
-    ),
-    SceneEntry(
-        "Tokenization", "embeddings", "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
-    ),
-    SceneEntry("EmbeddingMatrix", "embeddings", "W_E as a real slice; each prompt token picks its column."),
-    SceneEntry(
-        "EmbeddingSpace",
-        "embeddings",
-        "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products.",
-    ),
-    SceneEntry(
-        "ContextEmbedding",
-        "embeddings",
-        "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer.",
-    ),
-    SceneEntry(
-        "WeightsAndData",
-        "weights",
-        "Weights versus data, and one real query entry summed term by term.",
-    ),
-    SceneEntry(
-        "ParameterTally",
-        "weights",
-        "The eight families of weights of the loaded model, the rest, and GPT-3 beside them.",
-    ),
-    SceneEntry(
-        "Learning",
-        "learning",
-        "Random weights tuned by backpropagation: the loss curve, and this prompt at each training snapshot.",
-        sections=("learning",),
-    ),
-    SceneEntry(
-        "AttentionPattern",
-        "attention",
-        "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples.",
-    ),
-    SceneEntry("AttentionFlow", "attention", "The last token's attention as arcs from the tokens it reads."),
-    SceneEntry("MLPBlock", "attention", "Up-projection, GELU, down-projection on one token, added to the residual."),
-    SceneEntry("Unembedding", "unembedding", "The last vector times the unembedding matrix gives one logit per token."),
-    SceneEntry(
-        "LastPosition",
-        "positions",
-        "Every position predicts the token after it (training scores them all); the next token is the last one's.",
-    ),
-    SceneEntry("Softmax", "unembedding", "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."),
-    SceneEntry(
-        "Temperature",
-        "unembedding",
-        "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures.",
-    ),
-    SceneEntry(
-        "TopKTopP", "unembedding", "Top-k and top-p truncation of the real distribution, renormalised, sampled."
-    ),
-    SceneEntry(
-        "Recap",
-        "unembedding",
-        "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next.",
-        needs_continuation=True,
-    ),
-]
-SCENES = [replace(entry, render_weight=RENDER_SECONDS.get(entry.name, entry.render_weight)) for entry in SCENES]
-
-BY_NAME = {entry.name: entry for entry in SCENES}
-
-# The lecture's story in parts, as the Title scene draws its road map: each part's heading and its scenes, in
-# the order of SCENES and of lectures/default.toml. A name not in the catalog is left out of the drawing.
-ROAD_MAP = [
-    ("What a GPT does", ["TransformersEverywhere", "PredictSampleRepeat", "Chat", "InsideTransformer"]),
-    ("Tokens become vectors", ["Tokenization", "EmbeddingMatrix", "EmbeddingSpace", "ContextEmbedding"]),
-    ("The weights", ["WeightsAndData", "ParameterTally", "Learning"]),
-    ("Attention and the MLP", ["AttentionPattern", "AttentionFlow", "MLPBlock"]),
-    ("From vector to next token", ["Unembedding", "LastPosition", "Softmax", "Temperature", "TopKTopP", "Recap"]),
-]
-
-
-def road_map() -> list[tuple[str, list[str]]]:
-    """The road map's parts with the scenes of the catalog in each (a part left without any is dropped)."""
-    parts = [(part, [name for name in names if name in BY_NAME]) for part, names in ROAD_MAP]
-    return [(part, names) for part, names in parts if names]
-
-
-def scene_file(entry: SceneEntry) -> str:
-    return entry.file or f"scenes/{entry.module}.py"
+SCENE_DIR = Path(__file__).resolve().parent
+DEFAULT_LECTURE = SCENE_DIR.parent / "lectures" / "default.toml"
 
 
 def is_custom(spec: str) -> bool:
     """A scene of your own is named `path/to/file.py:ClassName`."""
     return ".py:" in spec
+
+
+def metadata(node: ast.ClassDef, where: str) -> dict:
+    """The SceneEntry fields a class's metadata block sets (literal values only: the file is not run)."""
+    fields = {}
+    for statement in node.body:
+        target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
+        if not isinstance(target, ast.Name) or target.id not in METADATA:
+            continue
+        field_name, kind = METADATA[target.id]
+        try:
+            value = ast.literal_eval(statement.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise GptanimError(f"{where}:{statement.lineno}: {node.name}.{target.id} must be a literal value") from None
+        if isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise GptanimError(f"{where}:{statement.lineno}: {node.name}.{target.id} has the wrong type ({value!r})")
+        unknown = [name for name in value if name not in SECTIONS] if field_name == "sections" else []
+        if unknown:
+            raise GptanimError(f"{where}:{statement.lineno}: {node.name}.SECTIONS names {unknown[0]!r}; the "
+                               f"sections are {', '.join(SECTIONS)}")  # fmt: skip
+        fields[field_name] = value
+    return fields
+
+
+def builtin_scenes(folder: Path = SCENE_DIR, lecture: Path = DEFAULT_LECTURE) -> list[SceneEntry]:
+    """Every class of the folder's modules with a metadata block, in the lecture's order, then the others: adding
+    a scene to the lecture is writing its class and naming it in lectures/default.toml."""
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "SUMMARY" not in text:  # no scene here (a quick look before parsing)
+            continue
+        where = f"{folder.name}/{path.name}"
+        for node in class_heads(text, str(path)):
+            fields = metadata(node, where)
+            if fields:
+                if "title" not in fields or "summary" not in fields:
+                    raise GptanimError(f"{where}: {node.name}'s metadata needs a TITLE and a SUMMARY")
+                found.append(SceneEntry(node.name, path.stem, **fields))
+    order = {name: k for k, name in enumerate(lecture_names(lecture))}
+    return sorted(found, key=lambda entry: order.get(entry.name, len(order)))
+
+
+# A top-level class up to its first method or to the next top-level line: its docstring and attributes.
+CLASS_HEAD = re.compile(r"^class .*?(?=^    (?:def|async def|@)|^\S)", re.M | re.S)
+
+
+def class_heads(text: str, filename: str) -> list[ast.ClassDef]:
+    """The top-level classes of a module's text with their attributes but without their methods: parsing only
+    these heads keeps `gptanim`'s start quick (the whole of scenes/ takes a few tenths of a second to parse)."""
+    heads = []
+    for match in CLASS_HEAD.finditer(text):
+        try:
+            tree = ast.parse(match.group(), filename=filename)
+        except SyntaxError:  # a head cut where it cannot be (a string at the line's start): the whole module
+            return [node for node in ast.parse(text, filename=filename).body if isinstance(node, ast.ClassDef)]
+        ast.increment_lineno(tree, text.count("\n", 0, match.start()))
+        heads += [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    return heads
+
+
+def lecture_names(lecture: Path = DEFAULT_LECTURE) -> list[str]:
+    """The built-in scenes a lecture file names (by default lectures/default.toml), in its order; none when it cannot
+    be read (the lecture's reader says why in one line, `gptanim.lecture`)."""
+    try:
+        scenes = tomllib.loads(lecture.read_text(encoding="utf-8-sig")).get("scenes", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return []
+    return (
+        [name for name in scenes if isinstance(name, str) and not is_custom(name)] if isinstance(scenes, list) else []
+    )
+
+
+SCENES = builtin_scenes()
+BY_NAME = {entry.name: entry for entry in SCENES}
+
+
+def road_map(lecture: Path = DEFAULT_LECTURE) -> list[tuple[str, list[str]]]:
+    """The lecture's story in parts, as the Title scene draws its road map: each part (a scene's PART) with its
+    scenes, parts in the order of their first scene."""
+    parts: dict[str, list[str]] = {}
+    for name in lecture_names(lecture):
+        entry = BY_NAME.get(name)
+        if entry is not None and entry.part:
+            parts.setdefault(entry.part, []).append(name)
+    return list(parts.items())
+
+
+def road_map_table() -> str:
+    """The road map as README.md's table of the lecture (a test checks that README shows it as it is)."""
+    rows = [f"| {part} | {', '.join(names)} |" for part, names in road_map()]
+    return "\n".join(["| Part | Scenes |", "|---|---|", *rows]) + "\n"
+
+
+def scene_file(entry: SceneEntry) -> str:
+    return entry.file or f"scenes/{entry.module}.py"
 
 
 def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
@@ -184,16 +167,21 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except (SyntaxError, UnicodeDecodeError) as exc:
         raise GptanimError(f"scene {spec!r}: {path.name} is not valid Python ({exc})") from None
-    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     if name not in classes:
         raise GptanimError(
             f"scene {spec!r}: {path.name} defines no class {name!r} (it defines: {', '.join(classes) or 'none'})"
         )
     if name in BY_NAME:  # its video, still and slides would be taken for the built-in scene's, or replace them
         raise GptanimError(f"scene {spec!r}: {name} is the name of a built-in scene; give your class another name")
-    # Unknown code may show anything: render it again whenever the Trace changes at all.
-    return SceneEntry(name, "", f"your scene from {path.name}", uses_temperature=True, sections=SECTIONS,
-                      file=str(path.resolve()))  # fmt: skip
+    try:
+        fields = metadata(classes[name], path.name)
+    except GptanimError as exc:
+        raise GptanimError(f"scene {spec!r}: {exc}") from None
+    # What its block does not say: unknown code may show anything, so it is rendered again whenever the Trace
+    # changes at all.
+    fields = {"summary": f"your scene from {path.name}", "uses_temperature": True, "sections": SECTIONS, **fields}
+    return SceneEntry(name, "", file=str(path.resolve()), **fields)
 
 
 def check_continuation(scenes: list[SceneEntry], generate: int) -> None:
@@ -209,36 +197,13 @@ def sections_for(scenes: list[SceneEntry]) -> tuple[str, ...]:
     return tuple(name for name in SECTIONS if any(name in entry.sections for entry in scenes))
 
 
-# Each scene's title as a viewer reads it: chapters of lecture.mp4, headings of the handout.
-# A lecture file's [titles] table overrides them.
-TITLES = {
-    "Title": "What GPT stands for",
-    "TransformersEverywhere": "Transformers everywhere",
-    "PredictSampleRepeat": "Predict, sample, repeat",
-    "Chat": "A chatbot continues a script",
-    "InsideTransformer": "Inside a transformer",
-    "Tokenization": "Tokens",
-    "EmbeddingMatrix": "The embedding matrix",
-    "EmbeddingSpace": "The embedding space",
-    "ContextEmbedding": "Position and context",
-    "WeightsAndData": "Weights and data",
-    "ParameterTally": "Counting the parameters",
-    "Learning": "How the weights were learned",
-    "AttentionPattern": "An attention pattern",
-    "AttentionFlow": "Where the last token looks",
-    "MLPBlock": "The MLP block",
-    "Unembedding": "Unembedding",
-    "LastPosition": "Which position predicts",
-    "Softmax": "Softmax",
-    "Temperature": "Temperature",
-    "TopKTopP": "Top-k and top-p",
-    "Recap": "Recap, and what comes next",
-}
-
-
 def readable_title(name: str) -> str:
-    """A scene's title: from TITLES, else its class name split into words ("MyScene" -> "My scene")."""
-    if name in TITLES:
-        return TITLES[name]
+    """A scene's title: its TITLE, else its class name split into words ("MyScene" -> "My scene")."""
+    if name in BY_NAME:
+        return BY_NAME[name].title
+    return words_of(name)
+
+
+def words_of(name: str) -> str:
     words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name) or [name]
     return " ".join([words[0], *(w if w.isupper() else w.lower() for w in words[1:])])

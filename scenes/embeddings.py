@@ -57,6 +57,11 @@ from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
 class Tokenization(TraceScene):
     """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
 
+    TITLE = "Tokens"
+    PART = "Tokens become vectors"
+    SUMMARY = "The prompt cut into the real tokenizer's pieces, with ids and the vocabulary."
+    RENDER_SECONDS = 7
+
     MAX_TOKENS = 40
     MAX_PIECES = 9  # of a word split into pieces
 
@@ -232,6 +237,11 @@ class EmbeddingMatrix(TraceScene):
     """W_E as a real slice, one column per token; a one-hot vector times W_E picks a column; each prompt
     token's column leaves the matrix and becomes that token's vector."""
 
+    TITLE = "The embedding matrix"
+    PART = "Tokens become vectors"
+    SUMMARY = "W_E as a real slice; each prompt token picks its column."
+    RENDER_SECONDS = 8
+
     COLS, ROWS = 7, 7
     MAX_LOOKUPS = 5  # prompt tokens whose column flies out (those among the first COLS columns)
 
@@ -402,6 +412,11 @@ class EmbeddingMatrix(TraceScene):
 class ContextEmbedding(TraceScene):
     """One shot: token vector + position vector add into the residual; the context size; the same token in
     two contexts drifting apart; the logit lens."""
+
+    TITLE = "Position and context"
+    PART = "Tokens become vectors"
+    SUMMARY = "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer."
+    RENDER_SECONDS = 8
 
     SHOWN_TOKENS = 8  # the prompt's last tokens drawn with their positions
     ROWS_X = -0.3  # where the cosine bars start (the summed vector stays on their left)
@@ -797,6 +812,11 @@ def clip_to_box(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, fl
 class EmbeddingSpace(TraceScene):
     """Word tokens of W_E in 3-D (PCA of the centred matrix) with their axes; directions between words as
     arrows; a word's nearest neighbours; the plural direction with words dropped onto it; dot products."""
+
+    TITLE = "The embedding space"
+    PART = "Tokens become vectors"
+    SUMMARY = "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products."
+    RENDER_SECONDS = 83
 
     ANCHORS = ["king", "queen", "man", "woman"]  # labelled throughout; other words only in their beat
     RADIUS = 2.6  # the farthest word from the centre, in frame units

@@ -47,6 +47,12 @@ class Learning(TraceScene):
     """Weights start random and are tuned by backpropagation: the validation loss falling, and for the prompt
     the next-token bars, a greedy continuation and queen's analogy rank at each training snapshot."""
 
+    TITLE = "How the weights were learned"
+    PART = "The weights"
+    SUMMARY = "Random weights tuned by backpropagation: the loss curve, and this prompt at each training snapshot."
+    SECTIONS = ("learning",)
+    RENDER_SECONDS = 19
+
     def construct(self):
         self.learn = self.section("learning")
         self.show_heading()

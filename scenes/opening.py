@@ -30,7 +30,7 @@ from manim import (
     config,
 )
 
-from model.claims import INSIDE_HEAD, INSIDE_TOKENS, statements
+from model.claims import hidden_read, statements, strongest_read
 from scenes import style
 from scenes.base import TraceScene
 from scenes.catalog import readable_title, road_map
@@ -68,6 +68,10 @@ def step_entries(trace, i: int, n: int) -> list[dict]:
 
 class Title(TraceScene):
     """What G, P and T stand for, and the road map of the lecture."""
+
+    TITLE = "What GPT stands for"
+    SUMMARY = "What G, P and T stand for, and the road map of the lecture."
+    RENDER_SECONDS = 6
 
     ROAD_COLUMNS = 3
 
@@ -189,6 +193,13 @@ def balanced(items: list, n: int) -> list[list]:
 
 class PredictSampleRepeat(TraceScene):
     """The prompt, the model, the real next-token distribution, a seeded sample, appended, repeated."""
+
+    TITLE = "Predict, sample, repeat"
+    PART = "What a GPT does"
+    SUMMARY = "Predict a distribution over the next token, sample one, append it, repeat."
+    USES_TEMPERATURE = True
+    NEEDS_CONTINUATION = True
+    RENDER_SECONDS = 13
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 8
@@ -414,10 +425,17 @@ class PredictSampleRepeat(TraceScene):
 class InsideTransformer(TraceScene):
     """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
 
-    SHOWN_TOKENS = INSIDE_TOKENS
+    TITLE = "Inside a transformer"
+    PART = "What a GPT does"
+    SUMMARY = "Tokens become vectors, flow through attention and MLP blocks, and the last one becomes probabilities."
+    USES_TEMPERATURE = True
+    NEEDS_CONTINUATION = True
+    RENDER_SECONDS = 18
+
+    SHOWN_TOKENS = 7
     SHOWN_ENTRIES = 5
     COLUMN_Y = -0.95  # the vectors sit low enough for the attention arrows to bow above them
-    HEAD = INSIDE_HEAD  # the head whose pattern draws the arrows (stated on screen)
+    HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
 
     def construct(self):
         self.show_stack()
@@ -527,7 +545,7 @@ class InsideTransformer(TraceScene):
             arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
             arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
             arrows.add(arrow)
-        hidden = statements(self.trace).get(f"inside.hidden.{layer}")
+        hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
             note = statement(hidden, size=16, color=style.MUTED)
             arrows.add(self.fit_width(note, 7.5).move_to([0, 2.38, 0]).to_edge(RIGHT, buff=0.4))
@@ -550,7 +568,7 @@ class InsideTransformer(TraceScene):
             w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
             say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from "
             + (spoken_token(t.token_display[src]) if src in self.positions else "an earlier token, not drawn")
-            + f", at {pct(w)}. That is {statements(t)[f'inside.top.{layer}'].text}. Then the MLP changes each "
+            + f", at {pct(w)}. That is {strongest_read(t, layer, self.HEAD, len(t.token_ids)).text}. Then the MLP changes each "
             "vector again.",
         )
 

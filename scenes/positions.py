@@ -43,6 +43,11 @@ class LastPosition(TraceScene):
     """Every position's final vector, through the unembedding, predicts the token after it; training scores them
     all at once; the next token is read from the last position, and there is no extra one."""
 
+    TITLE = "Which position predicts"
+    PART = "From vector to next token"
+    SUMMARY = "Every position predicts the token after it (training scores them all); the next token is the last one's."
+    RENDER_SECONDS = 10
+
     COLUMNS = 8  # positions drawn: the last ones
     ENTRIES = 3  # entries of each final vector shown
     LEFT_X = -4.75  # the row labels end here; the columns start to its right

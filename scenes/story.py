@@ -119,6 +119,11 @@ class TaskPanel(VGroup):
 class TransformersEverywhere(TraceScene):
     """Transformers translate, transcribe, speak and draw; a GPT is the kind that gives next-token probabilities."""
 
+    TITLE = "Transformers everywhere"
+    PART = "What a GPT does"
+    SUMMARY = "Transformers translate, transcribe, speak and draw; a GPT reads text and gives next-token probabilities."
+    RENDER_SECONDS = 10
+
     BARS = 5
     SHOWN_TOKENS = 8  # the prompt's last tokens, fed into the GPT
     CELLS = [[-3.5, 1.45, 0], [3.5, 1.45, 0], [-3.5, -1.35, 0], [3.5, -1.35, 0]]  # the four kinds, 2 × 2
@@ -280,6 +285,13 @@ ROLE_NAMES = {"system": "system prompt", "user": "user", "assistant": "assistant
 
 class Chat(TraceScene):
     """A chatbot is a GPT continuing a script: a system line, the user's line, the assistant's line opened."""
+
+    TITLE = "A chatbot continues a script"
+    PART = "What a GPT does"
+    SUMMARY = "A chatbot is a GPT continuing a script: the real model writes the assistant's reply token by token."
+    SECTIONS = ("chat",)
+    USES_TEMPERATURE = True
+    RENDER_SECONDS = 15
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 5

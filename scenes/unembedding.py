@@ -36,7 +36,7 @@ from manim import (
     linear,
 )
 
-from model.claims import RULES, Statement, statements
+from model.claims import RULES, Statement, statements, temperature_bars, truncation_share
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -77,6 +77,11 @@ def byte_note(display: str) -> str | None:
 
 class Unembedding(TraceScene):
     """The last vector times the unembedding matrix: one logit per token of the vocabulary."""
+
+    TITLE = "Unembedding"
+    PART = "From vector to next token"
+    SUMMARY = "The last vector times the unembedding matrix gives one logit per token."
+    RENDER_SECONDS = 7
 
     ROWS, COLS = 6, 5
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
@@ -290,6 +295,11 @@ def logit_widths(logits, width: float) -> tuple[list[float], list]:
 class Softmax(TraceScene):
     """Logits to probabilities: the bars exponentiated, added up over the whole vocabulary, divided."""
 
+    TITLE = "Softmax"
+    PART = "From vector to next token"
+    SUMMARY = "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."
+    RENDER_SECONDS = 7
+
     WIDTH = 4.6  # a bar of this length is 100% once divided
 
     def construct(self):
@@ -455,6 +465,11 @@ class Softmax(TraceScene):
 class Temperature(TraceScene):
     """Divide the logits by T before softmax: high T flattens, low T sharpens, T = 0 is the argmax."""
 
+    TITLE = "Temperature"
+    PART = "From vector to next token"
+    SUMMARY = "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures."
+    RENDER_SECONDS = 18
+
     SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
     DIAL_X, DIAL_BOTTOM, DIAL_STEP = 4.9, -2.1, 0.8  # the T scale on the right: x, where T = 0 is, height per 1
 
@@ -510,9 +525,7 @@ class Temperature(TraceScene):
         shown = [e["prob"] for e in entries]
         rest = {"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0)}
         if stored:
-            found = statements(self.trace)
-            rest["statement"] = found[f"temperature.tail.{stored[0]}"]
-            total = found[f"temperature.total.{stored[0]}"]
+            rest["statement"], total = temperature_bars(self.trace, stored[0], BARS)
         else:  # between the stored temperatures, during the sweep: the same rule, from these bars
             rest["prob_path"] = f"1 − sum of the bars above, softmax(logits/{temperature:g})"
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
@@ -644,6 +657,11 @@ class Temperature(TraceScene):
 class TopKTopP(TraceScene):
     """Keep only the k likeliest tokens, or the smallest set holding p of the probability; renormalise; draw."""
 
+    TITLE = "Top-k and top-p"
+    PART = "From vector to next token"
+    SUMMARY = "Top-k and top-p truncation of the real distribution, renormalised, sampled."
+    RENDER_SECONDS = 5
+
     SHOWN = 6
 
     def construct(self):
@@ -722,7 +740,7 @@ class TopKTopP(TraceScene):
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
-        share = statement(statements(t)[f"truncation.{kind}.shown"], size=18, color=style.MUTED)
+        share = statement(truncation_share(t, kind, self.SHOWN), size=18, color=style.MUTED)
         if share.width > 6.7:
             share.scale_to_fit_width(6.7)
         share.next_to(old, DOWN, buff=0.3).set_x(x)
@@ -786,6 +804,12 @@ class TopKTopP(TraceScene):
 class Recap(TraceScene):
     """The lecture's ending: the whole road from this prompt to its drawn token, with its own numbers, and what
     comes next."""
+
+    TITLE = "Recap, and what comes next"
+    PART = "From vector to next token"
+    SUMMARY = "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next."
+    NEEDS_CONTINUATION = True
+    RENDER_SECONDS = 4
 
     def construct(self):
         t = self.trace

@@ -39,6 +39,11 @@ TERMS = 5  # products shown one by one before jumping to the full sum
 class WeightsAndData(TraceScene):
     """Weights (coloured by sign) times data (grey): a real query entry, summed term by term."""
 
+    TITLE = "Weights and data"
+    PART = "The weights"
+    SUMMARY = "Weights versus data, and one real query entry summed term by term."
+    RENDER_SECONDS = 8
+
     ROWS, COLS = 4, 6
 
     def construct(self):
@@ -243,6 +248,11 @@ SAID = {  # ... and said as a sentence while its row comes in
 
 class ParameterTally(TraceScene):
     """The eight families of weights with real shapes and counts, the rest, and GPT-3 beside them."""
+
+    TITLE = "Counting the parameters"
+    PART = "The weights"
+    SUMMARY = "The eight families of weights of the loaded model, the rest, and GPT-3 beside them."
+    RENDER_SECONDS = 8
 
     def construct(self):
         self.show_heading()

@@ -9,7 +9,20 @@ import re
 import numpy as np
 import pytest
 
-from model.claims import ANALOGY_TOP, FLOW_TOKENS, GRID_TOKENS, LEVEL, TOP_RANKS, ClaimError, statements, verify
+from model.claims import (
+    ANALOGY_TOP,
+    LEVEL,
+    TOP_RANKS,
+    ClaimError,
+    hidden_read,
+    lookup,
+    stated,
+    statements,
+    strongest_read,
+    temperature_bars,
+    truncation_share,
+    verify,
+)
 from model.formats import fmt_percent, shown_percent
 
 PROMPTS = [
@@ -83,16 +96,18 @@ def test_distribution_title_names_truncation(traces):
 
 def test_hidden_attention_is_the_weight_of_the_tokens_not_drawn(traces):
     """Finding 8: a prompt longer than the picture says how much attention the hidden tokens hold."""
-    assert any(len(tr.token_ids) > GRID_TOKENS for tr in traces)
+    from scenes.attention import FLOW_TOKENS, MAX_GRID
+
+    assert any(len(tr.token_ids) > MAX_GRID for tr in traces)
     for tr in traces:
-        found = statements(tr)
         att = tr.info["attention"]
         row = tr.pattern(att["layer"], att["head"])[-1].astype(np.float64)
-        for name, shown in (("flow", FLOW_TOKENS), ("grid", GRID_TOKENS)):
-            assert (f"attention.{name}.hidden" in found) == (len(tr.token_ids) > shown)
+        for shown in (FLOW_TOKENS, MAX_GRID):
+            found = hidden_read(tr, att["layer"], att["head"], shown)
+            assert (found is not None) == (len(tr.token_ids) > shown)
             if len(tr.token_ids) > shown:
                 hidden = len(tr.token_ids) - shown
-                text = found[f"attention.{name}.hidden"].text
+                text = found.text
                 assert (
                     text
                     == f"{hidden:,} earlier tokens, not drawn, hold {fmt_percent(row[:hidden].sum())} of this attention"
@@ -110,7 +125,7 @@ def test_rounded_shares_show_their_sum(traces):
         top = np.argsort(-tr["logits"], kind="stable")[:8]
         for k, _t in enumerate(tr.meta["temperatures"]):
             tail = 1.0 - tr["probs"][k, top].astype(np.float64).sum()
-            assert found[f"temperature.tail.{k}"].text == f"{max(tail, 0) * 100:.1f}%" or tail < 0.0005
+            assert temperature_bars(tr, k, 8)[0].text == f"{max(tail, 0) * 100:.1f}%" or tail < 0.0005
         hot = tr.meta["temperatures"].index(2.0)
         assert shown_percent(1.0 - tr["probs"][hot, top].sum()) > 1.0  # at high T the tail holds real mass
 
@@ -278,7 +293,7 @@ def test_temperature_bars_show_the_tail_and_the_total(traces):
     """Finding 11: at every stored T an "all other tokens" bar and the shares' sum, both statements."""
     from types import SimpleNamespace
 
-    from scenes.unembedding import Temperature
+    from scenes.unembedding import BARS, Temperature
     from tests.scenecheck import check_numbers, shown_text
 
     tr = traces[3]
@@ -287,7 +302,7 @@ def test_temperature_bars_show_the_tail_and_the_total(traces):
     for k, t in enumerate(tr.meta["temperatures"]):
         bars, _t_label, total = scene.bars_at(t)
         assert shown_text(bars.rows[-1].name) == "all other tokens"
-        assert shown_text(bars.rows[-1].pct) == statements(tr)[f"temperature.tail.{k}"].text
+        assert shown_text(bars.rows[-1].pct) == temperature_bars(tr, k, BARS)[0].text
         assert check_numbers(SimpleNamespace(mobjects=[bars, total]), tr)["claims"] == 2
 
 
@@ -299,3 +314,27 @@ def test_trace_claims_prints_every_statement_with_evidence(capsys, embedded):
     assert "geometry.analogies.0.rank: “queen” ranks" in out
     assert "rule: cosine ≥ 0.5: aligned" in out and "← info.geometry.dots.0.cosine" in out
     assert out.count("    rule: ") >= 20
+
+
+def test_a_statement_about_a_scenes_view_is_made_again_from_its_key(traces):
+    """What a scene draws (a head, its last tokens, its bars) is in the key: the checks need not know the scene."""
+    from dataclasses import replace
+
+    tr = next(t for t in traces if len(t.token_ids) > 3)
+    n, last = len(tr.token_ids), tr.n_layer - 1
+    made = [strongest_read(tr, last, 1, 3), hidden_read(tr, 0, 1, 3), *temperature_bars(tr, 0, 5),
+            truncation_share(tr, "top_p", 2)]  # fmt: skip
+    for found in made:
+        again = lookup(tr, f"claims.{found.key}")
+        assert again is found and found.key not in statements(tr)  # not listed: a scene's choice, not the Trace's
+        verify(found, tr)
+        with pytest.raises(ClaimError):
+            verify(replace(found, text=found.text + "!"), tr)
+    assert made[0].paths["row"] == [f"blocks.{last}.attn.hook_pattern[1,{n - 1},{k}]" for k in range(n - 3, n)]
+    assert made[1].text.startswith(f"{n - 3:,} earlier tokens, not drawn, hold ")
+    for nothing in (f"attention.L0H1.hidden.last{n}", f"attention.L{tr.n_layer}H0.top.last3",
+                    f"attention.L0H{tr.n_head}.top.last3", "attention.L0H0.top.last0", "temperature.tail.9.top5",
+                    "temperature.total.0.top0", "attention.L0H0.top.lastx", "truncation.top_q.shown.top2"):  # fmt: skip
+        assert stated(tr, nothing) is None
+        with pytest.raises(KeyError):
+            lookup(tr, f"claims.{nothing}")

@@ -160,7 +160,7 @@ def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_wa
 
     deck = Presentation(str(folder / "deck" / "deck.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
-    assert titles[:2] == ["Softmax", "Softmax: Exponentiate"] and titles[-1] == "Next token guess: Guesses"
+    assert titles[:2] == ["Softmax", "Softmax: Exponentiate"] and titles[-1] == "What comes next: Guesses"
     slides = json.loads((folder / "deck" / "slides" / "Softmax.json").read_text())["slides"]
     movie = next(s for s in deck.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA)
     poster = np.asarray(Image.open(io.BytesIO(movie.poster_frame.blob)).convert("RGB"), dtype=float)
@@ -169,7 +169,7 @@ def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_wa
 
     stills = sorted(p.name for p in (folder / "stills").iterdir())
     assert stills == [f"NextTokenGuess-0{n}.png" for n in (1, 2)] + [f"Softmax-0{n}.png" for n in range(1, 5)]
-    assert "warning: the chapter 'Next token guess' lasts 7.0 s" in lecture["slides"].stderr
+    assert "warning: the chapter 'What comes next' lasts 7.0 s" in lecture["slides"].stderr
     contents = json.loads((folder / "lecture.json").read_text())
     assert contents["scenes"] == ["Softmax", "NextTokenGuess"] and contents["title"] == "A lecture of my own"
 

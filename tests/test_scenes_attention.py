@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.claims import FLOW_TOKENS
 from model.trace_data import lookup
 from scenes import style
-from scenes.attention import AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
+from scenes.attention import FLOW_TOKENS, AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from model.claims import (
     HEAD_TIE,
-    INSIDE_HEAD,
     LEVEL,
     READ_TIE,
     TOP_RANKS,
@@ -24,10 +23,12 @@ from model.claims import (
     numbers_order,
     statements,
     strongest_key,
+    strongest_read,
     verify,
 )
 from model.settings import TraceSettings
 from scenes.catalog import SCENES
+from scenes.opening import InsideTransformer
 from tests.test_speedups import still_worker  # noqa: F401 (a fixture: this process draws stills)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -67,8 +68,8 @@ def check_statements(tr) -> None:
                 assert f"its one token the model's {worst:,}" in text
             assert (f"top-k {run['top_k']}" in text) == bool(run["top_k"])
     for layer in range(tr.n_layer):  # where the last token reads most: level with the next when within READ_TIE
-        row = np.sort(tr.pattern(layer, INSIDE_HEAD)[-1])[::-1]
-        text = found[f"inside.top.{layer}"].text
+        row = np.sort(tr.pattern(layer, InsideTransformer.HEAD)[-1])[::-1]
+        text = strongest_read(tr, layer, InsideTransformer.HEAD, len(row)).text
         expected = "the only token" if len(row) == 1 else "level with" if row[0] - row[1] < READ_TIE else "ahead of"
         assert text.startswith(expected)
     att, choice = tr.info["attention"], found["attention.choice"].text
