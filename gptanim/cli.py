@@ -340,9 +340,21 @@ def cmd_slides(args) -> int:
 
 
 def cmd_studio(args) -> int:
-    from gptanim.studio import serve
+    """The studio runs in a process of its own (`python -m gptanim.studio`: it reads this module's commands, the
+    Trace and the renders, so this module never imports it); this one waits for it."""
+    import subprocess
 
-    return serve(args)
+    from gptanim.warm import request_values
+
+    given = {**request_values(args), "host": args.host, "port": args.port, "no_browser": args.no_browser}
+    proc = subprocess.Popen([sys.executable, "-m", "gptanim.studio", json.dumps(given)], cwd=ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt as exc:  # Ctrl-C reached the studio too; SIGTERM (Terminated) is passed on
+        if isinstance(exc, Terminated):
+            proc.send_signal(signal.SIGINT)
+        proc.wait()
+        raise
 
 
 def presenter_options(args, scenes: list) -> list[str]:

@@ -38,7 +38,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from gptanim.warm import PreviewRequest
+from gptanim.warm_request import PreviewRequest
 from model.errors import GptanimError
 from model.settings import SETTINGS
 
@@ -652,35 +652,50 @@ def local_models() -> list[str]:
     return []
 
 
-def serve(args) -> int:
+def serve(values: dict, host: str, port: int, no_browser: bool) -> int:
     """`gptanim studio`: listen, print the address (and open it), serve until Ctrl-C."""
     import uvicorn
 
-    base = PreviewRequest.from_json(PreviewRequest.from_args(args).to_json())  # checked as a page's request is
-    models = sorted({*local_models(), *([args.model] if args.model and args.model != "embedded" else [])})
+    base = PreviewRequest.from_json(values)  # the command line's, checked as a page's request is
+    models = sorted({*local_models(), *([base.model] if base.model and base.model != "embedded" else [])})
     studio = Studio(base, models)  # a bad lecture file or setting: one line, before anything listens
     try:
-        listener = socket.create_server((args.host, args.port), family=socket.AF_INET6 if ":" in args.host
-                                        else socket.AF_INET)  # fmt: skip
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:
         why = (exc.strerror or str(exc)).split(" (while")[0]  # Python adds the address it tried, said here already
-        raise GptanimError(f"cannot listen on {args.host}:{args.port}: {why}") from None
+        raise GptanimError(f"cannot listen on {host}:{port}: {why}") from None
     port = listener.getsockname()[1]
-    token = None if args.host in LOOPBACK else secrets.token_urlsafe(16)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    if args.host in ("0.0.0.0", "::"):
-        shown = socket.gethostname()
+    token = None if host in LOOPBACK else secrets.token_urlsafe(16)
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     if token:
-        print(f"gptanim studio: warning: listening on {args.host}, open to the network; anyone with the "
+        print(f"gptanim studio: warning: listening on {host}, open to the network; anyone with the "
               "address below (and its token) can use this studio", file=sys.stderr)  # fmt: skip
     print(f"gptanim studio: {address}  (Ctrl-C stops it)", file=sys.stderr, flush=True)
-    if not args.no_browser:
+    if not no_browser:
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, args=(address,)).start()
-    every = port if args.host in ("0.0.0.0", "::") else None
-    config = uvicorn.Config(application(studio, host_names(args.host, port), token, every), log_level="warning",
+    every = port if host in ("0.0.0.0", "::") else None
+    config = uvicorn.Config(application(studio, host_names(host, port), token, every), log_level="warning",
                             access_log=False, timeout_graceful_shutdown=3)  # fmt: skip
     uvicorn.Server(config).run(sockets=[listener])
     return 0
+
+
+def main(given: str) -> int:
+    """`python -m gptanim.studio JSON` (started by `gptanim studio`): the request's values and host, port and
+    no_browser; bad input is one line and exit code 2, as the command's."""
+    values = json.loads(given)
+    where = {name: values.pop(name) for name in ("host", "port", "no_browser")}
+    try:
+        return serve(values, **where)
+    except GptanimError as exc:
+        print(f"gptanim studio: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -34,7 +34,8 @@ from typing import IO
 
 from gptanim.cli import preview_here
 from gptanim.render import ScenePool, WorkerDied, sweep
-from gptanim.warm import PreviewRequest, idle_seconds, socket_path, warm_dir
+from gptanim.warm import idle_seconds, socket_path, warm_dir
+from gptanim.warm_request import PreviewRequest
 from model.errors import GptanimError
 from model.settings import cache_root
 from scenes.catalog import SceneEntry

@@ -22,7 +22,7 @@ import pytest
 
 import gptanim.studio
 from gptanim.studio import MAX_BODY, MAX_PROMPT, FairQueue, Guard, Job, Studio
-from gptanim.warm import PreviewRequest
+from gptanim.warm_request import PreviewRequest
 from model.errors import GptanimError
 from scenes.catalog import BY_NAME
 
