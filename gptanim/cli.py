@@ -358,7 +358,8 @@ def preview_here(args, pools=None, loader=None) -> int:
     return 0
 
 
-def cmd_slides(args) -> int:
+def slides_from(args) -> dict:
+    """Render the lecture the arguments describe, then build its deck; return build_deck's result."""
     from gptanim.choose import pick_scenes
     from gptanim.slides import build_deck
 
@@ -366,10 +367,32 @@ def cmd_slides(args) -> int:
     names = [v.stem.split("-", 1)[1] for v in result["videos"]]
     headings = [lecture.title_of(s) for s in pick_scenes(lecture.scenes if args.scenes is None else args.scenes)]
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in result["videos"]]
-    deck = build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
+    return build_deck(result["slides"], names, lecture.title, headings, report=lambda text: say(args, text),
                       theme=theme_of(args, lecture), beats=beats)  # fmt: skip
+
+
+def cmd_slides(args) -> int:
+    deck = slides_from(args)
     print(f"deck.html (offline), deck.pptx and handout.pdf in {deck['folder']}")
     return 0
+
+
+def cmd_studio(args) -> int:
+    """The studio runs in a process of its own (`python -m gptanim.studio`: it reads this module's commands, the
+    Trace and the renders, so this module never imports it); this one waits for it."""
+    import subprocess
+
+    from gptanim.warm import request_values
+
+    given = {**request_values(args), "host": args.host, "port": args.port, "no_browser": args.no_browser}
+    proc = subprocess.Popen([sys.executable, "-m", "gptanim.studio", json.dumps(given)], cwd=ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt as exc:  # Ctrl-C reached the studio too; SIGTERM (Terminated) is passed on
+        if isinstance(exc, Terminated):
+            proc.send_signal(signal.SIGINT)
+        proc.wait()
+        raise
 
 
 def presenter_options(args, scenes: list) -> list[str]:
@@ -645,6 +668,13 @@ COMMANDS = {
         "settings) with one progress bar over all their scenes, each scene rendered once and what is\n"
         "stored reused, then each lecture's deck and handout, and index.html linking them all.",
     ),
+    "studio": (
+        "a local web page: type a prompt, see every scene, play one with its narration",
+        "Start a local web server and open its page: type a prompt and see every scene's still as it is\n"
+        "drawn, click a scene to watch its narrated video with subtitles, change the temperature and see\n"
+        "the scenes that show it redrawn, read the claims, and render the lecture, deck and handout.\n"
+        "It listens on 127.0.0.1; --host opens it to a network (with a token in the printed address).",
+    ),
     "train": (
         "train the embedded GPT (tokenizer and model) on a folder of text",
         "Train a small GPT and its tokenizer from scratch on a folder of stories, with snapshots of its\n"
@@ -683,7 +713,8 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_trace)
 
     lecture_commands = [("render", cmd_render), ("preview", cmd_preview), ("slides", cmd_slides),
-                        ("present", cmd_present), ("script", cmd_script), ("batch", cmd_batch)]  # fmt: skip
+                        ("present", cmd_present), ("script", cmd_script), ("batch", cmd_batch),
+                        ("studio", cmd_studio)]  # fmt: skip
     quality = next(s for s in SETTINGS if s.name == "quality")
     for name, run in lecture_commands:
         p = add_command(sub, name, [common])
@@ -699,7 +730,7 @@ def build_parser() -> Parser:
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
         p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
-        if name in ("render", "slides", "batch"):
+        if name in ("render", "slides", "batch", "studio"):
             p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
         if name in ("render", "preview", "slides", "batch"):
@@ -707,6 +738,7 @@ def build_parser() -> Parser:
                            "its scheduler (tcp://HOST:8786), or local:N for N workers on this machine")  # fmt: skip
             p.add_argument("--store", metavar="URL", help="with --cluster, where the workers put the scenes' "
                            "files (an fsspec URL the client reads too: a shared folder, s3://…); default: sent back")  # fmt: skip
+        if name in ("render", "preview", "slides", "batch", "studio"):
             p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
                            "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
         if name in ("render", "slides"):
@@ -725,6 +757,11 @@ def build_parser() -> Parser:
         p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
         if name == "preview":
             add_warm_options(p)
+        if name == "studio":
+            p.add_argument("--port", type=non_negative_int, default=8765, help="port to listen on (0: any free one)")
+            p.add_argument("--host", default="127.0.0.1", help="address to listen on; another than 127.0.0.1 "
+                           "opens the studio to that network, with a token in its address")  # fmt: skip
+            p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
         p.set_defaults(run=run)
 
     p = add_command(sub, "train", [common])

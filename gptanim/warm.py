@@ -27,7 +27,7 @@ from pathlib import Path
 
 from model.errors import GptanimError
 from model.folders import cache_folder, open_log
-from model.settings import cache_root
+from model.settings import SETTINGS, cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("model", "scenes", "gptanim")  # the folders whose .py files the server runs
@@ -229,12 +229,24 @@ def start_only(report) -> int:
     return 0
 
 
+# The options of `gptanim preview` (and render, whose --stills the studio passes) beyond the settings table
+# (model/settings.py), and their defaults.
+OPTIONS = {"lecture": None, "scenes": None, "out": None, "jobs": 1, "quiet": False, "truncate": False, "stills": False}
+
+
+def request_values(args) -> dict:
+    """What a preview asks for, by name: each setting of model/settings.py's table and each option in OPTIONS,
+    from the command line's arguments (`gptanim.warm_request.PreviewRequest` has these fields and checks them)."""
+    defaults = {**{s.name: None for s in SETTINGS}, **OPTIONS}
+    return {name: getattr(args, name, default) for name, default in defaults.items()}
+
+
 def request(args) -> dict:
-    """What the server needs to preview as this process would: the options, the folder relative paths are
+    """What the server needs to preview as this process would: the request, the folder relative paths are
     read from, and how progress is shown here."""
-    options = {k: v for k, v in vars(args).items() if k != "run"}
     columns = shutil.get_terminal_size().columns if sys.stderr.isatty() else None
-    return {"op": "preview", "args": options, "cwd": os.getcwd(), "tty": sys.stderr.isatty(), "columns": columns}
+    return {"op": "preview", "args": request_values(args), "cwd": os.getcwd(),
+            "tty": sys.stderr.isatty(), "columns": columns}  # fmt: skip
 
 
 def preview_remotely(args) -> int | None:

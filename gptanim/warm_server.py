@@ -17,7 +17,6 @@ request (after the preview it is drawing), or on SIGTERM; KEY.lock is held while
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import io
@@ -36,6 +35,7 @@ from typing import IO
 from gptanim.cli import preview_here
 from gptanim.render import ScenePool, WorkerDied, sweep
 from gptanim.warm import idle_seconds, socket_path, warm_dir
+from gptanim.warm_request import PreviewRequest
 from model.errors import GptanimError
 from model.settings import cache_root
 from scenes.catalog import SceneEntry
@@ -107,9 +107,9 @@ class Channel:
 
 
 class Stream(io.TextIOBase):
-    """stdout or stderr of a preview, sent to its requester; a terminal there if it has one."""
+    """stdout or stderr of one request, sent to its requester; a terminal there if it has one."""
 
-    def __init__(self, channel: Channel, kind: str, tty: bool = False, columns: int | None = None):
+    def __init__(self, channel, kind: str, tty: bool = False, columns: int | None = None):
         super().__init__()
         self.channel, self.kind, self.tty = channel, kind, tty
         self.columns = columns - 1 if columns else None  # as tqdm measures a terminal (render.parallel)
@@ -127,21 +127,81 @@ class Stream(io.TextIOBase):
         return "utf-8"
 
 
-class Server:
-    def __init__(self, key: str):
-        self.key, self.idle = key, idle_seconds()
-        self.path = socket_path(key)
-        self.drawing = threading.Lock()  # one preview at a time
-        self.loading = threading.Lock()
+class Routes(threading.local):
+    """Where each thread's output goes: the streams of the request it works for (None: the process's own).
+    `drawing` is the streams of the request whose scenes are being drawn, for the threads that draw them."""
+
+    streams: dict | None = None
+    drawing: dict | None = None  # shared by every thread: set on the class
+
+
+class Routed(io.TextIOBase):
+    """sys.stdout or sys.stderr of a warm process that serves several requesters at once: what a thread
+    prints goes to the request it works for (`routed`), a render thread's to the request being drawn, and
+    the rest where the process's own output goes (its log)."""
+
+    def __init__(self, kind: str, own: IO):
+        super().__init__()
+        self.kind, self.own = kind, own
+
+    def target(self) -> IO:
+        streams = ROUTES.streams or Routes.drawing
+        return streams[self.kind] if streams else self.own
+
+    def write(self, text: str) -> int:
+        return self.target().write(text)
+
+    def flush(self) -> None:
+        self.target().flush()
+
+    def isatty(self) -> bool:
+        return self.target().isatty()
+
+    @property
+    def columns(self) -> int | None:
+        return getattr(self.target(), "columns", None)
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+
+ROUTES = Routes()
+
+
+def route_output() -> None:
+    """Make sys.stdout and sys.stderr per request (once per process)."""
+    if not isinstance(sys.stdout, Routed):
+        sys.stdout, sys.stderr = Routed("out", sys.stdout), Routed("err", sys.stderr)
+
+
+@contextlib.contextmanager
+def routed(out: IO, err: IO, drawing: bool = False):
+    """This thread's output to `out` and `err` (with `drawing`, its render threads' too) while in the block."""
+    route_output()
+    before = ROUTES.streams
+    ROUTES.streams = {"out": out, "err": err}
+    if drawing:
+        Routes.drawing = ROUTES.streams
+    try:
+        yield
+    finally:
+        ROUTES.streams = before
+        if drawing:
+            Routes.drawing = None
+
+
+class Warm:
+    """What a warm process keeps between requests: its still workers (a WarmPool per theme, each worker with
+    its text caches) and the loaded models. The warm preview's server and the studio each hold one."""
+
+    def __init__(self):
         self.pools: dict[str, WarmPool] = {}
         self.models: dict[str | None, tuple[tuple, object]] = {}
-        self.ready, self.stopping = threading.Event(), threading.Event()
-        self.count = threading.Lock()
-        self.active, self.last = 0, time.monotonic()
-        self.log = sys.stderr
+        self.loading, self.making = threading.Lock(), threading.Lock()
 
     def pool(self, theme: str) -> WarmPool:
-        with self.count:
+        with self.making:
             if theme not in self.pools:
                 self.pools[theme] = WarmPool(warm_dir(), still=True, theme=theme)
             return self.pools[theme]
@@ -159,8 +219,8 @@ class Server:
                 self.models[name] = (stamp, load(name))
             return self.models[name][1]
 
-    def warm_up(self) -> None:
-        """Start the workers, import torch and load the embedded model, while the first request waits."""
+    def warm_up(self, log: IO) -> None:
+        """Start the workers, import torch and load the embedded model."""
         try:
             self.pool("dark").warm(os.cpu_count() or 1)
             os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_root() / "torch"))
@@ -168,7 +228,40 @@ class Server:
 
             self.load(None)
         except Exception:  # noqa: BLE001 - a preview will meet the same problem and report it
-            traceback.print_exc(file=self.log)
+            traceback.print_exc(file=log)
+
+    def cancel(self, cancelled: bool = True) -> None:
+        """Start no other scene (a requester went away), or again."""
+        for pool in list(self.pools.values()):
+            if cancelled:
+                pool.cancel.set()
+            else:
+                pool.cancel.clear()
+
+    def settle(self) -> None:
+        for pool in list(self.pools.values()):
+            pool.settle()
+
+    def close(self) -> None:
+        for pool in list(self.pools.values()):
+            pool.__exit__(None, None, None)
+
+
+class Server:
+    def __init__(self, key: str):
+        self.key, self.idle = key, idle_seconds()
+        self.path = socket_path(key)
+        self.drawing = threading.Lock()  # one preview at a time
+        self.warm = Warm()
+        self.ready, self.stopping = threading.Event(), threading.Event()
+        self.count = threading.Lock()
+        self.active, self.last = 0, time.monotonic()
+        self.log = sys.stderr  # the process's own (its log file), whatever a request's thread prints
+
+    def warm_up(self) -> None:
+        """The workers started, torch imported and the embedded model loaded, while the first request waits."""
+        try:
+            self.warm.warm_up(self.log)
         finally:
             self.ready.set()
 
@@ -200,8 +293,7 @@ class Server:
             self.path.unlink(missing_ok=True)
             listener.close()
             with self.drawing:  # the preview being drawn is finished first
-                for pool in self.pools.values():
-                    pool.__exit__(None, None, None)
+                self.warm.close()
             print("warm preview stopped", file=self.log, flush=True)
 
     def idle_for_long(self) -> bool:
@@ -236,7 +328,11 @@ class Server:
         if message.get("key") != self.key:
             channel.send({"fault": "it runs another version of the code"})
             return
-        args = argparse.Namespace(**message["args"])
+        try:
+            args = PreviewRequest.from_json(message.get("args"))
+        except GptanimError as exc:
+            channel.send({"error": str(exc)})
+            return
         working = threading.Event()
         threading.Thread(target=self.tick, args=(channel, working), daemon=True).start()
         try:
@@ -257,40 +353,35 @@ class Server:
 
     def draw(self, channel: Channel, message: dict, args, requests) -> None:
         gone, finished = threading.Event(), threading.Event()
-        for pool in self.pools.values():
-            pool.cancel.clear()
+        self.warm.cancel(False)
 
         def watch() -> None:  # the requester went away (Ctrl-C): its scenes not yet started are cancelled
             with contextlib.suppress(OSError, ValueError):
                 requests.read()
             if not finished.is_set():
                 gone.set()
-                for pool in list(self.pools.values()):
-                    pool.cancel.set()
+                self.warm.cancel()
 
         threading.Thread(target=watch, daemon=True).start()
-        streams = (sys.stdout, sys.stderr)
-        sys.stdout = Stream(channel, "out")
-        sys.stderr = Stream(channel, "err", bool(message.get("tty")), message.get("columns"))
+        out, err = Stream(channel, "out"), Stream(channel, "err", bool(message.get("tty")), message.get("columns"))
         try:
-            try:
-                os.chdir(message["cwd"])  # the requester's: relative paths in its options are read from there
-            except OSError as exc:
-                raise GptanimError(f"cannot work in the current folder {message['cwd']}: {exc.strerror}") from None
-            code = preview_here(args, self.pool, self.load)
+            with routed(out, err, drawing=True):
+                try:
+                    os.chdir(message["cwd"])  # the requester's: relative paths in its options are read from there
+                except OSError as exc:
+                    raise GptanimError(f"cannot work in the current folder {message['cwd']}: {exc.strerror}") from None
+                code = preview_here(args, self.warm.pool, self.warm.load)
             reply = {"done": code}
         except WorkerDied as exc:
             reply = {"fault": f"a render worker stopped: {exc}"}
         except GptanimError as exc:
             reply = {"error": str(exc)}
         except Exception as exc:  # noqa: BLE001 - a fault of the server: the command previews in-process
-            traceback.print_exc(file=streams[1])
+            traceback.print_exc(file=self.log)
             reply = {"fault": f"{type(exc).__name__}: {exc}".splitlines()[0]}
         finally:
-            sys.stdout, sys.stderr = streams
             os.chdir("/")
-            for pool in list(self.pools.values()):
-                pool.settle()
+            self.warm.settle()
             finished.set()
         channel.send(reply)
         if gone.is_set():

@@ -22,7 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_help_lists_every_subcommand():
     done = run("--help")
     assert done.returncode == 0
-    for command in ("trace", "render", "preview", "slides", "present", "train", "list"):
+    for command in ("trace", "render", "preview", "slides", "present", "studio", "train", "list"):
         assert f"    {command} " in done.stdout
 
 

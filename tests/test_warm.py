@@ -94,6 +94,45 @@ def test_the_key_follows_the_code_and_the_model(tmp_path):
     assert source_key(tmp_path) != changed
 
 
+def test_each_request_s_thread_prints_to_its_own_streams():
+    """Two requests printing at once each get only their own lines; a thread working for none (a render
+    thread of the preview being drawn) prints to the drawn request's; the rest to the process's own."""
+    import io
+    import threading
+
+    from gptanim.warm_server import routed
+
+    own_out, own_err = sys.stdout, sys.stderr
+    outputs = {name: (io.StringIO(), io.StringIO()) for name in ("drawn", "waiting")}
+    started = threading.Barrier(2)
+
+    def request(name: str) -> None:
+        with routed(*outputs[name], drawing=name == "drawn"):
+            started.wait()
+            for i in range(50):
+                print(f"{name} {i}")
+                print(f"{name} err {i}", file=sys.stderr)
+            if name == "drawn":
+                render = threading.Thread(target=lambda: print("from a render thread", file=sys.stderr))
+                render.start()
+                render.join()
+            started.wait()
+
+    try:
+        threads = [threading.Thread(target=request, args=(name,)) for name in outputs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for name, (out, err) in outputs.items():
+            assert out.getvalue() == "".join(f"{name} {i}\n" for i in range(50))
+            lines = err.getvalue().splitlines()
+            assert lines[:50] == [f"{name} err {i}" for i in range(50)]
+            assert lines[50:] == (["from a render thread"] if name == "drawn" else [])
+    finally:
+        sys.stdout, sys.stderr = own_out, own_err
+
+
 def test_a_warm_preview_draws_what_the_command_draws_without_torch_here(warm, tmp_path):
     first = gptanim(warm, *preview_args(new_prompt("fox"), tmp_path / "first"))
     assert first.returncode == 0, first.stderr
