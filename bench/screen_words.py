@@ -164,8 +164,10 @@ def main(argv=None) -> int:
     print(f"{'scene':24} {'words':>5} {'small':>6} {'span':>5}")
     for f in frames:
         print(f"{f.scene:24} {f.words:5d} {f.small:6.1%} {f.span:5.0%}")
-    print(f"median {summary['median words']:g} words, max {summary['max words']}, "
-          f"{summary['small share']:.1%} under {SMALL_PX} px at 1080p, narrowest span {summary['min span']:.0%}")
+    print(
+        f"median {summary['median words']:g} words, max {summary['max words']}, "
+        f"{summary['small share']:.1%} under {SMALL_PX} px at 1080p, narrowest span {summary['min span']:.0%}"
+    )
     return 0
 
 

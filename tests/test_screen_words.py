@@ -10,7 +10,6 @@ import pytest
 
 from bench import screen_words
 
-
 HEAD = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
 
 
