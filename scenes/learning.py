@@ -235,7 +235,7 @@ class Learning(TraceScene):
         self.fit_right(self.ranks)
 
     def fit_right(self, mob):
-        room = 7.11 - style.FRAME_MARGIN - RIGHT_X
+        room = 7.11 - style.FRAME_MARGIN - mob.get_left()[0]
         if mob.width > room:
             mob.scale_to_fit_width(room, about_edge=LEFT)
 
@@ -379,27 +379,25 @@ class Learning(TraceScene):
         t, learn = self.trace, self.learn
 
         def cell(text: str, color=style.TEXT):
-            return label(text, size=PANEL, color=color)
+            return label(text, size=SMALLEST, color=color)
 
-        trained = (sentence("{n} tokens", size=PANEL, n=(learn["tokens_seen"], "info.learning.tokens_seen", "comma"))
+        trained = (sentence("{n} tokens", size=SMALLEST, n=(learn["tokens_seen"], "info.learning.tokens_seen", "comma"))
                    if learn.get("tokens_seen") else cell(""))  # fmt: skip
         table = [
-            VGroup(cell(""), cell("parameters", style.MUTED), cell("trained on", style.MUTED)),
-            VGroup(cell("this model", style.NEXT_SLOT), number(t.meta["n_params"], "meta.n_params", "comma", size=PANEL,
+            VGroup(cell(""), cell("weights", style.MUTED), cell("trained on", style.MUTED)),
+            VGroup(cell("this model", style.NEXT_SLOT), number(t.meta["n_params"], "meta.n_params", "comma", size=SMALLEST,
                    font=FONT), trained),
             VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"]), cell(GPT2["trained"])),
             VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.info["gpt3"]["total"], "info.gpt3.total", "billion",
-                   size=PANEL, font=FONT), cell(GPT3["trained"])),
+                   size=SMALLEST, font=FONT), cell(GPT3["trained"])),
         ]  # fmt: skip
-        left, top = (RIGHT_X, 2.65) if learn.get("available") else (-3.1, 1.2)
+        left, top = (RIGHT_X - 0.45, 2.65) if learn.get("available") else (-3.1, 1.2)
         x = left
         for c in range(3):  # each column starts after the widest cell of the one before
             for r, row in enumerate(table):
                 row[c].move_to([x, top - 0.6 * r, 0], aligned_edge=LEFT)
             x += max(row[c].width for row in table) + 0.35
-        note = label("the same recipe, scaled up", size=PANEL, color=style.MUTED)
-        note.move_to([left, top - 0.6 * len(table), 0], aligned_edge=LEFT)
-        group = VGroup(*table, note)
+        group = VGroup(*table)
         if learn.get("available"):
             self.fit_right(group)
         self.beat(
@@ -414,6 +412,8 @@ class Learning(TraceScene):
         # the stage's bars, words and queen's ranks give way to the table; the curve and the continuation stay
         old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "queen_head", "ranks",
                                                              "judged_line", "batch", "rank_mark")) if m is not None]  # fmt: skip
+        if learn.get("available"):  # the curve stays, its dashed line's words go: the table is the subject now
+            old.append(self.chart[4])
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6)
@@ -422,8 +422,10 @@ class Learning(TraceScene):
         self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
         cue(self, 2)
         self.play(FadeIn(table[3], shift=0.1 * DOWN), run_time=1)
-        cue(self, 3)
-        self.play(FadeIn(note, shift=0.1 * DOWN), run_time=1)
+        if learn.get("available"):  # the recipe is the same: the curve this model learned along is marked again
+            cue(self, 3)
+            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6, opacity=1)
+            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=1.5)
 
     def no_record(self):
         learn, t = self.learn, self.trace

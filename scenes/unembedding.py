@@ -791,6 +791,7 @@ RECAP_ENTRIES = 8  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
 RECAP_LEFT = (-6.8, 1.2)  # the frame's x range where tokens, vectors and blocks flow downward
 CELL = 0.2  # a vector entry's cell
+RECAP_WIDTH, RECAP_GROW = 10.6, 1.35  # at the end the road grows to this width, by at most this factor
 
 
 class Recap(TraceScene):
@@ -890,7 +891,7 @@ class Recap(TraceScene):
             label("queries, keys and values, head by head", size=LABEL, color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).move_to([0, -1.15, 0])  # the closing card, under the road
+        VGroup(nxt, box).move_to([0, -1.45, 0])  # the closing card, under the road
         self.beat(
             "Next",
             "Next time: attention in depth.",
@@ -903,4 +904,5 @@ class Recap(TraceScene):
         old = VGroup(self.stack, self.outputs, self.bars, self.lead, self.drawn)
         self.play(dim(old), run_time=0.6)  # (a removal would wait for the beat's words to end)
         road = VGroup(self.chips, appended, self.inputs)  # what was read, and the token it gained, take the middle
-        self.play(road.animate.set_x(0), Create(box), FadeIn(nxt), run_time=1.2)
+        wide = road.copy().scale(min(RECAP_GROW, RECAP_WIDTH / road.width), about_edge=UP).set_x(0)
+        self.play(road.animate.become(wide), Create(box), FadeIn(nxt), run_time=1.2)

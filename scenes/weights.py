@@ -362,7 +362,7 @@ class ParameterTally(TraceScene):
             said = SAID.get(fam["family"], f"Then the {fam['family']}.")
             if fam["family"] == "unembedding" and tally["tied"]:
                 said += " Here it reuses the embedding matrix, so it adds no weights."
-                words += " (tied: the embedding matrix again)"
+                words += " (tied to the embedding)"
             self.beat(fam["family"].capitalize(), words, static=True, say=said)
             if count is not None:
                 unstack(counts, 0.34)
@@ -411,9 +411,8 @@ class ParameterTally(TraceScene):
         st = statements(self.trace)
         self.beat(
             "GPT-3",
-            "GPT-3 (published sizes): {m} such matrices, {x}.",
+            "GPT-3 (published sizes) has {x}.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
-            m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
             x=claim(st["tally.gpt3"]),
             say=f"GPT-3 has the same families, only far bigger. From its published sizes, that makes "
             f"{big(gpt3['total'])} weights. Counted the way GPT-3 is counted, this model's families hold "
@@ -431,6 +430,7 @@ class ParameterTally(TraceScene):
         title = VGroup(
             label("GPT-3", size=LABEL, color=style.NEXT_SLOT),
             number(gpt3["total"], "info.gpt3.total", "comma", size=NUMBER + 6, color=style.NEXT_SLOT),
+            sentence("in {m} matrices", size=SMALLEST, m=(gpt3["matrices"], "info.gpt3.matrices", "comma")),
         )
         title.arrange(DOWN, buff=0.1).move_to(big_sq)  # fmt: skip
         title[0].gptanim_static = True
