@@ -32,6 +32,17 @@ from scenes import style
 from scenes.style import FONT, MONO, cut, fmt_percent, fmt_value
 from scenes.text import make_text, struck
 
+# One type scale for every scene (font sizes). At 854×480 a size of 20 has capitals 12 px high (DejaVu's capitals
+# are 0.73 of its line): SMALLEST is the least a viewer reads from the back of a room, nothing is set smaller.
+SMALLEST = 20  # indices, units, a vector's length, the faintest label
+NUMBER = 22  # a number in a picture (a probability, an entry, a count)
+LABEL = 24  # a word naming a part of the picture
+TOKEN = 26  # a token chip's text
+CAPTION = 24  # the caption under the picture (scenes.base)
+HEADING = 34  # a scene's heading
+PUNCTUATION_GLYPH = 1.6  # a token of punctuation or a whitespace mark alone ("." "," "↵") is drawn this much larger
+
+
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
     "value3": lambda v: fmt_value(v, 3),
@@ -57,14 +68,14 @@ FORMATTERS: dict[str, Callable] = {
 }
 
 
-def label(text: str, size: float = 24, color=style.TEXT, font: str = FONT, **kw) -> Text:
+def label(text: str, size: float = LABEL, color=style.TEXT, font: str = FONT, **kw) -> Text:
     """Words that are not model numbers (headings, explanations)."""
     t = struck(text, font=font, font_size=size, color=color, **kw)
     t.gptanim_static = True
     return t
 
 
-def number(value, path: str, fmt: str = "value", size: float = 20, color=style.TEXT, font: str = MONO) -> Text:
+def number(value, path: str, fmt: str = "value", size: float = SMALLEST, color=style.TEXT, font: str = MONO) -> Text:
     """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`.
 
     It is as tall as a struck text (an invisible strut), so a number and a word placed at the
@@ -75,7 +86,7 @@ def number(value, path: str, fmt: str = "value", size: float = 20, color=style.T
     return t
 
 
-def sentence(template: str, size: float = 24, color=style.TEXT, static: bool = False, **fields) -> Text:
+def sentence(template: str, size: float = LABEL, color=style.TEXT, static: bool = False, **fields) -> Text:
     """One line of text with Trace numbers in it: fields are (value, path, fmt) triples.
 
     `sentence("{n} parameters", n=(trace.meta["n_params"], "meta.n_params", "comma"))`
@@ -105,16 +116,25 @@ def token_text(display: str, path: str, size: float = 22, color=style.TEXT, limi
     return t
 
 
+def bare_mark(display: str) -> bool:
+    """Whether a token shows no letter or digit and is one or two marks long ("." "," "↵" "·"): small on screen."""
+    return 0 < len(display) <= 2 and not any(ch.isalnum() for ch in display)
+
+
 class TokenBox(VGroup):
-    """One token: its text in a translucent box of its own hue."""
+    """One token: its text in a translucent box of its own hue. A token of punctuation alone is drawn
+    PUNCTUATION_GLYPH times larger in a chip at least as wide as it is tall, so a viewer sees a full stop."""
 
     def __init__(self, display: str, path: str, hue, size: float = 22, limit: int = 12):
         super().__init__()
-        self.text = token_text(display, path, size=size, limit=limit)
+        line = token_text("x", "", size=size).height  # one height per size, so rows line up
+        height = max(line + 0.1, size / 40) + 0.12
+        glyph = size * PUNCTUATION_GLYPH if bare_mark(display) else size
+        self.text = token_text(display, path, size=glyph, limit=limit)
         self.box = RoundedRectangle(
             corner_radius=0.06,
-            width=self.text.width + 0.06,  # the invisible end bars already pad the text
-            height=max(self.text.height + 0.1, size / 40) + 0.12,  # one height per size, so rows line up
+            width=max(self.text.width + 0.06, 0.8 * height),  # the invisible end bars already pad the text
+            height=height,
             stroke_color=hue,
             stroke_width=1.5,
             fill_color=hue,
@@ -183,7 +203,7 @@ class VectorColumn(VGroup):
         self.add(left, body, right)
         self.decor = VGroup(left, right, *body[1:])  # everything but the entries
         if dim_path:
-            self.size_label = number(len(values), dim_path, "int", size=size - 4, color=style.MUTED)
+            self.size_label = number(len(values), dim_path, "int", size=max(size - 4, SMALLEST), color=style.MUTED)
             self.add(self.size_label.next_to(self, DOWN, buff=0.12))
             self.decor.add(self.size_label)
 
@@ -266,6 +286,9 @@ class ProbabilityBars(VGroup):
                 name = label(e["name"], size=size, color=style.MUTED)
             else:
                 name = token_text(e["display"], e["token_path"], size=size)
+                if bare_mark(e["display"]):  # a full stop seen: larger, as far as the row's height allows
+                    grow = min(PUNCTUATION_GLYPH, 0.95 * row_height / name.height)
+                    name = token_text(e["display"], e["token_path"], size=size * max(grow, 1.0))
             bar = Rectangle(
                 width=max(bar_width * e["prob"] / top, 0.02),
                 height=row_height * 0.62,
@@ -274,9 +297,9 @@ class ProbabilityBars(VGroup):
                 fill_opacity=0.9,
             )
             if "statement" in e:
-                pct = statement(e["statement"], size=size - 2)
+                pct = statement(e["statement"], size=max(size - 2, SMALLEST))
             else:
-                pct = number(e["prob"], e["prob_path"], "percent", size=size - 2)
+                pct = number(e["prob"], e["prob_path"], "percent", size=max(size - 2, SMALLEST))
             y = -i * row_height
             name.move_to([-0.15 - name.width / 2, y, 0])
             bar.move_to([bar.width / 2, y, 0])
@@ -321,7 +344,7 @@ class AttentionGrid(VGroup):
                 if show_values and k <= q:
                     self.add(number(w, f"{path}[{q},{k}]", "value", size=cell * 18).move_to(sq))
         self.add(self.cells)
-        size = min(20, cell * 40)
+        size = max(SMALLEST, min(NUMBER, cell * 40))
         paths = token_paths or [""] * n
         self.row_labels = VGroup(
             *(
@@ -376,7 +399,7 @@ class TransformerStack(VGroup):
         self.blocks.arrange(RIGHT, buff=gap)
         self.add(self.blocks)
 
-    UPRIGHT_MIN_SIZE = 16  # the smallest legible type at 854×480
+    UPRIGHT_MIN_SIZE = SMALLEST  # the smallest legible type at 854×480
 
     def _upright(self, n_layer: int, block_w: float, height: float, gap: float) -> None:
         probe = label("Attention", size=20)

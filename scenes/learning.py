@@ -31,12 +31,25 @@ from manim import (
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import ProbabilityBars, TokenBox, claim, label, number, sentence, statement
+from scenes.components import (
+    HEADING,
+    NUMBER,
+    SMALLEST,
+    ProbabilityBars,
+    TokenBox,
+    claim,
+    label,
+    number,
+    sentence,
+    statement,
+)
 from scenes.pacing import cue, dim, said_by, spoken
 from scenes.speech import big, dec, pct, plain_quote, spoken_token
 from scenes.style import FONT
 
-RIGHT_X = 0.55  # the right panel's left edge
+RIGHT_X = 0.45  # the right panel's left edge
+PANEL = NUMBER  # the right panel's type: bars, tokens, ranks
+GHOST = 0.35  # the whole loss curve's opacity until the stages have drawn it over
 PROMPT_TAIL = 4  # prompt tokens shown before each greedy continuation
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
 GPT2 = {"params": "1.5 B", "trained": "40 GB of web text", "year": "2019"}
@@ -73,7 +86,7 @@ class Learning(TraceScene):
 
     def show_heading(self):
         meta = self.trace.meta
-        self.heading = sentence("How {model} learned its {n} weights", size=28,
+        self.heading = sentence("How {model} learned its {n} weights", size=HEADING,
                                 model=(meta["model"], "meta.model", "text"),
                                 n=(meta["n_params"], "meta.n_params", "comma"))  # fmt: skip
         self.fit_width(self.heading).to_edge(UP, buff=0.3)
@@ -82,47 +95,47 @@ class Learning(TraceScene):
         top = max(e["prob"] for s in self.stages for e in s["top"])  # one scale for every stage: bars grow
         entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"{self.path(k)}.top.{j}.display",
                     "prob_path": f"{self.path(k)}.top.{j}.prob"} for j, e in enumerate(self.stages[k]["top"])]  # fmt: skip
-        bars = ProbabilityBars(entries, bar_width=2.3, size=18, row_height=0.36, scale_to=top, ellipsis=False)
-        return bars.shift([RIGHT_X + 2.0 - bars.rows[0].bar.get_left()[0], 2.25 - bars.get_top()[1], 0])
+        bars = ProbabilityBars(entries, bar_width=2.2, size=PANEL, row_height=0.42, scale_to=top, ellipsis=False)
+        return bars.shift([RIGHT_X + 2.0 - bars.rows[0].bar.get_left()[0], 2.2 - bars.get_top()[1], 0])
 
     def stage_title(self, k: int):
-        title = statement(statements(self.trace)[f"learning.{k}.stage"], size=24, color=style.NEXT_SLOT)
-        return title.move_to([RIGHT_X, 2.75, 0], aligned_edge=LEFT)
+        title = statement(statements(self.trace)[f"learning.{k}.stage"], size=PANEL + 2, color=style.NEXT_SLOT)
+        return title.move_to([RIGHT_X, 2.65, 0], aligned_edge=LEFT)
 
     def final_share(self, k: int) -> VGroup:
         final = self.learn["final_top"]
         row = VGroup(
-            label("the shipped model's pick", size=18, color=style.MUTED),
-            TokenBox(final["display"], "info.learning.final_top.display", style.NEXT_SLOT, size=18, limit=10),
-            label("gets", size=18, color=style.MUTED),
-            number(self.stages[k]["final_top_prob"], f"{self.path(k)}.final_top_prob", "percent", size=18),
+            label("the shipped model's pick", size=SMALLEST, color=style.MUTED),
+            TokenBox(final["display"], "info.learning.final_top.display", style.NEXT_SLOT, size=SMALLEST, limit=10),
+            label("gets", size=SMALLEST, color=style.MUTED),
+            number(self.stages[k]["final_top_prob"], f"{self.path(k)}.final_top_prob", "percent", size=SMALLEST),
         ).arrange(RIGHT, buff=0.12)
-        return row.move_to([RIGHT_X, 0.25, 0], aligned_edge=LEFT)
+        return row.move_to([RIGHT_X, 0.0, 0], aligned_edge=LEFT)
 
     def greedy(self, k: int) -> VGroup:
         """The prompt's last tokens, then this stage's greedy continuation in the next-token colour."""
         t = self.trace
         n = len(t.token_ids)
         first = max(0, n - PROMPT_TAIL)
-        parts = [label("greedy:", size=18, color=style.MUTED)]
+        parts = [label("greedy:", size=PANEL, color=style.MUTED)]
         if first:
-            parts.append(label("…", size=18, color=style.MUTED))
-        parts += [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=18, limit=10)
+            parts.append(label("…", size=PANEL, color=style.MUTED))
+        parts += [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=PANEL, limit=10)
                   for i in range(first, n)]  # fmt: skip
         stage = self.stages[k]["greedy"]
-        parts += [TokenBox(d, f"{self.path(k)}.greedy.display.{j}", style.NEXT_SLOT, size=18, limit=10)
+        parts += [TokenBox(d, f"{self.path(k)}.greedy.display.{j}", style.NEXT_SLOT, size=PANEL, limit=10)
                   for j, d in enumerate(stage["display"])]  # fmt: skip
         row = VGroup(*parts).arrange(RIGHT, buff=0.08)
         self.fit_width(row)
-        return row.move_to([0, -2.05, 0])
+        return row.move_to([0, -1.95, 0])
 
     def judged(self, k: int):
-        line = statement(statements(self.trace)[f"learning.{k}.greedy"], size=18, color=style.MUTED)
-        return line.move_to([0, -2.55, 0])
+        line = statement(statements(self.trace)[f"learning.{k}.greedy"], size=SMALLEST, color=style.MUTED)
+        return self.fit_width(line).move_to([0, -2.6, 0])
 
     def queen(self, k: int):
         rank = self.stages[k]["queen_rank"]
-        return number(rank, f"{self.path(k)}.queen_rank", "comma", size=20, color=style.NEXT_SLOT)
+        return number(rank, f"{self.path(k)}.queen_rank", "comma", size=PANEL, color=style.NEXT_SLOT)
 
     # The loss curve.
     def build_axes(self):
@@ -133,33 +146,33 @@ class Learning(TraceScene):
         low = int(min(losses, default=3.0)) - 1 if losses else 2
         high = int(learn["uniform_loss"]) + 1
         tick = nice_step(steps / 4)
-        self.axes = Axes(x_range=[0, steps, tick], y_range=[low, high, 1], x_length=5.3, y_length=3.2, tips=False,
+        self.axes = Axes(x_range=[0, steps, tick], y_range=[low, high, 1], x_length=5.6, y_length=3.0, tips=False,
                          axis_config={"color": style.MUTED, "stroke_width": 2})  # fmt: skip
-        self.axes.move_to([-3.55, 0.65, 0])
+        self.axes.move_to([-3.5, 0.75, 0])
         ticks = VGroup()
         for x in range(0, steps + 1, tick):
-            ticks.add(label(f"{x:,}", size=18, color=style.MUTED).next_to(self.axes.c2p(x, low), DOWN, buff=0.1))
+            ticks.add(label(f"{x:,}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(x, low), DOWN, buff=0.1))
         self.step_ticks = ticks[:]
         for y in range(high, low, -2 if high - low > 5 else -1):  # (none at the corner, where step 0 is)
-            ticks.add(label(f"{y}", size=18, color=style.MUTED).next_to(self.axes.c2p(0, y), LEFT, buff=0.1))
+            ticks.add(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(0, y), LEFT, buff=0.1))
         names = VGroup(
-            label("validation loss", size=18, color=style.MUTED).next_to(self.axes.c2p(0, high), UP, buff=0.12),
-            label("step", size=18, color=style.MUTED).next_to(self.axes.c2p(steps, low), UP + LEFT, buff=0.1),
+            label("validation loss", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(0, high), UP, buff=0.12),
+            label("step", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(steps, low), UP + LEFT, buff=0.1),
         )
         names[0].align_to(self.axes, LEFT)
         uniform = DashedLine(self.axes.c2p(0, learn["uniform_loss"]), self.axes.c2p(steps, learn["uniform_loss"]),
                              color=style.MUTED, stroke_width=2)  # fmt: skip
-        uniform_label = sentence("uniform guess: ln {V} = {u}", size=18, color=style.MUTED,
+        uniform_label = sentence("uniform guess: ln {V} = {u}", size=SMALLEST, color=style.MUTED,
                                  V=(learn["vocab_size"], "info.learning.vocab_size", "comma"),
                                  u=(learn["uniform_loss"], "info.learning.uniform_loss", "fixed2"))  # fmt: skip
         uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)
-        self.curve = VMobject(color=style.KEY, stroke_width=3)
+        self.curve = VMobject(color=style.KEY, stroke_width=3, stroke_opacity=GHOST)  # drawn faint, then stage by stage
         self.curve.set_points_as_corners([self.axes.c2p(c["step"], c["val_loss"]) for c in curve])
         self.chart = VGroup(self.axes, ticks, names, uniform, uniform_label)
 
     def loss_tag(self, k: int):
         stage = self.stages[k]
-        tag = number(stage["val_loss"], f"{self.path(k)}.val_loss", "fixed2", size=18, color=style.NEXT_SLOT)
+        tag = number(stage["val_loss"], f"{self.path(k)}.val_loss", "fixed2", size=PANEL, color=style.NEXT_SLOT)
         return tag.next_to(self.axes.c2p(stage["step"], stage["val_loss"]), UP + RIGHT, buff=0.08)
 
     def segment(self, a: int, b: int) -> VMobject:
@@ -178,8 +191,8 @@ class Learning(TraceScene):
         self.share = self.final_share(0)
         self.queen_head = label(f"{learn['analogy']['expression']}: “{learn['analogy']['target']}” ranks"
                                 if learn.get("analogy") else "king − man + woman: “queen” ranks",
-                                size=18, color=style.MUTED)  # fmt: skip
-        self.queen_head.move_to([RIGHT_X, -0.75, 0], aligned_edge=LEFT)
+                                size=SMALLEST, color=style.MUTED)  # fmt: skip
+        self.queen_head.move_to([RIGHT_X, -0.55, 0], aligned_edge=LEFT)
         self.ranks = VGroup()
         self.greedy_row, self.judged_line = self.greedy(0), self.judged(0)
         top = stage["top"][0]
@@ -224,17 +237,17 @@ class Learning(TraceScene):
             self.play(Create(self.rank_mark), run_time=0.8)
 
     def place_ranks(self):
-        self.ranks.arrange(RIGHT, buff=0.12).move_to([RIGHT_X, -1.2, 0], aligned_edge=LEFT)
+        self.ranks.arrange(RIGHT, buff=0.12).move_to([RIGHT_X, -1.0, 0], aligned_edge=LEFT)
         self.fit_right(self.ranks)
 
     def fit_right(self, mob):
-        room = 7.11 - style.FRAME_MARGIN - RIGHT_X
+        room = 7.11 - style.FRAME_MARGIN - mob.get_left()[0]
         if mob.width > room:
             mob.scale_to_fit_width(room, about_edge=LEFT)
 
     def show_training(self):
         learn, stage = self.learn, self.stages[0]
-        batch = sentence("one step: a batch of {b} tokens", size=18, color=style.MUTED,
+        batch = sentence("one step: a batch of {b} tokens", size=SMALLEST, color=style.MUTED,
                          b=(learn["batch_tokens"], "info.learning.batch_tokens", "comma"))  # fmt: skip
         batch.next_to(self.axes, DOWN, buff=0.5).align_to(self.axes, LEFT)
         uniform, uniform_label = self.chart[3], self.chart[4]
@@ -305,8 +318,10 @@ class Learning(TraceScene):
             if self.dot is None:
                 self.dot = Dot(self.axes.c2p(stage["step"], stage["val_loss"]), radius=0.08, color=style.NEXT_SLOT)
                 moves += [GrowFromCenter(self.dot), FadeIn(tag)]
-            else:
-                moves += [MoveAlongPath(self.dot, self.segment(k - 1, k)), ReplacementTransform(self.tag, tag)]
+            else:  # the dot draws the curve on from the last stage to this one
+                trail = self.segment(k - 1, k).set_stroke(style.KEY, 4)
+                moves += [MoveAlongPath(self.dot, self.segment(k - 1, k)), Create(trail),
+                          ReplacementTransform(self.tag, tag)]  # fmt: skip
             self.tag = tag
             n += 1
         self.play(*moves, run_time=said_by(self, n, 1.0))
@@ -340,8 +355,9 @@ class Learning(TraceScene):
                 say=f"So on stories it never saw, the loss fell from {dec(ev['first'], 1)} to {dec(ev['last'], 1)}. "
                 "Every point of this curve is the same model, only with better tuned weights.",
             )
-            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6)
-            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=said_by(self, 0, 1.5))
+            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6, opacity=1)
+            self.play(ShowPassingFlash(trail, time_width=0.5), self.curve.animate.set_stroke(opacity=1),
+                      run_time=said_by(self, 0, 1.5))  # fmt: skip
             cue(self, 1)  # a point travels the whole curve: the same model at every step, its weights better tuned
             walker = Dot(self.curve.get_start(), radius=0.06, color=style.NEXT_SLOT)
             self.play(MoveAlongPath(walker, self.curve), run_time=said_by(self, 1, 1.5))
@@ -356,7 +372,7 @@ class Learning(TraceScene):
                 f"landed near queen. In the shipped weights, queen is number {big(verdict.evidence['rank'])}.",
             )
             ranks = self.ranks[::2]  # queen's rank at each stage (arrows between them)
-            mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
+            mark = self.rank_mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
             self.play(Create(mark), run_time=0.6)
             for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage
                 self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)),
@@ -369,27 +385,25 @@ class Learning(TraceScene):
         t, learn = self.trace, self.learn
 
         def cell(text: str, color=style.TEXT):
-            return label(text, size=18, color=color)
+            return label(text, size=SMALLEST, color=color)
 
-        trained = (sentence("{n} tokens", size=18, n=(learn["tokens_seen"], "info.learning.tokens_seen", "comma"))
+        trained = (sentence("{n} tokens", size=SMALLEST, n=(learn["tokens_seen"], "info.learning.tokens_seen", "comma"))
                    if learn.get("tokens_seen") else cell(""))  # fmt: skip
         table = [
-            VGroup(cell(""), cell("parameters", style.MUTED), cell("trained on", style.MUTED)),
-            VGroup(cell("this model", style.NEXT_SLOT), number(t.meta["n_params"], "meta.n_params", "comma", size=18,
+            VGroup(cell(""), cell("weights", style.MUTED), cell("trained on", style.MUTED)),
+            VGroup(cell("this model", style.NEXT_SLOT), number(t.meta["n_params"], "meta.n_params", "comma", size=SMALLEST,
                    font=FONT), trained),
             VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"]), cell(GPT2["trained"])),
             VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.info["gpt3"]["total"], "info.gpt3.total", "billion",
-                   size=18, font=FONT), cell(GPT3["trained"])),
+                   size=SMALLEST, font=FONT), cell(GPT3["trained"])),
         ]  # fmt: skip
-        left, top = (RIGHT_X, 2.7) if learn.get("available") else (-3.1, 1.2)
+        left, top = (RIGHT_X - 0.45, 2.65) if learn.get("available") else (-3.1, 1.2)
         x = left
         for c in range(3):  # each column starts after the widest cell of the one before
             for r, row in enumerate(table):
-                row[c].move_to([x, top - 0.5 * r, 0], aligned_edge=LEFT)
+                row[c].move_to([x, top - 0.6 * r, 0], aligned_edge=LEFT)
             x += max(row[c].width for row in table) + 0.35
-        note = label("published figures; the same recipe, scaled up", size=18, color=style.MUTED)
-        note.move_to([left, top - 0.5 * len(table), 0], aligned_edge=LEFT)
-        group = VGroup(*table, note)
+        group = VGroup(*table)
         if learn.get("available"):
             self.fit_right(group)
         self.beat(
@@ -401,8 +415,12 @@ class Learning(TraceScene):
             "tokens. The recipe is the same: random weights, tuned by backpropagation. Scaled up, it writes far "
             "better text.",
         )
-        # the stage's bars and words give way to the table; queen's ranks and the continuation stay
-        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share")) if m is not None]
+        # the stage's bars, words and queen's ranks give way to the table; the curve and the continuation stay
+        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "queen_head", "ranks",
+                                                             "judged_line", "batch", "rank_mark")) if m is not None]  # fmt: skip
+        if learn.get("available"):  # the curve stays, its dashed line's words go: the table is the subject now
+            old.append(self.chart[4])
+        old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6)
         self.play(FadeIn(VGroup(table[0], table[1]), shift=0.1 * DOWN), run_time=1)
@@ -410,8 +428,10 @@ class Learning(TraceScene):
         self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
         cue(self, 2)
         self.play(FadeIn(table[3], shift=0.1 * DOWN), run_time=1)
-        cue(self, 3)
-        self.play(FadeIn(note, shift=0.1 * DOWN), run_time=1)
+        if learn.get("available"):  # the recipe is the same: the curve this model learned along is marked again
+            cue(self, 3)
+            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6, opacity=1)
+            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=1.5)
 
     def no_record(self):
         learn, t = self.learn, self.trace

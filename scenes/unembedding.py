@@ -14,7 +14,6 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
-    Dot,
     FadeIn,
     FadeOut,
     GrowArrow,
@@ -22,9 +21,9 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
-    MoveAlongPath,
     Rectangle,
     ReplacementTransform,
+    Square,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
@@ -33,7 +32,6 @@ from manim import (
     VGroup,
     always_redraw,
     config,
-    linear,
 )
 
 from model.claims import RULES, Statement, statements, temperature_bars, truncation_share
@@ -41,9 +39,14 @@ from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    HEADING,
+    LABEL,
+    NUMBER,
+    SMALLEST,
     ProbabilityBars,
     TokenBox,
     TokenRow,
+    TransformerStack,
     VectorColumn,
     WeightMatrix,
     claim,
@@ -54,7 +57,7 @@ from scenes.components import (
     token_text,
     with_symbols,
 )
-from scenes.pacing import cue, dim, said_by
+from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, pct, spoken_token
 
 BARS = 8
@@ -801,8 +804,17 @@ class TopKTopP(TraceScene):
             self.play(FadeIn(drawn), *done, run_time=0.7)
 
 
+RECAP_TOKENS = 6  # the prompt's last tokens the recap replays (an ellipsis chip stands for the ones before)
+RECAP_ENTRIES = 8  # entries of each token's vector drawn as a column of cells
+RECAP_BARS = 4  # next-token probabilities the last vector's scores become
+RECAP_LEFT = (-6.8, 1.2)  # the frame's x range where tokens, vectors and blocks flow downward
+CELL = 0.2  # a vector entry's cell
+RECAP_WIDTH, RECAP_GROW = 10.6, 1.35  # at the end the road grows to this width, by at most this factor
+
+
 class Recap(TraceScene):
-    """The lecture's ending: the whole road from this prompt to its drawn token, with its own numbers, and what
+    """The lecture's ending: the whole road replayed with this prompt's own tokens and vectors, chips becoming
+    columns, the columns passing through the blocks, the last one becoming the next token's bars; and what
     comes next."""
 
     TITLE = "Recap, and what comes next"
@@ -812,81 +824,109 @@ class Recap(TraceScene):
     RENDER_SECONDS = 4
 
     def construct(self):
+        self.show_road()
+        self.run_again()
+
+    def cells(self, values, x: float, top: float, scale: float) -> VGroup:
+        """A token's vector as a column of RECAP_ENTRIES cells, grey to white by size (no digits: a picture)."""
+        column = VGroup(*(Square(CELL, stroke_width=0.6, stroke_color=style.MUTED, fill_opacity=1,
+                                 fill_color=style.data_color(float(v), scale)) for v in values[:RECAP_ENTRIES]))  # fmt: skip
+        return column.arrange(DOWN, buff=0.02).move_to([x, top, 0], aligned_edge=UP)
+
+    def show_road(self):
         t = self.trace
-        last = len(t.token_ids) - 1
-        step = t.info["continuation"]["steps"][0]
-        sm = t.info["softmax"]
+        n = len(t.token_ids)
+        first = max(0, n - RECAP_TOKENS)
+        sm, step = t.info["softmax"], t.info["continuation"]["steps"][0]
         top = sm["ids"][0]
-        tokens = TokenRow(t.token_display, [f"info.tokens.display.{i}" for i in range(len(t.token_ids))],
-                          max_width=8.0, size=18)  # fmt: skip
-        if len(tokens) > 1:  # a long prompt: its tokens on one line, smaller, never under the type minimum
-            tokens = TokenRow(t.token_display[:8], [f"info.tokens.display.{i}" for i in range(8)], max_width=99,
-                              size=18)  # fmt: skip
-            tokens.add(label("…", size=18, color=style.MUTED).next_to(tokens, RIGHT, buff=0.1))
-        x = t["ln_final.hook_normalized"][last]
-        entries = {f"x{i}": (float(x[i]), f"ln_final.hook_normalized[{last},{i}]", "value") for i in range(3)}
-        stages = [
-            ("prompt", sentence("“{p}”", size=20, p=(t.prompt, "meta.settings.prompt", "cut40"))),
-            ("tokens", tokens),
-            ("vectors", sentence("{n} vectors of {d} numbers", size=20, n=(t.token_ids, "info.tokens.ids", "len"),
-                                 d=(t.meta["d_model"], "meta.d_model", "int"))),  # fmt: skip
-            ("attention, MLP", sentence("{L} layers: attention mixes the tokens, the MLP works on each", size=20,
-                                        L=(t.meta["n_layer"], "meta.n_layer", "int"))),  # fmt: skip
-            ("last vector", sentence("[{x0}, {x1}, {x2}, …]", size=20, **entries)),
-            ("probabilities", sentence("“{tok}” {p}, … over {v} tokens", size=20,
-                                       tok=(t.info["vocab_display"][str(top)], vocab_path(top), "text"),
-                                       p=(sm["probs"][0], "info.softmax.probs.0", "percent"),
-                                       v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))),  # fmt: skip
-            ("drawn token", sentence("“{tok}”, with {p} of the probability", size=20, color=style.NEXT_SLOT,
-                                     tok=(step["chosen_display"], "info.continuation.steps.0.chosen_display", "text"),
-                                     p=(step["chosen_prob"], "info.continuation.steps.0.chosen_prob", "percent"))),
-        ]  # fmt: skip
-        rows = VGroup()
-        for k, (name, what) in enumerate(stages):
-            y = 2.85 - k * 0.62
-            head = label(name, size=18, color=style.MUTED)
-            head.move_to([-2.5 - head.width / 2, y, 0])
-            what.move_to([-1.9 + what.width / 2, y, 0])
-            rows.add(VGroup(head, what))
-        self.fit_width(rows)
-        arrows = VGroup(*(Arrow([-2.2, rows[k].get_y() + 0.05, 0], [-2.2, rows[k + 1].get_y() - 0.05, 0], buff=0,
-                                stroke_width=2, color=style.MUTED, max_tip_length_to_length_ratio=0.25)
-                          for k in range(len(rows) - 1)))  # fmt: skip
+        self.prompt = sentence("“{p}”", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        self.fit_width(self.prompt).to_edge(UP, buff=0.3)
+        chips = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=NUMBER, limit=10)
+                 for i in range(first, n)]  # fmt: skip
+        lo, hi = RECAP_LEFT
+        self.chips = VGroup(*chips).arrange(RIGHT, buff=0.12)
+        if first:
+            self.chips.add_to_back(label("…", size=NUMBER, color=style.MUTED))
+            self.chips.arrange(RIGHT, buff=0.12)
+        self.fit_width(self.chips, hi - lo)
+        self.chips.move_to([(lo + hi) / 2, 2.45, 0])
+        embed, final = t["hook_embed"], t["ln_final.hook_normalized"]
+        scale_in = float(np.abs(embed[first:, :RECAP_ENTRIES]).max()) or 1.0
+        scale_out = float(np.abs(final[first:, :RECAP_ENTRIES]).max()) or 1.0
+        self.inputs = VGroup(*(self.cells(embed[i], c.get_x(), 1.98, scale_in) for i, c in zip(range(first, n), chips)))
+        self.stack = TransformerStack(t.meta["n_layer"], max_width=hi - lo, height=0.75, upright=True)
+        self.stack.blocks.move_to([(lo + hi) / 2, -0.3, 0])
+        if self.stack.legend is not None:
+            self.stack.legend.next_to(self.stack.blocks, RIGHT, buff=0.3).shift(0.15 * UP)
+        self.outputs = VGroup(
+            *(self.cells(final[i], c.get_x(), -0.85, scale_out) for i, c in zip(range(first, n), chips))
+        )
+        entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
+                    "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
+        self.bars = ProbabilityBars(entries, bar_width=2.0, size=NUMBER, row_height=0.48, ellipsis=False)
+        self.bars.move_to([4.6, -1.45, 0])
+        lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left() + 0.2 * LEFT, buff=0.1, stroke_width=3,
+                     color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.1)  # fmt: skip
+        self.drawn = VGroup(label("drawn", size=SMALLEST, color=style.MUTED),
+                            TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display",
+                                     style.NEXT_SLOT, size=NUMBER, limit=10)).arrange(RIGHT, buff=0.2)  # fmt: skip
+        self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
         self.beat(
             "The whole road",
             "From the prompt to the next token: every step, with this prompt's numbers.",
-            say=f"That is the whole road. The prompt became {len(t.token_ids)} tokens. Each token became a vector of "
+            say=f"That is the whole road. The prompt became {n} tokens. Each token became a vector of "
             f"{t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of attention and MLP reworked those vectors. "
             "The last vector then scored every token of the vocabulary. Softmax gave "
             f"{spoken_token(t.info['vocab_display'][str(top)])} {pct(sm['probs'][0])}. And the draw picked "
             f"{spoken_token(step['chosen_display'])}.",
         )
-        self.play(FadeIn(rows[0]))
-        for k in range(1, len(rows)):  # each step of the road as it is said
-            cue(self, k)
-            self.play(GrowArrow(arrows[k - 1]), FadeIn(rows[k], shift=DOWN * 0.2),
-                      run_time=max(0.8, 0.6 * said_by(self, k)))  # fmt: skip
+        self.play(FadeIn(self.prompt))
+        cue(self, 1)  # the prompt's words become chips
+        self.play(TransformFromCopy(self.prompt, self.chips), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # each chip gives its vector
+        self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.15),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)  # the vectors go through the blocks and come out changed
+        shown = [FadeIn(self.stack.blocks)] + ([FadeIn(self.stack.legend)] if self.stack.legend is not None else [])
+        self.play(*shown, run_time=0.6)
+        moving = self.inputs.copy()
+        self.add(moving)
+        mark = travel(self, self.stack.blocks, max(1.0, said_by(self, 3) - 2.0), buff=0.03)
+        self.play(dim(mark), *(Transform(m, o) for m, o in zip(moving, self.outputs)), run_time=1.2)
+        self.remove(moving)
+        self.add(self.outputs)
+        cue(self, 4)  # the last vector's scores
+        self.play(GrowArrow(lead), FadeIn(self.bars.rows[0].name, self.bars.rows[0].pct), run_time=0.8)
+        self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.bars.rows), lag_ratio=0.2),
+                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows[1:]), run_time=said_by(self, 4, 1.0))  # fmt: skip
+        cue(self, 5)
+        top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.play(Create(top_mark), run_time=0.6)
+        cue(self, 6)
+        self.play(dim(top_mark), FadeIn(self.drawn, shift=0.1 * UP), run_time=0.8)
+        self.lead = lead
+
+    def run_again(self):
+        appended = self.drawn[1].copy()
+        appended.next_to(self.chips, RIGHT, buff=0.12)
         nxt = VGroup(
-            label("Next: attention in depth", size=26),
-            label("how a head decides where to look:", size=18, color=style.MUTED),
-            label("queries, keys and values, head by head", size=18, color=style.MUTED),
+            label("Next: attention in depth", size=HEADING - 4),
+            label("how a head decides where to look:", size=LABEL, color=style.MUTED),
+            label("queries, keys and values, head by head", size=LABEL, color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).move_to([0, -2.2, 0])  # the closing card, centred under the road
-        # The drawn token joins the prompt's tokens: the road runs again from there.
-        appended = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT,
-                            size=18)  # fmt: skip
-        appended.next_to(tokens, RIGHT, buff=0.08)
+        VGroup(nxt, box).move_to([0, -1.45, 0])  # the closing card, under the road
         self.beat(
             "Next",
             "Next time: attention in depth.",
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        self.play(TransformFromCopy(rows[-1][1], appended), run_time=1.5)
-        runner = Dot(arrows[0].get_start(), radius=0.08, color=style.NEXT_SLOT)  # the road, run again from the top
-        road = Line(arrows[0].get_start(), arrows[-1].get_end())
-        self.play(MoveAlongPath(runner, road), run_time=max(1.0, said_by(self, 0) - 0.3), rate_func=linear)
-        self.remove(runner)
+        self.play(TransformFromCopy(self.drawn[1], appended), run_time=1.5)  # the drawn token joins the prompt
+        self.play(self.inputs.animate.set_opacity(0.35), run_time=max(0.5, said_by(self, 0) - 1.8))
         cue(self, 1)
-        self.play(Create(box), FadeIn(nxt))
+        old = VGroup(self.stack, self.outputs, self.bars, self.lead, self.drawn)
+        self.play(dim(old), run_time=0.6)  # (a removal would wait for the beat's words to end)
+        road = VGroup(self.chips, appended, self.inputs)  # what was read, and the token it gained, take the middle
+        wide = road.copy().scale(min(RECAP_GROW, RECAP_WIDTH / road.width), about_edge=UP).set_x(0)
+        self.play(road.animate.become(wide), Create(box), FadeIn(nxt), run_time=1.2)

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
+    BackgroundRectangle,
+    Circle,
     Create,
     FadeIn,
     FadeOut,
+    GrowFromEdge,
     LaggedStart,
     Line,
+    Rectangle,
+    ReplacementTransform,
+    Square,
     SurroundingRectangle,
+    Transform,
     TransformFromCopy,
     VGroup,
+    there_and_back,
 )
 
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    HEADING,
+    LABEL,
+    NUMBER,
+    SMALLEST,
     VectorColumn,
     WeightMatrix,
     claim,
@@ -30,7 +46,7 @@ from scenes.components import (
     statement,
     with_symbols,
 )
-from scenes.pacing import cue, dim, said_by
+from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec
 
 TERMS = 5  # products shown one by one before jumping to the full sum
@@ -216,10 +232,10 @@ class WeightsAndData(TraceScene):
         self.play(mark.animate.become(SurroundingRectangle(self.vector, buff=0.1, color=style.MUTED)), run_time=1.0)
 
 
-def shape_text(shape: list[int], path: str):
+def shape_text(shape: list[int], path: str, size: float = SMALLEST + 2):
     """A tally row's shape, every dimension (“9 × 2 × 256”), from the Trace at `path`.shape."""
     fields = {f"s{k}": (n, f"{path}.shape.{k}", "comma") for k, n in enumerate(shape)}
-    return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=18, **fields)
+    return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=size, **fields)
 
 
 DEFINITIONS = {  # one line per family, shown as it is named (the lecture has not taught attention yet)
@@ -246,8 +262,55 @@ SAID = {  # ... and said as a sentence while its row comes in
 }
 
 
+AREA_SIDE = 3.9  # frame units: the side of the square whose area is all of this model's weights
+GPT3_SIDE = 4.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
+ROW_GAP = 0.3  # between the families' squares
+ROW_BASE = -1.2  # the families' squares stand on this line
+ATTENTION_FAMILIES = {"key", "query", "value", "output"}
+
+
+def family_color(family: str):
+    if family in ATTENTION_FAMILIES:
+        return style.BLOCK_ATTENTION
+    if "projection" in family:
+        return style.BLOCK_MLP
+    return style.POSITIVE if "embedding" in family else style.MUTED
+
+
+def area_square(params: int, unit: float, color, matrices: int = 1) -> VGroup:
+    """A square whose area is `params` weights at `unit` frame units per weight's square root, divided into
+    its `matrices` equal tiles when they make a square grid (16 matrices: 4 × 4)."""
+    side = unit * math.sqrt(params)
+    square = Square(side, stroke_color=color, stroke_width=1.5, fill_color=color, fill_opacity=0.4)
+    grid = VGroup()
+    per = math.isqrt(matrices)
+    if per > 1 and per * per == matrices and side / per > 0.04:
+        for k in range(1, per):
+            at = -side / 2 + k * side / per
+            grid.add(Line([at, -side / 2, 0], [at, side / 2, 0]), Line([-side / 2, at, 0], [side / 2, at, 0]))
+        grid.set_stroke(style.BACKGROUND, 2.5)
+    return VGroup(square, grid)
+
+
+def family_name(name: str, width: float, size: float) -> VGroup:
+    """A family's name, broken after its hyphen onto two lines when one is wider than `width`."""
+    one = label(name, size=size, color=style.TEXT)
+    if one.width <= width or "-" not in name:
+        return VGroup(one)
+    head, tail = name.split("-", 1)
+    return VGroup(label(head + "-", size=size), label(tail, size=size)).arrange(DOWN, buff=0.04)
+
+
+def unstack(labels: Sequence, step: float) -> None:
+    """Labels in a row that would touch their neighbour: every other one moves a line lower."""
+    for a, b in zip(labels, labels[1:]):
+        if b.get_left()[0] < a.get_right()[0] + 0.1 and abs(a.get_y() - b.get_y()) < 1e-6:
+            b.shift(step * DOWN)
+
+
 class ParameterTally(TraceScene):
-    """The eight families of weights with real shapes and counts, the rest, and GPT-3 beside them."""
+    """Where the weights are: each family a square whose area is its count, tiled by its matrices; the rest;
+    all of them merged into the model's square, which then shrinks to its true size beside GPT-3's."""
 
     TITLE = "Counting the parameters"
     PART = "The weights"
@@ -261,156 +324,170 @@ class ParameterTally(TraceScene):
         self.compare_gpt3()
 
     def show_heading(self):
-        meta = self.trace.meta
+        meta, tally = self.trace.meta, self.trace.info["tally"]
         self.heading = sentence(
             "Where the {n} weights of {model} are",
-            size=30,
+            size=HEADING,
             n=(meta["n_params"], "meta.n_params", "comma"),
             model=(meta["model"], "meta.model", "text"),
         )
         self.fit_width(self.heading).to_edge(UP, buff=0.35)
         self.play(FadeIn(self.heading))
-        self.xs = [-6.4, -2.9, -0.9, 1.1, 4.3]  # family, shape, matrices, this model, GPT-3 (right edges 2-4)
-        self.y = 2.55
-        head = VGroup(
-            label("family", size=18, color=style.MUTED),
-            label("shape", size=18, color=style.MUTED),
-            label("matrices", size=18, color=style.MUTED),
-            label("weights", size=18, color=style.MUTED),
-        )
-        self.place(head, 0)
-        self.head = head
-        self.play(FadeIn(head))
-
-    def place(self, row: VGroup, index: int) -> VGroup:
-        y = self.y - 0.4 * index
-        for c, cell in enumerate(row):
-            if c == 0:
-                cell.move_to([self.xs[0], y, 0], aligned_edge=LEFT)
-            elif c == 1:
-                cell.move_to([self.xs[1], y, 0])
-            else:
-                cell.move_to([self.xs[c] + 0.9, y, 0], aligned_edge=RIGHT)
-        return row
+        self.unit = AREA_SIDE / math.sqrt(tally["total"])
+        drawn = [f for f in tally["families"] if not f.get("shared_with")]
+        self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
+                                for f in drawn))  # fmt: skip
+        self.squares.arrange(RIGHT, buff=ROW_GAP, aligned_edge=DOWN).move_to(ORIGIN).set_y(ROW_BASE, DOWN)
+        self.square_of = {f["family"]: sq for f, sq in zip(drawn, self.squares)}
 
     def show_families(self):
         tally = self.trace.info["tally"]
         meta = self.trace.meta
         self.beat(
             "Families",
-            "This model's weights come in {n} families of matrices.",
+            "This model's weights come in {n} families of matrices: each square's area is its count.",
             n=(tally["families"], "info.tally.families", "len"),
             say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? They come in "
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
-        rows = []
+        for sq in self.squares:
+            sq[0].set_fill(opacity=0)
+        self.play(LaggedStart(*(Create(sq[0]) for sq in self.squares), lag_ratio=0.15),
+                  run_time=said_by(self, -1, 1.0))  # fmt: skip
+        names, counts, self.labels = [], [], VGroup()
         for j, fam in enumerate(tally["families"]):
             p = f"info.tally.families.{j}"
-            shape = shape_text(fam["shape"], p)
-            if fam.get("shared_with"):
-                count = label("(tied)", size=18, color=style.MUTED)
+            sq = self.square_of.get(fam["shared_with"]) if fam.get("shared_with") else self.square_of[fam["family"]]
+            slot = sq.width + ROW_GAP - 0.1
+            name = family_name(fam["family"], slot, SMALLEST + 2).next_to(sq, UP, buff=0.12)
+            if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
+                name = label(f"= {fam['family']}", size=SMALLEST, color=style.MUTED).next_to(names[-len(names)],
+                                                                                           UP, buff=0.08)  # fmt: skip
+                count = None
             else:
-                count = number(fam["params"], f"{p}.params", "comma", size=18)
-            row = VGroup(
-                label(fam["family"], size=18, color=style.POSITIVE),
-                shape,
-                number(fam["matrices"], f"{p}.matrices", "comma", size=18),
-                count,
-            )
-            rows.append(self.place(row, j + 1))
-        self.play(FadeIn(rows[0], shift=0.1 * RIGHT), run_time=said_by(self, -1, 1.0))
-        # each family then gets a beat: its row is marked while its job is said (its definition the caption)
-        mark = None
-        for fam, row in zip(tally["families"], rows):
+                count = number(fam["params"], f"{p}.params", "comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                names.append(name)
+                counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
             said = SAID.get(fam["family"], f"Then the {fam['family']}.")
             if fam["family"] == "unembedding" and tally["tied"]:
                 said += " Here it reuses the embedding matrix, so it adds no weights."
-                words += " (tied: the embedding matrix again)"
+                words += " (tied to the embedding)"
             self.beat(fam["family"].capitalize(), words, static=True, say=said)
-            box = SurroundingRectangle(row, buff=0.05, color=style.NEXT_SLOT)
-            parts = [] if row is rows[0] else [FadeIn(row, shift=0.1 * RIGHT)]
-            parts.append(Create(box) if mark is None else mark.animate.become(box))
-            self.play(*parts, run_time=max(0.8, 0.6 * said_by(self)))  # the mark travels while the job is said
-            mark = mark or box
-        self.mark, self.rows = mark, rows
+            if count is not None:
+                unstack(counts, 0.34)
+            shown = [name] if count is None else [name, count]
+            self.labels.add(*shown)
+            mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
+            self.play(sq[0].animate.set_fill(opacity=0.4), FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark),
+                      run_time=max(0.8, 0.6 * said_by(self)))  # fmt: skip
+            self.play(dim(mark), run_time=0.4)
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
-        n_fam = len(tally["families"])
-        extra = []
-        for j, part in enumerate(tally["rest"]):
-            p = f"info.tally.rest.{j}"
-            shape = shape_text(part["shape"], p)
-            row = VGroup(
-                label(part["family"], size=18, color=style.MUTED),
-                shape,
-                label("", size=18),
-                number(part["params"], f"{p}.params", "comma", size=18),
-            )
-            extra.append(self.place(row, n_fam + 1 + j))
         rest = ", ".join(part["family"] for part in tally["rest"])
         self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones.")
-        fades = [FadeOut(self.mark)] if self.mark is not None else []
-        self.play(*fades, LaggedStart(*(FadeIn(r, shift=0.1 * RIGHT) for r in extra), lag_ratio=0.3),
+        self.play(FadeOut(self.labels), run_time=0.5)  # the families have been named: their room is the rest's
+        self.rest, lines = VGroup(), VGroup()
+        for j, part in enumerate(tally["rest"]):
+            p = f"info.tally.rest.{j}"
+            sq = area_square(part["params"], self.unit, style.MUTED)
+            line = VGroup(label(part["family"], size=SMALLEST + 2, color=style.MUTED), shape_text(part["shape"], p),
+                          number(part["params"], f"{p}.params", "comma", size=SMALLEST + 2))  # fmt: skip
+            line.arrange(RIGHT, buff=0.35)
+            self.rest.add(sq)
+            lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
+        lines.arrange(DOWN, buff=0.22, aligned_edge=LEFT).move_to([0, 2.0, 0])
+        self.play(LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines), lag_ratio=0.3),
                   run_time=said_by(self, -1, 1.0))  # fmt: skip
-        index = n_fam + 1 + len(extra)
-        total = self.place(
-            VGroup(
-                label("total", size=20),
-                label("", size=18),
-                number(tally["matrices"], "info.tally.matrices", "comma", size=20),
-                number(tally["total"], "info.tally.total", "comma", size=20, color=style.NEXT_SLOT),
-            ),
-            index,
-        )
-        rule = Line([self.xs[0], 0, 0], [self.xs[4] + 0.95, 0, 0], stroke_width=1, color=style.MUTED)
-        rule.set_y(self.y - 0.4 * index + 0.22)
         self.beat(
             "Total",
             "Together: {n}.",
             n=claim(statements(self.trace)["tally.total"]),
             say=f"Added up, that is {statements(self.trace)['tally.total'].text}.",
         )
-        counts = [r[3] for r in self.rows + extra if not getattr(r[3], "gptanim_static", False)]
-        self.play(Create(rule), FadeIn(VGroup(*total[:3])), run_time=0.8)
-        self.play(TransformFromCopy(VGroup(*counts), total[3]), run_time=said_by(self, -1, 1.5))  # the counts add up
-        self.total_index, self.total = index, total[3]
+        every = VGroup(*(sq[0] for sq in self.squares), *(sq[0] for sq in self.rest))
+        self.whole = Square(AREA_SIDE, stroke_color=style.NEXT_SLOT, stroke_width=2, fill_color=style.NEXT_SLOT,
+                            fill_opacity=0.3).move_to([0, -0.35, 0])  # fmt: skip
+        self.total = number(tally["total"], "info.tally.total", "comma", size=NUMBER + 8, color=style.NEXT_SLOT)
+        self.total.next_to(self.whole, DOWN, buff=0.2)
+        grids = VGroup(*(sq[1] for sq in self.squares))
+        self.play(FadeOut(VGroup(*(ln[1] for ln in lines))), FadeOut(grids), run_time=0.6)
+        self.play(ReplacementTransform(every, self.whole), run_time=said_by(self, -1, 1.2))  # the areas add up
+        self.play(FadeIn(self.total, shift=0.1 * UP), run_time=0.6)
 
     def compare_gpt3(self):
         gpt3 = self.trace.info["gpt3"]
-        head = label("GPT-3", size=18, color=style.NEXT_SLOT)
-        head.gptanim_static = True
-        head.move_to([self.xs[4] + 0.9, self.y, 0], aligned_edge=RIGHT)
-        ours = [fam["family"] for fam in self.trace.info["tally"]["families"]]  # GPT-3 has no gate-projection
-        cells = [
-            number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=18).move_to(
-                [self.xs[4] + 0.9, self.y - 0.4 * (ours.index(fam["family"]) + 1), 0], aligned_edge=RIGHT
-            )
-            for j, fam in enumerate(gpt3["families"])
-        ]
-        total = number(gpt3["total"], "info.gpt3.total", "comma", size=20, color=style.NEXT_SLOT)
-        total.move_to([self.xs[4] + 0.9, self.y - 0.4 * self.total_index, 0], aligned_edge=RIGHT)
+        st = statements(self.trace)
         self.beat(
             "GPT-3",
-            "GPT-3 (published sizes): {m} such matrices, {x}.",
+            "GPT-3 (published sizes) has {x}.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
-            m=(gpt3["matrices"], "info.gpt3.matrices", "comma"),
-            x=claim(statements(self.trace)["tally.gpt3"]),
+            x=claim(st["tally.gpt3"]),
             say=f"GPT-3 has the same families, only far bigger. From its published sizes, that makes "
             f"{big(gpt3['total'])} weights. Counted the way GPT-3 is counted, this model's families hold "
-            f"{big(self.trace.info['tally']['matrix_params'])}. So GPT-3 has "
-            f"{statements(self.trace)['tally.gpt3'].text}.",
+            f"{big(self.trace.info['tally']['matrix_params'])}. So GPT-3 has {st['tally.gpt3'].text}.",
         )
-        # GPT-3's total counts its eight families only: this model's count beside it is of the same families
-        same = statement(statements(self.trace)["tally.families"], size=18, color=style.MUTED)
-        self.fit_width(same).next_to(total, DOWN, buff=0.35).align_to(total, RIGHT)
-        self.play(FadeIn(head), LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in cells), lag_ratio=0.2),
-                  run_time=said_by(self, 0, 2.0))  # fmt: skip
+        big_sq = Square(GPT3_SIDE).move_to([2.4, -0.55, 0])
+        speck_side = GPT3_SIDE * math.sqrt(self.trace.info["tally"]["total"] / gpt3["total"])
+        speck = self.whole.copy().set_stroke(width=0).scale(speck_side / AREA_SIDE).move_to([-4.4, -1.2, 0])
+        strips, names = self.gpt3_strips(big_sq)
+        self.play(Transform(self.whole, speck), FadeOut(self.total),
+                  LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=0.8)
         cue(self, 1)
-        self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        title = VGroup(
+            label("GPT-3", size=LABEL, color=style.NEXT_SLOT),
+            number(gpt3["total"], "info.gpt3.total", "comma", size=NUMBER + 6, color=style.NEXT_SLOT),
+            sentence("in {m} matrices", size=SMALLEST, m=(gpt3["matrices"], "info.gpt3.matrices", "comma")),
+        )
+        title.arrange(DOWN, buff=0.1).move_to(big_sq)  # fmt: skip
+        title[0].gptanim_static = True
+        plate = BackgroundRectangle(title, color=style.BACKGROUND, fill_opacity=0.85, buff=0.15)
+        self.play(dim(names), run_time=0.6)  # (a removal would wait for the beat's words to end)
+        mark = travel(self, strips, max(1.0, said_by(self, 1) - 1.2))  # the families added up, strip by strip
+        self.play(dim(mark), FadeIn(plate), FadeIn(title, shift=0.1 * UP), run_time=1.0)
         cue(self, 2)
-        self.play(FadeIn(same, shift=0.1 * UP), run_time=1.0)
+        ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(self.whole)
+        ours = VGroup(
+            label(self.trace.meta["model"], size=LABEL, color=style.NEXT_SLOT),
+            number(self.trace.info["tally"]["total"], "info.tally.total", "comma", size=NUMBER),
+        )
+        ours.arrange(DOWN, buff=0.1).next_to(ring, UP, buff=0.25)  # fmt: skip
+        ours[0].gptanim_static = True
+        same = statement(st["tally.families"], size=SMALLEST + 2, color=style.MUTED)
+        self.fit_width(same).next_to(self.heading, DOWN, buff=0.3)
+        self.play(Create(ring), FadeIn(ours, shift=0.1 * UP), FadeIn(same), run_time=said_by(self, 2, 1.0))
         cue(self, 3)
-        self.play(*(Create(SurroundingRectangle(m, buff=0.06, color=style.NEXT_SLOT)) for m in (same, total)),
-                  run_time=0.8)  # the two counts of the same families side by side  # fmt: skip
+        self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
+
+    def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:
+        """GPT-3's families as strips of its square, each as tall as its share; each named with its count,
+        inside its strip where that fits, else beside the square."""
+        gpt3 = self.trace.info["gpt3"]
+        top, width = big_sq.get_top()[1], big_sq.width
+        strips, names, outside = VGroup(), VGroup(), []
+        for j, fam in enumerate(gpt3["families"]):
+            h = GPT3_SIDE * fam["params"] / gpt3["total"]
+            color = family_color(fam["family"])
+            strip = Rectangle(width=width, height=max(h, 0.01), stroke_color=color, stroke_width=1,
+                              fill_color=color, fill_opacity=0.45)  # fmt: skip
+            strip.move_to([big_sq.get_x(), top - h / 2, 0])
+            top -= h
+            strips.add(strip)
+            name = label(fam["family"], size=SMALLEST)
+            count = number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=SMALLEST)
+            one = VGroup(name, count).arrange(RIGHT, buff=0.25)
+            if one.width < width - 0.2 and h > one.height + 0.06:
+                names.add(one.move_to(strip))
+            elif h > 2 * one.height + 0.1:
+                names.add(VGroup(name, count).arrange(DOWN, buff=0.06).move_to(strip))
+            else:
+                two = VGroup(name, count).arrange(DOWN, buff=0.04, aligned_edge=LEFT)
+                outside.append(two.next_to(strip, RIGHT, buff=0.25))
+                names.add(two)
+        for a, b in zip(outside, outside[1:]):  # beside the square, one under the other
+            if b.get_top()[1] > a.get_bottom()[1] - 0.08:
+                b.next_to(a, DOWN, buff=0.08, aligned_edge=LEFT)
+        return strips, names

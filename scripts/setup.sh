@@ -13,8 +13,9 @@ CHECK=0
 
 # The presenter (Qt for Python, in the venv) needs Qt's X11 (xcb), OpenGL and sound libraries; the tests
 # run it under Xvfb, press keys with xdotool and read the handout with pdftotext (poppler-utils).
+# tesseract-ocr reads the words on rendered frames back (bench/screen_words.py).
 QT_PACKAGES="libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libpulse0 libx11-xcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxrandr2"
-APT_PACKAGES=${GPTANIM_APT_PACKAGES:-"libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm fonts-wqy-microhei fonts-symbola chromium $QT_PACKAGES xvfb xdotool poppler-utils"}
+APT_PACKAGES=${GPTANIM_APT_PACKAGES:-"libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-extra dvisvgm fonts-wqy-microhei fonts-symbola chromium $QT_PACKAGES xvfb xdotool poppler-utils tesseract-ocr"}
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 REVEAL_VERSION=6.0.1

@@ -49,6 +49,7 @@ def render(scene_cls, trace_path: Path, media: Path):
     try:
         with tempconfig(options):
             scene = scene_cls()
+            scene.ever_shown = record_texts(scene)
             scene.render()
             check_pacing(scene)
             scene.captions = captions
@@ -58,6 +59,19 @@ def render(scene_cls, trace_path: Path, media: Path):
     finally:
         scenes.base.sentence = make_caption
     return scene
+
+
+def record_texts(scene) -> dict[int, Text]:
+    """Every Text the scene puts on screen, from now to its end (by id): what it showed and later took away."""
+    seen, add = {}, scene.add
+
+    def recording(*mobjects):
+        for mob in mobjects:
+            seen.update((id(m), m) for m in mob.get_family() if isinstance(m, Text))
+        return add(*mobjects)
+
+    scene.add = recording
+    return seen
 
 
 def check_pacing(scene) -> None:
@@ -94,9 +108,10 @@ def texts(scene) -> list[Text]:
     return out
 
 
-def check_numbers(scene, trace) -> dict[str, int]:
+def check_numbers(scene, trace, ever: bool = False) -> dict[str, int]:
     """Every number, token and statement on screen equals its Trace value; untagged digits only in
-    static labels; characterising words only inside statements, whose evidence must hold.
+    static labels; characterising words only inside statements, whose evidence must hold. With `ever`, the
+    tagged numbers, tokens and statements of every text the scene showed and took away are checked too.
 
     Returns how many tagged numbers, tokens and statements were checked.
     """
@@ -104,6 +119,8 @@ def check_numbers(scene, trace) -> dict[str, int]:
     on_screen = texts(scene)
     shown_ids = {id(t) for t in on_screen}
     earlier = [c for c in getattr(scene, "captions", []) if id(c) not in shown_ids]  # captions of earlier beats
+    if ever:
+        earlier += [t for i, t in scene.ever_shown.items() if i not in shown_ids and getattr(t, "gptanim_text", "")]
     for t in on_screen + earlier:
         remaining = shown_text(t)
         for stmt in getattr(t, "gptanim_claims", []):
@@ -184,9 +201,10 @@ def check_contrast(scene) -> float:
     return lowest
 
 
-def shown_paths(scene) -> set[str]:
+def shown_paths(scene, ever: bool = False) -> set[str]:
+    """The Trace paths of the numbers and tokens on the last frame, or (`ever`) on any frame of the scene."""
     paths = set()
-    for t in texts(scene):
+    for t in list(scene.ever_shown.values()) if ever else texts(scene):
         paths |= {p for p, _ in getattr(t, "gptanim_numbers", [])}
         paths |= {p for p, _ in getattr(t, "gptanim_tokens", [])}
     return paths
@@ -200,6 +218,7 @@ def loaded_trace(path):
 
 CAP_HEIGHT = 0.73  # DejaVu's capital height, as a share of the invisible bar every struck text and number carries
 MIN_CAP_PX = 10  # at 854×480
+PICTURE_CAP_PX = 12  # issue 30's minimum, asked of the scenes redrawn as pictures so far (see their tests)
 
 
 def check_text_size(scene, min_px: float = MIN_CAP_PX, height_px: int = 480) -> None:

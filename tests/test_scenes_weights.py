@@ -7,6 +7,8 @@ import pytest
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData
 from tests.scenecheck import (
+    MIN_CAP_PX,
+    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -22,10 +24,10 @@ from tests.scenecheck import (
 @pytest.mark.parametrize("case", ["default", "12-layer"])
 def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path):
     scene = render(scene_cls, scene_traces[case], tmp_path)
-    counts = check_numbers(scene, loaded_trace(scene_traces[case]))
+    counts = check_numbers(scene, loaded_trace(scene_traces[case]), ever=True)  # the ones it showed and took away too
     assert counts["numbers"] > 10
     check_layout(scene)
-    check_text_size(scene)
+    check_text_size(scene, PICTURE_CAP_PX if scene_cls is ParameterTally else MIN_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)
 
@@ -45,7 +47,8 @@ def test_partial_sums_end_at_the_query_value(scene_traces, tmp_path):
 def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
     scene = render(ParameterTally, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
+    check_numbers(scene, tr, ever=True)  # each family's count, shown while it is named, is the Trace's
+    paths = shown_paths(scene, ever=True)
     assert {"info.tally.total", "info.gpt3.total", "info.gpt3.matrices", "meta.n_params"} <= paths
     for j, fam in enumerate(tr.info["tally"]["families"]):
         assert f"info.gpt3.families.{j}.params" in paths
