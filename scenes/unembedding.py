@@ -473,23 +473,23 @@ class Temperature(TraceScene):
     SUMMARY = "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures."
     RENDER_SECONDS = 18
 
-    SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
-    DIAL_X, DIAL_BOTTOM, DIAL_STEP = 4.9, -2.1, 0.8  # the T scale on the right: x, where T = 0 is, height per 1
+    LOW, HIGH = 0.2, 5.0  # where the sweep turns the knob down to, then up to
+    SLIDER_X, SLIDER_Y, SLIDER_STEP = -3.2, 3.0, 1.9  # the T slider along the top: where T = 0 is, its height, per 1
+    BAR_X, BAR_W, ROW = -3.4, 7.0, 0.5  # where the bars start, a bar of 100%, one row's height
 
-    def dial_y(self, temperature: float) -> float:
-        return self.DIAL_BOTTOM + temperature * self.DIAL_STEP
+    def slider_x(self, temperature: float) -> float:
+        return self.SLIDER_X + min(temperature, self.HIGH) * self.SLIDER_STEP
 
-    def dial(self) -> VGroup:
-        """The knob: a scale of T from 0 to 5 on the right, along which the current T moves."""
-        axis = Line([self.DIAL_X, self.dial_y(0), 0], [self.DIAL_X, self.dial_y(5), 0], color=style.MUTED,
-                    stroke_width=2)  # fmt: skip
+    def slider(self) -> VGroup:
+        """The knob: a scale of T from 0 to 5 along the top of the frame, along which the current T moves."""
+        y = self.SLIDER_Y
+        axis = Line([self.slider_x(0), y, 0], [self.slider_x(self.HIGH), y, 0], color=style.MUTED, stroke_width=3)
         ticks = VGroup()
-        for v in range(6):
-            ticks.add(Line([self.DIAL_X - 0.08, self.dial_y(v), 0], [self.DIAL_X + 0.08, self.dial_y(v), 0],
-                           color=style.MUTED, stroke_width=2))  # fmt: skip
-            ticks.add(label(str(v), size=18, color=style.MUTED).next_to(ticks[-1], LEFT, buff=0.1))
-        name = label("temperature", size=18, color=style.TEMPERATURE).next_to(axis, UP, buff=0.2)
-        return VGroup(axis, ticks, name)
+        for v in range(int(self.HIGH) + 1):
+            tick = Line([self.slider_x(v), y - 0.1, 0], [self.slider_x(v), y + 0.1, 0], color=style.MUTED,
+                        stroke_width=3)  # fmt: skip
+            ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, DOWN, buff=0.08))
+        return VGroup(axis, ticks)
 
     def construct(self):
         self.show_formula()
@@ -498,15 +498,15 @@ class Temperature(TraceScene):
         self.three_continuations()
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=44).to_edge(UP, buff=0.3)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=60).move_to([0, 0.6, 0])
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
             "Temperature",
             "Temperature T divides every logit before the softmax.",
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
-        self.dial_mob = self.dial()
-        self.play(FadeIn(self.formula), FadeIn(self.dial_mob))
+        self.slider_mob = self.slider()
+        self.play(FadeIn(self.formula), FadeIn(self.slider_mob))
         cue(self, 1)
         mark = SurroundingRectangle(self.formula, buff=0.12, color=style.TEMPERATURE)
         self.play(Create(mark), run_time=0.8)
@@ -534,14 +534,16 @@ class Temperature(TraceScene):
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                               {"probs": shown})  # fmt: skip
         entries.append(rest)
-        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.44, scale_to=1.0, ellipsis=False)
-        bars.shift([-2.6 - bars.rows[0].bar.get_left()[0], 1.75 - bars.get_top()[1], 0])
-        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.1).rotate(PI / 2)
-        marker.move_to([self.DIAL_X + 0.18, self.dial_y(min(temperature, 5.0)), 0])
-        t_label = VGroup(marker, label(f"T = {temperature:g}", size=24, color=style.TEMPERATURE))
-        t_label[1].next_to(marker, RIGHT, buff=0.1)
-        total_line = sentence("total {t}", size=18, color=style.MUTED, t=claim(total))
-        total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
+        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=LABEL, row_height=self.ROW, scale_to=1.0,
+                               ellipsis=False)  # fmt: skip
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], 2.15 - bars.rows[0].get_y(), 0])
+        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
+        marker.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
+        t_label = VGroup(marker, label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE))
+        t_label[1].next_to(marker, UP, buff=0.06)
+        t_label[1].shift(LEFT * max(0.0, t_label[1].get_right()[0] - (config.frame_width / 2 - 0.2)))  # stays in frame
+        total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
+        total_line.next_to(bars, DOWN, buff=0.18).align_to(bars.rows[0].bar, LEFT)
         return VGroup(bars, t_label, total_line)
 
     def sweep(self):
@@ -556,11 +558,13 @@ class Temperature(TraceScene):
             say=f"At a temperature of one, nothing changes. {spoken_token(name, True)} keeps its "
             f"{pct(softmax(self.trace['logits'], 1.0)[top])}.",
         )
-        self.play(FadeIn(self.bars), dim(self.mark), run_time=said_by(self, 0, 1.0))
+        corner = self.formula.copy().scale(0.6).to_corner(UP + LEFT, buff=0.25)
+        self.play(FadeIn(self.bars), self.formula.animate.become(corner), dim(self.mark),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         self.play(Create(first := SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)),
                   run_time=0.8)  # fmt: skip
-        (low, _), (high, _), (end, last) = self.SWEEP[1:]
+        low, high = self.LOW, self.HIGH
         self.beat(
             "Low and high T",
             "Lower T sharpens the distribution; higher T flattens it towards uniform.",
@@ -571,32 +575,33 @@ class Temperature(TraceScene):
         self.play(dim(first), tracker.animate.set_value(low), run_time=said_by(self, 1, 2.0))
         cue(self, 2)
         self.play(tracker.animate.set_value(high), run_time=said_by(self, 3, 2.5))
-        self.play(tracker.animate.set_value(end), run_time=last)
-        self.bars.clear_updaters()
         self.tracker = tracker
 
     def zero(self):
-        zero = self.bars_at(0.0)
         top = self.top_ids()[0]
-        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
-        argmax = sentence(
-            "argmax: “{tok}”, the largest logit ({x}), every time",
-            size=20,
-            color=style.NEXT_SLOT,
-            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
-            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
-        ).next_to(zero[2], DOWN, buff=0.3)
-        argmax.align_to(zero[0].rows[0].bar, LEFT)
         self.beat(
             "T = 0",
             "T = 0 means: always the most likely token (the argmax).",
-            say="At a temperature of zero, all the probability goes to the likeliest token. "
+            say="Now turn it all the way down, to zero. All the probability goes to the likeliest token. "
             f"{spoken_token(self.trace.info['vocab_display'][str(top)], start=True)} is picked every time.",
         )
-        self.play(ReplacementTransform(self.bars, zero), run_time=said_by(self, 0, 1.5))
+        self.play(self.tracker.animate.set_value(0.0), run_time=said_by(self, 0, 1.5))  # arrives as "zero" is said
+        self.bars.clear_updaters()
+        zero = self.bars
+        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
+        argmax = sentence(
+            "argmax: “{tok}”, the largest logit ({x}), every time",
+            size=LABEL,
+            color=style.NEXT_SLOT,
+            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
+            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
+        )
+        self.fit_width(argmax.move_to(zero[2], aligned_edge=LEFT))
         cue(self, 1)
-        self.play(Create(pick), FadeIn(argmax))
-        self.zero_parts = [zero, pick, argmax, self.dial_mob]
+        self.play(Create(pick), zero[0].rows[0].animate.set_color(style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(ReplacementTransform(zero[2], argmax))
+        self.zero_parts = [zero[0], zero[1], pick, argmax, self.slider_mob]
 
     def three_continuations(self):
         t = self.trace
@@ -604,31 +609,32 @@ class Temperature(TraceScene):
         for c, run in enumerate(t.info["comparisons"]):
             head = sentence(
                 "T = {T}",
-                size=24,
+                size=HEADING,
                 color=style.TEMPERATURE,
                 T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"),
             )
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=11.0, size=18, first_hue=len(t.token_ids))
-            judged = statement(statements(t)[f"comparisons.{c}"], size=18, color=style.MUTED)
+            row = TokenRow(displays, paths, max_width=11.2, size=LABEL, first_hue=len(t.token_ids))
+            judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
-        columns.arrange(DOWN, buff=0.3, aligned_edge=LEFT)  # one row per temperature, the frame's full width
+        columns.arrange(DOWN, buff=0.35, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
-        prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(self.formula, DOWN, buff=0.3)  # under the formula, which stays on screen
-        room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
+        prompt = sentence("“{p}” …", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        prompt.to_corner(UP + LEFT, buff=0.35)  # in the formula's corner: the formula has done its work
+        room = prompt.get_bottom()[1] - 0.25 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
-        columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
+        columns.next_to(prompt, DOWN, buff=0.25).to_edge(LEFT, buff=0.4)
         self.beat(
             "Three temperatures",
-            "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
+            "One prompt at three temperatures (seed {s}), each judged by the model's ranks.",
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
             say=self.comparison_words(),
         )
-        self.play(*(FadeOut(m) for m in self.zero_parts), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
+        self.play(*(FadeOut(m) for m in [*self.zero_parts, self.formula]), FadeIn(prompt),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col, shift=0.1 * DOWN), run_time=1.0)
