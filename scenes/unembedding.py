@@ -11,6 +11,7 @@ from manim import (
     PI,
     RIGHT,
     UP,
+    AnimationGroup,
     Arrow,
     Create,
     DashedLine,
@@ -303,7 +304,8 @@ class Softmax(TraceScene):
     SUMMARY = "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."
     RENDER_SECONDS = 7
 
-    WIDTH = 4.6  # a bar of this length is 100% once divided
+    WIDTH = 7.0  # a bar of this length is 100% once divided
+    X0, TOP, ROW = -3.2, 1.95, 0.48  # where the bars start, the first row's height, one row's height
 
     def construct(self):
         self.show_logits()
@@ -313,17 +315,18 @@ class Softmax(TraceScene):
 
     def show_logits(self):
         t, sm = self.trace, self.trace.info["softmax"]
-        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10) for i in sm["ids"]]
-        names.append(label("all other tokens", size=18, color=style.MUTED))
+        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, limit=10) for i in sm["ids"]]
+        names.append(label("all other tokens", size=LABEL, color=style.MUTED))
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
-        values = [number(x, f"info.softmax.logits.{r}", size=18) for r, x in enumerate(sm["logits"])]
-        self.table = BarRows(names[:-1], widths, values, colors)
+        values = [number(x, f"info.softmax.logits.{r}", size=NUMBER) for r, x in enumerate(sm["logits"])]
+        self.table = BarRows(names[:-1], widths, values, colors, x0=self.X0, top=self.TOP, row_height=self.ROW,
+                             value_x=self.X0 + self.WIDTH + 1.75)  # fmt: skip
         self.stages = [values]  # each set of numbers the bars take, in turn
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
-        self.head = label("logit x", size=18, color=style.MUTED)
+        self.head = label("logit x", size=LABEL, color=style.MUTED)
         self.place_head(self.head)
-        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).move_to([4.4, 2.4, 0])
-        self.steps = VGroup()
+        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).to_corner(UP + RIGHT, buff=0.2)
+        self.steps = VGroup()  # the worked step being said, at the top left (one at a time)
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
@@ -342,12 +345,16 @@ class Softmax(TraceScene):
         return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
 
     def step(self, text: str, **fields):
-        """One line of the worked steps, on the right under the formula."""
-        line = sentence(text, size=18, color=style.TEXT, static=True, **fields)  # the step numbers are static
-        line.next_to(self.steps if len(self.steps) else self.formula, DOWN, buff=0.35)
-        line.set_x(2.3 + line.width / 2)
-        self.steps.add(line)
+        """The line of the worked step now said, at the top left, in place of the one before."""
+        line = sentence(text, size=LABEL, color=style.TEXT, static=True, **fields)  # the step numbers are static
+        line.to_corner(UP + LEFT, buff=0.35)
         return line
+
+    def show_step(self, line):
+        """The step line changes: the one said before leaves upwards, the new one comes in under it."""
+        out = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # faded, not removed: no wait
+        self.steps = VGroup(line)
+        return AnimationGroup(*out, FadeIn(line, shift=0.3 * UP))
 
     def exponentiate(self):
         sm = self.trace.info["softmax"]
@@ -356,20 +363,20 @@ class Softmax(TraceScene):
         scale = self.WIDTH / max(max(exps), self.others_exp)
         bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
         values = self.table.values(
-            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=18) for r, e in enumerate(exps)]
+            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=NUMBER) for r, e in enumerate(exps)]
         )
         others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
-        head = self.place_head(label("e^(x − max)", size=18, color=style.MUTED))
+        head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
         line = self.step("1. e^(x − max), max = {m}", m=(sm["shift"], "info.softmax.shift", "value"))
         self.beat(
             "Exponentiate",
-            "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
+            "Subtracting the largest logit ({m}) first changes no probability.",
             m=(sm["shift"], "info.softmax.shift", "value"),
             say=f"Step one: subtract the largest logit, {dec(sm['shift'], 2)}, from every logit. That changes no "
             "probability, and keeps the numbers small. Then raise e to each. The top token now gets exactly one. "
             "All the other tokens of the vocabulary add up to the grey bar.",
         )
-        self.play(FadeIn(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(ReplacementTransform(self.head, head))
         cue(self, 2)
@@ -400,10 +407,10 @@ class Softmax(TraceScene):
                             fill_color=style.MUTED if k == n else style.BAR, fill_opacity=0.9)  # fmt: skip
             segments.add(seg.move_to([x + seg.width / 2, y, 0]))
             x += w
-        total_name = sentence("sum of all {v}", size=18, color=style.MUTED,
+        total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
                               v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
-        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=18, color=style.MUTED)
+        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
         line2 = self.step("2. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp"))
@@ -418,7 +425,7 @@ class Softmax(TraceScene):
             f"{pct(sm['probs'][0])}.",
         )
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(FadeIn(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
                   run_time=said_by(self, 1, 2.0))  # fmt: skip
@@ -426,12 +433,12 @@ class Softmax(TraceScene):
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
         others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
-        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=18)
+        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=NUMBER)
                                     for r, p in enumerate(probs)])  # fmt: skip
-        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=18,
+        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
-        head = self.place_head(label("probability", size=18, color=style.MUTED))
-        self.play(FadeIn(line3), ReplacementTransform(self.head, head))
+        head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
+        self.play(self.show_step(line3), ReplacementTransform(self.head, head))
         cue(self, 3)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
@@ -450,8 +457,8 @@ class Softmax(TraceScene):
         sm = self.trace.info["softmax"]
         n = len(sm["ids"])
         found = statements(self.trace)["softmax.total"]
-        total = sentence("shown + all others: {t}", size=18, color=style.TEXT, t=claim(found))
-        total.next_to(self.sum_label, DOWN, buff=0.3).set_x(self.table.x0 + total.width / 2 - 2.4)
+        total = sentence("shown + all others: {t}", size=LABEL, color=style.TEXT, t=claim(found))
+        total.to_corner(UP + LEFT, buff=0.35)  # in the worked step's place: the steps are done
         mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
                                     color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
@@ -462,7 +469,7 @@ class Softmax(TraceScene):
         )
         self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(FadeIn(total, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.5)
+        self.play(self.show_step(total), run_time=said_by(self, 1, 1.0) * 0.5)
 
 
 class Temperature(TraceScene):
