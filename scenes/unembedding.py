@@ -44,6 +44,7 @@ from scenes.components import (
     LABEL,
     NUMBER,
     SMALLEST,
+    TOKEN,
     ProbabilityBars,
     TokenBox,
     TokenRow,
@@ -87,7 +88,7 @@ class Unembedding(TraceScene):
     SUMMARY = "The last vector times the unembedding matrix gives one logit per token."
     RENDER_SECONDS = 7
 
-    ROWS, COLS = 6, 5
+    ROWS, COLS = 6, 4
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
 
     def construct(self):
@@ -101,12 +102,11 @@ class Unembedding(TraceScene):
         self.last = len(t.token_ids) - 1
         x = t["ln_final.hook_normalized"][self.last]
         self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=18
-        ).move_to([0.75, 1.05, 0])
-        self.vector.size_label.scale(18 / 14).next_to(self.vector[:-1], DOWN, buff=0.12)  # at the type minimum
+            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=NUMBER
+        ).move_to([0.75, 0.35, 0])
         norm = self.trace.words["norm"]
-        title = label("last vector", size=18, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 3.25, 0])
+        title = label("last vector", size=LABEL, color=style.MUTED)
+        self.vector_title = title.move_to([0.75, 2.75, 0])
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -124,11 +124,11 @@ class Unembedding(TraceScene):
         order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
         ids = [t.info["unembed_ids"][r] for r in order]
         W = t["weights.W_U_rows"][order]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=18)
+        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=NUMBER)
         matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
-        times = label("×", size=28).move_to((matrix.get_right() + self.vector.get_left()) / 2)
+        times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
         names = [
-            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
+            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
@@ -139,27 +139,27 @@ class Unembedding(TraceScene):
                 name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
         logits = [float(t["logits"][i]) for i in ids]
         widths, colors = logit_widths(logits, self.BAR_W)
-        values = [number(x, f"logits[{i}]", size=18) for x, i in zip(logits, ids)]
+        values = [number(x, f"logits[{i}]", size=NUMBER) for x, i in zip(logits, ids)]
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=28).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
-        head = with_symbols("$W_U$, one row per token", size=18, color=style.POSITIVE).move_to(
+        equals = label("=", size=HEADING).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
+        head = with_symbols("$W_U$, one row per token", size=LABEL, color=style.POSITIVE).move_to(
             [matrix.get_x(), self.vector_title.get_y(), 0]
         )
-        logit_head = label("logits", size=18, color=style.MUTED).move_to(
+        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
             [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
         )
         dims = sentence(
             "{v} rows × {d}",
-            size=18,
+            size=SMALLEST,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
             d=(t.meta["d_model"], "meta.d_model", "int"),
         ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
-            "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
+            "Each token has one row; its dot product with the vector is that token's logit.",
             say="The unembedding matrix has one row for every token of the vocabulary. Each row meets the "
             "vector in a dot product. The result is that token's score, its logit. "
             f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
@@ -184,16 +184,17 @@ class Unembedding(TraceScene):
             self.play(mark.animate.become(target), TransformFromCopy(matrix.grid[r][: self.COLS], row.value),
                       TransformFromCopy(names[r], row.name), GrowFromEdge(row.bar, LEFT), run_time=0.6)  # fmt: skip
         self.play(dim(mark), run_time=0.3)
-        self.names, self.matrix, self.logits = names, matrix, logits
+        self.names, self.matrix, self.logits, self.logit_head = names, matrix, logits, logit_head
+        self.matrix_parts = [head, times, dims, equals, mark, self.vector_mark]
 
     def whole_vocabulary(self):
-        """The bars sorted, then every logit of the vocabulary at once: how they spread, how many there are."""
+        """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
         t = self.trace
         logits = t["logits"].astype(np.float64)
         rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
         moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
         counts, edges = np.histogram(logits, bins=48)
-        width, height, x0, base = 11.0, 1.0, -5.5, -2.45
+        width, height, x0, base = 11.0, 1.2, -5.5, -2.2
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
         for c, left, right in zip(counts, edges[:-1], edges[1:]):
@@ -201,17 +202,17 @@ class Unembedding(TraceScene):
             bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
-        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=1.5, color=style.MUTED)
+        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=2, color=style.MUTED)
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
         ends = []
         for i, side in ((low, LEFT), (high, RIGHT)):
-            end = sentence("“{tok}” {x}", size=18, color=style.MUTED,
-                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "text"),
+            end = sentence("“{tok}” {x}", size=SMALLEST, color=style.MUTED,
+                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "cut16"),
                            x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
             ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
         count = sentence(
-            "all {v} logits: how many fall at each value",
-            size=18,
+            "all {v} logits",
+            size=SMALLEST,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
         ).next_to(axis, DOWN, buff=0.1)
@@ -219,7 +220,7 @@ class Unembedding(TraceScene):
         for i in (low, high):
             words = byte_note(t.info["vocab_display"][str(i)])
             if words:
-                notes.add(sentence(words, size=18, color=style.MUTED,
+                notes.add(sentence(words, size=SMALLEST, color=style.MUTED,
                                    b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
@@ -231,6 +232,11 @@ class Unembedding(TraceScene):
         )
         self.play(*moves, run_time=said_by(self, 0, 1.2))
         cue(self, 1)
+        done = [self.matrix, *self.names, *self.matrix_parts, self.vector, self.vector_title]
+        shown = VGroup(self.table, self.logit_head)
+        self.play(*(m.animate.set_opacity(0) for m in done), shown.animate.scale(1.2).move_to([0, 1.55, 0]),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)
         self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), FadeIn(count),
                   run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
@@ -238,23 +244,31 @@ class Unembedding(TraceScene):
         cue(self, 4)
         self.play(FadeIn(ends[0], shift=0.1 * UP))
         if len(notes):
-            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(bars, UP, buff=0.15).align_to(axis, LEFT)
-            if notes.get_top()[1] > self.matrix.get_bottom()[1] - 0.45:  # the histogram's low end is free
-                notes.next_to(axis, UP, buff=0.15).align_to(axis, LEFT).shift(UP * 0.2)
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(axis, UP, buff=0.15).align_to(axis, LEFT)
+            notes.shift(UP * max(0.0, bars[: len(bars) // 4].get_top()[1] + 0.1 - notes.get_bottom()[1]))
             self.play(FadeIn(notes))
-        self.ends, self.notes = ends, notes
+        self.spread = VGroup(axis, bars, count, *ends, notes)
 
     def why_last(self):
+        t = self.trace
+        first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
+        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
+                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        self.fit_width(chips).scale(min(1.6, 10.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
+        last = chips.boxes[-1]
+        arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
             "Why the last",
-            "In training every position predicts its own next token; to continue the text only the last one counts.",
+            "Training uses every position's scores; to continue the text, only the last one counts.",
             say="Every position gets scores like these, and training uses them all. To continue the text, only the "
             "last one counts.",
         )
-        self.play(Create(mark := SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        said = said_by(self, 0, 1.0)
+        self.play(FadeOut(self.spread), FadeIn(chips), run_time=0.3 * said)
+        mark = travel(self, chips.boxes, 0.7 * said)  # the eye goes along the positions as "every position" is said
         cue(self, 1)
-        self.play(mark.animate.set_stroke(width=7), run_time=0.8)
+        self.play(*(b.animate.fade(0.6) for b in chips.boxes[:-1]), GrowArrow(arrow), run_time=said_by(self, 1, 1.0))
+        self.play(mark.animate.set_stroke(width=7), run_time=0.6)
 
 
 class BarRows(VGroup):
