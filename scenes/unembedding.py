@@ -705,9 +705,9 @@ class TopKTopP(TraceScene):
         top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
-        self.base = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.4, ellipsis=True)
+        self.base = ProbabilityBars(entries, bar_width=5.0, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
-        others = sentence("all other tokens: {p}", size=18, color=style.MUTED,
+        others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
                           p=(t.info["softmax"]["others"], "info.softmax.others", "percent"))  # fmt: skip
         others.next_to(self.base.dots, RIGHT, buff=0.3)
         self.beat(
@@ -754,15 +754,15 @@ class TopKTopP(TraceScene):
             title = sentence("top-k, k = {k}", size=26, k=(demo["k"], "info.truncation.k", "int"))
         else:
             title = sentence("top-p, p = {p}", size=26, p=(demo["p"], "info.truncation.p", "float"))
-        note = sentence("keeps {n} tokens, which held {m}", size=18, color=style.MUTED,
+        note = sentence("keeps {n} tokens, which held {m}", size=SMALLEST, color=style.MUTED,
                         n=(part["kept"], f"{base}.kept", "comma"),
                         m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
         after = self.entries(part["top"][:kept], f"{base}.top")
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars(before, bar_width=3.0, size=20, row_height=0.44, ellipsis=True, scale_to=scale)
-        new = ProbabilityBars(after, bar_width=3.0, size=20, row_height=0.44, ellipsis=part["kept"] > kept,
+        old = ProbabilityBars(before, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
         title.move_to([x, 2.9, 0])
         note.next_to(title, DOWN, buff=0.2)
@@ -770,17 +770,15 @@ class TopKTopP(TraceScene):
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
-        share = statement(truncation_share(t, kind, self.SHOWN), size=18, color=style.MUTED)
-        if share.width > 6.7:
-            share.scale_to_fit_width(6.7)
-        share.next_to(old, DOWN, buff=0.3).set_x(x)
+        share = statement(truncation_share(t, kind, self.SHOWN), size=SMALLEST, color=style.MUTED)
+        share.move_to([0, -2.45, 0])  # across the frame, under both panels: one panel's share at a time
         drawn = sentence(
             "drawn: “{tok}”",
             size=22,
             color=style.NEXT_SLOT,
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
         )
-        drawn.next_to(share, DOWN, buff=0.3).set_x(x)
+        drawn.next_to(old, DOWN, buff=0.25).set_x(x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -791,7 +789,7 @@ class TopKTopP(TraceScene):
         if kind == "top_k":  # the full distribution moves into the first panel
             self.play(FadeIn(title), FadeOut(self.others), ReplacementTransform(self.base, old), run_time=1.2)
         else:
-            self.play(FadeIn(title), FadeIn(old), run_time=1.2)
+            self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), run_time=1.2)  # top-k's share gives way
         # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
         edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
         cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
@@ -817,6 +815,7 @@ class TopKTopP(TraceScene):
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
         self.play(FadeIn(share), run_time=0.5)
+        self.share = share
         if kind == "top_k":  # the first kept share, as it is said
             cue(self, 3)
             top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)

@@ -56,7 +56,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     assert counts["numbers"] + counts["tokens"] > 5
     check_layout(scene)
     check_text_size(scene)
-    if scene_cls in (Recap, Temperature, Softmax, Unembedding):  # redrawn as pictures: issue 30's larger minimum
+    if scene_cls in (Recap, Temperature, Softmax, Unembedding, TopKTopP):  # redrawn as pictures: 12 px
         check_cap_height(scene, PICTURE_CAP_PX)
     check_captions_clear(scene)
     check_narration(scene)
