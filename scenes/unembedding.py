@@ -11,6 +11,7 @@ from manim import (
     PI,
     RIGHT,
     UP,
+    AnimationGroup,
     Arrow,
     Create,
     DashedLine,
@@ -43,6 +44,7 @@ from scenes.components import (
     LABEL,
     NUMBER,
     SMALLEST,
+    TOKEN,
     ProbabilityBars,
     TokenBox,
     TokenRow,
@@ -86,7 +88,7 @@ class Unembedding(TraceScene):
     SUMMARY = "The last vector times the unembedding matrix gives one logit per token."
     RENDER_SECONDS = 7
 
-    ROWS, COLS = 6, 5
+    ROWS, COLS = 6, 4
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
 
     def construct(self):
@@ -100,12 +102,11 @@ class Unembedding(TraceScene):
         self.last = len(t.token_ids) - 1
         x = t["ln_final.hook_normalized"][self.last]
         self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=18
-        ).move_to([0.75, 1.05, 0])
-        self.vector.size_label.scale(18 / 14).next_to(self.vector[:-1], DOWN, buff=0.12)  # at the type minimum
+            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=NUMBER
+        ).move_to([0.75, 0.35, 0])
         norm = self.trace.words["norm"]
-        title = label("last vector", size=18, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 3.25, 0])
+        title = label("last vector", size=LABEL, color=style.MUTED)
+        self.vector_title = title.move_to([0.75, 2.75, 0])
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -123,11 +124,11 @@ class Unembedding(TraceScene):
         order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
         ids = [t.info["unembed_ids"][r] for r in order]
         W = t["weights.W_U_rows"][order]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=18)
+        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=NUMBER)
         matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
-        times = label("×", size=28).move_to((matrix.get_right() + self.vector.get_left()) / 2)
+        times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
         names = [
-            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.token_hue(r), limit=9)
+            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
@@ -138,27 +139,27 @@ class Unembedding(TraceScene):
                 name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
         logits = [float(t["logits"][i]) for i in ids]
         widths, colors = logit_widths(logits, self.BAR_W)
-        values = [number(x, f"logits[{i}]", size=18) for x, i in zip(logits, ids)]
+        values = [number(x, f"logits[{i}]", size=NUMBER) for x, i in zip(logits, ids)]
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=28).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
-        head = with_symbols("$W_U$, one row per token", size=18, color=style.POSITIVE).move_to(
+        equals = label("=", size=HEADING).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
+        head = with_symbols("$W_U$, one row per token", size=LABEL, color=style.POSITIVE).move_to(
             [matrix.get_x(), self.vector_title.get_y(), 0]
         )
-        logit_head = label("logits", size=18, color=style.MUTED).move_to(
+        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
             [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
         )
         dims = sentence(
             "{v} rows × {d}",
-            size=18,
+            size=SMALLEST,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
             d=(t.meta["d_model"], "meta.d_model", "int"),
         ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
-            "The unembedding matrix has one row per token: each row's dot product with the vector is that token's logit.",
+            "Each token has one row; its dot product with the vector is that token's logit.",
             say="The unembedding matrix has one row for every token of the vocabulary. Each row meets the "
             "vector in a dot product. The result is that token's score, its logit. "
             f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
@@ -183,16 +184,17 @@ class Unembedding(TraceScene):
             self.play(mark.animate.become(target), TransformFromCopy(matrix.grid[r][: self.COLS], row.value),
                       TransformFromCopy(names[r], row.name), GrowFromEdge(row.bar, LEFT), run_time=0.6)  # fmt: skip
         self.play(dim(mark), run_time=0.3)
-        self.names, self.matrix, self.logits = names, matrix, logits
+        self.names, self.matrix, self.logits, self.logit_head = names, matrix, logits, logit_head
+        self.matrix_parts = [head, times, dims, equals, mark, self.vector_mark]
 
     def whole_vocabulary(self):
-        """The bars sorted, then every logit of the vocabulary at once: how they spread, how many there are."""
+        """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
         t = self.trace
         logits = t["logits"].astype(np.float64)
         rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
         moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
         counts, edges = np.histogram(logits, bins=48)
-        width, height, x0, base = 11.0, 1.0, -5.5, -2.45
+        width, height, x0, base = 11.0, 1.2, -5.5, -2.2
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
         for c, left, right in zip(counts, edges[:-1], edges[1:]):
@@ -200,17 +202,17 @@ class Unembedding(TraceScene):
             bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
-        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=1.5, color=style.MUTED)
+        axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=2, color=style.MUTED)
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
         ends = []
         for i, side in ((low, LEFT), (high, RIGHT)):
-            end = sentence("“{tok}” {x}", size=18, color=style.MUTED,
-                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "text"),
+            end = sentence("“{tok}” {x}", size=SMALLEST, color=style.MUTED,
+                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "cut16"),
                            x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
             ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
         count = sentence(
-            "all {v} logits: how many fall at each value",
-            size=18,
+            "all {v} logits",
+            size=SMALLEST,
             color=style.MUTED,
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
         ).next_to(axis, DOWN, buff=0.1)
@@ -218,7 +220,7 @@ class Unembedding(TraceScene):
         for i in (low, high):
             words = byte_note(t.info["vocab_display"][str(i)])
             if words:
-                notes.add(sentence(words, size=18, color=style.MUTED,
+                notes.add(sentence(words, size=SMALLEST, color=style.MUTED,
                                    b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
@@ -230,6 +232,11 @@ class Unembedding(TraceScene):
         )
         self.play(*moves, run_time=said_by(self, 0, 1.2))
         cue(self, 1)
+        done = [self.matrix, *self.names, *self.matrix_parts, self.vector, self.vector_title]
+        shown = VGroup(self.table, self.logit_head)
+        self.play(*(m.animate.set_opacity(0) for m in done), shown.animate.scale(1.2).move_to([0, 1.55, 0]),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)
         self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), FadeIn(count),
                   run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
@@ -237,23 +244,31 @@ class Unembedding(TraceScene):
         cue(self, 4)
         self.play(FadeIn(ends[0], shift=0.1 * UP))
         if len(notes):
-            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(bars, UP, buff=0.15).align_to(axis, LEFT)
-            if notes.get_top()[1] > self.matrix.get_bottom()[1] - 0.45:  # the histogram's low end is free
-                notes.next_to(axis, UP, buff=0.15).align_to(axis, LEFT).shift(UP * 0.2)
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(axis, UP, buff=0.15).align_to(axis, LEFT)
+            notes.shift(UP * max(0.0, bars[: len(bars) // 4].get_top()[1] + 0.1 - notes.get_bottom()[1]))
             self.play(FadeIn(notes))
-        self.ends, self.notes = ends, notes
+        self.spread = VGroup(axis, bars, count, *ends, notes)
 
     def why_last(self):
+        t = self.trace
+        first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
+        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
+                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        self.fit_width(chips).scale(min(1.6, 10.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
+        last = chips.boxes[-1]
+        arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
             "Why the last",
-            "In training every position predicts its own next token; to continue the text only the last one counts.",
+            "Training uses every position's scores; to continue the text, only the last one counts.",
             say="Every position gets scores like these, and training uses them all. To continue the text, only the "
             "last one counts.",
         )
-        self.play(Create(mark := SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        said = said_by(self, 0, 1.0)
+        self.play(FadeOut(self.spread), FadeIn(chips), run_time=0.3 * said)
+        mark = travel(self, chips.boxes, 0.7 * said)  # the eye goes along the positions as "every position" is said
         cue(self, 1)
-        self.play(mark.animate.set_stroke(width=7), run_time=0.8)
+        self.play(*(b.animate.fade(0.6) for b in chips.boxes[:-1]), GrowArrow(arrow), run_time=said_by(self, 1, 1.0))
+        self.play(mark.animate.set_stroke(width=7), run_time=0.6)
 
 
 class BarRows(VGroup):
@@ -303,7 +318,8 @@ class Softmax(TraceScene):
     SUMMARY = "Logits to probabilities: exponentiate, add up, divide; the rest as one bar."
     RENDER_SECONDS = 7
 
-    WIDTH = 4.6  # a bar of this length is 100% once divided
+    WIDTH = 7.0  # a bar of this length is 100% once divided
+    X0, TOP, ROW = -3.2, 1.95, 0.48  # where the bars start, the first row's height, one row's height
 
     def construct(self):
         self.show_logits()
@@ -313,17 +329,18 @@ class Softmax(TraceScene):
 
     def show_logits(self):
         t, sm = self.trace, self.trace.info["softmax"]
-        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, limit=10) for i in sm["ids"]]
-        names.append(label("all other tokens", size=18, color=style.MUTED))
+        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, limit=10) for i in sm["ids"]]
+        names.append(label("all other tokens", size=LABEL, color=style.MUTED))
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
-        values = [number(x, f"info.softmax.logits.{r}", size=18) for r, x in enumerate(sm["logits"])]
-        self.table = BarRows(names[:-1], widths, values, colors)
+        values = [number(x, f"info.softmax.logits.{r}", size=NUMBER) for r, x in enumerate(sm["logits"])]
+        self.table = BarRows(names[:-1], widths, values, colors, x0=self.X0, top=self.TOP, row_height=self.ROW,
+                             value_x=self.X0 + self.WIDTH + 1.75)  # fmt: skip
         self.stages = [values]  # each set of numbers the bars take, in turn
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
-        self.head = label("logit x", size=18, color=style.MUTED)
+        self.head = label("logit x", size=LABEL, color=style.MUTED)
         self.place_head(self.head)
-        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).move_to([4.4, 2.4, 0])
-        self.steps = VGroup()
+        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).to_corner(UP + RIGHT, buff=0.2)
+        self.steps = VGroup()  # the worked step being said, at the top left (one at a time)
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
@@ -342,12 +359,16 @@ class Softmax(TraceScene):
         return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
 
     def step(self, text: str, **fields):
-        """One line of the worked steps, on the right under the formula."""
-        line = sentence(text, size=18, color=style.TEXT, static=True, **fields)  # the step numbers are static
-        line.next_to(self.steps if len(self.steps) else self.formula, DOWN, buff=0.35)
-        line.set_x(2.3 + line.width / 2)
-        self.steps.add(line)
+        """The line of the worked step now said, at the top left, in place of the one before."""
+        line = sentence(text, size=LABEL, color=style.TEXT, static=True, **fields)  # the step numbers are static
+        line.to_corner(UP + LEFT, buff=0.35)
         return line
+
+    def show_step(self, line):
+        """The step line changes: the one said before leaves upwards, the new one comes in under it."""
+        out = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # faded, not removed: no wait
+        self.steps = VGroup(line)
+        return AnimationGroup(*out, FadeIn(line, shift=0.3 * UP))
 
     def exponentiate(self):
         sm = self.trace.info["softmax"]
@@ -356,20 +377,20 @@ class Softmax(TraceScene):
         scale = self.WIDTH / max(max(exps), self.others_exp)
         bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
         values = self.table.values(
-            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=18) for r, e in enumerate(exps)]
+            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=NUMBER) for r, e in enumerate(exps)]
         )
         others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
-        head = self.place_head(label("e^(x − max)", size=18, color=style.MUTED))
+        head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
         line = self.step("1. e^(x − max), max = {m}", m=(sm["shift"], "info.softmax.shift", "value"))
         self.beat(
             "Exponentiate",
-            "Subtracting the largest logit first ({m}) changes no probability and keeps the numbers small.",
+            "Subtracting the largest logit ({m}) first changes no probability.",
             m=(sm["shift"], "info.softmax.shift", "value"),
             say=f"Step one: subtract the largest logit, {dec(sm['shift'], 2)}, from every logit. That changes no "
             "probability, and keeps the numbers small. Then raise e to each. The top token now gets exactly one. "
             "All the other tokens of the vocabulary add up to the grey bar.",
         )
-        self.play(FadeIn(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(ReplacementTransform(self.head, head))
         cue(self, 2)
@@ -400,10 +421,10 @@ class Softmax(TraceScene):
                             fill_color=style.MUTED if k == n else style.BAR, fill_opacity=0.9)  # fmt: skip
             segments.add(seg.move_to([x + seg.width / 2, y, 0]))
             x += w
-        total_name = sentence("sum of all {v}", size=18, color=style.MUTED,
+        total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
                               v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
-        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=18, color=style.MUTED)
+        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
         line2 = self.step("2. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp"))
@@ -418,7 +439,7 @@ class Softmax(TraceScene):
             f"{pct(sm['probs'][0])}.",
         )
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(FadeIn(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
                   run_time=said_by(self, 1, 2.0))  # fmt: skip
@@ -426,12 +447,12 @@ class Softmax(TraceScene):
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
         others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
-        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=18)
+        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=NUMBER)
                                     for r, p in enumerate(probs)])  # fmt: skip
-        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=18,
+        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
-        head = self.place_head(label("probability", size=18, color=style.MUTED))
-        self.play(FadeIn(line3), ReplacementTransform(self.head, head))
+        head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
+        self.play(self.show_step(line3), ReplacementTransform(self.head, head))
         cue(self, 3)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
@@ -450,8 +471,8 @@ class Softmax(TraceScene):
         sm = self.trace.info["softmax"]
         n = len(sm["ids"])
         found = statements(self.trace)["softmax.total"]
-        total = sentence("shown + all others: {t}", size=18, color=style.TEXT, t=claim(found))
-        total.next_to(self.sum_label, DOWN, buff=0.3).set_x(self.table.x0 + total.width / 2 - 2.4)
+        total = sentence("shown + all others: {t}", size=LABEL, color=style.TEXT, t=claim(found))
+        total.to_corner(UP + LEFT, buff=0.35)  # in the worked step's place: the steps are done
         mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
                                     color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
@@ -462,7 +483,7 @@ class Softmax(TraceScene):
         )
         self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(FadeIn(total, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.5)
+        self.play(self.show_step(total), run_time=said_by(self, 1, 1.0) * 0.5)
 
 
 class Temperature(TraceScene):
@@ -473,23 +494,23 @@ class Temperature(TraceScene):
     SUMMARY = "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures."
     RENDER_SECONDS = 18
 
-    SWEEP = [(1.0, 0.0), (0.2, 2.5), (5.0, 4.0), (2.0, 2.0)]  # (target T, seconds); ends on a stored T
-    DIAL_X, DIAL_BOTTOM, DIAL_STEP = 4.9, -2.1, 0.8  # the T scale on the right: x, where T = 0 is, height per 1
+    LOW, HIGH = 0.2, 5.0  # where the sweep turns the knob down to, then up to
+    SLIDER_X, SLIDER_Y, SLIDER_STEP = -3.2, 3.0, 1.9  # the T slider along the top: where T = 0 is, its height, per 1
+    BAR_X, BAR_W, ROW = -3.4, 7.0, 0.5  # where the bars start, a bar of 100%, one row's height
 
-    def dial_y(self, temperature: float) -> float:
-        return self.DIAL_BOTTOM + temperature * self.DIAL_STEP
+    def slider_x(self, temperature: float) -> float:
+        return self.SLIDER_X + min(temperature, self.HIGH) * self.SLIDER_STEP
 
-    def dial(self) -> VGroup:
-        """The knob: a scale of T from 0 to 5 on the right, along which the current T moves."""
-        axis = Line([self.DIAL_X, self.dial_y(0), 0], [self.DIAL_X, self.dial_y(5), 0], color=style.MUTED,
-                    stroke_width=2)  # fmt: skip
+    def slider(self) -> VGroup:
+        """The knob: a scale of T from 0 to 5 along the top of the frame, along which the current T moves."""
+        y = self.SLIDER_Y
+        axis = Line([self.slider_x(0), y, 0], [self.slider_x(self.HIGH), y, 0], color=style.MUTED, stroke_width=3)
         ticks = VGroup()
-        for v in range(6):
-            ticks.add(Line([self.DIAL_X - 0.08, self.dial_y(v), 0], [self.DIAL_X + 0.08, self.dial_y(v), 0],
-                           color=style.MUTED, stroke_width=2))  # fmt: skip
-            ticks.add(label(str(v), size=18, color=style.MUTED).next_to(ticks[-1], LEFT, buff=0.1))
-        name = label("temperature", size=18, color=style.TEMPERATURE).next_to(axis, UP, buff=0.2)
-        return VGroup(axis, ticks, name)
+        for v in range(int(self.HIGH) + 1):
+            tick = Line([self.slider_x(v), y - 0.1, 0], [self.slider_x(v), y + 0.1, 0], color=style.MUTED,
+                        stroke_width=3)  # fmt: skip
+            ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, DOWN, buff=0.08))
+        return VGroup(axis, ticks)
 
     def construct(self):
         self.show_formula()
@@ -498,15 +519,15 @@ class Temperature(TraceScene):
         self.three_continuations()
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=44).to_edge(UP, buff=0.3)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=60).move_to([0, 0.6, 0])
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
             "Temperature",
             "Temperature T divides every logit before the softmax.",
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
-        self.dial_mob = self.dial()
-        self.play(FadeIn(self.formula), FadeIn(self.dial_mob))
+        self.slider_mob = self.slider()
+        self.play(FadeIn(self.formula), FadeIn(self.slider_mob))
         cue(self, 1)
         mark = SurroundingRectangle(self.formula, buff=0.12, color=style.TEMPERATURE)
         self.play(Create(mark), run_time=0.8)
@@ -534,14 +555,16 @@ class Temperature(TraceScene):
             total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                               {"probs": shown})  # fmt: skip
         entries.append(rest)
-        bars = ProbabilityBars(entries, bar_width=4.5, size=20, row_height=0.44, scale_to=1.0, ellipsis=False)
-        bars.shift([-2.6 - bars.rows[0].bar.get_left()[0], 1.75 - bars.get_top()[1], 0])
-        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.1).rotate(PI / 2)
-        marker.move_to([self.DIAL_X + 0.18, self.dial_y(min(temperature, 5.0)), 0])
-        t_label = VGroup(marker, label(f"T = {temperature:g}", size=24, color=style.TEMPERATURE))
-        t_label[1].next_to(marker, RIGHT, buff=0.1)
-        total_line = sentence("total {t}", size=18, color=style.MUTED, t=claim(total))
-        total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
+        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=LABEL, row_height=self.ROW, scale_to=1.0,
+                               ellipsis=False)  # fmt: skip
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], 2.15 - bars.rows[0].get_y(), 0])
+        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
+        marker.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
+        t_label = VGroup(marker, label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE))
+        t_label[1].next_to(marker, UP, buff=0.06)
+        t_label[1].shift(LEFT * max(0.0, t_label[1].get_right()[0] - (config.frame_width / 2 - 0.2)))  # stays in frame
+        total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
+        total_line.next_to(bars, DOWN, buff=0.18).align_to(bars.rows[0].bar, LEFT)
         return VGroup(bars, t_label, total_line)
 
     def sweep(self):
@@ -556,11 +579,13 @@ class Temperature(TraceScene):
             say=f"At a temperature of one, nothing changes. {spoken_token(name, True)} keeps its "
             f"{pct(softmax(self.trace['logits'], 1.0)[top])}.",
         )
-        self.play(FadeIn(self.bars), dim(self.mark), run_time=said_by(self, 0, 1.0))
+        corner = self.formula.copy().scale(0.6).to_corner(UP + LEFT, buff=0.25)
+        self.play(FadeIn(self.bars), self.formula.animate.become(corner), dim(self.mark),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         self.play(Create(first := SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)),
                   run_time=0.8)  # fmt: skip
-        (low, _), (high, _), (end, last) = self.SWEEP[1:]
+        low, high = self.LOW, self.HIGH
         self.beat(
             "Low and high T",
             "Lower T sharpens the distribution; higher T flattens it towards uniform.",
@@ -571,32 +596,33 @@ class Temperature(TraceScene):
         self.play(dim(first), tracker.animate.set_value(low), run_time=said_by(self, 1, 2.0))
         cue(self, 2)
         self.play(tracker.animate.set_value(high), run_time=said_by(self, 3, 2.5))
-        self.play(tracker.animate.set_value(end), run_time=last)
-        self.bars.clear_updaters()
         self.tracker = tracker
 
     def zero(self):
-        zero = self.bars_at(0.0)
         top = self.top_ids()[0]
-        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
-        argmax = sentence(
-            "argmax: “{tok}”, the largest logit ({x}), every time",
-            size=20,
-            color=style.NEXT_SLOT,
-            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
-            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
-        ).next_to(zero[2], DOWN, buff=0.3)
-        argmax.align_to(zero[0].rows[0].bar, LEFT)
         self.beat(
             "T = 0",
             "T = 0 means: always the most likely token (the argmax).",
-            say="At a temperature of zero, all the probability goes to the likeliest token. "
+            say="Now turn it all the way down, to zero. All the probability goes to the likeliest token. "
             f"{spoken_token(self.trace.info['vocab_display'][str(top)], start=True)} is picked every time.",
         )
-        self.play(ReplacementTransform(self.bars, zero), run_time=said_by(self, 0, 1.5))
+        self.play(self.tracker.animate.set_value(0.0), run_time=said_by(self, 0, 1.5))  # arrives as "zero" is said
+        self.bars.clear_updaters()
+        zero = self.bars
+        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
+        argmax = sentence(
+            "argmax: “{tok}”, the largest logit ({x}), every time",
+            size=LABEL,
+            color=style.NEXT_SLOT,
+            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
+            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
+        )
+        self.fit_width(argmax.move_to(zero[2], aligned_edge=LEFT))
         cue(self, 1)
-        self.play(Create(pick), FadeIn(argmax))
-        self.zero_parts = [zero, pick, argmax, self.dial_mob]
+        self.play(Create(pick), zero[0].rows[0].animate.set_color(style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(ReplacementTransform(zero[2], argmax))
+        self.zero_parts = [zero[0], zero[1], pick, argmax, self.slider_mob]
 
     def three_continuations(self):
         t = self.trace
@@ -604,31 +630,32 @@ class Temperature(TraceScene):
         for c, run in enumerate(t.info["comparisons"]):
             head = sentence(
                 "T = {T}",
-                size=24,
+                size=HEADING,
                 color=style.TEMPERATURE,
                 T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"),
             )
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=11.0, size=18, first_hue=len(t.token_ids))
-            judged = statement(statements(t)[f"comparisons.{c}"], size=18, color=style.MUTED)
+            row = TokenRow(displays, paths, max_width=11.2, size=LABEL, first_hue=len(t.token_ids))
+            judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
-        columns.arrange(DOWN, buff=0.3, aligned_edge=LEFT)  # one row per temperature, the frame's full width
+        columns.arrange(DOWN, buff=0.35, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
-        prompt = sentence("“{p}” …", size=22, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.next_to(self.formula, DOWN, buff=0.3)  # under the formula, which stays on screen
-        room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
+        prompt = sentence("“{p}” …", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        prompt.to_corner(UP + LEFT, buff=0.35)  # in the formula's corner: the formula has done its work
+        room = prompt.get_bottom()[1] - 0.25 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
-        columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.6)
+        columns.next_to(prompt, DOWN, buff=0.25).to_edge(LEFT, buff=0.4)
         self.beat(
             "Three temperatures",
-            "The same prompt continued at three temperatures (seed {s}), each judged by the model's own ranks.",
+            "One prompt at three temperatures (seed {s}), each judged by the model's ranks.",
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
             say=self.comparison_words(),
         )
-        self.play(*(FadeOut(m) for m in self.zero_parts), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
+        self.play(*(FadeOut(m) for m in [*self.zero_parts, self.formula]), FadeIn(prompt),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col, shift=0.1 * DOWN), run_time=1.0)
@@ -678,9 +705,9 @@ class TopKTopP(TraceScene):
         top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
-        self.base = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.4, ellipsis=True)
+        self.base = ProbabilityBars(entries, bar_width=5.0, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
-        others = sentence("all other tokens: {p}", size=18, color=style.MUTED,
+        others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
                           p=(t.info["softmax"]["others"], "info.softmax.others", "percent"))  # fmt: skip
         others.next_to(self.base.dots, RIGHT, buff=0.3)
         self.beat(
@@ -727,15 +754,15 @@ class TopKTopP(TraceScene):
             title = sentence("top-k, k = {k}", size=26, k=(demo["k"], "info.truncation.k", "int"))
         else:
             title = sentence("top-p, p = {p}", size=26, p=(demo["p"], "info.truncation.p", "float"))
-        note = sentence("keeps {n} tokens, which held {m}", size=18, color=style.MUTED,
+        note = sentence("keeps {n} tokens, which held {m}", size=SMALLEST, color=style.MUTED,
                         n=(part["kept"], f"{base}.kept", "comma"),
                         m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
         after = self.entries(part["top"][:kept], f"{base}.top")
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars(before, bar_width=3.0, size=20, row_height=0.44, ellipsis=True, scale_to=scale)
-        new = ProbabilityBars(after, bar_width=3.0, size=20, row_height=0.44, ellipsis=part["kept"] > kept,
+        old = ProbabilityBars(before, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
         title.move_to([x, 2.9, 0])
         note.next_to(title, DOWN, buff=0.2)
@@ -743,17 +770,15 @@ class TopKTopP(TraceScene):
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
-        share = statement(truncation_share(t, kind, self.SHOWN), size=18, color=style.MUTED)
-        if share.width > 6.7:
-            share.scale_to_fit_width(6.7)
-        share.next_to(old, DOWN, buff=0.3).set_x(x)
+        share = statement(truncation_share(t, kind, self.SHOWN), size=SMALLEST, color=style.MUTED)
+        share.move_to([0, -2.45, 0])  # across the frame, under both panels: one panel's share at a time
         drawn = sentence(
             "drawn: “{tok}”",
             size=22,
             color=style.NEXT_SLOT,
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
         )
-        drawn.next_to(share, DOWN, buff=0.3).set_x(x)
+        drawn.next_to(old, DOWN, buff=0.25).set_x(x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -764,7 +789,7 @@ class TopKTopP(TraceScene):
         if kind == "top_k":  # the full distribution moves into the first panel
             self.play(FadeIn(title), FadeOut(self.others), ReplacementTransform(self.base, old), run_time=1.2)
         else:
-            self.play(FadeIn(title), FadeIn(old), run_time=1.2)
+            self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), run_time=1.2)  # top-k's share gives way
         # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
         edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
         cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
@@ -790,6 +815,7 @@ class TopKTopP(TraceScene):
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
         self.play(FadeIn(share), run_time=0.5)
+        self.share = share
         if kind == "top_k":  # the first kept share, as it is said
             cue(self, 3)
             top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)

@@ -56,7 +56,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     assert counts["numbers"] + counts["tokens"] > 5
     check_layout(scene)
     check_text_size(scene)
-    if scene_cls is Recap:  # redrawn as a picture: issue 30's larger minimum, as the shared check measures it
+    if scene_cls in (Recap, Temperature, Softmax, Unembedding, TopKTopP):  # redrawn as pictures: 12 px
         check_cap_height(scene, PICTURE_CAP_PX)
     check_captions_clear(scene)
     check_narration(scene)
@@ -97,7 +97,7 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
     ids = list(np.argsort(-tr["logits"], kind="stable")[:BARS])
     for row, i in zip(bars.rows, ids):
         assert shown_text(row.pct) == FORMATTERS["percent"](by_hand[i])
-        assert row.bar.width == pytest.approx(max(4.5 * by_hand[i], 0.02), rel=1e-6)
+        assert row.bar.width == pytest.approx(max(Temperature.BAR_W * by_hand[i], 0.02), rel=1e-6)
 
 
 def test_temperature_zero_is_the_argmax(scene_traces):
