@@ -106,7 +106,8 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gptanim"
 
 
-def cache_dir() -> Path:
+def traces_dir() -> Path:
+    """Where the Traces are cached."""
     return cache_root() / "traces"
 
 

@@ -123,6 +123,38 @@ class WeightsAndData(TraceScene):
         )
         self.play(Create(row), run_time=said_by(self, 0, 0.8))
         cue(self, 1)
+        table, rest, bias, total = self.products_table()
+        rule = self.place_table(table, rest, bias, total)
+        self.play(FadeIn(table[0]), run_time=0.5)
+        # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
+        # then the running sum.
+        lines = table[1:]
+        self.play(
+            LaggedStart(*(TransformFromCopy(self.matrix.grid[0][i], line[0]) for i, line in enumerate(lines)), lag_ratio=0.15),
+            LaggedStart(*(TransformFromCopy(self.vector.entries[i], line[1]) for i, line in enumerate(lines)), lag_ratio=0.15),
+            run_time=2,
+        )  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(VGroup(line[0], line[1]), line[2]) for line in lines), lag_ratio=0.2),
+                  run_time=1.5)  # fmt: skip
+        cue(self, 2)
+        self.play(
+            LaggedStart(
+                *(TransformFromCopy(line[2], line[3]) for line in lines),  # each product joins the sum
+                lag_ratio=0.3,
+            ),
+            run_time=2,
+        )  # fmt: skip
+        self.play(FadeIn(rest), run_time=0.6)
+        self.play(FadeIn(bias), Create(rule), run_time=0.6)
+        cue(self, 3)
+        self.play(FadeIn(total), dim(row))
+        self.table = VGroup(table, rest, bias, total, rule)
+
+    def products_table(self) -> tuple[VGroup, VGroup, VGroup, VGroup]:
+        """The first query entry's sum, term by term: a header and a line per shown term (weight, data, product,
+        running sum), the rest of the terms, the bias and the total."""
+        t = self.trace
+        d = t.meta["d_model"]
         table = VGroup()
         head = VGroup(
             label("weight", size=18, color=style.MUTED),
@@ -167,6 +199,10 @@ class WeightsAndData(TraceScene):
                 color=style.QUERY,
             ),  # fmt: skip
         )
+        return table, rest, bias, total
+
+    def place_table(self, table: VGroup, rest: VGroup, bias: VGroup, total: VGroup) -> Line:
+        """The table's cells in four columns under the product; the rule above the total."""
         xs = [-3.6, -1.6, 0.4, 2.8]
         top = self.product.get_bottom()[1] - 0.3
         for r, line in enumerate(table):
@@ -178,30 +214,7 @@ class WeightsAndData(TraceScene):
             line[1].move_to([xs[3], y, 0])
         rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
         rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
-        self.play(FadeIn(head), run_time=0.5)
-        # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
-        # then the running sum.
-        lines = table[1:]
-        self.play(
-            LaggedStart(*(TransformFromCopy(self.matrix.grid[0][i], line[0]) for i, line in enumerate(lines)), lag_ratio=0.15),
-            LaggedStart(*(TransformFromCopy(self.vector.entries[i], line[1]) for i, line in enumerate(lines)), lag_ratio=0.15),
-            run_time=2,
-        )  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(VGroup(line[0], line[1]), line[2]) for line in lines), lag_ratio=0.2),
-                  run_time=1.5)  # fmt: skip
-        cue(self, 2)
-        self.play(
-            LaggedStart(
-                *(TransformFromCopy(line[2], line[3]) for line in lines),  # each product joins the sum
-                lag_ratio=0.3,
-            ),
-            run_time=2,
-        )  # fmt: skip
-        self.play(FadeIn(rest), run_time=0.6)
-        self.play(FadeIn(bias), Create(rule), run_time=0.6)
-        cue(self, 3)
-        self.play(FadeIn(total), dim(row))
-        self.table = VGroup(table, rest, bias, total, rule)
+        return rule
 
     def training_note(self):
         self.beat(
