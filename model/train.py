@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,47 +27,9 @@ from transformers.utils import logging as hf_logging
 from model import snapshots
 from model.corpus import Corpus, read_corpus
 from model.errors import GptanimError
+from model.settings import TrainConfig
 
 EOS = "<|endoftext|>"
-
-
-@dataclass
-class TrainConfig:
-    """Every knob of a training run; the defaults train the shipped model."""
-
-    corpus: Path
-    out: Path
-    minutes: float | None = None  # a time budget instead of a fixed number of steps
-    steps: int | None = 4000
-    vocab_size: int = 8192
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 256
-    n_ctx: int = 256
-    batch_size: int = 16
-    lr: float = 1.5e-3
-    min_lr_ratio: float = 0.1
-    warmup_steps: int = 200
-    weight_decay: float = 0.1
-    dropout: float = 0.1
-    eval_every: int = 250
-    snapshot_steps: tuple[int, ...] = (30, 100, 300, 1000)  # kept small in snapshots/ (see model/snapshots.py)
-    val_fraction: float = 0.05
-    seed: int = 0
-    bf16: bool = True
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-
-    def check(self) -> TrainConfig:
-        """Refuse knobs that would train forever, on NaN, or not at all, before anything is read."""
-        if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
-            raise GptanimError(f"--minutes must be a positive number of minutes, got {self.minutes}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise GptanimError(f"--lr must be a positive number, got {self.lr}")
-        if self.n_embd % self.n_head:
-            raise GptanimError(f"--d-model {self.n_embd} must be a multiple of --n-head {self.n_head}")
-        if self.steps is None and self.minutes is None:
-            raise GptanimError("give a number of steps or a time budget in minutes")
-        return self
 
 
 # What training writes into its output folder (the Hugging Face files, the card, the record, the snapshots):

@@ -1,9 +1,9 @@
 """Where a scene gets its Trace: never from a model, always from a Trace file.
 
-`gptanim` passes the file in GPTANIM_TRACE. Run with plain `manim`, a scene reads
-GPTANIM_PROMPT, GPTANIM_MODEL, GPTANIM_TEMPERATURE, GPTANIM_SEED, GPTANIM_GENERATE, GPTANIM_TOP_K and
-GPTANIM_TOP_P (model/settings.py's table: every setting and its default) and asks `gptanim trace` for the file in a
-separate process, so that the scene itself never imports torch.
+`gptanim` passes the file in GPTANIM_TRACE. Run with plain `manim`, a scene reads GPTANIM_PROMPT, GPTANIM_MODEL,
+GPTANIM_TEMPERATURE, GPTANIM_TRUNCATE (1 or 0) and the other settings of a Trace (model/settings.py's table: every
+setting and its default) and asks `gptanim trace` for the file in a separate process, so that the scene itself
+never imports torch.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from model.errors import GptanimError
 from model.settings import SETTINGS
 from model.trace_data import Trace
 
-SETTING_FLAGS = {s.env: s.flag for s in SETTINGS if s.traced}  # GPTANIM_PROMPT: --prompt, ...
-
 _loaded: dict[str, Trace] = {}
 
 
@@ -30,10 +28,8 @@ def scene_trace() -> Trace:
         if path not in _loaded:
             _loaded[path] = Trace.load(Path(path))
         return _loaded[path]
-    args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all"]  # --all: Chat and Learning's sections too
-    for var, flag in SETTING_FLAGS.items():
-        if var in os.environ:  # set but empty is an error to report, not the default
-            args += [flag, os.environ[var]]
+    # --all: Chat and Learning's sections too
+    args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all", *trace_options(os.environ)]
     key = " ".join(args)
     if key not in _loaded:
         with tempfile.TemporaryDirectory() as tmp:
@@ -44,3 +40,21 @@ def scene_trace() -> Trace:
                 raise GptanimError(last.removeprefix("gptanim trace: error: "))
             _loaded[key] = Trace.load(out)
     return _loaded[key]
+
+
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def trace_options(env) -> list[str]:
+    """The `gptanim trace` options that the GPTANIM_* variables in `env` set (GPTANIM_PROMPT: --prompt, ...)."""
+    options = []
+    for s in SETTINGS:
+        if not s.traced or s.env not in env:
+            continue
+        if s.kind != "flag":  # set but empty is an error to report, not the default
+            options += [s.flag, env[s.env]]
+        elif env[s.env].strip().lower() not in FLAG_VALUES:
+            raise GptanimError(f"{s.env}={env[s.env]!r}: give 1 or 0")
+        elif FLAG_VALUES[env[s.env].strip().lower()]:
+            options.append(s.flag)
+    return options
