@@ -89,6 +89,7 @@ import numpy as np
 
 from model.errors import GptanimError
 from model.sampling import softmax, top_entries
+from model.trace_paths import BLOCK_PARTS, BlockPart, Field, Stored
 
 FORMAT_VERSION = 2
 # Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
@@ -126,6 +127,23 @@ class Trace:
     @property
     def n_head(self) -> int:
         return int(self.meta["n_head"])
+
+    # Named access (model/trace_paths.py): what these give carries its path.
+    def __getattr__(self, name: str) -> BlockPart:
+        """A part of every block by its name in BLOCK_PARTS: `trace.attn`, `trace.ln1`, `trace.mlp`, `trace.resid`."""
+        if name in BLOCK_PARTS:
+            return BlockPart(self, name)
+        raise AttributeError(f"'Trace' object has no attribute {name!r}")
+
+    def stored(self, name: str) -> Stored:
+        """An array by its name: `trace.stored("hook_embed")[p]` is position p's embedding."""
+        self[name]  # a name the Trace lacks fails here, not where it is indexed
+        return Stored(self, name)
+
+    @property
+    def fields(self) -> Field:
+        """meta and info by key: `trace.fields.info.tally.total`."""
+        return Field({"meta": self.meta, "info": self.info})
 
     @property
     def words(self) -> dict:

@@ -253,19 +253,13 @@ class EmbeddingMatrix(TraceScene):
     def show_matrix(self):
         t = self.trace
         ids = t.info["embedding_slice_ids"][: self.COLS]
-        W = t["weights.W_E_slice"][: self.COLS].T  # (d_model, tokens): vocabulary across, dimensions down
+        W = t.stored("weights.W_E_slice")  # (tokens, d_model), shown turned: vocabulary across, dimensions down
         self.ids = ids
-        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=18)
+        self.matrix = WeightMatrix(W.value[: self.COLS].T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
         self.matrix.move_to([-3.2, -0.55, 0])
         self.heads = VGroup(
             *(
-                token_text(
-                    t.info["vocab_display"][str(i)],
-                    f"info.vocab_display.{i}",
-                    size=18,
-                    color=style.token_hue(c),
-                    limit=8,
-                )
+                token_text(t.fields.info.vocab_display[str(i)], size=18, color=style.token_hue(c), limit=8)
                 .rotate(np.pi / 4)
                 .next_to(self.matrix.grid[0][c], UP, buff=0.62)
                 .align_to(self.matrix.grid[0][c], LEFT)
@@ -281,8 +275,8 @@ class EmbeddingMatrix(TraceScene):
             "{d} rows × {v} columns, one per token",
             size=18,
             color=style.MUTED,
-            d=(t.meta["d_model"], "meta.d_model", "int"),
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            d=(t.fields.meta.d_model, "int"),
+            v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(self.matrix, DOWN, buff=0.2)
         self.beat(
             "Embedding matrix",
@@ -306,6 +300,7 @@ class EmbeddingMatrix(TraceScene):
     def one_hot(self):
         """The first token as a one-hot vector (1 at its id): laid over the columns, times W_E, it keeps one."""
         t = self.trace
+        tokens, vocab_size = t.fields.info.tokens, t.fields.meta.vocab_size
         token_id = t.token_ids[0]
         col = self.ids.index(token_id)
         bits = VGroup(*(label("1" if i == token_id else "0", size=18, color=style.KEY if i == token_id else style.MUTED)
@@ -313,24 +308,24 @@ class EmbeddingMatrix(TraceScene):
         vec = VGroup(*bits, label("⋮", size=18, color=style.MUTED)).arrange(DOWN, buff=0.12)
         vec.move_to([1.3, self.matrix.get_y(), 0])
         name = VGroup(
-            sentence("one-hot “{tok}”:", size=18, tok=(t.token_display[0], "info.tokens.display.0", "text")),
-            sentence("1 at id {id},", size=18, id=(token_id, "info.tokens.ids.0", "int")),
-            sentence("0 at the other {rest}", size=18, rest=(t.meta["vocab_size"], "meta.vocab_size", "comma_less1")),
+            sentence("one-hot “{tok}”:", size=18, tok=(tokens.display[0], "text")),
+            sentence("1 at id {id},", size=18, id=(tokens.ids[0], "int")),
+            sentence("0 at the other {rest}", size=18, rest=(vocab_size, "comma_less1")),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         self.fit_width(name, 4.0).next_to(vec, RIGHT, buff=1.2).align_to(vec, UP)
         ids = VGroup(
             *(
-                number(i, f"info.embedding_slice_ids.{c}", "int", size=17, color=style.MUTED).next_to(
+                number(t.fields.info.embedding_slice_ids[c], fmt="int", size=17, color=style.MUTED).next_to(
                     bits[c], RIGHT, buff=0.3
                 )
-                for c, i in enumerate(self.ids)
+                for c in range(len(self.ids))
             )
         )
         self.play(FadeOut(self.mark), run_time=0.4)
         self.beat(
             "One-hot",
             "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(vocab_size, "comma"),
             say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
             f"is token {token_id:,}. Picture a long column of zeros, with a single 1 at that place.",
         )
@@ -343,7 +338,7 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Times the matrix",
             "The matrix times the one-hot vector: every column times zero but one; the product is column {id}.",
-            id=(token_id, "info.tokens.ids.0", "int"),
+            id=(tokens.ids[0], "int"),
             say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
             "but one, so the product is just the token's column. Real models skip the multiplication and read the "
             "column directly.",
@@ -370,12 +365,10 @@ class EmbeddingMatrix(TraceScene):
         step = min(1.25, (6.6 - x0) / max(len(positions), 1))
         for k, p in enumerate(positions):
             col = self.ids.index(t.token_ids[p])
-            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=21)
+            vector = VectorColumn(t.stored("hook_embed")[p], shown=self.ROWS, size=21)
             vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
             vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
-            name = token_text(
-                t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(col), limit=6
-            )
+            name = token_text(t.fields.info.tokens.display[p], size=18, color=style.token_hue(col), limit=6)
             self.fit_width(name, step - 0.1).next_to(vector, UP, buff=0.2)
             mark = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
             vectors.add(vector)

@@ -53,18 +53,10 @@ class WeightsAndData(TraceScene):
 
     def show_product(self):
         t = self.trace
-        W = t["weights.blocks.0.attn.W_Q"][0].T  # (d_head, d_model): row j makes query entry j
-        self.matrix = WeightMatrix(
-            W, lambda r, c: f"weights.blocks.0.attn.W_Q[0,{c},{r}]", self.ROWS, self.COLS, size=18
-        )
-        x = t["blocks.0.ln1.hook_normalized"][0]
-        self.vector = VectorColumn(
-            x, lambda i: f"blocks.0.ln1.hook_normalized[0,{i}]", shown=self.COLS, size=18, dim_path=None
-        )
-        q = t["blocks.0.attn.hook_q"][0, 0]
-        self.result = VectorColumn(
-            q, lambda i: f"blocks.0.attn.hook_q[0,0,{i}]", shown=self.ROWS, size=18, dim_path=None
-        )
+        W = t.attn.W_Q[0, 0]  # block 0, head 0: (d_model, d_head); shown turned, row j makes query entry j
+        self.matrix = WeightMatrix(W.value.T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
+        self.vector = VectorColumn(t.ln1.normalized[0, 0], shown=self.COLS, size=18, dim_path=None)  # position 0
+        self.result = VectorColumn(t.attn.q[0, 0, 0], shown=self.ROWS, size=18, dim_path=None)  # position 0, head 0
         times, equals = label("×", size=30), label("=", size=30)
         product = VGroup(self.matrix, times, self.vector, equals, self.result)
         product.arrange(RIGHT, buff=0.3).move_to([0, 1.45, 0])
@@ -115,11 +107,11 @@ class WeightsAndData(TraceScene):
             "One entry",
             "One query entry is the sum of {d} products, weight × data, "
             + ("plus a bias:" if t.words["query_bias"] else "and no bias (this model has none):"),
-            d=(d, "meta.d_model", "int"),
+            d=(t.fields.meta.d_model, "int"),
             say=f"Take one row of weights. Each weight is multiplied by the matching data entry. Then all {d} "
             "products are added up, "
             + ("plus a bias. " if t.words["query_bias"] else "with no bias in this model. ")
-            + f"The result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
+            + f"The result, {dec(t.attn.q[0, 0, 0, 0].value, 2)}, is one entry of the query.",
         )
         self.play(Create(row), run_time=said_by(self, 0, 0.8))
         cue(self, 1)
@@ -154,7 +146,6 @@ class WeightsAndData(TraceScene):
         """The first query entry's sum, term by term: a header and a line per shown term (weight, data, product,
         running sum), the rest of the terms, the bias and the total."""
         t = self.trace
-        d = t.meta["d_model"]
         table = VGroup()
         head = VGroup(
             label("weight", size=18, color=style.MUTED),
@@ -163,41 +154,30 @@ class WeightsAndData(TraceScene):
             label("running sum", size=18, color=style.MUTED),
         )
         table.add(head)
-        W, x = t["weights.blocks.0.attn.W_Q"][0], t["blocks.0.ln1.hook_normalized"][0]
-        products, sums = t["matvec.products"], t["matvec.partial_sums"]
-        w_scale = float(abs(W[:TERMS, 0]).max()) or 1.0
+        W, x = t.attn.W_Q[0, 0], t.ln1.normalized[0, 0]  # block 0: head 0's weights, position 0's data
+        products, sums = t.stored("matvec.products"), t.stored("matvec.partial_sums")
+        w_scale = float(abs(W.value[:TERMS, 0]).max()) or 1.0
         for i in range(TERMS):
+            w = W[i, 0]  # the weight of data entry i in query entry 0
             table.add(
                 VGroup(
-                    number(
-                        float(W[i, 0]),
-                        f"weights.blocks.0.attn.W_Q[0,{i},0]",
-                        "value3",
-                        size=18,
-                        color=style.weight_color(float(W[i, 0]), w_scale),
-                    ),  # fmt: skip
-                    number(float(x[i]), f"blocks.0.ln1.hook_normalized[0,{i}]", "value3", size=18),
-                    number(float(products[i]), f"matvec.products[{i}]", "value3", size=18),
-                    number(float(sums[i]), f"matvec.partial_sums[{i}]", "value3", size=18),
+                    number(w, fmt="value3", size=18, color=style.weight_color(w.value, w_scale)),
+                    number(x[i], fmt="value3", size=18),
+                    number(products[i], fmt="value3", size=18),
+                    number(sums[i], fmt="value3", size=18),
                 )
             )
         rest = VGroup(
-            sentence("… up to term {d}", size=18, color=style.MUTED, d=(d, "meta.d_model", "int")),
-            number(float(sums[-1]), f"matvec.partial_sums[{d - 1}]", "value3", size=18),
+            sentence("… up to term {d}", size=18, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
+            number(sums[len(sums) - 1], fmt="value3", size=18),
         )
         bias = VGroup(
             label("+ bias" if self.trace.words["query_bias"] else "+ no bias", size=18, color=style.MUTED),
-            number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
+            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=18),
         )
         total = VGroup(
             statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
-            number(
-                float(t["blocks.0.attn.hook_q"][0, 0, 0]),
-                "blocks.0.attn.hook_q[0,0,0]",
-                "value3",
-                size=18,
-                color=style.QUERY,
-            ),  # fmt: skip
+            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=18, color=style.QUERY),
         )
         return table, rest, bias, total
 
