@@ -835,6 +835,7 @@ class EmbeddingSpace(TraceScene):
     def show_space(self):
         t = self.trace
         self.geo = geo = t.info["geometry"]
+        self.G = t.fields.info.geometry  # the same, each value read with its path
         self.labels, self.label_sets, self.panel = [], [], VGroup()
         self.segments = []  # what labels keep off besides the words' points: lines and arrows, drawn flat
         self.drawn = []  # every panel, statement and label drawn, for the tests (most leave before the end)
@@ -854,7 +855,7 @@ class EmbeddingSpace(TraceScene):
             size=18,
             color=style.MUTED,
             static=True,
-            n=(geo["pca_words"], "info.geometry.pca_words", "len"),
+            n=(self.G.pca_words, "len"),
         )
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.22)
         self.add(self.orbit.theta, self.orbit.x, self.orbit.near)
@@ -897,7 +898,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Embedding space",
             "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
-            d=(t.meta["d_model"], "meta.d_model", "int"),
+            d=(t.fields.meta.d_model, "int"),
             say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
             "seen along the three directions in which they vary most. Each axis says how much of their spread it "
             "shows.",
@@ -912,7 +913,6 @@ class EmbeddingSpace(TraceScene):
     def draw_axes(self) -> VGroup:
         """Three axes through the words' mean, each labelled with its share of the words' variance."""
         length = self.RADIUS * 1.1
-        explained = self.geo["pca_explained"]
 
         def ends(i: int, theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
             """Axis i's part inside the view (all of it, unless the camera has moved in)."""
@@ -947,7 +947,7 @@ class EmbeddingSpace(TraceScene):
                 size=18,
                 color=style.MUTED,
                 static=True,
-                p=(explained[i], f"info.geometry.pca_explained.{i}", "percent"),
+                p=(self.G.pca_explained[i], "percent"),
             )
             text.anchor = lambda i=i: length * np.eye(3)[i]
             text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
@@ -956,7 +956,7 @@ class EmbeddingSpace(TraceScene):
 
     def word_label(self, word: str, color=style.TEXT) -> Text:
         j = self.geo["pca_words"].index(word)
-        text = sentence("{w}", size=18, color=color, w=(word, f"info.geometry.pca_words.{j}", "text"))
+        text = sentence("{w}", size=18, color=color, w=(self.G.pca_words[j], "text"))
         text.anchor = lambda j=j: self.position(j)
         return text
 
@@ -1145,8 +1145,8 @@ class EmbeddingSpace(TraceScene):
                 "{b} − {a}",
                 size=18,
                 color=style.VALUE,
-                b=(b, f"info.geometry.analogies.0.words.{k}", "text"),  # (checked in this order)
-                a=(a, f"info.geometry.analogies.0.words.{i}", "text"),
+                b=(self.G.analogies[0].words[k], "text"),  # (checked in this order)
+                a=(self.G.analogies[0].words[i], "text"),
             )
             name.anchor = lambda a=a, b=b: (self.point(a) + self.point(b)) / 2
             names.append(name)
@@ -1184,31 +1184,23 @@ class EmbeddingSpace(TraceScene):
         word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
         if word is None or not len(self.coords):
             return
-        near = geo["neighbours"][word][:5]
-        base = f"info.geometry.neighbours.{word}"
+        near = self.G.neighbours[word]
+        named = self.G.pca_words[geo["pca_words"].index(word)]
+        meta = self.trace.fields.meta
         title = sentence(
-            "nearest to “{w}” of all {v} tokens,",
-            size=18,
-            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
-            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+            "nearest to “{w}” of all {v} tokens,", size=18, w=(named, "text"), v=(meta.vocab_size, "comma")
         )
-        sub = sentence(
-            "by cosine in all {d} dimensions:", size=18, d=(self.trace.meta["d_model"], "meta.d_model", "int")
-        )
+        sub = sentence("by cosine in all {d} dimensions:", size=18, d=(meta.d_model, "int"))
         rows = [
             sentence(
-                f"{j + 1}. {{w}}  {{c}}",
-                size=18,
-                static=True,
-                w=(n["word"], f"{base}.{j}.word", "text"),
-                c=(n["cosine"], f"{base}.{j}.cosine", "value"),
+                f"{j + 1}. {{w}}  {{c}}", size=18, static=True, w=(near[j].word, "text"), c=(near[j].cosine, "value")
             )
-            for j, n in enumerate(near)
+            for j in range(min(5, len(near)))
         ]
         self.beat(
             "Neighbours",
             "The words nearest to “{w}” by cosine, over the whole vocabulary.",
-            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
+            w=(named, "text"),
             say=f"Which tokens lie nearest to “{word}”? Nearness here is the angle between two vectors, in all "
             f"{self.trace.meta['d_model']} dimensions. The nearest come up on the right, with their cosines.",
         )
@@ -1224,14 +1216,14 @@ class EmbeddingSpace(TraceScene):
                 say="This model's vocabulary lacks the words for the classic analogy.",
             )
             return
-        a = geo["analogies"][0]
+        a, read = geo["analogies"][0], self.G.analogies[0]
         lines = [
             sentence(
                 "{b} − {a} + {c} ≈",
                 size=20,
-                b=(a["words"][1], "info.geometry.analogies.0.words.1", "text"),
-                a=(a["words"][0], "info.geometry.analogies.0.words.0", "text"),
-                c=(a["words"][2], "info.geometry.analogies.0.words.2", "text"),
+                b=(read.words[1], "text"),
+                a=(read.words[0], "text"),
+                c=(read.words[2], "text"),
             )
         ]
         for j, near in enumerate(a["nearest"][:5]):
@@ -1241,8 +1233,8 @@ class EmbeddingSpace(TraceScene):
                     size=18,
                     color=style.NEXT_SLOT if near["word"] == a["target"] else style.TEXT,
                     static=True,
-                    w=(near["word"], f"info.geometry.analogies.0.nearest.{j}.word", "text"),
-                    c=(near["cosine"], f"info.geometry.analogies.0.nearest.{j}.cosine", "value"),
+                    w=(read.nearest[j].word, "text"),
+                    c=(read.nearest[j].cosine, "value"),
                 )
             )
         found = statements(self.trace)
@@ -1252,7 +1244,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Analogy",
             "The classic analogy: {e}.",
-            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            e=(read.expression, "text"),
             say=f"Now the classic analogy. Start at “{a['words'][1]}”, subtract “{a['words'][0]}”, and add "
             f"“{a['words'][2]}”." + (" The yellow arrow shows where that lands." if in_view else ""),
         )
@@ -1264,7 +1256,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
-            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            e=(read.expression, "text"),
             v=claim(found["geometry.analogies.0.verdict"]),
             say=f"Then search all {big(self.trace.meta['vocab_size'])} tokens, except those three, for the one "
             f"nearest to where it lands. {aloud(found['geometry.analogies.0.verdict'].text)}",
@@ -1368,16 +1360,17 @@ class EmbeddingSpace(TraceScene):
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
         words = [w for _, a, b in shown for w in (a, b)]
         values = [plural["projections"][j][k] for j, _, _ in shown for k in (0, 1)]
-        paths = [f"info.geometry.plural.projections.{j}.{k}" for j, _, _ in shown for k in (0, 1)]
+        plural_read = self.G.plural
+        paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
                 size=18,
-                a=(a, f"info.geometry.plural.pairs.{j}.0", "text"),
-                x=(plural["projections"][j][0], f"info.geometry.plural.projections.{j}.0", "value"),
-                b=(b, f"info.geometry.plural.pairs.{j}.1", "text"),
-                y=(plural["projections"][j][1], f"info.geometry.plural.projections.{j}.1", "value"),
+                a=(plural_read.pairs[j][0], "text"),
+                x=(plural_read.projections[j][0], "value"),
+                b=(plural_read.pairs[j][1], "text"),
+                y=(plural_read.projections[j][1], "value"),
             )
             for j, a, b in shown
         ]
@@ -1386,7 +1379,7 @@ class EmbeddingSpace(TraceScene):
                 "along it ({s} of its length",
                 size=18,
                 color=style.MUTED,
-                s=(plural["in_view"], "info.geometry.plural.in_view", "length_percent"),
+                s=(plural_read.in_view, "length_percent"),
             ),
             label("lies in this view):", size=18, color=style.MUTED),
         ]
@@ -1418,15 +1411,11 @@ class EmbeddingSpace(TraceScene):
             return
         words = [n["word"] for n in shown]
         values = [n["projection"] for n in shown]
-        paths = [f"info.geometry.plural.numbers.{j}.projection" for j in range(len(shown))]
+        numbers = self.G.plural.numbers
+        paths = [numbers[j].projection.path for j in range(len(shown))]
         rows = [
-            sentence(
-                "{w}  {x}",
-                size=18,
-                w=(n["word"], f"info.geometry.plural.numbers.{j}.word", "text"),
-                x=(n["projection"], f"info.geometry.plural.numbers.{j}.projection", "value"),
-            )
-            for j, n in enumerate(shown)
+            sentence("{w}  {x}", size=18, w=(numbers[j].word, "text"), x=(numbers[j].projection, "value"))
+            for j in range(len(shown))
         ]
         dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
         self.show_statement(stmt)
@@ -1441,14 +1430,14 @@ class EmbeddingSpace(TraceScene):
         low = self.geo["pair_cosines"]["lowest"]
         stmt = found["geometry.negative"]
         rows = []
-        for j, d in enumerate(dots):
+        for j in range(len(dots)):
             rows.append(
                 sentence(
                     "{a} · {b} = {v}",
                     size=18,
-                    a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
-                    b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
-                    v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
+                    a=(self.G.dots[j].a, "text"),
+                    b=(self.G.dots[j].b, "text"),
+                    v=(self.G.dots[j].dot, "value"),
                 )
             )
             rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))
