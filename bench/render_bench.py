@@ -229,7 +229,7 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     qualities = [q for q in args.qualities.split(",") if q]
     lecture = load_lecture(DEFAULT_LECTURE)
-    flags = argparse.Namespace(truncate=False)
+    flags = argparse.Namespace()
     voice = args.voice or resolved(flags, lecture)["voice"]
     scenes = pick_scenes(args.scenes or lecture.scenes)
     settings = settings_from(flags, lecture)

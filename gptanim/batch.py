@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 from gptanim.atomic import write_text
-from gptanim.lecture import SETTING_TYPES
+from gptanim.lecture import check_setting
 from model.errors import GptanimError
 from model.files import read_limited
 
@@ -44,12 +44,7 @@ def read_prompts(path: Path) -> list[dict]:
         raise GptanimError(f"{path} has no prompt")
     for number, item in enumerate(items, start=1):
         for key, value in item.items():
-            if key not in SETTING_TYPES:
-                raise GptanimError(f"{path}: prompt {number}: unknown setting {key!r} "
-                                   f"(known: {', '.join(SETTING_TYPES)})")  # fmt: skip
-            types, what = SETTING_TYPES[key]
-            if isinstance(value, bool) or not isinstance(value, types):
-                raise GptanimError(f"{path}: prompt {number}: setting {key!r} must be {what}, got {value!r}")
+            check_setting(key, value, f"{path}: prompt {number}: ")
         if "prompt" not in item:
             raise GptanimError(f"{path}: prompt {number} has no prompt")
     return items

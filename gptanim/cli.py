@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from model.errors import GptanimError
-from model.settings import DEFAULTS, SETTINGS
+from model.settings import DEFAULTS, SETTING, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,13 +71,14 @@ ARG_TYPES = {"text": utf8_text, "number": number, "count": non_negative_int, "in
 
 def add_trace_options(p: argparse.ArgumentParser) -> None:
     """Options shared by trace, render and preview (model/settings.py's table, the one place a setting is
-    named); unset ones come from the lecture file, then the table's defaults."""
+    named); unset ones (None) come from the lecture file, then the table's defaults."""
     for s in SETTINGS:
-        if s.traced:
+        if s.traced and s.kind == "flag":
+            p.add_argument(s.flag, action="store_true", default=None, help=s.help)
+        elif s.traced:
             shown = f" (default {s.default!r})" if s.default is not None and s.kind == "text" else ""
             shown = f" (default {s.default})" if s.default is not None and s.kind != "text" else shown
             p.add_argument(s.flag, type=ARG_TYPES[s.kind], help=s.help + shown)
-    p.add_argument("--truncate", action="store_true", help="keep the end of a prompt longer than the context")
 
 
 def resolved(args, lecture=None) -> dict:
@@ -99,7 +100,7 @@ def settings_from(args, lecture=None):
 
     s = resolved(args, lecture)
     traced = {setting.name: s[setting.name] for setting in SETTINGS if setting.traced}
-    return TraceSettings(**traced, truncate=args.truncate).validate()
+    return TraceSettings(**traced).validate()
 
 
 def say(args, text: str) -> None:
@@ -182,36 +183,41 @@ def summary(trace) -> str:
     return "\n".join(lines)
 
 
-def lecture_trace(args, loader=None, names=None, sections=None):
-    """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in. The Trace has
-    the sections (trace_data.SECTIONS) that the scenes `names` (default: the lecture's) show, or `sections`."""
-    from gptanim.choose import pick_scenes
+def lecture_settings(args):
+    """The lecture file and the settings resolved from the command line, it and the defaults."""
     from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-    from model.cache import cached_path
-    from scenes.catalog import check_continuation, sections_for
 
     lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
     if hasattr(args, "voice"):  # a missing voice package fails before the model runs
         from scenes.voice import voice_from
 
         voice_from(resolved(args, lecture)["voice"]).check()
-    settings = settings_from(args, lecture)
+    return lecture, settings_from(args, lecture)
+
+
+def lecture_trace(args, loader=None, names=None, sections=None):
+    """The lecture file, the Trace for the resolved settings (cached) and the file it is cached in. The Trace has
+    the sections (trace_data.SECTIONS) that the scenes `names` (default: the lecture's) show, or `sections`."""
+    from gptanim.choose import pick_scenes
+
+    lecture, settings = lecture_settings(args)
     scenes = pick_scenes(lecture.scenes if names is None else names)
+    return (lecture, *scenes_trace(args, settings, scenes, loader, sections))
+
+
+def scenes_trace(args, settings, scenes, loader=None, sections=None):
+    """The Trace for `settings` with the sections that `scenes` show (or `sections`), and its file."""
+    from model.cache import cached_path
+    from scenes.catalog import check_continuation, sections_for
+
     check_continuation(scenes, settings.generate)  # before the model runs
-    if sections is None:
-        sections = sections_for(scenes)
-    trace = traced(args, settings, loader, sections)
-    return lecture, trace, cached_path(settings)
+    trace = traced(args, settings, loader, sections_for(scenes) if sections is None else sections)
+    return trace, cached_path(settings)
 
 
 def theme_of(args, lecture) -> str:
-    """--theme, else the lecture file's, else dark."""
-    from gptanim.render import THEMES
-
-    theme = resolved(args, lecture)["theme"]
-    if theme not in THEMES:
-        raise GptanimError(f"invalid theme {theme!r} in the lecture file; choose {' or '.join(THEMES)}")
-    return theme
+    """--theme, else the lecture file's, else dark (each checked where it is read: argparse, the lecture file)."""
+    return resolved(args, lecture)["theme"]
 
 
 def render_from(args):
@@ -331,15 +337,14 @@ def preview_here(args, pools=None, loader=None) -> int:
     The warm preview passes its own workers (`pools(theme)`, kept running) and model `loader`."""
     from gptanim.choose import pick_scenes
     from gptanim.keys import slug
-    from gptanim.lecture import DEFAULT_LECTURE, load_lecture
     from gptanim.pool import ScenePool
     from gptanim.render import preview
     from model.cache import is_cached
     from scenes.catalog import check_continuation, sections_for
 
-    lecture = load_lecture(Path(args.lecture) if args.lecture else DEFAULT_LECTURE)
+    lecture, settings = lecture_settings(args)
     scenes = pick_scenes(args.scenes or lecture.scenes)
-    check_continuation(scenes, settings_from(args, lecture).generate)  # before any worker starts
+    check_continuation(scenes, settings.generate)  # before any worker starts
     theme = theme_of(args, lecture)
     out = Path(args.out)
     if pools is None:  # the cluster's (--cluster), else processes on this machine
@@ -348,9 +353,9 @@ def preview_here(args, pools=None, loader=None) -> int:
     else:
         own = contextlib.nullcontext(pools(theme))
     with own as pool:
-        if not is_cached(settings_from(args, lecture), sections_for(scenes)):  # a warm preview's pool has its workers
+        if not is_cached(settings, sections_for(scenes)):  # a warm preview's pool has its workers
             pool.warm(max(0, min(args.jobs, len(scenes)) - len(pool.workers)))
-        lecture, trace, trace_file = lecture_trace(args, loader, args.scenes or None)
+        trace, trace_file = scenes_trace(args, settings, scenes, loader)
         folder = out / slug(trace, theme) / "preview"
         sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,
                         store=out / ".stills", pool=pool)  # fmt: skip
@@ -507,8 +512,7 @@ def rendered_folder(args) -> tuple[Path, list[str]]:
     deck/ or deck/slides/ folder; --scenes picks some of them. The folder is shown as it is: the settings,
     which would name another folder, are refused with it."""
     given = [s.flag for s in SETTINGS if s.traced and getattr(args, s.name, None) is not None]
-    given += [flag for flag, on in (("--lecture", args.lecture), ("--theme", args.theme), ("--truncate", args.truncate))
-              if on]  # fmt: skip
+    given += [flag for flag, on in (("--lecture", args.lecture), ("--theme", args.theme)) if on]
     if given:
         raise GptanimError(f"{given[0]} with a FOLDER: a rendered folder is presented as it is; give either")
     folder = Path(args.folder)
@@ -532,29 +536,47 @@ def rendered_folder(args) -> tuple[Path, list[str]]:
     return folder / "deck" / "slides", names
 
 
+# The knobs of `gptanim train`: (flag, TrainConfig's field, argparse type, help); each default is TrainConfig's.
+TRAIN_OPTIONS = [
+    ("--steps", "steps", positive_int, "number of training steps (reproducible)"),
+    ("--minutes", "minutes", number, "a time budget instead of --steps (not reproducible)"),
+    ("--vocab-size", "vocab_size", positive_int, "tokens in the tokenizer's vocabulary"),
+    ("--n-layer", "n_layer", positive_int, "transformer blocks"),
+    ("--n-head", "n_head", positive_int, "attention heads per block"),
+    ("--d-model", "n_embd", positive_int, "width of the vectors (a multiple of --n-head)"),
+    ("--n-ctx", "n_ctx", positive_int, "context length, in tokens"),
+    ("--batch-size", "batch_size", positive_int, "sequences per training step"),
+    ("--lr", "lr", number, "peak learning rate (AdamW)"),
+    ("--seed", "seed", int, "seed of the weights' initialisation and the batches"),
+    ("--eval-every", "eval_every", positive_int, "steps between validation losses"),
+    ("--snapshots", "snapshot_steps", step_list,
+     "comma-separated steps whose weights are kept in snapshots/ (int8), e.g. 30,100,300,1000"),
+]  # fmt: skip
+
+
+def add_train_options(p: argparse.ArgumentParser) -> None:
+    from dataclasses import fields
+
+    from model.settings import TrainConfig
+
+    defaults = {f.name: f.default for f in fields(TrainConfig)}
+    for flag, name, kind, helptext in TRAIN_OPTIONS:
+        default = list(defaults[name]) if isinstance(defaults[name], tuple) else defaults[name]
+        metavar = flag[2:].upper().replace("-", "_")
+        p.add_argument(flag, type=kind, default=default, dest=name, metavar=metavar, help=helptext)
+
+
 def cmd_train(args) -> int:
     from model.card import write_model_card
     from model.train import TrainConfig, train
 
     if not Path(args.corpus).is_dir():
         raise GptanimError(f"--corpus {args.corpus}: no such folder")
-    cfg = TrainConfig(
-        corpus=Path(args.corpus),
-        out=Path(args.out),
-        minutes=args.minutes,
-        steps=None if args.minutes is not None else args.steps,
-        vocab_size=args.vocab_size,
-        n_layer=args.n_layer,
-        n_head=args.n_head,
-        n_embd=args.d_model,
-        n_ctx=args.n_ctx,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        seed=args.seed,
-        eval_every=args.eval_every,
-        snapshot_steps=tuple(args.snapshots),
-    )
-    cfg.check()
+    knobs = {name: getattr(args, name) for _, name, _, _ in TRAIN_OPTIONS}
+    knobs["snapshot_steps"] = tuple(knobs["snapshot_steps"])
+    if knobs["minutes"] is not None:
+        knobs["steps"] = None
+    cfg = TrainConfig(corpus=Path(args.corpus), out=Path(args.out), **knobs).check()
     say(args, f"training on {cfg.corpus} into {cfg.out}")
     stats = train(cfg, quiet=args.quiet or not sys.stderr.isatty())  # its bar only on a terminal
     card = write_model_card(cfg.out)
@@ -729,7 +751,7 @@ def build_parser() -> Parser:
                            help="no deck and handout per lecture (index.html links the videos only)")  # fmt: skip
         add_trace_options(p)
         p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
-        p.add_argument("--theme", choices=["dark", "light"], help="dark (default) or light, for lit rooms and paper")
+        p.add_argument("--theme", choices=SETTING["theme"].choices, help=SETTING["theme"].help + " (default dark)")
         if name in ("render", "slides", "batch", "studio"):
             p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
         p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
@@ -767,19 +789,7 @@ def build_parser() -> Parser:
     p = add_command(sub, "train", [common])
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
     p.add_argument("--out", required=True, help="folder to write the Hugging Face model into")
-    p.add_argument("--steps", type=positive_int, default=4000, help="number of training steps (reproducible)")
-    p.add_argument("--minutes", type=number, default=None, help="a time budget instead of --steps (not reproducible)")
-    p.add_argument("--vocab-size", type=positive_int, default=8192, help="tokens in the tokenizer's vocabulary")
-    p.add_argument("--n-layer", type=positive_int, default=4, help="transformer blocks")
-    p.add_argument("--n-head", type=positive_int, default=4, help="attention heads per block")
-    p.add_argument("--d-model", type=positive_int, default=256, help="width of the vectors (a multiple of --n-head)")
-    p.add_argument("--n-ctx", type=positive_int, default=256, help="context length, in tokens")
-    p.add_argument("--batch-size", type=positive_int, default=16, help="sequences per training step")
-    p.add_argument("--lr", type=number, default=1.5e-3, help="peak learning rate (AdamW)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights' initialisation and the batches")
-    p.add_argument("--eval-every", type=positive_int, default=250, help="steps between validation losses")
-    p.add_argument("--snapshots", type=step_list, default=[30, 100, 300, 1000],
-                   help="comma-separated steps whose weights are kept in snapshots/ (int8), e.g. 30,100,300,1000")  # fmt: skip
+    add_train_options(p)
     p.set_defaults(run=cmd_train)
 
     p = add_command(sub, "list", [common])

@@ -10,7 +10,7 @@ from pathlib import Path
 from gptanim.narration import checked_table
 from model.errors import GptanimError
 from model.files import read_limited
-from model.settings import SETTINGS
+from model.settings import SETTING, SETTINGS
 from scenes.catalog import BY_NAME, DEFAULT_LECTURE, DEFAULT_TITLE, SCENES, SceneEntry, custom_scene, is_custom  # noqa: F401 (DEFAULT_LECTURE: read from here too)
 
 MAX_BYTES = 1_000_000  # a lecture file is a few hundred lines
@@ -21,11 +21,12 @@ KIND_TYPES = {
     "number": ((int, float), "a number"),
     "count": ((int,), "a whole number"),
     "int": ((int,), "a whole number"),
+    "flag": ((bool,), "true or false"),
     "quality": ((str,), "one of l, m, h, k"),
-    "theme": ((str,), "dark or light"),
+    "theme": ((str,), "a string"),
     "voice": ((str,), "joe, none or folder:PATH"),
 }
-SETTING_TYPES = {s.name: KIND_TYPES[s.kind] for s in SETTINGS}
+SETTING_TYPES = {s.name: (KIND_TYPES[s.kind][0], " or ".join(s.choices) or KIND_TYPES[s.kind][1]) for s in SETTINGS}
 KEYS = ("title", "scenes", "settings", "titles", "narration")
 
 
@@ -40,6 +41,17 @@ class Lecture:
     def title_of(self, entry: SceneEntry) -> str:
         """The scene's title in this lecture: the lecture's [titles] entry, else the scene's own TITLE."""
         return self.titles.get(entry.name) or entry.title
+
+
+def check_setting(key: str, value, where: str) -> None:
+    """A setting as a lecture file or a batch's prompt gives it: known, of its kind, and one of its choices
+    (model/settings.py); else a one-line error after `where`."""
+    if key not in SETTING_TYPES:
+        raise GptanimError(f"{where}unknown setting {key!r} (known: {', '.join(SETTING_TYPES)})")
+    types, what = SETTING_TYPES[key]
+    if isinstance(value, bool) is not (bool in types) or not isinstance(value, types):
+        raise GptanimError(f"{where}setting {key!r} must be {what}, got {value!r}")
+    SETTING[key].check(value, where)
 
 
 def load_lecture(path: Path) -> Lecture:
@@ -94,13 +106,7 @@ def load_lecture(path: Path) -> Lecture:
     if not isinstance(settings, dict):
         raise GptanimError(f"{path}: [settings] must be a table")
     for key, value in settings.items():
-        if key not in SETTING_TYPES:
-            raise GptanimError(f"{path}: unknown setting {key!r} (known: {', '.join(SETTING_TYPES)})")
-        types, what = SETTING_TYPES[key]
-        if isinstance(value, bool) or not isinstance(value, types):
-            raise GptanimError(f"{path}: setting {key!r} must be {what}, got {value!r}")
-    if settings.get("theme", "dark") not in ("dark", "light"):  # before the model runs
-        raise GptanimError(f"{path}: invalid theme {settings['theme']!r}; choose dark or light")
+        check_setting(key, value, f"{path}: ")  # before the model runs
     lecture.settings = dict(settings)
     voice = settings.get("voice", "").strip()
     if voice.startswith("folder:") and voice[7:]:  # recordings, relative to the lecture file as its scenes are

@@ -231,7 +231,7 @@ def start_only(report) -> int:
 
 # The options of `gptanim preview` (and render, whose --stills the studio passes) beyond the settings table
 # (model/settings.py), and their defaults.
-OPTIONS = {"lecture": None, "scenes": None, "out": None, "jobs": 1, "quiet": False, "truncate": False, "stills": False}
+OPTIONS = {"lecture": None, "scenes": None, "out": None, "jobs": 1, "quiet": False, "stills": False}
 
 
 def request_values(args) -> dict:

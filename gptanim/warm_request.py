@@ -35,6 +35,10 @@ def check_setting(setting, value):
 
     if value is None:
         return None  # unset: the lecture file's, else the table's default
+    if setting.kind == "flag":  # on or off (the command line's store_true)
+        if not isinstance(value, bool):
+            raise GptanimError(f"argument {setting.flag}: expected true or false, got {value!r}")
+        return value
     if setting.kind in ARG_TYPES and setting.kind != "text":
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise GptanimError(f"argument {setting.flag}: expected a number, got {value!r}")

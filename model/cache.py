@@ -20,7 +20,7 @@ from model import snapshots
 from model.errors import GptanimError
 from model.folders import cache_folder
 from model.loading import LoadedModel, identify, load
-from model.settings import TraceSettings, cache_dir, cache_root, code_hash  # noqa: F401 (re-exported)
+from model.settings import TraceSettings, cache_root, code_hash, traces_dir  # noqa: F401 (re-exported)
 from model.trace_data import FORMAT_VERSION, SECTIONS, Trace
 
 
@@ -35,7 +35,7 @@ def cached_path(settings: TraceSettings, loaded: LoadedModel | None = None) -> P
     settings.validate()
     folder, weights = (loaded.path, loaded.weights_hash) if loaded else identify(settings.model)[1:]
     weights += snapshots.record_id(folder)  # the learning record reads the training snapshots too
-    return cache_folder(cache_dir().name) / f"{cache_key(settings, weights)}.npz"  # a folder of the user's own
+    return cache_folder(traces_dir().name) / f"{cache_key(settings, weights)}.npz"  # a folder of the user's own
 
 
 def cached_trace(settings: TraceSettings, loaded: LoadedModel | None = None, sections=SECTIONS) -> Trace:

@@ -23,8 +23,7 @@ import numpy as np
 from model.formats import fmt_percent, fmt_value, shown_percent
 from model.sampling import softmax, top_entries
 from model.tokens_text import NEWLINE
-from model.trace_data import Trace
-from model.trace_data import lookup as stored_value
+from model.trace_data import Trace, stored_value
 
 RULES: dict[str, Callable[..., str]] = {}
 DEFINITIONS: dict[str, str] = {}
@@ -454,9 +453,9 @@ def gpt3_ratio(gpt3_total: int, matrix_params: int) -> str:
 
 
 @rule(f"this model's weights in its families, {GPT3_COUNTING}")
-def family_count(matrix_params: int, n_families: int, tied: bool) -> str:
+def group_count(matrix_params: int, n_groups: int, tied: bool) -> str:
     counted = ", its tied unembedding counted as GPT-3's is" if tied else ""
-    return f"{matrix_params:,} in this model's {n_families} families{counted}"
+    return f"{matrix_params:,} in this model's {n_groups} families{counted}"  # the lecture's word for the groups
 
 
 # The family's own parts, from its adapter's words (model/families.py, stored in the Trace's meta.words).
@@ -542,10 +541,10 @@ def make(trace: Trace, key: str, rule_name: str, paths: dict | None = None, **de
 
 
 def read(trace: Trace, where):
-    return [read(trace, w) for w in where] if isinstance(where, list) else plain(lookup(trace, where))
+    return [read(trace, w) for w in where] if isinstance(where, list) else plain(value_at(trace, where))
 
 
-def lookup(trace: Trace, path: str):
+def value_at(trace: Trace, path: str):
     """The value a path names: a statement's words for 'claims.<key>', else the Trace's stored value."""
     if path.startswith("claims."):
         found = stated(trace, path.removeprefix("claims."))
@@ -670,8 +669,8 @@ def build(trace: Trace) -> list[Statement]:
     if "matrix_params" in info["tally"]:  # (a Trace saved before it lacks the families' own count)
         out.append(make(trace, "tally.gpt3", "gpt3_ratio", {"gpt3_total": "info.gpt3.total",
                         "matrix_params": "info.tally.matrix_params"}))  # fmt: skip
-        out.append(make(trace, "tally.families", "family_count", {"matrix_params": "info.tally.matrix_params",
-                        "tied": "info.tally.tied"}, n_families=len(info["tally"]["families"])))  # fmt: skip
+        out.append(make(trace, "tally.families", "group_count", {"matrix_params": "info.tally.matrix_params",
+                        "tied": "info.tally.tied"}, n_groups=len(info["tally"]["families"])))  # fmt: skip
     d = trace.meta["d_model"]
     out.append(make(trace, "matvec.total", "rounded_terms",
                     {"terms": [f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]"],
@@ -750,7 +749,7 @@ def geometry_statements(trace: Trace) -> list[Statement]:
     g = "info.geometry"
     for j, _d in enumerate(geo["dots"]):
         out.append(make(trace, f"geometry.dots.{j}", "alignment", {"cosine": f"{g}.dots.{j}.cosine"}))
-    if geo.get("pair_cosines"):
+    if geo["pair_cosines"]:
         out.append(make(trace, "geometry.pairs", "pair_range", {"low": f"{g}.pair_cosines.min",
                         "high": f"{g}.pair_cosines.max", "n_pairs": f"{g}.pair_cosines.n_pairs"}))  # fmt: skip
     for j, a in enumerate(geo["analogies"]):
@@ -781,7 +780,7 @@ def geometry_statements(trace: Trace) -> list[Statement]:
                         {"words": [f"{g}.plural.numbers.{j}.word" for j in range(len(numbers))],
                          "projections": [f"{g}.plural.numbers.{j}.projection" for j in range(len(numbers))],
                          "missing": f"{g}.plural.numbers_missing"}))  # fmt: skip
-    if "lowest" in geo.get("pair_cosines", {}):
+    if "lowest" in geo["pair_cosines"]:
         low = f"{g}.pair_cosines.lowest"
         out.append(make(trace, "geometry.negative", "negative_pair",
                         {k: f"{low}.{k}" for k in ("a", "b", "dot", "cosine")} | {"n_pairs": f"{g}.pair_cosines.n_pairs"}))  # fmt: skip
@@ -790,7 +789,7 @@ def geometry_statements(trace: Trace) -> list[Statement]:
 
 def language_statements(trace: Trace) -> list[Statement]:
     """Each other language's line against the English one (the same sentence)."""
-    lines, out = trace.info.get("other_languages", []), []
+    lines, out = trace.info["other_languages"], []
     for j in range(1, len(lines)):
         base, ref = f"info.other_languages.{j}", "info.other_languages.0"
         out.append(make(trace, f"languages.{j}", "language_pieces",

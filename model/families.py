@@ -110,9 +110,6 @@ class Family:
         return stored.removeprefix(self.base + ".")
 
     # Reading a loaded model through the paths.
-    def get(self, model, path: str):
-        return part(model, path)
-
     def layers(self, model) -> list:
         return list(part(model, self.blocks))
 

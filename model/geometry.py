@@ -95,6 +95,38 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
     """Every embedding-geometry figure the scenes and the model card use, as JSON values."""
     W = rows(W_E)  # the actual rows (not centred): every figure is about the vectors as the model holds them
     Wn = unit_rows(W)
+    ids, skipped = word_ids(tok, words_3d)
+
+    def label(i: int) -> str:
+        return tok.decode([i]).strip() or tok.decode([i])
+
+    shown = [w for w in words_3d if w in ids]
+    coords, explained, axes = pca3(W[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [], None)
+    neighbours = {
+        w: [{"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(W, Wn, W[ids[w]], {ids[w]}, 8)]
+        for w in NEIGHBOUR_WORDS
+        if w in ids
+    }
+    dots, cosines = extreme_pairs(W, Wn, ids, shown)
+    return {
+        "centred": False,  # the figures are the actual rows'; only the 3-D picture centres its words
+        "word_ids": ids,
+        "skipped_words": skipped,
+        "pca_words": shown,
+        "pca_coords": coords.tolist(),
+        "pca_explained": explained,
+        "analogies": analogy_results(W, Wn, ids, label),
+        "gender": pair_direction(W, ids, GENDER_PAIRS, axes),
+        "plural": pair_direction(W, ids, PLURAL_PAIRS, axes, numbers=True),
+        "neighbours": neighbours,
+        "dots": dots,
+        "pair_cosines": cosines,
+    }
+
+
+def word_ids(tok, words_3d: list[str]) -> tuple[dict[str, int], list[str]]:
+    """The token of every word the figures use (the 3-D words, the pairs' and the analogies'), and the words
+    that are no single token of this vocabulary."""
     ids: dict[str, int] = {}
     skipped: list[str] = []
     wanted = dict.fromkeys(
@@ -106,13 +138,11 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
             skipped.append(word)
         else:
             ids[word] = token
+    return ids, skipped
 
-    def label(i: int) -> str:
-        return tok.decode([i]).strip() or tok.decode([i])
 
-    shown = [w for w in words_3d if w in ids]
-    coords, explained, axes = pca3(W[[ids[w] for w in shown]]) if len(shown) >= 4 else (np.zeros((0, 3)), [], None)
-
+def analogy_results(W: np.ndarray, Wn: np.ndarray, ids: dict[str, int], label) -> list[dict]:
+    """Each analogy b − a + c whose four words are tokens: where its target ranks among the nearest rows."""
     analogies = []
     for a, b, c, target in ANALOGIES:
         if not all(w in ids for w in (a, b, c, target)):
@@ -126,7 +156,7 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
                 "target": target,
                 "target_rank": rank_of(Wn, vector, ids[target], exclude),
                 "target_rank_with_inputs": rank_of(Wn, vector, ids[target], set()),
-                "n_tokens": int(W_E.shape[0]),
+                "n_tokens": int(W.shape[0]),
                 "target_cosine": float(Wn[ids[target]] @ (vector / np.linalg.norm(vector))),
                 "nearest": [
                     {"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(W, Wn, vector, exclude, 8)
@@ -134,53 +164,41 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
                 "offset_cosine": cosine(W[ids[c]] - W[ids[a]], W[ids[target]] - W[ids[b]]),
             }
         )
+    return analogies
 
-    def pairs_result(pairs, numbers: bool = False):
-        usable = [(a, b) for a, b in pairs if a in ids and b in ids]
-        result = direction_test(W, [(ids[a], ids[b]) for a, b in usable])
-        direction = result.pop("direction")
-        result["pairs"] = usable
-        if direction is not None and axes is not None:
-            # The unit direction's part along the picture's 3 axes (its length: the share of it the picture shows).
-            result["in_view"] = (axes @ direction).tolist()
-        if direction is not None and numbers:  # 3Blue1Brown's "more-ness": one, two, three, four along it
-            result["numbers"] = [{"word": w, "projection": float(W[ids[w]] @ direction)}
-                                 for w in NUMBER_WORDS if w in ids]  # fmt: skip
-            result["numbers_missing"] = [w for w in NUMBER_WORDS if w not in ids]
-        return result
 
-    neighbours = {
-        w: [{"id": i, "word": label(i), "cosine": cos} for i, cos in nearest(W, Wn, W[ids[w]], {ids[w]}, 8)]
-        for w in NEIGHBOUR_WORDS
-        if w in ids
-    }
-    dots, cosines = [], {}
-    if len(shown) >= 2:
-        # The most aligned, the most nearly orthogonal and the most opposed pair of the 3D words, by
-        # cosine; the words that characterise them are model/claims.py's, from these cosines.
-        pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]]
-        values = np.array([Wn[ids[a]] @ Wn[ids[b]] for a, b in pairs])
-        picks = [int(np.argmax(values)), int(np.argmin(np.abs(values))), int(np.argmin(values))]
-        for j in dict.fromkeys(picks):
-            a, b = pairs[j]
-            dots.append({"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values[j])})
-        a, b = pairs[int(np.argmin(values))]  # the lowest pair: negative when any pair is
-        lowest = {"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values.min())}
-        cosines = {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max()), "lowest": lowest}
-    return {
-        "centred": False,  # the figures are the actual rows'; only the 3-D picture centres its words
-        "word_ids": ids,
-        "skipped_words": skipped,
-        "pca_words": shown,
-        "pca_coords": coords.tolist(),
-        "pca_explained": explained,
-        "analogies": analogies,
-        "gender": pairs_result(GENDER_PAIRS),
-        "plural": pairs_result(PLURAL_PAIRS, numbers=True),
-        "neighbours": neighbours,
-        "dots": dots,
-        "pair_cosines": cosines,
-    }
+def pair_direction(W: np.ndarray, ids: dict[str, int], pairs, axes, numbers: bool = False) -> dict:
+    """The direction test of the word pairs that are tokens; its part in the 3-D picture's axes, and with
+    `numbers` where the number words fall along it."""
+    usable = [(a, b) for a, b in pairs if a in ids and b in ids]
+    result = direction_test(W, [(ids[a], ids[b]) for a, b in usable])
+    direction = result.pop("direction")
+    result["pairs"] = usable
+    if direction is not None and axes is not None:
+        # The unit direction's part along the picture's 3 axes (its length: the share of it the picture shows).
+        result["in_view"] = (axes @ direction).tolist()
+    if direction is not None and numbers:  # 3Blue1Brown's "more-ness": one, two, three, four along it
+        result["numbers"] = [{"word": w, "projection": float(W[ids[w]] @ direction)}
+                             for w in NUMBER_WORDS if w in ids]  # fmt: skip
+        result["numbers_missing"] = [w for w in NUMBER_WORDS if w not in ids]
+    return result
+
+
+def extreme_pairs(W: np.ndarray, Wn: np.ndarray, ids: dict[str, int], shown: list[str]) -> tuple[list, dict]:
+    """The most aligned, the most nearly orthogonal and the most opposed pair of the 3D words, by cosine (the
+    words that characterise them are model/claims.py's, from these cosines), and the range of all pairs'."""
+    if len(shown) < 2:
+        return [], {}
+    pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]]
+    values = np.array([Wn[ids[a]] @ Wn[ids[b]] for a, b in pairs])
+    picks = [int(np.argmax(values)), int(np.argmin(np.abs(values))), int(np.argmin(values))]
+    dots = []
+    for j in dict.fromkeys(picks):
+        a, b = pairs[j]
+        dots.append({"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values[j])})
+    a, b = pairs[int(np.argmin(values))]  # the lowest pair: negative when any pair is
+    lowest = {"a": a, "b": b, "dot": float(W[ids[a]] @ W[ids[b]]), "cosine": float(values.min())}
+    return dots, {"n_pairs": len(pairs), "min": float(values.min()), "max": float(values.max()), "lowest": lowest}
 
 
 def cosine(u: np.ndarray, v: np.ndarray) -> float:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model import fast, geometry, snapshots
+from model import geometry, gpt2_forward, snapshots
 from model.families import part
 from model.loading import LoadedModel
 from model.sampling import softmax, top_entries
@@ -56,11 +56,11 @@ def record(loaded: LoadedModel, ids: list[int]) -> dict:
     tok = loaded.tokenizer
     words = [geometry.resolve_word(tok, w) for w in ANALOGY]
     n = min(GREEDY, max(0, n_ctx(loaded) - len(ids)))
-    if batch is not None:  # GPT-2 written out (model/fast.py); the shipped model ranks every continuation at once
-        runs = [fast.greedy(weights, ids, n) for weights in batch]
+    if batch is not None:  # GPT-2 written out (gpt2_forward.py); the shipped model ranks every continuation at once
+        runs = [gpt2_forward.greedy(weights, ids, n) for weights in batch]
         firsts, greedy_ids = [r[0].double().numpy() for r in runs], [r[1] for r in runs]
         first, _, cache = runs[-1]  # the shipped model is the last stage
-        ranks = fast.ranks(fast.weights_of(loaded.model), first, cache, greedy_ids)
+        ranks = gpt2_forward.ranks(gpt2_forward.weights_of(loaded.model), first, cache, greedy_ids)
     else:
         runs = [greedy_run(loaded.model if model is None else model, ids, n) for _, _, model, _, _ in models]
         firsts, greedy_ids = [r[0] for r in runs], [r[1] for r in runs]
@@ -123,7 +123,7 @@ def weight_stages(
 ) -> tuple[list[str], list[tuple], object]:
     """The stages of the training that the weights alone decide, and the notes on those left out: each stage as
     (step, kind, model, its training_stats entry, queen's rank), the shipped model as None (it is `loaded.model`),
-    and every stage's weights for `model/fast.py` (then the models are not kept), or None where it does not apply.
+    and every stage's weights for `model/gpt2_forward.py` (then the models are not kept), or None where it does not apply.
     Rebuilding the start, checking and loading the snapshots and ranking queen depend on the files alone, so it is
     done once per process and model folder (named by the weights' hash, the training record, the snapshots' sizes
     and times); every Trace after the first reuses it."""
@@ -161,9 +161,11 @@ def build_stages(
     final_step = int(stats.get("best_step", stats.get("steps", 0)))
     found.append((final_step, "final", None, {"val_loss": stats.get("best_val_loss")}))
     ranks = queen_ranks(loaded, [(step, weights) for step, _, weights, _ in found])
-    if fast.weights_of(loaded.model) is not None:  # the weights as model/fast.py reads them; no model kept
+    if (
+        gpt2_forward.weights_of(loaded.model) is not None
+    ):  # the weights as model/gpt2_forward.py reads them; no model kept
         cfg = loaded.model.config
-        batch = [fast.gather(fast.model_state(w) if isinstance(w, torch.nn.Module) else w, cfg)
+        batch = [gpt2_forward.gather(gpt2_forward.model_state(w) if isinstance(w, torch.nn.Module) else w, cfg)
                  for w in (loaded.model if w is None else w for _, _, w, _ in found)]  # fmt: skip
         return notes, [(step, kind, None, entry, ranks[step]) for step, kind, _, entry in found], batch
     models = [with_weights(loaded, w).model if isinstance(w, dict) else w for _, _, w, _ in found]

@@ -18,12 +18,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402
 
-from model import chat, fast, geometry, learning, summaries, tally
+from model import chat, geometry, gpt2_forward, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
 from model.sampling import next_token_distribution, rank_of, sample, softmax, top_entries, top_ids
-from model.settings import TraceSettings, cache_dir, code_hash
+from model.settings import TraceSettings, cache_root, code_hash
 from model.summaries import TOP_K_SHOWN, token_display
 from model.trace_data import SECTIONS, Trace, write_atomically
 
@@ -184,7 +184,7 @@ def per_weights(loaded: LoadedModel, name: str, compute):
 
 def model_geometry(loaded: LoadedModel, W_E: np.ndarray) -> dict:
     """Embedding geometry depends on the weights alone: computed once per model, kept on disk by weights hash."""
-    path = cache_dir().parent / "geometry" / f"{loaded.weights_hash}-{code_hash()}.json"
+    path = cache_root() / "geometry" / f"{loaded.weights_hash}-{code_hash()}.json"
     if path.exists():
         try:
             return json.loads(path.read_text())
@@ -244,71 +244,29 @@ def forward_arrays(
     loaded: LoadedModel, ids: list[int], other_ids: list[int]
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """One forward pass recording every sub-module's output a scene may show: written out for GPT-2
-    (`model/fast.py`, the same numbers), through hooks on transformers' modules for the other families. With it,
+    (`model/gpt2_forward.py`, the same numbers), through hooks on transformers' modules for the other families. With it,
     `last_position_stream` of other_ids (the second context): for GPT-2 its last token in the same matrix
     products, after the cached keys and values of the tokens before it."""
     model, fam = loaded.model, loaded.family
-    cfg = model.config
-    sizes = fam.sizes(cfg)
     blocks = fam.layers(model)
     input_ids = torch.tensor([ids])
-    weights = fast.weights_of(model)
-    if weights is not None:  # GPT-2: written out in model/fast.py, the same numbers without hooks
-        captured: dict[str, torch.Tensor] = {}
-        streams: list[torch.Tensor] = []
-        extra = (other_ids[-1], prefix_cache(model, weights, other_ids[:-1]))
-        last_hidden = fast.body(weights, input_ids, capture=captured, streams=streams, extra=extra)[0][0]
-        embed = part(model, fam.embed)(torch.tensor(other_ids[-1:]))[0]
-        other = torch.stack([embed, *(x[0, -1] for x in streams)]).numpy()
-        captured["ln_final.hook_normalized"] = last_hidden
-        patterns = [captured.pop(f"blocks.{i}.attn.hook_pattern") for i in range(len(blocks))]
-        resid_pres = [captured.pop(f"blocks.{i}.hook_resid_pre") for i in range(len(blocks))]
-    else:
-        captured, out = hooked_forward(model, fam, input_ids)
-        last_hidden = out.last_hidden_state[0]
-        patterns = [a[0] for a in out.attentions]  # (head, query, key), as transformers computed it
-        resid_pres = [h[0] for h in out.hidden_states[: len(blocks)]]
-        other = last_position_stream(loaded, other_ids)
+    written_out = gpt2_forward.weights_of(model) is not None
+    captured, last_hidden, patterns, resid_pres, other = recorded_forward(loaded, input_ids, other_ids)
 
     T = len(ids)
     arrays: dict[str, np.ndarray] = {"hook_embed": part(model, fam.embed)(input_ids)[0].numpy()}
     if fam.pos_embed:
         arrays["hook_pos_embed"] = part(model, fam.pos_embed)(torch.arange(T)).numpy()
-    causal = torch.ones(T, T, dtype=torch.bool).tril()
-    group = sizes.n_head // sizes.n_kv_head
     for i, block in enumerate(blocks):
-        if weights is not None:  # model/fast.py recorded q, k, v, the scores and z as it computed them
-            resid_pre = resid_pres[i]
-            attn_out = captured[f"blocks.{i}.hook_attn_out"]
-            arrays[f"blocks.{i}.hook_resid_pre"] = resid_pre.numpy()
-            arrays[f"blocks.{i}.attn.hook_pattern"] = patterns[i].numpy()
-            arrays[f"blocks.{i}.hook_resid_mid"] = (resid_pre + attn_out).numpy()
-            continue
-        x = captured[f"blocks.{i}.ln1.hook_normalized"]
-        q, k, v = project(fam, part(block, fam.attn), x, sizes)  # (pos, head, d_head)
-        # Grouped-query attention: each key/value head serves `group` query heads; kept per query head.
-        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-        rotary = captured.pop(f"blocks.{i}.rotary", None)
-        qr, kr = (rotate(q, *rotary), rotate(k, *rotary)) if sizes.rotary_dim and rotary else (q, k)
-        scores = torch.einsum("qhd,khd->hqk", qr, kr) / fam.scale(cfg, i, sizes)  # (head, query, key)
-        scores = scores.masked_fill(~causal, float("-inf"))
-        pattern, resid_pre = patterns[i], resid_pres[i]
-        attn_out = captured[f"blocks.{i}.hook_attn_out"]
-        arrays.update(
-            {
-                f"blocks.{i}.hook_resid_pre": resid_pre.numpy(),
-                f"blocks.{i}.attn.hook_q": q.numpy(),
-                f"blocks.{i}.attn.hook_k": k.numpy(),
-                f"blocks.{i}.attn.hook_v": v.numpy(),
-                f"blocks.{i}.attn.hook_attn_scores": scores.numpy(),
-                f"blocks.{i}.attn.hook_pattern": pattern.numpy(),
-                f"blocks.{i}.attn.hook_z": torch.einsum("hqk,khd->qhd", pattern, v).numpy(),
-                # With a parallel residual the MLP reads resid_pre too; resid_mid is then only a partial sum.
-                f"blocks.{i}.hook_resid_mid": (resid_pre + attn_out).numpy(),
-            }
-        )
-        if sizes.rotary_dim and rotary:
-            arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
+        resid_pre, pattern = resid_pres[i], patterns[i]
+        arrays[f"blocks.{i}.hook_resid_pre"] = resid_pre.numpy()
+        if not written_out:  # model/gpt2_forward.py recorded q, k, v, the scores and z as it computed them
+            x = captured[f"blocks.{i}.ln1.hook_normalized"]
+            rotary = captured.pop(f"blocks.{i}.rotary", None)
+            arrays.update(attention_arrays(loaded, i, part(block, fam.attn), x, rotary, pattern))
+        arrays[f"blocks.{i}.attn.hook_pattern"] = pattern.numpy()
+        # With a parallel residual the MLP reads resid_pre too; resid_mid is then only a partial sum.
+        arrays[f"blocks.{i}.hook_resid_mid"] = (resid_pre + captured[f"blocks.{i}.hook_attn_out"]).numpy()
     arrays.update({name: t.numpy() for name, t in captured.items()})
     # In one product with the unembedding: every position's logits (LastPosition shows what each position predicts:
     # positions.*) and the logit lens's, each block's input at the last position through the final norm; after
@@ -322,6 +280,56 @@ def forward_arrays(
         np.concatenate([every[T:], every[T - 1 : T]])
     )
     return arrays, other
+
+
+def recorded_forward(loaded: LoadedModel, input_ids: torch.Tensor, other_ids: list[int]):
+    """The forward pass of the body with every sub-module's output recorded: the outputs by name, the final
+    norm's output, each block's attention pattern (head, query, key) and input, and the second context's
+    last-position stream."""
+    model, fam = loaded.model, loaded.family
+    n_layer = len(fam.layers(model))
+    weights = gpt2_forward.weights_of(model)
+    if weights is None:
+        captured, out = hooked_forward(model, fam, input_ids)
+        patterns = [a[0] for a in out.attentions]  # (head, query, key), as transformers computed it
+        resid_pres = [h[0] for h in out.hidden_states[:n_layer]]
+        return captured, out.last_hidden_state[0], patterns, resid_pres, last_position_stream(loaded, other_ids)
+    # GPT-2: written out in model/gpt2_forward.py, the same numbers without hooks
+    captured: dict[str, torch.Tensor] = {}
+    streams: list[torch.Tensor] = []
+    extra = (other_ids[-1], prefix_cache(model, weights, other_ids[:-1]))
+    last_hidden = gpt2_forward.body(weights, input_ids, capture=captured, streams=streams, extra=extra)[0][0]
+    embed = part(model, fam.embed)(torch.tensor(other_ids[-1:]))[0]
+    other = torch.stack([embed, *(x[0, -1] for x in streams)]).numpy()
+    captured["ln_final.hook_normalized"] = last_hidden
+    patterns = [captured.pop(f"blocks.{i}.attn.hook_pattern") for i in range(n_layer)]
+    resid_pres = [captured.pop(f"blocks.{i}.hook_resid_pre") for i in range(n_layer)]
+    return captured, last_hidden, patterns, resid_pres, other
+
+
+def attention_arrays(loaded: LoadedModel, i: int, attn, x: torch.Tensor, rotary, pattern) -> dict[str, np.ndarray]:
+    """Block i's queries, keys, values, scores and z (and the rotated queries and keys), computed from its
+    normalized input x the way the family's attention does (the pattern is transformers' own)."""
+    fam, cfg = loaded.family, loaded.model.config
+    sizes = fam.sizes(cfg)
+    T = len(x)
+    q, k, v = project(fam, attn, x, sizes)  # (pos, head, d_head)
+    # Grouped-query attention: each key/value head serves `group` query heads; kept per query head.
+    group = sizes.n_head // sizes.n_kv_head
+    k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+    qr, kr = (rotate(q, *rotary), rotate(k, *rotary)) if sizes.rotary_dim and rotary else (q, k)
+    scores = torch.einsum("qhd,khd->hqk", qr, kr) / fam.scale(cfg, i, sizes)  # (head, query, key)
+    scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
+    arrays = {
+        f"blocks.{i}.attn.hook_q": q.numpy(),
+        f"blocks.{i}.attn.hook_k": k.numpy(),
+        f"blocks.{i}.attn.hook_v": v.numpy(),
+        f"blocks.{i}.attn.hook_attn_scores": scores.numpy(),
+        f"blocks.{i}.attn.hook_z": torch.einsum("hqk,khd->qhd", pattern, v).numpy(),
+    }
+    if sizes.rotary_dim and rotary:
+        arrays[f"blocks.{i}.attn.hook_rot_q"], arrays[f"blocks.{i}.attn.hook_rot_k"] = qr.numpy(), kr.numpy()
+    return arrays
 
 
 def hooked_forward(model, fam, input_ids: torch.Tensor) -> tuple[dict[str, torch.Tensor], object]:
@@ -414,13 +422,13 @@ def prefix_ids(tok) -> list[int]:
     return list(_PREFIX_IDS[tok])
 
 
-def prefix_cache(model, weights: fast.Weights, ids: list[int]) -> fast.Cache:
+def prefix_cache(model, weights: gpt2_forward.Weights, ids: list[int]) -> gpt2_forward.Cache:
     """The keys and values of `ids` (a fixed text: CONTEXT_PREFIX), computed once per model object: a token after
     them sees the same keys and values, whatever prompt it came from (the model object's weights never change:
     learning.with_weights makes a copy)."""
     kept = _PREFIX_CACHES.setdefault(model, {})
     if tuple(ids) not in kept:
-        kept[tuple(ids)] = fast.body(weights, torch.tensor([ids]))[1]
+        kept[tuple(ids)] = gpt2_forward.body(weights, torch.tensor([ids]))[1]
     return kept[tuple(ids)]
 
 
@@ -459,11 +467,11 @@ def generate(
     rng = np.random.default_rng(seed)
     steps, context = [], list(prompt_ids)
     past, feed = None, torch.tensor([prompt_ids])
-    weights = fast.weights_of(model)
+    weights = gpt2_forward.weights_of(model)
     for _ in range(int(n)):
-        if weights is not None:  # GPT-2 written out (model/fast.py): the logits of the last position only
-            hidden, past = fast.body(weights, feed, past)
-            logits = fast.unembed(weights, hidden[:, -1:])[0, -1].double().numpy()
+        if weights is not None:  # GPT-2 written out (model/gpt2_forward.py): the logits of the last position only
+            hidden, past = gpt2_forward.body(weights, feed, past)
+            logits = gpt2_forward.unembed(weights, hidden[:, -1:])[0, -1].double().numpy()
         else:
             out = model(input_ids=feed, past_key_values=past, use_cache=True)
             past = out.past_key_values

@@ -1,4 +1,4 @@
-"""What the user asks for (the settings of a Trace) and where gptanim keeps its files.
+"""What the user asks for (the settings of a Trace, the knobs of a training run) and where gptanim keeps its files.
 
 Imported by both the cache (`model/cache.py`) and the model run (`model/run.py`), so neither imports the other
 at module level: the cache asks `run.trace` for a Trace it lacks, the run never reads the cache's index.
@@ -7,6 +7,7 @@ at module level: the cache asks `run.trace` for a Trace it lacks, the run never 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,19 @@ class Setting:
     run with plain manim (`GPTANIM_NAME`). Its default is here and nowhere else."""
 
     name: str
-    kind: str  # "text", "number", "count" (whole number ≥ 0), "int" (whole number), "quality", "theme" or "voice"
+    # "text", "number", "count" (whole number ≥ 0), "int" (whole number), "flag" (on or off), "quality", "theme"
+    # or "voice"
+    kind: str
     default: object
     help: str
     traced: bool = True  # a field of TraceSettings (quality only changes the video)
+    choices: tuple[str, ...] = ()  # the only values it takes, where they are few
+
+    def check(self, value, where: str = ""):
+        """The value, or a one-line error (after `where`, what gave it) when it is not one of the choices."""
+        if self.choices and value not in self.choices:
+            raise GptanimError(f"{where}invalid {self.name} {value!r}; choose {' or '.join(self.choices)}")
+        return value
 
     @property
     def flag(self) -> str:
@@ -50,13 +60,22 @@ SETTINGS = [
         "the chatbot's system line (the Chat scene's script)",
     ),
     Setting("chat_user", "text", None, "what the user says to the chatbot (default: the prompt)"),
+    Setting("truncate", "flag", False, "keep the end of a prompt longer than the context"),
     Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
-    Setting("theme", "theme", "dark", "dark or light, for projectors in lit rooms and for paper", traced=False),
+    Setting(
+        "theme",
+        "theme",
+        "dark",
+        "dark or light, for projectors in lit rooms and for paper",
+        traced=False,
+        choices=("dark", "light"),
+    ),  # scenes/style.py's palettes
     Setting(
         "voice", "voice", "joe", "narration: joe (offline neural voice), none (silent), or folder:PATH", traced=False
     ),
 ]
 DEFAULTS = {s.name: s.default for s in SETTINGS}
+SETTING = {s.name: s for s in SETTINGS}
 
 
 @dataclass
@@ -74,7 +93,7 @@ class TraceSettings:
     chat_user: str | None = DEFAULTS["chat_user"]  # None: the prompt
     temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
     compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
-    truncate: bool = False
+    truncate: bool = DEFAULTS["truncate"]
 
     def validate(self) -> TraceSettings:
         if not self.prompt or not self.prompt.strip():
@@ -99,6 +118,45 @@ class TraceSettings:
         return self
 
 
+@dataclass
+class TrainConfig:
+    """Every knob of a training run; the defaults train the shipped model."""
+
+    corpus: Path
+    out: Path
+    minutes: float | None = None  # a time budget instead of a fixed number of steps
+    steps: int | None = 4000
+    vocab_size: int = 8192
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 256
+    n_ctx: int = 256
+    batch_size: int = 16
+    lr: float = 1.5e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 200
+    weight_decay: float = 0.1
+    dropout: float = 0.1
+    eval_every: int = 250
+    snapshot_steps: tuple[int, ...] = (30, 100, 300, 1000)  # kept small in snapshots/ (see model/snapshots.py)
+    val_fraction: float = 0.05
+    seed: int = 0
+    bf16: bool = True
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def check(self) -> TrainConfig:
+        """Refuse knobs that would train forever, on NaN, or not at all, before anything is read."""
+        if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
+            raise GptanimError(f"--minutes must be a positive number of minutes, got {self.minutes}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise GptanimError(f"--lr must be a positive number, got {self.lr}")
+        if self.n_embd % self.n_head:
+            raise GptanimError(f"--d-model {self.n_embd} must be a multiple of --n-head {self.n_head}")
+        if self.steps is None and self.minutes is None:
+            raise GptanimError("give a number of steps or a time budget in minutes")
+        return self
+
+
 def cache_root() -> Path:
     """The user's cache folder for gptanim: $GPTANIM_CACHE, else ~/.cache/gptanim (XDG_CACHE_HOME respected)."""
     if os.environ.get("GPTANIM_CACHE"):
@@ -106,7 +164,8 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gptanim"
 
 
-def cache_dir() -> Path:
+def traces_dir() -> Path:
+    """Where the Traces are cached."""
     return cache_root() / "traces"
 
 

@@ -1,4 +1,6 @@
-"""Counting weights in the families of the lecture (eight; nine with a gated MLP), for the loaded model and GPT-3.
+"""Counting weights in the lecture's groups of matrices (eight; nine with a gated MLP), for the loaded model and
+GPT-3. The lecture calls these groups "families", as 3Blue1Brown does: so do the Trace's `info.tally.families` and
+the screen; the code says weight groups, leaving "family" to the model's architecture (`model/families.py`).
 
 Keys, queries and values are counted per head (one d_model × d_head matrix each),
 the output, up- and down-projections once per layer, as in 3Blue1Brown's tally.
@@ -6,13 +8,11 @@ the output, up- and down-projections once per layer, as in 3Blue1Brown's tally.
 
 from __future__ import annotations
 
-FAMILIES = ["embedding", "key", "query", "value", "output", "up-projection", "down-projection", "unembedding"]
-
 # GPT-3 175B's published dimensions (Brown et al. 2020): the only typed-in figures.
 GPT3_DIMS = {"d_model": 12288, "n_layer": 96, "n_head": 96, "vocab_size": 50257, "n_ctx": 2048}
 
 
-def families(
+def weight_groups(
     d_model: int,
     n_layer: int,
     n_head: int,
@@ -22,7 +22,7 @@ def families(
     d_head: int | None = None,
     gated: bool = False,
 ) -> list[dict]:
-    """The weight families with shapes, matrix counts and parameter counts, from the dimensions.
+    """The weight groups with shapes, matrix counts and parameter counts, from the dimensions.
 
     Grouped-query attention has fewer key and value heads than query heads; a gated MLP (SwiGLU) has a
     gate-projection beside the up-projection.
@@ -50,7 +50,7 @@ def families(
 
 def gpt3_reference() -> dict:
     """GPT-3's tally derived from its dimensions (no biases, no position embedding, as in the lecture)."""
-    rows = families(GPT3_DIMS["d_model"], GPT3_DIMS["n_layer"], GPT3_DIMS["n_head"], GPT3_DIMS["vocab_size"])
+    rows = weight_groups(GPT3_DIMS["d_model"], GPT3_DIMS["n_layer"], GPT3_DIMS["n_head"], GPT3_DIMS["vocab_size"])
     return {
         "dims": dict(GPT3_DIMS),
         "families": rows,
@@ -60,7 +60,7 @@ def gpt3_reference() -> dict:
 
 
 def tally_model(model, family) -> dict:
-    """The loaded model's families plus the rest, adding up exactly to its own parameter count.
+    """The loaded model's weight groups plus the rest, adding up exactly to its own parameter count.
 
     The matrices come from the family's sizes; the rest (position table, norm weights, biases) is read
     from the model's own tensors, so a family without a position table or biases shows none.
@@ -71,7 +71,7 @@ def tally_model(model, family) -> dict:
     d, L = sizes.d_model, sizes.n_layer
     embed, unembed = part(model, family.embed).weight, part(model, family.unembed).weight
     tied = unembed.data_ptr() == embed.data_ptr()
-    rows = families(d, L, sizes.n_head, sizes.vocab, sizes.d_mlp, sizes.n_kv_head, sizes.d_head,
+    rows = weight_groups(d, L, sizes.n_head, sizes.vocab, sizes.d_mlp, sizes.n_kv_head, sizes.d_head,
                     gated=family.mlp_pre_linear is not None)  # fmt: skip
     if tied:
         rows[-1]["shared_with"] = "embedding"
@@ -107,6 +107,6 @@ def tally_model(model, family) -> dict:
         "actual": actual,
         "tied": bool(tied),
         "matrices": sum(r["matrices"] for r in rows),
-        # The families counted as GPT-3's are (`gpt3_reference`): each at its full size, a tied unembedding too.
+        # The groups counted as GPT-3's are (`gpt3_reference`): each at its full size, a tied unembedding too.
         "matrix_params": sum(r["params"] for r in rows),
     }

@@ -89,6 +89,7 @@ import numpy as np
 
 from model.errors import GptanimError
 from model.sampling import softmax, top_entries
+from model.trace_paths import BLOCK_PARTS, BlockPart, Field, Stored
 
 FORMAT_VERSION = 2
 # Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
@@ -102,9 +103,6 @@ PARTS = {
     "chat": {"settings": ("chat_system", "chat_user"), "info": ("chat",)},
     "continuation": {"settings": ("temperature",), "info": ("continuation", "vocab_display")},
 }
-# What a Trace saved before the family adapters (always GPT-2) says about its parts.
-GPT2_WORDS = {"family": "GPT-2", "norm": "LayerNorm", "activation": "GELU", "mlp_gated": False,
-              "positions": "learned", "rotary_dim": 0, "parallel_residual": False, "query_bias": True}  # fmt: skip
 
 
 @dataclass
@@ -130,10 +128,27 @@ class Trace:
     def n_head(self) -> int:
         return int(self.meta["n_head"])
 
+    # Named access (model/trace_paths.py): what these give carries its path.
+    def __getattr__(self, name: str) -> BlockPart:
+        """A part of every block by its name in BLOCK_PARTS: `trace.attn`, `trace.ln1`, `trace.mlp`, `trace.resid`."""
+        if name in BLOCK_PARTS:
+            return BlockPart(self, name)
+        raise AttributeError(f"'Trace' object has no attribute {name!r}")
+
+    def stored(self, name: str) -> Stored:
+        """An array by its name: `trace.stored("hook_embed")[p]` is position p's embedding."""
+        self[name]  # a name the Trace lacks fails here, not where it is indexed
+        return Stored(self, name)
+
+    @property
+    def fields(self) -> Field:
+        """meta and info by key: `trace.fields.info.tally.total`."""
+        return Field({"meta": self.meta, "info": self.info})
+
     @property
     def words(self) -> dict:
         """The model family's words for its parts (`model/families.py`): norm, activation, positions, ..."""
-        return {**GPT2_WORDS, **self.meta.get("words", {})}
+        return self.meta["words"]
 
     @property
     def prompt(self) -> str:
@@ -195,7 +210,8 @@ class Trace:
 
 
 # What every Trace's meta holds (model/run.py's model_meta and the settings): a file without one is not read.
-REQUIRED_META = ("model", "weights_hash", "settings", "n_layer", "n_head", "d_model", "d_head", "vocab_size", "n_ctx")
+REQUIRED_META = ("model", "weights_hash", "settings", "n_layer", "n_head", "d_model", "d_head", "vocab_size", "n_ctx",
+                 "words")  # fmt: skip
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -214,15 +230,15 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def lookup(trace: Trace, path: str):
+def stored_value(trace: Trace, path: str):
     """The value a stored path names: 'hook_embed[3,5]' (an array entry; 'hook_embed[3]' a row), 'info.a.0.b'
-    or 'meta.n_params'. (`model.claims.lookup` also reads 'claims.<key>', a statement made from this Trace.)
+    or 'meta.n_params'. (`model.claims.value_at` also reads 'claims.<key>', a statement made from this Trace.)
 
     Scenes tag every number they draw with such a path; tests look it up and
     compare it with what the scene shows.
     """
     if path.startswith("claims."):
-        raise KeyError(f"{path} is a statement: read it with model.claims.lookup")
+        raise KeyError(f"{path} is a statement: read it with model.claims.value_at")
     if path.startswith(("info.", "meta.")):
         node = trace.info if path.startswith("info.") else trace.meta
         for part in path.split(".")[1:]:

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,45 +27,9 @@ from transformers.utils import logging as hf_logging
 from model import snapshots
 from model.corpus import Corpus, read_corpus
 from model.errors import GptanimError
+from model.settings import TrainConfig
 
 EOS = "<|endoftext|>"
-
-
-@dataclass
-class TrainConfig:
-    """Every knob of a training run; the defaults train the shipped model."""
-
-    corpus: Path
-    out: Path
-    minutes: float | None = None  # a time budget instead of a fixed number of steps
-    steps: int | None = 4000
-    vocab_size: int = 8192
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 256
-    n_ctx: int = 256
-    batch_size: int = 16
-    lr: float = 1.5e-3
-    min_lr_ratio: float = 0.1
-    warmup_steps: int = 200
-    weight_decay: float = 0.1
-    dropout: float = 0.1
-    eval_every: int = 250
-    snapshot_steps: tuple[int, ...] = (30, 100, 300, 1000)  # kept small in snapshots/ (see model/snapshots.py)
-    val_fraction: float = 0.05
-    seed: int = 0
-    bf16: bool = True
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
-
-    def check(self) -> TrainConfig:
-        """Refuse knobs that would train forever, on NaN, or not at all, before anything is read."""
-        if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
-            raise GptanimError(f"--minutes must be a positive number of minutes, got {self.minutes}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise GptanimError(f"--lr must be a positive number, got {self.lr}")
-        if self.n_embd % self.n_head:
-            raise GptanimError(f"--d-model {self.n_embd} must be a multiple of --n-head {self.n_head}")
-        return self
 
 
 # What training writes into its output folder (the Hugging Face files, the card, the record, the snapshots):
@@ -199,6 +163,53 @@ def save_checkpoint(model: GPT2LMHeadModel, tokenizer: PreTrainedTokenizerFast, 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@dataclass
+class TrainingData:
+    """The corpus, the tokenizer trained on its training stories, both parts as token ids, and the validation
+    part cut into windows."""
+
+    corpus: Corpus
+    tokenizer: PreTrainedTokenizerFast
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+    val: torch.Tensor
+
+    @classmethod
+    def read(cls, cfg: TrainConfig) -> TrainingData:
+        corpus: Corpus = read_corpus(cfg.corpus, cfg.val_fraction, cfg.seed)
+        if not corpus.val_stories or not corpus.train_stories:
+            n = len(corpus.train_stories) + len(corpus.val_stories)
+            raise GptanimError(f"the corpus in {cfg.corpus} has {n} {'story' if n == 1 else 'stories'}; training "
+                               "needs several, a blank line between them (some are held out to validate)")  # fmt: skip
+        tokenizer = train_tokenizer(corpus.train_stories, cfg.vocab_size)
+        train_ids = encode_stories(tokenizer, corpus.train_stories)
+        val_ids = encode_stories(tokenizer, corpus.val_stories)
+        if len(train_ids) <= cfg.n_ctx + 1:
+            raise GptanimError("the corpus is shorter than one context window; use a larger corpus or --n-ctx")
+        return cls(corpus, tokenizer, train_ids, val_ids, val_windows(val_ids, cfg.n_ctx))
+
+
+def make_out(out: Path) -> None:
+    """The output folder, made if new, without what a killed run left in it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for left in out.glob(SAVING + "*"):
+            shutil.rmtree(left, ignore_errors=True)
+    except OSError as exc:
+        raise GptanimError(f"cannot write to --out {out}: {exc.strerror}") from None
+
+
+def optimizer(model: GPT2LMHeadModel, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW, with weight decay on the matrices only (not on biases and norms)."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
+    )
+
+
 def train(cfg: TrainConfig, quiet: bool = False) -> dict:
     """Run a whole training; return the statistics written to training_stats.json."""
     cfg.check()
@@ -207,119 +218,118 @@ def train(cfg: TrainConfig, quiet: bool = False) -> dict:
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     started = time.time()
-    corpus: Corpus = read_corpus(cfg.corpus, cfg.val_fraction, cfg.seed)
-    if not corpus.val_stories or not corpus.train_stories:
-        n = len(corpus.train_stories) + len(corpus.val_stories)
-        raise GptanimError(f"the corpus in {cfg.corpus} has {n} {'story' if n == 1 else 'stories'}; training needs "
-                           "several, a blank line between them (some are held out to validate)")  # fmt: skip
-    tokenizer = train_tokenizer(corpus.train_stories, cfg.vocab_size)
-    train_ids = encode_stories(tokenizer, corpus.train_stories)
-    val_ids = encode_stories(tokenizer, corpus.val_stories)
-    if len(train_ids) <= cfg.n_ctx + 1:
-        raise GptanimError("the corpus is shorter than one context window; use a larger corpus or --n-ctx")
-    val = val_windows(val_ids, cfg.n_ctx)
-    try:
-        cfg.out.mkdir(parents=True, exist_ok=True)
-        for left in cfg.out.glob(SAVING + "*"):  # what a killed run left
-            shutil.rmtree(left, ignore_errors=True)
-    except OSError as exc:
-        raise GptanimError(f"cannot write to --out {cfg.out}: {exc.strerror}") from None
-    model = build_model(cfg, len(tokenizer), tokenizer.eos_token_id)
-    init_hash = snapshots.state_hash(model_state(model))  # step 0: rebuilt from the seed, checked by this hash
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr,
-        betas=(0.9, 0.95),
-    )
-    gen = torch.Generator().manual_seed(cfg.seed)
-    data = torch.from_numpy(train_ids)
-    offsets = torch.arange(cfg.n_ctx + 1)
+    data = TrainingData.read(cfg)
+    make_out(cfg.out)
+    return Training(cfg, data, started, quiet).run()
 
-    if cfg.steps is None and cfg.minutes is None:
-        raise GptanimError("give a number of steps or a time budget in minutes")
-    budget = (cfg.minutes or 0.0) * 60.0
-    total = cfg.steps if cfg.steps is not None else None
-    bar = tqdm(total=total or int(budget), unit="step" if total else "s", disable=quiet, dynamic_ncols=True)
-    best_val, best_step, train_loss_ema, step, interrupted = float("inf"), 0, None, 0, False
-    history: list[dict] = []
-    kept: list[dict] = []
-    loop_start = time.time()
 
-    def progress() -> float:
-        return step / total if total else (time.time() - loop_start) / budget
+class Training:
+    """One run: the model and its optimiser, the steps taken, the smoothed training loss, the best validation
+    loss and the record of both, and the snapshots kept."""
 
-    def checkpoint() -> None:
-        nonlocal best_val, best_step
-        v = evaluate(model, val, cfg)
-        history.append({"step": step, "train_loss": train_loss_ema, "val_loss": v})
-        if v < best_val:
-            best_val, best_step = v, step
-            save_checkpoint(model, tokenizer, cfg.out)
-            write_stats()
-        bar.set_postfix(loss=f"{train_loss_ema:.3f}", val=f"{v:.3f}", best=f"{best_val:.3f}")
+    def __init__(self, cfg: TrainConfig, data: TrainingData, started: float, quiet: bool):
+        self.cfg, self.data, self.started, self.quiet = cfg, data, started, quiet
+        self.model = build_model(cfg, len(data.tokenizer), data.tokenizer.eos_token_id)
+        self.init_hash = snapshots.state_hash(model_state(self.model))  # step 0: rebuilt from the seed, by this hash
+        self.opt = optimizer(self.model, cfg)
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.ids = torch.from_numpy(data.train_ids)
+        self.offsets = torch.arange(cfg.n_ctx + 1)
+        self.budget = (cfg.minutes or 0.0) * 60.0
+        self.total = cfg.steps if cfg.steps is not None else None
+        self.bar = tqdm(total=self.total or int(self.budget), unit="step" if self.total else "s", disable=quiet,
+                        dynamic_ncols=True)  # fmt: skip
+        self.step, self.best_step, self.best_val, self.interrupted = 0, 0, float("inf"), False
+        self.train_loss_ema: float | None = None
+        self.history: list[dict] = []
+        self.kept: list[dict] = []
+        self.loop_start = time.time()
 
-    def snapshot() -> None:
-        path = snapshots.snapshot_path(cfg.out, step)
-        digest = snapshots.save(model_state(model), path, step)
-        kept.append({"step": step, "val_loss": evaluate(model, val, cfg), "file": str(path.relative_to(cfg.out)),
-                     "sha256": digest})  # fmt: skip
+    def run(self) -> dict:
+        """Step until the steps or the minutes are spent (or Ctrl-C), validating and saving the best weights on
+        the way and at the end; return the record."""
+        self.model.train()
+        try:
+            while self.progress() < 1.0:
+                self.take_step()
+                self.show()
+                if self.step in self.cfg.snapshot_steps:
+                    self.snapshot()
+                if self.step % self.cfg.eval_every == 0:
+                    self.checkpoint()
+        except KeyboardInterrupt:
+            self.interrupted = True
+            if not self.quiet:
+                print("\ninterrupted: saving what there is", flush=True)
+        if self.step and (not self.history or self.history[-1]["step"] != self.step):
+            self.checkpoint()
+        self.bar.close()
+        return self.write_stats()
 
-    def write_stats() -> dict:
+    def progress(self) -> float:
+        return self.step / self.total if self.total else (time.time() - self.loop_start) / self.budget
+
+    def take_step(self) -> None:
+        """One optimiser step on a batch of random windows of the training stories."""
+        cfg = self.cfg
+        for group in self.opt.param_groups:
+            group["lr"] = lr_at(cfg, self.step, self.progress())
+        starts = torch.randint(0, len(self.ids) - cfg.n_ctx - 1, (cfg.batch_size,), generator=self.gen)
+        batch = self.ids[starts[:, None] + self.offsets]  # (B, T+1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = lm_loss(self.model, batch)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.opt.step()
+        self.step += 1
+        value = loss.item()
+        self.train_loss_ema = value if self.train_loss_ema is None else 0.98 * self.train_loss_ema + 0.02 * value
+
+    def show(self) -> None:
+        if self.total:
+            self.bar.update(1)
+        else:
+            self.bar.n = min(int(time.time() - self.loop_start), int(self.budget))
+            self.bar.refresh()
+        self.bar.set_postfix(step=self.step, loss=f"{self.train_loss_ema:.3f}", best=f"{self.best_val:.3f}")
+
+    def checkpoint(self) -> None:
+        """Validate; when the loss is the best yet, save the weights and the record."""
+        v = evaluate(self.model, self.data.val, self.cfg)
+        self.history.append({"step": self.step, "train_loss": self.train_loss_ema, "val_loss": v})
+        if v < self.best_val:
+            self.best_val, self.best_step = v, self.step
+            save_checkpoint(self.model, self.data.tokenizer, self.cfg.out)
+            self.write_stats()
+        self.bar.set_postfix(loss=f"{self.train_loss_ema:.3f}", val=f"{v:.3f}", best=f"{self.best_val:.3f}")
+
+    def snapshot(self) -> None:
+        path = snapshots.snapshot_path(self.cfg.out, self.step)
+        digest = snapshots.save(model_state(self.model), path, self.step)
+        self.kept.append({"step": self.step, "val_loss": evaluate(self.model, self.data.val, self.cfg),
+                          "file": str(path.relative_to(self.cfg.out)), "sha256": digest})  # fmt: skip
+
+    def write_stats(self) -> dict:
+        cfg, data = self.cfg, self.data
         stats = {
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
-            "corpus_files": [asdict(f) for f in corpus.files],
-            "train_stories": len(corpus.train_stories),
-            "val_stories": len(corpus.val_stories),
-            "train_tokens": int(len(train_ids)),
-            "val_tokens": int(len(val_ids)),
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "steps": step,
-            "best_step": best_step,
-            "tokens_seen": step * cfg.batch_size * cfg.n_ctx,
-            "train_seconds": round(time.time() - started, 1),
-            "train_loss": train_loss_ema,
-            "best_val_loss": best_val,
-            "interrupted": interrupted,
-            "history": history,
-            "init_hash": init_hash,
-            "snapshots": kept,
+            "corpus_files": [asdict(f) for f in data.corpus.files],
+            "train_stories": len(data.corpus.train_stories),
+            "val_stories": len(data.corpus.val_stories),
+            "train_tokens": int(len(data.train_ids)),
+            "val_tokens": int(len(data.val_ids)),
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "steps": self.step,
+            "best_step": self.best_step,
+            "tokens_seen": self.step * cfg.batch_size * cfg.n_ctx,
+            "train_seconds": round(time.time() - self.started, 1),
+            "train_loss": self.train_loss_ema,
+            "best_val_loss": self.best_val,
+            "interrupted": self.interrupted,
+            "history": self.history,
+            "init_hash": self.init_hash,
+            "snapshots": self.kept,
         }
         (cfg.out / "training_stats.json").write_text(json.dumps(stats, indent=2))
         return stats
-
-    model.train()
-    try:
-        while progress() < 1.0:
-            for group in opt.param_groups:
-                group["lr"] = lr_at(cfg, step, progress())
-            starts = torch.randint(0, len(data) - cfg.n_ctx - 1, (cfg.batch_size,), generator=gen)
-            batch = data[starts[:, None] + offsets]  # (B, T+1)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                loss = lm_loss(model, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            step += 1
-            value = loss.item()
-            train_loss_ema = value if train_loss_ema is None else 0.98 * train_loss_ema + 0.02 * value
-            if total:
-                bar.update(1)
-            else:
-                bar.n = min(int(time.time() - loop_start), int(budget))
-                bar.refresh()
-            bar.set_postfix(step=step, loss=f"{train_loss_ema:.3f}", best=f"{best_val:.3f}")
-            if step in cfg.snapshot_steps:
-                snapshot()
-            if step % cfg.eval_every == 0:
-                checkpoint()
-    except KeyboardInterrupt:
-        interrupted = True
-        if not quiet:
-            print("\ninterrupted: saving what there is", flush=True)
-    if step and (not history or history[-1]["step"] != step):
-        checkpoint()
-    bar.close()
-    return write_stats()

@@ -641,15 +641,45 @@ class MLPBlock(TraceScene):
 
     def up_and_gelu(self):
         t = self.trace
-        L, p = self.layer, self.last
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
         up = self.block(("gate, up" if t.words["mlp_gated"] else "up") + ": {d} → {m}", dims, [-3.9, 1.2, 0])
-        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
         chosen = self.neurons()
-        act, gated = t.words["activation"], t.words["mlp_gated"]
+        rows, befores, afters = self.neuron_table(chosen)
+        head = rows[0]
+        note = VGroup(
+            sentence(f"{len(chosen)} of {{m}} neurons:", size=18, color=style.MUTED, static=True,
+                     m=(t.meta["d_mlp"], "meta.d_mlp", "comma")),
+            label("most active, most negative", size=18, color=style.MUTED),
+        ).arrange(DOWN, buff=0.08)  # fmt: skip
+        note.next_to(VGroup(*rows), DOWN, buff=0.2).set_x(head[1].get_x())
+        if note.get_right()[0] > config.frame_width / 2 - 0.3:
+            note.shift((note.get_right()[0] - config.frame_width / 2 + 0.3) * LEFT)
+        self.beat(
+            "Up",
+            "Up-projection: the vector is spread into many more numbers, one per neuron.",
+            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
+            "the three most active, and the three most negative.",
+        )
+        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up),
+                  dim(self.x_mark))  # fmt: skip
+        for sentence_k, part in ((0, slice(1, 4)), (1, slice(4, None))):  # the most active, then the most negative
+            cue(self, sentence_k)
+            new = [head, note] if sentence_k == 0 else []
+            self.play(FadeIn(VGroup(*new, *(r[0] for r in rows[part]))),
+                      LaggedStart(*(TransformFromCopy(up, r[1]) for r in rows[part]), lag_ratio=0.15),
+                      run_time=1.5)  # fmt: skip
+        self.up, self.note = up, note
+        self.dots = self.through_activation(chosen, befores, afters)
+
+    def neuron_table(self, chosen: list[tuple[int, str | None]]) -> tuple[list[VGroup], VGroup, VGroup]:
+        """A header and a line per chosen neuron (its number, its value before the activation or its gate, and
+        after), placed at the right; the befores and the afters as groups."""
+        t = self.trace
+        L, p = self.layer, self.last
+        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
         head = VGroup(
             label("neuron", size=18, color=style.MUTED),
-            label("gate" if gated else "before", size=18, color=style.MUTED),
+            label("gate" if t.words["mlp_gated"] else "before", size=18, color=style.MUTED),
             label("after", size=18, color=style.MUTED),
         )
         rows, befores, afters = [head], VGroup(), VGroup()
@@ -668,50 +698,17 @@ class MLPBlock(TraceScene):
         for r, row in enumerate(rows):
             for c, cell in enumerate(row):
                 cell.move_to([xs[c], 2.75 - 0.34 * r, 0])
-        self.table = VGroup(*(row for row in rows))
-        # The activation's curve over the range of the shown neurons, each placed on it at its real values.
-        values = np.array([pre[n] for n, _ in chosen], dtype=np.float64)
-        lo, hi = min(-2.0, float(values.min()) - 0.3), max(2.0, float(values.max()) + 0.3)
-        ys = np.array([post[n] for n, _ in chosen], dtype=np.float64)
-        top_y = max(1.0, float(ys.max()) + 0.3)
-        axes = Axes(x_range=[lo, hi, 1], y_range=[-0.5, top_y, 1], x_length=4.1, y_length=2.6, tips=False,
-                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
-        axes.move_to([0.1, 1.35, 0])
-        shape = CURVES.get(act) if not gated else None  # a gated MLP's output is not a curve of one number
-        curve = (
-            axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
-            if shape
-            else VGroup()
-        )
-        name = label(act, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
-        dots = VGroup(
-            *(
-                Dot(axes.c2p(float(pre[n]), 0), radius=0.07, color=style.NEXT_SLOT if pre[n] > 0 else style.NEGATIVE)
-                for n, _ in chosen
-            )
-        )
-        note = VGroup(
-            sentence(f"{len(chosen)} of {{m}} neurons:", size=18, color=style.MUTED, static=True,
-                     m=(t.meta["d_mlp"], "meta.d_mlp", "comma")),
-            label("most active, most negative", size=18, color=style.MUTED),
-        ).arrange(DOWN, buff=0.08)  # fmt: skip
-        note.next_to(self.table, DOWN, buff=0.2).set_x(xs[1])
-        if note.get_right()[0] > config.frame_width / 2 - 0.3:
-            note.shift((note.get_right()[0] - config.frame_width / 2 + 0.3) * LEFT)
-        self.beat(
-            "Up",
-            "Up-projection: the vector is spread into many more numbers, one per neuron.",
-            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
-            "the three most active, and the three most negative.",
-        )
-        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up),
-                  dim(self.x_mark))  # fmt: skip
-        for sentence_k, part in ((0, slice(1, 4)), (1, slice(4, None))):  # the most active, then the most negative
-            cue(self, sentence_k)
-            new = [head, note] if sentence_k == 0 else []
-            self.play(FadeIn(VGroup(*new, *(r[0] for r in rows[part]))),
-                      LaggedStart(*(TransformFromCopy(up, r[1]) for r in rows[part]), lag_ratio=0.15),
-                      run_time=1.5)  # fmt: skip
+        return rows, befores, afters
+
+    def through_activation(self, chosen, befores: VGroup, afters: VGroup) -> VGroup:
+        """The activation beat: each chosen neuron's value goes through the curve, each dot placed on it at its
+        real values (a gated MLP's output is no curve of one number: its gates become the results). Returns
+        what marks the neurons' results."""
+        t = self.trace
+        L, p = self.layer, self.last
+        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
+        act = t.words["activation"]
+        shape = CURVES.get(act) if not t.words["mlp_gated"] else None
         top, low = chosen[0][0], chosen[3][0]
         if shape is None:  # gated: the gate and the result, as numbers
             self.beat(
@@ -721,29 +718,42 @@ class MLPBlock(TraceScene):
                 f"and multiplies by the up. Neuron {top} has gate {dec(pre[top], 2)} and ends at {dec(post[top], 2)}.",
             )
             self.play(LaggedStart(*(TransformFromCopy(b, a) for b, a in zip(befores, afters)), lag_ratio=0.1))
-            dots = afters
-        else:
-            self.beat(
-                f"Up and {act}",
-                f"Then {act}: each neuron's value goes through this curve; negatives end near 0.",
-                say=f"Then each neuron goes through {act}, this curve. Positive values pass almost unchanged: neuron "
-                f"{top} ends at {dec(post[top], 2)}. Negative values are squashed towards zero: neuron {low} ends at "
-                f"{dec(post[low], 2)}.",
+            return afters
+        # The activation's curve over the range of the shown neurons.
+        values = np.array([pre[n] for n, _ in chosen], dtype=np.float64)
+        lo, hi = min(-2.0, float(values.min()) - 0.3), max(2.0, float(values.max()) + 0.3)
+        ys = np.array([post[n] for n, _ in chosen], dtype=np.float64)
+        top_y = max(1.0, float(ys.max()) + 0.3)
+        axes = Axes(x_range=[lo, hi, 1], y_range=[-0.5, top_y, 1], x_length=4.1, y_length=2.6, tips=False,
+                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
+        axes.move_to([0.1, 1.35, 0])
+        curve = axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
+        name = label(act, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
+        dots = VGroup(
+            *(
+                Dot(axes.c2p(float(pre[n]), 0), radius=0.07, color=style.NEXT_SLOT if pre[n] > 0 else style.NEGATIVE)
+                for n, _ in chosen
             )
-            self.play(Create(axes), Create(curve), FadeIn(name), run_time=said_by(self, 0, 1.5))
-            self.play(
-                LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.2
-            )
-            cue(self, 1)
-            positive = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] > 0]
-            negative = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] <= 0]
-            for group, sentence_k in ((positive, 1), (negative, 2)):  # each side moves onto the curve as it is said
-                cue(self, sentence_k)
-                moves = [d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, n in group]
-                moves += [TransformFromCopy(d, afters[list(dots).index(d)]) for d, _ in group]
-                if moves:
-                    self.play(*moves, run_time=1.5)
-        self.up, self.note, self.dots = up, note, dots
+        )
+        self.beat(
+            f"Up and {act}",
+            f"Then {act}: each neuron's value goes through this curve; negatives end near 0.",
+            say=f"Then each neuron goes through {act}, this curve. Positive values pass almost unchanged: neuron "
+            f"{top} ends at {dec(post[top], 2)}. Negative values are squashed towards zero: neuron {low} ends at "
+            f"{dec(post[low], 2)}.",
+        )
+        self.play(Create(axes), Create(curve), FadeIn(name), run_time=said_by(self, 0, 1.5))
+        self.play(LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.2)
+        cue(self, 1)
+        positive = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] > 0]
+        negative = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] <= 0]
+        for group, sentence_k in ((positive, 1), (negative, 2)):  # each side moves onto the curve as it is said
+            cue(self, sentence_k)
+            moves = [d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, n in group]
+            moves += [TransformFromCopy(d, afters[list(dots).index(d)]) for d, _ in group]
+            if moves:
+                self.play(*moves, run_time=1.5)
+        return dots
 
     def down_and_add(self):
         t = self.trace

@@ -9,7 +9,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from manim import DOWN, FadeIn, FadeOut, Scene, ThreeDScene, Wait, config
+from manim import DOWN, FadeIn, FadeOut, Scene, Wait, config
 
 from model.errors import GptanimError
 from scenes import engine, pacing, style
@@ -24,9 +24,8 @@ SLIDES = bool(os.environ.get("GPTANIM_SLIDES"))
 engine.apply_if_asked()  # manim as it is, unless GPTANIM_ENGINE=1 (render workers apply it themselves)
 if SLIDES:
     from manim_slides import Slide as SceneBase
-    from manim_slides import ThreeDSlide as ThreeDSceneBase
 else:
-    SceneBase, ThreeDSceneBase = Scene, ThreeDScene
+    SceneBase = Scene
 
 
 class TraceScene(SceneBase):
@@ -130,7 +129,6 @@ class TraceScene(SceneBase):
         if new.width > max_w:
             new.scale_to_fit_width(max_w)
         new.to_edge(DOWN, buff=0.35)
-        self.pin(new)
         if not self.shown:  # the caption is there from the first frame, with the content
             if self.caption is not None:
                 self.remove(self.caption)
@@ -181,9 +179,6 @@ class TraceScene(SceneBase):
         if out:
             doc = {"scene": type(self).__name__, "duration": self.time, "beats": self.beats}
             Path(out).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-
-    def pin(self, *mobjects) -> None:
-        """Keep mobjects fixed in the frame (a 3D scene overrides this; a 2D frame never moves)."""
 
     def fit_width(self, mob, width: float | None = None):
         """Shrink a mobject (never enlarge) to fit the frame's safe width."""

@@ -75,22 +75,28 @@ def label(text: str, size: float = LABEL, color=style.TEXT, font: str = FONT, **
     return t
 
 
-def number(value, path: str, fmt: str = "value", size: float = SMALLEST, color=style.TEXT, font: str = MONO) -> Text:
-    """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`.
+def number(value, path: str | None = None, fmt: str = "value", size: float = SMALLEST, color=style.TEXT,
+           font: str = MONO) -> Text:  # fmt: skip
+    """A number taken from the Trace at `path`, formatted by `FORMATTERS[fmt]`: `number(trace.attn.q[0, 2, 1, 5],
+    fmt="value3")`, a value read with its path (model/trace_paths.py), or `number(value, path, fmt)`.
 
     It is as tall as a struck text (an invisible strut), so a number and a word placed at the
     same height share a baseline.
     """
+    if path is None:
+        value, path = value.value, value.path
     t = make_text(FORMATTERS[fmt](value), strut=True, font=font, font_size=size, color=color)
     t.gptanim_numbers, t.gptanim_text = [(path, fmt)], FORMATTERS[fmt](value)
     return t
 
 
 def sentence(template: str, size: float = LABEL, color=style.TEXT, static: bool = False, **fields) -> Text:
-    """One line of text with Trace numbers in it: fields are (value, path, fmt) triples.
+    """One line of text with Trace numbers in it: fields are (read, fmt) pairs, a value read with its path
+    (model/trace_paths.py), or (value, path, fmt) triples.
 
-    `sentence("{n} parameters", n=(trace.meta["n_params"], "meta.n_params", "comma"))`
+    `sentence("{n} parameters", n=(trace.fields.meta.n_params, "comma"))`
     """
+    fields = {k: (f[0].value, f[0].path, f[1]) if len(f) == 2 else f for k, f in fields.items()}
     text = template.format(**{k: FORMATTERS[f](v) for k, (v, _, f) in fields.items()})
     t = struck(text, font=FONT, font_size=size, color=color)
     t.gptanim_numbers = [(p, f) for _, p, f in fields.values()]
@@ -109,8 +115,10 @@ def statement(stmt, size: float = 18, color=style.TEXT) -> Text:
     return sentence("{s}", size=size, color=color, s=claim(stmt))
 
 
-def token_text(display: str, path: str, size: float = 22, color=style.TEXT, limit: int = 12) -> Text:
-    """A token's visible text (from the Trace at `path`), cut with an ellipsis when long."""
+def token_text(display, path: str | None = None, size: float = 22, color=style.TEXT, limit: int = 12) -> Text:
+    """A token's visible text (from the Trace at `path`, or read with its path), cut with an ellipsis when long."""
+    if path is None:
+        display, path = display.value, display.path
     t = struck(cut(display, limit), font=FONT, font_size=size, color=color)
     t.gptanim_tokens = [(path, limit)]
     return t
@@ -175,15 +183,15 @@ class VectorColumn(VGroup):
 
     def __init__(
         self,
-        values: np.ndarray,
-        path_of: Callable[[int], str],
+        values,
+        path_of: Callable[[int], str] | None = None,
         shown: int = 6,
         size: float = 18,
         scale: float | None = None,
         dim_path: str | None = "meta.d_model",
     ):
         super().__init__()
-        values = np.asarray(values)
+        values, path_of = with_paths(values, path_of)
         scale = scale or float(np.max(np.abs(values))) or 1.0
         self.entries = VGroup(
             *(
@@ -208,6 +216,19 @@ class VectorColumn(VGroup):
             self.decor.add(self.size_label)
 
 
+def with_paths(values, path_of: Callable | None) -> tuple[np.ndarray, Callable]:
+    """The values as an array and the path of each entry: from `path_of`, else from `values`, a part of the Trace
+    read by name (model/trace_paths.py)."""
+    if path_of is not None:
+        return np.asarray(values), path_of
+    part = values
+
+    def path_of_entry(*index: int) -> str:
+        return part[index].path
+
+    return np.asarray(part.value), path_of_entry
+
+
 def _bracket(height: float, side) -> VGroup:
     sign = -1 if side is LEFT else 1
     top, bottom = UP * height / 2, DOWN * height / 2
@@ -220,8 +241,8 @@ class WeightMatrix(VGroup):
 
     def __init__(
         self,
-        values: np.ndarray,
-        path_of: Callable[[int, int], str],
+        values,
+        path_of: Callable[[int, int], str] | None,
         rows: int,
         cols: int,
         size: float = 16,
@@ -229,7 +250,7 @@ class WeightMatrix(VGroup):
         more_cols: bool = True,
     ):
         super().__init__()
-        values = np.asarray(values)
+        values, path_of = with_paths(values, path_of)
         scale = float(np.max(np.abs(values[:rows, :cols]))) or 1.0
         grid = VGroup()
         for r in range(rows):

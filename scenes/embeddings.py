@@ -253,19 +253,13 @@ class EmbeddingMatrix(TraceScene):
     def show_matrix(self):
         t = self.trace
         ids = t.info["embedding_slice_ids"][: self.COLS]
-        W = t["weights.W_E_slice"][: self.COLS].T  # (d_model, tokens): vocabulary across, dimensions down
+        W = t.stored("weights.W_E_slice")  # (tokens, d_model), shown turned: vocabulary across, dimensions down
         self.ids = ids
-        self.matrix = WeightMatrix(W, lambda r, c: f"weights.W_E_slice[{c},{r}]", self.ROWS, self.COLS, size=18)
+        self.matrix = WeightMatrix(W.value[: self.COLS].T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
         self.matrix.move_to([-3.2, -0.55, 0])
         self.heads = VGroup(
             *(
-                token_text(
-                    t.info["vocab_display"][str(i)],
-                    f"info.vocab_display.{i}",
-                    size=18,
-                    color=style.token_hue(c),
-                    limit=8,
-                )
+                token_text(t.fields.info.vocab_display[str(i)], size=18, color=style.token_hue(c), limit=8)
                 .rotate(np.pi / 4)
                 .next_to(self.matrix.grid[0][c], UP, buff=0.62)
                 .align_to(self.matrix.grid[0][c], LEFT)
@@ -281,8 +275,8 @@ class EmbeddingMatrix(TraceScene):
             "{d} rows × {v} columns, one per token",
             size=18,
             color=style.MUTED,
-            d=(t.meta["d_model"], "meta.d_model", "int"),
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            d=(t.fields.meta.d_model, "int"),
+            v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(self.matrix, DOWN, buff=0.2)
         self.beat(
             "Embedding matrix",
@@ -306,6 +300,7 @@ class EmbeddingMatrix(TraceScene):
     def one_hot(self):
         """The first token as a one-hot vector (1 at its id): laid over the columns, times W_E, it keeps one."""
         t = self.trace
+        tokens, vocab_size = t.fields.info.tokens, t.fields.meta.vocab_size
         token_id = t.token_ids[0]
         col = self.ids.index(token_id)
         bits = VGroup(*(label("1" if i == token_id else "0", size=18, color=style.KEY if i == token_id else style.MUTED)
@@ -313,24 +308,24 @@ class EmbeddingMatrix(TraceScene):
         vec = VGroup(*bits, label("⋮", size=18, color=style.MUTED)).arrange(DOWN, buff=0.12)
         vec.move_to([1.3, self.matrix.get_y(), 0])
         name = VGroup(
-            sentence("one-hot “{tok}”:", size=18, tok=(t.token_display[0], "info.tokens.display.0", "text")),
-            sentence("1 at id {id},", size=18, id=(token_id, "info.tokens.ids.0", "int")),
-            sentence("0 at the other {rest}", size=18, rest=(t.meta["vocab_size"], "meta.vocab_size", "comma_less1")),
+            sentence("one-hot “{tok}”:", size=18, tok=(tokens.display[0], "text")),
+            sentence("1 at id {id},", size=18, id=(tokens.ids[0], "int")),
+            sentence("0 at the other {rest}", size=18, rest=(vocab_size, "comma_less1")),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         self.fit_width(name, 4.0).next_to(vec, RIGHT, buff=1.2).align_to(vec, UP)
         ids = VGroup(
             *(
-                number(i, f"info.embedding_slice_ids.{c}", "int", size=17, color=style.MUTED).next_to(
+                number(t.fields.info.embedding_slice_ids[c], fmt="int", size=17, color=style.MUTED).next_to(
                     bits[c], RIGHT, buff=0.3
                 )
-                for c, i in enumerate(self.ids)
+                for c in range(len(self.ids))
             )
         )
         self.play(FadeOut(self.mark), run_time=0.4)
         self.beat(
             "One-hot",
             "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(vocab_size, "comma"),
             say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
             f"is token {token_id:,}. Picture a long column of zeros, with a single 1 at that place.",
         )
@@ -343,7 +338,7 @@ class EmbeddingMatrix(TraceScene):
         self.beat(
             "Times the matrix",
             "The matrix times the one-hot vector: every column times zero but one; the product is column {id}.",
-            id=(token_id, "info.tokens.ids.0", "int"),
+            id=(tokens.ids[0], "int"),
             say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
             "but one, so the product is just the token's column. Real models skip the multiplication and read the "
             "column directly.",
@@ -370,12 +365,10 @@ class EmbeddingMatrix(TraceScene):
         step = min(1.25, (6.6 - x0) / max(len(positions), 1))
         for k, p in enumerate(positions):
             col = self.ids.index(t.token_ids[p])
-            vector = VectorColumn(t["hook_embed"][p], lambda i, p=p: f"hook_embed[{p},{i}]", shown=self.ROWS, size=21)
+            vector = VectorColumn(t.stored("hook_embed")[p], shown=self.ROWS, size=21)
             vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
             vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
-            name = token_text(
-                t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(col), limit=6
-            )
+            name = token_text(t.fields.info.tokens.display[p], size=18, color=style.token_hue(col), limit=6)
             self.fit_width(name, step - 0.1).next_to(vector, UP, buff=0.2)
             mark = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
             vectors.add(vector)
@@ -842,6 +835,7 @@ class EmbeddingSpace(TraceScene):
     def show_space(self):
         t = self.trace
         self.geo = geo = t.info["geometry"]
+        self.G = t.fields.info.geometry  # the same, each value read with its path
         self.labels, self.label_sets, self.panel = [], [], VGroup()
         self.segments = []  # what labels keep off besides the words' points: lines and arrows, drawn flat
         self.drawn = []  # every panel, statement and label drawn, for the tests (most leave before the end)
@@ -861,7 +855,7 @@ class EmbeddingSpace(TraceScene):
             size=18,
             color=style.MUTED,
             static=True,
-            n=(geo["pca_words"], "info.geometry.pca_words", "len"),
+            n=(self.G.pca_words, "len"),
         )
         self.heading = self.fit_width(heading).to_edge(UP, buff=0.22)
         self.add(self.orbit.theta, self.orbit.x, self.orbit.near)
@@ -904,7 +898,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Embedding space",
             "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
-            d=(t.meta["d_model"], "meta.d_model", "int"),
+            d=(t.fields.meta.d_model, "int"),
             say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
             "seen along the three directions in which they vary most. Each axis says how much of their spread it "
             "shows.",
@@ -919,7 +913,6 @@ class EmbeddingSpace(TraceScene):
     def draw_axes(self) -> VGroup:
         """Three axes through the words' mean, each labelled with its share of the words' variance."""
         length = self.RADIUS * 1.1
-        explained = self.geo["pca_explained"]
 
         def ends(i: int, theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
             """Axis i's part inside the view (all of it, unless the camera has moved in)."""
@@ -954,7 +947,7 @@ class EmbeddingSpace(TraceScene):
                 size=18,
                 color=style.MUTED,
                 static=True,
-                p=(explained[i], f"info.geometry.pca_explained.{i}", "percent"),
+                p=(self.G.pca_explained[i], "percent"),
             )
             text.anchor = lambda i=i: length * np.eye(3)[i]
             text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
@@ -963,7 +956,7 @@ class EmbeddingSpace(TraceScene):
 
     def word_label(self, word: str, color=style.TEXT) -> Text:
         j = self.geo["pca_words"].index(word)
-        text = sentence("{w}", size=18, color=color, w=(word, f"info.geometry.pca_words.{j}", "text"))
+        text = sentence("{w}", size=18, color=color, w=(self.G.pca_words[j], "text"))
         text.anchor = lambda j=j: self.position(j)
         return text
 
@@ -1152,8 +1145,8 @@ class EmbeddingSpace(TraceScene):
                 "{b} − {a}",
                 size=18,
                 color=style.VALUE,
-                b=(b, f"info.geometry.analogies.0.words.{k}", "text"),  # (checked in this order)
-                a=(a, f"info.geometry.analogies.0.words.{i}", "text"),
+                b=(self.G.analogies[0].words[k], "text"),  # (checked in this order)
+                a=(self.G.analogies[0].words[i], "text"),
             )
             name.anchor = lambda a=a, b=b: (self.point(a) + self.point(b)) / 2
             names.append(name)
@@ -1191,31 +1184,23 @@ class EmbeddingSpace(TraceScene):
         word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
         if word is None or not len(self.coords):
             return
-        near = geo["neighbours"][word][:5]
-        base = f"info.geometry.neighbours.{word}"
+        near = self.G.neighbours[word]
+        named = self.G.pca_words[geo["pca_words"].index(word)]
+        meta = self.trace.fields.meta
         title = sentence(
-            "nearest to “{w}” of all {v} tokens,",
-            size=18,
-            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
-            v=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+            "nearest to “{w}” of all {v} tokens,", size=18, w=(named, "text"), v=(meta.vocab_size, "comma")
         )
-        sub = sentence(
-            "by cosine in all {d} dimensions:", size=18, d=(self.trace.meta["d_model"], "meta.d_model", "int")
-        )
+        sub = sentence("by cosine in all {d} dimensions:", size=18, d=(meta.d_model, "int"))
         rows = [
             sentence(
-                f"{j + 1}. {{w}}  {{c}}",
-                size=18,
-                static=True,
-                w=(n["word"], f"{base}.{j}.word", "text"),
-                c=(n["cosine"], f"{base}.{j}.cosine", "value"),
+                f"{j + 1}. {{w}}  {{c}}", size=18, static=True, w=(near[j].word, "text"), c=(near[j].cosine, "value")
             )
-            for j, n in enumerate(near)
+            for j in range(min(5, len(near)))
         ]
         self.beat(
             "Neighbours",
             "The words nearest to “{w}” by cosine, over the whole vocabulary.",
-            w=(word, f"info.geometry.pca_words.{geo['pca_words'].index(word)}", "text"),
+            w=(named, "text"),
             say=f"Which tokens lie nearest to “{word}”? Nearness here is the angle between two vectors, in all "
             f"{self.trace.meta['d_model']} dimensions. The nearest come up on the right, with their cosines.",
         )
@@ -1231,14 +1216,14 @@ class EmbeddingSpace(TraceScene):
                 say="This model's vocabulary lacks the words for the classic analogy.",
             )
             return
-        a = geo["analogies"][0]
+        a, read = geo["analogies"][0], self.G.analogies[0]
         lines = [
             sentence(
                 "{b} − {a} + {c} ≈",
                 size=20,
-                b=(a["words"][1], "info.geometry.analogies.0.words.1", "text"),
-                a=(a["words"][0], "info.geometry.analogies.0.words.0", "text"),
-                c=(a["words"][2], "info.geometry.analogies.0.words.2", "text"),
+                b=(read.words[1], "text"),
+                a=(read.words[0], "text"),
+                c=(read.words[2], "text"),
             )
         ]
         for j, near in enumerate(a["nearest"][:5]):
@@ -1248,8 +1233,8 @@ class EmbeddingSpace(TraceScene):
                     size=18,
                     color=style.NEXT_SLOT if near["word"] == a["target"] else style.TEXT,
                     static=True,
-                    w=(near["word"], f"info.geometry.analogies.0.nearest.{j}.word", "text"),
-                    c=(near["cosine"], f"info.geometry.analogies.0.nearest.{j}.cosine", "value"),
+                    w=(read.nearest[j].word, "text"),
+                    c=(read.nearest[j].cosine, "value"),
                 )
             )
         found = statements(self.trace)
@@ -1259,7 +1244,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Analogy",
             "The classic analogy: {e}.",
-            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            e=(read.expression, "text"),
             say=f"Now the classic analogy. Start at “{a['words'][1]}”, subtract “{a['words'][0]}”, and add "
             f"“{a['words'][2]}”." + (" The yellow arrow shows where that lands." if in_view else ""),
         )
@@ -1271,7 +1256,7 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
-            e=(a["expression"], "info.geometry.analogies.0.expression", "text"),
+            e=(read.expression, "text"),
             v=claim(found["geometry.analogies.0.verdict"]),
             say=f"Then search all {big(self.trace.meta['vocab_size'])} tokens, except those three, for the one "
             f"nearest to where it lands. {aloud(found['geometry.analogies.0.verdict'].text)}",
@@ -1375,16 +1360,17 @@ class EmbeddingSpace(TraceScene):
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
         words = [w for _, a, b in shown for w in (a, b)]
         values = [plural["projections"][j][k] for j, _, _ in shown for k in (0, 1)]
-        paths = [f"info.geometry.plural.projections.{j}.{k}" for j, _, _ in shown for k in (0, 1)]
+        plural_read = self.G.plural
+        paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
                 size=18,
-                a=(a, f"info.geometry.plural.pairs.{j}.0", "text"),
-                x=(plural["projections"][j][0], f"info.geometry.plural.projections.{j}.0", "value"),
-                b=(b, f"info.geometry.plural.pairs.{j}.1", "text"),
-                y=(plural["projections"][j][1], f"info.geometry.plural.projections.{j}.1", "value"),
+                a=(plural_read.pairs[j][0], "text"),
+                x=(plural_read.projections[j][0], "value"),
+                b=(plural_read.pairs[j][1], "text"),
+                y=(plural_read.projections[j][1], "value"),
             )
             for j, a, b in shown
         ]
@@ -1393,7 +1379,7 @@ class EmbeddingSpace(TraceScene):
                 "along it ({s} of its length",
                 size=18,
                 color=style.MUTED,
-                s=(plural["in_view"], "info.geometry.plural.in_view", "length_percent"),
+                s=(plural_read.in_view, "length_percent"),
             ),
             label("lies in this view):", size=18, color=style.MUTED),
         ]
@@ -1425,15 +1411,11 @@ class EmbeddingSpace(TraceScene):
             return
         words = [n["word"] for n in shown]
         values = [n["projection"] for n in shown]
-        paths = [f"info.geometry.plural.numbers.{j}.projection" for j in range(len(shown))]
+        numbers = self.G.plural.numbers
+        paths = [numbers[j].projection.path for j in range(len(shown))]
         rows = [
-            sentence(
-                "{w}  {x}",
-                size=18,
-                w=(n["word"], f"info.geometry.plural.numbers.{j}.word", "text"),
-                x=(n["projection"], f"info.geometry.plural.numbers.{j}.projection", "value"),
-            )
-            for j, n in enumerate(shown)
+            sentence("{w}  {x}", size=18, w=(numbers[j].word, "text"), x=(numbers[j].projection, "value"))
+            for j in range(len(shown))
         ]
         dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
         self.show_statement(stmt)
@@ -1448,14 +1430,14 @@ class EmbeddingSpace(TraceScene):
         low = self.geo["pair_cosines"]["lowest"]
         stmt = found["geometry.negative"]
         rows = []
-        for j, d in enumerate(dots):
+        for j in range(len(dots)):
             rows.append(
                 sentence(
                     "{a} · {b} = {v}",
                     size=18,
-                    a=(d["a"], f"info.geometry.dots.{j}.a", "text"),
-                    b=(d["b"], f"info.geometry.dots.{j}.b", "text"),
-                    v=(d["dot"], f"info.geometry.dots.{j}.dot", "value"),
+                    a=(self.G.dots[j].a, "text"),
+                    b=(self.G.dots[j].b, "text"),
+                    v=(self.G.dots[j].dot, "value"),
                 )
             )
             rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))

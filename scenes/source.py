@@ -1,9 +1,9 @@
 """Where a scene gets its Trace: never from a model, always from a Trace file.
 
-`gptanim` passes the file in GPTANIM_TRACE. Run with plain `manim`, a scene reads
-GPTANIM_PROMPT, GPTANIM_MODEL, GPTANIM_TEMPERATURE, GPTANIM_SEED, GPTANIM_GENERATE, GPTANIM_TOP_K and
-GPTANIM_TOP_P (model/settings.py's table: every setting and its default) and asks `gptanim trace` for the file in a
-separate process, so that the scene itself never imports torch.
+`gptanim` passes the file in GPTANIM_TRACE. Run with plain `manim`, a scene reads GPTANIM_PROMPT, GPTANIM_MODEL,
+GPTANIM_TEMPERATURE, GPTANIM_TRUNCATE (1 or 0) and the other settings of a Trace (model/settings.py's table: every
+setting and its default) and asks `gptanim trace` for the file in a separate process, so that the scene itself
+never imports torch.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pathlib import Path
 from model.errors import GptanimError
 from model.settings import SETTINGS
 from model.trace_data import Trace
-
-SETTING_FLAGS = {s.env: s.flag for s in SETTINGS if s.traced}  # GPTANIM_PROMPT: --prompt, ...
 
 _loaded: dict[object, Trace] = {}  # the last Trace read, by its file's identity (a render worker draws many)
 
@@ -39,10 +37,8 @@ def scene_trace() -> Trace:
     if path:
         st = os.stat(path)
         return remembered((path, st.st_ino, st.st_size, st.st_mtime_ns), lambda: Trace.load(Path(path)))
-    args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all"]  # --all: Chat and Learning's sections too
-    for var, flag in SETTING_FLAGS.items():
-        if var in os.environ:  # set but empty is an error to report, not the default
-            args += [flag, os.environ[var]]
+    # --all: Chat and Learning's sections too
+    args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all", *trace_options(os.environ)]
     return remembered(" ".join(args), lambda: traced(args))
 
 
@@ -55,3 +51,21 @@ def traced(args: list[str]) -> Trace:
             last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "gptanim trace failed"
             raise GptanimError(last.removeprefix("gptanim trace: error: "))
         return Trace.load(out)
+
+
+FLAG_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def trace_options(env) -> list[str]:
+    """The `gptanim trace` options that the GPTANIM_* variables in `env` set (GPTANIM_PROMPT: --prompt, ...)."""
+    options = []
+    for s in SETTINGS:
+        if not s.traced or s.env not in env:
+            continue
+        if s.kind != "flag":  # set but empty is an error to report, not the default
+            options += [s.flag, env[s.env]]
+        elif env[s.env].strip().lower() not in FLAG_VALUES:
+            raise GptanimError(f"{s.env}={env[s.env]!r}: give 1 or 0")
+        elif FLAG_VALUES[env[s.env].strip().lower()]:
+            options.append(s.flag)
+    return options

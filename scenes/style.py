@@ -8,12 +8,15 @@ import sys
 
 from manim import ManimColor, MathTex, Tex, interpolate_color
 
+from model.errors import GptanimError
 from model.formats import fmt_percent, fmt_value  # noqa: F401 - one definition, used by the scenes too
+from model.settings import SETTING
 
 FONT = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
-# Two themes: dark for screens (the default), light for projectors in lit rooms and for paper. Chosen by
-# GPTANIM_THEME when the scenes are imported (`gptanim --theme` sets it for its render processes).
+# Two themes: dark for screens (the default), light for projectors in lit rooms and for paper, one palette for each
+# of the theme setting's choices (model/settings.py). Chosen by GPTANIM_THEME when the scenes are imported
+# (`gptanim --theme` sets it for its render processes).
 THEMES = {
     "dark": {
         "background": "#0e1116", "text": "#e8e8e8", "muted": "#8a8f98", "next_slot": "#ffd84a",
@@ -28,10 +31,12 @@ THEMES = {
         "block_mlp": "#8250df", "weight_zero": "#b6bcc3", "pattern_zero": "#ffffff", "hue_lightness": 0.40,
     },
 }  # fmt: skip
-THEME = os.environ.get("GPTANIM_THEME") or "dark"
-if THEME not in THEMES:
-    print(f"gptanim: error: GPTANIM_THEME={THEME!r}: choose {' or '.join(THEMES)}", file=sys.stderr)
-    raise SystemExit(2)
+THEME = os.environ.get(SETTING["theme"].env) or SETTING["theme"].default
+try:
+    SETTING["theme"].check(THEME, f"{SETTING['theme'].env}: ")
+except GptanimError as exc:
+    print(f"gptanim: error: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 _palette = THEMES[THEME]
 
 BACKGROUND = _palette["background"]

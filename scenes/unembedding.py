@@ -745,7 +745,9 @@ class TopKTopP(TraceScene):
         return [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                  "prob_path": f"{path}.{j}.1"} for j, (i, p) in enumerate(pairs)]  # fmt: skip
 
-    def panel(self, kind: str, x: float):
+    def panel_parts(self, kind: str, x: float) -> tuple[VGroup, VGroup, ProbabilityBars, ProbabilityBars, VGroup, ...]:
+        """One cut's panel, centred at x: its title, what it keeps, the bars before and after renormalising
+        (in the same place), the share statement and the drawn token."""
         t = self.trace
         demo = t.info["truncation"]
         part = demo[kind]
@@ -779,6 +781,12 @@ class TopKTopP(TraceScene):
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
         )
         drawn.next_to(old, DOWN, buff=0.25).set_x(x)
+        return title, note, old, new, share, drawn
+
+    def panel(self, kind: str, x: float):
+        part = self.trace.info["truncation"][kind]
+        kept, chosen = min(part["kept"], self.SHOWN), part["chosen_id"]
+        title, note, old, new, share, drawn = self.panel_parts(kind, x)
         self.beat(
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
@@ -821,7 +829,7 @@ class TopKTopP(TraceScene):
             top = SurroundingRectangle(new.rows[0], buff=0.05, color=style.MUTED)
             self.play(Create(top), run_time=0.8)
         cue(self, 4 if kind == "top_k" else 3)  # the draw, in one short move: its sentence is short
-        hit = [j for j in range(kept) if after[j]["token_path"] == vocab_path(chosen)]
+        hit = [j for j in range(kept) if part["top"][j][0] == chosen]
         done = [dim(top)] if kind == "top_k" else []
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
             mark = SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)

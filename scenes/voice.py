@@ -50,7 +50,8 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
 
 
-def cache_dir() -> Path:
+def voice_dir() -> Path:
+    """Where the narration's audio is cached."""
     return cache_root() / "voice"
 
 
@@ -174,7 +175,7 @@ class PiperNarrator(Voice):
 
     def speak(self, text: str, beat_id: str) -> Line | None:
         digest = hashlib.sha256(f"{self.key()}\n{text}".encode()).hexdigest()[:24]
-        wav, meta = cache_dir() / f"{digest}.wav", cache_dir() / f"{digest}.json"
+        wav, meta = voice_dir() / f"{digest}.wav", voice_dir() / f"{digest}.json"
         if wav.exists() and meta.exists():
             doc = json.loads(meta.read_text(encoding="utf-8"))
             return Line(wav, doc["duration"], [tuple(t) for t in doc["timings"]])
@@ -218,7 +219,7 @@ class FolderNarrator(Voice):
         if source is None:
             return None
         digest = hashlib.sha256(f"{self.key()}\n{beat_id}".encode()).hexdigest()[:24]
-        wav = cache_dir() / f"rec-{digest}.wav"
+        wav = voice_dir() / f"rec-{digest}.wav"
         if not wav.exists():
             write_wav(wav, normalised(decode(source)))
         with wave.open(str(wav)) as f:

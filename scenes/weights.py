@@ -69,18 +69,10 @@ class WeightsAndData(TraceScene):
 
     def show_product(self):
         t = self.trace
-        W = t["weights.blocks.0.attn.W_Q"][0].T  # (d_head, d_model): row j makes query entry j
-        self.matrix = WeightMatrix(
-            W, lambda r, c: f"weights.blocks.0.attn.W_Q[0,{c},{r}]", self.ROWS, self.COLS, size=18
-        )
-        x = t["blocks.0.ln1.hook_normalized"][0]
-        self.vector = VectorColumn(
-            x, lambda i: f"blocks.0.ln1.hook_normalized[0,{i}]", shown=self.COLS, size=18, dim_path=None
-        )
-        q = t["blocks.0.attn.hook_q"][0, 0]
-        self.result = VectorColumn(
-            q, lambda i: f"blocks.0.attn.hook_q[0,0,{i}]", shown=self.ROWS, size=18, dim_path=None
-        )
+        W = t.attn.W_Q[0, 0]  # block 0, head 0: (d_model, d_head); shown turned, row j makes query entry j
+        self.matrix = WeightMatrix(W.value.T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
+        self.vector = VectorColumn(t.ln1.normalized[0, 0], shown=self.COLS, size=18, dim_path=None)  # position 0
+        self.result = VectorColumn(t.attn.q[0, 0, 0], shown=self.ROWS, size=18, dim_path=None)  # position 0, head 0
         times, equals = label("×", size=30), label("=", size=30)
         product = VGroup(self.matrix, times, self.vector, equals, self.result)
         product.arrange(RIGHT, buff=0.3).move_to([0, 1.45, 0])
@@ -131,70 +123,17 @@ class WeightsAndData(TraceScene):
             "One entry",
             "One query entry is the sum of {d} products, weight × data, "
             + ("plus a bias:" if t.words["query_bias"] else "and no bias (this model has none):"),
-            d=(d, "meta.d_model", "int"),
+            d=(t.fields.meta.d_model, "int"),
             say=f"Take one row of weights. Each weight is multiplied by the matching data entry. Then all {d} "
             "products are added up, "
             + ("plus a bias. " if t.words["query_bias"] else "with no bias in this model. ")
-            + f"The result, {dec(t['blocks.0.attn.hook_q'][0, 0, 0], 2)}, is one entry of the query.",
+            + f"The result, {dec(t.attn.q[0, 0, 0, 0].value, 2)}, is one entry of the query.",
         )
         self.play(Create(row), run_time=said_by(self, 0, 0.8))
         cue(self, 1)
-        table = VGroup()
-        head = VGroup(
-            label("weight", size=18, color=style.MUTED),
-            label("data", size=18, color=style.MUTED),
-            label("product", size=18, color=style.MUTED),
-            label("running sum", size=18, color=style.MUTED),
-        )
-        table.add(head)
-        W, x = t["weights.blocks.0.attn.W_Q"][0], t["blocks.0.ln1.hook_normalized"][0]
-        products, sums = t["matvec.products"], t["matvec.partial_sums"]
-        w_scale = float(abs(W[:TERMS, 0]).max()) or 1.0
-        for i in range(TERMS):
-            table.add(
-                VGroup(
-                    number(
-                        float(W[i, 0]),
-                        f"weights.blocks.0.attn.W_Q[0,{i},0]",
-                        "value3",
-                        size=18,
-                        color=style.weight_color(float(W[i, 0]), w_scale),
-                    ),  # fmt: skip
-                    number(float(x[i]), f"blocks.0.ln1.hook_normalized[0,{i}]", "value3", size=18),
-                    number(float(products[i]), f"matvec.products[{i}]", "value3", size=18),
-                    number(float(sums[i]), f"matvec.partial_sums[{i}]", "value3", size=18),
-                )
-            )
-        rest = VGroup(
-            sentence("… up to term {d}", size=18, color=style.MUTED, d=(d, "meta.d_model", "int")),
-            number(float(sums[-1]), f"matvec.partial_sums[{d - 1}]", "value3", size=18),
-        )
-        bias = VGroup(
-            label("+ bias" if self.trace.words["query_bias"] else "+ no bias", size=18, color=style.MUTED),
-            number(float(t["weights.blocks.0.attn.b_Q"][0, 0]), "weights.blocks.0.attn.b_Q[0,0]", "value3", size=18),
-        )
-        total = VGroup(
-            statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
-            number(
-                float(t["blocks.0.attn.hook_q"][0, 0, 0]),
-                "blocks.0.attn.hook_q[0,0,0]",
-                "value3",
-                size=18,
-                color=style.QUERY,
-            ),  # fmt: skip
-        )
-        xs = [-3.6, -1.6, 0.4, 2.8]
-        top = self.product.get_bottom()[1] - 0.3
-        for r, line in enumerate(table):
-            for c, cell in enumerate(line):
-                cell.move_to([xs[c], top - 0.32 * r, 0])
-        for r, line in enumerate((rest, bias, total)):
-            y = top - 0.32 * (TERMS + 1 + r) - 0.05
-            line[0].move_to([xs[0], y, 0], aligned_edge=LEFT).shift(0.55 * LEFT)
-            line[1].move_to([xs[3], y, 0])
-        rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
-        rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
-        self.play(FadeIn(head), run_time=0.5)
+        table, rest, bias, total = self.products_table()
+        rule = self.place_table(table, rest, bias, total)
+        self.play(FadeIn(table[0]), run_time=0.5)
         # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
         # then the running sum.
         lines = table[1:]
@@ -218,6 +157,60 @@ class WeightsAndData(TraceScene):
         cue(self, 3)
         self.play(FadeIn(total), dim(row))
         self.table = VGroup(table, rest, bias, total, rule)
+
+    def products_table(self) -> tuple[VGroup, VGroup, VGroup, VGroup]:
+        """The first query entry's sum, term by term: a header and a line per shown term (weight, data, product,
+        running sum), the rest of the terms, the bias and the total."""
+        t = self.trace
+        table = VGroup()
+        head = VGroup(
+            label("weight", size=18, color=style.MUTED),
+            label("data", size=18, color=style.MUTED),
+            label("product", size=18, color=style.MUTED),
+            label("running sum", size=18, color=style.MUTED),
+        )
+        table.add(head)
+        W, x = t.attn.W_Q[0, 0], t.ln1.normalized[0, 0]  # block 0: head 0's weights, position 0's data
+        products, sums = t.stored("matvec.products"), t.stored("matvec.partial_sums")
+        w_scale = float(abs(W.value[:TERMS, 0]).max()) or 1.0
+        for i in range(TERMS):
+            w = W[i, 0]  # the weight of data entry i in query entry 0
+            table.add(
+                VGroup(
+                    number(w, fmt="value3", size=18, color=style.weight_color(w.value, w_scale)),
+                    number(x[i], fmt="value3", size=18),
+                    number(products[i], fmt="value3", size=18),
+                    number(sums[i], fmt="value3", size=18),
+                )
+            )
+        rest = VGroup(
+            sentence("… up to term {d}", size=18, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
+            number(sums[len(sums) - 1], fmt="value3", size=18),
+        )
+        bias = VGroup(
+            label("+ bias" if self.trace.words["query_bias"] else "+ no bias", size=18, color=style.MUTED),
+            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=18),
+        )
+        total = VGroup(
+            statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
+            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=18, color=style.QUERY),
+        )
+        return table, rest, bias, total
+
+    def place_table(self, table: VGroup, rest: VGroup, bias: VGroup, total: VGroup) -> Line:
+        """The table's cells in four columns under the product; the rule above the total."""
+        xs = [-3.6, -1.6, 0.4, 2.8]
+        top = self.product.get_bottom()[1] - 0.3
+        for r, line in enumerate(table):
+            for c, cell in enumerate(line):
+                cell.move_to([xs[c], top - 0.32 * r, 0])
+        for r, line in enumerate((rest, bias, total)):
+            y = top - 0.32 * (TERMS + 1 + r) - 0.05
+            line[0].move_to([xs[0], y, 0], aligned_edge=LEFT).shift(0.55 * LEFT)
+            line[1].move_to([xs[3], y, 0])
+        rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
+        rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
+        return rule
 
     def training_note(self):
         self.beat(

@@ -10,7 +10,7 @@ import numpy as np
 from manim import ManimColor, Text, VMobject, config, tempconfig
 
 import scenes.base
-from model.claims import lookup, verify
+from model.claims import value_at, verify
 from scenes.components import FORMATTERS
 from scenes.speech import NUMBER, QUOTED
 from scenes.style import BACKGROUND, cut
@@ -138,12 +138,12 @@ def check_numbers(scene, trace, ever: bool = False) -> dict[str, int]:
             verify(stmt, trace)  # its evidence is this Trace's and its words follow from it
             counts["claims"] += 1
         for path, limit in getattr(t, "gptanim_tokens", []):
-            expected = cut(lookup(trace, path), limit)
+            expected = cut(value_at(trace, path), limit)
             assert shown_text(t) == expected, f"token text {shown_text(t)!r} != Trace {path} {expected!r}"
             remaining = ""
             counts["tokens"] += 1
         for path, fmt in getattr(t, "gptanim_numbers", []):
-            shown = FORMATTERS[fmt](lookup(trace, path))
+            shown = FORMATTERS[fmt](value_at(trace, path))
             assert shown in remaining, f"{shown_text(t)!r} does not show {path} as {shown!r}"
             remaining = remaining.replace(shown, "", 1)
             counts["numbers"] += 1

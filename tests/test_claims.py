@@ -15,12 +15,12 @@ from model.claims import (
     TOP_RANKS,
     ClaimError,
     hidden_read,
-    lookup,
     stated,
     statements,
     strongest_read,
     temperature_bars,
     truncation_share,
+    value_at,
     verify,
 )
 from model.formats import fmt_percent, shown_percent
@@ -325,7 +325,7 @@ def test_a_statement_about_a_scenes_view_is_made_again_from_its_key(traces):
     made = [strongest_read(tr, last, 1, 3), hidden_read(tr, 0, 1, 3), *temperature_bars(tr, 0, 5),
             truncation_share(tr, "top_p", 2)]  # fmt: skip
     for found in made:
-        again = lookup(tr, f"claims.{found.key}")
+        again = value_at(tr, f"claims.{found.key}")
         assert again is found and found.key not in statements(tr)  # not listed: a scene's choice, not the Trace's
         verify(found, tr)
         with pytest.raises(ClaimError):
@@ -337,4 +337,4 @@ def test_a_statement_about_a_scenes_view_is_made_again_from_its_key(traces):
                     "temperature.total.0.top0", "attention.L0H0.top.lastx", "truncation.top_q.shown.top2"):  # fmt: skip
         assert stated(tr, nothing) is None
         with pytest.raises(KeyError):
-            lookup(tr, f"claims.{nothing}")
+            value_at(tr, f"claims.{nothing}")

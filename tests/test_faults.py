@@ -446,10 +446,10 @@ def test_output_folders_are_unique_per_settings():
 
 
 def test_a_trace_writer_killed_mid_write_leaves_nothing_for_long(embedded):
-    from model.cache import cache_dir, cached_trace
+    from model.cache import cached_trace, traces_dir
     from model.run import TraceSettings
 
-    left = cache_dir() / ".abc.npz.x1y2.tmp"
+    left = traces_dir() / ".abc.npz.x1y2.tmp"
     left.parent.mkdir(parents=True, exist_ok=True)
     left.write_bytes(b"half a Trace")
     os.utime(left, (time.time() - 7200, time.time() - 7200))

@@ -205,9 +205,9 @@ def test_the_weights_stages_are_built_once_and_change_nothing(one_torch_thread):
 
 
 def test_the_transformers_path_gives_the_same_record(monkeypatch, one_torch_thread):
-    """Every stage run by transformers (as for the families model/fast.py leaves alone) and written out: the same
+    """Every stage run by transformers (as for the families model/gpt2_forward.py leaves alone) and written out: the same
     choices and ranks, the same probabilities up to rounding."""
-    from model import fast, learning
+    from model import gpt2_forward, learning
     from model.loading import load
 
     loaded = load(str(MODEL))
@@ -215,7 +215,7 @@ def test_the_transformers_path_gives_the_same_record(monkeypatch, one_torch_thre
     learning._STAGES.clear()
     quick = learning.record(loaded, ids)
     learning._STAGES.clear()
-    monkeypatch.setattr(fast, "weights_of", lambda model: None)
+    monkeypatch.setattr(gpt2_forward, "weights_of", lambda model: None)
     slow = learning.record(loaded, ids)
     learning._STAGES.clear()
     assert quick["notes"] == slow["notes"] and len(quick["stages"]) == len(slow["stages"]) > 2

@@ -107,7 +107,7 @@ def test_own_words_are_spoken_subtitled_and_noted(lecture):
 
 
 def test_own_words_are_voiced_and_only_changed_beats_again(lecture):
-    from scenes.voice import cache_dir
+    from scenes.voice import voice_dir
 
     voiced = lecture["tmp"] / "voiced"
     voiced.mkdir()
@@ -116,7 +116,7 @@ def test_own_words_are_voiced_and_only_changed_beats_again(lecture):
         mine = lecture_file(voiced, f'"NextTokenGuess-01" = "{words}"\n', scenes=f'["{EXAMPLE}:NextTokenGuess"]')
         done = run_cli(["render", "--lecture", str(mine), "--voice", "joe", "--out", str(voiced), "--jobs", "1"])
         assert done.returncode == 0, done.stderr
-        return set(cache_dir().glob("*.wav"))
+        return set(voice_dir().glob("*.wav"))
 
     first = render("Here are the tokens of the prompt.")
     folder = next(voiced.glob("fairytale-gpt-the-wolf-said-*"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.trace_data import lookup
+from model.trace_data import stored_value
 from scenes import style
 from scenes.attention import FLOW_TOKENS, AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
 from tests.scenecheck import (
@@ -45,7 +45,7 @@ def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
     ex, L, H = att["example"], att["layer"], att["head"]
     q = tr[f"blocks.{L}.attn.hook_q"][ex["query"], H].astype(np.float64)
     k = tr[f"blocks.{L}.attn.hook_k"][ex["key"], H].astype(np.float64)
-    score = lookup(tr, f"blocks.{L}.attn.hook_attn_scores[{H},{ex['query']},{ex['key']}]")
+    score = stored_value(tr, f"blocks.{L}.attn.hook_attn_scores[{H},{ex['query']},{ex['key']}]")
     assert score == pytest.approx(q @ k / np.sqrt(tr.meta["d_head"]), abs=1e-4)
 
 
@@ -63,7 +63,7 @@ def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
     for sq, (_, after), (q, k) in zip(
         scene.grid.cells, scene.weights_fill, ((q, k) for q in positions for k in positions)
     ):
-        w = lookup(tr, sq.weight_path)
+        w = stored_value(tr, sq.weight_path)
         if k > q:  # masked: a score of −∞, drawn empty, then zero weight
             assert w == 0.0 and np.isneginf(scores[q, k]) and sq.get_fill_opacity() == 0.0 and after == 0.0
         else:  # first the raw score's colour (blue +, red −), then, after softmax, the weight as brightness

@@ -14,7 +14,7 @@ from model.cache import cached_trace
 from model.loading import load
 from model.run import TraceSettings, trace
 from model.sampling import softmax
-from model.trace_data import Trace, lookup
+from model.trace_data import Trace, stored_value
 
 PROMPT = "Once upon a time, the king and the queen"
 
@@ -291,9 +291,9 @@ def test_gpt3_reference_is_derived():
 
 def test_lookup_follows_paths(case):
     _, tr = case
-    assert lookup(tr, "hook_embed[0,1]") == pytest.approx(float(tr["hook_embed"][0, 1]))
-    assert lookup(tr, "info.tokens.display.0") == tr.token_display[0]
-    assert lookup(tr, "meta.n_layer") == tr.n_layer
+    assert stored_value(tr, "hook_embed[0,1]") == pytest.approx(float(tr["hook_embed"][0, 1]))
+    assert stored_value(tr, "info.tokens.display.0") == tr.token_display[0]
+    assert stored_value(tr, "meta.n_layer") == tr.n_layer
 
 
 def test_geometry_resolves_words_to_single_tokens(embedded):

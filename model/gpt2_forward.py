@@ -3,7 +3,7 @@ without its module calls, hooks and cache objects (about a quarter of its time f
 the matrix products, memory-bound at one token a step).
 
 Each step is the one transformers takes (`addmm` as its Conv1D, `layer_norm`, the same attention arithmetic), so
-the numbers are the same to the last bit; `tests/test_fast.py` checks them against transformers' own forward. Only
+the numbers are the same to the last bit; `tests/test_gpt2_forward.py` checks them against transformers' own forward. Only
 where fewer logits are computed (the last position's alone) may they differ in the last bits.
 
 Only GPT-2 models in their usual configuration take this path (`weights_of` says None otherwise); everything

@@ -1,4 +1,4 @@
-"""model/fast.py, GPT-2 written out, against transformers' own forward pass: the same logits to the last bit (with and
+"""model/gpt2_forward.py, GPT-2 written out, against transformers' own forward pass: the same logits to the last bit (with and
 without the key-value cache), the same intermediates the hooks record, the same greedy and sampled choices.
 
 On the embedded model and on a tiny random GPT-2 that scales attention by its layer's index."""
@@ -40,21 +40,21 @@ def models(embedded, tiny):
 def test_logits_are_transformers_own(name, embedded, tiny, one_torch_thread):
     import torch
 
-    from model import fast
+    from model import gpt2_forward
 
     model, ids = models(embedded, tiny)[name]
-    w = fast.weights_of(model)
+    w = gpt2_forward.weights_of(model)
     assert w is not None
     with torch.no_grad():
         ref = model(input_ids=torch.tensor([ids]), use_cache=True)
-        h, cache = fast.body(w, torch.tensor([ids]))
-        assert torch.equal(fast.unembed(w, h), ref.logits)
+        h, cache = gpt2_forward.body(w, torch.tensor([ids]))
+        assert torch.equal(gpt2_forward.unembed(w, h), ref.logits)
         # one step more through the key-value cache
         step = model(input_ids=torch.tensor([[ids[0]]]), past_key_values=ref.past_key_values, use_cache=True)
-        h2, _ = fast.body(w, torch.tensor([[ids[0]]]), cache)
-        assert torch.equal(fast.unembed(w, h2), step.logits)
+        h2, _ = gpt2_forward.body(w, torch.tensor([[ids[0]]]), cache)
+        assert torch.equal(gpt2_forward.unembed(w, h2), step.logits)
         # the last position's logits alone: the same up to rounding
-        last = fast.unembed(w, h[:, -1])[0]
+        last = gpt2_forward.unembed(w, h[:, -1])[0]
         assert torch.allclose(last, ref.logits[0, -1], rtol=1e-5, atol=1e-5)
 
 
@@ -62,7 +62,7 @@ def test_logits_are_transformers_own(name, embedded, tiny, one_torch_thread):
 def test_intermediates_are_what_the_hooks_record(name, embedded, tiny, one_torch_thread):
     import torch
 
-    from model import fast
+    from model import gpt2_forward
     from model.families import family_of
     from model.run import hooked_forward
 
@@ -70,7 +70,7 @@ def test_intermediates_are_what_the_hooks_record(name, embedded, tiny, one_torch
     with torch.no_grad():
         hooked, out = hooked_forward(model, family_of("gpt2"), torch.tensor([ids]))
         captured: dict = {}
-        fast.body(fast.weights_of(model), torch.tensor([ids]), capture=captured)
+        gpt2_forward.body(gpt2_forward.weights_of(model), torch.tensor([ids]), capture=captured)
     for i in range(model.config.n_layer):
         hooked[f"blocks.{i}.attn.hook_pattern"] = out.attentions[i][0]
         hooked[f"blocks.{i}.hook_resid_pre"] = out.hidden_states[i][0]
@@ -81,15 +81,15 @@ def test_intermediates_are_what_the_hooks_record(name, embedded, tiny, one_torch
 
 
 def test_the_traced_arrays_are_those_of_the_transformers_path(embedded, monkeypatch, one_torch_thread):
-    """forward_arrays through model/fast.py (q, k, v, scores and z as it computed them) and through transformers'
+    """forward_arrays through model/gpt2_forward.py (q, k, v, scores and z as it computed them) and through transformers'
     hooks (q, k, v recomputed from the recorded LayerNorm output): the same arrays to the last bit."""
-    from model import fast
+    from model import gpt2_forward
     from model.run import forward_arrays
 
     ids = embedded.tokenizer.encode(PROMPTS["default"], add_special_tokens=False)
     other = embedded.tokenizer.encode("Far away there lived a", add_special_tokens=False) + ids[-1:]
     quick, quick_other = forward_arrays(embedded, ids, other)
-    monkeypatch.setattr(fast, "weights_of", lambda model: None)
+    monkeypatch.setattr(gpt2_forward, "weights_of", lambda model: None)
     slow, slow_other = forward_arrays(embedded, ids, other)
     assert quick.keys() == slow.keys()
     for key in quick:
@@ -103,12 +103,12 @@ def test_the_traced_arrays_are_those_of_the_transformers_path(embedded, monkeypa
 def test_greedy_choices_and_ranks_match_transformers(name, embedded, tiny, one_torch_thread):
     import torch
 
-    from model import fast
+    from model import gpt2_forward
     from model.learning import final_ranks, greedy_run
 
     model, ids = models(embedded, tiny)[name]
-    w = fast.weights_of(model)
-    first, chosen, cache = fast.greedy(w, ids, 6)
+    w = gpt2_forward.weights_of(model)
+    first, chosen, cache = gpt2_forward.greedy(w, ids, 6)
     logits, expected = greedy_run(model, ids, 6)
     assert chosen == expected
     assert np.allclose(first.double().numpy(), logits, rtol=1e-5, atol=1e-5)
@@ -116,17 +116,17 @@ def test_greedy_choices_and_ranks_match_transformers(name, embedded, tiny, one_t
         generated = model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False, pad_token_id=0)
     assert chosen == generated[0, len(ids) :].tolist()
     others = [chosen, [(t + 1) % model.config.vocab_size for t in chosen]]  # a continuation it did not choose
-    assert fast.ranks(w, first, cache, others) == [final_ranks(model, ids, c) for c in others]
+    assert gpt2_forward.ranks(w, first, cache, others) == [final_ranks(model, ids, c) for c in others]
 
 
 def test_generation_matches_the_transformers_path(embedded, monkeypatch, one_torch_thread):
-    """The Trace's continuation (sampled, with the cache) through model/fast.py and through transformers."""
-    from model import fast
+    """The Trace's continuation (sampled, with the cache) through model/gpt2_forward.py and through transformers."""
+    from model import gpt2_forward
     from model.run import generate
 
     ids = embedded.tokenizer.encode(PROMPTS["default"], add_special_tokens=False)
     quick = generate(embedded, ids, 12, 1.0, None, 0.9, 7)
-    monkeypatch.setattr(fast, "weights_of", lambda model: None)
+    monkeypatch.setattr(gpt2_forward, "weights_of", lambda model: None)
     slow = generate(embedded, ids, 12, 1.0, None, 0.9, 7)
     assert quick["ids"] == slow["ids"] and quick["text"] == slow["text"]
     for a, b in zip(quick["steps"], slow["steps"]):
@@ -154,9 +154,9 @@ def test_other_configurations_take_transformers_path(tmp_path, one_torch_thread)
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from model import fast
+    from model import gpt2_forward
 
     torch.manual_seed(0)
     config = GPT2Config(vocab_size=50, n_positions=16, n_embd=16, n_head=2, n_layer=1, reorder_and_upcast_attn=True)
     GPT2LMHeadModel(config).save_pretrained(tmp_path)
-    assert fast.weights_of(load_model(tmp_path)) is None
+    assert gpt2_forward.weights_of(load_model(tmp_path)) is None
