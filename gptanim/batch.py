@@ -50,10 +50,13 @@ def read_prompts(path: Path) -> list[dict]:
     return items
 
 
-def run_batch(args, pools=None) -> list[dict]:
-    """Render a lecture per prompt of `args.prompts` (see the module's docstring); each lecture's result."""
+def run_batch(args, steps, pools=None) -> list[dict]:
+    """Render a lecture per prompt of `args.prompts` (see the module's docstring); each lecture's result.
+
+    `steps`: the command line's own steps (`gptanim.cli`: lecture_trace, checked_narration, resolved, theme_of,
+    say), passed in by it, so that a prompt's lecture is read and checked as `render` reads it without this
+    module importing the command line that imports it."""
     from gptanim.choose import pick_scenes
-    from gptanim.cli import checked_narration, lecture_trace, resolved, say, theme_of
     from gptanim.render import QUALITIES, finish_lecture, plan_lecture, render_plans, report
 
     items = read_prompts(Path(args.prompts))
@@ -61,15 +64,16 @@ def run_batch(args, pools=None) -> list[dict]:
     plans, prompts = [], []
     for number, item in enumerate(items, start=1):
         one = argparse.Namespace(**{**vars(args), **item})
-        say(args, f"prompt {number} of {len(items)}: {item['prompt'][:60]!r}")
-        lecture, trace, trace_file = lecture_trace(one, names=args.scenes)
+        steps.say(args, f"prompt {number} of {len(items)}: {item['prompt'][:60]!r}")
+        lecture, trace, trace_file = steps.lecture_trace(one, names=args.scenes)
         scenes = pick_scenes(lecture.scenes if args.scenes is None else args.scenes)
         quality = one.quality or lecture.settings.get("quality", "l")
         if quality not in QUALITIES:
             raise GptanimError(f"prompt {number}: invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
-        narration = checked_narration(one, lecture, scenes, trace_file)
-        plans.append(plan_lecture(trace, trace_file, out, quality, scenes, [lecture.title_of(s.name) for s in scenes],
-                                  theme_of(one, lecture), resolved(one, lecture)["voice"], narration, lecture.title))  # fmt: skip
+        narration = steps.checked_narration(one, lecture, scenes, trace_file)
+        plans.append(plan_lecture(trace, trace_file, out, quality, scenes, [lecture.title_of(s) for s in scenes],
+                                  steps.theme_of(one, lecture), steps.resolved(one, lecture)["voice"], narration,
+                                  lecture.title))  # fmt: skip
         prompts.append((item, lecture))
     todo = len({plan.stored[e.name] for plan in plans for e in plan.todo})
     total = len({path for plan in plans for path in plan.stored.values()})
@@ -80,22 +84,22 @@ def run_batch(args, pools=None) -> list[dict]:
     for plan, (item, lecture) in zip(plans, prompts):
         result = finish_lecture(plan, not args.quiet)
         if not args.no_deck:
-            result["deck"] = deck_of(args, lecture, plan, result)
+            result["deck"] = deck_of(lambda text: steps.say(args, text), lecture, plan, result)
         results.append({**result, "prompt": item["prompt"], "settings": item})
     write_index(out / "index.html", results)
     return results
 
 
-def deck_of(args, lecture, plan, result) -> dict:
-    """The lecture's deck (deck.html, deck.pptx, handout.pdf), as `gptanim slides` builds it."""
+def deck_of(say, lecture, plan, result) -> dict:
+    """The lecture's deck (deck.html, deck.pptx, handout.pdf), as `gptanim slides` builds it; `say(text)` tells
+    its progress."""
     import json
 
-    from gptanim.cli import say
     from gptanim.slides import build_deck
 
     beats = [json.loads(v.with_suffix(".beats.json").read_text(encoding="utf-8")) for v in result["videos"]]
     names = [e.name for e in plan.scenes]
-    return build_deck(result["slides"], names, lecture.title, plan.titles, report=lambda text: say(args, text),
+    return build_deck(result["slides"], names, lecture.title, plan.titles, report=say,
                       theme=plan.theme, beats=beats)  # fmt: skip
 
 

@@ -273,7 +273,7 @@ def cluster_pools(args, still: bool = False):
 def cmd_batch(args) -> int:
     from gptanim.batch import run_batch
 
-    results = run_batch(args, cluster_pools(args))
+    results = run_batch(args, sys.modules[__name__], cluster_pools(args))
     print(f"{len(results)} lectures and index.html in {args.out}")
     return 0
 
@@ -737,54 +737,8 @@ def build_parser() -> Parser:
     lecture_commands = [("render", cmd_render), ("preview", cmd_preview), ("slides", cmd_slides),
                         ("present", cmd_present), ("script", cmd_script), ("batch", cmd_batch),
                         ("studio", cmd_studio)]  # fmt: skip
-    quality = next(s for s in SETTINGS if s.name == "quality")
     for name, run in lecture_commands:
-        p = add_command(sub, name, [common])
-        if name == "present":
-            p.add_argument("folder", nargs="?", metavar="FOLDER",
-                           help="a rendered lecture folder (with lecture.json), presented as it is; without it, "
-                           "the folder the settings below name")  # fmt: skip
-        if name == "batch":
-            p.add_argument("prompts", metavar="PROMPTS", help="a text file, one prompt a line, or a TOML file: "
-                           "prompts = [\"…\", {prompt = \"…\", temperature = 0.7}, …] (its settings win)")  # fmt: skip
-            p.add_argument("--no-deck", action="store_true",
-                           help="no deck and handout per lecture (index.html links the videos only)")  # fmt: skip
-        add_trace_options(p)
-        p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
-        p.add_argument("--theme", choices=SETTING["theme"].choices, help=SETTING["theme"].help + " (default dark)")
-        if name in ("render", "slides", "batch", "studio"):
-            p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
-        p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
-        if name in ("render", "preview", "slides", "batch"):
-            p.add_argument("--cluster", metavar="ADDRESS", help="render each scene as a task on this Dask cluster: "
-                           "its scheduler (tcp://HOST:8786), or local:N for N workers on this machine")  # fmt: skip
-            p.add_argument("--store", metavar="URL", help="with --cluster, where the workers put the scenes' "
-                           "files (an fsspec URL the client reads too: a shared folder, s3://…); default: sent back")  # fmt: skip
-        if name in ("render", "preview", "slides", "batch", "studio"):
-            p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
-                           "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
-        if name in ("render", "slides"):
-            p.add_argument("--stills", action="store_true", help="also write each beat's last frame as a PNG, "
-                           "stills/<Scene>-NN.png in the lecture's folder")  # fmt: skip
-        if name != "present":
-            cores = os.cpu_count() or 1
-            p.add_argument("--jobs", type=positive_int, default=cores,
-                           help=f"scenes rendered at once (default one per CPU core: {cores} here)")  # fmt: skip
-        else:
-            p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
-            p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")
-            p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
-            p.add_argument("--info-window", action="store_true", help="also show the notes and the next slide")
-            p.add_argument("--start-at", metavar="SCENE", help="start at this scene of the lecture")
-        p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
-        if name == "preview":
-            add_warm_options(p)
-        if name == "studio":
-            p.add_argument("--port", type=non_negative_int, default=8765, help="port to listen on (0: any free one)")
-            p.add_argument("--host", default="127.0.0.1", help="address to listen on; another than 127.0.0.1 "
-                           "opens the studio to that network, with a token in its address")  # fmt: skip
-            p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
-        p.set_defaults(run=run)
+        add_lecture_command(sub, common, name, run)
 
     p = add_command(sub, "train", [common])
     p.add_argument("--corpus", required=True, help="folder of .txt files, a blank line between stories")
@@ -800,6 +754,58 @@ def build_parser() -> Parser:
     p.set_defaults(run=cmd_docs)
 
     return parser
+
+
+def add_lecture_command(sub, common, name: str, run) -> None:
+    """A command that renders or shows a lecture (render, preview, slides, present, script, batch, studio), with
+    the settings and the options it takes."""
+    quality = SETTING["quality"]
+    p = add_command(sub, name, [common])
+    if name == "present":
+        p.add_argument("folder", nargs="?", metavar="FOLDER",
+                       help="a rendered lecture folder (with lecture.json), presented as it is; without it, "
+                       "the folder the settings below name")  # fmt: skip
+    if name == "batch":
+        p.add_argument("prompts", metavar="PROMPTS", help="a text file, one prompt a line, or a TOML file: "
+                       "prompts = [\"…\", {prompt = \"…\", temperature = 0.7}, …] (its settings win)")  # fmt: skip
+        p.add_argument("--no-deck", action="store_true",
+                       help="no deck and handout per lecture (index.html links the videos only)")  # fmt: skip
+    add_trace_options(p)
+    p.add_argument("--lecture", help="lecture file (TOML); default lectures/default.toml")
+    p.add_argument("--theme", choices=SETTING["theme"].choices, help=SETTING["theme"].help + " (default dark)")
+    if name in ("render", "slides", "batch", "studio"):
+        p.add_argument("-q", "--quality", help=f"{quality.help} (default {quality.default}, or the lecture file's)")
+    p.add_argument("--scenes", help="comma-separated scene names (default: the lecture's; see gptanim list)")
+    if name in ("render", "preview", "slides", "batch"):
+        p.add_argument("--cluster", metavar="ADDRESS", help="render each scene as a task on this Dask cluster: "
+                       "its scheduler (tcp://HOST:8786), or local:N for N workers on this machine")  # fmt: skip
+        p.add_argument("--store", metavar="URL", help="with --cluster, where the workers put the scenes' "
+                       "files (an fsspec URL the client reads too: a shared folder, s3://…); default: sent back")  # fmt: skip
+    if name in ("render", "preview", "slides", "batch", "studio"):
+        p.add_argument("--voice", help="narration: joe (default, offline neural voice), none (silent), "
+                       "or folder:PATH (your recordings, one file per beat: Scene-01.wav …)")  # fmt: skip
+    if name in ("render", "slides"):
+        p.add_argument("--stills", action="store_true", help="also write each beat's last frame as a PNG, "
+                       "stills/<Scene>-NN.png in the lecture's folder")  # fmt: skip
+    if name != "present":
+        cores = os.cpu_count() or 1
+        p.add_argument("--jobs", type=positive_int, default=cores,
+                       help=f"scenes rendered at once (default one per CPU core: {cores} here)")  # fmt: skip
+    else:
+        p.add_argument("-F", "--fullscreen", action="store_true", help="present full screen")
+        p.add_argument("--screen", type=non_negative_int, help="present on this screen (0 is the first)")
+        p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
+        p.add_argument("--info-window", action="store_true", help="also show the notes and the next slide")
+        p.add_argument("--start-at", metavar="SCENE", help="start at this scene of the lecture")
+    p.add_argument("--out", default=str(ROOT / "renders"), help="folder for the renders")
+    if name == "preview":
+        add_warm_options(p)
+    if name == "studio":
+        p.add_argument("--port", type=non_negative_int, default=8765, help="port to listen on (0: any free one)")
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on; another than 127.0.0.1 "
+                       "opens the studio to that network, with a token in its address")  # fmt: skip
+        p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
+    p.set_defaults(run=run)
 
 
 class Terminated(KeyboardInterrupt):

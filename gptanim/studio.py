@@ -493,68 +493,87 @@ async def refuse(send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def application(studio: Studio, hosts: set[str], token: str | None, any_address: int | None = None):
-    """The studio's web application: its page, the page's files, its event streams and its API."""
-    from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
-    from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
-    from starlette.routing import Route
-
-    async def body_of(request) -> dict:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+async def body_of(request) -> dict:
+    """A request's JSON object, refused past MAX_BODY (Oversized) or when it is not one (GptanimError)."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise Oversized
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
             raise Oversized
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise Oversized
+    try:
+        given = json.loads(body or b"{}")
+    except ValueError:
+        raise GptanimError("the request is not JSON") from None
+    if not isinstance(given, dict):
+        raise GptanimError("the request must be a JSON object")
+    return given
+
+
+def client_of(given: dict) -> str:
+    client = given.get("client")
+    if not isinstance(client, str) or not CLIENT.fullmatch(client):
+        raise GptanimError("the request names no browser (client)")
+    return client
+
+
+def api(handler):
+    """A JSON endpoint: bad input is one line (400), an oversized request 413."""
+    from starlette.responses import JSONResponse
+
+    async def endpoint(request):
         try:
-            given = json.loads(body or b"{}")
-        except ValueError:
-            raise GptanimError("the request is not JSON") from None
-        if not isinstance(given, dict):
-            raise GptanimError("the request must be a JSON object")
-        return given
+            return JSONResponse(await handler(request))
+        except Oversized:
+            return JSONResponse({"error": f"the request is over {MAX_BODY // 1024} KB"}, status_code=413)
+        except GptanimError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
 
-    def client_of(given: dict) -> str:
-        client = given.get("client")
-        if not isinstance(client, str) or not CLIENT.fullmatch(client):
-            raise GptanimError("the request names no browser (client)")
-        return client
+    return endpoint
 
-    def api(handler):
-        """A JSON endpoint: bad input is one line (400), an oversized request 413."""
 
-        async def endpoint(request):
-            try:
-                return JSONResponse(await handler(request))
-            except Oversized:
-                return JSONResponse({"error": f"the request is over {MAX_BODY // 1024} KB"}, status_code=413)
-            except GptanimError as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
+def not_ours() -> object:
+    from starlette.responses import Response
 
-        return endpoint
+    return Response("not a file of the studio\n", status_code=404, media_type="text/plain")
 
-    async def page(request):
+
+class Pages:
+    """The studio's answers: its page, the page's files, the files it drew, its event streams and its API."""
+
+    def __init__(self, studio: Studio):
+        self.studio = studio
+
+    async def page(self, request):
+        from starlette.responses import HTMLResponse
+
         return HTMLResponse((PAGE / "index.html").read_text(encoding="utf-8"))
 
-    async def asset(request):
+    async def asset(self, request):
+        from starlette.responses import FileResponse
+
         name = request.path_params["name"]
         if name not in ASSETS:
-            return Response("not a file of the studio\n", status_code=404, media_type="text/plain")
+            return not_ours()
         return FileResponse(PAGE / name, media_type=ASSETS[name])
 
-    async def served(request):
-        path = studio.files.get(request.path_params["id"])
+    async def served(self, request):
+        from starlette.responses import FileResponse
+
+        path = self.studio.files.get(request.path_params["id"])
         if path is None or path.name != request.path_params["name"] or not path.is_file():
-            return Response("not a file of the studio\n", status_code=404, media_type="text/plain")
+            return not_ours()
         return FileResponse(path)
 
-    async def events(request):
+    async def events(self, request):
+        from starlette.responses import Response, StreamingResponse
+
         client = request.query_params.get("client", "")
         if not CLIENT.fullmatch(client):
             return Response("the event stream needs ?client=ID\n", status_code=400, media_type="text/plain")
-        browser = studio.opened(client)
+        browser = self.studio.opened(client)
+        studio = self.studio
 
         async def stream():
             try:
@@ -572,50 +591,60 @@ def application(studio: Studio, hosts: set[str], token: str | None, any_address:
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
-    async def options(request):
-        return studio.options()
+    async def options(self, request):
+        return self.studio.options()
 
-    async def stills(request):
+    async def stills(self, request):
         given = await body_of(request)
-        job = Job(client_of(given), "stills", studio.request(given.get("settings", {})))
-        return {"job": job.id, "ahead": studio.submit(job)}
+        job = Job(client_of(given), "stills", self.studio.request(given.get("settings", {})))
+        return {"job": job.id, "ahead": self.studio.submit(job)}
 
-    async def video(request):
+    async def video(self, request):
         given = await body_of(request)
-        what = {"scene": studio.scene(given.get("scene")), "trace": studio.trace_file(given.get("trace")),
-                "quality": quality_of(given)}  # fmt: skip
-        job = Job(client_of(given), "video", studio.request(given.get("settings", {})), what)
-        return {"job": job.id, "ahead": studio.submit(job)}
+        what = {"scene": self.studio.scene(given.get("scene")), "trace": self.studio.trace_file(given.get("trace")),
+                "quality": self.quality_of(given)}  # fmt: skip
+        job = Job(client_of(given), "video", self.studio.request(given.get("settings", {})), what)
+        return {"job": job.id, "ahead": self.studio.submit(job)}
 
-    async def build(request):
+    async def build(self, request):
         given = await body_of(request)
         if given.get("kind") not in ("lecture", "deck", "handout"):
             raise GptanimError("build what? lecture, deck or handout")
-        what = {"kind": given["kind"], "quality": quality_of(given)}
-        job = Job(client_of(given), "build", studio.request(given.get("settings", {})), what)
-        return {"job": job.id, "ahead": studio.submit(job)}
+        what = {"kind": given["kind"], "quality": self.quality_of(given)}
+        job = Job(client_of(given), "build", self.studio.request(given.get("settings", {})), what)
+        return {"job": job.id, "ahead": self.studio.submit(job)}
 
-    def quality_of(given: dict) -> str:
+    def quality_of(self, given: dict) -> str:
         from gptanim.render import QUALITIES
 
-        quality = given.get("quality") or studio.defaults["quality"]
+        quality = given.get("quality") or self.studio.defaults["quality"]
         if quality not in QUALITIES:
             raise GptanimError(f"invalid quality {quality!r}; choose one of {', '.join(QUALITIES)}")
         return quality
 
-    async def claims(request):
-        return await run_in_threadpool(studio.claims, request.path_params["id"])
+    async def claims(self, request):
+        from starlette.concurrency import run_in_threadpool
 
+        return await run_in_threadpool(self.studio.claims, request.path_params["id"])
+
+
+def application(studio: Studio, hosts: set[str], token: str | None, any_address: int | None = None):
+    """The studio's web application (Pages' answers at their addresses), behind its Guard."""
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.routing import Route
+
+    pages = Pages(studio)
     routes = [
-        Route("/", page),
-        Route("/static/{name}", asset),
-        Route("/file/{id}/{name}", served),
-        Route("/events", events),
-        Route("/api/options", api(options)),
-        Route("/api/stills", api(stills), methods=["POST"]),
-        Route("/api/video", api(video), methods=["POST"]),
-        Route("/api/build", api(build), methods=["POST"]),
-        Route("/api/claims/{id}", api(claims)),
+        Route("/", pages.page),
+        Route("/static/{name}", pages.asset),
+        Route("/file/{id}/{name}", pages.served),
+        Route("/events", pages.events),
+        Route("/api/options", api(pages.options)),
+        Route("/api/stills", api(pages.stills), methods=["POST"]),
+        Route("/api/video", api(pages.video), methods=["POST"]),
+        Route("/api/build", api(pages.build), methods=["POST"]),
+        Route("/api/claims/{id}", api(pages.claims)),
     ]
 
     @contextlib.asynccontextmanager
