@@ -200,6 +200,7 @@ def loaded_trace(path):
 
 CAP_HEIGHT = 0.73  # DejaVu's capital height, as a share of the invisible bar every struck text and number carries
 MIN_CAP_PX = 10  # at 854×480
+REWORKED_CAP_PX = 12  # scenes already reworked as pictures with large type (issue 30): the minimum for all
 
 
 def check_text_size(scene, min_px: float = MIN_CAP_PX, height_px: int = 480) -> None:
