@@ -27,7 +27,7 @@ from model.trace_data import lookup as stored_value
 # What some scenes show of a longer prompt (the statements say what is left out).
 FLOW_TOKENS = 12  # AttentionFlow: the last 12 tokens
 GRID_TOKENS = 16  # AttentionPattern: the last 16 queries and keys
-INSIDE_TOKENS, INSIDE_HEAD = 7, 0  # InsideTransformer: the last 7 tokens, arrows from head 1 of each layer
+INSIDE_TOKENS, INSIDE_HEAD = 9, 0  # InsideTransformer: the last 9 tokens (a short prompt whole), arrows from head 1
 BARS = 8  # Temperature: the 8 highest logits
 
 RULES: dict[str, Callable[..., str]] = {}
