@@ -12,6 +12,7 @@ from manim import (
     ArcBetweenPoints,
     Arrow,
     Axes,
+    BackgroundRectangle,
     Create,
     Dot,
     FadeIn,
@@ -488,10 +489,11 @@ class AttentionFlow(TraceScene):
                   run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
         own = self.arcs[self.order[0]].get_stroke_color()
+        half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
         self.play(FadeIn(numbers[0], shift=0.1 * UP), self.arcs[self.order[0]].animate.set_stroke(style.NEXT_SLOT),
-                  run_time=1.0)  # fmt: skip
+                  run_time=half)  # fmt: skip
         self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(own),
-                  run_time=1.0)  # fmt: skip
+                  run_time=half)  # fmt: skip
 
     def carry_values(self):
         t = self.trace
@@ -533,6 +535,7 @@ class AttentionFlow(TraceScene):
         if z.get_right()[0] > config.frame_width / 2 - 0.4:
             z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
         z_tag = label("their weighted sum", size=22, color=style.VALUE).next_to(z, LEFT, buff=0.3)
+        z_tag = VGroup(BackgroundRectangle(z_tag, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06), z_tag)
         self.beat(
             "Values",
             "Each token also offers a value vector ({d} numbers; its first entries shown).",

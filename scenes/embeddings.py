@@ -79,8 +79,13 @@ class Tokenization(TraceScene):
             items = []
             for i in range(n):
                 box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=size)
-                tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=max(20 * size / min(size, self.TOP_SIZE),
-                             0.7 * size), color=style.MUTED)  # fmt: skip (legible at the top too)
+                tid = number(
+                    t.token_ids[i],
+                    f"info.tokens.ids.{i}",
+                    "int",
+                    size=max(20 * size / min(size, self.TOP_SIZE), 0.7 * size),
+                    color=style.MUTED,
+                )  # (legible at the top too, once the row has shrunk)
                 items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
             row = flow(items, self.ROW_WIDTH, gap=0.2, line_gap=0.3)
             if row.height <= self.ROW_HEIGHT:
@@ -567,24 +572,24 @@ class ContextEmbedding(TraceScene):
         p = len(t.token_ids) - 1
 
         def column(name, index):
-            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=15)
+            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=20)
 
         cols = VGroup(
             column("hook_embed", (p,)),
-            label("=", size=26),
+            label("=", size=32),
             column("blocks.0.hook_resid_pre", (p,)),
-            label("  ", size=26),
+            label("  ", size=32),
             column("blocks.0.attn.hook_q", (p, 0)),
-            label("→", size=26),
+            label("→", size=32),
             column("blocks.0.attn.hook_rot_q", (p, 0)),
-        ).arrange(RIGHT, buff=0.6)
+        ).arrange(RIGHT, buff=0.8)
         self.fit_width(cols)
         cols.move_to([0, 0.2, 0])
         names = VGroup(
-            sentence("token “{tok}”", size=17, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
-            label("first vector", size=17, color=style.MUTED),
-            label("query, head 0", size=17, color=style.QUERY),
-            sentence("turned for position {n}", size=17, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            sentence("token “{tok}”", size=20, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
+            label("first vector", size=20, color=style.MUTED),
+            label("query, head 0", size=20, color=style.QUERY),
+            sentence("turned for position {n}", size=20, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
         )  # fmt: skip
         for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
             name.next_to(col, UP, buff=0.25)
@@ -593,7 +598,7 @@ class ContextEmbedding(TraceScene):
             name.set_y(top)
         turned = sentence(
             "{r} of the {d} numbers of each head turn",
-            size=17,
+            size=20,
             color=style.MUTED,
             r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
             d=(t.meta["d_head"], "meta.d_head", "comma"),
@@ -704,7 +709,8 @@ class ContextEmbedding(TraceScene):
         title = label("If the model stopped here, it would predict…", size=28).to_edge(UP, buff=0.4)
         step = min(1.0, 5.6 / len(stages))
         boxed = step >= TokenBox("A", "", style.NEXT_SLOT, size=24).height + 0.12  # room for chips
-        bar_x, bar_w = 0.2, 5.0
+        bar_x, bar_w = 0.2, 5.0  # the likeliest guess of all the stages has the longest bar
+        top = float(np.max(probs[:, 0])) or 1.0
         table = VGroup()
         for s, name in enumerate(stages):
             i = int(ids[s, 0])
@@ -712,15 +718,16 @@ class ContextEmbedding(TraceScene):
             guess = (TokenBox(t.info["vocab_display"][str(i)], path, style.NEXT_SLOT, size=24, limit=10) if boxed
                      else token_text(t.info["vocab_display"][str(i)], path, size=22, limit=10))  # fmt: skip
             y = 2.45 - s * step
-            bar = Rectangle(width=max(bar_w * float(probs[s, 0]), 0.03), height=min(0.4, 0.6 * step), stroke_width=0,
+            bar = Rectangle(width=max(bar_w * float(probs[s, 0]) / top, 0.03), height=min(0.4, 0.6 * step), stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
             bar.move_to([bar_x, y, 0], aligned_edge=LEFT)
             row = VGroup(
                 label(name, size=22, color=style.MUTED).move_to([-2.7, y, 0], aligned_edge=RIGHT),
                 guess.move_to([-2.3, y, 0], aligned_edge=LEFT),
                 bar,
-                number(float(probs[s, 0]), f"logit_lens.top_probs[{s},0]", "percent", size=22)
-                .next_to(bar, RIGHT, buff=0.15),
+                number(float(probs[s, 0]), f"logit_lens.top_probs[{s},0]", "percent", size=22).next_to(
+                    bar, RIGHT, buff=0.15
+                ),
             )
             if guess.get_right()[0] > bar_x - 0.15:  # a long token: it gives way to the bar
                 guess.scale_to_fit_width(bar_x - 0.15 - guess.get_left()[0], about_edge=LEFT)

@@ -9,6 +9,7 @@ from manim import (
     RIGHT,
     UP,
     Arrow,
+    Circumscribe,
     Create,
     DashedVMobject,
     FadeIn,
@@ -515,11 +516,11 @@ class Chat(TraceScene):
             + aloud(ending.text),
         )
         cells = [c.box for c in self.cells] or self.opener
+        cue(self, 2)
         if cells:  # the eye follows the reply, token by token, as it is read
-            sweep = travel(self, cells, paced(self.beats[-1]["audio"], 1.5, 0.6))
-            self.play(FadeOut(sweep), FadeIn(lines, shift=0.1 * UP))
-        else:
-            self.play(FadeIn(lines, shift=0.1 * UP))
+            sweep = travel(self, cells, said_by(self, -2, 1.5))
+            self.play(FadeOut(sweep), run_time=0.3)
+        self.play(FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
         self.lines = lines
         self.what_it_learned()
 
@@ -550,7 +551,7 @@ class Chat(TraceScene):
         self.beat(
             "What it learned",
             "What this model learned from, and what a chat model adds.",
-            say=f"What did this model learn from? {aloud(training.text)[:1].upper()}{aloud(training.text)[1:]}. "
+            say=f"What did this model learn from? {aloud(training.text)} "
             "A chat model runs the same loop, but it also learns from many written conversations. "
             "So its turn in the script is an answer.",
         )
@@ -561,4 +562,7 @@ class Chat(TraceScene):
         self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # the eye goes to what a chat model adds as it is said
+        self.play(panels[1][0].animate.set_fill(opacity=0.25), Circumscribe(panels[1][1][1], color=style.KEY),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.wait(1.0)
