@@ -431,8 +431,8 @@ class InsideTransformer(TraceScene):
         self.unembed()
 
     def show_stack(self):
-        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.75, upright=True).to_edge(
-            UP, buff=0.3
+        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.65, upright=True).to_edge(
+            UP, buff=0.2
         )
         self.play(FadeIn(self.stack))
         self.marker, self.arrows = None, VGroup()
@@ -552,7 +552,7 @@ class InsideTransformer(TraceScene):
         hidden = statements(self.trace).get(f"inside.hidden.{layer}")
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
             note = statement(hidden, size=20, color=style.MUTED)
-            arrows.add(self.fit_width(note, 9.0).move_to([0, 2.8, 0]).to_edge(RIGHT, buff=0.4))
+            arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
         self.pass_through(layer, "Attention", f"blocks.{layer}.hook_resid_mid", run)

@@ -9,7 +9,6 @@ from manim import (
     RIGHT,
     UP,
     Arrow,
-    Circumscribe,
     Create,
     DashedVMobject,
     FadeIn,
@@ -32,7 +31,7 @@ from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import ProbabilityBars, TokenBox, flow, label, number, sentence, statement, token_text
-from scenes.pacing import cue, paced, said_by, travel
+from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import aloud, pct, plain_quote, spoken_token
 
 # ---------------------------------------------------------------------------------------------------------
@@ -517,10 +516,8 @@ class Chat(TraceScene):
         )
         cells = [c.box for c in self.cells] or self.opener
         cue(self, 2)
-        if cells:  # the eye follows the reply, token by token, as it is read
-            sweep = travel(self, cells, said_by(self, -2, 1.5))
-            self.play(FadeOut(sweep), run_time=0.3)
-        self.play(FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
+        sweep = [dim(travel(self, cells, said_by(self, -2, 1.5)))] if cells else []  # the eye follows the reply
+        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
         self.lines = lines
         self.what_it_learned()
 
@@ -559,10 +556,11 @@ class Chat(TraceScene):
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
         panels.next_to(target, DOWN, buff=0.45).set_x(0)
         more.put_start_and_end_on(panels[0].get_bottom() + 0.05 * DOWN, panels[1].get_top() + 0.05 * UP)
-        self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=said_by(self, 0, 1.0))
-        cue(self, 1)
-        self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
-        cue(self, 2)  # the eye goes to what a chat model adds as it is said
-        self.play(panels[1][0].animate.set_fill(opacity=0.25), Circumscribe(panels[1][1][1], color=style.KEY),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 1)  # each panel as its sentence begins
+        self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=0.5 * said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=0.6 * said_by(self, 2, 1.0))
+        cue(self, 3)  # the eye goes to what a chat model adds as the last sentence draws from it
+        mark = SurroundingRectangle(panels[1][1][1], buff=0.1, color=style.KEY)
+        self.play(panels[1][0].animate.set_fill(opacity=0.25), Create(mark), run_time=said_by(self, 3, 1.0))
         self.wait(1.0)
