@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.formats import fmt_percent, fmt_value, shown_percent
+from model.loading import EMBEDDED_NAME
 from model.sampling import softmax, top_entries
 from model.tokens_text import NEWLINE
 from model.trace_data import Trace, stored_value
@@ -391,6 +392,15 @@ def reply_ending(displays: list, closing: str, max_tokens: int) -> str:
     return f"it stops after {tokens}, the quote left open"
 
 
+@rule(f"what the model learned from, by the embedded model's card (MODEL_CARD.md: public-domain fairy tales only, "
+      f"no conversations) when the Trace's model is {EMBEDDED_NAME}; another model's training text is not recorded "
+      f"in the Trace")  # fmt: skip
+def model_training(model: str) -> str:
+    if model == EMBEDDED_NAME:
+        return "it learned from fairy tales only, never from a conversation with a user"
+    return "its training text is not recorded here"
+
+
 @rule("whether the unembedding is the embedding matrix (tied), and whether the embedding's top guess is the token")
 def lens_embedding(tied: bool, top_id: int, token_id: int) -> str:
     own = top_id == token_id
@@ -702,9 +712,11 @@ def build(trace: Trace) -> list[Statement]:
 
 
 def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:
-    """The chatbot's reply (model/chat.py): how it ends, and whether it repeats, by the model's own ranks."""
+    """The chatbot's reply (model/chat.py): how it ends, and whether it repeats, by the model's own ranks; what the
+    model learned from (the reason a small model's reply need not answer)."""
     steps = [f"info.chat.reply.steps.{i}" for i in range(len(trace.info["chat"]["reply"]["steps"]))]
     return [
+        make(trace, "chat.training", "model_training", {"model": "meta.model"}),
         make(
             trace,
             "chat.ending",

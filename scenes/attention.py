@@ -12,6 +12,7 @@ from manim import (
     ArcBetweenPoints,
     Arrow,
     Axes,
+    BackgroundRectangle,
     Create,
     Dot,
     FadeIn,
@@ -28,6 +29,7 @@ from manim import (
     VGroup,
     Write,
     config,
+    interpolate_color,
 )
 
 from model.claims import hidden_read, statements, strongest_read
@@ -393,9 +395,13 @@ def travel(mob, path, end_scale: float) -> UpdateFromAlphaFunc:
 ARC_MIN_OPACITY = 0.6  # the faintest arc still stands 3:1 against the background (tests check it)
 
 
-def arc_stroke(arc, weight: float):
-    """An arc as wide as its weight, never fainter than ARC_MIN_OPACITY."""
-    return arc.set_stroke(style.KEY, width=1.5 + 10 * weight, opacity=ARC_MIN_OPACITY + (1 - ARC_MIN_OPACITY) * weight)
+def arc_stroke(arc, weight: float, largest: float = 1.0):
+    """An arc as wide as its weight and as bright as its weight beside the `largest` one drawn: the heaviest arc
+    in the text colour at full strength (the most contrast in either theme), the lightest in the key colour,
+    never fainter than ARC_MIN_OPACITY."""
+    t = weight / largest if largest > 0 else 0.0
+    return arc.set_stroke(interpolate_color(style.KEY, style.TEXT, t), width=2 + 18 * weight,
+                          opacity=ARC_MIN_OPACITY + (1 - ARC_MIN_OPACITY) * t)  # fmt: skip
 
 
 class AttentionFlow(TraceScene):
@@ -409,6 +415,10 @@ class AttentionFlow(TraceScene):
 
     VALUES = 3  # tokens whose value vectors travel (the largest weights)
     ENTRIES = 3  # entries of each value vector shown
+    TOKEN_SIZES = ((26, 8), (24, 8), (22, 7), (20, 6))  # (type size, letters) of the tokens, the largest that fit
+    ROW_WIDTH = 13.0
+    TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
+    BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
 
     def construct(self):
         self.show_tokens()
@@ -420,18 +430,19 @@ class AttentionFlow(TraceScene):
         self.positions = shown_positions(t, FLOW_TOKENS)
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
-        self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
-        self.fit_width(self.heading)
-        boxes = VGroup(
-            *(
-                TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=20, limit=8)
-                for p in self.positions
-            )
-        )
-        spare = 11.5 - sum(b.width for b in boxes)  # a short prompt spreads over the frame's width
-        boxes.arrange(RIGHT, buff=min(1.2, max(0.18, spare / max(1, len(boxes) - 1))))
-        self.fit_width(boxes, 12.8)
-        self.boxes = boxes.move_to([0, 0.55, 0])
+        title = sentence("Layer {L}, head {H}", size=28, L=(att["layer"], "info.attention.layer", "plus1"),
+                         H=(att["head"], "info.attention.head", "plus1"))  # fmt: skip
+        why = self.fit_width(statement(statements(t)["attention.choice"], size=22, color=style.MUTED))
+        self.heading = VGroup(title, why).arrange(DOWN, buff=0.12).to_edge(UP, buff=0.25)
+        for size, limit in self.TOKEN_SIZES:  # as large as the row fits across the frame
+            boxes = VGroup(*(TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=size,
+                                      limit=limit) for p in self.positions))  # fmt: skip
+            if sum(b.width for b in boxes) + 0.18 * (len(boxes) - 1) <= self.ROW_WIDTH:
+                break
+        spare = self.ROW_WIDTH - sum(b.width for b in boxes)  # a short prompt spreads over the frame's width
+        boxes.arrange(RIGHT, buff=min(1.4, max(0.18, spare / max(1, len(boxes) - 1))))
+        self.fit_width(boxes, self.ROW_WIDTH)
+        self.boxes = boxes.move_to([0, self.TOKEN_Y, 0])
         self.play(FadeIn(self.heading), LaggedStart(*(FadeIn(b) for b in boxes), lag_ratio=0.05))
 
     def draw_flow(self):
@@ -446,8 +457,8 @@ class AttentionFlow(TraceScene):
                 half = min(0.2, box.width / 2 - 0.02) * RIGHT
                 arc = ArcBetweenPoints(target - half, target + half, angle=1.6 * np.pi)
             else:
-                arc = ArcBetweenPoints(start, target, angle=1.4)
-            arc_stroke(arc, float(weights[pos]))
+                arc = ArcBetweenPoints(start, target, angle=self.BOW)
+            arc_stroke(arc, float(weights[pos]), float(np.max(weights[self.positions])))
             arc.gptanim_weight_path = f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]"
             self.arcs.add(arc)
         self.order = [int(j) for j in np.argsort(-weights[self.positions], kind="stable")[: self.VALUES]]
@@ -459,7 +470,7 @@ class AttentionFlow(TraceScene):
                     float(weights[pos]),
                     f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]",
                     "percent",
-                    size=18,
+                    size=22,
                     color=style.KEY,
                 ).next_to(self.boxes[j], UP, buff=0.12)  # fmt: skip
             )
@@ -469,7 +480,7 @@ class AttentionFlow(TraceScene):
         hidden = hidden_read(t, self.layer, self.head, FLOW_TOKENS)
         self.note = VGroup()
         if hidden is not None:  # a longer prompt: say what the picture leaves out
-            self.note = statement(hidden, size=18, color=style.MUTED)
+            self.note = statement(hidden, size=20, color=style.MUTED)
             self.fit_width(self.note, 9.0)
             self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # below the lowest arc, left of the sum
         first = self.positions[self.order[0]]
@@ -477,7 +488,8 @@ class AttentionFlow(TraceScene):
             "Flow",
             "The last token reads from the tokens before it (and itself), each by its real attention weight.",
             say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
-            "brings it attention from one token, and is as wide as that token's weight. The widest, "
+            "brings it attention from one token. The larger that token's weight, the wider and brighter its arc. "
+            "The widest, "
             f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
             f"{strongest_read(t, self.layer, self.head, FLOW_TOKENS).text}.",
         )
@@ -485,12 +497,14 @@ class AttentionFlow(TraceScene):
         self.play(Create(mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), dim(mark),
-                  run_time=said_by(self, 1, 2.0))  # fmt: skip
-        cue(self, 2)
+                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        cue(self, 3)
+        own = self.arcs[self.order[0]].get_stroke_color()
+        half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
         self.play(FadeIn(numbers[0], shift=0.1 * UP), self.arcs[self.order[0]].animate.set_stroke(style.NEXT_SLOT),
-                  run_time=1.0)  # fmt: skip
-        self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(style.KEY),
-                  run_time=1.0)  # fmt: skip
+                  run_time=half)  # fmt: skip
+        self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(own),
+                  run_time=half)  # fmt: skip
 
     def carry_values(self):
         t = self.trace
@@ -501,7 +515,7 @@ class AttentionFlow(TraceScene):
         for j in self.order:
             pos = self.positions[j]
             col = VectorColumn(v[pos, H], lambda i, pos=pos: f"blocks.{L}.attn.hook_v[{pos},{H},{i}]",
-                               shown=self.ENTRIES, size=18, dim_path=None)  # fmt: skip
+                               shown=self.ENTRIES, size=22, dim_path=None)  # fmt: skip
             columns.append(col)
         # Side by side above their tokens, pushed apart where tokens are close, inside the frame.
         top = max(n.get_top()[1] for n in self.numbers) + 0.15
@@ -518,24 +532,31 @@ class AttentionFlow(TraceScene):
             for col in columns:
                 col.shift(spill * LEFT)
         tag = sentence(
-            "value vectors ({d} numbers)", size=18, color=style.VALUE, d=(t.meta["d_head"], "meta.d_head", "int")
+            "value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.meta["d_head"], "meta.d_head", "int")
         )
+        edge = config.frame_width / 2 - style.FRAME_MARGIN
         tag.next_to(VGroup(*columns), LEFT, buff=0.3)
-        if tag.get_left()[0] < -config.frame_width / 2 + 0.4:
+        if tag.get_left()[0] < -edge:
             tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
+        if tag.get_right()[0] > edge:  # no room beside them: the caption names them
+            tag = VGroup()
         z = VectorColumn(t[f"blocks.{L}.attn.hook_z"][last, H], lambda i: f"blocks.{L}.attn.hook_z[{last},{H},{i}]",
-                         shown=self.ENTRIES, size=18, dim_path=None)  # fmt: skip
-        z.move_to([self.boxes[-1].get_x(), -2.35, 0])
+                         shown=self.ENTRIES, size=22, dim_path=None)  # fmt: skip
+        z.move_to([self.boxes[-1].get_x(), -2.1, 0])
         if z.get_right()[0] > config.frame_width / 2 - 0.4:
             z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
-        z_tag = label("their weighted sum", size=18, color=style.VALUE).next_to(z, LEFT, buff=0.3)
+        z_tag = label("their weighted sum", size=22, color=style.VALUE).next_to(z, LEFT, buff=0.3)
+        z_tag = VGroup(BackgroundRectangle(z_tag, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06), z_tag)
         self.beat(
             "Values",
-            "Each token also offers a value vector (its first entries shown).",
+            "Each token also offers a value vector ({d} numbers; its first entries shown).",
+            d=(t.meta["d_head"], "meta.d_head", "int"),
             say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. Here are "
             "the first few entries, for the tokens that weigh most.",
         )
-        self.play(FadeIn(tag), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0))
+        self.play(
+            *([FadeIn(tag)] if len(tag) else []), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0)
+        )
         cue(self, 1)
         if len(columns) > 1:  # (a one-token prompt has one value only)
             self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
@@ -554,7 +575,7 @@ class AttentionFlow(TraceScene):
             path.append_points(arc.points)
             paths.append(path)
         self.play(
-            FadeOut(tag),
+            *([FadeOut(tag)] if len(tag) else []),
             LaggedStart(
                 *(
                     travel(col, path, 0.35 + 0.65 * float(weights[self.positions[j]]))

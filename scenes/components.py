@@ -488,3 +488,16 @@ def with_symbols(template: str, size: float = 18, color=style.TEXT) -> VGroup:
         if isinstance(p, MathTex) and words:
             p.shift((words[0].get_center()[1] - p[0][0].get_center()[1]) * UP)
     return parts
+
+
+class VectorStrip(VGroup):
+    """A vector as a column of small cells, one per entry shown, each as bright as the entry is large (the data
+    colour, grey to white): a vector in flight, where its numbers would be too small to read. No text."""
+
+    def __init__(self, values: np.ndarray, shown: int = 6, cell: float = 0.16, scale: float | None = None):
+        super().__init__()
+        values = np.asarray(values, dtype=float)[:shown]
+        scale = scale or float(np.max(np.abs(values))) or 1.0
+        for i, v in enumerate(values):
+            square = Square(cell, stroke_width=1, stroke_color=style.MUTED)
+            self.add(square.set_fill(style.data_color(float(v), scale), opacity=1.0).move_to([0, -i * cell, 0]))

@@ -11,6 +11,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    Arc,
     Arrow,
     BackgroundRectangle,
     Create,
@@ -23,6 +24,7 @@ from manim import (
     LaggedStart,
     Line,
     MathTex,
+    Rectangle,
     ReplacementTransform,
     SurroundingRectangle,
     Text,
@@ -64,6 +66,9 @@ class Tokenization(TraceScene):
 
     MAX_TOKENS = 40
     MAX_PIECES = 9  # of a word split into pieces
+    SIZES = (48, 40, 34, 28, 24)  # the prompt's chips: the largest type whose lines fit ROW_HEIGHT
+    ROW_WIDTH, ROW_HEIGHT = 12.8, 3.4
+    TOP_SIZE = 30  # the chips' type once the row has moved to the top, to make room
 
     def construct(self):
         self.show_pieces()
@@ -71,19 +76,40 @@ class Tokenization(TraceScene):
         self.other_languages()
         self.vocabulary()
 
+    def prompt_row(self, n: int) -> tuple[VGroup, list, list, int]:
+        """The first n tokens as chips with their ids below, at the largest size whose lines fit; whole lines
+        that fit at the smallest (a long prompt shows its beginning). Returns the row, boxes, ids and size."""
+        t = self.trace
+        for size in self.SIZES:
+            items = []
+            for i in range(n):
+                box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=size)
+                tid = number(
+                    t.token_ids[i],
+                    f"info.tokens.ids.{i}",
+                    "int",
+                    size=max(20 * size / min(size, self.TOP_SIZE), 0.7 * size),
+                    color=style.MUTED,
+                )  # (legible at the top too, once the row has shrunk)
+                items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
+            row = flow(items, self.ROW_WIDTH, gap=0.2, line_gap=0.3)
+            if row.height <= self.ROW_HEIGHT:
+                break
+        while len(row) > 1 and row.height > self.ROW_HEIGHT:  # whole lines that fit, at a legible size
+            row.remove(row[-1])
+        kept = [item for line in row for item in line]
+        return row, [item[0] for item in kept], [item[1] for item in kept], size
+
     def show_pieces(self):
         t = self.trace
-        n = min(len(t.token_ids), self.MAX_TOKENS)
-        items = []
-        for i in range(n):
-            box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=22)
-            tid = number(t.token_ids[i], f"info.tokens.ids.{i}", "int", size=17, color=style.MUTED)
-            items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.08)))
-        row = flow(items, 12.6, gap=0.12, line_gap=0.2)
-        while len(row) > 1 and row.height > 3.0:  # whole lines that fit, at a legible size (not shrunk)
-            row.remove(row[-1])
-        n = sum(len(line) for line in row)
-        self.row = row.to_edge(UP, buff=0.45).to_edge(LEFT, buff=0.5)
+        row, boxes, ids, self.size = self.prompt_row(min(len(t.token_ids), self.MAX_TOKENS))
+        n = len(boxes)
+        self.row = row.move_to([0, 0.3, 0])
+        for tid in ids:  # (drawn with the next beat)
+            tid.set_opacity(0)
+        joined = VGroup(*(b.copy() for b in boxes)).arrange(RIGHT, buff=0)  # the text before it is cut
+        self.fit_width(joined).move_to([0, 0.3, 0])
+        self.play(FadeIn(joined))
         self.beat(
             "Tokens",
             "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
@@ -91,9 +117,9 @@ class Tokenization(TraceScene):
             say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, "
             "called tokens.",
         )
-        boxes, ids = [item[0] for item in items[:n]], [item[1] for item in items[:n]]
-        self.play(LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.05), run_time=2)
-        mark = travel(self, boxes, paced(self.beats[-1]["audio"], 1.0, 0.6))  # the eye counts the pieces
+        cue(self, 1)  # the cut, as it is said
+        self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
+        mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
         self.beat(
             "Ids",
             "Each token is a number: its place in the vocabulary. A dot · marks a space.",
@@ -101,8 +127,12 @@ class Tokenization(TraceScene):
             f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}. "
             "The small dot stands for a space.",
         )
+        for tid in ids:
+            tid.set_opacity(1)
         self.play(FadeOut(mark), LaggedStart(*(FadeIn(i, shift=0.2 * DOWN) for i in ids), lag_ratio=0.15),
-                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.6))  # fmt: skip
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        cue(self, 1)
+        self.play(Indicate(VGroup(boxes[0], ids[0]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
         if len(t.token_ids) > n:
             self.beat(
                 "More",
@@ -111,6 +141,10 @@ class Tokenization(TraceScene):
                 say=f"The prompt goes on for {len(t.token_ids)} tokens in all. Here are its first lines.",
             )
 
+    def make_room(self):
+        """The prompt's row moves to the top, smaller (never under TOP_SIZE), for what comes next."""
+        return self.row.animate.scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
+
     def split_words(self):
         t = self.trace
         split = t.info["split_words"]
@@ -118,27 +152,28 @@ class Tokenization(TraceScene):
         entries = split[source][:3]
         lines = VGroup()
         for e_index, entry in enumerate(entries):
-            word = sentence("“{w}”", size=22, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
-            arrow = label("→", size=22, color=style.MUTED)
+            word = sentence("“{w}”", size=30, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
+            arrow = label("→", size=30, color=style.MUTED)
             pieces = VGroup(
                 *(
                     TokenBox(
                         p["display"],
                         f"info.split_words.{source}.{e_index}.pieces.{j}.display",
                         style.token_hue(j),
-                        size=20,
+                        size=28,
                     )
                     for j, p in enumerate(entry["pieces"][: self.MAX_PIECES])
                 )
             )
             if len(entry["pieces"]) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
                 path = f"info.split_words.{source}.{e_index}.pieces"
-                pieces.add(sentence("… {n} in all", size=20, color=style.MUTED, n=(entry["pieces"], path, "len")))
+                pieces.add(sentence("… {n} in all", size=24, color=style.MUTED, n=(entry["pieces"], path, "len")))
             pieces.arrange(RIGHT, buff=0.08)
             lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
-        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.45)
         self.fit_width(lines, config.frame_width - 0.8 - style.FRAME_MARGIN - 0.1)  # many byte pieces (CJK, emoji)
-        lines.next_to(self.row, DOWN, buff=0.6).to_edge(LEFT, buff=0.8)
+        self.top_row = self.row.copy().scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
+        lines.next_to(self.top_row, DOWN, buff=0.7).set_x(0)
         text = (
             "Some words of the prompt are cut into several pieces:"
             if key == "prompt"
@@ -152,6 +187,7 @@ class Tokenization(TraceScene):
         )
         say += f"“{example['word']}” becomes {len(example['pieces'])} of them."
         self.beat("Pieces", text, say=say)
+        self.play(self.make_room(), run_time=0.8)
         each = paced(self.beats[-1]["audio"], 1.2, 0.8) / max(len(lines), 1)
         for word, arrow, pieces in lines:  # each word, then its pieces coming out of it
             self.play(FadeIn(word), FadeIn(arrow), run_time=0.35 * each)
@@ -168,13 +204,13 @@ class Tokenization(TraceScene):
         width = config.frame_width - 1.6
         for j, entry in enumerate(entries):
             base = f"info.other_languages.{j}"
-            name = sentence("{l}:", size=18, color=style.MUTED, l=(entry["language"], f"{base}.language", "text"))
+            name = sentence("{l}:", size=22, color=style.MUTED, l=(entry["language"], f"{base}.language", "text"))
             if any("‹" in p["display"] for p in entry["pieces"]):  # byte pieces do not spell the text: say it
-                name = sentence("{l} ({x}):", size=18, color=style.MUTED, l=(entry["language"], f"{base}.language",
+                name = sentence("{l} ({x}):", size=22, color=style.MUTED, l=(entry["language"], f"{base}.language",
                                 "text"), x=(entry["text"], f"{base}.text", "text"))  # fmt: skip
-            boxes = [TokenBox(p["display"], f"{base}.pieces.{k}.display", style.token_hue(k), size=18, limit=8)
+            boxes = [TokenBox(p["display"], f"{base}.pieces.{k}.display", style.token_hue(k), size=22, limit=8)
                      for k, p in enumerate(entry["pieces"])]  # fmt: skip
-            more = sentence("… {n} in all", size=18, color=style.MUTED, n=(entry["pieces"], f"{base}.pieces", "len"))
+            more = sentence("… {n} in all", size=22, color=style.MUTED, n=(entry["pieces"], f"{base}.pieces", "len"))
             room, kept = width - name.width - 0.25, []
             for box in boxes:  # whole boxes on one line; the count says how many there are
                 used = sum(b.width + 0.06 for b in kept) + box.width
@@ -186,14 +222,14 @@ class Tokenization(TraceScene):
             block.add(row)
             rows.append(row)
             if j:
-                notes[j] = statement(found[f"languages.{j}"], size=18, color=style.MUTED)
+                notes[j] = statement(found[f"languages.{j}"], size=20, color=style.MUTED)
                 block.add(notes[j])
-        block.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+        block.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         for note in notes.values():  # under its pieces, indented
             note.shift(0.3 * RIGHT)
-        block.next_to(self.row, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
+        block.next_to(self.top_row, DOWN, buff=0.6).set_x(0)
         self.play(FadeOut(self.lines), run_time=0.5)  # (the split words leave before the next words begin)
-        self.lines = block
+        self.lines = self.language_block = block  # (they give way to the vocabulary; tests read them here)
         for j, (entry, row) in enumerate(zip(entries, rows)):  # one language a beat, its pieces as it is named
             if j == 0:
                 self.beat(
@@ -217,19 +253,19 @@ class Tokenization(TraceScene):
 
     def vocabulary(self):
         t = self.trace
-        note = sentence(
-            "Vocabulary: {v} tokens. “Tokens are words” is a convenient simplification.",
-            size=22,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-        )
-        self.fit_width(note).next_to(self.lines, DOWN, buff=0.5).to_edge(LEFT, buff=0.8)
+        size = sentence("Vocabulary: {v} tokens", size=40, v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))
+        simpler = label("“Tokens are words” is a convenient simplification.", size=28, color=style.MUTED)
+        note = VGroup(size, simpler).arrange(DOWN, buff=0.4)
+        self.fit_width(note).next_to(self.top_row, DOWN, buff=1.0).set_x(0)
         self.beat(
             "Vocabulary",
             "Common words are single tokens; rare ones, names and other languages are split.",
             say=f"The vocabulary has {big(t.meta['vocab_size'])} tokens, learned from the training text. So "
             "“tokens are words” is only a handy simplification.",
         )
-        self.play(Write(note), run_time=paced(self.beats[-1]["audio"], 1.0, 0.5))
+        self.play(FadeOut(self.lines), Write(size), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))
         self.wait(1.5)
 
 
@@ -404,15 +440,16 @@ class EmbeddingMatrix(TraceScene):
 
 class ContextEmbedding(TraceScene):
     """One shot: token vector + position vector add into the residual; the context size; the same token in
-    two contexts drifting apart; the logit lens."""
+    two contexts drifting apart, drawn as two arrows at their real angle; the logit lens, one guess a layer."""
 
     TITLE = "Position and context"
     PART = "Tokens become vectors"
     SUMMARY = "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer."
     RENDER_SECONDS = 8
 
-    SHOWN_TOKENS = 8  # the prompt's last tokens drawn with their positions
-    ROWS_X = -0.3  # where the cosine bars start (the summed vector stays on their left)
+    MOST_TOKENS = 12  # the prompt's last tokens drawn with their positions (as many of them as fit the width)
+    ROW_WIDTH = 13.0  # the tokens' row, at a legible size (never shrunk: tokens at the front give way)
+    RADIUS = 3.5  # the two arrows' length in the context picture
 
     def construct(self):
         self.add_position()
@@ -420,41 +457,49 @@ class ContextEmbedding(TraceScene):
         self.two_contexts()
         self.logit_lens()
 
+    def shown_tokens(self) -> tuple[int, VGroup]:
+        """The first position drawn and the row of boxes: the prompt's last tokens, as many as fit."""
+        t = self.trace
+        p = len(t.token_ids) - 1
+        first = max(0, p + 1 - self.MOST_TOKENS)
+        while True:
+            boxes = VGroup(*(TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=24,
+                                      limit=10) for i in range(first, p + 1))).arrange(RIGHT, buff=0.12)  # fmt: skip
+            if boxes.width <= self.ROW_WIDTH or first == p:
+                return first, boxes
+            first += 1
+
     def add_position(self):
         if self.trace.words["positions"] == "rotary":
             return self.turn_by_position()
         t = self.trace
         p = len(t.token_ids) - 1
-        first = max(0, p + 1 - self.SHOWN_TOKENS)
-        boxes = [
-            TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=20)
-            for i in range(first, p + 1)
-        ]
-        row = VGroup(*boxes).arrange(RIGHT, buff=0.1)
-        self.fit_width(row, 11.0).to_edge(UP, buff=0.35)
-        places = VGroup(*(label(str(i), size=17, color=style.MUTED).next_to(b, DOWN, buff=0.1)
+        first, row = self.shown_tokens()
+        boxes = list(row)
+        self.fit_width(row).to_edge(UP, buff=0.35)
+        places = VGroup(*(label(str(i), size=20, color=style.MUTED).next_to(b, DOWN, buff=0.1)
                           for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
-        places[-1].become(number(t.token_ids, "info.tokens.ids", "lastindex", size=17, color=style.MUTED)
+        places[-1].become(number(t.token_ids, "info.tokens.ids", "lastindex", size=20, color=style.MUTED)
                           .move_to(places[-1]))  # fmt: skip
         cols = VGroup(
-            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=20),
-            label("+", size=28),
-            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=20),
-            label("=", size=28),
+            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=24),
+            label("+", size=36),
+            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=24),
+            label("=", size=36),
             VectorColumn(
-                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=20
+                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=24
             ),
-        ).arrange(RIGHT, buff=0.5)
-        cols.move_to([0, -0.1, 0])
+        ).arrange(RIGHT, buff=0.9)
+        cols.move_to([0, -0.55, 0])
         names = VGroup(
             sentence(
                 "token “{tok}”",
-                size=18,
+                size=22,
                 color=style.MUTED,
                 tok=(t.token_display[p], f"info.tokens.display.{p}", "text"),
             ),  # fmt: skip
-            sentence("position {n}", size=18, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
-            label("into the residual stream", size=18, color=style.MUTED),
+            sentence("position {n}", size=22, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            label("into the residual stream", size=22, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -490,37 +535,43 @@ class ContextEmbedding(TraceScene):
     def context_size(self):
         t = self.trace
         n, n_ctx = len(t.token_ids), t.meta["n_ctx"]
-        width = 10.0
-        left = np.array([-width / 2, -2.45, 0])
-        track = Line(left, left + width * RIGHT, stroke_width=8, color=style.MUTED).set_opacity(0.35)
-        used = Line(left, left + max(width * n / n_ctx, 0.06) * RIGHT, stroke_width=8, color=style.KEY)
+        width = 11.0
+        left = np.array([-width / 2, -1.0, 0])
+        track = Line(left, left + width * RIGHT, stroke_width=14, color=style.MUTED).set_opacity(0.35)
+        used = Line(left, left + max(width * n / n_ctx, 0.08) * RIGHT, stroke_width=14, color=style.KEY)
         ends = VGroup(
-            label("0", size=17, color=style.MUTED).next_to(track, LEFT, buff=0.15),
-            number(n_ctx, "meta.n_ctx", "comma", size=17, color=style.MUTED).next_to(track, RIGHT, buff=0.15),
+            label("0", size=22, color=style.MUTED).next_to(track, LEFT, buff=0.2),
+            number(n_ctx, "meta.n_ctx", "comma", size=22, color=style.MUTED).next_to(track, RIGHT, buff=0.2),
         )
         note = sentence(
-            "context: {c} positions, {n} used here; GPT-3 (reference figure): {g}",
-            size=18,
+            "context: {c} positions, {n} used here",
+            size=24,
             c=(n_ctx, "meta.n_ctx", "comma"),
             n=(t.token_ids, "info.tokens.ids", "len"),
-            g=(t.info["gpt3"]["dims"]["n_ctx"], "info.gpt3.dims.n_ctx", "comma"),
-        ).next_to(track, UP, buff=0.2)
+        ).next_to(track, UP, buff=0.35)
+        gpt3 = sentence("GPT-3 (reference figure): {g}", size=22, color=style.MUTED,
+                        g=(t.info["gpt3"]["dims"]["n_ctx"], "info.gpt3.dims.n_ctx", "comma"))  # fmt: skip
+        gpt3.next_to(track, DOWN, buff=0.35)
+        shown = len(self.places) if hasattr(self, "places") else n
         self.beat(
             "Context size",
             "Context: {p}.",
             p=claim(statements(t)["family.positions"]),
-            say=f"This model has {lower_first(aloud(statements(t)['family.positions'].text))} Our prompt uses {n}. "
-            f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
+            say=f"This model has {lower_first(aloud(statements(t)['family.positions'].text))} Our prompt uses {n}"
+            + (f", and the picture shows its last {shown}. " if shown < n else ". ")
+            + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        part = paced(self.beats[-1]["audio"], 1.0, 0.85) / 4
-        self.play(Create(track), FadeIn(ends), run_time=2 * part)  # the places, as many as the model has
+        gone = [FadeOut(VGroup(self.cols, self.names))] if hasattr(self, "cols") else []  # the sum is done
+        self.play(*gone, Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
+        cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
-            mark = travel(self, self.places, part, color=style.KEY)
-            self.play(ReplacementTransform(mark, used), run_time=0.5)
+            mark = travel(self, self.places, 0.7 * said_by(self, 1, 1.0), color=style.KEY)
+            self.play(ReplacementTransform(mark, used), FadeIn(note, shift=0.1 * UP), run_time=0.6)
         else:
-            self.play(GrowFromEdge(used, LEFT), run_time=part)
-        self.play(FadeIn(note, shift=0.1 * UP), run_time=part)
-        self.size_group = VGroup(track, used, ends, note)
+            self.play(GrowFromEdge(used, LEFT), FadeIn(note, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(FadeIn(gpt3, shift=0.1 * UP), run_time=0.8)
+        self.size_group = VGroup(track, used, ends, note, gpt3)
 
     def turn_by_position(self):
         """Rotary models add no position vector: the token's vector enters as it is, and queries and keys are
@@ -529,24 +580,24 @@ class ContextEmbedding(TraceScene):
         p = len(t.token_ids) - 1
 
         def column(name, index):
-            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=15)
+            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=20)
 
         cols = VGroup(
             column("hook_embed", (p,)),
-            label("=", size=26),
+            label("=", size=32),
             column("blocks.0.hook_resid_pre", (p,)),
-            label("  ", size=26),
+            label("  ", size=32),
             column("blocks.0.attn.hook_q", (p, 0)),
-            label("→", size=26),
+            label("→", size=32),
             column("blocks.0.attn.hook_rot_q", (p, 0)),
-        ).arrange(RIGHT, buff=0.6)
+        ).arrange(RIGHT, buff=0.8)
         self.fit_width(cols)
         cols.move_to([0, 0.2, 0])
         names = VGroup(
-            sentence("token “{tok}”", size=17, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
-            label("first vector", size=17, color=style.MUTED),
-            label("query, head 0", size=17, color=style.QUERY),
-            sentence("turned for position {n}", size=17, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            sentence("token “{tok}”", size=20, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
+            label("first vector", size=20, color=style.MUTED),
+            label("query, head 0", size=20, color=style.QUERY),
+            sentence("turned for position {n}", size=20, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
         )  # fmt: skip
         for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
             name.next_to(col, UP, buff=0.25)
@@ -555,7 +606,7 @@ class ContextEmbedding(TraceScene):
             name.set_y(top)
         turned = sentence(
             "{r} of the {d} numbers of each head turn",
-            size=17,
+            size=20,
             color=style.MUTED,
             r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
             d=(t.meta["d_head"], "meta.d_head", "comma"),
@@ -579,130 +630,150 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
+    def pair_arrows(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
+        """The token's two vectors as arrows from one point, `angle` apart (the real angle of their cosine),
+        symmetric about the vertical, with the arc between them."""
+
+        def draw():
+            half = angle.get_value() / 2
+            ends = [origin + self.RADIUS * np.array([np.cos(np.pi / 2 + s * half), np.sin(np.pi / 2 + s * half), 0])
+                    for s in (1, -1)]  # fmt: skip
+            arrows = VGroup(*(Arrow(origin, end, buff=0, stroke_width=9, max_tip_length_to_length_ratio=0.12,
+                                    color=color) for end, color in zip(ends, (style.KEY, style.VALUE))))  # fmt: skip
+            if half > 0.01:
+                arrows.add(Arc(radius=0.9, start_angle=np.pi / 2 - half, angle=2 * half, arc_center=origin,
+                               color=style.MUTED, stroke_width=3))  # fmt: skip
+            return arrows
+
+        return always_redraw(draw)
+
     def two_contexts(self):
         t = self.trace
         pair = t.info["context_pair"]
         p = len(t.token_ids) - 1
         tok = t.token_display[p]
-        first = sentence("“…{a}”", size=20, a=(t.prompt, "meta.settings.prompt", "cut40"))
-        second = sentence("“…{b}” + “{tok}”", size=20, b=(pair["other_prompt"], "info.context_pair.other_prompt", "cut40"),
-                          tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
-        contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.2).to_edge(UP, buff=0.4)
+        first = sentence("“…{a}”", size=22, color=style.KEY, a=(t.prompt, "meta.settings.prompt", "cut40"))
+        second = sentence("“…{b}” + “{tok}”", size=22, color=style.VALUE, b=(pair["other_prompt"],
+                          "info.context_pair.other_prompt", "cut40"), tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
+        contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.2).to_edge(UP, buff=0.35)
         self.fit_width(contexts)
+        cosines = [float(c) for c in pair["cosines"]]
+        angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
+        origin = np.array([-1.8, -2.75, 0])
+        angle = ValueTracker(angles[0])
+        arrows = self.pair_arrows(angle, origin)
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
+        step = min(0.5, 4.4 / len(stages))
+        heading = sentence("cosine of the two “{tok}” vectors", size=22,
+                           tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
+        heading.move_to([4.3, 1.95, 0])
         rows = VGroup()
-        bar_w = 4.0
         for s, name in enumerate(stages):
-            cos = pair["cosines"][s]
-            bar = Line([0, 0, 0], [bar_w * max(cos, 0.0), 0, 0], stroke_width=10, color=style.KEY)
-            row = VGroup(
-                label(name, size=17, color=style.MUTED),
-                bar,
-                number(cos, f"info.context_pair.cosines.{s}", "value3", size=17),
-            )
-            rows.add(row)
-        step = min(0.4, 4.2 / len(stages))
-        for s, row in enumerate(rows):
-            y = 1.9 - 0.45 - s * step
-            x = self.ROWS_X
-            row[0].move_to([x - 0.2, y, 0], aligned_edge=RIGHT)
-            row[1].put_start_and_end_on([x, y, 0], [x + max(bar_w * max(pair["cosines"][s], 0.0), 0.02), y, 0])
-            row[2].move_to([x + bar_w + 0.7, y, 0])
-        heading = sentence("cosine similarity of the two “{tok}” vectors", size=18,
-                           tok=(tok, f"info.tokens.display.{p}", "text")).next_to(rows, UP, buff=0.2)  # fmt: skip
+            y = 1.4 - s * step
+            rows.add(VGroup(label(name, size=20, color=style.MUTED).move_to([4.7, y, 0], aligned_edge=RIGHT),
+                            number(cosines[s], f"info.context_pair.cosines.{s}", "value3", size=20)
+                            .move_to([5.0, y, 0], aligned_edge=LEFT)))  # fmt: skip
+        self.fit_width(heading, config.frame_width / 2 - style.FRAME_MARGIN - 1.6)
+        heading.set_x(min(heading.get_x(), config.frame_width / 2 - style.FRAME_MARGIN - heading.width / 2))
         self.beat(
             "Context",
-            "The same token after two different texts, compared layer by layer.",
-            say=f"Now take {spoken_token(tok)} after two different texts. The bars compare its two vectors. "
+            "The same token after two different texts: each arrow is its vector in one of them.",
+            say=f"Now take {spoken_token(tok)} after two different texts. Each arrow is its vector in one of them. "
             "A cosine similarity of 1 would mean they point the same way.",
         )
-        # The summed vector stays: it is the "embedding" row's vector; the rest makes room as the beat begins.
-        if hasattr(self, "cols"):  # learned positions: the summed vector stays, the rest makes room
-            self.play(
-                FadeOut(self.row),
-                FadeOut(self.places),
-                FadeOut(VGroup(*self.cols[:4], *self.names[:2])),
-                VGroup(self.cols[4], self.names[2]).animate.move_to([-4.9, 0.0, 0]),
-                FadeOut(self.size_group),
-                FadeIn(contexts, shift=0.1 * DOWN),
-            )
-        else:
-            self.play(FadeOut(self.size_group), FadeIn(contexts, shift=0.1 * DOWN))
-        self.play(FadeIn(heading), GrowFromEdge(rows[0][1], LEFT), FadeIn(VGroup(rows[0][0], rows[0][2])),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+        gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
+        self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.add(arrows)
+        self.play(angle.animate.set_value(angles[0]), GrowFromEdge(arrows, DOWN), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(FadeIn(heading), FadeIn(rows[0]), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
-            "Each layer mixes the text before it into the token's vector.",
-            say=f"At the embedding the similarity is {dec(pair['cosines'][0], 2)}. Then each layer mixes in "
-            f"context, and after the last it is {dec(pair['cosines'][-1], 2)}.",
+            "Each layer mixes the text before it into the token's vector: the two arrows drift apart.",
+            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
+            f"context, and after the last it is {dec(cosines[-1], 2)}.",
         )
-        self.play(
-            LaggedStart(*(GrowFromEdge(r[1], LEFT) for r in rows[1:]), lag_ratio=0.3),
-            LaggedStart(*(FadeIn(VGroup(r[0], r[2])) for r in rows[1:]), lag_ratio=0.3),
-            run_time=paced(self.beats[-1]["audio"], 2.0, 0.8),
-        )
+        self.play(Indicate(rows[0][1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        each = said_by(self, 1, 2.0 * t.n_layer) / t.n_layer
+        trail = VGroup()
+        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle
+            ghost = arrows.copy().clear_updaters().set_opacity(0.18)
+            trail.add(ghost)
+            self.add(ghost)
+            self.play(angle.animate.set_value(angles[s]), FadeIn(rows[s], shift=0.1 * UP), run_time=each)
         self.contexts, self.cos_rows, self.heading = contexts, rows, heading
+        self.pair = VGroup(arrows, trail)
 
     def lens_token(self, stage: int) -> str:
         return spoken_token(self.trace.info["vocab_display"][str(int(self.trace["logit_lens.top_ids"][stage, 0]))])
 
     def logit_lens(self):
+        """Each stage's best guess if the model stopped there: the token and a bar as long as its probability."""
         t = self.trace
         ids, probs = t["logit_lens.top_ids"], t["logit_lens.top_probs"]
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        title = label("If the model stopped here, it would predict…", size=24).to_edge(UP, buff=0.4)
+        title = label("If the model stopped here, it would predict…", size=28).to_edge(UP, buff=0.4)
+        step = min(1.0, 5.6 / len(stages))
+        boxed = step >= TokenBox("A", "", style.NEXT_SLOT, size=24).height + 0.12  # room for chips
+        bar_x, bar_w = 0.2, 5.0  # the likeliest guess of all the stages has the longest bar
+        top = float(np.max(probs[:, 0])) or 1.0
         table = VGroup()
-        step = min(0.55, 5.0 / len(stages))
         for s, name in enumerate(stages):
-            row = VGroup(label(name, size=18, color=style.MUTED))
-            for j in range(3):
-                i = int(ids[s, j])
-                row.add(
-                    token_text(t.info["vocab_display"][str(i)], f"info.vocab_display.{i}", size=20, limit=10),
-                    number(float(probs[s, j]), f"logit_lens.top_probs[{s},{j}]", "percent", size=17, color=style.MUTED),
-                )
-            y = 2.6 - s * step
-            row[0].move_to([-3.6, y, 0], aligned_edge=RIGHT)
-            for j in range(3):
-                row[1 + 2 * j].move_to([-2.6 + 3.1 * j, y, 0], aligned_edge=LEFT)
-                row[2 + 2 * j].move_to([-0.4 + 3.1 * j, y, 0], aligned_edge=RIGHT)
-                room = row[2 + 2 * j].get_left()[0] - 0.12 - row[1 + 2 * j].get_left()[0]
-                if row[1 + 2 * j].width > room:  # a wide token beside a wide "<0.1%": the token gives way
-                    row[1 + 2 * j].scale_to_fit_width(room, about_edge=LEFT)
+            i = int(ids[s, 0])
+            path = f"info.vocab_display.{i}"
+            guess = (TokenBox(t.info["vocab_display"][str(i)], path, style.NEXT_SLOT, size=24, limit=10) if boxed
+                     else token_text(t.info["vocab_display"][str(i)], path, size=22, limit=10))  # fmt: skip
+            y = 2.45 - s * step
+            bar = Rectangle(width=max(bar_w * float(probs[s, 0]) / top, 0.03), height=min(0.4, 0.6 * step), stroke_width=0,
+                            fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
+            bar.move_to([bar_x, y, 0], aligned_edge=LEFT)
+            row = VGroup(
+                label(name, size=22, color=style.MUTED).move_to([-2.7, y, 0], aligned_edge=RIGHT),
+                guess.move_to([-2.3, y, 0], aligned_edge=LEFT),
+                bar,
+                number(float(probs[s, 0]), f"logit_lens.top_probs[{s},0]", "percent", size=22).next_to(
+                    bar, RIGHT, buff=0.15
+                ),
+            )
+            if guess.get_right()[0] > bar_x - 0.15:  # a long token: it gives way to the bar
+                guess.scale_to_fit_width(bar_x - 0.15 - guess.get_left()[0], about_edge=LEFT)
             table.add(row)
-        note = statement(statements(t)["lens.embedding"], size=18, color=style.MUTED)
-        self.fit_width(note).next_to(table, DOWN, buff=0.35).set_x(0)
         self.beat(
             "Logit lens",
             f"The logit lens: each layer's last vector through the final {t.words['norm']} and unembedding.",
             say="What would the model predict if it stopped early? Each row asks that, one layer further on. "
             f"From the embedding alone, its best guess is {self.lens_token(0)}, at {pct(probs[0, 0])}.",
         )
-        # The stage names stay for the table; the rest gives way to the predictions as the beat begins.
+        # The stage names move into the table; the rest gives way to the predictions as the beat begins.
         self.play(
-            FadeOut(self.contexts), FadeOut(self.heading), *([FadeOut(VGroup(self.cols[4], self.names[2]))] if hasattr(self, "cols") else []),
-            *(FadeOut(VGroup(r[1], r[2])) for r in self.cos_rows),
+            FadeOut(self.contexts), FadeOut(self.heading), FadeOut(self.pair),
+            *(FadeOut(r[1]) for r in self.cos_rows),
             *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title),
+            run_time=said_by(self, 0, 1.0),
         )  # fmt: skip
         cue(self, 1)
         each = said_by(self, 1, 1.0) / len(table)
-        mark = SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(mark), FadeIn(VGroup(*table[0][1:])), run_time=each)
-        for row in table[1:-1]:  # one row a layer further on, each with its guesses; the last layer's waits
-            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT)),
-                      FadeIn(VGroup(*row[1:])), run_time=each)  # fmt: skip
+        mark = SurroundingRectangle(table[0], buff=0.08, color=style.NEXT_SLOT)
+        self.play(Create(mark), FadeIn(table[0][1]), GrowFromEdge(table[0][2], LEFT), FadeIn(table[0][3]),
+                  run_time=each)  # fmt: skip
+        for row in table[1:-1]:  # one row a layer further on, its guess and its bar; the last layer's waits
+            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.NEXT_SLOT)),
+                      FadeIn(row[1]), GrowFromEdge(row[2], LEFT), FadeIn(row[3]), run_time=each)  # fmt: skip
         cue(self, 2)  # back to the embedding's own guess as it is said
-        self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.06, color=style.NEXT_SLOT)),
-                  Indicate(VGroup(*table[0][1:3]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.08, color=style.NEXT_SLOT)),
+                  Indicate(VGroup(*table[0][1:]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.beat(
             "Last layer",
             "After the last layer, the lens gives the model's real prediction.",
             say=f"After the last layer, the guess is {self.lens_token(t.n_layer)}, at {pct(probs[t.n_layer, 0])}. "
             "That is the model's real prediction.",
         )
-        self.play(mark.animate.become(SurroundingRectangle(table[-1], buff=0.06, color=style.NEXT_SLOT)),
-                  FadeIn(VGroup(*table[-1][1:])), run_time=paced(self.beats[-1]["audio"], 1.5, 0.4))  # fmt: skip
-        self.play(FadeOut(mark), FadeIn(note))
+        last = table[-1]
+        self.play(mark.animate.become(SurroundingRectangle(last, buff=0.08, color=style.NEXT_SLOT)),
+                  FadeIn(last[1]), GrowFromEdge(last[2], LEFT), FadeIn(last[3]),
+                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.4))  # fmt: skip
         self.wait(1.5)
 
 

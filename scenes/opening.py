@@ -40,6 +40,7 @@ from scenes.components import (
     TokenRow,
     TransformerStack,
     VectorColumn,
+    VectorStrip,
     claim,
     fan_arrow,
     label,
@@ -500,7 +501,8 @@ class PredictSampleRepeat(TraceScene):
 
 
 class InsideTransformer(TraceScene):
-    """Tokens become vectors, attention mixes them across positions, the MLP changes each alone, repeat."""
+    """Tokens become vectors; each block takes the vectors in and gives them back changed: attention mixes them
+    across positions, the MLP changes each alone; repeat."""
 
     TITLE = "Inside a transformer"
     PART = "What a GPT does"
@@ -509,9 +511,10 @@ class InsideTransformer(TraceScene):
     NEEDS_CONTINUATION = True
     RENDER_SECONDS = 18
 
-    SHOWN_TOKENS = 7
+    SHOWN_TOKENS = 9  # the last 9 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
-    COLUMN_Y = -0.95  # the vectors sit low enough for the attention arrows to bow above them
+    COLUMN_Y = -1.0  # the vectors sit low enough for the attention arrows to bow above them
+    TOKEN_Y = 2.2
     HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
 
     def construct(self):
@@ -523,8 +526,8 @@ class InsideTransformer(TraceScene):
         self.unembed()
 
     def show_stack(self):
-        self.stack = TransformerStack(self.trace.n_layer, max_width=11.5, height=0.7, upright=True).to_edge(
-            UP, buff=0.3
+        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.65, upright=True).to_edge(
+            UP, buff=0.2
         )
         self.play(FadeIn(self.stack))
         self.marker, self.arrows = None, VGroup()
@@ -533,18 +536,19 @@ class InsideTransformer(TraceScene):
         t = self.trace
         n = len(t.token_ids)
         self.positions = list(range(max(0, n - self.SHOWN_TOKENS), n))
-        xs = np.linspace(-5.6, 5.6, len(self.positions)) if len(self.positions) > 1 else [0.0]
+        xs = np.linspace(-6.0, 6.0, len(self.positions)) if len(self.positions) > 1 else [0.0]
         self.xs = xs
         self.tokens = VGroup()
         for x, pos in zip(xs, self.positions):
-            box = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=20, limit=9)
-            self.tokens.add(box.move_to([x, 1.75, 0]))
+            box = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=22, limit=8)
+            self.tokens.add(box.move_to([x, self.TOKEN_Y, 0]))
         self.columns = VGroup(
             *(
                 self.column("blocks.0.hook_resid_pre", pos).move_to([x, self.COLUMN_Y, 0])
                 for x, pos in zip(xs, self.positions)
             )
         )
+        self.current = "blocks.0.hook_resid_pre"
         if n > len(self.positions):
             self.beat(
                 "Tokens",
@@ -574,7 +578,7 @@ class InsideTransformer(TraceScene):
             values,
             lambda i: f"{name}[{pos},{i}]",
             shown=self.SHOWN_ENTRIES,
-            size=16,
+            size=20,
             scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
         )
 
@@ -586,14 +590,32 @@ class InsideTransformer(TraceScene):
         else:
             self.play(Transform(self.marker, target), *also, run_time=run)
 
-    def update_columns(self, name: str, run: float):
+    def strips(self, name: str, block, scales: list[float]) -> VGroup:
+        """The shown vectors as strips of cells (`name`'s values), side by side inside `block`."""
+        group = VGroup(*(VectorStrip(self.trace[name][pos], self.SHOWN_ENTRIES, scale=sc)
+                         for pos, sc in zip(self.positions, scales))).arrange(RIGHT, buff=0.05)  # fmt: skip
+        box = block[0]
+        group.scale(min(0.85 * box.width / group.width, 0.8 * box.height / group.height))
+        return group.move_to(box)
+
+    def pass_through(self, layer: int, kind: str, name: str, run: float):
+        """The vectors go up into the block, come out as `name`'s values and take their places again: their
+        numbers fly up as cells, the cells change in the block, and come down as the new numbers."""
+        block = self.stack.block(layer, kind)
         new = VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
-        self.play(*(ReplacementTransform(o, nw) for o, nw in zip(self.columns, new)), run_time=run)
-        self.columns = new
+        scales = [float(max(np.max(np.abs(self.trace[n][pos][: self.SHOWN_ENTRIES])) for n in (self.current, name)))
+                  or 1.0 for pos in self.positions]  # fmt: skip
+        going, coming = self.strips(self.current, block, scales), self.strips(name, block, scales)
+        self.play(*(ReplacementTransform(c.entries, g) for c, g in zip(self.columns, going)), run_time=0.4 * run)
+        self.play(*(Transform(g, c) for g, c in zip(going, coming)), run_time=0.2 * run)
+        self.play(*(ReplacementTransform(g, nw.entries) for g, nw in zip(going, new)),
+                  *(ReplacementTransform(o.decor, nw.decor) for o, nw in zip(self.columns, new)),
+                  run_time=0.4 * run)  # fmt: skip
+        self.columns, self.current = new, name
 
     def attention(self, layer: int, full: bool):
         """The layer's beat first, then its picture while it is said: the last layer's arrows leave, the block
-        lights up, this layer's arrows grow from every earlier token to the last, and the vectors change."""
+        lights up, this layer's arrows grow from every earlier token to the last, and the vectors pass through."""
         pattern = self.trace.pattern(layer, self.HEAD)
         if full:
             self.beat(
@@ -603,7 +625,7 @@ class InsideTransformer(TraceScene):
                 static=True,
                 say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First comes attention, "
                 "where vectors take in information from earlier tokens. The arrows show how much the last token "
-                f"reads from each one, in head {self.HEAD + 1}.",
+                f"reads from each one, in head {self.HEAD + 1}. Every vector comes out changed.",
             )
             run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
         else:  # one beat for the whole layer: attention, then the MLP (six steps)
@@ -624,11 +646,11 @@ class InsideTransformer(TraceScene):
             arrows.add(arrow)
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
-            note = statement(hidden, size=16, color=style.MUTED)
-            arrows.add(self.fit_width(note, 7.5).move_to([0, 2.38, 0]).to_edge(RIGHT, buff=0.4))
+            note = statement(hidden, size=20, color=style.MUTED)
+            arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
-        self.update_columns(f"blocks.{layer}.hook_resid_mid", run)
+        self.pass_through(layer, "Attention", f"blocks.{layer}.hook_resid_mid", run)
         self.arrows, self.run = arrows, run  # (the arrows stay through the MLP; the next layer's beat clears them)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
@@ -667,8 +689,7 @@ class InsideTransformer(TraceScene):
                 )
             run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
         self.highlight(layer, "MLP", run)
-        self.play(*(Indicate(c, color=style.BLOCK_MLP, scale_factor=1.05) for c in self.columns), run_time=run)
-        self.update_columns(f"blocks.{layer}.hook_resid_post", run)
+        self.pass_through(layer, "MLP", f"blocks.{layer}.hook_resid_post", 2 * run)
 
     def unembed(self):
         t = self.trace
@@ -677,7 +698,7 @@ class InsideTransformer(TraceScene):
         self.play(*(FadeOut(m) for m in gone))
         column_top = self.COLUMN_Y + self.columns[-1].height / 2
         final = self.column("ln_final.hook_normalized", last).move_to([-2.9, self.COLUMN_Y, 0])
-        ln = label(f"final {t.words['norm']}", size=18, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
+        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
         self.beat(
             "Unembedding",
             f"Only the last vector predicts: after a final {t.words['norm']} it is multiplied by the "
@@ -692,9 +713,9 @@ class InsideTransformer(TraceScene):
             run_time=part,
         )
         self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln), run_time=part)
-        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.0, size=19, row_height=0.38)
-        bars.shift([1.6 - bars.rows[0].name.get_left()[0], 0.9 - bars.get_top()[1], 0])
-        title = sentence("probabilities: {d}", size=20, d=claim(statements(t)["continuation.distribution"]))
+        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.3, size=22, row_height=0.44)
+        bars.shift([2.2 - bars.rows[0].bar.get_left()[0], 1.1 - bars.get_top()[1], 0])
+        title = sentence("probabilities: {d}", size=22, d=claim(statements(t)["continuation.distribution"]))
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
         room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge

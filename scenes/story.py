@@ -30,8 +30,8 @@ from manim import (
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import ProbabilityBars, TokenBox, claim, flow, label, number, sentence, statement, token_text
-from scenes.pacing import paced, travel
+from scenes.components import ProbabilityBars, TokenBox, flow, label, number, sentence, statement, token_text
+from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import aloud, pct, plain_quote, spoken_token
 
 # ---------------------------------------------------------------------------------------------------------
@@ -301,6 +301,7 @@ class Chat(TraceScene):
     ASSISTANT_Y = 0.45  # the assistant's line starts at most this high, below the alternatives
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
+    CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
     def setup(self):
         super().setup()
@@ -336,7 +337,7 @@ class Chat(TraceScene):
         y = 3.75
         self.rows = []
         for part, role in enumerate(chat["roles"]):
-            heading = label(ROLE_NAMES[role] + ":", size=18, color=self.role_color(role))
+            heading = label(ROLE_NAMES[role] + ":", size=22, color=self.role_color(role))
             boxes = self.part_boxes(part)
             width = self.WIDTH
             if role == "assistant":  # below the alternatives, across the frame
@@ -345,14 +346,14 @@ class Chat(TraceScene):
                 self.opener = boxes
                 self.cells = [self.reply_cell(i) for i in range(len(self.steps))]
                 items = [heading, *boxes, *self.cells]
-                body = flow(items, width, gap=0.08, line_gap=0.1)
+                body = flow(items, width, gap=self.CELL_GAP, line_gap=0.1)
                 room, applied = y - self.LOWEST, 1.0
                 for k in (0.9, 0.8, 0.7, 0.6, 0.5):  # a reply of many long tokens: smaller, above the caption
                     if body.height <= room:
                         break
                     for item in items:
                         item.scale(1 / applied)
-                    body, applied = flow(items, width / k, gap=0.08, line_gap=0.1).scale(k), k
+                    body, applied = flow(items, width / k, gap=self.CELL_GAP, line_gap=0.1).scale(k), k
             else:
                 dots = label("…", size=20, color=style.MUTED)
                 items = [heading, *boxes]
@@ -408,7 +409,7 @@ class Chat(TraceScene):
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
-        percent = number(step["chosen_prob"], f"{path}.chosen_prob", "percent", size=17, color=style.MUTED)
+        percent = number(step["chosen_prob"], f"{path}.chosen_prob", "percent", size=20, color=style.MUTED)
         track = Rectangle(width=0.3, height=self.BAR_HEIGHT, stroke_color=style.MUTED, stroke_width=1)
         track.next_to(box, DOWN, buff=0.06)
         bar.align_to(track, DOWN).match_x(track)
@@ -447,8 +448,8 @@ class Chat(TraceScene):
             self.beat("Faster", caption, say=said.format(n=n), **fields)
         bars = self.alternatives(i)
         right = config.frame_width / 2 - style.FRAME_MARGIN
-        title = VGroup(label("next token", size=18, color=style.MUTED),
-                       statement(statements(self.trace)["continuation.distribution"], size=18))  # fmt: skip
+        title = VGroup(label("next token", size=20, color=style.MUTED),
+                       statement(statements(self.trace)["continuation.distribution"], size=20))  # fmt: skip
         for line in title:
             self.fit_width(line, right - 1.9)  # clear of the script (only a long top-k and top-p title shrinks)
         title.arrange(DOWN, buff=0.08, aligned_edge=RIGHT).next_to(bars, UP, buff=0.2).set_x(right - title.width / 2)
@@ -458,7 +459,7 @@ class Chat(TraceScene):
             pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
             source = bars.rows[rank - 1].name
         else:
-            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=18, color=style.NEXT_SLOT,
+            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
                             tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
                             p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
                             r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
@@ -511,10 +512,8 @@ class Chat(TraceScene):
     def verdict(self):
         found = statements(self.trace)
         ending, reply = found["chat.ending"], found["chat.reply"]
-        lines = VGroup(statement(ending, size=18), label("·", size=18, color=style.MUTED),
-                       statement(reply, size=18, color=style.MUTED)).arrange(RIGHT, buff=0.15)  # fmt: skip
-        if lines.width > config.frame_width - 2 * style.FRAME_MARGIN:  # too long for one line: one statement a line
-            lines = VGroup(lines[0], lines[2]).arrange(DOWN, buff=0.1, aligned_edge=LEFT)
+        lines = VGroup(statement(ending, size=20), statement(reply, size=20, color=style.MUTED))
+        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
         lines.move_to([self.LEFT_X, self.bottom - 0.05, 0], aligned_edge=UP + LEFT)
         if self.bars is not None:
@@ -522,21 +521,58 @@ class Chat(TraceScene):
         quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
-            "The model continues the script, for better or worse: {e}.",
-            e=claim(ending),
+            "The model continues the script, for better or worse.",
             say="That is the whole trick. The model continued the script, for better or worse. "
             + (f"It wrote {quoted}. " if quoted else "Its reply is the row of tokens you see. ")
             + aloud(ending.text),
         )
         cells = [c.box for c in self.cells] or self.opener
-        if cells:  # the eye follows the reply, token by token, as it is read
-            sweep = travel(self, cells, paced(self.beats[-1]["audio"], 1.5, 0.6))
-            self.play(FadeOut(sweep), FadeIn(lines, shift=0.1 * UP))
-        else:
-            self.play(FadeIn(lines, shift=0.1 * UP))
+        cue(self, 2)
+        sweep = [dim(travel(self, cells, said_by(self, -2, 1.5)))] if cells else []  # the eye follows the reply
+        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
+        self.lines = lines
+        self.what_it_learned()
+
+    def what_it_learned(self):
+        """The reply keeps the top of the frame, its tokens only; below it, what this model learned from (a
+        statement) and what a chat model adds."""
+        training = statements(self.trace)["chat.training"]
+        heading, _, _ = self.rows[2]
+        reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
+        details = [m for c in self.cells for m in c[1:]]  # each token's bar and percentage: said, now done
+        script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
+        gone = [*details, *script, self.lines, *([self.bars, self.bars_title] if self.bars is not None else [])]
+        self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
+        width = config.frame_width - 2 * style.FRAME_MARGIN
+        panels = VGroup()
+        for name, words, color in (("This model", statement(training, size=24), style.NEXT_SLOT),
+                                   ("A chat model", label("learns from many written conversations too, so its turn "
+                                                          "is an answer", size=24), style.KEY)):  # fmt: skip
+            title = label(name, size=28, color=color)
+            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            self.fit_width(body, width - 0.6)
+            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.5, stroke_color=color,
+                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
+            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
+            panels.add(VGroup(frame, body))
+        panels.arrange(DOWN, buff=0.5)
+        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         self.beat(
-            "Larger models",
-            "A large chatbot does the same, with a larger model trained on dialogue.",
-            say="A large chatbot does just the same, with a far larger model, trained on dialogue.",
+            "What it learned",
+            "What this model learned from, and what a chat model adds.",
+            say=f"What did this model learn from? {aloud(training.text)} "
+            "A chat model runs the same loop, but it also learns from many written conversations. "
+            "So its turn in the script is an answer.",
         )
-        self.wait(1.5)
+        target = reply.copy().to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
+        self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
+        panels.next_to(target, DOWN, buff=0.45).set_x(0)
+        more.put_start_and_end_on(panels[0].get_bottom() + 0.05 * DOWN, panels[1].get_top() + 0.05 * UP)
+        cue(self, 1)  # each panel as its sentence begins
+        self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=0.5 * said_by(self, 1, 1.0))
+        cue(self, 2)
+        self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=0.6 * said_by(self, 2, 1.0))
+        cue(self, 3)  # the eye goes to what a chat model adds as the last sentence draws from it
+        mark = SurroundingRectangle(panels[1][1][1], buff=0.1, color=style.KEY)
+        self.play(panels[1][0].animate.set_fill(opacity=0.25), Create(mark), run_time=said_by(self, 3, 1.0))
+        self.wait(1.0)

@@ -9,6 +9,8 @@ from model.trace_data import stored_value
 from scenes import style
 from scenes.attention import FLOW_TOKENS, AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
 from tests.scenecheck import (
+    MIN_CAP_PX,
+    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -28,7 +30,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
-    check_text_size(scene)
+    check_text_size(scene, PICTURE_CAP_PX if scene_cls is AttentionFlow else MIN_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
@@ -37,6 +39,13 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         assert len(arcs) == len(shown_positions(scene.trace, FLOW_TOKENS))
         for arc in arcs:
             assert stroke_contrast(scene, arc) >= 3.0, arc.gptanim_weight_path
+        # The heavier an arc's weight, the wider and the more it stands out: the heaviest above the lightest.
+        tr = loaded_trace(scene_traces[case])
+        (light, a), (heavy, b) = sorted(((float(stored_value(tr, a.gptanim_weight_path)), a) for a in arcs),
+                                        key=lambda pair: pair[0])[:: len(arcs) - 1 or 1]  # fmt: skip
+        if heavy > light:
+            assert b.get_stroke_width() > a.get_stroke_width()
+            assert stroke_contrast(scene, b) > stroke_contrast(scene, a)
 
 
 def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):

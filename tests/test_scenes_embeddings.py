@@ -16,6 +16,8 @@ from scenes.embeddings import (
     segments_meet_boxes,
 )
 from tests.scenecheck import (
+    MIN_CAP_PX,
+    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_numbers,
@@ -38,7 +40,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
-    check_text_size(scene)  # legible, captions over nothing
+    check_text_size(scene, PICTURE_CAP_PX if scene_cls in (Tokenization, ContextEmbedding) else MIN_CAP_PX)  # legible
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
 
@@ -55,7 +57,11 @@ def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
     split_lines = SimpleNamespace(mobjects=[scene.split_lines])  # drawn, then given way to other languages
     check_numbers(split_lines, tr)
     assert f"info.split_words.{source}.0.pieces.1.display" in shown_paths(split_lines)
-    # One sentence in other languages, cut by the same tokenizer, with the statement comparing the counts.
+    # One sentence in other languages, cut by the same tokenizer, with the statement comparing the counts (drawn,
+    # then given way to the vocabulary).
+    languages = SimpleNamespace(mobjects=[scene.language_block])
+    check_numbers(languages, tr)
+    paths = shown_paths(languages)
     for j in range(len(tr.info["other_languages"])):
         assert f"info.other_languages.{j}.language" in paths and f"info.other_languages.{j}.pieces.0.display" in paths
         if j:
@@ -87,10 +93,12 @@ def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
     paths = shown_paths(scene)
     for s in range(tr.n_layer + 1):
         assert f"logit_lens.top_probs[{s},0]" in paths
+    assert len(scene.places) == len(tr.token_ids)  # a short prompt's every place is counted, as the voice counts
     # The context size, with GPT-3's beside it as a reference figure, was drawn (it gives way to the lens).
-    note = scene.size_group[-1]
-    assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for p, _ in note.gptanim_numbers}
-    assert f"{tr.meta['n_ctx']:,} positions" in note.gptanim_text and "2,048" in note.gptanim_text
+    notes = [m for m in scene.size_group if hasattr(m, "gptanim_numbers")]
+    assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for note in notes for p, _ in note.gptanim_numbers}
+    words = " ".join(note.gptanim_text for note in notes)
+    assert f"{tr.meta['n_ctx']:,} positions" in words and "2,048" in words
 
 
 def test_embedding_space_shows_the_real_analogy_and_directions(scene_traces, tmp_path):

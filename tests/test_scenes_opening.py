@@ -89,6 +89,7 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
     tr = loaded_trace(scene_traces["default"])
     paths = shown_paths(scene)
     last = len(tr.token_ids) - 1
+    assert scene.positions == list(range(len(tr.token_ids)))  # a short prompt is followed whole, as said
     for j in range(8):
         assert f"info.continuation.steps.0.top.{j}.prob" in paths
     for i in range(5):

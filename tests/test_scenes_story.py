@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,8 @@ from model.settings import TraceSettings
 from scenes.story import Chat, TransformersEverywhere
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
+    MIN_CAP_PX,
+    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_numbers,
@@ -19,6 +23,7 @@ from tests.scenecheck import (
     loaded_trace,
     render,
     shown_paths,
+    texts,
 )
 from tests.test_speech import check_narration
 
@@ -41,9 +46,9 @@ CASES = [(cls, case) for cls in (TransformersEverywhere, Chat) for case in ("def
 def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp_path):
     scene = render(scene_cls, story_traces[case], tmp_path)
     tr = loaded_trace(story_traces[case])
-    counts = check_numbers(scene, tr)
+    check_numbers(scene, tr)
     check_layout(scene)
-    check_text_size(scene)
+    check_text_size(scene, PICTURE_CAP_PX if scene_cls is Chat else MIN_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
     paths = shown_paths(scene)
@@ -54,7 +59,14 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
         assert f"info.tokens.display.{len(tr.token_ids) - 1}" in paths
         return
     c = tr.info["chat"]
-    assert counts["claims"] >= 2  # how the reply ends, and its character, as statements
+    # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
+    verdict, earlier = SimpleNamespace(mobjects=[scene.lines]), SimpleNamespace(mobjects=[scene.script_drawn])
+    assert check_numbers(verdict, tr)["claims"] >= 2  # how the reply ends, and its character, as statements
+    check_numbers(earlier, tr)
+    paths |= shown_paths(earlier)
+    # What the model learned from ends the scene, and no statement is drawn twice (a caption repeating the picture).
+    drawn = [s.key for t in texts(scene) + scene.captions + texts(verdict) for s in getattr(t, "gptanim_claims", [])]
+    assert "chat.training" in drawn and len(drawn) == len(set(drawn)), drawn
     for i in range(len(c["reply"]["steps"])):  # every reply token with its probability
         assert {f"info.chat.reply.steps.{i}.chosen_display", f"info.chat.reply.steps.{i}.chosen_prob"} <= paths
     shown = {int(p.rsplit(".", 1)[1]) for p in paths if p.startswith("info.chat.display.")}
