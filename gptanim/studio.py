@@ -137,9 +137,10 @@ class Studio:
     workers and model; the files made, by id; each browser's events."""
 
     def __init__(self, base: PreviewRequest, models: list[str]):
+        from gptanim.atomic import prepare_output
+        from gptanim.choose import pick_scenes
         from gptanim.cli import resolved, settings_from, theme_of
         from gptanim.lecture import DEFAULT_LECTURE, load_lecture
-        from gptanim.render import pick_scenes, prepare_output
         from gptanim.warm_server import Warm
         from scenes.voice import voice_from
 
@@ -292,7 +293,7 @@ class Studio:
     # --- the work (one thread) ---
 
     def work(self) -> None:
-        from gptanim.render import output_lock
+        from gptanim.atomic import output_lock
         from gptanim.warm_server import routed
 
         while not self.stopping.is_set():
@@ -325,8 +326,9 @@ class Studio:
         those kept from before at once, the others as they are drawn (a light one first). The scenes that show
         a section of the Trace (the chatbot's reply, the learning record: each many passes of the model) are
         drawn after it is added, while the others are drawn."""
+        from gptanim.atomic import move_into_place, prepare_output
         from gptanim.cli import lecture_trace, theme_of
-        from gptanim.render import move_into_place, prepare_output, scene_key
+        from gptanim.keys import scene_key
 
         request, started = job.request, time.monotonic()
         theme, names = theme_of(request, self.lecture), [e.name for e in self.scenes]
@@ -380,9 +382,13 @@ class Studio:
     def video(self, job: Job) -> None:
         """A scene's narrated video at 480p, then at the quality asked for, each with its WebVTT subtitles;
         kept in `out/.scenes` by what it shows, as `gptanim render` keeps them (and reuses them)."""
+        from gptanim.atomic import prepare_output, write_text
         from gptanim.cli import resolved, theme_of
+        from gptanim.keys import scene_key
         from gptanim.narration import for_scene
-        from gptanim.render import QUALITIES, ScenePool, complete, prepare_output, render_scene, scene_key, write_text
+        from gptanim.pool import ScenePool
+        from gptanim.render import QUALITIES, render_scene
+        from gptanim.store import complete
         from gptanim.subtitles import lecture_cues, vtt
         from model.trace_data import Trace
 
@@ -410,8 +416,8 @@ class Studio:
     def build(self, job: Job) -> None:
         """The whole lecture (its video and subtitles), or its deck (an archive of the offline folder), or its
         handout, as `gptanim render` and `gptanim slides` make them."""
+        from gptanim.atomic import move_into_place, temporary_name
         from gptanim.cli import render_from, slides_from
-        from gptanim.render import move_into_place, temporary_name
 
         kind, request = job.what["kind"], dataclasses.replace(job.request, quality=job.what["quality"])
         if kind == "lecture":

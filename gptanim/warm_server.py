@@ -32,8 +32,9 @@ import time
 import traceback
 from typing import IO
 
+from gptanim.atomic import sweep
 from gptanim.cli import preview_here
-from gptanim.render import ScenePool, WorkerDied, sweep
+from gptanim.pool import ScenePool, WorkerDied
 from gptanim.warm import idle_seconds, socket_path, warm_dir
 from gptanim.warm_request import PreviewRequest
 from model.errors import GptanimError

@@ -506,10 +506,11 @@ class AttentionFlow(TraceScene):
         self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(own),
                   run_time=half)  # fmt: skip
 
-    def carry_values(self):
+    def value_columns(self) -> list:
+        """The value vectors of the tokens that weigh most, side by side above their tokens, pushed apart where
+        tokens are close, inside the frame."""
         t = self.trace
-        L, H, last = self.layer, self.head, self.positions[-1]
-        weights = t.pattern(L, H)[last]
+        L, H = self.layer, self.head
         v = t[f"blocks.{L}.attn.hook_v"]
         columns = []
         for j in self.order:
@@ -517,7 +518,6 @@ class AttentionFlow(TraceScene):
             col = VectorColumn(v[pos, H], lambda i, pos=pos: f"blocks.{L}.attn.hook_v[{pos},{H},{i}]",
                                shown=self.ENTRIES, size=22, dim_path=None)  # fmt: skip
             columns.append(col)
-        # Side by side above their tokens, pushed apart where tokens are close, inside the frame.
         top = max(n.get_top()[1] for n in self.numbers) + 0.15
         order_x = sorted(range(len(columns)), key=lambda c: self.boxes[self.order[c]].get_x())
         right = -np.inf
@@ -531,6 +531,13 @@ class AttentionFlow(TraceScene):
         if spill > 0:
             for col in columns:
                 col.shift(spill * LEFT)
+        return columns
+
+    def carry_values(self):
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        weights = t.pattern(L, H)[last]
+        columns = self.value_columns()
         tag = sentence(
             "value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.meta["d_head"], "meta.d_head", "int")
         )

@@ -394,7 +394,7 @@ class TransformerStack(VGroup):
         their initials "A" and "M" (then `self.legend` says which is which)."""
         super().__init__()
         gap = 0.12
-        block_w = min(1.35 if upright else 0.9, (max_width - gap * (2 * n_layer - 1)) / (2 * n_layer))
+        block_w = min(1.6 if upright else 0.9, (max_width - gap * (2 * n_layer - 1)) / (2 * n_layer))
         if upright:
             self._upright(n_layer, block_w, height, gap)
             return

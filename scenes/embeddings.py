@@ -105,7 +105,8 @@ class Tokenization(TraceScene):
         row, boxes, ids, self.size = self.prompt_row(min(len(t.token_ids), self.MAX_TOKENS))
         n = len(boxes)
         self.row = row.move_to([0, 0.3, 0])
-        for tid in ids:  # (drawn with the next beat)
+        for tid in ids:  # (drawn with the next beat; restored, not set to 1: each keeps its invisible strut)
+            tid.save_state()
             tid.set_opacity(0)
         joined = VGroup(*(b.copy() for b in boxes)).arrange(RIGHT, buff=0)  # the text before it is cut
         self.fit_width(joined).move_to([0, 0.3, 0])
@@ -128,7 +129,7 @@ class Tokenization(TraceScene):
             "The small dot stands for a space.",
         )
         for tid in ids:
-            tid.set_opacity(1)
+            tid.restore()
         self.play(FadeOut(mark), LaggedStart(*(FadeIn(i, shift=0.2 * DOWN) for i in ids), lag_ratio=0.15),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)

@@ -62,7 +62,7 @@ def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
     tr = loaded_trace(scene_traces["long"])
     scene = AttentionPattern()
     scene.trace = tr
-    scene.beats, scene.caption = [], None
+    scene.beats, scene.caption, scene.slide, scene.plays = [], None, 0, []
     scene.play = lambda *a, **k: None  # build the grid without animating it
     scene.wait = lambda *a, **k: None
     scene.show_grid()

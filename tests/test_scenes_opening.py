@@ -110,7 +110,7 @@ def test_attention_arrows_fan_and_block_labels_stand_upright():
     ends = [fan_arrow([x, 0, 0], [5, 0, 0], 0.5, depth=0.15 + 0.1 * (5 - x)) for x in (-5, -2, 1, 3)]
     lowest = [a.get_bottom()[1] for a in ends]
     assert all(b - a > 0.1 for a, b in zip(lowest, lowest[1:]))  # each arc its own depth: no shared baseline
-    for n_layer, word in ((4, "Attention"), (12, "A")):
+    for n_layer, word in ((2, "Attention"), (4, "A"), (12, "A")):  # the whole word where it fits at 12 px
         stack = TransformerStack(n_layer, max_width=11.5, height=0.7, upright=True)
         text = stack.blocks[0][1]
         assert text.text.strip("|") == word and text.width > text.height  # reads left to right
