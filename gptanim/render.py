@@ -16,20 +16,16 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from gptanim.atomic import move_into_place, prepare_output, sweep, write_text
+from gptanim.atomic import move_into_place, prepare_output, write_text
 from gptanim.contact import contact_sheet
 from gptanim.join import assemble
 from gptanim.keys import scene_key, slug
-from gptanim.pool import ScenePool, WorkerDied
+from gptanim.pool import ScenePool
 from gptanim.store import complete, copy_slides, manifest, manifest_file
 from model.errors import GptanimError
 from model.trace_data import Trace
 from scenes.catalog import SceneEntry, lecture_plan
 from scenes.voice import voice_from
-
-# What other modules take from here (gptanim.warm_server: the pool, its error and the sweep, as before the split)
-__all__ = ["QUALITIES", "THEMES", "ScenePool", "WorkerDied", "parallel", "preview", "render_lecture", "render_scene",
-           "render_still", "report", "scene_beats", "sweep"]  # fmt: skip
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 THEMES = ("dark", "light")  # scenes/style.py's palettes, chosen by GPTANIM_THEME in the render processes
