@@ -14,6 +14,7 @@ class NextTokenGuess(TraceScene):
     SUMMARY = "The prompt's tokens and the five likeliest next tokens."
     USES_TEMPERATURE = True  # it shows the continuation, sampled at T: drawn again when T changes
     SECTIONS = ()  # it shows neither the chatbot's reply nor the learning record (not given: both are made)
+    READS = ()  # nor the top-k/top-p cut nor the other context (not given: drawn again when they change)
 
     def construct(self):
         self.show_tokens()

@@ -447,6 +447,7 @@ class ContextEmbedding(TraceScene):
     PART = "Tokens become vectors"
     SUMMARY = "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer."
     RENDER_SECONDS = 8
+    READS = ("context",)
 
     MOST_TOKENS = 12  # the prompt's last tokens drawn with their positions (as many of them as fit the width)
     ROW_WIDTH = 13.0  # the tokens' row, at a legible size (never shrunk: tokens at the front give way)
