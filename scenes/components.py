@@ -133,8 +133,12 @@ class TokenBox(VGroup):
     """One token: its text in a translucent box of its own hue. A token of punctuation alone is drawn
     PUNCTUATION_GLYPH times larger in a chip at least as wide as it is tall, so a viewer sees a full stop."""
 
-    def __init__(self, display: str, path: str, hue, size: float = 22, limit: int = 12):
+    def __init__(self, display, path: str | None = None, hue=style.TEXT, size: float = 22, limit: int = 12):
+        """`display` a token's text and `path` where the Trace has it, or a text read with its path:
+        `TokenBox(trace.fields.info.tokens.display[p], hue=style.token_hue(p))`."""
         super().__init__()
+        if path is None:
+            display, path = display.value, display.path
         line = token_text("x", "", size=size).height  # one height per size, so rows line up
         height = max(line + 0.1, size / 40) + 0.12
         glyph = size * PUNCTUATION_GLYPH if bare_mark(display) else size
@@ -170,9 +174,13 @@ def flow(items: Sequence, max_width: float, gap: float = 0.08, line_gap: float =
 class TokenRow(VGroup):
     """The prompt's tokens as boxes, left to right, wrapped onto new lines within `max_width`."""
 
-    def __init__(self, displays: Sequence[str], paths: Sequence[str], max_width: float = 12.5, size: float = 22,
+    def __init__(self, displays, paths: Sequence[str] | None = None, max_width: float = 12.5, size: float = 22,
                  gap: float = 0.08, first_hue: int = 0):  # fmt: skip
+        """`displays` the tokens' texts and `paths` where the Trace has them, or a list read with its path:
+        `TokenRow(trace.fields.info.tokens.display)`."""
         super().__init__()
+        if paths is None:
+            displays, paths = displays.value, [displays[i].path for i in range(len(displays))]
         self.boxes = [TokenBox(d, p, style.token_hue(first_hue + i), size=size) for i, (d, p) in
                       enumerate(zip(displays, paths))]  # fmt: skip
         self.add(*flow(self.boxes, max_width, gap))
