@@ -14,18 +14,17 @@ class NextTokenGuess(TraceScene):
     SUMMARY = "The prompt's tokens and the five likeliest next tokens."
     USES_TEMPERATURE = True  # it shows the continuation, sampled at T: drawn again when T changes
     SECTIONS = ()  # it shows neither the chatbot's reply nor the learning record (not given: both are made)
+    READS = ()  # nor the top-k/top-p cut nor the other context (not given: drawn again when they change)
 
     def construct(self):
         self.show_tokens()
         self.show_guesses()
 
     def show_tokens(self):
-        t = self.trace  # every number below comes from it, tagged with its path in the Trace
-        paths = [f"info.tokens.display.{i}" for i in range(len(t.token_display))]
-        self.tokens = TokenRow(t.token_display, paths, max_width=11).to_edge(UP, buff=0.7)
+        tokens = self.trace.fields.info.tokens  # every value below comes from the Trace, read with its path
+        self.tokens = TokenRow(tokens.display, max_width=11).to_edge(UP, buff=0.7)
         with self.narrate("Here is the prompt, cut into the tokens the model reads.", title="Tokens",
-                          caption="The prompt as the model reads it: {n} tokens.",
-                          n=(t.token_ids, "info.tokens.ids", "len")) as n:  # fmt: skip
+                          caption="The prompt as the model reads it: {n} tokens.", n=(tokens.ids, "len")) as n:  # fmt: skip
             # The tokens come in one by one for as long as the sentence lasts.
             self.play(LaggedStart(*(FadeIn(box) for box in self.tokens.boxes), lag_ratio=0.3), run_time=n.duration)
 

@@ -78,6 +78,11 @@ def add_trace_options(p: argparse.ArgumentParser) -> None:
         elif s.traced:
             shown = f" (default {s.default!r})" if s.default is not None and s.kind == "text" else ""
             shown = f" (default {s.default})" if s.default is not None and s.kind != "text" else shown
+            shown += (
+                f" (not given: the continuation is not cut, the sampling chapter shows {s.example})"
+                if s.example
+                else ""
+            )
             p.add_argument(s.flag, type=ARG_TYPES[s.kind], help=s.help + shown)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.trace_data import PARTS, SECTIONS, Trace
+from model.trace_data import PARTS, READABLE, SECTIONS, Trace
 from scenes.catalog import SceneEntry
 from scenes.voice import voice_from
 
@@ -34,10 +34,12 @@ def ascii_words(text: str, limit: int = 32) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:limit].strip("-") or "prompt"
 
 
-def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS) -> str:
-    """A hash of the Trace parts a scene reads (trace_data.PARTS): all of it but the sections it does not show, and
-    the continuation and its temperature for a scene that does not show them (its metadata says which)."""
+def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS, reads=READABLE) -> str:
+    """A hash of the Trace parts a scene reads (trace_data.PARTS): all of it but the sections it does not show, the
+    continuation and its temperature for a scene that does not show them, and the other parts it does not read
+    (its metadata says which: SECTIONS, USES_TEMPERATURE, READS)."""
     left_out = [name for name in SECTIONS if name not in sections] + ([] if with_temperature else ["continuation"])
+    left_out += [name for name in READABLE if name not in reads]
     meta = json.loads(json.dumps(trace.meta))
     info = dict(trace.info)
     for name in left_out:
@@ -57,7 +59,7 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none"
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
     the voice, the theme, the lecture file's narration of its beats (`gptanim.narration`) and, for a scene that
     draws it, the lecture's title and scenes (`catalog.lecture_plan`)."""
-    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections).encode())
+    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections, entry.reads).encode())
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     if entry.file:  # a scene of your own

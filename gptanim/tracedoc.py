@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.trace_data import SECTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "trace.md"
 BLOCK = re.compile(r"(^|\.)blocks\.\d+\.")
@@ -135,7 +137,6 @@ def trace_page(trace=None) -> str:
     if trace is None:
         from model.cache import TraceSettings, cached_trace
         from model.settings import DEFAULTS
-        from model.trace_data import SECTIONS
 
         trace = cached_trace(TraceSettings(prompt=DEFAULTS["prompt"]), sections=SECTIONS)
     documented = array_entries()
@@ -150,8 +151,12 @@ def trace_page(trace=None) -> str:
         "do not edit. -->",
         "",
         'A scene (`scenes.base.TraceScene`) reads `self.trace`: arrays by name (`self.trace["logits"]`), JSON '
-        "values in `self.trace.info`, the model's facts in `self.trace.meta`. Chat's and Learning's parts of "
-        '`info` are computed only for the scenes that show them: read them with `self.section("chat")`. '
+        "values in `self.trace.info`, the model's facts in `self.trace.meta`; each also read with its path "
+        '(model/trace_paths.py: `self.trace.attn.pattern[L, H]`, `self.trace.stored("hook_embed")[p]`, '
+        "`self.trace.fields.info.tokens.display[p]`). The sections of `info` "
+        f"({', '.join(SECTIONS)}) are computed only for the scenes that show them: read them with "
+        '`self.section("chat")`. A scene names the other parts it reads in its metadata (USES_TEMPERATURE, '
+        "READS: see scenes/catalog.py), and is drawn again when they change. "
         "Every number a scene shows comes from here, tagged with its key (see docs/writing-a-scene.md).",
         "",
         f"Shapes are those of the embedded model ({m['n_layer']} layers, {m['n_head']} heads, d_model "

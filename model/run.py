@@ -118,7 +118,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
     """Everything that needs torch: the forward pass's arrays, the weights shown, the generations,
     the second context and the embedding geometry; `summaries.summarise` reads them with numpy."""
     fam = loaded.family
-    arrays, other = forward_arrays(loaded, ids, prefix_ids(loaded.tokenizer) + [ids[-1]])
+    arrays, other = forward_arrays(loaded, ids, other_context_ids(settings, loaded, ids[-1]))
     logits = arrays["logits"]
     arrays["probs"] = np.stack([softmax(logits, t) for t in settings.temperatures]).astype(np.float32)
     W_E = part(loaded.model, fam.embed).weight.detach().numpy()
@@ -134,7 +134,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
         "comparisons": [generate(loaded, ids, settings.generate, t, *options) for t in settings.compare_temperatures],
         "embedding_slice_ids": slice_ids,
         "unembed_ids": unembed_ids,
-        "context_pair": context_pair(loaded, ids, arrays, other),
+        "context_pair": context_pair(loaded, settings.other_context, ids, arrays, other),
         "geometry": per_weights(loaded, "geometry", lambda: model_geometry(loaded, W_E)),
         "tally": per_weights(loaded, "tally", lambda: tally.tally_model(loaded.model, fam)),
         "gpt3": tally.gpt3_reference(),
@@ -382,11 +382,10 @@ def first_layer_query_weights(loaded: LoadedModel) -> dict[str, np.ndarray]:
     return {"weights.blocks.0.attn.W_Q": W_Q.numpy().copy(), "weights.blocks.0.attn.b_Q": b_Q.numpy().copy()}
 
 
-CONTEXT_PREFIX = "Far away, over the cold grey mountains, there lived a"
-
-
-def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarray], other: np.ndarray) -> dict:
-    """The prompt's last token again after another context: its vector, layer by layer, in both.
+def context_pair(loaded: LoadedModel, other_text: str, ids: list[int], arrays: dict[str, np.ndarray],
+                 other: np.ndarray) -> dict:  # fmt: skip
+    """The prompt's last token again after another context (the setting other_context): its vector, layer by
+    layer, in both.
 
     Both start from the same row of W_E (cosine 1); attention mixes in each context,
     and the vectors drift apart. Cosine similarity per stage: token embedding, then
@@ -394,7 +393,7 @@ def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarr
     d_model): the embedding, then after each layer.
     """
     tok = loaded.tokenizer
-    other_ids = prefix_ids(tok) + [ids[-1]]
+    other_ids = prefix_ids(tok, other_text) + [ids[-1]]
     n_layer = loaded.family.sizes(loaded.model.config).n_layer
     stages = ["hook_embed"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
     cosines = []
@@ -403,7 +402,7 @@ def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarr
         cosines.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
     return {
         "token_id": ids[-1],
-        "other_prompt": CONTEXT_PREFIX,
+        "other_prompt": other_text,
         "other_display": [token_display(tok, i) for i in other_ids],
         "stages": stages,
         "cosines": cosines,
@@ -412,19 +411,30 @@ def context_pair(loaded: LoadedModel, ids: list[int], arrays: dict[str, np.ndarr
     }
 
 
-_PREFIX_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → CONTEXT_PREFIX's ids
+_PREFIX_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → {other context: its ids}
 _PREFIX_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → {ids: their keys and values}
 
 
-def prefix_ids(tok) -> list[int]:
-    if tok not in _PREFIX_IDS:
-        _PREFIX_IDS[tok] = tok.encode(CONTEXT_PREFIX, add_special_tokens=False)
-    return list(_PREFIX_IDS[tok])
+def other_context_ids(settings: TraceSettings, loaded: LoadedModel, last_id: int) -> list[int]:
+    """The other context's ids, then the prompt's last token; a one-line error when they do not fit the model."""
+    ids = prefix_ids(loaded.tokenizer, settings.other_context) + [last_id]
+    n_ctx = loaded.family.sizes(loaded.model.config).n_ctx
+    if len(ids) == 1 or len(ids) > n_ctx:
+        raise GptanimError(f"--other-context must be 1 to {n_ctx - 1} tokens, it is {len(ids) - 1}")
+    return ids
+
+
+def prefix_ids(tok, text: str) -> list[int]:
+    """The ids of the other context (the setting other_context), kept per tokenizer."""
+    known = _PREFIX_IDS.setdefault(tok, {})
+    if text not in known:
+        known[text] = tok.encode(text, add_special_tokens=False)
+    return list(known[text])
 
 
 def prefix_cache(model, weights: gpt2_forward.Weights, ids: list[int]) -> gpt2_forward.Cache:
-    """The keys and values of `ids` (a fixed text: CONTEXT_PREFIX), computed once per model object: a token after
-    them sees the same keys and values, whatever prompt it came from (the model object's weights never change:
+    """The keys and values of `ids` (the setting other_context), computed once per model object: a token after them
+    sees the same keys and values, whatever prompt it came from (the model object's weights never change:
     learning.with_weights makes a copy)."""
     kept = _PREFIX_CACHES.setdefault(model, {})
     if tuple(ids) not in kept:

@@ -28,6 +28,9 @@ class Setting:
     default: object
     help: str
     traced: bool = True  # a field of TraceSettings (quality only changes the video)
+    # A sampling cut left unset cuts nothing in the continuation; the sampling chapter still shows the cut at this
+    # value (the setting's, when given: the cut the continuation was drawn with).
+    example: object = None
     choices: tuple[str, ...] = ()  # the only values it takes, where they are few
 
     def check(self, value, where: str = ""):
@@ -51,8 +54,8 @@ SETTINGS = [
     Setting("temperature", "number", 1.0, "temperature of the continuation (0 = greedy)"),
     Setting("seed", "count", 0, "seed of the sampling"),
     Setting("generate", "count", 12, "tokens to generate"),
-    Setting("top_k", "int", None, "sample only among the k most likely tokens"),
-    Setting("top_p", "number", None, "sample only within the top-p probability mass"),
+    Setting("top_k", "int", None, "sample only among the k most likely tokens", example=5),
+    Setting("top_p", "number", None, "sample only within the top-p probability mass", example=0.9),
     Setting(
         "chat_system",
         "text",
@@ -60,6 +63,12 @@ SETTINGS = [
         "the chatbot's system line (the Chat scene's script)",
     ),
     Setting("chat_user", "text", None, "what the user says to the chatbot (default: the prompt)"),
+    Setting(
+        "other_context",
+        "text",
+        "Far away, over the cold grey mountains, there lived a",
+        "the other text the prompt's last token is run after, to compare its vectors in two contexts",
+    ),
     Setting("truncate", "flag", False, "keep the end of a prompt longer than the context"),
     Setting("quality", "quality", "l", "l (480p15), m (720p30), h (1080p60) or k (2160p60)", traced=False),
     Setting(
@@ -91,6 +100,7 @@ class TraceSettings:
     top_p: float | None = DEFAULTS["top_p"]
     chat_system: str = DEFAULTS["chat_system"]
     chat_user: str | None = DEFAULTS["chat_user"]  # None: the prompt
+    other_context: str = DEFAULTS["other_context"]
     temperatures: list[float] = field(default_factory=lambda: [0.0, 0.5, 1.0, 2.0])
     compare_temperatures: list[float] = field(default_factory=lambda: [0.0, 1.0, 3.0])
     truncate: bool = DEFAULTS["truncate"]
@@ -102,7 +112,7 @@ class TraceSettings:
             raise GptanimError("the prompt contains a NUL character (\\0); remove it")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise GptanimError(f"the seed must be a whole number ≥ 0, got {self.seed!r}")
-        for name in ("chat_system", "chat_user"):
+        for name in ("chat_system", "chat_user", "other_context"):
             text = getattr(self, name)
             if text is not None and (not text.strip() or "\x00" in text):
                 raise GptanimError(f"--{name.replace('_', '-')} must be some text without NUL characters, got {text!r}")
@@ -116,6 +126,13 @@ class TraceSettings:
         if 1.0 not in self.temperatures:
             self.temperatures = sorted({*self.temperatures, 1.0})
         return self
+
+    def cuts_shown(self) -> tuple[int, float]:
+        """The top-k and top-p the sampling chapter cuts the distribution with: the settings', else their
+        examples (the continuation is then not cut)."""
+        k = SETTING["top_k"].example if self.top_k is None else int(self.top_k)
+        p = SETTING["top_p"].example if self.top_p is None else float(self.top_p)
+        return k, p
 
 
 @dataclass

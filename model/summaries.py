@@ -24,7 +24,6 @@ TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
 EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
 SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
-TRUNCATE_K, TRUNCATE_P = 5, 0.9  # the top-k and top-p shown in the sampling chapter
 
 
 _DISPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → {token id: its display}
@@ -175,12 +174,13 @@ def mlp_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
     return {"layer": layer, "top_neurons": [int(i) for i in np.argsort(-post, kind="stable")[:8]]}
 
 
-def truncation_demo(logits: np.ndarray, seed: int) -> dict:
-    """Top-k and top-p on the T = 1 distribution, renormalised, each with a token drawn from it."""
+def truncation_demo(logits: np.ndarray, seed: int, k: int, p: float) -> dict:
+    """Top-k and top-p (the settings' `cuts_shown`) on the T = 1 distribution, renormalised, each with a token
+    drawn from it."""
     base = softmax(logits, 1.0)
     order = most_likely_first(base)  # sorted once for both
-    out = {"k": TRUNCATE_K, "p": TRUNCATE_P, "base_top": top_entries(base, 10)}
-    truncated = (truncate_top_k(base, TRUNCATE_K, order), truncate_top_p(base, TRUNCATE_P, order))
+    out = {"k": k, "p": p, "base_top": top_entries(base, 10)}
+    truncated = (truncate_top_k(base, k, order), truncate_top_p(base, p, order))
     for name, probs in zip(("top_k", "top_p"), truncated):
         kept = int(np.count_nonzero(probs))
         out[name] = {
@@ -235,7 +235,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
     logits = arrays["logits"]
     top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]  # the most likely tokens too, at any T > 0
     low_logit_ids = lowest_logit_ids(logits)
-    truncation = truncation_demo(logits, settings.seed)
+    truncation = truncation_demo(logits, settings.seed, *settings.cuts_shown())
     shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"])
     shown_ids |= set(arrays["logit_lens.top_ids"].ravel().tolist())
     shown_ids |= set(arrays["positions.top_ids"].tolist())

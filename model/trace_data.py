@@ -95,14 +95,18 @@ FORMAT_VERSION = 2
 # Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
 # and the model at its training snapshots (Learning). Computed on demand (model/run.py `add_sections`).
 SECTIONS = ("learning", "chat")
-# The parts of a Trace a scene may leave out of what it reads (its metadata: SECTIONS, USES_TEMPERATURE), each with
-# the settings it is made from and its keys in `info`: a scene that does not read a part is drawn alike without it.
-# The continuation's tokens only add entries to vocab_display (token texts are a function of the tokenizer).
+# The parts of a Trace a scene may leave out of what it reads (its metadata: SECTIONS, USES_TEMPERATURE, READS),
+# each with the settings it is made from and its keys in `info`: a scene that does not read a part is drawn alike
+# without it. The continuation's tokens only add entries to vocab_display (token texts are a function of the
+# tokenizer). A setting that also changes a part a scene reads (top_k cuts the continuation) changes that part.
 PARTS = {
     "learning": {"settings": (), "info": ("learning",)},
     "chat": {"settings": ("chat_system", "chat_user"), "info": ("chat",)},
     "continuation": {"settings": ("temperature",), "info": ("continuation", "vocab_display")},
+    "sampling": {"settings": ("top_k", "top_p"), "info": ("truncation", "comparisons")},
+    "context": {"settings": ("other_context",), "info": ("context_pair",)},
 }
+READABLE = ("sampling", "context")  # the parts a scene names in READS (the sections are named in SECTIONS)
 
 
 @dataclass

@@ -17,6 +17,8 @@ BLOCK_PARTS = {
     "attn": {
         "q": "blocks.{}.attn.hook_q",  # (pos, head, d_head)
         "k": "blocks.{}.attn.hook_k",
+        "rot_q": "blocks.{}.attn.hook_rot_q",  # rotary models: q and k turned by position (pos, head, d_head)
+        "rot_k": "blocks.{}.attn.hook_rot_k",
         "v": "blocks.{}.attn.hook_v",
         "scores": "blocks.{}.attn.hook_attn_scores",  # (head, query, key)
         "pattern": "blocks.{}.attn.hook_pattern",  # (head, query, key)

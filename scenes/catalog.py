@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import GptanimError
-from model.trace_data import SECTIONS
+from model.trace_data import READABLE, SECTIONS
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class SceneEntry:
     summary: str = ""
     uses_temperature: bool = False  # re-rendered when only the temperature changes
     sections: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # the other parts of the Trace it reads (trace_data.READABLE)
     render_weight: float = 8.0
     file: str = ""  # a scene of your own: the .py file that defines it (module is then "")
     needs_continuation: bool = False  # nothing to draw with --generate 0
@@ -43,6 +44,10 @@ METADATA = {
     "SUMMARY": ("summary", str),  # one line on what it shows (`gptanim list`)
     "SECTIONS": ("sections", tuple),  # the Trace sections it shows (trace_data.SECTIONS), computed for it
     "USES_TEMPERATURE": ("uses_temperature", bool),  # it shows the continuation or anything sampled at T
+    # The other parts of the Trace it reads (trace_data.READABLE): "sampling" (the top-k and top-p cut, the
+    # continuations compared across temperatures), "context" (the token after another context). A scene is drawn
+    # again when a part it reads changes, and only then.
+    "READS": ("reads", tuple),
     "NEEDS_CONTINUATION": ("needs_continuation", bool),  # it draws the generated tokens
     # CPU seconds to render it at 480p15 with the narration, default prompt, measured one after another in one
     # render worker. Only orders the work: long scenes start first, so that the workers finish together.
@@ -74,10 +79,13 @@ def metadata(node: ast.ClassDef, where: str) -> dict:
             value = tuple(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise GptanimError(f"{where}:{statement.lineno}: {node.name}.{target.id} has the wrong type ({value!r})")
-        unknown = [name for name in value if name not in SECTIONS] if field_name == "sections" else []
-        if unknown:
-            raise GptanimError(f"{where}:{statement.lineno}: {node.name}.SECTIONS names {unknown[0]!r}; the "
-                               f"sections are {', '.join(SECTIONS)}")  # fmt: skip
+        known = {"sections": ("SECTIONS", "sections", SECTIONS), "reads": ("READS", "parts", READABLE)}
+        if field_name in known:
+            attribute, kind_name, names = known[field_name]
+            unknown = [name for name in value if name not in names]
+            if unknown:
+                raise GptanimError(f"{where}:{statement.lineno}: {node.name}.{attribute} names {unknown[0]!r}; the "
+                                   f"{kind_name} are {', '.join(names)}")  # fmt: skip
         fields[field_name] = value
     return fields
 
@@ -223,6 +231,7 @@ def custom_scene(spec: str, base: Path | None = None) -> SceneEntry:
         "summary": f"your scene from {path.name}",
         "uses_temperature": True,
         "sections": SECTIONS,
+        "reads": READABLE,
         "reads_lecture": True,
         **fields,
     }

@@ -133,8 +133,12 @@ class TokenBox(VGroup):
     """One token: its text in a translucent box of its own hue. A token of punctuation alone is drawn
     PUNCTUATION_GLYPH times larger in a chip at least as wide as it is tall, so a viewer sees a full stop."""
 
-    def __init__(self, display: str, path: str, hue, size: float = 22, limit: int = 12):
+    def __init__(self, display, path: str | None = None, hue=style.TEXT, size: float = 22, limit: int = 12):
+        """`display` a token's text and `path` where the Trace has it, or a text read with its path:
+        `TokenBox(trace.fields.info.tokens.display[p], hue=style.token_hue(p))`."""
         super().__init__()
+        if path is None:
+            display, path = display.value, display.path
         line = token_text("x", "", size=size).height  # one height per size, so rows line up
         height = max(line + 0.1, size / 40) + 0.12
         glyph = size * PUNCTUATION_GLYPH if bare_mark(display) else size
@@ -170,9 +174,13 @@ def flow(items: Sequence, max_width: float, gap: float = 0.08, line_gap: float =
 class TokenRow(VGroup):
     """The prompt's tokens as boxes, left to right, wrapped onto new lines within `max_width`."""
 
-    def __init__(self, displays: Sequence[str], paths: Sequence[str], max_width: float = 12.5, size: float = 22,
+    def __init__(self, displays, paths: Sequence[str] | None = None, max_width: float = 12.5, size: float = 22,
                  gap: float = 0.08, first_hue: int = 0):  # fmt: skip
+        """`displays` the tokens' texts and `paths` where the Trace has them, or a list read with its path:
+        `TokenRow(trace.fields.info.tokens.display)`."""
         super().__init__()
+        if paths is None:
+            displays, paths = displays.value, [displays[i].path for i in range(len(displays))]
         self.boxes = [TokenBox(d, p, style.token_hue(first_hue + i), size=size) for i, (d, p) in
                       enumerate(zip(displays, paths))]  # fmt: skip
         self.add(*flow(self.boxes, max_width, gap))
@@ -297,9 +305,11 @@ class ProbabilityBars(VGroup):
         ellipsis: bool = True,
         scale_to: float | None = None,
     ):
-        """`entries`: dicts with display, prob, token_path and prob_path, most likely first. A row for the
-        rest has a `name` instead of a token and its share as a `statement` (model/claims.py)."""
+        """`entries`: dicts with display, prob, token_path and prob_path, most likely first, or with display and
+        prob read with their paths (`{"display": vocab[str(i)], "prob": trace.stored("probs")[k, i]}`). A row for
+        the rest has a `name` instead of a token and its share as a `statement` (model/claims.py)."""
         super().__init__()
+        entries = [with_entry_paths(e) for e in entries]
         top = scale_to if scale_to is not None else max((e["prob"] for e in entries), default=1.0) or 1.0
         self.rows = VGroup()
         for i, e in enumerate(entries):
@@ -334,19 +344,34 @@ class ProbabilityBars(VGroup):
             self.add(self.dots)
 
 
+def with_entry_paths(entry: dict) -> dict:
+    """A bar's entry with its display and prob as plain values and their paths (token_path, prob_path), from
+    values read with their paths where it has them."""
+    for key, path_key in (("display", "token_path"), ("prob", "prob_path")):
+        if hasattr(entry.get(key), "path"):
+            entry = {**entry, key: entry[key].value, path_key: entry[key].path}
+    return entry
+
+
 class AttentionGrid(VGroup):
     """An attention pattern [query, key]: a square per pair, brighter for more weight; rows are queries."""
 
     def __init__(
         self,
-        pattern: np.ndarray,
-        displays: Sequence[str],
-        path: str,
+        pattern,
+        displays,
+        path: str | None = None,
         cell: float = 0.45,
         show_values: bool = False,
         token_paths: Sequence[str] | None = None,
     ):
+        """`pattern` [query, key] and its `path`, or a head's pattern read with its path
+        (`trace.attn.pattern[L, H]`); `displays` the tokens' texts (with `token_paths`), or read with their path
+        (`trace.fields.info.tokens.display`)."""
         super().__init__()
+        pattern, path_of = with_paths(pattern, None if path is None else lambda q, k: f"{path}[{q},{k}]")
+        if hasattr(displays, "path"):
+            displays, token_paths = displays.value, [displays[i].path for i in range(len(displays))]
         n = len(displays)
         self.cells = VGroup()
         for q in range(n):
@@ -360,10 +385,10 @@ class AttentionGrid(VGroup):
                     fill_opacity=w if k <= q else 0.0,
                 )
                 sq.move_to([k * cell, -q * cell, 0])
-                sq.weight_path = f"{path}[{q},{k}]"
+                sq.weight_path = path_of(q, k)
                 self.cells.add(sq)
                 if show_values and k <= q:
-                    self.add(number(w, f"{path}[{q},{k}]", "value", size=cell * 18).move_to(sq))
+                    self.add(number(w, path_of(q, k), "value", size=cell * 18).move_to(sq))
         self.add(self.cells)
         size = max(SMALLEST, min(NUMBER, cell * 40))
         paths = token_paths or [""] * n

@@ -79,15 +79,14 @@ class Tokenization(TraceScene):
     def prompt_row(self, n: int) -> tuple[VGroup, list, list, int]:
         """The first n tokens as chips with their ids below, at the largest size whose lines fit; whole lines
         that fit at the smallest (a long prompt shows its beginning). Returns the row, boxes, ids and size."""
-        t = self.trace
+        tokens = self.trace.fields.info.tokens
         for size in self.SIZES:
             items = []
             for i in range(n):
-                box = TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=size)
+                box = TokenBox(tokens.display[i], hue=style.token_hue(i), size=size)
                 tid = number(
-                    t.token_ids[i],
-                    f"info.tokens.ids.{i}",
-                    "int",
+                    tokens.ids[i],
+                    fmt="int",
                     size=max(20 * size / min(size, self.TOP_SIZE), 0.7 * size),
                     color=style.MUTED,
                 )  # (legible at the top too, once the row has shrunk)
@@ -114,7 +113,7 @@ class Tokenization(TraceScene):
         self.beat(
             "Tokens",
             "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
-            n=(t.token_ids, "info.tokens.ids", "len"),
+            n=(t.fields.info.tokens.ids, "len"),
             say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, "
             "called tokens.",
         )
@@ -138,7 +137,7 @@ class Tokenization(TraceScene):
             self.beat(
                 "More",
                 "The prompt goes on for {n} tokens; the picture shows its beginning.",
-                n=(t.token_ids, "info.tokens.ids", "len"),
+                n=(t.fields.info.tokens.ids, "len"),
                 say=f"The prompt goes on for {len(t.token_ids)} tokens in all. Here are its first lines.",
             )
 
@@ -147,28 +146,17 @@ class Tokenization(TraceScene):
         return self.row.animate.scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
 
     def split_words(self):
-        t = self.trace
-        split = t.info["split_words"]
-        source, key = ("from_prompt", "prompt") if split["from_prompt"] else ("examples", "examples")
-        entries = split[source][:3]
+        split = self.trace.fields.info.split_words
+        source, key = ("from_prompt", "prompt") if split.value["from_prompt"] else ("examples", "examples")
+        entries = [split[source][e] for e in range(min(len(split[source]), 3))]
         lines = VGroup()
-        for e_index, entry in enumerate(entries):
-            word = sentence("“{w}”", size=30, w=(entry["word"], f"info.split_words.{source}.{e_index}.word", "cut16"))
+        for entry in entries:
+            word = sentence("“{w}”", size=30, w=(entry.word, "cut16"))
             arrow = label("→", size=30, color=style.MUTED)
-            pieces = VGroup(
-                *(
-                    TokenBox(
-                        p["display"],
-                        f"info.split_words.{source}.{e_index}.pieces.{j}.display",
-                        style.token_hue(j),
-                        size=28,
-                    )
-                    for j, p in enumerate(entry["pieces"][: self.MAX_PIECES])
-                )
-            )
-            if len(entry["pieces"]) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
-                path = f"info.split_words.{source}.{e_index}.pieces"
-                pieces.add(sentence("… {n} in all", size=24, color=style.MUTED, n=(entry["pieces"], path, "len")))
+            shown = range(min(len(entry.pieces), self.MAX_PIECES))
+            pieces = VGroup(*(TokenBox(entry.pieces[j].display, hue=style.token_hue(j), size=28) for j in shown))
+            if len(entry.pieces) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
+                pieces.add(sentence("… {n} in all", size=24, color=style.MUTED, n=(entry.pieces, "len")))
             pieces.arrange(RIGHT, buff=0.08)
             lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.45)
@@ -180,7 +168,7 @@ class Tokenization(TraceScene):
             if key == "prompt"
             else "Every word of this prompt is one token; longer or rarer words are cut into pieces:"
         )
-        example = entries[0]
+        example = entries[0].value
         say = (
             "Some words of the prompt are cut into several pieces. "
             if key == "prompt"
@@ -199,19 +187,19 @@ class Tokenization(TraceScene):
     def other_languages(self):
         """One sentence in English, German and Japanese cut by the same tokenizer: the others in more pieces."""
         t = self.trace
-        entries = t.info["other_languages"]
+        languages = t.fields.info.other_languages
+        entries = [languages[j] for j in range(len(languages))]
         found = statements(t)
         block, rows, notes = VGroup(), [], {}
         width = config.frame_width - 1.6
         for j, entry in enumerate(entries):
-            base = f"info.other_languages.{j}"
-            name = sentence("{l}:", size=22, color=style.MUTED, l=(entry["language"], f"{base}.language", "text"))
-            if any("‹" in p["display"] for p in entry["pieces"]):  # byte pieces do not spell the text: say it
-                name = sentence("{l} ({x}):", size=22, color=style.MUTED, l=(entry["language"], f"{base}.language",
-                                "text"), x=(entry["text"], f"{base}.text", "text"))  # fmt: skip
-            boxes = [TokenBox(p["display"], f"{base}.pieces.{k}.display", style.token_hue(k), size=22, limit=8)
-                     for k, p in enumerate(entry["pieces"])]  # fmt: skip
-            more = sentence("… {n} in all", size=22, color=style.MUTED, n=(entry["pieces"], f"{base}.pieces", "len"))
+            name = sentence("{l}:", size=22, color=style.MUTED, l=(entry.language, "text"))
+            if any("‹" in p["display"] for p in entry.pieces.value):  # byte pieces do not spell the text: say it
+                name = sentence("{l} ({x}):", size=22, color=style.MUTED, l=(entry.language, "text"),
+                                x=(entry.text, "text"))  # fmt: skip
+            boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8)
+                     for k in range(len(entry.pieces))]  # fmt: skip
+            more = sentence("… {n} in all", size=22, color=style.MUTED, n=(entry.pieces, "len"))
             room, kept = width - name.width - 0.25, []
             for box in boxes:  # whole boxes on one line; the count says how many there are
                 used = sum(b.width + 0.06 for b in kept) + box.width
@@ -243,7 +231,7 @@ class Tokenization(TraceScene):
                 self.beat(
                     "Other languages",
                     "The same sentence in {l}, cut by the same tokenizer.",
-                    l=(entry["language"], f"info.other_languages.{j}.language", "text"),
+                    l=(entry.language, "text"),
                     say=f"{said}.",
                 )
             name, pieces = row
@@ -254,7 +242,7 @@ class Tokenization(TraceScene):
 
     def vocabulary(self):
         t = self.trace
-        size = sentence("Vocabulary: {v} tokens", size=40, v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))
+        size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
         simpler = label("“Tokens are words” is a convenient simplification.", size=28, color=style.MUTED)
         note = VGroup(size, simpler).arrange(DOWN, buff=0.4)
         self.fit_width(note).next_to(self.top_row, DOWN, buff=1.0).set_x(0)
@@ -447,6 +435,7 @@ class ContextEmbedding(TraceScene):
     PART = "Tokens become vectors"
     SUMMARY = "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer."
     RENDER_SECONDS = 8
+    READS = ("context",)
 
     MOST_TOKENS = 12  # the prompt's last tokens drawn with their positions (as many of them as fit the width)
     ROW_WIDTH = 13.0  # the tokens' row, at a legible size (never shrunk: tokens at the front give way)
@@ -460,12 +449,12 @@ class ContextEmbedding(TraceScene):
 
     def shown_tokens(self) -> tuple[int, VGroup]:
         """The first position drawn and the row of boxes: the prompt's last tokens, as many as fit."""
-        t = self.trace
-        p = len(t.token_ids) - 1
+        display = self.trace.fields.info.tokens.display
+        p = len(display) - 1
         first = max(0, p + 1 - self.MOST_TOKENS)
         while True:
-            boxes = VGroup(*(TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=24,
-                                      limit=10) for i in range(first, p + 1))).arrange(RIGHT, buff=0.12)  # fmt: skip
+            boxes = VGroup(*(TokenBox(display[i], hue=style.token_hue(i), size=24, limit=10)
+                             for i in range(first, p + 1))).arrange(RIGHT, buff=0.12)  # fmt: skip
             if boxes.width <= self.ROW_WIDTH or first == p:
                 return first, boxes
             first += 1
@@ -480,26 +469,19 @@ class ContextEmbedding(TraceScene):
         self.fit_width(row).to_edge(UP, buff=0.35)
         places = VGroup(*(label(str(i), size=20, color=style.MUTED).next_to(b, DOWN, buff=0.1)
                           for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
-        places[-1].become(number(t.token_ids, "info.tokens.ids", "lastindex", size=20, color=style.MUTED)
-                          .move_to(places[-1]))  # fmt: skip
+        tokens = t.fields.info.tokens
+        places[-1].become(number(tokens.ids, fmt="lastindex", size=20, color=style.MUTED).move_to(places[-1]))
         cols = VGroup(
-            VectorColumn(t["hook_embed"][p], lambda i: f"hook_embed[{p},{i}]", shown=5, size=24),
+            VectorColumn(t.stored("hook_embed")[p], shown=5, size=24),
             label("+", size=36),
-            VectorColumn(t["hook_pos_embed"][p], lambda i: f"hook_pos_embed[{p},{i}]", shown=5, size=24),
+            VectorColumn(t.stored("hook_pos_embed")[p], shown=5, size=24),
             label("=", size=36),
-            VectorColumn(
-                t["blocks.0.hook_resid_pre"][p], lambda i: f"blocks.0.hook_resid_pre[{p},{i}]", shown=5, size=24
-            ),
+            VectorColumn(t.resid.pre[0, p], shown=5, size=24),
         ).arrange(RIGHT, buff=0.9)
         cols.move_to([0, -0.55, 0])
         names = VGroup(
-            sentence(
-                "token “{tok}”",
-                size=22,
-                color=style.MUTED,
-                tok=(t.token_display[p], f"info.tokens.display.{p}", "text"),
-            ),  # fmt: skip
-            sentence("position {n}", size=22, color=style.MUTED, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            sentence("token “{tok}”", size=22, color=style.MUTED, tok=(tokens.display[p], "text")),
+            sentence("position {n}", size=22, color=style.MUTED, n=(tokens.ids, "lastindex")),
             label("into the residual stream", size=22, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
@@ -535,23 +517,19 @@ class ContextEmbedding(TraceScene):
 
     def context_size(self):
         t = self.trace
-        n, n_ctx = len(t.token_ids), t.meta["n_ctx"]
+        n, n_ctx = len(t.token_ids), t.fields.meta.n_ctx
         width = 11.0
         left = np.array([-width / 2, -1.0, 0])
         track = Line(left, left + width * RIGHT, stroke_width=14, color=style.MUTED).set_opacity(0.35)
-        used = Line(left, left + max(width * n / n_ctx, 0.08) * RIGHT, stroke_width=14, color=style.KEY)
+        used = Line(left, left + max(width * n / n_ctx.value, 0.08) * RIGHT, stroke_width=14, color=style.KEY)
         ends = VGroup(
             label("0", size=22, color=style.MUTED).next_to(track, LEFT, buff=0.2),
-            number(n_ctx, "meta.n_ctx", "comma", size=22, color=style.MUTED).next_to(track, RIGHT, buff=0.2),
+            number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(track, RIGHT, buff=0.2),
         )
-        note = sentence(
-            "context: {c} positions, {n} used here",
-            size=24,
-            c=(n_ctx, "meta.n_ctx", "comma"),
-            n=(t.token_ids, "info.tokens.ids", "len"),
-        ).next_to(track, UP, buff=0.35)
+        note = sentence("context: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
+                        n=(t.fields.info.tokens.ids, "len")).next_to(track, UP, buff=0.35)  # fmt: skip
         gpt3 = sentence("GPT-3 (reference figure): {g}", size=22, color=style.MUTED,
-                        g=(t.info["gpt3"]["dims"]["n_ctx"], "info.gpt3.dims.n_ctx", "comma"))  # fmt: skip
+                        g=(t.fields.info.gpt3.dims.n_ctx, "comma"))  # fmt: skip
         gpt3.next_to(track, DOWN, buff=0.35)
         shown = len(self.places) if hasattr(self, "places") else n
         self.beat(
@@ -579,26 +557,23 @@ class ContextEmbedding(TraceScene):
         turned by angles set by their position (shown: layer 0, head 0, the last token)."""
         t = self.trace
         p = len(t.token_ids) - 1
-
-        def column(name, index):
-            return VectorColumn(t[name][index], lambda i: f"{name}[{','.join(map(str, index))},{i}]", shown=5, size=20)
-
+        tokens, meta = t.fields.info.tokens, t.fields.meta
         cols = VGroup(
-            column("hook_embed", (p,)),
+            VectorColumn(t.stored("hook_embed")[p], shown=5, size=20),
             label("=", size=32),
-            column("blocks.0.hook_resid_pre", (p,)),
+            VectorColumn(t.resid.pre[0, p], shown=5, size=20),
             label("  ", size=32),
-            column("blocks.0.attn.hook_q", (p, 0)),
+            VectorColumn(t.attn.q[0, p, 0], shown=5, size=20),  # block 0, the last position, head 0
             label("→", size=32),
-            column("blocks.0.attn.hook_rot_q", (p, 0)),
+            VectorColumn(t.attn.rot_q[0, p, 0], shown=5, size=20),
         ).arrange(RIGHT, buff=0.8)
         self.fit_width(cols)
         cols.move_to([0, 0.2, 0])
         names = VGroup(
-            sentence("token “{tok}”", size=20, color=style.MUTED, tok=(t.token_display[p], f"info.tokens.display.{p}", "text")),
+            sentence("token “{tok}”", size=20, color=style.MUTED, tok=(tokens.display[p], "text")),
             label("first vector", size=20, color=style.MUTED),
             label("query, head 0", size=20, color=style.QUERY),
-            sentence("turned for position {n}", size=20, color=style.QUERY, n=(t.token_ids, "info.tokens.ids", "lastindex")),
+            sentence("turned for position {n}", size=20, color=style.QUERY, n=(tokens.ids, "lastindex")),
         )  # fmt: skip
         for name, col in zip(names, (cols[0], cols[2], cols[4], cols[6])):
             name.next_to(col, UP, buff=0.25)
@@ -609,8 +584,8 @@ class ContextEmbedding(TraceScene):
             "{r} of the {d} numbers of each head turn",
             size=20,
             color=style.MUTED,
-            r=(t.words["rotary_dim"], "meta.words.rotary_dim", "comma"),
-            d=(t.meta["d_head"], "meta.d_head", "comma"),
+            r=(meta.words.rotary_dim, "comma"),
+            d=(meta.d_head, "comma"),
         ).next_to(VGroup(cols[4], cols[6]), DOWN, buff=0.45)
         self.beat(
             "No position vector",
@@ -650,29 +625,29 @@ class ContextEmbedding(TraceScene):
 
     def two_contexts(self):
         t = self.trace
-        pair = t.info["context_pair"]
+        pair = t.fields.info.context_pair
         p = len(t.token_ids) - 1
-        tok = t.token_display[p]
-        first = sentence("“…{a}”", size=22, color=style.KEY, a=(t.prompt, "meta.settings.prompt", "cut40"))
-        second = sentence("“…{b}” + “{tok}”", size=22, color=style.VALUE, b=(pair["other_prompt"],
-                          "info.context_pair.other_prompt", "cut40"), tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
+        tok_read = t.fields.info.tokens.display[p]
+        tok = tok_read.value
+        first = sentence("“…{a}”", size=22, color=style.KEY, a=(t.fields.meta.settings.prompt, "cut40"))
+        second = sentence("“…{b}” + “{tok}”", size=22, color=style.VALUE, b=(pair.other_prompt, "cut40"),
+                          tok=(tok_read, "text"))  # fmt: skip
         contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.2).to_edge(UP, buff=0.35)
         self.fit_width(contexts)
-        cosines = [float(c) for c in pair["cosines"]]
+        cosines = [float(c) for c in pair.cosines.value]
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
         origin = np.array([-1.8, -2.75, 0])
         angle = ValueTracker(angles[0])
         arrows = self.pair_arrows(angle, origin)
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
         step = min(0.5, 4.4 / len(stages))
-        heading = sentence("cosine of the two “{tok}” vectors", size=22,
-                           tok=(tok, f"info.tokens.display.{p}", "text"))  # fmt: skip
+        heading = sentence("cosine of the two “{tok}” vectors", size=22, tok=(tok_read, "text"))
         heading.move_to([4.3, 1.95, 0])
         rows = VGroup()
         for s, name in enumerate(stages):
             y = 1.4 - s * step
             rows.add(VGroup(label(name, size=20, color=style.MUTED).move_to([4.7, y, 0], aligned_edge=RIGHT),
-                            number(cosines[s], f"info.context_pair.cosines.{s}", "value3", size=20)
+                            number(pair.cosines[s], fmt="value3", size=20)
                             .move_to([5.0, y, 0], aligned_edge=LEFT)))  # fmt: skip
         self.fit_width(heading, config.frame_width / 2 - style.FRAME_MARGIN - 1.6)
         heading.set_x(min(heading.get_x(), config.frame_width / 2 - style.FRAME_MARGIN - heading.width / 2))
@@ -714,6 +689,7 @@ class ContextEmbedding(TraceScene):
         """Each stage's best guess if the model stopped there: the token and a bar as long as its probability."""
         t = self.trace
         ids, probs = t["logit_lens.top_ids"], t["logit_lens.top_probs"]
+        top_probs, vocab = t.stored("logit_lens.top_probs"), t.fields.info.vocab_display
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
         title = label("If the model stopped here, it would predict…", size=28).to_edge(UP, buff=0.4)
         step = min(1.0, 5.6 / len(stages))
@@ -722,10 +698,9 @@ class ContextEmbedding(TraceScene):
         top = float(np.max(probs[:, 0])) or 1.0
         table = VGroup()
         for s, name in enumerate(stages):
-            i = int(ids[s, 0])
-            path = f"info.vocab_display.{i}"
-            guess = (TokenBox(t.info["vocab_display"][str(i)], path, style.NEXT_SLOT, size=24, limit=10) if boxed
-                     else token_text(t.info["vocab_display"][str(i)], path, size=22, limit=10))  # fmt: skip
+            token = vocab[str(int(ids[s, 0]))]
+            guess = (TokenBox(token, hue=style.NEXT_SLOT, size=24, limit=10) if boxed
+                     else token_text(token, size=22, limit=10))  # fmt: skip
             y = 2.45 - s * step
             bar = Rectangle(width=max(bar_w * float(probs[s, 0]) / top, 0.03), height=min(0.4, 0.6 * step), stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
@@ -734,9 +709,7 @@ class ContextEmbedding(TraceScene):
                 label(name, size=22, color=style.MUTED).move_to([-2.7, y, 0], aligned_edge=RIGHT),
                 guess.move_to([-2.3, y, 0], aligned_edge=LEFT),
                 bar,
-                number(float(probs[s, 0]), f"logit_lens.top_probs[{s},0]", "percent", size=22).next_to(
-                    bar, RIGHT, buff=0.15
-                ),
+                number(top_probs[s, 0], fmt="percent", size=22).next_to(bar, RIGHT, buff=0.15),
             )
             if guess.get_right()[0] > bar_x - 0.15:  # a long token: it gives way to the bar
                 guess.scale_to_fit_width(bar_x - 0.15 - guess.get_left()[0], about_edge=LEFT)

@@ -104,8 +104,8 @@ class Title(TraceScene):
         self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.25, 0])
         box = RoundedRectangle(corner_radius=0.15, width=3.6, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
-        name = token_text(meta["model"], "meta.model", size=30, limit=22)
-        size = sentence("{n} parameters", size=22, color=style.MUTED, n=(meta["n_params"], "meta.n_params", "comma"))
+        name = token_text(self.trace.fields.meta.model, size=30, limit=22)
+        size = sentence("{n} parameters", size=22, color=style.MUTED, n=(self.trace.fields.meta.n_params, "comma"))
         inner = VGroup(name, size).arrange(DOWN, buff=0.2)
         self.fit_width(inner, box.width - 0.4)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([0.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
@@ -129,12 +129,12 @@ class Title(TraceScene):
 
     def read_prompt(self):
         t = self.trace
-        prompt = sentence("“{prompt}”", size=26, prompt=(t.prompt, "meta.settings.prompt", "ends64"))
+        prompt = sentence("“{prompt}”", size=26, prompt=(t.fields.meta.settings.prompt, "ends64"))
         self.prompt = self.fit_width(prompt).move_to([0, -1.3, 0])
         n = len(t.token_ids)
         self.positions = list(range(max(0, n - self.SHOWN_TOKENS), n))
-        chips = VGroup(*(TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=24,
-                                  limit=8) for pos in self.positions))  # fmt: skip
+        display = t.fields.info.tokens.display
+        chips = VGroup(*(TokenBox(display[pos], hue=style.token_hue(pos), size=24, limit=8) for pos in self.positions))
         chips.arrange(DOWN, buff=0.15, aligned_edge=RIGHT)
         if chips.height > self.TOP_Y - self.BOTTOM_Y:
             chips.scale_to_fit_height(self.TOP_Y - self.BOTTOM_Y)
@@ -197,7 +197,7 @@ class Title(TraceScene):
 
     def vector(self, pos: int) -> VGroup:
         """A token's vector entering the first layer, as a row of cells coloured by its first entries."""
-        values = self.trace["blocks.0.hook_resid_pre"][pos][: self.CELLS]
+        values = self.trace.resid.pre[0, pos].value[: self.CELLS]
         scale = float(np.max(np.abs(values))) or 1.0
         cells = VGroup(*(Square(0.3, stroke_color=style.MUTED, stroke_width=1, fill_opacity=1,
                                 fill_color=style.data_color(float(v), scale)) for v in values))  # fmt: skip

@@ -493,6 +493,7 @@ class Temperature(TraceScene):
     PART = "From vector to next token"
     SUMMARY = "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures."
     RENDER_SECONDS = 18
+    READS = ("sampling",)
 
     LOW, HIGH = 0.2, 5.0  # where the sweep turns the knob down to, then up to
     SLIDER_X, SLIDER_Y, SLIDER_STEP = -3.2, 3.0, 1.9  # the T slider along the top: where T = 0 is, its height, per 1
@@ -691,6 +692,7 @@ class TopKTopP(TraceScene):
     PART = "From vector to next token"
     SUMMARY = "Top-k and top-p truncation of the real distribution, renormalised, sampled."
     RENDER_SECONDS = 5
+    READS = ("sampling",)
 
     SHOWN = 6
 

@@ -149,22 +149,50 @@ def test_a_scene_is_drawn_again_only_when_a_part_it_reads_changes():
     import numpy as np
 
     from gptanim.keys import fingerprint
-    from model.trace_data import PARTS, Trace
+    from model.trace_data import PARTS, READABLE, Trace
 
     source = inspecting.getsource(fingerprint)
-    assert not [name for name in [*BY_NAME, *(f'"{s}"' for s in SECTIONS)] if name in source]  # names no scene
-    settings = {"prompt": "Once", "temperature": 1.0, "chat_system": "Owl.", "chat_user": "Hi?"}
+    named = [*BY_NAME, *(f'"{s}"' for s in (*SECTIONS, *READABLE))]
+    assert not [name for name in named if name in source]  # names no scene and no part
+    settings = {"prompt": "Once", "temperature": 1.0, "chat_system": "Owl.", "chat_user": "Hi?", "top_k": None,
+                "top_p": None, "other_context": "Far away"}  # fmt: skip
     info = {"tokens": {"ids": [1]}, "continuation": {"ids": [2]}, "vocab_display": {"2": "a"}, "chat": {"ids": [3]},
-            "learning": {"steps": 4}}  # fmt: skip
+            "learning": {"steps": 4}, "truncation": {"k": 5}, "comparisons": [], "context_pair": {"cosines": [1]}}  # fmt: skip
     base = Trace({"settings": settings}, {"logits": np.zeros(3)}, info)
+    assert set(PARTS) == {*SECTIONS, *READABLE, "continuation"}
+    reader_kinds = [
+        (True, SECTIONS, READABLE),
+        (False, (), ()),
+        (True, (), READABLE[:1]),
+        (False, SECTIONS, READABLE[1:]),
+    ]
     for part, reads in PARTS.items():
         changed = Trace({"settings": dict(settings)}, base.arrays, dict(info))
         for setting in reads["settings"]:
             changed.meta["settings"][setting] = "other"
         for key in reads["info"]:
             changed.info[key] = {"other": True}
-        for temperature, sections in [(True, SECTIONS), (False, ()), (True, ()), (False, SECTIONS)]:
-            reading = temperature if part == "continuation" else part in sections
-            same = fingerprint(changed, temperature, sections) == fingerprint(base, temperature, sections)
-            assert same != reading, (part, temperature, sections)
+        for temperature, sections, parts in reader_kinds:
+            reading = temperature if part == "continuation" else part in sections or part in parts
+            same = fingerprint(changed, temperature, sections, parts) == fingerprint(base, temperature, sections, parts)
+            assert same != reading, (part, temperature, sections, parts)
     assert fingerprint(base, False, ()) != fingerprint(Trace(base.meta, {"logits": np.ones(3)}, info), False, ())
+
+
+def test_a_scene_that_reads_a_part_of_the_trace_says_so():
+    """A scene whose class reads an info key of a part (trace_data.PARTS: `info["truncation"]`, "info.comparisons.0")
+    names the part in its metadata: else its video would be kept when that part changes."""
+    import re
+
+    from model.trace_data import PARTS, READABLE
+
+    checked = 0
+    for entry in SCENES:
+        text = (SCENE_DIR / f"{entry.module}.py").read_text()
+        node = next(n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name == entry.name)
+        source = ast.get_source_segment(text, node)
+        for part in READABLE:
+            reading = [key for key in PARTS[part]["info"] if re.search(rf"[\"'.]{key}\b", source)]
+            assert not reading or part in entry.reads, (entry.name, part, reading)
+            checked += bool(reading)
+    assert checked >= 3  # TopKTopP and Temperature read the sampling part, ContextEmbedding the context

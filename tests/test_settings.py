@@ -46,6 +46,22 @@ def test_truncate_is_a_setting_of_the_table(tmp_path):
         load_lecture(lecture)
 
 
+def test_the_sampling_cuts_and_the_other_context_come_from_the_table(tmp_path):
+    args = build_parser().parse_args(["trace"])
+    plain = settings_from(args)
+    assert (plain.top_k, plain.top_p) == (None, None)  # the continuation is not cut
+    assert plain.cuts_shown() == (SETTING["top_k"].example, SETTING["top_p"].example) == (5, 0.9)
+    assert plain.other_context == SETTING["other_context"].default
+    given = settings_from(build_parser().parse_args(["trace", "--top-k", "3", "--other-context", "The dragon"]))
+    assert given.cuts_shown() == (3, 0.9) and given.other_context == "The dragon"
+    lecture = tmp_path / "l.toml"
+    lecture.write_text('[settings]\ntop_p = 0.5\nother_context = "In a castle"\n')
+    from_lecture = settings_from(args, load_lecture(lecture))
+    assert from_lecture.cuts_shown() == (5, 0.5) and from_lecture.other_context == "In a castle"
+    with pytest.raises(GptanimError, match="--other-context must be some text"):
+        settings_from(build_parser().parse_args(["trace", "--other-context", "  "]))
+
+
 def test_plain_manim_reads_the_same_settings():
     assert trace_options({"GPTANIM_PROMPT": "The wolf", "GPTANIM_TRUNCATE": "1", "HOME": "/"}) == [
         "--prompt",

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from model.cache import cached_trace
+from model.errors import GptanimError
 from model.loading import load
 from model.run import TraceSettings, trace
 from model.sampling import softmax
@@ -214,6 +215,26 @@ def test_same_seed_same_text_other_seed_differs(embedded):
     others = [trace(TraceSettings(prompt=PROMPT, generate=12, seed=s, temperature=1.5), embedded) for s in (2, 3)]
     assert a.info["continuation"]["ids"] == b.info["continuation"]["ids"]
     assert any(o.info["continuation"]["ids"] != a.info["continuation"]["ids"] for o in others)
+
+
+def test_the_sampling_cuts_and_the_other_context_are_settings(embedded):
+    """--top-k and --top-p cut the continuation and are the cuts the sampling chapter shows (5 and 0.9 when not
+    given, the continuation then uncut); --other-context is the text the last token is compared after."""
+    plain = trace(TraceSettings(prompt=PROMPT, generate=3), embedded)
+    assert (plain.info["truncation"]["k"], plain.info["truncation"]["p"]) == (5, 0.9)
+    assert all(step["top"][-1]["prob"] > 0 for step in plain.info["continuation"]["steps"])  # nothing cut
+    other = "The dragon flew over the"
+    cut = trace(TraceSettings(prompt=PROMPT, generate=3, top_k=3, top_p=0.5, other_context=other), embedded)
+    assert (cut.info["truncation"]["k"], cut.info["truncation"]["p"]) == (3, 0.5)
+    assert cut.info["truncation"]["top_k"]["kept"] == 3
+    assert all(sum(e["prob"] > 0 for e in step["top"]) <= 3 for step in cut.info["continuation"]["steps"])
+    pair = cut.info["context_pair"]
+    assert pair["other_prompt"] == other and "".join(pair["other_display"]).replace("·", " ").startswith(other)
+    assert (
+        pair["cosines"][0] == pytest.approx(1.0, abs=1e-6) and pair["cosines"] != plain.info["context_pair"]["cosines"]
+    )
+    with pytest.raises(GptanimError, match="--other-context must be 1 to"):
+        trace(TraceSettings(prompt=PROMPT, generate=3, other_context="once " * 400), embedded)
 
 
 def test_save_load_round_trip_is_exact(case, tmp_path):

@@ -66,3 +66,22 @@ def test_scenes_draw_a_read_with_its_path(trace):
     assert line.gptanim_numbers == [("meta.d_model", "int")] and line.gptanim_text.startswith("8 numbers")
     column = VectorColumn(trace.stored("hook_embed")[1], shown=3, dim_path=None)
     assert [e.gptanim_numbers[0][0] for e in column.entries] == [f"hook_embed[1,{i}]" for i in range(3)]
+
+
+def test_the_components_take_tokens_patterns_and_bars_read_with_their_paths(trace):
+    from scenes.components import AttentionGrid, ProbabilityBars, TokenBox, TokenRow
+
+    display = trace.fields.info.tokens.display
+    box = TokenBox(display[1])
+    assert box.text.gptanim_tokens == [("info.tokens.display.1", 12)] and box.text.gptanim_text == "·b"
+    row = TokenRow(display)
+    assert [b.text.gptanim_tokens[0][0] for b in row.boxes] == [f"info.tokens.display.{i}" for i in range(3)]
+    grid = AttentionGrid(trace.attn.pattern[1, 0], display)
+    assert grid.cells[3].weight_path == "blocks.1.attn.hook_pattern[0,1,0]"  # query 1, key 0
+    assert [t.gptanim_tokens[0][0] for t in grid.row_labels] == [f"info.tokens.display.{i}" for i in range(3)]
+    shown = AttentionGrid(trace.attn.pattern[1, 0], display, show_values=True)
+    first = next(m for m in shown.submobjects if getattr(m, "gptanim_numbers", None))
+    assert stored_value(trace, first.gptanim_numbers[0][0]) == pytest.approx(trace.attn.pattern[1, 0, 0, 0].value)
+    bars = ProbabilityBars([{"display": display[2], "prob": trace.attn.pattern[1, 0, 2, 1]}])
+    assert bars.rows[0].name.gptanim_tokens[0][0] == "info.tokens.display.2"
+    assert bars.rows[0].pct.gptanim_numbers == [("blocks.1.attn.hook_pattern[0,2,1]", "percent")]
