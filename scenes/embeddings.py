@@ -439,7 +439,11 @@ class EmbeddingMatrix(TraceScene):
         self.play(Indicate(chip, color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in self.bits), lag_ratio=0.06), FadeIn(name),
-                  run_time=said_by(self, 2, 1.2))  # fmt: skip
+                  run_time=0.6 * said_by(self, 2, 1.2))  # fmt: skip
+        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
+                                         buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
+        self.play(Create(self.link), run_time=said_by(self, 2, 0.8))  # its 1 stands under the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
@@ -468,7 +472,7 @@ class EmbeddingMatrix(TraceScene):
             f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
             f"the looked-up column, the same {d} numbers.",
         )
-        self.play(FadeOut(self.one_hot_name), *(b.animate.move_to(c.get_center()).set_opacity(0) for b, c in
+        self.play(FadeOut(self.one_hot_name), dim(self.link), *(b.animate.move_to(c.get_center()).set_opacity(0) for b, c in
                   zip(self.bits, self.matrix[1:])), run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]

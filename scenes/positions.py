@@ -41,7 +41,7 @@ from scenes.components import (
     token_text,
     with_symbols,
 )
-from scenes.pacing import cue, said_by
+from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, pct, spoken_token
 from scenes.unembedding import vocab_path
 
@@ -176,6 +176,11 @@ class LastPosition(TraceScene):
         )
         self.play(FadeOut(self.first_p), *([LaggedStart(*moves, lag_ratio=0.08)] if moves else []),
                   run_time=said_by(self, 0, 2.0))  # fmt: skip
+        pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
+        if n > 1:  # a lesson at every position: the eye goes along the pairs, guess and truth
+            cue(self, 1)
+            self.lesson = travel(self, pairs, said_by(self, 1, 1.0), buff=0.08)
+            self.play(dim(self.lesson), run_time=0.3)
         cue(self, 2)
         self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, 2, 1.0))
         self.hits = hits
