@@ -390,7 +390,11 @@ class EmbeddingMatrix(TraceScene):
         with self.narrate(
             "Each token now becomes a vector, read from the embedding matrix. It has one column for every token "
             f"in the vocabulary, {big(t.meta['vocab_size'])} in all. Each column holds {t.meta['d_model']} numbers. "
-            "Here are the columns of this prompt's tokens, in the order of their ids.",
+            + (
+                f"Here are the columns of this prompt's first {len(self.drawn)} tokens, in the order of their ids."
+                if len(self.drawn) < len(t.token_ids)
+                else "Here are the columns of this prompt's tokens, in the order of their ids."
+            ),
             title="Embedding matrix",
             caption="The embedding matrix holds one column of learned numbers for every token.",
         ) as n:
@@ -453,8 +457,8 @@ class EmbeddingMatrix(TraceScene):
         token_id = t.token_ids[0]
         kept = self.columns[token_id]
         d = t.meta["d_model"]
-        product = VectorColumn(t.stored("one_hot.product")[0], shown=self.ROWS, size=NUMBER, dim_path=None)
-        lookup = VectorColumn(t.stored("hook_embed")[0], shown=self.ROWS, size=NUMBER, dim_path=None)
+        product = self.vector(t.stored("one_hot.product")[0])
+        lookup = self.vector(t.stored("hook_embed")[0])
         equals = label("=", size=HEADING)
         pair = VGroup(product, equals, lookup).arrange(RIGHT, buff=0.5)
         names = VGroup(with_symbols("one-hot × $W_E$", size=LABEL).next_to(product, LEFT, buff=0.35),
@@ -489,6 +493,13 @@ class EmbeddingMatrix(TraceScene):
         self.answer = VGroup(pair, names, same)
         self.others = others
 
+    def vector(self, part) -> VectorColumn:
+        """A token's vector (a part of the Trace read by name), its entries in the colours of its column in W_E."""
+        vector = VectorColumn(part, shown=self.ROWS, size=NUMBER, dim_path=None)
+        for e, value in zip(vector.entries, part.value):
+            e.set_color(style.weight_color(float(value), self.scale))
+        return vector
+
     def bottom_row(self) -> tuple[dict, dict, VGroup]:
         """Under the matrix, each drawn token of the prompt as a chip, its vector's place above it, "…" after."""
         t = self.trace
@@ -499,9 +510,7 @@ class EmbeddingMatrix(TraceScene):
         vectors, chips, rest = {}, {}, VGroup()
         for k, p in enumerate(self.drawn):
             x = left + pitch * (k + 0.5)
-            vector = VectorColumn(t.stored("hook_embed")[p], shown=self.ROWS, size=NUMBER, dim_path=None)
-            for e, value in zip(vector.entries, t["hook_embed"][p]):  # the colours of its column in the matrix
-                e.set_color(style.weight_color(float(value), self.scale))
+            vector = self.vector(t.stored("hook_embed")[p])
             vectors[p] = vector.move_to([x, top - vector.height / 2, 0])
             chip = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=LABEL, limit=8)
             for limit in (6, 4):
