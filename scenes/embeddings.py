@@ -440,14 +440,17 @@ class EmbeddingMatrix(TraceScene):
             f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
             "that place.",
         )
-        self.play(Indicate(chip, color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
-        cue(self, 2)
+        cue(self, 2)  # the token and its id, as they are named
+        self.play(
+            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
+        )
+        cue(self, 3)
         self.play(LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in self.bits), lag_ratio=0.06), FadeIn(name),
-                  run_time=0.6 * said_by(self, 2, 1.2))  # fmt: skip
+                  run_time=0.6 * said_by(self, 3, 1.2))  # fmt: skip
         hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
         self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
                                          buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
-        self.play(Create(self.link), run_time=said_by(self, 2, 0.8))  # its 1 stands under the token's own column
+        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):

@@ -112,6 +112,9 @@ class LastPosition(TraceScene):
         cue(self, 1)
         self.play(LaggedStart(*(TransformFromCopy(b.box, v) for b, v in zip(self.boxes, self.vectors)),
                               lag_ratio=0.12), run_time=said_by(self, 1, 1.6))  # fmt: skip
+        if n > 1:  # the eye counts them
+            cue(self, 2)
+            self.play(dim(travel(self, self.vectors, said_by(self, 2, 1.0), buff=0.08)), run_time=0.3)
 
     # Each final vector through the unembedding and softmax: a top guess rises from each column.
     def predict_everywhere(self):
