@@ -7,6 +7,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    ArcBetweenPoints,
     Arrow,
     Create,
     DashedVMobject,
@@ -243,7 +244,10 @@ class LastPosition(TraceScene):
                                     corner_radius=0.08)  # fmt: skip
         self.play(FadeOut(self.guesses[-1]), FadeOut(self.arrows[-1]), FadeOut(self.vectors[:-1]),
                   self.mark.animate.become(mark), run_time=0.6)  # fmt: skip
-        self.play(TransformFromCopy(self.vectors[-1], flying), run_time=max(0.8, said_by(self, 0, 1.2) * 0.3))
+        path = ArcBetweenPoints(mark.get_top() + 0.05 * UP, flying.get_bottom() + 0.1 * DOWN, angle=-0.5)
+        trail = DashedVMobject(path.set_stroke(style.MUTED, 2), num_dashes=40)  # where the copy came from
+        self.play(TransformFromCopy(self.vectors[-1], flying), Create(trail),
+                  run_time=max(0.8, said_by(self, 0, 1.2) * 0.3))  # fmt: skip
         self.play(GrowArrow(arrow), FadeIn(how), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in bars.rows), lag_ratio=0.15),
                   *(FadeIn(r.name) for r in bars.rows), *(FadeIn(r.pct) for r in bars.rows), FadeIn(bars.dots),
