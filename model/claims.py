@@ -440,6 +440,15 @@ def position_count(tokens: list, positions: list) -> str:
     return f"{counts}: no extra position" if m == n else counts
 
 
+@rule("one-hot × W_E (a real product over the whole vocabulary) against the embedding's lookup: the same when no "
+      "entry of any prompt token differs")  # fmt: skip
+def one_hot_product(differences: list, d_model: int) -> str:
+    worst, n = max(differences), len(differences)
+    if worst == 0:
+        return f"the same {d_model} numbers, for all {n} tokens" if n > 1 else f"the same {d_model} numbers"
+    return f"at most {worst:.1e} apart from the lookup"
+
+
 @rule("the tally's sum against the model's own parameter count")
 def tally_total(total: int, actual: int) -> str:
     if total == actual:
@@ -698,6 +707,7 @@ def build(trace: Trace) -> list[Statement]:
         out.append(make(trace, "positions.hits", "top_guess_hits", {"ranks": ranks}))
         out.append(make(trace, "positions.count", "position_count",
                         {"tokens": "info.tokens.ids", "positions": "positions.top_ids"}))  # fmt: skip
+    out += one_hot_statements(trace)
     preference = next(s for s in out if s.key == "model.preference")
     uniform = preference.evidence["entropy"] >= NEAR_UNIFORM * preference.evidence["uniform_entropy"]
     for c, run in enumerate(info["comparisons"]):
@@ -709,6 +719,14 @@ def build(trace: Trace) -> list[Statement]:
     if "chat" in info:  # a Trace saved before the chat has none
         out += chat_statements(trace, bool(uniform))
     return out
+
+
+def one_hot_statements(trace: Trace) -> list[Statement]:
+    """Whether one-hot × W_E is the embedding's lookup, for every prompt token (model/one_hot.py)."""
+    if "one_hot.max_difference" not in trace.arrays:  # (a Trace saved before it lacks the product)
+        return []
+    differences = [f"one_hot.max_difference[{p}]" for p in range(len(trace.token_ids))]
+    return [make(trace, "one_hot.same", "one_hot_product", {"differences": differences, "d_model": "meta.d_model"})]
 
 
 def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:

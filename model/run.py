@@ -22,6 +22,7 @@ from model import chat, geometry, gpt2_forward, learning, summaries, tally
 from model.errors import GptanimError
 from model.families import part
 from model.loading import LoadedModel, load
+from model.one_hot import one_hot_lookup
 from model.sampling import next_token_distribution, rank_of, sample, softmax, top_entries, top_ids
 from model.settings import TraceSettings, cache_root, code_hash
 from model.summaries import TOP_K_SHOWN, token_display
@@ -124,6 +125,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
     W_E = part(loaded.model, fam.embed).weight.detach().numpy()
     slice_ids = summaries.embedding_slice_ids(ids, W_E.shape[0])
     arrays["weights.W_E_slice"] = W_E[slice_ids].copy()
+    arrays.update(one_hot_lookup(part(loaded.model, fam.embed), ids))  # EmbeddingMatrix: one-hot × W_E = lookup
     arrays.update(first_layer_query_weights(loaded))
     arrays.update(summaries.query_matvec(arrays))
     unembed_ids = summaries.unembed_ids(logits)

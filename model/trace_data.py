@@ -33,6 +33,8 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)
+    one_hot.product                  [pos, d_model]  one-hot(token id) × the whole W_E, a real matrix product
+    one_hot.max_difference           [pos]  largest |one_hot.product − hook_embed| of each position (0: the same)
 
 `info` holds the JSON values; among them (a Trace saved before a field was added lacks it). Two of them are
 sections (SECTIONS): each is computed only when a scene that shows it is rendered (or `gptanim trace --all`), and

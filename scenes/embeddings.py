@@ -13,7 +13,6 @@ from manim import (
     UP,
     Arc,
     Arrow,
-    BackgroundRectangle,
     Create,
     DashedLine,
     Dot,
@@ -26,6 +25,8 @@ from manim import (
     MathTex,
     Rectangle,
     ReplacementTransform,
+    Restore,
+    Square,
     SurroundingRectangle,
     Text,
     Transform,
@@ -41,9 +42,13 @@ from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    HEADING,
+    LABEL,
+    NUMBER,
+    SMALLEST,
+    TOKEN,
     TokenBox,
     VectorColumn,
-    WeightMatrix,
     claim,
     flow,
     label,
@@ -51,8 +56,10 @@ from scenes.components import (
     sentence,
     statement,
     token_text,
+    with_symbols,
 )
-from scenes.pacing import cue, paced, said_by, travel
+from scenes.components import _bracket as bracket
+from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
 
 
@@ -259,172 +266,304 @@ class Tokenization(TraceScene):
 
 
 class EmbeddingMatrix(TraceScene):
-    """W_E as a real slice, one column per token; a one-hot vector times W_E picks a column; each prompt
-    token's column leaves the matrix and becomes that token's vector."""
+    """W_E drawn large with ellipses, its real size beside it, the columns of the prompt's tokens in the order of
+    their ids. A one-hot vector times W_E keeps exactly one column (the model's own product, against its lookup);
+    then every token of the prompt picks its column by id, and the column leaves W_E as that token's vector."""
 
     TITLE = "The embedding matrix"
     PART = "Tokens become vectors"
-    SUMMARY = "W_E as a real slice; each prompt token picks its column."
-    RENDER_SECONDS = 8
+    SUMMARY = "W_E with its real size; a one-hot times W_E is the lookup; each prompt token picks its column."
+    RENDER_SECONDS = 9
 
-    COLS, ROWS = 7, 7
-    MAX_LOOKUPS = 5  # prompt tokens whose column flies out (those among the first COLS columns)
+    ROWS = 4  # entries of each column drawn (of d_model)
+    MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
+    MATRIX_RIGHT = 6.8  # the matrix's right edge; W_E's symbol stands left of it
+    ROW_STEP, COLUMN_GAP = 0.4, 0.16  # between the matrix's rows, between its columns
+    LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
+    CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
 
     def construct(self):
+        self.lay_out()
         self.show_matrix()
         self.one_hot()
+        self.times_matrix()
         self.pick_columns()
+        self.learned()
+
+    def lay_out(self):
+        """The first tokens that fit (their distinct ids in id order, ⋯ between ids far apart) and the matrix."""
+        t = self.trace
+        for k in range(min(len(t.token_ids), self.MAX_TOKENS), 0, -1):
+            self.drawn = list(range(k))
+            self.ids = sorted(set(t.token_ids[:k]))
+            self.build_matrix()
+            if self.matrix.width <= self.MATRIX_RIGHT + config.frame_width / 2 - self.LEFT_ROOM:
+                break
+        self.matrix.shift((self.MATRIX_RIGHT - self.matrix.get_right()[0]) * RIGHT)
+        self.header = self.column_heads()
+        top = config.frame_height / 2 - 0.3
+        VGroup(self.matrix, self.header).shift((top - self.header.get_top()[1]) * UP)
+
+    def build_matrix(self) -> None:
+        """One column of ROWS entries per id, a ⋯ column where other ids lie between, ⋮ under every column."""
+        t = self.trace
+        W, slice_ids, vocab = t.stored("weights.W_E_slice"), t.info["embedding_slice_ids"], t.meta["vocab_size"]
+        slots, before = [], -1
+        for i in self.ids:
+            if i - before > 1:
+                slots.append(None)
+            slots.append(i)
+            before = i
+        if before < vocab - 1:
+            slots.append(None)
+        self.scale = scale = float(np.max(np.abs([W.value[slice_ids.index(i), : self.ROWS] for i in self.ids]))) or 1.0
+        self.columns, self.gaps, x = {}, VGroup(), 0.0
+        self.matrix = VGroup()
+        for slot in slots:
+            if slot is None:
+                column = VGroup(*(label("⋯", size=NUMBER, color=style.MUTED) for _ in range(self.ROWS)))
+            else:
+                s = slice_ids.index(slot)
+                column = VGroup(*(number(W[s, r], size=NUMBER, color=style.weight_color(float(W.value[s, r]), scale))
+                                  for r in range(self.ROWS)))  # fmt: skip
+                column.add(label("⋮", size=NUMBER, color=style.MUTED))
+            width = max(entry.width for entry in column)
+            for r, entry in enumerate(column):
+                entry.move_to([x + width / 2, -r * self.ROW_STEP, 0])
+            x += width + self.COLUMN_GAP
+            (self.gaps.add(column) if slot is None else self.columns.__setitem__(slot, column))
+            self.matrix.add(column)
+        h = self.matrix.height + 0.25
+        self.brackets = VGroup(bracket(h, LEFT).next_to(self.matrix, LEFT, buff=0.12),
+                               bracket(h, RIGHT).next_to(self.matrix, RIGHT, buff=0.12))  # fmt: skip
+        self.matrix = VGroup(self.brackets, *self.matrix)
+
+    def column_heads(self) -> VGroup:
+        """Above each id's column its id, and above that its token as a chip (two heights when chips would meet)."""
+        t = self.trace
+        first = {i: t.token_ids.index(i) for i in self.ids}  # the hue of the token's first place in the prompt
+        self.ids_shown, self.chips, placed = {}, {}, []
+        top = self.matrix.get_top()[1]
+        for i in self.ids:
+            column = self.columns[i]
+            tid = number(t.fields.info.embedding_slice_ids[t.info["embedding_slice_ids"].index(i)], fmt="int",
+                         size=SMALLEST + 2, color=style.MUTED)  # fmt: skip
+            self.ids_shown[i] = tid.move_to([column.get_x(), top + 0.3, 0])
+            chip = TokenBox(t.info["vocab_display"][str(i)], f"info.vocab_display.{i}", style.token_hue(first[i]),
+                            size=SMALLEST + 2, limit=7)  # fmt: skip
+            level = 0
+            while any(lv == level and chip.width / 2 + w / 2 + 0.1 > abs(column.get_x() - x) for x, w, lv in placed):
+                level += 1
+            placed.append((column.get_x(), chip.width, level))
+            self.chips[i] = chip.move_to([column.get_x(), top + 0.8 + 0.6 * level, 0])
+        return VGroup(*self.ids_shown.values(), *self.chips.values())
 
     def show_matrix(self):
         t = self.trace
-        ids = t.info["embedding_slice_ids"][: self.COLS]
-        W = t.stored("weights.W_E_slice")  # (tokens, d_model), shown turned: vocabulary across, dimensions down
-        self.ids = ids
-        self.matrix = WeightMatrix(W.value[: self.COLS].T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
-        self.matrix.move_to([-3.2, -0.55, 0])
-        self.heads = VGroup(
-            *(
-                token_text(t.fields.info.vocab_display[str(i)], size=18, color=style.token_hue(c), limit=8)
-                .rotate(np.pi / 4)
-                .next_to(self.matrix.grid[0][c], UP, buff=0.62)
-                .align_to(self.matrix.grid[0][c], LEFT)
-                for c, i in enumerate(ids)
-            )
+        symbol = MathTex("W_E", font_size=64).move_to([(self.matrix.get_left()[0] - config.frame_width / 2) / 2,
+                                                        self.matrix.get_y() + 0.5, 0])  # fmt: skip
+        shape = VGroup(
+            sentence("{d} ×", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
+            sentence("{v}", size=LABEL, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma")),
         )
-        top = min(h.get_bottom()[1] for h in self.heads)
-        for h in self.heads:
-            h.align_to([0, top, 0], DOWN)
-        title = VGroup(MathTex("W_E", font_size=34), label(": the embedding matrix", size=26))
-        title.arrange(RIGHT, buff=0.08, aligned_edge=DOWN).to_edge(UP, buff=0.25).to_edge(LEFT, buff=0.6)
-        size = sentence(
-            "{d} rows × {v} columns, one per token",
-            size=18,
-            color=style.MUTED,
-            d=(t.fields.meta.d_model, "int"),
-            v=(t.fields.meta.vocab_size, "comma"),
-        ).next_to(self.matrix, DOWN, buff=0.2)
-        self.beat(
-            "Embedding matrix",
-            "The embedding matrix holds one column of learned numbers for every token.",
-            say="Next, each token is looked up in the embedding matrix. It has one column for each of the "
-            f"{big(t.meta['vocab_size'])} tokens. Each column holds {t.meta['d_model']} numbers. "
-            "Here is a small slice.",
-        )
-        self.play(FadeIn(title), FadeIn(self.matrix), FadeIn(self.heads))
-        # The eye goes along the columns, one per token, then down one column, as the narrator says them.
-        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
-        mark = travel(self, self.heads, part, buff=0.05)
-        self.play(mark.animate.become(SurroundingRectangle(self.column_cells(len(self.heads) - 1), buff=0.06,
-                                                           color=style.NEXT_SLOT)), run_time=part)  # fmt: skip
-        self.play(FadeIn(size, shift=0.1 * UP), run_time=part)
-        self.title, self.size_note, self.mark = title, size, mark
-
-    def column_cells(self, col: int) -> VGroup:
-        return VGroup(*(row[col] for row in self.matrix.grid[: self.ROWS]))
+        shape.arrange(DOWN, buff=0.12).next_to(symbol, DOWN, buff=0.3)  # fmt: skip
+        across = sentence("{v} columns, one per token", size=LABEL, color=style.TEXT,
+                          v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
+        down = sentence("{d} numbers in each", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
+        notes = VGroup(across, down).arrange(RIGHT, buff=0.6).next_to(self.matrix, DOWN, buff=0.5)
+        notes.set_x(self.matrix.get_x())
+        lift = 1.2  # the matrix starts mid-frame, and rises to make room for its columns' tokens
+        VGroup(symbol, shape, self.matrix).shift(lift * DOWN)
+        notes.shift(lift * DOWN)
+        with self.narrate(
+            "Each token now becomes a vector, read from the embedding matrix. It has one column for every token "
+            f"in the vocabulary, {big(t.meta['vocab_size'])} in all. Each column holds {t.meta['d_model']} numbers. "
+            + (
+                f"Here are the columns of this prompt's first {len(self.drawn)} tokens, in the order of their ids."
+                if len(self.drawn) < len(t.token_ids)
+                else "Here are the columns of this prompt's tokens, in the order of their ids."
+            ),
+            title="Embedding matrix",
+            caption="The embedding matrix holds one column of learned numbers for every token.",
+        ) as n:
+            self.play(FadeIn(symbol), FadeIn(self.brackets))  # (the opening picture: at once)
+            self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.matrix[1:]), lag_ratio=0.08),
+                      run_time=n.left(0, 1.5))  # fmt: skip
+            n.wait_for(1)
+            self.play(Write(across), LaggedStart(*(Indicate(c, color=style.NEXT_SLOT, scale_factor=1.05) for c in
+                      self.matrix[1:]), lag_ratio=0.05), run_time=n.left(1, 1.2))  # fmt: skip
+            n.wait_for(2)
+            column = self.columns[self.ids[0]]
+            mark = SurroundingRectangle(column, buff=0.08, color=style.NEXT_SLOT)
+            self.play(Create(mark), Write(down), run_time=n.left(2, 1.0))
+            n.wait_for(3)
+            shape.shift(lift * UP)
+            self.play(dim(mark), run_time=0.3)
+            self.play(VGroup(symbol, self.matrix).animate.shift(lift * UP),
+                      ReplacementTransform(VGroup(across, down), shape), run_time=1.0)  # fmt: skip
+            self.play(LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in self.header), lag_ratio=0.1),
+                      run_time=n.left(3, 1.5))  # fmt: skip
+        self.symbol, self.shape = symbol, shape
 
     def one_hot(self):
-        """The first token as a one-hot vector (1 at its id): laid over the columns, times W_E, it keeps one."""
+        """The first token as a one-hot vector laid under the columns: 1 under its id's column, 0 under the rest."""
         t = self.trace
-        tokens, vocab_size = t.fields.info.tokens, t.fields.meta.vocab_size
         token_id = t.token_ids[0]
-        col = self.ids.index(token_id)
-        bits = VGroup(*(label("1" if i == token_id else "0", size=18, color=style.KEY if i == token_id else style.MUTED)
-                        for i in self.ids))  # fmt: skip
-        vec = VGroup(*bits, label("⋮", size=18, color=style.MUTED)).arrange(DOWN, buff=0.12)
-        vec.move_to([1.3, self.matrix.get_y(), 0])
-        name = VGroup(
-            sentence("one-hot “{tok}”:", size=18, tok=(tokens.display[0], "text")),
-            sentence("1 at id {id},", size=18, id=(tokens.ids[0], "int")),
-            sentence("0 at the other {rest}", size=18, rest=(vocab_size, "comma_less1")),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        self.fit_width(name, 4.0).next_to(vec, RIGHT, buff=1.2).align_to(vec, UP)
-        ids = VGroup(
-            *(
-                number(t.fields.info.embedding_slice_ids[c], fmt="int", size=17, color=style.MUTED).next_to(
-                    bits[c], RIGHT, buff=0.3
-                )
-                for c in range(len(self.ids))
-            )
-        )
-        self.play(FadeOut(self.mark), run_time=0.4)
+        y = self.matrix.get_bottom()[1] - 0.45
+        self.bits = VGroup()
+        for column in self.matrix[1:]:
+            hot = column is self.columns[token_id]
+            self.bits.add(label("1" if hot else "0", size=LABEL, color=style.NEXT_SLOT if hot else style.MUTED)
+                          .move_to([column.get_x(), y, 0]))  # fmt: skip
+        chip = self.chips[token_id]
+        name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL,
+                        tok=(t.fields.info.tokens.display[0], "text"), id=(t.fields.info.tokens.ids[0], "int"),
+                        rest=(t.fields.meta.vocab_size, "comma_less1"))  # fmt: skip
+        self.fit_width(name).next_to(self.bits, DOWN, buff=0.45).set_x(0)
         self.beat(
             "One-hot",
-            "Is there a one-hot step first? Yes: a vector of {v} zeros with a 1 at the token's id.",
-            v=(vocab_size, "comma"),
+            "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
+            v=(t.fields.meta.vocab_size, "comma"),
             say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
-            f"is token {token_id:,}. Picture a long column of zeros, with a single 1 at that place.",
+            f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
+            "that place.",
         )
-        self.play(FadeIn(name[0]), run_time=0.6)
-        self.play(LaggedStart(*(FadeIn(VGroup(b, i), shift=0.1 * LEFT) for b, i in zip(bits, ids)), lag_ratio=0.3),
-                  FadeIn(vec[-1]), FadeIn(name[1:]), run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
-        self.play(FadeOut(ids), FadeOut(vec[-1]), run_time=0.5)  # (the ids give way once the beat is said)
-        # Laid along the columns: each entry above the column of its id, then multiplied in.
-        targets = [self.matrix.grid[0][c].get_top() + 0.28 * UP for c in range(self.COLS)]
+        cue(self, 2)  # the token and its id, as they are named
+        self.play(
+            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
+        )
+        cue(self, 3)
+        self.play(LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in self.bits), lag_ratio=0.06), FadeIn(name),
+                  run_time=0.6 * said_by(self, 3, 1.2))  # fmt: skip
+        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
+                                         buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
+        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
+        self.one_hot_name = name
+
+    def times_matrix(self):
+        """Each column times its entry: the zeros wipe out all but one column, which leaves as the product; the
+        model's own product against its lookup."""
+        t = self.trace
+        token_id = t.token_ids[0]
+        kept = self.columns[token_id]
+        d = t.meta["d_model"]
+        product = self.vector(t.stored("one_hot.product")[0])
+        lookup = self.vector(t.stored("hook_embed")[0])
+        equals = label("=", size=HEADING)
+        pair = VGroup(product, equals, lookup).arrange(RIGHT, buff=0.5)
+        names = VGroup(with_symbols("one-hot × $W_E$", size=LABEL).next_to(product, LEFT, buff=0.35),
+                       sentence("the lookup of “{tok}”", size=LABEL, tok=(t.fields.info.tokens.display[0],
+                                "text")).next_to(lookup, RIGHT, buff=0.35))  # fmt: skip
+        same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)
+        same.move_to(self.one_hot_name)
+        shown = VGroup(pair, names)
+        self.fit_width(shown).next_to(same, DOWN, buff=0.3).set_x(0)
         self.beat(
             "Times the matrix",
-            "The matrix times the one-hot vector: every column times zero but one; the product is column {id}.",
-            id=(tokens.ids[0], "int"),
+            "The matrix times the one-hot vector keeps one column: column {id}, the token's vector.",
+            id=(t.fields.info.tokens.ids[0], "int"),
             say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
-            "but one, so the product is just the token's column. Real models skip the multiplication and read the "
-            "column directly.",
+            f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
+            f"the looked-up column, the same {d} numbers.",
         )
-        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
-        self.play(*(b.animate.move_to(p) for b, p in zip(bits, targets)), run_time=part)
-        shades = VGroup(
-            *(
-                BackgroundRectangle(self.column_cells(c), color=style.BACKGROUND, fill_opacity=0.8, buff=0.04)
-                for c in range(self.COLS)
-                if c != col
-            )
-        )
-        self.play(LaggedStart(*(FadeIn(shade) for shade in shades), lag_ratio=0.2), run_time=part)
-        kept = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
-        self.play(Create(kept), run_time=part)
-        self.play(FadeOut(bits), FadeOut(name), FadeOut(shades), FadeOut(kept), run_time=0.6)
+        self.play(FadeOut(self.one_hot_name), dim(self.link), *(b.animate.move_to(c.get_center()).set_opacity(0) for b, c in
+                  zip(self.bits, self.matrix[1:])), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        cue(self, 1)
+        others = [c for c in self.matrix[1:] if c is not kept]
+        for c in others:
+            c.save_state()
+        self.play(*(c.animate.fade(0.7) for c in others), run_time=said_by(self, 1, 0.8))
+        cue(self, 2)
+        self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
+                  run_time=said_by(self, 2, 1.2))  # fmt: skip
+        cue(self, 3)
+        self.play(FadeIn(equals), FadeIn(names[1]), TransformFromCopy(product.entries, lookup.entries),
+                  FadeIn(lookup.decor), run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
+        self.play(Write(same), run_time=max(0.5, said_by(self, 3)))
+        self.answer = VGroup(pair, names, same)
+        self.others = others
+
+    def vector(self, part) -> VectorColumn:
+        """A token's vector (a part of the Trace read by name), its entries in the colours of its column in W_E."""
+        vector = VectorColumn(part, shown=self.ROWS, size=NUMBER, dim_path=None)
+        for e, value in zip(vector.entries, part.value):
+            e.set_color(style.weight_color(float(value), self.scale))
+        return vector
+
+    def bottom_row(self) -> tuple[dict, dict, VGroup]:
+        """Under the matrix, each drawn token of the prompt as a chip, its vector's place above it, "…" after."""
+        t = self.trace
+        more = len(t.token_ids) > len(self.drawn)
+        pitch = min(1.7, (config.frame_width - 1.2) / (len(self.drawn) + more))
+        left = -pitch * (len(self.drawn) + more) / 2
+        top = self.matrix.get_bottom()[1] - 0.45
+        vectors, chips, rest = {}, {}, VGroup()
+        for k, p in enumerate(self.drawn):
+            x = left + pitch * (k + 0.5)
+            vector = self.vector(t.stored("hook_embed")[p])
+            vectors[p] = vector.move_to([x, top - vector.height / 2, 0])
+            chip = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=LABEL, limit=8)
+            for limit in (6, 4):
+                if chip.width <= pitch - 0.15:
+                    break
+                chip = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=LABEL,
+                                limit=limit)  # fmt: skip
+            chips[p] = self.fit_width(chip, pitch - 0.15).next_to(vector, DOWN, buff=0.3)
+        if more:
+            rest.add(label("…", size=TOKEN, color=style.MUTED).move_to([left + pitch * (len(self.drawn) + 0.5),
+                                                                        chips[0].get_y(), 0]))  # fmt: skip
+        return vectors, chips, rest
 
     def pick_columns(self):
+        """Real models read the column directly: each token picks its column by id, which leaves as its vector."""
         t = self.trace
-        positions = [p for p in range(len(t.token_ids)) if t.token_ids[p] in self.ids][: self.MAX_LOOKUPS]
-        vectors, marks, labels = VGroup(), VGroup(), VGroup()
-        x0 = 0.9
-        step = min(1.25, (6.6 - x0) / max(len(positions), 1))
-        for k, p in enumerate(positions):
-            col = self.ids.index(t.token_ids[p])
-            vector = VectorColumn(t.stored("hook_embed")[p], shown=self.ROWS, size=21)
-            vector.move_to([x0 + step * (k + 0.5), self.matrix.get_y() - 0.05, 0])
-            vector.align_to(self.matrix.grid[0][0], UP).shift(0.05 * UP)
-            name = token_text(t.fields.info.tokens.display[p], size=18, color=style.token_hue(col), limit=6)
-            self.fit_width(name, step - 0.1).next_to(vector, UP, buff=0.2)
-            mark = SurroundingRectangle(self.column_cells(col), buff=0.08, color=style.token_hue(col))
-            vectors.add(vector)
-            labels.add(name)
-            marks.add(mark)
+        vectors, chips, rest = self.bottom_row()
+        repeated = len(set(t.token_ids[: len(self.drawn)])) < len(self.drawn)
         self.beat(
             "Look up",
-            "Each token of the prompt picks its column: that column is the token's first vector.",
-            say="So each token of the prompt simply picks its column. "
-            f"{spoken_token(t.token_display[0], start=True)} goes first, and those numbers become its vector.",
+            "Each token of the prompt picks its column by its id: that column is the token's first vector.",
+            say="Real models skip that product, and read the column directly. Each token of the prompt picks its "
+            "column by its id, and the column becomes its vector."
+            + (" A token that comes twice picks the same column twice." if repeated else ""),
         )
-        each = paced(self.beats[-1]["audio"], 1.4, 0.9) / max(len(positions), 1)
+        self.play(FadeOut(self.answer), *(Restore(c) for c in self.others), run_time=said_by(self, 0, 1.0))
+        self.play(LaggedStart(*(FadeIn(chips[p], shift=0.3 * UP) for p in self.drawn), lag_ratio=0.1),
+                  FadeIn(rest), run_time=1.0)  # fmt: skip
+        each = max(0.5, said_by(self, -1, 1.0) / len(self.drawn))
         mark = None
-        for k, p in enumerate(positions):  # one mark travels from column to column
-            col = self.ids.index(t.token_ids[p])
+        for p in self.drawn:  # one mark travels from column to column, in the order of the prompt
+            i = t.token_ids[p]
+            target = SurroundingRectangle(VGroup(self.chips[i], self.columns[i]), buff=0.08, color=style.NEXT_SLOT)
+            light = SurroundingRectangle(chips[p], buff=0.06, color=style.NEXT_SLOT)
             if mark is None:
-                mark = marks[k]
-                self.play(Create(mark), FadeIn(labels[k]), run_time=0.3 * each)
+                mark = VGroup(target, light)
+                self.play(Create(mark), run_time=0.35 * each)
             else:
-                self.play(Transform(mark, marks[k]), FadeIn(labels[k]), run_time=0.3 * each)
-            self.play(TransformFromCopy(self.column_cells(col), vectors[k].entries), FadeIn(vectors[k].decor),
-                      run_time=0.7 * each)  # fmt: skip
+                self.play(Transform(mark, VGroup(target, light)), run_time=0.35 * each)
+            self.play(TransformFromCopy(self.columns[i][: self.ROWS], vectors[p].entries), FadeIn(vectors[p].decor),
+                      run_time=0.65 * each)  # fmt: skip
+        self.play(dim(mark), run_time=0.4)
+        self.vectors, self.bottom_chips = vectors, chips
+
+    def learned(self):
+        """The numbers were learned: read once, they give way to squares of their colour (the picture that stays)."""
         self.beat(
             "Learned",
-            "These numbers were learned in training; nobody chose them by hand.",
-            say="Nobody chose these numbers by hand. They started random, and training nudged them towards "
-            "whatever predicted text well.",
+            "Nobody chose these numbers: training learned them.",
+            say="Nobody chose these numbers by hand. They started random, and training nudged them until they "
+            "predicted text well.",
         )
-        if mark is not None:
-            self.play(FadeOut(mark), run_time=0.5)
-        self.wait(1.5)
+        t, W, ids = self.trace, self.trace.stored("weights.W_E_slice").value, self.trace.info["embedding_slice_ids"]
+        entries = [(e, W[ids.index(i), r]) for i in self.ids for r, e in enumerate(self.columns[i][: self.ROWS])]
+        entries += [(e, t["hook_embed"][p, r]) for p in self.drawn for r, e in enumerate(self.vectors[p].entries)]
+        cells = [Square(self.CELL, stroke_width=0).set_fill(style.weight_color(float(v), self.scale), opacity=1.0)
+                 .move_to(e) for e, v in entries]  # fmt: skip
+        entries = [e for e, _ in entries]
+        self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.cells = VGroup(*cells)
+        self.wait(1.0)
 
 
 class ContextEmbedding(TraceScene):

@@ -5,15 +5,19 @@ from __future__ import annotations
 from manim import (
     DOWN,
     LEFT,
+    RIGHT,
     UP,
+    ArcBetweenPoints,
     Arrow,
     Create,
+    DashedVMobject,
     FadeIn,
     FadeOut,
     GrowArrow,
     GrowFromEdge,
     LaggedStart,
-    ReplacementTransform,
+    Line,
+    RoundedRectangle,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
@@ -24,17 +28,21 @@ from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    LABEL,
+    NUMBER,
+    PUNCTUATION_GLYPH,
+    TOKEN,
     ProbabilityBars,
     TokenBox,
-    VectorColumn,
+    VectorStrip,
+    bare_mark,
     label,
     number,
-    sentence,
     statement,
     token_text,
     with_symbols,
 )
-from scenes.pacing import cue, dim, said_by
+from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, pct, spoken_token
 from scenes.unembedding import vocab_path
 
@@ -49,12 +57,11 @@ class LastPosition(TraceScene):
     RENDER_SECONDS = 10
 
     COLUMNS = 8  # positions drawn: the last ones
-    ENTRIES = 3  # entries of each final vector shown
-    LEFT_X = -4.75  # the row labels end here; the columns start to its right
-    # Heights of the rows: the prompt's next token and its probability, the top guess and its probability,
-    # the final vector, the token.
-    NEXT_Y, NEXT_P_Y, GUESS_Y, GUESS_P_Y, VECTOR_Y, TOKEN_Y = 2.3, 1.88, 1.05, 0.63, -1.05, -2.45
-    BARS, BAR_X = 6, -0.2  # the distribution's bars shown, and where they start
+    ENTRIES = 8  # entries of each final vector drawn as cells
+    BARS = 4  # the last position's likeliest next tokens drawn
+    # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
+    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
+    STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
 
     def construct(self):
         self.show_columns()
@@ -63,37 +70,34 @@ class LastPosition(TraceScene):
         self.last_position()
         self.to_the_distribution()
 
-    # The picture: one column per position, the token at the bottom, its final vector above.
+    def chip(self, p: int, width: float) -> TokenBox:
+        """Position p's token as a chip no wider than `width` (its text cut shorter rather than set smaller)."""
+        t = self.trace
+        for limit in (8, 6, 4):
+            box = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=TOKEN, limit=limit)
+            if box.width <= width:
+                break
+        return self.fit_width(box, width)
+
+    # The picture: the prompt's tokens as chips, each position's final vector above its token.
     def show_columns(self):
         t = self.trace
         n = len(t["positions.top_ids"])  # the positions of the forward pass: one final vector each
         self.positions = list(range(max(0, n - self.COLUMNS), n))
-        right = config.frame_width / 2 - 0.35
-        pitch = min(1.7, (right - self.LEFT_X - 0.2) / len(self.positions))
-        self.xs = [right - pitch * (len(self.positions) - k - 0.5) for k in range(len(self.positions))]
-        self.pitch = pitch
-        self.boxes = VGroup()
-        self.vectors = VGroup()
+        slots = len(self.positions) + 1 + (self.positions[0] > 0)  # a slot after the last (none there), "…" before
+        self.pitch = min(1.9, (config.frame_width - 0.8) / slots)
+        first = -self.pitch * slots / 2 + self.pitch * (0.5 + (self.positions[0] > 0))
+        self.xs = [first + self.pitch * k for k in range(len(self.positions) + 1)]
+        self.boxes, self.vectors = VGroup(), VGroup()
         for x, p in zip(self.xs, self.positions):
-            box = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=18, limit=7)
-            self.fit_width(box, pitch - 0.12)
-            self.boxes.add(box.move_to([x, self.TOKEN_Y, 0]))
-            vec = VectorColumn(t["ln_final.hook_normalized"][p], lambda i, p=p: f"ln_final.hook_normalized[{p},{i}]",
-                               shown=self.ENTRIES, size=17, dim_path=None)  # fmt: skip
-            self.vectors.add(vec.move_to([x, self.VECTOR_Y, 0]))
-        names = [("actual next", self.NEXT_Y), ("probability given", self.NEXT_P_Y),
-                 ("top guess", self.GUESS_Y), ("its probability", self.GUESS_P_Y),
-                 ("final vector", self.VECTOR_Y), ("token", self.TOKEN_Y)]  # fmt: skip
-        self.row_labels = VGroup()
-        for text, y in names:
-            name = label(text, size=17, color=style.MUTED)
-            self.fit_width(name, self.LEFT_X + config.frame_width / 2 - 0.45)
-            self.row_labels.add(name.move_to([self.LEFT_X - 0.15 - name.width / 2, y, 0]))
-        drawn = f"; the last {len(self.positions)} drawn" if len(self.positions) < n else ""
-        whole = "the final vectors of all {n} positions" if n > 1 else "the final vector of its {n} position"
-        self.heading = sentence(whole + drawn, size=24, static=bool(drawn),
-                                n=(t["positions.top_ids"], "positions.top_ids", "len"))  # fmt: skip
-        self.heading.to_corner(UP + LEFT, buff=0.35)
+            self.boxes.add(self.chip(p, self.pitch - 0.15).move_to([x, self.CHIP_Y, 0]))
+            strip = VectorStrip(t["ln_final.hook_normalized"][p], shown=self.ENTRIES, cell=0.28)
+            self.vectors.add(strip.move_to([x, self.VECTOR_Y, 0]))
+        self.before = VGroup()
+        if self.positions[0] > 0:  # a long prompt: its earlier tokens are left of the picture
+            self.before.add(
+                label("…", size=TOKEN, color=style.MUTED).move_to([self.xs[0] - self.pitch, self.CHIP_Y, 0])
+            )
         self.beat(
             "Every position",
             "After the last layer every position has a final vector, not only the last one.",
@@ -105,135 +109,150 @@ class LastPosition(TraceScene):
                 else "This prompt is a single token, so there is one."
             ),
         )
-        self.play(FadeIn(self.heading), FadeIn(self.boxes), FadeIn(self.row_labels[-1]))
+        self.play(FadeIn(self.boxes), FadeIn(self.before))
         cue(self, 1)
-        self.play(FadeIn(self.row_labels[-2]), LaggedStart(*(TransformFromCopy(b, v) for b, v in
-                  zip(self.boxes, self.vectors)), lag_ratio=0.12), run_time=said_by(self, 2, 1.6))  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(b.box, v) for b, v in zip(self.boxes, self.vectors)),
+                              lag_ratio=0.12), run_time=said_by(self, 1, 1.6))  # fmt: skip
+        if n > 1:  # the eye counts them
+            cue(self, 2)
+            self.play(dim(travel(self, self.vectors, said_by(self, 2, 1.0), buff=0.08)), run_time=0.3)
 
     # Each final vector through the unembedding and softmax: a top guess rises from each column.
     def predict_everywhere(self):
         t = self.trace
-        top, prob = t["positions.top_ids"], t["positions.top_probs"]
+        top = t["positions.top_ids"]
         self.arrows, self.guesses = VGroup(), VGroup()
         for x, p, vec in zip(self.xs, self.positions, self.vectors):
             i = int(top[p])
-            name = token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=18, color=style.NEXT_SLOT, limit=7)
-            self.fit_width(name, self.pitch - 0.1)
-            share = number(float(prob[p]), f"positions.top_probs[{p}]", "percent", size=17)
-            self.guesses.add(VGroup(name.move_to([x, self.GUESS_Y, 0]), share.move_to([x, self.GUESS_P_Y, 0])))
-            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_P_Y - 0.25, 0], buff=0,
-                                  stroke_width=2, color=style.MUTED, max_tip_length_to_length_ratio=0.3))  # fmt: skip
-        how = with_symbols("× $W_U$, softmax", size=17, color=style.MUTED)
-        how.move_to([self.LEFT_X - 0.15 - how.width / 2, self.arrows[0].get_y(), 0])
+            display = t.info["vocab_display"][str(i)]
+            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(display) else 1)  # a full stop seen
+            name = token_text(display, vocab_path(i), size=size, color=style.NEXT_SLOT, limit=7)
+            self.guesses.add(self.fit_width(name, self.pitch - 0.15).move_to([x, self.GUESS_Y, 0]))
+            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y - 0.3, 0], buff=0,
+                                  stroke_width=3, color=style.MUTED, max_tip_length_to_length_ratio=0.25))  # fmt: skip
         first, p0 = self.positions[0], int(top[self.positions[0]])
         self.beat(
             "Each predicts",
             "The same unembedding and softmax turn each final vector into a guess at the token after it.",
             say="Each one goes through the same unembedding and softmax, and guesses the token after it. "
             f"After {spoken_token(t.token_display[first])}, the top guess is "
-            f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {pct(prob[first])}.",
+            f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {pct(t['positions.top_probs'][first])}.",
         )
-        self.play(FadeIn(how), LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), run_time=1.2)
-        self.play(FadeIn(self.row_labels[2:4]), LaggedStart(*(TransformFromCopy(v.entries, g) for v, g in
-                  zip(self.vectors, self.guesses)), lag_ratio=0.12), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), run_time=1.0)
+        self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
-        self.first_mark = SurroundingRectangle(VGroup(self.boxes[0], self.guesses[0]), buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(self.first_mark), run_time=0.8)
+        self.first_p = number(t["positions.top_probs"][first], f"positions.top_probs[{first}]", "percent", size=NUMBER,
+                              color=style.NEXT_SLOT).next_to(self.guesses[0], DOWN, buff=0.08)  # fmt: skip
+        self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
     # Training knows the text: each position is scored against the token that really follows it.
     def score_in_training(self):
         t = self.trace
         n = len(t.token_ids)
-        given = t["positions.next_probs"]
-        self.nexts, moves = VGroup(), []
+        self.truths, moves, hits = VGroup(), [], VGroup()
         for k, (x, p) in enumerate(zip(self.xs, self.positions)):
-            if p + 1 < n:
-                name = token_text(t.token_display[p + 1], f"info.tokens.display.{p + 1}", size=18,
-                                  color=style.token_hue(p + 1), limit=7)  # fmt: skip
-                self.fit_width(name, self.pitch - 0.1)
-                share = number(float(given[p]), f"positions.next_probs[{p}]", "percent", size=17)
-                cell = VGroup(name.move_to([x, self.NEXT_Y, 0]), share.move_to([x, self.NEXT_P_Y, 0]))
-                moves.append(TransformFromCopy(self.boxes[k + 1].text, name))
-                moves.append(FadeIn(share, shift=0.2 * UP))
-            else:  # the last position: the prompt has no token after it
-                cell = VGroup(label("?", size=24, color=style.NEXT_SLOT).move_to([x, (self.NEXT_Y + self.NEXT_P_Y) / 2,
-                                                                                  0]))  # fmt: skip
-            self.nexts.add(cell)
-        hits = statements(t)["positions.hits"]
-        self.verdict = statement(hits, size=18, color=style.MUTED)
-        self.fit_width(self.verdict).next_to(self.heading, DOWN, buff=0.15).align_to(self.heading, LEFT)
+            if p + 1 >= n:
+                continue  # the last position: nothing in the prompt follows it
+            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(t.token_display[p + 1]) else 1)
+            name = token_text(t.token_display[p + 1], f"info.tokens.display.{p + 1}", size=size,
+                              color=style.token_hue(p + 1), limit=7)  # fmt: skip
+            self.fit_width(name, self.pitch - 0.15).move_to([x, self.TRUTH_Y, 0])
+            share = number(t["positions.next_probs"][p], f"positions.next_probs[{p}]", "percent", size=NUMBER,
+                           color=style.MUTED).move_to([x, self.TRUTH_P_Y, 0])  # fmt: skip
+            self.truths.add(VGroup(name, share))
+            moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
+            if t["positions.next_ranks"][p] == 1:  # guessed: the guess is the token that follows
+                hits.add(SurroundingRectangle(VGroup(name, self.guesses[k]), buff=0.08, color=style.NEXT_SLOT))
+        found = statements(t)["positions.hits"]
+        self.verdict = statement(found, size=LABEL, color=style.TEXT)
+        self.fit_width(self.verdict).move_to([0, self.STATEMENT_Y, 0])
         self.beat(
             "Scored at once",
             "In training the text is known: every position is scored on the token that really follows it.",
             say="In training the text is known, so every position is scored at once on the token that really "
             "follows it. "
             + (
-                f"One passage gives a lesson at every position. Here, {hits.text}."
+                f"One passage gives a lesson at every position. Here, {found.text}."
                 if n > 1
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
-        self.play(FadeIn(self.row_labels[:2]), dim(self.first_mark), *([LaggedStart(*moves, lag_ratio=0.1)] if moves else []),
-                  run_time=said_by(self, 0, 2.2))  # fmt: skip
+        self.play(FadeOut(self.first_p), *([LaggedStart(*moves, lag_ratio=0.08)] if moves else []),
+                  run_time=said_by(self, 0, 2.0))  # fmt: skip
+        pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
+        if n > 1:  # a lesson at every position: the eye goes along the pairs, guess and truth
+            cue(self, 1)
+            self.lesson = travel(self, pairs, said_by(self, 1, 1.0), buff=0.08)
+            self.play(dim(self.lesson), run_time=0.3)
         cue(self, 2)
-        self.play(FadeIn(self.verdict), FadeIn(self.nexts[-1]))
+        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, 2, 1.0))
+        self.hits = hits
 
-    # Generating, only the last position's guess is new: it is the one sampled from.
+    # Generating, only the last position's guess is new: it is read there, and there is no extra position.
     def last_position(self):
         t = self.trace
-        last = self.positions[-1]
-        column = VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1], self.nexts[-1])
-        self.mark = SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT, corner_radius=0.08)
-        found = statements(t)["positions.count"]
-        count = statement(found, size=18, color=style.NEXT_SLOT)
-        self.fit_width(count).next_to(self.heading, DOWN, buff=0.15).align_to(self.heading, LEFT)
-        top = int(t["positions.top_ids"][last])
+        n = len(t.token_ids)
+        last_x = self.xs[len(self.positions) - 1]
+        self.mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1]), buff=0.12,
+                                         color=style.NEXT_SLOT, corner_radius=0.08)  # fmt: skip
+        ghost = RoundedRectangle(corner_radius=0.06, width=self.boxes[-1].width, height=self.boxes[-1].height)
+        ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 2), num_dashes=18).move_to([self.xs[-1], self.CHIP_Y, 0])
+        corners = [ghost.get_corner(UP + LEFT), ghost.get_corner(DOWN + RIGHT), ghost.get_corner(DOWN + LEFT),
+                   ghost.get_corner(UP + RIGHT)]  # fmt: skip
+        cross = VGroup(Line(*corners[:2]), Line(*corners[2:])).set_stroke(style.MUTED, 3)
+        count = statement(statements(t)["positions.count"], size=LABEL, color=style.NEXT_SLOT)
+        self.fit_width(count).move_to([0, self.STATEMENT_Y, 0])
+        top = int(t["positions.top_ids"][-1])
         self.beat(
             "The last position",
             "The next token is read from the last position: there is no extra position for it.",
-            say="So where does the next token come from? From the last position, and there is no extra one. Its "
-            f"guess, {spoken_token(t.info['vocab_display'][str(top)])}, heads the distribution we draw from.",
+            say="So where does the next token come from? "
+            + (f"There is no extra position after the {n} tokens. " if n > 1 else "There is no extra position. ")
+            + f"It is read from the last one, whose guess is {spoken_token(t.info['vocab_display'][str(top)])}.",
         )
-        self.play(Create(self.mark), run_time=said_by(self, 0, 1.0))
+        rest = VGroup(*self.truths, *self.hits, *self.guesses[:-1], *self.arrows[:-1], self.verdict)
+        self.play(FadeOut(rest), *(v.animate.fade(0.7) for v in self.vectors[:-1]), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(ReplacementTransform(self.verdict, count), run_time=1.2)
-        cue(self, 2)  # its guess: the mark closes in on it
-        self.play(self.mark.animate.become(SurroundingRectangle(self.guesses[-1], buff=0.08, color=style.NEXT_SLOT)),
-                  run_time=max(1.0, 0.5 * said_by(self, 2)))  # fmt: skip
-        self.count = count
+        self.play(Create(ghost), run_time=0.6)
+        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 1) - 0.6))
+        cue(self, 2)
+        self.play(Create(self.mark), run_time=said_by(self, 2, 1.0))
+        self.count, self.ghost, self.last_x = count, VGroup(ghost, cross), last_x
 
-    # The last column's guess travels into the distribution the next scenes work with.
+    # The last position's vector goes through the unembedding: its distribution is the one drawn from.
     def to_the_distribution(self):
         t = self.trace
         sm = t.info["softmax"]
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.softmax.probs.{r}"}
                    for r, (i, p) in enumerate(zip(sm["ids"][: self.BARS], sm["probs"]))]  # fmt: skip
-        bars = ProbabilityBars(entries, bar_width=4.0, size=20, row_height=0.46)
-        column = VGroup(self.boxes[-1], self.vectors[-1], self.arrows[-1], self.guesses[-1], self.nexts[-1], self.mark)
-        target_x = self.LEFT_X + 0.9  # the last column moves beside its row labels
-        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.GUESS_Y - bars.rows[0].get_y(), 0])
-        head = sentence("the last position’s distribution, over all {v} tokens", size=18, color=style.MUTED,
-                        v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
-        head.next_to(bars, UP, buff=0.3).align_to(bars.rows[0].bar, LEFT)
-        self.fit_width(head)
-        if head.get_right()[0] > config.frame_width / 2 - 0.3:
-            head.shift(LEFT * (head.get_right()[0] - config.frame_width / 2 + 0.3))
-        others = [m for k in range(len(self.positions) - 1) for m in
-                  (self.boxes[k], self.vectors[k], self.arrows[k], self.guesses[k], self.nexts[k])]  # fmt: skip
+        bars = ProbabilityBars(entries, bar_width=4.2, size=LABEL, row_height=0.6)
+        flying = self.vectors[-1].copy().move_to([-5.6, self.FLOW_Y, 0])
+        how = with_symbols("× $W_U$, softmax", size=LABEL, color=style.MUTED)
+        arrow = Arrow(flying.get_right() + 0.1 * RIGHT, flying.get_right() + 3.0 * RIGHT, buff=0, stroke_width=3,
+                      color=style.MUTED)  # fmt: skip
+        how.next_to(arrow, UP, buff=0.12)
+        bars.shift((arrow.get_right()[0] + 0.5 - bars.get_left()[0]) * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
         self.beat(
             "Sampled from",
-            "Its distribution over the whole vocabulary is the one the next token is drawn from.",
-            say=f"That last distribution, over all {big(t.meta['vocab_size'])} tokens, is what the next scenes work "
-            "with. The next token is drawn from it.",
+            "The next token is drawn from the last position's distribution.",
+            say=f"That last vector gives a distribution over all {big(t.meta['vocab_size'])} tokens. "
+            "The next token is drawn from it.",
         )
-        self.play(*(FadeOut(m) for m in others), FadeOut(self.row_labels[:2]), run_time=0.8)
-        self.play(column.animate.set_x(target_x), run_time=1.0)
-        first = bars.rows[0]
-        guess = self.guesses[-1]
-        self.play(TransformFromCopy(guess[0], first.name), TransformFromCopy(guess[1], first.pct),
-                  GrowFromEdge(first.bar, LEFT), FadeIn(head), run_time=1.4)  # fmt: skip
-        rest = bars.rows[1:]
-        self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in rest), lag_ratio=0.12),
-                  *(FadeIn(r.name) for r in rest), *(FadeIn(r.pct) for r in rest), FadeIn(bars.dots), run_time=1.5)  # fmt: skip
+        mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1]), buff=0.12, color=style.NEXT_SLOT,
+                                    corner_radius=0.08)  # fmt: skip
+        self.play(FadeOut(self.guesses[-1]), FadeOut(self.arrows[-1]), FadeOut(self.vectors[:-1]),
+                  self.mark.animate.become(mark), run_time=0.6)  # fmt: skip
+        path = ArcBetweenPoints(mark.get_top() + 0.05 * UP, flying.get_bottom() + 0.1 * DOWN, angle=-0.5)
+        trail = DashedVMobject(path.set_stroke(style.MUTED, 2), num_dashes=40)  # where the copy came from
+        self.play(TransformFromCopy(self.vectors[-1], flying), Create(trail),
+                  run_time=max(0.8, said_by(self, 0, 1.2) * 0.3))  # fmt: skip
+        self.play(GrowArrow(arrow), FadeIn(how), run_time=0.8)
+        self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in bars.rows), lag_ratio=0.15),
+                  *(FadeIn(r.name) for r in bars.rows), *(FadeIn(r.pct) for r in bars.rows), FadeIn(bars.dots),
+                  run_time=max(1.0, said_by(self, 0)))  # fmt: skip
+        cue(self, 1)
+        self.play(Create(SurroundingRectangle(bars.rows, buff=0.12, color=style.NEXT_SLOT)),
+                  run_time=said_by(self, 1, 0.8))  # fmt: skip
         self.bars = bars

@@ -40,7 +40,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls in (Tokenization, ContextEmbedding) else MIN_CAP_PX)  # legible
+    picture = (Tokenization, ContextEmbedding, EmbeddingMatrix)  # redrawn as pictures: issue 30's larger type
+    check_text_size(scene, PICTURE_CAP_PX if scene_cls in picture else MIN_CAP_PX)  # legible
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
 
@@ -71,20 +72,31 @@ def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
 def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     scene = render(EmbeddingMatrix, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
-    col = tr.info["embedding_slice_ids"].index(tr.token_ids[0])
-    for i in range(7):
-        assert f"weights.W_E_slice[{col},{i}]" in paths and f"hook_embed[0,{i}]" in paths
-        assert tr["weights.W_E_slice"][col, i] == tr["hook_embed"][0, i]
-    looked_up = [p for p in range(len(tr.token_ids)) if tr.token_ids[p] in tr.info["embedding_slice_ids"][:7]]
-    assert len(looked_up) > 1  # the lookup happens for several of the prompt's tokens, not one
-    for p in looked_up[: EmbeddingMatrix.MAX_LOOKUPS]:
-        assert f"hook_embed[{p},0]" in paths and f"info.tokens.display.{p}" in paths
-    # The one-hot beat names the token's real id and the vocabulary's size.
+    check_numbers(scene, tr, ever=True)  # every number it showed and took away, too
+    paths, last = shown_paths(scene, ever=True), shown_paths(scene)
+    n, rows = len(tr.token_ids), EmbeddingMatrix.ROWS
+    assert scene.drawn == list(range(n))  # a short prompt: every token, and the column of each of its ids
+    assert scene.ids == sorted(set(tr.token_ids))
+    ids = tr.info["embedding_slice_ids"]
+    for p in range(n):  # each token's column of W_E, with its id above, becomes its vector: the same numbers
+        col = ids.index(tr.token_ids[p])
+        assert f"info.embedding_slice_ids.{col}" in paths and f"info.vocab_display.{tr.token_ids[p]}" in last
+        for i in range(rows):
+            assert f"weights.W_E_slice[{col},{i}]" in paths and f"hook_embed[{p},{i}]" in paths
+            assert tr["weights.W_E_slice"][col, i] == tr["hook_embed"][p, i]
+        assert f"info.tokens.display.{p}" in last  # the prompt's chips stay, under their vectors
+    assert {"meta.d_model", "meta.vocab_size"} <= last  # W_E's real size stays beside it
+    # The one-hot answer: the model's own product over the whole vocabulary, beside the lookup, and the statement.
+    for i in range(rows):
+        assert f"one_hot.product[0,{i}]" in paths
+    assert "claims.one_hot.same" in paths
     one_hot = [c for c in scene.captions if "Is there a one-hot step" in c.gptanim_text]
     assert one_hot and ("meta.vocab_size", "comma") in one_hot[0].gptanim_numbers
     product = [c for c in scene.captions if "one-hot vector" in c.gptanim_text]
     assert product and str(tr.token_ids[0]) in product[0].gptanim_text
+    # The last frame is the picture, not the working: the numbers have become squares of their colours.
+    assert not any(p.startswith(("weights.W_E_slice", "hook_embed", "one_hot")) for p in last)
+    assert len(scene.cells) == rows * (len(scene.ids) + n)
 
 
 def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):

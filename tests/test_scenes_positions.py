@@ -9,6 +9,7 @@ from model.claims import statements
 from scenes.positions import LastPosition
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
+    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -26,15 +27,24 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     tr = loaded_trace(scene_traces[case])
     counts = check_numbers(scene, tr)
     assert counts["numbers"] + counts["tokens"] > 5 and counts["claims"] >= 1
+    check_numbers(scene, tr, ever=True)  # the guesses and the scores it showed and took away, too
     check_layout(scene)
-    check_text_size(scene)
+    check_text_size(scene, PICTURE_CAP_PX)  # a picture: issue 30's larger type
     check_caption_clear(scene)
     check_narration(scene)
     n = len(tr.token_ids)
-    paths = shown_paths(scene)
-    # The last column stays: its guess is the top of the distribution drawn from, which is the Trace's softmax.
-    assert {f"positions.top_probs[{n - 1}]", "info.softmax.probs.0", "claims.positions.count"} <= paths
     assert scene.positions == list(range(max(0, n - LastPosition.COLUMNS), n))
+    last, ever = shown_paths(scene), shown_paths(scene, ever=True)
+    # Every drawn position guessed the token after it; training scored each on the prompt's real next token.
+    for p in scene.positions:
+        assert f"info.vocab_display.{int(tr['positions.top_ids'][p])}" in ever
+        if p + 1 < n:
+            assert f"positions.next_probs[{p}]" in ever and f"info.tokens.display.{p + 1}" in ever
+    # The answer stays: the prompt's chips, no extra position, and the distribution the next token is drawn from,
+    # headed by the last position's own top guess (the Trace's softmax).
+    assert {f"info.tokens.display.{p}" for p in scene.positions} <= last
+    assert {"info.softmax.probs.0", "claims.positions.count"} <= last
+    assert int(tr["positions.top_ids"][n - 1]) == tr.info["softmax"]["ids"][0]
     assert len(scene.bars.rows) == min(LastPosition.BARS, len(tr.info["softmax"]["ids"]))
 
 
