@@ -6,7 +6,7 @@ lecture: setup
 	.venv/bin/gptanim slides
 
 test: setup
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile
 
 setup:
 	bash scripts/setup.sh
