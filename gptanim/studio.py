@@ -139,7 +139,7 @@ class Studio:
     def __init__(self, base: PreviewRequest, models: list[str]):
         from gptanim.atomic import prepare_output
         from gptanim.choose import pick_scenes
-        from gptanim.cli import resolved, settings_from, theme_of
+        from gptanim.cli import plan_of, resolved, settings_from, theme_of
         from gptanim.lecture import DEFAULT_LECTURE, load_lecture
         from gptanim.warm_server import Warm
         from scenes.voice import voice_from
@@ -147,6 +147,7 @@ class Studio:
         self.base, self.models = base, models  # the studio's command line: what a page does not choose
         self.lecture = load_lecture(Path(base.lecture) if base.lecture else DEFAULT_LECTURE)
         self.scenes = pick_scenes(base.scenes or self.lecture.scenes)
+        self.plan = plan_of(self.lecture, self.scenes)  # for the scenes that draw the lecture (Title's road map)
         self.defaults = resolved(base, self.lecture)
         settings_from(base, self.lecture)  # the prompt, temperature… of its command line, before it listens
         theme_of(base, self.lecture)
@@ -348,8 +349,8 @@ class Studio:
                         before = self.made / f"{trace_file.stem}.before-sections.npz"
                         move_into_place(trace_file, before)
                         trace_file = before
-                    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png"
-                              for e in entries}  # fmt: skip
+                    keys = {e.name: scene_key(e, trace, "still", "none", theme, lecture=self.plan) for e in entries}
+                    stored = {name: store / f"{name}-{key}.png" for name, key in keys.items()}
                     todo = sorted((e for e in entries if not stored[e.name].exists()), key=lambda e: -e.render_weight)
                     for entry in entries:
                         if stored[entry.name].exists():
@@ -374,7 +375,7 @@ class Studio:
 
         if job.cancelled.is_set():
             raise GptanimError("cancelled")
-        return render_still(entry, trace_file, final, pool, beats=True)
+        return render_still(entry, trace_file, final, pool, beats=True, lecture=self.plan)
 
     def show(self, job: Job, name: str, still: Path) -> None:
         self.send(job.client, {"type": "still", "job": job.id, "name": name, "url": self.url(still)})
@@ -400,12 +401,12 @@ class Studio:
         for quality in dict.fromkeys(["l", job.what["quality"]]):
             if job.cancelled.is_set():
                 raise GptanimError("cancelled")
-            final = store / f"{name}-{scene_key(entry, trace, quality, voice, theme, narration)}.mp4"
+            final = store / f"{name}-{scene_key(entry, trace, quality, voice, theme, narration, self.plan)}.mp4"
             if not complete(final):
                 self.send(job.client, {"type": "rendering", "job": job.id, "name": name, "quality": QUALITIES[quality],
                                        "expected": entry.render_weight * RENDER_FACTOR[quality]})  # fmt: skip
                 with ScenePool(store, theme=theme) as pool:
-                    render_scene(entry, trace_file, final, quality, pool, voice, narration)
+                    render_scene(entry, trace_file, final, quality, pool, voice, narration, self.plan)
             subtitles = self.made / f"{final.stem}.vtt"
             if not subtitles.exists():
                 beats = json.loads(final.with_suffix(".beats.json").read_text(encoding="utf-8"))
