@@ -509,7 +509,7 @@ class Temperature(TraceScene):
     SHOWN = 6  # bars of the likeliest tokens; a last one holds all the others
     HIGH = 5.0  # where the sweep turns the knob up to
     SLIDER_X, SLIDER_Y, SLIDER_W = -3.6, 3.05, 9.6  # the T slider along the top: where T = 0 is, its height, length
-    BAR_X, BAR_W, ROW, TOP_ROW = -3.9, 8.0, 0.6, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+    BAR_X, BAR_W, ROW, TOP_ROW = -3.9, 8.0, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
 
     def construct(self):
         self.show_formula()
@@ -680,11 +680,16 @@ class Temperature(TraceScene):
             f"{self.share(self.HIGH)}. The top bars shrink into the last row: the other {big(vocab - self.SHOWN)} "
             f"tokens. Each one is unlikely, but together they now hold {said_share(self.tail_at(self.HIGH))}.",
         )
-        self.play(self.tracker.animate.set_value(self.HIGH), run_time=said_by(self, 0, 3.0))
-        self.bars.update()
+        self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
+        self.play(self.tracker.animate.set_value(self.HIGH), run_time=said_by(self, 1, 1.5))
+        self.bars.update()
+        self.bars.clear_updaters()  # the knob rests: what follows points at these bars
+        cue(self, 2)
         self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(self.tail), run_time=0.8)
+        cue(self, 3)
+        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=1.0)
 
     def three_continuations(self):
         t = self.trace
@@ -712,8 +717,6 @@ class Temperature(TraceScene):
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
             say=self.comparison_words(),
         )
-        self.bars.update()
-        self.bars.clear_updaters()
         leaving = [self.bars, self.tail, self.slider_mob, self.formula]
         self.play(*(FadeOut(m) for m in leaving), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
