@@ -324,9 +324,10 @@ class Studio:
 
     def stills(self, job: Job) -> None:
         """The run of the prompt, then every scene's still, each told to the browser as soon as it is there:
-        those kept from before at once, the others as they are drawn (a light one first). The scenes that show
-        a section of the Trace (the chatbot's reply, the learning record: each many passes of the model) are
-        drawn after it is added, while the others are drawn."""
+        those kept from before at once, the others as they are drawn: the lightest first (a picture soon) beside
+        the longest, then the rest longest first, so that the last to finish are short ones. The scenes that show
+        a section of the Trace (the chatbot's reply, the learning record: each more passes of the model) wait
+        for it to be added, while the first ones are drawn; then they take their turn by length."""
         from gptanim.atomic import move_into_place, prepare_output
         from gptanim.cli import lecture_trace, theme_of
         from gptanim.keys import scene_key
@@ -335,7 +336,7 @@ class Studio:
         theme, names = theme_of(request, self.lecture), [e.name for e in self.scenes]
         self.send(job.client, {"type": "plan", "job": job.id, "scenes": self.options()["scenes"]})
         store, pool = prepare_output(self.out / ".stills"), self.warm.pool(theme)
-        futures, drawn, before = {}, 0, None
+        futures, waiting, drawn, before = {}, [], 0, None
         with ThreadPoolExecutor(max_workers=request.jobs) as drawers:
             try:
                 for sections in ((), None):  # None: those the lecture's scenes show
@@ -351,13 +352,18 @@ class Studio:
                         trace_file = before
                     keys = {e.name: scene_key(e, trace, "still", "none", theme, lecture=self.plan) for e in entries}
                     stored = {name: store / f"{name}-{key}.png" for name, key in keys.items()}
-                    todo = sorted((e for e in entries if not stored[e.name].exists()), key=lambda e: -e.render_weight)
+                    todo = [(e, trace_file, stored[e.name]) for e in entries if not stored[e.name].exists()]
                     for entry in entries:
                         if stored[entry.name].exists():
                             self.show(job, entry.name, stored[entry.name])
-                    for entry in todo[-1:] + todo[:-1]:  # the lightest first: a picture soon; then the longest
-                        futures[drawers.submit(self.draw, job, entry, trace_file, stored[entry.name], pool)] = entry
                     drawn += len(todo)
+                    waiting = sorted(waiting + todo, key=lambda w: -w[0].render_weight)
+                    if not futures and waiting:  # the lightest first (a picture soon) and the longest beside it
+                        for work in [waiting.pop(), *waiting[: request.jobs - 1]]:
+                            futures[drawers.submit(self.draw, job, *work, pool)] = work[0]
+                        waiting = waiting[request.jobs - 1 :]
+                for work in waiting:  # the rest, longest first: those showing a section among them, not after
+                    futures[drawers.submit(self.draw, job, *work, pool)] = work[0]
                 for future in as_completed(futures):
                     self.show(job, futures[future].name, future.result())
             except BaseException:
