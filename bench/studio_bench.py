@@ -85,9 +85,9 @@ class Page:
                 "order": [(e["name"], t - sent) for t, e in shown]}  # fmt: skip
 
 
-def tree_cpu(root: int) -> float:
+def tree_cpu(root: int, alone: bool = False) -> float:
     """CPU seconds (user + system) of process `root` and all its descendants now running, with the children
-    each has reaped: the studio, its model runs and its render workers."""
+    each has reaped: the studio, its model runs and its render workers (with `alone`, all but the workers)."""
     ticks, parents, used = os.sysconf("SC_CLK_TCK"), {}, {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -102,7 +102,16 @@ def tree_cpu(root: int) -> float:
         more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
         tree |= more
         grew = bool(more)
+    if alone:
+        tree = {pid for pid in tree if b"gptanim.worker" not in read_bytes(f"/proc/{pid}/cmdline")}
     return sum(used.get(pid, 0.0) for pid in tree)
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
 
 
 def start(out: Path, jobs: int) -> tuple[subprocess.Popen, int]:
@@ -157,9 +166,9 @@ def main() -> None:
                 f"warming up (torch, the model, the workers' texts): {warming['all']:.1f} s, {warming['stills']} stills"
             )
             before = anchor_ratio("l", scratch)
-            cpu = tree_cpu(proc.pid)
+            cpu, own = tree_cpu(proc.pid), tree_cpu(proc.pid, alone=True)
             new = page.stills(f"The wolf {stamp} knocked at the door")
-            new_cpu = tree_cpu(proc.pid) - cpu
+            new_cpu, new_own = tree_cpu(proc.pid) - cpu, tree_cpu(proc.pid, alone=True) - own
             cpu = tree_cpu(proc.pid)
             cached = page.stills(f"The wolf {stamp} knocked at the door")
             cached_cpu = tree_cpu(proc.pid) - cpu
@@ -207,7 +216,7 @@ def main() -> None:
           f"page with every picture {new['page']:.2f} s")  # fmt: skip
     print(
         f"new prompt, CPU seconds of the studio and its workers: {new_cpu:.2f} s = {new_cpu / anchor_cpu:.2f}x the "
-        f"anchor's {anchor_cpu:.2f} CPU s"
+        f"anchor's {anchor_cpu:.2f} CPU s ({new_own:.2f} s of them outside the render workers: the model, the page)"
     )
     print("new prompt, each still (s after sending): " + ", ".join(f"{n} {t:.1f}" for n, t in new["order"]))
     print(f"cached prompt, page complete: {cached['page']:.2f} s (target {TARGET_CACHED:g} s: "
