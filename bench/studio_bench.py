@@ -81,7 +81,37 @@ class Page:
             conn.request("GET", event["url"])
             assert conn.getresponse().read()[:4] == b"\x89PNG"
         return {"first": shown[0][0] - sent, "all": mine[-1][0] - sent, "page": time.perf_counter() - sent,
-                "drawn": mine[-1][1]["drawn"], "stills": len(shown)}  # fmt: skip
+                "drawn": mine[-1][1]["drawn"], "stills": len(shown),
+                "order": [(e["name"], t - sent) for t, e in shown]}  # fmt: skip
+
+
+def tree_cpu(root: int, alone: bool = False) -> float:
+    """CPU seconds (user + system) of process `root` and all its descendants now running, with the children
+    each has reaped: the studio, its model runs and its render workers (with `alone`, all but the workers)."""
+    ticks, parents, used = os.sysconf("SC_CLK_TCK"), {}, {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+                used[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
+            except (OSError, ValueError, IndexError):
+                pass
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    if alone:
+        tree = {pid for pid in tree if b"gptanim.worker" not in read_bytes(f"/proc/{pid}/cmdline")}
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
 
 
 def start(out: Path, jobs: int) -> tuple[subprocess.Popen, int]:
@@ -135,10 +165,16 @@ def main() -> None:
             print(
                 f"warming up (torch, the model, the workers' texts): {warming['all']:.1f} s, {warming['stills']} stills"
             )
-            anchor_before = anchor_ratio("l", scratch)[0] * 10
+            before = anchor_ratio("l", scratch)
+            cpu, own = tree_cpu(proc.pid), tree_cpu(proc.pid, alone=True)
             new = page.stills(f"The wolf {stamp} knocked at the door")
+            new_cpu, new_own = tree_cpu(proc.pid) - cpu, tree_cpu(proc.pid, alone=True) - own
+            cpu = tree_cpu(proc.pid)
             cached = page.stills(f"The wolf {stamp} knocked at the door")
-            anchor_after = anchor_ratio("l", scratch)[0] * 10
+            cached_cpu = tree_cpu(proc.pid) - cpu
+            after = anchor_ratio("l", scratch)
+            anchor_before, anchor_after = before[0] * 10, after[0] * 10
+            anchor_cpu = (before[1] + after[1]) * 5
             if options.screenshot:
                 screenshot(port, f"The wolf {stamp} knocked at the door", options.screenshot)
             anchor = (anchor_before + anchor_after) / 2
@@ -158,7 +194,11 @@ def main() -> None:
             crowd = time.perf_counter() - started
         finally:
             proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=120)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:  # a very busy machine: the numbers are still printed
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     complete = [r for r in results if r and r["stills"] == warming["stills"]]
     longest = max(r["all"] for r in complete) if complete else float("nan")
     share = options.clients * new["all"]
@@ -174,11 +214,17 @@ def main() -> None:
     print(f"new prompt, all {new['stills']} stills: {new['all']:.2f} s = {new['all'] / anchor:.2f}x the anchor "
           f"(target {TARGET_ALL_RATIO:g}x: {verdict(new['all'] / anchor, TARGET_ALL_RATIO)}); "
           f"page with every picture {new['page']:.2f} s")  # fmt: skip
+    print(
+        f"new prompt, CPU seconds of the studio and its workers: {new_cpu:.2f} s = {new_cpu / anchor_cpu:.2f}x the "
+        f"anchor's {anchor_cpu:.2f} CPU s ({new_own:.2f} s of them outside the render workers: the model, the page)"
+    )
+    print("new prompt, each still (s after sending): " + ", ".join(f"{n} {t:.1f}" for n, t in new["order"]))
     print(f"cached prompt, page complete: {cached['page']:.2f} s (target {TARGET_CACHED:g} s: "
-          f"{verdict(cached['page'], TARGET_CACHED)}); {cached['drawn']} stills drawn")  # fmt: skip
-    print(f"{options.clients} browsers at once: {len(complete)} of {options.clients} complete in {crowd:.1f} s; "
-          f"longest wait {longest:.1f} s = {longest / share:.2f}x its fair share ({options.clients} x one prompt's "
-          f"{new['all']:.1f} s); first stills after {firsts} s")  # fmt: skip
+          f"{verdict(cached['page'], TARGET_CACHED)}); {cached['drawn']} stills drawn; {cached_cpu:.2f} CPU s")  # fmt: skip
+    if options.clients:  # (--clients 0: one browser only, for the timings of one prompt)
+        print(f"{options.clients} browsers at once: {len(complete)} of {options.clients} complete in {crowd:.1f} s; "
+              f"longest wait {longest:.1f} s = {longest / share:.2f}x its fair share ({options.clients} x one "
+              f"prompt's {new['all']:.1f} s); first stills after {firsts} s")  # fmt: skip
     print(f"memory peak (the studio, its workers, this bench): {warm_peak / gb:.2f} GB warm, {memory.peak / gb:.2f} GB "
           f"with {options.clients} browsers (target 3 GB: {verdict(memory.peak, TARGET_MEMORY)}); "
           f"largest process {memory.peak_one / gb:.2f} GB")  # fmt: skip

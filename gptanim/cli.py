@@ -363,7 +363,7 @@ def preview_here(args, pools=None, loader=None) -> int:
         trace, trace_file = scenes_trace(args, settings, scenes, loader)
         folder = out / slug(trace, theme) / "preview"
         sheet = preview(trace_file, folder, scenes, args.jobs, progress=not args.quiet, theme=theme,
-                        store=out / ".stills", pool=pool)  # fmt: skip
+                        store=out / ".stills", pool=pool, lecture=plan_of(lecture, scenes))  # fmt: skip
     print(f"{len(scenes)} stills and {sheet.name} in {sheet.parent}")
     return 0
 

@@ -226,28 +226,31 @@ def finish_lecture(plan: LecturePlan, progress: bool = True) -> dict:
 
 
 def preview(trace_file: Path, out: Path, scenes: list[SceneEntry], jobs: int, progress: bool = True,
-            theme: str = "dark", store: Path | None = None, pool: ScenePool | None = None) -> Path:  # fmt: skip
+            theme: str = "dark", store: Path | None = None, pool: ScenePool | None = None,
+            lecture: dict | None = None) -> Path:  # fmt: skip
     """Every scene's last frame at low quality, and a contact sheet of them all.
 
     With `store`, each still is kept there by a key of what it shows (as `render_lecture` keeps videos)
     and reused: previewing a prompt again draws nothing. `pool` may be one already started (`warm`).
+    `lecture` is the lecture they are in (`catalog.lecture_plan`), for the scenes that draw it.
     """
     folder = prepare_output(out)
     if pool is None:
         with ScenePool(folder, still=True, theme=theme) as own:
-            return preview(trace_file, out, scenes, jobs, progress, theme, store, own)
+            return preview(trace_file, out, scenes, jobs, progress, theme, store, own, lecture)
     finals = {e.name: folder / f"{n:02d}-{e.name}.png" for n, e in enumerate(scenes, start=1)}
     stored = {}
     if store is not None:
         trace = Trace.load(trace_file)
         prepare_output(store)
-        stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png"
-              for e in scenes}  # fmt: skip
+        stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme, lecture=lecture)}.png"
+                  for e in scenes}  # fmt: skip
     todo = sorted((e for e in scenes if not (e.name in stored and stored[e.name].exists())),
                   key=lambda e: -e.render_weight)  # fmt: skip
     reused = f" ({len(scenes) - len(todo)} unchanged, reused)" if len(todo) < len(scenes) else ""
     report(progress, f"drawing the last frame of {len(todo)} of {len(scenes)} scenes{reused}")
-    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool, e.name in stored) for e in todo]  # beats kept
+    beats = {e.name: e.name in stored for e in todo}  # kept beside a stored still
+    work = [(e, trace_file, stored.get(e.name, finals[e.name]), pool, beats[e.name], lecture) for e in todo]
     parallel(max(jobs, in_flight(pool)), work, render_still, progress, "preview")
     for name, path in stored.items():
         move_into_place(path, finals[name])

@@ -139,7 +139,7 @@ class Studio:
     def __init__(self, base: PreviewRequest, models: list[str]):
         from gptanim.atomic import prepare_output
         from gptanim.choose import pick_scenes
-        from gptanim.cli import resolved, settings_from, theme_of
+        from gptanim.cli import plan_of, resolved, settings_from, theme_of
         from gptanim.lecture import DEFAULT_LECTURE, load_lecture
         from gptanim.warm_server import Warm
         from scenes.voice import voice_from
@@ -147,6 +147,7 @@ class Studio:
         self.base, self.models = base, models  # the studio's command line: what a page does not choose
         self.lecture = load_lecture(Path(base.lecture) if base.lecture else DEFAULT_LECTURE)
         self.scenes = pick_scenes(base.scenes or self.lecture.scenes)
+        self.plan = plan_of(self.lecture, self.scenes)  # for the scenes that draw the lecture (Title's road map)
         self.defaults = resolved(base, self.lecture)
         settings_from(base, self.lecture)  # the prompt, temperature… of its command line, before it listens
         theme_of(base, self.lecture)
@@ -323,9 +324,10 @@ class Studio:
 
     def stills(self, job: Job) -> None:
         """The run of the prompt, then every scene's still, each told to the browser as soon as it is there:
-        those kept from before at once, the others as they are drawn (a light one first). The scenes that show
-        a section of the Trace (the chatbot's reply, the learning record: each many passes of the model) are
-        drawn after it is added, while the others are drawn."""
+        those kept from before at once, the others as they are drawn: the lightest first (a picture soon) beside
+        the longest, then the rest longest first, so that the last to finish are short ones. The scenes that show
+        a section of the Trace (the chatbot's reply, the learning record: each more passes of the model) wait
+        for it to be added, while the first ones are drawn; then they take their turn by length."""
         from gptanim.atomic import move_into_place, prepare_output
         from gptanim.cli import lecture_trace, theme_of
         from gptanim.keys import scene_key
@@ -334,7 +336,7 @@ class Studio:
         theme, names = theme_of(request, self.lecture), [e.name for e in self.scenes]
         self.send(job.client, {"type": "plan", "job": job.id, "scenes": self.options()["scenes"]})
         store, pool = prepare_output(self.out / ".stills"), self.warm.pool(theme)
-        futures, drawn, before = {}, 0, None
+        futures, waiting, drawn, before = {}, [], 0, None
         with ThreadPoolExecutor(max_workers=request.jobs) as drawers:
             try:
                 for sections in ((), None):  # None: those the lecture's scenes show
@@ -348,15 +350,20 @@ class Studio:
                         before = self.made / f"{trace_file.stem}.before-sections.npz"
                         move_into_place(trace_file, before)
                         trace_file = before
-                    stored = {e.name: store / f"{e.name}-{scene_key(e, trace, 'still', 'none', theme)}.png"
-                              for e in entries}  # fmt: skip
-                    todo = sorted((e for e in entries if not stored[e.name].exists()), key=lambda e: -e.render_weight)
+                    keys = {e.name: scene_key(e, trace, "still", "none", theme, lecture=self.plan) for e in entries}
+                    stored = {name: store / f"{name}-{key}.png" for name, key in keys.items()}
+                    todo = [(e, trace_file, stored[e.name]) for e in entries if not stored[e.name].exists()]
                     for entry in entries:
                         if stored[entry.name].exists():
                             self.show(job, entry.name, stored[entry.name])
-                    for entry in todo[-1:] + todo[:-1]:  # the lightest first: a picture soon; then the longest
-                        futures[drawers.submit(self.draw, job, entry, trace_file, stored[entry.name], pool)] = entry
                     drawn += len(todo)
+                    waiting = sorted(waiting + todo, key=lambda w: -w[0].render_weight)
+                    if not futures and waiting:  # the lightest first (a picture soon) and the longest beside it
+                        for work in [waiting.pop(), *waiting[: request.jobs - 1]]:
+                            futures[drawers.submit(self.draw, job, *work, pool)] = work[0]
+                        waiting = waiting[request.jobs - 1 :]
+                for work in waiting:  # the rest, longest first: those showing a section among them, not after
+                    futures[drawers.submit(self.draw, job, *work, pool)] = work[0]
                 for future in as_completed(futures):
                     self.show(job, futures[future].name, future.result())
             except BaseException:
@@ -374,7 +381,7 @@ class Studio:
 
         if job.cancelled.is_set():
             raise GptanimError("cancelled")
-        return render_still(entry, trace_file, final, pool, beats=True)
+        return render_still(entry, trace_file, final, pool, beats=True, lecture=self.plan)
 
     def show(self, job: Job, name: str, still: Path) -> None:
         self.send(job.client, {"type": "still", "job": job.id, "name": name, "url": self.url(still)})
@@ -400,12 +407,12 @@ class Studio:
         for quality in dict.fromkeys(["l", job.what["quality"]]):
             if job.cancelled.is_set():
                 raise GptanimError("cancelled")
-            final = store / f"{name}-{scene_key(entry, trace, quality, voice, theme, narration)}.mp4"
+            final = store / f"{name}-{scene_key(entry, trace, quality, voice, theme, narration, self.plan)}.mp4"
             if not complete(final):
                 self.send(job.client, {"type": "rendering", "job": job.id, "name": name, "quality": QUALITIES[quality],
                                        "expected": entry.render_weight * RENDER_FACTOR[quality]})  # fmt: skip
                 with ScenePool(store, theme=theme) as pool:
-                    render_scene(entry, trace_file, final, quality, pool, voice, narration)
+                    render_scene(entry, trace_file, final, quality, pool, voice, narration, self.plan)
             subtitles = self.made / f"{final.stem}.vtt"
             if not subtitles.exists():
                 beats = json.loads(final.with_suffix(".beats.json").read_text(encoding="utf-8"))

@@ -614,6 +614,12 @@ def temperature_bars(trace: Trace, k: int, bars: int) -> tuple[Statement, Statem
     return stated(trace, f"temperature.tail.{k}.top{bars}"), stated(trace, f"temperature.total.{k}.top{bars}")
 
 
+def lecture_bars(trace: Trace, bars: int) -> tuple[Statement, Statement]:
+    """At the continuation's own temperature (before top-k, top-p), with the `bars` highest logits drawn: the
+    rest's share, and the sum as shown."""
+    return stated(trace, f"temperature.lecture.tail.top{bars}"), stated(trace, f"temperature.lecture.total.top{bars}")
+
+
 def truncation_share(trace: Trace, kind: str, bars: int) -> Statement | None:
     """What the first `bars` bars of a truncated distribution (kind: top_k or top_p) hold of it."""
     return stated(trace, f"truncation.{kind}.shown.top{bars}")
@@ -651,6 +657,19 @@ def bars_view(name: str, rule_name: str) -> Callable[[Trace, int, int], Statemen
     return view
 
 
+def lecture_view(name: str, rule_name: str) -> Callable[[Trace, int], Statement | None]:
+    """The statement `name` about the bars of the `bars` highest logits at the continuation's temperature."""
+
+    def view(trace: Trace, bars: int) -> Statement | None:
+        shown = min(bars, len(trace.info["continuation"].get("untruncated", {}).get("probs", [])))
+        if shown < 1:
+            return None
+        paths = {"probs": [f"info.continuation.untruncated.probs.{j}" for j in range(shown)]}
+        return make(trace, f"temperature.lecture.{name}.top{bars}", rule_name, paths)
+
+    return view
+
+
 def share_view(trace: Trace, kind: str, bars: int) -> Statement | None:
     if bars < 1:
         return None
@@ -667,6 +686,8 @@ VIEWS = [
     (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
+    (re.compile(r"temperature\.lecture\.tail\.top(\d+)"), lecture_view("tail", "tail_mass")),
+    (re.compile(r"temperature\.lecture\.total\.top(\d+)"), lecture_view("total", "bars_total")),
 ]
 
 

@@ -229,6 +229,14 @@ def unembed_ids(logits: np.ndarray) -> list[int]:
     return [i for i, _ in top_entries(logits, SOFTMAX_TOP)] + lowest_logit_ids(logits)[:3]
 
 
+def untruncated(logits: np.ndarray, temperature: float) -> dict:
+    """softmax(logits / T) at the continuation's temperature, before any top-k or top-p: the probabilities of
+    the TOP_K_SHOWN highest logits (the likeliest tokens at any T), highest logit first."""
+    ids = [i for i, _ in top_entries(logits, TOP_K_SHOWN)]
+    probs = softmax(logits, temperature)
+    return {"ids": ids, "probs": [float(probs[i]) for i in ids]}
+
+
 def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: dict, runs: dict, n_layer: int) -> dict:
     """The Trace's `info`: the tokens, each scene's summary of the arrays, and the model run's other results
     (`runs`: the generations, the second context, geometry, tally), with the text of every token shown."""
@@ -261,7 +269,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
         "other_languages": per_tokenizer(tok, "other_languages", lambda: other_languages(tok)),
         "context_pair": runs["context_pair"],
         "mlp": mlp_summary(arrays, n_layer),
-        "continuation": runs["continuation"],
+        "continuation": {**runs["continuation"], "untruncated": untruncated(logits, settings.temperature)},
         "comparisons": runs["comparisons"],
         "geometry": runs["geometry"],
         "tally": runs["tally"],

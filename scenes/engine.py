@@ -11,12 +11,14 @@ scene of your own runs on manim as it is, unless `GPTANIM_ENGINE=1` is set (`app
 of `scenes.base`: the video set). Nothing else patches manim.
 
 The replacements, by set:
-- every render ("scene"): a mobject's family walked once, copies that do not ask `deepcopy` about plain
-  values, a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow tips copied
-  from one made once per style, and the Texts of `scenes.text` read glyph by glyph (`scenes.svg_glyphs`);
+- every render ("scene"): a mobject's family walked once, its boundary's anchors taken as slices and its
+  extremes along all axes at once, a fill or stroke colour of one colour made directly, an update that reaches
+  no updater skipped, copies that do not ask `deepcopy` about plain values, a VMobject's subpaths found at
+  once, Cairo paths kept for a mobject drawn again, arrow tips copied from one made once per style, and the
+  Texts of `scenes.text` read glyph by glyph (`scenes.svg_glyphs`);
 - videos ("video"): a held frame converted for the encoder once, and x264's `ultrafast` preset;
-- stills ("still"): a scene drawn only for its last frame, and each animation whose end is known put
-  straight into its final state instead of played.
+- stills ("still"): a scene drawn only for its last frame, manim's own save of a frame not drawn skipped,
+  and each animation whose end is known put straight into its final state instead of played.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import av
 import manim
 import numpy as np
 from manim import (
+    BLACK,
     RIGHT,
     AnimationGroup,
     Create,
@@ -127,6 +130,86 @@ def family(self, recurse: bool = True) -> list:
     if len(order) == 1:
         return order
     return list(reversed(dict.fromkeys(reversed(order))))
+
+
+@replaces(VMobject, "get_points_defining_boundary", "scene")
+def boundary_points(self):
+    """`VMobject.get_points_defining_boundary`: the anchors of every member of the family, each curve's start then
+    its end, in the same order, taken as array slices instead of point by point (manim zips them one by one and
+    builds the array from a tuple of points). Every `next_to`, `move_to`, `get_left`… asks for them: in the
+    stills of a new prompt this was the largest single cost after the texts. Anything else (a member of another
+    kind, points that are not whole curves) is left to manim's own."""
+    parts = []
+    for sm in self.get_family():
+        if not isinstance(sm, VMobject) or type(sm).get_anchors is not VMobject.get_anchors:
+            return boundary_points.original(self)
+        points = sm.points
+        if points.shape[0] == 1:
+            parts.append(points)
+            continue
+        n = sm.n_points_per_cubic_curve
+        starts, ends = points[::n], points[n - 1 :: n]
+        if len(starts) != len(ends):
+            return boundary_points.original(self)
+        parts.append(np.stack([starts, ends], axis=1).reshape(-1, points.shape[1]))
+    if not any(len(part) for part in parts):
+        return np.array(())  # as manim's: an array of no points
+    return np.concatenate(parts)
+
+
+@replaces(Mobject, "get_critical_point", "scene")
+def critical_point(self, direction):
+    """`Mobject.get_critical_point` (behind every `get_left`, `next_to`, `move_to`, `align_to`…): the boundary's
+    lowest and highest value along each axis taken once for all axes, instead of one `min` and one `max` per
+    axis; the same point. A mobject with its own extremes is manim's own."""
+    if type(self).get_extremum_along_dim is not Mobject.get_extremum_along_dim:
+        return critical_point.original(self, direction)
+    result = np.zeros(self.dim)
+    all_points = self.get_points_defining_boundary()
+    if len(all_points) == 0:
+        return result
+    lows, highs = all_points[:, : self.dim].min(axis=0), all_points[:, : self.dim].max(axis=0)
+    for dim in range(self.dim):
+        key = np.array(direction[dim])
+        result[dim] = lows[dim] if key < 0 else (lows[dim] + highs[dim]) / 2 if key == 0 else highs[dim]
+    return result
+
+
+@replaces(VMobject, "generate_rgbas_array", "scene")
+def rgbas_array(self, color, opacity):
+    """`VMobject.generate_rgbas_array` for one colour (or none: black) and one opacity (or none: 0), the case of
+    nearly every `set_fill` and `set_stroke`: the same one-row array, made without listing, evening out and
+    copying the one colour and opacity first; a second, lighter row for a sheen as manim adds it. Several
+    colours or opacities are manim's own."""
+    if not (color is None or type(color) is ManimColor) or not (
+        opacity is None or (isinstance(opacity, (int, float, np.floating)) and not isinstance(opacity, np.ndarray))
+    ):
+        return rgbas_array.original(self, color, opacity)
+    rgbas = np.array([(BLACK if color is None else color).to_rgba_with_alpha(0.0 if opacity is None else opacity)])
+    sheen_factor = self.get_sheen_factor()
+    if sheen_factor != 0:
+        light_rgbas = np.array(rgbas)
+        light_rgbas[:, :3] += sheen_factor
+        np.clip(light_rgbas, 0, 1, out=light_rgbas)
+        rgbas = np.append(rgbas, light_rgbas, axis=0)
+    return rgbas
+
+
+@replaces(Mobject, "update", "scene")
+def update_if_any(self, dt: float = 0, recursive: bool = True):
+    """`Mobject.update`: when no mobject it would reach (the family, unless `recursive` is off; none under one
+    whose updating is suspended) has an updater, nothing is called, as manim would call nothing but itself down
+    the family; else manim's own. Every play updates everything on screen: most of it has no updaters."""
+    todo = [self]
+    while todo:
+        mob = todo.pop()
+        if type(mob).update is not update_if_any or mob.updaters:
+            return update_if_any.original(self, dt, recursive)
+        if mob.updating_suspended:
+            continue
+        if recursive:
+            todo.extend(mob.submobjects)
+    return self
 
 
 KEPT = {int, float, bool, str, complex, bytes, type(None), np.float64, np.float32, np.int64, np.bool_}
@@ -410,6 +493,13 @@ def finish_at_once(scene) -> bool:
     for anim in scene.animations:
         clean_up(anim, scene)
     return True
+
+
+@replaces(SceneFileWriter, "save_image", "still")
+def image_not_saved(self, image) -> None:
+    """`SceneFileWriter.save_image`, which manim calls at a still's end with the frame it has (nothing drawn
+    while skipping, `update_frame_last_only`), saves nothing: the render worker draws the last frame from
+    scratch and saves that one (`gptanim.worker`): one PNG encoding per still, not two."""
 
 
 @replaces(CairoRenderer, "play", "still")

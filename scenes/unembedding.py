@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -19,6 +20,7 @@ from manim import (
     FadeOut,
     GrowArrow,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
     MathTex,
@@ -31,11 +33,13 @@ from manim import (
     Triangle,
     ValueTracker,
     VGroup,
+    Write,
     always_redraw,
     config,
 )
 
-from model.claims import RULES, Statement, statements, temperature_bars, truncation_share
+from model.claims import RULES, Statement, lecture_bars, statements, temperature_bars, truncation_share
+from model.formats import fmt_percent
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -486,41 +490,134 @@ class Softmax(TraceScene):
         self.play(self.show_step(total), run_time=said_by(self, 1, 1.0) * 0.5)
 
 
+def said_share(prob: float) -> str:
+    """A share said as its bar shows it (“38.3%”; “<0.1%” said “under 0.1%”): the voice matches the screen."""
+    return fmt_percent(prob).replace("<", "under ")
+
+
 class Temperature(TraceScene):
-    """Divide the logits by T before softmax: high T flattens, low T sharpens, T = 0 is the argmax."""
+    """Divide the logits by T before softmax: T = 0 is the argmax, T = 1 the model's own probabilities, a high T
+    spreads the probability over the whole vocabulary; then the same prompt continued at three temperatures, and
+    last the distribution at this lecture's own temperature (its continuation's), the bars it samples from."""
 
     TITLE = "Temperature"
     PART = "From vector to next token"
-    SUMMARY = "A sweep of T over the real logits, T = 0 as the argmax, and continuations at three temperatures."
+    SUMMARY = "A sweep of T over the real logits, from the argmax to a flat spread, ending at the lecture's own T."
+    USES_TEMPERATURE = True  # the last picture is the distribution at the continuation's temperature
     RENDER_SECONDS = 18
     READS = ("sampling",)
 
-    LOW, HIGH = 0.2, 5.0  # where the sweep turns the knob down to, then up to
-    SLIDER_X, SLIDER_Y, SLIDER_STEP = -3.2, 3.0, 1.9  # the T slider along the top: where T = 0 is, its height, per 1
-    BAR_X, BAR_W, ROW = -3.4, 7.0, 0.5  # where the bars start, a bar of 100%, one row's height
+    SHOWN = 6  # bars of the likeliest tokens; a last one holds all the others
+    HIGH = 5.0  # where the sweep turns the knob up to
+    SLIDER_X, SLIDER_Y, SLIDER_W = -3.6, 3.05, 9.6  # the T slider along the top: where T = 0 is, its height, length
+    BAR_X, BAR_W, ROW, TOP_ROW = -3.9, 8.0, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+
+    def construct(self):
+        self.show_formula()
+        self.model_own()
+        self.turn_down()
+        self.turn_up()
+        self.three_continuations()
+        self.lecture_temperature()
+
+    # --- what the bars show at a temperature ---
+
+    @property
+    def lecture_t(self) -> float:
+        return float(self.trace.info["continuation"]["temperature"])
+
+    def scale_top(self) -> float:
+        """The slider's scale: 0 to 5, or up to the lecture's own T when it is higher."""
+        return max(self.HIGH, float(math.ceil(self.lecture_t)))
 
     def slider_x(self, temperature: float) -> float:
-        return self.SLIDER_X + min(temperature, self.HIGH) * self.SLIDER_STEP
+        return self.SLIDER_X + min(temperature, self.scale_top()) / self.scale_top() * self.SLIDER_W
 
     def slider(self) -> VGroup:
-        """The knob: a scale of T from 0 to 5 along the top of the frame, along which the current T moves."""
-        y = self.SLIDER_Y
-        axis = Line([self.slider_x(0), y, 0], [self.slider_x(self.HIGH), y, 0], color=style.MUTED, stroke_width=3)
+        """The knob: a scale of T along the top of the frame, along which the current T moves."""
+        y, top = self.SLIDER_Y, self.scale_top()
+        axis = Line([self.slider_x(0), y, 0], [self.slider_x(top), y, 0], color=style.MUTED, stroke_width=3)
         ticks = VGroup()
-        for v in range(int(self.HIGH) + 1):
+        step = max(1, math.ceil(top / 5))
+        for v in range(0, int(top) + 1, step):
             tick = Line([self.slider_x(v), y - 0.1, 0], [self.slider_x(v), y + 0.1, 0], color=style.MUTED,
                         stroke_width=3)  # fmt: skip
             ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, DOWN, buff=0.08))
         return VGroup(axis, ticks)
 
-    def construct(self):
-        self.show_formula()
-        self.sweep()
-        self.zero()
-        self.three_continuations()
+    def top_ids(self) -> list[int]:
+        return [i for i, _ in top_entries(self.trace["logits"], self.SHOWN)]
+
+    def paths_at(self, temperature: float, probs) -> tuple[list[str], dict]:
+        """Where each bar's share is in the Trace, and what the row of all other tokens and the sum say: the
+        continuation's own temperature (info.continuation.untruncated), a stored one (probs[k]), else (mid-sweep)
+        the same rule computed from these bars."""
+        ids = self.top_ids()
+        if temperature == self.lecture_t and "untruncated" in self.trace.info["continuation"]:
+            rest, total = lecture_bars(self.trace, self.SHOWN)
+            return [f"info.continuation.untruncated.probs.{j}" for j in range(len(ids))], {
+                "statement": rest,
+                "total": total,
+            }
+        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
+        if stored:
+            rest, total = temperature_bars(self.trace, stored[0], self.SHOWN)
+            return [f"probs[{stored[0]},{i}]" for i in ids], {"statement": rest, "total": total}
+        shown = [float(probs[i]) for i in ids]
+        total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
+                          {"probs": shown})  # fmt: skip
+        return [f"softmax(logits/{temperature:g})[{i}]" for i in ids], {
+            "prob_path": f"1 − sum of the bars above, softmax(logits/{temperature:g})",
+            "total": total,
+        }
+
+    def bars_at(self, temperature: float) -> VGroup:
+        """The bars of softmax(logits / T), from the Trace's logits, then one bar for all other tokens (the mass a
+        high T moves into the long tail), the shares' sum, and T's marker on the slider."""
+        probs = softmax(self.trace["logits"], temperature)
+        ids = self.top_ids()
+        paths, rest = self.paths_at(temperature, probs)
+        entries = [{"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
+                    "token_path": vocab_path(i), "prob_path": path} for i, path in zip(ids, paths)]  # fmt: skip
+        shown = sum(e["prob"] for e in entries)
+        total = rest.pop("total")
+        entries.append({"name": "all other tokens", "prob": max(1.0 - shown, 0.0), **rest})
+        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=TOKEN, row_height=self.ROW, scale_to=1.0,
+                               ellipsis=False)  # fmt: skip
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
+        total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
+        total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
+        return VGroup(bars, self.marker(temperature), total_line)
+
+    def marker(self, temperature: float) -> VGroup:
+        """T's place on the slider, with its value (the lecture's own read from the Trace)."""
+        tip = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
+        tip.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
+        if temperature == self.lecture_t:
+            text = sentence("T = {T}", size=LABEL, color=style.TEMPERATURE,
+                            T=(temperature, "info.continuation.temperature", "float"))  # fmt: skip
+        else:
+            text = label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE)
+        text.next_to(tip, UP, buff=0.06)
+        text.shift(LEFT * max(0.0, text.get_right()[0] - (config.frame_width / 2 - 0.3)))  # stays in frame
+        return VGroup(tip, text)
+
+    def top_name(self) -> str:
+        return self.trace.info["vocab_display"][str(self.top_ids()[0])]
+
+    def share(self, temperature: float) -> str:
+        """The likeliest token's share at T, said as its bar shows it."""
+        return said_share(softmax(self.trace["logits"], temperature)[self.top_ids()[0]])
+
+    def tail_at(self, temperature: float) -> float:
+        """The share of all tokens but the shown ones at T."""
+        probs = softmax(self.trace["logits"], temperature)
+        return max(1.0 - sum(float(probs[i]) for i in self.top_ids()), 0.0)
+
+    # --- the beats ---
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=60).move_to([0, 0.6, 0])
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72).move_to([0, 0.4, 0])
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
             "Temperature",
@@ -528,140 +625,108 @@ class Temperature(TraceScene):
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
         self.slider_mob = self.slider()
-        self.play(FadeIn(self.formula), FadeIn(self.slider_mob))
+        self.play(Write(self.formula), Create(self.slider_mob), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        mark = SurroundingRectangle(self.formula, buff=0.12, color=style.TEMPERATURE)
-        self.play(Create(mark), run_time=0.8)
-        self.mark = mark
+        self.mark = SurroundingRectangle(self.formula, buff=0.15, color=style.TEMPERATURE)
+        self.play(Create(self.mark), run_time=0.8)
 
-    def top_ids(self) -> list[int]:
-        return [i for i, _ in top_entries(self.trace["logits"], BARS)]
-
-    def bars_at(self, temperature: float) -> VGroup:
-        """The bars of softmax(logits / T), computed with the shared helper from the Trace's logits, then
-        one bar for all other tokens (the mass that high T moves into the tail) and the shares' sum."""
-        probs = softmax(self.trace["logits"], temperature)
-        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
-        entries = []
-        for i in self.top_ids():
-            path = f"probs[{stored[0]},{i}]" if stored else f"softmax(logits/{temperature:g})[{i}]"
-            entries.append({"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
-                            "token_path": vocab_path(i), "prob_path": path})  # fmt: skip
-        shown = [e["prob"] for e in entries]
-        rest = {"name": "all other tokens", "prob": max(1.0 - sum(shown), 0.0)}
-        if stored:
-            rest["statement"], total = temperature_bars(self.trace, stored[0], BARS)
-        else:  # between the stored temperatures, during the sweep: the same rule, from these bars
-            rest["prob_path"] = f"1 − sum of the bars above, softmax(logits/{temperature:g})"
-            total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
-                              {"probs": shown})  # fmt: skip
-        entries.append(rest)
-        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=LABEL, row_height=self.ROW, scale_to=1.0,
-                               ellipsis=False)  # fmt: skip
-        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], 2.15 - bars.rows[0].get_y(), 0])
-        marker = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
-        marker.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
-        t_label = VGroup(marker, label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE))
-        t_label[1].next_to(marker, UP, buff=0.06)
-        t_label[1].shift(LEFT * max(0.0, t_label[1].get_right()[0] - (config.frame_width / 2 - 0.2)))  # stays in frame
-        total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
-        total_line.next_to(bars, DOWN, buff=0.18).align_to(bars.rows[0].bar, LEFT)
-        return VGroup(bars, t_label, total_line)
-
-    def sweep(self):
-        tracker = ValueTracker(1.0)
-        self.bars = always_redraw(lambda: self.bars_at(round(tracker.get_value(), 2)))
-        top = self.top_ids()[0]
-        name = self.trace.info["vocab_display"][str(top)]
-        display = spoken_token(name)
+    def model_own(self):
+        self.tracker = ValueTracker(1.0)
+        self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.beat(
             "T = 1",
             "At T = 1 these are the model's own probabilities.",
-            say=f"At a temperature of one, nothing changes. {spoken_token(name, True)} keeps its "
-            f"{pct(softmax(self.trace['logits'], 1.0)[top])}.",
+            say=f"At a temperature of one, nothing changes. {spoken_token(self.top_name(), True)} keeps its "
+            f"{self.share(1.0)}.",
         )
-        corner = self.formula.copy().scale(0.6).to_corner(UP + LEFT, buff=0.25)
-        self.play(FadeIn(self.bars), self.formula.animate.become(corner), dim(self.mark),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        corner = self.formula.copy().scale(0.55).to_corner(UP + LEFT, buff=0.2)
+        self.play(self.formula.animate.become(corner), dim(self.mark), run_time=0.8)
+        self.remove(self.mark)
+        grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
+        self.play(LaggedStart(*(GrowFromEdge(row, LEFT) for row in grown[0].rows), lag_ratio=0.15),
+                  FadeIn(grown[1]), FadeIn(grown[2]), run_time=said_by(self, 0, 1.2))  # fmt: skip
+        self.remove(*grown[0].rows, grown[1], grown[2])
+        self.add(self.bars)
         cue(self, 1)
-        self.play(Create(first := SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)),
-                  run_time=0.8)  # fmt: skip
-        low, high = self.LOW, self.HIGH
-        self.beat(
-            "Low and high T",
-            "Lower T sharpens the distribution; higher T flattens it towards uniform.",
-            say=f"Turn it down, and the gaps between logits grow. At {low:g}, {display} takes "
-            f"{pct(softmax(self.trace['logits'], low)[top])}. Turn it up, and the bars even out. At {high:g}, it "
-            f"drops to {pct(softmax(self.trace['logits'], high)[top])}.",
-        )
-        self.play(dim(first), tracker.animate.set_value(low), run_time=said_by(self, 1, 2.0))
-        cue(self, 2)
-        self.play(tracker.animate.set_value(high), run_time=said_by(self, 3, 2.5))
-        self.tracker = tracker
+        self.first = SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.play(Create(self.first), run_time=0.8)
 
-    def zero(self):
-        top = self.top_ids()[0]
+    def tracker_t(self) -> float:
+        """The knob's value, rounded to what its label shows, exact at the lecture's own T."""
+        t = self.tracker.get_value()
+        return self.lecture_t if abs(t - self.lecture_t) < 1e-9 else round(t, 2)
+
+    def turn_down(self):
         self.beat(
-            "T = 0",
-            "T = 0 means: always the most likely token (the argmax).",
-            say="Now turn it all the way down, to zero. All the probability goes to the likeliest token. "
-            f"{spoken_token(self.trace.info['vocab_display'][str(top)], start=True)} is picked every time.",
+            "Low T",
+            "Lower T sharpens the distribution; T = 0 is always the likeliest token (the argmax).",
+            say="Turn it down, and the gaps between logits grow. At zero, all the probability goes to the likeliest "
+            f"token. {spoken_token(self.top_name(), True)} is picked every time.",
         )
-        self.play(self.tracker.animate.set_value(0.0), run_time=said_by(self, 0, 1.5))  # arrives as "zero" is said
-        self.bars.clear_updaters()
-        zero = self.bars
-        pick = SurroundingRectangle(zero[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
-        argmax = sentence(
-            "argmax: “{tok}”, the largest logit ({x}), every time",
-            size=LABEL,
-            color=style.NEXT_SLOT,
-            tok=(self.trace.info["vocab_display"][str(top)], vocab_path(top), "text"),
-            x=(float(self.trace["logits"][top]), f"logits[{top}]", "value"),
-        )
-        self.fit_width(argmax.move_to(zero[2], aligned_edge=LEFT))
-        cue(self, 1)
-        self.play(Create(pick), zero[0].rows[0].animate.set_color(style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
+        self.play(dim(self.first), self.tracker.animate.set_value(0.0), run_time=said_by(self, 1, 2.5))
+        self.remove(self.first)
+        self.bars.update()
         cue(self, 2)
-        self.play(ReplacementTransform(zero[2], argmax))
-        self.zero_parts = [zero[0], zero[1], pick, argmax, self.slider_mob]
+        pick = SurroundingRectangle(self.bars[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(pick), run_time=0.8)
+        self.play(dim(pick), run_time=0.5)
+        self.remove(pick)
+
+    def turn_up(self):
+        vocab = int(self.trace.meta["vocab_size"])
+        self.beat(
+            "High T",
+            "Higher T flattens it: the likeliest tokens lose their share to the long tail of others.",
+            say=f"Turn it up, and the bars even out. At {self.HIGH:g}, {spoken_token(self.top_name())} drops to "
+            f"{self.share(self.HIGH)}. The top bars shrink into the last row: the other {big(vocab - self.SHOWN)} "
+            f"tokens. Each one is unlikely, but together they now hold {said_share(self.tail_at(self.HIGH))}.",
+        )
+        self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
+        cue(self, 1)
+        self.play(self.tracker.animate.set_value(self.HIGH), run_time=said_by(self, 1, 1.5))
+        self.bars.update()
+        self.bars.clear_updaters()  # the knob rests: what follows points at these bars
+        cue(self, 2)
+        self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(self.tail), run_time=0.8)
+        cue(self, 3)
+        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=1.0)
 
     def three_continuations(self):
         t = self.trace
         columns = VGroup()
         for c, run in enumerate(t.info["comparisons"]):
-            head = sentence(
-                "T = {T}",
-                size=HEADING,
-                color=style.TEMPERATURE,
-                T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"),
-            )
+            head = sentence("T = {T}", size=HEADING, color=style.TEMPERATURE,
+                            T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"))  # fmt: skip
             displays = [s["chosen_display"] for s in run["steps"]]
             paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
             row = TokenRow(displays, paths, max_width=11.2, size=LABEL, first_hue=len(t.token_ids))
             judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
-        columns.arrange(DOWN, buff=0.35, aligned_edge=LEFT)  # one row per temperature, the frame's full width
+        columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
         prompt = sentence("“{p}” …", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        prompt.to_corner(UP + LEFT, buff=0.35)  # in the formula's corner: the formula has done its work
-        room = prompt.get_bottom()[1] - 0.25 - (-2.95)  # down to the caption's band
+        prompt.to_corner(UP + LEFT, buff=0.35)
+        room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
-        columns.next_to(prompt, DOWN, buff=0.25).to_edge(LEFT, buff=0.4)
+        columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.4)
         self.beat(
             "Three temperatures",
             "One prompt at three temperatures (seed {s}), each judged by the model's ranks.",
             s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
             say=self.comparison_words(),
         )
-        self.play(*(FadeOut(m) for m in [*self.zero_parts, self.formula]), FadeIn(prompt),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula]
+        self.play(*(FadeOut(m) for m in leaving), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
-            self.play(FadeIn(col, shift=0.1 * DOWN), run_time=1.0)
+            self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
+                      FadeIn(col[1][0]), run_time=1.0)  # fmt: skip
         cue(self, len(columns) + 1)
         self.play(*(col[1][0].animate.set_color(style.TEXT) for col in columns), run_time=1.0)
+        self.continuations = VGroup(prompt, columns)
 
     def comparison_words(self) -> str:
         """The same prompt at each temperature, one sentence each: what that temperature does to the choice (the
@@ -683,6 +748,29 @@ class Temperature(TraceScene):
                 said.append(f"At {T:g} the distribution is sharper, so the likeliest tokens win more often.")
         said.append("Under each row, a line says how the model itself ranks the tokens drawn.")
         return " ".join(said)
+
+    def lecture_temperature(self):
+        """The takeaway: the knob set to this lecture's own temperature, the bars its continuation samples from."""
+        T = self.lecture_t
+        self.beat(
+            "This lecture's T",
+            "This lecture samples at T = {T}: these are the shares it draws from.",
+            T=(T, "info.continuation.temperature", "float"),
+            say=f"This lecture's own continuation uses a temperature of {T:g}. "
+            f"Set the knob there, and {spoken_token(self.top_name())} gets {self.share(T)}. "
+            "These are the odds its next tokens are drawn with.",
+        )
+        self.tracker.set_value(self.HIGH)
+        self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
+        self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), run_time=1.0)
+        cue(self, 1)
+        self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
+        self.bars.clear_updaters()
+        self.remove(self.bars)  # the same picture, made anew: a redrawn Text keeps the words it was made with
+        self.bars = self.bars_at(T)
+        self.add(self.bars)
+        cue(self, 2)
+        self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)
 
 
 class TopKTopP(TraceScene):

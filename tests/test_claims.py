@@ -290,10 +290,12 @@ def test_a_typed_characterising_word_is_caught(traces):
 
 
 def test_temperature_bars_show_the_tail_and_the_total(traces):
-    """Finding 11: at every stored T an "all other tokens" bar and the shares' sum, both statements."""
+    """Finding 11: at every stored T (and at the continuation's own) an "all other tokens" bar and the shares'
+    sum, both statements."""
     from types import SimpleNamespace
 
-    from scenes.unembedding import BARS, Temperature
+    from model.claims import lecture_bars
+    from scenes.unembedding import Temperature
     from tests.scenecheck import check_numbers, shown_text
 
     tr = traces[3]
@@ -301,8 +303,10 @@ def test_temperature_bars_show_the_tail_and_the_total(traces):
     scene.trace = tr
     for k, t in enumerate(tr.meta["temperatures"]):
         bars, _t_label, total = scene.bars_at(t)
+        own = t == tr.info["continuation"]["temperature"]  # read from info.continuation.untruncated
+        tail = lecture_bars(tr, Temperature.SHOWN) if own else temperature_bars(tr, k, Temperature.SHOWN)
         assert shown_text(bars.rows[-1].name) == "all other tokens"
-        assert shown_text(bars.rows[-1].pct) == temperature_bars(tr, k, BARS)[0].text
+        assert shown_text(bars.rows[-1].pct) == tail[0].text
         assert check_numbers(SimpleNamespace(mobjects=[bars, total]), tr)["claims"] == 2
 
 

@@ -60,6 +60,11 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
     assert {(p.owner.__name__, p.name, p.group) for p in engine.PATCHES} == {
         ("VMobject", "get_subpaths_from_points", "scene"),
         ("Mobject", "get_family", "scene"),
+        ("VMobject", "get_points_defining_boundary", "scene"),
+        ("VMobject", "generate_rgbas_array", "scene"),
+        ("Mobject", "get_critical_point", "scene"),
+        ("Mobject", "update", "scene"),
+        ("SceneFileWriter", "save_image", "still"),
         ("Mobject", "__deepcopy__", "scene"),
         ("Camera", "set_cairo_context_path", "scene"),
         ("TipableVMobject", "get_unpositioned_tip", "scene"),
@@ -142,6 +147,71 @@ def test_subpaths_are_manims_subpaths():
         assert all(np.array_equal(a, b) for a, b in zip(ours, manims, strict=True))
         counts.update(len(p) // 4 for p in manims)
     assert {1, 2, 3} <= counts  # subpaths of one curve and of several were met
+
+
+def test_boundary_points_are_manims():
+    """The anchors `next_to`, `move_to` and `get_left` read, for shapes, texts, groups of them, empty groups and
+    a single point: the same array, point for point."""
+    from manim import VGroup
+
+    word = make_text("Tokens 0.23", font_size=24)
+    kinds = [Square(), Circle(), Line(LEFT, RIGHT), Arrow(LEFT, RIGHT), Dot(), word, VGroup(),
+             VGroup(VGroup(), Square().shift(UP), VGroup(word.copy(), Dot(DOWN))), VMobject().set_points([UP])]  # fmt: skip
+    for mob in kinds:
+        ours, manims = engine.boundary_points(mob), engine.boundary_points.original(mob)
+        assert ours.shape == manims.shape and ours.dtype == manims.dtype and np.array_equal(ours, manims)
+
+
+def test_critical_points_are_manims():
+    """Corners, edges and centre (and directions in between) of shapes, texts and groups: the same point."""
+    from manim import VGroup
+
+    rng = np.random.default_rng(3)
+    directions = [np.array([x, y, z], dtype=float) for x in (-1, 0, 1) for y in (-1, 0, 1) for z in (-1, 0, 1)]
+    directions += [rng.normal(size=3) for _ in range(5)]
+    kinds = [Square().rotate(0.3), Circle().shift(UP), make_text("Tokens 0.23", font_size=24), VGroup(),
+             VGroup(Dot(LEFT * 2), Arrow(DOWN, UP))]  # fmt: skip
+    for mob in kinds:
+        for direction in directions:
+            ours, manims = engine.critical_point(mob, direction), engine.critical_point.original(mob, direction)
+            assert np.array_equal(ours, manims), (mob, direction)
+
+
+def test_colour_arrays_are_manims():
+    """One colour and one opacity (the fast case), none of either, a sheen, and several colours (manim's own)."""
+    from manim import BLUE, RED, ManimColor
+
+    square, shiny = Square(), Square().set_sheen(0.3)
+    for mob in (square, shiny):
+        for color in (None, ManimColor(BLUE), BLUE, "#58c4dd", [RED, BLUE]):
+            for opacity in (None, 0, 1, 0.35, np.float64(0.5), np.float32(0.25), True, [0.2, 0.9]):
+                ours, manims = engine.rgbas_array(mob, color, opacity), engine.rgbas_array.original(mob, color, opacity)
+                assert ours.dtype == manims.dtype and np.array_equal(ours, manims), (color, opacity)
+
+
+def updates_called(run) -> list:
+    """The updaters `run` (an update) calls on a tree with updaters deep down, one under a suspended group."""
+    from manim import VGroup
+
+    calls = []
+    inner, held, top = Square(), Dot(), Square()
+    inner.add_updater(lambda m, dt: calls.append(("inner", dt)))
+    held.add_updater(lambda m: calls.append("held"))
+    top.add_updater(lambda m: calls.append("top"))
+    tree = VGroup(VGroup(VGroup(inner)), VGroup(held), top)
+    tree[1].suspend_updating(recursive=False)
+    for recursive in (True, False):
+        assert run(tree, 0.5, recursive) is tree
+    plain = VGroup(VGroup(Square()), Dot())
+    assert run(plain, 0.5) is plain
+    return calls
+
+
+def test_an_update_calls_what_manims_calls():
+    """Updaters reached (also below a group without any), none under a suspended mobject, none past the first
+    level when not recursive: the same calls in the same order as manim's own; nothing when there are none."""
+    assert updates_called(engine.update_if_any) == updates_called(engine.update_if_any.original)
+    assert updates_called(engine.update_if_any) == [("inner", 0.5), "top"]
 
 
 class Held(Scene):

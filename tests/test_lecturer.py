@@ -266,3 +266,21 @@ def test_the_scene_guide_shows_the_example_that_renders(lecture):
     beats = json.loads((lecture["folder"] / "02-NextTokenGuess.beats.json").read_text())
     assert [b["id"] for b in beats["beats"]] == ["NextTokenGuess-01", "NextTokenGuess-02"]
     assert (lecture["folder"] / "02-NextTokenGuess.mp4").stat().st_size > 10_000
+
+
+def test_preview_draws_the_title_of_its_own_lecture(tmp_path, embedded):
+    """`gptanim preview --lecture FILE` draws Title with that lecture's road map (as render does), and keeps that
+    still apart from the default lecture's."""
+    cached_trace(TraceSettings(prompt=PROMPT, generate=3), embedded)
+    mine = lecture_file(tmp_path, scenes='["Title", "Softmax"]')
+    out = tmp_path / "out"
+    done = run_cli(["preview", "--lecture", str(mine), "--no-warm", "--out", str(out), "--jobs", "1", "-Q"])
+    assert done.returncode == 0, done.stderr
+    (beats,) = out.glob(".stills/Title-*.beats.json")
+    said = [beat["say"] for beat in json.loads(beats.read_text())["beats"]]
+    assert any(s.startswith("This lecture has one part after this one.") for s in said), said
+    assert "from vector to next token." in said[-1]  # its one part: Softmax's
+    done = run_cli(["preview", "--prompt", PROMPT, "--generate", "3", "--scenes", "Title", "--no-warm", "--out",
+                    str(out), "--jobs", "1", "-Q"])  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(list(out.glob(".stills/Title-*.png"))) == 2  # the default lecture's Title is another picture

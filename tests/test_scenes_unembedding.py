@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenes.components import FORMATTERS, number
-from scenes.unembedding import BARS, Recap, Softmax, Temperature, TopKTopP, Unembedding
+from scenes.unembedding import Recap, Softmax, Temperature, TopKTopP, Unembedding
 from tests.scenecheck import (
     PICTURE_CAP_PX,
     check_layout,
@@ -94,7 +94,8 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
     z = tr["logits"].astype(np.float64) / temperature
     by_hand = np.exp(z - z.max())
     by_hand /= by_hand.sum()
-    ids = list(np.argsort(-tr["logits"], kind="stable")[:BARS])
+    ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
+    assert len(bars.rows) == Temperature.SHOWN + 1  # and one for all the other tokens
     for row, i in zip(bars.rows, ids):
         assert shown_text(row.pct) == FORMATTERS["percent"](by_hand[i])
         assert row.bar.width == pytest.approx(max(Temperature.BAR_W * by_hand[i], 0.02), rel=1e-6)
@@ -113,12 +114,34 @@ def test_temperature_zero_is_the_argmax(scene_traces):
 def test_three_continuations_are_the_traces(scene_traces, tmp_path):
     scene = render(Temperature, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
+    paths = shown_paths(scene, ever=True)  # shown before the last picture, the lecture's own temperature
     assert [c["temperature"] for c in tr.info["comparisons"]] == [0.0, 1.0, 3.0]
     for c, run in enumerate(tr.info["comparisons"]):
         assert f"info.comparisons.{c}.temperature" in paths
         for i in range(len(run["steps"])):
             assert f"info.comparisons.{c}.steps.{i}.chosen_display" in paths
+
+
+def test_the_last_picture_is_the_distribution_at_the_lecture_s_own_temperature(embedded, tmp_path):
+    """The continuation's T (not one of the stored ones) marked on the knob, its bars read from the Trace; the
+    narration says T as the screen shows it; another T is another picture."""
+    from model.run import TraceSettings, trace
+
+    made = trace(TraceSettings(prompt="The old miller counted his sacks", generate=3, temperature=0.23), embedded)
+    scene = render(Temperature, made.save(tmp_path / "t.npz"), tmp_path)
+    tr = loaded_trace(tmp_path / "t.npz")
+    check_numbers(scene, tr)
+    check_layout(scene)
+    shown = tr.info["continuation"]["untruncated"]
+    z = tr["logits"].astype(np.float64) / 0.23
+    by_hand = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert shown["ids"] == [int(i) for i in np.argsort(-tr["logits"], kind="stable")[: len(shown["ids"])]]
+    np.testing.assert_allclose(shown["probs"], by_hand[shown["ids"]], rtol=1e-9)
+    for j, row in enumerate(scene.bars[0].rows[: Temperature.SHOWN]):
+        assert row.pct.gptanim_numbers == [(f"info.continuation.untruncated.probs.{j}", "percent")]
+    assert shown_text(scene.bars[1][1]) == "T = 0.23"
+    assert "temperature of 0.23." in scene.beats[-1]["say"]
+    assert scene.bars[0].rows[-1].pct.gptanim_claims[0].key == f"temperature.lecture.tail.top{Temperature.SHOWN}"
 
 
 def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_shares(scene_traces, tmp_path):

@@ -283,6 +283,13 @@ def test_type_a_prompt_see_every_still_play_a_scene_change_the_temperature(studi
     page.dispatch_event("#temperature", "change")
     second = wait_for_stills(page, changed={name: first[name] for name in SHOWS_TEMPERATURE})
     assert SHOWS_TEMPERATURE and all(second[n] == first[n] for n in SCENES if n not in SHOWS_TEMPERATURE)
+    assert "Temperature" in SHOWS_TEMPERATURE and "Tokenization" not in SHOWS_TEMPERATURE
+
+    def picture(src: str) -> bytes:
+        return page.request.get(f"http://127.0.0.1:{studio['port']}{src}").body()
+
+    assert picture(second["Temperature"]) != picture(first["Temperature"])  # its bars at the new temperature
+    assert picture(second["Tokenization"]) == picture(first["Tokenization"])
     assert "temperature=0.4" in page.url  # the address is the link to share
     page.close()
 
