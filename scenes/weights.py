@@ -55,7 +55,7 @@ from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, spoken_token
 
 TERMS = 6  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
-PRODUCT_Y = 0.95  # the product's centre line (weights × data = query) while the working is under it
+PRODUCT_Y = 0.85  # the product's centre line (weights × data = query) while the working is under it
 SETTLED_Y = -0.05  # ... and once the working has gone
 WORK_Y = -1.55  # the first row of weights slid out of the matrix; the data under it, the products under that
 WORK_STEP = 0.52
@@ -94,9 +94,11 @@ class WeightsAndData(TraceScene):
         self.vector, self.result = self.data_column(0), self.query_column(0)
         self.times, self.equals = label("×", size=40), label("=", size=40)
         line = VGroup(self.matrix, self.times, self.vector, self.equals, self.result)
-        line.arrange(RIGHT, buff=0.32).move_to([0.55, PRODUCT_Y, 0])
-        rows = Brace(self.matrix.grid[: self.ROWS], LEFT, buff=0.2, color=style.MUTED)
-        cols = Brace(self.matrix.grid[0][: self.COLS], UP, buff=0.15, color=style.MUTED)
+        line.arrange(RIGHT, buff=0.26).move_to([0.68, PRODUCT_Y, 0])
+        rows = Brace(self.matrix.grid[: self.ROWS], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
+        cols = Brace(self.matrix.grid[0][: self.COLS], UP, color=style.MUTED)
+        rows.next_to(self.matrix, LEFT, buff=0.2)
+        cols.next_to(self.matrix, UP, buff=0.2)
         meta = t.fields.meta
         self.shape = VGroup(
             VGroup(rows, VGroup(number(meta.d_head, fmt="int", size=LABEL), label("rows", size=SMALLEST,
@@ -529,7 +531,8 @@ class ParameterTally(TraceScene):
         strips, names = self.gpt3_strips(big_sq)
         self.play(Transform(self.whole, speck), FadeOut(self.total),
                   LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+                  run_time=max(1.0, said_by(self, 0, 1.5) - 0.8))  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=0.8)
         cue(self, 1)
         title = VGroup(
             label("GPT-3", size=LABEL, color=style.NEXT_SLOT),
@@ -538,8 +541,8 @@ class ParameterTally(TraceScene):
         )
         title.arrange(RIGHT, buff=0.2).next_to(big_sq, UP, buff=0.3)  # fmt: skip
         title[0].gptanim_static = True
-        self.name_strips(strips, names, max(1.0, said_by(self, 1) - 1.2))  # the families added up, strip by strip
-        self.play(FadeIn(title, shift=0.1 * UP), run_time=1.0)
+        mark = travel(self, strips, max(1.0, said_by(self, 1) - 1.2))  # the families added up, strip by strip
+        self.play(dim(mark), FadeIn(title, shift=0.1 * UP), run_time=1.0)
         cue(self, 2)
         ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(self.whole)
         ours = VGroup(
@@ -553,26 +556,15 @@ class ParameterTally(TraceScene):
         self.play(Create(ring), FadeIn(ours, shift=0.1 * UP), FadeIn(same), run_time=said_by(self, 2, 1.0))
         cue(self, 3)  # how many times bigger: this model's square grows into GPT-3's
         grown = self.whole.copy()
-        self.play(grown.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15),
+        self.play(grown.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names),
                   run_time=max(1.0, said_by(self, 3, 2.0) - 1.0))  # fmt: skip
         self.play(dim(grown), run_time=0.4)
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
 
-    def name_strips(self, strips: VGroup, names: VGroup, seconds: float) -> None:
-        """A mark walks down GPT-3's strips; beside the square, each family's name and count take the place of
-        the one before (one at a time: the thin strips have no room for them all)."""
-        step = seconds / len(strips)
-        mark = SurroundingRectangle(strips[0], buff=0.03, color=style.NEXT_SLOT)
-        self.play(Create(mark), FadeIn(names[0], shift=0.1 * LEFT), run_time=min(step, 0.5))
-        for k in range(1, len(strips)):  # the last name goes before the next comes (no two at once)
-            self.play(dim(names[k - 1]), run_time=0.2)
-            self.play(mark.animate.become(SurroundingRectangle(strips[k], buff=0.03, color=style.NEXT_SLOT)),
-                      FadeIn(names[k], shift=0.1 * LEFT), run_time=max(0.3, step - 0.2))  # fmt: skip
-        self.play(dim(mark), dim(names[-1]), run_time=0.5)
-
     def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:
-        """GPT-3's families as strips of its square, each as tall as its share, and each one's name and count
-        beside the square at its strip's height (kept within the square's)."""
+        """GPT-3's families as strips of its square, each as tall as its share, each named with its count inside
+        its strip where that fits (on one line, or two), else beside the square at its strip's height (kept
+        within the square's: the thin embedding strips are its top and bottom edges)."""
         gpt3 = self.trace.info["gpt3"]
         top, width = big_sq.get_top()[1], big_sq.width
         strips, names = VGroup(), VGroup()
@@ -584,9 +576,17 @@ class ParameterTally(TraceScene):
             strip.move_to([big_sq.get_x(), top - h / 2, 0])
             top -= h
             strips.add(strip)
-            name = VGroup(label(fam["family"], size=LABEL, color=color),
-                          number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=NUMBER))  # fmt: skip
-            name.arrange(DOWN, buff=0.08, aligned_edge=LEFT).next_to(big_sq, RIGHT, buff=0.3)
-            low, high = big_sq.get_bottom()[1] + name.height / 2, big_sq.get_top()[1] - name.height / 2
-            names.add(name.set_y(min(max(strip.get_y(), low), high)))
+            name = label(fam["family"], size=SMALLEST)
+            count = number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=SMALLEST)
+            one = VGroup(name, count).arrange(RIGHT, buff=0.25)
+            if one.width < width - 0.2 and h > one.height + 0.04:
+                names.add(one.move_to(strip))
+                continue
+            two = VGroup(name, count).arrange(DOWN, buff=0.04, aligned_edge=LEFT)
+            if h > two.height + 0.1:  # a tall strip: its name over its count, inside
+                names.add(two.move_to(strip))
+                continue
+            two.next_to(big_sq, RIGHT, buff=0.25)
+            low, high = big_sq.get_bottom()[1] + two.height / 2, big_sq.get_top()[1] - two.height / 2
+            names.add(two.set_y(min(max(strip.get_y(), low), high)))
         return strips, names
