@@ -419,7 +419,7 @@ def rounded_terms(terms: list, result: float) -> str:
 
     if abs(sum(shown(x) for x in terms) - shown(result)) < 5e-4:
         return "= query entry"
-    return "= query entry (each term rounded)"
+    return "≈ query entry"  # each term rounded: the shown terms add up to it only nearly
 
 
 TOP_GUESS = 1  # a position guessed the prompt's next token when that token was its rank-1 prediction

@@ -44,16 +44,24 @@ from scenes.components import (
     statement,
 )
 from scenes.pacing import cue, dim, said_by, spoken, travel
-from scenes.speech import big, dec, pct, plain_quote, spoken_token
-from scenes.style import FONT
+from scenes.speech import big, dec, plain_quote, spoken_token
+from scenes.style import FONT, fmt_percent
 
 RIGHT_X = 0.45  # the right panel's left edge
 PANEL = NUMBER  # the right panel's type: bars, tokens, ranks
 GHOST = 0.35  # the whole loss curve's opacity until the stages have drawn it over
 PROMPT_TAIL = 4  # prompt tokens shown before each greedy continuation
+RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
+STEP_CHANGE = 1.5  # seconds a stage's bars or continuation take to change, at most (never past their sentence)
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
 GPT2 = {"params": "1.5 B", "trained": "40 GB of web text", "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
+
+
+def said_pct(p: float) -> str:
+    """A probability said as its bar shows it (one decimal, “<0.1%” said “under 0.1%”): the voice and the screen
+    round alike."""
+    return fmt_percent(p).replace("<", "under ")
 
 
 class Learning(TraceScene):
@@ -203,10 +211,13 @@ class Learning(TraceScene):
             first = f"The training record starts at step {stage['step']}."
         second = "Asked what comes next, it gives every token some probability."
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
-                  say=f"{first} {second} Its top guess, {spoken_token(top['display'])}, gets {pct(top['prob'])}. "
+                  say=f"{first} {second} Its top guess, {spoken_token(top['display'])}, gets {said_pct(top['prob'])}. "
                   f"Picking its top guess again and again, it writes {said}.")  # fmt: skip
         self.play(FadeIn(VGroup(self.heading, self.axes, self.chart[1], self.chart[2], self.title)))
+        start = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # where training starts
+        self.play(Create(start), run_time=min(1.0, said_by(self, 0, 0.6)))
         cue(self, 1)
+        self.play(dim(start), run_time=0.3)
         rows = self.bar_group.rows
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in rows), lag_ratio=0.15),
                   *(FadeIn(r.name) for r in rows), *(FadeIn(r.pct) for r in rows), run_time=1.5)  # fmt: skip
@@ -230,11 +241,16 @@ class Learning(TraceScene):
                 "one would mean queen is the very nearest.",
             )
             self.play(FadeIn(self.queen_head, shift=0.1 * RIGHT))
-            cue(self, 1)
-            self.play(FadeIn(self.ranks, shift=0.1 * UP))
-            cue(self, 2)
-            self.rank_mark = SurroundingRectangle(self.ranks[0], buff=0.06, color=style.NEXT_SLOT)
+            cue(self, 1)  # "sort every token ...": the words of the ranking marked, then its number as it is said
+            self.rank_mark = SurroundingRectangle(self.queen_head, buff=0.06, color=style.NEXT_SLOT)
             self.play(Create(self.rank_mark), run_time=0.8)
+            if (lead := said_by(self, 1, 0.0) - RANK_LEAD - 0.8) > 0.1:
+                self.wait(lead)
+            self.play(FadeIn(self.ranks, shift=0.1 * UP),
+                      self.rank_mark.animate.become(SurroundingRectangle(self.ranks[0], buff=0.06,
+                                                                         color=style.NEXT_SLOT)), run_time=0.8)  # fmt: skip
+            cue(self, 2)
+            self.play(self.rank_mark.animate.set_stroke(width=6), run_time=0.6)
 
     def place_ranks(self):
         self.ranks.arrange(RIGHT, buff=0.12).move_to([RIGHT_X, -1.0, 0], aligned_edge=LEFT)
@@ -295,9 +311,9 @@ class Learning(TraceScene):
             fell = before["val_loss"] is None or stage["val_loss"] < before["val_loss"]
             loss = f"The loss is {'down to' if fell else 'now'} {dec(stage['val_loss'], 2)}."
         if top["display"] == was["display"]:
-            guess = f"{spoken_token(top['display'], start=True)} now gets {pct(top['prob'])}."
+            guess = f"{spoken_token(top['display'], start=True)} now gets {said_pct(top['prob'])}."
         else:
-            guess = f"Its top guess is now {spoken_token(top['display'])}, with {pct(top['prob'])}."
+            guess = f"Its top guess is now {spoken_token(top['display'])}, with {said_pct(top['prob'])}."
         writes = f"On its own it writes {plain_quote(stage['greedy']['text'], 'this')}."
         queen = ""
         if stage["queen_rank"] is not None and before["queen_rank"] is not None:
@@ -328,12 +344,13 @@ class Learning(TraceScene):
         cue(self, n + 1)
         # stage k - 1's bars and share become stage k's, then its continuation and the words on it
         bars, share = self.bars(k), self.final_share(k)
-        self.play(ReplacementTransform(self.bar_group, bars), ReplacementTransform(self.share, share), run_time=1.5)
+        self.play(ReplacementTransform(self.bar_group, bars), ReplacementTransform(self.share, share),
+                  run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)))  # fmt: skip
         self.bar_group, self.share = bars, share
         cue(self, n + 2)
         row, judged = self.greedy(k), self.judged(k)
         self.play(ReplacementTransform(self.greedy_row, row), ReplacementTransform(self.judged_line, judged),
-                  run_time=1.5)  # fmt: skip
+                  run_time=min(STEP_CHANGE, said_by(self, n + 2, 0.6)))  # fmt: skip
         self.greedy_row, self.judged_line = row, judged
         if queen and len(self.ranks):
             cue(self, n + 3)
@@ -341,7 +358,7 @@ class Learning(TraceScene):
             old = self.ranks[-1]
             self.ranks.add(arrow, rank)
             self.place_ranks()
-            self.play(TransformFromCopy(old, rank), FadeIn(arrow), run_time=1.2)
+            self.play(TransformFromCopy(old, rank), FadeIn(arrow), run_time=0.6)  # on screen as its sentence begins
 
     def sum_up(self):
         found = statements(self.trace)

@@ -11,12 +11,14 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
-    BackgroundRectangle,
+    Brace,
     Circle,
     Create,
     FadeIn,
     FadeOut,
+    GrowFromCenter,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
     Rectangle,
@@ -26,6 +28,7 @@ from manim import (
     Transform,
     TransformFromCopy,
     VGroup,
+    smooth,
     there_and_back,
 )
 
@@ -37,6 +40,8 @@ from scenes.components import (
     LABEL,
     NUMBER,
     SMALLEST,
+    TOKEN,
+    TokenBox,
     VectorColumn,
     WeightMatrix,
     claim,
@@ -47,182 +52,280 @@ from scenes.components import (
     with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
-from scenes.speech import big, dec
+from scenes.speech import big, dec, spoken_token
 
-TERMS = 5  # products shown one by one before jumping to the full sum
+TERMS = 6  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
+PRODUCT_Y = 0.85  # the product's centre line (weights × data = query) while the working is under it
+SETTLED_Y = -0.05  # ... and once the working has gone
+WORK_Y = -1.55  # the first row of weights slid out of the matrix; the data under it, the products under that
+WORK_STEP = 0.52
+WORK_X, WORK_PITCH = -5.55, 1.3  # the first working column's centre, and the step between columns
+TALLY_X = (2.95, 6.75)  # the running sum's words start at the first, its numbers end at the second
 
 
 class WeightsAndData(TraceScene):
-    """Weights (coloured by sign) times data (grey): a real query entry, summed term by term."""
+    """Weights (a real W_Q, coloured by sign, its shape from the Trace) times data (a token's vector, grey): one row
+    slides out to meet the vector and its products add up to one query entry; then only the data changes."""
 
     TITLE = "Weights and data"
     PART = "The weights"
-    SUMMARY = "Weights versus data, and one real query entry summed term by term."
-    RENDER_SECONDS = 8
+    SUMMARY = "Weights versus data: one real row of weights meets a token's vector and becomes one query entry."
+    RENDER_SECONDS = 12
 
-    ROWS, COLS = 4, 6
+    ROWS, COLS = 6, TERMS
 
     def construct(self):
-        self.show_product()
-        self.sum_one_row()
-        self.training_note()
+        self.build_product()
+        self.show_weights_and_data()
+        self.slide_out_one_row()
+        self.add_up_the_row()
+        self.only_data_changes()
 
-    def show_product(self):
+    def build_product(self):
+        """The matrix (turned: row j makes query entry j), the data vector and the query, on one line; the
+        matrix's shape on braces; each part named above it."""
         t = self.trace
-        W = t.attn.W_Q[0, 0]  # block 0, head 0: (d_model, d_head); shown turned, row j makes query entry j
-        self.matrix = WeightMatrix(W.value.T, lambda r, c: W[c, r].path, self.ROWS, self.COLS, size=18)
-        self.vector = VectorColumn(t.ln1.normalized[0, 0], shown=self.COLS, size=18, dim_path=None)  # position 0
-        self.result = VectorColumn(t.attn.q[0, 0, 0], shown=self.ROWS, size=18, dim_path=None)  # position 0, head 0
-        times, equals = label("×", size=30), label("=", size=30)
-        product = VGroup(self.matrix, times, self.vector, equals, self.result)
-        product.arrange(RIGHT, buff=0.3).move_to([0, 1.45, 0])
-        titles = VGroup(
-            with_symbols("weights $W_Q$ of layer 1, head 1", size=18, color=style.POSITIVE),
-            label("data", size=18, color=style.MUTED),
-            label("query", size=18, color=style.QUERY),
-        )
-        top = max(part.get_top()[1] for part in (self.matrix, self.vector, self.result)) + 0.25
-        for title, part in zip(titles, (self.matrix, self.vector, self.result)):
-            title.move_to([part.get_x(), top, 0])
-        self.titles = titles
+        self.W = t.attn.W_Q[0, 0]  # block 0, head 0: (d_model, d_head)
+        d_model, d_head = self.W.value.shape
+        self.ROWS, self.COLS = min(self.ROWS, d_head), min(self.COLS, d_model)  # (a tiny model shows all it has)
+        self.W_shown = self.W.value.T[: self.ROWS, : self.COLS]
+        self.matrix = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, self.ROWS, self.COLS, size=NUMBER,
+                                   more_rows=d_head > self.ROWS, more_cols=d_model > self.COLS)  # fmt: skip
+        self.vector, self.result = self.data_column(0), self.query_column(0)
+        self.times, self.equals = label("×", size=40), label("=", size=40)
+        line = VGroup(self.matrix, self.times, self.vector, self.equals, self.result)
+        line.arrange(RIGHT, buff=0.26).move_to([0.68, PRODUCT_Y, 0])
+        rows = Brace(self.matrix.grid[: self.ROWS], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
+        cols = Brace(self.matrix.grid[0][: self.COLS], UP, color=style.MUTED)
+        rows.next_to(self.matrix, LEFT, buff=0.2)
+        cols.next_to(self.matrix, UP, buff=0.2)
+        meta = t.fields.meta
+        self.shape = VGroup(
+            VGroup(rows, VGroup(number(meta.d_head, fmt="int", size=LABEL), label("rows", size=SMALLEST,
+                   color=style.MUTED)).arrange(DOWN, buff=0.08).next_to(rows, LEFT, buff=0.12)),
+            VGroup(cols, sentence("{c} columns", size=LABEL, c=(meta.d_model, "int")).next_to(cols, UP, buff=0.08)),
+        )  # fmt: skip
+        self.chip = self.token_chip(0)
+        top = max(self.shape[1][1].get_y() + 0.42, self.chip.get_top()[1] + 0.22)  # the names' line, over all
+        self.matrix_name = with_symbols("weights $W_Q$", size=LABEL, color=style.POSITIVE)
+        self.matrix_name.move_to([self.matrix.get_left()[0], top, 0], aligned_edge=LEFT)
+        self.data_name = label("data", size=LABEL, color=style.MUTED).move_to([self.vector.get_x(), top, 0])
+        self.query_name = label("query", size=LABEL, color=style.QUERY).move_to([self.result.get_x(), top, 0])
+        self.d_model = number(meta.d_model, fmt="int", size=SMALLEST, color=style.MUTED)
+        self.d_model.next_to(self.vector, DOWN, buff=0.12)
+        self.d_head = number(meta.d_head, fmt="int", size=SMALLEST, color=style.MUTED)
+        self.d_head.next_to(self.result, DOWN, buff=0.12).set_y(self.d_model.get_y())
+        self.picture = VGroup(line, self.shape, self.matrix_name, self.data_name, self.query_name, self.d_model,
+                              self.d_head)  # fmt: skip
+
+    def data_column(self, pos: int) -> VectorColumn:
+        return VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=NUMBER, dim_path=None)
+
+    def query_column(self, pos: int) -> VectorColumn:
+        return VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=NUMBER, dim_path=None)
+
+    def token_chip(self, pos: int) -> TokenBox:
+        t = self.trace
+        chip = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=TOKEN)
+        tallest = TokenBox("x", "", style.token_hue(pos), size=TOKEN).height  # a mark's larger glyph keeps to it
+        if chip.height > tallest:
+            chip.scale(tallest / chip.height)
+        return chip.next_to(self.vector, UP, buff=0.15)
+
+    def weight_color(self, r: int, c: int):
+        """The colour WeightMatrix gives the shown entry (r, c): by sign, brighter for larger."""
+        return style.weight_color(float(self.W_shown[r, c]), float(abs(self.W_shown).max()) or 1.0)
+
+    def show_weights_and_data(self):
+        t = self.trace
+        meta = t.meta
         self.beat(
             "Weights and data",
-            "Weights are the model's fixed numbers (blue +, red −); data flows through them (grey).",
-            say="One distinction runs through everything. Weights, in blue and red, are learned once and then fixed. "
-            "Data, in grey, is the current token's vector, and it changes with every prompt.",
+            "Weights: learned, then fixed. Data: a token's vector, new for every token.",
+            say="A GPT runs on two kinds of numbers. The weights, blue when positive and red when negative, were "
+            f"learned in training and then fixed. This block of them, from the first layer, has {meta['d_head']} "
+            f"rows and {meta['d_model']} columns. The data, in grey, is the vector of one token, here "
+            f"{spoken_token(t.token_display[0])}. It has {meta['d_model']} entries, one for each column.",
         )
-        self.play(FadeIn(self.matrix), FadeIn(titles[0]))
-        cue(self, 1)
-        mark = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
-        self.play(Create(mark), run_time=0.8)
+        self.play(FadeIn(self.matrix), FadeIn(self.matrix_name))  # the opening picture, at once
+        cue(self, 1)  # blue, then red: the largest positive and the most negative weight shown
+        flat = [(r, c) for r in range(self.ROWS) for c in range(self.COLS)]
+        most = [max(flat, key=lambda rc: self.W_shown[rc]), min(flat, key=lambda rc: self.W_shown[rc])]
+        mark = travel(self, [self.matrix.grid[r][c] for r, c in most], said_by(self, 1, 2.0) * 0.5,
+                      color=style.TEXT, buff=0.06)  # fmt: skip
+        self.play(mark.animate.become(SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)))
+        self.play(dim(mark), run_time=0.5)
         cue(self, 2)
-        self.play(FadeIn(self.vector, shift=0.3 * LEFT), FadeIn(titles[1]), FadeIn(times),
-                  mark.animate.become(SurroundingRectangle(self.vector, buff=0.1, color=style.MUTED)))  # fmt: skip
-        self.beat(
-            "Matrix times vector",
-            "Almost everything a GPT computes is a weighted sum: a matrix times a vector.",
-            say="They meet in a matrix times a vector. This one makes a query, for the first head of the first layer. "
-            "Almost everything a GPT computes looks like this.",
-        )
-        self.play(FadeOut(mark), FadeIn(equals),
-                  LaggedStart(*(TransformFromCopy(self.matrix.grid[r], self.result.entries[r]) for r in range(self.ROWS)),
-                              lag_ratio=0.2), FadeIn(self.result.decor), run_time=said_by(self, 0, 1.5))  # fmt: skip
-        cue(self, 1)
-        self.play(FadeIn(titles[2], shift=0.1 * DOWN))
-        cue(self, 2)  # "almost everything looks like this": the whole product, weights times data
-        whole = SurroundingRectangle(product, buff=0.15, color=style.MUTED)
-        self.play(Create(whole), run_time=said_by(self, 2, 1.0) * 0.7)
-        self.play(dim(whole), run_time=0.5)
-        self.product = VGroup(product, titles)
+        self.play(LaggedStart(*(GrowFromCenter(part[0]) for part in self.shape), lag_ratio=0.4),
+                  LaggedStart(*(FadeIn(part[1]) for part in self.shape), lag_ratio=0.4),
+                  run_time=said_by(self, 2, 1.2) * 0.7)  # fmt: skip
+        cue(self, 3)
+        self.play(FadeIn(self.times), FadeIn(self.data_name), FadeIn(self.chip, shift=0.2 * DOWN),
+                  LaggedStart(*(FadeIn(e, shift=0.3 * LEFT) for e in self.vector), lag_ratio=0.1),
+                  run_time=said_by(self, 3, 1.2) * 0.7)  # fmt: skip
+        cue(self, 4)  # the data's length is the matrix's width
+        self.play(TransformFromCopy(self.shape[1][1], self.d_model), run_time=said_by(self, 4, 1.0) * 0.6)
 
-    def sum_one_row(self):
+    def slide_out_one_row(self):
+        t = self.trace
+        x = t.ln1.normalized[0, 0]
+        products = t.stored("matvec.products")
+        self.beat(
+            "One row meets the data",
+            "Matrix times vector: each row of weights meets the data, entry by entry.",
+            say="The model uses its weights by multiplying them with data, a matrix times a vector. Take the first "
+            "row of weights, and line the data up under it. Multiply each weight by the data entry under it.",
+        )
+        self.play(FadeIn(self.equals), FadeIn(self.result.decor), FadeIn(self.query_name),
+                  run_time=said_by(self, 0, 1.0) * 0.6)  # fmt: skip
+        cue(self, 1)
+        row, scale = self.matrix.grid[0], float(abs(x.value).max()) or 1.0
+        xs = [WORK_X + c * WORK_PITCH for c in range(self.COLS + 1)]
+        self.work_w = VGroup(*(number(self.W[c, 0], size=NUMBER, color=self.weight_color(0, c))
+                               .move_to([xs[c], WORK_Y, 0]) for c in range(self.COLS)))  # fmt: skip
+        self.work_x = VGroup(*(number(x[c], size=NUMBER, color=style.data_color(float(x[c].value), scale))
+                               .move_to([xs[c], WORK_Y - WORK_STEP, 0]) for c in range(self.COLS)))  # fmt: skip
+        self.work_p = VGroup(*(number(products[c], fmt="value3", size=NUMBER).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
+                               for c in range(self.COLS)))  # fmt: skip
+        more = len(row) > self.COLS  # the row goes on (⋯)
+        dots = VGroup(*(label("⋯", size=NUMBER, color=style.MUTED).move_to([xs[-1] - 0.25, WORK_Y - k * WORK_STEP, 0])
+                        for k in range(3 if more else 0)))  # fmt: skip
+        signs = VGroup(label("×", size=LABEL, color=style.MUTED), label("=", size=LABEL, color=style.MUTED))
+        for k, sign in enumerate(signs):
+            sign.move_to([xs[0] - 0.8, WORK_Y - (k + 0.5) * WORK_STEP, 0])
+        self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
+        self.play(Create(self.row_mark), run_time=0.5)
+        self.play(LaggedStart(*(TransformFromCopy(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
+                  *(TransformFromCopy(row[-1], dots[0]) for _ in dots[:1]), run_time=1.4)  # fmt: skip
+        self.play(LaggedStart(*(TransformFromCopy(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
+                                for c in range(self.COLS)), lag_ratio=0.12), *(FadeIn(d) for d in dots[1:2]),
+                  run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
+        cue(self, 2)
+        self.play(FadeIn(signs),
+                  LaggedStart(*(TransformFromCopy(VGroup(self.work_w[c], self.work_x[c]), self.work_p[c])
+                                for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
+                  run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
+        self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
+
+    def add_up_the_row(self):
+        t = self.trace
+        d, has_bias = t.meta["d_model"], t.words["query_bias"]
+        q = t.attn.q[0, 0, 0, 0]
+        self.beat(
+            "One query entry",
+            "The products add up" + (", with a bias, " if has_bias else " (no bias in this model) ") + "to one entry.",
+            say=f"Add up all {d} products, "
+            + ("then a bias, one more learned number. " if has_bias else "with no bias in this model. ")
+            + f"The result, {dec(q.value, 2)}, is the first entry of the output, a vector called a query. "
+            "Every other row makes another entry the same way.",
+        )
+        running, bias, total, rule = self.tally()
+        spot = running[0].get_center()
+        self.play(FadeIn(running.words), TransformFromCopy(self.work_p[0], running[0]), run_time=0.6)
+        step = max(0.35, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
+        for i in range(1, len(running)):  # each product joins the running sum; the last jump takes all the rest
+            flying = self.work_p[i].copy() if i < self.COLS else self.work.copy()
+            moves = [flying.animate.move_to(spot).set_opacity(0), ReplacementTransform(running[i - 1], running[i])]
+            if i == len(running) - 1:
+                moves.append(ReplacementTransform(running.words, running.all_words))
+            self.play(*moves, run_time=step if i < self.COLS else 1.0)
+            self.remove(flying)
+            self.add(running[i])  # (what replaced another is recorded as shown: tests/scenecheck.py)
+        self.add(running.all_words)
+        self.play(FadeIn(bias, shift=0.1 * UP), Create(rule), run_time=0.6)
+        self.play(FadeIn(total[0]), TransformFromCopy(VGroup(running[-1], bias[1]), total[1]), run_time=0.8)
+        cue(self, 1)
+        self.play(TransformFromCopy(total[1], self.result.entries[0]), run_time=said_by(self, 1, 1.2) * 0.5)
+        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total, rule)), run_time=0.6)
+        cue(self, 2)
+        rows = range(1, self.ROWS)
+        step = max(0.5, said_by(self, 2, 2.0) / len(rows))
+        for r in rows:  # the mark walks down the rows; each makes its entry
+            row = self.matrix.grid[r]
+            self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
+                      TransformFromCopy(row[: self.COLS], self.result.entries[r]), run_time=step)  # fmt: skip
+        self.play(dim(self.row_mark), run_time=0.4)
+
+    def tally(self) -> tuple[VGroup, VGroup, VGroup, Line]:
+        """The running sum of the products (after each shown term, then after all of them), the bias, the total,
+        at the right of the products."""
         t = self.trace
         d = t.meta["d_model"]
-        row = SurroundingRectangle(self.matrix.grid[0], buff=0.08, color=style.QUERY)
-        self.beat(
-            "One entry",
-            "One query entry is the sum of {d} products, weight × data, "
-            + ("plus a bias:" if t.words["query_bias"] else "and no bias (this model has none):"),
-            d=(t.fields.meta.d_model, "int"),
-            say=f"Take one row of weights. Each weight is multiplied by the matching data entry. Then all {d} "
-            "products are added up, "
-            + ("plus a bias. " if t.words["query_bias"] else "with no bias in this model. ")
-            + f"The result, {dec(t.attn.q[0, 0, 0, 0].value, 2)}, is one entry of the query.",
-        )
-        self.play(Create(row), run_time=said_by(self, 0, 0.8))
-        cue(self, 1)
-        table, rest, bias, total = self.products_table()
-        rule = self.place_table(table, rest, bias, total)
-        self.play(FadeIn(table[0]), run_time=0.5)
-        # The row leaves the matrix and meets the vector: weight i beside data entry i, then their product,
-        # then the running sum.
-        lines = table[1:]
-        self.play(
-            LaggedStart(*(TransformFromCopy(self.matrix.grid[0][i], line[0]) for i, line in enumerate(lines)), lag_ratio=0.15),
-            LaggedStart(*(TransformFromCopy(self.vector.entries[i], line[1]) for i, line in enumerate(lines)), lag_ratio=0.15),
-            run_time=2,
-        )  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(VGroup(line[0], line[1]), line[2]) for line in lines), lag_ratio=0.2),
-                  run_time=1.5)  # fmt: skip
-        cue(self, 2)
-        self.play(
-            LaggedStart(
-                *(TransformFromCopy(line[2], line[3]) for line in lines),  # each product joins the sum
-                lag_ratio=0.3,
-            ),
-            run_time=2,
-        )  # fmt: skip
-        self.play(FadeIn(rest), run_time=0.6)
-        self.play(FadeIn(bias), Create(rule), run_time=0.6)
-        cue(self, 3)
-        self.play(FadeIn(total), dim(row))
-        self.table = VGroup(table, rest, bias, total, rule)
-
-    def products_table(self) -> tuple[VGroup, VGroup, VGroup, VGroup]:
-        """The first query entry's sum, term by term: a header and a line per shown term (weight, data, product,
-        running sum), the rest of the terms, the bias and the total."""
-        t = self.trace
-        table = VGroup()
-        head = VGroup(
-            label("weight", size=18, color=style.MUTED),
-            label("data", size=18, color=style.MUTED),
-            label("product", size=18, color=style.MUTED),
-            label("running sum", size=18, color=style.MUTED),
-        )
-        table.add(head)
-        W, x = t.attn.W_Q[0, 0], t.ln1.normalized[0, 0]  # block 0: head 0's weights, position 0's data
-        products, sums = t.stored("matvec.products"), t.stored("matvec.partial_sums")
-        w_scale = float(abs(W.value[:TERMS, 0]).max()) or 1.0
-        for i in range(TERMS):
-            w = W[i, 0]  # the weight of data entry i in query entry 0
-            table.add(
-                VGroup(
-                    number(w, fmt="value3", size=18, color=style.weight_color(w.value, w_scale)),
-                    number(x[i], fmt="value3", size=18),
-                    number(products[i], fmt="value3", size=18),
-                    number(sums[i], fmt="value3", size=18),
-                )
-            )
-        rest = VGroup(
-            sentence("… up to term {d}", size=18, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
-            number(sums[len(sums) - 1], fmt="value3", size=18),
-        )
+        sums = t.stored("matvec.partial_sums")
+        left, right = TALLY_X
+        y = [WORK_Y - k * WORK_STEP for k in range(3)]
+        terms = [*range(self.COLS)] + ([d - 1] if d > self.COLS else [])  # the shown ones, then all of them
+        running = VGroup(*(number(sums[i], fmt="value3", size=NUMBER).move_to([right, y[0], 0], aligned_edge=RIGHT)
+                           for i in terms))  # fmt: skip
+        running.words = label("sum", size=LABEL, color=style.MUTED).move_to([left, y[0], 0], aligned_edge=LEFT)
+        running.all_words = sentence("sum of all {d}", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
+        running.all_words.move_to([left, y[0], 0], aligned_edge=LEFT)
         bias = VGroup(
-            label("+ bias" if self.trace.words["query_bias"] else "+ no bias", size=18, color=style.MUTED),
-            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=18),
+            label("+ bias" if t.words["query_bias"] else "+ no bias", size=LABEL, color=style.MUTED),
+            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=NUMBER),
         )
         total = VGroup(
-            statement(statements(t)["matvec.total"], size=18, color=style.QUERY),
-            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=18, color=style.QUERY),
+            statement(statements(t)["matvec.total"], size=LABEL, color=style.QUERY),
+            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=NUMBER, color=style.QUERY),
         )
-        return table, rest, bias, total
+        for line, at in ((bias, y[1]), (total, y[2])):
+            line[0].move_to([left, at, 0], aligned_edge=LEFT)
+            line[1].move_to([right, at, 0], aligned_edge=RIGHT)
+        rule = Line([left, 0, 0], [right, 0, 0], stroke_width=1.5, color=style.MUTED).set_y((y[1] + y[2]) / 2)
+        return running, bias, total, rule
 
-    def place_table(self, table: VGroup, rest: VGroup, bias: VGroup, total: VGroup) -> Line:
-        """The table's cells in four columns under the product; the rule above the total."""
-        xs = [-3.6, -1.6, 0.4, 2.8]
-        top = self.product.get_bottom()[1] - 0.3
-        for r, line in enumerate(table):
-            for c, cell in enumerate(line):
-                cell.move_to([xs[c], top - 0.32 * r, 0])
-        for r, line in enumerate((rest, bias, total)):
-            y = top - 0.32 * (TERMS + 1 + r) - 0.05
-            line[0].move_to([xs[0], y, 0], aligned_edge=LEFT).shift(0.55 * LEFT)
-            line[1].move_to([xs[3], y, 0])
-        rule = Line([xs[0] - 0.6, 0, 0], [xs[3] + 0.7, 0, 0], stroke_width=1, color=style.MUTED)
-        rule.set_y((bias.get_bottom()[1] + total.get_top()[1]) / 2)
-        return rule
+    def as_cells(self) -> list[tuple]:
+        """Each shown weight and a cell of its colour in its place: the weights drawn as what they are to the
+        model from now on, fixed numbers (their values were read above)."""
+        grid = self.matrix.grid
+        w = 0.92 * (grid[0][1].get_x() - grid[0][0].get_x())
+        h = 0.88 * (grid[0].get_y() - grid[1].get_y())
+        pairs = []
+        for r in range(self.ROWS):
+            for c in range(self.COLS):
+                cell = Rectangle(width=w, height=h, stroke_width=0, fill_color=self.weight_color(r, c), fill_opacity=1)
+                pairs.append((grid[r][c], cell.move_to(grid[r][c])))
+        return pairs
 
-    def training_note(self):
+    def only_data_changes(self):
+        t = self.trace
+        n = min(len(t.token_ids), 3)  # the data of the prompt's first tokens, in turn
         self.beat(
-            "Training",
-            "Training tunes the weights so the model predicts text well; the data changes with every prompt.",
-            say="Training sets the weights, a little at a time, so that the model predicts real text better. After "
-            "that, only the data changes.",
+            "Only the data changes",
+            "Only the data changes.",
+            say="Training set every one of these weights, a little at a time, so that the model predicts text well. "
+            "After that, the weights never change. Only the data changes, with every token of every prompt."
+            + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
-        mark = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
-        self.play(Create(mark), run_time=said_by(self, 0, 1.0))
+        self.play(VGroup(self.picture, self.chip).animate.shift((SETTLED_Y - PRODUCT_Y) * UP), run_time=0.8)
+        cells = self.as_cells()
+        self.play(LaggedStart(*(ReplacementTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
+                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.7))  # fmt: skip
+        for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
+            self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
         cue(self, 1)
-        self.play(mark.animate.become(SurroundingRectangle(self.vector, buff=0.1, color=style.MUTED)), run_time=1.0)
+        fixed = label("learned, then fixed", size=LABEL, color=style.POSITIVE)  # on one line with the data's words
+        low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
+        fixed.move_to([self.matrix.get_x(), low - 0.4, 0])
+        lock = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
+        self.play(Create(lock), FadeIn(fixed, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.6)
+        cue(self, 2)
+        changes = label("new for each token", size=LABEL, color=style.MUTED)
+        changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
+        self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
+                  Indicate(self.vector, color=style.TEXT, scale_factor=1.05))  # fmt: skip
+        step = max(0.6, said_by(self, -1, 2.0) / max(1, 2 * (n - 1)))
+        for pos in range(1, n):  # a new token: its vector replaces the data, and the same weights make its query
+            chip, vector, result = self.token_chip(pos), self.data_column(pos), self.query_column(pos)
+            vector.move_to(self.vector)
+            result.move_to(self.result)
+            chip.next_to(vector, UP, buff=0.15)
+            self.play(ReplacementTransform(self.chip, chip), ReplacementTransform(self.vector, vector), run_time=step)
+            self.play(ReplacementTransform(self.result, result), lock.animate.set_stroke(width=6),
+                      rate_func=smooth, run_time=step)  # fmt: skip
+            self.play(lock.animate.set_stroke(width=4), run_time=0.2)
+            self.chip, self.vector, self.result = chip, vector, result
+            self.add(chip, vector, result)
 
 
 def shape_text(shape: list[int], path: str, size: float = SMALLEST + 2):
@@ -257,6 +360,7 @@ SAID = {  # ... and said as a sentence while its row comes in
 
 AREA_SIDE = 3.9  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 4.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
+GPT3_X = 1.7  # GPT-3's square's centre: its families are named at its right
 ROW_GAP = 0.3  # between the families' squares
 ROW_BASE = -1.2  # the families' squares stand on this line
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
@@ -379,7 +483,7 @@ class ParameterTally(TraceScene):
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
         rest = ", ".join(part["family"] for part in tally["rest"])
-        self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones.")
+        self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones, each with its shape.")
         self.play(FadeOut(self.labels), run_time=0.5)  # the families have been named: their room is the rest's
         self.rest, lines = VGroup(), VGroup()
         for j, part in enumerate(tally["rest"]):
@@ -421,13 +525,13 @@ class ParameterTally(TraceScene):
             f"{big(gpt3['total'])} weights. Counted the way GPT-3 is counted, this model's families hold "
             f"{big(self.trace.info['tally']['matrix_params'])}. So GPT-3 has {st['tally.gpt3'].text}.",
         )
-        big_sq = Square(GPT3_SIDE).move_to([2.4, -0.55, 0])
+        big_sq = Square(GPT3_SIDE).move_to([GPT3_X, -0.55, 0])
         speck_side = GPT3_SIDE * math.sqrt(self.trace.info["tally"]["total"] / gpt3["total"])
-        speck = self.whole.copy().set_stroke(width=0).scale(speck_side / AREA_SIDE).move_to([-4.4, -1.2, 0])
+        speck = self.whole.copy().set_stroke(width=0).scale(speck_side / AREA_SIDE).move_to([-5.0, -1.2, 0])
         strips, names = self.gpt3_strips(big_sq)
         self.play(Transform(self.whole, speck), FadeOut(self.total),
                   LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+                  run_time=max(1.0, said_by(self, 0, 1.5) - 0.8))  # fmt: skip
         self.play(LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=0.8)
         cue(self, 1)
         title = VGroup(
@@ -435,12 +539,10 @@ class ParameterTally(TraceScene):
             number(gpt3["total"], "info.gpt3.total", "comma", size=NUMBER + 6, color=style.NEXT_SLOT),
             sentence("in {m} matrices", size=SMALLEST, m=(gpt3["matrices"], "info.gpt3.matrices", "comma")),
         )
-        title.arrange(DOWN, buff=0.1).move_to(big_sq)  # fmt: skip
+        title.arrange(RIGHT, buff=0.2).next_to(big_sq, UP, buff=0.3)  # fmt: skip
         title[0].gptanim_static = True
-        plate = BackgroundRectangle(title, color=style.BACKGROUND, fill_opacity=0.85, buff=0.15)
-        self.play(dim(names), run_time=0.6)  # (a removal would wait for the beat's words to end)
         mark = travel(self, strips, max(1.0, said_by(self, 1) - 1.2))  # the families added up, strip by strip
-        self.play(dim(mark), FadeIn(plate), FadeIn(title, shift=0.1 * UP), run_time=1.0)
+        self.play(dim(mark), FadeIn(title, shift=0.1 * UP), run_time=1.0)
         cue(self, 2)
         ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(self.whole)
         ours = VGroup(
@@ -452,15 +554,20 @@ class ParameterTally(TraceScene):
         same = statement(st["tally.families"], size=SMALLEST + 2, color=style.MUTED)
         self.fit_width(same).next_to(self.heading, DOWN, buff=0.3)
         self.play(Create(ring), FadeIn(ours, shift=0.1 * UP), FadeIn(same), run_time=said_by(self, 2, 1.0))
-        cue(self, 3)
+        cue(self, 3)  # how many times bigger: this model's square grows into GPT-3's
+        grown = self.whole.copy()
+        self.play(grown.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names),
+                  run_time=max(1.0, said_by(self, 3, 2.0) - 1.0))  # fmt: skip
+        self.play(dim(grown), run_time=0.4)
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
 
     def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:
-        """GPT-3's families as strips of its square, each as tall as its share; each named with its count,
-        inside its strip where that fits, else beside the square."""
+        """GPT-3's families as strips of its square, each as tall as its share, each named with its count inside
+        its strip where that fits (on one line, or two), else beside the square at its strip's height (kept
+        within the square's: the thin embedding strips are its top and bottom edges)."""
         gpt3 = self.trace.info["gpt3"]
         top, width = big_sq.get_top()[1], big_sq.width
-        strips, names, outside = VGroup(), VGroup(), []
+        strips, names = VGroup(), VGroup()
         for j, fam in enumerate(gpt3["families"]):
             h = GPT3_SIDE * fam["params"] / gpt3["total"]
             color = family_color(fam["family"])
@@ -472,15 +579,14 @@ class ParameterTally(TraceScene):
             name = label(fam["family"], size=SMALLEST)
             count = number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=SMALLEST)
             one = VGroup(name, count).arrange(RIGHT, buff=0.25)
-            if one.width < width - 0.2 and h > one.height + 0.06:
+            if one.width < width - 0.2 and h > one.height + 0.04:
                 names.add(one.move_to(strip))
-            elif h > 2 * one.height + 0.1:
-                names.add(VGroup(name, count).arrange(DOWN, buff=0.06).move_to(strip))
-            else:
-                two = VGroup(name, count).arrange(DOWN, buff=0.04, aligned_edge=LEFT)
-                outside.append(two.next_to(strip, RIGHT, buff=0.25))
-                names.add(two)
-        for a, b in zip(outside, outside[1:]):  # beside the square, one under the other
-            if b.get_top()[1] > a.get_bottom()[1] - 0.08:
-                b.next_to(a, DOWN, buff=0.08, aligned_edge=LEFT)
+                continue
+            two = VGroup(name, count).arrange(DOWN, buff=0.04, aligned_edge=LEFT)
+            if h > two.height + 0.1:  # a tall strip: its name over its count, inside
+                names.add(two.move_to(strip))
+                continue
+            two.next_to(big_sq, RIGHT, buff=0.25)
+            low, high = big_sq.get_bottom()[1] + two.height / 2, big_sq.get_top()[1] - two.height / 2
+            names.add(two.set_y(min(max(strip.get_y(), low), high)))
         return strips, names

@@ -220,7 +220,7 @@ def test_logit_lens_says_why_the_embedding_predicts_itself(traces):
 
 
 def test_rounded_terms_say_when_they_do_not_add_up(traces):
-    """The matrix-vector sum: −0.572 + 0.131 shown beside −0.440 says the terms are rounded."""
+    """The matrix-vector sum: −0.572 + 0.131 shown beside −0.440 says it only nearly adds up (≈)."""
 
     def shown(x):
         return round(float(x), 3)
@@ -229,7 +229,7 @@ def test_rounded_terms_say_when_they_do_not_add_up(traces):
         d = tr.meta["d_model"]
         terms = [tr["matvec.partial_sums"][d - 1], tr["weights.blocks.0.attn.b_Q"][0, 0]]
         adds_up = abs(sum(shown(x) for x in terms) - shown(tr["blocks.0.attn.hook_q"][0, 0, 0])) < 5e-4
-        assert ("rounded" in statements(tr)["matvec.total"].text) != adds_up
+        assert ("≈" in statements(tr)["matvec.total"].text) != adds_up
 
 
 def test_tampered_evidence_is_caught(traces):

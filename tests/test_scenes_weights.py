@@ -7,7 +7,6 @@ import pytest
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData
 from tests.scenecheck import (
-    MIN_CAP_PX,
     PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
@@ -27,21 +26,28 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]), ever=True)  # the ones it showed and took away too
     assert counts["numbers"] > 10
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls is ParameterTally else MIN_CAP_PX)
+    check_text_size(scene, PICTURE_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)
 
 
-def test_partial_sums_end_at_the_query_value(scene_traces, tmp_path):
+def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path):
     scene = render(WeightsAndData, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
+    shown, last = shown_paths(scene, ever=True), shown_paths(scene)
     d = tr.meta["d_model"]
-    for i in range(TERMS):
-        assert f"matvec.partial_sums[{i}]" in paths and f"matvec.products[{i}]" in paths
-    assert {f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]", "blocks.0.attn.hook_q[0,0,0]"} <= paths
+    for i in range(TERMS):  # the row's products, one by one, and the running sum after each
+        assert f"matvec.partial_sums[{i}]" in shown and f"matvec.products[{i}]" in shown
+        assert f"weights.blocks.0.attn.W_Q[0,{i},0]" in shown and f"blocks.0.ln1.hook_normalized[0,{i}]" in shown
+    assert {f"matvec.partial_sums[{d - 1}]", "weights.blocks.0.attn.b_Q[0,0]", "blocks.0.attn.hook_q[0,0,0]"} <= shown
     total = tr["matvec.partial_sums"][d - 1] + tr["weights.blocks.0.attn.b_Q"][0, 0]
     assert total == pytest.approx(float(tr["blocks.0.attn.hook_q"][0, 0, 0]), abs=1e-4)
+    assert {"meta.d_head", "meta.d_model"} <= last  # the matrix's real shape stays labelled
+    # the last frame: the weights as coloured cells (no numbers), the data and query of the third token
+    pos = min(len(tr.token_ids), 3) - 1
+    assert not any(p.startswith("weights.blocks.0.attn.W_Q") for p in last)
+    assert {f"blocks.0.ln1.hook_normalized[{pos},0]", f"blocks.0.attn.hook_q[{pos},0,0]"} <= last
+    assert f"info.tokens.display.{pos}" in last
 
 
 def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
