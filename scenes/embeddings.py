@@ -959,6 +959,8 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*words, *axes.labels)
         self.play(LaggedStart(*(FadeIn(w) for w in [*words, *axes.labels]), lag_ratio=0.02), run_time=1.5)
         self.axes = axes
+        cue(self, 2)  # "Each axis says how much of their spread it shows."
+        self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in axes.labels), lag_ratio=0.6), run_time=2.0)
 
     def resting_angle(self, texts: list) -> float:
         """The camera's first resting angle, where every word is labelled: of a few angles about START, the one
@@ -974,6 +976,7 @@ class EmbeddingSpace(TraceScene):
         self.arrival.set_value(0.0)
         for text in texts:
             text.slot = None
+            text.leader.set_stroke(opacity=0)
         return min(hidden, key=hidden.get)  # (the first of the fewest: the nearest to START)
 
     def word_dots(self) -> VGroup:
@@ -1340,12 +1343,12 @@ class EmbeddingSpace(TraceScene):
                      *(FadeIn(t) for t in texts))  # fmt: skip
         grown = ValueTracker(0.05)
         names = []
-        for a, b in pairs:
+        for (a, b), color in zip(pairs, (style.VALUE, style.KEY)):
             i, k = words_of.index(a), words_of.index(b)
-            self.add(self.flat_arrow(lambda a=a: self.point(a), lambda b=b: self.point(b), grown))
+            self.add(self.flat_arrow(lambda a=a: self.point(a), lambda b=b: self.point(b), grown, color=color))
             name = sentence(
                 "{b} − {a}",
-                color=style.VALUE,
+                color=color,
                 b=(self.G.analogies[0].words[k], "text"),
                 a=(self.G.analogies[0].words[i], "text"),
             )  # fmt: skip  (checked in this order)
@@ -1374,7 +1377,7 @@ class EmbeddingSpace(TraceScene):
         (a, _), (c, d) = first, second
         self.slide = slide = ValueTracker(0.0)
         tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
-        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0))
+        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0), color=style.KEY)
         name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
         self.add(copy)
         self.play(slide.animate.set_value(1.0), run_time=1.5)
@@ -1421,6 +1424,11 @@ class EmbeddingSpace(TraceScene):
             f"nearest to where it lands. {aloud(found['geometry.analogies.0.verdict'].text)}",
         )
         self.show_panel(VGroup(*lines))
+        near = [n["word"] for n in a["nearest"][:5]]
+        if a["target"] in near:  # the target's row, and its word in the picture, as the verdict is said
+            cue(self, 1)
+            marks = [m for m in (lines[1 + near.index(a["target"])], self.named.get(a["target"])) if m is not None]
+            self.play(*(Indicate(m, color=style.NEXT_SLOT) for m in marks), run_time=1.5)
 
     def plural_axis(self) -> tuple[np.ndarray, Callable]:
         """The plural direction in the picture (unit, 3-D), and where a projection value lies along it."""
@@ -1525,6 +1533,7 @@ class EmbeddingSpace(TraceScene):
         plural_read = self.G.plural
         paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
+        self.play(self.turn(0.2), run_time=min(said_by(self, -1, 0.5), 4.0))  # (the arrow seen in depth)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
@@ -1578,7 +1587,7 @@ class EmbeddingSpace(TraceScene):
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
 
-    ORIGIN = np.array([-2.3, -1.9, 0.0])  # the two vectors' common tail
+    ORIGIN = np.array([-2.9, -1.9, 0.0])  # the two vectors' common tail
     LENGTH = 3.6  # a unit vector's length on screen
 
     def leave_view(self) -> list:
@@ -1589,9 +1598,9 @@ class EmbeddingSpace(TraceScene):
         self.drop_labels(*self.labels)
         return [FadeOut(m) if not isinstance(m, FadeOut) else m for m in gone]
 
-    def pair_picture(self, angle: ValueTracker) -> VGroup:
-        """Two unit vectors `angle` apart, the second's shadow on the first (its length: their cosine), the
-        right angle it drops at and the angle between them."""
+    def pair_picture(self, angle: ValueTracker, cast: ValueTracker) -> VGroup:
+        """Two unit vectors `angle` apart, the second's shadow on the first (its length: their cosine; `cast`: how
+        far it has fallen), the line it drops along and the angle between them."""
         o, n = self.ORIGIN, self.LENGTH
 
         def tip() -> np.ndarray:
@@ -1601,12 +1610,14 @@ class EmbeddingSpace(TraceScene):
         first = Arrow(o, o + n * RIGHT, buff=0, color=style.VALUE, stroke_width=7, tip_length=0.3)
         base = DashedLine(o + n * LEFT, o, color=style.MUTED, stroke_width=2, dash_length=0.1)
         second = always_redraw(lambda: Arrow(o, tip(), buff=0, color=style.KEY, stroke_width=7, tip_length=0.3))
-        shadow = always_redraw(lambda: Line(o, [tip()[0], o[1], 0], color=style.NEXT_SLOT, stroke_width=12))
-        drop = always_redraw(lambda: DashedLine(tip(), [tip()[0], o[1], 0], color=style.NEXT_SLOT,
-                                                stroke_width=3, dash_length=0.08))  # fmt: skip
+        foot = lambda: np.array([tip()[0], o[1] + (1 - cast.get_value()) * (tip()[1] - o[1]), 0])  # noqa: E731
+        shadow = always_redraw(lambda: Line(o, [tip()[0], o[1], 0], color=style.NEXT_SLOT, stroke_width=12)
+                               .set_stroke(opacity=cast.get_value()))  # fmt: skip
+        drop = always_redraw(lambda: DashedLine(tip(), foot() + 1e-3 * UP, color=style.NEXT_SLOT, stroke_width=3,
+                                                dash_length=0.08))  # fmt: skip
         arc = always_redraw(lambda: Arc(radius=0.6, start_angle=0, angle=max(angle.get_value(), 1e-3),
                                         arc_center=o, color=style.TEXT, stroke_width=3))  # fmt: skip
-        return VGroup(base, shadow, drop, arc, first, second)
+        return VGroup(base, first, shadow, drop, arc, second)
 
     def pair_words(self, j: int, angle: float) -> VGroup:
         """Pair j's words at its vectors' tips, its dot product and its alignment (claims.py) beside."""
@@ -1614,12 +1625,12 @@ class EmbeddingSpace(TraceScene):
         a = sentence("{w}", size=30, color=style.VALUE, w=(read.a, "text")).next_to(o + n * RIGHT, DOWN, buff=0.2)
         b = sentence("{w}", size=30, color=style.KEY, w=(read.b, "text"))
         b.next_to(o + n * np.array([np.cos(angle), np.sin(angle), 0]), UP if angle < 1.2 else LEFT, buff=0.15)
-        dot = sentence("{a} · {b} = {v}", size=34, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
+        dot = sentence("{a} · {b} = {v}", size=30, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
         found = statements(self.trace)
-        kind = sentence("{kind}", size=34, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
+        kind = sentence("{kind}", size=30, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
         side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        self.fit_width(side, config.frame_width / 2 - 2.1 - style.FRAME_MARGIN)
-        side.move_to([0, 0.3, 0]).align_to([2.1, 0, 0], LEFT)
+        self.fit_width(side, config.frame_width / 2 - 1.4 - style.FRAME_MARGIN)
+        side.move_to([0, 0.3, 0]).align_to([1.4, 0, 0], LEFT)
         return VGroup(a, b, side)
 
     def dot_products(self):
@@ -1635,15 +1646,18 @@ class EmbeddingSpace(TraceScene):
             "then add up. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
             "their cosine.",
         )
-        angle = ValueTracker(0.0)
-        picture = self.pair_picture(angle)
+        angle, cast = ValueTracker(0.0), ValueTracker(0.0)
+        base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
         words = self.pair_words(0, angles[0])
         self.play(*self.leave_view(), FadeOut(self.heading), run_time=0.8)
-        self.add(*picture[:2], *picture[4:])
-        self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=1.5)
-        self.add(*picture[2:4])
-        self.play(FadeIn(words[2]), run_time=0.8)
-        self.drawn.append(words)
+        self.add(base, first, arc, second)
+        self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=said_by(self, 0, 1.5))
+        cue(self, 1)
+        self.play(FadeIn(words[2][0], shift=0.3 * LEFT), run_time=0.8)  # the product: one number
+        cue(self, 2)
+        self.add(drop, shadow)
+        self.play(cast.animate.set_value(1.0), FadeIn(words[2][1]), run_time=said_by(self, 2, 1.2))
+        self.drawn.append(words.copy())  # (a copy: its product later becomes the verdict)
         for j in range(1, len(dots)):
             self.beat(
                 "Alignment",
@@ -1654,15 +1668,17 @@ class EmbeddingSpace(TraceScene):
                 say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {aloud(found[f'geometry.dots.{j}'].text)}",
             )
             new = self.pair_words(j, angles[j])
-            self.play(angle.animate.set_value(angles[j]), ReplacementTransform(words, new), run_time=1.5)
-            self.drawn.append(new)
+            self.play(
+                angle.animate.set_value(angles[j]), ReplacementTransform(words, new), run_time=said_by(self, 0, 1.5)
+            )
+            self.drawn.append(new.copy())
             words = new
         low = self.geo["pair_cosines"]["lowest"]
         stmt = found["geometry.negative"]
         self.beat("Lowest pair", "Dot products: {c}.", c=claim(found["geometry.pairs"]),
                   say=self.lowest_words(low, stmt))  # fmt: skip
         note = self.fit_width(statement(stmt, size=30, color=style.TEXT)).to_edge(UP, buff=0.4)
-        self.play(ReplacementTransform(words[2][0], note), run_time=1.0)  # the pair's product becomes the verdict
+        self.play(ReplacementTransform(words[2], note), run_time=1.2)  # the pair's product becomes the verdict
         self.drawn.append(note)
         self.wait(1.5)
 
