@@ -1427,7 +1427,7 @@ class EmbeddingSpace(TraceScene):
         near = [n["word"] for n in a["nearest"][:5]]
         if a["target"] in near:  # the target's row, and its word in the picture, as the verdict is said
             cue(self, 1)
-            marks = [m for m in (lines[1 + near.index(a["target"])], self.named.get(a["target"])) if m is not None]
+            marks = [lines[1 + near.index(a["target"])]] + [m for m in self.labels if m is self.named.get(a["target"])]
             self.play(*(Indicate(m, color=style.NEXT_SLOT) for m in marks), run_time=1.5)
 
     def plural_axis(self) -> tuple[np.ndarray, Callable]:
