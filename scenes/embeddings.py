@@ -1237,12 +1237,14 @@ class EmbeddingSpace(TraceScene):
         anims = [FadeOut(self.panel)] if len(self.panel) else []
         if self.orbit.x.get_value() > self.aside:
             self.play(self.orbit.x.animate.set_value(self.aside), run_time=1.0)
+        moving = [src.copy() if src is not None else None for src in sources]
         anims += [ReplacementTransform(src, line) if src is not None else FadeIn(line)
-                  for line, src in zip(lines, sources)]  # fmt: skip
+                  for line, src in zip(lines, moving)]  # fmt: skip
         if leaving:
             if len(self.panel):
                 self.hold()  # (the old panel's fade waits for the beat's words: the labels are placed till then)
             self.drop_labels(*leaving)  # no longer placed: they move into the panel
+        self.remove(*leaving)  # (their copies move instead: the labels keep their shapes for the tests)
         self.play(*anims, run_time=1.2)
         self.panel = lines
         self.drawn.append(lines)
