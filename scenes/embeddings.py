@@ -1589,8 +1589,8 @@ class EmbeddingSpace(TraceScene):
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
 
-    ORIGIN = np.array([-2.9, -1.9, 0.0])  # the two vectors' common tail
-    LENGTH = 3.6  # a unit vector's length on screen
+    ORIGIN = np.array([-2.6, -2.1, 0.0])  # the two vectors' common tail
+    LENGTH = 4.0  # a unit vector's length on screen
 
     def leave_view(self) -> list:
         """The 3-D view frozen, for its leaving: dots, axes, arrows, labels and the panel."""
@@ -1627,12 +1627,12 @@ class EmbeddingSpace(TraceScene):
         a = sentence("{w}", size=30, color=style.VALUE, w=(read.a, "text")).next_to(o + n * RIGHT, DOWN, buff=0.2)
         b = sentence("{w}", size=30, color=style.KEY, w=(read.b, "text"))
         b.next_to(o + n * np.array([np.cos(angle), np.sin(angle), 0]), UP if angle < 1.2 else LEFT, buff=0.15)
-        dot = sentence("{a} · {b} = {v}", size=30, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
+        dot = sentence("{a} · {b} = {v}", size=28, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
         found = statements(self.trace)
-        kind = sentence("{kind}", size=30, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
+        kind = sentence("{kind}", size=28, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
         side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        self.fit_width(side, config.frame_width / 2 - 1.4 - style.FRAME_MARGIN)
-        side.move_to([0, 0.3, 0]).align_to([1.4, 0, 0], LEFT)
+        self.fit_width(side, config.frame_width / 2 - 1.9 - style.FRAME_MARGIN)
+        side.move_to([0, 0.3, 0]).align_to([1.9, 0, 0], LEFT)
         return VGroup(a, b, side)
 
     def dot_products(self):
