@@ -1306,7 +1306,8 @@ class EmbeddingSpace(TraceScene):
             "The words nearest to “{w}” by cosine, over the whole vocabulary.",
             w=(named, "text"),
             say=f"Words that mean similar things lie near each other. Which tokens lie nearest to “{word}”? "
-            f"Nearness here is the angle between two vectors, in all {self.trace.meta['d_model']} dimensions.",
+            f"Nearness here is the angle between two vectors in all {self.trace.meta['d_model']} dimensions, "
+            "measured by its cosine.",
         )
         center = self.word_label(word, color=style.NEXT_SLOT)
         texts = [self.word_label(w, color=style.VALUE) for w in pictured]
@@ -1646,7 +1647,7 @@ class EmbeddingSpace(TraceScene):
             "The dot product of two vectors: multiply them entry by entry, then add up.",
             say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
             "then add up. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
-            "their cosine.",
+            f"their cosine. For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
         angle, cast = ValueTracker(0.0), ValueTracker(0.0)
         base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
@@ -1658,7 +1659,9 @@ class EmbeddingSpace(TraceScene):
         self.play(FadeIn(words[2][0], shift=0.3 * LEFT), run_time=0.8)  # the product: one number
         cue(self, 2)
         self.add(drop, shadow)
-        self.play(cast.animate.set_value(1.0), FadeIn(words[2][1]), run_time=said_by(self, 2, 1.2))
+        self.play(cast.animate.set_value(1.0), run_time=said_by(self, 2, 1.2))
+        cue(self, 3)
+        self.play(FadeIn(words[2][1], shift=0.3 * LEFT), run_time=0.8)
         self.drawn.append(words.copy())  # (a copy: its product later becomes the verdict)
         for j in range(1, len(dots)):
             self.beat(
@@ -1667,7 +1670,7 @@ class EmbeddingSpace(TraceScene):
                 a=(self.G.dots[j].a, "text"),
                 b=(self.G.dots[j].b, "text"),
                 c=claim(found[f"geometry.dots.{j}"]),
-                say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {aloud(found[f'geometry.dots.{j}'].text)}",
+                say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {self.cosine_said(found[f'geometry.dots.{j}'])}",
             )
             new = self.pair_words(j, angles[j])
             self.play(
@@ -1683,6 +1686,12 @@ class EmbeddingSpace(TraceScene):
         self.play(ReplacementTransform(words[2], note), run_time=1.2)  # the pair's product becomes the verdict
         self.drawn.append(note)
         self.wait(1.5)
+
+    @staticmethod
+    def cosine_said(stmt) -> str:
+        """An alignment statement ("cos 0.74: aligned") as said: "Their cosine is 0.74, aligned." """
+        said = aloud(stmt.text)
+        return "Their cosine is " + said[4:] if said.startswith("Cos ") else said
 
     @staticmethod
     def lowest_words(low: dict, stmt) -> str:
