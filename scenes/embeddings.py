@@ -889,7 +889,7 @@ class EmbeddingSpace(TraceScene):
     TITLE = "The embedding space"
     PART = "Tokens become vectors"
     SUMMARY = "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products."
-    RENDER_SECONDS = 40
+    RENDER_SECONDS = 66
 
     ANCHORS = ["king", "queen", "man", "woman"]  # the directions' words
     RADIUS = 4.0  # the farthest word from the centre, in frame units
@@ -1417,7 +1417,11 @@ class EmbeddingSpace(TraceScene):
             man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
             grown = ValueTracker(0.05)
             self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
-            self.play(*self.clearing(), grown.animate.set_value(1.0), run_time=paced(self.beats[-1]["audio"], 1.2, 0.6))
+            self.play(
+                *self.clearing(),
+                grown.animate.set_value(1.0),
+                run_time=min(paced(self.beats[-1]["audio"], 1.2, 0.6), 2.5),
+            )
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
@@ -1536,7 +1540,7 @@ class EmbeddingSpace(TraceScene):
         plural_read = self.G.plural
         paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
-        self.play(self.turn(0.2), run_time=min(said_by(self, -1, 0.5), 4.0))  # (the arrow seen in depth)
+        self.play(self.turn(0.2), run_time=min(said_by(self, -1, 0.5), 2.5))  # (the arrow seen in depth)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
