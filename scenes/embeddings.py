@@ -1315,6 +1315,9 @@ class EmbeddingSpace(TraceScene):
                                  color=style.VALUE, width=3, tip=False) for w in pictured]  # fmt: skip
         self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), run_time=1.2)
         self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [center.copy() for _ in rows])
+        cue(self, 2)  # "Nearness here is the angle …, measured by its cosine."
+        self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.1) for m in (sub, *rows)), lag_ratio=0.3),
+                  run_time=2.0)  # fmt: skip
         self.neighbour_lines = lines
         self.add_labels(*texts)
 
@@ -1634,9 +1637,10 @@ class EmbeddingSpace(TraceScene):
         b.next_to(o + n * np.array([np.cos(angle), np.sin(angle), 0]), UP if angle < 1.2 else LEFT, buff=0.15)
         dot = sentence("{a} · {b} = {v}", size=28, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
         found = statements(self.trace)
-        kind = sentence("{kind}", size=28, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
+        kind = sentence("{kind}", size=26, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
+        for line in (dot, kind):  # (each kept to its size unless too wide: the products all alike)
+            self.fit_width(line, config.frame_width / 2 - 1.9 - style.FRAME_MARGIN)
         side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        self.fit_width(side, config.frame_width / 2 - 1.9 - style.FRAME_MARGIN)
         side.move_to([0, 0.3, 0]).align_to([1.9, 0, 0], LEFT)
         return VGroup(a, b, side)
 
