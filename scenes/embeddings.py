@@ -1419,12 +1419,17 @@ class EmbeddingSpace(TraceScene):
         if in_view:  # the sum drawn in the picture: from king, along woman − man
             man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
             grown = ValueTracker(0.05)
+            start = [m for m in self.labels if m is self.named.get(a["words"][1])]
+            first = [*self.clearing(), *(Indicate(m, color=style.NEXT_SLOT) for m in start)]
+            if first:
+                self.play(*first, run_time=1.0)
+            cue(self, 1)  # "Start at king, subtract man, and add woman."
             self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
-            self.play(
-                *self.clearing(),
-                grown.animate.set_value(1.0),
-                run_time=min(paced(self.beats[-1]["audio"], 1.2, 0.6), 2.5),
-            )
+            self.play(grown.animate.set_value(1.0), run_time=min(said_by(self, 1, 1.2), 2.5))
+            cue(self, 2)  # "The yellow arrow shows where that lands."
+            lands = [Indicate(m, color=style.NEXT_SLOT) for m in self.labels if m is self.named.get(a["target"])]
+            if lands:
+                self.play(*lands, run_time=1.2)
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
