@@ -1548,7 +1548,7 @@ class EmbeddingSpace(TraceScene):
         plural_read = self.G.plural
         paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
-        self.play(self.turn(0.2), run_time=min(said_by(self, -1, 0.5), 2.5))  # (the arrow seen in depth)
+        self.play(self.turn(0.3), run_time=min(said_by(self, -1, 0.5), 6.0))  # (the arrow seen in depth; few labels)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
