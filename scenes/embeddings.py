@@ -9,6 +9,7 @@ from manim import (
     DEGREES,
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     Arc,
@@ -37,11 +38,13 @@ from manim import (
     always_redraw,
     config,
 )
+from manim.animation.animation import Animation
 
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    CAPTION,
     HEADING,
     LABEL,
     NUMBER,
@@ -578,7 +581,7 @@ class ContextEmbedding(TraceScene):
 
     MOST_TOKENS = 12  # the prompt's last tokens drawn with their positions (as many of them as fit the width)
     ROW_WIDTH = 13.0  # the tokens' row, at a legible size (never shrunk: tokens at the front give way)
-    RADIUS = 3.5  # the two arrows' length in the context picture
+    RADIUS = 4.0  # the two arrows' length in the context picture
 
     def construct(self):
         self.add_position()
@@ -987,25 +990,27 @@ def clip_to_box(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, fl
 
 
 class EmbeddingSpace(TraceScene):
-    """Word tokens of W_E in 3-D (PCA of the centred matrix) with their axes; directions between words as
-    arrows; a word's nearest neighbours; the plural direction with words dropped onto it; dot products."""
+    """Word tokens of W_E in 3-D (PCA of the centred matrix), every word labelled while the camera rests, then only
+    the words a sentence is about: a word's nearest neighbours; directions between words drawn large (woman − man
+    beside queen − king, the analogy's sum, the plural direction with words and one…four dropped onto it); and a dot
+    product as two vectors in the plane they span, the shadow of one on the other their cosine."""
 
     TITLE = "The embedding space"
     PART = "Tokens become vectors"
     SUMMARY = "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products."
-    RENDER_SECONDS = 83
+    RENDER_SECONDS = 66
 
-    ANCHORS = ["king", "queen", "man", "woman"]  # labelled throughout; other words only in their beat
-    RADIUS = 2.6  # the farthest word from the centre, in frame units
-    HALF_WIDTH, BOTTOM, TOP = 4.2, -2.9, 2.75  # where the view's labels stay, about its centre's x
-    PANEL_LEFT = 1.95  # the right panel's texts start here (the view then slides left to make room)
-    TURN = 0.1  # radians a second: the camera's slow turn
-    CLOSE_UP = 2.1  # moved in on a few words, the farthest of them is this far from the view's centre
+    ANCHORS = ["king", "queen", "man", "woman"]  # the directions' words
+    RADIUS = 4.0  # the farthest word from the centre, in frame units
+    HALF_WIDTH, BOTTOM, TOP = 6.4, -3.2, 2.9  # where the view's labels stay, about its centre's x
+    PANEL_LEFT = 2.6  # the right panel's texts start here (the view then slides left to make room)
+    CLOSE_UP = 2.4  # moved in on a few words, the farthest of them is this far from the view's centre
+    START = -60 * DEGREES  # the camera's first angle; it turns only between rests (a resting view is one frame)
 
     def construct(self):
         self.show_space()
-        self.gender_arrows()
         self.neighbours()
+        self.gender_arrows()
         self.analogy()
         self.plurality()
         self.numbers()
@@ -1020,9 +1025,10 @@ class EmbeddingSpace(TraceScene):
         t = self.trace
         self.geo = geo = t.info["geometry"]
         self.G = t.fields.info.geometry  # the same, each value read with its path
-        self.labels, self.label_sets, self.panel = [], [], VGroup()
+        self.labels, self.label_sets, self.panel, self.named = [], [], VGroup(), {}
         self.segments = []  # what labels keep off besides the words' points: lines and arrows, drawn flat
         self.drawn = []  # every panel, statement and label drawn, for the tests (most leave before the end)
+        self.view = []  # what the 3-D view draws besides its dots and labels (axes, arrows, lines)
         if len(geo["pca_words"]) < 4:
             self.coords = np.zeros((0, 3))
             self.beat(
@@ -1033,19 +1039,58 @@ class EmbeddingSpace(TraceScene):
             return
         coords = np.asarray(geo["pca_coords"], dtype=float)
         self.coords = coords / (np.linalg.norm(coords, axis=1).max() or 1.0) * self.RADIUS
-        self.orbit = Orbit([0.0, (self.BOTTOM + self.TOP) / 2 - 0.1])
-        heading = sentence(
-            "{n} single-token words of the embedding matrix (centred), along the 3 directions in which they vary most",
-            size=18,
-            color=style.MUTED,
-            static=True,
-            n=(self.G.pca_words, "len"),
-        )
-        self.heading = self.fit_width(heading).to_edge(UP, buff=0.22)
+        self.orbit = Orbit([0.0, (self.BOTTOM + self.TOP) / 2 - 0.12 * self.RADIUS], theta=self.START + 0.3)
+        heading = sentence("{n} words, along the 3 directions in which they vary most", size=LABEL,
+                           color=style.MUTED, static=True, n=(self.G.pca_words, "len"))  # fmt: skip
+        self.heading = self.fit_width(heading).to_edge(UP, buff=0.2)
         self.add(self.orbit.theta, self.orbit.x, self.orbit.near)
         axes = self.draw_axes()
-        # Words fly in from in front of the viewer and settle at their points.
-        self.arrival = ValueTracker(0.0)
+        self.arrival = ValueTracker(0.0)  # words fly in from in front of the viewer and settle at their points
+        self.dots = self.word_dots()
+        self.placer = VGroup()  # (its updater places the labels, after the dots have moved)
+        self.placer.add_updater(lambda m: self.place_labels())
+        words = [self.word_label(w, size=SMALLEST) for w in geo["pca_words"]]
+        rest = self.resting_angle([*words, *axes.labels])
+        self.orbit.theta.set_value(rest + 0.3)
+        n = len(self.coords)
+        self.beat(
+            "Embedding space",
+            "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
+            d=(t.fields.meta.d_model, "int"),
+            say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
+            "seen along the three directions in which they vary most. Each axis says how much of their spread it "
+            "shows.",
+        )
+        self.play(FadeIn(self.heading), FadeIn(axes))
+        self.add(self.dots, self.placer)
+        self.play(self.arrival.animate.set_value(1.0), self.orbit.theta.animate.set_value(rest),
+                  run_time=2.5, rate_func=lambda x: x)  # fmt: skip
+        self.add_labels(*words, *axes.labels)
+        self.play(LaggedStart(*(FadeIn(w) for w in [*words, *axes.labels]), lag_ratio=0.02), run_time=1.5)
+        self.axes = axes
+        cue(self, 2)  # "Each axis says how much of their spread it shows."
+        self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in axes.labels), lag_ratio=0.6), run_time=2.0)
+
+    def resting_angle(self, texts: list) -> float:
+        """The camera's first resting angle, where every word is labelled: of a few angles about START, the one
+        where fewest labels find no room beside their points (the nearest to START of those)."""
+        for text in texts:
+            self.prepare(text)
+        self.arrival.set_value(1.0)
+        hidden = {}
+        for k in (0, 1, -1, 2, -2, 3, -3, 4, -4):
+            theta = self.START + k * 20 * DEGREES
+            self.place_labels(texts, theta)
+            hidden[theta] = sum(not text.placed for text in texts)
+        self.arrival.set_value(0.0)
+        for text in texts:
+            text.slot = None
+            text.leader.set_stroke(opacity=0)
+        return min(hidden, key=hidden.get)  # (the first of the fewest: the nearest to START)
+
+    def word_dots(self) -> VGroup:
+        """The words' points, placed where the camera sees them (nearer ones larger); a word the camera moved out
+        of the view fades at its edge."""
         toward = self.orbit.axes()[2]
         n = len(self.coords)
         lag = np.linspace(0, 0.6, n)
@@ -1057,42 +1102,21 @@ class EmbeddingSpace(TraceScene):
 
         self.positions = positions
         self.position = lambda j: positions()[j]
-        dots = VGroup(*(Dot(radius=0.05, color=style.MUTED) for _ in range(n)))
-        for j, word in enumerate(geo["pca_words"]):
-            if word in self.ANCHORS:
-                dots[j].set_color(style.TEXT)
+        dots = VGroup(*(Dot(radius=0.06, color=style.MUTED) for _ in range(n)))
 
         def move_dots(group):
             points = positions()
             seen = self.orbit.project_all(points)
-            toward = self.orbit.axes()[2]
-            near = self.orbit.FOCAL / (self.orbit.FOCAL - (points - self.orbit.zoom()[0]) @ toward)  # as `scale`
+            near = self.orbit.FOCAL / (self.orbit.FOCAL - (points - self.orbit.zoom()[0]) @ self.orbit.axes()[2])
             left, right, bottom, top = self.view_box()
             outside = np.maximum.reduce([left - seen[:, 0], seen[:, 0] - right, bottom - seen[:, 1], seen[:, 1] - top])
-            for j, dot in enumerate(group):  # a word the camera moved out of the view fades at its edge
-                dot.move_to([*seen[j], 0]).set(width=0.1 * min(near[j], 3.0))
+            for j, dot in enumerate(group):
+                dot.move_to([*seen[j], 0]).set(width=0.12 * min(near[j], 3.0))
                 dot.set_opacity(float(np.clip(1 - outside[j] / 0.3, 0, 1)))
 
         dots.add_updater(move_dots)
         move_dots(dots)
-        self.dots = dots
-        words = [self.word_label(w) for w in self.ANCHORS if w in geo["pca_words"]]
-        self.add_labels(*words, *axes.labels)
-        self.add_updater(lambda dt: self.place_labels())
-        self.beat(
-            "Embedding space",
-            "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
-            d=(t.fields.meta.d_model, "int"),
-            say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
-            "seen along the three directions in which they vary most. Each axis says how much of their spread it "
-            "shows.",
-        )
-        self.play(FadeIn(self.heading), FadeIn(axes), FadeIn(VGroup(*axes.labels)))
-        self.add(dots, *words)
-        self.place_labels()
-        self.play(self.arrival.animate.set_value(1.0), run_time=2.5, rate_func=lambda x: x)
-        self.orbit.theta.add_updater(lambda m, dt: m.increment_value(self.TURN * dt))
-        self.wait(1)
+        return dots
 
     def draw_axes(self) -> VGroup:
         """Three axes through the words' mean, each labelled with its share of the words' variance."""
@@ -1107,72 +1131,98 @@ class EmbeddingSpace(TraceScene):
             return a + (b - a) * t0, a + (b - a) * t1
 
         def draw():
-            return VGroup(
-                *(
-                    Arrow(
-                        [*a, 0],
-                        [*b, 0],
-                        buff=0,
-                        stroke_width=2,
-                        color=style.MUTED,
-                        tip_length=0.14,
-                        max_tip_length_to_length_ratio=0.1,
-                    )  # fmt: skip
-                    for a, b in (ends(i) for i in range(3))
-                )
-            )
+            return VGroup(*(Arrow([*a, 0], [*b, 0], buff=0, stroke_width=2, color=style.MUTED, tip_length=0.16,
+                                  max_tip_length_to_length_ratio=0.1)
+                            for a, b in (ends(i) for i in range(3))))  # fmt: skip
 
         axes = always_redraw(draw)
+        self.view.append(axes)
         self.segments += [lambda theta, i=i: ends(i, theta) for i in range(3)]
         axes.labels = []
         for i in range(3):
-            text = sentence(
-                f"PC {i + 1} · {{p}}",
-                size=18,
-                color=style.MUTED,
-                static=True,
-                p=(self.G.pca_explained[i], "percent"),
-            )
+            text = sentence(f"PC {i + 1} · {{p}}", size=SMALLEST, color=style.MUTED, static=True,
+                            p=(self.G.pca_explained[i], "percent"))  # fmt: skip
             text.anchor = lambda i=i: length * np.eye(3)[i]
             text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
             axes.labels.append(text)
         return axes
 
-    def word_label(self, word: str, color=style.TEXT) -> Text:
+    def word_label(self, word: str, color=style.TEXT, size: float = LABEL) -> Text:
+        """A word's one label: a word already labelled keeps its label (recoloured and resized, if asked)."""
+        old = self.named.get(word)
+        if old is not None and old in self.labels:
+            if abs(old.font_size - size) > 0.5:
+                old.scale(size / old.font_size)
+                old.half_size = (old.width / 2, old.height / 2)
+            old[1:-1].set_fill(color)
+            return old
         j = self.geo["pca_words"].index(word)
-        text = sentence("{w}", size=18, color=color, w=(self.G.pca_words[j], "text"))
+        text = sentence("{w}", size=size, color=color, w=(self.G.pca_words[j], "text"))
         text.anchor = lambda j=j: self.position(j)
+        self.named[word] = text
         return text
 
     def add_labels(self, *texts) -> None:
+        texts = [t for t in texts if t not in self.labels]
         for text in texts:
-            text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
-            text.half_size = (text.width / 2, text.height / 2)
+            self.prepare(text)
             self.labels.append(text)
-        self.label_sets.append(list(self.labels))
+        self.new_label_set()
         self.drawn.append(VGroup(*texts))
+        self.place_labels()  # (where they enter: an entrance animates towards where they are now)
+
+    def prepare(self, text) -> None:
+        """A label made ready to place: outlined, its size kept, a thin line to its point when further off."""
+        text[1:-1].set_stroke(style.BACKGROUND, width=5, background=True)  # legible over dots and arrows
+        text.half_size = (text.width / 2, text.height / 2)
+        if not hasattr(text, "leader"):
+            text.leader = Line(ORIGIN, RIGHT, color=style.MUTED, stroke_width=1.2).set_stroke(opacity=0)
+            self.placer.add(text.leader)
 
     def drop_labels(self, *texts) -> None:
         for text in texts:
-            self.labels.remove(text)
-        self.label_sets.append(list(self.labels))
+            if text in self.labels:
+                self.labels.remove(text)
+                text.leader.set_stroke(opacity=0)
+        self.new_label_set()
+
+    def new_label_set(self) -> None:
+        """The labels shown from now on, with the views (angle, slide, zoom) they are placed at, for the tests."""
+        self.label_sets.append({"labels": list(self.labels), "views": set()})
+
+    def keep_labels(self, words: list[str]) -> list:
+        """Animations taking away every word label but those of `words` (and the axes' labels, arrows' names)."""
+        gone = [self.named[w] for w in self.named if w not in words and self.named[w] in self.labels]
+        self.drop_labels(*gone)
+        return [FadeOut(VGroup(*gone))] if gone else []
+
+    @property
+    def aside(self) -> float:
+        """The view's centre when it has slid aside for the panel: between the frame's left and the panel."""
+        return (self.PANEL_LEFT - 0.2 - self.HALF_WIDTH) / 2
 
     def view_box(self) -> tuple[float, float, float, float]:
-        """Where the view's words and labels stay: left, right, bottom, top."""
-        cx = self.orbit.x.get_value()
-        return cx - self.HALF_WIDTH, cx + self.HALF_WIDTH, self.BOTTOM, self.TOP
+        """Where the view's words and labels stay: left, right, bottom, top (its right edge moves to the panel's
+        left as the view slides aside)."""
+        s = float(np.clip(self.orbit.x.get_value() / self.aside, 0, 1))
+        return -self.HALF_WIDTH, self.HALF_WIDTH + s * (self.PANEL_LEFT - 0.2 - self.HALF_WIDTH), self.BOTTOM, self.TOP
 
     # Where a label may sit about its anchor, in order of preference: above, beside, below, at the corners;
-    # then the same, further off. (dx, dy): the side of the anchor its box is on.
+    # then the same, a little further off. (dx, dy): the side of the anchor its box is on.
     SLOTS = np.array([(0, 1), (1, 0), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)], dtype=float)
-    RINGS = np.array([0.0, 0.35, 0.75])  # how much further off than next to the anchor the slots lie
-    GAP = 0.07  # between a label's box and its anchor, a point or a line
+    RINGS = np.array([0.0, 0.2, 0.45, 0.8])  # how much further off than next to the anchor the slots lie
+    LEADER = 0.3  # a label further off than this has a line to its point
+    GAP = 0.05  # between a label's box and its anchor, a point or a line
+    ATTACHED = 0.3  # a label's box is never further than this from its point, or has a line to it (the tests)
 
     def place_labels(self, labels=None, theta: float | None = None) -> None:
         """Each label beside where the camera sees its anchor, inside the view: at the first of the SLOTS
         that covers no point, line or arrow (or the one covering fewest), never on a label placed before it.
-        A label keeps its slot while it stays clear, so labels do not flicker as the camera turns.
-        (Boxes as plain numbers, all slots at once: this runs every frame.)"""
+        A label keeps its slot while it stays clear, so labels do not flicker as the camera turns. A label
+        is never moved away from its anchor: one with no free slot next to it is hidden until one frees.
+        (Boxes as plain numbers, all slots at once: this runs every frame the view moves.)"""
+        if labels is None and self.label_sets:
+            self.label_sets[-1]["views"].add(self.view_state())
         left, right, bottom, top = self.view_box()
         points = self.orbit.project_all(self.positions(), theta) if len(self.coords) else np.zeros((0, 2))
         inside = (points[:, 0] > left) & (points[:, 0] < right) & (points[:, 1] > bottom) & (points[:, 1] < top)
@@ -1184,49 +1234,80 @@ class EmbeddingSpace(TraceScene):
         slots = np.tile(self.SLOTS, (len(self.RINGS), 1))
         further = rings[:, None] * slots / np.linalg.norm(slots, axis=1)[:, None]
         placed = []  # (x, y, half width, half height)
-        for text in self.labels if labels is None else labels:
+        texts = self.labels if labels is None else labels
+        anchors = np.array([t.screen(theta) if getattr(t, "screen", None) else self.orbit.project(t.anchor(), theta)[:2]
+                            for t in texts]).reshape(-1, 2)  # fmt: skip
+        crowd = (np.linalg.norm(anchors[:, None] - anchors[None], axis=2) < 0.9).sum(axis=1)
+        for i in np.argsort(-crowd, kind="stable"):  # the most crowded first, while the room is there
+            text, anchor = texts[i], anchors[i]
             w, h = text.half_size
-            screen = getattr(text, "screen", None)
-            anchor = screen(theta) if screen else self.orbit.project(text.anchor(), theta)[:2]
             xy = anchor + slots * (np.array([w, h]) + self.GAP) + further
-            xy[:, 0] = np.clip(xy[:, 0], left + w, right - w)
-            xy[:, 1] = np.clip(xy[:, 1], bottom + h, top - h)
-            boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
             cost = np.arange(len(slots)) * 0.01 + 2 * rings  # the nearer the better
-            if len(points):
-                pad = 0.04
-                covered = (
-                    (points[None, :, 0] > boxes[:, None, 0] - pad)
-                    & (points[None, :, 0] < boxes[:, None, 1] + pad)
-                    & (points[None, :, 1] > boxes[:, None, 2] - pad)
-                    & (points[None, :, 1] < boxes[:, None, 3] + pad)
-                )
-                cost += covered.sum(axis=1)
-            if len(seg_a):
-                cost += 1.5 * segments_meet_boxes(seg_a, seg_b, boxes).sum(axis=1)
+            out = (xy[:, 0] - w < left) | (xy[:, 0] + w > right) | (xy[:, 1] - h < bottom) | (xy[:, 1] + h > top)
+            cost[out] = np.inf
+            boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
+            cost += self.covering(boxes, points, seg_a, seg_b)
             if placed:
                 other = np.array(placed)
-                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.15) & (
-                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + 0.05
+                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.1) & (
+                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + 0.02
                 )  # (a word apart sideways: "one" and "−0.45" beside it must not read as "one −0.45")
                 cost[meets.any(axis=1)] = np.inf
             last = getattr(text, "slot", None)
             if last is not None and np.isfinite(cost[last]):
                 cost[last] -= 0.5  # keep the slot unless another is clearly better (a ring nearer, or clear)
             k = int(np.argmin(cost))
-            if np.isfinite(cost[k]):
-                x, y = xy[k]
-                text.slot = k
-            else:  # every slot meets a label: above, pushed off them
-                x, y = xy[0]
-                first = clear_of(placed, x, y, w, h, None)
-                y = first if first + h <= top else clear_of(placed, x, y, w, h, False)
-                text.slot = None
-            placed.append((float(x), float(y), w, h))
+            text.placed = bool(np.isfinite(cost[k]))
+            text.slot = k if text.placed else None
+            x, y = xy[k] if text.placed else anchor + np.array([0.0, h + self.GAP])
+            if text.placed:
+                placed.append((float(x), float(y), w, h))
             text.move_to([x, y, 0])
+            text[1:-1].set_opacity(1.0 if text.placed else 0.0)
+            self.lead(text, anchor, rings[k] > self.LEADER and text.placed)
 
-    def flat_arrow(self, start, end, grown: ValueTracker, color=style.VALUE) -> Arrow:
-        """An arrow between two 3-D points, drawn flat where the camera sees them."""
+    def lead(self, text, anchor: np.ndarray, shown: bool) -> None:
+        """A label's line from its point to the nearest point of its box (when `shown`)."""
+        if not hasattr(text, "leader"):
+            return
+        if not shown:
+            text.leader.set_stroke(opacity=0)
+            return
+        w, h = text.half_size
+        c = text.get_center()[:2]
+        end = np.clip(anchor, c - [w, h], c + [w, h])
+        d = end - anchor
+        n = np.linalg.norm(d) or 1.0
+        a, b = anchor + d / n * 0.08, end - d / n * 0.03
+        text.leader.put_start_and_end_on([*a, 0], [*b, 0]).set_stroke(opacity=0.7)
+
+    @staticmethod
+    def covering(boxes: np.ndarray, points: np.ndarray, seg_a: np.ndarray, seg_b: np.ndarray) -> np.ndarray:
+        """How much each box (n, 4) covers of the words' points and of the lines (a cost for placing a label)."""
+        cost = np.zeros(len(boxes))
+        if len(points):
+            pad = 0.04
+            covered = (
+                (points[None, :, 0] > boxes[:, None, 0] - pad)
+                & (points[None, :, 0] < boxes[:, None, 1] + pad)
+                & (points[None, :, 1] > boxes[:, None, 2] - pad)
+                & (points[None, :, 1] < boxes[:, None, 3] + pad)
+            )
+            cost += covered.sum(axis=1)
+        if len(seg_a):
+            cost += 1.5 * segments_meet_boxes(seg_a, seg_b, boxes).sum(axis=1)
+        return cost
+
+    def view_state(self) -> tuple[float, float, float]:
+        return (round(self.orbit.theta.get_value(), 4), round(self.orbit.x.get_value(), 4),
+                round(self.orbit.near.get_value(), 4))  # fmt: skip
+
+    def turn(self, by: float) -> Animation:
+        """The camera turning by `by` radians (while something else moves: it rests otherwise)."""
+        return self.orbit.theta.animate.increment_value(by)
+
+    def flat_arrow(self, start, end, grown: ValueTracker, color=style.VALUE, width: float = 6, tip: bool = True):
+        """An arrow (a line, without `tip`) between two 3-D points, drawn flat where the camera sees them."""
 
         def ends(theta: float | None = None) -> tuple[np.ndarray, np.ndarray]:
             a, b = self.orbit.project_all(np.array([start(), end()]), theta)
@@ -1234,32 +1315,45 @@ class EmbeddingSpace(TraceScene):
 
         def draw():
             a, b = ends()
-            return Arrow([*a, 0], [*b, 0], buff=0.06, color=color, stroke_width=3, tip_length=0.14,
-                         max_tip_length_to_length_ratio=0.35)  # fmt: skip
+            if not tip:
+                return Line([*a, 0], [*b, 0], color=color, stroke_width=width)
+            return Arrow([*a, 0], [*b, 0], buff=0.08, color=color, stroke_width=width, tip_length=0.24,
+                         max_tip_length_to_length_ratio=0.4)  # fmt: skip
 
         self.segments.append(ends)  # (labels keep off it)
         arrow = always_redraw(draw)
         arrow.ends = ends
+        self.view.append(arrow)
         return arrow
+
+    def unflat(self, *arrows) -> None:
+        """Arrows or lines of the view taken out of it (frozen, to fade or to vanish)."""
+        for arrow in arrows:
+            arrow.clear_updaters()
+            if arrow.ends in self.segments:
+                self.segments.remove(arrow.ends)
+            if arrow in self.view:
+                self.view.remove(arrow)
 
     def show_panel(self, lines: VGroup, sources: list | None = None, leaving=()) -> None:
         """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
         becomes line i (a number at its place in the picture moves into the panel); `leaving`: labels placed
         in the picture until then."""
-        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         self.fit_width(lines, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
-        lines.move_to([0, 0.3, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
+        lines.move_to([0, (self.BOTTOM + self.TOP) / 2, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
         sources = (sources or []) + [None] * len(lines)
         anims = [FadeOut(self.panel)] if len(self.panel) else []
-        aside = self.PANEL_LEFT - 0.45 - self.HALF_WIDTH  # the view's centre beside the panel
-        if self.orbit.x.get_value() > aside:
-            self.play(self.orbit.x.animate.set_value(aside), run_time=1.0)
+        if self.orbit.x.get_value() > self.aside:
+            self.play(self.orbit.x.animate.set_value(self.aside), run_time=1.0)
+        moving = [src.copy() if src is not None else None for src in sources]
         anims += [ReplacementTransform(src, line) if src is not None else FadeIn(line)
-                  for line, src in zip(lines, sources)]  # fmt: skip
+                  for line, src in zip(lines, moving)]  # fmt: skip
         if leaving:
             if len(self.panel):
                 self.hold()  # (the old panel's fade waits for the beat's words: the labels are placed till then)
             self.drop_labels(*leaving)  # no longer placed: they move into the panel
+        self.remove(*leaving)  # (their copies move instead: the labels keep their shapes for the tests)
         self.play(*anims, run_time=1.2)
         self.panel = lines
         self.drawn.append(lines)
@@ -1273,15 +1367,15 @@ class EmbeddingSpace(TraceScene):
 
     def show_statement(self, stmt) -> None:
         """A statement of the beat under the heading, replacing the previous one."""
-        new = self.fit_width(statement(stmt, size=18, color=style.MUTED)).next_to(self.heading, DOWN, buff=0.12)
+        new = self.fit_width(statement(stmt, size=CAPTION, color=style.TEXT)).next_to(self.heading, DOWN, buff=0.1)
         old = getattr(self, "top_statement", None)
         self.play(*([FadeOut(old)] if old else []), FadeIn(new), run_time=0.6)
         self.top_statement = new
         self.drawn.append(new)
 
-    def move_in(self, words: list[str]) -> None:
+    def move_in(self, words: list[str], *also) -> None:
         """The camera moves in on some words (and on where the analogy's sum lands, if it is in the view) until
-        they fill the view: the arrows between them become long enough to compare."""
+        they fill the view, turning a little: the arrows between them become long enough to compare."""
         points = [self.point(w) for w in words if w in self.geo["pca_words"]]
         analogy = self.geo["analogies"][0]["words"] if self.geo["analogies"] else []
         if len(analogy) >= 3 and all(w in self.geo["pca_words"] for w in analogy[:3]):
@@ -1291,13 +1385,50 @@ class EmbeddingSpace(TraceScene):
         spread = max(float(np.linalg.norm(p - focus)) for p in points)
         self.orbit.focus = focus
         self.orbit.reach = float(np.clip(self.CLOSE_UP / (spread or 1.0), 1.0, 6.0))
-        self.play(self.orbit.near.animate.set_value(1.0), run_time=2.0)
+        self.play(self.orbit.near.animate.set_value(1.0), self.turn(0.3), *also, run_time=2.0)
 
     def here(self, word: str) -> np.ndarray:
         """Where the camera sees a word now."""
         return self.orbit.project(self.point(word))
 
     # -- the beats --------------------------------------------------------------------------------------
+
+    def neighbours(self):
+        geo = self.geo
+        word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
+        if word is None or not len(self.coords):
+            return
+        near = self.G.neighbours[word]
+        top = [n["word"] for n in geo["neighbours"][word][:5]]
+        pictured = [w for w in top if w in geo["pca_words"] and w != word]
+        named = self.G.pca_words[geo["pca_words"].index(word)]
+        meta = self.trace.fields.meta
+        title = sentence("nearest to “{w}” of {v} tokens", w=(named, "text"), v=(meta.vocab_size, "comma"))
+        sub = sentence("cosine, in all {d} dimensions", color=style.MUTED, d=(meta.d_model, "int"))
+        rows = [
+            sentence(f"{j + 1}. {{w}}  {{c}}", static=True, color=style.VALUE if near[j].word.value in pictured
+                     else style.TEXT, w=(near[j].word, "text"), c=(near[j].cosine, "value"))
+            for j in range(min(5, len(near)))
+        ]  # fmt: skip
+        self.beat(
+            "Neighbours",
+            "The words nearest to “{w}” by cosine, over the whole vocabulary.",
+            w=(named, "text"),
+            say=f"Words that mean similar things lie near each other. Which tokens lie nearest to “{word}”? "
+            f"Nearness here is the angle between two vectors in all {self.trace.meta['d_model']} dimensions, "
+            "measured by its cosine.",
+        )
+        center = self.word_label(word, color=style.NEXT_SLOT)
+        texts = [self.word_label(w, color=style.VALUE) for w in pictured]
+        lines = [self.flat_arrow(lambda: self.point(word), lambda w=w: self.point(w), ValueTracker(1.0),
+                                 color=style.VALUE, width=3, tip=False) for w in pictured]  # fmt: skip
+        self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), run_time=1.2)
+        self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [center.copy() for _ in rows])
+        cue(self, 2)  # "Nearness here is the angle …, measured by its cosine."
+        self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.1) for m in (sub, *rows)), lag_ratio=0.3),
+                  run_time=2.0)  # fmt: skip
+        self.neighbour_lines = lines
+        self.add_labels(*texts)
 
     def gender_arrows(self):
         if not len(self.coords):
@@ -1316,22 +1447,26 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Directions",
             "Directions between words can carry meaning: woman − man beside queen − king.",
-            say="Directions can carry meaning. Let us move in, and draw an arrow from “man” to “woman”, and one "
-            "from “king” to “queen”.",
+            say="Directions can carry meaning too. Let us move in, and draw an arrow from “man” to “woman”, and "
+            "one from “king” to “queen”.",
         )
-        self.move_in(words_of)
+        lines = getattr(self, "neighbour_lines", [])
+        self.unflat(*lines)
+        texts = [self.word_label(w) for w in words_of]
+        self.add_labels(*texts)
+        self.move_in(words_of, *self.clearing(), *self.keep_labels(words_of), *(FadeOut(m) for m in lines),
+                     *(FadeIn(t) for t in texts))  # fmt: skip
         grown = ValueTracker(0.05)
         names = []
-        for a, b in pairs:
+        for (a, b), color in zip(pairs, (style.VALUE, style.KEY)):
             i, k = words_of.index(a), words_of.index(b)
-            self.add(self.flat_arrow(lambda a=a: self.point(a), lambda b=b: self.point(b), grown))
+            self.add(self.flat_arrow(lambda a=a: self.point(a), lambda b=b: self.point(b), grown, color=color))
             name = sentence(
                 "{b} − {a}",
-                size=18,
-                color=style.VALUE,
-                b=(self.G.analogies[0].words[k], "text"),  # (checked in this order)
+                color=color,
+                b=(self.G.analogies[0].words[k], "text"),
                 a=(self.G.analogies[0].words[i], "text"),
-            )
+            )  # fmt: skip  (checked in this order)
             name.anchor = lambda a=a, b=b: (self.point(a) + self.point(b)) / 2
             names.append(name)
         self.play(grown.animate.set_value(1.0), run_time=1.5)
@@ -1348,8 +1483,8 @@ class EmbeddingSpace(TraceScene):
         self.show_statement(found["geometry.gender.picture"])
         self.wait(1)
         self.play(self.slide.animate.set_value(0.0), run_time=1.0)
+        self.unflat(self.slide_copy)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
-        self.segments.remove(self.slide_copy.ends)
 
     def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
@@ -1357,39 +1492,11 @@ class EmbeddingSpace(TraceScene):
         (a, _), (c, d) = first, second
         self.slide = slide = ValueTracker(0.0)
         tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
-        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0))
+        copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0), color=style.KEY)
         name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
         self.add(copy)
         self.play(slide.animate.set_value(1.0), run_time=1.5)
         self.slide_copy = copy
-
-    def neighbours(self):
-        geo = self.geo
-        word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
-        if word is None or not len(self.coords):
-            return
-        near = self.G.neighbours[word]
-        named = self.G.pca_words[geo["pca_words"].index(word)]
-        meta = self.trace.fields.meta
-        title = sentence(
-            "nearest to “{w}” of all {v} tokens,", size=18, w=(named, "text"), v=(meta.vocab_size, "comma")
-        )
-        sub = sentence("by cosine in all {d} dimensions:", size=18, d=(meta.d_model, "int"))
-        rows = [
-            sentence(
-                f"{j + 1}. {{w}}  {{c}}", size=18, static=True, w=(near[j].word, "text"), c=(near[j].cosine, "value")
-            )
-            for j in range(min(5, len(near)))
-        ]
-        self.beat(
-            "Neighbours",
-            "The words nearest to “{w}” by cosine, over the whole vocabulary.",
-            w=(named, "text"),
-            say=f"Which tokens lie nearest to “{word}”? Nearness here is the angle between two vectors, in all "
-            f"{self.trace.meta['d_model']} dimensions. The nearest come up on the right, with their cosines.",
-        )
-        source = next(text for text in self.labels if text.anchor() is not None and text.gptanim_text == word)
-        self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [source.copy() for _ in rows])
 
     def analogy(self):
         geo = self.geo
@@ -1401,29 +1508,15 @@ class EmbeddingSpace(TraceScene):
             )
             return
         a, read = geo["analogies"][0], self.G.analogies[0]
-        lines = [
-            sentence(
-                "{b} − {a} + {c} ≈",
-                size=20,
-                b=(read.words[1], "text"),
-                a=(read.words[0], "text"),
-                c=(read.words[2], "text"),
-            )
-        ]
+        lines = [sentence("{b} − {a} + {c} ≈", b=(read.words[1], "text"), a=(read.words[0], "text"),
+                          c=(read.words[2], "text"))]  # fmt: skip
         for j, near in enumerate(a["nearest"][:5]):
-            lines.append(
-                sentence(
-                    f"{j + 1}. {{w}}  {{c}}",
-                    size=18,
-                    color=style.NEXT_SLOT if near["word"] == a["target"] else style.TEXT,
-                    static=True,
-                    w=(read.nearest[j].word, "text"),
-                    c=(read.nearest[j].cosine, "value"),
-                )
-            )
+            lines.append(sentence(f"{j + 1}. {{w}}  {{c}}", static=True,
+                                  color=style.NEXT_SLOT if near["word"] == a["target"] else style.TEXT,
+                                  w=(read.nearest[j].word, "text"), c=(read.nearest[j].cosine, "value")))  # fmt: skip
         found = statements(self.trace)
         for part in ("rank", "rank_with_inputs"):
-            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=18, color=style.MUTED))
+            lines.append(statement(found[f"geometry.analogies.0.{part}"], size=LABEL, color=style.MUTED))
         in_view = all(w in geo["pca_words"] for w in a["words"])
         self.beat(
             "Analogy",
@@ -1435,8 +1528,17 @@ class EmbeddingSpace(TraceScene):
         if in_view:  # the sum drawn in the picture: from king, along woman − man
             man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
             grown = ValueTracker(0.05)
+            start = [m for m in self.labels if m is self.named.get(a["words"][1])]
+            first = [*self.clearing(), *(Indicate(m, color=style.NEXT_SLOT) for m in start)]
+            if first:
+                self.play(*first, run_time=1.0)
+            cue(self, 1)  # "Start at king, subtract man, and add woman."
             self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
-            self.play(*self.clearing(), grown.animate.set_value(1.0), run_time=paced(self.beats[-1]["audio"], 1.2, 0.6))
+            self.play(grown.animate.set_value(1.0), run_time=min(said_by(self, 1, 1.2), 2.5))
+            cue(self, 2)  # "The yellow arrow shows where that lands."
+            lands = [Indicate(m, color=style.NEXT_SLOT) for m in self.labels if m is self.named.get(a["target"])]
+            if lands:
+                self.play(*lands, run_time=1.2)
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
@@ -1446,6 +1548,11 @@ class EmbeddingSpace(TraceScene):
             f"nearest to where it lands. {aloud(found['geometry.analogies.0.verdict'].text)}",
         )
         self.show_panel(VGroup(*lines))
+        near = [n["word"] for n in a["nearest"][:5]]
+        if a["target"] in near:  # the target's row, and its word in the picture, as the verdict is said
+            cue(self, 1)
+            marks = [lines[1 + near.index(a["target"])]] + [m for m in self.labels if m is self.named.get(a["target"])]
+            self.play(*(Indicate(m, color=style.NEXT_SLOT) for m in marks), run_time=1.5)
 
     def plural_axis(self) -> tuple[np.ndarray, Callable]:
         """The plural direction in the picture (unit, 3-D), and where a projection value lies along it."""
@@ -1472,8 +1579,8 @@ class EmbeddingSpace(TraceScene):
 
             def draw(w=w, v=v):
                 a, b = self.here(w), self.orbit.project(along(v))
-                return DashedLine(a, a + (b - a) * max(grown.get_value(), 0.01), dash_length=0.06,
-                                  stroke_width=2, color=style.KEY)  # fmt: skip
+                return DashedLine(a, a + (b - a) * max(grown.get_value(), 0.01), dash_length=0.08,
+                                  stroke_width=3, color=style.KEY)  # fmt: skip
 
             def ends(theta=None, w=w, v=v):
                 a, b = self.orbit.project_all(np.array([self.point(w), along(v)]), theta)
@@ -1482,7 +1589,7 @@ class EmbeddingSpace(TraceScene):
             lines.add(always_redraw(draw))
             lines[-1].ends = ends
             self.segments.append(ends)  # (labels keep off it)
-            numbers.append(number(v, path, "value", size=18, color=style.KEY))
+            numbers.append(number(v, path, "value", size=NUMBER, color=style.KEY))
         self.add(lines)
         self.play(grown.animate.set_value(1.0), run_time=1.2)
         for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
@@ -1526,7 +1633,7 @@ class EmbeddingSpace(TraceScene):
         u, along = self.plural_axis()
         grown = ValueTracker(0.05)
         reach = self.RADIUS * 1.05
-        name = label("plural direction", size=18, color=style.KEY)
+        name = label("plural direction", color=style.KEY)
         name.anchor = lambda: reach * 1.05 * u
         self.beat(
             "Plurality",
@@ -1535,11 +1642,14 @@ class EmbeddingSpace(TraceScene):
             say=f"A plural direction can be found the same way, from {plural['n_fit']} pairs of singular and plural "
             f"words. Then it is tested on pairs it has not seen. {aloud(found['geometry.plural'].text)}",
         )
-        self.play(self.orbit.near.animate.set_value(0.0), FadeOut(VGroup(*getattr(self, "gender_names", []))),
-                  *self.clearing(), run_time=1.5)  # back to the whole cloud  # fmt: skip
-        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY))
+        old = [m for m in self.view if m is not self.axes]  # the directions' arrows and the analogy's sum
+        self.unflat(*old)
+        names = getattr(self, "gender_names", [])
+        self.drop_labels(*names)
+        self.play(self.orbit.near.animate.set_value(0.0), self.turn(0.3), FadeOut(VGroup(*names, *old)),
+                  *self.clearing(), *self.keep_labels([]), run_time=1.5)  # back to the whole cloud  # fmt: skip
+        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY, width=7))
         self.play(grown.animate.set_value(1.0), run_time=1.2)
-        self.drop_labels(*getattr(self, "gender_names", []))
         self.add_labels(name)
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
         words = [w for _, a, b in shown for w in (a, b)]
@@ -1547,26 +1657,19 @@ class EmbeddingSpace(TraceScene):
         plural_read = self.G.plural
         paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
         self.play(FadeIn(name), run_time=0.4)
+        self.play(self.turn(0.3), run_time=min(said_by(self, -1, 0.5), 6.0))  # (the arrow seen in depth; few labels)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
-                size=18,
                 a=(plural_read.pairs[j][0], "text"),
                 x=(plural_read.projections[j][0], "value"),
                 b=(plural_read.pairs[j][1], "text"),
                 y=(plural_read.projections[j][1], "value"),
-            )
+            )  # fmt: skip
             for j, a, b in shown
         ]
-        head = [
-            sentence(
-                "along it ({s} of its length",
-                size=18,
-                color=style.MUTED,
-                s=(plural_read.in_view, "length_percent"),
-            ),
-            label("lies in this view):", size=18, color=style.MUTED),
-        ]
+        head = [sentence("{s} of the direction lies in this view", color=style.MUTED,
+                         s=(plural_read.in_view, "length_percent"))]  # fmt: skip
         self.beat(
             "Along it",
             "Each word dropped onto the plural direction, where its projection lies.",
@@ -1598,7 +1701,7 @@ class EmbeddingSpace(TraceScene):
         numbers = self.G.plural.numbers
         paths = [numbers[j].projection.path for j in range(len(shown))]
         rows = [
-            sentence("{w}  {x}", size=18, w=(numbers[j].word, "text"), x=(numbers[j].projection, "value"))
+            sentence("{w}  {x}", w=(numbers[j].word, "text"), x=(numbers[j].projection, "value"))
             for j in range(len(shown))
         ]
         dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
@@ -1606,49 +1709,111 @@ class EmbeddingSpace(TraceScene):
         self.wait(1)
         self.clear_drops(*dropped)
 
+    # -- the dot product: two vectors in the plane they span ----------------------------------------------
+
+    ORIGIN = np.array([-2.6, -2.1, 0.0])  # the two vectors' common tail
+    LENGTH = 4.0  # a unit vector's length on screen
+
+    def leave_view(self) -> list:
+        """The 3-D view frozen, for its leaving: dots, axes, arrows, labels and the panel."""
+        for m in [self.dots, self.placer, *self.view]:
+            m.clear_updaters()
+        gone = [self.dots, self.placer, *self.view, *self.labels, *self.clearing()]
+        self.drop_labels(*self.labels)
+        return [FadeOut(m) if not isinstance(m, FadeOut) else m for m in gone]
+
+    def pair_picture(self, angle: ValueTracker, cast: ValueTracker) -> VGroup:
+        """Two unit vectors `angle` apart, the second's shadow on the first (its length: their cosine; `cast`: how
+        far it has fallen), the line it drops along and the angle between them."""
+        o, n = self.ORIGIN, self.LENGTH
+
+        def tip() -> np.ndarray:
+            a = angle.get_value()
+            return o + n * np.array([np.cos(a), np.sin(a), 0.0])
+
+        first = Arrow(o, o + n * RIGHT, buff=0, color=style.VALUE, stroke_width=7, tip_length=0.3)
+        base = DashedLine(o + n * LEFT, o, color=style.MUTED, stroke_width=2, dash_length=0.1)
+        second = always_redraw(lambda: Arrow(o, tip(), buff=0, color=style.KEY, stroke_width=7, tip_length=0.3))
+        foot = lambda: np.array([tip()[0], o[1] + (1 - cast.get_value()) * (tip()[1] - o[1]), 0])  # noqa: E731
+        shadow = always_redraw(lambda: Line(o, [tip()[0], o[1], 0], color=style.NEXT_SLOT, stroke_width=12)
+                               .set_stroke(opacity=cast.get_value()))  # fmt: skip
+        drop = always_redraw(lambda: DashedLine(tip(), foot() + 1e-3 * UP, color=style.NEXT_SLOT, stroke_width=3,
+                                                dash_length=0.08))  # fmt: skip
+        arc = always_redraw(lambda: Arc(radius=0.6, start_angle=0, angle=max(angle.get_value(), 1e-3),
+                                        arc_center=o, color=style.TEXT, stroke_width=3))  # fmt: skip
+        return VGroup(base, first, shadow, drop, arc, second)
+
+    def pair_words(self, j: int, angle: float) -> VGroup:
+        """Pair j's words at its vectors' tips, its dot product and its alignment (claims.py) beside."""
+        o, n, read = self.ORIGIN, self.LENGTH, self.G.dots[j]
+        a = sentence("{w}", size=30, color=style.VALUE, w=(read.a, "text")).next_to(o + n * RIGHT, DOWN, buff=0.2)
+        b = sentence("{w}", size=30, color=style.KEY, w=(read.b, "text"))
+        b.next_to(o + n * np.array([np.cos(angle), np.sin(angle), 0]), UP if angle < 1.2 else LEFT, buff=0.15)
+        dot = sentence("{a} · {b} = {v}", size=28, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
+        found = statements(self.trace)
+        kind = sentence("{kind}", size=26, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
+        for line in (dot, kind):  # (each kept to its size unless too wide: the products all alike)
+            self.fit_width(line, config.frame_width / 2 - 1.9 - style.FRAME_MARGIN)
+        side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        side.move_to([0, 0.3, 0]).align_to([1.9, 0, 0], LEFT)
+        return VGroup(a, b, side)
+
     def dot_products(self):
         dots = self.geo["dots"]
         found = statements(self.trace)
         if not dots or "geometry.negative" not in found:
             return
-        low = self.geo["pair_cosines"]["lowest"]
-        stmt = found["geometry.negative"]
-        rows = []
-        for j in range(len(dots)):
-            rows.append(
-                sentence(
-                    "{a} · {b} = {v}",
-                    size=18,
-                    a=(self.G.dots[j].a, "text"),
-                    b=(self.G.dots[j].b, "text"),
-                    v=(self.G.dots[j].dot, "value"),
-                )
-            )
-            rows.append(sentence("   {kind}", size=18, color=style.MUTED, kind=claim(found[f"geometry.dots.{j}"])))
+        angles = [float(np.arccos(np.clip(d["cosine"], -1, 1))) for d in dots]
         self.beat(
             "Dot product",
             "The dot product of two vectors: multiply them entry by entry, then add up.",
             say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
-            "then add up. Attention is built on this product.",
+            "then add up. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
+            f"their cosine. For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
-        gone = self.clearing()
-        if gone:
-            self.play(*gone, run_time=0.6)
-        self.show_panel(VGroup(*rows))
-        self.beat(
-            "Lowest pair",
-            "Dot products: {c}.",
-            c=claim(found["geometry.pairs"]),
-            say=self.lowest_words(low, stmt),
-        )
-        pair = [w for w in (low["a"], low["b"]) if w not in self.ANCHORS]
-        texts = [self.word_label(w, color=style.VALUE) for w in pair]
-        self.add_labels(*texts)
-        grown = ValueTracker(0.05)
-        self.add(self.flat_arrow(lambda: self.point(low["a"]), lambda: self.point(low["b"]), grown))
-        self.play(FadeIn(VGroup(*texts)), grown.animate.set_value(1.0), run_time=1.0)
-        self.show_statement(stmt)
+        angle, cast = ValueTracker(0.0), ValueTracker(0.0)
+        base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
+        words = self.pair_words(0, angles[0])
+        self.play(*self.leave_view(), FadeOut(self.heading), run_time=0.8)
+        self.add(base, first, arc, second)
+        self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=said_by(self, 0, 1.5))
+        cue(self, 1)
+        self.play(FadeIn(words[2][0], shift=0.3 * LEFT), run_time=0.8)  # the product: one number
+        cue(self, 2)
+        self.add(drop, shadow)
+        self.play(cast.animate.set_value(1.0), run_time=said_by(self, 2, 1.2))
+        cue(self, 3)
+        self.play(FadeIn(words[2][1], shift=0.3 * LEFT), run_time=0.8)
+        self.drawn.append(words.copy())  # (a copy: its product later becomes the verdict)
+        for j in range(1, len(dots)):
+            self.beat(
+                "Alignment",
+                "{a} · {b}: {c}.",
+                a=(self.G.dots[j].a, "text"),
+                b=(self.G.dots[j].b, "text"),
+                c=claim(found[f"geometry.dots.{j}"]),
+                say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {self.cosine_said(found[f'geometry.dots.{j}'])}",
+            )
+            new = self.pair_words(j, angles[j])
+            self.play(
+                angle.animate.set_value(angles[j]), ReplacementTransform(words, new), run_time=said_by(self, 0, 1.5)
+            )
+            self.drawn.append(new.copy())
+            words = new
+        low = self.geo["pair_cosines"]["lowest"]
+        stmt = found["geometry.negative"]
+        self.beat("Lowest pair", "Dot products: {c}.", c=claim(found["geometry.pairs"]),
+                  say=self.lowest_words(low, stmt))  # fmt: skip
+        note = self.fit_width(statement(stmt, size=30, color=style.TEXT)).to_edge(UP, buff=0.4)
+        self.play(ReplacementTransform(words[2], note), run_time=1.2)  # the pair's product becomes the verdict
+        self.drawn.append(note)
         self.wait(1.5)
+
+    @staticmethod
+    def cosine_said(stmt) -> str:
+        """An alignment statement ("cos 0.74: aligned") as said: "Their cosine is 0.74, aligned." """
+        said = aloud(stmt.text)
+        return "Their cosine is " + said[4:] if said.startswith("Cos ") else said
 
     @staticmethod
     def lowest_words(low: dict, stmt) -> str:
