@@ -464,7 +464,10 @@ class Softmax(TraceScene):
         self.play(FadeIn(self.zero[1], shift=0.1 * UP), Create(mark), run_time=0.8)
         self.play(mark.animate.stretch_to_fit_height(self.ROW * len(shifted)).set_y(
             (self.table.y(0) + self.table.y(len(shifted) - 1)) / 2), run_time=said_by(self, 2, 1.0))  # fmt: skip
-        self.play(dim(mark), run_time=0.4)
+        cue(self, 3)  # "no probability changes": the formula, whose quotient the shift leaves as it is
+        self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)),
+                  run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
+        self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
         self.head = head
 
     def exponentiate(self):
@@ -819,9 +822,10 @@ class TopKTopP(TraceScene):
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.play(dim(travel(self, [r.bar for r in self.base.rows], max(1.0, said_by(self, 0) - 0.5))), run_time=0.3)
         cue(self, 1)
-        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT))
-        cue(self, 2)
-        self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE))
+        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # the tail turns red as its cutting is said
+        self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.others = others
 
     def panel_words(self, kind: str) -> str:
