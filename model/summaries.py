@@ -57,7 +57,8 @@ def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
 
 
 def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
-    """Softmax worked out for a few tokens: e^logit, the sum over the whole vocabulary, the quotient."""
+    """Softmax worked out for a few tokens: each logit minus the largest, e to that, the sum over the whole
+    vocabulary, the quotient."""
     z = logits.astype(np.float64)
     shift = float(z.max())  # e^(logit − max) avoids overflow; the quotients are the same
     exp_all = np.exp(z - shift)
@@ -66,6 +67,7 @@ def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
     return {
         "ids": ids,
         "logits": [float(z[i]) for i in ids],
+        "shifted": [float(z[i] - shift) for i in ids],
         "exp_shifted": [float(exp_all[i]) for i in ids],
         "shift": shift,
         "sum_exp_shifted": total,

@@ -526,8 +526,9 @@ class InsideTransformer(TraceScene):
         self.unembed()
 
     def show_stack(self):
-        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.65, upright=True).to_edge(
-            UP, buff=0.2
+        # Tall enough that the vectors, passing through a block as strips of cells, can be seen changing there.
+        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.85, upright=True).to_edge(
+            UP, buff=0.12
         )
         self.play(FadeIn(self.stack))
         self.marker, self.arrows = None, VGroup()

@@ -44,6 +44,7 @@ from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    FORMATTERS,
     HEADING,
     LABEL,
     NUMBER,
@@ -64,9 +65,22 @@ from scenes.components import (
     with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
-from scenes.speech import big, dec, pct, spoken_token
+from scenes.speech import big, dec, spoken_token
 
 BARS = 8
+
+
+def said_pct(p: float) -> str:
+    """A probability said as the screen writes it ('12.3%', 'under 0.1%' for '<0.1%'): voice and picture agree."""
+    shown = fmt_percent(p)
+    return "under 0.1%" if shown.startswith("<") else shown
+
+
+def named(display: str, start: bool = False) -> str:
+    """A vocabulary token as said, a piece of a word (lower-case letters, no space before) called a fragment."""
+    if display.isalpha() and display[0].islower():  # (a word's start is shown with its space, "·miller")
+        return ("The" if start else "the") + f" fragment {spoken_token(display)}"
+    return spoken_token(display, start)
 
 
 def vocab_path(token_id: int) -> str:
@@ -102,8 +116,16 @@ class Unembedding(TraceScene):
         self.why_last()
 
     def show_last_vector(self):
+        """The last token's vector comes down out of its chip, then the final norm rescales it in place."""
         t = self.trace
         self.last = len(t.token_ids) - 1
+        first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
+        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
+                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        self.fit_width(chips).move_to([0, 3.3, 0])
+        before = f"blocks.{t.n_layer - 1}.hook_resid_post"
+        raw = VectorColumn(t[before][self.last], lambda i: f"{before}[{self.last},{i}]", shown=self.COLS,
+                           size=NUMBER).move_to([0.75, 0.35, 0])  # fmt: skip
         x = t["ln_final.hook_normalized"][self.last]
         self.vector = VectorColumn(
             x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=NUMBER
@@ -111,6 +133,7 @@ class Unembedding(TraceScene):
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
         self.vector_title = title.move_to([0.75, 2.75, 0])
+        normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -118,10 +141,22 @@ class Unembedding(TraceScene):
             f"{spoken_token(t.token_display[self.last])}. A final {norm} rescales it. This one vector now predicts "
             "the next token.",
         )
-        self.play(FadeIn(self.vector), FadeIn(title))
+        self.play(FadeIn(chips), run_time=0.6)
+        self.play(Create(mark := SurroundingRectangle(chips.boxes[-1], buff=0.06, color=style.NEXT_SLOT)),
+                  run_time=0.6)  # fmt: skip
+        stand_in = raw.copy()  # (a transform reshapes its target to its source's parts)
+        self.play(TransformFromCopy(chips.boxes[-1], stand_in), FadeIn(title), run_time=said_by(self, 0, 1.0))
+        self.remove(stand_in)
+        self.add(raw)
         cue(self, 1)
+        self.play(ReplacementTransform(raw.entries, self.vector.entries), ReplacementTransform(raw.decor, self.vector.decor),
+                  ReplacementTransform(title, normed), run_time=said_by(self, 1, 1.0))  # fmt: skip
+        self.add(self.vector)
+        self.vector_title = normed
+        cue(self, 2)
         self.vector_mark = SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.vector_mark), run_time=0.8)
+        self.chips, self.chip_mark = chips, mark
 
     def multiply(self):
         t = self.trace
@@ -169,8 +204,11 @@ class Unembedding(TraceScene):
             f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
             "row, every token gets one.",
         )
+        short = label("last vector", size=LABEL, color=style.MUTED).move_to(self.vector_title)  # room for W_U's
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
-                  dim(self.vector_mark), run_time=said_by(self, 0, 1.0))  # fmt: skip
+                  dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark),
+                  ReplacementTransform(self.vector_title, short), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        self.vector_title = short
         cue(self, 1)
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), FadeIn(equals), FadeIn(logit_head), run_time=0.6)
@@ -231,8 +269,8 @@ class Unembedding(TraceScene):
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
             say="Sorted, the highest scores belong to the likeliest tokens. In fact every one of the "
             f"{big(t.meta['vocab_size'])} tokens gets a score. This histogram counts how many scores fall at each "
-            f"value. At the top end sits {spoken_token(t.info['vocab_display'][str(high)])}. At the bottom, "
-            f"{spoken_token(t.info['vocab_display'][str(low)])}.",
+            f"value. At the top end sits {named(t.info['vocab_display'][str(high)])}. At the bottom, "
+            f"{named(t.info['vocab_display'][str(low)])}.",
         )
         self.play(*moves, run_time=said_by(self, 0, 1.2))
         cue(self, 1)
@@ -258,7 +296,7 @@ class Unembedding(TraceScene):
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
         chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
                          max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
-        self.fit_width(chips).scale(min(1.6, 10.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
+        self.fit_width(chips).scale(min(1.6, 11.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
         last = chips.boxes[-1]
         arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
@@ -327,6 +365,7 @@ class Softmax(TraceScene):
 
     def construct(self):
         self.show_logits()
+        self.subtract_max()
         self.exponentiate()
         self.normalise()
         self.show_others()
@@ -374,7 +413,68 @@ class Softmax(TraceScene):
         self.steps = VGroup(line)
         return AnimationGroup(*out, FadeIn(line, shift=0.3 * UP))
 
+    def subtract_max(self):
+        """The largest logit is taken from every logit: the bars hang left from a zero line, the top one at 0."""
+        sm = self.trace.info["softmax"]
+        shifted = sm["shifted"]
+        zero_x = self.table.x0 + self.WIDTH
+        scale = self.WIDTH / (max(-x for x in shifted) or 1.0)
+        bars = []
+        for r, x in enumerate(shifted):
+            bar = Rectangle(width=max(-x * scale, 0.02), height=self.ROW * 0.6, stroke_width=0,
+                            fill_color=style.NEGATIVE, fill_opacity=0.9)  # fmt: skip
+            bars.append(bar.move_to([zero_x - bar.width / 2, self.table.y(r), 0]))
+        values = self.table.values([number(x, f"info.softmax.shifted.{r}", size=NUMBER) for r, x in enumerate(shifted)])
+        self.zero = VGroup(
+            DashedLine(
+                [zero_x, self.table.top + 0.3, 0],
+                [zero_x, self.table.y(len(shifted) - 1) - 0.3, 0],
+                color=style.MUTED,
+                stroke_width=3,
+            ),  # fmt: skip
+            label("0", size=NUMBER, color=style.MUTED).move_to([zero_x, self.table.y(len(shifted) - 1) - 0.5, 0]),
+        )
+        head = self.place_head(label("x − max", size=LABEL, color=style.MUTED))
+        line = VGroup(label("1. subtract the largest logit", size=LABEL), number(sm["shift"], "info.softmax.shift",
+                      size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.25)  # fmt: skip
+        line.to_corner(UP + LEFT, buff=0.35)
+        self.beat(
+            "Subtract the max",
+            "Subtracting the largest logit ({m}) first changes no probability.",
+            m=(sm["shift"], "info.softmax.shift", "value"),
+            say=f"Step one: find the largest logit, {dec(sm['shift'], 2)}. Subtract it from every logit. The top "
+            "token lands on zero, and every other one falls below it. That changes no probability, and it keeps "
+            "the next step's numbers small.",
+        )
+        top = SurroundingRectangle(self.table.rows[0].value, buff=0.06, color=style.NEXT_SLOT)
+        self.play(self.show_step(line[0]), FadeOut(self.mark), Create(top), run_time=said_by(self, 0, 1.0) * 0.5)
+        self.steps.add(line[1])
+        self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(
+            ReplacementTransform(self.head, head),
+            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
+            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            Create(self.zero[0]),
+            run_time=said_by(self, 1, 1.5),
+        )
+        for row, v in zip(self.table.rows, values):
+            row.value = v
+        self.stages.append(values)
+        cue(self, 2)
+        mark = SurroundingRectangle(VGroup(self.table.rows[0].name, self.zero[0]), buff=0.06, color=style.NEXT_SLOT)
+        mark.stretch_to_fit_height(self.ROW).set_y(self.table.y(0))
+        self.play(FadeIn(self.zero[1], shift=0.1 * UP), Create(mark), run_time=0.8)
+        self.play(mark.animate.stretch_to_fit_height(self.ROW * len(shifted)).set_y(
+            (self.table.y(0) + self.table.y(len(shifted) - 1)) / 2), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)  # "no probability changes": the formula, whose quotient the shift leaves as it is
+        self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)),
+                  run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
+        self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
+        self.head = head
+
     def exponentiate(self):
+        """e to each: the hanging bars turn into positive ones, 0 into the longest (1), the grey bar for the rest."""
         sm = self.trace.info["softmax"]
         exps = sm["exp_shifted"]
         self.others_exp = sm["sum_exp_shifted"] - sum(exps)  # e^(x − max) of every token not shown, added up
@@ -385,32 +485,33 @@ class Softmax(TraceScene):
         )
         others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
         head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
-        line = self.step("1. e^(x − max), max = {m}", m=(sm["shift"], "info.softmax.shift", "value"))
+        line = self.step("2. e to the power of each")
         self.beat(
             "Exponentiate",
-            "Subtracting the largest logit ({m}) first changes no probability.",
-            m=(sm["shift"], "info.softmax.shift", "value"),
-            say=f"Step one: subtract the largest logit, {dec(sm['shift'], 2)}, from every logit. That changes no "
-            "probability, and keeps the numbers small. Then raise e to each. The top token now gets exactly one. "
-            "All the other tokens of the vocabulary add up to the grey bar.",
+            "e to the power of each: every result is positive, and the top token's 0 becomes exactly 1.",
+            static=True,
+            say="Step two: raise e to the power of each number. Zero becomes exactly one, the longest of these "
+            "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
+            "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), FadeOut(self.mark), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line), ReplacementTransform(self.head, head), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(ReplacementTransform(self.head, head))
-        cue(self, 2)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
-            run_time=said_by(self, 2, 1.5),
+            dim(self.zero),
+            run_time=said_by(self, 1, 1.5),
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
         self.stages.append(values)
-        cue(self, 3)
         top = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
-        self.play(Create(top), run_time=0.8)
-        cue(self, 4)
-        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), dim(top), run_time=said_by(self, 4, 1.0))
+        self.play(Create(top), run_time=0.6)
+        cue(self, 2)
+        low = SurroundingRectangle(self.table.rows[len(exps) - 1], buff=0.05, color=style.NEXT_SLOT)
+        self.play(top.animate.become(low), run_time=said_by(self, 2, 1.0))
+        cue(self, 3)
+        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), dim(top), run_time=said_by(self, 3, 1.0))
         self.head, self.others_bar = head, others_bar
 
     def normalise(self):
@@ -428,19 +529,19 @@ class Softmax(TraceScene):
         total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
                               v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
-        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp", size=NUMBER, color=style.MUTED)
+        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
-        line2 = self.step("2. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "exp"))
-        line3 = self.step("3. divide each by the sum")
+        line2 = self.step("3. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2"))
+        line3 = self.step("4. divide each by the sum")
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
             v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-            say=f"Step two: add them all up, over every token. Laid end to end, they make one long bar, "
-            f"{dec(sm['sum_exp_shifted'], 2)} in total. Step three: divide each by the sum. Every bar shrinks by the "
-            f"same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} gets "
-            f"{pct(sm['probs'][0])}.",
+            say=f"Step three: add them all up, over every token. Laid end to end, they make one long bar, "
+            f"{FORMATTERS['fixed2'](sm['sum_exp_shifted'])} in total. Step four: divide each by the sum. Every bar "
+            f"shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
+            f"gets {said_pct(sm['probs'][0])}.",
         )
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
         self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
@@ -482,7 +583,7 @@ class Softmax(TraceScene):
         self.beat(
             "The rest",
             "The shown tokens and all the others together: the whole distribution.",
-            say=f"All the other tokens together take {pct(sm['others'])}, the grey piece of the bar. With the {n} "
+            say=f"All the other tokens together take {said_pct(sm['others'])}, the grey piece of the bar. With the {n} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
         self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
@@ -795,7 +896,7 @@ class TopKTopP(TraceScene):
         top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
-        self.base = ProbabilityBars(entries, bar_width=5.0, size=LABEL, row_height=0.5, ellipsis=True)
+        self.base = ProbabilityBars(entries, bar_width=6.5, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
         others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
                           p=(t.info["softmax"]["others"], "info.softmax.others", "percent"))  # fmt: skip
@@ -804,14 +905,16 @@ class TopKTopP(TraceScene):
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
             say=f"Here again are the likeliest next tokens. All the others below them share "
-            f"{pct(t.info['softmax']['others'])}. Many systems cut off that long tail before drawing.",
+            f"{said_pct(t.info['softmax']['others'])}. Many systems cut off that long tail before drawing.",
         )
         self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.play(dim(travel(self, [r.bar for r in self.base.rows], max(1.0, said_by(self, 0) - 0.5))), run_time=0.3)
         cue(self, 1)
-        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT))
-        cue(self, 2)
-        self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE))
+        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # the tail turns red as its cutting is said
+        self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.others = others
 
     def panel_words(self, kind: str) -> str:
@@ -822,12 +925,13 @@ class TopKTopP(TraceScene):
         if kind == "top_k":
             return (
                 f"Top-k keeps only the {demo['k']} likeliest tokens. Everything below them is cut. Together they "
-                f"held {pct(part['kept_mass'])}, so each is divided by that, and they grow to fill the whole. "
-                f"{first} now has {pct(part['top'][0][1])}. The draw gives {drawn}."
+                f"held {said_pct(part['kept_mass'])}, so each is divided by that, and they grow to fill the whole. "
+                f"{first} now has {said_pct(part['top'][0][1])}. The draw gives {drawn}."
             )
         return (
-            f"Top-p keeps the fewest tokens that together hold {pct(demo['p'])} of the probability. Here that takes "
-            f"{part['kept']} tokens. They grow the same way. The draw gives {drawn}."
+            "Top-p keeps the fewest tokens that together hold a share p of the probability, here "
+            f"{FORMATTERS['float'](demo['p'])}. Everything below them is cut. That leaves {part['kept']} tokens, "
+            f"which held {said_pct(part['kept_mass'])}, and they grow the same way. The draw gives {drawn}."
         )
 
     def entries(self, pairs, path: str) -> list[dict]:
@@ -843,18 +947,18 @@ class TopKTopP(TraceScene):
         part = demo[kind]
         base = f"info.truncation.{kind}"
         if kind == "top_k":
-            title = sentence("top-k, k = {k}", size=26, k=(demo["k"], "info.truncation.k", "int"))
+            title = sentence("top-k, k = {k}", size=HEADING - 4, k=(demo["k"], "info.truncation.k", "int"))
         else:
-            title = sentence("top-p, p = {p}", size=26, p=(demo["p"], "info.truncation.p", "float"))
-        note = sentence("keeps {n} tokens, which held {m}", size=SMALLEST, color=style.MUTED,
+            title = sentence("top-p, p = {p}", size=HEADING - 4, p=(demo["p"], "info.truncation.p", "float"))
+        note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
                         n=(part["kept"], f"{base}.kept", "comma"),
                         m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
         after = self.entries(part["top"][:kept], f"{base}.top")
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars(before, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=True, scale_to=scale)
-        new = ProbabilityBars(after, bar_width=3.0, size=NUMBER, row_height=0.46, ellipsis=part["kept"] > kept,
+        old = ProbabilityBars(before, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
         title.move_to([x, 2.9, 0])
         note.next_to(title, DOWN, buff=0.2)
@@ -862,11 +966,11 @@ class TopKTopP(TraceScene):
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
-        share = statement(truncation_share(t, kind, self.SHOWN), size=SMALLEST, color=style.MUTED)
+        share = statement(truncation_share(t, kind, self.SHOWN), size=NUMBER, color=style.MUTED)
         share.move_to([0, -2.45, 0])  # across the frame, under both panels: one panel's share at a time
         drawn = sentence(
             "drawn: “{tok}”",
-            size=22,
+            size=LABEL,
             color=style.NEXT_SLOT,
             tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
         )
@@ -887,7 +991,8 @@ class TopKTopP(TraceScene):
         if kind == "top_k":  # the full distribution moves into the first panel
             self.play(FadeIn(title), FadeOut(self.others), ReplacementTransform(self.base, old), run_time=1.2)
         else:
-            self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), run_time=1.2)  # top-k's share gives way
+            self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), FadeOut(self.note),  # top-k's, said, give way
+                      run_time=1.2)  # fmt: skip
         # The cut: a line comes down the bars and stops under the last kept token; what is below it goes.
         edge = old.rows[kept - 1].get_bottom()[1] - 0.04 if part["kept"] <= self.SHOWN else old.dots.get_bottom()[1]
         cut = DashedLine([x - 3.2, old.get_top()[1] + 0.1, 0], [x + 3.0, old.get_top()[1] + 0.1, 0],
@@ -901,6 +1006,7 @@ class TopKTopP(TraceScene):
             self.remove(*gone)
         cue(self, 2)
         self.play(FadeIn(note, shift=0.1 * DOWN), run_time=0.8)
+        self.note = note
         # The kept bars grow: each divided by the mass that was kept.
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
@@ -928,130 +1034,185 @@ class TopKTopP(TraceScene):
             self.play(FadeIn(drawn), *done, run_time=0.7)
 
 
-RECAP_TOKENS = 6  # the prompt's last tokens the recap replays (an ellipsis chip stands for the ones before)
-RECAP_ENTRIES = 8  # entries of each token's vector drawn as a column of cells
+RECAP_TOKENS = 12  # the prompt's tokens the recap replays, all of a short prompt (an ellipsis chip before the rest)
+RECAP_ENTRIES = 6  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
-RECAP_LEFT = (-6.8, 1.2)  # the frame's x range where tokens, vectors and blocks flow downward
-CELL = 0.2  # a vector entry's cell
+CELL = 0.27  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
+OUT_CELL = 0.22
+PACKET_H = 0.8  # the vectors' height as they pass through a block
+ROAD_Y = -0.1  # the blocks' row
+ROW_WIDTH = 10.5  # the chips spread across this much of the frame (closer when many, never past ROW_MAX)
+ROW_MAX = 12.2
 
 
 class Recap(TraceScene):
     """The lecture's ending: the whole road replayed with this prompt's own tokens and vectors, chips becoming
-    columns, the columns passing through the blocks, the last one becoming the next token's bars; and what
-    comes next."""
+    columns, the columns passing block by block through the layers and changing, the last one becoming the next
+    token's bars; and what comes next."""
 
     TITLE = "Recap, and what comes next"
     PART = "From vector to next token"
     SUMMARY = "The ending: prompt, tokens, vectors, layers, last vector, probabilities, drawn token; attention next."
     NEEDS_CONTINUATION = True
-    RENDER_SECONDS = 4
+    RENDER_SECONDS = 5
 
     def construct(self):
-        self.show_road()
+        self.build_road()
+        self.show_tokens()
+        self.through_layers()
+        self.predict()
         self.run_again()
 
-    def cells(self, values, x: float, top: float, scale: float) -> VGroup:
+    def cells(self, values, scale: float, cell: float = CELL) -> VGroup:
         """A token's vector as a column of RECAP_ENTRIES cells, grey to white by size (no digits: a picture)."""
-        column = VGroup(*(Square(CELL, stroke_width=0.6, stroke_color=style.MUTED, fill_opacity=1,
+        column = VGroup(*(Square(cell, stroke_width=0.6, stroke_color=style.MUTED, fill_opacity=1,
                                  fill_color=style.data_color(float(v), scale)) for v in values[:RECAP_ENTRIES]))  # fmt: skip
-        return column.arrange(DOWN, buff=0.02).move_to([x, top, 0], aligned_edge=UP)
+        return column.arrange(DOWN, buff=0.02)
 
-    def show_road(self):
+    def vectors(self, name: str, cell: float = CELL) -> VGroup:
+        """The shown tokens' vectors at hook `name`, one column each, coloured on one scale for the whole stage."""
+        rows = self.trace[name][self.first :, :RECAP_ENTRIES]
+        scale = float(np.abs(rows).max()) or 1.0
+        return VGroup(*(self.cells(row, scale, cell) for row in rows))
+
+    def packet(self, name: str, block) -> VGroup:
+        """The vectors side by side, small enough to pass through `block`."""
+        group = self.vectors(name).arrange(RIGHT, buff=0.04)
+        return group.scale(PACKET_H / group.height).move_to(block)
+
+    def chip_row(self, first: int, extra=None) -> VGroup:
+        t = self.trace
+        chips = VGroup(*(TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=TOKEN,
+                                  limit=10) for i in range(first, len(t.token_ids))))  # fmt: skip
+        if first:
+            chips.add_to_back(label("…", size=TOKEN, color=style.MUTED))
+        if extra is not None:
+            chips.add(extra)
+        room = ROW_WIDTH - sum(c.width for c in chips)  # a short prompt spread out, so the road is wide
+        return chips.arrange(RIGHT, buff=min(0.9, max(0.14, room / max(len(chips) - 1, 1))))
+
+    def build_road(self):
+        """The prompt, its chips (all of a short prompt), each chip's vector, the blocks, and the bars."""
         t = self.trace
         n = len(t.token_ids)
-        first = max(0, n - RECAP_TOKENS)
         sm, step = t.info["softmax"], t.info["continuation"]["steps"][0]
-        top = sm["ids"][0]
+        self.first = max(0, n - RECAP_TOKENS)
+        drawn = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT, size=TOKEN,
+                         limit=10)  # fmt: skip
+        while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
+            self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
         self.prompt = sentence("“{p}”", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
-        self.fit_width(self.prompt).to_edge(UP, buff=0.3)
-        lo, hi = RECAP_LEFT
-        while True:  # the last tokens that fit the road's width at full size (an ellipsis for those before)
-            chips = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=NUMBER,
-                              limit=10) for i in range(first, n)]  # fmt: skip
-            self.chips = VGroup(*chips)
-            if first:
-                self.chips.add_to_back(label("…", size=NUMBER, color=style.MUTED))
-            self.chips.arrange(RIGHT, buff=0.12)
-            if self.chips.width <= hi - lo or first == n - 1:
-                break
-            first += 1
-        self.fit_width(self.chips, hi - lo)
-        self.chips.move_to([(lo + hi) / 2, 2.45, 0])
-        embed, final = t["hook_embed"], t["ln_final.hook_normalized"]
-        scale_in = float(np.abs(embed[first:, :RECAP_ENTRIES]).max()) or 1.0
-        scale_out = float(np.abs(final[first:, :RECAP_ENTRIES]).max()) or 1.0
-        self.inputs = VGroup(*(self.cells(embed[i], c.get_x(), 1.98, scale_in) for i, c in zip(range(first, n), chips)))
-        self.stack = TransformerStack(t.meta["n_layer"], max_width=hi - lo, height=0.75, upright=True)
-        self.stack.blocks.move_to([(lo + hi) / 2, -0.3, 0])
+        self.fit_width(self.prompt).move_to([0, 3.45, 0])
+        self.chips = self.chip_row(self.first).move_to([0, 2.75, 0])
+        self.boxes = self.chips[1:] if self.first else self.chips
+        self.inputs = self.vectors("blocks.0.hook_resid_pre")
+        for col, chip in zip(self.inputs, self.boxes):
+            col.next_to(chip, DOWN, buff=0.15)
+        self.stack = TransformerStack(t.meta["n_layer"], max_width=8.6, height=1.1, upright=True)
+        self.stack.blocks.move_to([-6.6 + self.stack.blocks.width / 2, ROAD_Y, 0])  # (many layers: wider)
         if self.stack.legend is not None:
-            self.stack.legend.next_to(self.stack.blocks, RIGHT, buff=0.3).shift(0.45 * UP)
-        self.outputs = VGroup(
-            *(self.cells(final[i], c.get_x(), -0.85, scale_out) for i, c in zip(range(first, n), chips))
-        )
+            self.stack.legend.next_to(self.stack.blocks, DOWN, buff=0.1).align_to(self.stack.blocks, LEFT)
+        self.outputs = self.vectors("ln_final.hook_normalized", OUT_CELL).arrange(RIGHT, buff=0.1)
+        self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
                     "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
-        self.bars = ProbabilityBars(entries, bar_width=2.0, size=NUMBER, row_height=0.48, ellipsis=False)
-        self.bars.set_y(-1.05).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1)
-        lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left() + 0.2 * LEFT, buff=0.1, stroke_width=3,
-                     color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.1)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=SMALLEST, color=style.MUTED),
-                            TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display",
-                                     style.NEXT_SLOT, size=NUMBER, limit=10)).arrange(RIGHT, buff=0.2)  # fmt: skip
-        self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
+        self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
+        self.bars.move_to([4.6, self.outputs.get_y(), 0])
+        self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
+        right = min(self.stack.blocks.get_right()[0], self.bars.get_left()[0] - 0.9)  # under the last block if room
+        self.outputs.shift((right - self.outputs.get_right()[0]) * RIGHT)
+        self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
+                          color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
+        self.drawn = VGroup(label("drawn", size=NUMBER, color=style.MUTED), drawn).arrange(RIGHT, buff=0.2)
+        self.drawn.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
+        shown = len(self.boxes)
         self.beat(
             "The whole road",
             "From the prompt to the next token: every step, with this prompt's numbers.",
-            say=f"That is the whole road. The prompt became {n} tokens. Each token became a vector of "
-            f"{t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of attention and MLP reworked those vectors. "
-            "The last vector then scored every token of the vocabulary. Softmax gave "
-            f"{spoken_token(t.info['vocab_display'][str(top)])} {pct(sm['probs'][0])}. And the draw picked "
-            f"{spoken_token(step['chosen_display'])}.",
+            say=f"That is the whole road. The prompt became {n} tokens"
+            + (f", the last {shown} shown here. " if self.first else ". ")
+            + f"Each token became a vector of {t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of "
+            "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
+            f"token of the vocabulary. Softmax gave {spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
+            f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
         )
-        self.play(FadeIn(self.prompt))
+
+    def show_tokens(self):
+        self.play(FadeIn(self.prompt), FadeIn(self.stack))
         cue(self, 1)  # the prompt's words become chips
-        self.play(TransformFromCopy(self.prompt, self.chips), run_time=said_by(self, 1, 1.0))
+        self.swap_in(self.prompt, self.chips, said_by(self, 1, 1.0))
         cue(self, 2)  # each chip gives its vector
-        self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.15),
+        copies = [col.copy() for col in self.inputs]  # (a transform reshapes its target to its source's parts)
+        self.play(LaggedStart(*(TransformFromCopy(chip, c) for chip, c in zip(self.boxes, copies)), lag_ratio=0.12),
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
-        cue(self, 3)  # the vectors go through the blocks and come out changed
-        shown = [FadeIn(self.stack.blocks)] + ([FadeIn(self.stack.legend)] if self.stack.legend is not None else [])
-        self.play(*shown, run_time=0.6)
-        moving = self.inputs.copy()
-        self.add(moving)
-        mark = travel(self, self.stack.blocks, max(1.0, said_by(self, 3) - 2.0), buff=0.03)
-        self.play(dim(mark), *(Transform(m, o) for m, o in zip(moving, self.outputs)), run_time=1.2)
-        self.remove(moving)
+        self.remove(*copies)
+        self.add(self.inputs)
+
+    def swap_in(self, source, target, run_time: float):
+        """`source` turns into `target`: a copy of each is transformed, then `target` itself is put in its place
+        (a transform gives its target as many parts as its source has, which would leave copies behind)."""
+        stand_in = target.copy()
+        self.play(TransformFromCopy(source, stand_in), run_time=run_time)
+        self.remove(stand_in)
+        self.add(target)
+
+    def through_layers(self):
+        """The vectors go into the first block together and on through every block, taking each block's output
+        values as they leave it (the real residual stream), then out of the last as the final vectors."""
+        cue(self, 3)
+        blocks = list(self.stack.blocks)
+        names = [f"blocks.{b.layer}.hook_resid_{'mid' if b.kind == 'Attention' else 'post'}" for b in blocks]
+        step = max(0.25, (said_by(self, 3) - 1.0) / (len(blocks) + 1))
+        moving = self.packet("blocks.0.hook_resid_pre", blocks[0])
+        self.play(TransformFromCopy(self.inputs, moving), *(c.animate.set_opacity(0.6) for c in self.inputs),
+                  run_time=1.0)  # fmt: skip
+        mark = SurroundingRectangle(blocks[0], buff=0.04, color=style.NEXT_SLOT)
+        self.play(Create(mark), Transform(moving, self.packet(names[0], blocks[0])), run_time=step)
+        for block, name in zip(blocks[1:], names[1:]):
+            self.play(Transform(moving, self.packet(name, block)),
+                      mark.animate.become(SurroundingRectangle(block, buff=0.04, color=style.NEXT_SLOT)),
+                      run_time=step)  # fmt: skip
+        self.play(dim(mark), run_time=0.3)
+        cue(self, 4)  # out of the last block, through the final norm: the last vector scores the vocabulary
+        stand_in = self.outputs.copy()
+        self.play(ReplacementTransform(moving, stand_in), run_time=1.0)
+        self.remove(stand_in)
         self.add(self.outputs)
-        cue(self, 4)  # the last vector's scores
-        self.play(GrowArrow(lead), FadeIn(self.bars.rows[0].name, self.bars.rows[0].pct), run_time=0.8)
+
+    def predict(self):
+        self.play(*(c.animate.set_opacity(0.35) for c in self.outputs[:-1]), GrowArrow(self.lead), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.bars.rows), lag_ratio=0.2),
-                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows[1:]), run_time=said_by(self, 4, 1.0))  # fmt: skip
+                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows), run_time=said_by(self, 4, 1.0))  # fmt: skip
         cue(self, 5)
         top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top_mark), run_time=0.6)
         cue(self, 6)
         self.play(dim(top_mark), FadeIn(self.drawn, shift=0.1 * UP), run_time=0.8)
-        self.lead = lead
 
     def run_again(self):
+        """The drawn token joins the prompt's chips (the row closes up to make room), the road runs again, and
+        the next chapter is announced where the bars were."""
         appended = self.drawn[1].copy()
-        appended.next_to(self.chips, RIGHT, buff=0.12)
+        row = self.chip_row(self.first, appended).move_to(self.chips)
         nxt = VGroup(
             label("Next: attention in depth", size=HEADING - 4),
             label("how a head decides where to look:", size=LABEL, color=style.MUTED),
             label("queries, keys and values, head by head", size=LABEL, color=style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1).set_y(-1.5)  # where the bars were
+        VGroup(nxt, box).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1).set_y(self.bars.get_y() - 0.2)
         self.beat(
             "Next",
             "Next time: attention in depth.",
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        self.play(TransformFromCopy(self.drawn[1], appended), run_time=1.5)  # the drawn token joins the prompt
-        self.play(self.inputs.animate.set_opacity(0.35), run_time=max(0.5, said_by(self, 0) - 1.8))
+        moves = [chip.animate.scale(new.width / chip.width).move_to(new) for chip, new in zip(self.chips, row)]
+        moves += [col.animate.set_x(new.get_x()) for col, new in zip(self.inputs, row[1:] if self.first else row)]
+        self.play(*moves, TransformFromCopy(self.drawn[1], appended), run_time=1.5)
+        blocks = self.stack.blocks[:: max(1, len(self.stack.blocks) // 8)]  # (many layers: a highlight skips some)
+        mark = travel(self, blocks, max(0.6, said_by(self, 0) - 1.6), buff=0.04)
         cue(self, 1)
-        old = VGroup(self.stack, self.outputs, self.bars, self.lead, self.drawn)
+        old = VGroup(self.outputs, self.bars, self.lead, self.drawn, mark)
         self.play(dim(old), run_time=0.6)  # (a removal would wait for the beat's words to end)
-        self.play(Create(box), FadeIn(nxt, shift=0.2 * UP), run_time=1.2)  # the road stays above it, to run again
+        self.play(Create(box), FadeIn(nxt, shift=0.2 * UP), run_time=1.2)
