@@ -37,6 +37,7 @@ from manim import (
 )
 
 from model.claims import hidden_read, previous_read, rows_led_by_previous, statements, strongest_read
+from model.formats import fmt_percent
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -56,7 +57,7 @@ from scenes.components import (
     token_text,
 )
 from scenes.pacing import cue, dim, said_by
-from scenes.speech import big, dec, pct, spoken_token
+from scenes.speech import big, dec, spoken_token
 
 MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
 FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
@@ -204,6 +205,7 @@ class AttentionPattern(TraceScene):
         # the empty grid is drawn while the head is introduced; its cells fill with scores later
         outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
         self.grid.add_to_back(outline)
+        self.outline = outline
         self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
@@ -264,7 +266,7 @@ class AttentionPattern(TraceScene):
             "One score",
             "A score is a query times a key, divided by the square root of the head size.",
             say=f"Take one cell, where the query of {spoken_token(t.token_display[q])} meets the key of "
-            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'])}. It is divided by the square "
+            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'], 2)}. It is divided by the square "
             f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
         )
         self.play(Create(self.cell_mark), FadeOut(self.hidden_note), FadeIn(lines[0], shift=0.1 * RIGHT))
@@ -322,7 +324,7 @@ class AttentionPattern(TraceScene):
             "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
             say=f"Now the last row, the query of {spoken_token(t.token_display[last])}. Softmax raises e to each "
             "score, then divides by their sum. The scores become weights, positive and adding up to one. The "
-            f"largest score takes {pct(weights[self.positions].max())} of the weight. Every row goes through the "
+            f"largest score takes {fmt_percent(weights[self.positions].max())} of the weight. Every row goes through the "
             "same softmax, and minus infinity becomes zero.",
         )
         self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark), FadeIn(head), FadeIn(rows),
@@ -387,33 +389,21 @@ class AttentionPattern(TraceScene):
         self.heading, self.previous = rows_heading, VGroup(panel, marks)
 
     def all_heads(self):
+        """Every head of every layer as small multiples at the left; the head watched shrinks aside at the right,
+        its outlined rows kept, and a line joins it to its place among the others."""
         t = self.trace
         image = pattern_image(t, self.positions)
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
-        multiples.height = min(5.0, 11.0 * image.shape[0] / image.shape[1])
-        if multiples.width > 11.0:
-            multiples.width = 11.0
-        multiples.move_to([0.4, -0.35, 0])
+        multiples.height = min(5.0, 6.0 * image.shape[0] / image.shape[1])
+        multiples.move_to([-2.4, -0.35, 0])
         self.multiples = multiples
-        rows = VGroup(
-            *(
-                label(f"layer {layer + 1}", size=SMALLEST, color=style.MUTED).move_to(
-                    [
-                        multiples.get_left()[0] - 0.55,
-                        multiples.get_top()[1] - (layer + 0.5) * multiples.height / t.n_layer,
-                        0,
-                    ]
-                )
-                for layer in range(t.n_layer)
-            )
-        )
-        heading = sentence(
-            "All {H} heads of all {L} layers",
-            size=26,
-            H=(t.n_head, "meta.n_head", "int"),
-            L=(t.n_layer, "meta.n_layer", "int"),
-        ).to_edge(UP, buff=0.3)
+        rows = VGroup(*(label(f"layer {layer + 1}", size=SMALLEST, color=style.MUTED) for layer in range(t.n_layer)))
+        for layer, row in enumerate(rows):
+            row.next_to([multiples.get_left()[0], multiples.get_top()[1] - (layer + 0.5) * multiples.height /
+                        t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
+        heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.n_head, "meta.n_head", "int"),
+                           L=(t.n_layer, "meta.n_layer", "int")).to_edge(UP, buff=0.3)  # fmt: skip
         spread = statement(statements(t)["attention.heads"], size=SMALLEST, color=style.MUTED)
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
@@ -423,9 +413,13 @@ class AttentionPattern(TraceScene):
             say=f"Here is every head of every layer, on the same prompt, {statements(t)['family.heads'].text}. "
             f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
         )
-        leaving = [self.grid, self.heading, self.previous if len(self.previous) else self.row]
-        self.play(*(FadeOut(m) for m in leaving), run_time=0.6)
-        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
+        watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
+        aside = watched.copy().scale_to_fit_height(min(3.6, watched.height))
+        aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
+        leaving = [self.heading, self.previous[0] if len(self.previous) else self.row]
+        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels),
+                  Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # fmt: skip
+        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows), run_time=said_by(self, 0, 0.75))
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
@@ -440,9 +434,12 @@ class AttentionPattern(TraceScene):
         for head in range(1, t.n_head):
             self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
         cue(self, 2)
-        self.play(mark.animate.move_to(block(self.layer, self.head)), run_time=1.0)
+        target = block(self.layer, self.head)
+        join = Line(target.get_right(), watched.get_left(), color=style.TEXT, stroke_width=2)
+        self.play(mark.animate.move_to(target), run_time=1.0)
+        self.play(Create(join), run_time=said_by(self, 2, 0.6))
         cue(self, 3)
-        self.play(FadeIn(spread, shift=0.1 * DOWN))
+        self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
 
 
 def overlaps(a, b, gap: float = 0.05) -> bool:
@@ -557,14 +554,21 @@ class AttentionFlow(TraceScene):
             say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
             "brings it attention from one token. The larger that token's weight, the wider and brighter its arc. "
             "The widest, "
-            f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
+            f"{fmt_percent(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
             f"{strongest_read(t, self.layer, self.head, FLOW_TOKENS).text}.",
         )
         mark = SurroundingRectangle(self.boxes[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
+        # the arcs are drawn alike, then take their weights' width and brightness as the sentence says so
+        weighted = [(a.get_stroke_color(), a.get_stroke_width(), a.get_stroke_opacity()) for a in self.arcs]
+        for a in self.arcs:
+            a.set_stroke(style.KEY, width=2, opacity=ARC_MIN_OPACITY)
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), dim(mark),
-                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 2)
+        self.play(*(a.animate.set_stroke(c, width=w, opacity=o) for a, (c, w, o) in zip(self.arcs, weighted)),
+                  run_time=said_by(self, 2, 1.5))  # fmt: skip
         cue(self, 3)
         own = self.arcs[self.order[0]].get_stroke_color()
         half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
@@ -662,7 +666,8 @@ class AttentionFlow(TraceScene):
         cue(self, 1)
         self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
         cue(self, 2)
-        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)), run_time=0.8)
+        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)),
+                  run_time=said_by(self, 2, 0.8))  # fmt: skip
 
 
 def gelu(x):
@@ -869,11 +874,6 @@ class MLPBlock(TraceScene):
         out = column(f"blocks.{L}.hook_mlp_out", self.X_OUT)
         mid = column(f"blocks.{L}.hook_resid_mid", self.X_RESID)
         new = column(f"blocks.{L}.hook_resid_post", self.X_NEW)
-        x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
-        down = self.funnel(True, x0, out.get_left()[0] - 0.3, self.circles.height + 0.3, out.height * 0.6)
-        down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
-        down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
-        self.fit_width(down_label, down.width - 0.2)
         plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
         equals = label("=", size=34).move_to([(self.X_RESID + self.X_NEW) / 2, self.Y, 0])
         parallel = t.words["parallel_residual"]
@@ -883,6 +883,12 @@ class MLPBlock(TraceScene):
         names = VGroup(*names)
         for name, col in zip(names, (out, mid, new)):
             name.next_to(col, DOWN, buff=0.2)
+        x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
+        x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
+        down = self.funnel(True, x0, x1, self.circles.height + 0.3, out.height * 0.6)
+        down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
+        down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
+        self.fit_width(down_label, down.width - 0.2)
         if parallel:
             self.beat(
                 "Down and add",
