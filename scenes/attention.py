@@ -546,7 +546,9 @@ class AttentionFlow(TraceScene):
         if hidden is not None:  # a longer prompt: say what the picture leaves out
             self.note = statement(hidden, size=SMALLEST, color=style.MUTED)
             self.fit_width(self.note, 9.0)
-            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # below the lowest arc, left of the sum
+            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # low, left of the sum; long arcs pass under it
+            self.note = VGroup(BackgroundRectangle(self.note, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06),
+                               self.note)  # fmt: skip
         first = self.positions[self.order[0]]
         self.beat(
             "Flow",
