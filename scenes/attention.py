@@ -644,7 +644,7 @@ class AttentionFlow(TraceScene):
         first = t[f"blocks.{L}.attn.hook_z"][last, H, 0]
         self.beat(
             "Weighted sum",
-            "Each value travels along its arc, scaled by the weight, and they add into the last token's vector.",
+            "Each value travels along its arc, scaled by its weight, and they add up.",
             say="Along each arc a value vector travels to the last token, shrunk or kept by its weight. There they "
             f"add up. In this head, the sum's first entry is {dec(first, 2)}.",
         )
@@ -901,7 +901,7 @@ class MLPBlock(TraceScene):
         else:
             self.beat(
                 "Down and add",
-                "Back down to the vector's size, then added to the residual stream.",
+                "Back down, then added to the residual stream.",
                 say=f"A second matrix brings them back down to {t.meta['d_model']} numbers. They are added to the "
                 "token's vector. This running sum is the residual stream.",
             )
