@@ -284,6 +284,24 @@ def head_choice(weights: list, layer: int, head: int, n_tokens: int) -> str:
     return "the head with the strongest previous-token attention"
 
 
+def rows_led_by_previous(rows: list, first: int) -> list[int]:
+    """The queries (counted from `first`, the query of rows[0]) whose row puts its largest weight on the token just
+    before them (the first of equal weights is the largest)."""
+    return [q for q, row in enumerate(rows, first) if q >= 1 and int(np.argmax(row)) == q - 1]
+
+
+@rule(
+    "the rows drawn whose previous token is drawn too: those whose largest weight is on the previous token "
+    "(the first of equal weights is the largest), counted"
+)
+def previous_rows(rows: list, first: int) -> str:
+    hits, m = len(rows_led_by_previous(rows, first)), len(rows)
+    if m == 1:
+        return f"its one row {'puts' if hits else 'does not put'} the most weight on the previous token"
+    count = f"all {m} of its rows" if hits == m else f"none of its {m} rows" if hits == 0 else f"{hits} of its {m} rows"
+    return f"in {count}, the previous token gets the most weight"
+
+
 READ_TIE = 0.01  # two attention weights within 1 percentage point of each other are level
 
 
@@ -604,6 +622,12 @@ def strongest_read(trace: Trace, layer: int, head: int, last: int) -> Statement 
     return stated(trace, f"attention.L{layer}H{head}.top.last{last}")
 
 
+def previous_read(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    """In how many of the `shown` last rows (those whose previous token is among them) the previous token weighs
+    most; None with fewer than two tokens drawn."""
+    return stated(trace, f"attention.L{layer}H{head}.previous.last{shown}")
+
+
 def hidden_read(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
     """The weight the last query gives the tokens before the `shown` last ones; None when none are hidden."""
     return stated(trace, f"attention.L{layer}H{head}.hidden.last{shown}")
@@ -645,6 +669,15 @@ def hidden_view(trace: Trace, layer: int, head: int, shown: int) -> Statement | 
     return make(trace, f"attention.L{layer}H{head}.hidden.last{shown}", "hidden_attention", {"row": row}, shown=shown)
 
 
+def previous_view(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    row, n = attention_row(trace, layer, head), len(trace.token_ids)
+    if row is None or n < 2 or shown < 2:
+        return None
+    first = max(1, n - shown + 1)  # the first drawn query whose previous token is drawn
+    rows = [f"blocks.{layer}.attn.hook_pattern[{head},{q}]" for q in range(first, n)]
+    return make(trace, f"attention.L{layer}H{head}.previous.last{shown}", "previous_rows", {"rows": rows}, first=first)
+
+
 def bars_view(name: str, rule_name: str) -> Callable[[Trace, int, int], Statement | None]:
     """The statement `name` about the bars of the `bars` highest logits at the stored temperature k."""
 
@@ -684,6 +717,7 @@ VIEWS = [
     (re.compile(r"truncation\.(top_k|top_p)\.shown\.top(\d+)"), share_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.top\.last(\d+)"), top_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
+    (re.compile(r"attention\.L(\d+)H(\d+)\.previous\.last(\d+)"), previous_view),
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
     (re.compile(r"temperature\.lecture\.tail\.top(\d+)"), lecture_view("tail", "tail_mass")),

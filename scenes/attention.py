@@ -10,20 +10,24 @@ from manim import (
     RIGHT,
     UP,
     ArcBetweenPoints,
-    Arrow,
     Axes,
     BackgroundRectangle,
+    Circle,
     Create,
     Dot,
     FadeIn,
     FadeOut,
+    FadeTransform,
+    GrowFromCenter,
+    GrowFromEdge,
     ImageMobject,
     LaggedStart,
     Line,
+    Polygon,
     Rectangle,
     ReplacementTransform,
-    RoundedRectangle,
     SurroundingRectangle,
+    Transform,
     TransformFromCopy,
     UpdateFromAlphaFunc,
     VGroup,
@@ -32,13 +36,19 @@ from manim import (
     interpolate_color,
 )
 
-from model.claims import hidden_read, statements, strongest_read
+from model.claims import hidden_read, previous_read, rows_led_by_previous, statements, strongest_read
+from model.formats import fmt_percent
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
+    HEADING,
+    LABEL,
+    NUMBER,
+    SMALLEST,
     AttentionGrid,
     TokenBox,
     VectorColumn,
+    VectorStrip,
     claim,
     label,
     number,
@@ -47,10 +57,27 @@ from scenes.components import (
     token_text,
 )
 from scenes.pacing import cue, dim, said_by
-from scenes.speech import big, dec, pct, spoken_token
+from scenes.speech import big, dec, spoken_token
 
 MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
 FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
+
+
+TOKEN_SIZES = ((26, 8), (24, 8), (22, 7), (20, 6))  # (type size, letters) of token chips, the largest that fit
+
+
+def token_chips(trace, positions: list[int], width: float) -> VGroup:
+    """The tokens at `positions` as chips in one row, as large as fits `width`, a short prompt spread over it."""
+    for size, limit in TOKEN_SIZES:
+        boxes = VGroup(*(TokenBox(trace.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=size,
+                                  limit=limit) for p in positions))  # fmt: skip
+        if sum(b.width for b in boxes) + 0.18 * (len(boxes) - 1) <= width:
+            break
+    spare = width - sum(b.width for b in boxes)
+    boxes.arrange(RIGHT, buff=min(1.4, max(0.18, spare / max(1, len(boxes) - 1))))
+    if boxes.width > width:
+        boxes.scale_to_fit_width(width)
+    return boxes
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
@@ -96,14 +123,19 @@ class AttentionPattern(TraceScene):
     SUMMARY = "A real head's pattern with its causal mask, one q·k score worked out, and every head as small multiples."
     RENDER_SECONDS = 9
 
-    LABEL = 18  # type size of the grid's token labels
+    GRID_LABEL = 22  # type size of the grid's token labels, where the cells are large enough
 
     def construct(self):
         self.show_grid()
         self.explain_mask()
         self.work_out_one_score()
         self.softmax_row()
+        self.previous_rows()
         self.all_heads()
+
+    def label_size(self, cell: float) -> float:
+        """The grid's token labels: GRID_LABEL where a row is tall enough, never under SMALLEST."""
+        return max(SMALLEST, min(self.GRID_LABEL, cell * 40))
 
     def show_grid(self):
         t = self.trace
@@ -114,19 +146,19 @@ class AttentionPattern(TraceScene):
         n = len(self.positions)
         idx = np.ix_(self.positions, self.positions)
         pattern = t.pattern(L, H)[idx]
-        cell = min(0.6, 4.4 / n)
+        cell = min(0.6, 4.6 / n)
         displays = [t.token_display[p] for p in self.positions]
         paths = [f"info.tokens.display.{p}" for p in self.positions]
         self.grid = AttentionGrid(pattern, displays, f"blocks.{L}.attn.hook_pattern[{H}]", cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
         for labels, side in ((self.grid.row_labels, LEFT), (self.grid.col_labels, UP)):  # legible at any length
             for j, text in enumerate(labels):
-                text.scale(self.LABEL / min(20, cell * 40))
+                text.scale(self.label_size(cell) / max(SMALLEST, min(NUMBER, cell * 40)))
                 text.next_to(self.grid.cells[j * n if side is LEFT else j], side, buff=0.1)
         for sq, (q, k) in zip(self.grid.cells, ((q, k) for q in self.positions for k in self.positions)):
             sq.weight_path = f"blocks.{L}.attn.hook_pattern[{H},{q},{k}]"
         self.grid.move_to([-3.2, 0, 0]).align_to([0, 3.0, 0], UP)
-        self.heading = head_heading(t, size=24).to_edge(UP, buff=0.3)
+        self.heading = head_heading(t, size=LABEL).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
         # Before softmax: each cell coloured by its raw score q·k/√d (blue +, red −), masked cells empty.
         scores = t[f"blocks.{L}.attn.hook_attn_scores"][H][idx]
@@ -137,7 +169,7 @@ class AttentionPattern(TraceScene):
             if np.isfinite(s):
                 sq.set_fill(style.weight_color(float(s), scale), opacity=0.9)
         masked = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
-        probe = label("−∞", size=self.LABEL, color=style.NEGATIVE)
+        probe = label("−∞", size=self.label_size(cell), color=style.NEGATIVE)
         if VGroup(*probe[1:-1]).width < cell - 0.06:  # room in each masked cell: −∞ written in it
             self.minus_inf = VGroup(*(probe.copy().move_to(sq) for sq in masked))
         elif masked:  # small cells: one large −∞ in the masked triangle
@@ -149,7 +181,7 @@ class AttentionPattern(TraceScene):
         self.play(FadeIn(self.heading))
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
-            self.hidden_note = sentence("In the last row, {c}.", size=18, color=style.MUTED,
+            self.hidden_note = sentence("In the last row, {c}.", size=SMALLEST, color=style.MUTED,
                                         c=claim(hidden_read(t, L, H, MAX_GRID)))  # fmt: skip
             self.fit_width(self.hidden_note, 6.2 - self.grid.get_right()[0])
             self.hidden_note.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
@@ -173,6 +205,7 @@ class AttentionPattern(TraceScene):
         # the empty grid is drawn while the head is introduced; its cells fill with scores later
         outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
         self.grid.add_to_back(outline)
+        self.outline = outline
         self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
@@ -233,7 +266,7 @@ class AttentionPattern(TraceScene):
             "One score",
             "A score is a query times a key, divided by the square root of the head size.",
             say=f"Take one cell, where the query of {spoken_token(t.token_display[q])} meets the key of "
-            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'])}. It is divided by the square "
+            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'], 2)}. It is divided by the square "
             f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
         )
         self.play(Create(self.cell_mark), FadeOut(self.hidden_note), FadeIn(lines[0], shift=0.1 * RIGHT))
@@ -260,16 +293,17 @@ class AttentionPattern(TraceScene):
         x0 = self.grid.get_right()[0] + 0.5
         xs = [x0, x0 + 1.9, x0 + 3.6]
         head = VGroup(
-            label("key", size=18, color=style.KEY),
-            label("score", size=18, color=style.MUTED),
-            label("weight", size=18, color=style.QUERY),
+            label("key", size=SMALLEST, color=style.KEY),
+            label("score", size=SMALLEST, color=style.MUTED),
+            label("weight", size=SMALLEST, color=style.QUERY),
         )
         rows, score_cells, weight_cells = VGroup(), VGroup(), VGroup()
         for j, p in enumerate(self.positions):
             y = top - step * (j + 1)
-            key = token_text(t.token_display[p], f"info.tokens.display.{p}", size=18, color=style.token_hue(j), limit=8)
-            s = number(float(scores[p]), f"blocks.{L}.attn.hook_attn_scores[{H},{last},{p}]", size=18)
-            w = number(float(weights[p]), f"blocks.{L}.attn.hook_pattern[{H},{last},{p}]", "percent", size=18,
+            key = token_text(t.token_display[p], f"info.tokens.display.{p}", size=SMALLEST, color=style.token_hue(j),
+                             limit=8)  # fmt: skip
+            s = number(float(scores[p]), f"blocks.{L}.attn.hook_attn_scores[{H},{last},{p}]", size=SMALLEST)
+            w = number(float(weights[p]), f"blocks.{L}.attn.hook_pattern[{H},{last},{p}]", "percent", size=SMALLEST,
                        color=style.QUERY)  # fmt: skip
             key.move_to([xs[0], y, 0], aligned_edge=LEFT)
             s.move_to([xs[1] + 0.6, y, 0], aligned_edge=RIGHT)
@@ -290,7 +324,7 @@ class AttentionPattern(TraceScene):
             "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
             say=f"Now the last row, the query of {spoken_token(t.token_display[last])}. Softmax raises e to each "
             "score, then divides by their sum. The scores become weights, positive and adding up to one. The "
-            f"largest score takes {pct(weights[self.positions].max())} of the weight. Every row goes through the "
+            f"largest score takes {fmt_percent(weights[self.positions].max())} of the weight. Every row goes through the "
             "same softmax, and minus infinity becomes zero.",
         )
         self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark), FadeIn(head), FadeIn(rows),
@@ -311,36 +345,66 @@ class AttentionPattern(TraceScene):
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
         self.row = VGroup(head, rows, score_cells, weight_cells, row_mark)
+        self.row_marks = VGroup(top_mark)
+
+    def previous_rows(self):
+        """Why this head: its mean weight on the previous token, the most of any head, and in how many rows the
+        previous token weighs most (a statement of model/claims.py), those rows' previous-token cells outlined."""
+        t = self.trace
+        L, H, n = self.layer, self.head, len(self.positions)
+        found = previous_read(t, L, H, n)
+        self.previous = VGroup()
+        if found is None:  # one token: there is no previous token to look at
+            return
+        hits = rows_led_by_previous(found.evidence["rows"], found.evidence["first"])
+        cells = [self.grid.cells[self.positions.index(q) * n + self.positions.index(q - 1)] for q in hits]
+        marks = VGroup(*(SurroundingRectangle(c, buff=0.02, color=style.KEY, stroke_width=6) for c in cells))
+        for mark, q in zip(marks, hits):
+            mark.gptanim_query = q  # the query whose row it marks (tests read it)
+        mean = t.fields.info.attention.previous_token_weight[L][H]
+        share = number(mean, fmt="percent0", size=64, color=style.QUERY)
+        words = VGroup(*(label(w, size=LABEL, color=style.TEXT) for w in ("of a row's weight goes to", "the previous "
+                       "token, on average")))  # fmt: skip
+        panel = VGroup(share, words.arrange(DOWN, buff=0.1)).arrange(DOWN, buff=0.25)
+        left = self.grid.get_right()[0] + 0.5
+        self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
+        panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
+        rows_heading = sentence("Layer {L}, head {H}: {rows}", size=LABEL, L=(L, "info.attention.layer", "plus1"),
+                                H=(H, "info.attention.head", "plus1"), rows=claim(found))  # fmt: skip
+        self.fit_width(rows_heading).move_to(self.heading)
+        said = found.text[0].upper() + found.text[1:]
+        diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
+                                                 stroke_width=2) for j in range(1, n)))  # fmt: skip
+        self.beat(
+            "Previous token",
+            "The head shown gives the previous token the most weight, on average over its rows.",
+            say=f"On average, this head gives the previous token {mean.value * 100:.0f}% of each row's weight. No "
+            f"other head gives it more. {said}.",
+        )
+        self.play(FadeOut(self.row), dim(self.row_marks), FadeIn(share, scale=0.6), FadeIn(words),
+                  LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1), run_time=said_by(self, 0, 1.2))  # fmt: skip
+        cue(self, 2)
+        self.play(FadeTransform(self.heading, rows_heading), dim(diagonal),
+                  LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.heading, self.previous = rows_heading, VGroup(panel, marks)
 
     def all_heads(self):
+        """Every head of every layer as small multiples at the left; the head watched shrinks aside at the right,
+        its outlined rows kept, and a line joins it to its place among the others."""
         t = self.trace
         image = pattern_image(t, self.positions)
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
-        multiples.height = min(5.0, 11.0 * image.shape[0] / image.shape[1])
-        if multiples.width > 11.0:
-            multiples.width = 11.0
-        multiples.move_to([0.4, -0.35, 0])
+        multiples.height = min(5.0, 6.0 * image.shape[0] / image.shape[1])
+        multiples.move_to([-2.4, -0.35, 0])
         self.multiples = multiples
-        rows = VGroup(
-            *(
-                label(f"layer {layer + 1}", size=18, color=style.MUTED).move_to(
-                    [
-                        multiples.get_left()[0] - 0.55,
-                        multiples.get_top()[1] - (layer + 0.5) * multiples.height / t.n_layer,
-                        0,
-                    ]
-                )
-                for layer in range(t.n_layer)
-            )
-        )
-        heading = sentence(
-            "All {H} heads of all {L} layers",
-            size=26,
-            H=(t.n_head, "meta.n_head", "int"),
-            L=(t.n_layer, "meta.n_layer", "int"),
-        ).to_edge(UP, buff=0.3)
-        spread = statement(statements(t)["attention.heads"], size=18, color=style.MUTED)
+        rows = VGroup(*(label(f"layer {layer + 1}", size=SMALLEST, color=style.MUTED) for layer in range(t.n_layer)))
+        for layer, row in enumerate(rows):
+            row.next_to([multiples.get_left()[0], multiples.get_top()[1] - (layer + 0.5) * multiples.height /
+                        t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
+        heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.n_head, "meta.n_head", "int"),
+                           L=(t.n_layer, "meta.n_layer", "int")).to_edge(UP, buff=0.3)  # fmt: skip
+        spread = statement(statements(t)["attention.heads"], size=SMALLEST, color=style.MUTED)
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
         self.beat(
@@ -349,8 +413,13 @@ class AttentionPattern(TraceScene):
             say=f"Here is every head of every layer, on the same prompt, {statements(t)['family.heads'].text}. "
             f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
         )
-        self.play(FadeOut(self.grid), FadeOut(self.row), FadeOut(self.heading), run_time=0.6)
-        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows))
+        watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
+        aside = watched.copy().scale_to_fit_height(min(3.6, watched.height))
+        aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
+        leaving = [self.heading, self.previous[0] if len(self.previous) else self.row]
+        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels),
+                  Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # fmt: skip
+        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows), run_time=said_by(self, 0, 0.75))
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
@@ -365,9 +434,12 @@ class AttentionPattern(TraceScene):
         for head in range(1, t.n_head):
             self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
         cue(self, 2)
-        self.play(mark.animate.move_to(block(self.layer, self.head)), run_time=1.0)
+        target = block(self.layer, self.head)
+        join = Line(target.get_right(), watched.get_left(), color=style.TEXT, stroke_width=2)
+        self.play(mark.animate.move_to(target), run_time=1.0)
+        self.play(Create(join), run_time=said_by(self, 2, 0.6))
         cue(self, 3)
-        self.play(FadeIn(spread, shift=0.1 * DOWN))
+        self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
 
 
 def overlaps(a, b, gap: float = 0.05) -> bool:
@@ -415,7 +487,6 @@ class AttentionFlow(TraceScene):
 
     VALUES = 3  # tokens whose value vectors travel (the largest weights)
     ENTRIES = 3  # entries of each value vector shown
-    TOKEN_SIZES = ((26, 8), (24, 8), (22, 7), (20, 6))  # (type size, letters) of the tokens, the largest that fit
     ROW_WIDTH = 13.0
     TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
@@ -434,14 +505,7 @@ class AttentionFlow(TraceScene):
                          H=(att["head"], "info.attention.head", "plus1"))  # fmt: skip
         why = self.fit_width(statement(statements(t)["attention.choice"], size=22, color=style.MUTED))
         self.heading = VGroup(title, why).arrange(DOWN, buff=0.12).to_edge(UP, buff=0.25)
-        for size, limit in self.TOKEN_SIZES:  # as large as the row fits across the frame
-            boxes = VGroup(*(TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=size,
-                                      limit=limit) for p in self.positions))  # fmt: skip
-            if sum(b.width for b in boxes) + 0.18 * (len(boxes) - 1) <= self.ROW_WIDTH:
-                break
-        spare = self.ROW_WIDTH - sum(b.width for b in boxes)  # a short prompt spreads over the frame's width
-        boxes.arrange(RIGHT, buff=min(1.4, max(0.18, spare / max(1, len(boxes) - 1))))
-        self.fit_width(boxes, self.ROW_WIDTH)
+        boxes = token_chips(t, self.positions, self.ROW_WIDTH)  # as large as the row fits across the frame
         self.boxes = boxes.move_to([0, self.TOKEN_Y, 0])
         self.play(FadeIn(self.heading), LaggedStart(*(FadeIn(b) for b in boxes), lag_ratio=0.05))
 
@@ -480,9 +544,11 @@ class AttentionFlow(TraceScene):
         hidden = hidden_read(t, self.layer, self.head, FLOW_TOKENS)
         self.note = VGroup()
         if hidden is not None:  # a longer prompt: say what the picture leaves out
-            self.note = statement(hidden, size=20, color=style.MUTED)
+            self.note = statement(hidden, size=SMALLEST, color=style.MUTED)
             self.fit_width(self.note, 9.0)
-            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # below the lowest arc, left of the sum
+            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # low, left of the sum; long arcs pass under it
+            self.note = VGroup(BackgroundRectangle(self.note, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06),
+                               self.note)  # fmt: skip
         first = self.positions[self.order[0]]
         self.beat(
             "Flow",
@@ -490,14 +556,21 @@ class AttentionFlow(TraceScene):
             say=f"Now the same head from the side, for the last token, {spoken_token(t.token_display[last])}. Each arc "
             "brings it attention from one token. The larger that token's weight, the wider and brighter its arc. "
             "The widest, "
-            f"{pct(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
+            f"{fmt_percent(weights[first])}, comes from {spoken_token(t.token_display[first])}, "
             f"{strongest_read(t, self.layer, self.head, FLOW_TOKENS).text}.",
         )
         mark = SurroundingRectangle(self.boxes[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
+        # the arcs are drawn alike, then take their weights' width and brightness as the sentence says so
+        weighted = [(a.get_stroke_color(), a.get_stroke_width(), a.get_stroke_opacity()) for a in self.arcs]
+        for a in self.arcs:
+            a.set_stroke(style.KEY, width=2, opacity=ARC_MIN_OPACITY)
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), dim(mark),
-                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 2)
+        self.play(*(a.animate.set_stroke(c, width=w, opacity=o) for a, (c, w, o) in zip(self.arcs, weighted)),
+                  run_time=said_by(self, 2, 1.5))  # fmt: skip
         cue(self, 3)
         own = self.arcs[self.order[0]].get_stroke_color()
         half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
@@ -571,7 +644,7 @@ class AttentionFlow(TraceScene):
         first = t[f"blocks.{L}.attn.hook_z"][last, H, 0]
         self.beat(
             "Weighted sum",
-            "Each value travels along its arc, scaled by the weight, and they add into the last token's vector.",
+            "Each value travels along its arc, scaled by its weight, and they add up.",
             say="Along each arc a value vector travels to the last token, shrunk or kept by its weight. There they "
             f"add up. In this head, the sum's first entry is {dec(first, 2)}.",
         )
@@ -595,7 +668,8 @@ class AttentionFlow(TraceScene):
         cue(self, 1)
         self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
         cue(self, 2)
-        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)), run_time=0.8)
+        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)),
+                  run_time=said_by(self, 2, 0.8))  # fmt: skip
 
 
 def gelu(x):
@@ -608,224 +682,243 @@ CURVES = {"GELU": gelu}  # activations drawn as a curve, by the Trace's word for
 
 
 class MLPBlock(TraceScene):
-    """The MLP on one token: up-projection, its activation (its curve, with this token's real pre-activations on
-    it; or a gated SwiGLU), down-projection, added back to the residual stream (beside attention's output, in a
-    model with a parallel residual)."""
+    """The MLP on one token, left to right across the frame: the token's vector goes up into a tall column of
+    neurons (the real count, with an ellipsis), each neuron bends through its activation (its curve, with this
+    token's real values on it; or a gated SwiGLU) and lights by its result, the down-projection brings them back to
+    the vector's size, added to the residual stream (beside attention's output, in a parallel residual)."""
 
     TITLE = "The MLP block"
     PART = "Attention and the MLP"
-    SUMMARY = "Up-projection, GELU, down-projection on one token, added to the residual."
+    SUMMARY = "Up into a column of neurons, GELU, back down, added to the residual: one token at a time."
     RENDER_SECONDS = 10
 
-    SHOWN = 4  # entries of each vector shown
+    SHOWN = 3  # entries of each vector of the model's width shown
+    TOKENS = 8  # the prompt's last tokens drawn, each with its vector
+    EACH_SIDE = 3  # neurons shown: the most active, and the most negative before the activation
+    Y = -0.6  # the picture's middle line
+    X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.3, 3.6, 5.85  # the columns' places
 
     def construct(self):
-        self.show_input()
-        self.up_and_gelu()
+        self.show_tokens()
+        self.up_projection()
+        self.activation()
         self.down_and_add()
 
-    def show_input(self):
+    def show_tokens(self):
+        """The prompt's tokens, each with its own vector; the MLP takes the last one's alone."""
         t = self.trace
         self.layer = t.info["mlp"]["layer"]
-        self.last = len(t.token_ids) - 1
-        L, p = self.layer, self.last
-        heading = sentence("The MLP of layer {L}, on the last token “{tok}”", size=26,
-                           L=(L, "info.mlp.layer", "plus1"),
-                           tok=(t.token_display[p], f"info.tokens.display.{p}", "text"))  # fmt: skip
-        self.heading = self.fit_width(heading).to_edge(UP, buff=0.3)
-        self.x = VectorColumn(t[f"blocks.{L}.ln2.hook_normalized"][p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]",
-                              shown=self.SHOWN, size=18, dim_path=None).move_to([-6.1, 1.2, 0])  # fmt: skip
-        x_label = label(f"input (after {t.words['norm']})", size=18, color=style.MUTED)
-        x_label.next_to(self.x, UP, buff=0.2).align_to(self.x, LEFT)
+        n = len(t.token_ids)
+        self.last, L, p = n - 1, self.layer, n - 1
+        positions = list(range(max(0, n - self.TOKENS), n))
+        heading = sentence("The MLP of layer {L}", size=HEADING - 4, L=(L, "info.mlp.layer", "plus1"))
+        self.heading = heading.to_edge(UP, buff=0.25)
+        chips = token_chips(t, positions, 12.8).move_to([0, 1.4, 0])
+        normalized = t[f"blocks.{L}.ln2.hook_normalized"]
+        strips = VGroup(*(VectorStrip(normalized[q], shown=6, cell=0.3).next_to(b, DOWN, buff=0.2)
+                          for q, b in zip(positions, chips)))  # fmt: skip
+        self.x = VectorColumn(normalized[p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]", shown=self.SHOWN,
+                              size=NUMBER, dim_path=None).move_to([self.X_IN, self.Y, 0])  # fmt: skip
+        self.play(FadeIn(self.heading), FadeIn(chips))
         self.beat(
             "One token at a time",
-            "The MLP works on each token's vector alone; here, the last token's.",
-            say=f"The MLP works on each token's vector on its own. Here, the vector of {spoken_token(t.token_display[p])}, "
-            f"in layer {L + 1}.",
+            "Attention mixes tokens. The MLP works on each token's vector alone.",
+            say="In attention, the tokens read one another. The MLP is different. It works on each token's vector "
+            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}.",
         )
-        self.play(FadeIn(self.heading), FadeIn(self.x), FadeIn(x_label))
-        cue(self, 1)
-        self.play(Create(mark := SurroundingRectangle(self.x, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
-        self.x_mark = mark
+        self.play(LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
+        cue(self, 2)
+        others = [m for b, s in zip(chips[:-1], strips[:-1]) for m in (b, s)]
+        self.chip, mark = chips[-1], SurroundingRectangle(chips[-1], buff=0.06, color=style.NEXT_SLOT)
+        self.play(*(m.animate.set_opacity(0.3) for m in others), Create(mark), run_time=said_by(self, 2, 1.0))
+        cue(self, 3)  # the others leave; the token and its vector move to where the MLP starts
+        self.chip.add(mark)
+        place = self.x.get_top() + (0.3 + self.chip.height / 2) * UP
+        self.play(*(dim(m) for m in others), self.chip.animate.move_to(place), TransformFromCopy(strips[-1], self.x),
+                  strips[-1].animate.set_opacity(0), run_time=said_by(self, 3, 1.2))  # fmt: skip
+        self.remove(*others, strips[-1])
 
-    def block(self, text: str, fields: dict, at) -> VGroup:
-        box = RoundedRectangle(corner_radius=0.1, width=1.9, height=1.0, stroke_color=style.BLOCK_MLP,
-                               fill_color=style.BLOCK_MLP, fill_opacity=0.15)  # fmt: skip
-        inner = sentence(text, size=18, color=style.TEXT, **fields)
-        if inner.width > 1.8:  # two lines rather than small type
-            name, _, dims = text.partition(": ")
-            inner = VGroup(label(name, size=18), sentence(dims, size=18, **fields)).arrange(DOWN, buff=0.08)
-        return VGroup(box, inner.move_to(box)).move_to(at)
+    def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
+        """A projection as 3Blue1Brown draws it: a trapezoid from the narrow vector to the wide one."""
+        hl, hr = (wide, narrow) if wide_left else (narrow, wide)
+        y = self.Y
+        return Polygon([x0, y + hl / 2, 0], [x1, y + hr / 2, 0], [x1, y - hr / 2, 0], [x0, y - hl / 2, 0],
+                       stroke_color=style.BLOCK_MLP, stroke_width=2, fill_color=style.BLOCK_MLP,
+                       fill_opacity=0.18)  # fmt: skip
 
-    def neurons(self) -> list[tuple[int, str | None]]:
-        """The neurons shown: the most active ones (from the Trace's summary) and the most negative before
-        the activation, so both sides of the curve are seen."""
-        t = self.trace
-        pre = t[f"blocks.{self.layer}.mlp.hook_pre"][self.last]
-        top = [(n, f"info.mlp.top_neurons.{j}") for j, n in enumerate(t.info["mlp"]["top_neurons"][:3])]
-        taken = {n for n, _ in top}
-        low = [(int(n), None) for n in np.argsort(pre, kind="stable") if int(n) not in taken][:3]
+    def chosen_neurons(self) -> list[int]:
+        """The most active neurons (the Trace's summary), then the most negative before the activation."""
+        pre = self.trace.mlp.pre[self.layer, self.last].value
+        top = [int(n) for n in self.trace.info["mlp"]["top_neurons"][: self.EACH_SIDE]]
+        low = [int(n) for n in np.argsort(pre, kind="stable") if int(n) not in top][: self.EACH_SIDE]
         return top + low
 
-    def up_and_gelu(self):
+    def neuron_column(self, chosen: list[int]) -> tuple[VGroup, VGroup, VGroup]:
+        """Circles, one per chosen neuron, the most active above an ellipsis, the most negative below; their
+        values before the activation beside them; the whole column's count below."""
+        t = self.trace
+        L, p = self.layer, self.last
+        pre = t.mlp.pre[L, p]
+        scale = float(max(abs(pre.value[chosen]).max(), 1e-6))
+        circles, values = VGroup(), VGroup()
+        slots = [*range(self.EACH_SIDE), *range(self.EACH_SIDE + 1, 2 * self.EACH_SIDE + 1)]
+        step = 0.56
+        top = self.Y + step * self.EACH_SIDE
+        for n, slot in zip(chosen, slots):
+            y = top - step * slot
+            circles.add(Circle(0.21, stroke_color=style.MUTED, stroke_width=2).set_fill(style.BLOCK_MLP, 0.0)
+                        .move_to([self.X_NEURONS, y, 0]))  # fmt: skip
+            v = number(pre[n], size=NUMBER, color=style.weight_color(float(pre.value[n]), scale))
+            values.add(v.next_to(circles[-1], RIGHT, buff=0.15))
+        dots = label("⋮", size=LABEL, color=style.MUTED).move_to([self.X_NEURONS, top - step * self.EACH_SIDE, 0])
+        count = sentence("{m} neurons", size=LABEL, color=style.MUTED, m=(t.meta["d_mlp"], "meta.d_mlp", "comma"))
+        count.next_to(circles, DOWN, buff=0.2).set_x(self.X_NEURONS + 0.3)
+        return VGroup(circles, dots, count), circles, values
+
+    def up_projection(self):
         t = self.trace
         dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
-        up = self.block(("gate, up" if t.words["mlp_gated"] else "up") + ": {d} → {m}", dims, [-3.9, 1.2, 0])
-        chosen = self.neurons()
-        rows, befores, afters = self.neuron_table(chosen)
-        head = rows[0]
-        note = VGroup(
-            sentence(f"{len(chosen)} of {{m}} neurons:", size=18, color=style.MUTED, static=True,
-                     m=(t.meta["d_mlp"], "meta.d_mlp", "comma")),
-            label("most active, most negative", size=18, color=style.MUTED),
-        ).arrange(DOWN, buff=0.08)  # fmt: skip
-        note.next_to(VGroup(*rows), DOWN, buff=0.2).set_x(head[1].get_x())
-        if note.get_right()[0] > config.frame_width / 2 - 0.3:
-            note.shift((note.get_right()[0] - config.frame_width / 2 + 0.3) * LEFT)
+        self.chosen = self.chosen_neurons()
+        self.column, self.circles, self.values = self.neuron_column(self.chosen)
+        x0, x1 = self.x.get_right()[0] + 0.15, self.X_NEURONS - 0.45
+        self.up = self.funnel(False, x0, x1, self.x.height * 0.8, self.circles.height + 0.3)
+        up_label = VGroup(label("gate, up" if t.words["mlp_gated"] else "up", size=LABEL),
+                          sentence("{d} → {m}", size=SMALLEST, **dims)).arrange(DOWN, buff=0.1)  # fmt: skip
+        up_label.move_to(self.up)
+        self.fit_width(up_label, x1 - x0 - 0.2)
         self.beat(
             "Up",
             "Up-projection: the vector is spread into many more numbers, one per neuron.",
-            say=f"A matrix spreads the {t.meta['d_model']} numbers into {big(t.meta['d_mlp'])} neurons. Here are "
-            "the three most active, and the three most negative.",
+            say=f"A matrix spreads its {t.meta['d_model']} numbers out into {big(t.meta['d_mlp'])} neurons. Each "
+            "neuron weighs the whole vector in its own way. Here are the three most active, and the three most "
+            "negative.",
         )
-        self.play(Create(Arrow(self.x.get_right(), up.get_left(), buff=0.1, color=style.MUTED)), FadeIn(up),
-                  dim(self.x_mark))  # fmt: skip
-        for sentence_k, part in ((0, slice(1, 4)), (1, slice(4, None))):  # the most active, then the most negative
-            cue(self, sentence_k)
-            new = [head, note] if sentence_k == 0 else []
-            self.play(FadeIn(VGroup(*new, *(r[0] for r in rows[part]))),
-                      LaggedStart(*(TransformFromCopy(up, r[1]) for r in rows[part]), lag_ratio=0.15),
-                      run_time=1.5)  # fmt: skip
-        self.up, self.note = up, note
-        self.dots = self.through_activation(chosen, befores, afters)
+        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), run_time=said_by(self, 0, 1.2))
+        cue(self, 1)
+        flow_in = self.x.copy()
+        self.play(flow_in.animate.move_to(self.up).scale(0.4).set_opacity(0),
+                  LaggedStart(*(GrowFromCenter(c) for c in self.circles), lag_ratio=0.12), FadeIn(self.column[1:]),
+                  run_time=said_by(self, 1, 1.2))  # fmt: skip
+        self.remove(flow_in)
+        cue(self, 2)
+        self.play(LaggedStart(*(FadeIn(v, shift=0.15 * RIGHT) for v in self.values), lag_ratio=0.12),
+                  run_time=said_by(self, 2, 1.2))  # fmt: skip
+        self.up_label = up_label
 
-    def neuron_table(self, chosen: list[tuple[int, str | None]]) -> tuple[list[VGroup], VGroup, VGroup]:
-        """A header and a line per chosen neuron (its number, its value before the activation or its gate, and
-        after), placed at the right; the befores and the afters as groups."""
+    def activation(self):
+        """Each neuron's value bends through the activation's curve to its result; the circles light by it."""
         t = self.trace
         L, p = self.layer, self.last
-        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
-        head = VGroup(
-            label("neuron", size=18, color=style.MUTED),
-            label("gate" if t.words["mlp_gated"] else "before", size=18, color=style.MUTED),
-            label("after", size=18, color=style.MUTED),
-        )
-        rows, befores, afters = [head], VGroup(), VGroup()
-        for n, path in chosen:
-            ident = (
-                number(n, path, "int", size=18, color=style.MUTED)
-                if path
-                else label(str(n), size=18, color=style.MUTED)
-            )
-            b = number(float(pre[n]), f"blocks.{L}.mlp.hook_pre[{p},{n}]", size=18)
-            a = number(float(post[n]), f"blocks.{L}.mlp.hook_post[{p},{n}]", size=18, color=style.NEXT_SLOT)
-            rows.append(VGroup(ident, b, a))
-            befores.add(b)
-            afters.add(a)
-        xs = [3.3, 4.75, 6.2]
-        for r, row in enumerate(rows):
-            for c, cell in enumerate(row):
-                cell.move_to([xs[c], 2.75 - 0.34 * r, 0])
-        return rows, befores, afters
-
-    def through_activation(self, chosen, befores: VGroup, afters: VGroup) -> VGroup:
-        """The activation beat: each chosen neuron's value goes through the curve, each dot placed on it at its
-        real values (a gated MLP's output is no curve of one number: its gates become the results). Returns
-        what marks the neurons' results."""
-        t = self.trace
-        L, p = self.layer, self.last
-        pre, post = t[f"blocks.{L}.mlp.hook_pre"][p], t[f"blocks.{L}.mlp.hook_post"][p]
+        pre, post = t.mlp.pre[L, p], t.mlp.post[L, p]
         act = t.words["activation"]
+        top, low = self.chosen[0], self.chosen[self.EACH_SIDE]
+        results = VGroup(*(number(post[n], size=NUMBER, color=style.NEXT_SLOT).move_to(v, aligned_edge=LEFT)
+                           for n, v in zip(self.chosen, self.values)))  # fmt: skip
+        brightest = float(max(max(post.value[n] for n in self.chosen), 1e-6))
+        lights = [c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post.value[n])) / brightest)
+                  for c, n in zip(self.circles, self.chosen)]  # fmt: skip
         shape = CURVES.get(act) if not t.words["mlp_gated"] else None
-        top, low = chosen[0][0], chosen[3][0]
-        if shape is None:  # gated: the gate and the result, as numbers
+        if shape is None:  # gated: the gate times the up, no curve of one number
             self.beat(
                 f"Up and {act}",
                 f"A gate and an up-projection; {act} squashes the gate's negatives and multiplies by the up.",
-                say=f"A second matrix makes the up-projection; {act} squashes the gate's negative values towards zero "
-                f"and multiplies by the up. Neuron {top} has gate {dec(pre[top], 2)} and ends at {dec(post[top], 2)}.",
+                say=f"A second matrix makes the up-projection. {act} squashes the gate's negative values towards "
+                f"zero, and multiplies by the up. The most active neuron ends at {dec(post.value[top], 2)}.",
             )
-            self.play(LaggedStart(*(TransformFromCopy(b, a) for b, a in zip(befores, afters)), lag_ratio=0.1))
-            return afters
-        # The activation's curve over the range of the shown neurons.
-        values = np.array([pre[n] for n, _ in chosen], dtype=np.float64)
-        lo, hi = min(-2.0, float(values.min()) - 0.3), max(2.0, float(values.max()) + 0.3)
-        ys = np.array([post[n] for n, _ in chosen], dtype=np.float64)
-        top_y = max(1.0, float(ys.max()) + 0.3)
-        axes = Axes(x_range=[lo, hi, 1], y_range=[-0.5, top_y, 1], x_length=4.1, y_length=2.6, tips=False,
-                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
-        axes.move_to([0.1, 1.35, 0])
-        curve = axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=4)
-        name = label(act, size=20, color=style.BLOCK_MLP).next_to(axes.c2p(lo, top_y), DR, buff=0.1)
-        dots = VGroup(
-            *(
-                Dot(axes.c2p(float(pre[n]), 0), radius=0.07, color=style.NEXT_SLOT if pre[n] > 0 else style.NEGATIVE)
-                for n, _ in chosen
-            )
-        )
+            self.play(*(ReplacementTransform(v, r) for v, r in zip(self.values, results)), *lights,
+                      run_time=said_by(self, 1, 1.5))  # fmt: skip
+            self.values, self.curve = results, VGroup()
+            return
+        curve = self.bend(shape, [float(pre.value[n]) for n in self.chosen], [float(post.value[n]) for n in
+                          self.chosen])  # fmt: skip
+        axes, line, name, dots = curve
         self.beat(
             f"Up and {act}",
-            f"Then {act}: each neuron's value goes through this curve; negatives end near 0.",
-            say=f"Then each neuron goes through {act}, this curve. Positive values pass almost unchanged: neuron "
-            f"{top} ends at {dec(post[top], 2)}. Negative values are squashed towards zero: neuron {low} ends at "
-            f"{dec(post[low], 2)}.",
+            f"Then {act}: each neuron's value goes through this bend; negatives end near 0.",
+            say=f"Then each neuron goes through {act}, this bend. Positive values pass almost unchanged: the most "
+            f"active ends at {dec(post.value[top], 2)}. Negative values are squashed towards zero: the most "
+            f"negative ends at {dec(post.value[low], 2)}.",
         )
-        self.play(Create(axes), Create(curve), FadeIn(name), run_time=said_by(self, 0, 1.5))
-        self.play(LaggedStart(*(TransformFromCopy(b, d) for b, d in zip(befores, dots)), lag_ratio=0.1), run_time=1.2)
-        cue(self, 1)
-        positive = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] > 0]
-        negative = [(d, n) for d, (n, _) in zip(dots, chosen) if pre[n] <= 0]
-        for group, sentence_k in ((positive, 1), (negative, 2)):  # each side moves onto the curve as it is said
-            cue(self, sentence_k)
-            moves = [d.animate.move_to(axes.c2p(float(pre[n]), float(post[n]))) for d, n in group]
-            moves += [TransformFromCopy(d, afters[list(dots).index(d)]) for d, _ in group]
-            if moves:
-                self.play(*moves, run_time=1.5)
-        return dots
+        self.play(Create(axes), Create(line), FadeIn(name), run_time=said_by(self, 0, 1.2))
+        self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
+                  run_time=1.0)  # fmt: skip
+        for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
+            cue(self, k)  # each side bends onto the curve as it is said; its neurons light by their results
+            self.play(*(dots[j].animate.move_to(axes.c2p(float(pre.value[self.chosen[j]]), float(post.value[
+                          self.chosen[j]]))) for j in side),
+                      *(ReplacementTransform(self.values[j], results[j]) for j in side), *(lights[j] for j in side),
+                      run_time=said_by(self, k, 1.5))  # fmt: skip
+        self.values, self.curve = results, curve
+
+    def bend(self, shape, xs: list[float], ys: list[float]) -> VGroup:
+        """The activation's curve, large, right of the neurons, over the range of their values; a dot per neuron
+        on its horizontal axis (the caller moves them onto the curve)."""
+        lo, hi = min(-2.0, min(xs) - 0.3), max(2.0, max(xs) + 0.3)
+        top_y = max(1.0, max(ys) + 0.3)
+        axes = Axes(x_range=[lo, hi, 1], y_range=[-0.6, top_y, 1], x_length=6.6, y_length=4.0, tips=False,
+                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
+        axes.move_to([3.2, self.Y - 0.1, 0])
+        line = axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=5)
+        name = label(self.trace.words["activation"], size=LABEL, color=style.BLOCK_MLP)
+        name.next_to(axes.c2p(lo, top_y), DR, buff=0.1)
+        dots = VGroup(*(Dot(axes.c2p(x, 0), radius=0.08, color=style.NEXT_SLOT if x > 0 else style.NEGATIVE)
+                        for x in xs))  # fmt: skip
+        return VGroup(axes, line, name, dots)
 
     def down_and_add(self):
         t = self.trace
         L, p = self.layer, self.last
         dims = {"m": (t.meta["d_mlp"], "meta.d_mlp", "comma"), "d": (t.meta["d_model"], "meta.d_model", "int")}
-        y = -1.9
-        down = self.block("down: {m} → {d}", dims, [-5.3, y, 0])
 
-        def column(name: str, x: float) -> VectorColumn:
-            return VectorColumn(t[name][p], lambda i: f"{name}[{p},{i}]", shown=self.SHOWN, size=18,
-                                dim_path=None).move_to([x, y, 0])  # fmt: skip
+        def column(part: str, x: float) -> VectorColumn:
+            return VectorColumn(t.stored(part)[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
 
-        out = column(f"blocks.{L}.hook_mlp_out", -2.4)
-        mid = column(f"blocks.{L}.hook_resid_mid", 0.6)
-        post = column(f"blocks.{L}.hook_resid_post", 3.6)
-        plus = label("+", size=28).move_to([-0.9, y, 0])
-        equals = label("=", size=28).move_to([2.1, y, 0])
-        labels = VGroup(
-            label("MLP output", size=18, color=style.MUTED).next_to(out, UP, buff=0.15),
-            label("residual", size=18, color=style.MUTED).next_to(mid, UP, buff=0.15),
-            label("new residual", size=18, color=style.MUTED).next_to(post, UP, buff=0.15),
-        )
-        if t.words["parallel_residual"]:
-            labels[1].become(label("residual + attention", size=18, color=style.MUTED).next_to(mid, UP, buff=0.15))
+        out = column(f"blocks.{L}.hook_mlp_out", self.X_OUT)
+        mid = column(f"blocks.{L}.hook_resid_mid", self.X_RESID)
+        new = column(f"blocks.{L}.hook_resid_post", self.X_NEW)
+        plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
+        equals = label("=", size=34).move_to([(self.X_RESID + self.X_NEW) / 2, self.Y, 0])
+        parallel = t.words["parallel_residual"]
+        names = [label(w, size=LABEL, color=style.MUTED) for w in ("MLP output", "residual", "new residual")]
+        if parallel:  # the residual stream with attention's output already added: said on two lines
+            names[1] = VGroup(names[1], label("+ attention", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.08)
+        names = VGroup(*names)
+        for name, col in zip(names, (out, mid, new)):
+            name.next_to(col, DOWN, buff=0.2)
+        x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
+        x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
+        down = self.funnel(True, x0, x1, self.circles.height + 0.3, out.height * 0.6)
+        down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
+        down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
+        self.fit_width(down_label, down.width - 0.2)
+        if parallel:
             self.beat(
                 "Down and add",
                 "Back down, then added: here MLP and attention run side by side (parallel residual).",
                 say=f"A second matrix brings them back to {t.meta['d_model']} numbers. In this model the MLP read the "
-                "same vector as attention, side by side, and both outputs are added to the residual stream.",
+                "same vector as attention, side by side. Both outputs are added to the residual stream.",
             )
         else:
             self.beat(
                 "Down and add",
-                "Down-projection back to the vector's size, then added to the residual stream.",
-                say=f"A second matrix brings them back to {self.trace.meta['d_model']} numbers, added to the token's "
-                "vector. This running sum is the residual stream.",
+                "Back down, then added to the residual stream.",
+                say=f"A second matrix brings them back down to {t.meta['d_model']} numbers. They are added to the "
+                "token's vector. This running sum is the residual stream.",
             )
-        start = [self.up.get_x(), self.up.get_bottom()[1] - 0.05, 0]
-        step = max(1.0, said_by(self, 0, 3.0) / 3)  # the first sentence: down, out, and beside the residual
-        self.play(Create(Arrow(start, down.get_top(), buff=0.1, color=style.MUTED)), FadeIn(down), run_time=step)
-        self.play(Create(Arrow(down.get_right(), out.get_left(), buff=0.1, color=style.MUTED)),
-                  TransformFromCopy(self.dots, out.entries), FadeIn(out.decor), FadeIn(labels[0]), run_time=step)  # fmt: skip
-        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(labels[1]), run_time=step)
-        cue(self, 1)  # the sum, as the residual stream is named
-        self.play(FadeIn(equals), FadeIn(post.decor), FadeIn(labels[2]),
-                  *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, post.entries)),
-                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        shrink = [FadeOut(self.values)]  # the working leaves; the bend shrinks over the neurons it lit
+        if len(self.curve):
+            axes, line, name, dots = self.curve
+            small = VGroup(axes, line).copy().scale_to_fit_width(1.3)
+            small.next_to(self.circles, UP, buff=0.15).align_to(self.circles, LEFT)
+            tag = label(t.words["activation"], size=SMALLEST, color=style.BLOCK_MLP).next_to(small, RIGHT, buff=0.12)
+            tag.align_to(small, DOWN)
+            shrink += [Transform(VGroup(axes, line), small), ReplacementTransform(name, tag), dim(dots)]
+        self.play(*shrink, GrowFromEdge(down, LEFT), FadeIn(down_label), run_time=said_by(self, 0, 1.2) / 2)
+        self.play(TransformFromCopy(self.circles, out.entries), FadeIn(out.decor), FadeIn(names[0]),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # the sum, as the residual stream is named
+        self.play(FadeIn(equals), FadeIn(new.decor), FadeIn(names[2]),
+                  *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, new.entries)),
+                  run_time=said_by(self, 2, 1.5))  # fmt: skip

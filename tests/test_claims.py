@@ -342,3 +342,28 @@ def test_a_statement_about_a_scenes_view_is_made_again_from_its_key(traces):
         assert stated(tr, nothing) is None
         with pytest.raises(KeyError):
             value_at(tr, f"claims.{nothing}")
+
+
+def test_the_previous_token_rows_are_counted_from_the_drawn_rows(traces):
+    """Issue 30: the head called previous-token says in how many of its drawn rows the previous token weighs most."""
+    from model.claims import previous_read, rows_led_by_previous
+
+    for tr in traces:
+        att = tr.info["attention"]
+        L, H, n = att["layer"], att["head"], len(tr.token_ids)
+        P = tr.pattern(L, H)
+        for shown in (3, 16):
+            found = previous_read(tr, L, H, shown)
+            assert (found is None) == (n < 2)
+            if found is None:
+                continue
+            verify(found, tr)
+            first = max(1, n - shown + 1)
+            hits = [q for q in range(first, n) if int(np.argmax(P[q])) == q - 1]
+            assert rows_led_by_previous(found.evidence["rows"], found.evidence["first"]) == hits
+            rows = n - first
+            if rows == 1:
+                assert found.text.startswith("its one row")
+            elif 0 < len(hits) < rows:
+                assert found.text == f"in {len(hits)} of its {rows} rows, the previous token gets the most weight"
+    assert previous_read(traces[0], 0, 0, 1) is None

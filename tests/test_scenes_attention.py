@@ -9,7 +9,6 @@ from model.trace_data import stored_value
 from scenes import style
 from scenes.attention import FLOW_TOKENS, AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
 from tests.scenecheck import (
-    MIN_CAP_PX,
     PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
@@ -30,7 +29,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls is AttentionFlow else MIN_CAP_PX)
+    check_text_size(scene, PICTURE_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background
@@ -56,6 +55,28 @@ def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
     k = tr[f"blocks.{L}.attn.hook_k"][ex["key"], H].astype(np.float64)
     score = stored_value(tr, f"blocks.{L}.attn.hook_attn_scores[{H},{ex['query']},{ex['key']}]")
     assert score == pytest.approx(q @ k / np.sqrt(tr.meta["d_head"]), abs=1e-4)
+
+
+def test_the_rows_led_by_the_previous_token_are_outlined(scene_traces, tmp_path):
+    """The head is described from its rows: the statement counts them, and exactly those rows' previous-token
+    cells are outlined (recomputed here from the pattern)."""
+    scene = render(AttentionPattern, scene_traces["long"], tmp_path)
+    tr = loaded_trace(scene_traces["long"])
+    P = tr.pattern(scene.layer, scene.head)
+    drawn = shown_positions(tr)
+    expected = [q for q in drawn[1:] if int(np.argmax(P[q])) == q - 1]
+    panel, marks = scene.previous
+    assert [m.gptanim_query for m in marks] == expected
+    n = len(drawn)
+    for m in marks:
+        cell = scene.grid.cells[drawn.index(m.gptanim_query) * n + drawn.index(m.gptanim_query) - 1]
+        assert np.allclose(m.get_center(), cell.get_center())
+    said = " ".join(b["say"] for b in scene.beats)
+    hits, rows = len(expected), n - 1
+    count = f"all {rows} of its" if hits == rows else f"none of its {rows}" if not hits else f"{hits} of its {rows}"
+    assert f"{count} rows, the previous token gets the most weight" in said
+    mean = tr.info["attention"]["previous_token_weight"][scene.layer][scene.head]
+    assert f"{mean * 100:.0f}%" in said and mean == max(max(r) for r in tr.info["attention"]["previous_token_weight"])
 
 
 def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
@@ -99,11 +120,15 @@ def test_small_multiples_are_every_pattern(scene_traces):
 def test_mlp_shows_the_most_active_neurons(scene_traces, tmp_path):
     scene = render(MLPBlock, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
+    paths = shown_paths(scene, ever=True)  # each neuron's value before and after its activation, in turn
     L, last = tr.info["mlp"]["layer"], len(tr.token_ids) - 1
     pre = tr[f"blocks.{L}.mlp.hook_pre"][last]
     lowest = [int(n) for n in np.argsort(pre)[:3]]  # the curve's negative side, with real values too
     for n in tr.info["mlp"]["top_neurons"][:3] + lowest:
         assert f"blocks.{L}.mlp.hook_post[{last},{n}]" in paths and f"blocks.{L}.mlp.hook_pre[{last},{n}]" in paths
     assert all(pre[n] < 0 for n in lowest)
-    assert {"meta.d_mlp", "meta.d_model"} <= paths
+    assert {"meta.d_mlp", "meta.d_model"} <= shown_paths(scene)  # the projections' shapes stay to the end
+    circles = scene.circles  # the neurons light by their results: the brightest is the most active
+    post = tr[f"blocks.{L}.mlp.hook_post"][last]
+    lit = [c.get_fill_opacity() for c in circles]
+    assert lit[0] == max(lit) > 0 and all(o == 0.0 for o, n in zip(lit, scene.chosen) if post[n] <= 0)
