@@ -10,8 +10,10 @@ import pytest
 from scenes.catalog import DEFAULT_TITLE, lecture_plan, road_map
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
+from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
+    PICTURE_CAP_PX,
     check_layout,
     check_numbers,
     check_text_size,
@@ -37,6 +39,10 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_narration(scene)  # said as a teacher says it
     said = [b["text"] for b in scene.beats]
     assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
+    if scene_cls is PredictSampleRepeat:  # a picture (issue 30): legible type, and no sentence said twice
+        check_text_size(scene, PICTURE_CAP_PX)
+        spoken = [s for b in scene.beats for s in sentences(b["say"])]
+        assert len(spoken) == len(set(spoken)), spoken
     if scene_cls is Title:  # the prompt's end is on screen, however long it is
         assert ("meta.settings.prompt", "ends64") in scene.prompt.gptanim_numbers  # read before it became tokens
         assert shown_text(scene.prompt).rstrip("”").endswith(tr.prompt[-20:])
