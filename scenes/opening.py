@@ -49,6 +49,7 @@ from scenes.components import (
     VectorStrip,
     claim,
     fan_arrow,
+    flow,
     label,
     sentence,
     statement,
@@ -310,15 +311,9 @@ class PredictSampleRepeat(TraceScene):
         """The prompt as tokens; the model appears as the narrator says it guesses what comes next (the dashed slot
         at the text's end); the eye then follows the prompt, token by token, as it is counted."""
         t = self.trace
-        n_prompt = len(t.token_ids)
-        displays = t.token_display + [s["chosen_display"] for s in self.steps]
-        paths = [f"info.tokens.display.{i}" for i in range(n_prompt)]
-        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
-        row = TokenRow(displays, paths, max_width=13.4, size=26)
-        if row.height > 1.9:
-            row.scale_to_fit_height(1.9)
+        row, self.boxes, n_prompt = self.text_row()
+        self.n_prompt = n_prompt  # the prompt's tokens shown (a long prompt: its end)
         row.to_corner(UP + LEFT, buff=0.35)
-        self.boxes, self.n_prompt = row.boxes, n_prompt
         self.context_bottom = row.get_bottom()[1]
         self.layout()
         self.beat(
@@ -328,7 +323,8 @@ class PredictSampleRepeat(TraceScene):
             say="A GPT does one thing. Given some text, it guesses what comes next. It reads the text as tokens, "
             f"pieces from a fixed vocabulary, and our prompt is {len(t.token_ids)} of them.",
         )
-        self.play(LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05))
+        self.play(*(FadeIn(d) for d in self.dots),
+                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05))  # fmt: skip
         cue(self, 1)
         self.old_slot = self.slot_mark(0)
         self.play(FadeIn(self.model_box), GrowArrow(self.into_model), Create(self.old_slot),
@@ -337,6 +333,28 @@ class PredictSampleRepeat(TraceScene):
         sweep = travel(self, self.boxes[:n_prompt], said_by(self, -1, 1.5) - 0.4)
         self.play(dim(sweep), run_time=0.4)
         self.bars = self.bars_title = self.pick = self.wheel = None
+
+    ROW_HEIGHT = 1.9  # the text's lines at most
+
+    def text_row(self) -> tuple[VGroup, list, int]:
+        """The prompt's tokens and the slots of the tokens to come, as large as fits ROW_HEIGHT; a long prompt keeps
+        its end after an ellipsis. Returns the row, its token boxes and how many are the prompt's."""
+        t, n = self.trace, len(self.trace.token_ids)
+        displays = t.token_display + [s["chosen_display"] for s in self.steps]
+        paths = [f"info.tokens.display.{i}" for i in range(n)]
+        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
+        self.dots = []
+        for size in (26, 24, 22, 20):
+            row = TokenRow(displays, paths, max_width=13.4, size=size)
+            if row.height <= self.ROW_HEIGHT:
+                return row, row.boxes, n
+        for cut_at in range(1, n):  # the prompt's start left out, token by token, until the rest fits
+            boxes = TokenRow(displays[cut_at:], paths[cut_at:], size=20, first_hue=cut_at).boxes
+            self.dots = [label("…", size=20, color=style.MUTED)]
+            row = flow([*self.dots, *boxes], 13.4)
+            if row.height <= self.ROW_HEIGHT:
+                break
+        return row, boxes, n - cut_at
 
     def slot_mark(self, i: int) -> DashedVMobject:
         box = SurroundingRectangle(self.boxes[self.n_prompt + i], buff=0.04, color=style.NEXT_SLOT)

@@ -14,7 +14,6 @@ from model.settings import TraceSettings
 from scenes.story import Chat, TransformersEverywhere
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    MIN_CAP_PX,
     PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
@@ -48,7 +47,7 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     tr = loaded_trace(story_traces[case])
     check_numbers(scene, tr)
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls is Chat else MIN_CAP_PX)
+    check_text_size(scene, PICTURE_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
     paths = shown_paths(scene)
