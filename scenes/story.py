@@ -524,13 +524,22 @@ class Chat(TraceScene):
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
     FAST_WORDS = {  # step: (caption, narration)
-        0: ("The loop goes on, faster: each token drawn joins the script.",
-            "Each drawn token joins the script, and the longer script goes back in. From here the loop runs faster."),
+        0: ("From here the loop runs faster, one token after another.",
+            "From here the loop runs faster, one drawn token after another."),
         6: ("It stops at the closing quote, a new line, or {n} tokens.",
             "It stops when the owl's quote is closed, when the line ends, or after {n} tokens."),
         12: ("Under each reply token: its probability when it was drawn.",
              "Under each token of the reply, a bar shows the chance it had when it was drawn."),
     }  # fmt: skip
+
+    DRAW_WORDS = [  # the slow steps' captions and narration, each its own (a sentence is never said twice)
+        ("A token is drawn at random, in proportion to its chance.",
+         "One token is drawn at random, in proportion to those chances. Out comes {who}, at {p}."),
+        ("The longer script goes back in: new chances, a new draw.",
+         "The longer script goes back in, and the chances change. This time {who} is drawn, at {p}."),
+        ("Each token drawn joins the script before the next draw.",
+         "Once more, with new chances, the draw gives {who}, at {p}."),
+    ]  # fmt: skip
 
     def reply_step(self, i: int, full: bool):
         step = self.steps[i]
@@ -573,15 +582,8 @@ class Chat(TraceScene):
         if full:
             self.beat(
                 "Reply",
-                f"Token {i + 1} of the reply: “{{tok}}”, drawn at {{p}}.",
-                static=True,
-                tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-                p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                say=f"One token is drawn at random, in proportion to those chances. Out comes {who}, at "
-                f"{pct(step['chosen_prob'])}."
-                if i == 0
-                else f"The longer script goes back in, and the chances change. This time {who} is drawn, at "
-                f"{pct(step['chosen_prob'])}.",
+                self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0],  # the idea: the numbers are in the picture
+                say=self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(who=who, p=pct(step["chosen_prob"])),
             )
             run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         cell = self.cells[i]
@@ -627,9 +629,15 @@ class Chat(TraceScene):
         self.lines = lines
         self.what_it_learned()
 
+    ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
+        "training on many written conversations",
+        "a system prompt that sets its role",
+        "one fixed script format, so it knows whose turn it is",
+    )
+
     def what_it_learned(self):
         """The reply keeps the top of the frame, its tokens only; below it, what this model learned from (a
-        statement) and what a chat model adds."""
+        statement) and, item by item as they are said, what a chat model adds."""
         training = statements(self.trace)["chat.training"]
         heading, _, _ = self.rows[2]
         reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
@@ -637,36 +645,39 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, *script, self.lines, *([self.bars, self.bars_title] if self.bars is not None else [])]
         self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
-        width = config.frame_width - 2 * style.FRAME_MARGIN
-        panels = VGroup()
-        for name, words, color in (("This model", statement(training, size=24), style.NEXT_SLOT),
-                                   ("A chat model", label("learns from many written conversations too, so its turn "
-                                                          "is an answer", size=24), style.KEY)):  # fmt: skip
-            title = label(name, size=28, color=color)
-            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            self.fit_width(body, width - 0.6)
-            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.5, stroke_color=color,
-                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
-            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
-            panels.add(VGroup(frame, body))
-        panels.arrange(DOWN, buff=0.5)
-        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
+        adds = VGroup(*(label("+ " + item, size=24) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        panels = self.panels([("This model", statement(training, size=24), style.NEXT_SLOT),
+                              ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
             "What this model learned from, and what a chat model adds.",
             say=f"What did this model learn from? {aloud(training.text)} "
-            "A chat model runs the same loop, but it also learns from many written conversations. "
-            "So its turn in the script is an answer.",
+            "A chat model runs the same loop, with three things added. It is trained on many written "
+            "conversations. A system prompt sets its role. And one fixed script format tells it whose turn it is.",
         )
         target = reply.copy().to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        panels.next_to(target, DOWN, buff=0.45).set_x(0)
-        more.put_start_and_end_on(panels[0].get_bottom() + 0.05 * DOWN, panels[1].get_top() + 0.05 * UP)
+        panels.next_to(target, DOWN, buff=0.4).set_x(0)
+        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=0.5 * said_by(self, 1, 1.0))
+        self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
         cue(self, 2)
-        self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=0.6 * said_by(self, 2, 1.0))
-        cue(self, 3)  # the eye goes to what a chat model adds as the last sentence draws from it
-        mark = SurroundingRectangle(panels[1][1][1], buff=0.1, color=style.KEY)
-        self.play(panels[1][0].animate.set_fill(opacity=0.25), Create(mark), run_time=said_by(self, 3, 1.0))
+        self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
+        for k, item in enumerate(adds):  # each addition as it is named
+            cue(self, 3 + k)
+            self.play(FadeIn(item, shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3 + k, 1.0))
         self.wait(1.0)
+
+    def panels(self, rows: list) -> VGroup:
+        """Framed panels across the frame, one under the other: each a coloured title over its words."""
+        width = config.frame_width - 2 * style.FRAME_MARGIN
+        panels = VGroup()
+        for name, words, color in rows:
+            title = label(name, size=28, color=color)
+            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            self.fit_width(body, width - 0.6)
+            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
+                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
+            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
+            panels.add(VGroup(frame, body))
+        return panels.arrange(DOWN, buff=0.45)

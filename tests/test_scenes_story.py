@@ -12,6 +12,7 @@ from model.claims import statements
 from model.sampling import next_token_distribution, sample, top_entries
 from model.settings import TraceSettings
 from scenes.story import Chat, TransformersEverywhere
+from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
     PICTURE_CAP_PX,
@@ -50,6 +51,8 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     check_text_size(scene, PICTURE_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
+    spoken = [s for b in scene.beats for s in sentences(b["say"])]
+    assert len(spoken) == len(set(spoken)), spoken  # no sentence said twice
     paths = shown_paths(scene)
     if scene_cls is TransformersEverywhere:  # the GPT's real distribution at T = 1, and the prompt's end
         k = tr.meta["temperatures"].index(1.0)
