@@ -630,9 +630,9 @@ class Chat(TraceScene):
         self.what_it_learned()
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
-        "training on many written conversations",
-        "a system prompt that sets its role",
-        "one fixed script format, so it knows whose turn it is",
+        "trained on conversations",
+        "a system prompt",
+        "a fixed script format",
     )
 
     def what_it_learned(self):
@@ -650,7 +650,7 @@ class Chat(TraceScene):
                               ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
-            "What this model learned from, and what a chat model adds.",
+            "What a chat model adds.",
             say=f"What did this model learn from? {aloud(training.text)} "
             "A chat model runs the same loop, with three things added. It is trained on many written "
             "conversations. A system prompt sets its role. And one fixed script format tells it whose turn it is.",
