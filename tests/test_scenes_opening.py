@@ -136,3 +136,20 @@ def test_same_prompt_and_seed_same_last_frame(scene_traces, tmp_path):
     b = render(PredictSampleRepeat, scene_traces["default"], tmp_path / "b").last_frame
     assert a.shape == b.shape and np.array_equal(a, b)
     assert a.std() > 0  # not a blank frame
+
+
+def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer():
+    from scenes import style
+    from scenes.components import SpinnerWheel
+
+    probs = [0.5, 0.25, 0.1]
+    wheel = SpinnerWheel(probs, [style.BAR] * 3, radius=1.0).shift([3, -1, 0])
+    widths = [abs(s.angle) for s in wheel.slices]
+    assert widths == pytest.approx([2 * np.pi * p for p in [*probs, 0.15]])  # the rest of 1: one grey slice
+    for k in (2, 0, 3, 1):  # each slice, from wherever the last spin left the wheel
+        angle = wheel.spin_to(k, turns=1)
+        assert angle < -2 * np.pi + 1e-9  # clockwise, a whole turn at least
+        wheel.disc.rotate(angle, about_point=wheel.centre)
+        middle = wheel.slices[k].get_center_of_mass() - wheel.centre  # on the slice's bisector
+        assert abs(middle[0]) < 1e-6 and middle[1] > 0  # straight up, under the pointer
+    assert wheel.pointer.get_y() > wheel.centre[1] + wheel.radius - 0.15
