@@ -442,7 +442,7 @@ class PredictSampleRepeat(TraceScene):
             self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
                       run_time=said_by(self, 0, 1.5))  # fmt: skip
             cue(self, 1)
-            self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=1.0)
+            self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
             self.bars, self.bars_title = bars, title
             return
         if full:
@@ -512,23 +512,23 @@ class PredictSampleRepeat(TraceScene):
         self.mark_drawn(i, step, k)
 
     def build_wheel(self, wheel: SpinnerWheel, shown: int):
-        """Each bar becomes its slice, as the narrator says each token gets one; then the grey rest, and the
-        pointer."""
+        """The wheel's rim and pointer as the narrator names the wheel; each bar becomes its slice as he says each
+        token gets one; then the grey rest."""
         self.beat(
             "Sample",
             "Sample: a wheel with a slice for each token, as wide as its probability.",
             say="Then one token is picked at random, like spinning a wheel. Each token gets a slice as wide as its "
             "probability. The grey slice holds all the other tokens.",
         )
-        cue(self, 1)
         rim = wheel.disc[1]
-        self.play(Create(rim), LaggedStart(*(TransformFromCopy(r.bar, s) for r, s in zip(self.bars.rows,
+        self.play(Create(rim), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(LaggedStart(*(TransformFromCopy(r.bar, s) for r, s in zip(self.bars.rows,
                                                                                        wheel.slices[:shown])),
                                            lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 2)
         rest = list(wheel.slices[shown:])
-        self.play(*(FadeIn(s) for s in rest), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP),
-                  Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05), run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.remove(*wheel.slices, rim)
         self.add(wheel.disc)
 

@@ -199,7 +199,9 @@ class TransformersEverywhere(TraceScene):
             "German. The paper was called Attention Is All You Need.",
         )
         self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.2)
-        self.play(LaggedStart(*(FadeIn(w, shift=0.2 * UP) for w in self.english), lag_ratio=0.2), run_time=1.0)
+        # The English words come one by one while the first sentence is said; the German is still to come.
+        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.6),
+                  Indicate(dec[1], color=style.BLOCK_MLP), run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)  # the paper, as it is named
         self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
 
