@@ -606,6 +606,7 @@ class PredictSampleRepeat(TraceScene):
         words[2].next_to(up.get_center(), LEFT, buff=0.15)
         words[3].next_to(self.into_model, RIGHT, buff=0.15)
         gone = [*(r.name for r in bars.rows), *(r.pct for r in bars.rows), bars.dots, self.bars_title]
+        self.bars_drawn = VGroup(*gone)  # (tests read what was drawn here)
         step = said_by(self, 0, 2.0) / 4
         self.play(*(FadeOut(m) for m in gone), FadeIn(words[0], shift=0.1 * UP), run_time=step)
         self.play(ReplacementTransform(self.seed, words[1]), run_time=step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -83,9 +84,13 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
     for i in range(len(steps)):
         assert f"info.continuation.steps.{i}.chosen_display" in paths
     last = len(steps) - 1
+    drawn = SimpleNamespace(mobjects=[scene.bars_drawn])  # the last bars' words and numbers, gone at the end
+    shown = shown_paths(drawn)
     for j in range(min(8, len(steps[last]["top"]))):
-        assert f"info.continuation.steps.{last}.top.{j}.prob" in paths
-        assert f"info.continuation.steps.{last}.top.{j}.display" in paths
+        assert f"info.continuation.steps.{last}.top.{j}.prob" in shown
+        assert f"info.continuation.steps.{last}.top.{j}.display" in shown
+    assert [shown_text(w) for w in scene.loop_words] == ["predict", "sample", "append", "repeat"]
+    check_numbers(drawn, tr)  # they were the Trace's
     for i in range(len(tr.token_ids)):
         assert f"info.tokens.display.{i}" in paths
 
