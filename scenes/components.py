@@ -16,15 +16,20 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
+    AnnularSector,
     Arrow,
+    Circle,
+    Dot,
     Line,
     MathTex,
     Rectangle,
     RoundedRectangle,
     Square,
     Text,
+    Triangle,
     VGroup,
 )
 
@@ -526,3 +531,50 @@ class VectorStrip(VGroup):
         for i, v in enumerate(values):
             square = Square(cell, stroke_width=1, stroke_color=style.MUTED)
             self.add(square.set_fill(style.data_color(float(v), scale), opacity=1.0).move_to([0, -i * cell, 0]))
+
+
+class SpinnerWheel(VGroup):
+    """Sampling as a wheel of fortune: one slice per probability (as wide as the probability), a grey slice for
+    everything else, and a fixed pointer at the top. Spin `disc` (`Rotate(wheel.disc, wheel.spin_to(k),
+    about_point=wheel.centre)`) and slice k stops under the pointer. No text: the slices' colours match the bars
+    that name them."""
+
+    START = np.pi / 2  # the first slice starts at the top and the slices follow clockwise
+    REST = style.interpolate_color(style.WEIGHT_ZERO, style.MUTED, 0.5)  # everything else: a calm grey, seen
+
+    def __init__(self, probs: Sequence[float], colors: Sequence, radius: float = 1.5, turned: float = 0.0):
+        """`probs`: the shown probabilities in order; the rest of 1 is one grey slice. `turned`: the wheel starts
+        turned by this angle (the angle an earlier wheel stopped at, so a new wheel replaces it in place)."""
+        super().__init__()
+        self.radius, self.turned = radius, turned
+        shares = [max(float(p), 0.0) for p in probs]
+        rest = max(1.0 - sum(shares), 0.0)
+        self.slices, self.mids, start = VGroup(), [], self.START
+        for share, color in [*zip(shares, colors), (rest, self.REST)]:
+            angle = -2 * np.pi * share
+            piece = AnnularSector(inner_radius=0, outer_radius=radius, angle=angle, start_angle=start,
+                                  fill_color=color, fill_opacity=1.0, stroke_width=1.5,
+                                  stroke_color=style.BACKGROUND)  # fmt: skip
+            self.slices.add(piece)
+            self.mids.append(start + angle / 2)
+            start += angle
+        self.rest = self.slices[-1]
+        rim = Circle(radius=radius, stroke_color=style.MUTED, stroke_width=2)
+        self.disc = VGroup(self.slices, rim).rotate(turned, about_point=ORIGIN)
+        self.hub = Dot(radius=0.07, color=style.TEXT)
+        self.pointer = Triangle(color=style.NEXT_SLOT, fill_opacity=1.0, stroke_width=0).scale(0.18).rotate(np.pi)
+        self.pointer.next_to([0, radius, 0], UP, buff=-0.12)
+        self.add(self.disc, self.hub, self.pointer)
+
+    @property
+    def centre(self) -> np.ndarray:
+        return self.hub.get_center()
+
+    def spin_to(self, k: int, turns: int = 2) -> float:
+        """The angle (clockwise, `turns` whole turns and the rest) that brings the middle of slice k, where the
+        disc stands now, under the pointer; the disc's `turned` is updated to where it will stop."""
+        now = self.mids[k] + self.turned
+        rest = (now - self.START) % (2 * np.pi)  # clockwise distance to the top
+        angle = -(rest + 2 * np.pi * turns)
+        self.turned = (self.turned + angle) % (2 * np.pi)
+        return angle

@@ -16,10 +16,12 @@ from manim import (
     FadeOut,
     GrowArrow,
     GrowFromEdge,
+    GrowFromPoint,
     Indicate,
     LaggedStart,
     MathTex,
     ReplacementTransform,
+    Rotate,
     RoundedRectangle,
     Square,
     SurroundingRectangle,
@@ -28,6 +30,8 @@ from manim import (
     VGroup,
     Write,
     config,
+    interpolate_color,
+    rate_functions,
 )
 
 from model.claims import hidden_read, statements, strongest_read
@@ -35,7 +39,9 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
 from scenes.components import (
+    SMALLEST,
     ProbabilityBars,
+    SpinnerWheel,
     TokenBox,
     TokenRow,
     TransformerStack,
@@ -43,12 +49,13 @@ from scenes.components import (
     VectorStrip,
     claim,
     fan_arrow,
+    flow,
     label,
     sentence,
     statement,
     token_text,
 )
-from scenes.pacing import dim, paced, travel
+from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import big, lower_first, pct, plain_quote, spoken_token, words
 
 
@@ -270,23 +277,30 @@ def wrapped(text: str, width: float, size: float) -> VGroup:
 
 
 class PredictSampleRepeat(TraceScene):
-    """The prompt, the model, the real next-token distribution, a seeded sample, appended, repeated."""
+    """Predict the next token's probabilities, sample one by spinning a wheel whose slices are those
+    probabilities, append it to the text, repeat: the prompt's real continuation, step by step."""
 
     TITLE = "Predict, sample, repeat"
     PART = "What a GPT does"
     SUMMARY = "Predict a distribution over the next token, sample one, append it, repeat."
     USES_TEMPERATURE = True
     NEEDS_CONTINUATION = True
-    RENDER_SECONDS = 13
+    RENDER_SECONDS = 16
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 8
+    BAR_X = -1.7  # where the bars start (their tokens to the left)
+    WHEEL_X, WHEEL_RADIUS = 4.85, 1.75  # the wheel's radius at most
+    MODEL_X = -5.35
+    LOWEST = -2.75  # the picture's bottom, above the caption's band
 
     def construct(self):
         self.show_prompt()
-        self.show_model()
         for i in range(len(self.steps)):
-            self.predict_and_sample(i, full=i < self.FULL_STEPS)
+            full = i < self.FULL_STEPS
+            self.predict(i, full)
+            self.spin(i, full)
+            self.append(i, full)
         self.wrap_up()
 
     @property
@@ -294,17 +308,14 @@ class PredictSampleRepeat(TraceScene):
         return self.trace.info["continuation"]["steps"]
 
     def show_prompt(self):
+        """The prompt as tokens; the model appears as the narrator says it guesses what comes next (the dashed slot
+        at the text's end); the eye then follows the prompt, token by token, as it is counted."""
         t = self.trace
-        n_prompt = len(t.token_ids)
-        displays = t.token_display + [s["chosen_display"] for s in self.steps]
-        paths = [f"info.tokens.display.{i}" for i in range(n_prompt)]
-        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
-        row = TokenRow(displays, paths, max_width=12.4, size=22)
-        if row.height > 2.0:
-            row.scale_to_fit_height(2.0)
-        row.to_corner(UP + LEFT, buff=0.45)
-        self.boxes = row.boxes
-        self.n_prompt = n_prompt
+        row, self.boxes, n_prompt = self.text_row()
+        self.n_prompt = n_prompt  # the prompt's tokens shown (a long prompt: its end)
+        row.to_corner(UP + LEFT, buff=0.35)
+        self.context_bottom = row.get_bottom()[1]
+        self.layout()
         self.beat(
             "The prompt",
             "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
@@ -312,177 +323,262 @@ class PredictSampleRepeat(TraceScene):
             say="A GPT does one thing. Given some text, it guesses what comes next. It reads the text as tokens, "
             f"pieces from a fixed vocabulary, and our prompt is {len(t.token_ids)} of them.",
         )
-        self.play(
-            LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05), run_time=1.5
-        )
-        self.context_bottom = row.get_bottom()[1]
-        # The eye follows the prompt, token by token, as the narrator counts it.
-        self.sweep = travel(self, self.boxes[:n_prompt], paced(self.beats[-1]["audio"], 1.5, 0.45))
+        self.play(*(FadeIn(d) for d in self.dots),
+                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05))  # fmt: skip
+        cue(self, 1)
+        self.old_slot = self.slot_mark(0)
+        self.play(FadeIn(self.model_box), GrowArrow(self.into_model), Create(self.old_slot),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)
+        sweep = travel(self, self.boxes[:n_prompt], said_by(self, -1, 1.5) - 0.4)
+        self.play(dim(sweep), run_time=0.4)
+        self.bars = self.bars_title = self.pick = self.wheel = None
 
-    def show_model(self):
+    ROW_HEIGHT = 1.9  # the text's lines at most
+
+    def text_row(self) -> tuple[VGroup, list, int]:
+        """The prompt's tokens and the slots of the tokens to come, as large as fits ROW_HEIGHT; a long prompt keeps
+        its end after an ellipsis. Returns the row, its token boxes and how many are the prompt's."""
+        t, n = self.trace, len(self.trace.token_ids)
+        displays = t.token_display + [s["chosen_display"] for s in self.steps]
+        paths = [f"info.tokens.display.{i}" for i in range(n)]
+        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
+        self.dots = []
+        for size in (26, 24, 22, 20):
+            row = TokenRow(displays, paths, max_width=13.4, size=size)
+            if row.height <= self.ROW_HEIGHT:
+                return row, row.boxes, n
+        for cut_at in range(1, n):  # the prompt's start left out, token by token, until the rest fits
+            boxes = TokenRow(displays[cut_at:], paths[cut_at:], size=20, first_hue=cut_at).boxes
+            self.dots = [label("…", size=20, color=style.MUTED)]
+            row = flow([*self.dots, *boxes], 13.4)
+            if row.height <= self.ROW_HEIGHT:
+                break
+        return row, boxes, n - cut_at
+
+    def slot_mark(self, i: int) -> DashedVMobject:
+        box = SurroundingRectangle(self.boxes[self.n_prompt + i], buff=0.04, color=style.NEXT_SLOT)
+        return DashedVMobject(box, num_dashes=24)
+
+    def layout(self):
+        """The model, the bars and the wheel in a row under the text, as large as the room below it allows."""
         meta = self.trace.meta
-        box = RoundedRectangle(
-            corner_radius=0.15,
-            width=3.2,
-            height=1.6,
-            stroke_color=style.TEXT,
-            fill_color=style.BLOCK_ATTENTION,
-            fill_opacity=0.12,
-        )
+        self.bars_top = self.context_bottom - 1.0
+        self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35) / (self.BARS + 0.5))
+        self.radius = min(self.WHEEL_RADIUS, (self.bars_top - 0.4 - self.LOWEST - 0.45) / 2)
+        self.mid_y = self.bars_top - self.row_height * (self.BARS - 1) / 2 - 0.2  # the bars' middle
+        self.wheel_y = self.bars_top - 0.4 - self.radius  # the pointer just under the bars' top
+        box = RoundedRectangle(corner_radius=0.15, width=2.7, height=1.7, stroke_color=style.TEXT,
+                               fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(meta["model"], "meta.model", size=24, limit=22)
-        facts = sentence(
-            "{L} layers · {d} dims",
-            size=18,
-            color=style.MUTED,
-            L=(meta["n_layer"], "meta.n_layer", "int"),
-            d=(meta["d_model"], "meta.d_model", "int"),
-        )
-        inner = VGroup(name, facts).arrange(DOWN, buff=0.15)
-        if inner.width > box.width - 0.3:
-            inner.scale_to_fit_width(box.width - 0.3)
-        self.bars_top = self.context_bottom - 0.95
-        self.model_box = VGroup(box, inner.move_to(box)).move_to([-4.6, self.bars_top - 1.7, 0])
-        self.into_model = Arrow(
-            [-4.6, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1, color=style.MUTED, stroke_width=3
-        )
-        # The prompt goes into the model: the sweep leaves the last token for the model's box.
-        self.play(FadeIn(self.model_box), ReplacementTransform(self.sweep, self.into_model))
-        self.bars = None
-        self.bars_title = None
-        self.pick = None
+        if name.width > box.width - 0.3:  # a long name: smaller (never under the smallest type)
+            name.scale(max(box.width - 0.3, name.width * SMALLEST / 24) / name.width)
+            box.stretch_to_fit_width(max(box.width, name.width + 0.3))
+        layers = sentence("{L} layers", size=20, color=style.MUTED, L=(meta["n_layer"], "meta.n_layer", "int"))
+        dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta["d_model"], "meta.d_model", "int"))
+        inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
+        self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
+        self.into_model = Arrow([self.MODEL_X, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1,
+                                color=style.MUTED, stroke_width=3)  # fmt: skip
 
     def bars_for(self, i: int) -> ProbabilityBars:
-        bars = ProbabilityBars(step_entries(self.trace, i, self.BARS), bar_width=3.6, size=20, row_height=0.4)
-        bars.shift([-0.4 - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
+        entries = step_entries(self.trace, i, self.BARS)
+        bars = ProbabilityBars(entries, bar_width=3.2, size=22, row_height=self.row_height)
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
         return bars
 
-    # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
-    FAST_WORDS = {  # step: (caption, narration)
-        0: ("Append the token and repeat: the new, longer context goes back into the model.",
-            "Each chosen token is appended, and the longer text goes back in. From here, the loop runs faster."),
-        4: ("Each step: the whole text so far in, new probabilities out.",
-            "At every step the chances change, because the text they follow has grown."),
-    }  # fmt: skip
-
-    def predict_and_sample(self, i: int, full: bool):
+    def wheel_for(self, i: int) -> SpinnerWheel:
+        """Step i's wheel: a slice per bar (two tones, so neighbours stand apart), the drawn token's own slice if
+        it is not among the bars, the rest grey; turned as the last wheel stopped."""
         step = self.steps[i]
-        bars = self.bars_for(i)
+        probs = [e["prob"] for e in step["top"][: self.BARS]]
+        tones = [style.BAR if j % 2 == 0 else interpolate_color(style.BAR, style.TEXT, 0.45) for j in range(len(probs))]
+        if step["chosen_rank"] > len(probs):
+            probs.append(step["chosen_prob"])
+            tones.append(style.VALUE)
+        wheel = SpinnerWheel(probs, tones, radius=self.radius, turned=self.wheel.turned if self.wheel else 0.0)
+        return wheel.shift([self.WHEEL_X, self.wheel_y, 0] - wheel.centre)
+
+    def title_for(self, bars) -> VGroup:
         title = sentence(
             "next token: {d}", size=22, color=style.TEXT, d=claim(statements(self.trace)["continuation.distribution"])
         )
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
-        room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
+        room = self.WHEEL_X - self.radius - 0.3 - title.get_left()[0]
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
-        slot = self.boxes[self.n_prompt + i]
-        slot_mark = DashedVMobject(SurroundingRectangle(slot, buff=0.04, color=style.NEXT_SLOT), num_dashes=24)
-        run = 1.0 if full else 0.35
-        fast = i - self.FULL_STEPS
-        if fast in self.FAST_WORDS:
-            caption, said = self.FAST_WORDS[fast]
-            self.beat("Repeat", caption, say=said)
-        if full and i == 0:
+        return title
+
+    # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
+    FAST_WORDS = {  # step: (caption, narration)
+        0: ("From here the loop runs faster: predict, spin, append, again.",
+            "From here the loop runs faster. Predict, spin, append, and again."),
+        4: ("Each step: the whole text so far in, new probabilities out.",
+            "At every step the chances change, because the text they follow has grown."),
+    }  # fmt: skip
+
+    def predict(self, i: int, full: bool):
+        """The text so far goes into the model; its probabilities come out as bars (the new replace the old). Fast,
+        the wheel takes its new slices at the same time."""
+        step = self.steps[i]
+        bars, self.next_wheel = self.bars_for(i), self.wheel_for(i)
+        title = self.title_for(bars)
+        self.run = 1.0 if full else 0.3
+        if i - self.FULL_STEPS in self.FAST_WORDS:
+            caption, said = self.FAST_WORDS[i - self.FULL_STEPS]
+            self.beat("Faster", caption, say=said)
+        if i == 0:
             top = step["top"]
             self.beat(
                 "Predict",
-                "The model gives every one of its {V} tokens a probability of coming next.",
+                "Predict: the model gives each of its {V} tokens a probability of coming next.",
                 V=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
                 say=f"It answers with a probability for each of its {big(self.trace.meta['vocab_size'])} tokens. "
                 f"The likeliest is {spoken_token(top[0]['display'])}, at {pct(top[0]['prob'])}.",
             )
-        elif full:
-            self.beat(
-                "Sample",
-                f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
-                static=True,
-                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
-                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
-                r=(step["chosen_rank"], f"info.continuation.steps.{i}.chosen_rank", "int"),
-                say=self.sample_words(i, step),
-            )
-            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
-        if self.bars is None:
-            out_arrow = Arrow(
-                self.model_box.get_right(), bars.get_left() + 0.15 * LEFT, buff=0.15, color=style.MUTED, stroke_width=3
-            )
-            self.play(Create(slot_mark), Create(out_arrow), FadeIn(title), run_time=run)
-            self.play(
-                LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
-                FadeIn(bars.dots),
-                run_time=paced(self.beats[-1]["audio"], 1.5 * run, 0.5),
-            )
-            self.out_arrow = out_arrow
-        else:  # the longer text's chances replace the last ones; the slot moves on
-            self.play(
-                Transform(self.slot_mark, slot_mark),
-                ReplacementTransform(self.bars, bars),
-                ReplacementTransform(self.bars_title, title),
-                run_time=run,
-            )
-            self.remove(self.slot_mark)
-        self.slot_mark, self.bars, self.bars_title = slot_mark, bars, title
-        if self.slot_mark not in self.mobjects:
-            self.add(self.slot_mark)
-        self.sample(i, step, full, run)
-
-    def sample(self, i: int, step: dict, full: bool, run: float):
-        rank = step["chosen_rank"]
-        if rank <= self.BARS:
-            pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
-            source = self.bars.rows[rank - 1].name
+            self.out_arrow = Arrow(self.model_box.get_right(), bars.get_left() + 0.1 * LEFT, buff=0.1,
+                                   color=style.MUTED, stroke_width=3)  # fmt: skip
+            self.play(GrowArrow(self.out_arrow), FadeIn(title), run_time=0.8)
+            self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
+                      run_time=said_by(self, 0, 1.5))  # fmt: skip
+            cue(self, 1)
+            self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
+            self.bars, self.bars_title = bars, title
+            return
+        if full:
+            self.again_beat(i, step)
+        # The longer text goes in again (the arrow into the model flashes); new chances replace the old.
+        slot_mark = self.slot_mark(i)
+        going_in = [Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0),
+                    Transform(self.old_slot, slot_mark), *([dim(self.pick)] if self.pick is not None else [])]  # fmt: skip
+        new = [ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title)]
+        if full:
+            self.play(*going_in, run_time=self.run)
+            self.play(*new, run_time=self.run)
         else:
-            pick = sentence(
-                "drawn: “{tok}”, {p}, rank {r}",
-                size=20,
-                color=style.NEXT_SLOT,
-                tok=(step["chosen_display"], f"info.continuation.steps.{i}.chosen_display", "text"),
-                p=(step["chosen_prob"], f"info.continuation.steps.{i}.chosen_prob", "percent"),
-                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
-            )
-            pick.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
-            source = pick
-        if full and i == 0:
+            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run)
+        self.remove(self.old_slot)
+        self.add(slot_mark)
+        self.bars, self.bars_title, self.old_slot, self.pick = bars, title, slot_mark, None
+
+    def again_beat(self, i: int, step: dict):
+        """The caption of a slow step after the first: the draw, its chance and its rank."""
+        path = f"info.continuation.steps.{i}"
+        place = "the likeliest" if step["chosen_rank"] == 1 else f"number {step['chosen_rank']} on the list"
+        said = f"{spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
+        self.beat(
+            "Sample",
+            f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
+            static=True,
+            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
+            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
+            r=(step["chosen_rank"], f"{path}.chosen_rank", "int"),
+            say=("The longer text goes back in, and the chances change. The new wheel stops on " + said)
+            if i == 1
+            else f"Once more, new chances make a new wheel. This time it gives {said}",
+        )
+        # in, new chances, the new wheel, its spin (twice as long), the mark, the token to its place
+        self.run = paced(self.beats[-1]["audio"], 3.5, 0.9) / 7
+
+    def spin(self, i: int, full: bool):
+        """The first time, the bars become the wheel's slices; after, the slices take the new chances. The wheel
+        spins and stops on the drawn token's slice."""
+        step, wheel = self.steps[i], self.next_wheel
+        shown = len(wheel.slices) - 1 - (step["chosen_rank"] > len(self.bars.rows))  # slices with a bar
+        k = step["chosen_rank"] - 1 if step["chosen_rank"] <= shown else shown
+        turn = 2 * self.run if full else 0.45
+        if i == 0:
+            self.build_wheel(wheel, shown)
             seed = self.trace.info["continuation"]["seed"]
             self.beat(
-                "Sample",
-                "Then one token is drawn at random, in proportion to its probability (seed {s}).",
+                "Spin",
+                "Seed {s} starts the random spins: this one stops on “{tok}”, at {p}.",
                 s=(seed, "info.continuation.seed", "int"),
-                say=self.sample_words(i, step),
+                tok=(step["chosen_display"], "info.continuation.steps.0.chosen_display", "text"),
+                p=(step["chosen_prob"], "info.continuation.steps.0.chosen_prob", "percent"),
+                say="A seed starts the random spins, so the same seed gives the same text. This spin stops on "
+                f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
             )
-            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
-        if self.pick is None:
-            self.play(Create(pick) if rank <= self.BARS else FadeIn(pick), run_time=run)
-        else:  # the mark moves to the token drawn
-            self.play(ReplacementTransform(self.pick, pick), run_time=run)
+            self.seed = sentence("seed {s}", size=20, color=style.MUTED, s=(seed, "info.continuation.seed", "int"))
+            self.seed.next_to(wheel.disc, DOWN, buff=0.15)
+            self.play(FadeIn(self.seed), Indicate(wheel.hub, color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+            cue(self, 1)
+            turn = said_by(self, 1, 1.5) - 1.0
+        elif full:
+            self.play(ReplacementTransform(self.wheel.disc, wheel.disc), run_time=self.run)
+        self.wheel = wheel
+        self.play(Rotate(wheel.disc, wheel.spin_to(k, turns=2 if full else 1), about_point=wheel.centre,
+                         rate_func=rate_functions.ease_out_cubic), run_time=max(turn, 0.45))  # fmt: skip
+        self.mark_drawn(i, step, k)
+
+    def build_wheel(self, wheel: SpinnerWheel, shown: int):
+        """The wheel's rim and pointer as the narrator names the wheel; each bar becomes its slice as he says each
+        token gets one; then the grey rest."""
+        self.beat(
+            "Sample",
+            "Sample: a wheel with a slice for each token, as wide as its probability.",
+            say="Then one token is picked at random, like spinning a wheel. Each token gets a slice as wide as its "
+            "probability. The grey slice holds all the other tokens.",
+        )
+        rim = wheel.disc[1]
+        self.play(Create(rim), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)
+        self.play(LaggedStart(*(TransformFromCopy(r.bar, s) for r, s in zip(self.bars.rows,
+                                                                                       wheel.slices[:shown])),
+                                           lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 2)
+        rest = list(wheel.slices[shown:])
+        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.remove(*wheel.slices, rim)
+        self.add(wheel.disc)
+
+    def mark_drawn(self, i: int, step: dict, k: int):
+        """Where the wheel stopped: its slice lights up, the bar of the token is marked (or, beyond the bars, a
+        line names it), and the token comes out of the wheel as a chip above the pointer."""
+        rank, path = step["chosen_rank"], f"info.continuation.steps.{i}"
+        if rank <= len(self.bars.rows):
+            pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+        else:
+            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
+                            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
+                            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
+                            r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
+            pick.next_to(self.bars.dots, DOWN, buff=0.1).align_to(self.bars, LEFT)
+        self.chip = TokenBox(step["chosen_display"], f"{path}.chosen_display", style.NEXT_SLOT, size=24)
+        self.chip.next_to(self.wheel.pointer, UP, buff=0.1)
+        slice_ = self.wheel.slices[k]
+        self.play(Create(pick) if rank <= len(self.bars.rows) else FadeIn(pick), slice_.animate.set_fill(style.NEXT_SLOT),
+                  GrowFromPoint(self.chip, self.wheel.pointer.get_bottom()), run_time=self.run)  # fmt: skip
         self.pick = pick
-        if full and rank > 1 and not any(b["title"] == "Not the favourite" for b in self.beats):
+
+    def append(self, i: int, full: bool):
+        """The drawn token flies from the wheel to the end of the text."""
+        step = self.steps[i]
+        if i == 0:
+            self.beat(
+                "Append",
+                "Append: the drawn token joins the end of the text.",
+                say="The drawn token is appended to the text, which is now one token longer.",
+            )
+            self.run = paced(self.beats[-1]["audio"], 1.0, 0.7)
+        self.play(ReplacementTransform(self.chip, self.boxes[self.n_prompt + i]), run_time=self.run)
+        if full and step["chosen_rank"] > 1 and not any(b["title"] == "Not the favourite" for b in self.beats):
             self.beat(
                 "Not the favourite",
-                "It need not be the likeliest token (this one ranks {r}): drawing by probability "
-                "lets less likely tokens in too.",
-                r=(rank, f"info.continuation.steps.{i}.chosen_rank", "int"),
-                say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A less likely token "
+                "It need not be the likeliest token (this one ranks {r}): a wide slice is only more likely to win.",
+                r=(step["chosen_rank"], f"info.continuation.steps.{i}.chosen_rank", "int"),
+                say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A narrow slice "
                 "sometimes wins, so the same prompt can go on in different ways.",
             )
-            run = paced(self.beats[-1]["audio"], 1.0, 0.4)
-        box = self.boxes[self.n_prompt + i]
-        self.play(ReplacementTransform(source.copy(), box), run_time=run)
-
-    def sample_words(self, i: int, step: dict) -> str:
-        """What the narrator says about the draw at step i: the token, its chance, its rank."""
-        rank = step["chosen_rank"]
-        place = "the likeliest" if rank == 1 else f"number {rank} on the list"
-        said = f"{spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
-        if i == 0:
-            return f"Then one token is drawn at random, like a roll of a weighted die. Out comes {said}"
-        return f"The longer text goes back in, and new chances come out. This time the draw gives {said}"
+            self.play(Indicate(self.boxes[self.n_prompt + i], color=style.NEXT_SLOT),
+                      run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
 
     def wrap_up(self):
-        self.play(FadeOut(self.slot_mark), FadeOut(self.pick), run_time=0.3)
+        self.play(FadeOut(self.old_slot), *([FadeOut(self.pick)] if self.pick is not None else []), run_time=0.3)
         written = self.boxes[self.n_prompt :]
         self.beat(
             "Written",
-            "{n} tokens later: that is all a GPT does, one token at a time.",
+            "{n} tokens written, one spin at a time.",
             n=(self.trace.info["continuation"]["ids"], "info.continuation.ids", "len"),
             say=f"{len(self.steps)} tokens later, the model has written "
             f"{plain_quote(self.trace.info['continuation']['text'], 'the text you see')}.",
@@ -490,14 +586,36 @@ class PredictSampleRepeat(TraceScene):
         if len(written):  # the eye follows what was written as it is read out
             sweep = travel(self, written, paced(self.beats[-1]["audio"], 1.5, 0.7))
             self.play(FadeOut(sweep), run_time=0.3)
+        self.loop()
+
+    def loop(self):
+        """The takeaway: the bars' words give way to the loop's four steps, each named under its picture as it
+        is said."""
         self.beat(
             "Repeat",
-            "Predict, sample, repeat: that is all a GPT does when it writes.",
-            say="Predict, sample, repeat. That is all a GPT does when it writes. "
+            "That is all a GPT does when it writes.",
+            say="Predict, sample, append, repeat. That is all a GPT does when it writes. "
             "The rest of this lecture opens up the prediction.",
         )
-        self.play(Create(SurroundingRectangle(self.model_box, buff=0.1, color=style.NEXT_SLOT)), run_time=1.5)
-        self.wait(1.5)
+        bars, wheel = self.bars, self.wheel
+        words = [label(w, size=24, color=style.NEXT_SLOT) for w in ("predict", "sample", "append", "repeat")]
+        words[0].next_to(bars.rows, DOWN, buff=0.3).align_to(bars.rows[0].bar, LEFT)
+        words[1].move_to(self.seed)
+        last = self.boxes[-1] if len(self.boxes) > self.n_prompt else self.boxes[self.n_prompt - 1]
+        up = Arrow(wheel.pointer.get_top(), last.get_bottom(), buff=0.1, color=style.NEXT_SLOT, stroke_width=3)
+        words[2].next_to(up.get_center(), LEFT, buff=0.15)
+        words[3].next_to(self.into_model, RIGHT, buff=0.15)
+        gone = [*(r.name for r in bars.rows), *(r.pct for r in bars.rows), bars.dots, self.bars_title]
+        self.bars_drawn = VGroup(*gone)  # (tests read what was drawn here)
+        step = said_by(self, 0, 2.0) / 4
+        self.play(*(FadeOut(m) for m in gone), FadeIn(words[0], shift=0.1 * UP), run_time=step)
+        self.play(ReplacementTransform(self.seed, words[1]), run_time=step)
+        self.play(GrowArrow(up), FadeIn(words[2]), run_time=step)
+        self.play(FadeIn(words[3]), Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0), run_time=step)
+        cue(self, 2)
+        self.play(Create(SurroundingRectangle(self.model_box, buff=0.1, color=style.NEXT_SLOT)),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.loop_words = VGroup(*words)
 
 
 class InsideTransformer(TraceScene):

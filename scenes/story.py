@@ -8,13 +8,17 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    ArcBetweenPoints,
     Arrow,
     Create,
+    CurvedArrow,
     DashedVMobject,
     FadeIn,
     FadeOut,
     GrowArrow,
     GrowFromEdge,
+    GrowFromPoint,
+    Indicate,
     LaggedStart,
     Line,
     Rectangle,
@@ -23,6 +27,7 @@ from manim import (
     Square,
     SurroundingRectangle,
     Transform,
+    TransformFromCopy,
     VGroup,
     config,
 )
@@ -78,7 +83,29 @@ def words(text: str, size: float = 20) -> VGroup:
     return VGroup(*(w for line in lines for w in line))
 
 
-def transformer_box(name: str = "transformer", width: float = 1.6, height: float = 0.8, size: float = 18):
+def word_chip(word: str, size: float = 24) -> VGroup:
+    """A word of an example sentence (not a model token): its text in a plain grey box."""
+    text = label(word, size=size)
+    box = RoundedRectangle(corner_radius=0.06, width=text.width + 0.2, height=text.height + 0.16,
+                           stroke_color=style.MUTED, stroke_width=1.5, fill_color=style.MUTED, fill_opacity=0.12)  # fmt: skip
+    return VGroup(box, text.move_to(box))
+
+
+def half_block(name: str, width: float, height: float, color) -> VGroup:
+    """One half of the translation transformer: a large block, its name inside at the top."""
+    box = RoundedRectangle(corner_radius=0.15, width=width, height=height, stroke_color=color, stroke_width=2.5,
+                           fill_color=color, fill_opacity=0.1)  # fmt: skip
+    return VGroup(box, label(name, size=26, color=color).next_to(box.get_top(), DOWN, buff=0.15))
+
+
+def vector_stub(height: float = 0.75, cells: int = 4, color=style.KEY) -> VGroup:
+    """A word's vector in a picture of another model: a small column of cells (drawn, not data)."""
+    cell = height / cells
+    return VGroup(*(Square(cell, stroke_width=1, stroke_color=color).set_fill(color, opacity=0.25 + 0.15 * (k % 3))
+                    .move_to([0, -k * cell, 0]) for k in range(cells)))  # fmt: skip
+
+
+def transformer_box(name: str = "transformer", width: float = 1.7, height: float = 0.8, size: float = 20):
     box = RoundedRectangle(corner_radius=0.12, width=width, height=height, stroke_color=style.BLOCK_ATTENTION,
                            stroke_width=2.5, fill_color=style.BLOCK_ATTENTION, fill_opacity=0.15)  # fmt: skip
     return VGroup(box, label(name, size=size, color=style.BLOCK_ATTENTION).move_to(box))
@@ -99,8 +126,8 @@ class TaskPanel(VGroup):
             Arrow(self.box.get_right(), target.get_left(), buff=0.08, color=style.MUTED, stroke_width=3),
         )
         row = VGroup(source, self.arrows, self.box, target)
-        self.title = label(title, size=22)
-        self.reference = VGroup(*(label(line, size=18, color=style.MUTED) for line in reference.split("\n")))
+        self.title = label(title, size=24)
+        self.reference = VGroup(*(label(line, size=20, color=style.MUTED) for line in reference.split("\n")))
         self.reference.arrange(DOWN, buff=0.06)
         VGroup(self.title, self.reference).arrange(DOWN, buff=0.1).next_to(row, UP, buff=0.25)
         self.add(self.title, self.reference, row)
@@ -122,7 +149,7 @@ class TransformersEverywhere(TraceScene):
     TITLE = "Transformers everywhere"
     PART = "What a GPT does"
     SUMMARY = "Transformers translate, transcribe, speak and draw; a GPT reads text and gives next-token probabilities."
-    RENDER_SECONDS = 10
+    RENDER_SECONDS = 14
 
     BARS = 5
     SHOWN_TOKENS = 8  # the prompt's last tokens, fed into the GPT
@@ -134,44 +161,106 @@ class TransformersEverywhere(TraceScene):
     ]
     SHORT = ["Translation", "Speech → text", "Text → speech", "Text → image"]
 
+    ENGLISH = ["Once", "upon", "a", "time"]  # the example sentence (reference: a picture, not this run)
+    GERMAN = ["Es", "war", "einmal"]
+    HALF_X, HALF_W, HALF_H, HALF_Y = 3.5, 5.4, 2.9, -0.05  # the encoder at −HALF_X, the decoder at +HALF_X
+    WORDS_Y = -2.45  # the rows of words going in, under each half
+    VECTOR_Y = -0.45  # the words' vectors, inside the halves
+
     def construct(self):
         self.translation()
+        self.encoder_reads()
+        self.decoder_writes()
         self.other_kinds()
         self.gpt_kind()
         self.zoom_in()
 
     def translation(self):
-        self.heading = label("Transformers everywhere", size=30).to_edge(UP, buff=0.3)
-        panel = TaskPanel("Translation: English → German", "“Attention Is All You Need”\nVaswani et al., Google, 2017",
-                          words("Once upon|a time"), words("Es war|einmal"))  # fmt: skip
-        panel.move_to([0, 0.3, 0])
+        """The first transformer, large: an encoder and a decoder, named with the paper (reference facts)."""
+        self.heading = label("Transformers everywhere", size=32).to_corner(UP + LEFT, buff=0.3)
+        self.tag = label("reference facts, not this run", size=20, color=style.MUTED)
+        self.tag.to_corner(UP + RIGHT, buff=0.3).align_to(self.heading, DOWN)
+        ref = label("Translation: “Attention Is All You Need”, Vaswani et al., Google, 2017", size=22,
+                    color=style.MUTED)  # fmt: skip
+        self.fit_width(ref).next_to(self.heading, DOWN, buff=0.2).set_x(0)
+        enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to(
+            [-self.HALF_X, self.HALF_Y, 0]
+        )
+        dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, self.HALF_Y, 0])
+        self.english = VGroup(*(word_chip(w) for w in self.ENGLISH)).arrange(RIGHT, buff=0.2)
+        self.english.move_to([-self.HALF_X, self.WORDS_Y, 0])
+        self.enc, self.dec, self.ref = enc, dec, ref
         self.add(self.heading)
         self.beat(
             "Translation",
-            "The first transformer (Google, 2017) translated text, English to German.",
+            "The first transformer translated text, English to German.",
             static=True,
             say="Transformers were invented at Google in 2017, to translate text, for example from English to "
             "German. The paper was called Attention Is All You Need.",
         )
-        self.play(*panel.build(), run_time=1.5)
-        # The eye goes from the task to the paper as the narrator names them.
-        mark = travel(self, [panel.title, panel.reference], paced(self.beats[-1]["audio"], 1.0, 0.7), buff=0.08)
-        self.play(FadeOut(mark), run_time=0.4)
+        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.2)
+        # The English words come one by one while the first sentence is said; the German is still to come.
+        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.6),
+                  Indicate(dec[1], color=style.BLOCK_MLP), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        cue(self, 1)  # the paper, as it is named
+        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
+
+    def encoder_reads(self):
+        """The English words go up into the encoder and become vectors; the vectors look at each other."""
         self.beat(
-            "Words through",
-            "The English words go in; the German words come out.",
-            say="The English words go in, and the German words come out, one after another.",
+            "Encoder",
+            "The encoder reads the whole English sentence at once.",
+            say="One half, the encoder, reads the whole English sentence at once. Each word becomes a vector, "
+            "and every vector looks at all the others.",
         )
-        english, german = panel.source, panel.target
-        self.play(LaggedStart(*(FadeIn(w, shift=0.2 * RIGHT) for w in english), lag_ratio=0.3), run_time=1.2)
-        centre = panel.box.get_center()
-        travelling = english.copy()
-        self.play(LaggedStart(*(w.animate.move_to(centre).scale(0.3).set_opacity(0) for w in travelling),
-                              lag_ratio=0.25), run_time=1.5)  # fmt: skip
-        self.remove(travelling)
-        self.play(LaggedStart(*(FadeIn(w, shift=0.8 * RIGHT) for w in german), lag_ratio=0.3), run_time=1.2)
-        self.regroup(panel)
-        self.panels = [panel]
+        vectors = VGroup(*(vector_stub(1.1).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in self.english))
+        ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.enc[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
+                             stroke_width=3) for w in self.english))  # fmt: skip
+        self.play(LaggedStart(*(GrowArrow(a) for a in ups), lag_ratio=0.2), run_time=0.8)
+        self.play(LaggedStart(*(ReplacementTransform(w.copy(), v) for w, v in zip(self.english, vectors)),
+                              lag_ratio=0.2), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.ups = ups
+        cue(self, 2)
+        tops = [v.get_top() + 0.05 * UP for v in vectors]
+        arcs = VGroup(*(ArcBetweenPoints(tops[a], tops[b], angle=-0.9, stroke_color=style.KEY, stroke_width=2.5)
+                        for a in range(len(tops)) for b in range(a + 1, len(tops))))  # fmt: skip
+        self.play(LaggedStart(*(Create(a) for a in arcs), lag_ratio=0.15), run_time=said_by(self, 2, 1.2))
+        self.vectors, self.arcs = vectors, arcs
+
+    def decoder_writes(self):
+        """What the encoder read goes to the decoder; the decoder writes German word by word above it, and each
+        word goes back in below it (to help choose the next)."""
+        self.beat(
+            "Decoder",
+            "The decoder writes the German, one word at a time.",
+            say="The other half, the decoder, writes the German one word at a time. Each word it writes goes back "
+            "in, to help choose the next.",
+        )
+        across = Arrow(self.enc[0].get_right(), self.dec[0].get_left(), buff=0.08, color=style.KEY, stroke_width=5)
+        out = VGroup(*(word_chip(w) for w in self.GERMAN)).arrange(RIGHT, buff=0.2)
+        out.move_to([self.HALF_X, self.HALF_Y + self.HALF_H / 2 + 0.45, 0])
+        back = VGroup(*(word_chip(w) for w in self.GERMAN)).arrange(RIGHT, buff=0.2)
+        back.move_to([self.HALF_X, self.WORDS_Y, 0])
+        loop = CurvedArrow(out.get_right() + 0.15 * RIGHT, back.get_right() + 0.15 * RIGHT, angle=-np.pi / 2,
+                           color=style.MUTED, stroke_width=3)  # fmt: skip
+        inside = VGroup(*(vector_stub(1.1, color=style.BLOCK_MLP).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in back))
+        ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.dec[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
+                             stroke_width=3) for w in back))  # fmt: skip
+        self.play(GrowArrow(across), run_time=1.0)
+        step = max(said_by(self, -1, 3.0) - 0.5, 3.0) / len(self.GERMAN)  # a word written, fed back, read
+        for k, (o, b, v, up) in enumerate(zip(out, back, inside, ups)):
+            self.play(GrowFromPoint(o, self.dec[0].get_top()), Indicate(across, color=style.NEXT_SLOT),
+                      run_time=0.4 * step)  # fmt: skip
+            self.play(*([Create(loop)] if k == 0 else []), TransformFromCopy(o, b), run_time=0.3 * step)
+            self.play(GrowArrow(up), ReplacementTransform(b.copy(), v), run_time=0.3 * step)
+        self.inside, self.dec_ups = inside, ups
+        self.german, self.german_in, self.across, self.loop = out, back, across, loop
+
+    def small_translation(self) -> TaskPanel:
+        """The translation as one small panel of the four, where the big picture shrinks to."""
+        panel = TaskPanel("Translation", "“Attention Is All You Need”\n(Vaswani et al., 2017)", words("Once upon|a time"),
+                          words("Es war|einmal"))  # fmt: skip
+        return panel.move_to(self.CELLS[0])
 
     def regroup(self, group):
         """Its parts, added one by one, on screen as one group again (so it moves as one)."""
@@ -189,8 +278,12 @@ class TransformersEverywhere(TraceScene):
             source, target = (pictures[x]() if x in pictures else words(x) for x in (src, dst))
             panel = TaskPanel(title, ref, source, target).move_to(cell)
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
-            if k == 0:  # translation makes room as the next kind is named
-                self.play(self.panels[0].animate.move_to(self.CELLS[0]), run_time=1.0)
+            if k == 0:  # the translation shrinks to its corner as the next kind is named
+                small = self.small_translation()
+                big = VGroup(self.enc, self.dec, self.english, self.vectors, self.arcs, self.across, self.german,
+                             self.german_in, self.loop, self.ref, self.ups, self.inside, self.dec_ups)  # fmt: skip
+                self.play(ReplacementTransform(big, small), run_time=1.2)
+                self.panels = [small]
             self.play(*panel.build(), FadeIn(source), run_time=1.0)
             self.play(out_of_box(panel), run_time=1.0)
             self.regroup(panel)
@@ -209,7 +302,7 @@ class TransformersEverywhere(TraceScene):
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=20, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         gpt = VGroup(transformer_box("GPT", width=2.0, height=1.2, size=30))
-        name = token_text(t.meta["model"], "meta.model", size=18, color=style.MUTED, limit=22)
+        name = token_text(t.meta["model"], "meta.model", size=20, color=style.MUTED, limit=22)
         gpt.add(name.next_to(gpt[0], DOWN, buff=0.12))
         bars = ProbabilityBars(entries, bar_width=2.0, size=20, row_height=0.4)
         out_title = label("next token", size=20, color=style.MUTED)
@@ -229,23 +322,26 @@ class TransformersEverywhere(TraceScene):
         # The four kinds make room: each becomes a small tag in a row at the top.
         chips = VGroup()
         for short in self.SHORT:
-            text = label(short, size=18, color=style.BLOCK_ATTENTION)
+            text = label(short, size=20, color=style.BLOCK_ATTENTION)
             frame = RoundedRectangle(corner_radius=0.1, width=text.width + 0.4, height=0.5, stroke_width=1.5,
                                      stroke_color=style.BLOCK_ATTENTION, fill_color=style.BLOCK_ATTENTION,
                                      fill_opacity=0.12)  # fmt: skip
             chips.add(VGroup(frame, text.move_to(frame)))
-        chips.arrange(RIGHT, buff=0.3).next_to(self.heading, DOWN, buff=0.3)
+        chips.arrange(RIGHT, buff=0.3)
+        self.fit_width(chips).next_to(self.heading, DOWN, buff=0.3).align_to(self.heading, LEFT)
         self.small = chips
         top1 = top[0]
         self.beat(
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
-            say="A GPT is one more kind. Text goes in, here our prompt. What comes out is not a sentence, but a "
+            say="A GPT is one more kind, a decoder on its own. Text goes in, here our prompt. What comes out is not a sentence, but a "
             f"probability for every possible next token. {spoken_token(top1['display'], start=True)} gets "
             f"{pct(top1['prob'])}.",
         )
         part = paced(self.beats[-1]["audio"], 5.5, 0.85) / 5.5  # the picture follows the sentence, part by part
-        self.play(*(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), run_time=part)  # "one more kind"
+        self.play(
+            *(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag), run_time=part
+        )  # "one more kind"
         self.play(FadeIn(in_title), *([FadeIn(prompt[0])] if len(shown) < n else []),
                   LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=part)  # fmt: skip
         self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=part)
@@ -430,13 +526,22 @@ class Chat(TraceScene):
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
     FAST_WORDS = {  # step: (caption, narration)
-        0: ("The loop goes on, faster: each token drawn joins the script.",
-            "Each drawn token joins the script, and the longer script goes back in. From here the loop runs faster."),
+        0: ("From here the loop runs faster, one token after another.",
+            "From here the loop runs faster, one drawn token after another."),
         6: ("It stops at the closing quote, a new line, or {n} tokens.",
             "It stops when the owl's quote is closed, when the line ends, or after {n} tokens."),
         12: ("Under each reply token: its probability when it was drawn.",
              "Under each token of the reply, a bar shows the chance it had when it was drawn."),
     }  # fmt: skip
+
+    DRAW_WORDS = [  # the slow steps' captions and narration, each its own (a sentence is never said twice)
+        ("A token is drawn at random, in proportion to its chance.",
+         "One token is drawn at random, in proportion to those chances. Out comes {who}, at {p}."),
+        ("The longer script goes back in: new chances, a new draw.",
+         "The longer script goes back in, and the chances change. This time {who} is drawn, at {p}."),
+        ("Each token drawn joins the script before the next draw.",
+         "Once more, with new chances, the draw gives {who}, at {p}."),
+    ]  # fmt: skip
 
     def reply_step(self, i: int, full: bool):
         step = self.steps[i]
@@ -479,15 +584,8 @@ class Chat(TraceScene):
         if full:
             self.beat(
                 "Reply",
-                f"Token {i + 1} of the reply: “{{tok}}”, drawn at {{p}}.",
-                static=True,
-                tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-                p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                say=f"One token is drawn at random, in proportion to those chances. Out comes {who}, at "
-                f"{pct(step['chosen_prob'])}."
-                if i == 0
-                else f"The longer script goes back in, and the chances change. This time {who} is drawn, at "
-                f"{pct(step['chosen_prob'])}.",
+                self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0],  # the idea: the numbers are in the picture
+                say=self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(who=who, p=pct(step["chosen_prob"])),
             )
             run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
         cell = self.cells[i]
@@ -533,9 +631,15 @@ class Chat(TraceScene):
         self.lines = lines
         self.what_it_learned()
 
+    ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
+        "trained on conversations",
+        "a system prompt",
+        "a fixed script format",
+    )
+
     def what_it_learned(self):
         """The reply keeps the top of the frame, its tokens only; below it, what this model learned from (a
-        statement) and what a chat model adds."""
+        statement) and, item by item as they are said, what a chat model adds."""
         training = statements(self.trace)["chat.training"]
         heading, _, _ = self.rows[2]
         reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
@@ -543,36 +647,39 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, *script, self.lines, *([self.bars, self.bars_title] if self.bars is not None else [])]
         self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
-        width = config.frame_width - 2 * style.FRAME_MARGIN
-        panels = VGroup()
-        for name, words, color in (("This model", statement(training, size=24), style.NEXT_SLOT),
-                                   ("A chat model", label("learns from many written conversations too, so its turn "
-                                                          "is an answer", size=24), style.KEY)):  # fmt: skip
-            title = label(name, size=28, color=color)
-            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            self.fit_width(body, width - 0.6)
-            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.5, stroke_color=color,
-                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
-            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
-            panels.add(VGroup(frame, body))
-        panels.arrange(DOWN, buff=0.5)
-        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
+        adds = VGroup(*(label("+ " + item, size=24) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        panels = self.panels([("This model", statement(training, size=24), style.NEXT_SLOT),
+                              ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
-            "What this model learned from, and what a chat model adds.",
+            "What a chat model adds.",
             say=f"What did this model learn from? {aloud(training.text)} "
-            "A chat model runs the same loop, but it also learns from many written conversations. "
-            "So its turn in the script is an answer.",
+            "A chat model runs the same loop, with three things added. It is trained on many written "
+            "conversations. A system prompt sets its role. And one fixed script format tells it whose turn it is.",
         )
         target = reply.copy().to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        panels.next_to(target, DOWN, buff=0.45).set_x(0)
-        more.put_start_and_end_on(panels[0].get_bottom() + 0.05 * DOWN, panels[1].get_top() + 0.05 * UP)
+        panels.next_to(target, DOWN, buff=0.4).set_x(0)
+        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0], shift=0.1 * UP), run_time=0.5 * said_by(self, 1, 1.0))
+        self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
         cue(self, 2)
-        self.play(GrowArrow(more), FadeIn(panels[1], shift=0.1 * DOWN), run_time=0.6 * said_by(self, 2, 1.0))
-        cue(self, 3)  # the eye goes to what a chat model adds as the last sentence draws from it
-        mark = SurroundingRectangle(panels[1][1][1], buff=0.1, color=style.KEY)
-        self.play(panels[1][0].animate.set_fill(opacity=0.25), Create(mark), run_time=said_by(self, 3, 1.0))
+        self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
+        for k, item in enumerate(adds):  # each addition as it is named
+            cue(self, 3 + k)
+            self.play(FadeIn(item, shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3 + k, 1.0))
         self.wait(1.0)
+
+    def panels(self, rows: list) -> VGroup:
+        """Framed panels across the frame, one under the other: each a coloured title over its words."""
+        width = config.frame_width - 2 * style.FRAME_MARGIN
+        panels = VGroup()
+        for name, words, color in rows:
+            title = label(name, size=28, color=color)
+            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            self.fit_width(body, width - 0.6)
+            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
+                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
+            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
+            panels.add(VGroup(frame, body))
+        return panels.arrange(DOWN, buff=0.45)

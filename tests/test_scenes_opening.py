@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from scenes.catalog import DEFAULT_TITLE, lecture_plan, road_map
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
+from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
+    PICTURE_CAP_PX,
     check_layout,
     check_numbers,
     check_text_size,
@@ -37,6 +40,10 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     check_narration(scene)  # said as a teacher says it
     said = [b["text"] for b in scene.beats]
     assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
+    if scene_cls is PredictSampleRepeat:  # a picture (issue 30): legible type, and no sentence said twice
+        check_text_size(scene, PICTURE_CAP_PX)
+        spoken = [s for b in scene.beats for s in sentences(b["say"])]
+        assert len(spoken) == len(set(spoken)), spoken
     if scene_cls is Title:  # the prompt's end is on screen, however long it is
         assert ("meta.settings.prompt", "ends64") in scene.prompt.gptanim_numbers  # read before it became tokens
         assert shown_text(scene.prompt).rstrip("”").endswith(tr.prompt[-20:])
@@ -77,9 +84,13 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
     for i in range(len(steps)):
         assert f"info.continuation.steps.{i}.chosen_display" in paths
     last = len(steps) - 1
+    drawn = SimpleNamespace(mobjects=[scene.bars_drawn])  # the last bars' words and numbers, gone at the end
+    shown = shown_paths(drawn)
     for j in range(min(8, len(steps[last]["top"]))):
-        assert f"info.continuation.steps.{last}.top.{j}.prob" in paths
-        assert f"info.continuation.steps.{last}.top.{j}.display" in paths
+        assert f"info.continuation.steps.{last}.top.{j}.prob" in shown
+        assert f"info.continuation.steps.{last}.top.{j}.display" in shown
+    assert [shown_text(w) for w in scene.loop_words] == ["predict", "sample", "append", "repeat"]
+    check_numbers(drawn, tr)  # they were the Trace's
     for i in range(len(tr.token_ids)):
         assert f"info.tokens.display.{i}" in paths
 
@@ -130,3 +141,20 @@ def test_same_prompt_and_seed_same_last_frame(scene_traces, tmp_path):
     b = render(PredictSampleRepeat, scene_traces["default"], tmp_path / "b").last_frame
     assert a.shape == b.shape and np.array_equal(a, b)
     assert a.std() > 0  # not a blank frame
+
+
+def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer():
+    from scenes import style
+    from scenes.components import SpinnerWheel
+
+    probs = [0.5, 0.25, 0.1]
+    wheel = SpinnerWheel(probs, [style.BAR] * 3, radius=1.0).shift([3, -1, 0])
+    widths = [abs(s.angle) for s in wheel.slices]
+    assert widths == pytest.approx([2 * np.pi * p for p in [*probs, 0.15]])  # the rest of 1: one grey slice
+    for k in (2, 0, 3, 1):  # each slice, from wherever the last spin left the wheel
+        angle = wheel.spin_to(k, turns=1)
+        assert angle < -2 * np.pi + 1e-9  # clockwise, a whole turn at least
+        wheel.disc.rotate(angle, about_point=wheel.centre)
+        middle = wheel.slices[k].get_center_of_mass() - wheel.centre  # on the slice's bisector
+        assert abs(middle[0]) < 1e-6 and middle[1] > 0  # straight up, under the pointer
+    assert wheel.pointer.get_y() > wheel.centre[1] + wheel.radius - 0.15

@@ -12,9 +12,9 @@ from model.claims import statements
 from model.sampling import next_token_distribution, sample, top_entries
 from model.settings import TraceSettings
 from scenes.story import Chat, TransformersEverywhere
+from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    MIN_CAP_PX,
     PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
@@ -48,9 +48,11 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     tr = loaded_trace(story_traces[case])
     check_numbers(scene, tr)
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls is Chat else MIN_CAP_PX)
+    check_text_size(scene, PICTURE_CAP_PX)
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
+    spoken = [s for b in scene.beats for s in sentences(b["say"])]
+    assert len(spoken) == len(set(spoken)), spoken  # no sentence said twice
     paths = shown_paths(scene)
     if scene_cls is TransformersEverywhere:  # the GPT's real distribution at T = 1, and the prompt's end
         k = tr.meta["temperatures"].index(1.0)
