@@ -228,8 +228,7 @@ def loaded_trace(path):
 
 
 CAP_HEIGHT = 0.73  # DejaVu's capital height, as a share of the invisible bar every struck text and number carries
-MIN_CAP_PX = 10  # at 854×480
-PICTURE_CAP_PX = 12  # issue 30's minimum, asked of the scenes redrawn as pictures so far (see their tests)
+MIN_CAP_PX = 12  # at 854×480: issue 30's minimum, asked of every scene in both themes (tests/test_theme.py)
 
 
 def check_text_size(scene, min_px: float = MIN_CAP_PX, height_px: int = 480) -> None:

@@ -17,7 +17,6 @@ from model.loading import EMBEDDED_PATH
 from scenes.learning import Learning
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -233,7 +232,7 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     counts = check_numbers(scene, tr)
     assert counts["numbers"] >= 5 and counts["claims"] >= 2
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)
+    check_text_size(scene)
     check_caption_clear(scene)
     check_narration(scene)
     paths = shown_paths(scene)
@@ -260,7 +259,7 @@ def test_a_model_without_snapshots_gets_the_fallback(scene_traces, local_gpt2, t
     scene = render(Learning, path, tmp_path / "media")
     check_numbers(scene, tr)
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)
+    check_text_size(scene)
     check_caption_clear(scene)
     shown = " ".join(shown_text(t) for t in texts(scene))
     assert "ships no training snapshots" in shown and "GPT-3" in shown

@@ -9,7 +9,6 @@ from model.trace_data import stored_value
 from scenes import style
 from scenes.attention import FLOW_TOKENS, AttentionFlow, AttentionPattern, MLPBlock, pattern_image, shown_positions
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -29,7 +28,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
     assert counts["numbers"] + counts["tokens"] > 0
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)
+    check_text_size(scene)
     check_caption_clear(scene)
     check_narration(scene)
     if scene_cls is AttentionFlow:  # every arc, the self-loop too, stands out from the background

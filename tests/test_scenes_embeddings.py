@@ -16,8 +16,6 @@ from scenes.embeddings import (
     segments_meet_boxes,
 )
 from tests.scenecheck import (
-    MIN_CAP_PX,
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_numbers,
@@ -40,8 +38,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     else:
         assert counts["numbers"] + counts["tokens"] > 3
     check_layout(scene)
-    picture = (Tokenization, ContextEmbedding, EmbeddingMatrix, EmbeddingSpace)  # redrawn as pictures: issue 30's type
-    check_text_size(scene, PICTURE_CAP_PX if scene_cls in picture else MIN_CAP_PX)  # legible
+    check_text_size(scene)  # legible from the back of a room
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
 

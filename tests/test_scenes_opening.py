@@ -14,7 +14,6 @@ from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
 from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_layout,
     check_numbers,
     check_text_size,
@@ -41,7 +40,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     said = [b["text"] for b in scene.beats]
     assert all(a != b for a, b in zip(said, said[1:])), said  # no caption repeated beat after beat
     if scene_cls is PredictSampleRepeat:  # a picture (issue 30): legible type, and no sentence said twice
-        check_text_size(scene, PICTURE_CAP_PX)
+        check_text_size(scene)
         spoken = [s for b in scene.beats for s in sentences(b["say"])]
         assert len(spoken) == len(set(spoken)), spoken
     if scene_cls is Title:  # the prompt's end is on screen, however long it is
@@ -51,7 +50,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         assert card_headings(scene) == [part for part, _ in road_map()]
         assert [len(card[1][1]) for card in scene.cards_shown] == [len(names) for _, names in road_map()]
         assert shown_text(scene.heading) == DEFAULT_TITLE
-        check_text_size(scene, min_px=12)
+        check_text_size(scene)
         shown = " ".join(shown_text(t) for t in texts(scene) if t is not scene.caption).split()
         assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 33  # words and numbers: a takeaway
 
@@ -73,7 +72,7 @@ def test_title_reads_its_lecture(scene_traces, tmp_path, monkeypatch):
     road = scene.beats[-1]["say"]
     assert road.startswith("This lecture has three parts after this one.") and "“The model's five guesses”" in road
     check_layout(scene)
-    check_text_size(scene, min_px=12)
+    check_text_size(scene)
 
 
 def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribution(scene_traces, tmp_path):

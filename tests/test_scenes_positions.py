@@ -9,7 +9,6 @@ from model.claims import statements
 from scenes.positions import LastPosition
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -29,7 +28,7 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     assert counts["numbers"] + counts["tokens"] > 5 and counts["claims"] >= 1
     check_numbers(scene, tr, ever=True)  # the guesses and the scores it showed and took away, too
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)  # a picture: issue 30's larger type
+    check_text_size(scene)
     check_caption_clear(scene)
     check_narration(scene)
     n = len(tr.token_ids)

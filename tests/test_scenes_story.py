@@ -15,7 +15,6 @@ from scenes.story import Chat, TransformersEverywhere
 from scenes.voice import sentences
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_numbers,
@@ -48,7 +47,7 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     tr = loaded_trace(story_traces[case])
     check_numbers(scene, tr)
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)
+    check_text_size(scene)
     check_caption_clear(scene)
     check_narration(scene)  # said as a teacher says it
     spoken = [s for b in scene.beats for s in sentences(b["say"])]

@@ -10,7 +10,7 @@ import pytest
 from scenes.components import FORMATTERS, number
 from scenes.unembedding import Recap, Softmax, Temperature, TopKTopP, Unembedding
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
+    MIN_CAP_PX,
     check_layout,
     check_narration,
     check_numbers,
@@ -22,7 +22,6 @@ from tests.scenecheck import (
 )
 from tests.scenecheck import check_text_size as check_cap_height
 
-MIN_CAP_PX = 10  # the smallest cap height a text may have at 854×480
 CAP = 0.6  # a capital's height in DejaVu Sans, measured in units of font size at 480 px (size 17 → 10.2 px)
 
 
@@ -56,8 +55,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     assert counts["numbers"] + counts["tokens"] > 5
     check_layout(scene)
     check_text_size(scene)
-    if scene_cls in (Recap, Temperature, Softmax, Unembedding, TopKTopP):  # redrawn as pictures: 12 px
-        check_cap_height(scene, PICTURE_CAP_PX)
+    check_cap_height(scene)
     check_captions_clear(scene)
     check_narration(scene)
 

@@ -7,7 +7,6 @@ import pytest
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData
 from tests.scenecheck import (
-    PICTURE_CAP_PX,
     check_caption_clear,
     check_layout,
     check_narration,
@@ -26,7 +25,7 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]), ever=True)  # the ones it showed and took away too
     assert counts["numbers"] > 10
     check_layout(scene)
-    check_text_size(scene, PICTURE_CAP_PX)
+    check_text_size(scene)
     check_caption_clear(scene)
     check_narration(scene)
 

@@ -12,7 +12,7 @@ from gptanim.cli import main
 from gptanim.handout import for_paper
 from gptanim.keys import scene_key, slug
 from scenes.catalog import BY_NAME, SCENES
-from tests.scenecheck import check_layout, check_numbers, loaded_trace, render
+from tests.scenecheck import check_layout, check_numbers, check_text_size, loaded_trace, render
 
 # The modules whose colours are read when they are imported, in the order they import each other (the scene
 # modules in the catalog's order: a later one may import an earlier one).
@@ -44,6 +44,7 @@ def test_every_scene_in_the_light_theme_shows_the_trace_and_fits(name, light, sc
     counts = check_numbers(scene, loaded_trace(scene_traces["default"]))
     assert counts["numbers"] + counts["tokens"] > 0 or name == "Title"
     check_layout(scene)  # in the frame, no overlaps, every text legible against white
+    check_text_size(scene)  # as large as in the dark theme (issue 30's minimum)
 
 
 def test_theme_names_its_own_folder_and_scene_videos(scene_traces):
