@@ -463,7 +463,8 @@ def position_count(tokens: list, positions: list) -> str:
 def one_hot_product(differences: list, d_model: int) -> str:
     worst, n = max(differences), len(differences)
     if worst == 0:
-        return f"the same {d_model} numbers, for all {n} tokens" if n > 1 else f"the same {d_model} numbers"
+        each = f", for each of the {n} tokens" if n > 1 else ""
+        return f"equal to the lookup in all {d_model} numbers{each}"
     return f"at most {worst:.1e} apart from the lookup"
 
 

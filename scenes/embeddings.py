@@ -455,7 +455,7 @@ class EmbeddingMatrix(TraceScene):
         lookup = self.vector(t.stored("hook_embed")[0])
         equals = label("=", size=HEADING)
         pair = VGroup(product, equals, lookup).arrange(RIGHT, buff=0.5)
-        names = VGroup(with_symbols("one-hot × $W_E$", size=LABEL).next_to(product, LEFT, buff=0.35),
+        names = VGroup(with_symbols("$W_E$ × one-hot", size=LABEL).next_to(product, LEFT, buff=0.35),
                        sentence("the lookup of “{tok}”", size=LABEL, tok=(t.fields.info.tokens.display[0],
                                 "text")).next_to(lookup, RIGHT, buff=0.35))  # fmt: skip
         same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)

@@ -27,10 +27,13 @@ def test_one_hot_times_the_embedding_matrix_is_the_lookup(embedded, one_torch_th
     np.testing.assert_array_equal(tr["one_hot.max_difference"], np.zeros(n))
     found = statements(tr)["one_hot.same"]
     verify(found, tr)
-    assert found.text == f"the same {tr.meta['d_model']} numbers, for all {n} tokens"
+    assert found.text == f"equal to the lookup in all {tr.meta['d_model']} numbers, for each of the {n} tokens"
 
 
 def test_the_statement_says_how_far_apart_they_are_when_they_differ():
-    assert RULES["one_hot_product"]([0.0], 64) == "the same 64 numbers"
-    assert RULES["one_hot_product"]([0.0, 0.0, 0.0], 64) == "the same 64 numbers, for all 3 tokens"
+    assert RULES["one_hot_product"]([0.0], 64) == "equal to the lookup in all 64 numbers"
+    assert (
+        RULES["one_hot_product"]([0.0, 0.0, 0.0], 64)
+        == "equal to the lookup in all 64 numbers, for each of the 3 tokens"
+    )
     assert RULES["one_hot_product"]([0.0, 2.5e-7], 64) == "at most 2.5e-07 apart from the lookup"
