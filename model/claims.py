@@ -200,7 +200,8 @@ def analogy_rank_with_inputs(rank_with_inputs: int, inputs: list) -> str:
 @rule(f"the analogy holds when its target is among the {ANALOGY_TOP} nearest tokens, input words left out")
 def analogy_verdict(target: str, rank: int, n_tokens: int) -> str:
     if rank <= ANALOGY_TOP:
-        return f"the analogy holds: “{target}” is among the {ANALOGY_TOP} nearest of {n_tokens:,}"
+        place = "the nearest" if rank == 1 else f"the {ordinal(rank)} nearest"  # (of the ANALOGY_TOP that count)
+        return f"the analogy holds: “{target}” is {place} of {n_tokens:,}"
     return f"the analogy does not hold in this model: “{target}” ranks {rank:,} of {n_tokens:,}"
 
 
