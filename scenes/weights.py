@@ -181,9 +181,9 @@ class WeightsAndData(TraceScene):
         cue(self, 1)
         row, scale = self.matrix.grid[0], float(abs(x.value).max()) or 1.0
         xs = [WORK_X + c * WORK_PITCH for c in range(self.COLS + 1)]
-        self.work_w = VGroup(*(number(self.W[c, 0], size=NUMBER, color=self.weight_color(0, c))
+        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value3", size=NUMBER, color=self.weight_color(0, c))
                                .move_to([xs[c], WORK_Y, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_x = VGroup(*(number(x[c], size=NUMBER, color=style.data_color(float(x[c].value), scale))
+        self.work_x = VGroup(*(number(x[c], fmt="value3", size=NUMBER, color=style.data_color(float(x[c].value), scale))
                                .move_to([xs[c], WORK_Y - WORK_STEP, 0]) for c in range(self.COLS)))  # fmt: skip
         self.work_p = VGroup(*(number(products[c], fmt="value3", size=NUMBER).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
                                for c in range(self.COLS)))  # fmt: skip
