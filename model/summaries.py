@@ -22,7 +22,7 @@ from model.tokens_text import byte_level_bytes, display_token
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
-EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
+EMBED_KEPT = 12  # the prompt's first distinct tokens whose W_E rows the Trace keeps (and as many spread ids)
 UNEMBED_TOP = 8  # the highest logits whose unembedding rows the Trace keeps (weights.W_U_rows, with the lowest 3)
 
 
@@ -49,9 +49,10 @@ def token_bytes(piece: str) -> bytes:
 
 
 def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
-    """W_E rows for the matrix picture: the prompt's tokens, then evenly spread ids for the rest."""
-    ids = list(dict.fromkeys(prompt_ids))[:EMBED_SLICE_TOKENS]
-    spread = np.linspace(0, vocab_size - 1, EMBED_SLICE_TOKENS + 2).astype(int)[1:-1]
+    """The W_E rows the Trace keeps (a scene draws those of the tokens it shows): the prompt's first EMBED_KEPT
+    distinct tokens, then evenly spread ids across the vocabulary."""
+    ids = list(dict.fromkeys(prompt_ids))[:EMBED_KEPT]
+    spread = np.linspace(0, vocab_size - 1, EMBED_KEPT + 2).astype(int)[1:-1]
     ids += [int(i) for i in spread if int(i) not in ids]
     return ids
 
