@@ -646,6 +646,11 @@ def lecture_bars(trace: Trace, bars: int) -> tuple[Statement, Statement]:
     return stated(trace, f"temperature.lecture.tail.top{bars}"), stated(trace, f"temperature.lecture.total.top{bars}")
 
 
+def softmax_total(trace: Trace, shown: int) -> Statement | None:
+    """The sum of the `shown` highest logits' probabilities and the rest's share, each as a scene shows it."""
+    return stated(trace, f"softmax.top{shown}.total")
+
+
 def truncation_share(trace: Trace, kind: str, bars: int) -> Statement | None:
     """What the first `bars` bars of a truncated distribution (kind: top_k or top_p) hold of it."""
     return stated(trace, f"truncation.{kind}.shown.top{bars}")
@@ -714,8 +719,19 @@ def share_view(trace: Trace, kind: str, bars: int) -> Statement | None:
                  "kept": f"info.truncation.{kind}.kept"})  # fmt: skip
 
 
+def softmax_view(trace: Trace, shown: int) -> Statement | None:
+    sm = trace.info["softmax"]
+    if not 1 <= shown <= len(sm["probs"]):
+        return None
+    rest = f"info.softmax.others_after.{shown - 1}"
+    return make(trace, f"softmax.top{shown}.total", "rounded_total",
+                {"probs": [f"info.softmax.probs.{r}" for r in range(shown)] + [rest]},
+                exact_total=float(sum(sm["probs"][:shown]) + sm["others_after"][shown - 1]))  # fmt: skip
+
+
 # Statements about a scene's view, by the form of their key: the view's numbers are in the key.
 VIEWS = [
+    (re.compile(r"softmax\.top(\d+)\.total"), softmax_view),
     (re.compile(r"truncation\.(top_k|top_p)\.shown\.top(\d+)"), share_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.top\.last(\d+)"), top_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
@@ -817,17 +833,13 @@ def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:
 
 
 def distribution_statements(trace: Trace) -> list[Statement]:
-    """The next-token distribution: how much it prefers any token; rounded shares and their sums."""
+    """The next-token distribution: how much it prefers any token (the sums of its rounded shares, as a scene
+    shows them, are views: softmax_view)."""
     out = []
     p = softmax(trace["logits"], 1.0)
     entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum())
     out.append(make(trace, "model.preference", "model_preference", entropy=entropy,
                     uniform_entropy=float(np.log(len(p)))))  # fmt: skip
-    sm = trace.info["softmax"]
-    n = len(sm["ids"])
-    out.append(make(trace, "softmax.total", "rounded_total",
-                    {"probs": [f"info.softmax.probs.{r}" for r in range(n)] + ["info.softmax.others"]},
-                    exact_total=float(sum(sm["probs"]) + sm["others"])))  # fmt: skip
     return out
 
 

@@ -22,8 +22,8 @@ from model.tokens_text import byte_level_bytes, display_token
 
 TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
-EMBED_SLICE_TOKENS = 12  # W_E rows kept for the embedding-matrix picture (besides the prompt's)
-SOFTMAX_TOP = 8  # tokens whose softmax is worked out step by step
+EMBED_KEPT = 12  # the prompt's first distinct tokens whose W_E rows the Trace keeps (and as many spread ids)
+UNEMBED_TOP = 8  # the highest logits whose unembedding rows the Trace keeps (weights.W_U_rows, with the lowest 3)
 
 
 _DISPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer → {token id: its display}
@@ -49,16 +49,18 @@ def token_bytes(piece: str) -> bytes:
 
 
 def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
-    """W_E rows for the matrix picture: the prompt's tokens, then evenly spread ids for the rest."""
-    ids = list(dict.fromkeys(prompt_ids))[:EMBED_SLICE_TOKENS]
-    spread = np.linspace(0, vocab_size - 1, EMBED_SLICE_TOKENS + 2).astype(int)[1:-1]
+    """The W_E rows the Trace keeps (a scene draws those of the tokens it shows): the prompt's first EMBED_KEPT
+    distinct tokens, then evenly spread ids across the vocabulary."""
+    ids = list(dict.fromkeys(prompt_ids))[:EMBED_KEPT]
+    spread = np.linspace(0, vocab_size - 1, EMBED_KEPT + 2).astype(int)[1:-1]
     ids += [int(i) for i in spread if int(i) not in ids]
     return ids
 
 
 def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
-    """Softmax worked out for a few tokens: each logit minus the largest, e to that, the sum over the whole
-    vocabulary, the quotient."""
+    """Softmax worked out for the highest logits (those whose text the Trace keeps, highest first): each logit
+    minus the largest, e to that, the sum over the whole vocabulary, the quotient; others_after.k is the share of
+    every token after the first k + 1 (1 − the sum of their probabilities), for a scene that shows k + 1."""
     z = logits.astype(np.float64)
     shift = float(z.max())  # e^(logit − max) avoids overflow; the quotients are the same
     exp_all = np.exp(z - shift)
@@ -72,7 +74,7 @@ def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
         "shift": shift,
         "sum_exp_shifted": total,
         "probs": probs,
-        "others": 1.0 - sum(probs),
+        "others_after": [1.0 - sum(probs[: k + 1]) for k in range(len(probs))],
     }
 
 
@@ -228,7 +230,7 @@ def lowest_logit_ids(logits: np.ndarray) -> list[int]:
 
 def unembed_ids(logits: np.ndarray) -> list[int]:
     """Unembedding rows the Trace keeps: the top logits' and the lowest ones'."""
-    return [i for i, _ in top_entries(logits, SOFTMAX_TOP)] + lowest_logit_ids(logits)[:3]
+    return [i for i, _ in top_entries(logits, UNEMBED_TOP)] + lowest_logit_ids(logits)[:3]
 
 
 def untruncated(logits: np.ndarray, temperature: float) -> dict:
@@ -264,7 +266,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
         "lowest_logit_ids": low_logit_ids,
         "embedding_slice_ids": runs["embedding_slice_ids"],
         "unembed_ids": runs["unembed_ids"],
-        "softmax": softmax_steps(logits, top_logit_ids[:SOFTMAX_TOP]),
+        "softmax": softmax_steps(logits, top_logit_ids),
         "truncation": truncation,
         "attention": attention_summary(arrays, n_layer),
         "split_words": split_words(tok, settings.prompt, ids, offsets),

@@ -294,9 +294,13 @@ class EmbeddingMatrix(TraceScene):
         self.learned()
 
     def lay_out(self):
-        """The first tokens that fit (their distinct ids in id order, ⋯ between ids far apart) and the matrix."""
+        """The first tokens that fit and whose rows the Trace keeps (their distinct ids in id order, ⋯ between ids
+        far apart) and the matrix."""
         t = self.trace
+        kept = set(t.info["embedding_slice_ids"])  # the tokens whose columns of W_E the Trace keeps
         for k in range(min(len(t.token_ids), self.MAX_TOKENS), 0, -1):
+            if not set(t.token_ids[:k]) <= kept:
+                continue
             self.drawn = list(range(k))
             self.ids = sorted(set(t.token_ids[:k]))
             self.build_matrix()

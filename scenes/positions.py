@@ -44,7 +44,7 @@ from scenes.components import (
 )
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, pct, spoken_token
-from scenes.unembedding import vocab_path
+from scenes.unembedding import softmax_shown, vocab_path
 
 
 class LastPosition(TraceScene):
@@ -223,7 +223,7 @@ class LastPosition(TraceScene):
     # The last position's vector goes through the unembedding: its distribution is the one drawn from.
     def to_the_distribution(self):
         t = self.trace
-        sm = t.info["softmax"]
+        sm = softmax_shown(t)  # the tokens Softmax showed, headed by the likeliest
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.softmax.probs.{r}"}
                    for r, (i, p) in enumerate(zip(sm["ids"][: self.BARS], sm["probs"]))]  # fmt: skip

@@ -38,7 +38,7 @@ from manim import (
     config,
 )
 
-from model.claims import RULES, Statement, lecture_bars, statements, temperature_bars, truncation_share
+from model.claims import RULES, Statement, lecture_bars, softmax_total, statements, temperature_bars, truncation_share
 from model.formats import fmt_percent
 from model.sampling import softmax, top_entries
 from scenes import style
@@ -68,6 +68,16 @@ from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, spoken_token
 
 BARS = 8
+SOFTMAX_TOP = 8  # tokens whose softmax the Softmax scene works out step by step (TopKTopP shows as many)
+STEP_LISTS = ("ids", "logits", "shifted", "exp_shifted", "probs")  # info.softmax's lists, one entry per token
+
+
+def softmax_shown(trace) -> dict:
+    """info.softmax for the SOFTMAX_TOP tokens the scenes show (all the Trace keeps, if fewer): the first entries
+    of its lists, and `rest`, the share of every other token, read with its path (others_after)."""
+    sm = trace.info["softmax"]
+    n = min(SOFTMAX_TOP, len(sm["ids"]))
+    return {**sm, **{k: sm[k][:n] for k in STEP_LISTS}, "rest": trace.fields.info.softmax.others_after[n - 1]}
 
 
 def said_pct(p: float) -> str:
@@ -364,6 +374,7 @@ class Softmax(TraceScene):
     X0, TOP, ROW = -3.2, 1.95, 0.48  # where the bars start, the first row's height, one row's height
 
     def construct(self):
+        self.sm = softmax_shown(self.trace)
         self.show_logits()
         self.subtract_max()
         self.exponentiate()
@@ -371,7 +382,7 @@ class Softmax(TraceScene):
         self.show_others()
 
     def show_logits(self):
-        t, sm = self.trace, self.trace.info["softmax"]
+        t, sm = self.trace, self.sm
         names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, limit=10) for i in sm["ids"]]
         names.append(label("all other tokens", size=LABEL, color=style.MUTED))
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
@@ -415,7 +426,7 @@ class Softmax(TraceScene):
 
     def subtract_max(self):
         """The largest logit is taken from every logit: the bars hang left from a zero line, the top one at 0."""
-        sm = self.trace.info["softmax"]
+        sm = self.sm
         shifted = sm["shifted"]
         zero_x = self.table.x0 + self.WIDTH
         scale = self.WIDTH / (max(-x for x in shifted) or 1.0)
@@ -475,7 +486,7 @@ class Softmax(TraceScene):
 
     def exponentiate(self):
         """e to each: the hanging bars turn into positive ones, 0 into the longest (1), the grey bar for the rest."""
-        sm = self.trace.info["softmax"]
+        sm = self.sm
         exps = sm["exp_shifted"]
         self.others_exp = sm["sum_exp_shifted"] - sum(exps)  # e^(x − max) of every token not shown, added up
         scale = self.WIDTH / max(max(exps), self.others_exp)
@@ -515,10 +526,10 @@ class Softmax(TraceScene):
         self.head, self.others_bar = head, others_bar
 
     def normalise(self):
-        t, sm = self.trace, self.trace.info["softmax"]
+        t, sm = self.trace, self.sm
         n = len(sm["ids"])
         # The sum, laid end to end on one bar of length WIDTH: each piece is its token's share.
-        pieces = [self.WIDTH * p for p in sm["probs"]] + [self.WIDTH * sm["others"]]
+        pieces = [self.WIDTH * p for p in sm["probs"]] + [self.WIDTH * sm["rest"].value]
         x, segments = self.table.x0, VGroup()
         y = self.table.y(n + 1) - 0.15
         for k, w in enumerate(pieces):
@@ -551,10 +562,10 @@ class Softmax(TraceScene):
         cue(self, 2)
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
-        others_bar = self.table.bars([self.WIDTH * sm["others"]], [style.MUTED], first=n)[0]
+        others_bar = self.table.bars([self.WIDTH * sm["rest"].value], [style.MUTED], first=n)[0]
         values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=NUMBER)
                                     for r, p in enumerate(probs)])  # fmt: skip
-        self.others_value = self.table.values([number(sm["others"], "info.softmax.others", "percent", size=NUMBER,
+        self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
         self.play(self.show_step(line3), ReplacementTransform(self.head, head))
@@ -573,9 +584,9 @@ class Softmax(TraceScene):
         self.stages.append(values)
 
     def show_others(self):
-        sm = self.trace.info["softmax"]
+        sm = self.sm
         n = len(sm["ids"])
-        found = statements(self.trace)["softmax.total"]
+        found = softmax_total(self.trace, n)
         total = sentence("shown + all others: {t}", size=LABEL, color=style.TEXT, t=claim(found))
         total.to_corner(UP + LEFT, buff=0.35)  # in the worked step's place: the steps are done
         mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
@@ -583,7 +594,7 @@ class Softmax(TraceScene):
         self.beat(
             "The rest",
             "The shown tokens and all the others together: the whole distribution.",
-            say=f"All the other tokens together take {said_pct(sm['others'])}, the grey piece of the bar. With the {n} "
+            say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey piece of the bar. With the {n} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
         self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
@@ -893,19 +904,20 @@ class TopKTopP(TraceScene):
     def heading(self):
         """The untruncated distribution first: what the two cuts start from."""
         t = self.trace
-        top = t.info["truncation"]["base_top"][: len(t.info["softmax"]["ids"])]  # the tokens Softmax showed
+        shown = softmax_shown(t)
+        top = t.info["truncation"]["base_top"][: len(shown["ids"])]  # the tokens Softmax showed
         entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
                     "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
         self.base = ProbabilityBars(entries, bar_width=6.5, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
         others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
-                          p=(t.info["softmax"]["others"], "info.softmax.others", "percent"))  # fmt: skip
+                          p=(shown["rest"], "percent"))  # fmt: skip
         others.next_to(self.base.dots, RIGHT, buff=0.3)
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
             say=f"Here again are the likeliest next tokens. All the others below them share "
-            f"{said_pct(t.info['softmax']['others'])}. Many systems cut off that long tail before drawing.",
+            f"{said_pct(shown['rest'].value)}. Many systems cut off that long tail before drawing.",
         )
         self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
@@ -1095,7 +1107,7 @@ class Recap(TraceScene):
         """The prompt, its chips (all of a short prompt), each chip's vector, the blocks, and the bars."""
         t = self.trace
         n = len(t.token_ids)
-        sm, step = t.info["softmax"], t.info["continuation"]["steps"][0]
+        sm, step = softmax_shown(t), t.info["continuation"]["steps"][0]
         self.first = max(0, n - RECAP_TOKENS)
         drawn = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT, size=TOKEN,
                          limit=10)  # fmt: skip

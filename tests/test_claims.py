@@ -15,6 +15,7 @@ from model.claims import (
     TOP_RANKS,
     ClaimError,
     hidden_read,
+    softmax_total,
     stated,
     statements,
     strongest_read,
@@ -117,11 +118,14 @@ def test_hidden_attention_is_the_weight_of_the_tokens_not_drawn(traces):
 def test_rounded_shares_show_their_sum(traces):
     """Findings 6 and 11: shown shares add up to what the total says; the tail holds the rest."""
     for tr in traces:
-        found = statements(tr)
         sm = tr.info["softmax"]
-        as_shown = sum(shown_percent(p) for p in [*sm["probs"], sm["others"]])
-        assert found["softmax.total"].text.startswith(f"{as_shown:.1f}%")
-        assert ("rounding" in found["softmax.total"].text) == (abs(as_shown - 100) >= 0.05)
+        for shown in (1, 8, len(sm["ids"])):  # the total of as many tokens as a scene shows, made from its key
+            as_shown = sum(shown_percent(p) for p in [*sm["probs"][:shown], sm["others_after"][shown - 1]])
+            total = softmax_total(tr, shown)
+            assert total.key == f"softmax.top{shown}.total" and total.text.startswith(f"{as_shown:.1f}%")
+            assert ("rounding" in total.text) == (abs(as_shown - 100) >= 0.05)
+            verify(total, tr)  # made again from its key by the checks
+        assert softmax_total(tr, len(sm["ids"]) + 1) is None  # the Trace keeps no more steps than these
         top = np.argsort(-tr["logits"], kind="stable")[:8]
         for k, _t in enumerate(tr.meta["temperatures"]):
             tail = 1.0 - tr["probs"][k, top].astype(np.float64).sum()
@@ -239,8 +243,8 @@ def test_tampered_evidence_is_caught(traces):
         verify(dataclasses.replace(dot, evidence={"cosine": -0.9}), tr)
     with pytest.raises(ClaimError, match="the evidence gives"):
         verify(dataclasses.replace(dot, text="cos +0.90: unrelated"), tr)
-    other = statements(traces[3])["softmax.total"]
-    if other.text != statements(tr)["softmax.total"].text:
+    other = softmax_total(traces[3], 8)
+    if other.text != softmax_total(tr, 8).text:
         with pytest.raises(ClaimError):
             verify(other, tr)  # another prompt's statement is not this Trace's
 

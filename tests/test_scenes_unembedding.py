@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenes.components import FORMATTERS, number
-from scenes.unembedding import Recap, Softmax, Temperature, TopKTopP, Unembedding
+from scenes.unembedding import SOFTMAX_TOP, Recap, Softmax, Temperature, TopKTopP, Unembedding, softmax_shown
 from tests.scenecheck import (
     MIN_CAP_PX,
     check_layout,
@@ -64,20 +64,23 @@ def test_softmax_shows_top_probabilities_and_the_rest_adding_to_one(scene_traces
     scene = render(Softmax, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
     paths = shown_paths(scene)
-    sm = tr.info["softmax"]
+    sm = softmax_shown(tr)  # the SOFTMAX_TOP steps it works out, of the ones the Trace keeps
+    n = len(sm["ids"])
+    assert n == min(SOFTMAX_TOP, len(tr.info["softmax"]["ids"])) == len(scene.table.rows)
     assert len(scene.stages) == 4
     for stage, field in zip(scene.stages, ["logits", "shifted", "exp_shifted", "probs"]):  # the values the bars took
         for r, text in enumerate(stage):
             ((path, fmt),) = text.gptanim_numbers
             assert path == f"info.softmax.{field}.{r}"
             assert shown_text(text) == FORMATTERS[fmt](sm[field][r])
-    assert {f"info.softmax.probs.{r}" for r in range(len(sm["ids"]))} <= paths
-    assert {"info.softmax.others", "info.softmax.sum_exp_shifted", "claims.softmax.total"} <= paths
+    assert {f"info.softmax.probs.{r}" for r in range(n)} <= paths
+    assert {sm["rest"].path, "info.softmax.sum_exp_shifted", f"claims.softmax.top{n}.total"} <= paths
+    assert sm["rest"].path == f"info.softmax.others_after.{n - 1}"
     # Step one is x − max: the top token lands on 0, every other one below it, by the logits' own differences.
     np.testing.assert_allclose(sm["shifted"], np.array(sm["logits"]) - sm["shift"], atol=1e-12)
     assert sm["shifted"][0] == 0.0 and max(sm["shifted"]) == 0.0
     np.testing.assert_allclose(sm["exp_shifted"], np.exp(sm["shifted"]), rtol=1e-12)
-    assert sum(sm["probs"]) + sm["others"] == pytest.approx(1.0)
+    assert sum(sm["probs"]) + sm["rest"].value == pytest.approx(1.0)
     by_hand = np.exp(tr["logits"].astype(np.float64))
     np.testing.assert_allclose(sm["probs"], (by_hand / by_hand.sum())[sm["ids"]], rtol=1e-9)
     # The bars are the probabilities: the shown ones and the others bar fill exactly one bar's length (100%).

@@ -14,7 +14,8 @@ from model.cache import cached_trace
 from model.errors import GptanimError
 from model.loading import load
 from model.run import TraceSettings, trace
-from model.sampling import softmax
+from model.sampling import softmax, top_entries
+from model.summaries import VOCAB_DISPLAY_TOP
 from model.trace_data import Trace, stored_value
 
 PROMPT = "Once upon a time, the king and the queen"
@@ -103,7 +104,11 @@ def test_softmax_steps_add_up(case):
     probs = softmax(tr["logits"])
     np.testing.assert_allclose(sm["probs"], probs[sm["ids"]], atol=1e-9)
     np.testing.assert_allclose(np.array(sm["exp_shifted"]) / sm["sum_exp_shifted"], sm["probs"], rtol=1e-12)
-    assert sum(sm["probs"]) + sm["others"] == pytest.approx(1.0, abs=1e-12)
+    # The steps of the highest logits whose text the Trace keeps, highest first; others_after.k: all after k + 1.
+    assert sm["ids"] == [i for i, _ in top_entries(tr["logits"], VOCAB_DISPLAY_TOP)]
+    assert len(sm["others_after"]) == len(sm["ids"])
+    for k, rest in enumerate(sm["others_after"]):
+        assert sum(sm["probs"][: k + 1]) + rest == pytest.approx(1.0, abs=1e-12)
 
 
 def test_truncation_renormalises(case):
