@@ -25,7 +25,7 @@ from model.loading import LoadedModel, load
 from model.one_hot import one_hot_lookup
 from model.sampling import next_token_distribution, rank_of, sample, softmax, top_entries, top_ids
 from model.settings import TraceSettings, cache_root, code_hash
-from model.summaries import TOP_K_SHOWN, token_display
+from model.summaries import TOP_KEPT, token_display
 from model.trace_data import SECTIONS, Trace, write_atomically
 
 # A model this small runs faster on one thread: its matrices are too small to share out, and waking the other
@@ -369,7 +369,7 @@ def hooked_forward(model, fam, input_ids: torch.Tensor) -> tuple[dict[str, torch
 def lens_top(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The logit lens's rows (n_layer + 1, vocab): each row's most likely tokens and their probabilities."""
     probs = softmax(logits, 1.0)
-    top = np.stack([top_ids(row, TOP_K_SHOWN) for row in probs])
+    top = np.stack([top_ids(row, TOP_KEPT) for row in probs])
     return top.astype(np.int64), np.take_along_axis(probs, top, axis=-1).astype(np.float32)
 
 
@@ -494,7 +494,7 @@ def generate(
             {
                 "context_len": len(context),
                 "top": [
-                    {"id": i, "prob": p, "display": token_display(tok, i)} for i, p in top_entries(probs, TOP_K_SHOWN)
+                    {"id": i, "prob": p, "display": token_display(tok, i)} for i, p in top_entries(probs, TOP_KEPT)
                 ],
                 "chosen_id": chosen,
                 "chosen_prob": float(probs[chosen]),

@@ -20,7 +20,7 @@ from model.sampling import (
 )
 from model.tokens_text import byte_level_bytes, display_token
 
-TOP_K_SHOWN = 10  # entries kept per generation step and per logit-lens layer
+TOP_KEPT = 10  # entries kept per generation step and per logit-lens layer
 VOCAB_DISPLAY_TOP = 64  # the highest logits whose text the Trace keeps
 EMBED_KEPT = 12  # the prompt's first distinct tokens whose W_E rows the Trace keeps (and as many spread ids)
 UNEMBED_TOP = 8  # the highest logits whose unembedding rows the Trace keeps (weights.W_U_rows, with the lowest 3)
@@ -235,8 +235,8 @@ def unembed_ids(logits: np.ndarray) -> list[int]:
 
 def untruncated(logits: np.ndarray, temperature: float) -> dict:
     """softmax(logits / T) at the continuation's temperature, before any top-k or top-p: the probabilities of
-    the TOP_K_SHOWN highest logits (the likeliest tokens at any T), highest logit first."""
-    ids = [i for i, _ in top_entries(logits, TOP_K_SHOWN)]
+    the TOP_KEPT highest logits (the likeliest tokens at any T), highest logit first."""
+    ids = [i for i, _ in top_entries(logits, TOP_KEPT)]
     probs = softmax(logits, temperature)
     return {"ids": ids, "probs": [float(probs[i]) for i in ids]}
 
