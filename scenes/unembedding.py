@@ -575,12 +575,13 @@ class Softmax(TraceScene):
             Transform(self.others_bar, others_bar),
             *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeIn(self.others_value),
+            FadeOut(total),  # divided by itself, the long bar is no longer that sum: it is the whole, 1
             run_time=said_by(self, 3, 1.5),
         )
         cue(self, 4)
         self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(self.top_mark), run_time=0.8)
-        self.segments, self.sum_label = segments, VGroup(total_name, total)
+        self.segments, self.sum_label = segments, VGroup(total_name)
         self.stages.append(values)
 
     def show_others(self):
