@@ -678,6 +678,12 @@ def gelu(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
 
 
+def about(x: float, digits: int) -> str:
+    """A value said as the screen rounds it; one that rounds to zero (shown "−0.00") is said "about zero"."""
+    said = dec(x, digits)
+    return "about zero" if said == "0" else said
+
+
 CURVES = {"GELU": gelu}  # activations drawn as a curve, by the Trace's word for them
 
 
@@ -719,6 +725,10 @@ class MLPBlock(TraceScene):
                           for q, b in zip(positions, chips)))  # fmt: skip
         self.x = VectorColumn(normalized[p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]", shown=self.SHOWN,
                               size=NUMBER, dim_path=None).move_to([self.X_IN, self.Y, 0])  # fmt: skip
+        # the MLP reads the residual after its norm (ln2), not the residual itself: said under the column
+        self.x_name = VGroup(*(label(w, size=LABEL, color=style.MUTED) for w in ("after", t.words["norm"])))
+        self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
+        self.x_name.shift(max(0.0, -config.frame_width / 2 + style.FRAME_MARGIN - self.x_name.get_left()[0]) * RIGHT)
         self.play(FadeIn(self.heading), FadeIn(chips))
         self.beat(
             "One token at a time",
@@ -735,7 +745,7 @@ class MLPBlock(TraceScene):
         self.chip.add(mark)
         place = self.x.get_top() + (0.3 + self.chip.height / 2) * UP
         self.play(*(dim(m) for m in others), self.chip.animate.move_to(place), TransformFromCopy(strips[-1], self.x),
-                  strips[-1].animate.set_opacity(0), run_time=said_by(self, 3, 1.2))  # fmt: skip
+                  strips[-1].animate.set_opacity(0), FadeIn(self.x_name), run_time=said_by(self, 3, 1.2))  # fmt: skip
         self.remove(*others, strips[-1])
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
@@ -837,7 +847,7 @@ class MLPBlock(TraceScene):
             f"Then {act}: each neuron's value goes through this bend; negatives end near 0.",
             say=f"Then each neuron goes through {act}, this bend. Positive values pass almost unchanged: the most "
             f"active ends at {dec(post.value[top], 2)}. Negative values are squashed towards zero: the most "
-            f"negative ends at {dec(post.value[low], 2)}.",
+            f"negative ends at {about(post.value[low], 2)}.",
         )
         self.play(Create(axes), Create(line), FadeIn(name), run_time=said_by(self, 0, 1.2))
         self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
@@ -891,19 +901,22 @@ class MLPBlock(TraceScene):
         down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
         down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
         self.fit_width(down_label, down.width - 0.2)
+        # a last sentence, said over the finished sum: where the new residual goes
+        onward = (f"The new residual goes on to layer {L + 2}." if L + 1 < t.n_layer
+                  else f"The new residual goes on to the final {t.words['norm']}.")  # fmt: skip
         if parallel:
             self.beat(
                 "Down and add",
                 "Back down, then added: here MLP and attention run side by side (parallel residual).",
                 say=f"A second matrix brings them back to {t.meta['d_model']} numbers. In this model the MLP read the "
-                "same vector as attention, side by side. Both outputs are added to the residual stream.",
+                "same vector as attention, side by side. Both outputs are added to the residual stream. " + onward,
             )
         else:
             self.beat(
                 "Down and add",
                 "Back down, then added to the residual stream.",
                 say=f"A second matrix brings them back down to {t.meta['d_model']} numbers. They are added to the "
-                "token's vector. This running sum is the residual stream.",
+                "token's vector. This running sum is the residual stream. " + onward,
             )
         shrink = [FadeOut(self.values)]  # the working leaves; the bend shrinks over the neurons it lit
         if len(self.curve):
@@ -918,7 +931,7 @@ class MLPBlock(TraceScene):
                   run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
-        cue(self, 2)  # the sum, as the residual stream is named
+        cue(self, 2)  # the sum, as the residual stream is named: finished early, then held through the last sentence
         self.play(FadeIn(equals), FadeIn(new.decor), FadeIn(names[2]),
-                  *(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(out.entries, mid.entries, new.entries)),
-                  run_time=said_by(self, 2, 1.5))  # fmt: skip
+                  LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
+                  run_time=1.2)  # fmt: skip
