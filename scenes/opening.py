@@ -758,7 +758,7 @@ class InsideTransformer(TraceScene):
             w = float(pattern[last, pos])
             if pos == last:  # what it reads from itself: a small loop above it
                 top = self.tokens[-1].get_top()
-                arrow = fan_arrow(top + 0.12 * LEFT, top + 0.12 * RIGHT, w, -0.2)
+                arrow = fan_arrow(top + 0.16 * LEFT, top + 0.16 * RIGHT, w, -0.26)
             else:
                 start = self.tokens[self.positions.index(pos)].get_bottom()
                 depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
