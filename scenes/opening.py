@@ -56,7 +56,7 @@ from scenes.components import (
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
-from scenes.speech import big, lower_first, pct, plain_quote, spoken_token, words
+from scenes.speech import big, lower_first, pct, plain_quote, said_pct, spoken_token, words
 
 
 def step_entries(trace, i: int, n: int) -> list[dict]:
@@ -756,11 +756,13 @@ class InsideTransformer(TraceScene):
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
         for pos in self.positions:
             w = float(pattern[last, pos])
-            if pos == last:
-                continue
-            start = self.tokens[self.positions.index(pos)].get_bottom()
-            depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
-            arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
+            if pos == last:  # what it reads from itself: a small loop above it
+                top = self.tokens[-1].get_top()
+                arrow = fan_arrow(top + 0.16 * LEFT, top + 0.16 * RIGHT, w, -0.26)
+            else:
+                start = self.tokens[self.positions.index(pos)].get_bottom()
+                depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
+                arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
             arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
             arrows.add(arrow)
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
@@ -773,21 +775,24 @@ class InsideTransformer(TraceScene):
         self.arrows, self.run = arrows, run  # (the arrows stay through the MLP; the next layer's beat clears them)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
-        """A later layer's own caption: where the last token reads most, in the head the arrows draw."""
+        """A later layer's own caption: where the last token reads most, in the head the arrows draw, and how far
+        that lead is (both percentages on screen, said as shown)."""
         t, last = self.trace, self.positions[-1]
         src = int(np.argmax(pattern[last, : last + 1]))
         w = float(pattern[last, src])
+        lead = strongest_read(t, layer, self.HEAD, len(t.token_ids))
+        source = "itself" if src == last else spoken_token(t.token_display[src]) if src in self.positions else (
+            "an earlier token, not drawn")  # fmt: skip
         self.beat(
             "Layer",
-            f"Layer {layer + 1}, head {self.HEAD + 1}: “{{a}}” reads most from “{{b}}” ({{w}}), then its MLP.",
+            f"Layer {layer + 1}, head {self.HEAD + 1}: “{{a}}” reads most from “{{b}}” ({{w}}), {{s}}. Then its MLP.",
             static=True,
             a=(t.token_display[last], f"info.tokens.display.{last}", "text"),
             b=(t.token_display[src], f"info.tokens.display.{src}", "text"),
             w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
-            say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from "
-            + (spoken_token(t.token_display[src]) if src in self.positions else "an earlier token, not drawn")
-            + f", at {pct(w)}. That is {strongest_read(t, layer, self.HEAD, len(t.token_ids)).text}. Then the MLP changes each "
-            "vector again.",
+            s=claim(lead),
+            say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from {source}, at "
+            f"{said_pct(w)}. That is {lead.text}. Then the MLP changes each vector again.",
         )
 
     def mlp(self, layer: int, full: bool):
@@ -853,7 +858,7 @@ class InsideTransformer(TraceScene):
             "Same numbers",
             "These are the same probabilities the model used to write its next token.",
             say=f"A softmax turns the scores into probabilities. {spoken_token(top['display'], start=True)} gets "
-            f"{pct(top['prob'])}. These are the very numbers the model drew from.",
+            f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )
         self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
                   run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from model.formats import fmt_percent
 from model.tokens_text import NEWLINE, SPACE, TAB
 
 ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen " \
@@ -48,6 +49,12 @@ def pct(p: float) -> str:
     if v >= 1:
         return f"{v:.1f}%".replace(".0%", "%")
     return "under 1%"
+
+
+def said_pct(p: float) -> str:
+    """A probability said as the screen writes it ('12.3%', 'under 0.1%' for '<0.1%'): voice and picture agree."""
+    shown = fmt_percent(p)
+    return "under 0.1%" if shown.startswith("<") else shown
 
 
 def big(n: int) -> str:

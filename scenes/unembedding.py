@@ -65,7 +65,7 @@ from scenes.components import (
     with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
-from scenes.speech import big, dec, spoken_token
+from scenes.speech import big, dec, said_pct, spoken_token
 
 BARS = 8
 SOFTMAX_TOP = 8  # tokens whose softmax the Softmax scene works out step by step (TopKTopP shows as many)
@@ -78,12 +78,6 @@ def softmax_shown(trace) -> dict:
     sm = trace.info["softmax"]
     n = min(SOFTMAX_TOP, len(sm["ids"]))
     return {**sm, **{k: sm[k][:n] for k in STEP_LISTS}, "rest": trace.fields.info.softmax.others_after[n - 1]}
-
-
-def said_pct(p: float) -> str:
-    """A probability said as the screen writes it ('12.3%', 'under 0.1%' for '<0.1%'): voice and picture agree."""
-    shown = fmt_percent(p)
-    return "under 0.1%" if shown.startswith("<") else shown
 
 
 def named(display: str, start: bool = False) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -114,6 +115,17 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
         assert f"blocks.{layer}.attn.hook_pattern[{head},{last},{src}]" in {
             p for c in scene.captions for p, _ in c.gptanim_numbers
         }
+
+
+@pytest.mark.parametrize("case", ["default", "long"])
+def test_inside_transformer_says_only_percentages_it_shows(case, scene_traces, tmp_path):
+    """Every percentage the narration says is written on screen at some point of the scene, the same way."""
+    scene = render(InsideTransformer, scene_traces[case], tmp_path)
+    on_screen = " ".join(shown_text(t) for t in [*scene.ever_shown.values(), *scene.captions]).replace("<", "under ")
+    said = [p for b in scene.beats for p in re.findall(r"(?:under )?\d+(?:\.\d+)?%", b["say"])]
+    assert said  # the layers' reads and the final probability are said
+    for p in said:
+        assert p in on_screen, f"{p} is said but never shown"
 
 
 def test_attention_arrows_fan_and_block_labels_stand_upright():
