@@ -69,7 +69,7 @@ TOKEN_SIZES = ((26, 8), (24, 8), (22, 7), (20, 6))  # (type size, letters) of to
 def token_chips(trace, positions: list[int], width: float) -> VGroup:
     """The tokens at `positions` as chips in one row, as large as fits `width`, a short prompt spread over it."""
     for size, limit in TOKEN_SIZES:
-        boxes = VGroup(*(TokenBox(trace.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=size,
+        boxes = VGroup(*(TokenBox(trace.fields.info.tokens.display[p], hue=style.token_hue(p), size=size,
                                   limit=limit) for p in positions))  # fmt: skip
         if sum(b.width for b in boxes) + 0.18 * (len(boxes) - 1) <= width:
             break
@@ -81,12 +81,12 @@ def token_chips(trace, positions: list[int], width: float) -> VGroup:
 
 
 def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
-    att = trace.info["attention"]
+    att = trace.fields.info.attention
     return sentence(
         prefix + ": {why}",
         size=size,
-        L=(att["layer"], "info.attention.layer", "plus1"),
-        H=(att["head"], "info.attention.head", "plus1"),
+        L=(att.layer, "plus1"),
+        H=(att.head, "plus1"),
         why=claim(statements(trace)["attention.choice"]),
     )
 
@@ -106,7 +106,7 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     yellow = np.array(style.QUERY.to_int_rgb(), dtype=np.float64)
     idx = np.ix_(positions, positions)
     for layer in range(L):
-        P = trace[f"blocks.{layer}.attn.hook_pattern"]
+        P = trace.attn.pattern[layer].value
         for head in range(H):
             block = P[head][idx]
             y, x = layer * (n + gap), head * (n + gap)
@@ -148,20 +148,20 @@ class AttentionPattern(TraceScene):
         pattern = t.pattern(L, H)[idx]
         cell = min(0.6, 4.6 / n)
         displays = [t.token_display[p] for p in self.positions]
-        paths = [f"info.tokens.display.{p}" for p in self.positions]
-        self.grid = AttentionGrid(pattern, displays, f"blocks.{L}.attn.hook_pattern[{H}]", cell=cell,
+        paths = [t.fields.info.tokens.display[p].path for p in self.positions]
+        self.grid = AttentionGrid(pattern, displays, t.attn.pattern[L, H].path, cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
         for labels, side in ((self.grid.row_labels, LEFT), (self.grid.col_labels, UP)):  # legible at any length
             for j, text in enumerate(labels):
                 text.scale(self.label_size(cell) / max(SMALLEST, min(NUMBER, cell * 40)))
                 text.next_to(self.grid.cells[j * n if side is LEFT else j], side, buff=0.1)
         for sq, (q, k) in zip(self.grid.cells, ((q, k) for q in self.positions for k in self.positions)):
-            sq.weight_path = f"blocks.{L}.attn.hook_pattern[{H},{q},{k}]"
+            sq.weight_path = t.attn.pattern[L, H, q, k].path
         self.grid.move_to([-3.2, 0, 0]).align_to([0, 3.0, 0], UP)
         self.heading = head_heading(t, size=LABEL).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
         # Before softmax: each cell coloured by its raw score q·k/√d (blue +, red −), masked cells empty.
-        scores = t[f"blocks.{L}.attn.hook_attn_scores"][H][idx]
+        scores = t.attn.scores[L, H].value[idx]
         seen = scores[np.isfinite(scores)]
         scale = float(np.max(np.abs(seen))) if seen.size else 1.0
         self.weights_fill = [(sq.get_fill_color(), sq.get_fill_opacity()) for sq in self.grid.cells]
@@ -189,7 +189,7 @@ class AttentionPattern(TraceScene):
                 "Last part",
                 f"The prompt has {{n}} tokens; the grid shows the last {n}.",
                 static=True,  # the grid's size is the scene's choice, not a model number
-                n=(t.token_ids, "info.tokens.ids", "len"),
+                n=(t.fields.info.tokens.ids, "len"),
                 say=f"This prompt has {len(t.token_ids)} tokens, so the grid shows only the last {n}. In its last "
                 f"row, {hidden_read(t, L, H, MAX_GRID).text}.",
             )
@@ -243,25 +243,25 @@ class AttentionPattern(TraceScene):
         if q in self.positions and k in self.positions:
             cell = self.grid.cells[self.positions.index(q) * n + self.positions.index(k)]
             self.cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.TEXT, stroke_width=3)
-        self.score_path = f"blocks.{L}.attn.hook_attn_scores[{H},{q},{k}]"
+        score_read = t.attn.scores[L, H, q, k]
         lines = VGroup(
             sentence(
                 "query “{a}” · key “{b}”",
                 size=20,
-                a=(t.token_display[q], f"info.tokens.display.{q}", "text"),
-                b=(t.token_display[k], f"info.tokens.display.{k}", "text"),
+                a=(t.fields.info.tokens.display[q], "text"),
+                b=(t.fields.info.tokens.display[k], "text"),
             ),  # fmt: skip
-            sentence("q · k = {d}", size=20, color=style.QUERY, d=(ex["dot"], "info.attention.example.dot", "value")),
+            sentence("q · k = {d}", size=20, color=style.QUERY, d=(t.fields.info.attention.example.dot, "value")),
             sentence(
                 "÷ √{dh} = {s}",
                 size=20,
-                dh=(t.meta["d_head"], "meta.d_head", "int"),
-                s=(float(t[f"blocks.{L}.attn.hook_attn_scores"][H, q, k]), self.score_path, "value"),
+                dh=(t.fields.meta.d_head, "int"),
+                s=(score_read, "value"),
             ),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         self.fit_width(lines, 6.4 - self.grid.get_right()[0])
         lines.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
-        score = float(t[f"blocks.{L}.attn.hook_attn_scores"][H, q, k])
+        score = float(score_read.value)
         self.beat(
             "One score",
             "A score is a query times a key, divided by the square root of the head size.",
@@ -286,8 +286,8 @@ class AttentionPattern(TraceScene):
         t = self.trace
         L, H = self.layer, self.head
         n, last = len(self.positions), self.positions[-1]
-        scores = t[f"blocks.{L}.attn.hook_attn_scores"][H, last]
-        weights = t.pattern(L, H)[last]
+        score_row, weight_row = t.attn.scores[L, H, last], t.attn.pattern[L, H, last]
+        weights = weight_row.value
         top = 2.85
         step = min(0.34, (top + 3.15) / (n + 1))
         x0 = self.grid.get_right()[0] + 0.5
@@ -300,11 +300,9 @@ class AttentionPattern(TraceScene):
         rows, score_cells, weight_cells = VGroup(), VGroup(), VGroup()
         for j, p in enumerate(self.positions):
             y = top - step * (j + 1)
-            key = token_text(t.token_display[p], f"info.tokens.display.{p}", size=SMALLEST, color=style.token_hue(j),
-                             limit=8)  # fmt: skip
-            s = number(float(scores[p]), f"blocks.{L}.attn.hook_attn_scores[{H},{last},{p}]", size=SMALLEST)
-            w = number(float(weights[p]), f"blocks.{L}.attn.hook_pattern[{H},{last},{p}]", "percent", size=SMALLEST,
-                       color=style.QUERY)  # fmt: skip
+            key = token_text(t.fields.info.tokens.display[p], size=SMALLEST, color=style.token_hue(j), limit=8)
+            s = number(score_row[p], size=SMALLEST)
+            w = number(weight_row[p], fmt="percent", size=SMALLEST, color=style.QUERY)
             key.move_to([xs[0], y, 0], aligned_edge=LEFT)
             s.move_to([xs[1] + 0.6, y, 0], aligned_edge=RIGHT)
             w.move_to([xs[2] + 0.7, y, 0], aligned_edge=RIGHT)
@@ -369,8 +367,9 @@ class AttentionPattern(TraceScene):
         left = self.grid.get_right()[0] + 0.5
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
-        rows_heading = sentence("Layer {L}, head {H}: {rows}", size=LABEL, L=(L, "info.attention.layer", "plus1"),
-                                H=(H, "info.attention.head", "plus1"), rows=claim(found))  # fmt: skip
+        att = t.fields.info.attention
+        rows_heading = sentence("Layer {L}, head {H}: {rows}", size=LABEL, L=(att.layer, "plus1"),
+                                H=(att.head, "plus1"), rows=claim(found))  # fmt: skip
         self.fit_width(rows_heading).move_to(self.heading)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
@@ -402,8 +401,8 @@ class AttentionPattern(TraceScene):
         for layer, row in enumerate(rows):
             row.next_to([multiples.get_left()[0], multiples.get_top()[1] - (layer + 0.5) * multiples.height /
                         t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
-        heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.n_head, "meta.n_head", "int"),
-                           L=(t.n_layer, "meta.n_layer", "int")).to_edge(UP, buff=0.3)  # fmt: skip
+        heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
+                           L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
         spread = statement(statements(t)["attention.heads"], size=SMALLEST, color=style.MUTED)
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
@@ -501,8 +500,8 @@ class AttentionFlow(TraceScene):
         self.positions = shown_positions(t, FLOW_TOKENS)
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
-        title = sentence("Layer {L}, head {H}", size=28, L=(att["layer"], "info.attention.layer", "plus1"),
-                         H=(att["head"], "info.attention.head", "plus1"))  # fmt: skip
+        heads = t.fields.info.attention
+        title = sentence("Layer {L}, head {H}", size=28, L=(heads.layer, "plus1"), H=(heads.head, "plus1"))
         why = self.fit_width(statement(statements(t)["attention.choice"], size=22, color=style.MUTED))
         self.heading = VGroup(title, why).arrange(DOWN, buff=0.12).to_edge(UP, buff=0.25)
         boxes = token_chips(t, self.positions, self.ROW_WIDTH)  # as large as the row fits across the frame
@@ -523,7 +522,7 @@ class AttentionFlow(TraceScene):
             else:
                 arc = ArcBetweenPoints(start, target, angle=self.BOW)
             arc_stroke(arc, float(weights[pos]), float(np.max(weights[self.positions])))
-            arc.gptanim_weight_path = f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]"
+            arc.gptanim_weight_path = t.attn.pattern[self.layer, self.head, last, pos].path
             self.arcs.add(arc)
         self.order = [int(j) for j in np.argsort(-weights[self.positions], kind="stable")[: self.VALUES]]
         numbers = VGroup()
@@ -531,9 +530,8 @@ class AttentionFlow(TraceScene):
             pos = self.positions[j]
             numbers.add(
                 number(
-                    float(weights[pos]),
-                    f"blocks.{self.layer}.attn.hook_pattern[{self.head},{last},{pos}]",
-                    "percent",
+                    t.attn.pattern[self.layer, self.head, last, pos],
+                    fmt="percent",
                     size=22,
                     color=style.KEY,
                 ).next_to(self.boxes[j], UP, buff=0.12)  # fmt: skip
@@ -584,12 +582,10 @@ class AttentionFlow(TraceScene):
         tokens are close, inside the frame."""
         t = self.trace
         L, H = self.layer, self.head
-        v = t[f"blocks.{L}.attn.hook_v"]
         columns = []
         for j in self.order:
             pos = self.positions[j]
-            col = VectorColumn(v[pos, H], lambda i, pos=pos: f"blocks.{L}.attn.hook_v[{pos},{H},{i}]",
-                               shown=self.ENTRIES, size=22, dim_path=None)  # fmt: skip
+            col = VectorColumn(t.attn.v[L, pos, H], shown=self.ENTRIES, size=22, dim_path=None)
             columns.append(col)
         top = max(n.get_top()[1] for n in self.numbers) + 0.15
         order_x = sorted(range(len(columns)), key=lambda c: self.boxes[self.order[c]].get_x())
@@ -611,17 +607,14 @@ class AttentionFlow(TraceScene):
         L, H, last = self.layer, self.head, self.positions[-1]
         weights = t.pattern(L, H)[last]
         columns = self.value_columns()
-        tag = sentence(
-            "value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.meta["d_head"], "meta.d_head", "int")
-        )
+        tag = sentence("value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.fields.meta.d_head, "int"))
         edge = config.frame_width / 2 - style.FRAME_MARGIN
         tag.next_to(VGroup(*columns), LEFT, buff=0.3)
         if tag.get_left()[0] < -edge:
             tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
         if tag.get_right()[0] > edge:  # no room beside them: the caption names them
             tag = VGroup()
-        z = VectorColumn(t[f"blocks.{L}.attn.hook_z"][last, H], lambda i: f"blocks.{L}.attn.hook_z[{last},{H},{i}]",
-                         shown=self.ENTRIES, size=22, dim_path=None)  # fmt: skip
+        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
         z.move_to([self.boxes[-1].get_x(), -2.1, 0])
         if z.get_right()[0] > config.frame_width / 2 - 0.4:
             z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
@@ -630,7 +623,7 @@ class AttentionFlow(TraceScene):
         self.beat(
             "Values",
             "Each token also offers a value vector ({d} numbers; its first entries shown).",
-            d=(t.meta["d_head"], "meta.d_head", "int"),
+            d=(t.fields.meta.d_head, "int"),
             say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. Here are "
             "the first few entries, for the tokens that weigh most.",
         )
@@ -641,7 +634,7 @@ class AttentionFlow(TraceScene):
         if len(columns) > 1:  # (a one-token prompt has one value only)
             self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
                       run_time=said_by(self, 1, 1.0))  # fmt: skip
-        first = t[f"blocks.{L}.attn.hook_z"][last, H, 0]
+        first = t.attn.z[L, last, H, 0].value
         self.beat(
             "Weighted sum",
             "Each value travels along its arc, scaled by its weight, and they add up.",
@@ -717,14 +710,14 @@ class MLPBlock(TraceScene):
         n = len(t.token_ids)
         self.last, L, p = n - 1, self.layer, n - 1
         positions = list(range(max(0, n - self.TOKENS), n))
-        heading = sentence("The MLP of layer {L}", size=HEADING - 4, L=(L, "info.mlp.layer", "plus1"))
+        heading = sentence("The MLP of layer {L}", size=HEADING - 4, L=(t.fields.info.mlp.layer, "plus1"))
         self.heading = heading.to_edge(UP, buff=0.25)
         chips = token_chips(t, positions, 12.8).move_to([0, 1.4, 0])
-        normalized = t[f"blocks.{L}.ln2.hook_normalized"]
-        strips = VGroup(*(VectorStrip(normalized[q], shown=6, cell=0.3).next_to(b, DOWN, buff=0.2)
+        normalized = t.ln2.normalized[L]
+        strips = VGroup(*(VectorStrip(normalized.value[q], shown=6, cell=0.3).next_to(b, DOWN, buff=0.2)
                           for q, b in zip(positions, chips)))  # fmt: skip
-        self.x = VectorColumn(normalized[p], lambda i: f"blocks.{L}.ln2.hook_normalized[{p},{i}]", shown=self.SHOWN,
-                              size=NUMBER, dim_path=None).move_to([self.X_IN, self.Y, 0])  # fmt: skip
+        self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+        self.x.move_to([self.X_IN, self.Y, 0])
         # the MLP reads the residual after its norm (ln2), not the residual itself: said under the column
         self.x_name = VGroup(*(label(w, size=LABEL, color=style.MUTED) for w in ("after", t.words["norm"])))
         self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
@@ -781,13 +774,13 @@ class MLPBlock(TraceScene):
             v = number(pre[n], size=NUMBER, color=style.weight_color(float(pre.value[n]), scale))
             values.add(v.next_to(circles[-1], RIGHT, buff=0.15))
         dots = label("⋮", size=LABEL, color=style.MUTED).move_to([self.X_NEURONS, top - step * self.EACH_SIDE, 0])
-        count = sentence("{m} neurons", size=LABEL, color=style.MUTED, m=(t.meta["d_mlp"], "meta.d_mlp", "comma"))
+        count = sentence("{m} neurons", size=LABEL, color=style.MUTED, m=(t.fields.meta.d_mlp, "comma"))
         count.next_to(circles, DOWN, buff=0.2).set_x(self.X_NEURONS + 0.3)
         return VGroup(circles, dots, count), circles, values
 
     def up_projection(self):
         t = self.trace
-        dims = {"d": (t.meta["d_model"], "meta.d_model", "int"), "m": (t.meta["d_mlp"], "meta.d_mlp", "comma")}
+        dims = {"d": (t.fields.meta.d_model, "int"), "m": (t.fields.meta.d_mlp, "comma")}
         self.chosen = self.chosen_neurons()
         self.column, self.circles, self.values = self.neuron_column(self.chosen)
         x0, x1 = self.x.get_right()[0] + 0.15, self.X_NEURONS - 0.45
@@ -878,14 +871,14 @@ class MLPBlock(TraceScene):
     def down_and_add(self):
         t = self.trace
         L, p = self.layer, self.last
-        dims = {"m": (t.meta["d_mlp"], "meta.d_mlp", "comma"), "d": (t.meta["d_model"], "meta.d_model", "int")}
+        dims = {"m": (t.fields.meta.d_mlp, "comma"), "d": (t.fields.meta.d_model, "int")}
 
-        def column(part: str, x: float) -> VectorColumn:
-            return VectorColumn(t.stored(part)[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
+        def column(part, x: float) -> VectorColumn:
+            return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
 
-        out = column(f"blocks.{L}.hook_mlp_out", self.X_OUT)
-        mid = column(f"blocks.{L}.hook_resid_mid", self.X_RESID)
-        new = column(f"blocks.{L}.hook_resid_post", self.X_NEW)
+        out = column(t.stored(f"blocks.{L}.hook_mlp_out"), self.X_OUT)
+        mid = column(t.resid.mid[L], self.X_RESID)
+        new = column(t.resid.post[L], self.X_NEW)
         plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
         equals = label("=", size=34).move_to([(self.X_RESID + self.X_NEW) / 2, self.Y, 0])
         parallel = t.words["parallel_residual"]
