@@ -28,7 +28,11 @@ BLOCK_PARTS = {
     },
     "ln1": {"normalized": "blocks.{}.ln1.hook_normalized"},  # (pos, d_model)
     "ln2": {"normalized": "blocks.{}.ln2.hook_normalized"},
-    "mlp": {"pre": "blocks.{}.mlp.hook_pre", "post": "blocks.{}.mlp.hook_post"},  # (pos, d_mlp)
+    "mlp": {
+        "pre": "blocks.{}.mlp.hook_pre",  # (pos, d_mlp)
+        "post": "blocks.{}.mlp.hook_post",  # (pos, d_mlp)
+        "out": "blocks.{}.hook_mlp_out",  # (pos, d_model): what the block adds to the residual
+    },
     "resid": {
         "pre": "blocks.{}.hook_resid_pre",
         "mid": "blocks.{}.hook_resid_mid",

@@ -876,7 +876,7 @@ class MLPBlock(TraceScene):
         def column(part, x: float) -> VectorColumn:
             return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
 
-        out = column(t.stored(f"blocks.{L}.hook_mlp_out"), self.X_OUT)
+        out = column(t.mlp.out[L], self.X_OUT)
         mid = column(t.resid.mid[L], self.X_RESID)
         new = column(t.resid.post[L], self.X_NEW)
         plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
