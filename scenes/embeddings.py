@@ -1492,7 +1492,7 @@ class EmbeddingSpace(TraceScene):
         self.compare_header(found)
         self.wait(1)
         names[1].slot = None  # (it chooses its place anew beside the arrow it goes back to)
-        self.play(self.slide.animate.set_value(0.0), run_time=1.0)
+        self.play(self.slid.animate.set_value(0.0), run_time=1.0)
         self.unflat(self.slide_copy)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
 
@@ -1518,9 +1518,9 @@ class EmbeddingSpace(TraceScene):
 
     def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name, *also) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
-        point (then back: `slide`)."""
+        point (then back: `slid`)."""
         (a, _), (c, d) = first, second
-        self.slide = slide = ValueTracker(0.0)
+        self.slid = slide = ValueTracker(0.0)  # (not `self.slide`: TraceScene counts its slides in that)
         tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
         copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0), color=style.KEY)
         name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
