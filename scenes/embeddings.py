@@ -1246,15 +1246,16 @@ class EmbeddingSpace(TraceScene):
             text, anchor = texts[i], anchors[i]
             w, h = text.half_size
             xy = anchor + slots * (np.array([w, h]) + self.GAP) + further
-            cost = np.arange(len(slots)) * 0.01 + 2 * rings  # the nearer the better
+            cost = np.arange(len(slots)) * 0.01 + getattr(text, "tether", 2) * rings  # the nearer the better
             out = (xy[:, 0] - w < left) | (xy[:, 0] + w > right) | (xy[:, 1] - h < bottom) | (xy[:, 1] + h > top)
             cost[out] = np.inf
             boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
             cost += self.covering(boxes, points, seg_a, seg_b)
             if placed:
                 other = np.array(placed)
+                apart = getattr(text, "apart", 0.02)  # (numbers at nearby feet keep a clear line between them)
                 meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.1) & (
-                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + 0.02
+                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + apart
                 )  # (a word apart sideways: "one" and "−0.45" beside it must not read as "one −0.45")
                 cost[meets.any(axis=1)] = np.inf
             last = getattr(text, "slot", None)
@@ -1367,7 +1368,9 @@ class EmbeddingSpace(TraceScene):
         beat's new picture comes while it is said (what leaves later in a beat waits for its words)."""
         old = [m for m in (self.panel, getattr(self, "top_statement", None)) if m is not None and len(m)]
         self.panel, self.top_statement = VGroup(), None
-        return [FadeOut(m) for m in old]
+        back = [FadeIn(self.heading)] if getattr(self, "heading_away", False) else []
+        self.heading_away = False
+        return [FadeOut(m) for m in old] + back
 
     def show_statement(self, stmt) -> None:
         """A statement of the beat under the heading, replacing the previous one."""
@@ -1472,6 +1475,7 @@ class EmbeddingSpace(TraceScene):
                 a=(self.G.analogies[0].words[i], "text"),
             )  # fmt: skip  (checked in this order)
             name.anchor = lambda a=a, b=b: (self.point(a) + self.point(b)) / 2
+            name.tether = 5  # (beside its arrow even over an axis, rather than off by the other words)
             names.append(name)
         self.play(grown.animate.set_value(1.0), run_time=1.5)
         self.add_labels(*names)
@@ -1481,25 +1485,47 @@ class EmbeddingSpace(TraceScene):
             "Side by side",
             "woman − man and queen − king: {c}.",
             c=claim(found["geometry.gender.directions"]),
-            say="Slide one arrow onto the other to compare them. " + aloud(found["geometry.gender.directions"].text),
+            say=f"Slide one arrow onto the other to compare them. {aloud(found['geometry.gender.directions'].text)} "
+            f"{aloud(found['geometry.gender.picture'].text)}",
         )
-        self.side_by_side(*pairs, names[1])
-        self.show_statement(found["geometry.gender.picture"])
+        self.side_by_side(*pairs, names[1], FadeOut(self.heading))  # (the header below takes its place)
+        self.compare_header(found)
         self.wait(1)
-        self.play(self.slide.animate.set_value(0.0), run_time=1.0)
+        names[1].slot = None  # (it chooses its place anew beside the arrow it goes back to)
+        self.play(self.slid.animate.set_value(0.0), run_time=1.0)
         self.unflat(self.slide_copy)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
 
-    def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name) -> None:
+    def compare_header(self, found) -> None:
+        """Under the heading, as each is said: the two arrows' cosine in all dimensions, named (the number the
+        voice gives first), then the same cosine in this 3-D picture, muted (said after it)."""
+        read = self.G.analogies[0].words  # man, king, woman, queen
+        full = sentence("{w} − {m} and {q} − {k}: {s}", size=CAPTION, w=(read[2], "text"), m=(read[0], "text"),
+                        q=(read[3], "text"), k=(read[1], "text"), s=claim(found["geometry.gender.directions"]))  # fmt: skip
+        full = self.fit_width(full).next_to(self.heading, DOWN, buff=0.1)
+        flat = statement(found["geometry.gender.picture"], size=LABEL, color=style.MUTED)
+        flat = self.fit_width(flat).next_to(full, DOWN, buff=0.08)
+        full.move_to(self.heading, UP)  # (the two lines take the heading's place while they are up)
+        flat.next_to(full, DOWN, buff=0.08)
+        old = getattr(self, "top_statement", None)
+        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37."
+        self.play(*([FadeOut(old)] if old else []), FadeIn(full), run_time=0.6)
+        self.heading_away = True
+        cue(self, 2)  # "In this 3-D picture, cosine +0.93."
+        self.play(FadeIn(flat), run_time=0.6)
+        self.top_statement = VGroup(full, flat)
+        self.drawn += [full, flat]
+
+    def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name, *also) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
-        point (then back: `slide`)."""
+        point (then back: `slid`)."""
         (a, _), (c, d) = first, second
-        self.slide = slide = ValueTracker(0.0)
+        self.slid = slide = ValueTracker(0.0)  # (not `self.slide`: TraceScene counts its slides in that)
         tail = lambda: self.point(c) + slide.get_value() * (self.point(a) - self.point(c))  # noqa: E731
         copy = self.flat_arrow(tail, lambda: tail() + self.point(d) - self.point(c), ValueTracker(1.0), color=style.KEY)
         name.anchor = lambda: tail() + (self.point(d) - self.point(c)) / 2
         self.add(copy)
-        self.play(slide.animate.set_value(1.0), run_time=1.5)
+        self.play(slide.animate.set_value(1.0), *also, run_time=1.5)
         self.slide_copy = copy
 
     def analogy(self):
@@ -1565,12 +1591,25 @@ class EmbeddingSpace(TraceScene):
         u = u / (np.linalg.norm(u) or 1.0)
         values = [v for pair in plural["projections"] for v in pair] + [n["projection"] for n in plural["numbers"]]
         lo, hi = min(values), max(values)
-        reach = self.RADIUS * 0.95
+        reach = self.RADIUS * 0.95 * getattr(self, "plural_scale", 1.0)
 
         def along(value: float) -> np.ndarray:
             return u * (-reach + 2 * reach * (value - lo) / ((hi - lo) or 1.0))
 
         return u, along
+
+    def plural_fit(self, u: np.ndarray) -> float:
+        """How much the plural arrow (and its scale of projections) is shortened so that its tips and its name stay
+        inside the view, above the caption, while the camera turns on from here."""
+        left, right, bottom, top = self.view_box()
+        theta, scale = self.orbit.theta.get_value(), 1.0
+        for _ in range(30):
+            tips = [self.orbit.project(e * scale * self.RADIUS * 1.12 * u, theta + k * 0.1)[:2]
+                    for e in (-1, 1) for k in range(4)]  # fmt: skip
+            if all(left < x < right and bottom < y < top for x, y in tips):
+                break
+            scale *= 0.95
+        return scale
 
     def drop(self, words: list[str], values: list[float], paths: list[str]) -> tuple[VGroup, list]:
         """Dashed lines from words' points down onto the plural arrow, where their projections lie; the
@@ -1598,6 +1637,7 @@ class EmbeddingSpace(TraceScene):
         self.play(grown.animate.set_value(1.0), run_time=1.2)
         for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
             n.anchor = lambda v=v: along(v)
+            n.apart = 0.15  # (two feet a hundredth apart must not stack their numbers into one block)
         self.add_labels(*numbers)
         self.place_labels()
         return lines, numbers
@@ -1652,6 +1692,8 @@ class EmbeddingSpace(TraceScene):
         self.drop_labels(*names)
         self.play(self.orbit.near.animate.set_value(0.0), self.turn(0.3), FadeOut(VGroup(*names, *old)),
                   *self.clearing(), *self.keep_labels([]), run_time=1.5)  # back to the whole cloud  # fmt: skip
+        self.plural_scale = self.plural_fit(u)
+        reach = self.RADIUS * 1.05 * self.plural_scale
         self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY, width=7))
         self.play(grown.animate.set_value(1.0), run_time=1.2)
         self.add_labels(name)
@@ -1789,7 +1831,10 @@ class EmbeddingSpace(TraceScene):
         cue(self, 3)
         self.play(FadeIn(words[2][1], shift=0.3 * LEFT), run_time=0.8)
         self.drawn.append(words.copy())  # (a copy: its product later becomes the verdict)
-        for j in range(1, len(dots)):
+        low = self.geo["pair_cosines"]["lowest"]
+        last = len(dots) - 1  # the lowest pair, when it is the last one, is shown once: in the lowest pair's beat
+        later = last if last > 0 and (dots[last]["a"], dots[last]["b"]) == (low["a"], low["b"]) else None
+        for j in range(1, len(dots) if later is None else last):
             self.beat(
                 "Alignment",
                 "{a} · {b}: {c}.",
@@ -1804,10 +1849,16 @@ class EmbeddingSpace(TraceScene):
             )
             self.drawn.append(new.copy())
             words = new
-        low = self.geo["pair_cosines"]["lowest"]
         stmt = found["geometry.negative"]
         self.beat("Lowest pair", "Dot products: {c}.", c=claim(found["geometry.pairs"]),
                   say=self.lowest_words(low, stmt))  # fmt: skip
+        if later is not None:  # the pair drawn as it is named, its product and alignment beside
+            new = self.pair_words(later, angles[later])
+            self.play(angle.animate.set_value(angles[later]), ReplacementTransform(words, new),
+                      run_time=said_by(self, 0, 1.5))  # fmt: skip
+            self.drawn.append(new.copy())
+            words = new
+            cue(self, 1)
         note = self.fit_width(statement(stmt, size=30, color=style.TEXT)).to_edge(UP, buff=0.4)
         self.play(ReplacementTransform(words[2], note), run_time=1.2)  # the pair's product becomes the verdict
         self.drawn.append(note)
