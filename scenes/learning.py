@@ -89,20 +89,20 @@ class Learning(TraceScene):
         self.scale_up()
 
     # The pieces, each built from the Trace for stage k.
-    def path(self, k: int) -> str:
-        return f"info.learning.stages.{k}"
+    def stage(self, k: int):
+        """Stage k of the learning record, its fields read with their paths."""
+        return self.trace.fields.info.learning.stages[k]
 
     def show_heading(self):
-        meta = self.trace.meta
+        meta = self.trace.fields.meta
         self.heading = sentence("How {model} learned its {n} weights", size=HEADING,
-                                model=(meta["model"], "meta.model", "text"),
-                                n=(meta["n_params"], "meta.n_params", "comma"))  # fmt: skip
+                                model=(meta.model, "text"), n=(meta.n_params, "comma"))  # fmt: skip
         self.fit_width(self.heading).to_edge(UP, buff=0.3)
 
     def bars(self, k: int) -> ProbabilityBars:
         top = max(e["prob"] for s in self.stages for e in s["top"])  # one scale for every stage: bars grow
-        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"{self.path(k)}.top.{j}.display",
-                    "prob_path": f"{self.path(k)}.top.{j}.prob"} for j, e in enumerate(self.stages[k]["top"])]  # fmt: skip
+        shown = self.stage(k).top
+        entries = [{"display": shown[j].display, "prob": shown[j].prob} for j in range(len(shown))]
         bars = ProbabilityBars(entries, bar_width=2.2, size=PANEL, row_height=0.42, scale_to=top, ellipsis=False)
         return bars.shift([RIGHT_X + 2.0 - bars.rows[0].bar.get_left()[0], 2.2 - bars.get_top()[1], 0])
 
@@ -111,12 +111,12 @@ class Learning(TraceScene):
         return title.move_to([RIGHT_X, 2.65, 0], aligned_edge=LEFT)
 
     def final_share(self, k: int) -> VGroup:
-        final = self.learn["final_top"]
+        final = self.trace.fields.info.learning.final_top
         row = VGroup(
             label("the shipped model's pick", size=SMALLEST, color=style.MUTED),
-            TokenBox(final["display"], "info.learning.final_top.display", style.NEXT_SLOT, size=SMALLEST, limit=10),
+            TokenBox(final.display, hue=style.NEXT_SLOT, size=SMALLEST, limit=10),
             label("gets", size=SMALLEST, color=style.MUTED),
-            number(self.stages[k]["final_top_prob"], f"{self.path(k)}.final_top_prob", "percent", size=SMALLEST),
+            number(self.stage(k).final_top_prob, fmt="percent", size=SMALLEST),
         ).arrange(RIGHT, buff=0.12)
         return row.move_to([RIGHT_X, 0.0, 0], aligned_edge=LEFT)
 
@@ -128,11 +128,10 @@ class Learning(TraceScene):
         parts = [label("greedy:", size=PANEL, color=style.MUTED)]
         if first:
             parts.append(label("…", size=PANEL, color=style.MUTED))
-        parts += [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=PANEL, limit=10)
-                  for i in range(first, n)]  # fmt: skip
-        stage = self.stages[k]["greedy"]
-        parts += [TokenBox(d, f"{self.path(k)}.greedy.display.{j}", style.NEXT_SLOT, size=PANEL, limit=10)
-                  for j, d in enumerate(stage["display"])]  # fmt: skip
+        display = t.fields.info.tokens.display
+        parts += [TokenBox(display[i], hue=style.token_hue(i), size=PANEL, limit=10) for i in range(first, n)]
+        greedy = self.stage(k).greedy.display
+        parts += [TokenBox(greedy[j], hue=style.NEXT_SLOT, size=PANEL, limit=10) for j in range(len(greedy))]
         row = VGroup(*parts).arrange(RIGHT, buff=0.08)
         self.fit_width(row)
         return row.move_to([0, -1.95, 0])
@@ -142,8 +141,7 @@ class Learning(TraceScene):
         return self.fit_width(line).move_to([0, -2.6, 0])
 
     def queen(self, k: int):
-        rank = self.stages[k]["queen_rank"]
-        return number(rank, f"{self.path(k)}.queen_rank", "comma", size=PANEL, color=style.NEXT_SLOT)
+        return number(self.stage(k).queen_rank, fmt="comma", size=PANEL, color=style.NEXT_SLOT)
 
     # The loss curve.
     def build_axes(self):
@@ -171,8 +169,8 @@ class Learning(TraceScene):
         uniform = DashedLine(self.axes.c2p(0, learn["uniform_loss"]), self.axes.c2p(steps, learn["uniform_loss"]),
                              color=style.MUTED, stroke_width=2)  # fmt: skip
         uniform_label = sentence("uniform guess: ln {V} = {u}", size=SMALLEST, color=style.MUTED,
-                                 V=(learn["vocab_size"], "info.learning.vocab_size", "comma"),
-                                 u=(learn["uniform_loss"], "info.learning.uniform_loss", "fixed2"))  # fmt: skip
+                                 V=(self.trace.fields.info.learning.vocab_size, "comma"),
+                                 u=(self.trace.fields.info.learning.uniform_loss, "fixed2"))  # fmt: skip
         uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)
         self.curve = VMobject(color=style.KEY, stroke_width=3, stroke_opacity=GHOST)  # drawn faint, then stage by stage
         self.curve.set_points_as_corners([self.axes.c2p(c["step"], c["val_loss"]) for c in curve])
@@ -180,7 +178,7 @@ class Learning(TraceScene):
 
     def loss_tag(self, k: int):
         stage = self.stages[k]
-        tag = number(stage["val_loss"], f"{self.path(k)}.val_loss", "fixed2", size=PANEL, color=style.NEXT_SLOT)
+        tag = number(self.stage(k).val_loss, fmt="fixed2", size=PANEL, color=style.NEXT_SLOT)
         return tag.next_to(self.axes.c2p(stage["step"], stage["val_loss"]), UP + RIGHT, buff=0.08)
 
     def segment(self, a: int, b: int) -> VMobject:
@@ -264,7 +262,7 @@ class Learning(TraceScene):
     def show_training(self):
         learn, stage = self.learn, self.stages[0]
         batch = sentence("one step: a batch of {b} tokens", size=SMALLEST, color=style.MUTED,
-                         b=(learn["batch_tokens"], "info.learning.batch_tokens", "comma"))  # fmt: skip
+                         b=(self.trace.fields.info.learning.batch_tokens, "comma"))  # fmt: skip
         batch.next_to(self.axes, DOWN, buff=0.5).align_to(self.axes, LEFT)
         uniform, uniform_label = self.chart[3], self.chart[4]
         self.beat(
@@ -404,14 +402,14 @@ class Learning(TraceScene):
         def cell(text: str, color=style.TEXT):
             return label(text, size=SMALLEST, color=color)
 
-        trained = (sentence("{n} tokens", size=SMALLEST, n=(learn["tokens_seen"], "info.learning.tokens_seen", "comma"))
+        trained = (sentence("{n} tokens", size=SMALLEST, n=(t.fields.info.learning.tokens_seen, "comma"))
                    if learn.get("tokens_seen") else cell(""))  # fmt: skip
         table = [
             VGroup(cell(""), cell("weights", style.MUTED), cell("trained on", style.MUTED)),
-            VGroup(cell("this model", style.NEXT_SLOT), number(t.meta["n_params"], "meta.n_params", "comma", size=SMALLEST,
+            VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="comma", size=SMALLEST,
                    font=FONT), trained),
             VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"]), cell(GPT2["trained"])),
-            VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.info["gpt3"]["total"], "info.gpt3.total", "billion",
+            VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.fields.info.gpt3.total, fmt="billion",
                    size=SMALLEST, font=FONT), cell(GPT3["trained"])),
         ]  # fmt: skip
         left, top = (RIGHT_X - 0.45, 2.65) if learn.get("available") else (-3.1, 1.2)
@@ -458,7 +456,7 @@ class Learning(TraceScene):
         learn, t = self.learn, self.trace
         if learn.get("reason"):
             line = sentence("{r}: the lecture cannot show how its weights were learned.", size=22,
-                            r=(learn["reason"], "info.learning.reason", "text"))  # fmt: skip
+                            r=(t.fields.info.learning.reason, "text"))  # fmt: skip
         else:  # a Trace saved before the learning record existed
             line = label("This Trace holds no training record of its model.", size=22)
         self.fit_width(line).move_to([0, 2.2, 0])

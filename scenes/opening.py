@@ -54,6 +54,7 @@ from scenes.components import (
     sentence,
     statement,
     token_text,
+    with_entry_paths,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import big, lower_first, pct, plain_quote, said_pct, spoken_token, words
@@ -61,17 +62,8 @@ from scenes.speech import big, lower_first, pct, plain_quote, said_pct, spoken_t
 
 def step_entries(trace, i: int, n: int) -> list[dict]:
     """Bars for generation step i: the top n of the distribution the token was drawn from."""
-    top = trace.info["continuation"]["steps"][i]["top"][:n]
-    base = f"info.continuation.steps.{i}.top"
-    return [
-        {
-            "display": e["display"],
-            "prob": e["prob"],
-            "token_path": f"{base}.{j}.display",
-            "prob_path": f"{base}.{j}.prob",
-        }
-        for j, e in enumerate(top)
-    ]
+    top = trace.fields.info.continuation.steps[i].top
+    return [with_entry_paths({"display": top[j].display, "prob": top[j].prob}) for j in range(min(len(top), n))]
 
 
 class Title(TraceScene):
@@ -307,6 +299,10 @@ class PredictSampleRepeat(TraceScene):
     def steps(self) -> list[dict]:
         return self.trace.info["continuation"]["steps"]
 
+    def step_read(self, i: int):
+        """Generation step i, its fields read with their paths."""
+        return self.trace.fields.info.continuation.steps[i]
+
     def show_prompt(self):
         """The prompt as tokens; the model appears as the narrator says it guesses what comes next (the dashed slot
         at the text's end); the eye then follows the prompt, token by token, as it is counted."""
@@ -319,7 +315,7 @@ class PredictSampleRepeat(TraceScene):
         self.beat(
             "The prompt",
             "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
-            n=(t.token_ids, "info.tokens.ids", "len"),
+            n=(t.fields.info.tokens.ids, "len"),
             say="A GPT does one thing. Given some text, it guesses what comes next. It reads the text as tokens, "
             f"pieces from a fixed vocabulary, and our prompt is {len(t.token_ids)} of them.",
         )
@@ -341,8 +337,8 @@ class PredictSampleRepeat(TraceScene):
         its end after an ellipsis. Returns the row, its token boxes and how many are the prompt's."""
         t, n = self.trace, len(self.trace.token_ids)
         displays = t.token_display + [s["chosen_display"] for s in self.steps]
-        paths = [f"info.tokens.display.{i}" for i in range(n)]
-        paths += [f"info.continuation.steps.{i}.chosen_display" for i in range(len(self.steps))]
+        paths = [t.fields.info.tokens.display[i].path for i in range(n)]
+        paths += [self.step_read(i).chosen_display.path for i in range(len(self.steps))]
         self.dots = []
         for size in (26, 24, 22, 20):
             row = TokenRow(displays, paths, max_width=13.4, size=size)
@@ -362,7 +358,7 @@ class PredictSampleRepeat(TraceScene):
 
     def layout(self):
         """The model, the bars and the wheel in a row under the text, as large as the room below it allows."""
-        meta = self.trace.meta
+        meta = self.trace.fields.meta
         self.bars_top = self.context_bottom - 1.0
         self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35) / (self.BARS + 0.5))
         self.radius = min(self.WHEEL_RADIUS, (self.bars_top - 0.4 - self.LOWEST - 0.45) / 2)
@@ -370,12 +366,12 @@ class PredictSampleRepeat(TraceScene):
         self.wheel_y = self.bars_top - 0.4 - self.radius  # the pointer just under the bars' top
         box = RoundedRectangle(corner_radius=0.15, width=2.7, height=1.7, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
-        name = token_text(meta["model"], "meta.model", size=24, limit=22)
+        name = token_text(meta.model, size=24, limit=22)
         if name.width > box.width - 0.3:  # a long name: smaller (never under the smallest type)
             name.scale(max(box.width - 0.3, name.width * SMALLEST / 24) / name.width)
             box.stretch_to_fit_width(max(box.width, name.width + 0.3))
-        layers = sentence("{L} layers", size=20, color=style.MUTED, L=(meta["n_layer"], "meta.n_layer", "int"))
-        dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta["d_model"], "meta.d_model", "int"))
+        layers = sentence("{L} layers", size=20, color=style.MUTED, L=(meta.n_layer, "int"))
+        dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta.d_model, "int"))
         inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
         self.into_model = Arrow([self.MODEL_X, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1,
@@ -432,7 +428,7 @@ class PredictSampleRepeat(TraceScene):
             self.beat(
                 "Predict",
                 "Predict: the model gives each of its {V} tokens a probability of coming next.",
-                V=(self.trace.meta["vocab_size"], "meta.vocab_size", "comma"),
+                V=(self.trace.fields.meta.vocab_size, "comma"),
                 say=f"It answers with a probability for each of its {big(self.trace.meta['vocab_size'])} tokens. "
                 f"The likeliest is {spoken_token(top[0]['display'])}, at {pct(top[0]['prob'])}.",
             )
@@ -463,16 +459,16 @@ class PredictSampleRepeat(TraceScene):
 
     def again_beat(self, i: int, step: dict):
         """The caption of a slow step after the first: the draw, its chance and its rank."""
-        path = f"info.continuation.steps.{i}"
+        read = self.step_read(i)
         place = "the likeliest" if step["chosen_rank"] == 1 else f"number {step['chosen_rank']} on the list"
         said = f"{spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
         self.beat(
             "Sample",
             f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
             static=True,
-            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-            r=(step["chosen_rank"], f"{path}.chosen_rank", "int"),
+            tok=(read.chosen_display, "text"),
+            p=(read.chosen_prob, "percent"),
+            r=(read.chosen_rank, "int"),
             say=("The longer text goes back in, and the chances change. The new wheel stops on " + said)
             if i == 1
             else f"Once more, new chances make a new wheel. This time it gives {said}",
@@ -489,17 +485,17 @@ class PredictSampleRepeat(TraceScene):
         turn = 2 * self.run if full else 0.45
         if i == 0:
             self.build_wheel(wheel, shown)
-            seed = self.trace.info["continuation"]["seed"]
+            seed = self.trace.fields.info.continuation.seed
             self.beat(
                 "Spin",
                 "Seed {s} starts the random spins: this one stops on “{tok}”, at {p}.",
-                s=(seed, "info.continuation.seed", "int"),
-                tok=(step["chosen_display"], "info.continuation.steps.0.chosen_display", "text"),
-                p=(step["chosen_prob"], "info.continuation.steps.0.chosen_prob", "percent"),
+                s=(seed, "int"),
+                tok=(self.step_read(0).chosen_display, "text"),
+                p=(self.step_read(0).chosen_prob, "percent"),
                 say="A seed starts the random spins, so the same seed gives the same text. This spin stops on "
                 f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
             )
-            self.seed = sentence("seed {s}", size=20, color=style.MUTED, s=(seed, "info.continuation.seed", "int"))
+            self.seed = sentence("seed {s}", size=20, color=style.MUTED, s=(seed, "int"))
             self.seed.next_to(wheel.disc, DOWN, buff=0.15)
             self.play(FadeIn(self.seed), Indicate(wheel.hub, color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
             cue(self, 1)
@@ -535,16 +531,15 @@ class PredictSampleRepeat(TraceScene):
     def mark_drawn(self, i: int, step: dict, k: int):
         """Where the wheel stopped: its slice lights up, the bar of the token is marked (or, beyond the bars, a
         line names it), and the token comes out of the wheel as a chip above the pointer."""
-        rank, path = step["chosen_rank"], f"info.continuation.steps.{i}"
+        rank, read = step["chosen_rank"], self.step_read(i)
         if rank <= len(self.bars.rows):
             pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
         else:
             pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-                            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                            r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
+                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
+                            r=(read.chosen_rank, "int"))  # fmt: skip
             pick.next_to(self.bars.dots, DOWN, buff=0.1).align_to(self.bars, LEFT)
-        self.chip = TokenBox(step["chosen_display"], f"{path}.chosen_display", style.NEXT_SLOT, size=24)
+        self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, UP, buff=0.1)
         slice_ = self.wheel.slices[k]
         self.play(Create(pick) if rank <= len(self.bars.rows) else FadeIn(pick), slice_.animate.set_fill(style.NEXT_SLOT),
@@ -566,7 +561,7 @@ class PredictSampleRepeat(TraceScene):
             self.beat(
                 "Not the favourite",
                 "It need not be the likeliest token (this one ranks {r}): a wide slice is only more likely to win.",
-                r=(step["chosen_rank"], f"info.continuation.steps.{i}.chosen_rank", "int"),
+                r=(self.step_read(i).chosen_rank, "int"),
                 say=f"{spoken_token(step['chosen_display'], start=True)} was not the favourite. A narrow slice "
                 "sometimes wins, so the same prompt can go on in different ways.",
             )
@@ -579,7 +574,7 @@ class PredictSampleRepeat(TraceScene):
         self.beat(
             "Written",
             "{n} tokens written, one spin at a time.",
-            n=(self.trace.info["continuation"]["ids"], "info.continuation.ids", "len"),
+            n=(self.trace.fields.info.continuation.ids, "len"),
             say=f"{len(self.steps)} tokens later, the model has written "
             f"{plain_quote(self.trace.info['continuation']['text'], 'the text you see')}.",
         )
@@ -659,20 +654,20 @@ class InsideTransformer(TraceScene):
         self.xs = xs
         self.tokens = VGroup()
         for x, pos in zip(xs, self.positions):
-            box = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=22, limit=8)
+            box = TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=22, limit=8)
             self.tokens.add(box.move_to([x, self.TOKEN_Y, 0]))
         self.columns = VGroup(
             *(
-                self.column("blocks.0.hook_resid_pre", pos).move_to([x, self.COLUMN_Y, 0])
+                self.column(t.resid.pre[0].name, pos).move_to([x, self.COLUMN_Y, 0])
                 for x, pos in zip(xs, self.positions)
             )
         )
-        self.current = "blocks.0.hook_resid_pre"
+        self.current = t.resid.pre[0].name
         if n > len(self.positions):
             self.beat(
                 "Tokens",
                 "The prompt has {n} tokens; the picture follows the last few.",
-                n=(t.token_ids, "info.tokens.ids", "len"),
+                n=(t.fields.info.tokens.ids, "len"),
                 say=f"Now, inside. We follow the last {len(self.positions)} of the {len(t.token_ids)} tokens.",
             )
         self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
@@ -682,7 +677,7 @@ class InsideTransformer(TraceScene):
             if t.words["positions"] == "learned"
             else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); its position enters "
             "later, as a turn of queries and keys (rotary).",
-            d=(t.meta["d_model"], "meta.d_model", "int"),
+            d=(t.fields.meta.d_model, "int"),
             say=f"Each token becomes a vector of {t.meta['d_model']} numbers. One part is learned for the token, "
             + ("and one for its position." if t.words["positions"] == "learned" else "and its position comes later.")
             + " You see the first few of them.",
@@ -763,7 +758,7 @@ class InsideTransformer(TraceScene):
                 start = self.tokens[self.positions.index(pos)].get_bottom()
                 depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
                 arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
-            arrow.gptanim_weight_path = f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{pos}]"
+            arrow.gptanim_weight_path = self.trace.attn.pattern[layer, self.HEAD, last, pos].path
             arrows.add(arrow)
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
@@ -771,7 +766,7 @@ class InsideTransformer(TraceScene):
             arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
-        self.pass_through(layer, "Attention", f"blocks.{layer}.hook_resid_mid", run)
+        self.pass_through(layer, "Attention", self.trace.resid.mid[layer].name, run)
         self.arrows, self.run = arrows, run  # (the arrows stay through the MLP; the next layer's beat clears them)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
@@ -787,9 +782,9 @@ class InsideTransformer(TraceScene):
             "Layer",
             f"Layer {layer + 1}, head {self.HEAD + 1}: “{{a}}” reads most from “{{b}}” ({{w}}), {{s}}. Then its MLP.",
             static=True,
-            a=(t.token_display[last], f"info.tokens.display.{last}", "text"),
-            b=(t.token_display[src], f"info.tokens.display.{src}", "text"),
-            w=(w, f"blocks.{layer}.attn.hook_pattern[{self.HEAD},{last},{src}]", "percent"),
+            a=(t.fields.info.tokens.display[last], "text"),
+            b=(t.fields.info.tokens.display[src], "text"),
+            w=(t.attn.pattern[layer, self.HEAD, last, src], "percent"),
             s=claim(lead),
             say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from {source}, at "
             f"{said_pct(w)}. That is {lead.text}. Then the MLP changes each vector again.",
@@ -813,7 +808,7 @@ class InsideTransformer(TraceScene):
                 )
             run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
         self.highlight(layer, "MLP", run)
-        self.pass_through(layer, "MLP", f"blocks.{layer}.hook_resid_post", 2 * run)
+        self.pass_through(layer, "MLP", self.trace.resid.post[layer].name, 2 * run)
 
     def unembed(self):
         t = self.trace

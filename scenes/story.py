@@ -293,16 +293,18 @@ class TransformersEverywhere(TraceScene):
         t = self.trace
         k = t.meta["temperatures"].index(1.0)
         top = t.top_next(self.BARS)
-        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"info.vocab_display.{e['id']}",
-                    "prob_path": f"probs[{k},{e['id']}]"} for e in top]  # fmt: skip
+        vocab = t.fields.info.vocab_display
+        entries = [{"display": vocab[str(e["id"])], "prob": e["prob"], "prob_path": f"probs[{k},{e['id']}]"}
+                   for e in top]  # fmt: skip
         n = len(t.token_ids)
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
-        boxes = [TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=20) for i in shown]
+        display = t.fields.info.tokens.display
+        boxes = [TokenBox(display[i], hue=style.token_hue(i), size=20) for i in shown]
         prompt = flow(boxes, max_width=3.6)
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=20, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         gpt = VGroup(transformer_box("GPT", width=2.0, height=1.2, size=30))
-        name = token_text(t.meta["model"], "meta.model", size=20, color=style.MUTED, limit=22)
+        name = token_text(t.fields.meta.model, size=20, color=style.MUTED, limit=22)
         gpt.add(name.next_to(gpt[0], DOWN, buff=0.12))
         bars = ProbabilityBars(entries, bar_width=2.0, size=20, row_height=0.4)
         out_title = label("next token", size=20, color=style.MUTED)
@@ -411,6 +413,10 @@ class Chat(TraceScene):
     def steps(self) -> list[dict]:
         return self.chat["reply"]["steps"]
 
+    def step_read(self, i: int):
+        """Reply step i, its fields read with their paths."""
+        return self.trace.fields.info.chat.reply.steps[i]
+
     def construct(self):
         self.show_script()
         for i in range(len(self.steps)):
@@ -423,8 +429,8 @@ class Chat(TraceScene):
     def part_boxes(self, part: int) -> list:
         chat = self.chat
         hue = self.role_color(chat["roles"][part])
-        return [TokenBox(chat["display"][i], f"info.chat.display.{i}", hue, size=20)
-                for i, p in enumerate(chat["part"]) if p == part]  # fmt: skip
+        display = self.trace.fields.info.chat.display
+        return [TokenBox(display[i], hue=hue, size=20) for i, p in enumerate(chat["part"]) if p == part]
 
     def show_script(self):
         """The script's three parts, each a line of token boxes led by its role's name; a system or user line
@@ -500,12 +506,12 @@ class Chat(TraceScene):
     def reply_cell(self, i: int) -> VGroup:
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
         step = self.steps[i]
-        path = f"info.chat.reply.steps.{i}"
-        box = TokenBox(step["chosen_display"], f"{path}.chosen_display", style.NEXT_SLOT, size=20)
+        read = self.step_read(i)
+        box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=20)
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
-        percent = number(step["chosen_prob"], f"{path}.chosen_prob", "percent", size=20, color=style.MUTED)
+        percent = number(read.chosen_prob, fmt="percent", size=20, color=style.MUTED)
         track = Rectangle(width=0.3, height=self.BAR_HEIGHT, stroke_color=style.MUTED, stroke_width=1)
         track.next_to(box, DOWN, buff=0.06)
         bar.align_to(track, DOWN).match_x(track)
@@ -515,10 +521,8 @@ class Chat(TraceScene):
         return cell
 
     def alternatives(self, i: int) -> ProbabilityBars:
-        top = self.steps[i]["top"][: self.BARS]
-        base = f"info.chat.reply.steps.{i}.top"
-        entries = [{"display": e["display"], "prob": e["prob"], "token_path": f"{base}.{j}.display",
-                    "prob_path": f"{base}.{j}.prob"} for j, e in enumerate(top)]  # fmt: skip
+        top = self.step_read(i).top
+        entries = [{"display": top[j].display, "prob": top[j].prob} for j in range(min(len(top), self.BARS))]
         bars = ProbabilityBars(entries, bar_width=1.9, size=20, row_height=0.4)
         right = config.frame_width / 2 - style.FRAME_MARGIN - 0.85  # room for the percentages
         bars.shift([right - 1.9 - bars.rows[0].bar.get_left()[0], 2.95 - bars.get_top()[1], 0])
@@ -549,7 +553,7 @@ class Chat(TraceScene):
         fast = i - self.FULL_STEPS
         if fast in self.FAST_WORDS:
             n, (caption, said) = self.chat["max_tokens"], self.FAST_WORDS[fast]
-            fields = {"n": (n, "info.chat.max_tokens", "int")} if "{n}" in caption else {}
+            fields = {"n": (self.trace.fields.info.chat.max_tokens, "int")} if "{n}" in caption else {}
             self.beat("Faster", caption, say=said.format(n=n), **fields)
         bars = self.alternatives(i)
         right = config.frame_width / 2 - style.FRAME_MARGIN
@@ -559,15 +563,14 @@ class Chat(TraceScene):
             self.fit_width(line, right - 1.9)  # clear of the script (only a long top-k and top-p title shrinks)
         title.arrange(DOWN, buff=0.08, aligned_edge=RIGHT).next_to(bars, UP, buff=0.2).set_x(right - title.width / 2)
         rank = step["chosen_rank"]
-        path = f"info.chat.reply.steps.{i}"
+        read = self.step_read(i)
         if rank <= self.BARS:
             pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
             source = bars.rows[rank - 1].name
         else:
             pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(step["chosen_display"], f"{path}.chosen_display", "text"),
-                            p=(step["chosen_prob"], f"{path}.chosen_prob", "percent"),
-                            r=(rank, f"{path}.chosen_rank", "int"))  # fmt: skip
+                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
+                            r=(read.chosen_rank, "int"))  # fmt: skip
             self.fit_width(pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
             pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - pick.width / 2)
             source = pick

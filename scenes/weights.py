@@ -125,8 +125,7 @@ class WeightsAndData(TraceScene):
         return VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=NUMBER, dim_path=None)
 
     def token_chip(self, pos: int) -> TokenBox:
-        t = self.trace
-        chip = TokenBox(t.token_display[pos], f"info.tokens.display.{pos}", style.token_hue(pos), size=TOKEN)
+        chip = TokenBox(self.trace.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=TOKEN)
         tallest = TokenBox("x", "", style.token_hue(pos), size=TOKEN).height  # a mark's larger glyph keeps to it
         if chip.height > tallest:
             chip.scale(tallest / chip.height)
@@ -328,9 +327,9 @@ class WeightsAndData(TraceScene):
             self.add(chip, vector, result)
 
 
-def shape_text(shape: list[int], path: str, size: float = SMALLEST + 2):
-    """A tally row's shape, every dimension (“9 × 2 × 256”), from the Trace at `path`.shape."""
-    fields = {f"s{k}": (n, f"{path}.shape.{k}", "comma") for k, n in enumerate(shape)}
+def shape_text(shape, size: float = SMALLEST + 2):
+    """A tally row's shape, every dimension (“9 × 2 × 256”), its field read from the Trace (`rest[j].shape`)."""
+    fields = {f"s{k}": (shape[k], "comma") for k in range(len(shape))}
     return sentence(" × ".join(f"{{s{k}}}" for k in range(len(shape))), size=size, **fields)
 
 
@@ -421,12 +420,12 @@ class ParameterTally(TraceScene):
         self.compare_gpt3()
 
     def show_heading(self):
-        meta, tally = self.trace.meta, self.trace.info["tally"]
+        meta, tally = self.trace.fields.meta, self.trace.info["tally"]
         self.heading = sentence(
             "Where the {n} weights of {model} are",
             size=HEADING,
-            n=(meta["n_params"], "meta.n_params", "comma"),
-            model=(meta["model"], "meta.model", "text"),
+            n=(meta.n_params, "comma"),
+            model=(meta.model, "text"),
         )
         self.fit_width(self.heading).to_edge(UP, buff=0.35)
         self.play(FadeIn(self.heading))
@@ -443,7 +442,7 @@ class ParameterTally(TraceScene):
         self.beat(
             "Families",
             "This model's weights come in {n} families of matrices: each square's area is its count.",
-            n=(tally["families"], "info.tally.families", "len"),
+            n=(self.trace.fields.info.tally.families, "len"),
             say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? They come in "
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
@@ -452,8 +451,8 @@ class ParameterTally(TraceScene):
         self.play(LaggedStart(*(Create(sq[0]) for sq in self.squares), lag_ratio=0.15),
                   run_time=said_by(self, -1, 1.0))  # fmt: skip
         names, counts, self.labels = [], [], VGroup()
+        families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
-            p = f"info.tally.families.{j}"
             sq = self.square_of.get(fam["shared_with"]) if fam.get("shared_with") else self.square_of[fam["family"]]
             slot = sq.width + ROW_GAP - 0.1
             name = family_name(fam["family"], slot, SMALLEST + 2).next_to(sq, UP, buff=0.12)
@@ -462,7 +461,7 @@ class ParameterTally(TraceScene):
                                                                                            UP, buff=0.08)  # fmt: skip
                 count = None
             else:
-                count = number(fam["params"], f"{p}.params", "comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
                 names.append(name)
                 counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
@@ -486,11 +485,11 @@ class ParameterTally(TraceScene):
         self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones, each with its shape.")
         self.play(FadeOut(self.labels), run_time=0.5)  # the families have been named: their room is the rest's
         self.rest, lines = VGroup(), VGroup()
+        rest_read = self.trace.fields.info.tally.rest
         for j, part in enumerate(tally["rest"]):
-            p = f"info.tally.rest.{j}"
             sq = area_square(part["params"], self.unit, style.MUTED)
-            line = VGroup(label(part["family"], size=SMALLEST + 2, color=style.MUTED), shape_text(part["shape"], p),
-                          number(part["params"], f"{p}.params", "comma", size=SMALLEST + 2))  # fmt: skip
+            line = VGroup(label(part["family"], size=SMALLEST + 2, color=style.MUTED), shape_text(rest_read[j].shape),
+                          number(rest_read[j].params, fmt="comma", size=SMALLEST + 2))  # fmt: skip
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
@@ -506,7 +505,7 @@ class ParameterTally(TraceScene):
         every = VGroup(*(sq[0] for sq in self.squares), *(sq[0] for sq in self.rest))
         self.whole = Square(AREA_SIDE, stroke_color=style.NEXT_SLOT, stroke_width=2, fill_color=style.NEXT_SLOT,
                             fill_opacity=0.3).move_to([0, -0.35, 0])  # fmt: skip
-        self.total = number(tally["total"], "info.tally.total", "comma", size=NUMBER + 8, color=style.NEXT_SLOT)
+        self.total = number(self.trace.fields.info.tally.total, fmt="comma", size=NUMBER + 8, color=style.NEXT_SLOT)
         self.total.next_to(self.whole, DOWN, buff=0.2)
         grids = VGroup(*(sq[1] for sq in self.squares))
         self.play(FadeOut(VGroup(*(ln[1] for ln in lines))), FadeOut(grids), run_time=0.6)
@@ -536,8 +535,8 @@ class ParameterTally(TraceScene):
         cue(self, 1)
         title = VGroup(
             label("GPT-3", size=LABEL, color=style.NEXT_SLOT),
-            number(gpt3["total"], "info.gpt3.total", "comma", size=NUMBER + 6, color=style.NEXT_SLOT),
-            sentence("in {m} matrices", size=SMALLEST, m=(gpt3["matrices"], "info.gpt3.matrices", "comma")),
+            number(self.trace.fields.info.gpt3.total, fmt="comma", size=NUMBER + 6, color=style.NEXT_SLOT),
+            sentence("in {m} matrices", size=SMALLEST, m=(self.trace.fields.info.gpt3.matrices, "comma")),
         )
         title.arrange(RIGHT, buff=0.2).next_to(big_sq, UP, buff=0.3)  # fmt: skip
         title[0].gptanim_static = True
@@ -547,7 +546,7 @@ class ParameterTally(TraceScene):
         ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(self.whole)
         ours = VGroup(
             label(self.trace.meta["model"], size=LABEL, color=style.NEXT_SLOT),
-            number(self.trace.info["tally"]["total"], "info.tally.total", "comma", size=NUMBER),
+            number(self.trace.fields.info.tally.total, fmt="comma", size=NUMBER),
         )
         ours.arrange(DOWN, buff=0.1).next_to(ring, UP, buff=0.25)  # fmt: skip
         ours[0].gptanim_static = True
@@ -577,7 +576,7 @@ class ParameterTally(TraceScene):
             top -= h
             strips.add(strip)
             name = label(fam["family"], size=SMALLEST)
-            count = number(fam["params"], f"info.gpt3.families.{j}.params", "comma", size=SMALLEST)
+            count = number(self.trace.fields.info.gpt3.families[j].params, fmt="comma", size=SMALLEST)
             one = VGroup(name, count).arrange(RIGHT, buff=0.25)
             if one.width < width - 0.2 and h > one.height + 0.04:
                 names.add(one.move_to(strip))
