@@ -356,7 +356,7 @@ class EmbeddingMatrix(TraceScene):
             tid = number(t.fields.info.embedding_slice_ids[t.info["embedding_slice_ids"].index(i)], fmt="int",
                          size=SMALLEST + 2, color=style.MUTED)  # fmt: skip
             self.ids_shown[i] = tid.move_to([column.get_x(), top + 0.3, 0])
-            chip = TokenBox(t.info["vocab_display"][str(i)], f"info.vocab_display.{i}", style.token_hue(first[i]),
+            chip = TokenBox(t.fields.info.vocab_display[str(i)], hue=style.token_hue(first[i]),
                             size=SMALLEST + 2, limit=7)  # fmt: skip
             level = 0
             while any(lv == level and chip.width / 2 + w / 2 + 0.1 > abs(column.get_x() - x) for x, w, lv in placed):
@@ -510,11 +510,11 @@ class EmbeddingMatrix(TraceScene):
             x = left + pitch * (k + 0.5)
             vector = self.vector(t.stored("hook_embed")[p])
             vectors[p] = vector.move_to([x, top - vector.height / 2, 0])
-            chip = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=LABEL, limit=8)
+            chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL, limit=8)
             for limit in (6, 4):
                 if chip.width <= pitch - 0.15:
                     break
-                chip = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=LABEL,
+                chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL,
                                 limit=limit)  # fmt: skip
             chips[p] = self.fit_width(chip, pitch - 0.15).next_to(vector, DOWN, buff=0.3)
         if more:
