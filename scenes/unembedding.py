@@ -124,16 +124,15 @@ class Unembedding(TraceScene):
         t = self.trace
         self.last = len(t.token_ids) - 1
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
-        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
-                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
+        chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
+                         first_hue=first)  # fmt: skip
         self.fit_width(chips).move_to([0, 3.3, 0])
-        before = f"blocks.{t.n_layer - 1}.hook_resid_post"
-        raw = VectorColumn(t[before][self.last], lambda i: f"{before}[{self.last},{i}]", shown=self.COLS,
-                           size=NUMBER).move_to([0.75, 0.35, 0])  # fmt: skip
-        x = t["ln_final.hook_normalized"][self.last]
-        self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=NUMBER
-        ).move_to([0.75, 0.35, 0])
+        raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER).move_to(
+            [0.75, 0.35, 0]
+        )
+        x = t.stored("ln_final.hook_normalized")[self.last]
+        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, 0.35, 0])
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
         self.vector_title = title.move_to([0.75, 2.75, 0])
@@ -166,12 +165,12 @@ class Unembedding(TraceScene):
         t = self.trace
         order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
         ids = [t.info["unembed_ids"][r] for r in order]
-        W = t["weights.W_U_rows"][order]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=NUMBER)
+        W_U = t.stored("weights.W_U_rows")
+        matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
         matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
         times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
         names = [
-            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, color=style.token_hue(r), limit=9)
+            token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
@@ -182,7 +181,7 @@ class Unembedding(TraceScene):
                 name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
         logits = [float(t["logits"][i]) for i in ids]
         widths, colors = logit_widths(logits, self.BAR_W)
-        values = [number(x, f"logits[{i}]", size=NUMBER) for x, i in zip(logits, ids)]
+        values = [number(t.stored("logits")[i], size=NUMBER) for i in ids]
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
@@ -197,8 +196,8 @@ class Unembedding(TraceScene):
             "{v} rows × {d}",
             size=SMALLEST,
             color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-            d=(t.meta["d_model"], "meta.d_model", "int"),
+            v=(t.fields.meta.vocab_size, "comma"),
+            d=(t.fields.meta.d_model, "int"),
         ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
@@ -252,22 +251,26 @@ class Unembedding(TraceScene):
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
         ends = []
         for i, side in ((low, LEFT), (high, RIGHT)):
-            end = sentence("“{tok}” {x}", size=SMALLEST, color=style.MUTED,
-                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "cut16"),
-                           x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
+            end = sentence(
+                "“{tok}” {x}",
+                size=SMALLEST,
+                color=style.MUTED,
+                tok=(t.fields.info.vocab_display[str(i)], "cut16"),
+                x=(t.stored("logits")[i], "value"),
+            )
             ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
         count = sentence(
             "all {v} logits",
             size=SMALLEST,
             color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(axis, DOWN, buff=0.1)
         notes = VGroup()
         for i in (low, high):
             words = byte_note(t.info["vocab_display"][str(i)])
             if words:
                 notes.add(sentence(words, size=SMALLEST, color=style.MUTED,
-                                   b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
+                                   b=(t.fields.info.vocab_display[str(i)], "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
@@ -298,8 +301,9 @@ class Unembedding(TraceScene):
     def why_last(self):
         t = self.trace
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
-        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
-                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
+        chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
+                         first_hue=first)  # fmt: skip
         self.fit_width(chips).scale(min(1.6, 11.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
         last = chips.boxes[-1]
         arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
