@@ -373,6 +373,7 @@ class Softmax(TraceScene):
 
     def construct(self):
         self.sm = softmax_shown(self.trace)
+        self.sm_fields = self.trace.fields.info.softmax  # the same lists, each entry read with its path
         self.show_logits()
         self.subtract_max()
         self.exponentiate()
@@ -381,10 +382,10 @@ class Softmax(TraceScene):
 
     def show_logits(self):
         t, sm = self.trace, self.sm
-        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, limit=10) for i in sm["ids"]]
+        names = [token_text(t.fields.info.vocab_display[str(i)], size=LABEL, limit=10) for i in sm["ids"]]
         names.append(label("all other tokens", size=LABEL, color=style.MUTED))
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
-        values = [number(x, f"info.softmax.logits.{r}", size=NUMBER) for r, x in enumerate(sm["logits"])]
+        values = [number(self.sm_fields.logits[r], size=NUMBER) for r in range(len(sm["logits"]))]
         self.table = BarRows(names[:-1], widths, values, colors, x0=self.X0, top=self.TOP, row_height=self.ROW,
                              value_x=self.X0 + self.WIDTH + 1.75)  # fmt: skip
         self.stages = [values]  # each set of numbers the bars take, in turn
@@ -433,7 +434,7 @@ class Softmax(TraceScene):
             bar = Rectangle(width=max(-x * scale, 0.02), height=self.ROW * 0.6, stroke_width=0,
                             fill_color=style.NEGATIVE, fill_opacity=0.9)  # fmt: skip
             bars.append(bar.move_to([zero_x - bar.width / 2, self.table.y(r), 0]))
-        values = self.table.values([number(x, f"info.softmax.shifted.{r}", size=NUMBER) for r, x in enumerate(shifted)])
+        values = self.table.values([number(self.sm_fields.shifted[r], size=NUMBER) for r in range(len(shifted))])
         self.zero = VGroup(
             DashedLine(
                 [zero_x, self.table.top + 0.3, 0],
@@ -444,13 +445,13 @@ class Softmax(TraceScene):
             label("0", size=NUMBER, color=style.MUTED).move_to([zero_x, self.table.y(len(shifted) - 1) - 0.5, 0]),
         )
         head = self.place_head(label("x − max", size=LABEL, color=style.MUTED))
-        line = VGroup(label("1. subtract the largest logit", size=LABEL), number(sm["shift"], "info.softmax.shift",
+        line = VGroup(label("1. subtract the largest logit", size=LABEL), number(self.sm_fields.shift,
                       size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.25)  # fmt: skip
         line.to_corner(UP + LEFT, buff=0.35)
         self.beat(
             "Subtract the max",
             "Subtracting the largest logit ({m}) first changes no probability.",
-            m=(sm["shift"], "info.softmax.shift", "value"),
+            m=(self.sm_fields.shift, "value"),
             say=f"Step one: find the largest logit, {dec(sm['shift'], 2)}. Subtract it from every logit. The top "
             "token lands on zero, and every other one falls below it. That changes no probability, and it keeps "
             "the next step's numbers small.",
@@ -490,7 +491,7 @@ class Softmax(TraceScene):
         scale = self.WIDTH / max(max(exps), self.others_exp)
         bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
         values = self.table.values(
-            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=NUMBER) for r, e in enumerate(exps)]
+            [number(self.sm_fields.exp_shifted[r], fmt="exp", size=NUMBER) for r in range(len(exps))]
         )
         others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
         head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
@@ -536,17 +537,17 @@ class Softmax(TraceScene):
             segments.add(seg.move_to([x + seg.width / 2, y, 0]))
             x += w
         total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
-                              v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
+                              v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
-        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2", size=NUMBER, color=style.MUTED)
+        total = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
-        line2 = self.step("3. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2"))
+        line2 = self.step("3. add them up: {s}", s=(self.sm_fields.sum_exp_shifted, "fixed2"))
         line3 = self.step("4. divide each by the sum")
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(t.fields.meta.vocab_size, "comma"),
             say=f"Step three: add them all up, over every token. Laid end to end, they make one long bar, "
             f"{FORMATTERS['fixed2'](sm['sum_exp_shifted'])} in total. Step four: divide each by the sum. Every bar "
             f"shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
@@ -561,8 +562,8 @@ class Softmax(TraceScene):
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
         others_bar = self.table.bars([self.WIDTH * sm["rest"].value], [style.MUTED], first=n)[0]
-        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=NUMBER)
-                                    for r, p in enumerate(probs)])  # fmt: skip
+        values = self.table.values([number(self.sm_fields.probs[r], fmt="percent", size=NUMBER)
+                                    for r in range(len(probs))])  # fmt: skip
         self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
