@@ -667,14 +667,15 @@ class Temperature(TraceScene):
         ids = self.top_ids()
         if temperature == self.lecture_t and "untruncated" in self.trace.info["continuation"]:
             rest, total = lecture_bars(self.trace, self.SHOWN)
-            return [f"info.continuation.untruncated.probs.{j}" for j in range(len(ids))], {
+            lecture = self.trace.fields.info.continuation.untruncated.probs  # the bars' shares, computed again
+            return [lecture[j].path for j in range(len(ids))], {
                 "statement": rest,
                 "total": total,
             }
         stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
         if stored:
             rest, total = temperature_bars(self.trace, stored[0], self.SHOWN)
-            return [f"probs[{stored[0]},{i}]" for i in ids], {"statement": rest, "total": total}
+            return [self.trace.stored("probs")[stored[0], i].path for i in ids], {"statement": rest, "total": total}
         shown = [float(probs[i]) for i in ids]
         total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                           {"probs": shown})  # fmt: skip
@@ -689,8 +690,9 @@ class Temperature(TraceScene):
         probs = softmax(self.trace["logits"], temperature)
         ids = self.top_ids()
         paths, rest = self.paths_at(temperature, probs)
-        entries = [{"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
-                    "token_path": vocab_path(i), "prob_path": path} for i, path in zip(ids, paths)]  # fmt: skip
+        vocab = self.trace.fields.info.vocab_display
+        entries = [{"display": vocab[str(i)], "prob": float(probs[i]), "prob_path": path}
+                   for i, path in zip(ids, paths)]  # fmt: skip
         shown = sum(e["prob"] for e in entries)
         total = rest.pop("total")
         entries.append({"name": "all other tokens", "prob": max(1.0 - shown, 0.0), **rest})
@@ -707,7 +709,7 @@ class Temperature(TraceScene):
         tip.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
         if temperature == self.lecture_t:
             text = sentence("T = {T}", size=LABEL, color=style.TEMPERATURE,
-                            T=(temperature, "info.continuation.temperature", "float"))  # fmt: skip
+                            T=(self.trace.fields.info.continuation.temperature, "float"))  # fmt: skip
         else:
             text = label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE)
         text.next_to(tip, UP, buff=0.06)
@@ -807,18 +809,19 @@ class Temperature(TraceScene):
     def three_continuations(self):
         t = self.trace
         columns = VGroup()
-        for c, run in enumerate(t.info["comparisons"]):
-            head = sentence("T = {T}", size=HEADING, color=style.TEMPERATURE,
-                            T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"))  # fmt: skip
-            displays = [s["chosen_display"] for s in run["steps"]]
-            paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=11.2, size=LABEL, first_hue=len(t.token_ids))
+        runs = t.fields.info.comparisons
+        for c in range(len(runs)):
+            run = runs[c]
+            head = sentence("T = {T}", size=HEADING, color=style.TEMPERATURE, T=(run.temperature, "float"))
+            chosen = [run.steps[i].chosen_display for i in range(len(run.steps))]
+            row = TokenRow([d.value for d in chosen], [d.path for d in chosen], max_width=11.2, size=LABEL,
+                           first_hue=len(t.token_ids))  # fmt: skip
             judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
         columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
-        prompt = sentence("“{p}” …", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        prompt = sentence("“{p}” …", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
         prompt.to_corner(UP + LEFT, buff=0.35)
         room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
@@ -827,7 +830,7 @@ class Temperature(TraceScene):
         self.beat(
             "Three temperatures",
             "One prompt at three temperatures (seed {s}), each judged by the model's ranks.",
-            s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
+            s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
         leaving = [self.bars, self.tail, self.slider_mob, self.formula]
@@ -867,7 +870,7 @@ class Temperature(TraceScene):
         self.beat(
             "This lecture's T",
             "This lecture samples at T = {T}: these are the shares it draws from.",
-            T=(T, "info.continuation.temperature", "float"),
+            T=(self.trace.fields.info.continuation.temperature, "float"),
             say=f"This lecture's own continuation uses a temperature of {T:g}. "
             f"Set the knob there, and {spoken_token(self.top_name())} gets {self.share(T)}. "
             "These are the odds its next tokens are drawn with.",
