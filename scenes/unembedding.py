@@ -908,9 +908,7 @@ class TopKTopP(TraceScene):
         """The untruncated distribution first: what the two cuts start from."""
         t = self.trace
         shown = softmax_shown(t)
-        top = t.info["truncation"]["base_top"][: len(shown["ids"])]  # the tokens Softmax showed
-        entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
-                    "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
+        entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
         self.base = ProbabilityBars(entries, bar_width=6.5, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
         others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
@@ -949,10 +947,10 @@ class TopKTopP(TraceScene):
             f"which held {said_pct(part['kept_mass'])}, and they grow the same way. The draw gives {drawn}."
         )
 
-    def entries(self, pairs, path: str) -> list[dict]:
-        t = self.trace
-        return [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
-                 "prob_path": f"{path}.{j}.1"} for j, (i, p) in enumerate(pairs)]  # fmt: skip
+    def entries(self, pairs, n: int) -> list[dict]:
+        """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
+        vocab = self.trace.fields.info.vocab_display
+        return [{"display": vocab[str(pairs[j][0].value)], "prob": pairs[j][1]} for j in range(min(n, len(pairs)))]
 
     def panel_parts(self, kind: str, x: float) -> tuple[VGroup, VGroup, ProbabilityBars, ProbabilityBars, VGroup, ...]:
         """One cut's panel, centred at x: its title, what it keeps, the bars before and after renormalising
@@ -960,17 +958,16 @@ class TopKTopP(TraceScene):
         t = self.trace
         demo = t.info["truncation"]
         part = demo[kind]
-        base = f"info.truncation.{kind}"
+        read = t.fields.info.truncation
         if kind == "top_k":
-            title = sentence("top-k, k = {k}", size=HEADING - 4, k=(demo["k"], "info.truncation.k", "int"))
+            title = sentence("top-k, k = {k}", size=HEADING - 4, k=(read.k, "int"))
         else:
-            title = sentence("top-p, p = {p}", size=HEADING - 4, p=(demo["p"], "info.truncation.p", "float"))
+            title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float"))
         note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
-                        n=(part["kept"], f"{base}.kept", "comma"),
-                        m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
+                        n=(read[kind].kept, "comma"), m=(read[kind].kept_mass, "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
-        before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
-        after = self.entries(part["top"][:kept], f"{base}.top")
+        before = self.entries(read.base_top, self.SHOWN)
+        after = self.entries(read[kind].top, kept)
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
         old = ProbabilityBars(before, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=True, scale_to=scale)
         new = ProbabilityBars(after, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=part["kept"] > kept,
@@ -987,7 +984,7 @@ class TopKTopP(TraceScene):
             "drawn: “{tok}”",
             size=LABEL,
             color=style.NEXT_SLOT,
-            tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
+            tok=(t.fields.info.vocab_display[str(chosen)], "text"),
         )
         drawn.next_to(old, DOWN, buff=0.25).set_x(x)
         return title, note, old, new, share, drawn
