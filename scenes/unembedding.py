@@ -87,10 +87,6 @@ def named(display: str, start: bool = False) -> str:
     return spoken_token(display, start)
 
 
-def vocab_path(token_id: int) -> str:
-    return f"info.vocab_display.{token_id}"
-
-
 def byte_note(display: str) -> str | None:
     """What a token shown as ‹xx› is: bytes of a character the tokenizer split, or a control character."""
     found = re.findall(r"‹([0-9a-f ]+)›", display)
@@ -1081,21 +1077,22 @@ class Recap(TraceScene):
                                  fill_color=style.data_color(float(v), scale)) for v in values[:RECAP_ENTRIES]))  # fmt: skip
         return column.arrange(DOWN, buff=0.02)
 
-    def vectors(self, name: str, cell: float = CELL) -> VGroup:
-        """The shown tokens' vectors at hook `name`, one column each, coloured on one scale for the whole stage."""
-        rows = self.trace[name][self.first :, :RECAP_ENTRIES]
+    def vectors(self, part, cell: float = CELL) -> VGroup:
+        """The shown tokens' vectors in `part`, an array read by name (`trace.resid.pre[0]`), one column each,
+        coloured on one scale for the whole stage."""
+        rows = part.value[self.first :, :RECAP_ENTRIES]
         scale = float(np.abs(rows).max()) or 1.0
         return VGroup(*(self.cells(row, scale, cell) for row in rows))
 
-    def packet(self, name: str, block) -> VGroup:
-        """The vectors side by side, small enough to pass through `block`."""
-        group = self.vectors(name).arrange(RIGHT, buff=0.04)
+    def packet(self, part, block) -> VGroup:
+        """The vectors of `part` side by side, small enough to pass through `block`."""
+        group = self.vectors(part).arrange(RIGHT, buff=0.04)
         return group.scale(PACKET_H / group.height).move_to(block)
 
     def chip_row(self, first: int, extra=None) -> VGroup:
         t = self.trace
-        chips = VGroup(*(TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=TOKEN,
-                                  limit=10) for i in range(first, len(t.token_ids))))  # fmt: skip
+        chips = VGroup(*(TokenBox(t.fields.info.tokens.display[i], hue=style.token_hue(i), size=TOKEN, limit=10)
+                         for i in range(first, len(t.token_ids))))  # fmt: skip
         if first:
             chips.add_to_back(label("…", size=TOKEN, color=style.MUTED))
         if extra is not None:
@@ -1109,25 +1106,24 @@ class Recap(TraceScene):
         n = len(t.token_ids)
         sm, step = softmax_shown(t), t.info["continuation"]["steps"][0]
         self.first = max(0, n - RECAP_TOKENS)
-        drawn = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT, size=TOKEN,
-                         limit=10)  # fmt: skip
+        drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=TOKEN, limit=10)
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
-        self.prompt = sentence("“{p}”", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
         self.fit_width(self.prompt).move_to([0, 3.45, 0])
         self.chips = self.chip_row(self.first).move_to([0, 2.75, 0])
         self.boxes = self.chips[1:] if self.first else self.chips
-        self.inputs = self.vectors("blocks.0.hook_resid_pre")
+        self.inputs = self.vectors(t.resid.pre[0])
         for col, chip in zip(self.inputs, self.boxes):
             col.next_to(chip, DOWN, buff=0.15)
         self.stack = TransformerStack(t.meta["n_layer"], max_width=8.6, height=1.1, upright=True)
         self.stack.blocks.move_to([-6.6 + self.stack.blocks.width / 2, ROAD_Y, 0])  # (many layers: wider)
         if self.stack.legend is not None:
             self.stack.legend.next_to(self.stack.blocks, DOWN, buff=0.1).align_to(self.stack.blocks, LEFT)
-        self.outputs = self.vectors("ln_final.hook_normalized", OUT_CELL).arrange(RIGHT, buff=0.1)
+        self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL).arrange(RIGHT, buff=0.1)
         self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
-        entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
-                    "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
+        vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
+        entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][:RECAP_BARS])]
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
         self.bars.move_to([4.6, self.outputs.get_y(), 0])
         self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
@@ -1173,15 +1169,16 @@ class Recap(TraceScene):
         values as they leave it (the real residual stream), then out of the last as the final vectors."""
         cue(self, 3)
         blocks = list(self.stack.blocks)
-        names = [f"blocks.{b.layer}.hook_resid_{'mid' if b.kind == 'Attention' else 'post'}" for b in blocks]
+        resid = self.trace.resid
+        parts = [(resid.mid if b.kind == "Attention" else resid.post)[b.layer] for b in blocks]  # each block's output
         step = max(0.25, (said_by(self, 3) - 1.0) / (len(blocks) + 1))
-        moving = self.packet("blocks.0.hook_resid_pre", blocks[0])
+        moving = self.packet(resid.pre[0], blocks[0])
         self.play(TransformFromCopy(self.inputs, moving), *(c.animate.set_opacity(0.6) for c in self.inputs),
                   run_time=1.0)  # fmt: skip
         mark = SurroundingRectangle(blocks[0], buff=0.04, color=style.NEXT_SLOT)
-        self.play(Create(mark), Transform(moving, self.packet(names[0], blocks[0])), run_time=step)
-        for block, name in zip(blocks[1:], names[1:]):
-            self.play(Transform(moving, self.packet(name, block)),
+        self.play(Create(mark), Transform(moving, self.packet(parts[0], blocks[0])), run_time=step)
+        for block, part in zip(blocks[1:], parts[1:]):
+            self.play(Transform(moving, self.packet(part, block)),
                       mark.animate.become(SurroundingRectangle(block, buff=0.04, color=style.NEXT_SLOT)),
                       run_time=step)  # fmt: skip
         self.play(dim(mark), run_time=0.3)
