@@ -142,7 +142,7 @@ class LastPosition(TraceScene):
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
-        self.first_p = number(t["positions.top_probs"][first], f"positions.top_probs[{first}]", "percent", size=NUMBER,
+        self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=NUMBER,
                               color=style.NEXT_SLOT).next_to(self.guesses[0], DOWN, buff=0.08)  # fmt: skip
         self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
