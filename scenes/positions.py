@@ -44,7 +44,7 @@ from scenes.components import (
 )
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, pct, spoken_token
-from scenes.unembedding import softmax_shown, vocab_path
+from scenes.unembedding import softmax_shown
 
 
 class LastPosition(TraceScene):
@@ -74,7 +74,7 @@ class LastPosition(TraceScene):
         """Position p's token as a chip no wider than `width` (its text cut shorter rather than set smaller)."""
         t = self.trace
         for limit in (8, 6, 4):
-            box = TokenBox(t.token_display[p], f"info.tokens.display.{p}", style.token_hue(p), size=TOKEN, limit=limit)
+            box = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=TOKEN, limit=limit)
             if box.width <= width:
                 break
         return self.fit_width(box, width)
@@ -124,9 +124,9 @@ class LastPosition(TraceScene):
         self.arrows, self.guesses = VGroup(), VGroup()
         for x, p, vec in zip(self.xs, self.positions, self.vectors):
             i = int(top[p])
-            display = t.info["vocab_display"][str(i)]
-            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(display) else 1)  # a full stop seen
-            name = token_text(display, vocab_path(i), size=size, color=style.NEXT_SLOT, limit=7)
+            display = t.fields.info.vocab_display[str(i)]
+            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(display.value) else 1)  # a full stop seen
+            name = token_text(display, size=size, color=style.NEXT_SLOT, limit=7)
             self.guesses.add(self.fit_width(name, self.pitch - 0.15).move_to([x, self.GUESS_Y, 0]))
             self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y - 0.3, 0], buff=0,
                                   stroke_width=3, color=style.MUTED, max_tip_length_to_length_ratio=0.25))  # fmt: skip
@@ -142,7 +142,7 @@ class LastPosition(TraceScene):
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
-        self.first_p = number(t["positions.top_probs"][first], f"positions.top_probs[{first}]", "percent", size=NUMBER,
+        self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=NUMBER,
                               color=style.NEXT_SLOT).next_to(self.guesses[0], DOWN, buff=0.08)  # fmt: skip
         self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
@@ -155,10 +155,10 @@ class LastPosition(TraceScene):
             if p + 1 >= n:
                 continue  # the last position: nothing in the prompt follows it
             size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(t.token_display[p + 1]) else 1)
-            name = token_text(t.token_display[p + 1], f"info.tokens.display.{p + 1}", size=size,
+            name = token_text(t.fields.info.tokens.display[p + 1], size=size,
                               color=style.token_hue(p + 1), limit=7)  # fmt: skip
             self.fit_width(name, self.pitch - 0.15).move_to([x, self.TRUTH_Y, 0])
-            share = number(t["positions.next_probs"][p], f"positions.next_probs[{p}]", "percent", size=NUMBER,
+            share = number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER,
                            color=style.MUTED).move_to([x, self.TRUTH_P_Y, 0])  # fmt: skip
             self.truths.add(VGroup(name, share))
             moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
@@ -224,9 +224,8 @@ class LastPosition(TraceScene):
     def to_the_distribution(self):
         t = self.trace
         sm = softmax_shown(t)  # the tokens Softmax showed, headed by the likeliest
-        entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
-                    "prob_path": f"info.softmax.probs.{r}"}
-                   for r, (i, p) in enumerate(zip(sm["ids"][: self.BARS], sm["probs"]))]  # fmt: skip
+        vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
+        entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][: self.BARS])]
         bars = ProbabilityBars(entries, bar_width=4.2, size=LABEL, row_height=0.6)
         flying = self.vectors[-1].copy().move_to([-5.6, self.FLOW_Y, 0])
         how = with_symbols("× $W_U$, softmax", size=LABEL, color=style.MUTED)

@@ -87,10 +87,6 @@ def named(display: str, start: bool = False) -> str:
     return spoken_token(display, start)
 
 
-def vocab_path(token_id: int) -> str:
-    return f"info.vocab_display.{token_id}"
-
-
 def byte_note(display: str) -> str | None:
     """What a token shown as ‹xx› is: bytes of a character the tokenizer split, or a control character."""
     found = re.findall(r"‹([0-9a-f ]+)›", display)
@@ -124,16 +120,15 @@ class Unembedding(TraceScene):
         t = self.trace
         self.last = len(t.token_ids) - 1
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
-        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
-                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
+        chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
+                         first_hue=first)  # fmt: skip
         self.fit_width(chips).move_to([0, 3.3, 0])
-        before = f"blocks.{t.n_layer - 1}.hook_resid_post"
-        raw = VectorColumn(t[before][self.last], lambda i: f"{before}[{self.last},{i}]", shown=self.COLS,
-                           size=NUMBER).move_to([0.75, 0.35, 0])  # fmt: skip
-        x = t["ln_final.hook_normalized"][self.last]
-        self.vector = VectorColumn(
-            x, lambda i: f"ln_final.hook_normalized[{self.last},{i}]", shown=self.COLS, size=NUMBER
-        ).move_to([0.75, 0.35, 0])
+        raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER).move_to(
+            [0.75, 0.35, 0]
+        )
+        x = t.stored("ln_final.hook_normalized")[self.last]
+        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, 0.35, 0])
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
         self.vector_title = title.move_to([0.75, 2.75, 0])
@@ -166,12 +161,12 @@ class Unembedding(TraceScene):
         t = self.trace
         order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
         ids = [t.info["unembed_ids"][r] for r in order]
-        W = t["weights.W_U_rows"][order]
-        matrix = WeightMatrix(W, lambda r, c: f"weights.W_U_rows[{order[r]},{c}]", self.ROWS, self.COLS, size=NUMBER)
+        W_U = t.stored("weights.W_U_rows")
+        matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
         matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
         times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
         names = [
-            token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, color=style.token_hue(r), limit=9)
+            token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
@@ -182,7 +177,7 @@ class Unembedding(TraceScene):
                 name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
         logits = [float(t["logits"][i]) for i in ids]
         widths, colors = logit_widths(logits, self.BAR_W)
-        values = [number(x, f"logits[{i}]", size=NUMBER) for x, i in zip(logits, ids)]
+        values = [number(t.stored("logits")[i], size=NUMBER) for i in ids]
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
@@ -197,8 +192,8 @@ class Unembedding(TraceScene):
             "{v} rows × {d}",
             size=SMALLEST,
             color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
-            d=(t.meta["d_model"], "meta.d_model", "int"),
+            v=(t.fields.meta.vocab_size, "comma"),
+            d=(t.fields.meta.d_model, "int"),
         ).next_to(matrix, DOWN, buff=0.15)
         self.beat(
             "Unembedding",
@@ -252,22 +247,26 @@ class Unembedding(TraceScene):
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
         ends = []
         for i, side in ((low, LEFT), (high, RIGHT)):
-            end = sentence("“{tok}” {x}", size=SMALLEST, color=style.MUTED,
-                           tok=(t.info["vocab_display"][str(i)], vocab_path(i), "cut16"),
-                           x=(float(logits[i]), f"logits[{i}]", "value"))  # fmt: skip
+            end = sentence(
+                "“{tok}” {x}",
+                size=SMALLEST,
+                color=style.MUTED,
+                tok=(t.fields.info.vocab_display[str(i)], "cut16"),
+                x=(t.stored("logits")[i], "value"),
+            )
             ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
         count = sentence(
             "all {v} logits",
             size=SMALLEST,
             color=style.MUTED,
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(axis, DOWN, buff=0.1)
         notes = VGroup()
         for i in (low, high):
             words = byte_note(t.info["vocab_display"][str(i)])
             if words:
                 notes.add(sentence(words, size=SMALLEST, color=style.MUTED,
-                                   b=(t.info["vocab_display"][str(i)], vocab_path(i), "text")))  # fmt: skip
+                                   b=(t.fields.info.vocab_display[str(i)], "text")))  # fmt: skip
         self.beat(
             "Highest and lowest",
             "The highest logits are the likeliest next tokens; the lowest, the least likely.",
@@ -298,8 +297,9 @@ class Unembedding(TraceScene):
     def why_last(self):
         t = self.trace
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
-        chips = TokenRow(t.token_display[first:], [f"info.tokens.display.{i}" for i in range(first, len(t.token_ids))],
-                         max_width=11.0, size=TOKEN, first_hue=first)  # fmt: skip
+        shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
+        chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
+                         first_hue=first)  # fmt: skip
         self.fit_width(chips).scale(min(1.6, 11.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
         last = chips.boxes[-1]
         arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
@@ -369,6 +369,7 @@ class Softmax(TraceScene):
 
     def construct(self):
         self.sm = softmax_shown(self.trace)
+        self.sm_fields = self.trace.fields.info.softmax  # the same lists, each entry read with its path
         self.show_logits()
         self.subtract_max()
         self.exponentiate()
@@ -377,10 +378,10 @@ class Softmax(TraceScene):
 
     def show_logits(self):
         t, sm = self.trace, self.sm
-        names = [token_text(t.info["vocab_display"][str(i)], vocab_path(i), size=LABEL, limit=10) for i in sm["ids"]]
+        names = [token_text(t.fields.info.vocab_display[str(i)], size=LABEL, limit=10) for i in sm["ids"]]
         names.append(label("all other tokens", size=LABEL, color=style.MUTED))
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
-        values = [number(x, f"info.softmax.logits.{r}", size=NUMBER) for r, x in enumerate(sm["logits"])]
+        values = [number(self.sm_fields.logits[r], size=NUMBER) for r in range(len(sm["logits"]))]
         self.table = BarRows(names[:-1], widths, values, colors, x0=self.X0, top=self.TOP, row_height=self.ROW,
                              value_x=self.X0 + self.WIDTH + 1.75)  # fmt: skip
         self.stages = [values]  # each set of numbers the bars take, in turn
@@ -429,7 +430,7 @@ class Softmax(TraceScene):
             bar = Rectangle(width=max(-x * scale, 0.02), height=self.ROW * 0.6, stroke_width=0,
                             fill_color=style.NEGATIVE, fill_opacity=0.9)  # fmt: skip
             bars.append(bar.move_to([zero_x - bar.width / 2, self.table.y(r), 0]))
-        values = self.table.values([number(x, f"info.softmax.shifted.{r}", size=NUMBER) for r, x in enumerate(shifted)])
+        values = self.table.values([number(self.sm_fields.shifted[r], size=NUMBER) for r in range(len(shifted))])
         self.zero = VGroup(
             DashedLine(
                 [zero_x, self.table.top + 0.3, 0],
@@ -440,13 +441,13 @@ class Softmax(TraceScene):
             label("0", size=NUMBER, color=style.MUTED).move_to([zero_x, self.table.y(len(shifted) - 1) - 0.5, 0]),
         )
         head = self.place_head(label("x − max", size=LABEL, color=style.MUTED))
-        line = VGroup(label("1. subtract the largest logit", size=LABEL), number(sm["shift"], "info.softmax.shift",
+        line = VGroup(label("1. subtract the largest logit", size=LABEL), number(self.sm_fields.shift,
                       size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.25)  # fmt: skip
         line.to_corner(UP + LEFT, buff=0.35)
         self.beat(
             "Subtract the max",
             "Subtracting the largest logit ({m}) first changes no probability.",
-            m=(sm["shift"], "info.softmax.shift", "value"),
+            m=(self.sm_fields.shift, "value"),
             say=f"Step one: find the largest logit, {dec(sm['shift'], 2)}. Subtract it from every logit. The top "
             "token lands on zero, and every other one falls below it. That changes no probability, and it keeps "
             "the next step's numbers small.",
@@ -486,7 +487,7 @@ class Softmax(TraceScene):
         scale = self.WIDTH / max(max(exps), self.others_exp)
         bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
         values = self.table.values(
-            [number(e, f"info.softmax.exp_shifted.{r}", "exp", size=NUMBER) for r, e in enumerate(exps)]
+            [number(self.sm_fields.exp_shifted[r], fmt="exp", size=NUMBER) for r in range(len(exps))]
         )
         others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
         head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
@@ -532,17 +533,17 @@ class Softmax(TraceScene):
             segments.add(seg.move_to([x + seg.width / 2, y, 0]))
             x += w
         total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
-                              v=(t.meta["vocab_size"], "meta.vocab_size", "comma"))  # fmt: skip
+                              v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
-        total = number(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2", size=NUMBER, color=style.MUTED)
+        total = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
-        line2 = self.step("3. add them up: {s}", s=(sm["sum_exp_shifted"], "info.softmax.sum_exp_shifted", "fixed2"))
+        line2 = self.step("3. add them up: {s}", s=(self.sm_fields.sum_exp_shifted, "fixed2"))
         line3 = self.step("4. divide each by the sum")
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
-            v=(t.meta["vocab_size"], "meta.vocab_size", "comma"),
+            v=(t.fields.meta.vocab_size, "comma"),
             say=f"Step three: add them all up, over every token. Laid end to end, they make one long bar, "
             f"{FORMATTERS['fixed2'](sm['sum_exp_shifted'])} in total. Step four: divide each by the sum. Every bar "
             f"shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
@@ -557,8 +558,8 @@ class Softmax(TraceScene):
         probs = list(sm["probs"])
         bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
         others_bar = self.table.bars([self.WIDTH * sm["rest"].value], [style.MUTED], first=n)[0]
-        values = self.table.values([number(p, f"info.softmax.probs.{r}", "percent", size=NUMBER)
-                                    for r, p in enumerate(probs)])  # fmt: skip
+        values = self.table.values([number(self.sm_fields.probs[r], fmt="percent", size=NUMBER)
+                                    for r in range(len(probs))])  # fmt: skip
         self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
@@ -662,14 +663,15 @@ class Temperature(TraceScene):
         ids = self.top_ids()
         if temperature == self.lecture_t and "untruncated" in self.trace.info["continuation"]:
             rest, total = lecture_bars(self.trace, self.SHOWN)
-            return [f"info.continuation.untruncated.probs.{j}" for j in range(len(ids))], {
+            lecture = self.trace.fields.info.continuation.untruncated.probs  # the bars' shares, computed again
+            return [lecture[j].path for j in range(len(ids))], {
                 "statement": rest,
                 "total": total,
             }
         stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
         if stored:
             rest, total = temperature_bars(self.trace, stored[0], self.SHOWN)
-            return [f"probs[{stored[0]},{i}]" for i in ids], {"statement": rest, "total": total}
+            return [self.trace.stored("probs")[stored[0], i].path for i in ids], {"statement": rest, "total": total}
         shown = [float(probs[i]) for i in ids]
         total = Statement(f"temperature.total.T{temperature:g}", "bars_total", RULES["bars_total"](shown),
                           {"probs": shown})  # fmt: skip
@@ -684,8 +686,9 @@ class Temperature(TraceScene):
         probs = softmax(self.trace["logits"], temperature)
         ids = self.top_ids()
         paths, rest = self.paths_at(temperature, probs)
-        entries = [{"display": self.trace.info["vocab_display"][str(i)], "prob": float(probs[i]),
-                    "token_path": vocab_path(i), "prob_path": path} for i, path in zip(ids, paths)]  # fmt: skip
+        vocab = self.trace.fields.info.vocab_display
+        entries = [{"display": vocab[str(i)], "prob": float(probs[i]), "prob_path": path}
+                   for i, path in zip(ids, paths)]  # fmt: skip
         shown = sum(e["prob"] for e in entries)
         total = rest.pop("total")
         entries.append({"name": "all other tokens", "prob": max(1.0 - shown, 0.0), **rest})
@@ -702,7 +705,7 @@ class Temperature(TraceScene):
         tip.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
         if temperature == self.lecture_t:
             text = sentence("T = {T}", size=LABEL, color=style.TEMPERATURE,
-                            T=(temperature, "info.continuation.temperature", "float"))  # fmt: skip
+                            T=(self.trace.fields.info.continuation.temperature, "float"))  # fmt: skip
         else:
             text = label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE)
         text.next_to(tip, UP, buff=0.06)
@@ -802,18 +805,19 @@ class Temperature(TraceScene):
     def three_continuations(self):
         t = self.trace
         columns = VGroup()
-        for c, run in enumerate(t.info["comparisons"]):
-            head = sentence("T = {T}", size=HEADING, color=style.TEMPERATURE,
-                            T=(run["temperature"], f"info.comparisons.{c}.temperature", "float"))  # fmt: skip
-            displays = [s["chosen_display"] for s in run["steps"]]
-            paths = [f"info.comparisons.{c}.steps.{i}.chosen_display" for i in range(len(run["steps"]))]
-            row = TokenRow(displays, paths, max_width=11.2, size=LABEL, first_hue=len(t.token_ids))
+        runs = t.fields.info.comparisons
+        for c in range(len(runs)):
+            run = runs[c]
+            head = sentence("T = {T}", size=HEADING, color=style.TEMPERATURE, T=(run.temperature, "float"))
+            chosen = [run.steps[i].chosen_display for i in range(len(run.steps))]
+            row = TokenRow([d.value for d in chosen], [d.path for d in chosen], max_width=11.2, size=LABEL,
+                           first_hue=len(t.token_ids))  # fmt: skip
             judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
         columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
-        prompt = sentence("“{p}” …", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        prompt = sentence("“{p}” …", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
         prompt.to_corner(UP + LEFT, buff=0.35)
         room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
@@ -822,7 +826,7 @@ class Temperature(TraceScene):
         self.beat(
             "Three temperatures",
             "One prompt at three temperatures (seed {s}), each judged by the model's ranks.",
-            s=(t.info["comparisons"][0]["seed"], "info.comparisons.0.seed", "int"),
+            s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
         leaving = [self.bars, self.tail, self.slider_mob, self.formula]
@@ -862,7 +866,7 @@ class Temperature(TraceScene):
         self.beat(
             "This lecture's T",
             "This lecture samples at T = {T}: these are the shares it draws from.",
-            T=(T, "info.continuation.temperature", "float"),
+            T=(self.trace.fields.info.continuation.temperature, "float"),
             say=f"This lecture's own continuation uses a temperature of {T:g}. "
             f"Set the knob there, and {spoken_token(self.top_name())} gets {self.share(T)}. "
             "These are the odds its next tokens are drawn with.",
@@ -900,9 +904,7 @@ class TopKTopP(TraceScene):
         """The untruncated distribution first: what the two cuts start from."""
         t = self.trace
         shown = softmax_shown(t)
-        top = t.info["truncation"]["base_top"][: len(shown["ids"])]  # the tokens Softmax showed
-        entries = [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
-                    "prob_path": f"info.truncation.base_top.{j}.1"} for j, (i, p) in enumerate(top)]  # fmt: skip
+        entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
         self.base = ProbabilityBars(entries, bar_width=6.5, size=LABEL, row_height=0.5, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
         others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
@@ -941,10 +943,10 @@ class TopKTopP(TraceScene):
             f"which held {said_pct(part['kept_mass'])}, and they grow the same way. The draw gives {drawn}."
         )
 
-    def entries(self, pairs, path: str) -> list[dict]:
-        t = self.trace
-        return [{"display": t.info["vocab_display"][str(i)], "prob": p, "token_path": vocab_path(i),
-                 "prob_path": f"{path}.{j}.1"} for j, (i, p) in enumerate(pairs)]  # fmt: skip
+    def entries(self, pairs, n: int) -> list[dict]:
+        """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
+        vocab = self.trace.fields.info.vocab_display
+        return [{"display": vocab[str(pairs[j][0].value)], "prob": pairs[j][1]} for j in range(min(n, len(pairs)))]
 
     def panel_parts(self, kind: str, x: float) -> tuple[VGroup, VGroup, ProbabilityBars, ProbabilityBars, VGroup, ...]:
         """One cut's panel, centred at x: its title, what it keeps, the bars before and after renormalising
@@ -952,17 +954,16 @@ class TopKTopP(TraceScene):
         t = self.trace
         demo = t.info["truncation"]
         part = demo[kind]
-        base = f"info.truncation.{kind}"
+        read = t.fields.info.truncation
         if kind == "top_k":
-            title = sentence("top-k, k = {k}", size=HEADING - 4, k=(demo["k"], "info.truncation.k", "int"))
+            title = sentence("top-k, k = {k}", size=HEADING - 4, k=(read.k, "int"))
         else:
-            title = sentence("top-p, p = {p}", size=HEADING - 4, p=(demo["p"], "info.truncation.p", "float"))
+            title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float"))
         note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
-                        n=(part["kept"], f"{base}.kept", "comma"),
-                        m=(part["kept_mass"], f"{base}.kept_mass", "percent"))  # fmt: skip
+                        n=(read[kind].kept, "comma"), m=(read[kind].kept_mass, "percent"))  # fmt: skip
         kept = min(part["kept"], self.SHOWN)
-        before = self.entries(demo["base_top"][: self.SHOWN], "info.truncation.base_top")
-        after = self.entries(part["top"][:kept], f"{base}.top")
+        before = self.entries(read.base_top, self.SHOWN)
+        after = self.entries(read[kind].top, kept)
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
         old = ProbabilityBars(before, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=True, scale_to=scale)
         new = ProbabilityBars(after, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=part["kept"] > kept,
@@ -979,7 +980,7 @@ class TopKTopP(TraceScene):
             "drawn: “{tok}”",
             size=LABEL,
             color=style.NEXT_SLOT,
-            tok=(t.info["vocab_display"][str(chosen)], vocab_path(chosen), "text"),
+            tok=(t.fields.info.vocab_display[str(chosen)], "text"),
         )
         drawn.next_to(old, DOWN, buff=0.25).set_x(x)
         return title, note, old, new, share, drawn
@@ -1076,21 +1077,22 @@ class Recap(TraceScene):
                                  fill_color=style.data_color(float(v), scale)) for v in values[:RECAP_ENTRIES]))  # fmt: skip
         return column.arrange(DOWN, buff=0.02)
 
-    def vectors(self, name: str, cell: float = CELL) -> VGroup:
-        """The shown tokens' vectors at hook `name`, one column each, coloured on one scale for the whole stage."""
-        rows = self.trace[name][self.first :, :RECAP_ENTRIES]
+    def vectors(self, part, cell: float = CELL) -> VGroup:
+        """The shown tokens' vectors in `part`, an array read by name (`trace.resid.pre[0]`), one column each,
+        coloured on one scale for the whole stage."""
+        rows = part.value[self.first :, :RECAP_ENTRIES]
         scale = float(np.abs(rows).max()) or 1.0
         return VGroup(*(self.cells(row, scale, cell) for row in rows))
 
-    def packet(self, name: str, block) -> VGroup:
-        """The vectors side by side, small enough to pass through `block`."""
-        group = self.vectors(name).arrange(RIGHT, buff=0.04)
+    def packet(self, part, block) -> VGroup:
+        """The vectors of `part` side by side, small enough to pass through `block`."""
+        group = self.vectors(part).arrange(RIGHT, buff=0.04)
         return group.scale(PACKET_H / group.height).move_to(block)
 
     def chip_row(self, first: int, extra=None) -> VGroup:
         t = self.trace
-        chips = VGroup(*(TokenBox(t.token_display[i], f"info.tokens.display.{i}", style.token_hue(i), size=TOKEN,
-                                  limit=10) for i in range(first, len(t.token_ids))))  # fmt: skip
+        chips = VGroup(*(TokenBox(t.fields.info.tokens.display[i], hue=style.token_hue(i), size=TOKEN, limit=10)
+                         for i in range(first, len(t.token_ids))))  # fmt: skip
         if first:
             chips.add_to_back(label("…", size=TOKEN, color=style.MUTED))
         if extra is not None:
@@ -1104,25 +1106,24 @@ class Recap(TraceScene):
         n = len(t.token_ids)
         sm, step = softmax_shown(t), t.info["continuation"]["steps"][0]
         self.first = max(0, n - RECAP_TOKENS)
-        drawn = TokenBox(step["chosen_display"], "info.continuation.steps.0.chosen_display", style.NEXT_SLOT, size=TOKEN,
-                         limit=10)  # fmt: skip
+        drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=TOKEN, limit=10)
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
-        self.prompt = sentence("“{p}”", size=LABEL, p=(t.prompt, "meta.settings.prompt", "cut40"))
+        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
         self.fit_width(self.prompt).move_to([0, 3.45, 0])
         self.chips = self.chip_row(self.first).move_to([0, 2.75, 0])
         self.boxes = self.chips[1:] if self.first else self.chips
-        self.inputs = self.vectors("blocks.0.hook_resid_pre")
+        self.inputs = self.vectors(t.resid.pre[0])
         for col, chip in zip(self.inputs, self.boxes):
             col.next_to(chip, DOWN, buff=0.15)
         self.stack = TransformerStack(t.meta["n_layer"], max_width=8.6, height=1.1, upright=True)
         self.stack.blocks.move_to([-6.6 + self.stack.blocks.width / 2, ROAD_Y, 0])  # (many layers: wider)
         if self.stack.legend is not None:
             self.stack.legend.next_to(self.stack.blocks, DOWN, buff=0.1).align_to(self.stack.blocks, LEFT)
-        self.outputs = self.vectors("ln_final.hook_normalized", OUT_CELL).arrange(RIGHT, buff=0.1)
+        self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL).arrange(RIGHT, buff=0.1)
         self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
-        entries = [{"display": t.info["vocab_display"][str(i)], "prob": float(sm["probs"][r]), "token_path": vocab_path(i),
-                    "prob_path": f"info.softmax.probs.{r}"} for r, i in enumerate(sm["ids"][:RECAP_BARS])]  # fmt: skip
+        vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
+        entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][:RECAP_BARS])]
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
         self.bars.move_to([4.6, self.outputs.get_y(), 0])
         self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
@@ -1168,15 +1169,16 @@ class Recap(TraceScene):
         values as they leave it (the real residual stream), then out of the last as the final vectors."""
         cue(self, 3)
         blocks = list(self.stack.blocks)
-        names = [f"blocks.{b.layer}.hook_resid_{'mid' if b.kind == 'Attention' else 'post'}" for b in blocks]
+        resid = self.trace.resid
+        parts = [(resid.mid if b.kind == "Attention" else resid.post)[b.layer] for b in blocks]  # each block's output
         step = max(0.25, (said_by(self, 3) - 1.0) / (len(blocks) + 1))
-        moving = self.packet("blocks.0.hook_resid_pre", blocks[0])
+        moving = self.packet(resid.pre[0], blocks[0])
         self.play(TransformFromCopy(self.inputs, moving), *(c.animate.set_opacity(0.6) for c in self.inputs),
                   run_time=1.0)  # fmt: skip
         mark = SurroundingRectangle(blocks[0], buff=0.04, color=style.NEXT_SLOT)
-        self.play(Create(mark), Transform(moving, self.packet(names[0], blocks[0])), run_time=step)
-        for block, name in zip(blocks[1:], names[1:]):
-            self.play(Transform(moving, self.packet(name, block)),
+        self.play(Create(mark), Transform(moving, self.packet(parts[0], blocks[0])), run_time=step)
+        for block, part in zip(blocks[1:], parts[1:]):
+            self.play(Transform(moving, self.packet(part, block)),
                       mark.animate.become(SurroundingRectangle(block, buff=0.04, color=style.NEXT_SLOT)),
                       run_time=step)  # fmt: skip
         self.play(dim(mark), run_time=0.3)
