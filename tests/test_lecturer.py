@@ -78,8 +78,8 @@ def test_script_prints_the_narration_as_a_table_to_copy(lecture):
     done = lecture["script"]
     assert done.returncode == 0, done.stderr
     table = tomllib.loads(done.stdout)["narration"]  # the printed text is itself a lecture file's table
-    assert list(table) == ["Softmax-01", "Softmax-02", "Softmax-03", "Softmax-04", "NextTokenGuess-01",
-                           "NextTokenGuess-02"]  # fmt: skip
+    assert list(table) == ["Softmax-01", "Softmax-02", "Softmax-03", "Softmax-04", "Softmax-05",
+                           "NextTokenGuess-01", "NextTokenGuess-02"]  # fmt: skip
     assert table["NextTokenGuess-02"] == (
         "These are the five tokens the model finds most likely to come next. The first one is its best guess."
     )
@@ -143,7 +143,7 @@ def test_an_unknown_beat_is_one_line_naming_the_known_ones(lecture):
     done = run_cli(["render", "--lecture", str(mine), "--out", str(lecture["out"]), "--jobs", "1", "-Q"])
     assert done.returncode == 2
     assert done.stderr == ("gptanim render: error: [narration] names 'Softmax-09', which is not a beat of this "
-                           "lecture; known: Softmax-01…Softmax-04\n")  # fmt: skip
+                           "lecture; known: Softmax-01…Softmax-05\n")  # fmt: skip
 
 
 def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_warning(lecture):
@@ -162,7 +162,7 @@ def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_wa
 
     deck = Presentation(str(folder / "deck" / "deck.pptx"))
     titles = [slide.shapes.title.text for slide in deck.slides]
-    assert titles[:2] == ["Softmax", "Softmax: Exponentiate"] and titles[-1] == "What comes next: Guesses"
+    assert titles[:2] == ["Softmax", "Softmax: Subtract the max"] and titles[-1] == "What comes next: Guesses"
     slides = json.loads((folder / "deck" / "slides" / "Softmax.json").read_text())["slides"]
     movie = next(s for s in deck.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.MEDIA)
     poster = np.asarray(Image.open(io.BytesIO(movie.poster_frame.blob)).convert("RGB"), dtype=float)
@@ -170,7 +170,7 @@ def test_exports_webvtt_titled_pptx_on_last_frames_stills_and_a_short_chapter_wa
     assert poster.shape == end.shape and np.abs(poster - end).mean() < 1.0  # the beat's result, not its start
 
     stills = sorted(p.name for p in (folder / "stills").iterdir())
-    assert stills == [f"NextTokenGuess-0{n}.png" for n in (1, 2)] + [f"Softmax-0{n}.png" for n in range(1, 5)]
+    assert stills == [f"NextTokenGuess-0{n}.png" for n in (1, 2)] + [f"Softmax-0{n}.png" for n in range(1, 6)]
     assert "warning: the chapter 'What comes next' lasts 7.3 s" in lecture["slides"].stderr
     contents = json.loads((folder / "lecture.json").read_text())
     assert contents["scenes"] == ["Softmax", "NextTokenGuess"] and contents["title"] == "A lecture of my own"
