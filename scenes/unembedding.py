@@ -39,7 +39,6 @@ from manim import (
 )
 
 from model.claims import RULES, Statement, lecture_bars, softmax_total, statements, temperature_bars, truncation_share
-from model.formats import fmt_percent
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -598,11 +597,6 @@ class Softmax(TraceScene):
         self.play(self.show_step(total), run_time=said_by(self, 1, 1.0) * 0.5)
 
 
-def said_share(prob: float) -> str:
-    """A share said as its bar shows it (“38.3%”; “<0.1%” said “under 0.1%”): the voice matches the screen."""
-    return fmt_percent(prob).replace("<", "under ")
-
-
 class Temperature(TraceScene):
     """Divide the logits by T before softmax: T = 0 is the argmax, T = 1 the model's own probabilities, a high T
     spreads the probability over the whole vocabulary; then the same prompt continued at three temperatures, and
@@ -717,7 +711,7 @@ class Temperature(TraceScene):
 
     def share(self, temperature: float) -> str:
         """The likeliest token's share at T, said as its bar shows it."""
-        return said_share(softmax(self.trace["logits"], temperature)[self.top_ids()[0]])
+        return said_pct(softmax(self.trace["logits"], temperature)[self.top_ids()[0]])
 
     def tail_at(self, temperature: float) -> float:
         """The share of all tokens but the shown ones at T."""
@@ -789,7 +783,7 @@ class Temperature(TraceScene):
             "Higher T flattens it: the likeliest tokens lose their share to the long tail of others.",
             say=f"Turn it up, and the bars even out. At {self.HIGH:g}, {spoken_token(self.top_name())} drops to "
             f"{self.share(self.HIGH)}. The top bars shrink into the last row: the other {big(vocab - self.SHOWN)} "
-            f"tokens. Each one is unlikely, but together they now hold {said_share(self.tail_at(self.HIGH))}.",
+            f"tokens. Each one is unlikely, but together they now hold {said_pct(self.tail_at(self.HIGH))}.",
         )
         self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
