@@ -377,7 +377,7 @@ AREA_SIDE = 4.3  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.5  # the families' squares stand on this line
+ROW_BASE = -1.0  # the families' squares stand on this line
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -471,13 +471,13 @@ class ParameterTally(TraceScene):
         for j, fam in enumerate(tally["families"]):
             sq = self.square_of.get(fam["shared_with"]) if fam.get("shared_with") else self.square_of[fam["family"]]
             slot = sq.width + ROW_GAP - 0.1
-            name = family_name(fam["family"], slot, SMALLEST + 2).next_to(sq, UP, buff=0.12)
+            name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
             if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
                 name = label(f"= {fam['family']}", size=SMALLEST, color=style.MUTED).next_to(names[-len(names)],
                                                                                            UP, buff=0.08)  # fmt: skip
                 count = None
             else:
-                count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
                 names.append(name)
                 counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
@@ -487,7 +487,7 @@ class ParameterTally(TraceScene):
                 words += " (tied to the embedding)"
             self.beat(fam["family"].capitalize(), words, static=True, say=said)
             if count is not None:
-                unstack(counts, 0.34)
+                unstack(counts, 0.4)
             shown = [name] if count is None else [name, count]
             self.labels.add(*shown)
             mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
