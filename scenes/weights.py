@@ -62,8 +62,9 @@ PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the
 SETTLED_Y = -0.2  # ... and once the working has gone
 WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
 WORK_STEP = 0.62  # the products under that
-TALLY_X = (1.95, 6.85)
-ALONE_SHIFT = 3.0  # the weights stand this far right of their place (the frame's centre) until the data comes  # the running sum's words start at the first, its numbers end at the second
+TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
+ALONE_SHIFT, ALONE_SCALE = 3.0, 1.25  # the weights alone, this far right of their place (the frame's centre) and
+# this much larger, until the data comes
 
 
 class WeightsAndData(TraceScene):
@@ -156,7 +157,8 @@ class WeightsAndData(TraceScene):
         )
         VGroup(self.picture, self.chip).shift((PRODUCT_Y - SETTLED_Y) * DOWN)  # centred until the working comes
         alone = VGroup(self.matrix, self.matrix_name, self.shape)  # the weights alone, centred, until the data
-        alone.shift(ALONE_SHIFT * RIGHT)
+        home = alone.get_center()
+        alone.shift(ALONE_SHIFT * RIGHT).scale(ALONE_SCALE)
         self.play(FadeIn(self.matrix), FadeIn(self.matrix_name))  # the opening picture, at once
         cue(self, 1)  # blue, then red: the largest positive and the most negative weight shown
         flat = [(r, c) for r in range(self.ROWS) for c in range(self.COLS)]
@@ -170,7 +172,7 @@ class WeightsAndData(TraceScene):
                   LaggedStart(*(FadeIn(part[1]) for part in self.shape), lag_ratio=0.4),
                   run_time=said_by(self, 2, 1.2) * 0.7)  # fmt: skip
         cue(self, 3)
-        self.play(alone.animate.shift(ALONE_SHIFT * LEFT), run_time=0.8)  # making room for the data
+        self.play(alone.animate.scale(1 / ALONE_SCALE).move_to(home), run_time=0.8)  # making room for the data
         self.play(FadeIn(self.times), FadeIn(self.data_name), FadeIn(self.chip, shift=0.2 * DOWN),
                   LaggedStart(*(FadeIn(e, shift=0.3 * LEFT) for e in self.vector), lag_ratio=0.1),
                   run_time=said_by(self, 3, 1.2) * 0.7)  # fmt: skip
