@@ -54,13 +54,17 @@ from scenes.components import (
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, spoken_token
 
-TERMS = 6  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
-PRODUCT_Y = 0.85  # the product's centre line (weights × data = query) while the working is under it
-SETTLED_Y = -0.05  # ... and once the working has gone
-WORK_Y = -1.55  # the first row of weights slid out of the matrix; the data under it, the products under that
-WORK_STEP = 0.52
-WORK_X, WORK_PITCH = -5.55, 1.3  # the first working column's centre, and the step between columns
-TALLY_X = (2.95, 6.75)  # the running sum's words start at the first, its numbers end at the second
+TERMS = 4  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
+BIG = round(NUMBER * 1.4)  # the equation's numbers (weights × data = query): 1.4 times a picture's usual number
+NAME = round(LABEL * 1.3)  # ... and the names over its parts
+WORK = NUMBER + 4  # the working's numbers (three decimals, in the matrix's columns: as wide as they may be)
+PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the working is under it
+SETTLED_Y = -0.2  # ... and once the working has gone
+WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
+WORK_STEP = 0.62  # the products under that
+TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
+ALONE_SHIFT, ALONE_SCALE = 3.0, 1.25  # the weights alone, this far right of their place (the frame's centre) and
+# this much larger, until the data comes
 
 
 class WeightsAndData(TraceScene):
@@ -72,7 +76,7 @@ class WeightsAndData(TraceScene):
     SUMMARY = "Weights versus data: one real row of weights meets a token's vector and becomes one query entry."
     RENDER_SECONDS = 12
 
-    ROWS, COLS = 6, TERMS
+    ROWS, COLS = 4, TERMS
 
     def construct(self):
         self.build_product()
@@ -89,40 +93,45 @@ class WeightsAndData(TraceScene):
         d_model, d_head = self.W.value.shape
         self.ROWS, self.COLS = min(self.ROWS, d_head), min(self.COLS, d_model)  # (a tiny model shows all it has)
         self.W_shown = self.W.value.T[: self.ROWS, : self.COLS]
-        self.matrix = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, self.ROWS, self.COLS, size=NUMBER,
+        self.matrix = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, self.ROWS, self.COLS, size=BIG,
                                    more_rows=d_head > self.ROWS, more_cols=d_model > self.COLS)  # fmt: skip
         self.vector, self.result = self.data_column(0), self.query_column(0)
         self.times, self.equals = label("×", size=40), label("=", size=40)
         line = VGroup(self.matrix, self.times, self.vector, self.equals, self.result)
-        line.arrange(RIGHT, buff=0.26).move_to([0.68, PRODUCT_Y, 0])
+        line.arrange(RIGHT, buff=0.22).move_to([0.6, PRODUCT_Y, 0])
         rows = Brace(self.matrix.grid[: self.ROWS], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
         cols = Brace(self.matrix.grid[0][: self.COLS], UP, color=style.MUTED)
         rows.next_to(self.matrix, LEFT, buff=0.2)
         cols.next_to(self.matrix, UP, buff=0.2)
         meta = t.fields.meta
         self.shape = VGroup(
-            VGroup(rows, VGroup(number(meta.d_head, fmt="int", size=LABEL), label("rows", size=SMALLEST,
+            VGroup(rows, VGroup(number(meta.d_head, fmt="int", size=NAME), label("rows", size=LABEL,
                    color=style.MUTED)).arrange(DOWN, buff=0.08).next_to(rows, LEFT, buff=0.12)),
-            VGroup(cols, sentence("{c} columns", size=LABEL, c=(meta.d_model, "int")).next_to(cols, UP, buff=0.08)),
+            VGroup(cols, sentence("{c} columns", size=NAME, c=(meta.d_model, "int")).next_to(cols, UP, buff=0.08)),
         )  # fmt: skip
         self.chip = self.token_chip(0)
-        top = max(self.shape[1][1].get_y() + 0.42, self.chip.get_top()[1] + 0.22)  # the names' line, over all
-        self.matrix_name = with_symbols("weights $W_Q$", size=LABEL, color=style.POSITIVE)
-        self.matrix_name.move_to([self.matrix.get_left()[0], top, 0], aligned_edge=LEFT)
-        self.data_name = label("data", size=LABEL, color=style.MUTED).move_to([self.vector.get_x(), top, 0])
-        self.query_name = label("query", size=LABEL, color=style.QUERY).move_to([self.result.get_x(), top, 0])
-        self.d_model = number(meta.d_model, fmt="int", size=SMALLEST, color=style.MUTED)
+        top = self.chip.get_top()[1] + 0.26  # the data's and the query's names, over the token
+        self.matrix_name = with_symbols("weights $W_Q$", size=NAME, color=style.POSITIVE)  # beside "… columns"
+        self.matrix_name.move_to([self.shape.get_left()[0], self.shape[1][1].get_y(), 0], aligned_edge=LEFT)
+        self.data_name = label("data", size=NAME, color=style.MUTED).move_to([self.vector.get_x(), top, 0])
+        self.query_name = label("query", size=NAME, color=style.QUERY).move_to([self.result.get_x(), top, 0])
+        self.d_model = number(meta.d_model, fmt="int", size=LABEL, color=style.MUTED)
         self.d_model.next_to(self.vector, DOWN, buff=0.12)
-        self.d_head = number(meta.d_head, fmt="int", size=SMALLEST, color=style.MUTED)
+        self.d_head = number(meta.d_head, fmt="int", size=LABEL, color=style.MUTED)
         self.d_head.next_to(self.result, DOWN, buff=0.12).set_y(self.d_model.get_y())
+        whole = VGroup(line, self.shape, self.chip)
+        line.shift((-(whole.get_left()[0] + whole.get_right()[0]) / 2) * RIGHT)  # the whole width, centred
+        for part in (self.shape, self.matrix_name, self.data_name, self.query_name, self.d_model, self.d_head):
+            part.shift((line.get_x() - 0.6) * RIGHT)  # (they were placed from the line before it moved)
+        self.chip.next_to(self.vector, UP, buff=0.15)
         self.picture = VGroup(line, self.shape, self.matrix_name, self.data_name, self.query_name, self.d_model,
                               self.d_head)  # fmt: skip
 
     def data_column(self, pos: int) -> VectorColumn:
-        return VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=NUMBER, dim_path=None)
+        return VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=BIG, dim_path=None)
 
     def query_column(self, pos: int) -> VectorColumn:
-        return VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=NUMBER, dim_path=None)
+        return VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=BIG, dim_path=None)
 
     def token_chip(self, pos: int) -> TokenBox:
         chip = TokenBox(self.trace.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=TOKEN)
@@ -146,6 +155,10 @@ class WeightsAndData(TraceScene):
             f"rows and {meta['d_model']} columns. The data, in grey, is the vector of one token, here "
             f"{spoken_token(t.token_display[0])}. It has {meta['d_model']} entries, one for each column.",
         )
+        VGroup(self.picture, self.chip).shift((PRODUCT_Y - SETTLED_Y) * DOWN)  # centred until the working comes
+        alone = VGroup(self.matrix, self.matrix_name, self.shape)  # the weights alone, centred, until the data
+        home = alone.get_center()
+        alone.shift(ALONE_SHIFT * RIGHT).scale(ALONE_SCALE)
         self.play(FadeIn(self.matrix), FadeIn(self.matrix_name))  # the opening picture, at once
         cue(self, 1)  # blue, then red: the largest positive and the most negative weight shown
         flat = [(r, c) for r in range(self.ROWS) for c in range(self.COLS)]
@@ -159,6 +172,7 @@ class WeightsAndData(TraceScene):
                   LaggedStart(*(FadeIn(part[1]) for part in self.shape), lag_ratio=0.4),
                   run_time=said_by(self, 2, 1.2) * 0.7)  # fmt: skip
         cue(self, 3)
+        self.play(alone.animate.scale(1 / ALONE_SCALE).move_to(home), run_time=0.8)  # making room for the data
         self.play(FadeIn(self.times), FadeIn(self.data_name), FadeIn(self.chip, shift=0.2 * DOWN),
                   LaggedStart(*(FadeIn(e, shift=0.3 * LEFT) for e in self.vector), lag_ratio=0.1),
                   run_time=said_by(self, 3, 1.2) * 0.7)  # fmt: skip
@@ -175,23 +189,27 @@ class WeightsAndData(TraceScene):
             say="The model uses its weights by multiplying them with data, a matrix times a vector. Take the first "
             "row of weights, and line the data up under it. Multiply each weight by the data entry under it.",
         )
+        up = (PRODUCT_Y - SETTLED_Y) * UP  # room for the working, under the equation
+        VGroup(self.equals, self.result, self.query_name, self.d_head).shift(up)  # (not shown yet)
+        seen = VGroup(self.matrix, self.matrix_name, self.shape, self.times, self.data_name, self.vector, self.d_model)
+        self.play(VGroup(seen, self.chip).animate.shift(up), run_time=0.6)
         self.play(FadeIn(self.equals), FadeIn(self.result.decor), FadeIn(self.query_name),
-                  run_time=said_by(self, 0, 1.0) * 0.6)  # fmt: skip
+                  run_time=max(0.5, said_by(self, 0, 1.0) * 0.6 - 0.6))  # fmt: skip
         cue(self, 1)
         row, scale = self.matrix.grid[0], float(abs(x.value).max()) or 1.0
-        xs = [WORK_X + c * WORK_PITCH for c in range(self.COLS + 1)]
-        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value3", size=NUMBER, color=self.weight_color(0, c))
+        xs = [e.get_x() for e in row]  # straight under the matrix's columns (and its ⋯)
+        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value3", size=WORK, color=self.weight_color(0, c))
                                .move_to([xs[c], WORK_Y, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_x = VGroup(*(number(x[c], fmt="value3", size=NUMBER, color=style.data_color(float(x[c].value), scale))
+        self.work_x = VGroup(*(number(x[c], fmt="value3", size=WORK, color=style.data_color(float(x[c].value), scale))
                                .move_to([xs[c], WORK_Y - WORK_STEP, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_p = VGroup(*(number(products[c], fmt="value3", size=NUMBER).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
+        self.work_p = VGroup(*(number(products[c], fmt="value3", size=WORK).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
                                for c in range(self.COLS)))  # fmt: skip
         more = len(row) > self.COLS  # the row goes on (⋯)
-        dots = VGroup(*(label("⋯", size=NUMBER, color=style.MUTED).move_to([xs[-1] - 0.25, WORK_Y - k * WORK_STEP, 0])
+        dots = VGroup(*(label("⋯", size=WORK, color=style.MUTED).move_to([xs[-1], WORK_Y - k * WORK_STEP, 0])
                         for k in range(3 if more else 0)))  # fmt: skip
-        signs = VGroup(label("×", size=LABEL, color=style.MUTED), label("=", size=LABEL, color=style.MUTED))
+        signs = VGroup(label("×", size=NAME, color=style.MUTED), label("=", size=NAME, color=style.MUTED))
         for k, sign in enumerate(signs):
-            sign.move_to([xs[0] - 0.8, WORK_Y - (k + 0.5) * WORK_STEP, 0])
+            sign.move_to([self.matrix.get_left()[0] - 0.3, WORK_Y - (k + 0.5) * WORK_STEP, 0])
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
         self.play(Create(self.row_mark), run_time=0.5)
         self.play(LaggedStart(*(TransformFromCopy(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
@@ -254,18 +272,18 @@ class WeightsAndData(TraceScene):
         left, right = TALLY_X
         y = [WORK_Y - k * WORK_STEP for k in range(3)]
         terms = [*range(self.COLS)] + ([d - 1] if d > self.COLS else [])  # the shown ones, then all of them
-        running = VGroup(*(number(sums[i], fmt="value3", size=NUMBER).move_to([right, y[0], 0], aligned_edge=RIGHT)
+        running = VGroup(*(number(sums[i], fmt="value3", size=BIG).move_to([right, y[0], 0], aligned_edge=RIGHT)
                            for i in terms))  # fmt: skip
-        running.words = label("sum", size=LABEL, color=style.MUTED).move_to([left, y[0], 0], aligned_edge=LEFT)
-        running.all_words = sentence("sum of all {d}", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
+        running.words = label("sum", size=NAME, color=style.MUTED).move_to([left, y[0], 0], aligned_edge=LEFT)
+        running.all_words = sentence("sum of all {d}", size=NAME, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
         running.all_words.move_to([left, y[0], 0], aligned_edge=LEFT)
         bias = VGroup(
-            label("+ bias" if t.words["query_bias"] else "+ no bias", size=LABEL, color=style.MUTED),
-            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=NUMBER),
+            label("+ bias" if t.words["query_bias"] else "+ no bias", size=NAME, color=style.MUTED),
+            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=BIG),
         )
         total = VGroup(
-            statement(statements(t)["matvec.total"], size=LABEL, color=style.QUERY),
-            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=NUMBER, color=style.QUERY),
+            statement(statements(t)["matvec.total"], size=NAME, color=style.QUERY),
+            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=BIG, color=style.QUERY),
         )
         for line, at in ((bias, y[1]), (total, y[2])):
             line[0].move_to([left, at, 0], aligned_edge=LEFT)
@@ -303,13 +321,13 @@ class WeightsAndData(TraceScene):
         for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
         cue(self, 1)
-        fixed = label("learned, then fixed", size=LABEL, color=style.POSITIVE)  # on one line with the data's words
+        fixed = label("learned, then fixed", size=NAME, color=style.POSITIVE)  # on one line with the data's words
         low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
         fixed.move_to([self.matrix.get_x(), low - 0.4, 0])
         lock = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
         self.play(Create(lock), FadeIn(fixed, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.6)
         cue(self, 2)
-        changes = label("new for each token", size=LABEL, color=style.MUTED)
+        changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
         self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
                   Indicate(self.vector, color=style.TEXT, scale_factor=1.05))  # fmt: skip
@@ -357,11 +375,11 @@ SAID = {  # ... and said as a sentence while its row comes in
 }
 
 
-AREA_SIDE = 3.9  # frame units: the side of the square whose area is all of this model's weights
-GPT3_SIDE = 4.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
-GPT3_X = 1.7  # GPT-3's square's centre: its families are named at its right
+AREA_SIDE = 4.3  # frame units: the side of the square whose area is all of this model's weights
+GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
+GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.2  # the families' squares stand on this line
+ROW_BASE = -1.0  # the families' squares stand on this line
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -455,13 +473,13 @@ class ParameterTally(TraceScene):
         for j, fam in enumerate(tally["families"]):
             sq = self.square_of.get(fam["shared_with"]) if fam.get("shared_with") else self.square_of[fam["family"]]
             slot = sq.width + ROW_GAP - 0.1
-            name = family_name(fam["family"], slot, SMALLEST + 2).next_to(sq, UP, buff=0.12)
+            name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
             if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
                 name = label(f"= {fam['family']}", size=SMALLEST, color=style.MUTED).next_to(names[-len(names)],
                                                                                            UP, buff=0.08)  # fmt: skip
                 count = None
             else:
-                count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
                 names.append(name)
                 counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
@@ -471,7 +489,7 @@ class ParameterTally(TraceScene):
                 words += " (tied to the embedding)"
             self.beat(fam["family"].capitalize(), words, static=True, say=said)
             if count is not None:
-                unstack(counts, 0.34)
+                unstack(counts, 0.4)
             shown = [name] if count is None else [name, count]
             self.labels.add(*shown)
             mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
@@ -504,61 +522,68 @@ class ParameterTally(TraceScene):
         )
         every = VGroup(*(sq[0] for sq in self.squares), *(sq[0] for sq in self.rest))
         self.whole = Square(AREA_SIDE, stroke_color=style.NEXT_SLOT, stroke_width=2, fill_color=style.NEXT_SLOT,
-                            fill_opacity=0.3).move_to([0, -0.35, 0])  # fmt: skip
+                            fill_opacity=0.3).move_to([-1.2, 0.1, 0])  # fmt: skip
         self.total = number(self.trace.fields.info.tally.total, fmt="comma", size=NUMBER + 8, color=style.NEXT_SLOT)
-        self.total.next_to(self.whole, DOWN, buff=0.2)
+        self.total.next_to(self.whole, RIGHT, buff=0.4)
         grids = VGroup(*(sq[1] for sq in self.squares))
         self.play(FadeOut(VGroup(*(ln[1] for ln in lines))), FadeOut(grids), run_time=0.6)
         self.play(ReplacementTransform(every, self.whole), run_time=said_by(self, -1, 1.2))  # the areas add up
         self.play(FadeIn(self.total, shift=0.1 * UP), run_time=0.6)
 
     def compare_gpt3(self):
-        gpt3 = self.trace.info["gpt3"]
-        st = statements(self.trace)
+        t, gpt3 = self.trace, self.trace.info["gpt3"]
+        st, info = statements(t), t.fields.info
         self.beat(
             "GPT-3",
             "GPT-3 (published sizes) has {x}.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             x=claim(st["tally.gpt3"]),
-            say=f"GPT-3 has the same families, only far bigger. From its published sizes, that makes "
-            f"{big(gpt3['total'])} weights. Counted the way GPT-3 is counted, this model's families hold "
-            f"{big(self.trace.info['tally']['matrix_params'])}. So GPT-3 has {st['tally.gpt3'].text}.",
+            say=f"Counted the way GPT-3's weights are counted, this model's eight families hold "
+            f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger: vectors of "
+            f"{gpt3['dims']['d_model']:,} numbers, and {gpt3['dims']['vocab_size']:,} tokens. That makes "
+            f"{big(gpt3['total'])} weights. Drawn to the same scale, this model is the speck in the corner: "
+            f"GPT-3 has {st['tally.gpt3'].text}.",
         )
-        big_sq = Square(GPT3_SIDE).move_to([GPT3_X, -0.55, 0])
-        speck_side = GPT3_SIDE * math.sqrt(self.trace.info["tally"]["total"] / gpt3["total"])
-        speck = self.whole.copy().set_stroke(width=0).scale(speck_side / AREA_SIDE).move_to([-5.0, -1.2, 0])
+        counted = number(info.tally.matrix_params, fmt="comma", size=NUMBER + 8, color=style.NEXT_SLOT)
+        grown = math.sqrt(t.info["tally"]["matrix_params"] / t.info["tally"]["total"])  # the same families' area
+        counted.next_to(self.whole.copy().scale(grown), RIGHT, buff=0.4)
+        self.play(self.whole.animate.scale(grown), ReplacementTransform(self.total, counted),
+                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.6))  # fmt: skip
+        self.add(counted)  # (what replaced another is recorded as shown: tests/scenecheck.py)
+        cue(self, 1)  # the model's square shrinks to its true share of GPT-3's, whose families grow beside it
+        big_sq = self.gpt3_square = Square(GPT3_SIDE).move_to([*GPT3_AT, 0])  # (its outline is never drawn)
+        speck_side = GPT3_SIDE * math.sqrt(t.info["tally"]["matrix_params"] / gpt3["total"])
+        speck = self.whole.copy().set_stroke(width=0).scale(speck_side / self.whole.width)
+        speck.move_to(big_sq.get_corner(DOWN + LEFT) + [-0.45, 0.45, 0])  # at true scale, beside GPT-3's corner
         strips, names = self.gpt3_strips(big_sq)
-        self.play(Transform(self.whole, speck), FadeOut(self.total),
-                  LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1),
-                  run_time=max(1.0, said_by(self, 0, 1.5) - 0.8))  # fmt: skip
-        self.play(LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=0.8)
-        cue(self, 1)
-        title = VGroup(
-            label("GPT-3", size=LABEL, color=style.NEXT_SLOT),
-            number(self.trace.fields.info.gpt3.total, fmt="comma", size=NUMBER + 6, color=style.NEXT_SLOT),
-            sentence("in {m} matrices", size=SMALLEST, m=(self.trace.fields.info.gpt3.matrices, "comma")),
-        )
-        title.arrange(RIGHT, buff=0.2).next_to(big_sq, UP, buff=0.3)  # fmt: skip
-        title[0].gptanim_static = True
-        mark = travel(self, strips, max(1.0, said_by(self, 1) - 1.2))  # the families added up, strip by strip
-        self.play(dim(mark), FadeIn(title, shift=0.1 * UP), run_time=1.0)
+        dims = sentence("{d} dimensions, {v} tokens", size=LABEL, color=style.MUTED,
+                        d=(info.gpt3.dims.d_model, "comma"), v=(info.gpt3.dims.vocab_size, "comma"))  # fmt: skip
+        dims.next_to(big_sq, UP, buff=0.2)
+        gpt3_name = label("GPT-3", size=HEADING, color=style.NEXT_SLOT)
+        gpt3_name.gptanim_static = True
+        total = number(info.gpt3.total, fmt="comma", size=HEADING, color=style.NEXT_SLOT)
+        weights = label("weights", size=NAME, color=style.NEXT_SLOT)
+        VGroup(gpt3_name, total, weights).arrange(RIGHT, buff=0.3, aligned_edge=DOWN).next_to(dims, UP, buff=0.2)
+        ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(speck)
+        name = label(t.meta["model"], size=NAME, color=style.NEXT_SLOT)
+        name.gptanim_static = True
+        ours = VGroup(counted.copy(), name).arrange(DOWN, buff=0.1, aligned_edge=RIGHT)
+        ours.next_to(ring, LEFT, buff=0.2)
+        self.play(Transform(self.whole, speck), counted.animate.move_to(ours[0]), dim(self.heading),
+                  GrowFromEdge(strips, UP),
+                  run_time=max(1.0, said_by(self, 1, 1.5) * 0.5))  # fmt: skip
+        self.play(Create(ring), FadeIn(name), FadeIn(gpt3_name), FadeIn(dims, shift=0.1 * UP),
+                  LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=1.2)  # fmt: skip
         cue(self, 2)
-        ring = Circle(radius=0.3, color=style.NEXT_SLOT, stroke_width=2).move_to(self.whole)
-        ours = VGroup(
-            label(self.trace.meta["model"], size=LABEL, color=style.NEXT_SLOT),
-            number(self.trace.fields.info.tally.total, fmt="comma", size=NUMBER),
-        )
-        ours.arrange(DOWN, buff=0.1).next_to(ring, UP, buff=0.25)  # fmt: skip
-        ours[0].gptanim_static = True
-        same = statement(st["tally.families"], size=SMALLEST + 2, color=style.MUTED)
-        self.fit_width(same).next_to(self.heading, DOWN, buff=0.3)
-        self.play(Create(ring), FadeIn(ours, shift=0.1 * UP), FadeIn(same), run_time=said_by(self, 2, 1.0))
+        mark = travel(self, strips, max(1.0, said_by(self, 2) - 1.0))  # the families added up, strip by strip
+        self.play(dim(mark), TransformFromCopy(strips, total), FadeIn(weights), run_time=1.0)
         cue(self, 3)  # how many times bigger: this model's square grows into GPT-3's
-        grown = self.whole.copy()
-        self.play(grown.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names),
-                  run_time=max(1.0, said_by(self, 3, 2.0) - 1.0))  # fmt: skip
-        self.play(dim(grown), run_time=0.4)
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
+        copy = self.whole.copy()
+        self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names.counts),
+                  *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
+                  run_time=max(1.0, said_by(self, 3, 2.0) - 1.5))  # fmt: skip
+        self.play(dim(copy), run_time=0.4)
 
     def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:
         """GPT-3's families as strips of its square, each as tall as its share, each named with its count inside
@@ -567,6 +592,7 @@ class ParameterTally(TraceScene):
         gpt3 = self.trace.info["gpt3"]
         top, width = big_sq.get_top()[1], big_sq.width
         strips, names = VGroup(), VGroup()
+        names.counts, names.inside = VGroup(), []  # (the counts leave at the end: the areas say them)
         for j, fam in enumerate(gpt3["families"]):
             h = GPT3_SIDE * fam["params"] / gpt3["total"]
             color = family_color(fam["family"])
@@ -577,13 +603,16 @@ class ParameterTally(TraceScene):
             strips.add(strip)
             name = label(fam["family"], size=SMALLEST)
             count = number(self.trace.fields.info.gpt3.families[j].params, fmt="comma", size=SMALLEST)
+            names.counts.add(count)
             one = VGroup(name, count).arrange(RIGHT, buff=0.25)
             if one.width < width - 0.2 and h > one.height + 0.04:
                 names.add(one.move_to(strip))
+                names.inside.append((name, strip))
                 continue
             two = VGroup(name, count).arrange(DOWN, buff=0.04, aligned_edge=LEFT)
             if h > two.height + 0.1:  # a tall strip: its name over its count, inside
                 names.add(two.move_to(strip))
+                names.inside.append((name, strip))
                 continue
             two.next_to(big_sq, RIGHT, buff=0.25)
             low, high = big_sq.get_bottom()[1] + two.height / 2, big_sq.get_top()[1] - two.height / 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes.weights import TERMS, ParameterTally, WeightsAndData
+from scenes.weights import TERMS, ParameterTally, WeightsAndData, area_square
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
@@ -47,6 +47,9 @@ def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path
     assert not any(p.startswith("weights.blocks.0.attn.W_Q") for p in last)
     assert {f"blocks.0.ln1.hook_normalized[{pos},0]", f"blocks.0.attn.hook_q[{pos},0,0]"} <= last
     assert f"info.tokens.display.{pos}" in last
+    for c in range(TERMS):  # the row slid straight down out of the matrix: each weight under its column
+        assert scene.work_w[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
+        assert scene.work_x[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
 
 
 def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
@@ -54,7 +57,16 @@ def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
     tr = loaded_trace(scene_traces["default"])
     check_numbers(scene, tr, ever=True)  # each family's count, shown while it is named, is the Trace's
     paths = shown_paths(scene, ever=True)
-    assert {"info.tally.total", "info.gpt3.total", "info.gpt3.matrices", "meta.n_params"} <= paths
+    assert {"info.tally.total", "info.gpt3.total", "meta.n_params", "info.tally.matrix_params"} <= paths
+    assert {"info.gpt3.dims.d_model", "info.gpt3.dims.vocab_size"} <= shown_paths(scene)  # GPT-3's sizes stay
+    assert "info.gpt3.matrices" not in paths  # (not said: the areas show the counts)
+    tally, gpt3 = tr.info["tally"], tr.info["gpt3"]
+    for fam in tally["families"]:  # each family's square (before they merge): its area is its count, at one scale
+        side = area_square(fam["params"], scene.unit, None, fam["matrices"])[0].width
+        assert side**2 == pytest.approx(scene.unit**2 * fam["params"])
+    # the model's square beside GPT-3's, at true scale: the areas' ratio is the counts' ratio
+    ratio = (scene.whole.width / scene.gpt3_square.width) ** 2
+    assert ratio == pytest.approx(tally["matrix_params"] / gpt3["total"], rel=1e-3)
     for j, fam in enumerate(tr.info["tally"]["families"]):
         assert f"info.gpt3.families.{j}.params" in paths
         if fam["counted"]:
