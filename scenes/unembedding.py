@@ -305,7 +305,7 @@ class Unembedding(TraceScene):
         last = chips.boxes[-1]
         table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
         place = table.copy().scale(0.8).to_edge(RIGHT, buff=0.5).to_edge(UP, buff=0.4)
-        self.guess_row = guesses = self.guesses(chips, first, place.get_bottom()[1] - 0.15)
+        self.guess_row = guesses = self.guesses(chips, first, place)
         low = place.get_bottom()
         arrow = Arrow(last.get_top(), [last.get_x(), low[1], 0], buff=0.1, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
@@ -328,13 +328,18 @@ class Unembedding(TraceScene):
         self.play(*(m.animate.fade(0.6) for m in [*chips.boxes[:-1], *guesses]), run_time=said_by(self, 3, 1.0))
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
 
-    def guesses(self, chips, first: int, ceiling: float) -> VGroup:
+    def guesses(self, chips, first: int, table) -> VGroup:
         """Above each chip but the last, a bar as tall as its position's top guess's probability (3.4 for 100%,
-        less if the tallest would reach `ceiling`), and the guess."""
+        less if a bar and its name would reach the table above it, or the frame's top), and the guess."""
         t = self.trace
         top, probs = t["positions.top_ids"], t["positions.top_probs"]
-        room = ceiling - chips.get_top()[1] - 0.12 - 0.1 - 0.4  # above the chips, below the ceiling, with a name
-        self.guess_scale = scale = min(3.4, room / max(float(probs[first : len(chips.boxes) + first - 1].max()), 0.01))
+        scale = 3.4
+        for k, box in enumerate(chips.boxes[:-1]):
+            under = box.get_right()[0] > table.get_left()[0] - 0.1
+            ceiling = table.get_bottom()[1] - 0.15 if under else config.frame_height / 2 - 0.4
+            room = ceiling - box.get_top()[1] - 0.12 - 0.1 - 0.4  # between the chip and the ceiling, with a name
+            scale = min(scale, room / max(float(probs[first + k]), 0.01))
+        self.guess_scale = scale
         out = VGroup()
         for k, box in enumerate(chips.boxes[:-1]):
             p = first + k
@@ -1067,7 +1072,8 @@ class TopKTopP(TraceScene):
         t = self.trace
         part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
         kept = min(part["kept"], self.P_ROWS, len(t.info["softmax"]["ids"]))
-        n = min(kept + 2, len(t.info["softmax"]["ids"]))
+        more = part["kept"] > kept  # more kept tokens than bars: the ⋮ stands for the rest of them
+        n = kept if more else min(kept + 2, len(t.info["softmax"]["ids"]))
         title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.35, 0])
         note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
                         n=(read.top_p.kept, "comma"), m=(read.top_p.kept_mass, "percent"))  # fmt: skip
@@ -1092,33 +1098,47 @@ class TopKTopP(TraceScene):
         self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05), FadeIn(old.dots),
                   Create(frame), Create(p_line), FadeIn(p_name), run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
-        step = max(0.2, (said_by(self, 2, 1.0) - 0.5) / kept)
-        rest = t.fields.info.softmax.others_after  # the running total, read as 1 − the share of all after it
-        total = None
-        for r in range(kept):
-            now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
-            swap = [FadeIn(now)] if total is None else [FadeOut(total), FadeIn(now)]
-            self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
-                      *swap, run_time=step)  # fmt: skip
-            total = now
-        cut = DashedLine(
-            [x - 2.6, old.rows[kept - 1].get_bottom()[1] - 0.02, 0],
-            [x + 2.4, old.rows[kept - 1].get_bottom()[1] - 0.02, 0],
-            color=style.NEGATIVE,
-            stroke_width=3,
-        )
-        gone = [*old.rows[kept:], old.dots]
+        total = self.running_total(old, frame, segments, kept, more)
+        cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
+        cut = DashedLine([x - 2.6, cut_y, 0], [x + 2.4, cut_y, 0], color=style.NEGATIVE, stroke_width=3)
+        gone = [] if more else [*old.rows[kept:], old.dots]
         self.play(Create(cut), run_time=0.5)
-        self.play(*(m.animate.shift(DOWN * 0.4).set_opacity(0) for m in gone), run_time=0.6)
-        self.remove(*gone)
+        if gone:
+            self.play(*(m.animate.shift(DOWN * 0.4).set_opacity(0) for m in gone), run_time=0.6)
+            self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
-        self.play(FadeIn(note, shift=0.1 * DOWN), FadeOut(total), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
+        self.play(FadeIn(note, shift=0.1 * DOWN), dim(total), dim(p_line), dim(p_name), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
                   *(ReplacementTransform(old.rows[j].pct, pct) for j, pct in enumerate(pcts)),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
         self.stack, self.kept_bars = segments, [old.rows[r].bar for r in range(kept)]
         self.nucleus_draw(old, kept, note)
+
+    def running_total(self, old, frame, segments, kept: int, more: bool):
+        """Each kept bar in turn joins the column, the total above it counting up (then, if there are more kept
+        tokens than bars, the rest of them in one grey piece from the ⋮)."""
+        t = self.trace
+        step = max(0.2, (said_by(self, 2, 1.0) - 0.5) / (kept + more))
+        rest = t.fields.info.softmax.others_after  # the running total, read as 1 − the share of all after it
+        total = None
+        for r in range(kept):
+            now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
+            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
+            swap = [FadeIn(now)] if total is None else [ReplacementTransform(total, now)]  # (a FadeOut would wait)
+            self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
+                      *swap, run_time=step)  # fmt: skip
+            total = now
+        if more:
+            part = t.info["truncation"]["top_p"]
+            height = self.STACK_H * (part["kept_mass"] - sum(t.info["softmax"]["probs"][:kept]))
+            piece = Rectangle(width=0.32, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
+                              fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
+            segments.add(piece.next_to(segments, UP, buff=0))
+            now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
+            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
+            self.play(TransformFromCopy(old.dots, piece), ReplacementTransform(total, now), run_time=max(step, 0.6))
+            total = now
+        return total
 
     def nucleus_draw(self, old, kept: int, note):
         """The drawn token: its bar marked, its name carried up into the line under the title."""
@@ -1130,9 +1150,11 @@ class TopKTopP(TraceScene):
         hit = [r for r in range(kept) if t.info["softmax"]["ids"][r] == chosen]
         if hit:
             mark = SurroundingRectangle(old.rows[hit[0]], buff=0.04, color=style.NEXT_SLOT)
-            self.play(Create(mark), dim(note), TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.8)
+            self.play(Create(mark), dim(note), run_time=0.5)  # (the note leaves before the drawn token takes its place)
+            self.play(TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.7)
         else:
-            self.play(dim(note), FadeIn(drawn), run_time=0.8)
+            self.play(dim(note), run_time=0.4)
+            self.play(FadeIn(drawn), run_time=0.6)
 
     def entries(self, pairs, n: int) -> list[dict]:
         """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
@@ -1314,10 +1336,22 @@ class Recap(TraceScene):
         self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL).arrange(RIGHT, buff=0.1)
         self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
         vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
-        entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][:RECAP_BARS])]
+        ids = t.info["softmax"]["ids"]  # the likeliest first; the drawn token's row last if it is further down
+        self.ranks = list(range(RECAP_BARS))
+        if step["chosen_id"] in ids[RECAP_BARS:]:
+            self.ranks[-1] = ids.index(step["chosen_id"])
+        entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
+        self.bars.gap = None
+        if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
+            self.bars.rows[-1].shift(0.3 * DOWN)
+            self.bars.gap = label("⋮", size=LABEL, color=style.MUTED)
+            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.36, 0])
+            self.bars.add(self.bars.gap)
         self.bars.move_to([4.6, self.outputs.get_y(), 0])
         self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
+        if self.bars.gap:  # as low as four rows reach: the drawn token's line stays clear of the caption
+            self.bars.shift(0.3 * UP)
         right = min(self.stack.blocks.get_right()[0], self.bars.get_left()[0] - 0.9)  # under the last block if room
         self.outputs.shift((right - self.outputs.get_right()[0]) * RIGHT)
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
@@ -1382,13 +1416,14 @@ class Recap(TraceScene):
     def predict(self):
         self.play(*(c.animate.set_opacity(0.35) for c in self.outputs[:-1]), GrowArrow(self.lead), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.bars.rows), lag_ratio=0.2),
-                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows), run_time=said_by(self, 4, 1.0))  # fmt: skip
+                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows), *([FadeIn(self.bars.gap)] if self.bars.gap else []),
+                  run_time=said_by(self, 4, 1.0))  # fmt: skip
         cue(self, 5)
         top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top_mark), run_time=0.6)
         cue(self, 6)  # the draw: the drawn token's bar is marked (when shown), and its name comes down from it
         step = self.trace.info["continuation"]["steps"][0]
-        ids = softmax_shown(self.trace)["ids"][:RECAP_BARS]
+        ids = [self.trace.info["softmax"]["ids"][r] for r in self.ranks]
         if step["chosen_id"] in ids:
             row = self.bars.rows[ids.index(step["chosen_id"])]
             self.drawn_mark = SurroundingRectangle(row, buff=0.05, color=style.NEXT_SLOT, stroke_width=6)

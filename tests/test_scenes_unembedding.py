@@ -190,7 +190,8 @@ def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_
     demo = tr.info["truncation"]
     part, probs = demo["top_p"], tr.info["softmax"]["probs"]
     kept = min(part["kept"], TopKTopP.P_ROWS)
-    assert len(scene.stack) == len(scene.kept_bars) == kept  # one piece of the total per kept token, all drawn
+    assert len(scene.kept_bars) == kept  # every kept token drawn (up to P_ROWS)
+    assert len(scene.stack) == kept + (part["kept"] > kept)  # a piece of the total each, and one for any more
     if part["kept"] <= TopKTopP.P_ROWS:  # the total passes p at the last kept token, not before
         assert sum(probs[: kept - 1]) < demo["p"] <= sum(probs[:kept]) + 1e-9
         assert sum(probs[:kept]) == pytest.approx(part["kept_mass"], rel=1e-9)
@@ -207,7 +208,9 @@ def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_trac
     prompt = tr.meta["settings"]["prompt"]
     assert len(prompt) <= 64 and shown_text(scene.prompt) == f"“{prompt}”"
     chosen = tr.info["continuation"]["steps"][0]["chosen_id"]
-    ids = tr.info["softmax"]["ids"][: len(scene.bars.rows)]
-    if chosen in ids:  # the mark is round the drawn token's row
+    ids = [tr.info["softmax"]["ids"][r] for r in scene.ranks]  # the likeliest, and the drawn one if further down
+    assert scene.ranks[:-1] == list(range(len(scene.ranks) - 1)) and scene.ranks[-1] >= len(scene.ranks) - 1
+    if chosen in tr.info["softmax"]["ids"]:  # the mark is round the drawn token's row
+        assert chosen in ids
         row = scene.bars.rows[ids.index(chosen)]
         assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
