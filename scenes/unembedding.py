@@ -884,7 +884,7 @@ class Temperature(TraceScene):
         self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(self.tail), run_time=0.8)
         cue(self, 3)
-        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=1.0)
+        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
 
     def three_continuations(self):
         t = self.trace
