@@ -58,6 +58,7 @@ FORMATTERS: dict[str, Callable] = {
     "length_percent": lambda v: f"{float(np.linalg.norm(v)) * 100:.0f}%",  # a vector's length, as a share of 1
     "round": lambda v: f"{round(float(v)):,}",
     "percent": fmt_percent,
+    "taken_percent": lambda v: fmt_percent(1 - float(v)),  # the share of all but a rest: a running total's
     "int": lambda v: f"{int(v)}",
     "comma": lambda v: f"{int(v):,}",
     "comma_less1": lambda v: f"{int(v) - 1:,}",  # all but one of a count

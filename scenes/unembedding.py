@@ -294,26 +294,68 @@ class Unembedding(TraceScene):
         self.spread = VGroup(axis, bars, count, *ends, notes)
 
     def why_last(self):
+        """Every position's final vector gets scores too: above each chip, its top guess for the token after it
+        (a bar as tall as that guess's probability); only the last position's are used to continue the text."""
         t = self.trace
         first = max(0, len(t.token_ids) - 8)  # the prompt's last few tokens, one chip each
         shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
         chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
                          first_hue=first)  # fmt: skip
-        self.fit_width(chips).scale(min(1.6, 11.0 / chips.width)).move_to([0, -1.6, 0])  # across the frame
+        self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.1, 0])  # across the frame
         last = chips.boxes[-1]
-        arrow = Arrow(last.get_top(), self.table.get_bottom(), buff=0.12, color=style.NEXT_SLOT, stroke_width=4)
+        table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
+        place = table.copy().scale(0.8).to_edge(RIGHT, buff=0.5).to_edge(UP, buff=0.4)
+        self.guess_row = guesses = self.guesses(chips, first, place)
+        low = place.get_bottom()
+        arrow = Arrow(last.get_top(), [last.get_x(), low[1], 0], buff=0.1, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
             "Why the last",
-            "Training uses every position's scores; to continue the text, only the last one counts.",
-            say="Every position gets scores like these, and training uses them all. To continue the text, only the "
-            "last one counts.",
+            "Every position predicts the next token; to continue the text, only the last one counts.",
+            say="In fact every position gets scores like these, not only the last. Above each token stands its own "
+            "top guess for the token after it. Training uses them all. To continue the text, only the last one "
+            "counts.",
         )
-        said = said_by(self, 0, 1.0)
-        self.play(FadeOut(self.spread), FadeIn(chips), run_time=0.3 * said)
-        mark = travel(self, chips.boxes, 0.7 * said)  # the eye goes along the positions as "every position" is said
+        self.play(FadeOut(self.spread), FadeIn(chips), table.animate.scale(0.8).move_to(place),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
-        self.play(*(b.animate.fade(0.6) for b in chips.boxes[:-1]), GrowArrow(arrow), run_time=said_by(self, 1, 1.0))
-        self.play(mark.animate.set_stroke(width=7), run_time=0.6)
+        self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), TransformFromCopy(box, name))
+                                for box, (bar, name) in zip(chips.boxes, guesses)), lag_ratio=0.15),
+                  GrowArrow(arrow), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 2)
+        mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
+                      said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)
+        self.play(*(m.animate.fade(0.6) for m in [*chips.boxes[:-1], *guesses]), run_time=said_by(self, 3, 1.0))
+        self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
+
+    def guesses(self, chips, first: int, table) -> VGroup:
+        """Above each chip but the last, a bar as tall as its position's top guess's probability (3.4 for 100%,
+        less if a bar and its name would reach the table above it, or the frame's top), and the guess."""
+        t = self.trace
+        top, probs = t["positions.top_ids"], t["positions.top_probs"]
+        scale = 3.4
+        for k, box in enumerate(chips.boxes[:-1]):
+            under = box.get_right()[0] > table.get_left()[0] - 0.1
+            ceiling = table.get_bottom()[1] - 0.15 if under else config.frame_height / 2 - 0.4
+            room = ceiling - box.get_top()[1] - 0.12 - 0.1 - 0.4  # between the chip and the ceiling, with a name
+            scale = min(scale, room / max(float(probs[first + k]), 0.01))
+        self.guess_scale = scale
+        out = VGroup()
+        for k, box in enumerate(chips.boxes[:-1]):
+            p = first + k
+            bar = Rectangle(width=min(0.5, box.width * 0.6), height=max(scale * float(probs[p]), 0.04), stroke_width=0,
+                            fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
+            bar.next_to(box, UP, buff=0.12)
+            room = box.width + 0.08  # over its own chip: shortened, or a little smaller, never below the least size
+            for limit in (7, 5, 3, 1):
+                name = token_text(t.fields.info.vocab_display[str(int(top[p]))], size=LABEL, color=style.TEXT,
+                                  limit=limit)  # fmt: skip
+                if name.width * SMALLEST / LABEL <= room:
+                    break
+            name.scale(max(min(1.0, room / name.width), SMALLEST / LABEL + 0.01))
+            name.next_to(bar, UP, buff=0.1)
+            out.add(VGroup(bar, name))
+        return out
 
 
 class BarRows(VGroup):
@@ -610,9 +652,10 @@ class Temperature(TraceScene):
     READS = ("sampling",)
 
     SHOWN = 6  # bars of the likeliest tokens; a last one holds all the others
-    HIGH = 5.0  # where the sweep turns the knob up to
-    SLIDER_X, SLIDER_Y, SLIDER_W = -3.6, 3.05, 9.6  # the T slider along the top: where T = 0 is, its height, length
-    BAR_X, BAR_W, ROW, TOP_ROW = -3.9, 8.0, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+    HIGH = 5.0  # where the sweep turns the knob up to, when no continuation is sampled at a T above 1
+    SLIDER_X, SLIDER_Y, SLIDER_H = 6.35, -1.95, 4.25  # the T knob, upright at the right: its x, where T = 0 is, length
+    BAR_X, BAR_W, ROW, TOP_ROW = -0.3, 4.4, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+    LOGIT_W, LOGIT_SPAN = 3.0, 4.0  # the logit ÷ T bars: the top one's length, and the logits ÷ T that length spans
 
     def construct(self):
         self.show_formula()
@@ -628,24 +671,47 @@ class Temperature(TraceScene):
     def lecture_t(self) -> float:
         return float(self.trace.info["continuation"]["temperature"])
 
-    def scale_top(self) -> float:
-        """The slider's scale: 0 to 5, or up to the lecture's own T when it is higher."""
-        return max(self.HIGH, float(math.ceil(self.lecture_t)))
+    @property
+    def high(self) -> float:
+        """Where the sweep turns the knob up to: the highest T the three continuations are sampled at (so the
+        bars and the samples that follow agree), else HIGH."""
+        above = [float(run["temperature"]) for run in self.trace.info["comparisons"] if run["temperature"] > 1]
+        return max(above, default=self.HIGH)
 
-    def slider_x(self, temperature: float) -> float:
-        return self.SLIDER_X + min(temperature, self.scale_top()) / self.scale_top() * self.SLIDER_W
+    def scale_top(self) -> float:
+        """The knob's scale: 0 to where the sweep turns it up to, or to the lecture's own T when it is higher."""
+        return max(float(math.ceil(self.high)), float(math.ceil(self.lecture_t)))
+
+    def slider_y(self, temperature: float) -> float:
+        return self.SLIDER_Y + min(temperature, self.scale_top()) / self.scale_top() * self.SLIDER_H
 
     def slider(self) -> VGroup:
-        """The knob: a scale of T along the top of the frame, along which the current T moves."""
-        y, top = self.SLIDER_Y, self.scale_top()
-        axis = Line([self.slider_x(0), y, 0], [self.slider_x(top), y, 0], color=style.MUTED, stroke_width=3)
+        """The knob: an upright scale of T at the right of the frame, clear of the bars, like a thermometer."""
+        x, top = self.SLIDER_X, self.scale_top()
+        axis = Line([x, self.slider_y(0), 0], [x, self.slider_y(top), 0], color=style.MUTED, stroke_width=3)
         ticks = VGroup()
         step = max(1, math.ceil(top / 5))
         for v in range(0, int(top) + 1, step):
-            tick = Line([self.slider_x(v), y - 0.1, 0], [self.slider_x(v), y + 0.1, 0], color=style.MUTED,
+            tick = Line([x - 0.1, self.slider_y(v), 0], [x + 0.1, self.slider_y(v), 0], color=style.MUTED,
                         stroke_width=3)  # fmt: skip
-            ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, DOWN, buff=0.08))
+            ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, RIGHT, buff=0.08))
         return VGroup(axis, ticks)
+
+    def logit_bars(self, temperature: float, bars: ProbabilityBars) -> VGroup:
+        """The logits ÷ T of the shown tokens, as bars growing left from the names, on a window of LOGIT_SPAN
+        ending at the top one's: a low T stretches the gaps between them, a high T shrinks them (T = 0: only the
+        top one is left)."""
+        logits = self.trace["logits"].astype(np.float64)
+        ids = self.top_ids()
+        right = min(row.name.get_left()[0] for row in bars.rows) - 0.2
+        out = VGroup()
+        for row, i in zip(bars.rows, ids):
+            gap = logits[ids[0]] - logits[i]
+            scaled = gap / temperature if temperature > 0 else (0.0 if gap == 0 else math.inf)
+            width = max(self.LOGIT_W * (1 - scaled / self.LOGIT_SPAN), 0.02)
+            bar = Rectangle(width=width, height=self.ROW * 0.62, stroke_width=0, fill_color=style.BAR, fill_opacity=0.9)
+            out.add(bar.move_to([right - width / 2, row.get_y(), 0]))
+        return out
 
     def top_ids(self) -> list[int]:
         return [i for i, _ in top_entries(self.trace["logits"], self.SHOWN)]
@@ -691,20 +757,26 @@ class Temperature(TraceScene):
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
         total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
-        return VGroup(bars, self.marker(temperature), total_line)
+        return VGroup(bars, self.marker(temperature), total_line, self.logit_bars(temperature, bars))
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
-        tip = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(PI)
-        tip.move_to([self.slider_x(temperature), self.SLIDER_Y + 0.2, 0])
+        tip = Triangle(color=style.TEMPERATURE, fill_opacity=1, stroke_width=0).scale(0.12).rotate(-PI / 2)
+        tip.move_to([self.SLIDER_X - 0.22, self.slider_y(temperature), 0])
+        fill = Line(
+            [self.SLIDER_X, self.SLIDER_Y, 0],
+            [self.SLIDER_X, self.slider_y(temperature), 0],
+            color=style.TEMPERATURE,
+            stroke_width=9,
+        )  # the knob's column, red up to T
         if temperature == self.lecture_t:
             text = sentence("T = {T}", size=LABEL, color=style.TEMPERATURE,
                             T=(self.trace.fields.info.continuation.temperature, "float"))  # fmt: skip
         else:
             text = label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE)
-        text.next_to(tip, UP, buff=0.06)
+        text.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])  # read above the knob
         text.shift(LEFT * max(0.0, text.get_right()[0] - (config.frame_width / 2 - 0.3)))  # stays in frame
-        return VGroup(tip, text)
+        return VGroup(tip, text, fill)
 
     def top_name(self) -> str:
         return self.trace.info["vocab_display"][str(self.top_ids()[0])]
@@ -740,20 +812,37 @@ class Temperature(TraceScene):
         self.beat(
             "T = 1",
             "At T = 1 these are the model's own probabilities.",
-            say=f"At a temperature of one, nothing changes. {spoken_token(self.top_name(), True)} keeps its "
+            say="On the left, the highest logits, each divided by T. On the right, the softmax of those. At a "
+            f"temperature of one, nothing changes. {spoken_token(self.top_name(), True)} keeps its "
             f"{self.share(1.0)}.",
         )
-        corner = self.formula.copy().scale(0.55).to_corner(UP + LEFT, buff=0.2)
+        corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-2.3)  # above the names, clear of both
         self.play(self.formula.animate.become(corner), dim(self.mark), run_time=0.8)
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
-        self.play(LaggedStart(*(GrowFromEdge(row, LEFT) for row in grown[0].rows), lag_ratio=0.15),
-                  FadeIn(grown[1]), FadeIn(grown[2]), run_time=said_by(self, 0, 1.2))  # fmt: skip
-        self.remove(*grown[0].rows, grown[1], grown[2])
+        self.heads = self.heads_for(grown)
+        self.play(LaggedStart(*(GrowFromEdge(bar, RIGHT) for bar in grown[3]), lag_ratio=0.15),
+                  FadeIn(self.heads[0]), *(FadeIn(row.name) for row in grown[0].rows[: self.SHOWN]),
+                  FadeIn(grown[1]), run_time=said_by(self, 0, 1.2))  # fmt: skip
+        cue(self, 1)  # each divided logit becomes its share
+        self.play(*(TransformFromCopy(bar, row.bar) for bar, row in zip(grown[3], grown[0].rows)),
+                  *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
+                  FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
+        self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
         self.add(self.bars)
-        cue(self, 1)
+        cue(self, 2)  # "a temperature of one": the knob's reading
+        knob = SurroundingRectangle(self.bars[1][1], buff=0.08, color=style.TEMPERATURE)
+        self.play(Create(knob), run_time=0.8)
+        cue(self, 3)
         self.first = SurroundingRectangle(self.bars[0].rows[0], buff=0.05, color=style.NEXT_SLOT)
-        self.play(Create(self.first), run_time=0.8)
+        self.play(ReplacementTransform(knob, self.first), run_time=0.8)
+
+    def heads_for(self, bars) -> VGroup:
+        """What each set of bars is: the logits ÷ T at the left, their softmax at the right."""
+        y = self.TOP_ROW + 0.55
+        left = with_symbols("logit ÷ $T$", size=LABEL, color=style.MUTED).move_to([bars[3].get_x(), y, 0])
+        right = label("softmax", size=LABEL, color=style.MUTED).move_to([self.BAR_X + 1.2, y, 0])
+        return VGroup(left, right)
 
     def tracker_t(self) -> float:
         """The knob's value, rounded to what its label shows, exact at the lecture's own T."""
@@ -764,7 +853,7 @@ class Temperature(TraceScene):
         self.beat(
             "Low T",
             "Lower T sharpens the distribution; T = 0 is always the likeliest token (the argmax).",
-            say="Turn it down, and the gaps between logits grow. At zero, all the probability goes to the likeliest "
+            say="Turn it down, and dividing by a small T stretches the gaps between the logits. At zero, all the probability goes to the likeliest "
             f"token. {spoken_token(self.top_name(), True)} is picked every time.",
         )
         self.play(dim(self.first), self.tracker.animate.set_value(0.0), run_time=said_by(self, 1, 2.5))
@@ -781,20 +870,21 @@ class Temperature(TraceScene):
         self.beat(
             "High T",
             "Higher T flattens it: the likeliest tokens lose their share to the long tail of others.",
-            say=f"Turn it up, and the bars even out. At {self.HIGH:g}, {spoken_token(self.top_name())} drops to "
-            f"{self.share(self.HIGH)}. The top bars shrink into the last row: the other {big(vocab - self.SHOWN)} "
-            f"tokens. Each one is unlikely, but together they now hold {said_pct(self.tail_at(self.HIGH))}.",
+            say=f"Turn it up, and the gaps shrink, so the shares even out. At {self.high:g}, "
+            f"{spoken_token(self.top_name())} drops to {self.share(self.high)}. The top bars shrink into the last "
+            f"row: the other {big(vocab - self.SHOWN)} tokens. Each one is unlikely, but together they now hold "
+            f"{said_pct(self.tail_at(self.high))}.",
         )
         self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
-        self.play(self.tracker.animate.set_value(self.HIGH), run_time=said_by(self, 1, 1.5))
+        self.play(self.tracker.animate.set_value(self.high), run_time=said_by(self, 1, 1.5))
         self.bars.update()
         self.bars.clear_updaters()  # the knob rests: what follows points at these bars
         cue(self, 2)
         self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
         self.play(Create(self.tail), run_time=0.8)
         cue(self, 3)
-        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=1.0)
+        self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
 
     def three_continuations(self):
         t = self.trace
@@ -811,7 +901,7 @@ class Temperature(TraceScene):
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
         columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
         self.fit_width(columns)
-        prompt = sentence("“{p}” …", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
+        prompt = sentence("“{p}” …", size=LABEL, p=(t.fields.meta.settings.prompt, "ends64"))  # whole if it fits
         prompt.to_corner(UP + LEFT, buff=0.35)
         room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
@@ -823,7 +913,7 @@ class Temperature(TraceScene):
             s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
-        leaving = [self.bars, self.tail, self.slider_mob, self.formula]
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads]
         self.play(*(FadeOut(m) for m in leaving), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
@@ -865,9 +955,10 @@ class Temperature(TraceScene):
             f"Set the knob there, and {spoken_token(self.top_name())} gets {self.share(T)}. "
             "These are the odds its next tokens are drawn with.",
         )
-        self.tracker.set_value(self.HIGH)
+        self.tracker.set_value(self.high)
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
-        self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), run_time=1.0)
+        self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
+                  run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()
@@ -888,11 +979,14 @@ class TopKTopP(TraceScene):
     READS = ("sampling",)
 
     SHOWN = 6
+    P_ROWS = 15  # top-p's bars drawn at most (every kept token of a peaked distribution), then two that are cut
+    P_PCT = 3  # the renormalised shares written beside the first few bars
+    STACK_X, STACK_BOTTOM, STACK_H = 6.55, -2.45, 4.9  # the running total: a column, 100% tall
 
     def construct(self):
         self.heading()
         self.panel("top_k", -3.55)
-        self.panel("top_p", 3.55)
+        self.nucleus(3.0)
 
     def heading(self):
         """The untruncated distribution first: what the two cuts start from."""
@@ -936,6 +1030,131 @@ class TopKTopP(TraceScene):
             f"{FORMATTERS['float'](demo['p'])}. Everything below them is cut. That leaves {part['kept']} tokens, "
             f"which held {said_pct(part['kept_mass'])}, and they grow the same way. The draw gives {drawn}."
         )
+
+    def nucleus_words(self, kept: int) -> str:
+        demo = self.trace.info["truncation"]
+        part = demo["top_p"]
+        drawn = spoken_token(self.trace.info["vocab_display"][str(part["chosen_id"])])
+        p = FORMATTERS["float"](demo["p"])
+        return (
+            "Top-p keeps the fewest tokens that together hold a share p of the probability, here "
+            f"{p}. Take the likeliest tokens one at a time, and add up their shares. After {part['kept']} tokens the "
+            f"total passes {p}, and everything below is cut. Together they held {said_pct(part['kept_mass'])}, so they "
+            f"grow the same way, to fill the whole. The draw gives {drawn}."
+        )
+
+    def nucleus_parts(self, x: float, kept: int, n: int):
+        """Top-p's bars: the n likeliest tokens' untruncated shares (info.softmax), then the kept ones'
+        renormalised bars (their shares over the kept mass; the first P_PCT written, from info.truncation)."""
+        t = self.trace
+        part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
+        vocab, sm = t.fields.info.vocab_display, t.fields.info.softmax
+        ids, probs = t.info["softmax"]["ids"], t.info["softmax"]["probs"]
+        row_h = min(0.4, 4.85 / n)
+        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)], bar_width=3.4,
+                              size=SMALLEST, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
+        for row in old.rows[self.P_PCT :]:
+            row.remove(row.pct)
+        old.shift([x - 1.0 - old.rows[0].bar.get_left()[0], 2.3 - old.rows[0].get_y(), 0])
+        grown = VGroup()
+        for r in range(kept):
+            bar = old.rows[r].bar.copy().stretch_to_fit_width(max(3.4 * probs[r] / part["kept_mass"] / scale, 0.02))
+            grown.add(bar.align_to(old.rows[r].bar, LEFT))
+        pcts = [number(read.top_p.top[j][1], fmt="percent", size=SMALLEST) for j in range(min(self.P_PCT, kept))]
+        for j, pct in enumerate(pcts):
+            pct.next_to(grown[j], RIGHT, buff=0.12)
+        return old, grown, pcts
+
+    def nucleus(self, x: float):
+        """Top-p over the right half: the likeliest tokens' bars; each added in turn to a running total (a column
+        with p marked on it) until it passes p; the cut below them; the kept bars grown; the draw."""
+        t = self.trace
+        part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
+        kept = min(part["kept"], self.P_ROWS, len(t.info["softmax"]["ids"]))
+        more = part["kept"] > kept  # more kept tokens than bars: the ⋮ stands for the rest of them
+        n = kept if more else min(kept + 2, len(t.info["softmax"]["ids"]))
+        title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.35, 0])
+        note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
+                        n=(read.top_p.kept, "comma"), m=(read.top_p.kept_mass, "percent"))  # fmt: skip
+        note.next_to(title, DOWN, buff=0.15)
+        old, grown, pcts = self.nucleus_parts(x, kept, n)
+        probs = t.info["softmax"]["probs"]
+        frame = Rectangle(width=0.36, height=self.STACK_H, stroke_color=style.MUTED, stroke_width=2)
+        frame.move_to([self.STACK_X, self.STACK_BOTTOM + self.STACK_H / 2, 0])
+        p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
+        p_line = DashedLine([self.STACK_X - 0.4, p_y, 0], [self.STACK_X + 0.25, p_y, 0], color=style.NEGATIVE,
+                            stroke_width=3)  # fmt: skip
+        p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.08)
+        segments, y = VGroup(), self.STACK_BOTTOM
+        for r in range(kept):
+            seg = Rectangle(width=0.32, height=max(self.STACK_H * probs[r], 0.005), stroke_width=1,
+                            stroke_color=style.BACKGROUND, fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
+            segments.add(seg.move_to([self.STACK_X, y + seg.height / 2, 0]))
+            y += seg.height
+        self.beat("Nucleus", "Top-p keeps the fewest tokens that hold p of the probability.",
+                  say=self.nucleus_words(kept))  # fmt: skip
+        self.play(FadeIn(title), FadeOut(self.share), FadeOut(self.note), run_time=0.8)  # top-k's, said, give way
+        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05), FadeIn(old.dots),
+                  Create(frame), Create(p_line), FadeIn(p_name), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        cue(self, 1)  # each bar in turn joins the running total, until it passes p
+        total = self.running_total(old, frame, segments, kept, more)
+        cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
+        cut = DashedLine([x - 2.6, cut_y, 0], [x + 2.4, cut_y, 0], color=style.NEGATIVE, stroke_width=3)
+        gone = [] if more else [*old.rows[kept:], old.dots]
+        self.play(Create(cut), run_time=0.5)
+        if gone:
+            self.play(*(m.animate.shift(DOWN * 0.4).set_opacity(0) for m in gone), run_time=0.6)
+            self.remove(*gone)
+        cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
+        self.play(FadeIn(note, shift=0.1 * DOWN), dim(total), dim(p_line), dim(p_name), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
+                  *(ReplacementTransform(old.rows[j].pct, pct) for j, pct in enumerate(pcts)),
+                  segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
+                  run_time=said_by(self, 3, 1.5))  # fmt: skip
+        self.stack, self.kept_bars = segments, [old.rows[r].bar for r in range(kept)]
+        self.nucleus_draw(old, kept, note)
+
+    def running_total(self, old, frame, segments, kept: int, more: bool):
+        """Each kept bar in turn joins the column, the total above it counting up (then, if there are more kept
+        tokens than bars, the rest of them in one grey piece from the ⋮)."""
+        t = self.trace
+        step = max(0.2, (said_by(self, 2, 1.0) - 0.5) / (kept + more))
+        rest = t.fields.info.softmax.others_after  # the running total, read as 1 − the share of all after it
+        total = None
+        for r in range(kept):
+            now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
+            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
+            swap = [FadeIn(now)] if total is None else [ReplacementTransform(total, now)]  # (a FadeOut would wait)
+            self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
+                      *swap, run_time=step)  # fmt: skip
+            total = now
+        if more:
+            part = t.info["truncation"]["top_p"]
+            height = self.STACK_H * (part["kept_mass"] - sum(t.info["softmax"]["probs"][:kept]))
+            piece = Rectangle(width=0.32, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
+                              fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
+            segments.add(piece.next_to(segments, UP, buff=0))
+            now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
+            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
+            self.play(TransformFromCopy(old.dots, piece), ReplacementTransform(total, now), run_time=max(step, 0.6))
+            total = now
+        return total
+
+    def nucleus_draw(self, old, kept: int, note):
+        """The drawn token: its bar marked, its name carried up into the line under the title."""
+        t = self.trace
+        chosen = t.info["truncation"]["top_p"]["chosen_id"]
+        drawn = sentence("drawn: “{tok}”", size=LABEL, color=style.NEXT_SLOT,
+                         tok=(t.fields.info.vocab_display[str(chosen)], "text")).move_to(note)  # fmt: skip
+        cue(self, 4)
+        hit = [r for r in range(kept) if t.info["softmax"]["ids"][r] == chosen]
+        if hit:
+            mark = SurroundingRectangle(old.rows[hit[0]], buff=0.04, color=style.NEXT_SLOT)
+            self.play(Create(mark), dim(note), run_time=0.5)  # (the note leaves before the drawn token takes its place)
+            self.play(TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.7)
+        else:
+            self.play(dim(note), run_time=0.4)
+            self.play(FadeIn(drawn), run_time=0.6)
 
     def entries(self, pairs, n: int) -> list[dict]:
         """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
@@ -1103,7 +1322,7 @@ class Recap(TraceScene):
         drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=TOKEN, limit=10)
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
-        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "cut40"))
+        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "ends64"))  # whole if it fits
         self.fit_width(self.prompt).move_to([0, 3.45, 0])
         self.chips = self.chip_row(self.first).move_to([0, 2.75, 0])
         self.boxes = self.chips[1:] if self.first else self.chips
@@ -1117,10 +1336,22 @@ class Recap(TraceScene):
         self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL).arrange(RIGHT, buff=0.1)
         self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
         vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
-        entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][:RECAP_BARS])]
+        ids = t.info["softmax"]["ids"]  # the likeliest first; the drawn token's row last if it is further down
+        self.ranks = list(range(RECAP_BARS))
+        if step["chosen_id"] in ids[RECAP_BARS:]:
+            self.ranks[-1] = ids.index(step["chosen_id"])
+        entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
         self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
+        self.bars.gap = None
+        if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
+            self.bars.rows[-1].shift(0.3 * DOWN)
+            self.bars.gap = label("⋮", size=LABEL, color=style.MUTED)
+            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.36, 0])
+            self.bars.add(self.bars.gap)
         self.bars.move_to([4.6, self.outputs.get_y(), 0])
         self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
+        if self.bars.gap:  # as low as four rows reach: the drawn token's line stays clear of the caption
+            self.bars.shift(0.3 * UP)
         right = min(self.stack.blocks.get_right()[0], self.bars.get_left()[0] - 0.9)  # under the last block if room
         self.outputs.shift((right - self.outputs.get_right()[0]) * RIGHT)
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
@@ -1185,12 +1416,22 @@ class Recap(TraceScene):
     def predict(self):
         self.play(*(c.animate.set_opacity(0.35) for c in self.outputs[:-1]), GrowArrow(self.lead), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.bars.rows), lag_ratio=0.2),
-                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows), run_time=said_by(self, 4, 1.0))  # fmt: skip
+                  *(FadeIn(VGroup(r.name, r.pct)) for r in self.bars.rows), *([FadeIn(self.bars.gap)] if self.bars.gap else []),
+                  run_time=said_by(self, 4, 1.0))  # fmt: skip
         cue(self, 5)
         top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top_mark), run_time=0.6)
-        cue(self, 6)
-        self.play(dim(top_mark), FadeIn(self.drawn, shift=0.1 * UP), run_time=0.8)
+        cue(self, 6)  # the draw: the drawn token's bar is marked (when shown), and its name comes down from it
+        step = self.trace.info["continuation"]["steps"][0]
+        ids = [self.trace.info["softmax"]["ids"][r] for r in self.ranks]
+        if step["chosen_id"] in ids:
+            row = self.bars.rows[ids.index(step["chosen_id"])]
+            self.drawn_mark = SurroundingRectangle(row, buff=0.05, color=style.NEXT_SLOT, stroke_width=6)
+            self.play(ReplacementTransform(top_mark, self.drawn_mark), row.bar.animate.set_fill(style.NEXT_SLOT),
+                      FadeIn(self.drawn[0]), TransformFromCopy(row.name, self.drawn[1]), run_time=1.0)  # fmt: skip
+        else:
+            self.drawn_mark = top_mark
+            self.play(dim(top_mark), FadeIn(self.drawn, shift=0.1 * UP), run_time=0.8)
 
     def run_again(self):
         """The drawn token joins the prompt's chips (the row closes up to make room), the road runs again, and
@@ -1216,6 +1457,6 @@ class Recap(TraceScene):
         blocks = self.stack.blocks[:: max(1, len(self.stack.blocks) // 8)]  # (many layers: a highlight skips some)
         mark = travel(self, blocks, max(0.6, said_by(self, 0) - 1.6), buff=0.04)
         cue(self, 1)
-        old = VGroup(self.outputs, self.bars, self.lead, self.drawn, mark)
+        old = VGroup(self.outputs, self.bars, self.lead, self.drawn, self.drawn_mark, mark)
         self.play(dim(old), run_time=0.6)  # (a removal would wait for the beat's words to end)
         self.play(Create(box), FadeIn(nxt, shift=0.2 * UP), run_time=1.2)

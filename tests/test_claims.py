@@ -306,7 +306,7 @@ def test_temperature_bars_show_the_tail_and_the_total(traces):
     scene = Temperature()
     scene.trace = tr
     for k, t in enumerate(tr.meta["temperatures"]):
-        bars, _t_label, total = scene.bars_at(t)
+        bars, _t_label, total, _logits = scene.bars_at(t)
         own = t == tr.info["continuation"]["temperature"]  # read from info.continuation.untruncated
         tail = lecture_bars(tr, Temperature.SHOWN) if own else temperature_bars(tr, k, Temperature.SHOWN)
         assert shown_text(bars.rows[-1].name) == "all other tokens"

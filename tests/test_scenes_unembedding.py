@@ -158,11 +158,59 @@ def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_sha
     demo, paths = tr.info["truncation"], shown_paths(scene)
     for kind in ("top_k", "top_p"):
         part = demo[kind]
-        kept = min(part["kept"], TopKTopP.SHOWN)
+        kept = min(part["kept"], TopKTopP.SHOWN if kind == "top_k" else TopKTopP.P_PCT)  # the shares written
         base = dict(demo["base_top"])
-        for j, (i, p) in enumerate(part["top"][:kept]):  # each kept share is the untruncated one over the kept mass
-            assert p == pytest.approx(base[i] / part["kept_mass"], rel=1e-6)
-            assert f"info.truncation.{kind}.top.{j}.1" in paths
+        for j, (i, p) in enumerate(part["top"]):  # each kept share is the untruncated one over the kept mass
+            if i in base:
+                assert p == pytest.approx(base[i] / part["kept_mass"], rel=1e-6)
+            assert (f"info.truncation.{kind}.top.{j}.1" in paths) == (j < kept)
         assert not {f"info.truncation.{kind}.top.{j}.1" for j in range(kept, 10)} & paths
         assert f"info.vocab_display.{part['chosen_id']}" in paths
     assert "info.truncation.base_top.0.1" not in paths  # the untruncated bars were cut and renormalised
+
+
+def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_traces, tmp_path):
+    scene = render(Unembedding, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    n = len(tr.token_ids)
+    first = max(0, n - 8)
+    paths = shown_paths(scene)
+    assert len(scene.guess_row) == n - 1 - first  # every shown position but the last, whose scores are the bars
+    probs = tr["positions.top_probs"]
+    for k, (bar, name) in enumerate(scene.guess_row):
+        assert name.gptanim_tokens[0][0] == f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}"
+        assert f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}" in paths
+        assert bar.height == pytest.approx(max(scene.guess_scale * float(probs[first + k]), 0.04))  # as its share
+    assert 0 < scene.guess_scale <= 3.4
+
+
+def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_traces, tmp_path):
+    scene = render(TopKTopP, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    demo = tr.info["truncation"]
+    part, probs = demo["top_p"], tr.info["softmax"]["probs"]
+    kept = min(part["kept"], TopKTopP.P_ROWS)
+    assert len(scene.kept_bars) == kept  # every kept token drawn (up to P_ROWS)
+    assert len(scene.stack) == kept + (part["kept"] > kept)  # a piece of the total each, and one for any more
+    if part["kept"] <= TopKTopP.P_ROWS:  # the total passes p at the last kept token, not before
+        assert sum(probs[: kept - 1]) < demo["p"] <= sum(probs[:kept]) + 1e-9
+        assert sum(probs[:kept]) == pytest.approx(part["kept_mass"], rel=1e-9)
+    # renormalised: the total fills the column, and the kept bars keep their shares' ratios
+    assert sum(seg.height for seg in scene.stack) == pytest.approx(TopKTopP.STACK_H, rel=1e-3)
+    widths = [bar.width for bar in scene.kept_bars]
+    assert widths[1] / widths[0] == pytest.approx(probs[1] / probs[0], rel=1e-3)
+    assert widths[0] / part["top"][0][1] == pytest.approx(widths[1] / part["top"][1][1], rel=1e-3)
+
+
+def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_traces, tmp_path):
+    scene = render(Recap, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    prompt = tr.meta["settings"]["prompt"]
+    assert len(prompt) <= 64 and shown_text(scene.prompt) == f"“{prompt}”"
+    chosen = tr.info["continuation"]["steps"][0]["chosen_id"]
+    ids = [tr.info["softmax"]["ids"][r] for r in scene.ranks]  # the likeliest, and the drawn one if further down
+    assert scene.ranks[:-1] == list(range(len(scene.ranks) - 1)) and scene.ranks[-1] >= len(scene.ranks) - 1
+    if chosen in tr.info["softmax"]["ids"]:  # the mark is round the drawn token's row
+        assert chosen in ids
+        row = scene.bars.rows[ids.index(chosen)]
+        assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
