@@ -123,8 +123,9 @@ class AttentionPattern(TraceScene):
     RENDER_SECONDS = 9
 
     GRID_LABEL = 22  # type size of the grid's token labels, where the cells are large enough
-    GRID_HEIGHT = 5.0  # the grid's height: from above the caption band to below the column labels and heading
-    GRID_BOTTOM = -3.15
+    GRID_HEIGHT = 5.6  # the grid's height: from above the caption band to below the column labels and heading
+    COL_LIMIT = 6  # letters of a column's token name (the rows name them in full)
+    GRID_BOTTOM = -3.2
     PANEL = 30  # type size of the right half's worked score
 
     def construct(self):
@@ -153,6 +154,10 @@ class AttentionPattern(TraceScene):
         paths = [t.fields.info.tokens.display[p].path for p in self.positions]
         self.grid = AttentionGrid(pattern, displays, t.attn.pattern[L, H].path, cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
+        for j, p in enumerate(self.positions):  # the columns' names short, so that the grid can be tall
+            self.grid.col_labels.submobjects[j] = token_text(t.fields.info.tokens.display[p], size=self.label_size(cell),
+                                                             color=style.token_hue(j), limit=self.COL_LIMIT).rotate(
+                                                                 np.pi / 2)  # fmt: skip
         for labels, side in ((self.grid.row_labels, LEFT), (self.grid.col_labels, UP)):  # legible at any length
             for j, text in enumerate(labels):
                 text.scale(self.label_size(cell) / max(SMALLEST, min(NUMBER, cell * 40)))
@@ -163,9 +168,13 @@ class AttentionPattern(TraceScene):
         self.grid.shift(np.array([-5.3, self.GRID_BOTTOM, 0]) - corner)
         spill = -config.frame_width / 2 + style.FRAME_MARGIN - self.grid.row_labels.get_left()[0]
         self.grid.shift(max(0.0, spill) * RIGHT)
-        self.panel_x = self.grid.cells.get_right()[0] + 0.6  # where the right half's panels start
         self.heading = head_heading(t, size=LABEL).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
+        room = self.heading.get_bottom()[1] - 0.12 - self.GRID_BOTTOM  # the column names stay under the heading
+        tall = self.grid.col_labels.get_top()[1] - self.GRID_BOTTOM
+        if tall > room:
+            self.grid.scale(room / tall, about_point=self.grid.cells[(n - 1) * n].get_corner(DOWN + LEFT))
+        self.panel_x = self.grid.cells.get_right()[0] + 0.6  # where the right half's panels start
         # Before softmax: each cell coloured by its raw score q·k/√d (blue +, red −), masked cells empty.
         scores = t.attn.scores[L, H].value[idx]
         seen = scores[np.isfinite(scores)]
@@ -184,8 +193,10 @@ class AttentionPattern(TraceScene):
         self.play(FadeIn(self.heading))
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
-            self.hidden_note = sentence("In the last row, {c}.", size=SMALLEST, color=style.MUTED,
-                                        c=claim(hidden_read(t, L, H, MAX_GRID)))  # fmt: skip
+            self.hidden_note = VGroup(label("In the last row,", size=SMALLEST, color=style.MUTED),
+                                      sentence("{c}.", size=SMALLEST, color=style.MUTED,
+                                               c=claim(hidden_read(t, L, H, MAX_GRID)))).arrange(DOWN, aligned_edge=LEFT,
+                                                                                                 buff=0.12)  # fmt: skip
             self.fit_width(self.hidden_note, 6.5 - self.panel_x)
             self.hidden_note.next_to([self.panel_x, 2.6, 0], DOWN + RIGHT, buff=0)
             self.beat(
@@ -503,6 +514,7 @@ class AttentionFlow(TraceScene):
     ROW_WIDTH = 13.0
     TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
+    SMALLEST_VALUE = 0.15  # a value vector multiplied by its weight shrinks to the weight's size, never below this
 
     def construct(self):
         self.show_tokens()
@@ -655,15 +667,14 @@ class AttentionFlow(TraceScene):
         self.beat(
             "Weighted sum",
             "Each value is scaled by its weight, travels along its arc, and they add up.",
-            say="First, each value vector is multiplied by its weight: the heaviest stays large, the light ones "
-            "shrink to almost nothing. Then they travel along the arcs to the last token. There they add up. In "
-            f"this head, the sum's first entry is {dec(first, 2)}.",
+            say="First, each value vector is multiplied by its weight, so it shrinks to the size of its share: the "
+            "lighter the weight, the smaller the vector. Then they travel along the arcs to the last token. There "
+            f"they add up. In this head, the sum's first entry is {dec(first, 2)}.",
         )
-        top = float(max(weights[self.positions[j]] for j in self.order)) or 1.0
         before = [c.height for c in columns]
-        shares = [float(weights[self.positions[j]]) / top for j in self.order]  # the heaviest kept, the rest shrunk
+        shares = [float(weights[self.positions[j]]) for j in self.order]  # each shrinks to its weight's size
         self.play(*([FadeOut(tag)] if len(tag) else []),
-                  *(col.animate.scale(max(0.15, share), about_edge=DOWN).set_opacity(0.4 + 0.6 * share)
+                  *(col.animate.scale(max(self.SMALLEST_VALUE, share), about_edge=DOWN).set_opacity(0.4 + 0.6 * share)
                     for col, share in zip(columns, shares)), run_time=said_by(self, 0, 2.0))  # fmt: skip
         self.scaled = [(c.height / h, t.attn.pattern[L, H, last, self.positions[j]].path)
                        for c, h, j in zip(columns, before, self.order)]  # fmt: skip
