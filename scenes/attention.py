@@ -419,7 +419,7 @@ class AttentionPattern(TraceScene):
         image = pattern_image(t, self.positions)
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
-        multiples.height = min(5.4, 6.2 * image.shape[0] / image.shape[1])
+        multiples.height = min(5.0, 6.0 * image.shape[0] / image.shape[1])
         multiples.move_to([-2.4, -0.35, 0])
         self.multiples = multiples
         rows = VGroup(*(label(f"layer {layer + 1}", size=SMALLEST, color=style.MUTED) for layer in range(t.n_layer)))
@@ -807,7 +807,8 @@ class MLPBlock(TraceScene):
                   Create(self.mark),
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
-        self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)  # the others' vectors first, out of the way
+        if len(strips) > 1:  # the others' vectors first, out of the way
+            self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
         self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
                   run_time=said_by(self, 3, 1.2))  # fmt: skip
         self.remove(*strips)
