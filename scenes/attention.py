@@ -25,6 +25,7 @@ from manim import (
     Polygon,
     Rectangle,
     ReplacementTransform,
+    Square,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
@@ -130,6 +131,7 @@ class AttentionPattern(TraceScene):
 
     def construct(self):
         self.show_grid()
+        self.draw_grid()
         self.explain_mask()
         self.work_out_one_score()
         self.softmax_row()
@@ -209,6 +211,25 @@ class AttentionPattern(TraceScene):
             )
             cue(self, 1)
             self.play(FadeIn(self.hidden_note))
+
+    def legend(self) -> VGroup:
+        """How to read the grid, right of it: rows are queries (yellow), columns keys (teal), blue and red scores."""
+        size = LABEL + 4
+        rows = VGroup(label("each row: a query", size=size, color=style.QUERY),
+                      label("each column: a key", size=size, color=style.KEY))  # fmt: skip
+        for color, words in ((style.weight_color(1.0, 1.0), "score above zero"), (style.weight_color(-1.0, 1.0),
+                             "score below zero")):  # fmt: skip
+            swatch = Square(0.4, stroke_width=0).set_fill(color, opacity=0.9)
+            rows.add(VGroup(swatch, label(words, size=size)).arrange(RIGHT, buff=0.2))
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        self.fit_width(rows, config.frame_width / 2 - style.FRAME_MARGIN - self.panel_x)
+        return rows.next_to([self.panel_x, 1.7, 0], DOWN + RIGHT, buff=0)
+
+    def draw_grid(self):
+        """The grid drawn as the narration names its parts: the outline, the queries' rows, the keys' columns, the
+        scores, with a legend beside it."""
+        t = self.trace
+        self.key = self.legend()
         self.beat(
             "Pattern",
             "Each row is a query token, each column a key token; every cell is a score.",
@@ -223,12 +244,13 @@ class AttentionPattern(TraceScene):
         self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
-                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+                  FadeIn(self.key[0]), run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+                  FadeIn(self.key[1]), run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
-        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), run_time=said_by(self, 3, 2.0))
+        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), FadeIn(self.key[2:]),
+                  run_time=said_by(self, 3, 2.0))  # fmt: skip
 
     def explain_mask(self):
         if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
@@ -259,15 +281,13 @@ class AttentionPattern(TraceScene):
             self.cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.TEXT, stroke_width=3)
         score_read = t.attn.scores[L, H, q, k]
         lines = VGroup(
-            sentence(
-                "query “{a}” · key “{b}”",
-                size=self.PANEL,
-                a=(t.fields.info.tokens.display[q], "text"),
-                b=(t.fields.info.tokens.display[k], "text"),
-            ),  # fmt: skip
-            sentence(
-                "q · k = {d}", size=self.PANEL, color=style.QUERY, d=(t.fields.info.attention.example.dot, "value")
-            ),
+            VGroup(  # the query in the queries' yellow, the key in the keys' teal
+                sentence(
+                    "query “{a}”", size=self.PANEL, color=style.QUERY, a=(t.fields.info.tokens.display[q], "text")
+                ),
+                sentence("· key “{b}”", size=self.PANEL, color=style.KEY, b=(t.fields.info.tokens.display[k], "text")),
+            ).arrange(RIGHT, buff=0.15),
+            sentence("q · k = {d}", size=self.PANEL, d=(t.fields.info.attention.example.dot, "value")),
             sentence(
                 "÷ √{dh} = {s}",
                 size=self.PANEL,
@@ -285,7 +305,8 @@ class AttentionPattern(TraceScene):
             f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'], 2)}. It is divided by the square "
             f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
         )
-        self.play(Create(self.cell_mark), FadeOut(self.hidden_note), FadeIn(lines[0], shift=0.1 * RIGHT))
+        self.play(FadeOut(self.key), FadeOut(self.hidden_note), run_time=0.4)  # the legend leaves, then the sum comes
+        self.play(Create(self.cell_mark), FadeIn(lines[0], shift=0.1 * RIGHT))
         for j in (1, 2):
             cue(self, j)
             self.play(FadeIn(lines[j], shift=0.1 * RIGHT), run_time=1.0)
@@ -1001,6 +1022,9 @@ class MLPBlock(TraceScene):
                   LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
                   run_time=1.2)  # fmt: skip
         self.sums = [out, mid, new]
+        cue(self, 3)  # where the new residual goes: it is marked as the last sentence says so
+        self.onward = SurroundingRectangle(VGroup(new, names[2]), buff=0.1, color=style.NEXT_SLOT)
+        self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
 
     def every_token(self):
         """The tokens before it go through the same MLP, one after the other, each with its real numbers: its
@@ -1017,7 +1041,7 @@ class MLPBlock(TraceScene):
             say="Every token goes through this same MLP, with the same weights, but on its own. Each token "
             "brings its own vector, lights its own neurons, and gets its own output.",
         )
-        self.play(FadeOut(self.x_name), FadeOut(self.column[2]), run_time=0.5)  # fewer words: the shapes stay above
+        self.play(FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), run_time=0.5)  # fewer words
         step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
         for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
             j = self.positions.index(q)
