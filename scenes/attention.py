@@ -1023,7 +1023,7 @@ class MLPBlock(TraceScene):
                   run_time=1.2)  # fmt: skip
         self.sums = [out, mid, new]
         cue(self, 3)  # where the new residual goes: it is marked as the last sentence says so
-        self.onward = SurroundingRectangle(VGroup(new, names[2]), buff=0.1, color=style.NEXT_SLOT)
+        self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
 
     def every_token(self):
