@@ -17,7 +17,6 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
-    FadeTransform,
     GrowFromCenter,
     GrowFromEdge,
     ImageMobject,
@@ -26,6 +25,7 @@ from manim import (
     Polygon,
     Rectangle,
     ReplacementTransform,
+    Square,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
@@ -124,9 +124,14 @@ class AttentionPattern(TraceScene):
     RENDER_SECONDS = 9
 
     GRID_LABEL = 22  # type size of the grid's token labels, where the cells are large enough
+    GRID_HEIGHT = 5.6  # the grid's height: from above the caption band to below the column labels and heading
+    COL_LIMIT = 6  # letters of a column's token name (the rows name them in full)
+    GRID_BOTTOM = -3.2
+    PANEL = 30  # type size of the right half's worked score
 
     def construct(self):
         self.show_grid()
+        self.draw_grid()
         self.explain_mask()
         self.work_out_one_score()
         self.softmax_row()
@@ -146,20 +151,32 @@ class AttentionPattern(TraceScene):
         n = len(self.positions)
         idx = np.ix_(self.positions, self.positions)
         pattern = t.pattern(L, H)[idx]
-        cell = min(0.6, 4.6 / n)
+        cell = min(0.62, self.GRID_HEIGHT / n)  # the grid as tall as the frame allows, the subject of the scene
         displays = [t.token_display[p] for p in self.positions]
         paths = [t.fields.info.tokens.display[p].path for p in self.positions]
         self.grid = AttentionGrid(pattern, displays, t.attn.pattern[L, H].path, cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
+        for j, p in enumerate(self.positions):  # the columns' names short, so that the grid can be tall
+            self.grid.col_labels.submobjects[j] = token_text(t.fields.info.tokens.display[p], size=self.label_size(cell),
+                                                             color=style.token_hue(j), limit=self.COL_LIMIT).rotate(
+                                                                 np.pi / 2)  # fmt: skip
         for labels, side in ((self.grid.row_labels, LEFT), (self.grid.col_labels, UP)):  # legible at any length
             for j, text in enumerate(labels):
                 text.scale(self.label_size(cell) / max(SMALLEST, min(NUMBER, cell * 40)))
                 text.next_to(self.grid.cells[j * n if side is LEFT else j], side, buff=0.1)
         for sq, (q, k) in zip(self.grid.cells, ((q, k) for q in self.positions for k in self.positions)):
             sq.weight_path = t.attn.pattern[L, H, q, k].path
-        self.grid.move_to([-3.2, 0, 0]).align_to([0, 3.0, 0], UP)
+        corner = self.grid.cells[(n - 1) * n].get_corner(DOWN + LEFT)  # the grid's bottom left on the caption band
+        self.grid.shift(np.array([-5.3, self.GRID_BOTTOM, 0]) - corner)
+        spill = -config.frame_width / 2 + style.FRAME_MARGIN - self.grid.row_labels.get_left()[0]
+        self.grid.shift(max(0.0, spill) * RIGHT)
         self.heading = head_heading(t, size=LABEL).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
+        room = self.heading.get_bottom()[1] - 0.12 - self.GRID_BOTTOM  # the column names stay under the heading
+        tall = self.grid.col_labels.get_top()[1] - self.GRID_BOTTOM
+        if tall > room:
+            self.grid.scale(room / tall, about_point=self.grid.cells[(n - 1) * n].get_corner(DOWN + LEFT))
+        self.panel_x = self.grid.cells.get_right()[0] + 0.6  # where the right half's panels start
         # Before softmax: each cell coloured by its raw score q·k/√d (blue +, red −), masked cells empty.
         scores = t.attn.scores[L, H].value[idx]
         seen = scores[np.isfinite(scores)]
@@ -169,11 +186,8 @@ class AttentionPattern(TraceScene):
             if np.isfinite(s):
                 sq.set_fill(style.weight_color(float(s), scale), opacity=0.9)
         masked = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
-        probe = label("−∞", size=self.label_size(cell), color=style.NEGATIVE)
-        if VGroup(*probe[1:-1]).width < cell - 0.06:  # room in each masked cell: −∞ written in it
-            self.minus_inf = VGroup(*(probe.copy().move_to(sq) for sq in masked))
-        elif masked:  # small cells: one large −∞ in the masked triangle
-            self.minus_inf = label("−∞", size=30, color=style.NEGATIVE)
+        if masked:  # one large −∞ over the masked triangle: the rule, not a number per cell
+            self.minus_inf = label("−∞", size=56, color=style.NEGATIVE)
             corner = self.grid.cells[n - 1].get_corner(UP + RIGHT)
             self.minus_inf.move_to(corner + np.array([-0.3 * n * cell, -0.3 * n * cell, 0]))
         else:
@@ -181,10 +195,12 @@ class AttentionPattern(TraceScene):
         self.play(FadeIn(self.heading))
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
-            self.hidden_note = sentence("In the last row, {c}.", size=SMALLEST, color=style.MUTED,
-                                        c=claim(hidden_read(t, L, H, MAX_GRID)))  # fmt: skip
-            self.fit_width(self.hidden_note, 6.2 - self.grid.get_right()[0])
-            self.hidden_note.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
+            self.hidden_note = VGroup(label("In the last row,", size=SMALLEST, color=style.MUTED),
+                                      sentence("{c}.", size=SMALLEST, color=style.MUTED,
+                                               c=claim(hidden_read(t, L, H, MAX_GRID)))).arrange(DOWN, aligned_edge=LEFT,
+                                                                                                 buff=0.12)  # fmt: skip
+            self.fit_width(self.hidden_note, 6.5 - self.panel_x)
+            self.hidden_note.next_to([self.panel_x, 2.6, 0], DOWN + RIGHT, buff=0)
             self.beat(
                 "Last part",
                 f"The prompt has {{n}} tokens; the grid shows the last {n}.",
@@ -195,6 +211,25 @@ class AttentionPattern(TraceScene):
             )
             cue(self, 1)
             self.play(FadeIn(self.hidden_note))
+
+    def legend(self) -> VGroup:
+        """How to read the grid, right of it: rows are queries (yellow), columns keys (teal), blue and red scores."""
+        size = LABEL + 4
+        rows = VGroup(label("each row: a query", size=size, color=style.QUERY),
+                      label("each column: a key", size=size, color=style.KEY))  # fmt: skip
+        for color, words in ((style.weight_color(1.0, 1.0), "score above zero"), (style.weight_color(-1.0, 1.0),
+                             "score below zero")):  # fmt: skip
+            swatch = Square(0.4, stroke_width=0).set_fill(color, opacity=0.9)
+            rows.add(VGroup(swatch, label(words, size=size)).arrange(RIGHT, buff=0.2))
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        self.fit_width(rows, config.frame_width / 2 - style.FRAME_MARGIN - self.panel_x)
+        return rows.next_to([self.panel_x, 1.7, 0], DOWN + RIGHT, buff=0)
+
+    def draw_grid(self):
+        """The grid drawn as the narration names its parts: the outline, the queries' rows, the keys' columns, the
+        scores, with a legend beside it."""
+        t = self.trace
+        self.key = self.legend()
         self.beat(
             "Pattern",
             "Each row is a query token, each column a key token; every cell is a score.",
@@ -209,12 +244,13 @@ class AttentionPattern(TraceScene):
         self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
-                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+                  FadeIn(self.key[0]), run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+                  FadeIn(self.key[1]), run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
-        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), run_time=said_by(self, 3, 2.0))
+        self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), FadeIn(self.key[2:]),
+                  run_time=said_by(self, 3, 2.0))  # fmt: skip
 
     def explain_mask(self):
         if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
@@ -245,22 +281,22 @@ class AttentionPattern(TraceScene):
             self.cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.TEXT, stroke_width=3)
         score_read = t.attn.scores[L, H, q, k]
         lines = VGroup(
-            sentence(
-                "query “{a}” · key “{b}”",
-                size=20,
-                a=(t.fields.info.tokens.display[q], "text"),
-                b=(t.fields.info.tokens.display[k], "text"),
-            ),  # fmt: skip
-            sentence("q · k = {d}", size=20, color=style.QUERY, d=(t.fields.info.attention.example.dot, "value")),
+            VGroup(  # the query in the queries' yellow, the key in the keys' teal
+                sentence(
+                    "query “{a}”", size=self.PANEL, color=style.QUERY, a=(t.fields.info.tokens.display[q], "text")
+                ),
+                sentence("· key “{b}”", size=self.PANEL, color=style.KEY, b=(t.fields.info.tokens.display[k], "text")),
+            ).arrange(RIGHT, buff=0.15),
+            sentence("q · k = {d}", size=self.PANEL, d=(t.fields.info.attention.example.dot, "value")),
             sentence(
                 "÷ √{dh} = {s}",
-                size=20,
+                size=self.PANEL,
                 dh=(t.fields.meta.d_head, "int"),
                 s=(score_read, "value"),
             ),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        self.fit_width(lines, 6.4 - self.grid.get_right()[0])
-        lines.next_to([self.grid.get_right()[0] + 0.5, 2.85, 0], DOWN + RIGHT, buff=0)
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+        self.fit_width(lines, 6.5 - self.panel_x)
+        lines.next_to([self.panel_x, 1.6, 0], DOWN + RIGHT, buff=0)
         score = float(score_read.value)
         self.beat(
             "One score",
@@ -269,7 +305,8 @@ class AttentionPattern(TraceScene):
             f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'], 2)}. It is divided by the square "
             f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
         )
-        self.play(Create(self.cell_mark), FadeOut(self.hidden_note), FadeIn(lines[0], shift=0.1 * RIGHT))
+        self.play(FadeOut(self.key), FadeOut(self.hidden_note), run_time=0.4)  # the legend leaves, then the sum comes
+        self.play(Create(self.cell_mark), FadeIn(lines[0], shift=0.1 * RIGHT))
         for j in (1, 2):
             cue(self, j)
             self.play(FadeIn(lines[j], shift=0.1 * RIGHT), run_time=1.0)
@@ -280,70 +317,77 @@ class AttentionPattern(TraceScene):
         self.remove(into)
         self.example = lines
 
+    def row_bars(self, scores: np.ndarray, weights: np.ndarray) -> tuple[VGroup, VGroup, VGroup]:
+        """The last row as bars beside the grid, each key on the height of its own grid row: first its score
+        (blue right of a zero line, red left of it), then its weight (yellow, from the left edge)."""
+        t, n = self.trace, len(self.positions)
+        cell = self.grid.cells[0].width
+        x0, x1 = self.panel_x, config.frame_width / 2 - style.FRAME_MARGIN - 1.4  # room for the % right
+        keys, score_bars, weight_bars = VGroup(), VGroup(), VGroup()
+        size = self.label_size(cell)
+        for j, p in enumerate(self.positions):
+            key = token_text(t.fields.info.tokens.display[p], size=size, color=style.token_hue(j), limit=8)
+            keys.add(key.move_to([x0, self.grid.cells[j * n].get_y(), 0], aligned_edge=LEFT))
+        left = keys.get_right()[0] + 0.25
+        middle, scale = (left + x1) / 2, float(np.max(np.abs(scores))) or 1.0
+        top = float(np.max(weights)) or 1.0
+        for key, s, w in zip(keys, scores, weights):
+            half = max(0.02, abs(float(s)) / scale * (x1 - middle))
+            bar = Rectangle(width=half, height=0.7 * cell, stroke_width=0)
+            bar.set_fill(style.weight_color(float(s), scale), opacity=0.9)
+            score_bars.add(bar.move_to([middle + (half / 2 if s >= 0 else -half / 2), key.get_y(), 0]))
+            long = max(0.02, float(w) / top * (x1 - left))
+            bar = Rectangle(width=long, height=0.7 * cell, stroke_width=0).set_fill(style.QUERY, opacity=0.9)
+            weight_bars.add(bar.move_to([left + long / 2, key.get_y(), 0]))
+        self.zero_line = Line([middle, keys.get_top()[1] + 0.1, 0], [middle, keys.get_bottom()[1] - 0.1, 0],
+                              color=style.MUTED, stroke_width=2)  # fmt: skip
+        return keys, score_bars, weight_bars
+
     def softmax_row(self):
-        """The last query's row: its real scores, then softmax turns them into weights, and the grid's
-        scores into the pattern."""
+        """The last query's row: its real scores as bars, then softmax turns them into weights (the bars change
+        length and colour), and the grid's scores into the pattern."""
         t = self.trace
         L, H = self.layer, self.head
         n, last = len(self.positions), self.positions[-1]
         score_row, weight_row = t.attn.scores[L, H, last], t.attn.pattern[L, H, last]
         weights = weight_row.value
-        top = 2.85
-        step = min(0.34, (top + 3.15) / (n + 1))
-        x0 = self.grid.get_right()[0] + 0.5
-        xs = [x0, x0 + 1.9, x0 + 3.6]
-        head = VGroup(
-            label("key", size=SMALLEST, color=style.KEY),
-            label("score", size=SMALLEST, color=style.MUTED),
-            label("weight", size=SMALLEST, color=style.QUERY),
-        )
-        rows, score_cells, weight_cells = VGroup(), VGroup(), VGroup()
-        for j, p in enumerate(self.positions):
-            y = top - step * (j + 1)
-            key = token_text(t.fields.info.tokens.display[p], size=SMALLEST, color=style.token_hue(j), limit=8)
-            s = number(score_row[p], size=SMALLEST)
-            w = number(weight_row[p], fmt="percent", size=SMALLEST, color=style.QUERY)
-            key.move_to([xs[0], y, 0], aligned_edge=LEFT)
-            s.move_to([xs[1] + 0.6, y, 0], aligned_edge=RIGHT)
-            w.move_to([xs[2] + 0.7, y, 0], aligned_edge=RIGHT)
-            rows.add(key)
-            score_cells.add(s)
-            weight_cells.add(w)
-        for c, h in enumerate(head):
-            h.move_to(
-                [[xs[0], 0, 0], [xs[1] + 0.6, 0, 0], [xs[2] + 0.7, 0, 0]][c], aligned_edge=LEFT if c == 0 else RIGHT
-            )
-            h.set_y(top)
+        keys, score_bars, weight_bars = self.row_bars(score_row.value[self.positions], weights[self.positions])
+        self.score_bars = score_bars.copy()  # the scores as bars, before softmax changes them (tests read them)
+        best = int(np.argmax(weights[self.positions]))
+        share = number(weight_row[self.positions[best]], fmt="percent", size=self.PANEL, color=style.QUERY)
+        share.next_to(weight_bars[best], RIGHT, buff=0.15)
+        name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
+        self.fit_width(name, 6.5 - self.panel_x).next_to(keys, UP, buff=0.3).align_to(keys, LEFT)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
-        best = int(np.argmax(weights[self.positions]))
         self.beat(
             "Softmax",
             "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
-            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}. Softmax raises e to each "
-            "score, then divides by their sum. The scores become weights, positive and adding up to one. The "
-            f"largest score takes {fmt_percent(weights[self.positions].max())} of the weight. Every row goes through the "
-            "same softmax, and minus infinity becomes zero.",
+            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}, its scores drawn as bars. "
+            "Softmax raises e to each score, then divides by their sum. The scores become weights, positive and "
+            f"adding up to one. The largest score takes {fmt_percent(weights[self.positions].max())} of the weight. "
+            "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
-        self.play(FadeOut(self.cell_mark), FadeOut(self.example), Create(row_mark), FadeIn(head), FadeIn(rows),
-                  LaggedStart(*(TransformFromCopy(sq, s) for sq, s in zip(self.grid.cells[(n - 1) * n :], score_cells)),
+        self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
+        self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line),
+                  LaggedStart(*(TransformFromCopy(sq, b) for sq, b in zip(self.grid.cells[(n - 1) * n :], score_bars)),
                               lag_ratio=0.05), run_time=said_by(self, 0, 2.0))  # fmt: skip
-        cue(self, 1)
-        self.play(LaggedStart(*(TransformFromCopy(s, w) for s, w in zip(score_cells, weight_cells)), lag_ratio=0.05),
-                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        cue(self, 1)  # each score bar becomes its weight: the largest grows, the rest shrink towards 0
+        self.play(LaggedStart(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)), lag_ratio=0.05),
+                  dim(self.zero_line), run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
-        top_mark = SurroundingRectangle(VGroup(rows[best], weight_cells[best]), buff=0.05, color=style.QUERY)
-        self.play(Create(top_mark), run_time=0.8)
+        self.play(FadeIn(share, shift=0.2 * RIGHT), run_time=0.8)
         cue(self, 4)
         # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
         self.play(
             LaggedStart(*(sq.animate.set_fill(color, opacity=op) for sq, (color, op) in
                           zip(self.grid.cells, self.weights_fill)), lag_ratio=0.01),
-            dim(self.minus_inf), dim(top_mark),  # −∞ becomes a weight of 0
+            dim(self.minus_inf),  # −∞ becomes a weight of 0
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
-        self.row = VGroup(head, rows, score_cells, weight_cells, row_mark)
-        self.row_marks = VGroup(top_mark)
+        self.row = VGroup(name, keys, score_bars, share, row_mark)
+        self.bars = (weight_bars, self.zero_line)  # the weights' bars as drawn last, and the scores' zero line
+        self.row_marks = VGroup()
 
     def previous_rows(self):
         """Why this head: its mean weight on the previous token, the most of any head, and in how many rows the
@@ -364,7 +408,7 @@ class AttentionPattern(TraceScene):
         words = VGroup(*(label(w, size=LABEL, color=style.TEXT) for w in ("of a row's weight goes to", "the previous "
                        "token, on average")))  # fmt: skip
         panel = VGroup(share, words.arrange(DOWN, buff=0.1)).arrange(DOWN, buff=0.25)
-        left = self.grid.get_right()[0] + 0.5
+        left = self.panel_x
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
         att = t.fields.info.attention
@@ -380,11 +424,13 @@ class AttentionPattern(TraceScene):
             say=f"On average, this head gives the previous token {mean.value * 100:.0f}% of each row's weight. No "
             f"other head gives it more. {said}.",
         )
-        self.play(FadeOut(self.row), dim(self.row_marks), FadeIn(share, scale=0.6), FadeIn(words),
-                  LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1), run_time=said_by(self, 0, 1.2))  # fmt: skip
-        cue(self, 2)
-        self.play(FadeTransform(self.heading, rows_heading), dim(diagonal),
-                  LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
+        self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
+                  run_time=said_by(self, 0, 1.2))  # fmt: skip
+        cue(self, 2)  # one heading after the other, never both at once
+        self.play(dim(self.heading), run_time=0.3)  # (a fade, not a removal: a removal would wait for the voice)
+        self.play(FadeIn(rows_heading), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
+                  run_time=said_by(self, 2, 1.2))  # fmt: skip
         self.heading, self.previous = rows_heading, VGroup(panel, marks)
 
     def all_heads(self):
@@ -413,11 +459,11 @@ class AttentionPattern(TraceScene):
             f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
         )
         watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
-        aside = watched.copy().scale_to_fit_height(min(3.6, watched.height))
+        aside = watched.copy().scale_to_fit_height(min(4.0, watched.height))
         aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
         leaving = [self.heading, self.previous[0] if len(self.previous) else self.row]
-        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels),
-                  Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # fmt: skip
+        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
+        self.play(Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # once the words have left
         self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows), run_time=said_by(self, 0, 0.75))
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
@@ -489,11 +535,13 @@ class AttentionFlow(TraceScene):
     ROW_WIDTH = 13.0
     TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
+    SMALLEST_VALUE = 0.15  # a value vector multiplied by its weight shrinks to the weight's size, never below this
 
     def construct(self):
         self.show_tokens()
         self.draw_flow()
         self.carry_values()
+        self.every_token()
 
     def show_tokens(self):
         t = self.trace
@@ -586,6 +634,7 @@ class AttentionFlow(TraceScene):
         for j in self.order:
             pos = self.positions[j]
             col = VectorColumn(t.attn.v[L, pos, H], shown=self.ENTRIES, size=22, dim_path=None)
+            col.decor.set_color(style.VALUE)  # values are red
             columns.append(col)
         top = max(n.get_top()[1] for n in self.numbers) + 0.15
         order_x = sorted(range(len(columns)), key=lambda c: self.boxes[self.order[c]].get_x())
@@ -615,6 +664,7 @@ class AttentionFlow(TraceScene):
         if tag.get_right()[0] > edge:  # no room beside them: the caption names them
             tag = VGroup()
         z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
+        z.decor.set_color(style.VALUE)
         z.move_to([self.boxes[-1].get_x(), -2.1, 0])
         if z.get_right()[0] > config.frame_width / 2 - 0.4:
             z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
@@ -637,32 +687,58 @@ class AttentionFlow(TraceScene):
         first = t.attn.z[L, last, H, 0].value
         self.beat(
             "Weighted sum",
-            "Each value travels along its arc, scaled by its weight, and they add up.",
-            say="Along each arc a value vector travels to the last token, shrunk or kept by its weight. There they "
-            f"add up. In this head, the sum's first entry is {dec(first, 2)}.",
+            "Each value is scaled by its weight, travels along its arc, and they add up.",
+            say="First, each value vector is multiplied by its weight, so it shrinks to the size of its share: the "
+            "lighter the weight, the smaller the vector. Then they travel along the arcs to the last token. There "
+            f"they add up. In this head, the sum's first entry is {dec(first, 2)}.",
         )
+        before = [c.height for c in columns]
+        shares = [float(weights[self.positions[j]]) for j in self.order]  # each shrinks to its weight's size
+        self.play(*([FadeOut(tag)] if len(tag) else []),
+                  *(col.animate.scale(max(self.SMALLEST_VALUE, share), about_edge=DOWN).set_opacity(0.4 + 0.6 * share)
+                    for col, share in zip(columns, shares)), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        self.scaled = [(c.height / h, t.attn.pattern[L, H, last, self.positions[j]].path)
+                       for c, h, j in zip(columns, before, self.order)]  # fmt: skip
         paths = []
         for c, j in enumerate(self.order):
             arc = self.arcs[j]
             path = Line(columns[c].get_center(), arc.get_start())
             path.append_points(arc.points)
             paths.append(path)
-        self.play(
-            *([FadeOut(tag)] if len(tag) else []),
-            LaggedStart(
-                *(
-                    travel(col, path, 0.35 + 0.65 * float(weights[self.positions[j]]))
-                    for col, path, j in zip(columns, paths, self.order)
-                ),
-                lag_ratio=0.25,
-            ),  # fmt: skip
-            run_time=said_by(self, 0, 3.0),
-        )
         cue(self, 1)
-        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
+        self.play(LaggedStart(*(travel(col, path, 1.0) for col, path in zip(columns, paths)), lag_ratio=0.25),
+                  run_time=said_by(self, 1, 2.5))  # fmt: skip
         cue(self, 2)
+        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
+        cue(self, 3)
         self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)),
-                  run_time=said_by(self, 2, 0.8))  # fmt: skip
+                  run_time=said_by(self, 3, 0.8))  # fmt: skip
+        self.z = z
+
+    def every_token(self):
+        """Every token gets its own weighted sum from its own row, at the same time: a strip of its real sum
+        grows above each token at once."""
+        t = self.trace
+        L, H = self.layer, self.head
+        sums = [t.attn.z[L, pos, H].value for pos in self.positions]
+        scale = float(max(np.max(np.abs(v[: self.ENTRIES])) for v in sums)) or 1.0
+        above = self.boxes.get_top()[1] + 0.15  # where the weights' numbers were: they make way
+        cell = min(0.36, 0.8 * min(b.width for b in self.boxes))
+        strips = VGroup(*(VectorStrip(v, shown=self.ENTRIES, cell=cell, scale=scale).set_stroke(style.VALUE, width=2)
+                          .next_to([b.get_x(), above, 0], UP, buff=0) for v, b in zip(sums, self.boxes)))  # fmt: skip
+        self.beat(
+            "Every token",
+            "Every token does the same at once, each with its own row of weights.",
+            say="This happens for every token, not only the last. Each one gets its own weighted sum of values, "
+            "from its own row of the pattern, all at the same time.",
+        )
+        marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
+        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), dim(self.numbers),
+                  run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
+        cue(self, 1)
+        self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.0), dim(marks),
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        self.strips = strips
 
 
 def gelu(x):
@@ -675,6 +751,17 @@ def about(x: float, digits: int) -> str:
     """A value said as the screen rounds it; one that rounds to zero (shown "−0.00") is said "about zero"."""
     said = dec(x, digits)
     return "about zero" if said == "0" else said
+
+
+def faded(mob, level: float):
+    """A copy of `mob` with each part's own opacity times `level`: a dimmed token chip whose invisible parts (a
+    text's end bars) stay invisible."""
+    target = mob.copy()
+    for m in target.get_family():
+        if hasattr(m, "set_stroke"):
+            m.set_fill(opacity=m.get_fill_opacity() * level, family=False)
+            m.set_stroke(opacity=m.get_stroke_opacity() * level, family=False)
+    return target
 
 
 CURVES = {"GELU": gelu}  # activations drawn as a curve, by the Trace's word for them
@@ -692,9 +779,11 @@ class MLPBlock(TraceScene):
     RENDER_SECONDS = 10
 
     SHOWN = 3  # entries of each vector of the model's width shown
-    TOKENS = 8  # the prompt's last tokens drawn, each with its vector
+    TOKENS = 6  # the prompt's last tokens drawn, each with its vector
     EACH_SIDE = 3  # neurons shown: the most active, and the most negative before the activation
-    Y = -0.6  # the picture's middle line
+    Y = 0.3  # the picture's middle line
+    CHIPS_Y = -2.8  # the prompt's tokens, along the bottom
+    OTHERS = 3  # tokens before the last that go through the same MLP at the end
     X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.3, 3.6, 5.85  # the columns' places
 
     def construct(self):
@@ -702,6 +791,7 @@ class MLPBlock(TraceScene):
         self.up_projection()
         self.activation()
         self.down_and_add()
+        self.every_token()
 
     def show_tokens(self):
         """The prompt's tokens, each with its own vector; the MLP takes the last one's alone."""
@@ -712,9 +802,9 @@ class MLPBlock(TraceScene):
         positions = list(range(max(0, n - self.TOKENS), n))
         heading = sentence("The MLP of layer {L}", size=HEADING - 4, L=(t.fields.info.mlp.layer, "plus1"))
         self.heading = heading.to_edge(UP, buff=0.25)
-        chips = token_chips(t, positions, 12.8).move_to([0, 1.4, 0])
+        chips = token_chips(t, positions, 12.8).move_to([0, self.CHIPS_Y, 0])  # the prompt stays along the bottom
         normalized = t.ln2.normalized[L]
-        strips = VGroup(*(VectorStrip(normalized.value[q], shown=6, cell=0.3).next_to(b, DOWN, buff=0.2)
+        strips = VGroup(*(VectorStrip(normalized.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
                           for q, b in zip(positions, chips)))  # fmt: skip
         self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
         self.x.move_to([self.X_IN, self.Y, 0])
@@ -729,17 +819,20 @@ class MLPBlock(TraceScene):
             say="In attention, the tokens read one another. The MLP is different. It works on each token's vector "
             f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}.",
         )
-        self.play(LaggedStart(*(GrowFromEdge(s, UP) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
+        self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
         cue(self, 2)
-        others = [m for b, s in zip(chips[:-1], strips[:-1]) for m in (b, s)]
-        self.chip, mark = chips[-1], SurroundingRectangle(chips[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(*(m.animate.set_opacity(0.3) for m in others), Create(mark), run_time=said_by(self, 2, 1.0))
-        cue(self, 3)  # the others leave; the token and its vector move to where the MLP starts
-        self.chip.add(mark)
-        place = self.x.get_top() + (0.3 + self.chip.height / 2) * UP
-        self.play(*(dim(m) for m in others), self.chip.animate.move_to(place), TransformFromCopy(strips[-1], self.x),
-                  strips[-1].animate.set_opacity(0), FadeIn(self.x_name), run_time=said_by(self, 3, 1.2))  # fmt: skip
-        self.remove(*others, strips[-1])
+        self.chips, self.positions = chips, positions
+        self.mark = SurroundingRectangle(chips[-1], buff=0.06, color=style.NEXT_SLOT)
+        self.lit = [c.copy() for c in chips]  # each chip as drawn, to dim and light again
+        self.play(*(Transform(c, faded(c, 0.3)) for c in chips[:-1]), *(s.animate.set_opacity(0.3) for s in strips[:-1]),
+                  Create(self.mark),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
+        if len(strips) > 1:  # the others' vectors first, out of the way
+            self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
+        self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
+                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+        self.remove(*strips)
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
         """A projection as 3Blue1Brown draws it: a trapezoid from the narrow vector to the wide one."""
@@ -928,3 +1021,39 @@ class MLPBlock(TraceScene):
         self.play(FadeIn(equals), FadeIn(new.decor), FadeIn(names[2]),
                   LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
                   run_time=1.2)  # fmt: skip
+        self.sums = [out, mid, new]
+        cue(self, 3)  # where the new residual goes: it is marked as the last sentence says so
+        self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
+        self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
+
+    def every_token(self):
+        """The tokens before it go through the same MLP, one after the other, each with its real numbers: its
+        vector in, its neurons lit, its output and sum; then the last token's again."""
+        t = self.trace
+        L = self.layer
+        parts = [t.ln2.normalized[L], t.mlp.out[L], t.resid.mid[L], t.resid.post[L]]
+        turns = [*self.positions[-1 - self.OTHERS : -1], self.last]
+        if len(turns) < 2:  # one token: no other token to take through
+            return
+        self.beat(
+            "Every token",
+            "Every token goes through the same MLP, alone.",
+            say="Every token goes through this same MLP, with the same weights, but on its own. Each token "
+            "brings its own vector, lights its own neurons, and gets its own output.",
+        )
+        self.play(FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), run_time=0.5)  # fewer words
+        step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
+        for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
+            j = self.positions.index(q)
+            cols = [VectorColumn(part[q], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to(old)
+                    for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
+            post = t.mlp.post[L, q].value
+            brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
+            self.play(self.mark.animate.move_to(self.chips[j]), ReplacementTransform(self.x, cols[0]),
+                      *(Transform(c, faded(lit, 1.0 if k == j else 0.3)) for k, (c, lit) in enumerate(zip(self.chips,
+                        self.lit))), run_time=step * 0.4)  # fmt: skip
+            self.play(*(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
+                        for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
+            self.play(*(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.35)
+            self.add(*cols)  # (already in place: added again, so that what each turn showed is on the record)
+            self.x, self.sums = cols[0], cols[1:]

@@ -134,7 +134,8 @@ class TraceScene(SceneBase):
                 self.remove(self.caption)
             self.add(new)
         elif self.caption is not None:
-            self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
+            self.play(FadeOut(self.caption), run_time=0.25)  # one caption after the other, never both at once
+            self.play(FadeIn(new), run_time=0.25)
         else:
             self.play(FadeIn(new), run_time=0.5)
         self.caption = new

@@ -22,7 +22,7 @@ from tests.scenecheck import (
 
 
 @pytest.mark.parametrize("scene_cls", [AttentionPattern, AttentionFlow, MLPBlock])
-@pytest.mark.parametrize("case", ["default", "long", "unicode", "12-layer"])
+@pytest.mark.parametrize("case", ["default", "long", "unicode", "12-layer", "one-token"])
 def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path):
     scene = render(scene_cls, scene_traces[case], tmp_path)
     counts = check_numbers(scene, loaded_trace(scene_traces[case]))
@@ -39,8 +39,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
             assert stroke_contrast(scene, arc) >= 3.0, arc.gptanim_weight_path
         # The heavier an arc's weight, the wider and the more it stands out: the heaviest above the lightest.
         tr = loaded_trace(scene_traces[case])
-        (light, a), (heavy, b) = sorted(((float(stored_value(tr, a.gptanim_weight_path)), a) for a in arcs),
-                                        key=lambda pair: pair[0])[:: len(arcs) - 1 or 1]  # fmt: skip
+        ranked = sorted(((float(stored_value(tr, a.gptanim_weight_path)), a) for a in arcs), key=lambda pair: pair[0])
+        (light, a), (heavy, b) = ranked[0], ranked[-1]  # (one token: its one arc, both)
         if heavy > light:
             assert b.get_stroke_width() > a.get_stroke_width()
             assert stroke_contrast(scene, b) > stroke_contrast(scene, a)
@@ -131,3 +131,48 @@ def test_mlp_shows_the_most_active_neurons(scene_traces, tmp_path):
     post = tr[f"blocks.{L}.mlp.hook_post"][last]
     lit = [c.get_fill_opacity() for c in circles]
     assert lit[0] == max(lit) > 0 and all(o == 0.0 for o, n in zip(lit, scene.chosen) if post[n] <= 0)
+
+
+def test_the_last_row_is_drawn_as_bars(scene_traces, tmp_path):
+    """The row being discussed: a bar per key, its score left (red) or right (blue) of a zero line, as long as the
+    score beside the largest; then softmax makes each a weight bar as long as its weight beside the largest."""
+    scene = render(AttentionPattern, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    drawn, last = shown_positions(tr), shown_positions(tr)[-1]
+    scores = tr[f"blocks.{scene.layer}.attn.hook_attn_scores"][scene.head, last, drawn]
+    weights = tr.pattern(scene.layer, scene.head)[last, drawn]
+    weight_bars, zero = scene.bars
+    assert len(scene.score_bars) == len(weight_bars) == len(drawn)
+    for bar, s in zip(scene.score_bars, scores):
+        assert (bar.get_x() > zero.get_x()) == (s >= 0)
+    long = np.array([b.width for b in scene.score_bars])
+    np.testing.assert_allclose(long / long.max(), np.abs(scores) / np.abs(scores).max(), atol=0.02)
+    widths = np.array([b.width for b in weight_bars])
+    np.testing.assert_allclose(widths / widths.max(), weights / weights.max(), atol=0.01)
+    lefts = {round(b.get_left()[0], 3) for b in weight_bars}
+    assert len(lefts) == 1  # the weights' bars start together, as probability bars do
+
+
+def test_values_shrink_by_their_weight_and_every_token_gets_a_sum(scene_traces, tmp_path):
+    scene = render(AttentionFlow, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    weights = [float(stored_value(tr, path)) for _, path in scene.scaled]
+    for (ratio, _), w in zip(scene.scaled, weights):
+        assert ratio == pytest.approx(max(AttentionFlow.SMALLEST_VALUE, w), rel=0.02)  # multiplied by its weight
+    drawn = shown_positions(tr, FLOW_TOKENS)
+    assert len(scene.strips) == len(drawn)  # a weighted sum above every token, not only the last
+    for strip, box in zip(scene.strips, scene.boxes):
+        assert strip.get_x() == pytest.approx(box.get_x(), abs=1e-6) and strip.get_bottom()[1] > box.get_top()[1]
+
+
+def test_every_token_goes_through_the_same_mlp(scene_traces, tmp_path):
+    """The tokens before the last go through the same MLP in turn, their own numbers shown; the last one ends it."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    L, n = scene.layer, len(tr.token_ids)
+    ever, last_frame = shown_paths(scene, ever=True), shown_paths(scene)
+    entry = lambda q: tr.mlp.out[L, q].path[:-1] + ","  # noqa: E731  an entry of token q's output: "...[q,"
+    for q in range(max(0, n - 1 - MLPBlock.OTHERS), n):
+        assert any(p.startswith(entry(q)) for p in ever), q
+    outs = {p for p in last_frame if "mlp_out" in p}
+    assert outs and all(p.startswith(entry(n - 1)) for p in outs)
