@@ -133,8 +133,9 @@ class TraceScene(SceneBase):
             if self.caption is not None:
                 self.remove(self.caption)
             self.add(new)
-        elif self.caption is not None:
-            self.play(FadeOut(self.caption), FadeIn(new), run_time=0.5)
+        elif self.caption is not None:  # one after the other: two captions never overlap
+            self.play(FadeOut(self.caption), run_time=0.25)
+            self.play(FadeIn(new), run_time=0.25)
         else:
             self.play(FadeIn(new), run_time=0.5)
         self.caption = new
