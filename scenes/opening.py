@@ -803,8 +803,10 @@ class InsideTransformer(TraceScene):
                                                ReplacementTransform(o.decor, nw.decor))
                                 for o, nw in zip(self.columns, new)), lag_ratio=0.12),
                   run_time=0.45 * run)  # fmt: skip
-        self.play(Transform(band[0], block[0].copy().set_fill(opacity=0)), FadeOut(band[1]), run_time=0.25 * run)
-        self.remove(band[0])
+        # (no FadeOut: a fade would wait for the end of the beat's words, as what leaves the picture does)
+        gone = block[0].copy().set_fill(opacity=0)
+        self.play(Transform(band[0], gone), band[1].animate.set_opacity(0), run_time=0.25 * run)
+        self.remove(*band)
         self.columns, self.current = new, name
 
     def attention(self, layer: int, full: bool):
