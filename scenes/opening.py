@@ -913,8 +913,8 @@ class InsideTransformer(TraceScene):
         self.play(*(FadeOut(m) for m in gone), FadeOut(self.stack, shift=0.3 * UP))  # the last vector alone
         y = 0.2
         column_top = y + self.columns[-1].height / 2
-        final = self.column("ln_final.hook_normalized", last).move_to([-3.2, y, 0])
-        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).move_to([-3.2, column_top + 0.4, 0])
+        final = self.column("ln_final.hook_normalized", last).move_to([-4.4, y, 0])
+        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
             f"Only the last vector predicts: a final {t.words['norm']}, then the unembedding matrix gives one "
@@ -924,11 +924,12 @@ class InsideTransformer(TraceScene):
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 4
         self.play(
-            self.tokens[-1].animate.move_to([-5.4, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-5.4, y, 0]),
+            self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
+            self.columns[-1].animate.move_to([-4.4, y, 0]),
             run_time=part,
         )
-        self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln), run_time=part)
+        # The vector is normalised in place: one column, its numbers turned into the normalised ones.
+        self.play(ReplacementTransform(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part)
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.6, size=24, row_height=0.56)
         bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.45 - bars.get_top()[1], 0])
         if plain_sampling(t):
@@ -956,5 +957,5 @@ class InsideTransformer(TraceScene):
             f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )
         self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
         self.wait(1.5)

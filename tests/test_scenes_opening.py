@@ -132,7 +132,7 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
         assert f"info.continuation.steps.0.top.{j}.prob" in paths
     for i in range(5):
         assert f"ln_final.hook_normalized[{last},{i}]" in paths
-        assert f"blocks.{tr.n_layer - 1}.hook_resid_post[{last},{i}]" in paths
+        assert f"blocks.{tr.n_layer - 1}.hook_resid_post[{last},{i}]" in shown_paths(scene, ever=True)
     # One caption per layer: the later layers each say where the last token reads most.
     titles = [b["title"] for b in scene.beats]
     assert titles.count("Layer") == tr.n_layer - 1 and titles.count("Attention") == titles.count("MLP") == 1
