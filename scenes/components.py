@@ -541,7 +541,7 @@ class SpinnerWheel(VGroup):
     that name them."""
 
     START = np.pi / 2  # the first slice starts at the top and the slices follow clockwise
-    REST = style.interpolate_color(style.WEIGHT_ZERO, style.MUTED, 0.5)  # everything else: a calm grey, seen
+    REST = style.MUTED  # everything else: a plain grey, unlike any token's colour
 
     def __init__(self, probs: Sequence[float], colors: Sequence, radius: float = 1.5, turned: float = 0.0):
         """`probs`: the shown probabilities in order; the rest of 1 is one grey slice. `turned`: the wheel starts

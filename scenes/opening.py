@@ -8,6 +8,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     Arrow,
     Create,
     DashedVMobject,
@@ -19,6 +20,7 @@ from manim import (
     GrowFromPoint,
     Indicate,
     LaggedStart,
+    ManimColor,
     MathTex,
     ReplacementTransform,
     Rotate,
@@ -39,6 +41,7 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
 from scenes.components import (
+    PUNCTUATION_GLYPH,
     SMALLEST,
     ProbabilityBars,
     SpinnerWheel,
@@ -46,7 +49,7 @@ from scenes.components import (
     TokenRow,
     TransformerStack,
     VectorColumn,
-    VectorStrip,
+    bare_mark,
     claim,
     fan_arrow,
     flow,
@@ -58,6 +61,20 @@ from scenes.components import (
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import big, lower_first, pct, plain_quote, said_pct, spoken_token, words
+
+
+def space_note(displays) -> VGroup | None:
+    """ "· = space", small, for a picture whose tokens show a space as "·" (None when none does)."""
+    if not any("·" in d for d in displays):
+        return None
+    return label("· = space", size=SMALLEST, color=style.MUTED)
+
+
+def plain_sampling(trace) -> bool:
+    """Whether the continuation was drawn from the model's own probabilities (temperature 1, no top-k or top-p
+    cut): then the bars need no note on how they were made."""
+    run = trace.fields.info.continuation
+    return run.temperature.value == 1 and not run.top_k.value and not run.top_p.value
 
 
 def step_entries(trace, i: int, n: int) -> list[dict]:
@@ -76,10 +93,12 @@ class Title(TraceScene):
     RENDER_SECONDS = 6
     READS_LECTURE = True
 
-    SHOWN_TOKENS = 3  # the prompt's last tokens, as chips
-    CELLS = 6  # entries of each token's vector, as coloured cells
+    CHIPS_WIDTH = 3.9  # the prompt's tokens, as chips wrapped within this width (a long prompt: its end)
+    CHIPS = 10  # at most (the road map's frame keeps to about 35 words: title, chips and cards)
+    CELLS = 5  # entries of each token's vector, as coloured cells
     BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
-    TOP_Y, BOTTOM_Y = 1.95, -0.5  # the pipeline's band
+    TOP_Y, BOTTOM_Y = 2.35, -0.65  # the pipeline's band
+    LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 4.3  # where its stations stand
     # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
     # of your own lights none (its card alone).
     STATIONS = {
@@ -100,21 +119,22 @@ class Title(TraceScene):
 
     def show_title(self):
         meta = self.trace.meta
-        self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.25, 0])
-        box = RoundedRectangle(corner_radius=0.15, width=3.6, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
+        self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.3, 0])
+        box = RoundedRectangle(corner_radius=0.15, width=3.0, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(self.trace.fields.meta.model, size=30, limit=22)
+        self.trained = label("pre-trained", size=24, color=style.MUTED)
         size = sentence("{n} parameters", size=22, color=style.MUTED, n=(self.trace.fields.meta.n_params, "comma"))
-        inner = VGroup(name, size).arrange(DOWN, buff=0.2)
+        inner = VGroup(name, self.trained, size).arrange(DOWN, buff=0.22)
         self.fit_width(inner, box.width - 0.4)
-        self.model_box = VGroup(box, inner.move_to(box)).move_to([0.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
+        self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
         with self.narrate(f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
                           f"{big(meta['n_params'])} parameters.", title="Title",
                           caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
             self.play(Write(self.heading), run_time=1.0)
             self.play(GrowFromEdge(box, DOWN), run_time=max(0.6, n.left(0) - 0.2))  # "a real GPT"
             n.wait_for(1)
-            self.play(FadeIn(name, shift=0.2 * UP), run_time=0.6)
+            self.play(FadeIn(name, shift=0.2 * UP), FadeIn(self.trained, shift=0.2 * UP), run_time=0.6)
             self.play(FadeIn(size, shift=0.2 * UP), run_time=max(0.5, n.left(1) - 0.6))
 
     def title_text(self, title: str) -> VGroup:
@@ -126,31 +146,45 @@ class Title(TraceScene):
             line = VGroup(label(title[:cut_at], size=34), label(title[cut_at + 1 :], size=34)).arrange(DOWN, buff=0.12)
         return self.fit_width(line, width)
 
+    def prompt_chips(self) -> VGroup:
+        """The prompt's tokens as chips, wrapped within CHIPS_WIDTH and the band (a long prompt keeps its end after
+        an ellipsis); sets `positions` (the tokens shown) and `note` ("· = space" under them, when needed)."""
+        t, n = self.trace, len(self.trace.token_ids)
+        display, room = t.fields.info.tokens.display, self.TOP_Y - self.BOTTOM_Y - 0.45
+        for start in range(max(0, n - self.CHIPS), n):
+            self.positions = list(range(start, n))
+            boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
+            dots = [label("…", size=22, color=style.MUTED)] if start else []
+            chips = flow([*dots, *boxes], self.CHIPS_WIDTH)
+            if chips.height <= room:
+                break
+        self.note = space_note([t.token_display[p] for p in self.positions])
+        block = VGroup(chips, *([self.note] if self.note is not None else []))
+        if self.note is not None:
+            self.note.next_to(chips, DOWN, buff=0.2).align_to(chips, LEFT)
+        block.move_to([0, (self.TOP_Y + self.BOTTOM_Y) / 2, 0]).align_to([self.LEFT_X, 0, 0], LEFT)
+        self.chip_boxes = VGroup(*boxes)
+        return chips
+
     def read_prompt(self):
         t = self.trace
         prompt = sentence("“{prompt}”", size=26, prompt=(t.fields.meta.settings.prompt, "ends64"))
-        self.prompt = self.fit_width(prompt).move_to([0, -1.3, 0])
-        n = len(t.token_ids)
-        self.positions = list(range(max(0, n - self.SHOWN_TOKENS), n))
-        display = t.fields.info.tokens.display
-        chips = VGroup(*(TokenBox(display[pos], hue=style.token_hue(pos), size=24, limit=8) for pos in self.positions))
-        chips.arrange(DOWN, buff=0.15, aligned_edge=RIGHT)
-        if chips.height > self.TOP_Y - self.BOTTOM_Y:
-            chips.scale_to_fit_height(self.TOP_Y - self.BOTTOM_Y)
-        self.chips = chips.move_to([-5.2, (self.TOP_Y + self.BOTTOM_Y) / 2, 0]).align_to([-4.35, 0, 0], RIGHT)
-        self.into = Arrow([-4.25, self.model_box.get_y(), 0], self.model_box.get_left(), buff=0.1, color=style.MUTED)
-        self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.3, size=24, row_height=0.62)
-        self.bars.shift(
-            [4.25 - self.bars.rows[0].bar.get_left()[0], self.model_box.get_y() - self.bars.rows.get_y(), 0]
-        )
-        self.out = Arrow(self.model_box.get_right(), [self.bars.get_left()[0] - 0.05, self.model_box.get_y(), 0],
-                         buff=0.1, color=style.MUTED)  # fmt: skip
+        self.prompt = self.fit_width(prompt).move_to([0, self.BOTTOM_Y - 1.25, 0])  # below the G, P, T to come
+        self.chips = self.prompt_chips()
+        y = self.model_box.get_y()
+        self.into = Arrow([self.chips.get_right()[0] + 0.05, y, 0], self.model_box.get_left(), buff=0.1,
+                          color=style.MUTED)  # fmt: skip
+        self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.4, size=26, row_height=0.7)
+        self.bars.shift([self.BARS_X - self.bars.rows[0].bar.get_left()[0], y - self.bars.rows.get_y(), 0])
+        self.out = Arrow(self.model_box.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
+                         color=style.MUTED)  # fmt: skip
         top = step_entries(t, 0, 1)[0]
         with self.narrate(f"We watch it read {plain_quote(t.prompt, 'one prompt')}. Its next token is likely "
                           f"{spoken_token(top['display'])}, at {pct(top['prob'])}.", title="Prompt",
                           caption="Every number ahead comes from one run of the model on one prompt.") as n:  # fmt: skip
             self.play(Write(self.prompt), run_time=min(1.2, n.left(0)))
-            self.play(LaggedStart(*(TransformFromCopy(self.prompt, chip) for chip in self.chips), lag_ratio=0.2),
+            self.play(LaggedStart(*(TransformFromCopy(self.prompt, chip) for chip in self.chips), lag_ratio=0.1),
+                      *([FadeIn(self.note)] if self.note is not None else []),
                       run_time=max(0.8, n.left(0) - 0.6))  # fmt: skip
             self.play(GrowArrow(self.into), run_time=0.5)
             n.wait_for(1)
@@ -159,16 +193,18 @@ class Title(TraceScene):
                       run_time=max(0.8, n.left(1) - 0.4))  # fmt: skip
 
     def spell_out(self):
-        """G, P and T, each named under the part of the picture it is about; T opens the model into its blocks."""
+        """G, P and T, each named under the part of the picture it is about: the bars it writes, the model it
+        trained, and the model opened into its blocks, the tokens' vectors going in."""
         t = self.trace
-        y = self.BOTTOM_Y - 0.55
+        y = self.BOTTOM_Y - 0.5
         names = [label(word, size=30, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
                                                                                     "Transformer")]  # fmt: skip
         names[0].move_to([self.bars.get_x(), y, 0])
-        names[1].move_to([-3.4, y, 0])
-        names[2].move_to([self.model_box.get_x() + 0.6, y, 0])
-        vectors = VGroup(*(self.vector(pos).move_to([-3.25, chip.get_y(), 0]) for pos, chip in
-                           zip(self.positions, self.chips)))  # fmt: skip
+        names[1].move_to([self.VECTORS_X, y, 0])
+        names[2].move_to([self.model_box.get_x(), y, 0])
+        cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
+        vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
+        vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
         stack = TransformerStack(t.n_layer, max_width=self.model_box.width - 0.3, height=self.model_box.height - 0.2)
         for block in stack.blocks:
             block.remove(block[1])  # shapes without words: their colours say attention and MLP
@@ -184,23 +220,24 @@ class Title(TraceScene):
             self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP),
                       Indicate(self.bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=1.0)  # fmt: skip
             n.wait_for(1)
-            self.play(FadeIn(names[1], shift=0.2 * UP), run_time=0.6)
-            self.play(LaggedStart(*(TransformFromCopy(c, v) for c, v in zip(self.chips, vectors)), lag_ratio=0.15),
-                      self.into.animate.put_start_and_end_on([-2.2, self.model_box.get_y(), 0],
-                                                             self.model_box.get_left() + 0.05 * LEFT),
-                      run_time=max(0.6, n.left(1) - 0.6))  # fmt: skip
+            self.play(TransformFromCopy(self.trained, names[1]),
+                      Indicate(self.trained, color=style.NEXT_SLOT, scale_factor=1.1), run_time=max(0.6, n.left(1)))  # fmt: skip
             n.wait_for(2)
+            self.play(LaggedStart(*(TransformFromCopy(c, v) for c, v in zip(self.chip_boxes, vectors)), lag_ratio=0.08),
+                      self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
+                                                             self.model_box.get_left() + 0.05 * LEFT),
+                      run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
             self.play(FadeIn(names[2], shift=0.2 * UP), ReplacementTransform(self.model_box, stack),
                       run_time=max(0.8, n.left(2)))  # fmt: skip
         self.words = VGroup(*names)
 
-    def vector(self, pos: int) -> VGroup:
+    def vector(self, pos: int, cell: float) -> VGroup:
         """A token's vector entering the first layer, as a row of cells coloured by its first entries."""
         values = self.trace.resid.pre[0, pos].value[: self.CELLS]
         scale = float(np.max(np.abs(values))) or 1.0
-        cells = VGroup(*(Square(0.3, stroke_color=style.MUTED, stroke_width=1, fill_opacity=1,
+        cells = VGroup(*(Square(cell, stroke_color=style.MUTED, stroke_width=1, fill_opacity=1,
                                 fill_color=style.data_color(float(v), scale)) for v in values))  # fmt: skip
-        return cells.arrange(RIGHT, buff=0.04)
+        return cells.arrange(RIGHT, buff=0.13 * cell)
 
     def road_map(self):
         """The lecture's parts as cards under the pipeline, each lighting its stations as the narrator names it."""
@@ -210,13 +247,19 @@ class Title(TraceScene):
         said = [f"This lecture has {words(count)} part{'s' if count != 1 else ''} after this one." if count else
                 "This opening is the whole lecture."]  # fmt: skip
         for k, (heading, _, built_in) in enumerate(self.parts):
-            named = lower_first(heading) if built_in else plain_quote(heading, "a scene of your own")
+            named = (
+                (lower_first(heading) if count > 1 else heading)
+                if built_in
+                else plain_quote(heading, "a scene of your own")
+            )
             said.append(
                 f"{('First, ' if k == 0 else 'And last, ' if k == count - 1 else 'Then, ') if count > 1 else ''}"
                 f"{named}."
             )
         with self.narrate(" ".join(said), title="Road map", caption="The road map of this lecture.") as n:  # fmt: skip
-            self.play(FadeOut(self.words), run_time=0.5)
+            # The pipeline keeps its shapes; its words leave for the cards' (the bars' as the loop's last frame)
+            shown = [self.words, *(m for r in self.bars.rows for m in (r.name, r.pct))]
+            self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
             mark = None
             for k, ((heading, _, _), card) in enumerate(zip(self.parts, cards)):
                 n.wait_for(k + 1)
@@ -282,9 +325,9 @@ class PredictSampleRepeat(TraceScene):
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 8
     BAR_X = -1.7  # where the bars start (their tokens to the left)
-    WHEEL_X, WHEEL_RADIUS = 4.85, 1.75  # the wheel's radius at most
+    WHEEL_RADIUS = 2.2  # the wheel's radius at most: as large as the room under the text allows
     MODEL_X = -5.35
-    LOWEST = -2.75  # the picture's bottom, above the caption's band
+    LOWEST = -2.95  # the picture's bottom, above the caption's band
 
     def construct(self):
         self.show_prompt()
@@ -312,6 +355,9 @@ class PredictSampleRepeat(TraceScene):
         row.to_corner(UP + LEFT, buff=0.35)
         self.context_bottom = row.get_bottom()[1]
         self.layout()
+        note = space_note(t.token_display[len(t.token_ids) - n_prompt :])
+        if note is not None:  # the first time the lecture shows a space as "·"
+            note.next_to(row, DOWN, buff=0.15).align_to(row, LEFT)
         self.beat(
             "The prompt",
             "A GPT reads text as tokens: here is the prompt, cut into its {n} tokens.",
@@ -319,7 +365,7 @@ class PredictSampleRepeat(TraceScene):
             say="A GPT does one thing. Given some text, it guesses what comes next. It reads the text as tokens, "
             f"pieces from a fixed vocabulary, and our prompt is {len(t.token_ids)} of them.",
         )
-        self.play(*(FadeIn(d) for d in self.dots),
+        self.play(*(FadeIn(d) for d in self.dots), *([FadeIn(note)] if note is not None else []),
                   LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes[:n_prompt]), lag_ratio=0.05))  # fmt: skip
         cue(self, 1)
         self.old_slot = self.slot_mark(0)
@@ -361,9 +407,10 @@ class PredictSampleRepeat(TraceScene):
         meta = self.trace.fields.meta
         self.bars_top = self.context_bottom - 1.0
         self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35) / (self.BARS + 0.5))
-        self.radius = min(self.WHEEL_RADIUS, (self.bars_top - 0.4 - self.LOWEST - 0.45) / 2)
+        self.radius = min(self.WHEEL_RADIUS, (self.context_bottom - 0.45 - self.LOWEST) / 2)
         self.mid_y = self.bars_top - self.row_height * (self.BARS - 1) / 2 - 0.2  # the bars' middle
-        self.wheel_y = self.bars_top - 0.4 - self.radius  # the pointer just under the bars' top
+        self.wheel_y = self.context_bottom - 0.45 - self.radius  # the pointer just under the text
+        self.wheel_x = config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.radius
         box = RoundedRectangle(corner_radius=0.15, width=2.7, height=1.7, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(meta.model, size=24, limit=22)
@@ -388,19 +435,42 @@ class PredictSampleRepeat(TraceScene):
         it is not among the bars, the rest grey; turned as the last wheel stopped."""
         step = self.steps[i]
         probs = [e["prob"] for e in step["top"][: self.BARS]]
-        tones = [style.BAR if j % 2 == 0 else interpolate_color(style.BAR, style.TEXT, 0.45) for j in range(len(probs))]
+        tones = [style.BAR if j % 2 == 0 else interpolate_color(style.BAR, ManimColor(style.BACKGROUND), 0.35)
+                 for j in range(len(probs))]  # fmt: skip
         if step["chosen_rank"] > len(probs):
             probs.append(step["chosen_prob"])
             tones.append(style.VALUE)
         wheel = SpinnerWheel(probs, tones, radius=self.radius, turned=self.wheel.turned if self.wheel else 0.0)
-        return wheel.shift([self.WHEEL_X, self.wheel_y, 0] - wheel.centre)
+        self.name_slices(wheel, i)
+        return wheel.shift([self.wheel_x, self.wheel_y, 0] - wheel.centre)
+
+    def name_slices(self, wheel: SpinnerWheel, i: int):
+        """Each slice wide enough for its token's name gets it, upright, inside the slice (the grey rest says it
+        holds all the others); the names turn with the wheel. `wheel.names`: slice index to its name."""
+        read, bars = self.step_read(i), min(len(self.steps[i]["top"]), self.BARS)
+        r, wheel.names = 0.64 * wheel.radius, {}
+        for j, piece in enumerate(wheel.slices):
+            if j == len(wheel.slices) - 1:
+                name = label("all others", size=SMALLEST, color=style.TEXT)
+            else:
+                shown = read.top[j].display if j < bars else read.chosen_display
+                name = token_text(shown, size=22 * (PUNCTUATION_GLYPH if bare_mark(shown.value) else 1))
+            chord = 2 * r * np.sin(min(abs(piece.angle) / 2, np.pi / 2))  # a circle this wide fits in the slice
+            if np.hypot(name.width, name.height) <= 0.95 * chord:
+                mid = wheel.mids[j] + wheel.turned
+                wheel.names[j] = name.move_to(wheel.centre + r * np.array([np.cos(mid), np.sin(mid), 0]))
+        wheel.disc.add(*wheel.names.values())
 
     def title_for(self, bars) -> VGroup:
-        title = sentence(
-            "next token: {d}", size=22, color=style.TEXT, d=claim(statements(self.trace)["continuation.distribution"])
-        )
+        """Over the bars: what they are, in plain words; the sampling settings too when they change the chances
+        (a temperature other than 1, a top-k or top-p cut)."""
+        if plain_sampling(self.trace):
+            title = label("how likely each next token is", size=22)
+        else:
+            d = claim(statements(self.trace)["continuation.distribution"])
+            title = sentence("next token: {d}", size=22, color=style.TEXT, d=d)
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
-        room = self.WHEEL_X - self.radius - 0.3 - title.get_left()[0]
+        room = self.wheel_x - self.radius - 0.3 - title.get_left()[0]
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         return title
@@ -496,15 +566,16 @@ class PredictSampleRepeat(TraceScene):
                 f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
             )
             self.seed = sentence("seed {s}", size=20, color=style.MUTED, s=(seed, "int"))
-            self.seed.next_to(wheel.disc, DOWN, buff=0.15)
+            self.seed.next_to(wheel.disc, LEFT, buff=0.2).align_to(wheel.disc, DOWN)
             self.play(FadeIn(self.seed), Indicate(wheel.hub, color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
             cue(self, 1)
             turn = said_by(self, 1, 1.5) - 1.0
         elif full:
             self.play(ReplacementTransform(self.wheel.disc, wheel.disc), run_time=self.run)
         self.wheel = wheel
-        self.play(Rotate(wheel.disc, wheel.spin_to(k, turns=2 if full else 1), about_point=wheel.centre,
-                         rate_func=rate_functions.ease_out_cubic), run_time=max(turn, 0.45))  # fmt: skip
+        self.spun = wheel.spin_to(k, turns=2 if full else 1)
+        self.play(Rotate(wheel.disc, self.spun, about_point=wheel.centre, rate_func=rate_functions.ease_out_cubic),
+                  run_time=max(turn, 0.45))  # fmt: skip
         self.mark_drawn(i, step, k)
 
     def build_wheel(self, wheel: SpinnerWheel, shown: int):
@@ -519,12 +590,15 @@ class PredictSampleRepeat(TraceScene):
         rim = wheel.disc[1]
         self.play(Create(rim), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(LaggedStart(*(TransformFromCopy(r.bar, s) for r, s in zip(self.bars.rows,
-                                                                                       wheel.slices[:shown])),
-                                           lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        named = wheel.names
+        self.play(LaggedStart(*(AnimationGroup(TransformFromCopy(r.bar, s), *([TransformFromCopy(r.name, named[j])]
+                                                                               if j in named else []))
+                                for j, (r, s) in enumerate(zip(self.bars.rows, wheel.slices[:shown]))),
+                              lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 2)
-        rest = list(wheel.slices[shown:])
-        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        rest = [*wheel.slices[shown:], *(named[j] for j in named if j >= shown)]
+        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.remove(*wheel.slices, rim)
         self.add(wheel.disc)
 
@@ -540,10 +614,13 @@ class PredictSampleRepeat(TraceScene):
                             r=(read.chosen_rank, "int"))  # fmt: skip
             pick.next_to(self.bars.dots, DOWN, buff=0.1).align_to(self.bars, LEFT)
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
-        self.chip.next_to(self.wheel.pointer, UP, buff=0.1)
+        self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
         slice_ = self.wheel.slices[k]
+        tilt = (self.spun + np.pi) % (2 * np.pi) - np.pi  # the names, turned with the wheel, stand up again
         self.play(Create(pick) if rank <= len(self.bars.rows) else FadeIn(pick), slice_.animate.set_fill(style.NEXT_SLOT),
-                  GrowFromPoint(self.chip, self.wheel.pointer.get_bottom()), run_time=self.run)  # fmt: skip
+                  GrowFromPoint(self.chip, self.wheel.pointer.get_bottom()),
+                  *(Rotate(m, -tilt, about_point=m.get_center()) for m in self.wheel.names.values()),
+                  run_time=self.run)  # fmt: skip
         self.pick = pick
 
     def append(self, i: int, full: bool):
@@ -624,7 +701,7 @@ class InsideTransformer(TraceScene):
     NEEDS_CONTINUATION = True
     RENDER_SECONDS = 18
 
-    SHOWN_TOKENS = 9  # the last 9 tokens: a short prompt whole
+    SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
     COLUMN_Y = -1.0  # the vectors sit low enough for the attention arrows to bow above them
     TOKEN_Y = 2.2
@@ -704,48 +781,68 @@ class InsideTransformer(TraceScene):
         else:
             self.play(Transform(self.marker, target), *also, run_time=run)
 
-    def strips(self, name: str, block, scales: list[float]) -> VGroup:
-        """The shown vectors as strips of cells (`name`'s values), side by side inside `block`."""
-        group = VGroup(*(VectorStrip(self.trace[name][pos], self.SHOWN_ENTRIES, scale=sc)
-                         for pos, sc in zip(self.positions, scales))).arrange(RIGHT, buff=0.05)  # fmt: skip
-        box = block[0]
-        group.scale(min(0.85 * box.width / group.width, 0.8 * box.height / group.height))
-        return group.move_to(box)
+    def band(self, block, kind: str, layer: int) -> VGroup:
+        """The block, drawn large around the vectors' numbers: its colour, and its name and layer inside."""
+        entries = VGroup(*(c.entries for c in self.columns))
+        name = label(f"{'attention' if kind == 'Attention' else 'MLP'}, layer {layer + 1}", size=22)
+        shape = RoundedRectangle(corner_radius=0.12, width=entries.width + 0.5, height=entries.height + 0.35 +
+                                 name.height + 0.15, stroke_color=block[0].get_stroke_color(), stroke_width=2,
+                                 fill_color=block[0].get_fill_color(), fill_opacity=0.22)  # fmt: skip
+        shape.move_to(entries).align_to(entries.get_bottom() + 0.175 * DOWN, DOWN)
+        name.next_to(shape.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.1)
+        return VGroup(shape.set_z_index(-2), name)
 
     def pass_through(self, layer: int, kind: str, name: str, run: float):
-        """The vectors go up into the block, come out as `name`'s values and take their places again: their
-        numbers fly up as cells, the cells change in the block, and come down as the new numbers."""
+        """The vectors go through the block: the block comes down around them, drawn large, their numbers turn
+        into `name`'s values one vector after the other, and the block goes back to its place in the stack."""
         block = self.stack.block(layer, kind)
         new = VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
-        scales = [float(max(np.max(np.abs(self.trace[n][pos][: self.SHOWN_ENTRIES])) for n in (self.current, name)))
-                  or 1.0 for pos in self.positions]  # fmt: skip
-        going, coming = self.strips(self.current, block, scales), self.strips(name, block, scales)
-        self.play(*(ReplacementTransform(c.entries, g) for c, g in zip(self.columns, going)), run_time=0.4 * run)
-        self.play(*(Transform(g, c) for g, c in zip(going, coming)), run_time=0.2 * run)
-        self.play(*(ReplacementTransform(g, nw.entries) for g, nw in zip(going, new)),
-                  *(ReplacementTransform(o.decor, nw.decor) for o, nw in zip(self.columns, new)),
-                  run_time=0.4 * run)  # fmt: skip
+        band = self.band(block, kind, layer)
+        self.play(TransformFromCopy(block[0], band[0]), FadeIn(band[1], shift=0.2 * DOWN), run_time=0.3 * run)
+        self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(o.entries, nw.entries),
+                                               ReplacementTransform(o.decor, nw.decor))
+                                for o, nw in zip(self.columns, new)), lag_ratio=0.12),
+                  run_time=0.45 * run)  # fmt: skip
+        # (no FadeOut: a fade would wait for the end of the beat's words, as what leaves the picture does)
+        gone = block[0].copy().set_fill(opacity=0)
+        self.play(Transform(band[0], gone), band[1].animate.set_opacity(0), run_time=0.25 * run)
+        self.remove(*band)
         self.columns, self.current = new, name
 
     def attention(self, layer: int, full: bool):
-        """The layer's beat first, then its picture while it is said: the last layer's arrows leave, the block
-        lights up, this layer's arrows grow from every earlier token to the last, and the vectors pass through."""
+        """The layer's beat first, then its picture while it is said. The first layer: the vectors pass through
+        attention and change, then (a beat of its own) the arrows. A later layer: the last layer's arrows leave,
+        the block lights up, this layer's arrows grow from every earlier token to the last, the vectors pass."""
         pattern = self.trace.pattern(layer, self.HEAD)
+        mid = self.trace.resid.mid[layer].name
         if full:
             self.beat(
                 "Attention",
-                f"Attention: vectors pass information across positions. Arrows: how much the "
-                f"last token reads from each one (head {self.HEAD + 1}).",
+                "Attention: each vector takes in information from the tokens before it.",
                 static=True,
                 say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First comes attention, "
-                "where vectors take in information from earlier tokens. The arrows show how much the last token "
-                f"reads from each one, in head {self.HEAD + 1}. Every vector comes out changed.",
+                "where each vector takes in information from earlier tokens. Every vector comes out changed.",
             )
-            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
+            run = paced(self.beats[-1]["audio"], 2.0, 0.85) / 2
+            self.highlight(layer, "Attention", run)
+            self.pass_through(layer, "Attention", mid, run)
+            self.beat(
+                "Arrows",
+                f"Arrows: how much the last token reads from each token (head {self.HEAD + 1}).",
+                static=True,
+                say=f"The arrows show how much the last token reads from each one, in head {self.HEAD + 1}.",
+            )
+            self.draw_arrows(layer, pattern, paced(self.beats[-1]["audio"], 1.0, 0.8))
         else:  # one beat for the whole layer: attention, then the MLP (six steps)
             self.layer_beat(layer, pattern)
             run = paced(self.beats[-1]["audio"], 3.0, 0.85) / 6
-        self.highlight(layer, "Attention", run, *([FadeOut(self.arrows)] if len(self.arrows) else []))
+            self.highlight(layer, "Attention", run, *([FadeOut(self.arrows)] if len(self.arrows) else []))
+            self.draw_arrows(layer, pattern, run)
+            self.pass_through(layer, "Attention", mid, run)
+        self.run = run
+
+    def draw_arrows(self, layer: int, pattern: np.ndarray, run: float, *also):
+        """This layer's arrows, from every token shown to the last, as wide as the head's real weights."""
         last = self.positions[-1]
         arrows = VGroup()
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
@@ -765,9 +862,8 @@ class InsideTransformer(TraceScene):
             note = statement(hidden, size=20, color=style.MUTED)
             arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
         if arrows:  # a one-token prompt has nothing earlier to attend to
-            self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), run_time=run)
-        self.pass_through(layer, "Attention", self.trace.resid.mid[layer].name, run)
-        self.arrows, self.run = arrows, run  # (the arrows stay through the MLP; the next layer's beat clears them)
+            self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), *also, run_time=run)
+        self.arrows = arrows  # (the arrows stay through the MLP; the next layer's beat clears them)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
         """A later layer's own caption: where the last token reads most, in the head the arrows draw, and how far
@@ -814,33 +910,38 @@ class InsideTransformer(TraceScene):
         t = self.trace
         last = self.positions[-1]
         gone = [self.marker, *([self.arrows] if len(self.arrows) else []), *self.columns[:-1], *self.tokens[:-1]]
-        self.play(*(FadeOut(m) for m in gone))
-        column_top = self.COLUMN_Y + self.columns[-1].height / 2
-        final = self.column("ln_final.hook_normalized", last).move_to([-2.9, self.COLUMN_Y, 0])
-        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).move_to([-2.9, column_top + 0.4, 0])
+        self.play(*(FadeOut(m) for m in gone), FadeOut(self.stack, shift=0.3 * UP))  # the last vector alone
+        y = 0.2
+        column_top = y + self.columns[-1].height / 2
+        final = self.column("ln_final.hook_normalized", last).move_to([-4.4, y, 0])
+        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
-            f"Only the last vector predicts: after a final {t.words['norm']} it is multiplied by the "
-            "unembedding matrix, one score per token.",
+            f"Only the last vector predicts: a final {t.words['norm']}, then the unembedding matrix gives one "
+            "score per token.",
             say="At the end, only the last vector predicts. It is normalised, then multiplied by the unembedding "
             "matrix, which gives one score per token.",
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 4
         self.play(
-            self.tokens[-1].animate.move_to([-5.2, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-5.2, self.COLUMN_Y, 0]),
+            self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
+            self.columns[-1].animate.move_to([-4.4, y, 0]),
             run_time=part,
         )
-        self.play(ReplacementTransform(self.columns[-1].copy(), final), FadeIn(ln), run_time=part)
-        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.3, size=22, row_height=0.44)
-        bars.shift([2.2 - bars.rows[0].bar.get_left()[0], 1.1 - bars.get_top()[1], 0])
-        title = sentence("probabilities: {d}", size=22, d=claim(statements(t)["continuation.distribution"]))
+        # The vector is normalised in place: one column, its numbers turned into the normalised ones.
+        self.play(ReplacementTransform(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part)
+        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.6, size=24, row_height=0.56)
+        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.45 - bars.get_top()[1], 0])
+        if plain_sampling(t):
+            title = label("probabilities", size=24)
+        else:
+            title = sentence("probabilities: {d}", size=22, d=claim(statements(t)["continuation.distribution"]))
         title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
         room = config.frame_width / 2 - style.FRAME_MARGIN - title.get_left()[0]
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
-        wu = MathTex(r"\times W_U", font_size=28, color=style.MUTED).next_to(arrow, UP, buff=0.1)
+        wu = MathTex(r"\times W_U", font_size=32, color=style.MUTED).next_to(arrow, UP, buff=0.1)
         self.play(Create(arrow), FadeIn(wu), run_time=part)
         self.play(
             FadeIn(title),
@@ -856,5 +957,5 @@ class InsideTransformer(TraceScene):
             f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )
         self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
         self.wait(1.5)

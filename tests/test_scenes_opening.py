@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from scenes import style
 from scenes.catalog import DEFAULT_TITLE, lecture_plan, road_map
 from scenes.components import TransformerStack, fan_arrow
 from scenes.opening import InsideTransformer, PredictSampleRepeat, Title
@@ -53,7 +54,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         assert shown_text(scene.heading) == DEFAULT_TITLE
         check_text_size(scene)
         shown = " ".join(shown_text(t) for t in texts(scene) if t is not scene.caption).split()
-        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 33  # words and numbers: a takeaway
+        # words and numbers: a takeaway (the title, the cards, and a chip per token of a short prompt, at most 10)
+        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 35
 
 
 def card_headings(scene) -> list[str]:
@@ -95,6 +97,31 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
         assert f"info.tokens.display.{i}" in paths
 
 
+def test_the_wheel_names_its_wide_slices_and_a_space_is_explained(scene_traces, tmp_path):
+    """The wheel's wide slices carry their tokens' names (the grey rest says it holds the others); a prompt
+    whose tokens show a space as "·" says so, on the first frame the chips are seen, in Title and here."""
+    scene = render(PredictSampleRepeat, scene_traces["default"], tmp_path / "psr")
+    tr = loaded_trace(scene_traces["default"])
+    wheel, last = scene.wheel, len(tr.info["continuation"]["steps"]) - 1
+    assert wheel.names, "no slice is named"
+    assert wheel.rest.get_fill_color().to_hex() == style.MUTED.to_hex()  # the rest: plain grey
+    for j, name in wheel.names.items():
+        if j == len(wheel.slices) - 1:
+            assert shown_text(name) == "all others"
+        else:
+            assert name.gptanim_tokens[0][0] in {f"info.continuation.steps.{last}.top.{j}.display",
+                                                 f"info.continuation.steps.{last}.chosen_display"}  # fmt: skip
+    assert any("·" in d for d in tr.token_display)  # (the default prompt has spaces)
+    ever = [shown_text(t) for t in scene.ever_shown.values()]
+    assert "· = space" in ever
+    title = render(Title, scene_traces["default"], tmp_path / "title")
+    assert "· = space" in [shown_text(t) for t in title.ever_shown.values()]
+    # Title: every token of a short prompt as a chip, and the model box says it is pre-trained.
+    shown = {p for t in title.ever_shown.values() for p, _ in getattr(t, "gptanim_tokens", [])}
+    assert {f"info.tokens.display.{i}" for i in range(len(tr.token_ids))} <= shown
+    assert shown_text(title.trained) == "pre-trained" and title.trained in title.model_box.get_family()
+
+
 def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_path):
     scene = render(InsideTransformer, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
@@ -105,7 +132,7 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
         assert f"info.continuation.steps.0.top.{j}.prob" in paths
     for i in range(5):
         assert f"ln_final.hook_normalized[{last},{i}]" in paths
-        assert f"blocks.{tr.n_layer - 1}.hook_resid_post[{last},{i}]" in paths
+        assert f"blocks.{tr.n_layer - 1}.hook_resid_post[{last},{i}]" in shown_paths(scene, ever=True)
     # One caption per layer: the later layers each say where the last token reads most.
     titles = [b["title"] for b in scene.beats]
     assert titles.count("Layer") == tr.n_layer - 1 and titles.count("Attention") == titles.count("MLP") == 1
@@ -142,9 +169,8 @@ def test_attention_arrows_fan_and_block_labels_stand_upright():
 
 def test_inside_transformer_draws_one_block_pair_per_layer(scene_traces, tmp_path):
     scene = render(InsideTransformer, scene_traces["12-layer"], tmp_path)
-    stacks = [m for m in scene.mobjects if m.__class__.__name__ == "TransformerStack"]
-    assert len(stacks) == 1 and len(stacks[0].blocks) == 24
-    assert [b.kind for b in stacks[0].blocks[:4]] == ["Attention", "MLP", "Attention", "MLP"]
+    assert isinstance(scene.stack, TransformerStack) and len(scene.stack.blocks) == 24  # (gone at the end)
+    assert [b.kind for b in scene.stack.blocks[:4]] == ["Attention", "MLP", "Attention", "MLP"]
 
 
 def test_same_prompt_and_seed_same_last_frame(scene_traces, tmp_path):
@@ -155,7 +181,6 @@ def test_same_prompt_and_seed_same_last_frame(scene_traces, tmp_path):
 
 
 def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer():
-    from scenes import style
     from scenes.components import SpinnerWheel
 
     probs = [0.5, 0.25, 0.1]
