@@ -285,12 +285,18 @@ class LastPosition(TraceScene):
         vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
         entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][: self.BARS])]
         bars = ProbabilityBars(entries, bar_width=4.2, size=LABEL, row_height=0.5)
-        flying = self.vectors[-1].copy().scale(0.85).move_to([-5.9, self.FLOW_Y, 0])
+        # The last vector rises straight out of its column and the distribution comes out of it, to its left; if
+        # there is no room on its left (a short prompt), the vector goes to the left edge and the bars to its right.
+        x = self.xs[len(self.positions) - 1]
+        side = LEFT if x - 3.9 - bars.width > -config.frame_width / 2 + style.FRAME_MARGIN else RIGHT
+        flying = self.vectors[-1].copy().scale(0.85).move_to([x if side is LEFT else -5.9, self.FLOW_Y, 0])
         how = with_symbols("× $W_U$, softmax", size=LABEL, color=style.MUTED)
-        arrow = Arrow(flying.get_right() + 0.1 * RIGHT, flying.get_right() + 3.0 * RIGHT, buff=0, stroke_width=3,
-                      color=style.MUTED)  # fmt: skip
+        start = flying.get_left() if side is LEFT else flying.get_right()
+        arrow = Arrow(start + 0.1 * side, start + 3.0 * side, buff=0, stroke_width=3, color=style.MUTED)
         how.next_to(arrow, UP, buff=0.12)
-        bars.shift((arrow.get_right()[0] + 0.5 - bars.get_left()[0]) * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
+        gap = (arrow.get_left()[0] - 0.3 - bars.get_right()[0]) if side is LEFT else (arrow.get_right()[0] + 0.5
+                                                                                        - bars.get_left()[0])  # fmt: skip
+        bars.shift(gap * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
         top = int(t["positions.top_ids"][-1])
         self.beat(
             "Sampled from",

@@ -736,8 +736,8 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=24) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        panels = self.panels([("This model", statement(training, size=24), style.NEXT_SLOT),
+        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        panels = self.panels([("This model", statement(training, size=28), style.NEXT_SLOT),
                               ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
@@ -748,7 +748,7 @@ class Chat(TraceScene):
         )
         target = reply.copy().scale(1 / self.reply_scale).to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        panels.next_to(target, DOWN, buff=0.4).set_x(0)
+        panels.move_to([0, (target.get_bottom()[1] - 3.1) / 2, 0])  # in the middle of the room the reply leaves
         more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         cue(self, 1)  # each panel as its sentence begins
         self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
@@ -764,11 +764,11 @@ class Chat(TraceScene):
         width = config.frame_width - 2 * style.FRAME_MARGIN
         panels = VGroup()
         for name, words, color in rows:
-            title = label(name, size=28, color=color)
+            title = label(name, size=32, color=color)
             body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             self.fit_width(body, width - 0.6)
             frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
                                      stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
             body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
             panels.add(VGroup(frame, body))
-        return panels.arrange(DOWN, buff=0.45)
+        return panels.arrange(DOWN, buff=0.7)
