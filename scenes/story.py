@@ -15,6 +15,7 @@ from manim import (
     DashedVMobject,
     FadeIn,
     FadeOut,
+    FadeTransform,
     GrowArrow,
     GrowFromEdge,
     GrowFromPoint,
@@ -366,7 +367,7 @@ class TransformersEverywhere(TraceScene):
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
         dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, -0.6, 0])
         first = said_by(self, 0, 3.0)
-        self.play(*(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag),
+        self.play(*(FadeTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag),
                   run_time=0.25 * first)  # fmt: skip
         self.play(
             ReplacementTransform(chips[0].copy(), VGroup(enc, dec)), run_time=0.25 * first
