@@ -463,16 +463,16 @@ class Chat(TraceScene):
         chat = self.chat
         hue = self.role_color(chat["roles"][part])
         display = self.trace.fields.info.chat.display
-        return [TokenBox(display[i], hue=hue, size=20) for i, p in enumerate(chat["part"]) if p == part]
+        return [TokenBox(display[i], hue=hue, size=22) for i, p in enumerate(chat["part"]) if p == part]
 
     def show_script(self):
         """The script's three parts, each a line of token boxes led by its role's name; a system or user line
         longer than PART_LINES lines keeps its end, after an ellipsis."""
         chat = self.chat
-        y = 3.75
+        y = 2.9  # the script in the upper middle of the frame (the reply moves to the top later)
         self.rows = []
         for part, role in enumerate(chat["roles"]):
-            heading = label(ROLE_NAMES[role] + ":", size=22, color=self.role_color(role))
+            heading = label(ROLE_NAMES[role] + ":", size=24, color=self.role_color(role))
             boxes = self.part_boxes(part)
             width = self.WIDTH
             if role == "assistant":  # below the alternatives, across the frame
@@ -539,7 +539,7 @@ class Chat(TraceScene):
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
         step = self.steps[i]
         read = self.step_read(i)
-        box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=20)
+        box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
