@@ -749,7 +749,10 @@ class Chat(TraceScene):
         )
         target = reply.copy().scale(1 / self.reply_scale).to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        panels.move_to([0, (target.get_bottom()[1] - 3.1) / 2, 0])  # in the middle of the room the reply leaves
+        top, bottom = target.get_bottom()[1] - 0.3, -3.1  # the room the reply leaves, above the caption
+        if panels.height > top - bottom:  # a long reply: the panels smaller
+            panels.scale_to_fit_height(top - bottom)
+        panels.move_to([0, (top + bottom) / 2, 0])
         more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         cue(self, 1)  # each panel as its sentence begins
         self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
