@@ -7,7 +7,6 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
-    ArcBetweenPoints,
     Arrow,
     Create,
     DashedVMobject,
@@ -17,6 +16,7 @@ from manim import (
     GrowFromEdge,
     LaggedStart,
     Line,
+    ReplacementTransform,
     RoundedRectangle,
     SurroundingRectangle,
     TransformFromCopy,
@@ -43,8 +43,18 @@ from scenes.components import (
     with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
-from scenes.speech import big, pct, spoken_token
+from scenes.speech import big, said_pct, spoken_token
 from scenes.unembedding import softmax_shown
+
+
+def cut_to(make, width: float | None):
+    """The longest of `make(limit)` (a token's text cut at `limit` characters) that fits `width`: a token is cut
+    only when it must be, and then no shorter than four characters (set smaller if even that is too wide)."""
+    for limit in (12, 10, 8, 6, 4):
+        mob = make(limit)
+        if width is None or mob.width <= width:
+            return mob
+    return mob.scale_to_fit_width(width)
 
 
 class LastPosition(TraceScene):
@@ -58,10 +68,13 @@ class LastPosition(TraceScene):
 
     COLUMNS = 8  # positions drawn: the last ones
     ENTRIES = 8  # entries of each final vector drawn as cells
-    BARS = 4  # the last position's likeliest next tokens drawn
+    BARS = 3  # the last position's likeliest next tokens drawn
+    NAMES_W = 1.45  # the rows' names, at the left of the frame
+    GAP = 0.14  # between two columns' words
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
-    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
+    FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
+    MARK_Y = 0.68  # the ✓/✗ of each position, where the guesses were, once the distribution takes the top
 
     def construct(self):
         self.show_columns()
@@ -72,32 +85,69 @@ class LastPosition(TraceScene):
 
     def chip(self, p: int, width: float) -> TokenBox:
         """Position p's token as a chip no wider than `width` (its text cut shorter rather than set smaller)."""
+        display = self.trace.fields.info.tokens.display[p]
+        return cut_to(lambda limit: TokenBox(display, hue=style.token_hue(p), size=self.size, limit=limit), width)
+
+    def word(self, display, color, width: float | None = None):
+        """A guessed or real next token's text, a full stop seen, cut only when it is wider than `width`."""
+        size = self.size * (PUNCTUATION_GLYPH if bare_mark(display.value) else 1)
+        return cut_to(lambda limit: token_text(display, size=size, color=color, limit=limit), width)
+
+    def row_name(self, text: str, y: float) -> VGroup:
+        """A row's name at the left of the frame: what the row holds."""
+        lines = VGroup(*(label(line, size=NUMBER, color=style.MUTED) for line in text.split("\n")))
+        lines.arrange(DOWN, buff=0.06, aligned_edge=LEFT)
+        self.fit_width(lines, self.NAMES_W)
+        return lines.move_to([-config.frame_width / 2 + style.FRAME_MARGIN, y, 0], aligned_edge=LEFT)
+
+    def column_widths(self) -> list[float]:
+        """Each drawn position's width: its widest word uncut (chip, top guess, real next token), the widest ones
+        narrowed together when the frame is full; the slot after the last is as wide as the last. The words are set
+        a size smaller (never below NUMBER) before any is cut."""
         t = self.trace
-        for limit in (8, 6, 4):
-            box = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=TOKEN, limit=limit)
-            if box.width <= width:
+        n, top = len(t.token_ids), t["positions.top_ids"]
+        vocab, tokens = t.fields.info.vocab_display, t.fields.info.tokens.display
+        room = config.frame_width - 2 * style.FRAME_MARGIN - self.NAMES_W - 0.5 * (self.positions[0] > 0)
+        for self.size in (TOKEN, NUMBER):
+            natural = []
+            for p in self.positions:
+                words = [self.chip(p, None), self.word(vocab[str(int(top[p]))], style.NEXT_SLOT)]
+                if p + 1 < n:  # the real next token, and the share the position gave it
+                    words.append(self.word(tokens[p + 1], style.TEXT))
+                    words.append(number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER))
+                natural.append(max(0.6, *(w.width for w in words)) + self.GAP)
+            if sum(natural) + natural[-1] <= room:
                 break
-        return self.fit_width(box, width)
+        cap = max(natural)
+        while sum(min(w, cap) for w in [*natural, natural[-1]]) > room and cap > 0.5:
+            cap -= 0.05
+        return [min(w, cap) for w in natural]
 
     # The picture: the prompt's tokens as chips, each position's final vector above its token.
     def show_columns(self):
         t = self.trace
         n = len(t["positions.top_ids"])  # the positions of the forward pass: one final vector each
         self.positions = list(range(max(0, n - self.COLUMNS), n))
-        slots = len(self.positions) + 1 + (self.positions[0] > 0)  # a slot after the last (none there), "…" before
-        self.pitch = min(1.9, (config.frame_width - 0.8) / slots)
-        first = -self.pitch * slots / 2 + self.pitch * (0.5 + (self.positions[0] > 0))
-        self.xs = [first + self.pitch * k for k in range(len(self.positions) + 1)]
+        self.size = TOKEN  # the words' size: TOKEN, or a size smaller when the frame is full
+        self.widths = self.column_widths()
+        left = -config.frame_width / 2 + style.FRAME_MARGIN + self.NAMES_W + 0.5 * (self.positions[0] > 0)
+        spare = config.frame_width / 2 - style.FRAME_MARGIN - left - sum(self.widths) - self.widths[-1]
+        left += max(spare, 0) / 2  # the columns centred in what the names leave
+        self.xs, x = [], left
+        for w in [*self.widths, self.widths[-1]]:
+            self.xs.append(x + w / 2)
+            x += w
         self.boxes, self.vectors = VGroup(), VGroup()
-        for x, p in zip(self.xs, self.positions):
-            self.boxes.add(self.chip(p, self.pitch - 0.15).move_to([x, self.CHIP_Y, 0]))
+        for x, p, w in zip(self.xs, self.positions, self.widths):
+            self.boxes.add(self.chip(p, w - self.GAP).move_to([x, self.CHIP_Y, 0]))
             strip = VectorStrip(t["ln_final.hook_normalized"][p], shown=self.ENTRIES, cell=0.28)
             self.vectors.add(strip.move_to([x, self.VECTOR_Y, 0]))
         self.before = VGroup()
         if self.positions[0] > 0:  # a long prompt: its earlier tokens are left of the picture
-            self.before.add(
-                label("…", size=TOKEN, color=style.MUTED).move_to([self.xs[0] - self.pitch, self.CHIP_Y, 0])
-            )
+            self.before.add(label("…", size=TOKEN, color=style.MUTED).move_to([self.xs[0] - self.widths[0] / 2 - 0.25,
+                                                                               self.CHIP_Y, 0]))  # fmt: skip
+        self.names = {"chips": self.row_name("prompt\ntokens", self.CHIP_Y),
+                      "vectors": self.row_name("final\nvectors", self.VECTOR_Y)}  # fmt: skip
         self.beat(
             "Every position",
             "After the last layer every position has a final vector, not only the last one.",
@@ -109,10 +159,10 @@ class LastPosition(TraceScene):
                 else "This prompt is a single token, so there is one."
             ),
         )
-        self.play(FadeIn(self.boxes), FadeIn(self.before))
+        self.play(FadeIn(self.boxes), FadeIn(self.before), FadeIn(self.names["chips"]))
         cue(self, 1)
         self.play(LaggedStart(*(TransformFromCopy(b.box, v) for b, v in zip(self.boxes, self.vectors)),
-                              lag_ratio=0.12), run_time=said_by(self, 1, 1.6))  # fmt: skip
+                              lag_ratio=0.12), FadeIn(self.names["vectors"]), run_time=said_by(self, 1, 1.6))  # fmt: skip
         if n > 1:  # the eye counts them
             cue(self, 2)
             self.play(dim(travel(self, self.vectors, said_by(self, 2, 1.0), buff=0.08)), run_time=0.3)
@@ -122,12 +172,9 @@ class LastPosition(TraceScene):
         t = self.trace
         top = t["positions.top_ids"]
         self.arrows, self.guesses = VGroup(), VGroup()
-        for x, p, vec in zip(self.xs, self.positions, self.vectors):
-            i = int(top[p])
-            display = t.fields.info.vocab_display[str(i)]
-            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(display.value) else 1)  # a full stop seen
-            name = token_text(display, size=size, color=style.NEXT_SLOT, limit=7)
-            self.guesses.add(self.fit_width(name, self.pitch - 0.15).move_to([x, self.GUESS_Y, 0]))
+        for x, p, vec, w in zip(self.xs, self.positions, self.vectors, self.widths):
+            name = self.word(t.fields.info.vocab_display[str(int(top[p]))], style.NEXT_SLOT, w - self.GAP)
+            self.guesses.add(name.move_to([x, self.GUESS_Y, 0]))
             self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y - 0.3, 0], buff=0,
                                   stroke_width=3, color=style.MUTED, max_tip_length_to_length_ratio=0.25))  # fmt: skip
         first, p0 = self.positions[0], int(top[self.positions[0]])
@@ -136,14 +183,16 @@ class LastPosition(TraceScene):
             "The same unembedding and softmax turn each final vector into a guess at the token after it.",
             say="Each one goes through the same unembedding and softmax, and guesses the token after it. "
             f"After {spoken_token(t.token_display[first])}, the top guess is "
-            f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {pct(t['positions.top_probs'][first])}.",
+            f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {said_pct(t['positions.top_probs'][first])}.",
         )
-        self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), run_time=1.0)
+        self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y)
+        self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), FadeIn(self.names["guesses"]),
+                  run_time=1.0)  # fmt: skip
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
         self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=NUMBER,
-                              color=style.NEXT_SLOT).next_to(self.guesses[0], DOWN, buff=0.08)  # fmt: skip
+                              color=style.NEXT_SLOT).next_to(self.guesses[0], UP, buff=0.1)  # fmt: skip
         self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
     # Training knows the text: each position is scored against the token that really follows it.
@@ -151,13 +200,11 @@ class LastPosition(TraceScene):
         t = self.trace
         n = len(t.token_ids)
         self.truths, moves, hits = VGroup(), [], VGroup()
-        for k, (x, p) in enumerate(zip(self.xs, self.positions)):
+        for k, (x, p, w) in enumerate(zip(self.xs, self.positions, self.widths)):
             if p + 1 >= n:
                 continue  # the last position: nothing in the prompt follows it
-            size = TOKEN * (PUNCTUATION_GLYPH if bare_mark(t.token_display[p + 1]) else 1)
-            name = token_text(t.fields.info.tokens.display[p + 1], size=size,
-                              color=style.token_hue(p + 1), limit=7)  # fmt: skip
-            self.fit_width(name, self.pitch - 0.15).move_to([x, self.TRUTH_Y, 0])
+            name = self.word(t.fields.info.tokens.display[p + 1], style.token_hue(p + 1), w - self.GAP)
+            name.move_to([x, self.TRUTH_Y, 0])
             share = number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER,
                            color=style.MUTED).move_to([x, self.TRUTH_P_Y, 0])  # fmt: skip
             self.truths.add(VGroup(name, share))
@@ -178,8 +225,9 @@ class LastPosition(TraceScene):
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
+        self.names["truths"] = self.row_name("real next\ntoken", (self.TRUTH_Y + self.TRUTH_P_Y) / 2)
         self.play(FadeOut(self.first_p), *([LaggedStart(*moves, lag_ratio=0.08)] if moves else []),
-                  run_time=said_by(self, 0, 2.0))  # fmt: skip
+                  *([FadeIn(self.names["truths"])] if moves else []), run_time=said_by(self, 0, 2.0))  # fmt: skip
         pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
         if n > 1:  # a lesson at every position: the eye goes along the pairs, guess and truth
             cue(self, 1)
@@ -189,11 +237,10 @@ class LastPosition(TraceScene):
         self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, 2, 1.0))
         self.hits = hits
 
-    # Generating, only the last position's guess is new: it is read there, and there is no extra position.
+    # Generating, only the last position's guess is used: it is read there, and there is no extra position.
     def last_position(self):
         t = self.trace
         n = len(t.token_ids)
-        last_x = self.xs[len(self.positions) - 1]
         self.mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1]), buff=0.12,
                                          color=style.NEXT_SLOT, corner_radius=0.08)  # fmt: skip
         ghost = RoundedRectangle(corner_radius=0.06, width=self.boxes[-1].width, height=self.boxes[-1].height)
@@ -203,22 +250,33 @@ class LastPosition(TraceScene):
         cross = VGroup(Line(*corners[:2]), Line(*corners[2:])).set_stroke(style.MUTED, 3)
         count = statement(statements(t)["positions.count"], size=LABEL, color=style.NEXT_SLOT)
         self.fit_width(count).move_to([0, self.STATEMENT_Y, 0])
-        top = int(t["positions.top_ids"][-1])
+        # A ✓ over the last position's guess (the one used to generate), a ✗ over each other position's.
+        self.ticks = VGroup(*(label("✓" if k == len(self.positions) - 1 else "✗", size=40,
+                                    color=style.NEXT_SLOT if k == len(self.positions) - 1 else style.VALUE)
+                              .move_to([x, self.TRUTH_Y, 0]) for k, x in enumerate(self.xs[:-1])))  # fmt: skip
+        used = self.row_name("used to\ngenerate", self.TRUTH_Y)
         self.beat(
             "The last position",
-            "The next token is read from the last position: there is no extra position for it.",
-            say="So where does the next token come from? "
-            + (f"There is no extra position after the {n} tokens. " if n > 1 else "There is no extra position. ")
-            + f"It is read from the last one, whose guess is {spoken_token(t.info['vocab_display'][str(top)])}.",
+            "Only the last position's guess is used to generate: there is no extra position.",
+            say="So where does the next token come from? Only the last position's guess is used, the others guess "
+            "tokens the prompt already has. "
+            + (f"And there is no extra position after the {n} tokens." if n > 1 else "There is no extra position."),
         )
-        rest = VGroup(*self.truths, *self.hits, *self.guesses[:-1], *self.arrows[:-1], self.verdict)
-        self.play(FadeOut(rest), *(v.animate.fade(0.7) for v in self.vectors[:-1]), run_time=said_by(self, 0, 1.0))
+        rest = VGroup(*self.truths, *self.hits, self.verdict)
+        truths = [ReplacementTransform(self.names["truths"], used)] if "truths" in self.names else [FadeIn(used)]
+        self.play(FadeOut(rest), *truths, run_time=said_by(self, 0, 1.0))
+        self.names["used"] = used
         cue(self, 1)
-        self.play(Create(ghost), run_time=0.6)
-        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 1) - 0.6))
+        step = said_by(self, 1, 1.5)
+        if len(self.positions) > 1:  # the other positions' guesses: not used
+            self.play(LaggedStart(*(FadeIn(m, scale=1.5) for m in self.ticks[:-1]), lag_ratio=0.15),
+                      *(v.animate.fade(0.7) for v in self.vectors[:-1]),
+                      *(g.animate.fade(0.6) for g in self.guesses[:-1]), run_time=0.6 * step)  # fmt: skip
+        self.play(FadeIn(self.ticks[-1], scale=1.5), Create(self.mark), run_time=0.4 * step)
         cue(self, 2)
-        self.play(Create(self.mark), run_time=said_by(self, 2, 1.0))
-        self.count, self.ghost, self.last_x = count, VGroup(ghost, cross), last_x
+        self.play(Create(ghost), run_time=0.6)
+        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 2) - 0.6))
+        self.count, self.ghost = count, VGroup(ghost, cross)
 
     # The last position's vector goes through the unembedding: its distribution is the one drawn from.
     def to_the_distribution(self):
@@ -226,27 +284,34 @@ class LastPosition(TraceScene):
         sm = softmax_shown(t)  # the tokens Softmax showed, headed by the likeliest
         vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
         entries = [{"display": vocab[str(i)], "prob": probs[r]} for r, i in enumerate(sm["ids"][: self.BARS])]
-        bars = ProbabilityBars(entries, bar_width=4.2, size=LABEL, row_height=0.6)
-        flying = self.vectors[-1].copy().move_to([-5.6, self.FLOW_Y, 0])
+        bars = ProbabilityBars(entries, bar_width=4.2, size=LABEL, row_height=0.5)
+        # The last vector rises straight out of its column and the distribution comes out of it, to its left; if
+        # there is no room on its left (a short prompt), the vector goes to the left edge and the bars to its right.
+        x = self.xs[len(self.positions) - 1]
+        side = LEFT if x - 3.9 - bars.width > -config.frame_width / 2 + style.FRAME_MARGIN else RIGHT
+        flying = self.vectors[-1].copy().scale(0.85).move_to([x if side is LEFT else -5.9, self.FLOW_Y, 0])
         how = with_symbols("× $W_U$, softmax", size=LABEL, color=style.MUTED)
-        arrow = Arrow(flying.get_right() + 0.1 * RIGHT, flying.get_right() + 3.0 * RIGHT, buff=0, stroke_width=3,
-                      color=style.MUTED)  # fmt: skip
+        start = flying.get_left() if side is LEFT else flying.get_right()
+        arrow = Arrow(start + 0.1 * side, start + 3.0 * side, buff=0, stroke_width=3, color=style.MUTED)
         how.next_to(arrow, UP, buff=0.12)
-        bars.shift((arrow.get_right()[0] + 0.5 - bars.get_left()[0]) * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
+        gap = (arrow.get_left()[0] - 0.3 - bars.get_right()[0]) if side is LEFT else (arrow.get_right()[0] + 0.5
+                                                                                        - bars.get_left()[0])  # fmt: skip
+        bars.shift(gap * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
+        top = int(t["positions.top_ids"][-1])
         self.beat(
             "Sampled from",
             "The next token is drawn from the last position's distribution.",
-            say=f"That last vector gives a distribution over all {big(t.meta['vocab_size'])} tokens. "
-            "The next token is drawn from it.",
+            say=f"That last vector gives a distribution over all {big(t.meta['vocab_size'])} tokens, headed by "
+            f"{spoken_token(t.info['vocab_display'][str(top)])}. The next token is drawn from it.",
         )
-        mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1]), buff=0.12, color=style.NEXT_SLOT,
+        # The guesses make room: each position keeps its ✓ or ✗ where its guess was.
+        tick = self.ticks[-1].copy().set_y(self.MARK_Y)
+        mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], tick), buff=0.12, color=style.NEXT_SLOT,
                                     corner_radius=0.08)  # fmt: skip
-        self.play(FadeOut(self.guesses[-1]), FadeOut(self.arrows[-1]), FadeOut(self.vectors[:-1]),
-                  self.mark.animate.become(mark), run_time=0.6)  # fmt: skip
-        path = ArcBetweenPoints(mark.get_top() + 0.05 * UP, flying.get_bottom() + 0.1 * DOWN, angle=-0.5)
-        trail = DashedVMobject(path.set_stroke(style.MUTED, 2), num_dashes=40)  # where the copy came from
-        self.play(TransformFromCopy(self.vectors[-1], flying), Create(trail),
-                  run_time=max(0.8, said_by(self, 0, 1.2) * 0.3))  # fmt: skip
+        self.play(FadeOut(self.guesses), FadeOut(self.arrows), FadeOut(self.names["guesses"]),
+                  *(m.animate.set_y(self.MARK_Y) for m in self.ticks), self.names["used"].animate.set_y(self.MARK_Y),
+                  self.mark.animate.become(mark), run_time=0.8)  # fmt: skip
+        self.play(TransformFromCopy(self.vectors[-1], flying), run_time=max(0.8, said_by(self, 0, 1.2) * 0.3))
         self.play(GrowArrow(arrow), FadeIn(how), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in bars.rows), lag_ratio=0.15),
                   *(FadeIn(r.name) for r in bars.rows), *(FadeIn(r.pct) for r in bars.rows), FadeIn(bars.dots),

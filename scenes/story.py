@@ -15,6 +15,7 @@ from manim import (
     DashedVMobject,
     FadeIn,
     FadeOut,
+    FadeTransform,
     GrowArrow,
     GrowFromEdge,
     GrowFromPoint,
@@ -23,6 +24,7 @@ from manim import (
     Line,
     Rectangle,
     ReplacementTransform,
+    Rotate,
     RoundedRectangle,
     Square,
     SurroundingRectangle,
@@ -30,14 +32,26 @@ from manim import (
     TransformFromCopy,
     VGroup,
     config,
+    interpolate_color,
+    rate_functions,
 )
 
 from model.claims import statements
 from scenes import style
 from scenes.base import TraceScene
-from scenes.components import ProbabilityBars, TokenBox, flow, label, number, sentence, statement, token_text
+from scenes.components import (
+    ProbabilityBars,
+    SpinnerWheel,
+    TokenBox,
+    flow,
+    label,
+    number,
+    sentence,
+    statement,
+    token_text,
+)
 from scenes.pacing import cue, dim, paced, said_by, travel
-from scenes.speech import aloud, pct, plain_quote, spoken_token
+from scenes.speech import aloud, plain_quote, said_pct, spoken_token
 
 # ---------------------------------------------------------------------------------------------------------
 # Transformers everywhere: reference facts about other transformers, drawn; then this Trace's GPT.
@@ -289,40 +303,44 @@ class TransformersEverywhere(TraceScene):
             self.regroup(panel)
             self.panels.append(panel)
 
-    def gpt_kind(self):
+    def gpt_layout(self):
+        """The GPT picture across the frame: the prompt's end → the GPT box → its next-token bars; and the four
+        kinds as small tags in a row at the top."""
         t = self.trace
         k = t.meta["temperatures"].index(1.0)
-        top = t.top_next(self.BARS)
+        self.top = top = t.top_next(self.BARS)
         vocab = t.fields.info.vocab_display
         entries = [{"display": vocab[str(e["id"])], "prob": e["prob"], "prob_path": f"probs[{k},{e['id']}]"}
                    for e in top]  # fmt: skip
         n = len(t.token_ids)
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
         display = t.fields.info.tokens.display
-        boxes = [TokenBox(display[i], hue=style.token_hue(i), size=20) for i in shown]
-        prompt = flow(boxes, max_width=3.6)
+        self.boxes = [TokenBox(display[i], hue=style.token_hue(i), size=26) for i in shown]
+        prompt = flow(self.boxes, max_width=4.0, line_gap=0.15)
         if len(shown) < n:  # a longer prompt: its start is left out
-            prompt = VGroup(label("…", size=20, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
-        gpt = VGroup(transformer_box("GPT", width=2.0, height=1.2, size=30))
-        name = token_text(t.fields.meta.model, size=20, color=style.MUTED, limit=22)
-        gpt.add(name.next_to(gpt[0], DOWN, buff=0.12))
-        bars = ProbabilityBars(entries, bar_width=2.0, size=20, row_height=0.4)
-        out_title = label("next token", size=20, color=style.MUTED)
-        gpt.move_to([0, -0.75, 0])
-        prompt.next_to(gpt[0], LEFT, buff=1.0)
-        bars.next_to(gpt[0], RIGHT, buff=1.0 + bars.rows[0].name.width + 0.15)
+            prompt = VGroup(label("…", size=24, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
+        self.cut = len(shown) < n
+        gpt = VGroup(transformer_box("GPT", width=2.6, height=2.0, size=44))
+        name = token_text(t.fields.meta.model, size=22, color=style.MUTED, limit=22)
+        gpt.add(name.next_to(gpt[0], DOWN, buff=0.15))
+        gpt.add(label("decoder only", size=22, color=style.BLOCK_MLP).next_to(gpt[0], UP, buff=0.15))
+        bars = ProbabilityBars(entries, bar_width=2.6, size=26, row_height=0.62)
+        out_title = label("next token", size=22, color=style.MUTED)
+        gpt.move_to([0, -0.6, 0])
+        prompt.next_to(gpt[0], LEFT, buff=0.9)
+        bars.next_to(gpt[0], RIGHT, buff=0.9 + bars.rows[0].name.width + 0.15)
         bars.shift((gpt[0].get_y() - bars.rows.get_y()) * UP)
         out_title.next_to(bars, UP, buff=0.2).align_to(bars, LEFT)
-        in_title = label("text in", size=20, color=style.MUTED).next_to(prompt, UP, buff=0.2).align_to(prompt, LEFT)
+        in_title = label("text in", size=22, color=style.MUTED).next_to(prompt, UP, buff=0.2).align_to(prompt, LEFT)
         arrows = VGroup(
             Arrow(prompt.get_right(), gpt[0].get_left(), buff=0.1, color=style.MUTED, stroke_width=3),
             Arrow(gpt[0].get_right(), [bars.get_left()[0], gpt[0].get_y(), 0], buff=0.1, color=style.MUTED,
                   stroke_width=3),
         )  # fmt: skip
         self.gpt_panel = VGroup(in_title, prompt, arrows, gpt, bars, out_title)
-        self.fit_width(self.gpt_panel)
-        # The four kinds make room: each becomes a small tag in a row at the top.
-        chips = VGroup()
+        self.fit_width(self.gpt_panel).set_x(0)
+        self.prompt, self.gpt, self.bars, self.arrows, self.titles = prompt, gpt, bars, arrows, (in_title, out_title)
+        chips = VGroup()  # the four kinds make room: each becomes a small tag in a row at the top
         for short in self.SHORT:
             text = label(short, size=20, color=style.BLOCK_ATTENTION)
             frame = RoundedRectangle(corner_radius=0.1, width=text.width + 0.4, height=0.5, stroke_width=1.5,
@@ -332,31 +350,46 @@ class TransformersEverywhere(TraceScene):
         chips.arrange(RIGHT, buff=0.3)
         self.fit_width(chips).next_to(self.heading, DOWN, buff=0.3).align_to(self.heading, LEFT)
         self.small = chips
-        top1 = top[0]
+
+    def gpt_kind(self):
+        """The translation's two halves come back out of its tag; the encoder leaves and the decoder, on its own,
+        becomes the GPT, as the narrator says so; then text goes in and next-token probabilities come out."""
+        self.gpt_layout()
+        gpt, bars, chips, (in_title, out_title) = self.gpt, self.bars, self.small, self.titles
+        top1 = self.top[0]
         self.beat(
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
-            say="A GPT is one more kind, a decoder on its own. Text goes in, here our prompt. What comes out is not a sentence, but a "
-            f"probability for every possible next token. {spoken_token(top1['display'], start=True)} gets "
-            f"{pct(top1['prob'])}.",
+            say="A GPT is one more kind: the decoder half, on its own. Text goes in, here our prompt. What comes out "
+            "is not a sentence, but a probability for every possible next token. "
+            f"{spoken_token(top1['display'], start=True)} gets {said_pct(top1['prob'])}.",
         )
-        part = paced(self.beats[-1]["audio"], 5.5, 0.85) / 5.5  # the picture follows the sentence, part by part
+        enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
+        dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, -0.6, 0])
+        first = said_by(self, 0, 3.0)
+        self.play(*(FadeTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag),
+                  run_time=0.25 * first)  # fmt: skip
         self.play(
-            *(ReplacementTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag), run_time=part
-        )  # "one more kind"
-        self.play(FadeIn(in_title), *([FadeIn(prompt[0])] if len(shown) < n else []),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in boxes), lag_ratio=0.08), run_time=part)  # fmt: skip
-        self.play(Create(gpt[0][0]), FadeIn(gpt[0][1]), FadeIn(name), GrowArrow(arrows[0]), run_time=part)
-        fed = [b.copy() for b in boxes]
-        self.play(*(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed), run_time=part)
+            ReplacementTransform(chips[0].copy(), VGroup(enc, dec)), run_time=0.25 * first
+        )  # the translation, again
+        self.play(enc.animate.shift(2 * LEFT).set_opacity(0), dec.animate.move_to(gpt[0]), run_time=0.25 * first)
+        self.remove(enc)  # (gone as the decoder is named on its own, not at the beat's end)
+        self.play(ReplacementTransform(dec[0], gpt[0][0]), ReplacementTransform(dec[1], gpt[2]), FadeIn(gpt[0][1]),
+                  run_time=0.25 * first)  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(in_title), *([FadeIn(self.prompt[0])] if self.cut else []),
+                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes), lag_ratio=0.08),
+                  FadeIn(gpt[1]), run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+        fed = [b.copy() for b in self.boxes]
+        self.play(GrowArrow(self.arrows[0]), *(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
         self.remove(*fed)
-        self.play(
-            GrowArrow(arrows[1]),
-            FadeIn(out_title),
-            LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
-            FadeIn(bars.dots),
-            run_time=1.5 * part,
-        )
+        cue(self, 2)
+        self.play(GrowArrow(self.arrows[1]), FadeIn(out_title),
+                  LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
+                  run_time=said_by(self, 2, 1.5))  # fmt: skip
+        cue(self, 3)
+        self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 3, 1.0))
 
     def zoom_in(self):
         self.beat(
@@ -364,7 +397,7 @@ class TransformersEverywhere(TraceScene):
             "This lecture opens up the GPT kind, with its real numbers.",
             say="This is the kind we open up in this lecture. A GPT, with the real numbers of this run.",
         )
-        target = self.gpt_panel.copy().scale(1.25).move_to([0, 0.2, 0])
+        target = self.gpt_panel.copy().scale(1.1).move_to([0, -0.1, 0])
         self.fit_width(target)
         self.play(FadeOut(self.small, shift=UP), Transform(self.gpt_panel, target), run_time=1.5)
         self.wait(1)
@@ -394,10 +427,10 @@ class Chat(TraceScene):
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
     BARS = 5
     PART_LINES = 2  # lines shown of a long system or user line (its end)
-    WIDTH = 8.6  # the system and user lines' width; the alternatives take the right of the frame
+    WIDTH = config.frame_width - 2 * style.FRAME_MARGIN  # the system and user lines' width
     LEFT_X = -6.8
-    ASSISTANT_Y = 0.45  # the assistant's line starts at most this high, below the alternatives
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
+    WHEEL_X, BAR_X, BAR_W = -3.4, 1.4, 3.2  # the wheel's centre, the bars' left edge and length
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -430,20 +463,19 @@ class Chat(TraceScene):
         chat = self.chat
         hue = self.role_color(chat["roles"][part])
         display = self.trace.fields.info.chat.display
-        return [TokenBox(display[i], hue=hue, size=20) for i, p in enumerate(chat["part"]) if p == part]
+        return [TokenBox(display[i], hue=hue, size=22) for i, p in enumerate(chat["part"]) if p == part]
 
     def show_script(self):
         """The script's three parts, each a line of token boxes led by its role's name; a system or user line
         longer than PART_LINES lines keeps its end, after an ellipsis."""
         chat = self.chat
-        y = 3.75
+        y = 2.9  # the script in the upper middle of the frame (the reply moves to the top later)
         self.rows = []
         for part, role in enumerate(chat["roles"]):
-            heading = label(ROLE_NAMES[role] + ":", size=22, color=self.role_color(role))
+            heading = label(ROLE_NAMES[role] + ":", size=24, color=self.role_color(role))
             boxes = self.part_boxes(part)
             width = self.WIDTH
             if role == "assistant":  # below the alternatives, across the frame
-                y = min(y, self.ASSISTANT_Y)
                 width = config.frame_width - 2 * style.FRAME_MARGIN
                 self.opener = boxes
                 self.cells = [self.reply_cell(i) for i in range(len(self.steps))]
@@ -493,7 +525,7 @@ class Chat(TraceScene):
             "just as it continues any text.",
         )
         self.show_row(2)
-        self.bars = self.bars_title = self.pick = None
+        self.bars = self.bars_title = self.pick = self.wheel = None
 
     def show_row(self, k: int):
         """A part of the script, its tokens written in one by one while the narrator introduces it."""
@@ -507,7 +539,7 @@ class Chat(TraceScene):
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
         step = self.steps[i]
         read = self.step_read(i)
-        box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=20)
+        box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
@@ -521,12 +553,48 @@ class Chat(TraceScene):
         return cell
 
     def alternatives(self, i: int) -> ProbabilityBars:
+        """Step i's likeliest tokens as bars, right of the wheel, in the middle of the frame."""
         top = self.step_read(i).top
         entries = [{"display": top[j].display, "prob": top[j].prob} for j in range(min(len(top), self.BARS))]
-        bars = ProbabilityBars(entries, bar_width=1.9, size=20, row_height=0.4)
-        right = config.frame_width / 2 - style.FRAME_MARGIN - 0.85  # room for the percentages
-        bars.shift([right - 1.9 - bars.rows[0].bar.get_left()[0], 2.95 - bars.get_top()[1], 0])
+        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=22, row_height=0.45)
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.middle - bars.rows.get_y(), 0])
         return bars
+
+    def wheel_for(self, i: int) -> SpinnerWheel:
+        """Step i's wheel: a slice per bar (two tones, so neighbours stand apart), the drawn token's own slice if it
+        is not among the bars, the rest grey; turned as the last wheel stopped."""
+        step = self.steps[i]
+        probs = [e["prob"] for e in step["top"][: self.BARS]]
+        tones = [style.BAR if j % 2 == 0 else interpolate_color(style.BAR, style.TEXT, 0.45) for j in range(len(probs))]
+        if step["chosen_rank"] > len(probs):
+            probs.append(step["chosen_prob"])
+            tones.append(style.VALUE)
+        wheel = SpinnerWheel(probs, tones, radius=self.radius, turned=self.wheel.turned if self.wheel else 0.0)
+        return wheel.shift([self.WHEEL_X, self.middle - 0.1, 0] - wheel.centre)
+
+    def title_for(self, bars) -> VGroup:
+        title = VGroup(label("next token", size=20, color=style.MUTED),
+                       statement(statements(self.trace)["continuation.distribution"], size=20))  # fmt: skip
+        title.arrange(RIGHT, buff=0.25)
+        self.fit_width(title, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
+        return title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+
+    def make_room(self):
+        """The system and user lines leave; the assistant's line (its reply cells with it) goes to the top, and the
+        middle of the frame is free for the wheel and the bars."""
+        heading, boxes, _ = self.rows[2]
+        line = VGroup(heading, *boxes)
+        shift = (3.75 - line.get_top()[1]) * UP
+        for cell in self.cells:  # not drawn yet: they move with their line
+            cell.shift(shift)
+        script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
+        self.play(*(FadeOut(m, shift=0.5 * UP) for m in script), line.animate.shift(shift), run_time=1.0)
+        self.script_gone = script
+        low = min([line.get_bottom()[1], *(c.get_bottom()[1] for c in self.cells)])
+        self.bottom = low - 0.14
+        room = self.bottom - 0.3 - self.LOWEST
+        self.middle = self.LOWEST + room / 2
+        self.radius = min(1.7, room / 2 - 0.15)
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
     FAST_WORDS = {  # step: (caption, narration)
@@ -539,86 +607,95 @@ class Chat(TraceScene):
     }  # fmt: skip
 
     DRAW_WORDS = [  # the slow steps' captions and narration, each its own (a sentence is never said twice)
-        ("A token is drawn at random, in proportion to its chance.",
-         "One token is drawn at random, in proportion to those chances. Out comes {who}, at {p}."),
-        ("The longer script goes back in: new chances, a new draw.",
-         "The longer script goes back in, and the chances change. This time {who} is drawn, at {p}."),
-        ("Each token drawn joins the script before the next draw.",
-         "Once more, with new chances, the draw gives {who}, at {p}."),
+        ("A token is drawn at random, like spinning a wheel: a slice per token, as wide as its chance.",
+         "One token is drawn at random, like spinning a wheel with a slice for each token. Out comes {who}, at {p}."),
+        ("The longer script goes back in: new chances, a new spin.",
+         "The longer script goes back in, and the chances change. This time the wheel gives {who}, at {p}."),
+        ("Each token drawn joins the script before the next spin.",
+         "Once more, with new chances, the wheel stops on {who}, at {p}."),
     ]  # fmt: skip
 
     def reply_step(self, i: int, full: bool):
-        step = self.steps[i]
-        run = 1.0 if full else 0.3
+        """Step i of the reply: its chances as bars and as a wheel's slices, the spin, the token drawn to its place
+        in the reply."""
+        step, cell = self.steps[i], self.cells[i]
         fast = i - self.FULL_STEPS
         if fast in self.FAST_WORDS:
             n, (caption, said) = self.chat["max_tokens"], self.FAST_WORDS[fast]
             fields = {"n": (self.trace.fields.info.chat.max_tokens, "int")} if "{n}" in caption else {}
             self.beat("Faster", caption, say=said.format(n=n), **fields)
-        bars = self.alternatives(i)
-        right = config.frame_width / 2 - style.FRAME_MARGIN
-        title = VGroup(label("next token", size=20, color=style.MUTED),
-                       statement(statements(self.trace)["continuation.distribution"], size=20))  # fmt: skip
-        for line in title:
-            self.fit_width(line, right - 1.9)  # clear of the script (only a long top-k and top-p title shrinks)
-        title.arrange(DOWN, buff=0.08, aligned_edge=RIGHT).next_to(bars, UP, buff=0.2).set_x(right - title.width / 2)
-        rank = step["chosen_rank"]
-        read = self.step_read(i)
-        if rank <= self.BARS:
-            pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
-            source = bars.rows[rank - 1].name
-        else:
-            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
-                            r=(read.chosen_rank, "int"))  # fmt: skip
-            self.fit_width(pick, right - 1.9)  # in the ⋮'s place, clear of the script and the reply
-            pick.next_to(bars.rows, DOWN, buff=0.12).set_x(right - pick.width / 2)
-            source = pick
-        who = spoken_token(step["chosen_display"])
         if i == 0:
             self.beat(
                 "Predict",
                 "Its probabilities for the reply's first token.",
                 say="The model gives every token a chance of opening the reply. "
-                f"{spoken_token(step['top'][0]['display'], start=True)} leads with {pct(step['top'][0]['prob'])}.",
+                f"{spoken_token(step['top'][0]['display'], start=True)} leads with {said_pct(step['top'][0]['prob'])}.",
             )
-            self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
-                      FadeIn(bars.dots), run_time=paced(self.beats[-1]["audio"], 1.5, 0.5))  # fmt: skip
-        if full:
-            self.beat(
-                "Reply",
-                self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0],  # the idea: the numbers are in the picture
-                say=self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(who=who, p=pct(step["chosen_prob"])),
-            )
-            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3  # new chances, the draw, the token to its place
-        cell = self.cells[i]
+            self.make_room()
+        bars = self.alternatives(i)
+        title, wheel = self.title_for(bars), self.wheel_for(i)
         slot = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
-        if i:  # the new chances replace the old (a note of a token drawn beyond them takes the ⋮'s place)
-            if rank > self.BARS:
-                bars.dots.set_opacity(0)
+        if i == 0:
+            self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
+                      FadeIn(bars.dots), Create(slot), run_time=said_by(self, -1, 1.5))  # fmt: skip
+        run = 0.3
+        if full:
+            self.beat("Reply", self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0],
+                      say=self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(
+                          who=spoken_token(step["chosen_display"]), p=said_pct(step["chosen_prob"])))  # fmt: skip
+            run = paced(self.beats[-1]["audio"], 4.0, 0.85) / 4  # new chances, the spin (twice), the token placed
+        if i == 0:  # each bar becomes its slice of the wheel
+            shown = len(bars.rows)
+            self.play(Create(wheel.disc[1]), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP),
+                      LaggedStart(*(TransformFromCopy(r.bar, sl) for r, sl in zip(bars.rows, wheel.slices[:shown])),
+                                  lag_ratio=0.15), *(FadeIn(sl) for sl in wheel.slices[shown:]),
+                      run_time=run)  # fmt: skip
+            self.remove(*wheel.slices, wheel.disc[1])
+            self.add(wheel.disc)
+            self.wheel_parts = VGroup(wheel.hub, wheel.pointer)  # they stay; each new wheel brings its disc
+        else:  # the new chances replace the old, bars and slices
             self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
-                      Transform(self.slot, slot), run_time=run)  # fmt: skip
+                      ReplacementTransform(self.wheel.disc, wheel.disc), Transform(self.slot, slot),
+                      dim(self.pick), run_time=run)  # fmt: skip
             self.remove(self.slot)
             self.add(slot)
-        else:
-            self.play(Create(slot), *([FadeOut(bars.dots)] if rank > self.BARS else []), run_time=0.5)
-        if self.pick is None:
-            self.play(Create(pick) if rank <= self.BARS else FadeIn(pick), run_time=run)
-        else:  # the mark moves to the token drawn
-            self.play(ReplacementTransform(self.pick, pick), run_time=run)
-        self.bars, self.bars_title, self.pick, self.slot = bars, title, pick, slot
-        self.play(ReplacementTransform(source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
+        self.bars, self.bars_title, self.slot, self.wheel = bars, title, slot, wheel
+        self.draw(i, run, full)
+        self.play(ReplacementTransform(self.source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
                   FadeIn(cell.percent), run_time=run)  # fmt: skip
+
+    def draw(self, i: int, run: float, full: bool):
+        """The wheel spins and stops on the drawn token's slice; its bar is marked (or, beyond the bars, a line
+        names it in the ⋮'s place)."""
+        step, read, bars, wheel = self.steps[i], self.step_read(i), self.bars, self.wheel
+        rank = step["chosen_rank"]
+        k = rank - 1 if rank <= len(bars.rows) else len(bars.rows)
+        self.play(Rotate(wheel.disc, wheel.spin_to(k, turns=2 if full else 1), about_point=wheel.centre,
+                         rate_func=rate_functions.ease_out_cubic), run_time=max(2 * run, 0.45))  # fmt: skip
+        if rank <= len(bars.rows):
+            pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            self.source = bars.rows[rank - 1].name
+        else:
+            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
+                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
+                            r=(read.chosen_rank, "int"))  # fmt: skip
+            self.fit_width(pick, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
+            pick.next_to(bars.rows, DOWN, buff=0.12).align_to(bars, LEFT)
+            bars.dots.set_opacity(0)
+            self.source = pick
+        self.play(Create(pick) if rank <= len(bars.rows) else FadeIn(pick),
+                  wheel.slices[k].animate.set_fill(style.NEXT_SLOT), run_time=max(0.5 * run, 0.2))  # fmt: skip
+        self.pick = pick
 
     def verdict(self):
         found = statements(self.trace)
         ending, reply = found["chat.ending"], found["chat.reply"]
-        lines = VGroup(statement(ending, size=20), statement(reply, size=20, color=style.MUTED))
+        lines = VGroup(statement(ending, size=24), statement(reply, size=22, color=style.MUTED))
         lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
-        lines.move_to([self.LEFT_X, self.bottom - 0.05, 0], aligned_edge=UP + LEFT)
-        if self.bars is not None:
-            self.play(FadeOut(self.pick), FadeOut(self.slot), run_time=0.3)
+        if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
+            self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title)),
+                      run_time=0.5)  # fmt: skip
         quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
@@ -627,6 +704,16 @@ class Chat(TraceScene):
             + (f"It wrote {quoted}. " if quoted else "Its reply is the row of tokens you see. ")
             + aloud(ending.text),
         )
+        # The assistant's line, the reply in it, grows to the middle of the frame; how it ends is written below.
+        heading, _, _ = self.rows[2]
+        line = VGroup(heading, *self.opener, *self.cells)
+        room = config.frame_width - 2 * style.FRAME_MARGIN
+        self.reply_scale = max(1.0, min(1.6, room / line.width, 3.2 / line.height))
+        target = line.copy().scale(self.reply_scale).move_to([0, 1.0, 0])
+        lines.next_to(target, DOWN, buff=0.45).set_x(0)
+        self.play(Transform(line, target), run_time=said_by(self, 0, 1.0))
+        self.remove(line)
+        self.add(*line)
         cells = [c.box for c in self.cells] or self.opener
         cue(self, 2)
         sweep = [dim(travel(self, cells, said_by(self, -2, 1.5)))] if cells else []  # the eye follows the reply
@@ -648,10 +735,10 @@ class Chat(TraceScene):
         reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
         details = [m for c in self.cells for m in c[1:]]  # each token's bar and percentage: said, now done
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        gone = [*details, *script, self.lines, *([self.bars, self.bars_title] if self.bars is not None else [])]
+        gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=24) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        panels = self.panels([("This model", statement(training, size=24), style.NEXT_SLOT),
+        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        panels = self.panels([("This model", statement(training, size=28), style.NEXT_SLOT),
                               ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
@@ -660,9 +747,12 @@ class Chat(TraceScene):
             "A chat model runs the same loop, with three things added. It is trained on many written "
             "conversations. A system prompt sets its role. And one fixed script format tells it whose turn it is.",
         )
-        target = reply.copy().to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
+        target = reply.copy().scale(1 / self.reply_scale).to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
         self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        panels.next_to(target, DOWN, buff=0.4).set_x(0)
+        top, bottom = target.get_bottom()[1] - 0.3, -3.1  # the room the reply leaves, above the caption
+        if panels.height > top - bottom:  # a long reply: the panels smaller
+            panels.scale_to_fit_height(top - bottom)
+        panels.move_to([0, (top + bottom) / 2, 0])
         more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
         cue(self, 1)  # each panel as its sentence begins
         self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
@@ -678,11 +768,11 @@ class Chat(TraceScene):
         width = config.frame_width - 2 * style.FRAME_MARGIN
         panels = VGroup()
         for name, words, color in rows:
-            title = label(name, size=28, color=color)
+            title = label(name, size=32, color=color)
             body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             self.fit_width(body, width - 0.6)
             frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
                                      stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
             body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
             panels.add(VGroup(frame, body))
-        return panels.arrange(DOWN, buff=0.45)
+        return panels.arrange(DOWN, buff=0.7)
