@@ -136,12 +136,12 @@ class Tokenization(TraceScene):
         lines, caption, say = VGroup(), "", ""
         if any("·" in d for d in tokens.display.value[:n]):
             lines.add(label("· = a space", size=LABEL, color=style.MUTED))
-            caption, say = " A dot · marks a space.", " The small dot stands for a space."
+            caption, say = "; · is a space", " The small dot stands for a space."
         byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
         if byte is not None:
             lines.add(sentence("{b} = one byte, a part of a character", size=LABEL, color=style.MUTED,
                                b=(tokens.display[byte], "text")))  # fmt: skip
-            caption += " ‹ › holds a byte: part of a character that has no token of its own."
+            caption += (", " if caption else "; ") + "‹ › a byte"
             say += " A piece in angle brackets is a single byte: a part of a character that has no token of its own."
         self.bytes_said = byte is not None
         return lines.arrange(RIGHT, buff=0.8), caption, say
@@ -150,7 +150,7 @@ class Tokenization(TraceScene):
         t = self.trace
         row, boxes, ids, self.size = self.prompt_row(min(len(t.token_ids), self.MAX_TOKENS))
         n = len(boxes)
-        self.row, self.boxes = row.move_to([0, 0.3, 0]), boxes
+        self.row, self.boxes, self.ids = row.move_to([0, 0.3, 0]), boxes, ids
         for tid in ids:  # (drawn with the next beat; restored, not set to 1: each keeps its invisible strut)
             tid.save_state()
             tid.set_opacity(0)
@@ -171,7 +171,7 @@ class Tokenization(TraceScene):
         self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
         self.beat(
             "Ids",
-            "Each token is a number: its place in the vocabulary." + caption,
+            "Each token is a number, its place in the vocabulary" + caption + ".",
             say="Each token is just a number, its place in the vocabulary. "
             f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}." + say,
         )
@@ -299,6 +299,7 @@ class Tokenization(TraceScene):
                       lag_ratio=0.1), run_time=0.5 * share)  # fmt: skip
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
+                share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
             self.squeeze(chips, cells, count, 0.5 * share)
 
     def say_bytes(self, chips, entry) -> None:
@@ -312,7 +313,7 @@ class Tokenization(TraceScene):
         )
         marked = [c for c, p in zip(chips, entry.pieces.value) if "‹" in p["display"]]
         self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT) for c in marked), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.2))  # fmt: skip
+                  run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
         self.bytes_said = True
 
     def squeeze(self, chips, cells, count, seconds: float) -> None:
@@ -356,11 +357,13 @@ class Tokenization(TraceScene):
             say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
             "along it. So “tokens are words” is only a handy simplification.",
         )
-        self.play(FadeOut(self.lines), Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
+        self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(LaggedStart(*(TransformFromCopy(b, tick) for b, tick in zip(self.boxes, ticks)), lag_ratio=0.1),
+        # Each id goes to its place along the strip and becomes a mark there (the chip keeps its token).
+        self.play(LaggedStart(*(ReplacementTransform(i, tick) for i, tick in zip(self.ids, ticks)), lag_ratio=0.1),
                   run_time=said_by(self, 1, 1.2))  # fmt: skip
+        self.ticks = ticks
         cue(self, 2)
         self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 2, 1.0))
         self.wait(1.5)
@@ -563,7 +566,7 @@ class EmbeddingMatrix(TraceScene):
         same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
-        low = -config.frame_height / 2 + 1.0  # above the caption's band
+        low = -config.frame_height / 2 + 1.25  # above the caption's band
         room = self.matrix.get_bottom()[1] - 0.3 - low  # the lower half, under the matrix
         VGroup(same, shown).arrange(DOWN, buff=0.35).move_to([0, low + room / 2, 0])
         shown.set_x(0)
@@ -896,24 +899,12 @@ class ContextEmbedding(TraceScene):
         self.fit_width(contexts)
         cosines = [float(c) for c in pair.cosines.value]
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
-        origin = np.array([-1.8, -2.75, 0])
+        origin = np.array([-3.0, -2.75, 0])
         angle = ValueTracker(angles[0])
         arrows = self.pair_arrows(angle, origin)
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        step = min(0.6, 4.4 / len(stages))
-        heading = sentence("cosine of the two “{tok}” vectors", size=LABEL, tok=(tok_read, "text"))
-        heading.move_to([4.0, 1.8, 0])
-        rows = VGroup()
-        for s, name in enumerate(stages):
-            y = 1.2 - s * step
-            rows.add(
-                VGroup(
-                    label(name, size=LABEL, color=style.MUTED).move_to([4.6, y, 0], aligned_edge=RIGHT),
-                    number(pair.cosines[s], fmt="fixed2", size=LABEL).move_to([4.95, y, 0], aligned_edge=LEFT),
-                )
-            )  # fmt: skip (as said: 2 decimals)
-        self.fit_width(heading, config.frame_width / 2 - style.FRAME_MARGIN - 1.6)
-        heading.set_x(min(heading.get_x(), config.frame_width / 2 - style.FRAME_MARGIN - heading.width / 2))
+        at = np.array([origin[0] + self.RADIUS + 0.6, origin[1] + 2.2, 0])  # right of where any arrow can reach
+        readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
@@ -926,24 +917,34 @@ class ContextEmbedding(TraceScene):
         self.add(arrows)
         self.play(angle.animate.set_value(angles[0]), GrowFromEdge(arrows, DOWN), run_time=said_by(self, 1, 1.0))
         cue(self, 2)
-        self.play(FadeIn(heading), FadeIn(rows[0]), run_time=said_by(self, 2, 1.0))
+        shown = readouts[0]
+        self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
-            "Each layer mixes the text before it into the token's vector: the two arrows drift apart.",
+            "Each layer mixes the text before it into the token's vector: the two vectors drift apart.",
             say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
             f"context, and after the last it is {dec(cosines[-1], 2)}.",
         )
-        self.play(Indicate(rows[0][1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         each = said_by(self, 1, 2.0 * t.n_layer) / t.n_layer
         trail = VGroup()
-        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle
+        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle, the cosine with them
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), FadeIn(rows[s], shift=0.1 * UP), run_time=each)
-        self.contexts, self.cos_rows, self.heading = contexts, rows, heading
+            self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
+            shown = readouts[s]
+            self.add(shown)  # (on screen already: its numbers are recorded as shown)
+        self.wait(1.5)  # the takeaway: where the two vectors ended
+        self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
+
+    def readout(self, pair, s: int, stage: str, at: np.ndarray) -> VGroup:
+        """The two vectors' cosine at stage s, large, and the stage's name under it."""
+        value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[s], "fixed2"))  # (as said: 2 decimals)
+        name = label(stage, size=LABEL + 2, color=style.MUTED)
+        return VGroup(value, name).arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(at, aligned_edge=LEFT)
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:

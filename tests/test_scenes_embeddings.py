@@ -46,10 +46,14 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
     scene = render(Tokenization, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
-    for i in range(len(tr.token_ids)):
-        assert f"info.tokens.ids.{i}" in paths and f"info.tokens.display.{i}" in paths
+    paths, ever = shown_paths(scene), shown_paths(scene, ever=True)
+    for i in range(len(tr.token_ids)):  # each id was shown under its token, then went to its place in the vocabulary
+        assert f"info.tokens.ids.{i}" in ever and f"info.tokens.display.{i}" in paths
     assert "meta.vocab_size" in paths
+    marks = [tick.get_x() for tick in scene.ticks]  # a mark per token, left to right in the order of their ids
+    assert len(marks) == len(tr.token_ids)
+    for a, b in zip(np.argsort(marks, kind="stable"), np.argsort(tr.token_ids, kind="stable")):
+        assert tr.token_ids[a] == tr.token_ids[b]
     split = tr.info["split_words"]
     source = "from_prompt" if split["from_prompt"] else "examples"
     split_lines = SimpleNamespace(mobjects=[scene.split_lines])  # drawn, then given way to other languages
@@ -107,10 +111,11 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
 def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     scene = render(ContextEmbedding, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
+    paths, ever = shown_paths(scene), shown_paths(scene, ever=True)
     for s in range(tr.n_layer + 1):  # one idea to the end: the same token's two vectors, each stage's cosine
-        assert f"info.context_pair.cosines.{s}" in paths
-    assert not any(p.startswith("logit_lens") for p in shown_paths(scene, ever=True))  # the lens is not this scene's
+        assert f"info.context_pair.cosines.{s}" in ever
+    assert f"info.context_pair.cosines.{tr.n_layer}" in paths  # the last frame: where the two vectors ended
+    assert not any(p.startswith("logit_lens") for p in ever)  # the lens is not this scene's
     # Both texts whole, as they fit: nothing is cut with an ellipsis.
     words = " ".join(c.gptanim_text for c in scene.contexts)
     assert tr.meta["settings"]["prompt"] in words and tr.info["context_pair"]["other_prompt"] in words
