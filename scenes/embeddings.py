@@ -12,6 +12,7 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     Arc,
     Arrow,
     Create,
@@ -361,8 +362,9 @@ class Tokenization(TraceScene):
         self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         # Each id goes to its place along the strip and becomes a mark there (the chip keeps its token).
-        self.play(LaggedStart(*(ReplacementTransform(i, tick) for i, tick in zip(self.ids, ticks)), lag_ratio=0.1),
-                  run_time=said_by(self, 1, 1.2))  # fmt: skip
+        moves = [AnimationGroup(FadeOut(i, target_position=tick.get_center(), scale=0.5), Create(tick))
+                 for i, tick in zip(self.ids, ticks)]  # fmt: skip
+        self.play(LaggedStart(*moves, lag_ratio=0.1), run_time=said_by(self, 1, 1.2))
         self.ticks = ticks
         cue(self, 2)
         self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 2, 1.0))
@@ -536,14 +538,18 @@ class EmbeddingMatrix(TraceScene):
             f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
             "that place.",
         )
+        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
+        zeros = [blank if b is hot else b for b in self.bits]
+        self.play(
+            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06), run_time=said_by(self, 0, 1.2)
+        )  # fmt: skip (the question: one entry under each column)
         cue(self, 2)  # the token and its id, as they are named
         self.play(
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
-        self.play(LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in self.bits), lag_ratio=0.06), FadeIn(name),
-                  run_time=0.6 * said_by(self, 3, 1.2))  # fmt: skip
-        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        self.play(ReplacementTransform(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
         self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
                                          buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
         self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
@@ -921,13 +927,13 @@ class ContextEmbedding(TraceScene):
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
-            "Each layer mixes the text before it into the token's vector: the two vectors drift apart.",
+            "Each layer mixes in the text before it: the two vectors drift apart.",
             say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
             f"context, and after the last it is {dec(cosines[-1], 2)}.",
         )
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        each = said_by(self, 1, 2.0 * t.n_layer) / t.n_layer
+        each = said_by(self, 1, 1.0 * t.n_layer) / t.n_layer
         trail = VGroup()
         for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle, the cosine with them
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
@@ -936,7 +942,7 @@ class ContextEmbedding(TraceScene):
             self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
             shown = readouts[s]
             self.add(shown)  # (on screen already: its numbers are recorded as shown)
-        self.wait(1.5)  # the takeaway: where the two vectors ended
+        self.wait(1.0)  # the takeaway: where the two vectors ended
         self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
 
