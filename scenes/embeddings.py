@@ -362,9 +362,12 @@ class Tokenization(TraceScene):
         self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         # Each id goes to its place along the strip and becomes a mark there (the chip keeps its token).
-        moves = [AnimationGroup(FadeOut(i, target_position=tick.get_center(), scale=0.5), Create(tick))
-                 for i, tick in zip(self.ids, ticks)]  # fmt: skip
+        moves = [
+            AnimationGroup(i.animate.move_to(tick).scale(0.5).set_opacity(0), Create(tick))
+            for i, tick in zip(self.ids, ticks)
+        ]  # fmt: skip (not a FadeOut: it is a change, said as it runs)
         self.play(LaggedStart(*moves, lag_ratio=0.1), run_time=said_by(self, 1, 1.2))
+        self.remove(*self.ids)
         self.ticks = ticks
         cue(self, 2)
         self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 2, 1.0))
@@ -763,10 +766,10 @@ class ContextEmbedding(TraceScene):
         tok, plus, pos, eq, total = cols
         part = paced(self.beats[-1]["audio"], 1.5, 0.8) / 2
         self.play(
-            TransformFromCopy(boxes[-1], tok.entries),
+            FadeIn(tok.entries, target_position=boxes[-1].get_center(), scale=0.3),  # out of the token's chip
             FadeIn(tok.decor),
             FadeIn(names[0]),
-            TransformFromCopy(places[-1], pos.entries),
+            FadeIn(pos.entries, target_position=places[-1].get_center(), scale=0.3),  # out of its place's number
             FadeIn(pos.decor),
             FadeIn(names[1]),
             FadeIn(plus),
