@@ -587,15 +587,15 @@ class EmbeddingMatrix(TraceScene):
             f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
             f"the looked-up column, the same {d} numbers.",
         )
-        # Each entry goes up into its column, as the factor it is scaled by.
-        self.play(FadeOut(self.one_hot_name), dim(self.link),
-                  *(b.animate.move_to([c.get_x(), c.get_bottom()[1] + 0.1, 0]) for b, c in zip(self.bits, self.matrix[1:])),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        # Each entry goes up against its column, as the factor it is scaled by.
+        rise = [b.animate.move_to([c.get_x(), c.get_bottom()[1] - 0.3, 0]).scale(1.25)
+                for b, c in zip(self.bits, self.matrix[1:])]  # fmt: skip
+        self.play(FadeOut(self.one_hot_name), dim(self.link), *rise, run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
             c.save_state()
-        flat = [c.animate.stretch(0.04, 1).set_opacity(0.35) for c in others]  # times 0: nothing is left
+        flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
         zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
         self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8))
