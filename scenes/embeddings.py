@@ -588,8 +588,8 @@ class EmbeddingMatrix(TraceScene):
             f"the looked-up column, the same {d} numbers.",
         )
         # Each entry goes up against its column, as the factor it is scaled by.
-        rise = [b.animate.move_to([c.get_x(), c.get_bottom()[1] - 0.3, 0]).scale(1.25)
-                for b, c in zip(self.bits, self.matrix[1:])]  # fmt: skip
+        y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
+        rise = [b.animate.move_to([c.get_x(), y, 0]).scale(1.25) for b, c in zip(self.bits, self.matrix[1:])]
         self.play(FadeOut(self.one_hot_name), dim(self.link), *rise, run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
