@@ -12,6 +12,7 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     Arc,
     Arrow,
     Create,
@@ -58,16 +59,17 @@ from scenes.components import (
     number,
     sentence,
     statement,
-    token_text,
     with_symbols,
 )
 from scenes.components import _bracket as bracket
 from scenes.pacing import cue, dim, paced, said_by, travel
-from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
+from scenes.speech import aloud, big, dec, lower_first, spoken_token
 
 
 class Tokenization(TraceScene):
-    """The prompt cut into the real tokenizer's pieces, with ids; words of several pieces; the vocabulary."""
+    """The prompt cut into the real tokenizer's pieces, with ids (the pieces of one word kept together); words of
+    several pieces coming out of it; one sentence in three languages, its pieces becoming a bar as long as their
+    count; the vocabulary."""
 
     TITLE = "Tokens"
     PART = "Tokens become vectors"
@@ -79,6 +81,8 @@ class Tokenization(TraceScene):
     SIZES = (48, 40, 34, 28, 24)  # the prompt's chips: the largest type whose lines fit ROW_HEIGHT
     ROW_WIDTH, ROW_HEIGHT = 12.8, 3.4
     TOP_SIZE = 30  # the chips' type once the row has moved to the top, to make room
+    WORD_GAP, PIECE_GAP = 0.24, 0.03  # between words; between the pieces of one word, so they read as one word
+    BAR_HEIGHT = 0.42  # a language's bar: a cell per piece
 
     def construct(self):
         self.show_pieces()
@@ -86,9 +90,25 @@ class Tokenization(TraceScene):
         self.other_languages()
         self.vocabulary()
 
+    @staticmethod
+    def starts_word(display: str, before: str) -> bool:
+        """Whether a token begins a new word: it begins with a space or a newline, or follows one."""
+        return display[:1] in "·↵" or before[-1:] in "·↵"
+
+    def word_groups(self, items: list, displays: list) -> list[VGroup]:
+        """The chips grouped into the words they spell (a word too wide for the row is cut where it must be)."""
+        groups: list[list] = []
+        for k, (item, display) in enumerate(zip(items, displays)):
+            width = sum(i.width + self.PIECE_GAP for i in groups[-1]) if groups else 0.0
+            if not groups or self.starts_word(display, displays[k - 1]) or width + item.width > self.ROW_WIDTH:
+                groups.append([])
+            groups[-1].append(item)
+        return [VGroup(*g).arrange(RIGHT, buff=self.PIECE_GAP, aligned_edge=UP) for g in groups]
+
     def prompt_row(self, n: int) -> tuple[VGroup, list, list, int]:
-        """The first n tokens as chips with their ids below, at the largest size whose lines fit; whole lines
-        that fit at the smallest (a long prompt shows its beginning). Returns the row, boxes, ids and size."""
+        """The first n tokens as chips with their ids below, the pieces of a word side by side, at the largest size
+        whose lines fit ROW_HEIGHT; whole lines that fit at the smallest (a long prompt shows its beginning).
+        Returns the row, boxes, ids and size."""
         tokens = self.trace.fields.info.tokens
         for size in self.SIZES:
             items = []
@@ -101,19 +121,37 @@ class Tokenization(TraceScene):
                     color=style.MUTED,
                 )  # (legible at the top too, once the row has shrunk)
                 items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
-            row = flow(items, self.ROW_WIDTH, gap=0.2, line_gap=0.3)
+            row = flow(self.word_groups(items, tokens.display.value[:n]), self.ROW_WIDTH, gap=self.WORD_GAP,
+                       line_gap=0.3)  # fmt: skip
             if row.height <= self.ROW_HEIGHT:
                 break
         while len(row) > 1 and row.height > self.ROW_HEIGHT:  # whole lines that fit, at a legible size
             row.remove(row[-1])
-        kept = [item for line in row for item in line]
+        kept = [item for line in row for word in line for item in word]
         return row, [item[0] for item in kept], [item[1] for item in kept], size
+
+    def legend(self, n: int) -> tuple[VGroup, str, str]:
+        """What the marks on the chips mean, for the marks the first n tokens have: · a space, ‹…› a byte. Returns
+        the lines, and the words that say them (caption, narration)."""
+        tokens = self.trace.fields.info.tokens
+        lines, caption, say = VGroup(), "", ""
+        if any("·" in d for d in tokens.display.value[:n]):
+            lines.add(label("· = a space", size=LABEL, color=style.MUTED))
+            caption, say = "; · is a space", " The small dot stands for a space."
+        byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
+        if byte is not None:
+            lines.add(sentence("{b} = one byte, a part of a character", size=LABEL, color=style.MUTED,
+                               b=(tokens.display[byte], "text")))  # fmt: skip
+            caption += (", " if caption else "; ") + "‹ › a byte"
+            say += " A piece in angle brackets is a single byte: a part of a character that has no token of its own."
+        self.bytes_said = byte is not None
+        return lines.arrange(RIGHT, buff=0.8), caption, say
 
     def show_pieces(self):
         t = self.trace
         row, boxes, ids, self.size = self.prompt_row(min(len(t.token_ids), self.MAX_TOKENS))
         n = len(boxes)
-        self.row = row.move_to([0, 0.3, 0])
+        self.row, self.boxes, self.ids = row.move_to([0, 0.3, 0]), boxes, ids
         for tid in ids:  # (drawn with the next beat; restored, not set to 1: each keeps its invisible strut)
             tid.save_state()
             tid.set_opacity(0)
@@ -130,12 +168,13 @@ class Tokenization(TraceScene):
         cue(self, 1)  # the cut, as it is said
         self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
         mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
+        legend, caption, say = self.legend(n)
+        self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
         self.beat(
             "Ids",
-            "Each token is a number: its place in the vocabulary. A dot · marks a space.",
+            "Each token is a number, its place in the vocabulary" + caption + ".",
             say="Each token is just a number, its place in the vocabulary. "
-            f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}. "
-            "The small dot stands for a space.",
+            f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}." + say,
         )
         for tid in ids:
             tid.restore()
@@ -143,6 +182,10 @@ class Tokenization(TraceScene):
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
         self.play(Indicate(VGroup(boxes[0], ids[0]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
+        for k, line in enumerate(legend):  # each mark's meaning as it is said
+            cue(self, 2 + k)
+            self.play(FadeIn(line, shift=0.1 * UP), run_time=said_by(self, 2 + k, 0.8))
+        self.legend_lines = legend
         if len(t.token_ids) > n:
             self.beat(
                 "More",
@@ -155,20 +198,21 @@ class Tokenization(TraceScene):
         """The prompt's row moves to the top, smaller (never under TOP_SIZE), for what comes next."""
         return self.row.animate.scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
 
+    def split_line(self, entry) -> VGroup:
+        """A word, an arrow, its pieces side by side (one word) and how many there are."""
+        word = sentence("“{w}”", size=30, w=(entry.word, "cut16"))
+        arrow = label("→", size=30, color=style.MUTED)
+        shown = range(min(len(entry.pieces), self.MAX_PIECES))
+        pieces = VGroup(*(TokenBox(entry.pieces[j].display, hue=style.token_hue(j), size=28) for j in shown))
+        pieces.arrange(RIGHT, buff=self.PIECE_GAP)
+        count = sentence("{n} tokens", size=LABEL, color=style.MUTED, n=(entry.pieces, "len"))
+        return VGroup(word, arrow, pieces, count).arrange(RIGHT, buff=0.3)
+
     def split_words(self):
         split = self.trace.fields.info.split_words
         source, key = ("from_prompt", "prompt") if split.value["from_prompt"] else ("examples", "examples")
         entries = [split[source][e] for e in range(min(len(split[source]), 3))]
-        lines = VGroup()
-        for entry in entries:
-            word = sentence("“{w}”", size=30, w=(entry.word, "cut16"))
-            arrow = label("→", size=30, color=style.MUTED)
-            shown = range(min(len(entry.pieces), self.MAX_PIECES))
-            pieces = VGroup(*(TokenBox(entry.pieces[j].display, hue=style.token_hue(j), size=28) for j in shown))
-            if len(entry.pieces) > self.MAX_PIECES:  # a word of many byte pieces (CJK, emoji)
-                pieces.add(sentence("… {n} in all", size=24, color=style.MUTED, n=(entry.pieces, "len")))
-            pieces.arrange(RIGHT, buff=0.08)
-            lines.add(VGroup(word, arrow, pieces).arrange(RIGHT, buff=0.25))
+        lines = VGroup(*(self.split_line(entry) for entry in entries))
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.45)
         self.fit_width(lines, config.frame_width - 0.8 - style.FRAME_MARGIN - 0.1)  # many byte pieces (CJK, emoji)
         self.top_row = self.row.copy().scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
@@ -186,47 +230,58 @@ class Tokenization(TraceScene):
         )
         say += f"“{example['word']}” becomes {len(example['pieces'])} of them."
         self.beat("Pieces", text, say=say)
-        self.play(self.make_room(), run_time=0.8)
+        self.play(self.make_room(), FadeOut(self.legend_lines), run_time=0.8)
         each = paced(self.beats[-1]["audio"], 1.2, 0.8) / max(len(lines), 1)
-        for word, arrow, pieces in lines:  # each word, then its pieces coming out of it
-            self.play(FadeIn(word), FadeIn(arrow), run_time=0.35 * each)
-            self.play(LaggedStart(*(TransformFromCopy(word, piece) for piece in pieces), lag_ratio=0.25),
-                      run_time=0.65 * each)  # fmt: skip
+        for entry, (word, arrow, pieces, count) in zip(entries, lines):  # each word, then its pieces
+            places = entry.value.get("positions", [])
+            self.play(FadeIn(word), FadeIn(arrow), run_time=0.3 * each)
+            if key == "prompt" and len(places) == len(pieces) and max(places) < len(self.boxes):
+                moves = [TransformFromCopy(self.boxes[p], piece) for p, piece in zip(places, pieces)]  # its own
+            else:
+                moves = [FadeIn(piece, target_position=word.get_center(), scale=0.5) for piece in pieces]
+            self.play(LaggedStart(*moves, lag_ratio=0.2), run_time=0.5 * each)
+            self.play(FadeIn(count, shift=0.1 * RIGHT), run_time=0.2 * each)
         self.lines = self.split_lines = lines  # (they give way to the other languages; tests read them here)
 
+    def language_rows(self, entries: list) -> tuple[VGroup, list]:
+        """For each language its name, its sentence, its pieces as chips (those that fit) and as a bar of one cell
+        a piece (the longest line across the frame) and the count at the bar's end."""
+        names = [sentence("{l}", size=LABEL, l=(e.language, "text")) for e in entries]
+        left = -config.frame_width / 2 + style.FRAME_MARGIN + max(n.width for n in names) + 0.35
+        counts = [sentence("{n} tokens", size=LABEL, color=style.MUTED, n=(e.pieces, "len")) for e in entries]
+        right = config.frame_width / 2 - style.FRAME_MARGIN - max(c.width for c in counts) - 0.25
+        cell = (right - left) / max(len(e.pieces) for e in entries)
+        top, step = self.top_row.get_bottom()[1] - 1.0, 1.3
+        block, rows = VGroup(), []
+        for j, (entry, name, count) in enumerate(zip(entries, names, counts)):
+            y = top - j * step
+            text = sentence("{t}", size=SMALLEST, color=style.MUTED, t=(entry.text, "text"))
+            text.move_to([left, y + 0.5, 0], aligned_edge=LEFT)
+            name.move_to([left - 0.35, y, 0], aligned_edge=RIGHT)
+            n = len(entry.pieces)
+            cells = VGroup(*(Rectangle(width=0.86 * cell, height=self.BAR_HEIGHT, stroke_width=0)
+                             .set_fill(style.token_hue(k), opacity=0.85)
+                             .move_to([left + cell * (k + 0.5), y, 0]) for k in range(n)))  # fmt: skip
+            count.next_to(cells, RIGHT, buff=0.25)
+            chips = []
+            for k in range(n):  # the chips that fit between the bar's ends
+                chip = TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8)
+                x = chips[-1].get_right()[0] + 0.05 if chips else left
+                if x + chip.width > right + max(c.width for c in counts):
+                    break
+                chips.append(chip.move_to([x, y, 0], aligned_edge=LEFT))
+            rows.append(VGroup(name, text, VGroup(*chips), cells, count))
+            block.add(VGroup(name, text, cells, count))  # (the chips become the cells)
+        return block, rows
+
     def other_languages(self):
-        """One sentence in English, German and Japanese cut by the same tokenizer: the others in more pieces."""
+        """One sentence in English, German and Japanese cut by the same tokenizer: its pieces, then a bar as long as
+        their count, the others longer."""
         t = self.trace
         languages = t.fields.info.other_languages
         entries = [languages[j] for j in range(len(languages))]
         found = statements(t)
-        block, rows, notes = VGroup(), [], {}
-        width = config.frame_width - 1.6
-        for j, entry in enumerate(entries):
-            name = sentence("{l}:", size=22, color=style.MUTED, l=(entry.language, "text"))
-            if any("‹" in p["display"] for p in entry.pieces.value):  # byte pieces do not spell the text: say it
-                name = sentence("{l} ({x}):", size=22, color=style.MUTED, l=(entry.language, "text"),
-                                x=(entry.text, "text"))  # fmt: skip
-            boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8)
-                     for k in range(len(entry.pieces))]  # fmt: skip
-            more = sentence("… {n} in all", size=22, color=style.MUTED, n=(entry.pieces, "len"))
-            room, kept = width - name.width - 0.25, []
-            for box in boxes:  # whole boxes on one line; the count says how many there are
-                used = sum(b.width + 0.06 for b in kept) + box.width
-                if used + (more.width + 0.1 if len(kept) + 1 < len(boxes) else 0) > room:
-                    break
-                kept.append(box)
-            pieces = VGroup(*kept, *([more] if len(kept) < len(boxes) else [])).arrange(RIGHT, buff=0.06)
-            row = VGroup(name, pieces).arrange(RIGHT, buff=0.25)
-            block.add(row)
-            rows.append(row)
-            if j:
-                notes[j] = statement(found[f"languages.{j}"], size=20, color=style.MUTED)
-                block.add(notes[j])
-        block.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-        for note in notes.values():  # under its pieces, indented
-            note.shift(0.3 * RIGHT)
-        block.next_to(self.top_row, DOWN, buff=0.6).set_x(0)
+        block, rows = self.language_rows(entries)
         self.play(FadeOut(self.lines), run_time=0.5)  # (the split words leave before the next words begin)
         self.lines = self.language_block = block  # (they give way to the vocabulary; tests read them here)
         for j, (entry, row) in enumerate(zip(entries, rows)):  # one language a beat, its pieces as it is named
@@ -238,33 +293,84 @@ class Tokenization(TraceScene):
                 )
             else:
                 said = found[f"languages.{j}"].text.split(";")[0].replace(": ", " takes ", 1)
-                self.beat(
-                    "Other languages",
-                    "The same sentence in {l}, cut by the same tokenizer.",
-                    l=(entry.language, "text"),
-                    say=f"{said}.",
-                )
-            name, pieces = row
-            self.play(FadeIn(name), LaggedStart(*(FadeIn(p, shift=0.1 * RIGHT) for p in pieces), lag_ratio=0.1),
-                      run_time=paced(self.beats[-1]["audio"], 1.2, 0.6))  # fmt: skip
-            if j:
-                self.play(FadeIn(notes[j], shift=0.1 * UP), run_time=0.6)
+                self.beat("Other languages", "{c}", c=claim(found[f"languages.{j}"]), say=f"{said}.")
+            name, text, chips, cells, count = row
+            share = paced(self.beats[-1]["audio"], 1.4, 0.8)
+            self.play(FadeIn(name), FadeIn(text), LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips),
+                      lag_ratio=0.1), run_time=0.5 * share)  # fmt: skip
+            if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
+                self.say_bytes(chips, entry)
+                share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
+            self.squeeze(chips, cells, count, 0.5 * share)
+
+    def say_bytes(self, chips, entry) -> None:
+        """The first line with byte pieces: what they are, while they are on screen."""
+        k = next(k for k, p in enumerate(entry.pieces.value) if "‹" in p["display"])
+        self.beat(
+            "Bytes",
+            "{b} is one byte: a part of a character that has no token of its own.",
+            b=(entry.pieces[k].display, "text"),
+            say="A piece in angle brackets is a single byte: a part of a character that has no token of its own.",
+        )
+        marked = [c for c, p in zip(chips, entry.pieces.value) if "‹" in p["display"]]
+        self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT) for c in marked), lag_ratio=0.1),
+                  run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
+        self.bytes_said = True
+
+    def squeeze(self, chips, cells, count, seconds: float) -> None:
+        """The chips shrink into the bar's first cells, the rest of the pieces grow after them, and the count."""
+        kept = len(chips)
+        copies = [c.copy() for c in chips]  # (the chips stay as they were drawn, off screen; their copies shrink)
+        self.remove(*chips)
+        grow = (
+            [LaggedStart(*(GrowFromEdge(c, LEFT) for c in cells[kept:]), lag_ratio=0.05)] if len(cells) > kept else []
+        )
+        self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow,
+                  FadeIn(count, shift=0.1 * RIGHT), run_time=max(0.8, seconds))  # fmt: skip
 
     def vocabulary(self):
+        """The vocabulary as one long strip, id 0 to the last; each chip of the prompt drops to its id's place."""
         t = self.trace
+        vocab = t.meta["vocab_size"]
+        width = config.frame_width - 2 * style.FRAME_MARGIN - 1.0
+        strip = Rectangle(width=width, height=0.7, stroke_color=style.MUTED, stroke_width=2, fill_color=style.MUTED,
+                          fill_opacity=0.12).move_to([0, -0.9, 0])  # fmt: skip
+        ends = VGroup(
+            label("0", size=NUMBER, color=style.MUTED).next_to(strip.get_bottom(), DOWN, buff=0.15),
+            number(t.fields.meta.vocab_size, fmt="comma_less1", size=NUMBER, color=style.MUTED)
+            .next_to(strip.get_bottom(), DOWN, buff=0.15),
+        )  # fmt: skip
+        ends[0].shift((strip.get_left()[0] - ends[0].get_left()[0]) * RIGHT)
+        ends[1].shift((strip.get_right()[0] - ends[1].get_right()[0]) * RIGHT)
         size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
+        size.next_to(strip, UP, buff=0.45)
         simpler = label("“Tokens are words” is a convenient simplification.", size=28, color=style.MUTED)
-        note = VGroup(size, simpler).arrange(DOWN, buff=0.4)
-        self.fit_width(note).next_to(self.top_row, DOWN, buff=1.0).set_x(0)
+        simpler.next_to(ends, DOWN, buff=0.45)
+        self.fit_width(simpler)
+        left = strip.get_left()[0]
+        half = (strip.height - 0.08) / 2
+        ticks = [Line(half * UP, half * DOWN, stroke_width=4, color=style.token_hue(p))
+                 .move_to([left + width * (t.token_ids[p] + 0.5) / vocab, strip.get_y(), 0])
+                 for p in range(len(self.boxes))]  # fmt: skip
         self.beat(
             "Vocabulary",
             "Common words are single tokens; rare ones, names and other languages are split.",
-            say=f"The vocabulary has {big(t.meta['vocab_size'])} tokens, learned from the training text. So "
-            "“tokens are words” is only a handy simplification.",
+            say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
+            "along it. So “tokens are words” is only a handy simplification.",
         )
-        self.play(FadeOut(self.lines), Write(size), run_time=said_by(self, 0, 1.0))
+        self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
+        self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))
+        # Each id goes to its place along the strip and becomes a mark there (the chip keeps its token).
+        moves = [
+            AnimationGroup(i.animate.move_to(tick).scale(0.5).set_opacity(0), Create(tick))
+            for i, tick in zip(self.ids, ticks)
+        ]  # fmt: skip (not a FadeOut: it is a change, said as it runs)
+        self.play(LaggedStart(*moves, lag_ratio=0.1), run_time=said_by(self, 1, 1.2))
+        self.remove(*self.ids)
+        self.ticks = ticks
+        cue(self, 2)
+        self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 2, 1.0))
         self.wait(1.5)
 
 
@@ -379,7 +485,7 @@ class EmbeddingMatrix(TraceScene):
         down = sentence("{d} numbers in each", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
         notes = VGroup(across, down).arrange(RIGHT, buff=0.6).next_to(self.matrix, DOWN, buff=0.5)
         notes.set_x(self.matrix.get_x())
-        lift = 1.2  # the matrix starts mid-frame, and rises to make room for its columns' tokens
+        lift = max(1.2, VGroup(self.matrix, notes).get_y())  # it starts mid-frame, then rises for its columns' tokens
         VGroup(symbol, shape, self.matrix).shift(lift * DOWN)
         notes.shift(lift * DOWN)
         with self.narrate(
@@ -416,17 +522,17 @@ class EmbeddingMatrix(TraceScene):
         """The first token as a one-hot vector laid under the columns: 1 under its id's column, 0 under the rest."""
         t = self.trace
         token_id = t.token_ids[0]
-        y = self.matrix.get_bottom()[1] - 0.45
+        y = self.matrix.get_bottom()[1] - 0.5
         self.bits = VGroup()
         for column in self.matrix[1:]:
             hot = column is self.columns[token_id]
-            self.bits.add(label("1" if hot else "0", size=LABEL, color=style.NEXT_SLOT if hot else style.MUTED)
+            self.bits.add(label("1" if hot else "0", size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
                           .move_to([column.get_x(), y, 0]))  # fmt: skip
         chip = self.chips[token_id]
-        name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL,
+        name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL + 4,
                         tok=(t.fields.info.tokens.display[0], "text"), id=(t.fields.info.tokens.ids[0], "int"),
                         rest=(t.fields.meta.vocab_size, "comma_less1"))  # fmt: skip
-        self.fit_width(name).next_to(self.bits, DOWN, buff=0.45).set_x(0)
+        self.fit_width(name).next_to(self.bits, DOWN, buff=0.5).set_x(0)
         self.beat(
             "One-hot",
             "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
@@ -435,37 +541,44 @@ class EmbeddingMatrix(TraceScene):
             f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
             "that place.",
         )
+        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
+        zeros = [blank if b is hot else b for b in self.bits]
+        self.play(
+            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06), run_time=said_by(self, 0, 1.2)
+        )  # fmt: skip (the question: one entry under each column)
         cue(self, 2)  # the token and its id, as they are named
         self.play(
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
-        self.play(LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in self.bits), lag_ratio=0.06), FadeIn(name),
-                  run_time=0.6 * said_by(self, 3, 1.2))  # fmt: skip
-        hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
+        self.play(ReplacementTransform(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
         self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
                                          buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
         self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
-        """Each column times its entry: the zeros wipe out all but one column, which leaves as the product; the
-        model's own product against its lookup."""
+        """Each column times its entry: every 0 flattens its column to nothing, the 1 keeps its column, which comes
+        down as the product; the model's own product against its lookup."""
         t = self.trace
         token_id = t.token_ids[0]
         kept = self.columns[token_id]
         d = t.meta["d_model"]
-        product = self.vector(t.stored("one_hot.product")[0])
-        lookup = self.vector(t.stored("hook_embed")[0])
-        equals = label("=", size=HEADING)
-        pair = VGroup(product, equals, lookup).arrange(RIGHT, buff=0.5)
-        names = VGroup(with_symbols("$W_E$ × one-hot", size=LABEL).next_to(product, LEFT, buff=0.35),
-                       sentence("the lookup of “{tok}”", size=LABEL, tok=(t.fields.info.tokens.display[0],
-                                "text")).next_to(lookup, RIGHT, buff=0.35))  # fmt: skip
+        product = self.vector(t.stored("one_hot.product")[0], size=LABEL + 4)
+        lookup = self.vector(t.stored("hook_embed")[0], size=LABEL + 4)
+        equals = label("=", size=HEADING + 8)
+        pair = VGroup(product, equals, lookup).arrange(RIGHT, buff=0.7)
+        names = VGroup(with_symbols("$W_E$ × one-hot", size=LABEL + 4).next_to(product, LEFT, buff=0.45),
+                       sentence("the lookup of “{tok}”", size=LABEL + 4, tok=(t.fields.info.tokens.display[0],
+                                "text")).next_to(lookup, RIGHT, buff=0.45))  # fmt: skip
         same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)
-        same.move_to(self.one_hot_name)
         shown = VGroup(pair, names)
-        self.fit_width(shown).next_to(same, DOWN, buff=0.3).set_x(0)
+        self.fit_width(shown).set_x(0)
+        low = -config.frame_height / 2 + 1.25  # above the caption's band
+        room = self.matrix.get_bottom()[1] - 0.3 - low  # the lower half, under the matrix
+        VGroup(same, shown).arrange(DOWN, buff=0.35).move_to([0, low + room / 2, 0])
+        shown.set_x(0)
         self.beat(
             "Times the matrix",
             "The matrix times the one-hot vector keeps one column: column {id}, the token's vector.",
@@ -474,14 +587,21 @@ class EmbeddingMatrix(TraceScene):
             f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
             f"the looked-up column, the same {d} numbers.",
         )
-        self.play(FadeOut(self.one_hot_name), dim(self.link), *(b.animate.move_to(c.get_center()).set_opacity(0) for b, c in
-                  zip(self.bits, self.matrix[1:])), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        # Each entry goes up against its column, as the factor it is scaled by.
+        y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
+        rise = [b.animate.move_to([c.get_x(), y, 0]).scale(1.25) for b, c in zip(self.bits, self.matrix[1:])]
+        self.play(FadeOut(self.one_hot_name), dim(self.link), *rise, run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
             c.save_state()
-        self.play(*(c.animate.fade(0.7) for c in others), run_time=said_by(self, 1, 0.8))
-        cue(self, 2)
+        flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
+        zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
+        one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
+        self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8))
+        self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
+                  run_time=0.6)  # fmt: skip
+        cue(self, 2)  # the column that survived comes down as the product
         self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
         cue(self, 3)
@@ -490,10 +610,11 @@ class EmbeddingMatrix(TraceScene):
         self.play(Write(same), run_time=max(0.5, said_by(self, 3)))
         self.answer = VGroup(pair, names, same)
         self.others = others
+        self.remove(self.bits)
 
-    def vector(self, part) -> VectorColumn:
+    def vector(self, part, size: float = NUMBER) -> VectorColumn:
         """A token's vector (a part of the Trace read by name), its entries in the colours of its column in W_E."""
-        vector = VectorColumn(part, shown=self.ROWS, size=NUMBER, dim_path=None)
+        vector = VectorColumn(part, shown=self.ROWS, size=size, dim_path=None)
         for e, value in zip(vector.entries, part.value):
             e.set_color(style.weight_color(float(value), self.scale))
         return vector
@@ -574,12 +695,13 @@ class EmbeddingMatrix(TraceScene):
 
 
 class ContextEmbedding(TraceScene):
-    """One shot: token vector + position vector add into the residual; the context size; the same token in
-    two contexts drifting apart, drawn as two arrows at their real angle; the logit lens, one guess a layer."""
+    """One idea: a token's vector depends on where it stands and what came before. Token vector + position vector
+    add into the residual; the context size; the same token in two contexts drifting apart, layer by layer, drawn
+    as two arrows at their real angle."""
 
     TITLE = "Position and context"
     PART = "Tokens become vectors"
-    SUMMARY = "Position vectors; the same token in two contexts drifting apart; the logit lens layer by layer."
+    SUMMARY = "Position vectors; the same token in two contexts drifting apart, layer by layer."
     RENDER_SECONDS = 8
     READS = ("context",)
 
@@ -591,7 +713,6 @@ class ContextEmbedding(TraceScene):
         self.add_position()
         self.context_size()
         self.two_contexts()
-        self.logit_lens()
 
     def shown_tokens(self) -> tuple[int, VGroup]:
         """The first position drawn and the row of boxes: the prompt's last tokens, as many as fit."""
@@ -618,17 +739,17 @@ class ContextEmbedding(TraceScene):
         tokens = t.fields.info.tokens
         places[-1].become(number(tokens.ids, fmt="lastindex", size=20, color=style.MUTED).move_to(places[-1]))
         cols = VGroup(
-            VectorColumn(t.stored("hook_embed")[p], shown=5, size=24),
-            label("+", size=36),
-            VectorColumn(t.stored("hook_pos_embed")[p], shown=5, size=24),
-            label("=", size=36),
-            VectorColumn(t.resid.pre[0, p], shown=5, size=24),
-        ).arrange(RIGHT, buff=0.9)
-        cols.move_to([0, -0.55, 0])
+            VectorColumn(t.stored("hook_embed")[p], shown=5, size=28),
+            label("+", size=44),
+            VectorColumn(t.stored("hook_pos_embed")[p], shown=5, size=28),
+            label("=", size=44),
+            VectorColumn(t.resid.pre[0, p], shown=5, size=28),
+        ).arrange(RIGHT, buff=1.1)
+        cols.move_to([0, -0.95, 0])
         names = VGroup(
-            sentence("token “{tok}”", size=22, color=style.MUTED, tok=(tokens.display[p], "text")),
-            sentence("position {n}", size=22, color=style.MUTED, n=(tokens.ids, "lastindex")),
-            label("into the residual stream", size=22, color=style.MUTED),
+            sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
+            sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
+            label("into the residual stream", size=LABEL + 2, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -645,10 +766,10 @@ class ContextEmbedding(TraceScene):
         tok, plus, pos, eq, total = cols
         part = paced(self.beats[-1]["audio"], 1.5, 0.8) / 2
         self.play(
-            TransformFromCopy(boxes[-1], tok.entries),
+            FadeIn(tok.entries, target_position=boxes[-1].get_center(), scale=0.3),  # out of the token's chip
             FadeIn(tok.decor),
             FadeIn(names[0]),
-            TransformFromCopy(places[-1], pos.entries),
+            FadeIn(pos.entries, target_position=places[-1].get_center(), scale=0.3),  # out of its place's number
             FadeIn(pos.decor),
             FadeIn(names[1]),
             FadeIn(plus),
@@ -775,28 +896,24 @@ class ContextEmbedding(TraceScene):
         p = len(t.token_ids) - 1
         tok_read = t.fields.info.tokens.display[p]
         tok = tok_read.value
-        first = sentence("“…{a}”", size=22, color=style.KEY, a=(t.fields.meta.settings.prompt, "cut40"))
-        second = sentence("“…{b}” + “{tok}”", size=22, color=style.VALUE, b=(pair.other_prompt, "cut40"),
-                          tok=(tok_read, "text"))  # fmt: skip
-        contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.2).to_edge(UP, buff=0.35)
+        first = sentence("“{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
+        second = sentence(
+            "“{b}” + “{tok}”",
+            size=LABEL + 2,
+            color=style.VALUE,
+            b=(pair.other_prompt, "ends64"),
+            tok=(tok_read, "text"),
+        )  # fmt: skip (whole when it fits: never cut what fits)
+        contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.25).to_edge(UP, buff=0.35)
         self.fit_width(contexts)
         cosines = [float(c) for c in pair.cosines.value]
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
-        origin = np.array([-1.8, -2.75, 0])
+        origin = np.array([-3.0, -2.75, 0])
         angle = ValueTracker(angles[0])
         arrows = self.pair_arrows(angle, origin)
         stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        step = min(0.5, 4.4 / len(stages))
-        heading = sentence("cosine of the two “{tok}” vectors", size=22, tok=(tok_read, "text"))
-        heading.move_to([4.3, 1.95, 0])
-        rows = VGroup()
-        for s, name in enumerate(stages):
-            y = 1.4 - s * step
-            rows.add(VGroup(label(name, size=20, color=style.MUTED).move_to([4.7, y, 0], aligned_edge=RIGHT),
-                            number(pair.cosines[s], fmt="value3", size=20)
-                            .move_to([5.0, y, 0], aligned_edge=LEFT)))  # fmt: skip
-        self.fit_width(heading, config.frame_width / 2 - style.FRAME_MARGIN - 1.6)
-        heading.set_x(min(heading.get_x(), config.frame_width / 2 - style.FRAME_MARGIN - heading.width / 2))
+        at = np.array([origin[0] + self.RADIUS + 0.6, origin[1] + 2.2, 0])  # right of where any arrow can reach
+        readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
@@ -809,92 +926,34 @@ class ContextEmbedding(TraceScene):
         self.add(arrows)
         self.play(angle.animate.set_value(angles[0]), GrowFromEdge(arrows, DOWN), run_time=said_by(self, 1, 1.0))
         cue(self, 2)
-        self.play(FadeIn(heading), FadeIn(rows[0]), run_time=said_by(self, 2, 1.0))
+        shown = readouts[0]
+        self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
-            "Each layer mixes the text before it into the token's vector: the two arrows drift apart.",
+            "Each layer mixes in the text before it: the two vectors drift apart.",
             say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
             f"context, and after the last it is {dec(cosines[-1], 2)}.",
         )
-        self.play(Indicate(rows[0][1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        each = said_by(self, 1, 2.0 * t.n_layer) / t.n_layer
+        each = said_by(self, 1, 1.0 * t.n_layer) / t.n_layer
         trail = VGroup()
-        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle
+        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle, the cosine with them
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), FadeIn(rows[s], shift=0.1 * UP), run_time=each)
-        self.contexts, self.cos_rows, self.heading = contexts, rows, heading
+            self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
+            shown = readouts[s]
+            self.add(shown)  # (on screen already: its numbers are recorded as shown)
+        self.wait(1.0)  # the takeaway: where the two vectors ended
+        self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
 
-    def lens_token(self, stage: int) -> str:
-        return spoken_token(self.trace.info["vocab_display"][str(int(self.trace["logit_lens.top_ids"][stage, 0]))])
-
-    def logit_lens(self):
-        """Each stage's best guess if the model stopped there: the token and a bar as long as its probability."""
-        t = self.trace
-        ids, probs = t["logit_lens.top_ids"], t["logit_lens.top_probs"]
-        top_probs, vocab = t.stored("logit_lens.top_probs"), t.fields.info.vocab_display
-        stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        title = label("If the model stopped here, it would predict…", size=28).to_edge(UP, buff=0.4)
-        step = min(1.0, 5.6 / len(stages))
-        boxed = step >= TokenBox("A", "", style.NEXT_SLOT, size=24).height + 0.12  # room for chips
-        bar_x, bar_w = 0.2, 5.0  # the likeliest guess of all the stages has the longest bar
-        top = float(np.max(probs[:, 0])) or 1.0
-        table = VGroup()
-        for s, name in enumerate(stages):
-            token = vocab[str(int(ids[s, 0]))]
-            guess = (TokenBox(token, hue=style.NEXT_SLOT, size=24, limit=10) if boxed
-                     else token_text(token, size=22, limit=10))  # fmt: skip
-            y = 2.45 - s * step
-            bar = Rectangle(width=max(bar_w * float(probs[s, 0]) / top, 0.03), height=min(0.4, 0.6 * step), stroke_width=0,
-                            fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
-            bar.move_to([bar_x, y, 0], aligned_edge=LEFT)
-            row = VGroup(
-                label(name, size=22, color=style.MUTED).move_to([-2.7, y, 0], aligned_edge=RIGHT),
-                guess.move_to([-2.3, y, 0], aligned_edge=LEFT),
-                bar,
-                number(top_probs[s, 0], fmt="percent", size=22).next_to(bar, RIGHT, buff=0.15),
-            )
-            if guess.get_right()[0] > bar_x - 0.15:  # a long token: it gives way to the bar
-                guess.scale_to_fit_width(bar_x - 0.15 - guess.get_left()[0], about_edge=LEFT)
-            table.add(row)
-        self.beat(
-            "Logit lens",
-            f"The logit lens: each layer's last vector through the final {t.words['norm']} and unembedding.",
-            say="What would the model predict if it stopped early? Each row asks that, one layer further on. "
-            f"From the embedding alone, its best guess is {self.lens_token(0)}, at {pct(probs[0, 0])}.",
-        )
-        # The stage names move into the table; the rest gives way to the predictions as the beat begins.
-        self.play(
-            FadeOut(self.contexts), FadeOut(self.heading), FadeOut(self.pair),
-            *(FadeOut(r[1]) for r in self.cos_rows),
-            *(ReplacementTransform(r[0], row[0]) for r, row in zip(self.cos_rows, table)), FadeIn(title),
-            run_time=said_by(self, 0, 1.0),
-        )  # fmt: skip
-        cue(self, 1)
-        each = said_by(self, 1, 1.0) / len(table)
-        mark = SurroundingRectangle(table[0], buff=0.08, color=style.NEXT_SLOT)
-        self.play(Create(mark), FadeIn(table[0][1]), GrowFromEdge(table[0][2], LEFT), FadeIn(table[0][3]),
-                  run_time=each)  # fmt: skip
-        for row in table[1:-1]:  # one row a layer further on, its guess and its bar; the last layer's waits
-            self.play(mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.NEXT_SLOT)),
-                      FadeIn(row[1]), GrowFromEdge(row[2], LEFT), FadeIn(row[3]), run_time=each)  # fmt: skip
-        cue(self, 2)  # back to the embedding's own guess as it is said
-        self.play(mark.animate.become(SurroundingRectangle(table[0], buff=0.08, color=style.NEXT_SLOT)),
-                  Indicate(VGroup(*table[0][1:]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0))  # fmt: skip
-        self.beat(
-            "Last layer",
-            "After the last layer, the lens gives the model's real prediction.",
-            say=f"After the last layer, the guess is {self.lens_token(t.n_layer)}, at {pct(probs[t.n_layer, 0])}. "
-            "That is the model's real prediction.",
-        )
-        last = table[-1]
-        self.play(mark.animate.become(SurroundingRectangle(last, buff=0.08, color=style.NEXT_SLOT)),
-                  FadeIn(last[1]), GrowFromEdge(last[2], LEFT), FadeIn(last[3]),
-                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.4))  # fmt: skip
-        self.wait(1.5)
+    def readout(self, pair, s: int, stage: str, at: np.ndarray) -> VGroup:
+        """The two vectors' cosine at stage s, large, and the stage's name under it."""
+        value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[s], "fixed2"))  # (as said: 2 decimals)
+        name = label(stage, size=LABEL + 2, color=style.MUTED)
+        return VGroup(value, name).arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(at, aligned_edge=LEFT)
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:

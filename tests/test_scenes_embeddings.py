@@ -1,4 +1,4 @@
-"""Tokens and embeddings scenes show the Trace's tokens, ids, W_E columns, cosines and logit lens."""
+"""Tokens and embeddings scenes show the Trace's tokens, ids, W_E columns and cosines."""
 
 from __future__ import annotations
 
@@ -46,24 +46,36 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
 def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
     scene = render(Tokenization, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
-    for i in range(len(tr.token_ids)):
-        assert f"info.tokens.ids.{i}" in paths and f"info.tokens.display.{i}" in paths
+    paths, ever = shown_paths(scene), shown_paths(scene, ever=True)
+    for i in range(len(tr.token_ids)):  # each id was shown under its token, then went to its place in the vocabulary
+        assert f"info.tokens.ids.{i}" in ever and f"info.tokens.display.{i}" in paths
     assert "meta.vocab_size" in paths
+    marks = [tick.get_x() for tick in scene.ticks]  # a mark per token, left to right in the order of their ids
+    assert len(marks) == len(tr.token_ids)
+    for a, b in zip(np.argsort(marks, kind="stable"), np.argsort(tr.token_ids, kind="stable")):
+        assert tr.token_ids[a] == tr.token_ids[b]
     split = tr.info["split_words"]
     source = "from_prompt" if split["from_prompt"] else "examples"
     split_lines = SimpleNamespace(mobjects=[scene.split_lines])  # drawn, then given way to other languages
     check_numbers(split_lines, tr)
     assert f"info.split_words.{source}.0.pieces.1.display" in shown_paths(split_lines)
-    # One sentence in other languages, cut by the same tokenizer, with the statement comparing the counts (drawn,
-    # then given way to the vocabulary).
+    # One sentence in other languages, cut by the same tokenizer: its first pieces as chips, which become a bar of
+    # one cell a piece, the count at its end (drawn, then given way to the vocabulary); the statement comparing the
+    # counts is the caption of each other language's beat.
     languages = SimpleNamespace(mobjects=[scene.language_block])
     check_numbers(languages, tr)
-    paths = shown_paths(languages)
-    for j in range(len(tr.info["other_languages"])):
-        assert f"info.other_languages.{j}.language" in paths and f"info.other_languages.{j}.pieces.0.display" in paths
+    paths, ever = shown_paths(languages), shown_paths(scene, ever=True)
+    said = {p for c in scene.captions for p, _ in getattr(c, "gptanim_numbers", [])}
+    for j, line in enumerate(tr.info["other_languages"]):
+        assert f"info.other_languages.{j}.language" in paths and f"info.other_languages.{j}.pieces" in paths
+        assert f"info.other_languages.{j}.pieces.0.display" in ever
+        name, text, cells, count = scene.language_block[j]
+        assert len(cells) == len(line["pieces"]) and line["text"] in text.gptanim_text
         if j:
-            assert f"claims.languages.{j}" in paths
+            assert f"claims.languages.{j}" in said
+            assert cells.width > scene.language_block[0][2].width or len(line["pieces"]) <= len(
+                tr.info["other_languages"][0]["pieces"]
+            )
 
 
 def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
@@ -96,14 +108,19 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     assert len(scene.cells) == rows * (len(scene.ids) + n)
 
 
-def test_context_embedding_ends_on_the_logit_lens(scene_traces, tmp_path):
+def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     scene = render(ContextEmbedding, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    paths = shown_paths(scene)
-    for s in range(tr.n_layer + 1):
-        assert f"logit_lens.top_probs[{s},0]" in paths
+    paths, ever = shown_paths(scene), shown_paths(scene, ever=True)
+    for s in range(tr.n_layer + 1):  # one idea to the end: the same token's two vectors, each stage's cosine
+        assert f"info.context_pair.cosines.{s}" in ever
+    assert f"info.context_pair.cosines.{tr.n_layer}" in paths  # the last frame: where the two vectors ended
+    assert not any(p.startswith("logit_lens") for p in ever)  # the lens is not this scene's
+    # Both texts whole, as they fit: nothing is cut with an ellipsis.
+    words = " ".join(c.gptanim_text for c in scene.contexts)
+    assert tr.meta["settings"]["prompt"] in words and tr.info["context_pair"]["other_prompt"] in words
     assert len(scene.places) == len(tr.token_ids)  # a short prompt's every place is counted, as the voice counts
-    # The context size, with GPT-3's beside it as a reference figure, was drawn (it gives way to the lens).
+    # The context size, with GPT-3's beside it as a reference figure, was drawn (it gives way to the contexts).
     notes = [m for m in scene.size_group if hasattr(m, "gptanim_numbers")]
     assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for note in notes for p, _ in note.gptanim_numbers}
     words = " ".join(note.gptanim_text for note in notes)
