@@ -31,6 +31,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 
 import av
 import manim
@@ -216,6 +217,7 @@ def update_if_any(self, dt: float = 0, recursive: bool = True):
 
 KEPT = {int, float, bool, str, complex, bytes, type(None), np.float64, np.float32, np.int64, np.bool_}
 KEPT |= {LineJointType, CapStyleType}  # enums: deepcopy hands back the member itself
+KEPT |= {type(PurePath()), type(Path())}  # immutable paths (a Text's file_name): deepcopy makes an equal one
 
 
 def copied(value, memo: dict, make):
@@ -236,7 +238,7 @@ def color_copy(color: ManimColor) -> ManimColor:
 @replaces(Mobject, "__deepcopy__", "scene")
 def mobject_copy(self, memo: dict):
     """`Mobject.__deepcopy__` with the attributes that `copy.deepcopy` would hand back as they are (numbers,
-    strings, None, enum members) kept without asking it, and arrays of numbers, colours and empty lists
+    strings, None, enum members) or as an equal immutable value (a path) kept without asking it, and arrays of numbers, colours and empty lists
     copied directly (arrays as `ndarray.__deepcopy__` does: same layout; each value copied once however
     often it is referred to). Everything else goes to `copy.deepcopy` as before. A mobject has some forty attributes, most of them such values; every
     animation and every text handed out copies whole families of them."""
