@@ -142,10 +142,22 @@ def boundary_points(self):
     builds the array from a tuple of points). Every `next_to`, `move_to`, `get_left`… asks for them: in the
     stills of a new prompt this was the largest single cost after the texts. Anything else (a member of another
     kind, points that are not whole curves) is left to manim's own."""
-    parts = []
-    for sm in self.get_family():
+    members = self.get_family()
+    for sm in members:
         if not isinstance(sm, VMobject) or type(sm).get_anchors is not VMobject.get_anchors:
             return boundary_points.original(self)
+    n = members[0].n_points_per_cubic_curve
+    if all(sm.n_points_per_cubic_curve == n and len(sm.points) % n == 0 for sm in members):
+        # Whole curves only (the usual case): every member starts at a multiple of n in their concatenation,
+        # so the anchors of all of them are two slices of it, interleaved (start, end, start, end…).
+        points = np.concatenate([sm.points for sm in members]) if len(members) > 1 else members[0].points
+        if not len(points):
+            return np.array(())  # as manim's: an array of no points
+        anchors = np.empty((2 * (len(points) // n), points.shape[1]), dtype=points.dtype)
+        anchors[0::2], anchors[1::2] = points[::n], points[n - 1 :: n]
+        return anchors
+    parts = []
+    for sm in members:
         points = sm.points
         if points.shape[0] == 1:
             parts.append(points)

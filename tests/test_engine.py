@@ -157,7 +157,9 @@ def test_boundary_points_are_manims():
 
     word = make_text("Tokens 0.23", font_size=24)
     kinds = [Square(), Circle(), Line(LEFT, RIGHT), Arrow(LEFT, RIGHT), Dot(), word, VGroup(),
-             VGroup(VGroup(), Square().shift(UP), VGroup(word.copy(), Dot(DOWN))), VMobject().set_points([UP])]  # fmt: skip
+             VGroup(VGroup(), Square().shift(UP), VGroup(word.copy(), Dot(DOWN))), VMobject().set_points([UP]),
+             VGroup(Dot(), VMobject().set_points([UP])), VMobject().set_points([UP, DOWN, LEFT, RIGHT]),
+             VGroup(*(make_text(f"word {k}", font_size=22) for k in range(5)))]  # fmt: skip
     for mob in kinds:
         ours, manims = engine.boundary_points(mob), engine.boundary_points.original(mob)
         assert ours.shape == manims.shape and ours.dtype == manims.dtype and np.array_equal(ours, manims)
