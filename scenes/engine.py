@@ -13,10 +13,10 @@ of `scenes.base`: the video set). Nothing else patches manim.
 The replacements, by set:
 - every render ("scene"): a mobject's family walked once, its boundary's anchors taken as slices and its
   extremes along all axes at once, a fill or stroke colour of one colour made directly, rounded corners computed
-  once per outline, an update that reaches
-  no updater skipped, copies that do not ask `deepcopy` about plain values, a VMobject's subpaths found at
-  once, Cairo paths kept for a mobject drawn again, arrow tips copied from one made once per style, and the
-  Texts of `scenes.text` read glyph by glyph (`scenes.svg_glyphs`);
+  once per outline, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
+  values (nor about paths), a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow
+  tips copied from one made once per style, and the Texts of `scenes.text` read glyph by glyph
+  (`scenes.svg_glyphs`);
 - videos ("video"): a held frame converted for the encoder once, and x264's `ultrafast` preset;
 - stills ("still"): a scene drawn only for its last frame, manim's own save of a frame not drawn skipped,
   and each animation whose end is known put straight into its final state instead of played.
