@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.trace_data import PARTS, READABLE, SECTIONS, Trace
+from model.trace_data import PARTS, READABLE, SECTIONS, Trace, model_part
 from scenes.catalog import SceneEntry
 from scenes.voice import voice_from
 
@@ -34,10 +34,14 @@ def ascii_words(text: str, limit: int = 32) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:limit].strip("-") or "prompt"
 
 
-def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS, reads=READABLE) -> str:
+def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS, reads=READABLE, model_only=False) -> str:
     """A hash of the Trace parts a scene reads (trace_data.PARTS): all of it but the sections it does not show, the
     continuation and its temperature for a scene that does not show them, and the other parts it does not read
-    (its metadata says which: SECTIONS, USES_TEMPERATURE, READS)."""
+    (its metadata says which: SECTIONS, USES_TEMPERATURE, READS); for a scene that reads only the model's part
+    (MODEL_ONLY), that part alone (trace_data.model_part: the same for every prompt and setting)."""
+    if model_only:
+        part = model_part(trace)
+        return hashed(part.meta, part.info, part.arrays)
     left_out = [name for name in SECTIONS if name not in sections] + ([] if with_temperature else ["continuation"])
     left_out += [name for name in READABLE if name not in reads]
     meta = json.loads(json.dumps(trace.meta))
@@ -47,10 +51,14 @@ def fingerprint(trace: Trace, with_temperature: bool, sections=SECTIONS, reads=R
             meta["settings"].pop(setting, None)
         for key in PARTS[name]["info"]:
             info.pop(key, None)
+    return hashed(meta, info, trace.arrays)
+
+
+def hashed(meta: dict, info: dict, arrays: dict) -> str:
     digest = hashlib.sha256(json.dumps([meta, info], sort_keys=True).encode())
-    for name in sorted(trace.arrays):
+    for name in sorted(arrays):
         digest.update(name.encode())
-        digest.update(np.ascontiguousarray(trace.arrays[name]).tobytes())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
     return digest.hexdigest()
 
 
@@ -59,7 +67,9 @@ def scene_key(entry: SceneEntry, trace: Trace, quality: str, voice: str = "none"
     """What a scene's video depends on: the Trace (as far as the scene uses it), the scene code, the quality,
     the voice, the theme, the lecture file's narration of its beats (`gptanim.narration`) and, for a scene that
     draws it, the lecture's title and scenes (`catalog.lecture_plan`)."""
-    digest = hashlib.sha256(fingerprint(trace, entry.uses_temperature, entry.sections, entry.reads).encode())
+    digest = hashlib.sha256(
+        fingerprint(trace, entry.uses_temperature, entry.sections, entry.reads, entry.model_only).encode()
+    )
     for path in sorted((ROOT / "scenes").glob("*.py")):
         digest.update(path.read_bytes())
     if entry.file:  # a scene of your own

@@ -109,6 +109,15 @@ PARTS = {
     "context": {"settings": ("other_context",), "info": ("context_pair",)},
 }
 READABLE = ("sampling", "context")  # the parts a scene names in READS (the sections are named in SECTIONS)
+# What depends on the model alone, whatever the prompt and settings: its facts (meta but the settings and the
+# temperatures they name), its embedding geometry, its parameter tally, GPT-3's, a fixed sentence in three languages
+# and the first layer's query weights. A scene that reads nothing else says MODEL_ONLY (scenes/catalog.py): it is drawn
+# once per model, and is handed only this part (`model_part`), so that reading anything else fails.
+MODEL_PART = {
+    "meta_except": ("settings", "temperatures"),
+    "info": ("geometry", "tally", "gpt3", "other_languages"),
+    "arrays": ("weights.blocks.0.attn.W_Q", "weights.blocks.0.attn.b_Q"),
+}
 
 
 @dataclass
@@ -234,6 +243,26 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def model_part(trace: Trace) -> Trace:
+    """The Trace's part that depends on the model alone (MODEL_PART), as a Trace of its own: the prompt, the
+    settings and everything computed from them are absent (reading them raises KeyError)."""
+    meta = {key: value for key, value in trace.meta.items() if key not in MODEL_PART["meta_except"]}
+    info = {key: trace.info[key] for key in MODEL_PART["info"] if key in trace.info}
+    arrays = {name: trace.arrays[name] for name in MODEL_PART["arrays"] if name in trace.arrays}
+    return Trace(meta, arrays, info)
+
+
+def in_model_part(path: str) -> bool:
+    """Whether a stored path ('info.tally.total', 'meta.n_params', 'weights.blocks.0.attn.b_Q[0,0]') lies in
+    MODEL_PART."""
+    head, _, rest = path.partition(".")
+    if head == "meta":
+        return rest.partition(".")[0] not in MODEL_PART["meta_except"]
+    if head == "info":
+        return rest.partition(".")[0] in MODEL_PART["info"]
+    return path.partition("[")[0] in MODEL_PART["arrays"]
 
 
 def stored_value(trace: Trace, path: str):

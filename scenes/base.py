@@ -14,7 +14,7 @@ from manim import DOWN, FadeIn, FadeOut, Scene, Wait, config
 from model.errors import GptanimError
 from scenes import engine, pacing, style
 from scenes.components import sentence
-from scenes.source import scene_trace
+from scenes.source import model_only, scene_trace
 from scenes.voice import BREATH, Voice, reading_time, scene_voice
 
 # With GPTANIM_SLIDES=<folder> when the scenes are imported, every scene is a manim-slides Slide:
@@ -52,6 +52,8 @@ class TraceScene(SceneBase):
     def setup(self):
         try:
             self.trace = scene_trace()
+            if getattr(type(self), "MODEL_ONLY", False):  # drawn once per model: handed the model's part alone
+                self.trace = model_only(self.trace)
             self.voice = scene_voice()
         except GptanimError as exc:  # plain `manim` would print a traceback: say it in one line instead
             print(f"gptanim: error: {exc}", file=sys.stderr)

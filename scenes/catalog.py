@@ -30,6 +30,7 @@ class SceneEntry:
     title: str = ""  # when not given: the class name in words
     part: str = ""
     reads_lecture: bool = False  # it draws the lecture's title and scenes (GPTANIM_LECTURE)
+    model_only: bool = False  # it reads only the model's part of the Trace (trace_data.MODEL_PART)
 
     def __post_init__(self):
         if not self.title:
@@ -53,6 +54,9 @@ METADATA = {
     # render worker. Only orders the work: long scenes start first, so that the workers finish together.
     "RENDER_SECONDS": ("render_weight", (int, float)),
     "READS_LECTURE": ("reads_lecture", bool),  # it draws the lecture's title and scenes: rendered anew with them
+    # It reads only what depends on the model alone (trace_data.MODEL_PART: its facts, geometry, tally), never the
+    # prompt or the settings: drawn once per model, and handed only that part of the Trace (reading more fails).
+    "MODEL_ONLY": ("model_only", bool),
 }
 SCENE_DIR = Path(__file__).resolve().parent
 DEFAULT_LECTURE = SCENE_DIR.parent / "lectures" / "default.toml"

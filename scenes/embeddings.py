@@ -1062,6 +1062,7 @@ class EmbeddingSpace(TraceScene):
     PART = "Tokens become vectors"
     SUMMARY = "Word tokens of W_E in 3D; woman − man beside queen − king; real analogy ranks, plurals, dot products."
     RENDER_SECONDS = 66
+    MODEL_ONLY = True  # the same for every prompt: drawn once per model
 
     ANCHORS = ["king", "queen", "man", "woman"]  # the directions' words
     RADIUS = 4.0  # the farthest word from the centre, in frame units

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from model.errors import GptanimError
 from model.settings import SETTINGS
-from model.trace_data import Trace
+from model.trace_data import Trace, in_model_part, model_part
 
 _loaded: dict[object, Trace] = {}  # the last Trace read, by its file's identity (a render worker draws many)
 
@@ -40,6 +40,28 @@ def scene_trace() -> Trace:
     # --all: Chat and Learning's sections too
     args = [sys.executable, "-m", "gptanim", "trace", "--quiet", "--all", *trace_options(os.environ)]
     return remembered(" ".join(args), lambda: traced(args))
+
+
+def model_only(trace: Trace) -> Trace:
+    """What a scene that says MODEL_ONLY is handed: the Trace's part that depends on the model alone
+    (trace_data.model_part), with the statements about the Trace (model/claims.py) read from that part only
+    (every path of their evidence in it); reading the prompt, a setting or another statement fails."""
+    from model.claims import statements
+
+    def kept(where) -> bool:
+        paths = where if isinstance(where, list) else [where]
+        return all(kept_statement(p.removeprefix("claims.")) if p.startswith("claims.") else in_model_part(p)
+                   for p in paths)  # fmt: skip
+
+    def kept_statement(key: str) -> bool:
+        found = every.get(key)
+        return found is not None and bool(found.paths) and all(kept(where) for where in found.paths.values())
+
+    every = statements(trace)
+    part = model_part(trace)
+    part.__dict__["_statements"] = {key: s for key, s in every.items() if kept_statement(key)}
+    part.__dict__["_views"] = {}  # a view's statement is made from the part (model/claims.py `stated`)
+    return part
 
 
 def traced(args: list[str]) -> Trace:

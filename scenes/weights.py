@@ -430,6 +430,7 @@ class ParameterTally(TraceScene):
     PART = "The weights"
     SUMMARY = "The eight families of weights of the loaded model, the rest, and GPT-3 beside them."
     RENDER_SECONDS = 8
+    MODEL_ONLY = True  # the same for every prompt: drawn once per model
 
     def construct(self):
         self.show_heading()

@@ -68,6 +68,7 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
         ("Mobject", "__deepcopy__", "scene"),
         ("Camera", "set_cairo_context_path", "scene"),
         ("TipableVMobject", "get_unpositioned_tip", "scene"),
+        ("Polygram", "round_corners", "scene"),
         ("Text", "generate_mobject", "scene"),
         ("_PartialMovieEncodeJob", "_encode_and_write_frame", "video"),
         ("SceneFileWriter", "open_partial_movie_stream", "video"),
@@ -156,7 +157,9 @@ def test_boundary_points_are_manims():
 
     word = make_text("Tokens 0.23", font_size=24)
     kinds = [Square(), Circle(), Line(LEFT, RIGHT), Arrow(LEFT, RIGHT), Dot(), word, VGroup(),
-             VGroup(VGroup(), Square().shift(UP), VGroup(word.copy(), Dot(DOWN))), VMobject().set_points([UP])]  # fmt: skip
+             VGroup(VGroup(), Square().shift(UP), VGroup(word.copy(), Dot(DOWN))), VMobject().set_points([UP]),
+             VGroup(Dot(), VMobject().set_points([UP])), VMobject().set_points([UP, DOWN, LEFT, RIGHT]),
+             VGroup(*(make_text(f"word {k}", font_size=22) for k in range(5)))]  # fmt: skip
     for mob in kinds:
         ours, manims = engine.boundary_points(mob), engine.boundary_points.original(mob)
         assert ours.shape == manims.shape and ours.dtype == manims.dtype and np.array_equal(ours, manims)
@@ -175,6 +178,31 @@ def test_critical_points_are_manims():
         for direction in directions:
             ours, manims = engine.critical_point(mob, direction), engine.critical_point.original(mob, direction)
             assert np.array_equal(ours, manims), (mob, direction)
+
+
+def test_rounded_corners_are_manims():
+    """Rounded outlines of many shapes, radii (one, a list, negative, none) and options, each made twice (computed,
+    then copied): the same points, array for array, and the copy not shared with the memo or another shape."""
+    from manim import RoundedRectangle, Star, Triangle
+
+    engine.CORNERS.clear()
+    shapes = [lambda: RoundedRectangle(corner_radius=0.06, width=1.3, height=0.5),
+              lambda: RoundedRectangle(corner_radius=0.06, width=1.3000001, height=0.5),
+              lambda: RoundedRectangle(corner_radius=[0.1, 0.3], width=2, height=1).shift(UP),
+              lambda: Square().round_corners(-0.2), lambda: Square().round_corners(0),
+              lambda: Star().round_corners(0.1, evenly_distribute_anchors=True),
+              lambda: Triangle().round_corners(0.2, components_per_rounded_corner=4)]  # fmt: skip
+    for make in shapes:
+        with engine.only():
+            manims = make().points
+        with engine.only(engine.rounded_corners):
+            first, second = make(), make()
+        for ours in (first, second):
+            assert ours.points.dtype == manims.dtype and np.array_equal(ours.points, manims)
+        second.points[0] += 1
+        with engine.only(engine.rounded_corners):
+            assert np.array_equal(make().points, manims)
+    assert len(engine.CORNERS) == len(shapes)  # each outline computed once
 
 
 def test_colour_arrays_are_manims():
