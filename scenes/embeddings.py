@@ -42,7 +42,6 @@ from manim import (
 from manim.animation.animation import Animation
 
 from model.claims import statements
-from model.formats import fmt_value
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -66,6 +65,7 @@ from scenes.components import (
 from scenes.components import _bracket as bracket
 from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import aloud, big, dec, lower_first, pct, spoken_token
+from scenes.speech import words as in_words
 
 
 class Tokenization(TraceScene):
@@ -1462,13 +1462,17 @@ class EmbeddingSpace(TraceScene):
         total.move_to([0, y - 0.6, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
         cosine.next_to(total, DOWN, buff=0.25).align_to(total, LEFT)
         d = self.trace.meta["d_model"]
+
+        def said(v: float) -> str:  # as the screen rounds it (“+0.31” said “0.31”)
+            return ("minus " if v < 0 else "") + f"{abs(v):.2f}"
+
         self.beat(
             "Dot product",
             "How near two words lie: multiply their vectors entry by entry, add up, divide by their lengths.",
             say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
-            f"entry: here are {len(rows)} of the {d} products, the largest. Add up all {d}: that is their dot "
-            f"product, {aloud(fmt_value(ex['dot']))}. Divided by the two vectors' lengths, it becomes their "
-            f"cosine, {aloud(fmt_value(ex['cosine']))}: one would mean the very same direction.",
+            f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
+            f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
+            f"{said(ex['cosine'])}. One would mean the very same direction.",
         )
         pair = [self.word_label(w, color=c) for w, c in ((ex["a"], style.VALUE), (ex["b"], style.KEY))]
         self.play(*self.keep_labels([ex["a"], ex["b"]]), self.orbit.x.animate.set_value(self.aside),
@@ -1484,6 +1488,8 @@ class EmbeddingSpace(TraceScene):
         self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
         cue(self, 4)
         self.play(TransformFromCopy(total, cosine), run_time=1.2)
+        cue(self, 5)  # "One would mean the very same direction."
+        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), run_time=1.2)
         self.panel = VGroup(head, *rows, more, total, cosine)
         self.drawn.append(self.panel)
 
@@ -1516,7 +1522,8 @@ class EmbeddingSpace(TraceScene):
         texts = [self.word_label(w, color=style.VALUE) for w in pictured]
         lines = [self.flat_arrow(lambda: self.point(word), lambda w=w: self.point(w), ValueTracker(1.0),
                                  color=style.VALUE, width=3, tip=False) for w in pictured]  # fmt: skip
-        self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), run_time=1.2)
+        self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), *self.clearing(),
+                  run_time=1.2)  # (the worked dot product leaves as the neighbours come)  # fmt: skip
         self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [center.copy() for _ in rows])
         cue(self, 2)  # "Nearness here is the angle …, measured by its cosine."
         self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.1) for m in (sub, *rows)), lag_ratio=0.3),
@@ -1822,8 +1829,7 @@ class EmbeddingSpace(TraceScene):
         shown = plural["numbers"]  # (number words are among the pictured ones)
         self.beat(
             "One, two, three, four",
-            "The number words along the plural direction: {c}.",
-            c=claim(stmt),
+            "The number words, dropped onto the same plural direction.",
             say=f"And the number words? They drop onto the same direction. {aloud(stmt.text)}",
         )
         if len(shown) < 2:
@@ -1899,9 +1905,9 @@ class EmbeddingSpace(TraceScene):
         angles = [float(np.arccos(np.clip(d["cosine"], -1, 1))) for d in dots]
         self.beat(
             "Dot product",
-            "The dot product of two vectors: multiply them entry by entry, then add up.",
-            say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
-            "then add up. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
+            "The dot product as a picture: two vectors at length one, the shadow of one on the other.",
+            say="The dot product measures how far two vectors point the same way. We added up their products "
+            "entry by entry. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
             f"their cosine. For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
         angle, cast = ValueTracker(0.0), ValueTracker(0.0)

@@ -49,7 +49,7 @@ from scenes.speech import big, dec, plain_quote
 from scenes.style import FONT
 
 RIGHT_X = 1.0  # the right panel's left edge: the stage, what it writes, queen's rank
-PROMPT_TAIL = 3  # prompt tokens shown before each greedy continuation
+PROMPT_TAIL = 2  # prompt tokens shown before each greedy continuation
 RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
 STEP_CHANGE = 1.5  # seconds a stage's continuation takes to change, at most (never past their sentence)
 FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has no place on it)
@@ -106,6 +106,8 @@ class Learning(TraceScene):
         n = len(t.token_ids)
         first = max(0, n - PROMPT_TAIL)
         display = t.fields.info.tokens.display
+        while first > max(0, n - PROMPT_TAIL - 2) and not display[first].value.startswith("·"):
+            first -= 1  # (from a word's start: not "ets" of "nets")
         chips = [label("…", size=TOKEN, color=style.MUTED)] if first else []
         chips += [TokenBox(display[i], hue=style.token_hue(i), size=TOKEN, limit=10) for i in range(first, n)]
         greedy = self.stage(k).greedy.display
@@ -191,7 +193,7 @@ class Learning(TraceScene):
         self.queen_head = label(f"{learn['analogy']['expression']}: “{learn['analogy']['target']}” ranks"
                                 if learn.get("analogy") else "king − man + woman: “queen” ranks",
                                 size=LABEL, color=style.MUTED)  # fmt: skip
-        self.queen_head.move_to([RIGHT_X, -0.4, 0], aligned_edge=LEFT)
+        self.queen_head.move_to([RIGHT_X, -0.75, 0], aligned_edge=LEFT)
         self.fit_right(self.queen_head)
         self.ranks = VGroup()
         said = plain_quote(stage["greedy"]["text"], "this")
@@ -235,7 +237,7 @@ class Learning(TraceScene):
             self.play(self.rank_mark.animate.set_stroke(width=6), run_time=0.6)
 
     def place_ranks(self):
-        self.ranks.arrange(RIGHT, buff=0.14).move_to([RIGHT_X, -1.0, 0], aligned_edge=LEFT)
+        self.ranks.arrange(RIGHT, buff=0.14).move_to([RIGHT_X, -1.35, 0], aligned_edge=LEFT)
         self.fit_right(self.ranks)
 
     def fit_right(self, mob):
@@ -269,16 +271,19 @@ class Learning(TraceScene):
             f"little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
             "ten times as many as the one before. We measure the loss on stories it never trains on.",
         )
-        self.play(FadeIn(self.chart[2][1], shift=0.1 * UP), run_time=0.8)
-        cue(self, 1)  # the steps taken: the axis swept, its last tick marked as their number is said
         axis = Line(self.axes.c2p(1, self.axes.y_range[0]), self.axes.c2p(self.axes.x_range[1], self.axes.y_range[0]))
-        flash = axis.set_stroke(style.NEXT_SLOT, width=8)
+        sweep = axis.set_stroke(style.NEXT_SLOT, width=6)  # (drawn, then dimmed: a flash would wait for the words)
+        nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
+        self.play(FadeIn(self.chart[2][1], shift=0.1 * UP), Create(nudge), run_time=0.8)
+        self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
+        cue(self, 1)  # the steps taken: the last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(ShowPassingFlash(flash, time_width=0.6), run_time=1.2)
-        self.play(Create(mark), run_time=0.6)
+        self.play(Create(mark), dim(sweep), run_time=0.6)
         cue(self, 2)  # tenfold: the ticks, one after another
         self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
+        cue(self, 3)  # the loss, measured on stories kept aside
+        self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)
 
     def advance(self, k: int):
         stage, t = self.stages[k], self.trace
@@ -380,14 +385,14 @@ class Learning(TraceScene):
                    font=FONT)),
         ]  # fmt: skip
         head = VGroup(cell("weights", style.MUTED))
-        left, top = (RIGHT_X, -0.2) if learn.get("available") else (-3.1, 1.2)
+        left, top = (RIGHT_X, -0.7) if learn.get("available") else (-3.1, 1.2)
         x = left + max(row[0].width for row in table) + 0.4
         head.move_to([x, top, 0], aligned_edge=LEFT)
         for r, row in enumerate(table):
-            row[0].move_to([left, top - 0.55 * (r + 1), 0], aligned_edge=LEFT)
-            row[1].move_to([x, top - 0.55 * (r + 1), 0], aligned_edge=LEFT)
+            row[0].move_to([left, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
+            row[1].move_to([x, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
         trained = cell(f"GPT-3 trained on {GPT3['trained']}", style.MUTED)
-        trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
+        trained.next_to(table[2], DOWN, buff=0.15).align_to(table[2][0], LEFT)
         group = VGroup(head, *table, trained)
         if learn.get("available"):
             self.fit_right(group)
@@ -403,6 +408,8 @@ class Learning(TraceScene):
         # the stage's title and queen's ranks give way to the table; the curve and the continuation stay
         old = [m for m in (getattr(self, n, None) for n in ("title", "queen_head", "ranks", "rank_mark"))
                if m is not None]  # fmt: skip
+        if learn.get("available"):  # the dashed line's words go: the table is the subject now
+            old.append(self.chart[4])
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6)
