@@ -1076,6 +1076,9 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*words, *axes.labels)
         self.play(LaggedStart(*(FadeIn(w) for w in [*words, *axes.labels]), lag_ratio=0.02), run_time=1.5)
         self.axes = axes
+        cue(self, 1)  # "Here are 43 word tokens …": the labelled words, one after another
+        self.play(LaggedStart(*(Indicate(w, color=style.NEXT_SLOT, scale_factor=1.15) for w in words), lag_ratio=0.3),
+                  run_time=max(1.5, said_by(self, 1, 1.5) - 0.5))  # fmt: skip
         cue(self, 2)  # "Each axis says how much of their spread it shows."
         self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in axes.labels), lag_ratio=0.6), run_time=2.0)
 
