@@ -114,7 +114,7 @@ def info_rows(value, path: str, depth: int = 0) -> list[tuple[str, str]]:
     if depth >= 4:
         return rows
     if isinstance(value, dict) and value:
-        keyed = all(k.isdigit() for k in value) or len(value) > 12
+        keyed = all(k.isdigit() for k in value) or len(value) > 16
         items = [(next(iter(value)), "{key}")] if keyed else [(k, k) for k in value]
         for key, shown in items:
             rows += info_rows(value[key], f"{path}.{shown}", depth + 1)

@@ -108,6 +108,7 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         if w in ids
     }
     dots, cosines = extreme_pairs(W, Wn, ids, shown)
+    example = dot_example(W, ids, shown, neighbours)
     return {
         "centred": False,  # the figures are the actual rows'; only the 3-D picture centres its words
         "word_ids": ids,
@@ -121,6 +122,35 @@ def analyse(W_E: np.ndarray, tok, words_3d: list[str] = WORDS_3D) -> dict:
         "neighbours": neighbours,
         "dots": dots,
         "pair_cosines": cosines,
+        **({"example": example} if example else {}),
+    }
+
+
+def dot_example(W: np.ndarray, ids: dict[str, int], shown: list[str], neighbours: dict, n: int = 4) -> dict:
+    """A dot product worked entry by entry: the first neighbour word and its nearest pictured neighbour, the `n`
+    entries whose products weigh most (by index), those products, the full sum over every entry, both lengths
+    and the cosine (the sum divided by the lengths)."""
+    word = next((w for w in neighbours if w in shown), None)
+    other = next((x["word"] for x in neighbours.get(word, []) if x["word"] in shown and x["word"] != word), None)
+    if word is None or other is None:
+        return {}
+    a, b = W[ids[word]], W[ids[other]]
+    products = a * b
+    dims = sorted(int(i) for i in np.argsort(-np.abs(products), kind="stable")[:n])
+    dot = float(a @ b)
+    norm_a, norm_b = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return {
+        "a": word,
+        "b": other,
+        "dims": dims,  # 0-based entry indices
+        "a_entries": [float(a[i]) for i in dims],
+        "b_entries": [float(b[i]) for i in dims],
+        "products": [float(products[i]) for i in dims],
+        "dot": dot,
+        "norm_a": norm_a,
+        "norm_b": norm_b,
+        "cosine": dot / max(norm_a * norm_b, 1e-12),
+        "d": int(W.shape[1]),
     }
 
 

@@ -71,6 +71,8 @@ Some of `info` (JSON values; model/geometry.py and model/summaries.py say how ea
                                      single tokens)
     geometry.neighbours.{word}       the 8 nearest tokens by cosine (all dimensions), with their cosines
     geometry.pair_cosines.lowest     the pictured words' pair of lowest cosine, with its dot product
+    geometry.example                 a dot product worked entry by entry (a word and its nearest pictured
+                                     neighbour): the heaviest entries, their products, the sum, lengths, cosine
     other_languages                  one sentence in English, German and Japanese, cut into the tokenizer's pieces
 
 Format 2 added `geometry.plural.in_view`/`numbers`, `geometry.pair_cosines.lowest` and `other_languages`:

@@ -64,6 +64,7 @@ from scenes.components import (
 from scenes.components import _bracket as bracket
 from scenes.pacing import cue, dim, paced, said_by, travel
 from scenes.speech import aloud, big, dec, lower_first, spoken_token
+from scenes.speech import words as in_words
 
 
 class Tokenization(TraceScene):
@@ -1073,6 +1074,7 @@ class EmbeddingSpace(TraceScene):
 
     def construct(self):
         self.show_space()
+        self.entries()
         self.neighbours()
         self.gender_arrows()
         self.analogy()
@@ -1115,6 +1117,7 @@ class EmbeddingSpace(TraceScene):
         self.placer.add_updater(lambda m: self.place_labels())
         words = [self.word_label(w, size=SMALLEST) for w in geo["pca_words"]]
         rest = self.resting_angle([*words, *axes.labels])
+        words = self.opening_words(rest)
         self.orbit.theta.set_value(rest + 0.3)
         n = len(self.coords)
         self.beat(
@@ -1132,6 +1135,9 @@ class EmbeddingSpace(TraceScene):
         self.add_labels(*words, *axes.labels)
         self.play(LaggedStart(*(FadeIn(w) for w in [*words, *axes.labels]), lag_ratio=0.02), run_time=1.5)
         self.axes = axes
+        cue(self, 1)  # "Here are 43 word tokens …": the labelled words, one after another
+        self.play(LaggedStart(*(Indicate(w, color=style.NEXT_SLOT, scale_factor=1.15) for w in words), lag_ratio=0.3),
+                  run_time=max(1.5, said_by(self, 1, 1.5) - 0.5))  # fmt: skip
         cue(self, 2)  # "Each axis says how much of their spread it shows."
         self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in axes.labels), lag_ratio=0.6), run_time=2.0)
 
@@ -1151,6 +1157,26 @@ class EmbeddingSpace(TraceScene):
             text.slot = None
             text.leader.set_stroke(opacity=0)
         return min(hidden, key=hidden.get)  # (the first of the fewest: the nearest to START)
+
+    SPACING = 1.0  # the opening labels only words at least this far apart on screen: never a crowd
+
+    def opening_words(self, theta: float) -> list:
+        """The words labelled at the opening rest: the ones the scene speaks of first, then any other, each kept
+        only if its point lies SPACING clear of every word kept before it, where the camera rests."""
+        geo = self.geo
+        ex = geo.get("example") or {}
+        named = [*self.ANCHORS, ex.get("a"), ex.get("b"), *(w for d in geo["dots"] for w in (d["a"], d["b"])),
+                 *(n["word"] for n in geo["plural"].get("numbers", []))]  # fmt: skip
+        words = geo["pca_words"]
+        order = [w for w in dict.fromkeys(named) if w in words]
+        order += [w for w in words if w not in order]
+        seen = self.orbit.project_all(self.coords, theta)
+        kept = []
+        for w in order:
+            p = seen[words.index(w)]
+            if all(np.linalg.norm(p - seen[words.index(k)]) >= self.SPACING for k in kept):
+                kept.append(w)
+        return [self.named[w] for w in words if w in kept]
 
     def word_dots(self) -> VGroup:
         """The words' points, placed where the camera sees them (nearer ones larger); a word the camera moved out
@@ -1460,6 +1486,75 @@ class EmbeddingSpace(TraceScene):
 
     # -- the beats --------------------------------------------------------------------------------------
 
+    def entries(self):
+        """A dot product worked out with real entries, before any nearness is named: a word and its nearest
+        pictured neighbour, the entries whose products weigh most multiplied, all of them added up, and the sum
+        divided by the two lengths: the cosine."""
+        ex = self.geo.get("example")
+        if not ex or not len(self.coords):
+            return
+        read = self.G.example
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        size = NUMBER
+        rows = []
+        for i in range(len(ex["dims"])):  # a's entry × b's entry = their product, right-aligned to the frame
+            row = VGroup(
+                number(read.a_entries[i], fmt="value3", size=size, color=style.VALUE),
+                label("×", size=size, color=style.MUTED),
+                number(read.b_entries[i], fmt="value3", size=size, color=style.KEY),
+                label("=", size=size, color=style.MUTED),
+                number(read.products[i], fmt="value3", size=size, color=style.NEXT_SLOT),
+            ).arrange(RIGHT, buff=0.14)
+            rows.append(row.move_to([0, 1.35 - 0.5 * i, 0]).align_to([right, 0, 0], RIGHT))
+        head = VGroup(
+            sentence("{w}", size=LABEL, color=style.VALUE, w=(read.a, "text")),
+            sentence("{w}", size=LABEL, color=style.KEY, w=(read.b, "text")),
+            label("product", size=LABEL, color=style.MUTED),
+        )
+        for h, k in zip(head, (0, 2, 4)):
+            h.move_to([rows[0][k].get_center()[0], 1.9, 0])
+        head[2].align_to(rows[0][4], RIGHT)
+        y = 1.35 - 0.5 * len(rows)
+        more = VGroup(*(label("⋮", size=size, color=style.MUTED).move_to([rows[0][k].get_center()[0], y, 0])
+                        for k in (0, 2, 4)))  # fmt: skip
+        total = sentence("sum of all {d} products = {v}", size=LABEL, d=(read.d, "int"), v=(read.dot, "value"))
+        cosine = sentence("÷ both lengths: cosine {c}", size=LABEL, color=style.NEXT_SLOT, c=(read.cosine, "value"))
+        for line in (total, cosine):
+            self.fit_width(line, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
+        total.move_to([0, y - 0.6, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
+        cosine.next_to(total, DOWN, buff=0.25).align_to(total, LEFT)
+        d = self.trace.meta["d_model"]
+
+        def said(v: float) -> str:  # as the screen rounds it (“+0.31” said “0.31”)
+            return ("minus " if v < 0 else "") + f"{abs(v):.2f}"
+
+        self.beat(
+            "Dot product",
+            "How near two words lie: multiply their vectors entry by entry, add up, divide by their lengths.",
+            say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
+            f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
+            f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
+            f"{said(ex['cosine'])}. One would mean the very same direction.",
+        )
+        pair = [self.word_label(w, color=c) for w, c in ((ex["a"], style.VALUE), (ex["b"], style.KEY))]
+        self.play(*self.keep_labels([ex["a"], ex["b"]]), self.orbit.x.animate.set_value(self.aside),
+                  FadeIn(head[:2]), run_time=1.2)  # fmt: skip
+        cue(self, 1)
+        self.play(*(Indicate(m, color=c) for m, c in zip(pair, (style.VALUE, style.KEY))), run_time=1.0)
+        cue(self, 2)  # the entries, row by row, each pair's product from its two factors
+        self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),
+                  run_time=1.2)  # fmt: skip
+        self.play(FadeIn(head[2]), LaggedStart(*(AnimationGroup(FadeIn(r[3]), TransformFromCopy(VGroup(r[0], r[2]), r[4]))
+                                for r in rows), lag_ratio=0.4), FadeIn(more), run_time=min(said_by(self, 2, 2.0), 3.0))  # fmt: skip
+        cue(self, 3)  # all of them added up: the products fall into the sum
+        self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
+        cue(self, 4)
+        self.play(TransformFromCopy(total, cosine), run_time=1.2)
+        cue(self, 5)  # "One would mean the very same direction."
+        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), run_time=1.2)
+        self.panel = VGroup(head, *rows, more, total, cosine)
+        self.drawn.append(self.panel)
+
     def neighbours(self):
         geo = self.geo
         word = next((w for w in geo["neighbours"] if w in geo["pca_words"]), None)
@@ -1482,14 +1577,15 @@ class EmbeddingSpace(TraceScene):
             "The words nearest to “{w}” by cosine, over the whole vocabulary.",
             w=(named, "text"),
             say=f"Words that mean similar things lie near each other. Which tokens lie nearest to “{word}”? "
-            f"Nearness here is the angle between two vectors in all {self.trace.meta['d_model']} dimensions, "
-            "measured by its cosine.",
+            f"Nearness here is that cosine, the angle between two vectors in all {self.trace.meta['d_model']} "
+            "dimensions.",
         )
         center = self.word_label(word, color=style.NEXT_SLOT)
         texts = [self.word_label(w, color=style.VALUE) for w in pictured]
         lines = [self.flat_arrow(lambda: self.point(word), lambda w=w: self.point(w), ValueTracker(1.0),
                                  color=style.VALUE, width=3, tip=False) for w in pictured]  # fmt: skip
-        self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), run_time=1.2)
+        self.play(*self.keep_labels([word, *pictured]), *(Create(line) for line in lines), *self.clearing(),
+                  run_time=1.2)  # (the worked dot product leaves as the neighbours come)  # fmt: skip
         self.show_panel(VGroup(title, sub, *rows), sources=[None, None] + [center.copy() for _ in rows])
         cue(self, 2)  # "Nearness here is the angle …, measured by its cosine."
         self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.1) for m in (sub, *rows)), lag_ratio=0.3),
@@ -1795,8 +1891,7 @@ class EmbeddingSpace(TraceScene):
         shown = plural["numbers"]  # (number words are among the pictured ones)
         self.beat(
             "One, two, three, four",
-            "The number words along the plural direction: {c}.",
-            c=claim(stmt),
+            "The number words, dropped onto the same plural direction.",
             say=f"And the number words? They drop onto the same direction. {aloud(stmt.text)}",
         )
         if len(shown) < 2:
@@ -1872,9 +1967,9 @@ class EmbeddingSpace(TraceScene):
         angles = [float(np.arccos(np.clip(d["cosine"], -1, 1))) for d in dots]
         self.beat(
             "Dot product",
-            "The dot product of two vectors: multiply them entry by entry, then add up.",
-            say="The dot product measures how far two vectors point the same way. Multiply them entry by entry, "
-            "then add up. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
+            "The dot product as a picture: two vectors at length one, the shadow of one on the other.",
+            say="The dot product measures how far two vectors point the same way. We added up their products "
+            "entry by entry. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
             f"their cosine. For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
         angle, cast = ValueTracker(0.0), ValueTracker(0.0)

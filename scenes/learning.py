@@ -1,6 +1,8 @@
-"""How the weights were learned: the model at its training snapshots, run on the prompt, and the loss falling."""
+"""How the weights were learned: the loss falling on a log step axis, and the model at its training snapshots run on the prompt."""
 
 from __future__ import annotations
+
+import math
 
 from manim import (
     DOWN,
@@ -14,18 +16,17 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromCenter,
-    GrowFromEdge,
+    Indicate,
     LaggedStart,
+    Line,
     MoveAlongPath,
     ReplacementTransform,
     ShowPassingFlash,
-    Succession,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
     VMobject,
-    Wait,
-    linear,
+    config,
 )
 
 from model.claims import statements
@@ -33,9 +34,9 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
     HEADING,
-    NUMBER,
+    LABEL,
     SMALLEST,
-    ProbabilityBars,
+    TOKEN,
     TokenBox,
     claim,
     label,
@@ -43,30 +44,24 @@ from scenes.components import (
     sentence,
     statement,
 )
-from scenes.pacing import cue, dim, said_by, spoken, travel
-from scenes.speech import big, dec, plain_quote, spoken_token
-from scenes.style import FONT, fmt_percent
+from scenes.pacing import cue, dim, said_by
+from scenes.speech import big, dec, plain_quote
+from scenes.style import FONT
 
-RIGHT_X = 0.45  # the right panel's left edge
-PANEL = NUMBER  # the right panel's type: bars, tokens, ranks
-GHOST = 0.35  # the whole loss curve's opacity until the stages have drawn it over
-PROMPT_TAIL = 4  # prompt tokens shown before each greedy continuation
+RIGHT_X = 1.0  # the right panel's left edge: the stage, what it writes, queen's rank
+PROMPT_TAIL = 2  # prompt tokens shown before each greedy continuation
 RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
-STEP_CHANGE = 1.5  # seconds a stage's bars or continuation take to change, at most (never past their sentence)
+STEP_CHANGE = 1.5  # seconds a stage's continuation takes to change, at most (never past their sentence)
+FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has no place on it)
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
-GPT2 = {"params": "1.5 B", "trained": "40 GB of web text", "year": "2019"}
+GPT2 = {"params": "1.5 B", "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
 
 
-def said_pct(p: float) -> str:
-    """A probability said as its bar shows it (one decimal, “<0.1%” said “under 0.1%”): the voice and the screen
-    round alike."""
-    return fmt_percent(p).replace("<", "under ")
-
-
 class Learning(TraceScene):
-    """Weights start random and are tuned by backpropagation: the validation loss falling, and for the prompt
-    the next-token bars, a greedy continuation and queen's analogy rank at each training snapshot."""
+    """Weights start random and are tuned by backpropagation: the validation loss drawn on a log step axis as
+    training goes, and beside it what the model writes for the prompt and queen's analogy rank at each
+    training snapshot."""
 
     TITLE = "How the weights were learned"
     PART = "The weights"
@@ -99,51 +94,43 @@ class Learning(TraceScene):
                                 model=(meta.model, "text"), n=(meta.n_params, "comma"))  # fmt: skip
         self.fit_width(self.heading).to_edge(UP, buff=0.3)
 
-    def bars(self, k: int) -> ProbabilityBars:
-        top = max(e["prob"] for s in self.stages for e in s["top"])  # one scale for every stage: bars grow
-        shown = self.stage(k).top
-        entries = [{"display": shown[j].display, "prob": shown[j].prob} for j in range(len(shown))]
-        bars = ProbabilityBars(entries, bar_width=2.2, size=PANEL, row_height=0.42, scale_to=top, ellipsis=False)
-        return bars.shift([RIGHT_X + 2.0 - bars.rows[0].bar.get_left()[0], 2.2 - bars.get_top()[1], 0])
-
     def stage_title(self, k: int):
-        title = statement(statements(self.trace)[f"learning.{k}.stage"], size=PANEL + 2, color=style.NEXT_SLOT)
-        return title.move_to([RIGHT_X, 2.65, 0], aligned_edge=LEFT)
-
-    def final_share(self, k: int) -> VGroup:
-        final = self.trace.fields.info.learning.final_top
-        row = VGroup(
-            label("the shipped model's pick", size=SMALLEST, color=style.MUTED),
-            TokenBox(final.display, hue=style.NEXT_SLOT, size=SMALLEST, limit=10),
-            label("gets", size=SMALLEST, color=style.MUTED),
-            number(self.stage(k).final_top_prob, fmt="percent", size=SMALLEST),
-        ).arrange(RIGHT, buff=0.12)
-        return row.move_to([RIGHT_X, 0.0, 0], aligned_edge=LEFT)
+        title = statement(statements(self.trace)[f"learning.{k}.stage"], size=LABEL + 4, color=style.NEXT_SLOT)
+        self.fit_right(title.move_to([RIGHT_X, 2.55, 0], aligned_edge=LEFT))
+        return title
 
     def greedy(self, k: int) -> VGroup:
-        """The prompt's last tokens, then this stage's greedy continuation in the next-token colour."""
+        """The prompt's last tokens, then this stage's greedy continuation in the next-token colour, wrapped in
+        the right panel under the words "it writes"."""
         t = self.trace
         n = len(t.token_ids)
         first = max(0, n - PROMPT_TAIL)
-        parts = [label("greedy:", size=PANEL, color=style.MUTED)]
-        if first:
-            parts.append(label("…", size=PANEL, color=style.MUTED))
         display = t.fields.info.tokens.display
-        parts += [TokenBox(display[i], hue=style.token_hue(i), size=PANEL, limit=10) for i in range(first, n)]
+        while first > max(0, n - PROMPT_TAIL - 2) and not display[first].value.startswith("·"):
+            first -= 1  # (from a word's start: not "ets" of "nets")
+        chips = [label("…", size=TOKEN, color=style.MUTED)] if first else []
+        chips += [TokenBox(display[i], hue=style.token_hue(i), size=TOKEN, limit=10) for i in range(first, n)]
         greedy = self.stage(k).greedy.display
-        parts += [TokenBox(greedy[j], hue=style.NEXT_SLOT, size=PANEL, limit=10) for j in range(len(greedy))]
-        row = VGroup(*parts).arrange(RIGHT, buff=0.08)
-        self.fit_width(row)
-        return row.move_to([0, -1.95, 0])
-
-    def judged(self, k: int):
-        line = statement(statements(self.trace)[f"learning.{k}.greedy"], size=SMALLEST, color=style.MUTED)
-        return self.fit_width(line).move_to([0, -2.6, 0])
+        chips += [TokenBox(greedy[j], hue=style.NEXT_SLOT, size=TOKEN, limit=10) for j in range(len(greedy))]
+        room = config.frame_width / 2 - style.FRAME_MARGIN - RIGHT_X
+        rows, row = VGroup(), VGroup()
+        for chip in chips:  # wrapped: a new line when the next chip would pass the frame's edge
+            if len(row) and VGroup(*row, chip).arrange(RIGHT, buff=0.08).width > room:
+                rows.add(row)
+                row = VGroup()
+            row.add(chip)
+            row.arrange(RIGHT, buff=0.08)
+        rows.add(row)
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        return rows.move_to([RIGHT_X, 1.85, 0], aligned_edge=LEFT + UP)
 
     def queen(self, k: int):
-        return number(self.stage(k).queen_rank, fmt="comma", size=PANEL, color=style.NEXT_SLOT)
+        return number(self.stage(k).queen_rank, fmt="comma", size=TOKEN, color=style.NEXT_SLOT)
 
-    # The loss curve.
+    # The loss curve, on a log step axis: each tenfold more steps as wide as the one before.
+    def at(self, step: float, loss: float):
+        return self.axes.c2p(math.log10(max(step, FIRST_TICK)), loss)
+
     def build_axes(self):
         learn = self.learn
         curve = learn["curve"]
@@ -151,40 +138,46 @@ class Learning(TraceScene):
         losses = [c["val_loss"] for c in curve]
         low = int(min(losses, default=3.0)) - 1 if losses else 2
         high = int(learn["uniform_loss"]) + 1
-        tick = nice_step(steps / 4)
-        self.axes = Axes(x_range=[0, steps, tick], y_range=[low, high, 1], x_length=5.6, y_length=3.0, tips=False,
-                         axis_config={"color": style.MUTED, "stroke_width": 2})  # fmt: skip
-        self.axes.move_to([-3.5, 0.75, 0])
+        right = math.log10(max(steps, FIRST_TICK * 10))
+        self.axes = Axes(x_range=[1, right, 1], y_range=[low, high, 1], x_length=6.4, y_length=4.3, tips=False,
+                         axis_config={"color": style.MUTED, "stroke_width": 3})  # fmt: skip
+        self.axes.move_to([-3.0, 0.1, 0])
         ticks = VGroup()
-        for x in range(0, steps + 1, tick):
-            ticks.add(label(f"{x:,}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(x, low), DOWN, buff=0.1))
+        for e in range(1, int(right) + 1):
+            if 10**e < steps * 0.6:  # (the last tick is the steps taken)
+                ticks.add(label(f"{10**e:,}", size=SMALLEST, color=style.MUTED).next_to(self.at(10**e, low), DOWN))
+        ticks.add(number(self.trace.fields.info.learning.steps, fmt="comma", size=SMALLEST, color=style.MUTED)
+                  .next_to(self.at(steps, low), DOWN))  # fmt: skip
         self.step_ticks = ticks[:]
-        for y in range(high, low, -2 if high - low > 5 else -1):  # (none at the corner, where step 0 is)
-            ticks.add(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(0, y), LEFT, buff=0.1))
+        for y in range(high, low, -2 if high - low > 5 else -1):  # (none at the corner)
+            ticks.add(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(1, y), LEFT, buff=0.1))
         names = VGroup(
-            label("validation loss", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(0, high), UP, buff=0.12),
-            label("step", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(steps, low), UP + LEFT, buff=0.1),
+            label("loss", size=LABEL, color=style.MUTED).next_to(self.axes.c2p(1, high), UP, buff=0.12),
+            label("training steps (log scale)", size=SMALLEST, color=style.MUTED).next_to(ticks[0], DOWN, buff=0.1),
         )
         names[0].align_to(self.axes, LEFT)
-        uniform = DashedLine(self.axes.c2p(0, learn["uniform_loss"]), self.axes.c2p(steps, learn["uniform_loss"]),
+        names[1].align_to(self.axes, RIGHT)
+        uniform = DashedLine(self.axes.c2p(1, learn["uniform_loss"]), self.axes.c2p(right, learn["uniform_loss"]),
                              color=style.MUTED, stroke_width=2)  # fmt: skip
-        uniform_label = sentence("uniform guess: ln {V} = {u}", size=SMALLEST, color=style.MUTED,
-                                 V=(self.trace.fields.info.learning.vocab_size, "comma"),
+        uniform_label = sentence("every token equally likely: {u}", size=SMALLEST, color=style.MUTED,
                                  u=(self.trace.fields.info.learning.uniform_loss, "fixed2"))  # fmt: skip
-        uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)
-        self.curve = VMobject(color=style.KEY, stroke_width=3, stroke_opacity=GHOST)  # drawn faint, then stage by stage
-        self.curve.set_points_as_corners([self.axes.c2p(c["step"], c["val_loss"]) for c in curve])
+        uniform_label.next_to(uniform, DOWN, buff=0.08).align_to(uniform, RIGHT)
+        self.curve = VMobject(color=style.KEY, stroke_width=5)  # drawn stage by stage, as training goes
+        self.curve.set_points_as_corners([self.at(c["step"], c["val_loss"]) for c in curve])
         self.chart = VGroup(self.axes, ticks, names, uniform, uniform_label)
 
     def loss_tag(self, k: int):
         stage = self.stages[k]
-        tag = number(self.stage(k).val_loss, fmt="fixed2", size=PANEL, color=style.NEXT_SLOT)
-        return tag.next_to(self.axes.c2p(stage["step"], stage["val_loss"]), UP + RIGHT, buff=0.08)
+        tag = number(self.stage(k).val_loss, fmt="fixed2", size=TOKEN, color=style.NEXT_SLOT)
+        tag.next_to(self.at(stage["step"], stage["val_loss"]), UP + RIGHT, buff=0.1)
+        if tag.get_right()[0] > RIGHT_X - 0.2:  # (the last stage's, at the axis's end: above its point)
+            tag.next_to(self.at(stage["step"], stage["val_loss"]), UP, buff=0.15)
+        return tag
 
     def segment(self, a: int, b: int) -> VMobject:
         """The curve from stage a's step to stage b's, for the dot to move along."""
         lo, hi = self.stages[a]["step"], self.stages[b]["step"]
-        points = [self.axes.c2p(c["step"], c["val_loss"]) for c in self.learn["curve"] if lo <= c["step"] <= hi]
+        points = [self.at(c["step"], c["val_loss"]) for c in self.learn["curve"] if lo <= c["step"] <= hi]
         path = VMobject()
         path.set_points_as_corners(points if len(points) > 1 else points * 2)
         return path
@@ -193,39 +186,32 @@ class Learning(TraceScene):
     def show_start(self):
         self.build_axes()
         stage, learn = self.stages[0], self.learn
-        self.title, self.bar_group = self.stage_title(0), self.bars(0)
-        self.share = self.final_share(0)
+        self.title = self.stage_title(0)
+        self.writes = label("it writes", size=LABEL, color=style.MUTED).move_to([RIGHT_X, 2.05, 0], aligned_edge=LEFT)
+        self.greedy_row = self.greedy(0)
+        self.greedy_row.shift(0.25 * DOWN)
         self.queen_head = label(f"{learn['analogy']['expression']}: “{learn['analogy']['target']}” ranks"
                                 if learn.get("analogy") else "king − man + woman: “queen” ranks",
-                                size=SMALLEST, color=style.MUTED)  # fmt: skip
-        self.queen_head.move_to([RIGHT_X, -0.55, 0], aligned_edge=LEFT)
+                                size=LABEL, color=style.MUTED)  # fmt: skip
+        self.queen_head.move_to([RIGHT_X, -0.75, 0], aligned_edge=LEFT)
+        self.fit_right(self.queen_head)
         self.ranks = VGroup()
-        self.greedy_row, self.judged_line = self.greedy(0), self.judged(0)
-        top = stage["top"][0]
         said = plain_quote(stage["greedy"]["text"], "this")
         if stage["kind"] == "start":
             first = "Every weight of this model began as a random number."
         else:
             first = f"The training record starts at step {stage['step']}."
-        second = "Asked what comes next, it gives every token some probability."
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
-                  say=f"{first} {second} Its top guess, {spoken_token(top['display'])}, gets {said_pct(top['prob'])}. "
-                  f"Picking its top guess again and again, it writes {said}.")  # fmt: skip
-        self.play(FadeIn(VGroup(self.heading, self.axes, self.chart[1], self.chart[2], self.title)))
+                  say=f"{first} Asked to go on from the prompt, picking its top guess again and again, it writes "
+                  f"{said}.")  # fmt: skip
+        self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1])))
         start = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # where training starts
         self.play(Create(start), run_time=min(1.0, said_by(self, 0, 0.6)))
         cue(self, 1)
-        self.play(dim(start), run_time=0.3)
-        rows = self.bar_group.rows
-        self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in rows), lag_ratio=0.15),
-                  *(FadeIn(r.name) for r in rows), *(FadeIn(r.pct) for r in rows), run_time=1.5)  # fmt: skip
-        cue(self, 2)
-        self.top_mark = SurroundingRectangle(rows[0], buff=0.05, color=style.NEXT_SLOT)
-        self.play(Create(self.top_mark), FadeIn(self.share, shift=0.1 * DOWN))
-        cue(self, 3)
-        self.play(dim(self.top_mark), LaggedStart(*(FadeIn(p, shift=0.1 * RIGHT) for p in self.greedy_row),
-                                                      lag_ratio=0.15), run_time=said_by(self, 3, 1.0) * 0.8)  # fmt: skip
-        self.play(FadeIn(self.judged_line))
+        self.play(dim(start), FadeIn(self.writes), run_time=0.5)
+        chips = [c for row in self.greedy_row for c in row]
+        self.play(LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips), lag_ratio=0.15),
+                  run_time=said_by(self, 1, 1.0) * 0.8)  # fmt: skip
         self.dot, self.tag = None, None
         if stage["queen_rank"] is not None:
             self.ranks.add(self.queen(0))
@@ -251,68 +237,63 @@ class Learning(TraceScene):
             self.play(self.rank_mark.animate.set_stroke(width=6), run_time=0.6)
 
     def place_ranks(self):
-        self.ranks.arrange(RIGHT, buff=0.12).move_to([RIGHT_X, -1.0, 0], aligned_edge=LEFT)
+        self.ranks.arrange(RIGHT, buff=0.14).move_to([RIGHT_X, -1.35, 0], aligned_edge=LEFT)
         self.fit_right(self.ranks)
 
     def fit_right(self, mob):
-        room = 7.11 - style.FRAME_MARGIN - mob.get_left()[0]
+        room = config.frame_width / 2 - style.FRAME_MARGIN - mob.get_left()[0]
         if mob.width > room:
             mob.scale_to_fit_width(room, about_edge=LEFT)
+        return mob
 
     def show_training(self):
-        learn, stage = self.learn, self.stages[0]
-        batch = sentence("one step: a batch of {b} tokens", size=SMALLEST, color=style.MUTED,
-                         b=(self.trace.fields.info.learning.batch_tokens, "comma"))  # fmt: skip
-        batch.next_to(self.axes, DOWN, buff=0.5).align_to(self.axes, LEFT)
+        learn = self.learn
         uniform, uniform_label = self.chart[3], self.chart[4]
         self.beat(
             "The loss",
             "The loss: how surprised the model is by each real next token; lower is better.",
-            say=f"Training shows the model a batch of fairy tales, {big(learn['batch_tokens'])} tokens at a time. The "
-            "loss measures how surprised it is by each real next token. Guessing every token equally likely would "
-            "score this dashed line.",
+            say="Training shows the model fairy tales, a batch at a time. The loss measures how surprised it is by "
+            "each real next token: lower is better. Guessing every token equally likely would score this dashed "
+            "line.",
         )
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
-        self.play(FadeIn(batch, shift=0.1 * UP), *(FadeOut(m) for m in old))
+        self.play(*(dim(m) for m in old), run_time=0.5)
         cue(self, 1)
+        self.play(FadeIn(self.chart[2][0], shift=0.1 * UP))
         name = SurroundingRectangle(self.chart[2][0], buff=0.06, color=style.KEY)
         self.play(Create(name))
         cue(self, 2)
         self.play(dim(name), Create(uniform), FadeIn(uniform_label), run_time=1.2)
-        if stage["val_loss"] is not None:
-            self.dot = Dot(self.axes.c2p(stage["step"], stage["val_loss"]), radius=0.08, color=style.NEXT_SLOT)
-            self.tag = self.loss_tag(0)
-            self.play(GrowFromCenter(self.dot), FadeIn(self.tag))
         self.beat(
             "Training",
             "Backpropagation nudges every weight to lower the loss on a batch of text, step after step.",
             say="Backpropagation works out how every weight should change to lower the loss, and nudges them all a "
-            f"little. That is one step, and this model took {big(learn['steps'])}. On stories kept aside, which it "
-            "never trains on, the loss fell like this.",
+            f"little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
+            "ten times as many as the one before. We measure the loss on stories it never trains on.",
         )
-        # the curve is drawn as the steps go by; the last step's tick is marked as their number is said
-        start = spoken(self)[1][0] - self.time if len(spoken(self)) > 1 else 0.0
+        axis = Line(self.axes.c2p(1, self.axes.y_range[0]), self.axes.c2p(self.axes.x_range[1], self.axes.y_range[0]))
+        sweep = axis.set_stroke(style.NEXT_SLOT, width=6)  # (drawn, then dimmed: a flash would wait for the words)
+        nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
+        self.play(FadeIn(self.chart[2][1], shift=0.1 * UP), Create(nudge), run_time=0.8)
+        self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
+        cue(self, 1)  # the steps taken: the last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(
-            Create(self.curve, run_time=said_by(self, -1, 2.0), rate_func=linear),
-            Succession(Wait(max(start, 0.1)), Create(mark, run_time=0.6), Wait(1.2), FadeOut(mark, run_time=0.5)),
-        )
-        self.batch = batch
+        self.play(Create(mark), dim(sweep), run_time=0.6)
+        cue(self, 2)  # tenfold: the ticks, one after another
+        self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
+                                         lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
+        cue(self, 3)  # the loss, measured on stories kept aside
+        self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)
 
     def advance(self, k: int):
         stage, t = self.stages[k], self.trace
         before = self.stages[k - 1]
-        top, was = stage["top"][0], before["top"][0]
         when = "Now the shipped weights." if stage["kind"] == "final" else f"After {stage['step']:,} steps."
         loss = ""
         if stage["val_loss"] is not None:
             fell = before["val_loss"] is None or stage["val_loss"] < before["val_loss"]
             loss = f"The loss is {'down to' if fell else 'now'} {dec(stage['val_loss'], 2)}."
-        if top["display"] == was["display"]:
-            guess = f"{spoken_token(top['display'], start=True)} now gets {said_pct(top['prob'])}."
-        else:
-            guess = f"Its top guess is now {spoken_token(top['display'])}, with {said_pct(top['prob'])}."
-        writes = f"On its own it writes {plain_quote(stage['greedy']['text'], 'this')}."
+        writes = f"It writes {plain_quote(stage['greedy']['text'], 'this')}."
         queen = ""
         if stage["queen_rank"] is not None and before["queen_rank"] is not None:
             rank, old = stage["queen_rank"], before["queen_rank"]
@@ -322,7 +303,7 @@ class Learning(TraceScene):
             "The shipped weights" if stage["kind"] == "final" else f"Step {stage['step']:,}",
             "Now at {s}; the same prompt, the same question.",
             s=claim(statements(t)[f"learning.{k}.stage"]),
-            say=" ".join(s for s in (when, loss, guess, writes, queen) if s),
+            say=" ".join(s for s in (when, loss, writes, queen) if s),
         )
         n = 0  # the sentence said next
         moves = [ReplacementTransform(self.title, new := self.stage_title(k))]
@@ -330,29 +311,22 @@ class Learning(TraceScene):
         if stage["val_loss"] is not None:
             tag = self.loss_tag(k)
             if self.dot is None:
-                self.dot = Dot(self.axes.c2p(stage["step"], stage["val_loss"]), radius=0.08, color=style.NEXT_SLOT)
+                self.dot = Dot(self.at(stage["step"], stage["val_loss"]), radius=0.1, color=style.NEXT_SLOT)
                 moves += [GrowFromCenter(self.dot), FadeIn(tag)]
             else:  # the dot draws the curve on from the last stage to this one
-                trail = self.segment(k - 1, k).set_stroke(style.KEY, 4)
+                trail = self.segment(k - 1, k).set_stroke(style.KEY, 5)
                 moves += [MoveAlongPath(self.dot, self.segment(k - 1, k)), Create(trail),
                           ReplacementTransform(self.tag, tag)]  # fmt: skip
             self.tag = tag
             n += 1
         self.play(*moves, run_time=said_by(self, n, 1.0))
-        cue(self, n + 1)
-        # stage k - 1's bars and share become stage k's, then its continuation and the words on it
-        bars, share = self.bars(k), self.final_share(k)
-        self.play(ReplacementTransform(self.bar_group, bars), ReplacementTransform(self.share, share),
-                  run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)))  # fmt: skip
-        self.bar_group, self.share = bars, share
-        cue(self, n + 2)
-        row, judged = self.greedy(k), self.judged(k)
-        self.play(ReplacementTransform(self.greedy_row, row), ReplacementTransform(self.judged_line, judged),
-                  run_time=min(STEP_CHANGE, said_by(self, n + 2, 0.6)))  # fmt: skip
-        self.greedy_row, self.judged_line = row, judged
+        cue(self, n + 1)  # what it writes now, in place of what it wrote
+        row = self.greedy(k).shift(0.25 * DOWN)
+        self.play(ReplacementTransform(self.greedy_row, row), run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)))
+        self.greedy_row = row
         if queen and len(self.ranks):
-            cue(self, n + 3)
-            arrow, rank = label("→", size=20, color=style.MUTED), self.queen(k)
+            cue(self, n + 2)
+            arrow, rank = label("→", size=TOKEN, color=style.MUTED), self.queen(k)
             old = self.ranks[-1]
             self.ranks.add(arrow, rank)
             self.place_ranks()
@@ -370,11 +344,11 @@ class Learning(TraceScene):
                 say=f"So on stories it never saw, the loss fell from {dec(ev['first'], 1)} to {dec(ev['last'], 1)}. "
                 "Every point of this curve is the same model, only with better tuned weights.",
             )
-            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=6, opacity=1)
-            self.play(ShowPassingFlash(trail, time_width=0.5), self.curve.animate.set_stroke(opacity=1),
-                      run_time=said_by(self, 0, 1.5))  # fmt: skip
+            self.add(self.curve)  # (over the stages' trails, the same line)
+            trail = self.curve.copy().set_stroke(style.NEXT_SLOT, width=8, opacity=1)
+            self.play(ShowPassingFlash(trail, time_width=0.5), run_time=said_by(self, 0, 1.5))
             cue(self, 1)  # a point travels the whole curve: the same model at every step, its weights better tuned
-            walker = Dot(self.curve.get_start(), radius=0.06, color=style.NEXT_SLOT)
+            walker = Dot(self.curve.get_start(), radius=0.08, color=style.NEXT_SLOT)
             self.play(MoveAlongPath(walker, self.curve), run_time=said_by(self, 1, 1.5))
             self.remove(walker)
         if f"learning.{last}.analogy" in found and len(self.ranks):
@@ -396,29 +370,30 @@ class Learning(TraceScene):
             self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
     def scale_up(self):
-        """GPT-2 and GPT-3 beside this model: the same recipe with far more parameters and text."""
+        """GPT-2 and GPT-3 beside this model, each row as it is said: the same recipe with far more weights."""
         t, learn = self.trace, self.learn
+        size = TOKEN
 
         def cell(text: str, color=style.TEXT):
-            return label(text, size=SMALLEST, color=color)
+            return label(text, size=size, color=color)
 
-        trained = (sentence("{n} tokens", size=SMALLEST, n=(t.fields.info.learning.tokens_seen, "comma"))
-                   if learn.get("tokens_seen") else cell(""))  # fmt: skip
         table = [
-            VGroup(cell(""), cell("weights", style.MUTED), cell("trained on", style.MUTED)),
-            VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="comma", size=SMALLEST,
-                   font=FONT), trained),
-            VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"]), cell(GPT2["trained"])),
-            VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.fields.info.gpt3.total, fmt="billion",
-                   size=SMALLEST, font=FONT), cell(GPT3["trained"])),
+            VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="comma", size=size,
+                   font=FONT)),
+            VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"])),
+            VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.fields.info.gpt3.total, fmt="billion", size=size,
+                   font=FONT)),
         ]  # fmt: skip
-        left, top = (RIGHT_X - 0.45, 2.65) if learn.get("available") else (-3.1, 1.2)
-        x = left
-        for c in range(3):  # each column starts after the widest cell of the one before
-            for r, row in enumerate(table):
-                row[c].move_to([x, top - 0.6 * r, 0], aligned_edge=LEFT)
-            x += max(row[c].width for row in table) + 0.35
-        group = VGroup(*table)
+        head = VGroup(cell("weights", style.MUTED))
+        left, top = (RIGHT_X, -0.7) if learn.get("available") else (-3.1, 1.2)
+        x = left + max(row[0].width for row in table) + 0.4
+        head.move_to([x, top, 0], aligned_edge=LEFT)
+        for r, row in enumerate(table):
+            row[0].move_to([left, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
+            row[1].move_to([x, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
+        trained = cell(f"GPT-3 trained on {GPT3['trained']}", style.MUTED)
+        trained.next_to(table[2], DOWN, buff=0.15).align_to(table[2][0], LEFT)
+        group = VGroup(head, *table, trained)
         if learn.get("available"):
             self.fit_right(group)
         self.beat(
@@ -430,27 +405,28 @@ class Learning(TraceScene):
             "tokens. The recipe is the same: random weights, tuned by backpropagation. Scaled up, it writes far "
             "better text.",
         )
-        # the stage's bars, words and queen's ranks give way to the table; the curve and the continuation stay
-        old = [m for m in (getattr(self, n, None) for n in ("title", "bar_group", "share", "queen_head", "ranks",
-                                                             "judged_line", "batch", "rank_mark")) if m is not None]  # fmt: skip
-        if learn.get("available"):  # the curve stays, its dashed line's words go: the table is the subject now
+        # the stage's title and queen's ranks give way to the table; the curve and the continuation stay
+        old = [m for m in (getattr(self, n, None) for n in ("title", "queen_head", "ranks", "rank_mark"))
+               if m is not None]  # fmt: skip
+        if learn.get("available"):  # the dashed line's words go: the table is the subject now
             old.append(self.chart[4])
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6)
-        self.play(FadeIn(VGroup(table[0], table[1]), shift=0.1 * DOWN), run_time=1)
+        self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), run_time=1)
         cue(self, 1)
-        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
+        self.play(FadeIn(table[1], shift=0.1 * DOWN), run_time=1)
         cue(self, 2)
-        self.play(FadeIn(table[3], shift=0.1 * DOWN), run_time=1)
-        mark = travel(self, table[3][1:], max(1.0, said_by(self, 2) - 0.5))  # its weights, then its training text
-        self.play(dim(mark), run_time=0.4)
+        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
+        if (lead := said_by(self, 2, 0.0) - 2.2) > 0.1:  # its training text, as it is said
+            self.wait(lead)
+        self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):  # the recipe is the same: a dot runs the curve this model learned along
             cue(self, 3)
-            runner = Dot(self.curve.get_start(), radius=0.09, color=style.NEXT_SLOT)
+            runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
             self.play(MoveAlongPath(runner, self.curve), run_time=said_by(self, 3, 1.5))
             cue(self, 4)  # ... and what it writes now is marked
-            self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.08, color=style.NEXT_SLOT)), run_time=1.0)
+            self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
 
     def no_record(self):
         learn, t = self.learn, self.trace
@@ -467,9 +443,3 @@ class Learning(TraceScene):
             "trained with gptanim train keep snapshots of their weights along the way.",
         )
         self.play(FadeIn(self.heading), FadeIn(line))
-
-
-def nice_step(raw: float) -> int:
-    """The smallest of 1, 2, 5 × a power of ten that is at least `raw` (an axis's tick spacing)."""
-    scale = 10 ** max(0, len(str(int(raw))) - 1)
-    return next(m * scale for m in (1, 2, 5, 10) if m * scale >= raw)

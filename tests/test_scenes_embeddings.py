@@ -158,6 +158,15 @@ def test_embedding_space_shows_the_real_analogy_and_directions(space, scene_trac
         assert f"info.geometry.plural.numbers.{j}.projection" in drawn
     for j in range(len(geo["dots"])):
         assert {f"info.geometry.dots.{j}.dot", f"claims.geometry.dots.{j}"} <= drawn
+    # the dot product worked with real entries: a few products (each its two entries multiplied), the sum of all,
+    # and that sum over the two lengths: the cosine the neighbours list gives the same pair
+    ex = geo["example"]
+    for i in range(len(ex["dims"])):
+        assert {f"info.geometry.example.{k}.{i}" for k in ("a_entries", "b_entries", "products")} <= drawn
+        assert ex["products"][i] == pytest.approx(ex["a_entries"][i] * ex["b_entries"][i])
+    assert {"info.geometry.example.dot", "info.geometry.example.cosine"} <= drawn
+    listed = next(n["cosine"] for n in geo["neighbours"][ex["a"]] if n["word"] == ex["b"])
+    assert ex["cosine"] == pytest.approx(ex["dot"] / (ex["norm_a"] * ex["norm_b"])) == pytest.approx(listed)
 
 
 def label_boxes(labels) -> list[tuple]:
@@ -168,15 +177,21 @@ def test_embedding_space_labels_stay_on_their_points(space):
     """Every set of labels the scene shows, placed where the camera projects their 3-D anchors at each view it was
     shown at (angle, slide, zoom), at the angles between and, for the few words of a beat, all round: each label
     beside its point (or joined to it by a line), one label a word, none meeting another, leaving the frame or
-    entering the panel; at the first rest every word is labelled."""
+    entering the panel; at the first rest the words spoken of, none crowding another, all readable."""
     scene = space
     orbit, words = scene.orbit, scene.trace.info["geometry"]["pca_words"]
     sets = [s for s in scene.label_sets if s["views"]]
     assert len({theta for s in sets for theta, _, _ in s["views"]}) >= 3  # the camera turned, between rests
     first = sets[0]
-    assert {a.gptanim_text for a in first["labels"]} >= set(words)  # the opening: every word labelled…
+    shown = {a.gptanim_text for a in first["labels"]}
+    ex = scene.trace.info["geometry"]["example"]
+    assert {ex["a"], ex["b"]} <= shown and len(shown & set(words)) < len(words)  # the opening: the words spoken of
     orbit.x.set_value(0.0), orbit.near.set_value(0.0)
-    scene.place_labels(first["labels"], min(first["views"])[0])
+    rest = min(first["views"])[0]
+    seen = orbit.project_all(np.array([scene.point(w) for w in shown & set(words)]), rest)
+    apart = np.linalg.norm(seen[:, None] - seen[None], axis=2) + np.eye(len(seen)) * scene.SPACING
+    assert apart.min() >= scene.SPACING - 1e-9  # …none crowding another…
+    scene.place_labels(first["labels"], rest)
     assert all(a.placed for a in first["labels"])  # …and readable, at the angle where the camera rests
     half_w, half_h = scene.frame_size[0] / 2, scene.frame_size[1] / 2
     placed = covering = 0  # labels, and those over a word's point or a line (axis, arrow), of all the scene's

@@ -141,7 +141,8 @@ def test_the_strongest_key_says_a_near_tie():
 
 
 def test_geometry_is_the_rows_own(embedded):
-    """Computed independently on W_E's rows (not centred): the lowest pair, and king's nearest tokens."""
+    """Computed independently on W_E's rows (not centred): the lowest pair, king's nearest tokens and the dot
+    product worked entry by entry."""
     from model import geometry
 
     W = embedded.model.transformer.wte.weight.detach().numpy().astype(np.float64)
@@ -156,6 +157,13 @@ def test_geometry_is_the_rows_own(embedded):
     king = unit @ unit[ids["king"]]
     king[ids["king"]] = -np.inf
     assert [n["id"] for n in geo["neighbours"]["king"]] == np.argsort(-king, kind="stable")[:8].tolist()
+    # the dot product worked entry by entry: king's and queen's own entries, the heaviest products, the full sum
+    ex = geo["example"]
+    a, b = W[ids[ex["a"]]], W[ids[ex["b"]]]
+    assert ex["a_entries"] == a[ex["dims"]].tolist() and ex["b_entries"] == b[ex["dims"]].tolist()
+    assert set(ex["dims"]) == set(np.argsort(-np.abs(a * b), kind="stable")[: len(ex["dims"])].tolist())
+    assert ex["dot"] == pytest.approx(float(a @ b)) and ex["d"] == W.shape[1]
+    assert ex["cosine"] == pytest.approx(unit[ids[ex["a"]]] @ unit[ids[ex["b"]]])
 
 
 def test_the_tally_compares_like_with_like(embedded, family_loaded):
