@@ -30,7 +30,6 @@ from manim import (
     Transform,
     TransformFromCopy,
     VGroup,
-    smooth,
     there_and_back,
 )
 
@@ -64,7 +63,7 @@ SETTLED_Y = -0.2  # ... and once the working has gone
 WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
 WORK_STEP = 0.62  # the products under that
 TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
-WALL = (8, 12)  # rows and columns of the wall of weights that fills the frame before the data comes
+WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
 
 
@@ -304,8 +303,12 @@ class WeightsAndData(TraceScene):
             self.add(running[i])  # (what replaced another is recorded as shown: tests/scenecheck.py)
         self.add(running.all_words)
         self.play(FadeIn(bias, shift=0.1 * UP), Create(rule), run_time=0.6)
-        self.play(FadeIn(total[0]), FadeTransform(VGroup(running[-1], bias[1]).copy(), total[1]), run_time=0.8)
-        self.add(total[1])
+        self.play(
+            FadeIn(total[0]),
+            FadeIn(total[1]),
+            *(part.copy().animate.move_to(total[1]).set_opacity(0) for part in (running[-1], bias[1])),
+            run_time=0.8,
+        )  # fmt: skip (the two join the total)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
         self.play(TransformFromCopy(total[1], self.result.entries[0]), run_time=said_by(self, 1, 1.2) * 0.5)
@@ -315,8 +318,10 @@ class WeightsAndData(TraceScene):
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
         for r in rows:  # the mark walks down the rows; each makes its entry
             row = self.matrix.grid[r]
+            entry = self.result.entries[r]  # (the row's copy shrinks into it: no digits morph)
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
-                      TransformFromCopy(row[: self.COLS], self.result.entries[r]), run_time=step)  # fmt: skip
+                      row[: self.COLS].copy().animate.scale(0.2).move_to(entry).set_opacity(0), FadeIn(entry),
+                      run_time=step)  # fmt: skip
         self.play(dim(self.row_mark), run_time=0.4)
 
     def tally(self) -> tuple[VGroup, VGroup, VGroup, Line]:
@@ -373,7 +378,11 @@ class WeightsAndData(TraceScene):
         self.play(VGroup(self.picture, self.chip).animate.shift((SETTLED_Y - PRODUCT_Y) * UP), run_time=0.8)
         cells = self.as_cells()
         self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
-                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.7))  # fmt: skip
+                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
+        self.play(
+            LaggedStart(*(cell.animate(rate_func=there_and_back).scale(0.7) for _, cell in cells), lag_ratio=0.05),
+            run_time=max(1.0, said_by(self, 0, 1.0) * 0.8),
+        )  # fmt: skip (training nudges them)
         for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
         cue(self, 1)
@@ -393,9 +402,12 @@ class WeightsAndData(TraceScene):
             vector.move_to(self.vector)
             result.move_to(self.result)
             chip.next_to(vector, UP, buff=0.15)
-            self.play(FadeTransform(self.chip, chip), FadeTransform(self.vector, vector), run_time=step)
-            self.play(FadeTransform(self.result, result), lock.animate.set_stroke(width=6),
-                      rate_func=smooth, run_time=step)  # fmt: skip
+            self.play(FadeTransform(self.chip, chip), FadeOut(self.vector.entries), run_time=0.3 * step)
+            self.play(FadeIn(vector.entries), run_time=0.7 * step)  # (the old digits leave before the new come)
+            self.play(FadeOut(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
+            self.play(FadeIn(result.entries), run_time=0.7 * step)
+            self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
+            self.add(vector, result)
             self.play(lock.animate.set_stroke(width=4), run_time=0.2)
             self.chip, self.vector, self.result = chip, vector, result
             self.add(chip, vector, result)
@@ -435,7 +447,7 @@ AREA_SIDE = 4.3  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.0  # the families' squares stand on this line
+ROW_BASE = -1.5  # the families' squares stand on this line
 COLUMN_X = (1.7, 6.6)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
@@ -521,10 +533,10 @@ class ParameterTally(TraceScene):
             say=f"Where do the {big(meta['n_params'])} parameters of {meta['model']} live? Most are weights, in "
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
-        for sq in self.squares:
-            sq[0].set_fill(opacity=0)
-        self.play(LaggedStart(*(Create(sq[0]) for sq in self.squares), lag_ratio=0.15),
-                  run_time=said_by(self, -1, 1.0))  # fmt: skip
+        for sq in self.squares:  # faint until each is named
+            sq[0].set_fill(opacity=0.12)
+        self.play(LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
+                  run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
         names, counts, self.labels = [], [], VGroup()
         families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
@@ -537,6 +549,8 @@ class ParameterTally(TraceScene):
                 count = None
             else:
                 count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
+                if count.width < sq.width - 0.12:  # inside its square where it fits
+                    count.move_to(sq)
                 names.append(name)
                 counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
