@@ -11,6 +11,7 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     Brace,
     Circle,
     Create,
@@ -225,7 +226,8 @@ class WeightsAndData(TraceScene):
         moves += [ReplacementTransform(a, b) for a, b in kept]
         gone = {id(a) for a, _ in kept}
         rest = VGroup(*(e for row in wall.grid for e in row if id(e) not in gone))
-        self.play(*moves, FadeOut(rest, target_position=m.get_center(), scale=0.3), run_time=1.0)
+        self.play(*moves, rest.animate.scale(0.3).move_to(m.get_center()).set_opacity(0), run_time=1.0)  # (no FadeOut:
+        # a removal would wait for the beat's end, base.TraceScene.play)
         self.remove(wall, brackets, *(b for _, b in kept))
         self.add(self.matrix, self.shape, self.matrix_name)
 
@@ -272,7 +274,8 @@ class WeightsAndData(TraceScene):
                   run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(signs),
-                  LaggedStart(*(TransformFromCopy(VGroup(self.work_w[c], self.work_x[c]), self.work_p[c])
+                  LaggedStart(*(AnimationGroup(VGroup(self.work_w[c], self.work_x[c]).copy().animate.scale(0.5)
+                                .move_to(self.work_p[c]).set_opacity(0), FadeIn(self.work_p[c]))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
         self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
@@ -402,9 +405,9 @@ class WeightsAndData(TraceScene):
             vector.move_to(self.vector)
             result.move_to(self.result)
             chip.next_to(vector, UP, buff=0.15)
-            self.play(FadeTransform(self.chip, chip), FadeOut(self.vector.entries), run_time=0.3 * step)
+            self.play(FadeTransform(self.chip, chip), dim(self.vector.entries), run_time=0.3 * step)
             self.play(FadeIn(vector.entries), run_time=0.7 * step)  # (the old digits leave before the new come)
-            self.play(FadeOut(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
+            self.play(dim(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
             self.play(FadeIn(result.entries), run_time=0.7 * step)
             self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
             self.add(vector, result)
@@ -448,7 +451,7 @@ GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
 ROW_BASE = -1.5  # the families' squares stand on this line
-COLUMN_X = (1.7, 6.6)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
+COLUMN_X = (1.5, 6.9)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -675,7 +678,7 @@ class ParameterTally(TraceScene):
             lines.append((label("+ unembedding", size=LABEL, color=style.POSITIVE),
                           number(read.families[j].params, fmt="comma", size=size, color=style.POSITIVE)))  # fmt: skip
         counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)
-        lines.append((label("= as GPT-3 counts", size=LABEL, color=style.NEXT_SLOT), counted))
+        lines.append((label("= GPT-3's way", size=LABEL, color=style.NEXT_SLOT), counted))
         ys = [1.5 - n * 0.75 for n in range(len(lines))]
         ys[-1] -= 0.2  # under the rule
         for (words, value), y in zip(lines, ys):
@@ -707,7 +710,7 @@ class ParameterTally(TraceScene):
         self.play(Create(rule), FadeIn(lines[-1][0]), FadeTransform(shown.copy(), counted), run_time=1.0)
         self.play(ReplacementTransform(parts, grown), run_time=1.0)
         self.whole = grown
-        self.play(FadeOut(VGroup(*(w for w, _ in lines), shown, rule, *([self.note] if tally["tied"] else []))),
+        self.play(dim(VGroup(*(w for w, _ in lines), shown, rule, *([self.note] if tally["tied"] else []))),
                   counted.animate.next_to(grown, RIGHT, buff=0.4), run_time=0.8)  # fmt: skip
         return counted
 
