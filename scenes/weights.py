@@ -185,13 +185,16 @@ class WeightsAndData(TraceScene):
         cue(self, 1)
         self.play(FadeIn(wall.name, shift=0.1 * DOWN), run_time=0.8)
         values = self.W.value.T[: wall.rows, : wall.cols]
-        for k, pick in ((2, values.argmax()), (3, values.argmin())):  # a blue weight, then a red one
+        box = None
+        for k, pick in ((2, values.argmax()), (3, values.argmin())):  # a blue weight, then a red one: boxed while said
             cue(self, k)
             r, c = divmod(int(pick), wall.cols)
-            box = SurroundingRectangle(wall.grid[r][c], buff=0.07, color=style.TEXT)
-            self.play(Create(box), run_time=0.5)
+            there = SurroundingRectangle(wall.grid[r][c], buff=0.07, color=style.TEXT)
+            self.play(Create(there) if box is None else box.animate.become(there), run_time=0.5)
+            box = box or there
             self.play(Indicate(wall.grid[r][c], scale_factor=1.3, color=wall.grid[r][c].get_color()), run_time=0.8)
-            self.play(dim(box), run_time=0.4)
+        cue(self, 4)
+        self.play(dim(box), run_time=0.3)
         for k, (part, lines) in enumerate(((wall.shape[0], wall.grid[: wall.rows]),
                                            (wall.shape[1], self.wall_columns()))):  # fmt: skip
             cue(self, 4 + k)  # a highlight sweeps down the rows, then across the columns; their count comes
@@ -203,7 +206,11 @@ class WeightsAndData(TraceScene):
                   LaggedStart(*(FadeIn(e, shift=0.3 * LEFT) for e in self.vector), lag_ratio=0.1),
                   run_time=said_by(self, 6, 1.2) * 0.7)  # fmt: skip
         cue(self, 7)  # the data's length is the matrix's width
-        self.play(TransformFromCopy(self.shape[1][1], self.d_model), run_time=said_by(self, 7, 1.0) * 0.6)
+        self.play(
+            self.shape[1][1].copy().animate.move_to(self.d_model).set_opacity(0),
+            FadeIn(self.d_model),
+            run_time=said_by(self, 7, 1.0) * 0.6,
+        )  # fmt: skip (the columns' count comes down to the data)
 
     def wall_columns(self) -> list[VGroup]:
         wall = self.wall
@@ -308,10 +315,9 @@ class WeightsAndData(TraceScene):
         self.play(FadeIn(bias, shift=0.1 * UP), Create(rule), run_time=0.6)
         self.play(
             FadeIn(total[0]),
-            FadeIn(total[1]),
-            *(part.copy().animate.move_to(total[1]).set_opacity(0) for part in (running[-1], bias[1])),
+            FadeIn(total[1], shift=0.3 * DOWN),
             run_time=0.8,
-        )  # fmt: skip (the two join the total)
+        )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
         self.play(TransformFromCopy(total[1], self.result.entries[0]), run_time=said_by(self, 1, 1.2) * 0.5)
@@ -446,7 +452,7 @@ SAID = {  # ... and said as a sentence while its row comes in
 }
 
 
-AREA_SIDE = 4.3  # frame units: the side of the square whose area is all of this model's weights
+AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
@@ -552,7 +558,9 @@ class ParameterTally(TraceScene):
                 count = None
             else:
                 count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
-                if count.width < sq.width - 0.12:  # inside its square where it fits
+                if count.width > sq.width - 0.12:  # inside its square where it fits, smaller if need be
+                    count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                if count.width < sq.width - 0.1:
                     count.move_to(sq)
                 names.append(name)
                 counts.append(count)
@@ -649,7 +657,8 @@ class ParameterTally(TraceScene):
                   LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=1.2)  # fmt: skip
         cue(self, k + 2)
         mark = travel(self, strips, max(1.0, said_by(self, k + 2) - 1.0))  # the families added up, strip by strip
-        self.play(dim(mark), TransformFromCopy(strips, total), FadeIn(weights), run_time=1.0)
+        self.play(dim(mark), strips.copy().animate.scale(0.2).move_to(total).set_opacity(0), FadeIn(total),
+                  FadeIn(weights), run_time=1.0)  # fmt: skip
         cue(self, k + 3)  # how many times bigger: this model's square grows into GPT-3's
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
         copy = self.whole.copy()
