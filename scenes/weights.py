@@ -281,8 +281,8 @@ class WeightsAndData(TraceScene):
                   run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(signs),
-                  LaggedStart(*(AnimationGroup(VGroup(self.work_w[c], self.work_x[c]).copy().animate.scale(0.5)
-                                .move_to(self.work_p[c]).set_opacity(0), FadeIn(self.work_p[c]))
+                  LaggedStart(*(AnimationGroup(Indicate(VGroup(self.work_w[c], self.work_x[c]), color=style.TEXT,
+                                scale_factor=1.15), FadeIn(self.work_p[c], shift=0.25 * DOWN))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
         self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
@@ -329,7 +329,7 @@ class WeightsAndData(TraceScene):
             row = self.matrix.grid[r]
             entry = self.result.entries[r]  # (the row's copy shrinks into it: no digits morph)
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
-                      row[: self.COLS].copy().animate.scale(0.2).move_to(entry).set_opacity(0), FadeIn(entry),
+                      FadeIn(entry, shift=0.2 * RIGHT),
                       run_time=step)  # fmt: skip
         self.play(dim(self.row_mark), run_time=0.4)
 
@@ -456,7 +456,7 @@ AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.5  # the families' squares stand on this line
+ROW_BASE = -1.9  # the families' squares stand on this line
 COLUMN_X = (1.5, 6.9)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
@@ -553,7 +553,7 @@ class ParameterTally(TraceScene):
             slot = sq.width + ROW_GAP - 0.1
             name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
             if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
-                name = label(f"= {fam['family']}", size=SMALLEST, color=style.MUTED).next_to(names[-len(names)],
+                name = label(f"= {fam['family']}", size=LABEL, color=style.POSITIVE).next_to(names[-len(names)],
                                                                                            UP, buff=0.08)  # fmt: skip
                 count = None
             else:
