@@ -523,8 +523,7 @@ class ParameterTally(TraceScene):
             n=(meta.n_params, "comma"),
             model=(meta.model, "text"),
         )
-        self.fit_width(self.heading).to_edge(UP, buff=0.35)
-        self.play(FadeIn(self.heading))
+        self.fit_width(self.heading).to_edge(UP, buff=0.35)  # (it comes with the squares)
         self.unit = AREA_SIDE / math.sqrt(tally["total"])
         drawn = [f for f in tally["families"] if not f.get("shared_with")]
         self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
@@ -544,7 +543,7 @@ class ParameterTally(TraceScene):
         )
         for sq in self.squares:  # faint until each is named
             sq[0].set_fill(opacity=0.12)
-        self.play(LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
+        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
                   run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
         names, counts, self.labels = [], [], VGroup()
         families = self.trace.fields.info.tally.families
