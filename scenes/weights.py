@@ -545,6 +545,9 @@ class ParameterTally(TraceScene):
             sq[0].set_fill(opacity=0.12)
         self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
                   run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
+        cue(self, 1)  # "... in 8 families": a highlight goes from family to family
+        mark = travel(self, [sq[0] for sq in self.squares], max(1.0, said_by(self, 1, 1.0) * 0.8))
+        self.play(dim(mark), run_time=0.3)
         names, counts, self.labels = [], [], VGroup()
         families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
