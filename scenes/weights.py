@@ -147,6 +147,7 @@ class WeightsAndData(TraceScene):
         wall.name.move_to([wall.get_left()[0], wall.shape[1][1].get_y(), 0], aligned_edge=LEFT)
         whole = VGroup(wall, wall.shape, wall.name)
         whole.scale(min(1.0, WALL_BOX[0] / whole.width, WALL_BOX[1] / whole.height)).move_to([0, WALL_BOX[2], 0])
+        wall.opening_width = whole.width  # (it shrinks into the matrix later)
         return wall
 
     def data_column(self, pos: int) -> VectorColumn:
