@@ -656,8 +656,10 @@ class ParameterTally(TraceScene):
         ours.next_to(ring, LEFT, buff=0.2)
         self.play(Transform(self.whole, speck), counted.animate.move_to(ours[0]), GrowFromEdge(strips, UP),
                   run_time=max(1.0, said_by(self, k, 1.5) * 0.5))  # fmt: skip
-        self.play(Create(ring), FadeIn(name), FadeIn(gpt3_name), FadeIn(dims, shift=0.1 * UP),
-                  LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=1.2)  # fmt: skip
+        self.play(Create(ring), FadeIn(name), FadeIn(gpt3_name),
+                  LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.3), run_time=max(1.2, said_by(self, k) * 0.8))  # fmt: skip
+        cue(self, k + 1)  # its sizes, as they are said
+        self.play(FadeIn(dims, shift=0.2 * UP), run_time=max(1.0, said_by(self, k + 1) * 0.6))
         cue(self, k + 2)
         mark = travel(self, strips, max(1.0, said_by(self, k + 2) - 1.0))  # the families added up, strip by strip
         self.play(dim(mark), strips.copy().animate.scale(0.2).move_to(total).set_opacity(0), FadeIn(total),
