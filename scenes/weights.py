@@ -63,6 +63,7 @@ PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the
 SETTLED_Y = -0.2  # ... and once the working has gone
 WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
 WORK_STEP = 0.62  # the products under that
+PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
 TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
 WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
@@ -321,8 +322,10 @@ class WeightsAndData(TraceScene):
         )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
-        self.play(TransformFromCopy(total[1], self.result.entries[0]), run_time=said_by(self, 1, 1.2) * 0.5)
-        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total, rule)), run_time=0.6)
+        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)), run_time=0.6)
+        self.play(
+            TransformFromCopy(total[1], self.result.entries[0]), dim(total[1]), run_time=said_by(self, 1, 1.2) * 0.5
+        )  # fmt: skip (the working left first: it rises over nothing)
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
@@ -375,6 +378,18 @@ class WeightsAndData(TraceScene):
                 pairs.append((grid[r][c], cell.move_to(grid[r][c])))
         return pairs
 
+    def prompt_row(self, n: int) -> VGroup:
+        """The prompt's first `n` tokens in a row over the picture, one after another (⋯ if the prompt goes on):
+        the data comes from each in turn."""
+        t = self.trace
+        row = VGroup(*(TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=TOKEN)
+                       for pos in range(n)))  # fmt: skip
+        if len(t.token_ids) > n:
+            row.add(label("⋯", size=TOKEN, color=style.MUTED))
+        row.arrange(RIGHT, buff=0.2)
+        row.scale(min(1.0, 12.0 / row.width)).move_to([0, PROMPT_Y, 0])
+        return row
+
     def only_data_changes(self):
         t = self.trace
         n = min(len(t.token_ids), 3)  # the data of the prompt's first tokens, in turn
@@ -404,15 +419,22 @@ class WeightsAndData(TraceScene):
         cue(self, 2)
         changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
+        prompt = self.prompt_row(n)
+        mark = SurroundingRectangle(prompt[0], buff=0.06, color=style.TEXT)
         self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
-                  Indicate(self.vector, color=style.TEXT, scale_factor=1.05))  # fmt: skip
+                  Indicate(self.vector, color=style.TEXT, scale_factor=1.05), FadeIn(prompt), Create(mark))  # fmt: skip
         step = max(0.6, said_by(self, -1, 2.0) / max(1, 2 * (n - 1)))
         for pos in range(1, n):  # a new token: its vector replaces the data, and the same weights make its query
             chip, vector, result = self.token_chip(pos), self.data_column(pos), self.query_column(pos)
             vector.move_to(self.vector)
             result.move_to(self.result)
             chip.next_to(vector, UP, buff=0.15)
-            self.play(FadeTransform(self.chip, chip), dim(self.vector.entries), run_time=0.3 * step)
+            self.play(
+                FadeTransform(self.chip, chip),
+                dim(self.vector.entries),
+                mark.animate.become(SurroundingRectangle(prompt[pos], buff=0.06, color=style.TEXT)),
+                run_time=0.3 * step,
+            )  # fmt: skip (the prompt's next token)
             self.play(FadeIn(vector.entries), run_time=0.7 * step)  # (the old digits leave before the new come)
             self.play(dim(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
             self.play(FadeIn(result.entries), run_time=0.7 * step)
