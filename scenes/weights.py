@@ -69,6 +69,11 @@ WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame be
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
 
 
+def slide(source, target, path_arc: float = 0.0) -> AnimationGroup:
+    """A number moves whole to where its longer form stands and fades as that one comes in: no digits morph."""
+    return AnimationGroup(source.copy().animate(path_arc=path_arc).move_to(target).set_opacity(0), FadeIn(target))
+
+
 def shape_marks(matrix: WeightMatrix, rows: int, cols: int, meta) -> VGroup:
     """A matrix's real shape on braces: its rows' count at its left, its columns' count over it."""
     left = Brace(matrix.grid[:rows], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
@@ -276,15 +281,15 @@ class WeightsAndData(TraceScene):
             sign.move_to([self.matrix.get_left()[0] - 0.3, WORK_Y - (k + 0.5) * WORK_STEP, 0])
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
         self.play(Create(self.row_mark), run_time=0.5)
-        self.play(LaggedStart(*(TransformFromCopy(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
+        self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
                   *(TransformFromCopy(row[-1], dots[0]) for _ in dots[:1]), run_time=1.4)  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
+        self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
                                 for c in range(self.COLS)), lag_ratio=0.12), *(FadeIn(d) for d in dots[1:2]),
                   run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(signs),
                   LaggedStart(*(AnimationGroup(Indicate(VGroup(self.work_w[c], self.work_x[c]), color=style.TEXT,
-                                scale_factor=1.15), FadeIn(self.work_p[c], shift=0.25 * DOWN))
+                                scale_factor=1.0), FadeIn(self.work_p[c], shift=0.25 * DOWN))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
         self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
