@@ -109,4 +109,5 @@ def tally_model(model, family) -> dict:
         "matrices": sum(r["matrices"] for r in rows),
         # The groups counted as GPT-3's are (`gpt3_reference`): each at its full size, a tied unembedding too.
         "matrix_params": sum(r["params"] for r in rows),
+        "rest_params": sum(r["params"] for r in rest),  # ... which leave the rest out
     }

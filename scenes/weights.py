@@ -11,16 +11,19 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     Brace,
     Circle,
     Create,
     FadeIn,
     FadeOut,
+    FadeTransform,
     GrowFromCenter,
     GrowFromEdge,
     Indicate,
     LaggedStart,
     Line,
+    MoveToTarget,
     Rectangle,
     ReplacementTransform,
     Square,
@@ -28,7 +31,6 @@ from manim import (
     Transform,
     TransformFromCopy,
     VGroup,
-    smooth,
     there_and_back,
 )
 
@@ -49,7 +51,6 @@ from scenes.components import (
     number,
     sentence,
     statement,
-    with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, spoken_token
@@ -62,9 +63,28 @@ PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the
 SETTLED_Y = -0.2  # ... and once the working has gone
 WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
 WORK_STEP = 0.62  # the products under that
+PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
 TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
-ALONE_SHIFT, ALONE_SCALE = 3.0, 1.25  # the weights alone, this far right of their place (the frame's centre) and
-# this much larger, until the data comes
+WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
+WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
+
+
+def slide(source, target, path_arc: float = 0.0) -> AnimationGroup:
+    """A number moves whole to where its longer form stands and fades as that one comes in: no digits morph."""
+    return AnimationGroup(source.copy().animate(path_arc=path_arc).move_to(target).set_opacity(0), FadeIn(target))
+
+
+def shape_marks(matrix: WeightMatrix, rows: int, cols: int, meta) -> VGroup:
+    """A matrix's real shape on braces: its rows' count at its left, its columns' count over it."""
+    left = Brace(matrix.grid[:rows], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
+    top = Brace(matrix.grid[0][:cols], UP, color=style.MUTED)
+    left.next_to(matrix, LEFT, buff=0.2)
+    top.next_to(matrix, UP, buff=0.2)
+    return VGroup(
+        VGroup(left, VGroup(number(meta.d_head, fmt="int", size=NAME), label("rows", size=LABEL,
+               color=style.MUTED)).arrange(DOWN, buff=0.08).next_to(left, LEFT, buff=0.12)),
+        VGroup(top, sentence("{c} columns", size=NAME, c=(meta.d_model, "int")).next_to(top, UP, buff=0.08)),
+    )  # fmt: skip
 
 
 class WeightsAndData(TraceScene):
@@ -99,19 +119,12 @@ class WeightsAndData(TraceScene):
         self.times, self.equals = label("×", size=40), label("=", size=40)
         line = VGroup(self.matrix, self.times, self.vector, self.equals, self.result)
         line.arrange(RIGHT, buff=0.22).move_to([0.6, PRODUCT_Y, 0])
-        rows = Brace(self.matrix.grid[: self.ROWS], LEFT, color=style.MUTED)  # spans the rows, outside the brackets
-        cols = Brace(self.matrix.grid[0][: self.COLS], UP, color=style.MUTED)
-        rows.next_to(self.matrix, LEFT, buff=0.2)
-        cols.next_to(self.matrix, UP, buff=0.2)
         meta = t.fields.meta
-        self.shape = VGroup(
-            VGroup(rows, VGroup(number(meta.d_head, fmt="int", size=NAME), label("rows", size=LABEL,
-                   color=style.MUTED)).arrange(DOWN, buff=0.08).next_to(rows, LEFT, buff=0.12)),
-            VGroup(cols, sentence("{c} columns", size=NAME, c=(meta.d_model, "int")).next_to(cols, UP, buff=0.08)),
-        )  # fmt: skip
+        self.shape = shape_marks(self.matrix, self.ROWS, self.COLS, meta)
+        self.wall = self.build_wall()
         self.chip = self.token_chip(0)
         top = self.chip.get_top()[1] + 0.26  # the data's and the query's names, over the token
-        self.matrix_name = with_symbols("weights $W_Q$", size=NAME, color=style.POSITIVE)  # beside "… columns"
+        self.matrix_name = label("weights", size=NAME, color=style.POSITIVE)  # beside "… columns"
         self.matrix_name.move_to([self.shape.get_left()[0], self.shape[1][1].get_y(), 0], aligned_edge=LEFT)
         self.data_name = label("data", size=NAME, color=style.MUTED).move_to([self.vector.get_x(), top, 0])
         self.query_name = label("query", size=NAME, color=style.QUERY).move_to([self.result.get_x(), top, 0])
@@ -126,6 +139,22 @@ class WeightsAndData(TraceScene):
         self.chip.next_to(self.vector, UP, buff=0.15)
         self.picture = VGroup(line, self.shape, self.matrix_name, self.data_name, self.query_name, self.d_model,
                               self.d_head)  # fmt: skip
+
+    def build_wall(self) -> VGroup:
+        """The same weights as a wall of numbers filling the frame (more rows and columns of W_Q), its shape on
+        braces and its name: the opening picture, which shrinks into the matrix when the data comes."""
+        d_model, d_head = self.W.value.shape
+        rows, cols = min(WALL[0], d_head), min(WALL[1], d_model)
+        wall = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, rows, cols, size=BIG,
+                            more_rows=d_head > rows, more_cols=d_model > cols)  # fmt: skip
+        wall.rows, wall.cols = rows, cols
+        wall.shape = shape_marks(wall, rows, cols, self.trace.fields.meta)
+        wall.name = label("weights, first layer", size=NAME, color=style.POSITIVE)
+        wall.name.move_to([wall.get_left()[0], wall.shape[1][1].get_y(), 0], aligned_edge=LEFT)
+        whole = VGroup(wall, wall.shape, wall.name)
+        whole.scale(min(1.0, WALL_BOX[0] / whole.width, WALL_BOX[1] / whole.height)).move_to([0, WALL_BOX[2], 0])
+        wall.opening_width = whole.width  # (it shrinks into the matrix later)
+        return wall
 
     def data_column(self, pos: int) -> VectorColumn:
         return VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=BIG, dim_path=None)
@@ -150,34 +179,71 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Weights and data",
             "Weights: learned, then fixed. Data: a token's vector, new for every token.",
-            say="A GPT runs on two kinds of numbers. The weights, blue when positive and red when negative, were "
-            f"learned in training and then fixed. This block of them, from the first layer, has {meta['d_head']} "
-            f"rows and {meta['d_model']} columns. The data, in grey, is the vector of one token, here "
-            f"{spoken_token(t.token_display[0])}. It has {meta['d_model']} entries, one for each column.",
+            say="A GPT runs on two kinds of numbers. The first kind, the weights, were learned in training and then "
+            "fixed. A weight is blue when it is positive. It is red when it is negative. This block of them, from "
+            f"the first layer, has {meta['d_head']} rows. It has {meta['d_model']} columns. The second kind, the data, "
+            f"in grey, is the vector of one token, here {spoken_token(t.token_display[0])}. It has "
+            f"{meta['d_model']} entries, one for each column.",
         )
         VGroup(self.picture, self.chip).shift((PRODUCT_Y - SETTLED_Y) * DOWN)  # centred until the working comes
-        alone = VGroup(self.matrix, self.matrix_name, self.shape)  # the weights alone, centred, until the data
-        home = alone.get_center()
-        alone.shift(ALONE_SHIFT * RIGHT).scale(ALONE_SCALE)
-        self.play(FadeIn(self.matrix), FadeIn(self.matrix_name))  # the opening picture, at once
-        cue(self, 1)  # blue, then red: the largest positive and the most negative weight shown
-        flat = [(r, c) for r in range(self.ROWS) for c in range(self.COLS)]
-        most = [max(flat, key=lambda rc: self.W_shown[rc]), min(flat, key=lambda rc: self.W_shown[rc])]
-        mark = travel(self, [self.matrix.grid[r][c] for r, c in most], said_by(self, 1, 2.0) * 0.5,
-                      color=style.TEXT, buff=0.06)  # fmt: skip
-        self.play(mark.animate.become(SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)))
-        self.play(dim(mark), run_time=0.5)
-        cue(self, 2)
-        self.play(LaggedStart(*(GrowFromCenter(part[0]) for part in self.shape), lag_ratio=0.4),
-                  LaggedStart(*(FadeIn(part[1]) for part in self.shape), lag_ratio=0.4),
-                  run_time=said_by(self, 2, 1.2) * 0.7)  # fmt: skip
-        cue(self, 3)
-        self.play(alone.animate.scale(1 / ALONE_SCALE).move_to(home), run_time=0.8)  # making room for the data
+        wall = self.wall
+        self.play(LaggedStart(*(FadeIn(row, shift=0.1 * DOWN) for row in wall.grid), lag_ratio=0.15),
+                  FadeIn(VGroup(wall[0], wall[2])), run_time=said_by(self, 0, 1.2) * 0.8)  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(wall.name, shift=0.1 * DOWN), run_time=0.8)
+        values = self.W.value.T[: wall.rows, : wall.cols]
+        box = None
+        for k, pick in ((2, values.argmax()), (3, values.argmin())):  # a blue weight, then a red one: boxed while said
+            cue(self, k)
+            r, c = divmod(int(pick), wall.cols)
+            there = SurroundingRectangle(wall.grid[r][c], buff=0.07, color=style.TEXT)
+            self.play(Create(there) if box is None else box.animate.become(there), run_time=0.5)
+            box = box or there
+            self.play(Indicate(wall.grid[r][c], scale_factor=1.3, color=wall.grid[r][c].get_color()), run_time=0.8)
+        cue(self, 4)
+        self.play(dim(box), run_time=0.3)
+        for k, (part, lines) in enumerate(((wall.shape[0], wall.grid[: wall.rows]),
+                                           (wall.shape[1], self.wall_columns()))):  # fmt: skip
+            cue(self, 4 + k)  # a highlight sweeps down the rows, then across the columns; their count comes
+            mark = travel(self, lines, max(0.8, said_by(self, 4 + k, 1.5) * 0.6), color=style.NEXT_SLOT)
+            self.play(GrowFromCenter(part[0]), FadeIn(part[1]), dim(mark), run_time=0.6)
+        cue(self, 6)
+        self.shrink_wall()
         self.play(FadeIn(self.times), FadeIn(self.data_name), FadeIn(self.chip, shift=0.2 * DOWN),
                   LaggedStart(*(FadeIn(e, shift=0.3 * LEFT) for e in self.vector), lag_ratio=0.1),
-                  run_time=said_by(self, 3, 1.2) * 0.7)  # fmt: skip
-        cue(self, 4)  # the data's length is the matrix's width
-        self.play(TransformFromCopy(self.shape[1][1], self.d_model), run_time=said_by(self, 4, 1.0) * 0.6)
+                  run_time=said_by(self, 6, 1.2) * 0.7)  # fmt: skip
+        cue(self, 7)  # the data's length is the matrix's width
+        self.play(
+            self.shape[1][1].copy().animate.move_to(self.d_model).set_opacity(0),
+            FadeIn(self.d_model),
+            run_time=said_by(self, 7, 1.0) * 0.6,
+        )  # fmt: skip (the columns' count comes down to the data)
+
+    def wall_columns(self) -> list[VGroup]:
+        wall = self.wall
+        return [VGroup(*(wall.grid[r][c] for r in range(wall.rows))) for c in range(wall.cols)]
+
+    def shrink_wall(self):
+        """The wall shrinks to the left into the matrix: its corner's numbers move to their places there, the
+        rest fade as they go; its shape's marks and name become the matrix's."""
+        wall, m = self.wall, self.matrix
+        brackets = VGroup(m[0], m[2])
+        moves = [ReplacementTransform(VGroup(wall[0], wall[2]), brackets),
+                 ReplacementTransform(wall.shape, self.shape), ReplacementTransform(wall.name, self.matrix_name)]  # fmt: skip
+        kept = []
+        for r in range(self.ROWS):
+            kept += [(wall.grid[r][c], m.grid[r][c]) for c in range(self.COLS)]
+            if len(m.grid[r]) > self.COLS:  # the row goes on (⋯)
+                kept.append((wall.grid[r][-1], m.grid[r][-1]))
+        if len(m.grid) > self.ROWS:  # (⋮)
+            kept += [(wall.grid[-1][c], m.grid[-1][c]) for c in range(len(m.grid[-1]))]
+        moves += [ReplacementTransform(a, b) for a, b in kept]
+        gone = {id(a) for a, _ in kept}
+        rest = VGroup(*(e for row in wall.grid for e in row if id(e) not in gone))
+        self.play(*moves, rest.animate.scale(0.3).move_to(m.get_center()).set_opacity(0), run_time=1.0)  # (no FadeOut:
+        # a removal would wait for the beat's end, base.TraceScene.play)
+        self.remove(wall, brackets, *(b for _, b in kept))
+        self.add(self.matrix, self.shape, self.matrix_name)
 
     def slide_out_one_row(self):
         t = self.trace
@@ -193,8 +259,11 @@ class WeightsAndData(TraceScene):
         VGroup(self.equals, self.result, self.query_name, self.d_head).shift(up)  # (not shown yet)
         seen = VGroup(self.matrix, self.matrix_name, self.shape, self.times, self.data_name, self.vector, self.d_model)
         self.play(VGroup(seen, self.chip).animate.shift(up), run_time=0.6)
-        self.play(FadeIn(self.equals), FadeIn(self.result.decor), FadeIn(self.query_name),
-                  run_time=max(0.5, said_by(self, 0, 1.0) * 0.6 - 0.6))  # fmt: skip
+        self.play(
+            FadeIn(self.equals),
+            Indicate(self.times, color=style.TEXT, scale_factor=1.5),
+            run_time=max(0.5, said_by(self, 0, 1.0) * 0.6 - 0.6),
+        )  # fmt: skip (the output comes when it is named)
         cue(self, 1)
         row, scale = self.matrix.grid[0], float(abs(x.value).max()) or 1.0
         xs = [e.get_x() for e in row]  # straight under the matrix's columns (and its ⋯)
@@ -212,14 +281,15 @@ class WeightsAndData(TraceScene):
             sign.move_to([self.matrix.get_left()[0] - 0.3, WORK_Y - (k + 0.5) * WORK_STEP, 0])
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
         self.play(Create(self.row_mark), run_time=0.5)
-        self.play(LaggedStart(*(TransformFromCopy(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
+        self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
                   *(TransformFromCopy(row[-1], dots[0]) for _ in dots[:1]), run_time=1.4)  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
+        self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
                                 for c in range(self.COLS)), lag_ratio=0.12), *(FadeIn(d) for d in dots[1:2]),
                   run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(signs),
-                  LaggedStart(*(TransformFromCopy(VGroup(self.work_w[c], self.work_x[c]), self.work_p[c])
+                  LaggedStart(*(AnimationGroup(Indicate(VGroup(self.work_w[c], self.work_x[c]), color=style.TEXT,
+                                scale_factor=1.0), FadeIn(self.work_p[c], shift=0.25 * DOWN))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
         self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
@@ -242,25 +312,34 @@ class WeightsAndData(TraceScene):
         step = max(0.35, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
         for i in range(1, len(running)):  # each product joins the running sum; the last jump takes all the rest
             flying = self.work_p[i].copy() if i < self.COLS else self.work.copy()
-            moves = [flying.animate.move_to(spot).set_opacity(0), ReplacementTransform(running[i - 1], running[i])]
+            moves = [flying.animate.move_to(spot).set_opacity(0), FadeTransform(running[i - 1], running[i])]
             if i == len(running) - 1:
-                moves.append(ReplacementTransform(running.words, running.all_words))
+                moves.append(FadeTransform(running.words, running.all_words))
             self.play(*moves, run_time=step if i < self.COLS else 1.0)
             self.remove(flying)
             self.add(running[i])  # (what replaced another is recorded as shown: tests/scenecheck.py)
         self.add(running.all_words)
         self.play(FadeIn(bias, shift=0.1 * UP), Create(rule), run_time=0.6)
-        self.play(FadeIn(total[0]), TransformFromCopy(VGroup(running[-1], bias[1]), total[1]), run_time=0.8)
+        self.play(
+            FadeIn(total[0]),
+            FadeIn(total[1], shift=0.3 * DOWN),
+            run_time=0.8,
+        )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
-        self.play(TransformFromCopy(total[1], self.result.entries[0]), run_time=said_by(self, 1, 1.2) * 0.5)
-        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total, rule)), run_time=0.6)
+        self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
+        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)), run_time=0.6)
+        self.play(
+            TransformFromCopy(total[1], self.result.entries[0]), dim(total[1]), run_time=said_by(self, 1, 1.2) * 0.5
+        )  # fmt: skip (the working left first: it rises over nothing)
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
         for r in rows:  # the mark walks down the rows; each makes its entry
             row = self.matrix.grid[r]
+            entry = self.result.entries[r]  # (the row's copy shrinks into it: no digits morph)
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
-                      TransformFromCopy(row[: self.COLS], self.result.entries[r]), run_time=step)  # fmt: skip
+                      FadeIn(entry, shift=0.2 * RIGHT),
+                      run_time=step)  # fmt: skip
         self.play(dim(self.row_mark), run_time=0.4)
 
     def tally(self) -> tuple[VGroup, VGroup, VGroup, Line]:
@@ -304,6 +383,18 @@ class WeightsAndData(TraceScene):
                 pairs.append((grid[r][c], cell.move_to(grid[r][c])))
         return pairs
 
+    def prompt_row(self, n: int) -> VGroup:
+        """The prompt's first `n` tokens in a row over the picture, one after another (⋯ if the prompt goes on):
+        the data comes from each in turn."""
+        t = self.trace
+        row = VGroup(*(TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=TOKEN)
+                       for pos in range(n)))  # fmt: skip
+        if len(t.token_ids) > n:
+            row.add(label("⋯", size=TOKEN, color=style.MUTED))
+        row.arrange(RIGHT, buff=0.2)
+        row.scale(min(1.0, 12.0 / row.width)).move_to([0, PROMPT_Y, 0])
+        return row
+
     def only_data_changes(self):
         t = self.trace
         n = min(len(t.token_ids), 3)  # the data of the prompt's first tokens, in turn
@@ -316,8 +407,12 @@ class WeightsAndData(TraceScene):
         )
         self.play(VGroup(self.picture, self.chip).animate.shift((SETTLED_Y - PRODUCT_Y) * UP), run_time=0.8)
         cells = self.as_cells()
-        self.play(LaggedStart(*(ReplacementTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
-                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.7))  # fmt: skip
+        self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
+                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
+        self.play(
+            LaggedStart(*(cell.animate(rate_func=there_and_back).scale(0.7) for _, cell in cells), lag_ratio=0.05),
+            run_time=max(1.0, said_by(self, 0, 1.0) * 0.8),
+        )  # fmt: skip (training nudges them)
         for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
         cue(self, 1)
@@ -329,17 +424,27 @@ class WeightsAndData(TraceScene):
         cue(self, 2)
         changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
+        prompt = self.prompt_row(n)
+        mark = SurroundingRectangle(prompt[0], buff=0.06, color=style.TEXT)
         self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
-                  Indicate(self.vector, color=style.TEXT, scale_factor=1.05))  # fmt: skip
+                  Indicate(self.vector, color=style.TEXT, scale_factor=1.05), FadeIn(prompt), Create(mark))  # fmt: skip
         step = max(0.6, said_by(self, -1, 2.0) / max(1, 2 * (n - 1)))
         for pos in range(1, n):  # a new token: its vector replaces the data, and the same weights make its query
             chip, vector, result = self.token_chip(pos), self.data_column(pos), self.query_column(pos)
             vector.move_to(self.vector)
             result.move_to(self.result)
             chip.next_to(vector, UP, buff=0.15)
-            self.play(ReplacementTransform(self.chip, chip), ReplacementTransform(self.vector, vector), run_time=step)
-            self.play(ReplacementTransform(self.result, result), lock.animate.set_stroke(width=6),
-                      rate_func=smooth, run_time=step)  # fmt: skip
+            self.play(
+                FadeTransform(self.chip, chip),
+                dim(self.vector.entries),
+                mark.animate.become(SurroundingRectangle(prompt[pos], buff=0.06, color=style.TEXT)),
+                run_time=0.3 * step,
+            )  # fmt: skip (the prompt's next token)
+            self.play(FadeIn(vector.entries), run_time=0.7 * step)  # (the old digits leave before the new come)
+            self.play(dim(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
+            self.play(FadeIn(result.entries), run_time=0.7 * step)
+            self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
+            self.add(vector, result)
             self.play(lock.animate.set_stroke(width=4), run_time=0.2)
             self.chip, self.vector, self.result = chip, vector, result
             self.add(chip, vector, result)
@@ -375,11 +480,12 @@ SAID = {  # ... and said as a sentence while its row comes in
 }
 
 
-AREA_SIDE = 4.3  # frame units: the side of the square whose area is all of this model's weights
+AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.0  # the families' squares stand on this line
+ROW_BASE = -1.9  # the families' squares stand on this line
+COLUMN_X = (1.5, 6.9)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -441,13 +547,12 @@ class ParameterTally(TraceScene):
     def show_heading(self):
         meta, tally = self.trace.fields.meta, self.trace.info["tally"]
         self.heading = sentence(
-            "Where the {n} weights of {model} are",
+            "Where the {n} parameters of {model} are",
             size=HEADING,
             n=(meta.n_params, "comma"),
             model=(meta.model, "text"),
         )
-        self.fit_width(self.heading).to_edge(UP, buff=0.35)
-        self.play(FadeIn(self.heading))
+        self.fit_width(self.heading).to_edge(UP, buff=0.35)  # (it comes with the squares)
         self.unit = AREA_SIDE / math.sqrt(tally["total"])
         drawn = [f for f in tally["families"] if not f.get("shared_with")]
         self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
@@ -462,13 +567,16 @@ class ParameterTally(TraceScene):
             "Families",
             "This model's weights come in {n} families of matrices: each square's area is its count.",
             n=(self.trace.fields.info.tally.families, "len"),
-            say=f"Where do the {big(meta['n_params'])} weights of {meta['model']} live? They come in "
+            say=f"Where do the {big(meta['n_params'])} parameters of {meta['model']} live? Most are weights, in "
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
-        for sq in self.squares:
-            sq[0].set_fill(opacity=0)
-        self.play(LaggedStart(*(Create(sq[0]) for sq in self.squares), lag_ratio=0.15),
-                  run_time=said_by(self, -1, 1.0))  # fmt: skip
+        for sq in self.squares:  # faint until each is named
+            sq[0].set_fill(opacity=0.12)
+        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
+                  run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
+        cue(self, 1)  # "... in 8 families": a highlight goes from family to family
+        mark = travel(self, [sq[0] for sq in self.squares], max(1.0, said_by(self, 1, 1.0) * 0.8))
+        self.play(dim(mark), run_time=0.3)
         names, counts, self.labels = [], [], VGroup()
         families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
@@ -476,11 +584,15 @@ class ParameterTally(TraceScene):
             slot = sq.width + ROW_GAP - 0.1
             name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
             if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
-                name = label(f"= {fam['family']}", size=SMALLEST, color=style.MUTED).next_to(names[-len(names)],
+                name = label(f"= {fam['family']}", size=LABEL, color=style.POSITIVE).next_to(names[-len(names)],
                                                                                            UP, buff=0.08)  # fmt: skip
                 count = None
             else:
                 count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
+                if count.width > sq.width - 0.12:  # inside its square where it fits, smaller if need be
+                    count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
+                if count.width < sq.width - 0.1:
+                    count.move_to(sq)
                 names.append(name)
                 counts.append(count)
             words = DEFINITIONS.get(fam["family"], fam["family"])
@@ -528,8 +640,11 @@ class ParameterTally(TraceScene):
         self.total.next_to(self.whole, RIGHT, buff=0.4)
         grids = VGroup(*(sq[1] for sq in self.squares))
         self.play(FadeOut(VGroup(*(ln[1] for ln in lines))), FadeOut(grids), run_time=0.6)
-        self.play(ReplacementTransform(every, self.whole), run_time=said_by(self, -1, 1.2))  # the areas add up
-        self.play(FadeIn(self.total, shift=0.1 * UP), run_time=0.6)
+        self.play(
+            ReplacementTransform(every, self.whole),
+            FadeIn(self.total, shift=0.1 * UP),
+            run_time=said_by(self, -1, 1.2) * 0.7,
+        )  # fmt: skip (the areas add up)
 
     def compare_gpt3(self):
         t, gpt3 = self.trace, self.trace.info["gpt3"]
@@ -539,26 +654,23 @@ class ParameterTally(TraceScene):
             "GPT-3 (published sizes) has {x}.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             x=claim(st["tally.gpt3"]),
-            say=f"Counted the way GPT-3's weights are counted, this model's eight families hold "
-            f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger: vectors of "
-            f"{gpt3['dims']['d_model']:,} numbers, and {gpt3['dims']['vocab_size']:,} tokens. That makes "
-            f"{big(gpt3['total'])} weights. Drawn to the same scale, this model is the speck in the corner: "
-            f"GPT-3 has {st['tally.gpt3'].text}.",
+            say=self.gpt3_way() + f"Counted that way, this model's {len(t.info['tally']['families'])} families hold "
+            f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger, in "
+            f"{gpt3['dims']['n_layer']} layers. Its vectors have {gpt3['dims']['d_model']:,} numbers, and it knows "
+            f"{gpt3['dims']['vocab_size']:,} tokens. That makes {big(gpt3['total'])} weights. Drawn to the same "
+            f"scale, this model is the speck in the corner: GPT-3 has {st['tally.gpt3'].text}.",
         )
-        counted = number(info.tally.matrix_params, fmt="comma", size=NUMBER + 8, color=style.NEXT_SLOT)
-        grown = math.sqrt(t.info["tally"]["matrix_params"] / t.info["tally"]["total"])  # the same families' area
-        counted.next_to(self.whole.copy().scale(grown), RIGHT, buff=0.4)
-        self.play(self.whole.animate.scale(grown), ReplacementTransform(self.total, counted),
-                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.6))  # fmt: skip
-        self.add(counted)  # (what replaced another is recorded as shown: tests/scenecheck.py)
-        cue(self, 1)  # the model's square shrinks to its true share of GPT-3's, whose families grow beside it
+        counted = self.count_as_gpt3()
+        k = 2 + t.info["tally"]["tied"]  # the sentences said so far
+        cue(self, k)  # the model's square shrinks to its true share of GPT-3's, whose families grow beside it
         big_sq = self.gpt3_square = Square(GPT3_SIDE).move_to([*GPT3_AT, 0])  # (its outline is never drawn)
         speck_side = GPT3_SIDE * math.sqrt(t.info["tally"]["matrix_params"] / gpt3["total"])
         speck = self.whole.copy().set_stroke(width=0).scale(speck_side / self.whole.width)
         speck.move_to(big_sq.get_corner(DOWN + LEFT) + [-0.45, 0.45, 0])  # at true scale, beside GPT-3's corner
         strips, names = self.gpt3_strips(big_sq)
-        dims = sentence("{d} dimensions, {v} tokens", size=LABEL, color=style.MUTED,
-                        d=(info.gpt3.dims.d_model, "comma"), v=(info.gpt3.dims.vocab_size, "comma"))  # fmt: skip
+        dims = sentence("{n} layers, {d} dimensions, {v} tokens", size=LABEL, color=style.MUTED,
+                        n=(info.gpt3.dims.n_layer, "int"), d=(info.gpt3.dims.d_model, "comma"),
+                        v=(info.gpt3.dims.vocab_size, "comma"))  # fmt: skip
         dims.next_to(big_sq, UP, buff=0.2)
         gpt3_name = label("GPT-3", size=HEADING, color=style.NEXT_SLOT)
         gpt3_name.gptanim_static = True
@@ -570,21 +682,79 @@ class ParameterTally(TraceScene):
         name.gptanim_static = True
         ours = VGroup(counted.copy(), name).arrange(DOWN, buff=0.1, aligned_edge=RIGHT)
         ours.next_to(ring, LEFT, buff=0.2)
-        self.play(Transform(self.whole, speck), counted.animate.move_to(ours[0]), dim(self.heading),
-                  GrowFromEdge(strips, UP),
-                  run_time=max(1.0, said_by(self, 1, 1.5) * 0.5))  # fmt: skip
-        self.play(Create(ring), FadeIn(name), FadeIn(gpt3_name), FadeIn(dims, shift=0.1 * UP),
-                  LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.1), run_time=1.2)  # fmt: skip
-        cue(self, 2)
-        mark = travel(self, strips, max(1.0, said_by(self, 2) - 1.0))  # the families added up, strip by strip
-        self.play(dim(mark), TransformFromCopy(strips, total), FadeIn(weights), run_time=1.0)
-        cue(self, 3)  # how many times bigger: this model's square grows into GPT-3's
+        self.play(Transform(self.whole, speck), counted.animate.move_to(ours[0]), GrowFromEdge(strips, UP),
+                  run_time=max(1.0, said_by(self, k, 1.5) * 0.5))  # fmt: skip
+        self.play(Create(ring), FadeIn(name), FadeIn(gpt3_name),
+                  LaggedStart(*(FadeIn(n) for n in names), lag_ratio=0.3), run_time=max(1.2, said_by(self, k) * 0.8))  # fmt: skip
+        cue(self, k + 1)  # its sizes, as they are said
+        self.play(FadeIn(dims, shift=0.2 * UP), run_time=max(1.0, said_by(self, k + 1) * 0.6))
+        cue(self, k + 2)
+        mark = travel(self, strips, max(1.0, said_by(self, k + 2) - 1.0))  # the families added up, strip by strip
+        self.play(dim(mark), strips.copy().animate.scale(0.2).move_to(total).set_opacity(0), FadeIn(total),
+                  FadeIn(weights), run_time=1.0)  # fmt: skip
+        cue(self, k + 3)  # how many times bigger: this model's square grows into GPT-3's
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
         copy = self.whole.copy()
         self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
-                  run_time=max(1.0, said_by(self, 3, 2.0) - 1.5))  # fmt: skip
+                  run_time=max(1.0, said_by(self, k + 3, 2.0) - 1.5))  # fmt: skip
         self.play(dim(copy), run_time=0.4)
+
+    def gpt3_way(self) -> str:
+        """GPT-3's count leaves the small ones out, and counts a tied unembedding as a matrix of its own."""
+        tied = self.trace.info["tally"]["tied"]
+        return "GPT-3's published count leaves out the small ones. " + (
+            "And it counts the unembedding as a matrix of its own, as big as the embedding. " if tied else ""
+        )
+
+    def count_as_gpt3(self):
+        """GPT-3's way of counting, worked on the model's square: the small ones leave it, a tied unembedding
+        comes as a second copy of the embedding's square, and both become one square, the families' count."""
+        t, read = self.trace, self.trace.fields.info.tally
+        tally = t.info["tally"]
+        size = NUMBER + 8
+        lines = [(label("parameters", size=LABEL, color=style.MUTED), self.total),
+                 (label("− small ones", size=LABEL, color=style.MUTED), number(read.rest_params, fmt="comma", size=size))]  # fmt: skip
+        j = len(tally["families"]) - 1  # the unembedding, last
+        if tally["tied"]:
+            lines.append((label("+ unembedding", size=LABEL, color=style.POSITIVE),
+                          number(read.families[j].params, fmt="comma", size=size, color=style.POSITIVE)))  # fmt: skip
+        counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)
+        lines.append((label("= GPT-3's way", size=LABEL, color=style.NEXT_SLOT), counted))
+        ys = [1.5 - n * 0.75 for n in range(len(lines))]
+        ys[-1] -= 0.2  # under the rule
+        for (words, value), y in zip(lines, ys):
+            words.move_to([COLUMN_X[0], y, 0], aligned_edge=LEFT)
+            spot = value.generate_target() if value is self.total else value  # (the total moves there)
+            spot.move_to([COLUMN_X[1], y, 0], aligned_edge=RIGHT)
+        rule = Line([COLUMN_X[0], 0, 0], [COLUMN_X[1], 0, 0], stroke_width=1.5, color=style.MUTED)
+        rule.set_y((ys[-2] + ys[-1]) / 2)
+        left = tally["total"] - tally["rest_params"]
+        self.play(MoveToTarget(self.total), FadeIn(lines[0][0]), dim(self.heading), run_time=0.8)
+        self.play(FadeIn(VGroup(*lines[1]), shift=0.1 * UP), self.whole.animate.scale(math.sqrt(left / tally["total"])),
+                  run_time=max(0.8, said_by(self, 0, 1.0) * 0.6))  # fmt: skip
+        parts = VGroup(self.whole)
+        if tally["tied"]:
+            cue(self, 1)
+            emb = area_square(tally["families"][j]["params"], self.unit, family_color("embedding"))[0]
+            emb.move_to([self.whole.get_left()[0] - 0.25 - emb.width / 2, self.whole.get_y(), 0])
+            note = VGroup(label("unembedding, counted", size=LABEL), label("separately, as GPT-3 does", size=LABEL))
+            note.arrange(DOWN, buff=0.06, aligned_edge=LEFT).next_to(emb, DOWN, buff=0.2)
+            note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
+            self.play(GrowFromCenter(emb), FadeIn(note), FadeIn(VGroup(*lines[2]), shift=0.1 * UP),
+                      run_time=max(0.8, said_by(self, 1, 1.0) * 0.6))  # fmt: skip
+            parts.add(emb)
+            self.note = note
+        cue(self, len(lines) - 2)
+        grown = self.whole.copy().scale(math.sqrt(tally["matrix_params"] / left)).move_to(self.whole)
+        grown.set_x(min(grown.get_x(), COLUMN_X[0] - 0.3 - grown.width / 2))
+        shown = VGroup(*(value for _, value in lines[:-1]))
+        self.play(Create(rule), FadeIn(lines[-1][0]), FadeTransform(shown.copy(), counted), run_time=1.0)
+        self.play(ReplacementTransform(parts, grown), run_time=1.0)
+        self.whole = grown
+        self.play(dim(VGroup(*(w for w, _ in lines), shown, rule, *([self.note] if tally["tied"] else []))),
+                  counted.animate.next_to(grown, RIGHT, buff=0.4), run_time=0.8)  # fmt: skip
+        return counted
 
     def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:
         """GPT-3's families as strips of its square, each as tall as its share, each named with its count inside

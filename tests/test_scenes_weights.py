@@ -47,6 +47,13 @@ def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path
     assert not any(p.startswith("weights.blocks.0.attn.W_Q") for p in last)
     assert {f"blocks.0.ln1.hook_normalized[{pos},0]", f"blocks.0.attn.hook_q[{pos},0,0]"} <= last
     assert f"info.tokens.display.{pos}" in last
+    wall = scene.wall  # the opening wall of weights: real entries, beyond the matrix's corner, across the frame
+    assert wall.opening_width >= 0.7 * scene.frame_size[0]
+    assert {
+        f"weights.blocks.0.attn.W_Q[0,{wall.cols - 1},0]",
+        f"weights.blocks.0.attn.W_Q[0,0,{wall.rows - 1}]",
+    } <= shown
+    assert (wall.rows, wall.cols) > (scene.ROWS, scene.COLS)
     for c in range(TERMS):  # the row slid straight down out of the matrix: each weight under its column
         assert scene.work_w[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
         assert scene.work_x[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
@@ -73,6 +80,12 @@ def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
             assert f"info.tally.families.{j}.params" in paths
     assert tr.info["tally"]["total"] == tr.meta["n_params"]
     assert tr.info["gpt3"]["total"] == 175_181_291_520
+    # counted GPT-3's way, on screen: the total, less the rest, plus the tied unembedding's copy
+    assert tally["rest_params"] == sum(part["params"] for part in tally["rest"]) and "info.tally.rest_params" in paths
+    last = len(tally["families"]) - 1
+    unembedding = tally["families"][last]["params"] if tally["tied"] else 0
+    assert tally["total"] - tally["rest_params"] + unembedding == tally["matrix_params"]
+    assert not tally["tied"] or f"info.tally.families.{last}.params" in paths
     for j, part in enumerate(tr.info["tally"]["rest"]):  # every dimension shown, and they multiply to the count
         assert {f"info.tally.rest.{j}.shape.{k}" for k in range(len(part["shape"]))} <= paths
         assert int(np.prod(part["shape"])) == part["params"]
