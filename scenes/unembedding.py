@@ -116,6 +116,7 @@ class Unembedding(TraceScene):
 
     ROWS, COLS = 6, 4
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
+    BIG = 1.5  # the last vector's size while it is shown alone
 
     def construct(self):
         self.show_last_vector()
@@ -141,6 +142,8 @@ class Unembedding(TraceScene):
         title = label("last vector", size=LABEL, color=style.MUTED)
         self.vector_title = title.move_to([0.75, 2.55, 0])
         normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
+        raw.scale(self.BIG)  # large while it is the only thing on screen; it shrinks when W_U arrives
+        self.vector.scale(self.BIG)
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -171,8 +174,9 @@ class Unembedding(TraceScene):
         ids = [t.info["unembed_ids"][r] for r in order]
         W_U = t.stored("weights.W_U_rows")
         matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
-        matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
-        times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
+        small = self.vector.copy().scale(1 / self.BIG)  # where the vector shrinks to
+        matrix.next_to(small, LEFT, buff=0.75).set_y(small.get_y() + 0.15)
+        times = label("×", size=HEADING).move_to((matrix.get_right() + small.get_left()) / 2)
         names = [
             token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
@@ -189,7 +193,7 @@ class Unembedding(TraceScene):
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=HEADING).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
+        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
         head = with_symbols("unembedding $W_U$", size=LABEL, color=style.POSITIVE).move_to(
             [matrix.get_x(), self.vector_title.get_y(), 0]
         )
@@ -217,8 +221,9 @@ class Unembedding(TraceScene):
             FadeOut(self.chips),
             FadeOut(self.chip_mark),
             ReplacementTransform(self.vector_title, short),
-            run_time=0.5,
-        )  # first, the long title gives way
+            self.vector.animate.scale(1 / self.BIG),
+            run_time=0.6,
+        )  # first, the long title gives way and the vector shrinks to its place
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
                   run_time=said_by(self, 0, 0.8))  # fmt: skip
         self.vector_title = short
@@ -930,8 +935,9 @@ class Temperature(TraceScene):
             say="Turn it down, and dividing by a small T stretches the gaps between the logits. At zero, all the probability goes to the likeliest "
             f"token. {spoken_token(self.top_name(), True)} is picked every time.",
         )
-        self.play(dim(self.first), self.tracker.animate.set_value(0.5), run_time=said_by(self, 0, 2.5))
+        self.play(dim(self.first), run_time=0.4)  # the mark leaves before the bars it marked change
         self.remove(self.first)
+        self.play(self.tracker.animate.set_value(0.5), run_time=said_by(self, 0, 2.0))
         cue(self, 1)  # "at zero": every logit ÷ T runs off the axis, only the order is left
         self.play(self.tracker.animate.set_value(0.0), run_time=said_by(self, 1, 1.5))
         self.bars.update()
@@ -972,7 +978,7 @@ class Temperature(TraceScene):
             chosen = [run.steps[i].chosen_display for i in range(len(run.steps))]
             row = TokenRow([d.value for d in chosen], [d.path for d in chosen], max_width=11.2, size=LABEL,
                            first_hue=len(t.token_ids))  # fmt: skip
-            judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
+            judged = statement(statements(t)[f"comparisons.{c}"], size=LABEL, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
         columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
@@ -992,7 +998,8 @@ class Temperature(TraceScene):
             say=self.comparison_words(),
         )
         leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads, self.scale_mob]
-        self.play(*(FadeOut(m) for m in leaving), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
+        self.play(*(FadeOut(m) for m in leaving), run_time=0.6)  # the sweep leaves as the new beat starts
+        self.play(FadeIn(prompt), run_time=said_by(self, 0, 0.6))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
