@@ -870,7 +870,8 @@ class Temperature(TraceScene):
     # --- the beats ---
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72).move_to([0, 0.4, 0])
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72,
+                               substrings_to_isolate=["T"]).move_to([0, 0.4, 0])  # fmt: skip
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
             "Temperature",
@@ -878,7 +879,10 @@ class Temperature(TraceScene):
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
         self.slider_mob = self.slider()
-        self.play(Write(self.formula), Create(self.slider_mob), run_time=said_by(self, 0, 1.0))
+        self.knob_name = MathTex("T", font_size=40, color=style.TEMPERATURE)  # the knob's name, till it reads a T
+        self.knob_name.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])
+        self.play(Write(self.formula), Create(self.slider_mob), FadeIn(self.knob_name),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         self.mark = SurroundingRectangle(self.formula, buff=0.15, color=style.TEMPERATURE)
         self.play(Create(self.mark), run_time=0.8)
@@ -894,7 +898,7 @@ class Temperature(TraceScene):
             f"{self.share(1.0)}.",
         )
         corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-2.3)  # above the names, clear of both
-        self.play(self.formula.animate.become(corner), dim(self.mark), run_time=0.8)
+        self.play(self.formula.animate.become(corner), dim(self.mark), dim(self.knob_name), run_time=0.8)
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
         self.heads = self.heads_for(grown)
@@ -964,7 +968,7 @@ class Temperature(TraceScene):
         self.bars.clear_updaters()  # the knob rests: what follows points at these bars
         cue(self, 2)
         self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(self.tail), run_time=0.8)
+        self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
 
