@@ -339,8 +339,8 @@ class Unembedding(TraceScene):
             "top guess for the token after it. Training uses them all. To continue the text, only the last one "
             "counts.",
         )
-        self.play(FadeOut(self.spread), FadeIn(chips), table.animate.scale(0.8).move_to(place),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        self.play(FadeOut(self.spread), table.animate.scale(0.8).move_to(place), run_time=0.7)
+        self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
         self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), TransformFromCopy(box, name))
                                 for box, (bar, name) in zip(chips.boxes, guesses)), lag_ratio=0.15),
