@@ -249,6 +249,12 @@ def bars_total(probs: list) -> str:
     return rounded_total([*probs, max(1.0 - float(np.sum(probs)), 0.0)], 1.0)
 
 
+@rule("a logit divided by the temperature, as its bar shows it (fewer decimals when it is large)")
+def scaled_logit(logit: float, temperature: float) -> str:
+    x = float(logit) / float(temperature)
+    return fmt_value(x, 2 if abs(x) < 10 else 1 if abs(x) < 100 else 0)
+
+
 @rule("1 − the sum of the shown bars' probabilities")
 def tail_mass(probs: list) -> str:
     return fmt_percent(max(1.0 - float(np.sum(probs)), 0.0))
@@ -710,6 +716,15 @@ def lecture_view(name: str, rule_name: str) -> Callable[[Trace, int], Statement 
     return view
 
 
+def scaled_view(trace: Trace, k: int, i: int) -> Statement | None:
+    """Token i's logit ÷ the k-th stored temperature (k = -1: the continuation's own)."""
+    where = "info.continuation.temperature" if k < 0 else f"meta.temperatures.{k}"
+    if k >= len(trace.meta["temperatures"]) or not 0 <= i < trace["logits"].shape[-1] or not read(trace, where):
+        return None
+    key = f"temperature.lecture.scaled.{i}" if k < 0 else f"temperature.scaled.{k}.{i}"
+    return make(trace, key, "scaled_logit", {"logit": f"logits[{i}]", "temperature": where})
+
+
 def share_view(trace: Trace, kind: str, bars: int) -> Statement | None:
     if bars < 1:
         return None
@@ -739,6 +754,8 @@ VIEWS = [
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
     (re.compile(r"temperature\.lecture\.tail\.top(\d+)"), lecture_view("tail", "tail_mass")),
+    (re.compile(r"temperature\.scaled\.(\d+)\.(\d+)"), scaled_view),
+    (re.compile(r"temperature\.lecture\.scaled\.(\d+)"), lambda trace, i: scaled_view(trace, -1, i)),
     (re.compile(r"temperature\.lecture\.total\.top(\d+)"), lecture_view("total", "bars_total")),
 ]
 

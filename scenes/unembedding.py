@@ -38,7 +38,16 @@ from manim import (
     config,
 )
 
-from model.claims import RULES, Statement, lecture_bars, softmax_total, statements, temperature_bars, truncation_share
+from model.claims import (
+    RULES,
+    Statement,
+    lecture_bars,
+    softmax_total,
+    stated,
+    statements,
+    temperature_bars,
+    truncation_share,
+)
 from model.sampling import softmax, top_entries
 from scenes import style
 from scenes.base import TraceScene
@@ -107,6 +116,7 @@ class Unembedding(TraceScene):
 
     ROWS, COLS = 6, 4
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
+    BIG = 1.5  # the last vector's size while it is shown alone
 
     def construct(self):
         self.show_last_vector()
@@ -130,8 +140,10 @@ class Unembedding(TraceScene):
         self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, 0.35, 0])
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 2.75, 0])
+        self.vector_title = title.move_to([0.75, 2.55, 0])
         normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
+        raw.scale(self.BIG)  # large while it is the only thing on screen; it shrinks when W_U arrives
+        self.vector.scale(self.BIG)
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -162,8 +174,9 @@ class Unembedding(TraceScene):
         ids = [t.info["unembed_ids"][r] for r in order]
         W_U = t.stored("weights.W_U_rows")
         matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
-        matrix.next_to(self.vector, LEFT, buff=0.75).set_y(self.vector.get_y() + 0.15)
-        times = label("×", size=HEADING).move_to((matrix.get_right() + self.vector.get_left()) / 2)
+        small = self.vector.copy().scale(1 / self.BIG)  # where the vector shrinks to
+        matrix.next_to(small, LEFT, buff=0.75).set_y(small.get_y() + 0.15)
+        times = label("×", size=HEADING).move_to((matrix.get_right() + small.get_left()) / 2)
         names = [
             token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
@@ -180,8 +193,8 @@ class Unembedding(TraceScene):
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=HEADING).move_to([(self.vector.get_right()[0] + 2.2) / 2, self.vector.get_y(), 0])
-        head = with_symbols("$W_U$, one row per token", size=LABEL, color=style.POSITIVE).move_to(
+        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
+        head = with_symbols("unembedding $W_U$", size=LABEL, color=style.POSITIVE).move_to(
             [matrix.get_x(), self.vector_title.get_y(), 0]
         )
         logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
@@ -203,9 +216,16 @@ class Unembedding(TraceScene):
             "row, every token gets one.",
         )
         short = label("last vector", size=LABEL, color=style.MUTED).move_to(self.vector_title)  # room for W_U's
+        self.play(
+            dim(self.vector_mark),
+            FadeOut(self.chips),
+            FadeOut(self.chip_mark),
+            ReplacementTransform(self.vector_title, short),
+            self.vector.animate.scale(1 / self.BIG),
+            run_time=0.6,
+        )  # first, the long title gives way and the vector shrinks to its place
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
-                  dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark),
-                  ReplacementTransform(self.vector_title, short), run_time=said_by(self, 0, 1.0))  # fmt: skip
+                  run_time=said_by(self, 0, 0.8))  # fmt: skip
         self.vector_title = short
         cue(self, 1)
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
@@ -234,28 +254,33 @@ class Unembedding(TraceScene):
         rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
         moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
         counts, edges = np.histogram(logits, bins=48)
-        width, height, x0, base = 11.0, 1.2, -5.5, -2.2
+        width, height, x0, base = 11.0, 1.5, -5.5, -2.0
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
-        for c, left, right in zip(counts, edges[:-1], edges[1:]):
-            h = max(height * c / counts.max(), 0.01)
+        for c, left, right in zip(counts, edges[:-1], edges[1:]):  # counts on a log scale: a bin of 1 still shows
+            h = max(height * math.log1p(c) / math.log1p(counts.max()), 0.01)
             bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
         axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=2, color=style.MUTED)
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
-        ends = []
-        for i, side in ((low, LEFT), (high, RIGHT)):
+        ends, arrows = [], []
+        for i, side, b in ((low, LEFT, bars[0]), (high, RIGHT, bars[-1])):  # each end's token, above its bin
             end = sentence(
                 "“{tok}” {x}",
-                size=SMALLEST,
-                color=style.MUTED,
+                size=LABEL,
+                color=style.TEXT,
                 tok=(t.fields.info.vocab_display[str(i)], "cut16"),
                 x=(t.stored("logits")[i], "value"),
             )
-            ends.append(end.next_to(axis, DOWN, buff=0.1).align_to(axis, side))
+            end.move_to([b.get_x(), base, 0]).align_to(axis, side)
+            under = [o for o in bars if abs(o.get_x() - end.get_x()) < end.width / 2 + 0.1]  # the bins it spans
+            end.set_y(max(o.get_top()[1] for o in under) + 0.5 + end.height / 2)
+            ends.append(end)
+            arrows.append(Arrow(end.get_bottom(), b.get_top(), buff=0.06, stroke_width=3, color=style.NEXT_SLOT,
+                                max_tip_length_to_length_ratio=0.3))  # fmt: skip
         count = sentence(
-            "all {v} logits",
+            "all {v} logits (count, log scale)",
             size=SMALLEST,
             color=style.MUTED,
             v=(t.fields.meta.vocab_size, "comma"),
@@ -284,14 +309,13 @@ class Unembedding(TraceScene):
         self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), FadeIn(count),
                   run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
-        self.play(FadeIn(ends[1], shift=0.1 * UP))
+        self.play(FadeIn(ends[1], shift=0.1 * DOWN), GrowArrow(arrows[1]))
         cue(self, 4)
-        self.play(FadeIn(ends[0], shift=0.1 * UP))
-        if len(notes):
-            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(axis, UP, buff=0.15).align_to(axis, LEFT)
-            notes.shift(UP * max(0.0, bars[: len(bars) // 4].get_top()[1] + 0.1 - notes.get_bottom()[1]))
+        self.play(FadeIn(ends[0], shift=0.1 * DOWN), GrowArrow(arrows[0]))
+        if len(notes):  # under the axis, at the lowest end's side, clear of the bars
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08).next_to(count, DOWN, buff=0.08).align_to(axis, LEFT)
             self.play(FadeIn(notes))
-        self.spread = VGroup(axis, bars, count, *ends, notes)
+        self.spread = VGroup(axis, bars, count, *ends, *arrows, notes)
 
     def why_last(self):
         """Every position's final vector gets scores too: above each chip, its top guess for the token after it
@@ -310,13 +334,13 @@ class Unembedding(TraceScene):
         arrow = Arrow(last.get_top(), [last.get_x(), low[1], 0], buff=0.1, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
             "Why the last",
-            "Every position predicts the next token; to continue the text, only the last one counts.",
+            "Each position guesses; only the last continues the text.",
             say="In fact every position gets scores like these, not only the last. Above each token stands its own "
             "top guess for the token after it. Training uses them all. To continue the text, only the last one "
             "counts.",
         )
-        self.play(FadeOut(self.spread), FadeIn(chips), table.animate.scale(0.8).move_to(place),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        self.play(FadeOut(self.spread), table.animate.scale(0.8).move_to(place), run_time=0.7)
+        self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
         self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), TransformFromCopy(box, name))
                                 for box, (bar, name) in zip(chips.boxes, guesses)), lag_ratio=0.15),
@@ -651,11 +675,10 @@ class Temperature(TraceScene):
     RENDER_SECONDS = 18
     READS = ("sampling",)
 
-    SHOWN = 6  # bars of the likeliest tokens; a last one holds all the others
+    SHOWN = 5  # bars of the likeliest tokens; a last one holds all the others
     HIGH = 5.0  # where the sweep turns the knob up to, when no continuation is sampled at a T above 1
     SLIDER_X, SLIDER_Y, SLIDER_H = 6.35, -1.95, 4.25  # the T knob, upright at the right: its x, where T = 0 is, length
     BAR_X, BAR_W, ROW, TOP_ROW = -0.3, 4.4, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
-    LOGIT_W, LOGIT_SPAN = 3.0, 4.0  # the logit ÷ T bars: the top one's length, and the logits ÷ T that length spans
 
     def construct(self):
         self.show_formula()
@@ -697,20 +720,73 @@ class Temperature(TraceScene):
             ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, RIGHT, buff=0.08))
         return VGroup(axis, ticks)
 
+    def logit_axis(self) -> tuple[float, float, float]:
+        """The logit ÷ T axis, fixed for the whole sweep: where 0 is (at the names' left), where it ends (the
+        frame's left), and the value at its end, a round number with room for 1.5 × the top logit."""
+        top = max(float(self.trace["logits"].max()), 1.0)
+        if not hasattr(self, "logit_zero"):  # the names do not change with T: found once
+            names = self.bars_at(1.0, logits=False)[0].rows[: self.SHOWN]
+            self.logit_zero = min(row.name.get_left()[0] for row in names) - 0.2
+        return self.logit_zero, -config.frame_width / 2 + 0.45, 5.0 * math.ceil(1.5 * top / 5.0)
+
+    def logit_scale(self) -> VGroup:
+        """The fixed axis of the logit ÷ T bars: a baseline at 0 beside the names, faint lines at round values
+        leftwards, their numbers under the last row."""
+        zero, end, span = self.logit_axis()
+        top = self.TOP_ROW + self.ROW * 0.4
+        bottom = self.TOP_ROW - (self.SHOWN - 0.6) * self.ROW  # the shown tokens' rows
+        y = self.TOP_ROW - (self.SHOWN + 0.5) * self.ROW  # under "all other tokens"
+        out = VGroup(Line([zero, top, 0], [zero, bottom, 0], color=style.MUTED, stroke_width=2),
+                     Line([zero, y, 0], [end, y, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
+        for k in range(5):
+            x = zero + (end - zero) * k / 4
+            if k:
+                out.add(DashedLine([x, top, 0], [x, bottom, 0], color=style.MUTED, stroke_width=1, dash_length=0.06))
+            out.add(Line([x, y, 0], [x, y - 0.08, 0], color=style.MUTED, stroke_width=2))
+            if k % 2 == 0:
+                out.add(label(f"{span * k / 4:g}", size=SMALLEST, color=style.MUTED).next_to([x, y - 0.08, 0], DOWN,
+                                                                                            buff=0.06))  # fmt: skip
+        return out
+
+    def scaled_text(self, temperature: float, i: int, j: int):
+        """Token i's (the j-th bar's) logit ÷ T, a statement read from the Trace at a stored or the lecture's T;
+        mid-sweep the same rule on the Trace's logit (None at T = 0: no number, the bars run off)."""
+        if temperature <= 0:
+            return None
+        if temperature == self.lecture_t:
+            return statement(stated(self.trace, f"temperature.lecture.scaled.{i}"), size=SMALLEST)
+        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
+        if stored:
+            return statement(stated(self.trace, f"temperature.scaled.{stored[0]}.{i}"), size=SMALLEST)
+        logit = float(self.trace["logits"][i])
+        stmt = Statement(f"temperature.scaled.T{temperature:g}.{i}", "scaled_logit",
+                         RULES["scaled_logit"](logit, temperature), {"logit": logit, "temperature": temperature})  # fmt: skip
+        return statement(stmt, size=SMALLEST)
+
     def logit_bars(self, temperature: float, bars: ProbabilityBars) -> VGroup:
-        """The logits ÷ T of the shown tokens, as bars growing left from the names, on a window of LOGIT_SPAN
-        ending at the top one's: a low T stretches the gaps between them, a high T shrinks them (T = 0: only the
-        top one is left)."""
+        """The logits ÷ T of the shown tokens, as bars growing left from 0 on a fixed axis, each with its number:
+        a low T stretches them and the gaps between them (a bar past the axis's end runs off, with an arrow), a
+        high T shrinks them towards 0, where they all look alike."""
         logits = self.trace["logits"].astype(np.float64)
-        ids = self.top_ids()
-        right = min(row.name.get_left()[0] for row in bars.rows) - 0.2
+        zero, end, span = self.logit_axis()
         out = VGroup()
-        for row, i in zip(bars.rows, ids):
-            gap = logits[ids[0]] - logits[i]
-            scaled = gap / temperature if temperature > 0 else (0.0 if gap == 0 else math.inf)
-            width = max(self.LOGIT_W * (1 - scaled / self.LOGIT_SPAN), 0.02)
+        for j, (row, i) in enumerate(zip(bars.rows, self.top_ids())):
+            scaled = logits[i] / temperature if temperature > 0 else math.copysign(math.inf, logits[i])
+            off = scaled > span
+            width = (zero - end) if off else max((zero - end) * scaled / span, 0.02)
             bar = Rectangle(width=width, height=self.ROW * 0.62, stroke_width=0, fill_color=style.BAR, fill_opacity=0.9)
-            out.add(bar.move_to([right - width / 2, row.get_y(), 0]))
+            part = VGroup(bar.move_to([zero - width / 2, row.get_y(), 0]))
+            if off:  # past the axis: an arrow at the frame's side says it goes on
+                tip = Triangle(color=style.BAR, fill_opacity=1, stroke_width=0).scale(0.13).rotate(PI / 2)
+                part.add(tip.next_to(bar, LEFT, buff=0.02))
+            text = self.scaled_text(temperature, int(i), j)
+            if text is not None:
+                if bar.get_left()[0] - text.width - 0.12 > end:
+                    text.next_to(bar, LEFT, buff=0.08)
+                else:  # no room past the bar's end: inside it, at that end
+                    text.move_to(bar).align_to(bar, LEFT).shift(RIGHT * 0.08)
+                part.add(text)
+            out.add(part)
         return out
 
     def top_ids(self) -> list[int]:
@@ -740,7 +816,7 @@ class Temperature(TraceScene):
             "total": total,
         }
 
-    def bars_at(self, temperature: float) -> VGroup:
+    def bars_at(self, temperature: float, logits: bool = True) -> VGroup:
         """The bars of softmax(logits / T), from the Trace's logits, then one bar for all other tokens (the mass a
         high T moves into the long tail), the shares' sum, and T's marker on the slider."""
         probs = softmax(self.trace["logits"], temperature)
@@ -757,7 +833,8 @@ class Temperature(TraceScene):
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
         total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
-        return VGroup(bars, self.marker(temperature), total_line, self.logit_bars(temperature, bars))
+        return VGroup(bars, self.marker(temperature), total_line,
+                      self.logit_bars(temperature, bars) if logits else VGroup())  # fmt: skip
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -793,7 +870,8 @@ class Temperature(TraceScene):
     # --- the beats ---
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72).move_to([0, 0.4, 0])
+        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72,
+                               substrings_to_isolate=["T"]).move_to([0, 0.4, 0])  # fmt: skip
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
             "Temperature",
@@ -801,7 +879,10 @@ class Temperature(TraceScene):
             say="One knob remains: the temperature, T. Every logit is divided by T before the softmax.",
         )
         self.slider_mob = self.slider()
-        self.play(Write(self.formula), Create(self.slider_mob), run_time=said_by(self, 0, 1.0))
+        self.knob_name = MathTex("T", font_size=40, color=style.TEMPERATURE)  # the knob's name, till it reads a T
+        self.knob_name.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])
+        self.play(Write(self.formula), Create(self.slider_mob), FadeIn(self.knob_name),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         self.mark = SurroundingRectangle(self.formula, buff=0.15, color=style.TEMPERATURE)
         self.play(Create(self.mark), run_time=0.8)
@@ -817,15 +898,16 @@ class Temperature(TraceScene):
             f"{self.share(1.0)}.",
         )
         corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-2.3)  # above the names, clear of both
-        self.play(self.formula.animate.become(corner), dim(self.mark), run_time=0.8)
+        self.play(self.formula.animate.become(corner), dim(self.mark), dim(self.knob_name), run_time=0.8)
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
         self.heads = self.heads_for(grown)
-        self.play(LaggedStart(*(GrowFromEdge(bar, RIGHT) for bar in grown[3]), lag_ratio=0.15),
+        self.scale_mob = self.logit_scale()
+        self.play(Create(self.scale_mob), LaggedStart(*(GrowFromEdge(bar, RIGHT) for bar in grown[3]), lag_ratio=0.15),
                   FadeIn(self.heads[0]), *(FadeIn(row.name) for row in grown[0].rows[: self.SHOWN]),
                   FadeIn(grown[1]), run_time=said_by(self, 0, 1.2))  # fmt: skip
         cue(self, 1)  # each divided logit becomes its share
-        self.play(*(TransformFromCopy(bar, row.bar) for bar, row in zip(grown[3], grown[0].rows)),
+        self.play(*(TransformFromCopy(part[0], row.bar) for part, row in zip(grown[3], grown[0].rows)),
                   *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
                   FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
         self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
@@ -840,7 +922,8 @@ class Temperature(TraceScene):
     def heads_for(self, bars) -> VGroup:
         """What each set of bars is: the logits ÷ T at the left, their softmax at the right."""
         y = self.TOP_ROW + 0.55
-        left = with_symbols("logit ÷ $T$", size=LABEL, color=style.MUTED).move_to([bars[3].get_x(), y, 0])
+        zero, end, _ = self.logit_axis()
+        left = with_symbols("logit ÷ $T$", size=LABEL, color=style.MUTED).move_to([(zero + end) / 2, y, 0])
         right = label("softmax", size=LABEL, color=style.MUTED).move_to([self.BAR_X + 1.2, y, 0])
         return VGroup(left, right)
 
@@ -856,8 +939,11 @@ class Temperature(TraceScene):
             say="Turn it down, and dividing by a small T stretches the gaps between the logits. At zero, all the probability goes to the likeliest "
             f"token. {spoken_token(self.top_name(), True)} is picked every time.",
         )
-        self.play(dim(self.first), self.tracker.animate.set_value(0.0), run_time=said_by(self, 1, 2.5))
+        self.play(dim(self.first), run_time=0.4)  # the mark leaves before the bars it marked change
         self.remove(self.first)
+        self.play(self.tracker.animate.set_value(0.5), run_time=said_by(self, 0, 2.0))
+        cue(self, 1)  # "at zero": every logit ÷ T runs off the axis, only the order is left
+        self.play(self.tracker.animate.set_value(0.0), run_time=said_by(self, 1, 1.5))
         self.bars.update()
         cue(self, 2)
         pick = SurroundingRectangle(self.bars[0].rows[0], buff=0.06, color=style.NEXT_SLOT)
@@ -882,7 +968,7 @@ class Temperature(TraceScene):
         self.bars.clear_updaters()  # the knob rests: what follows points at these bars
         cue(self, 2)
         self.tail = SurroundingRectangle(self.bars[0].rows[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(self.tail), run_time=0.8)
+        self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
 
@@ -896,7 +982,7 @@ class Temperature(TraceScene):
             chosen = [run.steps[i].chosen_display for i in range(len(run.steps))]
             row = TokenRow([d.value for d in chosen], [d.path for d in chosen], max_width=11.2, size=LABEL,
                            first_hue=len(t.token_ids))  # fmt: skip
-            judged = statement(statements(t)[f"comparisons.{c}"], size=SMALLEST, color=style.MUTED)
+            judged = statement(statements(t)[f"comparisons.{c}"], size=LABEL, color=style.MUTED)
             body = VGroup(judged, row).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             columns.add(VGroup(head, body.next_to(head, RIGHT, buff=0.4, aligned_edge=UP)))
         columns.arrange(DOWN, buff=0.45, aligned_edge=LEFT)  # one row per temperature, the frame's full width
@@ -906,6 +992,8 @@ class Temperature(TraceScene):
         room = prompt.get_bottom()[1] - 0.3 - (-2.95)  # down to the caption's band
         if columns.height > room:
             columns.scale_to_fit_height(room)
+        grow = min((config.frame_width - 0.8) / columns.width, room / columns.height)
+        columns.scale(max(1.0, min(grow, 1.5)))  # as large as the room allows: the rank lines readable
         columns.next_to(prompt, DOWN, buff=0.3).to_edge(LEFT, buff=0.4)
         self.beat(
             "Three temperatures",
@@ -913,8 +1001,9 @@ class Temperature(TraceScene):
             s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
-        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads]
-        self.play(*(FadeOut(m) for m in leaving), FadeIn(prompt), run_time=said_by(self, 0, 1.0))
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads, self.scale_mob]
+        self.play(*(FadeOut(m) for m in leaving), run_time=0.6)  # the sweep leaves as the new beat starts
+        self.play(FadeIn(prompt), run_time=said_by(self, 0, 0.6))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
@@ -941,7 +1030,7 @@ class Temperature(TraceScene):
                 said.append(f"At {T:g} the distribution is flatter, so less likely tokens are drawn more often.")
             else:
                 said.append(f"At {T:g} the distribution is sharper, so the likeliest tokens win more often.")
-        said.append("Under each row, a line says how the model itself ranks the tokens drawn.")
+        said.append("Above each row, a line says how the model itself ranks the tokens drawn.")
         return " ".join(said)
 
     def lecture_temperature(self):
@@ -949,7 +1038,7 @@ class Temperature(TraceScene):
         T = self.lecture_t
         self.beat(
             "This lecture's T",
-            "This lecture samples at T = {T}: these are the shares it draws from.",
+            "This lecture draws its tokens at T = {T}.",
             T=(self.trace.fields.info.continuation.temperature, "float"),
             say=f"This lecture's own continuation uses a temperature of {T:g}. "
             f"Set the knob there, and {spoken_token(self.top_name())} gets {self.share(T)}. "
@@ -958,12 +1047,13 @@ class Temperature(TraceScene):
         self.tracker.set_value(self.high)
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
-                  run_time=1.0)  # fmt: skip
+                  FadeIn(self.scale_mob), run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()
         self.remove(self.bars)  # the same picture, made anew: a redrawn Text keeps the words it was made with
         self.bars = self.bars_at(T)
+        self.bars.submobjects[2] = VGroup()  # the takeaway: the bars, not their sum
         self.add(self.bars)
         cue(self, 2)
         self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from model.claims import RULES
 from scenes.components import FORMATTERS, number
 from scenes.unembedding import SOFTMAX_TOP, Recap, Softmax, Temperature, TopKTopP, Unembedding, softmax_shown
 from tests.scenecheck import (
@@ -107,6 +108,33 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
     for row, i in zip(bars.rows, ids):
         assert shown_text(row.pct) == FORMATTERS["percent"](by_hand[i])
         assert row.bar.width == pytest.approx(max(Temperature.BAR_W * by_hand[i], 0.02), rel=1e-6)
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+def test_logit_bars_are_logits_over_t_on_one_fixed_axis(temperature, scene_traces):
+    """The left bars are logit ÷ T from one 0 on an axis the same at every T (a low T stretches them and their
+    gaps, a bar past the axis's end runs off with an arrow); each shows its number, a statement of the Trace."""
+    from types import SimpleNamespace
+
+    tr = loaded_trace(scene_traces["default"])
+    scene = Temperature()
+    scene.trace = tr
+    zero, end, span = scene.logit_axis()
+    assert span >= float(tr["logits"].max())  # the top logit at T = 1 fits
+    ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
+    drawn = scene.bars_at(temperature)[3]
+    assert scene.logit_axis() == (zero, end, span)  # fixed, whatever T was drawn
+    for part, i in zip(drawn, ids):
+        scaled = float(tr["logits"][i]) / temperature
+        bar, text = part[0], part[-1]
+        assert bar.get_right()[0] == pytest.approx(zero, abs=1e-6)
+        if scaled > span:
+            assert bar.width == pytest.approx(zero - end) and len(part) == 3  # clipped, with its arrow
+        else:
+            assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
+        assert shown_text(text) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
+    if temperature in tr.meta["temperatures"]:
+        assert check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"] == Temperature.SHOWN
 
 
 def test_temperature_zero_is_the_argmax(scene_traces):
