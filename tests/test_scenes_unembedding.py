@@ -155,9 +155,16 @@ def test_the_last_picture_is_the_distribution_at_the_lecture_s_own_temperature(e
 def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_shares(scene_traces, tmp_path):
     scene = render(TopKTopP, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    demo, paths = tr.info["truncation"], shown_paths(scene)
-    for kind in ("top_k", "top_p"):
+    demo = tr.info["truncation"]
+    panel = {
+        p
+        for row in scene.k_panel["new"].rows
+        for t in (row.name, row.pct)
+        for p, _ in getattr(t, "gptanim_numbers", []) + getattr(t, "gptanim_tokens", [])
+    }
+    for kind in ("top_k", "top_p"):  # top-k's panel, once worked out, shrinks to bars alone: what it showed
         part = demo[kind]
+        paths = shown_paths(scene) if kind == "top_p" else panel | shown_paths(scene, ever=True)
         kept = min(part["kept"], TopKTopP.SHOWN if kind == "top_k" else TopKTopP.P_PCT)  # the shares written
         base = dict(demo["base_top"])
         for j, (i, p) in enumerate(part["top"]):  # each kept share is the untruncated one over the kept mass
@@ -166,7 +173,14 @@ def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_sha
             assert (f"info.truncation.{kind}.top.{j}.1" in paths) == (j < kept)
         assert not {f"info.truncation.{kind}.top.{j}.1" for j in range(kept, 10)} & paths
         assert f"info.vocab_display.{part['chosen_id']}" in paths
-    assert "info.truncation.base_top.0.1" not in paths  # the untruncated bars were cut and renormalised
+    assert "info.truncation.base_top.0.1" not in shown_paths(scene)  # the untruncated bars were cut and renormalised
+    title, bars = scene.thumb  # top-k's thumbnail: its kept bars, as long as their renormalised shares
+    part = demo["top_k"]
+    assert len(bars) == min(part["kept"], TopKTopP.SHOWN) and "info.truncation.k" in shown_paths(scene)
+    top = part["top"][0][1]
+    for bar, (_, p) in zip(bars, part["top"]):
+        if p > 0.05 * top:  # (a bar too short to see is drawn a sliver long)
+            assert bar.width / bars[0].width == pytest.approx(p / top, rel=1e-3)
 
 
 def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_traces, tmp_path):
