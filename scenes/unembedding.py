@@ -1144,7 +1144,7 @@ class TopKTopP(TraceScene):
             plus = sentence("+{p}", size=SMALLEST, color=style.MUTED, p=(sm.probs[r], "percent"))
             plus.next_to(segments[r], RIGHT, buff=0.12)
             plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
-            swap = [FadeIn(now), FadeIn(plus)] + [FadeOut(m) for m in (total, added) if m is not None]
+            swap = [FadeIn(now), FadeIn(plus)] + [dim(m) for m in (total, added) if m is not None]  # (FadeOut waits)
             self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
                       *swap, run_time=step)  # fmt: skip
             total, added = now, plus
@@ -1156,9 +1156,9 @@ class TopKTopP(TraceScene):
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
             now.next_to(frame, UP, buff=0.12)
-            self.play(TransformFromCopy(old.dots, piece), FadeOut(total), FadeIn(now), run_time=max(step, 0.6))
+            self.play(TransformFromCopy(old.dots, piece), dim(total), FadeIn(now), run_time=max(step, 0.6))
             total = now
-        self.play(FadeOut(added), run_time=0.3)
+        self.play(dim(added), run_time=0.3)
         return total
 
     def nucleus_draw(self, old, kept: int, title, pcts):
@@ -1194,7 +1194,7 @@ class TopKTopP(TraceScene):
         small.next_to(title, DOWN, buff=0.15).align_to(title, LEFT)
         words = [m for j in range(k["kept"]) for m in (k["new"].rows[j].name, k["new"].rows[j].pct)]
         self.play(Transform(bars, small), ReplacementTransform(k["title"], title),
-                  *(FadeOut(m) for m in words + k["rest"]), run_time=1.0)  # fmt: skip
+                  *(dim(m) for m in words + k["rest"]), run_time=1.0)  # fmt: skip
         self.thumb = VGroup(title, bars)
 
     def entries(self, pairs, n: int) -> list[dict]:
@@ -1401,8 +1401,10 @@ class Recap(TraceScene):
         drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=NUMBER, limit=10)
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
-        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "ends64"))  # whole if it fits
-        self.fit_width(self.prompt).move_to([0, 3.45, 0])
+        self.prompt = sentence(
+            "“{p}”", size=HEADING - 4, p=(t.fields.meta.settings.prompt, "ends64")
+        )  # whole if it fits
+        self.fit_width(self.prompt).move_to([0, 0.6, 0])  # large in the middle, before it becomes the chips
         row = self.chip_row(self.first, drawn)
         row.move_to([ROAD_LEFT + row.width / 2, CHIP_Y, 0])
         self.slot = row[-1]  # where the drawn token goes
@@ -1453,11 +1455,8 @@ class Recap(TraceScene):
         cue(self, 1)  # the prompt's words become chips
         self.swap_in(self.prompt, self.chips, said_by(self, 1, 1.0))
         cue(self, 2)  # each chip gives its vector
-        copies = [col.copy() for col in self.inputs]  # (a transform reshapes its target to its source's parts)
-        self.play(LaggedStart(*(TransformFromCopy(chip, c) for chip, c in zip(self.boxes, copies)), lag_ratio=0.12),
+        self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.12),
                   FadeIn(self.labels[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
-        self.remove(*copies)
-        self.add(self.inputs)
 
     def swap_in(self, source, target, run_time: float):
         """`source` turns into `target` (and is gone): a copy of `target` takes its place, then `target` itself
@@ -1537,7 +1536,7 @@ class Recap(TraceScene):
             "decides where to look, with queries, keys and values.",
         )
         working = [self.bars, self.lead, self.drawn[0], self.drawn_mark, self.labels[0]]
-        self.play(self.drawn[1].animate.move_to(self.slot), *(FadeOut(m) for m in working), run_time=1.0)
+        self.play(self.drawn[1].animate.move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
         self.play(GrowFromEdge(column, UP), run_time=0.6)
         shown = bands[:: max(1, len(bands) // 8)]  # (many layers: the column skips some bands)
         step = max(0.2, (said_by(self, 0) - 2.2) / (len(shown) + 1))
@@ -1547,4 +1546,8 @@ class Recap(TraceScene):
             self.play(Transform(moving, squeezed), run_time=step)
         self.play(Transform(moving, self.empty_column(x, OUT_TOP, OUT_CELL)), run_time=step)
         cue(self, 1)
-        self.play(Create(box), FadeIn(nxt, shift=0.2 * UP), run_time=1.2)
+        self.play(Create(box), FadeIn(nxt[:2], shift=0.2 * UP), run_time=1.2)
+        self.play(
+            LaggedStart(*(FadeIn(w, shift=0.1 * RIGHT) for w in nxt[2]), lag_ratio=0.6),
+            run_time=max(1.0, said_by(self, 1) - 0.3),
+        )  # (as the three are named)

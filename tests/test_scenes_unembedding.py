@@ -228,3 +228,19 @@ def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_trac
         assert chosen in ids
         row = scene.bars.rows[ids.index(chosen)]
         assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
+
+
+def test_recap_stacks_the_blocks_down_the_road_and_gives_the_drawn_token_its_own_column(scene_traces, tmp_path):
+    scene = render(Recap, scene_traces["12-layer"], tmp_path)
+    tr = loaded_trace(scene_traces["12-layer"])
+    bands = list(scene.band_rows)
+    assert [(b.layer, b.kind) for b in bands] == [
+        (i, k) for i in range(tr.meta["n_layer"]) for k in ("Attention", "MLP")
+    ]
+    assert all(a.get_bottom()[1] > b.get_top()[1] for a, b in zip(bands, bands[1:]))  # top to bottom, apart
+    for chip in [*scene.boxes, scene.slot]:  # every position, the drawn token's too, passes through every band
+        assert bands[0].get_left()[0] < chip.get_x() < bands[0].get_right()[0]
+    for col, chip in zip(scene.inputs, scene.boxes):  # each vector under its own token, above the first band
+        assert col.get_x() == pytest.approx(chip.get_x()) and col.get_bottom()[1] > bands[0].get_top()[1]
+    assert len(scene.outputs) == len(scene.boxes) and scene.outputs.get_top()[1] < bands[-1].get_bottom()[1]
+    assert scene.drawn[1].get_center() == pytest.approx(scene.slot.get_center(), abs=1e-6)  # appended in its slot
