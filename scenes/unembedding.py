@@ -1124,7 +1124,7 @@ class TopKTopP(TraceScene):
             self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
         self.play(dim(total), dim(p_mark), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
-                  *(ReplacementTransform(old.rows[j].pct, pct) for j, pct in enumerate(pcts)),
+                  *(dim(old.rows[j].pct) for j in range(len(pcts))), *(FadeIn(pct) for pct in pcts),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
         self.stack, self.kept_bars = segments, [old.rows[r].bar for r in range(kept)]
@@ -1272,7 +1272,8 @@ class TopKTopP(TraceScene):
         # The kept bars grow: each divided by the mass that was kept.
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
-            *(ReplacementTransform(old.rows[j].pct, new.rows[j].pct) for j in range(kept)),
+            *(dim(old.rows[j].pct) for j in range(kept)),
+            *(FadeIn(new.rows[j].pct) for j in range(kept)),  # (a number morphing into another is unreadable)
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
             dim(cut),
