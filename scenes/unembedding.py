@@ -1106,7 +1106,7 @@ class TopKTopP(TraceScene):
         title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.45, 0])
         old, grown, pcts = self.nucleus_parts(x, kept, n)
         frame, ticks, p_mark, segments = self.gauge()
-        self.beat("Nucleus", "Top-p keeps the fewest tokens that hold p of the probability.",
+        self.beat("Nucleus", "Top-p keeps the fewest tokens holding a share p.",
                   say=self.nucleus_words(kept))  # fmt: skip
         self.thumbnail()
         self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
@@ -1247,7 +1247,7 @@ class TopKTopP(TraceScene):
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
             if kind == "top_k"
-            else "Top-p keeps the fewest tokens that hold p of the probability.",
+            else "Top-p keeps the fewest tokens holding a share p.",
             say=self.panel_words(kind),
         )
         if kind == "top_k":  # the full distribution moves into the first panel
@@ -1532,7 +1532,7 @@ class Recap(TraceScene):
         card.shift(max(0.0, ROAD_RIGHT + 0.25 - card.get_left()[0]) * RIGHT)  # clear of the road
         self.beat(
             "Next",
-            "The drawn token joins the prompt, and the road runs again.",
+            "The road runs again with the new token.",
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
