@@ -1083,7 +1083,7 @@ class TopKTopP(TraceScene):
         ticks = VGroup(label("0%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(DOWN + LEFT), LEFT, 0.12),
                        label("100%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(UP + LEFT), LEFT, 0.12))  # fmt: skip
         p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
-        p_line = DashedLine([self.STACK_X - 0.5, p_y, 0], [self.STACK_X + 0.5, p_y, 0], color=style.NEGATIVE,
+        p_line = DashedLine([self.STACK_X - 0.5, p_y, 0], [self.STACK_X + 0.35, p_y, 0], color=style.NEGATIVE,
                             stroke_width=3)  # fmt: skip
         p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.1)
         kept = min(t.info["truncation"]["top_p"]["kept"], self.P_ROWS, len(probs))
