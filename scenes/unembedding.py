@@ -61,7 +61,6 @@ from scenes.components import (
     ProbabilityBars,
     TokenBox,
     TokenRow,
-    TransformerStack,
     VectorColumn,
     WeightMatrix,
     claim,
@@ -1071,26 +1070,33 @@ class TopKTopP(TraceScene):
     SHOWN = 6
     P_ROWS = 15  # top-p's bars drawn at most (every kept token of a peaked distribution), then two that are cut
     P_PCT = 3  # the renormalised shares written beside the first few bars
-    STACK_X, STACK_BOTTOM, STACK_H = 6.55, -2.45, 4.9  # the running total: a column, 100% tall
+    STACK_X, STACK_BOTTOM, STACK_H = 5.0, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
+    P_BAR_X, P_BAR_W, P_TOP, P_BOTTOM = (
+        -2.7,
+        5.0,
+        2.75,
+        -3.0,
+    )  # top-p's bars: where they start, the longest's length, the first row
+    THUMB = 0.38  # the finished top-k panel's bars, shrunk into the top-left corner while top-p is worked out
 
     def construct(self):
         self.heading()
-        self.panel("top_k", -3.55)
-        self.nucleus(3.0)
+        self.panel("top_k", 0.0)
+        self.nucleus(0.3)
 
     def heading(self):
         """The untruncated distribution first: what the two cuts start from."""
         t = self.trace
         shown = softmax_shown(t)
         entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
-        self.base = ProbabilityBars(entries, bar_width=6.5, size=LABEL, row_height=0.5, ellipsis=True)
+        self.base = ProbabilityBars(entries, bar_width=7.5, size=LABEL, row_height=0.55, ellipsis=True)
         self.base.move_to([0, 0.5, 0])
         others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
                           p=(shown["rest"], "percent"))  # fmt: skip
         others.next_to(self.base.dots, RIGHT, buff=0.3)
         self.beat(
             "Truncation",
-            "Before drawing, many GPTs cut off the unlikely tail, then renormalise what is left.",
+            "Before drawing, many GPTs cut off the unlikely tail.",
             say=f"Here again are the likeliest next tokens. All the others below them share "
             f"{said_pct(shown['rest'].value)}. Many systems cut off that long tail before drawing.",
         )
@@ -1140,111 +1146,146 @@ class TopKTopP(TraceScene):
         part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
         vocab, sm = t.fields.info.vocab_display, t.fields.info.softmax
         ids, probs = t.info["softmax"]["ids"], t.info["softmax"]["probs"]
-        row_h = min(0.4, 4.85 / n)
+        row_h = min(0.46, (self.P_TOP - self.P_BOTTOM) / (n + 0.5))
+        size = NUMBER if row_h >= 0.34 else SMALLEST
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)], bar_width=3.4,
-                              size=SMALLEST, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
+        old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)],
+                              bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
         for row in old.rows[self.P_PCT :]:
             row.remove(row.pct)
-        old.shift([x - 1.0 - old.rows[0].bar.get_left()[0], 2.3 - old.rows[0].get_y(), 0])
+        old.shift([self.P_BAR_X - old.rows[0].bar.get_left()[0], self.P_TOP - old.rows[0].get_y(), 0])
         grown = VGroup()
         for r in range(kept):
-            bar = old.rows[r].bar.copy().stretch_to_fit_width(max(3.4 * probs[r] / part["kept_mass"] / scale, 0.02))
-            grown.add(bar.align_to(old.rows[r].bar, LEFT))
-        pcts = [number(read.top_p.top[j][1], fmt="percent", size=SMALLEST) for j in range(min(self.P_PCT, kept))]
+            width = max(self.P_BAR_W * probs[r] / part["kept_mass"] / scale, 0.02)
+            grown.add(old.rows[r].bar.copy().stretch_to_fit_width(width).align_to(old.rows[r].bar, LEFT))
+        pcts = [number(read.top_p.top[j][1], fmt="percent", size=size) for j in range(min(self.P_PCT, kept))]
         for j, pct in enumerate(pcts):
             pct.next_to(grown[j], RIGHT, buff=0.12)
         return old, grown, pcts
 
+    def gauge(self):
+        """The running total's column: 0% at its foot, 100% at its head, p dashed across it; and a piece of it
+        for each kept token, as tall as its share."""
+        t = self.trace
+        probs = t.info["softmax"]["probs"]
+        frame = Rectangle(width=0.7, height=self.STACK_H, stroke_color=style.MUTED, stroke_width=2)
+        frame.move_to([self.STACK_X, self.STACK_BOTTOM + self.STACK_H / 2, 0])
+        ticks = VGroup(label("0%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(DOWN + LEFT), LEFT, 0.12),
+                       label("100%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(UP + LEFT), LEFT, 0.12))  # fmt: skip
+        p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
+        p_line = DashedLine([self.STACK_X - 0.5, p_y, 0], [self.STACK_X + 0.35, p_y, 0], color=style.NEGATIVE,
+                            stroke_width=3)  # fmt: skip
+        p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.1)
+        kept = min(t.info["truncation"]["top_p"]["kept"], self.P_ROWS, len(probs))
+        segments, y = VGroup(), self.STACK_BOTTOM
+        for r in range(kept):
+            seg = Rectangle(width=0.64, height=max(self.STACK_H * probs[r], 0.005), stroke_width=1,
+                            stroke_color=style.BACKGROUND, fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
+            segments.add(seg.move_to([self.STACK_X, y + seg.height / 2, 0]))
+            y += seg.height
+        return frame, ticks, VGroup(p_line, p_name), segments
+
     def nucleus(self, x: float):
-        """Top-p over the right half: the likeliest tokens' bars; each added in turn to a running total (a column
-        with p marked on it) until it passes p; the cut below them; the kept bars grown; the draw."""
+        """Top-p over the whole frame: the likeliest tokens' bars; each added in turn to a running total (a column
+        from 0% to 100%, p marked on it) until it passes p; the cut below them; the kept bars grown; the draw."""
         t = self.trace
         part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
         kept = min(part["kept"], self.P_ROWS, len(t.info["softmax"]["ids"]))
         more = part["kept"] > kept  # more kept tokens than bars: the ⋮ stands for the rest of them
-        n = kept if more else min(kept + 2, len(t.info["softmax"]["ids"]))
-        title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.35, 0])
-        note = sentence("keeps {n} tokens, which held {m}", size=NUMBER, color=style.MUTED,
-                        n=(read.top_p.kept, "comma"), m=(read.top_p.kept_mass, "percent"))  # fmt: skip
-        note.next_to(title, DOWN, buff=0.15)
+        n = kept if more else min(kept + 1, len(t.info["softmax"]["ids"]))  # and the first one cut
+        title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.45, 0])
         old, grown, pcts = self.nucleus_parts(x, kept, n)
-        probs = t.info["softmax"]["probs"]
-        frame = Rectangle(width=0.36, height=self.STACK_H, stroke_color=style.MUTED, stroke_width=2)
-        frame.move_to([self.STACK_X, self.STACK_BOTTOM + self.STACK_H / 2, 0])
-        p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
-        p_line = DashedLine([self.STACK_X - 0.4, p_y, 0], [self.STACK_X + 0.25, p_y, 0], color=style.NEGATIVE,
-                            stroke_width=3)  # fmt: skip
-        p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.08)
-        segments, y = VGroup(), self.STACK_BOTTOM
-        for r in range(kept):
-            seg = Rectangle(width=0.32, height=max(self.STACK_H * probs[r], 0.005), stroke_width=1,
-                            stroke_color=style.BACKGROUND, fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
-            segments.add(seg.move_to([self.STACK_X, y + seg.height / 2, 0]))
-            y += seg.height
-        self.beat("Nucleus", "Top-p keeps the fewest tokens that hold p of the probability.",
+        frame, ticks, p_mark, segments = self.gauge()
+        self.beat("Nucleus", "Top-p keeps the fewest tokens holding a share p.",
                   say=self.nucleus_words(kept))  # fmt: skip
-        self.play(FadeIn(title), FadeOut(self.share), FadeOut(self.note), run_time=0.8)  # top-k's, said, give way
-        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05), FadeIn(old.dots),
-                  Create(frame), Create(p_line), FadeIn(p_name), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.thumbnail()
+        self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
+                  FadeIn(old.dots), Create(frame), FadeIn(ticks), Create(p_mark[0]), FadeIn(p_mark[1]),
+                  run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
         total = self.running_total(old, frame, segments, kept, more)
         cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
-        cut = DashedLine([x - 2.6, cut_y, 0], [x + 2.4, cut_y, 0], color=style.NEGATIVE, stroke_width=3)
+        cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
+                         color=style.NEGATIVE, stroke_width=3)  # fmt: skip
         gone = [] if more else [*old.rows[kept:], old.dots]
         self.play(Create(cut), run_time=0.5)
         if gone:
             self.play(*(m.animate.shift(DOWN * 0.4).set_opacity(0) for m in gone), run_time=0.6)
             self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
-        self.play(FadeIn(note, shift=0.1 * DOWN), dim(total), dim(p_line), dim(p_name), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
-                  *(ReplacementTransform(old.rows[j].pct, pct) for j, pct in enumerate(pcts)),
+        self.play(dim(total), dim(p_mark), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
+                  *(dim(old.rows[j].pct) for j in range(len(pcts))), *(FadeIn(pct) for pct in pcts),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
         self.stack, self.kept_bars = segments, [old.rows[r].bar for r in range(kept)]
-        self.nucleus_draw(old, kept, note)
+        self.nucleus_draw(old, kept, title, pcts)
 
     def running_total(self, old, frame, segments, kept: int, more: bool):
-        """Each kept bar in turn joins the column, the total above it counting up (then, if there are more kept
-        tokens than bars, the rest of them in one grey piece from the ⋮)."""
+        """Each kept bar in turn joins the column, its share written beside the piece it adds and the total
+        above the column counting up (then, if there are more kept tokens than bars, the rest of them in one
+        grey piece from the ⋮)."""
         t = self.trace
         step = max(0.2, (said_by(self, 2, 1.0) - 0.5) / (kept + more))
-        rest = t.fields.info.softmax.others_after  # the running total, read as 1 − the share of all after it
-        total = None
+        rest, sm = t.fields.info.softmax.others_after, t.fields.info.softmax  # the total: 1 − the share after it
+        total, added = None, None
         for r in range(kept):
             now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
-            swap = [FadeIn(now)] if total is None else [ReplacementTransform(total, now)]  # (a FadeOut would wait)
+            now.next_to(frame, UP, buff=0.12)
+            plus = sentence("+{p}", size=SMALLEST, color=style.MUTED, p=(sm.probs[r], "percent"))
+            plus.next_to(segments[r], RIGHT, buff=0.12)
+            plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
+            swap = [FadeIn(now), FadeIn(plus)] + [dim(m) for m in (total, added) if m is not None]  # (FadeOut waits)
             self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
                       *swap, run_time=step)  # fmt: skip
-            total = now
+            total, added = now, plus
         if more:
             part = t.info["truncation"]["top_p"]
             height = self.STACK_H * (part["kept_mass"] - sum(t.info["softmax"]["probs"][:kept]))
-            piece = Rectangle(width=0.32, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
+            piece = Rectangle(width=0.64, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
                               fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.12).align_to(frame, RIGHT)
-            self.play(TransformFromCopy(old.dots, piece), ReplacementTransform(total, now), run_time=max(step, 0.6))
+            now.next_to(frame, UP, buff=0.12)
+            self.play(TransformFromCopy(old.dots, piece), dim(total), FadeIn(now), run_time=max(step, 0.6))
             total = now
+        self.play(dim(added), run_time=0.3)
         return total
 
-    def nucleus_draw(self, old, kept: int, note):
-        """The drawn token: its bar marked, its name carried up into the line under the title."""
+    def nucleus_draw(self, old, kept: int, title, pcts):
+        """The drawn token: its bar marked, its name carried up beside the title."""
         t = self.trace
         chosen = t.info["truncation"]["top_p"]["chosen_id"]
         drawn = sentence("drawn: “{tok}”", size=LABEL, color=style.NEXT_SLOT,
-                         tok=(t.fields.info.vocab_display[str(chosen)], "text")).move_to(note)  # fmt: skip
+                         tok=(t.fields.info.vocab_display[str(chosen)], "text"))  # fmt: skip
         cue(self, 4)
         hit = [r for r in range(kept) if t.info["softmax"]["ids"][r] == chosen]
-        if hit:
-            mark = SurroundingRectangle(old.rows[hit[0]], buff=0.04, color=style.NEXT_SLOT)
-            self.play(Create(mark), dim(note), run_time=0.5)  # (the note leaves before the drawn token takes its place)
+        drawn.next_to(title, RIGHT, buff=0.6)
+        if hit:  # beside its row, clear of the bars above and below it
+            row = old.rows[hit[0]]
+            mark = SurroundingRectangle(VGroup(row.name, row.bar, *pcts[hit[0] : hit[0] + 1]), buff=0.04,
+                                        color=style.NEXT_SLOT)  # fmt: skip
+            if mark.get_right()[0] + 0.6 + drawn.width < self.STACK_X - 0.9:  # (else right of the title)
+                drawn.next_to(mark, RIGHT, buff=0.6)
+            self.play(Create(mark), run_time=0.5)
             self.play(TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.7)
         else:
-            self.play(dim(note), run_time=0.4)
             self.play(FadeIn(drawn), run_time=0.6)
+
+    def thumbnail(self):
+        """The finished top-k panel shrinks to its bars in the top-left corner (the drawn one yellow) under a
+        small title, and gives top-p the frame."""
+        k, read = self.k_panel, self.trace.fields.info.truncation
+        bars = VGroup(*(k["new"].rows[j].bar for j in range(k["kept"])))
+        small = bars.copy().scale(self.THUMB)
+        if k["hit"]:
+            small[k["hit"][0]].set_fill(style.NEXT_SLOT)
+        title = sentence("top-k, k = {k}", size=SMALLEST, color=style.MUTED, k=(read.k, "int"))
+        title.to_corner(LEFT + UP, buff=style.FRAME_MARGIN + 0.1)
+        small.next_to(title, DOWN, buff=0.15).align_to(title, LEFT)
+        words = [m for j in range(k["kept"]) for m in (k["new"].rows[j].name, k["new"].rows[j].pct)]
+        self.play(Transform(bars, small), ReplacementTransform(k["title"], title),
+                  *(dim(m) for m in words + k["rest"]), run_time=1.0)  # fmt: skip
+        self.thumb = VGroup(title, bars)
 
     def entries(self, pairs, n: int) -> list[dict]:
         """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
@@ -1268,24 +1309,24 @@ class TopKTopP(TraceScene):
         before = self.entries(read.base_top, self.SHOWN)
         after = self.entries(read[kind].top, kept)
         scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars(before, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=True, scale_to=scale)
-        new = ProbabilityBars(after, bar_width=3.3, size=LABEL, row_height=0.5, ellipsis=part["kept"] > kept,
+        old = ProbabilityBars(before, bar_width=5.8, size=LABEL, row_height=0.56, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=5.8, size=LABEL, row_height=0.56, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
-        title.move_to([x, 2.9, 0])
+        title.move_to([x, 3.0, 0])
         note.next_to(title, DOWN, buff=0.2)
-        shift = [x - 1.2 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
+        shift = [x - 2.9 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
         old.shift(shift)
         new.shift(shift)
         chosen = part["chosen_id"]
         share = statement(truncation_share(t, kind, self.SHOWN), size=NUMBER, color=style.MUTED)
-        share.move_to([0, -2.45, 0])  # across the frame, under both panels: one panel's share at a time
+        share.next_to(new.rows, DOWN, buff=0.3).set_x(x)  # under the kept bars it is about
         drawn = sentence(
             "drawn: “{tok}”",
             size=LABEL,
             color=style.NEXT_SLOT,
             tok=(t.fields.info.vocab_display[str(chosen)], "text"),
         )
-        drawn.next_to(old, DOWN, buff=0.25).set_x(x)
+        drawn.next_to(share, DOWN, buff=0.25).set_x(x)
         return title, note, old, new, share, drawn
 
     def panel(self, kind: str, x: float):
@@ -1296,7 +1337,7 @@ class TopKTopP(TraceScene):
             "Renormalise" if kind == "top_k" else "Nucleus",
             "Top-k keeps a fixed number of tokens."
             if kind == "top_k"
-            else "Top-p keeps the fewest tokens that hold p of the probability.",
+            else "Top-p keeps the fewest tokens holding a share p.",
             say=self.panel_words(kind),
         )
         if kind == "top_k":  # the full distribution moves into the first panel
@@ -1321,7 +1362,8 @@ class TopKTopP(TraceScene):
         # The kept bars grow: each divided by the mass that was kept.
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
-            *(ReplacementTransform(old.rows[j].pct, new.rows[j].pct) for j in range(kept)),
+            *(dim(old.rows[j].pct) for j in range(kept)),
+            *(FadeIn(new.rows[j].pct) for j in range(kept)),  # (a number morphing into another is unreadable)
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
             dim(cut),
@@ -1338,28 +1380,30 @@ class TopKTopP(TraceScene):
         cue(self, 4 if kind == "top_k" else 3)  # the draw, in one short move: its sentence is short
         hit = [j for j in range(kept) if part["top"][j][0] == chosen]
         done = [dim(top)] if kind == "top_k" else []
+        mark = None
         if hit:  # the drawn token is among the bars shown: marked, and its name carried down
             mark = SurroundingRectangle(new.rows[hit[0]], buff=0.05, color=style.NEXT_SLOT)
             self.play(Create(mark), TransformFromCopy(new.rows[hit[0]].name, drawn), *done, run_time=0.7)
         else:
             self.play(FadeIn(drawn), *done, run_time=0.7)
+        self.k_panel = {"title": title, "new": new, "kept": kept, "hit": hit, "rest": [note, share, drawn, cut, top]
+                        + ([mark] if mark else []) + ([new.dots] if part["kept"] > kept else [])}  # fmt: skip
 
 
 RECAP_TOKENS = 12  # the prompt's tokens the recap replays, all of a short prompt (an ellipsis chip before the rest)
 RECAP_ENTRIES = 6  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
-CELL = 0.27  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
-OUT_CELL = 0.22
-PACKET_H = 0.8  # the vectors' height as they pass through a block
-ROAD_Y = -0.1  # the blocks' row
-ROW_WIDTH = 10.5  # the chips spread across this much of the frame (closer when many, never past ROW_MAX)
-ROW_MAX = 12.2
+CELL = 0.17  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
+OUT_CELL = 0.12
+ROAD_LEFT, ROAD_RIGHT = -5.2, 2.95  # the road's x: chips, their columns, and the blocks across them
+CHIP_Y, BAND_TOP, BAND_BOTTOM, OUT_TOP = 2.8, 1.1, -2.0, -2.15  # the road's rows, top to bottom
+ROW_MAX = ROAD_RIGHT - ROAD_LEFT
 
 
 class Recap(TraceScene):
-    """The lecture's ending: the whole road replayed with this prompt's own tokens and vectors, chips becoming
-    columns, the columns passing block by block through the layers and changing, the last one becoming the next
-    token's bars; and what comes next."""
+    """The lecture's ending: the whole road replayed with this prompt's own tokens and vectors, top to bottom:
+    chips become columns, the columns flow down through the layers' blocks (one band each, across every
+    position) and change, the last one becomes the next token's bars; the drawn token gets its own column."""
 
     TITLE = "Recap, and what comes next"
     PART = "From vector to next token"
@@ -1380,126 +1424,160 @@ class Recap(TraceScene):
                                  fill_color=style.data_color(float(v), scale)) for v in values[:RECAP_ENTRIES]))  # fmt: skip
         return column.arrange(DOWN, buff=0.02)
 
-    def vectors(self, part, cell: float = CELL) -> VGroup:
-        """The shown tokens' vectors in `part`, an array read by name (`trace.resid.pre[0]`), one column each,
-        coloured on one scale for the whole stage."""
+    def vectors(self, part, cell: float = CELL, top: float = 0.0, height: float | None = None) -> VGroup:
+        """The shown tokens' vectors in `part`, an array read by name (`trace.resid.pre[0]`), one column each
+        under its chip, its top at `top` (squeezed to `height` inside a block), on one scale for the stage."""
         rows = part.value[self.first :, :RECAP_ENTRIES]
         scale = float(np.abs(rows).max()) or 1.0
-        return VGroup(*(self.cells(row, scale, cell) for row in rows))
+        out = VGroup()
+        for row, chip in zip(rows, self.boxes):
+            col = self.cells(row, scale, cell)
+            if height is not None:
+                col.stretch_to_fit_height(height)
+            out.add(col.move_to([chip.get_x(), top - col.height / 2, 0]))
+        return out
 
-    def packet(self, part, block) -> VGroup:
-        """The vectors of `part` side by side, small enough to pass through `block`."""
-        group = self.vectors(part).arrange(RIGHT, buff=0.04)
-        return group.scale(PACKET_H / group.height).move_to(block)
+    def in_band(self, part, band) -> VGroup:
+        return self.vectors(part, top=band.get_top()[1] - 0.03, height=band.height - 0.06)
 
     def chip_row(self, first: int, extra=None) -> VGroup:
         t = self.trace
-        chips = VGroup(*(TokenBox(t.fields.info.tokens.display[i], hue=style.token_hue(i), size=TOKEN, limit=10)
+        chips = VGroup(*(TokenBox(t.fields.info.tokens.display[i], hue=style.token_hue(i), size=NUMBER, limit=10)
                          for i in range(first, len(t.token_ids))))  # fmt: skip
         if first:
-            chips.add_to_back(label("…", size=TOKEN, color=style.MUTED))
+            chips.add_to_back(label("…", size=NUMBER, color=style.MUTED))
         if extra is not None:
             chips.add(extra)
-        room = ROW_WIDTH - sum(c.width for c in chips)  # a short prompt spread out, so the road is wide
-        return chips.arrange(RIGHT, buff=min(0.9, max(0.14, room / max(len(chips) - 1, 1))))
+        room = ROW_MAX - sum(c.width for c in chips)  # a short prompt spread out, so the road is wide
+        return chips.arrange(RIGHT, buff=min(0.9, max(0.1, room / max(len(chips) - 1, 1))))
+
+    def bands(self) -> VGroup:
+        """A band across the road for every block, top to bottom, attention then MLP, a wider gap between layers."""
+        n = self.trace.meta["n_layer"]
+        pair_gap, layer_gap = 0.04, min(0.12, 0.9 / n)
+        h = (BAND_TOP - BAND_BOTTOM - n * pair_gap - (n - 1) * layer_gap) / (2 * n)
+        bands, y = VGroup(), BAND_TOP
+        for i in range(n):
+            for kind, color in (("Attention", style.BLOCK_ATTENTION), ("MLP", style.BLOCK_MLP)):
+                band = Rectangle(width=ROAD_RIGHT - ROAD_LEFT + 0.2, height=h, stroke_color=color, stroke_width=1.5,
+                                 fill_color=color, fill_opacity=0.22)  # fmt: skip
+                band.move_to([(ROAD_LEFT + ROAD_RIGHT) / 2, y - h / 2, 0])
+                band.kind, band.layer = kind, i
+                bands.add(band)
+                y -= h + (pair_gap if kind == "Attention" else layer_gap)
+        return bands
+
+    def road_labels(self) -> VGroup:
+        """Left of the road: the vectors' length, the two kinds of block, and how many layers."""
+        t, b = self.trace, self.band_rows
+        x = ROAD_LEFT - 0.25
+        size = VGroup(number(t.fields.meta.d_model, fmt="int", size=SMALLEST, color=style.MUTED),
+                      label("numbers", size=SMALLEST, color=style.MUTED)).arrange(DOWN, buff=0.06)  # fmt: skip
+        size.move_to([x - size.width / 2, self.inputs.get_y(), 0])
+        att = label("attention", size=SMALLEST, color=style.BLOCK_ATTENTION)
+        att.move_to([x - att.width / 2, b[0].get_y(), 0])
+        mlp = label("MLP", size=SMALLEST, color=style.BLOCK_MLP)
+        mlp.move_to([x - mlp.width / 2, min(b[1].get_y(), att.get_y() - 0.32), 0])
+        layers = sentence("{n} layers", size=SMALLEST, color=style.MUTED, n=(t.fields.meta.n_layer, "int"))
+        layers.move_to([x - layers.width / 2, min((BAND_TOP + BAND_BOTTOM) / 2 - 0.3, mlp.get_y() - 0.6), 0])
+        return VGroup(size, VGroup(att, mlp, layers))
 
     def build_road(self):
-        """The prompt, its chips (all of a short prompt), each chip's vector, the blocks, and the bars."""
+        """The prompt; its chips, with the slot the drawn token will take; each chip's vector; the bands; the
+        final vectors; the bars."""
         t = self.trace
         n = len(t.token_ids)
         sm, step = softmax_shown(t), t.info["continuation"]["steps"][0]
         self.first = max(0, n - RECAP_TOKENS)
-        drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=TOKEN, limit=10)
+        drawn = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=NUMBER, limit=10)
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
-        self.prompt = sentence("“{p}”", size=LABEL, p=(t.fields.meta.settings.prompt, "ends64"))  # whole if it fits
-        self.fit_width(self.prompt).move_to([0, 3.45, 0])
-        self.chips = self.chip_row(self.first).move_to([0, 2.75, 0])
+        self.prompt = sentence(
+            "“{p}”", size=HEADING - 4, p=(t.fields.meta.settings.prompt, "ends64")
+        )  # whole if it fits
+        self.fit_width(self.prompt).move_to([0, 0.6, 0])  # large in the middle, before it becomes the chips
+        row = self.chip_row(self.first, drawn)
+        row.move_to([ROAD_LEFT + row.width / 2, CHIP_Y, 0])
+        self.slot = row[-1]  # where the drawn token goes
+        self.chips = VGroup(*row[:-1])
         self.boxes = self.chips[1:] if self.first else self.chips
-        self.inputs = self.vectors(t.resid.pre[0])
-        for col, chip in zip(self.inputs, self.boxes):
-            col.next_to(chip, DOWN, buff=0.15)
-        self.stack = TransformerStack(t.meta["n_layer"], max_width=8.6, height=1.1, upright=True)
-        self.stack.blocks.move_to([-6.6 + self.stack.blocks.width / 2, ROAD_Y, 0])  # (many layers: wider)
-        if self.stack.legend is not None:
-            self.stack.legend.next_to(self.stack.blocks, DOWN, buff=0.1).align_to(self.stack.blocks, LEFT)
-        self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL).arrange(RIGHT, buff=0.1)
-        self.outputs.next_to(self.stack.blocks, DOWN, buff=0.45)
-        vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
-        ids = t.info["softmax"]["ids"]  # the likeliest first; the drawn token's row last if it is further down
-        self.ranks = list(range(RECAP_BARS))
-        if step["chosen_id"] in ids[RECAP_BARS:]:
-            self.ranks[-1] = ids.index(step["chosen_id"])
-        entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
-        self.bars = ProbabilityBars(entries, bar_width=2.0, size=LABEL, row_height=0.42, ellipsis=False)
-        self.bars.gap = None
-        if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
-            self.bars.rows[-1].shift(0.3 * DOWN)
-            self.bars.gap = label("⋮", size=LABEL, color=style.MUTED)
-            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.36, 0])
-            self.bars.add(self.bars.gap)
-        self.bars.move_to([4.6, self.outputs.get_y(), 0])
-        self.bars.shift((config.frame_width / 2 - style.FRAME_MARGIN - 0.1 - self.bars.get_right()[0]) * RIGHT)
-        if self.bars.gap:  # as low as four rows reach: the drawn token's line stays clear of the caption
-            self.bars.shift(0.3 * UP)
-        right = min(self.stack.blocks.get_right()[0], self.bars.get_left()[0] - 0.9)  # under the last block if room
-        self.outputs.shift((right - self.outputs.get_right()[0]) * RIGHT)
-        self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
-                          color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=NUMBER, color=style.MUTED), drawn).arrange(RIGHT, buff=0.2)
-        self.drawn.next_to(self.bars, DOWN, buff=0.15).align_to(self.bars, LEFT)
-        shown = len(self.boxes)
+        self.inputs = self.vectors(t.resid.pre[0], top=self.chips.get_bottom()[1] - 0.12)
+        self.band_rows = self.bands()
+        self.labels = self.road_labels()
+        self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL, top=OUT_TOP)
+        self.build_bars()
         self.beat(
             "The whole road",
-            "From the prompt to the next token: every step, with this prompt's numbers.",
+            "From the prompt to the next token, with this prompt's numbers.",
             say=f"That is the whole road. The prompt became {n} tokens"
-            + (f", the last {shown} shown here. " if self.first else ". ")
+            + (f", the last {len(self.boxes)} shown here. " if self.first else ". ")
             + f"Each token became a vector of {t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of "
             "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
             f"token of the vocabulary. Softmax gave {spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
             f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
         )
 
+    def build_bars(self):
+        """The last vector's likeliest next tokens (the drawn one last if it is further down), right of the road."""
+        t = self.trace
+        step = t.info["continuation"]["steps"][0]
+        vocab, probs = t.fields.info.vocab_display, t.fields.info.softmax.probs
+        ids = t.info["softmax"]["ids"]  # the likeliest first; the drawn token's row last if it is further down
+        self.ranks = list(range(RECAP_BARS))
+        if step["chosen_id"] in ids[RECAP_BARS:]:
+            self.ranks[-1] = ids.index(step["chosen_id"])
+        entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
+        self.bars = ProbabilityBars(entries, bar_width=1.5, size=LABEL, row_height=0.46, ellipsis=False)
+        self.bars.gap = None
+        if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
+            self.bars.rows[-1].shift(0.3 * DOWN)
+            self.bars.gap = label("⋮", size=LABEL, color=style.MUTED)
+            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.36, 0])
+            self.bars.add(self.bars.gap)
+        right = config.frame_width / 2 - style.FRAME_MARGIN - 0.1
+        self.bars.move_to([right - self.bars.width / 2, -0.9, 0])
+        self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
+                          color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
+        self.drawn = VGroup(label("drawn", size=NUMBER, color=style.MUTED), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
+
     def show_tokens(self):
-        self.play(FadeIn(self.prompt), FadeIn(self.stack))
+        self.play(FadeIn(self.prompt), run_time=0.6)
         cue(self, 1)  # the prompt's words become chips
         self.swap_in(self.prompt, self.chips, said_by(self, 1, 1.0))
         cue(self, 2)  # each chip gives its vector
-        copies = [col.copy() for col in self.inputs]  # (a transform reshapes its target to its source's parts)
-        self.play(LaggedStart(*(TransformFromCopy(chip, c) for chip, c in zip(self.boxes, copies)), lag_ratio=0.12),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
-        self.remove(*copies)
-        self.add(self.inputs)
+        self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.12),
+                  FadeIn(self.labels[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
 
     def swap_in(self, source, target, run_time: float):
-        """`source` turns into `target`: a copy of each is transformed, then `target` itself is put in its place
+        """`source` turns into `target` (and is gone): a copy of `target` takes its place, then `target` itself
         (a transform gives its target as many parts as its source has, which would leave copies behind)."""
         stand_in = target.copy()
-        self.play(TransformFromCopy(source, stand_in), run_time=run_time)
+        self.play(ReplacementTransform(source, stand_in), run_time=run_time)
         self.remove(stand_in)
         self.add(target)
 
     def through_layers(self):
-        """The vectors go into the first block together and on through every block, taking each block's output
-        values as they leave it (the real residual stream), then out of the last as the final vectors."""
+        """The bands grow down the road; the vectors flow down into the first and on through every band,
+        taking each block's output values as they leave it (the real residual stream), then out of the last as
+        the final vectors."""
         cue(self, 3)
-        blocks = list(self.stack.blocks)
+        bands = list(self.band_rows)
         resid = self.trace.resid
-        parts = [(resid.mid if b.kind == "Attention" else resid.post)[b.layer] for b in blocks]  # each block's output
-        step = max(0.25, (said_by(self, 3) - 1.0) / (len(blocks) + 1))
-        moving = self.packet(resid.pre[0], blocks[0])
-        self.play(TransformFromCopy(self.inputs, moving), *(c.animate.set_opacity(0.6) for c in self.inputs),
-                  run_time=1.0)  # fmt: skip
-        mark = SurroundingRectangle(blocks[0], buff=0.04, color=style.NEXT_SLOT)
-        self.play(Create(mark), Transform(moving, self.packet(parts[0], blocks[0])), run_time=step)
-        for block, part in zip(blocks[1:], parts[1:]):
-            self.play(Transform(moving, self.packet(part, block)),
-                      mark.animate.become(SurroundingRectangle(block, buff=0.04, color=style.NEXT_SLOT)),
-                      run_time=step)  # fmt: skip
-        self.play(dim(mark), run_time=0.3)
+        parts = [(resid.mid if b.kind == "Attention" else resid.post)[b.layer] for b in bands]  # each block's output
+        self.play(LaggedStart(*(GrowFromEdge(b, UP) for b in bands), lag_ratio=0.08), FadeIn(self.labels[1]),
+                  run_time=1.2)  # fmt: skip
+        step = max(0.2, (said_by(self, 3) - 1.5) / (len(bands) + 1))
+        moving = self.in_band(resid.pre[0], bands[0])
+        self.play(TransformFromCopy(self.inputs, moving), bands[0].animate.set_fill(opacity=0.5),
+                  *(c.animate.set_opacity(0.5) for c in self.inputs), run_time=step + 0.3)  # fmt: skip
+        self.play(Transform(moving, self.in_band(parts[0], bands[0])), run_time=step)
+        for prev, band, part in zip(bands, bands[1:], parts[1:]):
+            self.play(Transform(moving, self.in_band(part, band)), prev.animate.set_fill(opacity=0.22),
+                      band.animate.set_fill(opacity=0.5), run_time=step)  # fmt: skip
         cue(self, 4)  # out of the last block, through the final norm: the last vector scores the vocabulary
         stand_in = self.outputs.copy()
-        self.play(ReplacementTransform(moving, stand_in), run_time=1.0)
+        self.play(ReplacementTransform(moving, stand_in), bands[-1].animate.set_fill(opacity=0.22), run_time=0.8)
         self.remove(stand_in)
         self.add(self.outputs)
 
@@ -1523,30 +1601,44 @@ class Recap(TraceScene):
             self.drawn_mark = top_mark
             self.play(dim(top_mark), FadeIn(self.drawn, shift=0.1 * UP), run_time=0.8)
 
+    def empty_column(self, x: float, top: float, cell: float = CELL) -> VGroup:
+        """A vector not yet worked out (the Trace stops at the prompt): cells outlined, none filled."""
+        col = VGroup(*(Square(cell, stroke_width=1.2, stroke_color=style.NEXT_SLOT, fill_opacity=0)
+                       for _ in range(RECAP_ENTRIES))).arrange(DOWN, buff=0.02)  # fmt: skip
+        return col.move_to([x, top - col.height / 2, 0])
+
     def run_again(self):
-        """The drawn token joins the prompt's chips (the row closes up to make room), the road runs again, and
-        the next chapter is announced where the bars were."""
-        appended = self.drawn[1].copy()
-        row = self.chip_row(self.first, appended).move_to(self.chips)
-        nxt = VGroup(
-            label("Next: attention in depth", size=HEADING - 4),
-            label("how a head decides where to look:", size=LABEL, color=style.MUTED),
-            label("queries, keys and values, head by head", size=LABEL, color=style.MUTED),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
-        box = SurroundingRectangle(nxt, buff=0.25, color=style.BLOCK_ATTENTION, corner_radius=0.1)
-        VGroup(nxt, box).to_edge(RIGHT, buff=style.FRAME_MARGIN + 0.1).set_y(self.bars.get_y() - 0.2)
+        """The drawn token takes its slot at the end of the chips, its own column under it runs down through the
+        bands to the last row, and the next chapter is announced right of the road."""
+        x, bands = self.slot.get_x(), list(self.band_rows)
+        column = self.empty_column(x, self.inputs.get_top()[1])
+        qkv = VGroup(label("queries", size=NUMBER, color=style.QUERY), label("keys", size=NUMBER, color=style.KEY),
+                     label("values", size=NUMBER, color=style.VALUE)).arrange(DOWN, aligned_edge=LEFT, buff=0.12)  # fmt: skip
+        nxt = VGroup(label("Next:", size=LABEL, color=style.MUTED), label("attention in depth", size=LABEL), qkv)
+        nxt.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        box = SurroundingRectangle(nxt, buff=0.2, color=style.BLOCK_ATTENTION, corner_radius=0.1)
+        card = VGroup(box, nxt)
+        card.move_to([config.frame_width / 2 - style.FRAME_MARGIN - card.width / 2, (BAND_TOP + BAND_BOTTOM) / 2, 0])
+        card.shift(max(0.0, ROAD_RIGHT + 0.25 - card.get_left()[0]) * RIGHT)  # clear of the road
         self.beat(
             "Next",
-            "Next time: attention in depth.",
+            "The road runs again with the new token.",
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        moves = [chip.animate.scale(new.width / chip.width).move_to(new) for chip, new in zip(self.chips, row)]
-        moves += [col.animate.set_x(new.get_x()) for col, new in zip(self.inputs, row[1:] if self.first else row)]
-        self.play(*moves, TransformFromCopy(self.drawn[1], appended), run_time=1.5)
-        blocks = self.stack.blocks[:: max(1, len(self.stack.blocks) // 8)]  # (many layers: a highlight skips some)
-        mark = travel(self, blocks, max(0.6, said_by(self, 0) - 1.6), buff=0.04)
+        working = [self.bars, self.lead, self.drawn[0], self.drawn_mark, self.labels[0]]
+        self.play(self.drawn[1].animate.move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
+        self.play(GrowFromEdge(column, UP), run_time=0.6)
+        shown = bands[:: max(1, len(bands) // 8)]  # (many layers: the column skips some bands)
+        step = max(0.2, (said_by(self, 0) - 2.2) / (len(shown) + 1))
+        moving = column.copy()
+        for band in shown:
+            squeezed = column.copy().stretch_to_fit_height(band.height - 0.06).move_to([x, band.get_y(), 0])
+            self.play(Transform(moving, squeezed), run_time=step)
+        self.play(Transform(moving, self.empty_column(x, OUT_TOP, OUT_CELL)), run_time=step)
         cue(self, 1)
-        old = VGroup(self.outputs, self.bars, self.lead, self.drawn, self.drawn_mark, mark)
-        self.play(dim(old), run_time=0.6)  # (a removal would wait for the beat's words to end)
-        self.play(Create(box), FadeIn(nxt, shift=0.2 * UP), run_time=1.2)
+        self.play(Create(box), FadeIn(nxt[:2], shift=0.2 * UP), run_time=1.2)
+        self.play(
+            LaggedStart(*(FadeIn(w, shift=0.1 * RIGHT) for w in nxt[2]), lag_ratio=0.6),
+            run_time=max(1.0, said_by(self, 1) - 0.3),
+        )  # (as the three are named)

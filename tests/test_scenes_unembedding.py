@@ -183,9 +183,16 @@ def test_the_last_picture_is_the_distribution_at_the_lecture_s_own_temperature(e
 def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_shares(scene_traces, tmp_path):
     scene = render(TopKTopP, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    demo, paths = tr.info["truncation"], shown_paths(scene)
-    for kind in ("top_k", "top_p"):
+    demo = tr.info["truncation"]
+    panel = {
+        p
+        for row in scene.k_panel["new"].rows
+        for t in (row.name, row.pct)
+        for p, _ in getattr(t, "gptanim_numbers", []) + getattr(t, "gptanim_tokens", [])
+    }
+    for kind in ("top_k", "top_p"):  # top-k's panel, once worked out, shrinks to bars alone: what it showed
         part = demo[kind]
+        paths = shown_paths(scene) if kind == "top_p" else panel | shown_paths(scene, ever=True)
         kept = min(part["kept"], TopKTopP.SHOWN if kind == "top_k" else TopKTopP.P_PCT)  # the shares written
         base = dict(demo["base_top"])
         for j, (i, p) in enumerate(part["top"]):  # each kept share is the untruncated one over the kept mass
@@ -194,7 +201,14 @@ def test_truncation_cuts_the_tail_and_the_kept_bars_grow_to_the_renormalised_sha
             assert (f"info.truncation.{kind}.top.{j}.1" in paths) == (j < kept)
         assert not {f"info.truncation.{kind}.top.{j}.1" for j in range(kept, 10)} & paths
         assert f"info.vocab_display.{part['chosen_id']}" in paths
-    assert "info.truncation.base_top.0.1" not in paths  # the untruncated bars were cut and renormalised
+    assert "info.truncation.base_top.0.1" not in shown_paths(scene)  # the untruncated bars were cut and renormalised
+    title, bars = scene.thumb  # top-k's thumbnail: its kept bars, as long as their renormalised shares
+    part = demo["top_k"]
+    assert len(bars) == min(part["kept"], TopKTopP.SHOWN) and "info.truncation.k" in shown_paths(scene)
+    top = part["top"][0][1]
+    for bar, (_, p) in zip(bars, part["top"]):
+        if p > 0.05 * top:  # (a bar too short to see is drawn a sliver long)
+            assert bar.width / bars[0].width == pytest.approx(p / top, rel=1e-3)
 
 
 def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_traces, tmp_path):
@@ -242,3 +256,19 @@ def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_trac
         assert chosen in ids
         row = scene.bars.rows[ids.index(chosen)]
         assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
+
+
+def test_recap_stacks_the_blocks_down_the_road_and_gives_the_drawn_token_its_own_column(scene_traces, tmp_path):
+    scene = render(Recap, scene_traces["12-layer"], tmp_path)
+    tr = loaded_trace(scene_traces["12-layer"])
+    bands = list(scene.band_rows)
+    assert [(b.layer, b.kind) for b in bands] == [
+        (i, k) for i in range(tr.meta["n_layer"]) for k in ("Attention", "MLP")
+    ]
+    assert all(a.get_bottom()[1] > b.get_top()[1] for a, b in zip(bands, bands[1:]))  # top to bottom, apart
+    for chip in [*scene.boxes, scene.slot]:  # every position, the drawn token's too, passes through every band
+        assert bands[0].get_left()[0] < chip.get_x() < bands[0].get_right()[0]
+    for col, chip in zip(scene.inputs, scene.boxes):  # each vector under its own token, above the first band
+        assert col.get_x() == pytest.approx(chip.get_x()) and col.get_bottom()[1] > bands[0].get_top()[1]
+    assert len(scene.outputs) == len(scene.boxes) and scene.outputs.get_top()[1] < bands[-1].get_bottom()[1]
+    assert scene.drawn[1].get_center() == pytest.approx(scene.slot.get_center(), abs=1e-6)  # appended in its slot
