@@ -1049,11 +1049,15 @@ class MLPBlock(TraceScene):
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
+            # one move per turn: the box, the vector in, the neurons and the sums change together, so no frame
+            # shows one token's input beside another token's output
             self.play(self.mark.animate.move_to(self.chips[j]), ReplacementTransform(self.x, cols[0]),
                       *(Transform(c, faded(lit, 1.0 if k == j else 0.3)) for k, (c, lit) in enumerate(zip(self.chips,
-                        self.lit))), run_time=step * 0.4)  # fmt: skip
-            self.play(*(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
-                        for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
-            self.play(*(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.35)
+                        self.lit))),
+                      *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
+                        for c, n in zip(self.circles, self.chosen)),
+                      *(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])),
+                      run_time=step * 0.6)  # fmt: skip
             self.add(*cols)  # (already in place: added again, so that what each turn showed is on the record)
+            self.wait(step * 0.4)
             self.x, self.sums = cols[0], cols[1:]

@@ -176,3 +176,18 @@ def test_every_token_goes_through_the_same_mlp(scene_traces, tmp_path):
         assert any(p.startswith(entry(q)) for p in ever), q
     outs = {p for p in last_frame if "mlp_out" in p}
     assert outs and all(p.startswith(entry(n - 1)) for p in outs)
+
+
+def test_the_last_frame_shows_the_boxed_tokens_numbers(scene_traces, tmp_path):
+    """The last frame's vectors (in, MLP output, residual, new residual) are all the boxed token's, and the box is on
+    the last token: no column is left showing another token's numbers."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    L, last = scene.layer, len(tr.token_ids) - 1
+    boxed = min(range(len(scene.chips)), key=lambda j: abs(scene.chips[j].get_x() - scene.mark.get_x()))
+    assert scene.positions[boxed] == last
+    last_frame = shown_paths(scene)
+    for part in (tr.ln2.normalized[L], tr.mlp.out[L], tr.resid.mid[L], tr.resid.post[L]):
+        prefix = part[0].path.split("[")[0] + "["
+        rows = {p[len(prefix) :].split(",")[0] for p in last_frame if p.startswith(prefix)}
+        assert rows == {str(last)}, (prefix, rows)
