@@ -322,7 +322,7 @@ class AttentionPattern(TraceScene):
         (blue right of a zero line, red left of it), then its weight (yellow, from the left edge)."""
         t, n = self.trace, len(self.positions)
         cell = self.grid.cells[0].width
-        x0, x1 = self.panel_x, config.frame_width / 2 - style.FRAME_MARGIN - 1.4  # room for the % right
+        x0, x1 = self.panel_x, config.frame_width / 2 - style.FRAME_MARGIN - 1.75  # room for the numbers right
         keys, score_bars, weight_bars = VGroup(), VGroup(), VGroup()
         size = self.label_size(cell)
         for j, p in enumerate(self.positions):
@@ -341,11 +341,20 @@ class AttentionPattern(TraceScene):
             weight_bars.add(bar.move_to([left + long / 2, key.get_y(), 0]))
         self.zero_line = Line([middle, keys.get_top()[1] + 0.1, 0], [middle, keys.get_bottom()[1] - 0.1, 0],
                               color=style.MUTED, stroke_width=2)  # fmt: skip
+        self.bar_room = (left, x1)
         return keys, score_bars, weight_bars
 
+    def row_numbers(self, reads, fmt: str, keys: VGroup, color=style.TEXT) -> VGroup:
+        """One number per key, in a column at the right edge, each on its key's line."""
+        size = max(SMALLEST, min(self.label_size(self.grid.cells[0].width), 24))
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        return VGroup(*(number(r, fmt=fmt, size=size, color=color).move_to([0, k.get_y(), 0]).align_to(
+            [right, 0, 0], RIGHT) for r, k in zip(reads, keys)))  # fmt: skip
+
     def softmax_row(self):
-        """The last query's row: its real scores as bars, then softmax turns them into weights (the bars change
-        length and colour), and the grid's scores into the pattern."""
+        """The last query's row, softmax drawn step by step: its scores as bars about a zero line, e to each score
+        (all positive, the largest still the largest), their sum, each divided by it: the weights, in percent;
+        then the grid's scores become the pattern."""
         t = self.trace
         L, H = self.layer, self.head
         n, last = len(self.positions), self.positions[-1]
@@ -353,30 +362,62 @@ class AttentionPattern(TraceScene):
         weights = weight_row.value
         keys, score_bars, weight_bars = self.row_bars(score_row.value[self.positions], weights[self.positions])
         self.score_bars = score_bars.copy()  # the scores as bars, before softmax changes them (tests read them)
+        raised = t.fields.info.attention.softmax
+        left, x1 = self.bar_room
+        top_raised = max(float(raised.exp[p].value) for p in self.positions) or 1.0
+        exp_bars = VGroup(*(Rectangle(width=max(0.02, float(raised.exp[p].value) / top_raised * (x1 - left)),
+                                      height=b.height, stroke_width=0).set_fill(style.KEY, opacity=0.9)
+                            for p, b in zip(self.positions, weight_bars)))  # fmt: skip
+        for e, w in zip(exp_bars, weight_bars):
+            e.move_to(w, aligned_edge=LEFT)
+        scores = self.row_numbers([score_row[p] for p in self.positions], "value", keys)
+        exps = self.row_numbers([raised.exp[p] for p in self.positions], "fixed2", keys, color=style.KEY)
+        shares = self.row_numbers([weight_row[p] for p in self.positions], "percent", keys, color=style.QUERY)
         best = int(np.argmax(weights[self.positions]))
-        share = number(weight_row[self.positions[best]], fmt="percent", size=self.PANEL, color=style.QUERY)
-        share.next_to(weight_bars[best], RIGHT, buff=0.15)
+        zero = label("0", size=LABEL, color=style.MUTED).next_to(self.zero_line, UP, buff=0.08)
+        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
+                                                             ("weight", style.QUERY))]  # fmt: skip
+        for h in heads:
+            h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
+        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "fixed2"))
+        total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
+        divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
-        self.fit_width(name, 6.5 - self.panel_x).next_to(keys, UP, buff=0.3).align_to(keys, LEFT)
+        self.fit_width(name, total.get_left()[0] - self.panel_x - 0.3).next_to(keys, UP, buff=0.3)
+        name.align_to(keys, LEFT)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
+        best_mark = SurroundingRectangle(VGroup(keys[best], shares[best]), buff=0.06, color=style.QUERY)
         self.beat(
             "Softmax",
-            "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
-            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}, its scores drawn as bars. "
-            "Softmax raises e to each score, then divides by their sum. The scores become weights, positive and "
-            f"adding up to one. The largest score takes {fmt_percent(weights[self.positions].max())} of the weight. "
+            "Softmax: e to each score, then divided by their sum. The weights sum to 1; −∞ becomes 0.",
+            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}: its scores, drawn as bars "
+            "left and right of zero. Softmax first raises e to each score: every bar becomes positive, and the "
+            "largest score stays the largest. Then it adds them up, and divides each by their sum. The results are "
+            f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
         self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
-        self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line),
-                  LaggedStart(*(TransformFromCopy(sq, b) for sq, b in zip(self.grid.cells[(n - 1) * n :], score_bars)),
-                              lag_ratio=0.05), run_time=said_by(self, 0, 2.0))  # fmt: skip
-        cue(self, 1)  # each score bar becomes its weight: the largest grows, the rest shrink towards 0
-        self.play(LaggedStart(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)), lag_ratio=0.05),
-                  dim(self.zero_line), run_time=said_by(self, 2, 2.0))  # fmt: skip
+        self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line), FadeIn(zero),
+                  FadeIn(heads[0]), LaggedStart(*(TransformFromCopy(sq, b) for sq, b in
+                                                  zip(self.grid.cells[(n - 1) * n :], score_bars)), lag_ratio=0.05),
+                  run_time=said_by(self, 0, 2.0) * 0.6)  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(v, shift=0.1 * LEFT) for v in scores), lag_ratio=0.05), run_time=1.0)
+        self.score_zero = self.zero_line.copy()  # where zero was for the scores (tests read it)
+        cue(self, 1)  # e to each score: every bar positive, from zero at the left
+        self.play(*(Transform(a, b) for a, b in zip(score_bars, exp_bars)),
+                  *(ReplacementTransform(a, b) for a, b in zip(scores, exps)), Transform(heads[0], heads[1]),
+                  self.zero_line.animate.set_x(left), zero.animate.set_x(left).set_opacity(0),
+                  run_time=said_by(self, 1, 2.0) * 0.7)  # fmt: skip
+        self.add(*exps)  # (already in place: added again, so that what each step showed is on the record)
+        cue(self, 2)  # their sum, then each divided by it: the same shapes, now weights
+        self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        self.play(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)),
+                  *(ReplacementTransform(a, b) for a, b in zip(exps, shares)), Transform(heads[0], heads[2]),
+                  ReplacementTransform(total, divide), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.add(*shares, divide)
         cue(self, 3)
-        self.play(FadeIn(share, shift=0.2 * RIGHT), run_time=0.8)
+        self.play(Create(best_mark), dim(divide), run_time=0.8)
         cue(self, 4)
         # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
         self.play(
@@ -385,8 +426,8 @@ class AttentionPattern(TraceScene):
             dim(self.minus_inf),  # −∞ becomes a weight of 0
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
-        self.row = VGroup(name, keys, score_bars, share, row_mark)
-        self.bars = (weight_bars, self.zero_line)  # the weights' bars as drawn last, and the scores' zero line
+        self.row = VGroup(name, keys, score_bars, shares, heads[0], best_mark, row_mark, zero, divide)
+        self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
         self.row_marks = VGroup()
 
     def previous_rows(self):

@@ -191,3 +191,22 @@ def test_the_last_frame_shows_the_boxed_tokens_numbers(scene_traces, tmp_path):
         prefix = part[0].path.split("[")[0] + "["
         rows = {p[len(prefix) :].split(",")[0] for p in last_frame if p.startswith(prefix)}
         assert rows == {str(last)}, (prefix, rows)
+
+
+def test_softmax_is_drawn_step_by_step(scene_traces, tmp_path):
+    """The last row's softmax on screen in its steps: e to each score, their sum, each divided by it (the weights in
+    percent); the Trace's e^score and sum are the scores' own, and dividing gives the pattern's row."""
+    scene = render(AttentionPattern, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    drawn, last = shown_positions(tr), shown_positions(tr)[-1]
+    L, H = scene.layer, scene.head
+    ever = shown_paths(scene, ever=True)
+    for p in drawn:
+        assert f"info.attention.softmax.exp.{p}" in ever
+        assert tr.attn.pattern[L, H, last, p].path in ever and tr.attn.scores[L, H, last, p].path in ever
+    assert "info.attention.softmax.sum" in ever
+    soft = tr.info["attention"]["softmax"]
+    scores = tr[f"blocks.{L}.attn.hook_attn_scores"][H, last, : last + 1].astype(np.float64)
+    np.testing.assert_allclose(soft["exp"], np.exp(scores), rtol=1e-5)
+    assert soft["sum"] == pytest.approx(float(np.sum(soft["exp"])), rel=1e-6)
+    np.testing.assert_allclose(np.array(soft["exp"]) / soft["sum"], tr.pattern(L, H)[last, : last + 1], atol=1e-5)
