@@ -10,6 +10,7 @@ from manim import (
     RIGHT,
     UP,
     ArcBetweenPoints,
+    Arrow,
     Axes,
     BackgroundRectangle,
     Circle,
@@ -17,6 +18,7 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    GrowArrow,
     GrowFromCenter,
     GrowFromEdge,
     ImageMobject,
@@ -694,8 +696,6 @@ class AttentionFlow(TraceScene):
 
     def carry_values(self):
         t = self.trace
-        L, H, last = self.layer, self.head, self.positions[-1]
-        weights = t.pattern(L, H)[last]
         columns = self.value_columns()
         tag = sentence("value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.fields.meta.d_head, "int"))
         edge = config.frame_width / 2 - style.FRAME_MARGIN
@@ -704,57 +704,95 @@ class AttentionFlow(TraceScene):
             tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
         if tag.get_right()[0] > edge:  # no room beside them: the caption names them
             tag = VGroup()
-        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
-        z.decor.set_color(style.VALUE)
-        z.move_to([self.boxes[-1].get_x(), -2.1, 0])
-        if z.get_right()[0] > config.frame_width / 2 - 0.4:
-            z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
-        z_tag = label("their weighted sum", size=22, color=style.VALUE).next_to(z, LEFT, buff=0.3)
-        z_tag = VGroup(BackgroundRectangle(z_tag, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06), z_tag)
         self.beat(
             "Values",
             "Each token also offers a value vector ({d} numbers; its first entries shown).",
             d=(t.fields.meta.d_head, "int"),
-            say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. Here are "
-            "the first few entries, for the tokens that weigh most.",
+            say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. It is "
+            "what the token passes on to whoever reads it. Here are the first few entries, for the tokens that "
+            "weigh most.",
         )
         self.play(
             *([FadeIn(tag)] if len(tag) else []), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0)
         )
-        cue(self, 1)
+        cue(self, 2)
         if len(columns) > 1:  # (a one-token prompt has one value only)
             self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
-                      run_time=said_by(self, 1, 1.0))  # fmt: skip
+                      run_time=said_by(self, 2, 1.0))  # fmt: skip
+        if len(tag):
+            self.play(FadeOut(tag), run_time=0.4)
+        self.weighted_sum(columns)
+
+    def sum_row(self, columns: list) -> tuple[list, list, VGroup, VectorColumn]:
+        """The weighted sum written out in a row above the tokens: "69.1% × [value]" for each value drawn, then
+        each as the scaled vector (the Trace's weight times value), "+" between, "+ the rest", "=" the sum."""
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        terms, scaled = [], []
+        for c, j in enumerate(self.order):
+            pos = self.positions[j]
+            factor = sentence("{w} ×", size=22, color=style.KEY, w=(t.attn.pattern[L, H, last, pos], "percent"))
+            terms.append(VGroup(factor, columns[c].copy()).arrange(RIGHT, buff=0.15))
+            scaled.append(VectorColumn(t.fields.info.attention.weighted_values[pos].value,
+                                       lambda i, pos=pos: f"info.attention.weighted_values.{pos}.{i}",
+                                       shown=self.ENTRIES, size=22, dim_path=None))  # fmt: skip
+            scaled[-1].decor.set_color(style.VALUE)
+        signs = VGroup(*(label("+", size=28) for _ in terms[1:]))
+        rest = label("+ the rest", size=22, color=style.MUTED) if last + 1 > len(terms) else VGroup()
+        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
+        z.decor.set_color(style.VALUE)
+        equals = label("=", size=28)
+        parts = [terms[0]]
+        for sign, term in zip(signs, terms[1:]):
+            parts += [sign, term]
+        row = VGroup(*parts, *([rest] if len(rest) else []), equals, z).arrange(RIGHT, buff=0.25)
+        edge = config.frame_width - 2 * style.FRAME_MARGIN
+        if row.width > edge:
+            row.scale(edge / row.width)
+        row.move_to([0, self.boxes.get_top()[1] + 1.25, 0])  # above the weights' numbers, below the heading
+        row.shift(min(0.0, self.heading.get_bottom()[1] - 0.15 - row.get_top()[1]) * UP)
+        for term, sc in zip(terms, scaled):
+            sc.scale(term[1].height / sc.height if sc.height else 1.0).move_to(term)
+        return terms, scaled, VGroup(signs, rest, equals), z
+
+    def weighted_sum(self, columns: list):
+        """Each value moves into the written sum with its weight in front, becomes the scaled vector, and the
+        terms add up to the sum, which goes into the last token's vector."""
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        terms, scaled, ops, z = self.sum_row(columns)
         first = t.attn.z[L, last, H, 0].value
+        heavy = self.positions[self.order[0]]
         self.beat(
             "Weighted sum",
-            "Each value is scaled by its weight, travels along its arc, and they add up.",
-            say="First, each value vector is multiplied by its weight, so it shrinks to the size of its share: the "
-            "lighter the weight, the smaller the vector. Then they travel along the arcs to the last token. There "
-            f"they add up. In this head, the sum's first entry is {dec(first, 2)}.",
+            "Each value is multiplied by its weight; the results add up, into the last token's vector.",
+            say="Each value vector is multiplied by its weight. "
+            f"The vector of {spoken_token(t.token_display[heavy])}, weighted "
+            f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
+            "towards zero. Then they are all added up, with the small terms of the other tokens. The sum, whose "
+            "first entry is "
+            f"{dec(first, 2)}, is added to the vector of {spoken_token(t.token_display[last])}: it is what this "
+            "token takes from the tokens it reads.",
         )
-        before = [c.height for c in columns]
-        shares = [float(weights[self.positions[j]]) for j in self.order]  # each shrinks to its weight's size
-        self.play(*([FadeOut(tag)] if len(tag) else []),
-                  *(col.animate.scale(max(self.SMALLEST_VALUE, share), about_edge=DOWN).set_opacity(0.4 + 0.6 * share)
-                    for col, share in zip(columns, shares)), run_time=said_by(self, 0, 2.0))  # fmt: skip
-        self.scaled = [(c.height / h, t.attn.pattern[L, H, last, self.positions[j]].path)
-                       for c, h, j in zip(columns, before, self.order)]  # fmt: skip
-        paths = []
-        for c, j in enumerate(self.order):
-            arc = self.arcs[j]
-            path = Line(columns[c].get_center(), arc.get_start())
-            path.append_points(arc.points)
-            paths.append(path)
+        self.play(*(ReplacementTransform(col, term[1]) for col, term in zip(columns, terms)),
+                  *(TransformFromCopy(self.numbers[c], term[0]) for c, term in enumerate(terms)),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
-        self.play(LaggedStart(*(travel(col, path, 1.0) for col, path in zip(columns, paths)), lag_ratio=0.25),
-                  run_time=said_by(self, 1, 2.5))  # fmt: skip
-        cue(self, 2)
-        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
+        self.play(*(ReplacementTransform(term, sc) for term, sc in zip(terms, scaled)),
+                  run_time=said_by(self, 1, 2.0) * 0.6)  # fmt: skip
+        self.add(*scaled)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 3)
-        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)),
-                  run_time=said_by(self, 3, 0.8))  # fmt: skip
-        self.z = z
+        self.play(FadeIn(ops[0]), FadeIn(ops[1]), run_time=0.8)
+        self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
+        cue(self, 4)
+        into = Arrow(z.get_bottom(), self.boxes[-1].get_top(), buff=0.1, color=style.VALUE, stroke_width=5)
+        added = label("added to its vector", size=22, color=style.VALUE).next_to(into, LEFT, buff=0.15)
+        first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
+        self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
+        self.play(GrowArrow(into), FadeIn(added), dim(self.numbers),
+                  self.boxes[-1].animate.set_stroke(style.VALUE, width=4), run_time=said_by(self, 4, 1.2))  # fmt: skip
+        self.scaled_terms, self.z = scaled, z
+        self.sum_parts = VGroup(*scaled, ops, first_mark, into, added)
 
     def every_token(self):
         """Every token gets its own weighted sum from its own row, at the same time: a strip of its real sum
@@ -774,10 +812,12 @@ class AttentionFlow(TraceScene):
             "from its own row of the pattern, all at the same time.",
         )
         marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
-        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), dim(self.numbers),
+        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts),
                   run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
         cue(self, 1)
-        self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.0), dim(marks),
+        # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
+        self.play(*(GrowFromEdge(s, DOWN) for s in strips[:-1]), dim(marks),
+                  ReplacementTransform(self.z, strips[-1]),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.strips = strips
 

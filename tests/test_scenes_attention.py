@@ -153,12 +153,23 @@ def test_the_last_row_is_drawn_as_bars(scene_traces, tmp_path):
     assert len(lefts) == 1  # the weights' bars start together, as probability bars do
 
 
-def test_values_shrink_by_their_weight_and_every_token_gets_a_sum(scene_traces, tmp_path):
+def test_values_are_multiplied_by_their_weight_and_every_token_gets_a_sum(scene_traces, tmp_path):
+    """Each value drawn is written times its weight, then as the scaled vector (the Trace's weight × value), and
+    the scaled terms of every key add up to the head's output for the last token."""
     scene = render(AttentionFlow, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    weights = [float(stored_value(tr, path)) for _, path in scene.scaled]
-    for (ratio, _), w in zip(scene.scaled, weights):
-        assert ratio == pytest.approx(max(AttentionFlow.SMALLEST_VALUE, w), rel=0.02)  # multiplied by its weight
+    L, H, last = scene.layer, scene.head, shown_positions(tr, FLOW_TOKENS)[-1]
+    weighted = np.array(tr.info["attention"]["weighted_values"])
+    values = tr[f"blocks.{L}.attn.hook_v"][: last + 1, H].astype(np.float64)
+    np.testing.assert_allclose(weighted, tr.pattern(L, H)[last, : last + 1, None] * values, atol=1e-6)
+    np.testing.assert_allclose(weighted.sum(0), tr[f"blocks.{L}.attn.hook_z"][last, H], atol=1e-4)
+    ever = shown_paths(scene, ever=True)
+    assert len(scene.scaled_terms) == min(AttentionFlow.VALUES, last + 1)
+    for j in scene.order:  # each drawn value: its weight as a factor, then its scaled entries
+        pos = shown_positions(tr, FLOW_TOKENS)[j]
+        assert tr.attn.pattern[L, H, last, pos].path in ever
+        for i in range(AttentionFlow.ENTRIES):
+            assert f"info.attention.weighted_values.{pos}.{i}" in ever
     drawn = shown_positions(tr, FLOW_TOKENS)
     assert len(scene.strips) == len(drawn)  # a weighted sum above every token, not only the last
     for strip, box in zip(scene.strips, scene.boxes):
