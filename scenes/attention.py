@@ -15,6 +15,7 @@ from manim import (
     BackgroundRectangle,
     Circle,
     Create,
+    CurvedArrow,
     Dot,
     FadeIn,
     FadeOut,
@@ -885,20 +886,31 @@ class MLPBlock(TraceScene):
         self.heading = heading.to_edge(UP, buff=0.25)
         chips = token_chips(t, positions, 12.8).move_to([0, self.CHIPS_Y, 0])  # the prompt stays along the bottom
         normalized = t.ln2.normalized[L]
-        strips = VGroup(*(VectorStrip(normalized.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
+        # the residual stream: each token's vector, which the MLP reads through its norm and adds back to (a
+        # parallel residual's MLP reads the block's input instead: there the norm's output is drawn alone)
+        self.parallel = t.words["parallel_residual"]
+        source = normalized if self.parallel else t.resid.mid[L]
+        strips = VGroup(*(VectorStrip(source.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
                           for q, b in zip(positions, chips)))  # fmt: skip
         self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
         self.x.move_to([self.X_IN, self.Y, 0])
+        self.resid = VGroup()
+        if not self.parallel:
+            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+            self.resid.move_to([self.X_RESID, self.Y, 0])
+            self.resid_name = label("residual", size=LABEL, color=style.MUTED).next_to(self.resid, DOWN, buff=0.2)
+            self.resid_lit, self.resid_name_lit = self.resid.copy(), self.resid_name.copy()  # to bring back as drawn
         # the MLP reads the residual after its norm (ln2), not the residual itself: said under the column
         self.x_name = VGroup(*(label(w, size=LABEL, color=style.MUTED) for w in ("after", t.words["norm"])))
         self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
         self.x_name.shift(max(0.0, -config.frame_width / 2 + style.FRAME_MARGIN - self.x_name.get_left()[0]) * RIGHT)
         self.play(FadeIn(self.heading), FadeIn(chips))
+        norm_said = "" if self.parallel else f" First, a {t.words['norm']} rescales it, and the MLP reads the result."
         self.beat(
             "One token at a time",
             "Attention mixes tokens. The MLP works on each token's vector alone.",
             say="In attention, the tokens read one another. The MLP is different. It works on each token's vector "
-            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}.",
+            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}." + norm_said,
         )
         self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
         cue(self, 2)
@@ -911,9 +923,28 @@ class MLPBlock(TraceScene):
         cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
         if len(strips) > 1:  # the others' vectors first, out of the way
             self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
-        self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
-                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+        if self.parallel:
+            self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
+                      run_time=said_by(self, 3, 1.2))  # fmt: skip
+        else:
+            self.through_norm(strips[-1])
         self.remove(*strips)
+
+    def through_norm(self, strip):
+        """The token's residual rises from its strip; a copy goes through the norm, over the top, to where the MLP
+        starts."""
+        self.play(TransformFromCopy(strip, self.resid), strip.animate.set_opacity(0), FadeIn(self.resid_name),
+                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+        cue(self, 4)
+        self.norm_arrow = CurvedArrow(self.resid.get_top() + 0.1 * UP, self.x.get_top() + 0.1 * UP, angle=np.pi / 3,
+                                      color=style.MUTED, stroke_width=3)  # fmt: skip
+        norm = label(self.trace.words["norm"], size=LABEL, color=style.TEXT)
+        norm.move_to(self.norm_arrow.point_from_proportion(0.5)).shift(0.3 * UP)
+        norm = VGroup(BackgroundRectangle(norm, color=style.BACKGROUND, fill_opacity=0.9, buff=0.08), norm)
+        self.play(Create(self.norm_arrow), FadeIn(norm), run_time=1.0)
+        self.play(TransformFromCopy(self.resid, self.x, path_arc=np.pi / 3), FadeIn(self.x_name),
+                  run_time=said_by(self, 4, 1.2))  # fmt: skip
+        self.norm_path = VGroup(self.norm_arrow, norm)
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
         """A projection as 3Blue1Brown draws it: a trapezoid from the narrow vector to the wide one."""
@@ -970,7 +1001,8 @@ class MLPBlock(TraceScene):
             "neuron weighs the whole vector in its own way. Here are the three most active, and the three most "
             "negative.",
         )
-        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), run_time=said_by(self, 0, 1.2))
+        quiet = [] if self.parallel else [dim(self.norm_path)]  # the norm's arrow has done its work
+        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), *quiet, run_time=said_by(self, 0, 1.2))
         cue(self, 1)
         flow_in = self.x.copy()
         self.play(flow_in.animate.move_to(self.up).scale(0.4).set_opacity(0),
@@ -1016,7 +1048,8 @@ class MLPBlock(TraceScene):
             f"active ends at {dec(post.value[top], 2)}. Negative values are squashed towards zero: the most "
             f"negative ends at {about(post.value[low], 2)}.",
         )
-        self.play(Create(axes), Create(line), FadeIn(name), run_time=said_by(self, 0, 1.2))
+        hide = [] if self.parallel else [Transform(m, faded(m, 0.0)) for m in (self.resid, self.resid_name)]
+        self.play(Create(axes), Create(line), FadeIn(name), *hide, run_time=said_by(self, 0, 1.2))  # (room)
         self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
                   run_time=1.0)  # fmt: skip
         for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
@@ -1051,7 +1084,7 @@ class MLPBlock(TraceScene):
             return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
 
         out = column(t.mlp.out[L], self.X_OUT)
-        mid = column(t.resid.mid[L], self.X_RESID)
+        mid = column(t.resid.mid[L], self.X_RESID) if self.parallel else self.resid  # the one drawn at the start
         new = column(t.resid.post[L], self.X_NEW)
         plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
         equals = label("=", size=34).move_to([(self.X_RESID + self.X_NEW) / 2, self.Y, 0])
@@ -1059,9 +1092,11 @@ class MLPBlock(TraceScene):
         names = [label(w, size=LABEL, color=style.MUTED) for w in ("MLP output", "residual", "new residual")]
         if parallel:  # the residual stream with attention's output already added: said on two lines
             names[1] = VGroup(names[1], label("+ attention", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.08)
-        names = VGroup(*names)
-        for name, col in zip(names, (out, mid, new)):
+        for k, (name, col) in enumerate(zip(names, (out, mid, new))):
             name.next_to(col, DOWN, buff=0.2)
+            if k == 1 and not parallel:  # the residual's own name, as drawn at the start
+                names[1] = self.resid_name
+        names = VGroup(*names)
         x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
         x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
         down = self.funnel(True, x0, x1, self.circles.height + 0.3, out.height * 0.6)
@@ -1097,7 +1132,14 @@ class MLPBlock(TraceScene):
         self.play(TransformFromCopy(self.circles, out.entries), FadeIn(out.decor), FadeIn(names[0]),
                   run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
-        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
+        if parallel:
+            self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
+        else:  # the token's residual, seen at the start, comes back: the output is added to it
+            back = CurvedArrow(out.get_top() + 0.1 * UP, mid.get_top() + 0.1 * UP, angle=-np.pi / 2,
+                               color=style.BLOCK_MLP, stroke_width=4)  # fmt: skip
+            self.play(Transform(self.resid, self.resid_lit), Transform(self.resid_name, self.resid_name_lit),
+                      Create(back), FadeIn(plus), run_time=said_by(self, 1, 1.0))  # fmt: skip
+            self.play(dim(back), run_time=0.4)
         cue(self, 2)  # the sum, as the residual stream is named: finished early, then held through the last sentence
         self.play(FadeIn(equals), FadeIn(new.decor), FadeIn(names[2]),
                   LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
