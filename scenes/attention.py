@@ -1145,6 +1145,7 @@ class MLPBlock(TraceScene):
                   LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
                   run_time=1.2)  # fmt: skip
         self.sums = [out, mid, new]
+        self.added_to = mid  # (tests: the residual the output is added to is the one drawn at the start)
         cue(self, 3)  # where the new residual goes: it is marked as the last sentence says so
         self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))

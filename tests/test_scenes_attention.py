@@ -221,3 +221,17 @@ def test_softmax_is_drawn_step_by_step(scene_traces, tmp_path):
     np.testing.assert_allclose(soft["exp"], np.exp(scores), rtol=1e-5)
     assert soft["sum"] == pytest.approx(float(np.sum(soft["exp"])), rel=1e-6)
     np.testing.assert_allclose(np.array(soft["exp"]) / soft["sum"], tr.pattern(L, H)[last, : last + 1], atol=1e-5)
+
+
+def test_the_mlp_adds_back_to_the_residual_it_read(scene_traces, tmp_path):
+    """The residual drawn at the start (which the MLP reads through its norm) is the very column the MLP's output is
+    added to: the same mobject, the last token's resid_mid entries."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    if scene.parallel:  # a parallel residual reads the block's input: no separate residual drawn at the start
+        return
+    L, last = scene.layer, len(tr.token_ids) - 1
+    assert scene.added_to is scene.resid
+    ever = shown_paths(scene, ever=True)
+    for i in range(MLPBlock.SHOWN):
+        assert tr.resid.mid[L, last, i].path in ever and tr.ln2.normalized[L, last, i].path in ever
