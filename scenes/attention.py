@@ -420,7 +420,7 @@ class AttentionPattern(TraceScene):
                   ReplacementTransform(total, divide), run_time=said_by(self, 2, 1.5))  # fmt: skip
         self.add(*shares, divide)
         cue(self, 3)
-        self.play(Create(best_mark), dim(divide), run_time=0.8)
+        self.play(Create(best_mark), dim(divide), run_time=said_by(self, 3, 0.8))
         cue(self, 4)
         # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
         self.play(
@@ -455,10 +455,9 @@ class AttentionPattern(TraceScene):
         left = self.panel_x
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
-        att = t.fields.info.attention
-        rows_heading = sentence("Layer {L}, head {H}: {rows}", size=LABEL, L=(att.layer, "plus1"),
-                                H=(att.head, "plus1"), rows=claim(found))  # fmt: skip
-        self.fit_width(rows_heading).move_to(self.heading)
+        # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
+        rows_line = sentence("{rows}", size=LABEL, color=style.KEY, rows=claim(found))
+        self.fit_width(rows_line, config.frame_width / 2 - 0.4 - left).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
                                                  stroke_width=2) for j in range(1, n)))  # fmt: skip
@@ -471,11 +470,10 @@ class AttentionPattern(TraceScene):
         self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
         self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.2))  # fmt: skip
-        cue(self, 2)  # one heading after the other, never both at once
-        self.play(dim(self.heading), run_time=0.3)  # (a fade, not a removal: a removal would wait for the voice)
-        self.play(FadeIn(rows_heading), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
+        cue(self, 2)
+        self.play(FadeIn(rows_line), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
-        self.heading, self.previous = rows_heading, VGroup(panel, marks)
+        self.previous = VGroup(VGroup(panel, rows_line), marks)
 
     def all_heads(self):
         """Every head of every layer as small multiples at the left; the head watched shrinks aside at the right,
@@ -505,10 +503,11 @@ class AttentionPattern(TraceScene):
         watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
         aside = watched.copy().scale_to_fit_height(min(4.0, watched.height))
         aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
-        leaving = [self.heading, self.previous[0] if len(self.previous) else self.row]
-        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
-        self.play(Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # once the words have left
-        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows), run_time=said_by(self, 0, 0.75))
+        leaving = self.previous[0] if len(self.previous) else self.row
+        self.play(FadeOut(leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
+        # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
+        self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), FadeIn(multiples),
+                  FadeIn(rows), run_time=said_by(self, 0, 1.5))  # fmt: skip
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
@@ -778,9 +777,12 @@ class AttentionFlow(TraceScene):
         self.play(*(ReplacementTransform(col, term[1]) for col, term in zip(columns, terms)),
                   *(TransformFromCopy(self.numbers[c], term[0]) for c, term in enumerate(terms)),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
-        cue(self, 1)
-        self.play(*(ReplacementTransform(term, sc) for term, sc in zip(terms, scaled)),
-                  run_time=said_by(self, 1, 2.0) * 0.6)  # fmt: skip
+        cue(self, 1)  # the heaviest becomes its scaled vector as it is named, then the lighter ones
+        self.play(ReplacementTransform(terms[0], scaled[0]), run_time=said_by(self, 1, 1.5))
+        if len(terms) > 1:
+            cue(self, 2)
+            self.play(*(ReplacementTransform(term, sc) for term, sc in zip(terms[1:], scaled[1:])),
+                      run_time=said_by(self, 2, 1.5))  # fmt: skip
         self.add(*scaled)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 3)
         self.play(FadeIn(ops[0]), FadeIn(ops[1]), run_time=0.8)
@@ -789,8 +791,8 @@ class AttentionFlow(TraceScene):
         into = Arrow(z.get_bottom(), self.boxes[-1].get_top(), buff=0.1, color=style.VALUE, stroke_width=5)
         added = label("added to its vector", size=22, color=style.VALUE).next_to(into, LEFT, buff=0.15)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
-        self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
-        self.play(GrowArrow(into), FadeIn(added), dim(self.numbers),
+        self.play(Create(first_mark), dim(self.numbers), run_time=min(1.0, said_by(self, 4, 0.8)))
+        self.play(GrowArrow(into), FadeIn(added),
                   self.boxes[-1].animate.set_stroke(style.VALUE, width=4), run_time=said_by(self, 4, 1.2))  # fmt: skip
         self.scaled_terms, self.z = scaled, z
         self.sum_parts = VGroup(*scaled, ops, first_mark, into, added)
