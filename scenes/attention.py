@@ -769,7 +769,7 @@ class AttentionFlow(TraceScene):
             say="Each value vector is multiplied by its weight. "
             f"The vector of {spoken_token(t.token_display[heavy])}, weighted "
             f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
-            "towards zero. Then they are all added up, with the small terms of the other tokens. The sum, whose "
+            "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
             "first entry is "
             f"{dec(first, 2)}, is added to the vector of {spoken_token(t.token_display[last])}: it is what this "
             "token takes from the tokens it reads.",
