@@ -429,7 +429,7 @@ class AttentionPattern(TraceScene):
             dim(self.minus_inf),  # −∞ becomes a weight of 0
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
-        self.row = VGroup(name, keys, score_bars, shares, heads[0], best_mark, row_mark, zero, divide)
+        self.row = VGroup(name, keys, score_bars, shares, heads[0], best_mark, row_mark, zero, divide, self.zero_line)
         self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
         self.row_marks = VGroup()
 
@@ -457,7 +457,8 @@ class AttentionPattern(TraceScene):
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
         # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
         rows_line = sentence("{rows}", size=LABEL, color=style.KEY, rows=claim(found))
-        self.fit_width(rows_line, config.frame_width / 2 - 0.4 - left).next_to(panel, DOWN, buff=0.5)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
+        self.fit_width(rows_line, room).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
                                                  stroke_width=2) for j in range(1, n)))  # fmt: skip
@@ -506,8 +507,9 @@ class AttentionPattern(TraceScene):
         leaving = self.previous[0] if len(self.previous) else self.row
         self.play(FadeOut(leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
         # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
-        self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), FadeIn(multiples),
-                  FadeIn(rows), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        moving = said_by(self, 0, 1.5) / 2
+        self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), run_time=moving)
+        self.play(FadeIn(multiples), FadeIn(rows), run_time=moving)
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
