@@ -492,7 +492,7 @@ class AttentionPattern(TraceScene):
                         t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
         heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
                            L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
-        spread = statement(statements(t)["attention.heads"], size=SMALLEST, color=style.MUTED)
+        spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
         self.beat(
@@ -1179,7 +1179,8 @@ class MLPBlock(TraceScene):
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
             # one move per turn: the box, the vector in, the neurons and the sums change together, so no frame
             # shows one token's input beside another token's output
-            self.play(self.mark.animate.move_to(self.chips[j]), ReplacementTransform(self.x, cols[0]),
+            self.mark.move_to(self.chips[j])  # the box jumps to the token whose turn it is (never between two)
+            self.play(ReplacementTransform(self.x, cols[0]),
                       *(Transform(c, faded(lit, 1.0 if k == j else 0.3)) for k, (c, lit) in enumerate(zip(self.chips,
                         self.lit))),
                       *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
