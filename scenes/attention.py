@@ -507,7 +507,7 @@ class AttentionPattern(TraceScene):
         leaving = self.previous[0] if len(self.previous) else self.row
         self.play(FadeOut(leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
         # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
-        moving = said_by(self, 0, 1.5) / 2
+        moving = min(1.2, said_by(self, 0, 1.5) / 2)  # quick: the left half is empty while the head moves
         self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), run_time=moving)
         self.play(FadeIn(multiples), FadeIn(rows), run_time=moving)
         cell_w = multiples.width / t.n_head
@@ -663,12 +663,9 @@ class AttentionFlow(TraceScene):
         self.play(*(a.animate.set_stroke(c, width=w, opacity=o) for a, (c, w, o) in zip(self.arcs, weighted)),
                   run_time=said_by(self, 2, 1.5))  # fmt: skip
         cue(self, 3)
-        own = self.arcs[self.order[0]].get_stroke_color()
-        half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
-        self.play(FadeIn(numbers[0], shift=0.1 * UP), self.arcs[self.order[0]].animate.set_stroke(style.NEXT_SLOT),
-                  run_time=half)  # fmt: skip
-        self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(own),
-                  run_time=half)  # fmt: skip
+        half = said_by(self, 3, 2.0) / 2  # the widest's weight while it is named, then the next ones beside it
+        self.play(FadeIn(numbers[0], shift=0.1 * UP), run_time=half)
+        self.play(FadeIn(numbers[1:]), FadeIn(self.note), run_time=half)
 
     def value_columns(self) -> list:
         """The value vectors of the tokens that weigh most, side by side above their tokens, pushed apart where
