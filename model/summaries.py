@@ -143,7 +143,8 @@ def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
     """Per head: mean weight on the previous token and mean row entropy; the head the scenes show.
 
     The rule: the head whose queries put the most weight on the previous token (first
-    layer wins ties). Its strongest key for the last query gives the worked q·k example.
+    layer wins ties). Its strongest key for the last query gives the worked q·k example; its last row's softmax
+    is kept step by step (e to each score, their sum), and each key's value vector times its weight.
     """
     pattern0 = arrays["blocks.0.attn.hook_pattern"]
     T = pattern0.shape[-1]
@@ -161,6 +162,11 @@ def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
     turned = "rot_" if f"blocks.{layer}.attn.hook_rot_q" in arrays else ""  # rotary: q and k after turning
     q = arrays[f"blocks.{layer}.attn.hook_{turned}q"][last, head].astype(np.float64)
     k = arrays[f"blocks.{layer}.attn.hook_{turned}k"][key, head].astype(np.float64)
+    # softmax on the last query's row, step by step: e to each score (the keys up to it), and their sum
+    raised = np.exp(arrays[f"blocks.{layer}.attn.hook_attn_scores"][head, last, : last + 1].astype(np.float64))
+    # each key's value vector times its weight: the terms that add up to the last token's output (hook_z)
+    values = arrays[f"blocks.{layer}.attn.hook_v"][: last + 1, head].astype(np.float64)
+    weighted = row[: last + 1, None].astype(np.float64) * values
     return {
         "rule": "strongest previous-token attention",
         "layer": layer,
@@ -168,6 +174,8 @@ def attention_summary(arrays: dict[str, np.ndarray], n_layer: int) -> dict:
         "previous_token_weight": prev,
         "mean_entropy": entropy,
         "example": {"query": last, "key": key, "dot": float(q @ k), "scale": float(np.sqrt(len(q)))},
+        "softmax": {"exp": raised.tolist(), "sum": float(raised.sum())},
+        "weighted_values": weighted.tolist(),
     }
 
 

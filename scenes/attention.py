@@ -10,13 +10,16 @@ from manim import (
     RIGHT,
     UP,
     ArcBetweenPoints,
+    Arrow,
     Axes,
     BackgroundRectangle,
     Circle,
     Create,
+    CurvedArrow,
     Dot,
     FadeIn,
     FadeOut,
+    GrowArrow,
     GrowFromCenter,
     GrowFromEdge,
     ImageMobject,
@@ -322,7 +325,7 @@ class AttentionPattern(TraceScene):
         (blue right of a zero line, red left of it), then its weight (yellow, from the left edge)."""
         t, n = self.trace, len(self.positions)
         cell = self.grid.cells[0].width
-        x0, x1 = self.panel_x, config.frame_width / 2 - style.FRAME_MARGIN - 1.4  # room for the % right
+        x0, x1 = self.panel_x, config.frame_width / 2 - style.FRAME_MARGIN - 1.75  # room for the numbers right
         keys, score_bars, weight_bars = VGroup(), VGroup(), VGroup()
         size = self.label_size(cell)
         for j, p in enumerate(self.positions):
@@ -341,11 +344,20 @@ class AttentionPattern(TraceScene):
             weight_bars.add(bar.move_to([left + long / 2, key.get_y(), 0]))
         self.zero_line = Line([middle, keys.get_top()[1] + 0.1, 0], [middle, keys.get_bottom()[1] - 0.1, 0],
                               color=style.MUTED, stroke_width=2)  # fmt: skip
+        self.bar_room = (left, x1)
         return keys, score_bars, weight_bars
 
+    def row_numbers(self, reads, fmt: str, keys: VGroup, color=style.TEXT) -> VGroup:
+        """One number per key, in a column at the right edge, each on its key's line."""
+        size = max(SMALLEST, min(self.label_size(self.grid.cells[0].width), 24))
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        return VGroup(*(number(r, fmt=fmt, size=size, color=color).move_to([0, k.get_y(), 0]).align_to(
+            [right, 0, 0], RIGHT) for r, k in zip(reads, keys)))  # fmt: skip
+
     def softmax_row(self):
-        """The last query's row: its real scores as bars, then softmax turns them into weights (the bars change
-        length and colour), and the grid's scores into the pattern."""
+        """The last query's row, softmax drawn step by step: its scores as bars about a zero line, e to each score
+        (all positive, the largest still the largest), their sum, each divided by it: the weights, in percent;
+        then the grid's scores become the pattern."""
         t = self.trace
         L, H = self.layer, self.head
         n, last = len(self.positions), self.positions[-1]
@@ -353,30 +365,62 @@ class AttentionPattern(TraceScene):
         weights = weight_row.value
         keys, score_bars, weight_bars = self.row_bars(score_row.value[self.positions], weights[self.positions])
         self.score_bars = score_bars.copy()  # the scores as bars, before softmax changes them (tests read them)
+        raised = t.fields.info.attention.softmax
+        left, x1 = self.bar_room
+        top_raised = max(float(raised.exp[p].value) for p in self.positions) or 1.0
+        exp_bars = VGroup(*(Rectangle(width=max(0.02, float(raised.exp[p].value) / top_raised * (x1 - left)),
+                                      height=b.height, stroke_width=0).set_fill(style.KEY, opacity=0.9)
+                            for p, b in zip(self.positions, weight_bars)))  # fmt: skip
+        for e, w in zip(exp_bars, weight_bars):
+            e.move_to(w, aligned_edge=LEFT)
+        scores = self.row_numbers([score_row[p] for p in self.positions], "value", keys)
+        exps = self.row_numbers([raised.exp[p] for p in self.positions], "fixed2", keys, color=style.KEY)
+        shares = self.row_numbers([weight_row[p] for p in self.positions], "percent", keys, color=style.QUERY)
         best = int(np.argmax(weights[self.positions]))
-        share = number(weight_row[self.positions[best]], fmt="percent", size=self.PANEL, color=style.QUERY)
-        share.next_to(weight_bars[best], RIGHT, buff=0.15)
+        zero = label("0", size=LABEL, color=style.MUTED).next_to(self.zero_line, UP, buff=0.08)
+        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
+                                                             ("weight", style.QUERY))]  # fmt: skip
+        for h in heads:
+            h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
+        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "fixed2"))
+        total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
+        divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
-        self.fit_width(name, 6.5 - self.panel_x).next_to(keys, UP, buff=0.3).align_to(keys, LEFT)
+        self.fit_width(name, total.get_left()[0] - self.panel_x - 0.3).next_to(keys, UP, buff=0.3)
+        name.align_to(keys, LEFT)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
+        best_mark = SurroundingRectangle(VGroup(keys[best], shares[best]), buff=0.06, color=style.QUERY)
         self.beat(
             "Softmax",
-            "Softmax turns a row of scores into weights that sum to 1; −∞ becomes 0.",
-            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}, its scores drawn as bars. "
-            "Softmax raises e to each score, then divides by their sum. The scores become weights, positive and "
-            f"adding up to one. The largest score takes {fmt_percent(weights[self.positions].max())} of the weight. "
+            "Softmax: e to each score, then divided by their sum. The weights sum to 1; −∞ becomes 0.",
+            say=f"Now the last row, the query of {spoken_token(t.token_display[last])}: its scores, drawn as bars "
+            "left and right of zero. Softmax first raises e to each score: every bar becomes positive, and the "
+            "largest score stays the largest. Then it adds them up, and divides each by their sum. The results are "
+            f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
         self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
-        self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line),
-                  LaggedStart(*(TransformFromCopy(sq, b) for sq, b in zip(self.grid.cells[(n - 1) * n :], score_bars)),
-                              lag_ratio=0.05), run_time=said_by(self, 0, 2.0))  # fmt: skip
-        cue(self, 1)  # each score bar becomes its weight: the largest grows, the rest shrink towards 0
-        self.play(LaggedStart(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)), lag_ratio=0.05),
-                  dim(self.zero_line), run_time=said_by(self, 2, 2.0))  # fmt: skip
+        self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line), FadeIn(zero),
+                  FadeIn(heads[0]), LaggedStart(*(TransformFromCopy(sq, b) for sq, b in
+                                                  zip(self.grid.cells[(n - 1) * n :], score_bars)), lag_ratio=0.05),
+                  run_time=said_by(self, 0, 2.0) * 0.6)  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(v, shift=0.1 * LEFT) for v in scores), lag_ratio=0.05), run_time=1.0)
+        self.score_zero = self.zero_line.copy()  # where zero was for the scores (tests read it)
+        cue(self, 1)  # e to each score: every bar positive, from zero at the left
+        self.play(*(Transform(a, b) for a, b in zip(score_bars, exp_bars)),
+                  *(ReplacementTransform(a, b) for a, b in zip(scores, exps)), Transform(heads[0], heads[1]),
+                  self.zero_line.animate.set_x(left), zero.animate.set_x(left).set_opacity(0),
+                  run_time=said_by(self, 1, 2.0) * 0.7)  # fmt: skip
+        self.add(*exps)  # (already in place: added again, so that what each step showed is on the record)
+        cue(self, 2)  # their sum, then each divided by it: the same shapes, now weights
+        self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        self.play(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)),
+                  *(ReplacementTransform(a, b) for a, b in zip(exps, shares)), Transform(heads[0], heads[2]),
+                  ReplacementTransform(total, divide), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.add(*shares, divide)
         cue(self, 3)
-        self.play(FadeIn(share, shift=0.2 * RIGHT), run_time=0.8)
+        self.play(Create(best_mark), dim(divide), run_time=said_by(self, 3, 0.8))
         cue(self, 4)
         # The whole grid goes through softmax, row by row: the scores' colours become the pattern's.
         self.play(
@@ -385,8 +429,8 @@ class AttentionPattern(TraceScene):
             dim(self.minus_inf),  # −∞ becomes a weight of 0
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
-        self.row = VGroup(name, keys, score_bars, share, row_mark)
-        self.bars = (weight_bars, self.zero_line)  # the weights' bars as drawn last, and the scores' zero line
+        self.row = VGroup(name, keys, score_bars, shares, heads[0], best_mark, row_mark, zero, divide, self.zero_line)
+        self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
         self.row_marks = VGroup()
 
     def previous_rows(self):
@@ -411,10 +455,10 @@ class AttentionPattern(TraceScene):
         left = self.panel_x
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
-        att = t.fields.info.attention
-        rows_heading = sentence("Layer {L}, head {H}: {rows}", size=LABEL, L=(att.layer, "plus1"),
-                                H=(att.head, "plus1"), rows=claim(found))  # fmt: skip
-        self.fit_width(rows_heading).move_to(self.heading)
+        # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
+        rows_line = sentence("{rows}", size=LABEL, color=style.KEY, rows=claim(found))
+        room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
+        self.fit_width(rows_line, room).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
                                                  stroke_width=2) for j in range(1, n)))  # fmt: skip
@@ -427,11 +471,10 @@ class AttentionPattern(TraceScene):
         self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
         self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.2))  # fmt: skip
-        cue(self, 2)  # one heading after the other, never both at once
-        self.play(dim(self.heading), run_time=0.3)  # (a fade, not a removal: a removal would wait for the voice)
-        self.play(FadeIn(rows_heading), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
+        cue(self, 2)
+        self.play(FadeIn(rows_line), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
-        self.heading, self.previous = rows_heading, VGroup(panel, marks)
+        self.previous = VGroup(VGroup(panel, rows_line), marks)
 
     def all_heads(self):
         """Every head of every layer as small multiples at the left; the head watched shrinks aside at the right,
@@ -449,7 +492,7 @@ class AttentionPattern(TraceScene):
                         t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
         heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
                            L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
-        spread = statement(statements(t)["attention.heads"], size=SMALLEST, color=style.MUTED)
+        spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
         self.beat(
@@ -461,10 +504,12 @@ class AttentionPattern(TraceScene):
         watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
         aside = watched.copy().scale_to_fit_height(min(4.0, watched.height))
         aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
-        leaving = [self.heading, self.previous[0] if len(self.previous) else self.row]
-        self.play(*(FadeOut(m) for m in leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
-        self.play(Transform(watched, aside), run_time=said_by(self, 0, 1.5) / 2)  # once the words have left
-        self.play(FadeIn(heading), FadeIn(multiples), FadeIn(rows), run_time=said_by(self, 0, 0.75))
+        leaving = self.previous[0] if len(self.previous) else self.row
+        self.play(FadeOut(leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
+        # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
+        moving = min(1.2, said_by(self, 0, 1.5) / 2)  # quick: the left half is empty while the head moves
+        self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), run_time=moving)
+        self.play(FadeIn(multiples), FadeIn(rows), run_time=moving)
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
@@ -618,12 +663,9 @@ class AttentionFlow(TraceScene):
         self.play(*(a.animate.set_stroke(c, width=w, opacity=o) for a, (c, w, o) in zip(self.arcs, weighted)),
                   run_time=said_by(self, 2, 1.5))  # fmt: skip
         cue(self, 3)
-        own = self.arcs[self.order[0]].get_stroke_color()
-        half = said_by(self, 3, 2.0) / 2  # the widest while it is named, then the next ones beside it
-        self.play(FadeIn(numbers[0], shift=0.1 * UP), self.arcs[self.order[0]].animate.set_stroke(style.NEXT_SLOT),
-                  run_time=half)  # fmt: skip
-        self.play(FadeIn(numbers[1:]), FadeIn(self.note), self.arcs[self.order[0]].animate.set_stroke(own),
-                  run_time=half)  # fmt: skip
+        half = said_by(self, 3, 2.0) / 2  # the widest's weight while it is named, then the next ones beside it
+        self.play(FadeIn(numbers[0], shift=0.1 * UP), run_time=half)
+        self.play(FadeIn(numbers[1:]), FadeIn(self.note), run_time=half)
 
     def value_columns(self) -> list:
         """The value vectors of the tokens that weigh most, side by side above their tokens, pushed apart where
@@ -653,8 +695,6 @@ class AttentionFlow(TraceScene):
 
     def carry_values(self):
         t = self.trace
-        L, H, last = self.layer, self.head, self.positions[-1]
-        weights = t.pattern(L, H)[last]
         columns = self.value_columns()
         tag = sentence("value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.fields.meta.d_head, "int"))
         edge = config.frame_width / 2 - style.FRAME_MARGIN
@@ -663,57 +703,98 @@ class AttentionFlow(TraceScene):
             tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
         if tag.get_right()[0] > edge:  # no room beside them: the caption names them
             tag = VGroup()
-        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
-        z.decor.set_color(style.VALUE)
-        z.move_to([self.boxes[-1].get_x(), -2.1, 0])
-        if z.get_right()[0] > config.frame_width / 2 - 0.4:
-            z.shift((z.get_right()[0] - config.frame_width / 2 + 0.4) * LEFT)
-        z_tag = label("their weighted sum", size=22, color=style.VALUE).next_to(z, LEFT, buff=0.3)
-        z_tag = VGroup(BackgroundRectangle(z_tag, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06), z_tag)
         self.beat(
             "Values",
             "Each token also offers a value vector ({d} numbers; its first entries shown).",
             d=(t.fields.meta.d_head, "int"),
-            say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. Here are "
-            "the first few entries, for the tokens that weigh most.",
+            say=f"Each token also offers a value vector, {self.trace.meta['d_head']} numbers in this head. It is "
+            "what the token passes on to whoever reads it. Here are the first few entries, for the tokens that "
+            "weigh most.",
         )
         self.play(
             *([FadeIn(tag)] if len(tag) else []), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0)
         )
-        cue(self, 1)
+        cue(self, 2)
         if len(columns) > 1:  # (a one-token prompt has one value only)
             self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
-                      run_time=said_by(self, 1, 1.0))  # fmt: skip
+                      run_time=said_by(self, 2, 1.0))  # fmt: skip
+        if len(tag):
+            self.play(FadeOut(tag), run_time=0.4)
+        self.weighted_sum(columns)
+
+    def sum_row(self, columns: list) -> tuple[list, list, VGroup, VectorColumn]:
+        """The weighted sum written out in a row above the tokens: "69.1% × [value]" for each value drawn, then
+        each as the scaled vector (the Trace's weight times value), "+" between, "+ the rest", "=" the sum."""
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        terms, scaled = [], []
+        for c, j in enumerate(self.order):
+            pos = self.positions[j]
+            factor = sentence("{w} ×", size=22, color=style.KEY, w=(t.attn.pattern[L, H, last, pos], "percent"))
+            terms.append(VGroup(factor, columns[c].copy()).arrange(RIGHT, buff=0.15))
+            scaled.append(VectorColumn(t.fields.info.attention.weighted_values[pos].value,
+                                       lambda i, pos=pos: f"info.attention.weighted_values.{pos}.{i}",
+                                       shown=self.ENTRIES, size=22, dim_path=None))  # fmt: skip
+            scaled[-1].decor.set_color(style.VALUE)
+        signs = VGroup(*(label("+", size=28) for _ in terms[1:]))
+        rest = label("+ the rest", size=22, color=style.MUTED) if last + 1 > len(terms) else VGroup()
+        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
+        z.decor.set_color(style.VALUE)
+        equals = label("=", size=28)
+        parts = [terms[0]]
+        for sign, term in zip(signs, terms[1:]):
+            parts += [sign, term]
+        row = VGroup(*parts, *([rest] if len(rest) else []), equals, z).arrange(RIGHT, buff=0.25)
+        edge = config.frame_width - 2 * style.FRAME_MARGIN
+        if row.width > edge:
+            row.scale(edge / row.width)
+        row.move_to([0, self.boxes.get_top()[1] + 1.25, 0])  # above the weights' numbers, below the heading
+        row.shift(min(0.0, self.heading.get_bottom()[1] - 0.15 - row.get_top()[1]) * UP)
+        for term, sc in zip(terms, scaled):
+            sc.scale(term[1].height / sc.height if sc.height else 1.0).move_to(term)
+        return terms, scaled, VGroup(signs, rest, equals), z
+
+    def weighted_sum(self, columns: list):
+        """Each value moves into the written sum with its weight in front, becomes the scaled vector, and the
+        terms add up to the sum, which goes into the last token's vector."""
+        t = self.trace
+        L, H, last = self.layer, self.head, self.positions[-1]
+        terms, scaled, ops, z = self.sum_row(columns)
         first = t.attn.z[L, last, H, 0].value
+        heavy = self.positions[self.order[0]]
         self.beat(
             "Weighted sum",
-            "Each value is scaled by its weight, travels along its arc, and they add up.",
-            say="First, each value vector is multiplied by its weight, so it shrinks to the size of its share: the "
-            "lighter the weight, the smaller the vector. Then they travel along the arcs to the last token. There "
-            f"they add up. In this head, the sum's first entry is {dec(first, 2)}.",
+            "Each value is multiplied by its weight; the results add up, into the last token's vector.",
+            say="Each value vector is multiplied by its weight. "
+            f"The vector of {spoken_token(t.token_display[heavy])}, weighted "
+            f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
+            "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
+            "first entry is "
+            f"{dec(first, 2)}, is added to the vector of {spoken_token(t.token_display[last])}: it is what this "
+            "token takes from the tokens it reads.",
         )
-        before = [c.height for c in columns]
-        shares = [float(weights[self.positions[j]]) for j in self.order]  # each shrinks to its weight's size
-        self.play(*([FadeOut(tag)] if len(tag) else []),
-                  *(col.animate.scale(max(self.SMALLEST_VALUE, share), about_edge=DOWN).set_opacity(0.4 + 0.6 * share)
-                    for col, share in zip(columns, shares)), run_time=said_by(self, 0, 2.0))  # fmt: skip
-        self.scaled = [(c.height / h, t.attn.pattern[L, H, last, self.positions[j]].path)
-                       for c, h, j in zip(columns, before, self.order)]  # fmt: skip
-        paths = []
-        for c, j in enumerate(self.order):
-            arc = self.arcs[j]
-            path = Line(columns[c].get_center(), arc.get_start())
-            path.append_points(arc.points)
-            paths.append(path)
-        cue(self, 1)
-        self.play(LaggedStart(*(travel(col, path, 1.0) for col, path in zip(columns, paths)), lag_ratio=0.25),
-                  run_time=said_by(self, 1, 2.5))  # fmt: skip
-        cue(self, 2)
-        self.play(ReplacementTransform(VGroup(*columns), z), FadeIn(z_tag), run_time=1.2)
+        self.play(*(ReplacementTransform(col, term[1]) for col, term in zip(columns, terms)),
+                  *(TransformFromCopy(self.numbers[c], term[0]) for c, term in enumerate(terms)),
+                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        cue(self, 1)  # the heaviest becomes its scaled vector as it is named, then the lighter ones
+        self.play(ReplacementTransform(terms[0], scaled[0]), run_time=said_by(self, 1, 1.5))
+        if len(terms) > 1:
+            cue(self, 2)
+            self.play(*(ReplacementTransform(term, sc) for term, sc in zip(terms[1:], scaled[1:])),
+                      run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.add(*scaled)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 3)
-        self.play(Create(SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)),
-                  run_time=said_by(self, 3, 0.8))  # fmt: skip
-        self.z = z
+        self.play(FadeIn(ops[0]), FadeIn(ops[1]), run_time=0.8)
+        self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
+        cue(self, 4)
+        into = Arrow(z.get_bottom(), self.boxes[-1].get_top(), buff=0.1, color=style.VALUE, stroke_width=5)
+        added = label("added to its vector", size=22, color=style.VALUE).next_to(into, LEFT, buff=0.15)
+        first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
+        self.play(Create(first_mark), dim(self.numbers), run_time=min(1.0, said_by(self, 4, 0.8)))
+        self.play(GrowArrow(into), FadeIn(added),
+                  self.boxes[-1].animate.set_stroke(style.VALUE, width=4), run_time=said_by(self, 4, 1.2))  # fmt: skip
+        self.scaled_terms, self.z = scaled, z
+        self.sum_parts = VGroup(*scaled, ops, first_mark, into, added)
 
     def every_token(self):
         """Every token gets its own weighted sum from its own row, at the same time: a strip of its real sum
@@ -733,10 +814,12 @@ class AttentionFlow(TraceScene):
             "from its own row of the pattern, all at the same time.",
         )
         marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
-        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), dim(self.numbers),
+        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts),
                   run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
         cue(self, 1)
-        self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.0), dim(marks),
+        # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
+        self.play(*(GrowFromEdge(s, DOWN) for s in strips[:-1]), dim(marks),
+                  ReplacementTransform(self.z, strips[-1]),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.strips = strips
 
@@ -804,20 +887,31 @@ class MLPBlock(TraceScene):
         self.heading = heading.to_edge(UP, buff=0.25)
         chips = token_chips(t, positions, 12.8).move_to([0, self.CHIPS_Y, 0])  # the prompt stays along the bottom
         normalized = t.ln2.normalized[L]
-        strips = VGroup(*(VectorStrip(normalized.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
+        # the residual stream: each token's vector, which the MLP reads through its norm and adds back to (a
+        # parallel residual's MLP reads the block's input instead: there the norm's output is drawn alone)
+        self.parallel = t.words["parallel_residual"]
+        source = normalized if self.parallel else t.resid.mid[L]
+        strips = VGroup(*(VectorStrip(source.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
                           for q, b in zip(positions, chips)))  # fmt: skip
         self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
         self.x.move_to([self.X_IN, self.Y, 0])
+        self.resid = VGroup()
+        if not self.parallel:
+            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+            self.resid.move_to([self.X_RESID, self.Y, 0])
+            self.resid_name = label("residual", size=LABEL, color=style.MUTED).next_to(self.resid, DOWN, buff=0.2)
+            self.resid_lit, self.resid_name_lit = self.resid.copy(), self.resid_name.copy()  # to bring back as drawn
         # the MLP reads the residual after its norm (ln2), not the residual itself: said under the column
         self.x_name = VGroup(*(label(w, size=LABEL, color=style.MUTED) for w in ("after", t.words["norm"])))
         self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
         self.x_name.shift(max(0.0, -config.frame_width / 2 + style.FRAME_MARGIN - self.x_name.get_left()[0]) * RIGHT)
         self.play(FadeIn(self.heading), FadeIn(chips))
+        norm_said = "" if self.parallel else f" First, a {t.words['norm']} rescales it, and the MLP reads the result."
         self.beat(
             "One token at a time",
             "Attention mixes tokens. The MLP works on each token's vector alone.",
             say="In attention, the tokens read one another. The MLP is different. It works on each token's vector "
-            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}.",
+            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}." + norm_said,
         )
         self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
         cue(self, 2)
@@ -830,9 +924,28 @@ class MLPBlock(TraceScene):
         cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
         if len(strips) > 1:  # the others' vectors first, out of the way
             self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
-        self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
-                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+        if self.parallel:
+            self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
+                      run_time=said_by(self, 3, 1.2))  # fmt: skip
+        else:
+            self.through_norm(strips[-1])
         self.remove(*strips)
+
+    def through_norm(self, strip):
+        """The token's residual rises from its strip; a copy goes through the norm, over the top, to where the MLP
+        starts."""
+        self.play(TransformFromCopy(strip, self.resid), strip.animate.set_opacity(0), FadeIn(self.resid_name),
+                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+        cue(self, 4)
+        self.norm_arrow = CurvedArrow(self.resid.get_top() + 0.1 * UP, self.x.get_top() + 0.1 * UP, angle=np.pi / 3,
+                                      color=style.MUTED, stroke_width=3)  # fmt: skip
+        norm = label(self.trace.words["norm"], size=LABEL, color=style.TEXT)
+        norm.move_to(self.norm_arrow.point_from_proportion(0.5)).shift(0.3 * UP)
+        norm = VGroup(BackgroundRectangle(norm, color=style.BACKGROUND, fill_opacity=0.9, buff=0.08), norm)
+        self.play(Create(self.norm_arrow), FadeIn(norm), run_time=1.0)
+        self.play(TransformFromCopy(self.resid, self.x, path_arc=np.pi / 3), FadeIn(self.x_name),
+                  run_time=said_by(self, 4, 1.2))  # fmt: skip
+        self.norm_path = VGroup(self.norm_arrow, norm)
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
         """A projection as 3Blue1Brown draws it: a trapezoid from the narrow vector to the wide one."""
@@ -889,7 +1002,8 @@ class MLPBlock(TraceScene):
             "neuron weighs the whole vector in its own way. Here are the three most active, and the three most "
             "negative.",
         )
-        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), run_time=said_by(self, 0, 1.2))
+        quiet = [] if self.parallel else [dim(self.norm_path)]  # the norm's arrow has done its work
+        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), *quiet, run_time=said_by(self, 0, 1.2))
         cue(self, 1)
         flow_in = self.x.copy()
         self.play(flow_in.animate.move_to(self.up).scale(0.4).set_opacity(0),
@@ -935,7 +1049,8 @@ class MLPBlock(TraceScene):
             f"active ends at {dec(post.value[top], 2)}. Negative values are squashed towards zero: the most "
             f"negative ends at {about(post.value[low], 2)}.",
         )
-        self.play(Create(axes), Create(line), FadeIn(name), run_time=said_by(self, 0, 1.2))
+        hide = [] if self.parallel else [Transform(m, faded(m, 0.0)) for m in (self.resid, self.resid_name)]
+        self.play(Create(axes), Create(line), FadeIn(name), *hide, run_time=said_by(self, 0, 1.2))  # (room)
         self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
                   run_time=1.0)  # fmt: skip
         for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
@@ -970,7 +1085,7 @@ class MLPBlock(TraceScene):
             return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
 
         out = column(t.mlp.out[L], self.X_OUT)
-        mid = column(t.resid.mid[L], self.X_RESID)
+        mid = column(t.resid.mid[L], self.X_RESID) if self.parallel else self.resid  # the one drawn at the start
         new = column(t.resid.post[L], self.X_NEW)
         plus = label("+", size=34).move_to([(self.X_OUT + self.X_RESID) / 2, self.Y, 0])
         equals = label("=", size=34).move_to([(self.X_RESID + self.X_NEW) / 2, self.Y, 0])
@@ -978,9 +1093,11 @@ class MLPBlock(TraceScene):
         names = [label(w, size=LABEL, color=style.MUTED) for w in ("MLP output", "residual", "new residual")]
         if parallel:  # the residual stream with attention's output already added: said on two lines
             names[1] = VGroup(names[1], label("+ attention", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.08)
-        names = VGroup(*names)
-        for name, col in zip(names, (out, mid, new)):
+        for k, (name, col) in enumerate(zip(names, (out, mid, new))):
             name.next_to(col, DOWN, buff=0.2)
+            if k == 1 and not parallel:  # the residual's own name, as drawn at the start
+                names[1] = self.resid_name
+        names = VGroup(*names)
         x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
         x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
         down = self.funnel(True, x0, x1, self.circles.height + 0.3, out.height * 0.6)
@@ -1016,12 +1133,20 @@ class MLPBlock(TraceScene):
         self.play(TransformFromCopy(self.circles, out.entries), FadeIn(out.decor), FadeIn(names[0]),
                   run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
-        self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
+        if parallel:
+            self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
+        else:  # the token's residual, seen at the start, comes back: the output is added to it
+            back = CurvedArrow(out.get_top() + 0.1 * UP, mid.get_top() + 0.1 * UP, angle=-np.pi / 2,
+                               color=style.BLOCK_MLP, stroke_width=4)  # fmt: skip
+            self.play(Transform(self.resid, self.resid_lit), Transform(self.resid_name, self.resid_name_lit),
+                      Create(back), FadeIn(plus), run_time=said_by(self, 1, 1.0))  # fmt: skip
+            self.play(dim(back), run_time=0.4)
         cue(self, 2)  # the sum, as the residual stream is named: finished early, then held through the last sentence
         self.play(FadeIn(equals), FadeIn(new.decor), FadeIn(names[2]),
                   LaggedStart(*(FadeIn(c, shift=0.3 * RIGHT) for c in new.entries), lag_ratio=0.2),
                   run_time=1.2)  # fmt: skip
         self.sums = [out, mid, new]
+        self.added_to = mid  # (tests: the residual the output is added to is the one drawn at the start)
         cue(self, 3)  # where the new residual goes: it is marked as the last sentence says so
         self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
@@ -1049,11 +1174,16 @@ class MLPBlock(TraceScene):
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
-            self.play(self.mark.animate.move_to(self.chips[j]), ReplacementTransform(self.x, cols[0]),
+            # one move per turn: the box, the vector in, the neurons and the sums change together, so no frame
+            # shows one token's input beside another token's output
+            self.mark.move_to(self.chips[j])  # the box jumps to the token whose turn it is (never between two)
+            self.play(ReplacementTransform(self.x, cols[0]),
                       *(Transform(c, faded(lit, 1.0 if k == j else 0.3)) for k, (c, lit) in enumerate(zip(self.chips,
-                        self.lit))), run_time=step * 0.4)  # fmt: skip
-            self.play(*(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
-                        for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
-            self.play(*(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.35)
+                        self.lit))),
+                      *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
+                        for c, n in zip(self.circles, self.chosen)),
+                      *(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])),
+                      run_time=step * 0.6)  # fmt: skip
             self.add(*cols)  # (already in place: added again, so that what each turn showed is on the record)
+            self.wait(step * 0.4)
             self.x, self.sums = cols[0], cols[1:]

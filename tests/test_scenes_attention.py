@@ -153,12 +153,23 @@ def test_the_last_row_is_drawn_as_bars(scene_traces, tmp_path):
     assert len(lefts) == 1  # the weights' bars start together, as probability bars do
 
 
-def test_values_shrink_by_their_weight_and_every_token_gets_a_sum(scene_traces, tmp_path):
+def test_values_are_multiplied_by_their_weight_and_every_token_gets_a_sum(scene_traces, tmp_path):
+    """Each value drawn is written times its weight, then as the scaled vector (the Trace's weight × value), and
+    the scaled terms of every key add up to the head's output for the last token."""
     scene = render(AttentionFlow, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
-    weights = [float(stored_value(tr, path)) for _, path in scene.scaled]
-    for (ratio, _), w in zip(scene.scaled, weights):
-        assert ratio == pytest.approx(max(AttentionFlow.SMALLEST_VALUE, w), rel=0.02)  # multiplied by its weight
+    L, H, last = scene.layer, scene.head, shown_positions(tr, FLOW_TOKENS)[-1]
+    weighted = np.array(tr.info["attention"]["weighted_values"])
+    values = tr[f"blocks.{L}.attn.hook_v"][: last + 1, H].astype(np.float64)
+    np.testing.assert_allclose(weighted, tr.pattern(L, H)[last, : last + 1, None] * values, atol=1e-6)
+    np.testing.assert_allclose(weighted.sum(0), tr[f"blocks.{L}.attn.hook_z"][last, H], atol=1e-4)
+    ever = shown_paths(scene, ever=True)
+    assert len(scene.scaled_terms) == min(AttentionFlow.VALUES, last + 1)
+    for j in scene.order:  # each drawn value: its weight as a factor, then its scaled entries
+        pos = shown_positions(tr, FLOW_TOKENS)[j]
+        assert tr.attn.pattern[L, H, last, pos].path in ever
+        for i in range(AttentionFlow.ENTRIES):
+            assert f"info.attention.weighted_values.{pos}.{i}" in ever
     drawn = shown_positions(tr, FLOW_TOKENS)
     assert len(scene.strips) == len(drawn)  # a weighted sum above every token, not only the last
     for strip, box in zip(scene.strips, scene.boxes):
@@ -176,3 +187,51 @@ def test_every_token_goes_through_the_same_mlp(scene_traces, tmp_path):
         assert any(p.startswith(entry(q)) for p in ever), q
     outs = {p for p in last_frame if "mlp_out" in p}
     assert outs and all(p.startswith(entry(n - 1)) for p in outs)
+
+
+def test_the_last_frame_shows_the_boxed_tokens_numbers(scene_traces, tmp_path):
+    """The last frame's vectors (in, MLP output, residual, new residual) are all the boxed token's, and the box is on
+    the last token: no column is left showing another token's numbers."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    L, last = scene.layer, len(tr.token_ids) - 1
+    boxed = min(range(len(scene.chips)), key=lambda j: abs(scene.chips[j].get_x() - scene.mark.get_x()))
+    assert scene.positions[boxed] == last
+    last_frame = shown_paths(scene)
+    for part in (tr.ln2.normalized[L], tr.mlp.out[L], tr.resid.mid[L], tr.resid.post[L]):
+        prefix = part[0].path.split("[")[0] + "["
+        rows = {p[len(prefix) :].split(",")[0] for p in last_frame if p.startswith(prefix)}
+        assert rows == {str(last)}, (prefix, rows)
+
+
+def test_softmax_is_drawn_step_by_step(scene_traces, tmp_path):
+    """The last row's softmax on screen in its steps: e to each score, their sum, each divided by it (the weights in
+    percent); the Trace's e^score and sum are the scores' own, and dividing gives the pattern's row."""
+    scene = render(AttentionPattern, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    drawn, last = shown_positions(tr), shown_positions(tr)[-1]
+    L, H = scene.layer, scene.head
+    ever = shown_paths(scene, ever=True)
+    for p in drawn:
+        assert f"info.attention.softmax.exp.{p}" in ever
+        assert tr.attn.pattern[L, H, last, p].path in ever and tr.attn.scores[L, H, last, p].path in ever
+    assert "info.attention.softmax.sum" in ever
+    soft = tr.info["attention"]["softmax"]
+    scores = tr[f"blocks.{L}.attn.hook_attn_scores"][H, last, : last + 1].astype(np.float64)
+    np.testing.assert_allclose(soft["exp"], np.exp(scores), rtol=1e-5)
+    assert soft["sum"] == pytest.approx(float(np.sum(soft["exp"])), rel=1e-6)
+    np.testing.assert_allclose(np.array(soft["exp"]) / soft["sum"], tr.pattern(L, H)[last, : last + 1], atol=1e-5)
+
+
+def test_the_mlp_adds_back_to_the_residual_it_read(scene_traces, tmp_path):
+    """The residual drawn at the start (which the MLP reads through its norm) is the very column the MLP's output is
+    added to: the same mobject, the last token's resid_mid entries."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    if scene.parallel:  # a parallel residual reads the block's input: no separate residual drawn at the start
+        return
+    L, last = scene.layer, len(tr.token_ids) - 1
+    assert scene.added_to is scene.resid
+    ever = shown_paths(scene, ever=True)
+    for i in range(MLPBlock.SHOWN):
+        assert tr.resid.mid[L, last, i].path in ever and tr.ln2.normalized[L, last, i].path in ever
