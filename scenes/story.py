@@ -430,7 +430,9 @@ class Chat(TraceScene):
     WIDTH = config.frame_width - 2 * style.FRAME_MARGIN  # the system and user lines' width
     LEFT_X = -6.8
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
-    WHEEL_X, BAR_X, BAR_W = -3.4, 1.4, 3.2  # the wheel's centre, the bars' left edge and length
+    WHEEL_X, BAR_X, BAR_W = -2.6, 1.9, 3.0  # the wheel's centre, the bars' left edge and length
+    GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
+    SCRIPT_SCALE = 0.9  # the whole script, shrunk to the top while the reply is written
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -514,7 +516,7 @@ class Chat(TraceScene):
             "User",
             "The user's words: here, " + source + ".",
             static=True,
-            say="Then come the user's words, written as a line of the story. Here the girl asks with "
+            say="Then come the user's words, written as a line of the story. Here the user writes "
             + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
         )
         self.show_row(1)
@@ -580,21 +582,32 @@ class Chat(TraceScene):
         return title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
 
     def make_room(self):
-        """The system and user lines leave; the assistant's line (its reply cells with it) goes to the top, and the
-        middle of the frame is free for the wheel and the bars."""
-        heading, boxes, _ = self.rows[2]
-        line = VGroup(heading, *boxes)
-        shift = (3.75 - line.get_top()[1]) * UP
+        """The whole script shrinks to the top of the frame (its reply cells with it); below it, an arrow feeds it
+        into a GPT box at the left, whose arrow points at the wheel and the bars in the middle of the frame."""
+        script = [m for k in (0, 1, 2) for m in (self.rows[k][0], *self.rows[k][2][1:]) if m not in self.cells]
+        whole = VGroup(*script, *self.cells)
+        scale = min(self.SCRIPT_SCALE, (config.frame_width - 2 * style.FRAME_MARGIN) / whole.width)
+        corner = whole.get_corner(UP + LEFT)
+        shift = np.array([self.LEFT_X, 3.75, 0]) - corner
         for cell in self.cells:  # not drawn yet: they move with their line
-            cell.shift(shift)
-        script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        self.play(*(FadeOut(m, shift=0.5 * UP) for m in script), line.animate.shift(shift), run_time=1.0)
-        self.script_gone = script
-        low = min([line.get_bottom()[1], *(c.get_bottom()[1] for c in self.cells)])
+            cell.scale(scale, about_point=corner).shift(shift)
+        self.play(*(m.animate.scale(scale, about_point=corner).shift(shift) for m in script), run_time=1.0)
+        self.script_gone = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
+        low = min(m.get_bottom()[1] for m in [*script, *self.cells])
         self.bottom = low - 0.14
         room = self.bottom - 0.3 - self.LOWEST
         self.middle = self.LOWEST + room / 2
-        self.radius = min(1.7, room / 2 - 0.15)
+        self.radius = min(1.6, room / 2 - 0.15)
+        box = RoundedRectangle(corner_radius=0.12, width=1.3, height=1.0, stroke_color=style.NEXT_SLOT,
+                               fill_color=style.NEXT_SLOT, fill_opacity=0.12)  # fmt: skip
+        box.move_to([self.GPT_X, self.middle, 0])
+        name = label("GPT", size=32, color=style.TEXT).move_to(box)
+        feed = Arrow([self.GPT_X, self.bottom, 0], box.get_top(), buff=0.05, stroke_width=4, color=style.MUTED)
+        out = Arrow(box.get_right(), [self.WHEEL_X - self.radius - 0.15, self.middle, 0], buff=0.05, stroke_width=4,
+                    color=style.MUTED)  # fmt: skip
+        self.gpt = VGroup(feed, box, name, out)
+        self.play(GrowArrow(feed), FadeIn(box), FadeIn(name), run_time=0.6)
+        self.play(GrowArrow(out), run_time=0.4)
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
     FAST_WORDS = {  # step: (caption, narration)
@@ -694,8 +707,8 @@ class Chat(TraceScene):
         lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
         if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
-            self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title)),
-                      run_time=0.5)  # fmt: skip
+            self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title,
+                                             self.gpt, *self.script_gone)), run_time=0.5)  # fmt: skip
         quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
