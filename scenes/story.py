@@ -392,15 +392,28 @@ class TransformersEverywhere(TraceScene):
         self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 3, 1.0))
 
     def zoom_in(self):
+        """The camera goes into the GPT box: what goes in and comes out gives way, and the box grows until it fills
+        the frame, the model's name and what this lecture does with it inside."""
         self.beat(
             "Zoom in",
             "This lecture opens up the GPT kind, with its real numbers.",
             say="This is the kind we open up in this lecture. A GPT, with the real numbers of this run.",
         )
-        target = self.gpt_panel.copy().scale(1.1).move_to([0, -0.1, 0])
-        self.fit_width(target)
-        self.play(FadeOut(self.small, shift=UP), Transform(self.gpt_panel, target), run_time=1.5)
-        self.wait(1)
+        frame, name = self.gpt[0]
+        around = [self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
+        grown = frame.copy().stretch_to_fit_width(config.frame_width - 0.6)
+        grown.stretch_to_fit_height(config.frame_height - 2.1).move_to([0, -0.1, 0])  # below the heading
+        inside = label("the kind we open up", size=36, color=style.TEXT)
+        big_name = name.copy().scale(1.8).move_to([0, 1.0, 0])
+        model = self.gpt[1].copy().scale(1.3).move_to([0, -0.1, 0])
+        inside.next_to(model, DOWN, buff=0.45)
+        grow = said_by(self, 0, 2.5)
+        self.play(FadeOut(self.small, shift=UP), *(dim(m) for m in around), run_time=0.5)
+        self.play(Transform(frame, grown), Transform(name, big_name), rate_func=rate_functions.ease_in_out_sine,
+                  run_time=max(1.5, 0.75 * grow))  # fmt: skip
+        self.play(FadeIn(inside, shift=0.1 * UP), run_time=max(0.5, said_by(self, 0, 0.5)))
+        cue(self, 1)  # the model itself, whose real numbers the lecture shows
+        self.play(Transform(self.gpt[1], model), run_time=said_by(self, 1, 1.0))
 
 
 def out_of_box(panel: TaskPanel):
