@@ -119,6 +119,18 @@ def vector_stub(height: float = 0.75, cells: int = 4, color=style.KEY) -> VGroup
                     .move_to([0, -k * cell, 0]) for k in range(cells)))  # fmt: skip
 
 
+def in_words(boxes, displays, gap: float = 0.08) -> list:
+    """The token boxes grouped by word, for `flow`: a token that does not open with a space ("·") or a new line
+    ("↵") stays on its line with the one before, so a line never breaks inside a word."""
+    groups = []
+    for box, display in zip(boxes, displays):
+        if groups and display and not display.startswith(("·", "↵")):
+            groups[-1].add(box)
+        else:
+            groups.append(VGroup(box))
+    return [g.arrange(RIGHT, buff=gap, aligned_edge=UP) for g in groups]
+
+
 def transformer_box(name: str = "transformer", width: float = 1.7, height: float = 0.8, size: float = 20):
     box = RoundedRectangle(corner_radius=0.12, width=width, height=height, stroke_color=style.BLOCK_ATTENTION,
                            stroke_width=2.5, fill_color=style.BLOCK_ATTENTION, fill_opacity=0.15)  # fmt: skip
@@ -192,7 +204,7 @@ class TransformersEverywhere(TraceScene):
     def translation(self):
         """The first transformer, large: an encoder and a decoder, named with the paper (reference facts)."""
         self.heading = label("Transformers everywhere", size=32).to_corner(UP + LEFT, buff=0.3)
-        self.tag = label("reference facts, not this run", size=20, color=style.MUTED)
+        self.tag = label("published examples", size=20, color=style.MUTED)
         self.tag.to_corner(UP + RIGHT, buff=0.3).align_to(self.heading, DOWN)
         ref = label("Translation: “Attention Is All You Need”, Vaswani et al., Google, 2017", size=22,
                     color=style.MUTED)  # fmt: skip
@@ -316,7 +328,7 @@ class TransformersEverywhere(TraceScene):
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
         display = t.fields.info.tokens.display
         self.boxes = [TokenBox(display[i], hue=style.token_hue(i), size=26) for i in shown]
-        prompt = flow(self.boxes, max_width=4.0, line_gap=0.15)
+        prompt = flow(in_words(self.boxes, [t.token_display[i] for i in shown]), max_width=4.0, line_gap=0.15)
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=24, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         self.cut = len(shown) < n
@@ -506,7 +518,9 @@ class Chat(TraceScene):
             else:
                 dots = label("…", size=20, color=style.MUTED)
                 items = [heading, *boxes]
-                while len(body := flow(items, width, gap=0.08, line_gap=0.1)) > self.PART_LINES:
+                said = [d for d, p in zip(chat["display"], chat["part"]) if p == part]
+                while len(body := flow([*items[: len(items) - len(boxes)], *in_words(boxes, said[-len(boxes) :])],
+                                       width, gap=0.08, line_gap=0.1)) > self.PART_LINES:  # fmt: skip
                     boxes = boxes[1:]
                     items = [heading, dots, *boxes]
             body.move_to([self.LEFT_X, y, 0], aligned_edge=UP + LEFT)
