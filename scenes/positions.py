@@ -66,7 +66,7 @@ class LastPosition(TraceScene):
     SUMMARY = "Every position predicts the token after it (training scores them all); the next token is the last one's."
     RENDER_SECONDS = 10
 
-    COLUMNS = 8  # positions drawn: the last ones
+    COLUMNS = 10  # positions drawn: all of them up to this many (a longer prompt: its last ones, and said so)
     ENTRIES = 8  # entries of each final vector drawn as cells
     BARS = 3  # the last position's likeliest next tokens drawn
     NAMES_W = 1.45  # the rows' names, at the left of the frame
@@ -157,7 +157,8 @@ class LastPosition(TraceScene):
                 f"The {len(t.token_ids)} tokens of this prompt give {n} of them."
                 if n > 1
                 else "This prompt is a single token, so there is one."
-            ),
+            )
+            + (f" Here are the last {len(self.positions)}." if self.positions[0] > 0 else ""),
         )
         self.play(FadeIn(self.boxes), FadeIn(self.before), FadeIn(self.names["chips"]))
         cue(self, 1)

@@ -119,6 +119,18 @@ def vector_stub(height: float = 0.75, cells: int = 4, color=style.KEY) -> VGroup
                     .move_to([0, -k * cell, 0]) for k in range(cells)))  # fmt: skip
 
 
+def in_words(boxes, displays, gap: float = 0.08) -> list:
+    """The token boxes grouped by word, for `flow`: a token that does not open with a space ("·") or a new line
+    ("↵") stays on its line with the one before, so a line never breaks inside a word."""
+    groups = []
+    for box, display in zip(boxes, displays):
+        if groups and display and not display.startswith(("·", "↵")):
+            groups[-1].add(box)
+        else:
+            groups.append(VGroup(box))
+    return [g.arrange(RIGHT, buff=gap, aligned_edge=UP) for g in groups]
+
+
 def transformer_box(name: str = "transformer", width: float = 1.7, height: float = 0.8, size: float = 20):
     box = RoundedRectangle(corner_radius=0.12, width=width, height=height, stroke_color=style.BLOCK_ATTENTION,
                            stroke_width=2.5, fill_color=style.BLOCK_ATTENTION, fill_opacity=0.15)  # fmt: skip
@@ -192,7 +204,7 @@ class TransformersEverywhere(TraceScene):
     def translation(self):
         """The first transformer, large: an encoder and a decoder, named with the paper (reference facts)."""
         self.heading = label("Transformers everywhere", size=32).to_corner(UP + LEFT, buff=0.3)
-        self.tag = label("reference facts, not this run", size=20, color=style.MUTED)
+        self.tag = label("published examples", size=20, color=style.MUTED)
         self.tag.to_corner(UP + RIGHT, buff=0.3).align_to(self.heading, DOWN)
         ref = label("Translation: “Attention Is All You Need”, Vaswani et al., Google, 2017", size=22,
                     color=style.MUTED)  # fmt: skip
@@ -316,7 +328,7 @@ class TransformersEverywhere(TraceScene):
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
         display = t.fields.info.tokens.display
         self.boxes = [TokenBox(display[i], hue=style.token_hue(i), size=26) for i in shown]
-        prompt = flow(self.boxes, max_width=4.0, line_gap=0.15)
+        prompt = flow(in_words(self.boxes, [t.token_display[i] for i in shown]), max_width=4.0, line_gap=0.15)
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=24, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         self.cut = len(shown) < n
@@ -392,15 +404,28 @@ class TransformersEverywhere(TraceScene):
         self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 3, 1.0))
 
     def zoom_in(self):
+        """The camera goes into the GPT box: what goes in and comes out gives way, and the box grows until it fills
+        the frame, the model's name and what this lecture does with it inside."""
         self.beat(
             "Zoom in",
             "This lecture opens up the GPT kind, with its real numbers.",
             say="This is the kind we open up in this lecture. A GPT, with the real numbers of this run.",
         )
-        target = self.gpt_panel.copy().scale(1.1).move_to([0, -0.1, 0])
-        self.fit_width(target)
-        self.play(FadeOut(self.small, shift=UP), Transform(self.gpt_panel, target), run_time=1.5)
-        self.wait(1)
+        frame, name = self.gpt[0]
+        around = [self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
+        grown = frame.copy().stretch_to_fit_width(config.frame_width - 0.6)
+        grown.stretch_to_fit_height(config.frame_height - 2.1).move_to([0, -0.1, 0])  # below the heading
+        inside = label("the kind we open up", size=36, color=style.TEXT)
+        big_name = name.copy().scale(1.8).move_to([0, 1.0, 0])
+        model = self.gpt[1].copy().scale(1.3).move_to([0, -0.1, 0])
+        inside.next_to(model, DOWN, buff=0.45)
+        grow = said_by(self, 0, 2.5)
+        self.play(FadeOut(self.small, shift=UP), *(dim(m) for m in around), run_time=0.5)
+        self.play(Transform(frame, grown), Transform(name, big_name), rate_func=rate_functions.ease_in_out_sine,
+                  run_time=max(1.5, 0.75 * grow))  # fmt: skip
+        self.play(FadeIn(inside, shift=0.1 * UP), run_time=max(0.5, said_by(self, 0, 0.5)))
+        cue(self, 1)  # the model itself, whose real numbers the lecture shows
+        self.play(Transform(self.gpt[1], model), run_time=said_by(self, 1, 1.0))
 
 
 def out_of_box(panel: TaskPanel):
@@ -430,7 +455,9 @@ class Chat(TraceScene):
     WIDTH = config.frame_width - 2 * style.FRAME_MARGIN  # the system and user lines' width
     LEFT_X = -6.8
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
-    WHEEL_X, BAR_X, BAR_W = -3.4, 1.4, 3.2  # the wheel's centre, the bars' left edge and length
+    WHEEL_X, BAR_X, BAR_W = -2.6, 1.9, 3.0  # the wheel's centre, the bars' left edge and length
+    GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
+    SCRIPT_SCALE = 0.9  # the whole script, shrunk to the top while the reply is written
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -491,7 +518,9 @@ class Chat(TraceScene):
             else:
                 dots = label("…", size=20, color=style.MUTED)
                 items = [heading, *boxes]
-                while len(body := flow(items, width, gap=0.08, line_gap=0.1)) > self.PART_LINES:
+                said = [d for d, p in zip(chat["display"], chat["part"]) if p == part]
+                while len(body := flow([*items[: len(items) - len(boxes)], *in_words(boxes, said[-len(boxes) :])],
+                                       width, gap=0.08, line_gap=0.1)) > self.PART_LINES:  # fmt: skip
                     boxes = boxes[1:]
                     items = [heading, dots, *boxes]
             body.move_to([self.LEFT_X, y, 0], aligned_edge=UP + LEFT)
@@ -514,7 +543,7 @@ class Chat(TraceScene):
             "User",
             "The user's words: here, " + source + ".",
             static=True,
-            say="Then come the user's words, written as a line of the story. Here the girl asks with "
+            say="Then come the user's words, written as a line of the story. Here the user writes "
             + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
         )
         self.show_row(1)
@@ -580,21 +609,32 @@ class Chat(TraceScene):
         return title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
 
     def make_room(self):
-        """The system and user lines leave; the assistant's line (its reply cells with it) goes to the top, and the
-        middle of the frame is free for the wheel and the bars."""
-        heading, boxes, _ = self.rows[2]
-        line = VGroup(heading, *boxes)
-        shift = (3.75 - line.get_top()[1]) * UP
+        """The whole script shrinks to the top of the frame (its reply cells with it); below it, an arrow feeds it
+        into a GPT box at the left, whose arrow points at the wheel and the bars in the middle of the frame."""
+        script = [m for k in (0, 1, 2) for m in (self.rows[k][0], *self.rows[k][2][1:]) if m not in self.cells]
+        whole = VGroup(*script, *self.cells)
+        scale = min(self.SCRIPT_SCALE, (config.frame_width - 2 * style.FRAME_MARGIN) / whole.width)
+        corner = whole.get_corner(UP + LEFT)
+        shift = np.array([self.LEFT_X, 3.75, 0]) - corner
         for cell in self.cells:  # not drawn yet: they move with their line
-            cell.shift(shift)
-        script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        self.play(*(FadeOut(m, shift=0.5 * UP) for m in script), line.animate.shift(shift), run_time=1.0)
-        self.script_gone = script
-        low = min([line.get_bottom()[1], *(c.get_bottom()[1] for c in self.cells)])
+            cell.scale(scale, about_point=corner).shift(shift)
+        self.play(*(m.animate.scale(scale, about_point=corner).shift(shift) for m in script), run_time=1.0)
+        self.script_gone = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
+        low = min(m.get_bottom()[1] for m in [*script, *self.cells])
         self.bottom = low - 0.14
         room = self.bottom - 0.3 - self.LOWEST
         self.middle = self.LOWEST + room / 2
-        self.radius = min(1.7, room / 2 - 0.15)
+        self.radius = min(1.6, room / 2 - 0.15)
+        box = RoundedRectangle(corner_radius=0.12, width=1.3, height=1.0, stroke_color=style.NEXT_SLOT,
+                               fill_color=style.NEXT_SLOT, fill_opacity=0.12)  # fmt: skip
+        box.move_to([self.GPT_X, self.middle, 0])
+        name = label("GPT", size=32, color=style.TEXT).move_to(box)
+        feed = Arrow([self.GPT_X, self.bottom, 0], box.get_top(), buff=0.05, stroke_width=4, color=style.MUTED)
+        out = Arrow(box.get_right(), [self.WHEEL_X - self.radius - 0.15, self.middle, 0], buff=0.05, stroke_width=4,
+                    color=style.MUTED)  # fmt: skip
+        self.gpt = VGroup(feed, box, name, out)
+        self.play(GrowArrow(feed), FadeIn(box), FadeIn(name), run_time=0.6)
+        self.play(GrowArrow(out), run_time=0.4)
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
     FAST_WORDS = {  # step: (caption, narration)
@@ -694,8 +734,8 @@ class Chat(TraceScene):
         lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
         if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
-            self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title)),
-                      run_time=0.5)  # fmt: skip
+            self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title,
+                                             self.gpt, *self.script_gone)), run_time=0.5)  # fmt: skip
         quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",

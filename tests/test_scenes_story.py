@@ -53,11 +53,13 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     spoken = [s for b in scene.beats for s in sentences(b["say"])]
     assert len(spoken) == len(set(spoken)), spoken  # no sentence said twice
     paths = shown_paths(scene)
-    if scene_cls is TransformersEverywhere:  # the GPT's real distribution at T = 1, and the prompt's end
-        k = tr.meta["temperatures"].index(1.0)
+    if scene_cls is TransformersEverywhere:  # the GPT's real distribution at T = 1, and the prompt's end, shown
+        k = tr.meta["temperatures"].index(1.0)  # before the zoom into the box, which ends on the model's name
+        ever = shown_paths(scene, ever=True)
         for e in tr.top_next(TransformersEverywhere.BARS):
-            assert f"probs[{k},{e['id']}]" in paths and f"info.vocab_display.{e['id']}" in paths
-        assert f"info.tokens.display.{len(tr.token_ids) - 1}" in paths
+            assert f"probs[{k},{e['id']}]" in ever and f"info.vocab_display.{e['id']}" in ever
+        assert f"info.tokens.display.{len(tr.token_ids) - 1}" in ever
+        assert "meta.model" in paths
         return
     c = tr.info["chat"]
     # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
