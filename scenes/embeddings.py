@@ -81,6 +81,7 @@ class Tokenization(TraceScene):
     MAX_PIECES = 9  # of a word split into pieces
     SIZES = (48, 40, 34, 28, 24)  # the prompt's chips: the largest type whose lines fit ROW_HEIGHT
     ROW_WIDTH, ROW_HEIGHT = 12.8, 3.4
+    ONE_LINE_SIZE = 28  # the prompt on one line across the frame when it fits at this size or larger
     TOP_SIZE = 30  # the chips' type once the row has moved to the top, to make room
     WORD_GAP, PIECE_GAP = 0.24, 0.03  # between words; between the pieces of one word, so they read as one word
     BAR_HEIGHT = 0.42  # a language's bar: a cell per piece
@@ -111,6 +112,7 @@ class Tokenization(TraceScene):
         whose lines fit ROW_HEIGHT; whole lines that fit at the smallest (a long prompt shows its beginning).
         Returns the row, boxes, ids and size."""
         tokens = self.trace.fields.info.tokens
+        fits = None  # the largest size whose lines fit ROW_HEIGHT; one line across the width wins if legible
         for size in self.SIZES:
             items = []
             for i in range(n):
@@ -124,8 +126,12 @@ class Tokenization(TraceScene):
                 items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
             row = flow(self.word_groups(items, tokens.display.value[:n]), self.ROW_WIDTH, gap=self.WORD_GAP,
                        line_gap=0.3)  # fmt: skip
-            if row.height <= self.ROW_HEIGHT:
+            if len(row) == 1 and size >= self.ONE_LINE_SIZE:
+                fits = (row, size)
                 break
+            if fits is None and row.height <= self.ROW_HEIGHT:
+                fits = (row, size)
+        row, size = fits or (row, size)
         while len(row) > 1 and row.height > self.ROW_HEIGHT:  # whole lines that fit, at a legible size
             row.remove(row[-1])
         kept = [item for line in row for word in line for item in word]
@@ -185,7 +191,7 @@ class Tokenization(TraceScene):
         self.play(Indicate(VGroup(boxes[0], ids[0]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
         for k, line in enumerate(legend):  # each mark's meaning as it is said
             cue(self, 2 + k)
-            self.play(FadeIn(line, shift=0.1 * UP), run_time=said_by(self, 2 + k, 0.8))
+            self.play(FadeIn(line, shift=0.1 * UP), run_time=0.6)  # (as the sentence begins)
         self.legend_lines = legend
         if len(t.token_ids) > n:
             self.beat(
@@ -574,6 +580,7 @@ class EmbeddingMatrix(TraceScene):
                        sentence("the lookup of “{tok}”", size=LABEL + 4, tok=(t.fields.info.tokens.display[0],
                                 "text")).next_to(lookup, RIGHT, buff=0.45))  # fmt: skip
         same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)
+        exact = float(np.max(t["one_hot.max_difference"])) == 0  # (as the statement on screen says it)
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
         low = -config.frame_height / 2 + 1.25  # above the caption's band
@@ -585,8 +592,9 @@ class EmbeddingMatrix(TraceScene):
             "The matrix times the one-hot vector keeps one column: column {id}, the token's vector.",
             id=(t.fields.info.tokens.ids[0], "int"),
             say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
-            f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
-            f"the looked-up column, the same {d} numbers.",
+            f"but one. We did this product for real, for all {len(t.token_ids)} tokens of the prompt, over all "
+            f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
+            f"the same {d} numbers as simply reading the column out, a lookup.",
         )
         # Each entry goes up against its column, as the factor it is scaled by.
         y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
@@ -874,16 +882,20 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
+    def tip(self, angle: ValueTracker, origin: np.ndarray, s: int) -> np.ndarray:
+        """Where arrow s (1: the first text's, left; -1: the second's, right) ends at the tracker's angle."""
+        half = s * angle.get_value() / 2
+        return origin + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
+
     def pair_arrows(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
         """The token's two vectors as arrows from one point, `angle` apart (the real angle of their cosine),
         symmetric about the vertical, with the arc between them."""
 
         def draw():
             half = angle.get_value() / 2
-            ends = [origin + self.RADIUS * np.array([np.cos(np.pi / 2 + s * half), np.sin(np.pi / 2 + s * half), 0])
-                    for s in (1, -1)]  # fmt: skip
-            arrows = VGroup(*(Arrow(origin, end, buff=0, stroke_width=9, max_tip_length_to_length_ratio=0.12,
-                                    color=color) for end, color in zip(ends, (style.KEY, style.VALUE))))  # fmt: skip
+            arrows = VGroup(*(Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=color,
+                                    max_tip_length_to_length_ratio=0.12)
+                              for s, color in ((1, style.KEY), (-1, style.VALUE))))  # fmt: skip
             if half > 0.01:
                 arrows.add(Arc(radius=0.9, start_angle=np.pi / 2 - half, angle=2 * half, arc_center=origin,
                                color=style.MUTED, stroke_width=3))  # fmt: skip
@@ -891,15 +903,23 @@ class ContextEmbedding(TraceScene):
 
         return always_redraw(draw)
 
+    def arrow_names(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
+        """Each arrow's name beside its tip, "text A" left of the first, "text B" right of the second."""
+        names = VGroup(label("text A", size=LABEL + 2, color=style.KEY), label("text B", size=LABEL + 2,
+                       color=style.VALUE))  # fmt: skip
+        names[0].add_updater(lambda m: m.next_to(self.tip(angle, origin, 1), LEFT, buff=0.25))
+        names[1].add_updater(lambda m: m.next_to(self.tip(angle, origin, -1), RIGHT, buff=0.25))
+        return names.update()
+
     def two_contexts(self):
         t = self.trace
         pair = t.fields.info.context_pair
         p = len(t.token_ids) - 1
         tok_read = t.fields.info.tokens.display[p]
         tok = tok_read.value
-        first = sentence("“{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
+        first = sentence("A: “{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
         second = sentence(
-            "“{b}” + “{tok}”",
+            "B: “{b}” + “{tok}”",
             size=LABEL + 2,
             color=style.VALUE,
             b=(pair.other_prompt, "ends64"),
@@ -909,11 +929,13 @@ class ContextEmbedding(TraceScene):
         self.fit_width(contexts)
         cosines = [float(c) for c in pair.cosines.value]
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
-        origin = np.array([-3.0, -2.75, 0])
+        reach = self.RADIUS * np.sin(max(angles) / 2)  # how far right of the origin an arrow ever goes
+        origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
         angle = ValueTracker(angles[0])
         arrows = self.pair_arrows(angle, origin)
-        stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        at = np.array([origin[0] + self.RADIUS + 0.6, origin[1] + 2.2, 0])  # right of where any arrow can reach
+        names = self.arrow_names(angle, origin)
+        stages = ["embedding"] + [f"after layer {i + 1} of {t.n_layer}" for i in range(t.n_layer)]
+        at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
         readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
         self.beat(
             "Context",
@@ -924,16 +946,22 @@ class ContextEmbedding(TraceScene):
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
         self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.add(arrows)
-        self.play(angle.animate.set_value(angles[0]), GrowFromEdge(arrows, DOWN), run_time=said_by(self, 1, 1.0))
+        one, two = (Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=c,
+                          max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
+        self.play(GrowFromEdge(one, DOWN), FadeIn(names[0]), Indicate(first, color=style.KEY, scale_factor=1.05),
+                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+        self.play(GrowFromEdge(two, DOWN), FadeIn(names[1]), Indicate(second, color=style.VALUE, scale_factor=1.05),
+                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+        self.remove(one, two)
+        self.add(arrows, names)
         cue(self, 2)
         shown = readouts[0]
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
             "Each layer mixes in the text before it: the two vectors drift apart.",
-            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
-            f"context, and after the last it is {dec(cosines[-1], 2)}.",
+            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. The model has {t.n_layer} layers, "
+            f"steps that each mix in the text before. After the last one the similarity is {dec(cosines[-1], 2)}.",
         )
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
@@ -946,7 +974,8 @@ class ContextEmbedding(TraceScene):
             self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
             shown = readouts[s]
             self.add(shown)  # (on screen already: its numbers are recorded as shown)
-        self.wait(1.0)  # the takeaway: where the two vectors ended
+        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
+        self.wait(2.5)  # the takeaway: where the two vectors ended, held
         self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
 
