@@ -225,9 +225,9 @@ class Tokenization(TraceScene):
         self.top_row = self.row.copy().scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
         lines.next_to(self.top_row, DOWN, buff=0.7).set_x(0)
         text = (
-            "Some words of the prompt are cut into several pieces:"
+            "Some words of the prompt are cut into several pieces."
             if key == "prompt"
-            else "Every word of this prompt is one token; longer or rarer words are cut into pieces:"
+            else "Every word of this prompt is one token; longer or rarer words are cut into pieces."
         )
         example = entries[0].value
         say = (
@@ -295,8 +295,9 @@ class Tokenization(TraceScene):
             if j == 0:
                 self.beat(
                     "Other languages",
-                    "One sentence in three languages, cut by the same tokenizer.",
-                    say="Here is one sentence in several languages, cut by the same tokenizer. English comes first.",
+                    f"One sentence in {in_words(len(entries))} languages, cut by the same tokenizer.",
+                    say=f"Here is one sentence in {in_words(len(entries))} languages, cut by the same tokenizer. "
+                    "English comes first.",
                 )
             else:
                 said = found[f"languages.{j}"].text.split(";")[0].replace(": ", " takes ", 1)
@@ -490,8 +491,10 @@ class EmbeddingMatrix(TraceScene):
         across = sentence("{v} columns, one per token", size=LABEL, color=style.TEXT,
                           v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         down = sentence("{d} numbers in each", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
-        notes = VGroup(across, down).arrange(RIGHT, buff=0.6).next_to(self.matrix, DOWN, buff=0.5)
-        notes.set_x(self.matrix.get_x())
+        across.next_to(self.matrix, DOWN, buff=1.2).set_x(self.matrix.get_x())
+        first = self.columns[self.ids[0]]  # (the column it is said of, marked: its note under it)
+        down.next_to(self.matrix, DOWN, buff=0.35).align_to(first, LEFT)
+        notes = VGroup(across, down)
         lift = max(1.2, VGroup(self.matrix, notes).get_y())  # it starts mid-frame, then rises for its columns' tokens
         VGroup(symbol, shape, self.matrix).shift(lift * DOWN)
         notes.shift(lift * DOWN)
@@ -533,7 +536,8 @@ class EmbeddingMatrix(TraceScene):
         self.bits = VGroup()
         for column in self.matrix[1:]:
             hot = column is self.columns[token_id]
-            self.bits.add(label("1" if hot else "0", size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
+            mark = "⋯" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
+            self.bits.add(label(mark, size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
                           .move_to([column.get_x(), y, 0]))  # fmt: skip
         chip = self.chips[token_id]
         name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL + 4,
@@ -758,7 +762,7 @@ class ContextEmbedding(TraceScene):
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
-            label("into the residual stream", size=LABEL + 2, color=style.MUTED),
+            label("the vector that goes in", size=LABEL + 2, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -804,7 +808,7 @@ class ContextEmbedding(TraceScene):
         )
         note = sentence("context: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
                         n=(t.fields.info.tokens.ids, "len")).next_to(track, UP, buff=0.35)  # fmt: skip
-        gpt3 = sentence("GPT-3 (reference figure): {g}", size=22, color=style.MUTED,
+        gpt3 = sentence("GPT-3 reads {g}", size=22, color=style.MUTED,
                         g=(t.fields.info.gpt3.dims.n_ctx, "comma"))  # fmt: skip
         gpt3.next_to(track, DOWN, buff=0.35)
         shown = len(self.places) if hasattr(self, "places") else n
@@ -816,8 +820,9 @@ class ContextEmbedding(TraceScene):
             + (f", and the picture shows its last {shown}. " if shown < n else ". ")
             + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        gone = [FadeOut(VGroup(self.cols, self.names))] if hasattr(self, "cols") else []  # the sum is done
-        self.play(*gone, Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
+        if hasattr(self, "cols"):  # the sum is done: it leaves before the track is drawn where it stood
+            self.play(FadeOut(VGroup(self.cols, self.names)), run_time=0.5)
+        self.play(Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
             mark = travel(self, self.places, 0.7 * said_by(self, 1, 1.0), color=style.KEY)
