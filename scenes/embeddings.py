@@ -394,7 +394,7 @@ class EmbeddingMatrix(TraceScene):
 
     ROWS = 4  # entries of each column drawn (of d_model)
     MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
-    MATRIX_RIGHT = 6.8  # the matrix's right edge; W_E's symbol stands left of it
+    MATRIX_RIGHT = 5.3  # the matrix's right edge (the one-hot column stands right of it); W_E's symbol left of it
     ROW_STEP, COLUMN_GAP = 0.4, 0.16  # between the matrix's rows, between its columns
     LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
     CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
@@ -529,21 +529,28 @@ class EmbeddingMatrix(TraceScene):
         self.symbol, self.shape = symbol, shape
 
     def one_hot(self):
-        """The first token as a one-hot vector laid under the columns: 1 under its id's column, 0 under the rest."""
+        """The first token as a one-hot vector, a tall column right of W_E: an entry for each column of W_E (⋮ for
+        the ids between), 1 for its id's column, 0 for the rest."""
         t = self.trace
         token_id = t.token_ids[0]
-        y = self.matrix.get_bottom()[1] - 0.5
+        slots = list(self.matrix[1:])
+        top, low = self.matrix.get_top()[1] - 0.1, -config.frame_height / 2 + 1.45  # (above the caption's band)
+        step = min(0.42, (top - low) / len(slots))
+        x = (self.matrix.get_right()[0] + config.frame_width / 2) / 2
         self.bits = VGroup()
-        for column in self.matrix[1:]:
+        for k, column in enumerate(slots):
             hot = column is self.columns[token_id]
-            mark = "⋯" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
+            mark = "⋮" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
             self.bits.add(label(mark, size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
-                          .move_to([column.get_x(), y, 0]))  # fmt: skip
+                          .move_to([x, top - step * (k + 0.5), 0]))  # fmt: skip
+        h = step * len(slots) + 0.1
+        self.bits_decor = VGroup(bracket(h, LEFT).move_to([x - 0.3, top - h / 2 + 0.05, 0]),
+                                 bracket(h, RIGHT).move_to([x + 0.3, top - h / 2 + 0.05, 0]))  # fmt: skip
         chip = self.chips[token_id]
         name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL + 4,
                         tok=(t.fields.info.tokens.display[0], "text"), id=(t.fields.info.tokens.ids[0], "int"),
                         rest=(t.fields.meta.vocab_size, "comma_less1"))  # fmt: skip
-        self.fit_width(name).next_to(self.bits, DOWN, buff=0.5).set_x(0)
+        self.fit_width(name, self.matrix.width).next_to(self.matrix, DOWN, buff=0.6).set_x(self.matrix.get_x())
         self.beat(
             "One-hot",
             "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
@@ -556,17 +563,20 @@ class EmbeddingMatrix(TraceScene):
         blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
         zeros = [blank if b is hot else b for b in self.bits]
         self.play(
-            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06), run_time=said_by(self, 0, 1.2)
-        )  # fmt: skip (the question: one entry under each column)
+            FadeIn(self.bits_decor),
+            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06),
+            run_time=said_by(self, 0, 1.2),
+        )  # fmt: skip (the question: an entry for each column)
         cue(self, 2)  # the token and its id, as they are named
         self.play(
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
         self.play(ReplacementTransform(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
-        self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
-                                         buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
-        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
+        self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
+                                                buff=0.1, color=style.NEXT_SLOT),
+                           SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
+        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 and the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
@@ -602,8 +612,12 @@ class EmbeddingMatrix(TraceScene):
         )
         # Each entry goes up against its column, as the factor it is scaled by.
         y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
-        rise = [b.animate.move_to([c.get_x(), y, 0]).scale(1.25) for b, c in zip(self.bits, self.matrix[1:])]
-        self.play(FadeOut(self.one_hot_name), dim(self.link), *rise, run_time=said_by(self, 0, 1.0))
+        rise = [
+            b.animate.move_to([c.get_x(), y, 0]).scale(1.25).rotate(np.pi / 2 if b.gptanim_text == "⋮" else 0)
+            for b, c in zip(self.bits, self.matrix[1:])
+        ]  # fmt: skip (the column lies down: ⋮ becomes ⋯)
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.bits_decor), dim(self.link), *rise,
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
