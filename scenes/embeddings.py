@@ -80,7 +80,7 @@ class Tokenization(TraceScene):
     MAX_TOKENS = 40
     MAX_PIECES = 9  # of a word split into pieces
     SIZES = (48, 40, 34, 28, 24)  # the prompt's chips: the largest type whose lines fit ROW_HEIGHT
-    ROW_WIDTH, ROW_HEIGHT = 12.8, 3.4
+    ROW_WIDTH, ROW_HEIGHT = 13.4, 3.4  # (the frame's width inside its margins)
     ONE_LINE_SIZE = 28  # the prompt on one line across the frame when it fits at this size or larger
     TOP_SIZE = 30  # the chips' type once the row has moved to the top, to make room
     WORD_GAP, PIECE_GAP = 0.24, 0.03  # between words; between the pieces of one word, so they read as one word
@@ -362,7 +362,7 @@ class Tokenization(TraceScene):
                  for p in range(len(self.boxes))]  # fmt: skip
         self.beat(
             "Vocabulary",
-            "Common words are single tokens; rare ones, names and other languages are split.",
+            "The vocabulary is learned from training text; each id is a place along it.",
             say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
             "along it. So “tokens are words” is only a handy simplification.",
         )
