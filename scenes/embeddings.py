@@ -536,7 +536,7 @@ class EmbeddingMatrix(TraceScene):
         slots = list(self.matrix[1:])
         top, low = self.matrix.get_top()[1] - 0.1, -config.frame_height / 2 + 1.45  # (above the caption's band)
         step = min(0.42, (top - low) / len(slots))
-        x = (self.matrix.get_right()[0] + config.frame_width / 2) / 2
+        x = self.matrix.get_right()[0] + 0.8  # (close to the matrix it multiplies, its brackets well inside the frame)
         self.bits = VGroup()
         for k, column in enumerate(slots):
             hot = column is self.columns[token_id]
