@@ -718,6 +718,10 @@ class EmbeddingMatrix(TraceScene):
         self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.cells = VGroup(*cells)
+        cue(self, 1)  # training nudged them: the eye runs over W_E's columns, one after another
+        columns = [VGroup(*cells[k : k + self.ROWS]) for k in range(0, self.ROWS * len(self.ids), self.ROWS)]
+        self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT, scale_factor=1.08) for c in columns),
+                              lag_ratio=0.3), run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.wait(1.0)
 
 
