@@ -80,7 +80,8 @@ class Tokenization(TraceScene):
     MAX_TOKENS = 40
     MAX_PIECES = 9  # of a word split into pieces
     SIZES = (48, 40, 34, 28, 24)  # the prompt's chips: the largest type whose lines fit ROW_HEIGHT
-    ROW_WIDTH, ROW_HEIGHT = 12.8, 3.4
+    ROW_WIDTH, ROW_HEIGHT = 13.4, 3.4  # (the frame's width inside its margins)
+    ONE_LINE_SIZE = 28  # the prompt on one line across the frame when it fits at this size or larger
     TOP_SIZE = 30  # the chips' type once the row has moved to the top, to make room
     WORD_GAP, PIECE_GAP = 0.24, 0.03  # between words; between the pieces of one word, so they read as one word
     BAR_HEIGHT = 0.42  # a language's bar: a cell per piece
@@ -111,6 +112,7 @@ class Tokenization(TraceScene):
         whose lines fit ROW_HEIGHT; whole lines that fit at the smallest (a long prompt shows its beginning).
         Returns the row, boxes, ids and size."""
         tokens = self.trace.fields.info.tokens
+        fits = None  # the largest size whose lines fit ROW_HEIGHT; one line across the width wins if legible
         for size in self.SIZES:
             items = []
             for i in range(n):
@@ -124,8 +126,12 @@ class Tokenization(TraceScene):
                 items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
             row = flow(self.word_groups(items, tokens.display.value[:n]), self.ROW_WIDTH, gap=self.WORD_GAP,
                        line_gap=0.3)  # fmt: skip
-            if row.height <= self.ROW_HEIGHT:
+            if len(row) == 1 and size >= self.ONE_LINE_SIZE:
+                fits = (row, size)
                 break
+            if fits is None and row.height <= self.ROW_HEIGHT:
+                fits = (row, size)
+        row, size = fits or (row, size)
         while len(row) > 1 and row.height > self.ROW_HEIGHT:  # whole lines that fit, at a legible size
             row.remove(row[-1])
         kept = [item for line in row for word in line for item in word]
@@ -185,7 +191,7 @@ class Tokenization(TraceScene):
         self.play(Indicate(VGroup(boxes[0], ids[0]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
         for k, line in enumerate(legend):  # each mark's meaning as it is said
             cue(self, 2 + k)
-            self.play(FadeIn(line, shift=0.1 * UP), run_time=said_by(self, 2 + k, 0.8))
+            self.play(FadeIn(line, shift=0.1 * UP), run_time=0.6)  # (as the sentence begins)
         self.legend_lines = legend
         if len(t.token_ids) > n:
             self.beat(
@@ -219,9 +225,9 @@ class Tokenization(TraceScene):
         self.top_row = self.row.copy().scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
         lines.next_to(self.top_row, DOWN, buff=0.7).set_x(0)
         text = (
-            "Some words of the prompt are cut into several pieces:"
+            "Some words of the prompt are cut into several pieces."
             if key == "prompt"
-            else "Every word of this prompt is one token; longer or rarer words are cut into pieces:"
+            else "Every word of this prompt is one token; longer or rarer words are cut into pieces."
         )
         example = entries[0].value
         say = (
@@ -289,8 +295,9 @@ class Tokenization(TraceScene):
             if j == 0:
                 self.beat(
                     "Other languages",
-                    "One sentence in three languages, cut by the same tokenizer.",
-                    say="Here is one sentence in several languages, cut by the same tokenizer. English comes first.",
+                    f"One sentence in {in_words(len(entries))} languages, cut by the same tokenizer.",
+                    say=f"Here is one sentence in {in_words(len(entries))} languages, cut by the same tokenizer. "
+                    "English comes first.",
                 )
             else:
                 said = found[f"languages.{j}"].text.split(";")[0].replace(": ", " takes ", 1)
@@ -355,7 +362,7 @@ class Tokenization(TraceScene):
                  for p in range(len(self.boxes))]  # fmt: skip
         self.beat(
             "Vocabulary",
-            "Common words are single tokens; rare ones, names and other languages are split.",
+            "The vocabulary is learned from training text; each id is a place along it.",
             say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
             "along it. So “tokens are words” is only a handy simplification.",
         )
@@ -387,7 +394,7 @@ class EmbeddingMatrix(TraceScene):
 
     ROWS = 4  # entries of each column drawn (of d_model)
     MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
-    MATRIX_RIGHT = 6.8  # the matrix's right edge; W_E's symbol stands left of it
+    MATRIX_RIGHT = 5.3  # the matrix's right edge (the one-hot column stands right of it); W_E's symbol left of it
     ROW_STEP, COLUMN_GAP = 0.4, 0.16  # between the matrix's rows, between its columns
     LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
     CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
@@ -484,8 +491,10 @@ class EmbeddingMatrix(TraceScene):
         across = sentence("{v} columns, one per token", size=LABEL, color=style.TEXT,
                           v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         down = sentence("{d} numbers in each", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
-        notes = VGroup(across, down).arrange(RIGHT, buff=0.6).next_to(self.matrix, DOWN, buff=0.5)
-        notes.set_x(self.matrix.get_x())
+        across.next_to(self.matrix, DOWN, buff=1.2).set_x(self.matrix.get_x())
+        first = self.columns[self.ids[0]]  # (the column it is said of, marked: its note under it)
+        down.next_to(self.matrix, DOWN, buff=0.35).align_to(first, LEFT)
+        notes = VGroup(across, down)
         lift = max(1.2, VGroup(self.matrix, notes).get_y())  # it starts mid-frame, then rises for its columns' tokens
         VGroup(symbol, shape, self.matrix).shift(lift * DOWN)
         notes.shift(lift * DOWN)
@@ -520,20 +529,28 @@ class EmbeddingMatrix(TraceScene):
         self.symbol, self.shape = symbol, shape
 
     def one_hot(self):
-        """The first token as a one-hot vector laid under the columns: 1 under its id's column, 0 under the rest."""
+        """The first token as a one-hot vector, a tall column right of W_E: an entry for each column of W_E (⋮ for
+        the ids between), 1 for its id's column, 0 for the rest."""
         t = self.trace
         token_id = t.token_ids[0]
-        y = self.matrix.get_bottom()[1] - 0.5
+        slots = list(self.matrix[1:])
+        top, low = self.matrix.get_top()[1] - 0.1, -config.frame_height / 2 + 1.45  # (above the caption's band)
+        step = min(0.42, (top - low) / len(slots))
+        x = self.matrix.get_right()[0] + 0.8  # (close to the matrix it multiplies, its brackets well inside the frame)
         self.bits = VGroup()
-        for column in self.matrix[1:]:
+        for k, column in enumerate(slots):
             hot = column is self.columns[token_id]
-            self.bits.add(label("1" if hot else "0", size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
-                          .move_to([column.get_x(), y, 0]))  # fmt: skip
+            mark = "⋮" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
+            self.bits.add(label(mark, size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
+                          .move_to([x, top - step * (k + 0.5), 0]))  # fmt: skip
+        h = step * len(slots) + 0.1
+        self.bits_decor = VGroup(bracket(h, LEFT).move_to([x - 0.3, top - h / 2 + 0.05, 0]),
+                                 bracket(h, RIGHT).move_to([x + 0.3, top - h / 2 + 0.05, 0]))  # fmt: skip
         chip = self.chips[token_id]
         name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL + 4,
                         tok=(t.fields.info.tokens.display[0], "text"), id=(t.fields.info.tokens.ids[0], "int"),
                         rest=(t.fields.meta.vocab_size, "comma_less1"))  # fmt: skip
-        self.fit_width(name).next_to(self.bits, DOWN, buff=0.5).set_x(0)
+        self.fit_width(name, self.matrix.width).next_to(self.matrix, DOWN, buff=0.6).set_x(self.matrix.get_x())
         self.beat(
             "One-hot",
             "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
@@ -546,17 +563,20 @@ class EmbeddingMatrix(TraceScene):
         blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
         zeros = [blank if b is hot else b for b in self.bits]
         self.play(
-            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06), run_time=said_by(self, 0, 1.2)
-        )  # fmt: skip (the question: one entry under each column)
+            FadeIn(self.bits_decor),
+            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06),
+            run_time=said_by(self, 0, 1.2),
+        )  # fmt: skip (the question: an entry for each column)
         cue(self, 2)  # the token and its id, as they are named
         self.play(
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
         self.play(ReplacementTransform(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
-        self.link = SurroundingRectangle(VGroup(hot, self.columns[token_id], self.ids_shown[token_id], chip),
-                                         buff=0.1, color=style.NEXT_SLOT)  # fmt: skip
-        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 stands under the token's own column
+        self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
+                                                buff=0.1, color=style.NEXT_SLOT),
+                           SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
+        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 and the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
@@ -574,6 +594,7 @@ class EmbeddingMatrix(TraceScene):
                        sentence("the lookup of “{tok}”", size=LABEL + 4, tok=(t.fields.info.tokens.display[0],
                                 "text")).next_to(lookup, RIGHT, buff=0.45))  # fmt: skip
         same = statement(statements(t)["one_hot.same"], size=LABEL, color=style.NEXT_SLOT)
+        exact = float(np.max(t["one_hot.max_difference"])) == 0  # (as the statement on screen says it)
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
         low = -config.frame_height / 2 + 1.25  # above the caption's band
@@ -585,13 +606,18 @@ class EmbeddingMatrix(TraceScene):
             "The matrix times the one-hot vector keeps one column: column {id}, the token's vector.",
             id=(t.fields.info.tokens.ids[0], "int"),
             say="Multiply the matrix by it, and each column is scaled by its entry. The zeros wipe out every column "
-            f"but one. The model did this product for real, over all {big(t.meta['vocab_size'])} columns. It gives "
-            f"the looked-up column, the same {d} numbers.",
+            f"but one. We did this product for real, for all {len(t.token_ids)} tokens of the prompt, over all "
+            f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
+            f"the same {d} numbers as simply reading the column out, a lookup.",
         )
         # Each entry goes up against its column, as the factor it is scaled by.
         y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
-        rise = [b.animate.move_to([c.get_x(), y, 0]).scale(1.25) for b, c in zip(self.bits, self.matrix[1:])]
-        self.play(FadeOut(self.one_hot_name), dim(self.link), *rise, run_time=said_by(self, 0, 1.0))
+        rise = [
+            b.animate.move_to([c.get_x(), y, 0]).scale(1.25).rotate(np.pi / 2 if b.gptanim_text == "⋮" else 0)
+            for b, c in zip(self.bits, self.matrix[1:])
+        ]  # fmt: skip (the column lies down: ⋮ becomes ⋯)
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.bits_decor), dim(self.link), *rise,
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
@@ -692,6 +718,10 @@ class EmbeddingMatrix(TraceScene):
         self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.cells = VGroup(*cells)
+        cue(self, 1)  # training nudged them: the eye runs over W_E's columns, one after another
+        columns = [VGroup(*cells[k : k + self.ROWS]) for k in range(0, self.ROWS * len(self.ids), self.ROWS)]
+        self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT, scale_factor=1.08) for c in columns),
+                              lag_ratio=0.3), run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.wait(1.0)
 
 
@@ -750,7 +780,7 @@ class ContextEmbedding(TraceScene):
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
-            label("into the residual stream", size=LABEL + 2, color=style.MUTED),
+            label("the vector that goes in", size=LABEL + 2, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
             name.next_to(col, UP, buff=0.25)
@@ -796,7 +826,7 @@ class ContextEmbedding(TraceScene):
         )
         note = sentence("context: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
                         n=(t.fields.info.tokens.ids, "len")).next_to(track, UP, buff=0.35)  # fmt: skip
-        gpt3 = sentence("GPT-3 (reference figure): {g}", size=22, color=style.MUTED,
+        gpt3 = sentence("GPT-3 reads {g}", size=22, color=style.MUTED,
                         g=(t.fields.info.gpt3.dims.n_ctx, "comma"))  # fmt: skip
         gpt3.next_to(track, DOWN, buff=0.35)
         shown = len(self.places) if hasattr(self, "places") else n
@@ -808,8 +838,9 @@ class ContextEmbedding(TraceScene):
             + (f", and the picture shows its last {shown}. " if shown < n else ". ")
             + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        gone = [FadeOut(VGroup(self.cols, self.names))] if hasattr(self, "cols") else []  # the sum is done
-        self.play(*gone, Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
+        if hasattr(self, "cols"):  # the sum is done: it leaves before the track is drawn where it stood
+            self.play(FadeOut(VGroup(self.cols, self.names)), run_time=0.5)
+        self.play(Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
             mark = travel(self, self.places, 0.7 * said_by(self, 1, 1.0), color=style.KEY)
@@ -874,16 +905,20 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
+    def tip(self, angle: ValueTracker, origin: np.ndarray, s: int) -> np.ndarray:
+        """Where arrow s (1: the first text's, left; -1: the second's, right) ends at the tracker's angle."""
+        half = s * angle.get_value() / 2
+        return origin + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
+
     def pair_arrows(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
         """The token's two vectors as arrows from one point, `angle` apart (the real angle of their cosine),
         symmetric about the vertical, with the arc between them."""
 
         def draw():
             half = angle.get_value() / 2
-            ends = [origin + self.RADIUS * np.array([np.cos(np.pi / 2 + s * half), np.sin(np.pi / 2 + s * half), 0])
-                    for s in (1, -1)]  # fmt: skip
-            arrows = VGroup(*(Arrow(origin, end, buff=0, stroke_width=9, max_tip_length_to_length_ratio=0.12,
-                                    color=color) for end, color in zip(ends, (style.KEY, style.VALUE))))  # fmt: skip
+            arrows = VGroup(*(Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=color,
+                                    max_tip_length_to_length_ratio=0.12)
+                              for s, color in ((1, style.KEY), (-1, style.VALUE))))  # fmt: skip
             if half > 0.01:
                 arrows.add(Arc(radius=0.9, start_angle=np.pi / 2 - half, angle=2 * half, arc_center=origin,
                                color=style.MUTED, stroke_width=3))  # fmt: skip
@@ -891,15 +926,23 @@ class ContextEmbedding(TraceScene):
 
         return always_redraw(draw)
 
+    def arrow_names(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
+        """Each arrow's name beside its tip, "text A" left of the first, "text B" right of the second."""
+        names = VGroup(label("text A", size=LABEL + 2, color=style.KEY), label("text B", size=LABEL + 2,
+                       color=style.VALUE))  # fmt: skip
+        names[0].add_updater(lambda m: m.next_to(self.tip(angle, origin, 1), LEFT, buff=0.25))
+        names[1].add_updater(lambda m: m.next_to(self.tip(angle, origin, -1), RIGHT, buff=0.25))
+        return names.update()
+
     def two_contexts(self):
         t = self.trace
         pair = t.fields.info.context_pair
         p = len(t.token_ids) - 1
         tok_read = t.fields.info.tokens.display[p]
         tok = tok_read.value
-        first = sentence("“{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
+        first = sentence("A: “{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
         second = sentence(
-            "“{b}” + “{tok}”",
+            "B: “{b}” + “{tok}”",
             size=LABEL + 2,
             color=style.VALUE,
             b=(pair.other_prompt, "ends64"),
@@ -909,11 +952,13 @@ class ContextEmbedding(TraceScene):
         self.fit_width(contexts)
         cosines = [float(c) for c in pair.cosines.value]
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
-        origin = np.array([-3.0, -2.75, 0])
+        reach = self.RADIUS * np.sin(max(angles) / 2)  # how far right of the origin an arrow ever goes
+        origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
         angle = ValueTracker(angles[0])
         arrows = self.pair_arrows(angle, origin)
-        stages = ["embedding"] + [f"after layer {i + 1}" for i in range(t.n_layer)]
-        at = np.array([origin[0] + self.RADIUS + 0.6, origin[1] + 2.2, 0])  # right of where any arrow can reach
+        names = self.arrow_names(angle, origin)
+        stages = ["embedding"] + [f"after layer {i + 1} of {t.n_layer}" for i in range(t.n_layer)]
+        at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
         readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
         self.beat(
             "Context",
@@ -924,16 +969,22 @@ class ContextEmbedding(TraceScene):
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
         self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.add(arrows)
-        self.play(angle.animate.set_value(angles[0]), GrowFromEdge(arrows, DOWN), run_time=said_by(self, 1, 1.0))
+        one, two = (Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=c,
+                          max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
+        self.play(GrowFromEdge(one, DOWN), FadeIn(names[0]), Indicate(first, color=style.KEY, scale_factor=1.05),
+                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+        self.play(GrowFromEdge(two, DOWN), FadeIn(names[1]), Indicate(second, color=style.VALUE, scale_factor=1.05),
+                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+        self.remove(one, two)
+        self.add(arrows, names)
         cue(self, 2)
         shown = readouts[0]
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
             "Each layer mixes in the text before it: the two vectors drift apart.",
-            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. Then each layer mixes in "
-            f"context, and after the last it is {dec(cosines[-1], 2)}.",
+            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. The model has {t.n_layer} layers, "
+            f"steps that each mix in the text before. After the last one the similarity is {dec(cosines[-1], 2)}.",
         )
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
@@ -946,7 +997,8 @@ class ContextEmbedding(TraceScene):
             self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
             shown = readouts[s]
             self.add(shown)  # (on screen already: its numbers are recorded as shown)
-        self.wait(1.0)  # the takeaway: where the two vectors ended
+        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
+        self.wait(2.5)  # the takeaway: where the two vectors ended, held
         self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
 
