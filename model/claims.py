@@ -491,10 +491,19 @@ GPT3_COUNTING = (
 @rule(f"GPT-3's weight families (from its published sizes) against this model's, {GPT3_COUNTING}; the ratio to 3 "
       f"significant figures")  # fmt: skip
 def gpt3_ratio(gpt3_total: int, matrix_params: int) -> str:
+    return f"about {_times(gpt3_total, matrix_params)} times this model's weights in the same families"
+
+
+def _times(gpt3_total: int, matrix_params: int) -> str:
+    """GPT-3's count over this model's, to 3 significant figures ("23,900")."""
     ratio = gpt3_total / matrix_params
     rounded = round(ratio, 2 - int(np.floor(np.log10(ratio)))) if ratio >= 1 else ratio
-    times = f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.2g}"
-    return f"about {times} times this model's weights in the same families"
+    return f"{rounded:,.0f}" if rounded >= 10 else f"{rounded:.2g}"
+
+
+@rule(f"the same ratio as gpt3_ratio ({GPT3_COUNTING}), to 3 significant figures, as a multiple")
+def gpt3_times(gpt3_total: int, matrix_params: int) -> str:
+    return f"≈ {_times(gpt3_total, matrix_params)}×"
 
 
 @rule(f"this model's weights in its families, {GPT3_COUNTING}")
@@ -777,6 +786,8 @@ def build(trace: Trace) -> list[Statement]:
     ]
     if "matrix_params" in info["tally"]:  # (a Trace saved before it lacks the families' own count)
         out.append(make(trace, "tally.gpt3", "gpt3_ratio", {"gpt3_total": "info.gpt3.total",
+                        "matrix_params": "info.tally.matrix_params"}))  # fmt: skip
+        out.append(make(trace, "tally.gpt3_times", "gpt3_times", {"gpt3_total": "info.gpt3.total",
                         "matrix_params": "info.tally.matrix_params"}))  # fmt: skip
         out.append(make(trace, "tally.families", "group_count", {"matrix_params": "info.tally.matrix_params",
                         "tied": "info.tally.tied"}, n_groups=len(info["tally"]["families"])))  # fmt: skip

@@ -214,10 +214,10 @@ class WeightsAndData(TraceScene):
                   run_time=said_by(self, 6, 1.2) * 0.7)  # fmt: skip
         cue(self, 7)  # the data's length is the matrix's width
         self.play(
-            self.shape[1][1].copy().animate.move_to(self.d_model).set_opacity(0),
-            FadeIn(self.d_model),
+            Indicate(self.shape[1][1], color=style.TEXT, scale_factor=1.1),
+            FadeIn(self.d_model, shift=0.2 * DOWN),
             run_time=said_by(self, 7, 1.0) * 0.6,
-        )  # fmt: skip (the columns' count comes down to the data)
+        )  # fmt: skip (the columns' count, named again under the data)
 
     def wall_columns(self) -> list[VGroup]:
         wall = self.wall
@@ -265,11 +265,12 @@ class WeightsAndData(TraceScene):
             run_time=max(0.5, said_by(self, 0, 1.0) * 0.6 - 0.6),
         )  # fmt: skip (the output comes when it is named)
         cue(self, 1)
-        row, scale = self.matrix.grid[0], float(abs(x.value).max()) or 1.0
+        row = self.matrix.grid[0]
         xs = [e.get_x() for e in row]  # straight under the matrix's columns (and its ⋯)
-        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value3", size=WORK, color=self.weight_color(0, c))
+        bright = [style.POSITIVE if float(self.W_shown[0, c]) >= 0 else style.NEGATIVE for c in range(self.COLS)]
+        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value", size=WORK, color=bright[c])  # the matrix's digits
                                .move_to([xs[c], WORK_Y, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_x = VGroup(*(number(x[c], fmt="value3", size=WORK, color=style.data_color(float(x[c].value), scale))
+        self.work_x = VGroup(*(number(x[c], fmt="value", size=WORK, color=style.TEXT)  # ... and the data's
                                .move_to([xs[c], WORK_Y - WORK_STEP, 0]) for c in range(self.COLS)))  # fmt: skip
         self.work_p = VGroup(*(number(products[c], fmt="value3", size=WORK).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
                                for c in range(self.COLS)))  # fmt: skip
@@ -279,12 +280,18 @@ class WeightsAndData(TraceScene):
         signs = VGroup(label("×", size=NAME, color=style.MUTED), label("=", size=NAME, color=style.MUTED))
         for k, sign in enumerate(signs):
             sign.move_to([self.matrix.get_left()[0] - 0.3, WORK_Y - (k + 0.5) * WORK_STEP, 0])
+        names = VGroup(label("weights", size=SMALLEST, color=style.POSITIVE), label("data", size=SMALLEST))
+        for k, name in enumerate(names):  # the two operand rows named at their left, in the frame
+            name.move_to([signs.get_left()[0] - 0.08, WORK_Y - k * WORK_STEP, 0], aligned_edge=RIGHT)
+            name.set_x(max(name.get_x(), -7.1 + name.width / 2 + 0.05))
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
         self.play(Create(self.row_mark), run_time=0.5)
         self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
+                  FadeIn(names[0]),
                   *(TransformFromCopy(row[-1], dots[0]) for _ in dots[:1]), run_time=1.4)  # fmt: skip
         self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
                                 for c in range(self.COLS)), lag_ratio=0.12), *(FadeIn(d) for d in dots[1:2]),
+                  FadeIn(names[1]),
                   run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(signs),
@@ -292,7 +299,7 @@ class WeightsAndData(TraceScene):
                                 scale_factor=1.0), FadeIn(self.work_p[c], shift=0.25 * DOWN))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
-        self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs)
+        self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs, names)
 
     def add_up_the_row(self):
         t = self.trace
@@ -328,9 +335,12 @@ class WeightsAndData(TraceScene):
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
         self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)), run_time=0.6)
+        entry = self.result.entries[0]  # the total itself rises into its place: one number flies, no digits morph
         self.play(
-            TransformFromCopy(total[1], self.result.entries[0]), dim(total[1]), run_time=said_by(self, 1, 1.2) * 0.5
-        )  # fmt: skip (the working left first: it rises over nothing)
+            total[1].animate.scale(entry.height / total[1].height).move_to(entry), run_time=said_by(self, 1, 1.2) * 0.4
+        )  # fmt: skip (the working left first)
+        self.remove(total[1])
+        self.add(entry)
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
@@ -595,6 +605,7 @@ class ParameterTally(TraceScene):
                     count.move_to(sq)
                 names.append(name)
                 counts.append(count)
+            source = None if count is None else self.count_source(j)
             words = DEFINITIONS.get(fam["family"], fam["family"])
             said = SAID.get(fam["family"], f"Then the {fam['family']}.")
             if fam["family"] == "unembedding" and tally["tied"]:
@@ -606,9 +617,28 @@ class ParameterTally(TraceScene):
             shown = [name] if count is None else [name, count]
             self.labels.add(*shown)
             mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
+            moves = [] if source is None else [FadeIn(source.set_x(sq.get_x()), shift=0.1 * UP)]
+            if source is not None:  # under its square, kept in the frame; the last one's goes
+                source.set_x(min(max(source.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
+                moves += [dim(self.source)] if getattr(self, "source", None) is not None else []
+                self.source = source
+                self.labels.add(source)
             self.play(sq[0].animate.set_fill(opacity=0.4), FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark),
-                      run_time=max(0.8, 0.6 * said_by(self)))  # fmt: skip
+                      *moves, run_time=max(0.8, 0.6 * said_by(self)))  # fmt: skip
             self.play(dim(mark), run_time=0.4)
+
+    def count_source(self, j: int):
+        """Where family j's count comes from, read from the Trace: its matrices (by layer where there is one a
+        layer) times each one's shape ("8,192 × 256", "4 layers × 256 × 1,024"), on one line under the squares."""
+        fam, read = self.trace.info["tally"]["families"][j], self.trace.fields.info.tally.families[j]
+        dims = {"a": (read.shape[0], "comma"), "b": (read.shape[1], "comma")}
+        if fam["matrices"] == 1:
+            line = sentence("{a} × {b}", size=LABEL, color=style.MUTED, **dims)
+        else:
+            per = "layers" if fam["matrices"] == self.trace.meta["n_layer"] else "matrices"
+            line = sentence("{m} " + per + " × {a} × {b}", size=LABEL, color=style.MUTED,
+                            m=(read.matrices, "int"), **dims)  # fmt: skip
+        return line.set_y(ROW_BASE - 1.15)
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
@@ -698,7 +728,13 @@ class ParameterTally(TraceScene):
         self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
                   run_time=max(1.0, said_by(self, k + 3, 2.0) - 1.5))  # fmt: skip
-        self.play(dim(copy), run_time=0.4)
+        times = sentence("{r}", size=HEADING + 14, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
+        under = label("GPT-3's weights over this model's", size=LABEL, color=style.MUTED)
+        ratio = VGroup(times, under).arrange(DOWN, buff=0.15).next_to(ours, UP, buff=0.6)
+        ratio.set_x(min(ratio.get_x(), big_sq.get_left()[0] - 0.25 - ratio.width / 2))  # clear of GPT-3's square
+        ratio.set_x(max(ratio.get_x(), -7.0 + ratio.width / 2 + 0.2))
+        self.ratio = ratio
+        self.play(dim(copy), FadeIn(ratio, scale=1.2), run_time=0.8)  # how many times, large, beside the speck
 
     def gpt3_way(self) -> str:
         """GPT-3's count leaves the small ones out, and counts a tied unembedding as a matrix of its own."""

@@ -54,6 +54,9 @@ def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path
         f"weights.blocks.0.attn.W_Q[0,0,{wall.rows - 1}]",
     } <= shown
     assert (wall.rows, wall.cols) > (scene.ROWS, scene.COLS)
+    for c in range(TERMS):  # the lifted row and data show the matrix's and the vector's own digits
+        assert scene.work_w[c].gptanim_numbers == [(f"weights.blocks.0.attn.W_Q[0,{c},0]", "value")]
+        assert scene.work_x[c].gptanim_numbers == [(f"blocks.0.ln1.hook_normalized[0,{c}]", "value")]
     for c in range(TERMS):  # the row slid straight down out of the matrix: each weight under its column
         assert scene.work_w[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
         assert scene.work_x[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
@@ -90,3 +93,9 @@ def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
         assert {f"info.tally.rest.{j}.shape.{k}" for k in range(len(part["shape"]))} <= paths
         assert int(np.prod(part["shape"])) == part["params"]
     assert tr.info["tally"]["rest"][1]["shape"] == [2 * tr.n_layer + 1, 2, tr.meta["d_model"]]  # LayerNorm γ, β
+    for j, fam in enumerate(tally["families"]):  # each family's count worked from its shape, read from the Trace
+        if fam["counted"]:
+            assert {f"info.tally.families.{j}.shape.0", f"info.tally.families.{j}.shape.1"} <= paths
+            assert fam["matrices"] * int(np.prod(fam["shape"])) == fam["params"]
+    assert "claims.tally.gpt3_times" in shown_paths(scene)  # the ratio, drawn large beside the speck at the end
+    assert scene.ratio.get_right()[0] < scene.gpt3_square.get_left()[0]
