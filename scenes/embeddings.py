@@ -176,7 +176,8 @@ class Tokenization(TraceScene):
         self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
         mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
         legend, caption, say = self.legend(n)
-        self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
+        if len(legend):  # (a prompt with no space or byte marks has no legend)
+            self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
         self.beat(
             "Ids",
             "Each token is a number, its place in the vocabulary" + caption + ".",
