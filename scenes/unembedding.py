@@ -348,7 +348,9 @@ class Unembedding(TraceScene):
         mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
                       said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
-        self.play(*(m.animate.fade(0.6) for m in [*chips.boxes[:-1], *guesses]), run_time=said_by(self, 3, 1.0))
+        earlier = [*chips.boxes[:-1], *guesses]  # (none for a one-token prompt)
+        if earlier:
+            self.play(*(m.animate.fade(0.6) for m in earlier), run_time=said_by(self, 3, 1.0))
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
 
     def guesses(self, chips, first: int, table) -> VGroup:
