@@ -71,6 +71,17 @@ def space_note(displays) -> VGroup | None:
     return label("· = space", size=SMALLEST, color=style.MUTED)
 
 
+def word_groups(boxes, displays) -> list[VGroup]:
+    """Token chips grouped into the words they spell (a word starts at a space, "·"), so a wrapped row of chips
+    never cuts inside a word."""
+    groups = []
+    for box, display in zip(boxes, displays):
+        if not groups or display[:1] in ("·", " ", "\n"):
+            groups.append([])
+        groups[-1].append(box)
+    return [VGroup(*g).arrange(RIGHT, buff=0.08) for g in groups]
+
+
 def plain_sampling(trace) -> bool:
     """Whether the continuation was drawn from the model's own probabilities (temperature 1, no top-k or top-p
     cut): then the bars need no note on how they were made."""
@@ -156,7 +167,7 @@ class Title(TraceScene):
             self.positions = list(range(start, n))
             boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
             dots = [label("…", size=22, color=style.MUTED)] if start else []
-            chips = flow([*dots, *boxes], self.CHIPS_WIDTH)
+            chips = flow([*dots, *word_groups(boxes, [t.token_display[p] for p in self.positions])], self.CHIPS_WIDTH)
             if chips.height <= room:
                 break
         self.note = space_note([t.token_display[p] for p in self.positions])
@@ -598,8 +609,8 @@ class PredictSampleRepeat(TraceScene):
                               lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 2)
         rest = [*wheel.slices[shown:], *(named[j] for j in named if j >= shown)]
-        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        # (no Indicate with the FadeIn: it would end where it began, the slice still unseen, and leave it black)
+        self.play(*(FadeIn(s) for s in rest), run_time=said_by(self, 2, 1.0))
         self.remove(*wheel.slices, rim)
         self.add(wheel.disc)
 
