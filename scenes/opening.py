@@ -616,15 +616,16 @@ class PredictSampleRepeat(TraceScene):
 
     def mark_drawn(self, i: int, step: dict, k: int):
         """Where the wheel stopped: its slice lights up, the bar of the token is marked (or, beyond the bars, a
-        line names it), and the token comes out of the wheel as a chip above the pointer."""
+        row of its own under the ⋮ names it), and the token comes out of the wheel as a chip above the pointer."""
         rank, read = step["chosen_rank"], self.step_read(i)
         if rank <= len(self.bars.rows):
             pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
         else:
-            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
-                            r=(read.chosen_rank, "int"))  # fmt: skip
-            pick.next_to(self.bars.dots, DOWN, buff=0.1).align_to(self.bars, LEFT)
+            # Beyond the bars: its own row under the ⋮, rank, token and probability, framed like a marked bar.
+            row = sentence("#{r}  {tok}  {p}", size=22, r=(read.chosen_rank, "int"), tok=(read.chosen_display, "text"),
+                           p=(read.chosen_prob, "percent"))  # fmt: skip
+            row.next_to(self.bars.dots, DOWN, buff=0.12).align_to(self.bars, LEFT)
+            pick = VGroup(row, SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT))
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
         slice_ = self.wheel.slices[k]
