@@ -880,6 +880,8 @@ class InsideTransformer(TraceScene):
             also = (*also, LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars[0]), lag_ratio=0.05), FadeIn(bars[1]))
         else:  # the bars grow or shrink to this layer's weights; the labels move with them
             also = (*also, Transform(self.weights[0], bars[0]), ReplacementTransform(self.weights[1], bars[1]))
+            for kept, new in zip(self.weights[0], bars[0]):  # each bar now reads this layer's weight
+                kept.gptanim_weight_path = new.gptanim_weight_path
             bars = VGroup(self.weights[0], bars[1])
         self.weights = bars
         if arrows:  # a one-token prompt has nothing earlier to attend to
