@@ -22,6 +22,7 @@ from manim import (
     LaggedStart,
     ManimColor,
     MathTex,
+    Rectangle,
     ReplacementTransform,
     Rotate,
     RoundedRectangle,
@@ -36,7 +37,7 @@ from manim import (
     rate_functions,
 )
 
-from model.claims import hidden_read, statements, strongest_read
+from model.claims import hidden_read, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
@@ -68,6 +69,17 @@ def space_note(displays) -> VGroup | None:
     if not any("·" in d for d in displays):
         return None
     return label("· = space", size=SMALLEST, color=style.MUTED)
+
+
+def word_groups(boxes, displays) -> list[VGroup]:
+    """Token chips grouped into the words they spell (a word starts at a space, "·"), so a wrapped row of chips
+    never cuts inside a word."""
+    groups = []
+    for box, display in zip(boxes, displays):
+        if not groups or display[:1] in ("·", " ", "\n"):
+            groups.append([])
+        groups[-1].append(box)
+    return [VGroup(*g).arrange(RIGHT, buff=0.08) for g in groups]
 
 
 def plain_sampling(trace) -> bool:
@@ -155,7 +167,7 @@ class Title(TraceScene):
             self.positions = list(range(start, n))
             boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
             dots = [label("…", size=22, color=style.MUTED)] if start else []
-            chips = flow([*dots, *boxes], self.CHIPS_WIDTH)
+            chips = flow([*dots, *word_groups(boxes, [t.token_display[p] for p in self.positions])], self.CHIPS_WIDTH)
             if chips.height <= room:
                 break
         self.note = space_note([t.token_display[p] for p in self.positions])
@@ -597,22 +609,23 @@ class PredictSampleRepeat(TraceScene):
                               lag_ratio=0.15), run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 2)
         rest = [*wheel.slices[shown:], *(named[j] for j in named if j >= shown)]
-        self.play(*(FadeIn(s) for s in rest), Indicate(wheel.rest, color=style.MUTED, scale_factor=1.05),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        # (no Indicate with the FadeIn: it would end where it began, the slice still unseen, and leave it black)
+        self.play(*(FadeIn(s) for s in rest), run_time=said_by(self, 2, 1.0))
         self.remove(*wheel.slices, rim)
         self.add(wheel.disc)
 
     def mark_drawn(self, i: int, step: dict, k: int):
         """Where the wheel stopped: its slice lights up, the bar of the token is marked (or, beyond the bars, a
-        line names it), and the token comes out of the wheel as a chip above the pointer."""
+        row of its own under the ⋮ names it), and the token comes out of the wheel as a chip above the pointer."""
         rank, read = step["chosen_rank"], self.step_read(i)
         if rank <= len(self.bars.rows):
             pick = SurroundingRectangle(self.bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
         else:
-            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
-                            r=(read.chosen_rank, "int"))  # fmt: skip
-            pick.next_to(self.bars.dots, DOWN, buff=0.1).align_to(self.bars, LEFT)
+            # Beyond the bars: its own row under the ⋮, rank, token and probability, framed like a marked bar.
+            row = sentence("#{r}  {tok}  {p}", size=22, r=(read.chosen_rank, "int"), tok=(read.chosen_display, "text"),
+                           p=(read.chosen_prob, "percent"))  # fmt: skip
+            row.next_to(self.bars.dots, DOWN, buff=0.12).align_to(self.bars, LEFT)
+            pick = VGroup(row, SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT))
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
         slice_ = self.wheel.slices[k]
@@ -703,7 +716,7 @@ class InsideTransformer(TraceScene):
 
     SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
-    COLUMN_Y = -1.0  # the vectors sit low enough for the attention arrows to bow above them
+    COLUMN_Y = -1.6  # the vectors sit low enough for the attention arrows and weight bars above them
     TOKEN_Y = 2.2
     HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
 
@@ -721,7 +734,7 @@ class InsideTransformer(TraceScene):
             UP, buff=0.12
         )
         self.play(FadeIn(self.stack))
-        self.marker, self.arrows = None, VGroup()
+        self.marker, self.arrows, self.weights = None, VGroup(), None
 
     def embed_tokens(self):
         t = self.trace
@@ -828,9 +841,10 @@ class InsideTransformer(TraceScene):
             self.pass_through(layer, "Attention", mid, run)
             self.beat(
                 "Arrows",
-                f"Arrows: how much the last token reads from each token (head {self.HEAD + 1}).",
+                "Arrows and bars: how much the last token reads from each token, in one attention head.",
                 static=True,
-                say=f"The arrows show how much the last token reads from each one, in head {self.HEAD + 1}.",
+                say="The arrows and the yellow bars show how much the last token reads from each one, in one of "
+                "attention's heads.",
             )
             self.draw_arrows(layer, pattern, paced(self.beats[-1]["audio"], 1.0, 0.8))
         else:  # one beat for the whole layer: attention, then the MLP (six steps)
@@ -853,7 +867,7 @@ class InsideTransformer(TraceScene):
                 arrow = fan_arrow(top + 0.16 * LEFT, top + 0.16 * RIGHT, w, -0.26)
             else:
                 start = self.tokens[self.positions.index(pos)].get_bottom()
-                depth = 0.15 + 0.8 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
+                depth = 0.1 + 0.22 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
                 arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
             arrow.gptanim_weight_path = self.trace.attn.pattern[layer, self.HEAD, last, pos].path
             arrows.add(arrow)
@@ -861,9 +875,41 @@ class InsideTransformer(TraceScene):
         if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
             note = statement(hidden, size=20, color=style.MUTED)
             arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
+        bars = self.weight_bars(layer, pattern)
+        if self.weights is None:
+            also = (*also, LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars[0]), lag_ratio=0.05), FadeIn(bars[1]))
+        else:  # the bars grow or shrink to this layer's weights; the labels move with them
+            also = (*also, Transform(self.weights[0], bars[0]), ReplacementTransform(self.weights[1], bars[1]))
+            for kept, new in zip(self.weights[0], bars[0]):  # each bar now reads this layer's weight
+                kept.gptanim_weight_path = new.gptanim_weight_path
+            bars = VGroup(self.weights[0], bars[1])
+        self.weights = bars
         if arrows:  # a one-token prompt has nothing earlier to attend to
             self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), *also, run_time=run)
         self.arrows = arrows  # (the arrows stay through the MLP; the next layer's beat clears them)
+
+    def weight_bars(self, layer: int, pattern: np.ndarray) -> VGroup:
+        """The last token's attention weights in this layer and head: one bar under each token shown, as tall as
+        the weight, the two largest labelled with their percentages."""
+        t, last = self.trace, self.positions[-1]
+        bars, labels = VGroup(), VGroup()
+        base = max(c.get_top()[1] for c in self.columns) + 0.55  # clear of the block drawn around the vectors
+        room = self.tokens[-1].get_bottom()[1] - 0.4 - base  # under the lowest arrow
+        # One scale for every layer (the largest weight shown in any layer fills the room): heights compare.
+        peak = max(float(self.trace.pattern(i, self.HEAD)[last, self.positions].max()) for i in range(t.n_layer))
+        for x, pos in zip(self.xs, self.positions):
+            h = max(room * float(pattern[last, pos]) / max(peak, 1e-6), 0.02)
+            bar = Rectangle(width=0.34, height=h, stroke_width=0, fill_color=style.QUERY, fill_opacity=0.85)
+            bar.move_to([x, base, 0], aligned_edge=DOWN)
+            bar.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
+            bars.add(bar)
+        order = np.argsort([-float(pattern[last, pos]) for pos in self.positions], kind="stable")
+        for k in order[:2]:
+            pos = self.positions[int(k)]
+            text = sentence("{w}", size=20, w=(t.attn.pattern[layer, self.HEAD, last, pos], "percent"))
+            side = LEFT if int(k) == len(self.positions) - 1 else RIGHT  # the last bar's label stays in the frame
+            labels.add(text.next_to(bars[int(k)], side, buff=0.06).align_to(bars[int(k)], DOWN))
+        return VGroup(bars, labels)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
         """A later layer's own caption: where the last token reads most, in the head the arrows draw, and how far
@@ -871,19 +917,16 @@ class InsideTransformer(TraceScene):
         t, last = self.trace, self.positions[-1]
         src = int(np.argmax(pattern[last, : last + 1]))
         w = float(pattern[last, src])
-        lead = strongest_read(t, layer, self.HEAD, len(t.token_ids))
         source = "itself" if src == last else spoken_token(t.token_display[src]) if src in self.positions else (
             "an earlier token, not drawn")  # fmt: skip
         self.beat(
             "Layer",
-            f"Layer {layer + 1}, head {self.HEAD + 1}: “{{a}}” reads most from “{{b}}” ({{w}}), {{s}}. Then its MLP.",
+            f"Layer {layer + 1}: “{{a}}” reads most from “{{b}}” ({{w}}).",
             static=True,
             a=(t.fields.info.tokens.display[last], "text"),
             b=(t.fields.info.tokens.display[src], "text"),
             w=(t.attn.pattern[layer, self.HEAD, last, src], "percent"),
-            s=claim(lead),
-            say=f"In layer {layer + 1}, {spoken_token(t.token_display[last])} reads most from {source}, at "
-            f"{said_pct(w)}. That is {lead.text}. Then the MLP changes each vector again.",
+            say=f"In layer {layer + 1}, the bars change: it reads most from {source}, at {said_pct(w)}.",
         )
 
     def mlp(self, layer: int, full: bool):
@@ -909,10 +952,22 @@ class InsideTransformer(TraceScene):
     def unembed(self):
         t = self.trace
         last = self.positions[-1]
-        gone = [self.marker, *([self.arrows] if len(self.arrows) else []), *self.columns[:-1], *self.tokens[:-1]]
-        self.play(*(FadeOut(m) for m in gone), FadeOut(self.stack, shift=0.3 * UP))  # the last vector alone
+        gone = [
+            self.marker,
+            *([self.arrows] if len(self.arrows) else []),
+            *([self.weights] if self.weights else []),
+            *self.columns[:-1],
+            *self.tokens[:-1],
+        ]
         y = 0.2
         column_top = y + self.columns[-1].height / 2
+        # The rest leaves while the last vector moves to where it will predict: the frame never stands empty.
+        self.play(
+            *(FadeOut(m) for m in gone),
+            FadeOut(self.stack, shift=0.3 * UP),
+            self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
+            self.columns[-1].animate.move_to([-4.4, y, 0]),
+        )
         final = self.column("ln_final.hook_normalized", last).move_to([-4.4, y, 0])
         ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
@@ -920,14 +975,9 @@ class InsideTransformer(TraceScene):
             f"Only the last vector predicts: a final {t.words['norm']}, then the unembedding matrix gives one "
             "score per token.",
             say="At the end, only the last vector predicts. It is normalised, then multiplied by the unembedding "
-            "matrix, which gives one score per token.",
+            "matrix, which gives one score per token. A softmax turns the scores into probabilities.",
         )
-        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 4
-        self.play(
-            self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-4.4, y, 0]),
-            run_time=part,
-        )
+        part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
         # The vector is normalised in place: one column, its numbers turned into the normalised ones.
         self.play(ReplacementTransform(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part)
         bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.6, size=24, row_height=0.56)
@@ -953,7 +1003,7 @@ class InsideTransformer(TraceScene):
         self.beat(
             "Same numbers",
             "These are the same probabilities the model used to write its next token.",
-            say=f"A softmax turns the scores into probabilities. {spoken_token(top['display'], start=True)} gets "
+            say=f"{spoken_token(top['display'], start=True)} gets "
             f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )
         self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),

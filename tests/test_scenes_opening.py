@@ -194,3 +194,23 @@ def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer()
         middle = wheel.slices[k].get_center_of_mass() - wheel.centre  # on the slice's bisector
         assert abs(middle[0]) < 1e-6 and middle[1] > 0  # straight up, under the pointer
     assert wheel.pointer.get_y() > wheel.centre[1] + wheel.radius - 0.15
+
+
+def test_inside_transformer_bars_are_the_last_layers_weights(scene_traces, tmp_path):
+    """The bar row under the tokens ends on the last layer's weights of the last token: one bar per token shown,
+    each read from its pattern entry, heights in the weights' proportions, the two largest labelled."""
+    scene = render(InsideTransformer, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    layer, head, last = tr.n_layer - 1, InsideTransformer.HEAD, scene.positions[-1]
+    bars, labels = scene.weights
+    assert [b.gptanim_weight_path for b in bars] == [
+        tr.attn.pattern[layer, head, last, pos].path for pos in scene.positions
+    ]
+    weights = np.array([tr.pattern(layer, head)[last, pos] for pos in scene.positions])
+    heights = np.array([b.height for b in bars])
+    big = weights > weights.max() / 10  # (the tiniest bars keep a visible minimum height)
+    assert np.allclose(heights[big] / weights[big], heights[big][0] / weights[big][0], rtol=1e-3)
+    top_two = np.argsort(-weights, kind="stable")[:2]
+    assert [p for t in labels for p, _ in t.gptanim_numbers] == [
+        tr.attn.pattern[layer, head, last, scene.positions[k]].path for k in top_two
+    ]
