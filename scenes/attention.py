@@ -23,6 +23,7 @@ from manim import (
     GrowFromCenter,
     GrowFromEdge,
     ImageMobject,
+    Indicate,
     LaggedStart,
     Line,
     Polygon,
@@ -374,7 +375,7 @@ class AttentionPattern(TraceScene):
         for e, w in zip(exp_bars, weight_bars):
             e.move_to(w, aligned_edge=LEFT)
         scores = self.row_numbers([score_row[p] for p in self.positions], "value", keys)
-        exps = self.row_numbers([raised.exp[p] for p in self.positions], "fixed2", keys, color=style.KEY)
+        exps = self.row_numbers([raised.exp[p] for p in self.positions], "sig3", keys, color=style.KEY)
         shares = self.row_numbers([weight_row[p] for p in self.positions], "percent", keys, color=style.QUERY)
         best = int(np.argmax(weights[self.positions]))
         zero = label("0", size=LABEL, color=style.MUTED).next_to(self.zero_line, UP, buff=0.08)
@@ -382,7 +383,7 @@ class AttentionPattern(TraceScene):
                                                              ("weight", style.QUERY))]  # fmt: skip
         for h in heads:
             h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
-        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "fixed2"))
+        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
         total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
         divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
@@ -723,43 +724,46 @@ class AttentionFlow(TraceScene):
         self.weighted_sum(columns)
 
     def sum_row(self, columns: list) -> tuple[list, list, VGroup, VectorColumn]:
-        """The weighted sum written out in a row above the tokens: "69.1% × [value]" for each value drawn, then
-        each as the scaled vector (the Trace's weight times value), "+" between, "+ the rest", "=" the sum."""
+        """Each value's scaled vector (the Trace's weight times value), first in its value's place above its own
+        token, over its weight; then the same written out in a row above the tokens, in the tokens' order, "+"
+        between, "+ the rest", "=" the sum."""
         t = self.trace
         L, H, last = self.layer, self.head, self.positions[-1]
-        terms, scaled = [], []
+        in_place, scaled = [], []
         for c, j in enumerate(self.order):
             pos = self.positions[j]
-            factor = sentence("{w} ×", size=22, color=style.KEY, w=(t.attn.pattern[L, H, last, pos], "percent"))
-            terms.append(VGroup(factor, columns[c].copy()).arrange(RIGHT, buff=0.15))
             scaled.append(VectorColumn(t.fields.info.attention.weighted_values[pos].value,
                                        lambda i, pos=pos: f"info.attention.weighted_values.{pos}.{i}",
                                        shown=self.ENTRIES, size=22, dim_path=None))  # fmt: skip
             scaled[-1].decor.set_color(style.VALUE)
-        signs = VGroup(*(label("+", size=28) for _ in terms[1:]))
-        rest = label("+ the rest", size=22, color=style.MUTED) if last + 1 > len(terms) else VGroup()
+            here = scaled[-1].copy()
+            in_place.append(here.scale(columns[c].height / here.height if here.height else 1.0).move_to(columns[c]))
+        signs = VGroup(*(label("+", size=28) for _ in scaled[1:]))
+        rest = label("+ the rest", size=22, color=style.MUTED) if last + 1 > len(scaled) else VGroup()
         z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
         z.decor.set_color(style.VALUE)
         equals = label("=", size=28)
-        parts = [terms[0]]
-        for sign, term in zip(signs, terms[1:]):
-            parts += [sign, term]
+        # the terms in the tokens' order, left to right, as they stood above their tokens
+        by_x = sorted(range(len(scaled)), key=lambda c: self.boxes[self.order[c]].get_x())
+        parts = [scaled[by_x[0]]]
+        for sign, c in zip(signs, by_x[1:]):
+            parts += [sign, scaled[c]]
         row = VGroup(*parts, *([rest] if len(rest) else []), equals, z).arrange(RIGHT, buff=0.25)
         edge = config.frame_width - 2 * style.FRAME_MARGIN
         if row.width > edge:
             row.scale(edge / row.width)
         row.move_to([0, self.boxes.get_top()[1] + 1.25, 0])  # above the weights' numbers, below the heading
         row.shift(min(0.0, self.heading.get_bottom()[1] - 0.15 - row.get_top()[1]) * UP)
-        for term, sc in zip(terms, scaled):
-            sc.scale(term[1].height / sc.height if sc.height else 1.0).move_to(term)
-        return terms, scaled, VGroup(signs, rest, equals), z
+        row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum above the token that receives it
+        row.shift(min(0.0, config.frame_width / 2 - style.FRAME_MARGIN - row.get_right()[0]) * RIGHT)
+        return in_place, scaled, VGroup(signs, rest, equals), z
 
     def weighted_sum(self, columns: list):
-        """Each value moves into the written sum with its weight in front, becomes the scaled vector, and the
-        terms add up to the sum, which goes into the last token's vector."""
+        """Each value, over its weight above its own token, becomes its scaled vector there; the scaled vectors
+        move into a written sum, which goes into the last token's vector."""
         t = self.trace
         L, H, last = self.layer, self.head, self.positions[-1]
-        terms, scaled, ops, z = self.sum_row(columns)
+        in_place, scaled, ops, z = self.sum_row(columns)
         first = t.attn.z[L, last, H, 0].value
         heavy = self.positions[self.order[0]]
         self.beat(
@@ -773,24 +777,24 @@ class AttentionFlow(TraceScene):
             f"{dec(first, 2)}, is added to the vector of {spoken_token(t.token_display[last])}: it is what this "
             "token takes from the tokens it reads.",
         )
-        self.play(*(ReplacementTransform(col, term[1]) for col, term in zip(columns, terms)),
-                  *(TransformFromCopy(self.numbers[c], term[0]) for c, term in enumerate(terms)),
+        self.play(LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
-        cue(self, 1)  # the heaviest becomes its scaled vector as it is named, then the lighter ones
-        self.play(ReplacementTransform(terms[0], scaled[0]), run_time=said_by(self, 1, 1.5))
-        if len(terms) > 1:
+        cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
+        self.play(ReplacementTransform(columns[0], in_place[0]), run_time=said_by(self, 1, 1.5))
+        if len(columns) > 1:
             cue(self, 2)
-            self.play(*(ReplacementTransform(term, sc) for term, sc in zip(terms[1:], scaled[1:])),
+            self.play(*(ReplacementTransform(col, here) for col, here in zip(columns[1:], in_place[1:])),
                       run_time=said_by(self, 2, 1.5))  # fmt: skip
-        self.add(*scaled)  # (already in place: added again, so that what each step showed is on the record)
-        cue(self, 3)
-        self.play(FadeIn(ops[0]), FadeIn(ops[1]), run_time=0.8)
+        self.add(*in_place)  # (already in place: added again, so that what each step showed is on the record)
+        cue(self, 3)  # each scaled vector leaves its token for the written sum; the weights, done, dim below it
+        self.play(*(ReplacementTransform(here, sc) for here, sc in zip(in_place, scaled)), FadeIn(ops[0]),
+                  FadeIn(ops[1]), dim(self.numbers), run_time=1.2)  # fmt: skip
         self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
         cue(self, 4)
         into = Arrow(z.get_bottom(), self.boxes[-1].get_top(), buff=0.1, color=style.VALUE, stroke_width=5)
         added = label("added to its vector", size=22, color=style.VALUE).next_to(into, LEFT, buff=0.15)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
-        self.play(Create(first_mark), dim(self.numbers), run_time=min(1.0, said_by(self, 4, 0.8)))
+        self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
         self.play(GrowArrow(into), FadeIn(added),
                   self.boxes[-1].animate.set_stroke(style.VALUE, width=4), run_time=said_by(self, 4, 1.2))  # fmt: skip
         self.scaled_terms, self.z = scaled, z
@@ -1100,7 +1104,7 @@ class MLPBlock(TraceScene):
         names = VGroup(*names)
         x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
         x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
-        down = self.funnel(True, x0, x1, self.circles.height + 0.3, out.height * 0.6)
+        down = self.funnel(True, x0, x1, out.height * 0.6, self.circles.height + 0.3)  # wide at the neurons
         down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
         down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
         self.fit_width(down_label, down.width - 0.2)

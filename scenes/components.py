@@ -52,6 +52,7 @@ FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
     "value3": lambda v: fmt_value(v, 3),
     "exp": lambda v: f"{float(v):.4f}",
+    "sig3": lambda v: f"{float(v):.{max(0, 2 - int(np.floor(np.log10(abs(float(v))))))}f}" if float(v) else "0",
     "plus1": lambda v: str(int(v) + 1),  # a 0-based index shown counting from 1
     "lastindex": lambda v: str(len(v) - 1),
     "percent0": lambda v: f"{float(v) * 100:.0f}%",
