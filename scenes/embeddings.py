@@ -1287,6 +1287,8 @@ class EmbeddingSpace(TraceScene):
                             p=(self.G.pca_explained[i], "percent"))  # fmt: skip
             text.anchor = lambda i=i: length * np.eye(3)[i]
             text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
+            text.apart = 0.2  # (kept clear of the words and arrows' names: "queen − king" over "PC 2" read as one)
+            text.own_line = True  # (hidden rather than drawn across a line, its own axis where the view cuts it)
             axes.labels.append(text)
         return axes
 
@@ -1390,11 +1392,14 @@ class EmbeddingSpace(TraceScene):
             cost[out] = np.inf
             boxes = np.stack([xy[:, 0] - w, xy[:, 0] + w, xy[:, 1] - h, xy[:, 1] + h], axis=1)
             cost += self.covering(boxes, points, seg_a, seg_b)
+            if getattr(text, "own_line", False):  # (an axis's name never drawn through a line)
+                cost[self.covering(boxes, points, seg_a, seg_b) > 0] = np.inf  # (nor over a word's point)
+            apart = getattr(text, "apart", 0.02)  # (numbers at nearby feet keep a clear line between them)
             if placed:
                 other = np.array(placed)
-                apart = getattr(text, "apart", 0.02)  # (numbers at nearby feet keep a clear line between them)
-                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.1) & (
-                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + apart
+                gap = np.maximum(apart, other[None, :, 4])  # (the wider of the two labels' gaps)
+                meets = (np.abs(xy[:, None, 0] - other[None, :, 0]) < w + other[None, :, 2] + 0.1 + gap - 0.02) & (
+                    np.abs(xy[:, None, 1] - other[None, :, 1]) < h + other[None, :, 3] + gap
                 )  # (a word apart sideways: "one" and "−0.45" beside it must not read as "one −0.45")
                 cost[meets.any(axis=1)] = np.inf
             last = getattr(text, "slot", None)
@@ -1405,7 +1410,7 @@ class EmbeddingSpace(TraceScene):
             text.slot = k if text.placed else None
             x, y = xy[k] if text.placed else anchor + np.array([0.0, h + self.GAP])
             if text.placed:
-                placed.append((float(x), float(y), w, h))
+                placed.append((float(x), float(y), w, h, apart))
             text.move_to([x, y, 0])
             text[1:-1].set_opacity(1.0 if text.placed else 0.0)
             self.lead(text, anchor, rings[k] > self.LEADER and text.placed)
@@ -1548,7 +1553,7 @@ class EmbeddingSpace(TraceScene):
             return
         read = self.G.example
         right = config.frame_width / 2 - style.FRAME_MARGIN
-        size = NUMBER
+        size, big_label = NUMBER + 4, LABEL + 4  # (this panel alone on its side: its type a size up)
         rows = []
         for i in range(len(ex["dims"])):  # a's entry × b's entry = their product, right-aligned to the frame
             row = VGroup(
@@ -1560,9 +1565,9 @@ class EmbeddingSpace(TraceScene):
             ).arrange(RIGHT, buff=0.14)
             rows.append(row.move_to([0, 1.35 - 0.5 * i, 0]).align_to([right, 0, 0], RIGHT))
         head = VGroup(
-            sentence("{w}", size=LABEL, color=style.VALUE, w=(read.a, "text")),
-            sentence("{w}", size=LABEL, color=style.KEY, w=(read.b, "text")),
-            label("product", size=LABEL, color=style.MUTED),
+            sentence("{w}", size=big_label, color=style.VALUE, w=(read.a, "text")),
+            sentence("{w}", size=big_label, color=style.KEY, w=(read.b, "text")),
+            label("product", size=big_label, color=style.MUTED),
         )
         for h, k in zip(head, (0, 2, 4)):
             h.move_to([rows[0][k].get_center()[0], 1.9, 0])
@@ -1570,10 +1575,13 @@ class EmbeddingSpace(TraceScene):
         y = 1.35 - 0.5 * len(rows)
         more = VGroup(*(label("⋮", size=size, color=style.MUTED).move_to([rows[0][k].get_center()[0], y, 0])
                         for k in (0, 2, 4)))  # fmt: skip
-        total = sentence("sum of all {d} products = {v}", size=LABEL, d=(read.d, "int"), v=(read.dot, "value"))
-        cosine = sentence("÷ both lengths: cosine {c}", size=LABEL, color=style.NEXT_SLOT, c=(read.cosine, "value"))
+        total = sentence("sum of all {d} products = {v}", size=big_label, d=(read.d, "int"), v=(read.dot, "value"))
+        per = sentence("both lengths: cosine {c}", size=big_label, color=style.NEXT_SLOT, c=(read.cosine, "value"))
+        room = config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN
+        divide = label("÷", size=1.6 * big_label, color=style.NEXT_SLOT)  # large: at text size it reads as "+"
+        cosine = VGroup(divide, per).arrange(RIGHT, buff=0.12)
         for line in (total, cosine):
-            self.fit_width(line, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
+            self.fit_width(line, room)
         total.move_to([0, y - 0.6, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
         cosine.next_to(total, DOWN, buff=0.25).align_to(total, LEFT)
         d = self.trace.meta["d_model"]
@@ -1706,24 +1714,19 @@ class EmbeddingSpace(TraceScene):
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
 
     def compare_header(self, found) -> None:
-        """Under the heading, as each is said: the two arrows' cosine in all dimensions, named (the number the
-        voice gives first), then the same cosine in this 3-D picture, muted (said after it)."""
-        read = self.G.analogies[0].words  # man, king, woman, queen
-        full = sentence("{w} − {m} and {q} − {k}: {s}", size=CAPTION, w=(read[2], "text"), m=(read[0], "text"),
-                        q=(read[3], "text"), k=(read[1], "text"), s=claim(found["geometry.gender.directions"]))  # fmt: skip
-        full = self.fit_width(full).next_to(self.heading, DOWN, buff=0.1)
+        """In the heading's place, as it is said: the same two arrows' cosine in this 3-D picture, muted (the
+        cosine in all dimensions is the caption's, said first: not repeated above)."""
         flat = statement(found["geometry.gender.picture"], size=LABEL, color=style.MUTED)
-        flat = self.fit_width(flat).next_to(full, DOWN, buff=0.08)
-        full.move_to(self.heading, UP)  # (the two lines take the heading's place while they are up)
-        flat.next_to(full, DOWN, buff=0.08)
+        flat = self.fit_width(flat).move_to(self.heading, UP)
         old = getattr(self, "top_statement", None)
-        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37."
-        self.play(*([FadeOut(old)] if old else []), FadeIn(full), run_time=0.6)
+        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37." (the caption)
+        if old:
+            self.play(FadeOut(old), run_time=0.3)
         self.heading_away = True
         cue(self, 2)  # "In this 3-D picture, cosine +0.93."
         self.play(FadeIn(flat), run_time=0.6)
-        self.top_statement = VGroup(full, flat)
-        self.drawn += [full, flat]
+        self.top_statement = VGroup(flat)
+        self.drawn += [flat]
 
     def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name, *also) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
@@ -2003,12 +2006,22 @@ class EmbeddingSpace(TraceScene):
         a = sentence("{w}", size=30, color=style.VALUE, w=(read.a, "text")).next_to(o + n * RIGHT, DOWN, buff=0.2)
         b = sentence("{w}", size=30, color=style.KEY, w=(read.b, "text"))
         b.next_to(o + n * np.array([np.cos(angle), np.sin(angle), 0]), UP if angle < 1.2 else LEFT, buff=0.15)
-        dot = sentence("{a} · {b} = {v}", size=28, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value"))
+        # The words say "drawn at length one, the shadow is their cosine": the raw product is named as such (it
+        # also counts the vectors' lengths), the cosine as the shadow's length.
+        dot = VGroup(
+            label("dot product of the full vectors", size=22, color=style.MUTED),
+            sentence("{a} · {b} = {v}", size=28, a=(read.a, "text"), b=(read.b, "text"), v=(read.dot, "value")),
+        )
         found = statements(self.trace)
-        kind = sentence("{kind}", size=26, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"]))
-        for line in (dot, kind):  # (each kept to its size unless too wide: the products all alike)
+        kind = VGroup(
+            label("at length one, the shadow's length:", size=22, color=style.MUTED),
+            sentence("{kind}", size=26, color=style.NEXT_SLOT, kind=claim(found[f"geometry.dots.{j}"])),
+        )
+        for line in (*dot, *kind):  # (each kept to its size unless too wide: the products all alike)
             self.fit_width(line, config.frame_width / 2 - 1.9 - style.FRAME_MARGIN)
-        side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        for two in (dot, kind):
+            two.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        side = VGroup(dot, kind).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
         side.move_to([0, 0.3, 0]).align_to([1.9, 0, 0], LEFT)
         return VGroup(a, b, side)
 

@@ -204,7 +204,7 @@ class Learning(TraceScene):
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
                   say=f"{first} Asked to go on from the prompt, picking its top guess again and again, it writes "
                   f"{said}.")  # fmt: skip
-        self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1])))
+        self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1], self.chart[2])))  # (axes named)
         start = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # where training starts
         self.play(Create(start), run_time=min(1.0, said_by(self, 0, 0.6)))
         cue(self, 1)
@@ -259,7 +259,7 @@ class Learning(TraceScene):
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
         self.play(*(dim(m) for m in old), run_time=0.5)
         cue(self, 1)
-        self.play(FadeIn(self.chart[2][0], shift=0.1 * UP))
+        self.play(Indicate(self.chart[2][0], color=style.KEY))
         name = SurroundingRectangle(self.chart[2][0], buff=0.06, color=style.KEY)
         self.play(Create(name))
         cue(self, 2)
@@ -274,7 +274,7 @@ class Learning(TraceScene):
         axis = Line(self.axes.c2p(1, self.axes.y_range[0]), self.axes.c2p(self.axes.x_range[1], self.axes.y_range[0]))
         sweep = axis.set_stroke(style.NEXT_SLOT, width=6)  # (drawn, then dimmed: a flash would wait for the words)
         nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
-        self.play(FadeIn(self.chart[2][1], shift=0.1 * UP), Create(nudge), run_time=0.8)
+        self.play(Indicate(self.chart[2][1], color=style.NEXT_SLOT), Create(nudge), run_time=0.8)
         self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
         cue(self, 1)  # the steps taken: the last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
@@ -282,8 +282,13 @@ class Learning(TraceScene):
         cue(self, 2)  # tenfold: the ticks, one after another
         self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
-        cue(self, 3)  # the loss, measured on stories kept aside
+        cue(self, 3)  # the loss, measured on stories kept aside: the first stage's, where the curve starts
         self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)
+        first = self.stages[0]
+        if first["val_loss"] is not None:  # (the loss the next stage's is "down" from)
+            self.tag = self.loss_tag(0)
+            self.dot = Dot(self.at(first["step"], first["val_loss"]), radius=0.1, color=style.NEXT_SLOT)
+            self.play(GrowFromCenter(self.dot), FadeIn(self.tag), run_time=0.8)
 
     def advance(self, k: int):
         stage, t = self.stages[k], self.trace
