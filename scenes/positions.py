@@ -303,7 +303,7 @@ class LastPosition(TraceScene):
             "Sampled from",
             "The next token is drawn from the last position's distribution.",
             say=f"That last vector gives a distribution over all {big(t.meta['vocab_size'])} tokens, headed by "
-            f"{spoken_token(t.info['vocab_display'][str(top)])}. The next token is drawn from it.",
+            f"{spoken_token(t.info['vocab_display'][str(top)])}. The next token will be drawn from it.",
         )
         # The guesses make room: each position keeps its ✓ or ✗ where its guess was.
         tick = self.ticks[-1].copy().set_y(self.MARK_Y)

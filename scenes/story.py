@@ -409,7 +409,8 @@ class TransformersEverywhere(TraceScene):
         self.beat(
             "Zoom in",
             "This lecture opens up the GPT kind, with its real numbers.",
-            say="This is the kind we open up in this lecture. A GPT, with the real numbers of this run.",
+            say="This is the kind this lecture is about: a GPT. The scenes that follow open it up, with the real "
+            "numbers of this run.",
         )
         frame, name = self.gpt[0]
         around = [self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
@@ -646,6 +647,9 @@ class Chat(TraceScene):
              "Under each token of the reply, a bar shows the chance it had when it was drawn."),
     }  # fmt: skip
 
+    LAST_WORDS = ("One more token is drawn, and the reply ends.",
+                  "One more token is drawn the same way, and then the reply ends.")  # fmt: skip
+
     DRAW_WORDS = [  # the slow steps' captions and narration, each its own (a sentence is never said twice)
         ("A token is drawn at random, like spinning a wheel: a slice per token, as wide as its chance.",
          "One token is drawn at random, like spinning a wheel with a slice for each token. Out comes {who}, at {p}."),
@@ -662,6 +666,8 @@ class Chat(TraceScene):
         fast = i - self.FULL_STEPS
         if fast in self.FAST_WORDS:
             n, (caption, said) = self.chat["max_tokens"], self.FAST_WORDS[fast]
+            if fast == 0 and len(self.steps) - i == 1:  # only this one token is left: no "faster", no "after another"
+                caption, said = self.LAST_WORDS
             fields = {"n": (self.trace.fields.info.chat.max_tokens, "int")} if "{n}" in caption else {}
             self.beat("Faster", caption, say=said.format(n=n), **fields)
         if i == 0:

@@ -62,6 +62,9 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
         assert "meta.model" in paths
         return
     c = tr.info["chat"]
+    left, said = len(c["reply"]["steps"]) - Chat.FULL_STEPS, " ".join(b["say"] for b in scene.beats)
+    # The loop is said to run "faster" only when more than one token is left; with one, the reply is said to end.
+    assert ("runs faster" in said) == (left > 1) and ("and then the reply ends" in said) == (left == 1), (left, said)
     # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
     verdict, earlier = SimpleNamespace(mobjects=[scene.lines]), SimpleNamespace(mobjects=[scene.script_drawn])
     assert check_numbers(verdict, tr)["claims"] >= 2  # how the reply ends, and its character, as statements
