@@ -284,7 +284,7 @@ class Tokenization(TraceScene):
         the chips and the mark (empty when every piece is shown)."""
         n = len(entry.pieces)
         boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8) for k in range(n)]
-        more = VGroup(label("…", size=26, color=style.MUTED))
+        more = VGroup(label("…", size=32, color=style.TEXT))
         room = end - left
         widths = [b.width + self.CHIP_GAP for b in boxes]
         if sum(widths) - self.CHIP_GAP > room:  # not all fit: keep those that fit beside the mark
