@@ -327,8 +327,13 @@ class Tokenization(TraceScene):
                 self.beat("Other languages", "{c}", c=claim(found[f"languages.{j}"]), say=f"{said}.")
             name, text, chips, cells, count, more = row
             share = paced(self.beats[-1]["audio"], 1.4, 0.8)
-            self.play(FadeIn(name), FadeIn(text), LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in [*chips, *more]),
-                      lag_ratio=0.1), run_time=0.5 * share)  # fmt: skip
+            self.play(
+                FadeIn(name),
+                FadeIn(text),
+                FadeIn(more),
+                LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips), lag_ratio=0.1),
+                run_time=0.5 * share,
+            )  # (the "…" from the start)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
