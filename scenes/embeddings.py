@@ -271,16 +271,37 @@ class Tokenization(TraceScene):
                              .set_fill(style.token_hue(k), opacity=0.85)
                              .move_to([left + cell * (k + 0.5), y, 0]) for k in range(n)))  # fmt: skip
             count.next_to(cells, RIGHT, buff=0.25)
-            chips = []
-            for k in range(n):  # the chips that fit between the bar's ends
-                chip = TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8)
-                x = chips[-1].get_right()[0] + 0.05 if chips else left
-                if x + chip.width > right + max(c.width for c in counts):
-                    break
-                chips.append(chip.move_to([x, y, 0], aligned_edge=LEFT))
-            rows.append(VGroup(name, text, VGroup(*chips), cells, count))
+            chips, more = self.row_chips(entry, left, right + max(c.width for c in counts), y)
+            rows.append(VGroup(name, text, VGroup(*chips), cells, count, more))
             block.add(VGroup(name, text, cells, count))  # (the chips become the cells)
         return block, rows
+
+    CHIP_GAP = 0.08  # between a language row's chips
+
+    def row_chips(self, entry, left: float, end: float, y: float) -> tuple[list, VGroup]:
+        """The pieces' chips that fit between left and end, side by side and never overlapping; a row that cannot
+        show them all ends with a "…" chip, so the picture never shows fewer pieces than the count says. Returns
+        the chips and the mark (empty when every piece is shown)."""
+        n = len(entry.pieces)
+        boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8) for k in range(n)]
+        more = VGroup(label("…", size=32, color=style.TEXT))
+        room = end - left
+        widths = [b.width + self.CHIP_GAP for b in boxes]
+        if sum(widths) - self.CHIP_GAP > room:  # not all fit: keep those that fit beside the mark
+            room -= more.width + self.CHIP_GAP
+            kept = 0
+            while kept < n and sum(widths[: kept + 1]) - self.CHIP_GAP <= room:
+                kept += 1
+            boxes = boxes[:kept]
+        else:
+            more = VGroup()
+        x = left
+        for b in boxes:
+            b.move_to([x, y, 0], aligned_edge=LEFT)
+            x = b.get_right()[0] + self.CHIP_GAP
+        if len(more):
+            more.move_to([x, y, 0], aligned_edge=LEFT)
+        return boxes, more
 
     def other_languages(self):
         """One sentence in English, German and Japanese cut by the same tokenizer: its pieces, then a bar as long as
@@ -292,6 +313,7 @@ class Tokenization(TraceScene):
         block, rows = self.language_rows(entries)
         self.play(FadeOut(self.lines), run_time=0.5)  # (the split words leave before the next words begin)
         self.lines = self.language_block = block  # (they give way to the vocabulary; tests read them here)
+        self.language_rows_drawn = rows  # (each row's chips and its "…" mark, as drawn; tests read them here)
         for j, (entry, row) in enumerate(zip(entries, rows)):  # one language a beat, its pieces as it is named
             if j == 0:
                 self.beat(
@@ -303,14 +325,19 @@ class Tokenization(TraceScene):
             else:
                 said = found[f"languages.{j}"].text.split(";")[0].replace(": ", " takes ", 1)
                 self.beat("Other languages", "{c}", c=claim(found[f"languages.{j}"]), say=f"{said}.")
-            name, text, chips, cells, count = row
+            name, text, chips, cells, count, more = row
             share = paced(self.beats[-1]["audio"], 1.4, 0.8)
-            self.play(FadeIn(name), FadeIn(text), LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips),
-                      lag_ratio=0.1), run_time=0.5 * share)  # fmt: skip
+            self.play(
+                FadeIn(name),
+                FadeIn(text),
+                FadeIn(more),
+                LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips), lag_ratio=0.1),
+                run_time=0.5 * share,
+            )  # (the "…" from the start)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
-            self.squeeze(chips, cells, count, 0.5 * share)
+            self.squeeze(chips, cells, count, 0.5 * share, more)
 
     def say_bytes(self, chips, entry) -> None:
         """The first line with byte pieces: what they are, while they are on screen."""
@@ -326,11 +353,14 @@ class Tokenization(TraceScene):
                   run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
         self.bytes_said = True
 
-    def squeeze(self, chips, cells, count, seconds: float) -> None:
-        """The chips shrink into the bar's first cells, the rest of the pieces grow after them, and the count."""
+    def squeeze(self, chips, cells, count, seconds: float, more=None) -> None:
+        """The chips shrink into the bar's first cells, the rest of the pieces grow after them (the "…" mark giving
+        way to them), and the count."""
         kept = len(chips)
         copies = [c.copy() for c in chips]  # (the chips stay as they were drawn, off screen; their copies shrink)
         self.remove(*chips)
+        if more is not None and len(more):
+            self.remove(*more)
         grow = (
             [LaggedStart(*(GrowFromEdge(c, LEFT) for c in cells[kept:]), lag_ratio=0.05)] if len(cells) > kept else []
         )

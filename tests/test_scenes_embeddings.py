@@ -78,6 +78,22 @@ def test_tokenization_shows_every_token_with_its_id(scene_traces, tmp_path):
             )
 
 
+def test_tokenization_language_rows_show_every_piece_or_end_in_an_ellipsis(scene_traces, tmp_path):
+    """A row never shows fewer pieces than its count says without a "…" mark at its end, and no chips overlap."""
+    scene = render(Tokenization, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    for j, line in enumerate(tr.info["other_languages"]):
+        name, text, chips, cells, count, more = scene.language_rows_drawn[j]
+        assert len(chips) >= 1
+        if len(chips) < len(line["pieces"]):
+            assert len(more) == 1 and "…" in more[0].gptanim_text
+            assert more.get_left()[0] > chips[-1].get_right()[0]  # the mark ends the row
+        else:
+            assert len(chips) == len(line["pieces"]) and len(more) == 0
+        for a, b in zip(chips, chips[1:]):  # side by side, never overlapping
+            assert b.get_left()[0] > a.get_right()[0]
+
+
 def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     scene = render(EmbeddingMatrix, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
