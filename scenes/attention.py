@@ -840,6 +840,9 @@ def about(x: float, digits: int) -> str:
     return "about zero" if said == "0" else said
 
 
+CHIP_DIM = 0.55  # a dimmed token chip: set back, still legible in the light theme (2.2:1 at least)
+
+
 def faded(mob, level: float):
     """A copy of `mob` with each part's own opacity times `level`: a dimmed token chip whose invisible parts (a
     text's end bars) stay invisible."""
@@ -922,7 +925,7 @@ class MLPBlock(TraceScene):
         self.chips, self.positions = chips, positions
         self.mark = SurroundingRectangle(chips[-1], buff=0.06, color=style.NEXT_SLOT)
         self.lit = [c.copy() for c in chips]  # each chip as drawn, to dim and light again
-        self.play(*(Transform(c, faded(c, 0.3)) for c in chips[:-1]), *(s.animate.set_opacity(0.3) for s in strips[:-1]),
+        self.play(*(Transform(c, faded(c, CHIP_DIM)) for c in chips[:-1]), *(s.animate.set_opacity(0.3) for s in strips[:-1]),
                   Create(self.mark),
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
@@ -1182,7 +1185,7 @@ class MLPBlock(TraceScene):
             # shows one token's input beside another token's output
             self.mark.move_to(self.chips[j])  # the box jumps to the token whose turn it is (never between two)
             self.play(ReplacementTransform(self.x, cols[0]),
-                      *(Transform(c, faded(lit, 1.0 if k == j else 0.3)) for k, (c, lit) in enumerate(zip(self.chips,
+                      *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                         self.lit))),
                       *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
                         for c, n in zip(self.circles, self.chosen)),
