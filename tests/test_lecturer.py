@@ -279,7 +279,7 @@ def test_preview_draws_the_title_of_its_own_lecture(tmp_path, embedded):
     (beats,) = out.glob(".stills/Title-*.beats.json")
     said = [beat["say"] for beat in json.loads(beats.read_text())["beats"]]
     assert any(s.startswith("This lecture has one part after this one.") for s in said), said
-    assert "from vector to next token." in said[-1]  # its one part: Softmax's
+    assert "From vector to next token." in said[-1]  # its one part: Softmax's
     done = run_cli(["preview", "--prompt", PROMPT, "--generate", "3", "--scenes", "Title", "--no-warm", "--out",
                     str(out), "--jobs", "1", "-Q"])  # fmt: skip
     assert done.returncode == 0, done.stderr
