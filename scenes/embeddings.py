@@ -1048,18 +1048,6 @@ def boxes_meet(a, b, margin: float = 0.0) -> bool:
     )
 
 
-def clear_of(placed: list, x: float, y: float, w: float, h: float, up: bool | None) -> float:
-    """The height at which a box (centre x, y; half sizes w, h) meets none of the `placed` boxes, pushed one way
-    only (up, down, or, if None, away from the first it meets): it passes each box at most once and ends clear."""
-    for _ in range(len(placed) + 1):
-        hit = next((o for o in placed if abs(x - o[0]) < w + o[2] + 0.05 and abs(y - o[1]) < h + o[3] + 0.05), None)
-        if hit is None:
-            break
-        up = y >= hit[1] if up is None else up
-        y = hit[1] + hit[3] + h + 0.06 if up else hit[1] - hit[3] - h - 0.06
-    return y
-
-
 class Orbit:
     """The embedding view's camera: 3-D points turned by `theta` about the vertical axis, tilted by `phi` and
     drawn flat around `center` in a light perspective. Everything in the view is placed through `project`,
