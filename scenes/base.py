@@ -60,6 +60,7 @@ class TraceScene(SceneBase):
             raise SystemExit(2) from None
         self.beats: list[dict] = []  # (time, title, explanation, narration): slide breaks, notes and subtitles
         self.hold_until, self.shown, self.opening, self.slide_open = 0.0, False, False, False
+        self.narrating = False  # inside a `narrate` block, whose own timing places every animation, clears too
         # Each animation's slide (counted from 0 whether or not slides are made) and whether it cleared the picture
         # after its beat had shown something: no slide may end on such a clearing (tests/scenecheck.py).
         self.slide, self.plays = 0, []
@@ -123,7 +124,11 @@ class TraceScene(SceneBase):
         slide. When the block ends, the picture holds until the words have been said.
         """
         self.beat(title or caption or say, caption or say, say=say, **fields)
-        yield Narration(self)
+        self.narrating = True  # a FadeOut in the block runs where the block puts it, not when the words end
+        try:
+            yield Narration(self)
+        finally:
+            self.narrating = False
         self.hold()
 
     def show_caption(self, new) -> None:
@@ -159,9 +164,13 @@ class TraceScene(SceneBase):
         """Play at once, except what removes something once the beat has shown something of its own: that
         waits until the beat has been said (nothing of a beat leaves the screen while it is still said), and
         starts the next beat's slide, so that the beat's slide rests on its result, not on a cleared picture.
-        While the beat has only cleared, its clearing is part of its own change and runs with its words."""
+        While the beat has only cleared, its clearing is part of its own change and runs with its words.
+
+        A removal the beat places itself runs at once: one inside a `narrate` block, or one played with
+        `now=True` (`self.play(FadeOut(old), FadeIn(new), now=True)`, one picture replacing another mid-beat)."""
+        placed = kwargs.pop("now", False) or self.narrating
         clears = any(removes(a) for a in args) and not self.opening and not self.captioning
-        if clears:
+        if clears and not placed:
             self.hold()
             if self.beats and not self.slide_open:
                 self.break_slide()  # its notes are set by the beat that follows

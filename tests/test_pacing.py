@@ -90,3 +90,40 @@ def test_narrate_is_a_beat_whose_block_knows_when_each_sentence_is_said(tmp_path
     assert seen["after first"] - start == pytest.approx(a1, abs=frame)
     assert seen["at_second"] - start == pytest.approx(b0, abs=frame)
     assert seen["end"] - start >= seen["duration"] - 1e-6  # the block ends when the words have been said
+
+
+def test_a_removal_the_beat_places_itself_runs_at_once(tmp_path, monkeypatch):
+    """A FadeOut inside a `narrate` block, or played with `now=True`, runs where the beat puts it; one played after
+    a plain beat has shown its picture waits until the beat's words are said (and starts the next slide)."""
+    from manim import Circle, FadeIn, FadeOut, Square, Triangle, tempconfig
+
+    from scenes.base import TraceScene
+
+    seen = {}
+    caption = "A caption long enough to be read for several seconds, so that a held removal would show in time."
+
+    class Clears(TraceScene):
+        def construct(self):
+            circle, square, triangle = Circle(), Square(), Triangle()
+            self.play(FadeIn(circle))
+            with self.narrate("One sentence said.", title="Block", caption=caption):
+                self.play(FadeIn(square), run_time=0.5)
+                start = self.time
+                self.play(FadeOut(circle), run_time=0.5)
+                seen["block"] = self.time - start
+            self.beat("Plain", caption, say="Another sentence said.")
+            self.play(FadeIn(circle), run_time=0.5)
+            start = self.time
+            self.play(FadeOut(square), run_time=0.5, now=True)
+            seen["now"] = self.time - start
+            start, slide = self.time, self.slide
+            self.play(FadeOut(circle), run_time=0.5)
+            seen["held"], seen["new slide"] = self.time - start, self.slide > slide
+            self.play(FadeIn(triangle), run_time=0.5)
+
+    monkeypatch.setattr("scenes.base.scene_trace", lambda: None)
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "write_to_movie": False,
+                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):  # fmt: skip
+        Clears().render()
+    assert seen["block"] == pytest.approx(0.5, abs=0.1) and seen["now"] == pytest.approx(0.5, abs=0.1)
+    assert seen["held"] > 2 and seen["new slide"]  # the caption's reading time, then the fade
