@@ -19,10 +19,13 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    AnimationGroup,
     AnnularSector,
     Arrow,
     Circle,
     Dot,
+    FadeIn,
+    FadeOut,
     Line,
     MathTex,
     Rectangle,
@@ -95,6 +98,14 @@ def number(value, path: str | None = None, fmt: str = "value", size: float = SMA
     t = make_text(FORMATTERS[fmt](value), strut=True, font=font, font_size=size, color=color)
     t.gptanim_numbers, t.gptanim_text = [(path, fmt)], FORMATTERS[fmt](value)
     return t
+
+
+def swap(old, new, direction=UP, distance: float = 0.25) -> AnimationGroup:
+    """One number (or label) giving way to another in its place, like a counter turning: the old slides out
+    `direction` as it fades, the new slides in after it. Morphing the glyphs of "0.12" into "3.4" instead draws
+    garbled shapes halfway. `new` is placed where it should end; add the AnimationGroup to a `play`."""
+    step = distance * np.asarray(direction, dtype=float)
+    return AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step))
 
 
 def sentence(template: str, size: float = LABEL, color=style.TEXT, static: bool = False, **fields) -> Text:
