@@ -201,7 +201,10 @@ class TraceScene(SceneBase):
 
 
 def removes(animation) -> bool:
-    """Whether an animation takes something off the screen (a FadeOut, an Uncreate, or a group with one)."""
+    """Whether an animation takes something off the screen (a FadeOut, an Uncreate, or a group with one); a
+    `components.swap` puts something in the place of what it takes, so it does not."""
+    if getattr(animation, "gptanim_swap", False):
+        return False
     if getattr(animation, "remover", False):
         return True
     return any(removes(a) for a in getattr(animation, "animations", ()))

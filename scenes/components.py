@@ -103,9 +103,12 @@ def number(value, path: str | None = None, fmt: str = "value", size: float = SMA
 def swap(old, new, direction=UP, distance: float = 0.25) -> AnimationGroup:
     """One number (or label) giving way to another in its place, like a counter turning: the old slides out
     `direction` as it fades, the new slides in after it. Morphing the glyphs of "0.12" into "3.4" instead draws
-    garbled shapes halfway. `new` is placed where it should end; add the AnimationGroup to a `play`."""
+    garbled shapes halfway. `new` is placed where it should end; add the AnimationGroup to a `play`. Something
+    takes its place, so the picture is not cleared: a swap runs at once even outside a `narrate` block."""
     step = distance * np.asarray(direction, dtype=float)
-    return AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step))
+    group = AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step))
+    group.gptanim_swap = True  # a replacement, not a clearing: it runs when played, even mid-beat (scenes.base)
+    return group
 
 
 def sentence(template: str, size: float = LABEL, color=style.TEXT, static: bool = False, **fields) -> Text:

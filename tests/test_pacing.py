@@ -95,9 +95,10 @@ def test_narrate_is_a_beat_whose_block_knows_when_each_sentence_is_said(tmp_path
 def test_a_removal_the_beat_places_itself_runs_at_once(tmp_path, monkeypatch):
     """A FadeOut inside a `narrate` block, or played with `now=True`, runs where the beat puts it; one played after
     a plain beat has shown its picture waits until the beat's words are said (and starts the next slide)."""
-    from manim import Circle, FadeIn, FadeOut, Square, Triangle, tempconfig
+    from manim import DOWN, Circle, FadeIn, FadeOut, Square, Text, Triangle, tempconfig
 
     from scenes.base import TraceScene
+    from scenes.components import swap
 
     seen = {}
     caption = "A caption long enough to be read for several seconds, so that a held removal would show in time."
@@ -116,6 +117,10 @@ def test_a_removal_the_beat_places_itself_runs_at_once(tmp_path, monkeypatch):
             start = self.time
             self.play(FadeOut(square), run_time=0.5, now=True)
             seen["now"] = self.time - start
+            start, number = self.time, Text("1").shift(2 * DOWN)
+            self.add(number)
+            self.play(swap(number, Text("2").shift(2 * DOWN)), run_time=0.5)  # one thing in another's place
+            seen["swap"] = self.time - start
             start, slide = self.time, self.slide
             self.play(FadeOut(circle), run_time=0.5)
             seen["held"], seen["new slide"] = self.time - start, self.slide > slide
@@ -126,4 +131,5 @@ def test_a_removal_the_beat_places_itself_runs_at_once(tmp_path, monkeypatch):
                      "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):  # fmt: skip
         Clears().render()
     assert seen["block"] == pytest.approx(0.5, abs=0.1) and seen["now"] == pytest.approx(0.5, abs=0.1)
+    assert seen["swap"] == pytest.approx(0.5, abs=0.1)
     assert seen["held"] > 2 and seen["new slide"]  # the caption's reading time, then the fade
