@@ -1373,10 +1373,12 @@ class TopKTopP(TraceScene):
         cue(self, 2)
         self.play(FadeIn(note, shift=0.1 * DOWN), run_time=0.8)
         self.note = note
-        # The kept bars grow: each divided by the mass that was kept.
+        # The kept bars grow: each divided by the mass that was kept, which stands beside them as they do.
+        div = sentence("÷ {m}", size=HEADING, color=style.NEXT_SLOT, m=(self.trace.fields.info.truncation[kind]
+                       .kept_mass, "percent")).move_to([x + 2.6, old.rows[min(2, kept - 1)].get_y(), 0])  # fmt: skip
+        self.play(FadeIn(div, shift=0.4 * LEFT), *(dim(old.rows[j].pct) for j in range(kept)), run_time=0.5)
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
-            *(dim(old.rows[j].pct) for j in range(kept)),
             *(FadeIn(new.rows[j].pct) for j in range(kept)),  # (a number morphing into another is unreadable)
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
@@ -1385,7 +1387,7 @@ class TopKTopP(TraceScene):
         )
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
-        self.play(FadeIn(share), run_time=0.5)
+        self.play(FadeIn(share), dim(div), run_time=0.5)
         self.share = share
         if kind == "top_k":  # the first kept share, as it is said
             cue(self, 3)
