@@ -1093,9 +1093,11 @@ class TopKTopP(TraceScene):
         t = self.trace
         shown = softmax_shown(t)
         entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
-        self.base = ProbabilityBars(entries, bar_width=8.0, size=NUMBER + 4, row_height=0.62, ellipsis=True)
+        scale = max(max(e["prob"].value for e in entries), shown["rest"].value)  # (the tail may be the longest)
+        self.base = ProbabilityBars(entries, bar_width=8.0, size=NUMBER + 4, row_height=0.62, ellipsis=True,
+                                    scale_to=scale)  # fmt: skip
         self.base.shift([-3.0 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
-        others = self.tail(shown["rest"], self.base, 8.0, max(e["prob"].value for e in entries), NUMBER + 4)
+        others = self.tail(shown["rest"], self.base, 8.0, scale, NUMBER + 4)
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail.",
@@ -1158,7 +1160,7 @@ class TopKTopP(TraceScene):
         ids, probs = t.info["softmax"]["ids"], t.info["softmax"]["probs"]
         row_h = min(0.46, (self.P_TOP - self.P_BOTTOM) / (n + 1.5))  # (and the tail's row under the ⋮)
         size = NUMBER if row_h >= 0.34 else SMALLEST
-        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        scale = max(part["top"][0][1], sm.others_after[n - 1].value)  # the longest renormalised bar (or the tail)
         old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)],
                               bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
         for row in old.rows[self.P_PCT :]:
@@ -1318,7 +1320,8 @@ class TopKTopP(TraceScene):
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(read.base_top, self.SHOWN)
         after = self.entries(read[kind].top, kept)
-        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        rest = t.fields.info.softmax.others_after[min(self.SHOWN, len(t.info["softmax"]["ids"])) - 1]
+        scale = max(part["top"][0][1], rest.value)  # the largest renormalised share (or the tail) fills the length
         old = ProbabilityBars(before, bar_width=7.0, size=NUMBER + 4, row_height=0.66, ellipsis=True, scale_to=scale)
         new = ProbabilityBars(after, bar_width=7.0, size=NUMBER + 4, row_height=0.66, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
@@ -1327,7 +1330,6 @@ class TopKTopP(TraceScene):
         shift = [x - 3.3 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
         old.shift(shift)
         new.shift(shift)
-        rest = t.fields.info.softmax.others_after[min(self.SHOWN, len(t.info["softmax"]["ids"])) - 1]
         old.tail = self.tail(rest, old, 7.0, scale, NUMBER + 4, gap=0.45).set_color(style.NEGATIVE)
         chosen = part["chosen_id"]
         share = statement(truncation_share(t, kind, self.SHOWN), size=NUMBER, color=style.MUTED)
@@ -1375,7 +1377,9 @@ class TopKTopP(TraceScene):
         self.note = note
         # The kept bars grow: each divided by the mass that was kept, which stands beside them as they do.
         div = sentence("÷ {m}", size=HEADING, color=style.NEXT_SLOT, m=(self.trace.fields.info.truncation[kind]
-                       .kept_mass, "percent")).move_to([x + 2.6, old.rows[min(2, kept - 1)].get_y(), 0])  # fmt: skip
+                       .kept_mass, "percent"))  # fmt: skip
+        left = max(new.rows[kept - 1].pct.get_right()[0] + 0.6, x + 1.0)  # right of the shortest kept bar, grown
+        div.move_to([min(left + div.width / 2, 7.0 - div.width / 2), old.rows[kept - 1].get_y(), 0])
         self.play(FadeIn(div, shift=0.4 * LEFT), *(dim(old.rows[j].pct) for j in range(kept)), run_time=0.5)
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
@@ -1411,7 +1415,7 @@ RECAP_ENTRIES = 6  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
 CELL = 0.17  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
 OUT_CELL = 0.12
-ROAD_LEFT, ROAD_RIGHT = -5.3, 2.3  # the road's x: chips, their columns, and the blocks across them
+ROAD_LEFT, ROAD_RIGHT = -5.3, 2.1  # the road's x: chips, their columns, and the blocks across them
 CHIP_Y, BAND_TOP, BAND_BOTTOM, OUT_TOP = 2.8, 1.1, -2.0, -2.15  # the road's rows, top to bottom
 ROW_MAX = ROAD_RIGHT - ROAD_LEFT
 
@@ -1543,11 +1547,11 @@ class Recap(TraceScene):
         if step["chosen_id"] in ids[RECAP_BARS:]:
             self.ranks[-1] = ids.index(step["chosen_id"])
         entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
-        self.bars = ProbabilityBars(entries, bar_width=2.2, size=NUMBER + 8, row_height=0.8, ellipsis=False)
+        self.bars = ProbabilityBars(entries, bar_width=1.6, size=NUMBER + 10, row_height=0.8, ellipsis=False)
         self.bars.gap = None
         if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
             self.bars.rows[-1].shift(0.4 * DOWN)
-            self.bars.gap = label("⋮", size=NUMBER + 8, color=style.MUTED)
+            self.bars.gap = label("⋮", size=NUMBER + 10, color=style.MUTED)
             self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.6, 0])
             self.bars.add(self.bars.gap)
         right = config.frame_width / 2 - style.FRAME_MARGIN - 0.1

@@ -338,7 +338,11 @@ class WeightsAndData(TraceScene):
         )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
-        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)), run_time=0.6)
+        self.play(
+            dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)),
+            VGroup(self.picture, self.chip, self.row_mark).animate.shift((SETTLED_Y - PRODUCT_Y) * UP),
+            run_time=0.8,
+        )  # (the working gone, the product takes the middle of the frame again)
         entry = self.result.entries[0]  # the total itself rises into its place: one number flies, no digits morph
         self.play(
             total[1].animate.scale(entry.height / total[1].height).move_to(entry), run_time=said_by(self, 1, 1.2) * 0.4
@@ -429,7 +433,6 @@ class WeightsAndData(TraceScene):
             "After that, the weights never change. Only the data changes, with every token of every prompt."
             + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
-        self.play(VGroup(self.picture, self.chip).animate.shift((SETTLED_Y - PRODUCT_Y) * UP), run_time=0.8)
         cells = self.as_cells()
         self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
                   run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
