@@ -338,9 +338,13 @@ class WeightsAndData(TraceScene):
         )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
+        down = (SETTLED_Y - PRODUCT_Y) * UP
+        VGroup(self.result.entries, self.d_head).shift(down)  # (not shown yet: they move without showing)
+        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
+                      self.equals, self.result.decor, self.query_name, self.chip, self.row_mark)  # fmt: skip
         self.play(
             dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)),
-            VGroup(self.picture, self.chip, self.row_mark).animate.shift((SETTLED_Y - PRODUCT_Y) * UP),
+            seen.animate.shift(down),
             run_time=0.8,
         )  # (the working gone, the product takes the middle of the frame again)
         entry = self.result.entries[0]  # the total itself rises into its place: one number flies, no digits morph
@@ -358,7 +362,7 @@ class WeightsAndData(TraceScene):
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
                       FadeIn(entry, shift=0.2 * RIGHT),
                       run_time=step)  # fmt: skip
-        self.play(dim(self.row_mark), run_time=0.4)
+        self.play(dim(self.row_mark), FadeIn(self.d_head, shift=0.1 * DOWN), run_time=0.5)  # (the query's length)
 
     def lead_products(self):
         """The row of products becomes the picture: it grows and rises between the rows it came from, which fade
