@@ -68,6 +68,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
     token_text,
     with_symbols,
 )
@@ -1087,15 +1088,16 @@ class TopKTopP(TraceScene):
         self.nucleus(0.3)
 
     def heading(self):
-        """The untruncated distribution first: what the two cuts start from."""
+        """The untruncated distribution first: what the two cuts start from, all the other tokens' share a grey
+        bar of its own under the ⋮ (on the same scale), the tail the cuts remove."""
         t = self.trace
         shown = softmax_shown(t)
         entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
-        self.base = ProbabilityBars(entries, bar_width=7.5, size=LABEL, row_height=0.55, ellipsis=True)
-        self.base.move_to([0, 0.5, 0])
-        others = sentence("all other tokens: {p}", size=NUMBER, color=style.MUTED,
-                          p=(shown["rest"], "percent"))  # fmt: skip
-        others.next_to(self.base.dots, RIGHT, buff=0.3)
+        scale = max(max(e["prob"].value for e in entries), shown["rest"].value)  # (the tail may be the longest)
+        self.base = ProbabilityBars(entries, bar_width=8.0, size=NUMBER + 4, row_height=0.62, ellipsis=True,
+                                    scale_to=scale)  # fmt: skip
+        self.base.shift([-3.0 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
+        others = self.tail(shown["rest"], self.base, 8.0, scale, NUMBER + 4)
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail.",
@@ -1106,11 +1108,19 @@ class TopKTopP(TraceScene):
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.play(dim(travel(self, [r.bar for r in self.base.rows], max(1.0, said_by(self, 0) - 0.5))), run_time=0.3)
         cue(self, 1)
-        self.play(FadeIn(self.base.dots), FadeIn(others, shift=0.1 * LEFT), run_time=said_by(self, 1, 1.0))
+        self.play(FadeIn(self.base.dots), GrowFromEdge(others, LEFT), run_time=said_by(self, 1, 1.0))
         cue(self, 2)  # the tail turns red as its cutting is said
         self.play(others.animate.set_color(style.NEGATIVE), self.base.dots.animate.set_color(style.NEGATIVE),
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.others = others
+
+    def tail(self, share, bars, bar_width: float, scale: float, size: float, gap: float = 0.5) -> VGroup:
+        """Every token below the drawn bars as one grey bar (`share` read with its path), on their scale, under
+        their ⋮: the tail a cut removes."""
+        row = ProbabilityBars([{"name": "all other tokens", "prob": share}], bar_width=bar_width, size=size,
+                              ellipsis=False, scale_to=scale).rows[0]  # fmt: skip
+        row.shift([bars.rows[0].bar.get_left()[0] - row.bar.get_left()[0], bars.dots.get_y() - gap - row.get_y(), 0])
+        return row
 
     def panel_words(self, kind: str) -> str:
         demo = self.trace.info["truncation"]
@@ -1148,9 +1158,9 @@ class TopKTopP(TraceScene):
         part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
         vocab, sm = t.fields.info.vocab_display, t.fields.info.softmax
         ids, probs = t.info["softmax"]["ids"], t.info["softmax"]["probs"]
-        row_h = min(0.46, (self.P_TOP - self.P_BOTTOM) / (n + 0.5))
+        row_h = min(0.46, (self.P_TOP - self.P_BOTTOM) / (n + 1.5))  # (and the tail's row under the ⋮)
         size = NUMBER if row_h >= 0.34 else SMALLEST
-        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
+        scale = max(part["top"][0][1], sm.others_after[n - 1].value)  # the longest renormalised bar (or the tail)
         old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)],
                               bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
         for row in old.rows[self.P_PCT :]:
@@ -1163,6 +1173,7 @@ class TopKTopP(TraceScene):
         pcts = [number(read.top_p.top[j][1], fmt="percent", size=size) for j in range(min(self.P_PCT, kept))]
         for j, pct in enumerate(pcts):
             pct.next_to(grown[j], RIGHT, buff=0.12)
+        old.tail = self.tail(sm.others_after[n - 1], old, self.P_BAR_W, scale, size, gap=row_h).set_color(style.MUTED)
         return old, grown, pcts
 
     def gauge(self):
@@ -1202,18 +1213,17 @@ class TopKTopP(TraceScene):
                   say=self.nucleus_words(kept))  # fmt: skip
         self.thumbnail()
         self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
-                  FadeIn(old.dots), Create(frame), FadeIn(ticks), Create(p_mark[0]), FadeIn(p_mark[1]),
+                  FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(frame), FadeIn(ticks), Create(p_mark[0]), FadeIn(p_mark[1]),
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
         total = self.running_total(old, frame, segments, kept, more)
         cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
         cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
-        gone = [] if more else [*old.rows[kept:], old.dots]
-        self.play(Create(cut), run_time=0.5)
-        if gone:
-            self.play(*(m.animate.shift(DOWN * 0.4).set_opacity(0) for m in gone), run_time=0.6)
-            self.remove(*gone)
+        gone = ([] if more else [*old.rows[kept:], old.dots]) + [old.tail]
+        self.play(Create(cut), *(m.animate.set_color(style.NEGATIVE) for m in gone), run_time=0.6)
+        self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)  # the tail falls away
+        self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
         self.play(dim(total), dim(p_mark), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
                   *(dim(old.rows[j].pct) for j in range(len(pcts))), *(FadeIn(pct) for pct in pcts),
@@ -1310,15 +1320,17 @@ class TopKTopP(TraceScene):
         kept = min(part["kept"], self.SHOWN)
         before = self.entries(read.base_top, self.SHOWN)
         after = self.entries(read[kind].top, kept)
-        scale = part["top"][0][1]  # the largest renormalised share fills the bar's length
-        old = ProbabilityBars(before, bar_width=5.8, size=LABEL, row_height=0.56, ellipsis=True, scale_to=scale)
-        new = ProbabilityBars(after, bar_width=5.8, size=LABEL, row_height=0.56, ellipsis=part["kept"] > kept,
+        rest = t.fields.info.softmax.others_after[min(self.SHOWN, len(t.info["softmax"]["ids"])) - 1]
+        scale = max(part["top"][0][1], rest.value)  # the largest renormalised share (or the tail) fills the length
+        old = ProbabilityBars(before, bar_width=7.0, size=NUMBER + 4, row_height=0.66, ellipsis=True, scale_to=scale)
+        new = ProbabilityBars(after, bar_width=7.0, size=NUMBER + 4, row_height=0.66, ellipsis=part["kept"] > kept,
                               scale_to=scale)  # fmt: skip
         title.move_to([x, 3.0, 0])
         note.next_to(title, DOWN, buff=0.2)
-        shift = [x - 2.9 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
+        shift = [x - 3.3 - old.rows[0].bar.get_left()[0], note.get_bottom()[1] - 0.35 - old.get_top()[1], 0]
         old.shift(shift)
         new.shift(shift)
+        old.tail = self.tail(rest, old, 7.0, scale, NUMBER + 4, gap=0.45).set_color(style.NEGATIVE)
         chosen = part["chosen_id"]
         share = statement(truncation_share(t, kind, self.SHOWN), size=NUMBER, color=style.MUTED)
         share.next_to(new.rows, DOWN, buff=0.3).set_x(x)  # under the kept bars it is about
@@ -1343,7 +1355,8 @@ class TopKTopP(TraceScene):
             say=self.panel_words(kind),
         )
         if kind == "top_k":  # the full distribution moves into the first panel
-            self.play(FadeIn(title), FadeOut(self.others), ReplacementTransform(self.base, old), run_time=1.2)
+            self.play(FadeIn(title), ReplacementTransform(self.base, old), ReplacementTransform(self.others[:2],
+                      old.tail[:2]), swap(self.others.pct, old.tail.pct), run_time=1.2)  # fmt: skip
         else:
             self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), FadeOut(self.note),  # top-k's, said, give way
                       run_time=1.2)  # fmt: skip
@@ -1355,16 +1368,21 @@ class TopKTopP(TraceScene):
         self.play(cut.animate.set_y(edge), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         gone = [old.rows[j] for j in range(kept, len(old.rows))] + ([old.dots] if part["kept"] <= self.SHOWN else [])
-        if gone:
-            self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)
-            self.remove(*gone)
+        gone += [old.tail] if kind == "top_k" else []
+        self.play(*(m.animate.set_color(style.NEGATIVE) for m in gone), run_time=0.4)
+        self.play(*(m.animate.shift(DOWN * 0.8).set_opacity(0) for m in gone), run_time=0.8)  # the tail falls away
+        self.remove(*gone)
         cue(self, 2)
         self.play(FadeIn(note, shift=0.1 * DOWN), run_time=0.8)
         self.note = note
-        # The kept bars grow: each divided by the mass that was kept.
+        # The kept bars grow: each divided by the mass that was kept, which stands beside them as they do.
+        div = sentence("÷ {m}", size=HEADING, color=style.NEXT_SLOT, m=(self.trace.fields.info.truncation[kind]
+                       .kept_mass, "percent"))  # fmt: skip
+        left = max(new.rows[kept - 1].pct.get_right()[0] + 0.6, x + 1.0)  # right of the shortest kept bar, grown
+        div.move_to([min(left + div.width / 2, 7.0 - div.width / 2), old.rows[kept - 1].get_y(), 0])
+        self.play(FadeIn(div, shift=0.4 * LEFT), *(dim(old.rows[j].pct) for j in range(kept)), run_time=0.5)
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
-            *(dim(old.rows[j].pct) for j in range(kept)),
             *(FadeIn(new.rows[j].pct) for j in range(kept)),  # (a number morphing into another is unreadable)
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
@@ -1373,7 +1391,7 @@ class TopKTopP(TraceScene):
         )
         self.remove(*(old.rows[j].bar for j in range(kept)))
         self.add(*(new.rows[j].bar for j in range(kept)))
-        self.play(FadeIn(share), run_time=0.5)
+        self.play(FadeIn(share), dim(div), run_time=0.5)
         self.share = share
         if kind == "top_k":  # the first kept share, as it is said
             cue(self, 3)
@@ -1397,7 +1415,7 @@ RECAP_ENTRIES = 6  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
 CELL = 0.17  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
 OUT_CELL = 0.12
-ROAD_LEFT, ROAD_RIGHT = -5.2, 2.95  # the road's x: chips, their columns, and the blocks across them
+ROAD_LEFT, ROAD_RIGHT = -5.3, 2.1  # the road's x: chips, their columns, and the blocks across them
 CHIP_Y, BAND_TOP, BAND_BOTTOM, OUT_TOP = 2.8, 1.1, -2.0, -2.15  # the road's rows, top to bottom
 ROW_MAX = ROAD_RIGHT - ROAD_LEFT
 
@@ -1529,18 +1547,19 @@ class Recap(TraceScene):
         if step["chosen_id"] in ids[RECAP_BARS:]:
             self.ranks[-1] = ids.index(step["chosen_id"])
         entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
-        self.bars = ProbabilityBars(entries, bar_width=1.5, size=LABEL, row_height=0.46, ellipsis=False)
+        self.bars = ProbabilityBars(entries, bar_width=1.6, size=NUMBER + 10, row_height=0.8, ellipsis=False)
         self.bars.gap = None
         if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
-            self.bars.rows[-1].shift(0.3 * DOWN)
-            self.bars.gap = label("⋮", size=LABEL, color=style.MUTED)
-            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.36, 0])
+            self.bars.rows[-1].shift(0.4 * DOWN)
+            self.bars.gap = label("⋮", size=NUMBER + 10, color=style.MUTED)
+            self.bars.gap.move_to([self.bars.rows[0].bar.get_left()[0], self.bars.rows[-1].get_y() + 0.6, 0])
             self.bars.add(self.bars.gap)
         right = config.frame_width / 2 - style.FRAME_MARGIN - 0.1
-        self.bars.move_to([right - self.bars.width / 2, -0.9, 0])
+        room = right - ROAD_RIGHT - 0.5  # large, right of the road and clear of it
+        self.bars.scale(min(1.0, room / self.bars.width)).move_to([right - min(room, self.bars.width) / 2, -0.6, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=NUMBER, color=style.MUTED), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        self.drawn = VGroup(label("drawn", size=LABEL, color=style.MUTED), self.slot.copy()).arrange(RIGHT, buff=0.2)
         self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
 
     def show_tokens(self):

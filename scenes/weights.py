@@ -51,6 +51,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
 )
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, dec, spoken_token
@@ -63,8 +64,9 @@ PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the
 SETTLED_Y = -0.2  # ... and once the working has gone
 WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
 WORK_STEP = 0.62  # the products under that
+LEAD, SUM_Y, SUM_STEP = 1.2, -1.55, 0.7  # the products grown to lead, the line they and their running sum take
 PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
-TALLY_X = (1.95, 6.85)  # the running sum's words start at the first, its numbers end at the second
+TALLY_X = (1.75, 6.95)  # the running sum's words start at the first, its numbers end at the second
 WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
 
@@ -314,15 +316,17 @@ class WeightsAndData(TraceScene):
             "Every other row makes another entry the same way.",
         )
         running, bias, total, rule = self.tally()
+        self.lead_products()
         spot = running[0].get_center()
         self.play(FadeIn(running.words), TransformFromCopy(self.work_p[0], running[0]), run_time=0.6)
-        step = max(0.35, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
-        for i in range(1, len(running)):  # each product joins the running sum; the last jump takes all the rest
+        step = max(0.5, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
+        for i in range(1, len(running)):  # each product flies into the running sum; the last jump takes the rest
             flying = self.work_p[i].copy() if i < self.COLS else self.work.copy()
-            moves = [flying.animate.move_to(spot).set_opacity(0), FadeTransform(running[i - 1], running[i])]
+            moves = [flying.animate(path_arc=-0.5).move_to(spot).scale(0.6).set_opacity(0),
+                     swap(running[i - 1], running[i])]  # fmt: skip
             if i == len(running) - 1:
-                moves.append(FadeTransform(running.words, running.all_words))
-            self.play(*moves, run_time=step if i < self.COLS else 1.0)
+                moves.append(swap(running.words, running.all_words))
+            self.play(*moves, run_time=step if i < self.COLS else 1.0, now=True)
             self.remove(flying)
             self.add(running[i])  # (what replaced another is recorded as shown: tests/scenecheck.py)
         self.add(running.all_words)
@@ -334,7 +338,15 @@ class WeightsAndData(TraceScene):
         )  # fmt: skip (the sum and the bias, added under the rule)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
-        self.play(dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)), run_time=0.6)
+        down = (SETTLED_Y - PRODUCT_Y) * UP
+        VGroup(self.result.entries, self.d_head).shift(down)  # (not shown yet: they move without showing)
+        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
+                      self.equals, self.result.decor, self.query_name, self.chip, self.row_mark)  # fmt: skip
+        self.play(
+            dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)),
+            seen.animate.shift(down),
+            run_time=0.8,
+        )  # (the working gone, the product takes the middle of the frame again)
         entry = self.result.entries[0]  # the total itself rises into its place: one number flies, no digits morph
         self.play(
             total[1].animate.scale(entry.height / total[1].height).move_to(entry), run_time=said_by(self, 1, 1.2) * 0.4
@@ -350,7 +362,17 @@ class WeightsAndData(TraceScene):
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
                       FadeIn(entry, shift=0.2 * RIGHT),
                       run_time=step)  # fmt: skip
-        self.play(dim(self.row_mark), run_time=0.4)
+        self.play(dim(self.row_mark), FadeIn(self.d_head, shift=0.1 * DOWN), run_time=0.5)  # (the query's length)
+
+    def lead_products(self):
+        """The row of products becomes the picture: it grows and rises between the rows it came from, which fade
+        back (the products are what adds up)."""
+        dots = self.work[3]
+        lead = VGroup(*self.work_p, *dots[2:])
+        spent = VGroup(self.work_w, self.work_x, *dots[:2], self.work[4], self.work[5])
+        target = lead.copy().scale(LEAD).arrange(RIGHT, buff=0.3)
+        target.move_to([-6.6 + target.width / 2, SUM_Y, 0])
+        self.play(*(m.animate.scale(LEAD).move_to(t) for m, t in zip(lead, target)), dim(spent), run_time=0.8)
 
     def tally(self) -> tuple[VGroup, VGroup, VGroup, Line]:
         """The running sum of the products (after each shown term, then after all of them), the bias, the total,
@@ -359,9 +381,9 @@ class WeightsAndData(TraceScene):
         d = t.meta["d_model"]
         sums = t.stored("matvec.partial_sums")
         left, right = TALLY_X
-        y = [WORK_Y - k * WORK_STEP for k in range(3)]
+        y = [SUM_Y - k * SUM_STEP for k in range(3)]
         terms = [*range(self.COLS)] + ([d - 1] if d > self.COLS else [])  # the shown ones, then all of them
-        running = VGroup(*(number(sums[i], fmt="value3", size=BIG).move_to([right, y[0], 0], aligned_edge=RIGHT)
+        running = VGroup(*(number(sums[i], fmt="value3", size=BIG + 4).move_to([right, y[0], 0], aligned_edge=RIGHT)
                            for i in terms))  # fmt: skip
         running.words = label("sum", size=NAME, color=style.MUTED).move_to([left, y[0], 0], aligned_edge=LEFT)
         running.all_words = sentence("sum of all {d}", size=NAME, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
@@ -415,7 +437,6 @@ class WeightsAndData(TraceScene):
             "After that, the weights never change. Only the data changes, with every token of every prompt."
             + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
-        self.play(VGroup(self.picture, self.chip).animate.shift((SETTLED_Y - PRODUCT_Y) * UP), run_time=0.8)
         cells = self.as_cells()
         self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
                   run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
@@ -494,8 +515,8 @@ AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.9  # the families' squares stand on this line
-COLUMN_X = (1.5, 6.9)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
+ROW_BASE = -1.5  # the families' squares stand on this line
+COLUMN_X = (0.9, 6.95)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -649,8 +670,9 @@ class ParameterTally(TraceScene):
         rest_read = self.trace.fields.info.tally.rest
         for j, part in enumerate(tally["rest"]):
             sq = area_square(part["params"], self.unit, style.MUTED)
-            line = VGroup(label(part["family"], size=SMALLEST + 2, color=style.MUTED), shape_text(rest_read[j].shape),
-                          number(rest_read[j].params, fmt="comma", size=SMALLEST + 2))  # fmt: skip
+            line = VGroup(label(part["family"], size=LABEL + 2, color=style.MUTED),
+                          shape_text(rest_read[j].shape, LABEL + 2),
+                          number(rest_read[j].params, fmt="comma", size=LABEL + 2))  # fmt: skip
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
@@ -728,9 +750,8 @@ class ParameterTally(TraceScene):
         self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
                   run_time=max(1.0, said_by(self, k + 3, 2.0) - 1.5))  # fmt: skip
-        times = sentence("{r}", size=HEADING + 14, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
-        under = label("GPT-3's weights over this model's", size=LABEL, color=style.MUTED)
-        ratio = VGroup(times, under).arrange(DOWN, buff=0.15).next_to(ours, UP, buff=0.6)
+        times = sentence("{r}", size=HEADING + 18, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
+        ratio = VGroup(times).next_to(ours, UP, buff=0.6)  # (the caption says what it is the ratio of)
         ratio.set_x(min(ratio.get_x(), big_sq.get_left()[0] - 0.25 - ratio.width / 2))  # clear of GPT-3's square
         ratio.set_x(max(ratio.get_x(), -7.0 + ratio.width / 2 + 0.2))
         self.ratio = ratio
@@ -749,14 +770,14 @@ class ParameterTally(TraceScene):
         t, read = self.trace, self.trace.fields.info.tally
         tally = t.info["tally"]
         size = NUMBER + 8
-        lines = [(label("parameters", size=LABEL, color=style.MUTED), self.total),
-                 (label("− small ones", size=LABEL, color=style.MUTED), number(read.rest_params, fmt="comma", size=size))]  # fmt: skip
+        lines = [(label("parameters", size=LABEL + 4, color=style.MUTED), self.total),
+                 (label("− small ones", size=LABEL + 4, color=style.MUTED), number(read.rest_params, fmt="comma", size=size))]  # fmt: skip
         j = len(tally["families"]) - 1  # the unembedding, last
         if tally["tied"]:
-            lines.append((label("+ unembedding", size=LABEL, color=style.POSITIVE),
+            lines.append((label("+ unembedding", size=LABEL + 4, color=style.POSITIVE),
                           number(read.families[j].params, fmt="comma", size=size, color=style.POSITIVE)))  # fmt: skip
         counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)
-        lines.append((label("= GPT-3's way", size=LABEL, color=style.NEXT_SLOT), counted))
+        lines.append((label("= GPT-3's way", size=LABEL + 4, color=style.NEXT_SLOT), counted))
         ys = [1.5 - n * 0.75 for n in range(len(lines))]
         ys[-1] -= 0.2  # under the rule
         for (words, value), y in zip(lines, ys):
