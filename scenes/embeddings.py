@@ -344,6 +344,8 @@ class Tokenization(TraceScene):
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
             self.squeeze(chips, cells, count, 0.5 * share, more)
 
+    CALLOUT_HEIGHT = 2.0  # the least room for a letter drawn with its bytes (else the bytes are only named)
+
     @staticmethod
     def byte_letter(pieces: list, k: int) -> tuple[str, int]:
         """The character that the byte pieces from k on spell (UTF-8), and how many bytes it takes ("", 0 when
@@ -367,7 +369,8 @@ class Tokenization(TraceScene):
         k = next(k for k, p in enumerate(pieces) if "‹" in p["display"])
         char, n = self.byte_letter(pieces, k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
-        if not n or k + n > len(chips):  # (bytes that spell no whole letter on screen: named, not drawn)
+        low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
+        if not n or k + n > len(chips) or chips[0].get_bottom()[1] - 0.3 - low < self.CALLOUT_HEIGHT:
             self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
                       b=(entry.pieces[k].display, "text"),
                       say="A piece in angle brackets is a single byte: a part of a character that has no token of "
@@ -383,7 +386,7 @@ class Tokenization(TraceScene):
         frame = SurroundingRectangle(inside, buff=0.25, corner_radius=0.15, color=style.NEXT_SLOT)
         says = label(f"“{char}” = {n} bytes", size=HEADING + 6, color=style.TEXT)
         callout = VGroup(VGroup(frame, inside), says).arrange(RIGHT, buff=0.6)
-        top, low = chips[0].get_bottom()[1] - 0.3, -config.frame_height / 2 + 1.0  # under the row, over the caption
+        top = chips[0].get_bottom()[1] - 0.3
         if callout.height > top - low:
             callout.scale_to_fit_height(top - low)
         callout.move_to([0, (top + low) / 2, 0])
@@ -931,10 +934,10 @@ class ContextEmbedding(TraceScene):
             mark = SurroundingRectangle(VGroup(w_heads[-1], p_cols[-1]), buff=0.1, color=style.NEXT_SLOT)
             self.play(Create(mark), Indicate(places[-1], color=style.NEXT_SLOT), run_time=0.6)
             self.play(TransformFromCopy(p_cols[-1], pos.entries), FadeIn(pos.decor), FadeIn(names[1]), FadeIn(plus),
-                      run_time=n.left(2, 1.0))  # fmt: skip
+                      FadeOut(mark), run_time=n.left(2, 1.0))  # fmt: skip
             n.wait_for(3)
             a, b = tok.entries.copy(), pos.entries.copy()
-            self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]), FadeOut(mark),
+            self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
                       Transform(a, total.entries), Transform(b, total.entries), run_time=n.left(3, 1.2))  # fmt: skip
             self.remove(a, b)
             self.add(total.entries)
