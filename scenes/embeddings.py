@@ -148,7 +148,13 @@ class Tokenization(TraceScene):
             lines.add(label("· = a space", size=LABEL, color=style.MUTED))
             caption, say = "; · is a space", " The small dot stands for a space."
         byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
-        if byte is not None:
+        char, count = self.byte_letter(tokens.display.value[:n], byte) if byte is not None else ("", 0)
+        if count:  # the letter drawn large, its bytes inside it
+            reads = [tokens.display[byte + j] for j in range(count)]
+            lines.add(self.letter_callout(char, reads, byte, size=64, across=True))
+            caption += (", " if caption else "; ") + "‹ › a byte"
+            say += f" Some letters have no token of their own: “{char}” is stored as {in_words(count)} bytes."
+        elif byte is not None:
             lines.add(sentence("{b} = one byte, a part of a character", size=LABEL, color=style.MUTED,
                                b=(tokens.display[byte], "text")))  # fmt: skip
             caption += (", " if caption else "; ") + "‹ › a byte"
@@ -178,8 +184,13 @@ class Tokenization(TraceScene):
         self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
         mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
         legend, caption, say = self.legend(n)
-        if len(legend):  # (a prompt with no space or byte marks has no legend)
-            self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
+        if len(legend):  # (a prompt with no space or byte marks has no legend): under the row, over the caption
+            top, low = row.get_bottom()[1] - 0.4, -config.frame_height / 2 + 1.0
+            for line in legend:  # (a drawn letter too tall for the room shrinks; the words keep their size)
+                if line.height > top - low:
+                    line.scale_to_fit_height(top - low)
+            self.fit_width(legend.arrange(RIGHT, buff=0.8))
+            legend.move_to([0, min(top - 0.2, low + legend.height), 0], aligned_edge=UP)
         self.beat(
             "Ids",
             "Each token is a number, its place in the vocabulary" + caption + ".",
@@ -338,6 +349,7 @@ class Tokenization(TraceScene):
                 FadeIn(more),
                 LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips), lag_ratio=0.1),
                 run_time=0.5 * share,
+                now=True,
             )  # (the "…" from the start)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
@@ -347,12 +359,12 @@ class Tokenization(TraceScene):
     CALLOUT_HEIGHT = 2.0  # the least room for a letter drawn with its bytes (else the bytes are only named)
 
     @staticmethod
-    def byte_letter(pieces: list, k: int) -> tuple[str, int]:
+    def byte_letter(displays: list[str], k: int) -> tuple[str, int]:
         """The character that the byte pieces from k on spell (UTF-8), and how many bytes it takes ("", 0 when
         they spell none)."""
         raw = b""
-        for piece in pieces[k : k + 4]:
-            code = re.fullmatch(r"‹([0-9a-fA-F]{2})›", piece["display"])
+        for display in displays[k : k + 4]:
+            code = re.fullmatch(r"‹([0-9a-fA-F]{2})›", display)
             if code is None:
                 break
             raw += bytes([int(code.group(1), 16)])
@@ -362,12 +374,24 @@ class Tokenization(TraceScene):
                 continue
         return "", 0
 
+    @staticmethod
+    def letter_callout(char: str, reads: list, first: int, size: float = 100, across: bool = False) -> VGroup:
+        """A letter drawn large in a frame, its bytes as boxes inside it (under it, or beside it `across`; the
+        pieces read, hued as from place `first` on), and "“ä” = 2 bytes" beside it."""
+        letter = label(char, size=size, color=style.TEXT)
+        box = (0.45 if across else 0.32) * size
+        boxes = VGroup(*(TokenBox(r, hue=style.token_hue(first + j), size=box) for j, r in enumerate(reads)))
+        inside = VGroup(letter, boxes.arrange(RIGHT, buff=0.12)).arrange(RIGHT if across else DOWN, buff=0.25)
+        frame = SurroundingRectangle(inside, buff=0.25, corner_radius=0.15, color=style.NEXT_SLOT)
+        says = label(f"“{char}” = {len(reads)} bytes", size=0.4 * size, color=style.TEXT)
+        return VGroup(VGroup(frame, inside), says).arrange(RIGHT, buff=0.6)
+
     def say_bytes(self, chips, entry) -> None:
         """The first line with byte pieces: a letter with no token of its own, drawn large, its bytes as boxes
         inside it, while it is said."""
         pieces = entry.pieces.value
         k = next(k for k, p in enumerate(pieces) if "‹" in p["display"])
-        char, n = self.byte_letter(pieces, k)
+        char, n = self.byte_letter([p["display"] for p in pieces], k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
         low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
         if not n or k + n > len(chips) or chips[0].get_bottom()[1] - 0.3 - low < self.CALLOUT_HEIGHT:
@@ -379,13 +403,8 @@ class Tokenization(TraceScene):
                       run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
             self.bytes_said = True
             return
-        letter = label(char, size=100, color=style.TEXT)
-        boxes = VGroup(*(TokenBox(entry.pieces[k + j].display, hue=style.token_hue(k + j), size=TOKEN + 6)
-                         for j in range(n))).arrange(RIGHT, buff=0.12)  # fmt: skip
-        inside = VGroup(letter, boxes).arrange(DOWN, buff=0.25)
-        frame = SurroundingRectangle(inside, buff=0.25, corner_radius=0.15, color=style.NEXT_SLOT)
-        says = label(f"“{char}” = {n} bytes", size=HEADING + 6, color=style.TEXT)
-        callout = VGroup(VGroup(frame, inside), says).arrange(RIGHT, buff=0.6)
+        callout = self.letter_callout(char, [entry.pieces[k + j].display for j in range(n)], k)
+        (frame, (letter, boxes)), says = callout
         top = chips[0].get_bottom()[1] - 0.3
         if callout.height > top - low:
             callout.scale_to_fit_height(top - low)
@@ -607,8 +626,12 @@ class EmbeddingMatrix(TraceScene):
             n.wait_for(3)
             shape.shift(lift * UP)
             self.play(dim(mark), run_time=0.3)
-            self.play(VGroup(symbol, self.matrix).animate.shift(lift * UP),
-                      ReplacementTransform(VGroup(across, down), shape), run_time=1.0)  # fmt: skip
+            self.play(
+                VGroup(symbol, self.matrix).animate.shift(lift * UP),
+                FadeOut(VGroup(across, down), shift=lift * UP),  # (words fade, never morph)
+                FadeIn(shape, shift=lift * UP),
+                run_time=1.0,
+            )
             self.play(LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in self.header), lag_ratio=0.1),
                       run_time=n.left(3, 1.5))  # fmt: skip
         self.symbol, self.shape = symbol, shape
@@ -654,7 +677,7 @@ class EmbeddingMatrix(TraceScene):
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
-        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
+        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2), now=True)
         self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
                                                 buff=0.1, color=style.NEXT_SLOT),
                            SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
@@ -695,7 +718,7 @@ class EmbeddingMatrix(TraceScene):
         # Each entry stands under its column, as the factor it is scaled by: the eye runs along them.
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link),
                   LaggedStart(*(Indicate(b, scale_factor=1.3) for b in self.bits), lag_ratio=0.08),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
@@ -703,7 +726,7 @@ class EmbeddingMatrix(TraceScene):
         flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
         zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
-        self.play(*flat, *zeros, FadeOut(self.bits_decor), run_time=said_by(self, 1, 0.8))
+        self.play(*flat, *zeros, FadeOut(self.bits_decor), run_time=said_by(self, 1, 0.8), now=True)
         self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
                   run_time=0.6)  # fmt: skip
         cue(self, 2)  # the column that survived comes down as the product
@@ -878,7 +901,7 @@ class ContextEmbedding(TraceScene):
         heads = [label(str(i), size=self.TABLE_SIZE, color=style.MUTED) for i in shown]
         heads[-1] = number(tokens.ids, fmt="lastindex", size=self.TABLE_SIZE, color=style.MUTED)
         w_p, p_cols = self.table("W_P", [t.stored("hook_pos_embed")[i] for i in shown], heads, 3.0)
-        top = boxes[0].get_bottom()[1] - 1.15  # (under the places, the columns' heads clear of them)
+        top = boxes[0].get_bottom()[1] - 1.35  # (under the places, the columns' heads clear of them)
         for block in (w_e, w_p):
             block.shift((top - block[1].get_top()[1]) * UP)
         return w_e, w_p, e_cols, p_cols
@@ -1124,12 +1147,12 @@ class ContextEmbedding(TraceScene):
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), swap(shown, readouts[s]), run_time=each)
+            self.play(angle.animate.set_value(angles[s]), swap(shown, readouts[s]), run_time=each, now=True)
             shown = readouts[s]
             self.add(shown)  # (on screen already: its numbers are recorded as shown)
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
         short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
-        self.play(swap(contexts, short), run_time=1.0)
+        self.play(swap(contexts, short), run_time=1.0, now=True)
         self.wait(1.5)
         self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
