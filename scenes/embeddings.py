@@ -340,10 +340,10 @@ class Tokenization(TraceScene):
                 self.beat("Other languages", "{c}", c=claim(found[f"languages.{j}"]), say=f"{said}.")
             name, text, chips, cells, count, more = row
             share = paced(self.beats[-1]["audio"], 1.4, 0.8)
-            gone = [FadeOut(self.byte_callout)] if getattr(self, "byte_callout", None) else []
-            self.byte_callout = None  # (the letter gives way to the next language, as it is named)
+            if getattr(self, "byte_callout", None):  # the letter gives way to the next language, before it comes
+                self.play(FadeOut(self.byte_callout), run_time=0.4, now=True)
+                self.byte_callout = None
             self.play(
-                *gone,
                 FadeIn(name),
                 FadeIn(text),
                 FadeIn(more),
