@@ -74,6 +74,7 @@ FORMATTERS: dict[str, Callable] = {
     "cut16": lambda v: cut(str(v), 16),
     "cut40": lambda v: cut(str(v), 40),
     "ends64": lambda v: str(v) if len(str(v)) <= 64 else f"{str(v)[:30]} … {str(v)[-30:]}",  # keeps both ends
+    "tail3": lambda v: str(v) if len(str(v).split()) <= 3 else "… " + " ".join(str(v).split()[-3:]),  # last words
     "claim": lambda v: v.text,  # a model.claims.Statement: its words
 }
 

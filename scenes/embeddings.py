@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -59,6 +60,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
     with_symbols,
 )
 from scenes.components import _bracket as bracket
@@ -146,7 +148,13 @@ class Tokenization(TraceScene):
             lines.add(label("· = a space", size=LABEL, color=style.MUTED))
             caption, say = "; · is a space", " The small dot stands for a space."
         byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
-        if byte is not None:
+        char, count = self.byte_letter(tokens.display.value[:n], byte) if byte is not None else ("", 0)
+        if count:  # the letter drawn large, its bytes inside it
+            reads = [tokens.display[byte + j] for j in range(count)]
+            lines.add(self.letter_callout(char, reads, byte, size=64, across=True))
+            caption += (", " if caption else "; ") + "‹ › a byte"
+            say += f" Some letters have no token of their own: “{char}” is stored as {in_words(count)} bytes."
+        elif byte is not None:
             lines.add(sentence("{b} = one byte, a part of a character", size=LABEL, color=style.MUTED,
                                b=(tokens.display[byte], "text")))  # fmt: skip
             caption += (", " if caption else "; ") + "‹ › a byte"
@@ -176,8 +184,13 @@ class Tokenization(TraceScene):
         self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
         mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
         legend, caption, say = self.legend(n)
-        if len(legend):  # (a prompt with no space or byte marks has no legend)
-            self.fit_width(legend).next_to(row, DOWN, buff=0.6).set_x(0)
+        if len(legend):  # (a prompt with no space or byte marks has no legend): under the row, over the caption
+            top, low = row.get_bottom()[1] - 0.4, -config.frame_height / 2 + 1.0
+            for line in legend:  # (a drawn letter too tall for the room shrinks; the words keep their size)
+                if line.height > top - low:
+                    line.scale_to_fit_height(top - low)
+            self.fit_width(legend.arrange(RIGHT, buff=0.8))
+            legend.move_to([0, min(top - 0.2, low + legend.height), 0], aligned_edge=UP)
         self.beat(
             "Ids",
             "Each token is a number, its place in the vocabulary" + caption + ".",
@@ -327,30 +340,88 @@ class Tokenization(TraceScene):
                 self.beat("Other languages", "{c}", c=claim(found[f"languages.{j}"]), say=f"{said}.")
             name, text, chips, cells, count, more = row
             share = paced(self.beats[-1]["audio"], 1.4, 0.8)
+            if getattr(self, "byte_callout", None):  # the letter gives way to the next language, before it comes
+                self.play(FadeOut(self.byte_callout), run_time=0.4, now=True)
+                self.byte_callout = None
             self.play(
                 FadeIn(name),
                 FadeIn(text),
                 FadeIn(more),
                 LaggedStart(*(FadeIn(c, shift=0.1 * RIGHT) for c in chips), lag_ratio=0.1),
                 run_time=0.5 * share,
+                now=True,
             )  # (the "…" from the start)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
             self.squeeze(chips, cells, count, 0.5 * share, more)
 
+    CALLOUT_HEIGHT = 2.0  # the least room for a letter drawn with its bytes (else the bytes are only named)
+
+    @staticmethod
+    def byte_letter(displays: list[str], k: int) -> tuple[str, int]:
+        """The character that the byte pieces from k on spell (UTF-8), and how many bytes it takes ("", 0 when
+        they spell none)."""
+        raw = b""
+        for display in displays[k : k + 4]:
+            code = re.fullmatch(r"‹([0-9a-fA-F]{2})›", display)
+            if code is None:
+                break
+            raw += bytes([int(code.group(1), 16)])
+            try:
+                return raw.decode("utf-8"), len(raw)
+            except UnicodeDecodeError:
+                continue
+        return "", 0
+
+    @staticmethod
+    def letter_callout(char: str, reads: list, first: int, size: float = 100, across: bool = False) -> VGroup:
+        """A letter drawn large in a frame, its bytes as boxes inside it (under it, or beside it `across`; the
+        pieces read, hued as from place `first` on), and "“ä” = 2 bytes" beside it."""
+        letter = label(char, size=size, color=style.TEXT)
+        box = (0.45 if across else 0.32) * size
+        boxes = VGroup(*(TokenBox(r, hue=style.token_hue(first + j), size=box) for j, r in enumerate(reads)))
+        inside = VGroup(letter, boxes.arrange(RIGHT, buff=0.12)).arrange(RIGHT if across else DOWN, buff=0.25)
+        frame = SurroundingRectangle(inside, buff=0.25, corner_radius=0.15, color=style.NEXT_SLOT)
+        says = label(f"“{char}” = {len(reads)} bytes", size=0.4 * size, color=style.TEXT)
+        return VGroup(VGroup(frame, inside), says).arrange(RIGHT, buff=0.6)
+
     def say_bytes(self, chips, entry) -> None:
-        """The first line with byte pieces: what they are, while they are on screen."""
-        k = next(k for k, p in enumerate(entry.pieces.value) if "‹" in p["display"])
-        self.beat(
-            "Bytes",
-            "{b} is one byte: a part of a character that has no token of its own.",
-            b=(entry.pieces[k].display, "text"),
-            say="A piece in angle brackets is a single byte: a part of a character that has no token of its own.",
-        )
-        marked = [c for c, p in zip(chips, entry.pieces.value) if "‹" in p["display"]]
-        self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT) for c in marked), lag_ratio=0.1),
-                  run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
+        """The first line with byte pieces: a letter with no token of its own, drawn large, its bytes as boxes
+        inside it, while it is said."""
+        pieces = entry.pieces.value
+        k = next(k for k, p in enumerate(pieces) if "‹" in p["display"])
+        char, n = self.byte_letter([p["display"] for p in pieces], k)
+        marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
+        low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
+        if not n or k + n > len(chips) or chips[0].get_bottom()[1] - 0.3 - low < self.CALLOUT_HEIGHT:
+            self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
+                      b=(entry.pieces[k].display, "text"),
+                      say="A piece in angle brackets is a single byte: a part of a character that has no token of "
+                      "its own.")  # fmt: skip
+            self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT) for c in marked), lag_ratio=0.1),
+                      run_time=0.5 * said_by(self, 0, 2.4))  # fmt: skip
+            self.bytes_said = True
+            return
+        callout = self.letter_callout(char, [entry.pieces[k + j].display for j in range(n)], k)
+        (frame, (letter, boxes)), says = callout
+        top = chips[0].get_bottom()[1] - 0.3
+        if callout.height > top - low:
+            callout.scale_to_fit_height(top - low)
+        callout.move_to([0, (top + low) / 2, 0])
+        with self.narrate(
+            "Some letters have no token of their own. "
+            f"“{char}” is stored as {in_words(n)} bytes, and each byte becomes a piece.",
+            title="Bytes",
+            caption="A letter with no token of its own is cut into its bytes.",
+        ) as talk:
+            self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT) for c in chips[k : k + n]), lag_ratio=0.2),
+                      run_time=talk.left(0, 1.0))  # fmt: skip
+            talk.wait_for(1)
+            self.play(FadeIn(letter, scale=0.5), Create(frame), run_time=0.8)
+            self.play(*(TransformFromCopy(chips[k + j], boxes[j]) for j in range(n)), FadeIn(says, shift=0.2 * LEFT),
+                      run_time=talk.left(1, 1.2))  # fmt: skip
+        self.byte_callout = callout
         self.bytes_said = True
 
     def squeeze(self, chips, cells, count, seconds: float, more=None) -> None:
@@ -425,8 +496,9 @@ class EmbeddingMatrix(TraceScene):
 
     ROWS = 4  # entries of each column drawn (of d_model)
     MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
-    MATRIX_RIGHT = 5.3  # the matrix's right edge (the one-hot column stands right of it); W_E's symbol left of it
-    ROW_STEP, COLUMN_GAP = 0.4, 0.16  # between the matrix's rows, between its columns
+    MATRIX_RIGHT = 6.6  # the matrix's right edge (the one-hot row lies under it); W_E's symbol left of it
+    ROW_STEP, COLUMN_GAP = 0.42, 0.18  # between the matrix's rows, between its columns
+    ENTRY = 26  # the matrix's entries: W_E is the subject, drawn large
     LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
     CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
 
@@ -453,7 +525,7 @@ class EmbeddingMatrix(TraceScene):
                 break
         self.matrix.shift((self.MATRIX_RIGHT - self.matrix.get_right()[0]) * RIGHT)
         self.header = self.column_heads()
-        top = config.frame_height / 2 - 0.3
+        top = config.frame_height / 2 - 0.2
         VGroup(self.matrix, self.header).shift((top - self.header.get_top()[1]) * UP)
 
     def build_matrix(self) -> None:
@@ -476,9 +548,10 @@ class EmbeddingMatrix(TraceScene):
                 column = VGroup(*(label("⋯", size=NUMBER, color=style.MUTED) for _ in range(self.ROWS)))
             else:
                 s = slice_ids.index(slot)
-                column = VGroup(*(number(W[s, r], size=NUMBER, color=style.weight_color(float(W.value[s, r]), scale))
+                column = VGroup(*(number(W[s, r], size=self.ENTRY,
+                                         color=style.weight_color(float(W.value[s, r]), scale))
                                   for r in range(self.ROWS)))  # fmt: skip
-                column.add(label("⋮", size=NUMBER, color=style.MUTED))
+                column.add(label("⋮", size=self.ENTRY, color=style.MUTED))
             width = max(entry.width for entry in column)
             for r, entry in enumerate(column):
                 entry.move_to([x + width / 2, -r * self.ROW_STEP, 0])
@@ -553,35 +626,36 @@ class EmbeddingMatrix(TraceScene):
             n.wait_for(3)
             shape.shift(lift * UP)
             self.play(dim(mark), run_time=0.3)
-            self.play(VGroup(symbol, self.matrix).animate.shift(lift * UP),
-                      ReplacementTransform(VGroup(across, down), shape), run_time=1.0)  # fmt: skip
+            self.play(
+                VGroup(symbol, self.matrix).animate.shift(lift * UP),
+                FadeOut(VGroup(across, down), shift=lift * UP),  # (words fade, never morph)
+                FadeIn(shape, shift=lift * UP),
+                run_time=1.0,
+            )
             self.play(LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in self.header), lag_ratio=0.1),
                       run_time=n.left(3, 1.5))  # fmt: skip
         self.symbol, self.shape = symbol, shape
 
     def one_hot(self):
-        """The first token as a one-hot vector, a tall column right of W_E: an entry for each column of W_E (⋮ for
-        the ids between), 1 for its id's column, 0 for the rest."""
+        """The first token as a one-hot vector, a row under W_E: an entry under each column of W_E (⋯ for the ids
+        between), 1 under its id's column, 0 under the rest."""
         t = self.trace
         token_id = t.token_ids[0]
         slots = list(self.matrix[1:])
-        top, low = self.matrix.get_top()[1] - 0.1, -config.frame_height / 2 + 1.45  # (above the caption's band)
-        step = min(0.42, (top - low) / len(slots))
-        x = self.matrix.get_right()[0] + 0.8  # (close to the matrix it multiplies, its brackets well inside the frame)
+        y = self.matrix.get_bottom()[1] - 0.45
         self.bits = VGroup()
-        for k, column in enumerate(slots):
+        for column in slots:
             hot = column is self.columns[token_id]
-            mark = "⋮" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
+            mark = "⋯" if any(column is g for g in self.gaps) else "1" if hot else "0"  # (the ids between: zeros too)
             self.bits.add(label(mark, size=HEADING, color=style.NEXT_SLOT if hot else style.MUTED)
-                          .move_to([x, top - step * (k + 0.5), 0]))  # fmt: skip
-        h = step * len(slots) + 0.1
-        self.bits_decor = VGroup(bracket(h, LEFT).move_to([x - 0.3, top - h / 2 + 0.05, 0]),
-                                 bracket(h, RIGHT).move_to([x + 0.3, top - h / 2 + 0.05, 0]))  # fmt: skip
+                          .move_to([column.get_x(), y, 0]))  # fmt: skip
+        self.bits_decor = label("one-hot", size=LABEL, color=style.MUTED)
+        self.bits_decor.next_to(self.brackets[0], LEFT, buff=0.15).set_y(y)
         chip = self.chips[token_id]
         name = sentence("one-hot “{tok}”: a 1 at id {id}, 0 at the other {rest}", size=LABEL + 4,
                         tok=(t.fields.info.tokens.display[0], "text"), id=(t.fields.info.tokens.ids[0], "int"),
                         rest=(t.fields.meta.vocab_size, "comma_less1"))  # fmt: skip
-        self.fit_width(name, self.matrix.width).next_to(self.matrix, DOWN, buff=0.6).set_x(self.matrix.get_x())
+        self.fit_width(name, self.matrix.width).next_to(self.bits, DOWN, buff=0.4).set_x(self.matrix.get_x())
         self.beat(
             "One-hot",
             "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
@@ -595,7 +669,7 @@ class EmbeddingMatrix(TraceScene):
         zeros = [blank if b is hot else b for b in self.bits]
         self.play(
             FadeIn(self.bits_decor),
-            LaggedStart(*(FadeIn(b, shift=0.3 * DOWN) for b in zeros), lag_ratio=0.06),
+            LaggedStart(*(FadeIn(b, shift=0.3 * RIGHT) for b in zeros), lag_ratio=0.06),
             run_time=said_by(self, 0, 1.2),
         )  # fmt: skip (the question: an entry for each column)
         cue(self, 2)  # the token and its id, as they are named
@@ -603,7 +677,7 @@ class EmbeddingMatrix(TraceScene):
             Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
         )
         cue(self, 3)
-        self.play(ReplacementTransform(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2))
+        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2), now=True)
         self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
                                                 buff=0.1, color=style.NEXT_SLOT),
                            SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
@@ -641,14 +715,10 @@ class EmbeddingMatrix(TraceScene):
             f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
             f"the same {d} numbers as simply reading the column out, a lookup.",
         )
-        # Each entry goes up against its column, as the factor it is scaled by.
-        y = min(c.get_bottom()[1] for c in self.matrix[1:]) - 0.3  # (one line, under the lowest column)
-        rise = [
-            b.animate.move_to([c.get_x(), y, 0]).scale(1.25).rotate(np.pi / 2 if b.gptanim_text == "⋮" else 0)
-            for b, c in zip(self.bits, self.matrix[1:])
-        ]  # fmt: skip (the column lies down: ⋮ becomes ⋯)
-        self.play(FadeOut(self.one_hot_name), FadeOut(self.bits_decor), dim(self.link), *rise,
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        # Each entry stands under its column, as the factor it is scaled by: the eye runs along them.
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.link),
+                  LaggedStart(*(Indicate(b, scale_factor=1.3) for b in self.bits), lag_ratio=0.08),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
@@ -656,7 +726,7 @@ class EmbeddingMatrix(TraceScene):
         flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
         zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
-        self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8))
+        self.play(*flat, *zeros, FadeOut(self.bits_decor), run_time=said_by(self, 1, 0.8), now=True)
         self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
                   run_time=0.6)  # fmt: skip
         cue(self, 2)  # the column that survived comes down as the product
@@ -683,7 +753,7 @@ class EmbeddingMatrix(TraceScene):
         more = len(t.token_ids) > len(self.drawn)
         pitch = min(1.7, (config.frame_width - 1.2) / (len(self.drawn) + more))
         left = -pitch * (len(self.drawn) + more) / 2
-        top = self.matrix.get_bottom()[1] - 0.45
+        top = self.matrix.get_bottom()[1] - 0.3
         vectors, chips, rest = {}, {}, VGroup()
         for k, p in enumerate(self.drawn):
             x = left + pitch * (k + 0.5)
@@ -695,7 +765,7 @@ class EmbeddingMatrix(TraceScene):
                     break
                 chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL,
                                 limit=limit)  # fmt: skip
-            chips[p] = self.fit_width(chip, pitch - 0.15).next_to(vector, DOWN, buff=0.3)
+            chips[p] = self.fit_width(chip, pitch - 0.15).next_to(vector, DOWN, buff=0.2)
         if more:
             rest.add(label("…", size=TOKEN, color=style.MUTED).move_to([left + pitch * (len(self.drawn) + 0.5),
                                                                         chips[0].get_y(), 0]))  # fmt: skip
@@ -788,6 +858,54 @@ class ContextEmbedding(TraceScene):
                 return first, boxes
             first += 1
 
+    TABLE_ROWS, TABLE_SIZE = 4, 22  # the entries of each column drawn of W_E and W_P; their type
+    TABLE_COLUMNS = 4  # W_P's columns drawn: the last positions, up to the token's own
+
+    def table(self, symbol: str, parts: list, heads: list, at: float) -> tuple[VGroup, list]:
+        """A matrix drawn as W_E is: a column of entries per part (⋯ between and after), its head above it, its
+        symbol left of it, centred at x = at. Returns the matrix and its columns' entries."""
+        values = [np.asarray(p.value[: self.TABLE_ROWS], dtype=float) for p in parts]
+        scale = float(max(np.max(np.abs(v)) for v in values)) or 1.0
+        body, columns = VGroup(), []
+        for part in [None, *parts, None]:
+            if part is None:
+                body.add(VGroup(*(label("⋯", size=self.TABLE_SIZE, color=style.MUTED)
+                                  for _ in range(self.TABLE_ROWS))).arrange(DOWN, buff=0.14))  # fmt: skip
+                continue
+            column = VectorColumn(part, shown=self.TABLE_ROWS, size=self.TABLE_SIZE, dim_path=None)
+            for e, value in zip(column.entries, part.value):
+                e.set_color(style.weight_color(float(value), scale))
+            columns.append(column.entries)
+            body.add(VGroup(column.entries, label("⋮", size=self.TABLE_SIZE, color=style.MUTED)
+                            .next_to(column.entries, DOWN, buff=0.08)))  # fmt: skip
+        body.arrange(RIGHT, buff=0.3, aligned_edge=UP)
+        h = body.height + 0.2
+        brackets = VGroup(bracket(h, LEFT).next_to(body, LEFT, buff=0.1),
+                          bracket(h, RIGHT).next_to(body, RIGHT, buff=0.1))  # fmt: skip
+        name = MathTex(symbol, font_size=52).next_to(brackets, LEFT, buff=0.3)
+        for head, column in zip(heads, columns):
+            head.next_to(column, UP, buff=0.2)
+        block = VGroup(name, brackets, body, VGroup(*heads))
+        block.shift((at - body.get_x()) * RIGHT)
+        return block, columns
+
+    def tables(self, first: int, boxes: list) -> tuple[VGroup, VGroup, list, list]:
+        """W_E with the token's column (its id above) and W_P with the last positions' columns (the position
+        above each), side by side under the row."""
+        t = self.trace
+        p = len(t.token_ids) - 1
+        tokens = t.fields.info.tokens
+        token_head = TokenBox(tokens.display[p], hue=style.token_hue(p), size=self.TABLE_SIZE, limit=10)
+        w_e, e_cols = self.table("W_E", [t.stored("hook_embed")[p]], [token_head], -3.9)
+        shown = list(range(max(first, p + 1 - self.TABLE_COLUMNS), p + 1))
+        heads = [label(str(i), size=self.TABLE_SIZE, color=style.MUTED) for i in shown]
+        heads[-1] = number(tokens.ids, fmt="lastindex", size=self.TABLE_SIZE, color=style.MUTED)
+        w_p, p_cols = self.table("W_P", [t.stored("hook_pos_embed")[i] for i in shown], heads, 3.0)
+        top = boxes[0].get_bottom()[1] - 1.35  # (under the places, the columns' heads clear of them)
+        for block in (w_e, w_p):
+            block.shift((top - block[1].get_top()[1]) * UP)
+        return w_e, w_p, e_cols, p_cols
+
     def add_position(self):
         if self.trace.words["positions"] == "rotary":
             return self.turn_by_position()
@@ -800,49 +918,54 @@ class ContextEmbedding(TraceScene):
                           for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
         tokens = t.fields.info.tokens
         places[-1].become(number(tokens.ids, fmt="lastindex", size=20, color=style.MUTED).move_to(places[-1]))
+        w_e, w_p, e_cols, p_cols = self.tables(first, boxes)
         cols = VGroup(
-            VectorColumn(t.stored("hook_embed")[p], shown=5, size=28),
+            VectorColumn(t.stored("hook_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
             label("+", size=44),
-            VectorColumn(t.stored("hook_pos_embed")[p], shown=5, size=28),
+            VectorColumn(t.stored("hook_pos_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
             label("=", size=44),
-            VectorColumn(t.resid.pre[0, p], shown=5, size=28),
+            VectorColumn(t.resid.pre[0, p], shown=self.TABLE_ROWS, size=26, dim_path=None),
         ).arrange(RIGHT, buff=1.1)
-        cols.move_to([0, -0.95, 0])
+        cols.move_to([0, -2.1, 0])
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
             label("the vector that goes in", size=LABEL + 2, color=style.MUTED),
         )
         for name, col in zip(names, (cols[0], cols[2], cols[4])):
-            name.next_to(col, UP, buff=0.25)
+            name.next_to(col, UP, buff=0.2)
         top = max(n.get_y() for n in names)
         for name in names:
             name.set_y(top)
-        self.beat(
-            "Position",
-            "A vector for the token's position is added, so the model knows the order of the words.",
-            say="A token's vector says nothing about where it stands. So a learned vector for its position is "
-            f"added. Here for {spoken_token(t.token_display[p])}, at position {p}.",
-        )
-        self.play(FadeIn(row), FadeIn(places))
         tok, plus, pos, eq, total = cols
-        part = paced(self.beats[-1]["audio"], 1.5, 0.8) / 2
-        self.play(
-            FadeIn(tok.entries, target_position=boxes[-1].get_center(), scale=0.3),  # out of the token's chip
-            FadeIn(tok.decor),
-            FadeIn(names[0]),
-            FadeIn(pos.entries, target_position=places[-1].get_center(), scale=0.3),  # out of its place's number
-            FadeIn(pos.decor),
-            FadeIn(names[1]),
-            FadeIn(plus),
-            run_time=part,
-        )
-        a, b = tok.entries.copy(), pos.entries.copy()
-        self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
-                  Transform(a, total.entries), Transform(b, total.entries), run_time=part)  # fmt: skip
-        self.remove(a, b)
-        self.add(total.entries)
+        with self.narrate(
+            "A token's vector says nothing about where it stands. So a second matrix holds a learned column for "
+            f"every position. {spoken_token(t.token_display[p], start=True)} is at position {p}: it takes that "
+            "column. Added together, the two columns make the vector that goes in.",
+            title="Position",
+            caption="A learned column for each position is added, so the model knows the order of the words.",
+        ) as n:
+            self.play(FadeIn(row), FadeIn(places), FadeIn(w_e), run_time=0.8)
+            # The token's column leaves W_E, as in the scene before.
+            self.play(TransformFromCopy(e_cols[0], tok.entries), FadeIn(tok.decor), FadeIn(names[0]),
+                      run_time=n.left(0, 1.2))  # fmt: skip
+            n.wait_for(1)
+            w_heads = w_p[3]
+            self.play(FadeIn(VGroup(w_p[0], w_p[1], w_p[2])), *(TransformFromCopy(places[len(places) - len(w_heads) + k],
+                      h) for k, h in enumerate(w_heads)), run_time=n.left(1, 1.2))  # fmt: skip
+            n.wait_for(2)
+            mark = SurroundingRectangle(VGroup(w_heads[-1], p_cols[-1]), buff=0.1, color=style.NEXT_SLOT)
+            self.play(Create(mark), Indicate(places[-1], color=style.NEXT_SLOT), run_time=0.6)
+            self.play(TransformFromCopy(p_cols[-1], pos.entries), FadeIn(pos.decor), FadeIn(names[1]), FadeIn(plus),
+                      FadeOut(mark), run_time=n.left(2, 1.0))  # fmt: skip
+            n.wait_for(3)
+            a, b = tok.entries.copy(), pos.entries.copy()
+            self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
+                      Transform(a, total.entries), Transform(b, total.entries), run_time=n.left(3, 1.2))  # fmt: skip
+            self.remove(a, b)
+            self.add(total.entries)
         self.row, self.places, self.cols, self.names = row, places, cols, names
+        self.tables_drawn = VGroup(w_e, w_p)
 
     def context_size(self):
         t = self.trace
@@ -870,7 +993,7 @@ class ContextEmbedding(TraceScene):
             + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
         if hasattr(self, "cols"):  # the sum is done: it leaves before the track is drawn where it stood
-            self.play(FadeOut(VGroup(self.cols, self.names)), run_time=0.5)
+            self.play(FadeOut(VGroup(self.cols, self.names, self.tables_drawn)), run_time=0.5)
         self.play(Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
@@ -958,9 +1081,8 @@ class ContextEmbedding(TraceScene):
         return always_redraw(draw)
 
     def arrow_names(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
-        """Each arrow's name beside its tip, "text A" left of the first, "text B" right of the second."""
-        names = VGroup(label("text A", size=LABEL + 2, color=style.KEY), label("text B", size=LABEL + 2,
-                       color=style.VALUE))  # fmt: skip
+        """Each arrow's name beside its tip, "A" (the first text) left of the first, "B" right of the second."""
+        names = VGroup(label("A", size=HEADING, color=style.KEY), label("B", size=HEADING, color=style.VALUE))
         names[0].add_updater(lambda m: m.next_to(self.tip(angle, origin, 1), LEFT, buff=0.25))
         names[1].add_updater(lambda m: m.next_to(self.tip(angle, origin, -1), RIGHT, buff=0.25))
         return names.update()
@@ -1013,7 +1135,7 @@ class ContextEmbedding(TraceScene):
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
         self.beat(
             "Layers",
-            "Each layer mixes in the text before it: the two vectors drift apart.",
+            "Layer by layer, the two vectors drift apart.",
             say=f"At the embedding the similarity is {dec(cosines[0], 2)}. The model has {t.n_layer} layers, "
             f"steps that each mix in the text before. After the last one the similarity is {dec(cosines[-1], 2)}.",
         )
@@ -1025,13 +1147,26 @@ class ContextEmbedding(TraceScene):
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), ReplacementTransform(shown, readouts[s]), run_time=each)
+            self.play(angle.animate.set_value(angles[s]), swap(shown, readouts[s]), run_time=each, now=True)
             shown = readouts[s]
             self.add(shown)  # (on screen already: its numbers are recorded as shown)
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
-        self.wait(2.5)  # the takeaway: where the two vectors ended, held
+        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
+        self.play(swap(contexts, short), run_time=1.0, now=True)
+        self.wait(1.5)
         self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
+
+    def short_contexts(self, contexts: VGroup) -> VGroup:
+        """The two texts by their last words, larger, where the whole texts stood."""
+        t = self.trace
+        tok = (t.fields.info.tokens.display[len(t.token_ids) - 1], "text")
+        short = VGroup(
+            sentence("A: “{a}”", size=HEADING, color=style.KEY, a=(t.fields.meta.settings.prompt, "tail3")),
+            sentence("B: “{b}” + “{tok}”", size=HEADING, color=style.VALUE,
+                     b=(t.fields.info.context_pair.other_prompt, "tail3"), tok=tok),
+        ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)  # fmt: skip
+        return self.fit_width(short).move_to(contexts, aligned_edge=UP + LEFT)
 
     def readout(self, pair, s: int, stage: str, at: np.ndarray) -> VGroup:
         """The two vectors' cosine at stage s, large, and the stage's name under it."""
