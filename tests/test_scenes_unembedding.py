@@ -110,31 +110,42 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
         assert row.bar.width == pytest.approx(max(Temperature.BAR_W * by_hand[i], 0.02), rel=1e-6)
 
 
-@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
-def test_logit_bars_are_logits_over_t_on_one_fixed_axis(temperature, scene_traces):
-    """The left bars are logit ÷ T from one 0 on an axis the same at every T (a low T stretches them and their
-    gaps, a bar past the axis's end runs off with an arrow); each shows its number, a statement of the Trace."""
+@pytest.mark.parametrize("temperature", [0.0, 0.2, 0.5, 1.0, 2.0])
+def test_logit_bars_are_logits_over_t_on_an_axis_that_zooms_out_for_a_low_t(temperature, scene_traces):
+    """The left bars are logit ÷ T from one 0; the axis keeps its round span while the logits fit, and zooms out
+    when a low T stretches them past it (its round values slide in towards 0); at T = 0 they run off with an
+    arrow. Each bar shows its number, a statement of the Trace."""
     from types import SimpleNamespace
 
     tr = loaded_trace(scene_traces["default"])
     scene = Temperature()
     scene.trace = tr
-    zero, end, span = scene.logit_axis()
-    assert span >= float(tr["logits"].max())  # the top logit at T = 1 fits
+    zero, end, base = scene.logit_axis(1.0)
+    top = float(tr["logits"].max())
+    assert base >= 1.5 * top  # at T = 1 the top logit fits with room
+    _, _, span = scene.logit_axis(temperature)
+    assert span == (base if temperature == 0 else pytest.approx(max(base, 1.1 * top / temperature)))
     ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
     drawn = scene.bars_at(temperature)[3]
-    assert scene.logit_axis() == (zero, end, span)  # fixed, whatever T was drawn
+    assert scene.logit_axis(1.0) == (zero, end, base)  # the same, whatever T was drawn
     for part, i in zip(drawn, ids):
-        scaled = float(tr["logits"][i]) / temperature
-        bar, text = part[0], part[-1]
+        bar = part[0]
         assert bar.get_right()[0] == pytest.approx(zero, abs=1e-6)
-        if scaled > span:
-            assert bar.width == pytest.approx(zero - end) and len(part) == 3  # clipped, with its arrow
-        else:
-            assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
-        assert shown_text(text) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
+        if temperature == 0:
+            assert bar.width == pytest.approx(zero - end) and len(part) == 2  # run off, with its arrow, no number
+            continue
+        scaled = float(tr["logits"][i]) / temperature
+        assert scaled <= span and len(part) == 2  # on the axis, with its number
+        assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
+        assert shown_text(part[-1]) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
     if temperature in tr.meta["temperatures"]:
-        assert check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"] == Temperature.SHOWN
+        shown = check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"]
+        assert shown == (Temperature.SHOWN if temperature > 0 else 0)
+    ticks = [
+        t for t in scene.bars_at(temperature)[4] if getattr(t, "gptanim_static", False)
+    ]  # round values along the axis
+    values = [float(shown_text(t)) for t in ticks]
+    assert values[0] == 0 and values == sorted(values) and values[-1] <= span and 2 <= len(values) <= 5
 
 
 def test_temperature_zero_is_the_argmax(scene_traces):
