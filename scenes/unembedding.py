@@ -134,13 +134,13 @@ class Unembedding(TraceScene):
                          first_hue=first)  # fmt: skip
         self.fit_width(chips).move_to([0, 3.3, 0])
         raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER).move_to(
-            [0.75, 0.35, 0]
+            [0.75, -0.1, 0]
         )
         x = t.stored("ln_final.hook_normalized")[self.last]
-        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, 0.35, 0])
+        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, -0.1, 0])
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 2.55, 0])
+        self.vector_title = title.move_to([0.75, 2.1, 0])
         normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
         raw.scale(self.BIG)  # large while it is the only thing on screen; it shrinks when W_U arrives
         self.vector.scale(self.BIG)
@@ -211,7 +211,7 @@ class Unembedding(TraceScene):
                   run_time=0.6)  # fmt: skip
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(plain), FadeIn(times), FadeIn(dims),
                   run_time=said_by(self, 0, 0.8) * 0.6)  # fmt: skip
-        self.play(swap(plain, head), run_time=0.8)  # named once it has been said what it is
+        self.play(swap(plain, head), run_time=0.8, now=True)  # named once it has been said what it is
         self.vector_title = short
         mark = self.dot_product(matrix, names, ids[0])
         cue(self, 4)  # every other row at once, each its own logit
@@ -257,12 +257,13 @@ class Unembedding(TraceScene):
         entries = self.vector.entries[: self.COLS]
         col_x = self.vector.get_right()[0] + 0.55
         laid = matrix.grid[0][: self.COLS].copy()
-        spots = [laid[c].copy().move_to([col_x + laid[c].width / 2, entries[c].get_y(), 0]) for c in range(self.COLS)]
+        spots = [laid[c].copy().scale(1.25).move_to([col_x + laid[c].width * 0.625, entries[c].get_y(), 0])
+                 for c in range(self.COLS)]  # fmt: skip
         signs = VGroup(*(label("×", size=LABEL, color=style.MUTED).move_to([col_x - 0.22, entries[c].get_y(), 0])
                          for c in range(self.COLS)))  # fmt: skip
         products = [float(x.value[c]) * float(w.value[c]) for c in range(self.COLS)]
         top = max(abs(p) for p in products) or 1.0
-        zero = col_x + max(s.width for s in spots) + 1.0  # the products' bars grow either way from here
+        zero = col_x + max(s.width for s in spots) + 1.7  # the products' bars grow either way from here
         bars = VGroup()
         for c, p in enumerate(products):
             bar = Rectangle(width=max(1.3 * abs(p) / top, 0.03), height=0.3, stroke_width=0, fill_opacity=0.9,
@@ -273,26 +274,29 @@ class Unembedding(TraceScene):
         total = sentence("sum of all {d} products", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
         total.move_to([zero, self.vector.get_bottom()[1] - 0.35, 0])
         value = number(t.stored("logits")[i], size=NUMBER, color=style.NEXT_SLOT).next_to(total, RIGHT, buff=0.2)
+        VGroup(total, value).shift(LEFT * max(0.0, value.get_right()[0] - (config.frame_width / 2 - 0.3)))
+        named = label("products", size=LABEL, color=style.MUTED).move_to([zero, self.vector_title.get_y(), 0])
         first = self.table.rows[0]
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
         cue(self, 1)  # its row lies along the vector: entry beside entry
         self.play(Create(mark), run_time=0.5)
         self.play(*(TransformFromCopy(matrix.grid[0][c], spots[c], path_arc=-PI / 3) for c in range(self.COLS)),
                   FadeIn(signs), run_time=said_by(self, 1, 1.4) * 0.5)  # fmt: skip
-        self.play(Create(axis), LaggedStart(*(AnimationGroup(Indicate(entries[c], scale_factor=1.15),
+        self.play(Create(axis), FadeIn(named), LaggedStart(*(AnimationGroup(Indicate(entries[c], scale_factor=1.15),
                                                              Indicate(spots[c], scale_factor=1.15),
                                                              GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
                                               for c in range(self.COLS)), lag_ratio=0.3),
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
         cue(self, 2)  # added up, all of them: the products gather into their sum
         self.play(*(b.animate.move_to(total).set_opacity(0) for b in bars), FadeIn(total, shift=0.2 * DOWN),
-                  FadeOut(axis), run_time=said_by(self, 2, 1.4) * 0.5)  # fmt: skip
+                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 1.4) * 0.5, now=True)  # fmt: skip
         self.play(FadeIn(value, shift=0.2 * LEFT), run_time=0.6)
         cue(self, 3)  # that sum is the token's logit: it goes to its row, a bar as long as it
         self.play(ReplacementTransform(value, first.value), TransformFromCopy(names[0], first.name),
                   GrowFromEdge(first.bar, LEFT), FadeOut(VGroup(*spots, signs, total)),
-                  run_time=said_by(self, 3, 1.2))  # fmt: skip
+                  run_time=said_by(self, 3, 1.2), now=True)  # fmt: skip
         self.remove(*bars)
+        self.product_bars = (i, bars)  # the token whose row was multiplied out, and its products' bars
         return mark
 
     def whole_vocabulary(self):
@@ -573,11 +577,12 @@ class Softmax(TraceScene):
         self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(
-            ReplacementTransform(self.head, head),
+            swap(self.head, head),
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             Create(self.zero[0]),
             run_time=said_by(self, 1, 1.5),
+            now=True,
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
@@ -615,13 +620,14 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), ReplacementTransform(self.head, head), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line), swap(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             dim(self.zero),
             run_time=said_by(self, 1, 1.5),
+            now=True,
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
@@ -678,15 +684,16 @@ class Softmax(TraceScene):
         self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
-        self.play(self.show_step(line3), ReplacementTransform(self.head, head))
+        self.play(self.show_step(line3), swap(self.head, head), now=True)
         cue(self, 3)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             Transform(self.others_bar, others_bar),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeIn(self.others_value),
             FadeOut(total),  # divided by itself, the long bar is no longer that sum: it is the whole, 1
             run_time=said_by(self, 3, 1.5),
+            now=True,
         )
         cue(self, 4)
         self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
@@ -712,7 +719,7 @@ class Softmax(TraceScene):
                                     color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
             "The rest",
-            "The shown tokens and all the others together: the whole distribution.",
+            "Together, the whole distribution.",
             say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey piece of the bar. With the {n} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
@@ -721,7 +728,7 @@ class Softmax(TraceScene):
         steps = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # the working leaves
         self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, total), buff=0.06,
                                                            color=style.NEXT_SLOT)),  # fmt: skip
-                  swap(self.sum_label, name), FadeIn(total, shift=0.2 * LEFT), *steps, run_time=said_by(self, 1, 1.0) * 0.6)  # fmt: skip
+                  swap(self.sum_label, name), FadeIn(total, shift=0.2 * LEFT), *steps, run_time=said_by(self, 1, 1.0) * 0.6, now=True)  # fmt: skip
         self.steps = VGroup(total)
         self.play(dim(mark), run_time=0.5)
 
@@ -806,7 +813,7 @@ class Temperature(TraceScene):
         out = VGroup(Line([zero, top, 0], [zero, bottom, 0], color=style.MUTED, stroke_width=2),
                      Line([zero, y, 0], [end, y, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
         step = next(m * 10**e for e in range(-1, 6) for m in (1, 2, 5) if m * 10**e >= span / 4.0)
-        for k in range(int(span / step + 1e-9) + 1):
+        for k in range(int(span / step + 1e-9) + 1 if temperature > 0 else 1):  # at T = 0 no scale holds them
             x = zero + (end - zero) * k * step / span
             if k:
                 out.add(DashedLine([x, top, 0], [x, bottom, 0], color=style.MUTED, stroke_width=1, dash_length=0.06))
@@ -953,6 +960,8 @@ class Temperature(TraceScene):
         cue(self, 1)
         self.mark = SurroundingRectangle(self.formula, buff=0.15, color=style.TEMPERATURE)
         self.play(Create(self.mark), run_time=0.8)
+        self.play(Indicate(self.knob_name, color=style.TEMPERATURE, scale_factor=1.8),  # the knob T turns
+                  run_time=max(1.0, said_by(self, 1) - 0.3))  # fmt: skip
 
     def model_own(self):
         self.tracker = ValueTracker(1.0)
@@ -1073,7 +1082,7 @@ class Temperature(TraceScene):
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
-                      FadeIn(col[1][0]), run_time=1.0)  # fmt: skip
+                      FadeIn(col[1][0]), run_time=max(1.0, 0.8 * said_by(self, c + 1)))  # fmt: skip
         cue(self, len(columns) + 1)
         self.play(LaggedStart(*(col[1][0].animate.set_color(style.TEXT) for col in columns),
                               lag_ratio=0.5), run_time=said_by(self, len(columns) + 1, 1.5))  # fmt: skip
