@@ -282,8 +282,8 @@ class Unembedding(TraceScene):
         self.play(Create(mark), run_time=0.5)
         self.play(*(TransformFromCopy(matrix.grid[0][c], spots[c], path_arc=-PI / 3) for c in range(self.COLS)),
                   FadeIn(signs), run_time=said_by(self, 1, 1.4) * 0.5)  # fmt: skip
-        self.play(Create(axis), FadeIn(named), LaggedStart(*(AnimationGroup(Indicate(entries[c], scale_factor=1.15),
-                                                             Indicate(spots[c], scale_factor=1.15),
+        self.play(Create(axis), FadeIn(named), LaggedStart(*(AnimationGroup(Indicate(entries[c], scale_factor=1.15, color=style.NEXT_SLOT),
+                                                             Indicate(spots[c], scale_factor=1.15, color=style.NEXT_SLOT),
                                                              GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
                                               for c in range(self.COLS)), lag_ratio=0.3),
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
