@@ -134,13 +134,13 @@ class Unembedding(TraceScene):
                          first_hue=first)  # fmt: skip
         self.fit_width(chips).move_to([0, 3.3, 0])
         raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER).move_to(
-            [0.75, 0.35, 0]
+            [0.75, -0.1, 0]
         )
         x = t.stored("ln_final.hook_normalized")[self.last]
-        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, 0.35, 0])
+        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, -0.1, 0])
         norm = self.trace.words["norm"]
         title = label("last vector", size=LABEL, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 2.55, 0])
+        self.vector_title = title.move_to([0.75, 2.1, 0])
         normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
         raw.scale(self.BIG)  # large while it is the only thing on screen; it shrinks when W_U arrives
         self.vector.scale(self.BIG)
@@ -169,6 +169,8 @@ class Unembedding(TraceScene):
         self.chips, self.chip_mark = chips, mark
 
     def multiply(self):
+        """W_U comes in, one row per token; one row lies along the vector, the entries multiply pairwise (bars as
+        long as the products), all d of them add up to that token's logit; then every other row at once."""
         t = self.trace
         order = sorted(range(self.ROWS), key=lambda r: t.info["unembed_ids"][r])  # W_U's rows in vocabulary order
         ids = [t.info["unembed_ids"][r] for r in order]
@@ -177,6 +179,63 @@ class Unembedding(TraceScene):
         small = self.vector.copy().scale(1 / self.BIG)  # where the vector shrinks to
         matrix.next_to(small, LEFT, buff=0.75).set_y(small.get_y() + 0.15)
         times = label("×", size=HEADING).move_to((matrix.get_right() + small.get_left()) / 2)
+        names = self.row_names(ids, matrix)
+        logits = [float(t["logits"][i]) for i in ids]
+        widths, colors = logit_widths(logits, self.BAR_W)
+        values = [number(t.stored("logits")[i], size=NUMBER) for i in ids]
+        self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
+                             top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
+                             value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
+        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
+        plain = label("one row per token", size=LABEL, color=style.POSITIVE)  # what it is, before its name
+        head = with_symbols("unembedding matrix $W_U$", size=LABEL, color=style.POSITIVE)
+        for h in (plain, head):
+            h.move_to([matrix.get_x(), self.vector_title.get_y(), 0])
+        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
+            [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
+        )
+        dims = sentence("{v} rows × {d}", size=SMALLEST, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"),
+                        d=(t.fields.meta.d_model, "int")).next_to(matrix, DOWN, buff=0.15)  # fmt: skip
+        self.beat(
+            "Unembedding",
+            "Each token's row times the vector, all added up: that token's logit.",
+            say="Next comes the unembedding matrix, a table with one row for every token of the vocabulary. To "
+            "score one token, lay its row along the vector and multiply them entry by entry. Add up all "
+            f"{t.meta['d_model']} products: that sum is the token's score, its logit. "
+            f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Every "
+            "other row works the same way, so every token gets its logit at once.",
+        )
+        short = label("last vector", size=LABEL, color=style.MUTED).move_to(self.vector_title)  # room for W_U's
+        self.play(dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark),
+                  ReplacementTransform(self.vector_title, short), self.vector.animate.scale(1 / self.BIG),
+                  run_time=0.6)  # fmt: skip
+        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(plain), FadeIn(times), FadeIn(dims),
+                  run_time=said_by(self, 0, 0.8) * 0.6)  # fmt: skip
+        self.play(swap(plain, head), run_time=0.8, now=True)  # named once it has been said what it is
+        self.vector_title = short
+        mark = self.dot_product(matrix, names, ids[0])
+        cue(self, 4)  # every other row at once, each its own logit
+        rest = list(enumerate(self.table.rows))[1:]
+        self.play(
+            mark.animate.become(
+                SurroundingRectangle(VGroup(*names[1:], *matrix.grid[1 : self.ROWS]), buff=0.06, color=style.NEXT_SLOT)
+            ),  # fmt: skip
+            FadeIn(equals),
+            FadeIn(logit_head),
+            run_time=0.6,
+        )
+        ghosts = [matrix.grid[r][: self.COLS].copy() for r, _ in rest]  # each row flies into its bar and fades
+        self.play(LaggedStart(*(AnimationGroup(g.animate.move_to(row.bar).set_opacity(0), GrowFromEdge(row.bar, LEFT),
+                                               TransformFromCopy(names[r], row.name), FadeIn(row.value, shift=0.2 * RIGHT))
+                                for g, (r, row) in zip(ghosts, rest)), lag_ratio=0.12), run_time=1.6)  # fmt: skip
+        self.remove(*ghosts)
+        self.play(dim(mark), run_time=0.4)
+        self.names, self.matrix, self.logits, self.logit_head = names, matrix, logits, logit_head
+        self.matrix_parts = [head, times, dims, equals, mark, self.vector_mark]
+
+    def row_names(self, ids, matrix) -> list:
+        """Each row's token at its left, a long one giving way near the frame's edge."""
+        t = self.trace
         names = [
             token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
@@ -187,65 +246,58 @@ class Unembedding(TraceScene):
         for name in names:  # a wide matrix (many digits) leaves less room: a long token gives way
             if name.get_left()[0] < edge:
                 name.scale_to_fit_width(name.get_right()[0] - edge, about_edge=RIGHT)
-        logits = [float(t["logits"][i]) for i in ids]
-        widths, colors = logit_widths(logits, self.BAR_W)
-        values = [number(t.stored("logits")[i], size=NUMBER) for i in ids]
-        self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
-                             top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
-                             value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
-        head = with_symbols("unembedding $W_U$", size=LABEL, color=style.POSITIVE).move_to(
-            [matrix.get_x(), self.vector_title.get_y(), 0]
-        )
-        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
-            [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
-        )
-        dims = sentence(
-            "{v} rows × {d}",
-            size=SMALLEST,
-            color=style.MUTED,
-            v=(t.fields.meta.vocab_size, "comma"),
-            d=(t.fields.meta.d_model, "int"),
-        ).next_to(matrix, DOWN, buff=0.15)
-        self.beat(
-            "Unembedding",
-            "Each token has one row; its dot product with the vector is that token's logit.",
-            say="The unembedding matrix has one row for every token of the vocabulary. Each row meets the "
-            "vector in a dot product. The result is that token's score, its logit. "
-            f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Row after "
-            "row, every token gets one.",
-        )
-        short = label("last vector", size=LABEL, color=style.MUTED).move_to(self.vector_title)  # room for W_U's
-        self.play(
-            dim(self.vector_mark),
-            FadeOut(self.chips),
-            FadeOut(self.chip_mark),
-            ReplacementTransform(self.vector_title, short),
-            self.vector.animate.scale(1 / self.BIG),
-            run_time=0.6,
-        )  # first, the long title gives way and the vector shrinks to its place
-        self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(head), FadeIn(times), FadeIn(dims),
-                  run_time=said_by(self, 0, 0.8))  # fmt: skip
-        self.vector_title = short
-        cue(self, 1)
+        return names
+
+    def dot_product(self, matrix, names, i: int):
+        """The first row's shown entries turn upright beside the vector's, each pair multiplies into a bar as long
+        as its product (red if negative), and the sum of all d products, that token's logit, goes to its row."""
+        t = self.trace
+        x = t.stored("ln_final.hook_normalized")[self.last]
+        w = t.stored("weights.W_U_rows")[t.info["unembed_ids"].index(i)]
+        entries = self.vector.entries[: self.COLS]
+        col_x = self.vector.get_right()[0] + 0.55
+        laid = matrix.grid[0][: self.COLS].copy()
+        spots = [laid[c].copy().scale(1.25).move_to([col_x + laid[c].width * 0.625, entries[c].get_y(), 0])
+                 for c in range(self.COLS)]  # fmt: skip
+        signs = VGroup(*(label("×", size=LABEL, color=style.MUTED).move_to([col_x - 0.22, entries[c].get_y(), 0])
+                         for c in range(self.COLS)))  # fmt: skip
+        products = [float(x.value[c]) * float(w.value[c]) for c in range(self.COLS)]
+        top = max(abs(p) for p in products) or 1.0
+        zero = col_x + max(s.width for s in spots) + 1.7  # the products' bars grow either way from here
+        bars = VGroup()
+        for c, p in enumerate(products):
+            bar = Rectangle(width=max(1.3 * abs(p) / top, 0.03), height=0.3, stroke_width=0, fill_opacity=0.9,
+                            fill_color=style.BAR if p >= 0 else style.NEGATIVE)  # fmt: skip
+            bars.add(bar.next_to([zero, entries[c].get_y(), 0], RIGHT if p >= 0 else LEFT, buff=0))
+        axis = Line([zero, entries[0].get_top()[1] + 0.15, 0], [zero, entries[-1].get_bottom()[1] - 0.15, 0],
+                    color=style.MUTED, stroke_width=2)  # fmt: skip
+        total = sentence("sum of all {d} products", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
+        total.move_to([zero, self.vector.get_bottom()[1] - 0.35, 0])
+        value = number(t.stored("logits")[i], size=NUMBER, color=style.NEXT_SLOT).next_to(total, RIGHT, buff=0.2)
+        VGroup(total, value).shift(LEFT * max(0.0, value.get_right()[0] - (config.frame_width / 2 - 0.3)))
+        named = label("products", size=LABEL, color=style.MUTED).move_to([zero, self.vector_title.get_y(), 0])
+        first = self.table.rows[0]
         mark = SurroundingRectangle(VGroup(names[0], matrix.grid[0]), buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(mark), FadeIn(equals), FadeIn(logit_head), run_time=0.6)
-        first = self.table.rows[0]  # the first row meets the vector and becomes a bar, slowly, as it is said
-        meet = matrix.grid[0][: self.COLS].copy()
-        self.play(meet.animate.move_to(self.vector.entries).set_opacity(0.3), run_time=1.2)
-        cue(self, 2)
-        self.play(ReplacementTransform(meet, first.value), TransformFromCopy(names[0], first.name),
-                  GrowFromEdge(first.bar, LEFT), run_time=1.2)  # fmt: skip
-        cue(self, 3)
-        self.play(mark.animate.become(SurroundingRectangle(first, buff=0.06, color=style.NEXT_SLOT)), run_time=0.6)
-        cue(self, 4)
-        for r, row in list(enumerate(self.table.rows))[1:]:  # then row after row, quickly
-            target = SurroundingRectangle(VGroup(names[r], matrix.grid[r]), buff=0.06, color=style.NEXT_SLOT)
-            self.play(mark.animate.become(target), TransformFromCopy(matrix.grid[r][: self.COLS], row.value),
-                      TransformFromCopy(names[r], row.name), GrowFromEdge(row.bar, LEFT), run_time=0.6)  # fmt: skip
-        self.play(dim(mark), run_time=0.3)
-        self.names, self.matrix, self.logits, self.logit_head = names, matrix, logits, logit_head
-        self.matrix_parts = [head, times, dims, equals, mark, self.vector_mark]
+        cue(self, 1)  # its row lies along the vector: entry beside entry
+        self.play(Create(mark), run_time=0.5)
+        self.play(*(TransformFromCopy(matrix.grid[0][c], spots[c], path_arc=-PI / 3) for c in range(self.COLS)),
+                  FadeIn(signs), run_time=said_by(self, 1, 1.4) * 0.5)  # fmt: skip
+        self.play(Create(axis), FadeIn(named), LaggedStart(*(AnimationGroup(Indicate(entries[c], scale_factor=1.15, color=style.NEXT_SLOT),
+                                                             Indicate(spots[c], scale_factor=1.15, color=style.NEXT_SLOT),
+                                                             GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
+                                              for c in range(self.COLS)), lag_ratio=0.3),
+                  run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
+        cue(self, 2)  # added up, all of them: the products gather into their sum
+        self.play(*(b.animate.move_to(total).set_opacity(0) for b in bars), FadeIn(total, shift=0.2 * DOWN),
+                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 1.4) * 0.5, now=True)  # fmt: skip
+        self.play(FadeIn(value, shift=0.2 * LEFT), run_time=0.6)
+        cue(self, 3)  # that sum is the token's logit: it goes to its row, a bar as long as it
+        self.play(ReplacementTransform(value, first.value), TransformFromCopy(names[0], first.name),
+                  GrowFromEdge(first.bar, LEFT), FadeOut(VGroup(*spots, signs, total)),
+                  run_time=said_by(self, 3, 1.2), now=True)  # fmt: skip
+        self.remove(*bars)
+        self.product_bars = (i, bars)  # the token whose row was multiplied out, and its products' bars
+        return mark
 
     def whole_vocabulary(self):
         """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
@@ -525,11 +577,12 @@ class Softmax(TraceScene):
         self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(
-            ReplacementTransform(self.head, head),
+            swap(self.head, head),
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             Create(self.zero[0]),
             run_time=said_by(self, 1, 1.5),
+            now=True,
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
@@ -567,13 +620,14 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), ReplacementTransform(self.head, head), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line), swap(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             dim(self.zero),
             run_time=said_by(self, 1, 1.5),
+            now=True,
         )
         for row, v in zip(self.table.rows, values):
             row.value = v
@@ -630,15 +684,16 @@ class Softmax(TraceScene):
         self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
                                                       color=style.MUTED)], first=n)[0]  # fmt: skip
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
-        self.play(self.show_step(line3), ReplacementTransform(self.head, head))
+        self.play(self.show_step(line3), swap(self.head, head), now=True)
         cue(self, 3)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             Transform(self.others_bar, others_bar),
-            *(ReplacementTransform(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeIn(self.others_value),
             FadeOut(total),  # divided by itself, the long bar is no longer that sum: it is the whole, 1
             run_time=said_by(self, 3, 1.5),
+            now=True,
         )
         cue(self, 4)
         self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
@@ -647,22 +702,35 @@ class Softmax(TraceScene):
         self.stages.append(values)
 
     def show_others(self):
+        """The grey row of all the other tokens; then the long bar, now the whole of it, is every token's share
+        added up: its name and the total take the sum's place, and the worked steps leave (the takeaway)."""
         sm = self.sm
         n = len(sm["ids"])
         found = softmax_total(self.trace, n)
-        total = sentence("shown + all others: {t}", size=LABEL, color=style.TEXT, t=claim(found))
-        total.to_corner(UP + LEFT, buff=0.35)  # in the worked step's place: the steps are done
+        y = self.segments.get_y()
+        total = sentence("{t}", size=NUMBER, color=style.TEXT, t=claim(found))
+        if total.width < 1.8:  # in the values' column, like each row's share
+            total.move_to([self.table.value_x - total.width / 2, y, 0])
+        else:  # a longer statement (the shares' rounding): under the bar
+            total.next_to(self.segments, DOWN, buff=0.12).align_to(self.segments, LEFT)
+        name = label("all tokens", size=LABEL, color=style.TEXT)
+        name.move_to([self.table.x0 - 0.15 - name.width / 2, y, 0])
         mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
                                     color=style.NEXT_SLOT)  # fmt: skip
         self.beat(
             "The rest",
-            "The shown tokens and all the others together: the whole distribution.",
+            "Together, the whole distribution.",
             say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey piece of the bar. With the {n} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
         self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        self.play(self.show_step(total), run_time=said_by(self, 1, 1.0) * 0.5)
+        steps = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # the working leaves
+        self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, total), buff=0.06,
+                                                           color=style.NEXT_SLOT)),  # fmt: skip
+                  swap(self.sum_label, name), FadeIn(total, shift=0.2 * LEFT), *steps, run_time=said_by(self, 1, 1.0) * 0.6, now=True)  # fmt: skip
+        self.steps = VGroup(total)
+        self.play(dim(mark), run_time=0.5)
 
 
 class Temperature(TraceScene):
@@ -680,7 +748,7 @@ class Temperature(TraceScene):
     SHOWN = 5  # bars of the likeliest tokens; a last one holds all the others
     HIGH = 5.0  # where the sweep turns the knob up to, when no continuation is sampled at a T above 1
     SLIDER_X, SLIDER_Y, SLIDER_H = 6.35, -1.95, 4.25  # the T knob, upright at the right: its x, where T = 0 is, length
-    BAR_X, BAR_W, ROW, TOP_ROW = -0.3, 4.4, 0.66, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+    BAR_X, BAR_W, ROW, TOP_ROW = -0.3, 4.4, 0.74, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
 
     def construct(self):
         self.show_formula()
@@ -722,32 +790,36 @@ class Temperature(TraceScene):
             ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, RIGHT, buff=0.08))
         return VGroup(axis, ticks)
 
-    def logit_axis(self) -> tuple[float, float, float]:
-        """The logit ÷ T axis, fixed for the whole sweep: where 0 is (at the names' left), where it ends (the
-        frame's left), and the value at its end, a round number with room for 1.5 × the top logit."""
+    def logit_axis(self, temperature: float = 1.0) -> tuple[float, float, float]:
+        """The logit ÷ T axis: where 0 is (at the names' left), where it ends (the frame's left), and the value at
+        its end: a round number with room for 1.5 × the top logit, or, when a low T stretches the logits past it,
+        the top one's logit ÷ T and a tenth more (the axis zooms out); at T = 0 they run off it."""
         top = max(float(self.trace["logits"].max()), 1.0)
         if not hasattr(self, "logit_zero"):  # the names do not change with T: found once
             names = self.bars_at(1.0, logits=False)[0].rows[: self.SHOWN]
             self.logit_zero = min(row.name.get_left()[0] for row in names) - 0.2
-        return self.logit_zero, -config.frame_width / 2 + 0.45, 5.0 * math.ceil(1.5 * top / 5.0)
+        span = 5.0 * math.ceil(1.5 * top / 5.0)
+        if temperature > 0:
+            span = max(span, 1.1 * float(self.trace["logits"].max()) / temperature)
+        return self.logit_zero, -config.frame_width / 2 + 0.45, span
 
-    def logit_scale(self) -> VGroup:
-        """The fixed axis of the logit ÷ T bars: a baseline at 0 beside the names, faint lines at round values
-        leftwards, their numbers under the last row."""
-        zero, end, span = self.logit_axis()
+    def logit_scale(self, temperature: float = 1.0) -> VGroup:
+        """The axis of the logit ÷ T bars: a baseline at 0 beside the names, faint lines at round values leftwards,
+        their numbers under the last row; as a low T zooms the axis out, the round values slide in towards 0."""
+        zero, end, span = self.logit_axis(temperature)
         top = self.TOP_ROW + self.ROW * 0.4
         bottom = self.TOP_ROW - (self.SHOWN - 0.6) * self.ROW  # the shown tokens' rows
         y = self.TOP_ROW - (self.SHOWN + 0.5) * self.ROW  # under "all other tokens"
         out = VGroup(Line([zero, top, 0], [zero, bottom, 0], color=style.MUTED, stroke_width=2),
                      Line([zero, y, 0], [end, y, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
-        for k in range(5):
-            x = zero + (end - zero) * k / 4
+        step = next(m * 10**e for e in range(-1, 6) for m in (1, 2, 5) if m * 10**e >= span / 4.0)
+        for k in range(int(span / step + 1e-9) + 1 if temperature > 0 else 1):  # at T = 0 no scale holds them
+            x = zero + (end - zero) * k * step / span
             if k:
                 out.add(DashedLine([x, top, 0], [x, bottom, 0], color=style.MUTED, stroke_width=1, dash_length=0.06))
             out.add(Line([x, y, 0], [x, y - 0.08, 0], color=style.MUTED, stroke_width=2))
-            if k % 2 == 0:
-                out.add(label(f"{span * k / 4:g}", size=SMALLEST, color=style.MUTED).next_to([x, y - 0.08, 0], DOWN,
-                                                                                            buff=0.06))  # fmt: skip
+            out.add(label(f"{k * step:g}", size=SMALLEST, color=style.MUTED).next_to([x, y - 0.08, 0], DOWN,
+                                                                                      buff=0.06))  # fmt: skip
         return out
 
     def scaled_text(self, temperature: float, i: int, j: int):
@@ -770,7 +842,7 @@ class Temperature(TraceScene):
         a low T stretches them and the gaps between them (a bar past the axis's end runs off, with an arrow), a
         high T shrinks them towards 0, where they all look alike."""
         logits = self.trace["logits"].astype(np.float64)
-        zero, end, span = self.logit_axis()
+        zero, end, span = self.logit_axis(temperature)
         out = VGroup()
         for j, (row, i) in enumerate(zip(bars.rows, self.top_ids())):
             scaled = logits[i] / temperature if temperature > 0 else math.copysign(math.inf, logits[i])
@@ -836,7 +908,7 @@ class Temperature(TraceScene):
         total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
         total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
         return VGroup(bars, self.marker(temperature), total_line,
-                      self.logit_bars(temperature, bars) if logits else VGroup())  # fmt: skip
+                      *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -888,6 +960,8 @@ class Temperature(TraceScene):
         cue(self, 1)
         self.mark = SurroundingRectangle(self.formula, buff=0.15, color=style.TEMPERATURE)
         self.play(Create(self.mark), run_time=0.8)
+        self.play(Indicate(self.knob_name, color=style.TEMPERATURE, scale_factor=1.8),  # the knob T turns
+                  run_time=max(1.0, said_by(self, 1) - 0.3))  # fmt: skip
 
     def model_own(self):
         self.tracker = ValueTracker(1.0)
@@ -904,8 +978,7 @@ class Temperature(TraceScene):
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
         self.heads = self.heads_for(grown)
-        self.scale_mob = self.logit_scale()
-        self.play(Create(self.scale_mob), LaggedStart(*(GrowFromEdge(bar, RIGHT) for bar in grown[3]), lag_ratio=0.15),
+        self.play(Create(grown[4]), LaggedStart(*(GrowFromEdge(bar, RIGHT) for bar in grown[3]), lag_ratio=0.15),
                   FadeIn(self.heads[0]), *(FadeIn(row.name) for row in grown[0].rows[: self.SHOWN]),
                   FadeIn(grown[1]), run_time=said_by(self, 0, 1.2))  # fmt: skip
         cue(self, 1)  # each divided logit becomes its share
@@ -1003,15 +1076,16 @@ class Temperature(TraceScene):
             s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
-        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads, self.scale_mob]
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads]
         self.play(*(FadeOut(m) for m in leaving), run_time=0.6)  # the sweep leaves as the new beat starts
         self.play(FadeIn(prompt), run_time=said_by(self, 0, 0.6))
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
             self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
-                      FadeIn(col[1][0]), run_time=1.0)  # fmt: skip
+                      FadeIn(col[1][0]), run_time=max(1.0, 0.8 * said_by(self, c + 1)))  # fmt: skip
         cue(self, len(columns) + 1)
-        self.play(*(col[1][0].animate.set_color(style.TEXT) for col in columns), run_time=1.0)
+        self.play(LaggedStart(*(col[1][0].animate.set_color(style.TEXT) for col in columns),
+                              lag_ratio=0.5), run_time=said_by(self, len(columns) + 1, 1.5))  # fmt: skip
         self.continuations = VGroup(prompt, columns)
 
     def comparison_words(self) -> str:
@@ -1049,7 +1123,7 @@ class Temperature(TraceScene):
         self.tracker.set_value(self.high)
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
-                  FadeIn(self.scale_mob), run_time=1.0)  # fmt: skip
+                  run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()

@@ -6,8 +6,10 @@ import re
 
 import numpy as np
 import pytest
+from manim import ManimColor
 
 from model.claims import RULES
+from scenes import style
 from scenes.components import FORMATTERS, number
 from scenes.unembedding import SOFTMAX_TOP, Recap, Softmax, Temperature, TopKTopP, Unembedding, softmax_shown
 from tests.scenecheck import (
@@ -110,31 +112,43 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
         assert row.bar.width == pytest.approx(max(Temperature.BAR_W * by_hand[i], 0.02), rel=1e-6)
 
 
-@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
-def test_logit_bars_are_logits_over_t_on_one_fixed_axis(temperature, scene_traces):
-    """The left bars are logit ÷ T from one 0 on an axis the same at every T (a low T stretches them and their
-    gaps, a bar past the axis's end runs off with an arrow); each shows its number, a statement of the Trace."""
+@pytest.mark.parametrize("temperature", [0.0, 0.2, 0.5, 1.0, 2.0])
+def test_logit_bars_are_logits_over_t_on_an_axis_that_zooms_out_for_a_low_t(temperature, scene_traces):
+    """The left bars are logit ÷ T from one 0; the axis keeps its round span while the logits fit, and zooms out
+    when a low T stretches them past it (its round values slide in towards 0); at T = 0 they run off with an
+    arrow. Each bar shows its number, a statement of the Trace."""
     from types import SimpleNamespace
 
     tr = loaded_trace(scene_traces["default"])
     scene = Temperature()
     scene.trace = tr
-    zero, end, span = scene.logit_axis()
-    assert span >= float(tr["logits"].max())  # the top logit at T = 1 fits
+    zero, end, base = scene.logit_axis(1.0)
+    top = float(tr["logits"].max())
+    assert base >= 1.5 * top  # at T = 1 the top logit fits with room
+    _, _, span = scene.logit_axis(temperature)
+    assert span == (base if temperature == 0 else pytest.approx(max(base, 1.1 * top / temperature)))
     ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
     drawn = scene.bars_at(temperature)[3]
-    assert scene.logit_axis() == (zero, end, span)  # fixed, whatever T was drawn
+    assert scene.logit_axis(1.0) == (zero, end, base)  # the same, whatever T was drawn
     for part, i in zip(drawn, ids):
-        scaled = float(tr["logits"][i]) / temperature
-        bar, text = part[0], part[-1]
+        bar = part[0]
         assert bar.get_right()[0] == pytest.approx(zero, abs=1e-6)
-        if scaled > span:
-            assert bar.width == pytest.approx(zero - end) and len(part) == 3  # clipped, with its arrow
-        else:
-            assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
-        assert shown_text(text) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
+        if temperature == 0:
+            assert bar.width == pytest.approx(zero - end) and len(part) == 2  # run off, with its arrow, no number
+            continue
+        scaled = float(tr["logits"][i]) / temperature
+        assert scaled <= span and len(part) == 2  # on the axis, with its number
+        assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
+        assert shown_text(part[-1]) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
     if temperature in tr.meta["temperatures"]:
-        assert check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"] == Temperature.SHOWN
+        shown = check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"]
+        assert shown == (Temperature.SHOWN if temperature > 0 else 0)
+    ticks = [
+        t for t in scene.bars_at(temperature)[4] if getattr(t, "gptanim_static", False)
+    ]  # round values along the axis
+    values = [float(shown_text(t)) for t in ticks]
+    assert values[0] == 0 and values == sorted(values) and values[-1] <= span
+    assert 2 <= len(values) <= 5 if temperature > 0 else values == [0]  # at T = 0 the bars run off any scale
 
 
 def test_temperature_zero_is_the_argmax(scene_traces):
@@ -224,6 +238,23 @@ def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_
         assert f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}" in paths
         assert bar.height == pytest.approx(max(scene.guess_scale * float(probs[first + k]), 0.04))  # as its share
     assert 0 < scene.guess_scale <= 3.4
+
+
+def test_one_row_times_the_vector_is_multiplied_out_and_its_products_add_up_to_the_logit(scene_traces, tmp_path):
+    """The first row of W_U lies along the last (normed) vector: one bar per shown pair, as long as its product
+    (red if negative); all d_model products added up are that token's logit, which the scene then shows."""
+    tr = loaded_trace(scene_traces["default"])
+    scene = render(Unembedding, scene_traces["default"], tmp_path)
+    i, bars = scene.product_bars
+    x = tr["ln_final.hook_normalized"][len(tr.token_ids) - 1].astype(np.float64)
+    w = tr["weights.W_U_rows"][tr.info["unembed_ids"].index(i)].astype(np.float64)
+    assert float(x @ w) == pytest.approx(float(tr["logits"][i]), abs=2e-3)  # the sum of all products is the logit
+    products = x[: len(bars)] * w[: len(bars)]
+    longest = max(b.width for b in bars)
+    for bar, p in zip(bars, products):
+        assert bar.width == pytest.approx(max(longest * abs(p) / np.abs(products).max(), 0.03), rel=1e-6)
+        assert (bar.get_fill_color().to_hex() == ManimColor(style.NEGATIVE).to_hex()) == (p < 0)
+    assert {f"logits[{i}]", "meta.d_model"} <= shown_paths(scene, ever=True)
 
 
 def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_traces, tmp_path):
