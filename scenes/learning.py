@@ -340,9 +340,10 @@ class Learning(TraceScene):
         merged = bars[0][0].copy().stretch_to_fit_width(sum(b[0].width for b in bars) + 0.3)
         merged.stretch_to_fit_height(mean).move_to(bars[1 if len(bars) > 2 else 0][0]).align_to(bars[0][0], DOWN)
         self.play(*(ReplacementTransform(b[0], merged) for b in bars), *(FadeOut(b[1:]) for b in bars),
-                  Indicate(loss_name, color=style.KEY, scale_factor=1.3), run_time=min(1.5, said_by(self, 0, 1.0)))  # fmt: skip
+                  Indicate(loss_name, color=style.KEY, scale_factor=1.3), run_time=min(1.5, said_by(self, 0, 1.0)),
+                  now=True)  # fmt: skip
         average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(rule)
-        self.play(swap(rule, average), run_time=0.8)
+        self.play(swap(rule, average), run_time=0.8, now=True)
         self.surprise = VGroup(merged, average)
         cue(self, 1)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
@@ -358,7 +359,7 @@ class Learning(TraceScene):
         nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
         bar = self.surprise[0]  # the average's bar sinks back into the axis: the curve needs the room
         self.play(Indicate(self.chart[2][1], color=style.NEXT_SLOT), Create(nudge), FadeOut(self.surprise[1]),
-                  bar.animate.stretch_to_fit_height(0.01, about_edge=DOWN), run_time=0.8)  # fmt: skip
+                  bar.animate.stretch_to_fit_height(0.01, about_edge=DOWN), run_time=0.8, now=True)  # fmt: skip
         self.remove(bar)
         self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
         cue(self, 1)  # the steps taken: the last tick marked as their number is said
@@ -409,7 +410,7 @@ class Learning(TraceScene):
                           swap(self.tag, tag)]  # fmt: skip
             self.tag = tag
             n += 1
-        self.play(*moves, run_time=said_by(self, n, 1.0))
+        self.play(*moves, run_time=said_by(self, n, 1.0), now=True)  # (a stage replacing the last, as it is said)
         cue(self, n + 1)  # what it writes now, in place of what it wrote
         row = self.greedy(k).shift(0.25 * DOWN)
         old, new = [c for r in self.greedy_row for c in r], [c for r in row for c in r]
@@ -417,7 +418,7 @@ class Learning(TraceScene):
         self.play(*(ReplacementTransform(a, b) for a, b in zip(old[:keep], new[:keep])),
                   AnimationGroup(FadeOut(VGroup(*old[keep:]), shift=0.3 * UP), FadeIn(VGroup(*new[keep:]),
                                  shift=0.3 * UP), lag_ratio=0.7),  # (one after the other: never two rows at once)
-                  run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)))  # fmt: skip
+                  run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)), now=True)  # fmt: skip
         self.greedy_row = row
         if queen and len(self.ranks):
             cue(self, n + 2)
@@ -528,7 +529,7 @@ class Learning(TraceScene):
             self.fit_right(takeaway)
             runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
             self.play(swap(VGroup(group, ref), takeaway, direction=DOWN), FadeOut(self.writes), FadeOut(self.heading),
-                      run_time=1.0)  # (the takeaway is the message now: the heading leaves with the table)  # fmt: skip
+                      run_time=1.0, now=True)  # (the takeaway is the message now: the heading leaves with the table)  # fmt: skip
             self.play(MoveAlongPath(runner, self.curve), run_time=max(1.0, said_by(self, 3, 1.5)))
             cue(self, 4)  # ... and what it writes now is marked
             self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
