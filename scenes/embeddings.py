@@ -1570,7 +1570,7 @@ class EmbeddingSpace(TraceScene):
         theta = float(np.arccos(np.clip(ex["cosine"], -1, 1)))
         left, right = -config.frame_width / 2 + style.FRAME_MARGIN, panel_left - 0.3
         bottom, top = self.BOTTOM, self.heading.get_bottom()[1] - 0.15
-        edge = -config.frame_width / 2 - 0.1, panel_left - 0.08  # (all of the view's side, its axes' names too)
+        edge = -config.frame_width / 2 - 0.1, config.frame_width / 2 + 0.1  # (all the view: its axes' tips, names)
         cover = Rectangle(width=edge[1] - edge[0], height=top - bottom + 0.3, fill_color=style.BACKGROUND,
                           fill_opacity=1, stroke_width=0).move_to([sum(edge) / 2, (top + bottom) / 2, 0])  # fmt: skip
         xs = [0.0, 1.0, float(np.cos(theta))]
@@ -1595,7 +1595,8 @@ class EmbeddingSpace(TraceScene):
 
         _, first, second, _, _, arc, angle = flat
         turn = -float(np.arccos(np.clip(self.geo["example"]["cosine"], -1, 1)))
-        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), FadeOut(arc), FadeOut(angle), run_time=0.6)
+        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), FadeOut(arc), FadeOut(angle), run_time=0.6,
+                  now=True)  # fmt: skip
         self.play(Rotate(second, turn, about_point=first.get_start(), rate_func=there_and_back), run_time=2.0)
         self.play(FadeIn(arc), FadeIn(angle), run_time=0.5)
 
@@ -1658,9 +1659,10 @@ class EmbeddingSpace(TraceScene):
         flat = self.flat_pair(min(m.get_left()[0] for m in (*rows, total, cosine, *head)))
         cover, a_arrow, b_arrow, a_name, b_name, arc, angle = self.flat = flat
         cue(self, 1)  # the two words leave the 3-D view and become two long arrows from one origin
+        for m in (*head[:2], a_name, b_name):
+            m.set_z_index(1)  # (over the cover, which hides the whole view)
         self.play(FadeIn(cover), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
                   TransformFromCopy(pair[1], b_name), run_time=1.2)  # fmt: skip
-        self.add(a_name, b_name)  # (over the cover)
         cue(self, 2)  # the entries, row by row, each pair's product from its two factors
         self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),
                   run_time=1.2)  # fmt: skip
