@@ -180,8 +180,8 @@ class Learning(TraceScene):
         display = t.info["tokens"]["display"]
         even = 1.0 / self.learn["vocab_size"]
         fits = [p for p, x in enumerate(probs) if x > even]
-        words = [p for p in fits if display[p + 1].startswith("·")  # whole words: no piece follows
-                 and (p + 2 >= len(display) or not display[p + 2][:1].isalnum())]  # fmt: skip
+        words = [p for p in fits if display[p + 1].startswith("·") and display[p + 1][1:2].isalnum()  # whole words,
+                 and (p + 2 >= len(display) or not display[p + 2][:1].isalnum())]  # no piece after  # fmt: skip
         pool = sorted(words if len(words) >= SURPRISE_BARS else fits, key=lambda p: -probs[p])
         if len(pool) <= SURPRISE_BARS:
             return sorted(pool)
@@ -343,6 +343,7 @@ class Learning(TraceScene):
                   Indicate(loss_name, color=style.KEY, scale_factor=1.3), run_time=min(1.5, said_by(self, 0, 1.0)),
                   now=True)  # fmt: skip
         average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(rule)
+        average.align_to(loss_name.get_right() + 0.35 * RIGHT, LEFT)  # (clear of the axis's name)
         self.play(swap(rule, average), run_time=0.8, now=True)
         self.surprise = VGroup(merged, average)
         cue(self, 1)
