@@ -68,6 +68,8 @@ FORMATTERS: dict[str, Callable] = {
     "comma_less1": lambda v: f"{int(v) - 1:,}",  # all but one of a count
     "float": lambda v: f"{float(v):g}",
     "fixed2": lambda v: f"{float(v):.2f}",  # a loss, 2 decimals, no sign
+    "angle": lambda v: f"{np.degrees(np.arccos(np.clip(float(v), -1, 1))):.0f}°",  # a cosine, as its angle
+    "surprise": lambda v: f"{-np.log(max(float(v), 1e-300)):.1f}",  # a probability's surprise, −log p (as a loss)
     "billion": lambda v: f"{float(v) / 1e9:,.0f} B",  # a count in billions (“175 B”)
     "text": str,
     "len": lambda v: str(len(v)),

@@ -1697,6 +1697,44 @@ class EmbeddingSpace(TraceScene):
 
     # -- the beats --------------------------------------------------------------------------------------
 
+    def flat_pair(self, panel_left: float) -> VGroup:
+        """The worked pair as two long arrows from one origin, in the flat plane the two vectors span, at the angle
+        their cosine gives, over a cover that hides the 3-D view (whose PCA angles are not the true ones): the
+        cosine seen as an angle. Parts: cover, a's arrow, b's arrow, their names, the arc, the angle."""
+        ex, read = self.geo["example"], self.G.example
+        theta = float(np.arccos(np.clip(ex["cosine"], -1, 1)))
+        left, right = -config.frame_width / 2 + style.FRAME_MARGIN, panel_left - 0.3
+        bottom, top = self.BOTTOM, self.heading.get_bottom()[1] - 0.15
+        edge = -config.frame_width / 2 - 0.1, config.frame_width / 2 + 0.1  # (all the view: its axes' tips, names)
+        cover = Rectangle(width=edge[1] - edge[0], height=top - bottom + 0.3, fill_color=style.BACKGROUND,
+                          fill_opacity=1, stroke_width=0).move_to([sum(edge) / 2, (top + bottom) / 2, 0])  # fmt: skip
+        xs = [0.0, 1.0, float(np.cos(theta))]
+        room = right - left - 1.6  # (the first name sits right of its tip)
+        length = min(room / (max(xs) - min(xs)), (top - bottom - 1.0) / max(float(np.sin(theta)), 0.2), 6.5)
+        o = np.array([left + 0.2 + (room - length * (max(xs) - min(xs))) / 2 - length * min(xs), bottom + 0.45, 0])
+        tips = [o + length * RIGHT, o + length * np.array([np.cos(theta), np.sin(theta), 0.0])]
+        arrows = [Arrow(o, tip, buff=0, color=c, stroke_width=9, tip_length=0.35, max_tip_length_to_length_ratio=0.1)
+                  for tip, c in zip(tips, (style.VALUE, style.KEY))]  # fmt: skip
+        names = [sentence("{w}", size=TOKEN + 8, color=style.VALUE, w=(read.a, "text")).next_to(tips[0], RIGHT),
+                 sentence("{w}", size=TOKEN + 8, color=style.KEY, w=(read.b, "text")).next_to(tips[1], UP)]  # fmt: skip
+        arc = Arc(
+            radius=1.4, start_angle=0, angle=max(theta, 1e-3), arc_center=o, color=style.NEXT_SLOT, stroke_width=5
+        )
+        angle = number(read.cosine, fmt="angle", size=TOKEN + 6, color=style.NEXT_SLOT, font=style.FONT)
+        angle.move_to(o + 2.0 * np.array([np.cos(theta / 2), np.sin(theta / 2), 0.0]))
+        return VGroup(cover, *arrows, *names, arc, angle)
+
+    def swing(self, flat: VGroup, cosine) -> None:
+        """The second arrow of the flat pair swings onto the first and back: a cosine of one, the same direction."""
+        from manim import Rotate, there_and_back  # (here: the file's shared imports stay as they are)
+
+        _, first, second, _, _, arc, angle = flat
+        turn = -float(np.arccos(np.clip(self.geo["example"]["cosine"], -1, 1)))
+        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), FadeOut(arc), FadeOut(angle), run_time=0.6,
+                  now=True)  # fmt: skip
+        self.play(Rotate(second, turn, about_point=first.get_start(), rate_func=there_and_back), run_time=2.0)
+        self.play(FadeIn(arc), FadeIn(angle), run_time=0.5)
+
     def entries(self):
         """A dot product worked out with real entries, before any nearness is named: a word and its nearest
         pictured neighbour, the entries whose products weigh most multiplied, all of them added up, and the sum
@@ -1748,13 +1786,18 @@ class EmbeddingSpace(TraceScene):
             say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
             f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
             f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
-            f"{said(ex['cosine'])}. One would mean the very same direction.",
+            f"{said(ex['cosine'])}: it stands for the angle between them. One would mean the very same direction.",
         )
         pair = [self.word_label(w, color=c) for w, c in ((ex["a"], style.VALUE), (ex["b"], style.KEY))]
         self.play(*self.keep_labels([ex["a"], ex["b"]]), self.orbit.x.animate.set_value(self.aside),
                   FadeIn(head[:2]), run_time=1.2)  # fmt: skip
-        cue(self, 1)
-        self.play(*(Indicate(m, color=c) for m, c in zip(pair, (style.VALUE, style.KEY))), run_time=1.0)
+        flat = self.flat_pair(min(m.get_left()[0] for m in (*rows, total, cosine, *head)))
+        cover, a_arrow, b_arrow, a_name, b_name, arc, angle = self.flat = flat
+        cue(self, 1)  # the two words leave the 3-D view and become two long arrows from one origin
+        for m in (*head[:2], a_name, b_name):
+            m.set_z_index(1)  # (over the cover, which hides the whole view)
+        self.play(FadeIn(cover), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
+                  TransformFromCopy(pair[1], b_name), run_time=1.2)  # fmt: skip
         cue(self, 2)  # the entries, row by row, each pair's product from its two factors
         self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),
                   run_time=1.2)  # fmt: skip
@@ -1762,11 +1805,11 @@ class EmbeddingSpace(TraceScene):
                                 for r in rows), lag_ratio=0.4), FadeIn(more), run_time=min(said_by(self, 2, 2.0), 3.0))  # fmt: skip
         cue(self, 3)  # all of them added up: the products fall into the sum
         self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
-        cue(self, 4)
-        self.play(TransformFromCopy(total, cosine), run_time=1.2)
-        cue(self, 5)  # "One would mean the very same direction."
-        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), run_time=1.2)
-        self.panel = VGroup(head, *rows, more, total, cosine)
+        cue(self, 4)  # the cosine, and the angle between the arrows it stands for
+        self.play(TransformFromCopy(total, cosine), Create(arc), FadeIn(angle, scale=0.8), run_time=1.2)
+        cue(self, 5)  # "One would mean the very same direction": the second arrow swings onto the first and back
+        self.swing(flat, cosine)
+        self.panel = VGroup(head, *rows, more, total, cosine, flat)
         self.drawn.append(self.panel)
 
     def neighbours(self):

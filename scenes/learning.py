@@ -9,6 +9,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     Axes,
     Create,
     DashedLine,
@@ -16,10 +17,12 @@ from manim import (
     FadeIn,
     FadeOut,
     GrowFromCenter,
+    GrowFromEdge,
     Indicate,
     LaggedStart,
     Line,
     MoveAlongPath,
+    Rectangle,
     ReplacementTransform,
     ShowPassingFlash,
     SurroundingRectangle,
@@ -43,6 +46,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
 )
 from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, plain_quote
@@ -53,6 +57,7 @@ PROMPT_TAIL = 2  # prompt tokens shown before each greedy continuation
 RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
 STEP_CHANGE = 1.5  # seconds a stage's continuation takes to change, at most (never past their sentence)
 FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has no place on it)
+SURPRISE_BARS = 3  # the prompt's tokens whose surprise is drawn as bars on the loss axis
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
 GPT2 = {"params": "1.5 B", "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
@@ -122,6 +127,7 @@ class Learning(TraceScene):
             row.arrange(RIGHT, buff=0.08)
         rows.add(row)
         rows.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        rows.prompt_count = len(chips) - len(greedy)  # (the prompt's chips come first, the same at every stage)
         return rows.move_to([RIGHT_X, 1.85, 0], aligned_edge=LEFT + UP)
 
     def queen(self, k: int):
@@ -135,8 +141,7 @@ class Learning(TraceScene):
         learn = self.learn
         curve = learn["curve"]
         steps = max(learn["steps"], max((c["step"] for c in curve), default=1))
-        losses = [c["val_loss"] for c in curve]
-        low = int(min(losses, default=3.0)) - 1 if losses else 2
+        low = 0  # (from zero: the surprise bars stand on it, and a bar's height is read on this axis)
         high = int(learn["uniform_loss"]) + 1
         right = math.log10(max(steps, FIRST_TICK * 10))
         self.axes = Axes(x_range=[1, right, 1], y_range=[low, high, 1], x_length=6.4, y_length=4.3, tips=False,
@@ -149,7 +154,7 @@ class Learning(TraceScene):
         ticks.add(number(self.trace.fields.info.learning.steps, fmt="comma", size=SMALLEST, color=style.MUTED)
                   .next_to(self.at(steps, low), DOWN))  # fmt: skip
         self.step_ticks = ticks[:]
-        for y in range(high, low, -2 if high - low > 5 else -1):  # (none at the corner)
+        for y in range(high, low, -5 if high - low > 8 else -1):  # (none at the corner; few: the bars carry numbers)
             ticks.add(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(1, y), LEFT, buff=0.1))
         names = VGroup(
             label("loss", size=LABEL, color=style.MUTED).next_to(self.axes.c2p(1, high), UP, buff=0.12),
@@ -161,10 +166,61 @@ class Learning(TraceScene):
                              color=style.MUTED, stroke_width=2)  # fmt: skip
         uniform_label = sentence("every token equally likely: {u}", size=SMALLEST, color=style.MUTED,
                                  u=(self.trace.fields.info.learning.uniform_loss, "fixed2"))  # fmt: skip
-        uniform_label.next_to(uniform, DOWN, buff=0.08).align_to(uniform, RIGHT)
+        uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)  # (above: the curve runs below it)
         self.curve = VMobject(color=style.KEY, stroke_width=5)  # drawn stage by stage, as training goes
         self.curve.set_points_as_corners([self.at(c["step"], c["val_loss"]) for c in curve])
         self.chart = VGroup(self.axes, ticks, names, uniform, uniform_label)
+
+    def surprise_positions(self) -> list[int]:
+        """Positions p whose next token's surprise (−log p, the loss of one token) is drawn: of the prompt's tokens
+        the shipped model found likelier than an even guess (word starts if there are enough), SURPRISE_BARS at
+        even steps from the least surprising to the most, in prompt order."""
+        t = self.trace
+        probs = [float(x) for x in t["positions.next_probs"]]
+        display = t.info["tokens"]["display"]
+        even = 1.0 / self.learn["vocab_size"]
+        fits = [p for p, x in enumerate(probs) if x > even]
+        words = [p for p in fits if display[p + 1].startswith("·") and display[p + 1][1:2].isalnum()  # whole words,
+                 and (p + 2 >= len(display) or not display[p + 2][:1].isalnum())]  # no piece after  # fmt: skip
+        pool = sorted(words if len(words) >= SURPRISE_BARS else fits, key=lambda p: -probs[p])
+        if len(pool) <= SURPRISE_BARS:
+            return sorted(pool)
+        picks = {pool[round(i * (len(pool) - 1) / (SURPRISE_BARS - 1))] for i in range(SURPRISE_BARS)}
+        return sorted(picks)
+
+    def surprise_bars(self) -> tuple[VGroup, VGroup]:
+        """The shipped model's surprise at a few of the prompt's real next tokens, as bars on the loss axis: each
+        bar as tall as −log p, its token above it and "p → surprise" above that; and the rule, named."""
+        t = self.trace
+        shown = self.surprise_positions()
+        left, right = self.axes.c2p(1, 0)[0] + 0.4, self.axes.get_right()[0]
+        gap = (right - left) / max(1, len(shown))
+        bars = VGroup()
+        read = t.stored("positions.next_probs")
+        for i, p in enumerate(shown):
+            x = left + gap * (i + 0.5)
+            top = self.axes.c2p(1, -math.log(float(t["positions.next_probs"][p])))[1]
+            bottom = self.axes.c2p(1, 0)[1]
+            bar = Rectangle(width=min(1.2, gap * 0.6), height=max(top - bottom, 0.02), stroke_width=0,
+                            fill_color=style.KEY, fill_opacity=0.75).move_to([x, (top + bottom) / 2, 0])  # fmt: skip
+            value = number(read[p], fmt="surprise", size=TOKEN + 2, color=style.KEY, font=FONT)
+            chip = TokenBox(t.fields.info.tokens.display[p + 1], hue=style.token_hue(p + 1), size=TOKEN, limit=10)
+            chance = VGroup(label("p", size=LABEL, color=style.MUTED), number(read[p], fmt="percent", size=LABEL,
+                            color=style.MUTED, font=FONT)).arrange(RIGHT, buff=0.1)  # fmt: skip
+            for m in (chip, chance):
+                if m.width > gap - 0.1:
+                    m.scale_to_fit_width(gap - 0.1)
+            if bar.height > value.height + 0.3:  # (its surprise inside the bar's top, else over it)
+                value.set_color(style.TEXT).move_to(bar.get_top() + (value.height / 2 + 0.12) * DOWN)
+                chip.next_to(bar, UP, buff=0.12)
+            else:
+                chip.next_to(value.next_to(bar, UP, buff=0.1), UP, buff=0.12)
+            chance.next_to(chip, UP, buff=0.1)
+            bars.add(VGroup(bar, value, chip, chance))
+        self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
+        rule = label("surprise = −log p", size=HEADING, color=style.KEY)
+        rule.move_to([(left + right) / 2, self.axes.get_top()[1] + 0.35, 0])
+        return bars, rule
 
     def loss_tag(self, k: int):
         stage = self.stages[k]
@@ -250,31 +306,62 @@ class Learning(TraceScene):
         learn = self.learn
         uniform, uniform_label = self.chart[3], self.chart[4]
         self.beat(
-            "The loss",
-            "The loss: how surprised the model is by each real next token; lower is better.",
-            say="Training shows the model fairy tales, a batch at a time. The loss measures how surprised it is by "
-            "each real next token: lower is better. Guessing every token equally likely would score this dashed "
-            "line.",
+            "Surprise",
+            "Surprise = −log p: the rarer the model thought the real next token, the taller its bar.",
+            say="Training shows the model fairy tales, a batch at a time. Before each token, the model gives the "
+            "real next token a probability, p. Its surprise is minus the log of p: small when it expected the token, "
+            "large when it did not. Here is the finished model's surprise at a few words of our prompt.",
         )
+        bars, rule = self.surprise_bars()
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
         self.play(*(dim(m) for m in old), run_time=0.5)
+        floor = self.axes.c2p(1, 0)[1]
+        ends = [VGroup(b[2], b[3]).copy() for b in bars]  # where each token and its p end, over its bar
+        for b in bars:  # (they start on the axis, and rise as their bar grows)
+            VGroup(b[2], b[3]).shift((floor + 0.15 - b[2].get_bottom()[1]) * UP)
+        cue(self, 1)  # a probability for the real next token: the tokens, on the axis, each with its p
+        self.play(LaggedStart(*(FadeIn(VGroup(b[2], b[3]), shift=0.2 * DOWN) for b in bars), lag_ratio=0.3),
+                  run_time=1.2)  # fmt: skip
+        cue(self, 2)  # the rule
+        self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
+        self.play(LaggedStart(*(Indicate(b[3], color=style.KEY) for b in bars), lag_ratio=0.2), run_time=1.2)
+        cue(self, 3)  # each token's p becomes its surprise: the bars grow to it, the tokens riding on top
+        grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), VGroup(b[2], b[3]).animate.move_to(e), FadeIn(b[1]))
+                for b, e in zip(bars, ends)]  # fmt: skip
+        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 3, 1.5)))
+        self.beat(
+            "The loss",
+            "The loss: the surprise averaged over many real tokens; lower is better.",
+            say="The loss is this surprise, averaged over many tokens: lower is better. Guessing every token equally "
+            "likely would score this dashed line.",
+        )
+        loss_name = self.chart[2][0]
+        mean = sum(b[0].height for b in bars) / len(bars)  # the bars pour into one: their average surprise
+        merged = bars[0][0].copy().stretch_to_fit_width(sum(b[0].width for b in bars) + 0.3)
+        merged.stretch_to_fit_height(mean).move_to(bars[1 if len(bars) > 2 else 0][0]).align_to(bars[0][0], DOWN)
+        self.play(*(ReplacementTransform(b[0], merged) for b in bars), *(FadeOut(b[1:]) for b in bars),
+                  Indicate(loss_name, color=style.KEY, scale_factor=1.3), run_time=min(1.5, said_by(self, 0, 1.0)),
+                  now=True)  # fmt: skip
+        average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(rule)
+        average.align_to(loss_name.get_right() + 0.35 * RIGHT, LEFT)  # (clear of the axis's name)
+        self.play(swap(rule, average), run_time=0.8, now=True)
+        self.surprise = VGroup(merged, average)
         cue(self, 1)
-        self.play(Indicate(self.chart[2][0], color=style.KEY))
-        name = SurroundingRectangle(self.chart[2][0], buff=0.06, color=style.KEY)
-        self.play(Create(name))
-        cue(self, 2)
-        self.play(dim(name), Create(uniform), FadeIn(uniform_label), run_time=1.2)
+        self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
         self.beat(
             "Training",
-            "Backpropagation nudges every weight to lower the loss on a batch of text, step after step.",
-            say="Backpropagation works out how every weight should change to lower the loss, and nudges them all a "
-            f"little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
+            "Backpropagation: which way each weight lowers the loss; all nudged a little = one step.",
+            say="After each batch, a method called backpropagation works out which way every weight should move to "
+            f"lower the loss, and nudges them all a little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
             "ten times as many as the one before. We measure the loss on stories it never trains on.",
         )
         axis = Line(self.axes.c2p(1, self.axes.y_range[0]), self.axes.c2p(self.axes.x_range[1], self.axes.y_range[0]))
         sweep = axis.set_stroke(style.NEXT_SLOT, width=6)  # (drawn, then dimmed: a flash would wait for the words)
         nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
-        self.play(Indicate(self.chart[2][1], color=style.NEXT_SLOT), Create(nudge), run_time=0.8)
+        bar = self.surprise[0]  # the average's bar sinks back into the axis: the curve needs the room
+        self.play(Indicate(self.chart[2][1], color=style.NEXT_SLOT), Create(nudge), FadeOut(self.surprise[1]),
+                  bar.animate.stretch_to_fit_height(0.01, about_edge=DOWN), run_time=0.8, now=True)  # fmt: skip
+        self.remove(bar)
         self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
         cue(self, 1)  # the steps taken: the last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
@@ -311,7 +398,7 @@ class Learning(TraceScene):
             say=" ".join(s for s in (when, loss, writes, queen) if s),
         )
         n = 0  # the sentence said next
-        moves = [ReplacementTransform(self.title, new := self.stage_title(k))]
+        moves = [swap(self.title, new := self.stage_title(k))]  # (a slide, not glyphs morphing)
         self.title = new
         if stage["val_loss"] is not None:
             tag = self.loss_tag(k)
@@ -321,13 +408,18 @@ class Learning(TraceScene):
             else:  # the dot draws the curve on from the last stage to this one
                 trail = self.segment(k - 1, k).set_stroke(style.KEY, 5)
                 moves += [MoveAlongPath(self.dot, self.segment(k - 1, k)), Create(trail),
-                          ReplacementTransform(self.tag, tag)]  # fmt: skip
+                          swap(self.tag, tag)]  # fmt: skip
             self.tag = tag
             n += 1
-        self.play(*moves, run_time=said_by(self, n, 1.0))
+        self.play(*moves, run_time=said_by(self, n, 1.0), now=True)  # (a stage replacing the last, as it is said)
         cue(self, n + 1)  # what it writes now, in place of what it wrote
         row = self.greedy(k).shift(0.25 * DOWN)
-        self.play(ReplacementTransform(self.greedy_row, row), run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)))
+        old, new = [c for r in self.greedy_row for c in r], [c for r in row for c in r]
+        keep = row.prompt_count  # the prompt's chips stay; the continuation slides out and the new one in
+        self.play(*(ReplacementTransform(a, b) for a, b in zip(old[:keep], new[:keep])),
+                  AnimationGroup(FadeOut(VGroup(*old[keep:]), shift=0.3 * UP), FadeIn(VGroup(*new[keep:]),
+                                 shift=0.3 * UP), lag_ratio=0.7),  # (one after the other: never two rows at once)
+                  run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)), now=True)  # fmt: skip
         self.greedy_row = row
         if queen and len(self.ranks):
             cue(self, n + 2)
@@ -390,7 +482,7 @@ class Learning(TraceScene):
                    font=FONT)),
         ]  # fmt: skip
         head = VGroup(cell("weights", style.MUTED))
-        left, top = (RIGHT_X, -0.7) if learn.get("available") else (-3.1, 1.2)
+        left, top = (RIGHT_X, -0.2) if learn.get("available") else (-3.1, 1.2)
         x = left + max(row[0].width for row in table) + 0.4
         head.move_to([x, top, 0], aligned_edge=LEFT)
         for r, row in enumerate(table):
@@ -401,11 +493,14 @@ class Learning(TraceScene):
         group = VGroup(head, *table, trained)
         if learn.get("available"):
             self.fit_right(group)
+        ref = label("GPT-2, GPT-3: published reference figures", size=LABEL, color=style.MUTED)
+        self.fit_right(ref.next_to(trained, DOWN, buff=0.15).align_to(trained, LEFT))
         self.beat(
             "GPT-2 and GPT-3",
             "GPT-2, GPT-3: far more parameters and training text, far better text (published).",
             static=True,
-            say=f"This model has {big(t.meta['n_params'])} weights. GPT-2, in 2019, had one and a half billion. "
+            say=f"This model has {big(t.meta['n_params'])} weights. For reference, the published figures: GPT-2, in "
+            "2019, had one and a half billion. "
             "GPT-3, a year later, had a hundred and seventy-five billion, and trained on about three hundred billion "
             "tokens. The recipe is the same: random weights, tuned by backpropagation. Scaled up, it writes far "
             "better text.",
@@ -420,6 +515,7 @@ class Learning(TraceScene):
             self.play(*(FadeOut(m) for m in old), run_time=0.6)
         self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), run_time=1)
         cue(self, 1)
+        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=0.6)
         self.play(FadeIn(table[1], shift=0.1 * DOWN), run_time=1)
         cue(self, 2)
         self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
@@ -427,9 +523,15 @@ class Learning(TraceScene):
             self.wait(lead)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):  # the recipe is the same: a dot runs the curve this model learned along
-            cue(self, 3)
+            cue(self, 3)  # the table gives way to the takeaway, and a dot runs the curve this model learned along
+            takeaway = VGroup(*(label(words, size=HEADING, color=style.NEXT_SLOT)
+                                for words in ("random weights", "+ backpropagation", "= lower loss")))  # fmt: skip
+            takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.2).move_to([RIGHT_X, -1.5, 0], aligned_edge=LEFT)
+            self.fit_right(takeaway)
             runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
-            self.play(MoveAlongPath(runner, self.curve), run_time=said_by(self, 3, 1.5))
+            self.play(swap(VGroup(group, ref), takeaway, direction=DOWN), FadeOut(self.writes), FadeOut(self.heading),
+                      run_time=1.0, now=True)  # (the takeaway is the message now: the heading leaves with the table)  # fmt: skip
+            self.play(MoveAlongPath(runner, self.curve), run_time=max(1.0, said_by(self, 3, 1.5)))
             cue(self, 4)  # ... and what it writes now is marked
             self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
 

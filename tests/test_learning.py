@@ -237,13 +237,22 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     check_narration(scene)
     paths = shown_paths(scene)
     last = len(tr.info["learning"]["stages"]) - 1
-    assert {f"info.learning.stages.{last}.val_loss", "meta.n_params", "info.gpt3.total"} <= paths
+    assert f"info.learning.stages.{last}.val_loss" in paths  # the last frame: the curve's end, the takeaway
+    assert {"meta.n_params", "info.gpt3.total"} <= shown_paths(scene, ever=True)  # (the table, before it)
     # the greedy continuation of the shipped weights stays on screen, token by token
     n = len(tr.info["learning"]["stages"][last]["greedy"]["ids"])
     assert {f"info.learning.stages.{last}.greedy.display.{j}" for j in range(n)} <= paths
     # every stage was narrated, with its own caption
     said = " ".join(b["say"] for b in scene.beats)
     assert "backpropagation" in said.lower() and "GPT-3" in said
+    # the loss as surprise: bars for a few of the prompt's real next tokens, each as tall as −log p on the loss axis
+    probs, unit = tr["positions.next_probs"], scene.axes.y_length / (scene.axes.y_range[1] - scene.axes.y_range[0])
+    ever = shown_paths(scene, ever=True)
+    assert scene.axes.y_range[0] == 0 and 1 <= len(scene.surprise_shown) <= 3
+    for p, height in scene.surprise_shown:
+        assert f"positions.next_probs[{p}]" in ever and probs[p] > 1 / tr.info["learning"]["vocab_size"]
+        assert height == pytest.approx(-np.log(probs[p]) * unit, rel=1e-6)
+    assert said.lower().index("surprise") < said.lower().index("loss") < said.lower().index("backpropagation")
     assert len(scene.beats) >= len(tr.info["learning"]["stages"]) + 2
 
 

@@ -186,6 +186,20 @@ def test_embedding_space_shows_the_real_analogy_and_directions(space, scene_trac
     assert ex["cosine"] == pytest.approx(ex["dot"] / (ex["norm_a"] * ex["norm_b"])) == pytest.approx(listed)
 
 
+def test_embedding_space_draws_the_worked_pair_at_its_angle(space):
+    """While the worked dot product is shown, its two words are two long arrows from one origin, at the angle their
+    cosine gives (in degrees beside the arc, read from the Trace's cosine), each named at its tip."""
+    ex = space.trace.info["geometry"]["example"]
+    _, first, second, a_name, b_name, _, angle = space.flat
+    u, v = (arrow.get_end() - arrow.get_start() for arrow in (first, second))
+    assert np.allclose(first.get_start(), second.get_start())
+    drawn = np.arccos(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
+    assert drawn == pytest.approx(np.arccos(ex["cosine"]), abs=1e-3) and min(map(np.linalg.norm, (u, v))) > 3.0
+    assert angle.gptanim_numbers == [("info.geometry.example.cosine", "angle")]
+    assert angle.gptanim_text == f"{np.degrees(np.arccos(ex['cosine'])):.0f}°"
+    assert (a_name.gptanim_text, b_name.gptanim_text) == (ex["a"], ex["b"])
+
+
 def label_boxes(labels) -> list[tuple]:
     return [(a, a.get_left()[0], a.get_right()[0], a.get_bottom()[1], a.get_top()[1]) for a in labels if a.placed]
 
