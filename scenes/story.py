@@ -49,6 +49,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
@@ -715,9 +716,9 @@ class Chat(TraceScene):
             self.play(FadeIn(names), run_time=0.3)
         else:  # the new chances replace the old, bars and slices
             names = self.slice_names(i, wheel)
-            self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+            self.play(swap(self.bars, bars), ReplacementTransform(self.bars_title, title),
                       ReplacementTransform(self.wheel.disc, wheel.disc), Transform(self.slot, slot),
-                      dim(self.pick), dim(self.names), FadeIn(names), run_time=run)  # fmt: skip
+                      dim(self.pick), dim(self.names), FadeIn(names), run_time=run, now=True)  # fmt: skip
             self.remove(self.names)
             self.remove(self.slot)
             self.add(slot)
@@ -832,7 +833,7 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        adds = VGroup(*(label("+ " + item, size=32) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         panels = self.panels([("This model", statement(training, size=28), style.NEXT_SLOT),
                               ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
@@ -843,14 +844,15 @@ class Chat(TraceScene):
             "conversations. A system prompt sets its role. And markers in the script tell it whose turn it is.",
         )
         # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
-        self.play(*(FadeOut(m, shift=0.3 * UP) for m in [*gone, reply]), run_time=said_by(self, 0, 1.0), now=True)
         top, bottom = 3.5, -3.1  # the frame above the caption
         if panels.height > top - bottom:  # a long reply: the panels smaller
             panels.scale_to_fit_height(top - bottom)
         panels.move_to([0, (top + bottom) / 2, 0])
         more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
+        self.play(*(FadeOut(m, shift=0.3 * UP) for m in [*gone, reply]), FadeIn(panels[0][0]), FadeIn(panels[0][1][0]),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
+        self.play(FadeIn(panels[0][1][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
         cue(self, 2)
         self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
         for k, item in enumerate(adds):  # each addition as it is named
