@@ -341,6 +341,8 @@ class LastPosition(TraceScene):
         chip.move_to([self.xs[-1], self.CHIP_Y, 0])
         if chip.width > self.widths[-1] - self.GAP:  # wider than the slot: from its left edge, to the right
             chip.shift((left - chip.get_left()[0]) * RIGHT)
+        edge = config.frame_width / 2 - 0.1  # and never off the frame (into the margin, if it must)
+        chip.shift(max(0.0, chip.get_right()[0] - edge) * LEFT)
         shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
         start = shown[0].name if shown else self.bars.dots
         takeaway = VGroup(

@@ -330,7 +330,10 @@ class TransformersEverywhere(TraceScene):
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
         display = t.fields.info.tokens.display
         self.boxes = [TokenBox(display[i], hue=style.token_hue(i), size=26) for i in shown]
-        prompt = flow(in_words(self.boxes, [t.token_display[i] for i in shown]), max_width=4.0, line_gap=0.15)
+        words = in_words(self.boxes, [t.token_display[i] for i in shown])
+        if max(w.width for w in words) > 4.0:  # a "word" of many pieces (bytes of one script): wrapped anywhere
+            words = self.boxes
+        prompt = flow(words, max_width=4.0, line_gap=0.15)
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=24, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         self.cut = len(shown) < n
