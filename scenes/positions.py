@@ -364,9 +364,10 @@ class LastPosition(TraceScene):
         cue(self, 1)
         flying = chip.copy().move_to(start)
         ghost, cross = self.ghost
-        rest = [r for r in self.bars.rows if not shown or r is not shown[0]]  # the tokens not drawn leave
-        self.play(FadeOut(cross), ReplacementTransform(flying, chip), FadeOut(ghost), FadeOut(VGroup(*rest)),
-                  FadeOut(self.bars.dots), FadeOut(self.whole), path_arc=-0.6,
+        # The tokens not drawn leave (all stay if it came from beyond them, the ⋮: the draw was among the rest).
+        rest = [m for m in [*self.bars.rows, self.bars.dots, self.whole] if shown and m is not shown[0]]
+        self.play(FadeOut(cross), ReplacementTransform(flying, chip), FadeOut(ghost), *(FadeOut(m) for m in rest),
+                  path_arc=-0.6,
                   run_time=max(1.0, 0.6 * said_by(self, 1, 1.2)), now=True)  # fmt: skip
         self.play(Indicate(chip, color=style.NEXT_SLOT), run_time=max(0.5, said_by(self, 1, 0.5)))
         cue(self, 2)
