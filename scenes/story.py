@@ -32,6 +32,7 @@ from manim import (
     TransformFromCopy,
     UpdateFromAlphaFunc,
     VGroup,
+    color_to_rgb,
     config,
     interpolate_color,
     rate_functions,
@@ -769,8 +770,10 @@ class Chat(TraceScene):
             slices.append((read.chosen_display, step["chosen_prob"]))
         names, slots = VGroup(), []
         for k, (display, prob) in enumerate(slices):
-            if prob >= self.NAMED:
-                names.add(token_text(display, size=24, limit=5))
+            if prob >= self.NAMED:  # dark or light letters, whichever stands out on the slice's colour
+                r, g, b = color_to_rgb(wheel.slices[k].get_fill_color())
+                ink = "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
+                names.add(token_text(display, size=24, limit=5, color=ink))
                 slots.append(k)
         if 1 - sum(p for _, p in slices) >= 0.2:  # the grey rest
             names.add(label("others", size=24, color=style.BACKGROUND))
