@@ -14,6 +14,7 @@ from manim import (
     FadeOut,
     GrowArrow,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
     ReplacementTransform,
@@ -40,7 +41,6 @@ from scenes.components import (
     number,
     statement,
     token_text,
-    with_symbols,
 )
 from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, said_pct, spoken_token
@@ -65,6 +65,7 @@ class LastPosition(TraceScene):
     PART = "From vector to next token"
     SUMMARY = "Every position predicts the token after it (training scores them all); the next token is the last one's."
     RENDER_SECONDS = 10
+    USES_TEMPERATURE = True  # the token drawn at the end is the continuation's first
 
     COLUMNS = 10  # positions drawn: all of them up to this many (a longer prompt: its last ones, and said so)
     ENTRIES = 8  # entries of each final vector drawn as cells
@@ -82,6 +83,7 @@ class LastPosition(TraceScene):
         self.score_in_training()
         self.last_position()
         self.to_the_distribution()
+        self.append_sampled()
 
     def chip(self, p: int, width: float) -> TokenBox:
         """Position p's token as a chip no wider than `width` (its text cut shorter rather than set smaller)."""
@@ -291,7 +293,7 @@ class LastPosition(TraceScene):
         x = self.xs[len(self.positions) - 1]
         side = LEFT if x - 3.9 - bars.width > -config.frame_width / 2 + style.FRAME_MARGIN else RIGHT
         flying = self.vectors[-1].copy().scale(0.85).move_to([x if side is LEFT else -5.9, self.FLOW_Y, 0])
-        how = with_symbols("× $W_U$, softmax", size=LABEL, color=style.MUTED)
+        how = label("unembedding", size=LABEL, color=style.MUTED)
         start = flying.get_left() if side is LEFT else flying.get_right()
         arrow = Arrow(start + 0.1 * side, start + 3.0 * side, buff=0, stroke_width=3, color=style.MUTED)
         how.next_to(arrow, UP, buff=0.12)
@@ -318,6 +320,61 @@ class LastPosition(TraceScene):
                   *(FadeIn(r.name) for r in bars.rows), *(FadeIn(r.pct) for r in bars.rows), FadeIn(bars.dots),
                   run_time=max(1.0, said_by(self, 0)))  # fmt: skip
         cue(self, 1)
-        self.play(Create(SurroundingRectangle(bars.rows, buff=0.12, color=style.NEXT_SLOT)),
+        self.whole = SurroundingRectangle(bars.rows, buff=0.12, color=style.NEXT_SLOT)
+        self.play(Create(self.whole),
                   run_time=said_by(self, 1, 0.8))  # fmt: skip
-        self.bars = bars
+        self.bars, self.how = bars, how
+
+    TAKEAWAY = ("Only the last position's guess is used.", "The earlier guesses: what training checks.")
+
+    # Predict, sample, append: the drawn token flies into the slot after the prompt, a new position.
+    def append_sampled(self):
+        t = self.trace
+        n = len(t.token_ids)
+        drawn = t.fields.info.continuation.steps[0]
+        left = self.xs[-1] - self.widths[-1] / 2 + self.GAP / 2  # the slot's left edge, up to the frame's margin
+        room = config.frame_width / 2 - style.FRAME_MARGIN - left
+        for limit in (12, 10, 8, 6, 4):  # cut shorter rather than set smaller
+            chip = TokenBox(drawn.chosen_display, hue=style.token_hue(n), size=self.size, limit=limit)
+            if chip.width <= room:
+                break
+        chip.move_to([self.xs[-1], self.CHIP_Y, 0])
+        if chip.width > self.widths[-1] - self.GAP:  # wider than the slot: from its left edge, to the right
+            chip.shift((left - chip.get_left()[0]) * RIGHT)
+        edge = config.frame_width / 2 - 0.1  # and never off the frame (into the margin, if it must)
+        chip.shift(max(0.0, chip.get_right()[0] - edge) * LEFT)
+        shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
+        start = shown[0].name if shown else self.bars.dots
+        takeaway = VGroup(
+            *(label(line, size=LABEL + 4, color=c) for line, c in zip(self.TAKEAWAY, (style.NEXT_SLOT, style.TEXT)))
+        )
+        takeaway.arrange(DOWN, buff=0.12)
+        self.fit_width(takeaway).move_to([0, self.STATEMENT_Y - 0.2, 0])
+        self.beat(
+            "Appended",
+            "Predict, sample, append.",
+            say=f"The draw gives {spoken_token(drawn.chosen_display.value)}. It is appended after the prompt, a new "
+            "position, and the whole pass runs again. So only the last position's guess is used to write. The "
+            "earlier guesses are what training checks.",
+        )
+        pick = [Create(SurroundingRectangle(shown[0], buff=0.06, color=style.NEXT_SLOT))] if shown else []
+        names = [m for m in self.names.values() if m in self.mobjects]
+        self.play(*pick, *(FadeOut(m) for m in names), FadeOut(self.how), FadeOut(self.count),
+                  run_time=said_by(self, 0, 0.8), now=True)  # fmt: skip
+        cue(self, 1)
+        flying = chip.copy().move_to(start)
+        ghost, cross = self.ghost
+        # The tokens not drawn leave (all stay if it came from beyond them, the ⋮: the draw was among the rest).
+        rest = [m for m in [*self.bars.rows, self.bars.dots, self.whole] if shown and m is not shown[0]]
+        self.play(FadeOut(cross), ReplacementTransform(flying, chip), FadeOut(ghost), *(FadeOut(m) for m in rest),
+                  path_arc=-0.6,
+                  run_time=max(1.0, 0.6 * said_by(self, 1, 1.2)), now=True)  # fmt: skip
+        self.play(Indicate(chip, color=style.NEXT_SLOT), run_time=max(0.5, said_by(self, 1, 0.5)))
+        cue(self, 2)
+        self.play(FadeIn(takeaway[0], shift=0.1 * DOWN), Indicate(self.ticks[-1], scale_factor=1.4),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        cue(self, 3)
+        crosses = [LaggedStart(*(Indicate(m, color=style.VALUE) for m in self.ticks[:-1]), lag_ratio=0.1)]
+        self.play(FadeIn(takeaway[1], shift=0.1 * DOWN), *(crosses if len(self.ticks) > 1 else []),
+                  run_time=said_by(self, 3, 1.0))  # fmt: skip
+        self.chip_drawn, self.takeaway = chip, takeaway

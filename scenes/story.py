@@ -30,7 +30,9 @@ from manim import (
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
+    UpdateFromAlphaFunc,
     VGroup,
+    color_to_rgb,
     config,
     interpolate_color,
     rate_functions,
@@ -48,6 +50,7 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
@@ -178,7 +181,7 @@ class TransformersEverywhere(TraceScene):
     RENDER_SECONDS = 14
 
     BARS = 5
-    SHOWN_TOKENS = 8  # the prompt's last tokens, fed into the GPT
+    SHOWN_TOKENS = 10  # the prompt's last tokens, fed into the GPT
     CELLS = [[-3.5, 1.45, 0], [3.5, 1.45, 0], [-3.5, -1.35, 0], [3.5, -1.35, 0]]  # the four kinds, 2 × 2
     KINDS = [
         ("Speech → text", "e.g. Whisper\n(OpenAI, 2022)", "speech", "Once upon|a time"),
@@ -328,7 +331,10 @@ class TransformersEverywhere(TraceScene):
         shown = list(range(max(0, n - self.SHOWN_TOKENS), n))
         display = t.fields.info.tokens.display
         self.boxes = [TokenBox(display[i], hue=style.token_hue(i), size=26) for i in shown]
-        prompt = flow(in_words(self.boxes, [t.token_display[i] for i in shown]), max_width=4.0, line_gap=0.15)
+        words = in_words(self.boxes, [t.token_display[i] for i in shown])
+        if max(w.width for w in words) > 4.0:  # a "word" of many pieces (bytes of one script): wrapped anywhere
+            words = self.boxes
+        prompt = flow(words, max_width=4.0, line_gap=0.15)
         if len(shown) < n:  # a longer prompt: its start is left out
             prompt = VGroup(label("…", size=24, color=style.MUTED), prompt).arrange(RIGHT, buff=0.1, aligned_edge=UP)
         self.cut = len(shown) < n
@@ -338,12 +344,14 @@ class TransformersEverywhere(TraceScene):
         gpt.add(label("decoder only", size=22, color=style.BLOCK_MLP).next_to(gpt[0], UP, buff=0.15))
         bars = ProbabilityBars(entries, bar_width=2.6, size=26, row_height=0.62)
         out_title = label("next token", size=22, color=style.MUTED)
-        gpt.move_to([0, -0.6, 0])
+        gpt.move_to([0, -0.9, 0])
         prompt.next_to(gpt[0], LEFT, buff=0.9)
         bars.next_to(gpt[0], RIGHT, buff=0.9 + bars.rows[0].name.width + 0.15)
         bars.shift((gpt[0].get_y() - bars.rows.get_y()) * UP)
         out_title.next_to(bars, UP, buff=0.2).align_to(bars, LEFT)
-        in_title = label("text in", size=22, color=style.MUTED).next_to(prompt, UP, buff=0.2).align_to(prompt, LEFT)
+        in_title = label("tokens", size=22, color=style.MUTED).next_to(prompt, UP, buff=0.2).align_to(prompt, LEFT)
+        self.text_in = sentence("“{prompt}”", size=30, prompt=(t.fields.meta.settings.prompt, "ends64"))
+        self.fit_width(self.text_in, config.frame_width - 2 * style.FRAME_MARGIN)
         arrows = VGroup(
             Arrow(prompt.get_right(), gpt[0].get_left(), buff=0.1, color=style.MUTED, stroke_width=3),
             Arrow(gpt[0].get_right(), [bars.get_left()[0], gpt[0].get_y(), 0], buff=0.1, color=style.MUTED,
@@ -351,6 +359,10 @@ class TransformersEverywhere(TraceScene):
         )  # fmt: skip
         self.gpt_panel = VGroup(in_title, prompt, arrows, gpt, bars, out_title)
         self.fit_width(self.gpt_panel).set_x(0)
+        # The text as typed, above the row: it goes in cut into the tokens below it.
+        self.text_in.move_to([0, max(in_title.get_top()[1], gpt[2].get_top()[1]) + 0.75, 0]).align_to(prompt, LEFT)
+        if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
+            self.text_in.set_x(0)
         self.prompt, self.gpt, self.bars, self.arrows, self.titles = prompt, gpt, bars, arrows, (in_title, out_title)
         chips = VGroup()  # the four kinds make room: each becomes a small tag in a row at the top
         for short in self.SHORT:
@@ -372,8 +384,9 @@ class TransformersEverywhere(TraceScene):
         self.beat(
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
-            say="A GPT is one more kind: the decoder half, on its own. Text goes in, here our prompt. What comes out "
-            "is not a sentence, but a probability for every possible next token. "
+            say="A GPT is one more kind: the decoder half, on its own. Text goes in, here our prompt. It is cut "
+            "into tokens, words and pieces of words. What comes out is not a sentence, but a probability for every "
+            "possible next token. "
             f"{spoken_token(top1['display'], start=True)} gets {said_pct(top1['prob'])}.",
         )
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
@@ -389,19 +402,21 @@ class TransformersEverywhere(TraceScene):
         self.play(ReplacementTransform(dec[0], gpt[0][0]), ReplacementTransform(dec[1], gpt[2]), FadeIn(gpt[0][1]),
                   run_time=0.25 * first)  # fmt: skip
         cue(self, 1)
+        self.play(FadeIn(self.text_in, shift=0.2 * DOWN), FadeIn(gpt[1]), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)  # the text splits into its tokens, each out of the sentence to its place
         self.play(FadeIn(in_title), *([FadeIn(self.prompt[0])] if self.cut else []),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * DOWN) for b in self.boxes), lag_ratio=0.08),
-                  FadeIn(gpt[1]), run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+                  LaggedStart(*(FadeIn(b, target_position=self.text_in, scale=0.6) for b in self.boxes),
+                              lag_ratio=0.12), run_time=0.6 * said_by(self, 2, 2.0))  # fmt: skip
         fed = [b.copy() for b in self.boxes]
         self.play(GrowArrow(self.arrows[0]), *(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed),
-                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.remove(*fed)
-        cue(self, 2)
+        cue(self, 3)
         self.play(GrowArrow(self.arrows[1]), FadeIn(out_title),
                   LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
-                  run_time=said_by(self, 2, 1.5))  # fmt: skip
-        cue(self, 3)
-        self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 3, 1.0))
+                  run_time=said_by(self, 3, 1.5))  # fmt: skip
+        cue(self, 4)
+        self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 4, 1.0))
 
     def zoom_in(self):
         """The camera goes into the GPT box: what goes in and comes out gives way, and the box grows until it fills
@@ -413,7 +428,7 @@ class TransformersEverywhere(TraceScene):
             "numbers of this run.",
         )
         frame, name = self.gpt[0]
-        around = [self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
+        around = [self.text_in, self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
         grown = frame.copy().stretch_to_fit_width(config.frame_width - 0.6)
         grown.stretch_to_fit_height(config.frame_height - 2.1).move_to([0, -0.1, 0])  # below the heading
         inside = label("the kind we open up", size=36, color=style.TEXT)
@@ -456,9 +471,11 @@ class Chat(TraceScene):
     WIDTH = config.frame_width - 2 * style.FRAME_MARGIN  # the system and user lines' width
     LEFT_X = -6.8
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
-    WHEEL_X, BAR_X, BAR_W = -2.6, 1.9, 3.0  # the wheel's centre, the bars' left edge and length
+    WHEEL_LOW = -3.15  # the wheel's bottom, just above the caption
+    NAMED = 0.1  # a wheel slice of this chance or more is named inside it
+    WHEEL_X, BAR_X, BAR_W = -2.6, 2.7, 2.3  # the wheel's centre, the bars' left edge and length
     GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
-    SCRIPT_SCALE = 0.9  # the whole script, shrunk to the top while the reply is written
+    SCRIPT_SCALE = 0.8  # the whole script, shrunk to the top while the reply is written
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -623,9 +640,9 @@ class Chat(TraceScene):
         self.script_gone = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         low = min(m.get_bottom()[1] for m in [*script, *self.cells])
         self.bottom = low - 0.14
-        room = self.bottom - 0.3 - self.LOWEST
-        self.middle = self.LOWEST + room / 2
-        self.radius = min(1.6, room / 2 - 0.15)
+        room = self.bottom - 0.3 - self.WHEEL_LOW
+        self.middle = self.WHEEL_LOW + room / 2
+        self.radius = min(2.0, room / 2 - 0.12)
         box = RoundedRectangle(corner_radius=0.12, width=1.3, height=1.0, stroke_color=style.NEXT_SLOT,
                                fill_color=style.NEXT_SLOT, fill_opacity=0.12)  # fmt: skip
         box.move_to([self.GPT_X, self.middle, 0])
@@ -699,13 +716,17 @@ class Chat(TraceScene):
             self.remove(*wheel.slices, wheel.disc[1])
             self.add(wheel.disc)
             self.wheel_parts = VGroup(wheel.hub, wheel.pointer)  # they stay; each new wheel brings its disc
+            names = self.slice_names(i, wheel)
+            self.play(FadeIn(names), run_time=0.3)
         else:  # the new chances replace the old, bars and slices
-            self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+            names = self.slice_names(i, wheel)
+            self.play(swap(self.bars, bars), ReplacementTransform(self.bars_title, title),
                       ReplacementTransform(self.wheel.disc, wheel.disc), Transform(self.slot, slot),
-                      dim(self.pick), run_time=run)  # fmt: skip
+                      dim(self.pick), dim(self.names), FadeIn(names), run_time=run, now=True)  # fmt: skip
+            self.remove(self.names)
             self.remove(self.slot)
             self.add(slot)
-        self.bars, self.bars_title, self.slot, self.wheel = bars, title, slot, wheel
+        self.bars, self.bars_title, self.slot, self.wheel, self.names = bars, title, slot, wheel, names
         self.draw(i, run, full)
         self.play(ReplacementTransform(self.source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
                   FadeIn(cell.percent), run_time=run)  # fmt: skip
@@ -716,22 +737,57 @@ class Chat(TraceScene):
         step, read, bars, wheel = self.steps[i], self.step_read(i), self.bars, self.wheel
         rank = step["chosen_rank"]
         k = rank - 1 if rank <= len(bars.rows) else len(bars.rows)
-        self.play(Rotate(wheel.disc, wheel.spin_to(k, turns=2 if full else 1), about_point=wheel.centre,
-                         rate_func=rate_functions.ease_out_cubic), run_time=max(2 * run, 0.45))  # fmt: skip
+        start, names = wheel.turned, self.names
+        angle = wheel.spin_to(k, turns=2 if full else 1)
+        follow = UpdateFromAlphaFunc(names, lambda m, a: self.place_names(m, wheel, start + a * angle))
+        self.play(Rotate(wheel.disc, angle, about_point=wheel.centre), follow, rate_func=rate_functions.ease_out_cubic,
+                  run_time=max(2 * run, 0.45))  # fmt: skip
+        # A callout on the drawn slice, now under the pointer: which token, its chance.
+        fields = {"tok": (read.chosen_display, "text"), "p": (read.chosen_prob, "percent")}
+        callout = sentence("“{tok}” {p}", size=26, color=style.NEXT_SLOT, **fields)
+        callout.next_to(wheel.pointer, RIGHT, buff=0.45)
+        self.fit_width(callout, bars.get_left()[0] - 0.2 - callout.get_left()[0])
+        lead = Line(callout.get_left() + 0.1 * LEFT, wheel.centre + 0.8 * wheel.radius * UP, stroke_width=2.5,
+                    color=style.NEXT_SLOT)  # fmt: skip
+        marks = [wheel.slices[k].animate.set_fill(style.NEXT_SLOT), Create(lead), FadeIn(callout, shift=0.1 * LEFT)]
         if rank <= len(bars.rows):
-            pick = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
+            rect = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
             self.source = bars.rows[rank - 1].name
+            pick = VGroup(rect, lead, callout)
+            marks.append(Create(rect))
         else:
-            pick = sentence("drawn: “{tok}”, {p}, rank {r}", size=20, color=style.NEXT_SLOT,
-                            tok=(read.chosen_display, "text"), p=(read.chosen_prob, "percent"),
-                            r=(read.chosen_rank, "int"))  # fmt: skip
-            self.fit_width(pick, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
-            pick.next_to(bars.rows, DOWN, buff=0.12).align_to(bars, LEFT)
-            bars.dots.set_opacity(0)
-            self.source = pick
-        self.play(Create(pick) if rank <= len(bars.rows) else FadeIn(pick),
-                  wheel.slices[k].animate.set_fill(style.NEXT_SLOT), run_time=max(0.5 * run, 0.2))  # fmt: skip
+            self.source = callout
+            pick = VGroup(lead, callout)
+        self.play(*marks, run_time=max(0.6 * run, 0.3))
         self.pick = pick
+
+    def slice_names(self, i: int, wheel: SpinnerWheel) -> VGroup:
+        """The names of the wheel's wide slices (NAMED or more), upright inside them; the grey rest's too."""
+        step, read = self.steps[i], self.step_read(i)
+        shown = min(len(step["top"]), self.BARS)
+        slices = [(read.top[j].display, step["top"][j]["prob"]) for j in range(shown)]
+        if step["chosen_rank"] > shown:
+            slices.append((read.chosen_display, step["chosen_prob"]))
+        names, slots = VGroup(), []
+        for k, (display, prob) in enumerate(slices):
+            if prob >= self.NAMED:  # dark or light letters, whichever stands out on the slice's colour
+                r, g, b = color_to_rgb(wheel.slices[k].get_fill_color())
+                ink = "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
+                names.add(token_text(display, size=24, limit=5, color=ink))
+                slots.append(k)
+        if 1 - sum(p for _, p in slices) >= 0.2:  # the grey rest
+            names.add(label("others", size=24, color=style.BACKGROUND))
+            slots.append(len(slices))
+        names.slots = slots
+        return self.place_names(names, wheel, wheel.turned)
+
+    @staticmethod
+    def place_names(names, wheel: SpinnerWheel, turned: float):
+        """Each name in the middle of its slice, the disc turned by `turned`."""
+        for name, k in zip(names, names.slots):
+            a = wheel.mids[k] + turned
+            name.move_to(wheel.centre + 0.58 * wheel.radius * np.array([np.cos(a), np.sin(a), 0]))
+        return names
 
     def verdict(self):
         found = statements(self.trace)
@@ -741,7 +797,7 @@ class Chat(TraceScene):
         self.fit_width(lines)
         if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
             self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title,
-                                             self.gpt, *self.script_gone)), run_time=0.5)  # fmt: skip
+                                             self.gpt, self.names, *self.script_gone)), run_time=0.5)  # fmt: skip
         quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
@@ -768,9 +824,9 @@ class Chat(TraceScene):
         self.what_it_learned()
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
-        "trained on conversations",
+        "chat training",
         "a system prompt",
-        "a fixed script format",
+        "turn markers",
     )
 
     def what_it_learned(self):
@@ -782,26 +838,27 @@ class Chat(TraceScene):
         details = [m for c in self.cells for m in c[1:]]  # each token's bar and percentage: said, now done
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, self.lines]  # (the script left when the reply began)
-        self.script_drawn = VGroup(*details, *script)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
+        adds = VGroup(*(label("+ " + item, size=32) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         panels = self.panels([("This model", statement(training, size=28), style.NEXT_SLOT),
                               ("A chat model adds", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
-            "What a chat model adds.",
+            "What chat models add.",
             say=f"What did this model learn from? {aloud(training.text)} "
             "A chat model runs the same loop, with three things added. It is trained on many written "
-            "conversations. A system prompt sets its role. And one fixed script format tells it whose turn it is.",
+            "conversations. A system prompt sets its role. And markers in the script tell it whose turn it is.",
         )
-        target = reply.copy().scale(1 / self.reply_scale).to_edge(UP, buff=0.35).to_edge(LEFT, buff=0.4)
-        self.play(*(FadeOut(m) for m in gone), Transform(reply, target), run_time=said_by(self, 0, 1.0))
-        top, bottom = target.get_bottom()[1] - 0.3, -3.1  # the room the reply leaves, above the caption
+        # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
+        top, bottom = 3.5, -3.1  # the frame above the caption
         if panels.height > top - bottom:  # a long reply: the panels smaller
             panels.scale_to_fit_height(top - bottom)
         panels.move_to([0, (top + bottom) / 2, 0])
         more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
+        self.play(*(FadeOut(m, shift=0.3 * UP) for m in [*gone, reply]), FadeIn(panels[0][0]), FadeIn(panels[0][1][0]),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0][0]), FadeIn(panels[0][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
+        self.play(FadeIn(panels[0][1][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
         cue(self, 2)
         self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
         for k, item in enumerate(adds):  # each addition as it is named

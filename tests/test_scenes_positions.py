@@ -25,8 +25,9 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     scene = render(LastPosition, scene_traces[case], tmp_path)
     tr = loaded_trace(scene_traces[case])
     counts = check_numbers(scene, tr)
-    assert counts["numbers"] + counts["tokens"] > 5 and counts["claims"] >= 1
-    check_numbers(scene, tr, ever=True)  # the guesses and the scores it showed and took away, too
+    assert counts["tokens"] >= len(scene.positions) + 1  # the prompt's chips and the token drawn after them
+    # the guesses, the scores and the statements it showed and took away, too
+    assert check_numbers(scene, tr, ever=True)["claims"] >= 2
     check_layout(scene)
     check_text_size(scene)
     check_caption_clear(scene)
@@ -42,7 +43,14 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     # The answer stays: the prompt's chips, no extra position, and the distribution the next token is drawn from,
     # headed by the last position's own top guess (the Trace's softmax).
     assert {f"info.tokens.display.{p}" for p in scene.positions} <= last
-    assert {"info.softmax.probs.0", "claims.positions.count"} <= last
+    assert "claims.positions.count" in ever
+    # Predict, sample, append: the continuation's first token ends in the slot after the prompt's last chip.
+    assert "info.continuation.steps.0.chosen_display" in last
+    assert scene.chip_drawn.get_left()[0] > scene.boxes[-1].get_right()[0]
+    assert scene.chip_drawn.get_y() == pytest.approx(scene.boxes[-1].get_y())
+    drawn = tr.info["continuation"]["steps"][0]["chosen_id"]
+    if drawn in tr.info["softmax"]["ids"][: len(scene.bars.rows)]:  # its bar stays, the one drawn
+        assert any(p.startswith("info.softmax.probs.") for p in last)
     assert int(tr["positions.top_ids"][n - 1]) == tr.info["softmax"]["ids"][0]
     assert len(scene.bars.rows) == min(LastPosition.BARS, len(tr.info["softmax"]["ids"]))
 
