@@ -60,6 +60,8 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
     assert {(p.owner.__name__, p.name, p.group) for p in engine.PATCHES} == {
         ("VMobject", "get_subpaths_from_points", "scene"),
         ("Mobject", "get_family", "scene"),
+        ("manim.scene.scene", "extract_mobject_family_members", "scene"),
+        ("manim.camera.camera", "extract_mobject_family_members", "scene"),
         ("VMobject", "get_points_defining_boundary", "scene"),
         ("VMobject", "generate_rgbas_array", "scene"),
         ("Mobject", "get_critical_point", "scene"),
@@ -371,3 +373,34 @@ def test_a_worker_warning_is_printed_once_per_render(tmp_path, capsys):
     for name in ("Softmax", "Recap"):
         assert pool.run(BY_NAME[name], tmp_path / "t.npz", tmp_path, "l")["ok"]
     assert capsys.readouterr().err == "gptanim: manim 0.22.0 is not …\n"
+
+
+def test_families_are_manims():
+    """What the scene and the camera list (every member of every family, each at its last place; only those with
+    points; by z-index): the same mobjects in the same order, for families that share members, hold one twice
+    or are given twice, and none."""
+    from manim import VGroup
+    from manim.utils.family import extract_mobject_family_members
+
+    shared, word = Dot(), make_text("Tokens 0.23", font_size=24)
+    inner = VGroup(shared, Square().set_z_index(2), VMobject())
+    groups = [VGroup(shared, inner, Circle().set_z_index(-1)), inner, VGroup(word, VGroup()), shared, Arrow()]
+    cases = [groups, groups[::-1], [groups[0], groups[0]], [inner, groups[0], inner], [], [VGroup()], [word]]
+    for mobjects in cases:
+        for z in (False, True):
+            for with_points in (False, True):
+                manims = extract_mobject_family_members(mobjects, z, with_points)
+                for ours in (engine.scene_families, engine.camera_families):
+                    assert ours(iter(mobjects), z, with_points) == manims
+                    with engine.only(engine.family):  # the walk the saving rests on
+                        assert ours(mobjects, z, with_points) == manims
+                    assert ours.original is extract_mobject_family_members
+
+
+def test_the_scene_and_the_camera_use_the_one_walk():
+    import manim.camera.camera
+    import manim.scene.scene
+
+    with engine.only(engine.scene_families, engine.camera_families):
+        assert manim.scene.scene.extract_mobject_family_members is engine.scene_families
+        assert manim.camera.camera.extract_mobject_family_members is engine.camera_families

@@ -89,10 +89,20 @@ def samples():
     word = make_text("Once upon a time", strut=True, font_size=22)
     shared = Dot()
     group = VGroup(shared, Rectangle(), VGroup(shared, Arrow()))
-    return [word, sentence("the {n} tokens", n=(7, "meta.n", "int")), group, Axes(), DecimalNumber(3.25)]
+    held = VGroup(Rectangle(), Dot())  # attributes of other kinds: a list of mobjects held twice, dicts
+    held.extra, held.empty, held.again, held.members = {"k": [1, 2]}, {}, held.submobjects, [shared, word]
+    return [word, sentence("the {n} tokens", n=(7, "meta.n", "int")), group, Axes(), DecimalNumber(3.25), held,
+            Guarded(Dot(), Rectangle())]  # fmt: skip
 
 
-@pytest.mark.parametrize("k", range(5))
+class Guarded(VGroup):
+    """A mobject whose setattr does more than write to its dict: copied by manim's own."""
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+
+
+@pytest.mark.parametrize("k", range(7))
 def test_a_copy_is_manims_copy(k):
     mob = samples()[k]
     ours, manims = copied_both_ways(mob)
