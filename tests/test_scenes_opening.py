@@ -128,7 +128,7 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
     paths = shown_paths(scene)
     last = len(tr.token_ids) - 1
     assert scene.positions == list(range(len(tr.token_ids)))  # a short prompt is followed whole, as said
-    for j in range(8):
+    for j in range(InsideTransformer.FINAL_BARS):
         assert f"info.continuation.steps.0.top.{j}.prob" in paths
     for i in range(5):
         assert f"ln_final.hook_normalized[{last},{i}]" in paths
@@ -197,21 +197,31 @@ def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer()
     assert wheel.pointer.get_y() > wheel.centre[1] + wheel.radius - 0.15
 
 
-def test_inside_transformer_bars_are_the_last_layers_weights(scene_traces, tmp_path):
-    """The bar row under the tokens ends on the last layer's weights of the last token: one bar per token shown,
-    each read from its pattern entry, heights in the weights' proportions, the two largest labelled."""
+def test_inside_transformer_lines_are_the_last_layers_weights(scene_traces, tmp_path):
+    """The lines between the vectors (attention, the tokens talking) of the last layer: one per token shown, into
+    the last one, each read from its pattern entry, as thick as the weight, the two largest labelled."""
     scene = render(InsideTransformer, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
     layer, head, last = tr.n_layer - 1, InsideTransformer.HEAD, scene.positions[-1]
-    bars, labels = scene.weights
-    assert [b.gptanim_weight_path for b in bars] == [
+    lines, labels = scene.lines
+    assert [a.gptanim_weight_path for a in lines] == [
         tr.attn.pattern[layer, head, last, pos].path for pos in scene.positions
     ]
     weights = np.array([tr.pattern(layer, head)[last, pos] for pos in scene.positions])
-    heights = np.array([b.height for b in bars])
-    big = weights > weights.max() / 10  # (the tiniest bars keep a visible minimum height)
-    assert np.allclose(heights[big] / weights[big], heights[big][0] / weights[big][0], rtol=1e-3)
+    widths = np.array([a.get_stroke_width() for a in lines])
+    assert np.all(np.diff(widths[np.argsort(weights, kind="stable")]) >= -1e-9)  # thicker, the larger the weight
+    assert np.allclose(widths - widths.min(), (weights - weights.min()) * (np.ptp(widths) / max(np.ptp(weights), 1e-9)))
     top_two = np.argsort(-weights, kind="stable")[:2]
-    assert [p for t in labels for p, _ in t.gptanim_numbers] == [
+    assert [p for t in labels[:2] for p, _ in t.gptanim_numbers] == [
         tr.attn.pattern[layer, head, last, scene.positions[k]].path for k in top_two
     ]
+
+
+def test_inside_transformer_mlp_changes_one_vector_at_a_time(scene_traces, tmp_path):
+    """The MLP's box visits every vector shown, one after another, and each vector's numbers become the layer's
+    output at its own position."""
+    scene = render(InsideTransformer, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    assert scene.mlp_visits == scene.positions
+    for k, pos in enumerate(scene.positions):
+        assert scene.columns[k].entries[0].gptanim_numbers[0][0] == f"blocks.{tr.n_layer - 1}.hook_resid_post[{pos},0]"
