@@ -25,7 +25,6 @@ from manim import (
     Rotate,
     RoundedRectangle,
     Square,
-    Succession,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
@@ -718,6 +717,7 @@ class InsideTransformer(TraceScene):
     SHOWN_ENTRIES = 5
     COLUMN_Y = -1.6  # the vectors sit low enough for the lines between them (attention) above
     TOKEN_Y = 2.2
+    FINAL_SCALE = 1.35  # the last vector, larger once it stands alone
     FINAL_BARS = 5  # the last frame keeps to about 30 words
     HEAD = 0  # the one of attention's patterns that draws the lines
 
@@ -775,7 +775,7 @@ class InsideTransformer(TraceScene):
         )
         # Each vector comes down out of its token.
         self.play(LaggedStart(*(TransformFromCopy(b, c) for b, c in zip(self.tokens, self.columns)), lag_ratio=0.15),
-                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.7))  # fmt: skip
+                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.85))  # fmt: skip
 
     def column(self, name: str, pos: int) -> VectorColumn:
         values = self.trace[name][pos]
@@ -828,30 +828,35 @@ class InsideTransformer(TraceScene):
                 "before it: the thicker the line, the more the last token takes from that one. Then every vector "
                 "comes out changed.",
             )
-            total = paced(self.beats[-1]["audio"], 3.0, 0.9)
         else:  # one beat for the whole layer: attention, then the MLP
             self.layer_beat(layer, pattern)
-            total = paced(self.beats[-1]["audio"], 3.0, 0.9) / 2
         block = self.stack.block(layer, "Attention")
         band = self.band(block, layer)
-        self.highlight(layer, "Attention", 0.15 * total, TransformFromCopy(block[0], band[0]),
+        # The sentences' ends (a full layer: block, lines, the thickest, the change; a later one: all in the first)
+        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.2, 0.5,
+                                                                                                            0.6, 0.9)]  # fmt: skip
+        self.highlight(layer, "Attention", ends[0], TransformFromCopy(block[0], band[0]),
                        FadeIn(band[1], shift=0.2 * DOWN))  # fmt: skip
-        if full:
-            cue(self, 1)
         self.lines = self.talk_lines(layer, pattern)
         lines, labels = self.lines
+        if full:
+            cue(self, 1)
         self.play(LaggedStart(*(GrowFromPoint(a, a.get_end()) for a in lines), lag_ratio=0.08),
-                  FadeIn(labels), run_time=(said_by(self, 2, 1.0) if full else 0.35 * total))  # fmt: skip
+                  run_time=said_by(self, 1, 0.4) if full else max(0.4, ends[1] - ends[0]))  # fmt: skip
+        if full:
+            cue(self, 2)
+        thickest = lines[int(np.argmax([float(pattern[self.positions[-1], p]) for p in self.positions]))]
+        self.play(FadeIn(labels, shift=0.1 * UP), Indicate(thickest, color=style.NEXT_SLOT, scale_factor=1.0),
+                  run_time=said_by(self, 2, 0.4) if full else max(0.4, ends[2] - ends[1]))  # fmt: skip
         if full:
             cue(self, 3)
         new = self.new_columns(self.trace.resid.mid[layer].name)
         self.play(LaggedStart(*(self.changed(o, nw) for o, nw in zip(self.columns, new)), lag_ratio=0.1),
-                  run_time=(said_by(self, 3, 0.8) if full else 0.35 * total), now=True)  # fmt: skip
+                  run_time=said_by(self, 3, 0.6) if full else max(0.6, ends[3] - ends[2]), now=True)  # fmt: skip
         self.columns = new
         # (faded, not FadeOut: the beat's slide rests on the changed vectors, not on a clearing)
-        self.play(VGroup(band, self.lines).animate.set_opacity(0), run_time=0.15 * total)
+        self.play(VGroup(band, self.lines).animate.set_opacity(0), run_time=0.4)
         self.remove(band, self.lines)
-        self.total = total
 
     def talk_lines(self, layer: int, pattern: np.ndarray) -> VGroup:
         """Lines from every earlier vector shown to the last one, bowed above the vectors, each as thick as the
@@ -868,7 +873,7 @@ class InsideTransformer(TraceScene):
             else:
                 rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
                 line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
-            line.set_stroke(width=2 + 20 * w)  # as thick as the real weight
+            line.set_stroke(width=1 + 30 * w)  # as thick as the real weight
             line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
             lines.add(line)
         labels = VGroup()
@@ -906,7 +911,6 @@ class InsideTransformer(TraceScene):
 
     def mlp(self, layer: int, full: bool):
         """The MLP: a box comes down onto one vector at a time and changes it alone, with no talk between them."""
-        total = self.total
         if full:
             if self.trace.words["parallel_residual"]:
                 self.beat(
@@ -922,20 +926,24 @@ class InsideTransformer(TraceScene):
                     say="Then the MLP, a small network that changes each vector on its own, one token at a time, "
                     "with no talking. The next layer repeats both steps.",
                 )
-            total = paced(self.beats[-1]["audio"], 3.0, 0.9)
         block = self.stack.block(layer, "MLP")
         box = self.mlp_box(block)
         news = self.new_columns(self.trace.resid.post[layer].name)
-        hops, self.mlp_visits = [], []
-        for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):
+        self.mlp_visits = []
+        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
+        step = max(0.2, said_by(self, 0 if full else 1, 1.5) / len(self.columns))
+        for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
             if k:
-                hops.append(box.animate.set_x(old.entries.get_x()))
-            hops.append(self.changed(old, nw))
-        self.highlight(layer, "MLP", 0.15 * total, TransformFromCopy(block[0], box))
-        self.play(Succession(*hops), run_time=(said_by(self, 0, 1.5) if full else 0.7 * total), now=True)
+                self.play(box.animate.set_x(old.entries.get_x()), run_time=0.35 * step)
+            self.play(self.changed(old, nw), run_time=0.65 * step if k else step, now=True)
         self.columns = news
-        self.play(box.animate.shift(0.3 * UP).set_opacity(0), run_time=0.15 * total)
+        if full:
+            cue(self, 1)  # "the next layer repeats both": the box goes back into the stack
+        self.play(
+            box.animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+            run_time=said_by(self, -1, 0.4) if full else 0.4,
+        )
         self.remove(box)
 
     def mlp_box(self, block) -> VGroup:
@@ -954,15 +962,15 @@ class InsideTransformer(TraceScene):
         last = self.positions[-1]
         gone = [self.marker, *self.columns[:-1], *self.tokens[:-1]]
         y = 0.2
-        column_top = y + self.columns[-1].height / 2
+        column_top = y + self.FINAL_SCALE * self.columns[-1].height / 2
         # The rest leaves while the last vector moves to where it will predict: the frame never stands empty.
         self.play(
             *(FadeOut(m) for m in gone),
             FadeOut(self.stack, shift=0.3 * UP),
             self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-4.4, y, 0]),
+            self.columns[-1].animate.scale(self.FINAL_SCALE).move_to([-4.4, y, 0]),
         )
-        final = self.column("ln_final.hook_normalized", last).move_to([-4.4, y, 0])
+        final = self.column("ln_final.hook_normalized", last).scale(self.FINAL_SCALE).move_to([-4.4, y, 0])
         ln = label("rescaled", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
@@ -972,9 +980,9 @@ class InsideTransformer(TraceScene):
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
         # The vector is normalised in place: one column, its numbers turned into the normalised ones.
-        self.play(ReplacementTransform(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part)
-        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=4.2, size=26, row_height=0.7)
-        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.45 - bars.get_top()[1], 0])
+        self.play(self.changed(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part, now=True)
+        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=4.4, size=28, row_height=0.85)
+        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.55 - bars.get_top()[1], 0])
         if plain_sampling(t):
             title = label("probabilities", size=24)
         else:
