@@ -21,6 +21,7 @@ from manim import (
     Indicate,
     LaggedStart,
     ManimColor,
+    Rectangle,
     ReplacementTransform,
     Rotate,
     RoundedRectangle,
@@ -208,7 +209,7 @@ class Title(TraceScene):
         trained, and the model opened into its blocks, the tokens' vectors going in."""
         t = self.trace
         y = self.BOTTOM_Y - 0.5
-        names = [label(word, size=30, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
+        names = [label(word, size=38, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
                                                                                     "Transformer")]  # fmt: skip
         names[0].move_to([self.bars.get_x(), y, 0])
         names[1].move_to([self.VECTORS_X, y, 0])
@@ -268,8 +269,12 @@ class Title(TraceScene):
                 f"{named}."
             )
         with self.narrate(" ".join(said), title="Road map", caption="The road map of this lecture.") as n:  # fmt: skip
-            # The pipeline keeps its shapes; its words leave for the cards' (the bars' as the loop's last frame)
-            shown = [self.words, *(m for r in self.bars.rows for m in (r.name, r.pct))]
+            # The pipeline keeps its shapes; its words leave for the cards' (but the likeliest next token's)
+            shown = [
+                self.words,
+                *(m for r in self.bars.rows[1:] for m in (r.name, r.pct)),
+                *(c.text for c in self.chip_boxes),
+            ]
             self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
             mark = None
             for k, ((heading, _, _), card) in enumerate(zip(self.parts, cards)):
@@ -290,7 +295,7 @@ class Title(TraceScene):
         cards = VGroup()
         for k, (heading, chapters, _) in enumerate(self.parts):
             hue = style.token_hue(2 * k)
-            text = wrapped(heading, width - 0.25, size=22)
+            text = wrapped(heading, width - 0.2, size=26)
             dots = VGroup(*(Dot(radius=0.06, color=hue) for _ in chapters)).arrange(RIGHT, buff=0.1)
             inside = VGroup(text, dots).arrange(DOWN, buff=0.15)
             frame = RoundedRectangle(corner_radius=0.1, width=width, height=1.5, stroke_color=hue, stroke_width=2,
@@ -334,11 +339,12 @@ class PredictSampleRepeat(TraceScene):
     RENDER_SECONDS = 16
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
-    BARS = 8
+    BARS = 6  # (and the whole vocabulary under them, as a strip)
     BAR_X = -1.7  # where the bars start (their tokens to the left)
     WHEEL_RADIUS = 2.2  # the wheel's radius at most: as large as the room under the text allows
     MODEL_X = -5.35
     LOWEST = -2.95  # the picture's bottom, above the caption's band
+    STRIP_ROOM = 0.8  # under the bars: the whole vocabulary as a strip, and its label
 
     def construct(self):
         self.show_prompt()
@@ -417,7 +423,7 @@ class PredictSampleRepeat(TraceScene):
         """The model, the bars and the wheel in a row under the text, as large as the room below it allows."""
         meta = self.trace.fields.meta
         self.bars_top = self.context_bottom - 1.0
-        self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35) / (self.BARS + 0.5))
+        self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35 - self.STRIP_ROOM) / (self.BARS + 0.5))
         self.radius = min(self.WHEEL_RADIUS, (self.context_bottom - 0.45 - self.LOWEST) / 2)
         self.mid_y = self.bars_top - self.row_height * (self.BARS - 1) / 2 - 0.2  # the bars' middle
         self.wheel_y = self.context_bottom - 0.45 - self.radius  # the pointer just under the text
@@ -432,14 +438,34 @@ class PredictSampleRepeat(TraceScene):
         dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta.d_model, "int"))
         inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
-        self.into_model = Arrow([self.MODEL_X, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1,
-                                color=style.MUTED, stroke_width=3)  # fmt: skip
+        # From the middle of the prompt's tokens, bowing down into the model: the whole text goes in.
+        prompt = VGroup(*self.boxes[: self.n_prompt])
+        self.into_model = Arrow([prompt.get_x(), self.context_bottom - 0.05, 0], self.model_box.get_top(), buff=0.1,
+                                path_arc=-0.6, color=style.TEXT, stroke_width=5)  # fmt: skip
 
     def bars_for(self, i: int) -> ProbabilityBars:
         entries = step_entries(self.trace, i, self.BARS)
         bars = ProbabilityBars(entries, bar_width=3.2, size=22, row_height=self.row_height)
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
         return bars
+
+    def vocab_strip(self, i: int) -> VGroup:
+        """The whole vocabulary as one strip under the bars, a token a sliver in id order: step i's likeliest
+        tokens lit where they sit, brighter the likelier; its size written under it."""
+        meta, top = self.trace.fields.meta, self.steps[i]["top"][: self.BARS]
+        left = self.BAR_X - 1.6
+        width = min(6.0, self.wheel_x - self.radius - 1.9 - left)
+        y = self.LOWEST + self.STRIP_ROOM - 0.25
+        frame = Rectangle(width=width, height=0.34, stroke_color=style.MUTED, stroke_width=1.5, fill_color=style.MUTED,
+                          fill_opacity=0.15).move_to([left + width / 2, y, 0])  # fmt: skip
+        peak = max(e["prob"] for e in top)
+        slivers = VGroup(*(Rectangle(width=0.07, height=0.34, stroke_width=0, fill_color=style.BAR,
+                                     fill_opacity=0.35 + 0.65 * e["prob"] / peak)
+                           .move_to([left + width * (e["id"] + 0.5) / self.trace.meta["vocab_size"], y, 0])
+                           for e in top))  # fmt: skip
+        name = sentence("all {V} tokens", size=20, color=style.MUTED, V=(meta.vocab_size, "comma"))
+        name.next_to(frame, DOWN, buff=0.08).align_to(frame, LEFT)
+        return VGroup(frame, slivers, name)
 
     def wheel_for(self, i: int) -> SpinnerWheel:
         """Step i's wheel: a slice per bar (two tones, so neighbours stand apart), the drawn token's own slice if
@@ -515,9 +541,13 @@ class PredictSampleRepeat(TraceScene):
             )
             self.out_arrow = Arrow(self.model_box.get_right(), bars.get_left() + 0.1 * LEFT, buff=0.1,
                                    color=style.MUTED, stroke_width=3)  # fmt: skip
-            self.play(GrowArrow(self.out_arrow), FadeIn(title), run_time=0.8)
-            self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
-                      run_time=said_by(self, 0, 1.5))  # fmt: skip
+            self.strip = self.vocab_strip(i)
+            self.play(GrowArrow(self.out_arrow), GrowFromEdge(self.strip[0], LEFT), FadeIn(self.strip[2]),
+                      run_time=0.4 * said_by(self, 0, 1.5))  # fmt: skip
+            # the likeliest tokens rise out of the whole vocabulary into their bars
+            self.play(LaggedStart(*(AnimationGroup(TransformFromCopy(s, r.bar), FadeIn(r.name), FadeIn(r.pct))
+                                    for s, r in zip(self.strip[1], bars.rows)), lag_ratio=0.1),
+                      FadeIn(self.strip[1]), FadeIn(bars.dots), FadeIn(title), run_time=said_by(self, 0, 1.0))  # fmt: skip
             cue(self, 1)
             self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
             self.bars, self.bars_title = bars, title
@@ -528,7 +558,9 @@ class PredictSampleRepeat(TraceScene):
         slot_mark = self.slot_mark(i)
         going_in = [Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0),
                     Transform(self.old_slot, slot_mark), *([dim(self.pick)] if self.pick is not None else [])]  # fmt: skip
-        new = [ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title)]
+        strip = self.vocab_strip(i)
+        new = [ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+               Transform(self.strip[1], strip[1])]  # fmt: skip
         if full:
             self.play(*going_in, run_time=self.run)
             self.play(*new, run_time=self.run)

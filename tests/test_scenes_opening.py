@@ -54,8 +54,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         assert shown_text(scene.heading) == DEFAULT_TITLE
         check_text_size(scene)
         shown = " ".join(shown_text(t) for t in texts(scene) if t is not scene.caption).split()
-        # words and numbers: a takeaway (the title, the cards, and a chip per token of a short prompt, at most 10)
-        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 35
+        # words and numbers: a takeaway (the title, the cards, the likeliest next token; the chips keep their shapes)
+        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 30
 
 
 def card_headings(scene) -> list[str]:
@@ -88,10 +88,17 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
     last = len(steps) - 1
     drawn = SimpleNamespace(mobjects=[scene.bars_drawn])  # the last bars' words and numbers, gone at the end
     shown = shown_paths(drawn)
-    for j in range(min(8, len(steps[last]["top"]))):
+    for j in range(min(PredictSampleRepeat.BARS, len(steps[last]["top"]))):
         assert f"info.continuation.steps.{last}.top.{j}.prob" in shown
         assert f"info.continuation.steps.{last}.top.{j}.display" in shown
     assert [shown_text(w) for w in scene.loop_words] == ["predict", "sample", "append", "repeat"]
+    # The whole vocabulary as a strip: the last step's likeliest tokens lit where their ids sit, brightest the likeliest
+    frame, slivers, name = scene.strip
+    top = steps[last]["top"][: PredictSampleRepeat.BARS]
+    where = [(s.get_x() - frame.get_left()[0]) / frame.width * tr.meta["vocab_size"] - 0.5 for s in slivers]
+    assert np.allclose(where, [e["id"] for e in top], atol=tr.meta["vocab_size"] * 1e-3)
+    assert slivers[0].get_fill_opacity() == max(s.get_fill_opacity() for s in slivers)
+    assert [p for p, _ in name.gptanim_numbers] == ["meta.vocab_size"]
     check_numbers(drawn, tr)  # they were the Trace's
     for i in range(len(tr.token_ids)):
         assert f"info.tokens.display.{i}" in paths
