@@ -214,6 +214,9 @@ class Title(TraceScene):
         names[0].move_to([self.bars.get_x(), y, 0])
         names[1].move_to([self.VECTORS_X, y, 0])
         names[2].move_to([self.model_box.get_x(), y, 0])
+        for left, right in ((names[2], names[0]), (names[1], names[2])):  # large words never touch
+            if left.get_right()[0] > right.get_left()[0] - 0.4:
+                left.shift((right.get_left()[0] - 0.4 - left.get_right()[0]) * RIGHT)
         cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
         vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
         vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
@@ -438,10 +441,10 @@ class PredictSampleRepeat(TraceScene):
         dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta.d_model, "int"))
         inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
-        # From the middle of the prompt's tokens, bowing down into the model: the whole text goes in.
+        # From the middle of the prompt's tokens, bowing up (clear of the bars) into the model: the whole text goes in.
         prompt = VGroup(*self.boxes[: self.n_prompt])
         self.into_model = Arrow([prompt.get_x(), self.context_bottom - 0.05, 0], self.model_box.get_top(), buff=0.1,
-                                path_arc=-0.6, color=style.TEXT, stroke_width=5)  # fmt: skip
+                                path_arc=0.5, color=style.TEXT, stroke_width=5)  # fmt: skip
 
     def bars_for(self, i: int) -> ProbabilityBars:
         entries = step_entries(self.trace, i, self.BARS)
@@ -527,8 +530,10 @@ class PredictSampleRepeat(TraceScene):
         bars, self.next_wheel = self.bars_for(i), self.wheel_for(i)
         title = self.title_for(bars)
         self.run = 1.0 if full else 0.3
-        if i - self.FULL_STEPS in self.FAST_WORDS:
-            caption, said = self.FAST_WORDS[i - self.FULL_STEPS]
+        fast = i - self.FULL_STEPS  # (the second words halfway through the fast steps, so none runs silent long)
+        fast = {0: 0, max(1, (len(self.steps) - self.FULL_STEPS) // 2): 4}.get(fast, -1)
+        if fast in self.FAST_WORDS:
+            caption, said = self.FAST_WORDS[fast]
             self.beat("Faster", caption, say=said)
         if i == 0:
             top = step["top"]
@@ -559,16 +564,28 @@ class PredictSampleRepeat(TraceScene):
         going_in = [Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0),
                     Transform(self.old_slot, slot_mark), *([dim(self.pick)] if self.pick is not None else [])]  # fmt: skip
         strip = self.vocab_strip(i)
-        new = [ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title),
+        new = [*self.bars_change(self.bars, bars), ReplacementTransform(self.bars_title, title),
                Transform(self.strip[1], strip[1])]  # fmt: skip
         if full:
             self.play(*going_in, run_time=self.run)
-            self.play(*new, run_time=self.run)
+            self.play(*new, run_time=self.run, now=True)
         else:
-            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run)
+            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run,
+                      now=True)  # fmt: skip
         self.remove(self.old_slot)
         self.add(slot_mark)
         self.bars, self.bars_title, self.old_slot, self.pick = bars, title, slot_mark, None
+
+    @staticmethod
+    def bars_change(old: ProbabilityBars, new: ProbabilityBars) -> list:
+        """The new chances replace the old: each bar grows or shrinks in place, its token and percentage slide
+        out for the new ones (no digits morphing through garbled shapes)."""
+        anims = []
+        for o, n in zip(old.rows, new.rows):
+            anims += [ReplacementTransform(o.bar, n.bar), swap(o.name, n.name, distance=0.15),
+                      swap(o.pct, n.pct, distance=0.15)]  # fmt: skip
+        anims += [FadeOut(o) for o in old.rows[len(new.rows) :]] + [FadeIn(n) for n in new.rows[len(old.rows) :]]
+        return [*anims, ReplacementTransform(old.dots, new.dots)]
 
     def again_beat(self, i: int, step: dict):
         """The caption of a slow step after the first: the draw, its chance and its rank."""
@@ -655,7 +672,7 @@ class PredictSampleRepeat(TraceScene):
             # Beyond the bars: its own row under the ⋮, rank, token and probability, framed like a marked bar.
             row = sentence("#{r}  {tok}  {p}", size=22, r=(read.chosen_rank, "int"), tok=(read.chosen_display, "text"),
                            p=(read.chosen_prob, "percent"))  # fmt: skip
-            row.next_to(self.bars.dots, DOWN, buff=0.12).align_to(self.bars, LEFT)
+            row.move_to(self.bars.dots).align_to(self.bars.rows[0].bar, LEFT)  # on the ⋮ line, above the strip
             pick = VGroup(row, SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT))
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
