@@ -520,7 +520,7 @@ class PredictSampleRepeat(TraceScene):
         0: ("From here the loop runs faster: predict, spin, append, again.",
             "From here the loop runs faster. Predict, spin, append, and again."),
         4: ("Each step: the whole text so far in, new probabilities out.",
-            "At every step the chances change, because the text they follow has grown."),
+            "At every step the chances change, because the text they follow has grown. Each new token joins it."),
     }  # fmt: skip
 
     def predict(self, i: int, full: bool):
@@ -529,7 +529,7 @@ class PredictSampleRepeat(TraceScene):
         step = self.steps[i]
         bars, self.next_wheel = self.bars_for(i), self.wheel_for(i)
         title = self.title_for(bars)
-        self.run = 1.0 if full else 0.3
+        self.run = 1.0 if full else 0.25
         fast = i - self.FULL_STEPS  # (the second words halfway through the fast steps, so none runs silent long)
         fast = {0: 0, max(1, (len(self.steps) - self.FULL_STEPS) // 2): 4}.get(fast, -1)
         if fast in self.FAST_WORDS:
@@ -612,7 +612,7 @@ class PredictSampleRepeat(TraceScene):
         step, wheel = self.steps[i], self.next_wheel
         shown = len(wheel.slices) - 1 - (step["chosen_rank"] > len(self.bars.rows))  # slices with a bar
         k = step["chosen_rank"] - 1 if step["chosen_rank"] <= shown else shown
-        turn = 2 * self.run if full else 0.45
+        turn = 2 * self.run if full else 0.4
         if i == 0:
             self.build_wheel(wheel, shown)
             seed = self.trace.fields.info.continuation.seed
@@ -704,7 +704,7 @@ class PredictSampleRepeat(TraceScene):
                 "sometimes wins, so the same prompt can go on in different ways.",
             )
             self.play(Indicate(self.boxes[self.n_prompt + i], color=style.NEXT_SLOT),
-                      run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+                      run_time=paced(self.beats[-1]["audio"], 1.0, 0.8))  # fmt: skip
 
     def wrap_up(self):
         self.play(FadeOut(self.old_slot), *([FadeOut(self.pick)] if self.pick is not None else []), run_time=0.3)
