@@ -21,7 +21,6 @@ from manim import (
     Indicate,
     LaggedStart,
     ManimColor,
-    MathTex,
     Rectangle,
     ReplacementTransform,
     Rotate,
@@ -57,6 +56,7 @@ from scenes.components import (
     label,
     sentence,
     statement,
+    swap,
     token_text,
     with_entry_paths,
 )
@@ -209,11 +209,14 @@ class Title(TraceScene):
         trained, and the model opened into its blocks, the tokens' vectors going in."""
         t = self.trace
         y = self.BOTTOM_Y - 0.5
-        names = [label(word, size=30, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
+        names = [label(word, size=38, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
                                                                                     "Transformer")]  # fmt: skip
         names[0].move_to([self.bars.get_x(), y, 0])
         names[1].move_to([self.VECTORS_X, y, 0])
         names[2].move_to([self.model_box.get_x(), y, 0])
+        for left, right in ((names[2], names[0]), (names[1], names[2])):  # large words never touch
+            if left.get_right()[0] > right.get_left()[0] - 0.4:
+                left.shift((right.get_left()[0] - 0.4 - left.get_right()[0]) * RIGHT)
         cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
         vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
         vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
@@ -269,8 +272,12 @@ class Title(TraceScene):
                 f"{named}."
             )
         with self.narrate(" ".join(said), title="Road map", caption="The road map of this lecture.") as n:  # fmt: skip
-            # The pipeline keeps its shapes; its words leave for the cards' (the bars' as the loop's last frame)
-            shown = [self.words, *(m for r in self.bars.rows for m in (r.name, r.pct))]
+            # The pipeline keeps its shapes; its words leave for the cards' (but the likeliest next token's)
+            shown = [
+                self.words,
+                *(m for r in self.bars.rows[1:] for m in (r.name, r.pct)),
+                *(c.text for c in self.chip_boxes),
+            ]
             self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
             mark = None
             for k, ((heading, _, _), card) in enumerate(zip(self.parts, cards)):
@@ -291,7 +298,7 @@ class Title(TraceScene):
         cards = VGroup()
         for k, (heading, chapters, _) in enumerate(self.parts):
             hue = style.token_hue(2 * k)
-            text = wrapped(heading, width - 0.25, size=22)
+            text = wrapped(heading, width - 0.2, size=26)
             dots = VGroup(*(Dot(radius=0.06, color=hue) for _ in chapters)).arrange(RIGHT, buff=0.1)
             inside = VGroup(text, dots).arrange(DOWN, buff=0.15)
             frame = RoundedRectangle(corner_radius=0.1, width=width, height=1.5, stroke_color=hue, stroke_width=2,
@@ -335,11 +342,12 @@ class PredictSampleRepeat(TraceScene):
     RENDER_SECONDS = 16
 
     FULL_STEPS = 3  # steps shown slowly; the rest go by faster
-    BARS = 8
+    BARS = 6  # (and the whole vocabulary under them, as a strip)
     BAR_X = -1.7  # where the bars start (their tokens to the left)
     WHEEL_RADIUS = 2.2  # the wheel's radius at most: as large as the room under the text allows
     MODEL_X = -5.35
     LOWEST = -2.95  # the picture's bottom, above the caption's band
+    STRIP_ROOM = 0.8  # under the bars: the whole vocabulary as a strip, and its label
 
     def construct(self):
         self.show_prompt()
@@ -418,7 +426,7 @@ class PredictSampleRepeat(TraceScene):
         """The model, the bars and the wheel in a row under the text, as large as the room below it allows."""
         meta = self.trace.fields.meta
         self.bars_top = self.context_bottom - 1.0
-        self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35) / (self.BARS + 0.5))
+        self.row_height = min(0.46, (self.bars_top - self.LOWEST - 0.35 - self.STRIP_ROOM) / (self.BARS + 0.5))
         self.radius = min(self.WHEEL_RADIUS, (self.context_bottom - 0.45 - self.LOWEST) / 2)
         self.mid_y = self.bars_top - self.row_height * (self.BARS - 1) / 2 - 0.2  # the bars' middle
         self.wheel_y = self.context_bottom - 0.45 - self.radius  # the pointer just under the text
@@ -433,14 +441,34 @@ class PredictSampleRepeat(TraceScene):
         dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta.d_model, "int"))
         inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
-        self.into_model = Arrow([self.MODEL_X, self.context_bottom - 0.1, 0], self.model_box.get_top(), buff=0.1,
-                                color=style.MUTED, stroke_width=3)  # fmt: skip
+        # From the middle of the prompt's tokens, bowing up (clear of the bars) into the model: the whole text goes in.
+        prompt = VGroup(*self.boxes[: self.n_prompt])
+        self.into_model = Arrow([prompt.get_x(), self.context_bottom - 0.05, 0], self.model_box.get_top(), buff=0.1,
+                                path_arc=0.5, color=style.TEXT, stroke_width=5)  # fmt: skip
 
     def bars_for(self, i: int) -> ProbabilityBars:
         entries = step_entries(self.trace, i, self.BARS)
         bars = ProbabilityBars(entries, bar_width=3.2, size=22, row_height=self.row_height)
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.bars_top - bars.get_top()[1], 0])
         return bars
+
+    def vocab_strip(self, i: int) -> VGroup:
+        """The whole vocabulary as one strip under the bars, a token a sliver in id order: step i's likeliest
+        tokens lit where they sit, brighter the likelier; its size written under it."""
+        meta, top = self.trace.fields.meta, self.steps[i]["top"][: self.BARS]
+        left = self.BAR_X - 1.6
+        width = min(6.0, self.wheel_x - self.radius - 1.9 - left)
+        y = self.LOWEST + self.STRIP_ROOM - 0.25
+        frame = Rectangle(width=width, height=0.34, stroke_color=style.MUTED, stroke_width=1.5, fill_color=style.MUTED,
+                          fill_opacity=0.15).move_to([left + width / 2, y, 0])  # fmt: skip
+        peak = max(e["prob"] for e in top)
+        slivers = VGroup(*(Rectangle(width=0.07, height=0.34, stroke_width=0, fill_color=style.BAR,
+                                     fill_opacity=0.35 + 0.65 * e["prob"] / peak)
+                           .move_to([left + width * (e["id"] + 0.5) / self.trace.meta["vocab_size"], y, 0])
+                           for e in top))  # fmt: skip
+        name = sentence("all {V} tokens", size=20, color=style.MUTED, V=(meta.vocab_size, "comma"))
+        name.next_to(frame, DOWN, buff=0.08).align_to(frame, LEFT)
+        return VGroup(frame, slivers, name)
 
     def wheel_for(self, i: int) -> SpinnerWheel:
         """Step i's wheel: a slice per bar (two tones, so neighbours stand apart), the drawn token's own slice if
@@ -492,7 +520,7 @@ class PredictSampleRepeat(TraceScene):
         0: ("From here the loop runs faster: predict, spin, append, again.",
             "From here the loop runs faster. Predict, spin, append, and again."),
         4: ("Each step: the whole text so far in, new probabilities out.",
-            "At every step the chances change, because the text they follow has grown."),
+            "At every step the chances change, because the text they follow has grown. Each new token joins it."),
     }  # fmt: skip
 
     def predict(self, i: int, full: bool):
@@ -501,9 +529,11 @@ class PredictSampleRepeat(TraceScene):
         step = self.steps[i]
         bars, self.next_wheel = self.bars_for(i), self.wheel_for(i)
         title = self.title_for(bars)
-        self.run = 1.0 if full else 0.3
-        if i - self.FULL_STEPS in self.FAST_WORDS:
-            caption, said = self.FAST_WORDS[i - self.FULL_STEPS]
+        self.run = 1.0 if full else 0.25
+        fast = i - self.FULL_STEPS  # (the second words halfway through the fast steps, so none runs silent long)
+        fast = {0: 0, max(1, (len(self.steps) - self.FULL_STEPS) // 2): 4}.get(fast, -1)
+        if fast in self.FAST_WORDS:
+            caption, said = self.FAST_WORDS[fast]
             self.beat("Faster", caption, say=said)
         if i == 0:
             top = step["top"]
@@ -516,9 +546,13 @@ class PredictSampleRepeat(TraceScene):
             )
             self.out_arrow = Arrow(self.model_box.get_right(), bars.get_left() + 0.1 * LEFT, buff=0.1,
                                    color=style.MUTED, stroke_width=3)  # fmt: skip
-            self.play(GrowArrow(self.out_arrow), FadeIn(title), run_time=0.8)
-            self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1), FadeIn(bars.dots),
-                      run_time=said_by(self, 0, 1.5))  # fmt: skip
+            self.strip = self.vocab_strip(i)
+            self.play(GrowArrow(self.out_arrow), GrowFromEdge(self.strip[0], LEFT), FadeIn(self.strip[2]),
+                      run_time=0.4 * said_by(self, 0, 1.5))  # fmt: skip
+            # the likeliest tokens rise out of the whole vocabulary into their bars
+            self.play(LaggedStart(*(AnimationGroup(TransformFromCopy(s, r.bar), FadeIn(r.name), FadeIn(r.pct))
+                                    for s, r in zip(self.strip[1], bars.rows)), lag_ratio=0.1),
+                      FadeIn(self.strip[1]), FadeIn(bars.dots), FadeIn(title), run_time=said_by(self, 0, 1.0))  # fmt: skip
             cue(self, 1)
             self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
             self.bars, self.bars_title = bars, title
@@ -529,15 +563,29 @@ class PredictSampleRepeat(TraceScene):
         slot_mark = self.slot_mark(i)
         going_in = [Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0),
                     Transform(self.old_slot, slot_mark), *([dim(self.pick)] if self.pick is not None else [])]  # fmt: skip
-        new = [ReplacementTransform(self.bars, bars), ReplacementTransform(self.bars_title, title)]
+        strip = self.vocab_strip(i)
+        new = [*self.bars_change(self.bars, bars), ReplacementTransform(self.bars_title, title),
+               Transform(self.strip[1], strip[1])]  # fmt: skip
         if full:
             self.play(*going_in, run_time=self.run)
-            self.play(*new, run_time=self.run)
+            self.play(*new, run_time=self.run, now=True)
         else:
-            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run)
+            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run,
+                      now=True)  # fmt: skip
         self.remove(self.old_slot)
         self.add(slot_mark)
         self.bars, self.bars_title, self.old_slot, self.pick = bars, title, slot_mark, None
+
+    @staticmethod
+    def bars_change(old: ProbabilityBars, new: ProbabilityBars) -> list:
+        """The new chances replace the old: each bar grows or shrinks in place, its token and percentage slide
+        out for the new ones (no digits morphing through garbled shapes)."""
+        anims = []
+        for o, n in zip(old.rows, new.rows):
+            anims += [ReplacementTransform(o.bar, n.bar), swap(o.name, n.name, distance=0.15),
+                      swap(o.pct, n.pct, distance=0.15)]  # fmt: skip
+        anims += [FadeOut(o) for o in old.rows[len(new.rows) :]] + [FadeIn(n) for n in new.rows[len(old.rows) :]]
+        return [*anims, ReplacementTransform(old.dots, new.dots)]
 
     def again_beat(self, i: int, step: dict):
         """The caption of a slow step after the first: the draw, its chance and its rank."""
@@ -564,7 +612,7 @@ class PredictSampleRepeat(TraceScene):
         step, wheel = self.steps[i], self.next_wheel
         shown = len(wheel.slices) - 1 - (step["chosen_rank"] > len(self.bars.rows))  # slices with a bar
         k = step["chosen_rank"] - 1 if step["chosen_rank"] <= shown else shown
-        turn = 2 * self.run if full else 0.45
+        turn = 2 * self.run if full else 0.4
         if i == 0:
             self.build_wheel(wheel, shown)
             seed = self.trace.fields.info.continuation.seed
@@ -624,7 +672,7 @@ class PredictSampleRepeat(TraceScene):
             # Beyond the bars: its own row under the ⋮, rank, token and probability, framed like a marked bar.
             row = sentence("#{r}  {tok}  {p}", size=22, r=(read.chosen_rank, "int"), tok=(read.chosen_display, "text"),
                            p=(read.chosen_prob, "percent"))  # fmt: skip
-            row.next_to(self.bars.dots, DOWN, buff=0.12).align_to(self.bars, LEFT)
+            row.move_to(self.bars.dots).align_to(self.bars.rows[0].bar, LEFT)  # on the ⋮ line, above the strip
             pick = VGroup(row, SurroundingRectangle(row, buff=0.06, color=style.NEXT_SLOT))
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
@@ -656,7 +704,7 @@ class PredictSampleRepeat(TraceScene):
                 "sometimes wins, so the same prompt can go on in different ways.",
             )
             self.play(Indicate(self.boxes[self.n_prompt + i], color=style.NEXT_SLOT),
-                      run_time=paced(self.beats[-1]["audio"], 1.0, 0.4))  # fmt: skip
+                      run_time=paced(self.beats[-1]["audio"], 1.0, 0.8))  # fmt: skip
 
     def wrap_up(self):
         self.play(FadeOut(self.old_slot), *([FadeOut(self.pick)] if self.pick is not None else []), run_time=0.3)
@@ -716,9 +764,11 @@ class InsideTransformer(TraceScene):
 
     SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
-    COLUMN_Y = -1.6  # the vectors sit low enough for the attention arrows and weight bars above them
+    COLUMN_Y = -1.6  # the vectors sit low enough for the lines between them (attention) above
     TOKEN_Y = 2.2
-    HEAD = 0  # the head whose pattern draws the arrows (stated on screen)
+    FINAL_SCALE = 1.35  # the last vector, larger once it stands alone
+    FINAL_BARS = 5  # the last frame keeps to about 30 words
+    HEAD = 0  # the one of attention's patterns that draws the lines
 
     def construct(self):
         self.show_stack()
@@ -734,7 +784,7 @@ class InsideTransformer(TraceScene):
             UP, buff=0.12
         )
         self.play(FadeIn(self.stack))
-        self.marker, self.arrows, self.weights = None, VGroup(), None
+        self.marker = None
 
     def embed_tokens(self):
         t = self.trace
@@ -744,7 +794,7 @@ class InsideTransformer(TraceScene):
         self.xs = xs
         self.tokens = VGroup()
         for x, pos in zip(xs, self.positions):
-            box = TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=22, limit=8)
+            box = TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=24, limit=8)
             self.tokens.add(box.move_to([x, self.TOKEN_Y, 0]))
         self.columns = VGroup(
             *(
@@ -774,7 +824,7 @@ class InsideTransformer(TraceScene):
         )
         # Each vector comes down out of its token.
         self.play(LaggedStart(*(TransformFromCopy(b, c) for b, c in zip(self.tokens, self.columns)), lag_ratio=0.15),
-                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.7))  # fmt: skip
+                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.85))  # fmt: skip
 
     def column(self, name: str, pos: int) -> VectorColumn:
         values = self.trace[name][pos]
@@ -782,7 +832,7 @@ class InsideTransformer(TraceScene):
             values,
             lambda i: f"{name}[{pos},{i}]",
             shown=self.SHOWN_ENTRIES,
-            size=20,
+            size=22,
             scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
         )
 
@@ -794,10 +844,10 @@ class InsideTransformer(TraceScene):
         else:
             self.play(Transform(self.marker, target), *also, run_time=run)
 
-    def band(self, block, kind: str, layer: int) -> VGroup:
-        """The block, drawn large around the vectors' numbers: its colour, and its name and layer inside."""
+    def band(self, block, layer: int) -> VGroup:
+        """The attention block, drawn large around every vector at once (they talk): its colour and its name."""
         entries = VGroup(*(c.entries for c in self.columns))
-        name = label(f"{'attention' if kind == 'Attention' else 'MLP'}, layer {layer + 1}", size=22)
+        name = label(f"attention, layer {layer + 1}", size=22)
         shape = RoundedRectangle(corner_radius=0.12, width=entries.width + 0.5, height=entries.height + 0.35 +
                                  name.height + 0.15, stroke_color=block[0].get_stroke_color(), stroke_width=2,
                                  fill_color=block[0].get_fill_color(), fill_opacity=0.22)  # fmt: skip
@@ -805,115 +855,94 @@ class InsideTransformer(TraceScene):
         name.next_to(shape.get_corner(UP + LEFT), DOWN + RIGHT, buff=0.1)
         return VGroup(shape.set_z_index(-2), name)
 
-    def pass_through(self, layer: int, kind: str, name: str, run: float):
-        """The vectors go through the block: the block comes down around them, drawn large, their numbers turn
-        into `name`'s values one vector after the other, and the block goes back to its place in the stack."""
-        block = self.stack.block(layer, kind)
-        new = VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
-        band = self.band(block, kind, layer)
-        self.play(TransformFromCopy(block[0], band[0]), FadeIn(band[1], shift=0.2 * DOWN), run_time=0.3 * run)
-        self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(o.entries, nw.entries),
-                                               ReplacementTransform(o.decor, nw.decor))
-                                for o, nw in zip(self.columns, new)), lag_ratio=0.12),
-                  run_time=0.45 * run)  # fmt: skip
-        # (no FadeOut: a fade would wait for the end of the beat's words, as what leaves the picture does)
-        gone = block[0].copy().set_fill(opacity=0)
-        self.play(Transform(band[0], gone), band[1].animate.set_opacity(0), run_time=0.25 * run)
-        self.remove(*band)
-        self.columns, self.current = new, name
+    def new_columns(self, name: str) -> VGroup:
+        return VGroup(*(self.column(name, pos).move_to(old) for old, pos in zip(self.columns, self.positions)))
+
+    @staticmethod
+    def changed(old: VectorColumn, new: VectorColumn) -> AnimationGroup:
+        """One vector's numbers giving way to its new ones in place (no digit morphing through garbled shapes)."""
+        return AnimationGroup(swap(old.entries, new.entries), ReplacementTransform(old.decor, new.decor))
 
     def attention(self, layer: int, full: bool):
-        """The layer's beat first, then its picture while it is said. The first layer: the vectors pass through
-        attention and change, then (a beat of its own) the arrows. A later layer: the last layer's arrows leave,
-        the block lights up, this layer's arrows grow from every earlier token to the last, the vectors pass."""
+        """Attention: the block comes down around all the vectors, lines as thick as the real weights join the
+        earlier tokens' vectors to the last one (the tokens talk), every vector changes, and the block leaves."""
         pattern = self.trace.pattern(layer, self.HEAD)
-        mid = self.trace.resid.mid[layer].name
         if full:
             self.beat(
                 "Attention",
-                "Attention: each vector takes in information from the tokens before it.",
+                "Attention: the tokens talk. Each vector takes in information from the tokens before it.",
                 static=True,
-                say=f"The vectors pass through {self.trace.n_layer} layers of two parts. First comes attention, "
-                "where each vector takes in information from earlier tokens. Every vector comes out changed.",
+                say=f"The vectors now pass through {self.trace.n_layer} layers, each of two steps. First comes "
+                "attention, where the tokens talk to each other. Each vector takes in information from the tokens "
+                "before it: the thicker the line, the more the last token takes from that one. Then every vector "
+                "comes out changed.",
             )
-            run = paced(self.beats[-1]["audio"], 2.0, 0.85) / 2
-            self.highlight(layer, "Attention", run)
-            self.pass_through(layer, "Attention", mid, run)
-            self.beat(
-                "Arrows",
-                "Arrows and bars: how much the last token reads from each token, in one attention head.",
-                static=True,
-                say="The arrows and the yellow bars show how much the last token reads from each one, in one of "
-                "attention's heads.",
-            )
-            self.draw_arrows(layer, pattern, paced(self.beats[-1]["audio"], 1.0, 0.8))
-        else:  # one beat for the whole layer: attention, then the MLP (six steps)
+        else:  # one beat for the whole layer: attention, then the MLP
             self.layer_beat(layer, pattern)
-            run = paced(self.beats[-1]["audio"], 3.0, 0.85) / 6
-            self.highlight(layer, "Attention", run, *([FadeOut(self.arrows)] if len(self.arrows) else []))
-            self.draw_arrows(layer, pattern, run)
-            self.pass_through(layer, "Attention", mid, run)
-        self.run = run
+        block = self.stack.block(layer, "Attention")
+        band = self.band(block, layer)
+        # The sentences' ends (a full layer: block, lines, the thickest, the change; a later one: all in the first)
+        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.2, 0.5,
+                                                                                                            0.6, 0.9)]  # fmt: skip
+        self.highlight(layer, "Attention", ends[0], TransformFromCopy(block[0], band[0]),
+                       FadeIn(band[1], shift=0.2 * DOWN))  # fmt: skip
+        self.lines = self.talk_lines(layer, pattern)
+        lines, labels = self.lines
+        if full:
+            cue(self, 1)
+        self.play(LaggedStart(*(GrowFromPoint(a, a.get_end()) for a in lines), lag_ratio=0.08),
+                  run_time=said_by(self, 1, 0.4) if full else max(0.4, ends[1] - ends[0]))  # fmt: skip
+        if full:
+            cue(self, 2)
+        thickest = lines[int(np.argmax([float(pattern[self.positions[-1], p]) for p in self.positions]))]
+        self.play(FadeIn(labels, shift=0.1 * UP), Indicate(thickest, color=style.NEXT_SLOT, scale_factor=1.0),
+                  run_time=said_by(self, 2, 0.4) if full else max(0.4, ends[2] - ends[1]))  # fmt: skip
+        if full:
+            cue(self, 3)
+        new = self.new_columns(self.trace.resid.mid[layer].name)
+        self.play(LaggedStart(*(self.changed(o, nw) for o, nw in zip(self.columns, new)), lag_ratio=0.1),
+                  run_time=said_by(self, 3, 0.6) if full else max(0.6, ends[3] - ends[2]), now=True)  # fmt: skip
+        self.columns = new
+        # (faded, not FadeOut: the beat's slide rests on the changed vectors, not on a clearing)
+        self.play(VGroup(band, self.lines).animate.set_opacity(0), run_time=0.4)
+        self.remove(band, self.lines)
 
-    def draw_arrows(self, layer: int, pattern: np.ndarray, run: float, *also):
-        """This layer's arrows, from every token shown to the last, as wide as the head's real weights."""
-        last = self.positions[-1]
-        arrows = VGroup()
-        reach = max(self.xs[-1] - self.xs[0], 1e-6)
-        for pos in self.positions:
-            w = float(pattern[last, pos])
-            if pos == last:  # what it reads from itself: a small loop above it
-                top = self.tokens[-1].get_top()
-                arrow = fan_arrow(top + 0.16 * LEFT, top + 0.16 * RIGHT, w, -0.26)
-            else:
-                start = self.tokens[self.positions.index(pos)].get_bottom()
-                depth = 0.1 + 0.22 * (self.xs[-1] - self.xs[self.positions.index(pos)]) / reach  # farther, deeper
-                arrow = fan_arrow(start, self.tokens[-1].get_bottom() + 0.05 * LEFT, w, depth).set_z_index(-1)
-            arrow.gptanim_weight_path = self.trace.attn.pattern[layer, self.HEAD, last, pos].path
-            arrows.add(arrow)
-        hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
-        if hidden is not None:  # a longer prompt: what the arrows leave out, in this layer
-            note = statement(hidden, size=20, color=style.MUTED)
-            arrows.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
-        bars = self.weight_bars(layer, pattern)
-        if self.weights is None:
-            also = (*also, LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars[0]), lag_ratio=0.05), FadeIn(bars[1]))
-        else:  # the bars grow or shrink to this layer's weights; the labels move with them
-            also = (*also, Transform(self.weights[0], bars[0]), ReplacementTransform(self.weights[1], bars[1]))
-            for kept, new in zip(self.weights[0], bars[0]):  # each bar now reads this layer's weight
-                kept.gptanim_weight_path = new.gptanim_weight_path
-            bars = VGroup(self.weights[0], bars[1])
-        self.weights = bars
-        if arrows:  # a one-token prompt has nothing earlier to attend to
-            self.play(LaggedStart(*(Create(a) for a in arrows), lag_ratio=0.05), *also, run_time=run)
-        self.arrows = arrows  # (the arrows stay through the MLP; the next layer's beat clears them)
-
-    def weight_bars(self, layer: int, pattern: np.ndarray) -> VGroup:
-        """The last token's attention weights in this layer and head: one bar under each token shown, as tall as
-        the weight, the two largest labelled with their percentages."""
+    def talk_lines(self, layer: int, pattern: np.ndarray) -> VGroup:
+        """Lines from every earlier vector shown to the last one, bowed above the vectors, each as thick as the
+        last token's real weight on it (a loop for itself); the two largest weights written at their lines."""
         t, last = self.trace, self.positions[-1]
-        bars, labels = VGroup(), VGroup()
-        base = max(c.get_top()[1] for c in self.columns) + 0.55  # clear of the block drawn around the vectors
-        room = self.tokens[-1].get_bottom()[1] - 0.4 - base  # under the lowest arrow
-        # One scale for every layer (the largest weight shown in any layer fills the room): heights compare.
-        peak = max(float(self.trace.pattern(i, self.HEAD)[last, self.positions].max()) for i in range(t.n_layer))
+        base = max(c.entries.get_top()[1] for c in self.columns) + 0.75  # above the block drawn around them
+        room = self.tokens.get_bottom()[1] - 0.45 - base  # under the tokens, a label's height spare
+        reach = max(self.xs[-1] - self.xs[0], 1e-6)
+        lines = VGroup()
         for x, pos in zip(self.xs, self.positions):
-            h = max(room * float(pattern[last, pos]) / max(peak, 1e-6), 0.02)
-            bar = Rectangle(width=0.34, height=h, stroke_width=0, fill_color=style.QUERY, fill_opacity=0.85)
-            bar.move_to([x, base, 0], aligned_edge=DOWN)
-            bar.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
-            bars.add(bar)
-        order = np.argsort([-float(pattern[last, pos]) for pos in self.positions], kind="stable")
-        for k in order[:2]:
-            pos = self.positions[int(k)]
-            text = sentence("{w}", size=20, w=(t.attn.pattern[layer, self.HEAD, last, pos], "percent"))
-            side = LEFT if int(k) == len(self.positions) - 1 else RIGHT  # the last bar's label stays in the frame
-            labels.add(text.next_to(bars[int(k)], side, buff=0.06).align_to(bars[int(k)], DOWN))
-        return VGroup(bars, labels)
+            w = float(pattern[last, pos])
+            if pos == last:  # what it takes from itself: a small loop over its own vector
+                line = fan_arrow([x - 0.25, base, 0], [x + 0.25, base, 0], w, -0.35)
+            else:
+                rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
+                line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
+            line.set_stroke(width=1 + 30 * w)  # as thick as the real weight
+            line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
+            lines.add(line)
+        labels = VGroup()
+        for k in np.argsort([-float(pattern[last, pos]) for pos in self.positions], kind="stable")[:2]:
+            pos, line = self.positions[int(k)], lines[int(k)]
+            text = sentence("{w}", size=22, w=(t.attn.pattern[layer, self.HEAD, last, pos], "percent"))
+            top = max(line.get_all_points(), key=lambda p: p[1])
+            labels.add(text.next_to(top, UP, buff=0.08))
+        if len(labels) == 2 and labels[0].get_center()[1] - labels[1].get_center()[1] < 0.3:
+            if abs(labels[0].get_x() - labels[1].get_x()) < labels[0].width:  # side by side, never on top
+                labels[1].next_to(labels[0], LEFT, buff=0.2)
+        hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
+        if hidden is not None:  # a longer prompt: what the lines leave out, in this layer
+            note = statement(hidden, size=20, color=style.MUTED)
+            labels.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
+        return VGroup(lines, labels)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
-        """A later layer's own caption: where the last token reads most, in the head the arrows draw, and how far
-        that lead is (both percentages on screen, said as shown)."""
+        """A later layer's own caption: where the last token takes most from, and how much (on screen, said as
+        shown)."""
         t, last = self.trace, self.positions[-1]
         src = int(np.argmax(pattern[last, : last + 1]))
         w = float(pattern[last, src])
@@ -921,67 +950,88 @@ class InsideTransformer(TraceScene):
             "an earlier token, not drawn")  # fmt: skip
         self.beat(
             "Layer",
-            f"Layer {layer + 1}: “{{a}}” reads most from “{{b}}” ({{w}}).",
+            f"Layer {layer + 1}: “{{a}}” takes most from “{{b}}” ({{w}}).",
             static=True,
             a=(t.fields.info.tokens.display[last], "text"),
             b=(t.fields.info.tokens.display[src], "text"),
             w=(t.attn.pattern[layer, self.HEAD, last, src], "percent"),
-            say=f"In layer {layer + 1}, the bars change: it reads most from {source}, at {said_pct(w)}.",
+            say=f"Layer {layer + 1}: the last token takes most from {source}, {said_pct(w)}. Then the MLP again.",
         )
 
     def mlp(self, layer: int, full: bool):
-        run = self.run
+        """The MLP: a box comes down onto one vector at a time and changes it alone, with no talk between them."""
         if full:
             if self.trace.words["parallel_residual"]:
                 self.beat(
                     "MLP",
-                    "The MLP changes each vector alone; here it runs beside attention (parallel residual).",
-                    say="Then the MLP, a small network applied to each vector on its own. Here it runs side by side "
-                    "with attention. The next layer repeats both.",
+                    "The MLP changes each vector on its own; here it runs beside attention (parallel residual).",
+                    say="Then the MLP, a small network that changes each vector on its own, one token at a time. Here "
+                    "it runs side by side with attention. The next layer repeats both steps.",
                 )
             else:
                 self.beat(
                     "MLP",
-                    "The MLP: each vector is changed on its own, with no talk across positions.",
-                    say="Then the MLP, a small network applied to each vector on its own. The next layer repeats both.",
+                    "The MLP: a small network changes each vector on its own, with no talk between tokens.",
+                    say="Then the MLP, a small network that changes each vector on its own, one token at a time, "
+                    "with no talking. The next layer repeats both steps.",
                 )
-            run = paced(self.beats[-1]["audio"], 3.0, 0.8) / 3
-        self.highlight(layer, "MLP", run)
-        self.pass_through(layer, "MLP", self.trace.resid.post[layer].name, 2 * run)
+        block = self.stack.block(layer, "MLP")
+        box = self.mlp_box(block)
+        news = self.new_columns(self.trace.resid.post[layer].name)
+        self.mlp_visits = []
+        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
+        step = max(0.2, said_by(self, 0 if full else 1, 1.5) / len(self.columns))
+        for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
+            self.mlp_visits.append(pos)
+            if k:
+                self.play(box.animate.set_x(old.entries.get_x()), run_time=0.35 * step)
+            self.play(self.changed(old, nw), run_time=0.65 * step if k else step, now=True)
+        self.columns = news
+        if full:
+            cue(self, 1)  # "the next layer repeats both": the box goes back into the stack
+        self.play(
+            box.animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+            run_time=said_by(self, -1, 0.4) if full else 0.4,
+        )
+        self.remove(box)
+
+    def mlp_box(self, block) -> VGroup:
+        """The MLP drawn as a box round the first vector's numbers, its name on top."""
+        entries = self.columns[0].entries
+        name = label("MLP", size=22)
+        shape = RoundedRectangle(corner_radius=0.1, width=max(entries.width, name.width) + 0.3,
+                                 height=entries.height + name.height + 0.45, stroke_color=block[0].get_stroke_color(),
+                                 stroke_width=3, fill_color=block[0].get_fill_color(), fill_opacity=0.3)  # fmt: skip
+        shape.move_to(entries).align_to(entries.get_bottom() + 0.15 * DOWN, DOWN)
+        name.next_to(shape.get_top(), DOWN, buff=0.1)
+        return VGroup(shape.set_z_index(-2), name)
 
     def unembed(self):
         t = self.trace
         last = self.positions[-1]
-        gone = [
-            self.marker,
-            *([self.arrows] if len(self.arrows) else []),
-            *([self.weights] if self.weights else []),
-            *self.columns[:-1],
-            *self.tokens[:-1],
-        ]
+        gone = [self.marker, *self.columns[:-1], *self.tokens[:-1]]
         y = 0.2
-        column_top = y + self.columns[-1].height / 2
+        column_top = y + self.FINAL_SCALE * self.columns[-1].height / 2
         # The rest leaves while the last vector moves to where it will predict: the frame never stands empty.
         self.play(
             *(FadeOut(m) for m in gone),
             FadeOut(self.stack, shift=0.3 * UP),
             self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
-            self.columns[-1].animate.move_to([-4.4, y, 0]),
+            self.columns[-1].animate.scale(self.FINAL_SCALE).move_to([-4.4, y, 0]),
         )
-        final = self.column("ln_final.hook_normalized", last).move_to([-4.4, y, 0])
-        ln = label(f"final {t.words['norm']}", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
+        final = self.column("ln_final.hook_normalized", last).scale(self.FINAL_SCALE).move_to([-4.4, y, 0])
+        ln = label("rescaled", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
-            f"Only the last vector predicts: a final {t.words['norm']}, then the unembedding matrix gives one "
-            "score per token.",
-            say="At the end, only the last vector predicts. It is normalised, then multiplied by the unembedding "
-            "matrix, which gives one score per token. A softmax turns the scores into probabilities.",
+            "At the end only the last vector predicts: one more matrix gives every token a score.",
+            say="At the end, only the last vector predicts. It is rescaled, then one more matrix turns it into a "
+            "score for every token, and the scores become probabilities.",
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
         # The vector is normalised in place: one column, its numbers turned into the normalised ones.
-        self.play(ReplacementTransform(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part)
-        bars = ProbabilityBars(step_entries(t, 0, 8), bar_width=3.6, size=24, row_height=0.56)
-        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.45 - bars.get_top()[1], 0])
+        self.play(self.changed(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part, now=True)
+        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=4.4, size=28, row_height=0.85)
+        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.55 - bars.get_top()[1], 0])
         if plain_sampling(t):
             title = label("probabilities", size=24)
         else:
@@ -991,7 +1041,7 @@ class InsideTransformer(TraceScene):
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
-        wu = MathTex(r"\times W_U", font_size=32, color=style.MUTED).next_to(arrow, UP, buff=0.1)
+        wu = label("× matrix", size=24, color=style.MUTED).next_to(arrow, UP, buff=0.1)
         self.play(Create(arrow), FadeIn(wu), run_time=part)
         self.play(
             FadeIn(title),
@@ -1002,7 +1052,7 @@ class InsideTransformer(TraceScene):
         top = step_entries(t, 0, 1)[0]
         self.beat(
             "Same numbers",
-            "These are the same probabilities the model used to write its next token.",
+            "The same chances the model wrote with.",
             say=f"{spoken_token(top['display'], start=True)} gets "
             f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )

@@ -54,8 +54,8 @@ def test_scene_shows_the_trace_and_fits(scene_cls, case, scene_traces, tmp_path)
         assert shown_text(scene.heading) == DEFAULT_TITLE
         check_text_size(scene)
         shown = " ".join(shown_text(t) for t in texts(scene) if t is not scene.caption).split()
-        # words and numbers: a takeaway (the title, the cards, and a chip per token of a short prompt, at most 10)
-        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 35
+        # words and numbers: a takeaway (the title, the cards, the likeliest next token; the chips keep their shapes)
+        assert len([w for w in shown if any(ch.isalnum() for ch in w)]) <= 30
 
 
 def card_headings(scene) -> list[str]:
@@ -88,10 +88,17 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
     last = len(steps) - 1
     drawn = SimpleNamespace(mobjects=[scene.bars_drawn])  # the last bars' words and numbers, gone at the end
     shown = shown_paths(drawn)
-    for j in range(min(8, len(steps[last]["top"]))):
+    for j in range(min(PredictSampleRepeat.BARS, len(steps[last]["top"]))):
         assert f"info.continuation.steps.{last}.top.{j}.prob" in shown
         assert f"info.continuation.steps.{last}.top.{j}.display" in shown
     assert [shown_text(w) for w in scene.loop_words] == ["predict", "sample", "append", "repeat"]
+    # The whole vocabulary as a strip: the last step's likeliest tokens lit where their ids sit, brightest the likeliest
+    frame, slivers, name = scene.strip
+    top = steps[last]["top"][: PredictSampleRepeat.BARS]
+    where = [(s.get_x() - frame.get_left()[0]) / frame.width * tr.meta["vocab_size"] - 0.5 for s in slivers]
+    assert np.allclose(where, [e["id"] for e in top], atol=tr.meta["vocab_size"] * 1e-3)
+    assert slivers[0].get_fill_opacity() == max(s.get_fill_opacity() for s in slivers)
+    assert [p for p, _ in name.gptanim_numbers] == ["meta.vocab_size"]
     check_numbers(drawn, tr)  # they were the Trace's
     for i in range(len(tr.token_ids)):
         assert f"info.tokens.display.{i}" in paths
@@ -128,7 +135,7 @@ def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_pat
     paths = shown_paths(scene)
     last = len(tr.token_ids) - 1
     assert scene.positions == list(range(len(tr.token_ids)))  # a short prompt is followed whole, as said
-    for j in range(8):
+    for j in range(InsideTransformer.FINAL_BARS):
         assert f"info.continuation.steps.0.top.{j}.prob" in paths
     for i in range(5):
         assert f"ln_final.hook_normalized[{last},{i}]" in paths
@@ -197,21 +204,31 @@ def test_spinner_slices_are_the_probabilities_and_each_stops_under_the_pointer()
     assert wheel.pointer.get_y() > wheel.centre[1] + wheel.radius - 0.15
 
 
-def test_inside_transformer_bars_are_the_last_layers_weights(scene_traces, tmp_path):
-    """The bar row under the tokens ends on the last layer's weights of the last token: one bar per token shown,
-    each read from its pattern entry, heights in the weights' proportions, the two largest labelled."""
+def test_inside_transformer_lines_are_the_last_layers_weights(scene_traces, tmp_path):
+    """The lines between the vectors (attention, the tokens talking) of the last layer: one per token shown, into
+    the last one, each read from its pattern entry, as thick as the weight, the two largest labelled."""
     scene = render(InsideTransformer, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
     layer, head, last = tr.n_layer - 1, InsideTransformer.HEAD, scene.positions[-1]
-    bars, labels = scene.weights
-    assert [b.gptanim_weight_path for b in bars] == [
+    lines, labels = scene.lines
+    assert [a.gptanim_weight_path for a in lines] == [
         tr.attn.pattern[layer, head, last, pos].path for pos in scene.positions
     ]
     weights = np.array([tr.pattern(layer, head)[last, pos] for pos in scene.positions])
-    heights = np.array([b.height for b in bars])
-    big = weights > weights.max() / 10  # (the tiniest bars keep a visible minimum height)
-    assert np.allclose(heights[big] / weights[big], heights[big][0] / weights[big][0], rtol=1e-3)
+    widths = np.array([a.get_stroke_width() for a in lines])
+    assert np.all(np.diff(widths[np.argsort(weights, kind="stable")]) >= -1e-9)  # thicker, the larger the weight
+    assert np.allclose(widths - widths.min(), (weights - weights.min()) * (np.ptp(widths) / max(np.ptp(weights), 1e-9)))
     top_two = np.argsort(-weights, kind="stable")[:2]
-    assert [p for t in labels for p, _ in t.gptanim_numbers] == [
+    assert [p for t in labels[:2] for p, _ in t.gptanim_numbers] == [
         tr.attn.pattern[layer, head, last, scene.positions[k]].path for k in top_two
     ]
+
+
+def test_inside_transformer_mlp_changes_one_vector_at_a_time(scene_traces, tmp_path):
+    """The MLP's box visits every vector shown, one after another, and each vector's numbers become the layer's
+    output at its own position."""
+    scene = render(InsideTransformer, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    assert scene.mlp_visits == scene.positions
+    for k, pos in enumerate(scene.positions):
+        assert scene.columns[k].entries[0].gptanim_numbers[0][0] == f"blocks.{tr.n_layer - 1}.hook_resid_post[{pos},0]"
