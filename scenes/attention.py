@@ -843,8 +843,9 @@ class AttentionFlow(TraceScene):
         cue(self, 1)
         # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
         self.play(*(GrowFromEdge(s, DOWN) for s in strips[:-1]), dim(marks),
-                  ReplacementTransform(self.z, strips[-1]),
+                  GrowFromEdge(strips[-1], DOWN), self.z.animate.move_to(strips[-1]).scale(0.3).set_opacity(0),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
+        self.remove(self.z)  # gone into its strip
         self.strips = strips
 
 
@@ -1180,18 +1181,17 @@ class MLPBlock(TraceScene):
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
 
     def turn(self, j: int, cols: list, post, brightest: float, step: float):
-        """One token through the MLP, left to right: its vector in (the previous token's outputs step back), up
-        into the neurons, which light by its values, then down into its output and sum."""
+        """One token through the MLP, left to right: its vector in (the last token's output and sum leave), up
+        into the neurons, which light by its values, then down into its own output and sum."""
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
-                  *(old.animate.set_opacity(0.2) for old in self.sums), run_time=step * 0.25, now=True)  # fmt: skip
+                  *(FadeOut(old, shift=0.2 * UP) for old in self.sums), run_time=step * 0.25, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
                     for c, n in zip(self.circles, self.chosen)), run_time=step * 0.3)  # fmt: skip
         self.play(Indicate(self.down, color=style.BLOCK_MLP, scale_factor=1.05),
-                  *(swap_column(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.3,
-                  now=True)  # fmt: skip
+                  *(FadeIn(new, shift=0.2 * UP) for new in cols[1:]), run_time=step * 0.3)  # fmt: skip
         self.wait(step * 0.15)
         self.x, self.sums = cols[0], cols[1:]
 
