@@ -397,6 +397,9 @@ class AttentionPattern(TraceScene):
         divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
         name.next_to(heads[0], UP, buff=0.12).align_to(keys, LEFT)  # its own line: legible, never shrunk
+        if overlaps(name, self.heading):  # a tall grid: no line free under the heading, the name shares the bars'
+            self.fit_width(name, total.get_left()[0] - self.panel_x - 0.3).next_to(keys, UP, buff=0.3)
+            name.align_to(keys, LEFT)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
         best_mark = SurroundingRectangle(VGroup(keys[best], shares[best]), buff=0.06, color=style.QUERY)
@@ -1186,13 +1189,13 @@ class MLPBlock(TraceScene):
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
-                  *(FadeOut(old, shift=0.2 * UP) for old in self.sums), run_time=step * 0.25, now=True)  # fmt: skip
+                  *(FadeOut(old, shift=0.2 * UP) for old in self.sums), run_time=step * 0.2, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
-                    for c, n in zip(self.circles, self.chosen)), run_time=step * 0.3)  # fmt: skip
+                    for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
         self.play(Indicate(self.down, color=style.BLOCK_MLP, scale_factor=1.05),
-                  *(FadeIn(new, shift=0.2 * UP) for new in cols[1:]), run_time=step * 0.3)  # fmt: skip
-        self.wait(step * 0.15)
+                  *(FadeIn(new, shift=0.2 * UP) for new in cols[1:]), run_time=step * 0.25)  # fmt: skip
+        self.wait(step * 0.3)
         self.x, self.sums = cols[0], cols[1:]
 
     def every_token(self):
