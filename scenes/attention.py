@@ -528,7 +528,7 @@ class AttentionPattern(TraceScene):
                 [multiples.get_left()[0] + (head + 0.5) * cell_w, multiples.get_top()[1] - (layer + 0.5) * cell_h, 0]
             )
 
-        cue(self, 1)  # a frame walks along the first layer's heads, one pattern after another
+        # a frame walks along the first layer's heads, one pattern after another, as the rows are named
         mark = block(0, 0)
         self.play(Create(mark), run_time=0.5)
         for head in range(1, t.n_head):
