@@ -9,6 +9,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     ArcBetweenPoints,
     Arrow,
     Axes,
@@ -58,11 +59,13 @@ from scenes.components import (
     number,
     sentence,
     statement,
+    swap,
     token_text,
 )
 from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, spoken_token
 
+MASK_BLACK = "#000000"  # a masked cell, in either theme: a token cannot look ahead
 MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
 FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
 
@@ -237,7 +240,8 @@ class AttentionPattern(TraceScene):
         self.beat(
             "Pattern",
             "Each row is a query token, each column a key token; every cell is a score.",
-            say=f"Here is attention up close, in {statements(t)['attention.choice'].text}. Each row is a token "
+            say="Attention runs as several heads side by side: each head is one small reader, with its own "
+            f"queries and keys. Here is one head up close, {statements(t)['attention.choice'].text}. Each row is a token "
             "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
             "query times key gives a score, blue above zero and red below.",
         )
@@ -245,16 +249,19 @@ class AttentionPattern(TraceScene):
         outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
         self.grid.add_to_back(outline)
         self.outline = outline
-        self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 0, 1.5))
-        cue(self, 1)
-        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
-                  FadeIn(self.key[0]), run_time=said_by(self, 1, 1.0))  # fmt: skip
+        self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 1, 1.5))
         cue(self, 2)
-        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
-                  FadeIn(self.key[1]), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
+                  FadeIn(self.key[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
+        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
+                  FadeIn(self.key[1]), run_time=said_by(self, 3, 1.0))  # fmt: skip
+        cue(self, 4)
+        n = len(self.positions)
+        self.masked = VGroup(*(self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)))
+        self.masked.set_fill(style.MUTED, opacity=0.35)  # a cell ahead of its row's token: not yet decided
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), FadeIn(self.key[2:]),
-                  run_time=said_by(self, 3, 2.0))  # fmt: skip
+                  run_time=said_by(self, 4, 2.0))  # fmt: skip
 
     def explain_mask(self):
         if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
@@ -266,12 +273,14 @@ class AttentionPattern(TraceScene):
             "Causal mask",
             "A token may not look ahead: its scores for later tokens are −∞.",
             say="Above the diagonal, a token would read tokens that come after it. It may not look ahead, so those "
-            "scores are set to minus infinity.",
+            "cells are blacked out: their scores are set to minus infinity.",
         )
         self.play(Create(diagonal), run_time=said_by(self, 0, 1.0))
-        cue(self, 1)
+        cue(self, 1)  # row by row, the cells ahead of each token turn black
+        self.play(LaggedStart(*(sq.animate.set_fill(MASK_BLACK, opacity=1.0) for sq in self.masked), lag_ratio=0.04),
+                  run_time=said_by(self, 1, 1.5) * 0.6)  # fmt: skip
         self.play(LaggedStart(*(Write(m) for m in self.minus_inf), lag_ratio=0.01), dim(diagonal),
-                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
 
     def work_out_one_score(self):
         t = self.trace
@@ -387,8 +396,10 @@ class AttentionPattern(TraceScene):
         total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
         divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
-        self.fit_width(name, total.get_left()[0] - self.panel_x - 0.3).next_to(keys, UP, buff=0.3)
-        name.align_to(keys, LEFT)
+        name.next_to(heads[0], UP, buff=0.12).align_to(keys, LEFT)  # its own line: legible, never shrunk
+        if overlaps(name, self.heading):  # a tall grid: no line free under the heading, the name shares the bars'
+            self.fit_width(name, total.get_left()[0] - self.panel_x - 0.3).next_to(keys, UP, buff=0.3)
+            name.align_to(keys, LEFT)
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
         best_mark = SurroundingRectangle(VGroup(keys[best], shares[best]), buff=0.06, color=style.QUERY)
@@ -410,15 +421,15 @@ class AttentionPattern(TraceScene):
         self.score_zero = self.zero_line.copy()  # where zero was for the scores (tests read it)
         cue(self, 1)  # e to each score: every bar positive, from zero at the left
         self.play(*(Transform(a, b) for a, b in zip(score_bars, exp_bars)),
-                  *(ReplacementTransform(a, b) for a, b in zip(scores, exps)), Transform(heads[0], heads[1]),
+                  *(swap(a, b) for a, b in zip(scores, exps)), swap(heads[0], heads[1]),
                   self.zero_line.animate.set_x(left), zero.animate.set_x(left).set_opacity(0),
-                  run_time=said_by(self, 1, 2.0) * 0.7)  # fmt: skip
+                  run_time=said_by(self, 1, 2.0) * 0.7, now=True)  # fmt: skip
         self.add(*exps)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 2)  # their sum, then each divided by it: the same shapes, now weights
         self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
         self.play(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)),
-                  *(ReplacementTransform(a, b) for a, b in zip(exps, shares)), Transform(heads[0], heads[2]),
-                  ReplacementTransform(total, divide), run_time=said_by(self, 2, 1.5))  # fmt: skip
+                  *(swap(a, b) for a, b in zip(exps, shares)), swap(heads[1], heads[2]),
+                  swap(total, divide), run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
         self.add(*shares, divide)
         cue(self, 3)
         self.play(Create(best_mark), dim(divide), run_time=said_by(self, 3, 0.8))
@@ -430,7 +441,7 @@ class AttentionPattern(TraceScene):
             dim(self.minus_inf),  # −∞ becomes a weight of 0
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
-        self.row = VGroup(name, keys, score_bars, shares, heads[0], best_mark, row_mark, zero, divide, self.zero_line)
+        self.row = VGroup(name, keys, score_bars, shares, heads[2], best_mark, row_mark, zero, divide, self.zero_line)
         self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
         self.row_marks = VGroup()
 
@@ -484,22 +495,20 @@ class AttentionPattern(TraceScene):
         image = pattern_image(t, self.positions)
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
-        multiples.height = min(5.0, 6.0 * image.shape[0] / image.shape[1])
-        multiples.move_to([-2.4, -0.35, 0])
+        multiples.height = min(5.2, 7.0 * image.shape[0] / image.shape[1])
+        multiples.move_to([-2.9, -0.35, 0])
         self.multiples = multiples
-        rows = VGroup(*(label(f"layer {layer + 1}", size=SMALLEST, color=style.MUTED) for layer in range(t.n_layer)))
-        for layer, row in enumerate(rows):
-            row.next_to([multiples.get_left()[0], multiples.get_top()[1] - (layer + 0.5) * multiples.height /
-                        t.n_layer, 0], LEFT, buff=0.15)  # fmt: skip
-        heading = sentence("All {H} heads of all {L} layers", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
+        # a row of patterns per layer, a column per head: the heading says so, no label per row
+        heading = sentence("{L} layers × {H} heads", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
                            L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
         spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
         self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
         heads = statements(t)["attention.heads"].text
         self.beat(
             "Every head",
-            "Every head of every layer computes its own pattern.",
-            say=f"Here is every head of every layer, on the same prompt, {statements(t)['family.heads'].text}. "
+            "Each head draws its own pattern.",
+            say=f"Here is every head of every layer, a row per layer, on the same prompt, "
+            f"{statements(t)['family.heads'].text}. "
             f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
         )
         watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
@@ -510,7 +519,7 @@ class AttentionPattern(TraceScene):
         # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
         moving = min(1.2, said_by(self, 0, 1.5) / 2)  # quick: the left half is empty while the head moves
         self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), run_time=moving)
-        self.play(FadeIn(multiples), FadeIn(rows), run_time=moving)
+        self.play(FadeIn(multiples), run_time=moving)
         cell_w = multiples.width / t.n_head
         cell_h = multiples.height / t.n_layer
 
@@ -519,7 +528,7 @@ class AttentionPattern(TraceScene):
                 [multiples.get_left()[0] + (head + 0.5) * cell_w, multiples.get_top()[1] - (layer + 0.5) * cell_h, 0]
             )
 
-        cue(self, 1)  # a frame walks along the first layer's heads, one pattern after another
+        # a frame walks along the first layer's heads, one pattern after another, as the rows are named
         mark = block(0, 0)
         self.play(Create(mark), run_time=0.5)
         for head in range(1, t.n_head):
@@ -531,6 +540,12 @@ class AttentionPattern(TraceScene):
         self.play(Create(join), run_time=said_by(self, 2, 0.6))
         cue(self, 3)
         self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
+
+
+def swap_column(old, new) -> AnimationGroup:
+    """A vector column giving way to another in its place, the numbers sliding out and in (swap: no garbled
+    digits); `new` is on screen whole afterwards."""
+    return swap(old, new, distance=0.2)
 
 
 def overlaps(a, b, gap: float = 0.05) -> bool:
@@ -581,6 +596,9 @@ class AttentionFlow(TraceScene):
     ROW_WIDTH = 13.0
     TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
+    TYPE = 28  # type size of the weights and the vectors' entries
+    SUM_Y = -1.0  # the written sum's middle line, under the tokens once they rise
+    LIFT = 1.1  # how far the tokens (and their arcs, stepping back) rise to make room for the sum
     SMALLEST_VALUE = 0.15  # a value vector multiplied by its weight shrinks to the weight's size, never below this
 
     def construct(self):
@@ -595,9 +613,8 @@ class AttentionFlow(TraceScene):
         att = t.info["attention"]
         self.layer, self.head = att["layer"], att["head"]
         heads = t.fields.info.attention
-        title = sentence("Layer {L}, head {H}", size=28, L=(heads.layer, "plus1"), H=(heads.head, "plus1"))
-        why = self.fit_width(statement(statements(t)["attention.choice"], size=22, color=style.MUTED))
-        self.heading = VGroup(title, why).arrange(DOWN, buff=0.12).to_edge(UP, buff=0.25)
+        title = sentence("Layer {L}, head {H}", size=30, L=(heads.layer, "plus1"), H=(heads.head, "plus1"))
+        self.heading = title.to_edge(UP, buff=0.25)
         boxes = token_chips(t, self.positions, self.ROW_WIDTH)  # as large as the row fits across the frame
         self.boxes = boxes.move_to([0, self.TOKEN_Y, 0])
         self.play(FadeIn(self.heading), LaggedStart(*(FadeIn(b) for b in boxes), lag_ratio=0.05))
@@ -626,7 +643,7 @@ class AttentionFlow(TraceScene):
                 number(
                     t.attn.pattern[self.layer, self.head, last, pos],
                     fmt="percent",
-                    size=22,
+                    size=self.TYPE,
                     color=style.KEY,
                 ).next_to(self.boxes[j], UP, buff=0.12)  # fmt: skip
             )
@@ -656,6 +673,7 @@ class AttentionFlow(TraceScene):
         cue(self, 1)
         # the arcs are drawn alike, then take their weights' width and brightness as the sentence says so
         weighted = [(a.get_stroke_color(), a.get_stroke_width(), a.get_stroke_opacity()) for a in self.arcs]
+        self.arc_opacity = [o for _, _, o in weighted]  # to bring the arcs back after the sum
         for a in self.arcs:
             a.set_stroke(style.KEY, width=2, opacity=ARC_MIN_OPACITY)
         self.play(LaggedStart(*(Create(a) for a in self.arcs), lag_ratio=0.1), dim(mark),
@@ -676,7 +694,7 @@ class AttentionFlow(TraceScene):
         columns = []
         for j in self.order:
             pos = self.positions[j]
-            col = VectorColumn(t.attn.v[L, pos, H], shown=self.ENTRIES, size=22, dim_path=None)
+            col = VectorColumn(t.attn.v[L, pos, H], shown=self.ENTRIES, size=self.TYPE, dim_path=None)
             col.decor.set_color(style.VALUE)  # values are red
             columns.append(col)
         top = max(n.get_top()[1] for n in self.numbers) + 0.15
@@ -697,7 +715,9 @@ class AttentionFlow(TraceScene):
     def carry_values(self):
         t = self.trace
         columns = self.value_columns()
-        tag = sentence("value vectors ({d} numbers)", size=22, color=style.VALUE, d=(t.fields.meta.d_head, "int"))
+        tag = sentence(
+            "value vectors ({d} numbers)", size=self.TYPE, color=style.VALUE, d=(t.fields.meta.d_head, "int")
+        )
         edge = config.frame_width / 2 - style.FRAME_MARGIN
         tag.next_to(VGroup(*columns), LEFT, buff=0.3)
         if tag.get_left()[0] < -edge:
@@ -734,15 +754,15 @@ class AttentionFlow(TraceScene):
             pos = self.positions[j]
             scaled.append(VectorColumn(t.fields.info.attention.weighted_values[pos].value,
                                        lambda i, pos=pos: f"info.attention.weighted_values.{pos}.{i}",
-                                       shown=self.ENTRIES, size=22, dim_path=None))  # fmt: skip
+                                       shown=self.ENTRIES, size=self.TYPE, dim_path=None))  # fmt: skip
             scaled[-1].decor.set_color(style.VALUE)
             here = scaled[-1].copy()
             in_place.append(here.scale(columns[c].height / here.height if here.height else 1.0).move_to(columns[c]))
-        signs = VGroup(*(label("+", size=28) for _ in scaled[1:]))
-        rest = label("+ the rest", size=22, color=style.MUTED) if last + 1 > len(scaled) else VGroup()
-        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=22, dim_path=None)
+        signs = VGroup(*(label("+", size=36) for _ in scaled[1:]))
+        rest = label("+ the rest", size=self.TYPE, color=style.MUTED) if last + 1 > len(scaled) else VGroup()
+        z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=self.TYPE, dim_path=None)
         z.decor.set_color(style.VALUE)
-        equals = label("=", size=28)
+        equals = label("=", size=36)
         # the terms in the tokens' order, left to right, as they stood above their tokens
         by_x = sorted(range(len(scaled)), key=lambda c: self.boxes[self.order[c]].get_x())
         parts = [scaled[by_x[0]]]
@@ -752,8 +772,7 @@ class AttentionFlow(TraceScene):
         edge = config.frame_width - 2 * style.FRAME_MARGIN
         if row.width > edge:
             row.scale(edge / row.width)
-        row.move_to([0, self.boxes.get_top()[1] + 1.25, 0])  # above the weights' numbers, below the heading
-        row.shift(min(0.0, self.heading.get_bottom()[1] - 0.15 - row.get_top()[1]) * UP)
+        row.move_to([0, self.SUM_Y, 0])  # below the tokens, where the arcs were: they have done their work
         row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum above the token that receives it
         row.shift(min(0.0, config.frame_width / 2 - style.FRAME_MARGIN - row.get_right()[0]) * RIGHT)
         return in_place, scaled, VGroup(signs, rest, equals), z
@@ -780,19 +799,22 @@ class AttentionFlow(TraceScene):
         self.play(LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
-        self.play(ReplacementTransform(columns[0], in_place[0]), run_time=said_by(self, 1, 1.5))
+        self.play(swap_column(columns[0], in_place[0]), Indicate(self.numbers[0], color=style.KEY),
+                  run_time=said_by(self, 1, 1.5), now=True)  # fmt: skip
         if len(columns) > 1:
             cue(self, 2)
-            self.play(*(ReplacementTransform(col, here) for col, here in zip(columns[1:], in_place[1:])),
-                      run_time=said_by(self, 2, 1.5))  # fmt: skip
-        self.add(*in_place)  # (already in place: added again, so that what each step showed is on the record)
-        cue(self, 3)  # each scaled vector leaves its token for the written sum; the weights, done, dim below it
-        self.play(*(ReplacementTransform(here, sc) for here, sc in zip(in_place, scaled)), FadeIn(ops[0]),
-                  FadeIn(ops[1]), dim(self.numbers), run_time=1.2)  # fmt: skip
+            self.play(*(swap_column(col, here) for col, here in zip(columns[1:], in_place[1:])),
+                      run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
+        cue(self, 3)  # each scaled vector comes down, past the tokens, into the written sum; the arcs step back
+        self.play(*(ReplacementTransform(here, sc, path_arc=-0.6) for here, sc in zip(in_place, scaled)),
+                  FadeIn(ops[0]), FadeIn(ops[1]), self.numbers.animate.set_opacity(0).shift(self.LIFT * UP),
+                  self.note.animate.set_opacity(0).shift(self.LIFT * UP), self.boxes.animate.shift(self.LIFT * UP),
+                  self.arcs.animate.set_stroke(opacity=0.12).shift(self.LIFT * UP),
+                  run_time=1.5)  # fmt: skip
         self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
         cue(self, 4)
-        into = Arrow(z.get_bottom(), self.boxes[-1].get_top(), buff=0.1, color=style.VALUE, stroke_width=5)
-        added = label("added to its vector", size=22, color=style.VALUE).next_to(into, LEFT, buff=0.15)
+        into = Arrow(z.get_top(), self.boxes[-1].get_bottom(), buff=0.1, color=style.VALUE, stroke_width=6)
+        added = label("added to its vector", size=self.TYPE, color=style.VALUE).next_to(into, LEFT, buff=0.15)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
         self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
         self.play(GrowArrow(into), FadeIn(added),
@@ -818,13 +840,15 @@ class AttentionFlow(TraceScene):
             "from its own row of the pattern, all at the same time.",
         )
         marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
-        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts),
+        back = [a.animate.set_stroke(opacity=o) for a, o in zip(self.arcs, self.arc_opacity)]  # the last row again
+        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts), *back,
                   run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
         cue(self, 1)
         # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
         self.play(*(GrowFromEdge(s, DOWN) for s in strips[:-1]), dim(marks),
-                  ReplacementTransform(self.z, strips[-1]),
+                  GrowFromEdge(strips[-1], DOWN), self.z.animate.move_to(strips[-1]).scale(0.3).set_opacity(0),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
+        self.remove(self.z)  # gone into its strip
         self.strips = strips
 
 
@@ -1108,6 +1132,7 @@ class MLPBlock(TraceScene):
         x0 = self.circles.get_right()[0] + 0.35  # the neurons' values leave as it grows
         x1 = min(out.get_left()[0] - 0.3, names[0].get_left()[0] - 0.15)  # clear of the output's name below it
         down = self.funnel(True, x0, x1, out.height * 0.6, self.circles.height + 0.3)  # wide at the neurons
+        self.down = down
         down_label = VGroup(label("down", size=LABEL), sentence("{m} → {d}", size=SMALLEST, **dims))
         down_label.arrange(DOWN, buff=0.1).move_to(down).shift(0.05 * LEFT)
         self.fit_width(down_label, down.width - 0.2)
@@ -1158,6 +1183,21 @@ class MLPBlock(TraceScene):
         self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
 
+    def turn(self, j: int, cols: list, post, brightest: float, step: float):
+        """One token through the MLP, left to right: its vector in (the last token's output and sum leave), up
+        into the neurons, which light by its values, then down into its own output and sum."""
+        self.play(swap_column(self.x, cols[0]),
+                  *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
+                    self.lit))),
+                  *(FadeOut(old, shift=0.2 * UP) for old in self.sums), run_time=step * 0.2, now=True)  # fmt: skip
+        self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
+                  *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
+                    for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
+        self.play(Indicate(self.down, color=style.BLOCK_MLP, scale_factor=1.05),
+                  *(FadeIn(new, shift=0.2 * UP) for new in cols[1:]), run_time=step * 0.25)  # fmt: skip
+        self.wait(step * 0.3)
+        self.x, self.sums = cols[0], cols[1:]
+
     def every_token(self):
         """The tokens before it go through the same MLP, one after the other, each with its real numbers: its
         vector in, its neurons lit, its output and sum; then the last token's again."""
@@ -1169,11 +1209,13 @@ class MLPBlock(TraceScene):
             return
         self.beat(
             "Every token",
-            "Every token goes through the same MLP, alone.",
+            "Same MLP for every token, each alone.",
             say="Every token goes through this same MLP, with the same weights, but on its own. Each token "
             "brings its own vector, lights its own neurons, and gets its own output.",
         )
-        self.play(FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), run_time=0.5)  # fewer words
+        self.play(
+            FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), FadeOut(self.heading), run_time=0.5
+        )  # fewer words: the takeaway is the picture
         step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
         for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
             j = self.positions.index(q)
@@ -1181,16 +1223,5 @@ class MLPBlock(TraceScene):
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
-            # one move per turn: the box, the vector in, the neurons and the sums change together, so no frame
-            # shows one token's input beside another token's output
             self.mark.move_to(self.chips[j])  # the box jumps to the token whose turn it is (never between two)
-            self.play(ReplacementTransform(self.x, cols[0]),
-                      *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
-                        self.lit))),
-                      *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
-                        for c, n in zip(self.circles, self.chosen)),
-                      *(ReplacementTransform(old, new) for old, new in zip(self.sums, cols[1:])),
-                      run_time=step * 0.6)  # fmt: skip
-            self.add(*cols)  # (already in place: added again, so that what each turn showed is on the record)
-            self.wait(step * 0.4)
-            self.x, self.sums = cols[0], cols[1:]
+            self.turn(j, cols, post, brightest, step)
