@@ -1073,8 +1073,8 @@ class TopKTopP(TraceScene):
     SHOWN = 6
     P_ROWS = 15  # top-p's bars drawn at most (every kept token of a peaked distribution), then two that are cut
     P_PCT = 3  # the renormalised shares written beside the first few bars
-    STACK_X, STACK_BOTTOM, STACK_H = 5.6, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
-    P_BAR_X, P_BAR_W, P_TOP, P_BOTTOM = -3.4, 6.0, 2.95, -3.1  # top-p's bars: their start, the longest's length,
+    STACK_X, STACK_BOTTOM, STACK_H = 5.1, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
+    P_BAR_X, P_BAR_W, P_TOP, P_BOTTOM = -3.4, 5.8, 2.95, -2.9  # top-p's bars: their start, the longest's length,
     # the first row's and the last's height (its rows as large as top-k's where they fit)
 
     def construct(self):
@@ -1220,8 +1220,8 @@ class TopKTopP(TraceScene):
         self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)  # the tail falls away
         self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
-        self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
-                  *(swap(old.rows[j].pct, pct) for j, pct in enumerate(pcts)),
+        self.play(FadeOut(VGroup(*(old.rows[j].pct for j in range(len(pcts))))), run_time=0.3, now=True)
+        self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)), *(FadeIn(pct) for pct in pcts),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
         self.stack, self.kept_bars, self.p_rows = segments, [old.rows[r].bar for r in range(kept)], old

@@ -61,7 +61,7 @@ NAME = round(LABEL * 1.3)  # ... and the names over its parts
 PRODUCT_Y = 1.1  # the product's centre line (weights × data = query) while the working is under it
 SETTLED_Y = -0.2  # ... and once the working has gone
 STRIP_STEP = 0.75  # the working's rows (the row of weights, the data, the products), across the frame under it
-STRIP_X = (-3.3, 3.7, 5.6, -4.6)  # its first and last shown columns, its ⋯, and where its rows' names end
+STRIP_X = (-2.8, 3.9, 5.7, -4.1)  # its first and last shown columns, its ⋯, and where its rows' names end
 PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
 WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
