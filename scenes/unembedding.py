@@ -1538,7 +1538,8 @@ class Recap(TraceScene):
             + (f", the last {len(self.boxes)} shown here. " if self.first else ". ")
             + f"Each token became a vector of {t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of "
             "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
-            f"token of the vocabulary. Softmax gave {spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
+            "token of the vocabulary. Turned into probabilities, the scores gave "
+            f"{spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
             f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
         )
 

@@ -347,7 +347,8 @@ class WeightsAndData(TraceScene):
         seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
                       self.equals, self.result.decor, entry, self.query_name, self.chip, self.row_mark)  # fmt: skip
         self.play(FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias,
-                                 line.total)), seen.animate.shift(down), run_time=0.8, now=True)  # fmt: skip
+                                 line.total)), seen.animate.shift(down),
+                  run_time=max(0.8, said_by(self, 1, 0.8) - 0.5), now=True)  # fmt: skip
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
