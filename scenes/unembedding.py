@@ -1617,6 +1617,9 @@ class Recap(TraceScene):
         cue(self, 5)
         top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top_mark), run_time=0.6)
+        self.play(
+            Indicate(self.bars.rows[0].pct, color=style.NEXT_SLOT), run_time=max(0.6, said_by(self, 5, 0.6) * 0.6)
+        )
         cue(self, 6)  # the draw: the drawn token's bar is marked (when shown), and its name comes down from it
         step = self.trace.info["continuation"]["steps"][0]
         ids = [self.trace.info["softmax"]["ids"][r] for r in self.ranks]

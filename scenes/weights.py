@@ -597,7 +597,7 @@ class ParameterTally(TraceScene):
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
         for sq in self.squares:  # faint until each is named
-            sq[0].set_fill(opacity=0.12)
+            sq[0].set_fill(opacity=0.2)
         every = [sq[0] for sq in self.squares] + ([self.ghost[0]] if self.ghost else [])  # all the families
         self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
                   run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
