@@ -1147,14 +1147,9 @@ class TopKTopP(TraceScene):
     SHOWN = 6
     P_ROWS = 15  # top-p's bars drawn at most (every kept token of a peaked distribution), then two that are cut
     P_PCT = 3  # the renormalised shares written beside the first few bars
-    STACK_X, STACK_BOTTOM, STACK_H = 5.0, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
-    P_BAR_X, P_BAR_W, P_TOP, P_BOTTOM = (
-        -2.7,
-        5.0,
-        2.75,
-        -3.0,
-    )  # top-p's bars: where they start, the longest's length, the first row
-    THUMB = 0.38  # the finished top-k panel's bars, shrunk into the top-left corner while top-p is worked out
+    STACK_X, STACK_BOTTOM, STACK_H = 5.1, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
+    P_BAR_X, P_BAR_W, P_TOP, P_BOTTOM = -3.4, 5.8, 2.95, -2.9  # top-p's bars: their start, the longest's length,
+    # the first row's and the last's height (its rows as large as top-k's where they fit)
 
     def construct(self):
         self.heading()
@@ -1232,8 +1227,8 @@ class TopKTopP(TraceScene):
         part, read = t.info["truncation"]["top_p"], t.fields.info.truncation
         vocab, sm = t.fields.info.vocab_display, t.fields.info.softmax
         ids, probs = t.info["softmax"]["ids"], t.info["softmax"]["probs"]
-        row_h = min(0.46, (self.P_TOP - self.P_BOTTOM) / (n + 1.5))  # (and the tail's row under the ⋮)
-        size = NUMBER if row_h >= 0.34 else SMALLEST
+        row_h = min(0.66, (self.P_TOP - self.P_BOTTOM) / (n + 1.5))  # (and the tail's row under the ⋮)
+        size = NUMBER + 4 if row_h >= 0.34 else SMALLEST
         scale = max(part["top"][0][1], sm.others_after[n - 1].value)  # the longest renormalised bar (or the tail)
         old = ProbabilityBars([{"display": vocab[str(ids[r])], "prob": sm.probs[r]} for r in range(n)],
                               bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
@@ -1280,17 +1275,17 @@ class TopKTopP(TraceScene):
         kept = min(part["kept"], self.P_ROWS, len(t.info["softmax"]["ids"]))
         more = part["kept"] > kept  # more kept tokens than bars: the ⋮ stands for the rest of them
         n = kept if more else min(kept + 1, len(t.info["softmax"]["ids"]))  # and the first one cut
-        title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.45, 0])
+        title = sentence("top-p, p = {p}", size=HEADING - 4, p=(read.p, "float")).move_to([x, 3.5, 0])
         old, grown, pcts = self.nucleus_parts(x, kept, n)
         frame, ticks, p_mark, segments = self.gauge()
         self.beat("Nucleus", "Top-p keeps the fewest tokens holding a share p.",
                   say=self.nucleus_words(kept))  # fmt: skip
-        self.thumbnail()
+        self.clear_top_k()
         self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
                   FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(frame), FadeIn(ticks), Create(p_mark[0]), FadeIn(p_mark[1]),
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
-        total = self.running_total(old, frame, segments, kept, more)
+        self.running_total(old, frame, segments, kept, more)
         cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
         cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
@@ -1299,11 +1294,11 @@ class TopKTopP(TraceScene):
         self.play(*(m.animate.shift(DOWN * 0.6).set_opacity(0) for m in gone), run_time=0.7)  # the tail falls away
         self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
-        self.play(dim(total), dim(p_mark), *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
-                  *(dim(old.rows[j].pct) for j in range(len(pcts))), *(FadeIn(pct) for pct in pcts),
+        self.play(FadeOut(VGroup(*(old.rows[j].pct for j in range(len(pcts))))), run_time=0.3, now=True)
+        self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)), *(FadeIn(pct) for pct in pcts),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
-        self.stack, self.kept_bars = segments, [old.rows[r].bar for r in range(kept)]
+        self.stack, self.kept_bars, self.p_rows = segments, [old.rows[r].bar for r in range(kept)], old
         self.nucleus_draw(old, kept, title, pcts)
 
     def running_total(self, old, frame, segments, kept: int, more: bool):
@@ -1317,12 +1312,13 @@ class TopKTopP(TraceScene):
         for r in range(kept):
             now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
             now.next_to(frame, UP, buff=0.12)
-            plus = sentence("+{p}", size=SMALLEST, color=style.MUTED, p=(sm.probs[r], "percent"))
+            plus = sentence("+{p}", size=NUMBER, color=style.MUTED, p=(sm.probs[r], "percent"))
             plus.next_to(segments[r], RIGHT, buff=0.12)
             plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
-            swap = [FadeIn(now), FadeIn(plus)] + [dim(m) for m in (total, added) if m is not None]  # (FadeOut waits)
+            moves = [FadeIn(now) if total is None else swap(total, now), FadeIn(plus)]
+            moves += [FadeOut(added)] if added is not None else []
             self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
-                      *swap, run_time=step)  # fmt: skip
+                      *moves, run_time=step, now=True)  # fmt: skip
             total, added = now, plus
         if more:
             part = t.info["truncation"]["top_p"]
@@ -1332,9 +1328,9 @@ class TopKTopP(TraceScene):
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
             now.next_to(frame, UP, buff=0.12)
-            self.play(TransformFromCopy(old.dots, piece), dim(total), FadeIn(now), run_time=max(step, 0.6))
+            self.play(TransformFromCopy(old.dots, piece), swap(total, now), run_time=max(step, 0.6))
             total = now
-        self.play(dim(added), run_time=0.3)
+        self.play(FadeOut(added), run_time=0.3, now=True)
         return total
 
     def nucleus_draw(self, old, kept: int, title, pcts):
@@ -1352,26 +1348,15 @@ class TopKTopP(TraceScene):
                                         color=style.NEXT_SLOT)  # fmt: skip
             if mark.get_right()[0] + 0.6 + drawn.width < self.STACK_X - 0.9:  # (else right of the title)
                 drawn.next_to(mark, RIGHT, buff=0.6)
-            self.play(Create(mark), run_time=0.5)
-            self.play(TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.7)
+            self.play(Create(mark), TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.8)
         else:
             self.play(FadeIn(drawn), run_time=0.6)
 
-    def thumbnail(self):
-        """The finished top-k panel shrinks to its bars in the top-left corner (the drawn one yellow) under a
-        small title, and gives top-p the frame."""
-        k, read = self.k_panel, self.trace.fields.info.truncation
-        bars = VGroup(*(k["new"].rows[j].bar for j in range(k["kept"])))
-        small = bars.copy().scale(self.THUMB)
-        if k["hit"]:
-            small[k["hit"][0]].set_fill(style.NEXT_SLOT)
-        title = sentence("top-k, k = {k}", size=SMALLEST, color=style.MUTED, k=(read.k, "int"))
-        title.to_corner(LEFT + UP, buff=style.FRAME_MARGIN + 0.1)
-        small.next_to(title, DOWN, buff=0.15).align_to(title, LEFT)
-        words = [m for j in range(k["kept"]) for m in (k["new"].rows[j].name, k["new"].rows[j].pct)]
-        self.play(Transform(bars, small), ReplacementTransform(k["title"], title),
-                  *(dim(m) for m in words + k["rest"]), run_time=1.0)  # fmt: skip
-        self.thumb = VGroup(title, bars)
+    def clear_top_k(self):
+        """The finished top-k panel leaves, all of it, before top-p's list takes the frame at the same size."""
+        k = self.k_panel
+        rows = VGroup(*(k["new"].rows[j] for j in range(k["kept"])))
+        self.play(FadeOut(VGroup(k["title"], rows, *k["rest"]), shift=0.3 * LEFT), run_time=0.6, now=True)
 
     def entries(self, pairs, n: int) -> list[dict]:
         """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
@@ -1532,7 +1517,26 @@ class Recap(TraceScene):
         return out
 
     def in_band(self, part, band) -> VGroup:
-        return self.vectors(part, top=band.get_top()[1] - 0.03, height=band.height - 0.06)
+        return self.vectors(part, CELL * self.zoom, top=band.get_top()[1] - 0.03, height=band.height - 0.06)
+
+    def zoom_road(self) -> None:
+        """While it is built, the road (chips, vectors, blocks and their names) is drawn larger and centred; the
+        final vectors, the drawn token's slot and the bars keep their places right of it until `road_home`."""
+        built = VGroup(self.chips, self.inputs, self.band_rows, self.labels)
+        self.zoom = min(1.5, 6.9 / built.height, 13.4 / built.width)
+        self.home = built.get_center()
+        self.away = np.array([0.0, 0.25, 0.0])  # the built road's centre while large
+        for part in (self.chips, self.slot, self.inputs, self.band_rows, self.labels, self.outputs):
+            part.scale(self.zoom, about_point=self.home).shift(self.away - self.home)
+        for part in (self.slot, self.outputs):  # (not shown yet: they wait at home)
+            part.scale(1 / self.zoom, about_point=self.away).shift(self.home - self.away)
+
+    def road_home(self, moving, run_time: float) -> None:
+        """The road shrinks back to the left of the frame, making room for the bars."""
+        shown = VGroup(self.chips, self.inputs, self.band_rows, self.labels, moving)
+        self.play(shown.animate.scale(1 / self.zoom, about_point=self.away).shift(self.home - self.away),
+                  run_time=run_time)  # fmt: skip
+        self.zoom = 1.0
 
     def chip_row(self, first: int, extra=None) -> VGroup:
         t = self.trace
@@ -1587,7 +1591,7 @@ class Recap(TraceScene):
         while self.chip_row(self.first, drawn).width > ROW_MAX and self.first < n - 1:  # all that fit at full size,
             self.first += 1  # with room for the token that will be drawn (an ellipsis for the ones before)
         self.prompt = sentence(
-            "“{p}”", size=HEADING - 4, p=(t.fields.meta.settings.prompt, "ends64")
+            "“{p}”", size=HEADING + 6, p=(t.fields.meta.settings.prompt, "ends64")
         )  # whole if it fits
         self.fit_width(self.prompt).move_to([0, 0.6, 0])  # large in the middle, before it becomes the chips
         row = self.chip_row(self.first, drawn)
@@ -1600,6 +1604,7 @@ class Recap(TraceScene):
         self.labels = self.road_labels()
         self.outputs = self.vectors(t.stored("ln_final.hook_normalized"), OUT_CELL, top=OUT_TOP)
         self.build_bars()
+        self.zoom_road()
         self.beat(
             "The whole road",
             "From the prompt to the next token, with this prompt's numbers.",
@@ -1607,7 +1612,8 @@ class Recap(TraceScene):
             + (f", the last {len(self.boxes)} shown here. " if self.first else ". ")
             + f"Each token became a vector of {t.meta['d_model']} numbers. Then {t.meta['n_layer']} layers of "
             "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
-            f"token of the vocabulary. Softmax gave {spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
+            "token of the vocabulary. Turned into probabilities, the scores gave "
+            f"{spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
             f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
         )
 
@@ -1633,7 +1639,7 @@ class Recap(TraceScene):
         self.bars.scale(min(1.0, room / self.bars.width)).move_to([right - min(room, self.bars.width) / 2, -0.6, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=LABEL, color=style.MUTED), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        self.drawn = VGroup(label("drawn", size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)
         self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
 
     def show_tokens(self):
@@ -1671,6 +1677,7 @@ class Recap(TraceScene):
             self.play(Transform(moving, self.in_band(part, band)), prev.animate.set_fill(opacity=0.22),
                       band.animate.set_fill(opacity=0.5), run_time=step)  # fmt: skip
         cue(self, 4)  # out of the last block, through the final norm: the last vector scores the vocabulary
+        self.road_home(moving, 0.8)
         stand_in = self.outputs.copy()
         self.play(ReplacementTransform(moving, stand_in), bands[-1].animate.set_fill(opacity=0.22), run_time=0.8)
         self.remove(stand_in)
@@ -1684,6 +1691,9 @@ class Recap(TraceScene):
         cue(self, 5)
         top_mark = SurroundingRectangle(self.bars.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top_mark), run_time=0.6)
+        self.play(
+            Indicate(self.bars.rows[0].pct, color=style.NEXT_SLOT), run_time=max(0.6, said_by(self, 5, 0.6) * 0.6)
+        )
         cue(self, 6)  # the draw: the drawn token's bar is marked (when shown), and its name comes down from it
         step = self.trace.info["continuation"]["steps"][0]
         ids = [self.trace.info["softmax"]["ids"][r] for r in self.ranks]
@@ -1721,8 +1731,8 @@ class Recap(TraceScene):
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        working = [self.bars, self.lead, self.drawn[0], self.drawn_mark, self.labels[0]]
-        self.play(self.drawn[1].animate.move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
+        working = [self.drawn[0], self.drawn_mark, self.labels[0]]  # (the bars stay until the next card comes)
+        self.play(self.drawn[1].animate(path_arc=-0.6).move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
         self.play(GrowFromEdge(column, UP), run_time=0.6)
         shown = bands[:: max(1, len(bands) // 8)]  # (many layers: the column skips some bands)
         step = max(0.2, (said_by(self, 0) - 2.2) / (len(shown) + 1))
@@ -1732,6 +1742,7 @@ class Recap(TraceScene):
             self.play(Transform(moving, squeezed), run_time=step)
         self.play(Transform(moving, self.empty_column(x, OUT_TOP, OUT_CELL)), run_time=step)
         cue(self, 1)
+        self.play(FadeOut(VGroup(self.bars, self.lead)), run_time=0.4, now=True)
         self.play(Create(box), FadeIn(nxt[:2], shift=0.2 * UP), run_time=1.2)
         self.play(
             LaggedStart(*(FadeIn(w, shift=0.1 * RIGHT) for w in nxt[2]), lag_ratio=0.6),

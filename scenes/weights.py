@@ -23,7 +23,6 @@ from manim import (
     Indicate,
     LaggedStart,
     Line,
-    MoveToTarget,
     Rectangle,
     ReplacementTransform,
     Square,
@@ -59,14 +58,11 @@ from scenes.speech import big, dec, spoken_token
 TERMS = 4  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
 BIG = round(NUMBER * 1.4)  # the equation's numbers (weights × data = query): 1.4 times a picture's usual number
 NAME = round(LABEL * 1.3)  # ... and the names over its parts
-WORK = NUMBER + 4  # the working's numbers (three decimals, in the matrix's columns: as wide as they may be)
-PRODUCT_Y = 0.8  # the product's centre line (weights × data = query) while the working is under it
+PRODUCT_Y = 1.1  # the product's centre line (weights × data = query) while the working is under it
 SETTLED_Y = -0.2  # ... and once the working has gone
-WORK_Y = -1.3  # the first row of weights slid out of the matrix, straight under its columns; the data under it,
-WORK_STEP = 0.62  # the products under that
-LEAD, SUM_Y, SUM_STEP = 1.2, -1.55, 0.7  # the products grown to lead, the line they and their running sum take
+STRIP_STEP = 0.75  # the working's rows (the row of weights, the data, the products), across the frame under it
+STRIP_X = (-2.8, 3.9, 5.7, -4.1)  # its first and last shown columns, its ⋯, and where its rows' names end
 PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
-TALLY_X = (1.75, 6.95)  # the running sum's words start at the first, its numbers end at the second
 WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
 
@@ -180,7 +176,7 @@ class WeightsAndData(TraceScene):
         meta = t.meta
         self.beat(
             "Weights and data",
-            "Weights: learned, then fixed. Data: a token's vector, new for every token.",
+            "Weights: learned in training, then fixed.",
             say="A GPT runs on two kinds of numbers. The first kind, the weights, were learned in training and then "
             "fixed. A weight is blue when it is positive. It is red when it is negative. This block of them, from "
             f"the first layer, has {meta['d_head']} rows. It has {meta['d_model']} columns. The second kind, the data, "
@@ -247,10 +243,33 @@ class WeightsAndData(TraceScene):
         self.remove(wall, brackets, *(b for _, b in kept))
         self.add(self.matrix, self.shape, self.matrix_name)
 
+    def strip_rows(self, products) -> None:
+        """The working's three rows across the frame at the matrix's number size: the first row of weights, the
+        data under it, their products under that; each row named at its left (weights, × data, = products)."""
+        x = self.trace.ln1.normalized[0, 0]
+        top = min(self.matrix.get_bottom()[1], self.d_model.get_bottom()[1]) - 0.55
+        ys = [top - k * STRIP_STEP for k in range(3)]
+        xs = [STRIP_X[0] + k * (STRIP_X[1] - STRIP_X[0]) / max(1, self.COLS - 1) for k in range(self.COLS)]
+        bright = [style.POSITIVE if float(self.W_shown[0, c]) >= 0 else style.NEGATIVE for c in range(self.COLS)]
+        self.work_w = VGroup(
+            *(
+                number(self.W[c, 0], fmt="value", size=BIG, color=bright[c]).move_to([xs[c], ys[0], 0])
+                for c in range(self.COLS)
+            )
+        )  # fmt: skip (the matrix's own digits, at its size)
+        self.work_x = VGroup(*(number(x[c], fmt="value", size=BIG).move_to([xs[c], ys[1], 0])
+                               for c in range(self.COLS)))  # fmt: skip
+        self.work_p = VGroup(*(number(products[c], fmt="value3", size=BIG).move_to([xs[c], ys[2], 0])
+                               for c in range(self.COLS)))  # fmt: skip
+        more = len(self.matrix.grid[0]) > self.COLS  # the row goes on (⋯)
+        self.work_dots = VGroup(*(label("⋯", size=BIG, color=style.MUTED).move_to([STRIP_X[2], ys[k], 0])
+                                  for k in range(3 if more else 0)))  # fmt: skip
+        names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), ("= products", style.MUTED))
+        self.work_names = VGroup(*(label(word, size=NAME, color=color).move_to([STRIP_X[3], ys[k], 0],
+                                   aligned_edge=RIGHT) for k, (word, color) in enumerate(names)))  # fmt: skip
+        self.strip_ys = ys
+
     def slide_out_one_row(self):
-        t = self.trace
-        x = t.ln1.normalized[0, 0]
-        products = t.stored("matvec.products")
         self.beat(
             "One row meets the data",
             "Matrix times vector: each row of weights meets the data, entry by entry.",
@@ -268,40 +287,22 @@ class WeightsAndData(TraceScene):
         )  # fmt: skip (the output comes when it is named)
         cue(self, 1)
         row = self.matrix.grid[0]
-        xs = [e.get_x() for e in row]  # straight under the matrix's columns (and its ⋯)
-        bright = [style.POSITIVE if float(self.W_shown[0, c]) >= 0 else style.NEGATIVE for c in range(self.COLS)]
-        self.work_w = VGroup(*(number(self.W[c, 0], fmt="value", size=WORK, color=bright[c])  # the matrix's digits
-                               .move_to([xs[c], WORK_Y, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_x = VGroup(*(number(x[c], fmt="value", size=WORK, color=style.TEXT)  # ... and the data's
-                               .move_to([xs[c], WORK_Y - WORK_STEP, 0]) for c in range(self.COLS)))  # fmt: skip
-        self.work_p = VGroup(*(number(products[c], fmt="value3", size=WORK).move_to([xs[c], WORK_Y - 2 * WORK_STEP, 0])
-                               for c in range(self.COLS)))  # fmt: skip
-        more = len(row) > self.COLS  # the row goes on (⋯)
-        dots = VGroup(*(label("⋯", size=WORK, color=style.MUTED).move_to([xs[-1], WORK_Y - k * WORK_STEP, 0])
-                        for k in range(3 if more else 0)))  # fmt: skip
-        signs = VGroup(label("×", size=NAME, color=style.MUTED), label("=", size=NAME, color=style.MUTED))
-        for k, sign in enumerate(signs):
-            sign.move_to([self.matrix.get_left()[0] - 0.3, WORK_Y - (k + 0.5) * WORK_STEP, 0])
-        names = VGroup(label("weights", size=SMALLEST, color=style.POSITIVE), label("data", size=SMALLEST))
-        for k, name in enumerate(names):  # the two operand rows named at their left, in the frame
-            name.move_to([signs.get_left()[0] - 0.08, WORK_Y - k * WORK_STEP, 0], aligned_edge=RIGHT)
-            name.set_x(max(name.get_x(), -7.1 + name.width / 2 + 0.05))
+        self.strip_rows(self.trace.stored("matvec.products"))
+        dots, names = self.work_dots, self.work_names
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
         self.play(Create(self.row_mark), run_time=0.5)
         self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
-                  FadeIn(names[0]),
-                  *(TransformFromCopy(row[-1], dots[0]) for _ in dots[:1]), run_time=1.4)  # fmt: skip
+                  FadeIn(names[0]), *(TransformFromCopy(row[-1], d) for d in dots[:1]), run_time=1.4)  # fmt: skip
         self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
                                 for c in range(self.COLS)), lag_ratio=0.12), *(FadeIn(d) for d in dots[1:2]),
-                  FadeIn(names[1]),
-                  run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
+                  FadeIn(names[1]), run_time=max(1.4, said_by(self, 1, 1.4) - 0.3))  # fmt: skip
         cue(self, 2)
-        self.play(FadeIn(signs),
+        self.play(FadeIn(names[2]),
                   LaggedStart(*(AnimationGroup(Indicate(VGroup(self.work_w[c], self.work_x[c]), color=style.TEXT,
                                 scale_factor=1.0), FadeIn(self.work_p[c], shift=0.25 * DOWN))
                                 for c in range(self.COLS)), lag_ratio=0.15), *(FadeIn(d) for d in dots[2:]),
                   run_time=said_by(self, 2, 1.5) * 0.8)  # fmt: skip
-        self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, signs, names)
+        self.work = VGroup(self.work_w, self.work_x, self.work_p, dots, names)
 
     def add_up_the_row(self):
         t = self.trace
@@ -315,92 +316,74 @@ class WeightsAndData(TraceScene):
             + f"The result, {dec(q.value, 2)}, is the first entry of the output, a vector called a query. "
             "Every other row makes another entry the same way.",
         )
-        running, bias, total, rule = self.tally()
-        self.lead_products()
-        spot = running[0].get_center()
-        self.play(FadeIn(running.words), TransformFromCopy(self.work_p[0], running[0]), run_time=0.6)
+        line = self.sum_line()
+        running = line.running
+        products, pdots = self.work_p, self.work_dots[2:]
+        spent = VGroup(self.work_w, self.work_x, self.work_dots[:2], self.work_names[:2])
+        rise = (self.strip_ys[0] - self.strip_ys[2]) * UP  # the products take the weights' row; the sum goes under
+        self.play(FadeOut(spent), run_time=0.4, now=True)
+        self.play(VGroup(products, pdots, self.work_names[2]).animate.shift(rise), run_time=0.6)
+        self.play(FadeIn(line.words), FadeIn(running[0]), run_time=0.4)
         step = max(0.5, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
-        for i in range(1, len(running)):  # each product flies into the running sum; the last jump takes the rest
-            flying = self.work_p[i].copy() if i < self.COLS else self.work.copy()
-            moves = [flying.animate(path_arc=-0.5).move_to(spot).scale(0.6).set_opacity(0),
+        for i in range(1, len(running)):  # each product drops into the running sum; the last jump takes the rest
+            flying = products[i].copy() if i < self.COLS else VGroup(products[self.COLS :], pdots).copy()
+            moves = [flying.animate(path_arc=-0.4).move_to(running[i]).scale(0.6).set_opacity(0),
                      swap(running[i - 1], running[i])]  # fmt: skip
             if i == len(running) - 1:
-                moves.append(swap(running.words, running.all_words))
+                moves.append(swap(line.words, line.all_words))
             self.play(*moves, run_time=step if i < self.COLS else 1.0, now=True)
             self.remove(flying)
             self.add(running[i])  # (what replaced another is recorded as shown: tests/scenecheck.py)
-        self.add(running.all_words)
-        self.play(FadeIn(bias, shift=0.1 * UP), Create(rule), run_time=0.6)
-        self.play(
-            FadeIn(total[0]),
-            FadeIn(total[1], shift=0.3 * DOWN),
-            run_time=0.8,
-        )  # fmt: skip (the sum and the bias, added under the rule)
+        self.add(line.all_words)
+        self.play(FadeIn(line.bias, shift=0.1 * LEFT), run_time=0.6)
+        self.play(FadeIn(line.total, shift=0.1 * LEFT), run_time=0.6)
         cue(self, 1)
         self.play(FadeIn(self.result.decor), FadeIn(self.query_name, shift=0.1 * DOWN), run_time=0.6)  # "a query"
-        down = (SETTLED_Y - PRODUCT_Y) * UP
-        VGroup(self.result.entries, self.d_head).shift(down)  # (not shown yet: they move without showing)
-        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
-                      self.equals, self.result.decor, self.query_name, self.chip, self.row_mark)  # fmt: skip
-        self.play(
-            dim(VGroup(self.work, running[-1], running.all_words, bias, total[0], rule)),
-            seen.animate.shift(down),
-            run_time=0.8,
-        )  # (the working gone, the product takes the middle of the frame again)
         entry = self.result.entries[0]  # the total itself rises into its place: one number flies, no digits morph
-        self.play(
-            total[1].animate.scale(entry.height / total[1].height).move_to(entry), run_time=said_by(self, 1, 1.2) * 0.4
-        )  # fmt: skip (the working left first)
-        self.remove(total[1])
-        self.add(entry)
+        self.play(line.total[1].copy().animate(path_arc=0.5).scale(entry.height / line.total[1].height).move_to(entry)
+                  .set_opacity(0), FadeIn(entry), run_time=1.0)  # fmt: skip
+        down = (SETTLED_Y - PRODUCT_Y) * UP
+        VGroup(self.d_head, *self.result.entries[1:]).shift(down)  # (not shown yet: they move without showing)
+        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
+                      self.equals, self.result.decor, entry, self.query_name, self.chip, self.row_mark)  # fmt: skip
+        self.play(FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias,
+                                 line.total)), seen.animate.shift(down),
+                  run_time=max(0.8, said_by(self, 1, 0.8) - 0.5), now=True)  # fmt: skip
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
         for r in rows:  # the mark walks down the rows; each makes its entry
             row = self.matrix.grid[r]
-            entry = self.result.entries[r]  # (the row's copy shrinks into it: no digits morph)
+            entry = self.result.entries[r]
             self.play(self.row_mark.animate.become(SurroundingRectangle(row, buff=0.08, color=style.QUERY)),
                       FadeIn(entry, shift=0.2 * RIGHT),
                       run_time=step)  # fmt: skip
         self.play(dim(self.row_mark), FadeIn(self.d_head, shift=0.1 * DOWN), run_time=0.5)  # (the query's length)
 
-    def lead_products(self):
-        """The row of products becomes the picture: it grows and rises between the rows it came from, which fade
-        back (the products are what adds up)."""
-        dots = self.work[3]
-        lead = VGroup(*self.work_p, *dots[2:])
-        spent = VGroup(self.work_w, self.work_x, *dots[:2], self.work[4], self.work[5])
-        target = lead.copy().scale(LEAD).arrange(RIGHT, buff=0.3)
-        target.move_to([-6.6 + target.width / 2, SUM_Y, 0])
-        self.play(*(m.animate.scale(LEAD).move_to(t) for m, t in zip(lead, target)), dim(spent), run_time=0.8)
-
-    def tally(self) -> tuple[VGroup, VGroup, VGroup, Line]:
-        """The running sum of the products (after each shown term, then after all of them), the bias, the total,
-        at the right of the products."""
+    def sum_line(self) -> VGroup:
+        """One line under the products, across the frame: the running sum (after each shown product, then after all
+        of them), plus the bias, equals the query's entry."""
         t = self.trace
         d = t.meta["d_model"]
         sums = t.stored("matvec.partial_sums")
-        left, right = TALLY_X
-        y = [SUM_Y - k * SUM_STEP for k in range(3)]
         terms = [*range(self.COLS)] + ([d - 1] if d > self.COLS else [])  # the shown ones, then all of them
-        running = VGroup(*(number(sums[i], fmt="value3", size=BIG + 4).move_to([right, y[0], 0], aligned_edge=RIGHT)
-                           for i in terms))  # fmt: skip
-        running.words = label("sum", size=NAME, color=style.MUTED).move_to([left, y[0], 0], aligned_edge=LEFT)
-        running.all_words = sentence("sum of all {d}", size=NAME, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
-        running.all_words.move_to([left, y[0], 0], aligned_edge=LEFT)
-        bias = VGroup(
-            label("+ bias" if t.words["query_bias"] else "+ no bias", size=NAME, color=style.MUTED),
-            number(t.attn.b_Q[0, 0, 0], fmt="value3", size=BIG),
-        )
-        total = VGroup(
-            statement(statements(t)["matvec.total"], size=NAME, color=style.QUERY),
-            number(t.attn.q[0, 0, 0, 0], fmt="value3", size=BIG, color=style.QUERY),
-        )
-        for line, at in ((bias, y[1]), (total, y[2])):
-            line[0].move_to([left, at, 0], aligned_edge=LEFT)
-            line[1].move_to([right, at, 0], aligned_edge=RIGHT)
-        rule = Line([left, 0, 0], [right, 0, 0], stroke_width=1.5, color=style.MUTED).set_y((y[1] + y[2]) / 2)
-        return running, bias, total, rule
+        running = VGroup(*(number(sums[i], fmt="value3", size=BIG) for i in terms))
+        words = label("sum", size=NAME, color=style.MUTED)
+        all_words = sentence("sum of all {d}", size=NAME, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
+        bias = VGroup(label("+ bias" if t.words["query_bias"] else "+ no bias", size=NAME, color=style.MUTED),
+                      number(t.attn.b_Q[0, 0, 0], fmt="value3", size=BIG))  # fmt: skip
+        total = VGroup(statement(statements(t)["matvec.total"], size=NAME, color=style.QUERY),
+                       number(t.attn.q[0, 0, 0, 0], fmt="value3", size=BIG, color=style.QUERY))  # fmt: skip
+        line = VGroup(all_words, running[-1].copy(), bias[0], bias[1], total[0], total[1]).arrange(RIGHT, buff=0.3)
+        line.move_to([0, self.strip_ys[1], 0])
+        words.move_to(all_words, aligned_edge=RIGHT)
+        for part in running:
+            part.move_to(line[1], aligned_edge=RIGHT)
+        for k, part in enumerate((*bias, *total)):
+            part.move_to(line[2 + k])
+        out = VGroup(running, bias, total)
+        out.running, out.words, out.all_words, out.bias, out.total = running, words, all_words, bias, total
+        return out
 
     def as_cells(self) -> list[tuple]:
         """Each shown weight and a cell of its colour in its place: the weights drawn as what they are to the
@@ -438,8 +421,11 @@ class WeightsAndData(TraceScene):
             + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
         cells = self.as_cells()
+        low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
+        same = label("the same weights, as colours", size=NAME, color=style.POSITIVE)  # under the matrix
+        same.move_to([self.matrix.get_x(), low - 0.4, 0])
         self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
-                  run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
+                  FadeIn(same, shift=0.1 * UP), run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
         self.play(
             LaggedStart(*(cell.animate(rate_func=there_and_back).scale(0.7) for _, cell in cells), lag_ratio=0.05),
             run_time=max(1.0, said_by(self, 0, 1.0) * 0.8),
@@ -448,10 +434,9 @@ class WeightsAndData(TraceScene):
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
         cue(self, 1)
         fixed = label("learned, then fixed", size=NAME, color=style.POSITIVE)  # on one line with the data's words
-        low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
-        fixed.move_to([self.matrix.get_x(), low - 0.4, 0])
+        fixed.move_to(same)
         lock = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
-        self.play(Create(lock), FadeIn(fixed, shift=0.1 * UP), run_time=said_by(self, 1, 1.0) * 0.6)
+        self.play(Create(lock), swap(same, fixed), run_time=said_by(self, 1, 1.0) * 0.6)
         cue(self, 2)
         changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
@@ -466,14 +451,16 @@ class WeightsAndData(TraceScene):
             result.move_to(self.result)
             chip.next_to(vector, UP, buff=0.15)
             self.play(
-                FadeTransform(self.chip, chip),
-                dim(self.vector.entries),
+                swap(self.chip, chip, direction=LEFT),
+                swap(self.vector.entries, vector.entries, direction=LEFT),
                 mark.animate.become(SurroundingRectangle(prompt[pos], buff=0.06, color=style.TEXT)),
-                run_time=0.3 * step,
-            )  # fmt: skip (the prompt's next token)
-            self.play(FadeIn(vector.entries), run_time=0.7 * step)  # (the old digits leave before the new come)
-            self.play(dim(self.result.entries), lock.animate.set_stroke(width=6), run_time=0.3 * step)
-            self.play(FadeIn(result.entries), run_time=0.7 * step)
+                run_time=0.5 * step,
+            )  # fmt: skip (the prompt's next token, its data)
+            self.play(
+                swap(self.result.entries, result.entries, direction=LEFT),
+                lock.animate.set_stroke(width=6),
+                run_time=0.5 * step,
+            )  # fmt: skip (the same weights, a new query)
             self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
             self.add(vector, result)
             self.play(lock.animate.set_stroke(width=4), run_time=0.2)
@@ -515,8 +502,8 @@ AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.5  # the families' squares stand on this line
-COLUMN_X = (0.9, 6.95)  # the count worked GPT-3's way: its words start at the first, its numbers end at the second
+ROW_BASE = -1.3  # the families' squares stand on this line
+ROW_WIDTH = 13.4  # ... all of them in one row, a tied unembedding's ghost square too
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -584,11 +571,19 @@ class ParameterTally(TraceScene):
             model=(meta.model, "text"),
         )
         self.fit_width(self.heading).to_edge(UP, buff=0.35)  # (it comes with the squares)
-        self.unit = AREA_SIDE / math.sqrt(tally["total"])
         drawn = [f for f in tally["families"] if not f.get("shared_with")]
+        shared = [f for f in tally["families"] if f.get("shared_with")]  # a tied unembedding: a ghost square
+        roots = sum(math.sqrt(f["params"]) for f in drawn + shared)  # every square in one row across the frame
+        self.unit = min(AREA_SIDE / math.sqrt(tally["total"]), (ROW_WIDTH - ROW_GAP * len(drawn + shared)) / roots)
         self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
                                 for f in drawn))  # fmt: skip
-        self.squares.arrange(RIGHT, buff=ROW_GAP, aligned_edge=DOWN).move_to(ORIGIN).set_y(ROW_BASE, DOWN)
+        self.ghost = None
+        row = VGroup(*self.squares)
+        if shared:  # the same matrix as the embedding, drawn again faintly: a family that adds no weights
+            self.ghost = area_square(shared[0]["params"], self.unit, family_color(shared[0]["shared_with"]))
+            self.ghost[0].set_fill(opacity=0.06).set_stroke(opacity=0.7)
+            row.add(self.ghost)
+        row.arrange(RIGHT, buff=ROW_GAP, aligned_edge=DOWN).move_to(ORIGIN).set_y(ROW_BASE, DOWN)
         self.square_of = {f["family"]: sq for f, sq in zip(drawn, self.squares)}
 
     def show_families(self):
@@ -602,21 +597,24 @@ class ParameterTally(TraceScene):
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
         for sq in self.squares:  # faint until each is named
-            sq[0].set_fill(opacity=0.12)
-        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq[0]) for sq in self.squares), lag_ratio=0.2),
+            sq[0].set_fill(opacity=0.2)
+        every = [sq[0] for sq in self.squares] + ([self.ghost[0]] if self.ghost else [])  # all the families
+        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
                   run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
         cue(self, 1)  # "... in 8 families": a highlight goes from family to family
-        mark = travel(self, [sq[0] for sq in self.squares], max(1.0, said_by(self, 1, 1.0) * 0.8))
+        mark = travel(self, every, max(1.0, said_by(self, 1, 1.0) * 0.8))
         self.play(dim(mark), run_time=0.3)
         names, counts, self.labels = [], [], VGroup()
         families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
-            sq = self.square_of.get(fam["shared_with"]) if fam.get("shared_with") else self.square_of[fam["family"]]
+            sq = self.ghost if fam.get("shared_with") else self.square_of[fam["family"]]
             slot = sq.width + ROW_GAP - 0.1
             name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
-            if fam.get("shared_with"):  # tied: the same square, named a second time above its first name
-                name = label(f"= {fam['family']}", size=LABEL, color=style.POSITIVE).next_to(names[-len(names)],
-                                                                                           UP, buff=0.08)  # fmt: skip
+            if fam.get("shared_with"):  # tied: the embedding's square again, faint: it adds no weights
+                note = VGroup(label("shared,", size=LABEL, color=style.MUTED),
+                              label("adds nothing", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.06)  # fmt: skip
+                self.ghost_words = VGroup(name, note.move_to(sq))
+                name = self.ghost_words
                 count = None
             else:
                 count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
@@ -636,16 +634,20 @@ class ParameterTally(TraceScene):
             if count is not None:
                 unstack(counts, 0.4)
             shown = [name] if count is None else [name, count]
-            self.labels.add(*shown)
             mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
-            moves = [] if source is None else [FadeIn(source.set_x(sq.get_x()), shift=0.1 * UP)]
-            if source is not None:  # under its square, kept in the frame; the last one's goes
-                source.set_x(min(max(source.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
-                moves += [dim(self.source)] if getattr(self, "source", None) is not None else []
+            last = getattr(self, "source", None)
+            if source is None:  # the ghost: a copy of the embedding's square moves into it; the last shape goes
+                emb = self.square_of[fam["shared_with"]][0]
+                moves = [TransformFromCopy(emb, sq[0])] + ([FadeOut(last)] if last is not None else [])
+                self.source = None
+            else:  # under its square, kept in the frame; the last one's gives way
+                self.labels.add(*shown)
+                source.set_x(min(max(sq.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
+                moves = [sq[0].animate.set_fill(opacity=0.4)]
+                moves += [swap(last, source)] if last is not None else [FadeIn(source, shift=0.1 * UP)]
                 self.source = source
-                self.labels.add(source)
-            self.play(sq[0].animate.set_fill(opacity=0.4), FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark),
-                      *moves, run_time=max(0.8, 0.6 * said_by(self)))  # fmt: skip
+            self.play(FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark), *moves,
+                      run_time=max(0.8, 0.6 * said_by(self)), now=True)  # fmt: skip
             self.play(dim(mark), run_time=0.4)
 
     def count_source(self, j: int):
@@ -665,7 +667,8 @@ class ParameterTally(TraceScene):
         tally = self.trace.info["tally"]
         rest = ", ".join(part["family"] for part in tally["rest"])
         self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones, each with its shape.")
-        self.play(FadeOut(self.labels), run_time=0.5)  # the families have been named: their room is the rest's
+        gone = [self.labels] + ([self.source] if self.source is not None else [])  # the families have been named
+        self.play(FadeOut(VGroup(*gone)), run_time=0.5, now=True)
         self.rest, lines = VGroup(), VGroup()
         rest_read = self.trace.fields.info.tally.rest
         for j, part in enumerate(tally["rest"]):
@@ -676,7 +679,7 @@ class ParameterTally(TraceScene):
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
-        lines.arrange(DOWN, buff=0.22, aligned_edge=LEFT).move_to([0, 2.0, 0])
+        lines.arrange(DOWN, buff=0.16, aligned_edge=LEFT).move_to([0, -2.2, 0])  # under the families' squares
         self.play(LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines), lag_ratio=0.3),
                   run_time=said_by(self, -1, 1.0))  # fmt: skip
         self.beat(
@@ -765,52 +768,34 @@ class ParameterTally(TraceScene):
         )
 
     def count_as_gpt3(self):
-        """GPT-3's way of counting, worked on the model's square: the small ones leave it, a tied unembedding
-        comes as a second copy of the embedding's square, and both become one square, the families' count."""
+        """GPT-3's way of counting, worked on the squares: the small ones leave the model's square, a tied
+        unembedding's ghost square lights up with its count, and both become one square, the families' count."""
         t, read = self.trace, self.trace.fields.info.tally
         tally = t.info["tally"]
         size = NUMBER + 8
-        lines = [(label("parameters", size=LABEL + 4, color=style.MUTED), self.total),
-                 (label("− small ones", size=LABEL + 4, color=style.MUTED), number(read.rest_params, fmt="comma", size=size))]  # fmt: skip
-        j = len(tally["families"]) - 1  # the unembedding, last
-        if tally["tied"]:
-            lines.append((label("+ unembedding", size=LABEL + 4, color=style.POSITIVE),
-                          number(read.families[j].params, fmt="comma", size=size, color=style.POSITIVE)))  # fmt: skip
-        counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)
-        lines.append((label("= GPT-3's way", size=LABEL + 4, color=style.NEXT_SLOT), counted))
-        ys = [1.5 - n * 0.75 for n in range(len(lines))]
-        ys[-1] -= 0.2  # under the rule
-        for (words, value), y in zip(lines, ys):
-            words.move_to([COLUMN_X[0], y, 0], aligned_edge=LEFT)
-            spot = value.generate_target() if value is self.total else value  # (the total moves there)
-            spot.move_to([COLUMN_X[1], y, 0], aligned_edge=RIGHT)
-        rule = Line([COLUMN_X[0], 0, 0], [COLUMN_X[1], 0, 0], stroke_width=1.5, color=style.MUTED)
-        rule.set_y((ys[-2] + ys[-1]) / 2)
         left = tally["total"] - tally["rest_params"]
-        self.play(MoveToTarget(self.total), FadeIn(lines[0][0]), dim(self.heading), run_time=0.8)
-        self.play(FadeIn(VGroup(*lines[1]), shift=0.1 * UP), self.whole.animate.scale(math.sqrt(left / tally["total"])),
-                  run_time=max(0.8, said_by(self, 0, 1.0) * 0.6))  # fmt: skip
-        parts = VGroup(self.whole)
-        if tally["tied"]:
+        small = VGroup(label("− small ones", size=LABEL + 4, color=style.MUTED),
+                       number(read.rest_params, fmt="comma", size=size)).arrange(DOWN, buff=0.1, aligned_edge=LEFT)  # fmt: skip
+        small.next_to(self.total, DOWN, buff=0.3).align_to(self.total, LEFT)
+        self.play(dim(self.heading), FadeIn(small, shift=0.1 * UP), self.whole.animate.scale(math.sqrt(left /
+                  tally["total"])), run_time=max(0.8, said_by(self, 0, 1.0) * 0.6))  # fmt: skip
+        parts, gone = VGroup(self.whole), [small]
+        if self.ghost is not None:  # its own matrix, GPT-3's way: the ghost lights up with the embedding's count
             cue(self, 1)
-            emb = area_square(tally["families"][j]["params"], self.unit, family_color("embedding"))[0]
-            emb.move_to([self.whole.get_left()[0] - 0.25 - emb.width / 2, self.whole.get_y(), 0])
-            note = VGroup(label("unembedding, counted", size=LABEL), label("separately, as GPT-3 does", size=LABEL))
-            note.arrange(DOWN, buff=0.06, aligned_edge=LEFT).next_to(emb, DOWN, buff=0.2)
-            note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
-            self.play(GrowFromCenter(emb), FadeIn(note), FadeIn(VGroup(*lines[2]), shift=0.1 * UP),
-                      run_time=max(0.8, said_by(self, 1, 1.0) * 0.6))  # fmt: skip
-            parts.add(emb)
-            self.note = note
-        cue(self, len(lines) - 2)
+            j = len(tally["families"]) - 1  # the unembedding, last
+            count = number(read.families[j].params, fmt="comma", size=LABEL + 2, color=style.POSITIVE)
+            count.move_to(self.ghost).scale(min(1.0, (self.ghost.width - 0.15) / count.width))
+            self.play(self.ghost[0].animate.set_fill(opacity=0.4).set_stroke(opacity=1),
+                      swap(self.ghost_words[1], count), run_time=max(0.8, said_by(self, 1, 1.0) * 0.6))  # fmt: skip
+            parts.add(self.ghost[0])
+            gone += [self.ghost_words[0], count]
+        cue(self, 1 + (self.ghost is not None))  # "counted that way, ... hold": one square, the families' count
         grown = self.whole.copy().scale(math.sqrt(tally["matrix_params"] / left)).move_to(self.whole)
-        grown.set_x(min(grown.get_x(), COLUMN_X[0] - 0.3 - grown.width / 2))
-        shown = VGroup(*(value for _, value in lines[:-1]))
-        self.play(Create(rule), FadeIn(lines[-1][0]), FadeTransform(shown.copy(), counted), run_time=1.0)
-        self.play(ReplacementTransform(parts, grown), run_time=1.0)
+        counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)
+        counted.next_to(grown, RIGHT, buff=0.4)
+        self.play(FadeOut(VGroup(*gone)), ReplacementTransform(parts, grown), swap(self.total, counted),
+                  run_time=1.2, now=True)  # fmt: skip
         self.whole = grown
-        self.play(dim(VGroup(*(w for w, _ in lines), shown, rule, *([self.note] if tally["tied"] else []))),
-                  counted.animate.next_to(grown, RIGHT, buff=0.4), run_time=0.8)  # fmt: skip
         return counted
 
     def gpt3_strips(self, big_sq) -> tuple[VGroup, VGroup]:

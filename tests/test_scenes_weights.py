@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from manim import VGroup
 
 from scenes.weights import TERMS, ParameterTally, WeightsAndData, area_square
 from tests.scenecheck import (
@@ -57,9 +58,12 @@ def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path
     for c in range(TERMS):  # the lifted row and data show the matrix's and the vector's own digits
         assert scene.work_w[c].gptanim_numbers == [(f"weights.blocks.0.attn.W_Q[0,{c},0]", "value")]
         assert scene.work_x[c].gptanim_numbers == [(f"blocks.0.ln1.hook_normalized[0,{c}]", "value")]
-    for c in range(TERMS):  # the row slid straight down out of the matrix: each weight under its column
-        assert scene.work_w[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
-        assert scene.work_x[c].get_x() == pytest.approx(scene.matrix.grid[0][c].get_x())
+    for c in range(1, TERMS):  # the working is its own row across the frame: each weight over its data entry
+        assert scene.work_w[c].get_x() > scene.work_w[c - 1].get_x()
+        assert scene.work_x[c].get_x() == pytest.approx(scene.work_w[c].get_x())
+    strip = VGroup(scene.work_names, scene.work_w, scene.work_dots)
+    assert strip.width >= 0.7 * scene.frame_size[0]
+    assert scene.work_w[0].font_size == pytest.approx(scene.vector.entries[0].font_size)  # the product's size
 
 
 def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
