@@ -33,6 +33,7 @@ from manim import (
     Triangle,
     ValueTracker,
     VGroup,
+    VMobject,
     Write,
     always_redraw,
     config,
@@ -1003,38 +1004,35 @@ class Temperature(TraceScene):
                                ellipsis=False)  # fmt: skip
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         del total  # (the shares' sum is not shown: its rounding would need a footnote)
-        tail_line = self.tail_line(temperature, probs)
-        tail_line.next_to(bars, DOWN, buff=0.25).align_to(bars.rows[0].bar, LEFT)
-        return VGroup(bars, self.marker(temperature), tail_line,
+        return VGroup(bars, self.marker(temperature), self.curve(temperature),
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
-    def tail_rank(self) -> int:
-        """The rank (from 0) of the tail token followed as T rises: the lowest of the highest logits whose text the
-        Trace keeps (info.softmax.ids) still at 0.1% or more at T = 1, so that its share reads on screen."""
-        sm = self.trace.info["softmax"]
-        ranks = [r for r in range(self.SHOWN, len(sm["ids"])) if sm["probs"][r] >= 0.001]
-        return ranks[-1] if ranks else len(sm["ids"]) - 1
+    CURVE = (-0.3, -2.82, 5.6, 0.78)  # the curve of every token's share: its left, bottom, width and height
+    FLOOR = -8.0  # the curve's log10 share at its bottom (a lower share sits on it)
 
-    def tail_nth(self) -> str:
-        """The tail token's rank, counted from 1, as an ordinal ("20th")."""
-        n = self.tail_rank() + 1
-        return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    def curve_points(self, temperature: float) -> np.ndarray:
+        """Every token's share at T, likeliest first, as (log10 rank, log10 share) sampled at 160 ranks; T = 0:
+        one token at 1, the rest on the floor."""
+        probs = np.sort(softmax(self.trace["logits"], temperature))[::-1].astype(np.float64)
+        ranks = np.unique(np.geomspace(1, len(probs), 160).astype(int))
+        return np.stack([np.log10(ranks), np.maximum(np.log10(np.maximum(probs[ranks - 1], 1e-300)), self.FLOOR)], 1)
 
-    def tail_path(self, temperature: float, i: int) -> str:
-        """Where token i's share at T is in the Trace (a stored T), else the rule it is computed by (mid-sweep)."""
-        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
-        if stored:
-            return self.trace.stored("probs")[stored[0], i].path
-        return f"softmax(logits/{temperature:g})[{i}]"
+    def curve(self, temperature: float, color=style.BAR, width: float = 4) -> VMobject:
+        """The sorted shares as a line in the curve's box: steep when a few tokens hold nearly all, flat when the
+        shares even out."""
+        left, bottom, w, h = self.CURVE
+        pts = self.curve_points(temperature)
+        span = math.log10(len(self.trace["logits"]))
+        xy = [[left + w * x / span, bottom + h * (y - self.FLOOR) / -self.FLOOR, 0] for x, y in pts]
+        return VMobject(stroke_color=color, stroke_width=width).set_points_as_corners(xy)
 
-    def tail_line(self, temperature: float, probs) -> VGroup:
-        """One token of the long tail and its share at T: it grows as a high T flattens the distribution."""
-        r = self.tail_rank()
-        i = int(self.trace.info["softmax"]["ids"][r])
-        name = token_text(self.trace.fields.info.vocab_display[str(i)], size=LABEL, limit=10)
-        words = sentence(f"the {self.tail_nth()} likeliest, gets {{p}}", size=LABEL, color=style.TEXT,
-                         p=(float(probs[i]), self.tail_path(temperature, i), "percent"))  # fmt: skip
-        return VGroup(name, words).arrange(RIGHT, buff=0.15)
+    def curve_frame(self) -> VGroup:
+        left, bottom, w, h = self.CURVE
+        axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
+                      Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
+        name = label("every token's share, likeliest first (log scales)", size=SMALLEST, color=style.MUTED)
+        name.next_to([left + w, bottom + h, 0], DOWN + LEFT, buff=0.0).shift(0.05 * UP)
+        return VGroup(axes, name, self.curve(1.0, color=style.MUTED, width=2))  # and T = 1's, to compare
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -1057,20 +1055,6 @@ class Temperature(TraceScene):
 
     def tail_name(self) -> str:
         return self.trace.info["vocab_display"][str(self.trace.info["softmax"]["ids"][self.tail_rank()])]
-
-    def tail_words(self) -> str:
-        """What happens to the tail token's share as T goes from 1 up, said as its line shows it."""
-        low, high = said_pct(self.tail_share(1.0)), said_pct(self.tail_share(self.high))
-        who = named(self.tail_name(), start=True) + ", far down the list,"
-        if low == high:
-            return f"{who} keeps about {low}."
-        return (
-            f"{who} {'grows' if self.tail_share(self.high) > self.tail_share(1.0) else 'falls'} from {low} to {high}."
-        )
-
-    def tail_share(self, temperature: float) -> float:
-        i = self.trace.info["softmax"]["ids"][self.tail_rank()]
-        return float(softmax(self.trace["logits"], temperature)[i])
 
     def top_name(self) -> str:
         return self.trace.info["vocab_display"][str(self.top_ids()[0])]
@@ -1128,6 +1112,8 @@ class Temperature(TraceScene):
         self.play(*(TransformFromCopy(part[0], row.bar) for part, row in zip(grown[3], grown[0].rows)),
                   *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
                   FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
+        self.curve_box = self.curve_frame()
+        self.play(FadeIn(self.curve_box), run_time=0.5)
         self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
         self.add(self.bars)
         cue(self, 2)  # "a temperature of one": the knob's reading
@@ -1177,7 +1163,7 @@ class Temperature(TraceScene):
             say=f"Turn it up, and the gaps shrink, so the shares even out. At {self.high:g}, "
             f"{spoken_token(self.top_name())} drops to {self.share(self.high)}. The top bars shrink into the last "
             f"row: the other {big(vocab - self.SHOWN)} tokens. Each one is unlikely, but together they now hold "
-            f"{said_pct(self.tail_at(self.high))}. {self.tail_words()}",
+            f"{said_pct(self.tail_at(self.high))}. Below, every token's share, likeliest first: the curve flattens.",
         )
         self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
@@ -1190,7 +1176,7 @@ class Temperature(TraceScene):
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
         cue(self, 4)
-        self.play(self.tail.animate.become(SurroundingRectangle(self.bars[2], buff=0.06, color=style.NEXT_SLOT)),
+        self.play(self.tail.animate.become(SurroundingRectangle(self.curve_box, buff=0.06, color=style.NEXT_SLOT)),
                   run_time=0.8)  # fmt: skip
         self.remove(self.bars)  # the knob turns again: the bars redrawn as it moves
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
@@ -1229,7 +1215,7 @@ class Temperature(TraceScene):
             s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
-        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads]
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads, self.curve_box]
         self.play(*(FadeOut(m) for m in leaving), run_time=0.6)  # the sweep leaves as the new beat starts
         self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col[0], shift=0.2 * RIGHT) for col in columns), lag_ratio=0.3),
                   run_time=said_by(self, 0, 0.6))  # fmt: skip
@@ -1277,13 +1263,13 @@ class Temperature(TraceScene):
         self.tracker.set_value(self.high)
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
-                  run_time=1.0)  # fmt: skip
+                  FadeIn(self.curve_box), run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()
         self.remove(self.bars)  # the same picture, made anew: a redrawn Text keeps the words it was made with
         self.bars = self.bars_at(T)
-        self.bars.submobjects[2] = VGroup()  # the takeaway: the bars, not their sum
+
         self.add(self.bars)
         cue(self, 2)
         self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)

@@ -161,6 +161,23 @@ def test_temperature_zero_is_the_argmax(scene_traces):
     assert re.match(r"probs\[\d+,\d+\]", bars.rows[0].pct.gptanim_numbers[0][0])
 
 
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
+def test_the_curve_is_every_token_s_share_sorted_and_flattens_as_t_rises(temperature, scene_traces):
+    """Under the bars, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
+    logits over T; a higher T leaves a flatter curve (the first and last shares closer)."""
+    tr = loaded_trace(scene_traces["default"])
+    scene = Temperature()
+    scene.trace = tr
+    z = tr["logits"].astype(np.float64) / temperature
+    by_hand = np.sort(np.exp(z - z.max()) / np.exp(z - z.max()).sum())[::-1]
+    pts = scene.curve_points(temperature)
+    ranks = np.rint(10 ** pts[:, 0]).astype(int)
+    assert ranks[0] == 1 and ranks[-1] == len(by_hand)
+    np.testing.assert_allclose(pts[:, 1], np.maximum(np.log10(by_hand[ranks - 1]), Temperature.FLOOR), atol=1e-6)
+    drop = pts[0, 1] - pts[-1, 1]
+    assert drop > (scene.curve_points(temperature * 2)[0, 1] - scene.curve_points(temperature * 2)[-1, 1]) > 0
+
+
 def test_three_continuations_are_the_traces(scene_traces, tmp_path):
     scene = render(Temperature, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])
