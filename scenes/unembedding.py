@@ -119,6 +119,7 @@ class Unembedding(TraceScene):
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (0.75, -0.1)  # where the vector sits beside W_U
+    STRIP_H = 0.95  # the tallest of all d products' bars, across the top of the frame
 
     def construct(self):
         self.show_last_vector()
@@ -310,7 +311,7 @@ class Unembedding(TraceScene):
         """Every one of the d products of the row and the vector, sorted, as thin bars up (positive, blue) or down
         (negative, red) from a line across the top of the frame: the positives outweigh the negatives."""
         products = np.sort(np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64))[::-1]
-        left, width, y, height = -5.6, 11.2, 3.05, 0.5
+        left, width, y, height = -5.6, 11.2, 2.8, self.STRIP_H
         top = float(np.abs(products).max()) or 1.0
         step = width / len(products)
         bars = VGroup()

@@ -284,7 +284,7 @@ def test_one_row_times_the_vector_is_multiplied_out_and_its_products_add_up_to_t
     tallest = np.abs(strip.products).max()
     for bar, p in zip(strip.bars, strip.products):
         assert bar.positive == (p >= 0)
-        assert bar.height == pytest.approx(max(0.5 * abs(p) / tallest, 0.01), rel=1e-6)
+        assert bar.height == pytest.approx(max(Unembedding.STRIP_H * abs(p) / tallest, 0.01), rel=1e-6)
 
 
 def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_traces, tmp_path):
