@@ -1008,8 +1008,8 @@ class Temperature(TraceScene):
         return VGroup(bars, self.marker(temperature), self.curve(temperature),
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
-    CURVE = (-0.3, -2.82, 5.6, 0.78)  # the curve of every token's share: its left, bottom, width and height
-    FLOOR = -8.0  # the curve's log10 share at its bottom (a lower share sits on it)
+    CURVE = (-0.3, -2.82, 5.6, 0.88)  # the curve of every token's share: its left, bottom, width and height
+    FLOOR = -6.0  # the curve's log10 share at its bottom (a lower share sits on it)
 
     def curve_points(self, temperature: float) -> np.ndarray:
         """Every token's share at T, likeliest first, as (log10 rank, log10 share) sampled at 160 ranks; T = 0:
@@ -1031,7 +1031,7 @@ class Temperature(TraceScene):
         left, bottom, w, h = self.CURVE
         axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
                       Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
-        name = label("every token's share, likeliest first (log scales)", size=SMALLEST, color=style.MUTED)
+        name = label("every token's share (log scales)", size=SMALLEST, color=style.MUTED)
         name.next_to([left + w, bottom + h, 0], DOWN + LEFT, buff=0.0).shift(0.05 * UP)
         return VGroup(axes, name, self.curve(1.0, color=style.MUTED, width=2))  # and T = 1's, to compare
 
