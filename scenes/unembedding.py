@@ -751,7 +751,7 @@ class Softmax(TraceScene):
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
             v=(t.fields.meta.vocab_size, "comma"),
             say=f"Step three: add them all up, over every token. To make room, the scale shrinks. Laid end to end, "
-            f"they make one long bar, {FORMATTERS['fixed2'](total_exp)}, that many times the top token's. Step four: "
+            f"they make one long bar, {FORMATTERS['fixed2'](total_exp)} times as long as the top token's. Step four: "
             f"divide each by the sum. The long bar becomes one, a hundred percent, and each bar its share. "
             f"{top_name} gets {said_pct(sm['probs'][0])}.",
         )
