@@ -443,7 +443,12 @@ class Unembedding(TraceScene):
         cue(self, 5)
         earlier = [*chips.boxes[:-1], *(g[:2] for g in guesses)]  # (none for a one-token prompt); the ✓ ✗ stay
         if earlier:
-            self.play(*(m.animate.fade(0.6) for m in earlier), run_time=said_by(self, 5, 1.0))
+            self.play(
+                *(m.animate.fade(0.6) for m in earlier),
+                FadeOut(legend, shift=0.2 * UP),
+                run_time=said_by(self, 5, 1.0),
+                now=True,
+            )  # the key has done its work: the takeaway is the last
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
 
     def guesses(self, chips, first: int, table, legend) -> VGroup:
