@@ -60,7 +60,8 @@ def embedding_slice_ids(prompt_ids: list[int], vocab_size: int) -> list[int]:
 def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
     """Softmax worked out for the highest logits (those whose text the Trace keeps, highest first): each logit
     minus the largest, e to that, the sum over the whole vocabulary, the quotient; others_after.k is the share of
-    every token after the first k + 1 (1 − the sum of their probabilities), for a scene that shows k + 1."""
+    every token after the first k + 1 (1 − the sum of their probabilities), for a scene that shows k + 1, and
+    exp_others_after.k the same tokens' e^(logit − max) added up (the sum less the first k + 1's)."""
     z = logits.astype(np.float64)
     shift = float(z.max())  # e^(logit − max) avoids overflow; the quotients are the same
     exp_all = np.exp(z - shift)
@@ -75,6 +76,7 @@ def softmax_steps(logits: np.ndarray, ids: list[int]) -> dict:
         "sum_exp_shifted": total,
         "probs": probs,
         "others_after": [1.0 - sum(probs[: k + 1]) for k in range(len(probs))],
+        "exp_others_after": [total - float(exp_all[ids[: k + 1]].sum()) for k in range(len(ids))],
     }
 
 

@@ -33,6 +33,7 @@ from manim import (
     Triangle,
     ValueTracker,
     VGroup,
+    VMobject,
     Write,
     always_redraw,
     config,
@@ -116,7 +117,9 @@ class Unembedding(TraceScene):
 
     ROWS, COLS = 6, 4
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
-    BIG = 1.5  # the last vector's size while it is shown alone
+    BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
+    HOME = (0.75, -0.1)  # where the vector sits beside W_U
+    STRIP_H = 0.95  # the tallest of all d products' bars, across the top of the frame
 
     def construct(self):
         self.show_last_vector()
@@ -133,17 +136,19 @@ class Unembedding(TraceScene):
         chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
                          first_hue=first)  # fmt: skip
         self.fit_width(chips).move_to([0, 3.3, 0])
-        raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER).move_to(
-            [0.75, -0.1, 0]
-        )
+        raw = VectorColumn(t.resid.post[t.n_layer - 1, self.last], shown=self.COLS, size=NUMBER)
         x = t.stored("ln_final.hook_normalized")[self.last]
-        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER).move_to([0.75, -0.1, 0])
+        self.vector = VectorColumn(x, shown=self.COLS, size=NUMBER)
         norm = self.trace.words["norm"]
-        title = label("last vector", size=LABEL, color=style.MUTED)
-        self.vector_title = title.move_to([0.75, 2.1, 0])
-        normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
-        raw.scale(self.BIG)  # large while it is the only thing on screen; it shrinks when W_U arrives
+        raw.scale(self.BIG)  # large while it is the only thing on screen, under its chip; it shrinks beside W_U
         self.vector.scale(self.BIG)
+        under = min(chips.boxes[-1].get_x(), config.frame_width / 2 - 0.3 - raw.width / 2)
+        for v in (raw, self.vector):
+            v.move_to([under, -0.35, 0])
+        title = label("last vector", size=LABEL, color=style.MUTED)
+        self.vector_title = title.next_to(raw, UP, buff=0.25)
+        normed = label(f"after the final {norm}", size=LABEL, color=style.MUTED).move_to(title)
+        normed.shift(LEFT * max(0.0, normed.get_right()[0] - (config.frame_width / 2 - 0.2)))
         self.beat(
             "The last vector",
             f"After the last layer, the vector at the last position goes through a final {norm}.",
@@ -176,7 +181,7 @@ class Unembedding(TraceScene):
         ids = [t.info["unembed_ids"][r] for r in order]
         W_U = t.stored("weights.W_U_rows")
         matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
-        small = self.vector.copy().scale(1 / self.BIG)  # where the vector shrinks to
+        small = self.vector.copy().scale(1 / self.BIG).move_to([*self.HOME, 0])  # where the vector goes
         matrix.next_to(small, LEFT, buff=0.75).set_y(small.get_y() + 0.15)
         times = label("×", size=HEADING).move_to((matrix.get_right() + small.get_left()) / 2)
         names = self.row_names(ids, matrix)
@@ -190,10 +195,8 @@ class Unembedding(TraceScene):
         plain = label("one row per token", size=LABEL, color=style.POSITIVE)  # what it is, before its name
         head = with_symbols("unembedding matrix $W_U$", size=LABEL, color=style.POSITIVE)
         for h in (plain, head):
-            h.move_to([matrix.get_x(), self.vector_title.get_y(), 0])
-        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to(
-            [self.BAR_X + self.BAR_W / 2, self.vector_title.get_y(), 0]
-        )
+            h.move_to([matrix.get_x(), 2.1, 0])
+        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to([self.BAR_X + self.BAR_W / 2, 2.1, 0])
         dims = sentence("{v} rows × {d}", size=SMALLEST, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"),
                         d=(t.fields.meta.d_model, "int")).next_to(matrix, DOWN, buff=0.15)  # fmt: skip
         self.beat(
@@ -205,9 +208,9 @@ class Unembedding(TraceScene):
             f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Every "
             "other row works the same way, so every token gets its logit at once.",
         )
-        short = label("last vector", size=LABEL, color=style.MUTED).move_to(self.vector_title)  # room for W_U's
+        short = label("last vector", size=LABEL, color=style.MUTED).move_to([self.HOME[0], 2.1, 0])  # room for W_U's
         self.play(dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark),
-                  ReplacementTransform(self.vector_title, short), self.vector.animate.scale(1 / self.BIG),
+                  ReplacementTransform(self.vector_title, short), self.vector.animate.scale(1 / self.BIG).move_to(small),
                   run_time=0.6)  # fmt: skip
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(plain), FadeIn(times), FadeIn(dims),
                   run_time=said_by(self, 0, 0.8) * 0.6)  # fmt: skip
@@ -287,17 +290,45 @@ class Unembedding(TraceScene):
                                                              GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
                                               for c in range(self.COLS)), lag_ratio=0.3),
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
-        cue(self, 2)  # added up, all of them: the products gather into their sum
-        self.play(*(b.animate.move_to(total).set_opacity(0) for b in bars), FadeIn(total, shift=0.2 * DOWN),
-                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 1.4) * 0.5, now=True)  # fmt: skip
+        cue(self, 2)  # added up, all of them: every product, sorted, then they gather into their sum
+        strip = self.all_products(x.value, w.value)
+        self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
+                  FadeIn(strip.rest), run_time=said_by(self, 2, 2.0) * 0.45)  # fmt: skip
+        self.play(*(b.animate.move_to(total).set_opacity(0) for b in [*bars, *strip.bars]),
+                  FadeIn(total, shift=0.2 * DOWN), FadeOut(axis), FadeOut(named), FadeOut(strip.rest),
+                  run_time=said_by(self, 2, 1.4) * 0.4, now=True)  # fmt: skip
         self.play(FadeIn(value, shift=0.2 * LEFT), run_time=0.6)
         cue(self, 3)  # that sum is the token's logit: it goes to its row, a bar as long as it
         self.play(ReplacementTransform(value, first.value), TransformFromCopy(names[0], first.name),
                   GrowFromEdge(first.bar, LEFT), FadeOut(VGroup(*spots, signs, total)),
                   run_time=said_by(self, 3, 1.2), now=True)  # fmt: skip
-        self.remove(*bars)
-        self.product_bars = (i, bars)  # the token whose row was multiplied out, and its products' bars
+        self.remove(*bars, *strip.bars)
+        self.product_bars = (i, bars)
+        self.strip = strip  # the token whose row was multiplied out, and its products' bars
         return mark
+
+    def all_products(self, x, w) -> VGroup:
+        """Every one of the d products of the row and the vector, sorted, as thin bars up (positive, blue) or down
+        (negative, red) from a line across the top of the frame: the positives outweigh the negatives."""
+        products = np.sort(np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64))[::-1]
+        left, width, y, height = -5.6, 11.2, 2.8, self.STRIP_H
+        top = float(np.abs(products).max()) or 1.0
+        step = width / len(products)
+        bars = VGroup()
+        for k, p in enumerate(products):
+            h = max(height * abs(float(p)) / top, 0.01)
+            bar = Rectangle(width=step * 0.8, height=h, stroke_width=0, fill_opacity=0.9,
+                            fill_color=style.BAR if p >= 0 else style.NEGATIVE)  # fmt: skip
+            bar.move_to([left + (k + 0.5) * step, y + (h / 2 if p >= 0 else -h / 2), 0])
+            bar.positive = bool(p >= 0)
+            bars.add(bar)
+        line = Line([left, y, 0], [left + width, y, 0], color=style.MUTED, stroke_width=1.5)
+        name = sentence("all {d} products, largest first", size=SMALLEST, color=style.MUTED,
+                        d=(self.trace.fields.meta.d_model, "int"))  # fmt: skip
+        name.next_to(line, DOWN, buff=0.1).align_to(line, LEFT)  # under the positives' side
+        strip = VGroup(bars, VGroup(line, name))
+        strip.bars, strip.rest, strip.products = bars, VGroup(line, name), products
+        return strip
 
     def whole_vocabulary(self):
         """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
@@ -381,32 +412,46 @@ class Unembedding(TraceScene):
         last = chips.boxes[-1]
         table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
         place = table.copy().scale(0.8).to_edge(RIGHT, buff=0.5).to_edge(UP, buff=0.4)
-        self.guess_row = guesses = self.guesses(chips, first, place)
+        legend = VGroup(label("above each token:", size=LABEL, color=style.MUTED),
+                        label("its top guess for the next", size=LABEL, color=style.TEXT),
+                        label("bar: how sure (probability)", size=LABEL, color=style.MUTED),
+                        label("✓ / ✗: the real next token?", size=LABEL, color=style.MUTED))  # fmt: skip
+        legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).to_corner(UP + LEFT, buff=0.4)
+        self.guess_row = guesses = self.guesses(chips, first, place, legend)
         low = place.get_bottom()
         arrow = Arrow(last.get_top(), [last.get_x(), low[1], 0], buff=0.1, color=style.NEXT_SLOT, stroke_width=4)
         self.beat(
             "Why the last",
             "Each position guesses; only the last continues the text.",
             say="In fact every position gets scores like these, not only the last. Above each token stands its own "
-            "top guess for the token after it. Training uses them all. To continue the text, only the last one "
-            "counts.",
+            "top guess for the token after it. Its bar shows how sure it is. A tick where the guess is the token "
+            "that really comes next, a cross where not. Training learns from every one of them. To continue the "
+            "text, only the last one counts.",
         )
         self.play(FadeOut(self.spread), table.animate.scale(0.8).move_to(place), run_time=0.7)
         self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
-        self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), TransformFromCopy(box, name))
-                                for box, (bar, name) in zip(chips.boxes, guesses)), lag_ratio=0.15),
-                  GrowArrow(arrow), run_time=said_by(self, 1, 1.5))  # fmt: skip
-        cue(self, 2)
+        self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP))
+                                for box, (bar, name, _) in zip(chips.boxes, guesses)), lag_ratio=0.15),
+                  FadeIn(legend), GrowArrow(arrow), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 3)  # each guess against the token that really follows it
+        self.play(LaggedStart(*(FadeIn(g[2], scale=1.5) for g in guesses), lag_ratio=0.2),
+                  run_time=said_by(self, 3, 1.0))  # fmt: skip
+        cue(self, 4)
         mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
-                      said_by(self, 2, 1.0))  # fmt: skip
-        cue(self, 3)
-        earlier = [*chips.boxes[:-1], *guesses]  # (none for a one-token prompt)
+                      said_by(self, 4, 1.0))  # fmt: skip
+        cue(self, 5)
+        earlier = [*chips.boxes[:-1], *(g[:2] for g in guesses)]  # (none for a one-token prompt); the ✓ ✗ stay
         if earlier:
-            self.play(*(m.animate.fade(0.6) for m in earlier), run_time=said_by(self, 3, 1.0))
+            self.play(
+                *(m.animate.fade(0.6) for m in earlier),
+                FadeOut(legend, shift=0.2 * UP),
+                run_time=said_by(self, 5, 1.0),
+                now=True,
+            )  # the key has done its work: the takeaway is the last
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
 
-    def guesses(self, chips, first: int, table) -> VGroup:
+    def guesses(self, chips, first: int, table, legend) -> VGroup:
         """Above each chip but the last, a bar as tall as its position's top guess's probability (3.4 for 100%,
         less if a bar and its name would reach the table above it, or the frame's top), and the guess."""
         t = self.trace
@@ -415,7 +460,9 @@ class Unembedding(TraceScene):
         for k, box in enumerate(chips.boxes[:-1]):
             under = box.get_right()[0] > table.get_left()[0] - 0.1
             ceiling = table.get_bottom()[1] - 0.15 if under else config.frame_height / 2 - 0.4
-            room = ceiling - box.get_top()[1] - 0.12 - 0.1 - 0.4  # between the chip and the ceiling, with a name
+            if box.get_left()[0] < legend.get_right()[0] + 0.1:  # under the legend, at the top left
+                ceiling = min(ceiling, legend.get_bottom()[1] - 0.15)
+            room = ceiling - box.get_top()[1] - 0.12 - 0.1 - 0.85  # between the chip and the ceiling: a name, a ✓
             scale = min(scale, room / max(float(probs[first + k]), 0.01))
         self.guess_scale = scale
         out = VGroup()
@@ -432,7 +479,11 @@ class Unembedding(TraceScene):
                     break
             name.scale(max(min(1.0, room / name.width), SMALLEST / LABEL + 0.01))
             name.next_to(bar, UP, buff=0.1)
-            out.add(VGroup(bar, name))
+            hit = int(t["positions.next_ranks"][p]) == 1  # the token that really follows was its top guess
+            sign = label("✓" if hit else "✗", size=HEADING, color=style.POSITIVE if hit else style.NEGATIVE)
+            sign.next_to(name, UP, buff=0.08)
+            sign.hit = hit
+            out.add(VGroup(bar, name, sign))
         return out
 
 
@@ -502,7 +553,7 @@ class Softmax(TraceScene):
         widths, colors = logit_widths(sm["logits"], self.WIDTH)
         values = [number(self.sm_fields.logits[r], size=NUMBER) for r in range(len(sm["logits"]))]
         self.table = BarRows(names[:-1], widths, values, colors, x0=self.X0, top=self.TOP, row_height=self.ROW,
-                             value_x=self.X0 + self.WIDTH + 1.75)  # fmt: skip
+                             value_x=self.X0 + self.WIDTH + 2.6)  # fmt: skip
         self.stages = [values]  # each set of numbers the bars take, in turn
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
         self.head = label("logit x", size=LABEL, color=style.MUTED)
@@ -512,11 +563,16 @@ class Softmax(TraceScene):
         self.beat(
             "Softmax",
             "Softmax turns any list of scores into probabilities: positive, and adding up to 1.",
-            say="Logits can be any numbers, even negative ones. Here are the highest, from the unembedding. Softmax "
-            "turns them into probabilities, positive and adding up to one.",
+            say=f"Here are the {big(len(values))} highest scores, the logits, from the unembedding. A logit can be any "
+            "number. Softmax turns them into probabilities, positive and adding up to one.",
         )
-        self.play(FadeIn(self.table), FadeIn(self.head), FadeIn(self.formula))
+        rows = self.table.rows
+        self.play(FadeIn(VGroup(*(r.name for r in rows)), self.head), LaggedStart(
+            *(AnimationGroup(GrowFromEdge(r.bar, LEFT), FadeIn(r.value, shift=0.2 * LEFT)) for r in rows),
+            lag_ratio=0.3), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        self.add(self.table)
         cue(self, 1)
+        self.play(FadeIn(self.formula, shift=0.2 * DOWN), run_time=0.8)
         mark = SurroundingRectangle(VGroup(*(row.bar for row in self.table.rows)), buff=0.08, color=style.NEXT_SLOT)
         self.play(Create(mark), run_time=0.8)
         cue(self, 2)
@@ -536,14 +592,16 @@ class Softmax(TraceScene):
         """The step line changes: the one said before leaves upwards, the new one comes in under it."""
         out = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # faded, not removed: no wait
         self.steps = VGroup(line)
-        return AnimationGroup(*out, FadeIn(line, shift=0.3 * UP))
+        if not out:
+            return FadeIn(line, shift=0.3 * UP)
+        return AnimationGroup(AnimationGroup(*out), FadeIn(line, shift=0.3 * UP), lag_ratio=0.9)
 
     def subtract_max(self):
         """The largest logit is taken from every logit: the bars hang left from a zero line, the top one at 0."""
         sm = self.sm
         shifted = sm["shifted"]
         zero_x = self.table.x0 + self.WIDTH
-        scale = self.WIDTH / (max(-x for x in shifted) or 1.0)
+        scale = self.WIDTH / (max(abs(float(x)) for x in sm["logits"]) or 1.0)  # the logits' own scale
         bars = []
         for r, x in enumerate(shifted):
             bar = Rectangle(width=max(-x * scale, 0.02), height=self.ROW * 0.6, stroke_width=0,
@@ -599,17 +657,37 @@ class Softmax(TraceScene):
         self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
         self.head = head
 
+    def axis(self, scale: float, ticks) -> VGroup:
+        """A scale above the bars: a line the bars' length, a mark and a label at each (value, text), `scale` long
+        per unit; a mark beyond the line's end is there but unseen (it slides in when the scale shrinks)."""
+        y = self.table.top + 0.4
+        line = Line([self.table.x0, y, 0], [self.table.x0 + self.WIDTH, y, 0], color=style.MUTED, stroke_width=2)
+        marks, labels = VGroup(), VGroup()
+        for value, text in ticks:
+            x = self.table.x0 + value * scale
+            mark = Line([x, y - 0.08, 0], [x, y + 0.08, 0], color=style.MUTED, stroke_width=2)
+            name = label(text, size=NUMBER, color=style.MUTED).move_to([x, y + 0.27, 0])
+            if x > self.table.x0 + self.WIDTH * 1.02:  # (a Text's own hidden struts must stay hidden when seen)
+                mark.set_opacity(0), name.set_opacity(0)
+            marks.add(mark), labels.add(name)
+        group = VGroup(line, marks, labels)
+        group.line, group.marks, group.labels = line, marks, labels
+        return group
+
     def exponentiate(self):
-        """e to each: the hanging bars turn into positive ones, 0 into the longest (1), the grey bar for the rest."""
+        """e to each: the hanging bars turn into positive ones, 0 into the longest (1), the grey bar for the rest,
+        on a scale (0, 0.5, 1) above them."""
         sm = self.sm
-        exps = sm["exp_shifted"]
-        self.others_exp = sm["sum_exp_shifted"] - sum(exps)  # e^(x − max) of every token not shown, added up
-        scale = self.WIDTH / max(max(exps), self.others_exp)
-        bars = self.table.bars([scale * e for e in exps], [style.BAR] * len(exps))
-        values = self.table.values(
-            [number(self.sm_fields.exp_shifted[r], fmt="exp", size=NUMBER) for r in range(len(exps))]
-        )
-        others_bar = self.table.bars([scale * self.others_exp], [style.MUTED], first=len(exps))[0]
+        exps, n = sm["exp_shifted"], len(sm["exp_shifted"])
+        self.others_exp = self.sm_fields.exp_others_after[n - 1]  # e^(x − max) of every token not shown, added up
+        scale = self.WIDTH / max(max(exps), self.others_exp.value)
+        bars = self.table.bars([scale * e for e in exps], [style.BAR] * n)
+        values = self.table.values([number(self.sm_fields.exp_shifted[r], fmt="exp", size=NUMBER) for r in range(n)])
+        others_bar = self.table.bars([scale * self.others_exp.value], [style.MUTED], first=n)[0]
+        self.others_value = self.table.values([number(self.others_exp, fmt="exp", size=NUMBER, color=style.MUTED)],
+                                              first=n)[0]  # fmt: skip
+        self.ticks = [0.0, 0.5, 1.0, 2.0]
+        self.scale_bar = self.axis(scale, [(v, f"{v:g}") for v in self.ticks])
         head = self.place_head(label("e^(x − max)", size=LABEL, color=style.MUTED))
         line = self.step("2. e to the power of each")
         self.beat(
@@ -625,7 +703,8 @@ class Softmax(TraceScene):
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
             *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
-            dim(self.zero),
+            FadeOut(self.zero),
+            FadeIn(self.scale_bar),
             run_time=said_by(self, 1, 1.5),
             now=True,
         )
@@ -635,24 +714,34 @@ class Softmax(TraceScene):
         top = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(top), run_time=0.6)
         cue(self, 2)
-        low = SurroundingRectangle(self.table.rows[len(exps) - 1], buff=0.05, color=style.NEXT_SLOT)
+        low = SurroundingRectangle(self.table.rows[n - 1], buff=0.05, color=style.NEXT_SLOT)
         self.play(top.animate.become(low), run_time=said_by(self, 2, 1.0))
         cue(self, 3)
-        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), dim(top), run_time=said_by(self, 3, 1.0))
+        self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), FadeIn(self.others_value),
+                  dim(top), run_time=said_by(self, 3, 1.0), now=True)  # fmt: skip
         self.head, self.others_bar = head, others_bar
 
-    def normalise(self):
-        t, sm = self.trace, self.sm
-        n = len(sm["ids"])
-        # The sum, laid end to end on one bar of length WIDTH: each piece is its token's share.
-        pieces = [self.WIDTH * p for p in sm["probs"]] + [self.WIDTH * sm["rest"].value]
+    def sum_bar(self, scale: float):
+        """The sum laid end to end: one bar per token (and the grey rest), `scale` long per unit, under the rows."""
+        sm, n = self.sm, len(self.sm["ids"])
         x, segments = self.table.x0, VGroup()
         y = self.table.y(n + 1) - 0.15
-        for k, w in enumerate(pieces):
-            seg = Rectangle(width=max(w, 0.005), height=0.3, stroke_width=1, stroke_color=style.BACKGROUND,
+        for k, e in enumerate([*sm["exp_shifted"], self.others_exp.value]):
+            seg = Rectangle(width=max(scale * e, 0.005), height=0.3, stroke_width=1, stroke_color=style.BACKGROUND,
                             fill_color=style.MUTED if k == n else style.BAR, fill_opacity=0.9)  # fmt: skip
             segments.add(seg.move_to([x + seg.width / 2, y, 0]))
-            x += w
+            x += scale * e
+        return segments
+
+    def normalise(self):
+        """Added up, the sum is 2.02 times the top bar: the scale shrinks so that it fits, on the same scale; then
+        divided by it, the long bar is 1 (the scale's 2.02 becomes 100%) and each bar its share."""
+        t, sm = self.trace, self.sm
+        n = len(sm["ids"])
+        total_exp = sm["sum_exp_shifted"]
+        scale = self.WIDTH / total_exp  # the sum's bar as long as the scale: every bar shrinks by the same factor
+        segments = self.sum_bar(scale)
+        y = segments.get_y()
         total_name = sentence("sum of all {v}", size=LABEL, color=style.MUTED,
                               v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         total_name.move_to([self.table.x0 - 0.15 - total_name.width / 2, y, 0])
@@ -661,58 +750,71 @@ class Softmax(TraceScene):
         total.set_y(y)
         line2 = self.step("3. add them up: {s}", s=(self.sm_fields.sum_exp_shifted, "fixed2"))
         line3 = self.step("4. divide each by the sum")
+        top_name = spoken_token(t.info["vocab_display"][str(sm["ids"][0])], start=True)
         self.beat(
             "Normalise",
             "Divide by the sum over all {v} tokens: the probabilities add up to exactly 1.",
             v=(t.fields.meta.vocab_size, "comma"),
-            say=f"Step three: add them all up, over every token. Laid end to end, they make one long bar, "
-            f"{FORMATTERS['fixed2'](sm['sum_exp_shifted'])} in total. Step four: divide each by the sum. Every bar "
-            f"shrinks by the same factor. {spoken_token(t.info['vocab_display'][str(sm['ids'][0])], start=True)} "
-            f"gets {said_pct(sm['probs'][0])}.",
+            say=f"Step three: add them all up, over every token. To make room, the scale shrinks. Laid end to end, "
+            f"they make one long bar, {FORMATTERS['fixed2'](total_exp)} times as long as the top token's. Step four: "
+            f"divide each by the sum. The long bar becomes one, a hundred percent, and each bar its share. "
+            f"{top_name} gets {said_pct(sm['probs'][0])}.",
         )
-        sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0))
+        self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
-        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
-                  run_time=said_by(self, 1, 2.0))  # fmt: skip
+        shrunk = self.axis(scale, [(v, f"{v:g}") for v in self.ticks])
+        self.play(*(Transform(row.bar, bar) for row, bar in zip(self.table.rows, self.table.bars(
+            [scale * e for e in sm["exp_shifted"]], [style.BAR] * n))),
+            Transform(self.others_bar, self.table.bars([scale * self.others_exp.value], [style.MUTED], first=n)[0]),
+            Transform(self.scale_bar, shrunk), run_time=said_by(self, 1, 1.2))  # fmt: skip
         cue(self, 2)
-        probs = list(sm["probs"])
-        bars = self.table.bars([self.WIDTH * p for p in probs], [style.BAR] * n)
-        others_bar = self.table.bars([self.WIDTH * sm["rest"].value], [style.MUTED], first=n)[0]
-        values = self.table.values([number(self.sm_fields.probs[r], fmt="percent", size=NUMBER)
-                                    for r in range(len(probs))])  # fmt: skip
-        self.others_value = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER,
-                                                      color=style.MUTED)], first=n)[0]  # fmt: skip
-        head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
-        self.play(self.show_step(line3), swap(self.head, head), now=True)
+        sources = [row.bar for row in self.table.rows] + [self.others_bar]
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
+                  run_time=said_by(self, 2, 2.0))  # fmt: skip
         cue(self, 3)
-        self.play(
-            *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            Transform(self.others_bar, others_bar),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
-            FadeIn(self.others_value),
-            FadeOut(total),  # divided by itself, the long bar is no longer that sum: it is the whole, 1
-            run_time=said_by(self, 3, 1.5),
-            now=True,
-        )
+        self.play(self.show_step(line3), run_time=said_by(self, 3, 1.0), now=True)
         cue(self, 4)
+        self.divide(segments, total)
+        cue(self, 5)
         self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
         self.play(Create(self.top_mark), run_time=0.8)
-        self.segments, self.sum_label = segments, VGroup(total_name)
+        self.segments, self.sum_label = segments, total_name
+
+    def divide(self, segments, total):
+        """Step four in one motion: the values become shares, the scale's units percentages (its 2.02 mark at the
+        long bar's end now 100%), the sum the total of the shares; the bars keep their lengths."""
+        sm, n = self.sm, len(self.sm["ids"])
+        values = self.table.values([number(self.sm_fields.probs[r], fmt="percent", size=NUMBER) for r in range(n)])
+        share = self.table.values([number(sm["rest"], fmt="percent", size=NUMBER, color=style.MUTED)], first=n)[0]
+        found = sentence("{t}", size=NUMBER, color=style.TEXT, t=claim(softmax_total(self.trace, n)))
+        if found.width < 1.8:  # in the values' column, like each row's share
+            found.move_to([self.table.value_x - found.width / 2, segments.get_y(), 0])
+        else:  # a longer statement (the shares' rounding): under the bar
+            found.next_to(segments, DOWN, buff=0.12).align_to(segments, LEFT)
+        percent = self.axis(self.WIDTH, [(q, f"{q:.0%}") for q in (0.0, 0.25, 0.5, 1.0)])
+        head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
+        self.play(
+            swap(self.head, head),
+            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
+            swap(self.others_value, share),
+            swap(total, found),
+            Transform(self.scale_bar.marks, percent.marks),
+            *(swap(a, b) for a, b in zip(self.scale_bar.labels, percent.labels)),
+            Indicate(segments, scale_factor=1.04, color=style.NEXT_SLOT),
+            run_time=said_by(self, 4, 1.5),
+            now=True,
+        )
+        for row, v in zip(self.table.rows, values):
+            row.value = v
         self.stages.append(values)
+        self.head, self.others_value, self.total = head, share, found
 
     def show_others(self):
         """The grey row of all the other tokens; then the long bar, now the whole of it, is every token's share
-        added up: its name and the total take the sum's place, and the worked steps leave (the takeaway)."""
+        added up: its name says so, and the worked steps leave (the takeaway)."""
         sm = self.sm
         n = len(sm["ids"])
-        found = softmax_total(self.trace, n)
         y = self.segments.get_y()
-        total = sentence("{t}", size=NUMBER, color=style.TEXT, t=claim(found))
-        if total.width < 1.8:  # in the values' column, like each row's share
-            total.move_to([self.table.value_x - total.width / 2, y, 0])
-        else:  # a longer statement (the shares' rounding): under the bar
-            total.next_to(self.segments, DOWN, buff=0.12).align_to(self.segments, LEFT)
         name = label("all tokens", size=LABEL, color=style.TEXT)
         name.move_to([self.table.x0 - 0.15 - name.width / 2, y, 0])
         mark = SurroundingRectangle(VGroup(self.others_name, self.others_bar, self.others_value), buff=0.06,
@@ -720,16 +822,18 @@ class Softmax(TraceScene):
         self.beat(
             "The rest",
             "Together, the whole distribution.",
-            say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey piece of the bar. With the {n} "
+            say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey bar. With the {big(n)} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
-        self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0))
+        self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         steps = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # the working leaves
-        self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, total), buff=0.06,
-                                                           color=style.NEXT_SLOT)),  # fmt: skip
-                  swap(self.sum_label, name), FadeIn(total, shift=0.2 * LEFT), *steps, run_time=said_by(self, 1, 1.0) * 0.6, now=True)  # fmt: skip
-        self.steps = VGroup(total)
+        self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, self.total),
+                                                           buff=0.06, color=style.NEXT_SLOT)),  # fmt: skip
+                  AnimationGroup(FadeOut(self.sum_label, shift=0.25 * UP), FadeIn(name, shift=0.25 * UP),
+                                 lag_ratio=1.0),  # one name after the other: they never overlap
+                  *steps, run_time=said_by(self, 1, 1.0) * 0.6, now=True)  # fmt: skip
+        self.steps = VGroup()
         self.play(dim(mark), run_time=0.5)
 
 
@@ -798,7 +902,7 @@ class Temperature(TraceScene):
         if not hasattr(self, "logit_zero"):  # the names do not change with T: found once
             names = self.bars_at(1.0, logits=False)[0].rows[: self.SHOWN]
             self.logit_zero = min(row.name.get_left()[0] for row in names) - 0.2
-        span = 5.0 * math.ceil(1.5 * top / 5.0)
+        span = float(math.ceil(1.1 * top))  # the top logit's bar nearly the axis's length at T = 1
         if temperature > 0:
             span = max(span, 1.1 * float(self.trace["logits"].max()) / temperature)
         return self.logit_zero, -config.frame_width / 2 + 0.45, span
@@ -905,10 +1009,36 @@ class Temperature(TraceScene):
         bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=TOKEN, row_height=self.ROW, scale_to=1.0,
                                ellipsis=False)  # fmt: skip
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
-        total_line = sentence("total {t}", size=SMALLEST, color=style.MUTED, t=claim(total))
-        total_line.next_to(bars, DOWN, buff=0.2).align_to(bars.rows[0].bar, LEFT)
-        return VGroup(bars, self.marker(temperature), total_line,
+        del total  # (the shares' sum is not shown: its rounding would need a footnote)
+        return VGroup(bars, self.marker(temperature), self.curve(temperature),
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
+
+    CURVE = (-0.3, -2.82, 5.6, 0.88)  # the curve of every token's share: its left, bottom, width and height
+    FLOOR = -6.0  # the curve's log10 share at its bottom (a lower share sits on it)
+
+    def curve_points(self, temperature: float) -> np.ndarray:
+        """Every token's share at T, likeliest first, as (log10 rank, log10 share) sampled at 160 ranks; T = 0:
+        one token at 1, the rest on the floor."""
+        probs = np.sort(softmax(self.trace["logits"], temperature))[::-1].astype(np.float64)
+        ranks = np.unique(np.geomspace(1, len(probs), 160).astype(int))
+        return np.stack([np.log10(ranks), np.maximum(np.log10(np.maximum(probs[ranks - 1], 1e-300)), self.FLOOR)], 1)
+
+    def curve(self, temperature: float, color=style.BAR, width: float = 4) -> VMobject:
+        """The sorted shares as a line in the curve's box: steep when a few tokens hold nearly all, flat when the
+        shares even out."""
+        left, bottom, w, h = self.CURVE
+        pts = self.curve_points(temperature)
+        span = math.log10(len(self.trace["logits"]))
+        xy = [[left + w * x / span, bottom + h * (y - self.FLOOR) / -self.FLOOR, 0] for x, y in pts]
+        return VMobject(stroke_color=color, stroke_width=width).set_points_as_corners(xy)
+
+    def curve_frame(self) -> VGroup:
+        left, bottom, w, h = self.CURVE
+        axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
+                      Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
+        name = label("every token's share (log scales)", size=SMALLEST, color=style.MUTED)
+        name.next_to([left + w, bottom + h, 0], DOWN + LEFT, buff=0.0).shift(0.05 * UP)
+        return VGroup(axes, name, self.curve(1.0, color=style.MUTED, width=2))  # and T = 1's, to compare
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -928,6 +1058,9 @@ class Temperature(TraceScene):
         text.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])  # read above the knob
         text.shift(LEFT * max(0.0, text.get_right()[0] - (config.frame_width / 2 - 0.3)))  # stays in frame
         return VGroup(tip, text, fill)
+
+    def tail_name(self) -> str:
+        return self.trace.info["vocab_display"][str(self.trace.info["softmax"]["ids"][self.tail_rank()])]
 
     def top_name(self) -> str:
         return self.trace.info["vocab_display"][str(self.top_ids()[0])]
@@ -985,6 +1118,8 @@ class Temperature(TraceScene):
         self.play(*(TransformFromCopy(part[0], row.bar) for part, row in zip(grown[3], grown[0].rows)),
                   *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
                   FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
+        self.curve_box = self.curve_frame()
+        self.play(FadeIn(self.curve_box), run_time=0.5)
         self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
         self.add(self.bars)
         cue(self, 2)  # "a temperature of one": the knob's reading
@@ -1034,7 +1169,7 @@ class Temperature(TraceScene):
             say=f"Turn it up, and the gaps shrink, so the shares even out. At {self.high:g}, "
             f"{spoken_token(self.top_name())} drops to {self.share(self.high)}. The top bars shrink into the last "
             f"row: the other {big(vocab - self.SHOWN)} tokens. Each one is unlikely, but together they now hold "
-            f"{said_pct(self.tail_at(self.high))}.",
+            f"{said_pct(self.tail_at(self.high))}. Below, every token's share, likeliest first: the curve flattens.",
         )
         self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
@@ -1046,6 +1181,16 @@ class Temperature(TraceScene):
         self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
+        cue(self, 4)
+        self.play(self.tail.animate.become(SurroundingRectangle(self.curve_box, buff=0.06, color=style.NEXT_SLOT)),
+                  run_time=0.8)  # fmt: skip
+        self.remove(self.bars)  # the knob turns again: the bars redrawn as it moves
+        self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
+        self.add(self.bars)
+        self.play(self.tracker.animate.set_value(1.0), run_time=max(1.0, 0.5 * said_by(self, 4)))  # back, and up
+        self.play(self.tracker.animate.set_value(self.high), run_time=max(1.0, said_by(self, 4) - 0.3))
+        self.bars.update()
+        self.bars.clear_updaters()
 
     def three_continuations(self):
         t = self.trace
@@ -1076,12 +1221,13 @@ class Temperature(TraceScene):
             s=(t.fields.info.comparisons[0].seed, "int"),
             say=self.comparison_words(),
         )
-        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads]
+        leaving = [self.bars, self.tail, self.slider_mob, self.formula, self.heads, self.curve_box]
         self.play(*(FadeOut(m) for m in leaving), run_time=0.6)  # the sweep leaves as the new beat starts
-        self.play(FadeIn(prompt), run_time=said_by(self, 0, 0.6))
+        self.play(FadeIn(prompt), LaggedStart(*(FadeIn(col[0], shift=0.2 * RIGHT) for col in columns), lag_ratio=0.3),
+                  run_time=said_by(self, 0, 0.6))  # fmt: skip
         for c, col in enumerate(columns):  # one row per sentence, as its temperature is said
             cue(self, c + 1)
-            self.play(FadeIn(col[0]), LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
+            self.play(LaggedStart(*(GrowFromEdge(m, LEFT) for m in col[1][1]), lag_ratio=0.1),
                       FadeIn(col[1][0]), run_time=max(1.0, 0.8 * said_by(self, c + 1)))  # fmt: skip
         cue(self, len(columns) + 1)
         self.play(LaggedStart(*(col[1][0].animate.set_color(style.TEXT) for col in columns),
@@ -1123,13 +1269,13 @@ class Temperature(TraceScene):
         self.tracker.set_value(self.high)
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
-                  run_time=1.0)  # fmt: skip
+                  FadeIn(self.curve_box), run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()
         self.remove(self.bars)  # the same picture, made anew: a redrawn Text keeps the words it was made with
         self.bars = self.bars_at(T)
-        self.bars.submobjects[2] = VGroup()  # the takeaway: the bars, not their sum
+
         self.add(self.bars)
         cue(self, 2)
         self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)

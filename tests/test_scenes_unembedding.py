@@ -124,7 +124,7 @@ def test_logit_bars_are_logits_over_t_on_an_axis_that_zooms_out_for_a_low_t(temp
     scene.trace = tr
     zero, end, base = scene.logit_axis(1.0)
     top = float(tr["logits"].max())
-    assert base >= 1.5 * top  # at T = 1 the top logit fits with room
+    assert 1.1 * top <= base < 1.1 * top + 1  # at T = 1 the top logit's bar fills the axis, with a little room
     _, _, span = scene.logit_axis(temperature)
     assert span == (base if temperature == 0 else pytest.approx(max(base, 1.1 * top / temperature)))
     ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
@@ -159,6 +159,23 @@ def test_temperature_zero_is_the_argmax(scene_traces):
     assert shown_text(bars.rows[0].pct) == "100.0%"
     assert all(shown_text(r.pct) == "0.0%" for r in bars.rows[1:])
     assert re.match(r"probs\[\d+,\d+\]", bars.rows[0].pct.gptanim_numbers[0][0])
+
+
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
+def test_the_curve_is_every_token_s_share_sorted_and_flattens_as_t_rises(temperature, scene_traces):
+    """Under the bars, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
+    logits over T; a higher T leaves a flatter curve (the first and last shares closer)."""
+    tr = loaded_trace(scene_traces["default"])
+    scene = Temperature()
+    scene.trace = tr
+    z = tr["logits"].astype(np.float64) / temperature
+    by_hand = np.sort(np.exp(z - z.max()) / np.exp(z - z.max()).sum())[::-1]
+    pts = scene.curve_points(temperature)
+    ranks = np.rint(10 ** pts[:, 0]).astype(int)
+    assert ranks[0] == 1 and ranks[-1] == len(by_hand)
+    np.testing.assert_allclose(pts[:, 1], np.maximum(np.log10(by_hand[ranks - 1]), Temperature.FLOOR), atol=1e-6)
+    drop = pts[0, 1] - pts[-1, 1]
+    assert drop > (scene.curve_points(temperature * 2)[0, 1] - scene.curve_points(temperature * 2)[-1, 1]) > 0
 
 
 def test_three_continuations_are_the_traces(scene_traces, tmp_path):
@@ -229,7 +246,12 @@ def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_
     paths = shown_paths(scene)
     assert len(scene.guess_row) == n - 1 - first  # every shown position but the last, whose scores are the bars
     probs = tr["positions.top_probs"]
-    for k, (bar, name) in enumerate(scene.guess_row):
+    ranks = tr["positions.next_ranks"]
+    for k, (bar, name, sign) in enumerate(scene.guess_row):
+        # ✓ exactly where the token that really follows was this position's top guess (its rank 1), ✗ elsewhere
+        hit = int(tr["positions.top_ids"][first + k]) == int(tr.token_ids[first + k + 1])
+        assert hit == (int(ranks[first + k]) == 1) == sign.hit
+        assert shown_text(sign) == ("✓" if hit else "✗")
         assert name.gptanim_tokens[0][0] == f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}"
         assert f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}" in paths
         assert bar.height == pytest.approx(max(scene.guess_scale * float(probs[first + k]), 0.04))  # as its share
@@ -251,6 +273,14 @@ def test_one_row_times_the_vector_is_multiplied_out_and_its_products_add_up_to_t
         assert bar.width == pytest.approx(max(longest * abs(p) / np.abs(products).max(), 0.03), rel=1e-6)
         assert (bar.get_fill_color().to_hex() == ManimColor(style.NEGATIVE).to_hex()) == (p < 0)
     assert {f"logits[{i}]", "meta.d_model"} <= shown_paths(scene, ever=True)
+    # then all d_model products, sorted, up if positive and down if negative, as tall as each product
+    strip = scene.strip
+    np.testing.assert_allclose(strip.products, np.sort(x * w)[::-1], rtol=1e-5, atol=1e-7)
+    assert len(strip.bars) == len(x) == tr.meta["d_model"]
+    tallest = np.abs(strip.products).max()
+    for bar, p in zip(strip.bars, strip.products):
+        assert bar.positive == (p >= 0)
+        assert bar.height == pytest.approx(max(Unembedding.STRIP_H * abs(p) / tallest, 0.01), rel=1e-6)
 
 
 def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_traces, tmp_path):

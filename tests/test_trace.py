@@ -109,6 +109,13 @@ def test_softmax_steps_add_up(case):
     assert len(sm["others_after"]) == len(sm["ids"])
     for k, rest in enumerate(sm["others_after"]):
         assert sum(sm["probs"][: k + 1]) + rest == pytest.approx(1.0, abs=1e-12)
+    # exp_others_after.k: e^(logit − max) of every token after the first k + 1, added up, by hand from the logits
+    exp_all = np.exp(tr["logits"].astype(np.float64) - sm["shift"])
+    for k, rest in enumerate(sm["exp_others_after"]):
+        others = np.ones(exp_all.shape, dtype=bool)
+        others[sm["ids"][: k + 1]] = False
+        assert rest == pytest.approx(exp_all[others].sum(), rel=1e-9)
+        assert rest == pytest.approx(sm["sum_exp_shifted"] * sm["others_after"][k], rel=1e-6)
 
 
 def test_truncation_renormalises(case):
