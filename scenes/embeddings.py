@@ -18,6 +18,7 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
+    DashedVMobject,
     Dot,
     FadeIn,
     FadeOut,
@@ -858,7 +859,7 @@ class ContextEmbedding(TraceScene):
                 return first, boxes
             first += 1
 
-    TABLE_ROWS, TABLE_SIZE = 4, 22  # the entries of each column drawn of W_E and W_P; their type
+    TABLE_ROWS, TABLE_SIZE = 3, 22  # the entries of each column drawn of W_E and W_P; their type
     TABLE_COLUMNS = 4  # W_P's columns drawn: the last positions, up to the token's own
 
     def table(self, symbol: str, parts: list, heads: list, at: float) -> tuple[VGroup, list]:
@@ -926,7 +927,7 @@ class ContextEmbedding(TraceScene):
             label("=", size=44),
             VectorColumn(t.resid.pre[0, p], shown=self.TABLE_ROWS, size=26, dim_path=None),
         ).arrange(RIGHT, buff=1.1)
-        cols.move_to([0, -2.1, 0])
+        cols.move_to([0, -2.35, 0])
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
@@ -959,30 +960,53 @@ class ContextEmbedding(TraceScene):
             self.play(TransformFromCopy(p_cols[-1], pos.entries), FadeIn(pos.decor), FadeIn(names[1]), FadeIn(plus),
                       FadeOut(mark), run_time=n.left(2, 1.0))  # fmt: skip
             n.wait_for(3)
-            a, b = tok.entries.copy(), pos.entries.copy()
+            a, b = tok.entries.copy(), pos.entries.copy()  # the two slide on and fade as their sum comes in
             self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
-                      Transform(a, total.entries), Transform(b, total.entries), run_time=n.left(3, 1.2))  # fmt: skip
+                      a.animate.move_to(total.entries).set_opacity(0), b.animate.move_to(total.entries).set_opacity(0),
+                      run_time=0.6)  # fmt: skip
             self.remove(a, b)
-            self.add(total.entries)
+            self.play(FadeIn(total.entries, shift=0.2 * RIGHT), run_time=n.left(3, 0.6))
         self.row, self.places, self.cols, self.names = row, places, cols, names
-        self.tables_drawn = VGroup(w_e, w_p)
+        self.tables_drawn, self.p_cols = VGroup(w_e, w_p), p_cols
+
+    STRIP_WIDTH, STRIP_HEIGHT, STRIP_ROWS = 11.0, 2.6, 8  # W_P drawn whole: a thin column per position
+
+    def position_strip(self) -> tuple[VGroup, VGroup]:
+        """W_P zoomed out: an outline with a thin column per position (a line between each two), and the prompt's
+        positions' columns filled with their first entries' colours. Returns (outline and lines, used columns)."""
+        t = self.trace
+        n_ctx, n = int(t.meta["n_ctx"]), len(t.token_ids)
+        width, height, rows = self.STRIP_WIDTH, self.STRIP_HEIGHT, self.STRIP_ROWS
+        left = np.array([-width / 2, -0.7, 0])
+        outline = Rectangle(width=width, height=height, color=style.MUTED, stroke_width=2).move_to(
+            left + width / 2 * RIGHT
+        )
+        lines = VGroup(*(Line(outline.get_top() + (-width / 2 + width * i / n_ctx) * RIGHT,
+                              outline.get_bottom() + (-width / 2 + width * i / n_ctx) * RIGHT,
+                              stroke_width=1, color=style.MUTED, stroke_opacity=0.3)
+                         for i in range(1, n_ctx if n_ctx <= 512 else 0)))  # fmt: skip
+        pos = t.stored("hook_pos_embed")
+        values = np.asarray(pos.value, dtype=float)[:, :rows]
+        scale = float(np.max(np.abs(values))) or 1.0
+        step = width / n_ctx
+        used = VGroup()
+        for i in range(n):
+            used.add(VGroup(*(Rectangle(width=step, height=height / rows, stroke_width=0, fill_opacity=1,
+                                        fill_color=style.weight_color(float(values[i, r]), scale))
+                              .move_to(outline.get_corner(UP + LEFT) + ((i + 0.5) * step) * RIGHT
+                                       + ((r + 0.5) * height / rows) * DOWN)
+                              for r in range(rows))))  # fmt: skip
+        return VGroup(outline, lines), used
 
     def context_size(self):
         t = self.trace
-        n, n_ctx = len(t.token_ids), t.fields.meta.n_ctx
-        width = 11.0
-        left = np.array([-width / 2, -1.0, 0])
-        track = Line(left, left + width * RIGHT, stroke_width=14, color=style.MUTED).set_opacity(0.35)
-        used = Line(left, left + max(width * n / n_ctx.value, 0.08) * RIGHT, stroke_width=14, color=style.KEY)
-        ends = VGroup(
-            label("0", size=22, color=style.MUTED).next_to(track, LEFT, buff=0.2),
-            number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(track, RIGHT, buff=0.2),
-        )
-        note = sentence("context: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
-                        n=(t.fields.info.tokens.ids, "len")).next_to(track, UP, buff=0.35)  # fmt: skip
-        gpt3 = sentence("GPT-3 reads {g}", size=22, color=style.MUTED,
-                        g=(t.fields.info.gpt3.dims.n_ctx, "comma"))  # fmt: skip
-        gpt3.next_to(track, DOWN, buff=0.35)
+        n, n_ctx, g = len(t.token_ids), t.fields.meta.n_ctx, t.fields.info.gpt3.dims.n_ctx
+        frame, used = self.position_strip()
+        ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
+                      number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
+        note = sentence("W_P: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
+                        n=(t.fields.info.tokens.ids, "len")).next_to(frame[0], UP, buff=0.3)  # fmt: skip
+        lit = SurroundingRectangle(used, buff=0.06, color=style.KEY, stroke_width=4)
         shown = len(self.places) if hasattr(self, "places") else n
         self.beat(
             "Context size",
@@ -992,18 +1016,49 @@ class ContextEmbedding(TraceScene):
             + (f", and the picture shows its last {shown}. " if shown < n else ". ")
             + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        if hasattr(self, "cols"):  # the sum is done: it leaves before the track is drawn where it stood
-            self.play(FadeOut(VGroup(self.cols, self.names, self.tables_drawn)), run_time=0.5)
-        self.play(Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
-        cue(self, 1)
-        if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
-            mark = travel(self, self.places, 0.7 * said_by(self, 1, 1.0), color=style.KEY)
-            self.play(ReplacementTransform(mark, used), FadeIn(note, shift=0.1 * UP), run_time=0.6)
+        if hasattr(self, "cols"):  # the sum leaves; W_P zooms out to all its columns, the ones drawn into theirs
+            w_e, w_p = self.tables_drawn
+            firsts = [used[len(used) - len(self.p_cols) + k] for k in range(len(self.p_cols))]
+            self.play(FadeOut(VGroup(self.cols, self.names, w_e)),
+                      *(ReplacementTransform(c.copy(), u) for c, u in zip(self.p_cols, firsts)),
+                      FadeOut(w_p), Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5), now=True)  # fmt: skip
         else:
-            self.play(GrowFromEdge(used, LEFT), FadeIn(note, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))
+            self.play(Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5))
+        cue(self, 1)
+        if hasattr(self, "places"):  # the prompt's places, counted, light their columns
+            mark = travel(self, self.places, 0.6 * said_by(self, 1, 1.0), color=style.KEY)
+            rest = [u for u in used if u not in self.get_top_level_mobjects()]
+            self.play(ReplacementTransform(mark, lit), *(FadeIn(u) for u in rest), FadeIn(note, shift=0.1 * UP),
+                      run_time=0.6)  # fmt: skip
+        else:
+            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note, shift=0.1 * UP),
+                      run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
-        self.play(FadeIn(gpt3, shift=0.1 * UP), run_time=0.8)
-        self.size_group = VGroup(track, used, ends, note, gpt3)
+        self.size_group = VGroup(frame, used, lit, ends, note, *self.beside_gpt3(frame, used, lit, ends, note, g))
+
+    def beside_gpt3(self, frame, used, lit, ends, note, g) -> list:
+        """GPT-3's context as an outline to the same scale beside this model's W_P (which shrinks to make room
+        when GPT-3's is the longer), labelled with its size."""
+        n_ctx, gpt3 = int(self.trace.meta["n_ctx"]), int(g.value)
+        unit = self.STRIP_WIDTH / max(n_ctx, gpt3)
+        left = frame[0].get_left()
+        ghost = DashedVMobject(Rectangle(width=gpt3 * unit, height=self.STRIP_HEIGHT, color=style.MUTED,
+                                         stroke_width=2), num_dashes=120)  # fmt: skip
+        ghost.move_to(left + gpt3 * unit / 2 * RIGHT)
+        name = sentence("GPT-3: {g}", size=HEADING, color=style.MUTED, g=(g, "comma"))
+        strip = VGroup(frame, used, lit)
+        target = strip.copy().stretch(n_ctx * unit / self.STRIP_WIDTH, 0, about_point=left)
+        lit_width = max(lit.width * n_ctx * unit / self.STRIP_WIDTH, 0.25)
+        target[2].become(
+            SurroundingRectangle(target[1], buff=0.06, color=style.KEY, stroke_width=4).stretch_to_fit_width(lit_width)
+        )  # fmt: skip (still seen however thin)
+        name.move_to([(target[0][0].get_right()[0] + ghost.get_right()[0]) / 2, ghost.get_y(), 0])
+        self.play(Transform(strip, target), ends[1].animate.next_to(target[0][0], DOWN, buff=0.15),
+                  note.animate.next_to(target[0][0], UP, buff=0.3, aligned_edge=LEFT),
+                  Create(ghost), run_time=said_by(self, 2, 1.2))  # fmt: skip
+        self.play(FadeIn(name, shift=0.1 * UP), run_time=0.6)
+        self.wait(0.5)
+        return [ghost, name]
 
     def turn_by_position(self):
         """Rotary models add no position vector: the token's vector enters as it is, and queries and keys are
@@ -1059,10 +1114,13 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
+    APART = 0.14  # the two arrows' feet, this far either side of the origin: at cosine 1 both are seen
+
     def tip(self, angle: ValueTracker, origin: np.ndarray, s: int) -> np.ndarray:
         """Where arrow s (1: the first text's, left; -1: the second's, right) ends at the tracker's angle."""
         half = s * angle.get_value() / 2
-        return origin + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
+        foot = origin - s * self.APART * RIGHT
+        return foot + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
 
     def pair_arrows(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
         """The token's two vectors as arrows from one point, `angle` apart (the real angle of their cosine),
@@ -1070,8 +1128,8 @@ class ContextEmbedding(TraceScene):
 
         def draw():
             half = angle.get_value() / 2
-            arrows = VGroup(*(Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=color,
-                                    max_tip_length_to_length_ratio=0.12)
+            arrows = VGroup(*(Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0,
+                                    stroke_width=9, color=color, max_tip_length_to_length_ratio=0.12)
                               for s, color in ((1, style.KEY), (-1, style.VALUE))))  # fmt: skip
             if half > 0.01:
                 arrows.add(Arc(radius=0.9, start_angle=np.pi / 2 - half, angle=2 * half, arc_center=origin,
@@ -1087,12 +1145,19 @@ class ContextEmbedding(TraceScene):
         names[1].add_updater(lambda m: m.next_to(self.tip(angle, origin, -1), RIGHT, buff=0.25))
         return names.update()
 
+    def stage_cosines(self) -> list[float]:
+        """The two vectors' cosine at each stage drawn: the token's columns, the vectors that go in (with their
+        positions' columns; learned positions only), then after each layer."""
+        pair = self.trace.fields.info.context_pair
+        cosines = [float(c) for c in pair.cosines.value]
+        if self.trace.words["positions"] == "rotary":
+            return cosines
+        return [cosines[0], float(pair.input_cosine.value), *cosines[1:]]
+
     def two_contexts(self):
         t = self.trace
         pair = t.fields.info.context_pair
-        p = len(t.token_ids) - 1
-        tok_read = t.fields.info.tokens.display[p]
-        tok = tok_read.value
+        tok_read = t.fields.info.tokens.display[len(t.token_ids) - 1]
         first = sentence("A: “{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
         second = sentence(
             "B: “{b}” + “{tok}”",
@@ -1103,58 +1168,80 @@ class ContextEmbedding(TraceScene):
         )  # fmt: skip (whole when it fits: never cut what fits)
         contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.25).to_edge(UP, buff=0.35)
         self.fit_width(contexts)
-        cosines = [float(c) for c in pair.cosines.value]
-        angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
+        angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in self.stage_cosines()]
         reach = self.RADIUS * np.sin(max(angles) / 2)  # how far right of the origin an arrow ever goes
         origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
         angle = ValueTracker(angles[0])
-        arrows = self.pair_arrows(angle, origin)
-        names = self.arrow_names(angle, origin)
-        stages = ["embedding"] + [f"after layer {i + 1} of {t.n_layer}" for i in range(t.n_layer)]
+        arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
+        flat = sentence("each arrow: {d} numbers, drawn flat", size=LABEL, color=style.MUTED,
+                        d=(t.fields.meta.d_model, "int")).next_to(origin, DOWN, buff=0.2)  # fmt: skip
         at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
-        readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
-            say=f"Now take {spoken_token(tok)} after two different texts. Each arrow is its vector in one of them. "
-            "A cosine similarity of 1 would mean they point the same way.",
+            say=f"Now take {spoken_token(tok_read.value)} after two different texts. Each arrow stands for its "
+            f"vector in one of them: {t.meta['d_model']} numbers, drawn flat. A cosine similarity of 1 would mean "
+            "they point the same way.",
         )
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
         self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
-        one, two = (Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=c,
-                          max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
+        one, two = (Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0, stroke_width=9,
+                          color=c, max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
         self.play(GrowFromEdge(one, DOWN), FadeIn(names[0]), Indicate(first, color=style.KEY, scale_factor=1.05),
-                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+                  run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
         self.play(GrowFromEdge(two, DOWN), FadeIn(names[1]), Indicate(second, color=style.VALUE, scale_factor=1.05),
-                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+                  run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
         self.remove(one, two)
         self.add(arrows, names)
+        self.play(FadeIn(flat, shift=0.1 * UP), run_time=said_by(self, 1, 0.6))
         cue(self, 2)
-        shown = readouts[0]
+        shown = self.readout(0, at)
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
+        self.drift(angle, angles, shown, at, arrows)
+        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
+        self.play(
+            FadeOut(contexts, shift=0.2 * UP), FadeIn(short, shift=0.2 * UP), lag_ratio=1.0, run_time=1.0, now=True
+        )  # fmt: skip (one after the other: never the two texts over each other)
+        self.play(FadeOut(flat), run_time=0.5, now=True)
+        self.wait(1.0)
+        self.contexts = contexts
+
+    def drift(self, angle: ValueTracker, angles: list, shown: VGroup, at: np.ndarray, arrows) -> None:
+        """The stages one after the other: the arrows turn to each stage's angle as its cosine takes the last's
+        place (the old number out before the new one in)."""
+        t = self.trace
+        pair = t.fields.info.context_pair
+        cos = self.stage_cosines()
+        learned = t.words["positions"] != "rotary"
+        at_input = (f"But the token stands at position {pair.positions.value[0]} in A and at {pair.positions.value[1]} "
+                    f"in B. With their position columns added, the vectors that go in already differ: "
+                    f"{dec(cos[1], 2)}. ") if learned else ""  # fmt: skip
         self.beat(
             "Layers",
             "Layer by layer, the two vectors drift apart.",
-            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. The model has {t.n_layer} layers, "
-            f"steps that each mix in the text before. After the last one the similarity is {dec(cosines[-1], 2)}.",
+            say=f"Their token columns are the same: {dec(cos[0], 2)}. {at_input}The model has {t.n_layer} layers, "
+            f"steps that each mix in the text before. After the last one the similarity is {dec(cos[-1], 2)}: the "
+            "two no longer point the same way.",
         )
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
-        cue(self, 1)
-        each = said_by(self, 1, 1.0 * t.n_layer) / t.n_layer
-        trail = VGroup()
-        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle, the cosine with them
+        self.readouts, trail = [shown], VGroup()
+        for s in range(1, len(cos)):  # one stage at a time: the arrows turn to their new angle, the cosine with them
+            if s == 1:  # the input (learned positions), else the first layer
+                cue(self, 1)
+                each = said_by(self, 1, 1.2) if learned else said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
+            elif s == 2 and learned:  # the layers, over the sentences that say them
+                cue(self, 2)
+                each = said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), swap(shown, readouts[s]), run_time=each, now=True)
-            shown = readouts[s]
-            self.add(shown)  # (on screen already: its numbers are recorded as shown)
+            new = self.readout(s, at)
+            self.play(angle.animate.set_value(angles[s]), FadeOut(shown, shift=0.25 * UP),
+                      FadeIn(new, shift=0.25 * UP), lag_ratio=0.5, run_time=each, now=True)  # fmt: skip
+            shown = new
+            self.readouts.append(shown)
         self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
-        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
-        self.play(swap(contexts, short), run_time=1.0, now=True)
-        self.wait(1.5)
-        self.contexts, self.readouts = contexts, readouts
         self.pair = VGroup(arrows, trail)
 
     def short_contexts(self, contexts: VGroup) -> VGroup:
@@ -1168,10 +1255,21 @@ class ContextEmbedding(TraceScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)  # fmt: skip
         return self.fit_width(short).move_to(contexts, aligned_edge=UP + LEFT)
 
-    def readout(self, pair, s: int, stage: str, at: np.ndarray) -> VGroup:
-        """The two vectors' cosine at stage s, large, and the stage's name under it."""
-        value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[s], "fixed2"))  # (as said: 2 decimals)
-        name = label(stage, size=LABEL + 2, color=style.MUTED)
+    def readout(self, s: int, at: np.ndarray) -> VGroup:
+        """The two vectors' cosine at stage s of `stage_cosines`, large, and the stage's name under it."""
+        t = self.trace
+        pair = t.fields.info.context_pair
+        layer = s - (1 if t.words["positions"] == "rotary" else 2)  # the layer it is after (-1: the input)
+        if s == 0:
+            value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[0], "fixed2"))
+            name = label("token columns", size=LABEL + 2, color=style.MUTED)
+        elif layer < 0:
+            value = sentence("cosine {c}", size=HEADING, c=(pair.input_cosine, "fixed2"))
+            name = sentence("input: + position {a} / {b}", size=LABEL + 2, color=style.MUTED,
+                            a=(pair.positions[0], "int"), b=(pair.positions[1], "int"))  # fmt: skip
+        else:
+            value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[layer + 1], "fixed2"))  # (as said)
+            name = label(f"after layer {layer + 1} of {t.n_layer}", size=LABEL + 2, color=style.MUTED)
         return VGroup(value, name).arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(at, aligned_edge=LEFT)
 
 

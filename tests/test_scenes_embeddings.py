@@ -15,6 +15,7 @@ from scenes.embeddings import (
     boxes_meet,
     segments_meet_boxes,
 )
+from scenes.speech import dec
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
@@ -132,6 +133,11 @@ def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     for s in range(tr.n_layer + 1):  # one idea to the end: the same token's two vectors, each stage's cosine
         assert f"info.context_pair.cosines.{s}" in ever
     assert f"info.context_pair.cosines.{tr.n_layer}" in paths  # the last frame: where the two vectors ended
+    # The token columns' cosine (1) is named as theirs; the vectors that go in, with their positions, have their own.
+    assert "info.context_pair.input_cosine" in ever
+    assert {"info.context_pair.positions.0", "info.context_pair.positions.1"} <= ever
+    said = " ".join(b["say"] for b in scene.beats)
+    assert dec(tr.info["context_pair"]["input_cosine"], 2) in said and "token columns are the same" in said
     assert not any(p.startswith("logit_lens") for p in ever)  # the lens is not this scene's
     # Both texts whole, as they fit: nothing is cut with an ellipsis.
     words = " ".join(c.gptanim_text for c in scene.contexts)
