@@ -498,10 +498,11 @@ class EmbeddingMatrix(TraceScene):
     ROWS = 4  # entries of each column drawn (of d_model)
     MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
     MATRIX_RIGHT = 6.6  # the matrix's right edge (the one-hot row lies under it); W_E's symbol left of it
-    ROW_STEP, COLUMN_GAP = 0.42, 0.18  # between the matrix's rows, between its columns
-    ENTRY = 26  # the matrix's entries: W_E is the subject, drawn large
+    ROW_STEP, COLUMN_GAP = 0.6, 0.18  # between the matrix's rows, between its columns
+    ENTRY = 30  # the matrix's entries: W_E is the subject, drawn large
     LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
-    CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
+    CELL = 0.3  # a matrix entry as a square of its colour, once its number has been read
+    CLOSER = 0.42  # W_E's row step once the prompt's vectors come under it
 
     def construct(self):
         self.lay_out()
@@ -659,11 +660,11 @@ class EmbeddingMatrix(TraceScene):
         self.fit_width(name, self.matrix.width).next_to(self.bits, DOWN, buff=0.4).set_x(self.matrix.get_x())
         self.beat(
             "One-hot",
-            "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
+            "One-hot: {v} entries, all 0 but a 1 at the token's id.",
             v=(t.fields.meta.vocab_size, "comma"),
-            say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
-            f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
-            "that place.",
+            say="A one-hot vector is a list of zeros with a single 1 in it. "
+            f"{spoken_token(t.token_display[0], start=True)} is token {token_id:,}. Write it as "
+            f"{big(t.meta['vocab_size'])} entries, all zero but a single 1 at that place.",
         )
         hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
         blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
@@ -672,17 +673,17 @@ class EmbeddingMatrix(TraceScene):
             FadeIn(self.bits_decor),
             LaggedStart(*(FadeIn(b, shift=0.3 * RIGHT) for b in zeros), lag_ratio=0.06),
             run_time=said_by(self, 0, 1.2),
-        )  # fmt: skip (the question: an entry for each column)
-        cue(self, 2)  # the token and its id, as they are named
+        )  # fmt: skip (an entry for each column)
+        cue(self, 1)  # the token and its id, as they are named
         self.play(
-            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
+            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0)
         )
-        cue(self, 3)
-        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2), now=True)
+        cue(self, 2)
+        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 2, 1.2), now=True)
         self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
                                                 buff=0.1, color=style.NEXT_SLOT),
                            SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
-        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 and the token's own column
+        self.play(Create(self.link), run_time=said_by(self, 2, 0.8))  # its 1 and the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
@@ -716,18 +717,19 @@ class EmbeddingMatrix(TraceScene):
             f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
             f"the same {d} numbers as simply reading the column out, a lookup.",
         )
-        # Each entry stands under its column, as the factor it is scaled by: the eye runs along them.
-        self.play(FadeOut(self.one_hot_name), FadeOut(self.link),
-                  LaggedStart(*(Indicate(b, scale_factor=1.3) for b in self.bits), lag_ratio=0.08),
+        # Each entry drops onto its column, the factor it is scaled by.
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
+                  LaggedStart(*(b.animate.move_to(c.get_center()).set_opacity(0.85) for b, c in
+                                zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
                   run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
             c.save_state()
-        flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
-        zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
+        flat = [c.animate.stretch(0.04, 1).set_opacity(0.35) for c in others]  # times 0: nothing left
+        zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
-        self.play(*flat, *zeros, FadeOut(self.bits_decor), run_time=said_by(self, 1, 0.8), now=True)
+        self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
         self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
                   run_time=0.6)  # fmt: skip
         cue(self, 2)  # the column that survived comes down as the product
@@ -740,6 +742,19 @@ class EmbeddingMatrix(TraceScene):
         self.answer = VGroup(pair, names, same)
         self.others = others
         self.remove(self.bits)
+
+    def closer_rows(self) -> VGroup:
+        """The matrix with its rows CLOSER together under the same top, its brackets to its new height."""
+        target = self.matrix.copy()
+        for column in target[1:]:
+            top = column[0].get_y()
+            for r, entry in enumerate(column):
+                entry.set_y(top - r * self.CLOSER)
+        body = VGroup(*target[1:])
+        h = body.height + 0.25
+        target[0].become(VGroup(bracket(h, LEFT).next_to(body, LEFT, buff=0.12),
+                                bracket(h, RIGHT).next_to(body, RIGHT, buff=0.12)))  # fmt: skip
+        return target
 
     def vector(self, part, size: float = NUMBER) -> VectorColumn:
         """A token's vector (a part of the Trace read by name), its entries in the colours of its column in W_E."""
@@ -775,7 +790,6 @@ class EmbeddingMatrix(TraceScene):
     def pick_columns(self):
         """Real models read the column directly: each token picks its column by id, which leaves as its vector."""
         t = self.trace
-        vectors, chips, rest = self.bottom_row()
         repeated = len(set(t.token_ids[: len(self.drawn)])) < len(self.drawn)
         self.beat(
             "Look up",
@@ -784,7 +798,11 @@ class EmbeddingMatrix(TraceScene):
             "column by its id, and the column becomes its vector."
             + (" A token that comes twice picks the same column twice." if repeated else ""),
         )
-        self.play(FadeOut(self.answer), *(Restore(c) for c in self.others), run_time=said_by(self, 0, 1.0))
+        self.play(FadeOut(self.answer), run_time=0.5, now=True)
+        self.play(*(Restore(c) for c in self.others), run_time=max(0.5, said_by(self, 0, 1.0) - 0.5))
+        # W_E, drawn large for its one-hot product, makes room for the prompt's vectors under it.
+        self.play(Transform(self.matrix, self.closer_rows()), run_time=0.5)
+        vectors, chips, rest = self.bottom_row()
         self.play(LaggedStart(*(FadeIn(chips[p], shift=0.3 * UP) for p in self.drawn), lag_ratio=0.1),
                   FadeIn(rest), run_time=1.0)  # fmt: skip
         each = max(0.5, said_by(self, -1, 1.0) / len(self.drawn))
@@ -1019,9 +1037,10 @@ class ContextEmbedding(TraceScene):
         if hasattr(self, "cols"):  # the sum leaves; W_P zooms out to all its columns, the ones drawn into theirs
             w_e, w_p = self.tables_drawn
             firsts = [used[len(used) - len(self.p_cols) + k] for k in range(len(self.p_cols))]
-            self.play(FadeOut(VGroup(self.cols, self.names, w_e)),
-                      *(ReplacementTransform(c.copy(), u) for c, u in zip(self.p_cols, firsts)),
-                      FadeOut(w_p), Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5), now=True)  # fmt: skip
+            kept = VGroup(*self.p_cols)  # W_P's drawn entries go on into their columns; the rest of it leaves
+            rest = [m for m in w_p.get_family() if not m.submobjects and m not in kept.get_family()]
+            self.play(FadeOut(VGroup(self.cols, self.names, w_e, *rest)), run_time=0.5, now=True)
+            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5), now=True)  # fmt: skip
         else:
             self.play(Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
@@ -1174,8 +1193,9 @@ class ContextEmbedding(TraceScene):
         angle = ValueTracker(angles[0])
         arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
         flat = sentence("each arrow: {d} numbers, drawn flat", size=LABEL, color=style.MUTED,
-                        d=(t.fields.meta.d_model, "int")).next_to(origin, DOWN, buff=0.2)  # fmt: skip
+                        d=(t.fields.meta.d_model, "int"))  # fmt: skip
         at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
+        flat.next_to(origin + 0.3 * UP + 0.6 * LEFT, LEFT, buff=0)
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
@@ -1184,7 +1204,11 @@ class ContextEmbedding(TraceScene):
             "they point the same way.",
         )
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
-        self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
+        self.play(
+            AnimationGroup(FadeOut(VGroup(*gone)), FadeIn(contexts, shift=0.1 * DOWN), lag_ratio=1.0),
+            run_time=said_by(self, 0, 1.0),
+            now=True,
+        )  # fmt: skip (the row gone before the texts come)
         cue(self, 1)
         one, two = (Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0, stroke_width=9,
                           color=c, max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
@@ -1224,7 +1248,7 @@ class ContextEmbedding(TraceScene):
             f"steps that each mix in the text before. After the last one the similarity is {dec(cos[-1], 2)}: the "
             "two no longer point the same way.",
         )
-        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         self.readouts, trail = [shown], VGroup()
         for s in range(1, len(cos)):  # one stage at a time: the arrows turn to their new angle, the cosine with them
             if s == 1:  # the input (learned positions), else the first layer
@@ -1237,11 +1261,13 @@ class ContextEmbedding(TraceScene):
             trail.add(ghost)
             self.add(ghost)
             new = self.readout(s, at)
-            self.play(angle.animate.set_value(angles[s]), FadeOut(shown, shift=0.25 * UP),
-                      FadeIn(new, shift=0.25 * UP), lag_ratio=0.5, run_time=each, now=True)  # fmt: skip
+            self.play(angle.animate.set_value(angles[s]), AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP),
+                      FadeIn(new[1:], shift=0.25 * UP), lag_ratio=1.0), run_time=each, now=True)  # fmt: skip
+            self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
+            self.add(new[0])
             shown = new
             self.readouts.append(shown)
-        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
+        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=0.8)
         self.pair = VGroup(arrows, trail)
 
     def short_contexts(self, contexts: VGroup) -> VGroup:
@@ -1261,16 +1287,21 @@ class ContextEmbedding(TraceScene):
         pair = t.fields.info.context_pair
         layer = s - (1 if t.words["positions"] == "rotary" else 2)  # the layer it is after (-1: the input)
         if s == 0:
-            value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[0], "fixed2"))
+            value = number(pair.cosines[0], fmt="fixed2", size=HEADING, font=style.FONT)
             name = label("token columns", size=LABEL + 2, color=style.MUTED)
         elif layer < 0:
-            value = sentence("cosine {c}", size=HEADING, c=(pair.input_cosine, "fixed2"))
+            value = number(pair.input_cosine, fmt="fixed2", size=HEADING, font=style.FONT)
             name = sentence("input: + position {a} / {b}", size=LABEL + 2, color=style.MUTED,
                             a=(pair.positions[0], "int"), b=(pair.positions[1], "int"))  # fmt: skip
         else:
-            value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[layer + 1], "fixed2"))  # (as said)
+            value = number(
+                pair.cosines[layer + 1], fmt="fixed2", size=HEADING, font=style.FONT
+            )  # (as said: 2 decimals)
             name = label(f"after layer {layer + 1} of {t.n_layer}", size=LABEL + 2, color=style.MUTED)
-        return VGroup(value, name).arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(at, aligned_edge=LEFT)
+        word = label("cosine", size=HEADING)
+        value.next_to(word, RIGHT, buff=0.25).align_to(word, DOWN)
+        name.next_to(word, DOWN, buff=0.25, aligned_edge=LEFT)
+        return VGroup(word, value, name).move_to(at, aligned_edge=LEFT)
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:

@@ -117,7 +117,7 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     for i in range(rows):
         assert f"one_hot.product[0,{i}]" in paths
     assert "claims.one_hot.same" in paths
-    one_hot = [c for c in scene.captions if "Is there a one-hot step" in c.gptanim_text]
+    one_hot = [c for c in scene.captions if "One-hot:" in c.gptanim_text]
     assert one_hot and ("meta.vocab_size", "comma") in one_hot[0].gptanim_numbers
     product = [c for c in scene.captions if "one-hot vector" in c.gptanim_text]
     assert product and str(tr.token_ids[0]) in product[0].gptanim_text
