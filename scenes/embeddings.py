@@ -285,37 +285,38 @@ class Tokenization(TraceScene):
                              .set_fill(style.token_hue(k), opacity=0.85)
                              .move_to([left + cell * (k + 0.5), y, 0]) for k in range(n)))  # fmt: skip
             count.next_to(cells, RIGHT, buff=0.25)
-            chips, more = self.row_chips(entry, left, right + max(c.width for c in counts), y)
+            chips, more = self.row_chips(entry, left, right, y)  # (room after them for the count)
             rows.append(VGroup(name, text, VGroup(*chips), cells, count, more))
             block.add(VGroup(name, text, cells, count))  # (the chips become the cells)
         return block, rows
 
     CHIP_GAP = 0.08  # between a language row's chips
 
+    LINE_STEP, LINES = 0.52, 2  # a language row's chips wrap onto at most LINES lines, this far apart
+
     def row_chips(self, entry, left: float, end: float, y: float) -> tuple[list, VGroup]:
-        """The pieces' chips that fit between left and end, side by side and never overlapping; a row that cannot
-        show them all ends with a "…" chip, so the picture never shows fewer pieces than the count says. Returns
-        the chips and the mark (empty when every piece is shown)."""
+        """The pieces' chips that fit between left and end, side by side and never overlapping, wrapping onto a
+        second line; a row that cannot show them all ends with a "…" chip, so the picture never shows fewer pieces
+        than the count says. Returns the chips and the mark (empty when every piece is shown)."""
         n = len(entry.pieces)
         boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8) for k in range(n)]
         more = VGroup(label("…", size=32, color=style.TEXT))
-        room = end - left
-        widths = [b.width + self.CHIP_GAP for b in boxes]
-        if sum(widths) - self.CHIP_GAP > room:  # not all fit: keep those that fit beside the mark
-            room -= more.width + self.CHIP_GAP
-            kept = 0
-            while kept < n and sum(widths[: kept + 1]) - self.CHIP_GAP <= room:
-                kept += 1
-            boxes = boxes[:kept]
-        else:
-            more = VGroup()
-        x = left
+        x, line, placed = left, 0, []
         for b in boxes:
-            b.move_to([x, y, 0], aligned_edge=LEFT)
+            if x + b.width > end and x > left:
+                line, x = line + 1, left
+            if line >= self.LINES:
+                break
+            b.move_to([x, y - line * self.LINE_STEP, 0], aligned_edge=LEFT)
+            placed.append(b)
             x = b.get_right()[0] + self.CHIP_GAP
-        if len(more):
-            more.move_to([x, y, 0], aligned_edge=LEFT)
-        return boxes, more
+        if len(placed) == n:
+            return placed, VGroup()
+        while placed and placed[-1].get_right()[0] + self.CHIP_GAP + more.width > end:  # room for the mark
+            placed.pop()
+        last = placed[-1]
+        more.move_to([last.get_right()[0] + self.CHIP_GAP, last.get_y(), 0], aligned_edge=LEFT)
+        return placed, more
 
     def other_languages(self):
         """One sentence in English, German and Japanese cut by the same tokenizer: its pieces, then a bar as long as
@@ -352,10 +353,12 @@ class Tokenization(TraceScene):
                 run_time=0.5 * share,
                 now=True,
             )  # (the "…" from the start)
+            early = count.copy().next_to(more if len(more) else chips[-1], RIGHT, buff=0.25)  # the count, as said
+            self.play(FadeIn(early, shift=0.1 * RIGHT), run_time=0.4, now=True)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
-            self.squeeze(chips, cells, count, 0.5 * share, more)
+            self.squeeze(chips, cells, count, 0.5 * share, more, early)
 
     CALLOUT_HEIGHT = 2.0  # the least room for a letter drawn with its bytes (else the bytes are only named)
 
@@ -425,7 +428,7 @@ class Tokenization(TraceScene):
         self.byte_callout = callout
         self.bytes_said = True
 
-    def squeeze(self, chips, cells, count, seconds: float, more=None) -> None:
+    def squeeze(self, chips, cells, count, seconds: float, more=None, early=None) -> None:
         """The chips shrink into the bar's first cells, the rest of the pieces grow after them (the "…" mark giving
         way to them), and the count."""
         kept = len(chips)
@@ -436,8 +439,9 @@ class Tokenization(TraceScene):
         grow = (
             [LaggedStart(*(GrowFromEdge(c, LEFT) for c in cells[kept:]), lag_ratio=0.05)] if len(cells) > kept else []
         )
-        self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow,
-                  FadeIn(count, shift=0.1 * RIGHT), run_time=max(0.8, seconds))  # fmt: skip
+        arrive = ReplacementTransform(early, count) if early is not None else FadeIn(count, shift=0.1 * RIGHT)
+        self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow, arrive,
+                  run_time=max(0.8, seconds))  # fmt: skip
 
     def vocabulary(self):
         """The vocabulary as one long strip, id 0 to the last; each chip of the prompt drops to its id's place."""
@@ -1192,7 +1196,7 @@ class ContextEmbedding(TraceScene):
         origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
         angle = ValueTracker(angles[0])
         arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
-        flat = sentence("each arrow: {d} numbers, drawn flat", size=LABEL, color=style.MUTED,
+        flat = sentence("each arrow: {d} numbers", size=LABEL, color=style.MUTED,
                         d=(t.fields.meta.d_model, "int"))  # fmt: skip
         at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
         flat.next_to(origin + 0.3 * UP + 0.6 * LEFT, LEFT, buff=0)
