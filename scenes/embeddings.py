@@ -398,7 +398,7 @@ class Tokenization(TraceScene):
         char, n = self.byte_letter([p["display"] for p in pieces], k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
         low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
-        if not n or k + n > len(chips) or chips[0].get_bottom()[1] - 0.3 - low < self.CALLOUT_HEIGHT:
+        if not n or k + n > len(chips) or min(c.get_bottom()[1] for c in chips) - 0.3 - low < self.CALLOUT_HEIGHT:
             self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
                       b=(entry.pieces[k].display, "text"),
                       say="A piece in angle brackets is a single byte: a part of a character that has no token of "
@@ -409,7 +409,7 @@ class Tokenization(TraceScene):
             return
         callout = self.letter_callout(char, [entry.pieces[k + j].display for j in range(n)], k)
         (frame, (letter, boxes)), says = callout
-        top = chips[0].get_bottom()[1] - 0.3
+        top = min(c.get_bottom()[1] for c in chips) - 0.3  # (under the row's lowest line)
         if callout.height > top - low:
             callout.scale_to_fit_height(top - low)
         callout.move_to([0, (top + low) / 2, 0])
@@ -459,7 +459,7 @@ class Tokenization(TraceScene):
         ends[1].shift((strip.get_right()[0] - ends[1].get_right()[0]) * RIGHT)
         size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
         size.next_to(strip, UP, buff=0.45)
-        simpler = label("“Tokens are words” is a convenient simplification.", size=28, color=style.MUTED)
+        simpler = label("A token: often a word, sometimes a piece of one.", size=28, color=style.MUTED)
         simpler.next_to(ends, DOWN, buff=0.45)
         self.fit_width(simpler)
         left = strip.get_left()[0]
@@ -471,7 +471,7 @@ class Tokenization(TraceScene):
             "Vocabulary",
             "The vocabulary is learned from training text; each id is a place along it.",
             say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
-            "along it. So “tokens are words” is only a handy simplification.",
+            "along it. So a token is often a word, but sometimes only a piece of one.",
         )
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
         self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
