@@ -146,7 +146,7 @@ class Tokenization(TraceScene):
         tokens = self.trace.fields.info.tokens
         lines, caption, say = VGroup(), "", ""
         if any("·" in d for d in tokens.display.value[:n]):
-            lines.add(label("· = a space", size=LABEL, color=style.MUTED))
+            lines.add(label("· = a space", size=LABEL + 8, color=style.MUTED))
             caption, say = "; · is a space", " The small dot stands for a space."
         byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
         char, count = self.byte_letter(tokens.display.value[:n], byte) if byte is not None else ("", 0)
@@ -721,21 +721,21 @@ class EmbeddingMatrix(TraceScene):
             f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
             f"the same {d} numbers as simply reading the column out, a lookup.",
         )
-        # Each entry drops onto its column, the factor it is scaled by.
-        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
-                  LaggedStart(*(b.animate.move_to(c.get_center()).set_opacity(0.85) for b, c in
-                                zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
-                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
-        cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
-            c.save_state()
+            c.save_state()  # (as drawn, before they dim: they come back so)
+        # Each entry drops onto its column, the factor it is scaled by.
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
+                  LaggedStart(*(AnimationGroup(b.animate.move_to(c.get_center()).scale(1.3), c.animate.set_opacity(0.25))
+                                for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
+        cue(self, 1)
         flat = [c.animate.stretch(0.04, 1).set_opacity(0.35) for c in others]  # times 0: nothing left
         zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
         self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
-        self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
-                  run_time=0.6)  # fmt: skip
+        self.play(one.animate.scale(0.3).set_opacity(0), kept.animate.set_opacity(1), run_time=0.5)
+        self.play(Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.6)
         cue(self, 2)  # the column that survived comes down as the product
         self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
@@ -1044,15 +1044,19 @@ class ContextEmbedding(TraceScene):
             kept = VGroup(*self.p_cols)  # W_P's drawn entries go on into their columns; the rest of it leaves
             rest = [m for m in w_p.get_family() if not m.submobjects and m not in kept.get_family()]
             self.play(FadeOut(VGroup(self.cols, self.names, w_e, *rest)), run_time=0.5, now=True)
-            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5), now=True)  # fmt: skip
+            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), Create(frame),
+                      FadeIn(ends), run_time=min(2.0, said_by(self, 0, 1.5)), now=True)  # fmt: skip
         else:
             self.play(Create(frame), FadeIn(ends), run_time=said_by(self, 0, 1.5))
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, light their columns
-            mark = travel(self, self.places, 0.6 * said_by(self, 1, 1.0), color=style.KEY)
             rest = [u for u in used if u not in self.get_top_level_mobjects()]
-            self.play(ReplacementTransform(mark, lit), *(FadeIn(u) for u in rest), FadeIn(note, shift=0.1 * UP),
-                      run_time=0.6)  # fmt: skip
+            self.play(
+                ReplacementTransform(self.places.copy(), lit),
+                *(FadeIn(u) for u in rest),
+                FadeIn(note, shift=0.1 * UP),
+                run_time=said_by(self, 1, 1.0),
+            )  # fmt: skip (the places into theirs)
         else:
             self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note, shift=0.1 * UP),
                       run_time=said_by(self, 1, 1.0))  # fmt: skip
@@ -1265,8 +1269,12 @@ class ContextEmbedding(TraceScene):
             trail.add(ghost)
             self.add(ghost)
             new = self.readout(s, at)
-            self.play(angle.animate.set_value(angles[s]), AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP),
-                      FadeIn(new[1:], shift=0.25 * UP), lag_ratio=1.0), run_time=each, now=True)  # fmt: skip
+            self.play(angle.animate.set_value(angles[s]), run_time=max(0.5, each - 0.8))
+            self.play(
+                AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP), FadeIn(new[1:], shift=0.25 * UP), lag_ratio=1.0),
+                run_time=0.8,
+                now=True,
+            )  # fmt: skip (never blank for long)
             self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
             self.add(new[0])
             shown = new
