@@ -1026,8 +1026,9 @@ class ContextEmbedding(TraceScene):
         frame, used = self.position_strip()
         ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
                       number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
-        note = sentence("W_P: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
-                        n=(t.fields.info.tokens.ids, "len")).next_to(frame[0], UP, buff=0.3)  # fmt: skip
+        note = VGroup(sentence("W_P: {c} positions,", size=24, c=(n_ctx, "comma")),
+                      sentence("{n} used here", size=24, n=(t.fields.info.tokens.ids, "len")))  # fmt: skip
+        note.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(frame[0], UP, buff=0.3)
         lit = SurroundingRectangle(used, buff=0.06, color=style.KEY, stroke_width=4)
         shown = len(self.places) if hasattr(self, "places") else n
         self.beat(
@@ -1048,6 +1049,7 @@ class ContextEmbedding(TraceScene):
                       FadeIn(ends), run_time=1.5, now=True)  # fmt: skip
         else:
             self.play(Create(frame[0]), FadeIn(ends), run_time=1.0)
+        self.play(FadeIn(note[0], shift=0.1 * UP), run_time=0.5)
         if len(frame[1]):  # a thin column per position, drawn along as their number is said
             self.play(LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
@@ -1056,14 +1058,14 @@ class ContextEmbedding(TraceScene):
             self.play(
                 ReplacementTransform(self.places.copy(), lit),
                 *(FadeIn(u) for u in rest),
-                FadeIn(note, shift=0.1 * UP),
+                FadeIn(note[1], shift=0.1 * UP),
                 run_time=said_by(self, 1, 1.0),
             )  # fmt: skip (the places into theirs)
         else:
-            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note, shift=0.1 * UP),
+            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note[1], shift=0.1 * UP),
                       run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
-        self.size_group = VGroup(frame, used, lit, ends, note, *self.beside_gpt3(frame, used, lit, ends, note, g))
+        self.size_group = VGroup(frame, used, lit, ends, *note, *self.beside_gpt3(frame, used, lit, ends, note, g))
 
     def beside_gpt3(self, frame, used, lit, ends, note, g) -> list:
         """GPT-3's context as an outline to the same scale beside this model's W_P (which shrinks to make room
