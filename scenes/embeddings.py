@@ -1045,13 +1045,15 @@ class ContextEmbedding(TraceScene):
             kept = VGroup(*self.p_cols)  # W_P's drawn entries go on into their columns; the rest of it leaves
             rest = [m for m in w_p.get_family() if not m.submobjects and m not in kept.get_family()]
             self.play(FadeOut(VGroup(self.cols, self.names, w_e, *rest)), run_time=0.5, now=True)
-            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), Create(frame[0]),
-                      FadeIn(ends), run_time=1.5, now=True)  # fmt: skip
+            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), FadeIn(ends[0]),
+                      run_time=1.5, now=True)  # fmt: skip
         else:
-            self.play(Create(frame[0]), FadeIn(ends), run_time=1.0)
+            self.play(FadeIn(ends[0]), run_time=0.5)
         self.play(FadeIn(note[0], shift=0.1 * UP), run_time=0.5)
-        if len(frame[1]):  # a thin column per position, drawn along as their number is said
-            self.play(LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02), run_time=said_by(self, 0, 1.0))
+        # W_P grows to its full length, a thin column per position drawn along, as its size is said.
+        lines = [LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02)] if len(frame[1]) else []
+        self.play(GrowFromEdge(frame[0], LEFT), *lines, run_time=said_by(self, 0, 1.0))
+        self.play(FadeIn(ends[1]), run_time=0.3)
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, light their columns
             rest = [u for u in used if u not in self.get_top_level_mobjects()]
