@@ -391,7 +391,9 @@ def context_pair(loaded: LoadedModel, other_text: str, ids: list[int], arrays: d
 
     Both start from the same row of W_E (cosine 1); attention mixes in each context,
     and the vectors drift apart. Cosine similarity per stage: token embedding, then
-    the residual stream after each layer. `other`: `last_position_stream` of the other context (n_layer + 1,
+    the residual stream after each layer. `input_cosine`: the vectors that go in, the token's column plus the
+    column of its position (`positions`: in the prompt, in the other text); the token's column alone for a model
+    without position vectors. `other`: `last_position_stream` of the other context (n_layer + 1,
     d_model): the embedding, then after each layer.
     """
     tok = loaded.tokenizer
@@ -402,12 +404,20 @@ def context_pair(loaded: LoadedModel, other_text: str, ids: list[int], arrays: d
     for name, b in zip(stages, other.astype(np.float64)):
         a = arrays[name][-1].astype(np.float64)
         cosines.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
+    positions = [len(ids) - 1, len(other_ids) - 1]
+    inputs = [arrays["hook_embed"][-1].astype(np.float64), other[0].astype(np.float64)]
+    if "hook_pos_embed" in arrays:  # the vector that goes in: the token's column plus its position's column
+        pos = part(loaded.model, loaded.family.pos_embed)
+        with torch.no_grad():
+            inputs = [v + pos(torch.tensor([i]))[0].numpy().astype(np.float64) for v, i in zip(inputs, positions)]
     return {
         "token_id": ids[-1],
         "other_prompt": other_text,
         "other_display": [token_display(tok, i) for i in other_ids],
         "stages": stages,
         "cosines": cosines,
+        "positions": positions,
+        "input_cosine": float(inputs[0] @ inputs[1] / (np.linalg.norm(inputs[0]) * np.linalg.norm(inputs[1]))),
         "other_embed_first": other[0][:8].tolist(),
         "other_final_first": other[-1][:8].tolist(),
     }

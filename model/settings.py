@@ -66,7 +66,7 @@ SETTINGS = [
     Setting(
         "other_context",
         "text",
-        "Far away, over the cold grey mountains, there lived a",
+        "Far away, over the grey mountains, the old woman sang of the",
         "the other text the prompt's last token is run after, to compare its vectors in two contexts",
     ),
     Setting("truncate", "flag", False, "keep the end of a prompt longer than the context"),

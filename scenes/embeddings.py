@@ -18,6 +18,7 @@ from manim import (
     Arrow,
     Create,
     DashedLine,
+    DashedVMobject,
     Dot,
     FadeIn,
     FadeOut,
@@ -145,7 +146,7 @@ class Tokenization(TraceScene):
         tokens = self.trace.fields.info.tokens
         lines, caption, say = VGroup(), "", ""
         if any("·" in d for d in tokens.display.value[:n]):
-            lines.add(label("· = a space", size=LABEL, color=style.MUTED))
+            lines.add(label("· = a space", size=LABEL + 8, color=style.MUTED))
             caption, say = "; · is a space", " The small dot stands for a space."
         byte = next((i for i in range(n) if "‹" in tokens.display.value[i]), None)
         char, count = self.byte_letter(tokens.display.value[:n], byte) if byte is not None else ("", 0)
@@ -284,37 +285,38 @@ class Tokenization(TraceScene):
                              .set_fill(style.token_hue(k), opacity=0.85)
                              .move_to([left + cell * (k + 0.5), y, 0]) for k in range(n)))  # fmt: skip
             count.next_to(cells, RIGHT, buff=0.25)
-            chips, more = self.row_chips(entry, left, right + max(c.width for c in counts), y)
+            chips, more = self.row_chips(entry, left, right, y)  # (room after them for the count)
             rows.append(VGroup(name, text, VGroup(*chips), cells, count, more))
             block.add(VGroup(name, text, cells, count))  # (the chips become the cells)
         return block, rows
 
     CHIP_GAP = 0.08  # between a language row's chips
 
+    LINE_STEP, LINES = 0.52, 2  # a language row's chips wrap onto at most LINES lines, this far apart
+
     def row_chips(self, entry, left: float, end: float, y: float) -> tuple[list, VGroup]:
-        """The pieces' chips that fit between left and end, side by side and never overlapping; a row that cannot
-        show them all ends with a "…" chip, so the picture never shows fewer pieces than the count says. Returns
-        the chips and the mark (empty when every piece is shown)."""
+        """The pieces' chips that fit between left and end, side by side and never overlapping, wrapping onto a
+        second line; a row that cannot show them all ends with a "…" chip, so the picture never shows fewer pieces
+        than the count says. Returns the chips and the mark (empty when every piece is shown)."""
         n = len(entry.pieces)
         boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8) for k in range(n)]
         more = VGroup(label("…", size=32, color=style.TEXT))
-        room = end - left
-        widths = [b.width + self.CHIP_GAP for b in boxes]
-        if sum(widths) - self.CHIP_GAP > room:  # not all fit: keep those that fit beside the mark
-            room -= more.width + self.CHIP_GAP
-            kept = 0
-            while kept < n and sum(widths[: kept + 1]) - self.CHIP_GAP <= room:
-                kept += 1
-            boxes = boxes[:kept]
-        else:
-            more = VGroup()
-        x = left
+        x, line, placed = left, 0, []
         for b in boxes:
-            b.move_to([x, y, 0], aligned_edge=LEFT)
+            if x + b.width > end and x > left:
+                line, x = line + 1, left
+            if line >= self.LINES:
+                break
+            b.move_to([x, y - line * self.LINE_STEP, 0], aligned_edge=LEFT)
+            placed.append(b)
             x = b.get_right()[0] + self.CHIP_GAP
-        if len(more):
-            more.move_to([x, y, 0], aligned_edge=LEFT)
-        return boxes, more
+        if len(placed) == n:
+            return placed, VGroup()
+        while placed and placed[-1].get_right()[0] + self.CHIP_GAP + more.width > end:  # room for the mark
+            placed.pop()
+        last = placed[-1]
+        more.move_to([last.get_right()[0] + self.CHIP_GAP, last.get_y(), 0], aligned_edge=LEFT)
+        return placed, more
 
     def other_languages(self):
         """One sentence in English, German and Japanese cut by the same tokenizer: its pieces, then a bar as long as
@@ -351,10 +353,12 @@ class Tokenization(TraceScene):
                 run_time=0.5 * share,
                 now=True,
             )  # (the "…" from the start)
+            early = count.copy().next_to(more if len(more) else chips[-1], RIGHT, buff=0.25)  # the count, as said
+            self.play(FadeIn(early, shift=0.1 * RIGHT), run_time=0.4, now=True)
             if not self.bytes_said and any("‹" in p["display"] for p in entry.pieces.value[: len(chips)]):
                 self.say_bytes(chips, entry)
                 share = 2 * said_by(self, 0, 0.8)  # (the bar is drawn while the bytes are explained)
-            self.squeeze(chips, cells, count, 0.5 * share, more)
+            self.squeeze(chips, cells, count, 0.5 * share, more, early)
 
     CALLOUT_HEIGHT = 2.0  # the least room for a letter drawn with its bytes (else the bytes are only named)
 
@@ -394,7 +398,7 @@ class Tokenization(TraceScene):
         char, n = self.byte_letter([p["display"] for p in pieces], k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
         low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
-        if not n or k + n > len(chips) or chips[0].get_bottom()[1] - 0.3 - low < self.CALLOUT_HEIGHT:
+        if not n or k + n > len(chips) or min(c.get_bottom()[1] for c in chips) - 0.3 - low < self.CALLOUT_HEIGHT:
             self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
                       b=(entry.pieces[k].display, "text"),
                       say="A piece in angle brackets is a single byte: a part of a character that has no token of "
@@ -405,7 +409,7 @@ class Tokenization(TraceScene):
             return
         callout = self.letter_callout(char, [entry.pieces[k + j].display for j in range(n)], k)
         (frame, (letter, boxes)), says = callout
-        top = chips[0].get_bottom()[1] - 0.3
+        top = min(c.get_bottom()[1] for c in chips) - 0.3  # (under the row's lowest line)
         if callout.height > top - low:
             callout.scale_to_fit_height(top - low)
         callout.move_to([0, (top + low) / 2, 0])
@@ -424,7 +428,7 @@ class Tokenization(TraceScene):
         self.byte_callout = callout
         self.bytes_said = True
 
-    def squeeze(self, chips, cells, count, seconds: float, more=None) -> None:
+    def squeeze(self, chips, cells, count, seconds: float, more=None, early=None) -> None:
         """The chips shrink into the bar's first cells, the rest of the pieces grow after them (the "…" mark giving
         way to them), and the count."""
         kept = len(chips)
@@ -435,8 +439,9 @@ class Tokenization(TraceScene):
         grow = (
             [LaggedStart(*(GrowFromEdge(c, LEFT) for c in cells[kept:]), lag_ratio=0.05)] if len(cells) > kept else []
         )
-        self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow,
-                  FadeIn(count, shift=0.1 * RIGHT), run_time=max(0.8, seconds))  # fmt: skip
+        arrive = ReplacementTransform(early, count) if early is not None else FadeIn(count, shift=0.1 * RIGHT)
+        self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow, arrive,
+                  run_time=max(0.8, seconds))  # fmt: skip
 
     def vocabulary(self):
         """The vocabulary as one long strip, id 0 to the last; each chip of the prompt drops to its id's place."""
@@ -454,7 +459,7 @@ class Tokenization(TraceScene):
         ends[1].shift((strip.get_right()[0] - ends[1].get_right()[0]) * RIGHT)
         size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
         size.next_to(strip, UP, buff=0.45)
-        simpler = label("“Tokens are words” is a convenient simplification.", size=28, color=style.MUTED)
+        simpler = label("A token: often a word, sometimes a piece of one.", size=28, color=style.MUTED)
         simpler.next_to(ends, DOWN, buff=0.45)
         self.fit_width(simpler)
         left = strip.get_left()[0]
@@ -466,7 +471,7 @@ class Tokenization(TraceScene):
             "Vocabulary",
             "The vocabulary is learned from training text; each id is a place along it.",
             say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
-            "along it. So “tokens are words” is only a handy simplification.",
+            "along it. So a token is often a word, but sometimes only a piece of one.",
         )
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
         self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
@@ -497,10 +502,11 @@ class EmbeddingMatrix(TraceScene):
     ROWS = 4  # entries of each column drawn (of d_model)
     MAX_TOKENS = 8  # the prompt's first tokens drawn with their vectors; a longer prompt ends in "…"
     MATRIX_RIGHT = 6.6  # the matrix's right edge (the one-hot row lies under it); W_E's symbol left of it
-    ROW_STEP, COLUMN_GAP = 0.42, 0.18  # between the matrix's rows, between its columns
-    ENTRY = 26  # the matrix's entries: W_E is the subject, drawn large
+    ROW_STEP, COLUMN_GAP = 0.6, 0.18  # between the matrix's rows, between its columns
+    ENTRY = 30  # the matrix's entries: W_E is the subject, drawn large
     LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
-    CELL = 0.34  # a matrix entry as a square of its colour, once its number has been read
+    CELL = 0.3  # a matrix entry as a square of its colour, once its number has been read
+    CLOSER = 0.42  # W_E's row step once the prompt's vectors come under it
 
     def construct(self):
         self.lay_out()
@@ -658,11 +664,11 @@ class EmbeddingMatrix(TraceScene):
         self.fit_width(name, self.matrix.width).next_to(self.bits, DOWN, buff=0.4).set_x(self.matrix.get_x())
         self.beat(
             "One-hot",
-            "Is there a one-hot step first? In effect: {v} entries, all 0 but a 1 at the token's id.",
+            "One-hot: {v} entries, all 0 but a 1 at the token's id.",
             v=(t.fields.meta.vocab_size, "comma"),
-            say=f"Is there a one-hot step before this? In effect, yes. {spoken_token(t.token_display[0], start=True)} "
-            f"is token {token_id:,}. Write it as {big(t.meta['vocab_size'])} entries, all zero but a single 1 at "
-            "that place.",
+            say="A one-hot vector is a list of zeros with a single 1 in it. "
+            f"{spoken_token(t.token_display[0], start=True)} is token {token_id:,}. Write it as "
+            f"{big(t.meta['vocab_size'])} entries, all zero but a single 1 at that place.",
         )
         hot = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is self.columns[token_id])
         blank = label("0", size=HEADING, color=style.MUTED).move_to(hot)  # (its 1 is written as it is said)
@@ -671,17 +677,17 @@ class EmbeddingMatrix(TraceScene):
             FadeIn(self.bits_decor),
             LaggedStart(*(FadeIn(b, shift=0.3 * RIGHT) for b in zeros), lag_ratio=0.06),
             run_time=said_by(self, 0, 1.2),
-        )  # fmt: skip (the question: an entry for each column)
-        cue(self, 2)  # the token and its id, as they are named
+        )  # fmt: skip (an entry for each column)
+        cue(self, 1)  # the token and its id, as they are named
         self.play(
-            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 2, 1.0)
+            Indicate(VGroup(chip, self.ids_shown[token_id]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0)
         )
-        cue(self, 3)
-        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 3, 1.2), now=True)
+        cue(self, 2)
+        self.play(swap(blank, hot), FadeIn(name), run_time=0.6 * said_by(self, 2, 1.2), now=True)
         self.link = VGroup(SurroundingRectangle(VGroup(self.columns[token_id], self.ids_shown[token_id], chip),
                                                 buff=0.1, color=style.NEXT_SLOT),
                            SurroundingRectangle(hot, buff=0.08, color=style.NEXT_SLOT))  # fmt: skip
-        self.play(Create(self.link), run_time=said_by(self, 3, 0.8))  # its 1 and the token's own column
+        self.play(Create(self.link), run_time=said_by(self, 2, 0.8))  # its 1 and the token's own column
         self.one_hot_name = name
 
     def times_matrix(self):
@@ -715,20 +721,21 @@ class EmbeddingMatrix(TraceScene):
             f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
             f"the same {d} numbers as simply reading the column out, a lookup.",
         )
-        # Each entry stands under its column, as the factor it is scaled by: the eye runs along them.
-        self.play(FadeOut(self.one_hot_name), FadeOut(self.link),
-                  LaggedStart(*(Indicate(b, scale_factor=1.3) for b in self.bits), lag_ratio=0.08),
-                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
-        cue(self, 1)
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
-            c.save_state()
-        flat = [c.animate.stretch(0.04, 1, about_edge=DOWN).set_opacity(0.35) for c in others]  # times 0: nothing left
-        zeros = [b.animate.scale(0.3).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
+            c.save_state()  # (as drawn, before they dim: they come back so)
+        # Each entry drops onto its column, the factor it is scaled by.
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
+                  LaggedStart(*(AnimationGroup(b.animate.move_to(c.get_center()).scale(1.3), c.animate.set_opacity(0.25))
+                                for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
+        cue(self, 1)
+        flat = [c.animate.stretch(0.04, 1).set_opacity(0.35) for c in others]  # times 0: nothing left
+        zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
-        self.play(*flat, *zeros, FadeOut(self.bits_decor), run_time=said_by(self, 1, 0.8), now=True)
-        self.play(one.animate.scale(0.3).set_opacity(0), Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1),
-                  run_time=0.6)  # fmt: skip
+        self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
+        self.play(one.animate.scale(0.3).set_opacity(0), kept.animate.set_opacity(1), run_time=0.5)
+        self.play(Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.6)
         cue(self, 2)  # the column that survived comes down as the product
         self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
@@ -739,6 +746,19 @@ class EmbeddingMatrix(TraceScene):
         self.answer = VGroup(pair, names, same)
         self.others = others
         self.remove(self.bits)
+
+    def closer_rows(self) -> VGroup:
+        """The matrix with its rows CLOSER together under the same top, its brackets to its new height."""
+        target = self.matrix.copy()
+        for column in target[1:]:
+            top = column[0].get_y()
+            for r, entry in enumerate(column):
+                entry.set_y(top - r * self.CLOSER)
+        body = VGroup(*target[1:])
+        h = body.height + 0.25
+        target[0].become(VGroup(bracket(h, LEFT).next_to(body, LEFT, buff=0.12),
+                                bracket(h, RIGHT).next_to(body, RIGHT, buff=0.12)))  # fmt: skip
+        return target
 
     def vector(self, part, size: float = NUMBER) -> VectorColumn:
         """A token's vector (a part of the Trace read by name), its entries in the colours of its column in W_E."""
@@ -774,7 +794,6 @@ class EmbeddingMatrix(TraceScene):
     def pick_columns(self):
         """Real models read the column directly: each token picks its column by id, which leaves as its vector."""
         t = self.trace
-        vectors, chips, rest = self.bottom_row()
         repeated = len(set(t.token_ids[: len(self.drawn)])) < len(self.drawn)
         self.beat(
             "Look up",
@@ -783,7 +802,11 @@ class EmbeddingMatrix(TraceScene):
             "column by its id, and the column becomes its vector."
             + (" A token that comes twice picks the same column twice." if repeated else ""),
         )
-        self.play(FadeOut(self.answer), *(Restore(c) for c in self.others), run_time=said_by(self, 0, 1.0))
+        self.play(FadeOut(self.answer), run_time=0.5, now=True)
+        self.play(*(Restore(c) for c in self.others), run_time=max(0.5, said_by(self, 0, 1.0) - 0.5))
+        # W_E, drawn large for its one-hot product, makes room for the prompt's vectors under it.
+        self.play(Transform(self.matrix, self.closer_rows()), run_time=0.5)
+        vectors, chips, rest = self.bottom_row()
         self.play(LaggedStart(*(FadeIn(chips[p], shift=0.3 * UP) for p in self.drawn), lag_ratio=0.1),
                   FadeIn(rest), run_time=1.0)  # fmt: skip
         each = max(0.5, said_by(self, -1, 1.0) / len(self.drawn))
@@ -858,7 +881,7 @@ class ContextEmbedding(TraceScene):
                 return first, boxes
             first += 1
 
-    TABLE_ROWS, TABLE_SIZE = 4, 22  # the entries of each column drawn of W_E and W_P; their type
+    TABLE_ROWS, TABLE_SIZE = 3, 22  # the entries of each column drawn of W_E and W_P; their type
     TABLE_COLUMNS = 4  # W_P's columns drawn: the last positions, up to the token's own
 
     def table(self, symbol: str, parts: list, heads: list, at: float) -> tuple[VGroup, list]:
@@ -926,7 +949,7 @@ class ContextEmbedding(TraceScene):
             label("=", size=44),
             VectorColumn(t.resid.pre[0, p], shown=self.TABLE_ROWS, size=26, dim_path=None),
         ).arrange(RIGHT, buff=1.1)
-        cols.move_to([0, -2.1, 0])
+        cols.move_to([0, -2.35, 0])
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
@@ -959,30 +982,54 @@ class ContextEmbedding(TraceScene):
             self.play(TransformFromCopy(p_cols[-1], pos.entries), FadeIn(pos.decor), FadeIn(names[1]), FadeIn(plus),
                       FadeOut(mark), run_time=n.left(2, 1.0))  # fmt: skip
             n.wait_for(3)
-            a, b = tok.entries.copy(), pos.entries.copy()
+            a, b = tok.entries.copy(), pos.entries.copy()  # the two slide on and fade as their sum comes in
             self.play(FadeIn(eq), FadeIn(total.decor), FadeIn(names[2]),
-                      Transform(a, total.entries), Transform(b, total.entries), run_time=n.left(3, 1.2))  # fmt: skip
+                      a.animate.move_to(total.entries).set_opacity(0), b.animate.move_to(total.entries).set_opacity(0),
+                      run_time=0.6)  # fmt: skip
             self.remove(a, b)
-            self.add(total.entries)
+            self.play(FadeIn(total.entries, shift=0.2 * RIGHT), run_time=n.left(3, 0.6))
         self.row, self.places, self.cols, self.names = row, places, cols, names
-        self.tables_drawn = VGroup(w_e, w_p)
+        self.tables_drawn, self.p_cols = VGroup(w_e, w_p), p_cols
+
+    STRIP_WIDTH, STRIP_HEIGHT, STRIP_ROWS = 11.0, 2.6, 8  # W_P drawn whole: a thin column per position
+
+    def position_strip(self) -> tuple[VGroup, VGroup]:
+        """W_P zoomed out: an outline with a thin column per position (a line between each two), and the prompt's
+        positions' columns filled with their first entries' colours. Returns (outline and lines, used columns)."""
+        t = self.trace
+        n_ctx, n = int(t.meta["n_ctx"]), len(t.token_ids)
+        width, height, rows = self.STRIP_WIDTH, self.STRIP_HEIGHT, self.STRIP_ROWS
+        left = np.array([-width / 2, -0.7, 0])
+        outline = Rectangle(width=width, height=height, color=style.MUTED, stroke_width=2).move_to(
+            left + width / 2 * RIGHT
+        )
+        lines = VGroup(*(Line(outline.get_top() + (-width / 2 + width * i / n_ctx) * RIGHT,
+                              outline.get_bottom() + (-width / 2 + width * i / n_ctx) * RIGHT,
+                              stroke_width=1, color=style.MUTED, stroke_opacity=0.3)
+                         for i in range(1, n_ctx if n_ctx <= 512 else 0)))  # fmt: skip
+        pos = t.stored("hook_pos_embed")
+        values = np.asarray(pos.value, dtype=float)[:, :rows]
+        scale = float(np.max(np.abs(values))) or 1.0
+        step = width / n_ctx
+        used = VGroup()
+        for i in range(n):
+            used.add(VGroup(*(Rectangle(width=step, height=height / rows, stroke_width=0, fill_opacity=1,
+                                        fill_color=style.weight_color(float(values[i, r]), scale))
+                              .move_to(outline.get_corner(UP + LEFT) + ((i + 0.5) * step) * RIGHT
+                                       + ((r + 0.5) * height / rows) * DOWN)
+                              for r in range(rows))))  # fmt: skip
+        return VGroup(outline, lines), used
 
     def context_size(self):
         t = self.trace
-        n, n_ctx = len(t.token_ids), t.fields.meta.n_ctx
-        width = 11.0
-        left = np.array([-width / 2, -1.0, 0])
-        track = Line(left, left + width * RIGHT, stroke_width=14, color=style.MUTED).set_opacity(0.35)
-        used = Line(left, left + max(width * n / n_ctx.value, 0.08) * RIGHT, stroke_width=14, color=style.KEY)
-        ends = VGroup(
-            label("0", size=22, color=style.MUTED).next_to(track, LEFT, buff=0.2),
-            number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(track, RIGHT, buff=0.2),
-        )
-        note = sentence("context: {c} positions, {n} used here", size=24, c=(n_ctx, "comma"),
-                        n=(t.fields.info.tokens.ids, "len")).next_to(track, UP, buff=0.35)  # fmt: skip
-        gpt3 = sentence("GPT-3 reads {g}", size=22, color=style.MUTED,
-                        g=(t.fields.info.gpt3.dims.n_ctx, "comma"))  # fmt: skip
-        gpt3.next_to(track, DOWN, buff=0.35)
+        n, n_ctx, g = len(t.token_ids), t.fields.meta.n_ctx, t.fields.info.gpt3.dims.n_ctx
+        frame, used = self.position_strip()
+        ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
+                      number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
+        note = VGroup(sentence("W_P: {c} positions,", size=24, c=(n_ctx, "comma")),
+                      sentence("{n} used here", size=24, n=(t.fields.info.tokens.ids, "len")))  # fmt: skip
+        note.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(frame[0], UP, buff=0.3)
+        lit = SurroundingRectangle(used, buff=0.06, color=style.KEY, stroke_width=4)
         shown = len(self.places) if hasattr(self, "places") else n
         self.beat(
             "Context size",
@@ -992,18 +1039,59 @@ class ContextEmbedding(TraceScene):
             + (f", and the picture shows its last {shown}. " if shown < n else ". ")
             + f"GPT-3 reads {big(t.info['gpt3']['dims']['n_ctx'])}.",
         )
-        if hasattr(self, "cols"):  # the sum is done: it leaves before the track is drawn where it stood
-            self.play(FadeOut(VGroup(self.cols, self.names, self.tables_drawn)), run_time=0.5)
-        self.play(Create(track), FadeIn(ends), run_time=said_by(self, 0, 1.5))  # as many places as it has
-        cue(self, 1)
-        if hasattr(self, "places"):  # the prompt's places, counted, become its share of the track
-            mark = travel(self, self.places, 0.7 * said_by(self, 1, 1.0), color=style.KEY)
-            self.play(ReplacementTransform(mark, used), FadeIn(note, shift=0.1 * UP), run_time=0.6)
+        if hasattr(self, "cols"):  # the sum leaves; W_P zooms out to all its columns, the ones drawn into theirs
+            w_e, w_p = self.tables_drawn
+            firsts = [used[len(used) - len(self.p_cols) + k] for k in range(len(self.p_cols))]
+            kept = VGroup(*self.p_cols)  # W_P's drawn entries go on into their columns; the rest of it leaves
+            rest = [m for m in w_p.get_family() if not m.submobjects and m not in kept.get_family()]
+            self.play(FadeOut(VGroup(self.cols, self.names, w_e, *rest)), run_time=0.5, now=True)
+            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), FadeIn(ends[0]),
+                      run_time=1.5, now=True)  # fmt: skip
         else:
-            self.play(GrowFromEdge(used, LEFT), FadeIn(note, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))
+            self.play(FadeIn(ends[0]), run_time=0.5)
+        self.play(FadeIn(note[0], shift=0.1 * UP), run_time=0.5)
+        # W_P grows to its full length, a thin column per position drawn along, as its size is said.
+        lines = [LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02)] if len(frame[1]) else []
+        self.play(GrowFromEdge(frame[0], LEFT), *lines, run_time=said_by(self, 0, 1.0))
+        self.play(FadeIn(ends[1]), run_time=0.3)
+        cue(self, 1)
+        if hasattr(self, "places"):  # the prompt's places, counted, light their columns
+            rest = [u for u in used if u not in self.get_top_level_mobjects()]
+            self.play(
+                ReplacementTransform(self.places.copy(), lit),
+                *(FadeIn(u) for u in rest),
+                FadeIn(note[1], shift=0.1 * UP),
+                run_time=said_by(self, 1, 1.0),
+            )  # fmt: skip (the places into theirs)
+        else:
+            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note[1], shift=0.1 * UP),
+                      run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
-        self.play(FadeIn(gpt3, shift=0.1 * UP), run_time=0.8)
-        self.size_group = VGroup(track, used, ends, note, gpt3)
+        self.size_group = VGroup(frame, used, lit, ends, *note, *self.beside_gpt3(frame, used, lit, ends, note, g))
+
+    def beside_gpt3(self, frame, used, lit, ends, note, g) -> list:
+        """GPT-3's context as an outline to the same scale beside this model's W_P (which shrinks to make room
+        when GPT-3's is the longer), labelled with its size."""
+        n_ctx, gpt3 = int(self.trace.meta["n_ctx"]), int(g.value)
+        unit = self.STRIP_WIDTH / max(n_ctx, gpt3)
+        left = frame[0].get_left()
+        ghost = DashedVMobject(Rectangle(width=gpt3 * unit, height=self.STRIP_HEIGHT, color=style.MUTED,
+                                         stroke_width=2), num_dashes=120)  # fmt: skip
+        ghost.move_to(left + gpt3 * unit / 2 * RIGHT)
+        name = sentence("GPT-3: {g}", size=HEADING, color=style.MUTED, g=(g, "comma"))
+        strip = VGroup(frame, used, lit)
+        target = strip.copy().stretch(n_ctx * unit / self.STRIP_WIDTH, 0, about_point=left)
+        lit_width = max(lit.width * n_ctx * unit / self.STRIP_WIDTH, 0.25)
+        target[2].become(
+            SurroundingRectangle(target[1], buff=0.06, color=style.KEY, stroke_width=4).stretch_to_fit_width(lit_width)
+        )  # fmt: skip (still seen however thin)
+        name.move_to([(target[0][0].get_right()[0] + ghost.get_right()[0]) / 2, ghost.get_y(), 0])
+        self.play(Transform(strip, target), ends[1].animate.next_to(target[0][0], DOWN, buff=0.15),
+                  note.animate.next_to(target[0][0], UP, buff=0.3, aligned_edge=LEFT),
+                  Create(ghost), run_time=said_by(self, 2, 1.2))  # fmt: skip
+        self.play(FadeIn(name, shift=0.1 * UP), run_time=0.6)
+        self.wait(0.5)
+        return [ghost, name]
 
     def turn_by_position(self):
         """Rotary models add no position vector: the token's vector enters as it is, and queries and keys are
@@ -1059,10 +1147,13 @@ class ContextEmbedding(TraceScene):
         self.wait(1)
         self.play(FadeOut(cols), FadeOut(names))
 
+    APART = 0.14  # the two arrows' feet, this far either side of the origin: at cosine 1 both are seen
+
     def tip(self, angle: ValueTracker, origin: np.ndarray, s: int) -> np.ndarray:
         """Where arrow s (1: the first text's, left; -1: the second's, right) ends at the tracker's angle."""
         half = s * angle.get_value() / 2
-        return origin + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
+        foot = origin - s * self.APART * RIGHT
+        return foot + self.RADIUS * np.array([np.cos(np.pi / 2 + half), np.sin(np.pi / 2 + half), 0])
 
     def pair_arrows(self, angle: ValueTracker, origin: np.ndarray) -> VGroup:
         """The token's two vectors as arrows from one point, `angle` apart (the real angle of their cosine),
@@ -1070,8 +1161,8 @@ class ContextEmbedding(TraceScene):
 
         def draw():
             half = angle.get_value() / 2
-            arrows = VGroup(*(Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=color,
-                                    max_tip_length_to_length_ratio=0.12)
+            arrows = VGroup(*(Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0,
+                                    stroke_width=9, color=color, max_tip_length_to_length_ratio=0.12)
                               for s, color in ((1, style.KEY), (-1, style.VALUE))))  # fmt: skip
             if half > 0.01:
                 arrows.add(Arc(radius=0.9, start_angle=np.pi / 2 - half, angle=2 * half, arc_center=origin,
@@ -1087,12 +1178,19 @@ class ContextEmbedding(TraceScene):
         names[1].add_updater(lambda m: m.next_to(self.tip(angle, origin, -1), RIGHT, buff=0.25))
         return names.update()
 
+    def stage_cosines(self) -> list[float]:
+        """The two vectors' cosine at each stage drawn: the token's columns, the vectors that go in (with their
+        positions' columns; learned positions only), then after each layer."""
+        pair = self.trace.fields.info.context_pair
+        cosines = [float(c) for c in pair.cosines.value]
+        if self.trace.words["positions"] == "rotary":
+            return cosines
+        return [cosines[0], float(pair.input_cosine.value), *cosines[1:]]
+
     def two_contexts(self):
         t = self.trace
         pair = t.fields.info.context_pair
-        p = len(t.token_ids) - 1
-        tok_read = t.fields.info.tokens.display[p]
-        tok = tok_read.value
+        tok_read = t.fields.info.tokens.display[len(t.token_ids) - 1]
         first = sentence("A: “{a}”", size=LABEL + 2, color=style.KEY, a=(t.fields.meta.settings.prompt, "ends64"))
         second = sentence(
             "B: “{b}” + “{tok}”",
@@ -1103,58 +1201,91 @@ class ContextEmbedding(TraceScene):
         )  # fmt: skip (whole when it fits: never cut what fits)
         contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.25).to_edge(UP, buff=0.35)
         self.fit_width(contexts)
-        cosines = [float(c) for c in pair.cosines.value]
-        angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in cosines]
+        angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in self.stage_cosines()]
         reach = self.RADIUS * np.sin(max(angles) / 2)  # how far right of the origin an arrow ever goes
         origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
         angle = ValueTracker(angles[0])
-        arrows = self.pair_arrows(angle, origin)
-        names = self.arrow_names(angle, origin)
-        stages = ["embedding"] + [f"after layer {i + 1} of {t.n_layer}" for i in range(t.n_layer)]
+        arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
+        flat = sentence("each arrow: {d} numbers", size=LABEL, color=style.MUTED,
+                        d=(t.fields.meta.d_model, "int"))  # fmt: skip
         at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
-        readouts = [self.readout(pair, s, stages[s], at) for s in range(len(stages))]
+        flat.next_to(origin + 0.3 * UP + 0.6 * LEFT, LEFT, buff=0)
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
-            say=f"Now take {spoken_token(tok)} after two different texts. Each arrow is its vector in one of them. "
-            "A cosine similarity of 1 would mean they point the same way.",
+            say=f"Now take {spoken_token(tok_read.value)} after two different texts. Each arrow stands for its "
+            f"vector in one of them: {t.meta['d_model']} numbers, drawn flat. A cosine similarity of 1 would mean "
+            "they point the same way.",
         )
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
-        self.play(*(FadeOut(m) for m in gone), FadeIn(contexts, shift=0.1 * DOWN), run_time=said_by(self, 0, 1.0))
+        self.play(
+            AnimationGroup(FadeOut(VGroup(*gone)), FadeIn(contexts, shift=0.1 * DOWN), lag_ratio=1.0),
+            run_time=said_by(self, 0, 1.0),
+            now=True,
+        )  # fmt: skip (the row gone before the texts come)
         cue(self, 1)
-        one, two = (Arrow(origin, self.tip(angle, origin, s), buff=0, stroke_width=9, color=c,
-                          max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
+        one, two = (Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0, stroke_width=9,
+                          color=c, max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
         self.play(GrowFromEdge(one, DOWN), FadeIn(names[0]), Indicate(first, color=style.KEY, scale_factor=1.05),
-                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+                  run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
         self.play(GrowFromEdge(two, DOWN), FadeIn(names[1]), Indicate(second, color=style.VALUE, scale_factor=1.05),
-                  run_time=0.5 * said_by(self, 1, 1.2))  # fmt: skip
+                  run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
         self.remove(one, two)
         self.add(arrows, names)
+        self.play(FadeIn(flat, shift=0.1 * UP), run_time=said_by(self, 1, 0.6))
         cue(self, 2)
-        shown = readouts[0]
+        shown = self.readout(0, at)
         self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
+        self.drift(angle, angles, shown, at, arrows)
+        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
+        self.play(
+            FadeOut(contexts, shift=0.2 * UP), FadeIn(short, shift=0.2 * UP), lag_ratio=1.0, run_time=1.0, now=True
+        )  # fmt: skip (one after the other: never the two texts over each other)
+        self.play(FadeOut(flat), run_time=0.5, now=True)
+        self.wait(1.0)
+        self.contexts = contexts
+
+    def drift(self, angle: ValueTracker, angles: list, shown: VGroup, at: np.ndarray, arrows) -> None:
+        """The stages one after the other: the arrows turn to each stage's angle as its cosine takes the last's
+        place (the old number out before the new one in)."""
+        t = self.trace
+        pair = t.fields.info.context_pair
+        cos = self.stage_cosines()
+        learned = t.words["positions"] != "rotary"
+        at_input = (f"But the token stands at position {pair.positions.value[0]} in A and at {pair.positions.value[1]} "
+                    f"in B. With their position columns added, the vectors that go in already differ: "
+                    f"{dec(cos[1], 2)}. ") if learned else ""  # fmt: skip
         self.beat(
             "Layers",
             "Layer by layer, the two vectors drift apart.",
-            say=f"At the embedding the similarity is {dec(cosines[0], 2)}. The model has {t.n_layer} layers, "
-            f"steps that each mix in the text before. After the last one the similarity is {dec(cosines[-1], 2)}.",
+            say=f"Their token columns are the same: {dec(cos[0], 2)}. {at_input}The model has {t.n_layer} layers, "
+            f"steps that each mix in the text before. After the last one the similarity is {dec(cos[-1], 2)}: the "
+            "two no longer point the same way.",
         )
-        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
-        cue(self, 1)
-        each = said_by(self, 1, 1.0 * t.n_layer) / t.n_layer
-        trail = VGroup()
-        for s in range(1, len(stages)):  # one layer at a time: the arrows turn to their new angle, the cosine with them
+        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
+        self.readouts, trail = [shown], VGroup()
+        for s in range(1, len(cos)):  # one stage at a time: the arrows turn to their new angle, the cosine with them
+            if s == 1:  # the input (learned positions), else the first layer
+                cue(self, 1)
+                each = said_by(self, 1, 1.2) if learned else said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
+            elif s == 2 and learned:  # the layers, over the sentences that say them
+                cue(self, 2)
+                each = said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)
             trail.add(ghost)
             self.add(ghost)
-            self.play(angle.animate.set_value(angles[s]), swap(shown, readouts[s]), run_time=each, now=True)
-            shown = readouts[s]
-            self.add(shown)  # (on screen already: its numbers are recorded as shown)
-        self.play(Indicate(shown[0], color=style.NEXT_SLOT), run_time=0.8)
-        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
-        self.play(swap(contexts, short), run_time=1.0, now=True)
-        self.wait(1.5)
-        self.contexts, self.readouts = contexts, readouts
+            new = self.readout(s, at)
+            self.play(angle.animate.set_value(angles[s]), run_time=max(0.5, each - 0.8))
+            self.play(
+                AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP), FadeIn(new[1:], shift=0.25 * UP), lag_ratio=1.0),
+                run_time=0.8,
+                now=True,
+            )  # fmt: skip (never blank for long)
+            self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
+            self.add(new[0])
+            shown = new
+            self.readouts.append(shown)
+        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=0.8)
         self.pair = VGroup(arrows, trail)
 
     def short_contexts(self, contexts: VGroup) -> VGroup:
@@ -1168,11 +1299,27 @@ class ContextEmbedding(TraceScene):
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)  # fmt: skip
         return self.fit_width(short).move_to(contexts, aligned_edge=UP + LEFT)
 
-    def readout(self, pair, s: int, stage: str, at: np.ndarray) -> VGroup:
-        """The two vectors' cosine at stage s, large, and the stage's name under it."""
-        value = sentence("cosine {c}", size=HEADING, c=(pair.cosines[s], "fixed2"))  # (as said: 2 decimals)
-        name = label(stage, size=LABEL + 2, color=style.MUTED)
-        return VGroup(value, name).arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(at, aligned_edge=LEFT)
+    def readout(self, s: int, at: np.ndarray) -> VGroup:
+        """The two vectors' cosine at stage s of `stage_cosines`, large, and the stage's name under it."""
+        t = self.trace
+        pair = t.fields.info.context_pair
+        layer = s - (1 if t.words["positions"] == "rotary" else 2)  # the layer it is after (-1: the input)
+        if s == 0:
+            value = number(pair.cosines[0], fmt="fixed2", size=HEADING, font=style.FONT)
+            name = label("token columns", size=LABEL + 2, color=style.MUTED)
+        elif layer < 0:
+            value = number(pair.input_cosine, fmt="fixed2", size=HEADING, font=style.FONT)
+            name = sentence("input: + position {a} / {b}", size=LABEL + 2, color=style.MUTED,
+                            a=(pair.positions[0], "int"), b=(pair.positions[1], "int"))  # fmt: skip
+        else:
+            value = number(
+                pair.cosines[layer + 1], fmt="fixed2", size=HEADING, font=style.FONT
+            )  # (as said: 2 decimals)
+            name = label(f"after layer {layer + 1} of {t.n_layer}", size=LABEL + 2, color=style.MUTED)
+        word = label("cosine", size=HEADING)
+        value.next_to(word, RIGHT, buff=0.25).align_to(word, DOWN)
+        name.next_to(word, DOWN, buff=0.25, aligned_edge=LEFT)
+        return VGroup(word, value, name).move_to(at, aligned_edge=LEFT)
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:

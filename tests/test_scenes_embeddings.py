@@ -15,6 +15,7 @@ from scenes.embeddings import (
     boxes_meet,
     segments_meet_boxes,
 )
+from scenes.speech import dec
 from tests.scenecheck import (
     check_caption_clear,
     check_layout,
@@ -90,8 +91,9 @@ def test_tokenization_language_rows_show_every_piece_or_end_in_an_ellipsis(scene
             assert more.get_left()[0] > chips[-1].get_right()[0]  # the mark ends the row
         else:
             assert len(chips) == len(line["pieces"]) and len(more) == 0
-        for a, b in zip(chips, chips[1:]):  # side by side, never overlapping
-            assert b.get_left()[0] > a.get_right()[0]
+        for a, b in zip(chips, chips[1:]):  # side by side (or on the next line), never overlapping
+            assert b.get_left()[0] > a.get_right()[0] or b.get_y() < a.get_y() - 0.1
+        assert len(chips) == len(line["pieces"]) or len({round(c.get_y(), 2) for c in chips}) == Tokenization.LINES
 
 
 def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
@@ -116,7 +118,7 @@ def test_embedding_matrix_column_is_the_token_vector(scene_traces, tmp_path):
     for i in range(rows):
         assert f"one_hot.product[0,{i}]" in paths
     assert "claims.one_hot.same" in paths
-    one_hot = [c for c in scene.captions if "Is there a one-hot step" in c.gptanim_text]
+    one_hot = [c for c in scene.captions if "One-hot:" in c.gptanim_text]
     assert one_hot and ("meta.vocab_size", "comma") in one_hot[0].gptanim_numbers
     product = [c for c in scene.captions if "one-hot vector" in c.gptanim_text]
     assert product and str(tr.token_ids[0]) in product[0].gptanim_text
@@ -132,6 +134,11 @@ def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     for s in range(tr.n_layer + 1):  # one idea to the end: the same token's two vectors, each stage's cosine
         assert f"info.context_pair.cosines.{s}" in ever
     assert f"info.context_pair.cosines.{tr.n_layer}" in paths  # the last frame: where the two vectors ended
+    # The token columns' cosine (1) is named as theirs; the vectors that go in, with their positions, have their own.
+    assert "info.context_pair.input_cosine" in ever
+    assert {"info.context_pair.positions.0", "info.context_pair.positions.1"} <= ever
+    said = " ".join(b["say"] for b in scene.beats)
+    assert dec(tr.info["context_pair"]["input_cosine"], 2) in said and "token columns are the same" in said
     assert not any(p.startswith("logit_lens") for p in ever)  # the lens is not this scene's
     # Both texts whole, as they fit: nothing is cut with an ellipsis.
     words = " ".join(c.gptanim_text for c in scene.contexts)

@@ -12,6 +12,7 @@ import torch
 
 from model.cache import cached_trace
 from model.errors import GptanimError
+from model.families import part
 from model.loading import load
 from model.run import TraceSettings, trace
 from model.sampling import softmax, top_entries
@@ -162,6 +163,25 @@ def test_context_pair_starts_identical_and_drifts(case):
     assert len(pair["cosines"]) == tr.n_layer + 1
     np.testing.assert_allclose(pair["other_embed_first"], tr["hook_embed"][-1][:8], atol=1e-7)
     assert min(pair["cosines"][1:]) < 0.999
+
+
+def test_the_input_cosine_is_of_the_token_and_position_columns_added(case):
+    """The vectors that go in differ when the token stands at different positions: their cosine is not the token
+    columns' 1 (the model's own first input in the prompt, the other text's rebuilt from W_E and W_P)."""
+    loaded, tr = case
+    pair = tr.info["context_pair"]
+    assert pair["positions"] == [len(tr.token_ids) - 1, len(pair["other_display"]) - 1]
+    a = tr["blocks.0.hook_resid_pre"][-1].astype(np.float64)
+    if not loaded.family.pos_embed:
+        assert pair["input_cosine"] == pytest.approx(1.0, abs=1e-6)
+        return
+    with torch.no_grad():
+        w_e = part(loaded.model, loaded.family.embed)(torch.tensor([pair["token_id"]]))[0].numpy()
+        w_p = part(loaded.model, loaded.family.pos_embed)(torch.tensor([pair["positions"][1]]))[0].numpy()
+    b = (w_e + w_p).astype(np.float64)
+    assert pair["input_cosine"] == pytest.approx(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), abs=1e-5)
+    if pair["positions"][0] != pair["positions"][1]:
+        assert pair["input_cosine"] < 0.9999
 
 
 def test_split_words_are_really_split(case):
