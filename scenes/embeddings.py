@@ -2298,9 +2298,7 @@ class EmbeddingSpace(TraceScene):
                 say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {self.cosine_said(found[f'geometry.dots.{j}'])}",
             )
             new = self.pair_words(j, angles[j])
-            self.play(
-                angle.animate.set_value(angles[j]), swap(words, new), run_time=said_by(self, 0, 1.5)
-            )
+            self.play(angle.animate.set_value(angles[j]), swap(words, new), run_time=said_by(self, 0, 1.5))
             self.drawn.append(new.copy())
             words = new
         stmt = found["geometry.negative"]

@@ -194,25 +194,37 @@ class Learning(TraceScene):
         return sorted(picks)
 
     def prompt_row(self) -> VGroup:
-        """The whole prompt, one grey tile a token, across the left half: shown from the start, it later lies under
-        the loss axis so each surprise bar stands on the token it scores (those tokens given room for their bar's
-        numbers)."""
+        """The prompt, one grey tile a token, across the left half: shown from the start, it later lies under the
+        loss axis so each surprise bar stands on the token it scores (those tokens full size, in slots wide enough
+        for their bar's numbers). A prompt too long to read that way shows only each scored token and the one
+        before it, "…" between. `self.chip_of[i]`: token i's tile."""
         display = self.trace.fields.info.tokens.display
         scored = {p + 1 for p in self.surprise_positions()}
-        row = VGroup(
-            *(TokenBox(display[i], hue=style.MUTED, size=TOKEN, limit=10) for i in range(len(self.trace.token_ids)))
-        )
         room = RIGHT_X - 0.3 - (-config.frame_width / 2 + style.FRAME_MARGIN)
-        rest = sum(c.width for i, c in enumerate(row) if i not in scored)
-        fixed = 0.06 * (len(row) - 1) + sum(max(SLOT, row[i].width) for i in scored)
-        scale = min(1.0, (room - fixed) / max(rest, 1e-6))  # (the other tiles shrunk alike to make room)
-        x = 0.0
-        for i, chip in enumerate(row):  # (left to right, a scored token full size, centred in its wider slot)
-            if i not in scored:
-                chip.scale(scale)
+        tile = lambda i: TokenBox(display[i], hue=style.MUTED, size=TOKEN, limit=10)  # noqa: E731
+        self.chip_of = {i: tile(i) for i in range(len(self.trace.token_ids))}
+        rest = sum(c.width for i, c in self.chip_of.items() if i not in scored)
+        fixed = 0.06 * (len(self.chip_of) - 1) + sum(max(SLOT, self.chip_of[i].width) for i in scored)
+        scale = (room - fixed) / max(rest, 1e-6)  # (the others shrunk alike to make room)
+        if scale >= 0.45:
+            shown = list(self.chip_of)
+        else:  # only the scored tokens and their one token before, "…" where tokens are left out
+            keep = sorted({j for i in scored for j in (i - 1, i) if j >= 0})
+            shown, scale = [], 1.0
+            for j in keep:
+                if j - 1 not in keep:
+                    shown.append(None)
+                shown.append(j)
+        row, x = VGroup(), 0.0
+        for i in shown:  # (left to right, a scored token full size, centred in its wider slot)
+            chip = label("…", size=TOKEN, color=style.MUTED) if i is None else self.chip_of[i]
+            if i is not None and i not in scored:
+                chip.scale(min(1.0, scale))
             slot = max(chip.width, SLOT if i in scored else 0)
-            chip.move_to([x + slot / 2, 0, 0])
+            row.add(chip.move_to([x + slot / 2, 0, 0]))
             x += slot + 0.06
+        if row.width > room:  # (still too long: all of it shrunk to fit)
+            row.scale_to_fit_width(room)
         return row
 
     def surprise_bars(self) -> tuple[VGroup, VGroup]:
@@ -224,7 +236,7 @@ class Learning(TraceScene):
         read = t.stored("positions.next_probs")
         bottom = self.axes.c2p(1, 0)[1]
         for p in shown:
-            chip = self.prompt[p + 1]
+            chip = self.chip_of[p + 1]
             top = self.axes.c2p(1, -math.log(float(t["positions.next_probs"][p])))[1]
             bar = Rectangle(width=max(0.3, min(0.9, chip.width)), height=max(top - bottom, 0.02), stroke_width=0,
                             fill_color=style.KEY, fill_opacity=0.75)  # fmt: skip
@@ -241,9 +253,12 @@ class Learning(TraceScene):
                 chance.shift((bars[-1][2].get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
             bars.add(VGroup(bar, value, chance))
         self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
-        self.surprise_feet = [(self.prompt[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
-        rule = label("surprise = −log p", size=HEADING, color=style.KEY)
-        rule.move_to([self.axes.get_center()[0] + 0.4, self.axes.get_top()[1] + 0.35, 0])
+        self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
+        rule = VGroup(label("surprise = −log p", size=HEADING, color=style.KEY),
+                      label("(shipped model)", size=LABEL, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
+        rule.next_to(self.chart[2][0], RIGHT, buff=0.4)  # (beside the axis's name "loss", clear of it)
+        if rule.get_right()[0] > RIGHT_X - 0.3:
+            rule.scale_to_fit_width(RIGHT_X - 0.3 - rule.get_left()[0], about_edge=LEFT)
         return bars, rule
 
     def loss_tag(self, k: int):
@@ -366,7 +381,7 @@ class Learning(TraceScene):
         ends = [VGroup(b[2]).copy() for b in bars]  # where each p ends, over its bar
         for b in bars:  # (it starts on the axis, and rises as its bar grows)
             b[2].shift((floor + 0.12 - b[2].get_bottom()[1]) * UP)
-        scored = [self.prompt[p + 1] for p, _ in self.surprise_shown]
+        scored = [self.chip_of[p + 1] for p, _ in self.surprise_shown]
         cue(self, 1)  # a probability for the real next token: each scored token marked, its p over it
         self.play(LaggedStart(*(AnimationGroup(Indicate(c, color=style.KEY), FadeIn(b[2], shift=0.2 * DOWN))
                                 for c, b in zip(scored, bars)), lag_ratio=0.3), run_time=1.2)  # fmt: skip
