@@ -1710,8 +1710,9 @@ class EmbeddingSpace(TraceScene):
                           fill_opacity=1, stroke_width=0).move_to([sum(edge) / 2, (top + bottom) / 2, 0])  # fmt: skip
         xs = [0.0, 1.0, float(np.cos(theta))]
         room = right - left - 1.6  # (the first name sits right of its tip)
-        length = min(room / (max(xs) - min(xs)), (top - bottom - 1.0) / max(float(np.sin(theta)), 0.2), 6.5)
-        o = np.array([left + 0.2 + (room - length * (max(xs) - min(xs))) / 2 - length * min(xs), bottom + 0.45, 0])
+        length = min(room / (max(xs) - min(xs)), (top - bottom - 1.4) / max(float(np.sin(theta)), 0.2), 6.5)
+        o = np.array([left + 0.2 + (room - length * (max(xs) - min(xs))) / 2 - length * min(xs), bottom + 0.85, 0])
+        # (0.85 up: room under the first arrow for the shadow's name, clear of the caption)
         tips = [o + length * RIGHT, o + length * np.array([np.cos(theta), np.sin(theta), 0.0])]
         arrows = [Arrow(o, tip, buff=0, color=c, stroke_width=9, tip_length=0.35, max_tip_length_to_length_ratio=0.1)
                   for tip, c in zip(tips, (style.VALUE, style.KEY))]  # fmt: skip

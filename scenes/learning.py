@@ -385,13 +385,15 @@ class Learning(TraceScene):
         cue(self, 1)  # a probability for the real next token: each scored token marked, its p over it
         self.play(LaggedStart(*(AnimationGroup(Indicate(c, color=style.KEY), FadeIn(b[2], shift=0.2 * DOWN))
                                 for c, b in zip(scored, bars)), lag_ratio=0.3), run_time=1.2)  # fmt: skip
-        cue(self, 2)  # the rule
+        cue(self, 2)  # the rule, and each token's p becomes its surprise: the bars grow to it, the p riding on top
         self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
-        self.play(LaggedStart(*(Indicate(b[2], color=style.KEY) for b in bars), lag_ratio=0.2), run_time=1.2)
-        cue(self, 3)  # each token's p becomes its surprise: the bars grow to it, the p riding on top
         grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), b[2].animate.move_to(e), FadeIn(b[1]))
                 for b, e in zip(bars, ends)]  # fmt: skip
-        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 3, 1.5)))
+        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 2, 1.5) - 0.8))
+        cue(self, 3)  # the shipped model's surprise at these words: its name, then each bar in turn
+        self.play(Indicate(rule[1], color=style.KEY), run_time=0.8)
+        self.play(LaggedStart(*(Indicate(b[0], color=style.NEXT_SLOT, scale_factor=1.05) for b in bars),
+                              lag_ratio=0.4), run_time=max(1.2, said_by(self, 3, 1.5) - 0.8))  # fmt: skip
         self.rule = rule
 
     def show_loss(self):
