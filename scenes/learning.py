@@ -410,14 +410,13 @@ class Learning(TraceScene):
         merged.stretch_to_fit_height(mean).move_to(VGroup(*(b[0] for b in bars))).align_to(bars[0][0], DOWN)
         average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(self.rule)
         self.play(*(ReplacementTransform(b[0], merged) for b in bars), *(FadeOut(b[1:]) for b in bars),
-                  swap(self.rule, average), run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
+                  swap(self.rule, average), FadeOut(self.prompt), run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
         origin = self.axes.c2p(1, 0)
         self.loss_mark = Line(ORIGIN, RIGHT * 0.55, color=style.KEY, stroke_width=10)
         self.loss_mark.move_to([origin[0], origin[1] + mean, 0], aligned_edge=LEFT)
         self.mark_start = (mean, origin[1] + mean)  # (the average bar's height, where the mark lands: the tests)
         self.mark_name = label("loss", size=TOKEN, color=style.KEY).next_to(self.loss_mark, RIGHT, buff=0.12)
-        self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT),
-                  FadeOut(self.prompt), run_time=1.2)  # fmt: skip
+        self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT), run_time=1.2)  # fmt: skip
         self.average = average
         cue(self, 1)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
