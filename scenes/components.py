@@ -71,6 +71,7 @@ FORMATTERS: dict[str, Callable] = {
     "angle": lambda v: f"{np.degrees(np.arccos(np.clip(float(v), -1, 1))):.0f}°",  # a cosine, as its angle
     "surprise": lambda v: f"{-np.log(max(float(v), 1e-300)):.1f}",  # a probability's surprise, −log p (as a loss)
     "billion": lambda v: f"{float(v) / 1e9:,.0f} B",  # a count in billions (“175 B”)
+    "million": lambda v: f"{float(v) / 1e6:,.{1 if float(v) < 1e8 else 0}f} M",  # in millions (“5.3 M”, “175,000 M”)
     "text": str,
     "len": lambda v: str(len(v)),
     "cut16": lambda v: cut(str(v), 16),

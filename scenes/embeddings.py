@@ -1478,8 +1478,8 @@ class EmbeddingSpace(TraceScene):
             "Each token's vector is a point in a space of {d} dimensions; here, the 3 that show the words best.",
             d=(t.fields.meta.d_model, "int"),
             say=f"Each vector is a point in a space of {t.meta['d_model']} dimensions. Here are {n} word tokens, "
-            "seen along the three directions in which they vary most. Each axis says how much of their spread it "
-            "shows.",
+            "seen along the three directions in which they spread out most. Each axis's percent says how much of "
+            "their spread lies along it.",
         )
         self.play(FadeIn(self.heading), FadeIn(axes))
         self.add(self.dots, self.placer)
@@ -1583,7 +1583,7 @@ class EmbeddingSpace(TraceScene):
         self.segments += [lambda theta, i=i: ends(i, theta) for i in range(3)]
         axes.labels = []
         for i in range(3):
-            text = sentence(f"PC {i + 1} · {{p}}", size=SMALLEST, color=style.MUTED, static=True,
+            text = sentence(f"axis {i + 1} · {{p}}", size=SMALLEST, color=style.MUTED, static=True,
                             p=(self.G.pca_explained[i], "percent"))  # fmt: skip
             text.anchor = lambda i=i: length * np.eye(3)[i]
             text.screen = lambda theta, i=i: ends(i, theta)[1]  # at the tip the viewer sees
@@ -1857,8 +1857,9 @@ class EmbeddingSpace(TraceScene):
                           fill_opacity=1, stroke_width=0).move_to([sum(edge) / 2, (top + bottom) / 2, 0])  # fmt: skip
         xs = [0.0, 1.0, float(np.cos(theta))]
         room = right - left - 1.6  # (the first name sits right of its tip)
-        length = min(room / (max(xs) - min(xs)), (top - bottom - 1.0) / max(float(np.sin(theta)), 0.2), 6.5)
-        o = np.array([left + 0.2 + (room - length * (max(xs) - min(xs))) / 2 - length * min(xs), bottom + 0.45, 0])
+        length = min(room / (max(xs) - min(xs)), (top - bottom - 1.4) / max(float(np.sin(theta)), 0.2), 6.5)
+        o = np.array([left + 0.2 + (room - length * (max(xs) - min(xs))) / 2 - length * min(xs), bottom + 0.85, 0])
+        # (0.85 up: room under the first arrow for the shadow's name, clear of the caption)
         tips = [o + length * RIGHT, o + length * np.array([np.cos(theta), np.sin(theta), 0.0])]
         arrows = [Arrow(o, tip, buff=0, color=c, stroke_width=9, tip_length=0.35, max_tip_length_to_length_ratio=0.1)
                   for tip, c in zip(tips, (style.VALUE, style.KEY))]  # fmt: skip
@@ -1871,16 +1872,49 @@ class EmbeddingSpace(TraceScene):
         angle.move_to(o + 2.0 * np.array([np.cos(theta / 2), np.sin(theta / 2), 0.0]))
         return VGroup(cover, *arrows, *names, arc, angle)
 
-    def swing(self, flat: VGroup, cosine) -> None:
+    def shadow(self, flat: VGroup, read) -> VGroup:
+        """The second arrow's shadow on the first (drawn at the same length: its length is their cosine), the line
+        it drops along, and "cos" with the value under it. Its `cast` tracker lets it fall from the tip."""
+        _, first, second = flat[:3]
+        o, cast = first.get_start(), ValueTracker(0.0)
+        shadow_end = lambda: np.array([second.get_end()[0], o[1], 0.0])  # noqa: E731
+        foot = lambda: second.get_end() + cast.get_value() * (shadow_end() - second.get_end())  # noqa: E731
+        line = always_redraw(lambda: Line(o, shadow_end() + 1e-3 * RIGHT, color=style.NEXT_SLOT, stroke_width=14)
+                             .set_stroke(opacity=cast.get_value()))  # fmt: skip
+        drop = always_redraw(lambda: DashedLine(second.get_end(), foot() + 1e-3 * DOWN, color=style.NEXT_SLOT,
+                                                stroke_width=3, dash_length=0.1))  # fmt: skip
+        name = sentence("cos {c}", size=TOKEN + 6, color=style.NEXT_SLOT, c=(read.cosine, "value"))
+        name.next_to((o + shadow_end()) / 2, DOWN, buff=0.15)
+        group = VGroup(line, drop, name)
+        group.cast = cast
+        return group
+
+    def swing(self, flat: VGroup, cosine, *hide) -> None:
         """The second arrow of the flat pair swings onto the first and back: a cosine of one, the same direction."""
         from manim import Rotate, there_and_back  # (here: the file's shared imports stay as they are)
 
         _, first, second, _, _, arc, angle = flat
         turn = -float(np.arccos(np.clip(self.geo["example"]["cosine"], -1, 1)))
-        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), FadeOut(arc), FadeOut(angle), run_time=0.6,
-                  now=True)  # fmt: skip
+        self.play(Indicate(cosine, color=style.NEXT_SLOT, scale_factor=1.1), FadeOut(VGroup(arc, angle, *hide)),
+                  run_time=0.6, now=True)  # fmt: skip
         self.play(Rotate(second, turn, about_point=first.get_start(), rate_func=there_and_back), run_time=2.0)
-        self.play(FadeIn(arc), FadeIn(angle), run_time=0.5)
+        self.play(FadeIn(VGroup(arc, angle, *hide)), run_time=0.5)
+
+    def payoff(self, read, size: float, big_label: float, y: float) -> tuple[VGroup, VGroup]:
+        """The worked pair's sum of all products, and that sum over both lengths: the cosine, each on two lines
+        in large type, under the products' rows (y their ⋮)."""
+        total = VGroup(sentence("sum of all {d} products", size=big_label, d=(read.d, "int")),
+                       sentence("= {v}", size=size + 6, v=(read.dot, "value"))).arrange(DOWN, aligned_edge=LEFT, buff=0.08)  # fmt: skip
+        divide = label("÷", size=1.6 * big_label, color=style.NEXT_SLOT)  # large: at text size it reads as "+"
+        per = VGroup(divide, label("both lengths", size=big_label, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.12)
+        cosine = VGroup(per, sentence("= cosine {c}", size=size + 6, color=style.NEXT_SLOT, c=(read.cosine, "value")))
+        cosine.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+        room = config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN
+        for line in (total, cosine):
+            self.fit_width(line, room)
+        total.move_to([0, y - 0.45, 0], aligned_edge=UP).align_to([self.PANEL_LEFT, 0, 0], LEFT)
+        cosine.next_to(total, DOWN, buff=0.2).align_to(total, LEFT)
+        return total, cosine
 
     def entries(self):
         """A dot product worked out with real entries, before any nearness is named: a word and its nearest
@@ -1913,15 +1947,7 @@ class EmbeddingSpace(TraceScene):
         y = 1.35 - 0.5 * len(rows)
         more = VGroup(*(label("⋮", size=size, color=style.MUTED).move_to([rows[0][k].get_center()[0], y, 0])
                         for k in (0, 2, 4)))  # fmt: skip
-        total = sentence("sum of all {d} products = {v}", size=big_label, d=(read.d, "int"), v=(read.dot, "value"))
-        per = sentence("both lengths: cosine {c}", size=big_label, color=style.NEXT_SLOT, c=(read.cosine, "value"))
-        room = config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN
-        divide = label("÷", size=1.6 * big_label, color=style.NEXT_SLOT)  # large: at text size it reads as "+"
-        cosine = VGroup(divide, per).arrange(RIGHT, buff=0.12)
-        for line in (total, cosine):
-            self.fit_width(line, room)
-        total.move_to([0, y - 0.6, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
-        cosine.next_to(total, DOWN, buff=0.25).align_to(total, LEFT)
+        total, cosine = self.payoff(read, size, big_label, y)
         d = self.trace.meta["d_model"]
 
         def said(v: float) -> str:  # as the screen rounds it (“+0.31” said “0.31”)
@@ -1933,7 +1959,9 @@ class EmbeddingSpace(TraceScene):
             say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
             f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
             f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
-            f"{said(ex['cosine'])}: it stands for the angle between them. One would mean the very same direction.",
+            f"{said(ex['cosine'])}: it stands for the angle between them. Drawn at the same length, "
+            f"“{ex['b']}” casts a shadow on “{ex['a']}”: the cosine is that shadow's length. One would mean the very "
+            "same direction.",
         )
         pair = [self.word_label(w, color=c) for w, c in ((ex["a"], style.VALUE), (ex["b"], style.KEY))]
         self.play(*self.keep_labels([ex["a"], ex["b"]]), self.orbit.x.animate.set_value(self.aside),
@@ -1954,9 +1982,14 @@ class EmbeddingSpace(TraceScene):
         self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
         cue(self, 4)  # the cosine, and the angle between the arrows it stands for
         self.play(TransformFromCopy(total, cosine), Create(arc), FadeIn(angle, scale=0.8), run_time=1.2)
-        cue(self, 5)  # "One would mean the very same direction": the second arrow swings onto the first and back
-        self.swing(flat, cosine)
-        self.panel = VGroup(head, *rows, more, total, cosine, flat)
+        cue(self, 5)  # b's shadow on a: the cosine seen as a length
+        shadow = self.shadow_parts = self.shadow(flat, read)
+        self.add(shadow[1], shadow[0])
+        self.play(shadow.cast.animate.set_value(1.0), run_time=1.2)
+        self.play(FadeIn(shadow[2], shift=0.2 * UP), Indicate(cosine[1], color=style.NEXT_SLOT), run_time=0.8)
+        cue(self, 6)  # "One would mean the very same direction": the second arrow swings onto the first and back
+        self.swing(flat, cosine, shadow[2])
+        self.panel = VGroup(head, *rows, more, total, cosine, flat, shadow)
         self.drawn.append(self.panel)
 
     def neighbours(self):
@@ -2108,7 +2141,12 @@ class EmbeddingSpace(TraceScene):
             "The classic analogy: {e}.",
             e=(read.expression, "text"),
             say=f"Now the classic analogy. Start at “{a['words'][1]}”, subtract “{a['words'][0]}”, and add "
-            f"“{a['words'][2]}”." + (" The yellow arrow shows where that lands." if in_view else ""),
+            f"“{a['words'][2]}”."
+            + (
+                f" The red arrow, {a['words'][2]} minus {a['words'][0]}, moved onto {a['words'][1]}, shows where that lands."
+                if in_view
+                else ""
+            ),
         )
         if in_view:  # the sum drawn in the picture: from king, along woman − man
             man, king, woman = (lambda w=w: self.point(w) for w in a["words"][:3])
@@ -2117,9 +2155,13 @@ class EmbeddingSpace(TraceScene):
             first = [*self.clearing(), *(Indicate(m, color=style.NEXT_SLOT) for m in start)]
             if first:
                 self.play(*first, run_time=1.0)
-            cue(self, 1)  # "Start at king, subtract man, and add woman."
-            self.add(self.flat_arrow(king, lambda: king() - man() + woman(), grown, color=style.NEXT_SLOT))
-            self.play(grown.animate.set_value(1.0), run_time=min(said_by(self, 1, 1.2), 2.5))
+            cue(self, 1)  # "Start at king, subtract man, and add woman.": the woman − man arrow, moved onto king
+            moved = ValueTracker(0.0)
+            shift = lambda: moved.get_value() * (king() - man())  # noqa: E731
+            self.add(self.flat_arrow(lambda: man() + shift(), lambda: woman() + shift(), grown, color=style.VALUE))
+            run = min(said_by(self, 1, 2.0), 3.5)
+            self.play(grown.animate.set_value(1.0), run_time=0.4 * run)
+            self.play(moved.animate.set_value(1.0), run_time=0.6 * run)
             cue(self, 2)  # "The yellow arrow shows where that lands."
             lands = [Indicate(m, color=style.NEXT_SLOT) for m in self.labels if m is self.named.get(a["target"])]
             if lands:
@@ -2377,9 +2419,8 @@ class EmbeddingSpace(TraceScene):
         self.beat(
             "Dot product",
             "The dot product as a picture: two vectors at length one, the shadow of one on the other.",
-            say="The dot product measures how far two vectors point the same way. We added up their products "
-            "entry by entry. Drawn at length one, in the flat plane the two span, one casts a shadow on the other: "
-            f"their cosine. For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
+            say="Back to shadows, for a few more pairs, each drawn at length one. "
+            f"For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
         angle, cast = ValueTracker(0.0), ValueTracker(0.0)
         base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
@@ -2387,12 +2428,9 @@ class EmbeddingSpace(TraceScene):
         self.play(*self.leave_view(), FadeOut(self.heading), run_time=0.8)
         self.add(base, first, arc, second)
         self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=said_by(self, 0, 1.5))
-        cue(self, 1)
-        self.play(FadeIn(words[2][0], shift=0.3 * LEFT), run_time=0.8)  # the product: one number
-        cue(self, 2)
+        cue(self, 1)  # the product, the shadow falling, and the verdict on its length
         self.add(drop, shadow)
-        self.play(cast.animate.set_value(1.0), run_time=said_by(self, 2, 1.2))
-        cue(self, 3)
+        self.play(FadeIn(words[2][0], shift=0.3 * LEFT), cast.animate.set_value(1.0), run_time=1.2)
         self.play(FadeIn(words[2][1], shift=0.3 * LEFT), run_time=0.8)
         self.drawn.append(words.copy())  # (a copy: its product later becomes the verdict)
         low = self.geo["pair_cosines"]["lowest"]
@@ -2408,9 +2446,7 @@ class EmbeddingSpace(TraceScene):
                 say=f"Now “{dots[j]['a']}” and “{dots[j]['b']}”. {self.cosine_said(found[f'geometry.dots.{j}'])}",
             )
             new = self.pair_words(j, angles[j])
-            self.play(
-                angle.animate.set_value(angles[j]), ReplacementTransform(words, new), run_time=said_by(self, 0, 1.5)
-            )
+            self.play(angle.animate.set_value(angles[j]), swap(words, new), run_time=said_by(self, 0, 1.5))
             self.drawn.append(new.copy())
             words = new
         stmt = found["geometry.negative"]
@@ -2418,7 +2454,7 @@ class EmbeddingSpace(TraceScene):
                   say=self.lowest_words(low, stmt))  # fmt: skip
         if later is not None:  # the pair drawn as it is named, its product and alignment beside
             new = self.pair_words(later, angles[later])
-            self.play(angle.animate.set_value(angles[later]), ReplacementTransform(words, new),
+            self.play(angle.animate.set_value(angles[later]), swap(words, new),
                       run_time=said_by(self, 0, 1.5))  # fmt: skip
             self.drawn.append(new.copy())
             words = new

@@ -7,6 +7,7 @@ import math
 from manim import (
     DOWN,
     LEFT,
+    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
@@ -25,6 +26,7 @@ from manim import (
     Rectangle,
     ReplacementTransform,
     ShowPassingFlash,
+    Square,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
@@ -57,9 +59,10 @@ PROMPT_TAIL = 2  # prompt tokens shown before each greedy continuation
 RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
 STEP_CHANGE = 1.5  # seconds a stage's continuation takes to change, at most (never past their sentence)
 FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has no place on it)
+SLOT = 0.7  # the width a scored token's place in the prompt row takes at least (its bar's numbers over it)
 SURPRISE_BARS = 3  # the prompt's tokens whose surprise is drawn as bars on the loss axis
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
-GPT2 = {"params": "1.5 B", "year": "2019"}
+GPT2 = {"params": "1,500 M", "count": 1.5e9, "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
 
 
@@ -114,7 +117,9 @@ class Learning(TraceScene):
         while first > max(0, n - PROMPT_TAIL - 2) and not display[first].value.startswith("·"):
             first -= 1  # (from a word's start: not "ets" of "nets")
         chips = [label("…", size=TOKEN, color=style.MUTED)] if first else []
-        chips += [TokenBox(display[i], hue=style.token_hue(i), size=TOKEN, limit=10) for i in range(first, n)]
+        chips += [
+            TokenBox(display[i], hue=style.MUTED, size=TOKEN, limit=10) for i in range(first, n)
+        ]  # (prompt: grey)
         greedy = self.stage(k).greedy.display
         chips += [TokenBox(greedy[j], hue=style.NEXT_SLOT, size=TOKEN, limit=10) for j in range(len(greedy))]
         room = config.frame_width / 2 - style.FRAME_MARGIN - RIGHT_X
@@ -131,7 +136,7 @@ class Learning(TraceScene):
         return rows.move_to([RIGHT_X, 1.85, 0], aligned_edge=LEFT + UP)
 
     def queen(self, k: int):
-        return number(self.stage(k).queen_rank, fmt="comma", size=TOKEN, color=style.NEXT_SLOT)
+        return number(self.stage(k).queen_rank, fmt="comma", size=HEADING, color=style.NEXT_SLOT)
 
     # The loss curve, on a log step axis: each tenfold more steps as wide as the one before.
     def at(self, step: float, loss: float):
@@ -158,13 +163,13 @@ class Learning(TraceScene):
             ticks.add(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to(self.axes.c2p(1, y), LEFT, buff=0.1))
         names = VGroup(
             label("loss", size=LABEL, color=style.MUTED).next_to(self.axes.c2p(1, high), UP, buff=0.12),
-            label("training steps (log scale)", size=SMALLEST, color=style.MUTED).next_to(ticks[0], DOWN, buff=0.1),
+            label("training steps (log scale)", size=LABEL, color=style.MUTED).next_to(ticks[0], DOWN, buff=0.1),
         )
         names[0].align_to(self.axes, LEFT)
         names[1].align_to(self.axes, RIGHT)
         uniform = DashedLine(self.axes.c2p(1, learn["uniform_loss"]), self.axes.c2p(right, learn["uniform_loss"]),
                              color=style.MUTED, stroke_width=2)  # fmt: skip
-        uniform_label = sentence("every token equally likely: {u}", size=SMALLEST, color=style.MUTED,
+        uniform_label = sentence("every token equally likely: {u}", size=LABEL, color=style.MUTED,
                                  u=(self.trace.fields.info.learning.uniform_loss, "fixed2"))  # fmt: skip
         uniform_label.next_to(uniform, UP, buff=0.06).align_to(uniform, RIGHT)  # (above: the curve runs below it)
         self.curve = VMobject(color=style.KEY, stroke_width=5)  # drawn stage by stage, as training goes
@@ -188,38 +193,72 @@ class Learning(TraceScene):
         picks = {pool[round(i * (len(pool) - 1) / (SURPRISE_BARS - 1))] for i in range(SURPRISE_BARS)}
         return sorted(picks)
 
+    def prompt_row(self) -> VGroup:
+        """The prompt, one grey tile a token, across the left half: shown from the start, it later lies under the
+        loss axis so each surprise bar stands on the token it scores (those tokens full size, in slots wide enough
+        for their bar's numbers). A prompt too long to read that way shows only each scored token and the one
+        before it, "…" between. `self.chip_of[i]`: token i's tile."""
+        display = self.trace.fields.info.tokens.display
+        scored = {p + 1 for p in self.surprise_positions()}
+        room = RIGHT_X - 0.3 - (-config.frame_width / 2 + style.FRAME_MARGIN)
+        tile = lambda i: TokenBox(display[i], hue=style.MUTED, size=TOKEN, limit=10)  # noqa: E731
+        self.chip_of = {i: tile(i) for i in range(len(self.trace.token_ids))}
+        rest = sum(c.width for i, c in self.chip_of.items() if i not in scored)
+        fixed = 0.06 * (len(self.chip_of) - 1) + sum(max(SLOT, self.chip_of[i].width) for i in scored)
+        scale = (room - fixed) / max(rest, 1e-6)  # (the others shrunk alike to make room)
+        if scale >= 0.45:
+            shown = list(self.chip_of)
+        else:  # only the scored tokens and their one token before, "…" where tokens are left out
+            keep = sorted({j for i in scored for j in (i - 1, i) if j >= 0})
+            shown, scale = [], 1.0
+            for j in keep:
+                if j - 1 not in keep:
+                    shown.append(None)
+                shown.append(j)
+        row, x = VGroup(), 0.0
+        for i in shown:  # (left to right, a scored token full size, centred in its wider slot)
+            chip = label("…", size=TOKEN, color=style.MUTED) if i is None else self.chip_of[i]
+            if i is not None and i not in scored:
+                chip.scale(min(1.0, scale))
+            slot = max(chip.width, SLOT if i in scored else 0)
+            row.add(chip.move_to([x + slot / 2, 0, 0]))
+            x += slot + 0.06
+        if row.width > room:  # (still too long: all of it shrunk to fit)
+            row.scale_to_fit_width(room)
+        return row
+
     def surprise_bars(self) -> tuple[VGroup, VGroup]:
-        """The shipped model's surprise at a few of the prompt's real next tokens, as bars on the loss axis: each
-        bar as tall as −log p, its token above it and "p → surprise" above that; and the rule, named."""
+        """The shipped model's surprise at a few of the prompt's real next tokens, as bars on the loss axis, each
+        standing on its token's tile (self.prompt, laid under the axis): as tall as −log p, "p" above it."""
         t = self.trace
         shown = self.surprise_positions()
-        left, right = self.axes.c2p(1, 0)[0] + 0.4, self.axes.get_right()[0]
-        gap = (right - left) / max(1, len(shown))
         bars = VGroup()
         read = t.stored("positions.next_probs")
-        for i, p in enumerate(shown):
-            x = left + gap * (i + 0.5)
+        bottom = self.axes.c2p(1, 0)[1]
+        for p in shown:
+            chip = self.chip_of[p + 1]
             top = self.axes.c2p(1, -math.log(float(t["positions.next_probs"][p])))[1]
-            bottom = self.axes.c2p(1, 0)[1]
-            bar = Rectangle(width=min(1.2, gap * 0.6), height=max(top - bottom, 0.02), stroke_width=0,
-                            fill_color=style.KEY, fill_opacity=0.75).move_to([x, (top + bottom) / 2, 0])  # fmt: skip
-            value = number(read[p], fmt="surprise", size=TOKEN + 2, color=style.KEY, font=FONT)
-            chip = TokenBox(t.fields.info.tokens.display[p + 1], hue=style.token_hue(p + 1), size=TOKEN, limit=10)
-            chance = VGroup(label("p", size=LABEL, color=style.MUTED), number(read[p], fmt="percent", size=LABEL,
-                            color=style.MUTED, font=FONT)).arrange(RIGHT, buff=0.1)  # fmt: skip
-            for m in (chip, chance):
-                if m.width > gap - 0.1:
-                    m.scale_to_fit_width(gap - 0.1)
+            bar = Rectangle(width=max(0.3, min(0.9, chip.width)), height=max(top - bottom, 0.02), stroke_width=0,
+                            fill_color=style.KEY, fill_opacity=0.75)  # fmt: skip
+            bar.move_to([chip.get_center()[0], (top + bottom) / 2, 0])
+            value = number(read[p], fmt="surprise", size=TOKEN, color=style.TEXT, font=FONT)
+            chance = number(read[p], fmt="percent", size=LABEL, color=style.MUTED, font=FONT)  # its p
             if bar.height > value.height + 0.3:  # (its surprise inside the bar's top, else over it)
-                value.set_color(style.TEXT).move_to(bar.get_top() + (value.height / 2 + 0.12) * DOWN)
-                chip.next_to(bar, UP, buff=0.12)
+                value.move_to(bar.get_top() + (value.height / 2 + 0.12) * DOWN)
+                chance.next_to(bar, UP, buff=0.1)
             else:
-                chip.next_to(value.next_to(bar, UP, buff=0.1), UP, buff=0.12)
-            chance.next_to(chip, UP, buff=0.1)
-            bars.add(VGroup(bar, value, chip, chance))
+                value.set_color(style.KEY).next_to(bar, UP, buff=0.08)
+                chance.next_to(value, UP, buff=0.08)
+            if bars and chance.get_left()[0] < bars[-1][2].get_right()[0] + 0.1:  # (neighbours: one above the other)
+                chance.shift((bars[-1][2].get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
+            bars.add(VGroup(bar, value, chance))
         self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
-        rule = label("surprise = −log p", size=HEADING, color=style.KEY)
-        rule.move_to([(left + right) / 2, self.axes.get_top()[1] + 0.35, 0])
+        self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
+        rule = VGroup(label("surprise = −log p", size=HEADING, color=style.KEY),
+                      label("(shipped model)", size=LABEL, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
+        rule.next_to(self.chart[2][0], RIGHT, buff=0.4)  # (beside the axis's name "loss", clear of it)
+        if rule.get_right()[0] > RIGHT_X - 0.3:
+            rule.scale_to_fit_width(RIGHT_X - 0.3 - rule.get_left()[0], about_edge=LEFT)
         return bars, rule
 
     def loss_tag(self, k: int):
@@ -243,7 +282,9 @@ class Learning(TraceScene):
         self.build_axes()
         stage, learn = self.stages[0], self.learn
         self.title = self.stage_title(0)
-        self.writes = label("it writes", size=LABEL, color=style.MUTED).move_to([RIGHT_X, 2.05, 0], aligned_edge=LEFT)
+        self.writes = label("it writes (yellow)", size=LABEL, color=style.NEXT_SLOT).move_to(
+            [RIGHT_X, 2.05, 0], aligned_edge=LEFT
+        )
         self.greedy_row = self.greedy(0)
         self.greedy_row.shift(0.25 * DOWN)
         self.queen_head = label(f"{learn['analogy']['expression']}: “{learn['analogy']['target']}” ranks"
@@ -260,7 +301,10 @@ class Learning(TraceScene):
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
                   say=f"{first} Asked to go on from the prompt, picking its top guess again and again, it writes "
                   f"{said}.")  # fmt: skip
-        self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1], self.chart[2])))  # (axes named)
+        self.prompt = self.prompt_row().move_to([self.left_middle(), self.axes.get_top()[1] - 1.3, 0])
+        self.prompt_name = label("the prompt", size=LABEL, color=style.MUTED).next_to(self.prompt, UP, buff=0.15)
+        self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1], self.chart[2])),
+                  FadeIn(VGroup(self.prompt, self.prompt_name), shift=0.1 * DOWN))  # (axes named; the prompt whole)  # fmt: skip
         start = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # where training starts
         self.play(Create(start), run_time=min(1.0, said_by(self, 0, 0.6)))
         cue(self, 1)
@@ -293,8 +337,18 @@ class Learning(TraceScene):
             self.play(self.rank_mark.animate.set_stroke(width=6), run_time=0.6)
 
     def place_ranks(self):
-        self.ranks.arrange(RIGHT, buff=0.14).move_to([RIGHT_X, -1.35, 0], aligned_edge=LEFT)
-        self.fit_right(self.ranks)
+        """Queen's ranks in a chain at full size, wrapped onto a new line at the frame's edge (never shrunk)."""
+        room = config.frame_width / 2 - style.FRAME_MARGIN - RIGHT_X
+        x, y = RIGHT_X, -1.35
+        for m in self.ranks:
+            if x > RIGHT_X and x + m.width > RIGHT_X + room:
+                x, y = RIGHT_X, y - 0.62
+            m.move_to([x, y, 0], aligned_edge=LEFT)
+            x += m.width + 0.16
+
+    def left_middle(self) -> float:
+        """The middle of the left half (the loss axes' side), between the frame's edge and the right panel."""
+        return (RIGHT_X - 0.3 - config.frame_width / 2 + style.FRAME_MARGIN) / 2
 
     def fit_right(self, mob):
         room = config.frame_width / 2 - style.FRAME_MARGIN - mob.get_left()[0]
@@ -303,51 +357,93 @@ class Learning(TraceScene):
         return mob
 
     def show_training(self):
-        learn = self.learn
-        uniform, uniform_label = self.chart[3], self.chart[4]
+        self.show_surprise()
+        self.show_loss()
+        self.show_backprop()
+
+    def show_surprise(self):
+        """The prompt's tiles lie down under the axis (the step ticks go), and a few bars of surprise rise on them."""
         self.beat(
             "Surprise",
             "Surprise = −log p: the rarer the model thought the real next token, the taller its bar.",
             say="Training shows the model fairy tales, a batch at a time. Before each token, the model gives the "
             "real next token a probability, p. Its surprise is minus the log of p: small when it expected the token, "
-            "large when it did not. Here is the finished model's surprise at a few words of our prompt.",
+            "large when it did not. Here is the surprise of the finished model at a few words of our prompt.",
         )
-        bars, rule = self.surprise_bars()
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
-        self.play(*(dim(m) for m in old), run_time=0.5)
+        under = self.axes.c2p(1, 0)[1] - 0.2 - self.prompt.height / 2
+        steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the x axis reads the prompt now, not steps)
+        self.play(*(dim(m) for m in old), FadeOut(steps), FadeOut(self.prompt_name),
+                  self.prompt.animate.move_to([self.left_middle(), under, 0]), run_time=1.0, now=True)  # fmt: skip
+        bars, rule = self.surprise_bars()
+        self.bars = bars
         floor = self.axes.c2p(1, 0)[1]
-        ends = [VGroup(b[2], b[3]).copy() for b in bars]  # where each token and its p end, over its bar
-        for b in bars:  # (they start on the axis, and rise as their bar grows)
-            VGroup(b[2], b[3]).shift((floor + 0.15 - b[2].get_bottom()[1]) * UP)
-        cue(self, 1)  # a probability for the real next token: the tokens, on the axis, each with its p
-        self.play(LaggedStart(*(FadeIn(VGroup(b[2], b[3]), shift=0.2 * DOWN) for b in bars), lag_ratio=0.3),
-                  run_time=1.2)  # fmt: skip
-        cue(self, 2)  # the rule
+        ends = [VGroup(b[2]).copy() for b in bars]  # where each p ends, over its bar
+        for b in bars:  # (it starts on the axis, and rises as its bar grows)
+            b[2].shift((floor + 0.12 - b[2].get_bottom()[1]) * UP)
+        scored = [self.chip_of[p + 1] for p, _ in self.surprise_shown]
+        cue(self, 1)  # a probability for the real next token: each scored token marked, its p over it
+        self.play(LaggedStart(*(AnimationGroup(Indicate(c, color=style.KEY), FadeIn(b[2], shift=0.2 * DOWN))
+                                for c, b in zip(scored, bars)), lag_ratio=0.3), run_time=1.2)  # fmt: skip
+        cue(self, 2)  # the rule, and each token's p becomes its surprise: the bars grow to it, the p riding on top
         self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
-        self.play(LaggedStart(*(Indicate(b[3], color=style.KEY) for b in bars), lag_ratio=0.2), run_time=1.2)
-        cue(self, 3)  # each token's p becomes its surprise: the bars grow to it, the tokens riding on top
-        grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), VGroup(b[2], b[3]).animate.move_to(e), FadeIn(b[1]))
+        grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), b[2].animate.move_to(e), FadeIn(b[1]))
                 for b, e in zip(bars, ends)]  # fmt: skip
-        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 3, 1.5)))
+        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 2, 1.5) - 0.8))
+        cue(self, 3)  # the shipped model's surprise at these words: its name, then each bar in turn
+        self.play(Indicate(rule[1], color=style.KEY), run_time=0.8)
+        self.play(LaggedStart(*(Indicate(b[0], color=style.NEXT_SLOT, scale_factor=1.05) for b in bars),
+                              lag_ratio=0.4), run_time=max(1.2, said_by(self, 3, 1.5) - 0.8))  # fmt: skip
+        self.rule = rule
+
+    def show_loss(self):
+        """The bars squash into one, their average, which slides onto the loss axis as a mark named "loss"."""
         self.beat(
             "The loss",
             "The loss: the surprise averaged over many real tokens; lower is better.",
             say="The loss is this surprise, averaged over many tokens: lower is better. Guessing every token equally "
             "likely would score this dashed line.",
         )
-        loss_name = self.chart[2][0]
+        bars, uniform, uniform_label = self.bars, self.chart[3], self.chart[4]
         mean = sum(b[0].height for b in bars) / len(bars)  # the bars pour into one: their average surprise
-        merged = bars[0][0].copy().stretch_to_fit_width(sum(b[0].width for b in bars) + 0.3)
-        merged.stretch_to_fit_height(mean).move_to(bars[1 if len(bars) > 2 else 0][0]).align_to(bars[0][0], DOWN)
+        merged = bars[0][0].copy().stretch_to_fit_width(max(1.2, bars[-1][0].get_right()[0] - bars[0][0].get_left()[0]))
+        merged.stretch_to_fit_height(mean).move_to(VGroup(*(b[0] for b in bars))).align_to(bars[0][0], DOWN)
+        average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(self.rule)
         self.play(*(ReplacementTransform(b[0], merged) for b in bars), *(FadeOut(b[1:]) for b in bars),
-                  Indicate(loss_name, color=style.KEY, scale_factor=1.3), run_time=min(1.5, said_by(self, 0, 1.0)),
-                  now=True)  # fmt: skip
-        average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(rule)
-        average.align_to(loss_name.get_right() + 0.35 * RIGHT, LEFT)  # (clear of the axis's name)
-        self.play(swap(rule, average), run_time=0.8, now=True)
-        self.surprise = VGroup(merged, average)
+                  swap(self.rule, average), FadeOut(self.prompt), run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
+        origin = self.axes.c2p(1, 0)
+        self.loss_mark = Line(ORIGIN, RIGHT * 0.55, color=style.KEY, stroke_width=10)
+        self.loss_mark.move_to([origin[0], origin[1] + mean, 0], aligned_edge=LEFT)
+        self.mark_start = (mean, origin[1] + mean)  # (the average bar's height, where the mark lands: the tests)
+        self.mark_name = label("loss", size=TOKEN, color=style.KEY).next_to(self.loss_mark, RIGHT, buff=0.12)
+        self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT), run_time=1.2)  # fmt: skip
+        self.average = average
         cue(self, 1)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
+
+    def weight_grid(self) -> VGroup:
+        """A few of the model's weights as cells (their shades only suggest values: no numbers are claimed)."""
+        cells = VGroup(*(Square(0.42, stroke_color=style.MUTED, stroke_width=1.5, fill_color=style.TEXT,
+                                fill_opacity=0.15 + 0.6 * ((i * 37) % 11) / 11) for i in range(24)))  # fmt: skip
+        cells.arrange_in_grid(rows=3, cols=8, buff=0.06)
+        name = label("weights", size=LABEL, color=style.MUTED).next_to(cells, UP, buff=0.12)
+        return VGroup(cells, name).move_to([self.axes.get_center()[0] + 0.5, self.axes.get_center()[1] + 0.2, 0])
+
+    def nudge(self, cells: VGroup, round_: int):
+        """Every cell a little lighter or darker: one step's nudge."""
+        return [c.animate.set_fill(opacity=min(0.9, max(0.1, c.get_fill_opacity() + (0.12 if (i + round_) % 3 else
+                -0.15)))) for i, c in enumerate(cells)]  # fmt: skip
+
+    def step_tag(self, i: int, y: float) -> VGroup:
+        """ "step N" beside the loss mark at height y: the N of the curve's i-th measured point."""
+        tag = VGroup(label("step", size=TOKEN, color=style.KEY), number(self.trace.fields.info.learning.curve[i].step,
+                     fmt="comma", size=TOKEN, color=style.KEY, font=FONT)).arrange(RIGHT, buff=0.12)  # fmt: skip
+        return tag.move_to([self.loss_mark.get_right()[0] + 0.15, y, 0], aligned_edge=LEFT)
+
+    def show_backprop(self):
+        """A few weight cells are nudged, round after round, while the loss mark steps down the curve's first
+        measured points; then the step axis returns, its ticks tenfold apart."""
+        learn = self.learn
         self.beat(
             "Training",
             "Backpropagation: which way each weight lowers the loss; all nudged a little = one step.",
@@ -355,22 +451,30 @@ class Learning(TraceScene):
             f"lower the loss, and nudges them all a little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
             "ten times as many as the one before. We measure the loss on stories it never trains on.",
         )
-        axis = Line(self.axes.c2p(1, self.axes.y_range[0]), self.axes.c2p(self.axes.x_range[1], self.axes.y_range[0]))
-        sweep = axis.set_stroke(style.NEXT_SLOT, width=6)  # (drawn, then dimmed: a flash would wait for the words)
-        nudge = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # the weights, nudged step by step
-        bar = self.surprise[0]  # the average's bar sinks back into the axis: the curve needs the room
-        self.play(Indicate(self.chart[2][1], color=style.NEXT_SLOT), Create(nudge), FadeOut(self.surprise[1]),
-                  bar.animate.stretch_to_fit_height(0.01, about_edge=DOWN), run_time=0.8, now=True)  # fmt: skip
-        self.remove(bar)
-        self.play(Create(sweep), dim(nudge), run_time=max(1.2, said_by(self, 0, 1.2) - 0.3))
-        cue(self, 1)  # the steps taken: the last tick marked as their number is said
+        grid, curve = self.weight_grid(), learn["curve"]
+        points = [i for i in range(min(4, len(curve))) if curve[i]["val_loss"] is not None]
+        self.play(FadeOut(self.average), FadeIn(grid, shift=0.1 * UP), Indicate(self.chart[2][0], color=style.KEY),
+                  run_time=0.8, now=True)  # fmt: skip
+        per = max(0.6, (said_by(self, 0, 1.2) - 0.8) / max(1, len(points)))
+        name, self.mark_steps = self.mark_name, []  # (the curve points the mark stepped to, for the tests)
+        for r, i in enumerate(points):  # round after round: every weight nudged, the loss a step lower
+            y = self.axes.c2p(1, curve[i]["val_loss"])[1]
+            tag = self.step_tag(i, y)
+            self.mark_steps.append((i, y))
+            self.play(*(self.nudge(grid[0], r) if r else []), self.loss_mark.animate.set_y(y), swap(name, tag),
+                      run_time=per, now=True)  # fmt: skip
+            name = tag
+        cue(self, 1)  # the steps taken: the step axis back, its last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(Create(mark), dim(sweep), run_time=0.6)
+        self.play(FadeOut(grid), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])), run_time=0.6, now=True)
+        self.play(Create(mark), run_time=0.6)
         cue(self, 2)  # tenfold: the ticks, one after another
         self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
-        cue(self, 3)  # the loss, measured on stories kept aside: the first stage's, where the curve starts
-        self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)
+        cue(self, 3)  # the loss, measured on stories kept aside: the mark gives way to the curve's points
+        self.play(FadeOut(VGroup(self.loss_mark, name)), run_time=0.5, now=True)
+        self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)  # (the beat ends on the axis named)
+        self.dot, self.tag = None, None
         first = self.stages[0]
         if first["val_loss"] is not None:  # (the loss the next stage's is "down" from)
             self.tag = self.loss_tag(0)
@@ -398,7 +502,8 @@ class Learning(TraceScene):
             say=" ".join(s for s in (when, loss, writes, queen) if s),
         )
         n = 0  # the sentence said next
-        moves = [swap(self.title, new := self.stage_title(k))]  # (a slide, not glyphs morphing)
+        new = self.stage_title(k)  # the old title slides out before the new slides in: never both at once
+        moves = [AnimationGroup(FadeOut(self.title, shift=0.3 * UP), FadeIn(new, shift=0.3 * UP), lag_ratio=0.6)]
         self.title = new
         if stage["val_loss"] is not None:
             tag = self.loss_tag(k)
@@ -421,9 +526,9 @@ class Learning(TraceScene):
                                  shift=0.3 * UP), lag_ratio=0.7),  # (one after the other: never two rows at once)
                   run_time=min(STEP_CHANGE, said_by(self, n + 1, 0.6)), now=True)  # fmt: skip
         self.greedy_row = row
-        if queen and len(self.ranks):
+        if queen and len(self.ranks) and stage["queen_rank"] != before["queen_rank"]:  # (a rank kept: said, not added)
             cue(self, n + 2)
-            arrow, rank = label("→", size=TOKEN, color=style.MUTED), self.queen(k)
+            arrow, rank = label("→", size=HEADING, color=style.MUTED), self.queen(k)
             old = self.ranks[-1]
             self.ranks.add(arrow, rank)
             self.place_ranks()
@@ -466,34 +571,56 @@ class Learning(TraceScene):
             cue(self, 2)
             self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
-    def scale_up(self):
-        """GPT-2 and GPT-3 beside this model, each row as it is said: the same recipe with far more weights."""
-        t, learn = self.trace, self.learn
-        size = TOKEN
+    def sizes(self, side: float) -> VGroup:
+        """The three models as squares of area in proportion to their weights, nested in one corner: GPT-3's as
+        wide as `side`, GPT-2's a small square inside it, this model's a speck."""
+        counts = [float(self.trace.meta["n_params"]), GPT2["count"], float(self.trace.info["gpt3"]["total"])]
+        colors = [style.NEXT_SLOT, style.TEXT, style.MUTED]
+        squares = [Square(max(0.04, side * math.sqrt(c / counts[-1])), stroke_color=col, stroke_width=2,
+                          fill_color=col, fill_opacity=0.25 if i == 2 else 0.8) for i, (c, col) in enumerate(zip(counts, colors))]  # fmt: skip
+        for q in squares[:2]:
+            q.align_to(squares[2], DOWN + LEFT)
+        return VGroup(*reversed(squares))
+
+    def scale_table(self, size: float) -> VGroup:
+        """This model, GPT-2 and GPT-3 by their weights, all in millions, each name in its square's colour."""
+        t = self.trace
 
         def cell(text: str, color=style.TEXT):
             return label(text, size=size, color=color)
 
-        table = [
-            VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="comma", size=size,
-                   font=FONT)),
-            VGroup(cell(f"GPT-2 ({GPT2['year']})"), cell(GPT2["params"])),
-            VGroup(cell(f"GPT-3 ({GPT3['year']})"), number(t.fields.info.gpt3.total, fmt="billion", size=size,
-                   font=FONT)),
-        ]  # fmt: skip
-        head = VGroup(cell("weights", style.MUTED))
-        left, top = (RIGHT_X, -0.2) if learn.get("available") else (-3.1, 1.2)
-        x = left + max(row[0].width for row in table) + 0.4
-        head.move_to([x, top, 0], aligned_edge=LEFT)
+        table = VGroup(
+            VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="million", size=size,
+                   font=FONT, color=style.NEXT_SLOT)),
+            VGroup(cell("GPT-2"), cell(GPT2["params"])),
+            VGroup(cell("GPT-3", style.MUTED), number(t.fields.info.gpt3.total, fmt="million", size=size, font=FONT,
+                   color=style.MUTED)),
+        )  # fmt: skip
+        x = max(row[0].width for row in table) + 0.4
         for r, row in enumerate(table):
-            row[0].move_to([left, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
-            row[1].move_to([x, top - 0.5 * (r + 1), 0], aligned_edge=LEFT)
-        trained = cell(f"GPT-3 trained on {GPT3['trained']}", style.MUTED)
-        trained.next_to(table[2], DOWN, buff=0.15).align_to(table[2][0], LEFT)
-        group = VGroup(head, *table, trained)
+            row[0].move_to([0, -0.5 * r, 0], aligned_edge=LEFT)
+            row[1].move_to([x, -0.5 * r, 0], aligned_edge=LEFT)
+        head = cell("weights", style.MUTED).move_to([x, 0.48, 0], aligned_edge=LEFT)
+        return VGroup(head, *table)
+
+    def scale_up(self):
+        """GPT-2 and GPT-3 beside this model, each row as it is said, with squares as large as their weights:
+        the same recipe with far more weights."""
+        t, learn = self.trace, self.learn
+        group = self.scale_table(TOKEN)
+        head, table = group[0], group[1:]
+        trained = label(f"GPT-3 trained on {GPT3['trained']}", size=LABEL, color=style.MUTED)
+        trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
+        group.add(trained)
+        squares = self.size_squares = self.sizes(1.3)
         if learn.get("available"):
-            self.fit_right(group)
-        ref = label("GPT-2, GPT-3: published reference figures", size=LABEL, color=style.MUTED)
+            top = min(0.3, self.greedy_row.get_bottom()[1] - 0.3)
+            group.move_to([RIGHT_X, top, 0], aligned_edge=LEFT + UP)
+            squares.move_to([config.frame_width / 2 - style.FRAME_MARGIN, top - 0.1, 0], aligned_edge=RIGHT + UP)
+        else:
+            group.move_to([-3.1, 1.2, 0], aligned_edge=LEFT + UP)
+            squares.next_to(group, RIGHT, buff=1.0).align_to(group, UP)
+        ref = label("GPT-2, GPT-3: published figures", size=LABEL, color=style.MUTED)
         self.fit_right(ref.next_to(trained, DOWN, buff=0.15).align_to(trained, LEFT))
         self.beat(
             "GPT-2 and GPT-3",
@@ -512,28 +639,32 @@ class Learning(TraceScene):
             old.append(self.chart[4])
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
-            self.play(*(FadeOut(m) for m in old), run_time=0.6)
-        self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), run_time=1)
+            self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)
+        self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
         cue(self, 1)
-        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=0.6)
-        self.play(FadeIn(table[1], shift=0.1 * DOWN), run_time=1)
+        self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), GrowFromEdge(squares[1], DOWN + LEFT), run_time=1)
         cue(self, 2)
-        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=1)
-        if (lead := said_by(self, 2, 0.0) - 2.2) > 0.1:  # its training text, as it is said
+        self.play(FadeIn(table[2], shift=0.1 * DOWN), GrowFromEdge(squares[0], DOWN + LEFT), run_time=1.2)
+        if (lead := said_by(self, 2, 0.0) - 2.4) > 0.1:  # its training text, as it is said
             self.wait(lead)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
-        if learn.get("available"):  # the recipe is the same: a dot runs the curve this model learned along
-            cue(self, 3)  # the table gives way to the takeaway, and a dot runs the curve this model learned along
-            takeaway = VGroup(*(label(words, size=HEADING, color=style.NEXT_SLOT)
-                                for words in ("random weights", "+ backpropagation", "= lower loss")))  # fmt: skip
-            takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.2).move_to([RIGHT_X, -1.5, 0], aligned_edge=LEFT)
-            self.fit_right(takeaway)
-            runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
-            self.play(swap(VGroup(group, ref), takeaway, direction=DOWN), FadeOut(self.writes), FadeOut(self.heading),
-                      run_time=1.0, now=True)  # (the takeaway is the message now: the heading leaves with the table)  # fmt: skip
-            self.play(MoveAlongPath(runner, self.curve), run_time=max(1.0, said_by(self, 3, 1.5)))
-            cue(self, 4)  # ... and what it writes now is marked
-            self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
+        if learn.get("available"):
+            self.takeaway(VGroup(group, ref, squares))
+
+    def takeaway(self, table: VGroup):
+        """The table leaves, then the recipe comes in its place while a dot runs the curve this model learned along;
+        what it writes now is marked."""
+        cue(self, 3)
+        takeaway = VGroup(*(label(words, size=HEADING, color=style.NEXT_SLOT)
+                            for words in ("random weights", "+ backpropagation", "= lower loss")))  # fmt: skip
+        takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.2).move_to([RIGHT_X, -1.3, 0], aligned_edge=LEFT)
+        self.fit_right(takeaway)
+        runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
+        self.play(FadeOut(table, shift=0.2 * DOWN), run_time=0.6, now=True)  # (gone before the recipe comes)
+        self.play(FadeIn(takeaway, shift=0.2 * DOWN), run_time=0.6)
+        self.play(MoveAlongPath(runner, self.curve), run_time=max(1.0, said_by(self, 3, 1.5)))
+        cue(self, 4)  # ... and what it writes now is marked
+        self.play(Create(SurroundingRectangle(self.greedy_row, buff=0.1, color=style.NEXT_SLOT)), run_time=1.0)
 
     def no_record(self):
         learn, t = self.learn, self.trace

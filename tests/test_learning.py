@@ -253,6 +253,25 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
         assert f"positions.next_probs[{p}]" in ever and probs[p] > 1 / tr.info["learning"]["vocab_size"]
         assert height == pytest.approx(-np.log(probs[p]) * unit, rel=1e-6)
     assert said.lower().index("surprise") < said.lower().index("loss") < said.lower().index("backpropagation")
+    # each bar stands on the tile of the token it scores (the prompt laid under the axis), not on a training step
+    for (p, _), (chip, x) in zip(scene.surprise_shown, scene.surprise_feet):
+        assert chip.text.gptanim_tokens[0][0] == f"info.tokens.display.{p + 1}"
+        assert x == pytest.approx(chip.get_center()[0])
+    # the bars squash into their average, which lands on the loss axis at that height
+    mean = np.mean([-np.log(probs[p]) for p, _ in scene.surprise_shown])
+    assert scene.mark_start[0] == pytest.approx(mean * unit, rel=1e-6)
+    # then the mark steps down the curve's first measured points, each at its loss, while the weights are nudged
+    curve = tr.info["learning"]["curve"]
+    assert len(scene.mark_steps) >= 2
+    for i, y in scene.mark_steps:
+        assert y == pytest.approx(scene.axes.c2p(1, curve[i]["val_loss"])[1])
+        assert f"info.learning.curve.{i}.step" in ever
+    # GPT-2, GPT-3 and this model in one unit (millions), with squares as large as their weights
+    shown = list(scene.ever_shown.values())
+    millions = {p for t in shown for p, f in getattr(t, "gptanim_numbers", []) if f == "million"}
+    assert {"meta.n_params", "info.gpt3.total"} <= millions
+    gpt3, gpt2, _ = scene.size_squares
+    assert (gpt2.width / gpt3.width) ** 2 == pytest.approx(1.5e9 / tr.info["gpt3"]["total"], rel=1e-3)
     assert len(scene.beats) >= len(tr.info["learning"]["stages"]) + 2
 
 

@@ -205,6 +205,11 @@ def test_embedding_space_draws_the_worked_pair_at_its_angle(space):
     assert angle.gptanim_numbers == [("info.geometry.example.cosine", "angle")]
     assert angle.gptanim_text == f"{np.degrees(np.arccos(ex['cosine'])):.0f}°"
     assert (a_name.gptanim_text, b_name.gptanim_text) == (ex["a"], ex["b"])
+    # b's shadow on a, drawn at the same length: a segment along a as long as the cosine times a's length, named
+    line, _, name = space.shadow_parts
+    shadow = np.linalg.norm(line.get_end() - line.get_start())
+    assert shadow == pytest.approx(abs(ex["cosine"]) * np.linalg.norm(u), abs=0.02)
+    assert name.gptanim_numbers == [("info.geometry.example.cosine", "value")]
 
 
 def label_boxes(labels) -> list[tuple]:
