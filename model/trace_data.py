@@ -95,7 +95,7 @@ from model.errors import GptanimError
 from model.sampling import softmax, top_entries
 from model.trace_paths import BLOCK_PARTS, BlockPart, Field, Stored
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: context_pair.input_cosine and positions, softmax.exp_others_after (a Trace of 2 lacks them)
 # Parts of `info` that only one scene shows and that cost many passes of the model: the chatbot's reply (Chat)
 # and the model at its training snapshots (Learning). Computed on demand (model/run.py `add_sections`).
 SECTIONS = ("learning", "chat")
