@@ -123,6 +123,16 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     return image
 
 
+def bar_sides(scores: np.ndarray) -> str:
+    """Where a row's score bars lie about zero, in words: said only as the picture shows it."""
+    seen = scores[np.isfinite(scores)]
+    if seen.size and seen.max() < 0:
+        return "all left of zero, every score below zero"
+    if seen.size and seen.min() >= 0:
+        return "all right of zero"
+    return "left and right of zero"
+
+
 class AttentionPattern(TraceScene):
     """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
     out, the last row's scores become weights through softmax, then every head as small multiples."""
@@ -463,15 +473,11 @@ class AttentionPattern(TraceScene):
         row_mark = SurroundingRectangle(self.grid.cells[(n - 1) * n : n * n], buff=0.03, color=style.QUERY,
                                         stroke_width=2.5)  # fmt: skip
         best_mark = SurroundingRectangle(VGroup(keys[best], shares[best]), buff=0.06, color=style.QUERY)
-        seen = score_row.value[self.positions]
-        seen = seen[np.isfinite(seen)]
-        sides = ("left and right of zero" if seen.min() < 0 < seen.max() else "all left of zero, every score "
-                 "below zero" if seen.max() < 0 else "all right of zero")  # fmt: skip
         self.beat(
             "Softmax",
             "Softmax: e to each score, then divided by their sum. The weights sum to 1; −∞ becomes 0.",
             say=f"Now the last row, the query of {spoken_token(t.token_display[last])}: its scores, drawn as bars "
-            f"{sides}. Softmax first raises e to each score: every bar becomes positive, and the "
+            f"{bar_sides(score_row.value[self.positions])}. Softmax first raises e to each score: every bar becomes positive, and the "
             "largest score stays the largest. Then it adds them up, and divides each by their sum. The results are "
             f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
@@ -506,8 +512,7 @@ class AttentionPattern(TraceScene):
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
         self.row = VGroup(name, keys, score_bars, shares, heads[2], best_mark, row_mark, zero, divide, self.zero_line)
-        self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
-        self.row_marks = VGroup()
+        self.bars, self.row_marks = (weight_bars, self.score_zero), VGroup()  # the weights' bars, the scores' zero
 
     def previous_rows(self):
         """Why this head: its mean weight on the previous token, the most of any head, and in how many rows the
@@ -542,7 +547,7 @@ class AttentionPattern(TraceScene):
             "Previous token",
             "The head shown gives the previous token the most weight, on average over its rows.",
             say=f"On average, this head gives the previous token {mean.value * 100:.0f}% of each row's weight. No "
-            f"other head gives it more. {said}; the first row has no token before it.",
+            f"other head gives it more. {said}. The first row has no token before it.",
         )
         self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
         self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
