@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from manim import (
     DOWN,
@@ -20,6 +22,7 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    Group,
     GrowArrow,
     GrowFromCenter,
     GrowFromEdge,
@@ -36,7 +39,6 @@ from manim import (
     TransformFromCopy,
     UpdateFromAlphaFunc,
     VGroup,
-    Write,
     config,
     interpolate_color,
 )
@@ -70,7 +72,7 @@ MAX_GRID = 16  # tokens in the big grid; longer prompts show their last 16
 FLOW_TOKENS = 12  # tokens AttentionFlow draws: the last 12
 
 
-TOKEN_SIZES = ((26, 8), (24, 8), (22, 7), (20, 6))  # (type size, letters) of token chips, the largest that fit
+TOKEN_SIZES = ((26, 10), (24, 10), (22, 8), (20, 7), (20, 6))  # (type size, letters) of token chips
 
 
 def token_chips(trace, positions: list[int], width: float) -> VGroup:
@@ -121,6 +123,16 @@ def pattern_image(trace, positions: list[int]) -> np.ndarray:
     return image
 
 
+def bar_sides(scores: np.ndarray) -> str:
+    """Where a row's score bars lie about zero, in words: said only as the picture shows it."""
+    seen = scores[np.isfinite(scores)]
+    if seen.size and seen.max() < 0:
+        return "all left of zero, every score below zero"
+    if seen.size and seen.min() >= 0:
+        return "all right of zero"
+    return "left and right of zero"
+
+
 class AttentionPattern(TraceScene):
     """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
     out, the last row's scores become weights through softmax, then every head as small multiples."""
@@ -132,7 +144,7 @@ class AttentionPattern(TraceScene):
 
     GRID_LABEL = 22  # type size of the grid's token labels, where the cells are large enough
     GRID_HEIGHT = 5.6  # the grid's height: from above the caption band to below the column labels and heading
-    COL_LIMIT = 6  # letters of a column's token name (the rows name them in full)
+    COL_LIMIT = 10  # letters of a token's name in the grid's labels: "·fisherman" in full
     GRID_BOTTOM = -3.2
     PANEL = 30  # type size of the right half's worked score
 
@@ -163,7 +175,13 @@ class AttentionPattern(TraceScene):
         paths = [t.fields.info.tokens.display[p].path for p in self.positions]
         self.grid = AttentionGrid(pattern, displays, t.attn.pattern[L, H].path, cell=cell,
                                   show_values=False, token_paths=paths)  # fmt: skip
-        for j, p in enumerate(self.positions):  # the columns' names short, so that the grid can be tall
+        for j, p in enumerate(self.positions):  # the tokens' names written out in full
+            self.grid.row_labels.submobjects[j] = token_text(
+                t.fields.info.tokens.display[p],
+                size=self.label_size(cell),
+                color=style.token_hue(j),
+                limit=self.COL_LIMIT,
+            )
             self.grid.col_labels.submobjects[j] = token_text(t.fields.info.tokens.display[p], size=self.label_size(cell),
                                                              color=style.token_hue(j), limit=self.COL_LIMIT).rotate(
                                                                  np.pi / 2)  # fmt: skip
@@ -199,9 +217,9 @@ class AttentionPattern(TraceScene):
             self.minus_inf.move_to(corner + np.array([-0.3 * n * cell, -0.3 * n * cell, 0]))
         else:
             self.minus_inf = VGroup()
-        self.play(FadeIn(self.heading))
         self.hidden_note = VGroup()
         if n < len(t.token_ids):
+            self.play(FadeIn(self.heading))
             self.hidden_note = VGroup(label("In the last row,", size=SMALLEST, color=style.MUTED),
                                       sentence("{c}.", size=SMALLEST, color=style.MUTED,
                                                c=claim(hidden_read(t, L, H, MAX_GRID)))).arrange(DOWN, aligned_edge=LEFT,
@@ -232,6 +250,40 @@ class AttentionPattern(TraceScene):
         self.fit_width(rows, config.frame_width / 2 - style.FRAME_MARGIN - self.panel_x)
         return rows.next_to([self.panel_x, 1.7, 0], DOWN + RIGHT, buff=0)
 
+    def overview(self):
+        """Every head of every layer as small multiples, large and labelled (a row per layer, a column per head);
+        a function giving a head's frame; the heading that names their count."""
+        t = self.trace
+        image = pattern_image(t, self.positions)
+        multiples = ImageMobject(image)
+        multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
+        multiples.height = min(5.0, 11.0 * image.shape[0] / image.shape[1])
+        multiples.move_to([0.3, -0.55, 0])
+        self.multiples = multiples
+        w, h = multiples.width / t.n_head, multiples.height / t.n_layer
+        left, top = multiples.get_left()[0], multiples.get_top()[1]
+        size = max(SMALLEST, min(LABEL, h * 36))
+        names = VGroup(label("layer", size=size, color=style.MUTED).rotate(np.pi / 2).move_to([left - 0.75,
+                       multiples.get_y(), 0]), label("head", size=size, color=style.MUTED).next_to([left - 0.05,
+                       top + 0.25, 0], LEFT, buff=0.1))  # fmt: skip
+        for layer in range(t.n_layer):
+            names.add(
+                label(str(layer + 1), size=size, color=style.MUTED).move_to([left - 0.3, top - (layer + 0.5) * h, 0])
+            )
+        for head in range(0, t.n_head, 1 if w >= 0.55 else 2):  # every other head where they are narrow
+            names.add(
+                label(str(head + 1), size=size, color=style.MUTED).move_to([left + (head + 0.5) * w, top + 0.25, 0])
+            )
+        heading = sentence("{L} layers × {H} heads", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
+                           L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
+
+        def block(layer: int, head: int) -> Rectangle:
+            return Rectangle(width=w, height=h, color=style.TEXT, stroke_width=3).move_to(
+                [left + (head + 0.5) * w, top - (layer + 0.5) * h, 0]
+            )
+
+        return Group(multiples, names), block, heading
+
     def draw_grid(self):
         """The grid drawn as the narration names its parts: the outline, the queries' rows, the keys' columns, the
         scores, with a legend beside it."""
@@ -245,14 +297,32 @@ class AttentionPattern(TraceScene):
             "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
             "query times key gives a score, blue above zero and red below.",
         )
-        # the empty grid is drawn while the head is introduced; its cells fill with scores later
+        # every head first, side by side; then the camera dives into the one watched, whose empty grid it becomes
         outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
         self.grid.add_to_back(outline)
         self.outline = outline
-        self.play(LaggedStart(*(Create(sq) for sq in outline), lag_ratio=0.01), run_time=said_by(self, 1, 1.5))
+        heads, block, heading = self.overview()
+        shown = [m for m in (self.heading, self.hidden_note) if m in self.mobjects]  # a long prompt's: back later
+        self.play(*(FadeOut(m) for m in shown), FadeIn(heading), FadeIn(heads[0]), FadeIn(heads[1]), run_time=1.0)
+        mark = block(0, 0)  # a frame walks along the first layer's heads: several readers side by side
+        self.play(Create(mark), run_time=0.5)
+        for head in range(1, self.trace.n_head):
+            self.play(
+                mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 0, 1.0) / self.trace.n_head)
+            )
+        cue(self, 1)
+        self.play(mark.animate.move_to(block(self.layer, self.head)), run_time=0.6)
+        pixel = mark.width / (len(self.positions) + 1)  # a block is n pixels and a gap, right and below
+        centre, cells = mark.get_center() + pixel / 2 * (LEFT + UP), self.grid.cells
+        zoom = cells.width / (mark.width - pixel)
+        self.play(heads.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
+                  mark.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
+                  FadeIn(outline), ReplacementTransform(heading, self.heading),
+                  run_time=max(1.2, said_by(self, 1, 1.0) - 0.6))  # fmt: skip
+        self.remove(heads, mark)
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
-                  FadeIn(self.key[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
+                  FadeIn(self.key[0]), FadeIn(self.hidden_note), run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in self.grid.col_labels), lag_ratio=0.15),
                   FadeIn(self.key[1]), run_time=said_by(self, 3, 1.0))  # fmt: skip
@@ -279,7 +349,7 @@ class AttentionPattern(TraceScene):
         cue(self, 1)  # row by row, the cells ahead of each token turn black
         self.play(LaggedStart(*(sq.animate.set_fill(MASK_BLACK, opacity=1.0) for sq in self.masked), lag_ratio=0.04),
                   run_time=said_by(self, 1, 1.5) * 0.6)  # fmt: skip
-        self.play(LaggedStart(*(Write(m) for m in self.minus_inf), lag_ratio=0.01), dim(diagonal),
+        self.play(FadeIn(self.minus_inf, scale=1.3), dim(diagonal),
                   run_time=said_by(self, 1, 1.0))  # fmt: skip
 
     def work_out_one_score(self):
@@ -339,7 +409,7 @@ class AttentionPattern(TraceScene):
         keys, score_bars, weight_bars = VGroup(), VGroup(), VGroup()
         size = self.label_size(cell)
         for j, p in enumerate(self.positions):
-            key = token_text(t.fields.info.tokens.display[p], size=size, color=style.token_hue(j), limit=8)
+            key = token_text(t.fields.info.tokens.display[p], size=size, color=style.token_hue(j), limit=10)
             keys.add(key.move_to([x0, self.grid.cells[j * n].get_y(), 0], aligned_edge=LEFT))
         left = keys.get_right()[0] + 0.25
         middle, scale = (left + x1) / 2, float(np.max(np.abs(scores))) or 1.0
@@ -407,15 +477,15 @@ class AttentionPattern(TraceScene):
             "Softmax",
             "Softmax: e to each score, then divided by their sum. The weights sum to 1; −∞ becomes 0.",
             say=f"Now the last row, the query of {spoken_token(t.token_display[last])}: its scores, drawn as bars "
-            "left and right of zero. Softmax first raises e to each score: every bar becomes positive, and the "
+            f"{bar_sides(score_row.value[self.positions])}. Softmax first raises e to each score: every bar becomes positive, and the "
             "largest score stays the largest. Then it adds them up, and divides each by their sum. The results are "
             f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
         self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
         self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line), FadeIn(zero),
-                  FadeIn(heads[0]), LaggedStart(*(TransformFromCopy(sq, b) for sq, b in
-                                                  zip(self.grid.cells[(n - 1) * n :], score_bars)), lag_ratio=0.05),
+                  FadeIn(heads[0]), LaggedStart(*(GrowFromEdge(b, RIGHT if b.get_x() < self.zero_line.get_x() else LEFT)
+                                                  for b in score_bars), lag_ratio=0.05),
                   run_time=said_by(self, 0, 2.0) * 0.6)  # fmt: skip
         self.play(LaggedStart(*(FadeIn(v, shift=0.1 * LEFT) for v in scores), lag_ratio=0.05), run_time=1.0)
         self.score_zero = self.zero_line.copy()  # where zero was for the scores (tests read it)
@@ -442,8 +512,7 @@ class AttentionPattern(TraceScene):
             run_time=said_by(self, 4, 2.0),
         )  # fmt: skip
         self.row = VGroup(name, keys, score_bars, shares, heads[2], best_mark, row_mark, zero, divide, self.zero_line)
-        self.bars = (weight_bars, self.score_zero)  # the weights' bars as drawn last, and the scores' zero line
-        self.row_marks = VGroup()
+        self.bars, self.row_marks = (weight_bars, self.score_zero), VGroup()  # the weights' bars, the scores' zero
 
     def previous_rows(self):
         """Why this head: its mean weight on the previous token, the most of any head, and in how many rows the
@@ -468,76 +537,55 @@ class AttentionPattern(TraceScene):
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
         # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
-        rows_line = sentence("{rows}", size=LABEL, color=style.KEY, rows=claim(found))
+        rows_line = sentence("{rows}", size=LABEL + 4, color=style.KEY, rows=claim(found))
         room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
         self.fit_width(rows_line, room).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
-        diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.MUTED,
-                                                 stroke_width=2) for j in range(1, n)))  # fmt: skip
+        diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.KEY,
+                                                 stroke_width=3) for j in range(1, n)))  # the previous tokens' cells  # fmt: skip
         self.beat(
             "Previous token",
             "The head shown gives the previous token the most weight, on average over its rows.",
             say=f"On average, this head gives the previous token {mean.value * 100:.0f}% of each row's weight. No "
-            f"other head gives it more. {said}.",
+            f"other head gives it more. {said}. The first row has no token before it.",
         )
         self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
         self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.2))  # fmt: skip
         cue(self, 2)
-        self.play(FadeIn(rows_line), dim(diagonal), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
+        self.play(FadeIn(rows_line), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
                   run_time=said_by(self, 2, 1.2))  # fmt: skip
-        self.previous = VGroup(VGroup(panel, rows_line), marks)
+        self.previous = VGroup(VGroup(panel, rows_line), marks, diagonal)
 
     def all_heads(self):
-        """Every head of every layer as small multiples at the left; the head watched shrinks aside at the right,
-        its outlined rows kept, and a line joins it to its place among the others."""
+        """Back out to every head of every layer, the watched head shrinking into its own frame among them; the
+        frame walks along the first layer's heads, then rests on the watched one."""
         t = self.trace
-        image = pattern_image(t, self.positions)
-        multiples = ImageMobject(image)
-        multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
-        multiples.height = min(5.2, 7.0 * image.shape[0] / image.shape[1])
-        multiples.move_to([-2.9, -0.35, 0])
-        self.multiples = multiples
-        # a row of patterns per layer, a column per head: the heading says so, no label per row
-        heading = sentence("{L} layers × {H} heads", size=HEADING - 6, H=(t.fields.meta.n_head, "int"),
-                           L=(t.fields.meta.n_layer, "int")).to_edge(UP, buff=0.3)  # fmt: skip
+        heads, block, heading = self.overview()
         spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
-        self.fit_width(spread).next_to(heading, DOWN, buff=0.15)
-        heads = statements(t)["attention.heads"].text
+        self.fit_width(spread).next_to(heading, DOWN, buff=0.12)
+        said = re.sub(r"\s*\([^)]*\)", "", statements(t)["attention.heads"].text)  # no bracket read aloud
         self.beat(
             "Every head",
             "Each head draws its own pattern.",
-            say=f"Here is every head of every layer, a row per layer, on the same prompt, "
-            f"{statements(t)['family.heads'].text}. "
-            f"Each draws its own pattern. The head we just watched is this one. {heads[0].upper()}{heads[1:]}.",
+            say=f"Back to every head of every layer, on the same prompt, {statements(t)['family.heads'].text}. "
+            f"Each draws its own pattern. The head we just watched is this one. {said[0].upper()}{said[1:]}.",
         )
+        target = block(self.layer, self.head)
         watched = VGroup(self.outline, self.grid.cells, *self.previous[1:])
-        aside = watched.copy().scale_to_fit_height(min(4.0, watched.height))
-        aside.move_to([(multiples.get_right()[0] + config.frame_width / 2) / 2, -0.35, 0])
         leaving = self.previous[0] if len(self.previous) else self.row
-        self.play(FadeOut(leaving), dim(self.grid.row_labels), dim(self.grid.col_labels), run_time=0.5)
-        # the watched head moves aside as the others arrive and its title becomes theirs: no empty frame between
-        moving = min(1.2, said_by(self, 0, 1.5) / 2)  # quick: the left half is empty while the head moves
-        self.play(Transform(watched, aside), ReplacementTransform(self.heading, heading), run_time=moving)
-        self.play(FadeIn(multiples), run_time=moving)
-        cell_w = multiples.width / t.n_head
-        cell_h = multiples.height / t.n_layer
-
-        def block(layer: int, head: int) -> Rectangle:
-            return Rectangle(width=cell_w, height=cell_h, color=style.TEXT, stroke_width=2).move_to(
-                [multiples.get_left()[0] + (head + 0.5) * cell_w, multiples.get_top()[1] - (layer + 0.5) * cell_h, 0]
-            )
-
-        # a frame walks along the first layer's heads, one pattern after another, as the rows are named
-        mark = block(0, 0)
+        self.play(FadeOut(leaving), FadeOut(self.grid.row_labels), FadeOut(self.grid.col_labels), run_time=0.4,
+                  now=True)  # fmt: skip
+        self.play(watched.animate.scale(target.width / self.grid.cells.width).move_to(target).set_opacity(0),
+                  FadeIn(heads), ReplacementTransform(self.heading, heading),
+                  run_time=min(1.5, said_by(self, 0, 1.5)))  # fmt: skip
+        self.remove(watched)
+        mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
         self.play(Create(mark), run_time=0.5)
         for head in range(1, t.n_head):
             self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
         cue(self, 2)
-        target = block(self.layer, self.head)
-        join = Line(target.get_right(), watched.get_left(), color=style.TEXT, stroke_width=2)
-        self.play(mark.animate.move_to(target), run_time=1.0)
-        self.play(Create(join), run_time=said_by(self, 2, 0.6))
+        self.play(mark.animate.move_to(target), run_time=said_by(self, 2, 1.0))
         cue(self, 3)
         self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
 
@@ -574,11 +622,11 @@ ARC_MIN_OPACITY = 0.6  # the faintest arc still stands 3:1 against the backgroun
 
 
 def arc_stroke(arc, weight: float, largest: float = 1.0):
-    """An arc as wide as its weight and as bright as its weight beside the `largest` one drawn: the heaviest arc
-    in the text colour at full strength (the most contrast in either theme), the lightest in the key colour,
-    never fainter than ARC_MIN_OPACITY."""
-    t = weight / largest if largest > 0 else 0.0
-    return arc.set_stroke(interpolate_color(style.KEY, style.TEXT, t), width=2 + 18 * weight,
+    """An arc as wide and as bright as its weight beside the `largest` one drawn (by the root of their ratio, so
+    that small weights still differ): the heaviest arc in the text colour at full strength (the most contrast in
+    either theme), the lightest in the key colour, never fainter than ARC_MIN_OPACITY."""
+    t = float(np.sqrt(max(0.0, weight / largest))) if largest > 0 else 0.0
+    return arc.set_stroke(interpolate_color(style.KEY, style.TEXT, t), width=1 + 22 * t,
                           opacity=ARC_MIN_OPACITY + (1 - ARC_MIN_OPACITY) * t)  # fmt: skip
 
 
@@ -594,12 +642,11 @@ class AttentionFlow(TraceScene):
     VALUES = 3  # tokens whose value vectors travel (the largest weights)
     ENTRIES = 3  # entries of each value vector shown
     ROW_WIDTH = 13.0
-    TOKEN_Y = 0.2  # the arcs hang below the tokens, the value vectors stand above them
+    TOKEN_Y = 1.5  # the tokens high, the arcs hang below them, the value vectors stand in the lower half
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
     TYPE = 28  # type size of the weights and the vectors' entries
-    SUM_Y = -1.0  # the written sum's middle line, under the tokens once they rise
-    LIFT = 1.1  # how far the tokens (and their arcs, stepping back) rise to make room for the sum
-    SMALLEST_VALUE = 0.15  # a value vector multiplied by its weight shrinks to the weight's size, never below this
+    VALUE_Y = -1.75  # the value vectors' middle line, each under its own token; later the written sum's
+    SMALLEST_VALUE = 0.7  # a value vector multiplied by its weight shrinks by its weight's root, never below this
 
     def construct(self):
         self.show_tokens()
@@ -655,7 +702,7 @@ class AttentionFlow(TraceScene):
         if hidden is not None:  # a longer prompt: say what the picture leaves out
             self.note = statement(hidden, size=SMALLEST, color=style.MUTED)
             self.fit_width(self.note, 9.0)
-            self.note.move_to([-6.6, -2.75, 0], aligned_edge=LEFT)  # low, left of the sum; long arcs pass under it
+            self.note.move_to([-6.6, 2.75, 0], aligned_edge=LEFT)  # high, under the heading, above the tokens
             self.note = VGroup(BackgroundRectangle(self.note, color=style.BACKGROUND, fill_opacity=0.85, buff=0.06),
                                self.note)  # fmt: skip
         first = self.positions[self.order[0]]
@@ -687,8 +734,8 @@ class AttentionFlow(TraceScene):
         self.play(FadeIn(numbers[1:]), FadeIn(self.note), run_time=half)
 
     def value_columns(self) -> list:
-        """The value vectors of the tokens that weigh most, side by side above their tokens, pushed apart where
-        tokens are close, inside the frame."""
+        """The value vectors of the tokens that weigh most, each in the lower half under its own token, pushed
+        apart where tokens are close, inside the frame; each with its token's name under it."""
         t = self.trace
         L, H = self.layer, self.head
         columns = []
@@ -697,19 +744,21 @@ class AttentionFlow(TraceScene):
             col = VectorColumn(t.attn.v[L, pos, H], shown=self.ENTRIES, size=self.TYPE, dim_path=None)
             col.decor.set_color(style.VALUE)  # values are red
             columns.append(col)
-        top = max(n.get_top()[1] for n in self.numbers) + 0.15
         order_x = sorted(range(len(columns)), key=lambda c: self.boxes[self.order[c]].get_x())
         right = -np.inf
         for c in order_x:
             col = columns[c]
-            col.move_to([self.boxes[self.order[c]].get_x(), top + col.height / 2, 0])
-            if col.get_left()[0] < right + 0.25:
-                col.shift((right + 0.25 - col.get_left()[0]) * RIGHT)
+            col.move_to([self.boxes[self.order[c]].get_x(), self.VALUE_Y, 0])
+            if col.get_left()[0] < right + 0.6:
+                col.shift((right + 0.6 - col.get_left()[0]) * RIGHT)
             right = col.get_right()[0]
-        spill = max(c.get_right()[0] for c in columns) - (config.frame_width / 2 - 0.4)
+        spill = max(c.get_right()[0] for c in columns) - (config.frame_width / 2 - 0.6)
         if spill > 0:
             for col in columns:
                 col.shift(spill * LEFT)
+        self.value_names = VGroup(*(token_text(t.fields.info.tokens.display[self.positions[j]], size=LABEL,
+                                               color=style.token_hue(j), limit=10).next_to(col, DOWN, buff=0.12)
+                                    for j, col in zip(self.order, columns)))  # fmt: skip
         return columns
 
     def carry_values(self):
@@ -719,7 +768,7 @@ class AttentionFlow(TraceScene):
             "value vectors ({d} numbers)", size=self.TYPE, color=style.VALUE, d=(t.fields.meta.d_head, "int")
         )
         edge = config.frame_width / 2 - style.FRAME_MARGIN
-        tag.next_to(VGroup(*columns), LEFT, buff=0.3)
+        tag.next_to(VGroup(*columns), LEFT, buff=0.4)
         if tag.get_left()[0] < -edge:
             tag.next_to(VGroup(*columns), RIGHT, buff=0.3)
         if tag.get_right()[0] > edge:  # no room beside them: the caption names them
@@ -732,23 +781,26 @@ class AttentionFlow(TraceScene):
             "what the token passes on to whoever reads it. Here are the first few entries, for the tokens that "
             "weigh most.",
         )
-        self.play(
-            *([FadeIn(tag)] if len(tag) else []), FadeIn(columns[0], shift=0.2 * UP), run_time=said_by(self, 0, 1.0)
-        )
+        first = self.boxes[self.order[0]].copy()
+        self.play(*([FadeIn(tag)] if len(tag) else []), self.arcs.animate.set_stroke(opacity=0.25),
+                  FadeIn(columns[0], shift=0.3 * DOWN), TransformFromCopy(first, self.value_names[0]),
+                  run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 2)
         if len(columns) > 1:  # (a one-token prompt has one value only)
-            self.play(LaggedStart(*(FadeIn(c, shift=0.2 * UP) for c in columns[1:]), lag_ratio=0.4),
-                      run_time=said_by(self, 2, 1.0))  # fmt: skip
+            self.play(LaggedStart(*(AnimationGroup(FadeIn(c, shift=0.3 * DOWN), TransformFromCopy(
+                self.boxes[self.order[k + 1]].copy(), self.value_names[k + 1])) for k, c in enumerate(columns[1:])),
+                lag_ratio=0.4), run_time=said_by(self, 2, 1.0))  # fmt: skip
         if len(tag):
             self.play(FadeOut(tag), run_time=0.4)
         self.weighted_sum(columns)
 
     def sum_row(self, columns: list) -> tuple[list, list, VGroup, VectorColumn]:
-        """Each value's scaled vector (the Trace's weight times value), first in its value's place above its own
-        token, over its weight; then the same written out in a row above the tokens, in the tokens' order, "+"
-        between, "+ the rest", "=" the sum."""
+        """Each value's scaled vector (the Trace's weight times value), first in its value's place, smaller by its
+        weight; then the same written out in a row on the values' line, in the tokens' order, "+" between,
+        "+ the rest", "=" the sum."""
         t = self.trace
         L, H, last = self.layer, self.head, self.positions[-1]
+        weights = t.pattern(L, H)[last]
         in_place, scaled = [], []
         for c, j in enumerate(self.order):
             pos = self.positions[j]
@@ -757,34 +809,39 @@ class AttentionFlow(TraceScene):
                                        shown=self.ENTRIES, size=self.TYPE, dim_path=None))  # fmt: skip
             scaled[-1].decor.set_color(style.VALUE)
             here = scaled[-1].copy()
-            in_place.append(here.scale(columns[c].height / here.height if here.height else 1.0).move_to(columns[c]))
+            shrink = max(self.SMALLEST_VALUE, float(np.sqrt(weights[pos])))
+            here.scale(shrink * columns[c].height / here.height if here.height else 1.0)
+            in_place.append(here.move_to(columns[c]))
         signs = VGroup(*(label("+", size=36) for _ in scaled[1:]))
         rest = label("+ the rest", size=self.TYPE, color=style.MUTED) if last + 1 > len(scaled) else VGroup()
         z = VectorColumn(t.attn.z[L, last, H], shown=self.ENTRIES, size=self.TYPE, dim_path=None)
         z.decor.set_color(style.VALUE)
         equals = label("=", size=36)
-        # the terms in the tokens' order, left to right, as they stood above their tokens
+        # the terms in the tokens' order, left to right, as they stood under their tokens
         by_x = sorted(range(len(scaled)), key=lambda c: self.boxes[self.order[c]].get_x())
         parts = [scaled[by_x[0]]]
         for sign, c in zip(signs, by_x[1:]):
             parts += [sign, scaled[c]]
-        row = VGroup(*parts, *([rest] if len(rest) else []), equals, z).arrange(RIGHT, buff=0.25)
+        row = VGroup(*parts, *([rest] if len(rest) else []), equals, z).arrange(RIGHT, buff=0.35)
         edge = config.frame_width - 2 * style.FRAME_MARGIN
         if row.width > edge:
             row.scale(edge / row.width)
-        row.move_to([0, self.SUM_Y, 0])  # below the tokens, where the arcs were: they have done their work
-        row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum above the token that receives it
+        row.move_to([0, self.VALUE_Y, 0])
+        row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum under the token that receives it
         row.shift(min(0.0, config.frame_width / 2 - style.FRAME_MARGIN - row.get_right()[0]) * RIGHT)
         return in_place, scaled, VGroup(signs, rest, equals), z
 
     def weighted_sum(self, columns: list):
-        """Each value, over its weight above its own token, becomes its scaled vector there; the scaled vectors
-        move into a written sum, which goes into the last token's vector."""
+        """Each value, times its weight written over it, shrinks in place into its scaled vector; the scaled
+        vectors slide into a written sum, their tokens' names under them, which goes into the last token."""
         t = self.trace
         L, H, last = self.layer, self.head, self.positions[-1]
         in_place, scaled, ops, z = self.sum_row(columns)
         first = t.attn.z[L, last, H, 0].value
         heavy = self.positions[self.order[0]]
+        times = VGroup(*(sentence("× {w}", size=self.TYPE, color=style.KEY, w=(t.attn.pattern[L, H, last,
+                       self.positions[j]], "percent")).next_to(col, UP, buff=0.15) for j, col in zip(self.order,
+                       columns)))  # fmt: skip
         self.beat(
             "Weighted sum",
             "Each value is multiplied by its weight; the results add up, into the last token's vector.",
@@ -793,34 +850,35 @@ class AttentionFlow(TraceScene):
             f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
             "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
             "first entry is "
-            f"{dec(first, 2)}, is added to the vector of {spoken_token(t.token_display[last])}: it is what this "
+            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: it is what this "
             "token takes from the tokens it reads.",
         )
-        self.play(LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
+        self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in times), lag_ratio=0.2),
+                  LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
-        self.play(swap_column(columns[0], in_place[0]), Indicate(self.numbers[0], color=style.KEY),
+        self.play(swap_column(columns[0], in_place[0]), Indicate(times[0], color=style.KEY),
                   run_time=said_by(self, 1, 1.5), now=True)  # fmt: skip
         if len(columns) > 1:
             cue(self, 2)
             self.play(*(swap_column(col, here) for col, here in zip(columns[1:], in_place[1:])),
                       run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
-        cue(self, 3)  # each scaled vector comes down, past the tokens, into the written sum; the arcs step back
-        self.play(*(ReplacementTransform(here, sc, path_arc=-0.6) for here, sc in zip(in_place, scaled)),
-                  FadeIn(ops[0]), FadeIn(ops[1]), self.numbers.animate.set_opacity(0).shift(self.LIFT * UP),
-                  self.note.animate.set_opacity(0).shift(self.LIFT * UP), self.boxes.animate.shift(self.LIFT * UP),
-                  self.arcs.animate.set_stroke(opacity=0.12).shift(self.LIFT * UP),
-                  run_time=1.5)  # fmt: skip
+        cue(self, 3)  # each scaled vector slides into the written sum, its token's name with it; the arcs step back
+        names = [n.copy().next_to(sc, DOWN, buff=0.12) for n, sc in zip(self.value_names, scaled)]
+        self.play(FadeOut(times), self.arcs.animate.set_stroke(opacity=0.12), run_time=0.4, now=True)
+        left_first = sorted(range(len(scaled)), key=lambda c: in_place[c].get_x())
+        self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(in_place[c], scaled[c]), self.value_names[
+            c].animate.move_to(names[c])) for c in left_first), lag_ratio=0.6), FadeIn(ops[0]), FadeIn(ops[1]),
+            run_time=2.0)  # fmt: skip
         self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
         cue(self, 4)
         into = Arrow(z.get_top(), self.boxes[-1].get_bottom(), buff=0.1, color=style.VALUE, stroke_width=6)
-        added = label("added to its vector", size=self.TYPE, color=style.VALUE).next_to(into, LEFT, buff=0.15)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
         self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
-        self.play(GrowArrow(into), FadeIn(added),
-                  self.boxes[-1].animate.set_stroke(style.VALUE, width=4), run_time=said_by(self, 4, 1.2))  # fmt: skip
+        self.play(GrowArrow(into), self.boxes[-1].animate.set_stroke(style.VALUE, width=4),
+                  run_time=said_by(self, 4, 1.2))  # fmt: skip
         self.scaled_terms, self.z = scaled, z
-        self.sum_parts = VGroup(*scaled, ops, first_mark, into, added)
+        self.sum_parts = VGroup(*scaled, ops, first_mark, into, self.value_names)
 
     def every_token(self):
         """Every token gets its own weighted sum from its own row, at the same time: a strip of its real sum
@@ -842,6 +900,7 @@ class AttentionFlow(TraceScene):
         marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
         back = [a.animate.set_stroke(opacity=o) for a, o in zip(self.arcs, self.arc_opacity)]  # the last row again
         self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts), *back,
+                  FadeOut(self.numbers), FadeOut(self.note),
                   run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
         cue(self, 1)
         # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
@@ -937,27 +996,36 @@ class MLPBlock(TraceScene):
         self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
         self.x_name.shift(max(0.0, -config.frame_width / 2 + style.FRAME_MARGIN - self.x_name.get_left()[0]) * RIGHT)
         self.play(FadeIn(self.heading), FadeIn(chips))
+        shown = (
+            f"Here are the prompt's last {len(positions)} tokens, each with its vector. " if len(positions) < n else ""
+        )
+        self.off = off = 1 if shown else 0  # the sentences' numbers, after the one saying which tokens are shown
         norm_said = "" if self.parallel else f" First, a {t.words['norm']} rescales it, and the MLP reads the result."
         self.beat(
             "One token at a time",
             "Attention mixes tokens. The MLP works on each token's vector alone.",
-            say="In attention, the tokens read one another. The MLP is different. It works on each token's vector "
-            f"alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}." + norm_said,
+            say=f"{shown}In attention, the tokens read one another. The MLP is different. It works on each token's "
+            f"vector alone. Here, the vector of {spoken_token(t.token_display[p])}, in layer {L + 1}: its running "
+            "total so far, called the residual." + norm_said,
         )
-        self.play(LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.1), run_time=said_by(self, 0, 1.0))
-        cue(self, 2)
+        self.play(
+            LaggedStart(*(GrowFromEdge(s, DOWN) for s in strips), lag_ratio=0.1), run_time=said_by(self, off, 1.0)
+        )
+        cue(self, 2 + off)
         self.chips, self.positions = chips, positions
         self.mark = SurroundingRectangle(chips[-1], buff=0.06, color=style.NEXT_SLOT)
         self.lit = [c.copy() for c in chips]  # each chip as drawn, to dim and light again
         self.play(*(Transform(c, faded(c, CHIP_DIM)) for c in chips[:-1]), *(s.animate.set_opacity(0.3) for s in strips[:-1]),
                   Create(self.mark),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
-        cue(self, 3)  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
+                  run_time=said_by(self, 2 + off, 1.0))  # fmt: skip
+        cue(
+            self, 3 + off
+        )  # the other vectors leave, the tokens stay along the bottom; this one goes where the MLP starts
         if len(strips) > 1:  # the others' vectors first, out of the way
             self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
         if self.parallel:
             self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
-                      run_time=said_by(self, 3, 1.2))  # fmt: skip
+                      run_time=said_by(self, 3 + self.off, 1.2))  # fmt: skip
         else:
             self.through_norm(strips[-1])
         self.remove(*strips)
@@ -966,8 +1034,8 @@ class MLPBlock(TraceScene):
         """The token's residual rises from its strip; a copy goes through the norm, over the top, to where the MLP
         starts."""
         self.play(TransformFromCopy(strip, self.resid), strip.animate.set_opacity(0), FadeIn(self.resid_name),
-                  run_time=said_by(self, 3, 1.2))  # fmt: skip
-        cue(self, 4)
+                  run_time=said_by(self, 3 + self.off, 1.2))  # fmt: skip
+        cue(self, 4 + self.off)
         self.norm_arrow = CurvedArrow(self.resid.get_top() + 0.1 * UP, self.x.get_top() + 0.1 * UP, angle=np.pi / 3,
                                       color=style.MUTED, stroke_width=3)  # fmt: skip
         norm = label(self.trace.words["norm"], size=LABEL, color=style.TEXT)
@@ -975,7 +1043,7 @@ class MLPBlock(TraceScene):
         norm = VGroup(BackgroundRectangle(norm, color=style.BACKGROUND, fill_opacity=0.9, buff=0.08), norm)
         self.play(Create(self.norm_arrow), FadeIn(norm), run_time=1.0)
         self.play(TransformFromCopy(self.resid, self.x, path_arc=np.pi / 3), FadeIn(self.x_name),
-                  run_time=said_by(self, 4, 1.2))  # fmt: skip
+                  run_time=said_by(self, 4 + self.off, 1.2))  # fmt: skip
         self.norm_path = VGroup(self.norm_arrow, norm)
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
@@ -1030,21 +1098,48 @@ class MLPBlock(TraceScene):
             "Up",
             "Up-projection: the vector is spread into many more numbers, one per neuron.",
             say=f"A matrix spreads its {t.meta['d_model']} numbers out into {big(t.meta['d_mlp'])} neurons. Each "
-            "neuron weighs the whole vector in its own way. Here are the three most active, and the three most "
-            "negative.",
+            "neuron weighs the whole vector in its own way: every number times its own weight, all added up. "
+            f"This one gets {dec(t.mlp.pre[self.layer, self.last].value[self.chosen[0]], 2)}. Here are the three "
+            "most active, and the three most negative.",
         )
         quiet = [] if self.parallel else [dim(self.norm_path)]  # the norm's arrow has done its work
-        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), *quiet, run_time=said_by(self, 0, 1.2))
-        cue(self, 1)
+        hide = [] if self.parallel else [Transform(m, faded(m, 0.0)) for m in (self.resid, self.resid_name)]
         flow_in = self.x.copy()
+        self.play(GrowFromEdge(self.up, LEFT), FadeIn(up_label), *quiet, *hide, run_time=said_by(self, 0, 1.2) / 2)
         self.play(flow_in.animate.move_to(self.up).scale(0.4).set_opacity(0),
                   LaggedStart(*(GrowFromCenter(c) for c in self.circles), lag_ratio=0.12), FadeIn(self.column[1:]),
-                  run_time=said_by(self, 1, 1.2))  # fmt: skip
+                  run_time=said_by(self, 0, 1.2) / 2)  # fmt: skip
         self.remove(flow_in)
+        cue(self, 1)  # one neuron: lines from every entry of the vector into it, its weighted sum written out
+        fan, worked = self.one_neuron()
+        self.play(dim(up_label), LaggedStart(*(Create(f) for f in fan), lag_ratio=0.03),
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        self.play(FadeIn(worked[:-1], shift=0.1 * RIGHT), run_time=1.0)
         cue(self, 2)
-        self.play(LaggedStart(*(FadeIn(v, shift=0.15 * RIGHT) for v in self.values), lag_ratio=0.12),
-                  run_time=said_by(self, 2, 1.2))  # fmt: skip
+        self.play(FadeIn(worked[-1], scale=1.3), run_time=said_by(self, 2, 0.8))
+        cue(self, 3)
+        self.play(ReplacementTransform(worked[-1], self.values[0]), FadeOut(worked[:-1]), FadeOut(fan),
+                  now=True, run_time=1.0)  # fmt: skip
+        self.play(LaggedStart(*(FadeIn(v, shift=0.15 * RIGHT) for v in self.values[1:]), lag_ratio=0.12),
+                  run_time=said_by(self, 3, 1.2))  # fmt: skip
         self.up_label = up_label
+
+    def one_neuron(self) -> tuple[VGroup, VGroup]:
+        """Lines fanning from the whole vector into the most active neuron, and its sum written large in the
+        empty middle: the vector's numbers, each times its weight, added up, give the neuron's value."""
+        t = self.trace
+        target = self.circles[0].get_left()
+        x0, y0, y1 = self.x.get_right()[0] + 0.05, self.x.get_bottom()[1] + 0.1, self.x.get_top()[1] - 0.1
+        fan = VGroup(*(Line([x0, y, 0], target, stroke_width=1.5, color=style.BLOCK_MLP, stroke_opacity=0.8)
+                       for y in np.linspace(y1, y0, 16)))  # fmt: skip
+        pre = t.mlp.pre[self.layer, self.last]
+        worked = VGroup(
+            sentence("{d} numbers × {d} weights,", size=LABEL + 4, d=(t.fields.meta.d_model, "int")),
+            label("added up (plus a bias):", size=LABEL + 4),
+            number(pre[self.chosen[0]], size=56, color=style.weight_color(1.0, 1.0)),
+        ).arrange(DOWN, buff=0.25)
+        worked.move_to([(self.circles.get_right()[0] + config.frame_width / 2) / 2 + 0.3, self.Y + 0.4, 0])
+        return fan, worked
 
     def activation(self):
         """Each neuron's value bends through the activation's curve to its result; the circles light by it."""
@@ -1053,7 +1148,8 @@ class MLPBlock(TraceScene):
         pre, post = t.mlp.pre[L, p], t.mlp.post[L, p]
         act = t.words["activation"]
         top, low = self.chosen[0], self.chosen[self.EACH_SIDE]
-        results = VGroup(*(number(post[n], size=NUMBER, color=style.NEXT_SLOT).move_to(v, aligned_edge=LEFT)
+        results = VGroup(*(number(post[n], fmt="near0",
+                                  size=NUMBER, color=style.NEXT_SLOT).move_to(v, aligned_edge=LEFT)
                            for n, v in zip(self.chosen, self.values)))  # fmt: skip
         brightest = float(max(max(post.value[n] for n in self.chosen), 1e-6))
         lights = [c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post.value[n])) / brightest)
@@ -1080,8 +1176,7 @@ class MLPBlock(TraceScene):
             f"active ends at {dec(post.value[top], 2)}. Negative values are squashed towards zero: the most "
             f"negative ends at {about(post.value[low], 2)}.",
         )
-        hide = [] if self.parallel else [Transform(m, faded(m, 0.0)) for m in (self.resid, self.resid_name)]
-        self.play(Create(axes), Create(line), FadeIn(name), *hide, run_time=said_by(self, 0, 1.2))  # (room)
+        self.play(Create(axes), Create(line), FadeIn(name), FadeIn(axes.numbers), run_time=said_by(self, 0, 1.2))
         self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
                   run_time=1.0)  # fmt: skip
         for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
@@ -1098,8 +1193,12 @@ class MLPBlock(TraceScene):
         lo, hi = min(-2.0, min(xs) - 0.3), max(2.0, max(xs) + 0.3)
         top_y = max(1.0, max(ys) + 0.3)
         axes = Axes(x_range=[lo, hi, 1], y_range=[-0.6, top_y, 1], x_length=6.6, y_length=4.0, tips=False,
-                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": False})  # fmt: skip
+                    axis_config={"color": style.MUTED, "stroke_width": 2, "include_ticks": True})  # fmt: skip
         axes.move_to([3.2, self.Y - 0.1, 0])
+        ticks = [v for v in range(int(np.ceil(lo)), int(np.floor(hi)) + 1) if v and v % 2 == 0]
+        axes.numbers = VGroup(*(label(f"{v:+d}".replace("-", "−"), size=SMALLEST, color=style.MUTED).next_to(
+            axes.c2p(v, 0), DOWN, buff=0.15) for v in ticks), *(label(f"+{v}", size=SMALLEST, color=style.MUTED
+            ).next_to(axes.c2p(0, v), LEFT, buff=0.15) for v in range(1, int(np.floor(top_y)) + 1)))  # fmt: skip
         line = axes.plot(lambda v: float(shape(v)), x_range=[lo, hi], color=style.BLOCK_MLP, stroke_width=5)
         name = label(self.trace.words["activation"], size=LABEL, color=style.BLOCK_MLP)
         name.next_to(axes.c2p(lo, top_y), DR, buff=0.1)
@@ -1138,7 +1237,7 @@ class MLPBlock(TraceScene):
         self.fit_width(down_label, down.width - 0.2)
         # a last sentence, said over the finished sum: where the new residual goes
         onward = (f"The new residual goes on to layer {L + 2}." if L + 1 < t.n_layer
-                  else f"The new residual goes on to the final {t.words['norm']}.")  # fmt: skip
+                  else "The new residual is what this last layer hands on.")  # fmt: skip
         if parallel:
             self.beat(
                 "Down and add",
@@ -1160,7 +1259,12 @@ class MLPBlock(TraceScene):
             small.next_to(self.circles, UP, buff=0.15).align_to(self.circles, LEFT)
             tag = label(t.words["activation"], size=SMALLEST, color=style.BLOCK_MLP).next_to(small, RIGHT, buff=0.12)
             tag.align_to(small, DOWN)
-            shrink += [Transform(VGroup(axes, line), small), ReplacementTransform(name, tag), dim(dots)]
+            shrink += [
+                Transform(VGroup(axes, line), small),
+                ReplacementTransform(name, tag),
+                dim(dots),
+                FadeOut(axes.numbers),
+            ]
         self.play(*shrink, GrowFromEdge(down, LEFT), FadeIn(down_label), run_time=said_by(self, 0, 1.2) / 2)
         self.play(TransformFromCopy(self.circles, out.entries), FadeIn(out.decor), FadeIn(names[0]),
                   run_time=said_by(self, 0, 1.0))  # fmt: skip
@@ -1189,12 +1293,13 @@ class MLPBlock(TraceScene):
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
-                  *(FadeOut(old, shift=0.2 * UP) for old in self.sums), run_time=step * 0.2, now=True)  # fmt: skip
+                  run_time=step * 0.2, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
                     for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
         self.play(Indicate(self.down, color=style.BLOCK_MLP, scale_factor=1.05),
-                  *(FadeIn(new, shift=0.2 * UP) for new in cols[1:]), run_time=step * 0.25)  # fmt: skip
+                  *(swap_column(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.25,
+                  now=True)  # fmt: skip
         self.wait(step * 0.3)
         self.x, self.sums = cols[0], cols[1:]
 
@@ -1214,7 +1319,7 @@ class MLPBlock(TraceScene):
             "brings its own vector, lights its own neurons, and gets its own output.",
         )
         self.play(
-            FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), FadeOut(self.heading), run_time=0.5
+            FadeOut(self.x_name), FadeOut(self.column[2]), FadeOut(self.onward), run_time=0.5
         )  # fewer words: the takeaway is the picture
         step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
         for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
@@ -1223,5 +1328,5 @@ class MLPBlock(TraceScene):
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
-            self.mark.move_to(self.chips[j])  # the box jumps to the token whose turn it is (never between two)
+            self.mark.become(SurroundingRectangle(self.chips[j], buff=0.06, color=style.NEXT_SLOT))  # (never between)
             self.turn(j, cols, post, brightest, step)

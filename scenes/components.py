@@ -54,6 +54,7 @@ PUNCTUATION_GLYPH = 1.6  # a token of punctuation or a whitespace mark alone (".
 FORMATTERS: dict[str, Callable] = {
     "value": fmt_value,
     "value3": lambda v: fmt_value(v, 3),
+    "near0": lambda v: fmt_value(v) if abs(float(v)) >= 0.005 else "≈ 0",  # an entry that rounds to zero, said so
     "exp": lambda v: f"{float(v):.4f}",
     "sig3": lambda v: f"{float(v):.{max(0, 2 - int(np.floor(np.log10(abs(float(v))))))}f}" if float(v) else "0",
     "plus1": lambda v: str(int(v) + 1),  # a 0-based index shown counting from 1

@@ -64,9 +64,12 @@ def test_the_rows_led_by_the_previous_token_are_outlined(scene_traces, tmp_path)
     P = tr.pattern(scene.layer, scene.head)
     drawn = shown_positions(tr)
     expected = [q for q in drawn[1:] if int(np.argmax(P[q])) == q - 1]
-    panel, marks = scene.previous
+    panel, marks, diagonal = scene.previous
     assert [m.gptanim_query for m in marks] == expected
     n = len(drawn)
+    for j, d in enumerate(diagonal, start=1):  # every row's previous-token cell outlined, the picture of the claim
+        assert np.allclose(d.get_center(), scene.grid.cells[j * n + j - 1].get_center())
+    assert len(diagonal) == n - 1
     for m in marks:
         cell = scene.grid.cells[drawn.index(m.gptanim_query) * n + drawn.index(m.gptanim_query) - 1]
         assert np.allclose(m.get_center(), cell.get_center())
