@@ -205,7 +205,7 @@ class Title(TraceScene):
                           caption="Every number ahead comes from one run of the model on one prompt.") as n:  # fmt: skip
             self.play(Write(self.prompt), self.model_box.animate.scale(1 / self.BIG).move_to(self.home),
                       run_time=min(1.2, n.left(0)))  # fmt: skip
-            self.play(LaggedStart(*(TransformFromCopy(self.prompt, chip) for chip in self.chips), lag_ratio=0.1),
+            self.play(LaggedStart(*(FadeIn(chip, shift=0.4 * UP) for chip in self.chips), lag_ratio=0.1),
                       *([FadeIn(self.note)] if self.note is not None else []),
                       run_time=max(0.8, n.left(0) - 0.6))  # fmt: skip
             self.play(GrowArrow(self.into), run_time=0.5)
@@ -829,7 +829,7 @@ class InsideTransformer(TraceScene):
     SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
     COLUMN_Y = -1.6  # the vectors sit low enough for the lines between them (attention) above
-    TOKEN_Y = 2.02  # (a long token's neighbours a row higher)
+    TOKEN_Y = 1.8  # (a long token's neighbours a row higher)
     FINAL_SCALE = 1.35  # the last vector, larger once it stands alone
     FINAL_BARS = 5  # the last frame keeps to about 30 words
     HEAD = 0  # the one of attention's patterns that draws the lines
@@ -900,7 +900,8 @@ class InsideTransformer(TraceScene):
             + " You see the first few of them.",
         )
         # Each vector comes down out of its token.
-        self.play(LaggedStart(*(TransformFromCopy(b, c) for b, c in zip(self.tokens, self.columns)), lag_ratio=0.15),
+        self.play(LaggedStart(*(GrowFromPoint(c, b.get_bottom()) for b, c in zip(self.tokens, self.columns)),
+                              lag_ratio=0.15),
                   run_time=paced(self.beats[-1]["audio"], 1.5, 0.85))  # fmt: skip
 
     def column(self, name: str, pos: int) -> VectorColumn:
