@@ -873,6 +873,9 @@ class InsideTransformer(TraceScene):
         if any(a.get_right()[0] > b.get_left()[0] - 0.08 for a, b in zip(self.tokens, self.tokens[1:])):
             for box in self.tokens[1::2]:  # whole tokens, never cut: every other one a row lower
                 box.shift((box.height + 0.06) * UP)
+        clear = self.layer_names.get_bottom()[1] - 0.12 - self.tokens.get_top()[1]
+        if clear < 0:  # the higher row never covers the layers' names
+            self.tokens.shift(clear * UP)
         self.columns = VGroup(
             *(
                 self.column(t.resid.pre[0].name, pos).move_to([x, self.COLUMN_Y, 0])
