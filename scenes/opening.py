@@ -20,15 +20,18 @@ from manim import (
     GrowFromPoint,
     Indicate,
     LaggedStart,
+    Line,
     ManimColor,
     Rectangle,
     ReplacementTransform,
     Rotate,
     RoundedRectangle,
+    ShowPassingFlash,
     Square,
     SurroundingRectangle,
     Transform,
     TransformFromCopy,
+    UpdateFromAlphaFunc,
     VGroup,
     Write,
     config,
@@ -61,7 +64,7 @@ from scenes.components import (
     with_entry_paths,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
-from scenes.speech import big, lower_first, pct, plain_quote, said_pct, spoken_token, words
+from scenes.speech import big, lower_first, plain_quote, said_pct, spoken_token, words
 
 
 def space_note(displays) -> VGroup | None:
@@ -110,7 +113,7 @@ class Title(TraceScene):
     CELLS = 5  # entries of each token's vector, as coloured cells
     BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
     TOP_Y, BOTTOM_Y = 2.35, -0.65  # the pipeline's band
-    LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 4.3  # where its stations stand
+    LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 3.95  # where its stations stand
     # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
     # of your own lights none (its card alone).
     STATIONS = {
@@ -129,25 +132,30 @@ class Title(TraceScene):
         self.spell_out()
         self.road_map()
 
+    BIG = 1.7  # the model's box, first the whole picture, then in its place in the pipeline
+
     def show_title(self):
         meta = self.trace.meta
         self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.3, 0])
         box = RoundedRectangle(corner_radius=0.15, width=3.0, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(self.trace.fields.meta.model, size=30, limit=22)
-        self.trained = label("pre-trained", size=24, color=style.MUTED)
-        size = sentence("{n} parameters", size=22, color=style.MUTED, n=(self.trace.fields.meta.n_params, "comma"))
-        inner = VGroup(name, self.trained, size).arrange(DOWN, buff=0.22)
+        size = sentence("{n} parameters", size=24, color=style.TEXT, n=(self.trace.fields.meta.n_params, "comma"))
+        learned = label("numbers it learned", size=22, color=style.MUTED)
+        inner = VGroup(name, size, learned).arrange(DOWN, buff=0.22)
         self.fit_width(inner, box.width - 0.4)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
+        self.home = self.model_box.get_center()
+        self.model_box.scale(self.BIG).move_to([0, -0.2, 0])  # the subject, large, alone
         with self.narrate(f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
-                          f"{big(meta['n_params'])} parameters.", title="Title",
-                          caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
+                          f"{big(meta['n_params'])} parameters: numbers it learned, which decide what it writes.",
+                          title="Title", caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
             self.play(Write(self.heading), run_time=1.0)
             self.play(GrowFromEdge(box, DOWN), run_time=max(0.6, n.left(0) - 0.2))  # "a real GPT"
             n.wait_for(1)
-            self.play(FadeIn(name, shift=0.2 * UP), FadeIn(self.trained, shift=0.2 * UP), run_time=0.6)
-            self.play(FadeIn(size, shift=0.2 * UP), run_time=max(0.5, n.left(1) - 0.6))
+            self.play(FadeIn(name, shift=0.2 * UP), run_time=0.6)
+            self.play(FadeIn(size, shift=0.2 * UP), run_time=max(0.5, 0.5 * n.left(1)))
+            self.play(FadeIn(learned, shift=0.2 * UP), run_time=max(0.5, n.left(1)))
 
     def title_text(self, title: str) -> VGroup:
         """The lecture's title, large, on one line or two (cut at the space nearest its middle)."""
@@ -182,20 +190,22 @@ class Title(TraceScene):
         t = self.trace
         prompt = sentence("“{prompt}”", size=26, prompt=(t.fields.meta.settings.prompt, "ends64"))
         self.prompt = self.fit_width(prompt).move_to([0, self.BOTTOM_Y - 1.25, 0])  # below the G, P, T to come
+        shrunk = self.model_box.copy().scale(1 / self.BIG).move_to(self.home)
         self.chips = self.prompt_chips()
-        y = self.model_box.get_y()
-        self.into = Arrow([self.chips.get_right()[0] + 0.05, y, 0], self.model_box.get_left(), buff=0.1,
+        y = self.home[1]
+        self.into = Arrow([self.chips.get_right()[0] + 0.05, y, 0], shrunk.get_left(), buff=0.1,
                           color=style.MUTED)  # fmt: skip
         self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.4, size=26, row_height=0.7)
         self.bars.shift([self.BARS_X - self.bars.rows[0].bar.get_left()[0], y - self.bars.rows.get_y(), 0])
-        self.out = Arrow(self.model_box.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
+        self.out = Arrow(shrunk.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
                          color=style.MUTED)  # fmt: skip
         top = step_entries(t, 0, 1)[0]
-        with self.narrate(f"We watch it read {plain_quote(t.prompt, 'one prompt')}. Its next token is likely "
-                          f"{spoken_token(top['display'])}, at {pct(top['prob'])}.", title="Prompt",
+        with self.narrate(f"We watch it read {plain_quote(t.prompt, 'one prompt')}. It guesses that what comes next "
+                          f"is likely {spoken_token(top['display'])}, at {said_pct(top['prob'])}.", title="Prompt",
                           caption="Every number ahead comes from one run of the model on one prompt.") as n:  # fmt: skip
-            self.play(Write(self.prompt), run_time=min(1.2, n.left(0)))
-            self.play(LaggedStart(*(TransformFromCopy(self.prompt, chip) for chip in self.chips), lag_ratio=0.1),
+            self.play(Write(self.prompt), self.model_box.animate.scale(1 / self.BIG).move_to(self.home),
+                      run_time=min(1.2, n.left(0)))  # fmt: skip
+            self.play(LaggedStart(*(FadeIn(chip, shift=0.4 * UP) for chip in self.chips), lag_ratio=0.1),
                       *([FadeIn(self.note)] if self.note is not None else []),
                       run_time=max(0.8, n.left(0) - 0.6))  # fmt: skip
             self.play(GrowArrow(self.into), run_time=0.5)
@@ -205,18 +215,20 @@ class Title(TraceScene):
                       run_time=max(0.8, n.left(1) - 0.4))  # fmt: skip
 
     def spell_out(self):
-        """G, P and T, each named under the part of the picture it is about: the bars it writes, the model it
-        trained, and the model opened into its blocks, the tokens' vectors going in."""
+        """G, P and T in their order, left to right, each lighting its own part of the picture as it is said: a
+        drawn token joins the text (generative), pages of text go into the model (pre-trained), the model opens into
+        its layers, the tokens' vectors going in (transformer)."""
         t = self.trace
-        y = self.BOTTOM_Y - 0.5
-        names = [label(word, size=38, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
-                                                                                    "Transformer")]  # fmt: skip
-        names[0].move_to([self.bars.get_x(), y, 0])
-        names[1].move_to([self.VECTORS_X, y, 0])
-        names[2].move_to([self.model_box.get_x(), y, 0])
-        for left, right in ((names[2], names[0]), (names[1], names[2])):  # large words never touch
-            if left.get_right()[0] > right.get_left()[0] - 0.4:
-                left.shift((right.get_left()[0] - 0.4 - left.get_right()[0]) * RIGHT)
+        names = VGroup(*(label(word, size=38, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
+                                                                                          "Transformer")))  # fmt: skip
+        names.arrange(RIGHT, buff=1.0).move_to([0, self.BOTTOM_Y - 1.75, 0])
+        self.fit_width(names)
+        self.written = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=22)
+        self.written.next_to(self.chip_boxes[-1], RIGHT, buff=0.08)
+        pages = self.pages()
+        trained = VGroup(*(label(w, size=24, color=style.MUTED) for w in ("trained on", "lots of text")))
+        trained.arrange(DOWN, buff=0.08, aligned_edge=LEFT)
+        VGroup(pages, trained).arrange(RIGHT, buff=0.2).move_to([self.MODEL_X, self.BOTTOM_Y - 0.65, 0])
         cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
         vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
         vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
@@ -225,6 +237,11 @@ class Title(TraceScene):
             block.remove(block[1])  # shapes without words: their colours say attention and MLP
         stack.move_to(self.model_box)
         self.stack, self.vectors = stack, vectors
+        ends = [self.written.get_bottom(), pages.get_bottom(), stack.get_corner(DOWN + RIGHT) + 0.3 * LEFT]
+        self.pointers = VGroup(*(Arrow(w.get_top(), end, buff=0.12, color=style.NEXT_SLOT, stroke_width=3,
+                                       max_tip_length_to_length_ratio=0.2) for w, end in zip(names, ends)))  # fmt: skip
+        rank = t.info["continuation"]["steps"][0]["chosen_rank"]
+        source = self.bars.rows[rank - 1].name if rank <= len(self.bars.rows) else self.bars.dots
         with self.narrate(
             "G is for generative, because it writes new text. P is for pre-trained, because it "
             "learned from a lot of text first. And T is for transformer, the kind of neural network "
@@ -232,19 +249,37 @@ class Title(TraceScene):
             title="GPT",
             caption="GPT stands for Generative Pre-trained Transformer.",
         ) as n:
-            self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP),
-                      Indicate(self.bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=1.0)  # fmt: skip
+            self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP), run_time=0.6)
+            self.play(TransformFromCopy(source, self.written), GrowArrow(self.pointers[0]),
+                      self.into.animate.put_start_and_end_on([self.written.get_right()[0] + 0.12, self.into.get_y(), 0],
+                                                             self.into.get_end()),
+                      run_time=max(0.6, n.left(0)))  # fmt: skip
             n.wait_for(1)
-            self.play(TransformFromCopy(self.trained, names[1]),
-                      Indicate(self.trained, color=style.NEXT_SLOT, scale_factor=1.1), run_time=max(0.6, n.left(1)))  # fmt: skip
+            self.play(FadeIn(names[1], shift=0.2 * UP), LaggedStart(*(FadeIn(p, shift=0.2 * UP) for p in pages),
+                                                                    lag_ratio=0.3), FadeIn(trained),
+                      GrowArrow(self.pointers[1]), run_time=max(0.6, 0.5 * n.left(1)))  # fmt: skip
+            into = pages.copy()
+            self.play(into.animate.scale(0.3).move_to(self.model_box).set_opacity(0),
+                      Indicate(self.model_box[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=max(0.6, n.left(1)))  # fmt: skip
+            self.remove(into)
             n.wait_for(2)
-            self.play(LaggedStart(*(TransformFromCopy(c, v) for c, v in zip(self.chip_boxes, vectors)), lag_ratio=0.08),
+            self.play(FadeIn(names[2], shift=0.2 * UP), GrowArrow(self.pointers[2]),
+                      LaggedStart(*(FadeIn(v, shift=0.3 * RIGHT) for v in vectors), lag_ratio=0.08),
                       self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
                                                              self.model_box.get_left() + 0.05 * LEFT),
                       run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
-            self.play(FadeIn(names[2], shift=0.2 * UP), ReplacementTransform(self.model_box, stack),
-                      run_time=max(0.8, n.left(2)))  # fmt: skip
-        self.words = VGroup(*names)
+            self.play(ReplacementTransform(self.model_box, stack), run_time=max(0.8, n.left(2)))
+        self.words = VGroup(*names, pages, trained)
+
+    def pages(self) -> VGroup:
+        """A small stack of pages of text: what the model learned from before it was ever used."""
+        stack = VGroup()
+        for k in range(3):
+            page = RoundedRectangle(corner_radius=0.04, width=0.62, height=0.8, stroke_color=style.MUTED, stroke_width=2,
+                                    fill_color=style.BACKGROUND, fill_opacity=1)  # fmt: skip
+            lines = VGroup(*(Line(0.22 * LEFT, 0.22 * RIGHT, stroke_width=2, color=style.MUTED) for _ in range(4)))
+            stack.add(VGroup(page, lines.arrange(DOWN, buff=0.12).move_to(page)).shift(0.1 * k * (RIGHT + DOWN)))
+        return stack
 
     def vector(self, pos: int, cell: float) -> VGroup:
         """A token's vector entering the first layer, as a row of cells coloured by its first entries."""
@@ -275,8 +310,9 @@ class Title(TraceScene):
             # The pipeline keeps its shapes; its words leave for the cards' (but the likeliest next token's)
             shown = [
                 self.words,
-                *(m for r in self.bars.rows[1:] for m in (r.name, r.pct)),
-                *(c.text for c in self.chip_boxes),
+                self.pointers,
+                *self.bars.rows[1:],
+                *(c.text for c in [*self.chip_boxes, self.written]),
             ]
             self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
             mark = None
@@ -284,7 +320,7 @@ class Title(TraceScene):
                 n.wait_for(k + 1)
                 lit = [stations[s] for s in self.STATIONS.get(heading, ())] if self.parts[k][2] else []
                 target = SurroundingRectangle(VGroup(*lit) if lit else card, buff=0.12, color=card.hue)
-                move = Create(target) if mark is None else Transform(mark, target)
+                move = FadeIn(target) if mark is None else Transform(mark, target)
                 mark = mark or target
                 self.play(FadeIn(card, shift=0.2 * UP), move, run_time=min(0.8, n.left(k + 1)))
             if mark is not None:
@@ -437,9 +473,7 @@ class PredictSampleRepeat(TraceScene):
         if name.width > box.width - 0.3:  # a long name: smaller (never under the smallest type)
             name.scale(max(box.width - 0.3, name.width * SMALLEST / 24) / name.width)
             box.stretch_to_fit_width(max(box.width, name.width + 0.3))
-        layers = sentence("{L} layers", size=20, color=style.MUTED, L=(meta.n_layer, "int"))
-        dims = sentence("{d} dims", size=20, color=style.MUTED, d=(meta.d_model, "int"))
-        inner = VGroup(name, layers, dims).arrange(DOWN, buff=0.1)
+        inner = VGroup(name, label("the model", size=22, color=style.MUTED)).arrange(DOWN, buff=0.15)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, self.mid_y, 0])
         # From the middle of the prompt's tokens, bowing up (clear of the bars) into the model: the whole text goes in.
         prompt = VGroup(*self.boxes[: self.n_prompt])
@@ -477,9 +511,9 @@ class PredictSampleRepeat(TraceScene):
         probs = [e["prob"] for e in step["top"][: self.BARS]]
         tones = [style.BAR if j % 2 == 0 else interpolate_color(style.BAR, ManimColor(style.BACKGROUND), 0.35)
                  for j in range(len(probs))]  # fmt: skip
-        if step["chosen_rank"] > len(probs):
+        if step["chosen_rank"] > len(probs):  # the drawn token's own slice, toned like a bar's (it is one more)
             probs.append(step["chosen_prob"])
-            tones.append(style.VALUE)
+            tones.append(tones[-2] if len(tones) > 1 else style.BAR)
         wheel = SpinnerWheel(probs, tones, radius=self.radius, turned=self.wheel.turned if self.wheel else 0.0)
         self.name_slices(wheel, i)
         return wheel.shift([self.wheel_x, self.wheel_y, 0] - wheel.centre)
@@ -490,8 +524,12 @@ class PredictSampleRepeat(TraceScene):
         read, bars = self.step_read(i), min(len(self.steps[i]["top"]), self.BARS)
         r, wheel.names = 0.64 * wheel.radius, {}
         for j, piece in enumerate(wheel.slices):
-            if j == len(wheel.slices) - 1:
+            if j == len(wheel.slices) - 1:  # on one line, or two where the slice is narrow
                 name = label("all others", size=SMALLEST, color=style.TEXT)
+                chord = 2 * r * np.sin(min(abs(piece.angle) / 2, np.pi / 2))
+                if np.hypot(name.width, name.height) > 0.95 * chord:
+                    name = VGroup(*(label(w, size=SMALLEST, color=style.TEXT) for w in ("all", "others")))
+                    name.arrange(DOWN, buff=0.04)
             else:
                 shown = read.top[j].display if j < bars else read.chosen_display
                 name = token_text(shown, size=22 * (PUNCTUATION_GLYPH if bare_mark(shown.value) else 1))
@@ -541,8 +579,9 @@ class PredictSampleRepeat(TraceScene):
                 "Predict",
                 "Predict: the model gives each of its {V} tokens a probability of coming next.",
                 V=(self.trace.fields.meta.vocab_size, "comma"),
-                say=f"It answers with a probability for each of its {big(self.trace.meta['vocab_size'])} tokens. "
-                f"The likeliest is {spoken_token(top[0]['display'])}, at {pct(top[0]['prob'])}.",
+                say=f"It answers with a probability for each of the {big(self.trace.meta['vocab_size'])} tokens it "
+                "knows, the whole strip below. "
+                f"The likeliest is {spoken_token(top[0]['display'])}, at {said_pct(top[0]['prob'])}.",
             )
             self.out_arrow = Arrow(self.model_box.get_right(), bars.get_left() + 0.1 * LEFT, buff=0.1,
                                    color=style.MUTED, stroke_width=3)  # fmt: skip
@@ -561,7 +600,9 @@ class PredictSampleRepeat(TraceScene):
             self.again_beat(i, step)
         # The longer text goes in again (the arrow into the model flashes); new chances replace the old.
         slot_mark = self.slot_mark(i)
-        going_in = [Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0),
+        flash = self.into_model.copy().set_color(style.NEXT_SLOT).set_stroke(width=9)
+        going_in = [ShowPassingFlash(flash, time_width=0.6), Indicate(self.into_model, color=style.NEXT_SLOT,
+                                                                      scale_factor=1.0),
                     Transform(self.old_slot, slot_mark), *([dim(self.pick)] if self.pick is not None else [])]  # fmt: skip
         strip = self.vocab_strip(i)
         new = [*self.bars_change(self.bars, bars), ReplacementTransform(self.bars_title, title),
@@ -582,8 +623,8 @@ class PredictSampleRepeat(TraceScene):
         out for the new ones (no digits morphing through garbled shapes)."""
         anims = []
         for o, n in zip(old.rows, new.rows):
-            anims += [ReplacementTransform(o.bar, n.bar), swap(o.name, n.name, distance=0.15),
-                      swap(o.pct, n.pct, distance=0.15)]  # fmt: skip
+            anims += [ReplacementTransform(o.bar, n.bar), swap(o.name, n.name, distance=0.3),
+                      swap(o.pct, n.pct, distance=0.3)]  # fmt: skip
         anims += [FadeOut(o) for o in old.rows[len(new.rows) :]] + [FadeIn(n) for n in new.rows[len(old.rows) :]]
         return [*anims, ReplacementTransform(old.dots, new.dots)]
 
@@ -591,7 +632,7 @@ class PredictSampleRepeat(TraceScene):
         """The caption of a slow step after the first: the draw, its chance and its rank."""
         read = self.step_read(i)
         place = "the likeliest" if step["chosen_rank"] == 1 else f"number {step['chosen_rank']} on the list"
-        said = f"{spoken_token(step['chosen_display'])}, {place}, at {pct(step['chosen_prob'])}."
+        said = f"{spoken_token(step['chosen_display'])}, {place}, at {said_pct(step['chosen_prob'])}."
         self.beat(
             "Sample",
             f"Draw {i + 1}: “{{tok}}”, at {{p}}, rank {{r}}.",
@@ -623,7 +664,7 @@ class PredictSampleRepeat(TraceScene):
                 tok=(self.step_read(0).chosen_display, "text"),
                 p=(self.step_read(0).chosen_prob, "percent"),
                 say="A seed starts the random spins, so the same seed gives the same text. This spin stops on "
-                f"{spoken_token(step['chosen_display'])}, at {pct(step['chosen_prob'])}.",
+                f"{spoken_token(step['chosen_display'])}, at {said_pct(step['chosen_prob'])}.",
             )
             self.seed = sentence("seed {s}", size=20, color=style.MUTED, s=(seed, "int"))
             self.seed.next_to(wheel.disc, LEFT, buff=0.2).align_to(wheel.disc, DOWN)
@@ -634,8 +675,22 @@ class PredictSampleRepeat(TraceScene):
             self.play(ReplacementTransform(self.wheel.disc, wheel.disc), run_time=self.run)
         self.wheel = wheel
         self.spun = wheel.spin_to(k, turns=2 if full else 1)
+        # The slices turn; their names ride along, upright (never upside down)
+        names = VGroup(*wheel.names.values())
+        wheel.disc.remove(*names)
+        self.add(names)
+        starts = [m.get_center() - wheel.centre for m in names]
+
+        def ride(group, alpha):
+            a = self.spun * rate_functions.ease_out_cubic(alpha)
+            turn_by = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+            for m, v in zip(group, starts):
+                m.move_to(wheel.centre + turn_by @ v)
+
         self.play(Rotate(wheel.disc, self.spun, about_point=wheel.centre, rate_func=rate_functions.ease_out_cubic),
-                  run_time=max(turn, 0.45))  # fmt: skip
+                  UpdateFromAlphaFunc(names, ride), run_time=max(turn, 0.45))  # fmt: skip
+        self.remove(names)
+        wheel.disc.add(*names)
         self.mark_drawn(i, step, k)
 
     def build_wheel(self, wheel: SpinnerWheel, shown: int):
@@ -677,10 +732,8 @@ class PredictSampleRepeat(TraceScene):
         self.chip = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         self.chip.next_to(self.wheel.pointer, LEFT, buff=0.15)
         slice_ = self.wheel.slices[k]
-        tilt = (self.spun + np.pi) % (2 * np.pi) - np.pi  # the names, turned with the wheel, stand up again
         self.play(Create(pick) if rank <= len(self.bars.rows) else FadeIn(pick), slice_.animate.set_fill(style.NEXT_SLOT),
                   GrowFromPoint(self.chip, self.wheel.pointer.get_bottom()),
-                  *(Rotate(m, -tilt, about_point=m.get_center()) for m in self.wheel.names.values()),
                   run_time=self.run)  # fmt: skip
         self.pick = pick
 
@@ -722,33 +775,44 @@ class PredictSampleRepeat(TraceScene):
         self.loop()
 
     def loop(self):
-        """The takeaway: the bars' words give way to the loop's four steps, each named under its picture as it
-        is said."""
+        """The takeaway: the loop drawn as four curved arrows, model to bars (predict), bars to wheel (sample), wheel
+        to the text's end (append), text back into the model (repeat), each lit and named as it is said."""
         self.beat(
             "Repeat",
             "That is all a GPT does when it writes.",
             say="Predict, sample, append, repeat. That is all a GPT does when it writes. "
             "The rest of this lecture opens up the prediction.",
         )
-        bars, wheel = self.bars, self.wheel
-        words = [label(w, size=24, color=style.NEXT_SLOT) for w in ("predict", "sample", "append", "repeat")]
-        words[0].next_to(bars.rows, DOWN, buff=0.3).align_to(bars.rows[0].bar, LEFT)
-        words[1].move_to(self.seed)
+        bars, wheel, hue = self.bars, self.wheel, style.NEXT_SLOT
+        words = [label(w, size=26, color=hue) for w in ("predict", "sample", "append", "repeat")]
         last = self.boxes[-1] if len(self.boxes) > self.n_prompt else self.boxes[self.n_prompt - 1]
-        up = Arrow(wheel.pointer.get_top(), last.get_bottom(), buff=0.1, color=style.NEXT_SLOT, stroke_width=3)
-        words[2].next_to(up.get_center(), LEFT, buff=0.15)
-        words[3].next_to(self.into_model, RIGHT, buff=0.15)
+        rim = wheel.centre + wheel.radius * np.array([np.cos(2.5), np.sin(2.5), 0])  # the wheel's upper left
+        arrows = [
+            Arrow(self.model_box.get_right(), [self.BAR_X - 0.1, bars.rows.get_y(), 0], buff=0.1, path_arc=0.6),
+            Arrow([self.BAR_X + 1.2, bars.rows.get_bottom()[1] - 0.2, 0],
+                  wheel.centre + wheel.radius * np.array([np.cos(3.6), np.sin(3.6), 0]), buff=0.12, path_arc=0.9),
+            Arrow(rim, last.get_bottom(), buff=0.1, path_arc=0.7),
+            self.into_model.copy(),
+        ]  # fmt: skip
+        for arrow in arrows:
+            arrow.set_color(hue).set_stroke(width=5)
+        words[0].next_to(arrows[0].point_from_proportion(0.5), DOWN, buff=0.15)
+        words[1].next_to(arrows[1].point_from_proportion(0.5), DOWN, buff=0.2)
+        words[2].next_to(arrows[2].point_from_proportion(0.5), LEFT, buff=0.2)
+        words[3].next_to(arrows[3].point_from_proportion(0.5), RIGHT, buff=0.2)
+        if words[2].get_left()[0] < words[3].get_right()[0] + 0.2:  # the text's end far left: "append" on the right
+            words[2].next_to(arrows[2].point_from_proportion(0.5), RIGHT, buff=0.2)
         gone = [*(r.name for r in bars.rows), *(r.pct for r in bars.rows), bars.dots, self.bars_title]
         self.bars_drawn = VGroup(*gone)  # (tests read what was drawn here)
         step = said_by(self, 0, 2.0) / 4
-        self.play(*(FadeOut(m) for m in gone), FadeIn(words[0], shift=0.1 * UP), run_time=step)
-        self.play(ReplacementTransform(self.seed, words[1]), run_time=step)
-        self.play(GrowArrow(up), FadeIn(words[2]), run_time=step)
-        self.play(FadeIn(words[3]), Indicate(self.into_model, color=style.NEXT_SLOT, scale_factor=1.0), run_time=step)
+        self.play(*(FadeOut(m) for m in [*gone, self.seed]), ReplacementTransform(self.out_arrow, arrows[0]),
+                  FadeIn(words[0], shift=0.1 * UP), run_time=step)  # fmt: skip
+        self.play(GrowArrow(arrows[1]), FadeIn(words[1], shift=0.1 * UP), run_time=step)
+        self.play(GrowArrow(arrows[2]), FadeIn(words[2]), run_time=step)
+        self.play(ReplacementTransform(self.into_model, arrows[3]), FadeIn(words[3]), run_time=step)
         cue(self, 2)
-        self.play(Create(SurroundingRectangle(self.model_box, buff=0.1, color=style.NEXT_SLOT)),
-                  run_time=said_by(self, 2, 1.0))  # fmt: skip
-        self.loop_words = VGroup(*words)
+        self.play(Indicate(self.model_box, color=hue, scale_factor=1.05), run_time=said_by(self, 2, 1.0))
+        self.loop_words, self.loop_arrows = VGroup(*words), VGroup(*arrows)
 
 
 class InsideTransformer(TraceScene):
@@ -765,7 +829,7 @@ class InsideTransformer(TraceScene):
     SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
     COLUMN_Y = -1.6  # the vectors sit low enough for the lines between them (attention) above
-    TOKEN_Y = 2.2
+    TOKEN_Y = 1.8  # (a long token's neighbours a row higher)
     FINAL_SCALE = 1.35  # the last vector, larger once it stands alone
     FINAL_BARS = 5  # the last frame keeps to about 30 words
     HEAD = 0  # the one of attention's patterns that draws the lines
@@ -780,9 +844,19 @@ class InsideTransformer(TraceScene):
 
     def show_stack(self):
         # Tall enough that the vectors, passing through a block as strips of cells, can be seen changing there.
-        self.stack = TransformerStack(self.trace.n_layer, max_width=12.6, height=0.85, upright=True).to_edge(
-            UP, buff=0.12
-        )
+        n_layer = self.trace.n_layer
+        self.stack = TransformerStack(n_layer, max_width=12.6 - 0.2 * (n_layer - 1), height=0.65, upright=True)
+        if self.stack.legend is not None:  # (the blocks are named as they are explained: "attention", "MLP")
+            self.stack.remove(self.stack.legend)
+        for k, block in enumerate(self.stack.blocks):  # a layer's two blocks together, a gap between layers
+            block.shift(0.2 * (k // 2) * RIGHT)
+        self.stack.to_edge(UP, buff=0.1)
+        self.layer_names = VGroup()
+        for layer in range(n_layer):
+            pair = VGroup(self.stack.block(layer, "Attention"), self.stack.block(layer, "MLP"))
+            name = label(f"layer {layer + 1}" if n_layer <= 6 else f"{layer + 1}", size=SMALLEST, color=style.MUTED)
+            self.layer_names.add(name.next_to(pair, DOWN, buff=0.06))
+        self.stack.add(self.layer_names)
         self.play(FadeIn(self.stack))
         self.marker = None
 
@@ -794,8 +868,14 @@ class InsideTransformer(TraceScene):
         self.xs = xs
         self.tokens = VGroup()
         for x, pos in zip(xs, self.positions):
-            box = TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=24, limit=8)
+            box = TokenBox(t.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=24, limit=14)
             self.tokens.add(box.move_to([x, self.TOKEN_Y, 0]))
+        if any(a.get_right()[0] > b.get_left()[0] - 0.08 for a, b in zip(self.tokens, self.tokens[1:])):
+            for box in self.tokens[1::2]:  # whole tokens, never cut: every other one a row lower
+                box.shift((box.height + 0.06) * UP)
+        clear = self.layer_names.get_bottom()[1] - 0.12 - self.tokens.get_top()[1]
+        if clear < 0:  # the higher row never covers the layers' names
+            self.tokens.shift(clear * UP)
         self.columns = VGroup(
             *(
                 self.column(t.resid.pre[0].name, pos).move_to([x, self.COLUMN_Y, 0])
@@ -823,7 +903,8 @@ class InsideTransformer(TraceScene):
             + " You see the first few of them.",
         )
         # Each vector comes down out of its token.
-        self.play(LaggedStart(*(TransformFromCopy(b, c) for b, c in zip(self.tokens, self.columns)), lag_ratio=0.15),
+        self.play(LaggedStart(*(GrowFromPoint(c, b.get_bottom()) for b, c in zip(self.tokens, self.columns)),
+                              lag_ratio=0.15),
                   run_time=paced(self.beats[-1]["audio"], 1.5, 0.85))  # fmt: skip
 
     def column(self, name: str, pos: int) -> VectorColumn:
@@ -832,7 +913,7 @@ class InsideTransformer(TraceScene):
             values,
             lambda i: f"{name}[{pos},{i}]",
             shown=self.SHOWN_ENTRIES,
-            size=22,
+            size=24,
             scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
         )
 
@@ -873,9 +954,9 @@ class InsideTransformer(TraceScene):
                 "Attention: the tokens talk. Each vector takes in information from the tokens before it.",
                 static=True,
                 say=f"The vectors now pass through {self.trace.n_layer} layers, each of two steps. First comes "
-                "attention, where the tokens talk to each other. Each vector takes in information from the tokens "
-                "before it: the thicker the line, the more the last token takes from that one. Then every vector "
-                "comes out changed.",
+                "attention, where the tokens talk to each other: each vector takes in information from the tokens "
+                f"before it. The last token takes most from the {words(min(self.TOP_LINES, len(self.positions)))} "
+                "lit ones, more where the line is thicker. Then every vector comes out changed.",
             )
         else:  # one beat for the whole layer: attention, then the MLP
             self.layer_beat(layer, pattern)
@@ -894,8 +975,9 @@ class InsideTransformer(TraceScene):
                   run_time=said_by(self, 1, 0.4) if full else max(0.4, ends[1] - ends[0]))  # fmt: skip
         if full:
             cue(self, 2)
-        thickest = lines[int(np.argmax([float(pattern[self.positions[-1], p]) for p in self.positions]))]
-        self.play(FadeIn(labels, shift=0.1 * UP), Indicate(thickest, color=style.NEXT_SLOT, scale_factor=1.0),
+        thickest = lines[int(np.argmax([float(pattern[self.positions[-1], p]) for p in self.sources]))]
+        self.play(FadeIn(labels, shift=0.1 * UP), FadeIn(self.lit), Indicate(thickest, color=style.NEXT_SLOT,
+                                                                             scale_factor=1.0),
                   run_time=said_by(self, 2, 0.4) if full else max(0.4, ends[2] - ends[1]))  # fmt: skip
         if full:
             cue(self, 3)
@@ -904,40 +986,44 @@ class InsideTransformer(TraceScene):
                   run_time=said_by(self, 3, 0.6) if full else max(0.6, ends[3] - ends[2]), now=True)  # fmt: skip
         self.columns = new
         # (faded, not FadeOut: the beat's slide rests on the changed vectors, not on a clearing)
-        self.play(VGroup(band, self.lines).animate.set_opacity(0), run_time=0.4)
-        self.remove(band, self.lines)
+        self.play(VGroup(band, self.lines, self.lit).animate.set_opacity(0), run_time=0.4)
+        self.remove(band, self.lines, self.lit)
+
+    TOP_LINES = 3  # the lines drawn: the last token's three largest weights
 
     def talk_lines(self, layer: int, pattern: np.ndarray) -> VGroup:
-        """Lines from every earlier vector shown to the last one, bowed above the vectors, each as thick as the
-        last token's real weight on it (a loop for itself); the two largest weights written at their lines."""
+        """Lines from the TOP_LINES vectors the last token takes most from, bowed above the vectors, each as
+        thick as its real weight (a loop for itself); each weight written at its source's end of its line, and the
+        source's chip and vector lit. `self.sources`: the positions drawn, in the order of the lines."""
         t, last = self.trace, self.positions[-1]
-        base = max(c.entries.get_top()[1] for c in self.columns) + 0.75  # above the block drawn around them
-        room = self.tokens.get_bottom()[1] - 0.45 - base  # under the tokens, a label's height spare
+        base = max(c.entries.get_top()[1] for c in self.columns) + 0.95  # above the block and the labels
+        room = min(b.get_bottom()[1] for b in self.tokens) - 0.3 - base  # under the tokens
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
-        lines = VGroup()
-        for x, pos in zip(self.xs, self.positions):
-            w = float(pattern[last, pos])
+        weights = [float(pattern[last, pos]) for pos in self.positions]
+        top = sorted(np.argsort([-w for w in weights], kind="stable")[: self.TOP_LINES])
+        self.sources = [self.positions[int(k)] for k in top]
+        lines, labels, lit = VGroup(), VGroup(), VGroup()
+        for k in top:
+            x, pos, w = self.xs[int(k)], self.positions[int(k)], weights[int(k)]
             if pos == last:  # what it takes from itself: a small loop over its own vector
-                line = fan_arrow([x - 0.25, base, 0], [x + 0.25, base, 0], w, -0.35)
+                line = fan_arrow([x - 0.3, base, 0], [x + 0.05, base, 0], w, -0.35)
             else:
                 rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
                 line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
-            line.set_stroke(width=1 + 30 * w)  # as thick as the real weight
+            line.set_stroke(width=2 + 40 * w)  # as thick as the real weight
             line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
             lines.add(line)
-        labels = VGroup()
-        for k in np.argsort([-float(pattern[last, pos]) for pos in self.positions], kind="stable")[:2]:
-            pos, line = self.positions[int(k)], lines[int(k)]
-            text = sentence("{w}", size=22, w=(t.attn.pattern[layer, self.HEAD, last, pos], "percent"))
-            top = max(line.get_all_points(), key=lambda p: p[1])
-            labels.add(text.next_to(top, UP, buff=0.08))
-        if len(labels) == 2 and labels[0].get_center()[1] - labels[1].get_center()[1] < 0.3:
-            if abs(labels[0].get_x() - labels[1].get_x()) < labels[0].width:  # side by side, never on top
-                labels[1].next_to(labels[0], LEFT, buff=0.2)
+            text = sentence("{w}", size=24, color=style.NEXT_SLOT, w=(t.attn.pattern[layer, self.HEAD, last, pos],
+                                                                      "percent"))  # fmt: skip
+            labels.add(text.move_to([x - 0.3 if pos == last else x, base - 0.27, 0]))  # at the line's source end
+            column = self.columns[int(k)]
+            lit.add(SurroundingRectangle(self.tokens[int(k)], buff=0.05, color=style.NEXT_SLOT),
+                    SurroundingRectangle(column.entries, buff=0.06, color=style.NEXT_SLOT))  # fmt: skip
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the lines leave out, in this layer
             note = statement(hidden, size=20, color=style.MUTED)
-            labels.add(self.fit_width(note, 9.0).move_to([0, 2.9, 0]).to_edge(RIGHT, buff=0.4))  # under the stack
+            labels.add(self.fit_width(note, 9.0).next_to(self.columns, DOWN, buff=0.15))
+        self.lit = lit
         return VGroup(lines, labels)
 
     def layer_beat(self, layer: int, pattern: np.ndarray):
@@ -1010,7 +1096,7 @@ class InsideTransformer(TraceScene):
         t = self.trace
         last = self.positions[-1]
         gone = [self.marker, *self.columns[:-1], *self.tokens[:-1]]
-        y = 0.2
+        y = -0.4
         column_top = y + self.FINAL_SCALE * self.columns[-1].height / 2
         # The rest leaves while the last vector moves to where it will predict: the frame never stands empty.
         self.play(
@@ -1023,15 +1109,15 @@ class InsideTransformer(TraceScene):
         ln = label("rescaled", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
-            "At the end only the last vector predicts: one more matrix gives every token a score.",
+            "At the end only the last vector predicts: one more matrix gives every token a probability.",
             say="At the end, only the last vector predicts. It is rescaled, then one more matrix turns it into a "
-            "score for every token, and the scores become probabilities.",
+            "probability for every token.",
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
         # The vector is normalised in place: one column, its numbers turned into the normalised ones.
         self.play(self.changed(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part, now=True)
-        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=4.4, size=28, row_height=0.85)
-        bars.shift([1.3 - bars.rows[0].bar.get_left()[0], 2.55 - bars.get_top()[1], 0])
+        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=3.9, size=30, row_height=1.0)
+        bars.shift([0.7 - bars.rows[0].bar.get_left()[0], 2.2 - bars.get_top()[1], 0])
         if plain_sampling(t):
             title = label("probabilities", size=24)
         else:
@@ -1056,6 +1142,6 @@ class InsideTransformer(TraceScene):
             say=f"{spoken_token(top['display'], start=True)} gets "
             f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
         )
-        self.play(Create(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
+        self.play(FadeIn(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
                   run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
         self.wait(1.5)

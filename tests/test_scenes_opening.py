@@ -92,6 +92,23 @@ def test_predict_sample_repeat_shows_every_generated_token_and_the_last_distribu
         assert f"info.continuation.steps.{last}.top.{j}.prob" in shown
         assert f"info.continuation.steps.{last}.top.{j}.display" in shown
     assert [shown_text(w) for w in scene.loop_words] == ["predict", "sample", "append", "repeat"]
+    # The loop closes: model to bars, bars to wheel, wheel to the text's end, text back into the model
+    out, draw, add, back = scene.loop_arrows
+    box, wheel = scene.model_box, scene.wheel
+    assert (
+        np.linalg.norm(out.get_start() - box.get_right()) < 0.2
+        and out.get_end()[0] < scene.bars.rows[0].bar.get_left()[0]
+    )
+    assert (
+        np.linalg.norm(draw.get_end() - wheel.centre) < wheel.radius + 0.2
+        and draw.get_start()[1] < scene.bars.rows.get_bottom()[1]
+    )
+    assert np.linalg.norm(add.get_end() - scene.boxes[-1].get_bottom()) < 0.2
+    assert np.linalg.norm(back.get_end() - box.get_top()) < 0.2
+    for j, name in wheel.names.items():  # every name rode with its slice and stands upright at its middle
+        mid = wheel.mids[j] + wheel.turned
+        where = name.get_center() - wheel.centre
+        assert abs(np.angle(complex(*where[:2]) / complex(np.cos(mid), np.sin(mid)))) < 1e-3
     # The whole vocabulary as a strip: the last step's likeliest tokens lit where their ids sit, brightest the likeliest
     frame, slivers, name = scene.strip
     top = steps[last]["top"][: PredictSampleRepeat.BARS]
@@ -113,8 +130,8 @@ def test_the_wheel_names_its_wide_slices_and_a_space_is_explained(scene_traces, 
     assert wheel.names, "no slice is named"
     assert wheel.rest.get_fill_color().to_hex() == style.MUTED.to_hex()  # the rest: plain grey
     for j, name in wheel.names.items():
-        if j == len(wheel.slices) - 1:
-            assert shown_text(name) == "all others"
+        if j == len(wheel.slices) - 1:  # on one line or two
+            assert " ".join(shown_text(t) for t in texts(SimpleNamespace(mobjects=[name]))) == "all others"
         else:
             assert name.gptanim_tokens[0][0] in {f"info.continuation.steps.{last}.top.{j}.display",
                                                  f"info.continuation.steps.{last}.chosen_display"}  # fmt: skip
@@ -123,10 +140,18 @@ def test_the_wheel_names_its_wide_slices_and_a_space_is_explained(scene_traces, 
     assert "· = space" in ever
     title = render(Title, scene_traces["default"], tmp_path / "title")
     assert "· = space" in [shown_text(t) for t in title.ever_shown.values()]
-    # Title: every token of a short prompt as a chip, and the model box says it is pre-trained.
+    # Title: every token of a short prompt as a chip; G, P and T read left to right, each pointing at its part.
     shown = {p for t in title.ever_shown.values() for p, _ in getattr(t, "gptanim_tokens", [])}
     assert {f"info.tokens.display.{i}" for i in range(len(tr.token_ids))} <= shown
-    assert shown_text(title.trained) == "pre-trained" and title.trained in title.model_box.get_family()
+    names = title.words[:3]
+    assert [shown_text(w) for w in names] == ["Generative", "Pre-trained", "Transformer"]
+    assert names[0].get_x() < names[1].get_x() < names[2].get_x()
+    assert [p for p, _ in title.written.text.gptanim_tokens] == ["info.continuation.steps.0.chosen_display"]
+    parts = [title.written, title.words[3], title.stack]  # the token it wrote, the pages it learned from, its layers
+    for pointer, part in zip(title.pointers, parts):
+        end = pointer.get_end()
+        assert part.get_left()[0] - 0.2 <= end[0] <= part.get_right()[0] + 0.2
+        assert abs(end[1] - part.get_bottom()[1]) < 0.3
 
 
 def test_inside_transformer_ends_on_the_same_probabilities(scene_traces, tmp_path):
@@ -211,17 +236,23 @@ def test_inside_transformer_lines_are_the_last_layers_weights(scene_traces, tmp_
     tr = loaded_trace(scene_traces["default"])
     layer, head, last = tr.n_layer - 1, InsideTransformer.HEAD, scene.positions[-1]
     lines, labels = scene.lines
-    assert [a.gptanim_weight_path for a in lines] == [
-        tr.attn.pattern[layer, head, last, pos].path for pos in scene.positions
-    ]
     weights = np.array([tr.pattern(layer, head)[last, pos] for pos in scene.positions])
+    top = sorted(np.argsort(-weights, kind="stable")[: InsideTransformer.TOP_LINES])
+    assert scene.sources == [scene.positions[k] for k in top]  # only the three largest weights are drawn
+    assert [a.gptanim_weight_path for a in lines] == [
+        tr.attn.pattern[layer, head, last, pos].path for pos in scene.sources
+    ]
+    weights = weights[top]
     widths = np.array([a.get_stroke_width() for a in lines])
     assert np.all(np.diff(widths[np.argsort(weights, kind="stable")]) >= -1e-9)  # thicker, the larger the weight
     assert np.allclose(widths - widths.min(), (weights - weights.min()) * (np.ptp(widths) / max(np.ptp(weights), 1e-9)))
-    top_two = np.argsort(-weights, kind="stable")[:2]
-    assert [p for t in labels[:2] for p, _ in t.gptanim_numbers] == [
-        tr.attn.pattern[layer, head, last, scene.positions[k]].path for k in top_two
+    assert [p for t in labels[: len(top)] for p, _ in t.gptanim_numbers] == [
+        tr.attn.pattern[layer, head, last, pos].path for pos in scene.sources
     ]
+    for text, k in zip(labels, top):  # each weight at its source's end of its line, the source's chip lit
+        assert abs(text.get_x() - scene.xs[k]) < 0.45
+    lit = [scene.lit[2 * i].get_center() for i in range(len(top))]
+    assert np.allclose(lit, [scene.tokens[k].get_center() for k in top], atol=1e-6)
 
 
 def test_inside_transformer_mlp_changes_one_vector_at_a_time(scene_traces, tmp_path):
