@@ -67,7 +67,7 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     assert ("runs faster" in said) == (left > 1) and ("and then the reply ends" in said) == (left == 1), (left, said)
     # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
     verdict, earlier = SimpleNamespace(mobjects=[scene.lines]), SimpleNamespace(mobjects=[scene.script_drawn])
-    assert check_numbers(verdict, tr)["claims"] >= 2  # how the reply ends, and its character, as statements
+    assert check_numbers(verdict, tr)["claims"] >= 1  # how the reply ends, as a statement
     check_numbers(earlier, tr)
     paths |= shown_paths(earlier)
     # What the model learned from ends the scene, and no statement is drawn twice (a caption repeating the picture).
