@@ -48,14 +48,18 @@ from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, said_pct, spoken_token
 from scenes.unembedding import softmax_shown
 
+SQUEEZE = 0.92  # a token's text may be set this much smaller to fit uncut
+
 
 def cut_to(make, width: float | None):
     """The longest of `make(limit)` (a token's text cut at `limit` characters) that fits `width`: a token is cut
     only when it must be, and then no shorter than four characters (set smaller if even that is too wide)."""
-    for limit in (12, 10, 8, 6, 4):
+    for limit in (12, 11, 10, 9, 8, 7, 6, 5, 4):
         mob = make(limit)
         if width is None or mob.width <= width:
             return mob
+        if mob.width * SQUEEZE <= width:  # a little smaller rather than cut
+            return mob.scale_to_fit_width(width)
     return mob.scale_to_fit_width(width)
 
 
@@ -73,8 +77,8 @@ class LastPosition(TraceScene):
     ENTRIES = 8  # entries of each final vector drawn as cells
     BARS = 3  # the last position's likeliest next tokens drawn
     NAMES_W = 1.45  # the rows' names, at the left of the frame
-    GAP = 0.12  # between two columns' words
-    SLOT = 0.7  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
+    GAP = 0.1  # between two columns' words
+    SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
     FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
@@ -182,9 +186,9 @@ class LastPosition(TraceScene):
         )
         self.remove(*fed)
         cue(self, 1)
-        self.play(LaggedStart(*(TransformFromCopy(layers[2], v) for v in self.vectors), lag_ratio=0.12),
-                  FadeIn(self.names["vectors"]), run_time=said_by(self, 1, 1.6))  # fmt: skip
-        self.play(FadeOut(layers, shift=0.3 * DOWN), run_time=0.5, now=True)
+        # The layers give way to what comes out of them: one final vector per position, rising out of the stack.
+        self.play(FadeOut(layers), LaggedStart(*(GrowFromEdge(v, DOWN) for v in self.vectors), lag_ratio=0.12),
+                  FadeIn(self.names["vectors"]), run_time=said_by(self, 1, 1.6), now=True)  # fmt: skip
         if n > 1:  # the eye counts them
             cue(self, 2)
             self.play(dim(travel(self, self.vectors, said_by(self, 2, 1.0), buff=0.08)), run_time=0.3)
@@ -366,17 +370,16 @@ class LastPosition(TraceScene):
         t = self.trace
         n = len(t.token_ids)
         drawn = t.fields.info.continuation.steps[0]
-        left = self.xs[-1] - self.SLOT / 2 + self.GAP / 2  # the slot's left edge, up to the frame's margin
-        room = config.frame_width / 2 - style.FRAME_MARGIN - left
+        # The drawn chip goes right after the last one; if the frame has no room for it, the whole picture moves
+        # left into the room the rows' names leave (they go as the beat begins).
+        left = self.boxes[-1].get_right()[0] + self.GAP
+        room = config.frame_width / 2 - style.FRAME_MARGIN - left + self.NAMES_W
         for limit in (12, 10, 8, 6, 4):  # cut shorter rather than set smaller
             chip = TokenBox(drawn.chosen_display, hue=style.token_hue(n), size=self.size, limit=limit)
             if chip.width <= room:
                 break
-        chip.move_to([self.xs[-1], self.CHIP_Y, 0])
-        if chip.width > self.SLOT - self.GAP:  # wider than the slot: from its left edge, to the right
-            chip.shift((left - chip.get_left()[0]) * RIGHT)
-        edge = config.frame_width / 2 - 0.1  # and never off the frame (into the margin, if it must)
-        chip.shift(max(0.0, chip.get_right()[0] - edge) * LEFT)
+        need = min(self.NAMES_W, max(0.0, left + chip.width - (config.frame_width / 2 - style.FRAME_MARGIN)))
+        chip.move_to([left - need + chip.width / 2, self.CHIP_Y, 0])
         shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
         start = shown[0].name if shown else self.bars.dots
         takeaway = VGroup(
@@ -395,6 +398,9 @@ class LastPosition(TraceScene):
         names = [m for m in self.names.values() if m in self.mobjects]
         self.play(*pick, *(FadeOut(m) for m in names), FadeOut(self.how), FadeOut(self.vocab), FadeOut(self.count),
                   run_time=said_by(self, 0, 0.8), now=True)  # fmt: skip
+        if need > 0:  # the picture makes room for the drawn token
+            movers = [m for m in self.mobjects if m is not self.caption and m not in names]
+            self.play(*(m.animate.shift(need * LEFT) for m in movers), run_time=0.6)
         cue(self, 1)
         flying = chip.copy().move_to(start)
         ghost, cross = self.ghost

@@ -418,7 +418,7 @@ class TransformersEverywhere(TraceScene):
         self.play(FadeIn(self.text_in, shift=0.2 * DOWN), FadeIn(gpt[1]), run_time=said_by(self, 1, 1.0))
         cue(self, 2)  # the text splits into its tokens, each out of the sentence to its place
         self.play(FadeIn(in_title), *([FadeIn(self.prompt[0])] if self.cut else []),
-                  LaggedStart(*(FadeIn(b, target_position=self.along_text(k), scale=0.6) for k, b in enumerate(self.boxes)),
+                  LaggedStart(*(FadeIn(b, shift=0.4 * DOWN) for b in self.boxes),
                               lag_ratio=0.12), run_time=0.6 * said_by(self, 2, 2.0))  # fmt: skip
         fed = [b.copy() for b in self.boxes]
         self.play(GrowArrow(self.arrows[0]), *(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed),
@@ -430,11 +430,6 @@ class TransformersEverywhere(TraceScene):
                   run_time=said_by(self, 3, 1.5))  # fmt: skip
         cue(self, 4)
         self.play(Indicate(bars.rows[0], color=style.NEXT_SLOT, scale_factor=1.1), run_time=said_by(self, 4, 1.0))
-
-    def along_text(self, k: int):
-        """Where token k of those shown sits, roughly, in the typed text above: each flies from its own place."""
-        text, n = self.text_in, len(self.boxes)
-        return [text.get_left()[0] + (k + 0.5) / n * text.width, text.get_y(), 0]
 
     def zoom_in(self):
         """The camera goes into the GPT box: what goes in and comes out gives way, and the box grows until it fills
