@@ -326,7 +326,7 @@ class TransformersEverywhere(TraceScene):
         for k, ((title, ref, src, dst), say) in enumerate(zip(self.KINDS, said)):
             source, target = (pictures[x]() if x in pictures else words(x, size=24) for x in (src, dst))
             panel = TaskPanel(title, ref, source, target)
-            panel.scale(min(1.8, 11.5 / panel.width, 4.6 / panel.height)).move_to([0, -0.55, 0])
+            panel.scale(min(2.2, 12.0 / panel.width, 5.0 / panel.height)).move_to([0, -0.45, 0])
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
             self.shrink_into(last, self.small[k])  # the kind before shrinks into its tag as this one is named
             self.play(*panel.build(), FadeIn(source), run_time=1.0)
