@@ -289,10 +289,10 @@ class LastPosition(TraceScene):
         unused.move_to([(self.xs[0] + self.xs[max(k_last - 1, 0)]) / 2, self.TRUTH_Y, 0])
         check = label("✓", size=40, color=style.NEXT_SLOT).move_to([self.xs[k_last], self.TRUTH_Y, 0])
         self.ticks = VGroup(*([unused] if k_last > 0 else []), check)
-        used = self.row_name("used to\ngenerate", self.TRUTH_Y)
+        used = self.row_name("used to\nwrite?", self.TRUTH_Y)
         self.beat(
             "The last position",
-            "Only the last position's guess is used to generate: there is no extra position.",
+            "Only the last position's guess is used to write; the others are greyed out.",
             say="So where does the next token come from? Only the last position's guess is used to write. The others "
             "guess tokens the prompt already has, so they are greyed out. "
             + (
@@ -305,16 +305,16 @@ class LastPosition(TraceScene):
         truths = [ReplacementTransform(self.names["truths"], used)] if "truths" in self.names else [FadeIn(used)]
         self.play(FadeOut(rest), *truths, run_time=said_by(self, 0, 1.0))
         self.names["used"] = used
-        cue(self, 1)
-        step = said_by(self, 1, 1.5)
-        if len(self.positions) > 1:  # the other positions' guesses: not used
+        cue(self, 1)  # the last position's guess: used to write
+        self.play(FadeIn(self.ticks[-1], scale=1.5), Create(self.mark), run_time=said_by(self, 1, 1.0))
+        cue(self, 2)
+        if len(self.positions) > 1:  # the other positions' guesses: not used, greyed as it is said
             self.play(FadeIn(self.ticks[0], shift=0.1 * DOWN), *(v.animate.fade(0.7) for v in self.vectors[:-1]),
                       *(b.animate.fade(0.5) for b in self.boxes[:-1]),
-                      *(g.animate.fade(0.6) for g in self.guesses[:-1]), run_time=0.6 * step)  # fmt: skip
-        self.play(FadeIn(self.ticks[-1], scale=1.5), Create(self.mark), run_time=0.4 * step)
-        cue(self, 2)
+                      *(g.animate.fade(0.6) for g in self.guesses[:-1]), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        cue(self, 3)
         self.play(Create(ghost), run_time=0.6)
-        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 2) - 0.6))
+        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 3) - 0.6))
         self.count, self.ghost = count, VGroup(ghost, cross)
 
     # The last position's vector goes through the unembedding: its distribution is the one drawn from.

@@ -568,7 +568,8 @@ class Chat(TraceScene):
             self.rows.append((heading, boxes, items))
             y = body.get_bottom()[1] - 0.14
         # The script in the middle of the frame while it is read (the reply's top line moves up later).
-        drop = (2.9 + y) / 2 - (2.9 + self.LOWEST) / 2
+        shown = [m for _, _, items in self.rows for m in items if not any(m is c for c in self.cells)]
+        drop = max(0.0, (2.9 + min(m.get_bottom()[1] for m in shown)) / 2 - (2.9 + self.LOWEST) / 2)
         for _, _, items in self.rows:
             for item in items:
                 item.shift(drop * DOWN)
@@ -884,8 +885,8 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=32) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        panels = self.panels([("What this model read", statement(training, size=28), style.NEXT_SLOT),
+        adds = VGroup(*(label("+ " + item, size=38) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        panels = self.panels([("What this model read", statement(training, size=34), style.NEXT_SLOT),
                               ("A real chat model also has", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
@@ -916,7 +917,7 @@ class Chat(TraceScene):
         width = config.frame_width - 2 * style.FRAME_MARGIN
         panels = VGroup()
         for name, words, color in rows:
-            title = label(name, size=32, color=color)
+            title = label(name, size=40, color=color)
             body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             self.fit_width(body, width - 0.6)
             frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
