@@ -83,6 +83,7 @@ class LastPosition(TraceScene):
     FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
     NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
+    LIFT = 0.7  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
     MARK_Y = 0.68  # the ✓/✗ of each position, where the guesses were, once the distribution takes the top
 
     def construct(self):
@@ -177,6 +178,8 @@ class LastPosition(TraceScene):
                           for _ in range(3))).arrange(UP, buff=0.1)  # fmt: skip
         layers.move_to([(self.xs[0] + self.xs[len(self.positions) - 1]) / 2, self.NET_Y, 0])
         layers.add(label("the network's layers", size=LABEL, color=style.BLOCK_ATTENTION).move_to(layers))
+        for m in (self.boxes, self.vectors, self.before, *self.names.values(), layers):
+            m.shift(self.LIFT * UP)
         self.play(FadeIn(self.boxes), FadeIn(self.before), FadeIn(self.names["chips"]),
                   LaggedStart(*(GrowFromEdge(m, DOWN) for m in layers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.2))  # fmt: skip
@@ -200,8 +203,8 @@ class LastPosition(TraceScene):
         self.arrows, self.guesses = VGroup(), VGroup()
         for x, p, vec, w in zip(self.xs, self.positions, self.vectors, self.widths):
             name = self.word(t.fields.info.vocab_display[str(int(top[p]))], style.NEXT_SLOT, w - self.GAP)
-            self.guesses.add(name.move_to([x, self.GUESS_Y, 0]))
-            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y - 0.3, 0], buff=0,
+            self.guesses.add(name.move_to([x, self.GUESS_Y + self.LIFT, 0]))
+            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y + self.LIFT - 0.3, 0], buff=0,
                                   stroke_width=3, color=style.MUTED, max_tip_length_to_length_ratio=0.25))  # fmt: skip
         first, p0 = self.positions[0], int(top[self.positions[0]])
         self.beat(
@@ -211,7 +214,7 @@ class LastPosition(TraceScene):
             f"After {spoken_token(t.token_display[first])}, the top guess is "
             f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {said_pct(t['positions.top_probs'][first])}.",
         )
-        self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y)
+        self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y + self.LIFT)
         self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), FadeIn(self.names["guesses"]),
                   run_time=1.0)  # fmt: skip
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
@@ -236,7 +239,7 @@ class LastPosition(TraceScene):
             self.truths.add(VGroup(name, share))
             moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
             if t["positions.next_ranks"][p] == 1:  # guessed: the guess is the token that follows
-                hits.add(SurroundingRectangle(VGroup(name, self.guesses[k]), buff=0.08, color=style.NEXT_SLOT))
+                hits.add(VGroup(name, self.guesses[k]))
         # The last column: nothing follows it yet, so nothing to score it on.
         self.unknown = label("?", size=TOKEN + 6, color=style.MUTED).move_to([self.xs[len(self.positions) - 1],
                                                                              (self.TRUTH_Y + self.TRUTH_P_Y) / 2, 0])  # fmt: skip
@@ -256,16 +259,23 @@ class LastPosition(TraceScene):
             ),
         )
         self.names["truths"] = self.row_name("real next\ntoken", (self.TRUTH_Y + self.TRUTH_P_Y) / 2)
-        self.play(FadeOut(self.first_p), *([LaggedStart(*moves, lag_ratio=0.08)] if moves else []),
-                  *([FadeIn(self.names["truths"]), FadeIn(self.unknown)] if moves else []),
-                  run_time=said_by(self, 0, 2.0))  # fmt: skip
+        lifted = [self.boxes, self.vectors, self.before, self.guesses, self.arrows, *self.names.values()]
+        self.play(FadeOut(self.first_p), *(m.animate.shift(self.LIFT * DOWN) for m in lifted if m is not
+                                           self.names["truths"]), run_time=0.7, now=True)  # fmt: skip
+        hits = VGroup(*(SurroundingRectangle(pair, buff=0.08, color=style.NEXT_SLOT) for pair in hits))
+        if moves:  # the real next tokens come up out of the chips
+            self.play(LaggedStart(*moves, lag_ratio=0.08), FadeIn(self.names["truths"]), FadeIn(self.unknown),
+                      run_time=said_by(self, 0, 2.0))  # fmt: skip
         pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
-        if n > 1:  # a lesson at every position: the eye goes along the pairs, guess and truth
+        if n > 1:  # the last column has nothing to be scored on; a lesson at every other, guess and truth
             cue(self, 1)
-            self.lesson = travel(self, pairs, said_by(self, 1, 1.0), buff=0.08)
+            self.play(Indicate(self.unknown, color=style.TEXT, scale_factor=1.5), run_time=said_by(self, 1, 1.0))
+            cue(self, 2)
+            self.lesson = travel(self, pairs, said_by(self, 2, 1.0), buff=0.08)
             self.play(dim(self.lesson), run_time=0.3)
-        cue(self, 2)
-        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, 2, 1.0))
+        last = 3 if n > 1 else 1
+        cue(self, last)
+        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, last, 1.0))
         self.hits = hits
 
     # Generating, only the last position's guess is used: it is read there, and there is no extra position.
