@@ -594,6 +594,14 @@ class Chat(TraceScene):
             + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
         )
         self.show_row(1)
+        said = [d for d, p in zip(chat["display"], chat["part"]) if p == 1]
+        kept = self.rows[1][1]  # (a long user line keeps its end)
+        turns = [b for b, d in zip(kept, said[len(said) - len(kept) :]) if d.startswith("↵")]
+        if turns:  # the new line that opens the turn, pointed out as it is named
+            cue(self, 1)
+            self.play(
+                *(Indicate(b, color=style.NEXT_SLOT, scale_factor=1.4) for b in turns), run_time=said_by(self, 1, 1.0)
+            )
         self.beat(
             "Assistant",
             "The assistant's turn is opened; the model writes the rest, one token at a time.",
