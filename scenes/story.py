@@ -713,8 +713,8 @@ class Chat(TraceScene):
 
     UNLIKELY = 0.02  # a drawn token with less chance than this is said to be an unlikely draw
     UNLIKELY_WORDS = (
-        "That was an unlikely draw: its slice is a thin sliver, but even a thin slice sometimes wins.",
-        "Unlikely again: the spin can land on a thin slice.",
+        "An unlikely draw: even a thin slice sometimes wins.",
+        "Unlikely again.",
         "Another unlikely draw.",
     )
 
