@@ -17,6 +17,7 @@ from manim import (
     Indicate,
     LaggedStart,
     Line,
+    Rectangle,
     ReplacementTransform,
     RoundedRectangle,
     SurroundingRectangle,
@@ -39,6 +40,7 @@ from scenes.components import (
     bare_mark,
     label,
     number,
+    sentence,
     statement,
     token_text,
 )
@@ -46,14 +48,18 @@ from scenes.pacing import cue, dim, said_by, travel
 from scenes.speech import big, said_pct, spoken_token
 from scenes.unembedding import softmax_shown
 
+SQUEEZE = 0.92  # a token's text may be set this much smaller to fit uncut
+
 
 def cut_to(make, width: float | None):
     """The longest of `make(limit)` (a token's text cut at `limit` characters) that fits `width`: a token is cut
     only when it must be, and then no shorter than four characters (set smaller if even that is too wide)."""
-    for limit in (12, 10, 8, 6, 4):
+    for limit in (12, 11, 10, 9, 8, 7, 6, 5, 4):
         mob = make(limit)
         if width is None or mob.width <= width:
             return mob
+        if mob.width * SQUEEZE <= width:  # a little smaller rather than cut
+            return mob.scale_to_fit_width(width)
     return mob.scale_to_fit_width(width)
 
 
@@ -71,10 +77,13 @@ class LastPosition(TraceScene):
     ENTRIES = 8  # entries of each final vector drawn as cells
     BARS = 3  # the last position's likeliest next tokens drawn
     NAMES_W = 1.45  # the rows' names, at the left of the frame
-    GAP = 0.14  # between two columns' words
+    GAP = 0.1  # between two columns' words
+    SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
     FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
+    NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
+    LIFT = 0.7  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
     MARK_Y = 0.68  # the ✓/✗ of each position, where the guesses were, once the distribution takes the top
 
     def construct(self):
@@ -104,7 +113,7 @@ class LastPosition(TraceScene):
 
     def column_widths(self) -> list[float]:
         """Each drawn position's width: its widest word uncut (chip, top guess, real next token), the widest ones
-        narrowed together when the frame is full; the slot after the last is as wide as the last. The words are set
+        narrowed together when the frame is full; SLOT is kept after the last. The words are set
         a size smaller (never below NUMBER) before any is cut."""
         t = self.trace
         n, top = len(t.token_ids), t["positions.top_ids"]
@@ -118,10 +127,10 @@ class LastPosition(TraceScene):
                     words.append(self.word(tokens[p + 1], style.TEXT))
                     words.append(number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER))
                 natural.append(max(0.6, *(w.width for w in words)) + self.GAP)
-            if sum(natural) + natural[-1] <= room:
+            if sum(natural) + self.SLOT <= room:
                 break
         cap = max(natural)
-        while sum(min(w, cap) for w in [*natural, natural[-1]]) > room and cap > 0.5:
+        while sum(min(w, cap) for w in natural) + self.SLOT > room and cap > 0.5:
             cap -= 0.05
         return [min(w, cap) for w in natural]
 
@@ -133,10 +142,10 @@ class LastPosition(TraceScene):
         self.size = TOKEN  # the words' size: TOKEN, or a size smaller when the frame is full
         self.widths = self.column_widths()
         left = -config.frame_width / 2 + style.FRAME_MARGIN + self.NAMES_W + 0.5 * (self.positions[0] > 0)
-        spare = config.frame_width / 2 - style.FRAME_MARGIN - left - sum(self.widths) - self.widths[-1]
+        spare = config.frame_width / 2 - style.FRAME_MARGIN - left - sum(self.widths) - self.SLOT
         left += max(spare, 0) / 2  # the columns centred in what the names leave
         self.xs, x = [], left
-        for w in [*self.widths, self.widths[-1]]:
+        for w in [*self.widths, self.SLOT]:
             self.xs.append(x + w / 2)
             x += w
         self.boxes, self.vectors = VGroup(), VGroup()
@@ -162,10 +171,27 @@ class LastPosition(TraceScene):
             )
             + (f" Here are the last {len(self.positions)}." if self.positions[0] > 0 else ""),
         )
-        self.play(FadeIn(self.boxes), FadeIn(self.before), FadeIn(self.names["chips"]))
+        # The network as a stack of layers above the chips: the tokens go in, the final vectors come out on top.
+        span = self.xs[len(self.positions) - 1] - self.xs[0] + self.widths[0]
+        layers = VGroup(*(RoundedRectangle(corner_radius=0.1, width=span, height=0.42, stroke_color=style.BLOCK_ATTENTION,
+                                           stroke_width=2, fill_color=style.BLOCK_ATTENTION, fill_opacity=0.15)
+                          for _ in range(3))).arrange(UP, buff=0.1)  # fmt: skip
+        layers.move_to([(self.xs[0] + self.xs[len(self.positions) - 1]) / 2, self.NET_Y, 0])
+        layers.add(label("the network's layers", size=LABEL, color=style.BLOCK_ATTENTION).move_to(layers))
+        for m in (self.boxes, self.vectors, self.before, *self.names.values(), layers):
+            m.shift(self.LIFT * UP)
+        self.play(FadeIn(self.boxes), FadeIn(self.before), FadeIn(self.names["chips"]),
+                  LaggedStart(*(GrowFromEdge(m, DOWN) for m in layers), lag_ratio=0.2),
+                  run_time=said_by(self, 0, 1.2))  # fmt: skip
+        fed = [b.box.copy() for b in self.boxes]
+        self.play(
+            *(f.animate.move_to([f.get_x(), layers.get_bottom()[1], 0]).set_opacity(0) for f in fed), run_time=0.6
+        )
+        self.remove(*fed)
         cue(self, 1)
-        self.play(LaggedStart(*(TransformFromCopy(b.box, v) for b, v in zip(self.boxes, self.vectors)),
-                              lag_ratio=0.12), FadeIn(self.names["vectors"]), run_time=said_by(self, 1, 1.6))  # fmt: skip
+        # The layers give way to what comes out of them: one final vector per position, rising out of the stack.
+        self.play(FadeOut(layers), LaggedStart(*(GrowFromEdge(v, DOWN) for v in self.vectors), lag_ratio=0.12),
+                  FadeIn(self.names["vectors"]), run_time=said_by(self, 1, 1.6), now=True)  # fmt: skip
         if n > 1:  # the eye counts them
             cue(self, 2)
             self.play(dim(travel(self, self.vectors, said_by(self, 2, 1.0), buff=0.08)), run_time=0.3)
@@ -177,8 +203,8 @@ class LastPosition(TraceScene):
         self.arrows, self.guesses = VGroup(), VGroup()
         for x, p, vec, w in zip(self.xs, self.positions, self.vectors, self.widths):
             name = self.word(t.fields.info.vocab_display[str(int(top[p]))], style.NEXT_SLOT, w - self.GAP)
-            self.guesses.add(name.move_to([x, self.GUESS_Y, 0]))
-            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y - 0.3, 0], buff=0,
+            self.guesses.add(name.move_to([x, self.GUESS_Y + self.LIFT, 0]))
+            self.arrows.add(Arrow([x, vec.get_top()[1] + 0.05, 0], [x, self.GUESS_Y + self.LIFT - 0.3, 0], buff=0,
                                   stroke_width=3, color=style.MUTED, max_tip_length_to_length_ratio=0.25))  # fmt: skip
         first, p0 = self.positions[0], int(top[self.positions[0]])
         self.beat(
@@ -188,7 +214,7 @@ class LastPosition(TraceScene):
             f"After {spoken_token(t.token_display[first])}, the top guess is "
             f"{spoken_token(t.info['vocab_display'][str(p0)])}, at {said_pct(t['positions.top_probs'][first])}.",
         )
-        self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y)
+        self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y + self.LIFT)
         self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), FadeIn(self.names["guesses"]),
                   run_time=1.0)  # fmt: skip
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
@@ -213,7 +239,10 @@ class LastPosition(TraceScene):
             self.truths.add(VGroup(name, share))
             moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
             if t["positions.next_ranks"][p] == 1:  # guessed: the guess is the token that follows
-                hits.add(SurroundingRectangle(VGroup(name, self.guesses[k]), buff=0.08, color=style.NEXT_SLOT))
+                hits.add(VGroup(name, self.guesses[k]))
+        # The last column: nothing follows it yet, so nothing to score it on.
+        self.unknown = label("?", size=TOKEN + 6, color=style.MUTED).move_to([self.xs[len(self.positions) - 1],
+                                                                             (self.TRUTH_Y + self.TRUTH_P_Y) / 2, 0])  # fmt: skip
         found = statements(t)["positions.hits"]
         self.verdict = statement(found, size=LABEL, color=style.TEXT)
         self.fit_width(self.verdict).move_to([0, self.STATEMENT_Y, 0])
@@ -223,21 +252,30 @@ class LastPosition(TraceScene):
             say="In training the text is known, so every position is scored at once on the token that really "
             "follows it. "
             + (
+                "The last one has no next token yet, so it gets no score. "
                 f"One passage gives a lesson at every position. Here, {found.text}."
                 if n > 1
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
         self.names["truths"] = self.row_name("real next\ntoken", (self.TRUTH_Y + self.TRUTH_P_Y) / 2)
-        self.play(FadeOut(self.first_p), *([LaggedStart(*moves, lag_ratio=0.08)] if moves else []),
-                  *([FadeIn(self.names["truths"])] if moves else []), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        lifted = [self.boxes, self.vectors, self.before, self.guesses, self.arrows, *self.names.values()]
+        self.play(FadeOut(self.first_p), *(m.animate.shift(self.LIFT * DOWN) for m in lifted if m is not
+                                           self.names["truths"]), run_time=0.7, now=True)  # fmt: skip
+        hits = VGroup(*(SurroundingRectangle(pair, buff=0.08, color=style.NEXT_SLOT) for pair in hits))
+        if moves:  # the real next tokens come up out of the chips
+            self.play(LaggedStart(*moves, lag_ratio=0.08), FadeIn(self.names["truths"]), FadeIn(self.unknown),
+                      run_time=said_by(self, 0, 2.0))  # fmt: skip
         pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
-        if n > 1:  # a lesson at every position: the eye goes along the pairs, guess and truth
+        if n > 1:  # the last column has nothing to be scored on; a lesson at every other, guess and truth
             cue(self, 1)
-            self.lesson = travel(self, pairs, said_by(self, 1, 1.0), buff=0.08)
+            self.play(Indicate(self.unknown, color=style.TEXT, scale_factor=1.5), run_time=said_by(self, 1, 1.0))
+            cue(self, 2)
+            self.lesson = travel(self, pairs, said_by(self, 2, 1.0), buff=0.08)
             self.play(dim(self.lesson), run_time=0.3)
-        cue(self, 2)
-        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, 2, 1.0))
+        last = 3 if n > 1 else 1
+        cue(self, last)
+        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, last, 1.0))
         self.hits = hits
 
     # Generating, only the last position's guess is used: it is read there, and there is no extra position.
@@ -246,39 +284,47 @@ class LastPosition(TraceScene):
         n = len(t.token_ids)
         self.mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1]), buff=0.12,
                                          color=style.NEXT_SLOT, corner_radius=0.08)  # fmt: skip
-        ghost = RoundedRectangle(corner_radius=0.06, width=self.boxes[-1].width, height=self.boxes[-1].height)
+        ghost = RoundedRectangle(corner_radius=0.06, width=self.SLOT - self.GAP, height=self.boxes[-1].height)
         ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 2), num_dashes=18).move_to([self.xs[-1], self.CHIP_Y, 0])
         corners = [ghost.get_corner(UP + LEFT), ghost.get_corner(DOWN + RIGHT), ghost.get_corner(DOWN + LEFT),
                    ghost.get_corner(UP + RIGHT)]  # fmt: skip
         cross = VGroup(Line(*corners[:2]), Line(*corners[2:])).set_stroke(style.MUTED, 3)
         count = statement(statements(t)["positions.count"], size=LABEL, color=style.NEXT_SLOT)
         self.fit_width(count).move_to([0, self.STATEMENT_Y, 0])
-        # A ✓ over the last position's guess (the one used to generate), a ✗ over each other position's.
-        self.ticks = VGroup(*(label("✓" if k == len(self.positions) - 1 else "✗", size=40,
-                                    color=style.NEXT_SLOT if k == len(self.positions) - 1 else style.VALUE)
-                              .move_to([x, self.TRUTH_Y, 0]) for k, x in enumerate(self.xs[:-1])))  # fmt: skip
-        used = self.row_name("used to\ngenerate", self.TRUTH_Y)
+        # A ✓ over the last position's guess (the one used to generate); the other columns greyed, "not used to write".
+        k_last = len(self.positions) - 1
+        unused = label("not used to write", size=LABEL, color=style.MUTED)
+        if k_last > 0:
+            self.fit_width(unused, self.xs[k_last - 1] - self.xs[0] + self.widths[0])
+        unused.move_to([(self.xs[0] + self.xs[max(k_last - 1, 0)]) / 2, self.TRUTH_Y, 0])
+        check = label("✓", size=40, color=style.NEXT_SLOT).move_to([self.xs[k_last], self.TRUTH_Y, 0])
+        self.ticks = VGroup(*([unused] if k_last > 0 else []), check)
+        used = self.row_name("used to\nwrite?", self.TRUTH_Y)
         self.beat(
             "The last position",
-            "Only the last position's guess is used to generate: there is no extra position.",
-            say="So where does the next token come from? Only the last position's guess is used, the others guess "
-            "tokens the prompt already has. "
-            + (f"And there is no extra position after the {n} tokens." if n > 1 else "There is no extra position."),
+            "Only the last position's guess is used to write; the others are greyed out.",
+            say="So where does the next token come from? Only the last position's guess is used to write. The others "
+            "guess tokens the prompt already has, so they are greyed out. "
+            + (
+                f"You might expect an extra slot after the {n} tokens, but there is none."
+                if n > 1
+                else "You might expect an extra slot after it, but there is none."
+            ),
         )
-        rest = VGroup(*self.truths, *self.hits, self.verdict)
+        rest = VGroup(*self.truths, *self.hits, self.verdict, self.unknown)
         truths = [ReplacementTransform(self.names["truths"], used)] if "truths" in self.names else [FadeIn(used)]
         self.play(FadeOut(rest), *truths, run_time=said_by(self, 0, 1.0))
         self.names["used"] = used
-        cue(self, 1)
-        step = said_by(self, 1, 1.5)
-        if len(self.positions) > 1:  # the other positions' guesses: not used
-            self.play(LaggedStart(*(FadeIn(m, scale=1.5) for m in self.ticks[:-1]), lag_ratio=0.15),
-                      *(v.animate.fade(0.7) for v in self.vectors[:-1]),
-                      *(g.animate.fade(0.6) for g in self.guesses[:-1]), run_time=0.6 * step)  # fmt: skip
-        self.play(FadeIn(self.ticks[-1], scale=1.5), Create(self.mark), run_time=0.4 * step)
+        cue(self, 1)  # the last position's guess: used to write
+        self.play(FadeIn(self.ticks[-1], scale=1.5), Create(self.mark), run_time=said_by(self, 1, 1.0))
         cue(self, 2)
+        if len(self.positions) > 1:  # the other positions' guesses: not used, greyed as it is said
+            self.play(FadeIn(self.ticks[0], shift=0.1 * DOWN), *(v.animate.fade(0.7) for v in self.vectors[:-1]),
+                      *(b.animate.fade(0.5) for b in self.boxes[:-1]),
+                      *(g.animate.fade(0.6) for g in self.guesses[:-1]), run_time=said_by(self, 2, 1.5))  # fmt: skip
+        cue(self, 3)
         self.play(Create(ghost), run_time=0.6)
-        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 2) - 0.6))
+        self.play(Create(cross), FadeIn(count), run_time=max(0.6, said_by(self, 3) - 0.6))
         self.count, self.ghost = count, VGroup(ghost, cross)
 
     # The last position's vector goes through the unembedding: its distribution is the one drawn from.
@@ -301,6 +347,8 @@ class LastPosition(TraceScene):
                                                                                         - bars.get_left()[0])  # fmt: skip
         bars.shift(gap * RIGHT + (self.FLOW_Y - bars.rows.get_y()) * UP)
         top = int(t["positions.top_ids"][-1])
+        self.vocab = sentence("{v} chances", size=LABEL, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"))
+        self.vocab.next_to(arrow, DOWN, buff=0.12)
         self.beat(
             "Sampled from",
             "The next token is drawn from the last position's distribution.",
@@ -318,7 +366,7 @@ class LastPosition(TraceScene):
         self.play(GrowArrow(arrow), FadeIn(how), run_time=0.8)
         self.play(LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in bars.rows), lag_ratio=0.15),
                   *(FadeIn(r.name) for r in bars.rows), *(FadeIn(r.pct) for r in bars.rows), FadeIn(bars.dots),
-                  run_time=max(1.0, said_by(self, 0)))  # fmt: skip
+                  FadeIn(self.vocab, shift=0.1 * UP), run_time=max(1.0, said_by(self, 0)))  # fmt: skip
         cue(self, 1)
         self.whole = SurroundingRectangle(bars.rows, buff=0.12, color=style.NEXT_SLOT)
         self.play(Create(self.whole),
@@ -332,17 +380,16 @@ class LastPosition(TraceScene):
         t = self.trace
         n = len(t.token_ids)
         drawn = t.fields.info.continuation.steps[0]
-        left = self.xs[-1] - self.widths[-1] / 2 + self.GAP / 2  # the slot's left edge, up to the frame's margin
-        room = config.frame_width / 2 - style.FRAME_MARGIN - left
+        # The drawn chip goes right after the last one; if the frame has no room for it, the whole picture moves
+        # left into the room the rows' names leave (they go as the beat begins).
+        left = self.boxes[-1].get_right()[0] + self.GAP
+        room = config.frame_width / 2 - style.FRAME_MARGIN - left + self.NAMES_W
         for limit in (12, 10, 8, 6, 4):  # cut shorter rather than set smaller
             chip = TokenBox(drawn.chosen_display, hue=style.token_hue(n), size=self.size, limit=limit)
             if chip.width <= room:
                 break
-        chip.move_to([self.xs[-1], self.CHIP_Y, 0])
-        if chip.width > self.widths[-1] - self.GAP:  # wider than the slot: from its left edge, to the right
-            chip.shift((left - chip.get_left()[0]) * RIGHT)
-        edge = config.frame_width / 2 - 0.1  # and never off the frame (into the margin, if it must)
-        chip.shift(max(0.0, chip.get_right()[0] - edge) * LEFT)
+        need = min(self.NAMES_W, max(0.0, left + chip.width - (config.frame_width / 2 - style.FRAME_MARGIN)))
+        chip.move_to([left - need + chip.width / 2, self.CHIP_Y, 0])
         shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
         start = shown[0].name if shown else self.bars.dots
         takeaway = VGroup(
@@ -359,8 +406,11 @@ class LastPosition(TraceScene):
         )
         pick = [Create(SurroundingRectangle(shown[0], buff=0.06, color=style.NEXT_SLOT))] if shown else []
         names = [m for m in self.names.values() if m in self.mobjects]
-        self.play(*pick, *(FadeOut(m) for m in names), FadeOut(self.how), FadeOut(self.count),
+        self.play(*pick, *(FadeOut(m) for m in names), FadeOut(self.how), FadeOut(self.vocab), FadeOut(self.count),
                   run_time=said_by(self, 0, 0.8), now=True)  # fmt: skip
+        if need > 0:  # the picture makes room for the drawn token
+            movers = [m for m in self.mobjects if m is not self.caption and m not in names]
+            self.play(*(m.animate.shift(need * LEFT) for m in movers), run_time=0.6)
         cue(self, 1)
         flying = chip.copy().move_to(start)
         ghost, cross = self.ghost
@@ -369,12 +419,19 @@ class LastPosition(TraceScene):
         self.play(FadeOut(cross), ReplacementTransform(flying, chip), FadeOut(ghost), *(FadeOut(m) for m in rest),
                   path_arc=-0.6,
                   run_time=max(1.0, 0.6 * said_by(self, 1, 1.2)), now=True)  # fmt: skip
-        self.play(Indicate(chip, color=style.NEXT_SLOT), run_time=max(0.5, said_by(self, 1, 0.5)))
+        # A new position: its column waits for a vector, and the whole pass runs again over every column.
+        outline = Rectangle(width=self.vectors[-1].width, height=self.vectors[-1].height)
+        new_column = DashedVMobject(outline.set_stroke(style.NEXT_SLOT, 2), num_dashes=24)
+        new_column.move_to([chip.get_x(), self.VECTOR_Y, 0])
+        self.play(Create(new_column), Indicate(chip, color=style.NEXT_SLOT), run_time=0.8)
+        self.play(LaggedStart(*(Indicate(v, color=style.NEXT_SLOT, scale_factor=1.1) for v in [*self.vectors,
+                                                                                              new_column]),
+                              lag_ratio=0.1), run_time=max(1.0, said_by(self, 1, 1.0)))  # fmt: skip
         cue(self, 2)
         self.play(FadeIn(takeaway[0], shift=0.1 * DOWN), Indicate(self.ticks[-1], scale_factor=1.4),
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)
-        crosses = [LaggedStart(*(Indicate(m, color=style.VALUE) for m in self.ticks[:-1]), lag_ratio=0.1)]
+        crosses = [Indicate(self.ticks[0], color=style.TEXT, scale_factor=1.1)]
         self.play(FadeIn(takeaway[1], shift=0.1 * DOWN), *(crosses if len(self.ticks) > 1 else []),
                   run_time=said_by(self, 3, 1.0))  # fmt: skip
         self.chip_drawn, self.takeaway = chip, takeaway

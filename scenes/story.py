@@ -15,14 +15,12 @@ from manim import (
     DashedVMobject,
     FadeIn,
     FadeOut,
-    FadeTransform,
     GrowArrow,
     GrowFromEdge,
     GrowFromPoint,
     Indicate,
     LaggedStart,
     Line,
-    Rectangle,
     ReplacementTransform,
     Rotate,
     RoundedRectangle,
@@ -182,7 +180,6 @@ class TransformersEverywhere(TraceScene):
 
     BARS = 5
     SHOWN_TOKENS = 10  # the prompt's last tokens, fed into the GPT
-    CELLS = [[-3.5, 1.45, 0], [3.5, 1.45, 0], [-3.5, -1.35, 0], [3.5, -1.35, 0]]  # the four kinds, 2 × 2
     KINDS = [
         ("Speech → text", "e.g. Whisper\n(OpenAI, 2022)", "speech", "Once upon|a time"),
         ("Text → speech", "e.g. Transformer TTS\n(Li et al., 2019)", "Once upon|a time", "speech"),
@@ -227,12 +224,13 @@ class TransformersEverywhere(TraceScene):
             say="Transformers were invented at Google in 2017, to translate text, for example from English to "
             "German. The paper was called Attention Is All You Need.",
         )
-        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.2)
-        # The English words come one by one while the first sentence is said; the German is still to come.
-        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.6),
-                  Indicate(dec[1], color=style.BLOCK_MLP), run_time=said_by(self, 0, 1.0))  # fmt: skip
+        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), FadeIn(ref, shift=0.1 * DOWN),
+                  run_time=1.2)  # fmt: skip
+        # The English sentence to translate comes in under the encoder; the German is still to come.
+        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.5)
+        self.play(Indicate(dec[1], color=style.BLOCK_MLP), run_time=max(0.5, said_by(self, 0, 1.0)))
         cue(self, 1)  # the paper, as it is named
-        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
+        self.play(Indicate(ref, color=style.TEXT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
 
     def encoder_reads(self):
         """The English words go up into the encoder and become vectors; the vectors look at each other."""
@@ -268,28 +266,45 @@ class TransformersEverywhere(TraceScene):
         across = Arrow(self.enc[0].get_right(), self.dec[0].get_left(), buff=0.08, color=style.KEY, stroke_width=5)
         out = VGroup(*(word_chip(w) for w in self.GERMAN)).arrange(RIGHT, buff=0.2)
         out.move_to([self.HALF_X, self.HALF_Y + self.HALF_H / 2 + 0.45, 0])
-        back = VGroup(*(word_chip(w) for w in self.GERMAN)).arrange(RIGHT, buff=0.2)
+        back = VGroup(*(word_chip(w) for w in ["start", *self.GERMAN[:-1]])).arrange(RIGHT, buff=0.2)
+        back[0][0].set_stroke(style.NEXT_SLOT).set_fill(style.NEXT_SLOT, opacity=0.15)  # a start marker, not a word
         back.move_to([self.HALF_X, self.WORDS_Y, 0])
         loop = CurvedArrow(out.get_right() + 0.15 * RIGHT, back.get_right() + 0.15 * RIGHT, angle=-np.pi / 2,
                            color=style.MUTED, stroke_width=3)  # fmt: skip
         inside = VGroup(*(vector_stub(1.1, color=style.BLOCK_MLP).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in back))
         ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.dec[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
                              stroke_width=3) for w in back))  # fmt: skip
-        self.play(GrowArrow(across), run_time=1.0)
-        step = max(said_by(self, -1, 3.0) - 0.5, 3.0) / len(self.GERMAN)  # a word written, fed back, read
-        for k, (o, b, v, up) in enumerate(zip(out, back, inside, ups)):
+        # The decoder starts from a start marker: its first word is not copied from anything.
+        self.play(GrowArrow(across), FadeIn(back[0], shift=0.3 * UP), run_time=1.0)
+        self.play(GrowArrow(ups[0]), ReplacementTransform(back[0].copy(), inside[0]), run_time=0.6)
+        step = max(said_by(self, -1, 3.0) - 1.6, 3.0) / len(self.GERMAN)  # a word written, fed back, read
+        for k, o in enumerate(out):
             self.play(GrowFromPoint(o, self.dec[0].get_top()), Indicate(across, color=style.NEXT_SLOT),
                       run_time=0.4 * step)  # fmt: skip
-            self.play(*([Create(loop)] if k == 0 else []), TransformFromCopy(o, b), run_time=0.3 * step)
-            self.play(GrowArrow(up), ReplacementTransform(b.copy(), v), run_time=0.3 * step)
+            if k + 1 < len(back):  # the word written goes back in, to help choose the next
+                b, v, up = back[k + 1], inside[k + 1], ups[k + 1]
+                self.play(*([Create(loop)] if k == 0 else []), TransformFromCopy(o, b), run_time=0.3 * step)
+                self.play(GrowArrow(up), ReplacementTransform(b.copy(), v), run_time=0.3 * step)
         self.inside, self.dec_ups = inside, ups
         self.german, self.german_in, self.across, self.loop = out, back, across, loop
 
-    def small_translation(self) -> TaskPanel:
-        """The translation as one small panel of the four, where the big picture shrinks to."""
-        panel = TaskPanel("Translation", "“Attention Is All You Need”\n(Vaswani et al., 2017)", words("Once upon|a time"),
-                          words("Es war|einmal"))  # fmt: skip
-        return panel.move_to(self.CELLS[0])
+    def kind_chips(self) -> VGroup:
+        """The four kinds as small tags in a row under the heading: each kind, once shown, shrinks into its tag."""
+        chips = VGroup()
+        for short in self.SHORT:
+            text = label(short, size=22, color=style.BLOCK_ATTENTION)
+            frame = RoundedRectangle(corner_radius=0.1, width=text.width + 0.4, height=0.52, stroke_width=1.5,
+                                     stroke_color=style.BLOCK_ATTENTION, fill_color=style.BLOCK_ATTENTION,
+                                     fill_opacity=0.12)  # fmt: skip
+            chips.add(VGroup(frame, text.move_to(frame)))
+        chips.arrange(RIGHT, buff=0.3)
+        return self.fit_width(chips).next_to(self.heading, DOWN, buff=0.3).align_to(self.heading, LEFT)
+
+    def shrink_into(self, picture, chip):
+        """A kind's picture shrinks into its tag and fades as the tag appears (no large text over small)."""
+        self.play(picture.animate.scale(chip.height / picture.height).move_to(chip).set_opacity(0), run_time=0.7)
+        self.remove(picture)
+        self.play(FadeIn(chip), run_time=0.3)
 
     def regroup(self, group):
         """Its parts, added one by one, on screen as one group again (so it moves as one)."""
@@ -297,26 +312,32 @@ class TransformersEverywhere(TraceScene):
         self.add(group)
 
     def other_kinds(self):
+        """Each other kind takes the whole frame in turn: its input flows into the transformer and its output comes
+        out; then it shrinks into its tag at the top, as the translation did, and the next kind comes."""
         said = [
             "Today the same design also hears. Speech goes in, and text comes out.",
             "It also speaks. Here text goes in, and speech comes out.",
             "And it draws. A few words go in, and a picture comes out.",
         ]
         pictures = {"speech": waveform, "image": pixel_image}
-        for k, ((title, ref, src, dst), cell, say) in enumerate(zip(self.KINDS, self.CELLS[1:], said)):
-            source, target = (pictures[x]() if x in pictures else words(x) for x in (src, dst))
-            panel = TaskPanel(title, ref, source, target).move_to(cell)
+        self.small = self.kind_chips()
+        last = VGroup(self.enc, self.dec, self.english, self.vectors, self.arcs, self.across, self.german,
+                      self.german_in, self.loop, self.ref, self.ups, self.inside, self.dec_ups)  # fmt: skip
+        for k, ((title, ref, src, dst), say) in enumerate(zip(self.KINDS, said)):
+            source, target = (pictures[x]() if x in pictures else words(x, size=24) for x in (src, dst))
+            panel = TaskPanel(title, ref, source, target)
+            panel.scale(min(2.2, 12.0 / panel.width, 5.0 / panel.height)).move_to([0, -0.45, 0])
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
-            if k == 0:  # the translation shrinks to its corner as the next kind is named
-                small = self.small_translation()
-                big = VGroup(self.enc, self.dec, self.english, self.vectors, self.arcs, self.across, self.german,
-                             self.german_in, self.loop, self.ref, self.ups, self.inside, self.dec_ups)  # fmt: skip
-                self.play(ReplacementTransform(big, small), run_time=1.2)
-                self.panels = [small]
+            self.shrink_into(last, self.small[k])  # the kind before shrinks into its tag as this one is named
             self.play(*panel.build(), FadeIn(source), run_time=1.0)
-            self.play(out_of_box(panel), run_time=1.0)
+            fed = source.copy()
+            self.play(fed.animate.scale(0.2).move_to(panel.box).set_opacity(0), Indicate(panel.box[1]), run_time=1.0)
+            self.remove(fed)
+            cue(self, 1)  # "... comes out"
+            self.play(out_of_box(panel), run_time=max(1.0, said_by(self, 1, 1.0)))
             self.regroup(panel)
-            self.panels.append(panel)
+            last = panel
+        self.last_panel = last
 
     def gpt_layout(self):
         """The GPT picture across the frame: the prompt's end → the GPT box → its next-token bars; and the four
@@ -364,16 +385,6 @@ class TransformersEverywhere(TraceScene):
         if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
             self.text_in.set_x(0)
         self.prompt, self.gpt, self.bars, self.arrows, self.titles = prompt, gpt, bars, arrows, (in_title, out_title)
-        chips = VGroup()  # the four kinds make room: each becomes a small tag in a row at the top
-        for short in self.SHORT:
-            text = label(short, size=20, color=style.BLOCK_ATTENTION)
-            frame = RoundedRectangle(corner_radius=0.1, width=text.width + 0.4, height=0.5, stroke_width=1.5,
-                                     stroke_color=style.BLOCK_ATTENTION, fill_color=style.BLOCK_ATTENTION,
-                                     fill_opacity=0.12)  # fmt: skip
-            chips.add(VGroup(frame, text.move_to(frame)))
-        chips.arrange(RIGHT, buff=0.3)
-        self.fit_width(chips).next_to(self.heading, DOWN, buff=0.3).align_to(self.heading, LEFT)
-        self.small = chips
 
     def gpt_kind(self):
         """The translation's two halves come back out of its tag; the encoder leaves and the decoder, on its own,
@@ -392,8 +403,10 @@ class TransformersEverywhere(TraceScene):
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
         dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, -0.6, 0])
         first = said_by(self, 0, 3.0)
-        self.play(*(FadeTransform(p, c) for p, c in zip(self.panels, chips)), FadeOut(self.tag),
-                  run_time=0.25 * first)  # fmt: skip
+        self.play(self.last_panel.animate.scale(chips[-1].height / self.last_panel.height).move_to(chips[-1])
+                  .set_opacity(0), FadeOut(self.tag), run_time=0.15 * first)  # fmt: skip
+        self.remove(self.last_panel)
+        self.play(FadeIn(chips[-1]), run_time=0.1 * first)
         self.play(
             ReplacementTransform(chips[0].copy(), VGroup(enc, dec)), run_time=0.25 * first
         )  # the translation, again
@@ -405,7 +418,7 @@ class TransformersEverywhere(TraceScene):
         self.play(FadeIn(self.text_in, shift=0.2 * DOWN), FadeIn(gpt[1]), run_time=said_by(self, 1, 1.0))
         cue(self, 2)  # the text splits into its tokens, each out of the sentence to its place
         self.play(FadeIn(in_title), *([FadeIn(self.prompt[0])] if self.cut else []),
-                  LaggedStart(*(FadeIn(b, target_position=self.text_in, scale=0.6) for b in self.boxes),
+                  LaggedStart(*(FadeIn(b, shift=0.4 * DOWN) for b in self.boxes),
                               lag_ratio=0.12), run_time=0.6 * said_by(self, 2, 2.0))  # fmt: skip
         fed = [b.copy() for b in self.boxes]
         self.play(GrowArrow(self.arrows[0]), *(b.animate.move_to(gpt[0]).scale(0.3).set_opacity(0) for b in fed),
@@ -435,13 +448,22 @@ class TransformersEverywhere(TraceScene):
         big_name = name.copy().scale(1.8).move_to([0, 1.0, 0])
         model = self.gpt[1].copy().scale(1.3).move_to([0, -0.1, 0])
         inside.next_to(model, DOWN, buff=0.45)
+        layers = VGroup()  # a hint of what is inside: layer after layer of attention and MLP blocks
+        for name_k, color in [("attention", style.BLOCK_ATTENTION), ("MLP", style.BLOCK_MLP)] * 2:
+            text = label(name_k, size=24, color=color)
+            block = RoundedRectangle(corner_radius=0.1, width=max(1.0, text.width + 0.35), height=0.6, stroke_color=color,
+                                     stroke_width=2, fill_color=color, fill_opacity=0.15)  # fmt: skip
+            layers.add(VGroup(block, text.move_to(block)))
+        layers.add(label("…", size=32, color=style.MUTED))
+        layers.arrange(RIGHT, buff=0.25).next_to(inside, DOWN, buff=0.45)
         grow = said_by(self, 0, 2.5)
         self.play(FadeOut(self.small, shift=UP), *(dim(m) for m in around), run_time=0.5)
-        self.play(Transform(frame, grown), Transform(name, big_name), rate_func=rate_functions.ease_in_out_sine,
-                  run_time=max(1.5, 0.75 * grow))  # fmt: skip
+        self.play(Transform(frame, grown), Transform(name, big_name), Transform(self.gpt[1], model),
+                  rate_func=rate_functions.ease_in_out_sine, run_time=max(1.5, 0.75 * grow))  # fmt: skip
         self.play(FadeIn(inside, shift=0.1 * UP), run_time=max(0.5, said_by(self, 0, 0.5)))
-        cue(self, 1)  # the model itself, whose real numbers the lecture shows
-        self.play(Transform(self.gpt[1], model), run_time=said_by(self, 1, 1.0))
+        cue(self, 1)  # what the scenes open up: the layers inside, as they are named
+        self.play(LaggedStart(*(GrowFromEdge(m, LEFT) for m in layers), lag_ratio=0.2), run_time=said_by(self, 1, 1.0))
+        self.layers = layers
 
 
 def out_of_box(panel: TaskPanel):
@@ -508,7 +530,7 @@ class Chat(TraceScene):
         chat = self.chat
         hue = self.role_color(chat["roles"][part])
         display = self.trace.fields.info.chat.display
-        return [TokenBox(display[i], hue=hue, size=22) for i, p in enumerate(chat["part"]) if p == part]
+        return [TokenBox(display[i], hue=hue, size=26) for i, p in enumerate(chat["part"]) if p == part]
 
     def show_script(self):
         """The script's three parts, each a line of token boxes led by its role's name; a system or user line
@@ -517,7 +539,7 @@ class Chat(TraceScene):
         y = 2.9  # the script in the upper middle of the frame (the reply moves to the top later)
         self.rows = []
         for part, role in enumerate(chat["roles"]):
-            heading = label(ROLE_NAMES[role] + ":", size=24, color=self.role_color(role))
+            heading = label(ROLE_NAMES[role] + ":", size=26, color=self.role_color(role))
             boxes = self.part_boxes(part)
             width = self.WIDTH
             if role == "assistant":  # below the alternatives, across the frame
@@ -545,7 +567,13 @@ class Chat(TraceScene):
             heading.match_y(boxes[0] if boxes else heading)
             self.rows.append((heading, boxes, items))
             y = body.get_bottom()[1] - 0.14
-        self.bottom = y
+        # The script in the middle of the frame while it is read (the reply's top line moves up later).
+        shown = [m for _, _, items in self.rows for m in items if not any(m is c for c in self.cells)]
+        drop = max(0.0, (2.9 + min(m.get_bottom()[1] for m in shown)) / 2 - (2.9 + self.LOWEST) / 2)
+        for _, _, items in self.rows:
+            for item in items:
+                item.shift(drop * DOWN)
+        self.bottom = y - drop
         self.beat(
             "A script",
             "A chatbot is a GPT continuing a script: a system prompt, the user's words, the assistant's turn.",
@@ -561,10 +589,19 @@ class Chat(TraceScene):
             "User",
             "The user's words: here, " + source + ".",
             static=True,
-            say="Then come the user's words, written as a line of the story. Here the user writes "
+            say="Then come the user's words, written as a line of the story. Each turn starts on a new line, the "
+            "bent arrow. Here the user writes "
             + ("our prompt." if chat["user_from"] == "prompt" else "the line you gave."),
         )
         self.show_row(1)
+        said = [d for d, p in zip(chat["display"], chat["part"]) if p == 1]
+        kept = self.rows[1][1]  # (a long user line keeps its end)
+        turns = [b for b, d in zip(kept, said[len(said) - len(kept) :]) if d.startswith("↵")]
+        if turns:  # the new line that opens the turn, pointed out as it is named
+            cue(self, 1)
+            self.play(
+                *(Indicate(b, color=style.NEXT_SLOT, scale_factor=1.4) for b in turns), run_time=said_by(self, 1, 1.0)
+            )
         self.beat(
             "Assistant",
             "The assistant's turn is opened; the model writes the rest, one token at a time.",
@@ -591,8 +628,8 @@ class Chat(TraceScene):
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
         percent = number(read.chosen_prob, fmt="percent", size=20, color=style.MUTED)
-        track = Rectangle(width=0.3, height=self.BAR_HEIGHT, stroke_color=style.MUTED, stroke_width=1)
-        track.next_to(box, DOWN, buff=0.06)
+        track = Line([-0.25, 0, 0], [0.25, 0, 0], stroke_color=style.MUTED, stroke_width=2)  # the bar's baseline
+        track.next_to(box, DOWN, buff=0.06 + self.BAR_HEIGHT)
         bar.align_to(track, DOWN).match_x(track)
         percent.next_to(track, DOWN, buff=0.05)
         cell = VGroup(box, track, bar, percent)
@@ -620,9 +657,7 @@ class Chat(TraceScene):
         return wheel.shift([self.WHEEL_X, self.middle - 0.1, 0] - wheel.centre)
 
     def title_for(self, bars) -> VGroup:
-        title = VGroup(label("next token", size=20, color=style.MUTED),
-                       statement(statements(self.trace)["continuation.distribution"], size=20))  # fmt: skip
-        title.arrange(RIGHT, buff=0.25)
+        title = VGroup(label("chances of the next token", size=22, color=style.MUTED))
         self.fit_width(title, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
         return title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
 
@@ -659,7 +694,7 @@ class Chat(TraceScene):
         0: ("From here the loop runs faster, one token after another.",
             "From here the loop runs faster, one drawn token after another."),
         6: ("It stops at the closing quote, a new line, or {n} tokens.",
-            "It stops when the owl's quote is closed, when the line ends, or after {n} tokens."),
+            "It stops when the owl's quote is closed, when a new line ends the turn, or after {n} tokens."),
         12: ("Under each reply token: its probability when it was drawn.",
              "Under each token of the reply, a bar shows the chance it had when it was drawn."),
     }  # fmt: skip
@@ -675,6 +710,13 @@ class Chat(TraceScene):
         ("Each token drawn joins the script before the next spin.",
          "Once more, with new chances, the wheel stops on {who}, at {p}."),
     ]  # fmt: skip
+
+    UNLIKELY = 0.02  # a drawn token with less chance than this is said to be an unlikely draw
+    UNLIKELY_WORDS = (
+        "An unlikely draw: even a thin slice sometimes wins.",
+        "Unlikely again.",
+        "Another unlikely draw.",
+    )
 
     def reply_step(self, i: int, full: bool):
         """Step i of the reply: its chances as bars and as a wheel's slices, the spin, the token drawn to its place
@@ -703,9 +745,13 @@ class Chat(TraceScene):
                       FadeIn(bars.dots), Create(slot), run_time=said_by(self, -1, 1.5))  # fmt: skip
         run = 0.3
         if full:
-            self.beat("Reply", self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0],
-                      say=self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(
-                          who=spoken_token(step["chosen_display"]), p=said_pct(step["chosen_prob"])))  # fmt: skip
+            said = self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(
+                who=spoken_token(step["chosen_display"]), p=said_pct(step["chosen_prob"])
+            )
+            if step["chosen_prob"] < self.UNLIKELY:  # a thin slice won: said plainly, in words not said before
+                unlikely = [j for j in range(i + 1) if self.steps[j]["chosen_prob"] < self.UNLIKELY]
+                said += " " + self.UNLIKELY_WORDS[min(len(unlikely), len(self.UNLIKELY_WORDS)) - 1]
+            self.beat("Reply", self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0], say=said)
             run = paced(self.beats[-1]["audio"], 4.0, 0.85) / 4  # new chances, the spin (twice), the token placed
         if i == 0:  # each bar becomes its slice of the wheel
             shown = len(bars.rows)
@@ -749,7 +795,11 @@ class Chat(TraceScene):
         self.fit_width(callout, bars.get_left()[0] - 0.2 - callout.get_left()[0])
         lead = Line(callout.get_left() + 0.1 * LEFT, wheel.centre + 0.8 * wheel.radius * UP, stroke_width=2.5,
                     color=style.NEXT_SLOT)  # fmt: skip
-        marks = [wheel.slices[k].animate.set_fill(style.NEXT_SLOT), Create(lead), FadeIn(callout, shift=0.1 * LEFT)]
+        # The drawn slice, now under the pointer, is pulled out of the wheel towards it and coloured.
+        pulled = (
+            wheel.slices[k].animate.set_fill(style.NEXT_SLOT, opacity=1).set_stroke(style.NEXT_SLOT, 4).shift(0.3 * UP)
+        )
+        marks = [pulled, Create(lead), FadeIn(callout, shift=0.1 * LEFT)]
         if rank <= len(bars.rows):
             rect = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
             self.source = bars.rows[rank - 1].name
@@ -791,8 +841,8 @@ class Chat(TraceScene):
 
     def verdict(self):
         found = statements(self.trace)
-        ending, reply = found["chat.ending"], found["chat.reply"]
-        lines = VGroup(statement(ending, size=24), statement(reply, size=22, color=style.MUTED))
+        ending = found["chat.ending"]
+        lines = VGroup(statement(ending, size=26))
         lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
         if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
@@ -804,6 +854,11 @@ class Chat(TraceScene):
             "The model continues the script, for better or worse.",
             say="That is the whole trick. The model continued the script, for better or worse. "
             + (f"It wrote {quoted}. " if quoted else "Its reply is the row of tokens you see. ")
+            + (
+                "A new line was drawn, and a new line ends the turn. "
+                if self.chat["reply"]["stop"] == "newline"
+                else ""
+            )
             + aloud(ending.text),
         )
         # The assistant's line, the reply in it, grows to the middle of the frame; how it ends is written below.
@@ -824,9 +879,8 @@ class Chat(TraceScene):
         self.what_it_learned()
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
-        "chat training",
-        "a system prompt",
-        "turn markers",
+        "training on many written conversations",
+        "markers that say whose turn it is",
     )
 
     def what_it_learned(self):
@@ -839,15 +893,15 @@ class Chat(TraceScene):
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
         gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=32) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        panels = self.panels([("This model", statement(training, size=28), style.NEXT_SLOT),
-                              ("A chat model adds", adds, style.KEY)])  # fmt: skip
+        adds = VGroup(*(label("+ " + item, size=38) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        panels = self.panels([("What this model read", statement(training, size=34), style.NEXT_SLOT),
+                              ("A real chat model also has", adds, style.KEY)])  # fmt: skip
         self.beat(
             "What it learned",
             "What chat models add.",
             say=f"What did this model learn from? {aloud(training.text)} "
-            "A chat model runs the same loop, with three things added. It is trained on many written "
-            "conversations. A system prompt sets its role. And markers in the script tell it whose turn it is.",
+            "A real chat model runs this same loop, with two things more. It is trained further on many written "
+            "conversations. And markers in the script tell it whose turn it is.",
         )
         # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
         top, bottom = 3.5, -3.1  # the frame above the caption
@@ -871,7 +925,7 @@ class Chat(TraceScene):
         width = config.frame_width - 2 * style.FRAME_MARGIN
         panels = VGroup()
         for name, words, color in rows:
-            title = label(name, size=32, color=color)
+            title = label(name, size=40, color=color)
             body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             self.fit_width(body, width - 0.6)
             frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,

@@ -44,6 +44,11 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     # headed by the last position's own top guess (the Trace's softmax).
     assert {f"info.tokens.display.{p}" for p in scene.positions} <= last
     assert "claims.positions.count" in ever
+    assert "meta.vocab_size" in ever  # the vocabulary's size on screen as it is said
+    # The columns not used to write are named so (greyed, not crossed out as wrong); the last one is ticked.
+    assert [m.original_text.strip("|") for m in scene.ticks] == ["not used to write"] * (len(scene.positions) > 1) + [
+        "✓"
+    ]
     # Predict, sample, append: the continuation's first token ends in the slot after the prompt's last chip.
     assert "info.continuation.steps.0.chosen_display" in last
     assert scene.chip_drawn.get_left()[0] > scene.boxes[-1].get_right()[0]

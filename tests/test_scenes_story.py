@@ -65,9 +65,13 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     left, said = len(c["reply"]["steps"]) - Chat.FULL_STEPS, " ".join(b["say"] for b in scene.beats)
     # The loop is said to run "faster" only when more than one token is left; with one, the reply is said to end.
     assert ("runs faster" in said) == (left > 1) and ("and then the reply ends" in said) == (left == 1), (left, said)
+    # A draw of a thin slice among the slow steps is said plainly to be unlikely; a drawn new line, to end the turn.
+    slow = c["reply"]["steps"][: Chat.FULL_STEPS]
+    assert ("unlikely" in said.lower()) == any(st["chosen_prob"] < Chat.UNLIKELY for st in slow), said
+    assert ("A new line was drawn, and a new line ends the turn." in said) == (c["reply"]["stop"] == "newline")
     # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
     verdict, earlier = SimpleNamespace(mobjects=[scene.lines]), SimpleNamespace(mobjects=[scene.script_drawn])
-    assert check_numbers(verdict, tr)["claims"] >= 2  # how the reply ends, and its character, as statements
+    assert check_numbers(verdict, tr)["claims"] >= 1  # how the reply ends, as a statement
     check_numbers(earlier, tr)
     paths |= shown_paths(earlier)
     # What the model learned from ends the scene, and no statement is drawn twice (a caption repeating the picture).
