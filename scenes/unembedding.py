@@ -1764,8 +1764,9 @@ class Recap(TraceScene):
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        working = [self.drawn[0], self.drawn_mark, self.labels[0]]  # (the bars stay until the next card comes)
-        self.play(self.drawn[1].animate(path_arc=-0.6).move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
+        working = [self.drawn[0], self.drawn_mark, self.labels[0]]  # the old bars leave as the token is appended
+        self.play(self.drawn[1].animate(path_arc=-0.6).move_to(self.slot), *(dim(m) for m in working),
+                  FadeOut(VGroup(self.bars, self.lead)), run_time=1.0)  # fmt: skip
         self.play(GrowFromEdge(column, UP), run_time=0.6)
         shown = bands[:: max(1, len(bands) // 8)]  # (many layers: the column skips some bands)
         step = max(0.2, (said_by(self, 0) - 2.2) / (len(shown) + 1))
@@ -1775,7 +1776,6 @@ class Recap(TraceScene):
             self.play(Transform(moving, squeezed), run_time=step)
         self.play(Transform(moving, self.empty_column(x, OUT_TOP, OUT_CELL)), run_time=step)
         cue(self, 1)
-        self.play(FadeOut(VGroup(self.bars, self.lead)), run_time=0.4, now=True)
         self.play(Create(box), FadeIn(nxt[:2], shift=0.2 * UP), run_time=1.2)
         self.play(
             LaggedStart(*(FadeIn(w, shift=0.1 * RIGHT) for w in nxt[2]), lag_ratio=0.6),

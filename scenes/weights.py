@@ -416,7 +416,8 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Only the data changes",
             "Only the data changes.",
-            say="Training set every one of these weights, a little at a time, so that the model predicts text well. "
+            say="Training set every one of these weights, so that the model predicts text well. Here they are as "
+            "colours. "
             "After that, the weights never change. Only the data changes, with every token of every prompt."
             + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
@@ -424,20 +425,18 @@ class WeightsAndData(TraceScene):
         low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
         same = label("the same weights, as colours", size=NAME, color=style.POSITIVE)  # under the matrix
         same.move_to([self.matrix.get_x(), low - 0.4, 0])
-        self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
-                  FadeIn(same, shift=0.1 * UP), run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
-        self.play(
-            LaggedStart(*(cell.animate(rate_func=there_and_back).scale(0.7) for _, cell in cells), lag_ratio=0.05),
-            run_time=max(1.0, said_by(self, 0, 1.0) * 0.8),
-        )  # fmt: skip (training nudges them)
+        self.play(Indicate(self.matrix, color=style.POSITIVE, scale_factor=1.03), run_time=max(1.0, said_by(self, 0)))
+        cue(self, 1)  # as colours, as it is said
+        self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.08),
+                  FadeIn(same, shift=0.1 * UP), run_time=max(1.0, said_by(self, 1, 0.5)))  # fmt: skip
         for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
-        cue(self, 1)
+        cue(self, 2)
         fixed = label("learned, then fixed", size=NAME, color=style.POSITIVE)  # on one line with the data's words
         fixed.move_to(same)
         lock = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
-        self.play(Create(lock), swap(same, fixed), run_time=said_by(self, 1, 1.0) * 0.6)
-        cue(self, 2)
+        self.play(Create(lock), swap(same, fixed), run_time=said_by(self, 2, 1.0) * 0.6)
+        cue(self, 3)
         changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
         prompt = self.prompt_row(n)
