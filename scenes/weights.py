@@ -710,7 +710,8 @@ class ParameterTally(TraceScene):
             say=self.gpt3_way() + f"Counted that way, this model's {len(t.info['tally']['families'])} families hold "
             f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger, in "
             f"{gpt3['dims']['n_layer']} layers. Its vectors have {gpt3['dims']['d_model']:,} numbers, and it knows "
-            f"{gpt3['dims']['vocab_size']:,} tokens. That makes {big(gpt3['total'])} weights.",
+            f"{gpt3['dims']['vocab_size']:,} tokens. That makes {big(gpt3['total'])} weights. Drawn to the same "
+            f"scale, this model is the speck in the corner: GPT-3 has {st['tally.gpt3'].text}.",
         )
         counted = self.count_as_gpt3()
         k = 2 + t.info["tally"]["tied"]  # the sentences said so far
@@ -744,18 +745,12 @@ class ParameterTally(TraceScene):
         mark = travel(self, strips, max(1.0, said_by(self, k + 2) - 1.0))  # the families added up, strip by strip
         self.play(dim(mark), strips.copy().animate.scale(0.2).move_to(total).set_opacity(0), FadeIn(total),
                   FadeIn(weights), run_time=1.0)  # fmt: skip
-        self.beat(  # how many times bigger: this model's square grows into GPT-3's
-            "How many times",
-            "GPT-3 (published sizes) has {x}.",
-            static=True,
-            x=claim(st["tally.gpt3"]),
-            say=f"Drawn to the same scale, this model is the speck in the corner: GPT-3 has {st['tally.gpt3'].text}.",
-        )
+        cue(self, k + 3)  # how many times bigger: this model's square grows into GPT-3's
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
         copy = self.whole.copy().set_z_index(-1)  # (under GPT-3's strips and their names)
         self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), FadeOut(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
-                  run_time=max(1.0, said_by(self, 0, 2.0) - 1.5))  # fmt: skip
+                  run_time=max(1.5, 0.45 * said_by(self, k + 3)))  # fmt: skip
         times = sentence("{r}", size=HEADING + 18, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
         ratio = VGroup(times).next_to(ours, UP, buff=0.6)  # (the caption says what it is the ratio of)
         ratio.set_x(min(ratio.get_x(), big_sq.get_left()[0] - 0.25 - ratio.width / 2))  # clear of GPT-3's square
