@@ -1358,7 +1358,7 @@ class TopKTopP(TraceScene):
         drawn.next_to(title, RIGHT, buff=0.6)
         if hit:  # beside its row, right of the bars and shares of the rows around it
             j = hit[0]
-            mark = SurroundingRectangle(VGroup(old.rows[j].name, grown[j], *pcts[j : j + 1]), buff=0.06,
+            mark = SurroundingRectangle(VGroup(old.rows[j].name, grown[j], *pcts[j : j + 1]), buff=0.03,
                                         color=style.NEXT_SLOT)  # fmt: skip
             near = [grown[r] for r in range(max(0, j - 1), min(kept, j + 2))] + pcts[max(0, j - 1) : j + 2]
             right = max(m.get_right()[0] for m in [mark, *near]) + 0.5
