@@ -6,6 +6,8 @@ from __future__ import annotations
 def fmt_value(value: float, digits: int = 2) -> str:
     """A vector or weight entry as shown: fixed decimals with a real minus sign."""
     text = f"{value:+.{digits}f}"
+    if float(text) == 0:  # a value that rounds to zero: no sign (“−0.00” puzzles a viewer)
+        return f"{0:.{digits}f}"
     if text.startswith("-"):
         return "−" + text[1:]
     return text

@@ -1291,6 +1291,7 @@ class TopKTopP(TraceScene):
     READS = ("sampling",)
 
     SHOWN = 6
+    K_X = -0.7  # top-k's panel centre: its bars left of the running total's column (STACK_X)
     P_ROWS = 15  # top-p's bars drawn at most (every kept token of a peaked distribution), then two that are cut
     P_PCT = 3  # the renormalised shares written beside the first few bars
     STACK_X, STACK_BOTTOM, STACK_H = 5.1, -2.75, 5.3  # the running total: a column, 0% at the bottom, 100% tall
@@ -1299,15 +1300,16 @@ class TopKTopP(TraceScene):
 
     def construct(self):
         self.heading()
-        self.panel("top_k", 0.0)
+        self.panel("top_k", self.K_X)
         self.nucleus(0.3)
 
     def heading(self):
         """The untruncated distribution first: what the two cuts start from, all the other tokens' share a grey
         bar of its own under the ⋮ (on the same scale), the tail the cuts remove."""
         t = self.trace
-        shown = softmax_shown(t)
-        entries = self.entries(t.fields.info.truncation.base_top, len(shown["ids"]))  # the tokens Softmax showed
+        n = min(self.SHOWN, len(t.info["softmax"]["ids"]))  # the same bars, and the same tail, as top-k's panel
+        shown = {"rest": t.fields.info.softmax.others_after[n - 1]}
+        entries = self.entries(t.fields.info.truncation.base_top, n)
         scale = max(max(e["prob"].value for e in entries), shown["rest"].value)  # (the tail may be the longest)
         self.base = ProbabilityBars(entries, bar_width=8.0, size=NUMBER + 4, row_height=0.62, ellipsis=True,
                                     scale_to=scale)  # fmt: skip
@@ -1317,7 +1319,7 @@ class TopKTopP(TraceScene):
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail.",
             say=f"Here again are the likeliest next tokens. All the others below them share "
-            f"{said_pct(shown['rest'].value)}. Many systems cut off that long tail before drawing.",
+            f"{said_pct(shown['rest'].value)}. Many GPTs cut off that long tail before drawing.",
         )
         self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
@@ -1391,26 +1393,32 @@ class TopKTopP(TraceScene):
         old.tail = self.tail(sm.others_after[n - 1], old, self.P_BAR_W, scale, size, gap=row_h).set_color(style.MUTED)
         return old, grown, pcts
 
-    def gauge(self):
-        """The running total's column: 0% at its foot, 100% at its head, p dashed across it; and a piece of it
-        for each kept token, as tall as its share."""
-        t = self.trace
-        probs = t.info["softmax"]["probs"]
+    def column(self, kept: int) -> tuple[Rectangle, VGroup, VGroup]:
+        """The running total's column, 0% at its foot and 100% at its head, and a piece of it for each of the
+        first `kept` tokens, as tall as its untruncated share (info.softmax.probs)."""
+        probs = self.trace.info["softmax"]["probs"]
         frame = Rectangle(width=0.7, height=self.STACK_H, stroke_color=style.MUTED, stroke_width=2)
         frame.move_to([self.STACK_X, self.STACK_BOTTOM + self.STACK_H / 2, 0])
         ticks = VGroup(label("0%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(DOWN + LEFT), LEFT, 0.12),
                        label("100%", size=SMALLEST, color=style.MUTED).next_to(frame.get_corner(UP + LEFT), LEFT, 0.12))  # fmt: skip
-        p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
-        p_line = DashedLine([self.STACK_X - 0.5, p_y, 0], [self.STACK_X + 0.35, p_y, 0], color=style.NEGATIVE,
-                            stroke_width=3)  # fmt: skip
-        p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.1)
-        kept = min(t.info["truncation"]["top_p"]["kept"], self.P_ROWS, len(probs))
         segments, y = VGroup(), self.STACK_BOTTOM
-        for r in range(kept):
+        for r in range(min(kept, len(probs))):
             seg = Rectangle(width=0.64, height=max(self.STACK_H * probs[r], 0.005), stroke_width=1,
                             stroke_color=style.BACKGROUND, fill_color=style.BAR, fill_opacity=0.9)  # fmt: skip
             segments.add(seg.move_to([self.STACK_X, y + seg.height / 2, 0]))
             y += seg.height
+        return frame, ticks, segments
+
+    def gauge(self):
+        """Top-p's column (top-k's, kept): p dashed across it, and a piece for each kept token."""
+        t = self.trace
+        kept = min(t.info["truncation"]["top_p"]["kept"], self.P_ROWS, len(t.info["softmax"]["probs"]))
+        frame, ticks, segments = self.column(kept)
+        frame, ticks = getattr(self, "k_column", (frame, ticks))
+        p_y = self.STACK_BOTTOM + self.STACK_H * float(t.info["truncation"]["p"])
+        p_line = DashedLine([self.STACK_X - 0.5, p_y, 0], [self.STACK_X + 0.35, p_y, 0], color=style.NEGATIVE,
+                            stroke_width=3)  # fmt: skip
+        p_name = label("p", size=LABEL, color=style.NEGATIVE).next_to(p_line, LEFT, buff=0.1)
         return frame, ticks, VGroup(p_line, p_name), segments
 
     def nucleus(self, x: float):
@@ -1428,10 +1436,11 @@ class TopKTopP(TraceScene):
                   say=self.nucleus_words(kept))  # fmt: skip
         self.clear_top_k()
         self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
-                  FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(frame), FadeIn(ticks), Create(p_mark[0]), FadeIn(p_mark[1]),
+                  FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(p_mark[0]), FadeIn(p_mark[1]),
+                  *([] if frame in self.mobjects else [Create(frame), FadeIn(ticks)]),
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
-        self.running_total(old, frame, segments, kept, more)
+        total = self.running_total(old, frame, segments, kept, more)
         cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
         cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
@@ -1443,9 +1452,13 @@ class TopKTopP(TraceScene):
         self.play(FadeOut(VGroup(*(old.rows[j].pct for j in range(len(pcts))))), run_time=0.3, now=True)
         self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)), *(FadeIn(pct) for pct in pcts),
                   segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
-                  run_time=said_by(self, 3, 1.5))  # fmt: skip
+                  swap(total, self.full(total)), run_time=said_by(self, 3, 1.5))  # fmt: skip
         self.stack, self.kept_bars, self.p_rows = segments, [old.rows[r].bar for r in range(kept)], old
-        self.nucleus_draw(old, kept, title, pcts)
+        self.nucleus_draw(old, kept, title, pcts, grown)
+
+    def full(self, total):
+        """What a renormalised total reads: the whole, 100%, where the kept mass was written."""
+        return label("100%", size=NUMBER, color=style.NEXT_SLOT).move_to(total)
 
     def running_total(self, old, frame, segments, kept: int, more: bool):
         """Each kept bar in turn joins the column, its share written beside the piece it adds and the total
@@ -1479,8 +1492,9 @@ class TopKTopP(TraceScene):
         self.play(FadeOut(added), run_time=0.3, now=True)
         return total
 
-    def nucleus_draw(self, old, kept: int, title, pcts):
-        """The drawn token: its bar marked, its name carried up beside the title."""
+    def nucleus_draw(self, old, kept: int, title, pcts, grown):
+        """The drawn token: its row boxed (name, grown bar and share), its name carried out to the right of the
+        longest bar near it, in the empty part of the frame, clear of every share written."""
         t = self.trace
         chosen = t.info["truncation"]["top_p"]["chosen_id"]
         drawn = sentence("drawn: “{tok}”", size=LABEL, color=style.NEXT_SLOT,
@@ -1488,21 +1502,38 @@ class TopKTopP(TraceScene):
         cue(self, 4)
         hit = [r for r in range(kept) if t.info["softmax"]["ids"][r] == chosen]
         drawn.next_to(title, RIGHT, buff=0.6)
-        if hit:  # beside its row, clear of the bars above and below it
-            row = old.rows[hit[0]]
-            mark = SurroundingRectangle(VGroup(row.name, row.bar, *pcts[hit[0] : hit[0] + 1]), buff=0.04,
+        if hit:  # beside its row, right of the bars and shares of the rows around it
+            j = hit[0]
+            mark = SurroundingRectangle(VGroup(old.rows[j].name, grown[j], *pcts[j : j + 1]), buff=0.03,
                                         color=style.NEXT_SLOT)  # fmt: skip
-            if mark.get_right()[0] + 0.6 + drawn.width < self.STACK_X - 0.9:  # (else right of the title)
-                drawn.next_to(mark, RIGHT, buff=0.6)
-            self.play(Create(mark), TransformFromCopy(old.rows[hit[0]].name, drawn), run_time=0.8)
+            near = [grown[r] for r in range(max(0, j - 1), min(kept, j + 2))] + pcts[max(0, j - 1) : j + 2]
+            right = max(m.get_right()[0] for m in [mark, *near]) + 0.5
+            if right + drawn.width < self.STACK_X - 1.3:  # (else right of the title)
+                drawn.move_to([right + drawn.width / 2, old.rows[j].get_y(), 0])
+            self.play(Create(mark), TransformFromCopy(old.rows[j].name, drawn), run_time=0.8)
         else:
             self.play(FadeIn(drawn), run_time=0.6)
+        self.drawn = drawn
+
+    def k_stack(self, old, kept: int) -> dict:
+        """Top-k's column: each kept bar copied into a piece as tall as its share, the kept mass written above."""
+        frame, ticks, segments = self.column(kept)
+        total = number(self.trace.fields.info.truncation.top_k.kept_mass, fmt="percent", size=NUMBER,
+                       color=style.NEXT_SLOT).next_to(frame, UP, buff=0.12)  # fmt: skip
+        self.k_column = (frame, ticks)
+        moves = [Create(frame), FadeIn(ticks), FadeIn(total)]
+        moves += [TransformFromCopy(old.rows[r].bar, segments[r]) for r in range(len(segments))]
+        self.k_gone = [segments, full := self.full(total)]  # (they leave with the panel)
+        fill = [segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), swap(total, full)]
+        return {"fill": fill, "moves": moves}
 
     def clear_top_k(self):
-        """The finished top-k panel leaves, all of it, before top-p's list takes the frame at the same size."""
+        """The finished top-k panel leaves, all of it but the column's frame, before top-p's list takes the
+        frame at the same size."""
         k = self.k_panel
         rows = VGroup(*(k["new"].rows[j] for j in range(k["kept"])))
-        self.play(FadeOut(VGroup(k["title"], rows, *k["rest"]), shift=0.3 * LEFT), run_time=0.6, now=True)
+        self.play(FadeOut(VGroup(k["title"], rows, *k["rest"], *self.k_gone), shift=0.3 * LEFT), run_time=0.6,
+                  now=True)  # fmt: skip
 
     def entries(self, pairs, n: int) -> list[dict]:
         """The bars of the first n of a Trace list of (token id, share) pairs, each read with its path."""
@@ -1577,20 +1608,22 @@ class TopKTopP(TraceScene):
         self.play(*(m.animate.set_color(style.NEGATIVE) for m in gone), run_time=0.4)
         self.play(*(m.animate.shift(DOWN * 0.8).set_opacity(0) for m in gone), run_time=0.8)  # the tail falls away
         self.remove(*gone)
-        cue(self, 2)
-        self.play(FadeIn(note, shift=0.1 * DOWN), run_time=0.8)
+        cue(self, 2)  # what they held: top-k's kept bars stacked in the column, 0% to 100%, as tall as their shares
+        stack = self.k_stack(old, kept) if kind == "top_k" else None
+        self.play(FadeIn(note, shift=0.1 * DOWN), *(stack["moves"] if stack else []), run_time=0.8)
         self.note = note
         # The kept bars grow: each divided by the mass that was kept, which stands beside them as they do.
         div = sentence("÷ {m}", size=HEADING, color=style.NEXT_SLOT, m=(self.trace.fields.info.truncation[kind]
                        .kept_mass, "percent"))  # fmt: skip
         left = max(new.rows[kept - 1].pct.get_right()[0] + 0.6, x + 1.0)  # right of the shortest kept bar, grown
-        div.move_to([min(left + div.width / 2, 7.0 - div.width / 2), old.rows[kept - 1].get_y(), 0])
+        div.move_to([min(left + div.width / 2, self.STACK_X - 1.0 - div.width / 2), old.rows[kept - 1].get_y(), 0])
         self.play(FadeIn(div, shift=0.4 * LEFT), *(dim(old.rows[j].pct) for j in range(kept)), run_time=0.5)
         self.play(
             *(Transform(old.rows[j].bar, new.rows[j].bar) for j in range(kept)),
             *(FadeIn(new.rows[j].pct) for j in range(kept)),  # (a number morphing into another is unreadable)
             *(ReplacementTransform(old.rows[j].name, new.rows[j].name) for j in range(kept)),
             *([ReplacementTransform(old.dots, new.dots)] if part["kept"] > kept else []),
+            *(stack["fill"] if stack else []),  # they fill the whole column
             dim(cut),
             run_time=max(1.5, 0.6 * said_by(self, 2)),
         )
@@ -1877,8 +1910,9 @@ class Recap(TraceScene):
             say="The token is appended, and the whole road runs again. Next time: attention in depth, how each head "
             "decides where to look, with queries, keys and values.",
         )
-        working = [self.drawn[0], self.drawn_mark, self.labels[0]]  # (the bars stay until the next card comes)
-        self.play(self.drawn[1].animate(path_arc=-0.6).move_to(self.slot), *(dim(m) for m in working), run_time=1.0)
+        working = [self.drawn[0], self.drawn_mark, self.labels[0]]  # the old bars leave as the token is appended
+        self.play(self.drawn[1].animate(path_arc=-0.6).move_to(self.slot), *(dim(m) for m in working),
+                  FadeOut(VGroup(self.bars, self.lead)), run_time=1.0)  # fmt: skip
         self.play(GrowFromEdge(column, UP), run_time=0.6)
         shown = bands[:: max(1, len(bands) // 8)]  # (many layers: the column skips some bands)
         step = max(0.2, (said_by(self, 0) - 2.2) / (len(shown) + 1))
@@ -1888,7 +1922,6 @@ class Recap(TraceScene):
             self.play(Transform(moving, squeezed), run_time=step)
         self.play(Transform(moving, self.empty_column(x, OUT_TOP, OUT_CELL)), run_time=step)
         cue(self, 1)
-        self.play(FadeOut(VGroup(self.bars, self.lead)), run_time=0.4, now=True)
         self.play(Create(box), FadeIn(nxt[:2], shift=0.2 * UP), run_time=1.2)
         self.play(
             LaggedStart(*(FadeIn(w, shift=0.1 * RIGHT) for w in nxt[2]), lag_ratio=0.6),

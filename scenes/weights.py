@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from manim import (
     DOWN,
@@ -15,6 +14,7 @@ from manim import (
     Brace,
     Circle,
     Create,
+    DashedVMobject,
     FadeIn,
     FadeOut,
     FadeTransform,
@@ -416,7 +416,8 @@ class WeightsAndData(TraceScene):
         self.beat(
             "Only the data changes",
             "Only the data changes.",
-            say="Training set every one of these weights, a little at a time, so that the model predicts text well. "
+            say="Training set every one of these weights, so that the model predicts text well. Here they are as "
+            "colours. "
             "After that, the weights never change. Only the data changes, with every token of every prompt."
             + (" The same weights turn each new vector into a new query." if n > 1 else ""),
         )
@@ -424,20 +425,18 @@ class WeightsAndData(TraceScene):
         low = min(self.matrix.get_bottom()[1], self.vector.get_bottom()[1], self.result.get_bottom()[1])
         same = label("the same weights, as colours", size=NAME, color=style.POSITIVE)  # under the matrix
         same.move_to([self.matrix.get_x(), low - 0.4, 0])
-        self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.03),
-                  FadeIn(same, shift=0.1 * UP), run_time=max(1.0, said_by(self, 0, 1.5) * 0.5))  # fmt: skip
-        self.play(
-            LaggedStart(*(cell.animate(rate_func=there_and_back).scale(0.7) for _, cell in cells), lag_ratio=0.05),
-            run_time=max(1.0, said_by(self, 0, 1.0) * 0.8),
-        )  # fmt: skip (training nudges them)
+        self.play(Indicate(self.matrix, color=style.POSITIVE, scale_factor=1.03), run_time=max(1.0, said_by(self, 0)))
+        cue(self, 1)  # as colours, as it is said
+        self.play(LaggedStart(*(FadeTransform(m, cell) for m, cell in cells), lag_ratio=0.08),
+                  FadeIn(same, shift=0.1 * UP), run_time=max(1.0, said_by(self, 1, 0.5)))  # fmt: skip
         for k, (_, cell) in enumerate(cells):  # the matrix holds its cells now
             self.matrix.grid[k // self.COLS].submobjects[k % self.COLS] = cell
-        cue(self, 1)
+        cue(self, 2)
         fixed = label("learned, then fixed", size=NAME, color=style.POSITIVE)  # on one line with the data's words
         fixed.move_to(same)
         lock = SurroundingRectangle(self.matrix, buff=0.1, color=style.POSITIVE)
-        self.play(Create(lock), swap(same, fixed), run_time=said_by(self, 1, 1.0) * 0.6)
-        cue(self, 2)
+        self.play(Create(lock), swap(same, fixed), run_time=said_by(self, 2, 1.0) * 0.6)
+        cue(self, 3)
         changes = label("new for each token", size=NAME, color=style.MUTED)
         changes.move_to([self.vector.get_x(), fixed.get_y(), 0])
         prompt = self.prompt_row(n)
@@ -498,9 +497,10 @@ SAID = {  # ... and said as a sentence while its row comes in
 }
 
 
+GHOST_SIDE = 99.0  # (no cap: the row's width sets the scale)
 AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
-GPT3_AT = (1.8, -0.45)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
+GPT3_AT = (0.9, -0.4)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
 ROW_BASE = -1.3  # the families' squares stand on this line
 ROW_WIDTH = 13.4  # ... all of them in one row, a tied unembedding's ghost square too
@@ -539,13 +539,6 @@ def family_name(name: str, width: float, size: float) -> VGroup:
     return VGroup(label(head + "-", size=size), label(tail, size=size)).arrange(DOWN, buff=0.04)
 
 
-def unstack(labels: Sequence, step: float) -> None:
-    """Labels in a row that would touch their neighbour: every other one moves a line lower."""
-    for a, b in zip(labels, labels[1:]):
-        if b.get_left()[0] < a.get_right()[0] + 0.1 and abs(a.get_y() - b.get_y()) < 1e-6:
-            b.shift(step * DOWN)
-
-
 class ParameterTally(TraceScene):
     """Where the weights are: each family a square whose area is its count, tiled by its matrices; the rest;
     all of them merged into the model's square, which then shrinks to its true size beside GPT-3's."""
@@ -565,7 +558,7 @@ class ParameterTally(TraceScene):
     def show_heading(self):
         meta, tally = self.trace.fields.meta, self.trace.info["tally"]
         self.heading = sentence(
-            "Where the {n} parameters of {model} are",
+            "Where the {n} parameters of {model} sit",
             size=HEADING,
             n=(meta.n_params, "comma"),
             model=(meta.model, "text"),
@@ -573,18 +566,20 @@ class ParameterTally(TraceScene):
         self.fit_width(self.heading).to_edge(UP, buff=0.35)  # (it comes with the squares)
         drawn = [f for f in tally["families"] if not f.get("shared_with")]
         shared = [f for f in tally["families"] if f.get("shared_with")]  # a tied unembedding: a ghost square
-        roots = sum(math.sqrt(f["params"]) for f in drawn + shared)  # every square in one row across the frame
-        self.unit = min(AREA_SIDE / math.sqrt(tally["total"]), (ROW_WIDTH - ROW_GAP * len(drawn + shared)) / roots)
+        roots = sum(math.sqrt(f["params"]) for f in drawn)  # every square in one row across the frame
+        self.unit = min(GHOST_SIDE / math.sqrt(tally["total"]), (ROW_WIDTH - ROW_GAP * len(drawn)) / roots)
         self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
                                 for f in drawn))  # fmt: skip
         self.ghost = None
         row = VGroup(*self.squares)
-        if shared:  # the same matrix as the embedding, drawn again faintly: a family that adds no weights
-            self.ghost = area_square(shared[0]["params"], self.unit, family_color(shared[0]["shared_with"]))
-            self.ghost[0].set_fill(opacity=0.06).set_stroke(opacity=0.7)
-            row.add(self.ghost)
         row.arrange(RIGHT, buff=ROW_GAP, aligned_edge=DOWN).move_to(ORIGIN).set_y(ROW_BASE, DOWN)
         self.square_of = {f["family"]: sq for f, sq in zip(drawn, self.squares)}
+        if shared:  # the same matrix as the embedding: a dashed outline on its square, with no area of its own
+            self.ghost = area_square(shared[0]["params"], self.unit, family_color(shared[0]["shared_with"]))
+            self.ghost[0].set_fill(opacity=0)
+            self.ghost.outline = DashedVMobject(self.ghost[0].copy().set_stroke(style.NEXT_SLOT, 3), num_dashes=28)
+            self.ghost.move_to(self.square_of[shared[0]["shared_with"]])
+            self.ghost.outline.move_to(self.ghost).scale(1.08)
 
     def show_families(self):
         tally = self.trace.info["tally"]
@@ -598,57 +593,60 @@ class ParameterTally(TraceScene):
         )
         for sq in self.squares:  # faint until each is named
             sq[0].set_fill(opacity=0.2)
-        every = [sq[0] for sq in self.squares] + ([self.ghost[0]] if self.ghost else [])  # all the families
+        every = [sq[0] for sq in self.squares]  # all the families (a tied unembedding is the embedding's)
         self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
                   run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
         cue(self, 1)  # "... in 8 families": a highlight goes from family to family
         mark = travel(self, every, max(1.0, said_by(self, 1, 1.0) * 0.8))
         self.play(dim(mark), run_time=0.3)
-        names, counts, self.labels = [], [], VGroup()
+        self.labels = VGroup()
         families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
-            sq = self.ghost if fam.get("shared_with") else self.square_of[fam["family"]]
+            if fam.get("shared_with"):  # tied: a dashed outline on the embedding's square, no area of its own
+                self.name_ghost(fam)
+                continue
+            sq = self.square_of[fam["family"]]
             slot = sq.width + ROW_GAP - 0.1
             name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
-            if fam.get("shared_with"):  # tied: the embedding's square again, faint: it adds no weights
-                note = VGroup(label("shared,", size=LABEL, color=style.MUTED),
-                              label("adds nothing", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.06)  # fmt: skip
-                self.ghost_words = VGroup(name, note.move_to(sq))
-                name = self.ghost_words
-                count = None
-            else:
-                count = number(families[j].params, fmt="comma", size=LABEL).next_to(sq, DOWN, buff=0.15)
-                if count.width > sq.width - 0.12:  # inside its square where it fits, smaller if need be
-                    count = number(families[j].params, fmt="comma", size=SMALLEST).next_to(sq, DOWN, buff=0.15)
-                if count.width < sq.width - 0.1:
-                    count.move_to(sq)
-                names.append(name)
-                counts.append(count)
-            source = None if count is None else self.count_source(j)
+            count = number(families[j].params, fmt="comma", size=LABEL).move_to(sq)  # inside its square
+            if count.width > sq.width - 0.12:  # smaller if need be
+                count = number(families[j].params, fmt="comma", size=SMALLEST).move_to(sq)
+            source = self.count_source(j)
             words = DEFINITIONS.get(fam["family"], fam["family"])
             said = SAID.get(fam["family"], f"Then the {fam['family']}.")
             if fam["family"] == "unembedding" and tally["tied"]:
                 said += " Here it reuses the embedding matrix, so it adds no weights."
                 words += " (tied to the embedding)"
             self.beat(fam["family"].capitalize(), words, static=True, say=said)
-            if count is not None:
-                unstack(counts, 0.4)
-            shown = [name] if count is None else [name, count]
+            shown = [name, count]
             mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
             last = getattr(self, "source", None)
-            if source is None:  # the ghost: a copy of the embedding's square moves into it; the last shape goes
-                emb = self.square_of[fam["shared_with"]][0]
-                moves = [TransformFromCopy(emb, sq[0])] + ([FadeOut(last)] if last is not None else [])
-                self.source = None
-            else:  # under its square, kept in the frame; the last one's gives way
-                self.labels.add(*shown)
-                source.set_x(min(max(sq.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
-                moves = [sq[0].animate.set_fill(opacity=0.4)]
-                moves += [swap(last, source)] if last is not None else [FadeIn(source, shift=0.1 * UP)]
-                self.source = source
+            self.labels.add(*shown)  # its shape under its square, kept in the frame; the last one's gives way
+            source.set_x(min(max(sq.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
+            moves = [sq[0].animate.set_fill(opacity=0.4)]
+            moves += [swap(last, source)] if last is not None else [FadeIn(source, shift=0.1 * UP)]
+            self.source = source
             self.play(FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark), *moves,
                       run_time=max(0.8, 0.6 * said_by(self)), now=True)  # fmt: skip
             self.play(dim(mark), run_time=0.4)
+
+    def name_ghost(self, fam) -> None:
+        """A tied unembedding: the embedding's square outlined again, dashed, as it is named; under it, in place
+        of the last shape, that it is the same matrix and counted once (the areas still add up to the total)."""
+        words, said = DEFINITIONS["unembedding"] + " (tied to the embedding)", SAID["unembedding"]
+        self.beat("Unembedding", words, static=True, say=said + " Here it reuses the embedding matrix, so it adds "
+                  "no weights.")  # fmt: skip
+        emb = self.square_of[fam["shared_with"]]
+        note = VGroup(label("unembedding: the same matrix,", size=LABEL, color=style.NEXT_SLOT),
+                      label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(DOWN, buff=0.06)  # fmt: skip
+        note.move_to([emb.get_x(), ROW_BASE - 0.75, 0])
+        note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
+        last, self.source = getattr(self, "source", None), None
+        self.play(TransformFromCopy(emb[0], self.ghost.outline), *([FadeOut(last)] if last is not None else []),
+                  run_time=max(0.8, 0.5 * said_by(self, 0)), now=True)  # fmt: skip
+        cue(self, 1)
+        self.play(FadeIn(note, shift=0.1 * UP), run_time=0.8)
+        self.ghost_words = note
 
     def count_source(self, j: int):
         """Where family j's count comes from, read from the Trace: its matrices (by layer where there is one a
@@ -668,6 +666,7 @@ class ParameterTally(TraceScene):
         rest = ", ".join(part["family"] for part in tally["rest"])
         self.beat("The rest", f"Plus small ones: {rest}.", say="Then come a few small ones, each with its shape.")
         gone = [self.labels] + ([self.source] if self.source is not None else [])  # the families have been named
+        gone += [self.ghost_words, self.ghost.outline] if self.ghost is not None else []
         self.play(FadeOut(VGroup(*gone)), run_time=0.5, now=True)
         self.rest, lines = VGroup(), VGroup()
         rest_read = self.trace.fields.info.tally.rest
@@ -706,9 +705,8 @@ class ParameterTally(TraceScene):
         st, info = statements(t), t.fields.info
         self.beat(
             "GPT-3",
-            "GPT-3 (published sizes) has {x}.",
+            "GPT-3 (published sizes): the same families, far bigger.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
-            x=claim(st["tally.gpt3"]),
             say=self.gpt3_way() + f"Counted that way, this model's {len(t.info['tally']['families'])} families hold "
             f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger, in "
             f"{gpt3['dims']['n_layer']} layers. Its vectors have {gpt3['dims']['d_model']:,} numbers, and it knows "
@@ -749,10 +747,10 @@ class ParameterTally(TraceScene):
                   FadeIn(weights), run_time=1.0)  # fmt: skip
         cue(self, k + 3)  # how many times bigger: this model's square grows into GPT-3's
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
-        copy = self.whole.copy()
-        self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), dim(names.counts),
+        copy = self.whole.copy().set_z_index(-1)  # (under GPT-3's strips and their names)
+        self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), FadeOut(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
-                  run_time=max(1.0, said_by(self, k + 3, 2.0) - 1.5))  # fmt: skip
+                  run_time=max(1.5, 0.45 * said_by(self, k + 3)))  # fmt: skip
         times = sentence("{r}", size=HEADING + 18, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
         ratio = VGroup(times).next_to(ours, UP, buff=0.6)  # (the caption says what it is the ratio of)
         ratio.set_x(min(ratio.get_x(), big_sq.get_left()[0] - 0.25 - ratio.width / 2))  # clear of GPT-3's square
@@ -783,12 +781,15 @@ class ParameterTally(TraceScene):
         if self.ghost is not None:  # its own matrix, GPT-3's way: the ghost lights up with the embedding's count
             cue(self, 1)
             j = len(tally["families"]) - 1  # the unembedding, last
+            self.ghost.next_to(self.whole, LEFT, buff=0.3).align_to(self.whole, DOWN)  # its own square, left
             count = number(read.families[j].params, fmt="comma", size=LABEL + 2, color=style.POSITIVE)
             count.move_to(self.ghost).scale(min(1.0, (self.ghost.width - 0.15) / count.width))
-            self.play(self.ghost[0].animate.set_fill(opacity=0.4).set_stroke(opacity=1),
-                      swap(self.ghost_words[1], count), run_time=max(0.8, said_by(self, 1, 1.0) * 0.6))  # fmt: skip
+            name = label("unembedding", size=LABEL, color=style.POSITIVE).next_to(self.ghost, UP, buff=0.12)
+            self.ghost[0].set_fill(opacity=0.4).set_stroke(opacity=1)
+            self.play(GrowFromCenter(self.ghost[0]), FadeIn(count), FadeIn(name),
+                      run_time=max(0.8, said_by(self, 1, 1.0) * 0.6))  # fmt: skip
             parts.add(self.ghost[0])
-            gone += [self.ghost_words[0], count]
+            gone += [name, count]
         cue(self, 1 + (self.ghost is not None))  # "counted that way, ... hold": one square, the families' count
         grown = self.whole.copy().scale(math.sqrt(tally["matrix_params"] / left)).move_to(self.whole)
         counted = number(read.matrix_params, fmt="comma", size=size, color=style.NEXT_SLOT)

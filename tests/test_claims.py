@@ -371,3 +371,10 @@ def test_the_previous_token_rows_are_counted_from_the_drawn_rows(traces):
             elif 0 < len(hits) < rows:
                 assert found.text == f"in {len(hits)} of its {rows} rows, the previous token gets the most weight"
     assert previous_read(traces[0], 0, 0, 1) is None
+
+
+def test_a_value_that_rounds_to_zero_is_shown_without_a_sign():
+    from model.formats import fmt_value
+
+    assert fmt_value(-0.0004) == "0.00" and fmt_value(-0.0004, 3) == "0.000" and fmt_value(0.0) == "0.00"
+    assert fmt_value(-0.006) == "−0.01" and fmt_value(0.006) == "+0.01"

@@ -301,6 +301,22 @@ def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_
     assert widths[0] / part["top"][0][1] == pytest.approx(widths[1] / part["top"][1][1], rel=1e-3)
 
 
+def test_top_k_stacks_its_kept_shares_and_they_fill_the_column_and_the_draw_overlaps_no_share(scene_traces, tmp_path):
+    scene = render(TopKTopP, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    part = tr.info["truncation"]["top_k"]
+    segments, full = scene.k_gone
+    assert len(segments) == min(part["kept"], len(tr.info["softmax"]["probs"]))
+    assert sum(seg.height for seg in segments) == pytest.approx(TopKTopP.STACK_H, rel=1e-3)  # renormalised: all of it
+    heights = [seg.height for seg in segments]
+    assert heights[1] / heights[0] == pytest.approx(tr.info["softmax"]["probs"][1] / tr.info["softmax"]["probs"][0])
+    drawn = scene.drawn
+    for row in scene.p_rows.rows:  # the drawn token's name clear of every share and bar written
+        for m in (row.bar, *([row.pct] if row.pct in scene.mobjects else [])):
+            apart = drawn.get_left()[0] > m.get_right()[0] or abs(drawn.get_y() - m.get_y()) > drawn.height / 2
+            assert apart or drawn.get_right()[0] < m.get_left()[0]
+
+
 def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_traces, tmp_path):
     scene = render(Recap, scene_traces["default"], tmp_path)
     tr = loaded_trace(scene_traces["default"])

@@ -103,3 +103,18 @@ def test_tally_shows_every_family_and_the_exact_totals(scene_traces, tmp_path):
             assert fam["matrices"] * int(np.prod(fam["shape"])) == fam["params"]
     assert "claims.tally.gpt3_times" in shown_paths(scene)  # the ratio, drawn large beside the speck at the end
     assert scene.ratio.get_right()[0] < scene.gpt3_square.get_left()[0]
+
+
+def test_tally_s_tied_unembedding_is_an_outline_on_the_embedding_and_the_squares_span_the_frame(scene_traces, tmp_path):
+    scene = render(ParameterTally, scene_traces["default"], tmp_path)
+    tally = loaded_trace(scene_traces["default"]).info["tally"]
+    drawn = [f for f in tally["families"] if not f.get("shared_with")]
+    row = sum(sq.width for sq in scene.squares)  # every family with its own weights, in one row
+    assert row + 0.3 * (len(drawn) - 1) >= 0.7 * scene.frame_size[0]
+    if tally["tied"]:  # the shared matrix: outlined on the embedding's square, adding no area of its own
+        shared = next(f for f in tally["families"] if f.get("shared_with"))
+        side = area_square(shared["params"], scene.unit, None)[0].width  # the embedding's side: the same count
+        assert scene.ghost.outline.width == pytest.approx(side * 1.08, rel=0.02)
+        first = drawn.index(next(f for f in drawn if f["family"] == shared["shared_with"]))
+        assert scene.ghost.outline.get_x() < scene.squares[first + 1].get_x()  # on it, not a square of its own
+        assert "countedonce" in scene.ghost_words[1].text.replace(" ", "")
