@@ -291,7 +291,7 @@ class AttentionPattern(TraceScene):
         self.key = self.legend()
         self.beat(
             "Pattern",
-            "Each row is a query token, each column a key token; every cell is a score.",
+            "Each head is a grid: a row for each query token, a column for each key token.",
             say="Attention runs as several heads side by side: each head is one small reader, with its own "
             f"queries and keys. Here is one head up close, {statements(t)['attention.choice'].text}. Each row is a token "
             "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
@@ -464,7 +464,9 @@ class AttentionPattern(TraceScene):
             h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
         total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
         total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
-        divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
+        divide = sentence("÷ {s}", size=LABEL, color=style.QUERY, s=(raised.sum, "sig3")).move_to(
+            total, aligned_edge=RIGHT
+        )
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
         name.next_to(heads[0], UP, buff=0.12).align_to(keys, LEFT)  # its own line: legible, never shrunk
         if overlaps(name, self.heading):  # a tall grid: no line free under the heading, the name shares the bars'
@@ -497,9 +499,12 @@ class AttentionPattern(TraceScene):
         self.add(*exps)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 2)  # their sum, then each divided by it: the same shapes, now weights
         self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        # the row's own cells take their weights' colours as its bars do (the rest of the grid follows at cue 4)
+        last_row_to_weights = [sq.animate.set_fill(color, opacity=op) for sq, (color, op) in
+                               list(zip(self.grid.cells, self.weights_fill))[(n - 1) * n : n * n]]  # fmt: skip
         self.play(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)),
                   *(swap(a, b) for a, b in zip(exps, shares)), swap(heads[1], heads[2]),
-                  swap(total, divide), run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
+                  swap(total, divide), *last_row_to_weights, run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
         self.add(*shares, divide)
         cue(self, 3)
         self.play(Create(best_mark), dim(divide), run_time=said_by(self, 3, 0.8))
@@ -537,9 +542,15 @@ class AttentionPattern(TraceScene):
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
         # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
-        rows_line = sentence("{rows}", size=LABEL + 4, color=style.KEY, rows=claim(found))
+        # the statement on two lines at the labels' size, split after its comma (never shrunk below it); each line
+        # carries the statement, whose evidence the tests verify
+        parts = found.text.split(", ", 1)
+        rows_line = VGroup(*(sentence(w, size=LABEL, color=style.KEY, static=True)
+                             for w in [parts[0] + ","] * (len(parts) > 1) + parts[-1:]))  # fmt: skip
+        for line in rows_line:
+            line.gptanim_claims = [found]
         room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
-        self.fit_width(rows_line, room).next_to(panel, DOWN, buff=0.5)
+        self.fit_width(rows_line.arrange(DOWN, buff=0.1), room).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.KEY,
                                                  stroke_width=3) for j in range(1, n)))  # the previous tokens' cells  # fmt: skip
@@ -562,8 +573,6 @@ class AttentionPattern(TraceScene):
         frame walks along the first layer's heads, then rests on the watched one."""
         t = self.trace
         heads, block, heading = self.overview()
-        spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
-        self.fit_width(spread).next_to(heading, DOWN, buff=0.12)
         said = re.sub(r"\s*\([^)]*\)", "", statements(t)["attention.heads"].text)  # no bracket read aloud
         self.beat(
             "Every head",
@@ -586,8 +595,8 @@ class AttentionPattern(TraceScene):
             self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
         cue(self, 2)
         self.play(mark.animate.move_to(target), run_time=said_by(self, 2, 1.0))
-        cue(self, 3)
-        self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
+        cue(self, 3)  # (said, not written: the heads' patterns beside one another show it)
+        self.wait(said_by(self, 3, 0.5))
 
 
 def swap_column(old, new) -> AnimationGroup:
