@@ -655,7 +655,9 @@ class AttentionFlow(TraceScene):
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
     TYPE = 28  # type size of the weights and the vectors' entries
     VALUE_Y = -1.75  # the value vectors' middle line, each under its own token; later the written sum's
-    SMALLEST_VALUE = 0.7  # a value vector multiplied by its weight shrinks by its weight's root, never below this
+    SMALLEST_VALUE = (
+        0.75  # a value vector multiplied by its weight shrinks by its weight's root, never below this (legible)
+    )
 
     def construct(self):
         self.show_tokens()
@@ -838,6 +840,7 @@ class AttentionFlow(TraceScene):
         row.move_to([0, self.VALUE_Y, 0])
         row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum under the token that receives it
         row.shift(min(0.0, config.frame_width / 2 - style.FRAME_MARGIN - row.get_right()[0]) * RIGHT)
+        self.drawn_terms = [m.copy() for m in (*in_place, *scaled, z)]  # as they are drawn (tests read their type)
         return in_place, scaled, VGroup(signs, rest, equals), z
 
     def weighted_sum(self, columns: list):
@@ -859,11 +862,11 @@ class AttentionFlow(TraceScene):
             f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
             "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
             "first entry is "
-            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: it is what this "
-            "token takes from the tokens it reads.",
+            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: after one more matrix, it is added "
+            "to that token's vector, not put in its place. It is what this token takes from the tokens it reads.",
         )
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in times), lag_ratio=0.2),
-                  LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
+                  LaggedStart(*(Indicate(n, color=style.KEY, scale_factor=1.0) for n in self.numbers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
         self.play(swap_column(columns[0], in_place[0]), Indicate(times[0], color=style.KEY),
