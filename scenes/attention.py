@@ -964,6 +964,7 @@ class MLPBlock(TraceScene):
     RENDER_SECONDS = 10
 
     SHOWN = 3  # entries of each vector of the model's width shown
+    TYPE = NUMBER + 4  # the vectors' entries: a little larger than a number elsewhere, to be read at a glance
     TOKENS = 6  # the prompt's last tokens drawn, each with its vector
     EACH_SIDE = 3  # neurons shown: the most active, and the most negative before the activation
     Y = 0.3  # the picture's middle line
@@ -995,11 +996,11 @@ class MLPBlock(TraceScene):
         source = normalized if self.parallel else t.resid.mid[L]
         strips = VGroup(*(VectorStrip(source.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
                           for q, b in zip(positions, chips)))  # fmt: skip
-        self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+        self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=self.TYPE, dim_path=None)
         self.x.move_to([self.X_IN, self.Y, 0])
         self.resid = VGroup()
         if not self.parallel:
-            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=self.TYPE, dim_path=None)
             self.resid.move_to([self.X_RESID, self.Y, 0])
             self.resid_name = label("residual", size=LABEL, color=style.MUTED).next_to(self.resid, DOWN, buff=0.2)
             self.resid_lit, self.resid_name_lit = self.resid.copy(), self.resid_name.copy()  # to bring back as drawn
@@ -1110,7 +1111,8 @@ class MLPBlock(TraceScene):
             "Up",
             "Up-projection: the vector is spread into many more numbers, one per neuron.",
             say=f"A matrix spreads its {t.meta['d_model']} numbers out into {big(t.meta['d_mlp'])} neurons. Each "
-            "neuron weighs the whole vector in its own way: every number times its own weight, all added up. "
+            "neuron weighs the whole vector in its own way: every number times its own weight, all added up, "
+            "plus a bias. "
             f"This one gets {dec(t.mlp.pre[self.layer, self.last].value[self.chosen[0]], 2)}. Here are the three "
             "most active, and the three most negative.",
         )
@@ -1147,7 +1149,7 @@ class MLPBlock(TraceScene):
         pre = t.mlp.pre[self.layer, self.last]
         worked = VGroup(
             sentence("{d} numbers × {d} weights,", size=LABEL + 4, d=(t.fields.meta.d_model, "int")),
-            label("added up (plus a bias):", size=LABEL + 4),
+            label("added up, plus a bias:", size=LABEL + 4),
             number(pre[self.chosen[0]], size=56, color=style.weight_color(1.0, 1.0)),
         ).arrange(DOWN, buff=0.25)
         worked.move_to([(self.circles.get_right()[0] + config.frame_width / 2) / 2 + 0.3, self.Y + 0.4, 0])
@@ -1224,7 +1226,7 @@ class MLPBlock(TraceScene):
         dims = {"m": (t.fields.meta.d_mlp, "comma"), "d": (t.fields.meta.d_model, "int")}
 
         def column(part, x: float) -> VectorColumn:
-            return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
+            return VectorColumn(part[p], shown=self.SHOWN, size=self.TYPE, dim_path=None).move_to([x, self.Y, 0])
 
         out = column(t.mlp.out[L], self.X_OUT)
         mid = column(t.resid.mid[L], self.X_RESID) if self.parallel else self.resid  # the one drawn at the start
@@ -1336,7 +1338,7 @@ class MLPBlock(TraceScene):
         step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
         for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
             j = self.positions.index(q)
-            cols = [VectorColumn(part[q], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to(old)
+            cols = [VectorColumn(part[q], shown=self.SHOWN, size=self.TYPE, dim_path=None).move_to(old)
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))
