@@ -1307,6 +1307,7 @@ class MLPBlock(TraceScene):
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
+                  *(s.animate.set_opacity(0.15) for s in self.sums),  # the last turn's output never beside this token
                   run_time=step * 0.2, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
