@@ -291,7 +291,7 @@ class AttentionPattern(TraceScene):
         self.key = self.legend()
         self.beat(
             "Pattern",
-            "Each row is a query token, each column a key token; every cell is a score.",
+            "Each head is a grid: a row for each query token, a column for each key token.",
             say="Attention runs as several heads side by side: each head is one small reader, with its own "
             f"queries and keys. Here is one head up close, {statements(t)['attention.choice'].text}. Each row is a token "
             "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
@@ -464,7 +464,9 @@ class AttentionPattern(TraceScene):
             h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
         total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
         total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
-        divide = label("÷ sum", size=LABEL, color=style.QUERY).move_to(total, aligned_edge=RIGHT)
+        divide = sentence("÷ {s}", size=LABEL, color=style.QUERY, s=(raised.sum, "sig3")).move_to(
+            total, aligned_edge=RIGHT
+        )
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
         name.next_to(heads[0], UP, buff=0.12).align_to(keys, LEFT)  # its own line: legible, never shrunk
         if overlaps(name, self.heading):  # a tall grid: no line free under the heading, the name shares the bars'
@@ -497,9 +499,12 @@ class AttentionPattern(TraceScene):
         self.add(*exps)  # (already in place: added again, so that what each step showed is on the record)
         cue(self, 2)  # their sum, then each divided by it: the same shapes, now weights
         self.play(FadeIn(total, shift=0.1 * UP), run_time=1.0)
+        # the row's own cells take their weights' colours as its bars do (the rest of the grid follows at cue 4)
+        last_row_to_weights = [sq.animate.set_fill(color, opacity=op) for sq, (color, op) in
+                               list(zip(self.grid.cells, self.weights_fill))[(n - 1) * n : n * n]]  # fmt: skip
         self.play(*(Transform(a, b) for a, b in zip(score_bars, weight_bars)),
                   *(swap(a, b) for a, b in zip(exps, shares)), swap(heads[1], heads[2]),
-                  swap(total, divide), run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
+                  swap(total, divide), *last_row_to_weights, run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
         self.add(*shares, divide)
         cue(self, 3)
         self.play(Create(best_mark), dim(divide), run_time=said_by(self, 3, 0.8))
@@ -537,9 +542,15 @@ class AttentionPattern(TraceScene):
         self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
         panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
         # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
-        rows_line = sentence("{rows}", size=LABEL + 4, color=style.KEY, rows=claim(found))
+        # the statement on two lines at the labels' size, split after its comma (never shrunk below it); each line
+        # carries the statement, whose evidence the tests verify
+        parts = found.text.split(", ", 1)
+        rows_line = VGroup(*(sentence(w, size=LABEL, color=style.KEY, static=True)
+                             for w in [parts[0] + ","] * (len(parts) > 1) + parts[-1:]))  # fmt: skip
+        for line in rows_line:
+            line.gptanim_claims = [found]
         room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
-        self.fit_width(rows_line, room).next_to(panel, DOWN, buff=0.5)
+        self.fit_width(rows_line.arrange(DOWN, buff=0.1), room).next_to(panel, DOWN, buff=0.5)
         said = found.text[0].upper() + found.text[1:]
         diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.KEY,
                                                  stroke_width=3) for j in range(1, n)))  # the previous tokens' cells  # fmt: skip
@@ -562,8 +573,6 @@ class AttentionPattern(TraceScene):
         frame walks along the first layer's heads, then rests on the watched one."""
         t = self.trace
         heads, block, heading = self.overview()
-        spread = statement(statements(t)["attention.heads"], size=LABEL, color=style.TEXT)  # the takeaway, legible
-        self.fit_width(spread).next_to(heading, DOWN, buff=0.12)
         said = re.sub(r"\s*\([^)]*\)", "", statements(t)["attention.heads"].text)  # no bracket read aloud
         self.beat(
             "Every head",
@@ -586,8 +595,8 @@ class AttentionPattern(TraceScene):
             self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
         cue(self, 2)
         self.play(mark.animate.move_to(target), run_time=said_by(self, 2, 1.0))
-        cue(self, 3)
-        self.play(FadeIn(spread, shift=0.1 * DOWN), run_time=said_by(self, 3, 1.0))
+        cue(self, 3)  # (said, not written: the heads' patterns beside one another show it)
+        self.wait(said_by(self, 3, 0.5))
 
 
 def swap_column(old, new) -> AnimationGroup:
@@ -646,7 +655,9 @@ class AttentionFlow(TraceScene):
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
     TYPE = 28  # type size of the weights and the vectors' entries
     VALUE_Y = -1.75  # the value vectors' middle line, each under its own token; later the written sum's
-    SMALLEST_VALUE = 0.7  # a value vector multiplied by its weight shrinks by its weight's root, never below this
+    SMALLEST_VALUE = (
+        0.75  # a value vector multiplied by its weight shrinks by its weight's root, never below this (legible)
+    )
 
     def construct(self):
         self.show_tokens()
@@ -829,6 +840,7 @@ class AttentionFlow(TraceScene):
         row.move_to([0, self.VALUE_Y, 0])
         row.shift((self.boxes[-1].get_x() - z.get_x()) * RIGHT)  # the sum under the token that receives it
         row.shift(min(0.0, config.frame_width / 2 - style.FRAME_MARGIN - row.get_right()[0]) * RIGHT)
+        self.drawn_terms = [m.copy() for m in (*in_place, *scaled, z)]  # as they are drawn (tests read their type)
         return in_place, scaled, VGroup(signs, rest, equals), z
 
     def weighted_sum(self, columns: list):
@@ -850,11 +862,11 @@ class AttentionFlow(TraceScene):
             f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
             "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
             "first entry is "
-            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: it is what this "
-            "token takes from the tokens it reads.",
+            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: after one more matrix, it is added "
+            "to that token's vector, not put in its place. It is what this token takes from the tokens it reads.",
         )
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in times), lag_ratio=0.2),
-                  LaggedStart(*(Indicate(n, color=style.KEY) for n in self.numbers), lag_ratio=0.2),
+                  LaggedStart(*(Indicate(n, color=style.KEY, scale_factor=1.0) for n in self.numbers), lag_ratio=0.2),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
         self.play(swap_column(columns[0], in_place[0]), Indicate(times[0], color=style.KEY),
@@ -952,6 +964,7 @@ class MLPBlock(TraceScene):
     RENDER_SECONDS = 10
 
     SHOWN = 3  # entries of each vector of the model's width shown
+    TYPE = NUMBER + 4  # the vectors' entries: a little larger than a number elsewhere, to be read at a glance
     TOKENS = 6  # the prompt's last tokens drawn, each with its vector
     EACH_SIDE = 3  # neurons shown: the most active, and the most negative before the activation
     Y = 0.3  # the picture's middle line
@@ -983,11 +996,11 @@ class MLPBlock(TraceScene):
         source = normalized if self.parallel else t.resid.mid[L]
         strips = VGroup(*(VectorStrip(source.value[q], shown=8, cell=0.42).next_to(b, UP, buff=0.25)
                           for q, b in zip(positions, chips)))  # fmt: skip
-        self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+        self.x = VectorColumn(normalized[p], shown=self.SHOWN, size=self.TYPE, dim_path=None)
         self.x.move_to([self.X_IN, self.Y, 0])
         self.resid = VGroup()
         if not self.parallel:
-            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=NUMBER, dim_path=None)
+            self.resid = VectorColumn(t.resid.mid[L][p], shown=self.SHOWN, size=self.TYPE, dim_path=None)
             self.resid.move_to([self.X_RESID, self.Y, 0])
             self.resid_name = label("residual", size=LABEL, color=style.MUTED).next_to(self.resid, DOWN, buff=0.2)
             self.resid_lit, self.resid_name_lit = self.resid.copy(), self.resid_name.copy()  # to bring back as drawn
@@ -1098,7 +1111,8 @@ class MLPBlock(TraceScene):
             "Up",
             "Up-projection: the vector is spread into many more numbers, one per neuron.",
             say=f"A matrix spreads its {t.meta['d_model']} numbers out into {big(t.meta['d_mlp'])} neurons. Each "
-            "neuron weighs the whole vector in its own way: every number times its own weight, all added up. "
+            "neuron weighs the whole vector in its own way: every number times its own weight, all added up, "
+            "plus a bias. "
             f"This one gets {dec(t.mlp.pre[self.layer, self.last].value[self.chosen[0]], 2)}. Here are the three "
             "most active, and the three most negative.",
         )
@@ -1135,7 +1149,7 @@ class MLPBlock(TraceScene):
         pre = t.mlp.pre[self.layer, self.last]
         worked = VGroup(
             sentence("{d} numbers × {d} weights,", size=LABEL + 4, d=(t.fields.meta.d_model, "int")),
-            label("added up (plus a bias):", size=LABEL + 4),
+            label("added up, plus a bias:", size=LABEL + 4),
             number(pre[self.chosen[0]], size=56, color=style.weight_color(1.0, 1.0)),
         ).arrange(DOWN, buff=0.25)
         worked.move_to([(self.circles.get_right()[0] + config.frame_width / 2) / 2 + 0.3, self.Y + 0.4, 0])
@@ -1212,7 +1226,7 @@ class MLPBlock(TraceScene):
         dims = {"m": (t.fields.meta.d_mlp, "comma"), "d": (t.fields.meta.d_model, "int")}
 
         def column(part, x: float) -> VectorColumn:
-            return VectorColumn(part[p], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to([x, self.Y, 0])
+            return VectorColumn(part[p], shown=self.SHOWN, size=self.TYPE, dim_path=None).move_to([x, self.Y, 0])
 
         out = column(t.mlp.out[L], self.X_OUT)
         mid = column(t.resid.mid[L], self.X_RESID) if self.parallel else self.resid  # the one drawn at the start
@@ -1293,6 +1307,7 @@ class MLPBlock(TraceScene):
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
+                  *(s.animate.set_opacity(0.15) for s in self.sums),  # the last turn's output never beside this token
                   run_time=step * 0.2, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
@@ -1324,7 +1339,7 @@ class MLPBlock(TraceScene):
         step = max(1.2, (said_by(self, -1, 6.0) - 1.0) / len(turns))  # the turns fill the sentence, then rest
         for q in turns:  # each turn: the token's vector in, its neurons lit, its output and sum out
             j = self.positions.index(q)
-            cols = [VectorColumn(part[q], shown=self.SHOWN, size=NUMBER, dim_path=None).move_to(old)
+            cols = [VectorColumn(part[q], shown=self.SHOWN, size=self.TYPE, dim_path=None).move_to(old)
                     for part, old in zip(parts, [self.x, *self.sums])]  # fmt: skip
             post = t.mlp.post[L, q].value
             brightest = float(max(max(post[n] for n in self.chosen), 1e-6))

@@ -238,3 +238,27 @@ def test_the_mlp_adds_back_to_the_residual_it_read(scene_traces, tmp_path):
     ever = shown_paths(scene, ever=True)
     for i in range(MLPBlock.SHOWN):
         assert tr.resid.mid[L, last, i].path in ever and tr.ln2.normalized[L, last, i].path in ever
+
+
+def cap_px(scene, text) -> float:
+    """A struck text's capital height in pixels at 854×480, measured on its invisible end bar as drawn."""
+    from tests.scenecheck import CAP_HEIGHT
+
+    bar = text.submobjects[-1]
+    return CAP_HEIGHT * float(np.hypot(bar.width, bar.height)) * 480 / scene.frame_size[1]
+
+
+@pytest.mark.parametrize("case", ["default", "long"])
+def test_the_weighted_values_stay_readable(case, scene_traces, tmp_path):
+    """The values times their weights, shrunk in place and then written out in the sum, keep their entries at
+    the minimum type size or above (text shrunk after it was made is measured as drawn)."""
+    from manim import Text
+
+    from tests.scenecheck import MIN_CAP_PX
+
+    scene = render(AttentionFlow, scene_traces[case], tmp_path)
+    terms = scene.drawn_terms
+    entries = [m for term in terms for m in term.get_family() if isinstance(m, Text) and m.submobjects]
+    assert entries
+    for m in entries:
+        assert cap_px(scene, m) >= MIN_CAP_PX - 0.05, m.gptanim_text
