@@ -111,7 +111,8 @@ def swap(old, new, direction=UP, distance: float = 0.25) -> AnimationGroup:
     garbled shapes halfway. `new` is placed where it should end; add the AnimationGroup to a `play`. Something
     takes its place, so the picture is not cleared: a swap runs at once even outside a `narrate` block."""
     step = distance * np.asarray(direction, dtype=float)
-    group = AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step))
+    # the old leaves before the new arrives: never two numbers stacked in one place
+    group = AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step), lag_ratio=1.0)
     group.gptanim_swap = True  # a replacement, not a clearing: it runs when played, even mid-beat (scenes.base)
     return group
 

@@ -112,6 +112,7 @@ class Title(TraceScene):
     CHIPS = 10  # at most (the road map's frame keeps to about 35 words: title, chips and cards)
     CELLS = 5  # entries of each token's vector, as coloured cells
     BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
+    MAX_BARS = 4  # (more rows when the drawn token is one of the likeliest four)
     TOP_Y, BOTTOM_Y = 2.35, -0.65  # the pipeline's band
     LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 3.95  # where its stations stand
     # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
@@ -195,7 +196,10 @@ class Title(TraceScene):
         y = self.home[1]
         self.into = Arrow([self.chips.get_right()[0] + 0.05, y, 0], shrunk.get_left(), buff=0.1,
                           color=style.MUTED)  # fmt: skip
-        self.bars = ProbabilityBars(step_entries(t, 0, self.BARS), bar_width=1.4, size=26, row_height=0.7)
+        # the likeliest two, and the drawn token's own row when it is a little further down (its number shown)
+        rank = t.info["continuation"]["steps"][0]["chosen_rank"]
+        shown = rank if self.BARS < rank <= self.MAX_BARS else self.BARS
+        self.bars = ProbabilityBars(step_entries(t, 0, shown), bar_width=1.4, size=26, row_height=0.7)
         self.bars.shift([self.BARS_X - self.bars.rows[0].bar.get_left()[0], y - self.bars.rows.get_y(), 0])
         self.out = Arrow(shrunk.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
                          color=style.MUTED)  # fmt: skip
@@ -226,12 +230,17 @@ class Title(TraceScene):
         self.written = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=22)
         self.written.next_to(self.chip_boxes[-1], RIGHT, buff=0.08)
         pages = self.pages()
-        trained = VGroup(*(label(w, size=24, color=style.MUTED) for w in ("trained on", "lots of text")))
+        trained = VGroup(*(label(w, size=24, color=style.TEXT) for w in ("trained on", "lots of text")))
         trained.arrange(DOWN, buff=0.08, aligned_edge=LEFT)
         VGroup(pages, trained).arrange(RIGHT, buff=0.2).move_to([self.MODEL_X, self.BOTTOM_Y - 0.65, 0])
         cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
         vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
         vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
+        left, right = self.written.get_right()[0] + 0.3, self.home[0] - self.model_box.width / 2 - 0.5
+        if vectors.get_left()[0] < left:  # never over the written token: between it and the model
+            if vectors.width > right - left:
+                vectors.scale_to_fit_width(max(right - left, 0.5))
+            vectors.set_x((left + right) / 2)
         stack = TransformerStack(t.n_layer, max_width=self.model_box.width - 0.3, height=self.model_box.height - 0.2)
         for block in stack.blocks:
             block.remove(block[1])  # shapes without words: their colours say attention and MLP
@@ -250,6 +259,7 @@ class Title(TraceScene):
             caption="GPT stands for Generative Pre-trained Transformer.",
         ) as n:
             self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP), run_time=0.6)
+            self.play(Indicate(source, color=style.NEXT_SLOT, scale_factor=1.15), run_time=0.5)
             self.play(TransformFromCopy(source, self.written), GrowArrow(self.pointers[0]),
                       self.into.animate.put_start_and_end_on([self.written.get_right()[0] + 0.12, self.into.get_y(), 0],
                                                              self.into.get_end()),
@@ -312,6 +322,7 @@ class Title(TraceScene):
                 self.words,
                 self.pointers,
                 *self.bars.rows[1:],
+                self.bars.dots,
                 *(c.text for c in [*self.chip_boxes, self.written]),
             ]
             self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
@@ -1003,6 +1014,7 @@ class InsideTransformer(TraceScene):
         top = sorted(np.argsort([-w for w in weights], kind="stable")[: self.TOP_LINES])
         self.sources = [self.positions[int(k)] for k in top]
         lines, labels, lit = VGroup(), VGroup(), VGroup()
+        heaviest = max(weights[int(k)] for k in top) or 1.0
         for k in top:
             x, pos, w = self.xs[int(k)], self.positions[int(k)], weights[int(k)]
             if pos == last:  # what it takes from itself: a small loop over its own vector
@@ -1010,7 +1022,7 @@ class InsideTransformer(TraceScene):
             else:
                 rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
                 line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
-            line.set_stroke(width=2 + 40 * w)  # as thick as the real weight
+            line.set_stroke(width=2 + 16 * w / heaviest)  # as thick as the real weight, the heaviest very thick
             line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
             lines.add(line)
             text = sentence("{w}", size=24, color=style.NEXT_SLOT, w=(t.attn.pattern[layer, self.HEAD, last, pos],
