@@ -725,9 +725,9 @@ class EmbeddingMatrix(TraceScene):
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
             c.save_state()  # (as drawn, before they dim: they come back so)
-        # Each entry drops onto its column, the factor it is scaled by.
+        # Each entry, under its column, is the factor it is scaled by (never drawn over the column's numbers).
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
-                  LaggedStart(*(AnimationGroup(b.animate.move_to(c.get_center()).scale(1.3), c.animate.set_opacity(0.25))
+                  LaggedStart(*(AnimationGroup(b.animate.scale(1.2), c.animate.set_opacity(0.25))
                                 for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
                   run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
