@@ -711,10 +711,7 @@ class EmbeddingMatrix(TraceScene):
         self.fit_width(shown).set_x(0)
         low = -config.frame_height / 2 + 1.45  # above the caption's band, brackets and ⋮ included
         room = self.matrix.get_bottom()[1] - 0.35 - low  # the lower half, under the matrix's bracket
-        stack = VGroup(same, shown).arrange(DOWN, buff=0.3)
-        if stack.height > room:  # never over W_E's bracket nor into the caption
-            stack.scale_to_fit_height(room)
-        stack.move_to([0, low + room / 2, 0])
+        VGroup(same, shown).arrange(DOWN, buff=0.3).move_to([0, low + room / 2, 0])
         shown.set_x(0)
         self.beat(
             "Times the matrix",
@@ -730,15 +727,15 @@ class EmbeddingMatrix(TraceScene):
             c.save_state()  # (as drawn, before they dim: they come back so)
         # Each entry, under its column, is the factor it is scaled by (never drawn over the column's numbers).
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
-                  LaggedStart(*(AnimationGroup(b.animate.scale(1.2), c.animate.set_fill(opacity=0.25))
+                  LaggedStart(*(AnimationGroup(b.animate.scale(1.2), fill_to(c, 0.25))
                                 for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
                   run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
-        flat = [c.animate.stretch(0.04, 1).set_fill(opacity=0.35) for c in others]  # times 0: nothing left
+        flat = [c.animate.stretch(0.04, 1) for c in others]  # times 0: nothing left
         zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
         self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
-        self.play(one.animate.scale(0.3).set_opacity(0), kept.animate.set_fill(opacity=1), run_time=0.5)
+        self.play(one.animate.scale(0.3).set_opacity(0), fill_to(kept, 1.0), run_time=0.5)
         self.play(Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.6)
         cue(self, 2)  # the column that survived comes down as the product
         self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
@@ -1327,6 +1324,12 @@ class ContextEmbedding(TraceScene):
 
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")
+
+
+def fill_to(group, opacity: float) -> AnimationGroup:
+    """The visible parts of `group` faded to `opacity` (a number's invisible strut stays invisible)."""
+    shown = [m for m in group.family_members_with_points() if m.get_fill_opacity() > 0]
+    return AnimationGroup(*(m.animate.set_fill(opacity=opacity, family=False) for m in shown))
 
 
 def drift_words(going_in: float, layers: list[float]) -> tuple[str, str]:
