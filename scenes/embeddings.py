@@ -31,6 +31,7 @@ from manim import (
     ReplacementTransform,
     Restore,
     Square,
+    Succession,
     SurroundingRectangle,
     Text,
     Transform,
@@ -708,9 +709,9 @@ class EmbeddingMatrix(TraceScene):
         exact = float(np.max(t["one_hot.max_difference"])) == 0  # (as the statement on screen says it)
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
-        low = -config.frame_height / 2 + 1.25  # above the caption's band
-        room = self.matrix.get_bottom()[1] - 0.3 - low  # the lower half, under the matrix
-        VGroup(same, shown).arrange(DOWN, buff=0.35).move_to([0, low + room / 2, 0])
+        low = -config.frame_height / 2 + 1.45  # above the caption's band, brackets and ⋮ included
+        room = self.matrix.get_bottom()[1] - 0.35 - low  # the lower half, under the matrix's bracket
+        VGroup(same, shown).arrange(DOWN, buff=0.3).move_to([0, low + room / 2, 0])
         shown.set_x(0)
         self.beat(
             "Times the matrix",
@@ -724,17 +725,17 @@ class EmbeddingMatrix(TraceScene):
         others = [c for c in self.matrix[1:] if c is not kept]
         for c in others:
             c.save_state()  # (as drawn, before they dim: they come back so)
-        # Each entry drops onto its column, the factor it is scaled by.
+        # Each entry, under its column, is the factor it is scaled by (never drawn over the column's numbers).
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
-                  LaggedStart(*(AnimationGroup(b.animate.move_to(c.get_center()).scale(1.3), c.animate.set_opacity(0.25))
+                  LaggedStart(*(AnimationGroup(b.animate.scale(1.2), fill_to(c, 0.25))
                                 for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
                   run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
-        flat = [c.animate.stretch(0.04, 1).set_opacity(0.35) for c in others]  # times 0: nothing left
+        flat = [c.animate.stretch(0.04, 1) for c in others]  # times 0: nothing left
         zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
         one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
         self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
-        self.play(one.animate.scale(0.3).set_opacity(0), kept.animate.set_opacity(1), run_time=0.5)
+        self.play(one.animate.scale(0.3).set_opacity(0), fill_to(kept, 1.0), run_time=0.5)
         self.play(Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.6)
         cue(self, 2)  # the column that survived comes down as the product
         self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
@@ -851,12 +852,12 @@ class EmbeddingMatrix(TraceScene):
 
 class ContextEmbedding(TraceScene):
     """One idea: a token's vector depends on where it stands and what came before. Token vector + position vector
-    add into the residual; the context size; the same token in two contexts drifting apart, layer by layer, drawn
-    as two arrows at their real angle."""
+    add into the residual; the context size; the same token in two contexts, its two vectors' cosine layer by layer,
+    drawn as two arrows at their real angle."""
 
     TITLE = "Position and context"
     PART = "Tokens become vectors"
-    SUMMARY = "Position vectors; the same token in two contexts drifting apart, layer by layer."
+    SUMMARY = "Position vectors; the same token in two contexts, its two vectors compared layer by layer."
     RENDER_SECONDS = 8
     READS = ("context",)
 
@@ -1255,12 +1256,12 @@ class ContextEmbedding(TraceScene):
         at_input = (f"But the token stands at position {pair.positions.value[0]} in A and at {pair.positions.value[1]} "
                     f"in B. With their position columns added, the vectors that go in already differ: "
                     f"{dec(cos[1], 2)}. ") if learned else ""  # fmt: skip
+        caption, told = drift_words(cos[-t.n_layer - 1], cos[-t.n_layer :])  # (read off the cosines shown)
         self.beat(
             "Layers",
-            "Layer by layer, the two vectors drift apart.",
+            caption,
             say=f"Their token columns are the same: {dec(cos[0], 2)}. {at_input}The model has {t.n_layer} layers, "
-            f"steps that each mix in the text before. After the last one the similarity is {dec(cos[-1], 2)}: the "
-            "two no longer point the same way.",
+            f"steps that each mix in the text before. {told}",
         )
         self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
         self.readouts, trail = [shown], VGroup()
@@ -1275,12 +1276,12 @@ class ContextEmbedding(TraceScene):
             trail.add(ghost)
             self.add(ghost)
             new = self.readout(s, at)
-            self.play(angle.animate.set_value(angles[s]), run_time=max(0.5, each - 0.8))
+            turn = max(0.8, each - 0.4)
+            change = Succession(FadeOut(shown[1:], shift=0.25 * UP, run_time=0.45),
+                                FadeIn(new[1:], shift=0.25 * UP, run_time=0.55))  # fmt: skip
             self.play(
-                AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP), FadeIn(new[1:], shift=0.25 * UP), lag_ratio=1.0),
-                run_time=0.8,
-                now=True,
-            )  # fmt: skip (never blank for long)
+                AnimationGroup(angle.animate(run_time=1.0).set_value(angles[s]), change), run_time=turn, now=True
+            )  # fmt: skip (the number changes as the arrows turn, never after them)
             self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
             self.add(new[0])
             shown = new
@@ -1320,6 +1321,43 @@ class ContextEmbedding(TraceScene):
         value.next_to(word, RIGHT, buff=0.25).align_to(word, DOWN)
         name.next_to(word, DOWN, buff=0.25, aligned_edge=LEFT)
         return VGroup(word, value, name).move_to(at, aligned_edge=LEFT)
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")
+
+
+def fill_to(group, opacity: float) -> AnimationGroup:
+    """The visible parts of `group` faded to `opacity` (a number's invisible strut stays invisible)."""
+    shown = [m for m in group.family_members_with_points() if m.get_fill_opacity() > 0]
+    return AnimationGroup(*(m.animate.set_fill(opacity=opacity, family=False) for m in shown))
+
+
+def drift_words(going_in: float, layers: list[float]) -> tuple[str, str]:
+    """The caption and the spoken sentence for the two vectors' cosine through the layers, every characterising
+    word read off the numbers as the screen rounds them (2 decimals): whether they end further apart or closer than
+    they went in, and the first layer that brings them closer, if one does, with its cosine."""
+    shown = [round(float(c), 2) for c in [going_in, *layers]]
+    closer = [k for k in range(1, len(shown)) if shown[k] > shown[k - 1]]
+    last, start = shown[-1], shown[0]
+    if last < start:
+        end_cap, end_say = "they end further apart", "further apart than they went in"
+    elif last > start:
+        end_cap, end_say = "they end closer", "closer than they went in"
+    else:
+        end_cap, end_say = "they end as close as they began", "as close as they went in"
+    if not closer:
+        verb = "drift apart" if last < start else "move"
+        caption = f"Layer by layer, the two vectors {verb}: {end_cap}."
+        said = ""
+    else:
+        k = closer[0]
+        which = f"The {ORDINALS[k - 1]} layer" if k <= len(ORDINALS) else "A later layer"
+        caption = f"{which} brings the two vectors closer; {end_cap}."
+        said = f"{which} brings them closer, to {dec(layers[k - 1], 2)}. "
+    steady = all(shown[k] < shown[k - 1] for k in range(1, len(shown)))
+    if steady and len(shown) > 2:
+        caption = "Layer by layer, the two vectors drift apart."
+    return caption, f"{said}After the last one the similarity is {dec(layers[-1], 2)}: {end_say}."
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:

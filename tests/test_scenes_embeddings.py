@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from scenes.embeddings import (
+    ORDINALS,
     ContextEmbedding,
     EmbeddingMatrix,
     EmbeddingSpace,
     Tokenization,
     boxes_meet,
+    drift_words,
     segments_meet_boxes,
 )
 from scenes.speech import dec
@@ -149,6 +151,28 @@ def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for note in notes for p, _ in note.gptanim_numbers}
     words = " ".join(note.gptanim_text for note in notes)
     assert f"{tr.meta['n_ctx']:,} positions" in words and "2,048" in words
+
+
+@pytest.mark.parametrize(
+    "going_in, layers",
+    [
+        (0.92, [0.96, 0.94, 0.79]),  # a layer brings them closer, they end further apart
+        (0.92, [0.90, 0.85, 0.79]),  # every layer pushes them apart
+        (0.80, [0.70, 0.85, 0.90]),  # they end closer
+        (0.80, [0.81, 0.799]),  # as close as they went in (at the 2 decimals shown)
+    ],
+)
+def test_context_embedding_drift_words_follow_the_cosines(going_in, layers):
+    caption, said = drift_words(going_in, layers)
+    shown = [round(c, 2) for c in [going_in, *layers]]
+    rises = [k for k in range(1, len(shown)) if shown[k] > shown[k - 1]]
+    assert ("drift apart" in caption) == (not rises and shown[-1] < shown[0])
+    if rises:  # the first layer that brings them closer is named, with its cosine as shown
+        assert f"The {ORDINALS[rises[0] - 1]} layer brings" in caption and f"to {dec(layers[rises[0] - 1], 2)}" in said
+    ends = "further apart" if shown[-1] < shown[0] else "closer" if shown[-1] > shown[0] else "as close"
+    assert ends in said and dec(layers[-1], 2) in said
+    if shown[-1] >= shown[0]:
+        assert "apart" not in caption + said
 
 
 @pytest.fixture(scope="module")
