@@ -996,7 +996,7 @@ class ContextEmbedding(TraceScene):
 
     def position_strip(self) -> tuple[VGroup, VGroup]:
         """W_P zoomed out: an outline with a thin column per position (a line between each two), and the prompt's
-        positions' columns filled with their first entries' colours. Returns (outline and lines, used columns)."""
+XX
         t = self.trace
         n_ctx, n = int(t.meta["n_ctx"]), len(t.token_ids)
         width, height, rows = self.STRIP_WIDTH, self.STRIP_HEIGHT, self.STRIP_ROWS
@@ -1008,14 +1008,17 @@ class ContextEmbedding(TraceScene):
                               outline.get_bottom() + (-width / 2 + width * i / n_ctx) * RIGHT,
                               stroke_width=1, color=style.MUTED, stroke_opacity=0.3)
                          for i in range(1, n_ctx if n_ctx <= 512 else 0)))  # fmt: skip
-        pos = t.stored("hook_pos_embed")
-        values = np.asarray(pos.value, dtype=float)[:, :rows]
-        scale = float(np.max(np.abs(values))) or 1.0
+        if t.words["positions"] == "rotary":  # no position matrix: each place used is lit, one colour
+            colors = [[style.KEY] * rows for _ in range(n)]
+        else:
+            values = np.asarray(t.stored("hook_pos_embed").value, dtype=float)[:, :rows]
+            scale = float(np.max(np.abs(values))) or 1.0
+            colors = [[style.weight_color(float(v), scale) for v in row] for row in values]
         step = width / n_ctx
         used = VGroup()
         for i in range(n):
             used.add(VGroup(*(Rectangle(width=step, height=height / rows, stroke_width=0, fill_opacity=1,
-                                        fill_color=style.weight_color(float(values[i, r]), scale))
+                                        fill_color=colors[i][r])
                               .move_to(outline.get_corner(UP + LEFT) + ((i + 0.5) * step) * RIGHT
                                        + ((r + 0.5) * height / rows) * DOWN)
                               for r in range(rows))))  # fmt: skip
@@ -1027,7 +1030,8 @@ class ContextEmbedding(TraceScene):
         frame, used = self.position_strip()
         ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
                       number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
-        note = VGroup(sentence("W_P: {c} positions,", size=24, c=(n_ctx, "comma")),
+        learned = t.words["positions"] != "rotary"  # a rotary model has places, but no matrix W_P for them
+        note = VGroup(sentence(("W_P: " if learned else "") + "{c} positions,", size=24, c=(n_ctx, "comma")),
                       sentence("{n} used here", size=24, n=(t.fields.info.tokens.ids, "len")))  # fmt: skip
         note.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(frame[0], UP, buff=0.3)
         lit = SurroundingRectangle(used, buff=0.06, color=style.KEY, stroke_width=4)
