@@ -996,7 +996,8 @@ class ContextEmbedding(TraceScene):
 
     def position_strip(self) -> tuple[VGroup, VGroup]:
         """W_P zoomed out: an outline with a thin column per position (a line between each two), and the prompt's
-XX
+        positions' columns filled with their first entries' colours (a rotary model's, which has no W_P, in one
+        colour). Returns (outline and lines, used columns)."""
         t = self.trace
         n_ctx, n = int(t.meta["n_ctx"]), len(t.token_ids)
         width, height, rows = self.STRIP_WIDTH, self.STRIP_HEIGHT, self.STRIP_ROWS
