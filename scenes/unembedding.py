@@ -1010,7 +1010,8 @@ class Temperature(TraceScene):
                                ellipsis=False)  # fmt: skip
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         del total  # (the shares' sum is not shown: its rounding would need a footnote)
-        return VGroup(bars, self.marker(temperature), self.curve(temperature),
+        shares = self.curve(temperature) if getattr(self, "curve_on", False) else VMobject()  # once it is said
+        return VGroup(bars, self.marker(temperature), shares,
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
     CURVE = (-0.3, -2.82, 5.6, 0.88)  # the curve of every token's share: its left, bottom, width and height
@@ -1036,9 +1037,10 @@ class Temperature(TraceScene):
         left, bottom, w, h = self.CURVE
         axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
                       Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
-        name = label("every token's share (log scales)", size=SMALLEST, color=style.MUTED)
-        name.next_to([left + w, bottom + h, 0], DOWN + LEFT, buff=0.0).shift(0.05 * UP)
-        return VGroup(axes, name, self.curve(1.0, color=style.MUTED, width=2))  # and T = 1's, to compare
+        share = label("share", size=SMALLEST, color=style.MUTED)  # the axes named beside them, off the curves
+        share.next_to([left, bottom + h / 2, 0], LEFT, buff=0.12)
+        rank = label("rank", size=SMALLEST, color=style.MUTED).next_to([left + w, bottom, 0], RIGHT, buff=0.12)
+        return VGroup(axes, VGroup(share, rank), self.curve(1.0, color=style.MUTED, width=2))  # T = 1's, to compare
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -1116,10 +1118,9 @@ class Temperature(TraceScene):
                   FadeIn(grown[1]), run_time=said_by(self, 0, 1.2))  # fmt: skip
         cue(self, 1)  # each divided logit becomes its share
         self.play(*(TransformFromCopy(part[0], row.bar) for part, row in zip(grown[3], grown[0].rows)),
-                  *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
+                  *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])),
                   FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
-        self.curve_box = self.curve_frame()
-        self.play(FadeIn(self.curve_box), run_time=0.5)
+        self.curve_box = self.curve_frame()  # (comes in when the high T's beat says "Below, every token's share")
         self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
         self.add(self.bars)
         cue(self, 2)  # "a temperature of one": the knob's reading
@@ -1181,10 +1182,13 @@ class Temperature(TraceScene):
         self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
-        cue(self, 4)
-        self.play(self.tail.animate.become(SurroundingRectangle(self.curve_box, buff=0.06, color=style.NEXT_SLOT)),
-                  run_time=0.8)  # fmt: skip
-        self.remove(self.bars)  # the knob turns again: the bars redrawn as it moves
+        cue(self, 4)  # "Below, every token's share": the plot comes in now, at this T, beside T = 1's
+        self.curve_on = True
+        shares = self.curve(self.high)
+        self.play(FadeOut(self.tail), FadeIn(self.curve_box), Create(shares), run_time=1.0)
+        self.tail = SurroundingRectangle(self.curve_box, buff=0.1, color=style.NEXT_SLOT)
+        self.play(Create(self.tail), run_time=0.6)
+        self.remove(self.bars, shares)  # the knob turns again: the bars (and the curve) redrawn as it moves
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.add(self.bars)
         self.play(self.tracker.animate.set_value(1.0), run_time=max(1.0, 0.5 * said_by(self, 4)))  # back, and up
