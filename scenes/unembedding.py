@@ -520,6 +520,14 @@ class BarRows(VGroup):
         return list(texts)
 
 
+def turn(old, new, distance: float = 0.25) -> AnimationGroup:
+    """components.swap, one after the other: the old number leaves upwards before the new one comes in under
+    it, so two scales (or two columns of numbers) are never drawn on top of each other."""
+    group = AnimationGroup(FadeOut(old, shift=distance * UP), FadeIn(new, shift=distance * UP), lag_ratio=1.0)
+    group.gptanim_swap = True  # a replacement, not a clearing (scenes.base)
+    return group
+
+
 def logit_widths(logits, width: float) -> tuple[list[float], list]:
     """Bars as long as the logits (relative to the largest size shown), red where a logit is negative."""
     top = max(abs(float(x)) for x in logits) or 1.0
@@ -635,9 +643,9 @@ class Softmax(TraceScene):
         self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(
-            swap(self.head, head),
+            turn(self.head, head),
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
             Create(self.zero[0]),
             run_time=said_by(self, 1, 1.5),
             now=True,
@@ -651,8 +659,9 @@ class Softmax(TraceScene):
         self.play(FadeIn(self.zero[1], shift=0.1 * UP), Create(mark), run_time=0.8)
         self.play(mark.animate.stretch_to_fit_height(self.ROW * len(shifted)).set_y(
             (self.table.y(0) + self.table.y(len(shifted) - 1)) / 2), run_time=said_by(self, 2, 1.0))  # fmt: skip
-        cue(self, 3)  # "no probability changes": the formula, whose quotient the shift leaves as it is
-        self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)),
+        cue(self, 3)  # "keeps the next step's numbers small": the column of x − max, none above 0
+        column = VGroup(head, *(row.value for row in self.table.rows))
+        self.play(mark.animate.become(SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT)),
                   run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
         self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
         self.head = head
@@ -698,11 +707,11 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), swap(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(self.show_step(line), turn(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeOut(self.zero),
             FadeIn(self.scale_bar),
             run_time=said_by(self, 1, 1.5),
@@ -748,7 +757,9 @@ class Softmax(TraceScene):
         total = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
-        line2 = self.step("3. add them up: {s}", s=(self.sm_fields.sum_exp_shifted, "fixed2"))
+        line2 = self.step("3. add them up:")  # its sum comes when the bars are laid end to end
+        summed = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=LABEL, color=style.NEXT_SLOT)
+        summed.next_to(line2, RIGHT, buff=0.25)
         line3 = self.step("4. divide each by the sum")
         top_name = spoken_token(t.info["vocab_display"][str(sm["ids"][0])], start=True)
         self.beat(
@@ -769,8 +780,9 @@ class Softmax(TraceScene):
             Transform(self.scale_bar, shrunk), run_time=said_by(self, 1, 1.2))  # fmt: skip
         cue(self, 2)
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
-                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), run_time=said_by(self, 2, 2.0))
+        self.play(FadeIn(total), TransformFromCopy(total, summed), run_time=0.8)  # the long bar's length, said
+        self.steps.add(summed)
         cue(self, 3)
         self.play(self.show_step(line3), run_time=said_by(self, 3, 1.0), now=True)
         cue(self, 4)
@@ -794,16 +806,17 @@ class Softmax(TraceScene):
         percent = self.axis(self.WIDTH, [(q, f"{q:.0%}") for q in (0.0, 0.25, 0.5, 1.0)])
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
         self.play(
-            swap(self.head, head),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
-            swap(self.others_value, share),
-            swap(total, found),
+            turn(self.head, head),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
+            turn(self.others_value, share),
+            turn(total, found),
             Transform(self.scale_bar.marks, percent.marks),
-            *(swap(a, b) for a, b in zip(self.scale_bar.labels, percent.labels)),
-            Indicate(segments, scale_factor=1.04, color=style.NEXT_SLOT),
-            run_time=said_by(self, 4, 1.5),
+            *(turn(a, b) for a, b in zip(self.scale_bar.labels, percent.labels)),
+            run_time=1.2,
             now=True,
         )
+        self.play(Indicate(segments, scale_factor=1.04, color=style.NEXT_SLOT),
+                  run_time=max(0.8, said_by(self, 4, 1.5) - 1.2))  # fmt: skip
         for row, v in zip(self.table.rows, values):
             row.value = v
         self.stages.append(values)
