@@ -119,7 +119,8 @@ class Unembedding(TraceScene):
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (0.75, -0.1)  # where the vector sits beside W_U
-    STRIP_H = 0.95  # the tallest of all d products' bars, across the top of the frame
+    STRIP_H = 0.85  # the tallest of all d products' bars, in a strip across the frame under the matrix
+    STRIP_Y = -1.75  # the strip's line: the positives grow up from it, the negatives down
 
     def construct(self):
         self.show_last_vector()
@@ -276,7 +277,7 @@ class Unembedding(TraceScene):
                     color=style.MUTED, stroke_width=2)  # fmt: skip
         total = sentence("sum of all {d} products", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
         total.move_to([zero, self.vector.get_bottom()[1] - 0.35, 0])
-        value = number(t.stored("logits")[i], size=NUMBER, color=style.NEXT_SLOT).next_to(total, RIGHT, buff=0.2)
+        value = number(t.stored("logits")[i], size=NUMBER, color=style.TEXT).next_to(total, RIGHT, buff=0.2)
         VGroup(total, value).shift(LEFT * max(0.0, value.get_right()[0] - (config.frame_width / 2 - 0.3)))
         named = label("products", size=LABEL, color=style.MUTED).move_to([zero, self.vector_title.get_y(), 0])
         first = self.table.rows[0]
@@ -290,28 +291,35 @@ class Unembedding(TraceScene):
                                                              GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
                                               for c in range(self.COLS)), lag_ratio=0.3),
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
-        cue(self, 2)  # added up, all of them: every product, sorted, then they gather into their sum
+        cue(self, 2)  # added up, all of them: every product, sorted, then laid end to end into their sum
         strip = self.all_products(x.value, w.value)
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
-                  FadeIn(strip.rest), run_time=said_by(self, 2, 2.0) * 0.45)  # fmt: skip
-        self.play(*(b.animate.move_to(total).set_opacity(0) for b in [*bars, *strip.bars]),
-                  FadeIn(total, shift=0.2 * DOWN), FadeOut(axis), FadeOut(named), FadeOut(strip.rest),
-                  run_time=said_by(self, 2, 1.4) * 0.4, now=True)  # fmt: skip
-        self.play(FadeIn(value, shift=0.2 * LEFT), run_time=0.6)
-        cue(self, 3)  # that sum is the token's logit: it goes to its row, a bar as long as it
+                  FadeIn(strip.rest), *(b.animate.move_to(strip.bars[0]).set_opacity(0) for b in bars),
+                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4)  # fmt: skip
+        moving = strip.bars.copy()  # (the strip's own bars stay as drawn)
+        self.remove(*strip.bars)
+        self.add(moving)
+        self.play(Transform(moving, strip.laid), FadeOut(strip.rest), run_time=said_by(self, 2, 1.4) * 0.3)
+        self.play(ReplacementTransform(moving, strip.sum), FadeIn(total, shift=0.2 * DOWN), FadeIn(value),
+                  run_time=max(0.8, said_by(self, 2, 1.0) * 0.3), now=True)  # fmt: skip
+        cue(self, 3)  # that sum is the token's logit: its bar flies into its row
+        flying = strip.sum.copy()  # (the strip's sum stays as drawn)
+        self.remove(strip.sum)
         self.play(ReplacementTransform(value, first.value), TransformFromCopy(names[0], first.name),
-                  GrowFromEdge(first.bar, LEFT), FadeOut(VGroup(*spots, signs, total)),
+                  ReplacementTransform(flying, first.bar), FadeOut(VGroup(*spots, signs, total)),
                   run_time=said_by(self, 3, 1.2), now=True)  # fmt: skip
-        self.remove(*bars, *strip.bars)
+        self.remove(*bars)
         self.product_bars = (i, bars)
         self.strip = strip  # the token whose row was multiplied out, and its products' bars
         return mark
 
     def all_products(self, x, w) -> VGroup:
         """Every one of the d products of the row and the vector, sorted, as thin bars up (positive, blue) or down
-        (negative, red) from a line across the top of the frame: the positives outweigh the negatives."""
+        (negative, red) from a line across the frame under the matrix; then `laid`, the same bars end to end (the
+        positives rightwards, the negatives back from their end, a row lower), and `sum`, the one bar they make,
+        as long as the logit on the same scale."""
         products = np.sort(np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64))[::-1]
-        left, width, y, height = -5.6, 11.2, 2.8, self.STRIP_H
+        left, width, y, height = -5.6, 11.2, self.STRIP_Y, self.STRIP_H
         top = float(np.abs(products).max()) or 1.0
         step = width / len(products)
         bars = VGroup()
@@ -328,7 +336,25 @@ class Unembedding(TraceScene):
         name.next_to(line, DOWN, buff=0.1).align_to(line, LEFT)  # under the positives' side
         strip = VGroup(bars, VGroup(line, name))
         strip.bars, strip.rest, strip.products = bars, VGroup(line, name), products
+        strip.laid, strip.sum = self.end_to_end(products, left, width, y)
         return strip
+
+    def end_to_end(self, products, left: float, width: float, y: float) -> tuple[VGroup, Rectangle]:
+        """The products laid end to end on one scale (the positives' total the strip's width): each positive a
+        blue piece rightwards, each negative a red one back leftwards from there, a row lower; and their sum."""
+        pos, neg = float(products[products > 0].sum()), float(products[products < 0].sum())
+        scale = width / (max(pos, -neg) or 1.0)  # a negative sum runs back past the positives' start: room for it
+        start = left + scale * max(0.0, -(pos + neg))
+        laid, at = VGroup(), start
+        for p in products:
+            piece = Rectangle(width=max(scale * abs(float(p)), 0.002), height=0.28, stroke_width=0, fill_opacity=0.9,
+                              fill_color=style.BAR if p >= 0 else style.NEGATIVE)  # fmt: skip
+            laid.add(piece.move_to([at + scale * float(p) / 2, y if p >= 0 else y - 0.32, 0]))
+            at += scale * float(p)
+        total = scale * float(products.sum())
+        bar = Rectangle(width=max(abs(total), 0.02), height=0.28, stroke_width=0, fill_opacity=0.9,
+                        fill_color=style.BAR if total >= 0 else style.NEGATIVE)  # fmt: skip
+        return laid, bar.move_to([start + total / 2, y, 0])
 
     def whole_vocabulary(self):
         """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
