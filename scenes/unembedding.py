@@ -295,11 +295,11 @@ class Unembedding(TraceScene):
         strip = self.all_products(x.value, w.value)
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
                   FadeIn(strip.rest), *(b.animate.move_to(strip.bars[0]).set_opacity(0) for b in bars),
-                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4)  # fmt: skip
+                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4, now=True)  # fmt: skip
         moving = strip.bars.copy()  # (the strip's own bars stay as drawn)
         self.remove(*strip.bars)
         self.add(moving)
-        self.play(Transform(moving, strip.laid), FadeOut(strip.rest), run_time=said_by(self, 2, 1.4) * 0.3)
+        self.play(Transform(moving, strip.laid), FadeOut(strip.rest), run_time=said_by(self, 2, 1.4) * 0.3, now=True)
         self.play(ReplacementTransform(moving, strip.sum), FadeIn(total, shift=0.2 * DOWN), FadeIn(value),
                   run_time=max(0.8, said_by(self, 2, 1.0) * 0.3), now=True)  # fmt: skip
         cue(self, 3)  # that sum is the token's logit: its bar flies into its row
@@ -806,7 +806,8 @@ class Softmax(TraceScene):
             Transform(self.scale_bar, shrunk), run_time=said_by(self, 1, 1.2))  # fmt: skip
         cue(self, 2)
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), run_time=said_by(self, 2, 2.0))
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)),
+                  run_time=max(1.2, said_by(self, 2, 2.0) - 0.8))  # fmt: skip
         self.play(FadeIn(total), TransformFromCopy(total, summed), run_time=0.8)  # the long bar's length, said
         self.steps.add(summed)
         cue(self, 3)
@@ -1224,7 +1225,7 @@ class Temperature(TraceScene):
         cue(self, 4)  # "Below, every token's share": the plot comes in now, at this T, beside T = 1's
         self.curve_on = True
         shares = self.curve(self.high)
-        self.play(FadeOut(self.tail), FadeIn(self.curve_box), Create(shares), run_time=1.0)
+        self.play(FadeOut(self.tail), FadeIn(self.curve_box), Create(shares), run_time=1.0, now=True)
         self.tail = SurroundingRectangle(self.curve_box, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.tail), run_time=0.6)
         self.remove(self.bars, shares)  # the knob turns again: the bars (and the curve) redrawn as it moves
