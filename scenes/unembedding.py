@@ -119,8 +119,8 @@ class Unembedding(TraceScene):
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (0.75, -0.1)  # where the vector sits beside W_U
-    STRIP_H = 0.85  # the tallest of all d products' bars, in a strip across the frame under the matrix
-    STRIP_Y = -1.75  # the strip's line: the positives grow up from it, the negatives down
+    STRIP_H = 0.55  # the tallest of all d products' bars, in a strip across the frame under the matrix
+    STRIP_Y = -2.05  # the strip's line: the positives grow up from it, the negatives down
 
     def construct(self):
         self.show_last_vector()
