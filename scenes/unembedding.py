@@ -119,7 +119,8 @@ class Unembedding(TraceScene):
     BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (0.75, -0.1)  # where the vector sits beside W_U
-    STRIP_H = 0.95  # the tallest of all d products' bars, across the top of the frame
+    STRIP_H = 0.55  # the tallest of all d products' bars, in a strip across the frame under the matrix
+    STRIP_Y = -2.05  # the strip's line: the positives grow up from it, the negatives down
 
     def construct(self):
         self.show_last_vector()
@@ -276,7 +277,7 @@ class Unembedding(TraceScene):
                     color=style.MUTED, stroke_width=2)  # fmt: skip
         total = sentence("sum of all {d} products", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
         total.move_to([zero, self.vector.get_bottom()[1] - 0.35, 0])
-        value = number(t.stored("logits")[i], size=NUMBER, color=style.NEXT_SLOT).next_to(total, RIGHT, buff=0.2)
+        value = number(t.stored("logits")[i], size=NUMBER, color=style.TEXT).next_to(total, RIGHT, buff=0.2)
         VGroup(total, value).shift(LEFT * max(0.0, value.get_right()[0] - (config.frame_width / 2 - 0.3)))
         named = label("products", size=LABEL, color=style.MUTED).move_to([zero, self.vector_title.get_y(), 0])
         first = self.table.rows[0]
@@ -290,28 +291,35 @@ class Unembedding(TraceScene):
                                                              GrowFromEdge(bars[c], LEFT if products[c] >= 0 else RIGHT))
                                               for c in range(self.COLS)), lag_ratio=0.3),
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
-        cue(self, 2)  # added up, all of them: every product, sorted, then they gather into their sum
+        cue(self, 2)  # added up, all of them: every product, sorted, then laid end to end into their sum
         strip = self.all_products(x.value, w.value)
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
-                  FadeIn(strip.rest), run_time=said_by(self, 2, 2.0) * 0.45)  # fmt: skip
-        self.play(*(b.animate.move_to(total).set_opacity(0) for b in [*bars, *strip.bars]),
-                  FadeIn(total, shift=0.2 * DOWN), FadeOut(axis), FadeOut(named), FadeOut(strip.rest),
-                  run_time=said_by(self, 2, 1.4) * 0.4, now=True)  # fmt: skip
-        self.play(FadeIn(value, shift=0.2 * LEFT), run_time=0.6)
-        cue(self, 3)  # that sum is the token's logit: it goes to its row, a bar as long as it
+                  FadeIn(strip.rest), *(b.animate.move_to(strip.bars[0]).set_opacity(0) for b in bars),
+                  FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4, now=True)  # fmt: skip
+        moving = strip.bars.copy()  # (the strip's own bars stay as drawn)
+        self.remove(*strip.bars)
+        self.add(moving)
+        self.play(Transform(moving, strip.laid), FadeOut(strip.rest), run_time=said_by(self, 2, 1.4) * 0.3, now=True)
+        self.play(ReplacementTransform(moving, strip.sum), FadeIn(total, shift=0.2 * DOWN), FadeIn(value),
+                  run_time=max(0.8, said_by(self, 2, 1.0) * 0.3), now=True)  # fmt: skip
+        cue(self, 3)  # that sum is the token's logit: its bar flies into its row
+        flying = strip.sum.copy()  # (the strip's sum stays as drawn)
+        self.remove(strip.sum)
         self.play(ReplacementTransform(value, first.value), TransformFromCopy(names[0], first.name),
-                  GrowFromEdge(first.bar, LEFT), FadeOut(VGroup(*spots, signs, total)),
+                  ReplacementTransform(flying, first.bar), FadeOut(VGroup(*spots, signs, total)),
                   run_time=said_by(self, 3, 1.2), now=True)  # fmt: skip
-        self.remove(*bars, *strip.bars)
+        self.remove(*bars)
         self.product_bars = (i, bars)
         self.strip = strip  # the token whose row was multiplied out, and its products' bars
         return mark
 
     def all_products(self, x, w) -> VGroup:
         """Every one of the d products of the row and the vector, sorted, as thin bars up (positive, blue) or down
-        (negative, red) from a line across the top of the frame: the positives outweigh the negatives."""
+        (negative, red) from a line across the frame under the matrix; then `laid`, the same bars end to end (the
+        positives rightwards, the negatives back from their end, a row lower), and `sum`, the one bar they make,
+        as long as the logit on the same scale."""
         products = np.sort(np.asarray(x, dtype=np.float64) * np.asarray(w, dtype=np.float64))[::-1]
-        left, width, y, height = -5.6, 11.2, 2.8, self.STRIP_H
+        left, width, y, height = -5.6, 11.2, self.STRIP_Y, self.STRIP_H
         top = float(np.abs(products).max()) or 1.0
         step = width / len(products)
         bars = VGroup()
@@ -328,7 +336,25 @@ class Unembedding(TraceScene):
         name.next_to(line, DOWN, buff=0.1).align_to(line, LEFT)  # under the positives' side
         strip = VGroup(bars, VGroup(line, name))
         strip.bars, strip.rest, strip.products = bars, VGroup(line, name), products
+        strip.laid, strip.sum = self.end_to_end(products, left, width, y)
         return strip
+
+    def end_to_end(self, products, left: float, width: float, y: float) -> tuple[VGroup, Rectangle]:
+        """The products laid end to end on one scale (the positives' total the strip's width): each positive a
+        blue piece rightwards, each negative a red one back leftwards from there, a row lower; and their sum."""
+        pos, neg = float(products[products > 0].sum()), float(products[products < 0].sum())
+        scale = width / (max(pos, -neg) or 1.0)  # a negative sum runs back past the positives' start: room for it
+        start = left + scale * max(0.0, -(pos + neg))
+        laid, at = VGroup(), start
+        for p in products:
+            piece = Rectangle(width=max(scale * abs(float(p)), 0.002), height=0.28, stroke_width=0, fill_opacity=0.9,
+                              fill_color=style.BAR if p >= 0 else style.NEGATIVE)  # fmt: skip
+            laid.add(piece.move_to([at + scale * float(p) / 2, y if p >= 0 else y - 0.32, 0]))
+            at += scale * float(p)
+        total = scale * float(products.sum())
+        bar = Rectangle(width=max(abs(total), 0.02), height=0.28, stroke_width=0, fill_opacity=0.9,
+                        fill_color=style.BAR if total >= 0 else style.NEGATIVE)  # fmt: skip
+        return laid, bar.move_to([start + total / 2, y, 0])
 
     def whole_vocabulary(self):
         """The bars sorted; the matrix leaves, and every logit of the vocabulary appears at once: how they spread."""
@@ -520,6 +546,14 @@ class BarRows(VGroup):
         return list(texts)
 
 
+def turn(old, new, distance: float = 0.25) -> AnimationGroup:
+    """components.swap, one after the other: the old number leaves upwards before the new one comes in under
+    it, so two scales (or two columns of numbers) are never drawn on top of each other."""
+    group = AnimationGroup(FadeOut(old, shift=distance * UP), FadeIn(new, shift=distance * UP), lag_ratio=1.0)
+    group.gptanim_swap = True  # a replacement, not a clearing (scenes.base)
+    return group
+
+
 def logit_widths(logits, width: float) -> tuple[list[float], list]:
     """Bars as long as the logits (relative to the largest size shown), red where a logit is negative."""
     top = max(abs(float(x)) for x in logits) or 1.0
@@ -635,9 +669,9 @@ class Softmax(TraceScene):
         self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
         self.play(
-            swap(self.head, head),
+            turn(self.head, head),
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
             Create(self.zero[0]),
             run_time=said_by(self, 1, 1.5),
             now=True,
@@ -651,8 +685,9 @@ class Softmax(TraceScene):
         self.play(FadeIn(self.zero[1], shift=0.1 * UP), Create(mark), run_time=0.8)
         self.play(mark.animate.stretch_to_fit_height(self.ROW * len(shifted)).set_y(
             (self.table.y(0) + self.table.y(len(shifted) - 1)) / 2), run_time=said_by(self, 2, 1.0))  # fmt: skip
-        cue(self, 3)  # "no probability changes": the formula, whose quotient the shift leaves as it is
-        self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)),
+        cue(self, 3)  # "keeps the next step's numbers small": the column of x − max, none above 0
+        column = VGroup(head, *(row.value for row in self.table.rows))
+        self.play(mark.animate.become(SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT)),
                   run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
         self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
         self.head = head
@@ -698,11 +733,11 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), swap(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(self.show_step(line), turn(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
             FadeOut(self.zero),
             FadeIn(self.scale_bar),
             run_time=said_by(self, 1, 1.5),
@@ -748,7 +783,9 @@ class Softmax(TraceScene):
         total = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=NUMBER, color=style.MUTED)
         self.table.values([total], first=n + 1)
         total.set_y(y)
-        line2 = self.step("3. add them up: {s}", s=(self.sm_fields.sum_exp_shifted, "fixed2"))
+        line2 = self.step("3. add them up:")  # its sum comes when the bars are laid end to end
+        summed = number(self.sm_fields.sum_exp_shifted, fmt="fixed2", size=LABEL, color=style.NEXT_SLOT)
+        summed.next_to(line2, RIGHT, buff=0.25)
         line3 = self.step("4. divide each by the sum")
         top_name = spoken_token(t.info["vocab_display"][str(sm["ids"][0])], start=True)
         self.beat(
@@ -769,8 +806,10 @@ class Softmax(TraceScene):
             Transform(self.scale_bar, shrunk), run_time=said_by(self, 1, 1.2))  # fmt: skip
         cue(self, 2)
         sources = [row.bar for row in self.table.rows] + [self.others_bar]
-        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)), FadeIn(total),
-                  run_time=said_by(self, 2, 2.0))  # fmt: skip
+        self.play(*(TransformFromCopy(s, seg) for s, seg in zip(sources, segments)),
+                  run_time=max(1.2, said_by(self, 2, 2.0) - 0.8))  # fmt: skip
+        self.play(FadeIn(total), TransformFromCopy(total, summed), run_time=0.8)  # the long bar's length, said
+        self.steps.add(summed)
         cue(self, 3)
         self.play(self.show_step(line3), run_time=said_by(self, 3, 1.0), now=True)
         cue(self, 4)
@@ -794,16 +833,17 @@ class Softmax(TraceScene):
         percent = self.axis(self.WIDTH, [(q, f"{q:.0%}") for q in (0.0, 0.25, 0.5, 1.0)])
         head = self.place_head(label("probability", size=LABEL, color=style.MUTED))
         self.play(
-            swap(self.head, head),
-            *(swap(row.value, v) for row, v in zip(self.table.rows, values)),
-            swap(self.others_value, share),
-            swap(total, found),
+            turn(self.head, head),
+            *(turn(row.value, v) for row, v in zip(self.table.rows, values)),
+            turn(self.others_value, share),
+            turn(total, found),
             Transform(self.scale_bar.marks, percent.marks),
-            *(swap(a, b) for a, b in zip(self.scale_bar.labels, percent.labels)),
-            Indicate(segments, scale_factor=1.04, color=style.NEXT_SLOT),
-            run_time=said_by(self, 4, 1.5),
+            *(turn(a, b) for a, b in zip(self.scale_bar.labels, percent.labels)),
+            run_time=1.2,
             now=True,
         )
+        self.play(Indicate(segments, scale_factor=1.04, color=style.NEXT_SLOT),
+                  run_time=max(0.8, said_by(self, 4, 1.5) - 1.2))  # fmt: skip
         for row, v in zip(self.table.rows, values):
             row.value = v
         self.stages.append(values)
@@ -1010,7 +1050,8 @@ class Temperature(TraceScene):
                                ellipsis=False)  # fmt: skip
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         del total  # (the shares' sum is not shown: its rounding would need a footnote)
-        return VGroup(bars, self.marker(temperature), self.curve(temperature),
+        shares = self.curve(temperature) if getattr(self, "curve_on", False) else VMobject()  # once it is said
+        return VGroup(bars, self.marker(temperature), shares,
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
     CURVE = (-0.3, -2.82, 5.6, 0.88)  # the curve of every token's share: its left, bottom, width and height
@@ -1036,9 +1077,10 @@ class Temperature(TraceScene):
         left, bottom, w, h = self.CURVE
         axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
                       Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
-        name = label("every token's share (log scales)", size=SMALLEST, color=style.MUTED)
-        name.next_to([left + w, bottom + h, 0], DOWN + LEFT, buff=0.0).shift(0.05 * UP)
-        return VGroup(axes, name, self.curve(1.0, color=style.MUTED, width=2))  # and T = 1's, to compare
+        share = label("share", size=SMALLEST, color=style.MUTED)  # the axes named beside them, off the curves
+        share.next_to([left, bottom + h / 2, 0], LEFT, buff=0.12)
+        rank = label("rank", size=SMALLEST, color=style.MUTED).next_to([left + w, bottom, 0], RIGHT, buff=0.12)
+        return VGroup(axes, VGroup(share, rank), self.curve(1.0, color=style.MUTED, width=2))  # T = 1's, to compare
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -1116,10 +1158,9 @@ class Temperature(TraceScene):
                   FadeIn(grown[1]), run_time=said_by(self, 0, 1.2))  # fmt: skip
         cue(self, 1)  # each divided logit becomes its share
         self.play(*(TransformFromCopy(part[0], row.bar) for part, row in zip(grown[3], grown[0].rows)),
-                  *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])), FadeIn(grown[2]),
+                  *(FadeIn(row.pct) for row in grown[0].rows), FadeIn(VGroup(*grown[0].rows[-1][:2])),
                   FadeIn(self.heads[1]), run_time=said_by(self, 1, 1.2))  # fmt: skip
-        self.curve_box = self.curve_frame()
-        self.play(FadeIn(self.curve_box), run_time=0.5)
+        self.curve_box = self.curve_frame()  # (comes in when the high T's beat says "Below, every token's share")
         self.remove(*grown.family_members_with_points())  # (its parts came in one by one)
         self.add(self.bars)
         cue(self, 2)  # "a temperature of one": the knob's reading
@@ -1181,10 +1222,13 @@ class Temperature(TraceScene):
         self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
-        cue(self, 4)
-        self.play(self.tail.animate.become(SurroundingRectangle(self.curve_box, buff=0.06, color=style.NEXT_SLOT)),
-                  run_time=0.8)  # fmt: skip
-        self.remove(self.bars)  # the knob turns again: the bars redrawn as it moves
+        cue(self, 4)  # "Below, every token's share": the plot comes in now, at this T, beside T = 1's
+        self.curve_on = True
+        shares = self.curve(self.high)
+        self.play(FadeOut(self.tail), FadeIn(self.curve_box), Create(shares), run_time=1.0, now=True)
+        self.tail = SurroundingRectangle(self.curve_box, buff=0.1, color=style.NEXT_SLOT)
+        self.play(Create(self.tail), run_time=0.6)
+        self.remove(self.bars, shares)  # the knob turns again: the bars (and the curve) redrawn as it moves
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.add(self.bars)
         self.play(self.tracker.animate.set_value(1.0), run_time=max(1.0, 0.5 * said_by(self, 4)))  # back, and up

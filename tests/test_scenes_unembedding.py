@@ -345,3 +345,18 @@ def test_recap_stacks_the_blocks_down_the_road_and_gives_the_drawn_token_its_own
         assert col.get_x() == pytest.approx(chip.get_x()) and col.get_bottom()[1] > bands[0].get_top()[1]
     assert len(scene.outputs) == len(scene.boxes) and scene.outputs.get_top()[1] < bands[-1].get_bottom()[1]
     assert scene.drawn[1].get_center() == pytest.approx(scene.slot.get_center(), abs=1e-6)  # appended in its slot
+
+
+def test_the_products_laid_end_to_end_make_one_bar_as_long_as_the_logit(scene_traces, tmp_path):
+    """The strip's products, laid end to end, end where their sum does: the one bar that flies into the logits
+    is as long as the logit on the pieces' own scale, and every piece as long as its product."""
+    scene = render(Unembedding, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    strip, (i, _) = scene.strip, scene.product_bars
+    pieces = [piece.width for piece in strip.laid]
+    scale = pieces[0] / abs(strip.products[0])
+    np.testing.assert_allclose(pieces, np.maximum(scale * np.abs(strip.products), 0.002), rtol=1e-6)
+    assert strip.sum.width == pytest.approx(max(scale * abs(float(tr["logits"][i])), 0.02), rel=2e-3)
+    last = strip.laid[-1]
+    end = last.get_left()[0] if strip.products[-1] < 0 else last.get_right()[0]
+    assert end == pytest.approx(strip.sum.get_right()[0] if strip.products.sum() >= 0 else strip.sum.get_left()[0])
