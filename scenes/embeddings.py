@@ -1927,7 +1927,8 @@ class EmbeddingSpace(TraceScene):
         right = config.frame_width / 2 - style.FRAME_MARGIN
         size, big_label = NUMBER + 4, LABEL + 4  # (this panel alone on its side: its type a size up)
         rows = []
-        for i in range(len(ex["dims"])):  # a's entry × b's entry = their product, right-aligned to the frame
+        order = sorted(range(len(ex["dims"])), key=lambda i: -abs(ex["products"][i]))  # (largest first, as said)
+        for r, i in enumerate(order):  # a's entry × b's entry = their product, right-aligned to the frame
             row = VGroup(
                 number(read.a_entries[i], fmt="value3", size=size, color=style.VALUE),
                 label("×", size=size, color=style.MUTED),
@@ -1935,7 +1936,7 @@ class EmbeddingSpace(TraceScene):
                 label("=", size=size, color=style.MUTED),
                 number(read.products[i], fmt="value3", size=size, color=style.NEXT_SLOT),
             ).arrange(RIGHT, buff=0.14)
-            rows.append(row.move_to([0, 1.35 - 0.5 * i, 0]).align_to([right, 0, 0], RIGHT))
+            rows.append(row.move_to([0, 1.35 - 0.5 * r, 0]).align_to([right, 0, 0], RIGHT))
         head = VGroup(
             sentence("{w}", size=big_label, color=style.VALUE, w=(read.a, "text")),
             sentence("{w}", size=big_label, color=style.KEY, w=(read.b, "text")),
@@ -1957,7 +1958,7 @@ class EmbeddingSpace(TraceScene):
             "Dot product",
             "How near two words lie: multiply their vectors entry by entry, add up, divide by their lengths.",
             say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
-            f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
+            f"entry: here are {in_words(len(rows))} of the {d} products, the largest first. Add up all {d}: that is their "
             f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
             f"{said(ex['cosine'])}: it stands for the angle between them. Drawn at the same length, "
             f"“{ex['b']}” casts a shadow on “{ex['a']}”: the cosine is that shadow's length. One would mean the very "
