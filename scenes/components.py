@@ -111,7 +111,7 @@ def swap(old, new, direction=UP, distance: float = 0.25) -> AnimationGroup:
     garbled shapes halfway. `new` is placed where it should end; add the AnimationGroup to a `play`. Something
     takes its place, so the picture is not cleared: a swap runs at once even outside a `narrate` block."""
     step = distance * np.asarray(direction, dtype=float)
-    group = AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step))
+    group = AnimationGroup(FadeOut(old, shift=step), FadeIn(new, shift=step), lag_ratio=1.0)  # (never both at once)
     group.gptanim_swap = True  # a replacement, not a clearing: it runs when played, even mid-beat (scenes.base)
     return group
 
