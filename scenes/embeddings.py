@@ -1972,7 +1972,8 @@ class EmbeddingSpace(TraceScene):
         cue(self, 1)  # the two words leave the 3-D view and become two long arrows from one origin
         for m in (*head[:2], a_name, b_name):
             m.set_z_index(1)  # (over the cover, which hides the whole view)
-        self.play(FadeIn(cover), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
+        self.heading_away = True  # (the 3-D view's header leaves with it; the next beat's clearing brings it back)
+        self.play(FadeIn(cover), FadeOut(self.heading), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
                   TransformFromCopy(pair[1], b_name), run_time=1.2)  # fmt: skip
         cue(self, 2)  # the entries, row by row, each pair's product from its two factors
         self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),
