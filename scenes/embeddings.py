@@ -1970,7 +1970,8 @@ class EmbeddingSpace(TraceScene):
         right = config.frame_width / 2 - style.FRAME_MARGIN
         size, big_label = NUMBER + 4, LABEL + 4  # (this panel alone on its side: its type a size up)
         rows = []
-        for i in range(len(ex["dims"])):  # a's entry × b's entry = their product, right-aligned to the frame
+        order = sorted(range(len(ex["dims"])), key=lambda i: -abs(ex["products"][i]))  # (largest first, as said)
+        for r, i in enumerate(order):  # a's entry × b's entry = their product, right-aligned to the frame
             row = VGroup(
                 number(read.a_entries[i], fmt="value3", size=size, color=style.VALUE),
                 label("×", size=size, color=style.MUTED),
@@ -1978,7 +1979,7 @@ class EmbeddingSpace(TraceScene):
                 label("=", size=size, color=style.MUTED),
                 number(read.products[i], fmt="value3", size=size, color=style.NEXT_SLOT),
             ).arrange(RIGHT, buff=0.14)
-            rows.append(row.move_to([0, 1.35 - 0.5 * i, 0]).align_to([right, 0, 0], RIGHT))
+            rows.append(row.move_to([0, 1.35 - 0.5 * r, 0]).align_to([right, 0, 0], RIGHT))
         head = VGroup(
             sentence("{w}", size=big_label, color=style.VALUE, w=(read.a, "text")),
             sentence("{w}", size=big_label, color=style.KEY, w=(read.b, "text")),
@@ -2000,7 +2001,7 @@ class EmbeddingSpace(TraceScene):
             "Dot product",
             "How near two words lie: multiply their vectors entry by entry, add up, divide by their lengths.",
             say=f"How near do two words lie? Take “{ex['a']}” and “{ex['b']}”. Multiply their vectors entry by "
-            f"entry: here are {in_words(len(rows))} of the {d} products, the largest. Add up all {d}: that is their "
+            f"entry: here are {in_words(len(rows))} of the {d} products, the largest first. Add up all {d}: that is their "
             f"dot product, {said(ex['dot'])}. Divided by the two vectors' lengths, it becomes their cosine, "
             f"{said(ex['cosine'])}: it stands for the angle between them. Drawn at the same length, "
             f"“{ex['b']}” casts a shadow on “{ex['a']}”: the cosine is that shadow's length. One would mean the very "
@@ -2014,7 +2015,8 @@ class EmbeddingSpace(TraceScene):
         cue(self, 1)  # the two words leave the 3-D view and become two long arrows from one origin
         for m in (*head[:2], a_name, b_name):
             m.set_z_index(1)  # (over the cover, which hides the whole view)
-        self.play(FadeIn(cover), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
+        self.heading_away = True  # (the 3-D view's header leaves with it; the next beat's clearing brings it back)
+        self.play(FadeIn(cover), FadeOut(self.heading), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
                   TransformFromCopy(pair[1], b_name), run_time=1.2)  # fmt: skip
         cue(self, 2)  # the entries, row by row, each pair's product from its two factors
         self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),

@@ -28,7 +28,6 @@ from manim import (
     ShowPassingFlash,
     Square,
     SurroundingRectangle,
-    TransformFromCopy,
     VGroup,
     VMobject,
     config,
@@ -62,7 +61,7 @@ FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has 
 SLOT = 0.7  # the width a scored token's place in the prompt row takes at least (its bar's numbers over it)
 SURPRISE_BARS = 3  # the prompt's tokens whose surprise is drawn as bars on the loss axis
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
-GPT2 = {"params": "1,500 M", "count": 1.5e9, "year": "2019"}
+GPT2 = {"params": "1.5 B", "count": 1.5e9, "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
 
 
@@ -466,13 +465,15 @@ class Learning(TraceScene):
             name = tag
         cue(self, 1)  # the steps taken: the step axis back, its last tick marked as their number is said
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(FadeOut(grid), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])), run_time=0.6, now=True)
+        self.play(
+            FadeOut(grid), FadeOut(name), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])), run_time=0.6, now=True
+        )  # (the last "step N" goes: the steps taken are the axis's last tick now)
         self.play(Create(mark), run_time=0.6)
         cue(self, 2)  # tenfold: the ticks, one after another
         self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
         cue(self, 3)  # the loss, measured on stories kept aside: the mark gives way to the curve's points
-        self.play(FadeOut(VGroup(self.loss_mark, name)), run_time=0.5, now=True)
+        self.play(FadeOut(self.loss_mark), run_time=0.5, now=True)
         self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)  # (the beat ends on the axis named)
         self.dot, self.tag = None, None
         first = self.stages[0]
@@ -532,7 +533,8 @@ class Learning(TraceScene):
             old = self.ranks[-1]
             self.ranks.add(arrow, rank)
             self.place_ranks()
-            self.play(TransformFromCopy(old, rank), FadeIn(arrow), run_time=0.6)  # on screen as its sentence begins
+            # on screen as its sentence begins; faded across, not morphed glyph by glyph (no "2θ" halfway)
+            self.play(FadeIn(rank, target_position=old), FadeIn(arrow), run_time=0.6)
 
     def sum_up(self):
         found = statements(self.trace)
@@ -583,7 +585,8 @@ class Learning(TraceScene):
         return VGroup(*reversed(squares))
 
     def scale_table(self, size: float) -> VGroup:
-        """This model, GPT-2 and GPT-3 by their weights, all in millions, each name in its square's colour."""
+        """This model, GPT-2 and GPT-3 by their weights (this model in millions, the published two in billions, as
+        said), each name in its square's colour."""
         t = self.trace
 
         def cell(text: str, color=style.TEXT):
@@ -593,7 +596,7 @@ class Learning(TraceScene):
             VGroup(cell("this model", style.NEXT_SLOT), number(t.fields.meta.n_params, fmt="million", size=size,
                    font=FONT, color=style.NEXT_SLOT)),
             VGroup(cell("GPT-2"), cell(GPT2["params"])),
-            VGroup(cell("GPT-3", style.MUTED), number(t.fields.info.gpt3.total, fmt="million", size=size, font=FONT,
+            VGroup(cell("GPT-3", style.MUTED), number(t.fields.info.gpt3.total, fmt="billion", size=size, font=FONT,
                    color=style.MUTED)),
         )  # fmt: skip
         x = max(row[0].width for row in table) + 0.4
@@ -635,8 +638,6 @@ class Learning(TraceScene):
         # the stage's title and queen's ranks give way to the table; the curve and the continuation stay
         old = [m for m in (getattr(self, n, None) for n in ("title", "queen_head", "ranks", "rank_mark"))
                if m is not None]  # fmt: skip
-        if learn.get("available"):  # the dashed line's words go: the table is the subject now
-            old.append(self.chart[4])
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)

@@ -14,3 +14,4 @@ def test_swap_slides_the_old_number_out_and_the_new_one_in_without_morphing_glyp
     assert kinds == [FadeOut, FadeIn]
     assert group.animations[0].mobject is old and group.animations[1].mobject is new
     assert np.allclose(group.animations[1].shift_vector, 0.25 * UP)  # both move the same way, a counter's turn
+    assert group.lag_ratio == 1.0  # the old one gone before the new one comes: never two numbers stacked

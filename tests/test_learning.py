@@ -266,10 +266,10 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
     for i, y in scene.mark_steps:
         assert y == pytest.approx(scene.axes.c2p(1, curve[i]["val_loss"])[1])
         assert f"info.learning.curve.{i}.step" in ever
-    # GPT-2, GPT-3 and this model in one unit (millions), with squares as large as their weights
+    # this model in millions, GPT-3 in billions as said ("175 B", not "175,181 M"), squares as large as their weights
     shown = list(scene.ever_shown.values())
-    millions = {p for t in shown for p, f in getattr(t, "gptanim_numbers", []) if f == "million"}
-    assert {"meta.n_params", "info.gpt3.total"} <= millions
+    formats = {(p, f) for t in shown for p, f in getattr(t, "gptanim_numbers", [])}
+    assert {("meta.n_params", "million"), ("info.gpt3.total", "billion")} <= formats
     gpt3, gpt2, _ = scene.size_squares
     assert (gpt2.width / gpt3.width) ** 2 == pytest.approx(1.5e9 / tr.info["gpt3"]["total"], rel=1e-3)
     assert len(scene.beats) >= len(tr.info["learning"]["stages"]) + 2
