@@ -880,7 +880,7 @@ class Chat(TraceScene):
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
         "training on many written conversations",
-        "markers that say whose turn it is",
+        "turn markers in the text it reads (here: plain lines)",
     )
 
     def what_it_learned(self):
@@ -901,7 +901,8 @@ class Chat(TraceScene):
             "What chat models add.",
             say=f"What did this model learn from? {aloud(training.text)} "
             "A real chat model runs this same loop, with two things more. It is trained further on many written "
-            "conversations. And markers in the script tell it whose turn it is.",
+            "conversations. And where this model read only plain lines, our labels drawn beside them, a chat model reads "
+            "turn markers of its own in its text.",
         )
         # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
         top, bottom = 3.5, -3.1  # the frame above the caption
