@@ -190,6 +190,7 @@ class LastPosition(TraceScene):
             *(f.animate.move_to([f.get_x(), layers.get_bottom()[1], 0]).set_opacity(0) for f in fed),
             FadeOut(layers[-1]),  # the layers' name goes first: the vectors rise through the layers, not through it
             run_time=0.6,
+            now=True,
         )
         self.remove(*fed)
         cue(self, 1)
