@@ -410,8 +410,11 @@ def reply_ending(displays: list, closing: str, max_tokens: int) -> str:
     tokens = f"{n} token" + ("s" if n > 1 else "")
     if closing in displays[-1]:
         return f"it closes the quote after {tokens}"
-    if NEWLINE in displays[-1]:
-        return f"it ends the line after {tokens}, the quote left open"
+    if NEWLINE in displays[-1]:  # the newline is itself the last token: the words before it are counted
+        if n == 1:
+            return "it ends the line at once, the quote left open"
+        words = f"{n - 1} token" + ("s" if n - 1 != 1 else "")
+        return f"it writes {words}, then a new line ends it, the quote left open"
     if n >= max_tokens:
         return f"after {tokens}, the most it may write here, the quote is still open"
     return f"it stops after {tokens}, the quote left open"

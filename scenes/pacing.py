@@ -73,6 +73,9 @@ def travel(scene, items, seconds: float, color=style.NEXT_SLOT, buff: float = 0.
     mark = SurroundingRectangle(items[0], buff=buff, color=color)
     step = seconds / len(items)
     scene.play(Create(mark), run_time=min(step, 0.4))
-    for item in items[1:]:
-        scene.play(mark.animate.become(SurroundingRectangle(item, buff=buff, color=color)), run_time=step)
+    for item in items[1:]:  # a quick move, then a hold: the box is seen on one item, not between two
+        move = min(step, 0.2)
+        scene.play(mark.animate.become(SurroundingRectangle(item, buff=buff, color=color)), run_time=move)
+        if step > move:
+            scene.wait(step - move)
     return mark

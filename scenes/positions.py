@@ -78,6 +78,7 @@ class LastPosition(TraceScene):
     BARS = 3  # the last position's likeliest next tokens drawn
     NAMES_W = 1.45  # the rows' names, at the left of the frame
     GAP = 0.1  # between two columns' words
+    PCT_GAP = 0.25  # more between two columns' percentages, which sit side by side in one row
     SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
     FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
@@ -125,7 +126,8 @@ class LastPosition(TraceScene):
                 words = [self.chip(p, None), self.word(vocab[str(int(top[p]))], style.NEXT_SLOT)]
                 if p + 1 < n:  # the real next token, and the share the position gave it
                     words.append(self.word(tokens[p + 1], style.TEXT))
-                    words.append(number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER))
+                    share = number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER)
+                    words.append(share.scale((share.width + self.PCT_GAP) / share.width))  # percentages kept apart
                 natural.append(max(0.6, *(w.width for w in words)) + self.GAP)
             if sum(natural) + self.SLOT <= room:
                 break
@@ -185,7 +187,10 @@ class LastPosition(TraceScene):
                   run_time=said_by(self, 0, 1.2))  # fmt: skip
         fed = [b.box.copy() for b in self.boxes]
         self.play(
-            *(f.animate.move_to([f.get_x(), layers.get_bottom()[1], 0]).set_opacity(0) for f in fed), run_time=0.6
+            *(f.animate.move_to([f.get_x(), layers.get_bottom()[1], 0]).set_opacity(0) for f in fed),
+            FadeOut(layers[-1]),  # the layers' name goes first: the vectors rise through the layers, not through it
+            run_time=0.6,
+            now=True,
         )
         self.remove(*fed)
         cue(self, 1)
@@ -239,7 +244,7 @@ class LastPosition(TraceScene):
             self.truths.add(VGroup(name, share))
             moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
             if t["positions.next_ranks"][p] == 1:  # guessed: the guess is the token that follows
-                hits.add(VGroup(name, self.guesses[k]))
+                hits.add(VGroup(name, share, self.guesses[k]))  # the box clear of the percentage
         # The last column: nothing follows it yet, so nothing to score it on.
         self.unknown = label("?", size=TOKEN + 6, color=style.MUTED).move_to([self.xs[len(self.positions) - 1],
                                                                              (self.TRUTH_Y + self.TRUTH_P_Y) / 2, 0])  # fmt: skip
@@ -258,13 +263,15 @@ class LastPosition(TraceScene):
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
-        self.names["truths"] = self.row_name("real next\ntoken", (self.TRUTH_Y + self.TRUTH_P_Y) / 2)
+        self.names["truths"] = self.row_name("real next\ntoken", self.TRUTH_Y + 0.1)
+        chances = self.row_name("chance it\ngave it", self.TRUTH_P_Y - 0.2)  # the percent row: the score
         lifted = [self.boxes, self.vectors, self.before, self.guesses, self.arrows, *self.names.values()]
         self.play(FadeOut(self.first_p), *(m.animate.shift(self.LIFT * DOWN) for m in lifted if m is not
                                            self.names["truths"]), run_time=0.7, now=True)  # fmt: skip
         hits = VGroup(*(SurroundingRectangle(pair, buff=0.08, color=style.NEXT_SLOT) for pair in hits))
         if moves:  # the real next tokens come up out of the chips
-            self.play(LaggedStart(*moves, lag_ratio=0.08), FadeIn(self.names["truths"]), FadeIn(self.unknown),
+            self.play(LaggedStart(*moves, lag_ratio=0.08), FadeIn(self.names["truths"]), FadeIn(chances),
+                      FadeIn(self.unknown),
                       run_time=said_by(self, 0, 2.0))  # fmt: skip
         pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
         if n > 1:  # the last column has nothing to be scored on; a lesson at every other, guess and truth
@@ -276,7 +283,7 @@ class LastPosition(TraceScene):
         last = 3 if n > 1 else 1
         cue(self, last)
         self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, last, 1.0))
-        self.hits = hits
+        self.hits, self.chances = hits, chances
 
     # Generating, only the last position's guess is used: it is read there, and there is no extra position.
     def last_position(self):
@@ -285,7 +292,10 @@ class LastPosition(TraceScene):
         self.mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1]), buff=0.12,
                                          color=style.NEXT_SLOT, corner_radius=0.08)  # fmt: skip
         ghost = RoundedRectangle(corner_radius=0.06, width=self.SLOT - self.GAP, height=self.boxes[-1].height)
-        ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 2), num_dashes=18).move_to([self.xs[-1], self.CHIP_Y, 0])
+        ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 2), num_dashes=18)
+        edge = config.frame_width / 2 - style.FRAME_MARGIN - ghost.width / 2  # inside the frame, clear of the chip
+        ghost.move_to([min(max(self.xs[-1], self.mark.get_right()[0] + 0.12 + ghost.width / 2), edge),
+                       self.CHIP_Y, 0])  # fmt: skip
         corners = [ghost.get_corner(UP + LEFT), ghost.get_corner(DOWN + RIGHT), ghost.get_corner(DOWN + LEFT),
                    ghost.get_corner(UP + RIGHT)]  # fmt: skip
         cross = VGroup(Line(*corners[:2]), Line(*corners[2:])).set_stroke(style.MUTED, 3)
@@ -311,7 +321,7 @@ class LastPosition(TraceScene):
                 else "You might expect an extra slot after it, but there is none."
             ),
         )
-        rest = VGroup(*self.truths, *self.hits, self.verdict, self.unknown)
+        rest = VGroup(*self.truths, *self.hits, self.verdict, self.unknown, *getattr(self, "chances", []))
         truths = [ReplacementTransform(self.names["truths"], used)] if "truths" in self.names else [FadeIn(used)]
         self.play(FadeOut(rest), *truths, run_time=said_by(self, 0, 1.0))
         self.names["used"] = used
@@ -382,13 +392,14 @@ class LastPosition(TraceScene):
         drawn = t.fields.info.continuation.steps[0]
         # The drawn chip goes right after the last one; if the frame has no room for it, the whole picture moves
         # left into the room the rows' names leave (they go as the beat begins).
-        left = self.boxes[-1].get_right()[0] + self.GAP
-        room = config.frame_width / 2 - style.FRAME_MARGIN - left + self.NAMES_W
+        left = self.boxes[-1].get_right()[0] + 0.35  # clear of the last column's box
+        right = config.frame_width / 2 - style.FRAME_MARGIN - 0.2  # and of the frame's edge
+        room = right - left + self.NAMES_W
         for limit in (12, 10, 8, 6, 4):  # cut shorter rather than set smaller
             chip = TokenBox(drawn.chosen_display, hue=style.token_hue(n), size=self.size, limit=limit)
             if chip.width <= room:
                 break
-        need = min(self.NAMES_W, max(0.0, left + chip.width - (config.frame_width / 2 - style.FRAME_MARGIN)))
+        need = min(self.NAMES_W, max(0.0, left + chip.width - right))
         chip.move_to([left - need + chip.width / 2, self.CHIP_Y, 0])
         shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
         start = shown[0].name if shown else self.bars.dots

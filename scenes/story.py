@@ -8,6 +8,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     ArcBetweenPoints,
     Arrow,
     Create,
@@ -48,7 +49,6 @@ from scenes.components import (
     number,
     sentence,
     statement,
-    swap,
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
@@ -300,12 +300,6 @@ class TransformersEverywhere(TraceScene):
         chips.arrange(RIGHT, buff=0.3)
         return self.fit_width(chips).next_to(self.heading, DOWN, buff=0.3).align_to(self.heading, LEFT)
 
-    def shrink_into(self, picture, chip):
-        """A kind's picture shrinks into its tag and fades as the tag appears (no large text over small)."""
-        self.play(picture.animate.scale(chip.height / picture.height).move_to(chip).set_opacity(0), run_time=0.7)
-        self.remove(picture)
-        self.play(FadeIn(chip), run_time=0.3)
-
     def regroup(self, group):
         """Its parts, added one by one, on screen as one group again (so it moves as one)."""
         self.remove(*group.get_family())
@@ -328,13 +322,20 @@ class TransformersEverywhere(TraceScene):
             panel = TaskPanel(title, ref, source, target)
             panel.scale(min(2.2, 12.0 / panel.width, 5.0 / panel.height)).move_to([0, -0.45, 0])
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
-            self.shrink_into(last, self.small[k])  # the kind before shrinks into its tag as this one is named
-            self.play(*panel.build(), FadeIn(source), run_time=1.0)
+            # The kind before shrinks into its tag while this one is built: no empty frame between them.
+            chip = self.small[k]
+            self.play(last.animate.scale(chip.height / last.height).move_to(chip).set_opacity(0), *panel.build(),
+                      FadeIn(source), run_time=1.0)  # fmt: skip
+            self.remove(last)
+            self.play(FadeIn(chip), run_time=0.3)
+            cue(self, 1)  # "... goes in, and ... comes out": the input flows in, the output leaves the box at once
+            rest = said_by(self, 1, 1.4)
             fed = source.copy()
-            self.play(fed.animate.scale(0.2).move_to(panel.box).set_opacity(0), Indicate(panel.box[1]), run_time=1.0)
+            self.play(fed.animate.scale(0.2).move_to(panel.box).set_opacity(0), run_time=0.6)
             self.remove(fed)
-            cue(self, 1)  # "... comes out"
-            self.play(out_of_box(panel), run_time=max(1.0, said_by(self, 1, 1.0)))
+            self.play(out_of_box(panel), run_time=0.8)
+            if rest > 1.4:
+                self.wait(rest - 1.4)
             self.regroup(panel)
             last = panel
         self.last_panel = last
@@ -468,7 +469,7 @@ class TransformersEverywhere(TraceScene):
 
 def out_of_box(panel: TaskPanel):
     """The output of a panel appears out of its transformer box."""
-    return ReplacementTransform(panel.box[0].copy().set_fill(opacity=0), panel.target)
+    return FadeIn(panel.target, shift=0.4 * RIGHT)  # leaving the box whole (a morph reads as garbled glyphs)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -766,7 +767,7 @@ class Chat(TraceScene):
             self.play(FadeIn(names), run_time=0.3)
         else:  # the new chances replace the old, bars and slices
             names = self.slice_names(i, wheel)
-            self.play(swap(self.bars, bars), ReplacementTransform(self.bars_title, title),
+            self.play(self.bars_swap(bars), ReplacementTransform(self.bars_title, title),
                       ReplacementTransform(self.wheel.disc, wheel.disc), Transform(self.slot, slot),
                       dim(self.pick), dim(self.names), FadeIn(names), run_time=run, now=True)  # fmt: skip
             self.remove(self.names)
@@ -776,6 +777,12 @@ class Chat(TraceScene):
         self.draw(i, run, full)
         self.play(ReplacementTransform(self.source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
                   FadeIn(cell.percent), run_time=run)  # fmt: skip
+
+    def bars_swap(self, bars) -> AnimationGroup:
+        """The old chances slide out before the new slide in (one after the other: no ghost of the old chart)."""
+        group = AnimationGroup(FadeOut(self.bars, shift=0.25 * UP), FadeIn(bars, shift=0.25 * UP), lag_ratio=1.0)
+        group.gptanim_swap = True  # a replacement, not a clearing (scenes.components.swap)
+        return group
 
     def draw(self, i: int, run: float, full: bool):
         """The wheel spins and stops on the drawn token's slice; its bar is marked (or, beyond the bars, a line
@@ -826,7 +833,9 @@ class Chat(TraceScene):
                 names.add(token_text(display, size=24, limit=5, color=ink))
                 slots.append(k)
         if 1 - sum(p for _, p in slices) >= 0.2:  # the grey rest
-            names.add(label("others", size=24, color=style.BACKGROUND))
+            others = label("others", size=24, color=style.BACKGROUND)
+            others.others = True  # set nearer the hub: clear of the rim and the pointer
+            names.add(others)
             slots.append(len(slices))
         names.slots = slots
         return self.place_names(names, wheel, wheel.turned)
@@ -836,7 +845,8 @@ class Chat(TraceScene):
         """Each name in the middle of its slice, the disc turned by `turned`."""
         for name, k in zip(names, names.slots):
             a = wheel.mids[k] + turned
-            name.move_to(wheel.centre + 0.58 * wheel.radius * np.array([np.cos(a), np.sin(a), 0]))
+            reach = 0.42 if getattr(name, "others", False) else 0.58
+            name.move_to(wheel.centre + reach * wheel.radius * np.array([np.cos(a), np.sin(a), 0]))
         return names
 
     def verdict(self):
@@ -880,7 +890,7 @@ class Chat(TraceScene):
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
         "training on many written conversations",
-        "markers that say whose turn it is",
+        "turn markers in the text it reads (here: plain lines)",
     )
 
     def what_it_learned(self):
@@ -901,7 +911,8 @@ class Chat(TraceScene):
             "What chat models add.",
             say=f"What did this model learn from? {aloud(training.text)} "
             "A real chat model runs this same loop, with two things more. It is trained further on many written "
-            "conversations. And markers in the script tell it whose turn it is.",
+            "conversations. And where this model read only plain lines, our labels drawn beside them, a chat model reads "
+            "turn markers of its own in its text.",
         )
         # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
         top, bottom = 3.5, -3.1  # the frame above the caption

@@ -15,6 +15,7 @@ from model.claims import (
     TOP_RANKS,
     ClaimError,
     hidden_read,
+    reply_ending,
     softmax_total,
     stated,
     statements,
@@ -25,6 +26,7 @@ from model.claims import (
     verify,
 )
 from model.formats import fmt_percent, shown_percent
+from model.tokens_text import NEWLINE
 
 PROMPTS = [
     "The",
@@ -378,3 +380,12 @@ def test_a_value_that_rounds_to_zero_is_shown_without_a_sign():
 
     assert fmt_value(-0.0004) == "0.00" and fmt_value(-0.0004, 3) == "0.000" and fmt_value(0.0) == "0.00"
     assert fmt_value(-0.006) == "−0.01" and fmt_value(0.006) == "+0.01"
+
+
+def test_a_reply_ended_by_a_newline_counts_the_tokens_before_it():
+    """The newline that ends the line is the reply's last token: the words before it are what it wrote."""
+    nl = NEWLINE
+    assert reply_ending(["·Yes", ",", "·dear", nl], '"', 20).startswith("it writes 3 tokens, then a new line")
+    assert reply_ending(["·Yes", nl], '"', 20).startswith("it writes 1 token, then")
+    assert "at once" in reply_ending([nl], '"', 20)
+    assert reply_ending(["·Yes", '."'], '"', 20) == "it closes the quote after 2 tokens"

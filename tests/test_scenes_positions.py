@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from manim import config
 
 from model.claims import statements
+from scenes import style
 from scenes.positions import LastPosition
 from tests.conftest import PROMPTS
 from tests.scenecheck import (
@@ -51,7 +53,11 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     ]
     # Predict, sample, append: the continuation's first token ends in the slot after the prompt's last chip.
     assert "info.continuation.steps.0.chosen_display" in last
-    assert scene.chip_drawn.get_left()[0] > scene.boxes[-1].get_right()[0]
+    assert scene.chip_drawn.get_left()[0] > scene.boxes[-1].get_right()[0] + 0.3  # clear of the last column's box
+    edge = config.frame_width / 2 - style.FRAME_MARGIN
+    assert scene.chip_drawn.get_right()[0] <= edge + 1e-6 and scene.ghost.get_right()[0] <= edge + 1e-6  # in frame
+    if n > 1:  # the percent row is named: the chance each position gave the real next token
+        assert "chance it" in scene.chances[0].original_text
     assert scene.chip_drawn.get_y() == pytest.approx(scene.boxes[-1].get_y())
     drawn = tr.info["continuation"]["steps"][0]["chosen_id"]
     if drawn in tr.info["softmax"]["ids"][: len(scene.bars.rows)]:  # its bar stays, the one drawn
