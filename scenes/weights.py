@@ -750,7 +750,7 @@ class ParameterTally(TraceScene):
         copy = self.whole.copy().set_z_index(-1)  # (under GPT-3's strips and their names)
         self.play(copy.animate.replace(big_sq, stretch=True).set_fill(opacity=0.15), FadeOut(names.counts),
                   *(name.animate.move_to(strip) for name, strip in names.inside),  # (the areas say the counts)
-                  run_time=max(1.5, 0.45 * said_by(self, k + 3)))  # fmt: skip
+                  run_time=max(1.5, 0.45 * said_by(self, k + 3)), now=True)  # fmt: skip
         times = sentence("{r}", size=HEADING + 18, color=style.NEXT_SLOT, r=claim(st["tally.gpt3_times"]))
         ratio = VGroup(times).next_to(ours, UP, buff=0.6)  # (the caption says what it is the ratio of)
         ratio.set_x(min(ratio.get_x(), big_sq.get_left()[0] - 0.25 - ratio.width / 2))  # clear of GPT-3's square
