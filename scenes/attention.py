@@ -258,6 +258,8 @@ class AttentionPattern(TraceScene):
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
         multiples.height = min(5.0, 11.0 * image.shape[0] / image.shape[1])
+        if multiples.width < 9.6:  # across the frame: each head's pattern drawn wider than tall, rows and columns kept
+            multiples.stretch_to_fit_width(9.6)
         multiples.move_to([0.3, -0.55, 0])
         self.multiples = multiples
         w, h = multiples.width / t.n_head, multiples.height / t.n_layer
