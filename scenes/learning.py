@@ -376,6 +376,10 @@ class Learning(TraceScene):
                   self.prompt.animate.move_to([self.left_middle(), under, 0]), run_time=1.0, now=True)  # fmt: skip
         bars, rule = self.surprise_bars()
         self.bars = bars
+        if not len(bars):  # a one-token prompt holds no real next token to score: the rule alone
+            self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
+            self.rule = rule
+            return
         floor = self.axes.c2p(1, 0)[1]
         ends = [VGroup(b[2]).copy() for b in bars]  # where each p ends, over its bar
         for b in bars:  # (it starts on the axis, and rises as its bar grows)
@@ -404,6 +408,10 @@ class Learning(TraceScene):
             "likely would score this dashed line.",
         )
         bars, uniform, uniform_label = self.bars, self.chart[3], self.chart[4]
+        if not len(bars):  # (nothing scored: the mark starts at the first measured loss)
+            first = next(c["val_loss"] for c in self.trace.info["learning"]["curve"] if c["val_loss"] is not None)
+            bars = VGroup(VGroup(Rectangle(width=0.6, height=self.axes.c2p(1, first)[1] - self.axes.c2p(1, 0)[1],
+                                           stroke_width=0).move_to(self.axes.c2p(1, 0), aligned_edge=DOWN)))  # fmt: skip
         mean = sum(b[0].height for b in bars) / len(bars)  # the bars pour into one: their average surprise
         merged = bars[0][0].copy().stretch_to_fit_width(max(1.2, bars[-1][0].get_right()[0] - bars[0][0].get_left()[0]))
         merged.stretch_to_fit_height(mean).move_to(VGroup(*(b[0] for b in bars))).align_to(bars[0][0], DOWN)
