@@ -258,8 +258,8 @@ class AttentionPattern(TraceScene):
         multiples = ImageMobject(image)
         multiples.set_resampling_algorithm(0)  # nearest: one crisp square per weight
         multiples.height = min(5.0, 11.0 * image.shape[0] / image.shape[1])
-        if multiples.width < 9.6:  # across the frame: each head's pattern drawn wider than tall, rows and columns kept
-            multiples.stretch_to_fit_width(9.6)
+        if multiples.width < 10.4:  # across the frame: each head's pattern drawn wider than tall, rows and columns kept
+            multiples.stretch_to_fit_width(10.4)
         multiples.move_to([0.3, -0.55, 0])
         self.multiples = multiples
         w, h = multiples.width / t.n_head, multiples.height / t.n_layer
@@ -436,6 +436,20 @@ class AttentionPattern(TraceScene):
         return VGroup(*(number(r, fmt=fmt, size=size, color=color).move_to([0, k.get_y(), 0]).align_to(
             [right, 0, 0], RIGHT) for r, k in zip(reads, keys)))  # fmt: skip
 
+    def softmax_headings(self, keys, raised) -> tuple:
+        """The row's column headings (score, e^score, weight) at the right, and the sum of e^score and "÷ sum"
+        on their line, left of the column it sums."""
+        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
+                                                             ("weight", style.QUERY))]  # fmt: skip
+        for h in heads:
+            h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
+        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
+        total.next_to(heads[1], LEFT, buff=0.5)
+        divide = sentence("÷ {s}", size=LABEL, color=style.QUERY, s=(raised.sum, "sig3")).move_to(
+            total, aligned_edge=RIGHT
+        )
+        return heads, total, divide
+
     def softmax_row(self):
         """The last query's row, softmax drawn step by step: its scores as bars about a zero line, e to each score
         (all positive, the largest still the largest), their sum, each divided by it: the weights, in percent;
@@ -460,15 +474,7 @@ class AttentionPattern(TraceScene):
         shares = self.row_numbers([weight_row[p] for p in self.positions], "percent", keys, color=style.QUERY)
         best = int(np.argmax(weights[self.positions]))
         zero = label("0", size=LABEL, color=style.MUTED).next_to(self.zero_line, UP, buff=0.08)
-        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
-                                                             ("weight", style.QUERY))]  # fmt: skip
-        for h in heads:
-            h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
-        total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
-        total.next_to(heads[1], LEFT, buff=0.5)  # on the headings' line, left of the column it sums
-        divide = sentence("÷ {s}", size=LABEL, color=style.QUERY, s=(raised.sum, "sig3")).move_to(
-            total, aligned_edge=RIGHT
-        )
+        heads, total, divide = self.softmax_headings(keys, raised)
         name = sentence("row of “{q}”", size=LABEL, color=style.QUERY, q=(t.fields.info.tokens.display[last], "text"))
         name.next_to(heads[0], UP, buff=0.12).align_to(keys, LEFT)  # its own line: legible, never shrunk
         if overlaps(name, self.heading):  # a tall grid: no line free under the heading, the name shares the bars'
