@@ -457,12 +457,14 @@ class Unembedding(TraceScene):
         self.play(FadeOut(self.spread), table.animate.scale(0.8).move_to(place), run_time=0.7)
         self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
-        self.play(LaggedStart(*(AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP))
-                                for box, (bar, name, _) in zip(chips.boxes, guesses)), lag_ratio=0.15),
-                  FadeIn(legend), GrowArrow(arrow), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        grow = [AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP)) for bar, name, _ in guesses]
+        # (a one-token prompt has no earlier guesses)
+        self.play(*([LaggedStart(*grow, lag_ratio=0.15)] if grow else []), FadeIn(legend), GrowArrow(arrow),
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 3)  # each guess against the token that really follows it
-        self.play(LaggedStart(*(FadeIn(g[2], scale=1.5) for g in guesses), lag_ratio=0.2),
-                  run_time=said_by(self, 3, 1.0))  # fmt: skip
+        if len(guesses):
+            self.play(LaggedStart(*(FadeIn(g[2], scale=1.5) for g in guesses), lag_ratio=0.2),
+                      run_time=said_by(self, 3, 1.0))  # fmt: skip
         cue(self, 4)
         mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
                       said_by(self, 4, 1.0))  # fmt: skip
@@ -689,8 +691,7 @@ class Softmax(TraceScene):
         column = VGroup(head, *(row.value for row in self.table.rows))
         self.play(mark.animate.become(SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT)),
                   run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
-        self.play(dim(mark), run_time=max(0.4, said_by(self, 3) - 0.5))
-        self.head = head
+        self.mark, self.head = mark, head  # (it fades as the next step begins: the slide rests on it)
 
     def axis(self, scale: float, ticks) -> VGroup:
         """A scale above the bars: a line the bars' length, a mark and a label at each (value, text), `scale` long
@@ -733,7 +734,8 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), turn(self.head, head), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(self.show_step(line), turn(self.head, head), dim(self.mark), run_time=said_by(self, 0, 1.0),
+                  now=True)  # fmt: skip
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
@@ -875,6 +877,7 @@ class Softmax(TraceScene):
                   *steps, run_time=said_by(self, 1, 1.0) * 0.6, now=True)  # fmt: skip
         self.steps = VGroup()
         self.play(dim(mark), run_time=0.5)
+        self.wait(1.1)  # the takeaway rests a moment once the working has left (the last slide ends on it)
 
 
 class Temperature(TraceScene):
