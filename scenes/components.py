@@ -49,6 +49,8 @@ TOKEN = 26  # a token chip's text
 CAPTION = 24  # the caption under the picture (scenes.base)
 HEADING = 34  # a scene's heading
 PUNCTUATION_GLYPH = 1.6  # a token of punctuation or a whitespace mark alone ("." "," "↵") is drawn this much larger
+MARK_HEIGHT = 0.5  # such a token's marks reach at least this share of its line's height (a comma as tall as an "x")
+MARK_GROWTH = 2.6  # but grow at most this much (a full stop stays a dot, not a disc)
 
 
 FORMATTERS: dict[str, Callable] = {
@@ -148,6 +150,30 @@ def token_text(display, path: str | None = None, size: float = 22, color=style.T
         display, path = display.value, display.path
     t = struck(cut(display, limit), font=FONT, font_size=size, color=color)
     t.gptanim_tokens = [(path, limit)]
+    if bare_mark(display) and len(t) > 2:
+        enlarge_marks(t)
+    return t
+
+
+def enlarge_marks(t: Text) -> Text:
+    """A token of marks alone ("," "." "↵") grown in its line until its marks reach MARK_HEIGHT of the line's
+    height (at most MARK_GROWTH times), the line's invisible end bars moved apart to keep their gap: the
+    line keeps its height, so rows still line up, and a viewer sees the comma."""
+    marks = VGroup(*t[1:-1])
+    shown = t.gptanim_text
+    spaces = [m for m, ch in zip(marks, shown) if ch == "·"] if len(shown) == len(marks) else []
+    grown = [m for m in marks if all(m is not s for s in spaces)]
+    tallest = max((m.height for m in grown), default=0.0)  # "·,": the comma, not the space mark before it
+    grow = min(MARK_GROWTH, MARK_HEIGHT * t.height / max(tallest, 1e-6))
+    if grow > 1:
+        heights = [s.get_y() for s in spaces]
+        wider = marks.width * (grow - 1)
+        marks.scale(grow)
+        for space, y in zip(spaces, heights):  # the space mark keeps its size and height
+            space.scale(1 / grow).set_y(y)
+        t[0].shift(LEFT * wider / 2)
+        t[-1].shift(RIGHT * wider / 2)
+        marks.shift(UP * max(0.0, t[0].get_bottom()[1] - marks.get_bottom()[1]))  # inside the line's height
     return t
 
 
@@ -158,7 +184,7 @@ def bare_mark(display: str) -> bool:
 
 class TokenBox(VGroup):
     """One token: its text in a translucent box of its own hue. A token of punctuation alone is drawn
-    PUNCTUATION_GLYPH times larger in a chip at least as wide as it is tall, so a viewer sees a full stop."""
+    larger (`enlarge_marks`) in a chip at least as wide as it is tall, so a viewer sees a full stop."""
 
     def __init__(self, display, path: str | None = None, hue=style.TEXT, size: float = 22, limit: int = 12):
         """`display` a token's text and `path` where the Trace has it, or a text read with its path:
@@ -168,8 +194,7 @@ class TokenBox(VGroup):
             display, path = display.value, display.path
         line = token_text("x", "", size=size).height  # one height per size, so rows line up
         height = max(line + 0.1, size / 40) + 0.12
-        glyph = size * PUNCTUATION_GLYPH if bare_mark(display) else size
-        self.text = token_text(display, path, size=glyph, limit=limit)
+        self.text = token_text(display, path, size=size, limit=limit)  # marks alone drawn larger
         self.box = RoundedRectangle(
             corner_radius=0.06,
             width=max(self.text.width + 0.06, 0.8 * height),  # the invisible end bars already pad the text
@@ -343,10 +368,7 @@ class ProbabilityBars(VGroup):
             if "name" in e:
                 name = label(e["name"], size=size, color=style.MUTED)
             else:
-                name = token_text(e["display"], e["token_path"], size=size)
-                if bare_mark(e["display"]):  # a full stop seen: larger, as far as the row's height allows
-                    grow = min(PUNCTUATION_GLYPH, 0.95 * row_height / name.height)
-                    name = token_text(e["display"], e["token_path"], size=size * max(grow, 1.0))
+                name = token_text(e["display"], e["token_path"], size=size)  # a full stop seen: marks drawn larger
             bar = Rectangle(
                 width=max(bar_width * e["prob"] / top, 0.02),
                 height=row_height * 0.62,
