@@ -333,7 +333,7 @@ class AttentionPattern(TraceScene):
         zoom = cells.width / (mark.width - pixel)
         self.play(heads.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
                   mark.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
-                  FadeIn(outline), ReplacementTransform(heading, self.heading),
+                  FadeIn(outline), swap(heading, self.heading),
                   run_time=max(1.2, said_by(self, 1, 1.0) - 0.6))  # fmt: skip
         self.remove(heads, mark)
         cue(self, 2)
@@ -486,8 +486,9 @@ class AttentionPattern(TraceScene):
     def softmax_headings(self, keys, raised) -> tuple:
         """The row's column headings (score, e^score, weight) at the right, and the sum of e^score and "÷ sum"
         on their line, left of the column it sums."""
-        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
-                                                             ("weight", style.QUERY))]  # fmt: skip
+        power = VGroup(label("e", size=LABEL + 2, color=style.KEY), label("score", size=SMALLEST, color=style.KEY))
+        power[1].next_to(power[0], UP + RIGHT, buff=0.02).shift(0.12 * DOWN)  # e to the score, the score raised
+        heads = [label("score", size=LABEL), power, label("weight", size=LABEL, color=style.QUERY)]
         for h in heads:
             h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
         total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
@@ -641,7 +642,7 @@ class AttentionPattern(TraceScene):
         self.play(FadeOut(leaving), FadeOut(self.grid.row_labels), FadeOut(self.grid.col_labels), run_time=0.4,
                   now=True)  # fmt: skip
         self.play(watched.animate.scale(target.width / self.grid.cells.width).move_to(target).set_opacity(0),
-                  FadeIn(heads), ReplacementTransform(self.heading, heading),
+                  FadeIn(heads), swap(self.heading, heading),
                   run_time=min(1.5, said_by(self, 0, 1.5)))  # fmt: skip
         self.remove(watched)
         mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
@@ -946,7 +947,9 @@ class AttentionFlow(TraceScene):
         self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(in_place[c], scaled[c]), self.value_names[
             c].animate.move_to(names[c])) for c in left_first), lag_ratio=0.6), FadeIn(ops[0]), FadeIn(ops[1]),
             run_time=2.0)  # fmt: skip
-        self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
+        # the terms light together, then their sum arrives beside them (no copies flying over the terms)
+        self.play(Indicate(VGroup(*scaled), color=style.VALUE, scale_factor=1.05), run_time=0.8)
+        self.play(FadeIn(ops[2]), FadeIn(z, shift=0.3 * LEFT), run_time=said_by(self, 3, 1.0))
         cue(self, 4)
         into = Arrow(z.get_top(), self.boxes[-1].get_bottom(), buff=0.1, color=style.VALUE, stroke_width=6)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
@@ -1043,7 +1046,7 @@ class MLPBlock(TraceScene):
     Y = 0.3  # the picture's middle line
     CHIPS_Y = -2.8  # the prompt's tokens, along the bottom
     OTHERS = 3  # tokens before the last that go through the same MLP at the end
-    X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.3, 3.6, 5.85  # the columns' places
+    X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.25, 3.45, 5.6  # the columns' places
 
     def construct(self):
         self.show_tokens()
