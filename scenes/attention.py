@@ -133,6 +133,20 @@ def bar_sides(scores: np.ndarray) -> str:
     return "left and right of zero"
 
 
+def entry_bars(values: np.ndarray, colors, x: float, half: float, top: float, bottom: float) -> VGroup:
+    """A vector as a tall strip of thin horizontal bars, one per entry, each drawn from a centre line at `x`
+    (right if above zero, left if below) as long as the entry is large; `colors` gives each bar's colour."""
+    scale = float(np.max(np.abs(values))) or 1.0
+    step = (top - bottom) / len(values)
+    bars = VGroup()
+    for i, v in enumerate(values):
+        long = max(0.015, abs(float(v)) / scale * half)
+        bar = Rectangle(width=long, height=0.7 * step, stroke_width=0).set_fill(colors(float(v)), opacity=0.95)
+        bars.add(bar.move_to([x + (long / 2 if v >= 0 else -long / 2), top - (i + 0.5) * step, 0]))
+    bars.centre_x = x  # the zero line (tests read it)
+    return bars
+
+
 class AttentionPattern(TraceScene):
     """One real head: queries meet keys, the raw scores fill the grid (−∞ above the diagonal), one q·k worked
     out, the last row's scores become weights through softmax, then every head as small multiples."""
@@ -319,7 +333,7 @@ class AttentionPattern(TraceScene):
         zoom = cells.width / (mark.width - pixel)
         self.play(heads.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
                   mark.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
-                  FadeIn(outline), ReplacementTransform(heading, self.heading),
+                  FadeIn(outline), swap(heading, self.heading),
                   run_time=max(1.2, said_by(self, 1, 1.0) - 0.6))  # fmt: skip
         self.remove(heads, mark)
         cue(self, 2)
@@ -354,53 +368,86 @@ class AttentionPattern(TraceScene):
         self.play(FadeIn(self.minus_inf, scale=1.3), dim(diagonal),
                   run_time=said_by(self, 1, 1.0))  # fmt: skip
 
+    def score_panel(self, q: int, k: int) -> tuple[VGroup, VGroup, VGroup]:
+        """Right of the grid: the query's and the key's vectors as tall bar strips (yellow, teal), their entrywise
+        products (blue above zero, red below); under them the products' sum, then divided by the root of d_head."""
+        t, L, H = self.trace, self.layer, self.head
+        turned = "rot_" if f"blocks.{L}.attn.hook_rot_q" in t.arrays else ""  # rotary: q and k after turning
+        qv = np.asarray(getattr(t.attn, turned + "q")[L, q, H].value, dtype=float)
+        kv = np.asarray(getattr(t.attn, turned + "k")[L, k, H].value, dtype=float)
+        left, right = self.panel_x + 0.3, config.frame_width / 2 - style.FRAME_MARGIN - 0.2
+        gap = (right - left) / 3
+        xs = [left + gap * (c + 0.5) for c in range(3)]
+        half, top, bottom = 0.42 * gap, 1.85, -1.15
+        prod = qv * kv
+        scale = float(np.max(np.abs(prod))) or 1.0
+        strips = VGroup(entry_bars(qv, lambda v: style.QUERY, xs[0], half, top, bottom),
+                        entry_bars(kv, lambda v: style.KEY, xs[1], half, top, bottom),
+                        entry_bars(prod, lambda v: style.weight_color(v, scale), xs[2], half, top, bottom))  # fmt: skip
+        size = 24
+        names = VGroup(
+            VGroup(label("query", size=size, color=style.QUERY),
+                   token_text(t.fields.info.tokens.display[q], size=size, color=style.QUERY, limit=12)),
+            VGroup(label("key", size=size, color=style.KEY),
+                   token_text(t.fields.info.tokens.display[k], size=size, color=style.KEY, limit=12)),
+            VGroup(label("products", size=size), label("q × k", size=size)),
+        )  # fmt: skip
+        for name, x in zip(names, xs):
+            name.arrange(DOWN, buff=0.08)
+            self.fit_width(name, gap - 0.1).move_to([x, top + 0.15, 0], aligned_edge=DOWN)
+        signs = VGroup(label("×", size=34).move_to([(xs[0] + xs[1]) / 2, (top + bottom) / 2, 0]),
+                       label("=", size=34).move_to([(xs[1] + xs[2]) / 2, (top + bottom) / 2, 0]))  # fmt: skip
+        count = sentence("{d} numbers each", size=size, color=style.MUTED, d=(t.fields.meta.d_head, "int"))
+        count.next_to(strips[:2], DOWN, buff=0.2).set_x((xs[0] + xs[1]) / 2)
+        ex = t.fields.info.attention.example
+        lines = VGroup(
+            VGroup(label("sum =", size=self.PANEL), number(ex.dot, size=self.PANEL)).arrange(RIGHT, buff=0.2),
+            VGroup(sentence("÷ {r} =", size=self.PANEL, r=(ex.scale, "int")),
+                   number(t.attn.scores[L, H, q, k], size=self.PANEL)).arrange(RIGHT, buff=0.2),
+        ).arrange(DOWN, aligned_edge=RIGHT, buff=0.25)  # fmt: skip
+        self.fit_width(lines, right - left)
+        lines.next_to([right, count.get_bottom()[1] - 0.2, 0], DOWN + LEFT, buff=0)
+        return VGroup(names, signs, count), strips, lines
+
     def work_out_one_score(self):
+        """One cell's score worked out beside the grid: the query and the key as strips of bars, multiplied entry
+        by entry, the products summed, divided by the root of d_head; the score flies into its cell."""
         t = self.trace
         ex = t.info["attention"]["example"]
         q, k = ex["query"], ex["key"]
         n = len(self.positions)
-        L, H = self.layer, self.head
         self.cell_mark = VGroup()
         if q in self.positions and k in self.positions:
             cell = self.grid.cells[self.positions.index(q) * n + self.positions.index(k)]
             self.cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.TEXT, stroke_width=3)
-        score_read = t.attn.scores[L, H, q, k]
-        lines = VGroup(
-            VGroup(  # the query in the queries' yellow, the key in the keys' teal
-                sentence(
-                    "query “{a}”", size=self.PANEL, color=style.QUERY, a=(t.fields.info.tokens.display[q], "text")
-                ),
-                sentence("· key “{b}”", size=self.PANEL, color=style.KEY, b=(t.fields.info.tokens.display[k], "text")),
-            ).arrange(RIGHT, buff=0.15),
-            sentence("q · k = {d}", size=self.PANEL, d=(t.fields.info.attention.example.dot, "value")),
-            sentence(
-                "÷ √{dh} = {s}",
-                size=self.PANEL,
-                dh=(t.fields.meta.d_head, "int"),
-                s=(score_read, "value"),
-            ),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
-        self.fit_width(lines, 6.5 - self.panel_x)
-        lines.next_to([self.panel_x, 1.6, 0], DOWN + RIGHT, buff=0)
-        score = float(score_read.value)
+        words, strips, lines = self.score_panel(q, k)
+        score = float(t.attn.scores[self.layer, self.head, q, k].value)
         self.beat(
             "One score",
             "A score is a query times a key, divided by the square root of the head size.",
-            say=f"Take one cell, where the query of {spoken_token(t.token_display[q])} meets the key of "
-            f"{spoken_token(t.token_display[k])}. Their dot product is {dec(ex['dot'], 2)}. It is divided by the square "
-            f"root of {t.meta['d_head']}, the size of a head. That gives the cell's score, {dec(score, 2)}.",
+            say=f"Take one cell: the query of {spoken_token(t.token_display[q])} meets the key of "
+            f"{spoken_token(t.token_display[k])}, {t.meta['d_head']} numbers each. Multiply them entry by entry, "
+            f"and add the products up: {dec(ex['dot'], 2)}. Divide by {dec(ex['scale'], 0)}, the square root of that "
+            f"size, and the cell's score is {dec(score, 2)}.",
         )
-        self.play(FadeOut(self.key), FadeOut(self.hidden_note), run_time=0.4)  # the legend leaves, then the sum comes
-        self.play(Create(self.cell_mark), FadeIn(lines[0], shift=0.1 * RIGHT))
-        for j in (1, 2):
-            cue(self, j)
-            self.play(FadeIn(lines[j], shift=0.1 * RIGHT), run_time=1.0)
-        cue(self, 3)
-        into = lines[2].copy()  # the score goes into its cell
+        self.play(FadeOut(self.key), FadeOut(self.hidden_note), run_time=0.4)  # the legend leaves, then the vectors
+        self.play(Create(self.cell_mark), FadeIn(words[0][:2]), FadeIn(words[1][0]), FadeIn(words[2]),
+                  *(GrowFromEdge(s, UP) for s in strips[:2]), run_time=max(1.0, said_by(self, 0, 1.5)))  # fmt: skip
+        cue(self, 1)  # entry by entry: each pair of bars gives a product
+        self.play(FadeIn(words[0][2]), FadeIn(words[1][1]),
+                  LaggedStart(*(TransformFromCopy(VGroup(a, b), c) for a, b, c in zip(*strips)), lag_ratio=0.02),
+                  run_time=said_by(self, 1, 2.5) * 0.6)  # fmt: skip
+        total = strips[2].copy()  # the products fall together into their sum
+        self.play(total.animate.move_to(lines[0][-1]).scale(0.2).set_opacity(0), FadeIn(lines[0]),
+                  run_time=said_by(self, 1, 1.2) * 0.4)  # fmt: skip
+        self.remove(total)
+        cue(self, 2)
+        self.play(FadeIn(lines[1], shift=0.1 * DOWN), run_time=1.0)
+        into = lines[1][1].copy()  # the score goes into its cell
         self.play(into.animate.move_to(self.cell_mark).scale_to_fit_width(self.cell_mark.width).set_opacity(0),
-                  run_time=1.2)  # fmt: skip
+                  run_time=max(0.8, said_by(self, 2, 1.2) - 1.0))  # fmt: skip
         self.remove(into)
-        self.example = lines
+        self.example = VGroup(words, strips, lines)
 
     def row_bars(self, scores: np.ndarray, weights: np.ndarray) -> tuple[VGroup, VGroup, VGroup]:
         """The last row as bars beside the grid, each key on the height of its own grid row: first its score
@@ -439,8 +486,9 @@ class AttentionPattern(TraceScene):
     def softmax_headings(self, keys, raised) -> tuple:
         """The row's column headings (score, e^score, weight) at the right, and the sum of e^score and "÷ sum"
         on their line, left of the column it sums."""
-        heads = [label(w, size=LABEL, color=c) for w, c in (("score", style.TEXT), ("e^score", style.KEY),
-                                                             ("weight", style.QUERY))]  # fmt: skip
+        power = VGroup(label("e", size=LABEL + 2, color=style.KEY), label("score", size=SMALLEST, color=style.KEY))
+        power[1].next_to(power[0], UP + RIGHT, buff=0.02).shift(0.12 * DOWN)  # e to the score, the score raised
+        heads = [label("score", size=LABEL), power, label("weight", size=LABEL, color=style.QUERY)]
         for h in heads:
             h.next_to(keys, UP, buff=0.3).align_to([config.frame_width / 2 - style.FRAME_MARGIN, 0, 0], RIGHT)
         total = sentence("sum {s}", size=LABEL, color=style.KEY, s=(raised.sum, "sig3"))
@@ -594,7 +642,7 @@ class AttentionPattern(TraceScene):
         self.play(FadeOut(leaving), FadeOut(self.grid.row_labels), FadeOut(self.grid.col_labels), run_time=0.4,
                   now=True)  # fmt: skip
         self.play(watched.animate.scale(target.width / self.grid.cells.width).move_to(target).set_opacity(0),
-                  FadeIn(heads), ReplacementTransform(self.heading, heading),
+                  FadeIn(heads), swap(self.heading, heading),
                   run_time=min(1.5, said_by(self, 0, 1.5)))  # fmt: skip
         self.remove(watched)
         mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
@@ -685,22 +733,31 @@ class AttentionFlow(TraceScene):
         self.boxes = boxes.move_to([0, self.TOKEN_Y, 0])
         self.play(FadeIn(self.heading), LaggedStart(*(FadeIn(b) for b in boxes), lag_ratio=0.05))
 
+    def fan(self, reader: int) -> VGroup:
+        """The arcs into the token drawn `reader`-th from each token up to it (a loop for itself), each as wide and
+        bright as its weight in the reader's row of the pattern."""
+        t, L, H = self.trace, self.layer, self.head
+        q = self.positions[reader]
+        row = t.pattern(L, H)[q]
+        largest = float(np.max(row[self.positions[: reader + 1]]))
+        target = self.boxes[reader].get_bottom() + 0.05 * DOWN
+        arcs = VGroup()
+        for box, pos in zip(self.boxes[: reader + 1], self.positions[: reader + 1]):
+            if pos == q:  # the token reads itself too: a loop under its own box
+                half = min(0.2, box.width / 2 - 0.02) * RIGHT
+                arc = ArcBetweenPoints(target - half, target + half, angle=1.6 * np.pi)
+            else:
+                arc = ArcBetweenPoints(box.get_bottom() + 0.05 * DOWN, target, angle=self.BOW)
+            arc_stroke(arc, float(row[pos]), largest)
+            arc.gptanim_weight_path = t.attn.pattern[L, H, q, pos].path
+            arcs.add(arc)
+        return arcs
+
     def draw_flow(self):
         t = self.trace
         last = self.positions[-1]
         weights = t.pattern(self.layer, self.head)[last]
-        target = self.boxes[-1].get_bottom() + 0.05 * DOWN
-        self.arcs = VGroup()
-        for box, pos in zip(self.boxes, self.positions):
-            start = box.get_bottom() + 0.05 * DOWN
-            if pos == last:  # the token reads itself too: a loop under its own box
-                half = min(0.2, box.width / 2 - 0.02) * RIGHT
-                arc = ArcBetweenPoints(target - half, target + half, angle=1.6 * np.pi)
-            else:
-                arc = ArcBetweenPoints(start, target, angle=self.BOW)
-            arc_stroke(arc, float(weights[pos]), float(np.max(weights[self.positions])))
-            arc.gptanim_weight_path = t.attn.pattern[self.layer, self.head, last, pos].path
-            self.arcs.add(arc)
+        self.arcs = self.fan(len(self.positions) - 1)
         self.order = [int(j) for j in np.argsort(-weights[self.positions], kind="stable")[: self.VALUES]]
         numbers = VGroup()
         for j in self.order:
@@ -890,44 +947,55 @@ class AttentionFlow(TraceScene):
         self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(in_place[c], scaled[c]), self.value_names[
             c].animate.move_to(names[c])) for c in left_first), lag_ratio=0.6), FadeIn(ops[0]), FadeIn(ops[1]),
             run_time=2.0)  # fmt: skip
-        self.play(FadeIn(ops[2]), TransformFromCopy(VGroup(*scaled), z), run_time=said_by(self, 3, 1.2))
+        # the terms light together, then their sum arrives beside them (no copies flying over the terms)
+        self.play(Indicate(VGroup(*scaled), color=style.VALUE, scale_factor=1.05), run_time=0.8)
+        self.play(FadeIn(ops[2]), FadeIn(z, shift=0.3 * LEFT), run_time=said_by(self, 3, 1.0))
         cue(self, 4)
         into = Arrow(z.get_top(), self.boxes[-1].get_bottom(), buff=0.1, color=style.VALUE, stroke_width=6)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
         self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
-        self.play(GrowArrow(into), self.boxes[-1].animate.set_stroke(style.VALUE, width=4),
+        self.play(GrowArrow(into), self.boxes[-1].box.animate.set_stroke(style.VALUE, width=4),
                   run_time=said_by(self, 4, 1.2))  # fmt: skip
         self.scaled_terms, self.z = scaled, z
         self.sum_parts = VGroup(*scaled, ops, first_mark, into, self.value_names)
 
     def every_token(self):
-        """Every token gets its own weighted sum from its own row, at the same time: a strip of its real sum
-        grows above each token at once."""
+        """Every token gets its own weighted sum from its own row: the last token's sum goes up into a strip above
+        it; then each token in turn draws its own fan of arcs, and its sum grows above it as a strip (values red);
+        the heading names the strips. The last token's fan comes back at the end."""
         t = self.trace
         L, H = self.layer, self.head
         sums = [t.attn.z[L, pos, H].value for pos in self.positions]
         scale = float(max(np.max(np.abs(v[: self.ENTRIES])) for v in sums)) or 1.0
         above = self.boxes.get_top()[1] + 0.15  # where the weights' numbers were: they make way
         cell = min(0.36, 0.8 * min(b.width for b in self.boxes))
-        strips = VGroup(*(VectorStrip(v, shown=self.ENTRIES, cell=cell, scale=scale).set_stroke(style.VALUE, width=2)
+        strips = VGroup(*(VectorStrip(v, shown=self.ENTRIES, cell=cell, scale=scale).set_stroke(style.VALUE, width=3)
                           .next_to([b.get_x(), above, 0], UP, buff=0) for v, b in zip(sums, self.boxes)))  # fmt: skip
+        heading = label("Above each token: its own sum of values", size=30, color=style.VALUE)
+        heading = self.fit_width(heading).move_to(self.heading)
         self.beat(
             "Every token",
             "Every token does the same at once, each with its own row of weights.",
-            say="This happens for every token, not only the last. Each one gets its own weighted sum of values, "
-            "from its own row of the pattern, all at the same time.",
+            say="This happens for every token, not only the last. Each one reads through its own row of the "
+            "pattern, and gets its own weighted sum of values, all at the same time.",
         )
-        marks = VGroup(*(SurroundingRectangle(b, buff=0.05, color=style.VALUE) for b in self.boxes))
-        back = [a.animate.set_stroke(opacity=o) for a, o in zip(self.arcs, self.arc_opacity)]  # the last row again
-        self.play(LaggedStart(*(Create(m) for m in marks), lag_ratio=0.0), FadeOut(self.sum_parts), *back,
-                  FadeOut(self.numbers), FadeOut(self.note),
-                  run_time=said_by(self, 0, 1.0) / 2)  # fmt: skip
-        cue(self, 1)
-        # the last token's sum, written out above, becomes its strip: the same sum, drawn like every other
-        self.play(*(GrowFromEdge(s, DOWN) for s in strips[:-1]), dim(marks),
-                  GrowFromEdge(strips[-1], DOWN), self.z.animate.move_to(strips[-1]).scale(0.3).set_opacity(0),
-                  run_time=said_by(self, 1, 1.5))  # fmt: skip
+        self.play(FadeOut(self.sum_parts), FadeOut(self.numbers), FadeOut(self.note), run_time=0.4, now=True)
+        self.play(swap(self.heading, heading), GrowFromEdge(strips[-1], DOWN),
+                  self.z.animate.move_to(strips[-1]).scale(0.3).set_opacity(0),
+                  run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
         self.remove(self.z)  # gone into its strip
+        cue(self, 1)
+        n = len(self.positions)
+        step = max(0.4, (said_by(self, 1, 0.5 * n) - 0.8) / n)  # the fans in turn fill the sentence
+        arcs, self.readers = self.arcs, [n - 1]  # the tokens whose fans were drawn, in turn (tests read them)
+        for j in range(n - 1):  # each token's own fan, then its sum above it
+            fan = self.fan(j)
+            self.play(ReplacementTransform(arcs, fan), self.boxes[j].box.animate.set_stroke(style.VALUE, width=4),
+                      GrowFromEdge(strips[j], DOWN), run_time=step)  # fmt: skip
+            arcs = fan
+            self.readers.append(j)
+        self.arcs = self.fan(n - 1)  # the last token's fan again, at its full weights
+        self.play(ReplacementTransform(arcs, self.arcs), run_time=0.8)
         self.strips = strips
 
 
@@ -978,7 +1046,7 @@ class MLPBlock(TraceScene):
     Y = 0.3  # the picture's middle line
     CHIPS_Y = -2.8  # the prompt's tokens, along the bottom
     OTHERS = 3  # tokens before the last that go through the same MLP at the end
-    X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.3, 3.6, 5.85  # the columns' places
+    X_IN, X_NEURONS, X_OUT, X_RESID, X_NEW = -6.15, -2.75, 1.25, 3.45, 5.6  # the columns' places
 
     def construct(self):
         self.show_tokens()
@@ -1133,35 +1201,44 @@ class MLPBlock(TraceScene):
                   run_time=said_by(self, 0, 1.2) / 2)  # fmt: skip
         self.remove(flow_in)
         cue(self, 1)  # one neuron: lines from every entry of the vector into it, its weighted sum written out
-        fan, worked = self.one_neuron()
-        self.play(dim(up_label), LaggedStart(*(Create(f) for f in fan), lag_ratio=0.03),
+        strip, fan, worked = self.one_neuron()
+        self.play(dim(up_label), TransformFromCopy(self.x.entries, strip[0]), FadeIn(strip[1]),
+                  run_time=min(1.5, said_by(self, 1, 1.0) / 3))  # fmt: skip
+        self.play(LaggedStart(*(Create(f) for f in fan), lag_ratio=0.03), FadeIn(worked[:-1], shift=0.1 * RIGHT),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
-        self.play(FadeIn(worked[:-1], shift=0.1 * RIGHT), run_time=1.0)
         cue(self, 2)
         self.play(FadeIn(worked[-1], scale=1.3), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(ReplacementTransform(worked[-1], self.values[0]), FadeOut(worked[:-1]), FadeOut(fan),
-                  now=True, run_time=1.0)  # fmt: skip
+                  FadeOut(strip), now=True, run_time=1.0)  # fmt: skip
+        self.input_strip = strip  # (tests: every entry of the vector, drawn)
         self.play(LaggedStart(*(FadeIn(v, shift=0.15 * RIGHT) for v in self.values[1:]), lag_ratio=0.12),
                   run_time=said_by(self, 3, 1.2))  # fmt: skip
         self.up_label = up_label
 
-    def one_neuron(self) -> tuple[VGroup, VGroup]:
-        """Lines fanning from the whole vector into the most active neuron, and its sum written large in the
-        empty middle: the vector's numbers, each times its weight, added up, give the neuron's value."""
+    def one_neuron(self) -> tuple[VGroup, VGroup, VGroup]:
+        """The whole vector, every entry, as a tall strip of bars right of the neurons; lines from its entries into
+        the most active neuron; its sum written large beside the strip: each number times its weight, added up."""
         t = self.trace
-        target = self.circles[0].get_left()
-        x0, y0, y1 = self.x.get_right()[0] + 0.05, self.x.get_bottom()[1] + 0.1, self.x.get_top()[1] - 0.1
-        fan = VGroup(*(Line([x0, y, 0], target, stroke_width=1.5, color=style.BLOCK_MLP, stroke_opacity=0.8)
-                       for y in np.linspace(y1, y0, 16)))  # fmt: skip
+        x = np.asarray(t.ln2.normalized[self.layer].value[self.last], dtype=float)
+        centre, top, bottom = 0.55, self.Y + 2.2, self.Y - 2.2
+        scale = float(np.max(np.abs(x))) or 1.0
+        bars = entry_bars(x, lambda v: style.data_color(v, scale), centre, 0.55, top, bottom)
+        name = sentence("all {d} numbers", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
+        strip = VGroup(bars, name.next_to(bars, UP, buff=0.15).set_x(centre))
+        target = self.circles[0].get_right()
+        fan = VGroup(*(Line([centre - 0.6, b.get_y(), 0], target, stroke_width=1.2, color=style.BLOCK_MLP,
+                            stroke_opacity=0.7) for b in bars[:: max(1, len(bars) // 32)]))  # fmt: skip
         pre = t.mlp.pre[self.layer, self.last]
         worked = VGroup(
             sentence("{d} numbers × {d} weights,", size=LABEL + 4, d=(t.fields.meta.d_model, "int")),
             label("added up, plus a bias:", size=LABEL + 4),
             number(pre[self.chosen[0]], size=56, color=style.weight_color(1.0, 1.0)),
-        ).arrange(DOWN, buff=0.25)
-        worked.move_to([(self.circles.get_right()[0] + config.frame_width / 2) / 2 + 0.3, self.Y + 0.4, 0])
-        return fan, worked
+        ).arrange(DOWN, buff=0.3)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - (centre + 0.8)
+        self.fit_width(worked, room).move_to([(centre + 0.8 + config.frame_width / 2 - style.FRAME_MARGIN) / 2,
+                                              self.Y + 0.2, 0])  # fmt: skip
+        return strip, fan, worked
 
     def activation(self):
         """Each neuron's value bends through the activation's curve to its result; the circles light by it."""

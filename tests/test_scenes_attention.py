@@ -262,3 +262,53 @@ def test_the_weighted_values_stay_readable(case, scene_traces, tmp_path):
     assert entries
     for m in entries:
         assert cap_px(scene, m) >= MIN_CAP_PX - 0.05, m.gptanim_text
+
+
+def bars_match(bars, values) -> None:
+    """A strip of entry bars draws each value: one bar per entry, right of its zero line when positive, the
+    longest where the value is largest."""
+    assert len(bars) == len(values)
+    for bar, v in zip(bars, values):
+        if abs(v) > 1e-3 * np.max(np.abs(values)):
+            assert (bar.get_x() > bars.centre_x) == (v > 0)
+    assert int(np.argmax([b.width for b in bars])) == int(np.argmax(np.abs(values)))
+
+
+def test_one_score_is_worked_out_from_the_real_query_and_key(scene_traces, tmp_path):
+    """The worked score draws the query's and the key's every entry, and their products, from the Trace; the
+    products add up to the dot product written under them."""
+    scene = render(AttentionPattern, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    att = tr.info["attention"]
+    ex, L, H = att["example"], att["layer"], att["head"]
+    q = tr[f"blocks.{L}.attn.hook_q"][ex["query"], H].astype(np.float64)
+    k = tr[f"blocks.{L}.attn.hook_k"][ex["key"], H].astype(np.float64)
+    assert np.sum(q * k) == pytest.approx(ex["dot"], abs=1e-4)
+    words, strips, lines = scene.example
+    for bars, values in zip(strips, (q, k, q * k)):
+        assert len(bars) == tr.meta["d_head"]
+        bars_match(bars, values)
+    assert "info.attention.example.dot" in shown_paths(scene, ever=True)
+
+
+def test_every_token_draws_its_own_fan(scene_traces, tmp_path):
+    """Each token's row is drawn in turn as its own fan of arcs, from the tokens up to it, each arc its weight."""
+    scene = render(AttentionFlow, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    drawn = shown_positions(tr, FLOW_TOKENS)
+    assert sorted(scene.readers) == list(range(len(drawn)))
+    for j, q in enumerate(drawn):
+        fan = scene.fan(j)
+        assert [a.gptanim_weight_path for a in fan] == [tr.attn.pattern[scene.layer, scene.head, q, p].path
+                                                        for p in drawn[: j + 1]]  # fmt: skip
+        widest = max(range(len(fan)), key=lambda a: fan[a].get_stroke_width())
+        assert widest == int(np.argmax(tr.pattern(scene.layer, scene.head)[q, drawn[: j + 1]]))
+
+
+def test_the_neuron_reads_every_entry_of_the_vector(scene_traces, tmp_path):
+    """The up-projection's worked neuron is shown reading the whole vector: every entry drawn as a bar."""
+    scene = render(MLPBlock, scene_traces["default"], tmp_path)
+    tr = loaded_trace(scene_traces["default"])
+    x = tr.ln2.normalized[scene.layer].value[len(tr.token_ids) - 1]
+    assert len(x) == tr.meta["d_model"]
+    bars_match(scene.input_strip[0], np.asarray(x, dtype=np.float64))
