@@ -758,8 +758,11 @@ class EmbeddingMatrix(TraceScene):
         for c in others:
             c.save_state()
         step = 0.2 * UP
-        self.play(LaggedStart(*(Succession(c[: self.ROWS].animate.shift(step).set_opacity(0),
-                                           FadeIn(z, shift=step)) for c, z in zip(others, zeros)), lag_ratio=0.1),
+        to_zero = [
+            Succession(c[: self.ROWS].animate.shift(step).set_opacity(0), FadeIn(z, shift=step))
+            for c, z in zip(others, zeros)
+        ]  # fmt: skip (none when the prompt has one token)
+        self.play(*([LaggedStart(*to_zero, lag_ratio=0.1)] if to_zero else []),
                   Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.08), run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)  # the columns add up: the zeros add nothing, the kept column comes down as the product
         sums = [z.copy() for z in zeros]
@@ -768,13 +771,9 @@ class EmbeddingMatrix(TraceScene):
                   *(s.animate.move_to(product.entries).set_opacity(0) for s in sums),
                   run_time=said_by(self, 2, 1.2) * 0.6)  # fmt: skip
         self.remove(*sums)
-        self.play(
-            LaggedStart(
-                *(Succession(FadeOut(z, shift=step), Restore(c)) for c, z in zip(others, zeros)), lag_ratio=0.05
-            ),
-            run_time=0.8,
-            now=True,
-        )  # fmt: skip (W_E whole again)
+        if others:  # W_E whole again
+            self.play(LaggedStart(*(Succession(FadeOut(z, shift=step), Restore(c)) for c, z in zip(others, zeros)),
+                                  lag_ratio=0.05), run_time=0.8, now=True)  # fmt: skip
         cue(self, 3)
         self.play(FadeIn(equals), FadeIn(names[1]), TransformFromCopy(product.entries, lookup.entries),
                   FadeIn(lookup.decor), run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
