@@ -31,7 +31,6 @@ from manim import (
     ReplacementTransform,
     Restore,
     Square,
-    Succession,
     SurroundingRectangle,
     Text,
     Transform,
@@ -483,8 +482,11 @@ class Tokenization(TraceScene):
         ticks = [Line(half * UP, half * DOWN, stroke_width=4, color=style.token_hue(p))
                  .move_to([left + width * (t.token_ids[p] + 0.5) / vocab, strip.get_y(), 0])
                  for p in range(len(self.boxes))]  # fmt: skip
+        low = {id(m) for m in self.row[-1].get_family()}  # the row's last line: its lines cross no chip
         links = [
             Line(i.get_bottom() + 0.08 * DOWN, tick.get_top(), stroke_width=2.5, color=style.token_hue(p))
+            if id(i) in low
+            else VGroup()
             for p, (i, tick) in enumerate(zip(self.ids, ticks))
         ]  # fmt: skip (each id, down to its place)
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
@@ -496,8 +498,8 @@ class Tokenization(TraceScene):
         ) as n:
             self.play(GrowFromEdge(strip, LEFT), FadeIn(ends), Write(size), run_time=n.left(0, 1.0))
             n.wait_for(1)  # each id runs down to its place along the strip, where it becomes a mark
-            self.play(LaggedStart(*(Succession(Create(line), Create(tick), lag_ratio=1.0)
-                                    for line, tick in zip(links, ticks)), lag_ratio=0.15),
+            self.play(LaggedStart(*(AnimationGroup(Create(line), Create(tick), lag_ratio=1.0) if len(line.points)
+                                    else Create(tick) for line, tick in zip(links, ticks)), lag_ratio=0.15),
                       run_time=n.left(1, 1.2))  # fmt: skip
             n.wait_for(2)
             self.play(FadeIn(simpler, shift=0.1 * UP), run_time=n.left(2, 1.0))
@@ -759,7 +761,7 @@ class EmbeddingMatrix(TraceScene):
             c.save_state()
         step = 0.2 * UP
         to_zero = [
-            Succession(c[: self.ROWS].animate.shift(step).set_opacity(0), FadeIn(z, shift=step))
+            AnimationGroup(c[: self.ROWS].animate.shift(step).set_opacity(0), FadeIn(z, shift=step), lag_ratio=1.0)
             for c, z in zip(others, zeros)
         ]  # fmt: skip (none when the prompt has one token)
         self.play(*([LaggedStart(*to_zero, lag_ratio=0.1)] if to_zero else []),
@@ -772,7 +774,7 @@ class EmbeddingMatrix(TraceScene):
                   run_time=said_by(self, 2, 1.2) * 0.6)  # fmt: skip
         self.remove(*sums)
         if others:  # W_E whole again
-            self.play(LaggedStart(*(Succession(FadeOut(z, shift=step), Restore(c)) for c, z in zip(others, zeros)),
+            self.play(LaggedStart(*(AnimationGroup(FadeOut(z, shift=step), Restore(c), lag_ratio=1.0) for c, z in zip(others, zeros)),
                                   lag_ratio=0.05), run_time=0.8, now=True)  # fmt: skip
         cue(self, 3)
         self.play(FadeIn(equals), FadeIn(names[1]), TransformFromCopy(product.entries, lookup.entries),
@@ -1248,10 +1250,13 @@ class ContextEmbedding(TraceScene):
         origin = np.array([-1.6 - reach / 2, -2.75, 0])  # the arrows left, the readout and its plot right
         angle = ValueTracker(angles[0])
         arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
-        flat = sentence("each arrow: {d} numbers", size=LABEL, color=style.MUTED,
-                        d=(t.fields.meta.d_model, "int"))  # fmt: skip
+        flat = VGroup(
+            label("each arrow:", size=LABEL, color=style.MUTED),
+            sentence("{d} numbers", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
+        )
+        flat.arrange(DOWN, aligned_edge=RIGHT, buff=0.1)  # (two short lines, clear of the arrows)
         at = np.array([origin[0] + reach + 1.6, origin[1] + 3.05, 0])  # right of where any arrow or name can reach
-        flat.next_to(origin + 0.3 * UP + 1.0 * LEFT, LEFT, buff=0)
+        flat.next_to(origin + 0.6 * UP + 0.9 * LEFT, LEFT, buff=0)
         edge = -config.frame_width / 2 + style.FRAME_MARGIN + 0.3
         if flat.get_left()[0] < edge:
             flat.shift((edge - flat.get_left()[0]) * RIGHT)
@@ -1312,7 +1317,7 @@ class ContextEmbedding(TraceScene):
         ticks, right = VGroup(), -np.inf  # a stage's name where it fits (many layers: some go unnamed)
         for name, p in zip(names, points):
             tick = label(name, size=LABEL - 2, color=style.MUTED).next_to(base, DOWN, buff=0.12).set_x(p[0])
-            if tick.get_left()[0] > right + 0.12:
+            if tick.get_left()[0] > right:  # (a label's ends are already padded)
                 ticks.add(tick)
                 right = tick.get_right()[0]
         layers = VGroup(*(k for k in ticks if k.text.isdigit())) or ticks
@@ -1331,8 +1336,8 @@ class ContextEmbedding(TraceScene):
         new one in) and the plot gains its dot. Returns the readout now shown."""
         angle, angles, _ = self.arrows_at
         new = self.readout(s, at)
-        change = Succession(FadeOut(shown[1:], shift=0.25 * UP, run_time=0.45),
-                            FadeIn(new[1:], shift=0.25 * UP, run_time=0.55))  # fmt: skip
+        change = AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP, run_time=0.45),
+                                FadeIn(new[1:], shift=0.25 * UP, run_time=0.55), lag_ratio=1.0)  # fmt: skip
         self.play(
             AnimationGroup(angle.animate(run_time=1.0).set_value(angles[s]), change),
             self.plot_step(s),
