@@ -31,7 +31,6 @@ from manim import (
     ReplacementTransform,
     Restore,
     Square,
-    Succession,
     SurroundingRectangle,
     Text,
     Transform,
@@ -124,8 +123,8 @@ class Tokenization(TraceScene):
                 tid = number(
                     tokens.ids[i],
                     fmt="int",
-                    size=max(20 * size / min(size, self.TOP_SIZE), 0.7 * size),
-                    color=style.MUTED,
+                    size=max(24 * size / min(size, self.TOP_SIZE), 0.7 * size),
+                    color=style.TEXT,
                 )  # (legible at the top too, once the row has shrunk)
                 items.append(VGroup(box, tid.next_to(box, DOWN, buff=0.1)))
             row = flow(self.word_groups(items, tokens.display.value[:n]), self.ROW_WIDTH, gap=self.WORD_GAP,
@@ -174,7 +173,11 @@ class Tokenization(TraceScene):
             tid.set_opacity(0)
         joined = VGroup(*(b.copy() for b in boxes)).arrange(RIGHT, buff=0)  # the text before it is cut
         self.fit_width(joined).move_to([0, 0.3, 0])
-        self.play(FadeIn(joined))
+        plain = None
+        if n == len(t.token_ids):  # the whole prompt as plain text first, in the place of the pieces it is cut into
+            plain = sentence("{p}", size=self.size, p=(t.fields.meta.settings.prompt, "text"))
+            plain.scale_to_fit_width(min(joined.width, config.frame_width - 2 * style.FRAME_MARGIN)).move_to(joined)
+        self.play(FadeIn(plain if plain is not None else joined))
         self.beat(
             "Tokens",
             "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
@@ -183,6 +186,8 @@ class Tokenization(TraceScene):
             "called tokens.",
         )
         cue(self, 1)  # the cut, as it is said
+        if plain is not None:  # the text gets its boxes, then the pieces part
+            self.play(FadeOut(plain), FadeIn(joined), run_time=0.5, now=True)
         self.play(*(ReplacementTransform(j, b) for j, b in zip(joined, boxes)), run_time=said_by(self, 1, 1.5) * 0.5)
         mark = travel(self, boxes, said_by(self, 1, 1.0))  # the eye counts the pieces
         legend, caption, say = self.legend(n)
@@ -222,12 +227,15 @@ class Tokenization(TraceScene):
         return self.row.animate.scale(min(1.0, self.TOP_SIZE / self.size)).to_edge(UP, buff=0.3)
 
     def split_line(self, entry) -> VGroup:
-        """A word, an arrow, its pieces side by side (one word) and how many there are."""
+        """A word, an arrow, its pieces side by side (one word, in their hues in the row when they are the
+        prompt's own) and how many there are."""
         word = sentence("“{w}”", size=30, w=(entry.word, "cut16"))
         arrow = label("→", size=30, color=style.MUTED)
         shown = range(min(len(entry.pieces), self.MAX_PIECES))
-        pieces = VGroup(*(TokenBox(entry.pieces[j].display, hue=style.token_hue(j), size=28) for j in shown))
-        pieces.arrange(RIGHT, buff=self.PIECE_GAP)
+        places = entry.value.get("positions", [])
+        hues = [style.token_hue(places[j] if len(places) == len(entry.pieces) else j) for j in shown]
+        pieces = VGroup(*(TokenBox(entry.pieces[j].display, hue=hues[j], size=28) for j in shown))
+        pieces.arrange(RIGHT, buff=self.PIECE_GAP, aligned_edge=DOWN)
         count = sentence("{n} tokens", size=LABEL, color=style.MUTED, n=(entry.pieces, "len"))
         return VGroup(word, arrow, pieces, count).arrange(RIGHT, buff=0.3)
 
@@ -278,7 +286,7 @@ class Tokenization(TraceScene):
         block, rows = VGroup(), []
         for j, (entry, name, count) in enumerate(zip(entries, names, counts)):
             y = top - j * step
-            text = sentence("{t}", size=SMALLEST, color=style.MUTED, t=(entry.text, "text"))
+            text = sentence("{t}", size=NUMBER, color=style.TEXT, t=(entry.text, "text"))
             text.move_to([left, y + 0.5, 0], aligned_edge=LEFT)
             name.move_to([left - 0.35, y, 0], aligned_edge=RIGHT)
             n = len(entry.pieces)
@@ -302,15 +310,21 @@ class Tokenization(TraceScene):
         n = len(entry.pieces)
         boxes = [TokenBox(entry.pieces[k].display, hue=style.token_hue(k), size=22, limit=8) for k in range(n)]
         more = VGroup(label("…", size=32, color=style.TEXT))
+        units: list[list] = []  # a letter's bytes together: a continuation byte (‹80›–‹bf›) stays with its lead
+        for k, b in enumerate(boxes):
+            code = re.fullmatch(r"‹([89abAB][0-9a-fA-F])›", entry.pieces.value[k]["display"])
+            (units[-1].append(b) if code and units else units.append([b]))
         x, line, placed = left, 0, []
-        for b in boxes:
-            if x + b.width > end and x > left:
+        for unit in units:
+            width = sum(b.width + self.CHIP_GAP for b in unit) - self.CHIP_GAP
+            if x + width > end and x > left:
                 line, x = line + 1, left
             if line >= self.LINES:
                 break
-            b.move_to([x, y - line * self.LINE_STEP, 0], aligned_edge=LEFT)
-            placed.append(b)
-            x = b.get_right()[0] + self.CHIP_GAP
+            for b in unit:
+                b.move_to([x, y - line * self.LINE_STEP, 0], aligned_edge=LEFT)
+                placed.append(b)
+                x = b.get_right()[0] + self.CHIP_GAP
         if len(placed) == n:
             return placed, VGroup()
         while placed and placed[-1].get_right()[0] + self.CHIP_GAP + more.width > end:  # room for the mark
@@ -445,48 +459,51 @@ class Tokenization(TraceScene):
                   run_time=max(0.8, seconds))  # fmt: skip
 
     def vocabulary(self):
-        """The vocabulary as one long strip, id 0 to the last; each chip of the prompt drops to its id's place."""
+        """The vocabulary as one long strip, id 0 to the last; a line runs from each chip's id down to its place."""
         t = self.trace
         vocab = t.meta["vocab_size"]
         width = config.frame_width - 2 * style.FRAME_MARGIN - 1.0
         strip = Rectangle(width=width, height=0.7, stroke_color=style.MUTED, stroke_width=2, fill_color=style.MUTED,
-                          fill_opacity=0.12).move_to([0, -0.9, 0])  # fmt: skip
+                          fill_opacity=0.12).move_to([0, -0.7, 0])  # fmt: skip
         ends = VGroup(
-            label("0", size=NUMBER, color=style.MUTED).next_to(strip.get_bottom(), DOWN, buff=0.15),
-            number(t.fields.meta.vocab_size, fmt="comma_less1", size=NUMBER, color=style.MUTED)
+            label("0", size=LABEL, color=style.MUTED).next_to(strip.get_bottom(), DOWN, buff=0.15),
+            number(t.fields.meta.vocab_size, fmt="comma_less1", size=LABEL, color=style.MUTED)
             .next_to(strip.get_bottom(), DOWN, buff=0.15),
         )  # fmt: skip
         ends[0].shift((strip.get_left()[0] - ends[0].get_left()[0]) * RIGHT)
         ends[1].shift((strip.get_right()[0] - ends[1].get_right()[0]) * RIGHT)
         size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
-        size.next_to(strip, UP, buff=0.45)
-        simpler = label("A token: often a word, sometimes a piece of one.", size=28, color=style.MUTED)
-        simpler.next_to(ends, DOWN, buff=0.45)
+        size.next_to(strip, DOWN, buff=0.25)  # (under the strip: the lines from the chips come down from above)
+        simpler = label("A token: often a word, sometimes a piece of one.", size=30, color=style.TEXT)
+        simpler.next_to(size, DOWN, buff=0.3)
         self.fit_width(simpler)
         left = strip.get_left()[0]
         half = (strip.height - 0.08) / 2
         ticks = [Line(half * UP, half * DOWN, stroke_width=4, color=style.token_hue(p))
                  .move_to([left + width * (t.token_ids[p] + 0.5) / vocab, strip.get_y(), 0])
                  for p in range(len(self.boxes))]  # fmt: skip
-        self.beat(
-            "Vocabulary",
-            "The vocabulary is learned from training text; each id is a place along it.",
-            say=f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
-            "along it. So a token is often a word, but sometimes only a piece of one.",
-        )
+        low = {id(m) for m in self.row[-1].get_family()}  # the row's last line: its lines cross no chip
+        links = [
+            Line(i.get_bottom() + 0.08 * DOWN, tick.get_top(), stroke_width=2.5, color=style.token_hue(p))
+            if id(i) in low
+            else VGroup()
+            for p, (i, tick) in enumerate(zip(self.ids, ticks))
+        ]  # fmt: skip (each id, down to its place)
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
-        self.play(Write(size), GrowFromEdge(strip, LEFT), FadeIn(ends), run_time=said_by(self, 0, 1.0))
-        cue(self, 1)
-        # Each id goes to its place along the strip and becomes a mark there (the chip keeps its token).
-        moves = [
-            AnimationGroup(i.animate.move_to(tick).scale(0.5).set_opacity(0), Create(tick))
-            for i, tick in zip(self.ids, ticks)
-        ]  # fmt: skip (not a FadeOut: it is a change, said as it runs)
-        self.play(LaggedStart(*moves, lag_ratio=0.1), run_time=said_by(self, 1, 1.2))
-        self.remove(*self.ids)
-        self.ticks = ticks
-        cue(self, 2)
-        self.play(FadeIn(simpler, shift=0.1 * UP), run_time=said_by(self, 2, 1.0))
+        with self.narrate(
+            f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
+            "along it. So a token is often a word, but sometimes only a piece of one.",
+            title="Vocabulary",
+            caption="The vocabulary is learned from training text; each id is a place along it.",
+        ) as n:
+            self.play(GrowFromEdge(strip, LEFT), FadeIn(ends), Write(size), run_time=n.left(0, 1.0))
+            n.wait_for(1)  # each id runs down to its place along the strip, where it becomes a mark
+            self.play(LaggedStart(*(AnimationGroup(Create(line), Create(tick), lag_ratio=1.0) if len(line.points)
+                                    else Create(tick) for line, tick in zip(links, ticks)), lag_ratio=0.15),
+                      run_time=n.left(1, 1.2))  # fmt: skip
+            n.wait_for(2)
+            self.play(FadeIn(simpler, shift=0.1 * UP), run_time=n.left(2, 1.0))
+        self.ticks, self.links = ticks, links
         self.wait(1.5)
 
 
@@ -579,10 +596,11 @@ class EmbeddingMatrix(TraceScene):
         for i in self.ids:
             column = self.columns[i]
             tid = number(t.fields.info.embedding_slice_ids[t.info["embedding_slice_ids"].index(i)], fmt="int",
-                         size=SMALLEST + 2, color=style.MUTED)  # fmt: skip
+                         size=LABEL, color=style.TEXT)  # fmt: skip
             self.ids_shown[i] = tid.move_to([column.get_x(), top + 0.3, 0])
-            chip = TokenBox(t.fields.info.vocab_display[str(i)], hue=style.token_hue(first[i]),
-                            size=SMALLEST + 2, limit=7)  # fmt: skip
+            chip = TokenBox(
+                t.fields.info.vocab_display[str(i)], hue=style.token_hue(first[i]), size=LABEL
+            )  # fmt: skip (whole: chips that would meet go a level up)
             level = 0
             while any(lv == level and chip.width / 2 + w / 2 + 0.1 > abs(column.get_x() - x) for x, w, lv in placed):
                 level += 1
@@ -692,8 +710,9 @@ class EmbeddingMatrix(TraceScene):
         self.one_hot_name = name
 
     def times_matrix(self):
-        """Each column times its entry: every 0 flattens its column to nothing, the 1 keeps its column, which comes
-        down as the product; the model's own product against its lookup."""
+        """Each column times its entry: the one-hot's entries climb onto the columns as ×0 and ×1, every ×0 column
+        turns to zeros, and all the columns add up into the product, which is the kept column; the model's own
+        product against its lookup."""
         t = self.trace
         token_id = t.token_ids[0]
         kept = self.columns[token_id]
@@ -709,10 +728,13 @@ class EmbeddingMatrix(TraceScene):
         exact = float(np.max(t["one_hot.max_difference"])) == 0  # (as the statement on screen says it)
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
-        low = -config.frame_height / 2 + 1.45  # above the caption's band, brackets and ⋮ included
-        room = self.matrix.get_bottom()[1] - 0.35 - low  # the lower half, under the matrix's bracket
-        VGroup(same, shown).arrange(DOWN, buff=0.3).move_to([0, low + room / 2, 0])
-        shown.set_x(0)
+        low = -config.frame_height / 2 + 0.95  # above the caption's band
+        top = self.matrix.get_bottom()[1] - 0.2  # under W_E's bracket (the factors have gone by then)
+        self.fit_width(same)
+        if same.height + 0.3 + shown.height > top - low:
+            VGroup(same, shown).scale((top - low) / (same.height + 0.3 + shown.height))
+        shown.move_to([0, top - shown.height / 2, 0])
+        same.next_to(shown, DOWN, buff=0.3).set_x(0)  # (under the pair: never inside W_E's bracket)
         self.beat(
             "Times the matrix",
             "The matrix times the one-hot vector keeps one column: column {id}, the token's vector.",
@@ -722,31 +744,44 @@ class EmbeddingMatrix(TraceScene):
             f"{big(t.meta['vocab_size'])} columns. Each gives {'exactly' if exact else 'almost'} the token's column: "
             f"the same {d} numbers as simply reading the column out, a lookup.",
         )
-        others = [c for c in self.matrix[1:] if c is not kept]
+        slots = list(self.matrix[1:])
+        gap = [any(c is g for g in self.gaps) for c in slots]
+        others = [c for c, g in zip(slots, gap) if c is not kept and not g]
+        # Each entry of the one-hot, under its column, becomes the factor the column is scaled by: ×0, or ×1.
+        turned = [(b, label("×1" if c is kept else "×0", size=HEADING, color=style.NEXT_SLOT if c is kept
+                                                                             else style.MUTED).move_to(b))
+                  for b, c, g in zip(self.bits, slots, gap) if not g]  # fmt: skip
+        factors = VGroup(*(f for _, f in turned), *(b for b, g in zip(self.bits, gap) if g))
+        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor), now=True, run_time=0.4)
+        self.play(LaggedStart(*(swap(b, f) for b, f in turned), lag_ratio=0.06), run_time=said_by(self, 0, 1.0))
+        cue(self, 1)  # every ×0 column becomes zeros (its numbers come back once the product is made)
+        zeros = VGroup(*(VGroup(*(label("0", size=self.ENTRY, color=style.MUTED).move_to(e) for e in c[: self.ROWS]))
+                         for c in others))  # fmt: skip
         for c in others:
-            c.save_state()  # (as drawn, before they dim: they come back so)
-        # Each entry, under its column, is the factor it is scaled by (never drawn over the column's numbers).
-        self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor),
-                  LaggedStart(*(AnimationGroup(b.animate.scale(1.2), fill_to(c, 0.25))
-                                for b, c in zip(self.bits, self.matrix[1:])), lag_ratio=0.08),
-                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
-        cue(self, 1)
-        flat = [c.animate.stretch(0.04, 1) for c in others]  # times 0: nothing left
-        zeros = [b.animate.stretch(0.04, 1).set_opacity(0) for b, c in zip(self.bits, self.matrix[1:]) if c is not kept]
-        one = next(b for b, c in zip(self.bits, self.matrix[1:]) if c is kept)
-        self.play(*flat, *zeros, run_time=said_by(self, 1, 0.8), now=True)  # (the 1 stays, on its column)
-        self.play(one.animate.scale(0.3).set_opacity(0), fill_to(kept, 1.0), run_time=0.5)
-        self.play(Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.6)
-        cue(self, 2)  # the column that survived comes down as the product
-        self.play(FadeIn(names[0]), TransformFromCopy(kept[: self.ROWS], product.entries), FadeIn(product.decor),
-                  run_time=said_by(self, 2, 1.2))  # fmt: skip
+            c.save_state()
+        step = 0.2 * UP
+        to_zero = [
+            AnimationGroup(c[: self.ROWS].animate.shift(step).set_opacity(0), FadeIn(z, shift=step), lag_ratio=1.0)
+            for c, z in zip(others, zeros)
+        ]  # fmt: skip (none when the prompt has one token)
+        self.play(*([LaggedStart(*to_zero, lag_ratio=0.1)] if to_zero else []),
+                  Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.08), run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)  # the columns add up: the zeros add nothing, the kept column comes down as the product
+        sums = [z.copy() for z in zeros]
+        self.play(FadeOut(factors), now=True, run_time=0.3)  # (used up: the product comes where they were)
+        self.play(FadeIn(names[0]), FadeIn(product.decor), TransformFromCopy(kept[: self.ROWS], product.entries),
+                  *(s.animate.move_to(product.entries).set_opacity(0) for s in sums),
+                  run_time=said_by(self, 2, 1.2) * 0.6)  # fmt: skip
+        self.remove(*sums)
+        if others:  # W_E whole again
+            self.play(LaggedStart(*(AnimationGroup(FadeOut(z, shift=step), Restore(c), lag_ratio=1.0) for c, z in zip(others, zeros)),
+                                  lag_ratio=0.05), run_time=0.8, now=True)  # fmt: skip
         cue(self, 3)
         self.play(FadeIn(equals), FadeIn(names[1]), TransformFromCopy(product.entries, lookup.entries),
                   FadeIn(lookup.decor), run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
         self.play(Write(same), run_time=max(0.5, said_by(self, 3)))
         self.answer = VGroup(pair, names, same)
         self.others = others
-        self.remove(self.bits)
 
     def closer_rows(self) -> VGroup:
         """The matrix with its rows CLOSER together under the same top, its brackets to its new height."""
@@ -780,12 +815,11 @@ class EmbeddingMatrix(TraceScene):
             x = left + pitch * (k + 0.5)
             vector = self.vector(t.stored("hook_embed")[p])
             vectors[p] = vector.move_to([x, top - vector.height / 2, 0])
-            chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL, limit=8)
-            for limit in (6, 4):
+            chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL)
+            for size in (LABEL - 2, SMALLEST):  # a long token: smaller type, never cut
                 if chip.width <= pitch - 0.15:
                     break
-                chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=LABEL,
-                                limit=limit)  # fmt: skip
+                chip = TokenBox(t.fields.info.tokens.display[p], hue=style.token_hue(p), size=size)
             chips[p] = self.fit_width(chip, pitch - 0.15).next_to(vector, DOWN, buff=0.2)
         if more:
             rest.add(label("…", size=TOKEN, color=style.MUTED).move_to([left + pitch * (len(self.drawn) + 0.5),
@@ -804,7 +838,6 @@ class EmbeddingMatrix(TraceScene):
             + (" A token that comes twice picks the same column twice." if repeated else ""),
         )
         self.play(FadeOut(self.answer), run_time=0.5, now=True)
-        self.play(*(Restore(c) for c in self.others), run_time=max(0.5, said_by(self, 0, 1.0) - 0.5))
         # W_E, drawn large for its one-hot product, makes room for the prompt's vectors under it.
         self.play(Transform(self.matrix, self.closer_rows()), run_time=0.5)
         vectors, chips, rest = self.bottom_row()
@@ -843,10 +876,14 @@ class EmbeddingMatrix(TraceScene):
         self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.cells = VGroup(*cells)
-        cue(self, 1)  # training nudged them: the eye runs over W_E's columns, one after another
-        columns = [VGroup(*cells[k : k + self.ROWS]) for k in range(0, self.ROWS * len(self.ids), self.ROWS)]
-        self.play(LaggedStart(*(Indicate(c, color=style.NEXT_SLOT, scale_factor=1.08) for c in columns),
-                              lag_ratio=0.3), run_time=said_by(self, 1, 1.5))  # fmt: skip
+        cue(self, 1)  # they started random (noise in every square), and training nudged each to its colour
+        start = np.random.default_rng(0).normal(0.0, self.scale / 2, (len(self.ids), self.ROWS))  # (a picture)
+        noise = [*start.flat, *(start[self.ids.index(t.token_ids[p]), r] for p in self.drawn for r in range(self.ROWS))]
+        learned = [c.get_fill_color() for c in cells]
+        self.play(*(c.animate.set_fill(style.weight_color(float(v), self.scale)) for c, v in zip(cells, noise)),
+                  run_time=0.6)  # fmt: skip
+        self.play(LaggedStart(*(c.animate.set_fill(colour) for c, colour in zip(cells, learned)), lag_ratio=0.02),
+                  run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.wait(1.0)
 
 
@@ -1030,10 +1067,12 @@ class ContextEmbedding(TraceScene):
         n, n_ctx, g = len(t.token_ids), t.fields.meta.n_ctx, t.fields.info.gpt3.dims.n_ctx
         frame, used = self.position_strip()
         ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
-                      number(n_ctx, fmt="comma", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
+                      number(n_ctx, fmt="comma_less1", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
         learned = t.words["positions"] != "rotary"  # a rotary model has places, but no matrix W_P for them
-        note = VGroup(sentence(("W_P: " if learned else "") + "{c} positions,", size=24, c=(n_ctx, "comma")),
+        note = VGroup(sentence("{c} positions,", size=24, c=(n_ctx, "comma")),
                       sentence("{n} used here", size=24, n=(t.fields.info.tokens.ids, "len")))  # fmt: skip
+        if learned:  # W_P typeset as in the first beat
+            note.submobjects.insert(0, MathTex("W_P:", font_size=34))
         note.arrange(RIGHT, buff=0.15, aligned_edge=DOWN).next_to(frame[0], UP, buff=0.3)
         lit = SurroundingRectangle(used, buff=0.06, color=style.KEY, stroke_width=4)
         shown = len(self.places) if hasattr(self, "places") else n
@@ -1055,7 +1094,7 @@ class ContextEmbedding(TraceScene):
                       run_time=1.5, now=True)  # fmt: skip
         else:
             self.play(FadeIn(ends[0]), run_time=0.5)
-        self.play(FadeIn(note[0], shift=0.1 * UP), run_time=0.5)
+        self.play(FadeIn(note[:-1], shift=0.1 * UP), run_time=0.5)
         # W_P grows to its full length, a thin column per position drawn along, as its size is said.
         lines = [LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02)] if len(frame[1]) else []
         self.play(GrowFromEdge(frame[0], LEFT), *lines, run_time=said_by(self, 0, 1.0))
@@ -1066,11 +1105,11 @@ class ContextEmbedding(TraceScene):
             self.play(
                 ReplacementTransform(self.places.copy(), lit),
                 *(FadeIn(u) for u in rest),
-                FadeIn(note[1], shift=0.1 * UP),
+                FadeIn(note[-1], shift=0.1 * UP),
                 run_time=said_by(self, 1, 1.0),
             )  # fmt: skip (the places into theirs)
         else:
-            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note[1], shift=0.1 * UP),
+            self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note[-1], shift=0.1 * UP),
                       run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
         self.size_group = VGroup(frame, used, lit, ends, *note, *self.beside_gpt3(frame, used, lit, ends, note, g))
@@ -1094,9 +1133,8 @@ class ContextEmbedding(TraceScene):
         name.move_to([(target[0][0].get_right()[0] + ghost.get_right()[0]) / 2, ghost.get_y(), 0])
         self.play(Transform(strip, target), ends[1].animate.next_to(target[0][0], DOWN, buff=0.15),
                   note.animate.next_to(target[0][0], UP, buff=0.3, aligned_edge=LEFT),
-                  Create(ghost), run_time=said_by(self, 2, 1.2))  # fmt: skip
-        self.play(FadeIn(name, shift=0.1 * UP), run_time=0.6)
-        self.wait(0.5)
+                    Create(ghost), FadeIn(name, shift=0.1 * UP), run_time=said_by(self, 2, 1.2))  # fmt: skip
+        self.wait(1.0)
         return [ghost, name]
 
     def turn_by_position(self):
@@ -1206,16 +1244,22 @@ class ContextEmbedding(TraceScene):
             tok=(tok_read, "text"),
         )  # fmt: skip (whole when it fits: never cut what fits)
         contexts = VGroup(first, second).arrange(DOWN, aligned_edge=LEFT, buff=0.25).to_edge(UP, buff=0.35)
-        self.fit_width(contexts)
+        self.fit_width(contexts, config.frame_width - 2 * style.FRAME_MARGIN - 0.6).set_x(0)  # (clear of the edges)
         angles = [float(np.arccos(np.clip(c, -1.0, 1.0))) for c in self.stage_cosines()]
         reach = self.RADIUS * np.sin(max(angles) / 2)  # how far right of the origin an arrow ever goes
-        origin = np.array([-1.2 - reach / 2, -2.75, 0])  # the arrows and the readout centred in the frame
+        origin = np.array([-1.6 - reach / 2, -2.75, 0])  # the arrows left, the readout and its plot right
         angle = ValueTracker(angles[0])
         arrows, names = self.pair_arrows(angle, origin), self.arrow_names(angle, origin)
-        flat = sentence("each arrow: {d} numbers", size=LABEL, color=style.MUTED,
-                        d=(t.fields.meta.d_model, "int"))  # fmt: skip
-        at = np.array([origin[0] + reach + 2.0, origin[1] + 2.2, 0])  # right of where any arrow or name can reach
-        flat.next_to(origin + 0.3 * UP + 0.6 * LEFT, LEFT, buff=0)
+        flat = VGroup(
+            label("each arrow:", size=LABEL, color=style.MUTED),
+            sentence("{d} numbers", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
+        )
+        flat.arrange(DOWN, aligned_edge=RIGHT, buff=0.1)  # (two short lines, clear of the arrows)
+        at = np.array([origin[0] + reach + 1.6, origin[1] + 3.05, 0])  # right of where any arrow or name can reach
+        flat.next_to(origin + 0.6 * UP + 0.9 * LEFT, LEFT, buff=0)
+        edge = -config.frame_width / 2 + style.FRAME_MARGIN + 0.3
+        if flat.get_left()[0] < edge:
+            flat.shift((edge - flat.get_left()[0]) * RIGHT)
         self.beat(
             "Context",
             "The same token after two different texts: each arrow is its vector in one of them.",
@@ -1241,8 +1285,12 @@ class ContextEmbedding(TraceScene):
         self.play(FadeIn(flat, shift=0.1 * UP), run_time=said_by(self, 1, 0.6))
         cue(self, 2)
         shown = self.readout(0, at)
-        self.play(FadeIn(shown), run_time=said_by(self, 2, 1.0))
-        self.drift(angle, angles, shown, at, arrows)
+        self.plot = self.cosine_plot(at + 2.7 * DOWN)
+        self.play(FadeIn(shown), FadeIn(self.plot[0]), GrowFromEdge(self.plot[1][0], DOWN),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.arrows_at = (angle, angles, origin)
+        shown = self.at_input(shown, at)
+        self.drift(shown, at, arrows, (first, second))
         short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
         self.play(
             FadeOut(contexts, shift=0.2 * UP), FadeIn(short, shift=0.2 * UP), lag_ratio=1.0, run_time=1.0, now=True
@@ -1251,48 +1299,135 @@ class ContextEmbedding(TraceScene):
         self.wait(1.0)
         self.contexts = contexts
 
-    def drift(self, angle: ValueTracker, angles: list, shown: VGroup, at: np.ndarray, arrows) -> None:
-        """The stages one after the other: the arrows turn to each stage's angle as its cosine takes the last's
-        place (the old number out before the new one in)."""
+    PLOT_WIDTH, PLOT_HEIGHT = 5.2, 1.5  # the small cosine-by-stage plot under the readout
+
+    def cosine_plot(self, corner: np.ndarray) -> VGroup:
+        """A small plot of the cosine at each stage (a dot per stage, joined), from its lower left corner: its
+        baseline with each stage's name under it ("token", "input", the layers' numbers), and the dots (hidden
+        until their stage comes)."""
         t = self.trace
-        pair = t.fields.info.context_pair
         cos = self.stage_cosines()
         learned = t.words["positions"] != "rotary"
-        at_input = (f"But the token stands at position {pair.positions.value[0]} in A and at {pair.positions.value[1]} "
-                    f"in B. With their position columns added, the vectors that go in already differ: "
-                    f"{dec(cos[1], 2)}. ") if learned else ""  # fmt: skip
+        low = min(0.0, np.floor(min(cos) * 10) / 10 - 0.1) if min(cos) < 0 else np.floor(min(cos) * 10) / 10 - 0.1
+        step = self.PLOT_WIDTH / max(len(cos) - 1, 1)
+        points = [corner + np.array([k * step, self.PLOT_HEIGHT * (c - low) / (1.0 - low), 0]) for k, c in
+                  enumerate(cos)]  # fmt: skip
+        base = Line(corner + 0.3 * LEFT, corner + (self.PLOT_WIDTH + 0.3) * RIGHT, stroke_width=2, color=style.MUTED)
+        names = ["token", *(["input"] if learned else []), *(str(k + 1) for k in range(t.n_layer))]
+        ticks, right = VGroup(), -np.inf  # a stage's name where it fits (many layers: some go unnamed)
+        for name, p in zip(names, points):
+            tick = label(name, size=LABEL - 2, color=style.MUTED).next_to(base, DOWN, buff=0.12).set_x(p[0])
+            if tick.get_left()[0] > right:  # (a label's ends are already padded)
+                ticks.add(tick)
+                right = tick.get_right()[0]
+        layers = VGroup(*(k for k in ticks if k.text.isdigit())) or ticks
+        word = label("layer", size=LABEL - 2, color=style.MUTED).next_to(layers, DOWN, buff=0.08)
+        dots = VGroup(*(Dot(p, radius=0.08, color=style.TEXT) for p in points))
+        joins = VGroup(*(Line(a, b, stroke_width=3, color=style.TEXT) for a, b in zip(points, points[1:])))
+        return VGroup(VGroup(base, ticks, word), dots, joins)
+
+    def plot_step(self, s: int) -> AnimationGroup:
+        """The plot's dot for stage s comes, along its line from the last."""
+        dots, joins = self.plot[1], self.plot[2]
+        return AnimationGroup(Create(joins[s - 1]), GrowFromEdge(dots[s], DOWN), lag_ratio=0.6)
+
+    def turn_to(self, s: int, shown: VGroup, at: np.ndarray, seconds: float, *also) -> VGroup:
+        """The arrows turn to stage s's angle as its cosine takes the last's place (the old number out before the
+        new one in) and the plot gains its dot. Returns the readout now shown."""
+        angle, angles, _ = self.arrows_at
+        new = self.readout(s, at)
+        change = AnimationGroup(FadeOut(shown[1:], shift=0.25 * UP, run_time=0.45),
+                                FadeIn(new[1:], shift=0.25 * UP, run_time=0.55), lag_ratio=1.0)  # fmt: skip
+        self.play(
+            AnimationGroup(angle.animate(run_time=1.0).set_value(angles[s]), change),
+            self.plot_step(s),
+            *also,
+            run_time=max(0.8, seconds),
+            now=True,
+        )  # fmt: skip (the number changes as the arrows turn)
+        self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
+        self.add(new[0])
+        return new
+
+    def at_input(self, shown: VGroup, at: np.ndarray) -> VGroup:
+        """A learned-position model: the token's columns are the same, but with the positions added the vectors
+        that go in differ already (a beat of its own, its caption its number). Returns the readout now shown."""
+        t = self.trace
+        if t.words["positions"] == "rotary":
+            return shown
+        pair, cos = t.fields.info.context_pair, self.stage_cosines()
+        a, b = pair.positions.value
+        with self.narrate(
+            f"Their token columns are the same: {dec(cos[0], 2)}. But the token stands at position {a} in A and at "
+            f"{b} in B. With positions added, the vectors that go in already differ: {dec(cos[1], 2)}.",
+            title="Positions",
+            caption="Positions added (A at {a}, B at {b}): the vectors that go in have cosine {c}.",
+            a=(pair.positions[0], "int"),
+            b=(pair.positions[1], "int"),
+            c=(pair.input_cosine, "fixed2"),
+        ) as n:
+            self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(0, 1.0))
+            n.wait_for(1)
+            shown = self.turn_to(1, shown, at, n.left(1, 1.0))
+            n.wait_for(2)
+            self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(2, 0.8))
+        return shown
+
+    def drift(self, shown: VGroup, at: np.ndarray, arrows, lines) -> None:
+        """The layers one after the other: each takes in its text (the words flow into its arrow), the arrows turn
+        to the layer's angle, the cosine changes and the plot gains its dot; the input's pair stays as a ghost."""
+        t = self.trace
+        _, _, origin = self.arrows_at
+        cos = self.stage_cosines()
+        learned = t.words["positions"] != "rotary"
         caption, told = drift_words(cos[-t.n_layer - 1], cos[-t.n_layer :])  # (read off the cosines shown)
-        self.beat(
-            "Layers",
-            caption,
-            say=f"Their token columns are the same: {dec(cos[0], 2)}. {at_input}The model has {t.n_layer} layers, "
-            f"steps that each mix in the text before. {told}",
-        )
-        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=said_by(self, 0, 1.0))
-        self.readouts, trail = [shown], VGroup()
-        for s in range(1, len(cos)):  # one stage at a time: the arrows turn to their new angle, the cosine with them
-            if s == 1:  # the input (learned positions), else the first layer
-                cue(self, 1)
-                each = said_by(self, 1, 1.2) if learned else said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
-            elif s == 2 and learned:  # the layers, over the sentences that say them
-                cue(self, 2)
-                each = said_by(self, -1, 0.8 * t.n_layer) / t.n_layer
-            ghost = arrows.copy().clear_updaters().set_opacity(0.18)
-            trail.add(ghost)
+        rise = first_closer(cos[-t.n_layer - 1], cos[-t.n_layer :])
+        same = "" if learned else f"Their token columns are the same: {dec(cos[0], 2)}. "
+        moved = round(cos[-1], 2) < 1.0  # (as the screen rounds it)
+        end = "Same token, different texts: different vectors." if moved else "Here the texts left it as it was."
+        with self.narrate(
+            f"{same}The model has {t.n_layer} layers, steps that each mix in the text before. {told} " + end,
+            title="Layers",
+            caption=caption,
+        ) as n:
+            ghost = arrows.copy().clear_updaters().set_opacity(0.18)  # the pair that went in
             self.add(ghost)
-            new = self.readout(s, at)
-            turn = max(0.8, each - 0.4)
-            change = Succession(FadeOut(shown[1:], shift=0.25 * UP, run_time=0.45),
-                                FadeIn(new[1:], shift=0.25 * UP, run_time=0.55))  # fmt: skip
-            self.play(
-                AnimationGroup(angle.animate(run_time=1.0).set_value(angles[s]), change), run_time=turn, now=True
-            )  # fmt: skip (the number changes as the arrows turn, never after them)
-            self.remove(shown[0])  # (the word "cosine" stays where it is: only the number and the stage change)
-            self.add(new[0])
-            shown = new
-            self.readouts.append(shown)
-        self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=0.8)
-        self.pair = VGroup(arrows, trail)
+            first = 0 if learned else 1  # (a rotary model's first sentence names the token columns)
+            groups = (
+                [[1], list(range(2, rise + 1)), list(range(rise + 1, t.n_layer + 1))]
+                if rise
+                else [[1], list(range(2, t.n_layer + 1))]
+            )  # fmt: skip (the layers, over the sentences that say them)
+            for j, group in enumerate(groups):
+                n.wait_for(first + j)
+                each = n.left(first + j, 0.9 * max(len(group), 1)) / max(len(group), 1)
+                for layer in group:
+                    s = layer + (1 if learned else 0)
+                    letters = [[c.copy() for c in line[3:]] for line in lines]  # (after "A: “")
+                    self.play(*(self.flow_in(copies, self.tip(self.arrows_at[0], origin, side))
+                                for copies, side in zip(letters, (1, -1))), run_time=0.45 * each)  # fmt: skip
+                    self.remove(*letters[0], *letters[1])
+                    shown = self.turn_to(s, shown, at, 0.55 * each)
+                if not group:
+                    self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=min(each, 1.0))
+            n.wait_for(first + len(groups))
+            takeaway = VGroup(
+                label("Same token, different texts:", size=HEADING - 4),
+                label("different vectors" if moved else "the same vector", size=HEADING - 4),
+            )
+            takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            takeaway.move_to([at[0], at[1] + 1.3, 0], aligned_edge=LEFT)
+            edge = config.frame_width / 2 - style.FRAME_MARGIN
+            takeaway.shift(min(0.0, edge - takeaway.get_right()[0]) * RIGHT)  # (a wide angle: it moves in)
+            self.play(Write(takeaway), Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(-1, 1.0))
+        self.readouts = [shown]
+        self.takeaway = takeaway
+        self.pair = VGroup(arrows, ghost)
+
+    @staticmethod
+    def flow_in(letters: list, tip: np.ndarray) -> Animation:
+        """The words of a text flow into its arrow's tip (copies of its letters, shrinking as they go in)."""
+        return LaggedStart(*(c.animate.move_to(tip).scale(0.3).set_opacity(0) for c in letters), lag_ratio=0.01)
 
     def short_contexts(self, contexts: VGroup) -> VGroup:
         """The two texts by their last words, larger, where the whole texts stood."""
@@ -1315,7 +1450,7 @@ class ContextEmbedding(TraceScene):
             name = label("token columns", size=LABEL + 2, color=style.MUTED)
         elif layer < 0:
             value = number(pair.input_cosine, fmt="fixed2", size=HEADING, font=style.FONT)
-            name = sentence("input: + position {a} / {b}", size=LABEL + 2, color=style.MUTED,
+            name = sentence("A at position {a}, B at {b}", size=LABEL + 2, color=style.MUTED,
                             a=(pair.positions[0], "int"), b=(pair.positions[1], "int"))  # fmt: skip
         else:
             value = number(
@@ -1337,12 +1472,18 @@ def fill_to(group, opacity: float) -> AnimationGroup:
     return AnimationGroup(*(m.animate.set_fill(opacity=opacity, family=False) for m in shown))
 
 
+def first_closer(going_in: float, layers: list[float]) -> int | None:
+    """The first layer (from 1) after which the two vectors are closer than before it, at the 2 decimals shown."""
+    shown = [round(float(c), 2) for c in [going_in, *layers]]
+    return next((k for k in range(1, len(shown)) if shown[k] > shown[k - 1]), None)
+
+
 def drift_words(going_in: float, layers: list[float]) -> tuple[str, str]:
     """The caption and the spoken sentence for the two vectors' cosine through the layers, every characterising
     word read off the numbers as the screen rounds them (2 decimals): whether they end further apart or closer than
     they went in, and the first layer that brings them closer, if one does, with its cosine."""
     shown = [round(float(c), 2) for c in [going_in, *layers]]
-    closer = [k for k in range(1, len(shown)) if shown[k] > shown[k - 1]]
+    rise = first_closer(going_in, layers)
     last, start = shown[-1], shown[0]
     if last < start:
         end_cap, end_say = "they end further apart", "further apart than they went in"
@@ -1350,12 +1491,12 @@ def drift_words(going_in: float, layers: list[float]) -> tuple[str, str]:
         end_cap, end_say = "they end closer", "closer than they went in"
     else:
         end_cap, end_say = "they end as close as they began", "as close as they went in"
-    if not closer:
+    if rise is None:
         verb = "drift apart" if last < start else "move"
         caption = f"Layer by layer, the two vectors {verb}: {end_cap}."
         said = ""
     else:
-        k = closer[0]
+        k = rise
         which = f"The {ORDINALS[k - 1]} layer" if k <= len(ORDINALS) else "A later layer"
         caption = f"{which} brings the two vectors closer; {end_cap}."
         said = f"{which} brings them closer, to {dec(layers[k - 1], 2)}. "
