@@ -118,7 +118,7 @@ class Unembedding(TraceScene):
     ROWS, COLS = 6, 3
     SIZE = 1.3  # the matrix × vector = logits picture, drawn this much larger than NUMBER's size (it fills the frame)
     HEAD_Y = 3.35  # the line of its headings, at the frame's top
-    BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
+    BAR_X, BAR_W = 3.6, 2.0  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (1.1, 0.7)  # where the vector sits beside W_U
     STRIP_H = 0.5  # the tallest of all d products' bars, in a strip across the frame under the matrix's size label
@@ -211,7 +211,8 @@ class Unembedding(TraceScene):
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
+        left = min(row.name.get_left()[0] for row in self.table.rows)  # between the vector and the logits' names
+        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + left) / 2, small.get_y(), 0])
         plain = label("one row per token", size=LABEL, color=style.POSITIVE)  # what it is, before its name
         head = with_symbols("unembedding matrix $W_U$", size=LABEL, color=style.POSITIVE)
         for h in (plain, head):
@@ -313,6 +314,7 @@ class Unembedding(TraceScene):
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
         cue(self, 2)  # added up, all of them: every product, sorted, then laid end to end into their sum
         strip = self.all_products(x.value, w.value)
+        VGroup(total, value).next_to(strip.sum, RIGHT, buff=0.3)  # the sum's name beside its bar
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
                   FadeIn(strip.rest), *(b.animate.move_to(strip.bars[0]).set_opacity(0) for b in bars),
                   FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4, now=True)  # fmt: skip
@@ -622,8 +624,8 @@ class Softmax(TraceScene):
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
         self.head = label("logit x", size=LABEL, color=style.MUTED)
         self.place_head(self.head)
-        self.formula = MathTex(r"p_i = \frac{e^{x_i - \max}}{\sum_j e^{x_j - \max}}", font_size=54, color=style.TEXT)
-        self.formula.to_corner(UP + RIGHT, buff=0.3)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i - \max}}{\sum_j e^{x_j - \max}}", font_size=48, color=style.TEXT)
+        self.formula.to_corner(UP + RIGHT, buff=0.35)
         self.lit = VGroup()  # the formula's part the step now said works out
         self.steps = VGroup()  # the worked step being said, at the top left (one at a time)
         self.beat(
