@@ -118,7 +118,7 @@ class Unembedding(TraceScene):
     ROWS, COLS = 6, 3
     SIZE = 1.3  # the matrix × vector = logits picture, drawn this much larger than NUMBER's size (it fills the frame)
     HEAD_Y = 3.35  # the line of its headings, at the frame's top
-    BAR_X, BAR_W = 3.6, 2.0  # where the logit bars start, and the longest bar's length
+    BAR_X, BAR_W = 4.0, 1.75  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
     HOME = (1.1, 0.7)  # where the vector sits beside W_U
     STRIP_H = 0.5  # the tallest of all d products' bars, in a strip across the frame under the matrix's size label
