@@ -20,6 +20,7 @@ from manim import (
     FadeOut,
     GrowArrow,
     GrowFromEdge,
+    GrowFromPoint,
     Indicate,
     LaggedStart,
     Line,
@@ -44,7 +45,6 @@ from model.claims import (
     Statement,
     lecture_bars,
     softmax_total,
-    stated,
     statements,
     temperature_bars,
     truncation_share,
@@ -115,12 +115,14 @@ class Unembedding(TraceScene):
     SUMMARY = "The last vector times the unembedding matrix gives one logit per token."
     RENDER_SECONDS = 7
 
-    ROWS, COLS = 6, 4
-    BAR_X, BAR_W = 3.35, 2.2  # where the logit bars start, and the longest bar's length
+    ROWS, COLS = 6, 3
+    SIZE = 1.3  # the matrix × vector = logits picture, drawn this much larger than NUMBER's size (it fills the frame)
+    HEAD_Y = 3.35  # the line of its headings, at the frame's top
+    BAR_X, BAR_W = 4.0, 1.75  # where the logit bars start, and the longest bar's length
     BIG = 1.8  # the last vector's size while it is shown alone (under its chip)
-    HOME = (0.75, -0.1)  # where the vector sits beside W_U
-    STRIP_H = 0.55  # the tallest of all d products' bars, in a strip across the frame under the matrix
-    STRIP_Y = -2.05  # the strip's line: the positives grow up from it, the negatives down
+    HOME = (1.1, 0.7)  # where the vector sits beside W_U
+    STRIP_H = 0.5  # the tallest of all d products' bars, in a strip across the frame under the matrix's size label
+    STRIP_Y = -2.5  # the strip's line: the positives grow up from it, the negatives down
 
     def construct(self):
         self.show_last_vector()
@@ -160,19 +162,35 @@ class Unembedding(TraceScene):
         self.play(FadeIn(chips), run_time=0.6)
         self.play(Create(mark := SurroundingRectangle(chips.boxes[-1], buff=0.06, color=style.NEXT_SLOT)),
                   run_time=0.6)  # fmt: skip
-        stand_in = raw.copy()  # (a transform reshapes its target to its source's parts)
-        self.play(TransformFromCopy(chips.boxes[-1], stand_in), FadeIn(title), run_time=said_by(self, 0, 1.0))
-        self.remove(stand_in)
-        self.add(raw)
-        cue(self, 1)
+        before, after = self.size_bars(raw, t.resid.post[t.n_layer - 1, self.last], x)
+        self.play(GrowFromPoint(raw, chips.boxes[-1].get_bottom()), FadeIn(title), run_time=said_by(self, 0, 1.0))
+        self.play(LaggedStart(*(GrowFromEdge(b, RIGHT) for b in before), lag_ratio=0.2), run_time=0.8)
+        cue(self, 1)  # the norm rescales it: each entry's bar shrinks or grows to its new size
         self.play(ReplacementTransform(raw.entries, self.vector.entries), ReplacementTransform(raw.decor, self.vector.decor),
-                  ReplacementTransform(title, normed), run_time=said_by(self, 1, 1.0))  # fmt: skip
+                  ReplacementTransform(title, normed), Transform(before, after),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
         self.add(self.vector)
         self.vector_title = normed
         cue(self, 2)
         self.vector_mark = SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.vector_mark), run_time=0.8)
-        self.chips, self.chip_mark = chips, mark
+        self.chips, self.chip_mark, self.size_marks = chips, mark, before
+
+    def size_bars(self, column, raw, normed) -> tuple[VGroup, VGroup]:
+        """Beside each shown entry, a bar as long as its size (red if negative), leftwards from the column: before
+        the final norm and after it, on one scale, so that the rescaling shows as the bars changing length."""
+        old, new = (np.asarray(v.value, dtype=np.float64)[: self.COLS] for v in (raw, normed))
+        scale = 2.2 / (max(np.abs(old).max(), np.abs(new).max()) or 1.0)
+        edge = column.get_left()[0] - 0.15
+        out = []
+        for values in (old, new):
+            bars = VGroup()
+            for c, v in enumerate(values):
+                bar = Rectangle(width=max(scale * abs(float(v)), 0.02), height=0.32, stroke_width=0, fill_opacity=0.9,
+                                fill_color=style.BAR if v >= 0 else style.NEGATIVE)  # fmt: skip
+                bars.add(bar.move_to([edge - bar.width / 2, column.entries[c].get_y(), 0]))
+            out.append(bars)
+        return out[0], out[1]
 
     def multiply(self):
         """W_U comes in, one row per token; one row lies along the vector, the entries multiply pairwise (bars as
@@ -182,7 +200,8 @@ class Unembedding(TraceScene):
         ids = [t.info["unembed_ids"][r] for r in order]
         W_U = t.stored("weights.W_U_rows")
         matrix = WeightMatrix(W_U.value[order], lambda r, c: W_U[order[r], c].path, self.ROWS, self.COLS, size=NUMBER)
-        small = self.vector.copy().scale(1 / self.BIG).move_to([*self.HOME, 0])  # where the vector goes
+        matrix.scale(self.SIZE)
+        small = self.vector.copy().scale(self.SIZE / self.BIG).move_to([*self.HOME, 0])  # where the vector goes
         matrix.next_to(small, LEFT, buff=0.75).set_y(small.get_y() + 0.15)
         times = label("×", size=HEADING).move_to((matrix.get_right() + small.get_left()) / 2)
         names = self.row_names(ids, matrix)
@@ -192,12 +211,14 @@ class Unembedding(TraceScene):
         self.table = BarRows([n.copy() for n in names], widths, values, colors, x0=self.BAR_X,
                              top=matrix.grid[0].get_y(), row_height=matrix.grid[0].get_y() - matrix.grid[1].get_y(),
                              value_x=self.BAR_X + self.BAR_W + 1.15)  # fmt: skip
-        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + 2.2) / 2, small.get_y(), 0])
+        left = min(row.name.get_left()[0] for row in self.table.rows)  # between the vector and the logits' names
+        equals = label("=", size=HEADING).move_to([(small.get_right()[0] + left) / 2, small.get_y(), 0])
         plain = label("one row per token", size=LABEL, color=style.POSITIVE)  # what it is, before its name
         head = with_symbols("unembedding matrix $W_U$", size=LABEL, color=style.POSITIVE)
         for h in (plain, head):
-            h.move_to([matrix.get_x(), 2.1, 0])
-        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to([self.BAR_X + self.BAR_W / 2, 2.1, 0])
+            h.move_to([matrix.get_x(), self.HEAD_Y, 0])
+        logit_head = label("logits", size=LABEL, color=style.MUTED).move_to([self.BAR_X + self.BAR_W / 2, self.HEAD_Y,
+                                                                             0])  # fmt: skip
         dims = sentence("{v} rows × {d}", size=SMALLEST, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"),
                         d=(t.fields.meta.d_model, "int")).next_to(matrix, DOWN, buff=0.15)  # fmt: skip
         self.beat(
@@ -209,9 +230,9 @@ class Unembedding(TraceScene):
             f"{spoken_token(t.info['vocab_display'][str(ids[0])], start=True)} scores {dec(logits[0], 2)}. Every "
             "other row works the same way, so every token gets its logit at once.",
         )
-        short = label("last vector", size=LABEL, color=style.MUTED).move_to([self.HOME[0], 2.1, 0])  # room for W_U's
-        self.play(dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark),
-                  ReplacementTransform(self.vector_title, short), self.vector.animate.scale(1 / self.BIG).move_to(small),
+        short = label("last vector", size=LABEL, color=style.MUTED).move_to([self.HOME[0], self.HEAD_Y, 0])
+        self.play(dim(self.vector_mark), FadeOut(self.chips), FadeOut(self.chip_mark), FadeOut(self.size_marks),
+                  ReplacementTransform(self.vector_title, short), self.vector.animate.scale(self.SIZE / self.BIG).move_to(small),
                   run_time=0.6)  # fmt: skip
         self.play(FadeIn(matrix), *(FadeIn(n) for n in names), FadeIn(plain), FadeIn(times), FadeIn(dims),
                   run_time=said_by(self, 0, 0.8) * 0.6)  # fmt: skip
@@ -241,7 +262,7 @@ class Unembedding(TraceScene):
         """Each row's token at its left, a long one giving way near the frame's edge."""
         t = self.trace
         names = [
-            token_text(t.fields.info.vocab_display[str(i)], size=LABEL, color=style.token_hue(r), limit=9)
+            token_text(t.fields.info.vocab_display[str(i)], size=LABEL * self.SIZE, color=style.token_hue(r), limit=9)
             .next_to(matrix.grid[r], LEFT, buff=0.35)
             .set_y(matrix.grid[r].get_y())
             for r, i in enumerate(ids)
@@ -293,6 +314,7 @@ class Unembedding(TraceScene):
                   run_time=max(1.4, said_by(self, 1) - 0.2))  # fmt: skip
         cue(self, 2)  # added up, all of them: every product, sorted, then laid end to end into their sum
         strip = self.all_products(x.value, w.value)
+        VGroup(total, value).next_to(strip.sum, RIGHT, buff=0.3)  # the sum's name beside its bar
         self.play(LaggedStart(*(GrowFromEdge(b, DOWN if b.positive else UP) for b in strip.bars), lag_ratio=0.004),
                   FadeIn(strip.rest), *(b.animate.move_to(strip.bars[0]).set_opacity(0) for b in bars),
                   FadeOut(axis), FadeOut(named), run_time=said_by(self, 2, 2.0) * 0.4, now=True)  # fmt: skip
@@ -363,7 +385,7 @@ class Unembedding(TraceScene):
         rank = sorted(range(len(self.logits)), key=lambda r: -self.logits[r])  # highest first
         moves = [row.animate.set_y(self.table.y(rank.index(r))) for r, row in enumerate(self.table.rows)]
         counts, edges = np.histogram(logits, bins=48)
-        width, height, x0, base = 11.0, 1.5, -5.5, -2.0
+        width, height, x0, base = 11.0, 1.5, -5.5, -2.15
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
         for c, left, right in zip(counts, edges[:-1], edges[1:]):  # counts on a log scale: a bin of 1 still shows
@@ -372,6 +394,12 @@ class Unembedding(TraceScene):
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
         axis = Line([x0, base, 0], [x0 + width, base, 0], stroke_width=2, color=style.MUTED)
+        ticks = VGroup()  # the logit's value along the axis: where a bin's scores lie
+        for v in range(math.ceil(lo / 5) * 5, math.floor(hi / 5) * 5 + 1, 5):
+            x = x0 + width * (v - lo) / (hi - lo)
+            tick = Line([x, base, 0], [x, base - 0.1, 0], stroke_width=2, color=style.MUTED)
+            ticks.add(tick, label(f"{v:+d}" if v else "0", size=NUMBER, color=style.MUTED).next_to(tick, DOWN, 0.06))
+        axis = VGroup(axis, ticks)
         low, high = int(np.argmin(logits)), int(np.argmax(logits))
         ends, arrows = [], []
         for i, side, b in ((low, LEFT, bars[0]), (high, RIGHT, bars[-1])):  # each end's token, above its bin
@@ -394,6 +422,7 @@ class Unembedding(TraceScene):
             color=style.MUTED,
             v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(axis, DOWN, buff=0.1)
+        count.align_to(axis, LEFT).shift(RIGHT * 0.1)
         notes = VGroup()
         for i in (low, high):
             words = byte_note(t.info["vocab_display"][str(i)])
@@ -412,7 +441,7 @@ class Unembedding(TraceScene):
         cue(self, 1)
         done = [self.matrix, *self.names, *self.matrix_parts, self.vector, self.vector_title]
         shown = VGroup(self.table, self.logit_head)
-        self.play(*(m.animate.set_opacity(0) for m in done), shown.animate.scale(1.2).move_to([0, 1.55, 0]),
+        self.play(*(m.animate.set_opacity(0) for m in done), shown.animate.move_to([0, 1.45, 0]),
                   run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
         self.play(Create(axis), LaggedStart(*(GrowFromEdge(b, DOWN) for b in bars), lag_ratio=0.03), FadeIn(count),
@@ -437,10 +466,10 @@ class Unembedding(TraceScene):
         self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.1, 0])  # across the frame
         last = chips.boxes[-1]
         table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
-        place = table.copy().scale(0.8).to_edge(RIGHT, buff=0.5).to_edge(UP, buff=0.4)
+        place = table.copy().scale(0.92).to_edge(RIGHT, buff=0.4).to_edge(UP, buff=0.3)
         legend = VGroup(label("above each token:", size=LABEL, color=style.MUTED),
                         label("its top guess for the next", size=LABEL, color=style.TEXT),
-                        label("bar: how sure (probability)", size=LABEL, color=style.MUTED),
+                        label("bar: how sure", size=LABEL, color=style.MUTED),
                         label("✓ / ✗: the real next token?", size=LABEL, color=style.MUTED))  # fmt: skip
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).to_corner(UP + LEFT, buff=0.4)
         self.guess_row = guesses = self.guesses(chips, first, place, legend)
@@ -451,10 +480,9 @@ class Unembedding(TraceScene):
             "Each position guesses; only the last continues the text.",
             say="In fact every position gets scores like these, not only the last. Above each token stands its own "
             "top guess for the token after it. Its bar shows how sure it is. A tick where the guess is the token "
-            "that really comes next, a cross where not. Training learns from every one of them. To continue the "
-            "text, only the last one counts.",
+            "that really comes next, a cross where not. To continue the text, only the last one counts.",
         )
-        self.play(FadeOut(self.spread), table.animate.scale(0.8).move_to(place), run_time=0.7)
+        self.play(FadeOut(self.spread), table.animate.scale(0.92).move_to(place), run_time=0.7)
         self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
         grow = [AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP)) for bar, name, _ in guesses]
@@ -465,16 +493,15 @@ class Unembedding(TraceScene):
         if len(guesses):
             self.play(LaggedStart(*(FadeIn(g[2], scale=1.5) for g in guesses), lag_ratio=0.2),
                       run_time=said_by(self, 3, 1.0))  # fmt: skip
-        cue(self, 4)
+        cue(self, 4)  # only the last one counts: the mark runs along the guesses to it, the earlier ones fade
         mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
-                      said_by(self, 4, 1.0))  # fmt: skip
-        cue(self, 5)
+                      said_by(self, 4, 1.0) * 0.5)  # fmt: skip
         earlier = [*chips.boxes[:-1], *(g[:2] for g in guesses)]  # (none for a one-token prompt); the ✓ ✗ stay
         if earlier:
             self.play(
                 *(m.animate.fade(0.6) for m in earlier),
                 FadeOut(legend, shift=0.2 * UP),
-                run_time=said_by(self, 5, 1.0),
+                run_time=said_by(self, 4, 1.0),
                 now=True,
             )  # the key has done its work: the takeaway is the last
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
@@ -571,7 +598,10 @@ class Softmax(TraceScene):
     RENDER_SECONDS = 7
 
     WIDTH = 7.0  # a bar of this length is 100% once divided
-    X0, TOP, ROW = -3.2, 1.95, 0.48  # where the bars start, the first row's height, one row's height
+    X0, TOP, ROW = -3.2, 1.5, 0.43  # where the bars start, the first row's height, one row's height
+    # the formula's glyphs each step lights up: −max (twice), the numerator, the sum under the line, the line
+    PARTS = {"max": (*range(6, 10), *range(16, 20)), "exp": tuple(range(3, 10)), "sum": tuple(range(11, 20)),
+             "divide": (0, 1, 10)}  # fmt: skip
 
     def construct(self):
         self.sm = softmax_shown(self.trace)
@@ -594,7 +624,9 @@ class Softmax(TraceScene):
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
         self.head = label("logit x", size=LABEL, color=style.MUTED)
         self.place_head(self.head)
-        self.formula = MathTex(r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}", font_size=40).to_corner(UP + RIGHT, buff=0.2)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i - \max}}{\sum_j e^{x_j - \max}}", font_size=48, color=style.TEXT)
+        self.formula.to_corner(UP + RIGHT, buff=0.35)
+        self.lit = VGroup()  # the formula's part the step now said works out
         self.steps = VGroup()  # the worked step being said, at the top left (one at a time)
         self.beat(
             "Softmax",
@@ -614,6 +646,23 @@ class Softmax(TraceScene):
         cue(self, 2)
         self.play(mark.animate.become(SurroundingRectangle(self.formula, buff=0.12, color=style.NEXT_SLOT)))
         self.mark = mark
+
+    def light(self, part: str | None):
+        """The formula's part the step now said works out turns yellow (the one before goes back), so that the
+        four steps are seen to make up p_i."""
+        out = [self.lit.animate.set_color(style.TEXT)] if len(self.lit) else []
+        self.lit = VGroup(*(self.formula[0][k] for k in self.PARTS[part])) if part else VGroup()
+        if part:
+            out.append(self.lit.animate.set_color(style.NEXT_SLOT))
+        return AnimationGroup(*out)
+
+    def rows_box(self, first: int, last: int, right: float) -> Rectangle:
+        """A mark round rows first..last, from left of every name to x = right, exactly as tall as those rows:
+        it never runs through a name or a neighbouring row."""
+        left = min(row.name.get_left()[0] for row in self.table.rows) - 0.12
+        top, bottom = self.table.y(first) + self.ROW / 2, self.table.y(last) - self.ROW / 2
+        box = Rectangle(width=right - left, height=top - bottom, color=style.NEXT_SLOT, stroke_width=4)
+        return box.move_to([(left + right) / 2, (top + bottom) / 2, 0])
 
     def place_head(self, head):
         return head.move_to([self.table.value_x - head.width / 2, self.table.top + 0.45, 0])
@@ -666,7 +715,8 @@ class Softmax(TraceScene):
             "the next step's numbers small.",
         )
         top = SurroundingRectangle(self.table.rows[0].value, buff=0.06, color=style.NEXT_SLOT)
-        self.play(self.show_step(line[0]), FadeOut(self.mark), Create(top), run_time=said_by(self, 0, 1.0) * 0.5)
+        self.play(self.show_step(line[0]), FadeOut(self.mark), Create(top), self.light("max"),
+                  run_time=said_by(self, 0, 1.0) * 0.5)  # fmt: skip
         self.steps.add(line[1])
         self.play(TransformFromCopy(self.table.rows[0].value, line[1]), dim(top), run_time=said_by(self, 0, 1.0))
         cue(self, 1)
@@ -682,14 +732,14 @@ class Softmax(TraceScene):
             row.value = v
         self.stages.append(values)
         cue(self, 2)
-        mark = SurroundingRectangle(VGroup(self.table.rows[0].name, self.zero[0]), buff=0.06, color=style.NEXT_SLOT)
-        mark.stretch_to_fit_height(self.ROW).set_y(self.table.y(0))
+        mark = self.rows_box(0, 0, zero_x + 0.2)
         self.play(FadeIn(self.zero[1], shift=0.1 * UP), Create(mark), run_time=0.8)
-        self.play(mark.animate.stretch_to_fit_height(self.ROW * len(shifted)).set_y(
-            (self.table.y(0) + self.table.y(len(shifted) - 1)) / 2), run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.play(mark.animate.become(self.rows_box(0, len(shifted) - 1, zero_x + 0.2)),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         cue(self, 3)  # "keeps the next step's numbers small": the column of x − max, none above 0
         column = VGroup(head, *(row.value for row in self.table.rows))
-        self.play(mark.animate.become(SurroundingRectangle(column, buff=0.1, color=style.NEXT_SLOT)),
+        around = SurroundingRectangle(column, buff=0.12, color=style.NEXT_SLOT)
+        self.play(mark.animate.become(around.stretch_to_fit_width(around.width + 0.1, about_edge=RIGHT)),
                   run_time=0.6 * said_by(self, 3, 1.0))  # fmt: skip
         self.mark, self.head = mark, head  # (it fades as the next step begins: the slide rests on it)
 
@@ -734,8 +784,8 @@ class Softmax(TraceScene):
             "bars. The further below zero, the shorter the bar, yet none goes negative. All the other tokens of "
             "the vocabulary, added up, make the grey bar.",
         )
-        self.play(self.show_step(line), turn(self.head, head), dim(self.mark), run_time=said_by(self, 0, 1.0),
-                  now=True)  # fmt: skip
+        self.play(self.show_step(line), turn(self.head, head), dim(self.mark), self.light("exp"),
+                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
         cue(self, 1)
         self.play(
             *(Transform(row.bar, bar) for row, bar in zip(self.table.rows, bars)),
@@ -748,10 +798,11 @@ class Softmax(TraceScene):
         for row, v in zip(self.table.rows, values):
             row.value = v
         self.stages.append(values)
-        top = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
+        right = self.table.value_x + 0.12
+        top = self.rows_box(0, 0, right)
         self.play(Create(top), run_time=0.6)
         cue(self, 2)
-        low = SurroundingRectangle(self.table.rows[n - 1], buff=0.05, color=style.NEXT_SLOT)
+        low = self.rows_box(n - 1, n - 1, right)
         self.play(top.animate.become(low), run_time=said_by(self, 2, 1.0))
         cue(self, 3)
         self.play(FadeIn(self.others_name), GrowFromEdge(others_bar, LEFT), FadeIn(self.others_value),
@@ -799,7 +850,8 @@ class Softmax(TraceScene):
             f"divide each by the sum. The long bar becomes one, a hundred percent, and each bar its share. "
             f"{top_name} gets {said_pct(sm['probs'][0])}.",
         )
-        self.play(self.show_step(line2), FadeIn(total_name), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(self.show_step(line2), FadeIn(total_name), self.light("sum"), run_time=said_by(self, 0, 1.0),
+                  now=True)  # fmt: skip
         cue(self, 1)
         shrunk = self.axis(scale, [(v, f"{v:g}") for v in self.ticks])
         self.play(*(Transform(row.bar, bar) for row, bar in zip(self.table.rows, self.table.bars(
@@ -813,11 +865,11 @@ class Softmax(TraceScene):
         self.play(FadeIn(total), TransformFromCopy(total, summed), run_time=0.8)  # the long bar's length, said
         self.steps.add(summed)
         cue(self, 3)
-        self.play(self.show_step(line3), run_time=said_by(self, 3, 1.0), now=True)
+        self.play(self.show_step(line3), self.light("divide"), run_time=said_by(self, 3, 1.0), now=True)
         cue(self, 4)
         self.divide(segments, total)
         cue(self, 5)
-        self.top_mark = SurroundingRectangle(self.table.rows[0], buff=0.05, color=style.NEXT_SLOT)
+        self.top_mark = self.rows_box(0, 0, self.table.value_x + 0.12)
         self.play(Create(self.top_mark), run_time=0.8)
         self.segments, self.sum_label = segments, total_name
 
@@ -867,7 +919,7 @@ class Softmax(TraceScene):
             say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey bar. With the {big(n)} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
-        self.play(Create(mark), FadeOut(self.top_mark), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(Create(mark), FadeOut(self.top_mark), self.light(None), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         steps = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # the working leaves
         self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, self.total),
@@ -937,22 +989,30 @@ class Temperature(TraceScene):
             ticks.add(tick, label(str(v), size=SMALLEST, color=style.MUTED).next_to(tick, RIGHT, buff=0.08))
         return VGroup(axis, ticks)
 
+    def gaps(self, temperature: float) -> list[float]:
+        """How far each shown token's logit lies below the top one's, divided by T (as softmax's first step
+        subtracts the largest): 0 for the top token, inf for the others at T = 0."""
+        logits = self.trace["logits"].astype(np.float64)
+        top = float(logits.max())
+        out = []
+        for i in self.top_ids():
+            gap = top - float(logits[i])
+            out.append(gap / temperature if temperature > 0 else (math.inf if gap > 0 else 0.0))
+        return out
+
     def logit_axis(self, temperature: float = 1.0) -> tuple[float, float, float]:
-        """The logit ÷ T axis: where 0 is (at the names' left), where it ends (the frame's left), and the value at
-        its end: a round number with room for 1.5 × the top logit, or, when a low T stretches the logits past it,
-        the top one's logit ÷ T and a tenth more (the axis zooms out); at T = 0 they run off it."""
-        top = max(float(self.trace["logits"].max()), 1.0)
+        """The (logit − max) ÷ T axis, one for every T: where 0 is (at the names' left), where it ends (the frame's
+        left), and the gap at its end, a round number twice the widest gap at T = 1 or more (a low T stretches
+        the gaps towards it, a high T shrinks them towards 0; at T = 0 they run off it)."""
         if not hasattr(self, "logit_zero"):  # the names do not change with T: found once
             names = self.bars_at(1.0, logits=False)[0].rows[: self.SHOWN]
             self.logit_zero = min(row.name.get_left()[0] for row in names) - 0.2
-        span = float(math.ceil(1.1 * top))  # the top logit's bar nearly the axis's length at T = 1
-        if temperature > 0:
-            span = max(span, 1.1 * float(self.trace["logits"].max()) / temperature)
+        span = float(math.ceil(2.0 * max(max(self.gaps(1.0)), 0.5)))
         return self.logit_zero, -config.frame_width / 2 + 0.45, span
 
     def logit_scale(self, temperature: float = 1.0) -> VGroup:
-        """The axis of the logit ÷ T bars: a baseline at 0 beside the names, faint lines at round values leftwards,
-        their numbers under the last row; as a low T zooms the axis out, the round values slide in towards 0."""
+        """The axis of the gap bars: a baseline at 0 beside the names, faint lines at round values leftwards (0,
+        −1, −2, ...), their numbers under the last row; the same at every T."""
         zero, end, span = self.logit_axis(temperature)
         top = self.TOP_ROW + self.ROW * 0.4
         bottom = self.TOP_ROW - (self.SHOWN - 0.6) * self.ROW  # the shown tokens' rows
@@ -960,53 +1020,30 @@ class Temperature(TraceScene):
         out = VGroup(Line([zero, top, 0], [zero, bottom, 0], color=style.MUTED, stroke_width=2),
                      Line([zero, y, 0], [end, y, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
         step = next(m * 10**e for e in range(-1, 6) for m in (1, 2, 5) if m * 10**e >= span / 4.0)
-        for k in range(int(span / step + 1e-9) + 1 if temperature > 0 else 1):  # at T = 0 no scale holds them
+        for k in range(int(span / step + 1e-9) + 1):
             x = zero + (end - zero) * k * step / span
             if k:
                 out.add(DashedLine([x, top, 0], [x, bottom, 0], color=style.MUTED, stroke_width=1, dash_length=0.06))
             out.add(Line([x, y, 0], [x, y - 0.08, 0], color=style.MUTED, stroke_width=2))
-            out.add(label(f"{k * step:g}", size=SMALLEST, color=style.MUTED).next_to([x, y - 0.08, 0], DOWN,
-                                                                                      buff=0.06))  # fmt: skip
+            out.add(label(f"−{k * step:g}" if k else "0", size=NUMBER, color=style.MUTED).next_to(
+                [x, y - 0.08, 0], DOWN, buff=0.06))  # fmt: skip
         return out
 
-    def scaled_text(self, temperature: float, i: int, j: int):
-        """Token i's (the j-th bar's) logit ÷ T, a statement read from the Trace at a stored or the lecture's T;
-        mid-sweep the same rule on the Trace's logit (None at T = 0: no number, the bars run off)."""
-        if temperature <= 0:
-            return None
-        if temperature == self.lecture_t:
-            return statement(stated(self.trace, f"temperature.lecture.scaled.{i}"), size=SMALLEST)
-        stored = [k for k, t in enumerate(self.trace.meta["temperatures"]) if t == temperature]
-        if stored:
-            return statement(stated(self.trace, f"temperature.scaled.{stored[0]}.{i}"), size=SMALLEST)
-        logit = float(self.trace["logits"][i])
-        stmt = Statement(f"temperature.scaled.T{temperature:g}.{i}", "scaled_logit",
-                         RULES["scaled_logit"](logit, temperature), {"logit": logit, "temperature": temperature})  # fmt: skip
-        return statement(stmt, size=SMALLEST)
-
     def logit_bars(self, temperature: float, bars: ProbabilityBars) -> VGroup:
-        """The logits ÷ T of the shown tokens, as bars growing left from 0 on a fixed axis, each with its number:
-        a low T stretches them and the gaps between them (a bar past the axis's end runs off, with an arrow), a
-        high T shrinks them towards 0, where they all look alike."""
-        logits = self.trace["logits"].astype(np.float64)
+        """(logit − max) ÷ T of the shown tokens, as red bars hanging left from 0 on one fixed axis: the top token
+        at 0, a low T stretching the gaps (a bar past the axis's end runs off, with an arrow), a high T shrinking
+        them towards 0, where the shares even out."""
         zero, end, span = self.logit_axis(temperature)
         out = VGroup()
-        for j, (row, i) in enumerate(zip(bars.rows, self.top_ids())):
-            scaled = logits[i] / temperature if temperature > 0 else math.copysign(math.inf, logits[i])
-            off = scaled > span
-            width = (zero - end) if off else max((zero - end) * scaled / span, 0.02)
-            bar = Rectangle(width=width, height=self.ROW * 0.62, stroke_width=0, fill_color=style.BAR, fill_opacity=0.9)
+        for row, gap in zip(bars.rows, self.gaps(temperature)):
+            off = gap > span
+            width = (zero - end) if off else max((zero - end) * gap / span, 0.02)
+            bar = Rectangle(width=width, height=self.ROW * 0.62, stroke_width=0, fill_color=style.NEGATIVE,
+                            fill_opacity=0.9)  # fmt: skip
             part = VGroup(bar.move_to([zero - width / 2, row.get_y(), 0]))
             if off:  # past the axis: an arrow at the frame's side says it goes on
-                tip = Triangle(color=style.BAR, fill_opacity=1, stroke_width=0).scale(0.13).rotate(PI / 2)
+                tip = Triangle(color=style.NEGATIVE, fill_opacity=1, stroke_width=0).scale(0.13).rotate(PI / 2)
                 part.add(tip.next_to(bar, LEFT, buff=0.02))
-            text = self.scaled_text(temperature, int(i), j)
-            if text is not None:
-                if bar.get_left()[0] - text.width - 0.12 > end:
-                    text.next_to(bar, LEFT, buff=0.08)
-                else:  # no room past the bar's end: inside it, at that end
-                    text.move_to(bar).align_to(bar, LEFT).shift(RIGHT * 0.08)
-                part.add(text)
             out.add(part)
         return out
 
@@ -1147,11 +1184,11 @@ class Temperature(TraceScene):
         self.beat(
             "T = 1",
             "At T = 1 these are the model's own probabilities.",
-            say="On the left, the highest logits, each divided by T. On the right, the softmax of those. At a "
+            say="On the left, how far each logit falls below the top one, divided by T. On the right, the softmax of those. At a "
             f"temperature of one, nothing changes. {spoken_token(self.top_name(), True)} keeps its "
             f"{self.share(1.0)}.",
         )
-        corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-2.3)  # above the names, clear of both
+        corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-1.5)  # above the names, clear of both
         self.play(self.formula.animate.become(corner), dim(self.mark), dim(self.knob_name), run_time=0.8)
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
@@ -1177,7 +1214,7 @@ class Temperature(TraceScene):
         """What each set of bars is: the logits ÷ T at the left, their softmax at the right."""
         y = self.TOP_ROW + 0.55
         zero, end, _ = self.logit_axis()
-        left = with_symbols("logit ÷ $T$", size=LABEL, color=style.MUTED).move_to([(zero + end) / 2, y, 0])
+        left = with_symbols("(logit − max) ÷ $T$", size=LABEL, color=style.MUTED).move_to([(zero + end) / 2, y, 0])
         right = label("softmax", size=LABEL, color=style.MUTED).move_to([self.BAR_X + 1.2, y, 0])
         return VGroup(left, right)
 

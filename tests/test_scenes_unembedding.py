@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pytest
 from manim import ManimColor
 
-from model.claims import RULES
 from scenes import style
 from scenes.components import FORMATTERS, number
 from scenes.unembedding import SOFTMAX_TOP, Recap, Softmax, Temperature, TopKTopP, Unembedding, softmax_shown
@@ -113,42 +113,33 @@ def test_sweep_bars_equal_softmax_of_logits_over_t(temperature, scene_traces):
 
 
 @pytest.mark.parametrize("temperature", [0.0, 0.2, 0.5, 1.0, 2.0])
-def test_logit_bars_are_logits_over_t_on_an_axis_that_zooms_out_for_a_low_t(temperature, scene_traces):
-    """The left bars are logit ÷ T from one 0; the axis keeps its round span while the logits fit, and zooms out
-    when a low T stretches them past it (its round values slide in towards 0); at T = 0 they run off with an
-    arrow. Each bar shows its number, a statement of the Trace."""
-    from types import SimpleNamespace
-
+def test_logit_bars_are_gaps_over_t_on_one_fixed_axis(temperature, scene_traces):
+    """The left bars are (logit − max) ÷ T, hanging from one 0 on an axis that is the same at every T (twice the
+    widest gap at T = 1, rounded up): a low T stretches the gaps, a high T shrinks them; a gap past the axis runs
+    off with an arrow (every one but the top token's at T = 0)."""
     tr = loaded_trace(scene_traces["default"])
     scene = Temperature()
     scene.trace = tr
-    zero, end, base = scene.logit_axis(1.0)
-    top = float(tr["logits"].max())
-    assert 1.1 * top <= base < 1.1 * top + 1  # at T = 1 the top logit's bar fills the axis, with a little room
-    _, _, span = scene.logit_axis(temperature)
-    assert span == (base if temperature == 0 else pytest.approx(max(base, 1.1 * top / temperature)))
+    zero, end, span = scene.logit_axis(1.0)
     ids = list(np.argsort(-tr["logits"], kind="stable")[: Temperature.SHOWN])
+    top = float(tr["logits"].max())
+    widest = max(top - float(tr["logits"][i]) for i in ids)
+    assert span == float(math.ceil(2.0 * max(widest, 0.5)))
     drawn = scene.bars_at(temperature)[3]
-    assert scene.logit_axis(1.0) == (zero, end, base)  # the same, whatever T was drawn
+    assert scene.logit_axis(temperature) == (zero, end, span)  # the same, whatever T is drawn
     for part, i in zip(drawn, ids):
         bar = part[0]
         assert bar.get_right()[0] == pytest.approx(zero, abs=1e-6)
-        if temperature == 0:
-            assert bar.width == pytest.approx(zero - end) and len(part) == 2  # run off, with its arrow, no number
+        gap = top - float(tr["logits"][i])
+        if temperature == 0 and gap > 0 or temperature > 0 and gap / temperature > span:
+            assert bar.width == pytest.approx(zero - end) and len(part) == 2  # run off, with its arrow
             continue
-        scaled = float(tr["logits"][i]) / temperature
-        assert scaled <= span and len(part) == 2  # on the axis, with its number
-        assert bar.width == pytest.approx(max((zero - end) * scaled / span, 0.02), rel=1e-6)
-        assert shown_text(part[-1]) == RULES["scaled_logit"](float(tr["logits"][i]), temperature)
-    if temperature in tr.meta["temperatures"]:
-        shown = check_numbers(SimpleNamespace(mobjects=[drawn]), tr)["claims"]
-        assert shown == (Temperature.SHOWN if temperature > 0 else 0)
-    ticks = [
-        t for t in scene.bars_at(temperature)[4] if getattr(t, "gptanim_static", False)
-    ]  # round values along the axis
-    values = [float(shown_text(t)) for t in ticks]
-    assert values[0] == 0 and values == sorted(values) and values[-1] <= span
-    assert 2 <= len(values) <= 5 if temperature > 0 else values == [0]  # at T = 0 the bars run off any scale
+        expected = gap / temperature if temperature > 0 else 0.0
+        assert len(part) == 1 and bar.width == pytest.approx(max((zero - end) * expected / span, 0.02), rel=1e-6)
+    ticks = [t for t in scene.bars_at(temperature)[4] if getattr(t, "gptanim_static", False)]  # round values
+    values = [-float(shown_text(t).replace("−", "")) for t in ticks]
+    assert values[0] == 0 and values == sorted(values, reverse=True) and -values[-1] <= span
+    assert 2 <= len(values) <= 5  # the same round values at every T
 
 
 def test_temperature_zero_is_the_argmax(scene_traces):
