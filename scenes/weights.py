@@ -503,7 +503,7 @@ class WeightsAndData(TraceScene):
         mark = SurroundingRectangle(prompt[0], buff=0.06, color=style.TEXT)
         self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
                   Indicate(self.vector, color=style.TEXT, scale_factor=1.05), FadeIn(prompt), Create(mark))  # fmt: skip
-        step = max(0.6, said_by(self, -1, 2.0) / max(1, 2 * (n - 1)))
+        step = max(1.0, said_by(self, -1, 2.0) / max(1, n - 1))  # each token's turn held while it is said
         for pos in range(1, n):  # a new token: its vector replaces the data, and the same weights make its query
             chip, vector, result = self.token_chip(pos), self.data_column(pos), self.query_column(pos)
             vector.move_to(self.vector)
@@ -513,16 +513,17 @@ class WeightsAndData(TraceScene):
                 swap(self.chip, chip, direction=LEFT),
                 swap(self.vector.entries, vector.entries, direction=LEFT),
                 mark.animate.become(SurroundingRectangle(prompt[pos], buff=0.06, color=style.TEXT)),
-                run_time=0.5 * step,
+                run_time=0.25 * step,
             )  # fmt: skip (the prompt's next token, its data)
             self.play(
                 swap(self.result.entries, result.entries, direction=LEFT),
                 lock.animate.set_stroke(width=6),
-                run_time=0.5 * step,
+                run_time=0.25 * step,
             )  # fmt: skip (the same weights, a new query)
             self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
             self.add(vector, result)
             self.play(lock.animate.set_stroke(width=4), run_time=0.2)
+            self.wait(max(0.1, 0.5 * step - 0.2))
             self.chip, self.vector, self.result = chip, vector, result
             self.add(chip, vector, result)
 
@@ -689,8 +690,9 @@ class ParameterTally(TraceScene):
         for sq in self.squares:  # faint until each is named
             sq[0].set_fill(opacity=0.2)
         every = [sq[0] for sq in self.squares]  # all the families (a tied unembedding is the embedding's)
-        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
-                  run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
+        self.play(FadeIn(self.heading), run_time=0.5)  # (the opening frame: the question, then the squares grow)
+        self.play(LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
+                  run_time=max(1.0, said_by(self, 0, 1.0) * 0.9))  # fmt: skip
         cue(self, 1)  # "... in 8 families": a highlight goes from family to family
         mark = travel(self, every, max(1.0, said_by(self, 1, 1.0) * 0.8))
         self.play(dim(mark), run_time=0.3)
@@ -779,7 +781,7 @@ class ParameterTally(TraceScene):
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
-        lines.arrange(DOWN, buff=0.16, aligned_edge=LEFT).next_to(self.squares, DOWN, buff=0.3).set_x(0)  # under them
+        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT).next_to(self.squares, DOWN, buff=0.22).set_x(0)  # under them
         self.play(LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines), lag_ratio=0.3),
                   run_time=said_by(self, -1, 1.0))  # fmt: skip
         self.beat(
@@ -882,6 +884,8 @@ class ParameterTally(TraceScene):
         if self.ghost is not None:  # its own matrix, GPT-3's way: the ghost lights up with the embedding's count
             cue(self, 1)
             j = len(tally["families"]) - 1  # the unembedding, last
+            side = AREA_SIDE * math.sqrt(tally["families"][j]["params"] / tally["total"])  # on the whole's scale
+            self.ghost.scale(side / self.ghost[0].width)
             self.ghost.next_to(self.whole, LEFT, buff=0.3).align_to(self.whole, DOWN)  # its own square, left
             count = number(read.families[j].params, fmt="comma", size=LABEL + 2, color=style.POSITIVE)
             count.move_to(self.ghost).scale(min(1.0, (self.ghost.width - 0.15) / count.width))
