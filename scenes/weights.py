@@ -781,9 +781,10 @@ class ParameterTally(TraceScene):
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
-        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT).next_to(self.squares, DOWN, buff=0.22).set_x(0)  # under them
-        self.play(LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines), lag_ratio=0.3),
-                  run_time=said_by(self, -1, 1.0))  # fmt: skip
+        lift = 0.4 * UP  # the families' squares rise a little to make room under them, clear of the caption
+        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT).next_to(self.squares, DOWN, buff=0.2).set_x(0).shift(lift)
+        self.play(self.squares.animate.shift(lift), LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines),
+                  lag_ratio=0.3), run_time=said_by(self, -1, 1.0))  # fmt: skip
         self.beat(
             "Total",
             "Together: {n}.",
