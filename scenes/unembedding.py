@@ -1395,10 +1395,11 @@ class TopKTopP(TraceScene):
         shown = {"rest": t.fields.info.softmax.others_after[n - 1]}
         entries = self.entries(t.fields.info.truncation.base_top, n)
         scale = max(max(e["prob"].value for e in entries), shown["rest"].value)  # (the tail may be the longest)
-        self.base = ProbabilityBars(entries, bar_width=8.0, size=NUMBER + 4, row_height=0.62, ellipsis=True,
-                                    scale_to=scale)  # fmt: skip
-        self.base.shift([-3.0 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
-        others = self.tail(shown["rest"], self.base, 8.0, scale, NUMBER + 4)
+        self.base = ProbabilityBars(
+            entries, bar_width=7.6, size=NUMBER + 10, row_height=0.8, ellipsis=True, scale_to=scale
+        )  # fmt: skip (the first picture fills the frame)
+        self.base.shift([-2.8 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
+        others = self.tail(shown["rest"], self.base, 7.6, scale, NUMBER + 10, gap=0.6)
         self.beat(
             "Truncation",
             "Before drawing, many GPTs cut off the unlikely tail.",
@@ -1554,7 +1555,7 @@ class TopKTopP(TraceScene):
         total, added = None, None
         for r in range(kept):
             now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.12)
+            now.next_to(frame, UP, buff=0.3)
             plus = sentence("+{p}", size=NUMBER, color=style.MUTED, p=(sm.probs[r], "percent"))
             plus.next_to(segments[r], RIGHT, buff=0.12)
             plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
@@ -1570,7 +1571,7 @@ class TopKTopP(TraceScene):
                               fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.12)
+            now.next_to(frame, UP, buff=0.3)
             self.play(TransformFromCopy(old.dots, piece), swap(total, now), run_time=max(step, 0.6))
             total = now
         self.play(FadeOut(added), run_time=0.3, now=True)
@@ -1581,29 +1582,34 @@ class TopKTopP(TraceScene):
         longest bar near it, in the empty part of the frame, clear of every share written."""
         t = self.trace
         chosen = t.info["truncation"]["top_p"]["chosen_id"]
-        drawn = sentence("drawn: “{tok}”", size=LABEL, color=style.NEXT_SLOT,
+        drawn = sentence("drawn: “{tok}”", size=HEADING - 4, color=style.NEXT_SLOT,
                          tok=(t.fields.info.vocab_display[str(chosen)], "text"))  # fmt: skip
         cue(self, 4)
         hit = [r for r in range(kept) if t.info["softmax"]["ids"][r] == chosen]
         drawn.next_to(title, RIGHT, buff=0.6)
         if hit:  # beside its row, right of the bars and shares of the rows around it
             j = hit[0]
-            mark = SurroundingRectangle(VGroup(old.rows[j].name, grown[j], *pcts[j : j + 1]), buff=0.03,
-                                        color=style.NEXT_SLOT)  # fmt: skip
-            near = [grown[r] for r in range(max(0, j - 1), min(kept, j + 2))] + pcts[max(0, j - 1) : j + 2]
-            right = max(m.get_right()[0] for m in [mark, *near]) + 0.5
-            if right + drawn.width < self.STACK_X - 1.3:  # (else right of the title)
+            mark = SurroundingRectangle(old.rows[j].name, buff=0.04, color=style.NEXT_SLOT)  # its name alone
+            near = [grown[r] for r in range(max(0, j - 2), min(kept, j + 3))] + pcts[max(0, j - 2) : j + 3]
+            right = max(m.get_right()[0] for m in [mark, *near]) + 0.6
+            if right + drawn.width < self.STACK_X - 1.0:  # (else right of the title)
                 drawn.move_to([right + drawn.width / 2, old.rows[j].get_y(), 0])
-            self.play(Create(mark), TransformFromCopy(old.rows[j].name, drawn), run_time=0.8)
+            self.play(
+                Create(mark),
+                old.rows[j].name.animate.set_color(style.NEXT_SLOT),
+                FadeIn(drawn, shift=0.3 * RIGHT),
+                run_time=0.8,
+            )  # fmt: skip (no text morphs into another)
         else:
             self.play(FadeIn(drawn), run_time=0.6)
+        self.wait(2.0)  # the draw, the answer, held
         self.drawn = drawn
 
     def k_stack(self, old, kept: int) -> dict:
         """Top-k's column: each kept bar copied into a piece as tall as its share, the kept mass written above."""
         frame, ticks, segments = self.column(kept)
         total = number(self.trace.fields.info.truncation.top_k.kept_mass, fmt="percent", size=NUMBER,
-                       color=style.NEXT_SLOT).next_to(frame, UP, buff=0.12)  # fmt: skip
+                       color=style.NEXT_SLOT).next_to(frame, UP, buff=0.3)  # fmt: skip
         self.k_column = (frame, ticks)
         moves = [Create(frame), FadeIn(ticks), FadeIn(total)]
         moves += [TransformFromCopy(old.rows[r].bar, segments[r]) for r in range(len(segments))]
@@ -1735,10 +1741,10 @@ class TopKTopP(TraceScene):
 RECAP_TOKENS = 12  # the prompt's tokens the recap replays, all of a short prompt (an ellipsis chip before the rest)
 RECAP_ENTRIES = 6  # entries of each token's vector drawn as a column of cells
 RECAP_BARS = 4  # next-token probabilities the last vector's scores become
-CELL = 0.17  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
-OUT_CELL = 0.12
-ROAD_LEFT, ROAD_RIGHT = -5.3, 2.1  # the road's x: chips, their columns, and the blocks across them
-CHIP_Y, BAND_TOP, BAND_BOTTOM, OUT_TOP = 2.8, 1.1, -2.0, -2.15  # the road's rows, top to bottom
+CELL = 0.24  # a vector entry's cell under its token (the final vectors' cells are OUT_CELL)
+OUT_CELL = 0.19
+ROAD_LEFT, ROAD_RIGHT = -4.95, 2.1  # the road's x: chips, their columns, and the blocks across them
+CHIP_Y, BAND_TOP, BAND_BOTTOM, OUT_TOP = 3.35, 1.3, -1.6, -1.78  # the road's rows, top to bottom (the frame's height)
 ROW_MAX = ROAD_RIGHT - ROAD_LEFT
 
 
@@ -1832,14 +1838,14 @@ class Recap(TraceScene):
         """Left of the road: the vectors' length, the two kinds of block, and how many layers."""
         t, b = self.trace, self.band_rows
         x = ROAD_LEFT - 0.25
-        size = VGroup(number(t.fields.meta.d_model, fmt="int", size=SMALLEST, color=style.MUTED),
-                      label("numbers", size=SMALLEST, color=style.MUTED)).arrange(DOWN, buff=0.06)  # fmt: skip
+        size = VGroup(number(t.fields.meta.d_model, fmt="int", size=LABEL, color=style.MUTED),
+                      label("numbers", size=LABEL, color=style.MUTED)).arrange(DOWN, buff=0.06)  # fmt: skip
         size.move_to([x - size.width / 2, self.inputs.get_y(), 0])
-        att = label("attention", size=SMALLEST, color=style.BLOCK_ATTENTION)
+        att = label("attention", size=LABEL, color=style.BLOCK_ATTENTION)
         att.move_to([x - att.width / 2, b[0].get_y(), 0])
-        mlp = label("MLP", size=SMALLEST, color=style.BLOCK_MLP)
-        mlp.move_to([x - mlp.width / 2, min(b[1].get_y(), att.get_y() - 0.32), 0])
-        layers = sentence("{n} layers", size=SMALLEST, color=style.MUTED, n=(t.fields.meta.n_layer, "int"))
+        mlp = label("MLP", size=LABEL, color=style.BLOCK_MLP)
+        mlp.move_to([x - mlp.width / 2, min(b[1].get_y(), att.get_y() - 0.36), 0])
+        layers = sentence("{n} layers", size=LABEL, color=style.MUTED, n=(t.fields.meta.n_layer, "int"))
         layers.move_to([x - layers.width / 2, min((BAND_TOP + BAND_BOTTOM) / 2 - 0.3, mlp.get_y() - 0.6), 0])
         return VGroup(size, VGroup(att, mlp, layers))
 
@@ -1890,7 +1896,7 @@ class Recap(TraceScene):
         if step["chosen_id"] in ids[RECAP_BARS:]:
             self.ranks[-1] = ids.index(step["chosen_id"])
         entries = [{"display": vocab[str(ids[r])], "prob": probs[r]} for r in self.ranks]
-        self.bars = ProbabilityBars(entries, bar_width=1.6, size=NUMBER + 10, row_height=0.8, ellipsis=False)
+        self.bars = ProbabilityBars(entries, bar_width=2.1, size=NUMBER + 10, row_height=0.85, ellipsis=False)
         self.bars.gap = None
         if self.ranks[-1] != RECAP_BARS - 1:  # a ⋮ between the likeliest and the drawn one
             self.bars.rows[-1].shift(0.4 * DOWN)
@@ -1899,7 +1905,8 @@ class Recap(TraceScene):
             self.bars.add(self.bars.gap)
         right = config.frame_width / 2 - style.FRAME_MARGIN - 0.1
         room = right - ROAD_RIGHT - 0.5  # large, right of the road and clear of it
-        self.bars.scale(min(1.0, room / self.bars.width)).move_to([right - min(room, self.bars.width) / 2, -0.6, 0])
+        self.bars.scale(min(1.0, room / self.bars.width))
+        self.bars.move_to([right - min(room, self.bars.width) / 2, (BAND_TOP + BAND_BOTTOM) / 2 + 0.2, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
         self.drawn = VGroup(label("drawn", size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)

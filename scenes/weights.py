@@ -7,7 +7,6 @@ import math
 from manim import (
     DOWN,
     LEFT,
-    ORIGIN,
     RIGHT,
     UP,
     AnimationGroup,
@@ -58,10 +57,12 @@ from scenes.speech import big, dec, spoken_token
 TERMS = 4  # products that fly into the running sum one by one (the shown columns) before it jumps to all of them
 BIG = round(NUMBER * 1.4)  # the equation's numbers (weights × data = query): 1.4 times a picture's usual number
 NAME = round(LABEL * 1.3)  # ... and the names over its parts
-PRODUCT_Y = 1.1  # the product's centre line (weights × data = query) while the working is under it
-SETTLED_Y = -0.2  # ... and once the working has gone
-STRIP_STEP = 0.75  # the working's rows (the row of weights, the data, the products), across the frame under it
+PRODUCT_Y = 0.9  # the product's centre line (weights × data = query) while the working is under it
+SETTLED_Y = -0.45  # ... and once the working has gone
+ROW_GAP_Y = 0.3  # between the product's rows of numbers
+STRIP_STEP = 0.7  # the working's rows (the row of weights, the data, the products), across the frame under it
 STRIP_X = (-2.8, 3.9, 5.7, -4.1)  # its first and last shown columns, its ⋯, and where its rows' names end
+FRAME_USE = 13.2  # the product's widest
 PROMPT_Y = 3.3  # the prompt's tokens, over the picture, in the last beat
 WALL = (9, 8)  # rows and columns of the wall of weights that fills the frame before the data comes
 WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's marks take, and its centre's height
@@ -70,6 +71,43 @@ WALL_BOX = (12.8, 6.2, 0.2)  # ... the most width and height it and its shape's 
 def slide(source, target, path_arc: float = 0.0) -> AnimationGroup:
     """A number moves whole to where its longer form stands and fades as that one comes in: no digits morph."""
     return AnimationGroup(source.copy().animate(path_arc=path_arc).move_to(target).set_opacity(0), FadeIn(target))
+
+
+def spread(matrix: WeightMatrix) -> WeightMatrix:
+    """Each column as wide as its widest entry and one character from the next: a negative entry never runs into
+    its neighbour ("−0.02 +0.03", not "−0.02+0.03")."""
+    grid = matrix.grid
+    gap = label("0", size=BIG).width
+    widths = [max(row[c].width for row in grid if c < len(row)) for c in range(max(len(row) for row in grid))]
+    x, centres = grid.get_left()[0], []
+    for w in widths:
+        centres.append(x + w / 2)
+        x += w + gap
+    for row in grid:
+        for c, entry in enumerate(row):
+            entry.set_x(centres[c])
+    top, step = grid.get_top()[1], max(row.height for row in grid) + ROW_GAP_Y  # rows further apart too
+    for r, row in enumerate(grid):
+        row.set_y(top - r * step - row.height / 2)
+    for bracket in (matrix[0], matrix[2]):
+        bracket.stretch_to_fit_height(grid.height + 0.25)
+    matrix[0].next_to(grid, LEFT, buff=0.1)
+    matrix[2].next_to(grid, RIGHT, buff=0.1)
+    return matrix
+
+
+def airy(column: VectorColumn) -> VectorColumn:
+    """A vector's entries as far apart as the matrix's rows (the picture fills the frame's height)."""
+    left, body, right = column[0], column[1], column[2]
+    parts = [*column.entries, *body[1:]]  # the entries, then the ⋮
+    top, step = body.get_top()[1], max(e.height for e in parts) + ROW_GAP_Y
+    for k, part in enumerate(parts):
+        part.set_y(top - k * step - part.height / 2)
+    for bracket in (left, right):
+        bracket.stretch_to_fit_height(body.height + 0.2)
+    left.next_to(body, LEFT, buff=0.08)
+    right.next_to(body, RIGHT, buff=0.08)
+    return column
 
 
 def shape_marks(matrix: WeightMatrix, rows: int, cols: int, meta) -> VGroup:
@@ -108,11 +146,12 @@ class WeightsAndData(TraceScene):
         matrix's shape on braces; each part named above it."""
         t = self.trace
         self.W = t.attn.W_Q[0, 0]  # block 0, head 0: (d_model, d_head)
+        self.grow = 1.0  # (smaller if the product is wider than the frame: below)
         d_model, d_head = self.W.value.shape
         self.ROWS, self.COLS = min(self.ROWS, d_head), min(self.COLS, d_model)  # (a tiny model shows all it has)
         self.W_shown = self.W.value.T[: self.ROWS, : self.COLS]
-        self.matrix = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, self.ROWS, self.COLS, size=BIG,
-                                   more_rows=d_head > self.ROWS, more_cols=d_model > self.COLS)  # fmt: skip
+        self.matrix = spread(WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, self.ROWS, self.COLS,
+                                          size=BIG, more_rows=d_head > self.ROWS, more_cols=d_model > self.COLS))  # fmt: skip
         self.vector, self.result = self.data_column(0), self.query_column(0)
         self.times, self.equals = label("×", size=40), label("=", size=40)
         line = VGroup(self.matrix, self.times, self.vector, self.equals, self.result)
@@ -137,14 +176,16 @@ class WeightsAndData(TraceScene):
         self.chip.next_to(self.vector, UP, buff=0.15)
         self.picture = VGroup(line, self.shape, self.matrix_name, self.data_name, self.query_name, self.d_model,
                               self.d_head)  # fmt: skip
+        self.grow = min(1.0, FRAME_USE / VGroup(self.picture, self.chip).width)  # within the frame
+        VGroup(self.picture, self.chip).scale(self.grow, about_point=line.get_center())
 
     def build_wall(self) -> VGroup:
         """The same weights as a wall of numbers filling the frame (more rows and columns of W_Q), its shape on
         braces and its name: the opening picture, which shrinks into the matrix when the data comes."""
         d_model, d_head = self.W.value.shape
         rows, cols = min(WALL[0], d_head), min(WALL[1], d_model)
-        wall = WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, rows, cols, size=BIG,
-                            more_rows=d_head > rows, more_cols=d_model > cols)  # fmt: skip
+        wall = spread(WeightMatrix(self.W.value.T, lambda r, c: self.W[c, r].path, rows, cols, size=BIG,
+                                   more_rows=d_head > rows, more_cols=d_model > cols))  # fmt: skip
         wall.rows, wall.cols = rows, cols
         wall.shape = shape_marks(wall, rows, cols, self.trace.fields.meta)
         wall.name = label("weights, first layer", size=NAME, color=style.POSITIVE)
@@ -155,17 +196,20 @@ class WeightsAndData(TraceScene):
         return wall
 
     def data_column(self, pos: int) -> VectorColumn:
-        return VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=BIG, dim_path=None)
+        column = VectorColumn(self.trace.ln1.normalized[0, pos], shown=self.COLS, size=BIG, dim_path=None)
+        return airy(column).scale(self.grow)
 
     def query_column(self, pos: int) -> VectorColumn:
-        return VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=BIG, dim_path=None)
+        return airy(VectorColumn(self.trace.attn.q[0, pos, 0], shown=self.ROWS, size=BIG, dim_path=None)).scale(
+            self.grow
+        )
 
     def token_chip(self, pos: int) -> TokenBox:
         chip = TokenBox(self.trace.fields.info.tokens.display[pos], hue=style.token_hue(pos), size=TOKEN)
         tallest = TokenBox("x", "", style.token_hue(pos), size=TOKEN).height  # a mark's larger glyph keeps to it
         if chip.height > tallest:
             chip.scale(tallest / chip.height)
-        return chip.next_to(self.vector, UP, buff=0.15)
+        return chip.scale(self.grow).next_to(self.vector, UP, buff=0.15)
 
     def weight_color(self, r: int, c: int):
         """The colour WeightMatrix gives the shown entry (r, c): by sign, brighter for larger."""
@@ -187,6 +231,12 @@ class WeightsAndData(TraceScene):
         wall = self.wall
         self.play(LaggedStart(*(FadeIn(row, shift=0.1 * DOWN) for row in wall.grid), lag_ratio=0.15),
                   FadeIn(VGroup(wall[0], wall[2])), run_time=said_by(self, 0, 1.2) * 0.8)  # fmt: skip
+        self.play(
+            LaggedStart(
+                *(row.animate(rate_func=there_and_back).scale(1.08) for row in wall.grid[: wall.rows]), lag_ratio=0.2
+            ),
+            run_time=max(0.8, said_by(self, 0, 0.8) - 0.2),
+        )  # fmt: skip (numbers: alive)
         cue(self, 1)
         self.play(FadeIn(wall.name, shift=0.1 * DOWN), run_time=0.8)
         values = self.W.value.T[: wall.rows, : wall.cols]
@@ -267,6 +317,10 @@ class WeightsAndData(TraceScene):
         names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), ("= products", style.MUTED))
         self.work_names = VGroup(*(label(word, size=NAME, color=color).move_to([STRIP_X[3], ys[k], 0],
                                    aligned_edge=RIGHT) for k, (word, color) in enumerate(names)))  # fmt: skip
+        for part in (*self.work_w, *self.work_x, *self.work_p, *self.work_dots):
+            part.scale(self.grow)  # (at the product's size)
+        for name in self.work_names:
+            name.scale(self.grow, about_edge=RIGHT)
         self.strip_ys = ys
 
     def slide_out_one_row(self):
@@ -346,9 +400,12 @@ class WeightsAndData(TraceScene):
         VGroup(self.d_head, *self.result.entries[1:]).shift(down)  # (not shown yet: they move without showing)
         seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
                       self.equals, self.result.decor, entry, self.query_name, self.chip, self.row_mark)  # fmt: skip
-        self.play(FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias,
-                                 line.total)), seen.animate.shift(down),
-                  run_time=max(0.8, said_by(self, 1, 0.8) - 0.5), now=True)  # fmt: skip
+        self.play(
+            FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias, line.total)),
+            run_time=0.4,
+            now=True,
+        )  # fmt: skip (gone before the picture moves)
+        self.play(seen.animate.shift(down), run_time=max(0.6, said_by(self, 1, 0.8) - 0.9))
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
@@ -376,6 +433,9 @@ class WeightsAndData(TraceScene):
                        number(t.attn.q[0, 0, 0, 0], fmt="value3", size=BIG, color=style.QUERY))  # fmt: skip
         line = VGroup(all_words, running[-1].copy(), bias[0], bias[1], total[0], total[1]).arrange(RIGHT, buff=0.3)
         line.move_to([0, self.strip_ys[1], 0])
+        fit = min(self.grow, 12.4 / line.width)  # clear of the frame's edges
+        for part in (line, words, *running):
+            part.scale(fit)
         words.move_to(all_words, aligned_edge=RIGHT)
         for part in running:
             part.move_to(line[1], aligned_edge=RIGHT)
@@ -443,7 +503,7 @@ class WeightsAndData(TraceScene):
         mark = SurroundingRectangle(prompt[0], buff=0.06, color=style.TEXT)
         self.play(FadeIn(changes, shift=0.1 * UP), dim(VGroup(self.d_model, self.d_head)),  # (the braces keep the sizes)
                   Indicate(self.vector, color=style.TEXT, scale_factor=1.05), FadeIn(prompt), Create(mark))  # fmt: skip
-        step = max(0.6, said_by(self, -1, 2.0) / max(1, 2 * (n - 1)))
+        step = max(1.0, said_by(self, -1, 2.0) / max(1, n - 1))  # each token's turn held while it is said
         for pos in range(1, n):  # a new token: its vector replaces the data, and the same weights make its query
             chip, vector, result = self.token_chip(pos), self.data_column(pos), self.query_column(pos)
             vector.move_to(self.vector)
@@ -453,16 +513,17 @@ class WeightsAndData(TraceScene):
                 swap(self.chip, chip, direction=LEFT),
                 swap(self.vector.entries, vector.entries, direction=LEFT),
                 mark.animate.become(SurroundingRectangle(prompt[pos], buff=0.06, color=style.TEXT)),
-                run_time=0.5 * step,
+                run_time=0.25 * step,
             )  # fmt: skip (the prompt's next token, its data)
             self.play(
                 swap(self.result.entries, result.entries, direction=LEFT),
                 lock.animate.set_stroke(width=6),
-                run_time=0.5 * step,
+                run_time=0.25 * step,
             )  # fmt: skip (the same weights, a new query)
             self.remove(*self.vector.get_family(), *self.result.get_family(), vector.entries, result.entries)
             self.add(vector, result)
             self.play(lock.animate.set_stroke(width=4), run_time=0.2)
+            self.wait(max(0.1, 0.5 * step - 0.2))
             self.chip, self.vector, self.result = chip, vector, result
             self.add(chip, vector, result)
 
@@ -502,8 +563,8 @@ AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (0.9, -0.4)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
 ROW_GAP = 0.3  # between the families' squares
-ROW_BASE = -1.3  # the families' squares stand on this line
-ROW_WIDTH = 13.4  # ... all of them in one row, a tied unembedding's ghost square too
+ROW_BOX = (-2.0, 2.85)  # the families' squares fill the frame between these heights (under the heading)
+ROW_WIDTH = 13.4  # ... and this width: the embedding, the attention's four (in a square), the MLP's
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -530,6 +591,23 @@ def area_square(params: int, unit: float, color, matrices: int = 1) -> VGroup:
     return VGroup(square, grid)
 
 
+def family_blocks(squares, drawn) -> VGroup:
+    """The families' squares in one row, the attention's (neighbours of one kind) two rows high, in a block:
+    the row is shorter, so every square is larger."""
+    row, block = VGroup(), VGroup()
+    for sq, fam in zip(squares, drawn):
+        if fam["family"] in ATTENTION_FAMILIES:
+            block.add(sq)
+            continue
+        if len(block):
+            row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
+            block = VGroup()
+        row.add(sq)
+    if len(block):
+        row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
+    return row.arrange(RIGHT, buff=ROW_GAP * 1.5)
+
+
 def family_name(name: str, width: float, size: float) -> VGroup:
     """A family's name, broken after its hyphen onto two lines when one is wider than `width`."""
     one = label(name, size=size, color=style.TEXT)
@@ -537,6 +615,22 @@ def family_name(name: str, width: float, size: float) -> VGroup:
         return VGroup(one)
     head, tail = name.split("-", 1)
     return VGroup(label(head + "-", size=size), label(tail, size=size)).arrange(DOWN, buff=0.04)
+
+
+def square_words(sq, family: str, params) -> tuple[VGroup, VGroup]:
+    """A family's name over its count, inside its square, as large as fits (else the name over the square)."""
+    for size in (NAME, LABEL, SMALLEST):
+        name = family_name(family, sq.width - 0.15, size)
+        count = number(params, fmt="comma", size=size)
+        both = VGroup(name, count).arrange(DOWN, buff=0.12)
+        if both.width <= sq.width - 0.15 and both.height <= sq.height - 0.15:
+            both.move_to(sq)
+            return name, count
+    name = family_name(family, sq.width + ROW_GAP - 0.1, LABEL).next_to(sq, UP, buff=0.12)
+    count = number(params, fmt="comma", size=LABEL).move_to(sq)
+    if count.width > sq.width - 0.12:  # smaller if need be
+        count = number(params, fmt="comma", size=SMALLEST).move_to(sq)
+    return name, count
 
 
 class ParameterTally(TraceScene):
@@ -567,12 +661,14 @@ class ParameterTally(TraceScene):
         drawn = [f for f in tally["families"] if not f.get("shared_with")]
         shared = [f for f in tally["families"] if f.get("shared_with")]  # a tied unembedding: a ghost square
         roots = sum(math.sqrt(f["params"]) for f in drawn)  # every square in one row across the frame
-        self.unit = min(GHOST_SIDE / math.sqrt(tally["total"]), (ROW_WIDTH - ROW_GAP * len(drawn)) / roots)
-        self.squares = VGroup(*(area_square(f["params"], self.unit, family_color(f["family"]), f["matrices"])
+        unit = (ROW_WIDTH - ROW_GAP * len(drawn)) / roots  # (a first guess: the row is fitted to its box below)
+        self.squares = VGroup(*(area_square(f["params"], unit, family_color(f["family"]), f["matrices"])
                                 for f in drawn))  # fmt: skip
         self.ghost = None
-        row = VGroup(*self.squares)
-        row.arrange(RIGHT, buff=ROW_GAP, aligned_edge=DOWN).move_to(ORIGIN).set_y(ROW_BASE, DOWN)
+        row = family_blocks(self.squares, drawn)
+        grow = min(ROW_WIDTH / row.width, (ROW_BOX[1] - ROW_BOX[0]) / row.height)
+        row.scale(grow).move_to([0, sum(ROW_BOX) / 2, 0])
+        self.unit = unit * grow
         self.square_of = {f["family"]: sq for f, sq in zip(drawn, self.squares)}
         if shared:  # the same matrix as the embedding: a dashed outline on its square, with no area of its own
             self.ghost = area_square(shared[0]["params"], self.unit, family_color(shared[0]["shared_with"]))
@@ -594,8 +690,9 @@ class ParameterTally(TraceScene):
         for sq in self.squares:  # faint until each is named
             sq[0].set_fill(opacity=0.2)
         every = [sq[0] for sq in self.squares]  # all the families (a tied unembedding is the embedding's)
-        self.play(FadeIn(self.heading), LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
-                  run_time=min(3.0, said_by(self, -1, 1.0)))  # fmt: skip
+        self.play(FadeIn(self.heading), run_time=0.5)  # (the opening frame: the question, then the squares grow)
+        self.play(LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
+                  run_time=max(1.0, said_by(self, 0, 1.0) * 0.9))  # fmt: skip
         cue(self, 1)  # "... in 8 families": a highlight goes from family to family
         mark = travel(self, every, max(1.0, said_by(self, 1, 1.0) * 0.8))
         self.play(dim(mark), run_time=0.3)
@@ -606,11 +703,7 @@ class ParameterTally(TraceScene):
                 self.name_ghost(fam)
                 continue
             sq = self.square_of[fam["family"]]
-            slot = sq.width + ROW_GAP - 0.1
-            name = family_name(fam["family"], slot, LABEL).next_to(sq, UP, buff=0.12)
-            count = number(families[j].params, fmt="comma", size=LABEL).move_to(sq)  # inside its square
-            if count.width > sq.width - 0.12:  # smaller if need be
-                count = number(families[j].params, fmt="comma", size=SMALLEST).move_to(sq)
+            name, count = square_words(sq, fam["family"], families[j].params)
             source = self.count_source(j)
             words = DEFINITIONS.get(fam["family"], fam["family"])
             said = SAID.get(fam["family"], f"Then the {fam['family']}.")
@@ -639,7 +732,7 @@ class ParameterTally(TraceScene):
         emb = self.square_of[fam["shared_with"]]
         note = VGroup(label("unembedding: the same matrix,", size=LABEL, color=style.NEXT_SLOT),
                       label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(DOWN, buff=0.06)  # fmt: skip
-        note.move_to([emb.get_x(), ROW_BASE - 0.75, 0])
+        note.next_to(emb, DOWN, buff=0.3)
         note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
         last, self.source = getattr(self, "source", None), None
         self.play(TransformFromCopy(emb[0], self.ghost.outline), *([FadeOut(last)] if last is not None else []),
@@ -653,13 +746,23 @@ class ParameterTally(TraceScene):
         layer) times each one's shape ("8,192 × 256", "4 layers × 256 × 1,024"), on one line under the squares."""
         fam, read = self.trace.info["tally"]["families"][j], self.trace.fields.info.tally.families[j]
         dims = {"a": (read.shape[0], "comma"), "b": (read.shape[1], "comma")}
+        meta = self.trace.fields.meta
         if fam["matrices"] == 1:
             line = sentence("{a} × {b}", size=LABEL, color=style.MUTED, **dims)
+        elif fam["matrices"] == self.trace.meta["n_layer"] * self.trace.meta["n_head"] != self.trace.meta["n_layer"]:
+            line = sentence(
+                "{n} layers × {h} heads × {a} × {b}",
+                size=LABEL,
+                color=style.MUTED,
+                n=(meta.n_layer, "int"),
+                h=(meta.n_head, "int"),
+                **dims,
+            )  # fmt: skip (one a head)
         else:
             per = "layers" if fam["matrices"] == self.trace.meta["n_layer"] else "matrices"
             line = sentence("{m} " + per + " × {a} × {b}", size=LABEL, color=style.MUTED,
                             m=(read.matrices, "int"), **dims)  # fmt: skip
-        return line.set_y(ROW_BASE - 1.15)
+        return line.set_y(self.squares.get_bottom()[1] - 0.45)
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
@@ -678,9 +781,10 @@ class ParameterTally(TraceScene):
             line.arrange(RIGHT, buff=0.35)
             self.rest.add(sq)
             lines.add(VGroup(sq, line).arrange(RIGHT, buff=0.3))
-        lines.arrange(DOWN, buff=0.16, aligned_edge=LEFT).move_to([0, -2.2, 0])  # under the families' squares
-        self.play(LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines), lag_ratio=0.3),
-                  run_time=said_by(self, -1, 1.0))  # fmt: skip
+        lift = 0.4 * UP  # the families' squares rise a little to make room under them, clear of the caption
+        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT).next_to(self.squares, DOWN, buff=0.2).set_x(0).shift(lift)
+        self.play(self.squares.animate.shift(lift), LaggedStart(*(FadeIn(ln, shift=0.1 * RIGHT) for ln in lines),
+                  lag_ratio=0.3), run_time=said_by(self, -1, 1.0))  # fmt: skip
         self.beat(
             "Total",
             "Together: {n}.",
@@ -781,6 +885,8 @@ class ParameterTally(TraceScene):
         if self.ghost is not None:  # its own matrix, GPT-3's way: the ghost lights up with the embedding's count
             cue(self, 1)
             j = len(tally["families"]) - 1  # the unembedding, last
+            side = AREA_SIDE * math.sqrt(tally["families"][j]["params"] / tally["total"])  # on the whole's scale
+            self.ghost.scale(side / self.ghost[0].width)
             self.ghost.next_to(self.whole, LEFT, buff=0.3).align_to(self.whole, DOWN)  # its own square, left
             count = number(read.families[j].params, fmt="comma", size=LABEL + 2, color=style.POSITIVE)
             count.move_to(self.ghost).scale(min(1.0, (self.ghost.width - 0.15) / count.width))
