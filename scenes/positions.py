@@ -81,7 +81,7 @@ class LastPosition(TraceScene):
     PCT_GAP = 0.25  # more between two columns' percentages, which sit side by side in one row
     SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
-    FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
+    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
     NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
     LIFT = 0.7  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
@@ -410,7 +410,7 @@ class LastPosition(TraceScene):
             *(label(line, size=LABEL + 4, color=c) for line, c in zip(self.TAKEAWAY, (style.NEXT_SLOT, style.TEXT)))
         )
         takeaway.arrange(DOWN, buff=0.12)
-        self.fit_width(takeaway).move_to([0, self.STATEMENT_Y - 0.2, 0])
+        self.fit_width(takeaway).to_edge(UP, buff=0.1)  # clear of the bars' frame below it
         self.beat(
             "Appended",
             "Predict, sample, append.",

@@ -228,7 +228,7 @@ class TransformersEverywhere(TraceScene):
         self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.0)
         # The English sentence comes in under the encoder, and runs through both halves once: German comes out.
         self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.2)
-        self.preview(max(1.5, said_by(self, 0, 3.0) - 2.2))
+        self.preview(said_by(self, 0, 2.0))
         cue(self, 1)  # the paper, as it is named
         self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
 
@@ -239,12 +239,13 @@ class TransformersEverywhere(TraceScene):
         german = VGroup(*(word_chip(w, size=30) for w in self.GERMAN)).arrange(RIGHT, buff=0.25)
         german.move_to([self.HALF_X, self.OUT_Y, 0])
         across = VGroup(*(vector_stub(0.5).move_to(self.enc[0]) for _ in range(3)))
-        self.play(*(f.animate.move_to(self.enc[0]).scale(0.4).set_opacity(0) for f in fed), run_time=0.3 * run)
+        self.play(*(f.animate.move_to(self.enc[0]).scale(0.4).set_opacity(0) for f in fed), run_time=0.2 * run)
         self.remove(*fed)
-        self.play(LaggedStart(*(m.animate.move_to(self.dec[0]) for m in across), lag_ratio=0.2), run_time=0.3 * run)
+        self.play(LaggedStart(*(m.animate.move_to(self.dec[0]) for m in across), lag_ratio=0.2), run_time=0.25 * run)
         self.play(LaggedStart(*(ReplacementTransform(m, g) for m, g in zip(across, german)), lag_ratio=0.2),
-                  run_time=0.25 * run)  # fmt: skip
-        self.play(FadeOut(german, shift=0.2 * UP), run_time=0.15 * run)
+                  run_time=0.2 * run)  # fmt: skip
+        self.play(Indicate(german, color=style.BLOCK_MLP, scale_factor=1.05), run_time=0.2 * run)  # the German, read
+        self.play(FadeOut(german, shift=0.2 * UP), run_time=0.15 * run, now=True)
 
     def encoder_reads(self):
         """The English words go up into the encoder and become vectors; the vectors look at each other."""
@@ -412,8 +413,8 @@ class TransformersEverywhere(TraceScene):
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
             say="A GPT is one more kind: the decoder half, on its own. Text goes in, here our prompt. It is cut "
-            "into tokens, words and pieces of words. What comes out is not a sentence, but a probability for every "
-            "possible next token. "
+            "into tokens, words and pieces of words, a dot for each space. What comes out is not a sentence, but a "
+            "probability for every possible next token. "
             f"{spoken_token(top1['display'], start=True)} gets {said_pct(top1['prob'])}.",
         )
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
@@ -514,7 +515,7 @@ class Chat(TraceScene):
     WHEEL_X, BAR_X, BAR_W = -2.6, 2.7, 3.0  # the wheel's centre, the bars' left edge and length (at 100%)
     GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
     LINE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # the assistant's line, at the top while the reply is written
-    LINE_ROOM = 2.4  # its height at most there
+    LINE_ROOM = 2.8  # its height at most there
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -598,7 +599,7 @@ class Chat(TraceScene):
             say="A chatbot is a GPT like this one, continuing a script. "
             "The script opens with a system prompt, which sets the scene.",
         )
-        self.show_row(0)
+        self.show_row(0, named=1)
         source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
         self.beat(
             "User",
@@ -626,13 +627,18 @@ class Chat(TraceScene):
         self.show_row(2)
         self.bars = self.bars_title = self.pick = self.wheel = None
 
-    def show_row(self, k: int):
-        """A part of the script, its tokens written in one by one while the narrator introduces it."""
+    def show_row(self, k: int, named: int | None = None):
+        """A part of the script, its tokens written in one by one while the narrator introduces it (from sentence
+        `named` on: the scene's opening picture, its role's name, comes at once before)."""
         heading, boxes, items = self.rows[k]
         dots = [m for m in items[1:2] if m not in boxes]  # the "…" of a long line
+        if named is not None:
+            self.play(FadeIn(heading), run_time=0.5)
+            cue(self, named)
+            heading = VGroup()
         self.play(FadeIn(heading), *(FadeIn(d) for d in dots),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.05),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
+                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.4),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.85) if named is None else said_by(self, -1, 1.0))  # fmt: skip
 
     def reply_cell(self, i: int) -> VGroup:
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
@@ -775,7 +781,7 @@ class Chat(TraceScene):
             self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows[:-1]), lag_ratio=0.1),
                       Create(slot), run_time=said_by(self, 1, 1.5))  # fmt: skip
             names = self.first_wheel(bars, wheel)
-        run = 0.3
+        run = 0.22  # a fast step: the chances, the spin, the token placed, in about a second
         if full:
             said = self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(
                 who=spoken_token(step["chosen_display"]), p=said_pct(step["chosen_prob"])
