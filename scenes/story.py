@@ -401,6 +401,9 @@ class TransformersEverywhere(TraceScene):
         self.text_in.move_to([0, max(in_title.get_top()[1], gpt[2].get_top()[1]) + 0.75, 0]).align_to(prompt, LEFT)
         if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
             self.text_in.set_x(0)
+        self.text_in.shift(
+            max(0.0, self.text_in.get_top()[1] - self.small.get_bottom()[1] + 0.3) * DOWN
+        )  # clear of the tags
         self.prompt, self.gpt, self.bars, self.arrows, self.titles = prompt, gpt, bars, arrows, (in_title, out_title)
 
     def gpt_kind(self):
