@@ -420,6 +420,16 @@ def reply_ending(displays: list, closing: str, max_tokens: int) -> str:
     return f"it stops after {tokens}, the quote left open"
 
 
+UNLIKELY = 0.02  # a drawn token with less chance than this is an unlikely draw
+UNLIKELY_DRAW = "an unlikely draw"
+
+
+@rule(f"a drawn token is {UNLIKELY_DRAW} when the chance it was drawn with is under the threshold "
+      f"(UNLIKELY = {UNLIKELY:.0%}); otherwise a common one")  # fmt: skip
+def draw_likelihood(prob: float, threshold: float) -> str:
+    return UNLIKELY_DRAW if prob < threshold else "a common draw"
+
+
 @rule(f"what the model learned from, by the embedded model's card (MODEL_CARD.md: public-domain fairy tales only, "
       f"no conversations) when the Trace's model is {EMBEDDED_NAME}; another model's training text is not recorded "
       f"in the Trace")  # fmt: skip
@@ -756,6 +766,16 @@ def softmax_view(trace: Trace, shown: int) -> Statement | None:
                 exact_total=float(sum(sm["probs"][:shown]) + sm["others_after"][shown - 1]))  # fmt: skip
 
 
+def chat_rest_view(trace: Trace, i: int, bars: int) -> Statement | None:
+    """The share of every token but reply step i's `bars` likeliest: the wheel's grey rest."""
+    steps = trace.info["chat"]["reply"]["steps"] if "chat" in trace.info else []
+    top = steps[i]["top"] if i < len(steps) else []
+    if not 1 <= bars <= len(top):
+        return None
+    paths = {"probs": [f"info.chat.reply.steps.{i}.top.{j}.prob" for j in range(bars)]}
+    return make(trace, f"chat.rest.{i}.top{bars}", "tail_mass", paths)
+
+
 # Statements about a scene's view, by the form of their key: the view's numbers are in the key.
 VIEWS = [
     (re.compile(r"softmax\.top(\d+)\.total"), softmax_view),
@@ -764,6 +784,7 @@ VIEWS = [
     (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.previous\.last(\d+)"), previous_view),
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
+    (re.compile(r"chat\.rest\.(\d+)\.top(\d+)"), chat_rest_view),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
     (re.compile(r"temperature\.lecture\.tail\.top(\d+)"), lecture_view("tail", "tail_mass")),
     (re.compile(r"temperature\.scaled\.(\d+)\.(\d+)"), scaled_view),
@@ -849,6 +870,20 @@ def chat_statements(trace: Trace, near_uniform: bool) -> list[Statement]:
                 "max_tokens": "info.chat.max_tokens",
             },
         ),
+        make(
+            trace,
+            "chat.distribution",
+            "distribution_title",
+            {
+                "temperature": "info.chat.reply.temperature",
+                "top_k": "info.chat.reply.top_k",
+                "top_p": "info.chat.reply.top_p",
+            },
+        ),
+        *(
+            make(trace, f"chat.draw.{i}", "draw_likelihood", {"prob": f"{s}.chosen_prob"}, threshold=UNLIKELY)
+            for i, s in enumerate(steps)
+        ),  # fmt: skip
         make(
             trace,
             "chat.reply",

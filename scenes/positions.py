@@ -81,7 +81,7 @@ class LastPosition(TraceScene):
     PCT_GAP = 0.25  # more between two columns' percentages, which sit side by side in one row
     SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
-    FLOW_Y = 2.2  # the last vector's way to the distribution, once the other columns have gone
+    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
     NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
     LIFT = 0.7  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
@@ -225,7 +225,7 @@ class LastPosition(TraceScene):
         self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
-        self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=NUMBER,
+        self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=LABEL + 6,
                               color=style.NEXT_SLOT).next_to(self.guesses[0], UP, buff=0.1)  # fmt: skip
         self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
@@ -253,18 +253,18 @@ class LastPosition(TraceScene):
         self.fit_width(self.verdict).move_to([0, self.STATEMENT_Y, 0])
         self.beat(
             "Scored at once",
-            "In training the text is known: every position is scored on the token that really follows it.",
-            say="In training the text is known, so every position is scored at once on the token that really "
+            "In training the text is known: every position is checked against the token that really follows it.",
+            say="In training the text is known, so every position is checked at once against the token that really "
             "follows it. "
             + (
-                "The last one has no next token yet, so it gets no score. "
+                "The last one has no next token yet, so nothing checks it. "
                 f"One passage gives a lesson at every position. Here, {found.text}."
                 if n > 1
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
         self.names["truths"] = self.row_name("real next\ntoken", self.TRUTH_Y + 0.1)
-        chances = self.row_name("chance it\ngave it", self.TRUTH_P_Y - 0.2)  # the percent row: the score
+        chances = self.row_name("its chance", self.TRUTH_P_Y)  # the percent row: the chance it gave the real token
         lifted = [self.boxes, self.vectors, self.before, self.guesses, self.arrows, *self.names.values()]
         self.play(FadeOut(self.first_p), *(m.animate.shift(self.LIFT * DOWN) for m in lifted if m is not
                                            self.names["truths"]), run_time=0.7, now=True)  # fmt: skip
@@ -291,8 +291,11 @@ class LastPosition(TraceScene):
         n = len(t.token_ids)
         self.mark = SurroundingRectangle(VGroup(self.boxes[-1], self.vectors[-1], self.guesses[-1]), buff=0.12,
                                          color=style.NEXT_SLOT, corner_radius=0.08)  # fmt: skip
-        ghost = RoundedRectangle(corner_radius=0.06, width=self.SLOT - self.GAP, height=self.boxes[-1].height)
-        ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 2), num_dashes=18)
+        # The extra slot, as wide as the room right of the last column allows (a chip's width at most): crossed out.
+        room = config.frame_width / 2 - style.FRAME_MARGIN - self.mark.get_right()[0] - 0.12
+        width = max(self.SLOT - self.GAP, min(0.9, room))
+        ghost = RoundedRectangle(corner_radius=0.06, width=width, height=self.boxes[-1].height + 0.2)
+        ghost = DashedVMobject(ghost.set_stroke(style.MUTED, 3), num_dashes=22)
         edge = config.frame_width / 2 - style.FRAME_MARGIN - ghost.width / 2  # inside the frame, clear of the chip
         ghost.move_to([min(max(self.xs[-1], self.mark.get_right()[0] + 0.12 + ghost.width / 2), edge),
                        self.CHIP_Y, 0])  # fmt: skip
@@ -407,7 +410,7 @@ class LastPosition(TraceScene):
             *(label(line, size=LABEL + 4, color=c) for line, c in zip(self.TAKEAWAY, (style.NEXT_SLOT, style.TEXT)))
         )
         takeaway.arrange(DOWN, buff=0.12)
-        self.fit_width(takeaway).move_to([0, self.STATEMENT_Y - 0.2, 0])
+        self.fit_width(takeaway).to_edge(UP, buff=0.1)  # clear of the bars' frame below it
         self.beat(
             "Appended",
             "Predict, sample, append.",

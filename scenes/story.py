@@ -37,7 +37,7 @@ from manim import (
     rate_functions,
 )
 
-from model.claims import statements
+from model.claims import UNLIKELY_DRAW, stated, statements
 from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
@@ -52,7 +52,7 @@ from scenes.components import (
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
-from scenes.speech import aloud, plain_quote, said_pct, spoken_token
+from scenes.speech import aloud, said_pct, spoken_token
 
 # ---------------------------------------------------------------------------------------------------------
 # Transformers everywhere: reference facts about other transformers, drawn; then this Trace's GPT.
@@ -110,7 +110,7 @@ def half_block(name: str, width: float, height: float, color) -> VGroup:
     """One half of the translation transformer: a large block, its name inside at the top."""
     box = RoundedRectangle(corner_radius=0.15, width=width, height=height, stroke_color=color, stroke_width=2.5,
                            fill_color=color, fill_opacity=0.1)  # fmt: skip
-    return VGroup(box, label(name, size=26, color=color).next_to(box.get_top(), DOWN, buff=0.15))
+    return VGroup(box, label(name, size=30, color=color).next_to(box.get_top(), DOWN, buff=0.15))
 
 
 def vector_stub(height: float = 0.75, cells: int = 4, color=style.KEY) -> VGroup:
@@ -189,9 +189,11 @@ class TransformersEverywhere(TraceScene):
 
     ENGLISH = ["Once", "upon", "a", "time"]  # the example sentence (reference: a picture, not this run)
     GERMAN = ["Es", "war", "einmal"]
-    HALF_X, HALF_W, HALF_H, HALF_Y = 3.5, 5.4, 2.9, -0.05  # the encoder at −HALF_X, the decoder at +HALF_X
-    WORDS_Y = -2.45  # the rows of words going in, under each half
-    VECTOR_Y = -0.45  # the words' vectors, inside the halves
+    HALF_X, HALF_W, HALF_H, HALF_Y = 3.4, 6.3, 4.3, -0.05  # the encoder at −HALF_X, the decoder at +HALF_X
+    WORDS_Y = -2.8  # the rows of words going in, under each half
+    VECTOR_Y = -0.5  # the words' vectors, inside the halves
+    OUT_Y = 0.95  # the German written, at the top of the decoder (under its name)
+    STUB = 1.8  # a word's vector's height
 
     def construct(self):
         self.translation()
@@ -204,16 +206,15 @@ class TransformersEverywhere(TraceScene):
     def translation(self):
         """The first transformer, large: an encoder and a decoder, named with the paper (reference facts)."""
         self.heading = label("Transformers everywhere", size=32).to_corner(UP + LEFT, buff=0.3)
-        self.tag = label("published examples", size=20, color=style.MUTED)
+        self.tag = label("published examples", size=24, color=style.MUTED)
         self.tag.to_corner(UP + RIGHT, buff=0.3).align_to(self.heading, DOWN)
-        ref = label("Translation: “Attention Is All You Need”, Vaswani et al., Google, 2017", size=22,
-                    color=style.MUTED)  # fmt: skip
+        ref = label("“Attention Is All You Need”, Vaswani et al., Google, 2017", size=28, color=style.TEXT)
         self.fit_width(ref).next_to(self.heading, DOWN, buff=0.2).set_x(0)
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to(
             [-self.HALF_X, self.HALF_Y, 0]
         )
         dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, self.HALF_Y, 0])
-        self.english = VGroup(*(word_chip(w) for w in self.ENGLISH)).arrange(RIGHT, buff=0.2)
+        self.english = VGroup(*(word_chip(w, size=30) for w in self.ENGLISH)).arrange(RIGHT, buff=0.25)
         self.english.move_to([-self.HALF_X, self.WORDS_Y, 0])
         self.enc, self.dec, self.ref = enc, dec, ref
         self.add(self.heading)
@@ -224,13 +225,27 @@ class TransformersEverywhere(TraceScene):
             say="Transformers were invented at Google in 2017, to translate text, for example from English to "
             "German. The paper was called Attention Is All You Need.",
         )
-        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), FadeIn(ref, shift=0.1 * DOWN),
-                  run_time=1.2)  # fmt: skip
-        # The English sentence to translate comes in under the encoder; the German is still to come.
-        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.5)
-        self.play(Indicate(dec[1], color=style.BLOCK_MLP), run_time=max(0.5, said_by(self, 0, 1.0)))
+        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.0)
+        # The English sentence comes in under the encoder, and runs through both halves once: German comes out.
+        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.2)
+        self.preview(said_by(self, 0, 2.0))
         cue(self, 1)  # the paper, as it is named
-        self.play(Indicate(ref, color=style.TEXT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
+        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
+
+    def preview(self, run: float):
+        """The whole translation once, quickly: the English goes into the encoder, across to the decoder, and the
+        German comes out above it (then leaves: the next beats show how)."""
+        fed = [w.copy() for w in self.english]
+        german = VGroup(*(word_chip(w, size=30) for w in self.GERMAN)).arrange(RIGHT, buff=0.25)
+        german.move_to([self.HALF_X, self.OUT_Y, 0])
+        across = VGroup(*(vector_stub(0.5).move_to(self.enc[0]) for _ in range(3)))
+        self.play(*(f.animate.move_to(self.enc[0]).scale(0.4).set_opacity(0) for f in fed), run_time=0.2 * run)
+        self.remove(*fed)
+        self.play(LaggedStart(*(m.animate.move_to(self.dec[0]) for m in across), lag_ratio=0.2), run_time=0.25 * run)
+        self.play(LaggedStart(*(ReplacementTransform(m, g) for m, g in zip(across, german)), lag_ratio=0.2),
+                  run_time=0.2 * run)  # fmt: skip
+        self.play(Indicate(german, color=style.BLOCK_MLP, scale_factor=1.05), run_time=0.2 * run)  # the German, read
+        self.play(FadeOut(german, shift=0.2 * UP), run_time=0.15 * run, now=True)
 
     def encoder_reads(self):
         """The English words go up into the encoder and become vectors; the vectors look at each other."""
@@ -240,7 +255,7 @@ class TransformersEverywhere(TraceScene):
             say="One half, the encoder, reads the whole English sentence at once. Each word becomes a vector, "
             "and every vector looks at all the others.",
         )
-        vectors = VGroup(*(vector_stub(1.1).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in self.english))
+        vectors = VGroup(*(vector_stub(self.STUB).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in self.english))
         ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.enc[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
                              stroke_width=3) for w in self.english))  # fmt: skip
         self.play(LaggedStart(*(GrowArrow(a) for a in ups), lag_ratio=0.2), run_time=0.8)
@@ -264,14 +279,15 @@ class TransformersEverywhere(TraceScene):
             "in, to help choose the next.",
         )
         across = Arrow(self.enc[0].get_right(), self.dec[0].get_left(), buff=0.08, color=style.KEY, stroke_width=5)
-        out = VGroup(*(word_chip(w) for w in self.GERMAN)).arrange(RIGHT, buff=0.2)
-        out.move_to([self.HALF_X, self.HALF_Y + self.HALF_H / 2 + 0.45, 0])
-        back = VGroup(*(word_chip(w) for w in ["start", *self.GERMAN[:-1]])).arrange(RIGHT, buff=0.2)
+        out = VGroup(*(word_chip(w, size=30) for w in self.GERMAN)).arrange(RIGHT, buff=0.25)
+        out.move_to([self.HALF_X, self.OUT_Y, 0])
+        back = VGroup(*(word_chip(w, size=30) for w in ["start", *self.GERMAN[:-1]])).arrange(RIGHT, buff=0.25)
         back[0][0].set_stroke(style.NEXT_SLOT).set_fill(style.NEXT_SLOT, opacity=0.15)  # a start marker, not a word
         back.move_to([self.HALF_X, self.WORDS_Y, 0])
         loop = CurvedArrow(out.get_right() + 0.15 * RIGHT, back.get_right() + 0.15 * RIGHT, angle=-np.pi / 2,
                            color=style.MUTED, stroke_width=3)  # fmt: skip
-        inside = VGroup(*(vector_stub(1.1, color=style.BLOCK_MLP).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in back))
+        inside = VGroup(*(vector_stub(self.STUB, color=style.BLOCK_MLP).move_to([w.get_x(), self.VECTOR_Y, 0])
+                          for w in back))  # fmt: skip
         ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.dec[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
                              stroke_width=3) for w in back))  # fmt: skip
         # The decoder starts from a start marker: its first word is not copied from anything.
@@ -385,6 +401,9 @@ class TransformersEverywhere(TraceScene):
         self.text_in.move_to([0, max(in_title.get_top()[1], gpt[2].get_top()[1]) + 0.75, 0]).align_to(prompt, LEFT)
         if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
             self.text_in.set_x(0)
+        self.text_in.shift(
+            max(0.0, self.text_in.get_top()[1] - self.small.get_bottom()[1] + 0.3) * DOWN
+        )  # clear of the tags
         self.prompt, self.gpt, self.bars, self.arrows, self.titles = prompt, gpt, bars, arrows, (in_title, out_title)
 
     def gpt_kind(self):
@@ -397,8 +416,8 @@ class TransformersEverywhere(TraceScene):
             "The GPT kind",
             "A GPT is the kind that reads text and gives a probability to every possible next token.",
             say="A GPT is one more kind: the decoder half, on its own. Text goes in, here our prompt. It is cut "
-            "into tokens, words and pieces of words. What comes out is not a sentence, but a probability for every "
-            "possible next token. "
+            "into tokens, words and pieces of words, a dot for each space. What comes out is not a sentence, but a "
+            "probability for every possible next token. "
             f"{spoken_token(top1['display'], start=True)} gets {said_pct(top1['prob'])}.",
         )
         enc = half_block("encoder", self.HALF_W, self.HALF_H, style.BLOCK_ATTENTION).move_to([-self.HALF_X, -0.6, 0])
@@ -445,7 +464,7 @@ class TransformersEverywhere(TraceScene):
         around = [self.text_in, self.prompt, self.arrows, self.bars, *self.titles, self.gpt[2]]
         grown = frame.copy().stretch_to_fit_width(config.frame_width - 0.6)
         grown.stretch_to_fit_height(config.frame_height - 2.1).move_to([0, -0.1, 0])  # below the heading
-        inside = label("the kind we open up", size=36, color=style.TEXT)
+        inside = label("what this lecture opens up", size=36, color=style.TEXT)
         big_name = name.copy().scale(1.8).move_to([0, 1.0, 0])
         model = self.gpt[1].copy().scale(1.3).move_to([0, -0.1, 0])
         inside.next_to(model, DOWN, buff=0.45)
@@ -496,9 +515,10 @@ class Chat(TraceScene):
     LOWEST = -2.8  # the script's bottom, leaving room for the verdict above the caption
     WHEEL_LOW = -3.15  # the wheel's bottom, just above the caption
     NAMED = 0.1  # a wheel slice of this chance or more is named inside it
-    WHEEL_X, BAR_X, BAR_W = -2.6, 2.7, 2.3  # the wheel's centre, the bars' left edge and length
+    WHEEL_X, BAR_X, BAR_W = -2.6, 2.7, 3.0  # the wheel's centre, the bars' left edge and length (at 100%)
     GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
-    SCRIPT_SCALE = 0.8  # the whole script, shrunk to the top while the reply is written
+    LINE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # the assistant's line, at the top while the reply is written
+    LINE_ROOM = 2.8  # its height at most there
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
     CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
 
@@ -556,6 +576,7 @@ class Chat(TraceScene):
                     for item in items:
                         item.scale(1 / applied)
                     body, applied = flow(items, width / k, gap=self.CELL_GAP, line_gap=0.1).scale(k), k
+                self.applied = applied  # (the line is set again, larger, once the other lines have gone)
             else:
                 dots = label("…", size=20, color=style.MUTED)
                 items = [heading, *boxes]
@@ -581,10 +602,7 @@ class Chat(TraceScene):
             say="A chatbot is a GPT like this one, continuing a script. "
             "The script opens with a system prompt, which sets the scene.",
         )
-        self.show_row(0)
-        if self.rows[0][1]:  # the opening picture comes at once: the eye then reads the system prompt along
-            mark = travel(self, self.rows[0][1], paced(self.beats[-1]["audio"], 1.0, 0.6))
-            self.play(FadeOut(mark), run_time=0.3)
+        self.show_row(0, named=1)
         source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
         self.beat(
             "User",
@@ -612,13 +630,18 @@ class Chat(TraceScene):
         self.show_row(2)
         self.bars = self.bars_title = self.pick = self.wheel = None
 
-    def show_row(self, k: int):
-        """A part of the script, its tokens written in one by one while the narrator introduces it."""
+    def show_row(self, k: int, named: int | None = None):
+        """A part of the script, its tokens written in one by one while the narrator introduces it (from sentence
+        `named` on: the scene's opening picture, its role's name, comes at once before)."""
         heading, boxes, items = self.rows[k]
         dots = [m for m in items[1:2] if m not in boxes]  # the "…" of a long line
+        if named is not None:
+            self.play(FadeIn(heading), run_time=0.5)
+            cue(self, named)
+            heading = VGroup()
         self.play(FadeIn(heading), *(FadeIn(d) for d in dots),
-                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.05),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
+                  LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.4),
+                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.85) if named is None else said_by(self, -1, 1.0))  # fmt: skip
 
     def reply_cell(self, i: int) -> VGroup:
         """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
@@ -628,7 +651,7 @@ class Chat(TraceScene):
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
-        percent = number(read.chosen_prob, fmt="percent", size=20, color=style.MUTED)
+        percent = number(read.chosen_prob, fmt="percent", size=24, color=style.MUTED)
         track = Line([-0.25, 0, 0], [0.25, 0, 0], stroke_color=style.MUTED, stroke_width=2)  # the bar's baseline
         track.next_to(box, DOWN, buff=0.06 + self.BAR_HEIGHT)
         bar.align_to(track, DOWN).match_x(track)
@@ -638,11 +661,15 @@ class Chat(TraceScene):
         return cell
 
     def alternatives(self, i: int) -> ProbabilityBars:
-        """Step i's likeliest tokens as bars, right of the wheel, in the middle of the frame."""
-        top = self.step_read(i).top
-        entries = [{"display": top[j].display, "prob": top[j].prob} for j in range(min(len(top), self.BARS))]
-        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=22, row_height=0.45)
-        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.middle - bars.rows.get_y(), 0])
+        """Step i's likeliest tokens as bars, right of the wheel, in the middle of the frame, and a last bar for all
+        the other tokens together (the wheel's grey); one scale for every spin, 100% the full length."""
+        top, shown = self.step_read(i).top, min(len(self.steps[i]["top"]), self.BARS)
+        entries = [{"display": top[j].display, "prob": top[j].prob} for j in range(shown)]
+        rest = stated(self.trace, f"chat.rest.{i}.top{shown}")
+        entries.append({"name": "others", "prob": 1 - sum(e["prob"].value for e in entries), "statement": rest})
+        bars = ProbabilityBars(entries, bar_width=self.BAR_W, size=24, row_height=0.46, ellipsis=False, scale_to=1.0)
+        y = max(self.middle - bars.rows.get_y(), self.WHEEL_LOW + 0.05 - bars.rows.get_bottom()[1])
+        bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], y, 0])
         return bars
 
     def wheel_for(self, i: int) -> SpinnerWheel:
@@ -658,24 +685,29 @@ class Chat(TraceScene):
         return wheel.shift([self.WHEEL_X, self.middle - 0.1, 0] - wheel.centre)
 
     def title_for(self, bars) -> VGroup:
-        title = VGroup(label("chances of the next token", size=22, color=style.MUTED))
+        """What the bars and the wheel are: the chances the token is drawn from, with the sampling settings."""
+        drawn_from = statement(statements(self.trace)["chat.distribution"], size=22, color=style.MUTED)
+        title = VGroup(label("chances of the next token", size=22, color=style.MUTED), drawn_from)
+        title.arrange(DOWN, buff=0.06, aligned_edge=LEFT)
         self.fit_width(title, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
-        return title.next_to(bars, UP, buff=0.25).align_to(bars, LEFT)
+        return title.next_to(bars, UP, buff=0.15).align_to(bars, LEFT)
 
     def make_room(self):
-        """The whole script shrinks to the top of the frame (its reply cells with it); below it, an arrow feeds it
-        into a GPT box at the left, whose arrow points at the wheel and the bars in the middle of the frame."""
-        script = [m for k in (0, 1, 2) for m in (self.rows[k][0], *self.rows[k][2][1:]) if m not in self.cells]
-        whole = VGroup(*script, *self.cells)
-        scale = min(self.SCRIPT_SCALE, (config.frame_width - 2 * style.FRAME_MARGIN) / whole.width)
-        corner = whole.get_corner(UP + LEFT)
-        shift = np.array([self.LEFT_X, 3.75, 0]) - corner
-        for cell in self.cells:  # not drawn yet: they move with their line
-            cell.scale(scale, about_point=corner).shift(shift)
-        self.play(*(m.animate.scale(scale, about_point=corner).shift(shift) for m in script), run_time=1.0)
-        self.script_gone = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        low = min(m.get_bottom()[1] for m in [*script, *self.cells])
-        self.bottom = low - 0.14
+        """The system and user lines go into a GPT box at the left (the script is what it reads); the assistant's
+        line, its reply cells with it, moves to the top of the frame, where the reply is written; the GPT's arrow
+        points at the wheel and the bars in the middle of the frame."""
+        own = [m for m in (self.rows[2][0], *self.rows[2][2][1:]) if not any(m is c for c in self.cells)]
+        targets = [m.copy() for m in own]
+        items, width = [*targets, *self.cells], config.frame_width - 2 * style.FRAME_MARGIN  # (cells: not drawn yet)
+        applied = getattr(self, "applied", 1.0)
+        for k in self.LINE_SCALES:  # the line as large as the room above the wheel allows
+            for item in items:
+                item.scale(1 / applied)
+            body, applied = flow(items, width / k, gap=self.CELL_GAP, line_gap=0.1).scale(k), k
+            if body.height <= self.LINE_ROOM:
+                break
+        body.move_to([self.LEFT_X, 3.75, 0], aligned_edge=UP + LEFT)
+        self.bottom = min(m.get_bottom()[1] for m in [*targets, *self.cells]) - 0.14
         room = self.bottom - 0.3 - self.WHEEL_LOW
         self.middle = self.WHEEL_LOW + room / 2
         self.radius = min(2.0, room / 2 - 0.12)
@@ -687,7 +719,14 @@ class Chat(TraceScene):
         out = Arrow(box.get_right(), [self.WHEEL_X - self.radius - 0.15, self.middle, 0], buff=0.05, stroke_width=4,
                     color=style.MUTED)  # fmt: skip
         self.gpt = VGroup(feed, box, name, out)
-        self.play(GrowArrow(feed), FadeIn(box), FadeIn(name), run_time=0.6)
+        read = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]  # the script the GPT reads
+        fed = [m.copy() for m in read]  # (copies go in: the lines themselves stay as they were drawn, for the record)
+        self.remove(*read)
+        self.play(FadeIn(box), FadeIn(name), *(m.animate.scale(0.2).move_to(box).set_opacity(0) for m in fed),
+                  *(Transform(m, t) for m, t in zip(own, targets)), run_time=1.0)  # fmt: skip
+        self.remove(*fed)
+        self.script_gone = []  # (gone into the GPT)
+        self.play(GrowArrow(feed), run_time=0.4)
         self.play(GrowArrow(out), run_time=0.4)
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
@@ -705,14 +744,13 @@ class Chat(TraceScene):
 
     DRAW_WORDS = [  # the slow steps' captions and narration, each its own (a sentence is never said twice)
         ("A token is drawn at random, like spinning a wheel: a slice per token, as wide as its chance.",
-         "One token is drawn at random, like spinning a wheel with a slice for each token. Out comes {who}, at {p}."),
+         "One token is drawn at random: the wheel spins. Out comes {who}, at {p}."),
         ("The longer script goes back in: new chances, a new spin.",
          "The longer script goes back in, and the chances change. This time the wheel gives {who}, at {p}."),
         ("Each token drawn joins the script before the next spin.",
          "Once more, with new chances, the wheel stops on {who}, at {p}."),
     ]  # fmt: skip
 
-    UNLIKELY = 0.02  # a drawn token with less chance than this is said to be an unlikely draw
     UNLIKELY_WORDS = (
         "An unlikely draw: even a thin slice sometimes wins.",
         "Unlikely again.",
@@ -735,37 +773,28 @@ class Chat(TraceScene):
                 "Predict",
                 "Its probabilities for the reply's first token.",
                 say="The model gives every token a chance of opening the reply. "
-                f"{spoken_token(step['top'][0]['display'], start=True)} leads with {said_pct(step['top'][0]['prob'])}.",
+                f"{spoken_token(step['top'][0]['display'], start=True)} leads with {said_pct(step['top'][0]['prob'])}. "
+                + self.drawn_from(),
             )
             self.make_room()
         bars = self.alternatives(i)
         title, wheel = self.title_for(bars), self.wheel_for(i)
         slot = DashedVMobject(SurroundingRectangle(cell.box, buff=0.04, color=style.NEXT_SLOT), num_dashes=20)
-        if i == 0:
-            self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
-                      FadeIn(bars.dots), Create(slot), run_time=said_by(self, -1, 1.5))  # fmt: skip
-        run = 0.3
+        if i == 0:  # the chances as bars, then as the wheel's slices, then the rest of them as the grey slice
+            self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows[:-1]), lag_ratio=0.1),
+                      Create(slot), run_time=said_by(self, 1, 1.5))  # fmt: skip
+            names = self.first_wheel(bars, wheel)
+        run = 0.22  # a fast step: the chances, the spin, the token placed, in about a second
         if full:
             said = self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][1].format(
                 who=spoken_token(step["chosen_display"]), p=said_pct(step["chosen_prob"])
             )
-            if step["chosen_prob"] < self.UNLIKELY:  # a thin slice won: said plainly, in words not said before
-                unlikely = [j for j in range(i + 1) if self.steps[j]["chosen_prob"] < self.UNLIKELY]
+            if self.unlikely(i):  # a thin slice won (model/claims.py): said plainly, in words not said before
+                unlikely = [j for j in range(i + 1) if self.unlikely(j)]
                 said += " " + self.UNLIKELY_WORDS[min(len(unlikely), len(self.UNLIKELY_WORDS)) - 1]
             self.beat("Reply", self.DRAW_WORDS[min(i, len(self.DRAW_WORDS) - 1)][0], say=said)
             run = paced(self.beats[-1]["audio"], 4.0, 0.85) / 4  # new chances, the spin (twice), the token placed
-        if i == 0:  # each bar becomes its slice of the wheel
-            shown = len(bars.rows)
-            self.play(Create(wheel.disc[1]), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP),
-                      LaggedStart(*(TransformFromCopy(r.bar, sl) for r, sl in zip(bars.rows, wheel.slices[:shown])),
-                                  lag_ratio=0.15), *(FadeIn(sl) for sl in wheel.slices[shown:]),
-                      run_time=run)  # fmt: skip
-            self.remove(*wheel.slices, wheel.disc[1])
-            self.add(wheel.disc)
-            self.wheel_parts = VGroup(wheel.hub, wheel.pointer)  # they stay; each new wheel brings its disc
-            names = self.slice_names(i, wheel)
-            self.play(FadeIn(names), run_time=0.3)
-        else:  # the new chances replace the old, bars and slices
+        if i > 0:  # the new chances replace the old, bars and slices
             names = self.slice_names(i, wheel)
             self.play(self.bars_swap(bars), ReplacementTransform(self.bars_title, title),
                       ReplacementTransform(self.wheel.disc, wheel.disc), Transform(self.slot, slot),
@@ -778,6 +807,41 @@ class Chat(TraceScene):
         self.play(ReplacementTransform(self.source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
                   FadeIn(cell.percent), run_time=run)  # fmt: skip
 
+    def first_wheel(self, bars, wheel) -> VGroup:
+        """Each bar becomes its slice of the wheel as the wheel is named; then the grey rest of the wheel becomes the
+        bar of all the other tokens, as its share is said. Returns the slices' names."""
+        shown = len(bars.rows) - 1  # (the last row: all the other tokens)
+        cue(self, 2)
+        self.play(Create(wheel.disc[1]), FadeIn(wheel.hub), GrowFromEdge(wheel.pointer, UP),
+                  LaggedStart(*(TransformFromCopy(r.bar, sl) for r, sl in zip(bars.rows, wheel.slices[:shown])),
+                              lag_ratio=0.15), *(FadeIn(sl) for sl in wheel.slices[shown:]),
+                  run_time=said_by(self, 2, 1.5))  # fmt: skip
+        self.remove(*wheel.slices, wheel.disc[1])
+        self.add(wheel.disc)
+        self.wheel_parts = VGroup(wheel.hub, wheel.pointer)  # they stay; each new wheel brings its disc
+        names = self.slice_names(0, wheel)
+        cue(self, 3)
+        others = bars.rows[-1]
+        self.play(FadeIn(names), TransformFromCopy(wheel.rest, others.bar), FadeIn(others.name), FadeIn(others.pct),
+                  run_time=said_by(self, 3, 1.0))  # fmt: skip
+        return names
+
+    def drawn_from(self) -> str:
+        """What the wheel is, said: the model's own chances at the reply's temperature (cut or not), and the share of
+        all the tokens beyond the bars, the grey slice."""
+        reply, shown = self.chat["reply"], min(len(self.steps[0]["top"]), self.BARS)
+        cut = ", cut to the likeliest" if reply["top_k"] or reply["top_p"] else ", nothing cut off"
+        rest = stated(self.trace, f"chat.rest.0.top{shown}").text
+        return (
+            f"A wheel with a slice per token takes these chances as they are, at temperature "
+            f"{reply['temperature']:g}{cut}. "
+            f"The grey slice is all the other tokens together: {rest.replace('<', 'under ')}."
+        )
+
+    def unlikely(self, i: int) -> bool:
+        """Whether reply step i drew an unlikely token (a statement of model/claims.py, by its threshold)."""
+        return statements(self.trace)[f"chat.draw.{i}"].text == UNLIKELY_DRAW
+
     def bars_swap(self, bars) -> AnimationGroup:
         """The old chances slide out before the new slide in (one after the other: no ghost of the old chart)."""
         group = AnimationGroup(FadeOut(self.bars, shift=0.25 * UP), FadeIn(bars, shift=0.25 * UP), lag_ratio=1.0)
@@ -788,8 +852,8 @@ class Chat(TraceScene):
         """The wheel spins and stops on the drawn token's slice; its bar is marked (or, beyond the bars, a line
         names it in the ⋮'s place)."""
         step, read, bars, wheel = self.steps[i], self.step_read(i), self.bars, self.wheel
-        rank = step["chosen_rank"]
-        k = rank - 1 if rank <= len(bars.rows) else len(bars.rows)
+        rank, shown = step["chosen_rank"], len(bars.rows) - 1  # (the last row: all the other tokens)
+        k = rank - 1 if rank <= shown else shown
         start, names = wheel.turned, self.names
         angle = wheel.spin_to(k, turns=2 if full else 1)
         follow = UpdateFromAlphaFunc(names, lambda m, a: self.place_names(m, wheel, start + a * angle))
@@ -807,14 +871,10 @@ class Chat(TraceScene):
             wheel.slices[k].animate.set_fill(style.NEXT_SLOT, opacity=1).set_stroke(style.NEXT_SLOT, 4).shift(0.3 * UP)
         )
         marks = [pulled, Create(lead), FadeIn(callout, shift=0.1 * LEFT)]
-        if rank <= len(bars.rows):
-            rect = SurroundingRectangle(bars.rows[rank - 1], buff=0.06, color=style.NEXT_SLOT)
-            self.source = bars.rows[rank - 1].name
-            pick = VGroup(rect, lead, callout)
-            marks.append(Create(rect))
-        else:
-            self.source = callout
-            pick = VGroup(lead, callout)
+        rect = SurroundingRectangle(bars.rows[min(rank, shown + 1) - 1], buff=0.06, color=style.NEXT_SLOT)
+        self.source = bars.rows[rank - 1].name if rank <= shown else callout  # beyond the bars: among all others
+        pick = VGroup(rect, lead, callout)
+        marks.append(Create(rect))
         self.play(*marks, run_time=max(0.6 * run, 0.3))
         self.pick = pick
 
@@ -858,12 +918,11 @@ class Chat(TraceScene):
         if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
             self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title,
                                              self.gpt, self.names, *self.script_gone)), run_time=0.5)  # fmt: skip
-        quoted = plain_quote(self.chat["reply"]["text"].rstrip(self.chat["closing"] + "\n "), "", limit=60)
         self.beat(
             "The reply",
             "The model continues the script, for better or worse.",
             say="That is the whole trick. The model continued the script, for better or worse. "
-            + (f"It wrote {quoted}. " if quoted else "Its reply is the row of tokens you see. ")
+            + "Its reply is the row of tokens you see. "
             + (
                 "A new line was drawn, and a new line ends the turn. "
                 if self.chat["reply"]["stop"] == "newline"
@@ -890,7 +949,7 @@ class Chat(TraceScene):
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
         "training on many written conversations",
-        "turn markers in the text it reads (here: plain lines)",
+        "special markers where each turn starts",
     )
 
     def what_it_learned(self):

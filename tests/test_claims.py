@@ -13,7 +13,10 @@ from model.claims import (
     ANALOGY_TOP,
     LEVEL,
     TOP_RANKS,
+    UNLIKELY,
+    UNLIKELY_DRAW,
     ClaimError,
+    draw_likelihood,
     hidden_read,
     reply_ending,
     softmax_total,
@@ -388,3 +391,19 @@ def test_a_reply_ended_by_a_newline_counts_the_tokens_before_it():
     assert reply_ending(["·Yes", nl], '"', 20).startswith("it writes 1 token, then")
     assert "at once" in reply_ending([nl], '"', 20)
     assert reply_ending(["·Yes", '."'], '"', 20) == "it closes the quote after 2 tokens"
+
+
+def test_a_chat_draw_is_unlikely_below_the_threshold_and_the_rest_is_what_the_bars_leave(traces):
+    """The chat's "unlikely draw" is a rule with its threshold; the wheel's grey rest is 1 − the shown bars."""
+    assert draw_likelihood(UNLIKELY / 2, UNLIKELY) == UNLIKELY_DRAW != draw_likelihood(UNLIKELY, UNLIKELY)
+    for tr in traces:
+        if "chat" not in tr.info:
+            continue
+        found, reply = statements(tr), tr.info["chat"]["reply"]
+        for i, step in enumerate(reply["steps"]):
+            drawn = found[f"chat.draw.{i}"]
+            assert (drawn.text == UNLIKELY_DRAW) == (step["chosen_prob"] < UNLIKELY)
+            assert drawn.paths["prob"] == f"info.chat.reply.steps.{i}.chosen_prob"
+        rest = stated(tr, "chat.rest.0.top3")
+        assert rest.text == fmt_percent(1 - sum(e["prob"] for e in reply["steps"][0]["top"][:3]))
+        assert f"T = {reply['temperature']:g}" in found["chat.distribution"].text

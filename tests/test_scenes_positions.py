@@ -57,7 +57,7 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     edge = config.frame_width / 2 - style.FRAME_MARGIN
     assert scene.chip_drawn.get_right()[0] <= edge + 1e-6 and scene.ghost.get_right()[0] <= edge + 1e-6  # in frame
     if n > 1:  # the percent row is named: the chance each position gave the real next token
-        assert "chance it" in scene.chances[0].original_text
+        assert "chance" in scene.chances[0].original_text
     assert scene.chip_drawn.get_y() == pytest.approx(scene.boxes[-1].get_y())
     drawn = tr.info["continuation"]["steps"][0]["chosen_id"]
     if drawn in tr.info["softmax"]["ids"][: len(scene.bars.rows)]:  # its bar stays, the one drawn

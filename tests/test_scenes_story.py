@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model import chat
-from model.claims import statements
+from model.claims import UNLIKELY, statements
 from model.sampling import next_token_distribution, sample, top_entries
 from model.settings import TraceSettings
 from scenes.story import Chat, TransformersEverywhere
@@ -67,7 +67,13 @@ def test_story_scene_shows_the_trace_and_fits(scene_cls, case, story_traces, tmp
     assert ("runs faster" in said) == (left > 1) and ("and then the reply ends" in said) == (left == 1), (left, said)
     # A draw of a thin slice among the slow steps is said plainly to be unlikely; a drawn new line, to end the turn.
     slow = c["reply"]["steps"][: Chat.FULL_STEPS]
-    assert ("unlikely" in said.lower()) == any(st["chosen_prob"] < Chat.UNLIKELY for st in slow), said
+    assert ("unlikely" in said.lower()) == any(st["chosen_prob"] < UNLIKELY for st in slow), said
+    # The wheel is said to be the run's own distribution: its temperature, whether it was cut, the grey rest's share.
+    reply = c["reply"]
+    ever = {s.key for t in scene.ever_shown.values() for s in getattr(t, "gptanim_claims", [])}
+    assert f"at temperature {reply['temperature']:g}" in said and "chat.distribution" in ever, ever
+    assert f"chat.rest.0.top{min(Chat.BARS, len(slow[0]['top']))}" in ever, ever  # the grey rest's share, on a bar
+    assert ("nothing cut off" in said) == (not reply["top_k"] and not reply["top_p"]), said
     assert ("A new line was drawn, and a new line ends the turn." in said) == (c["reply"]["stop"] == "newline")
     # The script, the reply's probabilities and the verdict were drawn, then gave way to what the model learned from.
     verdict, earlier = SimpleNamespace(mobjects=[scene.lines]), SimpleNamespace(mobjects=[scene.script_drawn])
