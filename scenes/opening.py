@@ -176,7 +176,10 @@ class Title(TraceScene):
             self.positions = list(range(start, n))
             boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
             dots = [label("…", size=22, color=style.MUTED)] if start else []
-            chips = flow([*dots, *word_groups(boxes, [t.token_display[p] for p in self.positions])], self.CHIPS_WIDTH)
+            groups = word_groups(boxes, [t.token_display[p] for p in self.positions])
+            if any(g.width > self.CHIPS_WIDTH for g in groups):  # a word wider than the band: wrapped chip by chip
+                groups = [VGroup(b) for b in boxes]
+            chips = flow([*dots, *groups], self.CHIPS_WIDTH)
             if chips.height <= room:
                 break
         self.note = space_note([t.token_display[p] for p in self.positions])
@@ -287,7 +290,8 @@ class Title(TraceScene):
                       self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
                                                              self.model_box.get_left() + 0.05 * LEFT),
                       run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
-            self.play(ReplacementTransform(self.model_box, stack), run_time=max(0.8, n.left(2)))
+            self.play(FadeOut(self.model_box[1], run_time=0.3), ReplacementTransform(self.model_box[0], stack),
+                      run_time=max(0.8, n.left(2)))  # fmt: skip
         self.words = VGroup(*names, pages, trained)
 
     def pages(self) -> VGroup:
@@ -989,7 +993,7 @@ class InsideTransformer(TraceScene):
             n.wait_for(3)
             self.play(FadeOut(VGroup(matrix, *parts, *signs, *heads)), run_time=0.5, now=True)
             if len(self.columns) > 1:  # (a one-token prompt has no others)
-                self.play(LaggedStart(*(GrowFromPoint(c, b.get_bottom()) for b, c in zip(self.tokens, self.columns[:-1])),
+                self.play(LaggedStart(*(FadeIn(c, shift=0.6 * DOWN) for c in self.columns[:-1]),
                                       lag_ratio=0.1), run_time=n.left(-1, 1.2))  # fmt: skip
             else:  # the slide rests on the vector made, not on the clearing
                 self.play(Indicate(final.entries, color=style.NEXT_SLOT, scale_factor=1.05), run_time=n.left(-1, 0.6))
@@ -1050,8 +1054,8 @@ class InsideTransformer(TraceScene):
         block = self.stack.block(layer, "Attention")
         band = self.band(block, layer)
         # The sentences' ends (a full layer: block, lines, the thickest, the change; a later one: all in the first)
-        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.2, 0.5,
-                                                                                                            0.6, 0.9)]  # fmt: skip
+        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.15, 0.3,
+                                                                                                            0.45, 0.6)]  # fmt: skip
         self.highlight(layer, "Attention", ends[0], TransformFromCopy(block[0], band[0]),
                        FadeIn(band[1], shift=0.2 * DOWN))  # fmt: skip
         self.lines = self.talk_lines(layer, pattern)
@@ -1114,7 +1118,8 @@ class InsideTransformer(TraceScene):
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the lines leave out, in this layer
             note = statement(hidden, size=20, color=style.MUTED)
-            labels.add(self.fit_width(note, 9.0).next_to(self.columns, DOWN, buff=0.15))
+            top = max(c.entries.get_top()[1] for c in self.columns)  # in the block's top row, right of its name
+            labels.add(self.fit_width(note, 8.5).move_to([0, top + 0.4, 0]).align_to(self.columns, RIGHT))
         self.lit = lit
         return VGroup(lines, labels)
 
@@ -1158,7 +1163,7 @@ class InsideTransformer(TraceScene):
         news = self.new_columns(self.trace.resid.post[layer].name)
         self.mlp_visits = []
         self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
-        step = max(0.2, said_by(self, 0 if full else 1, 1.5) / len(self.columns))
+        step = max(0.2, said_by(self, 0, 1.5) / len(self.columns)) if full else 0.15  # (a later layer: quickly)
         for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
             if k:
