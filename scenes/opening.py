@@ -290,8 +290,9 @@ class Title(TraceScene):
                       self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
                                                              self.model_box.get_left() + 0.05 * LEFT),
                       run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
-            self.play(FadeOut(self.model_box[1], run_time=0.3), ReplacementTransform(self.model_box[0], stack),
-                      run_time=max(0.8, n.left(2)))  # fmt: skip
+            self.play(
+                dim(self.model_box[1]), ReplacementTransform(self.model_box[0], stack), run_time=max(0.8, n.left(2))
+            )
         self.words = VGroup(*names, pages, trained)
 
     def pages(self) -> VGroup:
