@@ -114,7 +114,7 @@ class Title(TraceScene):
     BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
     MAX_BARS = 4  # (more rows when the drawn token is one of the likeliest four)
     TOP_Y, BOTTOM_Y = 2.35, -0.65  # the pipeline's band
-    LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 3.95  # where its stations stand
+    LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 4.15  # where its stations stand
     # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
     # of your own lights none (its card alone).
     STATIONS = {
@@ -138,7 +138,7 @@ class Title(TraceScene):
     def show_title(self):
         meta = self.trace.meta
         self.heading = self.title_text(self.plan["title"] or DEFAULT_TITLE).move_to([0, 3.3, 0])
-        box = RoundedRectangle(corner_radius=0.15, width=3.0, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
+        box = RoundedRectangle(corner_radius=0.15, width=2.7, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(self.trace.fields.meta.model, size=30, limit=22)
         size = sentence("{n} parameters", size=24, color=style.TEXT, n=(self.trace.fields.meta.n_params, "comma"))
@@ -176,7 +176,10 @@ class Title(TraceScene):
             self.positions = list(range(start, n))
             boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
             dots = [label("…", size=22, color=style.MUTED)] if start else []
-            chips = flow([*dots, *word_groups(boxes, [t.token_display[p] for p in self.positions])], self.CHIPS_WIDTH)
+            groups = word_groups(boxes, [t.token_display[p] for p in self.positions])
+            if any(g.width > self.CHIPS_WIDTH for g in groups):  # a word wider than the band: wrapped chip by chip
+                groups = [VGroup(b) for b in boxes]
+            chips = flow([*dots, *groups], self.CHIPS_WIDTH)
             if chips.height <= room:
                 break
         self.note = space_note([t.token_display[p] for p in self.positions])
@@ -201,6 +204,13 @@ class Title(TraceScene):
         shown = rank if self.BARS < rank <= self.MAX_BARS else self.BARS
         self.bars = ProbabilityBars(step_entries(t, 0, shown), bar_width=1.4, size=26, row_height=0.7)
         self.bars.shift([self.BARS_X - self.bars.rows[0].bar.get_left()[0], y - self.bars.rows.get_y(), 0])
+        self.drawn_row = None  # the drawn token's own row, under the ⋮, when it is further down than those shown
+        if rank > shown:
+            step = t.fields.info.continuation.steps[0]
+            drawn = ProbabilityBars([{"display": step.chosen_display, "prob": step.chosen_prob}], bar_width=1.4,
+                                    size=26, row_height=0.7, ellipsis=False, scale_to=step_entries(t, 0, 1)[0]["prob"])  # fmt: skip
+            drawn.shift(self.bars.rows[0].bar.get_left() - drawn.rows[0].bar.get_left())
+            self.drawn_row = drawn.rows[0].set_y(self.bars.dots.get_bottom()[1] - 0.4)
         self.out = Arrow(shrunk.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
                          color=style.MUTED)  # fmt: skip
         top = step_entries(t, 0, 1)[0]
@@ -216,6 +226,7 @@ class Title(TraceScene):
             n.wait_for(1)
             self.play(GrowArrow(self.out), run_time=0.4)
             self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.bars.rows), lag_ratio=0.2), FadeIn(self.bars.dots),
+                      *([GrowFromEdge(self.drawn_row, LEFT)] if self.drawn_row is not None else []),
                       run_time=max(0.8, n.left(1) - 0.4))  # fmt: skip
 
     def spell_out(self):
@@ -250,17 +261,18 @@ class Title(TraceScene):
         self.pointers = VGroup(*(Arrow(w.get_top(), end, buff=0.12, color=style.NEXT_SLOT, stroke_width=3,
                                        max_tip_length_to_length_ratio=0.2) for w, end in zip(names, ends)))  # fmt: skip
         rank = t.info["continuation"]["steps"][0]["chosen_rank"]
-        source = self.bars.rows[rank - 1].name if rank <= len(self.bars.rows) else self.bars.dots
+        source = self.bars.rows[rank - 1] if rank <= len(self.bars.rows) else self.drawn_row
+        drawn = spoken_token(t.info["continuation"]["steps"][0]["chosen_display"])
         with self.narrate(
-            "G is for generative, because it writes new text. P is for pre-trained, because it "
+            f"G is for generative: it writes, here drawing {drawn}. P is for pre-trained, because it "
             "learned from a lot of text first. And T is for transformer, the kind of neural network "
             "inside.",
             title="GPT",
             caption="GPT stands for Generative Pre-trained Transformer.",
         ) as n:
             self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP), run_time=0.6)
-            self.play(Indicate(source, color=style.NEXT_SLOT, scale_factor=1.15), run_time=0.5)
-            self.play(TransformFromCopy(source, self.written), GrowArrow(self.pointers[0]),
+            self.play(Indicate(source, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.5)
+            self.play(TransformFromCopy(source.name, self.written), GrowArrow(self.pointers[0]),
                       self.into.animate.put_start_and_end_on([self.written.get_right()[0] + 0.12, self.into.get_y(), 0],
                                                              self.into.get_end()),
                       run_time=max(0.6, n.left(0)))  # fmt: skip
@@ -278,7 +290,9 @@ class Title(TraceScene):
                       self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
                                                              self.model_box.get_left() + 0.05 * LEFT),
                       run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
-            self.play(ReplacementTransform(self.model_box, stack), run_time=max(0.8, n.left(2)))
+            self.play(
+                dim(self.model_box[1]), ReplacementTransform(self.model_box[0], stack), run_time=max(0.8, n.left(2))
+            )
         self.words = VGroup(*names, pages, trained)
 
     def pages(self) -> VGroup:
@@ -323,6 +337,7 @@ class Title(TraceScene):
                 self.pointers,
                 *self.bars.rows[1:],
                 self.bars.dots,
+                *([self.drawn_row] if self.drawn_row is not None else []),
                 *(c.text for c in [*self.chip_boxes, self.written]),
             ]
             self.play(*(FadeOut(m) for m in [*shown, *([self.note] if self.note is not None else [])]), run_time=0.5)
@@ -902,21 +917,87 @@ class InsideTransformer(TraceScene):
                 say=f"Now, inside. We follow the last {len(self.positions)} of the {len(t.token_ids)} tokens.",
             )
         self.play(LaggedStart(*(FadeIn(b) for b in self.tokens), lag_ratio=0.1))
-        self.beat(
-            "Embedding",
-            "Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} numbers)."
-            if t.words["positions"] == "learned"
-            else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); its position enters "
-            "later, as a turn of queries and keys (rotary).",
+        self.embed_last()
+
+    MATRIX_ROWS = 24  # the embedding matrix's rows drawn (it has one per token of the vocabulary)
+
+    def matrix(self, height: float) -> tuple[VGroup, Rectangle]:
+        """The embedding matrix drawn whole: a tall block of thin rows, its name and its row count above; returns
+        it and the last token's own row in it (lit, where its id falls in the vocabulary)."""
+        t, p = self.trace, self.positions[-1]
+        frame = Rectangle(width=3.2, height=height, stroke_color=style.TEXT, stroke_width=2)
+        step = height / self.MATRIX_ROWS
+        rules = VGroup(*(Line(frame.get_left(), frame.get_right(), stroke_width=1, color=style.MUTED)
+                         .shift((height / 2 - k * step) * UP) for k in range(1, self.MATRIX_ROWS)))  # fmt: skip
+        at = min(int(t.token_ids[p] * self.MATRIX_ROWS / t.meta["vocab_size"]), self.MATRIX_ROWS - 1)
+        row = Rectangle(width=3.2, height=step, stroke_width=0, fill_color=style.token_hue(p), fill_opacity=0.95)
+        row.move_to(frame.get_top() + (at + 0.5) * step * DOWN)
+        names = VGroup(label("embedding matrix", size=26),
+                       sentence("{V} rows, one per token", size=24, color=style.TEXT,
+                                V=(t.fields.meta.vocab_size, "comma"))).arrange(DOWN, buff=0.12)  # fmt: skip
+        names.next_to(frame, UP, buff=0.2)
+        return VGroup(frame, rules, row, names), row
+
+    def embed_last(self):
+        """The last token's vector made before the eyes: its row pulled out of the embedding matrix, its position's
+        vector added (a learned one), the sum dropping into its place; then every other token's, quickly."""
+        t, p = self.trace, self.positions[-1]
+        learned = t.words["positions"] == "learned"
+        final = self.columns[-1]
+        parts = [self.column("hook_embed", p)] + ([self.column("hook_pos_embed", p)] if learned else [])
+        signs = [label("+", size=44), label("=", size=44)] if learned else [label("=", size=44)]
+        sum_row = VGroup(parts[0], signs[0], *parts[1:], *signs[1:], final.copy()).arrange(RIGHT, buff=0.45)
+        sum_row.shift((self.xs[-1] - sum_row[-1].get_x()) * RIGHT + (self.COLUMN_Y - sum_row[-1].get_y()) * UP)
+        matrix, row = self.matrix(final.height)
+        matrix.shift((sum_row[0].get_left()[0] - 1.0 - matrix[0].get_right()[0]) * RIGHT
+                     + (self.COLUMN_Y - matrix[0].get_y()) * UP)  # fmt: skip
+        heads = [label("its row", size=24, color=style.TEXT)]
+        if learned:
+            heads.append(sentence("position {n}", size=24, color=style.TEXT, n=(t.fields.info.tokens.ids, "lastindex")))
+        for head, part in zip(heads, parts):
+            head.next_to(part, UP, buff=0.2)
+        d, token = t.meta["d_model"], spoken_token(t.token_display[p])
+        with self.narrate(
+            f"Each token becomes a vector of {d} numbers. For {token}, it starts as its row of the embedding "
+            f"matrix, which has a row for each of the {big(t.meta['vocab_size'])} tokens. "
+            + ("Its position adds a vector of its own. " if learned else "Its position comes in later, in attention. ")
+            + "The other tokens get theirs the same way.",
+            title="Embedding",
+            caption="Each token becomes a vector: its row of the embedding matrix plus its position's vector ({d} "
+            "numbers)."
+            if learned
+            else "Each token becomes a vector: its row of the embedding matrix ({d} numbers); "
+            "its position enters later, as a turn of queries and keys (rotary).",
             d=(t.fields.meta.d_model, "int"),
-            say=f"Each token becomes a vector of {t.meta['d_model']} numbers. One part is learned for the token, "
-            + ("and one for its position." if t.words["positions"] == "learned" else "and its position comes later.")
-            + " You see the first few of them.",
-        )
-        # Each vector comes down out of its token.
-        self.play(LaggedStart(*(GrowFromPoint(c, b.get_bottom()) for b, c in zip(self.tokens, self.columns)),
-                              lag_ratio=0.15),
-                  run_time=paced(self.beats[-1]["audio"], 1.5, 0.85))  # fmt: skip
+        ) as n:
+            self.play(FadeIn(matrix[:2]), FadeIn(matrix[3], shift=0.2 * UP), run_time=n.left(0, 0.8))
+            n.wait_for(1)
+            self.play(FadeIn(row), Indicate(self.tokens[-1], color=style.NEXT_SLOT), run_time=0.6)
+            pulled = row.copy()
+            self.play(pulled.animate.rotate(np.pi / 2).stretch_to_fit_height(parts[0].entries.height)
+                      .stretch_to_fit_width(parts[0].entries.width).move_to(parts[0].entries), run_time=0.8)  # fmt: skip
+            self.play(pulled.animate.set_opacity(0), FadeIn(parts[0]), FadeIn(heads[0]), run_time=n.left(1, 0.6))
+            self.remove(pulled)
+            n.wait_for(2)
+            if learned:
+                self.play(
+                    FadeIn(signs[0]),
+                    FadeIn(parts[1], shift=0.3 * LEFT),
+                    FadeIn(heads[1]),
+                    run_time=0.5 * n.left(2, 1.6),
+                )
+            a, b = parts[0].entries.copy(), parts[-1].entries.copy()
+            self.play(FadeIn(signs[-1]), FadeIn(final.decor), a.animate.move_to(final.entries).set_opacity(0),
+                      b.animate.move_to(final.entries).set_opacity(0), run_time=0.6)  # fmt: skip
+            self.remove(a, b)
+            self.play(FadeIn(final.entries, shift=0.2 * RIGHT), run_time=0.5)
+            n.wait_for(3)
+            self.play(FadeOut(VGroup(matrix, *parts, *signs, *heads)), run_time=0.5, now=True)
+            if len(self.columns) > 1:  # (a one-token prompt has no others)
+                self.play(LaggedStart(*(FadeIn(c, shift=0.6 * DOWN) for c in self.columns[:-1]),
+                                      lag_ratio=0.1), run_time=n.left(-1, 1.2))  # fmt: skip
+            else:  # the slide rests on the vector made, not on the clearing
+                self.play(Indicate(final.entries, color=style.NEXT_SLOT, scale_factor=1.05), run_time=n.left(-1, 0.6))
 
     def column(self, name: str, pos: int) -> VectorColumn:
         values = self.trace[name][pos]
@@ -974,8 +1055,8 @@ class InsideTransformer(TraceScene):
         block = self.stack.block(layer, "Attention")
         band = self.band(block, layer)
         # The sentences' ends (a full layer: block, lines, the thickest, the change; a later one: all in the first)
-        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.2, 0.5,
-                                                                                                            0.6, 0.9)]  # fmt: skip
+        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.15, 0.3,
+                                                                                                            0.45, 0.6)]  # fmt: skip
         self.highlight(layer, "Attention", ends[0], TransformFromCopy(block[0], band[0]),
                        FadeIn(band[1], shift=0.2 * DOWN))  # fmt: skip
         self.lines = self.talk_lines(layer, pattern)
@@ -996,6 +1077,9 @@ class InsideTransformer(TraceScene):
         self.play(LaggedStart(*(self.changed(o, nw) for o, nw in zip(self.columns, new)), lag_ratio=0.1),
                   run_time=said_by(self, 3, 0.6) if full else max(0.6, ends[3] - ends[2]), now=True)  # fmt: skip
         self.columns = new
+        if full:  # every vector changed: its new numbers flash
+            self.play(LaggedStart(*(Indicate(c.entries, color=style.NEXT_SLOT, scale_factor=1.08) for c in new),
+                                  lag_ratio=0.05), run_time=0.8)  # fmt: skip
         # (faded, not FadeOut: the beat's slide rests on the changed vectors, not on a clearing)
         self.play(VGroup(band, self.lines, self.lit).animate.set_opacity(0), run_time=0.4)
         self.remove(band, self.lines, self.lit)
@@ -1007,14 +1091,14 @@ class InsideTransformer(TraceScene):
         thick as its real weight (a loop for itself); each weight written at its source's end of its line, and the
         source's chip and vector lit. `self.sources`: the positions drawn, in the order of the lines."""
         t, last = self.trace, self.positions[-1]
-        base = max(c.entries.get_top()[1] for c in self.columns) + 0.95  # above the block and the labels
+        base = max(c.entries.get_top()[1] for c in self.columns) + 1.1  # above the block and the labels
         room = min(b.get_bottom()[1] for b in self.tokens) - 0.3 - base  # under the tokens
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
         weights = [float(pattern[last, pos]) for pos in self.positions]
         top = sorted(np.argsort([-w for w in weights], kind="stable")[: self.TOP_LINES])
         self.sources = [self.positions[int(k)] for k in top]
         lines, labels, lit = VGroup(), VGroup(), VGroup()
-        heaviest = max(weights[int(k)] for k in top) or 1.0
+        lo, hi = min(weights[int(k)] for k in top), max(weights[int(k)] for k in top)
         for k in top:
             x, pos, w = self.xs[int(k)], self.positions[int(k)], weights[int(k)]
             if pos == last:  # what it takes from itself: a small loop over its own vector
@@ -1022,19 +1106,21 @@ class InsideTransformer(TraceScene):
             else:
                 rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
                 line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
-            line.set_stroke(width=2 + 16 * w / heaviest)  # as thick as the real weight, the heaviest very thick
+            # the heavier, the thicker: the lightest drawn thin, the heaviest very thick (so near weights still differ)
+            line.set_stroke(width=3 + 14 * (w - lo) / (hi - lo) if hi > lo else 8)
             line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
             lines.add(line)
             text = sentence("{w}", size=24, color=style.NEXT_SLOT, w=(t.attn.pattern[layer, self.HEAD, last, pos],
                                                                       "percent"))  # fmt: skip
-            labels.add(text.move_to([x - 0.3 if pos == last else x, base - 0.27, 0]))  # at the line's source end
+            labels.add(text.move_to([x - 0.3 if pos == last else x, base - 0.22, 0]))  # at the line's source end
             column = self.columns[int(k)]
             lit.add(SurroundingRectangle(self.tokens[int(k)], buff=0.05, color=style.NEXT_SLOT),
                     SurroundingRectangle(column.entries, buff=0.06, color=style.NEXT_SLOT))  # fmt: skip
         hidden = hidden_read(self.trace, layer, self.HEAD, self.SHOWN_TOKENS)
         if hidden is not None:  # a longer prompt: what the lines leave out, in this layer
             note = statement(hidden, size=20, color=style.MUTED)
-            labels.add(self.fit_width(note, 9.0).next_to(self.columns, DOWN, buff=0.15))
+            top = max(c.entries.get_top()[1] for c in self.columns)  # in the block's top row, right of its name
+            labels.add(self.fit_width(note, 8.5).move_to([0, top + 0.4, 0]).align_to(self.columns, RIGHT))
         self.lit = lit
         return VGroup(lines, labels)
 
@@ -1053,7 +1139,7 @@ class InsideTransformer(TraceScene):
             a=(t.fields.info.tokens.display[last], "text"),
             b=(t.fields.info.tokens.display[src], "text"),
             w=(t.attn.pattern[layer, self.HEAD, last, src], "percent"),
-            say=f"Layer {layer + 1}: the last token takes most from {source}, {said_pct(w)}. Then the MLP again.",
+            say=f"Layer {layer + 1}: the last token takes most from {source}, {said_pct(w)}, then the MLP.",
         )
 
     def mlp(self, layer: int, full: bool):
@@ -1078,7 +1164,7 @@ class InsideTransformer(TraceScene):
         news = self.new_columns(self.trace.resid.post[layer].name)
         self.mlp_visits = []
         self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
-        step = max(0.2, said_by(self, 0 if full else 1, 1.5) / len(self.columns))
+        step = max(0.2, said_by(self, 0, 1.5) / len(self.columns)) if full else 0.15  # (a later layer: quickly)
         for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
             if k:
@@ -1139,8 +1225,14 @@ class InsideTransformer(TraceScene):
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
-        wu = label("× matrix", size=24, color=style.MUTED).next_to(arrow, UP, buff=0.1)
-        self.play(Create(arrow), FadeIn(wu), run_time=part)
+        grid = Rectangle(width=1.1, height=1.3, stroke_color=style.TEXT, stroke_width=2, fill_color=style.BACKGROUND,
+                         fill_opacity=1).move_to(arrow)  # fmt: skip
+        grid.add(*(Line(grid.get_left(), grid.get_right(), stroke_width=1, color=style.MUTED).shift(k * 0.26 * UP)
+                   for k in (-2, -1, 1, 2)),
+                 *(Line(grid.get_bottom(), grid.get_top(), stroke_width=1, color=style.MUTED).shift(k * 0.22 * RIGHT)
+                   for k in (-2, -1, 0, 1, 2)))  # fmt: skip
+        wu = VGroup(grid, label("× matrix", size=24, color=style.TEXT).next_to(grid, UP, buff=0.12))
+        self.play(Create(arrow), FadeIn(wu, shift=0.2 * DOWN), run_time=part)
         self.play(
             FadeIn(title),
             LaggedStart(*(GrowFromEdge(r, LEFT) for r in bars.rows), lag_ratio=0.1),
