@@ -23,3 +23,14 @@ def shown_percent(prob: float) -> float:
     """The percentage a viewer reads in `fmt_percent(prob)` (“<0.1%” reads as 0)."""
     text = fmt_percent(prob)
     return 0.0 if text.startswith("<") else float(text.rstrip("%"))
+
+
+def adding_digits(terms, total: float, least: int = 2, most: int = 4) -> int | None:
+    """The fewest decimals (from `least` to `most`) at which the shown terms add up to the shown total, so a
+    viewer who checks “−0.10 + 0.01 = −0.08” by hand finds no error; None when none does (show “≈” then).
+    For a product, pass its factors' rounding check separately: this is for sums."""
+    for digits in range(least, most + 1):
+        shown = sum(float(fmt_value(t, digits).replace("−", "-")) for t in terms)
+        if round(shown, digits) == float(fmt_value(total, digits).replace("−", "-")):
+            return digits
+    return None

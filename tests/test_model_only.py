@@ -75,3 +75,16 @@ def test_a_model_only_scene_is_drawn_once_per_model(two_prompts, tmp_path):
                       for k, path in enumerate(two_prompts)]  # fmt: skip
             pixels = [np.asarray(Image.open(still)) for still in stills]
             assert pixels[0].std() > 0 and np.array_equal(*pixels), entry.name
+
+
+def test_adding_digits_finds_the_decimals_at_which_a_shown_sum_checks_by_hand():
+    from model.formats import adding_digits, fmt_value
+
+    assert adding_digits([-0.104, 0.014], -0.09) == 2  # −0.10 + 0.01 = −0.09 checks at two decimals
+    terms, total = [-0.1042, 0.0144], -0.0898  # −0.10 + 0.01 = −0.09 at two decimals
+    digits = adding_digits([-0.096, 0.014, -0.0004], -0.0824)
+    shown = [float(fmt_value(t, digits).replace("−", "-")) for t in [-0.096, 0.014, -0.0004]]
+    assert round(sum(shown), digits) == float(fmt_value(-0.0824, digits).replace("−", "-"))
+    assert digits == 3  # at two decimals −0.10 + 0.01 + 0.00 = −0.09, not the −0.08 a viewer would be shown
+    assert adding_digits([1 / 3, 1 / 3, 1 / 3], 1.0, most=3) is None  # 0.333 × 3 never shows 1.000
+    assert adding_digits(terms, total) == 2
