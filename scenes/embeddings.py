@@ -2028,7 +2028,8 @@ class EmbeddingSpace(TraceScene):
         cue(self, 3)  # all of them added up: the products fall into the sum
         self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
         cue(self, 4)  # the cosine, and the angle between the arrows it stands for
-        self.play(TransformFromCopy(total, cosine), Create(arc), FadeIn(angle, scale=0.8), run_time=1.2)
+        self.play(TransformFromCopy(total, cosine), run_time=1.5)
+        self.play(Create(arc), FadeIn(angle, scale=0.8), run_time=max(1.0, said_by(self, 4, 1.0) - 0.5))  # (as said)
         cue(self, 5)  # b's shadow on a: the cosine seen as a length
         shadow = self.shadow_parts = self.shadow(flat, read)
         self.add(shadow[1], shadow[0])
@@ -2130,26 +2131,29 @@ class EmbeddingSpace(TraceScene):
         )
         self.side_by_side(*pairs, names[1], FadeOut(self.heading))  # (the header below takes its place)
         self.compare_header(found)
-        self.wait(1)
         names[1].slot = None  # (it chooses its place anew beside the arrow it goes back to)
         self.play(self.slid.animate.set_value(0.0), run_time=1.0)
         self.unflat(self.slide_copy)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
 
     def compare_header(self, found) -> None:
-        """In the heading's place, as it is said: the same two arrows' cosine in this 3-D picture, muted (the
-        cosine in all dimensions is the caption's, said first: not repeated above)."""
+        """In the heading's place, each as it is said: the two arrows' cosine in all dimensions (large), then the
+        same arrows' cosine in this 3-D picture under it (muted), then the axes' shares that explain the gap."""
+        full = self.fit_width(statement(found["geometry.gender.directions"], size=LABEL + 4, color=style.TEXT))
+        full.move_to(self.heading, UP)
         flat = statement(found["geometry.gender.picture"], size=LABEL, color=style.MUTED)
-        flat = self.fit_width(flat).move_to(self.heading, UP)
+        flat = self.fit_width(flat).next_to(full, DOWN, buff=0.1)
         old = getattr(self, "top_statement", None)
-        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37." (the caption)
-        if old:
-            self.play(FadeOut(old), run_time=0.3)
+        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37."
+        self.play(*([FadeOut(old)] if old else []), FadeIn(full, shift=0.1 * DOWN), run_time=0.6, now=True)
         self.heading_away = True
         cue(self, 2)  # "In this 3-D picture, cosine +0.93."
-        self.play(FadeIn(flat), run_time=0.6)
-        self.top_statement = VGroup(flat)
-        self.drawn += [flat]
+        self.play(FadeIn(flat, shift=0.1 * DOWN), run_time=0.6)
+        self.top_statement = VGroup(full, flat)
+        self.drawn += [full, flat]
+        cue(self, 3)  # "Its 3 axes hold 30.1% of the words' variance.": the axes' shares, one after another
+        self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in self.axes.labels), lag_ratio=0.5),
+                  run_time=max(1.2, said_by(self, 3, 1.2) - 1.0))  # fmt: skip
 
     def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name, *also) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
@@ -2283,6 +2287,9 @@ class EmbeddingSpace(TraceScene):
             numbers.append(number(v, path, "value", size=NUMBER, color=style.KEY))
         self.add(lines)
         self.play(grown.animate.set_value(1.0), run_time=1.2)
+        for v in values:  # where each lands, marked on the arrow
+            lines.add(always_redraw(lambda v=v: Dot(self.orbit.project(along(v)), radius=0.08, color=style.KEY)))
+        self.add(lines)
         for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
             n.anchor = lambda v=v: along(v)
             n.apart = 0.15  # (two feet a hundredth apart must not stack their numbers into one block)
@@ -2309,7 +2316,8 @@ class EmbeddingSpace(TraceScene):
         self.drop_labels(*texts)
         lines.clear_updaters()  # (redrawn, a dashed line changes its dashes: frozen, it can fade)
         for line in lines:
-            self.segments.remove(line.ends)
+            if getattr(line, "ends", None) in self.segments:  # (the feet's marks have none)
+                self.segments.remove(line.ends)
         self.play(FadeOut(lines), FadeOut(VGroup(*texts)), run_time=0.6)
 
     def fit_pairs(self, grown: ValueTracker, reach: float, u: np.ndarray) -> list:
@@ -2405,7 +2413,7 @@ class EmbeddingSpace(TraceScene):
             )  # fmt: skip
             for j, a, b in shown
         ]
-        head = [sentence("{s} of the direction lies in this view", color=style.MUTED,
+        head = [sentence("{s} of the arrow in view", color=style.MUTED,
                          s=(plural_read.in_view, "length_percent"))]  # fmt: skip
         self.beat(
             "Along it",
@@ -2452,8 +2460,8 @@ class EmbeddingSpace(TraceScene):
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
 
-    ORIGIN = np.array([-2.6, -2.1, 0.0])  # the two vectors' common tail
-    LENGTH = 4.0  # a unit vector's length on screen
+    ORIGIN = np.array([-3.2, -2.1, 0.0])  # the two vectors' common tail
+    LENGTH = 4.8  # a unit vector's length on screen
 
     def leave_view(self) -> list:
         """The 3-D view frozen, for its leaving: dots, axes, arrows, labels and the panel."""

@@ -374,7 +374,8 @@ class Learning(TraceScene):
         under = self.axes.c2p(1, 0)[1] - 0.2 - self.prompt.height / 2
         steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the x axis reads the prompt now, not steps)
         # the random start's panel steps aside while the shipped model's surprise is shown: one model at a time
-        self.aside = VGroup(*(m for m in (self.title, self.writes, self.greedy_row, self.queen_head, self.ranks)
+        chips = [c for row in self.greedy_row for c in row]  # (they came one by one: each is on screen itself)
+        self.aside = VGroup(*(m for m in (self.title, self.writes, *chips, self.queen_head, self.ranks)
                               if any(m in x.get_family() for x in self.mobjects)))  # fmt: skip
         self.play(*(dim(m) for m in old), FadeOut(steps), FadeOut(self.prompt_name), FadeOut(self.aside),
                   self.prompt.animate.move_to([self.left_middle(), under, 0]), run_time=1.0, now=True)  # fmt: skip
@@ -514,7 +515,8 @@ class Learning(TraceScene):
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
         cue(self, 3)  # the loss, measured on stories kept aside: they pour into the mark, which gives way to the curve
         stories = self.held_out_stories()
-        self.play(FadeOut(VGroup(runner, trail)), FadeIn(stories, shift=0.2 * UP), run_time=0.6, now=True)
+        self.play(FadeOut(VGroup(runner, trail)), FadeIn(stories, shift=0.2 * UP), run_time=0.8, now=True)
+        self.wait(0.8)  # (the pages read before they pour into the loss)
         self.play(stories[0].animate.scale(0.15).move_to(self.loss_mark), FadeOut(stories[1]), run_time=1.0, now=True)
         self.play(FadeOut(VGroup(self.loss_mark, stories[0])), Indicate(self.chart[2][0], color=style.KEY),
                   run_time=1.0, now=True)  # (the beat ends on the axis named)  # fmt: skip
@@ -673,9 +675,9 @@ class Learning(TraceScene):
         trained = label(f"GPT-3 trained on {GPT3['trained']}", size=LABEL, color=style.MUTED)
         trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
         group.add(trained)
-        squares = self.size_squares = self.sizes(1.3)
+        squares = self.size_squares = self.sizes(2.0)
         if learn.get("available"):
-            top = min(0.3, self.greedy_row.get_bottom()[1] - 0.3)
+            top = min(0.45, self.greedy_row.get_bottom()[1] - 0.15)  # (room under it for the two notes)
             group.move_to([RIGHT_X, top, 0], aligned_edge=LEFT + UP)
             squares.move_to([config.frame_width / 2 - style.FRAME_MARGIN, top - 0.1, 0], aligned_edge=RIGHT + UP)
         else:
@@ -701,11 +703,12 @@ class Learning(TraceScene):
             self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)
         self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
         cue(self, 1)
-        self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), GrowFromEdge(squares[1], DOWN + LEFT), run_time=1)
+        self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), run_time=0.8)
+        self.play(GrowFromEdge(squares[1], DOWN + LEFT), run_time=max(1.0, said_by(self, 1, 1.0) - 0.3))  # (as said)
         cue(self, 2)
-        self.play(FadeIn(table[2], shift=0.1 * DOWN), GrowFromEdge(squares[0], DOWN + LEFT), run_time=1.2)
-        if (lead := said_by(self, 2, 0.0) - 2.4) > 0.1:  # its training text, as it is said
-            self.wait(lead)
+        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=0.8)
+        grow = max(1.2, said_by(self, 2, 0.0) - 2.4)  # (the largest square grows till its training text is said)
+        self.play(GrowFromEdge(squares[0], DOWN + LEFT), run_time=grow)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):
             self.takeaway(VGroup(group, ref, squares))
