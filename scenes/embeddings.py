@@ -2146,6 +2146,9 @@ class EmbeddingSpace(TraceScene):
         old = getattr(self, "top_statement", None)
         cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37."
         self.play(*([FadeOut(old)] if old else []), FadeIn(full, shift=0.1 * DOWN), run_time=0.6, now=True)
+        self.play(
+            Indicate(full, color=style.NEXT_SLOT, scale_factor=1.04), run_time=max(1.0, said_by(self, 1, 1.0) - 0.4)
+        )
         self.heading_away = True
         cue(self, 2)  # "In this 3-D picture, cosine +0.93."
         self.play(FadeIn(flat, shift=0.1 * DOWN), run_time=0.6)
@@ -2455,7 +2458,8 @@ class EmbeddingSpace(TraceScene):
         ]
         dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
         self.show_statement(stmt)
-        self.wait(1)
+        self.play(LaggedStart(*(Indicate(r, color=style.KEY) for r in self.panel), lag_ratio=0.5),
+                  run_time=max(1.0, said_by(self, -1, 1.0) - 0.3))  # (one to four read in turn)  # fmt: skip
         self.clear_drops(*dropped)
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
