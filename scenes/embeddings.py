@@ -22,6 +22,7 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    GrowFromCenter,
     GrowFromEdge,
     Indicate,
     LaggedStart,
@@ -1972,8 +1973,9 @@ class EmbeddingSpace(TraceScene):
         """The right panel's new content, the old one leaving. `sources[i]`, if given, is a mobject that
         becomes line i (a number at its place in the picture moves into the panel); `leaving`: labels placed
         in the picture until then."""
+        for line in lines:  # (each line fitted alone: a long title never shrinks the list under it)
+            self.fit_width(line, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
         lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-        self.fit_width(lines, config.frame_width / 2 - self.PANEL_LEFT - style.FRAME_MARGIN)
         lines.move_to([0, (self.BOTTOM + self.TOP) / 2, 0]).align_to([self.PANEL_LEFT, 0, 0], LEFT)
         sources = (sources or []) + [None] * len(lines)
         anims = [FadeOut(self.panel)] if len(self.panel) else []
@@ -2158,7 +2160,7 @@ class EmbeddingSpace(TraceScene):
             m.set_z_index(1)  # (over the cover, which hides the whole view)
         self.heading_away = True  # (the 3-D view's header leaves with it; the next beat's clearing brings it back)
         self.play(FadeIn(cover), FadeOut(self.heading), Create(a_arrow), Create(b_arrow), TransformFromCopy(pair[0], a_name),
-                  TransformFromCopy(pair[1], b_name), run_time=1.2)  # fmt: skip
+                  TransformFromCopy(pair[1], b_name), run_time=1.2, now=True)  # (as it is said)  # fmt: skip
         cue(self, 2)  # the entries, row by row, each pair's product from its two factors
         self.play(LaggedStart(*(FadeIn(VGroup(r[0], r[1], r[2]), shift=0.1 * LEFT) for r in rows), lag_ratio=0.3),
                   run_time=1.2)  # fmt: skip
@@ -2167,7 +2169,8 @@ class EmbeddingSpace(TraceScene):
         cue(self, 3)  # all of them added up: the products fall into the sum
         self.play(TransformFromCopy(VGroup(*(r[4] for r in rows)), total), run_time=1.2)
         cue(self, 4)  # the cosine, and the angle between the arrows it stands for
-        self.play(TransformFromCopy(total, cosine), Create(arc), FadeIn(angle, scale=0.8), run_time=1.2)
+        self.play(TransformFromCopy(total, cosine), run_time=1.5)
+        self.play(Create(arc), FadeIn(angle, scale=0.8), run_time=max(1.0, said_by(self, 4, 1.0) - 0.5))  # (as said)
         cue(self, 5)  # b's shadow on a: the cosine seen as a length
         shadow = self.shadow_parts = self.shadow(flat, read)
         self.add(shadow[1], shadow[0])
@@ -2269,26 +2272,32 @@ class EmbeddingSpace(TraceScene):
         )
         self.side_by_side(*pairs, names[1], FadeOut(self.heading))  # (the header below takes its place)
         self.compare_header(found)
-        self.wait(1)
         names[1].slot = None  # (it chooses its place anew beside the arrow it goes back to)
         self.play(self.slid.animate.set_value(0.0), run_time=1.0)
         self.unflat(self.slide_copy)
         self.remove(self.slide_copy)  # (back on the arrow it copies: it leaves unseen)
 
     def compare_header(self, found) -> None:
-        """In the heading's place, as it is said: the same two arrows' cosine in this 3-D picture, muted (the
-        cosine in all dimensions is the caption's, said first: not repeated above)."""
+        """In the heading's place, each as it is said: the two arrows' cosine in all dimensions (large), then the
+        same arrows' cosine in this 3-D picture under it (muted), then the axes' shares that explain the gap."""
+        full = self.fit_width(statement(found["geometry.gender.directions"], size=LABEL + 4, color=style.TEXT))
+        full.move_to(self.heading, UP)
         flat = statement(found["geometry.gender.picture"], size=LABEL, color=style.MUTED)
-        flat = self.fit_width(flat).move_to(self.heading, UP)
+        flat = self.fit_width(flat).next_to(full, DOWN, buff=0.1)
         old = getattr(self, "top_statement", None)
-        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37." (the caption)
-        if old:
-            self.play(FadeOut(old), run_time=0.3)
+        cue(self, 1)  # "In all 256 dimensions they point partly the same way, cosine +0.37."
+        self.play(*([FadeOut(old)] if old else []), FadeIn(full, shift=0.1 * DOWN), run_time=0.6, now=True)
+        self.play(
+            Indicate(full, color=style.NEXT_SLOT, scale_factor=1.04), run_time=max(1.0, said_by(self, 1, 1.0) - 0.4)
+        )
         self.heading_away = True
         cue(self, 2)  # "In this 3-D picture, cosine +0.93."
-        self.play(FadeIn(flat), run_time=0.6)
-        self.top_statement = VGroup(flat)
-        self.drawn += [flat]
+        self.play(FadeIn(flat, shift=0.1 * DOWN), run_time=0.6)
+        self.top_statement = VGroup(full, flat)
+        self.drawn += [full, flat]
+        cue(self, 3)  # "Its 3 axes hold 30.1% of the words' variance.": the axes' shares, one after another
+        self.play(LaggedStart(*(Indicate(a, color=style.TEXT) for a in self.axes.labels), lag_ratio=0.5),
+                  run_time=max(1.2, said_by(self, 3, 1.2) - 1.0))  # fmt: skip
 
     def side_by_side(self, first: tuple[str, str], second: tuple[str, str], name, *also) -> None:
         """A copy of the second arrow slides, with its name, to start where the first starts: the two from one
@@ -2348,10 +2357,14 @@ class EmbeddingSpace(TraceScene):
             run = min(said_by(self, 1, 2.0), 3.5)
             self.play(grown.animate.set_value(1.0), run_time=0.4 * run)
             self.play(moved.animate.set_value(1.0), run_time=0.6 * run)
-            cue(self, 2)  # "The yellow arrow shows where that lands."
+            cue(self, 2)  # "… shows where that lands.": its tip marked, and the target's word
+            tip = Dot(radius=0.11, color=style.NEXT_SLOT).add_updater(
+                lambda m: m.move_to([*self.orbit.project(woman() + king() - man())[:2], 0])
+            )
+            tip.ends = None  # (a mark of the view: it leaves with the arrows)
+            self.view.append(tip)
             lands = [Indicate(m, color=style.NEXT_SLOT) for m in self.labels if m is self.named.get(a["target"])]
-            if lands:
-                self.play(*lands, run_time=1.2)
+            self.play(GrowFromCenter(tip.update()), *lands, run_time=1.2)
         self.beat(
             "Nearest to the sum",
             "{e}: {v}.",
@@ -2418,6 +2431,9 @@ class EmbeddingSpace(TraceScene):
             numbers.append(number(v, path, "value", size=NUMBER, color=style.KEY))
         self.add(lines)
         self.play(grown.animate.set_value(1.0), run_time=1.2)
+        for v in values:  # where each lands, marked on the arrow
+            lines.add(always_redraw(lambda v=v: Dot(self.orbit.project(along(v)), radius=0.08, color=style.KEY)))
+        self.add(lines)
         for n, v in zip(numbers, values):  # at their feet, placed with the labels: clear of them and of each other
             n.anchor = lambda v=v: along(v)
             n.apart = 0.15  # (two feet a hundredth apart must not stack their numbers into one block)
@@ -2444,8 +2460,52 @@ class EmbeddingSpace(TraceScene):
         self.drop_labels(*texts)
         lines.clear_updaters()  # (redrawn, a dashed line changes its dashes: frozen, it can fade)
         for line in lines:
-            self.segments.remove(line.ends)
+            if getattr(line, "ends", None) in self.segments:  # (the feet's marks have none)
+                self.segments.remove(line.ends)
         self.play(FadeOut(lines), FadeOut(VGroup(*texts)), run_time=0.6)
+
+    def fit_pairs(self, grown: ValueTracker, reach: float, u: np.ndarray) -> list:
+        """A few of the pairs the direction is found from, each a short arrow from its singular to its plural; the
+        arrows slide to the centre, where their average grows into the plural direction. Returns their labels."""
+        plural, pictured = self.geo["plural"], self.geo["pca_words"]
+        fit = [(a, b) for a, b in plural["pairs"][: plural["n_fit"]] if a in pictured and b in pictured][:4]
+        texts = [self.word_label(w, color=style.KEY if k else style.TEXT) for a, b in fit for k, w in enumerate((a, b))]
+        slide, short = ValueTracker(0.0), ValueTracker(0.05)
+        tail = lambda a: (1 - slide.get_value()) * self.point(a)  # noqa: E731
+        arrows = [self.flat_arrow(lambda a=a: tail(a), lambda a=a, b=b: tail(a) + self.point(b) - self.point(a), short,
+                                  color=style.KEY, width=4) for a, b in fit]  # fmt: skip
+        self.add_labels(*texts)
+        self.add(*arrows)
+        self.play(FadeIn(VGroup(*texts)), short.animate.set_value(1.0), run_time=min(2.0, said_by(self, 0, 1.5)))
+        self.play(slide.animate.set_value(1.0), run_time=1.5)  # the pairs' arrows moved to one common tail
+        self.unflat(*arrows)
+        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY, width=7))
+        self.play(grown.animate.set_value(1.0), FadeOut(VGroup(*arrows)), run_time=1.2, now=True)  # (their average)
+        return texts
+
+    def held_out_pair(self, along: Callable, stmt) -> tuple[list, list]:
+        """The first held-out pair (not among the pictured words) marked where it lands on the plural arrow, its
+        singular then its plural, a check mark once the test's result is said. Returns its labels and marks."""
+        plural, read = self.geo["plural"], self.G.plural
+        j = plural["n_fit"]
+        feet = [along(plural["projections"][j][k]) for k in (0, 1)]
+        marks = [Dot(self.orbit.project(f), radius=0.09, color=c) for f, c in zip(feet, (style.TEXT, style.NEXT_SLOT))]
+        for m, f in zip(marks, feet):
+            m.add_updater(lambda m, f=f: m.move_to(self.orbit.project(f)))
+        texts = [sentence("{w}", size=LABEL, color=c, w=(read.pairs[j][k], "text"))
+                 for k, c in ((0, style.TEXT), (1, style.NEXT_SLOT))]  # fmt: skip
+        for t, f in zip(texts, feet):
+            t.anchor = lambda f=f: f
+            t.tether = 1
+        self.add_labels(*texts)
+        self.play(*(GrowFromCenter(m) for m in marks), FadeIn(VGroup(*texts)), run_time=0.8)
+        cue(self, 2)  # the test's result: every held-out plural further along than its singular
+        check = label("✓", size=HEADING, color=style.NEXT_SLOT)
+        check.anchor = lambda: feet[1]
+        self.add_labels(check)
+        self.show_statement(stmt)
+        self.play(FadeIn(check, scale=1.5), Indicate(texts[1], color=style.NEXT_SLOT), run_time=0.8)
+        return [*texts, check], marks
 
     def plurality(self):
         plural, geo = self.geo["plural"], self.geo
@@ -2477,16 +2537,16 @@ class EmbeddingSpace(TraceScene):
                   *self.clearing(), *self.keep_labels([]), run_time=1.5)  # back to the whole cloud  # fmt: skip
         self.plural_scale = self.plural_fit(u)
         reach = self.RADIUS * 1.05 * self.plural_scale
-        self.add(self.flat_arrow(lambda: -reach * u, lambda: reach * u, grown, color=style.KEY, width=7))
-        self.play(grown.animate.set_value(1.0), run_time=1.2)
+        fit = self.fit_pairs(grown, reach, u)
         self.add_labels(name)
+        self.play(FadeIn(name), run_time=0.4)
+        cue(self, 1)  # "Then it is tested on pairs it has not seen": a held-out pair on the arrow
+        held, marks = self.held_out_pair(along, found["geometry.plural"])
         shown = [(j, a, b) for j, (a, b) in enumerate(plural["pairs"]) if a in geo["pca_words"] and b in geo["pca_words"]][:2]  # fmt: skip
         words = [w for _, a, b in shown for w in (a, b)]
         values = [plural["projections"][j][k] for j, _, _ in shown for k in (0, 1)]
         plural_read = self.G.plural
         paths = [plural_read.projections[j][k].path for j, _, _ in shown for k in (0, 1)]
-        self.play(FadeIn(name), run_time=0.4)
-        self.play(self.turn(0.3), run_time=min(said_by(self, -1, 0.5), 6.0))  # (the arrow seen in depth; few labels)
         rows = [
             sentence(
                 "{a} {x}  →  {b} {y}",
@@ -2497,7 +2557,7 @@ class EmbeddingSpace(TraceScene):
             )  # fmt: skip
             for j, a, b in shown
         ]
-        head = [sentence("{s} of the direction lies in this view", color=style.MUTED,
+        head = [sentence("{s} of the arrow in view", color=style.MUTED,
                          s=(plural_read.in_view, "length_percent"))]  # fmt: skip
         self.beat(
             "Along it",
@@ -2505,6 +2565,11 @@ class EmbeddingSpace(TraceScene):
             say="Each word now drops onto the arrow. Where it lands is its projection, one number for how far it "
             "goes along that direction.",
         )
+        gone = [*fit[4:], *held]  # (two pairs stay for the drops: their labels already there)
+        self.drop_labels(*gone)
+        for m in marks:
+            m.clear_updaters()
+        self.play(FadeOut(VGroup(*gone, *marks)), *self.clearing(), run_time=0.5)
         dropped = self.drop_into_panel(words, values, paths, rows, head)
         self.wait(1)
         self.clear_drops(*dropped)
@@ -2534,13 +2599,14 @@ class EmbeddingSpace(TraceScene):
         ]
         dropped = self.drop_into_panel(words, values, paths, rows, first=self.clearing())
         self.show_statement(stmt)
-        self.wait(1)
+        self.play(LaggedStart(*(Indicate(r, color=style.KEY) for r in self.panel), lag_ratio=0.5),
+                  run_time=max(1.0, said_by(self, -1, 1.0) - 0.3))  # (one to four read in turn)  # fmt: skip
         self.clear_drops(*dropped)
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
 
-    ORIGIN = np.array([-2.6, -2.1, 0.0])  # the two vectors' common tail
-    LENGTH = 4.0  # a unit vector's length on screen
+    ORIGIN = np.array([-3.2, -2.1, 0.0])  # the two vectors' common tail
+    LENGTH = 4.8  # a unit vector's length on screen
 
     def leave_view(self) -> list:
         """The 3-D view frozen, for its leaving: dots, axes, arrows, labels and the panel."""

@@ -11,6 +11,7 @@ from manim import (
     RIGHT,
     UP,
     AnimationGroup,
+    Arrow,
     Axes,
     Create,
     DashedLine,
@@ -372,7 +373,11 @@ class Learning(TraceScene):
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
         under = self.axes.c2p(1, 0)[1] - 0.2 - self.prompt.height / 2
         steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the x axis reads the prompt now, not steps)
-        self.play(*(dim(m) for m in old), FadeOut(steps), FadeOut(self.prompt_name),
+        # the random start's panel steps aside while the shipped model's surprise is shown: one model at a time
+        chips = [c for row in self.greedy_row for c in row]  # (they came one by one: each is on screen itself)
+        self.aside = VGroup(*(m for m in (self.title, self.writes, *chips, self.queen_head, self.ranks)
+                              if any(m in x.get_family() for x in self.mobjects)))  # fmt: skip
+        self.play(*(dim(m) for m in old), FadeOut(steps), FadeOut(self.prompt_name), FadeOut(self.aside),
                   self.prompt.animate.move_to([self.left_middle(), under, 0]), run_time=1.0, now=True)  # fmt: skip
         bars, rule = self.surprise_bars()
         self.bars = bars
@@ -428,18 +433,40 @@ class Learning(TraceScene):
         cue(self, 1)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
 
-    def weight_grid(self) -> VGroup:
-        """A few of the model's weights as cells (their shades only suggest values: no numbers are claimed)."""
-        cells = VGroup(*(Square(0.42, stroke_color=style.MUTED, stroke_width=1.5, fill_color=style.TEXT,
-                                fill_opacity=0.15 + 0.6 * ((i * 37) % 11) / 11) for i in range(24)))  # fmt: skip
-        cells.arrange_in_grid(rows=3, cols=8, buff=0.06)
-        name = label("weights", size=LABEL, color=style.MUTED).next_to(cells, UP, buff=0.12)
-        return VGroup(cells, name).move_to([self.axes.get_center()[0] + 0.5, self.axes.get_center()[1] + 0.2, 0])
+    WEIGHTS = 7  # the weights drawn in the training picture (a few of them: each a knob on its own track)
 
-    def nudge(self, cells: VGroup, round_: int):
-        """Every cell a little lighter or darker: one step's nudge."""
-        return [c.animate.set_fill(opacity=min(0.9, max(0.1, c.get_fill_opacity() + (0.12 if (i + round_) % 3 else
-                -0.15)))) for i, c in enumerate(cells)]  # fmt: skip
+    def weight_knobs(self) -> VGroup:
+        """A few weights, each a knob on its own short track, low in the chart (where a knob sits only suggests a
+        value: no number is claimed), named under the step axis."""
+        floor, top = self.axes.c2p(1, 0.6)[1], self.axes.c2p(1, 3.6)[1]
+        left, right = self.axes.c2p(1.3, 0)[0], self.axes.get_right()[0] - 0.3
+        tracks, knobs = VGroup(), VGroup()
+        for i in range(self.WEIGHTS):
+            x = left + (right - left) * i / (self.WEIGHTS - 1)
+            tracks.add(Line([x, floor, 0], [x, top, 0], color=style.MUTED, stroke_width=4))
+            knobs.add(Dot([x, floor + (top - floor) * (0.25 + 0.5 * ((i * 5) % 7) / 6), 0], radius=0.13,
+                          color=style.TEXT))  # fmt: skip
+        name = label("a few of the weights", size=LABEL, color=style.MUTED)
+        name.next_to(self.axes.c2p(1, 0), DOWN, buff=0.2).align_to(tracks, LEFT)
+        group = VGroup(tracks, knobs, name)
+        group.span = (floor, top)
+        return group
+
+    def gradients(self, knobs: VGroup, round_: int) -> tuple[VGroup, list]:
+        """Each knob's arrow, the way that lowers the loss (up or down, never off its track), and the nudge: each
+        knob a little along its arrow."""
+        floor, top = knobs.span
+        arrows, moves = VGroup(), []
+        for i, k in enumerate(knobs[1]):
+            way = 1 if (i * 3 + round_ * 2) % 5 < 2 else -1
+            y = k.get_y()
+            if not floor + 0.35 < y + way * 0.3 < top - 0.35:
+                way = -way
+            start = k.get_center() + way * 0.18 * UP
+            arrows.add(Arrow(start, start + way * 0.55 * UP, buff=0, color=style.NEXT_SLOT, stroke_width=5,
+                             tip_length=0.16, max_tip_length_to_length_ratio=0.5))  # fmt: skip
+            moves.append(k.animate.shift(way * 0.22 * UP))
+        return arrows, moves
 
     def step_tag(self, i: int, y: float) -> VGroup:
         """ "step N" beside the loss mark at height y: the N of the curve's i-th measured point."""
@@ -458,37 +485,61 @@ class Learning(TraceScene):
             f"lower the loss, and nudges them all a little. That is one step, and this model took {big(learn['steps'])}. Each step to the right here is "
             "ten times as many as the one before. We measure the loss on stories it never trains on.",
         )
-        grid, curve = self.weight_grid(), learn["curve"]
+        knobs, curve = self.weight_knobs(), learn["curve"]
         points = [i for i in range(min(4, len(curve))) if curve[i]["val_loss"] is not None]
-        self.play(FadeOut(self.average), FadeIn(grid, shift=0.1 * UP), Indicate(self.chart[2][0], color=style.KEY),
+        self.play(FadeOut(self.average), FadeIn(knobs, shift=0.1 * UP), Indicate(self.chart[2][0], color=style.KEY),
                   run_time=0.8, now=True)  # fmt: skip
-        per = max(0.6, (said_by(self, 0, 1.2) - 0.8) / max(1, len(points)))
+        per = max(0.8, (said_by(self, 0, 1.2) - 0.8) / max(1, len(points)))
         name, self.mark_steps = self.mark_name, []  # (the curve points the mark stepped to, for the tests)
-        for r, i in enumerate(points):  # round after round: every weight nudged, the loss a step lower
+        arrows = VGroup()
+        for r, i in enumerate(points):  # round after round: which way each weight goes, a nudge, the loss lower
             y = self.axes.c2p(1, curve[i]["val_loss"])[1]
             tag = self.step_tag(i, y)
             self.mark_steps.append((i, y))
-            self.play(*(self.nudge(grid[0], r) if r else []), self.loss_mark.animate.set_y(y), swap(name, tag),
-                      run_time=per, now=True)  # fmt: skip
-            name = tag
-        cue(self, 1)  # the steps taken: the step axis back, its last tick marked as their number is said
+            new, moves = self.gradients(knobs, r)
+            self.play(FadeOut(arrows), FadeIn(new), run_time=0.4 * per, now=True)  # (the old arrows gone first)
+            self.play(*moves, *(a.animate.shift(a.get_vector() * 0.4) for a in new), self.loss_mark.animate.set_y(y),
+                      swap(name, tag), run_time=0.6 * per, now=True)  # fmt: skip
+            name, arrows = tag, new
+        cue(self, 1)  # the steps taken: the step axis back, a marker running along it to the last tick
+        last = curve[points[-1]]["step"] if points else FIRST_TICK
+        runner = Dot(self.at(last, 0), radius=0.11, color=style.NEXT_SLOT)
+        trail = Line(self.at(last, 0), self.at(self.learn["steps"], 0), color=style.NEXT_SLOT, stroke_width=6)
+        self.play(FadeOut(VGroup(knobs, arrows, name)), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])),
+                  FadeIn(runner), run_time=0.6, now=True)  # fmt: skip
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
-        self.play(
-            FadeOut(grid), FadeOut(name), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])), run_time=0.6, now=True
-        )  # (the last "step N" goes: the steps taken are the axis's last tick now)
-        self.play(Create(mark), run_time=0.6)
+        self.play(Create(trail), runner.animate.move_to(trail.get_end()), run_time=1.2)
+        self.play(Create(mark), run_time=0.5)
         cue(self, 2)  # tenfold: the ticks, one after another
         self.play(dim(mark), LaggedStart(*(Indicate(t, color=style.NEXT_SLOT) for t in self.step_ticks),
                                          lag_ratio=0.5), run_time=min(2.5, said_by(self, 2, 1.5)))  # fmt: skip
-        cue(self, 3)  # the loss, measured on stories kept aside: the mark gives way to the curve's points
-        self.play(FadeOut(self.loss_mark), run_time=0.5, now=True)
-        self.play(Indicate(self.chart[2][0], color=style.KEY), run_time=1.0)  # (the beat ends on the axis named)
+        cue(self, 3)  # the loss, measured on stories kept aside: they pour into the mark, which gives way to the curve
+        stories = self.held_out_stories()
+        self.play(FadeOut(VGroup(runner, trail)), FadeIn(stories, shift=0.2 * UP), run_time=0.8, now=True)
+        self.wait(0.8)  # (the pages read before they pour into the loss)
+        self.play(stories[0].animate.scale(0.15).move_to(self.loss_mark), FadeOut(stories[1]), run_time=1.0, now=True)
+        self.play(FadeOut(VGroup(self.loss_mark, stories[0])), Indicate(self.chart[2][0], color=style.KEY),
+                  run_time=1.0, now=True)  # (the beat ends on the axis named)  # fmt: skip
         self.dot, self.tag = None, None
-        first = self.stages[0]
+        first, back = self.stages[0], FadeIn(self.aside)  # (the random start's panel back: the stages follow)
         if first["val_loss"] is not None:  # (the loss the next stage's is "down" from)
             self.tag = self.loss_tag(0)
             self.dot = Dot(self.at(first["step"], first["val_loss"]), radius=0.1, color=style.NEXT_SLOT)
-            self.play(GrowFromCenter(self.dot), FadeIn(self.tag), run_time=0.8)
+            self.play(GrowFromCenter(self.dot), FadeIn(self.tag), back, run_time=0.8)
+        else:
+            self.play(back, run_time=0.8)
+
+    def held_out_stories(self) -> VGroup:
+        """Three pages of story text (lines, no words) in the chart's middle, named as the stories kept aside."""
+        pages = VGroup()
+        for _ in range(3):
+            page = Rectangle(width=1.0, height=1.25, stroke_color=style.MUTED, stroke_width=2, fill_opacity=0)
+            lines = VGroup(*(Line(LEFT * 0.32, RIGHT * (0.32 - 0.12 * (j % 2)), color=style.MUTED, stroke_width=3)
+                             for j in range(5))).arrange(DOWN, buff=0.14, aligned_edge=LEFT)  # fmt: skip
+            pages.add(VGroup(page, lines.move_to(page)))
+        pages.arrange(RIGHT, buff=0.3).move_to([self.axes.get_center()[0] + 0.6, self.axes.c2p(1, 4.6)[1], 0])
+        name = label("stories it never trains on", size=LABEL, color=style.TEXT).next_to(pages, DOWN, buff=0.15)
+        return VGroup(pages, name)
 
     def advance(self, k: int):
         stage, t = self.stages[k], self.trace
@@ -575,9 +626,10 @@ class Learning(TraceScene):
             ranks = self.ranks[::2]  # queen's rank at each stage (arrows between them)
             mark = self.rank_mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
             self.play(Create(mark), run_time=0.6)
-            for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage
-                self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)),
-                          run_time=max(0.4, said_by(self, 1, 1.0) / max(1, len(ranks) - 1)))  # fmt: skip
+            per = max(0.4, said_by(self, 1, 1.0) / max(1, len(ranks) - 1))
+            for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage: a quick move, then a hold
+                self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)), run_time=0.3)
+                self.wait(per - 0.3)
             cue(self, 2)
             self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
@@ -623,9 +675,9 @@ class Learning(TraceScene):
         trained = label(f"GPT-3 trained on {GPT3['trained']}", size=LABEL, color=style.MUTED)
         trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
         group.add(trained)
-        squares = self.size_squares = self.sizes(1.3)
+        squares = self.size_squares = self.sizes(2.0)
         if learn.get("available"):
-            top = min(0.3, self.greedy_row.get_bottom()[1] - 0.3)
+            top = min(0.45, self.greedy_row.get_bottom()[1] - 0.15)  # (room under it for the two notes)
             group.move_to([RIGHT_X, top, 0], aligned_edge=LEFT + UP)
             squares.move_to([config.frame_width / 2 - style.FRAME_MARGIN, top - 0.1, 0], aligned_edge=RIGHT + UP)
         else:
@@ -635,7 +687,7 @@ class Learning(TraceScene):
         self.fit_right(ref.next_to(trained, DOWN, buff=0.15).align_to(trained, LEFT))
         self.beat(
             "GPT-2 and GPT-3",
-            "GPT-2, GPT-3: far more parameters and training text, far better text (published).",
+            "Same recipe, scaled up: far better text.",
             static=True,
             say=f"This model has {big(t.meta['n_params'])} weights. For reference, the published figures: GPT-2, in "
             "2019, had one and a half billion. "
@@ -651,11 +703,12 @@ class Learning(TraceScene):
             self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)
         self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
         cue(self, 1)
-        self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), GrowFromEdge(squares[1], DOWN + LEFT), run_time=1)
+        self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), run_time=0.8)
+        self.play(GrowFromEdge(squares[1], DOWN + LEFT), run_time=max(1.0, said_by(self, 1, 1.0) - 0.3))  # (as said)
         cue(self, 2)
-        self.play(FadeIn(table[2], shift=0.1 * DOWN), GrowFromEdge(squares[0], DOWN + LEFT), run_time=1.2)
-        if (lead := said_by(self, 2, 0.0) - 2.4) > 0.1:  # its training text, as it is said
-            self.wait(lead)
+        self.play(FadeIn(table[2], shift=0.1 * DOWN), run_time=0.8)
+        grow = max(1.2, said_by(self, 2, 0.0) - 2.4)  # (the largest square grows till its training text is said)
+        self.play(GrowFromEdge(squares[0], DOWN + LEFT), run_time=grow)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):
             self.takeaway(VGroup(group, ref, squares))
@@ -669,7 +722,8 @@ class Learning(TraceScene):
         takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.2).move_to([RIGHT_X, -1.3, 0], aligned_edge=LEFT)
         self.fit_right(takeaway)
         runner = Dot(self.curve.get_start(), radius=0.1, color=style.NEXT_SLOT)
-        self.play(FadeOut(table, shift=0.2 * DOWN), run_time=0.6, now=True)  # (gone before the recipe comes)
+        side = [self.chart[3], self.chart[4], self.writes]  # (the last picture: the curve, the recipe, the text)
+        self.play(FadeOut(table, shift=0.2 * DOWN), *(FadeOut(m) for m in side), run_time=0.6, now=True)
         self.play(FadeIn(takeaway, shift=0.2 * DOWN), run_time=0.6)
         self.play(MoveAlongPath(runner, self.curve), run_time=max(1.0, said_by(self, 3, 1.5)))
         cue(self, 4)  # ... and what it writes now is marked
