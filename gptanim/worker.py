@@ -19,6 +19,7 @@ rendered again.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import json
@@ -133,6 +134,7 @@ def serve(mode: str, scratch: str | None = None) -> None:
     # Manim writes a scratch file beside each text's SVG: workers sharing one text folder trip over
     # each other's. A text costs as much with its SVG on disk as without, so each has its own.
     text_dir = tempfile.mkdtemp(prefix="gptanim-texts-", dir=scratch)
+    settle()  # what was imported, out of the collector's way
     try:
         answer(sys.stdin, replies, mode, text_dir, warning.getvalue().strip())
     finally:
@@ -193,6 +195,25 @@ def answer(jobs, replies, mode: str, text_dir: str, warning: str = "") -> None:
         sys.stderr.write(caught.getvalue())
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
+        settle()
+
+
+SETTLED = [0]  # jobs since the collector last looked at everything
+THAWED_EVERY = 40
+
+
+def settle() -> None:
+    """After a job (its reply sent): the job's garbage collected, and what is left (modules, manim, the caches
+    of texts, glyphs and corners) frozen, out of the collector's way. Each job makes hundreds of thousands of
+    objects; every full collection during the next one would otherwise go through all the kept ones again
+    (a tenth of a still's time). Every THAWED_EVERY jobs all are looked at again, so what was kept and is
+    now garbage (a Trace read before) is freed. Pictures are the same: only when memory is freed changes."""
+    SETTLED[0] += 1
+    if SETTLED[0] >= THAWED_EVERY:
+        gc.unfreeze()
+        SETTLED[0] = 0
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ scene of your own runs on manim as it is, unless `GPTANIM_ENGINE=1` is set (`app
 of `scenes.base`: the video set). Nothing else patches manim.
 
 The replacements, by set:
-- every render ("scene"): a mobject's family walked once (and the scene's and camera's families of all on screen), its boundary's anchors taken as slices and its
+- every render ("scene"): a mobject's family walked once (and the scene's and camera's families of all on screen; what
+  stays on screen after an `add` or `remove`, and which animated mobjects a play adds, found by walks that stop
+  early or look up a set), its boundary's anchors taken as slices and its
   extremes along all axes at once, a fill or stroke colour of one colour made directly, rounded corners computed
   once per outline, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
   values (nor about paths, nor about a list of mobjects) and fill a new dict at once, a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow
@@ -19,7 +21,8 @@ The replacements, by set:
   (`scenes.svg_glyphs`);
 - videos ("video"): a held frame converted for the encoder once, and x264's `ultrafast` preset;
 - stills ("still"): a scene drawn only for its last frame, manim's own save of a frame not drawn skipped,
-  and each animation whose end is known put straight into its final state instead of played.
+  each animation whose end is known put straight into its final state instead of played, and a
+  `mobject.animate`'s target copy made only for a play that needs it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from manim import (
 )
 from manim.camera.camera import Camera
 from manim.constants import CapStyleType, LineJointType
+from manim.data_structures import MethodWithArgs
 from manim.mobject.geometry.arc import TipableVMobject
 from manim.mobject.geometry.polygram import Polygram
 from manim.mobject.geometry.tips import ArrowTriangleFilledTip
@@ -74,9 +78,10 @@ from scenes import svg_glyphs
 
 try:  # manim's private classes: another manim may have none of them (then `apply` leaves it as it is)
     from manim.animation.transform import _MethodAnimation
+    from manim.mobject.mobject import _AnimationBuilder
     from manim.scene.scene_file_writer import _PartialMovieEncodeJob
 except ImportError:
-    _MethodAnimation = _PartialMovieEncodeJob = None
+    _MethodAnimation = _PartialMovieEncodeJob = _AnimationBuilder = None
 
 WRITTEN_FOR = "0.21.0"  # the manim these replacements were written against (constraints.txt pins it)
 SETS = {"scene": ("scene",), "video": ("scene", "video"), "still": ("scene", "still")}
@@ -172,6 +177,77 @@ def scene_families(mobjects, use_z_index: bool = False, only_those_with_points: 
 def camera_families(mobjects, use_z_index: bool = False, only_those_with_points: bool = False) -> list:
     """`extract_mobject_family_members` as the camera calls it: `families`."""
     return families(mobjects, use_z_index, only_those_with_points)
+
+
+def meets(mob, members: set) -> bool | None:
+    """Whether `mob`'s family holds one of `members` (None: a mobject with a family of its own kind is met,
+    for manim's own to decide). A walk that stops at the first found, in no particular order."""
+    standard, todo = Mobject.get_family, [mob]
+    while todo:
+        item = todo.pop()
+        if item in members:
+            return True
+        if type(item).get_family is not standard:
+            return None
+        if item.submobjects:
+            todo.extend(item.submobjects)
+    return False
+
+
+@replaces(manim.scene.scene.Scene, "get_restructured_mobject_list", "scene")
+def restructured(self, mobjects, to_remove) -> list:
+    """`Scene.get_restructured_mobject_list` (every `add` and `remove`: each mobject on screen, unless its
+    family holds one removed, then its submobjects likewise). Manim lists each mobject's whole family and
+    intersects it with the removed ones, handing the intersection down; the walk here stops at the first
+    removed member it meets and hands the removed ones down as they are: within a family that intersection
+    meets each submobject's family exactly where the removed ones do, so the same mobjects are kept."""
+    removed, kept = set(to_remove), []
+    todo = list(mobjects)
+    todo.reverse()
+    while todo:
+        mob = todo.pop()
+        if mob in removed:
+            continue
+        found = meets(mob, removed)
+        if found is None:
+            return restructured.original(self, mobjects, to_remove)
+        if found:
+            todo.extend(reversed(mob.submobjects))
+        else:
+            kept.append(mob)
+    return kept
+
+
+def members(mobjects) -> set:
+    """Every member of the families of `mobjects`, as a set (what `Scene.get_mobject_family_members` lists)."""
+    found, todo = set(), list(mobjects)
+    while todo:
+        mob = todo.pop()
+        if type(mob).get_family is not Mobject.get_family:
+            found.update(mob.get_family())
+            continue
+        found.add(mob)
+        if mob.submobjects:
+            todo.extend(mob.submobjects)
+    return found
+
+
+@replaces(manim.scene.scene.Scene, "add_mobjects_from_animations", "scene")
+def add_from_animations(self, animations) -> None:
+    """`Scene.add_mobjects_from_animations` (every play): the animated mobjects not yet on screen added, in
+    order. What is on screen is looked up as a set, once, and only when an animation is not an introducer
+    (manim lists it at each play, and looks each mobject up in the list)."""
+    on_screen = None
+    for animation in animations:
+        if animation.is_introducer():
+            continue
+        mob = animation.mobject
+        if mob is None:
+            continue
+        on_screen = members(self.mobjects) if on_screen is None else on_screen
+        if mob not in on_screen:
+            self.add(mob)
+            on_screen.update(mob.get_family())
 
 
 @replaces(VMobject, "get_points_defining_boundary", "scene")
@@ -600,11 +676,14 @@ def finish_at_once(scene) -> bool:
         return True  # nothing moves, nothing updates: only the time goes on
     if not parts or not all(knows_end(a) for a in parts):
         return False
-    on_screen = set(scene.get_mobject_family_members())  # introduced once: manim looks this up per animation
+    settle_lazy(scene, finished=True)
+    on_screen = None  # what is on screen, looked up once if something is introduced (manim: per animation)
     for anim in parts:
-        if anim.is_introducer() and anim.mobject not in on_screen:
-            scene.add(anim.mobject)
-            on_screen.update(anim.mobject.get_family())
+        if anim.is_introducer():
+            on_screen = members(scene.mobjects) if on_screen is None else on_screen
+            if anim.mobject not in on_screen:
+                scene.add(anim.mobject)
+                on_screen.update(anim.mobject.get_family())
     held = [a.mobject for a in parts if a.suspend_mobject_updating and a.mobject is not None]
     for mob in held:
         mob.suspend_updating()
@@ -619,6 +698,85 @@ def finish_at_once(scene) -> bool:
     for anim in scene.animations:
         clean_up(anim, scene)
     return True
+
+
+PENDING: list = []  # `.animate` builders (and their animations) whose target is not made yet
+
+
+@replaces(_AnimationBuilder, "__init__", "still")
+def lazy_builder(self, mobject) -> None:
+    """`mobject.animate` without the copy of the mobject it makes at once as the animation's target: a still
+    finishes nearly every such animation at once by applying its methods to the mobject itself (`set_end`),
+    and never looks at the target. The methods are recorded; the target is made (`materialize`: the copy,
+    then the methods applied to it, as manim would have applied them) when a play needs it, or before any
+    play that moves something else while the builder waits, or when the mobject already has a target of
+    its own (manim would replace it). A video is manim's own."""
+    lazy = config.save_last_frame and getattr(mobject, "target", None) is None
+    if not lazy:
+        lazy_builder.original(self, mobject)
+    else:
+        self.mobject, self.overridden_animation, self.is_chaining, self.methods = mobject, None, False, []
+        self.cannot_pass_args, self.anim_args = False, {}
+        PENDING.append(self)
+    self.gptanim_lazy = lazy
+
+
+@replaces(_AnimationBuilder, "__getattr__", "still")
+def lazy_method(self, method_name: str):
+    """`_AnimationBuilder.__getattr__`: while lazy, a plain method of the mobject is recorded (not applied to a
+    target); anything else (an overridden animation, not a method) makes the target first, as manim."""
+    if not self.__dict__.get("gptanim_lazy"):
+        return lazy_method.original(self, method_name)
+    method = getattr(self.mobject, method_name)
+    if hasattr(method, "_override_animate") or not hasattr(method, "__func__") or self.overridden_animation:
+        materialize(self)
+        return lazy_method.original(self, method_name)
+
+    def record(*method_args, **method_kwargs):
+        self.methods.append(MethodWithArgs(method, method_args, method_kwargs))
+        return self
+
+    self.is_chaining = self.cannot_pass_args = True
+    return record
+
+
+@replaces(_AnimationBuilder, "build", "still")
+def lazy_build(self):
+    """`_AnimationBuilder.build`: while lazy, the animation's target is a stand-in (manim's own for a mobject
+    with no target), which `materialize` replaces by the real one before anything begins the animation."""
+    anim = lazy_build.original(self)
+    if self.__dict__.get("gptanim_lazy"):
+        anim.gptanim_builder = self
+        PENDING.append(anim)
+    return anim
+
+
+def materialize(lazy) -> None:
+    """The target a lazy builder (or its animation) did not make: a copy of the mobject, its recorded methods
+    applied to it in order (what manim did at `.animate`)."""
+    builder = getattr(lazy, "gptanim_builder", lazy)
+    if builder.gptanim_lazy:
+        builder.mobject.generate_target()
+        for item in builder.methods:
+            item.method.__func__(builder.mobject.target, *item.args, **item.kwargs)
+        builder.gptanim_lazy, builder.gptanim_target = False, builder.mobject.target
+    if lazy is not builder:
+        lazy.target_mobject = builder.gptanim_target
+
+
+def settle_lazy(scene, finished: bool) -> None:
+    """Before a play changes anything: the targets of the builders waiting for a later play are made (from the
+    mobject as it is now, as manim made them); this play's own too when it is played, not finished at once."""
+    own = leaves(scene.animations)
+    mine = {id(a) for a in own} | {id(getattr(a, "gptanim_builder", a)) for a in own}
+    waiting = [lazy for lazy in PENDING if id(lazy) not in mine]
+    PENDING.clear()
+    for lazy in waiting:
+        materialize(lazy)
+    if not finished:
+        for anim in own:
+            if hasattr(anim, "gptanim_builder"):
+                materialize(anim)
 
 
 @replaces(SceneFileWriter, "save_image", "still")
@@ -641,6 +799,7 @@ def play_for_still(self, scene, *args, **kwargs) -> None:
     self.file_writer.add_partial_movie_file(None)  # nothing is written: the play is skipped
     self.animations_hashes.append(None)
     if not finish_at_once(scene):
+        settle_lazy(scene, finished=False)
         play_compiled(self, scene)
     self.static_image = None
     self.num_plays += 1

@@ -82,15 +82,20 @@ def make_text(text: str, strut: bool = False, bars: bool = False, **kw) -> Text:
     """
     key = (text, strut, bars, options_key(kw))
     if key not in _TEXTS:
-        template = None
-        if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
-            template = set_in_cells(text, kw, strut)
-        if template is None:
-            template = struck(text, **kw) if strut else without_svg_paths(pango_text(drawable(text), **kw))
-        if bars:
-            bars_first_and_last(template)
-        _TEXTS[key] = template
+        _TEXTS[key] = built_text(text, strut, bars, kw)
     return _TEXTS[key].copy()
+
+
+def built_text(text: str, strut: bool, bars: bool, kw: dict) -> Text:
+    """`make_text`'s Text, built (not kept)."""
+    template = None
+    if kw.get("font") == MONO and set(kw) <= {"font", "font_size", "color"} and set(text) <= MONO_CHARS:
+        template = set_in_cells(text, kw, strut)
+    if template is None:
+        template = struck(text, **kw) if strut else without_svg_paths(pango_text(drawable(text), **kw))
+    if bars:
+        bars_first_and_last(template)
+    return template
 
 
 def pango_text(text: str, **kw) -> Text:
@@ -136,11 +141,14 @@ def bars_first_and_last(t: Text) -> None:
 def struck(text: str, **kw) -> Text:
     """Text with an invisible bar at each end, so every line has the same height (ascender to
     descender) and texts in a row or table line up, whatever letters they hold."""
-    t = make_text(f"|{drawable(text, one_line=True)}|", bars=True, **kw)
-    for bar in (t[0], t[-1]):
-        bar.set_fill(opacity=0).set_stroke(opacity=0)
-    t.gptanim_text = text
-    return t
+    key = (text, "struck", options_key(kw))
+    if key not in _TEXTS:  # kept with its bars made invisible: each copy handed out is ready
+        t = built_text(f"|{drawable(text, one_line=True)}|", False, True, kw)
+        for bar in (t[0], t[-1]):
+            bar.set_fill(opacity=0).set_stroke(opacity=0)
+        t.gptanim_text = text
+        _TEXTS[key] = t
+    return _TEXTS[key].copy()
 
 
 def without_svg_paths(text: Text) -> Text:

@@ -76,6 +76,11 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
         ("SceneFileWriter", "open_partial_movie_stream", "video"),
         ("CairoRenderer", "update_frame", "still"),
         ("CairoRenderer", "play", "still"),
+        ("Scene", "get_restructured_mobject_list", "scene"),
+        ("Scene", "add_mobjects_from_animations", "scene"),
+        ("_AnimationBuilder", "__init__", "still"),
+        ("_AnimationBuilder", "__getattr__", "still"),
+        ("_AnimationBuilder", "build", "still"),
     }  # every one on the manim it was written for; each compared with manim's own in these tests
     stock = manims_attributes()
     assert len(stock) == len(engine.PATCHES)  # each attribute replaced once

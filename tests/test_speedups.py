@@ -51,6 +51,32 @@ def test_family_is_manims_family(seed):
         assert engine.family(mob) == engine.family.original(mob)
 
 
+class OwnFamily(VGroup):
+    """A mobject whose family is of its own kind (the restructuring leaves it to manim's own)."""
+
+    def get_family(self, recurse: bool = True) -> list:
+        return [self]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_mobjects_kept_on_screen_are_manims(seed):
+    """What stays on screen when some mobjects are removed (every `add` and `remove`): the same mobjects in
+    the same order as manim's own, for families sharing members, removed ones given twice or not on screen,
+    with the engine's family walk and without it, and with a mobject whose family is its own."""
+    rng = random.Random(seed)
+    roots = [random_family(rng, 30) for _ in range(3)]
+    if seed % 3 == 0:
+        roots.append(OwnFamily(Dot()))
+    members = [m for root in roots for m in root.get_family()]
+    on_screen = [*roots, *rng.sample(members, 3)]
+    for k in (0, 1, 2, 5, 12):
+        removed = rng.sample(members, k) + rng.sample(members, min(k, 2)) + [Dot()]
+        manims = engine.restructured.original(None, on_screen, removed)
+        assert engine.restructured(None, on_screen, removed) == manims
+        with engine.only(engine.family):
+            assert engine.restructured(None, on_screen, removed) == manims
+
+
 def twin_pairs(a, b, pairs: dict) -> None:
     """Walk two copies side by side: same classes, same attributes, equal values, and the same sharing
     (an object referred to twice in one is referred to twice in the other, at the same places)."""
@@ -196,3 +222,119 @@ def test_a_kept_path_draws_manims_picture():
         assert difference.max() <= 32 and (difference > 8).sum() <= 20
     word.set_opacity(0.5)  # a fade changes no point: the kept path is drawn in the new colour
     assert np.array_equal(drawn([word], engine.cairo_path), drawn([word], engine.cairo_path.original))
+
+
+@pytest.mark.parametrize("words", ["Queen − king", "the wolf", "שלום, world", "‹1b›\tx"])
+def test_a_kept_struck_text_is_the_one_made_each_time(words):
+    """`struck` keeps its text with the bars already invisible and hands out copies: each is what making the
+    barred text and hiding its bars each time gives (every attribute of every part)."""
+    from scenes import text
+
+    kw = {"font_size": 24, "color": "#ffcc00"}
+    made = text.built_text(f"|{text.drawable(words, one_line=True)}|", False, True, kw).copy()
+    for bar in (made[0], made[-1]):
+        bar.set_fill(opacity=0).set_stroke(opacity=0)
+    made.gptanim_text = words
+    for _ in range(2):  # made, then kept
+        twin_pairs(text.struck(words, **kw), made, {})
+
+
+class Stage:
+    """What `add_mobjects_from_animations` asks of a scene: its mobjects, their families, and `add`."""
+
+    def __init__(self, mobjects):
+        self.mobjects, self.added = list(mobjects), []
+
+    def get_mobject_family_members(self):
+        from manim.utils.family import extract_mobject_family_members
+
+        return extract_mobject_family_members(self.mobjects)
+
+    def add(self, mob):
+        self.added.append(mob)
+        self.mobjects.append(mob)
+
+
+class Moving:
+    def __init__(self, mobject, introducer: bool):
+        self.mobject, self.introducer = mobject, introducer
+
+    def is_introducer(self) -> bool:
+        return self.introducer
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_animated_mobjects_added_are_manims(seed):
+    """Each play adds the animated mobjects not on screen (not those an introducer brings in): the same ones,
+    in the same order, as manim's own; on screen or not, within a family on screen, given twice, or none."""
+    rng = random.Random(seed)
+    roots = [random_family(rng, 25) for _ in range(3)]
+    if seed % 2:
+        roots.append(OwnFamily(Dot()))
+    members = [m for root in roots for m in root.get_family()]
+    off = [random_family(rng, 6) for _ in range(3)]
+    pool = [*members, *off, *(m for o in off for m in o.get_family()), None]
+    for _ in range(5):
+        moving = [Moving(rng.choice(pool), rng.random() < 0.3) for _ in range(rng.randrange(0, 8))]
+        ours, manims = Stage(roots[:2]), Stage(roots[:2])
+        engine.add_from_animations(ours, moving)
+        engine.add_from_animations.original(manims, moving)
+        assert ours.added == manims.added and ours.mobjects == manims.mobjects
+
+
+def lazy_scene_points(tmp_path: Path, lazy: bool) -> tuple[list, int]:
+    """A scene of `.animate` plays as a still draws it: finished at once, played (a rate that does not end at
+    1, beside an animation played as manim plays it), one waiting while an updater moves its mobject, one on
+    a mobject that already has a target. Its mobjects' final points, and how many targets were made."""
+    from manim import DOWN, Circle, Scene, Square, Wait, tempconfig, there_and_back
+
+    made = []
+
+    class Lazy(Scene):
+        def construct(self):
+            a, b, c, d = Square(), Circle().shift(LEFT), Dot().shift(UP), Rectangle().shift(RIGHT)
+            self.add(a, b, c, d)
+            self.play(a.animate.shift(RIGHT).scale(0.5), b.animate.set_color("#ff0000"))  # finished at once
+            self.play(a.animate(rate_func=there_and_back).rotate(0.4))  # played: its target made
+            waiting = c.animate.shift(DOWN)  # made before the wait moves c, as manim made it
+            c.add_updater(lambda m, dt: m.shift(0.5 * dt * RIGHT))
+            self.play(Wait(0.5))
+            c.clear_updaters()
+            self.play(waiting)
+            d.generate_target()
+            d.target.shift(DOWN)
+            self.play(d.animate.shift(UP))  # it had a target of its own: made as manim makes it
+            self.mobs = [a, b, c, d]
+
+    kept = Mobject.generate_target
+
+    def counted(self, *args, **kwargs):
+        made.append(self)
+        return kept(self, *args, **kwargs)
+
+    Mobject.generate_target = counted
+    options = {"quality": "low_quality", "media_dir": str(tmp_path), "save_last_frame": True,
+               "write_to_movie": False, "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}  # fmt: skip
+    try:
+        with tempconfig(options), engine.only(*(
+            [engine.lazy_builder, engine.lazy_method, engine.lazy_build, engine.play_for_still] if lazy else
+            [engine.play_for_still])):  # fmt: skip
+            scene = Lazy()
+            scene.render()
+    finally:
+        Mobject.generate_target = kept
+    points = [[m.points.copy() for m in mob.family_members_with_points()] for mob in scene.mobs]
+    colors = [mob.get_color().to_hex() for mob in scene.mobs]
+    return [points, colors], len(made)
+
+
+def test_lazy_targets_end_where_made_targets_end(tmp_path):
+    """`.animate` in a still makes no target for a play finished at once, and the target manim makes for the
+    rest, at the same moment: the mobjects end the same, point for point."""
+    ours, made = lazy_scene_points(tmp_path, lazy=True)
+    theirs, all_made = lazy_scene_points(tmp_path, lazy=False)
+    for a, b in zip(ours[0], theirs[0], strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x, y)
+    assert ours[1] == theirs[1]
+    assert (all_made, made) == (6, 4)  # (one made by the scene) the rotation, the waiting shift, the one with a target
