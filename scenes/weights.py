@@ -73,6 +73,12 @@ def slide(source, target, path_arc: float = 0.0) -> AnimationGroup:
     return AnimationGroup(source.copy().animate(path_arc=path_arc).move_to(target).set_opacity(0), FadeIn(target))
 
 
+def shown_product(w: float, x: float, digits: int = 3) -> float:
+    """The product of a weight and a data entry as written in the working (`digits` decimals each), rounded
+    to as many: what a viewer who multiplies the shown factors gets."""
+    return round(round(w, digits) * round(x, digits), digits)
+
+
 def spread(matrix: WeightMatrix) -> WeightMatrix:
     """Each column as wide as its widest entry and one character from the next: a negative entry never runs into
     its neighbour ("−0.02 +0.03", not "−0.02+0.03")."""
@@ -303,18 +309,21 @@ class WeightsAndData(TraceScene):
         bright = [style.POSITIVE if float(self.W_shown[0, c]) >= 0 else style.NEGATIVE for c in range(self.COLS)]
         self.work_w = VGroup(
             *(
-                number(self.W[c, 0], fmt="value", size=BIG, color=bright[c]).move_to([xs[c], ys[0], 0])
+                number(self.W[c, 0], fmt="value3", size=BIG, color=bright[c]).move_to([xs[c], ys[0], 0])
                 for c in range(self.COLS)
             )
-        )  # fmt: skip (the matrix's own digits, at its size)
-        self.work_x = VGroup(*(number(x[c], fmt="value", size=BIG).move_to([xs[c], ys[1], 0])
+        )  # fmt: skip (the matrix's own numbers, at its size, one digit longer: the products check against them)
+        self.work_x = VGroup(*(number(x[c], fmt="value3", size=BIG).move_to([xs[c], ys[1], 0])
                                for c in range(self.COLS)))  # fmt: skip
         self.work_p = VGroup(*(number(products[c], fmt="value3", size=BIG).move_to([xs[c], ys[2], 0])
                                for c in range(self.COLS)))  # fmt: skip
         more = len(self.matrix.grid[0]) > self.COLS  # the row goes on (⋯)
         self.work_dots = VGroup(*(label("⋯", size=BIG, color=style.MUTED).move_to([STRIP_X[2], ys[k], 0])
                                   for k in range(3 if more else 0)))  # fmt: skip
-        names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), ("= products", style.MUTED))
+        self.products_exact = all(shown_product(self.W[c, 0].value, x[c].value) ==
+                                  round(float(products[c].value), 3) for c in range(self.COLS))  # fmt: skip
+        equals = "=" if self.products_exact else "≈"  # (a shown product is its shown factors' product, rounded)
+        names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), (f"{equals} products", style.MUTED))
         self.work_names = VGroup(*(label(word, size=NAME, color=color).move_to([STRIP_X[3], ys[k], 0],
                                    aligned_edge=RIGHT) for k, (word, color) in enumerate(names)))  # fmt: skip
         for part in (*self.work_w, *self.work_x, *self.work_p, *self.work_dots):
@@ -344,7 +353,8 @@ class WeightsAndData(TraceScene):
         self.strip_rows(self.trace.stored("matvec.products"))
         dots, names = self.work_dots, self.work_names
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
-        self.play(Create(self.row_mark), run_time=0.5)
+        self.play(Create(self.row_mark), self.d_model.animate.set_opacity(0), run_time=0.5)  # (the data's entries
+        # pass where its length is written: it comes back when the working has gone)
         self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
                   FadeIn(names[0]), *(TransformFromCopy(row[-1], d) for d in dots[:1]), run_time=1.4)  # fmt: skip
         self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
@@ -380,7 +390,7 @@ class WeightsAndData(TraceScene):
         self.play(FadeIn(line.words), FadeIn(running[0]), run_time=0.4)
         step = max(0.5, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
         for i in range(1, len(running)):  # each product drops into the running sum; the last jump takes the rest
-            flying = products[i].copy() if i < self.COLS else VGroup(products[self.COLS :], pdots).copy()
+            flying = products[i] if i < self.COLS else pdots  # (itself, not a copy: never two numbers stacked)
             moves = [flying.animate(path_arc=-0.4).move_to(running[i]).scale(0.6).set_opacity(0),
                      swap(running[i - 1], running[i])]  # fmt: skip
             if i == len(running) - 1:
@@ -398,14 +408,15 @@ class WeightsAndData(TraceScene):
                   .set_opacity(0), FadeIn(entry), run_time=1.0)  # fmt: skip
         down = (SETTLED_Y - PRODUCT_Y) * UP
         VGroup(self.d_head, *self.result.entries[1:]).shift(down)  # (not shown yet: they move without showing)
-        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
+        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector,
                       self.equals, self.result.decor, entry, self.query_name, self.chip, self.row_mark)  # fmt: skip
         self.play(
             FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias, line.total)),
             run_time=0.4,
             now=True,
         )  # fmt: skip (gone before the picture moves)
-        self.play(seen.animate.shift(down), run_time=max(0.6, said_by(self, 1, 0.8) - 0.9))
+        self.play(seen.animate.shift(down), self.d_model.animate.shift(down).set_opacity(1),
+                  run_time=max(0.6, said_by(self, 1, 0.8) - 0.9))  # fmt: skip
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
