@@ -1365,6 +1365,9 @@ class Temperature(TraceScene):
         self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)
 
 
+TOTAL_BUFF = 0.4  # the running total over its column: clear of the "100%" tick as it turns
+
+
 class TopKTopP(TraceScene):
     """Keep only the k likeliest tokens, or the smallest set holding p of the probability; renormalise; draw."""
 
@@ -1398,7 +1401,11 @@ class TopKTopP(TraceScene):
         self.base = ProbabilityBars(
             entries, bar_width=7.6, size=NUMBER + 10, row_height=0.8, ellipsis=True, scale_to=scale
         )  # fmt: skip (the first picture fills the frame)
-        self.base.shift([-2.8 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
+        self.base.shift([-2.8 - self.base.rows[0].bar.get_left()[0], 2.55 - self.base.rows[0].get_y(), 0])
+        self.prompt = sentence(
+            "“{p}” →", size=LABEL + 6, color=style.MUTED, p=(t.fields.meta.settings.prompt, "ends64")
+        )  # fmt: skip (what the bars are the next token of)
+        self.fit_width(self.prompt).move_to([0, 3.45, 0])
         others = self.tail(shown["rest"], self.base, 7.6, scale, NUMBER + 10, gap=0.6)
         self.beat(
             "Truncation",
@@ -1406,8 +1413,12 @@ class TopKTopP(TraceScene):
             say=f"Here again are the likeliest next tokens. All the others below them share "
             f"{said_pct(shown['rest'].value)}. Many GPTs cut off that long tail before drawing.",
         )
-        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.play(
+            LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.base.rows), lag_ratio=0.1),
+            *(FadeIn(VGroup(r.name, r.pct)) for r in self.base.rows),
+            FadeIn(self.prompt, shift=0.1 * DOWN),
+            run_time=said_by(self, 0, 1.5),
+        )  # fmt: skip (the names at their size, under the prompt)
         self.play(dim(travel(self, [r.bar for r in self.base.rows], max(1.0, said_by(self, 0) - 0.5))), run_time=0.3)
         cue(self, 1)
         self.play(FadeIn(self.base.dots), GrowFromEdge(others, LEFT), run_time=said_by(self, 1, 1.0))
@@ -1467,6 +1478,10 @@ class TopKTopP(TraceScene):
                               bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
         for row in old.rows[self.P_PCT :]:
             row.remove(row.pct)
+        tallest = float(np.median([r.name.height for r in old.rows]))  # a word's line
+        for row in old.rows:  # a punctuation token's mark, drawn larger, keeps within a word's line
+            if row.name.height > tallest:
+                row.name.scale(tallest / row.name.height, about_edge=RIGHT)
         old.shift([self.P_BAR_X - old.rows[0].bar.get_left()[0], self.P_TOP - old.rows[0].get_y(), 0])
         grown = VGroup()
         for r in range(kept):
@@ -1520,7 +1535,8 @@ class TopKTopP(TraceScene):
         self.beat("Nucleus", "Top-p keeps the fewest tokens holding a share p.",
                   say=self.nucleus_words(kept))  # fmt: skip
         self.clear_top_k()
-        self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
+        self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in old.rows), lag_ratio=0.05),
+                  *(FadeIn(VGroup(*(m for m in r if m is not r.bar))) for r in old.rows),  # (names at their size)
                   FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(p_mark[0]), FadeIn(p_mark[1]),
                   *([] if frame in self.mobjects else [Create(frame), FadeIn(ticks)]),
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
@@ -1535,10 +1551,23 @@ class TopKTopP(TraceScene):
         self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
         self.play(FadeOut(VGroup(*(old.rows[j].pct for j in range(len(pcts))))), run_time=0.3, now=True)
-        self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)), *(FadeIn(pct) for pct in pcts),
-                  segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
-                  swap(total, self.full(total)), run_time=said_by(self, 3, 1.5))  # fmt: skip
-        self.stack, self.kept_bars, self.p_rows = segments, [old.rows[r].bar for r in range(kept)], old
+        self.play(
+            *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
+            *(FadeIn(pct) for pct in pcts),
+            segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN),
+            dim(cut),
+            FadeOut(p_mark),
+            swap(total, self.full(total)),
+            run_time=said_by(self, 3, 1.5),
+            now=True,
+        )  # fmt: skip (p is
+        # passed: the kept tokens are now the whole)
+        self.stack, self.kept_bars, self.p_rows, self.p_mark = (
+            segments,
+            [old.rows[r].bar for r in range(kept)],
+            old,
+            p_mark,
+        )
         self.nucleus_draw(old, kept, title, pcts, grown)
 
     def full(self, total):
@@ -1555,26 +1584,38 @@ class TopKTopP(TraceScene):
         total, added = None, None
         for r in range(kept):
             now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.3)
+            now.next_to(frame, UP, buff=TOTAL_BUFF)
             plus = sentence("+{p}", size=NUMBER, color=style.MUTED, p=(sm.probs[r], "percent"))
             plus.next_to(segments[r], RIGHT, buff=0.12)
             plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
-            moves = [FadeIn(now) if total is None else swap(total, now), FadeIn(plus)]
-            moves += [FadeOut(added)] if added is not None else []
+            moves = [FadeIn(now) if total is None else swap(total, now)]
+            moves += [FadeIn(plus)] if added is None else [swap(added, plus, direction=RIGHT, distance=0.1)]
             self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
                       *moves, run_time=step, now=True)  # fmt: skip
             total, added = now, plus
         if more:
             part = t.info["truncation"]["top_p"]
             height = self.STACK_H * (part["kept_mass"] - sum(t.info["softmax"]["probs"][:kept]))
-            piece = Rectangle(width=0.64, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
-                              fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
+            piece = Rectangle(
+                width=0.64,
+                height=max(height, 0.005),
+                stroke_width=1,
+                stroke_color=style.BACKGROUND,
+                fill_color=style.BAR,
+                fill_opacity=0.9,
+            )  # fmt: skip (kept: blue, like theirs)
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.3)
-            self.play(TransformFromCopy(old.dots, piece), swap(total, now), run_time=max(step, 0.6))
-            total = now
-        self.play(FadeOut(added), run_time=0.3, now=True)
+            now.next_to(frame, UP, buff=TOTAL_BUFF)
+            count = sentence(
+                "{n} tokens kept", size=NUMBER, color=style.BAR, n=(t.fields.info.truncation.top_p.kept, "comma")
+            )  # the ⋮ stands for the rest of them
+            count.next_to(old.dots, RIGHT, buff=0.3)
+            self.play(TransformFromCopy(old.dots, piece), swap(total, now), FadeIn(count, shift=0.1 * RIGHT),
+                      FadeOut(added), run_time=max(step, 0.6), now=True)  # fmt: skip
+            total, added, self.kept_count = now, None, count
+        if added is not None:
+            self.play(FadeOut(added), run_time=0.3, now=True)
         return total
 
     def nucleus_draw(self, old, kept: int, title, pcts, grown):
@@ -1609,7 +1650,7 @@ class TopKTopP(TraceScene):
         """Top-k's column: each kept bar copied into a piece as tall as its share, the kept mass written above."""
         frame, ticks, segments = self.column(kept)
         total = number(self.trace.fields.info.truncation.top_k.kept_mass, fmt="percent", size=NUMBER,
-                       color=style.NEXT_SLOT).next_to(frame, UP, buff=0.3)  # fmt: skip
+                       color=style.NEXT_SLOT).next_to(frame, UP, buff=TOTAL_BUFF)  # fmt: skip
         self.k_column = (frame, ticks)
         moves = [Create(frame), FadeIn(ticks), FadeIn(total)]
         moves += [TransformFromCopy(old.rows[r].bar, segments[r]) for r in range(len(segments))]
@@ -1681,8 +1722,15 @@ class TopKTopP(TraceScene):
             say=self.panel_words(kind),
         )
         if kind == "top_k":  # the full distribution moves into the first panel
-            self.play(FadeIn(title), ReplacementTransform(self.base, old), ReplacementTransform(self.others[:2],
-                      old.tail[:2]), swap(self.others.pct, old.tail.pct), run_time=1.2)  # fmt: skip
+            self.play(
+                FadeIn(title),
+                FadeOut(self.prompt),
+                ReplacementTransform(self.base, old),
+                ReplacementTransform(self.others[:2], old.tail[:2]),
+                swap(self.others.pct, old.tail.pct),
+                run_time=1.2,
+                now=True,
+            )  # fmt: skip (the title takes the prompt's place)
         else:
             self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), FadeOut(self.note),  # top-k's, said, give way
                       run_time=1.2)  # fmt: skip
