@@ -1931,8 +1931,15 @@ class Recap(TraceScene):
             "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
             "token of the vocabulary. Turned into probabilities, the scores gave "
             f"{spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
-            f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
+            f"{said_pct(sm['probs'][0])}. And "
+            + ("a random draw by these odds, with no cut, " if self.plain_draw() else "the draw ")
+            + f"picked {spoken_token(step['chosen_display'])}.",
         )
+
+    def plain_draw(self) -> bool:
+        """The continuation was drawn by the bars' own odds: at temperature 1, with no top-k or top-p cut."""
+        c = self.trace.info["continuation"]
+        return float(c["temperature"]) == 1.0 and not c.get("top_k") and not c.get("top_p")
 
     def build_bars(self):
         """The last vector's likeliest next tokens (the drawn one last if it is further down), right of the road."""
@@ -1957,7 +1964,10 @@ class Recap(TraceScene):
         self.bars.move_to([right - min(room, self.bars.width) / 2, (BAND_TOP + BAND_BOTTOM) / 2 + 0.2, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        words = "drawn at random, by these odds:" if self.plain_draw() else "drawn"  # (no cut, at T = 1)
+        self.drawn = VGroup(label(words, size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        if self.drawn.width > self.bars.width:  # the token under its words
+            self.drawn.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
 
     def show_tokens(self):
