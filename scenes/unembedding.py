@@ -1542,7 +1542,7 @@ class TopKTopP(TraceScene):
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
         total = self.running_total(old, frame, segments, kept, more)
-        cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
+        cut_y = (VGroup(old.dots, self.kept_count) if more else old.rows[kept - 1]).get_bottom()[1] - 0.06
         cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
         gone = ([] if more else [*old.rows[kept:], old.dots]) + [old.tail]
@@ -1964,11 +1964,12 @@ class Recap(TraceScene):
         self.bars.move_to([right - min(room, self.bars.width) / 2, (BAND_TOP + BAND_BOTTOM) / 2 + 0.2, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        words = "drawn at random, by these odds:" if self.plain_draw() else "drawn"  # (no cut, at T = 1)
-        self.drawn = VGroup(label(words, size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)
-        if self.drawn.width > self.bars.width:  # the token under its words
-            self.drawn.arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        lines = ("drawn at random", "by these odds:") if self.plain_draw() else ("drawn",)  # (no cut, at T = 1)
+        words = VGroup(*(label(w, size=LABEL, color=style.TEXT) for w in lines)).arrange(DOWN, buff=0.08,
+                                                                                         aligned_edge=LEFT)  # fmt: skip
+        self.drawn = VGroup(words, self.slot.copy()).arrange(RIGHT, buff=0.2)
         self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
+        self.drawn.shift(min(0.0, right - self.drawn.get_right()[0]) * RIGHT)  # within the frame
 
     def show_tokens(self):
         self.play(FadeIn(self.prompt), run_time=0.6)

@@ -573,10 +573,10 @@ GHOST_SIDE = 99.0  # (no cap: the row's width sets the scale)
 AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (0.9, -0.4)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
-ROW_GAP = 0.3  # between the families' squares
-ROW_BOX = (-1.6, 2.7)  # the families' squares fill the frame between these heights (under the heading; under
+ROW_GAP = 0.3  # between the families' squares (in the attention's block, half that: its squares larger)
+ROW_BOX = (-1.7, 2.6)  # the families' squares fill the frame between these heights (under the heading; under
 # them, the unembedding's note and each family's shape)
-ROW_WIDTH = 12.9  # ... and this width: the embedding, the attention's four (in a square), the MLP's (the dashed
+ROW_WIDTH = 13.0  # ... and this width: the embedding, the attention's four (in a square), the MLP's (the dashed
 # unembedding's outline round the embedding's square clear of the frame's edge)
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
@@ -613,12 +613,12 @@ def family_blocks(squares, drawn) -> VGroup:
             block.add(sq)
             continue
         if len(block):
-            row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
+            row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP / 2) if len(block) > 1 else block)
             block = VGroup()
         row.add(sq)
     if len(block):
-        row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
-    return row.arrange(RIGHT, buff=ROW_GAP * 1.5)
+        row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP / 2) if len(block) > 1 else block)
+    return row.arrange(RIGHT, buff=ROW_GAP * 1.2)
 
 
 def family_name(name: str, width: float, size: float) -> VGroup:
@@ -690,7 +690,7 @@ class ParameterTally(TraceScene):
             self.ghost.move_to(self.square_of[shared[0]["shared_with"]])
             self.ghost.outline.move_to(self.ghost).scale(1.08)
             note = VGroup(label("unembedding: the same matrix,", size=LABEL, color=style.NEXT_SLOT),
-                          label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.15)  # fmt: skip
+                          label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.1)  # fmt: skip
             note.next_to(self.ghost.outline, DOWN, buff=0.15)
             self.ghost_words = note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
 
@@ -828,7 +828,7 @@ class ParameterTally(TraceScene):
         st, info = statements(t), t.fields.info
         self.beat(
             "GPT-3",
-            "GPT-3 (published sizes): the same families, far bigger.",
+            "Counted GPT-3's way, then beside GPT-3's published sizes.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             say=self.gpt3_way() + f"Counted that way, this model's {len(t.info['tally']['families'])} families hold "
             f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger, in "

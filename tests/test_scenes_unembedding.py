@@ -325,6 +325,10 @@ def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_trac
         assert chosen in ids
         row = scene.bars.rows[ids.index(chosen)]
         assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
+    c = tr.info["continuation"]  # the draw is said random by these odds only when it was: T = 1, no cut
+    plain = float(c["temperature"]) == 1.0 and not c.get("top_k") and not c.get("top_p")
+    words = " ".join(shown_text(w) for w in scene.drawn[0])
+    assert ("random" in words) == plain and ("by these odds" in scene.beats[0]["say"]) == plain
 
 
 def test_recap_stacks_the_blocks_down_the_road_and_gives_the_drawn_token_its_own_column(scene_traces, tmp_path):
