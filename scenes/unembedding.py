@@ -1721,10 +1721,10 @@ class TopKTopP(TraceScene):
             else "Top-p keeps the fewest tokens holding a share p.",
             say=self.panel_words(kind),
         )
-        if kind == "top_k":  # the full distribution moves into the first panel
+        if kind == "top_k":  # the full distribution moves into the first panel (the prompt gone before the title)
+            self.play(FadeOut(self.prompt, shift=0.2 * UP), run_time=0.3, now=True)
             self.play(
                 FadeIn(title),
-                FadeOut(self.prompt),
                 ReplacementTransform(self.base, old),
                 ReplacementTransform(self.others[:2], old.tail[:2]),
                 swap(self.others.pct, old.tail.pct),
@@ -1973,19 +1973,13 @@ class Recap(TraceScene):
 
     def show_tokens(self):
         self.play(FadeIn(self.prompt), run_time=0.6)
-        cue(self, 1)  # the prompt's words become chips
-        self.swap_in(self.prompt, self.chips, said_by(self, 1, 1.0))
+        cue(self, 1)  # the prompt's words move up to where they become chips, then give way to them (no morph)
+        run = said_by(self, 1, 1.0)
+        self.play(self.prompt.animate.scale_to_fit_width(self.chips.width).move_to(self.chips), run_time=run * 0.6)
+        self.play(swap(self.prompt, self.chips, distance=0.1), run_time=run * 0.4)
         cue(self, 2)  # each chip gives its vector
         self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.12),
                   FadeIn(self.labels[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
-
-    def swap_in(self, source, target, run_time: float):
-        """`source` turns into `target` (and is gone): a copy of `target` takes its place, then `target` itself
-        (a transform gives its target as many parts as its source has, which would leave copies behind)."""
-        stand_in = target.copy()
-        self.play(ReplacementTransform(source, stand_in), run_time=run_time)
-        self.remove(stand_in)
-        self.add(target)
 
     def through_layers(self):
         """The bands grow down the road; the vectors flow down into the first and on through every band,
