@@ -1365,6 +1365,9 @@ class Temperature(TraceScene):
         self.play(Indicate(self.bars[1], color=style.TEMPERATURE), run_time=1.0)
 
 
+TOTAL_BUFF = 0.4  # the running total over its column: clear of the "100%" tick as it turns
+
+
 class TopKTopP(TraceScene):
     """Keep only the k likeliest tokens, or the smallest set holding p of the probability; renormalise; draw."""
 
@@ -1398,7 +1401,11 @@ class TopKTopP(TraceScene):
         self.base = ProbabilityBars(
             entries, bar_width=7.6, size=NUMBER + 10, row_height=0.8, ellipsis=True, scale_to=scale
         )  # fmt: skip (the first picture fills the frame)
-        self.base.shift([-2.8 - self.base.rows[0].bar.get_left()[0], 2.9 - self.base.rows[0].get_y(), 0])
+        self.base.shift([-2.8 - self.base.rows[0].bar.get_left()[0], 2.55 - self.base.rows[0].get_y(), 0])
+        self.prompt = sentence(
+            "“{p}” →", size=LABEL + 6, color=style.MUTED, p=(t.fields.meta.settings.prompt, "ends64")
+        )  # fmt: skip (what the bars are the next token of)
+        self.fit_width(self.prompt).move_to([0, 3.45, 0])
         others = self.tail(shown["rest"], self.base, 7.6, scale, NUMBER + 10, gap=0.6)
         self.beat(
             "Truncation",
@@ -1406,8 +1413,12 @@ class TopKTopP(TraceScene):
             say=f"Here again are the likeliest next tokens. All the others below them share "
             f"{said_pct(shown['rest'].value)}. Many GPTs cut off that long tail before drawing.",
         )
-        self.play(LaggedStart(*(GrowFromEdge(r, LEFT) for r in self.base.rows), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.play(
+            LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in self.base.rows), lag_ratio=0.1),
+            *(FadeIn(VGroup(r.name, r.pct)) for r in self.base.rows),
+            FadeIn(self.prompt, shift=0.1 * DOWN),
+            run_time=said_by(self, 0, 1.5),
+        )  # fmt: skip (the names at their size, under the prompt)
         self.play(dim(travel(self, [r.bar for r in self.base.rows], max(1.0, said_by(self, 0) - 0.5))), run_time=0.3)
         cue(self, 1)
         self.play(FadeIn(self.base.dots), GrowFromEdge(others, LEFT), run_time=said_by(self, 1, 1.0))
@@ -1467,6 +1478,10 @@ class TopKTopP(TraceScene):
                               bar_width=self.P_BAR_W, size=size, row_height=row_h, ellipsis=True, scale_to=scale)  # fmt: skip
         for row in old.rows[self.P_PCT :]:
             row.remove(row.pct)
+        tallest = float(np.median([r.name.height for r in old.rows]))  # a word's line
+        for row in old.rows:  # a punctuation token's mark, drawn larger, keeps within a word's line
+            if row.name.height > tallest:
+                row.name.scale(tallest / row.name.height, about_edge=RIGHT)
         old.shift([self.P_BAR_X - old.rows[0].bar.get_left()[0], self.P_TOP - old.rows[0].get_y(), 0])
         grown = VGroup()
         for r in range(kept):
@@ -1520,13 +1535,14 @@ class TopKTopP(TraceScene):
         self.beat("Nucleus", "Top-p keeps the fewest tokens holding a share p.",
                   say=self.nucleus_words(kept))  # fmt: skip
         self.clear_top_k()
-        self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r, LEFT) for r in old.rows), lag_ratio=0.05),
+        self.play(FadeIn(title), LaggedStart(*(GrowFromEdge(r.bar, LEFT) for r in old.rows), lag_ratio=0.05),
+                  *(FadeIn(VGroup(*(m for m in r if m is not r.bar))) for r in old.rows),  # (names at their size)
                   FadeIn(old.dots), GrowFromEdge(old.tail, LEFT), Create(p_mark[0]), FadeIn(p_mark[1]),
                   *([] if frame in self.mobjects else [Create(frame), FadeIn(ticks)]),
                   run_time=max(1.0, said_by(self, 0, 1.5) - 1.0))  # fmt: skip
         cue(self, 1)  # each bar in turn joins the running total, until it passes p
         total = self.running_total(old, frame, segments, kept, more)
-        cut_y = (old.dots if more else old.rows[kept - 1]).get_bottom()[1] - 0.02
+        cut_y = (VGroup(old.dots, self.kept_count) if more else old.rows[kept - 1]).get_bottom()[1] - 0.06
         cut = DashedLine([self.P_BAR_X - 1.6, cut_y, 0], [self.P_BAR_X + self.P_BAR_W + 0.9, cut_y, 0],
                          color=style.NEGATIVE, stroke_width=3)  # fmt: skip
         gone = ([] if more else [*old.rows[kept:], old.dots]) + [old.tail]
@@ -1535,10 +1551,23 @@ class TopKTopP(TraceScene):
         self.remove(*gone)
         cue(self, 3)  # divided by the kept mass: the bars grow, and the total fills the column
         self.play(FadeOut(VGroup(*(old.rows[j].pct for j in range(len(pcts))))), run_time=0.3, now=True)
-        self.play(*(Transform(old.rows[r].bar, grown[r]) for r in range(kept)), *(FadeIn(pct) for pct in pcts),
-                  segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN), dim(cut),
-                  swap(total, self.full(total)), run_time=said_by(self, 3, 1.5))  # fmt: skip
-        self.stack, self.kept_bars, self.p_rows = segments, [old.rows[r].bar for r in range(kept)], old
+        self.play(
+            *(Transform(old.rows[r].bar, grown[r]) for r in range(kept)),
+            *(FadeIn(pct) for pct in pcts),
+            segments.animate.stretch_to_fit_height(self.STACK_H, about_edge=DOWN),
+            dim(cut),
+            FadeOut(p_mark),
+            swap(total, self.full(total)),
+            run_time=said_by(self, 3, 1.5),
+            now=True,
+        )  # fmt: skip (p is
+        # passed: the kept tokens are now the whole)
+        self.stack, self.kept_bars, self.p_rows, self.p_mark = (
+            segments,
+            [old.rows[r].bar for r in range(kept)],
+            old,
+            p_mark,
+        )
         self.nucleus_draw(old, kept, title, pcts, grown)
 
     def full(self, total):
@@ -1555,26 +1584,38 @@ class TopKTopP(TraceScene):
         total, added = None, None
         for r in range(kept):
             now = number(rest[r], fmt="taken_percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.3)
+            now.next_to(frame, UP, buff=TOTAL_BUFF)
             plus = sentence("+{p}", size=NUMBER, color=style.MUTED, p=(sm.probs[r], "percent"))
             plus.next_to(segments[r], RIGHT, buff=0.12)
             plus.set_y(min(max(plus.get_y(), self.STACK_BOTTOM + 0.15), self.STACK_BOTTOM + self.STACK_H - 0.15))
-            moves = [FadeIn(now) if total is None else swap(total, now), FadeIn(plus)]
-            moves += [FadeOut(added)] if added is not None else []
+            moves = [FadeIn(now) if total is None else swap(total, now)]
+            moves += [FadeIn(plus)] if added is None else [swap(added, plus, direction=RIGHT, distance=0.1)]
             self.play(TransformFromCopy(old.rows[r].bar, segments[r]), Indicate(old.rows[r].name, scale_factor=1.1),
                       *moves, run_time=step, now=True)  # fmt: skip
             total, added = now, plus
         if more:
             part = t.info["truncation"]["top_p"]
             height = self.STACK_H * (part["kept_mass"] - sum(t.info["softmax"]["probs"][:kept]))
-            piece = Rectangle(width=0.64, height=max(height, 0.005), stroke_width=1, stroke_color=style.BACKGROUND,
-                              fill_color=style.MUTED, fill_opacity=0.9)  # fmt: skip
+            piece = Rectangle(
+                width=0.64,
+                height=max(height, 0.005),
+                stroke_width=1,
+                stroke_color=style.BACKGROUND,
+                fill_color=style.BAR,
+                fill_opacity=0.9,
+            )  # fmt: skip (kept: blue, like theirs)
             segments.add(piece.next_to(segments, UP, buff=0))
             now = number(t.fields.info.truncation.top_p.kept_mass, fmt="percent", size=NUMBER, color=style.NEXT_SLOT)
-            now.next_to(frame, UP, buff=0.3)
-            self.play(TransformFromCopy(old.dots, piece), swap(total, now), run_time=max(step, 0.6))
-            total = now
-        self.play(FadeOut(added), run_time=0.3, now=True)
+            now.next_to(frame, UP, buff=TOTAL_BUFF)
+            count = sentence(
+                "{n} tokens kept", size=NUMBER, color=style.BAR, n=(t.fields.info.truncation.top_p.kept, "comma")
+            )  # the ⋮ stands for the rest of them
+            count.next_to(old.dots, RIGHT, buff=0.3)
+            self.play(TransformFromCopy(old.dots, piece), swap(total, now), FadeIn(count, shift=0.1 * RIGHT),
+                      FadeOut(added), run_time=max(step, 0.6), now=True)  # fmt: skip
+            total, added, self.kept_count = now, None, count
+        if added is not None:
+            self.play(FadeOut(added), run_time=0.3, now=True)
         return total
 
     def nucleus_draw(self, old, kept: int, title, pcts, grown):
@@ -1609,7 +1650,7 @@ class TopKTopP(TraceScene):
         """Top-k's column: each kept bar copied into a piece as tall as its share, the kept mass written above."""
         frame, ticks, segments = self.column(kept)
         total = number(self.trace.fields.info.truncation.top_k.kept_mass, fmt="percent", size=NUMBER,
-                       color=style.NEXT_SLOT).next_to(frame, UP, buff=0.3)  # fmt: skip
+                       color=style.NEXT_SLOT).next_to(frame, UP, buff=TOTAL_BUFF)  # fmt: skip
         self.k_column = (frame, ticks)
         moves = [Create(frame), FadeIn(ticks), FadeIn(total)]
         moves += [TransformFromCopy(old.rows[r].bar, segments[r]) for r in range(len(segments))]
@@ -1680,9 +1721,16 @@ class TopKTopP(TraceScene):
             else "Top-p keeps the fewest tokens holding a share p.",
             say=self.panel_words(kind),
         )
-        if kind == "top_k":  # the full distribution moves into the first panel
-            self.play(FadeIn(title), ReplacementTransform(self.base, old), ReplacementTransform(self.others[:2],
-                      old.tail[:2]), swap(self.others.pct, old.tail.pct), run_time=1.2)  # fmt: skip
+        if kind == "top_k":  # the full distribution moves into the first panel (the prompt gone before the title)
+            self.play(FadeOut(self.prompt, shift=0.2 * UP), run_time=0.3, now=True)
+            self.play(
+                FadeIn(title),
+                ReplacementTransform(self.base, old),
+                ReplacementTransform(self.others[:2], old.tail[:2]),
+                swap(self.others.pct, old.tail.pct),
+                run_time=1.2,
+                now=True,
+            )  # fmt: skip (the title takes the prompt's place)
         else:
             self.play(FadeIn(title), FadeIn(old), FadeOut(self.share), FadeOut(self.note),  # top-k's, said, give way
                       run_time=1.2)  # fmt: skip
@@ -1883,8 +1931,15 @@ class Recap(TraceScene):
             "attention and MLP reworked those vectors, block by block. At the end, the last vector scored every "
             "token of the vocabulary. Turned into probabilities, the scores gave "
             f"{spoken_token(t.info['vocab_display'][str(sm['ids'][0])])} "
-            f"{said_pct(sm['probs'][0])}. And the draw picked {spoken_token(step['chosen_display'])}.",
+            f"{said_pct(sm['probs'][0])}. And "
+            + ("a random draw by these odds, with no cut, " if self.plain_draw() else "the draw ")
+            + f"picked {spoken_token(step['chosen_display'])}.",
         )
+
+    def plain_draw(self) -> bool:
+        """The continuation was drawn by the bars' own odds: at temperature 1, with no top-k or top-p cut."""
+        c = self.trace.info["continuation"]
+        return float(c["temperature"]) == 1.0 and not c.get("top_k") and not c.get("top_p")
 
     def build_bars(self):
         """The last vector's likeliest next tokens (the drawn one last if it is further down), right of the road."""
@@ -1909,24 +1964,22 @@ class Recap(TraceScene):
         self.bars.move_to([right - min(room, self.bars.width) / 2, (BAND_TOP + BAND_BOTTOM) / 2 + 0.2, 0])
         self.lead = Arrow(self.outputs[-1].get_right(), self.bars.get_left(), buff=0.12, stroke_width=3,
                           color=style.NEXT_SLOT, max_tip_length_to_length_ratio=0.15)  # fmt: skip
-        self.drawn = VGroup(label("drawn", size=LABEL, color=style.TEXT), self.slot.copy()).arrange(RIGHT, buff=0.2)
+        lines = ("drawn at random", "by these odds:") if self.plain_draw() else ("drawn",)  # (no cut, at T = 1)
+        words = VGroup(*(label(w, size=LABEL, color=style.TEXT) for w in lines)).arrange(DOWN, buff=0.08,
+                                                                                         aligned_edge=LEFT)  # fmt: skip
+        self.drawn = VGroup(words, self.slot.copy()).arrange(RIGHT, buff=0.2)
         self.drawn.next_to(self.bars, DOWN, buff=0.3).align_to(self.bars, LEFT)
+        self.drawn.shift(min(0.0, right - self.drawn.get_right()[0]) * RIGHT)  # within the frame
 
     def show_tokens(self):
         self.play(FadeIn(self.prompt), run_time=0.6)
-        cue(self, 1)  # the prompt's words become chips
-        self.swap_in(self.prompt, self.chips, said_by(self, 1, 1.0))
+        cue(self, 1)  # the prompt's words move up to where they become chips, then give way to them (no morph)
+        run = said_by(self, 1, 1.0)
+        self.play(self.prompt.animate.scale_to_fit_width(self.chips.width).move_to(self.chips), run_time=run * 0.6)
+        self.play(swap(self.prompt, self.chips, distance=0.1), run_time=run * 0.4)
         cue(self, 2)  # each chip gives its vector
         self.play(LaggedStart(*(GrowFromEdge(col, UP) for col in self.inputs), lag_ratio=0.12),
                   FadeIn(self.labels[0]), run_time=said_by(self, 2, 1.0))  # fmt: skip
-
-    def swap_in(self, source, target, run_time: float):
-        """`source` turns into `target` (and is gone): a copy of `target` takes its place, then `target` itself
-        (a transform gives its target as many parts as its source has, which would leave copies behind)."""
-        stand_in = target.copy()
-        self.play(ReplacementTransform(source, stand_in), run_time=run_time)
-        self.remove(stand_in)
-        self.add(target)
 
     def through_layers(self):
         """The bands grow down the road; the vectors flow down into the first and on through every band,

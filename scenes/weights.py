@@ -73,6 +73,12 @@ def slide(source, target, path_arc: float = 0.0) -> AnimationGroup:
     return AnimationGroup(source.copy().animate(path_arc=path_arc).move_to(target).set_opacity(0), FadeIn(target))
 
 
+def shown_product(w: float, x: float, digits: int = 3) -> float:
+    """The product of a weight and a data entry as written in the working (`digits` decimals each), rounded
+    to as many: what a viewer who multiplies the shown factors gets."""
+    return round(round(w, digits) * round(x, digits), digits)
+
+
 def spread(matrix: WeightMatrix) -> WeightMatrix:
     """Each column as wide as its widest entry and one character from the next: a negative entry never runs into
     its neighbour ("−0.02 +0.03", not "−0.02+0.03")."""
@@ -303,18 +309,21 @@ class WeightsAndData(TraceScene):
         bright = [style.POSITIVE if float(self.W_shown[0, c]) >= 0 else style.NEGATIVE for c in range(self.COLS)]
         self.work_w = VGroup(
             *(
-                number(self.W[c, 0], fmt="value", size=BIG, color=bright[c]).move_to([xs[c], ys[0], 0])
+                number(self.W[c, 0], fmt="value3", size=BIG, color=bright[c]).move_to([xs[c], ys[0], 0])
                 for c in range(self.COLS)
             )
-        )  # fmt: skip (the matrix's own digits, at its size)
-        self.work_x = VGroup(*(number(x[c], fmt="value", size=BIG).move_to([xs[c], ys[1], 0])
+        )  # fmt: skip (the matrix's own numbers, at its size, one digit longer: the products check against them)
+        self.work_x = VGroup(*(number(x[c], fmt="value3", size=BIG).move_to([xs[c], ys[1], 0])
                                for c in range(self.COLS)))  # fmt: skip
         self.work_p = VGroup(*(number(products[c], fmt="value3", size=BIG).move_to([xs[c], ys[2], 0])
                                for c in range(self.COLS)))  # fmt: skip
         more = len(self.matrix.grid[0]) > self.COLS  # the row goes on (⋯)
         self.work_dots = VGroup(*(label("⋯", size=BIG, color=style.MUTED).move_to([STRIP_X[2], ys[k], 0])
                                   for k in range(3 if more else 0)))  # fmt: skip
-        names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), ("= products", style.MUTED))
+        self.products_exact = all(shown_product(self.W[c, 0].value, x[c].value) ==
+                                  round(float(products[c].value), 3) for c in range(self.COLS))  # fmt: skip
+        equals = "=" if self.products_exact else "≈"  # (a shown product is its shown factors' product, rounded)
+        names = ((("weights", style.POSITIVE)), ("× data", style.TEXT), (f"{equals} products", style.MUTED))
         self.work_names = VGroup(*(label(word, size=NAME, color=color).move_to([STRIP_X[3], ys[k], 0],
                                    aligned_edge=RIGHT) for k, (word, color) in enumerate(names)))  # fmt: skip
         for part in (*self.work_w, *self.work_x, *self.work_p, *self.work_dots):
@@ -344,7 +353,8 @@ class WeightsAndData(TraceScene):
         self.strip_rows(self.trace.stored("matvec.products"))
         dots, names = self.work_dots, self.work_names
         self.row_mark = SurroundingRectangle(row, buff=0.08, color=style.QUERY)
-        self.play(Create(self.row_mark), run_time=0.5)
+        self.play(Create(self.row_mark), self.d_model.animate.set_opacity(0), run_time=0.5)  # (the data's entries
+        # pass where its length is written: it comes back when the working has gone)
         self.play(LaggedStart(*(slide(row[c], self.work_w[c]) for c in range(self.COLS)), lag_ratio=0.12),
                   FadeIn(names[0]), *(TransformFromCopy(row[-1], d) for d in dots[:1]), run_time=1.4)  # fmt: skip
         self.play(LaggedStart(*(slide(self.vector.entries[c], self.work_x[c], path_arc=-0.6)
@@ -380,7 +390,7 @@ class WeightsAndData(TraceScene):
         self.play(FadeIn(line.words), FadeIn(running[0]), run_time=0.4)
         step = max(0.5, (said_by(self, 0, 3.0) - 2.0) / self.COLS)
         for i in range(1, len(running)):  # each product drops into the running sum; the last jump takes the rest
-            flying = products[i].copy() if i < self.COLS else VGroup(products[self.COLS :], pdots).copy()
+            flying = products[i] if i < self.COLS else pdots  # (itself, not a copy: never two numbers stacked)
             moves = [flying.animate(path_arc=-0.4).move_to(running[i]).scale(0.6).set_opacity(0),
                      swap(running[i - 1], running[i])]  # fmt: skip
             if i == len(running) - 1:
@@ -398,14 +408,15 @@ class WeightsAndData(TraceScene):
                   .set_opacity(0), FadeIn(entry), run_time=1.0)  # fmt: skip
         down = (SETTLED_Y - PRODUCT_Y) * UP
         VGroup(self.d_head, *self.result.entries[1:]).shift(down)  # (not shown yet: they move without showing)
-        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector, self.d_model,
+        seen = VGroup(self.matrix, self.shape, self.matrix_name, self.times, self.data_name, self.vector,
                       self.equals, self.result.decor, entry, self.query_name, self.chip, self.row_mark)  # fmt: skip
         self.play(
             FadeOut(VGroup(products, pdots, self.work_names[2], line.all_words, running[-1], line.bias, line.total)),
             run_time=0.4,
             now=True,
         )  # fmt: skip (gone before the picture moves)
-        self.play(seen.animate.shift(down), run_time=max(0.6, said_by(self, 1, 0.8) - 0.9))
+        self.play(seen.animate.shift(down), self.d_model.animate.shift(down).set_opacity(1),
+                  run_time=max(0.6, said_by(self, 1, 0.8) - 0.9))  # fmt: skip
         cue(self, 2)
         rows = range(1, self.ROWS)
         step = max(0.5, said_by(self, 2, 2.0) / len(rows))
@@ -562,9 +573,11 @@ GHOST_SIDE = 99.0  # (no cap: the row's width sets the scale)
 AREA_SIDE = 4.6  # frame units: the side of the square whose area is all of this model's weights
 GPT3_SIDE = 5.4  # ... and of GPT-3's, when the model's square has shrunk to its true share of it
 GPT3_AT = (0.9, -0.4)  # GPT-3's square's centre: its families are named at its right, the model's speck at its left
-ROW_GAP = 0.3  # between the families' squares
-ROW_BOX = (-2.0, 2.85)  # the families' squares fill the frame between these heights (under the heading)
-ROW_WIDTH = 13.4  # ... and this width: the embedding, the attention's four (in a square), the MLP's
+ROW_GAP = 0.3  # between the families' squares (in the attention's block, half that: its squares larger)
+ROW_BOX = (-1.7, 2.6)  # the families' squares fill the frame between these heights (under the heading; under
+# them, the unembedding's note and each family's shape)
+ROW_WIDTH = 13.0  # ... and this width: the embedding, the attention's four (in a square), the MLP's (the dashed
+# unembedding's outline round the embedding's square clear of the frame's edge)
 ATTENTION_FAMILIES = {"key", "query", "value", "output"}
 
 
@@ -600,12 +613,12 @@ def family_blocks(squares, drawn) -> VGroup:
             block.add(sq)
             continue
         if len(block):
-            row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
+            row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP / 2) if len(block) > 1 else block)
             block = VGroup()
         row.add(sq)
     if len(block):
-        row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP) if len(block) > 1 else block)
-    return row.arrange(RIGHT, buff=ROW_GAP * 1.5)
+        row.add(block.arrange_in_grid(rows=2, buff=ROW_GAP / 2) if len(block) > 1 else block)
+    return row.arrange(RIGHT, buff=ROW_GAP * 1.2)
 
 
 def family_name(name: str, width: float, size: float) -> VGroup:
@@ -634,7 +647,7 @@ def square_words(sq, family: str, params) -> tuple[VGroup, VGroup]:
 
 
 class ParameterTally(TraceScene):
-    """Where the weights are: each family a square whose area is its count, tiled by its matrices; the rest;
+    """Where the weights are: each family a square whose area is its count, named as it grows; the rest;
     all of them merged into the model's square, which then shrinks to its true size beside GPT-3's."""
 
     TITLE = "Counting the parameters"
@@ -662,8 +675,8 @@ class ParameterTally(TraceScene):
         shared = [f for f in tally["families"] if f.get("shared_with")]  # a tied unembedding: a ghost square
         roots = sum(math.sqrt(f["params"]) for f in drawn)  # every square in one row across the frame
         unit = (ROW_WIDTH - ROW_GAP * len(drawn)) / roots  # (a first guess: the row is fitted to its box below)
-        self.squares = VGroup(*(area_square(f["params"], unit, family_color(f["family"]), f["matrices"])
-                                for f in drawn))  # fmt: skip
+        self.squares = VGroup(*(area_square(f["params"], unit, family_color(f["family"])) for f in drawn))  # (no
+        # tiles: a family is one square, its count inside)
         self.ghost = None
         row = family_blocks(self.squares, drawn)
         grow = min(ROW_WIDTH / row.width, (ROW_BOX[1] - ROW_BOX[0]) / row.height)
@@ -676,6 +689,10 @@ class ParameterTally(TraceScene):
             self.ghost.outline = DashedVMobject(self.ghost[0].copy().set_stroke(style.NEXT_SLOT, 3), num_dashes=28)
             self.ghost.move_to(self.square_of[shared[0]["shared_with"]])
             self.ghost.outline.move_to(self.ghost).scale(1.08)
+            note = VGroup(label("unembedding: the same matrix,", size=LABEL, color=style.NEXT_SLOT),
+                          label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(RIGHT, buff=0.1)  # fmt: skip
+            note.next_to(self.ghost.outline, DOWN, buff=0.15)
+            self.ghost_words = note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
 
     def show_families(self):
         tally = self.trace.info["tally"]
@@ -687,59 +704,61 @@ class ParameterTally(TraceScene):
             say=f"Where do the {big(meta['n_params'])} parameters of {meta['model']} live? Most are weights, in "
             f"{len(tally['families'])} families of matrices, each with its own job.",
         )
-        for sq in self.squares:  # faint until each is named
+        for sq in self.squares:  # faint until each is explained
             sq[0].set_fill(opacity=0.2)
-        every = [sq[0] for sq in self.squares]  # all the families (a tied unembedding is the embedding's)
+        families = self.trace.fields.info.tally.families
+        self.labels, grows = VGroup(), []
+        for j, fam in enumerate(tally["families"]):  # each named, with its count, as it grows
+            if not fam.get("shared_with"):
+                sq = self.square_of[fam["family"]]
+                self.labels.add(*square_words(sq, fam["family"], families[j].params))
+                grows.append(AnimationGroup(GrowFromCenter(sq[0]), FadeIn(VGroup(*self.labels[-2:])), lag_ratio=0.3))
+        every = [sq[0] for sq in self.squares] + ([self.ghost.outline] if self.ghost is not None else [])
         self.play(FadeIn(self.heading), run_time=0.5)  # (the opening frame: the question, then the squares grow)
-        self.play(LaggedStart(*(GrowFromCenter(sq) for sq in every), lag_ratio=0.2),
-                  run_time=max(1.0, said_by(self, 0, 1.0) * 0.9))  # fmt: skip
-        cue(self, 1)  # "... in 8 families": a highlight goes from family to family
+        self.play(LaggedStart(*grows, lag_ratio=0.25), run_time=max(1.2, said_by(self, 0, 1.0) * 0.75))
+        if self.ghost is not None:  # the unembedding: the embedding's own matrix, outlined again, counted once
+            self.play(Create(self.ghost.outline), FadeIn(self.ghost_words, shift=0.1 * UP), run_time=0.8)
+        cue(self, 1)  # "... in 8 families": a highlight goes from family to family, all 8 on screen
         mark = travel(self, every, max(1.0, said_by(self, 1, 1.0) * 0.8))
         self.play(dim(mark), run_time=0.3)
-        self.labels = VGroup()
-        families = self.trace.fields.info.tally.families
         for j, fam in enumerate(tally["families"]):
             if fam.get("shared_with"):  # tied: a dashed outline on the embedding's square, no area of its own
                 self.name_ghost(fam)
                 continue
-            sq = self.square_of[fam["family"]]
-            name, count = square_words(sq, fam["family"], families[j].params)
-            source = self.count_source(j)
-            words = DEFINITIONS.get(fam["family"], fam["family"])
-            said = SAID.get(fam["family"], f"Then the {fam['family']}.")
-            if fam["family"] == "unembedding" and tally["tied"]:
-                said += " Here it reuses the embedding matrix, so it adds no weights."
-                words += " (tied to the embedding)"
-            self.beat(fam["family"].capitalize(), words, static=True, say=said)
-            shown = [name, count]
-            mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
-            last = getattr(self, "source", None)
-            self.labels.add(*shown)  # its shape under its square, kept in the frame; the last one's gives way
-            source.set_x(min(max(sq.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
-            moves = [sq[0].animate.set_fill(opacity=0.4)]
-            moves += [swap(last, source)] if last is not None else [FadeIn(source, shift=0.1 * UP)]
-            self.source = source
-            self.play(FadeIn(VGroup(*shown), shift=0.1 * DOWN), Create(mark), *moves,
-                      run_time=max(0.8, 0.6 * said_by(self)), now=True)  # fmt: skip
-            self.play(dim(mark), run_time=0.4)
+            self.name_family(j, fam)
+
+    def name_family(self, j: int, fam) -> None:
+        """A family's beat: its square lit and marked while its job is said, its shape under the squares."""
+        tally = self.trace.info["tally"]
+        sq = self.square_of[fam["family"]]
+        source = self.count_source(j)
+        words = DEFINITIONS.get(fam["family"], fam["family"])
+        said = SAID.get(fam["family"], f"Then the {fam['family']}.")
+        if fam["family"] == "unembedding" and tally["tied"]:
+            said += " Here it reuses the embedding matrix, so it adds no weights."
+            words += " (the embedding's matrix, reused)"
+        self.beat(fam["family"].capitalize(), words, static=True, say=said)
+        mark = SurroundingRectangle(sq, buff=0.06, color=style.NEXT_SLOT)
+        last = getattr(self, "source", None)  # its shape under the squares, kept in the frame; the last gives way
+        source.set_x(min(max(sq.get_x(), -7.0 + source.width / 2 + 0.2), 7.0 - source.width / 2 - 0.2))
+        moves = [sq[0].animate.set_fill(opacity=0.4)]
+        moves += [swap(last, source)] if last is not None else [FadeIn(source, shift=0.1 * UP)]
+        self.source = source
+        self.play(Create(mark), *moves, run_time=max(0.8, 0.6 * said_by(self)), now=True)
+        self.play(dim(mark), run_time=0.4)
 
     def name_ghost(self, fam) -> None:
         """A tied unembedding: the embedding's square outlined again, dashed, as it is named; under it, in place
         of the last shape, that it is the same matrix and counted once (the areas still add up to the total)."""
-        words, said = DEFINITIONS["unembedding"] + " (tied to the embedding)", SAID["unembedding"]
+        words, said = DEFINITIONS["unembedding"] + " (the embedding's matrix, reused)", SAID["unembedding"]
         self.beat("Unembedding", words, static=True, say=said + " Here it reuses the embedding matrix, so it adds "
                   "no weights.")  # fmt: skip
-        emb = self.square_of[fam["shared_with"]]
-        note = VGroup(label("unembedding: the same matrix,", size=LABEL, color=style.NEXT_SLOT),
-                      label("counted once", size=LABEL, color=style.NEXT_SLOT)).arrange(DOWN, buff=0.06)  # fmt: skip
-        note.next_to(emb, DOWN, buff=0.3)
-        note.set_x(max(note.get_x(), -7.0 + note.width / 2 + 0.2))
         last, self.source = getattr(self, "source", None), None
-        self.play(TransformFromCopy(emb[0], self.ghost.outline), *([FadeOut(last)] if last is not None else []),
+        mark = SurroundingRectangle(self.ghost.outline, buff=0.06, color=style.NEXT_SLOT)
+        self.play(Create(mark), *([FadeOut(last)] if last is not None else []),
                   run_time=max(0.8, 0.5 * said_by(self, 0)), now=True)  # fmt: skip
-        cue(self, 1)
-        self.play(FadeIn(note, shift=0.1 * UP), run_time=0.8)
-        self.ghost_words = note
+        cue(self, 1)  # "it reuses the embedding matrix": its note, lit
+        self.play(dim(mark), Indicate(self.ghost_words[1], color=style.NEXT_SLOT, scale_factor=1.15), run_time=1.0)
 
     def count_source(self, j: int):
         """Where family j's count comes from, read from the Trace: its matrices (by layer where there is one a
@@ -762,7 +781,7 @@ class ParameterTally(TraceScene):
             per = "layers" if fam["matrices"] == self.trace.meta["n_layer"] else "matrices"
             line = sentence("{m} " + per + " × {a} × {b}", size=LABEL, color=style.MUTED,
                             m=(read.matrices, "int"), **dims)  # fmt: skip
-        return line.set_y(self.squares.get_bottom()[1] - 0.45)
+        return line.set_y(self.squares.get_bottom()[1] - 0.95)  # (under the unembedding's note)
 
     def show_rest_and_total(self):
         tally = self.trace.info["tally"]
@@ -809,7 +828,7 @@ class ParameterTally(TraceScene):
         st, info = statements(t), t.fields.info
         self.beat(
             "GPT-3",
-            "GPT-3 (published sizes): the same families, far bigger.",
+            "Counted GPT-3's way, then beside GPT-3's published sizes.",
             static=True,  # "GPT-3" is a name; the figures are still checked against the Trace
             say=self.gpt3_way() + f"Counted that way, this model's {len(t.info['tally']['families'])} families hold "
             f"{big(t.info['tally']['matrix_params'])}. GPT-3 has the same families, only far bigger, in "
@@ -846,9 +865,12 @@ class ParameterTally(TraceScene):
         cue(self, k + 1)  # its sizes, as they are said
         self.play(FadeIn(dims, shift=0.2 * UP), run_time=max(1.0, said_by(self, k + 1) * 0.6))
         cue(self, k + 2)
-        mark = travel(self, strips, max(1.0, said_by(self, k + 2) - 1.0))  # the families added up, strip by strip
-        self.play(dim(mark), strips.copy().animate.scale(0.2).move_to(total).set_opacity(0), FadeIn(total),
-                  FadeIn(weights), run_time=1.0)  # fmt: skip
+        self.play(
+            strips.copy().animate.scale(0.2).move_to(total).set_opacity(0),
+            FadeIn(total),
+            FadeIn(weights),
+            run_time=max(1.0, said_by(self, k + 2, 1.0) * 0.5),
+        )  # fmt: skip (the strips add up, as it is said)
         cue(self, k + 3)  # how many times bigger: this model's square grows into GPT-3's
         self.play(ring.animate.scale(1.3).set_stroke(width=3), rate_func=there_and_back, run_time=1.0)
         copy = self.whole.copy().set_z_index(-1)  # (under GPT-3's strips and their names)

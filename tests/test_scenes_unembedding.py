@@ -290,6 +290,11 @@ def test_top_p_adds_every_kept_token_to_a_running_total_until_it_passes_p(scene_
     widths = [bar.width for bar in scene.kept_bars]
     assert widths[1] / widths[0] == pytest.approx(probs[1] / probs[0], rel=1e-3)
     assert widths[0] / part["top"][0][1] == pytest.approx(widths[1] / part["top"][1][1], rel=1e-3)
+    # every kept piece is blue like the kept bars (grey meant the cut tail), and p has gone once they are the whole
+    assert all(seg.get_fill_color() == scene.stack[0].get_fill_color() for seg in scene.stack)
+    assert not any(m in scene.mobjects for m in scene.p_mark.get_family())
+    if part["kept"] > kept:  # more kept tokens than bars: how many, beside the ⋮, from the Trace
+        assert "info.truncation.top_p.kept" in shown_paths(scene)
 
 
 def test_top_k_stacks_its_kept_shares_and_they_fill_the_column_and_the_draw_overlaps_no_share(scene_traces, tmp_path):
@@ -320,6 +325,10 @@ def test_recap_shows_the_whole_prompt_and_marks_the_drawn_token_s_bar(scene_trac
         assert chosen in ids
         row = scene.bars.rows[ids.index(chosen)]
         assert scene.drawn_mark.get_center()[1] == pytest.approx(row.get_center()[1], abs=0.02)
+    c = tr.info["continuation"]  # the draw is said random by these odds only when it was: T = 1, no cut
+    plain = float(c["temperature"]) == 1.0 and not c.get("top_k") and not c.get("top_p")
+    words = " ".join(shown_text(w) for w in scene.drawn[0])
+    assert ("random" in words) == plain and ("by these odds" in scene.beats[0]["say"]) == plain
 
 
 def test_recap_stacks_the_blocks_down_the_road_and_gives_the_drawn_token_its_own_column(scene_traces, tmp_path):

@@ -56,8 +56,15 @@ def test_one_row_meets_the_data_and_only_the_data_changes(scene_traces, tmp_path
     } <= shown
     assert (wall.rows, wall.cols) > (scene.ROWS, scene.COLS)
     for c in range(TERMS):  # the lifted row and data show the matrix's and the vector's own digits
-        assert scene.work_w[c].gptanim_numbers == [(f"weights.blocks.0.attn.W_Q[0,{c},0]", "value")]
-        assert scene.work_x[c].gptanim_numbers == [(f"blocks.0.ln1.hook_normalized[0,{c}]", "value")]
+        assert scene.work_w[c].gptanim_numbers == [(f"weights.blocks.0.attn.W_Q[0,{c},0]", "value3")]
+        assert scene.work_x[c].gptanim_numbers == [(f"blocks.0.ln1.hook_normalized[0,{c}]", "value3")]
+    # each shown product checks against its shown factors: their product, rounded as shown, or the row says ≈
+    w, x = tr["weights.blocks.0.attn.W_Q"][0, :TERMS, 0], tr["blocks.0.ln1.hook_normalized"][0, :TERMS]
+    shown_p = [round(float(p), 3) for p in tr["matvec.products"][:TERMS]]
+    exact = all(round(round(float(a), 3) * round(float(b), 3), 3) == p for a, b, p in zip(w, x, shown_p))
+    assert scene.work_names[2].text.lstrip("|").startswith("=" if exact else "≈")
+    for a, b, p in zip(w, x, shown_p):  # never more than one unit of the last shown digit off
+        assert abs(round(float(a), 3) * round(float(b), 3) - p) <= 0.0015
     for c in range(1, TERMS):  # the working is its own row across the frame: each weight over its data entry
         assert scene.work_w[c].get_x() > scene.work_w[c - 1].get_x()
         assert scene.work_x[c].get_x() == pytest.approx(scene.work_w[c].get_x())
