@@ -173,7 +173,8 @@ def enlarge_marks(t: Text) -> Text:
             space.scale(1 / grow).set_y(y)
         t[0].shift(LEFT * wider / 2)
         t[-1].shift(RIGHT * wider / 2)
-        marks.shift(UP * max(0.0, t[0].get_bottom()[1] - marks.get_bottom()[1]))  # inside the line's height
+        top, bottom = t[0].get_top()[1], t[0].get_bottom()[1]  # the marks stay inside the line's height
+        marks.shift(UP * max(0.0, bottom - marks.get_bottom()[1]) + DOWN * max(0.0, marks.get_top()[1] - top))
     return t
 
 

@@ -29,6 +29,9 @@ def test_a_token_of_marks_alone_is_drawn_large_enough_to_see_in_a_line_of_the_sa
         assert glyph >= min(MARK_HEIGHT * t.height, MARK_GROWTH * plain) - 1e-6
         assert glyph > 1.9 * plain  # a comma at least twice its size in running text
         assert t[0].get_right()[0] < t[1].get_left()[0] and t[1].get_right()[0] < t[2].get_left()[0]  # bars apart
+    for high in ("`", "'", "#"):  # a mark high in the line, grown, still within it
+        t = token_text(high, "", size=22)
+        assert t[1].get_top()[1] <= t[0].get_top()[1] + 1e-6 and np.isclose(t.height, word.height)
     spaced = token_text("·,", "", size=22)
     assert np.isclose(spaced[1].height, token_text("·to", "", size=22)[1].height)  # the space mark keeps its size
     assert spaced[2].height > 1.9 * token_text("x,", "", size=22)[2].height
