@@ -82,7 +82,7 @@ class LastPosition(TraceScene):
     SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
     # Heights: the statement, the real next token, its ✓/✗ (guess and truth compared), the top guess, the vectors,
     # the chips.
-    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
+    FLOW_Y = 2.25  # the last vector's way to the distribution, once the other columns have gone
     STATEMENT_Y, TRUTH_Y, CHECK_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.75, 1.85, 1.05, -0.75, -2.6
     NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
     LIFT = 1.0  # the chips, vectors and guesses sit this much higher until the real next tokens come above them

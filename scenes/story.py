@@ -304,10 +304,10 @@ class TransformersEverywhere(TraceScene):
         self.play(GrowArrow(ups[0]), GrowFromEdge(inside[0], DOWN), run_time=0.6)
         step = max(said_by(self, -1, 3.0) - 2.0, 3.0) / len(self.GERMAN)  # a word written, fed back, read
         for k, o in enumerate(out):  # each word comes out of the top of its own column, looking at the English
-            looks = VGroup(*(ArcBetweenPoints(e.get_top() + 0.05 * UP, inside[k].get_top() + 0.05 * UP, angle=-0.6,
+            looks = VGroup(*(ArcBetweenPoints(e.get_top() + 0.05 * UP, inside[k].get_corner(UP + LEFT), angle=-0.45,
                                               stroke_color=style.KEY, stroke_width=3) for e in self.vectors))  # fmt: skip
             self.play(LaggedStart(*(Create(line) for line in looks), lag_ratio=0.1), run_time=0.25 * step)
-            self.play(GrowFromPoint(o, inside[k].get_top()), FadeOut(looks), run_time=0.25 * step)
+            self.play(GrowFromPoint(o, inside[k].get_top()), dim(looks), run_time=0.25 * step)  # (a mark: at once)
             if k + 1 < len(back):  # the word written goes back in, one column on, to help choose the next
                 b, v, up = back[k + 1], inside[k + 1], ups[k + 1]
                 self.play(TransformFromCopy(o, b, path_arc=-1.2), run_time=0.25 * step)
@@ -408,7 +408,7 @@ class TransformersEverywhere(TraceScene):
                   stroke_width=3),
         )  # fmt: skip
         self.gpt_panel = VGroup(in_title, prompt, arrows, gpt, bars, out_title)
-        self.fit_width(self.gpt_panel).set_x(0)
+        self.fit_width(self.gpt_panel, config.frame_width - 2 * style.FRAME_MARGIN - 0.5).set_x(0)  # clear of the edge
         # The text as typed, above the row: it goes in cut into the tokens below it.
         self.text_in.move_to([0, max(in_title.get_top()[1], gpt[2].get_top()[1]) + 0.75, 0]).align_to(prompt, LEFT)
         if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
@@ -941,7 +941,7 @@ class Chat(TraceScene):
         line = flow([heading, *words], config.frame_width - 2 * style.FRAME_MARGIN, gap=0.14, line_gap=0.12)
         if words:
             heading.match_y(words[0])
-        line.words = words[len(opener.split()) :]
+        line.words, line.items = words[len(opener.split()) :], [heading, *words]
         return line.move_to([self.LEFT_X, top, 0], aligned_edge=UP + LEFT)
 
     def verdict(self):
@@ -986,22 +986,27 @@ class Chat(TraceScene):
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
         "training on many written conversations",
-        "special markers where each turn starts",
+        "turn markers in its text, where we drew labels",
     )
+    MARKERS = {"system": "<|system|>", "user": "<|user|>", "assistant": "<|assistant|>"}  # a common chat format's
 
     def what_it_learned(self):
-        """The reply keeps the top of the frame, its tokens only; below it, what this model learned from (a
-        statement) and, item by item as they are said, what a chat model adds."""
+        """The script stays at the top; below it, what this model learned from (a statement) and, item by item as
+        they are said, what a chat model adds: with the turn markers, each role's label becomes a marker token."""
         training = statements(self.trace)["chat.training"]
         heading, _, _ = self.rows[2]
         reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
         details = [m for c in self.cells for m in c[1:]]  # each token's bar: said, now done
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        gone = [*script, self.plain, self.lines]  # the whole script, the reply in plain text, how it ended
         self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=38) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        panels = self.panels([("What this model read", statement(training, size=34), style.NEXT_SLOT),
-                              ("A real chat model also has", adds, style.KEY)])  # fmt: skip
+        read = statement(training, size=28, color=style.NEXT_SLOT)
+        also = label("A real chat model also has", size=28, color=style.KEY)
+        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS))
+        below = VGroup(read, also, *adds).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.fit_width(below).to_edge(LEFT, buff=style.FRAME_MARGIN).set_y(-2.95 + below.height / 2)
+        lowest = below.get_top()[1] + 0.25  # the script keeps above the words below it
+        shown = VGroup(*self.rows[0][2], *self.rows[1][2], *self.plain.items)
+        fit = min(1.0, (shown.get_top()[1] - lowest) / shown.height)
         self.beat(
             "What it learned",
             "What chat models add.",
@@ -1010,33 +1015,40 @@ class Chat(TraceScene):
             "conversations. And where this model read only plain lines, our labels drawn beside them, a chat model reads "
             "turn markers of its own in its text.",
         )
-        # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
-        top, bottom = 3.5, -3.1  # the frame above the caption
-        if panels.height > top - bottom:  # a long reply: the panels smaller
-            panels.scale_to_fit_height(top - bottom)
-        panels.move_to([0, (top + bottom) / 2, 0])
-        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
-        self.play(*(FadeOut(m, shift=0.3 * UP) for m in gone), FadeIn(panels[0][0]), FadeIn(panels[0][1][0]),
-                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
-        cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0][1][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
+        self.play(FadeOut(self.lines, shift=0.2 * DOWN), shown.animate.scale(fit, about_point=shown.get_corner(UP + LEFT)),
+                  run_time=0.6, now=True)  # fmt: skip
+        self.remove(shown)
+        self.add(*shown)  # (each word its own again: the markers replace some)
+        moves, markers, headings = self.marked_script(lowest)
+        self.play(FadeIn(read, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))  # (said as the question is answered)
         cue(self, 2)
-        self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
-        for k, item in enumerate(adds):  # each addition as it is named
-            cue(self, 3 + k)
-            self.play(FadeIn(item, shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3 + k, 1.0))
+        self.play(FadeIn(also, shift=0.1 * UP), run_time=0.6 * said_by(self, 2, 1.0))
+        cue(self, 3)
+        self.play(FadeIn(adds[0], shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3, 1.0))
+        cue(self, 4)  # each role's label gives way to a marker token, as a chat model's script has
+        self.play(FadeIn(adds[1], shift=0.2 * RIGHT), *(FadeOut(h) for h in headings), *moves, run_time=0.8, now=True)
+        self.play(*(FadeIn(m, scale=1.3) for m in markers), run_time=max(0.5, 0.6 * said_by(self, 4, 1.0) - 0.8))
+        self.markers = markers
         self.wait(1.0)
 
-    def panels(self, rows: list) -> VGroup:
-        """Framed panels across the frame, one under the other: each a coloured title over its words."""
-        width = config.frame_width - 2 * style.FRAME_MARGIN
-        panels = VGroup()
-        for name, words, color in rows:
-            title = label(name, size=40, color=color)
-            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            self.fit_width(body, width - 0.6)
-            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
-                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
-            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
-            panels.add(VGroup(frame, body))
-        return panels.arrange(DOWN, buff=0.7)
+    def marked_script(self, lowest: float) -> tuple[list, list, list]:
+        """The script set again as a chat model's: each line led by its turn marker (a chip) instead of its role's
+        label, from the top of the frame down, no lower than `lowest`. Returns the moves of the lines' words, the
+        markers (in place) and the labels they replace."""
+        width, top, rows = config.frame_width - 2 * style.FRAME_MARGIN, 3.4, []
+        lines = [self.rows[0][2], self.rows[1][2], self.plain.items]
+        for role, items in zip(self.chat["roles"], lines):
+            text = label(self.MARKERS[role], size=22, color=style.TEXT)
+            box = RoundedRectangle(corner_radius=0.06, width=text.width + 0.1, height=text.height + 0.12,
+                                   stroke_color=self.role_color(role), stroke_width=1.5,
+                                   fill_color=self.role_color(role), fill_opacity=0.22)  # fmt: skip
+            chip = VGroup(box, text.move_to(box))
+            targets = [m.copy() for m in items[1:]]
+            body = flow([chip, *targets], width, gap=0.12, line_gap=0.1)
+            rows.append((items, chip, targets, body))
+        script = VGroup(*(body for *_, body in rows)).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        if script.height > top - lowest:
+            script.scale((top - lowest) / script.height)
+        script.move_to([self.LEFT_X, top, 0], aligned_edge=UP + LEFT)
+        moves = [Transform(m, t) for items, _, targets, _ in rows for m, t in zip(items[1:], targets)]
+        return moves, [chip for _, chip, _, _ in rows], [items[0] for items, *_ in rows]
