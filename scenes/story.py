@@ -980,13 +980,13 @@ class Chat(TraceScene):
         cue(self, 2)
         sweep = [dim(travel(self, plain.words, said_by(self, 2, 1.5)))] if plain.words else []  # the eye reads it
         cue(self, 4 if self.chat["reply"]["stop"] == "newline" else 3)
-        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
+        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=max(0.8, 0.5 * said_by(self, -1, 0.8)))  # as said
         self.lines, self.plain = lines, plain
         self.what_it_learned()
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
-        "training on many written conversations",
-        "turn markers in its text, where we drew labels",
+        "training on written conversations",
+        "turn markers where we drew labels",
     )
     MARKERS = {"system": "<|system|>", "user": "<|user|>", "assistant": "<|assistant|>"}  # a common chat format's
 
