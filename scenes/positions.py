@@ -404,7 +404,8 @@ class LastPosition(TraceScene):
             share = number(drawn.chosen_prob, fmt="percent", size=LABEL, color=style.NEXT_SLOT)
             why = label("drawn at random", size=LABEL, color=style.TEXT)
             extra = VGroup(word, share, why).arrange(RIGHT, buff=0.3)
-            extra.next_to(self.bars.dots, RIGHT, buff=0.35)  # on the ⋮'s line: one of the rest
+            extra.next_to(self.bars.dots, RIGHT, buff=0.35)  # on the ⋮'s line: one of the rest, under the frame
+            extra.set_y(min(extra.get_y(), self.whole.get_bottom()[1] - 0.08 - extra.height / 2))
         start = shown[0].name if shown else extra[0]
         takeaway = VGroup(
             *(label(line, size=LABEL + 4, color=c) for line, c in zip(self.TAKEAWAY, (style.NEXT_SLOT, style.TEXT)))
