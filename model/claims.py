@@ -471,6 +471,11 @@ def top_guess_hits(ranks: list) -> str:
     return f"the prompt's next token was the top guess at {hits} of {len(ranks)} positions"
 
 
+@rule(f"one position checked: ✓ when it ranked the prompt's own next token {TOP_GUESS} (its top guess), else ✗")
+def top_guess_mark(rank: int) -> str:
+    return "✓" if rank <= TOP_GUESS else "✗"
+
+
 @rule("the positions the forward pass predicts from (its final vectors) against the prompt's tokens")
 def position_count(tokens: list, positions: list) -> str:
     n, m = len(tokens), len(positions)
@@ -830,6 +835,7 @@ def build(trace: Trace) -> list[Statement]:
     if "positions.top_ids" in trace.arrays:  # (a Trace saved before the per-position predictions lacks them)
         ranks = [f"positions.next_ranks[{p}]" for p in range(len(trace.token_ids) - 1)]
         out.append(make(trace, "positions.hits", "top_guess_hits", {"ranks": ranks}))
+        out += [make(trace, f"positions.mark.{p}", "top_guess_mark", {"rank": r}) for p, r in enumerate(ranks)]
         out.append(make(trace, "positions.count", "position_count",
                         {"tokens": "info.tokens.ids", "positions": "positions.top_ids"}))  # fmt: skip
     out += one_hot_statements(trace)

@@ -7,6 +7,7 @@ from manim import (
     LEFT,
     RIGHT,
     UP,
+    AnimationGroup,
     Arrow,
     Create,
     DashedVMobject,
@@ -78,13 +79,13 @@ class LastPosition(TraceScene):
     BARS = 3  # the last position's likeliest next tokens drawn
     NAMES_W = 1.45  # the rows' names, at the left of the frame
     GAP = 0.1  # between two columns' words
-    PCT_GAP = 0.25  # more between two columns' percentages, which sit side by side in one row
     SLOT = 0.45  # the room kept after the last column for the token drawn (a wider chip runs on to the frame's edge)
-    # Heights: the statement, the real next token and its probability, the top guess, the vectors, the chips.
-    FLOW_Y = 2.0  # the last vector's way to the distribution, once the other columns have gone
-    STATEMENT_Y, TRUTH_Y, TRUTH_P_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.45, 1.95, 1.05, -0.75, -2.6
+    # Heights: the statement, the real next token, its ✓/✗ (guess and truth compared), the top guess, the vectors,
+    # the chips.
+    FLOW_Y = 2.25  # the last vector's way to the distribution, once the other columns have gone
+    STATEMENT_Y, TRUTH_Y, CHECK_Y, GUESS_Y, VECTOR_Y, CHIP_Y = 3.55, 2.75, 1.85, 1.05, -0.75, -2.6
     NET_Y = -0.75  # the network's layers, where the final vectors come out of them (beat 1)
-    LIFT = 0.7  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
+    LIFT = 1.0  # the chips, vectors and guesses sit this much higher until the real next tokens come above them
     MARK_Y = 0.68  # the ✓/✗ of each position, where the guesses were, once the distribution takes the top
 
     def construct(self):
@@ -107,7 +108,7 @@ class LastPosition(TraceScene):
 
     def row_name(self, text: str, y: float) -> VGroup:
         """A row's name at the left of the frame: what the row holds."""
-        lines = VGroup(*(label(line, size=NUMBER, color=style.MUTED) for line in text.split("\n")))
+        lines = VGroup(*(label(line, size=LABEL, color=style.TEXT) for line in text.split("\n")))
         lines.arrange(DOWN, buff=0.06, aligned_edge=LEFT)
         self.fit_width(lines, self.NAMES_W)
         return lines.move_to([-config.frame_width / 2 + style.FRAME_MARGIN, y, 0], aligned_edge=LEFT)
@@ -124,10 +125,8 @@ class LastPosition(TraceScene):
             natural = []
             for p in self.positions:
                 words = [self.chip(p, None), self.word(vocab[str(int(top[p]))], style.NEXT_SLOT)]
-                if p + 1 < n:  # the real next token, and the share the position gave it
+                if p + 1 < n:  # the real next token
                     words.append(self.word(tokens[p + 1], style.TEXT))
-                    share = number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER)
-                    words.append(share.scale((share.width + self.PCT_GAP) / share.width))  # percentages kept apart
                 natural.append(max(0.6, *(w.width for w in words)) + self.GAP)
             if sum(natural) + self.SLOT <= room:
                 break
@@ -153,7 +152,7 @@ class LastPosition(TraceScene):
         self.boxes, self.vectors = VGroup(), VGroup()
         for x, p, w in zip(self.xs, self.positions, self.widths):
             self.boxes.add(self.chip(p, w - self.GAP).move_to([x, self.CHIP_Y, 0]))
-            strip = VectorStrip(t["ln_final.hook_normalized"][p], shown=self.ENTRIES, cell=0.28)
+            strip = VectorStrip(t["ln_final.hook_normalized"][p], shown=self.ENTRIES, cell=0.3)
             self.vectors.add(strip.move_to([x, self.VECTOR_Y, 0]))
         self.before = VGroup()
         if self.positions[0] > 0:  # a long prompt: its earlier tokens are left of the picture
@@ -222,68 +221,61 @@ class LastPosition(TraceScene):
         self.names["guesses"] = self.row_name("top\nguess", self.GUESS_Y + self.LIFT)
         self.play(LaggedStart(*(GrowArrow(a) for a in self.arrows), lag_ratio=0.1), FadeIn(self.names["guesses"]),
                   run_time=1.0)  # fmt: skip
-        self.play(LaggedStart(*(TransformFromCopy(v, g) for v, g in zip(self.vectors, self.guesses)), lag_ratio=0.12),
+        self.play(LaggedStart(*(FadeIn(g, shift=0.3 * UP) for g in self.guesses), lag_ratio=0.12),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
         self.first_p = number(t.stored("positions.top_probs")[first], fmt="percent", size=LABEL + 6,
                               color=style.NEXT_SLOT).next_to(self.guesses[0], UP, buff=0.1)  # fmt: skip
         self.play(FadeIn(self.first_p, shift=0.1 * UP), run_time=said_by(self, 1, 0.8))
 
-    # Training knows the text: each position is scored against the token that really follows it.
+    # Training knows the text: each position is checked against the token that really follows it, ✓ or ✗.
     def score_in_training(self):
         t = self.trace
         n = len(t.token_ids)
-        self.truths, moves, hits = VGroup(), [], VGroup()
+        found = statements(t)
+        self.truths, self.checks, sources = VGroup(), VGroup(), []
         for k, (x, p, w) in enumerate(zip(self.xs, self.positions, self.widths)):
             if p + 1 >= n:
                 continue  # the last position: nothing in the prompt follows it
             name = self.word(t.fields.info.tokens.display[p + 1], style.token_hue(p + 1), w - self.GAP)
-            name.move_to([x, self.TRUTH_Y, 0])
-            share = number(t.stored("positions.next_probs")[p], fmt="percent", size=NUMBER,
-                           color=style.MUTED).move_to([x, self.TRUTH_P_Y, 0])  # fmt: skip
-            self.truths.add(VGroup(name, share))
-            moves += [TransformFromCopy(self.boxes[k + 1].text, name), FadeIn(share, shift=0.2 * UP)]
-            if t["positions.next_ranks"][p] == 1:  # guessed: the guess is the token that follows
-                hits.add(VGroup(name, share, self.guesses[k]))  # the box clear of the percentage
-        # The last column: nothing follows it yet, so nothing to score it on.
-        self.unknown = label("?", size=TOKEN + 6, color=style.MUTED).move_to([self.xs[len(self.positions) - 1],
-                                                                             (self.TRUTH_Y + self.TRUTH_P_Y) / 2, 0])  # fmt: skip
-        found = statements(t)["positions.hits"]
-        self.verdict = statement(found, size=LABEL, color=style.TEXT)
+            self.truths.add(name.move_to([x, self.TRUTH_Y, 0]))
+            sources.append(self.boxes[k + 1])
+            mark = statement(found[f"positions.mark.{p}"], size=TOKEN + 10)  # ✓ or ✗, from the position's rank
+            hit = mark.gptanim_text == "✓"
+            self.checks.add(mark.set_color(style.NEXT_SLOT if hit else style.MUTED).move_to([x, self.CHECK_Y, 0]))
+        # The last column: nothing follows it yet, so nothing to check it on.
+        self.unknown = label("?", size=TOKEN + 10, color=style.TEXT).move_to([self.xs[len(self.positions) - 1],
+                                                                             self.TRUTH_Y, 0])  # fmt: skip
+        self.verdict = statement(found["positions.hits"], size=LABEL, color=style.TEXT)  # a one-token prompt's
         self.fit_width(self.verdict).move_to([0, self.STATEMENT_Y, 0])
         self.beat(
-            "Scored at once",
+            "Checked at once",
             "In training the text is known: every position is checked against the token that really follows it.",
             say="In training the text is known, so every position is checked at once against the token that really "
             "follows it. "
             + (
                 "The last one has no next token yet, so nothing checks it. "
-                f"One passage gives a lesson at every position. Here, {found.text}."
+                "A tick where the top guess was that token, a cross where it was not: a lesson at every position."
                 if n > 1
                 else "This prompt is a single token, so nothing in it follows."
             ),
         )
-        self.names["truths"] = self.row_name("real next\ntoken", self.TRUTH_Y + 0.1)
-        chances = self.row_name("its chance", self.TRUTH_P_Y)  # the percent row: the chance it gave the real token
+        self.names["truths"] = self.row_name("real next\ntoken", self.TRUTH_Y)
         lifted = [self.boxes, self.vectors, self.before, self.guesses, self.arrows, *self.names.values()]
         self.play(FadeOut(self.first_p), *(m.animate.shift(self.LIFT * DOWN) for m in lifted if m is not
                                            self.names["truths"]), run_time=0.7, now=True)  # fmt: skip
-        hits = VGroup(*(SurroundingRectangle(pair, buff=0.08, color=style.NEXT_SLOT) for pair in hits))
-        if moves:  # the real next tokens come up out of the chips
-            self.play(LaggedStart(*moves, lag_ratio=0.08), FadeIn(self.names["truths"]), FadeIn(chances),
-                      FadeIn(self.unknown),
-                      run_time=said_by(self, 0, 2.0))  # fmt: skip
-        pairs = [VGroup(truth, self.guesses[k]) for k, truth in enumerate(self.truths)]
-        if n > 1:  # the last column has nothing to be scored on; a lesson at every other, guess and truth
+        if len(self.truths):  # the real next tokens, each lit in the chip it is, come up above the guesses
+            self.play(LaggedStart(*(AnimationGroup(Indicate(c, color=style.NEXT_SLOT), FadeIn(m, shift=0.3 * DOWN))
+                                    for c, m in zip(sources, self.truths)), lag_ratio=0.2),
+                      FadeIn(self.names["truths"]), FadeIn(self.unknown), run_time=said_by(self, 0, 2.0))  # fmt: skip
+        if n > 1:  # the last column has nothing to be checked on; every other gets its ✓ or ✗, left to right
             cue(self, 1)
-            self.play(Indicate(self.unknown, color=style.TEXT, scale_factor=1.5), run_time=said_by(self, 1, 1.0))
+            self.play(Indicate(self.unknown, color=style.NEXT_SLOT, scale_factor=1.5), run_time=said_by(self, 1, 1.0))
             cue(self, 2)
-            self.lesson = travel(self, pairs, said_by(self, 2, 1.0), buff=0.08)
-            self.play(dim(self.lesson), run_time=0.3)
-        last = 3 if n > 1 else 1
-        cue(self, last)
-        self.play(FadeIn(self.verdict), *(Create(h) for h in hits), run_time=said_by(self, last, 1.0))
-        self.hits, self.chances = hits, chances
+            self.play(LaggedStart(*(FadeIn(m, scale=1.8) for m in self.checks), lag_ratio=0.5),
+                      run_time=said_by(self, 2, 2.0))  # fmt: skip
+        else:
+            self.play(FadeIn(self.verdict), run_time=said_by(self, 0, 1.0))
 
     # Generating, only the last position's guess is used: it is read there, and there is no extra position.
     def last_position(self):
@@ -324,7 +316,7 @@ class LastPosition(TraceScene):
                 else "You might expect an extra slot after it, but there is none."
             ),
         )
-        rest = VGroup(*self.truths, *self.hits, self.verdict, self.unknown, *getattr(self, "chances", []))
+        rest = VGroup(*self.truths, *self.checks, self.verdict, self.unknown)
         truths = [ReplacementTransform(self.names["truths"], used)] if "truths" in self.names else [FadeIn(used)]
         self.play(FadeOut(rest), *truths, run_time=said_by(self, 0, 1.0))
         self.names["used"] = used
@@ -384,7 +376,7 @@ class LastPosition(TraceScene):
         self.whole = SurroundingRectangle(bars.rows, buff=0.12, color=style.NEXT_SLOT)
         self.play(Create(self.whole),
                   run_time=said_by(self, 1, 0.8))  # fmt: skip
-        self.bars, self.how = bars, how
+        self.bars, self.how, self.flow = bars, how, VGroup(flying, arrow)
 
     TAKEAWAY = ("Only the last position's guess is used.", "The earlier guesses: what training checks.")
 
@@ -405,31 +397,47 @@ class LastPosition(TraceScene):
         need = min(self.NAMES_W, max(0.0, left + chip.width - right))
         chip.move_to([left - need + chip.width / 2, self.CHIP_Y, 0])
         shown = [r for r, e in zip(self.bars.rows, softmax_shown(t)["ids"]) if e == drawn.chosen_id.value]
-        start = shown[0].name if shown else self.bars.dots
+        # A token drawn from beyond the bars shown: its own row under the ⋮, its chance, drawn at random.
+        extra = VGroup()
+        if not shown:
+            word = token_text(drawn.chosen_display, size=LABEL, color=style.NEXT_SLOT)
+            share = number(drawn.chosen_prob, fmt="percent", size=LABEL, color=style.NEXT_SLOT)
+            why = label("drawn at random", size=LABEL, color=style.TEXT)
+            extra = VGroup(word, share, why).arrange(RIGHT, buff=0.3)
+            extra.next_to(self.bars.dots, RIGHT, buff=0.35)  # on the ⋮'s line: one of the rest, under the frame
+            extra.set_y(min(extra.get_y(), self.whole.get_bottom()[1] - 0.08 - extra.height / 2))
+        start = shown[0].name if shown else extra[0]
         takeaway = VGroup(
             *(label(line, size=LABEL + 4, color=c) for line, c in zip(self.TAKEAWAY, (style.NEXT_SLOT, style.TEXT)))
         )
         takeaway.arrange(DOWN, buff=0.12)
-        self.fit_width(takeaway).to_edge(UP, buff=0.1)  # clear of the bars' frame below it
+        self.fit_width(takeaway).to_edge(UP, buff=0.35)  # the distribution has gone by then
         self.beat(
             "Appended",
             "Predict, sample, append.",
-            say=f"The draw gives {spoken_token(drawn.chosen_display.value)}. It is appended after the prompt, a new "
+            say=(
+                f"The draw gives {spoken_token(drawn.chosen_display.value)}. "
+                if shown
+                else f"The draw is random: it gives {spoken_token(drawn.chosen_display.value)}, at "
+                f"{said_pct(drawn.chosen_prob.value)}. "
+            )
+            + "It is appended after the prompt, a new "
             "position, and the whole pass runs again. So only the last position's guess is used to write. The "
             "earlier guesses are what training checks.",
         )
-        pick = [Create(SurroundingRectangle(shown[0], buff=0.06, color=style.NEXT_SLOT))] if shown else []
+        pick_box = [SurroundingRectangle(shown[0], buff=0.06, color=style.NEXT_SLOT)] if shown else []
+        pick = [Create(b) for b in pick_box]
         names = [m for m in self.names.values() if m in self.mobjects]
         self.play(*pick, *(FadeOut(m) for m in names), FadeOut(self.how), FadeOut(self.vocab), FadeOut(self.count),
-                  run_time=said_by(self, 0, 0.8), now=True)  # fmt: skip
+                  *([FadeIn(extra, shift=0.1 * DOWN)] if len(extra) else []), run_time=said_by(self, 0, 0.8),
+                  now=True)  # fmt: skip
         if need > 0:  # the picture makes room for the drawn token
             movers = [m for m in self.mobjects if m is not self.caption and m not in names]
             self.play(*(m.animate.shift(need * LEFT) for m in movers), run_time=0.6)
         cue(self, 1)
         flying = chip.copy().move_to(start)
         ghost, cross = self.ghost
-        # The tokens not drawn leave (all stay if it came from beyond them, the ⋮: the draw was among the rest).
-        rest = [m for m in [*self.bars.rows, self.bars.dots, self.whole] if shown and m is not shown[0]]
+        rest = [*self.bars, self.whole, *pick_box, *extra, self.flow]  # the distribution leaves; the chip stays
         self.play(FadeOut(cross), ReplacementTransform(flying, chip), FadeOut(ghost), *(FadeOut(m) for m in rest),
                   path_arc=-0.6,
                   run_time=max(1.0, 0.6 * said_by(self, 1, 1.2)), now=True)  # fmt: skip

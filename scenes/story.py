@@ -12,7 +12,6 @@ from manim import (
     ArcBetweenPoints,
     Arrow,
     Create,
-    CurvedArrow,
     DashedVMobject,
     FadeIn,
     FadeOut,
@@ -46,9 +45,9 @@ from scenes.components import (
     TokenBox,
     flow,
     label,
-    number,
     sentence,
     statement,
+    swap,
     token_text,
 )
 from scenes.pacing import cue, dim, paced, said_by, travel
@@ -191,9 +190,10 @@ class TransformersEverywhere(TraceScene):
     GERMAN = ["Es", "war", "einmal"]
     HALF_X, HALF_W, HALF_H, HALF_Y = 3.4, 6.3, 4.3, -0.05  # the encoder at −HALF_X, the decoder at +HALF_X
     WORDS_Y = -2.8  # the rows of words going in, under each half
-    VECTOR_Y = -0.5  # the words' vectors, inside the halves
+    VECTOR_Y = -0.7  # the words' vectors, inside the halves
     OUT_Y = 0.95  # the German written, at the top of the decoder (under its name)
-    STUB = 1.8  # a word's vector's height
+    STUB = 2.3  # a word's vector's height
+    PITCH = 1.55  # between two words' columns in a half
 
     def construct(self):
         self.translation()
@@ -214,8 +214,8 @@ class TransformersEverywhere(TraceScene):
             [-self.HALF_X, self.HALF_Y, 0]
         )
         dec = half_block("decoder", self.HALF_W, self.HALF_H, style.BLOCK_MLP).move_to([self.HALF_X, self.HALF_Y, 0])
-        self.english = VGroup(*(word_chip(w, size=30) for w in self.ENGLISH)).arrange(RIGHT, buff=0.25)
-        self.english.move_to([-self.HALF_X, self.WORDS_Y, 0])
+        self.english = self.columns(VGroup(*(word_chip(w, size=30) for w in self.ENGLISH)), -self.HALF_X)
+        self.english.set_y(self.WORDS_Y)
         self.enc, self.dec, self.ref = enc, dec, ref
         self.add(self.heading)
         self.beat(
@@ -225,42 +225,53 @@ class TransformersEverywhere(TraceScene):
             say="Transformers were invented at Google in 2017, to translate text, for example from English to "
             "German. The paper was called Attention Is All You Need.",
         )
-        self.play(FadeIn(self.tag), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN), run_time=1.0)
-        # The English sentence comes in under the encoder, and runs through both halves once: German comes out.
-        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.2)
+        self.play(FadeIn(self.tag), FadeIn(ref, shift=0.1 * DOWN), GrowFromEdge(enc, DOWN), GrowFromEdge(dec, DOWN),
+                  run_time=1.0)  # fmt: skip
+        # The English sentence comes in under the encoder, and runs through both halves once: German comes out,
+        # and both stay for the whole beat.
+        self.play(LaggedStart(*(FadeIn(w, shift=0.3 * UP) for w in self.english), lag_ratio=0.3), run_time=1.0)
         self.preview(said_by(self, 0, 2.0))
         cue(self, 1)  # the paper, as it is named
-        self.play(FadeIn(ref, shift=0.1 * DOWN), run_time=said_by(self, 1, 1.0))
+        self.play(Indicate(ref, color=style.NEXT_SLOT, scale_factor=1.05), run_time=said_by(self, 1, 1.0))
+
+    def columns(self, chips: VGroup, x: float, shift: int = 0) -> VGroup:
+        """Words set on a half's columns, PITCH apart, centred on `x` (moved `shift` columns right): a word
+        written and the word it was written from share a column."""
+        n = len(chips)
+        for k, c in enumerate(chips):
+            c.set_x(x + (k + shift - (n - 1) / 2) * self.PITCH)
+        return chips
 
     def preview(self, run: float):
         """The whole translation once, quickly: the English goes into the encoder, across to the decoder, and the
-        German comes out above it (then leaves: the next beats show how)."""
+        German comes out above it (it stays until the decoder writes it again, word by word)."""
         fed = [w.copy() for w in self.english]
-        german = VGroup(*(word_chip(w, size=30) for w in self.GERMAN)).arrange(RIGHT, buff=0.25)
-        german.move_to([self.HALF_X, self.OUT_Y, 0])
+        german = self.columns(VGroup(*(word_chip(w, size=30) for w in self.GERMAN)), self.HALF_X, shift=0)
+        german.set_y(self.OUT_Y)
         across = VGroup(*(vector_stub(0.5).move_to(self.enc[0]) for _ in range(3)))
         self.play(*(f.animate.move_to(self.enc[0]).scale(0.4).set_opacity(0) for f in fed), run_time=0.2 * run)
         self.remove(*fed)
         self.play(LaggedStart(*(m.animate.move_to(self.dec[0]) for m in across), lag_ratio=0.2), run_time=0.25 * run)
         self.play(LaggedStart(*(ReplacementTransform(m, g) for m, g in zip(across, german)), lag_ratio=0.2),
                   run_time=0.2 * run)  # fmt: skip
-        self.play(Indicate(german, color=style.BLOCK_MLP, scale_factor=1.05), run_time=0.2 * run)  # the German, read
-        self.play(FadeOut(german, shift=0.2 * UP), run_time=0.15 * run, now=True)
+        self.play(Indicate(german, color=style.BLOCK_MLP, scale_factor=1.05), run_time=0.35 * run)  # the German, read
+        self.preview_german = german
 
     def encoder_reads(self):
         """The English words go up into the encoder and become vectors; the vectors look at each other."""
         self.beat(
             "Encoder",
             "The encoder reads the whole English sentence at once.",
-            say="One half, the encoder, reads the whole English sentence at once. Each word becomes a vector, "
-            "and every vector looks at all the others.",
+            say="One half, the encoder, reads the whole English sentence at once. Each word becomes a vector, a "
+            "list of numbers, and every vector looks at all the others.",
         )
         vectors = VGroup(*(vector_stub(self.STUB).move_to([w.get_x(), self.VECTOR_Y, 0]) for w in self.english))
         ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.enc[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
                              stroke_width=3) for w in self.english))  # fmt: skip
         self.play(LaggedStart(*(GrowArrow(a) for a in ups), lag_ratio=0.2), run_time=0.8)
-        self.play(LaggedStart(*(ReplacementTransform(w.copy(), v) for w, v in zip(self.english, vectors)),
-                              lag_ratio=0.2), run_time=said_by(self, 0, 1.5))  # fmt: skip
+        self.play(
+            LaggedStart(*(GrowFromEdge(v, DOWN) for v in vectors), lag_ratio=0.2), run_time=said_by(self, 0, 1.5)
+        )  # a word's vector rises out of its arrow (a morph reads garbled)
         self.ups = ups
         cue(self, 2)
         tops = [v.get_top() + 0.05 * UP for v in vectors]
@@ -275,32 +286,33 @@ class TransformersEverywhere(TraceScene):
         self.beat(
             "Decoder",
             "The decoder writes the German, one word at a time.",
-            say="The other half, the decoder, writes the German one word at a time. Each word it writes goes back "
+            say="The other half, the decoder, writes the German one word at a time, looking at the English. Each word "
+            "it writes goes back "
             "in, to help choose the next.",
         )
-        across = Arrow(self.enc[0].get_right(), self.dec[0].get_left(), buff=0.08, color=style.KEY, stroke_width=5)
-        out = VGroup(*(word_chip(w, size=30) for w in self.GERMAN)).arrange(RIGHT, buff=0.25)
-        out.move_to([self.HALF_X, self.OUT_Y, 0])
-        back = VGroup(*(word_chip(w, size=30) for w in ["start", *self.GERMAN[:-1]])).arrange(RIGHT, buff=0.25)
+        out = self.columns(VGroup(*(word_chip(w, size=30) for w in self.GERMAN)), self.HALF_X).set_y(self.OUT_Y)
+        back = self.columns(VGroup(*(word_chip(w, size=30) for w in ["start", *self.GERMAN[:-1]])), self.HALF_X)
         back[0][0].set_stroke(style.NEXT_SLOT).set_fill(style.NEXT_SLOT, opacity=0.15)  # a start marker, not a word
-        back.move_to([self.HALF_X, self.WORDS_Y, 0])
-        loop = CurvedArrow(out.get_right() + 0.15 * RIGHT, back.get_right() + 0.15 * RIGHT, angle=-np.pi / 2,
-                           color=style.MUTED, stroke_width=3)  # fmt: skip
+        back.set_y(self.WORDS_Y)
         inside = VGroup(*(vector_stub(self.STUB, color=style.BLOCK_MLP).move_to([w.get_x(), self.VECTOR_Y, 0])
                           for w in back))  # fmt: skip
         ups = VGroup(*(Arrow(w.get_top(), [w.get_x(), self.dec[0].get_bottom()[1], 0], buff=0.05, color=style.MUTED,
                              stroke_width=3) for w in back))  # fmt: skip
         # The decoder starts from a start marker: its first word is not copied from anything.
-        self.play(GrowArrow(across), FadeIn(back[0], shift=0.3 * UP), run_time=1.0)
-        self.play(GrowArrow(ups[0]), ReplacementTransform(back[0].copy(), inside[0]), run_time=0.6)
-        step = max(said_by(self, -1, 3.0) - 1.6, 3.0) / len(self.GERMAN)  # a word written, fed back, read
-        for k, o in enumerate(out):
-            self.play(GrowFromPoint(o, self.dec[0].get_top()), Indicate(across, color=style.NEXT_SLOT),
-                      run_time=0.4 * step)  # fmt: skip
-            if k + 1 < len(back):  # the word written goes back in, to help choose the next
+        self.play(FadeOut(self.preview_german, shift=0.2 * UP), run_time=0.4, now=True)
+        self.play(FadeIn(back[0], shift=0.3 * UP), run_time=0.6)
+        self.play(GrowArrow(ups[0]), GrowFromEdge(inside[0], DOWN), run_time=0.6)
+        step = max(said_by(self, -1, 3.0) - 2.0, 3.0) / len(self.GERMAN)  # a word written, fed back, read
+        for k, o in enumerate(out):  # each word comes out of the top of its own column, looking at the English
+            looks = VGroup(*(ArcBetweenPoints(e.get_top() + 0.05 * UP, inside[k].get_corner(UP + LEFT), angle=-0.45,
+                                              stroke_color=style.KEY, stroke_width=3) for e in self.vectors))  # fmt: skip
+            self.play(LaggedStart(*(Create(line) for line in looks), lag_ratio=0.1), run_time=0.25 * step)
+            self.play(GrowFromPoint(o, inside[k].get_top()), dim(looks), run_time=0.25 * step)  # (a mark: at once)
+            if k + 1 < len(back):  # the word written goes back in, one column on, to help choose the next
                 b, v, up = back[k + 1], inside[k + 1], ups[k + 1]
-                self.play(*([Create(loop)] if k == 0 else []), TransformFromCopy(o, b), run_time=0.3 * step)
-                self.play(GrowArrow(up), ReplacementTransform(b.copy(), v), run_time=0.3 * step)
+                self.play(TransformFromCopy(o, b, path_arc=-1.2), run_time=0.25 * step)
+                self.play(GrowArrow(up), GrowFromEdge(v, DOWN), run_time=0.25 * step)
+        across = loop = VGroup()  # (the lines to the English have gone; the words' own way back is the loop)
         self.inside, self.dec_ups = inside, ups
         self.german, self.german_in, self.across, self.loop = out, back, across, loop
 
@@ -338,12 +350,12 @@ class TransformersEverywhere(TraceScene):
             panel = TaskPanel(title, ref, source, target)
             panel.scale(min(2.2, 12.0 / panel.width, 5.0 / panel.height)).move_to([0, -0.45, 0])
             self.beat(title, f"{title}: another transformer.", static=True, say=say)
-            # The kind before shrinks into its tag while this one is built: no empty frame between them.
+            # The kind before shrinks into its tag, then this one is built (one after the other: no ghost of the old).
             chip = self.small[k]
-            self.play(last.animate.scale(chip.height / last.height).move_to(chip).set_opacity(0), *panel.build(),
-                      FadeIn(source), run_time=1.0)  # fmt: skip
+            self.play(last.animate.scale(chip.height / last.height).move_to(chip).set_opacity(0), FadeIn(chip),
+                      run_time=0.6)  # fmt: skip
             self.remove(last)
-            self.play(FadeIn(chip), run_time=0.3)
+            self.play(*panel.build(), FadeIn(source), run_time=0.8)
             cue(self, 1)  # "... goes in, and ... comes out": the input flows in, the output leaves the box at once
             rest = said_by(self, 1, 1.4)
             fed = source.copy()
@@ -396,7 +408,7 @@ class TransformersEverywhere(TraceScene):
                   stroke_width=3),
         )  # fmt: skip
         self.gpt_panel = VGroup(in_title, prompt, arrows, gpt, bars, out_title)
-        self.fit_width(self.gpt_panel).set_x(0)
+        self.fit_width(self.gpt_panel, config.frame_width - 2 * style.FRAME_MARGIN - 0.5).set_x(0)  # clear of the edge
         # The text as typed, above the row: it goes in cut into the tokens below it.
         self.text_in.move_to([0, max(in_title.get_top()[1], gpt[2].get_top()[1]) + 0.75, 0]).align_to(prompt, LEFT)
         if self.text_in.get_right()[0] > config.frame_width / 2 - style.FRAME_MARGIN:
@@ -518,9 +530,8 @@ class Chat(TraceScene):
     WHEEL_X, BAR_X, BAR_W = -2.6, 2.7, 3.0  # the wheel's centre, the bars' left edge and length (at 100%)
     GPT_X = -5.9  # the GPT box's centre, left of the wheel: the script goes in, the chances come out
     LINE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)  # the assistant's line, at the top while the reply is written
-    LINE_ROOM = 2.8  # its height at most there
     BAR_HEIGHT = 0.35  # a reply token's bar at 100% (its track)
-    CELL_GAP = 0.16  # between the reply's cells, so their percentages stand apart
+    CELL_GAP = 0.12  # between the reply's cells
 
     def setup(self):
         super().setup()
@@ -563,22 +574,13 @@ class Chat(TraceScene):
             heading = label(ROLE_NAMES[role] + ":", size=26, color=self.role_color(role))
             boxes = self.part_boxes(part)
             width = self.WIDTH
-            if role == "assistant":  # below the alternatives, across the frame
-                width = config.frame_width - 2 * style.FRAME_MARGIN
+            if role == "assistant":  # its opener, as large as the other lines (the reply's cells: laid out later)
                 self.opener = boxes
                 self.cells = [self.reply_cell(i) for i in range(len(self.steps))]
-                items = [heading, *boxes, *self.cells]
+                items = [heading, *boxes]
                 body = flow(items, width, gap=self.CELL_GAP, line_gap=0.1)
-                room, applied = y - self.LOWEST, 1.0
-                for k in (0.9, 0.8, 0.7, 0.6, 0.5):  # a reply of many long tokens: smaller, above the caption
-                    if body.height <= room:
-                        break
-                    for item in items:
-                        item.scale(1 / applied)
-                    body, applied = flow(items, width / k, gap=self.CELL_GAP, line_gap=0.1).scale(k), k
-                self.applied = applied  # (the line is set again, larger, once the other lines have gone)
             else:
-                dots = label("…", size=20, color=style.MUTED)
+                dots = label("…", size=26, color=style.MUTED)
                 items = [heading, *boxes]
                 said = [d for d, p in zip(chat["display"], chat["part"]) if p == part]
                 while len(body := flow([*items[: len(items) - len(boxes)], *in_words(boxes, said[-len(boxes) :])],
@@ -602,6 +604,8 @@ class Chat(TraceScene):
             say="A chatbot is a GPT like this one, continuing a script. "
             "The script opens with a system prompt, which sets the scene.",
         )
+        self.play(LaggedStart(*(FadeIn(h, shift=0.1 * RIGHT) for h, _, _ in self.rows), lag_ratio=0.3),
+                  run_time=said_by(self, 0, 1.0))  # the script's three parts, named as the script is  # fmt: skip
         self.show_row(0, named=1)
         source = "your prompt" if chat["user_from"] == "prompt" else "the user's line"
         self.beat(
@@ -633,31 +637,28 @@ class Chat(TraceScene):
     def show_row(self, k: int, named: int | None = None):
         """A part of the script, its tokens written in one by one while the narrator introduces it (from sentence
         `named` on: the scene's opening picture, its role's name, comes at once before)."""
-        heading, boxes, items = self.rows[k]
+        _, boxes, items = self.rows[k]
         dots = [m for m in items[1:2] if m not in boxes]  # the "…" of a long line
         if named is not None:
-            self.play(FadeIn(heading), run_time=0.5)
             cue(self, named)
-            heading = VGroup()
-        self.play(FadeIn(heading), *(FadeIn(d) for d in dots),
+        self.play(*(FadeIn(d) for d in dots),
                   LaggedStart(*(FadeIn(b, shift=0.1 * RIGHT) for b in boxes), lag_ratio=0.4),
                   run_time=paced(self.beats[-1]["audio"], 1.0, 0.85) if named is None else said_by(self, -1, 1.0))  # fmt: skip
 
     def reply_cell(self, i: int) -> VGroup:
-        """A reply token with its probability below it: a bar (as tall as the probability) and the percentage."""
+        """A reply token with its probability below it as a bar, as tall as the probability (its percentage was on
+        the wheel's callout when it was drawn: under every token it would be too small to read)."""
         step = self.steps[i]
         read = self.step_read(i)
         box = TokenBox(read.chosen_display, hue=style.NEXT_SLOT, size=24)
         height = max(self.BAR_HEIGHT * step["chosen_prob"], 0.02)
         bar = RoundedRectangle(corner_radius=0.01, width=0.3, height=height, stroke_width=0, fill_color=style.BAR,
                                fill_opacity=0.9)  # fmt: skip
-        percent = number(read.chosen_prob, fmt="percent", size=24, color=style.MUTED)
         track = Line([-0.25, 0, 0], [0.25, 0, 0], stroke_color=style.MUTED, stroke_width=2)  # the bar's baseline
         track.next_to(box, DOWN, buff=0.06 + self.BAR_HEIGHT)
         bar.align_to(track, DOWN).match_x(track)
-        percent.next_to(track, DOWN, buff=0.05)
-        cell = VGroup(box, track, bar, percent)
-        cell.box, cell.bar, cell.percent = box, bar, percent
+        cell = VGroup(box, track, bar)
+        cell.box, cell.bar = box, bar
         return cell
 
     def alternatives(self, i: int) -> ProbabilityBars:
@@ -692,21 +693,44 @@ class Chat(TraceScene):
         self.fit_width(title, config.frame_width / 2 - style.FRAME_MARGIN - bars.get_left()[0])
         return title.next_to(bars, UP, buff=0.15).align_to(bars, LEFT)
 
+    DIM = 0.78  # the system and user lines, kept above the assistant's while the reply is written (text ≥ 20 px)
+
+    def context_rows(self, top: float) -> list:
+        """The system and user lines set again smaller and dimmed, one under the other from `top`: the script the
+        GPT reads stays in view above the assistant's line. Returns (items, their targets) per line."""
+        width, out = config.frame_width - 2 * style.FRAME_MARGIN, []
+        said = [[d for d, p in zip(self.chat["display"], self.chat["part"]) if p == k] for k in (0, 1)]
+        for k in (0, 1):
+            _, boxes, items = self.rows[k]
+            targets = [m.copy() for m in items]
+            lead, kept = targets[: len(items) - len(boxes)], targets[len(items) - len(boxes) :]
+            body = flow([*lead, *in_words(kept, said[k][len(said[k]) - len(boxes) :])], width / self.DIM, gap=0.08,
+                        line_gap=0.1).scale(self.DIM)  # fmt: skip
+            body.move_to([self.LEFT_X, top, 0], aligned_edge=UP + LEFT)
+            targets[0].match_y(kept[0] if kept else targets[0])
+            for m in targets:
+                m.fade(0.45)
+            out.append((items, targets))
+            top = body.get_bottom()[1] - 0.1
+        return out
+
     def make_room(self):
-        """The system and user lines go into a GPT box at the left (the script is what it reads); the assistant's
-        line, its reply cells with it, moves to the top of the frame, where the reply is written; the GPT's arrow
-        points at the wheel and the bars in the middle of the frame."""
+        """The system and user lines move up, smaller and dimmed; the assistant's line, its reply cells with it,
+        goes under them, where the reply is written; the whole script feeds a GPT box at the left, whose arrow
+        points at the wheel and the bars."""
+        context = self.context_rows(3.8)
         own = [m for m in (self.rows[2][0], *self.rows[2][2][1:]) if not any(m is c for c in self.cells)]
         targets = [m.copy() for m in own]
         items, width = [*targets, *self.cells], config.frame_width - 2 * style.FRAME_MARGIN  # (cells: not drawn yet)
-        applied = getattr(self, "applied", 1.0)
+        line_top = min(t.get_bottom()[1] for _, ts in context for t in ts) - 0.16
+        applied = 1.0
         for k in self.LINE_SCALES:  # the line as large as the room above the wheel allows
             for item in items:
                 item.scale(1 / applied)
             body, applied = flow(items, width / k, gap=self.CELL_GAP, line_gap=0.1).scale(k), k
-            if body.height <= self.LINE_ROOM:
+            if body.height <= line_top - 0.3:  # its bottom above y = 0.3: the frame's lower part for the wheel
                 break
-        body.move_to([self.LEFT_X, 3.75, 0], aligned_edge=UP + LEFT)
+        body.move_to([self.LEFT_X, line_top, 0], aligned_edge=UP + LEFT)
         self.bottom = min(m.get_bottom()[1] for m in [*targets, *self.cells]) - 0.14
         room = self.bottom - 0.3 - self.WHEEL_LOW
         self.middle = self.WHEEL_LOW + room / 2
@@ -719,14 +743,11 @@ class Chat(TraceScene):
         out = Arrow(box.get_right(), [self.WHEEL_X - self.radius - 0.15, self.middle, 0], buff=0.05, stroke_width=4,
                     color=style.MUTED)  # fmt: skip
         self.gpt = VGroup(feed, box, name, out)
-        read = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]  # the script the GPT reads
-        fed = [m.copy() for m in read]  # (copies go in: the lines themselves stay as they were drawn, for the record)
-        self.remove(*read)
-        self.play(FadeIn(box), FadeIn(name), *(m.animate.scale(0.2).move_to(box).set_opacity(0) for m in fed),
-                  *(Transform(m, t) for m, t in zip(own, targets)), run_time=1.0)  # fmt: skip
-        self.remove(*fed)
-        self.script_gone = []  # (gone into the GPT)
-        self.play(GrowArrow(feed), run_time=0.4)
+        self.context = [(items, [m.copy() for m in items]) for items, _ in context]  # (full size, for the end)
+        moves = [Transform(m, t) for items, ts in context for m, t in zip(items, ts)]
+        self.play(*moves, *(Transform(m, t) for m, t in zip(own, targets)), run_time=1.0)
+        self.play(FadeIn(box), FadeIn(name), GrowArrow(feed), run_time=0.6)  # the whole script goes in
+        self.script_gone = []  # (the script stays in view, dimmed)
         self.play(GrowArrow(out), run_time=0.4)
 
     # While the loop runs fast, the narrator says what it shows (at these steps after the slow ones).
@@ -805,7 +826,7 @@ class Chat(TraceScene):
         self.bars, self.bars_title, self.slot, self.wheel, self.names = bars, title, slot, wheel, names
         self.draw(i, run, full)
         self.play(ReplacementTransform(self.source.copy(), cell.box), FadeIn(cell[1]), GrowFromEdge(cell.bar, DOWN),
-                  FadeIn(cell.percent), run_time=run)  # fmt: skip
+                  run_time=run)  # fmt: skip
 
     def first_wheel(self, bars, wheel) -> VGroup:
         """Each bar becomes its slice of the wheel as the wheel is named; then the grey rest of the wheel becomes the
@@ -909,20 +930,33 @@ class Chat(TraceScene):
             name.move_to(wheel.centre + reach * wheel.radius * np.array([np.cos(a), np.sin(a), 0]))
         return names
 
+    def plain_reply(self, top: float) -> VGroup:
+        """The assistant's line as plain text from `top`: its name, its opener, then the reply the model wrote (the
+        Trace's text, a new line as ↵), word by word, wrapped across the frame."""
+        heading = label(ROLE_NAMES["assistant"] + ":", size=26, color=self.role_color("assistant"))
+        opener = self.chat["lines"][2].strip()
+        reply = self.chat["reply"]["text"].replace("\n", " ↵ ")
+        words = [label(w, size=30, color=style.TEXT) for w in opener.split()]
+        words += [label(w, size=30, color=style.NEXT_SLOT) for w in reply.split()]
+        line = flow([heading, *words], config.frame_width - 2 * style.FRAME_MARGIN, gap=0.14, line_gap=0.12)
+        if words:
+            heading.match_y(words[0])
+        line.words, line.items = words[len(opener.split()) :], [heading, *words]
+        return line.move_to([self.LEFT_X, top, 0], aligned_edge=UP + LEFT)
+
     def verdict(self):
         found = statements(self.trace)
         ending = found["chat.ending"]
         lines = VGroup(statement(ending, size=26))
-        lines.arrange(DOWN, buff=0.1, aligned_edge=LEFT)
         self.fit_width(lines)
-        if self.bars is not None:  # the wheel and the bars have done their work: the reply is what stays
+        if self.bars is not None:  # the wheel and the bars have done their work: the script and reply stay
             self.play(*(FadeOut(m) for m in (self.pick, self.slot, self.wheel.disc, self.wheel_parts, self.bars, self.bars_title,
                                              self.gpt, self.names, *self.script_gone)), run_time=0.5)  # fmt: skip
         self.beat(
             "The reply",
             "The model continues the script, for better or worse.",
             say="That is the whole trick. The model continued the script, for better or worse. "
-            + "Its reply is the row of tokens you see. "
+            + "Here is the whole script again, its reply as plain text. "
             + (
                 "A new line was drawn, and a new line ends the turn. "
                 if self.chat["reply"]["stop"] == "newline"
@@ -930,41 +964,49 @@ class Chat(TraceScene):
             )
             + aloud(ending.text),
         )
-        # The assistant's line, the reply in it, grows to the middle of the frame; how it ends is written below.
-        heading, _, _ = self.rows[2]
-        line = VGroup(heading, *self.opener, *self.cells)
-        room = config.frame_width - 2 * style.FRAME_MARGIN
-        self.reply_scale = max(1.0, min(1.6, room / line.width, 3.2 / line.height))
-        target = line.copy().scale(self.reply_scale).move_to([0, 1.0, 0])
-        lines.next_to(target, DOWN, buff=0.45).set_x(0)
-        self.play(Transform(line, target), run_time=said_by(self, 0, 1.0))
-        self.remove(line)
-        self.add(*line)
-        cells = [c.box for c in self.cells] or self.opener
+        # The system and user lines at full size again; the assistant's chips give way to its line in plain text.
+        context = getattr(self, "context", [])
+        full = VGroup(*(t for _, ts in context for t in ts))
+        if len(full):  # the script from the top of the frame
+            full.shift((3.4 - full.get_top()[1]) * UP)
+        back = [Transform(m, t) for items, ts in context for m, t in zip(items, ts)]
+        below = min([t.get_bottom()[1] for _, full in context for t in full] or [3.0]) - 0.25
+        plain = self.plain_reply(below)
+        lines.next_to(plain, DOWN, buff=0.4).set_x(0)
+        heading = self.rows[2][0]
+        chips = [*self.opener, *(m for c in self.cells for m in c)]
+        self.play(*back, run_time=said_by(self, 0, 1.0))
+        self.play(swap(VGroup(heading, *chips), plain, distance=0.2), run_time=1.0)
         cue(self, 2)
-        sweep = [dim(travel(self, cells, said_by(self, -2, 1.5)))] if cells else []  # the eye follows the reply
-        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=0.8)  # how it ends, as it is said
-        self.lines = lines
+        sweep = [dim(travel(self, plain.words, said_by(self, 2, 1.5)))] if plain.words else []  # the eye reads it
+        cue(self, 4 if self.chat["reply"]["stop"] == "newline" else 3)
+        self.play(*sweep, FadeIn(lines, shift=0.1 * UP), run_time=max(0.8, 0.5 * said_by(self, -1, 0.8)))  # as said
+        self.lines, self.plain = lines, plain
         self.what_it_learned()
 
     ADDS = (  # what a chat model adds to the same loop (general facts about chat models, not this run)
-        "training on many written conversations",
-        "special markers where each turn starts",
+        "training on written conversations",
+        "turn markers where we drew labels",
     )
+    MARKERS = {"system": "<|system|>", "user": "<|user|>", "assistant": "<|assistant|>"}  # a common chat format's
 
     def what_it_learned(self):
-        """The reply keeps the top of the frame, its tokens only; below it, what this model learned from (a
-        statement) and, item by item as they are said, what a chat model adds."""
+        """The script stays at the top; below it, what this model learned from (a statement) and, item by item as
+        they are said, what a chat model adds: with the turn markers, each role's label becomes a marker token."""
         training = statements(self.trace)["chat.training"]
         heading, _, _ = self.rows[2]
         reply = VGroup(heading, *self.opener, *(c.box for c in self.cells))
-        details = [m for c in self.cells for m in c[1:]]  # each token's bar and percentage: said, now done
+        details = [m for c in self.cells for m in c[1:]]  # each token's bar: said, now done
         script = [m for k in (0, 1) for m in (self.rows[k][0], *self.rows[k][2][1:])]
-        gone = [*details, self.lines]  # (the script left when the reply began)
         self.script_drawn = VGroup(*details, *script, reply)  # (tests read what was drawn here)
-        adds = VGroup(*(label("+ " + item, size=38) for item in self.ADDS)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        panels = self.panels([("What this model read", statement(training, size=34), style.NEXT_SLOT),
-                              ("A real chat model also has", adds, style.KEY)])  # fmt: skip
+        read = statement(training, size=28, color=style.NEXT_SLOT)
+        also = label("A real chat model also has", size=28, color=style.KEY)
+        adds = VGroup(*(label("+ " + item, size=28) for item in self.ADDS))
+        below = VGroup(read, also, *adds).arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        self.fit_width(below).to_edge(LEFT, buff=style.FRAME_MARGIN).set_y(-2.95 + below.height / 2)
+        lowest = below.get_top()[1] + 0.25  # the script keeps above the words below it
+        shown = VGroup(*self.rows[0][2], *self.rows[1][2], *self.plain.items)
+        fit = min(1.0, (shown.get_top()[1] - lowest) / shown.height)
         self.beat(
             "What it learned",
             "What chat models add.",
@@ -973,33 +1015,40 @@ class Chat(TraceScene):
             "conversations. And where this model read only plain lines, our labels drawn beside them, a chat model reads "
             "turn markers of its own in its text.",
         )
-        # The reply has been read out: it leaves, and the two panels take the frame (the takeaway).
-        top, bottom = 3.5, -3.1  # the frame above the caption
-        if panels.height > top - bottom:  # a long reply: the panels smaller
-            panels.scale_to_fit_height(top - bottom)
-        panels.move_to([0, (top + bottom) / 2, 0])
-        more = Arrow(panels[0].get_bottom(), panels[1].get_top(), buff=0.05, color=style.MUTED, stroke_width=4)
-        self.play(*(FadeOut(m, shift=0.3 * UP) for m in [*gone, reply]), FadeIn(panels[0][0]), FadeIn(panels[0][1][0]),
-                  run_time=said_by(self, 0, 1.0), now=True)  # fmt: skip
-        cue(self, 1)  # each panel as its sentence begins
-        self.play(FadeIn(panels[0][1][1], shift=0.1 * UP), run_time=0.6 * said_by(self, 1, 1.0))
+        self.play(FadeOut(self.lines, shift=0.2 * DOWN), shown.animate.scale(fit, about_point=shown.get_corner(UP + LEFT)),
+                  run_time=0.6, now=True)  # fmt: skip
+        self.remove(shown)
+        self.add(*shown)  # (each word its own again: the markers replace some)
+        moves, markers, headings = self.marked_script(lowest)
+        self.play(FadeIn(read, shift=0.1 * UP), run_time=said_by(self, 1, 1.0))  # (said as the question is answered)
         cue(self, 2)
-        self.play(GrowArrow(more), FadeIn(panels[1][0]), FadeIn(panels[1][1][0]), run_time=0.6 * said_by(self, 2, 1.0))
-        for k, item in enumerate(adds):  # each addition as it is named
-            cue(self, 3 + k)
-            self.play(FadeIn(item, shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3 + k, 1.0))
+        self.play(FadeIn(also, shift=0.1 * UP), run_time=0.6 * said_by(self, 2, 1.0))
+        cue(self, 3)
+        self.play(FadeIn(adds[0], shift=0.2 * RIGHT), run_time=0.6 * said_by(self, 3, 1.0))
+        cue(self, 4)  # each role's label gives way to a marker token, as a chat model's script has
+        self.play(FadeIn(adds[1], shift=0.2 * RIGHT), *(FadeOut(h) for h in headings), *moves, run_time=0.8, now=True)
+        self.play(*(FadeIn(m, scale=1.3) for m in markers), run_time=max(0.5, 0.6 * said_by(self, 4, 1.0) - 0.8))
+        self.markers = markers
         self.wait(1.0)
 
-    def panels(self, rows: list) -> VGroup:
-        """Framed panels across the frame, one under the other: each a coloured title over its words."""
-        width = config.frame_width - 2 * style.FRAME_MARGIN
-        panels = VGroup()
-        for name, words, color in rows:
-            title = label(name, size=40, color=color)
-            body = VGroup(title, words).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            self.fit_width(body, width - 0.6)
-            frame = RoundedRectangle(corner_radius=0.15, width=width, height=body.height + 0.45, stroke_color=color,
-                                     stroke_width=2.5, fill_color=color, fill_opacity=0.08)  # fmt: skip
-            body.move_to(frame).align_to(frame, LEFT).shift(0.3 * RIGHT)
-            panels.add(VGroup(frame, body))
-        return panels.arrange(DOWN, buff=0.7)
+    def marked_script(self, lowest: float) -> tuple[list, list, list]:
+        """The script set again as a chat model's: each line led by its turn marker (a chip) instead of its role's
+        label, from the top of the frame down, no lower than `lowest`. Returns the moves of the lines' words, the
+        markers (in place) and the labels they replace."""
+        width, top, rows = config.frame_width - 2 * style.FRAME_MARGIN, 3.4, []
+        lines = [self.rows[0][2], self.rows[1][2], self.plain.items]
+        for role, items in zip(self.chat["roles"], lines):
+            text = label(self.MARKERS[role], size=22, color=style.TEXT)
+            box = RoundedRectangle(corner_radius=0.06, width=text.width + 0.1, height=text.height + 0.12,
+                                   stroke_color=self.role_color(role), stroke_width=1.5,
+                                   fill_color=self.role_color(role), fill_opacity=0.22)  # fmt: skip
+            chip = VGroup(box, text.move_to(box))
+            targets = [m.copy() for m in items[1:]]
+            body = flow([chip, *targets], width, gap=0.12, line_gap=0.1)
+            rows.append((items, chip, targets, body))
+        script = VGroup(*(body for *_, body in rows)).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        if script.height > top - lowest:
+            script.scale((top - lowest) / script.height)
+        script.move_to([self.LEFT_X, top, 0], aligned_edge=UP + LEFT)
+        moves = [Transform(m, t) for items, _, targets, _ in rows for m, t in zip(items[1:], targets)]
+        return moves, [chip for _, chip, _, _ in rows], [items[0] for items, *_ in rows]

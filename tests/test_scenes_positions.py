@@ -37,11 +37,16 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     n = len(tr.token_ids)
     assert scene.positions == list(range(max(0, n - LastPosition.COLUMNS), n))
     last, ever = shown_paths(scene), shown_paths(scene, ever=True)
-    # Every drawn position guessed the token after it; training scored each on the prompt's real next token.
+    # Every drawn position guessed the token after it; training checked each on the prompt's real next token, a ✓
+    # exactly where the top guess was that token (the Trace's rank), a ✗ elsewhere, a "?" over the last.
     for p in scene.positions:
         assert f"info.vocab_display.{int(tr['positions.top_ids'][p])}" in ever
         if p + 1 < n:
-            assert f"positions.next_probs[{p}]" in ever and f"info.tokens.display.{p + 1}" in ever
+            assert f"claims.positions.mark.{p}" in ever and f"info.tokens.display.{p + 1}" in ever
+    marks = [m.gptanim_text for m in scene.checks]
+    assert marks == ["✓" if tr["positions.next_ranks"][p] == 1 else "✗" for p in scene.positions if p + 1 < n]
+    assert [m.get_x() for m in scene.checks] == pytest.approx(scene.xs[: len(marks)])
+    assert scene.unknown.get_x() == pytest.approx(scene.xs[len(scene.positions) - 1])
     # The answer stays: the prompt's chips, no extra position, and the distribution the next token is drawn from,
     # headed by the last position's own top guess (the Trace's softmax).
     assert {f"info.tokens.display.{p}" for p in scene.positions} <= last
@@ -56,12 +61,10 @@ def test_last_position_shows_the_trace_and_fits(case, scene_traces, tmp_path):
     assert scene.chip_drawn.get_left()[0] > scene.boxes[-1].get_right()[0] + 0.3  # clear of the last column's box
     edge = config.frame_width / 2 - style.FRAME_MARGIN
     assert scene.chip_drawn.get_right()[0] <= edge + 1e-6 and scene.ghost.get_right()[0] <= edge + 1e-6  # in frame
-    if n > 1:  # the percent row is named: the chance each position gave the real next token
-        assert "chance" in scene.chances[0].original_text
     assert scene.chip_drawn.get_y() == pytest.approx(scene.boxes[-1].get_y())
     drawn = tr.info["continuation"]["steps"][0]["chosen_id"]
-    if drawn in tr.info["softmax"]["ids"][: len(scene.bars.rows)]:  # its bar stays, the one drawn
-        assert any(p.startswith("info.softmax.probs.") for p in last)
+    if drawn not in tr.info["softmax"]["ids"][: len(scene.bars.rows)]:  # drawn from beyond the bars: its chance
+        assert "info.continuation.steps.0.chosen_prob" in ever
     assert int(tr["positions.top_ids"][n - 1]) == tr.info["softmax"]["ids"][0]
     assert len(scene.bars.rows) == min(LastPosition.BARS, len(tr.info["softmax"]["ids"]))
 
