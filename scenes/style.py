@@ -19,7 +19,7 @@ MONO = "DejaVu Sans Mono"
 # (`gptanim --theme` sets it for its render processes).
 THEMES = {
     "dark": {
-        "background": "#0e1116", "text": "#e8e8e8", "muted": "#8a8f98", "next_slot": "#ffd84a",
+        "background": "#0e1116", "text": "#e8e8e8", "muted": "#a3a8b0", "next_slot": "#ffd84a",
         "key": "#3fc1c9", "value": "#ff6b6b", "positive": "#58a6ff", "negative": "#ff5f56",
         "data_low": "#5c6066", "data_high": "#ffffff", "bar": "#4f9fd8", "block_attention": "#3fc1c9",
         "block_mlp": "#b48ead", "weight_zero": "#3a3d42", "pattern_zero": "#000000", "hue_lightness": 0.68,
