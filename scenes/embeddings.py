@@ -48,6 +48,7 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
     CAPTION,
+    FORMATTERS,
     HEADING,
     LABEL,
     NUMBER,
@@ -921,6 +922,7 @@ class ContextEmbedding(TraceScene):
 
     TABLE_ROWS, TABLE_SIZE = 3, 22  # the entries of each column drawn of W_E and W_P; their type
     TABLE_COLUMNS = 4  # W_P's columns drawn: the last positions, up to the token's own
+    entry_fmt = "value"  # how the tables' and the sum's entries are written (shown_sum)
 
     def table(self, symbol: str, parts: list, heads: list, at: float) -> tuple[VGroup, list]:
         """A matrix drawn as W_E is: a column of entries per part (⋯ between and after), its head above it, its
@@ -933,7 +935,7 @@ class ContextEmbedding(TraceScene):
                 body.add(VGroup(*(label("⋯", size=self.TABLE_SIZE, color=style.MUTED)
                                   for _ in range(self.TABLE_ROWS))).arrange(DOWN, buff=0.14))  # fmt: skip
                 continue
-            column = VectorColumn(part, shown=self.TABLE_ROWS, size=self.TABLE_SIZE, dim_path=None)
+            column = VectorColumn(part, shown=self.TABLE_ROWS, size=self.TABLE_SIZE, dim_path=None, fmt=self.entry_fmt)
             for e, value in zip(column.entries, part.value):
                 e.set_color(style.weight_color(float(value), scale))
             columns.append(column.entries)
@@ -979,14 +981,14 @@ class ContextEmbedding(TraceScene):
                           for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
         tokens = t.fields.info.tokens
         places[-1].become(number(tokens.ids, fmt="lastindex", size=20, color=style.MUTED).move_to(places[-1]))
+        parts = [t.stored("hook_embed")[p], t.stored("hook_pos_embed")[p], t.resid.pre[0, p]]
+        rows = self.TABLE_ROWS  # written so that the shown entries add up as shown
+        self.entry_fmt, sign = shown_sum(
+            [np.asarray(v.value)[:rows] for v in parts[:2]], np.asarray(parts[2].value)[:rows]
+        )
         w_e, w_p, e_cols, p_cols = self.tables(first, boxes)
-        cols = VGroup(
-            VectorColumn(t.stored("hook_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-            label("+", size=44),
-            VectorColumn(t.stored("hook_pos_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-            label("=", size=44),
-            VectorColumn(t.resid.pre[0, p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-        ).arrange(RIGHT, buff=1.1)
+        tok, pos, total = (VectorColumn(v, shown=rows, size=26, dim_path=None, fmt=self.entry_fmt) for v in parts)
+        cols = VGroup(tok, label("+", size=44), pos, label(sign, size=44), total).arrange(RIGHT, buff=1.1)
         cols.move_to([0, -2.35, 0])
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
@@ -1026,7 +1028,7 @@ class ContextEmbedding(TraceScene):
                       run_time=0.6)  # fmt: skip
             self.remove(a, b)
             self.play(FadeIn(total.entries, shift=0.2 * RIGHT), run_time=n.left(3, 0.6))
-        self.row, self.places, self.cols, self.names = row, places, cols, names
+        self.row, self.places, self.cols, self.names, self.sum_sign = row, places, cols, names, sign
         self.tables_drawn, self.p_cols = VGroup(w_e, w_p), p_cols
 
     STRIP_WIDTH, STRIP_HEIGHT, STRIP_ROWS = 11.0, 2.6, 8  # W_P drawn whole: a thin column per position
@@ -1464,6 +1466,26 @@ class ContextEmbedding(TraceScene):
 
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")
+
+
+def shown_sum(terms: list, total) -> tuple[str, str]:
+    """How a sum of vectors' entries is written so that it adds up as shown: the format (2 decimals if the rounded
+    terms add to the rounded sum in every row, else 3) and the sign before the sum ("=", or "≈" when even 3
+    decimals do not add up)."""
+    for fmt in ("value", "value3"):
+        if all(adds_up([FORMATTERS[fmt](float(v[r])) for v in terms], FORMATTERS[fmt](float(total[r])))
+               for r in range(len(total))):  # fmt: skip
+            return fmt, "="
+    return "value3", "≈"
+
+
+def adds_up(terms: list[str], total: str) -> bool:
+    """Whether numbers as written ("−0.10", "+0.01") add to the written total."""
+
+    def read(text: str) -> float:
+        return float(text.replace("−", "-"))
+
+    return abs(sum(read(t) for t in terms) - read(total)) < 1e-9
 
 
 def fill_to(group, opacity: float) -> AnimationGroup:

@@ -13,9 +13,11 @@ from scenes.embeddings import (
     EmbeddingMatrix,
     EmbeddingSpace,
     Tokenization,
+    adds_up,
     boxes_meet,
     drift_words,
     segments_meet_boxes,
+    shown_sum,
 )
 from scenes.speech import dec
 from tests.scenecheck import (
@@ -151,6 +153,23 @@ def test_context_embedding_ends_on_the_two_contexts(scene_traces, tmp_path):
     assert {"meta.n_ctx", "info.gpt3.dims.n_ctx"} <= {p for note in notes for p, _ in note.gptanim_numbers}
     words = " ".join(note.gptanim_text for note in notes)
     assert f"{tr.meta['n_ctx']:,} positions" in words and "2,048" in words
+
+
+@pytest.mark.parametrize("case", ["default", "long", "unicode"])
+def test_context_embedding_sum_adds_up_as_shown(case, scene_traces, tmp_path):
+    scene = render(ContextEmbedding, scene_traces[case], tmp_path)
+    tok, _, pos, _, total = scene.cols  # token column + position column = the vector that goes in, row by row
+    rows = [[e.gptanim_text for e in c.entries] for c in (tok, pos, total)]
+    assert len(rows[0]) == len(rows[2]) > 0
+    for a, b, s in zip(*rows):  # the written terms add to the written sum, or the sum is marked as approximate
+        assert adds_up([a, b], s) or scene.sum_sign == "≈"
+
+
+def test_shown_sum_takes_more_decimals_when_the_rounded_terms_do_not_add_up():
+    terms, total = [np.array([-0.0961, 0.0247]), np.array([0.0114, 0.0200])], np.array([-0.0847, 0.0447])
+    assert shown_sum(terms, total) == ("value3", "=")  # −0.10 + 0.01 ≠ −0.08, but −0.096 + 0.011 = −0.085
+    assert shown_sum([np.array([0.21]), np.array([0.10])], np.array([0.31])) == ("value", "=")
+    assert shown_sum([np.array([0.0045]), np.array([0.0045])], np.array([0.009]))[1] == "≈"  # 0.004 + 0.004
 
 
 @pytest.mark.parametrize(
