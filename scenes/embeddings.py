@@ -417,6 +417,7 @@ class Tokenization(TraceScene):
         k = next(k for k, p in enumerate(pieces) if "‹" in p["display"])
         char, n = self.byte_letter([p["display"] for p in pieces], k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
+        self.no_token_language = entry.language.value  # (named again with the vocabulary: why it has bytes)
         low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
         if not n or k + n > len(chips) or min(c.get_bottom()[1] for c in chips) - 0.3 - low < self.CALLOUT_HEIGHT:
             self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
@@ -447,7 +448,6 @@ class Tokenization(TraceScene):
                       run_time=talk.left(1, 1.2))  # fmt: skip
         self.byte_callout = callout
         self.bytes_said = True
-        self.no_token_letter = char  # (named again with the vocabulary: why it has no token)
 
     def squeeze(self, chips, cells, count, seconds: float, more=None, early=None) -> None:
         """The chips shrink into the bar's first cells, the rest of the pieces grow after them (the "…" mark giving
@@ -503,7 +503,7 @@ class Tokenization(TraceScene):
         t = self.trace
         vocab = t.meta["vocab_size"]
         top = min(i.get_bottom()[1] for i in self.ids) - 0.45
-        bottom = -config.frame_height / 2 + 0.95  # above the caption's band
+        bottom = -config.frame_height / 2 + 1.25  # above the caption's band, a line's half clear of it
         lines, slots = self.vocab_list(2.4)
         for line in lines:
             line.gptanim_alpha = [
@@ -530,12 +530,16 @@ class Tokenization(TraceScene):
         order = sorted(slots)  # the prompt's ids, in the list's order
         targets = [centre - first_y - ys[next(k for k, line in enumerate(lines) if slots[i] in line)] for i in order]
         drops = {i: [p for p in range(len(self.boxes)) if t.token_ids[p] == i] for i in order}
-        no_token = getattr(self, "no_token_letter", "")
+        no_token = getattr(self, "no_token_language", "")
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
         with self.narrate(
             f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a line in it. "
             "So a token is often a word, but sometimes only a piece of one."
-            + (f" A letter that got no token of its own, like “{no_token}”, falls back to bytes." if no_token else ""),
+            + (
+                f" A letter that never got a token of its own falls back to bytes, as in the {no_token} line."
+                if no_token
+                else ""
+            ),
             title="Vocabulary",
             caption="The vocabulary is learned from training text; each id is a line in it.",
         ) as n:
@@ -560,7 +564,7 @@ class Tokenization(TraceScene):
                 line.gptanim_alpha += [(m, m.get_stroke_opacity(), m.get_fill_opacity())
                                        for m in chips[0].family_members_with_points()]  # fmt: skip
         lines.clear_updaters()
-        lines.remove(*(line for line in lines if not bottom < line.get_y() < top))  # (unseen: out of the window)
+        lines.remove(*(line for line in lines if not bottom + 0.35 <= line.get_y() <= top - 0.35))  # (faded: gone)
         self.ticks = [slots[t.token_ids[p]] for p in range(len(self.boxes))]
         self.vocab_lines = lines
         self.wait(1.5)
@@ -703,7 +707,7 @@ class EmbeddingMatrix(TraceScene):
                           v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
         down = sentence("{d} numbers in each", size=LABEL + 4, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
         across.next_to(heat, UP, buff=0.2)
-        down.rotate(np.pi / 2).next_to(heat, LEFT, buff=0.2)
+        down.rotate(-np.pi / 2).next_to(heat, RIGHT, buff=0.2)  # (clear of W_E's symbol, on the left)
         shape = VGroup(
             sentence("{d} ×", size=LABEL + 6, d=(t.fields.meta.d_model, "int")),
             sentence("{v}", size=LABEL + 6, v=(t.fields.meta.vocab_size, "comma")),
@@ -711,7 +715,7 @@ class EmbeddingMatrix(TraceScene):
         shape.arrange(DOWN, buff=0.12).next_to(symbol, DOWN, buff=0.3)  # fmt: skip
         room = 2 * (self.matrix.get_left()[0] - 0.15 - symbol.get_x())  # (left of the matrix, centred under W_E)
         self.fit_width(shape, min(room, 2 * (symbol.get_x() + config.frame_width / 2 - style.FRAME_MARGIN)))
-        wide = symbol.copy().next_to(down, LEFT, buff=0.25)
+        wide = symbol.copy().next_to(heat, LEFT, buff=0.3)
         first = self.heat_column(heat, self.ids[0])
         marks = [self.heat_column(heat, i) for i in self.ids]
         with self.narrate(
@@ -725,13 +729,11 @@ class EmbeddingMatrix(TraceScene):
             title="Embedding matrix",
             caption="The embedding matrix holds one column of learned numbers for every token.",
         ) as n:
-            self.add(wide, heat[-1])  # (the opening picture: at once, its colours spreading across it)
-            if len(heat) > 1:
-                image = heat[0]
-                image.save_state()
-                image.stretch_to_fit_width(0.02).align_to(heat[-1], LEFT)
-                self.add(image)
-                self.play(Restore(image), run_time=n.left(0, 1.5))
+            cover = Rectangle(width=self.HEAT_WIDTH + 0.1, height=self.HEAT_HEIGHT + 0.1, stroke_width=0,
+                              fill_color=config.background_color, fill_opacity=1).move_to(heat)  # fmt: skip
+            self.add(wide, *heat, cover)  # (the opening picture: at once, its colours spreading across it)
+            self.play(cover.animate.stretch(0.001, 0, about_edge=RIGHT), run_time=n.left(0, 1.5))
+            self.remove(cover)
             n.wait_for(1)
             self.play(Write(across), FadeIn(size_line, shift=0.2 * UP), run_time=n.left(1, 1.2))
             n.wait_for(2)
@@ -819,7 +821,8 @@ class EmbeddingMatrix(TraceScene):
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
         low = -config.frame_height / 2 + 0.95  # above the caption's band
-        top = self.matrix.get_bottom()[1] - 0.2  # under W_E's bracket (the factors have gone by then)
+        closer = self.closer_rows()  # W_E's rows closer together: room for the product, drawn large
+        top = closer.get_bottom()[1] - 0.2  # under W_E's bracket (the factors have gone by then)
         self.fit_width(same)
         if same.height + 0.3 + shown.height > top - low:
             VGroup(same, shown).scale((top - low) / (same.height + 0.3 + shown.height))
@@ -843,6 +846,10 @@ class EmbeddingMatrix(TraceScene):
                   for b, c, g in zip(self.bits, slots, gap) if not g]  # fmt: skip
         factors = VGroup(*(f for _, f in turned), *(b for b, g in zip(self.bits, gap) if g))
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor), now=True, run_time=0.4)
+        rise = (closer.get_bottom()[1] - self.matrix.get_bottom()[1]) * UP  # the one-hot's entries rise with it
+        self.play(Transform(self.matrix, closer), VGroup(*self.bits).animate.shift(rise), run_time=0.5)
+        for _, f in turned:
+            f.shift(rise)
         self.play(LaggedStart(*(swap(b, f) for b, f in turned), lag_ratio=0.06), run_time=said_by(self, 0, 1.0))
         cue(self, 1)  # every ×0 column becomes zeros (its numbers come back once the product is made)
         zeros = VGroup(*(VGroup(*(label("0", size=self.ENTRY, color=style.MUTED).move_to(e) for e in c[: self.ROWS]))
@@ -1110,8 +1117,11 @@ class ContextEmbedding(TraceScene):
                       run_time=n.left(0, 1.2))  # fmt: skip
             n.wait_for(1)
             w_heads = w_p[3]
-            self.play(FadeIn(VGroup(w_p[0], w_p[1], w_p[2])), *(TransformFromCopy(places[len(places) - len(w_heads) + k],
-                      h) for k, h in enumerate(w_heads)), run_time=n.left(1, 1.2))  # fmt: skip
+            self.play(
+                FadeIn(VGroup(w_p[0], w_p[1], w_p[2])),
+                LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in w_heads), lag_ratio=0.2),
+                run_time=n.left(1, 1.2),
+            )  # fmt: skip (no copy in flight: one number a place)
             n.wait_for(2)
             mark = SurroundingRectangle(VGroup(w_heads[-1], p_cols[-1]), buff=0.1, color=style.NEXT_SLOT)
             self.play(Create(mark), Indicate(places[-1], color=style.NEXT_SLOT), run_time=0.6)
