@@ -731,7 +731,8 @@ class EmbeddingMatrix(TraceScene):
         ) as n:
             cover = Rectangle(width=self.HEAT_WIDTH + 0.1, height=self.HEAT_HEIGHT + 0.1, stroke_width=0,
                               fill_color=config.background_color, fill_opacity=1).move_to(heat)  # fmt: skip
-            self.add(wide, *heat, cover)  # (the opening picture: at once, its colours spreading across it)
+            self.add(*heat, cover)
+            self.play(FadeIn(wide), run_time=0.3)  # (the opening picture, at once; then its colours spread across)
             self.play(cover.animate.stretch(0.001, 0, about_edge=RIGHT), run_time=n.left(0, 1.5))
             self.remove(cover)
             n.wait_for(1)
