@@ -46,6 +46,8 @@ INLINE = {
     "tokens": "the prompt's tokens: ids, display (as the scenes draw them), offsets into the text, text",
     "unembed_ids": "the token ids whose unembedding rows are in the array weights.W_U_rows",
     "vocab_display": "the display text of every token id any scene shows, by id (as a string)",
+    "vocab_window": "the ids of the vocabulary's lines Tokenization lists: the first, the last, each prompt token's and"
+    " its neighbours'",
     "truncation": None,  # from its function
 }
 # The arrays whose line in model/trace_data.py gives only their axes: the residual stream's usual names

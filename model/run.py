@@ -115,6 +115,20 @@ def prompt_tokens(settings: TraceSettings, loaded: LoadedModel, n_ctx: int) -> t
     return ids, offsets
 
 
+PICTURE_DIMS, PICTURE_TOKENS = 64, 1024  # the whole matrices drawn as colours: their first dims, tokens sampled
+
+
+def weight_pictures(loaded: LoadedModel, W_E: np.ndarray) -> dict:
+    """W_E and W_pos as a picture of the whole matrix: the first PICTURE_DIMS entries of every position's row and
+    of every k-th token's (k: about PICTURE_TOKENS tokens in all), drawn as colours, never as numbers."""
+    step = max(1, W_E.shape[0] // PICTURE_TOKENS)
+    out = {"weights.W_E_picture": W_E[::step, :PICTURE_DIMS].astype(np.float32)}
+    if loaded.family.pos_embed:
+        W_pos = part(loaded.model, loaded.family.pos_embed).weight.detach().numpy()
+        out["weights.W_pos_picture"] = W_pos[:, :PICTURE_DIMS].astype(np.float32)
+    return out
+
+
 def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> tuple[dict, dict]:
     """Everything that needs torch: the forward pass's arrays, the weights shown, the generations,
     the second context and the embedding geometry; `summaries.summarise` reads them with numpy."""
@@ -125,6 +139,7 @@ def model_run(settings: TraceSettings, loaded: LoadedModel, ids: list[int]) -> t
     W_E = part(loaded.model, fam.embed).weight.detach().numpy()
     slice_ids = summaries.embedding_slice_ids(ids, W_E.shape[0])
     arrays["weights.W_E_slice"] = W_E[slice_ids].copy()
+    arrays.update(weight_pictures(loaded, W_E))
     arrays.update(one_hot_lookup(part(loaded.model, fam.embed), ids))  # EmbeddingMatrix: one-hot × W_E = lookup
     arrays.update(first_layer_query_weights(loaded))
     arrays.update(summaries.query_matvec(arrays))

@@ -258,7 +258,9 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
     top_logit_ids = [i for i, _ in top_entries(logits, VOCAB_DISPLAY_TOP)]  # the most likely tokens too, at any T > 0
     low_logit_ids = lowest_logit_ids(logits)
     truncation = truncation_demo(logits, settings.seed, *settings.cuts_shown())
-    shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"])
+    vocab = int(logits.shape[-1])
+    window = sorted({0, vocab - 1} | {j for i in ids for j in range(i - 1, i + 2) if 0 <= j < vocab})
+    shown_ids = set(ids) | set(top_logit_ids) | set(low_logit_ids) | set(runs["embedding_slice_ids"]) | set(window)
     shown_ids |= set(arrays["logit_lens.top_ids"].ravel().tolist())
     shown_ids |= set(arrays["positions.top_ids"].tolist())
     shown_ids |= {truncation[name]["chosen_id"] for name in ("top_k", "top_p")}
@@ -273,6 +275,7 @@ def summarise(settings, tok, ids: list[int], offsets: list[list[int]], arrays: d
             "offsets": offsets,
         },
         "vocab_display": {str(i): token_display(tok, i) for i in sorted(shown_ids)},
+        "vocab_window": window,
         "lowest_logit_ids": low_logit_ids,
         "embedding_slice_ids": runs["embedding_slice_ids"],
         "unembed_ids": runs["unembed_ids"],

@@ -30,6 +30,8 @@ to where it lives in the model (shapes in brackets; pos = prompt position):
     probs                            [n_temperatures, vocab]  softmax(logits / T) for meta temperatures
     logit_lens.top_ids / top_probs   [n_layer + 1, k] residual before each block and after the last
     weights.W_E_slice                [n_slice_tokens, d_model]  rows of W_E (ids in info['embedding_slice_ids'])
+    weights.W_E_picture / W_pos_picture  [tokens or positions, 64]  the first 64 entries of every k-th row of W_E
+                                                      (k = vocab // 1024) and of every row of W_pos: drawn as colours
     weights.blocks.0.attn.W_Q / b_Q  [head, d_model, d_head] / [head, d_head]  first layer's query weights
     matvec.products / partial_sums   [d_model]  x_i · W_Q[0, i, 0] for the first token, and their running sum
     weights.W_U_rows                 [n, d_model]  unembedding rows of info['unembed_ids'] (top logits, lowest)

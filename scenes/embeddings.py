@@ -22,12 +22,15 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
+    Group,
     GrowFromCenter,
     GrowFromEdge,
+    ImageMobject,
     Indicate,
     LaggedStart,
     Line,
     MathTex,
+    MoveToTarget,
     Rectangle,
     ReplacementTransform,
     Restore,
@@ -49,6 +52,7 @@ from scenes import style
 from scenes.base import TraceScene
 from scenes.components import (
     CAPTION,
+    FORMATTERS,
     HEADING,
     LABEL,
     NUMBER,
@@ -181,7 +185,7 @@ class Tokenization(TraceScene):
         self.play(FadeIn(plain if plain is not None else joined))
         self.beat(
             "Tokens",
-            "The model never sees letters: the text is cut into {n} tokens, each a number in its vocabulary.",
+            "The model never sees letters: the text is cut into {n} tokens.",
             n=(t.fields.info.tokens.ids, "len"),
             say=f"The model never sees letters. A tokenizer cuts the text into {len(t.token_ids)} known pieces, "
             "called tokens.",
@@ -205,9 +209,10 @@ class Tokenization(TraceScene):
             say="Each token is just a number, its place in the vocabulary. "
             f"{spoken_token(t.token_display[0], start=True)} is number {t.token_ids[0]:,}." + say,
         )
+        self.play(FadeOut(mark), run_time=0.3, now=True)  # (counted: the mark goes before the ids are said)
         for tid in ids:
             tid.restore()
-        self.play(FadeOut(mark), LaggedStart(*(FadeIn(i, shift=0.2 * DOWN) for i in ids), lag_ratio=0.15),
+        self.play(LaggedStart(*(FadeIn(i, shift=0.2 * DOWN) for i in ids), lag_ratio=0.15),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)
         self.play(Indicate(VGroup(boxes[0], ids[0]), color=style.NEXT_SLOT), run_time=said_by(self, 1, 1.0))
@@ -413,6 +418,7 @@ class Tokenization(TraceScene):
         k = next(k for k, p in enumerate(pieces) if "‹" in p["display"])
         char, n = self.byte_letter([p["display"] for p in pieces], k)
         marked = [c for c, p in zip(chips, pieces) if "‹" in p["display"]]
+        self.no_token_language = entry.language.value  # (named again with the vocabulary: why it has bytes)
         low = -config.frame_height / 2 + 1.0  # (the callout goes under the row, over the caption, when it fits)
         if not n or k + n > len(chips) or min(c.get_bottom()[1] for c in chips) - 0.3 - low < self.CALLOUT_HEIGHT:
             self.beat("Bytes", "{b} is one byte: a part of a character that has no token of its own.",
@@ -459,52 +465,109 @@ class Tokenization(TraceScene):
         self.play(*(ReplacementTransform(c, cells[k]) for k, c in enumerate(copies)), *grow, arrive,
                   run_time=max(0.8, seconds))  # fmt: skip
 
+    LIST_STEP, LIST_SIZE = 0.74, 32  # the vocabulary list: between its lines, its type
+
+    def vocab_list(self, x: float) -> tuple[VGroup, dict]:
+        """The vocabulary as a list in id order, a line per id of the Trace's vocab_window ("id  token", a ⋮ where
+        ids are skipped), the prompt's tokens' lines with an empty slot for their chip. Returns the lines and the
+        slot of each prompt id."""
+        t = self.trace
+        window, names = t.fields.info.vocab_window, t.fields.info.vocab_display
+        prompt = set(t.token_ids[: len(self.boxes)])
+        lines, slots, before = VGroup(), {}, -1
+        for k, j in enumerate(window.value):
+            if j - before > 1:
+                lines.add(VGroup(label("⋮", size=self.LIST_SIZE, color=style.MUTED)))
+            before = j
+            tid = number(window[k], fmt="int", size=self.LIST_SIZE, color=style.TEXT if j in prompt else style.MUTED)
+            chip = TokenBox(names[str(j)], hue=style.MUTED, size=self.LIST_SIZE, limit=16)
+            if j in prompt:  # its slot waits for the prompt's chip
+                slots[j] = DashedVMobject(chip.box.copy().set_fill(opacity=0).set_stroke(style.TEXT, 2), num_dashes=16)
+                chip = slots[j]
+            lines.add(VGroup(tid, chip))
+        for k, line in enumerate(lines):
+            if len(line) == 2:
+                line[0].move_to([x - 0.2, 0, 0], aligned_edge=RIGHT)
+                line[1].move_to([x + 0.1, 0, 0], aligned_edge=LEFT)
+            else:
+                line[0].move_to([x - 0.5, 0, 0])
+            line.set_y(-k * self.LIST_STEP)
+        if before < t.meta["vocab_size"] - 1:
+            lines.add(
+                label("⋮", size=self.LIST_SIZE, color=style.MUTED).move_to([x - 0.5, -len(lines) * self.LIST_STEP, 0])
+            )
+        return lines, slots
+
     def vocabulary(self):
-        """The vocabulary as one long strip, id 0 to the last; a line runs from each chip's id down to its place."""
+        """The vocabulary as a list of its lines, id by id, scrolling past in a window; each of the prompt's tokens
+        drops from the row into its line's slot as the list reaches it."""
         t = self.trace
         vocab = t.meta["vocab_size"]
-        width = config.frame_width - 2 * style.FRAME_MARGIN - 1.0
-        strip = Rectangle(width=width, height=0.7, stroke_color=style.MUTED, stroke_width=2, fill_color=style.MUTED,
-                          fill_opacity=0.12).move_to([0, -0.7, 0])  # fmt: skip
-        ends = VGroup(
-            label("0", size=LABEL, color=style.MUTED).next_to(strip.get_bottom(), DOWN, buff=0.15),
-            number(t.fields.meta.vocab_size, fmt="comma_less1", size=LABEL, color=style.MUTED)
-            .next_to(strip.get_bottom(), DOWN, buff=0.15),
-        )  # fmt: skip
-        ends[0].shift((strip.get_left()[0] - ends[0].get_left()[0]) * RIGHT)
-        ends[1].shift((strip.get_right()[0] - ends[1].get_right()[0]) * RIGHT)
+        top = min(i.get_bottom()[1] for i in self.ids) - 0.45
+        bottom = -config.frame_height / 2 + 1.25  # above the caption's band, a line's half clear of it
+        lines, slots = self.vocab_list(2.4)
+        for line in lines:
+            line.gptanim_alpha = [
+                (m, m.get_stroke_opacity(), m.get_fill_opacity()) for m in line.family_members_with_points()
+            ]
+        scroll, reveal = ValueTracker(0.0), ValueTracker(0.0)  # the list's offset; its lines' opacity, to come in
+        first_y = top - self.LIST_STEP / 2
+        ys = [line.get_y() for line in lines]
+
+        def place(group):
+            for line, y0 in zip(group, ys):
+                y = first_y + y0 + scroll.get_value()
+                line.set_y(y)
+                a = float(np.clip((top - y) / 0.35, 0, 1) * np.clip((y - bottom) / 0.35, 0, 1)) * reveal.get_value()
+                for m, so, fo in line.gptanim_alpha:
+                    m.set_stroke(opacity=so * a, family=False).set_fill(opacity=fo * a, family=False)
+
         size = sentence("Vocabulary: {v} tokens", size=40, v=(t.fields.meta.vocab_size, "comma"))
-        size.next_to(strip, DOWN, buff=0.25)  # (under the strip: the lines from the chips come down from above)
-        simpler = label("A token: often a word, sometimes a piece of one.", size=30, color=style.TEXT)
-        simpler.next_to(size, DOWN, buff=0.3)
-        self.fit_width(simpler)
-        left = strip.get_left()[0]
-        half = (strip.height - 0.08) / 2
-        ticks = [Line(half * UP, half * DOWN, stroke_width=4, color=style.token_hue(p))
-                 .move_to([left + width * (t.token_ids[p] + 0.5) / vocab, strip.get_y(), 0])
-                 for p in range(len(self.boxes))]  # fmt: skip
-        low = {id(m) for m in self.row[-1].get_family()}  # the row's last line: its lines cross no chip
-        links = [
-            Line(i.get_bottom() + 0.08 * DOWN, tick.get_top(), stroke_width=2.5, color=style.token_hue(p))
-            if id(i) in low
-            else VGroup()
-            for p, (i, tick) in enumerate(zip(self.ids, ticks))
-        ]  # fmt: skip (each id, down to its place)
+        simpler = VGroup(label("A token: often a word,", size=32), label("sometimes a piece of one.", size=32))
+        simpler.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        side = VGroup(size, simpler).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+        self.fit_width(side, 6.2).move_to([-3.4, (top + bottom) / 2, 0])
+        centre = (top + bottom) / 2
+        order = sorted(slots)  # the prompt's ids, in the list's order
+        targets = [centre - first_y - ys[next(k for k, line in enumerate(lines) if slots[i] in line)] for i in order]
+        drops = {i: [p for p in range(len(self.boxes)) if t.token_ids[p] == i] for i in order}
+        no_token = getattr(self, "no_token_language", "")
         self.play(FadeOut(self.lines), run_time=0.5)  # (the bars leave before the vocabulary is written)
         with self.narrate(
-            f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a place "
-            "along it. So a token is often a word, but sometimes only a piece of one.",
+            f"The vocabulary has {big(vocab)} tokens, learned from the training text. Each id is a line in it. "
+            "So a token is often a word, but sometimes only a piece of one."
+            + (
+                f" A letter that never got a token of its own falls back to bytes, as in the {no_token} line."
+                if no_token
+                else ""
+            ),
             title="Vocabulary",
-            caption="The vocabulary is learned from training text; each id is a place along it.",
+            caption="The vocabulary is learned from training text; each id is a line in it.",
         ) as n:
-            self.play(GrowFromEdge(strip, LEFT), FadeIn(ends), Write(size), run_time=n.left(0, 1.0))
-            n.wait_for(1)  # each id runs down to its place along the strip, where it becomes a mark
-            self.play(LaggedStart(*(AnimationGroup(Create(line), Create(tick), lag_ratio=1.0) if len(line.points)
-                                    else Create(tick) for line, tick in zip(links, ticks)), lag_ratio=0.15),
-                      run_time=n.left(1, 1.2))  # fmt: skip
-            n.wait_for(2)
-            self.play(FadeIn(simpler, shift=0.1 * UP), run_time=n.left(2, 1.0))
-        self.ticks, self.links = ticks, links
+            place(lines)
+            lines.add_updater(place)
+            self.add(lines)
+            self.play(Write(size), reveal.animate.set_value(1.0), run_time=n.left(0, 1.0))
+            n.wait_for(1)
+            each = n.left(-1, 0.8 * len(order)) / len(order)
+            for k, (i, target) in enumerate(zip(order, targets)):  # the list scrolls to each id; its chips drop in
+                self.play(scroll.animate.set_value(target), run_time=0.45 * each)
+                slot = slots[i]
+                chips = [self.boxes[p].copy() for p in drops[i]]
+                for c in chips:
+                    c.generate_target()
+                    c.target.scale_to_fit_height(slot.height).move_to(slot)
+                self.play(*(MoveToTarget(c) for c in chips), Indicate(self.boxes[drops[i][0]], color=style.NEXT_SLOT),
+                          *([FadeIn(simpler, shift=0.1 * UP)] if k == len(order) // 2 else []), run_time=0.55 * each)  # fmt: skip
+                line = next(line for line in lines if slot in line)
+                self.remove(*chips)
+                line.add(chips[0])
+                line.gptanim_alpha += [(m, m.get_stroke_opacity(), m.get_fill_opacity())
+                                       for m in chips[0].family_members_with_points()]  # fmt: skip
+        lines.clear_updaters()
+        lines.remove(*(line for line in lines if not bottom + 0.35 <= line.get_y() <= top - 0.35))  # (faded: gone)
+        self.ticks = [slots[t.token_ids[p]] for p in range(len(self.boxes))]
+        self.vocab_lines = lines
         self.wait(1.5)
 
 
@@ -523,7 +586,7 @@ class EmbeddingMatrix(TraceScene):
     MATRIX_RIGHT = 6.6  # the matrix's right edge (the one-hot row lies under it); W_E's symbol left of it
     ROW_STEP, COLUMN_GAP = 0.6, 0.18  # between the matrix's rows, between its columns
     ENTRY = 30  # the matrix's entries: W_E is the subject, drawn large
-    LEFT_ROOM = 1.4  # left of the matrix: W_E's symbol and its size
+    LEFT_ROOM = 1.9  # left of the matrix: W_E's symbol and its size (legible)
     CELL = 0.3  # a matrix entry as a square of its colour, once its number has been read
     CLOSER = 0.42  # W_E's row step once the prompt's vectors come under it
 
@@ -609,25 +672,53 @@ class EmbeddingMatrix(TraceScene):
             self.chips[i] = chip.move_to([column.get_x(), top + 0.8 + 0.6 * level, 0])
         return VGroup(*self.ids_shown.values(), *self.chips.values())
 
+    HEAT_WIDTH, HEAT_HEIGHT = 10.8, 4.2  # W_E whole, as colours, across the frame
+
+    def heat_map(self) -> Group:
+        """W_E whole as a picture, a pixel per entry of its first dims and sampled tokens (from the Trace), filling
+        the frame, its outline round it; an outline alone for a Trace saved without the picture."""
+        t = self.trace
+        outline = Rectangle(width=self.HEAT_WIDTH, height=self.HEAT_HEIGHT, color=style.MUTED, stroke_width=2)
+        if "weights.W_E_picture" not in t.arrays:
+            return Group(outline)
+        values = np.asarray(t["weights.W_E_picture"], dtype=float).T  # (dims, tokens)
+        image = ImageMobject(heat_image(values, float(np.quantile(np.abs(values), 0.95))))
+        image.set_resampling_algorithm(0)  # nearest: crisp entries
+        image.stretch_to_fit_width(self.HEAT_WIDTH).stretch_to_fit_height(self.HEAT_HEIGHT)
+        return Group(image, outline)
+
+    def heat_column(self, heat: Group, i: int, color=style.NEXT_SLOT) -> Rectangle:
+        """The place of token id i's column on the whole picture: a thin bar, never thinner than seen."""
+        t, outline = self.trace, heat[-1]
+        x = outline.get_left()[0] + self.HEAT_WIDTH * (i + 0.5) / t.meta["vocab_size"]
+        return Rectangle(width=0.06, height=self.HEAT_HEIGHT + 0.2, color=color, stroke_width=3).move_to(
+            [x, outline.get_y(), 0]
+        )
+
     def show_matrix(self):
         t = self.trace
-        symbol = MathTex("W_E", font_size=64).move_to([(self.matrix.get_left()[0] - config.frame_width / 2) / 2,
-                                                        self.matrix.get_y() + 0.5, 0])  # fmt: skip
+        heat = self.heat_map().move_to([0.75, 0.55, 0])
+        symbol = MathTex("W_E", font_size=64)
+        place = [(self.matrix.get_left()[0] - config.frame_width / 2) / 2, self.matrix.get_y() + 0.5, 0]
+        symbol.move_to(place)
+        size_line = sentence("{d} × {v}", size=HEADING + 10, d=(t.fields.meta.d_model, "int"),
+                       v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
+        size_line.next_to(heat, DOWN, buff=0.3)
+        across = sentence("{v} columns, one per token", size=LABEL + 4, color=style.TEXT,
+                          v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
+        down = sentence("{d} numbers in each", size=LABEL + 4, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
+        across.next_to(heat, UP, buff=0.2)
+        down.rotate(-np.pi / 2).next_to(heat, RIGHT, buff=0.2)  # (clear of W_E's symbol, on the left)
         shape = VGroup(
-            sentence("{d} ×", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int")),
-            sentence("{v}", size=LABEL, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma")),
+            sentence("{d} ×", size=LABEL + 6, d=(t.fields.meta.d_model, "int")),
+            sentence("{v}", size=LABEL + 6, v=(t.fields.meta.vocab_size, "comma")),
         )
         shape.arrange(DOWN, buff=0.12).next_to(symbol, DOWN, buff=0.3)  # fmt: skip
-        across = sentence("{v} columns, one per token", size=LABEL, color=style.TEXT,
-                          v=(t.fields.meta.vocab_size, "comma"))  # fmt: skip
-        down = sentence("{d} numbers in each", size=LABEL, color=style.TEXT, d=(t.fields.meta.d_model, "int"))
-        across.next_to(self.matrix, DOWN, buff=1.2).set_x(self.matrix.get_x())
-        first = self.columns[self.ids[0]]  # (the column it is said of, marked: its note under it)
-        down.next_to(self.matrix, DOWN, buff=0.35).align_to(first, LEFT)
-        notes = VGroup(across, down)
-        lift = max(1.2, VGroup(self.matrix, notes).get_y())  # it starts mid-frame, then rises for its columns' tokens
-        VGroup(symbol, shape, self.matrix).shift(lift * DOWN)
-        notes.shift(lift * DOWN)
+        room = 2 * (self.matrix.get_left()[0] - 0.15 - symbol.get_x())  # (left of the matrix, centred under W_E)
+        self.fit_width(shape, min(room, 2 * (symbol.get_x() + config.frame_width / 2 - style.FRAME_MARGIN)))
+        wide = symbol.copy().next_to(heat, LEFT, buff=0.3)
+        first = self.heat_column(heat, self.ids[0])
+        marks = [self.heat_column(heat, i) for i in self.ids]
         with self.narrate(
             "Each token now becomes a vector, read from the embedding matrix. It has one column for every token "
             f"in the vocabulary, {big(t.meta['vocab_size'])} in all. Each column holds {t.meta['d_model']} numbers. "
@@ -639,25 +730,27 @@ class EmbeddingMatrix(TraceScene):
             title="Embedding matrix",
             caption="The embedding matrix holds one column of learned numbers for every token.",
         ) as n:
-            self.play(FadeIn(symbol), FadeIn(self.brackets))  # (the opening picture: at once)
-            self.play(LaggedStart(*(FadeIn(c, shift=0.2 * DOWN) for c in self.matrix[1:]), lag_ratio=0.08),
-                      run_time=n.left(0, 1.5))  # fmt: skip
+            cover = Rectangle(width=self.HEAT_WIDTH + 0.1, height=self.HEAT_HEIGHT + 0.1, stroke_width=0,
+                              fill_color=config.background_color, fill_opacity=1).move_to(heat)  # fmt: skip
+            self.add(*heat, cover)
+            self.play(FadeIn(wide), run_time=0.3)  # (the opening picture, at once; then its colours spread across)
+            self.play(cover.animate.stretch(0.001, 0, about_edge=RIGHT), run_time=n.left(0, 1.5))
+            self.remove(cover)
             n.wait_for(1)
-            self.play(Write(across), LaggedStart(*(Indicate(c, color=style.NEXT_SLOT, scale_factor=1.05) for c in
-                      self.matrix[1:]), lag_ratio=0.05), run_time=n.left(1, 1.2))  # fmt: skip
+            self.play(Write(across), FadeIn(size_line, shift=0.2 * UP), run_time=n.left(1, 1.2))
             n.wait_for(2)
-            column = self.columns[self.ids[0]]
-            mark = SurroundingRectangle(column, buff=0.08, color=style.NEXT_SLOT)
-            self.play(Create(mark), Write(down), run_time=n.left(2, 1.0))
+            self.play(Create(first), Write(down), run_time=n.left(2, 1.0))
             n.wait_for(3)
-            shape.shift(lift * UP)
-            self.play(dim(mark), run_time=0.3)
-            self.play(
-                VGroup(symbol, self.matrix).animate.shift(lift * UP),
-                FadeOut(VGroup(across, down), shift=lift * UP),  # (words fade, never morph)
-                FadeIn(shape, shift=lift * UP),
-                run_time=1.0,
-            )
+            self.play(ReplacementTransform(first, marks[0]), *(Create(m) for m in marks[1:]), run_time=1.0)
+            # the zoom: the picture gives way as the marked columns open into their numbers
+            self.play(FadeOut(Group(heat, across, down, size_line)), Transform(wide, symbol), FadeIn(self.brackets),
+                      *(m.animate.move_to(self.columns[i]).stretch_to_fit_width(self.columns[i].width + 0.1)
+                        .stretch_to_fit_height(self.columns[i].height + 0.1) for m, i in zip(marks, self.ids)),
+                      run_time=1.2)  # fmt: skip
+            self.remove(wide)
+            self.add(symbol)
+            self.play(LaggedStart(*(FadeIn(c, shift=0.1 * DOWN) for c in self.matrix[1:]), lag_ratio=0.05),
+                      FadeIn(shape), FadeOut(VGroup(*marks)), run_time=1.0)  # fmt: skip
             self.play(LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in self.header), lag_ratio=0.1),
                       run_time=n.left(3, 1.5))  # fmt: skip
         self.symbol, self.shape = symbol, shape
@@ -730,7 +823,8 @@ class EmbeddingMatrix(TraceScene):
         shown = VGroup(pair, names)
         self.fit_width(shown).set_x(0)
         low = -config.frame_height / 2 + 0.95  # above the caption's band
-        top = self.matrix.get_bottom()[1] - 0.2  # under W_E's bracket (the factors have gone by then)
+        closer = self.closer_rows()  # W_E's rows closer together: room for the product, drawn large
+        top = closer.get_bottom()[1] - 0.2  # under W_E's bracket (the factors have gone by then)
         self.fit_width(same)
         if same.height + 0.3 + shown.height > top - low:
             VGroup(same, shown).scale((top - low) / (same.height + 0.3 + shown.height))
@@ -754,6 +848,10 @@ class EmbeddingMatrix(TraceScene):
                   for b, c, g in zip(self.bits, slots, gap) if not g]  # fmt: skip
         factors = VGroup(*(f for _, f in turned), *(b for b, g in zip(self.bits, gap) if g))
         self.play(FadeOut(self.one_hot_name), FadeOut(self.link), FadeOut(self.bits_decor), now=True, run_time=0.4)
+        rise = (closer.get_bottom()[1] - self.matrix.get_bottom()[1]) * UP  # the one-hot's entries rise with it
+        self.play(Transform(self.matrix, closer), VGroup(*self.bits).animate.shift(rise), run_time=0.5)
+        for _, f in turned:
+            f.shift(rise)
         self.play(LaggedStart(*(swap(b, f) for b, f in turned), lag_ratio=0.06), run_time=said_by(self, 0, 1.0))
         cue(self, 1)  # every ×0 column becomes zeros (its numbers come back once the product is made)
         zeros = VGroup(*(VGroup(*(label("0", size=self.ENTRY, color=style.MUTED).move_to(e) for e in c[: self.ROWS]))
@@ -768,12 +866,13 @@ class EmbeddingMatrix(TraceScene):
         self.play(*([LaggedStart(*to_zero, lag_ratio=0.1)] if to_zero else []),
                   Indicate(kept, color=style.NEXT_SLOT, scale_factor=1.08), run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)  # the columns add up: the zeros add nothing, the kept column comes down as the product
-        sums = [z.copy() for z in zeros]
         self.play(FadeOut(factors), now=True, run_time=0.3)  # (used up: the product comes where they were)
-        self.play(FadeIn(names[0]), FadeIn(product.decor), TransformFromCopy(kept[: self.ROWS], product.entries),
-                  *(s.animate.move_to(product.entries).set_opacity(0) for s in sums),
-                  run_time=said_by(self, 2, 1.2) * 0.6)  # fmt: skip
-        self.remove(*sums)
+        self.play(
+            FadeIn(names[0]),
+            FadeIn(product.decor),
+            TransformFromCopy(kept[: self.ROWS], product.entries),
+            run_time=said_by(self, 2, 1.2) * 0.6,
+        )  # fmt: skip (the zeros add nothing: only the kept column comes)
         if others:  # W_E whole again
             self.play(LaggedStart(*(AnimationGroup(FadeOut(z, shift=step), Restore(c), lag_ratio=1.0) for c, z in zip(others, zeros)),
                                   lag_ratio=0.05), run_time=0.8, now=True)  # fmt: skip
@@ -869,11 +968,17 @@ class EmbeddingMatrix(TraceScene):
             "predicted text well.",
         )
         t, W, ids = self.trace, self.trace.stored("weights.W_E_slice").value, self.trace.info["embedding_slice_ids"]
-        entries = [(e, W[ids.index(i), r]) for i in self.ids for r, e in enumerate(self.columns[i][: self.ROWS])]
-        entries += [(e, t["hook_embed"][p, r]) for p in self.drawn for r, e in enumerate(self.vectors[p].entries)]
-        cells = [Square(self.CELL, stroke_width=0).set_fill(style.weight_color(float(v), self.scale), opacity=1.0)
-                 .move_to(e) for e, v in entries]  # fmt: skip
-        entries = [e for e, _ in entries]
+        entries = [(e, W[ids.index(i), r], self.columns[i].get_x()) for i in self.ids
+                   for r, e in enumerate(self.columns[i][: self.ROWS])]  # fmt: skip
+        entries += [(e, t["hook_embed"][p, r], self.vectors[p].entries.get_x()) for p in self.drawn
+                    for r, e in enumerate(self.vectors[p].entries)]  # fmt: skip
+        cells = [
+            Square(self.CELL, stroke_width=0)
+            .set_fill(style.weight_color(float(v), self.scale), opacity=1.0)
+            .move_to([x, e.get_y(), 0])
+            for e, v, x in entries
+        ]  # fmt: skip (a column's squares in a line)
+        entries = [e for e, _, _ in entries]
         self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.cells = VGroup(*cells)
@@ -922,6 +1027,7 @@ class ContextEmbedding(TraceScene):
 
     TABLE_ROWS, TABLE_SIZE = 3, 22  # the entries of each column drawn of W_E and W_P; their type
     TABLE_COLUMNS = 4  # W_P's columns drawn: the last positions, up to the token's own
+    entry_fmt = "value"  # how the tables' and the sum's entries are written (shown_sum)
 
     def table(self, symbol: str, parts: list, heads: list, at: float) -> tuple[VGroup, list]:
         """A matrix drawn as W_E is: a column of entries per part (⋯ between and after), its head above it, its
@@ -934,7 +1040,7 @@ class ContextEmbedding(TraceScene):
                 body.add(VGroup(*(label("⋯", size=self.TABLE_SIZE, color=style.MUTED)
                                   for _ in range(self.TABLE_ROWS))).arrange(DOWN, buff=0.14))  # fmt: skip
                 continue
-            column = VectorColumn(part, shown=self.TABLE_ROWS, size=self.TABLE_SIZE, dim_path=None)
+            column = VectorColumn(part, shown=self.TABLE_ROWS, size=self.TABLE_SIZE, dim_path=None, fmt=self.entry_fmt)
             for e, value in zip(column.entries, part.value):
                 e.set_color(style.weight_color(float(value), scale))
             columns.append(column.entries)
@@ -980,15 +1086,15 @@ class ContextEmbedding(TraceScene):
                           for i, b in zip(range(first, p + 1), boxes)))  # fmt: skip
         tokens = t.fields.info.tokens
         places[-1].become(number(tokens.ids, fmt="lastindex", size=20, color=style.MUTED).move_to(places[-1]))
+        parts = [t.stored("hook_embed")[p], t.stored("hook_pos_embed")[p], t.resid.pre[0, p]]
+        rows = self.TABLE_ROWS  # written so that the shown entries add up as shown
+        self.entry_fmt, sign = shown_sum(
+            [np.asarray(v.value)[:rows] for v in parts[:2]], np.asarray(parts[2].value)[:rows]
+        )
         w_e, w_p, e_cols, p_cols = self.tables(first, boxes)
-        cols = VGroup(
-            VectorColumn(t.stored("hook_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-            label("+", size=44),
-            VectorColumn(t.stored("hook_pos_embed")[p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-            label("=", size=44),
-            VectorColumn(t.resid.pre[0, p], shown=self.TABLE_ROWS, size=26, dim_path=None),
-        ).arrange(RIGHT, buff=1.1)
-        cols.move_to([0, -2.35, 0])
+        tok, pos, total = (VectorColumn(v, shown=rows, size=26, dim_path=None, fmt=self.entry_fmt) for v in parts)
+        cols = VGroup(tok, label("+", size=44), pos, label(sign, size=44), total).arrange(RIGHT, buff=1.1)
+        cols.move_to([0, -2.2, 0])
         names = VGroup(
             sentence("token “{tok}”", size=LABEL + 2, color=style.MUTED, tok=(tokens.display[p], "text")),
             sentence("position {n}", size=LABEL + 2, color=style.MUTED, n=(tokens.ids, "lastindex")),
@@ -1013,8 +1119,11 @@ class ContextEmbedding(TraceScene):
                       run_time=n.left(0, 1.2))  # fmt: skip
             n.wait_for(1)
             w_heads = w_p[3]
-            self.play(FadeIn(VGroup(w_p[0], w_p[1], w_p[2])), *(TransformFromCopy(places[len(places) - len(w_heads) + k],
-                      h) for k, h in enumerate(w_heads)), run_time=n.left(1, 1.2))  # fmt: skip
+            self.play(
+                FadeIn(VGroup(w_p[0], w_p[1], w_p[2])),
+                LaggedStart(*(FadeIn(h, shift=0.2 * DOWN) for h in w_heads), lag_ratio=0.2),
+                run_time=n.left(1, 1.2),
+            )  # fmt: skip (no copy in flight: one number a place)
             n.wait_for(2)
             mark = SurroundingRectangle(VGroup(w_heads[-1], p_cols[-1]), buff=0.1, color=style.NEXT_SLOT)
             self.play(Create(mark), Indicate(places[-1], color=style.NEXT_SLOT), run_time=0.6)
@@ -1027,15 +1136,16 @@ class ContextEmbedding(TraceScene):
                       run_time=0.6)  # fmt: skip
             self.remove(a, b)
             self.play(FadeIn(total.entries, shift=0.2 * RIGHT), run_time=n.left(3, 0.6))
-        self.row, self.places, self.cols, self.names = row, places, cols, names
+        self.row, self.places, self.cols, self.names, self.sum_sign = row, places, cols, names, sign
         self.tables_drawn, self.p_cols = VGroup(w_e, w_p), p_cols
 
     STRIP_WIDTH, STRIP_HEIGHT, STRIP_ROWS = 11.0, 2.6, 8  # W_P drawn whole: a thin column per position
 
-    def position_strip(self) -> tuple[VGroup, VGroup]:
-        """W_P zoomed out: an outline with a thin column per position (a line between each two), and the prompt's
-        positions' columns filled with their first entries' colours (a rotary model's, which has no W_P, in one
-        colour). Returns (outline and lines, used columns)."""
+    def position_strip(self) -> tuple[VGroup, VGroup, ImageMobject | None]:
+        """W_P zoomed out: an outline filled with every position's column, its first entries' colours (a rotary
+        model, which has no W_P: a line between each two places), and the prompt's positions' columns in the same
+        colours (a rotary model's in one colour). Returns (outline and lines, used columns, the whole matrix's
+        picture or None)."""
         t = self.trace
         n_ctx, n = int(t.meta["n_ctx"]), len(t.token_ids)
         width, height, rows = self.STRIP_WIDTH, self.STRIP_HEIGHT, self.STRIP_ROWS
@@ -1047,12 +1157,19 @@ class ContextEmbedding(TraceScene):
                               outline.get_bottom() + (-width / 2 + width * i / n_ctx) * RIGHT,
                               stroke_width=1, color=style.MUTED, stroke_opacity=0.3)
                          for i in range(1, n_ctx if n_ctx <= 512 else 0)))  # fmt: skip
+        image = None
         if t.words["positions"] == "rotary":  # no position matrix: each place used is lit, one colour
             colors = [[style.KEY] * rows for _ in range(n)]
         else:
             values = np.asarray(t.stored("hook_pos_embed").value, dtype=float)[:, :rows]
-            scale = float(np.max(np.abs(values))) or 1.0
+            scale = float(np.quantile(np.abs(values), 0.95)) or 1.0  # (the largest few would dim all the rest)
             colors = [[style.weight_color(float(v), scale) for v in row] for row in values]
+            if "weights.W_pos_picture" in t.arrays:  # every position's column (a Trace saved before: only lines)
+                whole = np.asarray(t["weights.W_pos_picture"], dtype=float)[:n_ctx, :rows]
+                image = ImageMobject(heat_image(whole.T, scale))
+                image.set_resampling_algorithm(0)  # nearest: one crisp column per position
+                image.stretch_to_fit_width(width).stretch_to_fit_height(height).move_to(outline)
+                lines = VGroup()
         step = width / n_ctx
         used = VGroup()
         for i in range(n):
@@ -1061,12 +1178,12 @@ class ContextEmbedding(TraceScene):
                               .move_to(outline.get_corner(UP + LEFT) + ((i + 0.5) * step) * RIGHT
                                        + ((r + 0.5) * height / rows) * DOWN)
                               for r in range(rows))))  # fmt: skip
-        return VGroup(outline, lines), used
+        return VGroup(outline, lines), used, image
 
     def context_size(self):
         t = self.trace
         n, n_ctx, g = len(t.token_ids), t.fields.meta.n_ctx, t.fields.info.gpt3.dims.n_ctx
-        frame, used = self.position_strip()
+        frame, used, image = self.position_strip()
         ends = VGroup(label("0", size=22, color=style.MUTED).next_to(frame[0], LEFT, buff=0.2),
                       number(n_ctx, fmt="comma_less1", size=22, color=style.MUTED).next_to(frame[0], RIGHT, buff=0.2))  # fmt: skip
         learned = t.words["positions"] != "rotary"  # a rotary model has places, but no matrix W_P for them
@@ -1091,14 +1208,26 @@ class ContextEmbedding(TraceScene):
             kept = VGroup(*self.p_cols)  # W_P's drawn entries go on into their columns; the rest of it leaves
             rest = [m for m in w_p.get_family() if not m.submobjects and m not in kept.get_family()]
             self.play(FadeOut(VGroup(self.cols, self.names, w_e, *rest)), run_time=0.5, now=True)
-            self.play(*(ReplacementTransform(c, u) for c, u in zip(self.p_cols, firsts)), FadeIn(ends[0]),
-                      run_time=1.5, now=True)  # fmt: skip
+            self.play(
+                *(FadeOut(c, target_position=u.get_center(), scale=0.2) for c, u in zip(self.p_cols, firsts)),
+                *(FadeIn(u, target_position=c.get_center()) for c, u in zip(self.p_cols, firsts)),
+                FadeIn(ends[0]),
+                run_time=1.2,
+                now=True,
+            )  # fmt: skip (moved, never morphed: no debris)
         else:
             self.play(FadeIn(ends[0]), run_time=0.5)
         self.play(FadeIn(note[:-1], shift=0.1 * UP), run_time=0.5)
         # W_P grows to its full length, a thin column per position drawn along, as its size is said.
         lines = [LaggedStart(*(Create(line) for line in frame[1]), lag_ratio=0.02)] if len(frame[1]) else []
-        self.play(GrowFromEdge(frame[0], LEFT), *lines, run_time=said_by(self, 0, 1.0))
+        grow = []
+        if image is not None:  # every position's column, coloured, spreads right with the outline
+            image.save_state()
+            image.stretch_to_fit_width(0.02).align_to(frame[0], LEFT)
+            self.add(image)
+            self.bring_to_front(*used)
+            grow = [Restore(image)]
+        self.play(GrowFromEdge(frame[0], LEFT), *lines, *grow, run_time=said_by(self, 0, 1.0))
         self.play(FadeIn(ends[1]), run_time=0.3)
         cue(self, 1)
         if hasattr(self, "places"):  # the prompt's places, counted, light their columns
@@ -1113,9 +1242,11 @@ class ContextEmbedding(TraceScene):
             self.play(FadeIn(used, lag_ratio=0.2), Create(lit), FadeIn(note[-1], shift=0.1 * UP),
                       run_time=said_by(self, 1, 1.0))  # fmt: skip
         cue(self, 2)
-        self.size_group = VGroup(frame, used, lit, ends, *note, *self.beside_gpt3(frame, used, lit, ends, note, g))
+        pictured = [image] if image is not None else []
+        self.size_group = Group(frame, *pictured, used, lit, ends, *note,
+                                *self.beside_gpt3(frame, used, lit, ends, note, g, image))  # fmt: skip
 
-    def beside_gpt3(self, frame, used, lit, ends, note, g) -> list:
+    def beside_gpt3(self, frame, used, lit, ends, note, g, image=None) -> list:
         """GPT-3's context as an outline to the same scale beside this model's W_P (which shrinks to make room
         when GPT-3's is the longer), labelled with its size."""
         n_ctx, gpt3 = int(self.trace.meta["n_ctx"]), int(g.value)
@@ -1132,9 +1263,14 @@ class ContextEmbedding(TraceScene):
             SurroundingRectangle(target[1], buff=0.06, color=style.KEY, stroke_width=4).stretch_to_fit_width(lit_width)
         )  # fmt: skip (still seen however thin)
         name.move_to([(target[0][0].get_right()[0] + ghost.get_right()[0]) / 2, ghost.get_y(), 0])
-        self.play(Transform(strip, target), ends[1].animate.next_to(target[0][0], DOWN, buff=0.15),
-                  note.animate.next_to(target[0][0], UP, buff=0.3, aligned_edge=LEFT),
-                    Create(ghost), FadeIn(name, shift=0.1 * UP), run_time=said_by(self, 2, 1.2))  # fmt: skip
+        along = (
+            [image.animate.stretch(n_ctx * unit / self.STRIP_WIDTH, 0, about_point=left)] if image is not None else []
+        )
+        seconds = said_by(self, 2, 1.2)  # this model's shrinks first, then GPT-3's is drawn beside it
+        self.play(Transform(strip, target), *along, FadeOut(ends[1]),
+                  note.animate.next_to(target[0][0], UP, buff=0.3, aligned_edge=LEFT), run_time=0.5 * seconds,
+                  now=True)  # fmt: skip
+        self.play(Create(ghost), FadeIn(name, shift=0.1 * UP), run_time=0.5 * seconds)
         self.wait(1.0)
         return [ghost, name]
 
@@ -1270,16 +1406,18 @@ class ContextEmbedding(TraceScene):
         )
         gone = [self.size_group, *([self.row, self.places] if hasattr(self, "row") else [])]
         self.play(
-            AnimationGroup(FadeOut(VGroup(*gone)), FadeIn(contexts, shift=0.1 * DOWN), lag_ratio=1.0),
-            run_time=said_by(self, 0, 1.0),
+            AnimationGroup(FadeOut(Group(*gone)), FadeIn(contexts, shift=0.1 * DOWN), lag_ratio=1.0),
+            run_time=1.2,
             now=True,
         )  # fmt: skip (the row gone before the texts come)
         cue(self, 1)
         one, two = (Arrow(origin - s * self.APART * RIGHT, self.tip(angle, origin, s), buff=0, stroke_width=9,
                           color=c, max_tip_length_to_length_ratio=0.12) for s, c in ((1, style.KEY), (-1, style.VALUE)))  # fmt: skip
-        self.play(GrowFromEdge(one, DOWN), FadeIn(names[0]), Indicate(first, color=style.KEY, scale_factor=1.05),
+        self.play(AnimationGroup(GrowFromEdge(one, DOWN), FadeIn(names[0]), lag_ratio=0.85),
+                  Indicate(first, color=style.KEY, scale_factor=1.05),
                   run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
-        self.play(GrowFromEdge(two, DOWN), FadeIn(names[1]), Indicate(second, color=style.VALUE, scale_factor=1.05),
+        self.play(AnimationGroup(GrowFromEdge(two, DOWN), FadeIn(names[1]), lag_ratio=0.85),
+                  Indicate(second, color=style.VALUE, scale_factor=1.05),
                   run_time=0.4 * said_by(self, 1, 1.2))  # fmt: skip
         self.remove(one, two)
         self.add(arrows, names)
@@ -1291,12 +1429,7 @@ class ContextEmbedding(TraceScene):
                   run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.arrows_at = (angle, angles, origin)
         shown = self.at_input(shown, at)
-        self.drift(shown, at, arrows, (first, second))
-        short = self.short_contexts(contexts)  # the takeaway: the two texts' ends, where the vectors ended
-        self.play(
-            FadeOut(contexts, shift=0.2 * UP), FadeIn(short, shift=0.2 * UP), lag_ratio=1.0, run_time=1.0, now=True
-        )  # fmt: skip (one after the other: never the two texts over each other)
-        self.play(FadeOut(flat), run_time=0.5, now=True)
+        self.drift(shown, at, arrows, contexts)
         self.wait(1.0)
         self.contexts = contexts
 
@@ -1374,61 +1507,73 @@ class ContextEmbedding(TraceScene):
             self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(2, 0.8))
         return shown
 
-    def drift(self, shown: VGroup, at: np.ndarray, arrows, lines) -> None:
-        """The layers one after the other: each takes in its text (the words flow into its arrow), the arrows turn
-        to the layer's angle, the cosine changes and the plot gains its dot; the input's pair stays as a ghost."""
+    def drift(self, shown: VGroup, at: np.ndarray, arrows, contexts) -> None:
+        """The layers one at a time: at each the arrows turn to the layer's angle, its cosine takes the last's place,
+        the plot gains its dot and its layer's number lights; then the takeaway, the cosine in and out, and the two
+        texts by their last words with the lesson beside them. The input's pair stays as a ghost."""
         t = self.trace
-        _, _, origin = self.arrows_at
         cos = self.stage_cosines()
         learned = t.words["positions"] != "rotary"
+        pair = t.fields.info.context_pair
+        going_in = (pair.input_cosine if learned else pair.cosines[0], "fixed2")
         caption, told = drift_words(cos[-t.n_layer - 1], cos[-t.n_layer :])  # (read off the cosines shown)
-        rise = first_closer(cos[-t.n_layer - 1], cos[-t.n_layer :])
         same = "" if learned else f"Their token columns are the same: {dec(cos[0], 2)}. "
         moved = round(cos[-1], 2) < 1.0  # (as the screen rounds it)
         end = "Same token, different texts: different vectors." if moved else "Here the texts left it as it was."
         with self.narrate(
-            f"{same}The model has {t.n_layer} layers, steps that each mix in the text before. {told} " + end,
+            f"{same}The model has {t.n_layer} layers, steps that each mix in the text before. Watch the arrows after "
+            f"each one. {told} {end}",
             title="Layers",
             caption=caption,
+            a=going_in,
+            b=(pair.cosines[t.n_layer], "fixed2"),
         ) as n:
             ghost = arrows.copy().clear_updaters().set_opacity(0.18)  # the pair that went in
             self.add(ghost)
             first = 0 if learned else 1  # (a rotary model's first sentence names the token columns)
-            groups = (
-                [[1], list(range(2, rise + 1)), list(range(rise + 1, t.n_layer + 1))]
-                if rise
-                else [[1], list(range(2, t.n_layer + 1))]
-            )  # fmt: skip (the layers, over the sentences that say them)
-            for j, group in enumerate(groups):
-                n.wait_for(first + j)
-                each = n.left(first + j, 0.9 * max(len(group), 1)) / max(len(group), 1)
-                for layer in group:
-                    s = layer + (1 if learned else 0)
-                    letters = [[c.copy() for c in line[3:]] for line in lines]  # (after "A: “")
-                    self.play(*(self.flow_in(copies, self.tip(self.arrows_at[0], origin, side))
-                                for copies, side in zip(letters, (1, -1))), run_time=0.45 * each)  # fmt: skip
-                    self.remove(*letters[0], *letters[1])
-                    shown = self.turn_to(s, shown, at, 0.55 * each)
-                if not group:
-                    self.play(Indicate(shown[1], color=style.NEXT_SLOT), run_time=min(each, 1.0))
-            n.wait_for(first + len(groups))
-            takeaway = VGroup(
-                label("Same token, different texts:", size=HEADING - 4),
-                label("different vectors" if moved else "the same vector", size=HEADING - 4),
-            )
-            takeaway.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            takeaway.move_to([at[0], at[1] + 1.3, 0], aligned_edge=LEFT)
-            edge = config.frame_width / 2 - style.FRAME_MARGIN
-            takeaway.shift(min(0.0, edge - takeaway.get_right()[0]) * RIGHT)  # (a wide angle: it moves in)
-            self.play(Write(takeaway), Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(-1, 1.0))
+            n.wait_for(first)
+            each = n.left(first + 1, 0.9 * t.n_layer) / t.n_layer
+            lit = None
+            for layer in range(1, t.n_layer + 1):  # one layer a step, its number lit under the plot
+                tick = self.layer_tick(layer)
+                light = [tick.animate.set_color(style.NEXT_SLOT)] if tick is not None else []
+                if lit is not None:
+                    light.append(lit.animate.set_color(style.MUTED))
+                shown = self.turn_to(layer + (1 if learned else 0), shown, at, 0.8 * each, *light)
+                self.wait(0.2 * each)
+                lit = tick if tick is not None else lit
+            n.wait_for(first + 2)
+            dots = self.plot[1]  # the cosine in and out, as said
+            self.play(Indicate(dots[-t.n_layer - 1], color=style.NEXT_SLOT, scale_factor=1.8),
+                      Indicate(dots[-1], color=style.NEXT_SLOT, scale_factor=1.8),
+                      Indicate(shown[1], color=style.NEXT_SLOT), run_time=n.left(first + 2, 1.0))  # fmt: skip
+            n.wait_for(first + 3)
+            short = self.short_contexts(contexts)  # the two texts by their last words, the lesson beside them
+            takeaway = self.lesson(short, moved)
+            self.play(
+                AnimationGroup(FadeOut(contexts, shift=0.2 * UP), FadeIn(short, shift=0.2 * UP), lag_ratio=1.0),
+                run_time=1.0,
+            )  # fmt: skip (one after the other: never the two texts over each other)
+            self.play(Write(takeaway), run_time=n.left(-1, 1.0))
         self.readouts = [shown]
-        self.takeaway = takeaway
+        self.takeaway, self.short = takeaway, short
         self.pair = VGroup(arrows, ghost)
 
-    @staticmethod
-    def flow_in(letters: list, tip: np.ndarray) -> Animation:
-        """The words of a text flow into its arrow's tip (copies of its letters, shrinking as they go in)."""
-        return LaggedStart(*(c.animate.move_to(tip).scale(0.3).set_opacity(0) for c in letters), lag_ratio=0.01)
+    def layer_tick(self, layer: int):
+        """The plot's label of a layer's number, if it is drawn (many layers: some go unnamed)."""
+        return next((k for k in self.plot[0][1] if k.text == str(layer)), None)
+
+    def lesson(self, short: VGroup, moved: bool) -> VGroup:
+        """The takeaway in two lines at the top right, beside the two texts' ends and clear of them."""
+        takeaway = VGroup(
+            label("Same token, different texts:", size=HEADING - 4),
+            label("different vectors" if moved else "the same vector", size=HEADING - 4, color=style.NEXT_SLOT),
+        ).arrange(DOWN, aligned_edge=RIGHT, buff=0.15)
+        edge = config.frame_width / 2 - style.FRAME_MARGIN
+        room = edge - short.get_right()[0] - 0.5
+        if takeaway.width > room:
+            takeaway.scale_to_fit_width(room)
+        return takeaway.align_to(short, UP).shift((edge - takeaway.get_right()[0]) * RIGHT)
 
     def short_contexts(self, contexts: VGroup) -> VGroup:
         """The two texts by their last words, larger, where the whole texts stood."""
@@ -1464,7 +1609,35 @@ class ContextEmbedding(TraceScene):
         return VGroup(word, value, name).move_to(at, aligned_edge=LEFT)
 
 
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")
+def heat_image(values: np.ndarray, scale: float) -> np.ndarray:
+    """A matrix as an RGBA image, a pixel per entry, coloured as `style.weight_color` colours one entry (blue
+    above zero, red below, brighter for larger); drawn whole at once, as thousands of squares would be slow."""
+    t = np.clip(np.abs(values) / (scale or 1.0), 0.0, 1.0)[..., None]
+    zero, pos, neg = (np.array(c.to_rgb()) for c in (style.WEIGHT_ZERO, style.POSITIVE, style.NEGATIVE))
+    base = np.where(values[..., None] >= 0, pos, neg)
+    rgb = zero + (base - zero) * (0.25 + 0.75 * t)
+    alpha = np.ones(values.shape + (1,))
+    return (np.concatenate([rgb, alpha], axis=-1) * 255).round().astype(np.uint8)
+
+
+def shown_sum(terms: list, total) -> tuple[str, str]:
+    """How a sum of vectors' entries is written so that it adds up as shown: the format (2 decimals if the rounded
+    terms add to the rounded sum in every row, else 3) and the sign before the sum ("=", or "≈" when even 3
+    decimals do not add up)."""
+    for fmt in ("value", "value3"):
+        if all(adds_up([FORMATTERS[fmt](float(v[r])) for v in terms], FORMATTERS[fmt](float(total[r])))
+               for r in range(len(total))):  # fmt: skip
+            return fmt, "="
+    return "value3", "≈"
+
+
+def adds_up(terms: list[str], total: str) -> bool:
+    """Whether numbers as written ("−0.10", "+0.01") add to the written total."""
+
+    def read(text: str) -> float:
+        return float(text.replace("−", "-"))
+
+    return abs(sum(read(t) for t in terms) - read(total)) < 1e-9
 
 
 def fill_to(group, opacity: float) -> AnimationGroup:
@@ -1473,38 +1646,19 @@ def fill_to(group, opacity: float) -> AnimationGroup:
     return AnimationGroup(*(m.animate.set_fill(opacity=opacity, family=False) for m in shown))
 
 
-def first_closer(going_in: float, layers: list[float]) -> int | None:
-    """The first layer (from 1) after which the two vectors are closer than before it, at the 2 decimals shown."""
-    shown = [round(float(c), 2) for c in [going_in, *layers]]
-    return next((k for k in range(1, len(shown)) if shown[k] > shown[k - 1]), None)
-
-
 def drift_words(going_in: float, layers: list[float]) -> tuple[str, str]:
-    """The caption and the spoken sentence for the two vectors' cosine through the layers, every characterising
-    word read off the numbers as the screen rounds them (2 decimals): whether they end further apart or closer than
-    they went in, and the first layer that brings them closer, if one does, with its cosine."""
-    shown = [round(float(c), 2) for c in [going_in, *layers]]
-    rise = first_closer(going_in, layers)
-    last, start = shown[-1], shown[0]
+    """The caption (a template: {a} the cosine going in, {b} after the last layer) and the spoken sentence for the
+    two vectors' cosine through the layers, built on the takeaway, every characterising word read off the numbers
+    as the screen rounds them (2 decimals): whether the layers leave them further apart or closer than they went in."""
+    start, last = (round(float(c), 2) for c in (going_in, layers[-1]))
     if last < start:
-        end_cap, end_say = "they end further apart", "further apart than they went in"
+        verb = "pull the two vectors apart"
     elif last > start:
-        end_cap, end_say = "they end closer", "closer than they went in"
+        verb = "bring the two vectors closer"
     else:
-        end_cap, end_say = "they end as close as they began", "as close as they went in"
-    if rise is None:
-        verb = "drift apart" if last < start else "move"
-        caption = f"Layer by layer, the two vectors {verb}: {end_cap}."
-        said = ""
-    else:
-        k = rise
-        which = f"The {ORDINALS[k - 1]} layer" if k <= len(ORDINALS) else "A later layer"
-        caption = f"{which} brings the two vectors closer; {end_cap}."
-        said = f"{which} brings them closer, to {dec(layers[k - 1], 2)}. "
-    steady = all(shown[k] < shown[k - 1] for k in range(1, len(shown)))
-    if steady and len(shown) > 2:
-        caption = "Layer by layer, the two vectors drift apart."
-    return caption, f"{said}After the last one the similarity is {dec(layers[-1], 2)}: {end_say}."
+        verb = "leave the two vectors as close as they were"
+    said = f"In all, the layers {verb}: {dec(going_in, 2)} going in, {dec(layers[-1], 2)} coming out."
+    return f"The layers {verb}: {{a}} in, {{b}} out.", said
 
 
 def boxes_meet(a, b, margin: float = 0.0) -> bool:
