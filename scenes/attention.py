@@ -337,11 +337,12 @@ class AttentionPattern(TraceScene):
         self.play(Create(mark), run_time=0.6)
         alone = self.head_alone(heads[0], mark)
         self.add(alone)
-        self.play(FadeOut(heads), FadeOut(mark), swap(heading, self.heading), run_time=0.6)
+        self.play(FadeOut(heads), FadeOut(mark), swap(heading, self.heading), run_time=0.6, now=True)
         cells = self.grid.cells
         self.play(alone.animate.stretch_to_fit_width(cells.width).stretch_to_fit_height(cells.height)
                   .move_to(cells), run_time=max(0.8, said_by(self, 1, 1.0) - 1.8))  # fmt: skip
-        self.play(FadeIn(outline), FadeOut(alone), run_time=0.6)  # its weights come later: first its empty grid
+        # its weights come later: first its empty grid
+        self.play(FadeIn(outline), FadeOut(alone), run_time=0.6, now=True)
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
                   FadeIn(self.key[0]), FadeIn(self.hidden_note), run_time=said_by(self, 2, 1.0))  # fmt: skip
@@ -460,10 +461,11 @@ class AttentionPattern(TraceScene):
         self.remove(total)
         cue(self, 2)
         self.play(FadeIn(lines[1], shift=0.1 * DOWN), run_time=1.0)
-        into = lines[1][1]  # the score itself goes into its cell (a copy would overprint it as it leaves)
-        self.play(into.animate.move_to(self.cell_mark).scale_to_fit_width(self.cell_mark.width).set_opacity(0),
+        # an arrow from the score to its cell (a copy flying there would overprint the number as it leaves)
+        into = Arrow(lines[1][1].get_bottom(), self.cell_mark.get_right(), buff=0.15, color=style.TEXT, stroke_width=4)
+        self.play(GrowArrow(into), Indicate(self.cell_mark, color=style.TEXT),
                   run_time=max(0.8, said_by(self, 2, 1.2) - 1.0))  # fmt: skip
-        self.example = VGroup(words, strips, lines)
+        self.example = VGroup(words, strips, lines, into)
 
     def row_bars(self, scores: np.ndarray, weights: np.ndarray) -> tuple[VGroup, VGroup, VGroup]:
         """The last row as bars beside the grid, each key on the height of its own grid row: first its score
@@ -632,11 +634,11 @@ class AttentionPattern(TraceScene):
         )
         self.play(FadeOut(self.row), run_time=0.4)  # the row's bars leave before the reading takes their place
         self.play(Create(cell_mark), FadeIn(reads), FadeIn(share, scale=0.6), GrowArrow(arrow),
-                  run_time=said_by(self, 1, 1.2))  # fmt: skip
-        self.play(FadeIn(ahead), run_time=0.6)
+                  run_time=said_by(self, 1, 1.2) * 0.6)  # fmt: skip
+        self.play(FadeIn(ahead), run_time=said_by(self, 1, 0.6))
         cue(self, 2)  # the first column: the row's reading steps back, the column's takes its place
         self.play(FadeOut(row_panel), FadeOut(arrow), dim(cell_mark), run_time=0.5, now=True)
-        self.play(Create(column_mark), FadeIn(column_panel), run_time=said_by(self, 2, 1.2))
+        self.play(Create(column_mark), FadeIn(column_panel), run_time=min(1.5, said_by(self, 2, 1.2)))
         self.previous = VGroup(column_panel, VGroup(cell_mark, column_mark))
 
     def all_heads(self):
@@ -664,7 +666,7 @@ class AttentionPattern(TraceScene):
         self.play(watched.animate.scale(shrink, about_point=corner).shift(target.get_corner(UP + LEFT) - corner)
                   .stretch(target.height * n / (n + 1) / (cells.height * shrink), 1, about_point=target.get_corner(
                       UP + LEFT)), swap(self.heading, heading), run_time=min(1.2, said_by(self, 0, 1.2)))  # fmt: skip
-        self.play(FadeIn(heads), FadeOut(watched), run_time=0.6)
+        self.play(FadeIn(heads), FadeOut(watched), run_time=0.6, now=True)
         mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
         self.play(Create(mark), run_time=0.5)
         for head in range(1, t.n_head):
@@ -952,6 +954,7 @@ class AttentionFlow(TraceScene):
         )
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in times), lag_ratio=0.2),
                   LaggedStart(*(Indicate(n, color=style.KEY, scale_factor=1.0) for n in self.numbers), lag_ratio=0.2),
+                  self.arcs.animate.set_stroke(opacity=0),  # the arcs have done their work: no lines behind the sums
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
         self.play(swap_column(columns[0], in_place[0]), Indicate(times[0], color=style.KEY),
@@ -992,8 +995,13 @@ class AttentionFlow(TraceScene):
         after = VectorColumn(t.resid.mid[L][last], shown=self.ENTRIES, size=size, dim_path=None)
         plus, equals = label("+", size=36), label("=", size=36)
         row = VGroup(z.copy(), box, plus, before, equals, after).arrange(RIGHT, buff=0.45)
-        row[0].shift(0.25 * LEFT)
-        self.fit_width(row, config.frame_width - 2 * style.FRAME_MARGIN).move_to([0, self.VALUE_Y, 0])
+        # across the frame, the new vector under the token it goes to
+        left = -config.frame_width / 2 + style.FRAME_MARGIN + 0.2
+        right = min(config.frame_width / 2 - style.FRAME_MARGIN, self.boxes[-1].get_x() + after.width / 2)
+        spare = right - left - sum(m.width for m in row)
+        if spare > 0:
+            row.arrange(RIGHT, buff=min(1.4, spare / (len(row) - 1)))
+        self.fit_width(row, right - left).move_to([(left + right) / 2, self.VALUE_Y, 0])
         into = Arrow(row[0].get_right(), box.get_left(), buff=0.08, color=style.VALUE, stroke_width=5)
         names = VGroup(VGroup(label("vector of", size=LABEL, color=style.MUTED), token_text(t.fields.info.tokens.
                        display[last], size=LABEL, color=style.token_hue(len(self.positions) - 1), limit=10)).arrange(
@@ -1262,8 +1270,9 @@ class MLPBlock(TraceScene):
         self.remove(flow_in)
         cue(self, 1)  # one neuron: lines from every entry of the vector into it, its weighted sum written out
         strip, fan, worked = self.one_neuron()
-        self.play(dim(up_label), self.up.animate.set_opacity(0.1), TransformFromCopy(self.x.entries, strip[0]),
-                  FadeIn(strip[1]), run_time=min(1.5, said_by(self, 1, 1.0) / 3))  # fmt: skip
+        self.play(dim(up_label), self.up.animate.set_opacity(0.1), GrowFromEdge(strip[0], LEFT), FadeIn(strip[1]),
+                  Indicate(self.x.entries, color=style.BLOCK_MLP, scale_factor=1.0),
+                  run_time=min(1.5, said_by(self, 1, 1.0) / 3))  # fmt: skip
         self.play(LaggedStart(*(Create(f) for f in fan), lag_ratio=0.03), FadeIn(worked[:-1], shift=0.1 * RIGHT),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
         cue(self, 2)
@@ -1338,8 +1347,8 @@ class MLPBlock(TraceScene):
             f"negative ends at {about(post.value[low], 2)}.",
         )
         self.play(Create(axes), Create(line), FadeIn(name), FadeIn(axes.numbers), run_time=said_by(self, 0, 1.2))
-        self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
-                  run_time=1.0)  # fmt: skip
+        self.play(LaggedStart(*(AnimationGroup(Indicate(v, color=style.TEXT, scale_factor=1.0), GrowFromCenter(d))
+                              for v, d in zip(self.values, dots)), lag_ratio=0.1), run_time=1.0)  # fmt: skip
         for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
             cue(self, k)  # each side bends onto the curve as it is said; its neurons light by their results
             self.play(*(dots[j].animate.move_to(axes.c2p(float(pre.value[self.chosen[j]]), float(post.value[
