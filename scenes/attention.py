@@ -465,7 +465,8 @@ class AttentionPattern(TraceScene):
         into = Arrow(lines[1][1].get_bottom(), self.cell_mark.get_right(), buff=0.15, color=style.TEXT, stroke_width=4)
         self.play(GrowArrow(into), Indicate(self.cell_mark, color=style.TEXT),
                   run_time=max(0.8, said_by(self, 2, 1.2) - 1.0))  # fmt: skip
-        self.example = VGroup(words, strips, lines, into)
+        self.example = VGroup(words, strips, lines)
+        self.example_arrow = into
 
     def row_bars(self, scores: np.ndarray, weights: np.ndarray) -> tuple[VGroup, VGroup, VGroup]:
         """The last row as bars beside the grid, each key on the height of its own grid row: first its score
@@ -558,7 +559,7 @@ class AttentionPattern(TraceScene):
             f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
-        self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
+        self.play(FadeOut(self.cell_mark), FadeOut(self.example), FadeOut(self.example_arrow), run_time=0.4)
         self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line), FadeIn(zero),
                   FadeIn(heads[0]), LaggedStart(*(GrowFromEdge(b, RIGHT if b.get_x() < self.zero_line.get_x() else LEFT)
                                                   for b in score_bars), lag_ratio=0.05),
@@ -639,6 +640,9 @@ class AttentionPattern(TraceScene):
         cue(self, 2)  # the first column: the row's reading steps back, the column's takes its place
         self.play(FadeOut(row_panel), FadeOut(arrow), dim(cell_mark), run_time=0.5, now=True)
         self.play(Create(column_mark), FadeIn(column_panel), run_time=min(1.5, said_by(self, 2, 1.2)))
+        # row after row down the column, the weight each later row gives it
+        self.play(LaggedStart(*(Indicate(c, color=style.KEY, scale_factor=1.15) for c in column), lag_ratio=0.3),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
         self.previous = VGroup(column_panel, VGroup(cell_mark, column_mark))
 
     def all_heads(self):
