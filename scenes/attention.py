@@ -671,12 +671,11 @@ class AttentionPattern(TraceScene):
                   .stretch(target.height * n / (n + 1) / (cells.height * shrink), 1, about_point=target.get_corner(
                       UP + LEFT)), swap(self.heading, heading), run_time=min(1.2, said_by(self, 0, 1.2)))  # fmt: skip
         self.play(FadeIn(heads), FadeOut(watched), run_time=0.6, now=True)
-        mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
-        self.play(Create(mark), run_time=0.5)
-        for head in range(1, t.n_head):
-            self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
-        cue(self, 2)
-        self.play(mark.animate.move_to(target), run_time=said_by(self, 2, 1.0))
+        numbers = heads[1][2 + t.n_layer :]  # each head its own pattern: their numbers light in turn
+        self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.4) for m in numbers), lag_ratio=0.5),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)  # the watched head framed, as the sentence names it
+        self.play(Create(target), run_time=said_by(self, 2, 1.0))
         cue(self, 3)  # (said, not written: the heads' patterns beside one another show it)
         self.wait(said_by(self, 3, 0.5))
 
