@@ -309,6 +309,12 @@ def previous_rows(rows: list, first: int) -> str:
     return f"in {count}, the previous token gets the most weight"
 
 
+@rule("the mean weight the rows drawn after the first put on the first token drawn (its column in the grid)")
+def first_column(rows: list, column: int) -> str:
+    mean = float(np.mean([row[column] for row in rows]))
+    return f"every later row gives it {fmt_percent(mean)} of its weight, on average"
+
+
 READ_TIE = 0.01  # two attention weights within 1 percentage point of each other are level
 
 
@@ -663,6 +669,12 @@ def previous_read(trace: Trace, layer: int, head: int, shown: int) -> Statement 
     return stated(trace, f"attention.L{layer}H{head}.previous.last{shown}")
 
 
+def first_read(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    """The mean weight the `shown` last rows (after the first of them) give the first of the `shown` tokens; None
+    with fewer than two tokens drawn."""
+    return stated(trace, f"attention.L{layer}H{head}.first.last{shown}")
+
+
 def hidden_read(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
     """The weight the last query gives the tokens before the `shown` last ones; None when none are hidden."""
     return stated(trace, f"attention.L{layer}H{head}.hidden.last{shown}")
@@ -716,6 +728,15 @@ def previous_view(trace: Trace, layer: int, head: int, shown: int) -> Statement 
     first = max(1, n - shown + 1)  # the first drawn query whose previous token is drawn
     rows = [f"blocks.{layer}.attn.hook_pattern[{head},{q}]" for q in range(first, n)]
     return make(trace, f"attention.L{layer}H{head}.previous.last{shown}", "previous_rows", {"rows": rows}, first=first)
+
+
+def first_view(trace: Trace, layer: int, head: int, shown: int) -> Statement | None:
+    n = len(trace.token_ids)
+    if attention_row(trace, layer, head) is None or n < 2 or shown < 2:
+        return None
+    key = max(0, n - shown)  # the first drawn token: the grid's first column
+    rows = [f"blocks.{layer}.attn.hook_pattern[{head},{q}]" for q in range(key + 1, n)]
+    return make(trace, f"attention.L{layer}H{head}.first.last{shown}", "first_column", {"rows": rows}, column=key)
 
 
 def bars_view(name: str, rule_name: str) -> Callable[[Trace, int, int], Statement | None]:
@@ -788,6 +809,7 @@ VIEWS = [
     (re.compile(r"attention\.L(\d+)H(\d+)\.top\.last(\d+)"), top_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.hidden\.last(\d+)"), hidden_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.previous\.last(\d+)"), previous_view),
+    (re.compile(r"attention\.L(\d+)H(\d+)\.first\.last(\d+)"), first_view),
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
     (re.compile(r"chat\.rest\.(\d+)\.top(\d+)"), chat_rest_view),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),

@@ -43,7 +43,7 @@ from manim import (
     interpolate_color,
 )
 
-from model.claims import hidden_read, previous_read, rows_led_by_previous, statements, strongest_read
+from model.claims import first_read, hidden_read, statements, strongest_read
 from model.formats import fmt_percent
 from scenes import style
 from scenes.base import TraceScene
@@ -63,6 +63,7 @@ from scenes.components import (
     statement,
     swap,
     token_text,
+    with_symbols,
 )
 from scenes.pacing import cue, dim, said_by
 from scenes.speech import big, dec, spoken_token
@@ -89,15 +90,19 @@ def token_chips(trace, positions: list[int], width: float) -> VGroup:
     return boxes
 
 
-def head_heading(trace, size: float = 26, prefix: str = "Layer {L}, head {H}"):
+def head_heading(trace, size: float = 26):
+    """The head's name, short and large: what it does is shown, and said, beat by beat."""
     att = trace.fields.info.attention
-    return sentence(
-        prefix + ": {why}",
-        size=size,
-        L=(att.layer, "plus1"),
-        H=(att.head, "plus1"),
-        why=claim(statements(trace)["attention.choice"]),
-    )
+    return sentence("Layer {L}, head {H}", size=size, L=(att.layer, "plus1"), H=(att.head, "plus1"))
+
+
+def raw_scores(trace, layer: int, head: int, positions: list[int]) -> np.ndarray:
+    """Every drawn query's q·k/√d_head with every drawn key, the cells the mask will black out too: the scores as
+    they are before the mask (the Trace's own scores where the mask lets them through)."""
+    turned = "rot_" if f"blocks.{layer}.attn.hook_rot_q" in trace.arrays else ""
+    q = trace[f"blocks.{layer}.attn.hook_{turned}q"][positions, head].astype(np.float64)
+    k = trace[f"blocks.{layer}.attn.hook_{turned}k"][positions, head].astype(np.float64)
+    return q @ k.T / float(trace.info["attention"]["example"]["scale"])
 
 
 def shown_positions(trace, limit: int = MAX_GRID) -> list[int]:
@@ -168,7 +173,7 @@ class AttentionPattern(TraceScene):
         self.explain_mask()
         self.work_out_one_score()
         self.softmax_row()
-        self.previous_rows()
+        self.what_it_reads()
         self.all_heads()
 
     def label_size(self, cell: float) -> float:
@@ -209,7 +214,7 @@ class AttentionPattern(TraceScene):
         self.grid.shift(np.array([-5.3, self.GRID_BOTTOM, 0]) - corner)
         spill = -config.frame_width / 2 + style.FRAME_MARGIN - self.grid.row_labels.get_left()[0]
         self.grid.shift(max(0.0, spill) * RIGHT)
-        self.heading = head_heading(t, size=LABEL).to_edge(UP, buff=0.3)
+        self.heading = head_heading(t, size=HEADING - 6).to_edge(UP, buff=0.3)
         self.fit_width(self.heading)
         room = self.heading.get_bottom()[1] - 0.12 - self.GRID_BOTTOM  # the column names stay under the heading
         tall = self.grid.col_labels.get_top()[1] - self.GRID_BOTTOM
@@ -224,9 +229,13 @@ class AttentionPattern(TraceScene):
         for sq, s in zip(self.grid.cells, scores.ravel()):
             if np.isfinite(s):
                 sq.set_fill(style.weight_color(float(s), scale), opacity=0.9)
+        # the cells ahead of each token have a score too, before the mask sets it to −∞: drawn, then blacked out
+        self.before_mask = raw_scores(t, L, H, self.positions)
+        self.ahead_fill = [style.weight_color(float(self.before_mask[q, k]), scale) for q in range(n)
+                           for k in range(q + 1, n)]  # fmt: skip
         masked = [self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)]
         if masked:  # one large −∞ over the masked triangle: the rule, not a number per cell
-            self.minus_inf = label("−∞", size=56, color=style.NEGATIVE)
+            self.minus_inf = with_symbols("$-\\infty$", size=56, color=style.NEGATIVE)
             corner = self.grid.cells[n - 1].get_corner(UP + RIGHT)
             self.minus_inf.move_to(corner + np.array([-0.3 * n * cell, -0.3 * n * cell, 0]))
         else:
@@ -301,41 +310,39 @@ class AttentionPattern(TraceScene):
         return Group(multiples, names), block, heading
 
     def draw_grid(self):
-        """The grid drawn as the narration names its parts: the outline, the queries' rows, the keys' columns, the
-        scores, with a legend beside it."""
+        """The grid drawn as the narration names its parts: every head first, then the watched one alone grows into
+        the empty grid; the queries' rows, the keys' columns, the scores (those ahead of each token too), with a
+        legend beside it."""
         t = self.trace
         self.key = self.legend()
         self.beat(
             "Pattern",
             "Each head is a grid: a row for each query token, a column for each key token.",
             say="Attention runs as several heads side by side: each head is one small reader, with its own "
-            f"queries and keys. Here is one head up close, {statements(t)['attention.choice'].text}. Each row is a token "
-            "that reads, through its query. Each column is a token being read, through its key. Where they meet, "
-            "query times key gives a score, blue above zero and red below.",
+            f"queries and keys. Here is one head up close: layer {self.layer + 1}, head {self.head + 1}. Each row "
+            "is a token that reads, through its query. Each column is a token being read, through its key. Where "
+            "they meet, query times key gives a score, blue above zero and red below.",
         )
-        # every head first, side by side; then the camera dives into the one watched, whose empty grid it becomes
         outline = VGroup(*(sq.copy().set_fill(opacity=0).set_stroke(style.MUTED, width=1) for sq in self.grid.cells))
         self.grid.add_to_back(outline)
         self.outline = outline
         heads, block, heading = self.overview()
         shown = [m for m in (self.heading, self.hidden_note) if m in self.mobjects]  # a long prompt's: back later
         self.play(*(FadeOut(m) for m in shown), FadeIn(heading), FadeIn(heads[0]), FadeIn(heads[1]), run_time=1.0)
-        mark = block(0, 0)  # a frame walks along the first layer's heads: several readers side by side
-        self.play(Create(mark), run_time=0.5)
-        for head in range(1, self.trace.n_head):
-            self.play(
-                mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 0, 1.0) / self.trace.n_head)
-            )
-        cue(self, 1)
-        self.play(mark.animate.move_to(block(self.layer, self.head)), run_time=0.6)
-        pixel = mark.width / (len(self.positions) + 1)  # a block is n pixels and a gap, right and below
-        centre, cells = mark.get_center() + pixel / 2 * (LEFT + UP), self.grid.cells
-        zoom = cells.width / (mark.width - pixel)
-        self.play(heads.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
-                  mark.animate.scale(zoom, about_point=centre).shift(cells.get_center() - centre).set_opacity(0),
-                  FadeIn(outline), swap(heading, self.heading),
-                  run_time=max(1.2, said_by(self, 1, 1.0) - 0.6))  # fmt: skip
-        self.remove(heads, mark)
+        numbers = heads[1][2 + t.n_layer :]  # the heads' numbers light in turn: several readers side by side
+        self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.4) for m in numbers), lag_ratio=0.5),
+                  run_time=max(1.0, said_by(self, 0, 1.0) - 1.0))  # fmt: skip
+        cue(self, 1)  # the watched head framed; the others leave and it alone grows into the grid
+        mark = block(self.layer, self.head)
+        self.play(Create(mark), run_time=0.6)
+        alone = self.head_alone(heads[0], mark)
+        self.add(alone)
+        self.play(FadeOut(heads), FadeOut(mark), swap(heading, self.heading), run_time=0.6, now=True)
+        cells = self.grid.cells
+        self.play(alone.animate.stretch_to_fit_width(cells.width).stretch_to_fit_height(cells.height)
+                  .move_to(cells), run_time=max(0.8, said_by(self, 1, 1.0) - 1.8))  # fmt: skip
+        # its weights come later: first its empty grid
+        self.play(FadeIn(outline), FadeOut(alone), run_time=0.6, now=True)
         cue(self, 2)
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * RIGHT) for x in self.grid.row_labels), lag_ratio=0.15),
                   FadeIn(self.key[0]), FadeIn(self.hidden_note), run_time=said_by(self, 2, 1.0))  # fmt: skip
@@ -345,9 +352,20 @@ class AttentionPattern(TraceScene):
         cue(self, 4)
         n = len(self.positions)
         self.masked = VGroup(*(self.grid.cells[q * n + k] for q in range(n) for k in range(q + 1, n)))
-        self.masked.set_fill(style.MUTED, opacity=0.35)  # a cell ahead of its row's token: not yet decided
+        for sq, color in zip(self.masked, self.ahead_fill):  # ahead of its row's token: a score all the same
+            sq.set_fill(color, opacity=0.9)
         self.play(LaggedStart(*(FadeIn(c) for c in self.grid.cells), lag_ratio=0.01), FadeIn(self.key[2:]),
                   run_time=said_by(self, 4, 2.0))  # fmt: skip
+
+    def head_alone(self, image: ImageMobject, mark: Rectangle) -> ImageMobject:
+        """The watched head's block of the small multiples, cut out alone, exactly over its place in them."""
+        n = len(self.positions)
+        pixels = image.pixel_array
+        y, x = self.layer * (n + 1), self.head * (n + 1)
+        alone = ImageMobject(np.ascontiguousarray(pixels[y : y + n, x : x + n]))
+        alone.set_resampling_algorithm(0)
+        alone.stretch_to_fit_width(mark.width * n / (n + 1)).stretch_to_fit_height(mark.height * n / (n + 1))
+        return alone.move_to(mark.get_corner(UP + LEFT), aligned_edge=UP + LEFT)
 
     def explain_mask(self):
         if not len(self.minus_inf):  # one token: nothing lies ahead of it, no score to mask
@@ -443,11 +461,12 @@ class AttentionPattern(TraceScene):
         self.remove(total)
         cue(self, 2)
         self.play(FadeIn(lines[1], shift=0.1 * DOWN), run_time=1.0)
-        into = lines[1][1].copy()  # the score goes into its cell
-        self.play(into.animate.move_to(self.cell_mark).scale_to_fit_width(self.cell_mark.width).set_opacity(0),
+        # an arrow from the score to its cell (a copy flying there would overprint the number as it leaves)
+        into = Arrow(lines[1][1].get_bottom(), self.cell_mark.get_right(), buff=0.15, color=style.TEXT, stroke_width=4)
+        self.play(GrowArrow(into), Indicate(self.cell_mark, color=style.TEXT),
                   run_time=max(0.8, said_by(self, 2, 1.2) - 1.0))  # fmt: skip
-        self.remove(into)
         self.example = VGroup(words, strips, lines)
+        self.example_arrow = into
 
     def row_bars(self, scores: np.ndarray, weights: np.ndarray) -> tuple[VGroup, VGroup, VGroup]:
         """The last row as bars beside the grid, each key on the height of its own grid row: first its score
@@ -540,7 +559,7 @@ class AttentionPattern(TraceScene):
             f"weights, adding up to one: the largest score takes {fmt_percent(weights[self.positions].max())}. "
             "Every row goes through the same softmax, and minus infinity becomes zero.",
         )
-        self.play(FadeOut(self.cell_mark), FadeOut(self.example), run_time=0.4)
+        self.play(FadeOut(self.cell_mark), FadeOut(self.example), FadeOut(self.example_arrow), run_time=0.4)
         self.play(Create(row_mark), FadeIn(name), FadeIn(keys), Create(self.zero_line), FadeIn(zero),
                   FadeIn(heads[0]), LaggedStart(*(GrowFromEdge(b, RIGHT if b.get_x() < self.zero_line.get_x() else LEFT)
                                                   for b in score_bars), lag_ratio=0.05),
@@ -575,54 +594,56 @@ class AttentionPattern(TraceScene):
         self.row = VGroup(name, keys, score_bars, shares, heads[2], best_mark, row_mark, zero, divide, self.zero_line)
         self.bars, self.row_marks = (weight_bars, self.score_zero), VGroup()  # the weights' bars, the scores' zero
 
-    def previous_rows(self):
-        """Why this head: its mean weight on the previous token, the most of any head, and in how many rows the
-        previous token weighs most (a statement of model/claims.py), those rows' previous-token cells outlined."""
+    def what_it_reads(self):
+        """What the finished pattern shows, in two statements of model/claims.py: the last row's strongest key (its
+        cell outlined, its weight large beside the grid with an arrow to it), then the first column (outlined)."""
         t = self.trace
         L, H, n = self.layer, self.head, len(self.positions)
-        found = previous_read(t, L, H, n)
+        first, top = first_read(t, L, H, n), strongest_read(t, L, H, n)
         self.previous = VGroup()
-        if found is None:  # one token: there is no previous token to look at
+        if first is None or top is None:  # one token: nothing before it to read
             return
-        hits = rows_led_by_previous(found.evidence["rows"], found.evidence["first"])
-        cells = [self.grid.cells[self.positions.index(q) * n + self.positions.index(q - 1)] for q in hits]
-        marks = VGroup(*(SurroundingRectangle(c, buff=0.02, color=style.KEY, stroke_width=6) for c in cells))
-        for mark, q in zip(marks, hits):
-            mark.gptanim_query = q  # the query whose row it marks (tests read it)
-        mean = t.fields.info.attention.previous_token_weight[L][H]
-        share = number(mean, fmt="percent0", size=64, color=style.QUERY)
-        words = VGroup(*(label(w, size=LABEL, color=style.TEXT) for w in ("of a row's weight goes to", "the previous "
-                       "token, on average")))  # fmt: skip
-        panel = VGroup(share, words.arrange(DOWN, buff=0.1)).arrange(DOWN, buff=0.25)
-        left = self.panel_x
-        self.fit_width(panel, config.frame_width / 2 - 0.4 - left)
-        panel.move_to([(left + config.frame_width / 2 - 0.4) / 2, 0.9, 0])
-        # how many rows the previous token leads, under the share, in the marks' colour (the title stays)
-        # the statement on two lines at the labels' size, split after its comma (never shrunk below it); each line
-        # carries the statement, whose evidence the tests verify
-        parts = found.text.split(", ", 1)
-        rows_line = VGroup(*(sentence(w, size=LABEL, color=style.KEY, static=True)
-                             for w in [parts[0] + ","] * (len(parts) > 1) + parts[-1:]))  # fmt: skip
-        for line in rows_line:
-            line.gptanim_claims = [found]
-        room = config.frame_width / 2 - style.FRAME_MARGIN - self.grid.cells.get_right()[0] - 0.3
-        self.fit_width(rows_line.arrange(DOWN, buff=0.1), room).next_to(panel, DOWN, buff=0.5)
-        said = found.text[0].upper() + found.text[1:]
-        diagonal = VGroup(*(SurroundingRectangle(self.grid.cells[j * n + j - 1], buff=0.0, color=style.KEY,
-                                                 stroke_width=3) for j in range(1, n)))  # the previous tokens' cells  # fmt: skip
+        last = self.positions[-1]
+        best = int(np.argmax(t.pattern(L, H)[last][self.positions]))
+        cell = self.grid.cells[(n - 1) * n + best]
+        display = t.fields.info.tokens.display
+        size, left, right = LABEL + 6, self.panel_x + 0.3, config.frame_width / 2 - style.FRAME_MARGIN
+        reads = sentence("“{q}” reads “{k}” most:", size=size, q=(display[last], "text"), k=(display[self.positions[
+            best]], "text"))  # fmt: skip
+        share = number(t.attn.pattern[L, H, last, self.positions[best]], fmt="percent", size=64, color=style.QUERY)
+        ahead = statement(top, size=size - 2, color=style.TEXT)
+        row_panel = VGroup(reads, share, ahead).arrange(DOWN, buff=0.3)
+        self.fit_width(row_panel, right - left).move_to([(left + right) / 2, 0.6, 0])
+        arrow = Arrow(share.get_left() + 0.1 * LEFT, cell.get_right(), buff=0.1, color=style.QUERY, stroke_width=5)
+        cell_mark = SurroundingRectangle(cell, buff=0.02, color=style.QUERY, stroke_width=6)
+        column = VGroup(*(self.grid.cells[q * n] for q in range(1, n)))
+        column_mark = SurroundingRectangle(column, buff=0.03, color=style.KEY, stroke_width=6)
+        name = sentence("“{k}”, the first column:", size=size, color=style.KEY, k=(display[self.positions[0]],
+                        "text"))  # fmt: skip
+        parts = first.text.split(" of its weight")  # the statement on two lines, each carrying it
+        lines = VGroup(*(sentence(w, size=size, static=True) for w in (parts[0], "of its weight" + parts[1])))
+        for line in lines:
+            line.gptanim_claims = [first]
+        column_panel = VGroup(name, lines.arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.3)
+        self.fit_width(column_panel, right - left).move_to([(left + right) / 2, 0.3, 0])
         self.beat(
-            "Previous token",
-            "The head shown gives the previous token the most weight, on average over its rows.",
-            say=f"On average, this head gives the previous token {mean.value * 100:.0f}% of each row's weight. No "
-            f"other head gives it more. {said}. The first row has no token before it.",
+            "What it reads",
+            "What this head reads: the last row's largest weight, and the first column.",
+            say=f"What does this head read? In the last row, {spoken_token(t.token_display[last])} gives the most "
+            f"weight to {spoken_token(t.token_display[self.positions[best]])}: {share.gptanim_text}, {top.text}. "
+            f"Now the first column, {spoken_token(t.token_display[self.positions[0]])}: {first.text}.",
         )
-        self.play(FadeOut(self.row), run_time=0.4)  # the row leaves before the share takes its place
-        self.play(FadeIn(share, scale=0.6), FadeIn(words), LaggedStart(*(Create(d) for d in diagonal), lag_ratio=0.1),
-                  run_time=said_by(self, 0, 1.2))  # fmt: skip
-        cue(self, 2)
-        self.play(FadeIn(rows_line), LaggedStart(*(Create(m) for m in marks), lag_ratio=0.2),
-                  run_time=said_by(self, 2, 1.2))  # fmt: skip
-        self.previous = VGroup(VGroup(panel, rows_line), marks, diagonal)
+        self.play(FadeOut(self.row), run_time=0.4)  # the row's bars leave before the reading takes their place
+        self.play(Create(cell_mark), FadeIn(reads), FadeIn(share, scale=0.6), GrowArrow(arrow),
+                  run_time=said_by(self, 1, 1.2) * 0.6)  # fmt: skip
+        self.play(FadeIn(ahead), run_time=said_by(self, 1, 0.6))
+        cue(self, 2)  # the first column: the row's reading steps back, the column's takes its place
+        self.play(FadeOut(row_panel), FadeOut(arrow), dim(cell_mark), run_time=0.5, now=True)
+        self.play(Create(column_mark), FadeIn(column_panel), run_time=min(1.5, said_by(self, 2, 1.2)))
+        # row after row down the column, the weight each later row gives it
+        self.play(LaggedStart(*(Indicate(c, color=style.KEY, scale_factor=1.15) for c in column), lag_ratio=0.3),
+                  run_time=said_by(self, 2, 1.0))  # fmt: skip
+        self.previous = VGroup(column_panel, VGroup(cell_mark, column_mark))
 
     def all_heads(self):
         """Back out to every head of every layer, the watched head shrinking into its own frame among them; the
@@ -641,16 +662,20 @@ class AttentionPattern(TraceScene):
         leaving = self.previous[0] if len(self.previous) else self.row
         self.play(FadeOut(leaving), FadeOut(self.grid.row_labels), FadeOut(self.grid.col_labels), run_time=0.4,
                   now=True)  # fmt: skip
-        self.play(watched.animate.scale(target.width / self.grid.cells.width).move_to(target).set_opacity(0),
-                  FadeIn(heads), swap(self.heading, heading),
-                  run_time=min(1.5, said_by(self, 0, 1.5)))  # fmt: skip
-        self.remove(watched)
-        mark = block(0, 0)  # a frame walks along the first layer's heads, one pattern after another
-        self.play(Create(mark), run_time=0.5)
-        for head in range(1, t.n_head):
-            self.play(mark.animate.move_to(block(0, head)), run_time=max(0.3, said_by(self, 1, 1.0) / t.n_head))
-        cue(self, 2)
-        self.play(mark.animate.move_to(target), run_time=said_by(self, 2, 1.0))
+        # the grid shrinks into its own place among the heads, then they appear round it (no grid over them)
+        n = len(self.positions)  # a head's block is its n × n weights and a gap right and below
+        cells = self.grid.cells
+        corner = cells.get_corner(UP + LEFT)
+        shrink = target.width * n / (n + 1) / cells.width
+        self.play(watched.animate.scale(shrink, about_point=corner).shift(target.get_corner(UP + LEFT) - corner)
+                  .stretch(target.height * n / (n + 1) / (cells.height * shrink), 1, about_point=target.get_corner(
+                      UP + LEFT)), swap(self.heading, heading), run_time=min(1.2, said_by(self, 0, 1.2)))  # fmt: skip
+        self.play(FadeIn(heads), FadeOut(watched), run_time=0.6, now=True)
+        numbers = heads[1][2 + t.n_layer :]  # each head its own pattern: their numbers light in turn
+        self.play(LaggedStart(*(Indicate(m, color=style.TEXT, scale_factor=1.4) for m in numbers), lag_ratio=0.5),
+                  run_time=said_by(self, 1, 1.0))  # fmt: skip
+        cue(self, 2)  # the watched head framed, as the sentence names it
+        self.play(Create(target), run_time=said_by(self, 2, 1.0))
         cue(self, 3)  # (said, not written: the heads' patterns beside one another show it)
         self.wait(said_by(self, 3, 0.5))
 
@@ -711,9 +736,8 @@ class AttentionFlow(TraceScene):
     BOW = 1.7  # the arcs' angle: long ones reach down towards the weighted sum
     TYPE = 28  # type size of the weights and the vectors' entries
     VALUE_Y = -1.75  # the value vectors' middle line, each under its own token; later the written sum's
-    SMALLEST_VALUE = (
-        0.75  # a value vector multiplied by its weight shrinks by its weight's root, never below this (legible)
-    )
+    SMALLEST_VALUE = 0.72  # a value times its weight shrinks by the root of its weight over the heaviest's, never
+    # below this: its entries stay legible
 
     def construct(self):
         self.show_tokens()
@@ -885,7 +909,8 @@ class AttentionFlow(TraceScene):
                                        shown=self.ENTRIES, size=self.TYPE, dim_path=None))  # fmt: skip
             scaled[-1].decor.set_color(style.VALUE)
             here = scaled[-1].copy()
-            shrink = max(self.SMALLEST_VALUE, float(np.sqrt(weights[pos])))
+            heaviest = float(weights[self.positions[self.order[0]]]) or 1.0  # the heaviest keeps its size
+            shrink = max(self.SMALLEST_VALUE, float(np.sqrt(weights[pos] / heaviest)))
             here.scale(shrink * columns[c].height / here.height if here.height else 1.0)
             in_place.append(here.move_to(columns[c]))
         signs = VGroup(*(label("+", size=36) for _ in scaled[1:]))
@@ -926,12 +951,13 @@ class AttentionFlow(TraceScene):
             f"The vector of {spoken_token(t.token_display[heavy])}, weighted "
             f"{fmt_percent(t.pattern(L, H)[last, heavy])}, shrinks the least. A light weight shrinks its vector "
             "towards zero. Then they are all added up, with the terms of every other token. The sum, whose "
-            "first entry is "
-            f"{dec(first, 2)}, goes to {spoken_token(t.token_display[last])}: after one more matrix, it is added "
-            "to that token's vector, not put in its place. It is what this token takes from the tokens it reads.",
+            f"first entry is {dec(first, 2)}, goes through one more matrix, with the other heads' sums. The result "
+            f"is added to the vector of {spoken_token(t.token_display[last])}, not put in its place. It is what "
+            "this token takes from the tokens it reads.",
         )
         self.play(LaggedStart(*(FadeIn(x, shift=0.2 * DOWN) for x in times), lag_ratio=0.2),
                   LaggedStart(*(Indicate(n, color=style.KEY, scale_factor=1.0) for n in self.numbers), lag_ratio=0.2),
+                  self.arcs.animate.set_stroke(opacity=0),  # the arcs have done their work: no lines behind the sums
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         cue(self, 1)  # the heaviest becomes its scaled vector as it is named, in place, then the lighter ones
         self.play(swap_column(columns[0], in_place[0]), Indicate(times[0], color=style.KEY),
@@ -942,7 +968,7 @@ class AttentionFlow(TraceScene):
                       run_time=said_by(self, 2, 1.5), now=True)  # fmt: skip
         cue(self, 3)  # each scaled vector slides into the written sum, its token's name with it; the arcs step back
         names = [n.copy().next_to(sc, DOWN, buff=0.12) for n, sc in zip(self.value_names, scaled)]
-        self.play(FadeOut(times), self.arcs.animate.set_stroke(opacity=0.12), run_time=0.4, now=True)
+        self.play(FadeOut(times), self.arcs.animate.set_stroke(opacity=0), run_time=0.4, now=True)
         left_first = sorted(range(len(scaled)), key=lambda c: in_place[c].get_x())
         self.play(LaggedStart(*(AnimationGroup(ReplacementTransform(in_place[c], scaled[c]), self.value_names[
             c].animate.move_to(names[c])) for c in left_first), lag_ratio=0.6), FadeIn(ops[0]), FadeIn(ops[1]),
@@ -951,13 +977,52 @@ class AttentionFlow(TraceScene):
         self.play(Indicate(VGroup(*scaled), color=style.VALUE, scale_factor=1.05), run_time=0.8)
         self.play(FadeIn(ops[2]), FadeIn(z, shift=0.3 * LEFT), run_time=said_by(self, 3, 1.0))
         cue(self, 4)
-        into = Arrow(z.get_top(), self.boxes[-1].get_bottom(), buff=0.1, color=style.VALUE, stroke_width=6)
         first_mark = SurroundingRectangle(z.entries[0], buff=0.05, color=style.VALUE)
         self.play(Create(first_mark), run_time=min(1.0, said_by(self, 4, 0.8)))
-        self.play(GrowArrow(into), self.boxes[-1].box.animate.set_stroke(style.VALUE, width=4),
-                  run_time=said_by(self, 4, 1.2))  # fmt: skip
         self.scaled_terms, self.z = scaled, z
-        self.sum_parts = VGroup(*scaled, ops, first_mark, into, self.value_names)
+        self.sum_parts = VGroup(*scaled, ops, self.value_names)
+        self.sum_parts.add(*self.added(z, first_mark))
+
+    def added(self, z: VectorColumn, first_mark) -> list:
+        """The sum goes through one more matrix (with the other heads' sums), and the result is added to the last
+        token's vector: the terms leave, the sum slides left into the matrix, then "+ its vector = its new vector"
+        (the residual before and after attention, whose difference is every head's output)."""
+        t = self.trace
+        L, last = self.layer, self.positions[-1]
+        size = self.TYPE
+        words = VGroup(label("one more matrix", size=LABEL), label("+ the other heads", size=LABEL, color=style.MUTED))
+        words.arrange(DOWN, buff=0.12)
+        box = Rectangle(width=words.width + 0.5, height=words.height + 0.6, stroke_color=style.VALUE, stroke_width=3)
+        box = VGroup(box.set_fill(style.VALUE, 0.12), words)
+        before = VectorColumn(t.resid.pre[L][last], shown=self.ENTRIES, size=size, dim_path=None)
+        after = VectorColumn(t.resid.mid[L][last], shown=self.ENTRIES, size=size, dim_path=None)
+        plus, equals = label("+", size=36), label("=", size=36)
+        row = VGroup(z.copy(), box, plus, before, equals, after).arrange(RIGHT, buff=0.45)
+        # across the frame, the new vector under the token it goes to
+        left = -config.frame_width / 2 + style.FRAME_MARGIN + 0.2
+        right = min(config.frame_width / 2 - style.FRAME_MARGIN, self.boxes[-1].get_x() + after.width / 2)
+        spare = right - left - sum(m.width for m in row)
+        if spare > 0:
+            row.arrange(RIGHT, buff=min(1.4, spare / (len(row) - 1)))
+        self.fit_width(row, right - left).move_to([(left + right) / 2, self.VALUE_Y, 0])
+        into = Arrow(row[0].get_right(), box.get_left(), buff=0.08, color=style.VALUE, stroke_width=5)
+        names = VGroup(VGroup(label("vector of", size=LABEL, color=style.MUTED), token_text(t.fields.info.tokens.
+                       display[last], size=LABEL, color=style.token_hue(len(self.positions) - 1), limit=10)).arrange(
+                       RIGHT, buff=0.12), label("its new vector", size=LABEL, color=style.MUTED))  # fmt: skip
+        for name, col in zip(names, (before, after)):
+            name.next_to(col, DOWN, buff=0.15)
+        up = Arrow(after.get_top(), self.boxes[-1].get_bottom(), buff=0.12, color=style.VALUE, stroke_width=6)
+        # the terms leave; the sum, its first entry marked, slides to the left, then into the matrix
+        self.play(FadeOut(self.sum_parts), VGroup(z, first_mark).animate.move_to(row[0]), run_time=0.8, now=True)
+        self.play(FadeIn(box), GrowArrow(into), run_time=0.6)
+        self.play(Indicate(box, color=style.VALUE, scale_factor=1.05), run_time=max(0.5, said_by(self, 4, 0.8)))
+        cue(self, 5)  # the result added to the token's vector: its vector, plus, equals its new vector
+        self.play(FadeIn(plus), FadeIn(before, shift=0.2 * DOWN), FadeIn(names[0]), run_time=1.0)
+        self.play(FadeIn(equals), FadeIn(after, shift=0.3 * RIGHT), FadeIn(names[1]), run_time=1.0)
+        self.play(GrowArrow(up), self.boxes[-1].box.animate.set_stroke(style.VALUE, width=4),
+                  run_time=said_by(self, 5, 0.8))  # fmt: skip
+        self.added_parts = (before, after)  # (tests: the vector before attention and after)
+        return [first_mark, box, into, plus, before, equals, after, names, up]
 
     def every_token(self):
         """Every token gets its own weighted sum from its own row: the last token's sum goes up into a strip above
@@ -971,13 +1036,14 @@ class AttentionFlow(TraceScene):
         cell = min(0.36, 0.8 * min(b.width for b in self.boxes))
         strips = VGroup(*(VectorStrip(v, shown=self.ENTRIES, cell=cell, scale=scale).set_stroke(style.VALUE, width=3)
                           .next_to([b.get_x(), above, 0], UP, buff=0) for v, b in zip(sums, self.boxes)))  # fmt: skip
-        heading = label("Above each token: its own sum of values", size=30, color=style.VALUE)
+        heading = label("Above each token: its own sum of values", size=30, color=style.TEXT)
         heading = self.fit_width(heading).move_to(self.heading)
         self.beat(
             "Every token",
-            "Every token does the same at once, each with its own row of weights.",
+            "Every token does the same, each with its own row of weights (in the model, all at once).",
             say="This happens for every token, not only the last. Each one reads through its own row of the "
-            "pattern, and gets its own weighted sum of values, all at the same time.",
+            "pattern, and gets its own weighted sum of values. Here they come one after another. In the model, "
+            "they are all computed at the same time.",
         )
         self.play(FadeOut(self.sum_parts), FadeOut(self.numbers), FadeOut(self.note), run_time=0.4, now=True)
         self.play(swap(self.heading, heading), GrowFromEdge(strips[-1], DOWN),
@@ -986,7 +1052,7 @@ class AttentionFlow(TraceScene):
         self.remove(self.z)  # gone into its strip
         cue(self, 1)
         n = len(self.positions)
-        step = max(0.4, (said_by(self, 1, 0.5 * n) - 0.8) / n)  # the fans in turn fill the sentence
+        step = max(0.4, (said_by(self, 2, 0.5 * n) - 0.8) / n)  # the fans in turn fill the sentence
         arcs, self.readers = self.arcs, [n - 1]  # the tokens whose fans were drawn, in turn (tests read them)
         for j in range(n - 1):  # each token's own fan, then its sum above it
             fan = self.fan(j)
@@ -1041,7 +1107,7 @@ class MLPBlock(TraceScene):
 
     SHOWN = 3  # entries of each vector of the model's width shown
     TYPE = NUMBER + 4  # the vectors' entries: a little larger than a number elsewhere, to be read at a glance
-    TOKENS = 6  # the prompt's last tokens drawn, each with its vector
+    TOKENS = 8  # the prompt's last tokens drawn, each with its vector
     EACH_SIDE = 3  # neurons shown: the most active, and the most negative before the activation
     Y = 0.3  # the picture's middle line
     CHIPS_Y = -2.8  # the prompt's tokens, along the bottom
@@ -1082,7 +1148,7 @@ class MLPBlock(TraceScene):
             self.resid_lit, self.resid_name_lit = self.resid.copy(), self.resid_name.copy()  # to bring back as drawn
         # the MLP reads the residual after its norm (ln2), not the residual itself: said under the column
         self.x_name = VGroup(*(label(w, size=LABEL, color=style.MUTED) for w in ("after", t.words["norm"])))
-        self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.2)
+        self.x_name.arrange(DOWN, buff=0.08).next_to(self.x, DOWN, buff=0.3)
         self.x_name.shift(max(0.0, -config.frame_width / 2 + style.FRAME_MARGIN - self.x_name.get_left()[0]) * RIGHT)
         self.play(FadeIn(self.heading), FadeIn(chips))
         shown = (
@@ -1113,17 +1179,21 @@ class MLPBlock(TraceScene):
         if len(strips) > 1:  # the others' vectors first, out of the way
             self.play(*(dim(m) for m in strips[:-1]), run_time=0.5)
         if self.parallel:
-            self.play(TransformFromCopy(strips[-1], self.x), strips[-1].animate.set_opacity(0), FadeIn(self.x_name),
-                      run_time=said_by(self, 3 + self.off, 1.2))  # fmt: skip
+            self.rise(strips[-1], self.x, self.x_name, said_by(self, 3 + self.off, 1.2))
         else:
             self.through_norm(strips[-1])
         self.remove(*strips)
 
+    def rise(self, strip, column, name, seconds: float):
+        """The token's strip rises to where its column stands and fades; the column, its numbers, appears there
+        (a strip of cells morphed into digits breaks into jagged pieces halfway)."""
+        self.play(strip.animate.move_to(column).set_opacity(0), run_time=seconds * 0.45)
+        self.play(FadeIn(column, shift=0.2 * UP), FadeIn(name), run_time=seconds * 0.55)
+
     def through_norm(self, strip):
         """The token's residual rises from its strip; a copy goes through the norm, over the top, to where the MLP
-        starts."""
-        self.play(TransformFromCopy(strip, self.resid), strip.animate.set_opacity(0), FadeIn(self.resid_name),
-                  run_time=said_by(self, 3 + self.off, 1.2))  # fmt: skip
+        starts, and there gives way to the norm's result."""
+        self.rise(strip, self.resid, self.resid_name, said_by(self, 3 + self.off, 1.2))
         cue(self, 4 + self.off)
         self.norm_arrow = CurvedArrow(self.resid.get_top() + 0.1 * UP, self.x.get_top() + 0.1 * UP, angle=np.pi / 3,
                                       color=style.MUTED, stroke_width=3)  # fmt: skip
@@ -1131,8 +1201,9 @@ class MLPBlock(TraceScene):
         norm.move_to(self.norm_arrow.point_from_proportion(0.5)).shift(0.3 * UP)
         norm = VGroup(BackgroundRectangle(norm, color=style.BACKGROUND, fill_opacity=0.9, buff=0.08), norm)
         self.play(Create(self.norm_arrow), FadeIn(norm), run_time=1.0)
-        self.play(TransformFromCopy(self.resid, self.x, path_arc=np.pi / 3), FadeIn(self.x_name),
-                  run_time=said_by(self, 4 + self.off, 1.2))  # fmt: skip
+        moving, seconds = self.resid.copy(), said_by(self, 4 + self.off, 1.2)
+        self.play(moving.animate(path_arc=np.pi / 3).move_to(self.x), run_time=seconds * 0.5)
+        self.play(swap_column(moving, self.x), FadeIn(self.x_name), run_time=seconds * 0.5)
         self.norm_path = VGroup(self.norm_arrow, norm)
 
     def funnel(self, wide_left: bool, x0: float, x1: float, narrow: float, wide: float) -> Polygon:
@@ -1202,7 +1273,8 @@ class MLPBlock(TraceScene):
         self.remove(flow_in)
         cue(self, 1)  # one neuron: lines from every entry of the vector into it, its weighted sum written out
         strip, fan, worked = self.one_neuron()
-        self.play(dim(up_label), TransformFromCopy(self.x.entries, strip[0]), FadeIn(strip[1]),
+        self.play(dim(up_label), self.up.animate.set_opacity(0.1), GrowFromEdge(strip[0], LEFT), FadeIn(strip[1]),
+                  Indicate(self.x.entries, color=style.BLOCK_MLP, scale_factor=1.0),
                   run_time=min(1.5, said_by(self, 1, 1.0) / 3))  # fmt: skip
         self.play(LaggedStart(*(Create(f) for f in fan), lag_ratio=0.03), FadeIn(worked[:-1], shift=0.1 * RIGHT),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
@@ -1210,34 +1282,36 @@ class MLPBlock(TraceScene):
         self.play(FadeIn(worked[-1], scale=1.3), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(ReplacementTransform(worked[-1], self.values[0]), FadeOut(worked[:-1]), FadeOut(fan),
-                  FadeOut(strip), now=True, run_time=1.0)  # fmt: skip
-        self.input_strip = strip  # (tests: every entry of the vector, drawn)
+                  FadeOut(strip), self.up.animate.set_fill(opacity=0.18).set_stroke(opacity=1.0), now=True,
+                  run_time=1.0)  # fmt: skip
+        self.input_strip, self.input_fan = strip, fan  # (tests: every entry of the vector, drawn; its lines)
         self.play(LaggedStart(*(FadeIn(v, shift=0.15 * RIGHT) for v in self.values[1:]), lag_ratio=0.12),
                   run_time=said_by(self, 3, 1.2))  # fmt: skip
         self.up_label = up_label
 
     def one_neuron(self) -> tuple[VGroup, VGroup, VGroup]:
-        """The whole vector, every entry, as a tall strip of bars right of the neurons; lines from its entries into
-        the most active neuron; its sum written large beside the strip: each number times its weight, added up."""
+        """The whole vector, every entry, as a tall strip of bars left of the neurons, where the up-projection
+        stands (set back meanwhile); lines from its entries, left to right, into the most active neuron; its sum
+        written large right of the neurons: each number times its own weight, added up."""
         t = self.trace
         x = np.asarray(t.ln2.normalized[self.layer].value[self.last], dtype=float)
-        centre, top, bottom = 0.55, self.Y + 2.2, self.Y - 2.2
+        centre, top, bottom = (self.x.get_right()[0] + self.X_NEURONS) / 2 - 0.25, self.Y + 2.2, self.Y - 2.2
         scale = float(np.max(np.abs(x))) or 1.0
-        bars = entry_bars(x, lambda v: style.data_color(v, scale), centre, 0.55, top, bottom)
+        bars = entry_bars(x, lambda v: style.data_color(v, scale), centre, 0.45, top, bottom)
         name = sentence("all {d} numbers", size=LABEL, color=style.MUTED, d=(t.fields.meta.d_model, "int"))
         strip = VGroup(bars, name.next_to(bars, UP, buff=0.15).set_x(centre))
-        target = self.circles[0].get_right()
-        fan = VGroup(*(Line([centre - 0.6, b.get_y(), 0], target, stroke_width=1.2, color=style.BLOCK_MLP,
+        target = self.circles[0].get_left()
+        fan = VGroup(*(Line([centre + 0.5, b.get_y(), 0], target, stroke_width=1.2, color=style.BLOCK_MLP,
                             stroke_opacity=0.7) for b in bars[:: max(1, len(bars) // 32)]))  # fmt: skip
         pre = t.mlp.pre[self.layer, self.last]
         worked = VGroup(
-            sentence("{d} numbers × {d} weights,", size=LABEL + 4, d=(t.fields.meta.d_model, "int")),
-            label("added up, plus a bias:", size=LABEL + 4),
-            number(pre[self.chosen[0]], size=56, color=style.weight_color(1.0, 1.0)),
+            sentence("each of {d} numbers", size=LABEL + 6, d=(t.fields.meta.d_model, "int")),
+            label("× its own weight,", size=LABEL + 6),
+            label("added up, plus a bias:", size=LABEL + 6),
+            number(pre[self.chosen[0]], size=64, color=style.weight_color(1.0, 1.0)),
         ).arrange(DOWN, buff=0.3)
-        room = config.frame_width / 2 - style.FRAME_MARGIN - (centre + 0.8)
-        self.fit_width(worked, room).move_to([(centre + 0.8 + config.frame_width / 2 - style.FRAME_MARGIN) / 2,
-                                              self.Y + 0.2, 0])  # fmt: skip
+        left, right = self.X_NEURONS + 1.3, config.frame_width / 2 - style.FRAME_MARGIN
+        self.fit_width(worked, right - left).move_to([(left + right) / 2, self.Y + 0.2, 0])
         return strip, fan, worked
 
     def activation(self):
@@ -1261,7 +1335,7 @@ class MLPBlock(TraceScene):
                 say=f"A second matrix makes the up-projection. {act} squashes the gate's negative values towards "
                 f"zero, and multiplies by the up. The most active neuron ends at {dec(post.value[top], 2)}.",
             )
-            self.play(*(ReplacementTransform(v, r) for v, r in zip(self.values, results)), *lights,
+            self.play(*(swap(v, r) for v, r in zip(self.values, results)), *lights, now=True,
                       run_time=said_by(self, 1, 1.5))  # fmt: skip
             self.values, self.curve = results, VGroup()
             return
@@ -1276,14 +1350,14 @@ class MLPBlock(TraceScene):
             f"negative ends at {about(post.value[low], 2)}.",
         )
         self.play(Create(axes), Create(line), FadeIn(name), FadeIn(axes.numbers), run_time=said_by(self, 0, 1.2))
-        self.play(LaggedStart(*(TransformFromCopy(v, d) for v, d in zip(self.values, dots)), lag_ratio=0.1),
-                  run_time=1.0)  # fmt: skip
+        self.play(LaggedStart(*(AnimationGroup(Indicate(v, color=style.TEXT, scale_factor=1.0), GrowFromCenter(d))
+                              for v, d in zip(self.values, dots)), lag_ratio=0.1), run_time=1.0)  # fmt: skip
         for side, k in ((range(self.EACH_SIDE), 1), (range(self.EACH_SIDE, 2 * self.EACH_SIDE), 2)):
             cue(self, k)  # each side bends onto the curve as it is said; its neurons light by their results
             self.play(*(dots[j].animate.move_to(axes.c2p(float(pre.value[self.chosen[j]]), float(post.value[
                           self.chosen[j]]))) for j in side),
-                      *(ReplacementTransform(self.values[j], results[j]) for j in side), *(lights[j] for j in side),
-                      run_time=said_by(self, k, 1.5))  # fmt: skip
+                      *(swap(self.values[j], results[j]) for j in side), *(lights[j] for j in side),
+                      run_time=said_by(self, k, 1.5), now=True)  # fmt: skip
         self.values, self.curve = results, curve
 
     def bend(self, shape, xs: list[float], ys: list[float]) -> VGroup:
@@ -1336,7 +1410,8 @@ class MLPBlock(TraceScene):
         self.fit_width(down_label, down.width - 0.2)
         # a last sentence, said over the finished sum: where the new residual goes
         onward = (f"The new residual goes on to layer {L + 2}." if L + 1 < t.n_layer
-                  else "The new residual is what this last layer hands on.")  # fmt: skip
+                  else "The new residual goes on to the unembedding, which turns it into the next token's "
+                  "probabilities.")  # fmt: skip
         if parallel:
             self.beat(
                 "Down and add",
@@ -1351,22 +1426,12 @@ class MLPBlock(TraceScene):
                 say=f"A second matrix brings them back down to {t.meta['d_model']} numbers. They are added to the "
                 "token's vector. This running sum is the residual stream. " + onward,
             )
-        shrink = [FadeOut(self.values)]  # the working leaves; the bend shrinks over the neurons it lit
-        if len(self.curve):
-            axes, line, name, dots = self.curve
-            small = VGroup(axes, line).copy().scale_to_fit_width(1.3)
-            small.next_to(self.circles, UP, buff=0.15).align_to(self.circles, LEFT)
-            tag = label(t.words["activation"], size=SMALLEST, color=style.BLOCK_MLP).next_to(small, RIGHT, buff=0.12)
-            tag.align_to(small, DOWN)
-            shrink += [
-                Transform(VGroup(axes, line), small),
-                ReplacementTransform(name, tag),
-                dim(dots),
-                FadeOut(axes.numbers),
-            ]
-        self.play(*shrink, GrowFromEdge(down, LEFT), FadeIn(down_label), run_time=said_by(self, 0, 1.2) / 2)
-        self.play(TransformFromCopy(self.circles, out.entries), FadeIn(out.decor), FadeIn(names[0]),
-                  run_time=said_by(self, 0, 1.0))  # fmt: skip
+        shrink = self.shrink_curve()
+        half = said_by(self, 0, 1.2) / 4  # the bend shrinks away first, then the down-projection grows where it was
+        self.play(*shrink, run_time=half)
+        self.play(GrowFromEdge(down, LEFT), FadeIn(down_label), run_time=half)
+        self.play(FadeIn(out.decor), FadeIn(names[0]), LaggedStart(*(FadeIn(c, shift=0.4 * RIGHT) for c in
+                  out.entries), lag_ratio=0.2), run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
         if parallel:
             self.play(FadeIn(plus), FadeIn(mid, shift=0.2 * LEFT), FadeIn(names[1]), run_time=said_by(self, 1, 1.0))
@@ -1386,21 +1451,34 @@ class MLPBlock(TraceScene):
         self.onward = SurroundingRectangle(new, buff=0.1, color=style.NEXT_SLOT)
         self.play(Create(self.onward), run_time=said_by(self, 3, 1.0))
 
+    def shrink_curve(self) -> list:
+        """The working leaves; the bend shrinks over the neurons it lit, its name beside it."""
+        shrink = [FadeOut(self.values)]
+        if len(self.curve):
+            axes, line, name, dots = self.curve
+            small = VGroup(axes, line).copy().scale_to_fit_width(1.3)
+            small.next_to(self.circles, UP, buff=0.15).align_to(self.circles, LEFT)
+            tag = label(self.trace.words["activation"], size=SMALLEST, color=style.BLOCK_MLP)
+            tag.next_to(small, RIGHT, buff=0.12).align_to(small, DOWN)
+            shrink += [Transform(VGroup(axes, line), small), ReplacementTransform(name, tag), dim(dots),
+                       FadeOut(axes.numbers)]  # fmt: skip
+        return shrink
+
     def turn(self, j: int, cols: list, post, brightest: float, step: float):
         """One token through the MLP, left to right: its vector in (the last token's output and sum leave), up
         into the neurons, which light by its values, then down into its own output and sum."""
         self.play(swap_column(self.x, cols[0]),
                   *(Transform(c, faded(lit, 1.0 if k == j else CHIP_DIM)) for k, (c, lit) in enumerate(zip(self.chips,
                     self.lit))),
-                  *(s.animate.set_opacity(0.15) for s in self.sums),  # the last turn's output never beside this token
-                  run_time=step * 0.2, now=True)  # fmt: skip
+                  *(s.animate.set_opacity(0.3) for s in self.sums),  # the last turn's output never beside this token
+                  run_time=step * 0.15, now=True)  # fmt: skip
         self.play(Indicate(self.up, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(c.animate.set_fill(style.NEXT_SLOT, opacity=0.9 * max(0.0, float(post[n])) / brightest)
-                    for c, n in zip(self.circles, self.chosen)), run_time=step * 0.25)  # fmt: skip
+                    for c, n in zip(self.circles, self.chosen)), run_time=step * 0.2)  # fmt: skip
         self.play(Indicate(self.down, color=style.BLOCK_MLP, scale_factor=1.05),
                   *(swap_column(old, new) for old, new in zip(self.sums, cols[1:])), run_time=step * 0.25,
                   now=True)  # fmt: skip
-        self.wait(step * 0.3)
+        self.wait(step * 0.4)
         self.x, self.sums = cols[0], cols[1:]
 
     def every_token(self):

@@ -377,6 +377,26 @@ def test_the_previous_token_rows_are_counted_from_the_drawn_rows(traces):
     assert previous_read(traces[0], 0, 0, 1) is None
 
 
+def test_the_first_column_is_the_mean_weight_of_the_rows_after_it(traces):
+    """The grid's first column: the mean weight the drawn rows after the first give the first drawn token."""
+    from model.claims import first_read
+
+    for tr in traces:
+        att = tr.info["attention"]
+        L, H, n = att["layer"], att["head"], len(tr.token_ids)
+        P = tr.pattern(L, H).astype(np.float64)
+        for shown in (3, 16):
+            found = first_read(tr, L, H, shown)
+            assert (found is None) == (n < 2)
+            if found is None:
+                continue
+            verify(found, tr)
+            key = max(0, n - shown)
+            mean = float(np.mean(P[key + 1 :, key]))
+            assert found.text == f"every later row gives it {fmt_percent(mean)} of its weight, on average"
+    assert first_read(traces[0], 0, 0, 1) is None
+
+
 def test_a_value_that_rounds_to_zero_is_shown_without_a_sign():
     from model.formats import fmt_value
 

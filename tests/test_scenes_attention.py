@@ -56,29 +56,44 @@ def test_the_worked_score_is_q_dot_k_over_root_d_head(scene_traces):
     assert score == pytest.approx(q @ k / np.sqrt(tr.meta["d_head"]), abs=1e-4)
 
 
-def test_the_rows_led_by_the_previous_token_are_outlined(scene_traces, tmp_path):
-    """The head is described from its rows: the statement counts them, and exactly those rows' previous-token
-    cells are outlined (recomputed here from the pattern)."""
-    scene = render(AttentionPattern, scene_traces["long"], tmp_path)
-    tr = loaded_trace(scene_traces["long"])
-    P = tr.pattern(scene.layer, scene.head)
-    drawn = shown_positions(tr)
-    expected = [q for q in drawn[1:] if int(np.argmax(P[q])) == q - 1]
-    panel, marks, diagonal = scene.previous
-    assert [m.gptanim_query for m in marks] == expected
-    n = len(drawn)
-    for j, d in enumerate(diagonal, start=1):  # every row's previous-token cell outlined, the picture of the claim
-        assert np.allclose(d.get_center(), scene.grid.cells[j * n + j - 1].get_center())
-    assert len(diagonal) == n - 1
-    for m in marks:
-        cell = scene.grid.cells[drawn.index(m.gptanim_query) * n + drawn.index(m.gptanim_query) - 1]
-        assert np.allclose(m.get_center(), cell.get_center())
+@pytest.mark.parametrize("case", ["default", "long"])
+def test_what_the_head_reads_is_shown_where_it_is_said(case, scene_traces, tmp_path):
+    """The last row's strongest key and the first column: each outlined in the grid, each said from a statement of
+    model/claims.py (recomputed here from the pattern), no claim the row contradicts."""
+    from model.claims import first_read, strongest_read
+
+    scene = render(AttentionPattern, scene_traces[case], tmp_path)
+    tr = loaded_trace(scene_traces[case])
+    L, H, drawn = scene.layer, scene.head, shown_positions(tr)
+    n, P = len(drawn), tr.pattern(scene.layer, scene.head)
+    panel, (cell_mark, column_mark) = scene.previous
+    best = int(np.argmax(P[drawn[-1]][drawn]))
+    assert np.allclose(cell_mark.get_center(), scene.grid.cells[(n - 1) * n + best].get_center())
+    column = [scene.grid.cells[q * n] for q in range(1, n)]
+    assert (
+        column_mark.get_top()[1] > column[0].get_top()[1] and column_mark.get_bottom()[1] < column[-1].get_bottom()[1]
+    )
     said = " ".join(b["say"] for b in scene.beats)
-    hits, rows = len(expected), n - 1
-    count = f"all {rows} of its" if hits == rows else f"none of its {rows}" if not hits else f"{hits} of its {rows}"
-    assert f"{count} rows, the previous token gets the most weight" in said
-    mean = tr.info["attention"]["previous_token_weight"][scene.layer][scene.head]
-    assert f"{mean * 100:.0f}%" in said and mean == max(max(r) for r in tr.info["attention"]["previous_token_weight"])
+    top, first = strongest_read(tr, L, H, n), first_read(tr, L, H, n)
+    assert top.text in said and first.text in said
+    assert f"{float(np.mean(P[drawn[1:], drawn[0]])) * 100:.1f}%" in first.text
+    assert "previous-token" not in said and "tied" not in said
+
+
+def test_the_scores_ahead_are_drawn_before_the_mask(scene_traces):
+    """Before the mask, the cells ahead of each token carry a score too: q·k/√d_head, computed as the Trace's own
+    scores are (equal to them wherever the mask lets them through)."""
+    from scenes.attention import raw_scores
+
+    for case in ("default", "long"):
+        tr = loaded_trace(scene_traces[case])
+        att = tr.info["attention"]
+        L, H, drawn = att["layer"], att["head"], shown_positions(tr)
+        raw = raw_scores(tr, L, H, drawn)
+        stored = tr[f"blocks.{L}.attn.hook_attn_scores"][H][np.ix_(drawn, drawn)]
+        seen = np.isfinite(stored)
+        assert (~seen).any() and np.all(np.isfinite(raw))
+        np.testing.assert_allclose(raw[seen], stored[seen], atol=1e-4)
 
 
 def test_grid_cells_carry_the_real_weights(scene_traces, tmp_path):
@@ -174,6 +189,11 @@ def test_values_are_multiplied_by_their_weight_and_every_token_gets_a_sum(scene_
         for i in range(AttentionFlow.ENTRIES):
             assert f"info.attention.weighted_values.{pos}.{i}" in ever
     drawn = shown_positions(tr, FLOW_TOKENS)
+    # the sum, through one more matrix, is added to the last token's vector: its vector before and after attention
+    before, after = scene.added_parts
+    for i in range(AttentionFlow.ENTRIES):
+        assert tr.resid.pre[L, last, i].path in ever and tr.resid.mid[L, last, i].path in ever
+    assert before.get_x() < after.get_x()
     assert len(scene.strips) == len(drawn)  # a weighted sum above every token, not only the last
     for strip, box in zip(scene.strips, scene.boxes):
         assert strip.get_x() == pytest.approx(box.get_x(), abs=1e-6) and strip.get_bottom()[1] > box.get_top()[1]
@@ -312,3 +332,8 @@ def test_the_neuron_reads_every_entry_of_the_vector(scene_traces, tmp_path):
     x = tr.ln2.normalized[scene.layer].value[len(tr.token_ids) - 1]
     assert len(x) == tr.meta["d_model"]
     bars_match(scene.input_strip[0], np.asarray(x, dtype=np.float64))
+    # the strip stands left of the neurons, its lines run left to right into the most active one
+    assert scene.input_strip[0].get_right()[0] < scene.circles.get_left()[0]
+    for line in scene.input_fan:
+        assert line.get_start()[0] < line.get_end()[0]
+        assert np.allclose(line.get_end(), scene.circles[0].get_left())
