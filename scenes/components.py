@@ -249,13 +249,14 @@ class VectorColumn(VGroup):
         size: float = 18,
         scale: float | None = None,
         dim_path: str | None = "meta.d_model",
+        fmt: str = "value",
     ):
         super().__init__()
         values, path_of = with_paths(values, path_of)
         scale = scale or float(np.max(np.abs(values))) or 1.0
         self.entries = VGroup(
             *(
-                number(float(values[i]), path_of(i), size=size, color=style.data_color(float(values[i]), scale))
+                number(float(values[i]), path_of(i), fmt, size=size, color=style.data_color(float(values[i]), scale))
                 for i in range(min(shown, len(values)))
             )
         ).arrange(DOWN, buff=0.1, aligned_edge=RIGHT)
