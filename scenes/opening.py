@@ -1124,7 +1124,7 @@ class InsideTransformer(TraceScene):
         lines, labels = self.lines
         if full:
             cue(self, 1)
-        self.play(LaggedStart(*(GrowFromPoint(a, a.get_end()) for a in lines), lag_ratio=0.08),
+        self.play(LaggedStart(*(Create(a) for a in lines), lag_ratio=0.08),  # each drawn from its source
                   run_time=said_by(self, 1, 0.4) if full else max(0.4, ends[1] - ends[0]))  # fmt: skip
         if full:
             cue(self, 2)
@@ -1234,7 +1234,7 @@ class InsideTransformer(TraceScene):
         box = self.mlp_box(block)
         news = self.new_columns(self.trace.resid.post[layer].name)
         self.mlp_visits = []
-        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
+        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box[0]), FadeIn(box[1]))  # (no morphed name)
         step = max(0.2, said_by(self, 0, 1.5) / len(self.columns)) if full else 0.15  # (a later layer: quickly)
         for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
