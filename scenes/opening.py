@@ -1234,7 +1234,9 @@ class InsideTransformer(TraceScene):
         box = self.mlp_box(block)
         news = self.new_columns(self.trace.resid.post[layer].name)
         self.mlp_visits = []
-        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box[0]), FadeIn(box[1]))  # (no morphed name)
+        # the shape flies down from the block, then its name appears on it (never a morphed or stray name)
+        self.highlight(layer, "MLP", 0.4, AnimationGroup(TransformFromCopy(block[0], box[0]), FadeIn(box[1]),
+                                                         lag_ratio=0.8))  # fmt: skip
         step = max(0.2, said_by(self, 0, 1.5) / len(self.columns)) if full else 0.15  # (a later layer: quickly)
         for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
@@ -1246,8 +1248,11 @@ class InsideTransformer(TraceScene):
             cue(self, 1)  # "the next layer repeats both": the box goes back into the stack
         # its name leaves where it stands (never squeezed through garbled shapes), its shape goes back into the stack
         self.play(
-            FadeOut(box[1]),
-            box[0].animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+            AnimationGroup(
+                FadeOut(box[1]),
+                box[0].animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+                lag_ratio=0.6,
+            ),
             run_time=said_by(self, -1, 0.4) if full else 0.4,
         )
         self.remove(box)
