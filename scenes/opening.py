@@ -40,6 +40,7 @@ from manim import (
 )
 
 from model.claims import hidden_read, statements
+from model.formats import adding_digits
 from scenes import style
 from scenes.base import TraceScene
 from scenes.catalog import DEFAULT_TITLE, current_plan, lecture_parts
@@ -113,7 +114,7 @@ class Title(TraceScene):
     CELLS = 5  # entries of each token's vector, as coloured cells
     BARS = 2  # next-token probabilities (the likeliest two: the last frame keeps to about 30 words)
     MAX_BARS = 4  # (more rows when the drawn token is one of the likeliest four)
-    TOP_Y, BOTTOM_Y = 2.35, -0.65  # the pipeline's band
+    TOP_Y, BOTTOM_Y = 2.45, -1.0  # the pipeline's band
     LEFT_X, VECTORS_X, MODEL_X, BARS_X = -6.65, -1.75, 1.3, 4.15  # where its stations stand
     # The stations of the picture each part of the built-in road map lights (the scenes' PART); a part
     # of your own lights none (its card alone).
@@ -133,7 +134,7 @@ class Title(TraceScene):
         self.spell_out()
         self.road_map()
 
-    BIG = 1.7  # the model's box, first the whole picture, then in its place in the pipeline
+    BIG = 1.5  # the model's box, first the whole picture, then in its place in the pipeline
 
     def show_title(self):
         meta = self.trace.meta
@@ -141,16 +142,19 @@ class Title(TraceScene):
         box = RoundedRectangle(corner_radius=0.15, width=2.7, height=self.TOP_Y - self.BOTTOM_Y, stroke_color=style.TEXT,
                                fill_color=style.BLOCK_ATTENTION, fill_opacity=0.12)  # fmt: skip
         name = token_text(self.trace.fields.meta.model, size=30, limit=22)
-        size = sentence("{n} parameters", size=24, color=style.TEXT, n=(self.trace.fields.meta.n_params, "comma"))
-        learned = label("numbers it learned", size=22, color=style.MUTED)
-        inner = VGroup(name, size, learned).arrange(DOWN, buff=0.22)
-        self.fit_width(inner, box.width - 0.4)
+        size = VGroup(sentence("{n}", size=34, color=style.TEXT, n=(self.trace.fields.meta.n_params, "comma")),
+                      label("parameters:", size=26, color=style.TEXT)).arrange(DOWN, buff=0.1)  # fmt: skip
+        learned = VGroup(*(label(w, size=24, color=style.TEXT) for w in ("numbers", "it learned"))).arrange(
+            DOWN, buff=0.08
+        )
+        inner = VGroup(name, size, learned).arrange(DOWN, buff=0.3)
+        self.fit_width(inner, box.width - 0.3)
         self.model_box = VGroup(box, inner.move_to(box)).move_to([self.MODEL_X, (self.TOP_Y + self.BOTTOM_Y) / 2, 0])
         self.home = self.model_box.get_center()
         self.model_box.scale(self.BIG).move_to([0, -0.2, 0])  # the subject, large, alone
         with self.narrate(f"This lecture takes apart a real GPT. It is called {meta['model']}, and it has "
                           f"{big(meta['n_params'])} parameters: numbers it learned, which decide what it writes.",
-                          title="Title", caption="Every number ahead is this GPT's own.") as n:  # fmt: skip
+                          title="Title", caption="A real GPT: the numbers it learned decide what it writes.") as n:  # fmt: skip
             self.play(Write(self.heading), run_time=1.0)
             self.play(GrowFromEdge(box, DOWN), run_time=max(0.6, n.left(0) - 0.2))  # "a real GPT"
             n.wait_for(1)
@@ -174,8 +178,8 @@ class Title(TraceScene):
         display, room = t.fields.info.tokens.display, self.TOP_Y - self.BOTTOM_Y - 0.45
         for start in range(max(0, n - self.CHIPS), n):
             self.positions = list(range(start, n))
-            boxes = [TokenBox(display[p], hue=style.token_hue(p), size=22, limit=10) for p in self.positions]
-            dots = [label("…", size=22, color=style.MUTED)] if start else []
+            boxes = [TokenBox(display[p], hue=style.token_hue(p), size=26, limit=10) for p in self.positions]
+            dots = [label("…", size=26, color=style.MUTED)] if start else []
             groups = word_groups(boxes, [t.token_display[p] for p in self.positions])
             if any(g.width > self.CHIPS_WIDTH for g in groups):  # a word wider than the band: wrapped chip by chip
                 groups = [VGroup(b) for b in boxes]
@@ -193,7 +197,7 @@ class Title(TraceScene):
     def read_prompt(self):
         t = self.trace
         prompt = sentence("“{prompt}”", size=26, prompt=(t.fields.meta.settings.prompt, "ends64"))
-        self.prompt = self.fit_width(prompt).move_to([0, self.BOTTOM_Y - 1.25, 0])  # below the G, P, T to come
+        self.prompt = self.fit_width(prompt).move_to([0, self.BOTTOM_Y - 1.1, 0])  # below the G, P, T to come
         shrunk = self.model_box.copy().scale(1 / self.BIG).move_to(self.home)
         self.chips = self.prompt_chips()
         y = self.home[1]
@@ -202,13 +206,13 @@ class Title(TraceScene):
         # the likeliest two, and the drawn token's own row when it is a little further down (its number shown)
         rank = t.info["continuation"]["steps"][0]["chosen_rank"]
         shown = rank if self.BARS < rank <= self.MAX_BARS else self.BARS
-        self.bars = ProbabilityBars(step_entries(t, 0, shown), bar_width=1.4, size=26, row_height=0.7)
+        self.bars = ProbabilityBars(step_entries(t, 0, shown), bar_width=1.4, size=30, row_height=0.85)
         self.bars.shift([self.BARS_X - self.bars.rows[0].bar.get_left()[0], y - self.bars.rows.get_y(), 0])
         self.drawn_row = None  # the drawn token's own row, under the ⋮, when it is further down than those shown
         if rank > shown:
             step = t.fields.info.continuation.steps[0]
             drawn = ProbabilityBars([{"display": step.chosen_display, "prob": step.chosen_prob}], bar_width=1.4,
-                                    size=26, row_height=0.7, ellipsis=False, scale_to=step_entries(t, 0, 1)[0]["prob"])  # fmt: skip
+                                    size=30, row_height=0.85, ellipsis=False, scale_to=step_entries(t, 0, 1)[0]["prob"])  # fmt: skip
             drawn.shift(self.bars.rows[0].bar.get_left() - drawn.rows[0].bar.get_left())
             self.drawn_row = drawn.rows[0].set_y(self.bars.dots.get_bottom()[1] - 0.4)
         self.out = Arrow(shrunk.get_right(), [self.bars.get_left()[0] - 0.05, y, 0], buff=0.1,
@@ -236,18 +240,19 @@ class Title(TraceScene):
         t = self.trace
         names = VGroup(*(label(word, size=38, t2c={"[0:1]": style.NEXT_SLOT}) for word in ("Generative", "Pre-trained",
                                                                                           "Transformer")))  # fmt: skip
-        names.arrange(RIGHT, buff=1.0).move_to([0, self.BOTTOM_Y - 1.75, 0])
+        names.arrange(RIGHT, buff=1.0).move_to([0, self.BOTTOM_Y - 1.6, 0])
         self.fit_width(names)
-        self.written = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=22)
+        self.written = TokenBox(t.fields.info.continuation.steps[0].chosen_display, hue=style.NEXT_SLOT, size=26)
         self.written.next_to(self.chip_boxes[-1], RIGHT, buff=0.08)
         pages = self.pages()
         trained = VGroup(*(label(w, size=24, color=style.TEXT) for w in ("trained on", "lots of text")))
         trained.arrange(DOWN, buff=0.08, aligned_edge=LEFT)
-        VGroup(pages, trained).arrange(RIGHT, buff=0.2).move_to([self.MODEL_X, self.BOTTOM_Y - 0.65, 0])
+        VGroup(pages, trained).arrange(RIGHT, buff=0.2).move_to([self.MODEL_X, self.BOTTOM_Y - 0.6, 0])
         cell = min(0.3, (self.TOP_Y - self.BOTTOM_Y) / (1.15 * len(self.positions)))
         vectors = VGroup(*(self.vector(pos, cell) for pos in self.positions)).arrange(DOWN, buff=0.15 * cell)
         vectors.move_to([self.VECTORS_X, self.model_box.get_y(), 0])
-        left, right = self.written.get_right()[0] + 0.3, self.home[0] - self.model_box.width / 2 - 0.5
+        left = max(self.written.get_right()[0], self.chips.get_right()[0]) + 0.65  # room for an arrow into them
+        right = self.home[0] - self.model_box.width / 2 - 0.5
         if vectors.get_left()[0] < left:  # never over the written token: between it and the model
             if vectors.width > right - left:
                 vectors.scale_to_fit_width(max(right - left, 0.5))
@@ -257,21 +262,28 @@ class Title(TraceScene):
             block.remove(block[1])  # shapes without words: their colours say attention and MLP
         stack.move_to(self.model_box)
         self.stack, self.vectors = stack, vectors
-        ends = [self.written.get_bottom(), pages.get_bottom(), stack.get_corner(DOWN + RIGHT) + 0.3 * LEFT]
+        ends = [self.written.get_bottom(), pages.get_bottom(), stack.get_corner(DOWN + RIGHT) + 0.5 * LEFT]
+        # what the new shapes are, named above them: the vectors, and the model's layers
+        self.station_names = VGroup(
+            label("vectors", size=24, color=style.TEXT).next_to(vectors, UP, buff=0.15),
+            sentence("{n} layers", size=24, color=style.TEXT, n=(t.fields.meta.n_layer, "int")).next_to(
+                self.model_box, UP, buff=0.12
+            ),
+        )
         self.pointers = VGroup(*(Arrow(w.get_top(), end, buff=0.12, color=style.NEXT_SLOT, stroke_width=3,
                                        max_tip_length_to_length_ratio=0.2) for w, end in zip(names, ends)))  # fmt: skip
         rank = t.info["continuation"]["steps"][0]["chosen_rank"]
         source = self.bars.rows[rank - 1] if rank <= len(self.bars.rows) else self.drawn_row
-        drawn = spoken_token(t.info["continuation"]["steps"][0]["chosen_display"])
         with self.narrate(
-            f"G is for generative: it writes, here drawing {drawn}. P is for pre-trained, because it "
-            "learned from a lot of text first. And T is for transformer, the kind of neural network "
-            "inside.",
+            f"G is for generative: it writes, {self.draw_words(rank)} P is for pre-trained: it learned from a lot "
+            "of text first. T is for transformer, the kind of network inside.",
             title="GPT",
             caption="GPT stands for Generative Pre-trained Transformer.",
         ) as n:
-            self.play(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP), run_time=0.6)
-            self.play(Indicate(source, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.5)
+            # the quote leaves before the word arrives in its place: never the two at once
+            self.play(AnimationGroup(FadeOut(self.prompt), FadeIn(names[0], shift=0.2 * UP), lag_ratio=1.0),
+                      run_time=0.6)  # fmt: skip
+            self.draw_marker(source, run=max(0.8, 0.45 * n.left(0)))
             self.play(TransformFromCopy(source.name, self.written), GrowArrow(self.pointers[0]),
                       self.into.animate.put_start_and_end_on([self.written.get_right()[0] + 0.12, self.into.get_y(), 0],
                                                              self.into.get_end()),
@@ -285,15 +297,39 @@ class Title(TraceScene):
                       Indicate(self.model_box[0], color=style.NEXT_SLOT, scale_factor=1.05), run_time=max(0.6, n.left(1)))  # fmt: skip
             self.remove(into)
             n.wait_for(2)
+            # the tokens' vectors between the text and the model: an arrow into them, one out of them
+            self.feed = Arrow(vectors.get_right() + 0.1 * RIGHT, self.model_box.get_left() + 0.05 * LEFT, buff=0,
+                              color=style.MUTED)  # fmt: skip
             self.play(FadeIn(names[2], shift=0.2 * UP), GrowArrow(self.pointers[2]),
                       LaggedStart(*(FadeIn(v, shift=0.3 * RIGHT) for v in vectors), lag_ratio=0.08),
-                      self.into.animate.put_start_and_end_on(vectors.get_right() + 0.1 * RIGHT,
-                                                             self.model_box.get_left() + 0.05 * LEFT),
-                      run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
-            self.play(
-                dim(self.model_box[1]), ReplacementTransform(self.model_box[0], stack), run_time=max(0.8, n.left(2))
-            )
+                      Transform(self.into, Arrow([self.written.get_right()[0] + 0.08, self.into.get_y(), 0],
+                                                 [vectors.get_left()[0] - 0.05, self.into.get_y(), 0], buff=0,
+                                                 color=style.MUTED, max_tip_length_to_length_ratio=0.45)),
+                      GrowArrow(self.feed), FadeIn(self.station_names[0]), run_time=0.5 * max(0.8, n.left(2)))  # fmt: skip
+            self.play(dim(self.model_box[1]), ReplacementTransform(self.model_box[0], stack),
+                      FadeIn(self.station_names[1], shift=0.1 * DOWN), run_time=max(0.8, n.left(2)))  # fmt: skip
         self.words = VGroup(*names, pages, trained)
+
+    def draw_words(self, rank: int) -> str:
+        """How the drawn token was chosen, said: by chance at the bars' odds, and the likelier one named when it
+        was not the likeliest (so "likely the comma" then "drawing 'were'" never reads as a contradiction)."""
+        step, top = self.trace.info["continuation"]["steps"][0], step_entries(self.trace, 0, 1)[0]
+        drawn = spoken_token(step["chosen_display"])
+        if rank == 1:
+            return f"here drawing {drawn}, by chance at these odds."
+        return f"here drawing {drawn}, by chance at these odds, though {spoken_token(top['display'])} was likelier."
+
+    def draw_marker(self, source, run: float):
+        """The draw on the bars: a marker runs down the rows, as a chance falls, and stops on the drawn one."""
+        rows = [*self.bars.rows, *([self.drawn_row] if self.drawn_row is not None else [])]
+        stops = rows[: rows.index(source) + 1] if source in rows else [source]
+        marker = SurroundingRectangle(stops[0], buff=0.08, color=style.NEXT_SLOT, stroke_width=4)
+        self.play(Create(marker), run_time=0.3)
+        for row in stops[1:]:
+            self.play(Transform(marker, SurroundingRectangle(row, buff=0.08, color=style.NEXT_SLOT, stroke_width=4)),
+                      run_time=max(0.2, (run - 0.8) / max(len(stops) - 1, 1)))  # fmt: skip
+        self.play(Indicate(source, color=style.NEXT_SLOT, scale_factor=1.1), run_time=0.5)
+        self.draw_mark = marker
 
     def pages(self) -> VGroup:
         """A small stack of pages of text: what the model learned from before it was ever used."""
@@ -335,6 +371,8 @@ class Title(TraceScene):
             shown = [
                 self.words,
                 self.pointers,
+                self.draw_mark,
+                self.station_names,
                 *self.bars.rows[1:],
                 self.bars.dots,
                 *([self.drawn_row] if self.drawn_row is not None else []),
@@ -855,9 +893,10 @@ class InsideTransformer(TraceScene):
     SHOWN_TOKENS = 10  # the last 10 tokens: a short prompt whole
     SHOWN_ENTRIES = 5
     COLUMN_Y = -1.6  # the vectors sit low enough for the lines between them (attention) above
-    TOKEN_Y = 1.8  # (a long token's neighbours a row higher)
+    TOKEN_Y = 2.3  # (a long token's neighbours a row higher)
     FINAL_SCALE = 1.35  # the last vector, larger once it stands alone
     FINAL_BARS = 5  # the last frame keeps to about 30 words
+    BAR_WIDTH, ROW_HEIGHT = 4.3, 0.85  # the final bars: wide, across the right half
     HEAD = 0  # the one of attention's patterns that draws the lines
 
     def construct(self):
@@ -943,9 +982,15 @@ class InsideTransformer(TraceScene):
         vector added (a learned one), the sum dropping into its place; then every other token's, quickly."""
         t, p = self.trace, self.positions[-1]
         learned = t.words["positions"] == "learned"
+        names = ["hook_embed"] + (["hook_pos_embed"] if learned else [])
+        fmt = self.sum_format(names, self.current, p)  # the shown entries add up by hand, else "≈"
+        if fmt not in (None, "value"):  # the sum's own column, at the decimals where it checks
+            self.columns[-1] = self.column(self.current, p, fmt).move_to(self.columns[-1])
         final = self.columns[-1]
-        parts = [self.column("hook_embed", p)] + ([self.column("hook_pos_embed", p)] if learned else [])
-        signs = [label("+", size=44), label("=", size=44)] if learned else [label("=", size=44)]
+        parts = [self.column(name, p, fmt or "value") for name in names]
+        equals = "=" if fmt else "≈"
+        signs = [label("+", size=44), label(equals, size=44)] if learned else [label(equals, size=44)]
+        self.sum_shown = (parts, final, signs[-1])
         sum_row = VGroup(parts[0], signs[0], *parts[1:], *signs[1:], final.copy()).arrange(RIGHT, buff=0.45)
         sum_row.shift((self.xs[-1] - sum_row[-1].get_x()) * RIGHT + (self.COLUMN_Y - sum_row[-1].get_y()) * UP)
         matrix, row = self.matrix(final.height)
@@ -953,7 +998,8 @@ class InsideTransformer(TraceScene):
                      + (self.COLUMN_Y - matrix[0].get_y()) * UP)  # fmt: skip
         heads = [label("its row", size=24, color=style.TEXT)]
         if learned:
-            heads.append(sentence("position {n}", size=24, color=style.TEXT, n=(t.fields.info.tokens.ids, "lastindex")))
+            # (counted from 1, as a viewer counts the chips: the last of n tokens is at position n)
+            heads.append(sentence("position {n}", size=24, color=style.TEXT, n=(t.fields.info.tokens.ids, "len")))
         for head, part in zip(heads, parts):
             head.next_to(part, UP, buff=0.2)
         d, token = t.meta["d_model"], spoken_token(t.token_display[p])
@@ -999,7 +1045,7 @@ class InsideTransformer(TraceScene):
             else:  # the slide rests on the vector made, not on the clearing
                 self.play(Indicate(final.entries, color=style.NEXT_SLOT, scale_factor=1.05), run_time=n.left(-1, 0.6))
 
-    def column(self, name: str, pos: int) -> VectorColumn:
+    def column(self, name: str, pos: int, fmt: str = "value") -> VectorColumn:
         values = self.trace[name][pos]
         return VectorColumn(
             values,
@@ -1007,7 +1053,22 @@ class InsideTransformer(TraceScene):
             shown=self.SHOWN_ENTRIES,
             size=24,
             scale=float(np.max(np.abs(values[: self.SHOWN_ENTRIES]))) or 1.0,
+            fmt=fmt,
         )
+
+    DIGITS = {2: "value", 3: "value3"}  # the decimals a vector's entries can be shown with
+
+    def sum_format(self, terms: list[str], total: str, pos: int) -> str | None:
+        """The format at which every shown entry of the columns `terms` adds up by hand to the entry of `total`
+        beside it (the fewest decimals that do, model.formats.adding_digits); None when none does ("≈" then)."""
+        for digits, fmt in self.DIGITS.items():
+            if all(
+                adding_digits([self.trace[n][pos][i] for n in terms], self.trace[total][pos][i], digits, digits)
+                == digits
+                for i in range(self.SHOWN_ENTRIES)
+            ):
+                return fmt
+        return None
 
     def highlight(self, layer: int, kind: str, run: float, *also):
         target = SurroundingRectangle(self.stack.block(layer, kind), buff=0.05, color=style.NEXT_SLOT)
@@ -1055,15 +1116,15 @@ class InsideTransformer(TraceScene):
         block = self.stack.block(layer, "Attention")
         band = self.band(block, layer)
         # The sentences' ends (a full layer: block, lines, the thickest, the change; a later one: all in the first)
-        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.15, 0.3,
-                                                                                                            0.45, 0.6)]  # fmt: skip
+        ends = [said_by(self, k, 0.6) for k in range(4)] if full else [said_by(self, 0, 2.0) * f for f in (0.1, 0.2,
+                                                                                                            0.28, 0.6)]  # fmt: skip
         self.highlight(layer, "Attention", ends[0], TransformFromCopy(block[0], band[0]),
                        FadeIn(band[1], shift=0.2 * DOWN))  # fmt: skip
         self.lines = self.talk_lines(layer, pattern)
         lines, labels = self.lines
         if full:
             cue(self, 1)
-        self.play(LaggedStart(*(GrowFromPoint(a, a.get_end()) for a in lines), lag_ratio=0.08),
+        self.play(LaggedStart(*(Create(a) for a in lines), lag_ratio=0.08),  # each drawn from its source
                   run_time=said_by(self, 1, 0.4) if full else max(0.4, ends[1] - ends[0]))  # fmt: skip
         if full:
             cue(self, 2)
@@ -1087,32 +1148,42 @@ class InsideTransformer(TraceScene):
     TOP_LINES = 3  # the lines drawn: the last token's three largest weights
 
     def talk_lines(self, layer: int, pattern: np.ndarray) -> VGroup:
-        """Lines from the TOP_LINES vectors the last token takes most from, bowed above the vectors, each as
-        thick as its real weight (a loop for itself); each weight written at its source's end of its line, and the
-        source's chip and vector lit. `self.sources`: the positions drawn, in the order of the lines."""
+        """An arc from each of the TOP_LINES tokens the last token takes most from, hanging under the token row into
+        its own point under the last token (farther, wider and deeper: they nest, never share a path), each as thick
+        as its real weight; each weight written under the middle of its arc, the source's chip and vector lit.
+        `self.sources`: the positions drawn, in the order of the lines."""
         t, last = self.trace, self.positions[-1]
-        base = max(c.entries.get_top()[1] for c in self.columns) + 1.1  # above the block and the labels
-        room = min(b.get_bottom()[1] for b in self.tokens) - 0.3 - base  # under the tokens
+        y0 = min(b.get_bottom()[1] for b in self.tokens) - 0.08  # just under the token row
+        floor = max(c.entries.get_top()[1] for c in self.columns) + 0.95  # above the block, its name, the labels
         reach = max(self.xs[-1] - self.xs[0], 1e-6)
         weights = [float(pattern[last, pos]) for pos in self.positions]
         top = sorted(np.argsort([-w for w in weights], kind="stable")[: self.TOP_LINES])
         self.sources = [self.positions[int(k)] for k in top]
+        spread = 0.3 * self.tokens[-1].width
+        ends = np.linspace(spread, -spread, len(top)) if len(top) > 1 else [0.0]  # the farthest, the outermost
         lines, labels, lit = VGroup(), VGroup(), VGroup()
         lo, hi = min(weights[int(k)] for k in top), max(weights[int(k)] for k in top)
-        for k in top:
+        for k, dx in zip(top, ends):
             x, pos, w = self.xs[int(k)], self.positions[int(k)], weights[int(k)]
-            if pos == last:  # what it takes from itself: a small loop over its own vector
-                line = fan_arrow([x - 0.3, base, 0], [x + 0.05, base, 0], w, -0.35)
-            else:
-                rise = 0.35 + (room - 0.35) * (self.xs[-1] - x) / reach  # farther, higher
-                line = fan_arrow([x, base, 0], [self.xs[-1] - 0.12, base, 0], w, -rise)
+            end = self.xs[-1] + dx
+            start = end - 0.55 if pos == last else x  # what it takes from itself: a small loop under its own chip
+            # (by the square root of the distance: near sources' arcs still differ in depth)
+            depth = 0.3 if pos == last else 0.4 + (y0 - floor - 0.4) * np.sqrt((self.xs[-1] - x) / reach)
+            line = fan_arrow([start, y0, 0], [end, y0, 0], w, depth)
             # the heavier, the thicker: the lightest drawn thin, the heaviest very thick (so near weights still differ)
             line.set_stroke(width=3 + 14 * (w - lo) / (hi - lo) if hi > lo else 8)
             line.gptanim_weight_path = t.attn.pattern[layer, self.HEAD, last, pos].path
             lines.add(line)
             text = sentence("{w}", size=24, color=style.NEXT_SLOT, w=(t.attn.pattern[layer, self.HEAD, last, pos],
                                                                       "percent"))  # fmt: skip
-            labels.add(text.move_to([x - 0.3 if pos == last else x, base - 0.22, 0]))  # at the line's source end
+            text.next_to([(start + end) / 2, line.get_bottom()[1], 0], DOWN, buff=0.1)  # at its middle
+            for other in labels:  # never over another arc's weight: the nearer one's moves aside, clear of it
+                if (
+                    abs(text.get_y() - other.get_y()) < text.height
+                    and abs(text.get_x() - other.get_x()) < (text.width + other.width) / 2 + 0.1
+                ):
+                    text.next_to(other, RIGHT, buff=0.15)  # (to the right, toward the last token)
+            labels.add(text)
             column = self.columns[int(k)]
             lit.add(SurroundingRectangle(self.tokens[int(k)], buff=0.05, color=style.NEXT_SLOT),
                     SurroundingRectangle(column.entries, buff=0.06, color=style.NEXT_SLOT))  # fmt: skip
@@ -1163,7 +1234,9 @@ class InsideTransformer(TraceScene):
         box = self.mlp_box(block)
         news = self.new_columns(self.trace.resid.post[layer].name)
         self.mlp_visits = []
-        self.highlight(layer, "MLP", 0.4, TransformFromCopy(block[0], box))
+        # the shape flies down from the block, then its name appears on it (never a morphed or stray name)
+        self.highlight(layer, "MLP", 0.4, AnimationGroup(TransformFromCopy(block[0], box[0]), FadeIn(box[1]),
+                                                         lag_ratio=0.8))  # fmt: skip
         step = max(0.2, said_by(self, 0, 1.5) / len(self.columns)) if full else 0.15  # (a later layer: quickly)
         for k, (old, nw, pos) in enumerate(zip(self.columns, news, self.positions)):  # one vector at a time
             self.mlp_visits.append(pos)
@@ -1173,8 +1246,13 @@ class InsideTransformer(TraceScene):
         self.columns = news
         if full:
             cue(self, 1)  # "the next layer repeats both": the box goes back into the stack
+        # its name leaves where it stands (never squeezed through garbled shapes), its shape goes back into the stack
         self.play(
-            box.animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+            AnimationGroup(
+                FadeOut(box[1]),
+                box[0].animate.scale_to_fit_height(block.height).move_to(block).set_opacity(0),
+                lag_ratio=0.6,
+            ),
             run_time=said_by(self, -1, 0.4) if full else 0.4,
         )
         self.remove(box)
@@ -1185,7 +1263,7 @@ class InsideTransformer(TraceScene):
         name = label("MLP", size=22)
         shape = RoundedRectangle(corner_radius=0.1, width=max(entries.width, name.width) + 0.3,
                                  height=entries.height + name.height + 0.45, stroke_color=block[0].get_stroke_color(),
-                                 stroke_width=3, fill_color=block[0].get_fill_color(), fill_opacity=0.3)  # fmt: skip
+                                 stroke_width=3, fill_color=block[0].get_fill_color(), fill_opacity=0.12)  # fmt: skip
         shape.move_to(entries).align_to(entries.get_bottom() + 0.15 * DOWN, DOWN)
         name.next_to(shape.get_top(), DOWN, buff=0.1)
         return VGroup(shape.set_z_index(-2), name)
@@ -1200,22 +1278,23 @@ class InsideTransformer(TraceScene):
         self.play(
             *(FadeOut(m) for m in gone),
             FadeOut(self.stack, shift=0.3 * UP),
-            self.tokens[-1].animate.move_to([-4.4, column_top + 0.4, 0]),
-            self.columns[-1].animate.scale(self.FINAL_SCALE).move_to([-4.4, y, 0]),
+            self.tokens[-1].animate.move_to([-5.0, column_top + 0.4, 0]),
+            self.columns[-1].animate.scale(self.FINAL_SCALE).move_to([-5.0, y, 0]),
         )
-        final = self.column("ln_final.hook_normalized", last).scale(self.FINAL_SCALE).move_to([-4.4, y, 0])
-        ln = label("rescaled", size=22, color=style.MUTED).next_to(final, DOWN, buff=0.2)
+        final = self.column("ln_final.hook_normalized", last).scale(self.FINAL_SCALE).move_to([-5.0, y, 0])
+        ln = label("rescaled", size=24, color=style.TEXT).next_to(final, DOWN, buff=0.2)
         self.beat(
             "Unembedding",
             "At the end only the last vector predicts: one more matrix gives every token a probability.",
-            say="At the end, only the last vector predicts. It is rescaled, then one more matrix turns it into a "
-            "probability for every token.",
+            say="By now the last vector has gathered what it needs from the tokens before it, so only it predicts. "
+            "It is rescaled, then one more matrix turns it into a probability for every token.",
         )
         part = paced(self.beats[-1]["audio"], 1.0, 0.8) / 3
         # The vector is normalised in place: one column, its numbers turned into the normalised ones.
         self.play(self.changed(self.columns[-1], final), FadeIn(ln, shift=0.2 * UP), run_time=part, now=True)
-        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=3.9, size=30, row_height=1.0)
-        bars.shift([0.7 - bars.rows[0].bar.get_left()[0], 2.2 - bars.get_top()[1], 0])
+        bars = ProbabilityBars(step_entries(t, 0, self.FINAL_BARS), bar_width=self.BAR_WIDTH, size=30,
+                               row_height=self.ROW_HEIGHT)  # fmt: skip
+        bars.shift([0.6 - bars.rows[0].bar.get_left()[0], 2.55 - bars.get_top()[1], 0])
         if plain_sampling(t):
             title = label("probabilities", size=24)
         else:
@@ -1225,13 +1304,21 @@ class InsideTransformer(TraceScene):
         if title.width > room:  # a long title (top-k, top-p): shrink it, keep its left edge
             title.scale_to_fit_width(room, about_edge=LEFT)
         arrow = Arrow(final.get_right(), [bars.get_left()[0] - 0.1, final.get_y(), 0], buff=0.15, color=style.MUTED)
-        grid = Rectangle(width=1.1, height=1.3, stroke_color=style.TEXT, stroke_width=2, fill_color=style.BACKGROUND,
+        grid = Rectangle(width=1.3, height=1.5, stroke_color=style.TEXT, stroke_width=2, fill_color=style.BACKGROUND,
                          fill_opacity=1).move_to(arrow)  # fmt: skip
         grid.add(*(Line(grid.get_left(), grid.get_right(), stroke_width=1, color=style.MUTED).shift(k * 0.26 * UP)
                    for k in (-2, -1, 1, 2)),
                  *(Line(grid.get_bottom(), grid.get_top(), stroke_width=1, color=style.MUTED).shift(k * 0.22 * RIGHT)
                    for k in (-2, -1, 0, 1, 2)))  # fmt: skip
-        wu = VGroup(grid, label("× matrix", size=24, color=style.TEXT).next_to(grid, UP, buff=0.12))
+        size = sentence(
+            "{d} × {V}",
+            size=24,
+            color=style.TEXT,
+            d=(t.fields.meta.d_model, "int"),
+            V=(t.fields.meta.vocab_size, "comma"),
+        )  # its shape: from a vector's size to the vocabulary's
+        wu = VGroup(grid, label("× matrix", size=26, color=style.TEXT).next_to(grid, UP, buff=0.12),
+                    size.next_to(grid, DOWN, buff=0.12))  # fmt: skip
         self.play(Create(arrow), FadeIn(wu, shift=0.2 * DOWN), run_time=part)
         self.play(
             FadeIn(title),
@@ -1239,13 +1326,40 @@ class InsideTransformer(TraceScene):
             FadeIn(bars.dots),
             run_time=max(part, 1.5),
         )
-        top = step_entries(t, 0, 1)[0]
-        self.beat(
-            "Same numbers",
-            "The same chances the model wrote with.",
-            say=f"{spoken_token(top['display'], start=True)} gets "
-            f"{said_pct(top['prob'])}. These are the very numbers the model drew from.",
-        )
-        self.play(FadeIn(SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)),
-                  run_time=paced(self.beats[-1]["audio"], 1.0, 0.6))  # fmt: skip
+        self.same_numbers(bars)
+
+    def drawn_row(self, bars: ProbabilityBars):
+        """The drawn token's own row under the bars' ⋮ when it is further down than those shown (None otherwise)."""
+        step = self.trace.fields.info.continuation.steps[0]
+        if self.trace.info["continuation"]["steps"][0]["chosen_rank"] <= len(bars.rows):
+            return None
+        drawn = ProbabilityBars([{"display": step.chosen_display, "prob": step.chosen_prob}], bar_width=self.BAR_WIDTH,
+                                size=30, row_height=self.ROW_HEIGHT, ellipsis=False,
+                                scale_to=step_entries(self.trace, 0, 1)[0]["prob"])  # fmt: skip
+        drawn.shift(bars.rows[0].bar.get_left() - drawn.rows[0].bar.get_left())
+        return drawn.rows[0].set_y(bars.dots.get_bottom()[1] - 0.45)
+
+    def same_numbers(self, bars: ProbabilityBars):
+        """The bars are the very chances the model wrote with: the likeliest lit, then the token it drew (by chance
+        at these odds, when it was not the likeliest)."""
+        t = self.trace
+        step, top = t.info["continuation"]["steps"][0], step_entries(t, 0, 1)[0]
+        rank, row = step["chosen_rank"], self.drawn_row(bars)
+        drawn = row if row is not None else bars.rows[step["chosen_rank"] - 1]
+        said = [f"{spoken_token(top['display'], start=True)} gets {said_pct(top['prob'])}."]
+        if rank == 1:
+            said.append("These are the very numbers the model drew from.")
+        else:
+            said.append(f"The model drew from these very numbers: {spoken_token(step['chosen_display'])}, at "
+                        f"{said_pct(step['chosen_prob'])}, came up by chance.")  # fmt: skip
+        with self.narrate(" ".join(said), title="Same numbers", caption="The same chances the model wrote with.") as n:
+            mark = SurroundingRectangle(bars.rows[0], buff=0.06, color=style.NEXT_SLOT)
+            self.play(Create(mark), run_time=n.left(0, 0.6))
+            if rank > 1:
+                n.wait_for(1)
+                if row is not None:  # the drawn token's own row, under the ⋮
+                    self.play(GrowFromEdge(row, LEFT), run_time=0.6)
+                self.play(Transform(mark, SurroundingRectangle(drawn, buff=0.06, color=style.NEXT_SLOT)),
+                          run_time=n.left(1, 0.6))  # fmt: skip
+        self.drawn = drawn
         self.wait(1.5)

@@ -249,8 +249,15 @@ def test_inside_transformer_lines_are_the_last_layers_weights(scene_traces, tmp_
     assert [p for t in labels[: len(top)] for p, _ in t.gptanim_numbers] == [
         tr.attn.pattern[layer, head, last, pos].path for pos in scene.sources
     ]
-    for text, k in zip(labels, top):  # each weight at its source's end of its line, the source's chip lit
-        assert abs(text.get_x() - scene.xs[k]) < 0.45
+    ends = [a.get_end()[0] for a in lines]  # each arc into its own point under the last token: no shared tip
+    assert min(np.diff(sorted(ends)), default=1.0) > 0.05
+    for text, k, line in zip(labels, top, lines):  # each weight along its own arc, under it, the source's chip lit
+        assert scene.xs[k] - 0.6 <= text.get_x() <= scene.xs[-1] + 0.6
+        assert text.get_top()[1] <= line.get_bottom()[1] + 1e-6
+    boxes = [(t.get_left()[0], t.get_right()[0], t.get_bottom()[1], t.get_top()[1]) for t in labels[: len(top)]]
+    for i, a in enumerate(boxes):  # no weight written over another
+        for b in boxes[i + 1 :]:
+            assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], (a, b)
     lit = [scene.lit[2 * i].get_center() for i in range(len(top))]
     assert np.allclose(lit, [scene.tokens[k].get_center() for k in top], atol=1e-6)
 
@@ -263,3 +270,31 @@ def test_inside_transformer_mlp_changes_one_vector_at_a_time(scene_traces, tmp_p
     assert scene.mlp_visits == scene.positions
     for k, pos in enumerate(scene.positions):
         assert scene.columns[k].entries[0].gptanim_numbers[0][0] == f"blocks.{tr.n_layer - 1}.hook_resid_post[{pos},0]"
+
+
+@pytest.mark.parametrize("case", ["default", "long"])
+def test_inside_transformer_embedding_sum_checks_by_hand(case, scene_traces, tmp_path):
+    """The first vector is built as a sum on screen: its shown terms add up to its shown entries, entry by entry,
+    as a viewer checks by hand (else the sign says "≈")."""
+    scene = render(InsideTransformer, scene_traces[case], tmp_path)
+    parts, total, sign = scene.sum_shown
+
+    def read(entry) -> float:
+        return float(shown_text(entry).replace("−", "-"))
+
+    if shown_text(sign) == "≈":  # only when no decimals shown would make every entry add up by hand
+        from model.formats import adding_digits
+
+        tr = loaded_trace(scene_traces[case])
+        p, names = scene.positions[-1], ["hook_embed", "hook_pos_embed"][: len(parts)]
+        rows = [
+            ([tr[n][p][i] for n in names], tr["blocks.0.hook_resid_pre"][p][i]) for i in range(len(parts[0].entries))
+        ]
+        for digits in InsideTransformer.DIGITS:
+            assert any(adding_digits(terms, total, digits, digits) is None for terms, total in rows)
+        return
+    assert shown_text(sign) == "="
+    for i, entry in enumerate(total.entries):
+        terms = [read(part.entries[i]) for part in parts]
+        digits = len(shown_text(entry).split(".")[1])
+        assert round(sum(terms), digits) == read(entry), (terms, shown_text(entry))
