@@ -389,8 +389,8 @@ class Unembedding(TraceScene):
         width, height, x0, base = 11.0, 1.5, -5.5, -2.15
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
-        for c, left, right in zip(counts, edges[:-1], edges[1:]):  # counts on a log scale: a bin of 1 still shows
-            h = max(height * math.log1p(c) / math.log1p(counts.max()), 0.01)
+        for c, left, right in zip(counts, edges[:-1], edges[1:]):  # as tall as its count (a bin of 1 still shows)
+            h = max(height * c / counts.max(), 0.04 if c else 0.0) or 0.005
             bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
@@ -418,8 +418,8 @@ class Unembedding(TraceScene):
             arrows.append(Arrow(end.get_bottom(), b.get_top(), buff=0.06, stroke_width=3, color=style.NEXT_SLOT,
                                 max_tip_length_to_length_ratio=0.3))  # fmt: skip
         count = sentence(
-            "all {v} logits (count, log scale)",
-            size=SMALLEST,
+            "all {v} logits: a bar's height, how many have its value",
+            size=LABEL,
             color=style.MUTED,
             v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(axis, DOWN, buff=0.1)
@@ -464,10 +464,12 @@ class Unembedding(TraceScene):
         shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
         chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
                          first_hue=first)  # fmt: skip
-        self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.1, 0])  # across the frame
+        self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.35, 0])  # across the frame
         last = chips.boxes[-1]
         table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
-        place = table.copy().scale(0.92).to_edge(RIGHT, buff=0.4).to_edge(UP, buff=0.3)
+        need = chips.get_top()[1] + 0.12 + 0.1 + 1.3 + 0.1 + 0.15  # a short bar, its guess, ✗ and rank under it
+        shrink = max(0.88, min(0.92, (config.frame_height / 2 - 0.3 - need) / table.height))  # (still readable)
+        place = table.copy().scale(shrink).to_edge(RIGHT, buff=0.4).to_edge(UP, buff=0.3)
         ranks = [int(t["positions.next_ranks"][p]) for p in range(first, len(t.token_ids) - 1)]
         verdict = guesses_read(t, first)  # how the shown guesses fare: every one a miss, every one a hit, or some
         legend = VGroup(label("above each token:", size=LABEL, color=style.MUTED),
@@ -488,7 +490,7 @@ class Unembedding(TraceScene):
             f"top guess for the token after it. Its bar shows how sure it is. {verdict.text if verdict else ''} "
             "To continue the text, only the last one counts.",
         )
-        self.play(FadeOut(self.spread), table.animate.scale(0.92).move_to(place), run_time=0.7)
+        self.play(FadeOut(self.spread), table.animate.scale(shrink).move_to(place), run_time=0.7)
         self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
         grow = [AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP)) for bar, name, *_ in guesses]

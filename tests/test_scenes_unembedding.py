@@ -154,7 +154,7 @@ def test_temperature_zero_is_the_argmax(scene_traces):
 
 @pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
 def test_the_curve_is_every_token_s_share_sorted_and_flattens_as_t_rises(temperature, scene_traces):
-    """Under the bars, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
+    """Beside the names, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
     logits over T; a higher T leaves a flatter curve (the first and last shares closer)."""
     tr = loaded_trace(scene_traces["default"])
     scene = Temperature()
