@@ -482,6 +482,20 @@ def top_guess_mark(rank: int) -> str:
     return "✓" if rank <= TOP_GUESS else "✗"
 
 
+@rule(f"how the shown positions' top guesses fare against the prompt's own next tokens (a hit: rank {TOP_GUESS})")
+def guess_verdict(ranks: list) -> str:
+    if not ranks:
+        return "No position before the last has a next token to check."
+    hits, n = sum(r <= TOP_GUESS for r in ranks), len(ranks)
+    if hits == n:
+        return "Here every guess is right: each is the token that really comes next, so each gets a tick."
+    if hits == 0:
+        return ("Here every guess misses, so each gets a cross. Above it, the rank the model gave the token that "
+                "really came next.")  # fmt: skip
+    return (f"A tick where the guess is the token that really comes next: {hits} of {n} here. Above each cross, "
+            "the rank the model gave the real one.")  # fmt: skip
+
+
 @rule("the positions the forward pass predicts from (its final vectors) against the prompt's tokens")
 def position_count(tokens: list, positions: list) -> str:
     n, m = len(tokens), len(positions)
@@ -691,6 +705,11 @@ def lecture_bars(trace: Trace, bars: int) -> tuple[Statement, Statement]:
     return stated(trace, f"temperature.lecture.tail.top{bars}"), stated(trace, f"temperature.lecture.total.top{bars}")
 
 
+def guesses_read(trace: Trace, first: int) -> Statement | None:
+    """How the top guesses of the positions from `first` to the one before the last fare; None if none has one."""
+    return stated(trace, f"positions.guesses.from{first}")
+
+
 def softmax_total(trace: Trace, shown: int) -> Statement | None:
     """The sum of the `shown` highest logits' probabilities and the rest's share, each as a scene shows it."""
     return stated(trace, f"softmax.top{shown}.total")
@@ -792,6 +811,15 @@ def softmax_view(trace: Trace, shown: int) -> Statement | None:
                 exact_total=float(sum(sm["probs"][:shown]) + sm["others_after"][shown - 1]))  # fmt: skip
 
 
+def guesses_view(trace: Trace, first: int) -> Statement | None:
+    """How the top guesses of positions first .. the one before the last fare (Unembedding's row of guesses)."""
+    n = len(trace.token_ids)
+    if "positions.next_ranks" not in trace.arrays or not 0 <= first < max(n - 1, 1):
+        return None
+    paths = {"ranks": [f"positions.next_ranks[{p}]" for p in range(first, n - 1)]}
+    return make(trace, f"positions.guesses.from{first}", "guess_verdict", paths)
+
+
 def chat_rest_view(trace: Trace, i: int, bars: int) -> Statement | None:
     """The share of every token but reply step i's `bars` likeliest: the wheel's grey rest."""
     steps = trace.info["chat"]["reply"]["steps"] if "chat" in trace.info else []
@@ -811,6 +839,7 @@ VIEWS = [
     (re.compile(r"attention\.L(\d+)H(\d+)\.previous\.last(\d+)"), previous_view),
     (re.compile(r"attention\.L(\d+)H(\d+)\.first\.last(\d+)"), first_view),
     (re.compile(r"temperature\.tail\.(\d+)\.top(\d+)"), bars_view("tail", "tail_mass")),
+    (re.compile(r"positions\.guesses\.from(\d+)"), guesses_view),
     (re.compile(r"chat\.rest\.(\d+)\.top(\d+)"), chat_rest_view),
     (re.compile(r"temperature\.total\.(\d+)\.top(\d+)"), bars_view("total", "bars_total")),
     (re.compile(r"temperature\.lecture\.tail\.top(\d+)"), lecture_view("tail", "tail_mass")),

@@ -43,6 +43,7 @@ from manim import (
 from model.claims import (
     RULES,
     Statement,
+    guesses_read,
     lecture_bars,
     softmax_total,
     statements,
@@ -73,7 +74,7 @@ from scenes.components import (
     token_text,
     with_symbols,
 )
-from scenes.pacing import cue, dim, said_by, travel
+from scenes.pacing import cue, dim, said_by, spoken, travel
 from scenes.speech import big, dec, said_pct, spoken_token
 
 BARS = 8
@@ -145,7 +146,7 @@ class Unembedding(TraceScene):
         norm = self.trace.words["norm"]
         raw.scale(self.BIG)  # large while it is the only thing on screen, under its chip; it shrinks beside W_U
         self.vector.scale(self.BIG)
-        under = min(chips.boxes[-1].get_x(), config.frame_width / 2 - 0.3 - raw.width / 2)
+        under = 1.0  # a little right of the middle: its size bars, leftwards, fill the middle of the frame
         for v in (raw, self.vector):
             v.move_to([under, -0.35, 0])
         title = label("last vector", size=LABEL, color=style.MUTED)
@@ -163,8 +164,8 @@ class Unembedding(TraceScene):
         self.play(Create(mark := SurroundingRectangle(chips.boxes[-1], buff=0.06, color=style.NEXT_SLOT)),
                   run_time=0.6)  # fmt: skip
         before, after = self.size_bars(raw, t.resid.post[t.n_layer - 1, self.last], x)
-        self.play(GrowFromPoint(raw, chips.boxes[-1].get_bottom()), FadeIn(title), run_time=said_by(self, 0, 1.0))
-        self.play(LaggedStart(*(GrowFromEdge(b, RIGHT) for b in before), lag_ratio=0.2), run_time=0.8)
+        self.play(GrowFromPoint(raw, chips.boxes[-1].get_bottom()), run_time=said_by(self, 0, 1.0) * 0.7)
+        self.play(FadeIn(title), *(GrowFromEdge(b, RIGHT) for b in before), run_time=0.8)  # all at once: as sized
         cue(self, 1)  # the norm rescales it: each entry's bar shrinks or grows to its new size
         self.play(ReplacementTransform(raw.entries, self.vector.entries), ReplacementTransform(raw.decor, self.vector.decor),
                   ReplacementTransform(title, normed), Transform(before, after),
@@ -173,14 +174,14 @@ class Unembedding(TraceScene):
         self.vector_title = normed
         cue(self, 2)
         self.vector_mark = SurroundingRectangle(self.vector, buff=0.1, color=style.NEXT_SLOT)
-        self.play(Create(self.vector_mark), run_time=0.8)
+        self.play(FadeIn(self.vector_mark), run_time=0.8)
         self.chips, self.chip_mark, self.size_marks = chips, mark, before
 
     def size_bars(self, column, raw, normed) -> tuple[VGroup, VGroup]:
         """Beside each shown entry, a bar as long as its size (red if negative), leftwards from the column: before
         the final norm and after it, on one scale, so that the rescaling shows as the bars changing length."""
         old, new = (np.asarray(v.value, dtype=np.float64)[: self.COLS] for v in (raw, normed))
-        scale = 2.2 / (max(np.abs(old).max(), np.abs(new).max()) or 1.0)
+        scale = 4.2 / (max(np.abs(old).max(), np.abs(new).max()) or 1.0)
         edge = column.get_left()[0] - 0.15
         out = []
         for values in (old, new):
@@ -219,7 +220,7 @@ class Unembedding(TraceScene):
             h.move_to([matrix.get_x(), self.HEAD_Y, 0])
         logit_head = label("logits", size=LABEL, color=style.MUTED).move_to([self.BAR_X + self.BAR_W / 2, self.HEAD_Y,
                                                                              0])  # fmt: skip
-        dims = sentence("{v} rows × {d}", size=SMALLEST, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"),
+        dims = sentence("{v} rows × {d}", size=LABEL, color=style.MUTED, v=(t.fields.meta.vocab_size, "comma"),
                         d=(t.fields.meta.d_model, "int")).next_to(matrix, DOWN, buff=0.15)  # fmt: skip
         self.beat(
             "Unembedding",
@@ -353,7 +354,7 @@ class Unembedding(TraceScene):
             bar.positive = bool(p >= 0)
             bars.add(bar)
         line = Line([left, y, 0], [left + width, y, 0], color=style.MUTED, stroke_width=1.5)
-        name = sentence("all {d} products, largest first", size=SMALLEST, color=style.MUTED,
+        name = sentence("all {d} products, largest first", size=LABEL, color=style.MUTED,
                         d=(self.trace.fields.meta.d_model, "int"))  # fmt: skip
         name.next_to(line, DOWN, buff=0.1).align_to(line, LEFT)  # under the positives' side
         strip = VGroup(bars, VGroup(line, name))
@@ -388,8 +389,8 @@ class Unembedding(TraceScene):
         width, height, x0, base = 11.0, 1.5, -5.5, -2.15
         lo, hi = float(edges[0]), float(edges[-1])
         bars = VGroup()
-        for c, left, right in zip(counts, edges[:-1], edges[1:]):  # counts on a log scale: a bin of 1 still shows
-            h = max(height * math.log1p(c) / math.log1p(counts.max()), 0.01)
+        for c, left, right in zip(counts, edges[:-1], edges[1:]):  # as tall as its count (a bin of 1 still shows)
+            h = max(height * c / counts.max(), 0.04 if c else 0.0) or 0.005
             bar = Rectangle(width=width * (right - left) / (hi - lo) * 0.9, height=h, stroke_width=0,
                             fill_color=style.BAR, fill_opacity=0.8)  # fmt: skip
             bars.add(bar.move_to([x0 + width * ((left + right) / 2 - lo) / (hi - lo), base + h / 2, 0]))
@@ -417,8 +418,8 @@ class Unembedding(TraceScene):
             arrows.append(Arrow(end.get_bottom(), b.get_top(), buff=0.06, stroke_width=3, color=style.NEXT_SLOT,
                                 max_tip_length_to_length_ratio=0.3))  # fmt: skip
         count = sentence(
-            "all {v} logits (count, log scale)",
-            size=SMALLEST,
+            "all {v} logits: a bar's height, how many have its value",
+            size=LABEL,
             color=style.MUTED,
             v=(t.fields.meta.vocab_size, "comma"),
         ).next_to(axis, DOWN, buff=0.1)
@@ -463,14 +464,21 @@ class Unembedding(TraceScene):
         shown = [t.fields.info.tokens.display[i] for i in range(first, len(t.token_ids))]
         chips = TokenRow([d.value for d in shown], [d.path for d in shown], max_width=11.0, size=TOKEN,
                          first_hue=first)  # fmt: skip
-        self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.1, 0])  # across the frame
+        self.fit_width(chips).scale(min(1.4, 11.0 / chips.width)).move_to([0, -2.35, 0])  # across the frame
         last = chips.boxes[-1]
         table = VGroup(self.table, self.logit_head)  # the last position's scores, above it at the right
-        place = table.copy().scale(0.92).to_edge(RIGHT, buff=0.4).to_edge(UP, buff=0.3)
+        need = chips.get_top()[1] + 0.12 + 0.1 + 1.3 + 0.1 + 0.15  # a short bar, its guess, ✗ and rank under it
+        shrink = max(0.88, min(0.92, (config.frame_height / 2 - 0.3 - need) / table.height))  # (still readable)
+        place = table.copy().scale(shrink).to_edge(RIGHT, buff=0.4).to_edge(UP, buff=0.3)
+        ranks = [int(t["positions.next_ranks"][p]) for p in range(first, len(t.token_ids) - 1)]
+        verdict = guesses_read(t, first)  # how the shown guesses fare: every one a miss, every one a hit, or some
         legend = VGroup(label("above each token:", size=LABEL, color=style.MUTED),
                         label("its top guess for the next", size=LABEL, color=style.TEXT),
                         label("bar: how sure", size=LABEL, color=style.MUTED),
-                        label("✓ / ✗: the real next token?", size=LABEL, color=style.MUTED))  # fmt: skip
+                        *([label("✓: it is the real next token", size=LABEL, color=style.MUTED)]
+                          if any(r == 1 for r in ranks) else []),
+                        *([label("✗ #n: the real next token's rank", size=LABEL, color=style.MUTED)]
+                          if any(r != 1 for r in ranks) else []))  # fmt: skip
         legend.arrange(DOWN, aligned_edge=LEFT, buff=0.1).to_corner(UP + LEFT, buff=0.4)
         self.guess_row = guesses = self.guesses(chips, first, place, legend)
         low = place.get_bottom()
@@ -479,13 +487,13 @@ class Unembedding(TraceScene):
             "Why the last",
             "Each position guesses; only the last continues the text.",
             say="In fact every position gets scores like these, not only the last. Above each token stands its own "
-            "top guess for the token after it. Its bar shows how sure it is. A tick where the guess is the token "
-            "that really comes next, a cross where not. To continue the text, only the last one counts.",
+            f"top guess for the token after it. Its bar shows how sure it is. {verdict.text if verdict else ''} "
+            "To continue the text, only the last one counts.",
         )
-        self.play(FadeOut(self.spread), table.animate.scale(0.92).move_to(place), run_time=0.7)
+        self.play(FadeOut(self.spread), table.animate.scale(shrink).move_to(place), run_time=0.7)
         self.play(FadeIn(chips), run_time=said_by(self, 0, 0.6))  # the row comes in once the histogram has gone
         cue(self, 1)
-        grow = [AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP)) for bar, name, _ in guesses]
+        grow = [AnimationGroup(GrowFromEdge(bar, DOWN), FadeIn(name, shift=0.2 * UP)) for bar, name, *_ in guesses]
         # (a one-token prompt has no earlier guesses)
         self.play(*([LaggedStart(*grow, lag_ratio=0.15)] if grow else []), FadeIn(legend), GrowArrow(arrow),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
@@ -493,15 +501,19 @@ class Unembedding(TraceScene):
         if len(guesses):
             self.play(LaggedStart(*(FadeIn(g[2], scale=1.5) for g in guesses), lag_ratio=0.2),
                       run_time=said_by(self, 3, 1.0))  # fmt: skip
-        cue(self, 4)  # only the last one counts: the mark runs along the guesses to it, the earlier ones fade
+            if any(len(g) > 3 for g in guesses):  # under each cross, where the real next token ranked
+                self.play(LaggedStart(*(FadeIn(g[3], shift=0.15 * DOWN) for g in guesses if len(g) > 3),
+                                      lag_ratio=0.15), run_time=said_by(self, 4, 1.0))  # fmt: skip
+        final = max(len(spoken(self)) - 1, 0)  # "only the last one counts", the beat's last sentence
+        cue(self, final)  # the mark runs along the guesses to the last, the earlier ones fade
         mark = travel(self, [VGroup(b, g) for b, g in zip(chips.boxes, guesses)] + [last],
-                      said_by(self, 4, 1.0) * 0.5)  # fmt: skip
+                      said_by(self, final, 1.0) * 0.3)  # fmt: skip
         earlier = [*chips.boxes[:-1], *(g[:2] for g in guesses)]  # (none for a one-token prompt); the ✓ ✗ stay
         if earlier:
             self.play(
                 *(m.animate.fade(0.6) for m in earlier),
                 FadeOut(legend, shift=0.2 * UP),
-                run_time=said_by(self, 4, 1.0),
+                run_time=said_by(self, final, 1.0),
                 now=True,
             )  # the key has done its work: the takeaway is the last
         self.play(mark.animate.set_stroke(width=7), Indicate(arrow, color=style.NEXT_SLOT), run_time=0.8)
@@ -517,7 +529,9 @@ class Unembedding(TraceScene):
             ceiling = table.get_bottom()[1] - 0.15 if under else config.frame_height / 2 - 0.4
             if box.get_left()[0] < legend.get_right()[0] + 0.1:  # under the legend, at the top left
                 ceiling = min(ceiling, legend.get_bottom()[1] - 0.15)
-            room = ceiling - box.get_top()[1] - 0.12 - 0.1 - 0.85  # between the chip and the ceiling: a name, a ✓
+            room = (
+                ceiling - box.get_top()[1] - 0.12 - 0.1 - 1.3
+            )  # between the chip and the ceiling: a name, a ✗, a rank
             scale = min(scale, room / max(float(probs[first + k]), 0.01))
         self.guess_scale = scale
         out = VGroup()
@@ -539,7 +553,31 @@ class Unembedding(TraceScene):
             sign.next_to(name, UP, buff=0.08)
             sign.hit = hit
             out.add(VGroup(bar, name, sign))
+            if not hit:  # above the cross, where the model ranked the token that really came next
+                rank = sentence(
+                    "#{r}", size=LABEL, color=style.NEGATIVE, r=(t.stored("positions.next_ranks")[p], "comma")
+                )
+                rank.scale(max(min(1.0, (box.width + 0.25) / rank.width), SMALLEST / LABEL + 0.01))
+                out[-1].add(rank.next_to(sign, UP, buff=0.08))
+        lift_clear(out)
         return out
+
+
+def lift_clear(guesses) -> None:
+    """A rank wider than its chip, left to right, rises above whatever of its neighbours' it would touch."""
+    for k, g in enumerate(guesses):
+        if len(g) < 4:
+            continue
+        rank = g[3]
+        near = [m for j in (k - 1, k + 1) if 0 <= j < len(guesses) for m in guesses[j][1:]]
+        for m in sorted(near, key=lambda m: m.get_bottom()[1]):
+            apart = rank.get_left()[0] > m.get_right()[0] + 0.05 or rank.get_right()[0] < m.get_left()[0] - 0.05
+            if (
+                not apart
+                and rank.get_bottom()[1] < m.get_top()[1] + 0.05
+                and rank.get_top()[1] > m.get_bottom()[1] - 0.05
+            ):
+                rank.shift(UP * (m.get_top()[1] + 0.08 - rank.get_bottom()[1]))
 
 
 class BarRows(VGroup):
@@ -624,8 +662,8 @@ class Softmax(TraceScene):
         self.others_name = names[-1].move_to([self.table.x0 - 0.15 - names[-1].width / 2, self.table.y(len(values)), 0])
         self.head = label("logit x", size=LABEL, color=style.MUTED)
         self.place_head(self.head)
-        self.formula = MathTex(r"p_i = \frac{e^{x_i - \max}}{\sum_j e^{x_j - \max}}", font_size=48, color=style.TEXT)
-        self.formula.to_corner(UP + RIGHT, buff=0.35)
+        self.formula = MathTex(r"p_i = \frac{e^{x_i - \max}}{\sum_j e^{x_j - \max}}", font_size=44, color=style.TEXT)
+        self.formula.to_corner(UP + RIGHT, buff=0.5)  # its mark clear of the frame's top
         self.lit = VGroup()  # the formula's part the step now said works out
         self.steps = VGroup()  # the worked step being said, at the top left (one at a time)
         self.beat(
@@ -919,7 +957,7 @@ class Softmax(TraceScene):
             say=f"All the other tokens together take {said_pct(sm['rest'].value)}, the grey bar. With the {big(n)} "
             "shown, that is the whole distribution, and the probabilities add up to one.",
         )
-        self.play(Create(mark), FadeOut(self.top_mark), self.light(None), run_time=said_by(self, 0, 1.0), now=True)
+        self.play(FadeIn(mark), FadeOut(self.top_mark), self.light(None), run_time=said_by(self, 0, 1.0), now=True)
         cue(self, 1)
         steps = [old.animate.shift(0.3 * UP).set_opacity(0) for old in self.steps]  # the working leaves
         self.play(mark.animate.become(SurroundingRectangle(VGroup(self.sum_label, self.segments, self.total),
@@ -944,10 +982,15 @@ class Temperature(TraceScene):
     RENDER_SECONDS = 18
     READS = ("sampling",)
 
-    SHOWN = 5  # bars of the likeliest tokens; a last one holds all the others
+    SHOWN = SOFTMAX_TOP  # bars of the likeliest tokens, as many as Softmax shows; a last one holds all the others
     HIGH = 5.0  # where the sweep turns the knob up to, when no continuation is sampled at a T above 1
     SLIDER_X, SLIDER_Y, SLIDER_H = 6.35, -1.95, 4.25  # the T knob, upright at the right: its x, where T = 0 is, length
-    BAR_X, BAR_W, ROW, TOP_ROW = -0.3, 4.4, 0.74, 2.1  # where the bars start, a bar of 100%, one row, the first row's y
+    BAR_X, BAR_W, ROW, TOP_ROW = (
+        -0.3,
+        4.4,
+        0.52,
+        2.15,
+    )  # where the bars start, a bar of 100%, one row, the first row's y
 
     def construct(self):
         self.show_formula()
@@ -1090,11 +1133,17 @@ class Temperature(TraceScene):
                                ellipsis=False)  # fmt: skip
         bars.shift([self.BAR_X - bars.rows[0].bar.get_left()[0], self.TOP_ROW - bars.rows[0].get_y(), 0])
         del total  # (the shares' sum is not shown: its rounding would need a footnote)
-        shares = self.curve(temperature) if getattr(self, "curve_on", False) else VMobject()  # once it is said
+        shares = VMobject()
+        if getattr(self, "curve_on", False):  # once it is said: every token's share in their place, by rank
+            for row in bars.rows:
+                row.bar.set_opacity(0)
+                row.pct.set_opacity(0)
+            bars.rows[-1].name.set_opacity(0)
+            shares = VGroup(self.curve(temperature), self.curve_name(temperature))
         return VGroup(bars, self.marker(temperature), shares,
                       *((self.logit_bars(temperature, bars), self.logit_scale(temperature)) if logits else ()))  # fmt: skip
 
-    CURVE = (-0.3, -2.82, 5.6, 0.88)  # the curve of every token's share: its left, bottom, width and height
+    CURVE = (1.0, -1.95, 4.5, 4.15)  # the curve of every token's share: its left, bottom, width and height
     FLOOR = -6.0  # the curve's log10 share at its bottom (a lower share sits on it)
 
     def curve_points(self, temperature: float) -> np.ndarray:
@@ -1104,23 +1153,45 @@ class Temperature(TraceScene):
         ranks = np.unique(np.geomspace(1, len(probs), 160).astype(int))
         return np.stack([np.log10(ranks), np.maximum(np.log10(np.maximum(probs[ranks - 1], 1e-300)), self.FLOOR)], 1)
 
-    def curve(self, temperature: float, color=style.BAR, width: float = 4) -> VMobject:
+    def curve_xy(self, x: float, y: float) -> list[float]:
+        """Where log10 rank x, log10 share y lies in the curve's box."""
+        left, bottom, w, h = self.CURVE
+        return [left + w * x / math.log10(len(self.trace["logits"])), bottom + h * (y - self.FLOOR) / -self.FLOOR, 0]
+
+    def curve(self, temperature: float, color=style.BAR, width: float = 5) -> VMobject:
         """The sorted shares as a line in the curve's box: steep when a few tokens hold nearly all, flat when the
         shares even out."""
-        left, bottom, w, h = self.CURVE
-        pts = self.curve_points(temperature)
-        span = math.log10(len(self.trace["logits"]))
-        xy = [[left + w * x / span, bottom + h * (y - self.FLOOR) / -self.FLOOR, 0] for x, y in pts]
+        xy = [self.curve_xy(x, y) for x, y in self.curve_points(temperature)]
         return VMobject(stroke_color=color, stroke_width=width).set_points_as_corners(xy)
 
+    def curve_name(self, temperature: float, color=style.BAR) -> VGroup:
+        """The curve's T, above it at rank 1,000 (T = 1's above right of its own, at rank 10)."""
+        pts = self.curve_points(temperature)
+        at = 3.0 if color == style.BAR else 1.0
+        y = float(np.interp(at, pts[:, 0], pts[:, 1]))
+        text = label(f"T = {temperature:g}", size=LABEL, color=color)
+        if temperature == self.lecture_t and color == style.BAR:
+            text = sentence("T = {T}", size=LABEL, color=color, T=(self.trace.fields.info.continuation.temperature,
+                                                                     "float"))  # fmt: skip
+        return text.next_to(self.curve_xy(at, y), UP if color == style.BAR else UP + RIGHT, buff=0.15)
+
     def curve_frame(self) -> VGroup:
+        """The curve's axes, ticked: the share (log) upwards, the rank (log, 1 to the vocabulary's size) along;
+        and T = 1's curve in grey, named, to compare."""
         left, bottom, w, h = self.CURVE
         axes = VGroup(Line([left, bottom, 0], [left + w, bottom, 0], color=style.MUTED, stroke_width=2),
                       Line([left, bottom, 0], [left, bottom + h, 0], color=style.MUTED, stroke_width=2))  # fmt: skip
-        share = label("share", size=SMALLEST, color=style.MUTED)  # the axes named beside them, off the curves
-        share.next_to([left, bottom + h / 2, 0], LEFT, buff=0.12)
-        rank = label("rank", size=SMALLEST, color=style.MUTED).next_to([left + w, bottom, 0], RIGHT, buff=0.12)
-        return VGroup(axes, VGroup(share, rank), self.curve(1.0, color=style.MUTED, width=2))  # T = 1's, to compare
+        for e, name in ((0, "100%"), (-2, "1%"), (-4, "0.01%")):  # the share, every factor of 100
+            at = self.curve_xy(0, e)
+            axes.add(Line(at, [left - 0.1, at[1], 0], color=style.MUTED, stroke_width=2))
+            axes.add(label(name, size=NUMBER, color=style.MUTED).next_to([left - 0.1, at[1], 0], LEFT, buff=0.08))
+        for r in [1, 10, 100, 1000]:  # the rank, every factor of 10, and the last token's
+            at = self.curve_xy(math.log10(r), self.FLOOR)
+            axes.add(Line(at, [at[0], bottom - 0.1, 0], color=style.MUTED, stroke_width=2))
+            axes.add(label(f"{r:,}", size=NUMBER, color=style.MUTED).next_to([at[0], bottom - 0.1, 0], DOWN, 0.06))
+        rank = label("rank", size=LABEL, color=style.MUTED).next_to([left + w, bottom, 0], DOWN, buff=0.5)
+        rank.align_to([left + w, 0, 0], RIGHT)  # under the ticks' numbers
+        return VGroup(axes, rank, self.curve(1.0, color=style.MUTED, width=3), self.curve_name(1.0, style.MUTED))
 
     def marker(self, temperature: float) -> VGroup:
         """T's place on the slider, with its value (the lecture's own read from the Trace)."""
@@ -1137,7 +1208,7 @@ class Temperature(TraceScene):
                             T=(self.trace.fields.info.continuation.temperature, "float"))  # fmt: skip
         else:
             text = label(f"T = {temperature:g}", size=LABEL, color=style.TEMPERATURE)
-        text.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])  # read above the knob
+        text.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.6, 0])  # read above the knob
         text.shift(LEFT * max(0.0, text.get_right()[0] - (config.frame_width / 2 - 0.3)))  # stays in frame
         return VGroup(tip, text, fill)
 
@@ -1159,7 +1230,7 @@ class Temperature(TraceScene):
     # --- the beats ---
 
     def show_formula(self):
-        self.formula = MathTex(r"p_i = \frac{e^{x_i / T}}{\sum_j e^{x_j / T}}", font_size=72,
+        self.formula = MathTex(r"p_i = \frac{e^{(x_i - \max) / T}}{\sum_j e^{(x_j - \max) / T}}", font_size=72,
                                substrings_to_isolate=["T"]).move_to([0, 0.4, 0])  # fmt: skip
         self.formula.set_color_by_tex("T", style.TEMPERATURE)
         self.beat(
@@ -1169,7 +1240,7 @@ class Temperature(TraceScene):
         )
         self.slider_mob = self.slider()
         self.knob_name = MathTex("T", font_size=40, color=style.TEMPERATURE)  # the knob's name, till it reads a T
-        self.knob_name.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.45, 0])
+        self.knob_name.move_to([self.SLIDER_X, self.slider_y(self.scale_top()) + 0.6, 0])
         self.play(Write(self.formula), Create(self.slider_mob), FadeIn(self.knob_name),
                   run_time=said_by(self, 0, 1.0))  # fmt: skip
         cue(self, 1)
@@ -1188,7 +1259,7 @@ class Temperature(TraceScene):
             f"temperature of one, nothing changes. {spoken_token(self.top_name(), True)} keeps its "
             f"{self.share(1.0)}.",
         )
-        corner = self.formula.copy().scale(0.55).to_edge(UP, buff=0.2).set_x(-1.5)  # above the names, clear of both
+        corner = self.formula.copy().scale(0.48).to_edge(UP, buff=0.1).set_x(-1.5)  # above the names, clear of both
         self.play(self.formula.animate.become(corner), dim(self.mark), dim(self.knob_name), run_time=0.8)
         self.remove(self.mark)
         grown = self.bars_at(1.0)  # grows in; then the knob's bars, redrawn as T moves, take its place
@@ -1250,7 +1321,8 @@ class Temperature(TraceScene):
             say=f"Turn it up, and the gaps shrink, so the shares even out. At {self.high:g}, "
             f"{spoken_token(self.top_name())} drops to {self.share(self.high)}. The top bars shrink into the last "
             f"row: the other {big(vocab - self.SHOWN)} tokens. Each one is unlikely, but together they now hold "
-            f"{said_pct(self.tail_at(self.high))}. Below, every token's share, likeliest first: the curve flattens.",
+            f"{said_pct(self.tail_at(self.high))}. Now the right side shows every token's share, likeliest first. The "
+            "grey curve is the model's own, at T of one, and the blue one flattens as T rises.",
         )
         self.play(self.tracker.animate.set_value(1.5), run_time=said_by(self, 0, 1.5))  # "the bars even out"
         cue(self, 1)
@@ -1262,17 +1334,26 @@ class Temperature(TraceScene):
         self.play(Create(self.tail), run_time=said_by(self, 2, 0.8))
         cue(self, 3)
         self.play(Indicate(self.bars[0].rows[-1].pct, color=style.NEXT_SLOT), run_time=said_by(self, 3, 1.0))
-        cue(self, 4)  # "Below, every token's share": the plot comes in now, at this T, beside T = 1's
+        cue(self, 4)  # "every token's share": the bars give way to the curve of all of them, beside T = 1's
+        old = self.bars[0].rows
         self.curve_on = True
-        shares = self.curve(self.high)
-        self.play(FadeOut(self.tail), FadeIn(self.curve_box), Create(shares), run_time=1.0, now=True)
-        self.tail = SurroundingRectangle(self.curve_box, buff=0.1, color=style.NEXT_SLOT)
-        self.play(Create(self.tail), run_time=0.6)
-        self.remove(self.bars, shares)  # the knob turns again: the bars (and the curve) redrawn as it moves
+        shares = self.bars_at(self.high)[2]
+        head = label("every token's share", size=LABEL, color=style.MUTED).move_to(self.heads[1])
+        head.set_x(self.CURVE[0] + self.CURVE[2] / 2)
+        self.play(FadeOut(self.tail), *(VGroup(row.bar, row.pct).animate.set_opacity(0) for row in old),
+                  old[-1].name.animate.set_opacity(0), run_time=0.6, now=True)  # fmt: skip
+        self.play(swap(self.heads[1], head), FadeIn(self.curve_box), Create(shares[0]), FadeIn(shares[1]),
+                  run_time=1.2, now=True)  # fmt: skip
+        self.heads = VGroup(self.heads[0], head)
+        self.tail = VMobject()
+        gone = set(self.bars.get_family()) | set(shares.get_family())  # (an animated part may stand on its own)
+        self.remove(*(m for m in self.mobjects if m in gone))  # the knob turns again: all redrawn as it moves
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
         self.add(self.bars)
-        self.play(self.tracker.animate.set_value(1.0), run_time=max(1.0, 0.5 * said_by(self, 4)))  # back, and up
-        self.play(self.tracker.animate.set_value(self.high), run_time=max(1.0, said_by(self, 4) - 0.3))
+        cue(self, 5)  # the grey curve, T = 1's: the knob back to it, and up again
+        self.play(Indicate(self.curve_box[3], color=style.TEXT), run_time=1.0)
+        self.play(self.tracker.animate.set_value(1.0), run_time=max(1.0, 0.4 * said_by(self, 5)))  # back, and up
+        self.play(self.tracker.animate.set_value(self.high), run_time=max(1.0, said_by(self, 5) - 0.3))
         self.bars.update()
         self.bars.clear_updaters()
 
@@ -1351,9 +1432,11 @@ class Temperature(TraceScene):
             "These are the odds its next tokens are drawn with.",
         )
         self.tracker.set_value(self.high)
+        self.curve_on = False  # the bars again: the odds of the likeliest tokens, read as numbers
         self.bars = always_redraw(lambda: self.bars_at(self.tracker_t()))
-        self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(self.heads),
-                  FadeIn(self.curve_box), run_time=1.0)  # fmt: skip
+        heads = self.heads_for(self.bars)
+        self.play(FadeOut(self.continuations), FadeIn(self.slider_mob), FadeIn(self.bars), FadeIn(heads),
+                  FadeIn(self.formula), run_time=1.0)  # fmt: skip
         cue(self, 1)
         self.play(self.tracker.animate.set_value(T), run_time=said_by(self, 1, 2.0))
         self.bars.clear_updaters()

@@ -154,7 +154,7 @@ def test_temperature_zero_is_the_argmax(scene_traces):
 
 @pytest.mark.parametrize("temperature", [0.5, 1.0, 3.0])
 def test_the_curve_is_every_token_s_share_sorted_and_flattens_as_t_rises(temperature, scene_traces):
-    """Under the bars, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
+    """Beside the names, every token's share at T, likeliest first, on log scales: the softmax of the Trace's
     logits over T; a higher T leaves a flatter curve (the first and last shares closer)."""
     tr = loaded_trace(scene_traces["default"])
     scene = Temperature()
@@ -238,11 +238,16 @@ def test_every_position_shows_its_top_guess_and_only_the_last_one_is_used(scene_
     assert len(scene.guess_row) == n - 1 - first  # every shown position but the last, whose scores are the bars
     probs = tr["positions.top_probs"]
     ranks = tr["positions.next_ranks"]
-    for k, (bar, name, sign) in enumerate(scene.guess_row):
+    for k, (bar, name, sign, *rank) in enumerate(scene.guess_row):
         # ✓ exactly where the token that really follows was this position's top guess (its rank 1), ✗ elsewhere
         hit = int(tr["positions.top_ids"][first + k]) == int(tr.token_ids[first + k + 1])
         assert hit == (int(ranks[first + k]) == 1) == sign.hit
         assert shown_text(sign) == ("✓" if hit else "✗")
+        # above each ✗, the rank the model gave the token that really came next, read from the Trace
+        assert len(rank) == (0 if hit else 1)
+        if rank:
+            assert shown_text(rank[0]) == f"#{int(ranks[first + k]):,}"
+            assert f"positions.next_ranks[{first + k}]" in paths
         assert name.gptanim_tokens[0][0] == f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}"
         assert f"info.vocab_display.{int(tr['positions.top_ids'][first + k])}" in paths
         assert bar.height == pytest.approx(max(scene.guess_scale * float(probs[first + k]), 0.04))  # as its share
@@ -360,3 +365,26 @@ def test_the_products_laid_end_to_end_make_one_bar_as_long_as_the_logit(scene_tr
     last = strip.laid[-1]
     end = last.get_left()[0] if strip.products[-1] < 0 else last.get_right()[0]
     assert end == pytest.approx(strip.sum.get_right()[0] if strip.products.sum() >= 0 else strip.sum.get_left()[0])
+
+
+def test_the_guesses_verdict_follows_the_ranks_and_is_said(scene_traces, tmp_path):
+    """Whether every shown guess misses, every one hits, or some do is read from the Trace's ranks (any prompt)."""
+    from model.claims import guess_verdict, guesses_read
+
+    for name in ("default", "one-token", "unicode", "long"):  # some prompts have hits, some none, one no guesses
+        tr = loaded_trace(scene_traces[name])
+        first = max(0, len(tr.token_ids) - 8)
+        found = guesses_read(tr, first)
+        ranks = [int(tr["positions.next_ranks"][p]) for p in range(first, len(tr.token_ids) - 1)]
+        assert found.evidence["ranks"] == ranks
+        hits = sum(r == 1 for r in ranks)
+        assert ("every guess misses" in found.text) == (hits == 0 < len(ranks))
+        assert ("every guess is right" in found.text) == (hits == len(ranks) > 0)
+    tr = loaded_trace(scene_traces["default"])
+    found = guesses_read(tr, max(0, len(tr.token_ids) - 8))
+    assert guess_verdict([4, 2]).startswith("Here every guess misses")
+    assert guess_verdict([1, 1]).startswith("Here every guess is right")
+    assert "1 of 2 here" in guess_verdict([1, 9])
+    scene = render(Unembedding, scene_traces["default"], tmp_path)
+    said = " ".join(b["say"] for b in scene.beats)
+    assert found.text in said
