@@ -675,7 +675,8 @@ class PredictSampleRepeat(TraceScene):
             self.play(*going_in, run_time=self.run)
             self.play(*new, run_time=self.run, now=True)
         else:
-            self.play(*going_in, *new, ReplacementTransform(self.wheel.disc, self.next_wheel.disc), run_time=self.run,
+            # the old wheel gives way to the new (slices and names of different counts would morph into blots)
+            self.play(*going_in, *new, FadeOut(self.wheel.disc), FadeIn(self.next_wheel.disc), run_time=self.run,
                       now=True)  # fmt: skip
         self.remove(self.old_slot)
         self.add(slot_mark)
@@ -752,7 +753,8 @@ class PredictSampleRepeat(TraceScene):
                 m.move_to(wheel.centre + turn_by @ v)
 
         self.play(Rotate(wheel.disc, self.spun, about_point=wheel.centre, rate_func=rate_functions.ease_out_cubic),
-                  UpdateFromAlphaFunc(names, ride), run_time=max(turn, 0.45))  # fmt: skip
+                  UpdateFromAlphaFunc(names, ride, rate_func=rate_functions.linear),  # (ride eases as the disc does)
+                  run_time=max(turn, 0.45))  # fmt: skip
         self.remove(names)
         wheel.disc.add(*names)
         self.mark_drawn(i, step, k)
