@@ -262,10 +262,12 @@ class Learning(TraceScene):
             else:
                 value.set_color(style.KEY).next_to(bar, UP, buff=0.08)
                 chance.next_to(value, UP, buff=0.1)
-            if bars and chance.get_left()[0] < bars[-1][2].get_right()[0] + 0.1:  # (neighbours: one above the other)
-                chance.shift((bars[-1][2].get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
             right = config.frame_width / 2 - style.FRAME_MARGIN
             chance.shift(min(0, right - chance.get_right()[0]) * RIGHT)  # (inside the frame, over its bar still)
+            prev = bars[-1][2] if bars else None  # (neighbours that would touch: one over the other)
+            if prev is not None and chance.get_left()[0] < prev.get_right()[0] + 0.25 and \
+                    abs(chance.get_y() - prev.get_y()) < chance.height + 0.08:  # fmt: skip
+                chance.shift((prev.get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
             bars.add(VGroup(bar, value, chance))
         self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
         self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
@@ -441,9 +443,10 @@ class Learning(TraceScene):
         self.mark_name = label("loss", size=TOKEN, color=style.KEY).next_to(self.loss_mark, RIGHT, buff=0.12)
         home = average.copy().next_to(self.chart[2][0], RIGHT, buff=0.4)  # (beside the loss axis's name)
         self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT),
-                  average.animate.move_to(home), FadeOut(VGroup(self.prompt, self.surprise_frame)), run_time=1.2)  # fmt: skip
-        self.average = average
-        cue(self, 1)
+                  average.animate.move_to(home), FadeOut(VGroup(self.prompt, self.surprise_frame)), run_time=1.2,
+                  now=True)  # fmt: skip
+        cue(self, 1)  # the even guess's line, its name where "loss = average surprise" was
+        self.play(FadeOut(average), run_time=0.4, now=True)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
 
     WEIGHTS = 7  # the weights drawn in the training picture (a few of them: each a knob on its own track)
@@ -501,7 +504,7 @@ class Learning(TraceScene):
         knobs, curve = self.weight_knobs(), learn["curve"]
         points = [i for i in range(min(4, len(curve))) if curve[i]["val_loss"] is not None]
         steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the knobs' name takes their place a while)
-        self.play(FadeOut(self.average), FadeOut(steps), FadeIn(knobs, shift=0.1 * UP),
+        self.play(FadeOut(steps), FadeIn(knobs, shift=0.1 * UP),
                   Indicate(self.chart[2][0], color=style.KEY), run_time=0.8, now=True)  # fmt: skip
         per = max(0.8, (said_by(self, 0, 1.2) - 0.8) / max(1, len(points)))
         name, self.mark_steps = self.mark_name, []  # (the curve points the mark stepped to, for the tests)
@@ -629,21 +632,22 @@ class Learning(TraceScene):
             self.remove(walker)
         if f"learning.{last}.analogy" in found and len(self.ranks):
             verdict = found[f"learning.{last}.analogy"]
+            first = next(st["queen_rank"] for st in self.stages if st["queen_rank"] is not None)  # (the chain's first)
             self.beat(
                 "Queen",
                 "In the shipped weights {s}",
                 s=claim(verdict),
-                say="Nobody wrote that analogy in. Training moved the embeddings until king minus man plus woman "
-                f"landed near queen. In the shipped weights, queen is number {big(verdict.evidence['rank'])}.",
+                say="Nobody wrote that analogy in: training found it. Step by step, queen climbed from number "
+                f"{big(first)} to number {big(verdict.evidence['rank'])}.",
             )
             ranks = self.ranks[::2]  # queen's rank at each stage (arrows between them)
             mark = self.rank_mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
-            self.play(Create(mark), run_time=0.6)
-            per = max(0.4, said_by(self, 1, 1.0) / max(1, len(ranks) - 1))
-            for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage: a quick move, then a hold
+            self.play(Create(mark), Indicate(self.queen_head, color=style.NEXT_SLOT), run_time=1.0)
+            cue(self, 1)  # the mark walks along queen's ranks as the climb is said: a quick move, then a hold
+            per = max(0.4, (said_by(self, 1, 1.0) - 0.5) / max(1, len(ranks) - 1))
+            for r in ranks[1:]:
                 self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)), run_time=0.3)
                 self.wait(per - 0.3)
-            cue(self, 2)
             self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
     def sizes(self, side: float) -> VGroup:
@@ -688,16 +692,24 @@ class Learning(TraceScene):
         trained = label(f"GPT-3 trained on {GPT3['trained']}", size=LABEL, color=style.MUTED)
         trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
         group.add(trained)
-        squares = self.size_squares = self.sizes(2.0)
+        rows = VGroup(head, *table)  # (the squares as tall as the table, beside it: never over the notes under it)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - RIGHT_X - rows.width - 0.4  # (beside, with a gap)
+        squares = self.size_squares = self.sizes(min(rows.height, room) if learn.get("available") else 2.0)
         if learn.get("available"):
             top = min(0.45, self.greedy_row.get_bottom()[1] - 0.15)  # (room under it for the two notes)
             group.move_to([RIGHT_X, top, 0], aligned_edge=LEFT + UP)
-            squares.move_to([config.frame_width / 2 - style.FRAME_MARGIN, top - 0.1, 0], aligned_edge=RIGHT + UP)
+            right = config.frame_width / 2 - style.FRAME_MARGIN
+            squares.move_to([right, rows.get_top()[1], 0], aligned_edge=RIGHT + UP)
         else:
             group.move_to([-3.1, 1.2, 0], aligned_edge=LEFT + UP)
             squares.next_to(group, RIGHT, buff=1.0).align_to(group, UP)
         ref = label("GPT-2, GPT-3: published figures", size=LABEL, color=style.MUTED)
         self.fit_right(ref.next_to(trained, DOWN, buff=0.15).align_to(trained, LEFT))
+        area = label("area = weights", size=LABEL, color=style.MUTED).next_to(squares, DOWN, buff=0.15)
+        area.align_to(squares, RIGHT)  # (what the squares are: each as large as its model, named in its colour)
+        for note in (trained, ref):  # (the notes end short of it)
+            if note.get_right()[0] > area.get_left()[0] - 0.2 and abs(note.get_y() - area.get_y()) < area.height:
+                note.scale_to_fit_width(area.get_left()[0] - 0.2 - note.get_left()[0], about_edge=LEFT)
         self.beat(
             "GPT-2 and GPT-3",
             "Same recipe, scaled up: far better text.",
@@ -714,7 +726,7 @@ class Learning(TraceScene):
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)
-        self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
+        self.play(FadeIn(VGroup(head, table[0], area), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
         cue(self, 1)
         self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), run_time=0.8)
         self.play(GrowFromEdge(squares[1], DOWN + LEFT), run_time=max(1.0, said_by(self, 1, 1.0) - 0.3))  # (as said)
@@ -724,7 +736,7 @@ class Learning(TraceScene):
         self.play(GrowFromEdge(squares[0], DOWN + LEFT), run_time=grow)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):
-            self.takeaway(VGroup(group, ref, squares))
+            self.takeaway(VGroup(group, ref, squares, area))
 
     def takeaway(self, table: VGroup):
         """The table leaves, then the recipe comes in its place while a dot runs the curve this model learned along;
