@@ -1767,12 +1767,12 @@ class EmbeddingSpace(TraceScene):
     def construct(self):
         self.show_space()
         self.entries()
+        self.dot_products()  # (right after the worked pair: aligned, unrelated, opposed, before cosine ranks words)
         self.neighbours()
         self.gender_arrows()
         self.analogy()
         self.plurality()
         self.numbers()
-        self.dot_products()
 
     # -- the view ---------------------------------------------------------------------------------------
 
@@ -2756,6 +2756,7 @@ class EmbeddingSpace(TraceScene):
         self.play(LaggedStart(*(Indicate(r, color=style.KEY) for r in self.panel), lag_ratio=0.5),
                   run_time=max(1.0, said_by(self, -1, 1.0) - 0.3))  # (one to four read in turn)  # fmt: skip
         self.clear_drops(*dropped)
+        self.play(Indicate(self.top_statement, color=style.KEY, scale_factor=1.05), run_time=1.0)  # (the last word)
 
     # -- the dot product: two vectors in the plane they span ----------------------------------------------
 
@@ -2823,15 +2824,18 @@ class EmbeddingSpace(TraceScene):
             return
         angles = [float(np.arccos(np.clip(d["cosine"], -1, 1))) for d in dots]
         self.beat(
-            "Dot product",
+            "More pairs",
             "The dot product as a picture: two vectors at length one, the shadow of one on the other.",
-            say="Back to shadows, for a few more pairs, each drawn at length one. "
+            say="A few more pairs, each drawn at length one. "
             f"For “{dots[0]['a']}” and “{dots[0]['b']}”, {lower_first(self.cosine_said(found['geometry.dots.0']))}",
         )
         angle, cast = ValueTracker(0.0), ValueTracker(0.0)
-        base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
+        pair = base, first, shadow, drop, arc, second = self.pair_picture(angle, cast)
         words = self.pair_words(0, angles[0])
-        self.play(*self.leave_view(), FadeOut(self.heading), run_time=0.8)
+        cover = self.cover_view()  # (the 3-D view stays under it: it comes back for the neighbours)
+        self.heading_away = False  # (the heading stays away while the pairs are drawn)
+        self.play(*self.clearing(), run_time=0.8, now=True)
+        self.heading_away = True  # (its own heading, the next beat's clearing brings it back)
         self.add(base, first, arc, second)
         self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=said_by(self, 0, 1.5))
         cue(self, 1)  # the product, the shadow falling, and the verdict on its length
@@ -2869,6 +2873,20 @@ class EmbeddingSpace(TraceScene):
         self.play(ReplacementTransform(words[2], note), run_time=1.2)  # the pair's product becomes the verdict
         self.drawn.append(note)
         self.wait(1.5)
+        for m in pair:
+            m.clear_updaters()
+        self.panel = VGroup(cover, *pair, words[:2], note)  # (it leaves as the neighbours come: the view back)
+
+    def cover_view(self):
+        """A cover over the 3-D view: the worked pair's (its panel leaving, it stays), or a new one faded in."""
+        flat = getattr(self, "flat", None)
+        if flat is not None and flat[0] in self.mobjects:
+            self.panel = VGroup(*(m for m in self.panel if m is not flat), *flat[1:])  # (all of it but the cover)
+            return flat[0]
+        cover = Rectangle(width=config.frame_width + 0.2, height=config.frame_height + 0.2, fill_opacity=1,
+                          fill_color=style.BACKGROUND, stroke_width=0)  # fmt: skip
+        self.play(FadeIn(cover), FadeOut(self.heading), run_time=0.6, now=True)
+        return cover
 
     @staticmethod
     def cosine_said(stmt) -> str:

@@ -59,8 +59,9 @@ PROMPT_TAIL = 2  # prompt tokens shown before each greedy continuation
 RANK_LEAD = 1.6  # seconds before a sentence ends (where its number is said) that the number is on screen
 STEP_CHANGE = 1.5  # seconds a stage's continuation takes to change, at most (never past their sentence)
 FIRST_TICK = 10  # the log step axis starts here (step 0, the random start, has no place on it)
-SLOT = 0.7  # the width a scored token's place in the prompt row takes at least (its bar's numbers over it)
-SURPRISE_BARS = 3  # the prompt's tokens whose surprise is drawn as bars on the loss axis
+SLOT = 1.0  # the width a scored token's place in the prompt row takes at least (its bar's "p = …" over it)
+SURPRISE_BARS = 3  # the prompt's tokens whose surprise is drawn as bars, on their own axis in the right half
+SURPRISE_X = 0.75  # the surprise axis's upright, just right of the loss chart's end (the right half its own)
 # Published figures of two larger GPTs (reference, not this model): parameters, training text, year.
 GPT2 = {"params": "1.5 B", "count": 1.5e9, "year": "2019"}
 GPT3 = {"trained": "300 B tokens", "year": "2020"}
@@ -194,13 +195,13 @@ class Learning(TraceScene):
         return sorted(picks)
 
     def prompt_row(self) -> VGroup:
-        """The prompt, one grey tile a token, across the left half: shown from the start, it later lies under the
-        loss axis so each surprise bar stands on the token it scores (those tokens full size, in slots wide enough
+        """The prompt, one grey tile a token, across the right half under the surprise axis: shown from the
+        start, each surprise bar later stands on the token it scores (those tokens full size, in slots wide enough
         for their bar's numbers). A prompt too long to read that way shows only each scored token and the one
         before it, "…" between. `self.chip_of[i]`: token i's tile."""
         display = self.trace.fields.info.tokens.display
         scored = {p + 1 for p in self.surprise_positions()}
-        room = RIGHT_X - 0.3 - (-config.frame_width / 2 + style.FRAME_MARGIN)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - SURPRISE_X - 0.15
         tile = lambda i: TokenBox(display[i], hue=style.MUTED, size=TOKEN, limit=10)  # noqa: E731
         self.chip_of = {i: tile(i) for i in range(len(self.trace.token_ids))}
         rest = sum(c.width for i, c in self.chip_of.items() if i not in scored)
@@ -210,14 +211,14 @@ class Learning(TraceScene):
             shown = list(self.chip_of)
         else:  # only the scored tokens and their one token before, "…" where tokens are left out
             keep = sorted({j for i in scored for j in (i - 1, i) if j >= 0})
-            shown, scale = [], 1.0
+            shown, scale = [], 0.75  # (the token before, smaller: the scored one is what its bar is about)
             for j in keep:
-                if j - 1 not in keep:
+                if j - 1 not in keep and j > 0:
                     shown.append(None)
                 shown.append(j)
         row, x = VGroup(), 0.0
         for i in shown:  # (left to right, a scored token full size, centred in its wider slot)
-            chip = label("…", size=TOKEN, color=style.MUTED) if i is None else self.chip_of[i]
+            chip = label("…", size=TOKEN, color=style.MUTED).scale(scale) if i is None else self.chip_of[i]
             if i is not None and i not in scored:
                 chip.scale(min(1.0, scale))
             slot = max(chip.width, SLOT if i in scored else 0)
@@ -227,9 +228,21 @@ class Learning(TraceScene):
             row.scale_to_fit_width(room)
         return row
 
+    def surprise_axis(self) -> VGroup:
+        """The surprise's own upright in the right half: the loss axis's scale and floor (a bar's height reads as
+        it would as a loss), its floor the line the prompt's tiles hang under (named by the rule, over it)."""
+        high, floor = self.axes.y_range[1], self.axes.c2p(1, 0)[1]
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        up = Line([SURPRISE_X, floor, 0], [SURPRISE_X, self.axes.c2p(1, high)[1], 0], color=style.MUTED,
+                  stroke_width=3)  # fmt: skip
+        base = Line([SURPRISE_X, floor, 0], [right, floor, 0], color=style.MUTED, stroke_width=3)
+        ticks = VGroup(*(label(f"{y}", size=SMALLEST, color=style.MUTED).next_to([SURPRISE_X, self.axes.c2p(1, y)[1],
+                         0], LEFT, buff=0.1) for y in range(high, 0, -5 if high > 8 else -1)))  # fmt: skip
+        return VGroup(up, base, ticks)
+
     def surprise_bars(self) -> tuple[VGroup, VGroup]:
-        """The shipped model's surprise at a few of the prompt's real next tokens, as bars on the loss axis, each
-        standing on its token's tile (self.prompt, laid under the axis): as tall as −log p, "p" above it."""
+        """The shipped model's surprise at a few of the prompt's real next tokens, as bars on their own axis in the
+        right half, each standing on its token's tile (self.prompt): as tall as −log p, "p = …" over it."""
         t = self.trace
         shown = self.surprise_positions()
         bars = VGroup()
@@ -238,27 +251,30 @@ class Learning(TraceScene):
         for p in shown:
             chip = self.chip_of[p + 1]
             top = self.axes.c2p(1, -math.log(float(t["positions.next_probs"][p])))[1]
-            bar = Rectangle(width=max(0.3, min(0.9, chip.width)), height=max(top - bottom, 0.02), stroke_width=0,
+            bar = Rectangle(width=max(0.45, min(0.9, chip.width)), height=max(top - bottom, 0.02), stroke_width=0,
                             fill_color=style.KEY, fill_opacity=0.75)  # fmt: skip
             bar.move_to([chip.get_center()[0], (top + bottom) / 2, 0])
             value = number(read[p], fmt="surprise", size=TOKEN, color=style.TEXT, font=FONT)
-            chance = number(read[p], fmt="percent", size=LABEL, color=style.MUTED, font=FONT)  # its p
+            chance = sentence("p = {p}", size=TOKEN, color=style.TEXT, p=(read[p], "percent"))  # its p
             if bar.height > value.height + 0.3:  # (its surprise inside the bar's top, else over it)
                 value.move_to(bar.get_top() + (value.height / 2 + 0.12) * DOWN)
-                chance.next_to(bar, UP, buff=0.1)
+                chance.next_to(bar, UP, buff=0.12)
             else:
                 value.set_color(style.KEY).next_to(bar, UP, buff=0.08)
-                chance.next_to(value, UP, buff=0.08)
-            if bars and chance.get_left()[0] < bars[-1][2].get_right()[0] + 0.1:  # (neighbours: one above the other)
-                chance.shift((bars[-1][2].get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
+                chance.next_to(value, UP, buff=0.1)
+            right = config.frame_width / 2 - style.FRAME_MARGIN
+            chance.shift(min(0, right - chance.get_right()[0]) * RIGHT)  # (inside the frame, over its bar still)
+            prev = bars[-1][2] if bars else None  # (neighbours that would touch: one over the other)
+            if prev is not None and chance.get_left()[0] < prev.get_right()[0] + 0.25 and \
+                    abs(chance.get_y() - prev.get_y()) < chance.height + 0.08:  # fmt: skip
+                chance.shift((prev.get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
             bars.add(VGroup(bar, value, chance))
         self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
         self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
         rule = VGroup(label("surprise = −log p", size=HEADING, color=style.KEY),
-                      label("(shipped model)", size=LABEL, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
-        rule.next_to(self.chart[2][0], RIGHT, buff=0.4)  # (beside the axis's name "loss", clear of it)
-        if rule.get_right()[0] > RIGHT_X - 0.3:
-            rule.scale_to_fit_width(RIGHT_X - 0.3 - rule.get_left()[0], about_edge=LEFT)
+                      label("(finished model)", size=TOKEN, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
+        rule.next_to([SURPRISE_X, self.axes.c2p(1, self.axes.y_range[1])[1], 0], UP, buff=0.12)
+        self.fit_right(rule.align_to([SURPRISE_X - 0.3, 0, 0], LEFT))  # (the surprise axis's name, over its top)
         return bars, rule
 
     def loss_tag(self, k: int):
@@ -301,8 +317,11 @@ class Learning(TraceScene):
         self.beat("The start", "Training begins at {s}.", s=claim(statements(self.trace)["learning.0.stage"]),
                   say=f"{first} Asked to go on from the prompt, picking its top guess again and again, it writes "
                   f"{said}.")  # fmt: skip
-        self.prompt = self.prompt_row().move_to([self.left_middle(), self.axes.get_top()[1] - 1.3, 0])
-        self.prompt_name = label("the prompt", size=LABEL, color=style.MUTED).next_to(self.prompt, UP, buff=0.15)
+        self.prompt = self.prompt_row()  # (in the right half, under where the surprise axis will stand)
+        right = config.frame_width / 2 - style.FRAME_MARGIN
+        self.prompt.move_to([(SURPRISE_X + 0.15 + right) / 2, self.axes.c2p(1, 0)[1] - 0.2 - self.prompt.height / 2, 0])
+        self.prompt_name = label("the prompt", size=LABEL, color=style.MUTED).next_to(self.prompt, UP, buff=0.12)
+        self.prompt_name.align_to(self.prompt, LEFT)
         self.play(FadeIn(VGroup(self.heading, self.title, self.axes, self.chart[1], self.chart[2])),
                   FadeIn(VGroup(self.prompt, self.prompt_name), shift=0.1 * DOWN))  # (axes named; the prompt whole)  # fmt: skip
         start = SurroundingRectangle(self.title, buff=0.06, color=style.NEXT_SLOT)  # where training starts
@@ -366,42 +385,35 @@ class Learning(TraceScene):
         self.beat(
             "Surprise",
             "Surprise = −log p: the rarer the model thought the real next token, the taller its bar.",
-            say="Training shows the model fairy tales, a batch at a time. Before each token, the model gives the "
-            "real next token a probability, p. Its surprise is minus the log of p: small when it expected the token, "
+            say="Before each token of a story, the model gives the real next token a probability, p. Its surprise is minus the log of p: small when it expected the token, "
             "large when it did not. Here is the surprise of the finished model at a few words of our prompt.",
         )
         old = [m for m in (getattr(self, "rank_mark", None),) if m is not None]
-        under = self.axes.c2p(1, 0)[1] - 0.2 - self.prompt.height / 2
-        steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the x axis reads the prompt now, not steps)
         # the random start's panel steps aside while the shipped model's surprise is shown: one model at a time
         chips = [c for row in self.greedy_row for c in row]  # (they came one by one: each is on screen itself)
         self.aside = VGroup(*(m for m in (self.title, self.writes, *chips, self.queen_head, self.ranks)
                               if any(m in x.get_family() for x in self.mobjects)))  # fmt: skip
-        self.play(*(dim(m) for m in old), FadeOut(steps), FadeOut(self.prompt_name), FadeOut(self.aside),
-                  self.prompt.animate.move_to([self.left_middle(), under, 0]), run_time=1.0, now=True)  # fmt: skip
+        self.surprise_frame = self.surprise_axis()  # its own axis over the prompt, in the right half
+        self.play(*(dim(m) for m in old), FadeOut(self.prompt_name), FadeOut(self.aside), run_time=0.6, now=True)
+        self.play(Create(self.surprise_frame[:2]), FadeIn(self.surprise_frame[2]), run_time=0.8)
         bars, rule = self.surprise_bars()
         self.bars = bars
         if not len(bars):  # a one-token prompt holds no real next token to score: the rule alone
             self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
             self.rule = rule
             return
-        floor = self.axes.c2p(1, 0)[1]
-        ends = [VGroup(b[2]).copy() for b in bars]  # where each p ends, over its bar
-        for b in bars:  # (it starts on the axis, and rises as its bar grows)
-            b[2].shift((floor + 0.12 - b[2].get_bottom()[1]) * UP)
         scored = [self.chip_of[p + 1] for p, _ in self.surprise_shown]
-        cue(self, 1)  # a probability for the real next token: each scored token marked, its p over it
+        # a probability for the real next token (said now): each scored token marked, its p over it
         self.play(LaggedStart(*(AnimationGroup(Indicate(c, color=style.KEY), FadeIn(b[2], shift=0.2 * DOWN))
                                 for c, b in zip(scored, bars)), lag_ratio=0.3), run_time=1.2)  # fmt: skip
-        cue(self, 2)  # the rule, and each token's p becomes its surprise: the bars grow to it, the p riding on top
+        cue(self, 1)  # the rule, and each token's p becomes its surprise: the bars grow up to their p
         self.play(FadeIn(rule, shift=0.1 * DOWN), run_time=0.8)
-        grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), b[2].animate.move_to(e), FadeIn(b[1]))
-                for b, e in zip(bars, ends)]  # fmt: skip
-        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 2, 1.5) - 0.8))
-        cue(self, 3)  # the shipped model's surprise at these words: its name, then each bar in turn
+        grow = [AnimationGroup(GrowFromEdge(b[0], DOWN), FadeIn(b[1])) for b in bars]
+        self.play(LaggedStart(*grow, lag_ratio=0.3), run_time=max(1.5, said_by(self, 1, 1.5) - 0.8))
+        cue(self, 2)  # the shipped model's surprise at these words: its name, then each bar in turn
         self.play(Indicate(rule[1], color=style.KEY), run_time=0.8)
         self.play(LaggedStart(*(Indicate(b[0], color=style.NEXT_SLOT, scale_factor=1.05) for b in bars),
-                              lag_ratio=0.4), run_time=max(1.2, said_by(self, 3, 1.5) - 0.8))  # fmt: skip
+                              lag_ratio=0.4), run_time=max(1.2, said_by(self, 2, 1.5) - 0.8))  # fmt: skip
         self.rule = rule
 
     def show_loss(self):
@@ -420,17 +432,21 @@ class Learning(TraceScene):
         mean = sum(b[0].height for b in bars) / len(bars)  # the bars pour into one: their average surprise
         merged = bars[0][0].copy().stretch_to_fit_width(max(1.2, bars[-1][0].get_right()[0] - bars[0][0].get_left()[0]))
         merged.stretch_to_fit_height(mean).move_to(VGroup(*(b[0] for b in bars))).align_to(bars[0][0], DOWN)
-        average = label("loss = average surprise", size=HEADING, color=style.KEY).move_to(self.rule)
+        average = label("loss = average surprise", size=HEADING, color=style.KEY)
+        self.fit_right(average.move_to(self.rule, aligned_edge=LEFT))
         self.play(*(ReplacementTransform(b[0], merged) for b in bars), *(FadeOut(b[1:]) for b in bars),
-                  swap(self.rule, average), FadeOut(self.prompt), run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
-        origin = self.axes.c2p(1, 0)
+                  swap(self.rule, average), run_time=min(1.5, said_by(self, 0, 1.0)), now=True)  # fmt: skip
+        origin = self.axes.c2p(1, 0)  # (the two axes share floor and scale: the average flies straight across)
         self.loss_mark = Line(ORIGIN, RIGHT * 0.55, color=style.KEY, stroke_width=10)
         self.loss_mark.move_to([origin[0], origin[1] + mean, 0], aligned_edge=LEFT)
         self.mark_start = (mean, origin[1] + mean)  # (the average bar's height, where the mark lands: the tests)
         self.mark_name = label("loss", size=TOKEN, color=style.KEY).next_to(self.loss_mark, RIGHT, buff=0.12)
-        self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT), run_time=1.2)  # fmt: skip
-        self.average = average
-        cue(self, 1)
+        home = average.copy().next_to(self.chart[2][0], RIGHT, buff=0.4)  # (beside the loss axis's name)
+        self.play(ReplacementTransform(merged, self.loss_mark), FadeIn(self.mark_name, shift=0.3 * LEFT),
+                  average.animate.move_to(home), FadeOut(VGroup(self.prompt, self.surprise_frame)), run_time=1.2,
+                  now=True)  # fmt: skip
+        cue(self, 1)  # the even guess's line, its name where "loss = average surprise" was
+        self.play(FadeOut(average), run_time=0.4, now=True)
         self.play(Create(uniform), FadeIn(uniform_label), run_time=1.2)
 
     WEIGHTS = 7  # the weights drawn in the training picture (a few of them: each a knob on its own track)
@@ -487,8 +503,9 @@ class Learning(TraceScene):
         )
         knobs, curve = self.weight_knobs(), learn["curve"]
         points = [i for i in range(min(4, len(curve))) if curve[i]["val_loss"] is not None]
-        self.play(FadeOut(self.average), FadeIn(knobs, shift=0.1 * UP), Indicate(self.chart[2][0], color=style.KEY),
-                  run_time=0.8, now=True)  # fmt: skip
+        steps = VGroup(*self.step_ticks, self.chart[2][1])  # (the knobs' name takes their place a while)
+        self.play(FadeOut(steps), FadeIn(knobs, shift=0.1 * UP),
+                  Indicate(self.chart[2][0], color=style.KEY), run_time=0.8, now=True)  # fmt: skip
         per = max(0.8, (said_by(self, 0, 1.2) - 0.8) / max(1, len(points)))
         name, self.mark_steps = self.mark_name, []  # (the curve points the mark stepped to, for the tests)
         arrows = VGroup()
@@ -502,9 +519,8 @@ class Learning(TraceScene):
                       swap(name, tag), run_time=0.6 * per, now=True)  # fmt: skip
             name, arrows = tag, new
         cue(self, 1)  # the steps taken: the step axis back, a marker running along it to the last tick
-        last = curve[points[-1]]["step"] if points else FIRST_TICK
-        runner = Dot(self.at(last, 0), radius=0.11, color=style.NEXT_SLOT)
-        trail = Line(self.at(last, 0), self.at(self.learn["steps"], 0), color=style.NEXT_SLOT, stroke_width=6)
+        runner = Dot(self.at(FIRST_TICK, 0), radius=0.11, color=style.NEXT_SLOT)  # (all the steps: from the start)
+        trail = Line(self.at(FIRST_TICK, 0), self.at(self.learn["steps"], 0), color=style.NEXT_SLOT, stroke_width=6)
         self.play(FadeOut(VGroup(knobs, arrows, name)), FadeIn(VGroup(*self.step_ticks, self.chart[2][1])),
                   FadeIn(runner), run_time=0.6, now=True)  # fmt: skip
         mark = SurroundingRectangle(self.step_ticks[-1], buff=0.06, color=style.NEXT_SLOT)
@@ -616,21 +632,22 @@ class Learning(TraceScene):
             self.remove(walker)
         if f"learning.{last}.analogy" in found and len(self.ranks):
             verdict = found[f"learning.{last}.analogy"]
+            first = next(st["queen_rank"] for st in self.stages if st["queen_rank"] is not None)  # (the chain's first)
             self.beat(
                 "Queen",
                 "In the shipped weights {s}",
                 s=claim(verdict),
-                say="Nobody wrote that analogy in. Training moved the embeddings until king minus man plus woman "
-                f"landed near queen. In the shipped weights, queen is number {big(verdict.evidence['rank'])}.",
+                say="Nobody wrote that analogy in: training found it. Step by step, queen climbed from number "
+                f"{big(first)} to number {big(verdict.evidence['rank'])}.",
             )
             ranks = self.ranks[::2]  # queen's rank at each stage (arrows between them)
             mark = self.rank_mark = SurroundingRectangle(ranks[0], buff=0.06, color=style.NEXT_SLOT)
-            self.play(Create(mark), run_time=0.6)
-            per = max(0.4, said_by(self, 1, 1.0) / max(1, len(ranks) - 1))
-            for r in ranks[1:]:  # the mark walks along queen's ranks, stage by stage: a quick move, then a hold
+            self.play(Create(mark), Indicate(self.queen_head, color=style.NEXT_SLOT), run_time=1.0)
+            cue(self, 1)  # the mark walks along queen's ranks as the climb is said: a quick move, then a hold
+            per = max(0.4, (said_by(self, 1, 1.0) - 0.5) / max(1, len(ranks) - 1))
+            for r in ranks[1:]:
                 self.play(mark.animate.become(SurroundingRectangle(r, buff=0.06, color=style.NEXT_SLOT)), run_time=0.3)
                 self.wait(per - 0.3)
-            cue(self, 2)
             self.play(mark.animate.set_stroke(width=6), run_time=0.5)
 
     def sizes(self, side: float) -> VGroup:
@@ -675,16 +692,24 @@ class Learning(TraceScene):
         trained = label(f"GPT-3 trained on {GPT3['trained']}", size=LABEL, color=style.MUTED)
         trained.next_to(table[2], DOWN, buff=0.2).align_to(table[2][0], LEFT)
         group.add(trained)
-        squares = self.size_squares = self.sizes(2.0)
+        rows = VGroup(head, *table)  # (the squares as tall as the table, beside it: never over the notes under it)
+        room = config.frame_width / 2 - style.FRAME_MARGIN - RIGHT_X - rows.width - 0.4  # (beside, with a gap)
+        squares = self.size_squares = self.sizes(min(rows.height, room) if learn.get("available") else 2.0)
         if learn.get("available"):
             top = min(0.45, self.greedy_row.get_bottom()[1] - 0.15)  # (room under it for the two notes)
             group.move_to([RIGHT_X, top, 0], aligned_edge=LEFT + UP)
-            squares.move_to([config.frame_width / 2 - style.FRAME_MARGIN, top - 0.1, 0], aligned_edge=RIGHT + UP)
+            right = config.frame_width / 2 - style.FRAME_MARGIN
+            squares.move_to([right, rows.get_top()[1], 0], aligned_edge=RIGHT + UP)
         else:
             group.move_to([-3.1, 1.2, 0], aligned_edge=LEFT + UP)
             squares.next_to(group, RIGHT, buff=1.0).align_to(group, UP)
         ref = label("GPT-2, GPT-3: published figures", size=LABEL, color=style.MUTED)
         self.fit_right(ref.next_to(trained, DOWN, buff=0.15).align_to(trained, LEFT))
+        area = label("area = weights", size=LABEL, color=style.MUTED).next_to(squares, DOWN, buff=0.15)
+        area.align_to(squares, RIGHT)  # (what the squares are: each as large as its model, named in its colour)
+        for note in (trained, ref):  # (the notes end short of it)
+            if note.get_right()[0] > area.get_left()[0] - 0.2 and abs(note.get_y() - area.get_y()) < area.height:
+                note.scale_to_fit_width(area.get_left()[0] - 0.2 - note.get_left()[0], about_edge=LEFT)
         self.beat(
             "GPT-2 and GPT-3",
             "Same recipe, scaled up: far better text.",
@@ -701,7 +726,7 @@ class Learning(TraceScene):
         old = [m for m in old if m in self.mobjects or any(m in x.get_family() for x in self.mobjects)]
         if old:
             self.play(*(FadeOut(m) for m in old), run_time=0.6, now=True)
-        self.play(FadeIn(VGroup(head, table[0]), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
+        self.play(FadeIn(VGroup(head, table[0], area), shift=0.1 * DOWN), GrowFromCenter(squares[2]), run_time=1)
         cue(self, 1)
         self.play(FadeIn(VGroup(ref, table[1]), shift=0.1 * DOWN), run_time=0.8)
         self.play(GrowFromEdge(squares[1], DOWN + LEFT), run_time=max(1.0, said_by(self, 1, 1.0) - 0.3))  # (as said)
@@ -711,7 +736,7 @@ class Learning(TraceScene):
         self.play(GrowFromEdge(squares[0], DOWN + LEFT), run_time=grow)
         self.play(FadeIn(trained, shift=0.1 * DOWN), run_time=0.8)
         if learn.get("available"):
-            self.takeaway(VGroup(group, ref, squares))
+            self.takeaway(VGroup(group, ref, squares, area))
 
     def takeaway(self, table: VGroup):
         """The table leaves, then the recipe comes in its place while a dot runs the curve this model learned along;

@@ -253,10 +253,10 @@ def test_learning_scene_shows_the_trace(case, learning_traces, tmp_path):
         assert f"positions.next_probs[{p}]" in ever and probs[p] > 1 / tr.info["learning"]["vocab_size"]
         assert height == pytest.approx(-np.log(probs[p]) * unit, rel=1e-6)
     assert said.lower().index("surprise") < said.lower().index("loss") < said.lower().index("backpropagation")
-    # each bar stands on the tile of the token it scores (the prompt laid under the axis), not on a training step
+    # each bar stands on the tile of the token it scores, in the right half (its own axis), clear of the loss chart
     for (p, _), (chip, x) in zip(scene.surprise_shown, scene.surprise_feet):
         assert chip.text.gptanim_tokens[0][0] == f"info.tokens.display.{p + 1}"
-        assert x == pytest.approx(chip.get_center()[0])
+        assert x == pytest.approx(chip.get_center()[0]) and chip.get_left()[0] > scene.axes.get_right()[0]
     # the bars squash into their average, which lands on the loss axis at that height
     mean = np.mean([-np.log(probs[p]) for p, _ in scene.surprise_shown])
     assert scene.mark_start[0] == pytest.approx(mean * unit, rel=1e-6)

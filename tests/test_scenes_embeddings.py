@@ -204,7 +204,11 @@ def test_embedding_space_shows_the_real_analogy_and_directions(space, scene_trac
     paths = shown_paths(scene)
     geo = tr.info["geometry"]
     assert geo["analogies"][0]["expression"] == "king − man + woman"
-    assert {"claims.geometry.negative", "claims.geometry.pairs"} <= paths  # the takeaway, on the last frame
+    assert "claims.geometry.plural.numbers" in paths  # the takeaway, on the last frame: one to four along plurals
+    # the pairs' dot products come early (before cosine ranks neighbours), their verdict said and shown then
+    assert {"claims.geometry.negative", "claims.geometry.pairs"} <= shown_paths(scene, ever=True)
+    said = [b["title"] for b in scene.beats]
+    assert said.index("More pairs") < said.index("Neighbours")
     # Every beat's words were drawn and checked: the axes' shares, the arrows' names, the neighbours, the
     # analogy, the plural direction, one…four along it and each pair's dot product with its alignment.
     for group in scene.drawn:  # each checked against the Trace as the last frame is
