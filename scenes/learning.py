@@ -245,8 +245,22 @@ class Learning(TraceScene):
         right half, each standing on its token's tile (self.prompt): as tall as −log p, "p = …" over it."""
         t = self.trace
         shown = self.surprise_positions()
-        bars = VGroup()
         read = t.stored("positions.next_probs")
+        bars = self.place_surprises(shown, read, two_lines=False)
+        if any(b[2].gptanim_stacked for b in bars):  # neighbours' "p = …" would touch: each on two lines
+            bars = self.place_surprises(shown, read, two_lines=True)
+        self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
+        self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
+        rule = VGroup(label("surprise = −log p", size=HEADING, color=style.KEY),
+                      label("(finished model)", size=TOKEN, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
+        rule.next_to([SURPRISE_X, self.axes.c2p(1, self.axes.y_range[1])[1], 0], UP, buff=0.12)
+        self.fit_right(rule.align_to([SURPRISE_X - 0.3, 0, 0], LEFT))  # (the surprise axis's name, over its top)
+        return bars, rule
+
+    def place_surprises(self, shown: list[int], read, two_lines: bool) -> VGroup:
+        """Each shown position's bar on its token's tile, its surprise in or over it, "p = …" over that (on two
+        lines when asked); a "p = …" that would touch its neighbour's goes over it (`gptanim_stacked`)."""
+        t, bars = self.trace, VGroup()
         bottom = self.axes.c2p(1, 0)[1]
         for p in shown:
             chip = self.chip_of[p + 1]
@@ -256,6 +270,10 @@ class Learning(TraceScene):
             bar.move_to([chip.get_center()[0], (top + bottom) / 2, 0])
             value = number(read[p], fmt="surprise", size=TOKEN, color=style.TEXT, font=FONT)
             chance = sentence("p = {p}", size=TOKEN, color=style.TEXT, p=(read[p], "percent"))  # its p
+            if two_lines:
+                chance = VGroup(label("p =", size=TOKEN, color=style.TEXT),
+                                number(read[p], fmt="percent", size=TOKEN, color=style.TEXT)).arrange(DOWN, buff=0.06)  # fmt: skip
+            chance.gptanim_stacked = False
             if bar.height > value.height + 0.3:  # (its surprise inside the bar's top, else over it)
                 value.move_to(bar.get_top() + (value.height / 2 + 0.12) * DOWN)
                 chance.next_to(bar, UP, buff=0.12)
@@ -268,14 +286,9 @@ class Learning(TraceScene):
             if prev is not None and chance.get_left()[0] < prev.get_right()[0] + 0.25 and \
                     abs(chance.get_y() - prev.get_y()) < chance.height + 0.08:  # fmt: skip
                 chance.shift((prev.get_top()[1] - chance.get_bottom()[1] + 0.08) * UP)
+                chance.gptanim_stacked = True
             bars.add(VGroup(bar, value, chance))
-        self.surprise_shown = [(p, bar.height) for p, bar in zip(shown, (b[0] for b in bars))]  # (for the tests)
-        self.surprise_feet = [(self.chip_of[p + 1], bar.get_center()[0]) for p, bar in zip(shown, (b[0] for b in bars))]
-        rule = VGroup(label("surprise = −log p", size=HEADING, color=style.KEY),
-                      label("(finished model)", size=TOKEN, color=style.MUTED)).arrange(RIGHT, buff=0.2)  # fmt: skip
-        rule.next_to([SURPRISE_X, self.axes.c2p(1, self.axes.y_range[1])[1], 0], UP, buff=0.12)
-        self.fit_right(rule.align_to([SURPRISE_X - 0.3, 0, 0], LEFT))  # (the surprise axis's name, over its top)
-        return bars, rule
+        return bars
 
     def loss_tag(self, k: int):
         stage = self.stages[k]
