@@ -528,8 +528,14 @@ class Learning(TraceScene):
             self.mark_steps.append((i, y))
             new, moves = self.gradients(knobs, r)
             self.play(FadeOut(arrows), FadeIn(new), run_time=0.4 * per, now=True)  # (the old arrows gone first)
-            self.play(*moves, *(a.animate.shift(a.get_vector() * 0.4) for a in new), self.loss_mark.animate.set_y(y),
-                      swap(name, tag), run_time=0.6 * per, now=True)  # fmt: skip
+            # the finished model's loss gives way to training's first measured one (never a mark climbing while
+            # the narrator says the nudges lower it); from there the mark steps down the curve
+            mark = [FadeOut(self.loss_mark), FadeOut(name)] if r == 0 else [self.loss_mark.animate.set_y(y),
+                                                                            swap(name, tag)]  # fmt: skip
+            self.play(*moves, *(a.animate.shift(a.get_vector() * 0.4) for a in new), *mark, run_time=0.6 * per,
+                      now=True)  # fmt: skip
+            if r == 0:
+                self.play(FadeIn(self.loss_mark.set_y(y)), FadeIn(tag), run_time=0.3, now=True)
             name, arrows = tag, new
         cue(self, 1)  # the steps taken: the step axis back, a marker running along it to the last tick
         runner = Dot(self.at(FIRST_TICK, 0), radius=0.11, color=style.NEXT_SLOT)  # (all the steps: from the start)
