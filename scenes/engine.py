@@ -15,7 +15,7 @@ The replacements, by set:
   stays on screen after an `add` or `remove`, and which animated mobjects a play adds, found by walks that stop
   early or look up a set), its boundary's anchors taken as slices and its
   extremes along all axes at once, a fill or stroke colour of one colour made directly, rounded corners computed
-  once per outline, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
+  once per outline, a Rectangle (Square, RoundedRectangle) copied from one built once per class and arguments, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
   values (nor about paths, nor about a list of mobjects) and fill a new dict at once, a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow
   tips copied from one made once per style, and the Texts of `scenes.text` read glyph by glyph
   (`scenes.svg_glyphs`);
@@ -66,7 +66,7 @@ from manim.camera.camera import Camera
 from manim.constants import CapStyleType, LineJointType
 from manim.data_structures import MethodWithArgs
 from manim.mobject.geometry.arc import TipableVMobject
-from manim.mobject.geometry.polygram import Polygram
+from manim.mobject.geometry.polygram import Polygram, Rectangle
 from manim.mobject.geometry.tips import ArrowTriangleFilledTip
 from manim.mobject.mobject import Mobject
 from manim.mobject.types.vectorized_mobject import VMobject
@@ -526,6 +526,52 @@ def rounded_corners(self, radius=0.5, evenly_distribute_anchors: bool = False, c
         CORNERS.clear()
     CORNERS[key] = self.points.copy()
     return self
+
+
+SHAPES: dict[tuple, Rectangle] = {}
+PLAIN_ARGS = (int, float, bool, str, type(None), np.float64, np.int64, LineJointType, CapStyleType)
+
+
+def argument_key(value):
+    """A key that only an equal argument of the same kind has (floats by their repr: -0.0 is not 0.0); None
+    for an argument of any other kind (a list, an array, a colour of another class)."""
+    if type(value) is ManimColor:
+        return ManimColor, repr(value._internal_value.tolist())
+    return (type(value), repr(value)) if type(value) in PLAIN_ARGS else None
+
+
+def shape_key(self, args: tuple, kwargs: dict) -> tuple | None:
+    """What a Rectangle's state after `Rectangle.__init__` depends on: its class and the arguments. None (built
+    by manim's own) for a class not all manim's (a subclass of our own may look elsewhere), for an object that
+    already holds attributes (set before its `__init__` called this one) and for arguments of other kinds."""
+    cls = type(self)
+    if vars(self) or not all(c.__module__.startswith("manim.") for c in cls.__mro__[:-1]):
+        return None
+    named = sorted(kwargs)
+    keys = [argument_key(v) for v in args] + [argument_key(kwargs[k]) for k in named]
+    return None if None in keys else (cls, len(args), tuple(named), tuple(keys))
+
+
+@replaces(Rectangle, "__init__", "scene")
+def rectangle_init(self, *args, **kwargs) -> None:
+    """`Rectangle.__init__` (every Rectangle, Square and RoundedRectangle: token boxes, bars, cells): the state
+    manim's own builds, made once per class and arguments and copied after that (a copy is a tenth of a build).
+    The copy's marks of being one are removed, so the rectangle is the one manim's own would build (tests:
+    every attribute compared). Arguments of other kinds, and classes not manim's, are manim's own."""
+    key = shape_key(self, args, kwargs)
+    if key is None:
+        return rectangle_init.original(self, *args, **kwargs)
+    if key not in SHAPES:
+        if len(SHAPES) >= 5_000:  # a warm worker's memory stays bounded
+            SHAPES.clear()
+        kept = type(self).__new__(type(self))
+        rectangle_init.original(kept, *args, **kwargs)
+        SHAPES[key] = kept
+    made = SHAPES[key].copy()
+    for part in dict.fromkeys(made.get_family() + made.grid_lines.get_family()):
+        del part.original_id
+    self.__dict__.update(made.__dict__)
+    return None
 
 
 @replaces(Text, "generate_mobject", "scene")

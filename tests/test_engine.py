@@ -1,6 +1,6 @@
 """The engine (`scenes/engine.py`): applied only where asked, only on the manim it was written for, and each
 replacement giving what manim's own gives (those not compared here: `tests/test_speedups.py`,
-`tests/test_fast_text.py`)."""
+`tests/test_fast_text.py`, `tests/test_kept_shapes.py`)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
         ("Camera", "set_cairo_context_path", "scene"),
         ("TipableVMobject", "get_unpositioned_tip", "scene"),
         ("Polygram", "round_corners", "scene"),
+        ("Rectangle", "__init__", "scene"),
         ("Text", "generate_mobject", "scene"),
         ("_PartialMovieEncodeJob", "_encode_and_write_frame", "video"),
         ("SceneFileWriter", "open_partial_movie_stream", "video"),
