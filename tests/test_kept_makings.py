@@ -1,5 +1,5 @@
-"""The engine's kept rectangles (`engine.rectangle_init`): every Rectangle, Square and RoundedRectangle made from
-a kept one is the one manim's own builds, attribute by attribute, and stays independent of the kept one."""
+"""The engine's kept makings (`engine.vmobject_init`): every VMobject (VGroup, Rectangle, Square, Polygon...) made
+from a kept one is the one manim's own makes, attribute by attribute, and stays independent of the kept one."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ import numpy as np
 import pytest
 from manim import (
     RED,
+    Arrow,
     BackgroundRectangle,
+    Circle,
     Dot,
+    Line,
     Mobject,
+    Polygon,
     Rectangle,
     RoundedRectangle,
     Square,
     SurroundingRectangle,
+    Triangle,
     VGroup,
+    VMobject,
 )
 from manim.utils.color import ManimColor
 
 from scenes import engine
 
-SHAPES = [
+MAKINGS = [
     lambda: Rectangle(),
     lambda: Rectangle(width=1.5, height=0.3, color=RED, fill_opacity=0.5, stroke_width=0),
     lambda: Rectangle(width=1, height=1.0, fill_opacity=1, stroke_width=0.0),  # ints and floats kept apart
@@ -31,6 +37,14 @@ SHAPES = [
     lambda: BackgroundRectangle(Square(), fill_opacity=0.4),
     lambda: Rectangle(width=-0.0, height=0.0),
     lambda: Rectangle(sheen_direction=np.array([1.0, 0, 0])),  # an argument of another kind: manim's own
+    lambda: VGroup(),
+    lambda: VGroup(Dot(), VGroup(Square()), stroke_width=2),
+    lambda: VMobject(fill_opacity=0.2, stroke_opacity=0),
+    lambda: Polygon([0, 0, 0], [1, 0, 0], [0, 2, 0], color=RED),
+    lambda: Triangle(),
+    lambda: Line([0, 0, 0], [1, 1, 0]).add_tip(),  # set up before: manim's own
+    lambda: Arrow([0, 0, 0], [1, 1, 0], buff=0),
+    lambda: Circle(radius=0.3),
 ]
 
 
@@ -66,23 +80,23 @@ def same_state(a, b, pairs: dict) -> None:
         assert repr(a) == repr(b)
 
 
-@pytest.mark.parametrize("k", range(len(SHAPES)))
+@pytest.mark.parametrize("k", range(len(MAKINGS)))
 def test_a_rectangle_from_a_kept_one_is_manims(k):
-    engine.SHAPES.clear()
-    with engine.only(engine.rectangle_init, engine.mobject_copy):
-        ours = [SHAPES[k]() for _ in range(3)]  # the first builds and keeps, the others copy
-    manims = [SHAPES[k]() for _ in range(3)]
+    engine.MADE.clear()
+    with engine.only(engine.vmobject_init, engine.mobject_copy):
+        ours = [MAKINGS[k]() for _ in range(3)]  # the first builds and keeps, the others copy
+    manims = [MAKINGS[k]() for _ in range(3)]
     for mine, theirs in zip(ours, manims, strict=True):
         same_state(theirs, mine, {})
     ours[1].shift([1.0, 0.0, 0.0]).set_fill(RED, opacity=0.3)  # changing one leaves the next as manim's
-    with engine.only(engine.rectangle_init):
-        same_state(SHAPES[k](), manims[0], {})
+    with engine.only(engine.vmobject_init):
+        same_state(MAKINGS[k](), manims[0], {})
 
 
-def test_kept_rectangles_only_for_manims_classes_and_plain_arguments():
-    engine.SHAPES.clear()
-    with engine.only(engine.rectangle_init):
+def test_kept_makings_only_for_manims_classes_and_plain_arguments():
+    engine.MADE.clear()
+    with engine.only(engine.vmobject_init):
         Own(width=2), Rectangle(sheen_direction=np.array([1.0, 0, 0])), Rectangle(color=[RED, RED])
-        assert not engine.SHAPES
-        Rectangle(width=2), Rectangle(width=2.0), Square(2), VGroup()
-        assert len(engine.SHAPES) == 3
+        assert [key[0] for key in engine.MADE] == [VGroup]  # only the rectangles' grid lines (an empty VGroup)
+        Rectangle(width=2), Rectangle(width=2.0, color="#ffffff"), Square(2), VGroup(), VGroup(Dot())
+        assert [key[0].__name__ for key in engine.MADE] == ["VGroup", "Rectangle", "Rectangle", "Square"]
