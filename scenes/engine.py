@@ -15,7 +15,7 @@ The replacements, by set:
   stays on screen after an `add` or `remove`, and which animated mobjects a play adds, found by walks that stop
   early or look up a set), its boundary's anchors taken as slices and its
   extremes along all axes at once, a fill or stroke colour of one colour made directly, rounded corners computed
-  once per outline, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
+  once per outline, a VMobject's making (a VGroup, a Rectangle...) copied from one made once per class and arguments, an update that reaches no updater skipped, copies that do not ask `deepcopy` about plain
   values (nor about paths, nor about a list of mobjects) and fill a new dict at once, a VMobject's subpaths found at once, Cairo paths kept for a mobject drawn again, arrow
   tips copied from one made once per style, and the Texts of `scenes.text` read glyph by glyph
   (`scenes.svg_glyphs`);
@@ -342,6 +342,34 @@ def update_if_any(self, dt: float = 0, recursive: bool = True):
     return self
 
 
+def replaces_class_method(owner: type, name: str, group: str):
+    """`replaces` for a classmethod: the decorated function installed as one; manim's own kept as its class
+    holds it (`original`, put back by `restore`)."""
+
+    def register(function):
+        new = classmethod(function)
+        new.original = vars(owner)[name]
+        PATCHES.append(Patch(owner, name, new, group, True))
+        return new
+
+    return register
+
+
+@replaces_class_method(ManimColor, "parse", "scene")
+def colour_parse(cls, color, alpha: float = 1.0):
+    """`ManimColor.parse` of one ManimColor (every mobject's `color` at its making, most `set_color`s): a new
+    ManimColor holding the same array of four floats, as manim's own makes it (through `ManimColor(color)`,
+    which takes the array as it is and ignores `alpha`, then `ManimColor(array)`, which keeps an array of
+    floats as it is), without the two passes through the constructor. Anything else is manim's own."""
+    if cls is ManimColor and type(color) is ManimColor:
+        value = color._internal_value
+        if type(value) is np.ndarray and value.dtype == np.float64 and value.shape == (4,):
+            made = ManimColor.__new__(ManimColor)
+            made._internal_value = value
+            return made
+    return colour_parse.original.__func__(cls, color, alpha)
+
+
 KEPT = {int, float, bool, str, complex, bytes, type(None), np.float64, np.float32, np.int64, np.bool_}
 KEPT |= {LineJointType, CapStyleType}  # enums: deepcopy hands back the member itself
 KEPT |= {type(PurePath()), type(Path())}  # immutable paths (a Text's file_name): deepcopy makes an equal one
@@ -526,6 +554,55 @@ def rounded_corners(self, radius=0.5, evenly_distribute_anchors: bool = False, c
         CORNERS.clear()
     CORNERS[key] = self.points.copy()
     return self
+
+
+MADE: dict[tuple, VMobject] = {}
+PLAIN_ARGS = (int, float, bool, str, type(None), np.float64, np.int64, LineJointType, CapStyleType)
+
+
+def argument_key(value):
+    """A key that only an equal argument of the same kind has (floats by their repr: -0.0 is not 0.0); None
+    for an argument of any other kind (a list, an array, a colour of another class)."""
+    if type(value) is ManimColor:
+        return ManimColor, repr(value._internal_value.tolist())
+    return (type(value), repr(value)) if type(value) in PLAIN_ARGS else None
+
+
+def made_key(self, args: tuple, kwargs: dict) -> tuple | None:
+    """What a VMobject's state after `VMobject.__init__` depends on: its class and the arguments. None (manim's
+    own) for a class not all manim's (a subclass of our own may look elsewhere), for an object that already
+    holds attributes (set before its `__init__` called this one: an arc's radius...) and for arguments of other
+    kinds or given by position."""
+    cls = type(self)
+    if args or vars(self) or not all(c.__module__.startswith("manim.") for c in cls.__mro__[:-1]):
+        return None
+    named = sorted(kwargs)
+    keys = [argument_key(kwargs[k]) for k in named]
+    return None if None in keys else (cls, tuple(named), tuple(keys))
+
+
+@replaces(VMobject, "__init__", "scene")
+def vmobject_init(self, *args, **kwargs) -> None:
+    """`VMobject.__init__` (every VGroup, Rectangle, Square, RoundedRectangle, Polygon... of manim's classes): the
+    state manim's own makes, made once per class and arguments and copied after that (a copy of a mobject with no
+    parts is a fraction of its making: its colours parsed, its colour arrays built). The copy's mark of being one
+    is removed, so the mobject is the one manim's own would make (tests: every attribute compared). Arguments of
+    other kinds, objects set up before, and classes not manim's are manim's own."""
+    key = made_key(self, args, kwargs)
+    if key is None:
+        return vmobject_init.original(self, *args, **kwargs)
+    if key not in MADE:
+        if len(MADE) >= 5_000:  # a warm worker's memory stays bounded
+            MADE.clear()
+        kept = type(self).__new__(type(self))
+        vmobject_init.original(kept, **kwargs)
+        if kept.submobjects:  # (none of manim's classes has parts here: if one had, manim's own each time)
+            return vmobject_init.original(self, **kwargs)
+        MADE[key] = kept
+    made = MADE[key].copy()
+    del made.original_id
+    self.__dict__.update(made.__dict__)
+    return None
 
 
 @replaces(Text, "generate_mobject", "scene")

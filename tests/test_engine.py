@@ -1,6 +1,6 @@
 """The engine (`scenes/engine.py`): applied only where asked, only on the manim it was written for, and each
 replacement giving what manim's own gives (those not compared here: `tests/test_speedups.py`,
-`tests/test_fast_text.py`)."""
+`tests/test_fast_text.py`, `tests/test_kept_shapes.py`)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,8 @@ def test_each_set_replaces_its_own_and_restore_gives_manim_back():
         ("Camera", "set_cairo_context_path", "scene"),
         ("TipableVMobject", "get_unpositioned_tip", "scene"),
         ("Polygram", "round_corners", "scene"),
+        ("VMobject", "__init__", "scene"),
+        ("ManimColor", "parse", "scene"),
         ("Text", "generate_mobject", "scene"),
         ("_PartialMovieEncodeJob", "_encode_and_write_frame", "video"),
         ("SceneFileWriter", "open_partial_movie_stream", "video"),
@@ -222,6 +224,29 @@ def test_colour_arrays_are_manims():
             for opacity in (None, 0, 1, 0.35, np.float64(0.5), np.float32(0.25), True, [0.2, 0.9]):
                 ours, manims = engine.rgbas_array(mob, color, opacity), engine.rgbas_array.original(mob, color, opacity)
                 assert ours.dtype == manims.dtype and np.array_equal(ours, manims), (color, opacity)
+
+
+def test_a_parsed_colour_is_manims():
+    """One ManimColor (the fast case: a new colour holding the same array), with or without an alpha, and
+    everything else (manim's own): names, hex strings, lists, None, another colour class."""
+    from manim import BLUE, RED, ManimColor
+    from manim.utils.color import HSV
+
+    def parsed(color, *alpha):
+        return ManimColor.parse(color, *alpha), engine.colour_parse.original.__func__(ManimColor, color, *alpha)
+
+    for color in (BLUE, ManimColor("#123456", 0.25), ManimColor([0.1, 0.2, 0.3, 0.4]), "RED", "#58c4dd", None):
+        for alpha in ((), (0.5,)):
+            with engine.only(engine.colour_parse):
+                ours, manims = parsed(color, *alpha)
+            assert type(ours) is type(manims) and vars(ours).keys() == vars(manims).keys()
+            assert ours is not color and np.array_equal(ours._internal_value, manims._internal_value)
+            given = getattr(color, "_internal_value", None)
+            assert (ours._internal_value is given) == (manims._internal_value is given)
+    with engine.only(engine.colour_parse):
+        ours = ManimColor.parse([RED, BLUE]), HSV.parse(BLUE), ManimColor.parse(HSV((0.5, 0.5, 0.5)))
+    assert [type(c) for c in (*ours[0], *ours[1:])] == [ManimColor, ManimColor, HSV, ManimColor]
+    assert vars(ManimColor)["parse"] is engine.colour_parse.original  # manim's own back as it was
 
 
 def updates_called(run) -> list:
