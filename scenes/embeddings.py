@@ -982,12 +982,10 @@ class EmbeddingMatrix(TraceScene):
         self.play(*(ReplacementTransform(e, c) for e, c in zip(entries, cells)), FadeOut(VGroup(*self.ids_shown.values())),
                   run_time=said_by(self, 0, 1.5))  # fmt: skip
         self.cells = VGroup(*cells)
-        cue(self, 1)  # they started random (noise in every square), and training nudged each to its colour
-        start = np.random.default_rng(0).normal(0.0, self.scale / 2, (len(self.ids), self.ROWS))  # (a picture)
-        noise = [*start.flat, *(start[self.ids.index(t.token_ids[p]), r] for p in self.drawn for r in range(self.ROWS))]
+        cue(self, 1)  # before training nothing was learned: every square blank, then each takes its learned colour
+        # (no made-up random values on screen: the Trace holds the learned weights only)
         learned = [c.get_fill_color() for c in cells]
-        self.play(*(c.animate.set_fill(style.weight_color(float(v), self.scale)) for c, v in zip(cells, noise)),
-                  run_time=0.6)  # fmt: skip
+        self.play(*(c.animate.set_fill(style.WEIGHT_ZERO) for c in cells), run_time=0.6)
         self.play(LaggedStart(*(c.animate.set_fill(colour) for c, colour in zip(cells, learned)), lag_ratio=0.02),
                   run_time=said_by(self, 1, 1.5))  # fmt: skip
         self.wait(1.0)
@@ -2834,7 +2832,9 @@ class EmbeddingSpace(TraceScene):
         words = self.pair_words(0, angles[0])
         cover = self.cover_view()  # (the 3-D view stays under it: it comes back for the neighbours)
         self.heading_away = False  # (the heading stays away while the pairs are drawn)
-        self.play(*self.clearing(), run_time=0.8, now=True)
+        clearing = self.clearing()
+        if clearing:  # (a model whose earlier beats were skipped has nothing on screen to clear)
+            self.play(*clearing, run_time=0.8, now=True)
         self.heading_away = True  # (its own heading, the next beat's clearing brings it back)
         self.add(base, first, arc, second)
         self.play(angle.animate.set_value(angles[0]), FadeIn(words[:2]), run_time=said_by(self, 0, 1.5))
