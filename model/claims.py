@@ -267,6 +267,16 @@ def distribution_title(temperature: float, top_k: int | None, top_p: float | Non
     return text + (f", {', '.join(cuts)}, renormalised" if cuts else "")
 
 
+@rule("how the continuation's tokens were chosen: temperature 0 takes the likeliest; temperature 1 with no cut draws "
+      "at random by the model's own odds; any other setting draws at random by odds it reshapes")  # fmt: skip
+def draw_manner(temperature: float, top_k: int | None, top_p: float | None) -> str:
+    if float(temperature) == 0:
+        return "the likeliest, taken (temperature 0)"
+    if float(temperature) == 1 and not top_k and not top_p:
+        return "by chance at these odds"
+    return f"by chance, at these odds reshaped ({distribution_title(temperature, top_k, top_p)})"
+
+
 @rule("the attention weights of the tokens left out of the picture, summed")
 def hidden_attention(row: list, shown: int) -> str:
     hidden = len(row) - shown
@@ -856,6 +866,16 @@ def build(trace: Trace) -> list[Statement]:
             trace,
             "continuation.distribution",
             "distribution_title",
+            {
+                "temperature": "info.continuation.temperature",
+                "top_k": "info.continuation.top_k",
+                "top_p": "info.continuation.top_p",
+            },
+        ),  # fmt: skip
+        make(
+            trace,
+            "continuation.draw",
+            "draw_manner",
             {
                 "temperature": "info.continuation.temperature",
                 "top_k": "info.continuation.top_k",

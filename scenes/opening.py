@@ -311,13 +311,14 @@ class Title(TraceScene):
         self.words = VGroup(*names, pages, trained)
 
     def draw_words(self, rank: int) -> str:
-        """How the drawn token was chosen, said: by chance at the bars' odds, and the likelier one named when it
-        was not the likeliest (so "likely the comma" then "drawing 'were'" never reads as a contradiction)."""
+        """How the drawn token was chosen, said (model/claims.py: by chance at the bars' odds, at reshaped odds, or
+        the likeliest at temperature 0), and the likelier one named when it was not the likeliest (so "likely the
+        comma" then "drawing 'were'" never reads as a contradiction)."""
         step, top = self.trace.info["continuation"]["steps"][0], step_entries(self.trace, 0, 1)[0]
-        drawn = spoken_token(step["chosen_display"])
+        drawn, manner = spoken_token(step["chosen_display"]), statements(self.trace)["continuation.draw"].text
         if rank == 1:
-            return f"here drawing {drawn}, by chance at these odds."
-        return f"here drawing {drawn}, by chance at these odds, though {spoken_token(top['display'])} was likelier."
+            return f"here drawing {drawn}, {manner}."
+        return f"here drawing {drawn}, {manner}, though {spoken_token(top['display'])} was likelier."
 
     def draw_marker(self, source, run: float):
         """The draw on the bars: a marker runs down the rows, as a chance falls, and stops on the drawn one."""

@@ -100,6 +100,22 @@ def test_distribution_title_names_truncation(traces):
         assert ("renormalised" in text) == bool(cont["top_k"] or cont["top_p"])
 
 
+def test_the_draw_is_said_random_only_when_sampled_and_at_these_odds_only_when_unshaped(traces):
+    """Temperature 0 takes the likeliest (never "by chance"); the bars' own odds only at T = 1 with no cut."""
+    from model.claims import draw_manner
+
+    assert "likeliest" in draw_manner(0.0, None, None) and "chance" not in draw_manner(0.0, None, None)
+    assert draw_manner(1.0, None, None) == "by chance at these odds"
+    assert "reshaped" in draw_manner(0.7, None, None) and "top-k 5" in draw_manner(1.0, 5, None)
+    seen = set()
+    for tr in traces:
+        cont, text = tr.info["continuation"], statements(tr)["continuation.draw"].text
+        plain = float(cont["temperature"]) == 1 and not cont["top_k"] and not cont["top_p"]
+        assert (text == "by chance at these odds") == plain
+        seen.add(plain)
+    assert seen == {True, False}  # the prompts' settings cover both
+
+
 def test_hidden_attention_is_the_weight_of_the_tokens_not_drawn(traces):
     """Finding 8: a prompt longer than the picture says how much attention the hidden tokens hold."""
     from scenes.attention import FLOW_TOKENS, MAX_GRID
